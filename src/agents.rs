@@ -1,0 +1,112 @@
+//! Agents: the components every human and AI agent carries, and how they are spawned.
+
+use bevy::prelude::*;
+
+use crate::rules::forage::Action;
+use crate::scenario::{Kind, PolicySpec, UtilityWeights};
+use crate::world::AgentInit;
+
+/// An agent, with its stable id (0, 1, … in scenario order) and the index of its group.
+/// Every system that needs a deterministic order sorts by this id, never by entity.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[require(Ledger, Decision)]
+pub struct Agent {
+    /// Stable id.
+    pub id: u32,
+    /// Index of the group in the scenario's `agents`.
+    pub group: u32,
+}
+
+/// Marks a human agent.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Human;
+
+/// Marks an AI agent.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Ai;
+
+/// The cell an agent stands on.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+}
+
+/// Selfishness σ in [0, 1].
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Selfishness(pub f64);
+
+/// Power: the KL budget (nats) by which the agent may depart from its default policy.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Power(pub f64);
+
+/// The weights of the parts of the agent's utility.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Weights(pub UtilityWeights);
+
+/// How the agent chooses its actions.
+#[derive(Component, Clone, Debug, PartialEq)]
+pub struct Policy(pub PolicySpec);
+
+/// What an agent owns, in exact integers.
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ledger {
+    /// Apples picked since the start.
+    pub picked: u64,
+    /// Wealth in milli-apples (1 apple = 1000): picking adds 1000; later mechanisms
+    /// (taxes, transfers, penalties) move it in exact units.
+    pub balance: i64,
+}
+
+/// Milli-apples per apple.
+pub const MILLI: i64 = 1000;
+
+impl Ledger {
+    /// The cumulative reward in apples.
+    pub fn reward(&self) -> f64 {
+        self.balance as f64 / MILLI as f64
+    }
+}
+
+/// The agent's last decision: its scores, the tilted distribution it drew from, and the
+/// action drawn — for the inspector and for the shield to sit between policy and world.
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
+pub struct Decision {
+    /// Utility of each action, in [`Action::ALL`] order.
+    pub scores: [f64; 5],
+    /// The probability of each action after the power-bounded tilt.
+    pub probs: [f64; 5],
+    /// β of the tilt (∞ for greedy).
+    pub beta: f64,
+    /// KL(π‖π₀) spent.
+    pub kl: f64,
+    /// The action drawn.
+    pub action: Action,
+}
+
+/// Spawns one agent entity from its resolved parameters.
+pub fn spawn(commands: &mut World, a: &AgentInit) -> Entity {
+    let mut e = commands.spawn((
+        Agent {
+            id: a.id,
+            group: a.group,
+        },
+        Position { x: a.x, y: a.y },
+        Selfishness(a.selfishness),
+        Power(a.power),
+        Weights(a.weights),
+        Policy(a.policy.clone()),
+    ));
+    match a.kind {
+        Kind::Human => e.insert(Human),
+        Kind::Ai => e.insert(Ai),
+    };
+    e.id()
+}
+
+/// The agents' entities sorted by stable id, kept for systems whose results could depend on
+/// iteration order.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct AgentOrder(pub Vec<Entity>);

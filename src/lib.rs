@@ -1,0 +1,41 @@
+//! # Polity
+//!
+//! An agent-based simulation engine for AI governance and alignment research, built on Bevy's
+//! ECS. Human and AI agents share a commons of regrowing apples; later mechanisms tax,
+//! vote, plan, shield, audit and account for side effects.
+//!
+//! The crate is laid out one capability per module, each exposing one plugin:
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`scenario`] | the RON scenario format, built-ins, loading and validation |
+//! | [`world`] | turning a scenario into a map and agents |
+//! | [`grid`] | the cells, apples, patches and occupancy |
+//! | [`sim`] | the `SimTick` schedule and its phases, the clock, the headless [`sim::Sim`] |
+//! | [`agents`] | agent components |
+//! | [`decision`] | scoring moves and the power-bounded tilt (`DecisionPlugin`) |
+//! | [`movement`] | moving and resolving collisions (`MovementPlugin`) |
+//! | [`harvest`] | picking and regrowth (`HarvestPlugin`) |
+//! | [`metrics`] | metrics rows, agent samples, events (`MetricsPlugin`) |
+//! | [`run`] | the headless runner that writes a run folder |
+//! | [`rules`] | the rules as plain functions: regrowth, forage utility, tilt, welfare |
+//! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
+
+pub mod agents;
+pub mod decision;
+pub mod grid;
+pub mod harvest;
+pub mod hash;
+pub mod metrics;
+pub mod movement;
+pub mod rng;
+pub mod rules;
+pub mod run;
+pub mod scenario;
+pub mod sim;
+
+pub mod spanned_ron;
+pub mod world;
+
+/// The version of Polity, written into every run's `run.json`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

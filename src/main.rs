@@ -1,0 +1,234 @@
+//! The `polity` command line: run scenarios headless, check scenario files, list built-ins.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use polity::run::{self, RunOptions};
+use polity::scenario::{self, Scenario};
+
+const ABOUT: &str =
+    "Polity: an agent-based simulation engine for AI governance and alignment research.
+
+Human and AI agents share a commons of regrowing apples. Scenarios are RON files (see
+docs/scenarios.md); built-in ones are embedded in the binary (`polity scenarios`).";
+
+const EXAMPLES: &str = "Examples:
+  polity                                  run the default scenario (commons) and print a summary
+  polity run commons --ticks 500 --seed 7 --out runs/c7
+  polity run my-world.ron                 run your own scenario file
+  polity run runs/c7/run.json             repeat an earlier run exactly
+  polity check scenarios/*.ron            validate files without running them
+  polity scenarios                        list the built-in scenarios
+
+Exit status: 0 success, 2 bad input (scenario or arguments), 1 internal error.";
+
+#[derive(Parser)]
+#[command(name = "polity", version, about = ABOUT, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario headless and write its outputs to a run folder.
+    #[command(after_help = "Outputs (in --out, default runs/NAME-seedS):
+  metrics.csv   one row per tick from tick 0: tick,apples,harvested,patches_alive,gini,
+                welfare_min,welfare_nash,welfare_mean,welfare_max
+  agents.csv    every agent every `run.agents_every` ticks and at the end
+  events.jsonl  one JSON object per event: tick, kind, subject, details
+  run.json      version, scenario name, seed, ticks, state hash, resolved scenario
+  scenario.ron  the resolved scenario, to edit and run again
+
+The same scenario and seed give byte-identical files. Files appear only when the run has
+finished; an interrupted run leaves nothing half-written.
+
+Examples:
+  polity run                              the default scenario, its own ticks and seed
+  polity run commons --ticks 2000 --seed 3 --out runs/c3
+  polity run runs/c3/run.json --out runs/c3-again   repeat a run from its run.json")]
+    Run {
+        /// A built-in scenario name, a .ron file, or a run.json to repeat [default: commons]
+        scenario: Option<String>,
+        /// Ticks to run [default: the scenario's `run.ticks`]
+        #[arg(long)]
+        ticks: Option<u64>,
+        /// Seed for every random draw [default: the scenario's `run.seed`]
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run folder to write [default: runs/NAME-seedS]
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Validate scenario files: every problem is reported with FILE:LINE:COLUMN.
+    #[command(after_help = "Exit status 0 when every file is valid, 2 otherwise.
+
+Example:
+  polity check scenarios/*.ron my-world.ron")]
+    Check {
+        /// Scenario files (or built-in names)
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// List the built-in scenarios.
+    Scenarios,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Run {
+        scenario: None,
+        ticks: None,
+        seed: None,
+        out: None,
+    }) {
+        Command::Run {
+            scenario,
+            ticks,
+            seed,
+            out,
+        } => cmd_run(scenario, ticks, seed, out),
+        Command::Check { files } => cmd_check(&files),
+        Command::Scenarios => cmd_scenarios(),
+    }
+}
+
+fn load(arg: Option<&str>) -> Result<Scenario, ExitCode> {
+    let arg = arg.unwrap_or(scenario::default_scenario().name);
+    scenario::load(arg).map_err(|problems| {
+        eprintln!("{problems}");
+        ExitCode::from(2)
+    })
+}
+
+fn cmd_run(
+    arg: Option<String>,
+    ticks: Option<u64>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+) -> ExitCode {
+    let s = match load(arg.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let opts = RunOptions {
+        ticks: ticks.unwrap_or(s.run.ticks),
+        seed: seed.unwrap_or(s.run.seed),
+    };
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}", s.name, opts.seed)));
+    if let Err(e) = run::check_out_dir(&out) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let bar = progress_bar(opts.ticks);
+    let started = Instant::now();
+    let result = run::run_to_dir(&s, &opts, &out, |t| {
+        if let Some(b) = &bar {
+            if t % 16 == 0 || t == opts.ticks {
+                b.set_position(t);
+            }
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    match result {
+        Ok(summary) => {
+            let secs = started.elapsed().as_secs_f64();
+            let m = |c: &str| summary.metric(c).unwrap_or(f64::NAN);
+            println!(
+                "{} · seed {} · {} ticks in {:.2} s ({:.0} ticks/s)",
+                s.name,
+                summary.seed,
+                summary.ticks,
+                secs,
+                summary.ticks as f64 / secs.max(1e-9)
+            );
+            println!(
+                "  apples standing {} · harvested {} in all · patches alive {}",
+                m("apples"),
+                summary.picked,
+                m("patches_alive")
+            );
+            println!(
+                "  welfare (apples per agent): min {:.2} · Nash {:.2} · mean {:.2} · max {:.2} · Gini {:.3}",
+                m("welfare_min"),
+                m("welfare_nash"),
+                m("welfare_mean"),
+                m("welfare_max"),
+                m("gini")
+            );
+            println!(
+                "  {} events · state hash {:016x}",
+                summary.events, summary.state_hash
+            );
+            println!(
+                "  wrote {}/{{metrics.csv,agents.csv,events.jsonl,run.json,scenario.ron}}",
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: writing {}: {e}", out.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn progress_bar(ticks: u64) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(ticks);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} ticks · {per_sec} · ETA {eta}",
+        )
+        .expect("valid template"),
+    );
+    Some(bar)
+}
+
+fn cmd_check(files: &[String]) -> ExitCode {
+    let mut bad = 0;
+    for f in files {
+        match scenario::load(f) {
+            Ok(s) => {
+                let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
+                println!(
+                    "{f}: ok — `{}`, {agents} agents, {} ticks",
+                    s.name, s.run.ticks
+                );
+            }
+            Err(problems) => {
+                eprintln!("{problems}");
+                bad += 1;
+            }
+        }
+    }
+    if bad > 0 {
+        eprintln!(
+            "{bad} of {} file{} invalid",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" }
+        );
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn cmd_scenarios() -> ExitCode {
+    for b in scenario::BUILTINS {
+        let desc = b
+            .scenario()
+            .map(|s| s.description)
+            .unwrap_or_else(|p| format!("(invalid: {p})"));
+        println!("{:<16} {desc}", b.name);
+    }
+    println!("\nRun one with `polity run NAME`; its source is scenarios/NAME.ron.");
+    ExitCode::SUCCESS
+}

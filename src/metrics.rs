@@ -1,0 +1,232 @@
+//! Measurement: the per-tick metrics row, the per-agent samples and the event log, which the
+//! headless runner streams to `metrics.csv`, `agents.csv` and `events.jsonl` and the app plots.
+//!
+//! Measuring systems run in the `SimMeasure` schedule, at the end of every tick and once at
+//! tick 0; each sets its columns by name, and the column order is the order they are set in
+//! the first row. Welfare columns are power means ([`crate::rules::welfare`]) of the agents'
+//! cumulative rewards in apples, at p = −∞ (min), 0 (Nash), 1 (mean) and +∞ (max).
+
+use bevy::prelude::*;
+use serde::Serialize;
+
+use crate::agents::{Agent, Ai, Ledger, Position, Power, Selfishness};
+use crate::grid::Grid;
+use crate::rules::welfare;
+use crate::sim::{RunSettings, SimClock, SimMeasure, TickStats};
+
+/// Adds the measuring systems and the logs.
+pub struct MetricsPlugin;
+
+impl Plugin for MetricsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<MetricsLog>()
+            .init_resource::<EventLog>()
+            .init_resource::<AgentSamples>()
+            .add_systems(
+                SimMeasure,
+                (
+                    start_row,
+                    commons_metrics,
+                    welfare_metrics,
+                    finish_row,
+                    sample_agents,
+                )
+                    .chain(),
+            );
+    }
+}
+
+/// Metrics rows not yet taken by a consumer, and the row being filled.
+#[derive(Resource, Debug, Default)]
+pub struct MetricsLog {
+    columns: Vec<&'static str>,
+    current: Vec<(&'static str, f64)>,
+    rows: Vec<(u64, Vec<f64>)>,
+}
+
+impl MetricsLog {
+    /// Sets a column of the row being filled.
+    pub fn set(&mut self, column: &'static str, value: f64) {
+        match self.current.iter_mut().find(|(c, _)| *c == column) {
+            Some(slot) => slot.1 = value,
+            None => self.current.push((column, value)),
+        }
+    }
+    /// The column names (fixed by the first row), without `tick`.
+    pub fn columns(&self) -> &[&'static str] {
+        &self.columns
+    }
+    /// The most recent finished row not yet drained.
+    pub fn last(&self) -> Option<&(u64, Vec<f64>)> {
+        self.rows.last()
+    }
+    /// Takes the finished rows: (tick, values in column order).
+    pub fn drain(&mut self) -> Vec<(u64, Vec<f64>)> {
+        std::mem::take(&mut self.rows)
+    }
+    fn finish(&mut self, tick: u64) {
+        if self.columns.is_empty() {
+            self.columns = self.current.iter().map(|(c, _)| *c).collect();
+        }
+        let row = self
+            .columns
+            .iter()
+            .map(|c| {
+                self.current
+                    .iter()
+                    .find(|(k, _)| k == c)
+                    .map_or(f64::NAN, |(_, v)| *v)
+            })
+            .collect();
+        self.current.clear();
+        self.rows.push((tick, row));
+    }
+}
+
+/// Something that happened, for `events.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimEvent {
+    /// The tick it happened in.
+    pub tick: u64,
+    /// What kind of event, e.g. `patch_lost`.
+    pub kind: &'static str,
+    /// What it concerns, e.g. `patch:3` or `agent:5`.
+    pub subject: String,
+    /// Kind-specific details.
+    pub details: serde_json::Value,
+}
+
+/// Events not yet taken by a consumer.
+#[derive(Resource, Debug, Default)]
+pub struct EventLog {
+    events: Vec<SimEvent>,
+}
+
+impl EventLog {
+    /// Logs an event.
+    pub fn push(
+        &mut self,
+        tick: u64,
+        kind: &'static str,
+        subject: String,
+        details: serde_json::Value,
+    ) {
+        self.events.push(SimEvent {
+            tick,
+            kind,
+            subject,
+            details,
+        });
+    }
+    /// Events waiting to be drained.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+    /// Whether no events are waiting.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+    /// Takes the logged events.
+    pub fn drain(&mut self) -> Vec<SimEvent> {
+        std::mem::take(&mut self.events)
+    }
+}
+
+/// One agent at one sample tick, for `agents.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentRow {
+    /// Sample tick.
+    pub tick: u64,
+    /// Stable id.
+    pub id: u32,
+    /// `human` or `ai`.
+    pub kind: &'static str,
+    /// σ.
+    pub selfishness: f64,
+    /// Power.
+    pub power: f64,
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+    /// Apples picked.
+    pub apples: u64,
+    /// Cumulative reward in apples.
+    pub reward: f64,
+}
+
+/// Agent samples not yet taken by a consumer.
+#[derive(Resource, Debug, Default)]
+pub struct AgentSamples {
+    rows: Vec<AgentRow>,
+}
+
+impl AgentSamples {
+    /// Takes the samples.
+    pub fn drain(&mut self) -> Vec<AgentRow> {
+        std::mem::take(&mut self.rows)
+    }
+}
+
+fn start_row(mut log: ResMut<MetricsLog>) {
+    log.current.clear();
+}
+
+fn commons_metrics(
+    grid: Res<Grid>,
+    stats: Res<TickStats>,
+    clock: Res<SimClock>,
+    mut log: ResMut<MetricsLog>,
+) {
+    let harvested = if clock.tick == 0 { 0 } else { stats.harvested };
+    log.set("apples", grid.apples() as f64);
+    log.set("harvested", harvested as f64);
+    log.set("patches_alive", grid.patches_alive() as f64);
+}
+
+fn welfare_metrics(
+    agents: Query<&Ledger>,
+    mut log: ResMut<MetricsLog>,
+    mut rewards: Local<Vec<f64>>,
+) {
+    rewards.clear();
+    rewards.extend(agents.iter().map(Ledger::reward));
+    rewards.sort_unstable_by(f64::total_cmp);
+    let r = &rewards[..];
+    log.set("gini", welfare::gini_sorted(r));
+    log.set("welfare_min", welfare::power_mean(r, f64::NEG_INFINITY));
+    log.set("welfare_nash", welfare::power_mean(r, 0.0));
+    log.set("welfare_mean", welfare::power_mean(r, 1.0));
+    log.set("welfare_max", welfare::power_mean(r, f64::INFINITY));
+}
+
+fn finish_row(clock: Res<SimClock>, mut log: ResMut<MetricsLog>) {
+    log.finish(clock.tick);
+}
+
+fn sample_agents(
+    clock: Res<SimClock>,
+    settings: Res<RunSettings>,
+    agents: Query<(&Agent, &Position, &Selfishness, &Power, &Ledger, Has<Ai>)>,
+    mut samples: ResMut<AgentSamples>,
+) {
+    let t = clock.tick;
+    if t % settings.agents_every != 0 && t != settings.end_tick {
+        return;
+    }
+    let start = samples.rows.len();
+    samples
+        .rows
+        .extend(agents.iter().map(|(a, p, s, pw, l, ai)| AgentRow {
+            tick: t,
+            id: a.id,
+            kind: if ai { "ai" } else { "human" },
+            selfishness: s.0,
+            power: pw.0,
+            x: p.x,
+            y: p.y,
+            apples: l.picked,
+            reward: l.reward(),
+        }));
+    samples.rows[start..].sort_unstable_by_key(|r| r.id);
+}

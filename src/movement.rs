@@ -1,0 +1,56 @@
+//! Movement: agents' chosen moves are carried out, with collisions resolved fairly and
+//! deterministically.
+//!
+//! Each tick every agent gets a priority drawn from (seed, tick, agent id); agents move one
+//! at a time in priority order (a random serial dictatorship, fresh each tick), each into its
+//! target cell if no agent stands there at that moment, otherwise staying put. Over many
+//! ticks every agent is first equally often; within a tick the outcome depends only on the
+//! seed, never on entity or thread order.
+
+use bevy::prelude::*;
+
+use crate::agents::{Agent, Decision, Position};
+use crate::grid::{Grid, NONE};
+use crate::rng::{self, Purpose};
+use crate::rules::forage;
+use crate::sim::{SimClock, SimTick, TickSystems};
+
+/// Adds the movement system to the `Act` phase.
+pub struct MovementPlugin;
+
+impl Plugin for MovementPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(SimTick, resolve_moves.in_set(TickSystems::Act));
+    }
+}
+
+/// Carries out the moves in a random priority order drawn for this tick.
+pub fn resolve_moves(
+    clock: Res<SimClock>,
+    mut grid: ResMut<Grid>,
+    mut agents: Query<(Entity, &Agent, &mut Position, &Decision)>,
+    mut order: Local<Vec<(u64, u32, Entity, u32, u32)>>,
+) {
+    order.clear();
+    for (entity, agent, pos, decision) in &agents {
+        let (tx, ty) = forage::target(&grid, pos.x, pos.y, decision.action);
+        if (tx, ty) != (pos.x, pos.y) {
+            let priority = rng::key(clock.seed, clock.tick, agent.id as u64, Purpose::MoveOrder);
+            order.push((priority, agent.id, entity, tx, ty));
+        }
+    }
+    order.sort_unstable_by_key(|&(p, id, ..)| (p, id));
+    for &(_, id, entity, tx, ty) in order.iter() {
+        let to = grid.index(tx, ty);
+        if grid.occupant(to) != NONE {
+            continue;
+        }
+        let Ok((_, _, mut pos, _)) = agents.get_mut(entity) else {
+            continue;
+        };
+        let from = grid.index(pos.x, pos.y);
+        grid.set_occupant(from, NONE);
+        grid.set_occupant(to, id);
+        *pos = Position { x: tx, y: ty };
+    }
+}

@@ -1,0 +1,185 @@
+//! How a foraging agent scores its five moves by its own utility.
+//!
+//! Each apple `x` in the agent's view (a square of radius `view` around it) is worth
+//!
+//! ```text
+//! v(x) = w_own · σ  −  w_commons · (1 − σ) · cost(n_x),      cost(n) = 1 − P[n] / max P
+//! ```
+//!
+//! where `σ` is the agent's selfishness, `n_x` the live apples near `x` (within the regrowth
+//! radius) and `P` the regrowth probabilities: the σ part values the apple for itself; the
+//! (1 − σ) part values the commons' future — picking the last apple of a patch (`n = 0`)
+//! costs the patch its regrowth forever (cost 1), picking in a dense patch costs nothing.
+//! The utility of moving to cell `c` (the target of the move, or where the agent stands if
+//! the move is blocked by a wall) is
+//!
+//! ```text
+//! U(c) = v(c)·1[apple at c]  +  max(0, max_{x ≠ c in view} γ^{d(c, x)} · v(x))
+//! ```
+//!
+//! with `d` the Manhattan distance and `γ` the policy's discount: the apple it would pick
+//! now, plus the best apple it could go on to. Apples an agent values below zero are
+//! spared; an agent that sees nothing worth having is indifferent, and its power-bounded tilt
+//! (see [`crate::rules::tilt`]) then leaves it on its default random walk.
+
+use crate::grid::Grid;
+
+/// The five moves, in the order of score and probability arrays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub enum Action {
+    /// Stay where you are.
+    #[default]
+    Stay,
+    /// Up one row (y − 1).
+    North,
+    /// Right one column (x + 1).
+    East,
+    /// Down one row (y + 1).
+    South,
+    /// Left one column (x − 1).
+    West,
+}
+
+impl Action {
+    /// All actions, in array order.
+    pub const ALL: [Action; 5] = [
+        Action::Stay,
+        Action::North,
+        Action::East,
+        Action::South,
+        Action::West,
+    ];
+
+    /// The move as `(dx, dy)`.
+    pub fn delta(self) -> (i64, i64) {
+        match self {
+            Action::Stay => (0, 0),
+            Action::North => (0, -1),
+            Action::East => (1, 0),
+            Action::South => (0, 1),
+            Action::West => (-1, 0),
+        }
+    }
+
+    /// The lower-case name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Stay => "stay",
+            Action::North => "north",
+            Action::East => "east",
+            Action::South => "south",
+            Action::West => "west",
+        }
+    }
+}
+
+/// The agent-specific inputs of the forage utility.
+#[derive(Clone, Copy, Debug)]
+pub struct Forager {
+    /// Selfishness σ in [0, 1].
+    pub selfishness: f64,
+    /// Weight of the apples the agent picks itself.
+    pub w_own: f64,
+    /// Weight of the commons' future.
+    pub w_commons: f64,
+    /// View radius in cells (a square window).
+    pub view: u32,
+    /// Discount γ per step of distance, in (0, 1].
+    pub discount: f64,
+}
+
+/// Where `action` takes an agent at `(x, y)` if nothing else is in the way: the target
+/// cell, or `(x, y)` itself when a wall or the map edge blocks it.
+#[inline]
+pub fn target(grid: &Grid, x: u32, y: u32, action: Action) -> (u32, u32) {
+    let (dx, dy) = action.delta();
+    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+    if grid.walkable(nx, ny) {
+        (nx as u32, ny as u32)
+    } else {
+        (x, y)
+    }
+}
+
+/// The cost to the commons of picking an apple with `n` live neighbours:
+/// `1 − P[n] / max P` (0 when no probability is positive).
+#[inline]
+pub fn commons_cost(probabilities: &[f64], n: u32) -> f64 {
+    let max = probabilities.iter().copied().fold(0.0, f64::max);
+    if max <= 0.0 {
+        return 0.0;
+    }
+    1.0 - crate::rules::regrowth::probability(probabilities, n) / max
+}
+
+/// The value `v(x)` to this agent of the apple at cell `i`.
+#[inline]
+pub fn apple_value(grid: &Grid, f: &Forager, i: usize) -> f64 {
+    f.w_own * f.selfishness - f.w_commons * (1.0 - f.selfishness) * grid.commons_cost(i)
+}
+
+/// Longest view radius the scorer supports (the scenario validator enforces it).
+pub const MAX_VIEW: u32 = 64;
+
+/// Scores the five actions of an agent at `(x, y)` into `out` (see the module docs).
+pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
+    let r = f.view.min(MAX_VIEW) as i64;
+    // Each target as an offset from the agent (0, 0 when blocked).
+    let offsets = Action::ALL.map(|a| {
+        let (tx, ty) = target(grid, x, y, a);
+        (tx as i64 - x as i64, ty as i64 - y as i64)
+    });
+    // γ^d for the distances a target can be from a visible apple (at most 2r + 1); beyond
+    // the table's reach, powi.
+    let mut powers = [0.0f64; 16];
+    let mut g = 1.0;
+    for p in powers.iter_mut() {
+        *p = g;
+        g *= f.discount;
+    }
+    let discount = |d: usize| {
+        if d < 16 {
+            powers[d]
+        } else {
+            f.discount.powi(d as i32)
+        }
+    };
+    let own = f.w_own * f.selfishness;
+    let commons = f.w_commons * (1.0 - f.selfishness);
+    let mut best = [0.0f64; 5];
+    let mut immediate = [0.0f64; 5];
+    let (x0, x1) = (
+        (x as i64 - r).max(0),
+        (x as i64 + r).min(grid.width() as i64 - 1),
+    );
+    let (y0, y1) = (
+        (y as i64 - r).max(0),
+        (y as i64 + r).min(grid.height() as i64 - 1),
+    );
+    for cy in y0..=y1 {
+        let row = grid.index(0, cy as u32);
+        let dy = cy - y as i64;
+        for cx in x0..=x1 {
+            let i = row + cx as usize;
+            if !grid.has_apple(i) {
+                continue;
+            }
+            let v = own - commons * grid.commons_cost(i);
+            let dx = cx - x as i64;
+            for (k, &(ox, oy)) in offsets.iter().enumerate() {
+                let d = ((dx - ox).abs() + (dy - oy).abs()) as usize;
+                if d == 0 {
+                    immediate[k] = v;
+                } else if v > 0.0 {
+                    let discounted = v * discount(d);
+                    if discounted > best[k] {
+                        best[k] = discounted;
+                    }
+                }
+            }
+        }
+    }
+    for k in 0..5 {
+        out[k] = immediate[k] + best[k];
+    }
+}

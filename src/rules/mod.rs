@@ -1,0 +1,9 @@
+//! The world's rules as plain functions over plain data.
+//!
+//! ECS systems call these to run the world; the world model (the planner's imagination)
+//! calls the same functions to imagine it. Nothing here knows about Bevy.
+
+pub mod forage;
+pub mod regrowth;
+pub mod tilt;
+pub mod welfare;

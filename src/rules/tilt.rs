@@ -1,0 +1,208 @@
+//! The power-bounded tilt of Statistical Utility Mechanics (DESIGN.md §3).
+//!
+//! An agent with power `O` (a KL budget, in nats) acts by the default distribution `π₀`
+//! tilted towards its utility:
+//!
+//! ```text
+//! π(a) = π₀(a) · exp(β·U(a)) / Z(β),     Z(β) = Σ_a π₀(a) · exp(β·U(a))
+//! KL(π‖π₀) = β·E_π[U] − ln Z(β)          (increasing in β, derivative β·Var_π[U])
+//! ```
+//!
+//! with `β` the largest value for which `KL(π‖π₀) ≤ O`. Power 0 gives `π = π₀` (the default
+//! policy); as `O` grows past `KL_max = −ln π₀(argmax U)` the tilt becomes greedy: `π` is `π₀`
+//! restricted to the best actions. Between the two, `β` solves `KL(β) = O` exactly (Newton's
+//! method safeguarded by bisection), so the budget binds.
+
+/// What a tilt did: the inverse temperature used and the KL divergence actually spent.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TiltInfo {
+    /// β; `f64::INFINITY` when the budget allows the greedy policy.
+    pub beta: f64,
+    /// `KL(π‖π₀)` in nats: equal to the power when the budget binds, less when it does not.
+    pub kl: f64,
+}
+
+/// Tolerance under which two utilities count as tied.
+const TIE: f64 = 1e-12;
+
+/// Tilts `default` (a probability vector) towards `utility` within KL budget `power`,
+/// writing the result into `out`. All three slices must have the same length.
+pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> TiltInfo {
+    debug_assert_eq!(default.len(), utility.len());
+    debug_assert_eq!(default.len(), out.len());
+    out.copy_from_slice(default);
+    if out.is_empty() || power.is_nan() || power <= 0.0 {
+        return TiltInfo { beta: 0.0, kl: 0.0 };
+    }
+    // Only actions the default policy can take matter.
+    let mut max = f64::NEG_INFINITY;
+    let mut min = f64::INFINITY;
+    for (&p, &u) in default.iter().zip(utility) {
+        if p > 0.0 {
+            max = max.max(u);
+            min = min.min(u);
+        }
+    }
+    if !(max - min > TIE) {
+        return TiltInfo { beta: 0.0, kl: 0.0 };
+    }
+    let best_mass: f64 = default
+        .iter()
+        .zip(utility)
+        .filter(|&(&p, &u)| p > 0.0 && u >= max - TIE)
+        .map(|(&p, _)| p)
+        .sum();
+    let kl_max = -best_mass.ln();
+    if power >= kl_max {
+        for ((o, &p), &u) in out.iter_mut().zip(default).zip(utility) {
+            *o = if p > 0.0 && u >= max - TIE {
+                p / best_mass
+            } else {
+                0.0
+            };
+        }
+        return TiltInfo {
+            beta: f64::INFINITY,
+            kl: kl_max,
+        };
+    }
+    // KL(β) and its derivative, with utilities shifted by the max for stability.
+    let eval = |beta: f64, out: &mut [f64]| -> (f64, f64) {
+        let mut z = 0.0;
+        for ((o, &p), &u) in out.iter_mut().zip(default).zip(utility) {
+            *o = p * (beta * (u - max)).exp();
+            z += *o;
+        }
+        let (mut mean, mut second) = (0.0, 0.0);
+        for (o, &u) in out.iter_mut().zip(utility) {
+            *o /= z;
+            let s = u - max;
+            mean += *o * s;
+            second += *o * s * s;
+        }
+        let kl = beta * mean - z.ln();
+        (kl, beta * (second - mean * mean))
+    };
+    // Start from the small-β expansion KL ≈ β²·Var_π₀[U]/2, then Newton's method, falling
+    // back to doubling or bisection whenever a step would leave the bracket [lo, hi].
+    let mean0: f64 = default
+        .iter()
+        .zip(utility)
+        .map(|(p, u)| p * (u - max))
+        .sum();
+    let var0: f64 = default
+        .iter()
+        .zip(utility)
+        .map(|(p, u)| p * (u - max - mean0).powi(2))
+        .sum();
+    let mut beta = if var0 > 0.0 {
+        (2.0 * power / var0).sqrt()
+    } else {
+        1.0 / (max - min)
+    };
+    let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
+    let tolerance = 1e-13 + 1e-11 * power;
+    for _ in 0..200 {
+        let (kl, slope) = eval(beta, out);
+        let err = kl - power;
+        if err.abs() <= tolerance {
+            return TiltInfo { beta, kl };
+        }
+        if err > 0.0 {
+            hi = beta;
+        } else {
+            lo = beta;
+        }
+        let newton = beta - err / slope;
+        beta = if slope > 0.0 && newton > lo && newton < hi {
+            newton
+        } else if hi.is_finite() {
+            0.5 * (lo + hi)
+        } else {
+            2.0 * beta
+        };
+        if hi.is_finite() && hi - lo <= 1e-15 * hi {
+            break;
+        }
+    }
+    let (kl, _) = eval(beta, out);
+    TiltInfo { beta, kl }
+}
+
+/// `KL(p‖q)` in nats for probability vectors (terms with `p = 0` contribute 0).
+pub fn kl_divergence(p: &[f64], q: &[f64]) -> f64 {
+    p.iter()
+        .zip(q)
+        .filter(|&(&a, _)| a > 0.0)
+        .map(|(&a, &b)| a * (a / b).ln())
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UNIFORM5: [f64; 5] = [0.2; 5];
+
+    #[test]
+    fn zero_power_is_the_default_policy() {
+        let mut out = [0.0; 5];
+        let info = tilt(&UNIFORM5, &[1.0, 0.0, 0.5, 0.2, 0.0], 0.0, &mut out);
+        assert_eq!(out, UNIFORM5);
+        assert_eq!(info.kl, 0.0);
+    }
+
+    #[test]
+    fn binding_budget_is_spent_exactly() {
+        let u = [1.0, 0.0, 0.5, 0.2, 0.0];
+        for power in [1e-6, 0.01, 0.1, 0.5, 1.0, 1.5] {
+            let mut out = [0.0; 5];
+            let info = tilt(&UNIFORM5, &u, power, &mut out);
+            assert!((info.kl - power).abs() < 1e-9, "power {power}: {info:?}");
+            assert!((kl_divergence(&out, &UNIFORM5) - power).abs() < 1e-9);
+            assert!((out.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            // The tilt is monotone in utility.
+            assert!(out[0] > out[2] && out[2] > out[3] && out[3] > out[1]);
+        }
+    }
+
+    #[test]
+    fn large_power_is_greedy_and_splits_ties() {
+        let mut out = [0.0; 5];
+        let info = tilt(&UNIFORM5, &[1.0, 0.0, 1.0, 0.2, 0.0], 10.0, &mut out);
+        assert_eq!(out, [0.5, 0.0, 0.5, 0.0, 0.0]);
+        assert_eq!(info.beta, f64::INFINITY);
+        assert!((info.kl - (2.5f64).ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn indifferent_agent_keeps_the_default() {
+        let mut out = [0.0; 5];
+        let info = tilt(&UNIFORM5, &[0.3; 5], 5.0, &mut out);
+        assert_eq!(out, UNIFORM5);
+        assert_eq!(info.kl, 0.0);
+    }
+
+    /// DESIGN.md §3: a standard Gaussian tilted by exp(β v·s) has mean βv and
+    /// KL = β²v²/2. On a fine grid, the tilt with budget O must give β = √(2O)/|v|.
+    #[test]
+    fn gaussian_closed_form() {
+        let n = 4001;
+        let xs: Vec<f64> = (0..n)
+            .map(|i| -12.0 + 24.0 * i as f64 / (n - 1) as f64)
+            .collect();
+        let mut q: Vec<f64> = xs.iter().map(|x| (-x * x / 2.0).exp()).collect();
+        let z: f64 = q.iter().sum();
+        q.iter_mut().for_each(|p| *p /= z);
+        let v = 1.5;
+        let u: Vec<f64> = xs.iter().map(|x| v * x).collect();
+        for power in [0.05, 0.5, 2.0] {
+            let mut out = vec![0.0; n];
+            let info = tilt(&q, &u, power, &mut out);
+            let beta = (2.0 * power).sqrt() / v;
+            assert!((info.beta - beta).abs() < 1e-6, "{} vs {beta}", info.beta);
+            let mean: f64 = out.iter().zip(&xs).map(|(p, x)| p * x).sum();
+            assert!((mean - beta * v).abs() < 1e-6);
+        }
+    }
+}

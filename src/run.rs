@@ -1,0 +1,287 @@
+//! The headless runner: steps a [`Sim`] and streams its outputs into a run folder.
+//!
+//! A run folder holds `metrics.csv` (one row per tick, from tick 0), `agents.csv` (every
+//! agent at each sample tick), `events.jsonl` (one JSON object per event), `run.json` (the
+//! Polity version, scenario name, seed, ticks, final state hash and the fully resolved
+//! scenario — `polity run DIR/run.json` repeats the run from it alone) and `scenario.ron`
+//! (the same resolved scenario as RON, to edit and run again).
+//!
+//! Files are written into a hidden staging folder beside the target and moved into place
+//! only when the run has finished, so a failed or interrupted run never leaves a half-written
+//! run folder behind.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::metrics::{AgentSamples, EventLog, MetricsLog};
+use crate::scenario::Scenario;
+use crate::sim::Sim;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Ticks to run.
+    pub ticks: u64,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// What a finished run reports.
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    /// Ticks run.
+    pub ticks: u64,
+    /// The seed used.
+    pub seed: u64,
+    /// Metric column names (without `tick`).
+    pub columns: Vec<&'static str>,
+    /// The last metrics row.
+    pub last: Vec<f64>,
+    /// Digest of the final state.
+    pub state_hash: u64,
+    /// Events logged.
+    pub events: u64,
+    /// Apples picked by all agents.
+    pub picked: u64,
+}
+
+impl RunSummary {
+    /// The final value of a metric column.
+    pub fn metric(&self, column: &str) -> Option<f64> {
+        self.columns
+            .iter()
+            .position(|c| *c == column)
+            .map(|i| self.last[i])
+    }
+}
+
+/// Where a run's rows go.
+pub trait Sink {
+    /// The metric column names, once, before any row.
+    fn header(&mut self, columns: &[&'static str]) -> io::Result<()>;
+    /// Everything measured since the last call.
+    fn take(&mut self, sim: &mut Sim) -> io::Result<()>;
+}
+
+/// A sink that keeps nothing but the last row (for tests and benchmarks).
+#[derive(Default)]
+pub struct Discard;
+
+impl Sink for Discard {
+    fn header(&mut self, _: &[&'static str]) -> io::Result<()> {
+        Ok(())
+    }
+    fn take(&mut self, sim: &mut Sim) -> io::Result<()> {
+        let w = sim.world_mut();
+        w.resource_mut::<MetricsLog>().drain();
+        w.resource_mut::<AgentSamples>().drain();
+        w.resource_mut::<EventLog>().drain();
+        Ok(())
+    }
+}
+
+/// Runs `scenario` for `opts`, passing every tick's measurements to `sink` and calling
+/// `progress(tick)` after each tick.
+pub fn run_with(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    sink: &mut dyn Sink,
+    mut progress: impl FnMut(u64),
+) -> io::Result<RunSummary> {
+    let mut sim = Sim::new(scenario, opts.seed, opts.ticks);
+    let columns = sim.world().resource::<MetricsLog>().columns().to_vec();
+    sink.header(&columns)?;
+    let mut last = Vec::new();
+    let mut events = 0u64;
+    let take = |sim: &mut Sim,
+                sink: &mut dyn Sink,
+                last: &mut Vec<f64>,
+                events: &mut u64|
+     -> io::Result<()> {
+        if let Some((_, row)) = peek_last(sim) {
+            *last = row;
+        }
+        *events += sim.world().resource::<EventLog>().len() as u64;
+        sink.take(sim)
+    };
+    take(&mut sim, sink, &mut last, &mut events)?;
+    for _ in 0..opts.ticks {
+        sim.step();
+        take(&mut sim, sink, &mut last, &mut events)?;
+        progress(sim.tick());
+    }
+    let picked = sim
+        .world_mut()
+        .query::<&crate::agents::Ledger>()
+        .iter(sim.world())
+        .map(|l| l.picked)
+        .sum();
+    Ok(RunSummary {
+        ticks: opts.ticks,
+        seed: opts.seed,
+        columns,
+        last,
+        state_hash: sim.state_hash(),
+        events,
+        picked,
+    })
+}
+
+fn peek_last(sim: &Sim) -> Option<(u64, Vec<f64>)> {
+    sim.world().resource::<MetricsLog>().last().cloned()
+}
+
+/// Writes CSV and JSONL into a folder.
+pub struct FolderSink {
+    metrics: BufWriter<File>,
+    agents: BufWriter<File>,
+    events: BufWriter<File>,
+}
+
+impl FolderSink {
+    /// Creates the three stream files in `dir`.
+    pub fn create(dir: &Path) -> io::Result<Self> {
+        let open =
+            |name: &str| File::create(dir.join(name)).map(|f| BufWriter::with_capacity(1 << 16, f));
+        let mut s = FolderSink {
+            metrics: open("metrics.csv")?,
+            agents: open("agents.csv")?,
+            events: open("events.jsonl")?,
+        };
+        writeln!(s.agents, "tick,id,kind,selfishness,power,x,y,apples,reward")?;
+        Ok(s)
+    }
+    /// Flushes everything.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.metrics.flush()?;
+        self.agents.flush()?;
+        self.events.flush()
+    }
+}
+
+impl Sink for FolderSink {
+    fn header(&mut self, columns: &[&'static str]) -> io::Result<()> {
+        write!(self.metrics, "tick")?;
+        for c in columns {
+            write!(self.metrics, ",{c}")?;
+        }
+        writeln!(self.metrics)
+    }
+    fn take(&mut self, sim: &mut Sim) -> io::Result<()> {
+        let w = sim.world_mut();
+        for (tick, row) in w.resource_mut::<MetricsLog>().drain() {
+            write!(self.metrics, "{tick}")?;
+            for v in row {
+                write!(self.metrics, ",{v}")?;
+            }
+            writeln!(self.metrics)?;
+        }
+        for r in w.resource_mut::<AgentSamples>().drain() {
+            writeln!(
+                self.agents,
+                "{},{},{},{},{},{},{},{},{}",
+                r.tick, r.id, r.kind, r.selfishness, r.power, r.x, r.y, r.apples, r.reward
+            )?;
+        }
+        for e in w.resource_mut::<EventLog>().drain() {
+            serde_json::to_writer(&mut self.events, &e)?;
+            writeln!(self.events)?;
+        }
+        Ok(())
+    }
+}
+
+/// A problem with an output folder, found before any work starts.
+#[derive(Debug)]
+pub struct OutDirError(pub String);
+
+impl std::fmt::Display for OutDirError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Checks that `dir` can become a run folder: it must not exist, be an empty folder, or be an
+/// earlier run folder (one with `run.json`), which the new run replaces when it finishes.
+pub fn check_out_dir(dir: &Path) -> Result<(), OutDirError> {
+    if dir.is_file() {
+        return Err(OutDirError(format!(
+            "{}: is a file, not a folder; choose another --out",
+            dir.display()
+        )));
+    }
+    if dir.is_dir() {
+        let empty = fs::read_dir(dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty && !dir.join("run.json").is_file() {
+            return Err(OutDirError(format!(
+                "{}: the folder exists and is not a Polity run folder (no run.json); refusing to overwrite it\n    hint: choose a new --out, or empty the folder",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The hidden staging folder for `dir`.
+fn staging_dir(dir: &Path) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parent.join(format!(".{name}.partial-{}", std::process::id()))
+}
+
+/// Runs `scenario` into the folder `dir` (see the module docs). Call [`check_out_dir`] first.
+pub fn run_to_dir(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    dir: &Path,
+    progress: impl FnMut(u64),
+) -> io::Result<RunSummary> {
+    let stage = staging_dir(dir);
+    if let Some(parent) = stage.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::create_dir_all(&stage)?;
+    let result = (|| {
+        let mut sink = FolderSink::create(&stage)?;
+        let summary = run_with(scenario, opts, &mut sink, progress)?;
+        sink.finish()?;
+        let mut resolved = scenario.clone();
+        resolved.run.ticks = opts.ticks;
+        resolved.run.seed = opts.seed;
+        let run_json = serde_json::json!({
+            "polity_version": crate::VERSION,
+            "scenario_name": resolved.name,
+            "seed": opts.seed,
+            "ticks": opts.ticks,
+            "state_hash": format!("{:016x}", summary.state_hash),
+            "outputs": ["metrics.csv", "agents.csv", "events.jsonl", "scenario.ron"],
+            "scenario": resolved,
+        });
+        fs::write(
+            stage.join("run.json"),
+            serde_json::to_string_pretty(&run_json)? + "\n",
+        )?;
+        fs::write(
+            stage.join("scenario.ron"),
+            crate::scenario::to_ron(&resolved) + "\n",
+        )?;
+        if dir.exists() {
+            fs::remove_dir_all(dir)?;
+        }
+        fs::rename(&stage, dir)?;
+        Ok(summary)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&stage);
+    }
+    result
+}

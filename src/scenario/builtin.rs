@@ -1,0 +1,41 @@
+//! The built-in scenarios, embedded in the binary from `scenarios/*.ron`.
+
+use super::{Problems, Scenario, parse};
+
+/// A scenario that ships inside the binary.
+#[derive(Clone, Copy, Debug)]
+pub struct Builtin {
+    /// The name to give `polity run`.
+    pub name: &'static str,
+    /// The RON source.
+    pub source: &'static str,
+}
+
+impl Builtin {
+    /// Parses the embedded source (built-ins are tested to be valid).
+    pub fn scenario(&self) -> Result<Scenario, Problems> {
+        parse(self.source, &format!("builtin:{}", self.name), self.name)
+    }
+}
+
+/// Every built-in scenario; the first is the default.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "commons",
+        source: include_str!("../../scenarios/commons.ron"),
+    },
+    Builtin {
+        name: "commons-large",
+        source: include_str!("../../scenarios/commons-large.ron"),
+    },
+];
+
+/// The built-in scenario called `name`.
+pub fn builtin(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+/// The scenario `polity` runs when none is named.
+pub fn default_scenario() -> &'static Builtin {
+    &BUILTINS[0]
+}

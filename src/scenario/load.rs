@@ -1,0 +1,255 @@
+//! Loading scenarios: from a built-in name, a `.ron` file, or a run's `run.json`, with every
+//! problem reported at once as `FILE:LINE:COLUMN: field.path: what was expected`.
+
+use std::fmt;
+use std::path::Path;
+
+use super::{Scenario, builtin, validate};
+use crate::spanned_ron::{self, SpanIndex};
+
+/// One problem with a scenario, located as precisely as we can.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// The file (or `builtin:NAME`).
+    pub file: String,
+    /// 1-based line and column, when the problem is inside the file.
+    pub position: Option<(usize, usize)>,
+    /// The field path, e.g. `agents[0].selfishness`; empty for whole-file problems.
+    pub path: String,
+    /// What is wrong / what was expected.
+    pub message: String,
+    /// How to fix it, when that is obvious.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((line, col)) = self.position {
+            write!(f, ":{line}:{col}")?;
+        }
+        write!(f, ": ")?;
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n    hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in one scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.0 {
+            writeln!(f, "{p}")?;
+        }
+        let n = self.0.len();
+        write!(
+            f,
+            "{n} problem{} found; nothing was run",
+            if n == 1 { "" } else { "s" }
+        )
+    }
+}
+
+impl std::error::Error for Problems {}
+
+fn whole_file(file: &str, message: String, hint: Option<String>) -> Problems {
+    Problems(vec![Problem {
+        file: file.to_string(),
+        position: None,
+        path: String::new(),
+        message,
+        hint,
+    }])
+}
+
+/// Parses and validates scenario source text. `file` labels the messages; `default_name`
+/// names the scenario when it does not name itself.
+pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, Problems> {
+    let decoded = spanned_ron::decode::<Scenario>(src);
+    let mut problems: Vec<Problem> = decoded
+        .diagnostics
+        .iter()
+        .map(|d| Problem {
+            file: file.to_string(),
+            position: Some(spanned_ron::line_col(src, d.span.start)),
+            path: d.path.clone(),
+            message: d.message.clone(),
+            hint: d.hint.clone(),
+        })
+        .collect();
+    // Check the meaning too, even when decoding found problems (on the value it recovered),
+    // so every problem is reported in one pass; skip checks on fields already reported.
+    if let Some(scenario) = decoded.value.as_ref().or(decoded.recovered.as_ref()) {
+        let reported: Vec<&str> = decoded
+            .diagnostics
+            .iter()
+            .map(|d| d.path.as_str())
+            .collect();
+        let fresh = validate::check(scenario)
+            .into_iter()
+            .filter(|i| !reported.iter().any(|r| within(&i.path, r)));
+        problems.extend(locate(fresh.collect(), src, file, &decoded.spans));
+        problems.sort_by_key(|p| p.position);
+    }
+    match decoded.value {
+        Some(mut s) if problems.is_empty() => {
+            if s.name.is_empty() {
+                s.name = default_name.to_string();
+            }
+            Ok(s)
+        }
+        _ => Err(Problems(problems)),
+    }
+}
+
+/// Whether `path` is `ancestor` or lies under it (`a.b[2]` is within `a.b`; `a.bc` is not).
+fn within(path: &str, ancestor: &str) -> bool {
+    path.strip_prefix(ancestor)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+}
+
+/// Places semantic issues at the span of the field they concern.
+fn locate(issues: Vec<validate::Issue>, src: &str, file: &str, spans: &SpanIndex) -> Vec<Problem> {
+    issues
+        .into_iter()
+        .map(|i| {
+            let span = spans.nearest(&i.path);
+            let at = match (i.char_index, spans.get(&i.path)) {
+                (Some(k), Some(lit)) => spanned_ron::str_char_span(src, lit, k).unwrap_or(span),
+                _ => span,
+            };
+            Problem {
+                file: file.to_string(),
+                position: Some(spanned_ron::line_col(src, at.start)),
+                path: i.path,
+                message: i.message,
+                hint: i.hint,
+            }
+        })
+        .collect()
+}
+
+/// Validates an already-typed scenario (from `run.json`), without source positions.
+pub fn check_typed(s: Scenario, file: &str) -> Result<Scenario, Problems> {
+    let issues = validate::check(&s);
+    if issues.is_empty() {
+        return Ok(s);
+    }
+    Err(Problems(
+        issues
+            .into_iter()
+            .map(|i| Problem {
+                file: file.to_string(),
+                position: None,
+                path: format!("scenario.{}", i.path),
+                message: i.message,
+                hint: i.hint,
+            })
+            .collect(),
+    ))
+}
+
+/// Loads a scenario named on the command line: a built-in name, a path to a `.ron` file, or
+/// a path to a run's `run.json` (which repeats that run's resolved scenario and seed).
+pub fn load(arg: &str) -> Result<Scenario, Problems> {
+    let path = Path::new(arg);
+    if !path.exists() {
+        if let Some(b) = builtin(arg) {
+            return b.scenario();
+        }
+        let looks_like_path = arg.contains('/')
+            || arg.contains('\\')
+            || arg.ends_with(".ron")
+            || arg.ends_with(".json");
+        if !looks_like_path {
+            let names: Vec<&str> = super::BUILTINS.iter().map(|b| b.name).collect();
+            let hint = match spanned_ron::did_you_mean(arg, &names) {
+                Some(n) => {
+                    format!("did you mean the built-in `{n}`? `polity scenarios` lists them all")
+                }
+                None => format!(
+                    "built-ins are: {}; or give a path to a .ron file",
+                    names.join(", ")
+                ),
+            };
+            return Err(whole_file(
+                arg,
+                "no built-in scenario by this name, and no such file".into(),
+                Some(hint),
+            ));
+        }
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                Some("check the path; `polity scenarios` lists the built-in scenarios".to_string())
+            }
+            std::io::ErrorKind::IsADirectory => {
+                Some("give the scenario file itself, not its folder".to_string())
+            }
+            _ => None,
+        };
+        whole_file(arg, format!("cannot read the file: {e}"), hint)
+    })?;
+    let src = match std::str::from_utf8(&bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+            let (line, col) = spanned_ron::line_col(valid, valid.len());
+            return Err(Problems(vec![Problem {
+                file: arg.to_string(),
+                position: Some((line, col)),
+                path: String::new(),
+                message: format!(
+                    "the file is not UTF-8 text (byte 0x{:02x} at offset {})",
+                    bytes[e.valid_up_to()],
+                    e.valid_up_to()
+                ),
+                hint: Some("save the scenario as UTF-8".into()),
+            }]));
+        }
+    };
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario");
+    if path.extension().is_some_and(|e| e == "json") {
+        return load_run_json(src, arg);
+    }
+    parse(src, arg, stem)
+}
+
+fn load_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
+    let value: serde_json::Value = serde_json::from_str(src).map_err(|e| {
+        Problems(vec![Problem {
+            file: file.to_string(),
+            position: Some((e.line(), e.column())),
+            path: String::new(),
+            message: format!("not valid JSON: {e}"),
+            hint: None,
+        }])
+    })?;
+    let Some(scenario) = value.get("scenario") else {
+        return Err(whole_file(
+            file,
+            "this JSON file has no `scenario` field; is it a run's run.json?".into(),
+            None,
+        ));
+    };
+    let s: Scenario = serde_json::from_value(scenario.clone()).map_err(|e| {
+        whole_file(
+            file,
+            format!("scenario: {e}"),
+            Some("run.json files are written by `polity run`; use the one it wrote".into()),
+        )
+    })?;
+    check_typed(s, file)
+}

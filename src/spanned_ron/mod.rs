@@ -1,0 +1,655 @@
+//! Spanned RON: decodes scenario files with serde and reports every problem at once, each with a
+//! byte span, the field path, a message and a hint. Owns the public API; `parse` turns the text
+//! into a spanned tree, `de` deserializes that tree while recording diagnostics and recovering.
+//!
+//! Paths: struct fields `run.ticks`, elements of lists, tuples and tuple-variant payloads `[i]`
+//! (`agents[0].selfishness[1]`), newtype-variant payloads take the enum value's own path, map entries by key (`['W']`,
+//! `["name"]`, `[5]`). An unknown or duplicate field is reported at its name with the path it would
+//! have had (`agents[0].selfishnes`); an unknown variant at its name with the enum value's path.
+//!
+//! Recovery: a value of the wrong kind is reported and replaced by a placeholder (false, 0, 0.0,
+//! '?', "", empty list/map, None, a struct of placeholder fields, the first variant); a misspelt
+//! variant decodes as the suggested one with its payload's own problems muted. A visitor's own
+//! error (e.g. `missing field`) is reported once at the value and ends decoding.
+
+mod de;
+mod parse;
+
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub span: Span,
+    pub path: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+fn diagnostic(span: Span, path: String, message: String, hint: Option<String>) -> Diagnostic {
+    Diagnostic {
+        span,
+        path,
+        message,
+        hint,
+    }
+}
+
+/// path -> span of the value at that path (see the module docs for the path syntax). Root path is "".
+#[derive(Clone, Debug, Default)]
+pub struct SpanIndex {
+    pub map: BTreeMap<String, Span>,
+}
+
+impl SpanIndex {
+    pub fn get(&self, path: &str) -> Option<Span> {
+        self.map.get(path).copied()
+    }
+
+    /// The span for `path`, or of its nearest recorded ancestor, or the root.
+    pub fn nearest(&self, path: &str) -> Span {
+        let cuts = path
+            .char_indices()
+            .rev()
+            .filter(|&(_, c)| c == '.' || c == '[');
+        let mut prefixes = [path.len()]
+            .into_iter()
+            .chain(cuts.map(|(i, _)| i))
+            .chain([0]);
+        prefixes
+            .find_map(|i| self.get(&path[..i]))
+            .unwrap_or_default()
+    }
+}
+
+pub struct Decoded<T> {
+    /// The decoded value; Some only when `diagnostics` is empty.
+    pub value: Option<T>,
+    /// The value decoding recovered despite diagnostics (placeholders where values were wrong),
+    /// for semantic checks that want to report more problems in the same pass; None after a
+    /// syntax error or a visitor error.
+    pub recovered: Option<T>,
+    pub spans: SpanIndex,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses and deserializes `src`. A syntax error gives exactly one diagnostic; otherwise every
+/// type/field problem is reported (sorted by position). `value` is Some only when there are none.
+pub fn decode<T: serde::de::DeserializeOwned>(src: &str) -> Decoded<T> {
+    let (value, spans, mut diagnostics) = match parse::parse(src) {
+        Err(d) => (None, SpanIndex::default(), vec![d]),
+        Ok(node) => {
+            let (result, ctx) = de::deserialize::<T>(&node);
+            let mut diags = ctx.diags;
+            if let Err(e) = &result
+                && diags.is_empty()
+            {
+                diags.push(diagnostic(node.span, String::new(), e.0.clone(), None));
+            }
+            (result.ok(), ctx.spans, diags)
+        }
+    };
+    diagnostics.sort_by_key(|d| d.span.start);
+    let (value, recovered) = if diagnostics.is_empty() {
+        (value, None)
+    } else {
+        (None, value)
+    };
+    Decoded {
+        value,
+        recovered,
+        spans,
+        diagnostics,
+    }
+}
+
+/// 1-based line and column (in chars) of a byte offset; offsets past the end clamp.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(src.len());
+    while !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = src[..offset].matches('\n').count() + 1;
+    (line, src[line_start..offset].chars().count() + 1)
+}
+
+/// The span of the `n`-th (0-based) content character of the string (or char) literal at `literal`,
+/// counting an escape such as `\n` or `\u{e9}` as one character; raw strings `r#"…"#` too.
+pub fn str_char_span(src: &str, literal: Span, n: usize) -> Option<Span> {
+    let lit = src.get(literal.start..literal.end)?;
+    let raw = lit
+        .strip_prefix('r')
+        .map(|r| r.trim_start_matches('#'))
+        .filter(|r| r.starts_with('"'));
+    if raw.is_none() && !lit.starts_with(['"', '\'']) {
+        return None;
+    }
+    let hashes = raw.map(|r| lit.len() - 1 - r.len());
+    let open = hashes.map_or(1, |h| h + 2);
+    let inner = lit.get(
+        open..lit
+            .len()
+            .checked_sub(open - usize::from(hashes.is_some()))?,
+    )?;
+    let mut chars = inner.char_indices();
+    let mut units = std::iter::from_fn(|| {
+        let (i, c) = chars.next()?;
+        let mut end = i + c.len_utf8();
+        if c == '\\' && hashes.is_none() {
+            let (j, e) = chars.next()?;
+            end = j + e.len_utf8();
+            while e == 'u' && !inner[..end].ends_with('}') {
+                end = chars.next().map_or(inner.len(), |(j, c)| j + c.len_utf8());
+                if end == inner.len() {
+                    break;
+                }
+            }
+        }
+        Some((i, end))
+    });
+    let (i, end) = units.nth(n)?;
+    Some(Span {
+        start: literal.start + open + i,
+        end: literal.start + open + end,
+    })
+}
+
+/// Closest candidate by Damerau-Levenshtein (optimal string alignment) distance, case-insensitive,
+/// if that distance is at most max(1, len/3) of `word`; ties go to the first candidate.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let word: Vec<char> = word.to_lowercase().chars().collect();
+    let max = (word.len() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    for &cand in candidates {
+        let d = distance(&word, &cand.to_lowercase().chars().collect::<Vec<_>>());
+        if d <= max && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, cand));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Optimal-string-alignment distance (edits, with adjacent transpositions counting once).
+fn distance(a: &[char], b: &[char]) -> usize {
+    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i][j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let v = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                let swap = i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1];
+                if swap { v.min(d[i - 2][j - 2] + 1) } else { v }
+            };
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Default, Debug, PartialEq)]
+    #[serde(default, deny_unknown_fields)]
+    struct Scn {
+        version: u32,
+        name: String,
+        map: MapSpec,
+        agents: Vec<Group>,
+        run: Run,
+    }
+
+    #[derive(Deserialize, Default, Debug, PartialEq)]
+    #[serde(default)]
+    struct MapSpec {
+        rows: Vec<String>,
+        legend: BTreeMap<char, Tile>,
+    }
+
+    #[derive(Deserialize, Debug, PartialEq, Default)]
+    enum Tile {
+        #[default]
+        Floor,
+        Wall,
+        Apple,
+        Spawn,
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    enum Dist {
+        Fixed(f64),
+        Uniform(f64, f64),
+        Normal { mean: f64, sd: f64 },
+    }
+
+    impl Default for Dist {
+        fn default() -> Self {
+            Dist::Fixed(0.0)
+        }
+    }
+
+    #[derive(Deserialize, Debug, PartialEq, Default)]
+    enum Kind {
+        #[default]
+        Human,
+        Ai,
+    }
+
+    #[derive(Deserialize, Default, Debug, PartialEq)]
+    #[serde(default)]
+    struct Group {
+        count: u32,
+        selfishness: Dist,
+        power: Option<f64>,
+        kind: Kind,
+    }
+
+    #[derive(Deserialize, Default, Debug, PartialEq)]
+    #[serde(default)]
+    struct Run {
+        ticks: u64,
+        seed: u64,
+    }
+
+    const VALID: &str = r#"// The commons, small.
+Scenario(
+    version: 1,
+    name: "Commons – \"small\"",
+    map: (
+        rows: [
+            "WWWWW",
+            "W.A.W",
+            "WWSWW",
+        ],
+        legend: { 'W': Wall, '.': Floor, 'A': Apple, 'S': Spawn },
+    ),
+    agents: [
+        (count: 3, selfishness: Fixed(0.5), power: Some(1.5), kind: Human),
+        (count: 2, selfishness: Uniform(0.0, 1.), kind: Ai),
+        (count: 1_000, selfishness: Normal(mean: -.25, sd: 1e-2), power: 2),
+    ],
+    run: (ticks: 0x10, seed: 42), /* trailing /* nested */ comment */
+)
+"#;
+
+    fn three_mistakes() -> String {
+        let fixes = [
+            ("selfishness: Fixed", "selfishnes: Fixed"),
+            ("count: 2,", "count: -2,"),
+            ("Normal(mean: -.25, sd: 1e-2)", "Unifrom(0.0, 1.0)"),
+        ];
+        fixes
+            .iter()
+            .fold(VALID.to_string(), |src, (a, b)| src.replace(a, b))
+    }
+
+    /// Each diagnostic as `LINE:COL path: message (hint)`.
+    fn report<T: serde::de::DeserializeOwned>(src: &str) -> Vec<String> {
+        let d = decode::<T>(src);
+        assert_eq!(d.value.is_some(), d.diagnostics.is_empty());
+        let show = |x: &Diagnostic| {
+            let (line, col) = line_col(src, x.span.start);
+            let hint = x.hint.as_ref().map(|h| format!(" ({h})"));
+            format!(
+                "{line}:{col} {}: {}{}",
+                x.path,
+                x.message,
+                hint.unwrap_or_default()
+            )
+        };
+        d.diagnostics.iter().map(show).collect()
+    }
+
+    fn text(src: &str, span: Option<Span>) -> &str {
+        let text = span.and_then(|s| src.get(s.start..s.end));
+        text.unwrap_or("<none>")
+    }
+
+    #[test]
+    fn valid_file_decodes_exactly() {
+        let d = decode::<Scn>(VALID);
+        assert_eq!(d.diagnostics, vec![]);
+        let group = |count, selfishness, power, kind| Group {
+            count,
+            selfishness,
+            power,
+            kind,
+        };
+        let normal = Dist::Normal {
+            mean: -0.25,
+            sd: 0.01,
+        };
+        let (ticks, seed) = (16, 42);
+        let expected = Scn {
+            version: 1,
+            name: "Commons – \"small\"".into(),
+            map: MapSpec {
+                rows: vec!["WWWWW".into(), "W.A.W".into(), "WWSWW".into()],
+                legend: [
+                    ('W', Tile::Wall),
+                    ('.', Tile::Floor),
+                    ('A', Tile::Apple),
+                    ('S', Tile::Spawn),
+                ]
+                .into(),
+            },
+            agents: vec![
+                group(3, Dist::Fixed(0.5), Some(1.5), Kind::Human),
+                group(2, Dist::Uniform(0.0, 1.0), None, Kind::Ai),
+                group(1000, normal, Some(2.0), Kind::Human),
+            ],
+            run: Run { ticks, seed },
+        };
+        assert_eq!(d.value, Some(expected));
+    }
+
+    #[test]
+    fn three_mistakes_three_diagnostics() {
+        let src = three_mistakes();
+        let expected = [
+            "14:20 agents[0].selfishnes: unknown field `selfishnes` (did you mean `selfishness`?)",
+            "15:17 agents[1].count: expected a non-negative integer, found -2",
+            "16:37 agents[2].selfishness: unknown variant `Unifrom` (did you mean `Uniform`?)",
+        ];
+        assert_eq!(report::<Scn>(&src), expected);
+        let d = decode::<Scn>(&src);
+        for (x, want) in d.diagnostics.iter().zip(["selfishnes", "-2", "Unifrom"]) {
+            assert_eq!(text(&src, Some(x.span)), want);
+        }
+    }
+
+    #[test]
+    fn span_index_and_char_spans() {
+        let d = decode::<Scn>(VALID);
+        let get = |path| text(VALID, d.spans.get(path));
+        assert_eq!(get("map.rows[1]"), "\"W.A.W\"");
+        let row1 = d.spans.get("map.rows[1]").unwrap();
+        let a = str_char_span(VALID, row1, 2).unwrap();
+        assert_eq!(
+            (text(VALID, Some(a)), line_col(VALID, a.start)),
+            ("A", (8, 16))
+        );
+        assert_eq!(str_char_span(VALID, row1, 5), None);
+        assert_eq!(get("map.legend['A']"), "Apple");
+        assert_eq!(get("agents[1].selfishness[1]"), "1.");
+        assert_eq!(get("agents[0].selfishness"), "0.5");
+        assert_eq!(get("agents[2].selfishness.sd"), "1e-2");
+        assert_eq!(get("run.ticks"), "0x10");
+        assert!(get("").starts_with("Scenario("));
+        assert_eq!(
+            d.spans.nearest("agents[1].bogus[3]"),
+            d.spans.get("agents[1]").unwrap()
+        );
+        assert_eq!(d.spans.nearest("nothing.at.all"), d.spans.get("").unwrap());
+
+        let src = r##"["a\"b\u{e9}c", r#"x"y"#, 'q']"##;
+        let d = decode::<(String, String, char)>(src);
+        assert_eq!(d.value, Some(("a\"b\u{e9}c".into(), "x\"y".into(), 'q')));
+        let nth = |path, n| {
+            text(
+                src,
+                d.spans.get(path).and_then(|s| str_char_span(src, s, n)),
+            )
+        };
+        let first: Vec<_> = (0..6).map(|n| nth("[0]", n)).collect();
+        assert_eq!(first, ["a", "\\\"", "b", "\\u{e9}", "c", "<none>"]);
+        assert_eq!(
+            (nth("[1]", 1), nth("[1]", 2), nth("[1]", 3), nth("[2]", 0)),
+            ("\"", "y", "<none>", "q")
+        );
+    }
+
+    #[test]
+    fn wrong_kinds_recover_and_continue() {
+        let src =
+            "(map: [1], run: (ticks: \"soon\", seed: 1.5), version: 300000000000, name: Commons)";
+        let expected = [
+            "1:7 map: expected a struct `(field: value, …)`, found a list `[…]`",
+            "1:25 run.ticks: expected a non-negative integer, found a string",
+            "1:39 run.seed: expected a non-negative integer, found 1.5",
+            "1:54 version: integer 300000000000 is out of range for u32 (0..=4294967295)",
+            "1:74 name: expected a string, found `Commons` (quote it: \"Commons\")",
+        ];
+        assert_eq!(report::<Scn>(src), expected);
+    }
+
+    #[test]
+    fn enum_payload_shapes() {
+        let src = "(agents: [
+            (selfishness: Uniform(0.5)),
+            (selfishness: Fixed),
+            (kind: Human(3)),
+            (selfishness: Normal(0.1, 0.2)),
+            (selfishness: Unifrom(\"x\", [])),
+            (selfishness: Bogus(1), power: Some(\"x\"), kind: \"Ai\"),
+        ])";
+        let expected = [
+            "2:27 agents[0].selfishness: variant `Uniform` expects 2 values, found 1 value",
+            "3:27 agents[1].selfishness: variant `Fixed` expects 1 value, found none",
+            "4:20 agents[2].kind: variant `Human` expects no value, found 1 value",
+            "5:27 agents[3].selfishness: variant `Normal` expects named fields `(mean: …, sd: …)`, found 2 values",
+            "6:27 agents[4].selfishness: unknown variant `Unifrom` (did you mean `Uniform`?)",
+            "7:27 agents[5].selfishness: unknown variant `Bogus` (expected one of: `Fixed`, `Uniform`, `Normal`)",
+            "7:49 agents[5].power: expected a number, found a string",
+        ];
+        assert_eq!(report::<Scn>(src), expected);
+    }
+
+    #[test]
+    fn duplicates_options_units_and_attributes() {
+        let src = "(version: 1, version: 2, map: (legend: {'W': Wall, 'W': Floor}))";
+        let expected = [
+            "1:14 version: duplicate field `version`",
+            "1:52 map.legend['W']: duplicate key `'W'`",
+        ];
+        assert_eq!(report::<Scn>(src), expected);
+        let src = "#![enable(implicit_some)]\n(map: (), run: Run, agents: [(power: None)])";
+        let scn = Scn {
+            agents: vec![Group::default()],
+            ..Scn::default()
+        };
+        assert_eq!(decode::<Scn>(src).value, Some(scn));
+    }
+
+    #[test]
+    fn visitor_errors_abort_with_one_diagnostic() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Strict {
+            a: u32,
+            b: u32,
+        }
+        assert_eq!(report::<Strict>("(a: 1)"), ["1:1 : missing field `b`"]);
+        assert_eq!(
+            report::<Vec<Strict>>("[(a: 1, b: 2), (b: 1)]"),
+            ["1:16 [1]: missing field `a`"]
+        );
+        // A problem already reported may leave the struct incomplete: still one diagnostic.
+        let msg = "1:1 : expected a struct `(field: value, …)`, found a list `[…]`";
+        assert_eq!(report::<Strict>("[1]"), [msg]);
+    }
+
+    #[test]
+    fn newtypes_are_transparent_or_wrapped() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Meters(f64);
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Spread(Dist);
+        let d = decode::<Vec<Meters>>("[1.5, Meters(2), (3)]");
+        assert_eq!(d.value, Some(vec![Meters(1.5), Meters(2.0), Meters(3.0)]));
+        let d = decode::<(Spread, Spread)>("(Fixed(1), Spread(Uniform(0, 1)))");
+        let expected = (Spread(Dist::Fixed(1.0)), Spread(Dist::Uniform(0.0, 1.0)));
+        assert_eq!(d.value, Some(expected));
+        assert_eq!(
+            report::<Meters>("Meters(\"x\")"),
+            ["1:8 : expected a number, found a string"]
+        );
+    }
+
+    #[test]
+    fn tuples_chars_floats_and_maps() {
+        #[derive(Deserialize, Debug, PartialEq, Default)]
+        #[serde(default)]
+        struct Misc {
+            pair: (u8, char),
+            arr: [f32; 2],
+            special: Vec<f64>,
+            esc: String,
+            hex: i64,
+        }
+        let src = r#"(pair: (7, '\''), arr: [1, 2.5], special: [inf, -inf, NaN, +3],
+            esc: "t\tn\n\u{e9}", hex: -0xff_ff)"#;
+        let m = decode::<Misc>(src).value.unwrap();
+        assert_eq!(
+            (m.pair, m.arr, m.esc.as_str(), m.hex),
+            ((7, '\''), [1.0, 2.5], "t\tn\n\u{e9}", -0xffff)
+        );
+        let s = &m.special;
+        assert_eq!(
+            (s[0], s[1], s[2].is_nan(), s[3]),
+            (f64::INFINITY, f64::NEG_INFINITY, true, 3.0)
+        );
+        let expected = [
+            "1:8 pair: expected 2 elements, found 3",
+            "1:26 arr: expected 2 elements, found 1",
+            "1:36 hex: expected an integer, found a string",
+        ];
+        assert_eq!(
+            report::<Misc>("(pair: (1, 'x', 3), arr: [1], hex: \"7\")"),
+            expected
+        );
+        let expected = ["1:21 [\"b\"][0]: integer 256 is out of range for u8 (0..=255)"];
+        assert_eq!(
+            report::<BTreeMap<String, Vec<u8>>>("{\"a\": [1, 2], \"b\": [256]}"),
+            expected
+        );
+    }
+
+    #[test]
+    fn syntax_errors_give_one_diagnostic() {
+        // `source ⇒ the diagnostic starts with` (or, for hints, ends with).
+        let cases = [
+            "(\n    version: 1\n    name: \"x\",\n) ⇒ 3:5 : expected `,` or `)`, found `name`",
+            "(name: \"abc,\n version: 1) ⇒ 1:8 : unterminated string",
+            "(map: (rows: [\"a\", \"b\"\n ⇒ 1:14 : unclosed `[`",
+            "(map: (rows: [\"a\", \"b\")) ⇒ 1:23 : expected `,` or `]`, found `)`",
+            "(version: 1) x ⇒ 1:14 : unexpected `x` after the value",
+            "(version: 1) /* a /* b */ ⇒ 1:14 : unterminated block comment",
+            "(version: 12abc) ⇒ 1:11 : invalid number `12abc`",
+            "(name: \"a\\qb\") ⇒ 1:10 : unknown escape `\\q`",
+            "(map: (legend: {'ab': Wall})) ⇒ 1:17 : a character literal holds one character",
+            "(version 1) ⇒ 1:10 : expected `,` or `)`, found a number",
+            " ⇒ 1:1 : expected a value, found end of input",
+        ];
+        let hints = [
+            "(version: 1\n name: \"x\") ⇒ (is a `,` missing before it?)",
+            "(rows: [\"a\")) ⇒ (the `[` opened at 1:8 is still open)",
+            "(rows: [\"a\" ⇒ (expected `,` or `]` before the end of the input)",
+        ];
+        for (case, start) in cases
+            .iter()
+            .map(|c| (c, true))
+            .chain(hints.iter().map(|c| (c, false)))
+        {
+            let (src, expected) = case.split_once(" ⇒ ").unwrap();
+            let found = report::<Scn>(src);
+            let ok = if start {
+                found[0].starts_with(expected)
+            } else {
+                found[0].ends_with(expected)
+            };
+            assert!(found.len() == 1 && ok, "{src:?}: {found:?}");
+        }
+        let deep = report::<Scn>(&"[".repeat(10_000));
+        assert!(deep.len() == 1 && deep[0].ends_with("values are nested too deeply"));
+    }
+
+    #[test]
+    fn suggestions_and_positions() {
+        let fields = ["count", "selfishness", "power", "kind"];
+        let cases = [
+            ("selfishnes", Some("selfishness")),
+            ("Selfihsness", Some("selfishness")),
+            ("COUNT", Some("count")),
+            ("xyz", None),
+            ("pwr", None),
+        ];
+        for (word, expected) in cases {
+            assert_eq!(did_you_mean(word, &fields), expected, "{word}");
+        }
+        assert_eq!(
+            did_you_mean("Unifrom", &["Fixed", "Uniform", "Normal"]),
+            Some("Uniform")
+        );
+        assert_eq!(did_you_mean("ab", &["ac", "ad"]), Some("ac"));
+        assert_eq!(did_you_mean("a", &[]), None);
+        let src = "ab\ncé d";
+        let expected = [(1, 1), (2, 1), (2, 3), (2, 2), (2, 5)];
+        assert_eq!([0, 3, 6, 5, 100].map(|o| line_col(src, o)), expected);
+    }
+
+    fn check(src: &str) {
+        let d = decode::<Scn>(src);
+        assert_eq!(d.value.is_some(), d.diagnostics.is_empty(), "{src}");
+        for x in &d.diagnostics {
+            assert!(
+                x.span.start <= x.span.end && x.span.end <= src.len(),
+                "{x:?} in {src:?}"
+            );
+        }
+        for &span in d.spans.map.values() {
+            let _ = (
+                str_char_span(src, span, 0),
+                str_char_span(src, span, 3),
+                line_col(src, span.end),
+            );
+        }
+    }
+
+    #[test]
+    fn never_panics() {
+        let bad = three_mistakes();
+        for src in [VALID, bad.as_str()] {
+            (0..=src.len())
+                .filter_map(|end| src.get(..end))
+                .for_each(check);
+            for i in 0..src.len() {
+                for &b in b"\"'()[]{},:/*\\#r-1.xe_ \n" {
+                    let mut bytes = src.as_bytes().to_vec();
+                    bytes[i] = b;
+                    check(&String::from_utf8_lossy(&bytes));
+                }
+            }
+        }
+        let tokens = "( ) [ ] { } , : \" ' r#\" \"# /* */ // \n 1 - . e 0x inf NaN Some None count agents \
+                      selfishness Uniform \\ \\u{ é _ ";
+        let tokens: Vec<&str> = tokens
+            .split(' ')
+            .map(|t| if t.is_empty() { " " } else { t })
+            .collect();
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as usize
+        };
+        for _ in 0..3000 {
+            let src: String = (0..next() % 40)
+                .map(|_| tokens[next() % tokens.len()])
+                .collect();
+            check(&src);
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! RON syntax → a spanned tree ([`Node`]); the first syntax error becomes the only diagnostic.
+
+use super::{Diagnostic, Span, diagnostic, line_col};
+
+/// A value and the span covering all of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Char(char),
+    List(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+    /// A bare name: a unit variant, `None`, a unit struct.
+    Ident(String),
+    /// `(a, b)`, `Name(a, b)`, `()`, `Some(x)`.
+    Tuple(Option<Ident>, Vec<Node>),
+    /// `(field: value, …)` or `Name(field: value, …)`.
+    Struct(Option<Ident>, Vec<Field>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub name: Ident,
+    pub value: Node,
+}
+
+type PResult<T> = Result<T, Diagnostic>;
+
+/// Deeper nesting is rejected; this also keeps parser and deserializer recursion off the stack limit.
+const MAX_DEPTH: usize = 100;
+
+/// Parses one RON value (optionally after `#![…]` attributes) that must fill all of `src`.
+pub fn parse(src: &str) -> PResult<Node> {
+    let (pos, depth) = (0, 0);
+    let mut p = Parser {
+        src,
+        pos,
+        depth,
+        multiline_string: None,
+    };
+    p.ws()?;
+    while p.rest().starts_with("#!") {
+        p.attribute()?;
+        p.ws()?;
+    }
+    let node = p.value()?;
+    p.ws()?;
+    if p.pos < src.len() {
+        let msg = format!("unexpected {} after the value", p.found());
+        let hint = "a file holds one value; is a bracket closed too early?";
+        return Err(p.error_here(msg, hint));
+    }
+    Ok(node)
+}
+
+fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// A syntax error; an empty `hint` means none.
+fn diag(start: usize, end: usize, message: impl Into<String>, hint: &str) -> Diagnostic {
+    let hint = (!hint.is_empty()).then(|| hint.to_string());
+    diagnostic(Span { start, end }, String::new(), message.into(), hint)
+}
+
+/// Cursor over `src`; `pos` is always on a char boundary.
+#[derive(Clone, Copy)]
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+    depth: usize,
+    /// Where the last string literal that ran over a line break started: the usual sign of
+    /// a missing closing quote when a syntax error follows.
+    multiline_string: Option<usize>,
+}
+
+impl<'a> Parser<'a> {
+    fn rest(&self) -> &'a str {
+        &self.src[self.pos..]
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        let hit = self.peek() == Some(c);
+        self.pos += if hit { c.len_utf8() } else { 0 };
+        hit
+    }
+
+    fn take_while(&mut self, f: impl Fn(char) -> bool) -> &'a str {
+        let start = self.pos;
+        while self.peek().is_some_and(&f) {
+            self.bump();
+        }
+        &self.src[start..self.pos]
+    }
+
+    /// The token at the cursor, for messages: its end offset and a description.
+    fn token(&self) -> (usize, String) {
+        let mut q = *self;
+        let desc = match q.peek() {
+            None => "end of input".to_string(),
+            Some(c) if is_ident_start(c) => format!("`{}`", q.take_while(is_ident_char)),
+            Some(c) if c.is_ascii_digit() => {
+                q.take_while(|c| is_ident_char(c) || c == '.');
+                "a number".into()
+            }
+            Some('"') => (q.bump(), "a string".into()).1,
+            Some(c) => (q.bump(), format!("`{c}`")).1,
+        };
+        (q.pos, desc)
+    }
+
+    fn found(&self) -> String {
+        self.token().1
+    }
+
+    fn error_here(&self, message: String, hint: &str) -> Diagnostic {
+        diag(self.pos, self.token().0, message, hint)
+    }
+
+    fn expected(&self, what: &str) -> Diagnostic {
+        self.error_here(format!("expected {what}, found {}", self.found()), "")
+    }
+
+    /// Eats `c` between optional whitespace.
+    fn expect(&mut self, c: char, what: &str) -> PResult<()> {
+        self.ws()?;
+        if self.eat(c) {
+            return self.ws();
+        }
+        Err(self.expected(what))
+    }
+
+    /// Skips whitespace, `// line` and nested `/* block */` comments.
+    fn ws(&mut self) -> PResult<()> {
+        loop {
+            if self.rest().starts_with("//") {
+                self.take_while(|c| c != '\n');
+            } else if self.rest().starts_with("/*") {
+                let (open, mut depth) = (self.pos, 0usize);
+                loop {
+                    if self.rest().starts_with("/*") {
+                        (depth, self.pos) = (depth + 1, self.pos + 2);
+                    } else if self.rest().starts_with("*/") {
+                        (depth, self.pos) = (depth - 1, self.pos + 2);
+                        if depth == 0 {
+                            break;
+                        }
+                    } else if self.bump().is_none() {
+                        let msg = "unterminated block comment";
+                        return Err(diag(open, open + 2, msg, "add the closing `*/`"));
+                    }
+                }
+            } else if self.peek().is_some_and(char::is_whitespace) {
+                self.bump();
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Skips an inner attribute such as `#![enable(implicit_some)]`.
+    fn attribute(&mut self) -> PResult<()> {
+        let open = self.pos;
+        self.pos += 2;
+        let mut depth = 0;
+        loop {
+            match self.bump() {
+                Some('[') => depth += 1,
+                Some(']') if depth == 1 => return Ok(()),
+                Some(']') => depth -= 1,
+                Some(_) if depth > 0 => {}
+                _ => return Err(diag(open, self.pos, "malformed attribute `#![…]`", "")),
+            }
+        }
+    }
+
+    fn value(&mut self) -> PResult<Node> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error_here("values are nested too deeply".into(), ""));
+        }
+        self.depth += 1;
+        let start = self.pos;
+        let value = self.value_kind(start);
+        self.depth -= 1;
+        let end = self.pos;
+        value.map(|value| Node {
+            span: Span { start, end },
+            value,
+        })
+    }
+
+    fn value_kind(&mut self, start: usize) -> PResult<Value> {
+        let Some(c) = self.peek() else {
+            return Err(self.expected("a value"));
+        };
+        Ok(match c {
+            '"' => Value::Str(self.quoted('"')?),
+            '\'' => {
+                let s = self.quoted('\'')?;
+                let mut chars = s.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => Value::Char(c),
+                    _ => {
+                        let msg = "a character literal holds one character";
+                        return Err(diag(start, self.pos, msg, "use \"…\" for strings"));
+                    }
+                }
+            }
+            'r' if self.rest()[1..].trim_start_matches('#').starts_with('"') => {
+                Value::Str(self.raw_string()?)
+            }
+            '[' => Value::List(self.delimited(']', "a value", Self::value)?),
+            '{' => Value::Map(self.delimited('}', "an entry", |p| {
+                let key = p.value()?;
+                p.expect(':', "`:` after the map key")?;
+                Ok((key, p.value()?))
+            })?),
+            '(' => self.body(None)?,
+            c if c.is_ascii_digit() || matches!(c, '+' | '-' | '.') => self.number(start)?,
+            c if is_ident_start(c) => {
+                let name = self.take_while(is_ident_char).to_string();
+                match name.as_str() {
+                    "true" | "false" => return Ok(Value::Bool(name == "true")),
+                    "inf" => return Ok(Value::Float(f64::INFINITY)),
+                    "NaN" => return Ok(Value::Float(f64::NAN)),
+                    _ => {}
+                }
+                let end = self.pos;
+                let span = Span { start, end };
+                let after_name = *self;
+                self.ws()?;
+                if self.peek() == Some('(') {
+                    self.body(Some(Ident { name, span }))?
+                } else {
+                    *self = after_name;
+                    Value::Ident(name)
+                }
+            }
+            _ => return Err(self.expected("a value")),
+        })
+    }
+
+    /// `open elem, elem, … close` (trailing comma allowed) with the opener at the cursor.
+    fn delimited<T, F>(&mut self, close: char, what: &str, mut elem: F) -> PResult<Vec<T>>
+    where
+        F: FnMut(&mut Self) -> PResult<T>,
+    {
+        let open = self.pos;
+        let bracket = self.bump().unwrap_or('(');
+        let mut out = Vec::new();
+        loop {
+            self.ws()?;
+            if self.eat(close) {
+                return Ok(out);
+            }
+            if self.peek().is_some() {
+                out.push(elem(self)?);
+                self.ws()?;
+                if self.eat(',') || self.peek() == Some(close) {
+                    continue;
+                }
+            }
+            let expected = format!("{} or `{close}`", if out.is_empty() { what } else { "`,`" });
+            if self.peek().is_none() {
+                let hint = format!("expected {expected} before the end of the input");
+                return Err(diag(open, open + 1, format!("unclosed `{bracket}`"), &hint));
+            }
+            let (line, col) = line_col(self.src, open);
+            let starts_value = |c: char| is_ident_char(c) || "\"'[{(+-.".contains(c);
+            let hint = match (
+                self.multiline_string,
+                !out.is_empty() && self.peek().is_some_and(starts_value),
+            ) {
+                (Some(at), _) => {
+                    let (l, c) = line_col(self.src, at);
+                    format!(
+                        "the string opened at {l}:{c} runs over a line break; is its closing `\"` missing?"
+                    )
+                }
+                (None, true) => "is a `,` missing before it?".to_string(),
+                (None, false) => format!("the `{bracket}` opened at {line}:{col} is still open"),
+            };
+            let mut d = self.expected(&expected);
+            d.hint = Some(hint);
+            return Err(d);
+        }
+    }
+
+    /// `( … )`: named fields when it starts with `ident :`, else a tuple.
+    fn body(&mut self, name: Option<Ident>) -> PResult<Value> {
+        let mut q = *self;
+        q.bump();
+        let named = q.ws().is_ok() && q.peek().is_some_and(is_ident_start) && {
+            q.take_while(is_ident_char);
+            q.ws().is_ok() && q.peek() == Some(':')
+        };
+        if !named {
+            let items = self.delimited(')', "a value", Self::value)?;
+            return Ok(Value::Tuple(name, items));
+        }
+        let fields = self.delimited(')', "a field", |p| {
+            if !p.peek().is_some_and(is_ident_start) {
+                return Err(p.expected("a field name"));
+            }
+            let start = p.pos;
+            let name = p.take_while(is_ident_char).to_string();
+            let span = Span { start, end: p.pos };
+            p.expect(':', "`:` after the field name")?;
+            let value = p.value()?;
+            Ok(Field {
+                name: Ident { name, span },
+                value,
+            })
+        })?;
+        Ok(Value::Struct(name, fields))
+    }
+
+    /// Integers (`_` separators, `0x`/`0o`/`0b`, optional sign) and floats (`1.5`, `2.`, `.5`, `1e-3`, `inf`, `NaN`).
+    fn number(&mut self, start: usize) -> PResult<Value> {
+        let neg = self.peek() == Some('-');
+        if matches!(self.peek(), Some('+' | '-')) {
+            self.bump();
+        }
+        let radix = match self.rest().get(..2) {
+            Some("0x" | "0X") => 16,
+            Some("0o") => 8,
+            Some("0b") => 2,
+            _ => 10,
+        };
+        let value = if self.peek().is_some_and(is_ident_start) {
+            match self.take_while(is_ident_char) {
+                "inf" if neg => Some(Value::Float(f64::NEG_INFINITY)),
+                "inf" => Some(Value::Float(f64::INFINITY)),
+                "NaN" => Some(Value::Float(f64::NAN)),
+                _ => None,
+            }
+        } else if radix != 10 {
+            self.pos += 2;
+            let digits = self.take_while(is_ident_char).replace('_', "");
+            let n = i128::from_str_radix(&digits, radix).ok();
+            let n = n.and_then(|n| if neg { n.checked_neg() } else { Some(n) });
+            n.map(Value::Int)
+        } else {
+            self.take_while(|c| c.is_ascii_digit() || c == '_');
+            let mut float = false;
+            if self.eat('.') {
+                float = true;
+                self.take_while(|c| c.is_ascii_digit() || c == '_');
+            }
+            if matches!(self.peek(), Some('e' | 'E')) {
+                float = true;
+                self.bump();
+                if matches!(self.peek(), Some('+' | '-')) {
+                    self.bump();
+                }
+                self.take_while(|c| c.is_ascii_digit());
+            }
+            self.take_while(is_ident_char); // a glued suffix (`12px`) makes the token invalid
+            let text = self.src[start..self.pos].replace('_', "");
+            let float = float.then(|| text.parse().ok().map(Value::Float));
+            float.unwrap_or_else(|| text.parse().ok().map(Value::Int))
+        };
+        let msg = format!("invalid number `{}`", &self.src[start..self.pos]);
+        value.ok_or_else(|| diag(start, self.pos, msg, ""))
+    }
+
+    /// `"…"` or `'…'` with escapes `\n \t \r \0 \\ \" \' \u{…}`; the opening quote is at the cursor.
+    fn quoted(&mut self, quote: char) -> PResult<String> {
+        let open = self.pos;
+        self.bump();
+        let mut s = String::new();
+        loop {
+            let at = self.pos;
+            match self.bump() {
+                None => {
+                    let what = if quote == '"' {
+                        "string"
+                    } else {
+                        "character literal"
+                    };
+                    let hint = format!("add the closing `{quote}`");
+                    return Err(diag(open, open + 1, format!("unterminated {what}"), &hint));
+                }
+                Some(c) if c == quote => {
+                    if s.contains('\n') {
+                        self.multiline_string = Some(open);
+                    }
+                    return Ok(s);
+                }
+                Some('\\') if self.peek().is_some() => s.push(match self.bump() {
+                    Some('n') => '\n',
+                    Some('t') => '\t',
+                    Some('r') => '\r',
+                    Some('0') => '\0',
+                    Some('u') => {
+                        let braced = self.eat('{');
+                        let hex = self.take_while(|c| c.is_ascii_hexdigit());
+                        let ok = braced && self.eat('}') && hex.len() <= 6;
+                        let c = u32::from_str_radix(hex, 16).ok().filter(|_| ok);
+                        let msg = "invalid unicode escape";
+                        let bad = diag(at, self.pos, msg, "write it as `\\u{XXXX}`");
+                        c.and_then(char::from_u32).ok_or(bad)?
+                    }
+                    Some(c @ ('\\' | '"' | '\'')) => c,
+                    c => {
+                        let msg = format!("unknown escape `\\{}`", c.unwrap_or(' '));
+                        let hint = "valid escapes: \\n \\t \\r \\0 \\\\ \\\" \\' \\u{XXXX}";
+                        return Err(diag(at, self.pos, msg, hint));
+                    }
+                }),
+                Some(c) => s.push(c),
+            }
+        }
+    }
+
+    /// `r"…"` / `r#"…"#`: no escapes.
+    fn raw_string(&mut self) -> PResult<String> {
+        let open = self.pos;
+        self.bump();
+        let hashes = self.take_while(|c| c == '#').len();
+        self.bump();
+        let close = format!("\"{}", "#".repeat(hashes));
+        let Some(len) = self.rest().find(&close) else {
+            let hint = format!("add the closing `{close}`");
+            return Err(diag(open, self.pos, "unterminated raw string", &hint));
+        };
+        let s = self.rest()[..len].to_string();
+        self.pos += len + close.len();
+        Ok(s)
+    }
+}

@@ -1,0 +1,249 @@
+//! Turning a scenario into a world: the map's cells, and each agent's resolved parameters
+//! and starting cell. Pure functions of (scenario, seed), shared by the ECS and the tests.
+
+use crate::grid::{Grid, Terrain};
+use crate::rng::{self, Purpose};
+use crate::scenario::{
+    AgentGroup, Dist, Kind, MapSpec, PolicySpec, Scenario, SpawnRule, Tile, UtilityWeights,
+};
+
+/// A map's cells before any mechanism runs.
+#[derive(Clone, Debug)]
+pub struct MapLayout {
+    /// Columns.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
+    /// Row-major terrain.
+    pub terrain: Vec<Terrain>,
+    /// Cells with an apple at the start.
+    pub apples: Vec<u32>,
+    /// Spawn points, in map order.
+    pub spawn_points: Vec<u32>,
+}
+
+impl MapLayout {
+    /// Whether `(x, y)` is a wall (the caller checks bounds).
+    pub fn is_wall(&self, x: u32, y: u32) -> bool {
+        self.terrain[(y * self.width + x) as usize] == Terrain::Wall
+    }
+}
+
+/// Lays out a map that has passed validation.
+pub fn layout(map: &MapSpec) -> MapLayout {
+    match map {
+        MapSpec::Ascii(a) => {
+            let mut legend = crate::scenario::default_legend();
+            legend.extend(a.legend.iter().map(|(k, v)| (*k, *v)));
+            let width = a.rows.first().map_or(0, |r| r.chars().count()) as u32;
+            let height = a.rows.len() as u32;
+            let mut out = MapLayout {
+                width,
+                height,
+                terrain: Vec::new(),
+                apples: Vec::new(),
+                spawn_points: Vec::new(),
+            };
+            for (i, ch) in a.rows.iter().flat_map(|r| r.chars()).enumerate() {
+                let tile = legend.get(&ch).copied().unwrap_or(Tile::Floor);
+                out.terrain.push(match tile {
+                    Tile::Wall => Terrain::Wall,
+                    Tile::Apple | Tile::Grass => Terrain::Grass,
+                    Tile::Floor | Tile::Spawn => Terrain::Floor,
+                });
+                match tile {
+                    Tile::Apple => out.apples.push(i as u32),
+                    Tile::Spawn => out.spawn_points.push(i as u32),
+                    _ => {}
+                }
+            }
+            out
+        }
+        MapSpec::Generated(g) => {
+            let (w, h) = (g.width, g.height);
+            let mut terrain = vec![Terrain::Floor; (w * h) as usize];
+            if g.border_walls {
+                for x in 0..w {
+                    terrain[x as usize] = Terrain::Wall;
+                    terrain[((h - 1) * w + x) as usize] = Terrain::Wall;
+                }
+                for y in 0..h {
+                    terrain[(y * w) as usize] = Terrain::Wall;
+                    terrain[(y * w + w - 1) as usize] = Terrain::Wall;
+                }
+            }
+            let s = g.patch_spacing.max(1);
+            let r = g.patch_radius;
+            let ri = r.floor() as i64;
+            let jitter = g.jitter as u64;
+            let mut k = 0u64;
+            let mut cy = s / 2;
+            while cy < h {
+                let mut cx = s / 2;
+                while cx < w {
+                    let mut st = rng::stream(g.seed, 0, k, Purpose::MapGen);
+                    k += 1;
+                    let jx = st.below(2 * jitter + 1) as i64 - jitter as i64;
+                    let jy = st.below(2 * jitter + 1) as i64 - jitter as i64;
+                    let (px, py) = (cx as i64 + jx, cy as i64 + jy);
+                    for dy in -ri..=ri {
+                        for dx in -ri..=ri {
+                            let (x, y) = (px + dx, py + dy);
+                            if ((dx * dx + dy * dy) as f64) <= r * r
+                                && x >= 0
+                                && y >= 0
+                                && x < w as i64
+                                && y < h as i64
+                            {
+                                let i = (y * w as i64 + x) as usize;
+                                if terrain[i] == Terrain::Floor {
+                                    terrain[i] = Terrain::Grass;
+                                }
+                            }
+                        }
+                    }
+                    cx += s;
+                }
+                cy += s;
+            }
+            let apples = (0..w * h)
+                .filter(|&i| terrain[i as usize] == Terrain::Grass)
+                .collect();
+            let spawn_points = (0..w * h)
+                .filter(|&i| terrain[i as usize] == Terrain::Floor)
+                .collect();
+            MapLayout {
+                width: w,
+                height: h,
+                terrain,
+                apples,
+                spawn_points,
+            }
+        }
+    }
+}
+
+/// Builds the grid of a validated scenario.
+pub fn build_grid(s: &Scenario) -> Grid {
+    let l = layout(&s.map);
+    Grid::new(
+        l.width,
+        l.height,
+        l.terrain,
+        &l.apples,
+        l.spawn_points,
+        s.regrowth.radius,
+        s.regrowth.probabilities.clone(),
+    )
+}
+
+/// Everything an agent starts with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentInit {
+    /// Stable id: 0, 1, … across groups in order.
+    pub id: u32,
+    /// The index of its group in `agents`.
+    pub group: u32,
+    /// Human or AI.
+    pub kind: Kind,
+    /// Selfishness σ.
+    pub selfishness: f64,
+    /// Power (KL budget).
+    pub power: f64,
+    /// Utility weights.
+    pub weights: UtilityWeights,
+    /// Its policy.
+    pub policy: PolicySpec,
+    /// Starting column.
+    pub x: u32,
+    /// Starting row.
+    pub y: u32,
+}
+
+/// Draws every agent's parameters and starting cell for `seed`. Attributes are keyed by
+/// (seed, agent id), spawn points by a shuffle keyed by seed, so adding a group at the end
+/// does not change the agents before it.
+pub fn resolve_agents(s: &Scenario, grid: &Grid, seed: u64) -> Vec<AgentInit> {
+    let w = grid.width();
+    let taken: std::collections::BTreeSet<u32> = s
+        .agents
+        .iter()
+        .flat_map(|g| match &g.spawn {
+            SpawnRule::At(cells) => cells.iter().map(|&(x, y)| y * w + x).collect(),
+            SpawnRule::Random => Vec::new(),
+        })
+        .collect();
+    let mut free: Vec<u32> = grid
+        .spawn_points()
+        .iter()
+        .copied()
+        .filter(|i| !taken.contains(i))
+        .collect();
+    rng::stream(seed, 0, 0, Purpose::Spawn).shuffle(&mut free);
+    let mut free = free.into_iter();
+    let mut out = Vec::new();
+    let mut id = 0u32;
+    for (g, group) in s.agents.iter().enumerate() {
+        for k in 0..group.count {
+            let mut st = rng::stream(seed, 0, id as u64, Purpose::Attributes);
+            let selfishness = draw(&group.selfishness, k, group.count, &mut st).clamp(0.0, 1.0);
+            let power = draw(&group.power, k, group.count, &mut st).max(0.0);
+            let cell = match &group.spawn {
+                SpawnRule::At(cells) => cells[k as usize].1 * w + cells[k as usize].0,
+                SpawnRule::Random => free
+                    .next()
+                    .expect("validation guarantees enough spawn points"),
+            };
+            out.push(agent(
+                id,
+                g as u32,
+                group,
+                selfishness,
+                power,
+                cell % w,
+                cell / w,
+            ));
+            id += 1;
+        }
+    }
+    out
+}
+
+fn agent(
+    id: u32,
+    group: u32,
+    g: &AgentGroup,
+    selfishness: f64,
+    power: f64,
+    x: u32,
+    y: u32,
+) -> AgentInit {
+    AgentInit {
+        id,
+        group,
+        kind: g.kind,
+        selfishness,
+        power,
+        weights: g.weights,
+        policy: g.policy.clone(),
+        x,
+        y,
+    }
+}
+
+/// The value of agent `k` of `n` under `d`.
+fn draw(d: &Dist, k: u32, n: u32, st: &mut rng::Stream) -> f64 {
+    match d {
+        Dist::Fixed(v) => *v,
+        Dist::Uniform(a, b) => a + (b - a) * st.unit(),
+        Dist::Spread(a, b) => {
+            if n <= 1 {
+                (a + b) / 2.0
+            } else {
+                a + (b - a) * k as f64 / (n - 1) as f64
+            }
+        }
+        Dist::Normal { mean, sd } => mean + sd * st.normal(),
+        Dist::Each(v) => v[k as usize],
+    }
+}

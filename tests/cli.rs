@@ -1,0 +1,274 @@
+//! The `polity` binary as a user meets it: runs, reproducibility, replay, listing, checking,
+//! and the bad-input corpus under `tests/bad/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn polity(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(args)
+        .output()
+        .expect("polity runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+const FILES: [&str; 5] = [
+    "metrics.csv",
+    "agents.csv",
+    "events.jsonl",
+    "run.json",
+    "scenario.ron",
+];
+
+fn run_into(dir: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", dir.to_str().unwrap()]);
+    let out = polity(&all);
+    assert!(
+        out.status.success(),
+        "polity {all:?} failed:\n{}",
+        text(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn same_seed_gives_identical_files_and_another_seed_differs() {
+    let t = tmp();
+    let (a, b, c) = (t.path().join("a"), t.path().join("b"), t.path().join("c"));
+    run_into(&a, &["commons", "--ticks", "300", "--seed", "4"]);
+    run_into(&b, &["commons", "--ticks", "300", "--seed", "4"]);
+    run_into(&c, &["commons", "--ticks", "300", "--seed", "5"]);
+    for f in FILES {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between identical runs"
+        );
+    }
+    assert_ne!(
+        std::fs::read(a.join("metrics.csv")).unwrap(),
+        std::fs::read(c.join("metrics.csv")).unwrap()
+    );
+    // The outputs have the promised shape.
+    let metrics = std::fs::read_to_string(a.join("metrics.csv")).unwrap();
+    let mut lines = metrics.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "tick,apples,harvested,patches_alive,gini,welfare_min,welfare_nash,welfare_mean,welfare_max"
+    );
+    assert_eq!(lines.next().unwrap(), "0,64,0,6,0,0,0,0,0");
+    assert_eq!(metrics.lines().count(), 302);
+    let agents = std::fs::read_to_string(a.join("agents.csv")).unwrap();
+    assert_eq!(
+        agents.lines().next().unwrap(),
+        "tick,id,kind,selfishness,power,x,y,apples,reward"
+    );
+    // Samples at 0, 100, 200, 300 for 7 agents.
+    assert_eq!(agents.lines().count(), 1 + 4 * 7);
+    assert!(agents.lines().any(|l| l.starts_with("300,6,ai,1,3,")));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["seed"], 4);
+    assert_eq!(run["ticks"], 300);
+    assert_eq!(run["scenario_name"], "commons");
+    assert_eq!(run["polity_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(run["scenario"]["run"]["seed"], 4);
+    for line in std::fs::read_to_string(a.join("events.jsonl"))
+        .unwrap()
+        .lines()
+    {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            e["tick"].is_u64()
+                && e["kind"].is_string()
+                && e["subject"].is_string()
+                && e["details"].is_object()
+        );
+    }
+}
+
+#[test]
+fn a_run_repeats_from_its_run_json_and_its_scenario_ron() {
+    let t = tmp();
+    let (a, b, c) = (t.path().join("a"), t.path().join("b"), t.path().join("c"));
+    run_into(&a, &["commons", "--ticks", "150", "--seed", "9"]);
+    run_into(&b, &[a.join("run.json").to_str().unwrap()]);
+    run_into(&c, &[a.join("scenario.ron").to_str().unwrap()]);
+    for f in ["metrics.csv", "agents.csv", "events.jsonl"] {
+        let want = std::fs::read(a.join(f)).unwrap();
+        assert_eq!(want, std::fs::read(b.join(f)).unwrap(), "{f} from run.json");
+        assert_eq!(
+            want,
+            std::fs::read(c.join(f)).unwrap(),
+            "{f} from scenario.ron"
+        );
+    }
+}
+
+#[test]
+fn rerunning_into_a_run_folder_replaces_it_but_a_foreign_folder_is_refused() {
+    let t = tmp();
+    let a = t.path().join("a");
+    run_into(&a, &["commons", "--ticks", "20"]);
+    run_into(&a, &["commons", "--ticks", "30"]);
+    assert_eq!(
+        std::fs::read_to_string(a.join("metrics.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        32
+    );
+    let foreign = t.path().join("mine");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "keep me").unwrap();
+    let out = polity(&[
+        "run",
+        "commons",
+        "--ticks",
+        "5",
+        "--out",
+        foreign.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not a Polity run folder"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+    // No staging folders are left next to the outputs.
+    let leftovers: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn scenarios_lists_the_builtins_and_check_accepts_them() {
+    let out = polity(&["scenarios"]);
+    assert!(out.status.success());
+    let s = text(&out.stdout);
+    assert!(s.contains("commons ") && s.contains("commons-large"), "{s}");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    let out = polity(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).matches(": ok").count(), files.len());
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let top = text(&polity(&["--help"]).stdout);
+    assert!(
+        top.contains("Examples:") && top.contains("polity run") && top.contains("Exit status"),
+        "{top}"
+    );
+    let run = text(&polity(&["run", "--help"]).stdout);
+    for needle in [
+        "--ticks",
+        "--seed",
+        "--out",
+        "metrics.csv",
+        "run.json",
+        "Examples:",
+    ] {
+        assert!(run.contains(needle), "run --help lacks {needle}:\n{run}");
+    }
+    assert!(text(&polity(&["check", "--help"]).stdout).contains("LINE:COLUMN"));
+}
+
+#[test]
+fn unknown_builtin_and_missing_file_are_clear_errors() {
+    let out = polity(&["run", "comons"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("comons: no built-in scenario by this name")
+            && e.contains("did you mean the built-in `commons`?"),
+        "{e}"
+    );
+    let out = polity(&["check", "no/such/file.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("no/such/file.ron: cannot read the file") && e.contains("hint:"),
+        "{e}"
+    );
+    let out = polity(&["run", "--ticks", "lots"]);
+    assert_eq!(out.status.code(), Some(2), "a bad argument is bad input");
+}
+
+/// Every file in tests/bad/ must fail `polity check` and `polity run` with exit status 2,
+/// print every line of its `.expected` file, and create no output folder.
+#[test]
+fn bad_input_corpus() {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad"));
+    let mut checked = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+    {
+        let expected_path = path.with_extension("expected");
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| panic!("{} has no .expected file", path.display()));
+        let rel = format!("tests/bad/{}", path.file_name().unwrap().to_string_lossy());
+        let out = Command::new(env!("CARGO_BIN_EXE_polity"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["check", &rel])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{rel}");
+        let stderr = text(&out.stderr);
+        for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(
+                stderr.contains(line),
+                "{rel}: expected\n  {line}\nin\n{stderr}"
+            );
+        }
+        let t = tmp();
+        let outdir = t.path().join("out");
+        let out = Command::new(env!("CARGO_BIN_EXE_polity"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["run", &rel, "--out", outdir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{rel}");
+        assert!(
+            stderr.starts_with(&text(&out.stderr)),
+            "run and check report the same problems:\n{}",
+            text(&out.stderr)
+        );
+        assert!(!outdir.exists(), "{rel}: an output folder was created");
+        assert_eq!(
+            std::fs::read_dir(t.path()).unwrap().count(),
+            0,
+            "{rel}: something was written"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 17, "only {checked} corpus files");
+}

@@ -1,0 +1,436 @@
+//! Engine tests with real numbers: regrowth frequencies, grid invariants, decisions,
+//! movement fairness, exact accounting, determinism and the golden hash.
+
+use polity::agents::{Ledger, Policy, Position, Weights};
+use polity::decision::{self, DEFAULT_POLICY};
+use polity::grid::{Grid, Terrain};
+use polity::metrics::MetricsLog;
+use polity::rules::forage::Action;
+use polity::scenario::{self, PolicySpec, Scenario, UtilityWeights};
+use polity::sim::Sim;
+use polity::world;
+use proptest::prelude::*;
+
+const MP: [f64; 4] = [0.0, 0.0025, 0.005, 0.025];
+
+fn commons() -> Scenario {
+    scenario::builtin("commons").unwrap().scenario().unwrap()
+}
+
+/// A scenario from RON text (panics with the problems if invalid).
+fn scn(src: &str) -> Scenario {
+    scenario::parse(src, "test.ron", "test").unwrap_or_else(|p| panic!("{p}"))
+}
+
+/// An open grid (no walls) of `w × h` floor with apples on `apples`.
+fn open_grid(w: u32, h: u32, apples: &[(u32, u32)], probs: &[f64]) -> Grid {
+    let cells: Vec<u32> = apples.iter().map(|&(x, y)| y * w + x).collect();
+    Grid::new(
+        w,
+        h,
+        vec![Terrain::Floor; (w * h) as usize],
+        &cells,
+        vec![],
+        2.0,
+        probs.to_vec(),
+    )
+}
+
+#[test]
+fn regrowth_frequency_matches_probability_by_neighbour_count() {
+    // An eaten centre cell with n live neighbours within radius 2 regrows with P[n]:
+    // estimated over 100,000 ticks, within 5 standard errors.
+    let probs = [0.0, 0.1, 0.2, 0.3];
+    let neighbours = [(7, 5), (5, 7), (3, 5), (5, 3), (6, 6)];
+    for n in 0..=4usize {
+        let mut apples = vec![(5, 5)];
+        apples.extend_from_slice(&neighbours[..n]);
+        let mut g = open_grid(11, 11, &apples, &probs);
+        let centre = g.index(5, 5);
+        assert_eq!(g.live_neighbours(centre), n as u32);
+        g.pick(centre).unwrap();
+        let trials = 100_000u64;
+        let mut grown = 0u64;
+        for t in 0..trials {
+            if g.regrow(42, t) > 0 {
+                assert!(g.has_apple(centre));
+                grown += 1;
+                g.pick(centre).unwrap();
+            }
+        }
+        let p = probs[n.min(3)];
+        let freq = grown as f64 / trials as f64;
+        let se = (p * (1.0 - p) / trials as f64).sqrt().max(1e-9);
+        assert!(
+            (freq - p).abs() <= 5.0 * se,
+            "n = {n}: frequency {freq} vs P = {p}"
+        );
+    }
+}
+
+#[test]
+fn a_patch_whose_last_apple_is_picked_never_regrows() {
+    let mut g = open_grid(9, 9, &[(4, 4), (5, 4)], &[1.0, 1.0]);
+    assert_eq!((g.patch_count(), g.patches_alive()), (1, 1));
+    assert_eq!(g.pick(g.index(4, 4)), Some(None));
+    assert_eq!(
+        g.pick(g.index(5, 4)),
+        Some(Some(0)),
+        "the last apple reports its patch lost"
+    );
+    assert_eq!(g.patches_alive(), 0);
+    for t in 0..1000 {
+        assert_eq!(g.regrow(1, t), 0);
+    }
+    // With certain regrowth and one apple left, the other cell comes back next tick.
+    let mut g = open_grid(9, 9, &[(4, 4), (5, 4)], &[0.0, 1.0]);
+    g.pick(g.index(4, 4)).unwrap();
+    assert_eq!(g.regrow(1, 0), 1);
+    assert!(g.has_apple(g.index(4, 4)));
+}
+
+#[test]
+fn commons_map_has_melting_pots_layout() {
+    let s = commons();
+    let g = world::build_grid(&s);
+    assert_eq!((g.width(), g.height()), (24, 18));
+    assert_eq!(g.apples(), 64);
+    assert_eq!(g.patch_count(), 6);
+    assert_eq!(g.spawn_points().len(), 18 + 20 + 22 + 2);
+}
+
+/// Brute-force recount of what the grid maintains incrementally.
+fn check_invariants(g: &Grid) {
+    let (w, h) = (g.width() as i64, g.height() as i64);
+    let mut apples = 0;
+    for y in 0..h {
+        for x in 0..w {
+            let i = g.index(x as u32, y as u32);
+            apples += g.has_apple(i) as u32;
+            let mut n = 0;
+            for dy in -2i64..=2 {
+                for dx in -2i64..=2 {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if (dx, dy) != (0, 0)
+                        && dx * dx + dy * dy <= 4
+                        && nx >= 0
+                        && ny >= 0
+                        && nx < w
+                        && ny < h
+                    {
+                        n += g.has_apple(g.index(nx as u32, ny as u32)) as u32;
+                    }
+                }
+            }
+            assert_eq!(g.live_neighbours(i), n, "cell ({x}, {y})");
+        }
+    }
+    assert_eq!(g.apples(), apples);
+    let mut alive = std::collections::BTreeSet::new();
+    for i in 0..(w * h) as usize {
+        if g.has_apple(i) {
+            alive.insert(g.patch_of(i));
+        }
+    }
+    assert_eq!(g.patches_alive(), alive.len() as u32);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Incremental neighbour counts, apple and patch counts equal a brute-force recount
+    /// after any sequence of picks and regrowth.
+    #[test]
+    fn grid_bookkeeping_matches_a_recount(
+        apples in proptest::collection::btree_set((0u32..12, 0u32..10), 1..60),
+        picks in proptest::collection::vec((0u32..12, 0u32..10), 0..80),
+        seed in any::<u64>(),
+    ) {
+        let apples: Vec<_> = apples.into_iter().collect();
+        let mut g = open_grid(12, 10, &apples, &[0.0, 0.2, 0.4, 0.6]);
+        check_invariants(&g);
+        for (t, (x, y)) in picks.into_iter().enumerate() {
+            let _ = g.pick(g.index(x, y));
+            g.regrow(seed, t as u64);
+            check_invariants(&g);
+        }
+    }
+}
+
+fn forager(view: u32) -> Policy {
+    Policy(PolicySpec::Forager {
+        view,
+        discount: 0.9,
+    })
+}
+
+#[test]
+fn zero_power_agent_follows_the_default_random_walk() {
+    // 50,000 decisions of a power-0 agent beside apples: each move's frequency within
+    // 5 standard errors of 1/5.
+    let g = open_grid(9, 9, &[(5, 4), (6, 4), (4, 5)], &MP);
+    let w = Weights(UtilityWeights::default());
+    let mut counts = [0u32; 5];
+    let n = 50_000;
+    for t in 0..n {
+        let d = decision::choose(
+            &g,
+            3,
+            t,
+            0,
+            &Position { x: 4, y: 4 },
+            1.0,
+            0.0,
+            &w,
+            &forager(3),
+        );
+        assert_eq!(d.probs, DEFAULT_POLICY);
+        counts[d.action as usize] += 1;
+    }
+    let se = (0.2f64 * 0.8 / n as f64).sqrt();
+    for c in counts {
+        assert!((c as f64 / n as f64 - 0.2).abs() < 5.0 * se, "{counts:?}");
+    }
+}
+
+#[test]
+fn tilted_agent_spends_its_power_and_draws_from_the_tilt() {
+    let g = open_grid(9, 9, &[(5, 4), (6, 4), (4, 6)], &MP);
+    let w = Weights(UtilityWeights::default());
+    let power = 0.3;
+    let mut counts = [0u32; 5];
+    let n = 50_000;
+    let mut probs = [0.0; 5];
+    for t in 0..n {
+        let d = decision::choose(
+            &g,
+            9,
+            t,
+            1,
+            &Position { x: 4, y: 4 },
+            1.0,
+            power,
+            &w,
+            &forager(3),
+        );
+        assert!((d.kl - power).abs() < 1e-9, "KL {} vs budget {power}", d.kl);
+        probs = d.probs;
+        counts[d.action as usize] += 1;
+    }
+    // East (onto the apple at (5, 4)) is the best move and the most likely.
+    assert!(probs[Action::East as usize] > probs.iter().copied().fold(0.0, f64::max) - 1e-12);
+    for k in 0..5 {
+        let se = (probs[k] * (1.0 - probs[k]) / n as f64).sqrt();
+        assert!(
+            (counts[k] as f64 / n as f64 - probs[k]).abs() < 5.0 * se + 1e-9,
+            "{counts:?} vs {probs:?}"
+        );
+    }
+}
+
+#[test]
+fn greedy_selfish_agent_takes_the_last_apple_and_unselfish_one_spares_it() {
+    // A lone apple east of the agent: cost to the commons is 1 (it is the patch's last).
+    let g = open_grid(9, 9, &[(5, 4)], &MP);
+    let w = Weights(UtilityWeights::default());
+    let pos = Position { x: 4, y: 4 };
+    let selfish = decision::choose(&g, 0, 0, 0, &pos, 1.0, 100.0, &w, &forager(3));
+    assert_eq!(selfish.action, Action::East);
+    assert_eq!(selfish.scores[Action::East as usize], 1.0);
+    let unselfish = decision::choose(&g, 0, 0, 0, &pos, 0.0, 100.0, &w, &forager(3));
+    assert_eq!(unselfish.scores[Action::East as usize], -1.0);
+    assert_ne!(unselfish.action, Action::East);
+    // A dense patch (≥ 3 live neighbours) costs the commons nothing: σ = 0.5 values it 0.5.
+    let dense = open_grid(9, 9, &[(5, 4), (6, 4), (7, 4), (5, 5)], &MP);
+    let half = decision::choose(&dense, 0, 0, 0, &pos, 0.5, 100.0, &w, &forager(3));
+    assert!(
+        (half.scores[Action::East as usize] - 0.5 - 0.5 * 0.9).abs() < 1e-12,
+        "{:?}",
+        half.scores
+    );
+    assert_eq!(half.action, Action::East);
+}
+
+#[test]
+fn collisions_are_fair_over_many_ticks() {
+    // Two greedy agents either side of a single cell holding an apple that reappears every
+    // tick (P = 1 with neighbours): each should win the cell about half the time.
+    let s = scn(r#"Scenario(version: 1,
+        map: Ascii(rows: ["WWWWW", "WgAgW", "WWWWW"]),
+        agents: [(count: 2, power: Fixed(100.0), spawn: At([(1, 1), (3, 1)]))],
+        regrowth: (probabilities: [1.0]),
+        run: (ticks: 1),
+    )"#);
+    // Probability 1 even with no neighbours: the apple at (2,1) regrows every tick.
+    let mut wins = [0u32; 2];
+    for seed in 0..400u64 {
+        let mut sim = Sim::new(&s, seed, 1);
+        sim.step();
+        let mut q = sim.world_mut().query::<(&polity::agents::Agent, &Ledger)>();
+        for (a, l) in q.iter(sim.world()) {
+            wins[a.id as usize] += l.picked as u32;
+        }
+    }
+    assert_eq!(
+        wins[0] + wins[1],
+        400,
+        "exactly one agent takes the cell each time: {wins:?}"
+    );
+    assert!((wins[0] as i64 - 200).abs() < 50, "{wins:?}"); // 5 sd of Binomial(400, 1/2) = 50
+}
+
+/// Runs a scenario and returns the metrics rows.
+fn run_rows(s: &Scenario, seed: u64, ticks: u64) -> (Vec<&'static str>, Vec<(u64, Vec<f64>)>, Sim) {
+    let mut sim = Sim::new(s, seed, ticks);
+    let mut rows = sim.world_mut().resource_mut::<MetricsLog>().drain();
+    for _ in 0..ticks {
+        sim.step();
+        rows.extend(sim.world_mut().resource_mut::<MetricsLog>().drain());
+    }
+    let cols = sim.world().resource::<MetricsLog>().columns().to_vec();
+    (cols, rows, sim)
+}
+
+#[test]
+fn metrics_columns_and_exact_accounting() {
+    let s = commons();
+    let (cols, rows, mut sim) = run_rows(&s, 5, 300);
+    assert_eq!(
+        cols,
+        [
+            "apples",
+            "harvested",
+            "patches_alive",
+            "gini",
+            "welfare_min",
+            "welfare_nash",
+            "welfare_mean",
+            "welfare_max"
+        ]
+    );
+    assert_eq!(rows.len(), 301);
+    assert_eq!(rows[0].0, 0);
+    assert_eq!(rows[0].1[0], 64.0);
+    let harvested: f64 = rows.iter().map(|r| r.1[1]).sum();
+    let ledgers: Vec<Ledger> = sim
+        .world_mut()
+        .query::<&Ledger>()
+        .iter(sim.world())
+        .copied()
+        .collect();
+    let picked: u64 = ledgers.iter().map(|l| l.picked).sum();
+    let balance: i64 = ledgers.iter().map(|l| l.balance).sum();
+    assert_eq!(harvested as u64, picked);
+    assert_eq!(
+        balance,
+        1000 * picked as i64,
+        "every apple is 1000 milli-apples in some ledger"
+    );
+    // Apples standing never rise by more than regrowth could give and fall exactly by harvest
+    // when nothing can regrow (P[0] = 0 and all patches gone).
+    let mean = rows.last().unwrap().1[6];
+    assert!((mean * 7.0 - picked as f64).abs() < 1e-9);
+}
+
+#[test]
+fn golden_hash_of_commons() {
+    // If this changes, a rule changed: say so in the commit and update the value.
+    let s = commons();
+    let mut sim = Sim::new(&s, 0, 500);
+    for _ in 0..500 {
+        sim.step();
+    }
+    assert_eq!(format!("{:016x}", sim.state_hash()), GOLDEN_COMMONS_500);
+}
+const GOLDEN_COMMONS_500: &str = "b406c4a2a814615a";
+
+#[test]
+fn spawn_order_and_threads_do_not_change_the_outcome() {
+    let s = commons();
+    let reference = {
+        let mut sim = Sim::new(&s, 11, 200);
+        (0..200).for_each(|_| sim.step());
+        sim.state_hash()
+    };
+    // Agents spawned in reverse id order: entity order differs, the world must not.
+    let grid = world::build_grid(&s);
+    let mut agents = world::resolve_agents(&s, &grid, 11);
+    agents.reverse();
+    let mut sim = Sim::with_agents(&s, 11, 200, grid, &agents);
+    (0..200).for_each(|_| sim.step());
+    assert_eq!(sim.state_hash(), reference);
+    // Four worlds stepped at once on four threads agree with the one stepped alone.
+    let hashes: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut sim = Sim::new(&s, 11, 200);
+                    (0..200).for_each(|_| sim.step());
+                    sim.state_hash()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(hashes.iter().all(|&h| h == reference));
+    // And a different seed gives a different world.
+    let mut other = Sim::new(&s, 12, 200);
+    (0..200).for_each(|_| other.step());
+    assert_ne!(other.state_hash(), reference);
+}
+
+#[test]
+fn builtins_are_valid_and_round_trip_through_ron() {
+    for b in scenario::BUILTINS {
+        let s = b.scenario().unwrap_or_else(|p| panic!("{p}"));
+        let text = scenario::to_ron(&s);
+        let back =
+            scenario::parse(&text, "roundtrip.ron", "x").unwrap_or_else(|p| panic!("{p}\n{text}"));
+        assert_eq!(back, s, "{}", b.name);
+    }
+}
+
+#[test]
+fn commons_large_is_as_large_as_promised() {
+    let s = scenario::builtin("commons-large")
+        .unwrap()
+        .scenario()
+        .unwrap();
+    let g = world::build_grid(&s);
+    assert!(g.width() >= 1000 && g.height() >= 1000);
+    let agents: u32 = s.agents.iter().map(|g| g.count).sum();
+    assert!(agents >= 10_000);
+    // 100 × 100 lattice of 13-apple discs.
+    assert_eq!(g.patch_count(), 10_000);
+    assert_eq!(g.apples(), 130_000);
+}
+
+#[test]
+fn selfish_worlds_lose_patches_faster_than_sparing_ones() {
+    let make = |sigma: f64| {
+        scn(&format!(
+            r#"Scenario(version: 1, map: Ascii(rows: [{rows}]),
+                agents: [(count: 7, selfishness: Fixed({sigma}), power: Fixed(3.0), policy: Forager(view: 5))],
+                run: (ticks: 1000))"#,
+            rows = std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scenarios/commons.ron"
+            ))
+            .unwrap()
+            .lines()
+            .filter(|l| l.trim_start().starts_with("\"W"))
+            .collect::<Vec<_>>()
+            .join("")
+        ))
+    };
+    let mut alive = [0.0; 2];
+    for (k, sigma) in [1.0, 0.2].into_iter().enumerate() {
+        for seed in 0..5 {
+            let (_, rows, _) = run_rows(&make(sigma), seed, 1000);
+            alive[k] += rows.last().unwrap().1[2];
+        }
+    }
+    assert!(
+        alive[1] > alive[0],
+        "patches alive after 1000 ticks, selfish vs sparing: {alive:?}"
+    );
+}
