@@ -1,4 +1,5 @@
-//! The grid: terrain, apples, patches and occupancy, laid out as flat arrays for speed.
+//! The grid: terrain, apples, patches and occupancy, laid out as flat arrays and bit sets for
+//! speed.
 //!
 //! The grid keeps, for every cell, the number of live apples within the regrowth radius, and
 //! updates it incrementally when an apple is picked or regrows. Regrowth then visits only the
@@ -14,7 +15,7 @@ use bevy::prelude::Resource;
 use crate::rng::{self, Purpose};
 use crate::rules::regrowth;
 
-/// No agent / no patch.
+/// No patch.
 pub const NONE: u32 = u32::MAX;
 
 /// What a cell is made of.
@@ -36,14 +37,19 @@ pub struct Grid {
     width: u32,
     height: u32,
     terrain: Vec<Terrain>,
-    apple: Vec<bool>,
+    /// One bit per cell, set where an apple stands (a 1000×1000 map's apples fit in 128 KiB,
+    /// so an agent scanning its view stays in cache).
+    apple: Bits,
+    /// One bit per cell, set on walls.
+    wall: Bits,
     live_neighbours: Vec<u8>,
     patch: Vec<u32>,
     patch_live: Vec<u32>,
     patch_size: Vec<u32>,
     patches_alive: u32,
     apples: u32,
-    occupant: Vec<u32>,
+    /// One bit per cell, set where an agent stands.
+    occupied: Bits,
     candidates: Vec<u32>,
     in_candidates: Vec<bool>,
     offsets: Vec<(i32, i32)>,
@@ -72,14 +78,15 @@ impl Grid {
             width,
             height,
             terrain,
-            apple: vec![false; n],
+            apple: Bits::new(n),
+            wall: Bits::new(n),
             live_neighbours: vec![0; n],
             patch: vec![NONE; n],
             patch_live: Vec::new(),
             patch_size: Vec::new(),
             patches_alive: 0,
             apples: 0,
-            occupant: vec![NONE; n],
+            occupied: Bits::new(n),
             candidates: Vec::new(),
             in_candidates: vec![false; n],
             offsets: regrowth::neighbourhood(radius),
@@ -93,6 +100,11 @@ impl Grid {
             .collect();
         for &i in apples {
             grid.terrain[i as usize] = Terrain::Grass;
+        }
+        for i in 0..n {
+            if grid.terrain[i] == Terrain::Wall {
+                grid.wall.set(i);
+            }
         }
         grid.label_patches();
         for &i in apples {
@@ -157,8 +169,8 @@ impl Grid {
     }
 
     fn set_apple(&mut self, i: usize) {
-        debug_assert!(!self.apple[i]);
-        self.apple[i] = true;
+        debug_assert!(!self.apple.get(i));
+        self.apple.set(i);
         self.apples += 1;
         let p = self.patch[i] as usize;
         if self.patch_live[p] == 0 {
@@ -189,7 +201,7 @@ impl Grid {
                 continue;
             }
             self.live_neighbours[j] += 1;
-            if self.terrain[j] == Terrain::Grass && !self.apple[j] && !self.in_candidates[j] {
+            if self.terrain[j] == Terrain::Grass && !self.apple.get(j) && !self.in_candidates[j] {
                 self.in_candidates[j] = true;
                 self.candidates.push(j as u32);
             }
@@ -200,10 +212,10 @@ impl Grid {
     /// `Some(None)` if one was picked, and `Some(Some(patch))` if it was the last apple of
     /// `patch`, which is now lost for good.
     pub fn pick(&mut self, i: usize) -> Option<Option<u32>> {
-        if !self.apple[i] {
+        if !self.apple.get(i) {
             return None;
         }
-        self.apple[i] = false;
+        self.apple.clear(i);
         self.apples -= 1;
         self.adjust_neighbours(i, false);
         if self.live_neighbours[i] > 0 && !self.in_candidates[i] {
@@ -230,7 +242,7 @@ impl Grid {
         for k in 0..self.candidates.len() {
             let c = self.candidates[k] as usize;
             let n = self.live_neighbours[c] as u32;
-            if self.apple[c] || n == 0 {
+            if self.apple.get(c) || n == 0 {
                 self.in_candidates[c] = false;
                 continue;
             }
@@ -271,7 +283,17 @@ impl Grid {
     /// Whether cell `i` holds an apple now.
     #[inline]
     pub fn has_apple(&self, i: usize) -> bool {
-        self.apple[i]
+        self.apple.get(i)
+    }
+    /// Calls `f(x)` for every apple in row `y` between columns `x0` and `x1` inclusive, left
+    /// to right.
+    #[inline]
+    pub fn for_each_apple_in_row(&self, y: u32, x0: u32, x1: u32, mut f: impl FnMut(u32)) {
+        let base = self.index(0, y);
+        self.apple
+            .for_each_set(base + x0 as usize, base + x1 as usize, |i| {
+                f((i - base) as u32)
+            });
     }
     /// Live apples within the regrowth radius of cell `i`, not counting `i` itself.
     #[inline]
@@ -291,17 +313,21 @@ impl Grid {
             && y >= 0
             && x < self.width as i64
             && y < self.height as i64
-            && self.terrain[self.index(x as u32, y as u32)] != Terrain::Wall
+            && !self.wall.get(self.index(x as u32, y as u32))
     }
-    /// The agent standing on cell `i`, or [`NONE`].
+    /// Whether an agent stands on cell `i`.
     #[inline]
-    pub fn occupant(&self, i: usize) -> u32 {
-        self.occupant[i]
+    pub fn occupied(&self, i: usize) -> bool {
+        self.occupied.get(i)
     }
-    /// Sets the agent standing on cell `i` ([`NONE`] to clear).
+    /// Marks cell `i` as occupied or free.
     #[inline]
-    pub fn set_occupant(&mut self, i: usize, agent: u32) {
-        self.occupant[i] = agent;
+    pub fn set_occupied(&mut self, i: usize, occupied: bool) {
+        if occupied {
+            self.occupied.set(i)
+        } else {
+            self.occupied.clear(i)
+        }
     }
     /// Apples standing on the map.
     pub fn apples(&self) -> u32 {
@@ -330,11 +356,51 @@ impl Grid {
     /// A stable 64-bit digest of the apples standing (FNV-1a over the apple bitmap).
     pub fn apple_digest(&self) -> u64 {
         let mut h = crate::hash::Fnv::new();
-        for (i, &a) in self.apple.iter().enumerate() {
-            if a {
+        for i in 0..self.terrain.len() {
+            if self.apple.get(i) {
                 h.write_u64(i as u64);
             }
         }
         h.finish()
+    }
+}
+
+/// A fixed-size bit set.
+#[derive(Clone, Debug)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Self {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+    #[inline]
+    fn get(&self, i: usize) -> bool {
+        self.0[i >> 6] >> (i & 63) & 1 == 1
+    }
+    #[inline]
+    fn set(&mut self, i: usize) {
+        self.0[i >> 6] |= 1 << (i & 63);
+    }
+    #[inline]
+    fn clear(&mut self, i: usize) {
+        self.0[i >> 6] &= !(1 << (i & 63));
+    }
+    /// Calls `f(i)` for every set bit `i` in `lo..=hi`, in increasing order.
+    #[inline]
+    fn for_each_set(&self, lo: usize, hi: usize, mut f: impl FnMut(usize)) {
+        let (first, last) = (lo >> 6, hi >> 6);
+        for w in first..=last {
+            let mut word = self.0[w];
+            if w == first {
+                word &= !0u64 << (lo & 63);
+            }
+            if w == last && (hi & 63) != 63 {
+                word &= (1u64 << ((hi & 63) + 1)) - 1;
+            }
+            while word != 0 {
+                f((w << 6) + word.trailing_zeros() as usize);
+                word &= word - 1;
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@
 use bevy::prelude::*;
 
 use crate::agents::{Agent, Decision, Position};
-use crate::grid::{Grid, NONE};
+use crate::grid::Grid;
 use crate::rng::{self, Purpose};
 use crate::rules::forage;
 use crate::sim::{SimClock, SimTick, TickSystems};
@@ -24,33 +24,45 @@ impl Plugin for MovementPlugin {
     }
 }
 
+/// A move waiting its turn: the mover and its target.
+#[derive(Clone, Copy)]
+pub struct PendingMove {
+    entity: Entity,
+    x: u32,
+    y: u32,
+}
+
 /// Carries out the moves in a random priority order drawn for this tick.
 pub fn resolve_moves(
     clock: Res<SimClock>,
     mut grid: ResMut<Grid>,
     mut agents: Query<(Entity, &Agent, &mut Position, &Decision)>,
-    mut order: Local<Vec<(u64, u32, Entity, u32, u32)>>,
+    mut moves: Local<Vec<PendingMove>>,
+    mut order: Local<Vec<(u64, u32, u32)>>,
 ) {
+    moves.clear();
     order.clear();
     for (entity, agent, pos, decision) in &agents {
-        let (tx, ty) = forage::target(&grid, pos.x, pos.y, decision.action);
-        if (tx, ty) != (pos.x, pos.y) {
+        let (x, y) = forage::target(&grid, pos.x, pos.y, decision.action);
+        if (x, y) != (pos.x, pos.y) {
             let priority = rng::key(clock.seed, clock.tick, agent.id as u64, Purpose::MoveOrder);
-            order.push((priority, agent.id, entity, tx, ty));
+            order.push((priority, agent.id, moves.len() as u32));
+            moves.push(PendingMove { entity, x, y });
         }
     }
-    order.sort_unstable_by_key(|&(p, id, ..)| (p, id));
-    for &(_, id, entity, tx, ty) in order.iter() {
-        let to = grid.index(tx, ty);
-        if grid.occupant(to) != NONE {
+    order.sort_unstable();
+    for &(_, _, k) in order.iter() {
+        let m = moves[k as usize];
+        let to = grid.index(m.x, m.y);
+        if grid.occupied(to) {
             continue;
         }
-        let Ok((_, _, mut pos, _)) = agents.get_mut(entity) else {
+        let Ok((_, _, mut pos, _)) = agents.get_mut(m.entity) else {
             continue;
         };
         let from = grid.index(pos.x, pos.y);
-        grid.set_occupant(from, NONE);
-        grid.set_occupant(to, id);
-        *pos = Position { x: tx, y: ty };
+        grid.set_occupied(from, false);
+        grid.set_occupied(to, true);
+        *pos = Position { x: m.x, y: m.y };
     }
 }

@@ -183,7 +183,7 @@ impl Sim {
         let w = app.world_mut();
         let mut order = Vec::with_capacity(agents.len());
         for a in agents {
-            grid.set_occupant(grid.index(a.x, a.y), a.id);
+            grid.set_occupied(grid.index(a.x, a.y), true);
             order.push((a.id, agents::spawn(w, a)));
         }
         order.sort_unstable();

@@ -159,13 +159,9 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
     for cy in y0..=y1 {
         let row = grid.index(0, cy as u32);
         let dy = cy - y as i64;
-        for cx in x0..=x1 {
-            let i = row + cx as usize;
-            if !grid.has_apple(i) {
-                continue;
-            }
-            let v = own - commons * grid.commons_cost(i);
-            let dx = cx - x as i64;
+        grid.for_each_apple_in_row(cy as u32, x0 as u32, x1 as u32, |cx| {
+            let v = own - commons * grid.commons_cost(row + cx as usize);
+            let dx = cx as i64 - x as i64;
             for (k, &(ox, oy)) in offsets.iter().enumerate() {
                 let d = ((dx - ox).abs() + (dy - oy).abs()) as usize;
                 if d == 0 {
@@ -177,7 +173,7 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
                     }
                 }
             }
-        }
+        });
     }
     for k in 0..5 {
         out[k] = immediate[k] + best[k];

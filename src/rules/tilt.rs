@@ -66,22 +66,24 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
             kl: kl_max,
         };
     }
-    // KL(β) and its derivative, with utilities shifted by the max for stability.
-    let eval = |beta: f64, out: &mut [f64]| -> (f64, f64) {
-        let mut z = 0.0;
+    // KL(β) and its derivative in one pass, with utilities shifted by the max for stability;
+    // `out` holds the unnormalised weights and is normalised once β is found.
+    let eval = |beta: f64, out: &mut [f64]| -> (f64, f64, f64) {
+        let (mut z, mut first, mut second) = (0.0, 0.0, 0.0);
         for ((o, &p), &u) in out.iter_mut().zip(default).zip(utility) {
-            *o = p * (beta * (u - max)).exp();
-            z += *o;
-        }
-        let (mut mean, mut second) = (0.0, 0.0);
-        for (o, &u) in out.iter_mut().zip(utility) {
-            *o /= z;
             let s = u - max;
-            mean += *o * s;
-            second += *o * s * s;
+            let w = p * (beta * s).exp();
+            *o = w;
+            z += w;
+            first += w * s;
+            second += w * s * s;
         }
-        let kl = beta * mean - z.ln();
-        (kl, beta * (second - mean * mean))
+        let (mean, second) = (first / z, second / z);
+        (beta * mean - z.ln(), beta * (second - mean * mean), z)
+    };
+    let finish = |beta: f64, kl: f64, z: f64, out: &mut [f64]| {
+        out.iter_mut().for_each(|o| *o /= z);
+        TiltInfo { beta, kl }
     };
     // Start from the small-β expansion KL ≈ β²·Var_π₀[U]/2, then Newton's method, falling
     // back to doubling or bisection whenever a step would leave the bracket [lo, hi].
@@ -103,10 +105,10 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
     let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
     let tolerance = 1e-13 + 1e-11 * power;
     for _ in 0..200 {
-        let (kl, slope) = eval(beta, out);
+        let (kl, slope, z) = eval(beta, out);
         let err = kl - power;
         if err.abs() <= tolerance {
-            return TiltInfo { beta, kl };
+            return finish(beta, kl, z, out);
         }
         if err > 0.0 {
             hi = beta;
@@ -125,8 +127,8 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
             break;
         }
     }
-    let (kl, _) = eval(beta, out);
-    TiltInfo { beta, kl }
+    let (kl, _, z) = eval(beta, out);
+    finish(beta, kl, z, out)
 }
 
 /// `KL(p‖q)` in nats for probability vectors (terms with `p = 0` contribute 0).
