@@ -30,10 +30,7 @@ fn commons(c: &mut Criterion) {
 }
 
 fn commons_large(c: &mut Criterion) {
-    let s = scenario::builtin("commons-large")
-        .unwrap()
-        .scenario()
-        .unwrap();
+    let s = scenario::builtin("commons-large").unwrap().scenario().unwrap();
     let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
     let mut g = c.benchmark_group("commons-large");
     g.sample_size(10);

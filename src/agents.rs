@@ -9,7 +9,7 @@ use crate::world::AgentInit;
 /// An agent, with its stable id (0, 1, … in scenario order) and the index of its group.
 /// Every system that needs a deterministic order sorts by this id, never by entity.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[require(Ledger, Decision)]
+#[require(Ledger, Decision, Reward)]
 pub struct Agent {
     /// Stable id.
     pub id: u32,
@@ -50,23 +50,49 @@ pub struct Weights(pub UtilityWeights);
 #[derive(Component, Clone, Debug, PartialEq)]
 pub struct Policy(pub PolicySpec);
 
-/// What an agent owns, in exact integers.
+/// What an agent owns and has been paid, in exact integers (milli-apples: 1 apple = 1000).
 #[derive(Component, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
     /// Apples picked since the start.
     pub picked: u64,
-    /// Wealth in milli-apples (1 apple = 1000): picking adds 1000; later mechanisms
-    /// (taxes, transfers, penalties) move it in exact units.
+    /// Wealth: +1000 per apple picked, − taxes + transfers (and later mechanisms' flows).
     pub balance: i64,
+    /// Pre-tax income in the tax period under way.
+    pub period_income: i64,
+    /// Pre-tax income of the last finished tax period.
+    pub last_income: i64,
+    /// Tax paid for the last finished period.
+    pub last_tax: i64,
+    /// Transfer received for the last finished period.
+    pub last_transfer: i64,
+    /// All taxes paid.
+    pub tax_paid: i64,
+    /// All transfers received.
+    pub transfers: i64,
+}
+
+/// SED's reward, accumulated: each tick `r_i = σ_i·r_tax,i + (1 − σ_i)·Σ_{j ∈ N(i)} r_tax,j`
+/// where `r_tax` is the tick's change in wealth (income − tax + transfer).
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
+pub struct Reward {
+    /// The cumulative reward in apples.
+    pub total: f64,
+    /// Wealth at the end of the last tick (milli-apples).
+    pub last_balance: i64,
 }
 
 /// Milli-apples per apple.
 pub const MILLI: i64 = 1000;
 
 impl Ledger {
-    /// The cumulative reward in apples.
-    pub fn reward(&self) -> f64 {
+    /// Wealth in apples: the utility welfare is measured on.
+    pub fn wealth(&self) -> f64 {
         self.balance as f64 / MILLI as f64
+    }
+    /// Adds `milli` of pre-tax income.
+    pub fn earn(&mut self, milli: i64) {
+        self.balance += milli;
+        self.period_income += milli;
     }
 }
 
@@ -89,10 +115,7 @@ pub struct Decision {
 /// Spawns one agent entity from its resolved parameters.
 pub fn spawn(commands: &mut World, a: &AgentInit) -> Entity {
     let mut e = commands.spawn((
-        Agent {
-            id: a.id,
-            group: a.group,
-        },
+        Agent { id: a.id, group: a.group },
         Position { x: a.x, y: a.y },
         Selfishness(a.selfishness),
         Power(a.power),

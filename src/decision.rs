@@ -4,18 +4,21 @@
 //! One machinery serves humans and AIs; they differ only in parameters. The default policy
 //! `π₀` is the uniform random walk over {stay, north, east, south, west}; an agent with power
 //! `O` acts by `π(a) ∝ π₀(a)·exp(β·U(a))` with the largest β such that `KL(π‖π₀) ≤ O`
-//! ([`crate::rules::tilt`]), where `U` is the forage utility of [`crate::rules::forage`].
+//! ([`crate::rules::tilt`]), where `U` is the forage utility of [`crate::rules::forage`],
+//! in which an apple is worth its after-tax share under SED's reward when there are taxes.
 //! The draw is keyed by (seed, tick, agent id), so it does not depend on iteration order.
 
 use bevy::prelude::*;
 
-use crate::agents::{Agent, Decision, Policy, Position, Power, Selfishness, Weights};
+use crate::agents::{Agent, Decision, Ledger, Policy, Position, Power, Selfishness, Weights};
 use crate::grid::Grid;
 use crate::rng::{self, Purpose};
 use crate::rules::forage::{self, Action, Forager};
-use crate::rules::tilt;
+use crate::rules::{tax, tilt};
 use crate::scenario::PolicySpec;
 use crate::sim::{SimClock, SimTick, TickSystems};
+use crate::social::Social;
+use crate::tax::TaxState;
 
 /// The uniform default policy over the five moves.
 pub const DEFAULT_POLICY: [f64; 5] = [0.2; 5];
@@ -33,20 +36,21 @@ impl Plugin for DecisionPlugin {
 pub fn decide(
     clock: Res<SimClock>,
     grid: Res<Grid>,
-    mut agents: Query<(
-        &Agent,
-        &Position,
-        &Selfishness,
-        &Power,
-        &Weights,
-        &Policy,
-        &mut Decision,
-    )>,
+    social: Res<Social>,
+    tax: Option<Res<TaxState>>,
+    mut agents: Query<(&Agent, &Position, &Selfishness, &Power, &Weights, &Policy, &Ledger, &mut Decision)>,
 ) {
-    for (agent, pos, sigma, power, weights, policy, mut decision) in &mut agents {
-        *decision = choose(
-            &grid, clock.seed, clock.tick, agent.id, pos, sigma.0, power.0, weights, policy,
-        );
+    let n = social.population();
+    for (agent, pos, sigma, power, weights, policy, ledger, mut decision) in &mut agents {
+        let share = match &tax {
+            None => sigma.0,
+            Some(t) => {
+                let occupied = |x: i64, y: i64| grid.walkable(x, y) && grid.occupied(grid.index(x as u32, y as u32));
+                let degree = social.degree(agent.id, pos.x, pos.y, occupied);
+                tax::apple_share(sigma.0, t.schedule.marginal_rate(ledger.period_income), n, degree)
+            }
+        };
+        *decision = choose(&grid, clock.seed, clock.tick, agent.id, pos, sigma.0, share, power.0, weights, policy);
     }
 }
 
@@ -59,6 +63,7 @@ pub fn choose(
     id: u32,
     pos: &Position,
     sigma: f64,
+    apple_share: f64,
     power: f64,
     weights: &Weights,
     policy: &Policy,
@@ -68,6 +73,7 @@ pub fn choose(
         PolicySpec::Forager { view, discount } => {
             let f = Forager {
                 selfishness: sigma,
+                apple_share,
                 w_own: weights.0.own,
                 w_commons: weights.0.commons,
                 view,

@@ -157,10 +157,7 @@ impl Grid {
     /// Indices of the cells within the regrowth radius of cell `i` that lie on the map.
     #[inline]
     fn neighbours(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        let (x, y) = (
-            (i % self.width as usize) as i32,
-            (i / self.width as usize) as i32,
-        );
+        let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
         let (w, h) = (self.width as i32, self.height as i32);
         self.offsets.iter().filter_map(move |&(dx, dy)| {
             let (nx, ny) = (x + dx, y + dy);
@@ -184,10 +181,7 @@ impl Grid {
     /// eligible neighbours regrowth candidates.
     #[inline]
     fn adjust_neighbours(&mut self, i: usize, add: bool) {
-        let (x, y) = (
-            (i % self.width as usize) as i32,
-            (i / self.width as usize) as i32,
-        );
+        let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
         let (w, h) = (self.width as i32, self.height as i32);
         for k in 0..self.offsets.len() {
             let (dx, dy) = self.offsets[k];
@@ -290,10 +284,7 @@ impl Grid {
     #[inline]
     pub fn for_each_apple_in_row(&self, y: u32, x0: u32, x1: u32, mut f: impl FnMut(u32)) {
         let base = self.index(0, y);
-        self.apple
-            .for_each_set(base + x0 as usize, base + x1 as usize, |i| {
-                f((i - base) as u32)
-            });
+        self.apple.for_each_set(base + x0 as usize, base + x1 as usize, |i| f((i - base) as u32));
     }
     /// Live apples within the regrowth radius of cell `i`, not counting `i` itself.
     #[inline]
@@ -323,11 +314,7 @@ impl Grid {
     /// Marks cell `i` as occupied or free.
     #[inline]
     pub fn set_occupied(&mut self, i: usize, occupied: bool) {
-        if occupied {
-            self.occupied.set(i)
-        } else {
-            self.occupied.clear(i)
-        }
+        if occupied { self.occupied.set(i) } else { self.occupied.clear(i) }
     }
     /// Apples standing on the map.
     pub fn apples(&self) -> u32 {

@@ -14,10 +14,7 @@ pub struct HarvestPlugin;
 
 impl Plugin for HarvestPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(
-            SimTick,
-            (harvest, regrow).chain().in_set(TickSystems::Resolve),
-        );
+        app.add_systems(SimTick, (harvest, regrow).chain().in_set(TickSystems::Resolve));
     }
 }
 
@@ -37,7 +34,7 @@ pub fn harvest(
         let cell = grid.index(pos.x, pos.y);
         if let Some(lost) = grid.pick(cell) {
             ledger.picked += 1;
-            ledger.balance += MILLI;
+            ledger.earn(MILLI);
             stats.harvested += 1;
             if let Some(patch) = lost {
                 events.push(

@@ -17,24 +17,35 @@
 //! | [`movement`] | moving and resolving collisions (`MovementPlugin`) |
 //! | [`harvest`] | picking and regrowth (`HarvestPlugin`) |
 //! | [`metrics`] | metrics rows, agent samples, events (`MetricsPlugin`) |
+//! | [`tax`] | bracket taxes, redistribution, SED rewards (`TaxPlugin`) |
+//! | [`voting`] | elections of the principal's objective (`VotingPlugin`) |
+//! | [`principal`] | the AI principal that sets tax rates (`PrincipalPlugin`) |
+//! | [`social`] | the social graph |
+//! | [`compare`], [`stats`] | comparing scenarios over seeds |
 //! | [`run`] | the headless runner that writes a run folder |
 //! | [`rules`] | the rules as plain functions: regrowth, forage utility, tilt, welfare |
 //! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
 
 pub mod agents;
+pub mod compare;
 pub mod decision;
 pub mod grid;
 pub mod harvest;
 pub mod hash;
 pub mod metrics;
 pub mod movement;
+pub mod principal;
 pub mod rng;
 pub mod rules;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod social;
 
 pub mod spanned_ron;
+pub mod stats;
+pub mod tax;
+pub mod voting;
 pub mod world;
 
 /// The version of Polity, written into every run's `run.json`.

@@ -1,16 +1,18 @@
 //! The `polity` command line: run scenarios headless, check scenario files, list built-ins.
 
 use std::io::IsTerminal;
+use std::num::NonZeroUsize;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use polity::compare;
 use polity::run::{self, RunOptions};
 use polity::scenario::{self, Scenario};
 
-const ABOUT: &str =
-    "Polity: an agent-based simulation engine for AI governance and alignment research.
+const ABOUT: &str = "Polity: an agent-based simulation engine for AI governance and alignment research.
 
 Human and AI agents share a commons of regrowing apples. Scenarios are RON files (see
 docs/scenarios.md); built-in ones are embedded in the binary (`polity scenarios`).";
@@ -21,6 +23,7 @@ const EXAMPLES: &str = "Examples:
   polity run my-world.ron                 run your own scenario file
   polity run runs/c7/run.json             repeat an earlier run exactly
   polity check scenarios/*.ron            validate files without running them
+  polity compare commons no-ai.ron --seeds 0..20   does B beat A? mean ± 95% CI, Welch p
   polity scenarios                        list the built-in scenarios
 
 Exit status: 0 success, 2 bad input (scenario or arguments), 1 internal error.";
@@ -73,25 +76,56 @@ Example:
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Compare two scenarios over the same seeds: end-of-run metrics, mean ± 95% CI, Welch p.
+    #[command(after_help = "Each scenario runs once per seed, in parallel. Every end-of-run metric both scenarios
+have is shown as mean ± 95% confidence interval for A and for B, with the difference B − A
+and Welch's two-sided p-value; differences with p < 0.05 are marked `*`. The table (and the
+--out CSV: metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n) is identical for
+any --threads.
+
+Examples:
+  polity compare commons commons --seeds 0..4          the same scenario twice: no differences
+  polity compare commons no-ai.ron --seeds 0..20 --ticks 400
+  polity compare runs/c7/run.json my-policy.ron --seeds 0..=49 --out results.csv")]
+    Compare {
+        /// Scenario A (the baseline): a built-in name, a .ron file, or a run.json
+        a: String,
+        /// Scenario B (the alternative): a built-in name, a .ron file, or a run.json
+        b: String,
+        /// Seeds to run each scenario with: 0..20 (end exclusive), 0..=19, or one seed
+        #[arg(long, value_name = "RANGE", default_value = "0..10", value_parser = compare::parse_seeds)]
+        seeds: Range<u64>,
+        /// Ticks per run [default: each scenario's own `run.ticks`]
+        #[arg(long)]
+        ticks: Option<u64>,
+        /// Also write the table as CSV to this file
+        #[arg(long, value_name = "FILE.csv")]
+        out: Option<PathBuf>,
+        /// Runs at a time [default: the number of CPU cores]
+        #[arg(long)]
+        threads: Option<NonZeroUsize>,
+    },
     /// List the built-in scenarios.
     Scenarios,
 }
 
+/// Prints a line on stdout. When stdout is closed (`polity scenarios | head -1`), the program
+/// ends quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Run {
-        scenario: None,
-        ticks: None,
-        seed: None,
-        out: None,
-    }) {
-        Command::Run {
-            scenario,
-            ticks,
-            seed,
-            out,
-        } => cmd_run(scenario, ticks, seed, out),
+    match cli.command.unwrap_or(Command::Run { scenario: None, ticks: None, seed: None, out: None }) {
+        Command::Run { scenario, ticks, seed, out } => cmd_run(scenario, ticks, seed, out),
         Command::Check { files } => cmd_check(&files),
+        Command::Compare { a, b, seeds, ticks, out, threads } => cmd_compare(&a, &b, seeds, ticks, out, threads),
         Command::Scenarios => cmd_scenarios(),
     }
 }
@@ -104,26 +138,18 @@ fn load(arg: Option<&str>) -> Result<Scenario, ExitCode> {
     })
 }
 
-fn cmd_run(
-    arg: Option<String>,
-    ticks: Option<u64>,
-    seed: Option<u64>,
-    out: Option<PathBuf>,
-) -> ExitCode {
+fn cmd_run(arg: Option<String>, ticks: Option<u64>, seed: Option<u64>, out: Option<PathBuf>) -> ExitCode {
     let s = match load(arg.as_deref()) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let opts = RunOptions {
-        ticks: ticks.unwrap_or(s.run.ticks),
-        seed: seed.unwrap_or(s.run.seed),
-    };
+    let opts = RunOptions { ticks: ticks.unwrap_or(s.run.ticks), seed: seed.unwrap_or(s.run.seed) };
     let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}", s.name, opts.seed)));
     if let Err(e) = run::check_out_dir(&out) {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    let bar = progress_bar(opts.ticks);
+    let bar = progress_bar(opts.ticks, "ticks");
     let started = Instant::now();
     let result = run::run_to_dir(&s, &opts, &out, |t| {
         if let Some(b) = &bar {
@@ -139,7 +165,7 @@ fn cmd_run(
         Ok(summary) => {
             let secs = started.elapsed().as_secs_f64();
             let m = |c: &str| summary.metric(c).unwrap_or(f64::NAN);
-            println!(
+            say!(
                 "{} · seed {} · {} ticks in {:.2} s ({:.0} ticks/s)",
                 s.name,
                 summary.seed,
@@ -147,13 +173,13 @@ fn cmd_run(
                 secs,
                 summary.ticks as f64 / secs.max(1e-9)
             );
-            println!(
+            say!(
                 "  apples standing {} · harvested {} in all · patches alive {}",
                 m("apples"),
                 summary.picked,
                 m("patches_alive")
             );
-            println!(
+            say!(
                 "  welfare (apples per agent): min {:.2} · Nash {:.2} · mean {:.2} · max {:.2} · Gini {:.3}",
                 m("welfare_min"),
                 m("welfare_nash"),
@@ -161,14 +187,8 @@ fn cmd_run(
                 m("welfare_max"),
                 m("gini")
             );
-            println!(
-                "  {} events · state hash {:016x}",
-                summary.events, summary.state_hash
-            );
-            println!(
-                "  wrote {}/{{metrics.csv,agents.csv,events.jsonl,run.json,scenario.ron}}",
-                out.display()
-            );
+            say!("  {} events · state hash {:016x}", summary.events, summary.state_hash);
+            say!("  wrote {}/{{metrics.csv,agents.csv,events.jsonl,run.json,scenario.ron}}", out.display());
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -178,18 +198,78 @@ fn cmd_run(
     }
 }
 
-fn progress_bar(ticks: u64) -> Option<indicatif::ProgressBar> {
+/// A progress bar counting `unit`s on stderr, or none when stderr is not a terminal.
+fn progress_bar(len: u64, unit: &str) -> Option<indicatif::ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(ticks);
+    let bar = indicatif::ProgressBar::new(len);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} ticks · {per_sec} · ETA {eta}",
-        )
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}}"
+        ))
         .expect("valid template"),
     );
     Some(bar)
+}
+
+fn cmd_compare(
+    a_arg: &str,
+    b_arg: &str,
+    seeds: Range<u64>,
+    ticks: Option<u64>,
+    out: Option<PathBuf>,
+    threads: Option<NonZeroUsize>,
+) -> ExitCode {
+    let (a, b) = match (load(Some(a_arg)), load(Some(b_arg))) {
+        (Ok(a), Ok(b)) => (a, b),
+        _ => return ExitCode::from(2),
+    };
+    if let Some(out) = &out
+        && let Err(e) = compare::check_out_file(out)
+    {
+        eprintln!("error: {}: cannot write the CSV there: {e}", out.display());
+        return ExitCode::from(2);
+    }
+    let threads = threads.or_else(|| std::thread::available_parallelism().ok()).map_or(1, NonZeroUsize::get);
+    let seeds: Vec<u64> = seeds.collect();
+    let bar = progress_bar(2 * seeds.len() as u64, "runs");
+    let started = Instant::now();
+    let result = compare::compare(&a, &b, &seeds, ticks, threads, |done, _| {
+        if let Some(bar) = &bar {
+            bar.set_position(done as u64);
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let mut cmp = match result {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: running the comparison: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let label = |s: &Scenario, arg: &str| {
+        if s.name == arg { arg.to_string() } else { format!("{} ({arg})", s.name) }
+    };
+    cmp.a_label = label(&a, a_arg);
+    cmp.b_label = label(&b, b_arg);
+    say!("{cmp}");
+    say!(
+        "{} runs in {:.2} s on {threads} thread{}",
+        2 * seeds.len(),
+        started.elapsed().as_secs_f64(),
+        if threads == 1 { "" } else { "s" }
+    );
+    if let Some(out) = &out {
+        if let Err(e) = compare::write_atomic(out, &cmp.to_csv()) {
+            eprintln!("error: writing {}: {e}", out.display());
+            return ExitCode::from(1);
+        }
+        say!("wrote {}", out.display());
+    }
+    ExitCode::SUCCESS
 }
 
 fn cmd_check(files: &[String]) -> ExitCode {
@@ -198,10 +278,7 @@ fn cmd_check(files: &[String]) -> ExitCode {
         match scenario::load(f) {
             Ok(s) => {
                 let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
-                println!(
-                    "{f}: ok — `{}`, {agents} agents, {} ticks",
-                    s.name, s.run.ticks
-                );
+                say!("{f}: ok — `{}`, {agents} agents, {} ticks", s.name, s.run.ticks);
             }
             Err(problems) => {
                 eprintln!("{problems}");
@@ -210,11 +287,7 @@ fn cmd_check(files: &[String]) -> ExitCode {
         }
     }
     if bad > 0 {
-        eprintln!(
-            "{bad} of {} file{} invalid",
-            files.len(),
-            if files.len() == 1 { "" } else { "s" }
-        );
+        eprintln!("{bad} of {} file{} invalid", files.len(), if files.len() == 1 { "" } else { "s" });
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
@@ -223,12 +296,9 @@ fn cmd_check(files: &[String]) -> ExitCode {
 
 fn cmd_scenarios() -> ExitCode {
     for b in scenario::BUILTINS {
-        let desc = b
-            .scenario()
-            .map(|s| s.description)
-            .unwrap_or_else(|p| format!("(invalid: {p})"));
-        println!("{:<16} {desc}", b.name);
+        let desc = b.scenario().map(|s| s.description).unwrap_or_else(|p| format!("(invalid: {p})"));
+        say!("{:<16} {desc}", b.name);
     }
-    println!("\nRun one with `polity run NAME`; its source is scenarios/NAME.ron.");
+    say!("\nRun one with `polity run NAME`; its source is scenarios/NAME.ron.");
     ExitCode::SUCCESS
 }

@@ -4,56 +4,54 @@
 //! Measuring systems run in the `SimMeasure` schedule, at the end of every tick and once at
 //! tick 0; each sets its columns by name, and the column order is the order they are set in
 //! the first row. Welfare columns are power means ([`crate::rules::welfare`]) of the agents'
-//! cumulative rewards in apples, at p = −∞ (min), 0 (Nash), 1 (mean) and +∞ (max).
+//! wealth in apples (picked − taxes + transfers), at p = −∞ (min), 0 (Nash), 1 (mean) and
+//! +∞ (max); `welfare_elected` is the same at the elected `p` (or the principal's fixed one).
 
 use bevy::prelude::*;
 use serde::Serialize;
 
-use crate::agents::{Agent, Ai, Ledger, Position, Power, Selfishness};
+use crate::agents::{Agent, Ai, Ledger, MILLI, Position, Power, Reward, Selfishness};
 use crate::grid::Grid;
+use crate::principal::{Principal, served_p};
 use crate::rules::welfare;
 use crate::sim::{RunSettings, SimClock, SimMeasure, TickStats};
+use crate::tax::TaxState;
+use crate::voting::Election;
 
 /// Adds the measuring systems and the logs.
 pub struct MetricsPlugin;
 
 impl Plugin for MetricsPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<MetricsLog>()
-            .init_resource::<EventLog>()
-            .init_resource::<AgentSamples>()
-            .add_systems(
-                SimMeasure,
-                (
-                    start_row,
-                    commons_metrics,
-                    welfare_metrics,
-                    finish_row,
-                    sample_agents,
-                )
-                    .chain(),
-            );
+        app.init_resource::<MetricsLog>().init_resource::<EventLog>().init_resource::<AgentSamples>().add_systems(
+            SimMeasure,
+            (start_row, commons_metrics, welfare_metrics, governance_metrics, finish_row, sample_agents).chain(),
+        );
     }
 }
 
 /// Metrics rows not yet taken by a consumer, and the row being filled.
 #[derive(Resource, Debug, Default)]
 pub struct MetricsLog {
-    columns: Vec<&'static str>,
-    current: Vec<(&'static str, f64)>,
+    columns: Vec<Column>,
+    current: Vec<(Column, f64)>,
     rows: Vec<(u64, Vec<f64>)>,
 }
 
+/// A metric column's name.
+pub type Column = std::borrow::Cow<'static, str>;
+
 impl MetricsLog {
     /// Sets a column of the row being filled.
-    pub fn set(&mut self, column: &'static str, value: f64) {
+    pub fn set(&mut self, column: impl Into<Column>, value: f64) {
+        let column = column.into();
         match self.current.iter_mut().find(|(c, _)| *c == column) {
             Some(slot) => slot.1 = value,
             None => self.current.push((column, value)),
         }
     }
     /// The column names (fixed by the first row), without `tick`.
-    pub fn columns(&self) -> &[&'static str] {
+    pub fn columns(&self) -> &[Column] {
         &self.columns
     }
     /// The most recent finished row not yet drained.
@@ -66,17 +64,12 @@ impl MetricsLog {
     }
     fn finish(&mut self, tick: u64) {
         if self.columns.is_empty() {
-            self.columns = self.current.iter().map(|(c, _)| *c).collect();
+            self.columns = self.current.iter().map(|(c, _)| c.clone()).collect();
         }
         let row = self
             .columns
             .iter()
-            .map(|c| {
-                self.current
-                    .iter()
-                    .find(|(k, _)| k == c)
-                    .map_or(f64::NAN, |(_, v)| *v)
-            })
+            .map(|c| self.current.iter().find(|(k, _)| k == c).map_or(f64::NAN, |(_, v)| *v))
             .collect();
         self.current.clear();
         self.rows.push((tick, row));
@@ -104,19 +97,8 @@ pub struct EventLog {
 
 impl EventLog {
     /// Logs an event.
-    pub fn push(
-        &mut self,
-        tick: u64,
-        kind: &'static str,
-        subject: String,
-        details: serde_json::Value,
-    ) {
-        self.events.push(SimEvent {
-            tick,
-            kind,
-            subject,
-            details,
-        });
+    pub fn push(&mut self, tick: u64, kind: &'static str, subject: String, details: serde_json::Value) {
+        self.events.push(SimEvent { tick, kind, subject, details });
     }
     /// Events waiting to be drained.
     pub fn len(&self) -> usize {
@@ -151,7 +133,9 @@ pub struct AgentRow {
     pub y: u32,
     /// Apples picked.
     pub apples: u64,
-    /// Cumulative reward in apples.
+    /// Wealth in apples (picked − taxes + transfers).
+    pub wealth: f64,
+    /// Cumulative SED reward in apples.
     pub reward: f64,
 }
 
@@ -172,32 +156,61 @@ fn start_row(mut log: ResMut<MetricsLog>) {
     log.current.clear();
 }
 
-fn commons_metrics(
-    grid: Res<Grid>,
-    stats: Res<TickStats>,
-    clock: Res<SimClock>,
-    mut log: ResMut<MetricsLog>,
-) {
+fn commons_metrics(grid: Res<Grid>, stats: Res<TickStats>, clock: Res<SimClock>, mut log: ResMut<MetricsLog>) {
     let harvested = if clock.tick == 0 { 0 } else { stats.harvested };
     log.set("apples", grid.apples() as f64);
     log.set("harvested", harvested as f64);
     log.set("patches_alive", grid.patches_alive() as f64);
 }
 
-fn welfare_metrics(
-    agents: Query<&Ledger>,
-    mut log: ResMut<MetricsLog>,
-    mut rewards: Local<Vec<f64>>,
-) {
-    rewards.clear();
-    rewards.extend(agents.iter().map(Ledger::reward));
-    rewards.sort_unstable_by(f64::total_cmp);
-    let r = &rewards[..];
+fn welfare_metrics(agents: Query<&Ledger>, mut log: ResMut<MetricsLog>, mut wealth: Local<Vec<f64>>) {
+    wealth.clear();
+    wealth.extend(agents.iter().map(Ledger::wealth));
+    wealth.sort_unstable_by(f64::total_cmp);
+    let r = &wealth[..];
     log.set("gini", welfare::gini_sorted(r));
     log.set("welfare_min", welfare::power_mean(r, f64::NEG_INFINITY));
     log.set("welfare_nash", welfare::power_mean(r, 0.0));
     log.set("welfare_mean", welfare::power_mean(r, 1.0));
     log.set("welfare_max", welfare::power_mean(r, f64::INFINITY));
+    log.set("equality_times_productivity", welfare::equality_times_productivity(r));
+}
+
+/// Tax, voting and principal columns, for the mechanisms the scenario has.
+fn governance_metrics(
+    tax: Option<Res<TaxState>>,
+    election: Option<Res<Election>>,
+    principals: Query<&Principal>,
+    agents: Query<&Ledger>,
+    mut log: ResMut<MetricsLog>,
+) {
+    let apples = |m: i64| m as f64 / MILLI as f64;
+    if let Some(tax) = &tax {
+        log.set("tax_revenue", apples(tax.collected));
+        for (b, r) in tax.rates().into_iter().enumerate() {
+            log.set(format!("rate_{b}"), r);
+        }
+        for (b, &c) in tax.collected_by_bracket.iter().enumerate() {
+            log.set(format!("revenue_{b}"), apples(c));
+        }
+    }
+    if let Some(e) = &election {
+        log.set("elected_p", e.elected);
+        for (p, share) in e.candidates.iter().zip(&e.shares) {
+            log.set(format!("vote_share_{}", crate::voting::label(*p)), *share);
+        }
+    }
+    let principal = principals.iter().next();
+    if election.is_some() || principal.is_some() {
+        let p = match (&election, principal) {
+            (Some(e), _) => e.elected,
+            (None, Some(pr)) => served_p(pr.objective, None),
+            (None, None) => 1.0,
+        };
+        let mut wealth: Vec<f64> = agents.iter().map(Ledger::wealth).collect();
+        wealth.sort_unstable_by(f64::total_cmp);
+        log.set("welfare_elected", welfare::power_mean(&wealth, p));
+    }
 }
 
 fn finish_row(clock: Res<SimClock>, mut log: ResMut<MetricsLog>) {
@@ -207,7 +220,7 @@ fn finish_row(clock: Res<SimClock>, mut log: ResMut<MetricsLog>) {
 fn sample_agents(
     clock: Res<SimClock>,
     settings: Res<RunSettings>,
-    agents: Query<(&Agent, &Position, &Selfishness, &Power, &Ledger, Has<Ai>)>,
+    agents: Query<(&Agent, &Position, &Selfishness, &Power, &Ledger, &Reward, Has<Ai>)>,
     mut samples: ResMut<AgentSamples>,
 ) {
     let t = clock.tick;
@@ -215,18 +228,17 @@ fn sample_agents(
         return;
     }
     let start = samples.rows.len();
-    samples
-        .rows
-        .extend(agents.iter().map(|(a, p, s, pw, l, ai)| AgentRow {
-            tick: t,
-            id: a.id,
-            kind: if ai { "ai" } else { "human" },
-            selfishness: s.0,
-            power: pw.0,
-            x: p.x,
-            y: p.y,
-            apples: l.picked,
-            reward: l.reward(),
-        }));
+    samples.rows.extend(agents.iter().map(|(a, p, s, pw, l, rw, ai)| AgentRow {
+        tick: t,
+        id: a.id,
+        kind: if ai { "ai" } else { "human" },
+        selfishness: s.0,
+        power: pw.0,
+        x: p.x,
+        y: p.y,
+        apples: l.picked,
+        wealth: l.wealth(),
+        reward: rw.total,
+    }));
     samples.rows[start..].sort_unstable_by_key(|r| r.id);
 }

@@ -24,6 +24,8 @@ pub enum Purpose {
     Attributes = 5,
     /// Jitter in a generated map.
     MapGen = 6,
+    /// The principal's own randomness (random and hill-climbing policies).
+    Principal = 7,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixing 64-bit hash.

@@ -14,7 +14,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::metrics::{AgentSamples, EventLog, MetricsLog};
+use crate::metrics::{AgentSamples, Column, EventLog, MetricsLog};
 use crate::scenario::Scenario;
 use crate::sim::Sim;
 
@@ -35,7 +35,7 @@ pub struct RunSummary {
     /// The seed used.
     pub seed: u64,
     /// Metric column names (without `tick`).
-    pub columns: Vec<&'static str>,
+    pub columns: Vec<Column>,
     /// The last metrics row.
     pub last: Vec<f64>,
     /// Digest of the final state.
@@ -49,17 +49,14 @@ pub struct RunSummary {
 impl RunSummary {
     /// The final value of a metric column.
     pub fn metric(&self, column: &str) -> Option<f64> {
-        self.columns
-            .iter()
-            .position(|c| *c == column)
-            .map(|i| self.last[i])
+        self.columns.iter().position(|c| *c == column).map(|i| self.last[i])
     }
 }
 
 /// Where a run's rows go.
 pub trait Sink {
     /// The metric column names, once, before any row.
-    fn header(&mut self, columns: &[&'static str]) -> io::Result<()>;
+    fn header(&mut self, columns: &[Column]) -> io::Result<()>;
     /// Everything measured since the last call.
     fn take(&mut self, sim: &mut Sim) -> io::Result<()>;
 }
@@ -69,7 +66,7 @@ pub trait Sink {
 pub struct Discard;
 
 impl Sink for Discard {
-    fn header(&mut self, _: &[&'static str]) -> io::Result<()> {
+    fn header(&mut self, _: &[Column]) -> io::Result<()> {
         Ok(())
     }
     fn take(&mut self, sim: &mut Sim) -> io::Result<()> {
@@ -94,11 +91,7 @@ pub fn run_with(
     sink.header(&columns)?;
     let mut last = Vec::new();
     let mut events = 0u64;
-    let take = |sim: &mut Sim,
-                sink: &mut dyn Sink,
-                last: &mut Vec<f64>,
-                events: &mut u64|
-     -> io::Result<()> {
+    let take = |sim: &mut Sim, sink: &mut dyn Sink, last: &mut Vec<f64>, events: &mut u64| -> io::Result<()> {
         if let Some((_, row)) = peek_last(sim) {
             *last = row;
         }
@@ -111,21 +104,8 @@ pub fn run_with(
         take(&mut sim, sink, &mut last, &mut events)?;
         progress(sim.tick());
     }
-    let picked = sim
-        .world_mut()
-        .query::<&crate::agents::Ledger>()
-        .iter(sim.world())
-        .map(|l| l.picked)
-        .sum();
-    Ok(RunSummary {
-        ticks: opts.ticks,
-        seed: opts.seed,
-        columns,
-        last,
-        state_hash: sim.state_hash(),
-        events,
-        picked,
-    })
+    let picked = sim.world_mut().query::<&crate::agents::Ledger>().iter(sim.world()).map(|l| l.picked).sum();
+    Ok(RunSummary { ticks: opts.ticks, seed: opts.seed, columns, last, state_hash: sim.state_hash(), events, picked })
 }
 
 fn peek_last(sim: &Sim) -> Option<(u64, Vec<f64>)> {
@@ -142,14 +122,10 @@ pub struct FolderSink {
 impl FolderSink {
     /// Creates the three stream files in `dir`.
     pub fn create(dir: &Path) -> io::Result<Self> {
-        let open =
-            |name: &str| File::create(dir.join(name)).map(|f| BufWriter::with_capacity(1 << 16, f));
-        let mut s = FolderSink {
-            metrics: open("metrics.csv")?,
-            agents: open("agents.csv")?,
-            events: open("events.jsonl")?,
-        };
-        writeln!(s.agents, "tick,id,kind,selfishness,power,x,y,apples,reward")?;
+        let open = |name: &str| File::create(dir.join(name)).map(|f| BufWriter::with_capacity(1 << 16, f));
+        let mut s =
+            FolderSink { metrics: open("metrics.csv")?, agents: open("agents.csv")?, events: open("events.jsonl")? };
+        writeln!(s.agents, "tick,id,kind,selfishness,power,x,y,apples,wealth,reward")?;
         Ok(s)
     }
     /// Flushes everything.
@@ -161,7 +137,7 @@ impl FolderSink {
 }
 
 impl Sink for FolderSink {
-    fn header(&mut self, columns: &[&'static str]) -> io::Result<()> {
+    fn header(&mut self, columns: &[Column]) -> io::Result<()> {
         write!(self.metrics, "tick")?;
         for c in columns {
             write!(self.metrics, ",{c}")?;
@@ -180,8 +156,8 @@ impl Sink for FolderSink {
         for r in w.resource_mut::<AgentSamples>().drain() {
             writeln!(
                 self.agents,
-                "{},{},{},{},{},{},{},{},{}",
-                r.tick, r.id, r.kind, r.selfishness, r.power, r.x, r.y, r.apples, r.reward
+                "{},{},{},{},{},{},{},{},{},{}",
+                r.tick, r.id, r.kind, r.selfishness, r.power, r.x, r.y, r.apples, r.wealth, r.reward
             )?;
         }
         for e in w.resource_mut::<EventLog>().drain() {
@@ -206,15 +182,10 @@ impl std::fmt::Display for OutDirError {
 /// earlier run folder (one with `run.json`), which the new run replaces when it finishes.
 pub fn check_out_dir(dir: &Path) -> Result<(), OutDirError> {
     if dir.is_file() {
-        return Err(OutDirError(format!(
-            "{}: is a file, not a folder; choose another --out",
-            dir.display()
-        )));
+        return Err(OutDirError(format!("{}: is a file, not a folder; choose another --out", dir.display())));
     }
     if dir.is_dir() {
-        let empty = fs::read_dir(dir)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(false);
+        let empty = fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
         if !empty && !dir.join("run.json").is_file() {
             return Err(OutDirError(format!(
                 "{}: the folder exists and is not a Polity run folder (no run.json); refusing to overwrite it\n    hint: choose a new --out, or empty the folder",
@@ -227,14 +198,8 @@ pub fn check_out_dir(dir: &Path) -> Result<(), OutDirError> {
 
 /// The hidden staging folder for `dir`.
 fn staging_dir(dir: &Path) -> PathBuf {
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     parent.join(format!(".{name}.partial-{}", std::process::id()))
 }
 
@@ -266,14 +231,8 @@ pub fn run_to_dir(
             "outputs": ["metrics.csv", "agents.csv", "events.jsonl", "scenario.ron"],
             "scenario": resolved,
         });
-        fs::write(
-            stage.join("run.json"),
-            serde_json::to_string_pretty(&run_json)? + "\n",
-        )?;
-        fs::write(
-            stage.join("scenario.ron"),
-            crate::scenario::to_ron(&resolved) + "\n",
-        )?;
+        fs::write(stage.join("run.json"), serde_json::to_string_pretty(&run_json)? + "\n")?;
+        fs::write(stage.join("scenario.ron"), crate::scenario::to_ron(&resolved) + "\n")?;
         if dir.exists() {
             fs::remove_dir_all(dir)?;
         }

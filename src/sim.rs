@@ -44,6 +44,21 @@ pub enum TickSystems {
     Measure,
 }
 
+/// The steps of `Govern` at a period end, chained in this order.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GovernSystems {
+    /// Taxes are collected and redistributed.
+    Collect,
+    /// Elections are held.
+    Elect,
+    /// The principal proposes rates.
+    Propose,
+    /// A shield may review the proposal.
+    Review,
+    /// The rates are applied.
+    Apply,
+}
+
 /// The clock and the seed of every random draw.
 #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimClock {
@@ -91,10 +106,7 @@ impl Plugin for SimPlugin {
         for label in [SimTick.intern(), SimMeasure.intern()] {
             let mut schedule = Schedule::new(label);
             schedule.set_executor(SingleThreadedExecutor::new());
-            schedule.set_build_settings(ScheduleBuildSettings {
-                ambiguity_detection: LogLevel::Error,
-                ..default()
-            });
+            schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..default() });
             app.add_schedule(schedule);
         }
         app.configure_sets(
@@ -111,14 +123,21 @@ impl Plugin for SimPlugin {
             )
                 .chain(),
         )
+        .configure_sets(
+            SimTick,
+            (
+                GovernSystems::Collect,
+                GovernSystems::Elect,
+                GovernSystems::Propose,
+                GovernSystems::Review,
+                GovernSystems::Apply,
+            )
+                .chain()
+                .in_set(TickSystems::Govern),
+        )
         .init_resource::<TickStats>()
         .add_systems(SimTick, reset_stats.in_set(TickSystems::Observe))
-        .add_systems(
-            SimTick,
-            (advance_clock, run_measure)
-                .chain()
-                .in_set(TickSystems::Measure),
-        );
+        .add_systems(SimTick, (advance_clock, run_measure).chain().in_set(TickSystems::Measure));
     }
 }
 
@@ -145,6 +164,9 @@ impl Plugin for PolityPlugins {
             crate::movement::MovementPlugin,
             crate::harvest::HarvestPlugin,
             crate::metrics::MetricsPlugin,
+            crate::tax::TaxPlugin,
+            crate::voting::VotingPlugin,
+            crate::principal::PrincipalPlugin,
         ));
     }
 }
@@ -165,20 +187,11 @@ impl Sim {
 
     /// Builds a world from an already-built grid and resolved agents, spawned in the order
     /// given (the order does not change the outcome: systems order by stable id).
-    pub fn with_agents(
-        scenario: &Scenario,
-        seed: u64,
-        end_tick: u64,
-        mut grid: Grid,
-        agents: &[AgentInit],
-    ) -> Sim {
+    pub fn with_agents(scenario: &Scenario, seed: u64, end_tick: u64, mut grid: Grid, agents: &[AgentInit]) -> Sim {
         let mut app = App::empty();
         app.add_plugins(PolityPlugins);
         app.insert_resource(SimClock { tick: 0, seed })
-            .insert_resource(RunSettings {
-                end_tick,
-                agents_every: scenario.run.agents_every.max(1),
-            })
+            .insert_resource(RunSettings { end_tick, agents_every: scenario.run.agents_every.max(1) })
             .insert_resource(ScenarioRes(scenario.clone()));
         let w = app.world_mut();
         let mut order = Vec::with_capacity(agents.len());
@@ -187,6 +200,20 @@ impl Sim {
             order.push((a.id, agents::spawn(w, a)));
         }
         order.sort_unstable();
+        w.insert_resource(crate::social::Social::new(&scenario.social_graph, agents.len()));
+        if let Some(t) = &scenario.tax {
+            w.insert_resource(crate::tax::initial_state(t));
+        }
+        if let Some(v) = &scenario.voting {
+            w.insert_resource(crate::voting::Election::new(v));
+        }
+        if let Some(p) = &scenario.principal {
+            w.spawn(crate::principal::Principal {
+                policy: p.policy,
+                objective: p.objective,
+                climber: Default::default(),
+            });
+        }
         w.insert_resource(grid);
         w.insert_resource(AgentOrder(order.into_iter().map(|(_, e)| e).collect()));
         app.finish();
@@ -226,24 +253,14 @@ impl Sim {
         h.write_u64(tick);
         h.write_u64(seed);
         h.write_u64(self.world().resource::<crate::grid::Grid>().apple_digest());
-        let mut q = self
-            .app
-            .world_mut()
-            .query::<(&Agent, &Position, &Ledger, &agents::Decision)>();
+        let mut q = self.app.world_mut().query::<(&Agent, &Position, &Ledger, &agents::Decision)>();
         let mut rows: Vec<_> = q
             .iter(self.app.world())
             .map(|(a, p, l, d)| (a.id, p.x, p.y, l.picked, l.balance, d.action as u8))
             .collect();
         rows.sort_unstable();
         for (id, x, y, picked, balance, action) in rows {
-            for v in [
-                id as u64,
-                x as u64,
-                y as u64,
-                picked,
-                balance as u64,
-                action as u64,
-            ] {
+            for v in [id as u64, x as u64, y as u64, picked, balance as u64, action as u64] {
                 h.write_u64(v);
             }
         }

@@ -3,9 +3,7 @@
 
 use crate::grid::{Grid, Terrain};
 use crate::rng::{self, Purpose};
-use crate::scenario::{
-    AgentGroup, Dist, Kind, MapSpec, PolicySpec, Scenario, SpawnRule, Tile, UtilityWeights,
-};
+use crate::scenario::{AgentGroup, Dist, Kind, MapSpec, PolicySpec, Scenario, SpawnRule, Tile, UtilityWeights};
 
 /// A map's cells before any mechanism runs.
 #[derive(Clone, Debug)]
@@ -37,13 +35,8 @@ pub fn layout(map: &MapSpec) -> MapLayout {
             legend.extend(a.legend.iter().map(|(k, v)| (*k, *v)));
             let width = a.rows.first().map_or(0, |r| r.chars().count()) as u32;
             let height = a.rows.len() as u32;
-            let mut out = MapLayout {
-                width,
-                height,
-                terrain: Vec::new(),
-                apples: Vec::new(),
-                spawn_points: Vec::new(),
-            };
+            let mut out =
+                MapLayout { width, height, terrain: Vec::new(), apples: Vec::new(), spawn_points: Vec::new() };
             for (i, ch) in a.rows.iter().flat_map(|r| r.chars()).enumerate() {
                 let tile = legend.get(&ch).copied().unwrap_or(Tile::Floor);
                 out.terrain.push(match tile {
@@ -89,11 +82,7 @@ pub fn layout(map: &MapSpec) -> MapLayout {
                     for dy in -ri..=ri {
                         for dx in -ri..=ri {
                             let (x, y) = (px + dx, py + dy);
-                            if ((dx * dx + dy * dy) as f64) <= r * r
-                                && x >= 0
-                                && y >= 0
-                                && x < w as i64
-                                && y < h as i64
+                            if ((dx * dx + dy * dy) as f64) <= r * r && x >= 0 && y >= 0 && x < w as i64 && y < h as i64
                             {
                                 let i = (y * w as i64 + x) as usize;
                                 if terrain[i] == Terrain::Floor {
@@ -106,19 +95,9 @@ pub fn layout(map: &MapSpec) -> MapLayout {
                 }
                 cy += s;
             }
-            let apples = (0..w * h)
-                .filter(|&i| terrain[i as usize] == Terrain::Grass)
-                .collect();
-            let spawn_points = (0..w * h)
-                .filter(|&i| terrain[i as usize] == Terrain::Floor)
-                .collect();
-            MapLayout {
-                width: w,
-                height: h,
-                terrain,
-                apples,
-                spawn_points,
-            }
+            let apples = (0..w * h).filter(|&i| terrain[i as usize] == Terrain::Grass).collect();
+            let spawn_points = (0..w * h).filter(|&i| terrain[i as usize] == Terrain::Floor).collect();
+            MapLayout { width: w, height: h, terrain, apples, spawn_points }
         }
     }
 }
@@ -173,12 +152,7 @@ pub fn resolve_agents(s: &Scenario, grid: &Grid, seed: u64) -> Vec<AgentInit> {
             SpawnRule::Random => Vec::new(),
         })
         .collect();
-    let mut free: Vec<u32> = grid
-        .spawn_points()
-        .iter()
-        .copied()
-        .filter(|i| !taken.contains(i))
-        .collect();
+    let mut free: Vec<u32> = grid.spawn_points().iter().copied().filter(|i| !taken.contains(i)).collect();
     rng::stream(seed, 0, 0, Purpose::Spawn).shuffle(&mut free);
     let mut free = free.into_iter();
     let mut out = Vec::new();
@@ -190,45 +164,17 @@ pub fn resolve_agents(s: &Scenario, grid: &Grid, seed: u64) -> Vec<AgentInit> {
             let power = draw(&group.power, k, group.count, &mut st).max(0.0);
             let cell = match &group.spawn {
                 SpawnRule::At(cells) => cells[k as usize].1 * w + cells[k as usize].0,
-                SpawnRule::Random => free
-                    .next()
-                    .expect("validation guarantees enough spawn points"),
+                SpawnRule::Random => free.next().expect("validation guarantees enough spawn points"),
             };
-            out.push(agent(
-                id,
-                g as u32,
-                group,
-                selfishness,
-                power,
-                cell % w,
-                cell / w,
-            ));
+            out.push(agent(id, g as u32, group, selfishness, power, cell % w, cell / w));
             id += 1;
         }
     }
     out
 }
 
-fn agent(
-    id: u32,
-    group: u32,
-    g: &AgentGroup,
-    selfishness: f64,
-    power: f64,
-    x: u32,
-    y: u32,
-) -> AgentInit {
-    AgentInit {
-        id,
-        group,
-        kind: g.kind,
-        selfishness,
-        power,
-        weights: g.weights,
-        policy: g.policy.clone(),
-        x,
-        y,
-    }
+fn agent(id: u32, group: u32, g: &AgentGroup, selfishness: f64, power: f64, x: u32, y: u32) -> AgentInit {
+    AgentInit { id, group, kind: g.kind, selfishness, power, weights: g.weights, policy: g.policy.clone(), x, y }
 }
 
 /// The value of agent `k` of `n` under `d`.

@@ -5,10 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn polity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_polity"))
-        .args(args)
-        .output()
-        .expect("polity runs")
+    Command::new(env!("CARGO_BIN_EXE_polity")).args(args).output().expect("polity runs")
 }
 
 fn text(b: &[u8]) -> String {
@@ -19,24 +16,14 @@ fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
-const FILES: [&str; 5] = [
-    "metrics.csv",
-    "agents.csv",
-    "events.jsonl",
-    "run.json",
-    "scenario.ron",
-];
+const FILES: [&str; 5] = ["metrics.csv", "agents.csv", "events.jsonl", "run.json", "scenario.ron"];
 
 fn run_into(dir: &Path, args: &[&str]) -> Output {
     let mut all = vec!["run"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--out", dir.to_str().unwrap()]);
     let out = polity(&all);
-    assert!(
-        out.status.success(),
-        "polity {all:?} failed:\n{}",
-        text(&out.stderr)
-    );
+    assert!(out.status.success(), "polity {all:?} failed:\n{}", text(&out.stderr));
     out
 }
 
@@ -54,45 +41,30 @@ fn same_seed_gives_identical_files_and_another_seed_differs() {
             "{f} differs between identical runs"
         );
     }
-    assert_ne!(
-        std::fs::read(a.join("metrics.csv")).unwrap(),
-        std::fs::read(c.join("metrics.csv")).unwrap()
-    );
+    assert_ne!(std::fs::read(a.join("metrics.csv")).unwrap(), std::fs::read(c.join("metrics.csv")).unwrap());
     // The outputs have the promised shape.
     let metrics = std::fs::read_to_string(a.join("metrics.csv")).unwrap();
     let mut lines = metrics.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "tick,apples,harvested,patches_alive,gini,welfare_min,welfare_nash,welfare_mean,welfare_max"
+        "tick,apples,harvested,patches_alive,gini,welfare_min,welfare_nash,welfare_mean,welfare_max,equality_times_productivity"
     );
-    assert_eq!(lines.next().unwrap(), "0,64,0,6,0,0,0,0,0");
+    assert_eq!(lines.next().unwrap(), "0,64,0,6,0,0,0,0,0,0");
     assert_eq!(metrics.lines().count(), 302);
     let agents = std::fs::read_to_string(a.join("agents.csv")).unwrap();
-    assert_eq!(
-        agents.lines().next().unwrap(),
-        "tick,id,kind,selfishness,power,x,y,apples,reward"
-    );
+    assert_eq!(agents.lines().next().unwrap(), "tick,id,kind,selfishness,power,x,y,apples,wealth,reward");
     // Samples at 0, 100, 200, 300 for 7 agents.
     assert_eq!(agents.lines().count(), 1 + 4 * 7);
     assert!(agents.lines().any(|l| l.starts_with("300,6,ai,1,3,")));
-    let run: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(a.join("run.json")).unwrap()).unwrap();
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(a.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["seed"], 4);
     assert_eq!(run["ticks"], 300);
     assert_eq!(run["scenario_name"], "commons");
     assert_eq!(run["polity_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(run["scenario"]["run"]["seed"], 4);
-    for line in std::fs::read_to_string(a.join("events.jsonl"))
-        .unwrap()
-        .lines()
-    {
+    for line in std::fs::read_to_string(a.join("events.jsonl")).unwrap().lines() {
         let e: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert!(
-            e["tick"].is_u64()
-                && e["kind"].is_string()
-                && e["subject"].is_string()
-                && e["details"].is_object()
-        );
+        assert!(e["tick"].is_u64() && e["kind"].is_string() && e["subject"].is_string() && e["details"].is_object());
     }
 }
 
@@ -106,11 +78,7 @@ fn a_run_repeats_from_its_run_json_and_its_scenario_ron() {
     for f in ["metrics.csv", "agents.csv", "events.jsonl"] {
         let want = std::fs::read(a.join(f)).unwrap();
         assert_eq!(want, std::fs::read(b.join(f)).unwrap(), "{f} from run.json");
-        assert_eq!(
-            want,
-            std::fs::read(c.join(f)).unwrap(),
-            "{f} from scenario.ron"
-        );
+        assert_eq!(want, std::fs::read(c.join(f)).unwrap(), "{f} from scenario.ron");
     }
 }
 
@@ -120,34 +88,14 @@ fn rerunning_into_a_run_folder_replaces_it_but_a_foreign_folder_is_refused() {
     let a = t.path().join("a");
     run_into(&a, &["commons", "--ticks", "20"]);
     run_into(&a, &["commons", "--ticks", "30"]);
-    assert_eq!(
-        std::fs::read_to_string(a.join("metrics.csv"))
-            .unwrap()
-            .lines()
-            .count(),
-        32
-    );
+    assert_eq!(std::fs::read_to_string(a.join("metrics.csv")).unwrap().lines().count(), 32);
     let foreign = t.path().join("mine");
     std::fs::create_dir(&foreign).unwrap();
     std::fs::write(foreign.join("notes.txt"), "keep me").unwrap();
-    let out = polity(&[
-        "run",
-        "commons",
-        "--ticks",
-        "5",
-        "--out",
-        foreign.to_str().unwrap(),
-    ]);
+    let out = polity(&["run", "commons", "--ticks", "5", "--out", foreign.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("not a Polity run folder"),
-        "{}",
-        text(&out.stderr)
-    );
-    assert_eq!(
-        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
-        "keep me"
-    );
+    assert!(text(&out.stderr).contains("not a Polity run folder"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(foreign.join("notes.txt")).unwrap(), "keep me");
     // No staging folders are left next to the outputs.
     let leftovers: Vec<_> = std::fs::read_dir(t.path())
         .unwrap()
@@ -164,10 +112,7 @@ fn scenarios_lists_the_builtins_and_check_accepts_them() {
     let s = text(&out.stdout);
     assert!(s.contains("commons ") && s.contains("commons-large"), "{s}");
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
-    let files: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
-        .collect();
+    let files: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
     let mut args = vec!["check"];
     args.extend(files.iter().map(String::as_str));
     let out = polity(&args);
@@ -178,19 +123,9 @@ fn scenarios_lists_the_builtins_and_check_accepts_them() {
 #[test]
 fn help_teaches_with_examples() {
     let top = text(&polity(&["--help"]).stdout);
-    assert!(
-        top.contains("Examples:") && top.contains("polity run") && top.contains("Exit status"),
-        "{top}"
-    );
+    assert!(top.contains("Examples:") && top.contains("polity run") && top.contains("Exit status"), "{top}");
     let run = text(&polity(&["run", "--help"]).stdout);
-    for needle in [
-        "--ticks",
-        "--seed",
-        "--out",
-        "metrics.csv",
-        "run.json",
-        "Examples:",
-    ] {
+    for needle in ["--ticks", "--seed", "--out", "metrics.csv", "run.json", "Examples:"] {
         assert!(run.contains(needle), "run --help lacks {needle}:\n{run}");
     }
     assert!(text(&polity(&["check", "--help"]).stdout).contains("LINE:COLUMN"));
@@ -202,17 +137,13 @@ fn unknown_builtin_and_missing_file_are_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     let e = text(&out.stderr);
     assert!(
-        e.contains("comons: no built-in scenario by this name")
-            && e.contains("did you mean the built-in `commons`?"),
+        e.contains("comons: no built-in scenario by this name") && e.contains("did you mean the built-in `commons`?"),
         "{e}"
     );
     let out = polity(&["check", "no/such/file.ron"]);
     assert_eq!(out.status.code(), Some(2));
     let e = text(&out.stderr);
-    assert!(
-        e.contains("no/such/file.ron: cannot read the file") && e.contains("hint:"),
-        "{e}"
-    );
+    assert!(e.contains("no/such/file.ron: cannot read the file") && e.contains("hint:"), "{e}");
     let out = polity(&["run", "--ticks", "lots"]);
     assert_eq!(out.status.code(), Some(2), "a bad argument is bad input");
 }
@@ -223,15 +154,9 @@ fn unknown_builtin_and_missing_file_are_clear_errors() {
 fn bad_input_corpus() {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad"));
     let mut checked = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
-    for path in entries
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-    {
+    for path in entries.into_iter().filter(|p| p.extension().is_some_and(|e| e == "ron")) {
         let expected_path = path.with_extension("expected");
         let expected = std::fs::read_to_string(&expected_path)
             .unwrap_or_else(|_| panic!("{} has no .expected file", path.display()));
@@ -244,10 +169,7 @@ fn bad_input_corpus() {
         assert_eq!(out.status.code(), Some(2), "{rel}");
         let stderr = text(&out.stderr);
         for line in expected.lines().filter(|l| !l.trim().is_empty()) {
-            assert!(
-                stderr.contains(line),
-                "{rel}: expected\n  {line}\nin\n{stderr}"
-            );
+            assert!(stderr.contains(line), "{rel}: expected\n  {line}\nin\n{stderr}");
         }
         let t = tmp();
         let outdir = t.path().join("out");
@@ -263,11 +185,7 @@ fn bad_input_corpus() {
             text(&out.stderr)
         );
         assert!(!outdir.exists(), "{rel}: an output folder was created");
-        assert_eq!(
-            std::fs::read_dir(t.path()).unwrap().count(),
-            0,
-            "{rel}: something was written"
-        );
+        assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0, "{rel}: something was written");
         checked += 1;
     }
     assert!(checked >= 17, "only {checked} corpus files");

@@ -25,15 +25,7 @@ fn scn(src: &str) -> Scenario {
 /// An open grid (no walls) of `w × h` floor with apples on `apples`.
 fn open_grid(w: u32, h: u32, apples: &[(u32, u32)], probs: &[f64]) -> Grid {
     let cells: Vec<u32> = apples.iter().map(|&(x, y)| y * w + x).collect();
-    Grid::new(
-        w,
-        h,
-        vec![Terrain::Floor; (w * h) as usize],
-        &cells,
-        vec![],
-        2.0,
-        probs.to_vec(),
-    )
+    Grid::new(w, h, vec![Terrain::Floor; (w * h) as usize], &cells, vec![], 2.0, probs.to_vec())
 }
 
 #[test]
@@ -61,10 +53,7 @@ fn regrowth_frequency_matches_probability_by_neighbour_count() {
         let p = probs[n.min(3)];
         let freq = grown as f64 / trials as f64;
         let se = (p * (1.0 - p) / trials as f64).sqrt().max(1e-9);
-        assert!(
-            (freq - p).abs() <= 5.0 * se,
-            "n = {n}: frequency {freq} vs P = {p}"
-        );
+        assert!((freq - p).abs() <= 5.0 * se, "n = {n}: frequency {freq} vs P = {p}");
     }
 }
 
@@ -73,11 +62,7 @@ fn a_patch_whose_last_apple_is_picked_never_regrows() {
     let mut g = open_grid(9, 9, &[(4, 4), (5, 4)], &[1.0, 1.0]);
     assert_eq!((g.patch_count(), g.patches_alive()), (1, 1));
     assert_eq!(g.pick(g.index(4, 4)), Some(None));
-    assert_eq!(
-        g.pick(g.index(5, 4)),
-        Some(Some(0)),
-        "the last apple reports its patch lost"
-    );
+    assert_eq!(g.pick(g.index(5, 4)), Some(Some(0)), "the last apple reports its patch lost");
     assert_eq!(g.patches_alive(), 0);
     for t in 0..1000 {
         assert_eq!(g.regrow(1, t), 0);
@@ -111,13 +96,7 @@ fn check_invariants(g: &Grid) {
             for dy in -2i64..=2 {
                 for dx in -2i64..=2 {
                     let (nx, ny) = (x + dx, y + dy);
-                    if (dx, dy) != (0, 0)
-                        && dx * dx + dy * dy <= 4
-                        && nx >= 0
-                        && ny >= 0
-                        && nx < w
-                        && ny < h
-                    {
+                    if (dx, dy) != (0, 0) && dx * dx + dy * dy <= 4 && nx >= 0 && ny >= 0 && nx < w && ny < h {
                         n += g.has_apple(g.index(nx as u32, ny as u32)) as u32;
                     }
                 }
@@ -157,10 +136,7 @@ proptest! {
 }
 
 fn forager(view: u32) -> Policy {
-    Policy(PolicySpec::Forager {
-        view,
-        discount: 0.9,
-    })
+    Policy(PolicySpec::Forager { view, discount: 0.9 })
 }
 
 #[test]
@@ -172,17 +148,7 @@ fn zero_power_agent_follows_the_default_random_walk() {
     let mut counts = [0u32; 5];
     let n = 50_000;
     for t in 0..n {
-        let d = decision::choose(
-            &g,
-            3,
-            t,
-            0,
-            &Position { x: 4, y: 4 },
-            1.0,
-            0.0,
-            &w,
-            &forager(3),
-        );
+        let d = decision::choose(&g, 3, t, 0, &Position { x: 4, y: 4 }, 1.0, 1.0, 0.0, &w, &forager(3));
         assert_eq!(d.probs, DEFAULT_POLICY);
         counts[d.action as usize] += 1;
     }
@@ -201,17 +167,7 @@ fn tilted_agent_spends_its_power_and_draws_from_the_tilt() {
     let n = 50_000;
     let mut probs = [0.0; 5];
     for t in 0..n {
-        let d = decision::choose(
-            &g,
-            9,
-            t,
-            1,
-            &Position { x: 4, y: 4 },
-            1.0,
-            power,
-            &w,
-            &forager(3),
-        );
+        let d = decision::choose(&g, 9, t, 1, &Position { x: 4, y: 4 }, 1.0, 1.0, power, &w, &forager(3));
         assert!((d.kl - power).abs() < 1e-9, "KL {} vs budget {power}", d.kl);
         probs = d.probs;
         counts[d.action as usize] += 1;
@@ -220,10 +176,7 @@ fn tilted_agent_spends_its_power_and_draws_from_the_tilt() {
     assert!(probs[Action::East as usize] > probs.iter().copied().fold(0.0, f64::max) - 1e-12);
     for k in 0..5 {
         let se = (probs[k] * (1.0 - probs[k]) / n as f64).sqrt();
-        assert!(
-            (counts[k] as f64 / n as f64 - probs[k]).abs() < 5.0 * se + 1e-9,
-            "{counts:?} vs {probs:?}"
-        );
+        assert!((counts[k] as f64 / n as f64 - probs[k]).abs() < 5.0 * se + 1e-9, "{counts:?} vs {probs:?}");
     }
 }
 
@@ -233,20 +186,16 @@ fn greedy_selfish_agent_takes_the_last_apple_and_unselfish_one_spares_it() {
     let g = open_grid(9, 9, &[(5, 4)], &MP);
     let w = Weights(UtilityWeights::default());
     let pos = Position { x: 4, y: 4 };
-    let selfish = decision::choose(&g, 0, 0, 0, &pos, 1.0, 100.0, &w, &forager(3));
+    let selfish = decision::choose(&g, 0, 0, 0, &pos, 1.0, 1.0, 100.0, &w, &forager(3));
     assert_eq!(selfish.action, Action::East);
     assert_eq!(selfish.scores[Action::East as usize], 1.0);
-    let unselfish = decision::choose(&g, 0, 0, 0, &pos, 0.0, 100.0, &w, &forager(3));
+    let unselfish = decision::choose(&g, 0, 0, 0, &pos, 0.0, 0.0, 100.0, &w, &forager(3));
     assert_eq!(unselfish.scores[Action::East as usize], -1.0);
     assert_ne!(unselfish.action, Action::East);
     // A dense patch (≥ 3 live neighbours) costs the commons nothing: σ = 0.5 values it 0.5.
     let dense = open_grid(9, 9, &[(5, 4), (6, 4), (7, 4), (5, 5)], &MP);
-    let half = decision::choose(&dense, 0, 0, 0, &pos, 0.5, 100.0, &w, &forager(3));
-    assert!(
-        (half.scores[Action::East as usize] - 0.5 - 0.5 * 0.9).abs() < 1e-12,
-        "{:?}",
-        half.scores
-    );
+    let half = decision::choose(&dense, 0, 0, 0, &pos, 0.5, 0.5, 100.0, &w, &forager(3));
+    assert!((half.scores[Action::East as usize] - 0.5 - 0.5 * 0.9).abs() < 1e-12, "{:?}", half.scores);
     assert_eq!(half.action, Action::East);
 }
 
@@ -270,23 +219,19 @@ fn collisions_are_fair_over_many_ticks() {
             wins[a.id as usize] += l.picked as u32;
         }
     }
-    assert_eq!(
-        wins[0] + wins[1],
-        400,
-        "exactly one agent takes the cell each time: {wins:?}"
-    );
+    assert_eq!(wins[0] + wins[1], 400, "exactly one agent takes the cell each time: {wins:?}");
     assert!((wins[0] as i64 - 200).abs() < 50, "{wins:?}"); // 5 sd of Binomial(400, 1/2) = 50
 }
 
 /// Runs a scenario and returns the metrics rows.
-fn run_rows(s: &Scenario, seed: u64, ticks: u64) -> (Vec<&'static str>, Vec<(u64, Vec<f64>)>, Sim) {
+fn run_rows(s: &Scenario, seed: u64, ticks: u64) -> (Vec<String>, Vec<(u64, Vec<f64>)>, Sim) {
     let mut sim = Sim::new(s, seed, ticks);
     let mut rows = sim.world_mut().resource_mut::<MetricsLog>().drain();
     for _ in 0..ticks {
         sim.step();
         rows.extend(sim.world_mut().resource_mut::<MetricsLog>().drain());
     }
-    let cols = sim.world().resource::<MetricsLog>().columns().to_vec();
+    let cols = sim.world().resource::<MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
     (cols, rows, sim)
 }
 
@@ -304,27 +249,19 @@ fn metrics_columns_and_exact_accounting() {
             "welfare_min",
             "welfare_nash",
             "welfare_mean",
-            "welfare_max"
+            "welfare_max",
+            "equality_times_productivity"
         ]
     );
     assert_eq!(rows.len(), 301);
     assert_eq!(rows[0].0, 0);
     assert_eq!(rows[0].1[0], 64.0);
     let harvested: f64 = rows.iter().map(|r| r.1[1]).sum();
-    let ledgers: Vec<Ledger> = sim
-        .world_mut()
-        .query::<&Ledger>()
-        .iter(sim.world())
-        .copied()
-        .collect();
+    let ledgers: Vec<Ledger> = sim.world_mut().query::<&Ledger>().iter(sim.world()).copied().collect();
     let picked: u64 = ledgers.iter().map(|l| l.picked).sum();
     let balance: i64 = ledgers.iter().map(|l| l.balance).sum();
     assert_eq!(harvested as u64, picked);
-    assert_eq!(
-        balance,
-        1000 * picked as i64,
-        "every apple is 1000 milli-apples in some ledger"
-    );
+    assert_eq!(balance, 1000 * picked as i64, "every apple is 1000 milli-apples in some ledger");
     // Apples standing never rise by more than regrowth could give and fall exactly by harvest
     // when nothing can regrow (P[0] = 0 and all patches gone).
     let mean = rows.last().unwrap().1[6];
@@ -383,18 +320,14 @@ fn builtins_are_valid_and_round_trip_through_ron() {
     for b in scenario::BUILTINS {
         let s = b.scenario().unwrap_or_else(|p| panic!("{p}"));
         let text = scenario::to_ron(&s);
-        let back =
-            scenario::parse(&text, "roundtrip.ron", "x").unwrap_or_else(|p| panic!("{p}\n{text}"));
+        let back = scenario::parse(&text, "roundtrip.ron", "x").unwrap_or_else(|p| panic!("{p}\n{text}"));
         assert_eq!(back, s, "{}", b.name);
     }
 }
 
 #[test]
 fn commons_large_is_as_large_as_promised() {
-    let s = scenario::builtin("commons-large")
-        .unwrap()
-        .scenario()
-        .unwrap();
+    let s = scenario::builtin("commons-large").unwrap().scenario().unwrap();
     let g = world::build_grid(&s);
     assert!(g.width() >= 1000 && g.height() >= 1000);
     let agents: u32 = s.agents.iter().map(|g| g.count).sum();
@@ -411,15 +344,12 @@ fn selfish_worlds_lose_patches_faster_than_sparing_ones() {
             r#"Scenario(version: 1, map: Ascii(rows: [{rows}]),
                 agents: [(count: 7, selfishness: Fixed({sigma}), power: Fixed(3.0), policy: Forager(view: 5))],
                 run: (ticks: 1000))"#,
-            rows = std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scenarios/commons.ron"
-            ))
-            .unwrap()
-            .lines()
-            .filter(|l| l.trim_start().starts_with("\"W"))
-            .collect::<Vec<_>>()
-            .join("")
+            rows = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/commons.ron"))
+                .unwrap()
+                .lines()
+                .filter(|l| l.trim_start().starts_with("\"W"))
+                .collect::<Vec<_>>()
+                .join("")
         ))
     };
     let mut alive = [0.0; 2];
@@ -429,8 +359,5 @@ fn selfish_worlds_lose_patches_faster_than_sparing_ones() {
             alive[k] += rows.last().unwrap().1[2];
         }
     }
-    assert!(
-        alive[1] > alive[0],
-        "patches alive after 1000 ticks, selfish vs sparing: {alive:?}"
-    );
+    assert!(alive[1] > alive[0], "patches alive after 1000 ticks, selfish vs sparing: {alive:?}");
 }

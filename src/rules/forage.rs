@@ -3,10 +3,11 @@
 //! Each apple `x` in the agent's view (a square of radius `view` around it) is worth
 //!
 //! ```text
-//! v(x) = w_own · σ  −  w_commons · (1 − σ) · cost(n_x),      cost(n) = 1 − P[n] / max P
+//! v(x) = w_own · m  −  w_commons · (1 − σ) · cost(n_x),      cost(n) = 1 − P[n] / max P
 //! ```
 //!
-//! where `σ` is the agent's selfishness, `n_x` the live apples near `x` (within the regrowth
+//! where `σ` is the agent's selfishness, `m` what an apple it picks is worth to it under
+//! SED's reward (`σ` without taxes; see [`crate::rules::tax::apple_share`]), `n_x` the live apples near `x` (within the regrowth
 //! radius) and `P` the regrowth probabilities: the σ part values the apple for itself; the
 //! (1 − σ) part values the commons' future — picking the last apple of a patch (`n = 0`)
 //! costs the patch its regrowth forever (cost 1), picking in a dense patch costs nothing.
@@ -42,13 +43,7 @@ pub enum Action {
 
 impl Action {
     /// All actions, in array order.
-    pub const ALL: [Action; 5] = [
-        Action::Stay,
-        Action::North,
-        Action::East,
-        Action::South,
-        Action::West,
-    ];
+    pub const ALL: [Action; 5] = [Action::Stay, Action::North, Action::East, Action::South, Action::West];
 
     /// The move as `(dx, dy)`.
     pub fn delta(self) -> (i64, i64) {
@@ -78,6 +73,9 @@ impl Action {
 pub struct Forager {
     /// Selfishness σ in [0, 1].
     pub selfishness: f64,
+    /// What an apple it picks is worth to it, before weights: `σ` without taxes, SED's
+    /// after-tax share with them ([`crate::rules::tax::apple_share`]).
+    pub apple_share: f64,
     /// Weight of the apples the agent picks itself.
     pub w_own: f64,
     /// Weight of the commons' future.
@@ -94,11 +92,7 @@ pub struct Forager {
 pub fn target(grid: &Grid, x: u32, y: u32, action: Action) -> (u32, u32) {
     let (dx, dy) = action.delta();
     let (nx, ny) = (x as i64 + dx, y as i64 + dy);
-    if grid.walkable(nx, ny) {
-        (nx as u32, ny as u32)
-    } else {
-        (x, y)
-    }
+    if grid.walkable(nx, ny) { (nx as u32, ny as u32) } else { (x, y) }
 }
 
 /// The cost to the commons of picking an apple with `n` live neighbours:
@@ -115,7 +109,7 @@ pub fn commons_cost(probabilities: &[f64], n: u32) -> f64 {
 /// The value `v(x)` to this agent of the apple at cell `i`.
 #[inline]
 pub fn apple_value(grid: &Grid, f: &Forager, i: usize) -> f64 {
-    f.w_own * f.selfishness - f.w_commons * (1.0 - f.selfishness) * grid.commons_cost(i)
+    f.w_own * f.apple_share - f.w_commons * (1.0 - f.selfishness) * grid.commons_cost(i)
 }
 
 /// Longest view radius the scorer supports (the scenario validator enforces it).
@@ -138,24 +132,14 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
         g *= f.discount;
     }
     let discount = |d: usize| {
-        if d < 16 {
-            powers[d]
-        } else {
-            f.discount.powi(d as i32)
-        }
+        if d < 16 { powers[d] } else { f.discount.powi(d as i32) }
     };
-    let own = f.w_own * f.selfishness;
+    let own = f.w_own * f.apple_share;
     let commons = f.w_commons * (1.0 - f.selfishness);
     let mut best = [0.0f64; 5];
     let mut immediate = [0.0f64; 5];
-    let (x0, x1) = (
-        (x as i64 - r).max(0),
-        (x as i64 + r).min(grid.width() as i64 - 1),
-    );
-    let (y0, y1) = (
-        (y as i64 - r).max(0),
-        (y as i64 + r).min(grid.height() as i64 - 1),
-    );
+    let (x0, x1) = ((x as i64 - r).max(0), (x as i64 + r).min(grid.width() as i64 - 1));
+    let (y0, y1) = ((y as i64 - r).max(0), (y as i64 + r).min(grid.height() as i64 - 1));
     for cy in y0..=y1 {
         let row = grid.index(0, cy as u32);
         let dy = cy - y as i64;

@@ -5,5 +5,7 @@
 
 pub mod forage;
 pub mod regrowth;
+pub mod tax;
 pub mod tilt;
+pub mod voting;
 pub mod welfare;

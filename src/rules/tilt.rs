@@ -46,25 +46,14 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
     if !(max - min > TIE) {
         return TiltInfo { beta: 0.0, kl: 0.0 };
     }
-    let best_mass: f64 = default
-        .iter()
-        .zip(utility)
-        .filter(|&(&p, &u)| p > 0.0 && u >= max - TIE)
-        .map(|(&p, _)| p)
-        .sum();
+    let best_mass: f64 =
+        default.iter().zip(utility).filter(|&(&p, &u)| p > 0.0 && u >= max - TIE).map(|(&p, _)| p).sum();
     let kl_max = -best_mass.ln();
     if power >= kl_max {
         for ((o, &p), &u) in out.iter_mut().zip(default).zip(utility) {
-            *o = if p > 0.0 && u >= max - TIE {
-                p / best_mass
-            } else {
-                0.0
-            };
+            *o = if p > 0.0 && u >= max - TIE { p / best_mass } else { 0.0 };
         }
-        return TiltInfo {
-            beta: f64::INFINITY,
-            kl: kl_max,
-        };
+        return TiltInfo { beta: f64::INFINITY, kl: kl_max };
     }
     // KL(β) and its derivative in one pass, with utilities shifted by the max for stability;
     // `out` holds the unnormalised weights and is normalised once β is found.
@@ -87,21 +76,9 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
     };
     // Start from the small-β expansion KL ≈ β²·Var_π₀[U]/2, then Newton's method, falling
     // back to doubling or bisection whenever a step would leave the bracket [lo, hi].
-    let mean0: f64 = default
-        .iter()
-        .zip(utility)
-        .map(|(p, u)| p * (u - max))
-        .sum();
-    let var0: f64 = default
-        .iter()
-        .zip(utility)
-        .map(|(p, u)| p * (u - max - mean0).powi(2))
-        .sum();
-    let mut beta = if var0 > 0.0 {
-        (2.0 * power / var0).sqrt()
-    } else {
-        1.0 / (max - min)
-    };
+    let mean0: f64 = default.iter().zip(utility).map(|(p, u)| p * (u - max)).sum();
+    let var0: f64 = default.iter().zip(utility).map(|(p, u)| p * (u - max - mean0).powi(2)).sum();
+    let mut beta = if var0 > 0.0 { (2.0 * power / var0).sqrt() } else { 1.0 / (max - min) };
     let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
     let tolerance = 1e-13 + 1e-11 * power;
     for _ in 0..200 {
@@ -133,11 +110,7 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
 
 /// `KL(p‖q)` in nats for probability vectors (terms with `p = 0` contribute 0).
 pub fn kl_divergence(p: &[f64], q: &[f64]) -> f64 {
-    p.iter()
-        .zip(q)
-        .filter(|&(&a, _)| a > 0.0)
-        .map(|(&a, &b)| a * (a / b).ln())
-        .sum()
+    p.iter().zip(q).filter(|&(&a, _)| a > 0.0).map(|(&a, &b)| a * (a / b).ln()).sum()
 }
 
 #[cfg(test)]
@@ -190,9 +163,7 @@ mod tests {
     #[test]
     fn gaussian_closed_form() {
         let n = 4001;
-        let xs: Vec<f64> = (0..n)
-            .map(|i| -12.0 + 24.0 * i as f64 / (n - 1) as f64)
-            .collect();
+        let xs: Vec<f64> = (0..n).map(|i| -12.0 + 24.0 * i as f64 / (n - 1) as f64).collect();
         let mut q: Vec<f64> = xs.iter().map(|x| (-x * x / 2.0).exp()).collect();
         let z: f64 = q.iter().sum();
         q.iter_mut().for_each(|p| *p /= z);

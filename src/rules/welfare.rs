@@ -40,11 +40,7 @@ pub fn power_mean(values: &[f64], p: f64) -> f64 {
     if m == 0.0 {
         return 0.0;
     }
-    let s = values
-        .iter()
-        .map(|&v| (v.max(0.0) / m).powf(p))
-        .sum::<f64>()
-        / n;
+    let s = values.iter().map(|&v| (v.max(0.0) / m).powf(p)).sum::<f64>() / n;
     m * s.powf(1.0 / p)
 }
 
@@ -68,11 +64,7 @@ pub fn gini_sorted(sorted: &[f64]) -> f64 {
     if n < 2 || total <= 0.0 {
         return 0.0;
     }
-    let weighted: f64 = sorted
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| (2.0 * (i as f64 + 1.0) - n as f64 - 1.0) * x)
-        .sum();
+    let weighted: f64 = sorted.iter().enumerate().map(|(i, &x)| (2.0 * (i as f64 + 1.0) - n as f64 - 1.0) * x).sum();
     weighted / (n as f64 * total)
 }
 
@@ -126,16 +118,7 @@ mod tests {
     #[test]
     fn power_means_are_ordered_in_p() {
         let v = [0.5, 2.0, 3.0, 10.0];
-        let ps = [
-            f64::NEG_INFINITY,
-            -3.0,
-            -1.0,
-            0.0,
-            0.5,
-            1.0,
-            2.0,
-            f64::INFINITY,
-        ];
+        let ps = [f64::NEG_INFINITY, -3.0, -1.0, 0.0, 0.5, 1.0, 2.0, f64::INFINITY];
         let w: Vec<f64> = ps.iter().map(|&p| power_mean(&v, p)).collect();
         for pair in w.windows(2) {
             assert!(pair[0] <= pair[1] + 1e-12, "{w:?}");

@@ -20,14 +20,11 @@ impl Builtin {
 
 /// Every built-in scenario; the first is the default.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "commons",
-        source: include_str!("../../scenarios/commons.ron"),
-    },
-    Builtin {
-        name: "commons-large",
-        source: include_str!("../../scenarios/commons-large.ron"),
-    },
+    Builtin { name: "commons", source: include_str!("../../scenarios/commons.ron") },
+    Builtin { name: "commons-large", source: include_str!("../../scenarios/commons-large.ron") },
+    Builtin { name: "sed-apple-picking", source: include_str!("../../scenarios/sed-apple-picking.ron") },
+    Builtin { name: "tragedy", source: include_str!("../../scenarios/tragedy.ron") },
+    Builtin { name: "us2018", source: include_str!("../../scenarios/us2018.ron") },
 ];
 
 /// The built-in scenario called `name`.

@@ -50,24 +50,14 @@ impl fmt::Display for Problems {
             writeln!(f, "{p}")?;
         }
         let n = self.0.len();
-        write!(
-            f,
-            "{n} problem{} found; nothing was run",
-            if n == 1 { "" } else { "s" }
-        )
+        write!(f, "{n} problem{} found; nothing was run", if n == 1 { "" } else { "s" })
     }
 }
 
 impl std::error::Error for Problems {}
 
 fn whole_file(file: &str, message: String, hint: Option<String>) -> Problems {
-    Problems(vec![Problem {
-        file: file.to_string(),
-        position: None,
-        path: String::new(),
-        message,
-        hint,
-    }])
+    Problems(vec![Problem { file: file.to_string(), position: None, path: String::new(), message, hint }])
 }
 
 /// Parses and validates scenario source text. `file` labels the messages; `default_name`
@@ -88,14 +78,8 @@ pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, Prob
     // Check the meaning too, even when decoding found problems (on the value it recovered),
     // so every problem is reported in one pass; skip checks on fields already reported.
     if let Some(scenario) = decoded.value.as_ref().or(decoded.recovered.as_ref()) {
-        let reported: Vec<&str> = decoded
-            .diagnostics
-            .iter()
-            .map(|d| d.path.as_str())
-            .collect();
-        let fresh = validate::check(scenario)
-            .into_iter()
-            .filter(|i| !reported.iter().any(|r| within(&i.path, r)));
+        let reported: Vec<&str> = decoded.diagnostics.iter().map(|d| d.path.as_str()).collect();
+        let fresh = validate::check(scenario).into_iter().filter(|i| !reported.iter().any(|r| within(&i.path, r)));
         problems.extend(locate(fresh.collect(), src, file, &decoded.spans));
         problems.sort_by_key(|p| p.position);
     }
@@ -112,8 +96,7 @@ pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, Prob
 
 /// Whether `path` is `ancestor` or lies under it (`a.b[2]` is within `a.b`; `a.bc` is not).
 fn within(path: &str, ancestor: &str) -> bool {
-    path.strip_prefix(ancestor)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+    path.strip_prefix(ancestor).is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// Places semantic issues at the span of the field they concern.
@@ -165,26 +148,17 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
         if let Some(b) = builtin(arg) {
             return b.scenario();
         }
-        let looks_like_path = arg.contains('/')
-            || arg.contains('\\')
-            || arg.ends_with(".ron")
-            || arg.ends_with(".json");
+        let looks_like_path =
+            arg.contains('/') || arg.contains('\\') || arg.ends_with(".ron") || arg.ends_with(".json");
         if !looks_like_path {
             let names: Vec<&str> = super::BUILTINS.iter().map(|b| b.name).collect();
             let hint = match spanned_ron::did_you_mean(arg, &names) {
                 Some(n) => {
                     format!("did you mean the built-in `{n}`? `polity scenarios` lists them all")
                 }
-                None => format!(
-                    "built-ins are: {}; or give a path to a .ron file",
-                    names.join(", ")
-                ),
+                None => format!("built-ins are: {}; or give a path to a .ron file", names.join(", ")),
             };
-            return Err(whole_file(
-                arg,
-                "no built-in scenario by this name, and no such file".into(),
-                Some(hint),
-            ));
+            return Err(whole_file(arg, "no built-in scenario by this name, and no such file".into(), Some(hint)));
         }
     }
     let bytes = std::fs::read(path).map_err(|e| {
@@ -192,9 +166,7 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
             std::io::ErrorKind::NotFound => {
                 Some("check the path; `polity scenarios` lists the built-in scenarios".to_string())
             }
-            std::io::ErrorKind::IsADirectory => {
-                Some("give the scenario file itself, not its folder".to_string())
-            }
+            std::io::ErrorKind::IsADirectory => Some("give the scenario file itself, not its folder".to_string()),
             _ => None,
         };
         whole_file(arg, format!("cannot read the file: {e}"), hint)
@@ -217,10 +189,7 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
             }]));
         }
     };
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("scenario");
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
     if path.extension().is_some_and(|e| e == "json") {
         return load_run_json(src, arg);
     }
@@ -238,11 +207,7 @@ fn load_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
         }])
     })?;
     let Some(scenario) = value.get("scenario") else {
-        return Err(whole_file(
-            file,
-            "this JSON file has no `scenario` field; is it a run's run.json?".into(),
-            None,
-        ));
+        return Err(whole_file(file, "this JSON file has no `scenario` field; is it a run's run.json?".into(), None));
     };
     let s: Scenario = serde_json::from_value(scenario.clone()).map_err(|e| {
         whole_file(

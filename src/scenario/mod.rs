@@ -33,9 +33,7 @@ use serde::{Deserialize, Serialize};
 
 /// Writes a scenario as pretty RON that [`parse`] reads back to the same value.
 pub fn to_ron(s: &Scenario) -> String {
-    let config = ron::ser::PrettyConfig::new()
-        .struct_names(true)
-        .indentor("    ".to_string());
+    let config = ron::ser::PrettyConfig::new().struct_names(true).indentor("    ".to_string());
     ron::ser::to_string_pretty(s, config).expect("scenarios always serialise")
 }
 
@@ -61,6 +59,14 @@ pub struct Scenario {
     pub regrowth: Regrowth,
     /// How long to run, with which seed, and how often to sample agents.
     pub run: RunSpec,
+    /// Bracket taxes with equal redistribution. Default: none.
+    pub tax: Option<TaxSpec>,
+    /// Elections of the principal's objective `p`. Default: none.
+    pub voting: Option<VotingSpec>,
+    /// The AI principal that sets the tax rates. Default: none (rates stay as given).
+    pub principal: Option<PrincipalSpec>,
+    /// Who counts as whose neighbour in the SED reward and in voting. Default `Complete`.
+    pub social_graph: SocialGraph,
 }
 
 impl Default for Scenario {
@@ -73,6 +79,10 @@ impl Default for Scenario {
             agents: Vec::new(),
             regrowth: Regrowth::default(),
             run: RunSpec::default(),
+            tax: None,
+            voting: None,
+            principal: None,
+            social_graph: SocialGraph::Complete,
         }
     }
 }
@@ -265,10 +275,7 @@ pub struct UtilityWeights {
 
 impl Default for UtilityWeights {
     fn default() -> Self {
-        UtilityWeights {
-            own: 1.0,
-            commons: 1.0,
-        }
+        UtilityWeights { own: 1.0, commons: 1.0 }
     }
 }
 
@@ -298,10 +305,7 @@ fn default_discount() -> f64 {
 
 impl Default for PolicySpec {
     fn default() -> Self {
-        PolicySpec::Forager {
-            view: default_view(),
-            discount: default_discount(),
-        }
+        PolicySpec::Forager { view: default_view(), discount: default_discount() }
     }
 }
 
@@ -350,10 +354,189 @@ pub struct RunSpec {
 
 impl Default for RunSpec {
     fn default() -> Self {
-        RunSpec {
-            ticks: 1000,
-            seed: 0,
-            agents_every: 100,
+        RunSpec { ticks: 1000, seed: 0, agents_every: 100 }
+    }
+}
+
+/// A ready-made tax schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TaxPreset {
+    /// SED: brackets 1–10, 11–20, 21 and up (cutoffs 0, 10, 20), period 50, rates in steps
+    /// of 0.1, starting at 0.
+    Sed,
+    /// The AI Economist's seven US-2018 brackets scaled by 1/1000 (cutoffs 0, 9.7, 39.475,
+    /// 84.2, 160.725, 204.1, 510.3; rates .10 .12 .22 .24 .32 .35 .37), period 50, step 0.01.
+    Us2018,
+}
+
+/// Bracket taxes on each agent's income (apples picked) over a period, redistributed equally.
+/// A field left out takes the preset's value; without a preset, `brackets` and `rates` are
+/// required. See [`crate::rules::tax`] for the formula and the exact rounding rule.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaxSpec {
+    /// `Sed` or `Us2018`. Default: none.
+    pub preset: Option<TaxPreset>,
+    /// Ticks per tax period; taxes are collected and redistributed at its end. Default 50.
+    pub period: Option<u64>,
+    /// Lower cutoff of each bracket, in apples per period: starts at 0, strictly increasing;
+    /// the last bracket has no top. At most 16 brackets.
+    pub brackets: Option<Vec<f64>>,
+    /// Rate of each bracket in [0, 1], one per bracket: the rates of the first period.
+    pub rates: Option<Vec<f64>>,
+    /// The grid principals move rates on, in (0, 1]. Default 0.1 (SED), 0.01 (US-2018).
+    pub rate_step: Option<f64>,
+}
+
+impl TaxSpec {
+    /// The period in ticks.
+    pub fn period(&self) -> u64 {
+        self.period.unwrap_or(crate::rules::tax::SED_PERIOD)
+    }
+    /// The bracket cutoffs in apples.
+    pub fn brackets(&self) -> Vec<f64> {
+        match (&self.brackets, self.preset) {
+            (Some(b), _) => b.clone(),
+            (None, Some(TaxPreset::Us2018)) => crate::rules::tax::US2018_CUTOFFS.to_vec(),
+            (None, _) => crate::rules::tax::SED_CUTOFFS.to_vec(),
         }
     }
+    /// The first period's rates.
+    pub fn rates(&self) -> Vec<f64> {
+        match (&self.rates, self.preset) {
+            (Some(r), _) => r.clone(),
+            (None, Some(TaxPreset::Us2018)) => crate::rules::tax::US2018_RATES.to_vec(),
+            (None, _) => vec![0.0; self.brackets().len()],
+        }
+    }
+    /// The rate step.
+    pub fn rate_step(&self) -> f64 {
+        match (self.rate_step, self.preset) {
+            (Some(s), _) => s,
+            (None, Some(TaxPreset::Us2018)) => 0.01,
+            (None, _) => crate::rules::tax::SED_STEP,
+        }
+    }
+}
+
+/// Elections of the objective `p` the principal serves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VotingSpec {
+    /// Ticks between elections; the first is at the end of tick `period`. Default 100.
+    pub period: u64,
+    /// The values of `p` on the ballot. Default `Menu([-inf, 0.0, 1.0])` (egalitarian, Nash,
+    /// utilitarian).
+    pub candidates: Candidates,
+    /// How ballots are aggregated: `Mean`, `Median` (SED's), `Plurality` or `Borda`.
+    /// Default `Median`.
+    pub rule: crate::rules::voting::Rule,
+    /// The `p` served before the first election; must be a candidate. Default: the middle
+    /// candidate (the lower of the two middle ones).
+    pub initial: Option<f64>,
+}
+
+impl Default for VotingSpec {
+    fn default() -> Self {
+        VotingSpec {
+            period: 100,
+            candidates: Candidates::default(),
+            rule: crate::rules::voting::Rule::Median,
+            initial: None,
+        }
+    }
+}
+
+/// The candidate values of `p`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Candidates {
+    /// These values (`-inf` and `inf` allowed), in any order; no repeats.
+    Menu(Vec<f64>),
+    /// `count` values evenly spaced from `low` to `high` inclusive.
+    Range(f64, f64, u32),
+}
+
+impl Default for Candidates {
+    fn default() -> Self {
+        Candidates::Menu(vec![f64::NEG_INFINITY, 0.0, 1.0])
+    }
+}
+
+impl Candidates {
+    /// The candidates sorted by increasing `p`.
+    pub fn values(&self) -> Vec<f64> {
+        let mut v = match self {
+            Candidates::Menu(m) => m.clone(),
+            Candidates::Range(lo, hi, n) => match *n {
+                0 => Vec::new(),
+                1 => vec![*lo],
+                n => (0..n).map(|k| lo + (hi - lo) * k as f64 / (n - 1) as f64).collect(),
+            },
+        };
+        v.sort_by(f64::total_cmp);
+        v
+    }
+}
+
+impl VotingSpec {
+    /// The `p` served before the first election.
+    pub fn initial_p(&self) -> f64 {
+        let v = self.candidates.values();
+        self.initial.unwrap_or_else(|| v.get(v.len().saturating_sub(1) / 2).copied().unwrap_or(1.0))
+    }
+}
+
+/// The AI principal: an entity that sets the tax rates at the end of every tax period, for
+/// the next one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrincipalSpec {
+    /// How it sets rates. Default `Fixed`.
+    pub policy: PrincipalPolicy,
+    /// The objective it serves and is measured by. Default `Elected` (needs `voting`).
+    pub objective: Objective,
+}
+
+/// A principal's tax policy. See [`crate::principal`] for each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PrincipalPolicy {
+    /// Keeps the scenario's rates.
+    #[default]
+    Fixed,
+    /// Draws every rate afresh each period from the rate grid {0, step, 2·step, …, 1}.
+    Random,
+    /// Sets the US-2018 rates (needs the `Us2018` brackets).
+    Us2018,
+    /// A deliberately misaligned black box: hill-climbs on tax revenue.
+    RevenueMax,
+    /// Perturbs one rate by one step per period and keeps the change if the realised welfare
+    /// of its objective improved, else reverts it.
+    HillClimb,
+}
+
+/// What the principal serves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Objective {
+    /// Whatever `p` the last election chose.
+    #[default]
+    Elected,
+    /// This `p`, always.
+    Fixed(f64),
+}
+
+/// Who is whose neighbour.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum SocialGraph {
+    /// Everyone is everyone's neighbour.
+    #[default]
+    Complete,
+    /// Agent i's neighbours are agents i − 1 and i + 1 (by id, wrapping round).
+    Ring,
+    /// Agents standing within `radius` cells (Chebyshev distance) of each other, now.
+    Grid {
+        /// Radius in cells, ≥ 1.
+        radius: u32,
+    },
+    /// These undirected edges between agent ids.
+    Edges(Vec<(u32, u32)>),
 }

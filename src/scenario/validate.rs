@@ -3,7 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use super::{AgentGroup, Dist, MapSpec, PolicySpec, Scenario, SpawnRule, Tile};
+use super::{
+    AgentGroup, Candidates, Dist, MapSpec, Objective, PolicySpec, PrincipalPolicy, Scenario, SocialGraph, SpawnRule,
+    Tile,
+};
 use crate::world::{MapLayout, layout};
 
 /// One semantic problem: the field path, what is wrong, and a fix where one is obvious.
@@ -25,12 +28,7 @@ struct Checker {
 
 impl Checker {
     fn err(&mut self, path: impl Into<String>, message: impl Into<String>, hint: Option<String>) {
-        self.issues.push(Issue {
-            path: path.into(),
-            char_index: None,
-            message: message.into(),
-            hint,
-        });
+        self.issues.push(Issue { path: path.into(), char_index: None, message: message.into(), hint });
     }
 
     /// A probability in [0, 1].
@@ -41,11 +39,7 @@ impl Checker {
     }
 
     fn dist(&mut self, path: String, d: &Dist, count: u32, lo: f64, hi: f64, what: &str) {
-        let range = if hi.is_infinite() {
-            format!("≥ {lo}")
-        } else {
-            format!("in [{lo}, {hi}]")
-        };
+        let range = if hi.is_infinite() { format!("≥ {lo}") } else { format!("in [{lo}, {hi}]") };
         let check = |c: &mut Checker, p: String, v: f64| {
             if v.is_nan() || v < lo || v > hi {
                 c.err(p, format!("{what} must be {range}, found {v}"), None);
@@ -78,14 +72,8 @@ impl Checker {
                 if values.len() != count as usize {
                     self.err(
                         path.clone(),
-                        format!(
-                            "`Each` lists {} values but the group has count {count}",
-                            values.len()
-                        ),
-                        Some(format!(
-                            "give exactly {count} values, or change `count` to {}",
-                            values.len()
-                        )),
+                        format!("`Each` lists {} values but the group has count {count}", values.len()),
+                        Some(format!("give exactly {count} values, or change `count` to {}", values.len())),
                     );
                 }
                 for (k, v) in values.iter().enumerate() {
@@ -103,26 +91,14 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
         let msg = if s.version == 0 {
             "missing `version: 1` (the scenario format this Polity reads)".to_string()
         } else {
-            format!(
-                "unsupported version {}; this Polity reads version {}",
-                s.version,
-                super::FORMAT_VERSION
-            )
+            format!("unsupported version {}; this Polity reads version {}", s.version, super::FORMAT_VERSION)
         };
-        c.err(
-            "version",
-            msg,
-            Some("put `version: 1,` first in the file".into()),
-        );
+        c.err("version", msg, Some("put `version: 1,` first in the file".into()));
     }
 
     // Regrowth.
     if !(s.regrowth.radius > 0.0 && s.regrowth.radius <= 8.0) {
-        c.err(
-            "regrowth.radius",
-            format!("the radius must be in (0, 8], found {}", s.regrowth.radius),
-            None,
-        );
+        c.err("regrowth.radius", format!("the radius must be in (0, 8], found {}", s.regrowth.radius), None);
     }
     if s.regrowth.probabilities.is_empty() {
         c.err(
@@ -153,15 +129,8 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
                 if cells.len() != group.count as usize {
                     c.err(
                         path.clone(),
-                        format!(
-                            "`At` lists {} cells but the group has count {}",
-                            cells.len(),
-                            group.count
-                        ),
-                        Some(format!(
-                            "give exactly {} cells, or change `count`",
-                            group.count
-                        )),
+                        format!("`At` lists {} cells but the group has count {}", cells.len(), group.count),
+                        Some(format!("give exactly {} cells, or change `count`", group.count)),
                     );
                 }
                 for (k, &(x, y)) in cells.iter().enumerate() {
@@ -171,10 +140,7 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
                             c.err(
                                 p,
                                 format!("({x}, {y}) is off the {}×{} map", l.width, l.height),
-                                Some(format!(
-                                    "x must be below {} and y below {}",
-                                    l.width, l.height
-                                )),
+                                Some(format!("x must be below {} and y below {}", l.width, l.height)),
                             );
                             continue;
                         }
@@ -187,22 +153,17 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
                         }
                     }
                     if !fixed_cells.insert((x, y)) {
-                        c.err(
-                            p,
-                            format!("({x}, {y}) is already taken by another agent"),
-                            None,
-                        );
+                        c.err(p, format!("({x}, {y}) is already taken by another agent"), None);
                     }
                 }
             }
         }
     }
+    let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
+    check_governance(&mut c, s, agents);
     if let Some(l) = &layout {
-        let free = l
-            .spawn_points
-            .iter()
-            .filter(|&&i| !fixed_cells.contains(&(i % l.width, i / l.width)))
-            .count() as u64;
+        let free =
+            l.spawn_points.iter().filter(|&&i| !fixed_cells.contains(&(i % l.width, i / l.width))).count() as u64;
         if random_spawners > free {
             c.err(
                 "agents",
@@ -216,48 +177,19 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
 
 fn check_group(c: &mut Checker, g: usize, group: &AgentGroup) {
     let p = |field: &str| format!("agents[{g}].{field}");
-    c.dist(
-        p("selfishness"),
-        &group.selfishness,
-        group.count,
-        0.0,
-        1.0,
-        "selfishness",
-    );
-    c.dist(
-        p("power"),
-        &group.power,
-        group.count,
-        0.0,
-        f64::INFINITY,
-        "power (a KL budget)",
-    );
-    for (name, v) in [
-        ("own", group.weights.own),
-        ("commons", group.weights.commons),
-    ] {
+    c.dist(p("selfishness"), &group.selfishness, group.count, 0.0, 1.0, "selfishness");
+    c.dist(p("power"), &group.power, group.count, 0.0, f64::INFINITY, "power (a KL budget)");
+    for (name, v) in [("own", group.weights.own), ("commons", group.weights.commons)] {
         if !v.is_finite() {
-            c.err(
-                p(&format!("weights.{name}")),
-                format!("a weight must be a finite number, found {v}"),
-                None,
-            );
+            c.err(p(&format!("weights.{name}")), format!("a weight must be a finite number, found {v}"), None);
         }
     }
     if let PolicySpec::Forager { view, discount } = group.policy {
         if view > 64 {
-            c.err(
-                p("policy.view"),
-                format!("the view radius must be at most 64 cells, found {view}"),
-                None,
-            );
+            c.err(p("policy.view"), format!("the view radius must be at most 64 cells, found {view}"), None);
         }
         if !(discount > 0.0 && discount <= 1.0) {
-            c.err(
-                p("policy.discount"),
-                format!("the discount must be in (0, 1], found {discount}"),
-                None,
-            );
+            c.err(p("policy.discount"), format!("the discount must be in (0, 1], found {discount}"), None);
         }
     }
 }
@@ -267,11 +199,7 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
     match map {
         MapSpec::Ascii(a) => {
             if a.rows.is_empty() {
-                c.err(
-                    "map.rows",
-                    "the map has no rows",
-                    Some("draw the map as a list of strings, one per row".into()),
-                );
+                c.err("map.rows", "the map has no rows", Some("draw the map as a list of strings, one per row".into()));
                 return None;
             }
             let legend = {
@@ -290,8 +218,14 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
                 if n != width {
                     c.err(
                         format!("map.rows[{r}]"),
-                        format!("row {r} has {n} characters but row 0 has {width}; every row must have the same length"),
-                        Some(if n < width { "pad the row (with spaces for floor)".into() } else { "shorten the row".into() }),
+                        format!(
+                            "row {r} has {n} characters but row 0 has {width}; every row must have the same length"
+                        ),
+                        Some(if n < width {
+                            "pad the row (with spaces for floor)".into()
+                        } else {
+                            "shorten the row".into()
+                        }),
                     );
                     sound = false;
                 }
@@ -301,7 +235,10 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
                             path: format!("map.rows[{r}]"),
                             char_index: Some(k),
                             message: format!("unknown map character {ch:?} (column {k} of the row)"),
-                            hint: Some(format!("add it to the legend, e.g. `legend: {{ {ch:?}: Floor }}`, or use one of: {}", legend_chars(&legend))),
+                            hint: Some(format!(
+                                "add it to the legend, e.g. `legend: {{ {ch:?}: Floor }}`, or use one of: {}",
+                                legend_chars(&legend)
+                            )),
                         });
                         sound = false;
                     }
@@ -317,11 +254,7 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
             let mut sound = true;
             for (name, v) in [("width", gm.width), ("height", gm.height)] {
                 if !(3..=20_000).contains(&v) {
-                    c.err(
-                        format!("map.{name}"),
-                        format!("{name} must be between 3 and 20000 cells, found {v}"),
-                        None,
-                    );
+                    c.err(format!("map.{name}"), format!("{name} must be between 3 and 20000 cells, found {v}"), None);
                     sound = false;
                 }
             }
@@ -332,10 +265,7 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
             if !(gm.patch_radius >= 0.0 && gm.patch_radius <= 8.0) {
                 c.err(
                     "map.patch_radius",
-                    format!(
-                        "the patch radius must be in [0, 8], found {}",
-                        gm.patch_radius
-                    ),
+                    format!("the patch radius must be in [0, 8], found {}", gm.patch_radius),
                     None,
                 );
                 sound = false;
@@ -343,10 +273,7 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
             if gm.jitter >= gm.patch_spacing.max(1) {
                 c.err(
                     "map.jitter",
-                    format!(
-                        "the jitter must be below the spacing ({}), found {}",
-                        gm.patch_spacing, gm.jitter
-                    ),
+                    format!("the jitter must be below the spacing ({}), found {}", gm.patch_spacing, gm.jitter),
                     None,
                 );
                 sound = false;
@@ -357,9 +284,144 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
 }
 
 fn legend_chars(legend: &std::collections::BTreeMap<char, Tile>) -> String {
-    legend
-        .keys()
-        .map(|c| format!("{c:?}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    legend.keys().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(" ")
+}
+
+/// Taxes, voting, the principal and the social graph.
+fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
+    if let Some(t) = &s.tax {
+        if t.preset.is_none() && (t.brackets.is_none() || t.rates.is_none()) {
+            c.err("tax", "give `brackets` and `rates`, or a `preset`", Some("e.g. `tax: (preset: Sed)`".into()));
+        }
+        let brackets = t.brackets();
+        let rates = t.rates();
+        if brackets.is_empty() || brackets.len() > 16 {
+            c.err("tax.brackets", format!("expected 1 to 16 brackets, found {}", brackets.len()), None);
+        }
+        if brackets.first().is_some_and(|&b| b != 0.0) {
+            c.err(
+                "tax.brackets[0]",
+                format!("the first bracket must start at 0, found {}", brackets[0]),
+                Some("start the list with 0.0".into()),
+            );
+        }
+        for k in 1..brackets.len() {
+            if !(brackets[k] > brackets[k - 1]) || !brackets[k].is_finite() {
+                c.err(
+                    format!("tax.brackets[{k}]"),
+                    format!(
+                        "brackets must be strictly increasing and finite: {} does not follow {}",
+                        brackets[k],
+                        brackets[k - 1]
+                    ),
+                    None,
+                );
+            }
+        }
+        if rates.len() != brackets.len() {
+            c.err(
+                "tax.rates",
+                format!("{} rates for {} brackets; give one rate per bracket", rates.len(), brackets.len()),
+                None,
+            );
+        }
+        for (k, &r) in rates.iter().enumerate() {
+            c.unit_interval(format!("tax.rates[{k}]"), r, "a tax rate");
+        }
+        if t.period() == 0 {
+            c.err("tax.period", "the tax period must be at least 1 tick", None);
+        }
+        let step = t.rate_step();
+        if !(step > 0.0 && step <= 1.0) {
+            c.err("tax.rate_step", format!("the rate step must be in (0, 1], found {step}"), None);
+        }
+    }
+    if let Some(v) = &s.voting {
+        if v.period == 0 {
+            c.err("voting.period", "the election period must be at least 1 tick", None);
+        }
+        let values = v.candidates.values();
+        match &v.candidates {
+            Candidates::Menu(m) => {
+                if m.is_empty() {
+                    c.err(
+                        "voting.candidates",
+                        "the menu of candidates is empty",
+                        Some("e.g. `Menu([-inf, 0.0, 1.0])`".into()),
+                    );
+                }
+                for (k, x) in m.iter().enumerate() {
+                    if x.is_nan() {
+                        c.err(format!("voting.candidates[{k}]"), "a candidate p must be a number (NaN is not)", None);
+                    }
+                }
+                if values.windows(2).any(|w| w[0] == w[1]) {
+                    c.err("voting.candidates", "a candidate appears twice", None);
+                }
+            }
+            Candidates::Range(lo, hi, n) => {
+                if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                    c.err("voting.candidates", format!("a range needs finite low < high, found {lo} and {hi}"), None);
+                }
+                if *n < 2 {
+                    c.err("voting.candidates[2]", format!("a range needs at least 2 candidates, found {n}"), None);
+                }
+            }
+        }
+        if let Some(p) = v.initial
+            && !values.contains(&p)
+        {
+            c.err("voting.initial", format!("{p} is not a candidate"), Some(format!("choose one of {values:?}")));
+        }
+    }
+    if let Some(p) = &s.principal {
+        if s.tax.is_none() {
+            c.err(
+                "principal",
+                "a principal sets tax rates, but the scenario has no `tax`",
+                Some("add e.g. `tax: (preset: Sed)`".into()),
+            );
+        }
+        if p.objective == Objective::Elected && s.voting.is_none() {
+            c.err(
+                "principal.objective",
+                "`Elected` needs a `voting` section",
+                Some("add `voting: ()`, or serve a fixed objective: `objective: Fixed(1.0)`".into()),
+            );
+        }
+        if let Objective::Fixed(x) = p.objective
+            && x.is_nan()
+        {
+            c.err("principal.objective", "p must be a number", None);
+        }
+        if p.policy == PrincipalPolicy::Us2018 && s.tax.as_ref().is_some_and(|t| t.brackets().len() != 7) {
+            c.err(
+                "principal.policy",
+                "`Us2018` sets seven rates, but the tax has a different number of brackets",
+                Some("use `tax: (preset: Us2018)`".into()),
+            );
+        }
+    }
+    match &s.social_graph {
+        SocialGraph::Grid { radius } if *radius == 0 => {
+            c.err("social_graph.radius", "the radius must be at least 1", None)
+        }
+        SocialGraph::Edges(edges) => {
+            for (k, &(a, b)) in edges.iter().enumerate() {
+                for (end, id) in [(0, a), (1, b)] {
+                    if id as u64 >= agents {
+                        c.err(
+                            format!("social_graph[{k}][{end}]"),
+                            format!("no agent has id {id}; ids run from 0 to {}", agents.saturating_sub(1)),
+                            Some("agents are numbered from 0 in the order of `agents`".into()),
+                        );
+                    }
+                }
+                if a == b {
+                    c.err(format!("social_graph[{k}]"), format!("an edge from agent {a} to itself"), None);
+                }
+            }
+        }
+        _ => {}
+    }
 }

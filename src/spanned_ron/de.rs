@@ -43,8 +43,7 @@ pub struct Ctx {
 impl Ctx {
     fn report(&mut self, span: Span, message: String, hint: Option<String>) {
         if self.muted == 0 {
-            self.diags
-                .push(diagnostic(span, self.path.clone(), message, hint));
+            self.diags.push(diagnostic(span, self.path.clone(), message, hint));
         }
     }
 
@@ -171,11 +170,7 @@ fn visit_int<'de, V: Visitor<'de>>(ty: &str, n: i128, v: V) -> Res<V::Value> {
 }
 
 fn visit_float<'de, V: Visitor<'de>>(single: bool, x: f64, v: V) -> Res<V::Value> {
-    if single {
-        v.visit_f32(x as f32)
-    } else {
-        v.visit_f64(x)
-    }
+    if single { v.visit_f32(x as f32) } else { v.visit_f64(x) }
 }
 
 fn key<'de, S: DeserializeSeed<'de>>(seed: S, name: &str) -> Res<S::Value> {
@@ -191,11 +186,7 @@ pub struct De<'a> {
 
 macro_rules! int {
     ($t:ident) => {
-        Want::Int(
-            stringify!($t),
-            $t::MIN as i128,
-            i128::try_from($t::MAX).unwrap_or(i128::MAX),
-        )
+        Want::Int(stringify!($t), $t::MIN as i128, i128::try_from($t::MAX).unwrap_or(i128::MAX))
     };
 }
 
@@ -246,23 +237,11 @@ impl<'de> de::Deserializer<'de> for De<'_> {
 
 /// Shorthands for the accessors, each over `ctx` and a parent `node`.
 fn seq<'a>(ctx: &'a mut Ctx, node: &'a Node, items: &'a [Node], len: usize) -> Seq<'a> {
-    Seq {
-        ctx,
-        parent: node,
-        items,
-        len,
-        next: 0,
-    }
+    Seq { ctx, parent: node, items, len, next: 0 }
 }
 
 fn map<'a>(ctx: &'a mut Ctx, node: &'a Node, entries: Entries<'a>) -> MapAcc<'a> {
-    MapAcc {
-        ctx,
-        parent: node,
-        entries,
-        next: 0,
-        value: None,
-    }
+    MapAcc { ctx, parent: node, entries, next: 0, value: None }
 }
 
 fn fields<'a>(fields: &'a [Field], known: Option<&'static [&'static str]>) -> Entries<'a> {
@@ -326,30 +305,22 @@ fn visit<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, want: Want, v: V) -> 
         (Want::Float(single), Value::Int(n)) => visit_float(single, *n as f64, v),
         (Want::Float(single), Value::Float(x)) => visit_float(single, *x, v),
         (Want::Char, Value::Char(c)) => v.visit_char(*c),
-        (Want::Str | Want::Identifier, Value::Str(s)) | (Want::Identifier, Value::Ident(s)) => {
-            v.visit_str(s)
-        }
+        (Want::Str | Want::Identifier, Value::Str(s)) | (Want::Identifier, Value::Ident(s)) => v.visit_str(s),
         (Want::Option, Value::Ident(name)) if name == "None" => v.visit_none(),
         (Want::Option, Value::Tuple(Some(id), t)) if id.name == "Some" && t.len() == 1 => {
             v.visit_some(De::of(ctx, &t[0]))
         }
-        (Want::Option, Value::Ident(name) | Value::Tuple(Some(Ident { name, .. }), _))
-            if name == "Some" =>
-        {
+        (Want::Option, Value::Ident(name) | Value::Tuple(Some(Ident { name, .. }), _)) if name == "Some" => {
             mismatch(ctx, node, "`None` or `Some(value)`");
             ctx.muted(|ctx| placeholder(ctx, node, want, v))
         }
         (Want::Option, _) => v.visit_some(De::of(ctx, node)),
         (Want::Unit, value) if unit_like(value) => v.visit_unit(),
-        (Want::Newtype(name), Value::Tuple(id, t))
-            if t.len() == 1 && id.as_ref().is_none_or(|id| id.name == name) =>
-        {
+        (Want::Newtype(name), Value::Tuple(id, t)) if t.len() == 1 && id.as_ref().is_none_or(|id| id.name == name) => {
             v.visit_newtype_struct(De::of(ctx, &t[0]))
         }
         (Want::Newtype(_), _) => v.visit_newtype_struct(De::of(ctx, node)),
-        (Want::Seq, Value::List(items) | Value::Tuple(None, items)) => {
-            v.visit_seq(seq(ctx, node, items, items.len()))
-        }
+        (Want::Seq, Value::List(items) | Value::Tuple(None, items)) => v.visit_seq(seq(ctx, node, items, items.len())),
         (Want::Tuple(len), Value::List(items) | Value::Tuple(_, items)) => {
             if items.len() != len {
                 let message = format!("expected {len} elements, found {}", items.len());
@@ -359,12 +330,8 @@ fn visit<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, want: Want, v: V) -> 
         }
         (Want::Map, Value::Map(pairs)) => v.visit_map(map(ctx, node, Entries::Pairs(pairs))),
         (Want::Map, Value::Struct(_, fs)) => v.visit_map(map(ctx, node, fields(fs, None))),
-        (Want::Struct(names), Value::Struct(_, fs)) => {
-            v.visit_map(map(ctx, node, fields(fs, Some(names))))
-        }
-        (Want::Struct(_), value) if unit_like(value) => {
-            v.visit_map(map(ctx, node, fields(&[], None)))
-        }
+        (Want::Struct(names), Value::Struct(_, fs)) => v.visit_map(map(ctx, node, fields(fs, Some(names)))),
+        (Want::Struct(_), value) if unit_like(value) => v.visit_map(map(ctx, node, fields(&[], None))),
         (Want::Enum(variants), _) => enumeration(ctx, node, variants, v),
         _ => {
             mismatch(ctx, node, &want.describe());
@@ -387,13 +354,9 @@ fn any<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, v: V) -> Res<V::Value> 
         Value::Char(c) => v.visit_char(*c),
         Value::Ident(name) if name == "None" => v.visit_none(),
         Value::Ident(name) => v.visit_str(name),
-        Value::Tuple(Some(id), t) if id.name == "Some" && t.len() == 1 => {
-            v.visit_some(De::of(ctx, &t[0]))
-        }
+        Value::Tuple(Some(id), t) if id.name == "Some" && t.len() == 1 => v.visit_some(De::of(ctx, &t[0])),
         Value::Tuple(_, t) if t.is_empty() => v.visit_unit(),
-        Value::List(items) | Value::Tuple(_, items) => {
-            v.visit_seq(seq(ctx, node, items, items.len()))
-        }
+        Value::List(items) | Value::Tuple(_, items) => v.visit_seq(seq(ctx, node, items, items.len())),
         Value::Map(pairs) => v.visit_map(map(ctx, node, Entries::Pairs(pairs))),
         Value::Struct(_, fs) => v.visit_map(map(ctx, node, fields(fs, None))),
     }
@@ -431,12 +394,7 @@ fn enumeration<'de, V: Visitor<'de>>(
 }
 
 /// Feeds the visitor a stand-in value (run muted: the problem was already reported).
-fn placeholder<'de, V: Visitor<'de>>(
-    ctx: &mut Ctx,
-    node: &Node,
-    want: Want,
-    v: V,
-) -> Res<V::Value> {
+fn placeholder<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, want: Want, v: V) -> Res<V::Value> {
     match want {
         Want::Any | Want::Ignored | Want::Unit => v.visit_unit(),
         Want::Bool => v.visit_bool(false),
@@ -475,13 +433,8 @@ impl<'de> de::SeqAccess<'de> for Seq<'_> {
         }
         let i = self.next;
         self.next += 1;
-        let (node, ph) = self
-            .items
-            .get(i)
-            .map_or((self.parent, true), |n| (n, false));
-        let r = self.ctx.with(&format!("[{i}]"), |ctx| {
-            seed.deserialize(De { ctx, node, ph })
-        });
+        let (node, ph) = self.items.get(i).map_or((self.parent, true), |n| (n, false));
+        let r = self.ctx.with(&format!("[{i}]"), |ctx| seed.deserialize(De { ctx, node, ph }));
         r.map(Some)
     }
 
@@ -589,12 +542,7 @@ struct Enum<'a> {
 
 impl<'a> Enum<'a> {
     fn new(ctx: &'a mut Ctx, node: &'a Node, variant: &'a str, ph: bool) -> Self {
-        Enum {
-            ctx,
-            node,
-            variant,
-            ph,
-        }
+        Enum { ctx, node, variant, ph }
     }
 
     fn shape_error(&mut self, expects: &str) {
@@ -659,11 +607,7 @@ impl<'de> de::VariantAccess<'de> for Enum<'_> {
         v.visit_seq(seq(self.ctx, self.node, items, len))
     }
 
-    fn struct_variant<V: Visitor<'de>>(
-        mut self,
-        names: &'static [&'static str],
-        v: V,
-    ) -> Res<V::Value> {
+    fn struct_variant<V: Visitor<'de>>(mut self, names: &'static [&'static str], v: V) -> Res<V::Value> {
         let node = self.node;
         if let Value::Struct(_, fs) = &node.value
             && !self.ph

@@ -32,12 +32,7 @@ pub struct Diagnostic {
 }
 
 fn diagnostic(span: Span, path: String, message: String, hint: Option<String>) -> Diagnostic {
-    Diagnostic {
-        span,
-        path,
-        message,
-        hint,
-    }
+    Diagnostic { span, path, message, hint }
 }
 
 /// path -> span of the value at that path (see the module docs for the path syntax). Root path is "".
@@ -53,17 +48,9 @@ impl SpanIndex {
 
     /// The span for `path`, or of its nearest recorded ancestor, or the root.
     pub fn nearest(&self, path: &str) -> Span {
-        let cuts = path
-            .char_indices()
-            .rev()
-            .filter(|&(_, c)| c == '.' || c == '[');
-        let mut prefixes = [path.len()]
-            .into_iter()
-            .chain(cuts.map(|(i, _)| i))
-            .chain([0]);
-        prefixes
-            .find_map(|i| self.get(&path[..i]))
-            .unwrap_or_default()
+        let cuts = path.char_indices().rev().filter(|&(_, c)| c == '.' || c == '[');
+        let mut prefixes = [path.len()].into_iter().chain(cuts.map(|(i, _)| i)).chain([0]);
+        prefixes.find_map(|i| self.get(&path[..i])).unwrap_or_default()
     }
 }
 
@@ -95,17 +82,8 @@ pub fn decode<T: serde::de::DeserializeOwned>(src: &str) -> Decoded<T> {
         }
     };
     diagnostics.sort_by_key(|d| d.span.start);
-    let (value, recovered) = if diagnostics.is_empty() {
-        (value, None)
-    } else {
-        (None, value)
-    };
-    Decoded {
-        value,
-        recovered,
-        spans,
-        diagnostics,
-    }
+    let (value, recovered) = if diagnostics.is_empty() { (value, None) } else { (None, value) };
+    Decoded { value, recovered, spans, diagnostics }
 }
 
 /// 1-based line and column (in chars) of a byte offset; offsets past the end clamp.
@@ -123,20 +101,13 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 /// counting an escape such as `\n` or `\u{e9}` as one character; raw strings `r#"…"#` too.
 pub fn str_char_span(src: &str, literal: Span, n: usize) -> Option<Span> {
     let lit = src.get(literal.start..literal.end)?;
-    let raw = lit
-        .strip_prefix('r')
-        .map(|r| r.trim_start_matches('#'))
-        .filter(|r| r.starts_with('"'));
+    let raw = lit.strip_prefix('r').map(|r| r.trim_start_matches('#')).filter(|r| r.starts_with('"'));
     if raw.is_none() && !lit.starts_with(['"', '\'']) {
         return None;
     }
     let hashes = raw.map(|r| lit.len() - 1 - r.len());
     let open = hashes.map_or(1, |h| h + 2);
-    let inner = lit.get(
-        open..lit
-            .len()
-            .checked_sub(open - usize::from(hashes.is_some()))?,
-    )?;
+    let inner = lit.get(open..lit.len().checked_sub(open - usize::from(hashes.is_some()))?)?;
     let mut chars = inner.char_indices();
     let mut units = std::iter::from_fn(|| {
         let (i, c) = chars.next()?;
@@ -154,10 +125,7 @@ pub fn str_char_span(src: &str, literal: Span, n: usize) -> Option<Span> {
         Some((i, end))
     });
     let (i, end) = units.nth(n)?;
-    Some(Span {
-        start: literal.start + open + i,
-        end: literal.start + open + end,
-    })
+    Some(Span { start: literal.start + open + i, end: literal.start + open + end })
 }
 
 /// Closest candidate by Damerau-Levenshtein (optimal string alignment) distance, case-insensitive,
@@ -184,9 +152,7 @@ fn distance(a: &[char], b: &[char]) -> usize {
                 i + j
             } else {
                 let cost = usize::from(a[i - 1] != b[j - 1]);
-                let v = (d[i - 1][j] + 1)
-                    .min(d[i][j - 1] + 1)
-                    .min(d[i - 1][j - 1] + cost);
+                let v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
                 let swap = i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1];
                 if swap { v.min(d[i - 2][j - 2] + 1) } else { v }
             };
@@ -289,9 +255,7 @@ Scenario(
             ("count: 2,", "count: -2,"),
             ("Normal(mean: -.25, sd: 1e-2)", "Unifrom(0.0, 1.0)"),
         ];
-        fixes
-            .iter()
-            .fold(VALID.to_string(), |src, (a, b)| src.replace(a, b))
+        fixes.iter().fold(VALID.to_string(), |src, (a, b)| src.replace(a, b))
     }
 
     /// Each diagnostic as `LINE:COL path: message (hint)`.
@@ -301,12 +265,7 @@ Scenario(
         let show = |x: &Diagnostic| {
             let (line, col) = line_col(src, x.span.start);
             let hint = x.hint.as_ref().map(|h| format!(" ({h})"));
-            format!(
-                "{line}:{col} {}: {}{}",
-                x.path,
-                x.message,
-                hint.unwrap_or_default()
-            )
+            format!("{line}:{col} {}: {}{}", x.path, x.message, hint.unwrap_or_default())
         };
         d.diagnostics.iter().map(show).collect()
     }
@@ -320,29 +279,15 @@ Scenario(
     fn valid_file_decodes_exactly() {
         let d = decode::<Scn>(VALID);
         assert_eq!(d.diagnostics, vec![]);
-        let group = |count, selfishness, power, kind| Group {
-            count,
-            selfishness,
-            power,
-            kind,
-        };
-        let normal = Dist::Normal {
-            mean: -0.25,
-            sd: 0.01,
-        };
+        let group = |count, selfishness, power, kind| Group { count, selfishness, power, kind };
+        let normal = Dist::Normal { mean: -0.25, sd: 0.01 };
         let (ticks, seed) = (16, 42);
         let expected = Scn {
             version: 1,
             name: "Commons – \"small\"".into(),
             map: MapSpec {
                 rows: vec!["WWWWW".into(), "W.A.W".into(), "WWSWW".into()],
-                legend: [
-                    ('W', Tile::Wall),
-                    ('.', Tile::Floor),
-                    ('A', Tile::Apple),
-                    ('S', Tile::Spawn),
-                ]
-                .into(),
+                legend: [('W', Tile::Wall), ('.', Tile::Floor), ('A', Tile::Apple), ('S', Tile::Spawn)].into(),
             },
             agents: vec![
                 group(3, Dist::Fixed(0.5), Some(1.5), Kind::Human),
@@ -376,10 +321,7 @@ Scenario(
         assert_eq!(get("map.rows[1]"), "\"W.A.W\"");
         let row1 = d.spans.get("map.rows[1]").unwrap();
         let a = str_char_span(VALID, row1, 2).unwrap();
-        assert_eq!(
-            (text(VALID, Some(a)), line_col(VALID, a.start)),
-            ("A", (8, 16))
-        );
+        assert_eq!((text(VALID, Some(a)), line_col(VALID, a.start)), ("A", (8, 16)));
         assert_eq!(str_char_span(VALID, row1, 5), None);
         assert_eq!(get("map.legend['A']"), "Apple");
         assert_eq!(get("agents[1].selfishness[1]"), "1.");
@@ -387,33 +329,21 @@ Scenario(
         assert_eq!(get("agents[2].selfishness.sd"), "1e-2");
         assert_eq!(get("run.ticks"), "0x10");
         assert!(get("").starts_with("Scenario("));
-        assert_eq!(
-            d.spans.nearest("agents[1].bogus[3]"),
-            d.spans.get("agents[1]").unwrap()
-        );
+        assert_eq!(d.spans.nearest("agents[1].bogus[3]"), d.spans.get("agents[1]").unwrap());
         assert_eq!(d.spans.nearest("nothing.at.all"), d.spans.get("").unwrap());
 
         let src = r##"["a\"b\u{e9}c", r#"x"y"#, 'q']"##;
         let d = decode::<(String, String, char)>(src);
         assert_eq!(d.value, Some(("a\"b\u{e9}c".into(), "x\"y".into(), 'q')));
-        let nth = |path, n| {
-            text(
-                src,
-                d.spans.get(path).and_then(|s| str_char_span(src, s, n)),
-            )
-        };
+        let nth = |path, n| text(src, d.spans.get(path).and_then(|s| str_char_span(src, s, n)));
         let first: Vec<_> = (0..6).map(|n| nth("[0]", n)).collect();
         assert_eq!(first, ["a", "\\\"", "b", "\\u{e9}", "c", "<none>"]);
-        assert_eq!(
-            (nth("[1]", 1), nth("[1]", 2), nth("[1]", 3), nth("[2]", 0)),
-            ("\"", "y", "<none>", "q")
-        );
+        assert_eq!((nth("[1]", 1), nth("[1]", 2), nth("[1]", 3), nth("[2]", 0)), ("\"", "y", "<none>", "q"));
     }
 
     #[test]
     fn wrong_kinds_recover_and_continue() {
-        let src =
-            "(map: [1], run: (ticks: \"soon\", seed: 1.5), version: 300000000000, name: Commons)";
+        let src = "(map: [1], run: (ticks: \"soon\", seed: 1.5), version: 300000000000, name: Commons)";
         let expected = [
             "1:7 map: expected a struct `(field: value, …)`, found a list `[…]`",
             "1:25 run.ticks: expected a non-negative integer, found a string",
@@ -449,16 +379,10 @@ Scenario(
     #[test]
     fn duplicates_options_units_and_attributes() {
         let src = "(version: 1, version: 2, map: (legend: {'W': Wall, 'W': Floor}))";
-        let expected = [
-            "1:14 version: duplicate field `version`",
-            "1:52 map.legend['W']: duplicate key `'W'`",
-        ];
+        let expected = ["1:14 version: duplicate field `version`", "1:52 map.legend['W']: duplicate key `'W'`"];
         assert_eq!(report::<Scn>(src), expected);
         let src = "#![enable(implicit_some)]\n(map: (), run: Run, agents: [(power: None)])";
-        let scn = Scn {
-            agents: vec![Group::default()],
-            ..Scn::default()
-        };
+        let scn = Scn { agents: vec![Group::default()], ..Scn::default() };
         assert_eq!(decode::<Scn>(src).value, Some(scn));
     }
 
@@ -471,10 +395,7 @@ Scenario(
             b: u32,
         }
         assert_eq!(report::<Strict>("(a: 1)"), ["1:1 : missing field `b`"]);
-        assert_eq!(
-            report::<Vec<Strict>>("[(a: 1, b: 2), (b: 1)]"),
-            ["1:16 [1]: missing field `a`"]
-        );
+        assert_eq!(report::<Vec<Strict>>("[(a: 1, b: 2), (b: 1)]"), ["1:16 [1]: missing field `a`"]);
         // A problem already reported may leave the struct incomplete: still one diagnostic.
         let msg = "1:1 : expected a struct `(field: value, …)`, found a list `[…]`";
         assert_eq!(report::<Strict>("[1]"), [msg]);
@@ -491,10 +412,7 @@ Scenario(
         let d = decode::<(Spread, Spread)>("(Fixed(1), Spread(Uniform(0, 1)))");
         let expected = (Spread(Dist::Fixed(1.0)), Spread(Dist::Uniform(0.0, 1.0)));
         assert_eq!(d.value, Some(expected));
-        assert_eq!(
-            report::<Meters>("Meters(\"x\")"),
-            ["1:8 : expected a number, found a string"]
-        );
+        assert_eq!(report::<Meters>("Meters(\"x\")"), ["1:8 : expected a number, found a string"]);
     }
 
     #[test]
@@ -511,29 +429,17 @@ Scenario(
         let src = r#"(pair: (7, '\''), arr: [1, 2.5], special: [inf, -inf, NaN, +3],
             esc: "t\tn\n\u{e9}", hex: -0xff_ff)"#;
         let m = decode::<Misc>(src).value.unwrap();
-        assert_eq!(
-            (m.pair, m.arr, m.esc.as_str(), m.hex),
-            ((7, '\''), [1.0, 2.5], "t\tn\n\u{e9}", -0xffff)
-        );
+        assert_eq!((m.pair, m.arr, m.esc.as_str(), m.hex), ((7, '\''), [1.0, 2.5], "t\tn\n\u{e9}", -0xffff));
         let s = &m.special;
-        assert_eq!(
-            (s[0], s[1], s[2].is_nan(), s[3]),
-            (f64::INFINITY, f64::NEG_INFINITY, true, 3.0)
-        );
+        assert_eq!((s[0], s[1], s[2].is_nan(), s[3]), (f64::INFINITY, f64::NEG_INFINITY, true, 3.0));
         let expected = [
             "1:8 pair: expected 2 elements, found 3",
             "1:26 arr: expected 2 elements, found 1",
             "1:36 hex: expected an integer, found a string",
         ];
-        assert_eq!(
-            report::<Misc>("(pair: (1, 'x', 3), arr: [1], hex: \"7\")"),
-            expected
-        );
+        assert_eq!(report::<Misc>("(pair: (1, 'x', 3), arr: [1], hex: \"7\")"), expected);
         let expected = ["1:21 [\"b\"][0]: integer 256 is out of range for u8 (0..=255)"];
-        assert_eq!(
-            report::<BTreeMap<String, Vec<u8>>>("{\"a\": [1, 2], \"b\": [256]}"),
-            expected
-        );
+        assert_eq!(report::<BTreeMap<String, Vec<u8>>>("{\"a\": [1, 2], \"b\": [256]}"), expected);
     }
 
     #[test]
@@ -557,18 +463,10 @@ Scenario(
             "(rows: [\"a\")) ⇒ (the `[` opened at 1:8 is still open)",
             "(rows: [\"a\" ⇒ (expected `,` or `]` before the end of the input)",
         ];
-        for (case, start) in cases
-            .iter()
-            .map(|c| (c, true))
-            .chain(hints.iter().map(|c| (c, false)))
-        {
+        for (case, start) in cases.iter().map(|c| (c, true)).chain(hints.iter().map(|c| (c, false))) {
             let (src, expected) = case.split_once(" ⇒ ").unwrap();
             let found = report::<Scn>(src);
-            let ok = if start {
-                found[0].starts_with(expected)
-            } else {
-                found[0].ends_with(expected)
-            };
+            let ok = if start { found[0].starts_with(expected) } else { found[0].ends_with(expected) };
             assert!(found.len() == 1 && ok, "{src:?}: {found:?}");
         }
         let deep = report::<Scn>(&"[".repeat(10_000));
@@ -588,10 +486,7 @@ Scenario(
         for (word, expected) in cases {
             assert_eq!(did_you_mean(word, &fields), expected, "{word}");
         }
-        assert_eq!(
-            did_you_mean("Unifrom", &["Fixed", "Uniform", "Normal"]),
-            Some("Uniform")
-        );
+        assert_eq!(did_you_mean("Unifrom", &["Fixed", "Uniform", "Normal"]), Some("Uniform"));
         assert_eq!(did_you_mean("ab", &["ac", "ad"]), Some("ac"));
         assert_eq!(did_you_mean("a", &[]), None);
         let src = "ab\ncé d";
@@ -603,17 +498,10 @@ Scenario(
         let d = decode::<Scn>(src);
         assert_eq!(d.value.is_some(), d.diagnostics.is_empty(), "{src}");
         for x in &d.diagnostics {
-            assert!(
-                x.span.start <= x.span.end && x.span.end <= src.len(),
-                "{x:?} in {src:?}"
-            );
+            assert!(x.span.start <= x.span.end && x.span.end <= src.len(), "{x:?} in {src:?}");
         }
         for &span in d.spans.map.values() {
-            let _ = (
-                str_char_span(src, span, 0),
-                str_char_span(src, span, 3),
-                line_col(src, span.end),
-            );
+            let _ = (str_char_span(src, span, 0), str_char_span(src, span, 3), line_col(src, span.end));
         }
     }
 
@@ -621,9 +509,7 @@ Scenario(
     fn never_panics() {
         let bad = three_mistakes();
         for src in [VALID, bad.as_str()] {
-            (0..=src.len())
-                .filter_map(|end| src.get(..end))
-                .for_each(check);
+            (0..=src.len()).filter_map(|end| src.get(..end)).for_each(check);
             for i in 0..src.len() {
                 for &b in b"\"'()[]{},:/*\\#r-1.xe_ \n" {
                     let mut bytes = src.as_bytes().to_vec();
@@ -634,10 +520,7 @@ Scenario(
         }
         let tokens = "( ) [ ] { } , : \" ' r#\" \"# /* */ // \n 1 - . e 0x inf NaN Some None count agents \
                       selfishness Uniform \\ \\u{ é _ ";
-        let tokens: Vec<&str> = tokens
-            .split(' ')
-            .map(|t| if t.is_empty() { " " } else { t })
-            .collect();
+        let tokens: Vec<&str> = tokens.split(' ').map(|t| if t.is_empty() { " " } else { t }).collect();
         let mut state = 0x2545_F491_4F6C_DD1D_u64;
         let mut next = || {
             state ^= state << 13;
@@ -646,9 +529,7 @@ Scenario(
             state as usize
         };
         for _ in 0..3000 {
-            let src: String = (0..next() % 40)
-                .map(|_| tokens[next() % tokens.len()])
-                .collect();
+            let src: String = (0..next() % 40).map(|_| tokens[next() % tokens.len()]).collect();
             check(&src);
         }
     }

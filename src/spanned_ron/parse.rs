@@ -46,12 +46,7 @@ const MAX_DEPTH: usize = 100;
 /// Parses one RON value (optionally after `#![…]` attributes) that must fill all of `src`.
 pub fn parse(src: &str) -> PResult<Node> {
     let (pos, depth) = (0, 0);
-    let mut p = Parser {
-        src,
-        pos,
-        depth,
-        multiline_string: None,
-    };
+    let mut p = Parser { src, pos, depth, multiline_string: None };
     p.ws()?;
     while p.rest().starts_with("#!") {
         p.attribute()?;
@@ -211,10 +206,7 @@ impl<'a> Parser<'a> {
         let value = self.value_kind(start);
         self.depth -= 1;
         let end = self.pos;
-        value.map(|value| Node {
-            span: Span { start, end },
-            value,
-        })
+        value.map(|value| Node { span: Span { start, end }, value })
     }
 
     fn value_kind(&mut self, start: usize) -> PResult<Value> {
@@ -234,9 +226,7 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-            'r' if self.rest()[1..].trim_start_matches('#').starts_with('"') => {
-                Value::Str(self.raw_string()?)
-            }
+            'r' if self.rest()[1..].trim_start_matches('#').starts_with('"') => Value::Str(self.raw_string()?),
             '[' => Value::List(self.delimited(']', "a value", Self::value)?),
             '{' => Value::Map(self.delimited('}', "an entry", |p| {
                 let key = p.value()?;
@@ -295,15 +285,10 @@ impl<'a> Parser<'a> {
             }
             let (line, col) = line_col(self.src, open);
             let starts_value = |c: char| is_ident_char(c) || "\"'[{(+-.".contains(c);
-            let hint = match (
-                self.multiline_string,
-                !out.is_empty() && self.peek().is_some_and(starts_value),
-            ) {
+            let hint = match (self.multiline_string, !out.is_empty() && self.peek().is_some_and(starts_value)) {
                 (Some(at), _) => {
                     let (l, c) = line_col(self.src, at);
-                    format!(
-                        "the string opened at {l}:{c} runs over a line break; is its closing `\"` missing?"
-                    )
+                    format!("the string opened at {l}:{c} runs over a line break; is its closing `\"` missing?")
                 }
                 (None, true) => "is a `,` missing before it?".to_string(),
                 (None, false) => format!("the `{bracket}` opened at {line}:{col} is still open"),
@@ -335,10 +320,7 @@ impl<'a> Parser<'a> {
             let span = Span { start, end: p.pos };
             p.expect(':', "`:` after the field name")?;
             let value = p.value()?;
-            Ok(Field {
-                name: Ident { name, span },
-                value,
-            })
+            Ok(Field { name: Ident { name, span }, value })
         })?;
         Ok(Value::Struct(name, fields))
     }
@@ -401,11 +383,7 @@ impl<'a> Parser<'a> {
             let at = self.pos;
             match self.bump() {
                 None => {
-                    let what = if quote == '"' {
-                        "string"
-                    } else {
-                        "character literal"
-                    };
+                    let what = if quote == '"' { "string" } else { "character literal" };
                     let hint = format!("add the closing `{quote}`");
                     return Err(diag(open, open + 1, format!("unterminated {what}"), &hint));
                 }

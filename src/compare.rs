@@ -1,0 +1,313 @@
+//! Comparing two scenarios over many seeds: does policy B beat policy A?
+//!
+//! [`compare`] runs both scenarios once per seed (in parallel, results kept in job order so
+//! the output does not depend on the thread count), then summarizes every end-of-run metric
+//! the two have in common as mean ± 95% confidence interval per scenario, the difference
+//! B − A, and Welch's two-sided p-value ([`crate::stats`]). [`Comparison`] prints as an
+//! aligned text table and [`Comparison::to_csv`] gives the same table as CSV.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::run::{self, Discard, RunOptions, RunSummary};
+use crate::scenario::Scenario;
+use crate::stats::{self, Summary, WelchTest};
+
+/// A difference is marked significant when Welch's two-sided p is below this.
+pub const ALPHA: f64 = 0.05;
+
+/// One metric compared between the two scenarios.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The metric column.
+    pub metric: String,
+    /// Its end-of-run values in A, summarized over the seeds.
+    pub a: Summary,
+    /// The same for B.
+    pub b: Summary,
+    /// Welch's test of A against B (`t` is positive when A's mean is larger).
+    pub test: WelchTest,
+}
+
+impl Row {
+    /// Mean of B minus mean of A.
+    pub fn diff(&self) -> f64 {
+        self.b.mean - self.a.mean
+    }
+
+    /// Whether p < [`ALPHA`] (false when p is undefined).
+    pub fn significant(&self) -> bool {
+        self.test.p_two_sided < ALPHA
+    }
+}
+
+/// The result of [`compare`].
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    /// How scenario A is named in the table (its scenario name; callers may relabel it).
+    pub a_label: String,
+    /// How scenario B is named in the table.
+    pub b_label: String,
+    /// Ticks each A run and each B run lasted.
+    pub ticks: (u64, u64),
+    /// The seeds, each run once per scenario.
+    pub seeds: Vec<u64>,
+    /// The metrics both scenarios have, in A's column order.
+    pub rows: Vec<Row>,
+    /// Metrics only A has (not compared).
+    pub only_a: Vec<String>,
+    /// Metrics only B has (not compared).
+    pub only_b: Vec<String>,
+}
+
+/// Runs `a` and `b` once for each seed in `seeds` on `threads` worker threads and compares
+/// their end-of-run metrics. `ticks` overrides each scenario's own `run.ticks`. With no
+/// seeds nothing runs and the table is empty.
+/// `progress(done, total)` is called (from the workers) after each finished run.
+pub fn compare(
+    a: &Scenario,
+    b: &Scenario,
+    seeds: &[u64],
+    ticks: Option<u64>,
+    threads: usize,
+    progress: impl Fn(usize, usize) + Sync,
+) -> io::Result<Comparison> {
+    let scenarios = [a, b];
+    let ticks_of = |s: &Scenario| ticks.unwrap_or(s.run.ticks);
+    let total = 2 * seeds.len();
+    // Job j runs scenario j % 2 with seed j / 2, so A and B advance together.
+    let job = |j: usize| {
+        let s = scenarios[j % 2];
+        let opts = RunOptions { ticks: ticks_of(s), seed: seeds[j / 2] };
+        run::run_with(s, &opts, &mut Discard, |_| {})
+    };
+    let results: Vec<OnceLock<io::Result<RunSummary>>> = (0..total).map(|_| OnceLock::new()).collect();
+    let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, total.max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let j = next.fetch_add(1, Ordering::Relaxed);
+                    if j >= total {
+                        break;
+                    }
+                    let _ = results[j].set(job(j));
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                }
+            });
+        }
+    });
+    let mut runs: [Vec<RunSummary>; 2] = [Vec::new(), Vec::new()];
+    for (j, r) in results.into_iter().enumerate() {
+        runs[j % 2].push(r.into_inner().expect("every job ran")?);
+    }
+    // Column names as plain strings (whatever type the metrics log uses for them).
+    let columns = |rs: &[RunSummary]| -> Vec<String> {
+        rs.first().map(|r| r.columns.iter().map(|c| c.to_string()).collect()).unwrap_or_default()
+    };
+    let (cols_a, cols_b) = (columns(&runs[0]), columns(&runs[1]));
+    let only =
+        |xs: &[String], ys: &[String]| -> Vec<String> { xs.iter().filter(|x| !ys.contains(x)).cloned().collect() };
+    let values =
+        |rs: &[RunSummary], c: &str| -> Vec<f64> { rs.iter().map(|r| r.metric(c).unwrap_or(f64::NAN)).collect() };
+    let rows = cols_a
+        .iter()
+        .filter(|c| cols_b.contains(c))
+        .map(|metric| {
+            let (va, vb) = (values(&runs[0], metric), values(&runs[1], metric));
+            Row { metric: metric.clone(), a: Summary::of(&va), b: Summary::of(&vb), test: stats::welch(&va, &vb) }
+        })
+        .collect();
+    Ok(Comparison {
+        a_label: a.name.clone(),
+        b_label: b.name.clone(),
+        ticks: (ticks_of(a), ticks_of(b)),
+        seeds: seeds.to_vec(),
+        rows,
+        only_a: only(&cols_a, &cols_b),
+        only_b: only(&cols_b, &cols_a),
+    })
+}
+
+impl Comparison {
+    /// The table as CSV: a header, then one row per compared metric. `a_ci95`/`b_ci95` are the
+    /// 95% confidence half-widths, `diff` is B − A, `n` the number of seeds. Numbers are
+    /// written in their shortest round-trip form, with an exponent when very small or large
+    /// (`8.5e-9`), and `NaN` where undefined.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n\n");
+        for r in &self.rows {
+            out += &format!(
+                "{},{:?},{:?},{:?},{:?},{:?},{:?},{},{}\n",
+                r.metric,
+                r.a.mean,
+                r.a.half_width,
+                r.b.mean,
+                r.b.half_width,
+                r.diff(),
+                r.test.p_two_sided,
+                r.significant(),
+                self.seeds.len()
+            );
+        }
+        out
+    }
+}
+
+/// `0..8` for consecutive seeds, otherwise the list.
+fn seeds_label(seeds: &[u64]) -> String {
+    match (seeds.first(), seeds.last()) {
+        (Some(&f), Some(&l)) if seeds.windows(2).all(|w| w[1] == w[0] + 1) && seeds.len() > 1 => {
+            format!("{f}..{}", l + 1)
+        }
+        _ => seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
+    }
+}
+
+/// Formats `x` with `decimals` places; `n/a` for NaN.
+fn num(x: f64, decimals: usize) -> String {
+    if x.is_nan() { "n/a".into() } else { format!("{x:.decimals$}") }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.seeds.len();
+        let ticks = if self.ticks.0 == self.ticks.1 {
+            format!("{} ticks", self.ticks.0)
+        } else {
+            format!("A {} ticks, B {} ticks", self.ticks.0, self.ticks.1)
+        };
+        writeln!(f, "A: {}", self.a_label)?;
+        writeln!(f, "B: {}", self.b_label)?;
+        writeln!(
+            f,
+            "seeds {} ({n} run{} each) · {ticks} · end-of-run values, mean ± 95% CI",
+            seeds_label(&self.seeds),
+            if n == 1 { "" } else { "s" }
+        )?;
+        writeln!(f)?;
+        let mut table = vec![["metric".to_string(), "A".into(), "B".into(), "B − A".into(), "p".into(), String::new()]];
+        for r in &self.rows {
+            // Enough decimals for about four significant digits of the larger mean.
+            let big = r.a.mean.abs().max(r.b.mean.abs());
+            let d = if big >= 1.0 && big.is_finite() { 3usize.saturating_sub(big.log10().floor() as usize) } else { 3 };
+            let p = r.test.p_two_sided;
+            table.push([
+                r.metric.to_string(),
+                format!("{} ± {}", num(r.a.mean, d), num(r.a.half_width, d)),
+                format!("{} ± {}", num(r.b.mean, d), num(r.b.half_width, d)),
+                if r.diff().is_nan() { "n/a".into() } else { format!("{:+.d$}", r.diff()) },
+                if p < 0.001 { "<0.001".into() } else { num(p, 3) },
+                if r.significant() { "*".into() } else { String::new() },
+            ]);
+        }
+        let width = |i: usize| table.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..5).map(width).collect();
+        for r in &table {
+            let line = format!(
+                "{:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {}",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2],
+                w3 = widths[3],
+                w4 = widths[4],
+            );
+            writeln!(f, "{}", line.trim_end())?;
+        }
+        writeln!(f)?;
+        write!(f, "* p < {ALPHA} (Welch's t-test, two-sided): a difference this large is unlikely by chance alone.")?;
+        if n < 2 {
+            write!(f, "\nOne seed gives no confidence intervals or p-values; use --seeds 0..10 or more.")?;
+        }
+        for (who, cols) in [("A", &self.only_a), ("B", &self.only_b)] {
+            if !cols.is_empty() {
+                write!(f, "\nOnly in {who} (not compared): {}", cols.join(", "))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a seed range: `0..20` (end exclusive), `0..=19`, or one seed such as `7`.
+pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
+    const FORMS: &str = "expected 0..20 (end exclusive), 0..=19, or one seed such as 7";
+    let bad = || format!("`{s}` is not a seed range; {FORMS}");
+    let n = |x: &str| x.trim().parse::<u64>().map_err(|_| bad());
+    let range = if let Some((lo, hi)) = s.split_once("..=") {
+        n(lo)?..n(hi)?.checked_add(1).ok_or_else(bad)?
+    } else if let Some((lo, hi)) = s.split_once("..") {
+        n(lo)?..n(hi)?
+    } else {
+        let x = n(s)?;
+        x..x + 1
+    };
+    if range.is_empty() {
+        return Err(format!("`{s}` is an empty seed range; {FORMS}"));
+    }
+    Ok(range)
+}
+
+/// The hidden temporary file beside `path` that [`write_atomic`] renames into place.
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
+}
+
+/// Checks, before any work starts, that `path` can be written by [`write_atomic`]: it is not
+/// a folder and its folder exists (or can be created) and is writable.
+pub fn check_out_file(path: &Path) -> io::Result<()> {
+    if path.is_dir() || path.file_name().is_none() {
+        return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a folder; give a file name such as results.csv"));
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)?;
+    }
+    let tmp = temp_path(path);
+    fs::write(&tmp, "")?;
+    fs::remove_file(&tmp)
+}
+
+/// Writes `contents` to `path` atomically: into a temporary file in the same folder, then
+/// renamed over `path`, so readers never see a half-written file.
+pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
+    let tmp = temp_path(path);
+    let result = fs::write(&tmp, contents).and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_ranges() {
+        assert_eq!(parse_seeds("0..20"), Ok(0..20));
+        assert_eq!(parse_seeds("0..=19"), Ok(0..20));
+        assert_eq!(parse_seeds("7"), Ok(7..8));
+        for bad in ["abc", "5..2", "3..3", "1..x", "", "-1..4", "0..=18446744073709551615"] {
+            assert!(parse_seeds(bad).is_err(), "{bad}");
+        }
+        assert!(parse_seeds("5..2").unwrap_err().contains("0..=19"));
+    }
+
+    #[test]
+    fn seed_labels() {
+        assert_eq!(seeds_label(&[0, 1, 2]), "0..3");
+        assert_eq!(seeds_label(&[4]), "4");
+        assert_eq!(seeds_label(&[1, 5]), "1,5");
+    }
+}

@@ -1,0 +1,181 @@
+//! The principal: an AI entity that sets the tax rates at the end of every tax period for the
+//! next one, serving an objective `p` (elected, or fixed).
+//!
+//! A period end runs, in order: taxes are collected ([`crate::tax`]), an election may be held
+//! ([`crate::voting`]), the principal *proposes* rates ([`propose`]), the proposal may be
+//! *reviewed* (the slot where a shield sits between a policy and the world), and the rates are
+//! *applied*. A policy sees only a [`PrincipalObs`] and answers with rates, so any policy —
+//! a planner, a black box — plugs in the same way.
+//!
+//! Policies:
+//! * `Fixed` keeps the rates as they are;
+//! * `Random` draws each rate from the grid {0, step, 2·step, …, 1};
+//! * `Us2018` sets the US-2018 rates;
+//! * `HillClimb` moves one rate by one step each period, and at the next period end keeps the
+//!   move if the realised welfare `W_p` of the period's net incomes did not fall, else undoes it;
+//! * `RevenueMax`, a deliberately misaligned black box, is the same climber maximising tax
+//!   revenue instead of welfare.
+
+use bevy::prelude::*;
+
+use crate::agents::{Ai, MILLI};
+use crate::metrics::EventLog;
+use crate::rng::{self, Purpose};
+use crate::rules::tax::{self, US2018_RATES};
+use crate::rules::welfare::power_mean;
+use crate::scenario::{Objective, PrincipalPolicy};
+use crate::sim::{GovernSystems, SimClock, SimTick};
+use crate::tax::TaxState;
+use crate::voting::Election;
+
+/// Marks the principal entity and holds what it serves.
+#[derive(Component, Clone, Debug)]
+#[require(Ai)]
+pub struct Principal {
+    /// The policy.
+    pub policy: PrincipalPolicy,
+    /// The objective.
+    pub objective: Objective,
+    /// Hill-climbing memory (for `HillClimb` and `RevenueMax`).
+    pub climber: Climber,
+}
+
+/// What a policy is shown at a period end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrincipalObs {
+    /// Periods finished.
+    pub period: u64,
+    /// The rates of the period that just ended.
+    pub rates: Vec<f64>,
+    /// The rate grid's step.
+    pub step: f64,
+    /// Revenue of the period that just ended, in apples.
+    pub revenue: f64,
+    /// The objective's `p`.
+    pub p: f64,
+    /// `W_p` of the agents' net incomes (income − tax + transfer) over the period, in apples.
+    pub welfare: f64,
+}
+
+/// A hill climber's memory: the value it is trying to beat and the move it is testing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Climber {
+    /// The value measured under the rates it keeps.
+    pub baseline: Option<f64>,
+    /// The move under test: (bracket, rate before the move).
+    pub pending: Option<(usize, f64)>,
+}
+
+impl Climber {
+    /// Judges the pending move by `value`, then makes a new one.
+    fn step(&mut self, rates: &mut [f64], value: f64, step: f64, stream: &mut rng::Stream) {
+        match (self.pending.take(), self.baseline) {
+            (Some((b, before)), Some(base)) if value < base => rates[b] = before,
+            _ => self.baseline = Some(value),
+        }
+        if rates.is_empty() {
+            return;
+        }
+        let b = stream.below(rates.len() as u64) as usize;
+        let up = stream.below(2) == 1;
+        let moved = |up: bool| snap(rates[b] + if up { step } else { -step }, step);
+        let mut new = moved(up);
+        if new == rates[b] {
+            new = moved(!up);
+        }
+        self.pending = Some((b, rates[b]));
+        rates[b] = new;
+    }
+}
+
+/// Rounds a rate to the grid of `step` within [0, 1].
+pub fn snap(rate: f64, step: f64) -> f64 {
+    ((rate / step).round() * step).clamp(0.0, 1.0)
+}
+
+/// The rates a policy proposes for the next period.
+pub fn propose(p: &mut Principal, obs: &PrincipalObs, stream: &mut rng::Stream) -> Vec<f64> {
+    let mut rates = obs.rates.clone();
+    match p.policy {
+        PrincipalPolicy::Fixed => {}
+        PrincipalPolicy::Random => {
+            let k = (1.0 / obs.step + 1e-9).floor().max(1.0) as u64;
+            for r in &mut rates {
+                *r = (stream.below(k + 1) as f64 * obs.step).min(1.0);
+            }
+        }
+        PrincipalPolicy::Us2018 => rates = US2018_RATES.to_vec(),
+        PrincipalPolicy::HillClimb => p.climber.step(&mut rates, obs.welfare, obs.step, stream),
+        PrincipalPolicy::RevenueMax => p.climber.step(&mut rates, obs.revenue, obs.step, stream),
+    }
+    rates
+}
+
+/// Rates proposed this period end, waiting for review and application.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct RateProposal(pub Option<Vec<f64>>);
+
+/// Proposes (`GovernSystems::Propose`) and applies (`GovernSystems::Apply`) rates.
+pub struct PrincipalPlugin;
+
+impl Plugin for PrincipalPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<RateProposal>()
+            .add_systems(SimTick, propose_rates.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Propose))
+            .add_systems(SimTick, apply_rates.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Apply));
+    }
+}
+
+/// The `p` the principal serves now.
+pub fn served_p(objective: Objective, election: Option<&Election>) -> f64 {
+    match objective {
+        Objective::Fixed(p) => p,
+        Objective::Elected => election.map_or(1.0, |e| e.elected),
+    }
+}
+
+fn propose_rates(
+    clock: Res<SimClock>,
+    tax: Res<TaxState>,
+    election: Option<Res<Election>>,
+    mut proposal: ResMut<RateProposal>,
+    mut principals: Query<&mut Principal>,
+) {
+    if !tax.period_ends(&clock) {
+        return;
+    }
+    for mut principal in &mut principals {
+        let p = served_p(principal.objective, election.as_deref());
+        let nets: Vec<f64> = tax.last_net.iter().map(|&m| m as f64 / MILLI as f64).collect();
+        let obs = PrincipalObs {
+            period: tax.periods,
+            rates: tax.rates(),
+            step: tax.rate_step,
+            revenue: tax.last_revenue as f64 / MILLI as f64,
+            p,
+            welfare: power_mean(&nets, p),
+        };
+        let mut stream = rng::stream(clock.seed, clock.tick, 0, Purpose::Principal);
+        proposal.0 = Some(propose(&mut principal, &obs, &mut stream));
+    }
+}
+
+fn apply_rates(
+    clock: Res<SimClock>,
+    mut tax: ResMut<TaxState>,
+    mut proposal: ResMut<RateProposal>,
+    mut events: ResMut<EventLog>,
+    principals: Query<&Principal>,
+) {
+    let Some(rates) = proposal.0.take() else { return };
+    if rates.len() == tax.schedule.rates.len() {
+        tax.schedule.rates = rates.iter().map(|&r| tax::rate_ppm(r)).collect();
+    }
+    let policy = principals.iter().next().map(|p| format!("{:?}", p.policy)).unwrap_or_default();
+    events.push(
+        clock.current(),
+        "tax_rates",
+        "principal".into(),
+        serde_json::json!({ "policy": policy, "rates": tax.rates() }),
+    );
+}

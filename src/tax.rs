@@ -1,0 +1,166 @@
+//! Taxation: at the end of every tax period each agent's income is taxed by the bracket
+//! schedule and the pool is paid back in equal shares (SED; [`crate::rules::tax`] has the
+//! formula and the exact rounding rule), and each tick SED's reward is credited.
+
+use bevy::prelude::*;
+
+use crate::agents::{Agent, AgentOrder, Ledger, MILLI, Position, Reward, Selfishness};
+use crate::grid::Grid;
+use crate::metrics::EventLog;
+use crate::rules::tax::{self, Schedule};
+use crate::sim::{GovernSystems, SimClock, SimTick, TickSystems};
+use crate::social::Social;
+
+/// The tax in force and what it collected.
+#[derive(Resource, Clone, Debug)]
+pub struct TaxState {
+    /// The schedule in force.
+    pub schedule: Schedule,
+    /// Ticks per period.
+    pub period: u64,
+    /// The grid principals move rates on.
+    pub rate_step: f64,
+    /// Periods finished.
+    pub periods: u64,
+    /// Collected at the end of this tick (0 except at period ends), in milli-apples.
+    pub collected: i64,
+    /// Collected this tick in each bracket.
+    pub collected_by_bracket: Vec<i64>,
+    /// Revenue of the last finished period.
+    pub last_revenue: i64,
+    /// Each agent's net income `r_tax` (income − tax + transfer) over the last finished
+    /// period, in id order, milli-apples.
+    pub last_net: Vec<i64>,
+}
+
+impl TaxState {
+    /// Whether the tick in progress ends a tax period.
+    pub fn period_ends(&self, clock: &SimClock) -> bool {
+        clock.current() % self.period == 0
+    }
+    /// The rates in force as numbers in [0, 1].
+    pub fn rates(&self) -> Vec<f64> {
+        self.schedule.rates.iter().map(|&r| r as f64 / tax::PPM as f64).collect()
+    }
+}
+
+/// Collects taxes and pays transfers (`Govern`), and credits SED rewards (`Account`).
+pub struct TaxPlugin;
+
+impl Plugin for TaxPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(SimTick, reset_collected.in_set(TickSystems::Observe))
+            .add_systems(SimTick, collect.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Collect))
+            .add_systems(SimTick, credit_rewards.in_set(TickSystems::Account));
+    }
+}
+
+fn reset_collected(tax: Option<ResMut<TaxState>>) {
+    if let Some(mut tax) = tax {
+        tax.collected = 0;
+        tax.collected_by_bracket.iter_mut().for_each(|c| *c = 0);
+    }
+}
+
+/// At a period's end: tax every agent's period income, split the pool equally.
+pub fn collect(
+    clock: Res<SimClock>,
+    order: Res<AgentOrder>,
+    mut tax: ResMut<TaxState>,
+    mut events: ResMut<EventLog>,
+    mut ledgers: Query<&mut Ledger>,
+) {
+    if !tax.period_ends(&clock) {
+        return;
+    }
+    let n = order.0.len();
+    let mut taxes = Vec::with_capacity(n);
+    let mut by_bracket = vec![0i64; tax.schedule.brackets()];
+    for &e in &order.0 {
+        let income = ledgers.get(e).map_or(0, |l| l.period_income);
+        let t = tax.schedule.tax(income);
+        for (b, part) in tax.schedule.tax_by_bracket(income).into_iter().enumerate() {
+            by_bracket[b] += part;
+        }
+        taxes.push(t);
+    }
+    let pool: i64 = taxes.iter().sum();
+    let transfers = tax::redistribute(pool, n, tax.periods);
+    debug_assert_eq!(transfers.iter().sum::<i64>(), pool);
+    let mut net = Vec::with_capacity(n);
+    for (k, &e) in order.0.iter().enumerate() {
+        let Ok(mut l) = ledgers.get_mut(e) else { continue };
+        l.balance += transfers[k] - taxes[k];
+        l.last_income = l.period_income;
+        l.last_tax = taxes[k];
+        l.last_transfer = transfers[k];
+        l.tax_paid += taxes[k];
+        l.transfers += transfers[k];
+        l.period_income = 0;
+        net.push(l.last_income - taxes[k] + transfers[k]);
+    }
+    let apples = |m: i64| m as f64 / MILLI as f64;
+    events.push(
+        clock.current(),
+        "tax_period",
+        "principal".into(),
+        serde_json::json!({
+            "period": tax.periods,
+            "rates": tax.rates(),
+            "revenue": apples(pool),
+            "revenue_by_bracket": by_bracket.iter().map(|&m| apples(m)).collect::<Vec<_>>(),
+            "transfer_each": apples(pool.div_euclid(n.max(1) as i64)),
+        }),
+    );
+    tax.collected = pool;
+    tax.collected_by_bracket = by_bracket;
+    tax.last_revenue = pool;
+    tax.last_net = net;
+    tax.periods += 1;
+}
+
+/// Credits each agent's SED reward for the tick from the change in everyone's wealth.
+pub fn credit_rewards(
+    order: Res<AgentOrder>,
+    social: Res<Social>,
+    grid: Res<Grid>,
+    mut agents: Query<(&Agent, &Position, &Selfishness, &Ledger, &mut Reward)>,
+    mut scratch: Local<(Vec<f64>, Vec<(u32, u32)>)>,
+) {
+    let (deltas, positions) = &mut *scratch;
+    deltas.clear();
+    positions.clear();
+    let mut any = false;
+    for &e in &order.0 {
+        let Ok((_, pos, _, ledger, reward)) = agents.get(e) else { continue };
+        let d = ledger.balance - reward.last_balance;
+        any |= d != 0;
+        deltas.push(d as f64 / MILLI as f64);
+        positions.push((pos.x, pos.y));
+    }
+    if !any {
+        return;
+    }
+    let sums = social.neighbour_sums(deltas, positions, grid.width(), grid.height());
+    for (k, &e) in order.0.iter().enumerate() {
+        let Ok((_, _, sigma, ledger, mut reward)) = agents.get_mut(e) else { continue };
+        reward.total += sigma.0 * deltas[k] + (1.0 - sigma.0) * sums[k];
+        reward.last_balance = ledger.balance;
+    }
+}
+
+/// The tax state a scenario starts with.
+pub fn initial_state(spec: &crate::scenario::TaxSpec) -> TaxState {
+    let schedule = Schedule::new(&spec.brackets(), &spec.rates());
+    let brackets = schedule.brackets();
+    TaxState {
+        schedule,
+        period: spec.period().max(1),
+        rate_step: spec.rate_step(),
+        periods: 0,
+        collected: 0,
+        collected_by_bracket: vec![0; brackets],
+        last_revenue: 0,
+        last_net: Vec::new(),
+    }
+}

@@ -1,0 +1,145 @@
+//! `polity compare` as a user meets it: identical scenarios show no differences, taking the
+//! AIs out of the commons significantly saves patches, the CSV does not depend on the thread
+//! count, and bad input exits 2.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn polity(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_polity")).args(args).output().expect("polity runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Runs `polity compare ARGS --out DIR/NAME` successfully; returns stdout and the CSV rows.
+fn compare_csv(dir: &Path, name: &str, args: &[&str]) -> (String, Vec<Vec<String>>) {
+    let csv = dir.join(name);
+    let mut all = vec!["compare"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", csv.to_str().unwrap()]);
+    let out = polity(&all);
+    assert!(out.status.success(), "polity {all:?} failed:\n{}", text(&out.stderr));
+    let body = std::fs::read_to_string(&csv).unwrap();
+    let rows = body.lines().map(|l| l.split(',').map(str::to_string).collect()).collect();
+    (text(&out.stdout), rows)
+}
+
+const HEADER: &str = "metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n";
+/// The metric columns of `commons`, from the header of a `polity run`'s metrics.csv.
+fn commons_metrics() -> Vec<String> {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("run");
+    let out = polity(&["run", "commons", "--ticks", "1", "--out", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    let columns: Vec<String> = header.split(',').skip(1).map(str::to_string).collect();
+    assert!(columns.iter().any(|c| c == "patches_alive"), "{header}");
+    columns
+}
+
+/// The table lines of the text output that start with a metric name.
+fn table_rows<'a>(stdout: &'a str, metrics: &[String]) -> Vec<&'a str> {
+    stdout.lines().filter(|l| metrics.iter().any(|m| l.starts_with(&format!("{m} ")))).collect()
+}
+
+/// `commons` without its AI harvesters, written to `dir`.
+fn commons_without_ais(dir: &Path) -> PathBuf {
+    let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/commons.ron")).unwrap();
+    let at = src.find("kind: Ai").expect("commons has an AI group");
+    let (head, tail) = src.split_at(at);
+    assert!(tail.contains("count: 2"));
+    let edited = format!(
+        "{}{}",
+        head.replacen("name: \"commons\"", "name: \"no-ai\"", 1),
+        tail.replacen("count: 2", "count: 0", 1)
+    );
+    let path = dir.join("no-ai.ron");
+    std::fs::write(&path, edited).unwrap();
+    path
+}
+
+#[test]
+fn a_scenario_against_itself_shows_no_difference() {
+    let t = tempfile::tempdir().unwrap();
+    let (stdout, rows) = compare_csv(t.path(), "same.csv", &["commons", "commons", "--seeds", "0..4", "--ticks", "60"]);
+    assert_eq!(rows[0].join(","), HEADER);
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    let metrics = commons_metrics();
+    assert_eq!(names, metrics);
+    for r in &rows[1..] {
+        assert_eq!(r[1], r[3], "{}: means differ", r[0]);
+        assert_eq!(r[2], r[4], "{}: CIs differ", r[0]);
+        assert_eq!(r[5].parse::<f64>().unwrap(), 0.0, "{}: diff", r[0]);
+        assert_eq!(r[6].parse::<f64>().unwrap(), 1.0, "{}: p", r[0]);
+        assert_eq!(r[7], "false", "{}: marked significant", r[0]);
+        assert_eq!(r[8], "4");
+    }
+    // The seeds really vary: some metric has a nonzero confidence interval.
+    assert!(rows[1..].iter().any(|r| r[2].parse::<f64>().unwrap() > 0.0));
+    // The text table: the same, side by side, with nothing marked.
+    assert!(stdout.contains("seeds 0..4 (4 runs each) · 60 ticks"), "{stdout}");
+    let lines = table_rows(&stdout, &metrics);
+    assert_eq!(lines.len(), metrics.len(), "{stdout}");
+    for l in lines {
+        assert!(!l.trim_end().ends_with('*'), "marked significant: {l}");
+        let cells: Vec<&str> = l.split("  ").filter(|c| !c.trim().is_empty()).collect();
+        assert_eq!(cells[1].trim(), cells[2].trim(), "{l}");
+    }
+    assert!(stdout.contains("* p < 0.05"));
+}
+
+#[test]
+fn removing_the_ais_significantly_saves_the_commons() {
+    let t = tempfile::tempdir().unwrap();
+    let no_ai = commons_without_ais(t.path());
+    let (stdout, rows) =
+        compare_csv(t.path(), "ai.csv", &["commons", no_ai.to_str().unwrap(), "--seeds", "0..8", "--ticks", "400"]);
+    let patches = rows.iter().find(|r| r[0] == "patches_alive").expect("patches_alive compared");
+    let (a, b): (f64, f64) = (patches[1].parse().unwrap(), patches[3].parse().unwrap());
+    assert!(b > a, "patches alive: with AIs {a}, without {b}");
+    assert!(patches[6].parse::<f64>().unwrap() < 0.05, "{patches:?}");
+    assert_eq!(patches[7], "true");
+    let line = table_rows(&stdout, &commons_metrics()).into_iter().find(|l| l.starts_with("patches_alive")).unwrap();
+    assert!(line.ends_with('*'), "{line}");
+    assert!(stdout.contains("B: no-ai ("), "{stdout}");
+}
+
+#[test]
+fn the_csv_does_not_depend_on_the_thread_count() {
+    let t = tempfile::tempdir().unwrap();
+    let no_ai = commons_without_ais(t.path());
+    let args = ["commons", no_ai.to_str().unwrap(), "--seeds", "3..=9", "--ticks", "80"];
+    let one = [&args[..], &["--threads", "1"]].concat();
+    let two = [&args[..], &["--threads", "2"]].concat();
+    compare_csv(t.path(), "one.csv", &one);
+    compare_csv(t.path(), "two.csv", &two);
+    let one = std::fs::read(t.path().join("one.csv")).unwrap();
+    assert_eq!(one, std::fs::read(t.path().join("two.csv")).unwrap());
+    // Different scenarios, so some metric differs; one row per common metric.
+    assert_eq!(text(&one).lines().count(), 1 + commons_metrics().len());
+    // Nothing but the scenario and the CSVs is left (the temporary files were renamed).
+    assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 3);
+}
+
+#[test]
+fn bad_input_exits_2_before_running() {
+    for seeds in ["abc", "5..2", "3..3", "1..=x"] {
+        let out = polity(&["compare", "commons", "commons", "--seeds", seeds]);
+        assert_eq!(out.status.code(), Some(2), "--seeds {seeds}");
+        let err = text(&out.stderr);
+        assert!(err.contains("0..20") && err.contains("0..=19"), "{err}");
+    }
+    let out = polity(&["compare", "commons", "no-such-scenario"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no-such-scenario"));
+    let t = tempfile::tempdir().unwrap();
+    let blocker = t.path().join("file");
+    std::fs::write(&blocker, "").unwrap();
+    let csv = blocker.join("out.csv");
+    let out = polity(&["compare", "commons", "commons", "--out", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "ran anyway: {}", text(&out.stdout));
+}
