@@ -332,6 +332,11 @@ impl Grid {
     pub fn patch_of(&self, i: usize) -> u32 {
         self.patch[i]
     }
+    /// Whether the patch of cell `i` still has a live apple (false off patches).
+    pub fn patches_alive_of(&self, i: usize) -> bool {
+        let p = self.patch[i];
+        p != NONE && self.patch_live[p as usize] > 0
+    }
     /// The spawn points, as cell indices in map order.
     pub fn spawn_points(&self) -> &[u32] {
         &self.spawn_points

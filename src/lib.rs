@@ -23,10 +23,13 @@
 //! | [`social`] | the social graph |
 //! | [`compare`], [`stats`] | comparing scenarios over seeds |
 //! | [`run`] | the headless runner that writes a run folder |
+//! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
 //! | [`rules`] | the rules as plain functions: regrowth, forage utility, tilt, welfare |
 //! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
 
 pub mod agents;
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod compare;
 pub mod decision;
 pub mod grid;
@@ -34,6 +37,7 @@ pub mod harvest;
 pub mod hash;
 pub mod metrics;
 pub mod movement;
+pub mod paint;
 pub mod principal;
 pub mod rng;
 pub mod rules;

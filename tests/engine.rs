@@ -361,3 +361,29 @@ fn selfish_worlds_lose_patches_faster_than_sparing_ones() {
     }
     assert!(alive[1] > alive[0], "patches alive after 1000 ticks, selfish vs sparing: {alive:?}");
 }
+
+#[test]
+fn the_painter_shows_walls_apples_agents_and_lost_patches() {
+    use polity::paint::{self, palette};
+    let s = scn(r#"Scenario(version: 1,
+        map: Ascii(rows: ["WWWWWWW", "WA   AW", "W  P  W", "WWWWWWW"]),
+        agents: [(count: 1, selfishness: Fixed(0.0), power: Fixed(0.0), spawn: At([(3, 2)]))],
+    )"#);
+    let mut sim = Sim::new(&s, 0, 1);
+    let cell = 10;
+    let centre = |x: u32, y: u32| (x * cell + cell / 2, y * cell + cell / 2);
+    let c = paint::paint(sim.world_mut(), cell, &[]);
+    assert_eq!((c.width, c.height), (70, 40));
+    let at = |c: &paint::Canvas, (x, y): (u32, u32)| c.get(x, y);
+    assert_eq!(at(&c, centre(0, 0)), palette::WALL);
+    assert_eq!(at(&c, centre(1, 1)), palette::APPLE);
+    assert_eq!(at(&c, (1 * cell + 1, 1 * cell + 1)), palette::GRASS, "grass shows round the apple");
+    assert_eq!(at(&c, centre(2, 2)), palette::FLOOR);
+    assert_eq!(at(&c, centre(3, 2)), palette::HUMAN_SPARING);
+    // Each apple is a patch of its own: pick one and its cell turns to a lost patch.
+    let i = sim.world().resource::<Grid>().index(5, 1);
+    sim.world_mut().resource_mut::<Grid>().pick(i).unwrap();
+    let c = paint::paint(sim.world_mut(), cell, &[paint::Flash { x: 2, y: 2, age: 0.0 }]);
+    assert_eq!(at(&c, centre(5, 1)), palette::LOST);
+    assert!((0..70).any(|x| c.get(x, 2 * cell + cell / 2) == palette::FLASH), "a flash ring crosses row 2");
+}

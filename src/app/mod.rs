@@ -1,0 +1,1 @@
+//! The desktop app (feature `gui`).

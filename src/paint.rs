@@ -1,0 +1,199 @@
+//! Painting the world into an RGBA image on the CPU: terrain, apples, lost patches, agents
+//! coloured by selfishness (AI agents distinct) and flashes where events happen.
+//!
+//! The desktop app shows this image as a texture, and the recorder writes the same pixels
+//! into video frames, so a video looks exactly like the app's world view, on any machine,
+//! with or without a GPU.
+
+use bevy::prelude::*;
+
+use crate::agents::{Agent, Ai, Position, Selfishness};
+use crate::grid::{Grid, Terrain};
+
+/// An RGBA8 image, row-major, top row first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Canvas {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width × height × 4` bytes.
+    pub rgba: Vec<u8>,
+}
+
+impl Canvas {
+    /// A canvas filled with `color`.
+    pub fn new(width: u32, height: u32, color: [u8; 4]) -> Canvas {
+        let mut rgba = Vec::with_capacity((width * height * 4) as usize);
+        for _ in 0..width * height {
+            rgba.extend_from_slice(&color);
+        }
+        Canvas { width, height, rgba }
+    }
+    /// The colour at `(x, y)`.
+    pub fn get(&self, x: u32, y: u32) -> [u8; 4] {
+        let i = ((y * self.width + x) * 4) as usize;
+        [self.rgba[i], self.rgba[i + 1], self.rgba[i + 2], self.rgba[i + 3]]
+    }
+    /// Sets `(x, y)` if it lies on the canvas.
+    #[inline]
+    pub fn put(&mut self, x: i64, y: i64, color: [u8; 4]) {
+        if x >= 0 && y >= 0 && (x as u32) < self.width && (y as u32) < self.height {
+            let i = ((y as u32 * self.width + x as u32) * 4) as usize;
+            self.rgba[i..i + 4].copy_from_slice(&color);
+        }
+    }
+    /// Fills a rectangle.
+    pub fn fill(&mut self, x0: i64, y0: i64, w: i64, h: i64, color: [u8; 4]) {
+        for y in y0..y0 + h {
+            for x in x0..x0 + w {
+                self.put(x, y, color);
+            }
+        }
+    }
+    /// Fills a disc of radius `r` (pixels) centred at `(cx, cy)` (pixel units, may be fractional).
+    pub fn disc(&mut self, cx: f64, cy: f64, r: f64, color: [u8; 4]) {
+        for y in (cy - r).floor() as i64..=(cy + r).ceil() as i64 {
+            for x in (cx - r).floor() as i64..=(cx + r).ceil() as i64 {
+                let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
+                if dx * dx + dy * dy <= r * r {
+                    self.put(x, y, color);
+                }
+            }
+        }
+    }
+    /// Draws a ring (annulus) of outer radius `r` and thickness `t`.
+    pub fn ring(&mut self, cx: f64, cy: f64, r: f64, t: f64, color: [u8; 4]) {
+        for y in (cy - r).floor() as i64..=(cy + r).ceil() as i64 {
+            for x in (cx - r).floor() as i64..=(cx + r).ceil() as i64 {
+                let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
+                let d2 = dx * dx + dy * dy;
+                if d2 <= r * r && d2 >= (r - t) * (r - t) {
+                    self.put(x, y, color);
+                }
+            }
+        }
+    }
+}
+
+/// The colours of the world. One palette serves the app, the recorder and the tests.
+pub mod palette {
+    /// Walkable floor.
+    pub const FLOOR: [u8; 4] = [38, 42, 51, 255];
+    /// Walls.
+    pub const WALL: [u8; 4] = [14, 15, 19, 255];
+    /// Grass where an apple may regrow.
+    pub const GRASS: [u8; 4] = [46, 92, 52, 255];
+    /// Grass of a patch that is lost for good.
+    pub const LOST: [u8; 4] = [96, 72, 44, 255];
+    /// An apple.
+    pub const APPLE: [u8; 4] = [220, 50, 47, 255];
+    /// A human of selfishness 0.
+    pub const HUMAN_SPARING: [u8; 4] = [86, 156, 255, 255];
+    /// A human of selfishness 1.
+    pub const HUMAN_SELFISH: [u8; 4] = [255, 196, 61, 255];
+    /// An AI agent.
+    pub const AI: [u8; 4] = [236, 72, 236, 255];
+    /// An event flash.
+    pub const FLASH: [u8; 4] = [255, 255, 255, 255];
+}
+
+/// A human's colour: from [`palette::HUMAN_SPARING`] at σ = 0 to [`palette::HUMAN_SELFISH`] at σ = 1.
+pub fn human_color(sigma: f64) -> [u8; 4] {
+    let t = sigma.clamp(0.0, 1.0);
+    let (a, b) = (palette::HUMAN_SPARING, palette::HUMAN_SELFISH);
+    let mix = |i: usize| (a[i] as f64 + (b[i] as f64 - a[i] as f64) * t).round() as u8;
+    [mix(0), mix(1), mix(2), 255]
+}
+
+/// Something to flash on the map: a cell and how far through its flash it is (0 new, 1 gone).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Flash {
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+    /// 0 when it happened, rising to 1 when the flash ends.
+    pub age: f64,
+}
+
+/// Pixels per cell that fit a `width × height` map into about `target` pixels on its longer
+/// side (at least 1, at most 32).
+pub fn cell_pixels(width: u32, height: u32, target: u32) -> u32 {
+    (target / width.max(height).max(1)).clamp(1, 32)
+}
+
+/// Paints the simulation world into a canvas of `cell` pixels per map cell.
+pub fn paint(world: &mut World, cell: u32, flashes: &[Flash]) -> Canvas {
+    let grid = world.resource::<Grid>();
+    let (w, h) = (grid.width(), grid.height());
+    let mut c = Canvas::new(w * cell, h * cell, palette::FLOOR);
+    let cs = cell as i64;
+    let apple_r = (cell as f64 * 0.32).max(0.5);
+    for y in 0..h {
+        for x in 0..w {
+            let i = grid.index(x, y);
+            let color = match grid.terrain(i) {
+                Terrain::Wall => palette::WALL,
+                Terrain::Floor => continue,
+                Terrain::Grass if grid.patches_alive_of(i) => palette::GRASS,
+                Terrain::Grass => palette::LOST,
+            };
+            c.fill(x as i64 * cs, y as i64 * cs, cs, cs, color);
+            if grid.has_apple(i) {
+                if cell <= 2 {
+                    c.fill(x as i64 * cs, y as i64 * cs, cs, cs, palette::APPLE);
+                } else {
+                    let (cx, cy) = ((x as f64 + 0.5) * cell as f64, (y as f64 + 0.5) * cell as f64);
+                    c.disc(cx, cy, apple_r, palette::APPLE);
+                }
+            }
+        }
+    }
+    let mut q = world.query::<(&Agent, &Position, &Selfishness, Has<Ai>)>();
+    let mut agents: Vec<_> = q.iter(world).map(|(a, p, s, ai)| (a.id, p.x, p.y, s.0, ai)).collect();
+    agents.sort_unstable_by_key(|a| a.0);
+    for (_, x, y, sigma, ai) in agents {
+        let (cx, cy) = ((x as f64 + 0.5) * cell as f64, (y as f64 + 0.5) * cell as f64);
+        if cell <= 2 {
+            c.fill(x as i64 * cs, y as i64 * cs, cs, cs, if ai { palette::AI } else { human_color(sigma) });
+        } else if ai {
+            // AI agents: a magenta diamond.
+            let r = cell as f64 * 0.46;
+            for py in (cy - r).floor() as i64..=(cy + r).ceil() as i64 {
+                for px in (cx - r).floor() as i64..=(cx + r).ceil() as i64 {
+                    if (px as f64 + 0.5 - cx).abs() + (py as f64 + 0.5 - cy).abs() <= r {
+                        c.put(px, py, palette::AI);
+                    }
+                }
+            }
+        } else {
+            c.disc(cx, cy, cell as f64 * 0.4, human_color(sigma));
+        }
+    }
+    for f in flashes {
+        let (cx, cy) = ((f.x as f64 + 0.5) * cell as f64, (f.y as f64 + 0.5) * cell as f64);
+        let r = cell as f64 * (0.6 + 1.2 * f.age.clamp(0.0, 1.0));
+        c.ring(cx, cy, r, (cell as f64 * 0.12).max(1.0), palette::FLASH);
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_colours_run_from_sparing_to_selfish() {
+        assert_eq!(human_color(0.0), palette::HUMAN_SPARING);
+        assert_eq!(human_color(1.0), palette::HUMAN_SELFISH);
+        assert_eq!(human_color(2.0), palette::HUMAN_SELFISH);
+    }
+
+    #[test]
+    fn cell_pixels_fit_the_map() {
+        assert_eq!(cell_pixels(24, 18, 720), 30);
+        assert_eq!(cell_pixels(1000, 1000, 720), 1);
+        assert_eq!(cell_pixels(4, 3, 720), 32);
+    }
+}
