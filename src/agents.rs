@@ -94,6 +94,16 @@ impl Ledger {
         self.balance += milli;
         self.period_income += milli;
     }
+    /// Closes the tax period: pays `tax`, receives `transfer`, starts a new period's income.
+    pub fn settle(&mut self, tax: i64, transfer: i64) {
+        self.balance += transfer - tax;
+        self.last_income = self.period_income;
+        self.last_tax = tax;
+        self.last_transfer = transfer;
+        self.tax_paid += tax;
+        self.transfers += transfer;
+        self.period_income = 0;
+    }
 }
 
 /// The agent's last decision: its scores, the tilted distribution it drew from, and the

@@ -40,17 +40,29 @@ pub fn decide(
     tax: Option<Res<TaxState>>,
     mut agents: Query<(&Agent, &Position, &Selfishness, &Power, &Weights, &Policy, &Ledger, &mut Decision)>,
 ) {
-    let n = social.population();
     for (agent, pos, sigma, power, weights, policy, ledger, mut decision) in &mut agents {
-        let share = match &tax {
-            None => sigma.0,
-            Some(t) => {
-                let occupied = |x: i64, y: i64| grid.walkable(x, y) && grid.occupied(grid.index(x as u32, y as u32));
-                let degree = social.degree(agent.id, pos.x, pos.y, occupied);
-                tax::apple_share(sigma.0, t.schedule.marginal_rate(ledger.period_income), n, degree)
-            }
-        };
+        let share = apple_share(&grid, &social, tax.as_deref(), agent.id, pos, sigma.0, ledger);
         *decision = choose(&grid, clock.seed, clock.tick, agent.id, pos, sigma.0, share, power.0, weights, policy);
+    }
+}
+
+/// What an apple is worth to the agent now: σ without taxes, its after-tax SED share with them.
+pub fn apple_share(
+    grid: &Grid,
+    social: &Social,
+    tax: Option<&TaxState>,
+    id: u32,
+    pos: &Position,
+    sigma: f64,
+    ledger: &Ledger,
+) -> f64 {
+    match tax {
+        None => sigma,
+        Some(t) => {
+            let occupied = |x: i64, y: i64| grid.walkable(x, y) && grid.occupied(grid.index(x as u32, y as u32));
+            let degree = social.degree(id, pos.x, pos.y, occupied);
+            tax::apple_share(sigma, t.schedule.marginal_rate(ledger.period_income), social.population(), degree)
+        }
     }
 }
 

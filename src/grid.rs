@@ -225,6 +225,26 @@ impl Grid {
         Some(None)
     }
 
+    /// Puts an apple on grass cell `i`, or takes it away, keeping every count in step (for
+    /// imagined worlds: a world model with observation noise). No-op on other cells.
+    pub fn set_apple_state(&mut self, i: usize, present: bool) {
+        if self.terrain[i] != Terrain::Grass || self.apple.get(i) == present {
+            return;
+        }
+        if present {
+            self.set_apple(i);
+        } else {
+            self.pick(i);
+        }
+    }
+
+    /// Replaces the regrowth probabilities (for world models with a perturbed rule).
+    pub fn set_probabilities(&mut self, probabilities: Vec<f64>) {
+        self.cost_by_count =
+            (0..=self.offsets.len() as u32).map(|n| crate::rules::forage::commons_cost(&probabilities, n)).collect();
+        self.probabilities = probabilities;
+    }
+
     /// Regrows eaten apples for `tick`, synchronously: every candidate's chance is computed
     /// from the apples standing before any regrows this tick, and its draw is keyed by
     /// (seed, tick, cell), so the result does not depend on the order of the candidates.

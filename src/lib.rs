@@ -24,6 +24,7 @@
 //! | [`compare`], [`stats`] | comparing scenarios over seeds |
 //! | [`run`] | the headless runner that writes a run folder |
 //! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
+//! | [`model`] | the world model: a cloneable snapshot stepped by the same rules |
 //! | [`rules`] | the rules as plain functions: regrowth, forage utility, tilt, welfare |
 //! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
 
@@ -36,6 +37,7 @@ pub mod grid;
 pub mod harvest;
 pub mod hash;
 pub mod metrics;
+pub mod model;
 pub mod movement;
 pub mod paint;
 pub mod principal;

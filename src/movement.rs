@@ -12,7 +12,7 @@ use bevy::prelude::*;
 use crate::agents::{Agent, Decision, Position};
 use crate::grid::Grid;
 use crate::rng::{self, Purpose};
-use crate::rules::forage;
+use crate::rules::forage::{self, Action};
 use crate::sim::{SimClock, SimTick, TickSystems};
 
 /// Adds the movement system to the `Act` phase.
@@ -24,12 +24,44 @@ impl Plugin for MovementPlugin {
     }
 }
 
-/// A move waiting its turn: the mover and its target.
-#[derive(Clone, Copy)]
-pub struct PendingMove {
-    entity: Entity,
-    x: u32,
-    y: u32,
+/// An agent that may move this tick: where it is, what it chose, and whether it moved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mover {
+    /// Stable id (keys its priority).
+    pub id: u32,
+    /// Column (updated when it moves).
+    pub x: u32,
+    /// Row (updated when it moves).
+    pub y: u32,
+    /// The action chosen.
+    pub action: Action,
+    /// Whether it moved this tick.
+    pub moved: bool,
+}
+
+/// Carries out `movers`' moves on `grid` for (seed, tick): the rule of this module, shared
+/// by the ECS system and the world model. The order of `movers` does not matter.
+pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], order: &mut Vec<(u64, u32, u32)>) {
+    order.clear();
+    for (k, m) in movers.iter_mut().enumerate() {
+        m.moved = false;
+        if forage::target(grid, m.x, m.y, m.action) != (m.x, m.y) {
+            order.push((rng::key(seed, tick, m.id as u64, Purpose::MoveOrder), m.id, k as u32));
+        }
+    }
+    order.sort_unstable();
+    for &(_, _, k) in order.iter() {
+        let m = &mut movers[k as usize];
+        let (x, y) = forage::target(grid, m.x, m.y, m.action);
+        let to = grid.index(x, y);
+        if grid.occupied(to) {
+            continue;
+        }
+        let from = grid.index(m.x, m.y);
+        grid.set_occupied(from, false);
+        grid.set_occupied(to, true);
+        (m.x, m.y, m.moved) = (x, y, true);
+    }
 }
 
 /// Carries out the moves in a random priority order drawn for this tick.
@@ -37,32 +69,21 @@ pub fn resolve_moves(
     clock: Res<SimClock>,
     mut grid: ResMut<Grid>,
     mut agents: Query<(Entity, &Agent, &mut Position, &Decision)>,
-    mut moves: Local<Vec<PendingMove>>,
-    mut order: Local<Vec<(u64, u32, u32)>>,
+    mut scratch: Local<(Vec<Mover>, Vec<Entity>, Vec<(u64, u32, u32)>)>,
 ) {
-    moves.clear();
-    order.clear();
+    let (movers, entities, order) = &mut *scratch;
+    movers.clear();
+    entities.clear();
     for (entity, agent, pos, decision) in &agents {
-        let (x, y) = forage::target(&grid, pos.x, pos.y, decision.action);
-        if (x, y) != (pos.x, pos.y) {
-            let priority = rng::key(clock.seed, clock.tick, agent.id as u64, Purpose::MoveOrder);
-            order.push((priority, agent.id, moves.len() as u32));
-            moves.push(PendingMove { entity, x, y });
-        }
+        movers.push(Mover { id: agent.id, x: pos.x, y: pos.y, action: decision.action, moved: false });
+        entities.push(entity);
     }
-    order.sort_unstable();
-    for &(_, _, k) in order.iter() {
-        let m = moves[k as usize];
-        let to = grid.index(m.x, m.y);
-        if grid.occupied(to) {
-            continue;
+    step_moves(&mut grid, clock.seed, clock.tick, movers, order);
+    for (m, &e) in movers.iter().zip(entities.iter()) {
+        if m.moved
+            && let Ok((_, _, mut pos, _)) = agents.get_mut(e)
+        {
+            *pos = Position { x: m.x, y: m.y };
         }
-        let Ok((_, _, mut pos, _)) = agents.get_mut(m.entity) else {
-            continue;
-        };
-        let from = grid.index(pos.x, pos.y);
-        grid.set_occupied(from, false);
-        grid.set_occupied(to, true);
-        *pos = Position { x: m.x, y: m.y };
     }
 }

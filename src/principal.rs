@@ -134,6 +134,24 @@ pub fn served_p(objective: Objective, election: Option<&Election>) -> f64 {
     }
 }
 
+/// What the principal sees at a period end: the rule shared by the ECS and the world model.
+pub fn observe(tax: &TaxState, p: f64) -> PrincipalObs {
+    let nets: Vec<f64> = tax.last_net.iter().map(|&m| m as f64 / MILLI as f64).collect();
+    PrincipalObs {
+        period: tax.periods,
+        rates: tax.rates(),
+        step: tax.rate_step,
+        revenue: tax.last_revenue as f64 / MILLI as f64,
+        p,
+        welfare: power_mean(&nets, p),
+    }
+}
+
+/// The principal's random stream at a period end.
+pub fn stream(clock: &SimClock) -> rng::Stream {
+    rng::stream(clock.seed, clock.tick, 0, Purpose::Principal)
+}
+
 fn propose_rates(
     clock: Res<SimClock>,
     tax: Res<TaxState>,
@@ -145,18 +163,15 @@ fn propose_rates(
         return;
     }
     for mut principal in &mut principals {
-        let p = served_p(principal.objective, election.as_deref());
-        let nets: Vec<f64> = tax.last_net.iter().map(|&m| m as f64 / MILLI as f64).collect();
-        let obs = PrincipalObs {
-            period: tax.periods,
-            rates: tax.rates(),
-            step: tax.rate_step,
-            revenue: tax.last_revenue as f64 / MILLI as f64,
-            p,
-            welfare: power_mean(&nets, p),
-        };
-        let mut stream = rng::stream(clock.seed, clock.tick, 0, Purpose::Principal);
-        proposal.0 = Some(propose(&mut principal, &obs, &mut stream));
+        let obs = observe(&tax, served_p(principal.objective, election.as_deref()));
+        proposal.0 = Some(propose(&mut principal, &obs, &mut stream(&clock)));
+    }
+}
+
+/// Puts proposed rates into force (when their count matches the brackets).
+pub fn apply(tax: &mut TaxState, rates: &[f64]) {
+    if rates.len() == tax.schedule.rates.len() {
+        tax.schedule.rates = rates.iter().map(|&r| tax::rate_ppm(r)).collect();
     }
 }
 
@@ -168,9 +183,7 @@ fn apply_rates(
     principals: Query<&Principal>,
 ) {
     let Some(rates) = proposal.0.take() else { return };
-    if rates.len() == tax.schedule.rates.len() {
-        tax.schedule.rates = rates.iter().map(|&r| tax::rate_ppm(r)).collect();
-    }
+    apply(&mut tax, &rates);
     let policy = principals.iter().next().map(|p| format!("{:?}", p.policy)).unwrap_or_default();
     events.push(
         clock.current(),

@@ -26,6 +26,10 @@ pub enum Purpose {
     MapGen = 6,
     /// The principal's own randomness (random and hill-climbing policies).
     Principal = 7,
+    /// A world model's errors.
+    ModelError = 8,
+    /// The samples a planner imagines.
+    Planner = 9,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixing 64-bit hash.

@@ -62,6 +62,41 @@ fn reset_collected(tax: Option<ResMut<TaxState>>) {
     }
 }
 
+/// What a period end settled: each agent's tax and transfer (id order), and the pool by bracket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settlement {
+    /// Tax per agent, milli-apples.
+    pub taxes: Vec<i64>,
+    /// Transfer per agent, milli-apples; sums to the pool exactly.
+    pub transfers: Vec<i64>,
+    /// The pool collected in each bracket.
+    pub by_bracket: Vec<i64>,
+}
+
+/// Taxes the period `incomes` (id order) and splits the pool: the rule shared by the ECS and
+/// the world model. Records the revenue in `tax` and advances its period count.
+pub fn settle(tax: &mut TaxState, incomes: &[i64]) -> Settlement {
+    let mut by_bracket = vec![0i64; tax.schedule.brackets()];
+    let taxes: Vec<i64> = incomes
+        .iter()
+        .map(|&income| {
+            for (b, part) in tax.schedule.tax_by_bracket(income).into_iter().enumerate() {
+                by_bracket[b] += part;
+            }
+            tax.schedule.tax(income)
+        })
+        .collect();
+    let pool: i64 = taxes.iter().sum();
+    let transfers = tax::redistribute(pool, incomes.len(), tax.periods);
+    debug_assert_eq!(transfers.iter().sum::<i64>(), pool);
+    tax.last_net = incomes.iter().zip(&taxes).zip(&transfers).map(|((a, t), r)| a - t + r).collect();
+    tax.collected = pool;
+    tax.collected_by_bracket = by_bracket.clone();
+    tax.last_revenue = pool;
+    tax.periods += 1;
+    Settlement { taxes, transfers, by_bracket }
+}
+
 /// At a period's end: tax every agent's period income, split the pool equally.
 pub fn collect(
     clock: Res<SimClock>,
@@ -73,50 +108,44 @@ pub fn collect(
     if !tax.period_ends(&clock) {
         return;
     }
-    let n = order.0.len();
-    let mut taxes = Vec::with_capacity(n);
-    let mut by_bracket = vec![0i64; tax.schedule.brackets()];
-    for &e in &order.0 {
-        let income = ledgers.get(e).map_or(0, |l| l.period_income);
-        let t = tax.schedule.tax(income);
-        for (b, part) in tax.schedule.tax_by_bracket(income).into_iter().enumerate() {
-            by_bracket[b] += part;
-        }
-        taxes.push(t);
-    }
-    let pool: i64 = taxes.iter().sum();
-    let transfers = tax::redistribute(pool, n, tax.periods);
-    debug_assert_eq!(transfers.iter().sum::<i64>(), pool);
-    let mut net = Vec::with_capacity(n);
+    let incomes: Vec<i64> = order.0.iter().map(|&e| ledgers.get(e).map_or(0, |l| l.period_income)).collect();
+    let rates = tax.rates();
+    let s = settle(&mut tax, &incomes);
     for (k, &e) in order.0.iter().enumerate() {
-        let Ok(mut l) = ledgers.get_mut(e) else { continue };
-        l.balance += transfers[k] - taxes[k];
-        l.last_income = l.period_income;
-        l.last_tax = taxes[k];
-        l.last_transfer = transfers[k];
-        l.tax_paid += taxes[k];
-        l.transfers += transfers[k];
-        l.period_income = 0;
-        net.push(l.last_income - taxes[k] + transfers[k]);
+        if let Ok(mut l) = ledgers.get_mut(e) {
+            l.settle(s.taxes[k], s.transfers[k]);
+        }
     }
     let apples = |m: i64| m as f64 / MILLI as f64;
+    let n = incomes.len().max(1) as i64;
     events.push(
         clock.current(),
         "tax_period",
         "principal".into(),
         serde_json::json!({
-            "period": tax.periods,
-            "rates": tax.rates(),
-            "revenue": apples(pool),
-            "revenue_by_bracket": by_bracket.iter().map(|&m| apples(m)).collect::<Vec<_>>(),
-            "transfer_each": apples(pool.div_euclid(n.max(1) as i64)),
+            "period": tax.periods - 1,
+            "rates": rates,
+            "revenue": apples(tax.collected),
+            "revenue_by_bracket": s.by_bracket.iter().map(|&m| apples(m)).collect::<Vec<_>>(),
+            "transfer_each": apples(tax.collected.div_euclid(n)),
         }),
     );
-    tax.collected = pool;
-    tax.collected_by_bracket = by_bracket;
-    tax.last_revenue = pool;
-    tax.last_net = net;
-    tax.periods += 1;
+}
+
+/// Each agent's SED reward for a tick, from everyone's change in wealth `deltas` (apples, id
+/// order); `None` when no one's wealth changed.
+pub fn reward_increments(
+    social: &Social,
+    sigmas: &[f64],
+    deltas: &[f64],
+    positions: &[(u32, u32)],
+    grid: &Grid,
+) -> Option<Vec<f64>> {
+    if deltas.iter().all(|&d| d == 0.0) {
+        return None;
+    }
+    let sums = social.neighbour_sums(deltas, positions, grid.width(), grid.height());
+    Some(sigmas.iter().zip(deltas).zip(&sums).map(|((s, d), n)| s * d + (1.0 - s) * n).collect())
 }
 
 /// Credits each agent's SED reward for the tick from the change in everyone's wealth.
@@ -125,26 +154,20 @@ pub fn credit_rewards(
     social: Res<Social>,
     grid: Res<Grid>,
     mut agents: Query<(&Agent, &Position, &Selfishness, &Ledger, &mut Reward)>,
-    mut scratch: Local<(Vec<f64>, Vec<(u32, u32)>)>,
+    mut scratch: Local<(Vec<f64>, Vec<f64>, Vec<(u32, u32)>)>,
 ) {
-    let (deltas, positions) = &mut *scratch;
-    deltas.clear();
-    positions.clear();
-    let mut any = false;
+    let (sigmas, deltas, positions) = &mut *scratch;
+    (sigmas.clear(), deltas.clear(), positions.clear());
     for &e in &order.0 {
-        let Ok((_, pos, _, ledger, reward)) = agents.get(e) else { continue };
-        let d = ledger.balance - reward.last_balance;
-        any |= d != 0;
-        deltas.push(d as f64 / MILLI as f64);
+        let Ok((_, pos, sigma, ledger, reward)) = agents.get(e) else { continue };
+        sigmas.push(sigma.0);
+        deltas.push((ledger.balance - reward.last_balance) as f64 / MILLI as f64);
         positions.push((pos.x, pos.y));
     }
-    if !any {
-        return;
-    }
-    let sums = social.neighbour_sums(deltas, positions, grid.width(), grid.height());
+    let Some(increments) = reward_increments(&social, sigmas, deltas, positions, &grid) else { return };
     for (k, &e) in order.0.iter().enumerate() {
-        let Ok((_, _, sigma, ledger, mut reward)) = agents.get_mut(e) else { continue };
-        reward.total += sigma.0 * deltas[k] + (1.0 - sigma.0) * sums[k];
+        let Ok((_, _, _, ledger, mut reward)) = agents.get_mut(e) else { continue };
+        reward.total += increments[k];
         reward.last_balance = ledger.balance;
     }
 }

@@ -57,6 +57,33 @@ pub fn label(p: f64) -> String {
     format!("{p}")
 }
 
+/// Holds an election among agents with these `wealth`s (apples), selfishness and positions
+/// (id order): the rule shared by the ECS and the world model. Returns each voter's
+/// favourite candidate index and updates `election`.
+pub fn hold(
+    election: &mut Election,
+    social: &Social,
+    wealth: &[f64],
+    sigma: &[f64],
+    positions: &[(u32, u32)],
+    grid: &Grid,
+) -> Vec<usize> {
+    let k = election.candidates.len();
+    let mut scores = vec![vec![0.0; k]; wealth.len()];
+    for (c, &p) in election.candidates.iter().enumerate() {
+        let w = voting::weights(wealth, p);
+        let around = social.neighbour_sums(&w, positions, grid.width(), grid.height());
+        for i in 0..wealth.len() {
+            scores[i][c] = sigma[i] * w[i] + (1.0 - sigma[i]) * around[i];
+        }
+    }
+    let (winner, shares) = voting::aggregate(election.rule, &scores, k);
+    election.elected = election.candidates[winner];
+    election.shares = shares;
+    election.held += 1;
+    scores.iter().map(|s| voting::favourite(s)).collect()
+}
+
 /// Every agent scores every candidate; the rule picks the winner.
 pub fn elect(
     clock: Res<SimClock>,
@@ -70,9 +97,7 @@ pub fn elect(
     if clock.current() % election.period != 0 {
         return;
     }
-    let mut wealth = Vec::with_capacity(order.0.len());
-    let mut sigma = Vec::with_capacity(order.0.len());
-    let mut positions = Vec::with_capacity(order.0.len());
+    let (mut wealth, mut sigma, mut positions) = (Vec::new(), Vec::new(), Vec::new());
     for &e in &order.0 {
         if let Ok((l, s, p)) = agents.get(e) {
             wealth.push(l.wealth());
@@ -80,20 +105,8 @@ pub fn elect(
             positions.push((p.x, p.y));
         }
     }
-    let k = election.candidates.len();
-    let mut scores = vec![vec![0.0; k]; wealth.len()];
-    for (c, &p) in election.candidates.iter().enumerate() {
-        let w = voting::weights(&wealth, p);
-        let around = social.neighbour_sums(&w, &positions, grid.width(), grid.height());
-        for i in 0..wealth.len() {
-            scores[i][c] = sigma[i] * w[i] + (1.0 - sigma[i]) * around[i];
-        }
-    }
-    let (winner, shares) = voting::aggregate(election.rule, &scores, k);
-    let votes: Vec<String> = scores.iter().map(|s| label(election.candidates[voting::favourite(s)])).collect();
-    election.elected = election.candidates[winner];
-    election.shares = shares;
-    election.held += 1;
+    let favourites = hold(&mut election, &social, &wealth, &sigma, &positions, &grid);
+    let votes: Vec<String> = favourites.iter().map(|&f| label(election.candidates[f])).collect();
     events.push(
         clock.current(),
         "election",

@@ -1,0 +1,252 @@
+//! The world model: a compact, cheaply cloneable snapshot of the world — grid, agents,
+//! ledgers, tax state, election, principal — that the planner steps to imagine futures.
+//!
+//! [`WorldModel::step`] runs one tick in the same phase order as the `SimTick` schedule and
+//! through the same rule functions the ECS systems call ([`decision::choose`],
+//! [`movement::step_moves`], [`Grid::pick`], [`Grid::regrow`], [`tax::settle`],
+//! [`voting::hold`], [`principal::propose`], [`tax::reward_increments`]), so with zero model
+//! error it follows the ECS world tick for tick (a test checks it over many seeds).
+//!
+//! Model error is an explicit knob ([`ModelError`]): a biased regrowth rule, mis-estimated
+//! selfishness and power, and noisy observation of where apples stand. Errors are drawn once,
+//! when the model is extracted, keyed by the seed, so a planner's beliefs are reproducible.
+
+use std::sync::Arc;
+
+use bevy::prelude::*;
+
+use crate::agents::{
+    Agent, AgentOrder, Decision, Ledger, MILLI, Policy, Position, Power, Reward, Selfishness, Weights,
+};
+use crate::decision;
+use crate::grid::{Grid, Terrain};
+use crate::movement::{self, Mover};
+use crate::principal::{self, Principal};
+use crate::rng::{self, Purpose};
+use crate::sim::SimClock;
+use crate::social::Social;
+use crate::tax::{self, TaxState};
+use crate::voting::{self, Election};
+
+/// How wrong the model is, on purpose. All zero: the model is exact.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelError {
+    /// Relative bias of the regrowth probabilities: the model uses `P·(1 + regrowth)`,
+    /// clamped to [0, 1]. Default 0.
+    pub regrowth: f64,
+    /// Standard deviation of the error in each agent's believed selfishness (clamped to
+    /// [0, 1]). Default 0.
+    pub selfishness: f64,
+    /// Standard deviation of the log-error in each agent's believed power. Default 0.
+    pub power: f64,
+    /// Probability that the model gets each grass cell's apple wrong (there or not). Default 0.
+    pub observation: f64,
+}
+
+impl ModelError {
+    /// Whether the model is exact.
+    pub fn is_zero(&self) -> bool {
+        *self == ModelError::default()
+    }
+}
+
+/// One agent in the model.
+#[derive(Clone, Debug)]
+pub struct ModelAgent {
+    /// Stable id.
+    pub id: u32,
+    /// Where it stands.
+    pub pos: Position,
+    /// (Believed) selfishness.
+    pub sigma: f64,
+    /// (Believed) power.
+    pub power: f64,
+    /// Utility weights.
+    pub weights: Weights,
+    /// Policy.
+    pub policy: Policy,
+    /// Ledger.
+    pub ledger: Ledger,
+    /// SED reward.
+    pub reward: Reward,
+    /// Last decision.
+    pub decision: Decision,
+}
+
+/// A snapshot of the world that can be stepped.
+#[derive(Clone, Debug)]
+pub struct WorldModel {
+    /// Clock and seed (planners set the seed per imagined sample).
+    pub clock: SimClock,
+    /// The grid.
+    pub grid: Grid,
+    /// Agents in id order.
+    pub agents: Vec<ModelAgent>,
+    /// Taxes, if any.
+    pub tax: Option<TaxState>,
+    /// The election, if any.
+    pub election: Option<Election>,
+    /// The principal, if any; planners imagining their own actions remove it.
+    pub principal: Option<Principal>,
+    /// The social graph (shared between clones).
+    pub social: Arc<Social>,
+}
+
+impl WorldModel {
+    /// Extracts an exact model of a simulation world.
+    pub fn extract(world: &mut World) -> WorldModel {
+        let order = world.resource::<AgentOrder>().0.clone();
+        let agents = order
+            .iter()
+            .map(|&e| {
+                let r = world.entity(e);
+                ModelAgent {
+                    id: r.get::<Agent>().expect("agent").id,
+                    pos: *r.get::<Position>().expect("position"),
+                    sigma: r.get::<Selfishness>().expect("selfishness").0,
+                    power: r.get::<Power>().expect("power").0,
+                    weights: *r.get::<Weights>().expect("weights"),
+                    policy: r.get::<Policy>().expect("policy").clone(),
+                    ledger: *r.get::<Ledger>().expect("ledger"),
+                    reward: *r.get::<Reward>().expect("reward"),
+                    decision: *r.get::<Decision>().expect("decision"),
+                }
+            })
+            .collect();
+        let principal = world.query::<&Principal>().iter(world).next().cloned();
+        WorldModel {
+            clock: *world.resource::<SimClock>(),
+            grid: world.resource::<Grid>().clone(),
+            agents,
+            tax: world.get_resource::<TaxState>().cloned(),
+            election: world.get_resource::<Election>().cloned(),
+            principal,
+            social: Arc::new(world.resource::<Social>().clone()),
+        }
+    }
+
+    /// Extracts a model with `error`, drawn with `seed`.
+    pub fn extract_with_error(world: &mut World, error: &ModelError, seed: u64) -> WorldModel {
+        let mut m = WorldModel::extract(world);
+        if error.is_zero() {
+            return m;
+        }
+        let tick = m.clock.tick;
+        if error.regrowth != 0.0 {
+            let p = m.grid.probabilities().iter().map(|p| (p * (1.0 + error.regrowth)).clamp(0.0, 1.0)).collect();
+            m.grid.set_probabilities(p);
+        }
+        for a in &mut m.agents {
+            let mut st = rng::stream(seed, tick, a.id as u64, Purpose::ModelError);
+            a.sigma = (a.sigma + error.selfishness * st.normal()).clamp(0.0, 1.0);
+            a.power = a.power * (error.power * st.normal()).exp();
+        }
+        if error.observation > 0.0 {
+            for i in 0..(m.grid.width() * m.grid.height()) as usize {
+                if m.grid.terrain(i) == Terrain::Grass
+                    && rng::unit(seed, tick, (1 << 40) + i as u64, Purpose::ModelError) < error.observation
+                {
+                    let present = m.grid.has_apple(i);
+                    m.grid.set_apple_state(i, !present);
+                }
+            }
+        }
+        m
+    }
+
+    /// Runs one tick, in the `SimTick` order, through the shared rule functions.
+    pub fn step(&mut self) {
+        let (seed, tick) = (self.clock.seed, self.clock.tick);
+        // Observe
+        if let Some(t) = &mut self.tax {
+            t.collected = 0;
+            t.collected_by_bracket.iter_mut().for_each(|c| *c = 0);
+        }
+        // Decide
+        for a in &mut self.agents {
+            let share =
+                decision::apple_share(&self.grid, &self.social, self.tax.as_ref(), a.id, &a.pos, a.sigma, &a.ledger);
+            a.decision =
+                decision::choose(&self.grid, seed, tick, a.id, &a.pos, a.sigma, share, a.power, &a.weights, &a.policy);
+        }
+        // Act
+        let mut movers: Vec<Mover> = self
+            .agents
+            .iter()
+            .map(|a| Mover { id: a.id, x: a.pos.x, y: a.pos.y, action: a.decision.action, moved: false })
+            .collect();
+        movement::step_moves(&mut self.grid, seed, tick, &mut movers, &mut Vec::new());
+        for (a, m) in self.agents.iter_mut().zip(&movers) {
+            a.pos = Position { x: m.x, y: m.y };
+        }
+        // Resolve
+        for a in &mut self.agents {
+            let i = self.grid.index(a.pos.x, a.pos.y);
+            if self.grid.pick(i).is_some() {
+                a.ledger.picked += 1;
+                a.ledger.earn(MILLI);
+            }
+        }
+        self.grid.regrow(seed, tick);
+        // Govern
+        let current = self.clock.current();
+        if let Some(t) = &mut self.tax
+            && t.period_ends(&self.clock)
+        {
+            let incomes: Vec<i64> = self.agents.iter().map(|a| a.ledger.period_income).collect();
+            let s = tax::settle(t, &incomes);
+            for (k, a) in self.agents.iter_mut().enumerate() {
+                a.ledger.settle(s.taxes[k], s.transfers[k]);
+            }
+        }
+        if let Some(e) = &mut self.election
+            && current % e.period == 0
+        {
+            let wealth: Vec<f64> = self.agents.iter().map(|a| a.ledger.wealth()).collect();
+            let sigma: Vec<f64> = self.agents.iter().map(|a| a.sigma).collect();
+            let positions: Vec<(u32, u32)> = self.agents.iter().map(|a| (a.pos.x, a.pos.y)).collect();
+            voting::hold(e, &self.social, &wealth, &sigma, &positions, &self.grid);
+        }
+        if let (Some(p), Some(t)) = (&mut self.principal, &mut self.tax)
+            && t.period_ends(&self.clock)
+        {
+            let obs = principal::observe(t, principal::served_p(p.objective, self.election.as_ref()));
+            let rates = principal::propose(p, &obs, &mut principal::stream(&self.clock));
+            principal::apply(t, &rates);
+        }
+        // Account
+        let sigmas: Vec<f64> = self.agents.iter().map(|a| a.sigma).collect();
+        let deltas: Vec<f64> =
+            self.agents.iter().map(|a| (a.ledger.balance - a.reward.last_balance) as f64 / MILLI as f64).collect();
+        let positions: Vec<(u32, u32)> = self.agents.iter().map(|a| (a.pos.x, a.pos.y)).collect();
+        if let Some(inc) = tax::reward_increments(&self.social, &sigmas, &deltas, &positions, &self.grid) {
+            for (a, r) in self.agents.iter_mut().zip(inc) {
+                a.reward.total += r;
+                a.reward.last_balance = a.ledger.balance;
+            }
+        }
+        // Measure
+        self.clock.tick += 1;
+    }
+
+    /// The same digest as [`crate::sim::Sim::state_hash`].
+    pub fn state_hash(&self) -> u64 {
+        let mut h = crate::hash::Fnv::new();
+        h.write_u64(self.clock.tick);
+        h.write_u64(self.clock.seed);
+        h.write_u64(self.grid.apple_digest());
+        for a in &self.agents {
+            let row = [a.id as u64, a.pos.x as u64, a.pos.y as u64, a.ledger.picked, a.ledger.balance as u64];
+            for v in row.into_iter().chain([a.decision.action as u64]) {
+                h.write_u64(v);
+            }
+        }
+        h.finish()
+    }
+
+    /// Every agent's wealth in apples, id order.
+    pub fn wealth(&self) -> Vec<f64> {
+        self.agents.iter().map(|a| a.ledger.wealth()).collect()
+    }
+}

@@ -1,0 +1,53 @@
+//! The world model against the ECS world: with zero error it follows the world tick for tick.
+
+use polity::model::{ModelError, WorldModel};
+use polity::scenario;
+use polity::sim::Sim;
+
+#[test]
+fn zero_error_model_follows_the_ecs_world_tick_for_tick() {
+    for name in ["commons", "sed-apple-picking", "us2018", "tragedy"] {
+        let s = scenario::builtin(name).unwrap().scenario().unwrap();
+        for seed in 0..8u64 {
+            let mut sim = Sim::new(&s, seed, 400);
+            // Extract at the start and again part-way through a tax period.
+            let warmup = 37 * (seed % 4);
+            (0..warmup).for_each(|_| sim.step());
+            let mut model = WorldModel::extract(sim.world_mut());
+            assert_eq!(model.state_hash(), sim.state_hash(), "{name} seed {seed}: extraction");
+            for t in 0..250 {
+                sim.step();
+                model.step();
+                assert_eq!(
+                    model.state_hash(),
+                    sim.state_hash(),
+                    "{name} seed {seed}: diverged at tick {}",
+                    warmup + t + 1
+                );
+            }
+            assert_eq!(model.wealth().iter().sum::<f64>() >= 0.0, true);
+        }
+    }
+}
+
+#[test]
+fn model_error_changes_beliefs_reproducibly() {
+    let s = scenario::builtin("commons").unwrap().scenario().unwrap();
+    let mut sim = Sim::new(&s, 2, 100);
+    let exact = WorldModel::extract(sim.world_mut());
+    let err = ModelError { regrowth: 0.5, selfishness: 0.2, power: 0.3, observation: 0.1 };
+    let a = WorldModel::extract_with_error(sim.world_mut(), &err, 9);
+    let b = WorldModel::extract_with_error(sim.world_mut(), &err, 9);
+    assert_eq!(a.state_hash(), b.state_hash(), "same seed, same beliefs");
+    for (got, want) in a.grid.probabilities().iter().zip([0.0, 0.00375, 0.0075, 0.0375]) {
+        assert!((got - want).abs() < 1e-15, "{got} vs {want}");
+    }
+    assert!(a.agents.iter().zip(&exact.agents).any(|(x, y)| x.sigma != y.sigma));
+    assert!(a.agents.iter().zip(&exact.agents).any(|(x, y)| x.power != y.power));
+    assert_ne!(a.grid.apple_digest(), exact.grid.apple_digest(), "observation noise moved apples");
+    // Misperceived apples keep the grid's books straight.
+    let apples = (0..(a.grid.width() * a.grid.height()) as usize).filter(|&i| a.grid.has_apple(i)).count();
+    assert_eq!(apples as u32, a.grid.apples());
+    let c = WorldModel::extract_with_error(sim.world_mut(), &err, 10);
+    assert_ne!(c.state_hash(), a.state_hash(), "another seed, other beliefs");
+}
