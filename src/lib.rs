@@ -25,6 +25,7 @@
 //! | [`run`] | the headless runner that writes a run folder |
 //! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
 //! | [`model`] | the world model: a cloneable snapshot stepped by the same rules |
+//! | [`planner`] | sparse sampling over the world model and its guarantee |
 //! | [`rules`] | the rules as plain functions: regrowth, forage utility, tilt, welfare |
 //! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
 
@@ -40,6 +41,7 @@ pub mod metrics;
 pub mod model;
 pub mod movement;
 pub mod paint;
+pub mod planner;
 pub mod principal;
 pub mod rng;
 pub mod rules;

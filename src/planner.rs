@@ -1,0 +1,206 @@
+//! World-model sampling: sparse sampling (Kearns, Mansour & Ng 2002) with the PAA change —
+//! the reward of a transition is the welfare of the state it leads to — and its guarantee.
+//!
+//! The estimate, for a state `s`, depth `H` and width `C`:
+//!
+//! ```text
+//! Q̂_h(s, a) = (1/C) Σ_{c<C} [ r(s, a, s'_c) + γ · V̂_{h−1}(s'_c) ],   V̂_h(s) = max_a Q̂_h(s, a),   V̂_0 = 0
+//! ```
+//!
+//! where `s'_c` is the c-th imagined successor. Randomness uses *common random numbers*: the
+//! c-th successor of every node at depth d is drawn with the key (seed, d, c), whatever the
+//! action, so two actions are compared on the same imagined luck. Root samples run in parallel
+//! across threads and are combined in a fixed order, so the estimate is identical for any
+//! thread count.
+//!
+//! **The guarantee.** With `k` actions, discount γ, rewards in `[0, R_max]`:
+//! `λ = ε(1−γ)²/4`, `V_max = R_max/(1−γ)`, `H = ⌈log_γ(λ/V_max)⌉`,
+//! `C = (V_max²/λ²)·(2H·ln(k·H·V_max²/λ²) + ln(1/δ'))` with `δ' = min(δ, λ/R_max)`:
+//! with `δ ≥ λ/R_max` this is exactly KMN's width (DESIGN.md §3), and a smaller `δ` widens it
+//! by its Hoeffding term. These numbers are astronomical, so a planner usually runs on a
+//! budget `(C, H)`, and [`guaranteed_epsilon`] says what that budget guarantees — often
+//! nothing useful, which is itself worth knowing.
+
+/// A generative model a planner can imagine with.
+pub trait Generative: Clone + Send + Sync {
+    /// An action.
+    type Action: Clone + Send + Sync;
+    /// The actions available in this state.
+    fn actions(&self) -> Vec<Self::Action>;
+    /// Takes `action` with randomness keyed by `key`; returns the reward, in `[0, R_max]`.
+    fn step(&mut self, action: &Self::Action, key: u64) -> f64;
+}
+
+/// The H and C that guarantee ε-accuracy: `(H, C)`, C as a real number (it can be huge).
+pub fn required(epsilon: f64, delta: f64, gamma: f64, r_max: f64, k: usize) -> (u32, f64) {
+    let lambda = epsilon * (1.0 - gamma).powi(2) / 4.0;
+    let v_max = r_max / (1.0 - gamma);
+    // ⌈log_γ(λ/V_max)⌉, with a little slack so exact powers do not round up.
+    let h = ((lambda / v_max).ln() / gamma.ln() - 1e-9).ceil().max(1.0);
+    let ratio = v_max * v_max / (lambda * lambda);
+    let delta_eff = delta.min(lambda / r_max);
+    let c = ratio * (2.0 * h * (k as f64 * h * ratio).ln() + (1.0 / delta_eff).ln());
+    (h as u32, c)
+}
+
+/// The smallest ε that a budget of width `c` and depth `h` guarantees, or `None` when it
+/// guarantees nothing better than the trivial bound `V_max`.
+pub fn guaranteed_epsilon(c: u32, h: u32, delta: f64, gamma: f64, r_max: f64, k: usize) -> Option<f64> {
+    let v_max = r_max / (1.0 - gamma);
+    let fits = |eps: f64| {
+        let (hh, cc) = required(eps, delta, gamma, r_max, k);
+        hh <= h && cc <= c as f64
+    };
+    if !fits(v_max) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0.0, v_max);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if fits(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
+}
+
+/// A statement of what a planner's estimates are worth.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Guarantee {
+    /// Accuracy ε of the value estimates (None: no useful guarantee for this budget).
+    pub epsilon: Option<f64>,
+    /// Failure probability δ.
+    pub delta: f64,
+    /// Discount γ.
+    pub gamma: f64,
+    /// Largest reward.
+    pub r_max: f64,
+    /// Number of actions.
+    pub actions: usize,
+    /// Depth H used.
+    pub depth: u32,
+    /// Width C used.
+    pub width: u32,
+    /// The model error assumed (zero: the guarantee is about the model, and holds for the
+    /// world only as far as the model is right).
+    pub model_error: crate::model::ModelError,
+}
+
+/// Estimates `Q̂_H(root, a)` for every action, with `threads` worker threads (1 = this thread).
+pub fn q_values<M: Generative>(root: &M, gamma: f64, width: u32, depth: u32, seed: u64, threads: usize) -> Vec<f64> {
+    let actions = root.actions();
+    if depth == 0 || width == 0 {
+        return vec![0.0; actions.len()];
+    }
+    let jobs: Vec<(usize, u32)> = (0..actions.len()).flat_map(|a| (0..width).map(move |c| (a, c))).collect();
+    let sample = |&(a, c): &(usize, u32)| {
+        let mut child = root.clone();
+        let r = child.step(&actions[a], sample_key(seed, 0, c));
+        r + gamma * v_hat(&child, gamma, width, depth - 1, seed, 1)
+    };
+    let results: Vec<f64> = if threads <= 1 || jobs.len() < 2 {
+        jobs.iter().map(sample).collect()
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<f64>> = jobs.iter().map(|_| std::sync::Mutex::new(0.0)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(jobs.len()) {
+                scope.spawn(|| {
+                    loop {
+                        let j = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if j >= jobs.len() {
+                            break;
+                        }
+                        *slots[j].lock().expect("no panics hold this lock") = sample(&jobs[j]);
+                    }
+                });
+            }
+        });
+        slots.into_iter().map(|m| m.into_inner().expect("no panics hold this lock")).collect()
+    };
+    results.chunks(width as usize).map(|chunk| chunk.iter().sum::<f64>() / width as f64).collect()
+}
+
+fn sample_key(seed: u64, depth: u32, c: u32) -> u64 {
+    crate::rng::key(seed, depth as u64, c as u64, crate::rng::Purpose::Planner)
+}
+
+fn v_hat<M: Generative>(node: &M, gamma: f64, width: u32, h: u32, seed: u64, depth: u32) -> f64 {
+    if h == 0 {
+        return 0.0;
+    }
+    let mut best = f64::NEG_INFINITY;
+    for action in node.actions() {
+        let mut total = 0.0;
+        for c in 0..width {
+            let mut child = node.clone();
+            let r = child.step(&action, sample_key(seed, depth, c));
+            total += r + gamma * v_hat(&child, gamma, width, h - 1, seed, depth + 1);
+        }
+        best = best.max(total / width as f64);
+    }
+    if best.is_finite() { best } else { 0.0 }
+}
+
+/// The index of the largest value (ties: the first).
+pub fn argmax(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (k, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = k;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One state, two actions with rewards 1 and 0.
+    #[derive(Clone)]
+    struct TwoArms;
+    impl Generative for TwoArms {
+        type Action = usize;
+        fn actions(&self) -> Vec<usize> {
+            vec![0, 1]
+        }
+        fn step(&mut self, a: &usize, _: u64) -> f64 {
+            if *a == 0 { 1.0 } else { 0.0 }
+        }
+    }
+
+    #[test]
+    fn design_check_value() {
+        // DESIGN.md §3: γ = 0.5, H = 3 → Q̂ = [1.75, 0.75].
+        assert_eq!(q_values(&TwoArms, 0.5, 1, 3, 0, 1), vec![1.75, 0.75]);
+        assert_eq!(q_values(&TwoArms, 0.5, 3, 3, 0, 2), vec![1.75, 0.75]);
+    }
+
+    #[test]
+    fn required_h_and_c_on_known_inputs() {
+        // ε = 1, γ = 0.5, R_max = 1, k = 2, δ = 1 (so δ' = λ/R_max, KMN's width):
+        // λ = 1·0.25/4 = 0.0625, V_max = 2, λ/V_max = 1/32 → H = log_0.5(1/32) = 5;
+        // V_max²/λ² = 4/0.00390625 = 1024;
+        // C = 1024·(2·5·ln(2·5·1024) + ln(1/0.0625)) = 1024·(10·ln 10240 + ln 16).
+        let (h, c) = required(1.0, 1.0, 0.5, 1.0, 2);
+        assert_eq!(h, 5);
+        let want = 1024.0 * (10.0 * 10240f64.ln() + 16f64.ln());
+        assert!((c - want).abs() < 1e-6 * want, "{c} vs {want}");
+        assert!((c - 97_395.8).abs() < 1.0);
+        // A smaller δ adds its Hoeffding term: ln(1/0.001) > ln(16).
+        let (_, c2) = required(1.0, 0.001, 0.5, 1.0, 2);
+        assert!((c2 - 1024.0 * (10.0 * 10240f64.ln() + 1000f64.ln())).abs() < 1e-6 * c2);
+    }
+
+    #[test]
+    fn a_budget_guarantees_what_the_formula_asks_for() {
+        let (h, c) = required(0.8, 0.05, 0.5, 1.0, 3);
+        let eps = guaranteed_epsilon(c.ceil() as u32, h, 0.05, 0.5, 1.0, 3).unwrap();
+        assert!(eps <= 0.8 + 1e-9 && eps > 0.7, "{eps}");
+        // A small budget guarantees nothing useful.
+        assert_eq!(guaranteed_epsilon(4, 3, 0.05, 0.9, 1.0, 5), None);
+    }
+}
