@@ -61,7 +61,8 @@ pub fn apple_share(
         Some(t) => {
             let occupied = |x: i64, y: i64| grid.walkable(x, y) && grid.occupied(grid.index(x as u32, y as u32));
             let degree = social.degree(id, pos.x, pos.y, occupied);
-            tax::apple_share(sigma, t.schedule.marginal_rate(ledger.period_income), social.population(), degree)
+            let back = t.redistribute_ppm as f64 / tax::PPM as f64;
+            tax::apple_share(sigma, t.schedule.marginal_rate(ledger.period_income), back, social.population(), degree)
         }
     }
 }

@@ -21,6 +21,8 @@
 //! | [`voting`] | elections of the principal's objective (`VotingPlugin`) |
 //! | [`principal`] | the AI principal that sets tax rates (`PrincipalPlugin`) |
 //! | [`social`] | the social graph |
+//! | [`paa`] | the PAA principal: plans tax schedules over the world model |
+//! | [`shield`] | keeps a black-box policy to the actions the planner deems safe |
 //! | [`compare`], [`stats`] | comparing scenarios over seeds |
 //! | [`run`] | the headless runner that writes a run folder |
 //! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
@@ -40,6 +42,7 @@ pub mod hash;
 pub mod metrics;
 pub mod model;
 pub mod movement;
+pub mod paa;
 pub mod paint;
 pub mod planner;
 pub mod principal;
@@ -47,6 +50,7 @@ pub mod rng;
 pub mod rules;
 pub mod run;
 pub mod scenario;
+pub mod shield;
 pub mod sim;
 pub mod social;
 

@@ -182,6 +182,8 @@ fn governance_metrics(
     election: Option<Res<Election>>,
     principals: Query<&Principal>,
     agents: Query<&Ledger>,
+    shield: Option<Res<crate::shield::ShieldStats>>,
+    scenario: Res<crate::sim::ScenarioRes>,
     mut log: ResMut<MetricsLog>,
 ) {
     let apples = |m: i64| m as f64 / MILLI as f64;
@@ -193,6 +195,9 @@ fn governance_metrics(
         for (b, &c) in tax.collected_by_bracket.iter().enumerate() {
             log.set(format!("revenue_{b}"), apples(c));
         }
+        if tax.redistribute_ppm < crate::rules::tax::PPM {
+            log.set("treasury", apples(tax.treasury));
+        }
     }
     if let Some(e) = &election {
         log.set("elected_p", e.elected);
@@ -201,6 +206,12 @@ fn governance_metrics(
         }
     }
     let principal = principals.iter().next();
+    if let (Some(stats), Some(_)) = (&shield, principal)
+        && scenario.0.principal.as_ref().is_some_and(|p| p.shield.is_some())
+    {
+        log.set("shield_interventions", stats.interventions as f64);
+        log.set("shield_protected", stats.protected);
+    }
     if election.is_some() || principal.is_some() {
         let p = match (&election, principal) {
             (Some(e), _) => e.elected,

@@ -91,6 +91,8 @@ pub struct WorldModel {
     pub principal: Option<Principal>,
     /// The social graph (shared between clones).
     pub social: Arc<Social>,
+    /// A fixed `p` the planner scores by (None: the election's).
+    pub principal_p: Option<f64>,
 }
 
 impl WorldModel {
@@ -123,6 +125,7 @@ impl WorldModel {
             election: world.get_resource::<Election>().cloned(),
             principal,
             social: Arc::new(world.resource::<Social>().clone()),
+            principal_p: None,
         }
     }
 
@@ -215,6 +218,12 @@ impl WorldModel {
             let rates = principal::propose(p, &obs, &mut principal::stream(&self.clock));
             principal::apply(t, &rates);
         }
+        self.finish_tick();
+    }
+
+    /// The end of a tick, after `Govern`: SED rewards are credited and the clock advances.
+    /// A model extracted during `Govern` calls this to stand at the start of the next tick.
+    pub fn finish_tick(&mut self) {
         // Account
         let sigmas: Vec<f64> = self.agents.iter().map(|a| a.sigma).collect();
         let deltas: Vec<f64> =

@@ -13,8 +13,8 @@
 //! * `Us2018` sets the US-2018 rates;
 //! * `HillClimb` moves one rate by one step each period, and at the next period end keeps the
 //!   move if the realised welfare `W_p` of the period's net incomes did not fall, else undoes it;
-//! * `RevenueMax`, a deliberately misaligned black box, is the same climber maximising tax
-//!   revenue instead of welfare.
+//! * `RevenueMax`, a deliberately misaligned black box, maximises this period's tax take as it
+//!   sees it: every rate at its maximum, whatever that does to incentives and welfare.
 
 use bevy::prelude::*;
 
@@ -36,7 +36,7 @@ pub struct Principal {
     pub policy: PrincipalPolicy,
     /// The objective.
     pub objective: Objective,
-    /// Hill-climbing memory (for `HillClimb` and `RevenueMax`).
+    /// Hill-climbing memory (for `HillClimb`).
     pub climber: Climber,
 }
 
@@ -97,7 +97,8 @@ pub fn snap(rate: f64, step: f64) -> f64 {
 pub fn propose(p: &mut Principal, obs: &PrincipalObs, stream: &mut rng::Stream) -> Vec<f64> {
     let mut rates = obs.rates.clone();
     match p.policy {
-        PrincipalPolicy::Fixed => {}
+        // The PAA policy plans over the world model in its own system (see `paa`).
+        PrincipalPolicy::Fixed | PrincipalPolicy::Paa => {}
         PrincipalPolicy::Random => {
             let k = (1.0 / obs.step + 1e-9).floor().max(1.0) as u64;
             for r in &mut rates {
@@ -106,7 +107,7 @@ pub fn propose(p: &mut Principal, obs: &PrincipalObs, stream: &mut rng::Stream) 
         }
         PrincipalPolicy::Us2018 => rates = US2018_RATES.to_vec(),
         PrincipalPolicy::HillClimb => p.climber.step(&mut rates, obs.welfare, obs.step, stream),
-        PrincipalPolicy::RevenueMax => p.climber.step(&mut rates, obs.revenue, obs.step, stream),
+        PrincipalPolicy::RevenueMax => rates.iter_mut().for_each(|r| *r = 1.0),
     }
     rates
 }
@@ -121,7 +122,18 @@ pub struct PrincipalPlugin;
 impl Plugin for PrincipalPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<RateProposal>()
-            .add_systems(SimTick, propose_rates.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Propose))
+            .init_resource::<crate::shield::ShieldStats>()
+            .add_systems(
+                SimTick,
+                (propose_rates, crate::paa::plan_rates)
+                    .chain()
+                    .run_if(resource_exists::<TaxState>)
+                    .in_set(GovernSystems::Propose),
+            )
+            .add_systems(
+                SimTick,
+                crate::shield::review_rates.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Review),
+            )
             .add_systems(SimTick, apply_rates.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Apply));
     }
 }
@@ -162,7 +174,7 @@ fn propose_rates(
     if !tax.period_ends(&clock) {
         return;
     }
-    for mut principal in &mut principals {
+    for mut principal in principals.iter_mut().filter(|p| p.policy != PrincipalPolicy::Paa) {
         let obs = observe(&tax, served_p(principal.objective, election.as_deref()));
         proposal.0 = Some(propose(&mut principal, &obs, &mut stream(&clock)));
     }

@@ -222,7 +222,7 @@ pub fn run_to_dir(
         let mut resolved = scenario.clone();
         resolved.run.ticks = opts.ticks;
         resolved.run.seed = opts.seed;
-        let run_json = serde_json::json!({
+        let mut run_json = serde_json::json!({
             "polity_version": crate::VERSION,
             "scenario_name": resolved.name,
             "seed": opts.seed,
@@ -231,6 +231,9 @@ pub fn run_to_dir(
             "outputs": ["metrics.csv", "agents.csv", "events.jsonl", "scenario.ron"],
             "scenario": resolved,
         });
+        if let Some(g) = planner_guarantee(&resolved) {
+            run_json["planner_guarantee"] = serde_json::to_value(g)?;
+        }
         fs::write(stage.join("run.json"), serde_json::to_string_pretty(&run_json)? + "\n")?;
         fs::write(stage.join("scenario.ron"), crate::scenario::to_ron(&resolved) + "\n")?;
         if dir.exists() {
@@ -243,4 +246,16 @@ pub fn run_to_dir(
         let _ = fs::remove_dir_all(&stage);
     }
     result
+}
+
+/// What the principal's planner guarantees, for scenarios with a PAA principal or a shield.
+pub fn planner_guarantee(s: &Scenario) -> Option<crate::planner::Guarantee> {
+    let p = s.principal.as_ref()?;
+    if p.policy != crate::scenario::PrincipalPolicy::Paa && p.shield.is_none() {
+        return None;
+    }
+    let tax = s.tax.as_ref()?;
+    let rates = tax.rates();
+    let k = crate::paa::candidate_rates(&p.planner.candidates, &rates, tax.rate_step()).len();
+    Some(crate::paa::plan_shape(&p.planner, k, tax.period()).2)
 }

@@ -31,6 +31,10 @@ pub struct TaxState {
     /// Each agent's net income `r_tax` (income − tax + transfer) over the last finished
     /// period, in id order, milli-apples.
     pub last_net: Vec<i64>,
+    /// The share of revenue paid back, in parts per million.
+    pub redistribute_ppm: i64,
+    /// Revenue kept by the principal so far, milli-apples.
+    pub treasury: i64,
 }
 
 impl TaxState {
@@ -86,13 +90,16 @@ pub fn settle(tax: &mut TaxState, incomes: &[i64]) -> Settlement {
             tax.schedule.tax(income)
         })
         .collect();
-    let pool: i64 = taxes.iter().sum();
+    let revenue: i64 = taxes.iter().sum();
+    // The redistributed pool, rounded down to the milli-apple; the rest is the principal's.
+    let pool = ((revenue as i128 * tax.redistribute_ppm as i128) / tax::PPM as i128) as i64;
+    tax.treasury += revenue - pool;
     let transfers = tax::redistribute(pool, incomes.len(), tax.periods);
     debug_assert_eq!(transfers.iter().sum::<i64>(), pool);
     tax.last_net = incomes.iter().zip(&taxes).zip(&transfers).map(|((a, t), r)| a - t + r).collect();
-    tax.collected = pool;
+    tax.collected = revenue;
     tax.collected_by_bracket = by_bracket.clone();
-    tax.last_revenue = pool;
+    tax.last_revenue = revenue;
     tax.periods += 1;
     Settlement { taxes, transfers, by_bracket }
 }
@@ -127,7 +134,8 @@ pub fn collect(
             "rates": rates,
             "revenue": apples(tax.collected),
             "revenue_by_bracket": s.by_bracket.iter().map(|&m| apples(m)).collect::<Vec<_>>(),
-            "transfer_each": apples(tax.collected.div_euclid(n)),
+            "transfer_each": apples(s.transfers.iter().sum::<i64>().div_euclid(n)),
+            "treasury": apples(tax.treasury),
         }),
     );
 }
@@ -185,5 +193,7 @@ pub fn initial_state(spec: &crate::scenario::TaxSpec) -> TaxState {
         collected_by_bracket: vec![0; brackets],
         last_revenue: 0,
         last_net: Vec::new(),
+        redistribute_ppm: tax::rate_ppm(spec.redistribute()),
+        treasury: 0,
     }
 }

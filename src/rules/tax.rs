@@ -121,19 +121,20 @@ pub fn redistribute(pool: i64, n: usize, period: u64) -> Vec<i64> {
 }
 
 /// What one more apple picked is worth to an agent under SED's reward, in apples: of the
-/// apple, `1 − φ` stays with it and `φ` goes to the pool, which pays `φ/n` back to each of the
-/// `n` agents, so
+/// apple, `1 − φ` stays with it and `φ` goes to the pool, of which the share `ρ` is paid back,
+/// `ρφ/n` to each of the `n` agents, so
 ///
 /// ```text
-/// m = σ · (1 − φ + φ/n) + (1 − σ) · deg · φ/n
+/// m = σ · (1 − φ + ρφ/n) + (1 − σ) · deg · ρφ/n
 /// ```
 ///
 /// where `φ` is the agent's marginal rate and `deg` its number of neighbours. Without taxes
 /// (`φ = 0`) this is `σ`.
-pub fn apple_share(sigma: f64, marginal_rate: f64, n: usize, degree: usize) -> f64 {
+pub fn apple_share(sigma: f64, marginal_rate: f64, redistributed: f64, n: usize, degree: usize) -> f64 {
     let n = n.max(1) as f64;
     let phi = marginal_rate;
-    sigma * (1.0 - phi + phi / n) + (1.0 - sigma) * degree as f64 * phi / n
+    let back = redistributed * phi / n;
+    sigma * (1.0 - phi + back) + (1.0 - sigma) * degree as f64 * back
 }
 
 #[cfg(test)]
@@ -181,11 +182,13 @@ mod tests {
 
     #[test]
     fn apple_share_values() {
-        assert_eq!(apple_share(0.7, 0.0, 7, 6), 0.7);
+        assert_eq!(apple_share(0.7, 0.0, 1.0, 7, 6), 0.7);
         // σ = 1, φ = 0.5, n = 5: keeps 0.5, gets back 0.1 → 0.6.
-        assert!((apple_share(1.0, 0.5, 5, 4) - 0.6).abs() < 1e-12);
+        assert!((apple_share(1.0, 0.5, 1.0, 5, 4) - 0.6).abs() < 1e-12);
         // σ = 0, complete graph of 5 (deg 4), φ = 0.5: neighbours get 4 · 0.1 = 0.4.
-        assert!((apple_share(0.0, 0.5, 5, 4) - 0.4).abs() < 1e-12);
+        assert!((apple_share(0.0, 0.5, 1.0, 5, 4) - 0.4).abs() < 1e-12);
+        // Half the revenue kept by the principal: σ = 1 keeps 0.5 and gets back 0.05.
+        assert!((apple_share(1.0, 0.5, 0.5, 5, 4) - 0.55).abs() < 1e-12);
     }
 
     #[test]

@@ -386,6 +386,9 @@ pub struct TaxSpec {
     pub rates: Option<Vec<f64>>,
     /// The grid principals move rates on, in (0, 1]. Default 0.1 (SED), 0.01 (US-2018).
     pub rate_step: Option<f64>,
+    /// The share of the revenue paid back to the agents, in [0, 1]; the rest goes to the
+    /// principal's treasury. Default 1 (SED: everything is redistributed).
+    pub redistribute: Option<f64>,
 }
 
 impl TaxSpec {
@@ -408,6 +411,10 @@ impl TaxSpec {
             (None, Some(TaxPreset::Us2018)) => crate::rules::tax::US2018_RATES.to_vec(),
             (None, _) => vec![0.0; self.brackets().len()],
         }
+    }
+    /// The share of revenue redistributed.
+    pub fn redistribute(&self) -> f64 {
+        self.redistribute.unwrap_or(1.0)
     }
     /// The rate step.
     pub fn rate_step(&self) -> f64 {
@@ -495,6 +502,106 @@ pub struct PrincipalSpec {
     pub policy: PrincipalPolicy,
     /// The objective it serves and is measured by. Default `Elected` (needs `voting`).
     pub objective: Objective,
+    /// How the `Paa` policy and the shield plan over the world model.
+    pub planner: PlannerSpec,
+    /// A shield between the policy and the world: only rates whose planned value is close
+    /// enough to the best get through. Default: none.
+    pub shield: Option<ShieldSpec>,
+}
+
+/// Planning by sparse sampling over the world model ([`crate::planner`]). The planner's
+/// actions are candidate tax schedules, each held for one tax period; the reward of a period
+/// is the welfare `W_p` (the served `p`) of the agents' net incomes over it, in apples, so
+/// rewards lie in `[0, R_max]` with `R_max` the period length.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlannerSpec {
+    /// `Budget(width: C, depth: H)`, reporting what it guarantees, or `Guarantee(epsilon, delta)`,
+    /// computing H and C from them. Default `Budget(width: 3, depth: 2)`.
+    pub budget: PlannerBudget,
+    /// Discount γ in (0, 1). Default 0.9.
+    pub gamma: f64,
+    /// Failure probability δ reported with a budget's guarantee, in (0, 1). Default 0.05.
+    pub delta: f64,
+    /// The candidate schedules. Default `Steps`.
+    pub candidates: RateCandidates,
+    /// How wrong the planner's model of the world is. Default: exact.
+    pub model_error: crate::model::ModelError,
+    /// Worker threads (0: all cores). The decision is the same for any number.
+    pub threads: u32,
+}
+
+impl Default for PlannerSpec {
+    fn default() -> Self {
+        PlannerSpec {
+            budget: PlannerBudget::Budget { width: 3, depth: 2 },
+            gamma: 0.9,
+            delta: 0.05,
+            candidates: RateCandidates::Steps,
+            model_error: Default::default(),
+            threads: 0,
+        }
+    }
+}
+
+/// How much the planner imagines.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PlannerBudget {
+    /// C samples per action at each node, H periods deep.
+    Budget {
+        /// Width C ≥ 1.
+        width: u32,
+        /// Depth H ≥ 1.
+        depth: u32,
+    },
+    /// The H and C that make the estimates ε-accurate with probability 1 − δ (refused when
+    /// the tree would be too large to compute).
+    Guarantee {
+        /// Accuracy ε > 0, in apples of discounted welfare.
+        epsilon: f64,
+        /// Failure probability δ in (0, 1).
+        delta: f64,
+    },
+}
+
+/// The planner's candidate schedules.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum RateCandidates {
+    /// Keep the current rates, or move one bracket's rate one step up or down.
+    #[default]
+    Steps,
+    /// These schedules (each one rate per bracket).
+    Menu(Vec<Vec<f64>>),
+}
+
+/// A shield's rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShieldSpec {
+    /// Allowed: schedules whose estimated value Q̂ is within `margin` of the best. Default 1.0.
+    pub margin: f64,
+    /// And, if given, at least this Q̂. Default: none.
+    pub floor: Option<f64>,
+    /// `PostPosed` (an action outside the allowed set is replaced by the best allowed) or
+    /// `Preemptive` (the policy only gets allowed actions: its choice is moved to the nearest
+    /// allowed schedule). Default `PostPosed`.
+    pub mode: ShieldMode,
+}
+
+impl Default for ShieldSpec {
+    fn default() -> Self {
+        ShieldSpec { margin: 1.0, floor: None, mode: ShieldMode::PostPosed }
+    }
+}
+
+/// When a shield acts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShieldMode {
+    /// Replace a disallowed action by the best allowed one.
+    #[default]
+    PostPosed,
+    /// Offer only allowed actions: a disallowed choice becomes the nearest allowed one.
+    Preemptive,
 }
 
 /// A principal's tax policy. See [`crate::principal`] for each.
@@ -507,11 +614,14 @@ pub enum PrincipalPolicy {
     Random,
     /// Sets the US-2018 rates (needs the `Us2018` brackets).
     Us2018,
-    /// A deliberately misaligned black box: hill-climbs on tax revenue.
+    /// A deliberately misaligned black box that maximises the tax take: every rate at 1.
     RevenueMax,
     /// Perturbs one rate by one step per period and keeps the change if the realised welfare
     /// of its objective improved, else reverts it.
     HillClimb,
+    /// Probably approximately aligned: plans by sparse sampling over the world model and picks
+    /// the schedule of highest estimated discounted welfare (see `planner`).
+    Paa,
 }
 
 /// What the principal serves.

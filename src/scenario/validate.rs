@@ -328,6 +328,7 @@ fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
         for (k, &r) in rates.iter().enumerate() {
             c.unit_interval(format!("tax.rates[{k}]"), r, "a tax rate");
         }
+        c.unit_interval("tax.redistribute".into(), t.redistribute(), "the redistributed share");
         if t.period() == 0 {
             c.err("tax.period", "the tax period must be at least 1 tick", None);
         }
@@ -394,6 +395,7 @@ fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
         {
             c.err("principal.objective", "p must be a number", None);
         }
+        check_planner(c, p, s);
         if p.policy == PrincipalPolicy::Us2018 && s.tax.as_ref().is_some_and(|t| t.brackets().len() != 7) {
             c.err(
                 "principal.policy",
@@ -423,5 +425,71 @@ fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
             }
         }
         _ => {}
+    }
+}
+
+fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
+    let pl = &p.planner;
+    if !(pl.gamma > 0.0 && pl.gamma < 1.0) {
+        c.err("principal.planner.gamma", format!("γ must be in (0, 1), found {}", pl.gamma), None);
+    }
+    if !(pl.delta > 0.0 && pl.delta < 1.0) {
+        c.err("principal.planner.delta", format!("δ must be in (0, 1), found {}", pl.delta), None);
+    }
+    let brackets = s.tax.as_ref().map_or(0, |t| t.brackets().len());
+    let k = match &pl.candidates {
+        super::RateCandidates::Steps => 2 * brackets + 1,
+        super::RateCandidates::Menu(m) => {
+            if m.is_empty() {
+                c.err("principal.planner.candidates", "the menu of schedules is empty", None);
+            }
+            for (i, rates) in m.iter().enumerate() {
+                if rates.len() != brackets {
+                    c.err(
+                        format!("principal.planner.candidates[{i}]"),
+                        format!("{} rates for {brackets} brackets", rates.len()),
+                        None,
+                    );
+                }
+                for (b, &r) in rates.iter().enumerate() {
+                    c.unit_interval(format!("principal.planner.candidates[{i}][{b}]"), r, "a tax rate");
+                }
+            }
+            m.len()
+        }
+    };
+    let period = s.tax.as_ref().map_or(1, |t| t.period()) as f64;
+    let (width, depth) = match pl.budget {
+        super::PlannerBudget::Budget { width, depth } => {
+            if width == 0 || depth == 0 {
+                c.err("principal.planner.budget", "width and depth must be at least 1", None);
+            }
+            (width as f64, depth)
+        }
+        super::PlannerBudget::Guarantee { epsilon, delta } => {
+            if !(epsilon > 0.0 && (0.0..1.0).contains(&delta) && delta > 0.0) {
+                c.err("principal.planner.budget", "a guarantee needs ε > 0 and δ in (0, 1)", None);
+                return;
+            }
+            let (h, cc) = crate::planner::required(epsilon, delta, pl.gamma.clamp(1e-6, 1.0 - 1e-6), period, k.max(1));
+            (cc.ceil(), h)
+        }
+    };
+    let tree = (k.max(1) as f64 * width).powi(depth as i32);
+    if tree > 2e6 {
+        c.err(
+            "principal.planner.budget",
+            format!("this plan imagines about {tree:.1e} tax periods per decision (width {width:.0}, depth {depth}, {k} candidates): too many to compute"),
+            Some("use a smaller `Budget(width: …, depth: …)`; run.json reports what it guarantees".into()),
+        );
+    }
+    if let Some(sh) = &p.shield {
+        if !(sh.margin >= 0.0 && sh.margin.is_finite()) {
+            c.err(
+                "principal.shield.margin",
+                format!("the margin must be a finite number ≥ 0, found {}", sh.margin),
+                None,
+            );
+        }
     }
 }

@@ -1,0 +1,170 @@
+//! The PAA principal: at each tax period's end it imagines the coming periods on the world
+//! model by sparse sampling ([`crate::planner`]) and chooses the candidate schedule of highest
+//! estimated discounted welfare of its objective. Each decision is an event with every
+//! candidate's Q̂ and the guarantee the planner's budget carries.
+
+use bevy::prelude::*;
+
+use crate::metrics::EventLog;
+use crate::model::WorldModel;
+use crate::planner::{self, Generative, Guarantee};
+use crate::principal::{self, Principal, RateProposal, snap};
+use crate::rng::{self, Purpose};
+use crate::rules::welfare::power_mean;
+use crate::scenario::{PlannerBudget, PlannerSpec, PrincipalPolicy, RateCandidates};
+use crate::sim::{ScenarioRes, SimClock};
+use crate::tax::TaxState;
+
+/// The principal's decision problem on the world model: an action is a schedule held for one
+/// tax period; the reward is `W_p` of the period's net incomes (apples).
+#[derive(Clone, Debug)]
+pub struct RatesMdp {
+    /// The imagined world, at the start of a period, with no principal of its own.
+    pub model: WorldModel,
+    /// How candidates are made.
+    pub candidates: RateCandidates,
+    /// An extra schedule offered at the root only (the proposal a shield judges).
+    pub root_extra: Option<Vec<f64>>,
+}
+
+impl RatesMdp {
+    /// The current rates.
+    fn rates(&self) -> Vec<f64> {
+        self.model.tax.as_ref().map_or_else(Vec::new, TaxState::rates)
+    }
+}
+
+/// The candidate schedules around `rates` (see [`RateCandidates`]).
+pub fn candidate_rates(candidates: &RateCandidates, rates: &[f64], step: f64) -> Vec<Vec<f64>> {
+    match candidates {
+        RateCandidates::Menu(m) => m.clone(),
+        RateCandidates::Steps => {
+            let mut out = vec![rates.to_vec()];
+            for b in 0..rates.len() {
+                for delta in [-step, step] {
+                    let mut r = rates.to_vec();
+                    r[b] = snap(rates[b] + delta, step);
+                    if !out.contains(&r) {
+                        out.push(r);
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+impl Generative for RatesMdp {
+    type Action = Vec<f64>;
+
+    fn actions(&self) -> Vec<Vec<f64>> {
+        let step = self.model.tax.as_ref().map_or(0.1, |t| t.rate_step);
+        let mut out = candidate_rates(&self.candidates, &self.rates(), step);
+        if let Some(extra) = &self.root_extra
+            && !out.contains(extra)
+        {
+            out.push(extra.clone());
+        }
+        out
+    }
+
+    fn step(&mut self, rates: &Vec<f64>, key: u64) -> f64 {
+        self.root_extra = None;
+        self.model.clock.seed = key;
+        let Some(tax) = self.model.tax.as_mut() else { return 0.0 };
+        principal::apply(tax, rates);
+        let period = tax.period;
+        for _ in 0..period {
+            self.model.step();
+        }
+        let p = self.model.principal_p;
+        let tax = self.model.tax.as_ref().expect("still taxed");
+        let nets: Vec<f64> = tax.last_net.iter().map(|&m| m as f64 / crate::agents::MILLI as f64).collect();
+        let p = match p {
+            Some(p) => p,
+            None => self.model.election.as_ref().map_or(1.0, |e| e.elected),
+        };
+        power_mean(&nets, p).clamp(0.0, period as f64)
+    }
+}
+
+/// Width, depth and the guarantee of a planner spec for `k` candidates and `period`-tick periods.
+pub fn plan_shape(spec: &PlannerSpec, k: usize, period: u64) -> (u32, u32, Guarantee) {
+    let r_max = period as f64;
+    let (width, depth, delta) = match spec.budget {
+        PlannerBudget::Budget { width, depth } => (width, depth, spec.delta),
+        PlannerBudget::Guarantee { epsilon, delta } => {
+            let (h, c) = planner::required(epsilon, delta, spec.gamma, r_max, k.max(1));
+            (c.ceil().min(u32::MAX as f64) as u32, h, delta)
+        }
+    };
+    let epsilon = planner::guaranteed_epsilon(width, depth, delta, spec.gamma, r_max, k.max(1));
+    let guarantee = Guarantee {
+        epsilon,
+        delta,
+        gamma: spec.gamma,
+        r_max,
+        actions: k,
+        depth,
+        width,
+        model_error: spec.model_error.clone(),
+    };
+    (width, depth, guarantee)
+}
+
+/// The planner's imagined world for the principal now (called during `Govern`).
+pub fn imagine(world: &mut World, spec: &PlannerSpec, fixed_p: Option<f64>) -> WorldModel {
+    let seed = world.resource::<SimClock>().seed;
+    let mut model = WorldModel::extract_with_error(world, &spec.model_error, seed);
+    model.principal = None;
+    model.principal_p = fixed_p;
+    model.finish_tick();
+    model
+}
+
+/// Estimates Q̂ for every candidate (plus `extra`, if given) in the world as it stands.
+pub fn estimate(
+    world: &mut World,
+    spec: &PlannerSpec,
+    extra: Option<Vec<f64>>,
+) -> (Vec<Vec<f64>>, Vec<f64>, Guarantee) {
+    let clock = *world.resource::<SimClock>();
+    let objective = world.query::<&Principal>().iter(world).next().map(|p| p.objective);
+    let fixed_p = match objective {
+        Some(crate::scenario::Objective::Fixed(p)) => Some(p),
+        _ => None,
+    };
+    let model = imagine(world, spec, fixed_p);
+    let period = model.tax.as_ref().map_or(1, |t| t.period);
+    let mdp = RatesMdp { model, candidates: spec.candidates.clone(), root_extra: extra };
+    let actions = mdp.actions();
+    let (width, depth, guarantee) = plan_shape(spec, actions.len(), period);
+    let threads = match spec.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n as usize,
+    };
+    let seed = rng::key(clock.seed, clock.tick, 0, Purpose::Planner);
+    let q = planner::q_values(&mdp, spec.gamma, width, depth, seed, threads);
+    (actions, q, guarantee)
+}
+
+/// The `Paa` principal's decision at a period end.
+pub fn plan_rates(world: &mut World) {
+    let clock = *world.resource::<SimClock>();
+    if !world.resource::<TaxState>().period_ends(&clock) {
+        return;
+    }
+    if !world.query::<&Principal>().iter(world).any(|p| p.policy == PrincipalPolicy::Paa) {
+        return;
+    }
+    let spec = world.resource::<ScenarioRes>().0.principal.clone().unwrap_or_default().planner;
+    let (actions, q, guarantee) = estimate(world, &spec, None);
+    let best = planner::argmax(&q);
+    world.resource_mut::<RateProposal>().0 = Some(actions[best].clone());
+    world.resource_mut::<EventLog>().push(
+        clock.current(),
+        "paa_decision",
+        "principal".into(),
+        serde_json::json!({ "candidates": actions, "q": q, "chosen": actions[best], "guarantee": guarantee }),
+    );
+}
