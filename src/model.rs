@@ -93,6 +93,8 @@ pub struct WorldModel {
     pub social: Arc<Social>,
     /// A fixed `p` the planner scores by (None: the election's).
     pub principal_p: Option<f64>,
+    /// Reused buffers for movement (no meaning between ticks).
+    scratch: (Vec<Mover>, Vec<(u64, u32, u32)>),
 }
 
 impl WorldModel {
@@ -126,6 +128,7 @@ impl WorldModel {
             principal,
             social: Arc::new(world.resource::<Social>().clone()),
             principal_p: None,
+            scratch: (Vec::new(), Vec::new()),
         }
     }
 
@@ -174,13 +177,13 @@ impl WorldModel {
                 decision::choose(&self.grid, seed, tick, a.id, &a.pos, a.sigma, share, a.power, &a.weights, &a.policy);
         }
         // Act
-        let mut movers: Vec<Mover> = self
-            .agents
-            .iter()
-            .map(|a| Mover { id: a.id, x: a.pos.x, y: a.pos.y, action: a.decision.action, moved: false })
-            .collect();
-        movement::step_moves(&mut self.grid, seed, tick, &mut movers, &mut Vec::new());
-        for (a, m) in self.agents.iter_mut().zip(&movers) {
+        let (movers, order) = &mut self.scratch;
+        movers.clear();
+        movers.extend(
+            self.agents.iter().map(|a| Mover { id: a.id, x: a.pos.x, y: a.pos.y, action: a.decision.action, moved: false }),
+        );
+        movement::step_moves(&mut self.grid, seed, tick, movers, order);
+        for (a, m) in self.agents.iter_mut().zip(movers.iter()) {
             a.pos = Position { x: m.x, y: m.y };
         }
         // Resolve
@@ -224,7 +227,11 @@ impl WorldModel {
     /// The end of a tick, after `Govern`: SED rewards are credited and the clock advances.
     /// A model extracted during `Govern` calls this to stand at the start of the next tick.
     pub fn finish_tick(&mut self) {
-        // Account
+        // Account (nothing to credit when no one's wealth changed)
+        if self.agents.iter().all(|a| a.ledger.balance == a.reward.last_balance) {
+            self.clock.tick += 1;
+            return;
+        }
         let sigmas: Vec<f64> = self.agents.iter().map(|a| a.sigma).collect();
         let deltas: Vec<f64> =
             self.agents.iter().map(|a| (a.ledger.balance - a.reward.last_balance) as f64 / MILLI as f64).collect();
