@@ -23,6 +23,7 @@
 //! | [`social`] | the social graph |
 //! | [`paa`] | the PAA principal: plans tax schedules over the world model |
 //! | [`shield`] | keeps a black-box policy to the actions the planner deems safe |
+//! | [`sum`] | Statistical Utility Mechanics: power used, alignment, harm, the toy model |
 //! | [`compare`], [`stats`] | comparing scenarios over seeds |
 //! | [`run`] | the headless runner that writes a run folder |
 //! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
@@ -56,6 +57,7 @@ pub mod social;
 
 pub mod spanned_ron;
 pub mod stats;
+pub mod sum;
 pub mod tax;
 pub mod voting;
 pub mod world;

@@ -23,11 +23,34 @@ pub struct MetricsPlugin;
 
 impl Plugin for MetricsPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<MetricsLog>().init_resource::<EventLog>().init_resource::<AgentSamples>().add_systems(
+        app.configure_sets(
             SimMeasure,
-            (start_row, commons_metrics, welfare_metrics, governance_metrics, finish_row, sample_agents).chain(),
+            (MeasureSystems::Start, MeasureSystems::Commons, MeasureSystems::Finish).chain(),
+        )
+        .init_resource::<MetricsLog>()
+        .init_resource::<EventLog>()
+        .init_resource::<AgentSamples>()
+        .add_systems(
+            SimMeasure,
+            (
+                start_row.in_set(MeasureSystems::Start),
+                (commons_metrics, welfare_metrics, governance_metrics).chain().in_set(MeasureSystems::Commons),
+                (finish_row, sample_agents).chain().in_set(MeasureSystems::Finish),
+            ),
         );
     }
+}
+
+/// The steps of a measurement, chained: a row is started, columns are set (the engine's own
+/// first, then other plugins' ordered after them), the row is finished.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MeasureSystems {
+    /// The row is started.
+    Start,
+    /// The engine's commons, welfare and governance columns.
+    Commons,
+    /// The row is finished and agents are sampled.
+    Finish,
 }
 
 /// Metrics rows not yet taken by a consumer, and the row being filled.

@@ -72,6 +72,10 @@ pub struct ModelAgent {
     pub reward: Reward,
     /// Last decision.
     pub decision: Decision,
+    /// Whether it is an AI agent.
+    pub ai: bool,
+    /// Whether it does nothing (stays, picks nothing): the inaction counterfactual.
+    pub inactive: bool,
 }
 
 /// A snapshot of the world that can be stepped.
@@ -115,6 +119,8 @@ impl WorldModel {
                     ledger: *r.get::<Ledger>().expect("ledger"),
                     reward: *r.get::<Reward>().expect("reward"),
                     decision: *r.get::<Decision>().expect("decision"),
+                    ai: r.contains::<crate::agents::Ai>(),
+                    inactive: false,
                 }
             })
             .collect();
@@ -179,15 +185,19 @@ impl WorldModel {
         // Act
         let (movers, order) = &mut self.scratch;
         movers.clear();
-        movers.extend(
-            self.agents.iter().map(|a| Mover { id: a.id, x: a.pos.x, y: a.pos.y, action: a.decision.action, moved: false }),
-        );
+        movers.extend(self.agents.iter().map(|a| Mover {
+            id: a.id,
+            x: a.pos.x,
+            y: a.pos.y,
+            action: a.decision.action,
+            moved: false,
+        }));
         movement::step_moves(&mut self.grid, seed, tick, movers, order);
         for (a, m) in self.agents.iter_mut().zip(movers.iter()) {
             a.pos = Position { x: m.x, y: m.y };
         }
         // Resolve
-        for a in &mut self.agents {
+        for a in self.agents.iter_mut().filter(|a| !a.inactive) {
             let i = self.grid.index(a.pos.x, a.pos.y);
             if self.grid.pick(i).is_some() {
                 a.ledger.picked += 1;

@@ -30,6 +30,8 @@ pub enum Purpose {
     ModelError = 8,
     /// The samples a planner imagines.
     Planner = 9,
+    /// The SUM toy model's samples.
+    Sum = 10,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixing 64-bit hash.

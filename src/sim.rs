@@ -167,6 +167,7 @@ impl Plugin for PolityPlugins {
             crate::tax::TaxPlugin,
             crate::voting::VotingPlugin,
             crate::principal::PrincipalPlugin,
+            crate::sum::SumPlugin,
         ));
     }
 }
@@ -216,6 +217,12 @@ impl Sim {
         }
         w.insert_resource(grid);
         w.insert_resource(AgentOrder(order.into_iter().map(|(_, e)| e).collect()));
+        if scenario.sum.harm {
+            let mut shadow = crate::model::WorldModel::extract(app.world_mut());
+            shadow.agents.iter_mut().filter(|a| a.ai).for_each(|a| a.inactive = true);
+            shadow.principal = None;
+            app.world_mut().insert_resource(crate::sum::InactionShadow(shadow));
+        }
         app.finish();
         app.cleanup();
         app.world_mut().run_schedule(SimMeasure);

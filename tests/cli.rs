@@ -47,9 +47,12 @@ fn same_seed_gives_identical_files_and_another_seed_differs() {
     let mut lines = metrics.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "tick,apples,harvested,patches_alive,gini,welfare_min,welfare_nash,welfare_mean,welfare_max,equality_times_productivity"
+        "tick,apples,harvested,patches_alive,gini,welfare_min,welfare_nash,welfare_mean,welfare_max,\
+         equality_times_productivity,power_used_human,power_used_ai,alignment"
     );
-    assert_eq!(lines.next().unwrap(), "0,64,0,6,0,0,0,0,0,0");
+    let first = lines.next().unwrap();
+    let alignment: f64 = first.strip_prefix("0,64,0,6,0,0,0,0,0,0,0,0,").unwrap().parse().unwrap();
+    assert!(alignment > 0.0 && alignment < 1.0, "{first}");
     assert_eq!(metrics.lines().count(), 302);
     let agents = std::fs::read_to_string(a.join("agents.csv")).unwrap();
     assert_eq!(agents.lines().next().unwrap(), "tick,id,kind,selfishness,power,x,y,apples,wealth,reward");

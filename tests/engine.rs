@@ -250,7 +250,10 @@ fn metrics_columns_and_exact_accounting() {
             "welfare_nash",
             "welfare_mean",
             "welfare_max",
-            "equality_times_productivity"
+            "equality_times_productivity",
+            "power_used_human",
+            "power_used_ai",
+            "alignment"
         ]
     );
     assert_eq!(rows.len(), 301);

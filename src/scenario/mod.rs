@@ -67,6 +67,18 @@ pub struct Scenario {
     pub principal: Option<PrincipalSpec>,
     /// Who counts as whose neighbour in the SED reward and in voting. Default `Complete`.
     pub social_graph: SocialGraph,
+    /// Statistical Utility Mechanics measures. Default `(harm: false)`.
+    pub sum: SumSpec,
+}
+
+/// Statistical Utility Mechanics measures ([`crate::sum`]). `power_used_*` and `alignment` are
+/// always measured when there are AI agents.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SumSpec {
+    /// Measure `harm` against the world where the AI agents do nothing, run alongside on the
+    /// world model (it costs a second world's steps). Default false.
+    pub harm: bool,
 }
 
 impl Default for Scenario {
@@ -83,6 +95,7 @@ impl Default for Scenario {
             voting: None,
             principal: None,
             social_graph: SocialGraph::Complete,
+            sum: SumSpec::default(),
         }
     }
 }

@@ -1,0 +1,189 @@
+//! Statistical Utility Mechanics (SUM): power used, alignment and harm in the running world,
+//! and the post's Gaussian toy model (`polity sum`).
+//!
+//! * `power_used_human`, `power_used_ai`: the mean KL divergence (nats) each kind of agent's
+//!   chosen policy spent this tick over its default random walk — at most its power.
+//! * `alignment`: the mean, over AI agents, of the cosine between the AI's utility vector and
+//!   the human population's mean one, utility vectors being `(w_own·σ, w_commons·(1 − σ))`
+//!   (what the agent puts on its own apples and on the commons' future).
+//! * `harm` (with `sum: (harm: true)`): the human mean wealth lost against the counterfactual
+//!   where the AI agents do nothing from the start, run alongside on the world model with
+//!   common random numbers (positive: the AIs made humans poorer).
+//!
+//! The toy model: the world is a standard Gaussian in d dimensions; an agent of power O with
+//! utility `u·s` tilts it by `exp(β u·s)`, which moves the mean by `βu` with `KL = β²|u|²/2`,
+//! so `β = √(2O)/|u|` and another utility `v·s` gains `√(2O)·|v|·cos θ`. Alignment: the
+//! cosine c between a random AI utility direction and the human one is distributed as
+//! `p_d(c) ∝ (1 − c²)^((d−3)/2)`; tilting that by `exp(κc)` until its mean is a target
+//! alignment costs a KL that grows linearly with d.
+
+use bevy::prelude::*;
+
+use crate::agents::{Agent, Ai, Decision, Human, Ledger, Selfishness, Weights};
+use crate::metrics::MetricsLog;
+use crate::model::WorldModel;
+use crate::rng::{self, Purpose};
+use crate::sim::{SimMeasure, SimTick, TickSystems};
+
+/// The counterfactual world without AI action, stepped alongside the real one.
+#[derive(Resource, Clone, Debug)]
+pub struct InactionShadow(pub WorldModel);
+
+/// Adds the SUM metrics and, when asked, the inaction shadow.
+pub struct SumPlugin;
+
+impl Plugin for SumPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(SimTick, step_shadow.run_if(resource_exists::<InactionShadow>).in_set(TickSystems::Account))
+            .add_systems(
+                SimMeasure,
+                sum_metrics
+                    .after(crate::metrics::MeasureSystems::Commons)
+                    .before(crate::metrics::MeasureSystems::Finish),
+            );
+    }
+}
+
+fn step_shadow(mut shadow: ResMut<InactionShadow>) {
+    shadow.0.step();
+}
+
+/// An agent's utility vector.
+pub fn utility_vector(w: &Weights, sigma: f64) -> [f64; 2] {
+    [w.0.own * sigma, w.0.commons * (1.0 - sigma)]
+}
+
+/// The cosine between two vectors (0 when either is zero).
+pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let (na, nb) = (a.iter().map(|x| x * x).sum::<f64>().sqrt(), b.iter().map(|x| x * x).sum::<f64>().sqrt());
+    if na == 0.0 || nb == 0.0 { 0.0 } else { dot / (na * nb) }
+}
+
+fn sum_metrics(
+    agents: Query<(&Agent, &Decision, &Weights, &Selfishness, &Ledger, Has<Ai>, Has<Human>)>,
+    shadow: Option<Res<InactionShadow>>,
+    mut log: ResMut<MetricsLog>,
+) {
+    let (mut kl_h, mut n_h, mut kl_a, mut n_a) = (0.0, 0usize, 0.0, 0usize);
+    let mut human_mean = [0.0; 2];
+    let mut ai_vectors = Vec::new();
+    let mut human_wealth = 0.0;
+    for (_, d, w, s, l, ai, human) in &agents {
+        let u = utility_vector(w, s.0);
+        if ai {
+            kl_a += d.kl;
+            n_a += 1;
+            ai_vectors.push(u);
+        } else if human {
+            kl_h += d.kl;
+            n_h += 1;
+            human_mean[0] += u[0];
+            human_mean[1] += u[1];
+            human_wealth += l.wealth();
+        }
+    }
+    if n_a == 0 {
+        return;
+    }
+    log.set("power_used_human", if n_h > 0 { kl_h / n_h as f64 } else { 0.0 });
+    log.set("power_used_ai", kl_a / n_a as f64);
+    log.set("alignment", ai_vectors.iter().map(|u| cosine(u, &human_mean)).sum::<f64>() / n_a as f64);
+    if let Some(shadow) = shadow {
+        let m = &shadow.0;
+        let shadow_wealth: f64 = m.agents.iter().filter(|a| !a.inactive).map(|a| a.ledger.wealth()).sum();
+        let n = n_h.max(1) as f64;
+        log.set("harm", shadow_wealth / n - human_wealth / n);
+    }
+}
+
+/// The toy model's gain to a utility at angle θ from an agent of power O: `√(2O)·cos θ`
+/// (unit utility vectors), with a Monte-Carlo estimate over `samples` draws of the tilted
+/// Gaussian in `d` dimensions: (closed form, estimate, standard error).
+pub fn gaussian_gain(power: f64, theta: f64, d: usize, samples: u64, seed: u64) -> (f64, f64, f64) {
+    let beta = (2.0 * power).sqrt();
+    let closed = beta * theta.cos();
+    // AI utility e_1; human utility cos θ e_1 + sin θ e_2; tilted world N(β e_1, I).
+    let (mut sum, mut sq) = (0.0, 0.0);
+    for k in 0..samples {
+        let mut st = rng::stream(seed, k, d as u64, Purpose::Sum);
+        let s1 = beta + st.normal();
+        let s2 = st.normal();
+        let g = theta.cos() * s1 + theta.sin() * s2;
+        sum += g;
+        sq += g * g;
+    }
+    let mean = sum / samples as f64;
+    let var = (sq / samples as f64 - mean * mean).max(0.0);
+    (closed, mean, (var / samples as f64).sqrt())
+}
+
+/// The KL (nats) needed to tilt the distribution of the cosine between a random direction and
+/// a fixed one in `d ≥ 2` dimensions until its mean is `target` ∈ (0, 1); also returns κ.
+pub fn alignment_cost(d: usize, target: f64) -> (f64, f64) {
+    // Integrate over the angle φ ∈ [0, π] with density ∝ sin^{d−2} φ, in log space.
+    let n = 20_000;
+    let grid: Vec<(f64, f64)> = (0..n)
+        .map(|i| {
+            let phi = std::f64::consts::PI * (i as f64 + 0.5) / n as f64;
+            (phi.cos(), (d as f64 - 2.0) * phi.sin().ln())
+        })
+        .collect();
+    let log_z = |kappa: f64| {
+        let m = grid.iter().map(|&(c, lw)| lw + kappa * c).fold(f64::NEG_INFINITY, f64::max);
+        m + grid.iter().map(|&(c, lw)| (lw + kappa * c - m).exp()).sum::<f64>().ln()
+    };
+    let mean = |kappa: f64| {
+        let m = grid.iter().map(|&(c, lw)| lw + kappa * c).fold(f64::NEG_INFINITY, f64::max);
+        let (mut num, mut den) = (0.0, 0.0);
+        for &(c, lw) in &grid {
+            let w = (lw + kappa * c - m).exp();
+            num += w * c;
+            den += w;
+        }
+        num / den
+    };
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while mean(hi) < target {
+        hi *= 2.0;
+    }
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if mean(mid) < target { lo = mid } else { hi = mid }
+    }
+    let kappa = 0.5 * (lo + hi);
+    (kappa * mean(kappa) - (log_z(kappa) - log_z(0.0)), kappa)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gain_scales_as_root_power_times_cosine() {
+        for (power, theta) in [(0.5, 0.0), (2.0, 0.0), (2.0, std::f64::consts::FRAC_PI_3), (8.0, 1.2)] {
+            let (closed, est, se) = gaussian_gain(power, theta, 2, 40_000, 1);
+            assert!((closed - (2.0 * power).sqrt() * theta.cos()).abs() < 1e-12);
+            assert!((est - closed).abs() < 5.0 * se, "O {power} θ {theta}: {est} vs {closed} ± {se}");
+        }
+    }
+
+    #[test]
+    fn alignment_cost_grows_linearly_with_dimension() {
+        let cost: Vec<f64> = [16, 32, 64, 128, 256].iter().map(|&d| alignment_cost(d, 0.5).0).collect();
+        for w in cost.windows(2) {
+            let ratio = w[1] / w[0];
+            assert!((1.8..2.2).contains(&ratio), "{cost:?}");
+        }
+        // d = 3: the cosine is uniform on [−1, 1]; its tilt has mean coth κ − 1/κ.
+        let (_, kappa) = alignment_cost(3, 0.5);
+        assert!(((1.0 / kappa.tanh() - 1.0 / kappa) - 0.5).abs() < 1e-4, "κ {kappa}");
+    }
+
+    #[test]
+    fn cosines() {
+        assert_eq!(cosine(&[1.0, 0.0], &[2.0, 0.0]), 1.0);
+        assert!(cosine(&[1.0, 0.0], &[0.0, 3.0]).abs() < 1e-15);
+        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 1.0]), 0.0);
+    }
+}
