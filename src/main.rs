@@ -107,6 +107,34 @@ Examples:
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// Run Statistical Utility Mechanics' Gaussian toy model and write its tables as CSV.
+    #[command(after_help = "Writes DIR/alignment_cost.csv (the KL divergence needed to tilt a random AI utility
+direction until its mean cosine with the human one reaches --alignment, per dimension: it grows
+linearly with d) and DIR/gain.csv (what an AI of power O does for a utility at angle θ from its
+own: √(2O)·cos θ in closed form, beside a Monte-Carlo estimate).
+
+Example:
+  polity sum --dims 2,4,8,16,32,64,128,256 --alignment 0.5 --out runs/sum")]
+    Sum {
+        /// Dimensions of the utility space
+        #[arg(long, value_delimiter = ',', default_value = "2,4,8,16,32,64,128,256")]
+        dims: Vec<usize>,
+        /// Target mean alignment (cosine), in (0, 1)
+        #[arg(long, default_value_t = 0.5)]
+        alignment: f64,
+        /// AI powers O (KL budgets, nats)
+        #[arg(long, value_delimiter = ',', default_value = "0.25,0.5,1,2,4,8")]
+        powers: Vec<f64>,
+        /// Angles θ between the utilities, degrees
+        #[arg(long, value_delimiter = ',', default_value = "0,30,60,90,120")]
+        angles: Vec<f64>,
+        /// Seed of the Monte-Carlo draws
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Folder to write the CSV files to
+        #[arg(long, default_value = "runs/sum")]
+        out: PathBuf,
+    },
 }
 
 /// Prints a line on stdout. When stdout is closed (`polity scenarios | head -1`), the program
@@ -127,6 +155,9 @@ fn main() -> ExitCode {
         Command::Check { files } => cmd_check(&files),
         Command::Compare { a, b, seeds, ticks, out, threads } => cmd_compare(&a, &b, seeds, ticks, out, threads),
         Command::Scenarios => cmd_scenarios(),
+        Command::Sum { dims, alignment, powers, angles, seed, out } => {
+            cmd_sum(&dims, alignment, &powers, &angles, seed, &out)
+        }
     }
 }
 
@@ -300,5 +331,44 @@ fn cmd_scenarios() -> ExitCode {
         say!("{:<16} {desc}", b.name);
     }
     say!("\nRun one with `polity run NAME`; its source is scenarios/NAME.ron.");
+    ExitCode::SUCCESS
+}
+
+fn cmd_sum(
+    dims: &[usize],
+    alignment: f64,
+    powers: &[f64],
+    angles: &[f64],
+    seed: u64,
+    out: &std::path::Path,
+) -> ExitCode {
+    if !(alignment > 0.0 && alignment < 1.0) || dims.iter().any(|&d| d < 2) || powers.iter().any(|&o| !(o >= 0.0)) {
+        eprintln!("error: --alignment must be in (0, 1), --dims at least 2, --powers at least 0");
+        return ExitCode::from(2);
+    }
+    if let Err(e) = std::fs::create_dir_all(out) {
+        eprintln!("error: {}: cannot create the folder: {e}", out.display());
+        return ExitCode::from(2);
+    }
+    let (cost, gain) = polity::sum::toy_model_csv(dims, alignment, powers, angles, seed);
+    say!("KL needed for mean alignment {alignment}, by dimension (grows linearly with d):");
+    for line in cost.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        say!(
+            "  d = {:>4}: KL = {:>9.3} nats ({:.4} per dimension)",
+            f[0],
+            f[2].parse::<f64>().unwrap_or(f64::NAN),
+            f[4].parse::<f64>().unwrap_or(f64::NAN)
+        );
+    }
+    for (name, body) in [("alignment_cost.csv", cost), ("gain.csv", gain)] {
+        let path = out.join(name);
+        let tmp = out.join(format!(".{name}.partial"));
+        if let Err(e) = std::fs::write(&tmp, body).and_then(|_| std::fs::rename(&tmp, &path)) {
+            eprintln!("error: writing {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    say!("wrote {}/alignment_cost.csv and {}/gain.csv", out.display(), out.display());
     ExitCode::SUCCESS
 }

@@ -155,6 +155,27 @@ pub fn alignment_cost(d: usize, target: f64) -> (f64, f64) {
     (kappa * mean(kappa) - (log_z(kappa) - log_z(0.0)), kappa)
 }
 
+/// The toy model's two tables as CSV: the KL needed to reach alignment `target` in each of
+/// `dims` dimensions, and the gain to a utility at each angle (degrees) for each power.
+pub fn toy_model_csv(dims: &[usize], target: f64, powers: &[f64], angles: &[f64], seed: u64) -> (String, String) {
+    let mut cost = String::from("dims,target_alignment,kl_needed,kappa,kl_per_dim\n");
+    for &d in dims {
+        let (kl, kappa) = alignment_cost(d, target);
+        cost += &format!("{d},{target},{kl},{kappa},{}\n", kl / d as f64);
+    }
+    let mut gain = String::from(
+        "power,angle_deg,cos_theta,gain_closed_form,gain_monte_carlo,standard_error,gain_over_sqrt_power\n",
+    );
+    for &o in powers {
+        for &a in angles {
+            let theta = a.to_radians();
+            let (closed, est, se) = gaussian_gain(o, theta, 2, 20_000, seed);
+            gain += &format!("{o},{a},{},{closed},{est},{se},{}\n", theta.cos(), closed / o.sqrt());
+        }
+    }
+    (cost, gain)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

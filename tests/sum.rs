@@ -43,3 +43,27 @@ fn no_ai_no_sum_columns() {
     let sim = Sim::new(&s, 0, 1);
     assert!(!sim.world().resource::<MetricsLog>().columns().iter().any(|c| c == "alignment"));
 }
+
+#[test]
+fn polity_sum_writes_both_tables() {
+    let t = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["sum", "--dims", "4,8,16", "--powers", "1,4", "--angles", "0,60", "--out"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cost = std::fs::read_to_string(t.path().join("alignment_cost.csv")).unwrap();
+    let kl: Vec<f64> = cost.lines().skip(1).map(|l| l.split(',').nth(2).unwrap().parse().unwrap()).collect();
+    assert_eq!(kl.len(), 3);
+    assert!(kl[1] > 1.9 * kl[0] && kl[2] > 1.9 * kl[1], "{kl:?}");
+    let gain = std::fs::read_to_string(t.path().join("gain.csv")).unwrap();
+    let rows: Vec<Vec<f64>> =
+        gain.lines().skip(1).map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect();
+    assert_eq!(rows.len(), 4);
+    // power 4 at 60°: √8 · 0.5.
+    assert!((rows[3][3] - 8f64.sqrt() * 0.5).abs() < 1e-12);
+    let bad =
+        std::process::Command::new(env!("CARGO_BIN_EXE_polity")).args(["sum", "--alignment", "1.5"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
