@@ -9,7 +9,7 @@ use crate::world::AgentInit;
 /// An agent, with its stable id (0, 1, … in scenario order) and the index of its group.
 /// Every system that needs a deterministic order sorts by this id, never by entity.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[require(Ledger, Decision, Reward)]
+#[require(Ledger, Decision, Reward, crate::oversight::Violations)]
 pub struct Agent {
     /// Stable id.
     pub id: u32,

@@ -38,12 +38,30 @@ pub fn decide(
     grid: Res<Grid>,
     social: Res<Social>,
     tax: Option<Res<TaxState>>,
-    mut agents: Query<(&Agent, &Position, &Selfishness, &Power, &Weights, &Policy, &Ledger, &mut Decision)>,
+    oversight: Option<Res<crate::oversight::Oversight>>,
+    mut agents: Query<(
+        &Agent,
+        &Position,
+        &Selfishness,
+        &Power,
+        &Weights,
+        &Policy,
+        &Ledger,
+        &mut Decision,
+        Has<crate::agents::Ai>,
+    )>,
 ) {
-    for (agent, pos, sigma, power, weights, policy, ledger, mut decision) in &mut agents {
+    for (agent, pos, sigma, power, weights, policy, ledger, mut decision, ai) in &mut agents {
         let share = apple_share(&grid, &social, tax.as_deref(), agent.id, pos, sigma.0, ledger);
-        *decision = choose(&grid, clock.seed, clock.tick, agent.id, pos, sigma.0, share, power.0, weights, policy);
+        let audit = clear_cut_audit(oversight.as_deref(), ai);
+        *decision =
+            choose(&grid, clock.seed, clock.tick, agent.id, pos, sigma.0, share, audit, power.0, weights, policy);
     }
+}
+
+/// `(P_D, k)` when this agent's clear-cutting is forbidden and audited.
+pub fn clear_cut_audit(o: Option<&crate::oversight::Oversight>, ai: bool) -> Option<(f64, f64)> {
+    o.filter(|o| o.covers(ai) && o.forbids_clear_cut()).map(|o| (o.p_d, o.spec.k))
 }
 
 /// What an apple is worth to the agent now: σ without taxes, its after-tax SED share with them.
@@ -77,6 +95,7 @@ pub fn choose(
     pos: &Position,
     sigma: f64,
     apple_share: f64,
+    clear_cut_audit: Option<(f64, f64)>,
     power: f64,
     weights: &Weights,
     policy: &Policy,
@@ -91,6 +110,7 @@ pub fn choose(
                 w_commons: weights.0.commons,
                 view,
                 discount,
+                clear_cut_audit,
             };
             forage::score(grid, pos.x, pos.y, &f, &mut d.scores);
             tilt::tilt(&DEFAULT_POLICY, &d.scores, power, &mut d.probs)

@@ -352,6 +352,13 @@ impl Grid {
     pub fn patch_of(&self, i: usize) -> u32 {
         self.patch[i]
     }
+    /// Whether the apple at cell `i` is the last live apple of its patch (picking it would
+    /// lose the patch for good).
+    #[inline]
+    pub fn last_of_patch(&self, i: usize) -> bool {
+        let p = self.patch[i];
+        p != NONE && self.patch_live[p as usize] == 1
+    }
     /// Whether the patch of cell `i` still has a live apple (false off patches).
     pub fn patches_alive_of(&self, i: usize) -> bool {
         let p = self.patch[i];

@@ -4,9 +4,10 @@
 
 use bevy::prelude::*;
 
-use crate::agents::{AgentOrder, Ledger, MILLI, Position};
+use crate::agents::{AgentOrder, Ai, Ledger, MILLI, Position};
 use crate::grid::Grid;
 use crate::metrics::EventLog;
+use crate::oversight::{Oversight, Violations};
 use crate::sim::{SimClock, SimTick, TickStats, TickSystems};
 
 /// Adds harvesting and regrowth to the `Resolve` phase.
@@ -25,16 +26,17 @@ pub fn harvest(
     mut grid: ResMut<Grid>,
     mut stats: ResMut<TickStats>,
     mut events: ResMut<EventLog>,
-    mut agents: Query<(&Position, &mut Ledger)>,
+    mut oversight: Option<ResMut<Oversight>>,
+    mut agents: Query<(&Position, &mut Ledger, &mut Violations, Has<Ai>)>,
 ) {
     for &entity in &order.0 {
-        let Ok((pos, mut ledger)) = agents.get_mut(entity) else {
+        let Ok((pos, mut ledger, mut violations, ai)) = agents.get_mut(entity) else {
             continue;
         };
         let cell = grid.index(pos.x, pos.y);
-        if let Some(lost) = grid.pick(cell) {
-            ledger.picked += 1;
-            ledger.earn(MILLI);
+        if let Some(lost) =
+            pick(&mut grid, cell, &mut ledger, oversight.as_deref_mut(), ai, &mut violations.0, clock.current())
+        {
             stats.harvested += 1;
             if let Some(patch) = lost {
                 events.push(
@@ -46,6 +48,32 @@ pub fn harvest(
             }
         }
     }
+}
+
+/// An agent on cell `i` picks the apple there, if any: +1 apple; taking a patch's last apple
+/// is a clear-cut, recorded as a violation when oversight forbids it for this agent. The rule
+/// shared by the ECS and the world model; returns what [`Grid::pick`] returns.
+pub fn pick(
+    grid: &mut Grid,
+    i: usize,
+    ledger: &mut Ledger,
+    oversight: Option<&mut Oversight>,
+    ai: bool,
+    violations: &mut Vec<u64>,
+    tick: u64,
+) -> Option<Option<u32>> {
+    let lost = grid.pick(i)?;
+    ledger.picked += 1;
+    ledger.earn(MILLI);
+    if lost.is_some()
+        && let Some(o) = oversight
+        && o.covers(ai)
+        && o.forbids_clear_cut()
+    {
+        o.violations += 1;
+        violations.push(tick);
+    }
+    Some(lost)
 }
 
 /// Eaten apples regrow with probability by live-neighbour count.

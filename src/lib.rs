@@ -23,6 +23,7 @@
 //! | [`social`] | the social graph |
 //! | [`paa`] | the PAA principal: plans tax schedules over the world model |
 //! | [`shield`] | keeps a black-box policy to the actions the planner deems safe |
+//! | [`oversight`] | forbidden actions, random audits, 1/P_D penalties (`OversightPlugin`) |
 //! | [`sum`] | Statistical Utility Mechanics: power used, alignment, harm, the toy model |
 //! | [`compare`], [`stats`] | comparing scenarios over seeds |
 //! | [`run`] | the headless runner that writes a run folder |
@@ -43,6 +44,7 @@ pub mod hash;
 pub mod metrics;
 pub mod model;
 pub mod movement;
+pub mod oversight;
 pub mod paa;
 pub mod paint;
 pub mod planner;

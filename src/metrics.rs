@@ -206,6 +206,7 @@ fn governance_metrics(
     principals: Query<&Principal>,
     agents: Query<&Ledger>,
     shield: Option<Res<crate::shield::ShieldStats>>,
+    oversight: Option<Res<crate::oversight::Oversight>>,
     scenario: Res<crate::sim::ScenarioRes>,
     mut log: ResMut<MetricsLog>,
 ) {
@@ -227,6 +228,12 @@ fn governance_metrics(
         for (p, share) in e.candidates.iter().zip(&e.shares) {
             log.set(format!("vote_share_{}", crate::voting::label(*p)), *share);
         }
+    }
+    if let Some(o) = &oversight {
+        log.set("audits", o.audits as f64);
+        log.set("detections", o.detections as f64);
+        log.set("violations", o.violations as f64);
+        log.set("penalties", o.fines as f64 / MILLI as f64);
     }
     let principal = principals.iter().next();
     if let (Some(stats), Some(_)) = (&shield, principal)

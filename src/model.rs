@@ -76,6 +76,8 @@ pub struct ModelAgent {
     pub ai: bool,
     /// Whether it does nothing (stays, picks nothing): the inaction counterfactual.
     pub inactive: bool,
+    /// Violations in the current audit period.
+    pub violations: Vec<u64>,
 }
 
 /// A snapshot of the world that can be stepped.
@@ -97,6 +99,8 @@ pub struct WorldModel {
     pub social: Arc<Social>,
     /// A fixed `p` the planner scores by (None: the election's).
     pub principal_p: Option<f64>,
+    /// Oversight, if any.
+    pub oversight: Option<crate::oversight::Oversight>,
     /// Reused buffers for movement (no meaning between ticks).
     scratch: (Vec<Mover>, Vec<(u64, u32, u32)>),
 }
@@ -121,6 +125,7 @@ impl WorldModel {
                     decision: *r.get::<Decision>().expect("decision"),
                     ai: r.contains::<crate::agents::Ai>(),
                     inactive: false,
+                    violations: r.get::<crate::oversight::Violations>().map_or_else(Vec::new, |v| v.0.clone()),
                 }
             })
             .collect();
@@ -134,6 +139,7 @@ impl WorldModel {
             principal,
             social: Arc::new(world.resource::<Social>().clone()),
             principal_p: None,
+            oversight: world.get_resource::<crate::oversight::Oversight>().cloned(),
             scratch: (Vec::new(), Vec::new()),
         }
     }
@@ -179,8 +185,10 @@ impl WorldModel {
         for a in &mut self.agents {
             let share =
                 decision::apple_share(&self.grid, &self.social, self.tax.as_ref(), a.id, &a.pos, a.sigma, &a.ledger);
-            a.decision =
-                decision::choose(&self.grid, seed, tick, a.id, &a.pos, a.sigma, share, a.power, &a.weights, &a.policy);
+            let audit = decision::clear_cut_audit(self.oversight.as_ref(), a.ai);
+            a.decision = decision::choose(
+                &self.grid, seed, tick, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy,
+            );
         }
         // Act
         let (movers, order) = &mut self.scratch;
@@ -197,16 +205,21 @@ impl WorldModel {
             a.pos = Position { x: m.x, y: m.y };
         }
         // Resolve
+        let current = self.clock.current();
         for a in self.agents.iter_mut().filter(|a| !a.inactive) {
             let i = self.grid.index(a.pos.x, a.pos.y);
-            if self.grid.pick(i).is_some() {
-                a.ledger.picked += 1;
-                a.ledger.earn(MILLI);
-            }
+            crate::harvest::pick(
+                &mut self.grid,
+                i,
+                &mut a.ledger,
+                self.oversight.as_mut(),
+                a.ai,
+                &mut a.violations,
+                current,
+            );
         }
         self.grid.regrow(seed, tick);
         // Govern
-        let current = self.clock.current();
         if let Some(t) = &mut self.tax
             && t.period_ends(&self.clock)
         {
@@ -230,6 +243,15 @@ impl WorldModel {
             let obs = principal::observe(t, principal::served_p(p.objective, self.election.as_ref()));
             let rates = principal::propose(p, &obs, &mut principal::stream(&self.clock));
             principal::apply(t, &rates);
+        }
+        if let Some(o) = &mut self.oversight
+            && current % o.spec.period == 0
+        {
+            for a in self.agents.iter_mut() {
+                if o.covers(a.ai) {
+                    crate::oversight::audit(o, seed, current, a.id, &mut a.ledger, &mut a.violations);
+                }
+            }
         }
         self.finish_tick();
     }

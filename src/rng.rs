@@ -32,6 +32,8 @@ pub enum Purpose {
     Planner = 9,
     /// The SUM toy model's samples.
     Sum = 10,
+    /// Audits: who is audited and which ticks are inspected.
+    Audit = 11,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixing 64-bit hash.

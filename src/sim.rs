@@ -168,6 +168,7 @@ impl Plugin for PolityPlugins {
             crate::voting::VotingPlugin,
             crate::principal::PrincipalPlugin,
             crate::sum::SumPlugin,
+            crate::oversight::OversightPlugin,
         ));
     }
 }
@@ -204,6 +205,9 @@ impl Sim {
         w.insert_resource(crate::social::Social::new(&scenario.social_graph, agents.len()));
         if let Some(t) = &scenario.tax {
             w.insert_resource(crate::tax::initial_state(t));
+        }
+        if let Some(o) = &scenario.oversight {
+            w.insert_resource(crate::oversight::Oversight::new(o, seed));
         }
         if let Some(v) = &scenario.voting {
             w.insert_resource(crate::voting::Election::new(v));

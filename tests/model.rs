@@ -6,7 +6,7 @@ use polity::sim::Sim;
 
 #[test]
 fn zero_error_model_follows_the_ecs_world_tick_for_tick() {
-    for name in ["commons", "sed-apple-picking", "us2018", "tragedy"] {
+    for name in ["commons", "sed-apple-picking", "us2018", "tragedy", "audited-commons"] {
         let s = scenario::builtin(name).unwrap().scenario().unwrap();
         for seed in 0..8u64 {
             let mut sim = Sim::new(&s, seed, 400);

@@ -84,6 +84,9 @@ pub struct Forager {
     pub view: u32,
     /// Discount γ per step of distance, in (0, 1].
     pub discount: f64,
+    /// When taking the last apple of a patch is forbidden and audited: `(P_D, k)`; the value
+    /// of such a pick becomes `(1 − P_D)·v − w_own·k` (see [`crate::oversight`]).
+    pub clear_cut_audit: Option<(f64, f64)>,
 }
 
 /// Where `action` takes an agent at `(x, y)` if nothing else is in the way: the target
@@ -144,7 +147,13 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
         let row = grid.index(0, cy as u32);
         let dy = cy - y as i64;
         grid.for_each_apple_in_row(cy as u32, x0 as u32, x1 as u32, |cx| {
-            let v = own - commons * grid.commons_cost(row + cx as usize);
+            let i = row + cx as usize;
+            let mut v = own - commons * grid.commons_cost(i);
+            if let Some((p_d, k)) = f.clear_cut_audit
+                && grid.last_of_patch(i)
+            {
+                v = v * (1.0 - p_d) - f.w_own * k;
+            }
             let dx = cx as i64 - x as i64;
             for (k, &(ox, oy)) in offsets.iter().enumerate() {
                 let d = ((dx - ox).abs() + (dy - oy).abs()) as usize;

@@ -25,6 +25,7 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "sed-apple-picking", source: include_str!("../../scenarios/sed-apple-picking.ron") },
     Builtin { name: "tragedy", source: include_str!("../../scenarios/tragedy.ron") },
     Builtin { name: "us2018", source: include_str!("../../scenarios/us2018.ron") },
+    Builtin { name: "audited-commons", source: include_str!("../../scenarios/audited-commons.ron") },
     Builtin { name: "paa-governor", source: include_str!("../../scenarios/paa-governor.ron") },
     Builtin { name: "revenue-max", source: include_str!("../../scenarios/revenue-max.ron") },
     Builtin { name: "shielded-revenue-max", source: include_str!("../../scenarios/shielded-revenue-max.ron") },

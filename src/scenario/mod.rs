@@ -69,6 +69,67 @@ pub struct Scenario {
     pub social_graph: SocialGraph,
     /// Statistical Utility Mechanics measures. Default `(harm: false)`.
     pub sum: SumSpec,
+    /// Forbidden actions and random audits (Saunders' informed oversight). Default: none.
+    pub oversight: Option<OversightSpec>,
+}
+
+/// Forbidden actions, audited at random with penalties scaled by 1/P_D ([`crate::oversight`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OversightSpec {
+    /// What is forbidden. Default `[ClearCut]`.
+    pub forbidden: Vec<Forbidden>,
+    /// Which kinds of agent the rules cover. Default `[Ai]`.
+    pub kinds: Vec<Kind>,
+    /// Ticks between audit rounds. Default 50.
+    pub period: u64,
+    /// Chance that a covered agent is audited at a round, in (0, 1]. Default 1.
+    pub audit_probability: f64,
+    /// The advice: each tick of the period is inspected independently with this chance, in
+    /// (0, 1]. Default 0.2.
+    pub inspect: f64,
+    /// The penalty scale k, in apples: a detected violation pays k/P_D and loses its gain.
+    /// Default 1.
+    pub k: f64,
+    /// How P_D is known. Default `Exact`.
+    pub detection: Detection,
+}
+
+impl Default for OversightSpec {
+    fn default() -> Self {
+        OversightSpec {
+            forbidden: vec![Forbidden::ClearCut],
+            kinds: vec![Kind::Ai],
+            period: 50,
+            audit_probability: 1.0,
+            inspect: 0.2,
+            k: 1.0,
+            detection: Detection::Exact,
+        }
+    }
+}
+
+/// A forbidden action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Forbidden {
+    /// Taking the last apple of a patch, which then never regrows.
+    ClearCut,
+}
+
+/// How the detection probability P_D is known.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Detection {
+    /// P_D = audit_probability × inspect, exactly.
+    #[default]
+    Exact,
+    /// A lower confidence bound on P_D from `samples` simulated audits, holding with
+    /// probability 1 − `delta` (so penalties k/P̂_D are, if anything, larger).
+    LowerBound {
+        /// Simulated audits.
+        samples: u32,
+        /// Failure probability of the bound, in (0, 1).
+        delta: f64,
+    },
 }
 
 /// Statistical Utility Mechanics measures ([`crate::sum`]). `power_used_*` and `alignment` are
@@ -96,6 +157,7 @@ impl Default for Scenario {
             principal: None,
             social_graph: SocialGraph::Complete,
             sum: SumSpec::default(),
+            oversight: None,
         }
     }
 }

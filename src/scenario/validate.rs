@@ -160,6 +160,24 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
         }
     }
     let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
+    if let Some(o) = &s.oversight {
+        if o.period == 0 {
+            c.err("oversight.period", "the audit period must be at least 1 tick", None);
+        }
+        for (name, v) in [("audit_probability", o.audit_probability), ("inspect", o.inspect)] {
+            if !(v > 0.0 && v <= 1.0) {
+                c.err(format!("oversight.{name}"), format!("must be in (0, 1], found {v}"), None);
+            }
+        }
+        if !(o.k >= 0.0 && o.k.is_finite()) {
+            c.err("oversight.k", format!("the penalty scale must be a finite number ≥ 0, found {}", o.k), None);
+        }
+        if let super::Detection::LowerBound { samples, delta } = o.detection
+            && (samples == 0 || !(delta > 0.0 && delta < 1.0))
+        {
+            c.err("oversight.detection", "a lower bound needs samples ≥ 1 and δ in (0, 1)", None);
+        }
+    }
     check_governance(&mut c, s, agents);
     if let Some(l) = &layout {
         let free =

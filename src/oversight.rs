@@ -1,0 +1,227 @@
+//! Informed oversight (Saunders): forbidden actions, random audits, and penalties that grow
+//! as detection gets rarer.
+//!
+//! An audit of an agent draws advice `r ~ Q` — which ticks of the last audit period to inspect,
+//! each independently with probability `inspect` — and a detector `F(a, r)` flags every
+//! violation on an inspected tick. The detection probability of a violation is
+//! `P_D = Σ_{r ∈ R_F} Q(r) = audit_probability · inspect` (or a lower confidence bound on it,
+//! estimated by simulating audits). A detected violation earns `−k/P_D` *instead of* its gain
+//! `B`: the agent loses `B + k/P_D` apples, to the oversight's fines. So
+//!
+//! ```text
+//! E[B′(a)] = B·(1 − P_D) − k   for a forbidden action,   B otherwise,
+//! ```
+//!
+//! and covered agents weigh exactly that when they decide: the value of a forbidden pick is
+//! `(1 − P_D)·v − w_own·k` in their forage utility, so behaviour responds to k and to the
+//! audit rate. Forbidden so far: clear-cutting (taking the last apple of a patch).
+
+use bevy::prelude::*;
+
+use crate::agents::{AgentOrder, Ledger, MILLI};
+use crate::metrics::EventLog;
+use crate::rng::{self, Purpose};
+use crate::scenario::{Detection, Forbidden, Kind, OversightSpec};
+use crate::sim::{SimClock, SimTick, TickSystems};
+
+/// `E[B′]` for an action of gain `b` under detection probability `p_d` and penalty scale `k`.
+pub fn expected_reward(b: f64, p_d: f64, k: f64, forbidden: bool) -> f64 {
+    if forbidden { b * (1.0 - p_d) - k } else { b }
+}
+
+/// The oversight in force and its running totals.
+#[derive(Resource, Clone, Debug)]
+pub struct Oversight {
+    /// The rules.
+    pub spec: OversightSpec,
+    /// The detection probability penalties are scaled by (exact, or a lower bound).
+    pub p_d: f64,
+    /// Audits held (agents audited).
+    pub audits: u64,
+    /// Violations detected.
+    pub detections: u64,
+    /// Violations committed (known to the simulation, not to the overseer).
+    pub violations: u64,
+    /// Fines collected, milli-apples.
+    pub fines: i64,
+}
+
+impl Oversight {
+    /// The oversight of a spec, with P_D worked out (`seed` keys the simulated audits of the
+    /// lower-bound mode).
+    pub fn new(spec: &OversightSpec, seed: u64) -> Oversight {
+        let exact = spec.audit_probability * spec.inspect;
+        let p_d = match spec.detection {
+            Detection::Exact => exact,
+            Detection::LowerBound { samples, delta } => {
+                let mut st = rng::stream(seed, 0, 0, Purpose::Audit);
+                let hits = (0..samples)
+                    .filter(|_| st.unit() < spec.audit_probability && st.unit() < spec.inspect)
+                    .count() as f64;
+                let bound = hits / samples as f64 - ((1.0 / delta).ln() / (2.0 * samples as f64)).sqrt();
+                bound.max(1e-6)
+            }
+        };
+        Oversight { spec: spec.clone(), p_d, audits: 0, detections: 0, violations: 0, fines: 0 }
+    }
+    /// Whether agents of `kind` are covered.
+    pub fn covers(&self, ai: bool) -> bool {
+        self.spec.kinds.contains(&if ai { Kind::Ai } else { Kind::Human })
+    }
+    /// Whether clear-cutting is forbidden.
+    pub fn forbids_clear_cut(&self) -> bool {
+        self.spec.forbidden.contains(&Forbidden::ClearCut)
+    }
+    /// The fine for one detected violation, milli-apples: the gain (one apple) plus k/P_D.
+    pub fn fine(&self) -> i64 {
+        MILLI + (self.spec.k / self.p_d * MILLI as f64).round() as i64
+    }
+}
+
+/// The ticks of the current audit period on which an agent broke a rule.
+#[derive(Component, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Violations(pub Vec<u64>);
+
+/// What one audit found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditResult {
+    /// Ticks inspected.
+    pub inspected: u32,
+    /// Violating ticks detected.
+    pub detected: Vec<u64>,
+}
+
+/// Audits agent `id` at the period end `tick` (maybe: with probability `audit_probability`),
+/// fining its ledger for each detected violation: the rule shared by the ECS and the model.
+pub fn audit(
+    o: &mut Oversight,
+    seed: u64,
+    tick: u64,
+    id: u32,
+    ledger: &mut Ledger,
+    violations: &mut Vec<u64>,
+) -> Option<AuditResult> {
+    let mut st = rng::stream(seed, tick, id as u64, Purpose::Audit);
+    let audited = st.unit() < o.spec.audit_probability;
+    let result = audited.then(|| {
+        // The advice: every tick of the period in or out, drawn in order.
+        let start = tick.saturating_sub(o.spec.period);
+        let mut inspected = 0;
+        let mut detected = Vec::new();
+        for t in start..tick {
+            if st.unit() < o.spec.inspect {
+                inspected += 1;
+                if violations.contains(&t) {
+                    detected.push(t);
+                }
+            }
+        }
+        o.audits += 1;
+        o.detections += detected.len() as u64;
+        let fine = o.fine() * detected.len() as i64;
+        ledger.balance -= fine;
+        o.fines += fine;
+        AuditResult { inspected, detected }
+    });
+    violations.clear();
+    result
+}
+
+/// Holds audit rounds at the end of each oversight period (`Govern`, after the principal).
+pub struct OversightPlugin;
+
+impl Plugin for OversightPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(
+            SimTick,
+            audit_round
+                .run_if(resource_exists::<Oversight>)
+                .in_set(TickSystems::Govern)
+                .after(crate::sim::GovernSystems::Apply),
+        );
+    }
+}
+
+fn audit_round(
+    clock: Res<SimClock>,
+    order: Res<AgentOrder>,
+    mut o: ResMut<Oversight>,
+    mut events: ResMut<EventLog>,
+    mut agents: Query<(&crate::agents::Agent, &mut Ledger, &mut Violations, Has<crate::agents::Ai>)>,
+) {
+    let now = clock.current();
+    if now % o.spec.period != 0 {
+        return;
+    }
+    for &e in &order.0 {
+        let Ok((agent, mut ledger, mut v, ai)) = agents.get_mut(e) else { continue };
+        if !o.covers(ai) {
+            continue;
+        }
+        let fine = o.fine();
+        if let Some(r) = audit(&mut o, clock.seed, now, agent.id, &mut ledger, &mut v.0) {
+            let subject = format!("agent:{}", agent.id);
+            events.push(
+                now,
+                "audit",
+                subject.clone(),
+                serde_json::json!({ "inspected_ticks": r.inspected, "detected": r.detected.len(), "p_d": o.p_d }),
+            );
+            for t in r.detected {
+                events.push(
+                    now,
+                    "detection",
+                    subject.clone(),
+                    serde_json::json!({ "violation": "clear_cut", "tick": t, "penalty": fine as f64 / MILLI as f64 }),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn design_check_value() {
+        // DESIGN.md §3: B = 0.9, P_D = 0.01, k = 1 → E[B′] = 0.9·0.99 − 1 = −0.109.
+        assert!((expected_reward(0.9, 0.01, 1.0, true) + 0.109).abs() < 1e-12);
+        assert_eq!(expected_reward(0.9, 0.01, 1.0, false), 0.9);
+    }
+
+    #[test]
+    fn monte_carlo_expected_reward_matches_the_formula() {
+        // Simulate the audit of one violation many times: reward B if undetected, −k/P_D if
+        // detected; the mean must be within 5 standard errors of B(1 − P_D) − k.
+        let spec = OversightSpec { audit_probability: 0.5, inspect: 0.2, k: 1.0, period: 10, ..Default::default() };
+        let mut o = Oversight::new(&spec, 0);
+        assert!((o.p_d - 0.1).abs() < 1e-12);
+        let b = 0.9;
+        let n = 200_000u64;
+        let (mut sum, mut sq) = (0.0, 0.0);
+        for trial in 0..n {
+            let mut ledger = Ledger::default();
+            let mut v = vec![5];
+            let r = audit(&mut o, trial, 10, 0, &mut ledger, &mut v);
+            let detected = r.is_some_and(|r| !r.detected.is_empty());
+            let reward = if detected { -spec.k / o.p_d } else { b };
+            sum += reward;
+            sq += reward * reward;
+        }
+        let mean = sum / n as f64;
+        let se = ((sq / n as f64 - mean * mean) / n as f64).sqrt();
+        let want = expected_reward(b, o.p_d, spec.k, true);
+        assert!((mean - want).abs() < 5.0 * se, "{mean} vs {want} ± {se}");
+    }
+
+    #[test]
+    fn a_lower_bound_never_exceeds_the_truth_by_much_and_raises_the_penalty() {
+        let spec =
+            OversightSpec { detection: Detection::LowerBound { samples: 20_000, delta: 0.01 }, ..Default::default() };
+        let o = Oversight::new(&spec, 3);
+        let exact = Oversight::new(&OversightSpec::default(), 3);
+        assert!(o.p_d <= exact.p_d && o.p_d > exact.p_d - 0.03, "{} vs {}", o.p_d, exact.p_d);
+        assert!(o.fine() >= exact.fine());
+    }
+}

@@ -1,0 +1,65 @@
+//! Oversight in running worlds: audits, detections, 1/P_D fines, and behaviour that responds.
+
+use polity::agents::Ledger;
+use polity::metrics::{EventLog, MetricsLog};
+use polity::oversight::Oversight;
+use polity::scenario::{self, Scenario};
+use polity::sim::Sim;
+
+fn audited() -> Scenario {
+    scenario::builtin("audited-commons").unwrap().scenario().unwrap_or_else(|p| panic!("{p}"))
+}
+
+fn final_metric(s: &Scenario, seed: u64, ticks: u64, name: &str) -> f64 {
+    let mut sim = Sim::new(s, seed, ticks);
+    (0..ticks).for_each(|_| sim.step());
+    let log = sim.world().resource::<MetricsLog>();
+    log.last().unwrap().1[log.columns().iter().position(|c| c == name).unwrap()]
+}
+
+#[test]
+fn violations_fall_as_the_expected_penalty_rises() {
+    // Same seeds, k·rate rising: with k = 0 nothing deters the greedy AIs from clear-cutting;
+    // once B(1 − P_D) − k < 0 they spare the last apples.
+    let count = |k: f64, inspect: f64| {
+        let mut s = audited();
+        let o = s.oversight.as_mut().unwrap();
+        (o.k, o.inspect) = (k, inspect);
+        (0..4).map(|seed| final_metric(&s, seed, 400, "violations")).sum::<f64>()
+    };
+    let (none, weak, strong) = (count(0.0, 0.2), count(0.5, 0.2), count(2.0, 0.2));
+    assert!(none > weak && weak >= strong, "violations: k=0 {none}, k=0.5 {weak}, k=2 {strong}");
+    assert!(none >= 4.0, "without a penalty the AIs clear-cut: {none}");
+    // With E[B'] < 0 they no longer choose to; what remains are accidents (another agent takes
+    // the second-last apple in the same tick, or an apple regrows under an AI that stays).
+    assert!(strong <= none / 3.0, "violations: k=0 {none}, k=2 {strong}");
+}
+
+#[test]
+fn detected_violations_are_fined_k_over_p_d_plus_the_gain() {
+    let mut s = audited();
+    s.oversight.as_mut().unwrap().k = 0.0; // no deterrent, so there is something to detect
+    let mut detections = 0;
+    for seed in 0..6 {
+        let mut sim = Sim::new(&s, seed, 300);
+        for _ in 0..300 {
+            sim.step();
+            let w = sim.world_mut();
+            let ledgers: Vec<Ledger> = w.query::<&Ledger>().iter(w).copied().collect();
+            let picked: i64 = ledgers.iter().map(|l| l.picked as i64).sum();
+            let wealth: i64 = ledgers.iter().map(|l| l.balance).sum();
+            let o = w.resource::<Oversight>();
+            assert_eq!(wealth + o.fines, 1000 * picked, "wealth and fines account for every apple");
+            assert_eq!(o.fines, o.detections as i64 * o.fine());
+        }
+        let events = sim.world_mut().resource_mut::<EventLog>().drain();
+        for e in events.iter().filter(|e| e.kind == "detection") {
+            // k = 0: the fine is just the confiscated apple.
+            assert_eq!(e.details["penalty"], 1.0);
+            detections += 1;
+        }
+        let audits = events.iter().filter(|e| e.kind == "audit").count();
+        assert_eq!(audits, 2 * 6, "two AIs audited at each of 6 rounds");
+    }
+    assert!(detections > 0, "some clear-cuts were caught");
+}
