@@ -236,8 +236,9 @@ fn governance_metrics(
         log.set("penalties", o.fines as f64 / MILLI as f64);
     }
     let principal = principals.iter().next();
-    if let (Some(stats), Some(_)) = (&shield, principal)
-        && scenario.0.principal.as_ref().is_some_and(|p| p.shield.is_some())
+    if let Some(stats) = &shield
+        && (scenario.0.principal.as_ref().is_some_and(|p| p.shield.is_some())
+            || scenario.0.agents.iter().any(|g| g.shield.is_some()))
     {
         log.set("shield_interventions", stats.interventions as f64);
         log.set("shield_protected", stats.protected);

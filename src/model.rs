@@ -175,6 +175,12 @@ impl WorldModel {
 
     /// Runs one tick, in the `SimTick` order, through the shared rule functions.
     pub fn step(&mut self) {
+        self.decide();
+        self.act_onwards();
+    }
+
+    /// The first half of a tick: `Observe` and `Decide` (inactive agents stay).
+    pub fn decide(&mut self) {
         let (seed, tick) = (self.clock.seed, self.clock.tick);
         // Observe
         if let Some(t) = &mut self.tax {
@@ -183,6 +189,10 @@ impl WorldModel {
         }
         // Decide
         for a in &mut self.agents {
+            if a.inactive {
+                a.decision = Decision::default();
+                continue;
+            }
             let share =
                 decision::apple_share(&self.grid, &self.social, self.tax.as_ref(), a.id, &a.pos, a.sigma, &a.ledger);
             let audit = decision::clear_cut_audit(self.oversight.as_ref(), a.ai);
@@ -190,6 +200,12 @@ impl WorldModel {
                 &self.grid, seed, tick, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy,
             );
         }
+    }
+
+    /// The rest of a tick, from `Act` to `Measure`, with the decisions as they stand (a
+    /// planner may have overridden some).
+    pub fn act_onwards(&mut self) {
+        let (seed, tick) = (self.clock.seed, self.clock.tick);
         // Act
         let (movers, order) = &mut self.scratch;
         movers.clear();

@@ -134,6 +134,7 @@ impl Plugin for PrincipalPlugin {
                 SimTick,
                 crate::shield::review_rates.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Review),
             )
+            .add_systems(SimTick, crate::shield::review_moves.in_set(crate::sim::TickSystems::Shield))
             .add_systems(SimTick, apply_rates.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Apply));
     }
 }

@@ -1,5 +1,7 @@
 //! The shield: a black-box policy is kept to the actions the planner deems safe — those whose
-//! estimated value Q̂ is within a margin of the best (and, if set, above a floor).
+//! estimated value Q̂ is within a margin of the best (and, if set, above a floor). It wraps
+//! the principal's tax policy (at each period end, over tax schedules) and any agent's harvest
+//! policy (each tick, over its five moves, imagining a few ticks ahead on the world model).
 //!
 //! Post-posed, an action outside the allowed set is replaced by the best allowed one;
 //! preemptive, the policy only ever gets allowed actions, so its choice is moved to the
@@ -106,6 +108,95 @@ pub fn review_rates(world: &mut World) {
             "mode": format!("{:?}", shield.mode),
         }),
     );
+}
+
+/// One agent's choice of move on the world model, imagined from the middle of a tick (its
+/// neighbours' decisions for this tick already made): the reward of a tick is `W_p` of every
+/// agent's wealth afterwards.
+#[derive(Clone, Debug)]
+pub struct MoveMdp {
+    /// The imagined world.
+    pub model: crate::model::WorldModel,
+    /// The agent's index in `model.agents`.
+    pub agent: usize,
+    /// Whether the model stands after `Decide` of the current tick.
+    pub mid_tick: bool,
+    /// The welfare's p.
+    pub p: f64,
+}
+
+impl crate::planner::Generative for MoveMdp {
+    type Action = crate::rules::forage::Action;
+    fn actions(&self) -> Vec<crate::rules::forage::Action> {
+        crate::rules::forage::Action::ALL.to_vec()
+    }
+    fn step(&mut self, action: &crate::rules::forage::Action, key: u64) -> f64 {
+        if self.mid_tick {
+            // This tick's luck is the world's own; later ticks are imagined with `key`.
+            self.mid_tick = false;
+        } else {
+            self.model.clock.seed = key;
+            self.model.decide();
+        }
+        self.model.agents[self.agent].decision.action = *action;
+        self.model.act_onwards();
+        crate::rules::welfare::power_mean(&self.model.wealth(), self.p).max(0.0)
+    }
+}
+
+/// Reviews the moves of every shielded agent (`Shield` phase).
+pub fn review_moves(world: &mut World) {
+    let Some(groups) = world.get_resource::<ScenarioRes>().map(|s| s.0.agents.clone()) else { return };
+    if groups.iter().all(|g| g.shield.is_none()) {
+        return;
+    }
+    let clock = *world.resource::<SimClock>();
+    let model = crate::model::WorldModel::extract(world);
+    let order = world.resource::<crate::agents::AgentOrder>().0.clone();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for (k, &e) in order.iter().enumerate() {
+        let Some(agent) = world.get::<crate::agents::Agent>(e).copied() else { continue };
+        let Some(spec) = groups.get(agent.group as usize).and_then(|g| g.shield.clone()) else { continue };
+        let mdp = MoveMdp { model: model.clone(), agent: k, mid_tick: true, p: spec.p };
+        let seed = crate::rng::key(clock.seed, clock.tick, agent.id as u64, crate::rng::Purpose::Planner);
+        let q = crate::planner::q_values(&mdp, spec.gamma, spec.width, spec.depth, seed, threads);
+        let moves: Vec<Vec<f64>> = crate::rules::forage::Action::ALL
+            .iter()
+            .map(|a| {
+                let (dx, dy) = a.delta();
+                vec![dx as f64, dy as f64]
+            })
+            .collect();
+        let proposed = world.get::<crate::agents::Decision>(e).map_or(0, |d| d.action as usize);
+        let rule = ShieldSpec { margin: spec.margin, floor: spec.floor, mode: spec.mode };
+        let verdict = judge(&rule, &moves, &q, proposed);
+        if verdict.chosen == proposed {
+            continue;
+        }
+        let chosen = crate::rules::forage::Action::ALL[verdict.chosen];
+        if let Some(mut d) = world.get_mut::<crate::agents::Decision>(e) {
+            d.action = chosen;
+        }
+        {
+            let mut stats = world.resource_mut::<ShieldStats>();
+            stats.interventions += 1;
+            stats.protected += q[verdict.chosen] - q[proposed];
+        }
+        world.resource_mut::<EventLog>().push(
+            clock.current(),
+            "shield_intervention",
+            format!("agent:{}", agent.id),
+            serde_json::json!({
+                "proposed": crate::rules::forage::Action::ALL[proposed].name(),
+                "q_proposed": q[proposed],
+                "replacement": chosen.name(),
+                "q_replacement": q[verdict.chosen],
+                "q": q,
+                "allowed_set_empty": verdict.empty,
+                "mode": format!("{:?}", spec.mode),
+            }),
+        );
+    }
 }
 
 #[cfg(test)]

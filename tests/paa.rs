@@ -94,3 +94,28 @@ fn shielded_revenue_max_keeps_welfare_and_the_commons() {
     assert!(w_shielded > 2.0 * w_bare, "mean welfare: shielded {w_shielded}, unshielded {w_bare}");
     assert!(alive / 4.0 >= 3.0, "patches alive behind the shield: {}", alive / 4.0);
 }
+
+#[test]
+fn an_agent_shield_keeps_a_random_walker_to_its_best_moves() {
+    // A power-0 AI walks at random; behind a zero-margin shield every move it makes must be one
+    // the planner scores best, so each intervention replaces a worse move by a best one.
+    let mut s = builtin("commons");
+    s.agents[1].power = polity::scenario::Dist::Fixed(0.0);
+    // Start the AIs beside apples, where the best move is to take one.
+    s.agents[1].spawn = polity::scenario::SpawnRule::At(vec![(4, 1), (7, 1)]);
+    s.agents[1].shield =
+        Some(polity::scenario::AgentShieldSpec { margin: 0.0, width: 1, depth: 2, p: 1.0, ..Default::default() });
+    let (sim, events) = run(&s, 0, 20);
+    let interventions: Vec<_> = events.iter().filter(|e| e.kind == "shield_intervention").collect();
+    assert!(interventions.len() >= 2, "a random walker beside apples is corrected: {}", interventions.len());
+    for e in &interventions {
+        assert!(e.details["q_replacement"].as_f64().unwrap() > e.details["q_proposed"].as_f64().unwrap());
+        let q: Vec<f64> = e.details["q"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let best = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(e.details["q_replacement"].as_f64().unwrap(), best);
+        assert!(e.subject == "agent:5" || e.subject == "agent:6");
+    }
+    let log = sim.world().resource::<MetricsLog>();
+    let k = log.columns().iter().position(|c| c == "shield_interventions").unwrap();
+    assert_eq!(log.last().unwrap().1[k], interventions.len() as f64);
+}

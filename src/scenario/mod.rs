@@ -279,6 +279,43 @@ pub struct AgentGroup {
     pub policy: PolicySpec,
     /// Where the agents start. Default `Random`.
     pub spawn: SpawnRule,
+    /// A shield on these agents' moves: each tick the planner estimates Q̂ of the five moves
+    /// on the world model and moves outside the allowed set are replaced. Default: none.
+    pub shield: Option<AgentShieldSpec>,
+}
+
+/// A shield on an agent's harvest policy ([`crate::shield`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentShieldSpec {
+    /// Allowed: moves whose Q̂ is within `margin` of the best. Default 0.5.
+    pub margin: f64,
+    /// And, if given, Q̂ at least this. Default: none.
+    pub floor: Option<f64>,
+    /// `PostPosed` or `Preemptive`. Default `PostPosed`.
+    pub mode: ShieldMode,
+    /// The welfare the moves are judged by: W_p of every agent's wealth. Default 0 (Nash).
+    pub p: f64,
+    /// Samples per move at each node. Default 2.
+    pub width: u32,
+    /// Ticks imagined ahead. Default 3.
+    pub depth: u32,
+    /// Discount per tick. Default 0.9.
+    pub gamma: f64,
+}
+
+impl Default for AgentShieldSpec {
+    fn default() -> Self {
+        AgentShieldSpec {
+            margin: 0.5,
+            floor: None,
+            mode: ShieldMode::PostPosed,
+            p: 0.0,
+            width: 2,
+            depth: 3,
+            gamma: 0.9,
+        }
+    }
 }
 
 impl Default for AgentGroup {
@@ -292,6 +329,7 @@ impl Default for AgentGroup {
             weights: UtilityWeights::default(),
             policy: PolicySpec::default(),
             spawn: SpawnRule::Random,
+            shield: None,
         }
     }
 }

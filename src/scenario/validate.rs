@@ -202,6 +202,20 @@ fn check_group(c: &mut Checker, g: usize, group: &AgentGroup) {
             c.err(p(&format!("weights.{name}")), format!("a weight must be a finite number, found {v}"), None);
         }
     }
+    if let Some(sh) = &group.shield {
+        if sh.width == 0 || sh.depth == 0 || (5.0 * sh.width as f64).powi(sh.depth as i32) > 2e6 {
+            c.err(p("shield"), "width and depth must be at least 1, and (5·width)^depth at most 2,000,000", None);
+        }
+        if !(sh.gamma > 0.0 && sh.gamma < 1.0) {
+            c.err(p("shield.gamma"), format!("γ must be in (0, 1), found {}", sh.gamma), None);
+        }
+        if !(sh.margin >= 0.0 && sh.margin.is_finite()) {
+            c.err(p("shield.margin"), format!("the margin must be a finite number ≥ 0, found {}", sh.margin), None);
+        }
+        if sh.p.is_nan() {
+            c.err(p("shield.p"), "p must be a number", None);
+        }
+    }
     if let PolicySpec::Forager { view, discount } = group.policy {
         if view > 64 {
             c.err(p("policy.view"), format!("the view radius must be at most 64 cells, found {view}"), None);
