@@ -59,7 +59,7 @@ pub fn pick(
     ledger: &mut Ledger,
     oversight: Option<&mut Oversight>,
     ai: bool,
-    violations: &mut Vec<u64>,
+    violations: &mut Vec<(u64, i64)>,
     tick: u64,
 ) -> Option<Option<u32>> {
     let lost = grid.pick(i)?;
@@ -71,7 +71,7 @@ pub fn pick(
         && o.forbids_clear_cut()
     {
         o.violations += 1;
-        violations.push(tick);
+        violations.push((tick, MILLI));
     }
     Some(lost)
 }

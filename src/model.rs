@@ -76,8 +76,8 @@ pub struct ModelAgent {
     pub ai: bool,
     /// Whether it does nothing (stays, picks nothing): the inaction counterfactual.
     pub inactive: bool,
-    /// Violations in the current audit period.
-    pub violations: Vec<u64>,
+    /// Violations in the current audit period: (tick, gain).
+    pub violations: Vec<(u64, i64)>,
 }
 
 /// A snapshot of the world that can be stepped.
@@ -239,8 +239,25 @@ impl WorldModel {
         if let Some(t) = &mut self.tax
             && t.period_ends(&self.clock)
         {
+            let mut reported = Vec::with_capacity(self.agents.len());
+            for a in &mut self.agents {
+                let (r, gain) = crate::oversight::reported_income(
+                    self.oversight.as_ref(),
+                    a.ai,
+                    a.sigma,
+                    a.ledger.period_income,
+                    &t.schedule,
+                );
+                if gain > 0 {
+                    a.violations.push((current, gain));
+                    if let Some(o) = self.oversight.as_mut() {
+                        o.violations += 1;
+                    }
+                }
+                reported.push(r);
+            }
             let incomes: Vec<i64> = self.agents.iter().map(|a| a.ledger.period_income).collect();
-            let s = tax::settle(t, &incomes);
+            let s = tax::settle(t, &reported, &incomes);
             for (k, a) in self.agents.iter_mut().enumerate() {
                 a.ledger.settle(s.taxes[k], s.transfers[k]);
             }

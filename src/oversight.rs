@@ -14,7 +14,9 @@
 //!
 //! and covered agents weigh exactly that when they decide: the value of a forbidden pick is
 //! `(1 − P_D)·v − w_own·k` in their forage utility, so behaviour responds to k and to the
-//! audit rate. Forbidden so far: clear-cutting (taking the last apple of a patch).
+//! audit rate. Forbidden: clear-cutting (taking the last apple of a patch: `B` = the apple) and
+//! evasion (reporting no income at a tax period end: `B` = the tax saved; see
+//! [`reported_income`]).
 
 use bevy::prelude::*;
 
@@ -72,15 +74,36 @@ impl Oversight {
     pub fn forbids_clear_cut(&self) -> bool {
         self.spec.forbidden.contains(&Forbidden::ClearCut)
     }
-    /// The fine for one detected violation, milli-apples: the gain (one apple) plus k/P_D.
-    pub fn fine(&self) -> i64 {
-        MILLI + (self.spec.k / self.p_d * MILLI as f64).round() as i64
+    /// Whether under-reporting income is forbidden.
+    pub fn forbids_evasion(&self) -> bool {
+        self.spec.forbidden.contains(&Forbidden::Evasion)
+    }
+    /// The fine for one detected violation that gained `gain` milli-apples: the gain back,
+    /// plus k/P_D apples.
+    pub fn fine(&self, gain: i64) -> i64 {
+        gain + (self.spec.k / self.p_d * MILLI as f64).round() as i64
     }
 }
 
-/// The ticks of the current audit period on which an agent broke a rule.
+/// The income an agent reports to the tax system, and what it gains by it (milli-apples).
+/// A covered agent under evasion rules weighs the tax it would save, `B = σ·T(a)`, against the
+/// expected penalty: it reports nothing when `B(1 − P_D) − k > 0`, its whole income otherwise.
+pub fn reported_income(
+    o: Option<&Oversight>,
+    ai: bool,
+    sigma: f64,
+    income: i64,
+    tax: &crate::rules::tax::Schedule,
+) -> (i64, i64) {
+    let Some(o) = o.filter(|o| o.covers(ai) && o.forbids_evasion()) else { return (income, 0) };
+    let saved = tax.tax(income);
+    let b = sigma * saved as f64 / MILLI as f64;
+    if saved > 0 && expected_reward(b, o.p_d, o.spec.k, true) > 0.0 { (0, saved) } else { (income, 0) }
+}
+
+/// The violations of the current audit period: (tick, what it gained in milli-apples).
 #[derive(Component, Clone, Debug, Default, PartialEq, Eq)]
-pub struct Violations(pub Vec<u64>);
+pub struct Violations(pub Vec<(u64, i64)>);
 
 /// What one audit found.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,6 +114,13 @@ pub struct AuditResult {
     pub detected: Vec<u64>,
 }
 
+impl AuditResult {
+    /// Whether anything was detected.
+    pub fn found(&self) -> bool {
+        !self.detected.is_empty()
+    }
+}
+
 /// Audits agent `id` at the period end `tick` (maybe: with probability `audit_probability`),
 /// fining its ledger for each detected violation: the rule shared by the ECS and the model.
 pub fn audit(
@@ -99,26 +129,28 @@ pub fn audit(
     tick: u64,
     id: u32,
     ledger: &mut Ledger,
-    violations: &mut Vec<u64>,
+    violations: &mut Vec<(u64, i64)>,
 ) -> Option<AuditResult> {
     let mut st = rng::stream(seed, tick, id as u64, Purpose::Audit);
     let audited = st.unit() < o.spec.audit_probability;
     let result = audited.then(|| {
-        // The advice: every tick of the period in or out, drawn in order.
-        let start = tick.saturating_sub(o.spec.period);
+        // The advice: every tick of the period (up to and including this one) in or out,
+        // drawn in order.
+        let start = (tick + 1).saturating_sub(o.spec.period);
         let mut inspected = 0;
         let mut detected = Vec::new();
-        for t in start..tick {
+        let mut fine = 0;
+        for t in start..=tick {
             if st.unit() < o.spec.inspect {
                 inspected += 1;
-                if violations.contains(&t) {
-                    detected.push(t);
+                for &(when, gain) in violations.iter().filter(|v| v.0 == t) {
+                    detected.push(when);
+                    fine += o.fine(gain);
                 }
             }
         }
         o.audits += 1;
         o.detections += detected.len() as u64;
-        let fine = o.fine() * detected.len() as i64;
         ledger.balance -= fine;
         o.fines += fine;
         AuditResult { inspected, detected }
@@ -158,22 +190,18 @@ fn audit_round(
         if !o.covers(ai) {
             continue;
         }
-        let fine = o.fine();
+        let before = ledger.balance;
         if let Some(r) = audit(&mut o, clock.seed, now, agent.id, &mut ledger, &mut v.0) {
             let subject = format!("agent:{}", agent.id);
+            let penalty = (before - ledger.balance) as f64 / MILLI as f64;
             events.push(
                 now,
                 "audit",
                 subject.clone(),
-                serde_json::json!({ "inspected_ticks": r.inspected, "detected": r.detected.len(), "p_d": o.p_d }),
+                serde_json::json!({ "inspected_ticks": r.inspected, "detected": r.detected.len(), "p_d": o.p_d, "penalty": penalty }),
             );
             for t in r.detected {
-                events.push(
-                    now,
-                    "detection",
-                    subject.clone(),
-                    serde_json::json!({ "violation": "clear_cut", "tick": t, "penalty": fine as f64 / MILLI as f64 }),
-                );
+                events.push(now, "detection", subject.clone(), serde_json::json!({ "tick": t, "p_d": o.p_d }));
             }
         }
     }
@@ -202,7 +230,7 @@ mod tests {
         let (mut sum, mut sq) = (0.0, 0.0);
         for trial in 0..n {
             let mut ledger = Ledger::default();
-            let mut v = vec![5];
+            let mut v = vec![(5, 900)];
             let r = audit(&mut o, trial, 10, 0, &mut ledger, &mut v);
             let detected = r.is_some_and(|r| !r.detected.is_empty());
             let reward = if detected { -spec.k / o.p_d } else { b };
@@ -222,6 +250,6 @@ mod tests {
         let o = Oversight::new(&spec, 3);
         let exact = Oversight::new(&OversightSpec::default(), 3);
         assert!(o.p_d <= exact.p_d && o.p_d > exact.p_d - 0.03, "{} vs {}", o.p_d, exact.p_d);
-        assert!(o.fine() >= exact.fine());
+        assert!(o.fine(MILLI) >= exact.fine(MILLI));
     }
 }

@@ -77,9 +77,11 @@ pub struct Settlement {
     pub by_bracket: Vec<i64>,
 }
 
-/// Taxes the period `incomes` (id order) and splits the pool: the rule shared by the ECS and
-/// the world model. Records the revenue in `tax` and advances its period count.
-pub fn settle(tax: &mut TaxState, incomes: &[i64]) -> Settlement {
+/// Taxes the period incomes as `reported` (id order) and splits the pool: the rule shared by
+/// the ECS and the world model. Net incomes are worked out on the `actual` incomes. Records
+/// the revenue in `tax` and advances its period count.
+pub fn settle(tax: &mut TaxState, reported: &[i64], actual: &[i64]) -> Settlement {
+    let incomes = reported;
     let mut by_bracket = vec![0i64; tax.schedule.brackets()];
     let taxes: Vec<i64> = incomes
         .iter()
@@ -96,7 +98,7 @@ pub fn settle(tax: &mut TaxState, incomes: &[i64]) -> Settlement {
     tax.treasury += revenue - pool;
     let transfers = tax::redistribute(pool, incomes.len(), tax.periods);
     debug_assert_eq!(transfers.iter().sum::<i64>(), pool);
-    tax.last_net = incomes.iter().zip(&taxes).zip(&transfers).map(|((a, t), r)| a - t + r).collect();
+    tax.last_net = actual.iter().zip(&taxes).zip(&transfers).map(|((a, t), r)| a - t + r).collect();
     tax.collected = revenue;
     tax.collected_by_bracket = by_bracket.clone();
     tax.last_revenue = revenue;
@@ -110,16 +112,31 @@ pub fn collect(
     order: Res<AgentOrder>,
     mut tax: ResMut<TaxState>,
     mut events: ResMut<EventLog>,
-    mut ledgers: Query<&mut Ledger>,
+    mut oversight: Option<ResMut<crate::oversight::Oversight>>,
+    mut ledgers: Query<(&mut Ledger, &Selfishness, &mut crate::oversight::Violations, Has<crate::agents::Ai>)>,
 ) {
     if !tax.period_ends(&clock) {
         return;
     }
-    let incomes: Vec<i64> = order.0.iter().map(|&e| ledgers.get(e).map_or(0, |l| l.period_income)).collect();
+    let now = clock.current();
+    let (mut incomes, mut reported) = (Vec::new(), Vec::new());
+    for &e in &order.0 {
+        let Ok((l, sigma, mut v, ai)) = ledgers.get_mut(e) else { continue };
+        let (r, gain) =
+            crate::oversight::reported_income(oversight.as_deref(), ai, sigma.0, l.period_income, &tax.schedule);
+        if gain > 0 {
+            v.0.push((now, gain));
+            if let Some(o) = oversight.as_deref_mut() {
+                o.violations += 1;
+            }
+        }
+        incomes.push(l.period_income);
+        reported.push(r);
+    }
     let rates = tax.rates();
-    let s = settle(&mut tax, &incomes);
+    let s = settle(&mut tax, &reported, &incomes);
     for (k, &e) in order.0.iter().enumerate() {
-        if let Ok(mut l) = ledgers.get_mut(e) {
+        if let Ok((mut l, ..)) = ledgers.get_mut(e) {
             l.settle(s.taxes[k], s.transfers[k]);
         }
     }

@@ -51,3 +51,28 @@ fn model_error_changes_beliefs_reproducibly() {
     let c = WorldModel::extract_with_error(sim.world_mut(), &err, 10);
     assert_ne!(c.state_hash(), a.state_hash(), "another seed, other beliefs");
 }
+
+#[test]
+fn zero_error_model_follows_a_world_with_audited_evasion() {
+    let mut s = scenario::builtin("sed-apple-picking").unwrap().scenario().unwrap();
+    s.regrowth.probabilities = vec![0.01, 0.05];
+    s.oversight = Some(polity::scenario::OversightSpec {
+        forbidden: vec![polity::scenario::Forbidden::Evasion, polity::scenario::Forbidden::ClearCut],
+        kinds: vec![polity::scenario::Kind::Human],
+        period: 50,
+        inspect: 0.5,
+        k: 0.2,
+        ..Default::default()
+    });
+    for seed in 0..4 {
+        let mut sim = Sim::new(&s, seed, 300);
+        let mut model = WorldModel::extract(sim.world_mut());
+        for t in 0..300 {
+            sim.step();
+            model.step();
+            assert_eq!(model.state_hash(), sim.state_hash(), "seed {seed}: diverged at tick {}", t + 1);
+        }
+        let fines = sim.world().resource::<polity::oversight::Oversight>().fines;
+        assert_eq!(model.oversight.as_ref().unwrap().fines, fines);
+    }
+}

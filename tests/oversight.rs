@@ -50,16 +50,51 @@ fn detected_violations_are_fined_k_over_p_d_plus_the_gain() {
             let wealth: i64 = ledgers.iter().map(|l| l.balance).sum();
             let o = w.resource::<Oversight>();
             assert_eq!(wealth + o.fines, 1000 * picked, "wealth and fines account for every apple");
-            assert_eq!(o.fines, o.detections as i64 * o.fine());
+            assert_eq!(o.fines, o.detections as i64 * o.fine(1000));
         }
         let events = sim.world_mut().resource_mut::<EventLog>().drain();
-        for e in events.iter().filter(|e| e.kind == "detection") {
-            // k = 0: the fine is just the confiscated apple.
-            assert_eq!(e.details["penalty"], 1.0);
-            detections += 1;
+        for e in events.iter().filter(|e| e.kind == "audit") {
+            // k = 0: the fine is just the confiscated apple, one per detection.
+            assert_eq!(e.details["penalty"].as_f64().unwrap(), e.details["detected"].as_f64().unwrap());
         }
+        detections += events.iter().filter(|e| e.kind == "detection").count();
         let audits = events.iter().filter(|e| e.kind == "audit").count();
         assert_eq!(audits, 2 * 6, "two AIs audited at each of 6 rounds");
     }
     assert!(detections > 0, "some clear-cuts were caught");
+}
+
+#[test]
+fn evasion_responds_to_the_penalty_and_the_books_still_balance() {
+    // SED's taxed game with evasion forbidden to the (human) citizens and audited.
+    let with_k = |k: f64| {
+        let mut s = scenario::builtin("sed-apple-picking").unwrap().scenario().unwrap();
+        s.regrowth.probabilities = vec![0.01, 0.05];
+        s.oversight = Some(polity::scenario::OversightSpec {
+            forbidden: vec![polity::scenario::Forbidden::Evasion],
+            kinds: vec![polity::scenario::Kind::Human],
+            period: 50,
+            inspect: 0.5,
+            k,
+            ..Default::default()
+        });
+        s
+    };
+    let violations = |k: f64| (0..3).map(|seed| final_metric(&with_k(k), seed, 300, "violations")).sum::<f64>();
+    let (free, deterred) = (violations(0.0), violations(5.0));
+    assert!(free > 0.0, "with no penalty, taxed selfish citizens evade");
+    assert_eq!(deterred, 0.0, "when B(1 − P_D) − k < 0 for every tax they could save, nobody evades");
+    // Books: wealth + the principal's treasury + fines = every apple picked.
+    let s = with_k(0.0);
+    let mut sim = Sim::new(&s, 1, 300);
+    for _ in 0..300 {
+        sim.step();
+        let w = sim.world_mut();
+        let ledgers: Vec<Ledger> = w.query::<&Ledger>().iter(w).copied().collect();
+        let picked: i64 = ledgers.iter().map(|l| l.picked as i64).sum();
+        let wealth: i64 = ledgers.iter().map(|l| l.balance).sum();
+        let fines = w.resource::<Oversight>().fines;
+        let treasury = w.resource::<polity::tax::TaxState>().treasury;
+        assert_eq!(wealth + fines + treasury, 1000 * picked);
+    }
 }

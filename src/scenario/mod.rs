@@ -114,6 +114,8 @@ impl Default for OversightSpec {
 pub enum Forbidden {
     /// Taking the last apple of a patch, which then never regrows.
     ClearCut,
+    /// Under-reporting income to the tax system (reporting none, at a period end).
+    Evasion,
 }
 
 /// How the detection probability P_D is known.
