@@ -144,16 +144,7 @@ fn v_hat<M: Generative>(node: &M, gamma: f64, width: u32, h: u32, seed: u64, dep
     if best.is_finite() { best } else { 0.0 }
 }
 
-/// The index of the largest value (ties: the first).
-pub fn argmax(values: &[f64]) -> usize {
-    let mut best = 0;
-    for (k, &v) in values.iter().enumerate() {
-        if v > values[best] {
-            best = k;
-        }
-    }
-    best
-}
+pub use crate::rules::argmax;
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,17 @@ fn final_metric(s: &Scenario, seed: u64, ticks: u64, name: &str) -> f64 {
     log.last().unwrap().1[log.columns().iter().position(|c| c == name).unwrap()]
 }
 
+/// Every apple picked is in someone's wealth, the principal's treasury or the fines.
+fn assert_books_balance(sim: &mut Sim) {
+    let w = sim.world_mut();
+    let ledgers: Vec<Ledger> = w.query::<&Ledger>().iter(w).copied().collect();
+    let picked: i64 = ledgers.iter().map(|l| l.picked as i64).sum();
+    let wealth: i64 = ledgers.iter().map(|l| l.balance).sum();
+    let fines = w.resource::<Oversight>().fines;
+    let treasury = w.get_resource::<polity::tax::TaxState>().map_or(0, |t| t.treasury);
+    assert_eq!(wealth + fines + treasury, 1000 * picked, "wealth, treasury and fines account for every apple");
+}
+
 #[test]
 fn violations_fall_as_the_expected_penalty_rises() {
     // Same seeds, k·rate rising: with k = 0 nothing deters the greedy AIs from clear-cutting;
@@ -44,12 +55,8 @@ fn detected_violations_are_fined_k_over_p_d_plus_the_gain() {
         let mut sim = Sim::new(&s, seed, 300);
         for _ in 0..300 {
             sim.step();
-            let w = sim.world_mut();
-            let ledgers: Vec<Ledger> = w.query::<&Ledger>().iter(w).copied().collect();
-            let picked: i64 = ledgers.iter().map(|l| l.picked as i64).sum();
-            let wealth: i64 = ledgers.iter().map(|l| l.balance).sum();
-            let o = w.resource::<Oversight>();
-            assert_eq!(wealth + o.fines, 1000 * picked, "wealth and fines account for every apple");
+            assert_books_balance(&mut sim);
+            let o = sim.world().resource::<Oversight>();
             assert_eq!(o.fines, o.detections as i64 * o.fine(1000));
         }
         let events = sim.world_mut().resource_mut::<EventLog>().drain();
@@ -89,12 +96,6 @@ fn evasion_responds_to_the_penalty_and_the_books_still_balance() {
     let mut sim = Sim::new(&s, 1, 300);
     for _ in 0..300 {
         sim.step();
-        let w = sim.world_mut();
-        let ledgers: Vec<Ledger> = w.query::<&Ledger>().iter(w).copied().collect();
-        let picked: i64 = ledgers.iter().map(|l| l.picked as i64).sum();
-        let wealth: i64 = ledgers.iter().map(|l| l.balance).sum();
-        let fines = w.resource::<Oversight>().fines;
-        let treasury = w.resource::<polity::tax::TaxState>().treasury;
-        assert_eq!(wealth + fines + treasury, 1000 * picked);
+        assert_books_balance(&mut sim);
     }
 }

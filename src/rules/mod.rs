@@ -9,3 +9,14 @@ pub mod tax;
 pub mod tilt;
 pub mod voting;
 pub mod welfare;
+
+/// The index of the largest value (ties: the first; an empty slice gives 0).
+pub fn argmax<T: PartialOrd + Copy>(values: &[T]) -> usize {
+    let mut best = 0;
+    for (k, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = k;
+        }
+    }
+    best
+}

@@ -72,13 +72,7 @@ pub enum Rule {
 
 /// The index of the best-scored candidate (ties: the lower index).
 pub fn favourite(scores: &[f64]) -> usize {
-    let mut best = 0;
-    for (k, &s) in scores.iter().enumerate() {
-        if s > scores[best] {
-            best = k;
-        }
-    }
-    best
+    super::argmax(scores)
 }
 
 /// Aggregates ballots: `scores[i][k]` is voter i's score of candidate k (candidates sorted by
@@ -106,7 +100,7 @@ pub fn aggregate(rule: Rule, scores: &[Vec<f64>], candidates: usize) -> (usize, 
             sorted.sort_unstable();
             sorted[(sorted.len() - 1) / 2]
         }
-        Rule::Plurality => favourite_count(&firsts),
+        Rule::Plurality => super::argmax(&firsts),
         Rule::Borda => {
             let mut points = vec![0usize; candidates];
             for s in scores {
@@ -117,20 +111,10 @@ pub fn aggregate(rule: Rule, scores: &[Vec<f64>], candidates: usize) -> (usize, 
                     points[k] += candidates - 1 - rank;
                 }
             }
-            favourite_count(&points)
+            super::argmax(&points)
         }
     };
     (winner, shares)
-}
-
-fn favourite_count(counts: &[usize]) -> usize {
-    let mut best = 0;
-    for (k, &c) in counts.iter().enumerate() {
-        if c > counts[best] {
-            best = k;
-        }
-    }
-    best
 }
 
 #[cfg(test)]
