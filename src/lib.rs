@@ -28,6 +28,9 @@
 //! | [`compare`], [`stats`] | comparing scenarios over seeds |
 //! | [`run`] | the headless runner that writes a run folder |
 //! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
+//! | [`record`] | recording videos and GIFs of a run (`polity record`) |
+//! | [`control`] | the app's run controls and live edits as plain, testable logic |
+//! | `app` | the desktop app (feature `gui`): world view, panels, exports |
 //! | [`model`] | the world model: a cloneable snapshot stepped by the same rules |
 //! | [`planner`] | sparse sampling over the world model and its guarantee |
 //! | [`rules`] | the rules as plain functions: regrowth, forage utility, tilt, welfare |
@@ -37,6 +40,7 @@ pub mod agents;
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod compare;
+pub mod control;
 pub mod decision;
 pub mod grid;
 pub mod harvest;
@@ -49,6 +53,7 @@ pub mod paa;
 pub mod paint;
 pub mod planner;
 pub mod principal;
+pub mod record;
 pub mod rng;
 pub mod rules;
 pub mod run;

@@ -1,4 +1,5 @@
-//! The `polity` command line: run scenarios headless, check scenario files, list built-ins.
+//! The `polity` command line: open the desktop app, run scenarios headless, check scenario
+//! files, list built-ins.
 
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
@@ -18,12 +19,15 @@ Human and AI agents share a commons of regrowing apples. Scenarios are RON files
 docs/scenarios.md); built-in ones are embedded in the binary (`polity scenarios`).";
 
 const EXAMPLES: &str = "Examples:
-  polity                                  run the default scenario (commons) and print a summary
+  polity                                  open the desktop app on the default scenario (commons);
+                                          without the app (or a display) run it headless instead
+  polity gui sed-apple-picking --seed 3   watch, steer and inspect a scenario in a window
   polity run commons --ticks 500 --seed 7 --out runs/c7
   polity run my-world.ron                 run your own scenario file
   polity run runs/c7/run.json             repeat an earlier run exactly
   polity check scenarios/*.ron            validate files without running them
   polity compare commons no-ai.ron --seeds 0..20   does B beat A? mean ± 95% CI, Welch p
+  polity record commons --ticks 300 --out commons.gif   a video of the world, with an overlay
   polity scenarios                        list the built-in scenarios
 
 Exit status: 0 success, 2 bad input (scenario or arguments), 1 internal error.";
@@ -105,6 +109,91 @@ Examples:
         #[arg(long)]
         threads: Option<NonZeroUsize>,
     },
+    /// Record a video of a scenario: the world as the app shows it, with an overlay.
+    #[command(after_help = "Each frame shows the world (painted as the desktop app does, on the CPU: no display
+or GPU needed) and an overlay: the scenario's name, the tick, the elected p (with an
+election), apples standing, patches alive, welfare, tax revenue and rates (with taxes), and
+live plots of apples standing and welfare. Frame i shows the world after tick
+(i + 1) × --ticks-per-frame, so there are ⌈ticks / ticks-per-frame⌉ frames.
+
+Formats, by --out: .gif (pure Rust, always available), a folder (no extension, or ending in
+/) of frame-000000.png, frame-000001.png, …, and .mp4 (H.264) or .webm (VP9) through ffmpeg
+(Debian: apt-get install ffmpeg). The same inputs give the same frames, and byte-identical
+GIF and PNG files. The output appears only when the recording is complete.
+
+Examples:
+  polity record commons --ticks 300 --out commons.gif
+  polity record sed-apple-picking --ticks 2000 --ticks-per-frame 4 --out sed.mp4
+  polity record revenue-max --compare shielded-revenue-max --ticks 300 --out cmp.gif
+  polity record commons --ticks 100 --size 1280x720 --out frames/   numbered PNG frames")]
+    Record {
+        /// A built-in scenario name, a .ron file, or a run.json [default: commons]
+        scenario: Option<String>,
+        /// FILE.gif, FILE.mp4, FILE.webm, or a folder for PNG frames [default: runs/NAME-seedS.gif]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Ticks to record [default: the scenario's `run.ticks`]
+        #[arg(long)]
+        ticks: Option<u64>,
+        /// Ticks between frames
+        #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        ticks_per_frame: u64,
+        /// Frames per second of the video (at most 50 for .gif)
+        #[arg(long, value_name = "F", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
+        fps: u32,
+        /// Frame size in pixels; the world is scaled to fit
+        #[arg(long, value_name = "WxH", default_value = "960x540")]
+        size: polity::record::Size,
+        /// Seed for every random draw [default: the scenario's `run.seed`]
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Record this scenario too, side by side, over the same seed
+        #[arg(long, value_name = "OTHER")]
+        compare: Option<String>,
+    },
+    /// Open the desktop app on a scenario: watch, steer and inspect it while it runs.
+    #[command(after_help = "The window shows the world in the middle; run controls, the scenario picker, live
+parameters (tax rates, each group's power), a legend and exports on the left; plots, the
+agent inspector, the principal and election, and the event log on the right. Keys: Space
+play/pause, → or N one tick, F fast-forward, + and − speed, R reset, Esc deselect; drag to
+pan, wheel to zoom, click an agent to inspect it. Exports go to exports/ (docs/app.md).
+
+With --ticks N the world runs N ticks as fast as possible before the window shows, then
+waits paused; without it, the world runs from tick 0 at one tick per frame.
+
+Exit status: 0 when the window closes (or the screenshot is written, with --exit), 2 for a
+bad scenario or arguments (the problems are printed and no window opens), 1 if the
+screenshot could not be written.
+
+Examples:
+  polity gui                              the default scenario (commons)
+  polity gui sed-apple-picking --seed 3   a built-in scenario with seed 3
+  polity gui my-world.ron                 your own file; it reloads when you save it
+  polity gui tragedy --ticks 200 --select 3   run 200 ticks, then inspect agent 3
+  polity gui commons --ticks 50 --screenshot shot.png --exit
+                                          run 50 ticks, save a PNG of the window, quit
+  xvfb-run -a polity gui commons --ticks 50 --screenshot shot.png --exit
+                                          the same without a display (Xvfb, Mesa's Vulkan)")]
+    Gui {
+        /// A built-in scenario name, a .ron file, or a run.json [default: commons]
+        scenario: Option<String>,
+        /// Seed for every random draw [default: the scenario's `run.seed`]
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run this many ticks as fast as possible before showing the window, then pause
+        #[arg(long)]
+        ticks: Option<u64>,
+        /// Save a PNG of the whole window (world and panels) once the ticks are done and a
+        /// frame has rendered
+        #[arg(long, value_name = "FILE.png")]
+        screenshot: Option<PathBuf>,
+        /// Quit once the screenshot is written
+        #[arg(long, requires = "screenshot")]
+        exit: bool,
+        /// Select this agent (by id) for the inspector at the start
+        #[arg(long, value_name = "ID")]
+        select: Option<u32>,
+    },
     /// List the built-in scenarios.
     Scenarios,
     /// Run Statistical Utility Mechanics' Gaussian toy model and write its tables as CSV.
@@ -150,15 +239,66 @@ macro_rules! say {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Run { scenario: None, ticks: None, seed: None, out: None }) {
+    match cli.command.unwrap_or_else(default_command) {
         Command::Run { scenario, ticks, seed, out } => cmd_run(scenario, ticks, seed, out),
+        Command::Gui { scenario, seed, ticks, screenshot, exit, select } => {
+            cmd_gui(scenario, seed, ticks, screenshot, exit, select)
+        }
         Command::Check { files } => cmd_check(&files),
         Command::Compare { a, b, seeds, ticks, out, threads } => cmd_compare(&a, &b, seeds, ticks, out, threads),
         Command::Scenarios => cmd_scenarios(),
+        Command::Record { scenario, out, ticks, ticks_per_frame, fps, size, seed, compare } => {
+            cmd_record(scenario, compare, out, ticks, ticks_per_frame, fps, size, seed)
+        }
         Command::Sum { dims, alignment, powers, angles, seed, out } => {
             cmd_sum(&dims, alignment, &powers, &angles, seed, &out)
         }
     }
+}
+
+/// What `polity` with no arguments does: open the app on the default scenario when the
+/// binary has it and there is a display to show it on; otherwise run the default scenario
+/// headless and print a summary.
+fn default_command() -> Command {
+    let headless = Command::Run { scenario: None, ticks: None, seed: None, out: None };
+    if cfg!(feature = "gui") {
+        if has_display() {
+            return Command::Gui {
+                scenario: None,
+                seed: None,
+                ticks: None,
+                screenshot: None,
+                exit: false,
+                select: None,
+            };
+        }
+        eprintln!("no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); running headless");
+    }
+    headless
+}
+
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+#[cfg(feature = "gui")]
+fn cmd_gui(
+    scenario: Option<String>,
+    seed: Option<u64>,
+    ticks: Option<u64>,
+    screenshot: Option<PathBuf>,
+    exit: bool,
+    select: Option<u32>,
+) -> ExitCode {
+    polity::app::run(polity::app::AppOptions { scenario, seed, ticks, screenshot, exit, select })
+}
+
+#[cfg(not(feature = "gui"))]
+fn cmd_gui(_: Option<String>, _: Option<u64>, _: Option<u64>, _: Option<PathBuf>, _: bool, _: Option<u32>) -> ExitCode {
+    eprintln!(
+        "error: this polity was built without the desktop app (the `gui` cargo feature)\n    hint: build it with the default features: `cargo build --release` (not `--no-default-features`), or add `--features gui`; `polity run` works without it"
+    );
+    ExitCode::from(2)
 }
 
 fn load(arg: Option<&str>) -> Result<Scenario, ExitCode> {
@@ -371,4 +511,94 @@ fn cmd_sum(
     }
     say!("wrote {}/alignment_cost.csv and {}/gain.csv", out.display(), out.display());
     ExitCode::SUCCESS
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cmd_record(
+    arg: Option<String>,
+    compare: Option<String>,
+    out: Option<PathBuf>,
+    ticks: Option<u64>,
+    ticks_per_frame: u64,
+    fps: u32,
+    size: polity::record::Size,
+    seed: Option<u64>,
+) -> ExitCode {
+    use polity::record::{self, Output, RecordError, RecordOptions};
+    let mut scenarios = match load(arg.as_deref()) {
+        Ok(s) => vec![s],
+        Err(code) => return code,
+    };
+    if let Some(other) = &compare {
+        match load(Some(other)) {
+            Ok(s) => scenarios.push(s),
+            Err(code) => return code,
+        }
+    }
+    let first = &scenarios[0];
+    let opts = RecordOptions {
+        ticks: ticks.unwrap_or(first.run.ticks),
+        ticks_per_frame,
+        fps,
+        size,
+        seed: seed.unwrap_or(first.run.seed),
+    };
+    if opts.ticks == 0 {
+        eprintln!("error: --ticks 0 records nothing; ask for at least 1 tick");
+        return ExitCode::from(2);
+    }
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}.gif", names.join("-vs-"), opts.seed)));
+    let output = match Output::parse(&out) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let frames = opts.frames();
+    let bar = progress_bar(frames, "frames");
+    let started = Instant::now();
+    let result = record::record(&scenarios, &opts, &output, |f| {
+        if let Some(b) = &bar {
+            b.set_position(f);
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    match result {
+        Ok(frames) => {
+            let secs = started.elapsed().as_secs_f64();
+            say!(
+                "{} · seed {} · {} ticks → {frames} frame{} of {size} at {fps} fps ({:.1} s of video) in {secs:.2} s ({:.0} frames/s)",
+                names.join(" vs "),
+                opts.seed,
+                opts.ticks,
+                if frames == 1 { "" } else { "s" },
+                opts.seconds(),
+                frames as f64 / secs.max(1e-9)
+            );
+            if output.format == record::encode::Format::PngFolder {
+                say!(
+                    "  wrote {}/{{{} … {}}}",
+                    out.display().to_string().trim_end_matches('/'),
+                    record::encode::frame_name(0),
+                    record::encode::frame_name(frames.saturating_sub(1))
+                );
+            } else {
+                let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+                say!("  wrote {} ({:.1} MB)", out.display(), bytes as f64 / 1e6);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(RecordError::Input(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(RecordError::Io(e)) => {
+            eprintln!("error: recording {}: {e}", out.display());
+            ExitCode::from(1)
+        }
+    }
 }

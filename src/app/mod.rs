@@ -1,1 +1,248 @@
-//! The desktop app (feature `gui`).
+//! The desktop app (feature `gui`): watch, steer and inspect a running scenario.
+//!
+//! `polity gui [SCENARIO]` (and `polity` with no arguments) opens a window with the world in
+//! the middle and egui panels around it: run controls and live parameters on the left, plots,
+//! the agent inspector, the principal and the event log on the right. `docs/app.md` describes
+//! every control.
+//!
+//! # How it is built
+//!
+//! The simulation is not part of the app's Bevy world. It stays a headless [`Sim`] — its own
+//! Bevy `World` and `SimTick` schedule, exactly what `polity run` steps — held by the app as
+//! a non-`Send` resource ([`SimHost`]; a `Sim` owns a Bevy `App`, whose runner is not `Send`,
+//! so systems that touch it run on the main thread). Keeping the two worlds apart means the
+//! app's frame loop, input and rendering cannot change a tick: the app only calls
+//! `sim.step()` k times per frame ([`control::Control::run_frame`]), so the same scenario and
+//! seed give the same world in the app as on the command line, at any frame rate.
+//!
+//! Reset, reseed, opening a scenario and reloading its file all *rebuild* the `Sim` rather
+//! than patch it: a world is a function of (scenario, seed), and building it afresh is the
+//! only way to get every resource a scenario implies (tax state, election, principal, the
+//! planner's shadow world, the agents' drawn parameters) back to a consistent tick 0. Live
+//! parameter edits are the one exception, and each is logged as a `param_change` event.
+//!
+//! What the buttons and keys mean is plain logic in [`crate::control`], tested without a
+//! window; this module only turns clicks into [`control::Intent`]s and draws. One plugin per
+//! concern:
+//!
+//! | plugin | module | does |
+//! |---|---|---|
+//! | [`SteeringPlugin`] | `steer` | applies intents, runs the frame's ticks, drains the logs, watches the scenario file, keyboard shortcuts |
+//! | [`WorldViewPlugin`] | `view` | the world texture (painted by [`crate::paint`]), the camera: fit, pan, zoom, click to select |
+//! | [`AppUiPlugin`] | `ui` | the egui panels (a list of panel functions in `panels`) |
+//! | [`ExportPlugin`] | `export` | metrics CSV, window PNG, snapshot RON; the `--screenshot`/`--exit` flow |
+
+mod export;
+mod panels;
+mod steer;
+mod ui;
+mod view;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bevy::log::{Level, LogPlugin};
+use bevy::prelude::*;
+use bevy::window::WindowResolution;
+use bevy_egui::EguiPlugin;
+
+use crate::control::{self, Control, ControlError, History, Intent, Source};
+use crate::sim::Sim;
+
+pub use export::ExportPlugin;
+pub use steer::SteeringPlugin;
+pub use ui::AppUiPlugin;
+pub use view::WorldViewPlugin;
+
+/// The window's size in logical pixels when it opens.
+pub const WINDOW_SIZE: (u32, u32) = (1280, 720);
+
+/// What `polity gui` was asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// A built-in name or a `.ron` path; `None` for the default scenario.
+    pub scenario: Option<String>,
+    /// Seed, overriding the scenario's.
+    pub seed: Option<u64>,
+    /// Ticks to run before the window shows (then the world is paused).
+    pub ticks: Option<u64>,
+    /// Write a PNG of the whole window once the ticks are done and a frame has rendered.
+    pub screenshot: Option<PathBuf>,
+    /// Quit once the screenshot is written.
+    pub exit: bool,
+    /// An agent to select for the inspector at the start.
+    pub select: Option<u32>,
+}
+
+/// The running world, held apart from the app's own Bevy world (see the module docs).
+pub struct SimHost(pub Sim);
+
+/// A message for the status line: what just happened, or went wrong.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    /// The text.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub error: bool,
+}
+
+/// The app's steering state: the control settings, what was drained from the world, intents
+/// waiting for the next frame, and what to tell the user.
+#[derive(Resource)]
+pub struct AppState {
+    /// Run settings and the scenario's source.
+    pub control: Control,
+    /// Metrics rows and events drained from the world.
+    pub history: History,
+    /// Intents from the UI and the keyboard, applied at the start of the next frame.
+    pub intents: Vec<Intent>,
+    /// The latest notice for the status line.
+    pub notice: Option<Notice>,
+    /// Problems of the last scenario that failed to open or reload, shown until one loads.
+    pub problems: Option<String>,
+    /// Counts world rebuilds, so the view knows to resize its texture and refit.
+    pub generation: u64,
+    /// Ticks run in the last frame.
+    pub ticks_last_frame: u64,
+    /// Ticks per second, smoothed.
+    pub tick_rate: f64,
+    /// Where files were exported, newest last.
+    pub exported: Vec<String>,
+}
+
+impl AppState {
+    /// Queues an intent for the next frame.
+    pub fn send(&mut self, intent: Intent) {
+        self.intents.push(intent);
+    }
+    /// Sets the status line.
+    pub fn tell(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice { text: text.into(), error });
+    }
+}
+
+/// Opens the app; returns when its window closes.
+pub fn run(opts: AppOptions) -> ExitCode {
+    let arg = opts.scenario.clone().unwrap_or_else(|| crate::scenario::default_scenario().name.to_string());
+    let (mut control, mut sim) = match Control::start(Source::from_arg(&arg), opts.seed) {
+        Ok(started) => started,
+        Err(ControlError::Scenario(problems)) => {
+            eprintln!("{problems}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(path) = &opts.screenshot
+        && let Err(e) = export::check_png_path(path)
+    {
+        eprintln!("error: --screenshot {}: {e}", path.display());
+        return ExitCode::from(2);
+    }
+    if let Some(id) = opts.select
+        && let Err(e) = control.apply(&mut sim, Intent::Select(Some(id)))
+    {
+        eprintln!("error: --select {id}: {e}");
+        return ExitCode::from(2);
+    }
+    if !has_display() {
+        eprintln!(
+            "error: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set)\n    hint: run it in a desktop session, or headless with `xvfb-run -a polity gui …`; `polity run` needs no display"
+        );
+        return ExitCode::from(2);
+    }
+    let mut history = History::new(&sim);
+    history.take(&mut sim);
+    match opts.ticks {
+        // Run the ticks before the window opens, as fast as possible, then stay paused.
+        Some(n) => {
+            for _ in 0..n {
+                sim.step();
+                if sim.tick() % 256 == 0 {
+                    history.take(&mut sim);
+                }
+            }
+            history.take(&mut sim);
+            if control.stop_at.is_some_and(|end| sim.tick() >= end) {
+                control.stop_at = None;
+            }
+        }
+        None => control.paused = false,
+    }
+    let title = format!("Polity — {}", control.scenario.name);
+    let state = AppState {
+        control,
+        history,
+        intents: Vec::new(),
+        notice: None,
+        problems: None,
+        generation: 0,
+        ticks_last_frame: 0,
+        tick_rate: 0.0,
+        exported: Vec::new(),
+    };
+
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title,
+                    resolution: WindowResolution::new(WINDOW_SIZE.0, WINDOW_SIZE.1),
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(LogPlugin { level: Level::WARN, filter: "warn,wgpu=error,naga=error".into(), ..default() }),
+    )
+    .add_plugins(EguiPlugin::default())
+    .insert_resource(ClearColor(Color::srgb_u8(18, 20, 26)))
+    .insert_non_send(SimHost(sim))
+    .insert_resource(state)
+    .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit))
+    .add_plugins((SteeringPlugin, WorldViewPlugin, AppUiPlugin, ExportPlugin));
+    match app.run() {
+        AppExit::Success => ExitCode::SUCCESS,
+        AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
+/// Whether there is a display to open a window on (X11 or Wayland).
+pub fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// A random seed for the "new seed" button (the app may read the clock; the world never does).
+pub fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.finish() % 1_000_000
+}
+
+/// Describes what an applied intent did, for the status line.
+fn describe(intent: &Intent, result: &Result<control::Effect, ControlError>) -> Option<(String, bool)> {
+    match (intent, result) {
+        (_, Err(ControlError::Scenario(_))) => {
+            Some(("the scenario has problems; still running the previous world".into(), true))
+        }
+        (_, Err(e)) => Some((e.to_string(), true)),
+        (Intent::Reset, Ok(_)) => Some(("reset to tick 0".into(), false)),
+        (Intent::Reseed(s), Ok(_)) => Some((format!("rebuilt with seed {s}"), false)),
+        (Intent::Open(src), Ok(_)) => Some((format!("opened {src}"), false)),
+        (Intent::Reload, Ok(_)) => Some(("reloaded the scenario file".into(), false)),
+        (_, Ok(control::Effect::ParamChanged(e))) => Some((
+            format!(
+                "{} set from {} to {} (logged as param_change at tick {})",
+                e.details["parameter"].as_str().unwrap_or(""),
+                e.details["old"],
+                e.details["new"],
+                e.tick
+            ),
+            false,
+        )),
+        _ => None,
+    }
+}

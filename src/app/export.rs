@@ -1,0 +1,181 @@
+//! Exports: the metrics so far as CSV (the format of `polity run`'s `metrics.csv`), a PNG of
+//! the whole window, and the current world and parameters as a scenario RON that rebuilds it
+//! ([`crate::control::snapshot_ron`]). Files go to `exports/` under the current directory,
+//! named `NAME-seedS-tTICK…`, never overwriting, each written atomically. Also the
+//! `--screenshot FILE --exit` flow of the command line.
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::window::PrimaryWindow;
+
+use super::steer::SteerSystems;
+use super::view::{MapArea, WorldView};
+use super::{AppState, SimHost};
+use crate::control;
+
+/// The folder exports are written to, under the current directory.
+pub const EXPORT_DIR: &str = "exports";
+
+/// Frames to wait before the command line's screenshot, so the panels have laid out and the
+/// camera has fitted the map to the space between them.
+pub const SCREENSHOT_AFTER_FRAMES: u32 = 12;
+
+/// Writes the files the export buttons ask for.
+pub struct ExportPlugin;
+
+impl Plugin for ExportPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<ExportQueue>().add_systems(Update, (exports, cli_screenshot).after(SteerSystems));
+    }
+}
+
+/// What can be exported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// Every metrics row so far, as CSV.
+    MetricsCsv,
+    /// A PNG of the whole window.
+    Screenshot,
+    /// The current world and parameters as a scenario.
+    Snapshot,
+}
+
+/// Exports asked for this frame.
+#[derive(Resource, Default)]
+pub struct ExportQueue(pub Vec<ExportKind>);
+
+/// The command line's `--screenshot FILE` and `--exit`.
+#[derive(Resource)]
+pub struct CliShot {
+    path: Option<PathBuf>,
+    exit: bool,
+    frames: u32,
+    taken: bool,
+}
+
+impl CliShot {
+    /// The screenshot to take, if any, and whether to quit once it is written.
+    pub fn new(path: Option<PathBuf>, exit: bool) -> CliShot {
+        CliShot { path, exit, frames: 0, taken: false }
+    }
+}
+
+/// Refuses a screenshot path that cannot be a PNG file, before any window opens.
+pub fn check_png_path(path: &Path) -> Result<(), String> {
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+        return Err("the screenshot is written as PNG; give a file name ending in .png".into());
+    }
+    if path.is_dir() {
+        return Err("is a folder; give a file name ending in .png".into());
+    }
+    Ok(())
+}
+
+/// Encodes a captured frame as an RGB PNG and writes it atomically; returns its size.
+fn write_png(path: &Path, image: &Image) -> Result<(u32, u32), String> {
+    let rgb = image.clone().try_into_dynamic().map_err(|e| format!("cannot read the frame: {e}"))?.to_rgb8();
+    let (w, h) = rgb.dimensions();
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+        writer.write_image_data(rgb.as_raw()).map_err(|e| e.to_string())?;
+        writer.finish().map_err(|e| e.to_string())?;
+    }
+    control::write_atomic(path, &bytes).map_err(|e| e.to_string())?;
+    Ok((w, h))
+}
+
+fn exports(
+    mut queue: ResMut<ExportQueue>,
+    mut commands: Commands,
+    host: NonSend<SimHost>,
+    mut state: ResMut<AppState>,
+) {
+    for kind in std::mem::take(&mut queue.0) {
+        let sim = &host.0;
+        let dir = Path::new(EXPORT_DIR);
+        let stem = control::export_stem(sim);
+        let written = match kind {
+            ExportKind::MetricsCsv => {
+                let path = control::export_path(dir, &format!("{stem}-metrics"), "csv");
+                control::write_atomic(&path, state.history.metrics_csv().as_bytes())
+                    .map(|()| format!("metrics CSV ({} rows): {}", state.history.rows.len(), path.display()))
+            }
+            ExportKind::Snapshot => {
+                let path = control::export_path(dir, &stem, "ron");
+                control::write_atomic(&path, control::snapshot_ron(sim).as_bytes())
+                    .map(|()| format!("scenario RON: {} (polity run {})", path.display(), path.display()))
+            }
+            ExportKind::Screenshot => {
+                let path = control::export_path(dir, &stem, "png");
+                commands.spawn(Screenshot::primary_window()).observe(
+                    move |shot: On<ScreenshotCaptured>, mut state: ResMut<AppState>| match write_png(&path, &shot.image)
+                    {
+                        Ok((w, h)) => {
+                            let text = format!("window PNG ({w}×{h}): {}", path.display());
+                            state.exported.push(text.clone());
+                            state.tell(format!("exported {text}"), false);
+                        }
+                        Err(e) => state.tell(format!("screenshot failed: {}: {e}", path.display()), true),
+                    },
+                );
+                continue;
+            }
+        };
+        match written {
+            Ok(text) => {
+                state.tell(format!("exported {text}"), false);
+                state.exported.push(text);
+            }
+            Err(e) => state.tell(format!("export failed: {e}"), true),
+        }
+    }
+}
+
+/// Takes the command line's screenshot once the world has been painted and the layout has
+/// settled; prints where it went and, with `--exit`, quits.
+fn cli_screenshot(
+    mut shot: ResMut<CliShot>,
+    view: Res<WorldView>,
+    area: Res<MapArea>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    mut commands: Commands,
+) {
+    let Some(path) = shot.path.clone() else { return };
+    if shot.taken {
+        return;
+    }
+    shot.frames += 1;
+    if shot.frames < SCREENSHOT_AFTER_FRAMES || view.repaints == 0 {
+        return;
+    }
+    let Some(a) = area.0 else { return };
+    shot.taken = true;
+    let exit = shot.exit;
+    let k = window.scale_factor();
+    let map = format!("{:.0},{:.0},{:.0},{:.0}", a.min.x * k, a.min.y * k, a.max.x * k, a.max.y * k);
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |captured: On<ScreenshotCaptured>, mut exits: MessageWriter<AppExit>| match write_png(
+            &path,
+            &captured.image,
+        ) {
+            Ok((w, h)) => {
+                println!("wrote {} ({w}×{h}, the whole window; map area {map})", path.display());
+                if exit {
+                    exits.write(AppExit::Success);
+                }
+            }
+            Err(e) => {
+                eprintln!("error: writing the screenshot {}: {e}", path.display());
+                if exit {
+                    exits.write(AppExit::from_code(1));
+                }
+            }
+        },
+    );
+}

@@ -1,0 +1,578 @@
+//! The panels' sections. Each is a [`PanelDef`]: a title, whether it starts open, whether it
+//! applies to the world shown (the principal's section only when there is one), and a
+//! function that draws it. A new mechanism gets its section by writing one function and
+//! adding one line to [`LEFT`] or [`RIGHT`].
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Color32, RichText};
+use egui_plot::{Line, Plot, PlotPoints};
+
+use super::export::{EXPORT_DIR, ExportKind};
+use super::ui::{Edit, UiState};
+use super::view::WorldView;
+use super::{AppState, random_seed};
+use crate::control::{self, Intent, Source};
+use crate::paint::{self, palette};
+use crate::principal::{Principal, served_p};
+use crate::rules::forage::Action;
+use crate::scenario::{self, Kind};
+use crate::sim::Sim;
+use crate::tax::TaxState;
+use crate::voting::Election;
+
+/// What a section may read and change.
+pub struct PanelCx<'a> {
+    /// The world (read only: changes go through intents).
+    pub sim: &'a Sim,
+    /// Steering state; sections queue intents here.
+    pub state: &'a mut AppState,
+    /// The panels' own memory.
+    pub ui: &'a mut UiState,
+    /// The world view (to refit the camera).
+    pub view: &'a mut WorldView,
+    /// Exports asked for.
+    pub exports: &'a mut Vec<ExportKind>,
+}
+
+/// One section of a side panel.
+pub struct PanelDef {
+    /// Its heading.
+    pub title: &'static str,
+    /// Whether it starts open.
+    pub open: bool,
+    /// Whether it is shown for this world.
+    pub applies: fn(&Sim) -> bool,
+    /// Draws it.
+    pub show: fn(&mut egui::Ui, &mut PanelCx),
+}
+
+fn always(_: &Sim) -> bool {
+    true
+}
+
+fn has_governance(sim: &Sim) -> bool {
+    let w = sim.world();
+    w.get_resource::<TaxState>().is_some()
+        || w.get_resource::<Election>().is_some()
+        || w.try_query::<&Principal>().is_some_and(|mut q| q.iter(w).next().is_some())
+}
+
+/// The left panel: steering.
+pub const LEFT: &[PanelDef] = &[
+    PanelDef { title: "Run", open: true, applies: always, show: run_controls },
+    PanelDef { title: "Scenario", open: true, applies: always, show: scenario_picker },
+    PanelDef { title: "Live parameters", open: true, applies: always, show: live_parameters },
+    PanelDef { title: "Legend", open: true, applies: always, show: legend },
+    PanelDef { title: "Export", open: true, applies: always, show: export },
+];
+
+/// The right panel: watching and inspecting.
+pub const RIGHT: &[PanelDef] = &[
+    PanelDef { title: "Plots", open: true, applies: always, show: plots },
+    PanelDef { title: "Agent inspector", open: true, applies: always, show: inspector },
+    PanelDef { title: "Principal and election", open: true, applies: has_governance, show: principal },
+    PanelDef { title: "Events", open: true, applies: always, show: events },
+];
+
+fn rgb(c: [u8; 4]) -> Color32 {
+    Color32::from_rgb(c[0], c[1], c[2])
+}
+
+fn hint(ui: &mut egui::Ui, text: &str) {
+    ui.label(RichText::new(text).small().weak());
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.is_infinite() {
+        if v > 0.0 { "∞".into() } else { "−∞".into() }
+    } else if v.is_nan() {
+        "—".into()
+    } else if v == v.round() && v.abs() < 1e9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn p_label(p: f64) -> String {
+    match p {
+        p if p == f64::NEG_INFINITY => "−∞ (egalitarian)".into(),
+        0.0 => "0 (Nash)".into(),
+        1.0 => "1 (utilitarian)".into(),
+        p if p == f64::INFINITY => "∞ (best-off)".into(),
+        p => format!("{p}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Left panel
+
+fn run_controls(ui: &mut egui::Ui, cx: &mut PanelCx) {
+    let c = &cx.state.control;
+    let (paused, tpf, ff) = (c.paused, c.ticks_per_frame, c.fast_forward);
+    let mut out = Vec::new();
+    ui.horizontal(|ui| {
+        let play = if paused { "▶ Play" } else { "⏸ Pause" };
+        if ui.add_sized([78.0, 24.0], egui::Button::new(play)).on_hover_text("Space").clicked() {
+            out.push(Intent::TogglePause);
+        }
+        if ui
+            .add_sized([78.0, 24.0], egui::Button::new("Step 1 tick"))
+            .on_hover_text("Right arrow or N: one tick, then pause")
+            .clicked()
+        {
+            out.push(Intent::Step);
+        }
+        if ui
+            .add_sized([64.0, 24.0], egui::Button::new("Reset"))
+            .on_hover_text("R: rebuild the world at tick 0, same seed")
+            .clicked()
+        {
+            out.push(Intent::Reset);
+        }
+    });
+    ui.horizontal(|ui| {
+        let mut k = tpf;
+        let slider = egui::Slider::new(&mut k, 1..=control::MAX_TICKS_PER_FRAME).logarithmic(true).text("ticks/frame");
+        if ui.add_enabled(!ff, slider).on_hover_text("+ and − double and halve it").changed() {
+            out.push(Intent::SetTicksPerFrame(k));
+        }
+    });
+    let mut fast = ff;
+    if ui.checkbox(&mut fast, "Fast-forward").on_hover_text("F: as many ticks as fit in 12 ms of each frame").changed()
+    {
+        out.push(Intent::FastForward(fast));
+    }
+    ui.horizontal(|ui| {
+        ui.label("Seed");
+        ui.add(egui::DragValue::new(&mut cx.ui.seed).speed(1.0));
+        if ui.button("Reseed").on_hover_text("rebuild the world at tick 0 with this seed").clicked() {
+            out.push(Intent::Reseed(cx.ui.seed));
+        }
+        if ui.button("New seed").on_hover_text("a random seed").clicked() {
+            cx.ui.seed = random_seed();
+            out.push(Intent::Reseed(cx.ui.seed));
+        }
+    });
+    hint(ui, "Reset and reseed rebuild the world from the scenario; live edits are not kept.");
+    cx.state.intents.extend(out);
+}
+
+fn scenario_picker(ui: &mut egui::Ui, cx: &mut PanelCx) {
+    let current = match &cx.state.control.source {
+        Source::Builtin(name) => name.clone(),
+        Source::File(_) => "(a file)".into(),
+    };
+    let mut chosen = None;
+    egui::ComboBox::from_id_salt("builtin").width(200.0).selected_text(&current).show_ui(ui, |ui| {
+        for b in scenario::BUILTINS {
+            if ui.selectable_label(current == b.name, b.name).clicked() {
+                chosen = Some(b.name);
+            }
+        }
+    });
+    if let Some(name) = chosen {
+        cx.state.send(Intent::Open(Source::Builtin(name.into())));
+    }
+    let desc = &cx.state.control.scenario.description;
+    if !desc.is_empty() {
+        ui.label(RichText::new(desc).small());
+    }
+    ui.horizontal(|ui| {
+        let edit = egui::TextEdit::singleline(&mut cx.ui.path).hint_text("path/to/scenario.ron").desired_width(200.0);
+        let r = ui.add(edit);
+        let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if (ui.button("Open").clicked() || enter) && !cx.ui.path.trim().is_empty() {
+            let path = std::path::PathBuf::from(cx.ui.path.trim());
+            cx.state.send(Intent::Open(Source::File(path)));
+        }
+    });
+    if let Source::File(p) = &cx.state.control.source {
+        hint(ui, &format!("Watching {} — it reloads when the file changes.", p.display()));
+    }
+    if let Some(problems) = &cx.state.problems {
+        ui.colored_label(Color32::from_rgb(255, 120, 110), "Not loaded; still running the previous world:");
+        egui::ScrollArea::vertical().id_salt("problems").max_height(140.0).show(ui, |ui| {
+            ui.label(RichText::new(problems).monospace().small().color(Color32::from_rgb(255, 170, 160)));
+        });
+    }
+}
+
+/// A slider for a live parameter that sends its intent when the drag ends (or at once for
+/// keyboard changes), so one drag logs one `param_change`.
+fn live_slider(
+    ui: &mut egui::Ui,
+    cx: &mut PanelCx,
+    edit: Edit,
+    current: f64,
+    range: std::ops::RangeInclusive<f64>,
+    step: f64,
+    label: String,
+) -> Option<f64> {
+    let mut v = match cx.ui.editing {
+        Some((e, v)) if e == edit => v,
+        _ => current,
+    };
+    let r = ui.add(egui::Slider::new(&mut v, range).step_by(step).fixed_decimals(2).text(label));
+    if r.dragged() {
+        cx.ui.editing = Some((edit, v));
+        None
+    } else if r.drag_stopped() || r.changed() {
+        cx.ui.editing = None;
+        (v != current).then_some(v)
+    } else {
+        None
+    }
+}
+
+fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
+    let w = cx.sim.world();
+    if let Some(tax) = w.get_resource::<TaxState>() {
+        ui.label(RichText::new(format!("Tax rates (period {} ticks)", tax.period)).strong());
+        let rates = tax.rates();
+        let cutoffs: Vec<f64> = tax.schedule.cutoffs.iter().map(|&m| control::apples(m)).collect();
+        for (b, rate) in rates.into_iter().enumerate() {
+            let from = fmt_num(cutoffs[b]);
+            let label = match cutoffs.get(b + 1) {
+                Some(to) => format!("{from}–{} apples", fmt_num(*to)),
+                None => format!("{from}+ apples"),
+            };
+            if let Some(v) = live_slider(ui, cx, Edit::Tax(b), rate, 0.0..=1.0, 0.01, label) {
+                cx.state.send(Intent::SetTaxRate { bracket: b, rate: v });
+            }
+        }
+        ui.add_space(4.0);
+    }
+    ui.label(RichText::new("Power of each group (KL budget, nats)").strong());
+    for g in control::group_views(cx.sim) {
+        let name = if g.name.is_empty() { format!("group {}", g.group) } else { g.name.clone() };
+        let kind = match g.kind {
+            Kind::Human => "human",
+            Kind::Ai => "AI",
+        };
+        let (lo, hi) = g.power;
+        ui.horizontal(|ui| {
+            ui.label(format!("{name} ({} {kind})", g.count));
+            if lo != hi {
+                ui.label(RichText::new(format!("mixed {}–{}", fmt_num(lo), fmt_num(hi))).weak());
+            } else if lo.is_infinite() {
+                ui.label(RichText::new("∞: greedy").weak());
+            }
+        });
+        ui.horizontal(|ui| {
+            let shown = if lo == hi && lo.is_finite() { lo.min(5.0) } else { (lo.min(5.0) + hi.min(5.0)) / 2.0 };
+            if let Some(v) = live_slider(ui, cx, Edit::Power(g.group), shown, 0.0..=5.0, 0.05, String::new()) {
+                cx.state.send(Intent::SetGroupPower { group: g.group, power: v });
+            }
+            if ui.small_button("∞").on_hover_text("greedy: always the best move").clicked() {
+                cx.state.send(Intent::SetGroupPower { group: g.group, power: f64::INFINITY });
+            }
+        });
+    }
+    hint(ui, "Each change applies at once and is logged as a param_change event (tick, parameter, old, new).");
+}
+
+fn swatch(ui: &mut egui::Ui, color: Color32, shape: &str, text: &str) {
+    ui.horizontal(|ui| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(16.0, 16.0), egui::Sense::hover());
+        let p = ui.painter();
+        let c = rect.center();
+        match shape {
+            "disc" => p.circle_filled(c, 6.0, color),
+            "diamond" => p.add(egui::Shape::convex_polygon(
+                vec![
+                    c + egui::vec2(0.0, -7.0),
+                    c + egui::vec2(7.0, 0.0),
+                    c + egui::vec2(0.0, 7.0),
+                    c + egui::vec2(-7.0, 0.0),
+                ],
+                color,
+                egui::Stroke::NONE,
+            )),
+            "ring" => p.circle_stroke(c, 6.0, egui::Stroke::new(2.0, color)),
+            _ => p.rect_filled(rect.shrink(1.0), 2.0, color),
+        };
+        ui.label(text);
+    });
+}
+
+fn legend(ui: &mut egui::Ui, _: &mut PanelCx) {
+    ui.horizontal(|ui| {
+        ui.label("Humans by σ:");
+        ui.label(RichText::new("0 sparing").small());
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(90.0, 12.0), egui::Sense::hover());
+        let n = 30;
+        for k in 0..n {
+            let t = k as f64 / (n - 1) as f64;
+            let x0 = rect.left() + rect.width() * k as f32 / n as f32;
+            let r = egui::Rect::from_min_max(
+                egui::pos2(x0, rect.top()),
+                egui::pos2(x0 + rect.width() / n as f32 + 0.5, rect.bottom()),
+            );
+            ui.painter().rect_filled(r, 0.0, rgb(paint::human_color(t)));
+        }
+        ui.label(RichText::new("1 selfish").small());
+    });
+    egui::Grid::new("legend-grid").num_columns(2).show(ui, |ui| {
+        swatch(ui, rgb(paint::human_color(0.3)), "disc", "human agent");
+        swatch(ui, rgb(palette::AI), "diamond", "AI agent");
+        ui.end_row();
+        swatch(ui, rgb(palette::APPLE), "disc", "apple");
+        swatch(ui, rgb(palette::GRASS), "square", "grass (eaten)");
+        ui.end_row();
+        swatch(ui, rgb(palette::LOST), "square", "lost patch");
+        swatch(ui, rgb(palette::WALL), "square", "wall");
+        ui.end_row();
+        swatch(ui, rgb(palette::FLASH), "ring", "event (patch lost)");
+        swatch(ui, rgb(super::view::SELECTED), "ring", "selected agent");
+        ui.end_row();
+    });
+    hint(ui, "Drag to pan, wheel to zoom, click an agent to inspect it.");
+}
+
+fn export(ui: &mut egui::Ui, cx: &mut PanelCx) {
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("Metrics CSV").on_hover_text("every metrics row so far, as polity run's metrics.csv").clicked() {
+            cx.exports.push(ExportKind::MetricsCsv);
+        }
+        if ui.button("Screenshot PNG").on_hover_text("the whole window").clicked() {
+            cx.exports.push(ExportKind::Screenshot);
+        }
+        if ui.button("Scenario RON").on_hover_text("the world now, with the live parameters, as a scenario").clicked() {
+            cx.exports.push(ExportKind::Snapshot);
+        }
+    });
+    let dir = std::env::current_dir().map(|d| d.join(EXPORT_DIR)).unwrap_or_else(|_| EXPORT_DIR.into());
+    hint(ui, &format!("Files go to {}", dir.display()));
+    for line in cx.state.exported.iter().rev().take(4) {
+        ui.label(RichText::new(line).small());
+    }
+    if ui.small_button("Fit map to view").on_hover_text("undo pan and zoom").clicked() {
+        cx.view.fit_requested = true;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Right panel
+
+/// Points per plotted line, at most (longer histories are thinned).
+const MAX_POINTS: usize = 5000;
+
+/// One plotted line: the metrics column, its name in the legend, its colour.
+type PlotLine = (&'static str, &'static str, [u8; 3]);
+
+/// The plots: a title and its lines; a line whose column the scenario lacks is left out, and
+/// a plot with none.
+const PLOTS: &[(&str, &[PlotLine])] = &[
+    (
+        "Welfare (apples per agent)",
+        &[
+            ("welfare_elected", "W at elected p", [240, 240, 240]),
+            ("welfare_min", "min (p = −∞)", [255, 110, 100]),
+            ("welfare_nash", "Nash (p = 0)", [120, 220, 120]),
+            ("welfare_mean", "mean (p = 1)", [110, 170, 255]),
+        ],
+    ),
+    ("Apples standing", &[("apples", "apples", [220, 50, 47])]),
+    ("Gini of wealth", &[("gini", "Gini", [255, 196, 61])]),
+    ("Tax revenue (apples)", &[("tax_revenue", "revenue", [180, 140, 255])]),
+];
+
+fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
+    let h = &cx.state.history;
+    for (k, (title, lines)) in PLOTS.iter().enumerate() {
+        let present: Vec<_> = lines.iter().filter(|(c, _, _)| h.column(c).is_some()).collect();
+        if present.is_empty() {
+            continue;
+        }
+        // Title, then each line's colour, name and latest value: a legend that never covers
+        // the lines.
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(*title).small().strong());
+            for (col, name, c) in &present {
+                let color = Color32::from_rgb(c[0], c[1], c[2]);
+                let value = h.last(col).map(fmt_num).unwrap_or_default();
+                let text = if present.len() == 1 { value } else { format!("{name} {value}") };
+                ui.label(RichText::new(format!("■ {text}")).small().color(color));
+            }
+        });
+        let plot = Plot::new(("plot", k))
+            .height(if present.len() > 1 { 110.0 } else { 64.0 })
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .allow_boxed_zoom(false)
+            .allow_double_click_reset(false)
+            .include_y(0.0)
+            .link_axis("ticks", [true, false])
+            .y_axis_min_width(28.0);
+        plot.show(ui, |p| {
+            for (col, name, c) in &present {
+                let pts = h.series(col, MAX_POINTS);
+                p.line(Line::new(*name, PlotPoints::from(pts)).color(Color32::from_rgb(c[0], c[1], c[2])).width(1.5));
+            }
+        });
+    }
+    hint(ui, &format!("{} rows, thinned to {MAX_POINTS} points a line; x is the tick.", h.rows.len()));
+}
+
+fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {
+    let selected = cx.state.control.selected;
+    let Some(a) = selected.and_then(|id| control::agent_view(cx.sim, id)) else {
+        hint(ui, "Click an agent on the map, or pick one by id:");
+        ui.horizontal(|ui| {
+            ui.add(egui::DragValue::new(&mut cx.ui.pick_id).prefix("agent "));
+            if ui.button("Inspect").clicked() {
+                cx.state.send(Intent::Select(Some(cx.ui.pick_id)));
+            }
+        });
+        return;
+    };
+    let kind = match a.kind {
+        Kind::Human => "human",
+        Kind::Ai => "AI",
+    };
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("Agent {} · {kind}", a.id)).strong());
+        let group =
+            if a.group_name.is_empty() { format!("group {}", a.group) } else { format!("“{}”", a.group_name) };
+        ui.label(RichText::new(group).weak());
+        if ui.small_button("×").on_hover_text("deselect (Esc)").clicked() {
+            cx.state.send(Intent::Select(None));
+        }
+    });
+    let l = &a.ledger;
+    egui::Grid::new("agent").num_columns(4).striped(true).show(ui, |ui| {
+        ui.label("σ");
+        ui.label(format!("{:.3}", a.selfishness));
+        ui.label("power");
+        ui.label(format!("{} nats", fmt_num(a.power)));
+        ui.end_row();
+        ui.label("weights");
+        ui.label(format!("own {} · commons {}", fmt_num(a.weights.0), fmt_num(a.weights.1)));
+        ui.label("cell");
+        ui.label(format!("({}, {})", a.x, a.y));
+        ui.end_row();
+        ui.label("apples");
+        ui.label(format!("{}", l.picked));
+        ui.label("wealth");
+        ui.label(fmt_num(a.wealth()));
+        ui.end_row();
+        ui.label("taxes paid");
+        ui.label(fmt_num(control::apples(l.tax_paid)));
+        ui.label("transfers");
+        ui.label(fmt_num(control::apples(l.transfers)));
+        ui.end_row();
+        ui.label("SED reward");
+        ui.label(format!("{:.3}", a.reward));
+        ui.label("period income");
+        ui.label(fmt_num(control::apples(l.period_income)));
+        ui.end_row();
+    });
+    ui.label(RichText::new(&a.policy).small().weak());
+    let d = &a.decision;
+    ui.label(
+        RichText::new(format!("Last decision: {} · β {} · KL {:.3} nats", d.action.name(), fmt_num(d.beta), d.kl))
+            .strong(),
+    );
+    egui::Grid::new("decision").num_columns(3).striped(true).show(ui, |ui| {
+        ui.label(RichText::new("action").small());
+        ui.label(RichText::new("score U").small());
+        ui.label(RichText::new("probability π").small());
+        ui.end_row();
+        for (k, act) in Action::ALL.iter().enumerate() {
+            let name = if *act == d.action { RichText::new(act.name()).strong() } else { RichText::new(act.name()) };
+            ui.label(name);
+            ui.label(RichText::new(format!("{:+.3}", d.scores[k])).monospace());
+            ui.add(egui::ProgressBar::new(d.probs[k] as f32).desired_width(120.0).text(format!("{:.3}", d.probs[k])));
+            ui.end_row();
+        }
+    });
+}
+
+fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
+    let w = cx.sim.world();
+    let election = w.get_resource::<Election>();
+    if let Some(mut q) = w.try_query::<&Principal>()
+        && let Some(p) = q.iter(w).next()
+    {
+        egui::Grid::new("principal").num_columns(2).show(ui, |ui| {
+            ui.label("policy");
+            ui.label(RichText::new(format!("{:?}", p.policy)).strong());
+            ui.end_row();
+            ui.label("objective");
+            ui.label(format!("{:?}: serves p = {}", p.objective, p_label(served_p(p.objective, election))));
+            ui.end_row();
+        });
+    }
+    if let Some(tax) = w.get_resource::<TaxState>() {
+        let rates: Vec<String> = tax.rates().iter().map(|r| format!("{r:.2}")).collect();
+        egui::Grid::new("tax").num_columns(2).show(ui, |ui| {
+            ui.label("rates now");
+            ui.label(RichText::new(rates.join("  ")).monospace());
+            ui.end_row();
+            ui.label("periods");
+            ui.label(format!("{} (every {} ticks)", tax.periods, tax.period));
+            ui.end_row();
+            ui.label("last revenue");
+            ui.label(format!("{} apples", fmt_num(control::apples(tax.last_revenue))));
+            ui.end_row();
+            if tax.redistribute_ppm < crate::rules::tax::PPM {
+                ui.label("treasury");
+                ui.label(format!("{} apples", fmt_num(control::apples(tax.treasury))));
+                ui.end_row();
+            }
+        });
+    }
+    if let Some(e) = election {
+        ui.label(
+            RichText::new(format!(
+                "Election: p = {} ({} held, {:?} rule, every {} ticks)",
+                p_label(e.elected),
+                e.held,
+                e.rule,
+                e.period
+            ))
+            .strong(),
+        );
+        for (p, share) in e.candidates.iter().zip(&e.shares) {
+            ui.horizontal(|ui| {
+                let label = p_label(*p);
+                let text = if *p == e.elected { RichText::new(label).strong() } else { RichText::new(label) };
+                ui.add_sized([130.0, 16.0], egui::Label::new(text));
+                ui.add(
+                    egui::ProgressBar::new(*share as f32).desired_width(150.0).text(format!("{:.0}%", share * 100.0)),
+                );
+            });
+        }
+    }
+}
+
+fn events(ui: &mut egui::Ui, cx: &mut PanelCx) {
+    let h = &cx.state.history;
+    let kinds = h.event_kinds();
+    ui.horizontal(|ui| {
+        let selected = cx.ui.event_filter.unwrap_or("every kind");
+        egui::ComboBox::from_id_salt("event-kind").selected_text(selected).show_ui(ui, |ui| {
+            ui.selectable_value(&mut cx.ui.event_filter, None, "every kind");
+            for k in &kinds {
+                ui.selectable_value(&mut cx.ui.event_filter, Some(*k), *k);
+            }
+        });
+        ui.label(RichText::new(format!("{} seen, last {} kept", h.events_seen, h.events.len())).small().weak());
+    });
+    let filter = cx.ui.event_filter;
+    let shown: Vec<_> = h.events.iter().rev().filter(|e| filter.is_none_or(|k| e.kind == k)).take(300).collect();
+    if shown.is_empty() {
+        hint(ui, "No events yet.");
+    }
+    egui::ScrollArea::vertical().id_salt("events").max_height(220.0).auto_shrink([false, true]).show(ui, |ui| {
+        for e in shown {
+            let details = e.details.to_string();
+            let short: String = details.chars().take(90).collect();
+            let text = format!("{:>6} {} {} {}", e.tick, e.kind, e.subject, short);
+            ui.add(egui::Label::new(RichText::new(text).monospace().small()).truncate())
+                .on_hover_text(serde_json::to_string_pretty(&e.details).unwrap_or(details));
+        }
+    });
+}

@@ -1,0 +1,157 @@
+//! The egui layout: a status bar on top, the left and right side panels (each a list of
+//! sections from `panels`), and the free space between them, which the world view fills.
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Color32, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+
+use super::export::ExportQueue;
+use super::panels::{self, PanelCx, PanelDef};
+use super::view::{MapArea, WorldView};
+use super::{AppState, SimHost};
+use crate::control::FrameTicks;
+
+/// Draws the panels.
+pub struct AppUiPlugin;
+
+impl Plugin for AppUiPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<UiState>().add_systems(EguiPrimaryContextPass, draw);
+    }
+}
+
+/// What the panels remember between frames (text being typed, a slider being dragged).
+#[derive(Resource, Default)]
+pub struct UiState {
+    /// The seed field.
+    pub seed: u64,
+    /// Whether `seed` has been set from the world yet.
+    pub seed_synced: bool,
+    /// The "open a file" field.
+    pub path: String,
+    /// The event log's kind filter (`None`: every kind).
+    pub event_filter: Option<&'static str>,
+    /// A live parameter being dragged, and its value so far.
+    pub editing: Option<(Edit, f64)>,
+    /// The inspector's "select by id" field.
+    pub pick_id: u32,
+}
+
+/// A live parameter widget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// A bracket's tax rate.
+    Tax(usize),
+    /// A group's power.
+    Power(u32),
+}
+
+/// The left panel's width and the right panel's, as they open (logical pixels).
+const LEFT_WIDTH: f32 = 300.0;
+const RIGHT_WIDTH: f32 = 400.0;
+
+fn style(ctx: &egui::Context) {
+    // The dark theme, whatever the system's: its panel fill is what the screenshot test finds.
+    ctx.set_theme(egui::Theme::Dark);
+    ctx.all_styles_mut(|s| {
+        s.spacing.item_spacing = egui::vec2(6.0, 4.0);
+        s.spacing.slider_width = 150.0;
+        s.interaction.tooltip_delay = 0.2;
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw(
+    mut contexts: EguiContexts,
+    host: NonSend<SimHost>,
+    mut state: ResMut<AppState>,
+    mut ui_state: ResMut<UiState>,
+    mut area: ResMut<MapArea>,
+    mut view: ResMut<WorldView>,
+    mut exports: ResMut<ExportQueue>,
+    mut styled: Local<bool>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    if !*styled {
+        style(&ctx);
+        *styled = true;
+    }
+    let sim = &host.0;
+    if !ui_state.seed_synced {
+        ui_state.seed = state.control.seed;
+        ui_state.seed_synced = true;
+    }
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "polity-root".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+    );
+    egui::Panel::top("status").show(&mut root, |ui| status_bar(ui, sim, &state, &view));
+    let mut cx = PanelCx { sim, state: &mut state, ui: &mut ui_state, view: &mut view, exports: &mut exports.0 };
+    egui::Panel::left("left").default_size(LEFT_WIDTH).min_size(220.0).show(&mut root, |ui| {
+        sections(ui, "left-scroll", panels::LEFT, &mut cx);
+    });
+    egui::Panel::right("right").default_size(RIGHT_WIDTH).min_size(260.0).show(&mut root, |ui| {
+        sections(ui, "right-scroll", panels::RIGHT, &mut cx);
+    });
+    let free = root.available_rect_before_wrap();
+    area.0 =
+        (free.width() > 1.0 && free.height() > 1.0).then(|| Rect::new(free.min.x, free.min.y, free.max.x, free.max.y));
+    Ok(())
+}
+
+/// Shows a list of panel sections, each collapsible, in a scroll area.
+fn sections(ui: &mut egui::Ui, id: &str, list: &[PanelDef], cx: &mut PanelCx) {
+    egui::ScrollArea::vertical().id_salt(id).auto_shrink([false, false]).show(ui, |ui| {
+        ui.add_space(4.0);
+        for p in list {
+            if !(p.applies)(cx.sim) {
+                continue;
+            }
+            egui::CollapsingHeader::new(RichText::new(p.title).strong()).default_open(p.open).show(ui, |ui| {
+                (p.show)(ui, cx);
+            });
+            ui.add_space(2.0);
+        }
+    });
+}
+
+fn status_bar(ui: &mut egui::Ui, sim: &crate::sim::Sim, state: &AppState, view: &WorldView) {
+    let c = &state.control;
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Polity").strong().color(Color32::from_rgb(120, 200, 255)));
+        ui.separator();
+        ui.label(RichText::new(&c.scenario.name).strong());
+        ui.label(format!("seed {}", c.seed));
+        ui.separator();
+        ui.label(RichText::new(format!("tick {}", sim.tick())).monospace().strong());
+        ui.label(RichText::new(format!("/ {}", c.end_tick)).weak());
+        ui.separator();
+        let h = &state.history;
+        if let (Some(apples), Some(alive)) = (h.last("apples"), h.last("patches_alive")) {
+            let patches = sim.world().resource::<crate::grid::Grid>().patch_count();
+            ui.label(format!("{apples:.0} apples · {alive:.0}/{patches} patches alive"));
+            ui.separator();
+        }
+        let (text, color) = match c.ticks_this_frame() {
+            FrameTicks::Paused => ("⏸ paused".to_string(), Color32::from_rgb(240, 190, 80)),
+            FrameTicks::Exactly(k) => {
+                (format!("▶ {k} tick{}/frame", if k == 1 { "" } else { "s" }), Color32::from_rgb(120, 220, 120))
+            }
+            FrameTicks::AsManyAsFit => ("⏩ fast-forward".to_string(), Color32::from_rgb(120, 220, 120)),
+        };
+        ui.label(RichText::new(text).color(color));
+        if !c.paused {
+            ui.label(RichText::new(format!("{:.0} ticks/s", state.tick_rate)).weak());
+        }
+        if let Some((x, y)) = view.hover {
+            ui.separator();
+            ui.label(RichText::new(format!("cell ({x}, {y})")).monospace().weak());
+        }
+        if let Some(n) = &state.notice {
+            ui.separator();
+            let color = if n.error { Color32::from_rgb(255, 120, 110) } else { Color32::from_gray(200) };
+            ui.add(egui::Label::new(RichText::new(&n.text).color(color)).truncate());
+        }
+    });
+}

@@ -1,0 +1,623 @@
+//! Where frames go: an animated GIF (pure Rust, a fixed palette), a folder of numbered PNG
+//! frames (pure Rust), or MP4 (H.264) and WebM (VP9) through an installed `ffmpeg`.
+//!
+//! Every output is written beside its target under a hidden temporary name and renamed into
+//! place only when the recording is complete, so an interrupted or failed recording never
+//! leaves a half-written file or folder where the target should be.
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use super::Size;
+use crate::paint::{self, Canvas, palette};
+
+/// An output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// An animated GIF.
+    Gif,
+    /// H.264 in MP4, through ffmpeg.
+    Mp4,
+    /// VP9 in WebM, through ffmpeg.
+    Webm,
+    /// A folder of numbered PNG frames.
+    PngFolder,
+}
+
+impl Format {
+    /// Whether this format needs ffmpeg.
+    pub fn needs_ffmpeg(self) -> bool {
+        matches!(self, Format::Mp4 | Format::Webm)
+    }
+}
+
+/// Where a recording goes and in what format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    /// The file or folder to write.
+    pub path: PathBuf,
+    /// Its format, from its extension.
+    pub format: Format,
+}
+
+impl Output {
+    /// The output `--out` names: a `.gif`, `.mp4` or `.webm` file, or a folder (a name with no
+    /// extension, or ending in `/`) for PNG frames.
+    pub fn parse(raw: &Path) -> Result<Output, String> {
+        let s = raw.to_string_lossy();
+        if s.is_empty() {
+            return Err("--out is empty; name a .gif, .mp4 or .webm file, or a folder for PNG frames".into());
+        }
+        let path = raw.to_path_buf();
+        if s.ends_with('/') || s.ends_with(std::path::MAIN_SEPARATOR) {
+            return Ok(Output { path, format: Format::PngFolder });
+        }
+        let format = match raw.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()) {
+            None => Format::PngFolder,
+            Some(e) if e == "gif" => Format::Gif,
+            Some(e) if e == "mp4" => Format::Mp4,
+            Some(e) if e == "webm" => Format::Webm,
+            Some(e) => {
+                return Err(format!(
+                    "{s}: unknown extension `.{e}`\n    hint: use .gif, .mp4 or .webm, or a folder name without an \
+                     extension (or ending in /) for numbered PNG frames"
+                ));
+            }
+        };
+        Ok(Output { path, format })
+    }
+}
+
+/// Something that takes the frames of a recording, one at a time.
+pub trait FrameSink {
+    /// Takes the next frame (every frame has the same size).
+    fn frame(&mut self, frame: &Canvas) -> io::Result<()>;
+    /// Completes the output (for files: moves it into place).
+    fn finish(self: Box<Self>) -> io::Result<()>;
+}
+
+/// A sink that throws frames away (for benchmarks of the rendering alone).
+#[derive(Debug, Default)]
+pub struct NullSink;
+
+impl FrameSink for NullSink {
+    fn frame(&mut self, _: &Canvas) -> io::Result<()> {
+        Ok(())
+    }
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether `ffmpeg` can be run (it is looked up on `PATH`).
+pub fn ffmpeg_available() -> bool {
+    Command::new("ffmpeg")
+        .arg("-version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The message for a recording that needs ffmpeg where there is none.
+pub fn ffmpeg_missing(out: &Output) -> String {
+    let ext = if out.format == Format::Mp4 { "mp4" } else { "webm" };
+    format!(
+        "{}: recording to .{ext} needs ffmpeg, and no `ffmpeg` was found on PATH; nothing was recorded\n    hint: \
+         install it (Debian/Ubuntu: `sudo apt-get install ffmpeg`), or record to a .gif or a folder of PNG frames, \
+         which need nothing else",
+        out.path.display()
+    )
+}
+
+/// Checks everything about `out` that can be checked before any work starts and opens it:
+/// the format's constraints on `size` and `fps`, ffmpeg for MP4 and WebM, and that the
+/// location can be written (creating missing parent folders). `Err` is a message for the user.
+pub fn open(out: &Output, size: Size, fps: u32) -> Result<Box<dyn FrameSink>, String> {
+    let shown = out.path.display();
+    if out.format == Format::Gif && fps > 50 {
+        return Err(format!(
+            "{shown}: --fps {fps} is too fast for a GIF: frame delays are in hundredths of a second and players slow \
+             down frames shorter than 2/100 s\n    hint: use --fps 50 or less for .gif, or record to .mp4 or .webm"
+        ));
+    }
+    if out.format.needs_ffmpeg() {
+        if !size.width.is_multiple_of(2) || !size.height.is_multiple_of(2) {
+            return Err(format!(
+                "{shown}: --size {size} must have an even width and height for .mp4 and .webm (yuv420p video)"
+            ));
+        }
+        if !ffmpeg_available() {
+            return Err(ffmpeg_missing(out));
+        }
+    }
+    let parent = parent_of(&out.path);
+    if out.format == Format::PngFolder {
+        check_frames_folder(&out.path)?;
+    } else if out.path.is_dir() {
+        return Err(format!("{shown}: is a folder; name a file to write (or drop the extension for PNG frames)"));
+    }
+    fs::create_dir_all(&parent).map_err(|e| format!("{shown}: cannot create the folder {}: {e}", parent.display()))?;
+    let tmp = temp_path(&out.path);
+    let cannot = |e: io::Error| format!("{shown}: cannot write there: {e}");
+    Ok(match out.format {
+        Format::PngFolder => {
+            fs::create_dir(&tmp).map_err(cannot)?;
+            Box::new(PngFolder { stage: Staged { tmp, dest: out.path.clone(), dir: true }, frames: 0, rgb: Vec::new() })
+        }
+        Format::Gif => {
+            let file = File::create(&tmp).map_err(cannot)?;
+            let stage = Staged { tmp, dest: out.path.clone(), dir: false };
+            let gif = GifEncoder::new(BufWriter::with_capacity(1 << 16, file), size, fps).map_err(cannot)?;
+            Box::new(GifFile { gif: Some(gif), stage })
+        }
+        Format::Mp4 | Format::Webm => {
+            File::create(&tmp).map_err(cannot)?;
+            let stage = Staged { tmp, dest: out.path.clone(), dir: false };
+            Box::new(Ffmpeg::spawn(stage, out.format, size, fps).map_err(|e| format!("{shown}: running ffmpeg: {e}"))?)
+        }
+    })
+}
+
+fn parent_of(path: &Path) -> PathBuf {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
+}
+
+/// The hidden temporary name beside `dest`.
+fn temp_path(dest: &Path) -> PathBuf {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "recording".into());
+    parent_of(dest).join(format!(".{name}.partial-{}", std::process::id()))
+}
+
+/// Whether `name` is a frame file this recorder writes.
+pub fn is_frame_name(name: &str) -> bool {
+    name.strip_prefix("frame-")
+        .and_then(|r| r.strip_suffix(".png"))
+        .is_some_and(|n| n.len() >= 6 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The name of frame `i` (from 0) in a PNG folder.
+pub fn frame_name(i: u64) -> String {
+    format!("frame-{i:06}.png")
+}
+
+/// A PNG folder may replace an empty folder or an earlier folder of frames, nothing else.
+fn check_frames_folder(dir: &Path) -> Result<(), String> {
+    if dir.is_file() {
+        return Err(format!("{}: is a file, not a folder; choose another --out", dir.display()));
+    }
+    if dir.is_dir() {
+        let entries = fs::read_dir(dir).map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?;
+        for e in entries.flatten() {
+            if !is_frame_name(&e.file_name().to_string_lossy()) {
+                return Err(format!(
+                    "{}: the folder exists and holds files other than frame-NNNNNN.png; refusing to overwrite it\n    \
+                     hint: choose a new --out, or empty the folder",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A temporary file or folder that becomes `dest` on [`Staged::commit`] and is removed if
+/// dropped before that.
+struct Staged {
+    tmp: PathBuf,
+    dest: PathBuf,
+    dir: bool,
+}
+
+impl Staged {
+    fn commit(mut self) -> io::Result<()> {
+        if self.dir && self.dest.is_dir() {
+            fs::remove_dir_all(&self.dest)?;
+        }
+        fs::rename(&self.tmp, &self.dest)?;
+        self.tmp = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.tmp.as_os_str().is_empty() {
+            return;
+        }
+        let _ = if self.dir { fs::remove_dir_all(&self.tmp) } else { fs::remove_file(&self.tmp) };
+    }
+}
+
+/// The GIF palette: the world's colours, the overlay's, a ramp of human colours and one
+/// transparent index for pixels unchanged since the previous frame. Colours in it map to
+/// themselves exactly; any other colour (a human of σ between ramp steps) maps to the nearest.
+#[derive(Clone, Debug)]
+pub struct GifPalette {
+    rgb: Vec<u8>,
+    lookup: HashMap<u32, u8>,
+}
+
+impl GifPalette {
+    /// The index left transparent.
+    pub const TRANSPARENT: u8 = 255;
+
+    /// The fixed palette.
+    pub fn new() -> GifPalette {
+        use palette::*;
+        let mut colors: Vec<[u8; 4]> =
+            vec![FLOOR, WALL, GRASS, LOST, APPLE, AI, FLASH, HUMAN_SPARING, HUMAN_SELFISH, [0, 0, 0, 255]];
+        colors.extend(super::frame::colors::ALL);
+        let ramp = 255 - colors.len();
+        colors.extend((0..ramp).map(|k| paint::human_color(k as f64 / (ramp - 1) as f64)));
+        let mut rgb = Vec::with_capacity(256 * 3);
+        let mut lookup = HashMap::new();
+        for (i, c) in colors.iter().enumerate() {
+            rgb.extend_from_slice(&c[..3]);
+            lookup.entry(u32::from_ne_bytes(*c)).or_insert(i as u8);
+        }
+        rgb.extend_from_slice(&[0, 0, 0]); // the transparent index
+        GifPalette { rgb, lookup }
+    }
+
+    /// The palette as RGB triples.
+    pub fn rgb(&self) -> &[u8] {
+        &self.rgb
+    }
+
+    /// The index for `rgba` (alpha is ignored: frames are opaque).
+    pub fn index(&mut self, rgba: [u8; 4]) -> u8 {
+        let key = u32::from_ne_bytes([rgba[0], rgba[1], rgba[2], 255]);
+        if let Some(&i) = self.lookup.get(&key) {
+            return i;
+        }
+        let dist = |i: usize| {
+            let p = &self.rgb[i * 3..i * 3 + 3];
+            (0..3).map(|k| (p[k] as i32 - rgba[k] as i32).pow(2)).sum::<i32>()
+        };
+        let best = (0..Self::TRANSPARENT as usize).min_by_key(|&i| dist(i)).unwrap_or(0) as u8;
+        self.lookup.insert(key, best);
+        best
+    }
+
+    /// Maps a whole RGBA frame to indices.
+    pub fn quantize(&mut self, rgba: &[u8], out: &mut Vec<u8>) {
+        out.clear();
+        out.reserve(rgba.len() / 4);
+        let (mut last, mut last_i) = (None, 0u8);
+        for px in rgba.chunks_exact(4) {
+            let key = [px[0], px[1], px[2], px[3]];
+            if last != Some(key) {
+                last = Some(key);
+                last_i = self.index(key);
+            }
+            out.push(last_i);
+        }
+    }
+}
+
+impl Default for GifPalette {
+    fn default() -> Self {
+        GifPalette::new()
+    }
+}
+
+/// An animated GIF encoder with a fixed global palette, looping forever. After the first,
+/// each frame stores only the rectangle that changed, with unchanged pixels transparent.
+pub struct GifEncoder<W: Write> {
+    enc: gif::Encoder<W>,
+    palette: GifPalette,
+    size: Size,
+    fps: u32,
+    frames: u64,
+    prev: Vec<u8>,
+    cur: Vec<u8>,
+    sub: Vec<u8>,
+}
+
+fn gif_err(e: gif::EncodingError) -> io::Error {
+    match e {
+        gif::EncodingError::Io(e) => e,
+        e => io::Error::other(e),
+    }
+}
+
+impl<W: Write> GifEncoder<W> {
+    /// Starts a GIF of frames of `size` shown at `fps` frames per second.
+    pub fn new(w: W, size: Size, fps: u32) -> io::Result<Self> {
+        let palette = GifPalette::new();
+        let (width, height) = (u16::try_from(size.width), u16::try_from(size.height));
+        let (Ok(width), Ok(height)) = (width, height) else {
+            return Err(io::Error::other("a GIF is at most 65535 pixels on a side"));
+        };
+        let mut enc = gif::Encoder::new(w, width, height, palette.rgb()).map_err(gif_err)?;
+        enc.set_repeat(gif::Repeat::Infinite).map_err(gif_err)?;
+        Ok(GifEncoder {
+            enc,
+            palette,
+            size,
+            fps: fps.max(1),
+            frames: 0,
+            prev: Vec::new(),
+            cur: Vec::new(),
+            sub: Vec::new(),
+        })
+    }
+
+    /// The delay of frame `i` in hundredths of a second, so that frames keep time on average.
+    fn delay(&self, i: u64) -> u16 {
+        let at = |n: u64| (n * 100 + self.fps as u64 / 2) / self.fps as u64;
+        (at(i + 1) - at(i)) as u16
+    }
+
+    /// Adds a frame.
+    pub fn frame(&mut self, frame: &Canvas) -> io::Result<()> {
+        if (frame.width, frame.height) != (self.size.width, self.size.height) {
+            return Err(io::Error::other("a frame of the wrong size"));
+        }
+        self.palette.quantize(&frame.rgba, &mut self.cur);
+        let delay = self.delay(self.frames);
+        let (w, h) = (self.size.width as usize, self.size.height as usize);
+        let mut f = gif::Frame { delay, dispose: gif::DisposalMethod::Keep, ..gif::Frame::default() };
+        if self.frames == 0 {
+            f.width = w as u16;
+            f.height = h as u16;
+            f.buffer = std::borrow::Cow::Borrowed(&self.cur);
+            self.enc.write_frame(&f).map_err(gif_err)?;
+        } else {
+            // The rectangle that changed.
+            let (mut x0, mut x1, mut y0, mut y1) = (w, 0, h, 0);
+            for y in 0..h {
+                let (a, b) = (&self.prev[y * w..(y + 1) * w], &self.cur[y * w..(y + 1) * w]);
+                if a == b {
+                    continue;
+                }
+                let first = a.iter().zip(b).position(|(p, q)| p != q).unwrap_or(0);
+                let last = a.iter().zip(b).rposition(|(p, q)| p != q).unwrap_or(0);
+                (x0, x1, y0, y1) = (x0.min(first), x1.max(last + 1), y0.min(y), y + 1);
+            }
+            if y1 == 0 {
+                (x0, x1, y0, y1) = (0, 1, 0, 1);
+            }
+            self.sub.clear();
+            for y in y0..y1 {
+                let (a, b) = (&self.prev[y * w + x0..y * w + x1], &self.cur[y * w + x0..y * w + x1]);
+                self.sub.extend(a.iter().zip(b).map(|(p, q)| if p == q { GifPalette::TRANSPARENT } else { *q }));
+            }
+            f.left = x0 as u16;
+            f.top = y0 as u16;
+            f.width = (x1 - x0) as u16;
+            f.height = (y1 - y0) as u16;
+            f.transparent = Some(GifPalette::TRANSPARENT);
+            f.buffer = std::borrow::Cow::Borrowed(&self.sub);
+            self.enc.write_frame(&f).map_err(gif_err)?;
+        }
+        std::mem::swap(&mut self.prev, &mut self.cur);
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Ends the GIF and gives back the writer.
+    pub fn finish(self) -> io::Result<W> {
+        self.enc.into_inner().map_err(gif_err)
+    }
+}
+
+impl<W: Write> FrameSink for GifEncoder<W> {
+    fn frame(&mut self, frame: &Canvas) -> io::Result<()> {
+        GifEncoder::frame(self, frame)
+    }
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        let mut w = GifEncoder::finish(*self)?;
+        w.flush()
+    }
+}
+
+struct GifFile {
+    gif: Option<GifEncoder<BufWriter<File>>>,
+    stage: Staged,
+}
+
+impl FrameSink for GifFile {
+    fn frame(&mut self, frame: &Canvas) -> io::Result<()> {
+        self.gif.as_mut().expect("open until finished").frame(frame)
+    }
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        let file = self.gif.take().expect("open until finished").finish()?;
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        let GifFile { stage, .. } = *self;
+        stage.commit()
+    }
+}
+
+/// Writes one frame as an RGB PNG file.
+pub fn write_png(path: &Path, frame: &Canvas, rgb: &mut Vec<u8>) -> io::Result<()> {
+    let mut file = BufWriter::with_capacity(1 << 16, File::create(path)?);
+    encode_png(&mut file, frame, rgb)?;
+    file.flush()
+}
+
+/// Encodes one frame as an RGB PNG into `w` (`rgb` is scratch space).
+pub fn encode_png<W: Write>(w: W, frame: &Canvas, rgb: &mut Vec<u8>) -> io::Result<()> {
+    rgb.clear();
+    rgb.extend(frame.rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]));
+    let mut enc = png::Encoder::new(w, frame.width, frame.height);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Balanced);
+    let mut w = enc.write_header().map_err(io::Error::other)?;
+    w.write_image_data(rgb).map_err(io::Error::other)?;
+    w.finish().map_err(io::Error::other)
+}
+
+struct PngFolder {
+    stage: Staged,
+    frames: u64,
+    rgb: Vec<u8>,
+}
+
+impl FrameSink for PngFolder {
+    fn frame(&mut self, frame: &Canvas) -> io::Result<()> {
+        write_png(&self.stage.tmp.join(frame_name(self.frames)), frame, &mut self.rgb)?;
+        self.frames += 1;
+        Ok(())
+    }
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        self.stage.commit()
+    }
+}
+
+/// MP4 or WebM through an `ffmpeg` child fed raw RGBA frames on its standard input.
+struct Ffmpeg {
+    child: Option<Child>,
+    stdin: Option<ChildStdin>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+    stage: Option<Staged>,
+}
+
+impl Ffmpeg {
+    fn spawn(stage: Staged, format: Format, size: Size, fps: u32) -> io::Result<Ffmpeg> {
+        let mut cmd = Command::new("ffmpeg");
+        cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]).args([
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgba",
+            "-s",
+            &size.to_string(),
+            "-r",
+            &fps.to_string(),
+            "-i",
+            "-",
+        ]);
+        match format {
+            Format::Mp4 => cmd.args([
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-tune",
+                "animation",
+                "-crf",
+                "20",
+                "-pix_fmt",
+                "yuv420p",
+                "-movflags",
+                "+faststart",
+                "-f",
+                "mp4",
+            ]),
+            _ => cmd.args([
+                "-c:v",
+                "libvpx-vp9",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+                "-row-mt",
+                "1",
+                "-crf",
+                "32",
+                "-b:v",
+                "0",
+                "-pix_fmt",
+                "yuv420p",
+                "-f",
+                "webm",
+            ]),
+        };
+        cmd.arg(&stage.tmp).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = cmd.spawn()?;
+        let stdin = child.stdin.take();
+        let mut err = child.stderr.take().expect("piped");
+        let stderr = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s);
+            s
+        });
+        Ok(Ffmpeg { child: Some(child), stdin, stderr: Some(stderr), stage: Some(stage) })
+    }
+
+    /// Waits for ffmpeg to end; an error carries what it printed.
+    fn wait(&mut self) -> io::Result<()> {
+        drop(self.stdin.take());
+        let status = self.child.take().map(|mut c| c.wait()).transpose()?;
+        let said = self.stderr.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default();
+        match status {
+            Some(s) if !s.success() => Err(io::Error::other(format!("ffmpeg failed ({s}):\n{}", said.trim_end()))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl FrameSink for Ffmpeg {
+    fn frame(&mut self, frame: &Canvas) -> io::Result<()> {
+        let Some(stdin) = self.stdin.as_mut() else {
+            return Err(io::Error::other("ffmpeg has ended"));
+        };
+        if let Err(e) = stdin.write_all(&frame.rgba) {
+            self.wait()?;
+            return Err(io::Error::other(format!("ffmpeg stopped reading frames: {e}")));
+        }
+        Ok(())
+    }
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        self.wait()?;
+        self.stage.take().expect("staged until finished").commit()
+    }
+}
+
+impl Drop for Ffmpeg {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_names_pick_formats() {
+        let f = |s: &str| Output::parse(Path::new(s)).map(|o| o.format);
+        assert_eq!(f("a.gif"), Ok(Format::Gif));
+        assert_eq!(f("dir/a.MP4"), Ok(Format::Mp4));
+        assert_eq!(f("a.webm"), Ok(Format::Webm));
+        assert_eq!(f("frames"), Ok(Format::PngFolder));
+        assert_eq!(f("frames.v2/"), Ok(Format::PngFolder));
+        assert!(f("a.avi").unwrap_err().contains("unknown extension `.avi`"));
+        assert!(f("").is_err());
+    }
+
+    #[test]
+    fn palette_colours_are_exact_and_others_nearest() {
+        let mut p = GifPalette::new();
+        assert_eq!(p.rgb().len(), 256 * 3);
+        for c in [palette::APPLE, palette::GRASS, palette::AI, super::super::frame::colors::TEXT] {
+            let i = p.index(c) as usize;
+            assert_eq!(&p.rgb()[i * 3..i * 3 + 3], &c[..3]);
+            assert_ne!(i, GifPalette::TRANSPARENT as usize);
+        }
+        let h = paint::human_color(0.3337);
+        let i = p.index(h) as usize;
+        let d: i32 = (0..3).map(|k| (p.rgb()[i * 3 + k] as i32 - h[k] as i32).abs()).max().unwrap();
+        assert!(d <= 1, "{h:?} → {:?}", &p.rgb()[i * 3..i * 3 + 3]);
+    }
+
+    #[test]
+    fn frame_names_sort_and_are_recognised() {
+        assert_eq!(frame_name(7), "frame-000007.png");
+        assert!(is_frame_name(&frame_name(1_234_567)));
+        assert!(!is_frame_name("frame-1.png") && !is_frame_name("notes.txt"));
+    }
+}

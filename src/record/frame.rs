@@ -1,0 +1,481 @@
+//! Composing a video frame: the layout of one or two panels (a header with the scenario's
+//! name and tick, the world view scaled to fit, the overlay's numbers and live plots), and
+//! the drawing primitives they need.
+
+use super::font;
+use crate::paint::Canvas;
+
+/// The overlay's colours (the world's are [`crate::paint::palette`]). The GIF encoder's fixed
+/// palette holds all of these.
+pub mod colors {
+    /// Around the world view (letterbox).
+    pub const FRAME_BG: [u8; 4] = [54, 58, 70, 255];
+    /// Behind the header and the overlay's numbers.
+    pub const PANEL_BG: [u8; 4] = [24, 26, 33, 255];
+    /// Behind a plot.
+    pub const PLOT_BG: [u8; 4] = [16, 17, 22, 255];
+    /// Plot frames and the divider between compared panels.
+    pub const RULE: [u8; 4] = [58, 62, 74, 255];
+    /// Values.
+    pub const TEXT: [u8; 4] = [232, 234, 240, 255];
+    /// Labels.
+    pub const DIM: [u8; 4] = [140, 146, 160, 255];
+    /// The scenario's name.
+    pub const TITLE: [u8; 4] = [255, 214, 120, 255];
+    /// The welfare plot.
+    pub const WELFARE: [u8; 4] = [96, 208, 132, 255];
+    /// The apples plot.
+    pub const APPLES: [u8; 4] = crate::paint::palette::APPLE;
+    /// Every overlay colour.
+    pub const ALL: [[u8; 4]; 8] = [FRAME_BG, PANEL_BG, PLOT_BG, RULE, TEXT, DIM, TITLE, WELFARE];
+}
+
+/// A rectangle in frame pixels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rect {
+    /// Left.
+    pub x: i64,
+    /// Top.
+    pub y: i64,
+    /// Width.
+    pub w: i64,
+    /// Height.
+    pub h: i64,
+}
+
+impl Rect {
+    fn new(x: i64, y: i64, w: i64, h: i64) -> Rect {
+        Rect { x, y, w: w.max(0), h: h.max(0) }
+    }
+}
+
+/// Fills a rectangle, clipped to the canvas.
+pub fn fill(c: &mut Canvas, x: i64, y: i64, w: i64, h: i64, color: [u8; 4]) {
+    let (x0, y0) = (x.max(0), y.max(0));
+    let (x1, y1) = ((x + w).min(c.width as i64), (y + h).min(c.height as i64));
+    if x0 >= x1 || y0 >= y1 {
+        return;
+    }
+    let stride = c.width as usize * 4;
+    for row in y0..y1 {
+        let start = row as usize * stride + x0 as usize * 4;
+        let end = row as usize * stride + x1 as usize * 4;
+        for px in c.rgba[start..end].chunks_exact_mut(4) {
+            px.copy_from_slice(&color);
+        }
+    }
+}
+
+fn fill_rect(c: &mut Canvas, r: Rect, color: [u8; 4]) {
+    fill(c, r.x, r.y, r.w, r.h, color);
+}
+
+/// Draws a line `t` pixels thick from `(x0, y0)` to `(x1, y1)` (Bresenham, square pen).
+pub fn line(c: &mut Canvas, (x0, y0): (i64, i64), (x1, y1): (i64, i64), t: i64, color: [u8; 4]) {
+    let (dx, dy) = ((x1 - x0).abs(), -(y1 - y0).abs());
+    let (sx, sy) = (if x0 < x1 { 1 } else { -1 }, if y0 < y1 { 1 } else { -1 });
+    let (mut x, mut y, mut err) = (x0, y0, dx + dy);
+    loop {
+        fill(c, x - t / 2, y - t / 2, t, t, color);
+        if x == x1 && y == y1 {
+            break;
+        }
+        let e2 = 2 * err;
+        if e2 >= dy {
+            err += dy;
+            x += sx;
+        }
+        if e2 <= dx {
+            err += dx;
+            y += sy;
+        }
+    }
+}
+
+/// Copies `src` into `area` of `dst`, centred; a source larger than the area is scaled down
+/// to fit (nearest neighbour, aspect kept). Returns where it landed.
+pub fn blit_fit(dst: &mut Canvas, src: &Canvas, area: Rect) -> Rect {
+    let (sw, sh) = (src.width as i64, src.height as i64);
+    let (w, h) = if sw <= area.w && sh <= area.h {
+        (sw, sh)
+    } else if sw * area.h > sh * area.w {
+        (area.w, (sh * area.w / sw).max(1))
+    } else {
+        ((sw * area.h / sh).max(1), area.h)
+    };
+    let at = Rect::new(area.x + (area.w - w) / 2, area.y + (area.h - h) / 2, w, h);
+    let dst_w = dst.width as i64;
+    for y in 0..h {
+        let (dy, sy) = (at.y + y, y * sh / h);
+        if dy < 0 || dy >= dst.height as i64 {
+            continue;
+        }
+        if w == sw {
+            let (x0, x1) = (at.x.max(0), (at.x + w).min(dst_w));
+            if x0 < x1 {
+                let s = ((sy * sw + (x0 - at.x)) * 4) as usize;
+                let d = ((dy * dst_w + x0) * 4) as usize;
+                let n = ((x1 - x0) * 4) as usize;
+                dst.rgba[d..d + n].copy_from_slice(&src.rgba[s..s + n]);
+            }
+        } else {
+            for x in 0..w {
+                let dx = at.x + x;
+                if dx < 0 || dx >= dst_w {
+                    continue;
+                }
+                let s = ((sy * sw + x * sw / w) * 4) as usize;
+                let d = ((dy * dst_w + dx) * 4) as usize;
+                dst.rgba[d..d + 4].copy_from_slice(&src.rgba[s..s + 4]);
+            }
+        }
+    }
+    at
+}
+
+/// A metric's values over the whole recording in bounded memory: at most [`History::CAP`]
+/// points, evenly spaced in time; when full, every other point is dropped and points are
+/// kept half as often. The latest value is always shown.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    points: Vec<f64>,
+    stride: u64,
+    pushed: u64,
+    latest: Option<f64>,
+}
+
+impl History {
+    /// The most points kept.
+    pub const CAP: usize = 512;
+
+    /// Adds the next value.
+    pub fn push(&mut self, v: f64) {
+        if self.stride == 0 {
+            self.stride = 1;
+        }
+        if self.pushed.is_multiple_of(self.stride) {
+            if self.points.len() == Self::CAP {
+                let kept: Vec<f64> = self.points.iter().step_by(2).copied().collect();
+                self.points = kept;
+                self.stride *= 2;
+            }
+            if self.pushed.is_multiple_of(self.stride) {
+                self.points.push(v);
+            }
+        }
+        self.pushed += 1;
+        self.latest = Some(v);
+    }
+
+    /// The points to plot, oldest first, ending with the latest value.
+    pub fn series(&self) -> impl Iterator<Item = f64> + '_ {
+        // Unless the latest value was kept as a point already.
+        let tail = self.latest.filter(|_| !(self.pushed - 1).is_multiple_of(self.stride));
+        self.points.iter().copied().chain(tail)
+    }
+
+    /// Points held (not counting the latest value).
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether nothing was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.latest.is_none()
+    }
+}
+
+/// A live plot.
+#[derive(Clone, Debug)]
+pub struct Plot {
+    /// Its label.
+    pub label: String,
+    /// Its colour.
+    pub color: [u8; 4],
+    /// Its values.
+    pub history: History,
+}
+
+/// What one panel shows besides the world.
+#[derive(Clone, Debug, Default)]
+pub struct Overlay {
+    /// The scenario's name.
+    pub title: String,
+    /// The tick shown, and the last tick of the recording.
+    pub tick: (u64, u64),
+    /// Label and value pairs.
+    pub lines: Vec<(String, String)>,
+    /// Live plots.
+    pub plots: Vec<Plot>,
+}
+
+/// Where a panel's parts go.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    /// The whole panel.
+    pub panel: Rect,
+    /// Text scale (font pixels to frame pixels).
+    pub scale: u32,
+    /// The header bar.
+    pub header: Rect,
+    /// The area the world view is fitted into.
+    pub map: Rect,
+    /// The overlay's numbers and plots.
+    pub info: Rect,
+    /// Whether `info` is a sidebar (else a footer).
+    pub sidebar: bool,
+}
+
+impl Layout {
+    /// Lays out a panel for a `map_w × map_h` cell world with `lines` overlay lines.
+    pub fn new(panel: Rect, map_w: u32, map_h: u32, lines: usize) -> Layout {
+        let scale = (panel.w / 240).min(panel.h / 270).clamp(1, 4) as u32;
+        let s = scale as i64;
+        let line_h = font::LINE as i64 * s;
+        let header = Rect::new(panel.x, panel.y, panel.w, line_h + 4 * s);
+        let body = Rect::new(panel.x, header.y + header.h, panel.w, panel.h - header.h);
+        let sidebar = panel.w * 5 >= body.h * 6;
+        if sidebar {
+            let side = (panel.w * 28 / 100).max(22 * font::ADVANCE as i64 * s).min(panel.w / 2);
+            let map = Rect::new(body.x, body.y, body.w - side, body.h);
+            let info = Rect::new(body.x + body.w - side, body.y, side, body.h);
+            return Layout { panel, scale, header, map, info, sidebar };
+        }
+        // A footer: the lines in two columns, then the plots side by side.
+        let rows = lines.div_ceil(2) as i64;
+        let footer = rows * line_h + 3 * s + line_h + (body.h / 8).max(6 * s) + 4 * s;
+        let avail = Rect::new(body.x, body.y, body.w, body.h - footer);
+        let cell = crate::paint::cell_pixels(map_w, 1, avail.w.max(1) as u32).min(crate::paint::cell_pixels(
+            1,
+            map_h,
+            avail.h.max(1) as u32,
+        )) as i64;
+        let (mw, mh) = (map_w as i64 * cell, map_h as i64 * cell);
+        let shown_h = if mw <= avail.w && mh <= avail.h { mh } else { avail.h.min(mh * avail.w / mw.max(1)) };
+        let map = Rect::new(body.x, body.y, body.w, shown_h.max(1));
+        let info = Rect::new(body.x, map.y + map.h, body.w, body.h - map.h);
+        Layout { panel, scale, header, map, info, sidebar }
+    }
+
+    /// Pixels per map cell that fit a `map_w × map_h` world into the map area (at least 1; a
+    /// larger world is then scaled down).
+    pub fn cell(&self, map_w: u32, map_h: u32) -> u32 {
+        crate::paint::cell_pixels(map_w, 1, self.map.w.max(1) as u32).min(crate::paint::cell_pixels(
+            1,
+            map_h,
+            self.map.h.max(1) as u32,
+        ))
+    }
+}
+
+/// Draws a panel: `world` (the painted world) and `overlay` into `frame` at `layout`.
+pub fn draw_panel(frame: &mut Canvas, layout: &Layout, world: &Canvas, overlay: &Overlay) {
+    use colors::*;
+    let s = layout.scale as i64;
+    let line_h = font::LINE as i64 * s;
+    // Header: name on the left, tick on the right.
+    let h = layout.header;
+    fill_rect(frame, h, PANEL_BG);
+    fill(frame, h.x, h.y + h.h - s.max(1), h.w, s.max(1), RULE);
+    let pad = 3 * s;
+    let tick = format!("tick {}/{}", overlay.tick.0, overlay.tick.1);
+    let tick_w = font::text_width(&tick, layout.scale) as i64;
+    let text_y = h.y + 2 * s;
+    let tick_x = (h.x + h.w - pad - tick_w).max(h.x + pad);
+    font::draw(frame, h.x + pad, text_y, layout.scale, &overlay.title, TITLE, tick_x - 2 * font::ADVANCE as i64 * s);
+    font::draw(frame, tick_x, text_y, layout.scale, &tick, TEXT, h.x + h.w);
+    // The world.
+    fill_rect(frame, layout.map, FRAME_BG);
+    blit_fit(frame, world, layout.map);
+    // The overlay.
+    let info = layout.info;
+    fill_rect(frame, info, PANEL_BG);
+    if layout.sidebar {
+        fill(frame, info.x, info.y, s.max(1), info.h, RULE);
+        let col = Rect::new(info.x + pad + s, info.y + pad, info.w - 2 * pad - s, info.h - 2 * pad);
+        let mut y = col.y;
+        for (label, value) in &overlay.lines {
+            draw_line(frame, layout.scale, Rect::new(col.x, y, col.w, line_h), label, value);
+            y += line_h;
+        }
+        let legend_h = 4 * line_h;
+        let room = col.y + col.h - y - pad;
+        let with_legend = room >= legend_h + 2 * (line_h + 12 * s) + pad;
+        let plots_h = if with_legend { room - legend_h - pad } else { room };
+        draw_plots(frame, layout.scale, Rect::new(col.x, y + pad, col.w, plots_h), &overlay.plots, true);
+        if with_legend {
+            draw_legend(frame, layout.scale, Rect::new(col.x, col.y + col.h - legend_h, col.w, legend_h));
+        }
+    } else {
+        let inner = Rect::new(info.x + pad, info.y + pad, info.w - 2 * pad, info.h - 2 * pad);
+        let gap = 2 * font::ADVANCE as i64 * s;
+        let half = (inner.w - gap) / 2;
+        let rows = overlay.lines.len().div_ceil(2);
+        for (i, (label, value)) in overlay.lines.iter().enumerate() {
+            let (c, r) = (i / rows.max(1), i % rows.max(1));
+            let at = Rect::new(inner.x + c as i64 * (half + gap), inner.y + r as i64 * line_h, half, line_h);
+            draw_line(frame, layout.scale, at, label, value);
+        }
+        let y = inner.y + rows as i64 * line_h + s;
+        let plots = Rect::new(inner.x, y, inner.w, inner.y + inner.h - y);
+        draw_plots(frame, layout.scale, plots, &overlay.plots, false);
+    }
+}
+
+/// A label on the left and its value on the right of `at`.
+fn draw_line(frame: &mut Canvas, scale: u32, at: Rect, label: &str, value: &str) {
+    let vw = font::text_width(value, scale) as i64;
+    let vx = (at.x + at.w - vw).max(at.x);
+    font::draw(frame, at.x, at.y, scale, label, colors::DIM, vx - font::ADVANCE as i64 * scale as i64 + 1);
+    font::draw(frame, vx, at.y, scale, value, colors::TEXT, at.x + at.w + 1);
+}
+
+/// Plots stacked (`stacked`) or side by side in `area`, each a label over a framed sparkline.
+fn draw_plots(frame: &mut Canvas, scale: u32, area: Rect, plots: &[Plot], stacked: bool) {
+    let s = scale as i64;
+    let line_h = font::LINE as i64 * s;
+    let n = plots.len() as i64;
+    if n == 0 || area.w < 8 * s || area.h < line_h + 4 * s {
+        return;
+    }
+    let gap = 3 * s;
+    for (i, plot) in plots.iter().enumerate() {
+        let i = i as i64;
+        let r = if stacked {
+            let h = ((area.h - gap * (n - 1)) / n).min(60 * s + line_h);
+            Rect::new(area.x, area.y + i * (h + gap), area.w, h)
+        } else {
+            let w = (area.w - gap * (n - 1)) / n;
+            Rect::new(area.x + i * (w + gap), area.y, w, area.h)
+        };
+        draw_plot(frame, scale, r, plot);
+    }
+}
+
+/// One plot: its label and current value, then the series in a frame scaled to its range.
+fn draw_plot(frame: &mut Canvas, scale: u32, r: Rect, plot: &Plot) {
+    let s = scale as i64;
+    let line_h = font::LINE as i64 * s;
+    let values: Vec<f64> = plot.history.series().filter(|v| v.is_finite()).collect();
+    let (lo, hi) = values.iter().fold((0.0f64, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let hi = if hi > lo { hi } else { lo + 1.0 };
+    font::draw(frame, r.x, r.y, scale, &plot.label, colors::DIM, r.x + r.w + 1);
+    let b = Rect::new(r.x, r.y + line_h, r.w, r.h - line_h);
+    if b.h < 3 * s || b.w < 3 * s {
+        return;
+    }
+    fill_rect(frame, b, colors::PLOT_BG);
+    let t = s.max(1);
+    fill(frame, b.x, b.y, b.w, t, colors::RULE);
+    fill(frame, b.x, b.y + b.h - t, b.w, t, colors::RULE);
+    fill(frame, b.x, b.y, t, b.h, colors::RULE);
+    fill(frame, b.x + b.w - t, b.y, t, b.h, colors::RULE);
+    let inner = Rect::new(b.x + 2 * t, b.y + 2 * t, b.w - 4 * t, b.h - 4 * t);
+    if values.is_empty() || inner.w < 2 || inner.h < 2 {
+        return;
+    }
+    // The range, inside the frame: the top on the left, the bottom below it when there is room.
+    if inner.h >= 2 * line_h {
+        let right = inner.x + inner.w;
+        font::draw(frame, inner.x + s, inner.y + s, scale, &short(hi), colors::DIM, right);
+        font::draw(frame, inner.x + s, inner.y + inner.h - line_h + 2 * s, scale, &short(lo), colors::DIM, right);
+    }
+    let n = values.len() as i64;
+    let at = |i: i64, v: f64| {
+        let x = if n == 1 { inner.x + inner.w - 1 } else { inner.x + i * (inner.w - 1) / (n - 1) };
+        let y = inner.y + inner.h - 1 - ((v - lo) / (hi - lo) * (inner.h - 1) as f64).round() as i64;
+        (x, y)
+    };
+    let mut prev = at(0, values[0]);
+    for (i, &v) in values.iter().enumerate().skip(1) {
+        let p = at(i as i64, v);
+        line(frame, prev, p, t, plot.color);
+        prev = p;
+    }
+    fill(frame, prev.0 - t, prev.1 - t, 2 * t + 1, 2 * t + 1, plot.color);
+}
+
+/// What the map's marks mean: humans by selfishness, AI agents, apples, lost patches.
+fn draw_legend(frame: &mut Canvas, scale: u32, r: Rect) {
+    use crate::paint::{human_color, palette};
+    let s = scale as i64;
+    let line_h = font::LINE as i64 * s;
+    let rad = 3.5 * s as f64;
+    let text_x = r.x + 4 * font::ADVANCE as i64 * s;
+    let cy = |row: i64| (r.y + row * line_h) as f64 + 3.5 * s as f64;
+    frame.disc((r.x + 4 * s) as f64, cy(0), rad, human_color(0.0));
+    frame.disc((r.x + 13 * s) as f64, cy(0), rad, human_color(1.0));
+    font::draw(frame, text_x, r.y, scale, "humans, σ 0→1", colors::DIM, r.x + r.w);
+    let (cx, c1) = ((r.x + 4 * s) as f64, cy(1));
+    for py in (c1 - rad).floor() as i64..=(c1 + rad).ceil() as i64 {
+        for px in (cx - rad).floor() as i64..=(cx + rad).ceil() as i64 {
+            if (px as f64 + 0.5 - cx).abs() + (py as f64 + 0.5 - c1).abs() <= rad {
+                frame.put(px, py, palette::AI);
+            }
+        }
+    }
+    font::draw(frame, text_x, r.y + line_h, scale, "AI agents", colors::DIM, r.x + r.w);
+    fill(frame, r.x, r.y + 2 * line_h - s, 8 * s, 9 * s, palette::GRASS);
+    frame.disc((r.x + 4 * s) as f64, cy(2), rad * 0.8, palette::APPLE);
+    font::draw(frame, text_x, r.y + 2 * line_h, scale, "apple", colors::DIM, r.x + r.w);
+    fill(frame, r.x, r.y + 3 * line_h - s, 8 * s, 9 * s, palette::LOST);
+    font::draw(frame, text_x, r.y + 3 * line_h, scale, "patch lost", colors::DIM, r.x + r.w);
+}
+
+/// A number, short: integers as they are, others with 2 significant decimals.
+pub fn short(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    if v == v.round() && v.abs() < 1e9 {
+        format!("{}", v as i64)
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_stays_bounded_and_ends_with_the_latest_value() {
+        let mut h = History::default();
+        for i in 0..10_000 {
+            h.push(i as f64);
+            assert!(h.len() <= History::CAP);
+            assert_eq!(h.series().last(), Some(i as f64));
+        }
+        let s: Vec<f64> = h.series().collect();
+        assert_eq!(s[0], 0.0);
+        assert!(s.windows(2).all(|w| w[0] < w[1]));
+        assert!(s.len() > History::CAP / 2);
+    }
+
+    #[test]
+    fn blit_fit_centres_small_sources_and_shrinks_large_ones() {
+        let mut dst = Canvas::new(100, 50, [0, 0, 0, 255]);
+        let src = Canvas::new(20, 10, [9, 9, 9, 255]);
+        assert_eq!(blit_fit(&mut dst, &src, Rect::new(0, 0, 100, 50)), Rect::new(40, 20, 20, 10));
+        assert_eq!(dst.get(40, 20), [9, 9, 9, 255]);
+        assert_eq!(dst.get(39, 20), [0, 0, 0, 255]);
+        let big = Canvas::new(1000, 1000, [7, 7, 7, 255]);
+        assert_eq!(blit_fit(&mut dst, &big, Rect::new(0, 0, 100, 50)), Rect::new(25, 0, 50, 50));
+        assert_eq!(dst.get(74, 49), [7, 7, 7, 255]);
+    }
+
+    #[test]
+    fn wide_panels_get_a_sidebar_and_narrow_ones_a_footer() {
+        let l = Layout::new(Rect::new(0, 0, 960, 540), 24, 18, 5);
+        assert!(l.sidebar);
+        assert_eq!(l.cell(24, 18), 28);
+        let l = Layout::new(Rect::new(480, 0, 480, 540), 24, 18, 7);
+        assert!(!l.sidebar);
+        assert!(l.cell(24, 18) >= 15, "{l:?}");
+        assert!(l.info.h >= 100, "{l:?}");
+    }
+}

@@ -1,0 +1,225 @@
+//! The desktop app as a person sees it: `polity gui` runs under Xvfb (a virtual X display)
+//! with Mesa's software Vulkan, writes a PNG of its whole window, and the test looks at the
+//! pixels — the window's size, the map's apples and agents in the space between the panels,
+//! egui's panel background at the sides and not over the map. Also: a bad scenario opens no
+//! window and writes nothing.
+//!
+//! Needs `xvfb-run` and a Vulkan driver: `apt-get install xvfb xauth mesa-vulkan-drivers
+//! libvulkan1` (`.ci/run` installs them).
+#![cfg(feature = "gui")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use polity::paint::{self, palette};
+
+/// Under llvmpipe the first frame can take a while on a slow machine.
+const TIMEOUT: Duration = Duration::from_secs(300);
+
+/// egui's dark theme's panel fill (`Visuals::dark().panel_fill`, grey 27).
+const PANEL_FILL: [u8; 3] = [27, 27, 27];
+
+fn polity() -> &'static str {
+    env!("CARGO_BIN_EXE_polity")
+}
+
+fn xvfb_run() -> PathBuf {
+    let found = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("xvfb-run"))
+        .find(|p| p.is_file());
+    found.unwrap_or_else(|| {
+        panic!(
+            "xvfb-run is not installed, so the app's window cannot be tested.\n    \
+             install xvfb, mesa-vulkan-drivers and libvulkan1 (as root: apt-get install -y \
+             --no-install-recommends xvfb xauth mesa-vulkan-drivers libvulkan1), or run `bash .ci/run`, \
+             which installs them"
+        )
+    })
+}
+
+/// Runs a command, killing it after [`TIMEOUT`].
+fn run_with_timeout(mut cmd: Command) -> Output {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the command starts");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("waiting works").is_some() {
+            return child.wait_with_output().expect("output is readable");
+        }
+        if started.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output is readable");
+            panic!(
+                "timed out after {TIMEOUT:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+struct Png {
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+impl Png {
+    fn read(path: &Path) -> Png {
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("the PNG exists")));
+        let mut reader = decoder.read_info().expect("a PNG header");
+        let mut buf = vec![0; reader.output_buffer_size().expect("a sane size")];
+        let info = reader.next_frame(&mut buf).expect("PNG pixels");
+        let channels = match info.color_type {
+            png::ColorType::Rgb => 3,
+            png::ColorType::Rgba => 4,
+            other => panic!("unexpected PNG colour type {other:?}"),
+        };
+        let rgb = buf[..info.buffer_size()].chunks_exact(channels).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        Png { width: info.width, height: info.height, rgb }
+    }
+    fn at(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = ((y * self.width + x) * 3) as usize;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+    /// Pixels in `[x0, x1) × [y0, y1)` that satisfy `f`, and how many there were.
+    fn count(&self, (x0, y0, x1, y1): (u32, u32, u32, u32), f: impl Fn([u8; 3]) -> bool) -> (usize, usize) {
+        let mut hits = 0;
+        let mut all = 0;
+        for y in y0..y1.min(self.height) {
+            for x in x0..x1.min(self.width) {
+                all += 1;
+                hits += f(self.at(x, y)) as usize;
+            }
+        }
+        (hits, all)
+    }
+}
+
+fn near(a: [u8; 3], b: [u8; 3], tolerance: i32) -> bool {
+    (0..3).all(|i| (a[i] as i32 - b[i] as i32).abs() <= tolerance)
+}
+
+fn rgb(c: [u8; 4]) -> [u8; 3] {
+    [c[0], c[1], c[2]]
+}
+
+/// Whether `c` is a human's colour: on the line from the sparing to the selfish colour.
+fn human_like(c: [u8; 3]) -> bool {
+    (0..=50).any(|k| near(c, rgb(paint::human_color(k as f64 / 50.0)), 4))
+}
+
+/// Parses `wrote FILE (W×H, the whole window; map area X0,Y0,X1,Y1)`.
+fn reported(stdout: &str) -> ((u32, u32), (u32, u32, u32, u32)) {
+    let line =
+        stdout.lines().find(|l| l.starts_with("wrote ")).unwrap_or_else(|| panic!("no `wrote` line in:\n{stdout}"));
+    let inside = &line[line.rfind('(').unwrap() + 1..line.len() - 1];
+    let (size, rest) = inside.split_once(',').unwrap();
+    let (w, h) = size.split_once('×').unwrap();
+    let area: Vec<u32> = rest.rsplit_once("map area ").unwrap().1.split(',').map(|v| v.parse().unwrap()).collect();
+    ((w.parse().unwrap(), h.parse().unwrap()), (area[0], area[1], area[2], area[3]))
+}
+
+#[test]
+fn the_screenshot_shows_the_map_with_apples_and_agents_between_the_panels() {
+    // The premise, from the engine itself: apples and both kinds of agent are on the map at
+    // tick 50 of `commons` with seed 0.
+    let s = polity::scenario::load("commons").unwrap();
+    let mut sim = polity::sim::Sim::new(&s, 0, s.run.ticks);
+    for _ in 0..50 {
+        sim.step();
+    }
+    let apples = sim.world().resource::<polity::grid::Grid>().apples();
+    assert!(apples > 0, "the test needs apples standing at tick 50 of commons");
+
+    let t = tempfile::tempdir().unwrap();
+    let shot = t.path().join("shot.png");
+    let mut cmd = Command::new(xvfb_run());
+    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui", "commons", "--ticks", "50", "--screenshot"])
+        .arg(&shot)
+        .arg("--exit")
+        .current_dir(t.path());
+    let out = run_with_timeout(cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "polity gui failed ({:?}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ((w, h), (x0, y0, x1, y1)) = reported(&stdout);
+
+    let png = Png::read(&shot);
+    // The whole window, at the size it opened with.
+    assert_eq!((png.width, png.height), (w, h), "the PNG is the window reported");
+    assert_eq!((w, h), polity::app::WINDOW_SIZE, "the window opens at its documented size");
+    // The map area lies between the panels, and is most of the window's middle.
+    assert!(x0 > 150 && x1 < w - 150 && x1 - x0 > 400 && y1 - y0 > 500, "map area {x0},{y0}–{x1},{y1}");
+
+    let mut colours = std::collections::HashSet::new();
+    for p in png.rgb.chunks_exact(3).step_by(7) {
+        colours.insert([p[0], p[1], p[2]]);
+    }
+    assert!(colours.len() > 50, "the picture is nearly uniform: {} colours", colours.len());
+
+    let map = (x0, y0, x1, y1);
+    let (apple_px, _) = png.count(map, |c| near(c, rgb(palette::APPLE), 6));
+    let (ai_px, _) = png.count(map, |c| near(c, rgb(palette::AI), 6));
+    let (human_px, _) = png.count(map, human_like);
+    let (floor_px, map_px) = png.count(map, |c| near(c, rgb(palette::FLOOR), 3));
+    assert!(apple_px >= 20, "{apple_px} apple pixels on the map ({apples} apples standing)");
+    assert!(ai_px >= 20, "{ai_px} AI pixels on the map");
+    assert!(human_px >= 20, "{human_px} human pixels on the map");
+    assert!(floor_px * 5 > map_px, "the map's floor covers a fifth of the map area: {floor_px} of {map_px}");
+
+    // egui's panel background fills the side panels, and none of it is over the map.
+    let panel = |c: [u8; 3]| near(c, PANEL_FILL, 2);
+    let (left, left_all) = png.count((0, y0 + 10, x0.saturating_sub(4), h), panel);
+    let (right, right_all) = png.count((x1 + 4, y0 + 10, w, h), panel);
+    assert!(left * 3 > left_all, "panel fill in the left panel: {left} of {left_all}");
+    assert!(right * 3 > right_all, "panel fill in the right panel: {right} of {right_all}");
+    let (cx, cy) = ((x0 + x1) / 2, (y0 + y1) / 2);
+    let middle = (cx - (x1 - x0) / 5, cy - (y1 - y0) / 5, cx + (x1 - x0) / 5, cy + (y1 - y0) / 5);
+    let (covered, _) = png.count(middle, panel);
+    assert_eq!(covered, 0, "panel colour in the middle of the map: the map is hidden behind a panel");
+}
+
+#[test]
+fn a_bad_scenario_opens_no_window_and_writes_no_screenshot() {
+    let t = tempfile::tempdir().unwrap();
+    let shot = t.path().join("shot.png");
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad/many-problems.ron");
+    let out = Command::new(polity())
+        .args(["gui", bad.to_str().unwrap(), "--ticks", "5", "--screenshot", shot.to_str().unwrap(), "--exit"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("many-problems.ron:6:12: map.rows[1]: unknown map character"), "{stderr}");
+    assert!(stderr.contains("nothing was run"), "{stderr}");
+    assert!(!shot.exists(), "no screenshot for a bad scenario");
+
+    // A screenshot that is not a PNG is refused before any window opens.
+    let out = Command::new(polity()).args(["gui", "commons", "--screenshot", "shot.jpg", "--exit"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".png"));
+    // --exit without --screenshot makes no sense.
+    let out = Command::new(polity()).args(["gui", "commons", "--exit"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn gui_help_lists_the_flags_with_examples() {
+    let out = Command::new(polity()).args(["gui", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in
+        ["--seed", "--ticks", "--screenshot", "--exit", "Examples:", "polity gui commons --ticks 50", "xvfb-run"]
+    {
+        assert!(help.contains(needle), "gui --help lacks {needle}:\n{help}");
+    }
+    let top = String::from_utf8_lossy(&Command::new(polity()).arg("--help").output().unwrap().stdout).into_owned();
+    assert!(top.contains("polity gui"), "{top}");
+}
