@@ -123,6 +123,12 @@ pub enum Intent {
         /// The new power (KL budget, nats, ≥ 0; `inf` is greedy).
         power: f64,
     },
+    /// Set the oversight's audit probability, in (0, 1] (P_D follows).
+    SetAuditProbability(f64),
+    /// Set the oversight's penalty scale k (apples, ≥ 0).
+    SetPenaltyK(f64),
+    /// Set the principal's shield margin (apples of Q̂, ≥ 0).
+    SetShieldMargin(f64),
     /// Select an agent for the inspector, or none.
     Select(Option<u32>),
 }
@@ -317,6 +323,38 @@ impl Control {
             Intent::Reload => self.apply(sim, Intent::Open(self.source.clone())),
             Intent::SetTaxRate { bracket, rate } => self.set_tax_rate(sim, bracket, rate),
             Intent::SetGroupPower { group, power } => self.set_group_power(sim, group, power),
+            Intent::SetAuditProbability(v) => set_oversight(sim, "oversight.audit_probability", v, |o, v| {
+                let old = o.spec.audit_probability;
+                if !(v > 0.0 && v <= 1.0) {
+                    return Err(format!("an audit probability must be in (0, 1], found {v}"));
+                }
+                o.p_d *= v / old;
+                o.spec.audit_probability = v;
+                Ok(old)
+            }),
+            Intent::SetPenaltyK(v) => set_oversight(sim, "oversight.k", v, |o, v| {
+                if !(v >= 0.0 && v.is_finite()) {
+                    return Err(format!("k must be a finite number ≥ 0, found {v}"));
+                }
+                Ok(std::mem::replace(&mut o.spec.k, v))
+            }),
+            Intent::SetShieldMargin(v) => {
+                if !(v >= 0.0 && v.is_finite()) {
+                    return Err(ControlError::Invalid(format!("a margin must be a finite number ≥ 0, found {v}")));
+                }
+                let tick = sim.tick();
+                let world = sim.world_mut();
+                let old = {
+                    let Some(mut s) = world.get_resource_mut::<crate::sim::ScenarioRes>() else {
+                        return Err(ControlError::Invalid("no scenario".into()));
+                    };
+                    let Some(shield) = s.0.principal.as_mut().and_then(|p| p.shield.as_mut()) else {
+                        return Err(ControlError::Invalid("this scenario's principal has no shield".into()));
+                    };
+                    std::mem::replace(&mut shield.margin, v)
+                };
+                Ok(log_change(world, tick, "principal.shield.margin".into(), json!(old), json!(v)))
+            }
             Intent::Select(id) => {
                 if let Some(id) = id
                     && agent_entity(sim, id).is_none()
@@ -383,6 +421,24 @@ fn number(v: f64) -> Value {
 fn uniform(v: &[f64]) -> Option<f64> {
     let first = *v.first()?;
     v.iter().all(|&x| x == first || (x.is_nan() && first.is_nan())).then_some(first)
+}
+
+/// Changes the oversight with `edit` (which returns the old value) and logs it.
+fn set_oversight(
+    sim: &mut Sim,
+    parameter: &str,
+    value: f64,
+    edit: impl FnOnce(&mut crate::oversight::Oversight, f64) -> Result<f64, String>,
+) -> Result<Effect, ControlError> {
+    let tick = sim.tick();
+    let world = sim.world_mut();
+    let old = {
+        let Some(mut o) = world.get_resource_mut::<crate::oversight::Oversight>() else {
+            return Err(ControlError::Invalid("this scenario has no oversight".into()));
+        };
+        edit(&mut o, value).map_err(ControlError::Invalid)?
+    };
+    Ok(log_change(world, tick, parameter.into(), json!(old), json!(value)))
 }
 
 fn log_change(world: &mut bevy::prelude::World, tick: u64, parameter: String, old: Value, new: Value) -> Effect {

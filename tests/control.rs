@@ -415,3 +415,39 @@ fn export_paths_never_overwrite() {
     let (_, sim) = start("commons");
     assert_eq!(control::export_stem(&sim), "commons-seed0-t0");
 }
+
+#[test]
+fn oversight_and_shield_edits_apply_at_once_and_are_logged() {
+    let (mut c, mut sim) = start("audited-commons");
+    events(&mut sim);
+    let p_d = sim.world().resource::<polity::oversight::Oversight>().p_d;
+    assert!((p_d - 0.2).abs() < 1e-12);
+    c.apply(&mut sim, Intent::SetAuditProbability(0.5)).unwrap();
+    c.apply(&mut sim, Intent::SetPenaltyK(4.0)).unwrap();
+    let o = sim.world().resource::<polity::oversight::Oversight>();
+    assert!((o.p_d - 0.1).abs() < 1e-12, "P_D = 0.5 × 0.2");
+    assert_eq!((o.spec.audit_probability, o.spec.k), (0.5, 4.0));
+    let logged: Vec<String> =
+        events(&mut sim).iter().map(|e| e.details["parameter"].as_str().unwrap().to_string()).collect();
+    assert_eq!(logged, ["oversight.audit_probability", "oversight.k"]);
+    assert!(matches!(c.apply(&mut sim, Intent::SetAuditProbability(0.0)), Err(ControlError::Invalid(_))));
+    assert!(matches!(c.apply(&mut sim, Intent::SetShieldMargin(1.0)), Err(ControlError::Invalid(_))), "no shield here");
+
+    let (mut c, mut sim) = start("shielded-revenue-max");
+    events(&mut sim);
+    c.apply(&mut sim, Intent::SetShieldMargin(3.5)).unwrap();
+    let margin = sim
+        .world()
+        .resource::<polity::sim::ScenarioRes>()
+        .0
+        .principal
+        .as_ref()
+        .unwrap()
+        .shield
+        .as_ref()
+        .unwrap()
+        .margin;
+    assert_eq!(margin, 3.5);
+    assert_eq!(events(&mut sim)[0].details["parameter"], "principal.shield.margin");
+    assert!(matches!(c.apply(&mut sim, Intent::SetPenaltyK(1.0)), Err(ControlError::Invalid(_))), "no oversight here");
+}

@@ -243,6 +243,30 @@ fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
         }
         ui.add_space(4.0);
     }
+    if let Some(o) = w.get_resource::<crate::oversight::Oversight>() {
+        let (rate, k) = (o.spec.audit_probability, o.spec.k);
+        ui.label(RichText::new(format!("Oversight (P_D = {})", fmt_num(o.p_d))).strong());
+        if let Some(v) = live_slider(ui, cx, Edit::AuditProbability, rate, 0.01..=1.0, 0.01, "audit probability".into())
+        {
+            cx.state.send(Intent::SetAuditProbability(v));
+        }
+        if let Some(v) = live_slider(ui, cx, Edit::PenaltyK, k, 0.0..=10.0, 0.1, "penalty k (apples)".into()) {
+            cx.state.send(Intent::SetPenaltyK(v));
+        }
+        ui.add_space(4.0);
+    }
+    let margin = cx
+        .sim
+        .world()
+        .get_resource::<crate::sim::ScenarioRes>()
+        .and_then(|s| s.0.principal.as_ref()?.shield.as_ref().map(|sh| sh.margin));
+    if let Some(m) = margin {
+        ui.label(RichText::new("Shield").strong());
+        if let Some(v) = live_slider(ui, cx, Edit::ShieldMargin, m, 0.0..=20.0, 0.1, "margin (apples of Q̂)".into()) {
+            cx.state.send(Intent::SetShieldMargin(v));
+        }
+        ui.add_space(4.0);
+    }
     ui.label(RichText::new("Power of each group (KL budget, nats)").strong());
     for g in control::group_views(cx.sim) {
         let name = if g.name.is_empty() { format!("group {}", g.group) } else { g.name.clone() };
@@ -376,6 +400,20 @@ const PLOTS: &[(&str, &[PlotLine])] = &[
     ("Apples standing", &[("apples", "apples", [220, 50, 47])]),
     ("Gini of wealth", &[("gini", "Gini", [255, 196, 61])]),
     ("Tax revenue (apples)", &[("tax_revenue", "revenue", [180, 140, 255])]),
+    (
+        "Oversight (cumulative)",
+        &[
+            ("violations", "violations", [255, 110, 100]),
+            ("detections", "detections", [255, 196, 61]),
+            ("penalties", "penalties (apples)", [200, 200, 200]),
+        ],
+    ),
+    ("Shield interventions", &[("shield_interventions", "interventions", [120, 220, 220])]),
+    ("Harm against AI inaction (apples)", &[("harm", "harm", [236, 72, 236])]),
+    (
+        "SUM: power used (nats)",
+        &[("power_used_ai", "AI", [236, 72, 236]), ("power_used_human", "humans", [110, 170, 255])],
+    ),
 ];
 
 fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {

@@ -44,6 +44,12 @@ pub enum Edit {
     Tax(usize),
     /// A group's power.
     Power(u32),
+    /// The oversight's audit probability.
+    AuditProbability,
+    /// The oversight's penalty scale k.
+    PenaltyK,
+    /// The principal's shield margin.
+    ShieldMargin,
 }
 
 /// The left panel's width and the right panel's, as they open (logical pixels).
