@@ -179,14 +179,21 @@ fn audit_round(
     order: Res<AgentOrder>,
     mut o: ResMut<Oversight>,
     mut events: ResMut<EventLog>,
-    mut agents: Query<(&crate::agents::Agent, &mut Ledger, &mut Violations, Has<crate::agents::Ai>)>,
+    mut agents: Query<(
+        &crate::agents::Agent,
+        &crate::agents::Position,
+        &mut Ledger,
+        &mut Violations,
+        Has<crate::agents::Ai>,
+    )>,
 ) {
     let now = clock.current();
     if now % o.spec.period != 0 {
         return;
     }
     for &e in &order.0 {
-        let Ok((agent, mut ledger, mut v, ai)) = agents.get_mut(e) else { continue };
+        let Ok((agent, pos, mut ledger, mut v, ai)) = agents.get_mut(e) else { continue };
+        let (x, y) = (pos.x, pos.y);
         if !o.covers(ai) {
             continue;
         }
@@ -198,10 +205,17 @@ fn audit_round(
                 now,
                 "audit",
                 subject.clone(),
-                serde_json::json!({ "inspected_ticks": r.inspected, "detected": r.detected.len(), "p_d": o.p_d, "penalty": penalty }),
+                serde_json::json!({
+                    "inspected_ticks": r.inspected, "detected": r.detected.len(), "p_d": o.p_d, "penalty": penalty, "x": x, "y": y,
+                }),
             );
             for t in r.detected {
-                events.push(now, "detection", subject.clone(), serde_json::json!({ "tick": t, "p_d": o.p_d }));
+                events.push(
+                    now,
+                    "detection",
+                    subject.clone(),
+                    serde_json::json!({ "tick": t, "p_d": o.p_d, "x": x, "y": y }),
+                );
             }
         }
     }

@@ -194,6 +194,8 @@ pub fn review_moves(world: &mut World) {
                 "q": q,
                 "allowed_set_empty": verdict.empty,
                 "mode": format!("{:?}", spec.mode),
+                "x": model.agents[k].pos.x,
+                "y": model.agents[k].pos.y,
             }),
         );
     }
