@@ -187,12 +187,19 @@ Examples:
         /// frame has rendered
         #[arg(long, value_name = "FILE.png")]
         screenshot: Option<PathBuf>,
-        /// Quit once the screenshot is written
-        #[arg(long, requires = "screenshot")]
+        /// Quit once the screenshot (and the recording, if any) is written
+        #[arg(long)]
         exit: bool,
         /// Select this agent (by id) for the inspector at the start
         #[arg(long, value_name = "ID")]
         select: Option<u32>,
+        /// Record the window (world and panels) from the start, playing the scenario, to a
+        /// .gif, .mp4, .webm or a folder of PNG frames
+        #[arg(long, value_name = "FILE")]
+        record: Option<PathBuf>,
+        /// Stop the recording after this many frames
+        #[arg(long, value_name = "N", requires = "record")]
+        record_frames: Option<u64>,
     },
     /// List the built-in scenarios.
     Scenarios,
@@ -241,8 +248,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or_else(default_command) {
         Command::Run { scenario, ticks, seed, out } => cmd_run(scenario, ticks, seed, out),
-        Command::Gui { scenario, seed, ticks, screenshot, exit, select } => {
-            cmd_gui(scenario, seed, ticks, screenshot, exit, select)
+        Command::Gui { scenario, seed, ticks, screenshot, exit, select, record, record_frames } => {
+            if exit && screenshot.is_none() && record_frames.is_none() {
+                eprintln!(
+                    "error: --exit needs --screenshot FILE or --record FILE --record-frames N, or the app would quit at once"
+                );
+                return ExitCode::from(2);
+            }
+            cmd_gui(GuiArgs { scenario, seed, ticks, screenshot, exit, select, record, record_frames })
         }
         Command::Check { files } => cmd_check(&files),
         Command::Compare { a, b, seeds, ticks, out, threads } => cmd_compare(&a, &b, seeds, ticks, out, threads),
@@ -270,6 +283,8 @@ fn default_command() -> Command {
                 screenshot: None,
                 exit: false,
                 select: None,
+                record: None,
+                record_frames: None,
             };
         }
         eprintln!("no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); running headless");
@@ -281,20 +296,35 @@ fn has_display() -> bool {
     ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
-#[cfg(feature = "gui")]
-fn cmd_gui(
+/// The `gui` subcommand's arguments.
+#[cfg_attr(not(feature = "gui"), allow(dead_code))]
+struct GuiArgs {
     scenario: Option<String>,
     seed: Option<u64>,
     ticks: Option<u64>,
     screenshot: Option<PathBuf>,
     exit: bool,
     select: Option<u32>,
-) -> ExitCode {
-    polity::app::run(polity::app::AppOptions { scenario, seed, ticks, screenshot, exit, select })
+    record: Option<PathBuf>,
+    record_frames: Option<u64>,
+}
+
+#[cfg(feature = "gui")]
+fn cmd_gui(a: GuiArgs) -> ExitCode {
+    polity::app::run(polity::app::AppOptions {
+        scenario: a.scenario,
+        seed: a.seed,
+        ticks: a.ticks,
+        screenshot: a.screenshot,
+        exit: a.exit,
+        select: a.select,
+        record: a.record,
+        record_frames: a.record_frames,
+    })
 }
 
 #[cfg(not(feature = "gui"))]
-fn cmd_gui(_: Option<String>, _: Option<u64>, _: Option<u64>, _: Option<PathBuf>, _: bool, _: Option<u32>) -> ExitCode {
+fn cmd_gui(_: GuiArgs) -> ExitCode {
     eprintln!(
         "error: this polity was built without the desktop app (the `gui` cargo feature)\n    hint: build it with the default features: `cargo build --release` (not `--no-default-features`), or add `--features gui`; `polity run` works without it"
     );

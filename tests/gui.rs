@@ -223,3 +223,55 @@ fn gui_help_lists_the_flags_with_examples() {
     let top = String::from_utf8_lossy(&Command::new(polity()).arg("--help").output().unwrap().stdout).into_owned();
     assert!(top.contains("polity gui"), "{top}");
 }
+
+#[test]
+fn the_record_button_records_the_whole_window_with_the_recorders_encoder() {
+    // `--record FILE --record-frames N --exit` presses ● Record at the start, plays, and stops
+    // after N frames: the GIF must have N frames of the window's size, showing the panels, and
+    // change over time as the world runs.
+    let t = tempfile::tempdir().unwrap();
+    let gif_path = t.path().join("window.gif");
+    let mut cmd = Command::new(xvfb_run());
+    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui", "commons", "--record"])
+        .arg(&gif_path)
+        .args(["--record-frames", "20", "--exit"])
+        .current_dir(t.path());
+    let out = run_with_timeout(cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "polity gui --record failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("window recording (20 frames"), "{stdout}");
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(std::fs::File::open(&gif_path).unwrap()).unwrap();
+    let (w, h) = (decoder.width() as usize, decoder.height() as usize);
+    assert_eq!((w, h), (1280, 720), "the window's size");
+    let mut canvas = vec![0u8; w * h * 4];
+    let mut frames = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        // Frames after the first store only the rectangle that changed, with transparent
+        // pixels where nothing did.
+        let (fx, fy, fw) = (frame.left as usize, frame.top as usize, frame.width as usize);
+        for (k, px) in frame.buffer.chunks(4).enumerate() {
+            if px[3] != 0 {
+                let at = ((fy + k / fw) * w + fx + k % fw) * 4;
+                canvas[at..at + 4].copy_from_slice(px);
+            }
+        }
+        frames.push(canvas.clone());
+    }
+    assert_eq!(frames.len(), 20);
+    assert_ne!(frames[1], frames[19], "the world runs while it records");
+    // The left panel (x < 250) is mostly egui's panel grey (as the GIF's fixed palette renders
+    // it, a few levels off); the map shows apples.
+    let px = |f: &[u8], x: usize, y: usize| [f[(y * w + x) * 4], f[(y * w + x) * 4 + 1], f[(y * w + x) * 4 + 2]];
+    let last = &frames[19];
+    let grey = (0..h).step_by(4).filter(|&y| near(px(last, 120, y), [27, 27, 27], 10)).count();
+    assert!(grey * 4 > h / 2, "left panel grey in {grey} of {} rows", h / 4);
+    let apple = rgb(polity::paint::palette::APPLE);
+    let apples = (300..900)
+        .step_by(2)
+        .flat_map(|x| (100..600).step_by(2).map(move |y| (x, y)))
+        .filter(|&(x, y)| near(px(last, x, y), apple, 12))
+        .count();
+    assert!(apples > 50, "apple pixels on the map: {apples}");
+}

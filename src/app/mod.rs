@@ -31,9 +31,11 @@
 //! | [`WorldViewPlugin`] | `view` | the world texture (painted by [`crate::paint`]), the camera: fit, pan, zoom, click to select |
 //! | [`AppUiPlugin`] | `ui` | the egui panels (a list of panel functions in `panels`) |
 //! | [`ExportPlugin`] | `export` | metrics CSV, window PNG, snapshot RON; the `--screenshot`/`--exit` flow |
+//! | `WindowRecordPlugin` | `record` | recording the window (world and panels) to GIF, MP4, WebM or PNG frames |
 
 mod export;
 mod panels;
+pub mod record;
 mod steer;
 mod ui;
 mod view;
@@ -72,6 +74,10 @@ pub struct AppOptions {
     pub exit: bool,
     /// An agent to select for the inspector at the start.
     pub select: Option<u32>,
+    /// Record the window to this file from the start (playing the scenario).
+    pub record: Option<PathBuf>,
+    /// Stop the recording after this many frames.
+    pub record_frames: Option<u64>,
 }
 
 /// The running world, held apart from the app's own Bevy world (see the module docs).
@@ -108,6 +114,10 @@ pub struct AppState {
     pub tick_rate: f64,
     /// Where files were exported, newest last.
     pub exported: Vec<String>,
+    /// Frames captured by the window recording under way, if one is.
+    pub recording: Option<u64>,
+    /// Window-recording requests from the panels.
+    pub record_requests: Vec<record::RecordRequest>,
 }
 
 impl AppState {
@@ -171,6 +181,10 @@ pub fn run(opts: AppOptions) -> ExitCode {
         }
         None => control.paused = false,
     }
+    if opts.record.is_some() {
+        // A recording from the command line shows the world running.
+        control.paused = false;
+    }
     let title = format!("Polity — {}", control.scenario.name);
     let state = AppState {
         control,
@@ -182,6 +196,8 @@ pub fn run(opts: AppOptions) -> ExitCode {
         ticks_last_frame: 0,
         tick_rate: 0.0,
         exported: Vec::new(),
+        recording: None,
+        record_requests: Vec::new(),
     };
 
     let mut app = App::new();
@@ -202,7 +218,8 @@ pub fn run(opts: AppOptions) -> ExitCode {
     .insert_non_send(SimHost(sim))
     .insert_resource(state)
     .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit))
-    .add_plugins((SteeringPlugin, WorldViewPlugin, AppUiPlugin, ExportPlugin));
+    .insert_resource(record::WindowRecording::new(opts.record.clone(), opts.record_frames, opts.exit))
+    .add_plugins((SteeringPlugin, WorldViewPlugin, AppUiPlugin, ExportPlugin, record::WindowRecordPlugin));
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),

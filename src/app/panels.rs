@@ -365,6 +365,22 @@ fn export(ui: &mut egui::Ui, cx: &mut PanelCx) {
         if ui.button("Scenario RON").on_hover_text("the world now, with the live parameters, as a scenario").clicked() {
             cx.exports.push(ExportKind::Snapshot);
         }
+        match cx.state.recording {
+            None => {
+                if ui
+                    .button(RichText::new("● Record").color(Color32::from_rgb(230, 80, 80)))
+                    .on_hover_text("record the window, world and panels, to a GIF under exports/")
+                    .clicked()
+                {
+                    cx.state.record_requests.push(super::record::RecordRequest::Start(None));
+                }
+            }
+            Some(n) => {
+                if ui.button(format!("■ Stop recording ({n} frames)")).clicked() {
+                    cx.state.record_requests.push(super::record::RecordRequest::Stop);
+                }
+            }
+        }
     });
     let dir = std::env::current_dir().map(|d| d.join(EXPORT_DIR)).unwrap_or_else(|_| EXPORT_DIR.into());
     hint(ui, &format!("Files go to {}", dir.display()));

@@ -1,0 +1,209 @@
+//! Recording the window — world and panels — with the recorder's encoders
+//! ([`crate::record::encode`]): the Export panel's ● Record button, or `--record FILE` on the
+//! command line. Each frame the window is captured and sent to an encoder thread; frames keep
+//! the size the window had when recording started (later resizes are cropped or padded). The
+//! file appears, atomically, once the last frame is written, and the app says where it went.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::window::PrimaryWindow;
+
+use super::steer::SteerSystems;
+use super::{AppState, SimHost};
+use crate::control;
+use crate::paint::Canvas;
+use crate::record::Size;
+use crate::record::encode::{self, Output};
+
+/// Frames per second written into recordings of the window.
+pub const WINDOW_FPS: u32 = 30;
+
+/// Records the window when asked.
+pub struct WindowRecordPlugin;
+
+impl Plugin for WindowRecordPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<WindowRecording>().add_systems(Update, record_window.after(SteerSystems));
+    }
+}
+
+/// A request from the UI or the command line.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordRequest {
+    /// Start recording to this file (`None`: a new file under `exports/`).
+    Start(Option<PathBuf>),
+    /// Stop and write the file.
+    Stop,
+}
+
+/// The window recording: what is asked, what is running, what is being finished.
+#[derive(Resource, Default)]
+pub struct WindowRecording {
+    /// Requests for this frame.
+    pub requests: Vec<RecordRequest>,
+    /// Stop by itself after this many frames (the command line's `--record-frames`).
+    pub frame_limit: Option<u64>,
+    /// Quit once the recording is written (the command line's `--exit`).
+    pub exit_after: bool,
+    active: Option<Active>,
+    finishing: Vec<Encoding>,
+}
+
+impl WindowRecording {
+    /// The command line's recording: start at once to `path` (if given), stop after
+    /// `frames`, quit when written if `exit`.
+    pub fn new(path: Option<PathBuf>, frames: Option<u64>, exit: bool) -> WindowRecording {
+        WindowRecording {
+            requests: path.iter().map(|p| RecordRequest::Start(Some(p.clone()))).collect(),
+            frame_limit: frames,
+            exit_after: exit && path.is_some(),
+            active: None,
+            finishing: Vec::new(),
+        }
+    }
+    /// Frames captured so far in the running recording.
+    pub fn frames(&self) -> u64 {
+        self.active.as_ref().map_or(0, |a| a.captured)
+    }
+}
+
+struct Active {
+    tx: SyncSender<Canvas>,
+    size: Size,
+    path: PathBuf,
+    captured: u64,
+}
+
+/// Converts a captured window image to a canvas of `size`, cropping or padding with black.
+fn to_canvas(image: &Image, size: Size) -> Option<Canvas> {
+    let rgba = image.clone().try_into_dynamic().ok()?.to_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut c = Canvas::new(size.width, size.height, [0, 0, 0, 255]);
+    for y in 0..h.min(size.height) {
+        for x in 0..w.min(size.width) {
+            let p = rgba.get_pixel(x, y).0;
+            c.put(x as i64, y as i64, [p[0], p[1], p[2], 255]);
+        }
+    }
+    Some(c)
+}
+
+type Encoding = (JoinHandle<std::io::Result<u64>>, PathBuf);
+
+fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim) -> Result<(Active, Encoding), String> {
+    let path = path.unwrap_or_else(|| {
+        control::export_path(
+            Path::new(super::export::EXPORT_DIR),
+            &format!("{}-window", control::export_stem(sim)),
+            "gif",
+        )
+    });
+    let out = Output::parse(&path)?;
+    // Video encoders want even sizes; a GIF does not mind losing a column.
+    let size = Size { width: size.width & !1, height: size.height & !1 };
+    let (tx, rx): (SyncSender<Canvas>, Receiver<Canvas>) = sync_channel(4);
+    let (ready_tx, ready_rx) = sync_channel::<Result<(), String>>(1);
+    // The encoder lives on its own thread (it is not Send): it opens the output there and
+    // says whether that worked before any frame is captured.
+    let handle = std::thread::spawn(move || {
+        let mut sink = match encode::open(&out, size, WINDOW_FPS) {
+            Ok(sink) => {
+                let _ = ready_tx.send(Ok(()));
+                sink
+            }
+            Err(e) => {
+                let _ = ready_tx.send(Err(e.clone()));
+                return Err(std::io::Error::other(e));
+            }
+        };
+        let mut n = 0;
+        for frame in rx {
+            sink.frame(&frame)?;
+            n += 1;
+        }
+        sink.finish()?;
+        Ok(n)
+    });
+    ready_rx.recv().map_err(|_| "the encoder thread stopped".to_string())??;
+    Ok((Active { tx, size, path: path.clone(), captured: 0 }, (handle, path)))
+}
+
+fn record_window(
+    mut rec: ResMut<WindowRecording>,
+    mut state: ResMut<AppState>,
+    host: NonSend<SimHost>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    mut commands: Commands,
+    mut exits: MessageWriter<AppExit>,
+) {
+    let mut requests = std::mem::take(&mut rec.requests);
+    requests.append(&mut state.record_requests);
+    for request in requests {
+        match request {
+            RecordRequest::Start(path) if rec.active.is_none() => {
+                let size = Size { width: window.physical_width(), height: window.physical_height() };
+                match start(path, size, &host.0) {
+                    Ok((active, encoding)) => {
+                        state.tell(format!("recording the window to {} …", active.path.display()), false);
+                        rec.active = Some(active);
+                        rec.finishing.push(encoding);
+                    }
+                    Err(e) => state.tell(format!("cannot record: {e}"), true),
+                }
+            }
+            RecordRequest::Start(_) => {}
+            RecordRequest::Stop => stop(&mut rec),
+        }
+    }
+    if let Some(active) = &mut rec.active {
+        let (tx, size) = (active.tx.clone(), active.size);
+        commands.spawn(Screenshot::primary_window()).observe(move |shot: On<ScreenshotCaptured>| {
+            if let Some(frame) = to_canvas(&shot.image, size) {
+                let _ = tx.send(frame);
+            }
+        });
+        active.captured += 1;
+        if rec.frame_limit.is_some_and(|n| rec.frames() >= n) {
+            stop(&mut rec);
+        }
+    }
+    state.recording = rec.active.as_ref().map(|a| a.captured);
+    // Report recordings whose encoder has written its last frame.
+    let mut i = 0;
+    while i < rec.finishing.len() {
+        if !rec.finishing[i].0.is_finished() {
+            i += 1;
+            continue;
+        }
+        let (handle, path) = rec.finishing.swap_remove(i);
+        let result = handle.join().unwrap_or_else(|_| Err(std::io::Error::other("the encoder panicked")));
+        match result {
+            Ok(n) => {
+                let text = format!("window recording ({n} frames at {WINDOW_FPS} fps): {}", path.display());
+                println!("wrote {}", text);
+                state.tell(format!("recorded {text}"), false);
+                state.exported.push(text);
+                if rec.exit_after {
+                    exits.write(AppExit::Success);
+                }
+            }
+            Err(e) => {
+                eprintln!("error: recording {}: {e}", path.display());
+                state.tell(format!("recording failed: {}: {e}", path.display()), true);
+                if rec.exit_after {
+                    exits.write(AppExit::from_code(1));
+                }
+            }
+        }
+    }
+}
+
+/// Ends the running recording: its channel closes once the frames still being captured have
+/// been sent, and the encoder thread then writes the file.
+fn stop(rec: &mut WindowRecording) {
+    rec.active = None;
+}
