@@ -241,19 +241,15 @@ impl WorldModel {
         {
             let mut reported = Vec::with_capacity(self.agents.len());
             for a in &mut self.agents {
-                let (r, gain) = crate::oversight::reported_income(
-                    self.oversight.as_ref(),
+                let r = crate::oversight::report(
+                    self.oversight.as_mut(),
                     a.ai,
                     a.sigma,
                     a.ledger.period_income,
                     &t.schedule,
+                    &mut a.violations,
+                    current,
                 );
-                if gain > 0 {
-                    a.violations.push((current, gain));
-                    if let Some(o) = self.oversight.as_mut() {
-                        o.violations += 1;
-                    }
-                }
                 reported.push(r);
             }
             let incomes: Vec<i64> = self.agents.iter().map(|a| a.ledger.period_income).collect();
@@ -313,17 +309,17 @@ impl WorldModel {
 
     /// The same digest as [`crate::sim::Sim::state_hash`].
     pub fn state_hash(&self) -> u64 {
-        let mut h = crate::hash::Fnv::new();
-        h.write_u64(self.clock.tick);
-        h.write_u64(self.clock.seed);
-        h.write_u64(self.grid.apple_digest());
-        for a in &self.agents {
-            let row = [a.id as u64, a.pos.x as u64, a.pos.y as u64, a.ledger.picked, a.ledger.balance as u64];
-            for v in row.into_iter().chain([a.decision.action as u64]) {
-                h.write_u64(v);
-            }
-        }
-        h.finish()
+        let rows = self.agents.iter().map(|a| {
+            [
+                a.id as u64,
+                a.pos.x as u64,
+                a.pos.y as u64,
+                a.ledger.picked,
+                a.ledger.balance as u64,
+                a.decision.action as u64,
+            ]
+        });
+        crate::sim::state_digest(self.clock, self.grid.apple_digest(), rows)
     }
 
     /// Every agent's wealth in apples, id order.

@@ -85,6 +85,27 @@ impl Oversight {
     }
 }
 
+/// What an agent reports at a period end (see [`reported_income`]), recording an evasion as a
+/// violation at `tick`: the rule shared by the ECS and the world model.
+pub fn report(
+    o: Option<&mut Oversight>,
+    ai: bool,
+    sigma: f64,
+    income: i64,
+    tax: &crate::rules::tax::Schedule,
+    violations: &mut Vec<(u64, i64)>,
+    tick: u64,
+) -> i64 {
+    let (reported, gain) = reported_income(o.as_deref(), ai, sigma, income, tax);
+    if gain > 0 {
+        violations.push((tick, gain));
+        if let Some(o) = o {
+            o.violations += 1;
+        }
+    }
+    reported
+}
+
 /// The income an agent reports to the tax system, and what it gains by it (milli-apples).
 /// A covered agent under evasion rules weighs the tax it would save, `B = σ·T(a)`, against the
 /// expected penalty: it reports nothing when `B(1 − P_D) − k > 0`, its whole income otherwise.

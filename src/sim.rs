@@ -256,25 +256,30 @@ impl Sim {
     /// A stable digest of the whole state: tick, seed, apples standing, and every agent's id,
     /// position, ledger and last action, in id order. Equal digests mean equal worlds.
     pub fn state_hash(&mut self) -> u64 {
-        let mut h = crate::hash::Fnv::new();
-        let (tick, seed) = {
-            let c = self.world().resource::<SimClock>();
-            (c.tick, c.seed)
-        };
-        h.write_u64(tick);
-        h.write_u64(seed);
-        h.write_u64(self.world().resource::<crate::grid::Grid>().apple_digest());
+        let clock = *self.world().resource::<SimClock>();
+        let apples = self.world().resource::<Grid>().apple_digest();
         let mut q = self.app.world_mut().query::<(&Agent, &Position, &Ledger, &agents::Decision)>();
-        let mut rows: Vec<_> = q
+        let mut rows: Vec<[u64; 6]> = q
             .iter(self.app.world())
-            .map(|(a, p, l, d)| (a.id, p.x, p.y, l.picked, l.balance, d.action as u8))
+            .map(|(a, p, l, d)| [a.id as u64, p.x as u64, p.y as u64, l.picked, l.balance as u64, d.action as u64])
             .collect();
         rows.sort_unstable();
-        for (id, x, y, picked, balance, action) in rows {
-            for v in [id as u64, x as u64, y as u64, picked, balance as u64, action as u64] {
-                h.write_u64(v);
-            }
-        }
-        h.finish()
+        state_digest(clock, apples, rows)
     }
+}
+
+/// The state digest shared by [`Sim::state_hash`] and the world model: FNV-1a over the tick,
+/// the seed, the apples standing and each agent's (id, x, y, picked, balance, action) in id
+/// order.
+pub fn state_digest(clock: SimClock, apples: u64, rows: impl IntoIterator<Item = [u64; 6]>) -> u64 {
+    let mut h = crate::hash::Fnv::new();
+    for v in [clock.tick, clock.seed, apples] {
+        h.write_u64(v);
+    }
+    for row in rows {
+        for v in row {
+            h.write_u64(v);
+        }
+    }
+    h.finish()
 }

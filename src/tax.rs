@@ -122,14 +122,15 @@ pub fn collect(
     let (mut incomes, mut reported) = (Vec::new(), Vec::new());
     for &e in &order.0 {
         let Ok((l, sigma, mut v, ai)) = ledgers.get_mut(e) else { continue };
-        let (r, gain) =
-            crate::oversight::reported_income(oversight.as_deref(), ai, sigma.0, l.period_income, &tax.schedule);
-        if gain > 0 {
-            v.0.push((now, gain));
-            if let Some(o) = oversight.as_deref_mut() {
-                o.violations += 1;
-            }
-        }
+        let r = crate::oversight::report(
+            oversight.as_deref_mut(),
+            ai,
+            sigma.0,
+            l.period_income,
+            &tax.schedule,
+            &mut v.0,
+            now,
+        );
         incomes.push(l.period_income);
         reported.push(r);
     }
