@@ -1,6 +1,6 @@
 //! Steering a running world: the desktop app's intents (play, pause, step, speed, reset,
 //! reseed, open, live parameter edits, selection) as plain logic over a headless [`Sim`], so
-//! every button's effect is unit-tested without a window (`tests/control.rs`).
+//! every button's effect is unit-tested without a window (`tests/suite/control.rs`).
 //!
 //! The app turns clicks and keys into [`Intent`]s and hands them to [`Control::apply`]; each
 //! frame it asks [`Control::run_frame`] to advance the world by the ticks the speed setting

@@ -26,6 +26,7 @@
 //! | [`oversight`] | forbidden actions, random audits, 1/P_D penalties (`OversightPlugin`) |
 //! | [`sum`] | Statistical Utility Mechanics: power used, alignment, harm, the toy model |
 //! | [`compare`], [`stats`] | comparing scenarios over seeds |
+//! | [`sweep`] | parameter sweeps: paths, replicates, shards, restartable runs, reports |
 //! | [`run`] | the headless runner that writes a run folder |
 //! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
 //! | [`record`] | recording videos and GIFs of a run (`polity record`) |
@@ -65,6 +66,7 @@ pub mod social;
 pub mod spanned_ron;
 pub mod stats;
 pub mod sum;
+pub mod sweep;
 pub mod tax;
 pub mod voting;
 pub mod world;

@@ -1,0 +1,19 @@
+//! Polity's integration tests, one module per capability, linked into a single test binary:
+//! every test binary links the whole engine (and, with the `gui` feature, Bevy's renderer),
+//! so one binary instead of twelve keeps the build small and fast.
+//!
+//! Run one capability with a filter: `cargo test --test suite governance::`.
+
+mod cli;
+mod compare;
+mod control;
+mod engine;
+mod governance;
+mod gui;
+mod model;
+mod oversight;
+mod paa;
+mod planner;
+mod record;
+mod sum;
+mod sweep;

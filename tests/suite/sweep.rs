@@ -1,0 +1,1 @@
+//! Parameter sweeps: run numbering, sharding, restart after a kill, merge and report.
