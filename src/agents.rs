@@ -25,6 +25,11 @@ pub struct Human;
 #[derive(Component, Clone, Copy, Debug, Default)]
 pub struct Ai;
 
+/// Marks an agent that steals: facing another agent after the moves, it takes one apple from
+/// that agent's store ([`crate::harvest::thefts`]).
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Thief;
+
 /// The cell an agent stands on.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
@@ -136,6 +141,9 @@ pub fn spawn(commands: &mut World, a: &AgentInit) -> Entity {
         Kind::Human => e.insert(Human),
         Kind::Ai => e.insert(Ai),
     };
+    if a.steal {
+        e.insert(Thief);
+    }
     e.id()
 }
 

@@ -39,6 +39,7 @@ pub fn decide(
     social: Res<Social>,
     tax: Option<Res<TaxState>>,
     oversight: Option<Res<crate::oversight::Oversight>>,
+    impact: Option<Res<crate::impact::Impact>>,
     mut agents: Query<(
         &Agent,
         &Position,
@@ -49,13 +50,18 @@ pub fn decide(
         &Ledger,
         &mut Decision,
         Has<crate::agents::Ai>,
+        Has<crate::agents::Thief>,
     )>,
 ) {
-    for (agent, pos, sigma, power, weights, policy, ledger, mut decision, ai) in &mut agents {
+    let foresight = impact.as_deref().and_then(|i| i.foresight());
+    for (agent, pos, sigma, power, weights, policy, ledger, mut decision, ai, thief) in &mut agents {
         let share = apple_share(&grid, &social, tax.as_deref(), agent.id, pos, sigma.0, ledger);
         let audit = clear_cut_audit(oversight.as_deref(), ai);
-        *decision =
-            choose(&grid, clock.seed, clock.tick, agent.id, pos, sigma.0, share, audit, power.0, weights, policy);
+        let theft = theft_value(thief, share, weights, oversight.as_deref(), ai);
+        let adjust = adjustments(&grid, pos, theft, foresight.as_ref().filter(|_| ai));
+        *decision = choose_with(
+            &grid, clock.seed, clock.tick, agent.id, pos, sigma.0, share, audit, power.0, weights, policy, &adjust,
+        );
     }
 }
 
@@ -100,9 +106,30 @@ pub fn choose(
     weights: &Weights,
     policy: &Policy,
 ) -> Decision {
+    let none = [0.0; 5];
+    choose_with(grid, seed, tick, id, pos, sigma, apple_share, clear_cut_audit, power, weights, policy, &none)
+}
+
+/// [`choose`], with `adjust` added to the five moves' forage scores before the tilt: what a
+/// move is worth besides foraging ([`adjustments`]).
+#[allow(clippy::too_many_arguments)]
+pub fn choose_with(
+    grid: &Grid,
+    seed: u64,
+    tick: u64,
+    id: u32,
+    pos: &Position,
+    sigma: f64,
+    apple_share: f64,
+    clear_cut_audit: Option<(f64, f64)>,
+    power: f64,
+    weights: &Weights,
+    policy: &Policy,
+    adjust: &[f64; 5],
+) -> Decision {
     let mut d = Decision::default();
-    let info = match policy.0 {
-        PolicySpec::Forager { view, discount } => {
+    let info = match &policy.0 {
+        &PolicySpec::Forager { view, discount } => {
             let f = Forager {
                 selfishness: sigma,
                 apple_share,
@@ -113,17 +140,117 @@ pub fn choose(
                 clear_cut_audit,
             };
             forage::score(grid, pos.x, pos.y, &f, &mut d.scores);
+            d.scores.iter_mut().zip(adjust).for_each(|(s, a)| *s += a);
             tilt::tilt(&DEFAULT_POLICY, &d.scores, power, &mut d.probs)
         }
         PolicySpec::RandomWalk => {
             d.probs = DEFAULT_POLICY;
             tilt::TiltInfo::default()
         }
+        PolicySpec::Script(plan) => {
+            let action = script_action(plan, tick);
+            d.probs = [0.0; 5];
+            d.probs[Action::ALL.iter().position(|&a| a == action).unwrap()] = 1.0;
+            d.action = action;
+            return d;
+        }
     };
     d.beta = info.beta;
     d.kl = info.kl;
     d.action = sample(&d.probs, rng::unit(seed, tick, id as u64, Purpose::Decide));
     d
+}
+
+/// The move a script plays at `tick` (0-based): `N`, `E`, `S`, `W`, or `.` to stay; spaces
+/// are skipped; after the last, stay.
+pub fn script_action(plan: &str, tick: u64) -> Action {
+    match plan.chars().filter(|c| !c.is_whitespace()).nth(tick as usize) {
+        Some('N') => Action::North,
+        Some('E') => Action::East,
+        Some('S') => Action::South,
+        Some('W') => Action::West,
+        _ => Action::Stay,
+    }
+}
+
+/// What each of the five moves is worth besides foraging, in apples: for a thief, the
+/// apple it would take from an agent standing where the move points (`E[B′]` of
+/// [`crate::oversight::expected_reward`] when theft is forbidden and audited); for an AI
+/// agent under an impact penalty, minus `weight × cost` of each effect the move would cause at
+/// once — pushing a vase or box, breaking a vase, taking a patch's last apple, theft. The
+/// foresight is one step deep, whatever baseline the accounting uses.
+pub fn adjustments(
+    grid: &Grid,
+    pos: &Position,
+    theft: Option<TheftValue>,
+    impact: Option<&crate::impact::Foresight>,
+) -> [f64; 5] {
+    let mut out = [0.0; 5];
+    if theft.is_none() && impact.is_none() {
+        return out;
+    }
+    for (k, &action) in Action::ALL.iter().enumerate() {
+        let (tx, ty) = forage::target(grid, pos.x, pos.y, action);
+        let faces_agent = action != Action::Stay && {
+            let (dx, dy) = action.delta();
+            let (fx, fy) = (pos.x as i64 + dx, pos.y as i64 + dy);
+            grid.walkable(fx, fy) && grid.occupied(grid.index(fx as u32, fy as u32))
+        };
+        if let Some(t) = theft
+            && faces_agent
+        {
+            out[k] += t.0;
+        }
+        if let Some(f) = impact {
+            use crate::objects::Push;
+            use crate::scenario::EffectKind;
+            let mut cost = 0.0;
+            let push = grid.push_outcome(pos.x, pos.y, action);
+            match push {
+                Push::Moves { object, .. } => {
+                    cost += f.cost(match grid.objects.list()[object as usize].kind {
+                        crate::objects::ObjectKind::Vase => EffectKind::VaseMoved,
+                        crate::objects::ObjectKind::Box => EffectKind::BoxMoved,
+                    })
+                }
+                Push::Breaks { .. } => cost += f.cost(EffectKind::VaseBroken),
+                Push::Enter | Push::Blocked => {}
+            }
+            let i = grid.index(tx, ty);
+            let enters = push != Push::Blocked && ((tx, ty) == (pos.x, pos.y) || !grid.occupied(i));
+            if enters && grid.has_apple(i) && grid.last_of_patch(i) {
+                cost += f.cost(EffectKind::PatchLost);
+            }
+            if theft.is_some() && faces_agent {
+                cost += f.cost(EffectKind::ApplesTaken);
+            }
+            out[k] -= f.weight * cost;
+        }
+    }
+    out
+}
+
+/// What a theft is worth to a thief, in apples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TheftValue(pub f64);
+
+/// The theft value of an agent that steals: its apple value `apple_share × w_own`, as
+/// `E[B′]` when oversight forbids and audits its theft.
+pub fn theft_value(
+    thief: bool,
+    apple_share: f64,
+    weights: &Weights,
+    o: Option<&crate::oversight::Oversight>,
+    ai: bool,
+) -> Option<TheftValue> {
+    if !thief {
+        return None;
+    }
+    let b = apple_share * weights.0.own;
+    Some(TheftValue(match o {
+        Some(o) if o.covers(ai) && o.forbids_theft() => crate::oversight::expected_reward(b, o.p_d, o.spec.k, true),
+        _ => b,
+    }))
 }
 
 /// The action whose cumulative probability first exceeds `u` ∈ [0, 1).

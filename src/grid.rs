@@ -58,6 +58,10 @@ pub struct Grid {
     regrow_buffer: Vec<u32>,
     /// Cost to the commons of picking an apple, by its live-neighbour count.
     cost_by_count: Vec<f64>,
+    /// Vases, boxes and belts (none in the commons).
+    pub objects: crate::objects::Objects,
+    /// The effects recorded in the tick under way (cleared as each tick starts).
+    pub effects: Vec<crate::objects::Effect>,
 }
 
 impl Grid {
@@ -94,6 +98,8 @@ impl Grid {
             spawn_points,
             regrow_buffer: Vec::new(),
             cost_by_count: Vec::new(),
+            objects: Default::default(),
+            effects: Vec::new(),
         };
         grid.cost_by_count = (0..=grid.offsets.len() as u32)
             .map(|n| crate::rules::forage::commons_cost(&grid.probabilities, n))
@@ -223,6 +229,42 @@ impl Grid {
             return Some(Some(p as u32));
         }
         Some(None)
+    }
+
+    /// What moving from `(x, y)` by `action` would do to an object in the way (pure).
+    pub fn push_outcome(&self, x: u32, y: u32, action: crate::rules::forage::Action) -> crate::objects::Push {
+        use crate::objects::Push;
+        let d = action.delta();
+        if self.objects.is_empty() || d == (0, 0) || !self.walkable(x as i64 + d.0, y as i64 + d.1) {
+            return Push::Enter;
+        }
+        let (tx, ty) = ((x as i64 + d.0) as u32, (y as i64 + d.1) as u32);
+        self.objects.push_outcome(
+            tx,
+            ty,
+            d,
+            |x, y| self.walkable(x as i64, y as i64) && !self.occupied(self.index(x, y)),
+            |x, y| self.wall.get(self.index(x, y)),
+        )
+    }
+
+    /// Moves the objects on belts one cell (the rule of [`crate::objects`]).
+    pub fn step_belts(&mut self, tick: u64) {
+        if !self.objects.has_belts() {
+            return;
+        }
+        let (w, wall, occupied) = (self.width, &self.wall, &self.occupied);
+        self.objects.step_belts(
+            tick,
+            |x, y| occupied.get((y * w + x) as usize),
+            |x, y| wall.get((y * w + x) as usize),
+            &mut self.effects,
+        );
+    }
+
+    /// Sets the world's objects and belts.
+    pub fn set_objects(&mut self, objects: crate::objects::Objects) {
+        self.objects = objects;
     }
 
     /// Puts an apple on grass cell `i`, or takes it away, keeping every count in step (for
@@ -359,6 +401,10 @@ impl Grid {
         let p = self.patch[i];
         p != NONE && self.patch_live[p as usize] == 1
     }
+    /// Whether patch `p` still has a live apple.
+    pub fn patch_alive(&self, p: u32) -> bool {
+        self.patch_live.get(p as usize).is_some_and(|&c| c > 0)
+    }
     /// Whether the patch of cell `i` still has a live apple (false off patches).
     pub fn patches_alive_of(&self, i: usize) -> bool {
         let p = self.patch[i];
@@ -373,12 +419,16 @@ impl Grid {
         &self.probabilities
     }
     /// A stable 64-bit digest of the apples standing (FNV-1a over the apple bitmap).
+    /// (With objects, their places and states too.)
     pub fn apple_digest(&self) -> u64 {
         let mut h = crate::hash::Fnv::new();
         for i in 0..self.terrain.len() {
             if self.apple.get(i) {
                 h.write_u64(i as u64);
             }
+        }
+        if !self.objects.is_empty() {
+            h.write_u64(self.objects.digest());
         }
         h.finish()
     }

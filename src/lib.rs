@@ -14,6 +14,8 @@
 //! | [`sim`] | the `SimTick` schedule and its phases, the clock, the headless [`sim::Sim`] |
 //! | [`agents`] | agent components |
 //! | [`decision`] | scoring moves and the power-bounded tilt (`DecisionPlugin`) |
+//! | [`objects`] | vases, boxes, belts, and the effects (object transitions) the world records |
+//! | [`impact`] | side effects against counterfactual baselines, whitelists, penalties (`ImpactPlugin`) |
 //! | [`movement`] | moving and resolving collisions (`MovementPlugin`) |
 //! | [`harvest`] | picking and regrowth (`HarvestPlugin`) |
 //! | [`metrics`] | metrics rows, agent samples, events (`MetricsPlugin`) |
@@ -46,9 +48,11 @@ pub mod decision;
 pub mod grid;
 pub mod harvest;
 pub mod hash;
+pub mod impact;
 pub mod metrics;
 pub mod model;
 pub mod movement;
+pub mod objects;
 pub mod oversight;
 pub mod paa;
 pub mod paint;

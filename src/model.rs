@@ -78,6 +78,8 @@ pub struct ModelAgent {
     pub inactive: bool,
     /// Violations in the current audit period: (tick, gain).
     pub violations: Vec<(u64, i64)>,
+    /// Whether it steals.
+    pub thief: bool,
 }
 
 /// A snapshot of the world that can be stepped.
@@ -101,6 +103,8 @@ pub struct WorldModel {
     pub principal_p: Option<f64>,
     /// Oversight, if any.
     pub oversight: Option<crate::oversight::Oversight>,
+    /// The impact penalty AI agents foresee, if any.
+    pub foresight: Option<crate::impact::Foresight>,
     /// Reused buffers for movement (no meaning between ticks).
     scratch: (Vec<Mover>, Vec<(u64, u32, u32)>),
 }
@@ -126,6 +130,7 @@ impl WorldModel {
                     ai: r.contains::<crate::agents::Ai>(),
                     inactive: false,
                     violations: r.get::<crate::oversight::Violations>().map_or_else(Vec::new, |v| v.0.clone()),
+                    thief: r.contains::<crate::agents::Thief>(),
                 }
             })
             .collect();
@@ -140,6 +145,7 @@ impl WorldModel {
             social: Arc::new(world.resource::<Social>().clone()),
             principal_p: None,
             oversight: world.get_resource::<crate::oversight::Oversight>().cloned(),
+            foresight: world.get_resource::<crate::impact::Impact>().and_then(|i| i.foresight()),
             scratch: (Vec::new(), Vec::new()),
         }
     }
@@ -183,6 +189,7 @@ impl WorldModel {
     pub fn decide(&mut self) {
         let (seed, tick) = (self.clock.seed, self.clock.tick);
         // Observe
+        self.grid.effects.clear();
         if let Some(t) = &mut self.tax {
             t.collected = 0;
             t.collected_by_bracket.iter_mut().for_each(|c| *c = 0);
@@ -196,8 +203,10 @@ impl WorldModel {
             let share =
                 decision::apple_share(&self.grid, &self.social, self.tax.as_ref(), a.id, &a.pos, a.sigma, &a.ledger);
             let audit = decision::clear_cut_audit(self.oversight.as_ref(), a.ai);
-            a.decision = decision::choose(
-                &self.grid, seed, tick, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy,
+            let theft = decision::theft_value(a.thief, share, &a.weights, self.oversight.as_ref(), a.ai);
+            let adjust = decision::adjustments(&self.grid, &a.pos, theft, self.foresight.as_ref().filter(|_| a.ai));
+            a.decision = decision::choose_with(
+                &self.grid, seed, tick, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy, &adjust,
             );
         }
     }
@@ -222,17 +231,50 @@ impl WorldModel {
         }
         // Resolve
         let current = self.clock.current();
+        self.grid.step_belts(current);
         for a in self.agents.iter_mut().filter(|a| !a.inactive) {
             let i = self.grid.index(a.pos.x, a.pos.y);
             crate::harvest::pick(
                 &mut self.grid,
                 i,
+                a.id,
                 &mut a.ledger,
                 self.oversight.as_mut(),
                 a.ai,
                 &mut a.violations,
                 current,
             );
+        }
+        if self.agents.iter().any(|a| a.thief && !a.inactive) {
+            let standing: Vec<crate::harvest::Standing> = self
+                .agents
+                .iter()
+                .map(|a| crate::harvest::Standing {
+                    id: a.id,
+                    pos: (a.pos.x, a.pos.y),
+                    action: a.decision.action,
+                    thief: a.thief && !a.inactive,
+                    ai: a.ai,
+                })
+                .collect();
+            let mut ledgers: Vec<Ledger> = self.agents.iter().map(|a| a.ledger).collect();
+            let mut violations: Vec<&mut Vec<(u64, i64)>> = Vec::new();
+            let mut rest = &mut self.agents[..];
+            while let Some((a, tail)) = rest.split_first_mut() {
+                violations.push(&mut a.violations);
+                rest = tail;
+            }
+            crate::harvest::thefts(
+                &mut self.grid,
+                &standing,
+                &mut ledgers,
+                self.oversight.as_mut(),
+                &mut violations,
+                current,
+            );
+            for (a, l) in self.agents.iter_mut().zip(ledgers) {
+                a.ledger = l;
+            }
         }
         self.grid.regrow(seed, tick);
         // Govern

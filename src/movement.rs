@@ -5,7 +5,8 @@
 //! at a time in priority order (a random serial dictatorship, fresh each tick), each into its
 //! target cell if no agent stands there at that moment, otherwise staying put. Over many
 //! ticks every agent is first equally often; within a tick the outcome depends only on the
-//! seed, never on entity or thread order.
+//! seed, never on entity or thread order. An agent moving into a vase or box pushes it
+//! ([`crate::objects`]).
 
 use bevy::prelude::*;
 
@@ -56,6 +57,14 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
         let to = grid.index(x, y);
         if grid.occupied(to) {
             continue;
+        }
+        if !grid.objects.is_empty() {
+            let push = grid.push_outcome(m.x, m.y, m.action);
+            if push == crate::objects::Push::Blocked {
+                continue;
+            }
+            // Effects carry the number of the tick in progress (`tick` counts ticks done).
+            grid.objects.apply_push(push, tick + 1, m.id, &mut grid.effects);
         }
         let from = grid.index(m.x, m.y);
         grid.set_occupied(from, false);

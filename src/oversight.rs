@@ -78,6 +78,11 @@ impl Oversight {
     pub fn forbids_evasion(&self) -> bool {
         self.spec.forbidden.contains(&Forbidden::Evasion)
     }
+
+    /// Whether theft is forbidden.
+    pub fn forbids_theft(&self) -> bool {
+        self.spec.forbidden.contains(&Forbidden::Theft)
+    }
     /// The fine for one detected violation that gained `gain` milli-apples: the gain back,
     /// plus k/P_D apples.
     pub fn fine(&self, gain: i64) -> i64 {

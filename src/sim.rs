@@ -141,8 +141,9 @@ impl Plugin for SimPlugin {
     }
 }
 
-fn reset_stats(mut stats: ResMut<TickStats>) {
+fn reset_stats(mut stats: ResMut<TickStats>, mut grid: ResMut<Grid>) {
     *stats = TickStats::default();
+    grid.effects.clear();
 }
 
 fn advance_clock(mut clock: ResMut<SimClock>) {
@@ -169,6 +170,7 @@ impl Plugin for PolityPlugins {
             crate::principal::PrincipalPlugin,
             crate::sum::SumPlugin,
             crate::oversight::OversightPlugin,
+            crate::impact::ImpactPlugin,
         ));
     }
 }
@@ -221,6 +223,10 @@ impl Sim {
         }
         w.insert_resource(grid);
         w.insert_resource(AgentOrder(order.into_iter().map(|(_, e)| e).collect()));
+        if let Some(spec) = &scenario.impact {
+            let impact = crate::impact::Impact::new(spec, app.world_mut());
+            app.world_mut().insert_resource(impact);
+        }
         if scenario.sum.harm {
             let mut shadow = crate::model::WorldModel::extract(app.world_mut());
             shadow.agents.iter_mut().filter(|a| a.ai).for_each(|a| a.inactive = true);

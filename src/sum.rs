@@ -60,7 +60,8 @@ pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
     if na == 0.0 || nb == 0.0 { 0.0 } else { dot / (na * nb) }
 }
 
-fn sum_metrics(
+/// Sets the SUM columns: power used, alignment and, with the shadow, harm.
+pub fn sum_metrics(
     agents: Query<(&Agent, &Decision, &Weights, &Selfishness, &Ledger, Has<Ai>, Has<Human>)>,
     shadow: Option<Res<InactionShadow>>,
     mut log: ResMut<MetricsLog>,

@@ -18,6 +18,10 @@ pub struct MapLayout {
     pub apples: Vec<u32>,
     /// Spawn points, in map order.
     pub spawn_points: Vec<u32>,
+    /// Vases and boxes at the start, in map order.
+    pub objects: Vec<(crate::objects::ObjectKind, u32)>,
+    /// Belt cells and their directions.
+    pub belts: Vec<(u32, crate::scenario::Dir)>,
 }
 
 impl MapLayout {
@@ -35,19 +39,36 @@ pub fn layout(map: &MapSpec) -> MapLayout {
             legend.extend(a.legend.iter().map(|(k, v)| (*k, *v)));
             let width = a.rows.first().map_or(0, |r| r.chars().count()) as u32;
             let height = a.rows.len() as u32;
-            let mut out =
-                MapLayout { width, height, terrain: Vec::new(), apples: Vec::new(), spawn_points: Vec::new() };
+            let mut out = MapLayout {
+                width,
+                height,
+                terrain: Vec::new(),
+                apples: Vec::new(),
+                spawn_points: Vec::new(),
+                objects: Vec::new(),
+                belts: Vec::new(),
+            };
             for (i, ch) in a.rows.iter().flat_map(|r| r.chars()).enumerate() {
                 let tile = legend.get(&ch).copied().unwrap_or(Tile::Floor);
                 out.terrain.push(match tile {
                     Tile::Wall => Terrain::Wall,
                     Tile::Apple | Tile::Grass => Terrain::Grass,
-                    Tile::Floor | Tile::Spawn => Terrain::Floor,
+                    Tile::Floor | Tile::Spawn | Tile::Vase | Tile::Box | Tile::Belt(_) | Tile::VaseOnBelt(_) => {
+                        Terrain::Floor
+                    }
                 });
+                use crate::objects::ObjectKind;
                 match tile {
                     Tile::Apple => out.apples.push(i as u32),
                     Tile::Spawn => out.spawn_points.push(i as u32),
-                    _ => {}
+                    Tile::Vase => out.objects.push((ObjectKind::Vase, i as u32)),
+                    Tile::Box => out.objects.push((ObjectKind::Box, i as u32)),
+                    Tile::Belt(d) => out.belts.push((i as u32, d)),
+                    Tile::VaseOnBelt(d) => {
+                        out.objects.push((ObjectKind::Vase, i as u32));
+                        out.belts.push((i as u32, d));
+                    }
+                    Tile::Floor | Tile::Wall | Tile::Grass => {}
                 }
             }
             out
@@ -97,7 +118,7 @@ pub fn layout(map: &MapSpec) -> MapLayout {
             }
             let apples = (0..w * h).filter(|&i| terrain[i as usize] == Terrain::Grass).collect();
             let spawn_points = (0..w * h).filter(|&i| terrain[i as usize] == Terrain::Floor).collect();
-            MapLayout { width: w, height: h, terrain, apples, spawn_points }
+            MapLayout { width: w, height: h, terrain, apples, spawn_points, objects: Vec::new(), belts: Vec::new() }
         }
     }
 }
@@ -105,7 +126,8 @@ pub fn layout(map: &MapSpec) -> MapLayout {
 /// Builds the grid of a validated scenario.
 pub fn build_grid(s: &Scenario) -> Grid {
     let l = layout(&s.map);
-    Grid::new(
+    let objects = crate::objects::Objects::new(l.width, l.height, &l.objects, &l.belts);
+    let mut grid = Grid::new(
         l.width,
         l.height,
         l.terrain,
@@ -113,7 +135,9 @@ pub fn build_grid(s: &Scenario) -> Grid {
         l.spawn_points,
         s.regrowth.radius,
         s.regrowth.probabilities.clone(),
-    )
+    );
+    grid.set_objects(objects);
+    grid
 }
 
 /// Everything an agent starts with.
@@ -137,6 +161,8 @@ pub struct AgentInit {
     pub x: u32,
     /// Starting row.
     pub y: u32,
+    /// Whether it steals (its group's `steal`).
+    pub steal: bool,
 }
 
 /// Draws every agent's parameters and starting cell for `seed`. Attributes are keyed by
@@ -174,7 +200,8 @@ pub fn resolve_agents(s: &Scenario, grid: &Grid, seed: u64) -> Vec<AgentInit> {
 }
 
 fn agent(id: u32, group: u32, g: &AgentGroup, selfishness: f64, power: f64, x: u32, y: u32) -> AgentInit {
-    AgentInit { id, group, kind: g.kind, selfishness, power, weights: g.weights, policy: g.policy.clone(), x, y }
+    let (weights, policy, steal) = (g.weights, g.policy.clone(), g.steal);
+    AgentInit { id, group, kind: g.kind, selfishness, power, weights, policy, x, y, steal }
 }
 
 /// The value of agent `k` of `n` under `d`.

@@ -29,6 +29,10 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "paa-governor", source: include_str!("../../scenarios/paa-governor.ron") },
     Builtin { name: "revenue-max", source: include_str!("../../scenarios/revenue-max.ron") },
     Builtin { name: "shielded-revenue-max", source: include_str!("../../scenarios/shielded-revenue-max.ron") },
+    Builtin { name: "vase-human-breaks", source: include_str!("../../scenarios/vase-human-breaks.ron") },
+    Builtin { name: "vase-push-catch", source: include_str!("../../scenarios/vase-push-catch.ron") },
+    Builtin { name: "conveyor-belt", source: include_str!("../../scenarios/conveyor-belt.ron") },
+    Builtin { name: "commons-impact", source: include_str!("../../scenarios/commons-impact.ron") },
 ];
 
 /// The built-in scenario called `name`.

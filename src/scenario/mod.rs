@@ -71,6 +71,100 @@ pub struct Scenario {
     pub sum: SumSpec,
     /// Forbidden actions and random audits (Saunders' informed oversight). Default: none.
     pub oversight: Option<OversightSpec>,
+    /// Side effects measured against counterfactual baselines (Turner). Default: none.
+    pub impact: Option<ImpactSpec>,
+}
+
+/// Impact accounting ([`crate::impact`]): effects are object transitions, attributed to the AI
+/// agents by comparing the world with counterfactuals in which they do nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImpactSpec {
+    /// The baseline whose penalty is booked against the AI agents: `None` (every effect
+    /// counts), `Naive`, `Stepwise` or `Iterative`. All four are always measured. Default
+    /// `Stepwise`.
+    pub baseline: Baseline,
+    /// Apples of utility an AI agent gives up per penalised effect it foresees (the
+    /// immediate effects of each of its five moves). 0 measures without steering. Default 0.
+    pub weight: f64,
+    /// Ticks the iterative form's two counterfactual rollouts run ahead. Default 20.
+    pub horizon: u64,
+    /// Effect kinds that are allowed and never penalised. Default: none.
+    pub whitelist: Vec<EffectKind>,
+    /// The penalty of each effect kind not whitelisted; kinds not listed cost 1. Default: none.
+    pub costs: BTreeMap<EffectKind, f64>,
+    /// Class-based whitelisting: state changes of a class of objects that are allowed, as
+    /// `(class, from, to)`. Probability mass moved between the naive baseline's and the
+    /// actual distribution of each class's states along other changes is penalised
+    /// (`impact_class`). Default: none.
+    pub class_whitelist: Vec<(ObjectClass, ObjectState, ObjectState)>,
+}
+
+impl Default for ImpactSpec {
+    fn default() -> Self {
+        ImpactSpec {
+            baseline: Baseline::Stepwise,
+            weight: 0.0,
+            horizon: 20,
+            whitelist: Vec::new(),
+            costs: BTreeMap::new(),
+            class_whitelist: Vec::new(),
+        }
+    }
+}
+
+/// What the AI's effects are measured against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Baseline {
+    /// No counterfactual: every effect in the world counts, whoever caused it.
+    None,
+    /// Naive inaction: the world in which the AI agents did nothing from the start.
+    Naive,
+    /// Stepwise inaction: each tick, the world in which the AI agents do nothing this tick.
+    #[default]
+    Stepwise,
+    /// The iterative form: each tick, the effects that follow only if the AI agents act this
+    /// tick (two rollouts), counted when they actually happen, each once.
+    Iterative,
+}
+
+/// A kind of side effect: an object transition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum EffectKind {
+    /// A vase left its cell.
+    VaseMoved,
+    /// A vase broke.
+    VaseBroken,
+    /// A box left its cell.
+    BoxMoved,
+    /// A patch's last apple was taken: it never regrows.
+    PatchLost,
+    /// Apples were taken from another agent's store.
+    ApplesTaken,
+    /// An agent's store was emptied by theft.
+    WalletDrained,
+}
+
+/// A class of exchangeable objects, for class-based whitelisting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ObjectClass {
+    /// Vases.
+    Vase,
+    /// Boxes.
+    Box,
+    /// Apple patches.
+    Patch,
+}
+
+/// The state of an object of a class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ObjectState {
+    /// Where it started, whole (a patch: alive).
+    InPlace,
+    /// Moved from where it started, whole.
+    Moved,
+    /// Broken (a patch: lost for good).
+    Gone,
 }
 
 /// Forbidden actions, audited at random with penalties scaled by 1/P_D ([`crate::oversight`]).
@@ -116,6 +210,8 @@ pub enum Forbidden {
     ClearCut,
     /// Under-reporting income to the tax system (reporting none, at a period end).
     Evasion,
+    /// Taking apples from another agent's store (by agents whose group has `steal: true`).
+    Theft,
 }
 
 /// How the detection probability P_D is known.
@@ -160,6 +256,7 @@ impl Default for Scenario {
             social_graph: SocialGraph::Complete,
             sum: SumSpec::default(),
             oversight: None,
+            impact: None,
         }
     }
 }
@@ -204,6 +301,40 @@ pub enum Tile {
     Grass,
     /// Floor where an agent may start.
     Spawn,
+    /// A vase on the floor: pushed by an agent moving into it; broken when pushed into a
+    /// wall or carried off the end of a belt.
+    Vase,
+    /// A box on the floor: pushed by an agent moving into it; never breaks.
+    Box,
+    /// A conveyor belt cell that moves whatever object lies on it one cell per tick.
+    Belt(Dir),
+    /// A vase lying on a belt cell.
+    VaseOnBelt(Dir),
+}
+
+/// A compass direction (belts run this way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Dir {
+    /// Up (y − 1).
+    North,
+    /// Right (x + 1).
+    East,
+    /// Down (y + 1).
+    South,
+    /// Left (x − 1).
+    West,
+}
+
+impl Dir {
+    /// The step as `(dx, dy)`.
+    pub fn delta(self) -> (i64, i64) {
+        match self {
+            Dir::North => (0, -1),
+            Dir::East => (1, 0),
+            Dir::South => (0, 1),
+            Dir::West => (-1, 0),
+        }
+    }
 }
 
 /// The default legend, merged under a map's own.
@@ -217,6 +348,12 @@ pub fn default_legend() -> BTreeMap<char, Tile> {
         ('g', Tile::Grass),
         ('P', Tile::Spawn),
         ('Q', Tile::Spawn),
+        ('V', Tile::Vase),
+        ('X', Tile::Box),
+        ('>', Tile::Belt(Dir::East)),
+        ('<', Tile::Belt(Dir::West)),
+        ('^', Tile::Belt(Dir::North)),
+        ('v', Tile::Belt(Dir::South)),
     ])
 }
 
@@ -284,6 +421,10 @@ pub struct AgentGroup {
     /// A shield on these agents' moves: each tick the planner estimates Q̂ of the five moves
     /// on the world model and moves outside the allowed set are replaced. Default: none.
     pub shield: Option<AgentShieldSpec>,
+    /// Whether these agents steal: an agent whose move is blocked by another agent takes one
+    /// apple from that agent's store (if it has one), and values the move accordingly.
+    /// Default false.
+    pub steal: bool,
 }
 
 /// A shield on an agent's harvest policy ([`crate::shield`]).
@@ -332,6 +473,7 @@ impl Default for AgentGroup {
             policy: PolicySpec::default(),
             spawn: SpawnRule::Random,
             shield: None,
+            steal: false,
         }
     }
 }
@@ -409,6 +551,9 @@ pub enum PolicySpec {
     },
     /// The uniform random walk, whatever the agent's power.
     RandomWalk,
+    /// A fixed plan, for thought experiments: one character per tick, `N`, `E`, `S`, `W` to
+    /// move or `.` to stay; after the last, the agent stays. Spaces are ignored.
+    Script(String),
 }
 
 fn default_view() -> u32 {

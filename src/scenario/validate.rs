@@ -178,6 +178,38 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
             c.err("oversight.detection", "a lower bound needs samples ≥ 1 and δ in (0, 1)", None);
         }
     }
+    if let Some(i) = &s.impact {
+        if i.horizon == 0 || i.horizon > 1000 {
+            c.err(
+                "impact.horizon",
+                format!("the rollouts' horizon must be 1 to 1000 ticks, found {}", i.horizon),
+                None,
+            );
+        }
+        if !(i.weight >= 0.0 && i.weight.is_finite()) {
+            c.err("impact.weight", format!("the penalty weight must be a finite number ≥ 0, found {}", i.weight), None);
+        }
+        for (kind, v) in &i.costs {
+            if !(*v >= 0.0 && v.is_finite()) {
+                c.err(format!("impact.costs.{kind:?}"), format!("a cost must be a finite number ≥ 0, found {v}"), None);
+            }
+        }
+    }
+    if let Some(l) = &layout {
+        for (g, group) in s.agents.iter().enumerate() {
+            if let SpawnRule::At(cells) = &group.spawn {
+                for (k, &(x, y)) in cells.iter().enumerate() {
+                    if x < l.width && y < l.height && l.objects.iter().any(|&(_, i)| i == y * l.width + x) {
+                        c.err(
+                            format!("agents[{g}].spawn[{k}]"),
+                            format!("({x}, {y}) holds an object; an agent cannot start there"),
+                            None,
+                        );
+                    }
+                }
+            }
+        }
+    }
     check_governance(&mut c, s, agents);
     if let Some(l) = &layout {
         let free =
@@ -223,6 +255,15 @@ fn check_group(c: &mut Checker, g: usize, group: &AgentGroup) {
         if !(discount > 0.0 && discount <= 1.0) {
             c.err(p("policy.discount"), format!("the discount must be in (0, 1], found {discount}"), None);
         }
+    }
+    if let PolicySpec::Script(plan) = &group.policy
+        && let Some(bad) = plan.chars().find(|ch| !matches!(ch, 'N' | 'E' | 'S' | 'W' | '.') && !ch.is_whitespace())
+    {
+        c.err(
+            p("policy"),
+            format!("a script is made of N, E, S, W and `.` (stay), found `{bad}`"),
+            Some("write one move per tick, e.g. Script(\"EE.S\")".into()),
+        );
     }
 }
 

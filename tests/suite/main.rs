@@ -9,6 +9,7 @@ mod compare;
 mod control;
 mod engine;
 mod governance;
+mod impact;
 mod gui;
 mod model;
 mod oversight;

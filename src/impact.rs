@@ -1,0 +1,474 @@
+//! Impact accounting (Turner's clinginess post, DESIGN.md §3): side effects — object
+//! transitions recorded by the world ([`crate::objects::Effect`]) — attributed to the AI
+//! agents by comparing what happened with counterfactual worlds run on the world model with
+//! common random numbers.
+//!
+//! An effect's identity is what happened to what: `(subject, kind)`, e.g. (vase 0, broken).
+//! Four baselines are measured side by side every tick:
+//!
+//! - **none**: no counterfactual; every effect in the world counts, whoever caused it;
+//! - **naive inaction**: a shadow world in which the AI agents did nothing from the start;
+//!   penalised are the effects that happened but not in the shadow, and those that happened
+//!   in the shadow but not in the world (the AI prevented them) — the difference of the two
+//!   outcomes, so it can shrink when the AI puts things back ("offsetting");
+//! - **stepwise inaction**: each tick, the world in which the AI agents do nothing *this*
+//!   tick; penalised are the effects of this tick that differ between the two;
+//! - **iterative**: each tick, two rollouts `horizon` ticks long from the same state — the
+//!   AI agents act this tick then rest, or rest from this tick — give the effects that happen
+//!   only if they act; those directly caused by other agents are the other agents' own
+//!   choices and are dropped; a candidate is penalised when the same effect actually happens
+//!   at the same tick, and each effect is counted once. Candidates that never happen are
+//!   counted in `impact_unmatched` (what the rollouts alone would have blamed).
+//!
+//! Penalised effects are counted (metrics `impact_none`, `impact_naive`, `impact_stepwise`,
+//! `impact_iterative`) and weighted by their kind's cost (`…_penalty`); whitelisted kinds are
+//! never penalised. Class-based whitelisting compares, per class of exchangeable objects,
+//! the distribution of states in the world with the naive shadow's and penalises the
+//! probability mass that had to move along changes not whitelisted (`impact_class`, in
+//! objects). AI agents weigh the effects each move would cause at once ([`Foresight`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bevy::prelude::*;
+
+use crate::grid::Grid;
+use crate::metrics::{EventLog, MetricsLog};
+use crate::model::WorldModel;
+use crate::objects::{Cause, Effect, ObjectKind, Subject};
+use crate::scenario::{Baseline, EffectKind, ImpactSpec, ObjectClass, ObjectState};
+use crate::sim::{SimClock, SimMeasure, SimTick, TickSystems};
+
+/// An effect's identity: what happened to what.
+pub type Identity = (Subject, EffectKind);
+
+/// Adds impact accounting when the scenario asks for it, and logs vases broken and objects
+/// pushed in every world that has objects.
+pub struct ImpactPlugin;
+
+impl Plugin for ImpactPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(
+            SimTick,
+            (
+                foresee.run_if(resource_exists::<Impact>).after(TickSystems::Shield).before(TickSystems::Act),
+                (log_effects, account.run_if(resource_exists::<Impact>))
+                    .chain()
+                    .after(TickSystems::Account)
+                    .before(TickSystems::Measure),
+            ),
+        )
+        .add_systems(
+            SimMeasure,
+            impact_metrics
+                .run_if(resource_exists::<Impact>)
+                .after(crate::sum::sum_metrics)
+                .after(crate::metrics::MeasureSystems::Commons)
+                .before(crate::metrics::MeasureSystems::Finish),
+        );
+    }
+}
+
+/// What AI agents foresee: the penalty per effect kind of their immediate effects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Foresight {
+    /// Apples of utility per unit of cost.
+    pub weight: f64,
+    costs: BTreeMap<EffectKind, f64>,
+}
+
+impl Foresight {
+    /// The cost of an effect kind (0 when whitelisted).
+    pub fn cost(&self, kind: EffectKind) -> f64 {
+        self.costs.get(&kind).copied().unwrap_or(1.0)
+    }
+}
+
+/// The cost of an effect kind under `spec`: 0 when whitelisted, else its listed cost or 1.
+pub fn cost(spec: &ImpactSpec, kind: EffectKind) -> f64 {
+    if spec.whitelist.contains(&kind) { 0.0 } else { spec.costs.get(&kind).copied().unwrap_or(1.0) }
+}
+
+/// The penalised effects under one baseline.
+#[derive(Clone, Debug, Default)]
+pub struct Penalised(pub BTreeSet<Identity>);
+
+impl Penalised {
+    /// How many.
+    pub fn count(&self) -> usize {
+        self.0.len()
+    }
+    /// Their summed cost.
+    pub fn penalty(&self, spec: &ImpactSpec) -> f64 {
+        // (0.0 + …: an empty f64 sum is −0.0, which would print as "-0".)
+        0.0 + self.0.iter().map(|&(_, k)| cost(spec, k)).sum::<f64>()
+    }
+}
+
+/// The accounting's state.
+#[derive(Resource, Clone, Debug)]
+pub struct Impact {
+    /// The rules.
+    pub spec: ImpactSpec,
+    /// The naive-inaction shadow world: the AI agents did nothing from the start.
+    pub naive: WorldModel,
+    /// Every effect identity that happened, with its first cause.
+    actual: BTreeMap<Identity, Cause>,
+    /// Every effect identity that happened in the naive shadow.
+    shadow: BTreeSet<Identity>,
+    /// Penalised, per baseline.
+    pub none: Penalised,
+    /// Penalised against naive inaction (the current difference of outcomes).
+    pub naive_penalised: Penalised,
+    /// Penalised against stepwise inaction.
+    pub stepwise: Penalised,
+    /// Penalised by the iterative form.
+    pub iterative: Penalised,
+    /// Iterative candidates that never happened.
+    pub unmatched: Penalised,
+    /// This tick's effects had the AI agents done nothing this tick (stepwise).
+    noop: Vec<Effect>,
+    /// Iterative candidates: (tick, identity) → the tick whose action set them off.
+    pending: BTreeMap<(u64, Identity), u64>,
+}
+
+impl Impact {
+    /// The accounting for a freshly built world.
+    pub fn new(spec: &ImpactSpec, world: &mut World) -> Impact {
+        let mut naive = WorldModel::extract(world);
+        naive.agents.iter_mut().filter(|a| a.ai).for_each(|a| a.inactive = true);
+        naive.principal = None;
+        Impact {
+            spec: spec.clone(),
+            naive,
+            actual: BTreeMap::new(),
+            shadow: BTreeSet::new(),
+            none: Penalised::default(),
+            naive_penalised: Penalised::default(),
+            stepwise: Penalised::default(),
+            iterative: Penalised::default(),
+            unmatched: Penalised::default(),
+            noop: Vec::new(),
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// What AI agents foresee, when the penalty weight is positive.
+    pub fn foresight(&self) -> Option<Foresight> {
+        (self.spec.weight > 0.0).then(|| Foresight {
+            weight: self.spec.weight,
+            costs: [
+                EffectKind::VaseMoved,
+                EffectKind::VaseBroken,
+                EffectKind::BoxMoved,
+                EffectKind::PatchLost,
+                EffectKind::ApplesTaken,
+                EffectKind::WalletDrained,
+            ]
+            .into_iter()
+            .map(|k| (k, cost(&self.spec, k)))
+            .collect(),
+        })
+    }
+
+    /// The penalised set of a baseline.
+    pub fn penalised(&self, b: Baseline) -> &Penalised {
+        match b {
+            Baseline::None => &self.none,
+            Baseline::Naive => &self.naive_penalised,
+            Baseline::Stepwise => &self.stepwise,
+            Baseline::Iterative => &self.iterative,
+        }
+    }
+
+    fn whitelisted(&self, kind: EffectKind) -> bool {
+        self.spec.whitelist.contains(&kind)
+    }
+}
+
+/// One tick's counterfactuals, from the state after the decisions: the world one tick on had
+/// the AI agents rested this tick (stepwise), and the iterative form's candidates. A pure
+/// function of the model; `horizon` ≥ 1.
+pub fn counterfactuals(model: &WorldModel, horizon: u64) -> (Vec<Effect>, Vec<Effect>) {
+    let ai: BTreeSet<u32> = model.agents.iter().filter(|a| a.ai).map(|a| a.id).collect();
+    let rest = |m: &mut WorldModel| {
+        for a in m.agents.iter_mut().filter(|a| a.ai) {
+            a.inactive = true;
+            a.decision = Default::default();
+        }
+    };
+    let mut rested = model.clone();
+    rest(&mut rested);
+    rested.act_onwards();
+    let noop = rested.grid.effects.clone();
+    let mut acted = model.clone();
+    acted.act_onwards();
+    let mut with: BTreeSet<(u64, Identity, Cause)> =
+        acted.grid.effects.iter().map(|e| (e.tick, (e.subject, e.kind), e.cause)).collect();
+    let mut without: BTreeSet<(u64, Identity)> = noop.iter().map(|e| (e.tick, (e.subject, e.kind))).collect();
+    rest(&mut acted);
+    for _ in 1..horizon {
+        acted.step();
+        rested.step();
+        with.extend(acted.grid.effects.iter().map(|e| (e.tick, (e.subject, e.kind), e.cause)));
+        without.extend(rested.grid.effects.iter().map(|e| (e.tick, (e.subject, e.kind))));
+    }
+    let candidates = with
+        .into_iter()
+        .filter(|(t, id, cause)| !without.contains(&(*t, *id)) && !matches!(cause, Cause::Agent(a) if !ai.contains(a)))
+        .map(|(tick, (subject, kind), cause)| {
+            let (x, y) = (0, 0);
+            Effect { tick, subject, kind, cause, x, y }
+        })
+        .collect();
+    (noop, candidates)
+}
+
+/// After the decisions: works out this tick's counterfactuals on an exact world model.
+fn foresee(world: &mut World) {
+    let model = WorldModel::extract(world);
+    let tick = model.clock.current();
+    let horizon = world.resource::<Impact>().spec.horizon.max(1);
+    let (noop, candidates) = counterfactuals(&model, horizon);
+    let mut impact = world.resource_mut::<Impact>();
+    impact.noop = noop;
+    for c in candidates {
+        impact.pending.entry((c.tick, (c.subject, c.kind))).or_insert(tick);
+    }
+}
+
+/// Logs vases broken and objects pushed, where they happened.
+fn log_effects(clock: Res<SimClock>, grid: Res<Grid>, mut events: ResMut<EventLog>) {
+    for e in &grid.effects {
+        let kind = match (e.kind, e.cause) {
+            (EffectKind::VaseBroken, _) => "vase_broken",
+            (EffectKind::VaseMoved | EffectKind::BoxMoved, Cause::Agent(_)) => "pushed",
+            _ => continue,
+        };
+        let json = serde_json::json!({ "by": e.cause.to_string(), "x": e.x, "y": e.y });
+        events.push(clock.current(), kind, e.subject.to_string(), json);
+    }
+}
+
+fn describe(kind: EffectKind) -> &'static str {
+    match kind {
+        EffectKind::VaseMoved => "vase moved",
+        EffectKind::VaseBroken => "vase broken",
+        EffectKind::BoxMoved => "box moved",
+        EffectKind::PatchLost => "patch lost",
+        EffectKind::ApplesTaken => "apples taken",
+        EffectKind::WalletDrained => "store drained",
+    }
+}
+
+fn attribution(
+    events: &mut EventLog,
+    tick: u64,
+    baseline: &str,
+    (subject, kind): Identity,
+    cause: String,
+    why: String,
+) {
+    events.push(
+        tick,
+        "impact",
+        subject.to_string(),
+        serde_json::json!({ "baseline": baseline, "effect": describe(kind), "cause": cause, "why": why }),
+    );
+}
+
+/// After the tick's effects: steps the naive shadow and updates every baseline.
+fn account(clock: Res<SimClock>, grid: Res<Grid>, mut impact: ResMut<Impact>, mut events: ResMut<EventLog>) {
+    let tick = clock.current();
+    let impact = &mut *impact;
+    impact.naive.step();
+    // none
+    for e in &grid.effects {
+        impact.actual.entry((e.subject, e.kind)).or_insert(e.cause);
+        if !impact.whitelisted(e.kind) && impact.none.0.insert((e.subject, e.kind)) {
+            let why = "no baseline: every effect counts".to_string();
+            attribution(&mut events, tick, "none", (e.subject, e.kind), e.cause.to_string(), why);
+        }
+    }
+    // naive: the difference of the outcomes so far.
+    impact.shadow.extend(impact.naive.grid.effects.iter().map(|e| (e.subject, e.kind)));
+    let mut now = BTreeSet::new();
+    for (&id, &cause) in &impact.actual {
+        if !impact.shadow.contains(&id) && !impact.whitelisted(id.1) {
+            now.insert(id);
+            if !impact.naive_penalised.0.contains(&id) {
+                let why = "would not have happened had the AI done nothing from the start".to_string();
+                attribution(&mut events, tick, "naive", id, cause.to_string(), why);
+            }
+        }
+    }
+    for &id in &impact.shadow {
+        if !impact.actual.contains_key(&id) && !impact.whitelisted(id.1) {
+            now.insert(id);
+            if !impact.naive_penalised.0.contains(&id) {
+                let why = "prevented: happens had the AI done nothing from the start".to_string();
+                attribution(&mut events, tick, "naive", id, "ai".to_string(), why);
+            }
+        }
+    }
+    impact.naive_penalised.0 = now;
+    // stepwise: this tick against resting this tick.
+    let here: BTreeMap<Identity, Cause> = grid.effects.iter().map(|e| ((e.subject, e.kind), e.cause)).collect();
+    let there: BTreeSet<Identity> = impact.noop.iter().map(|e| (e.subject, e.kind)).collect();
+    for (&id, &cause) in &here {
+        if !there.contains(&id) && !impact.whitelisted(id.1) && impact.stepwise.0.insert(id) {
+            let why = format!("would not have happened at tick {tick} had the AI rested this tick");
+            attribution(&mut events, tick, "stepwise", id, cause.to_string(), why);
+        }
+    }
+    for &id in &there {
+        if !here.contains_key(&id) && !impact.whitelisted(id.1) && impact.stepwise.0.insert(id) {
+            let why = format!("prevented: happens at tick {tick} had the AI rested this tick");
+            attribution(&mut events, tick, "stepwise", id, "ai".to_string(), why);
+        }
+    }
+    // iterative: candidates that happen now, each once.
+    for (&id, &cause) in &here {
+        if let Some(&at) = impact.pending.get(&(tick, id))
+            && !impact.whitelisted(id.1)
+            && impact.iterative.0.insert(id)
+        {
+            let why = format!("follows only from the AI's moves at tick {at}, and happened");
+            attribution(&mut events, tick, "iterative", id, cause.to_string(), why);
+        }
+    }
+    // Candidates due by now leave the queue; those that did not happen are unmatched.
+    let later = impact.pending.split_off(&(tick + 1, (Subject::Object(0), EffectKind::VaseMoved)));
+    let due = std::mem::replace(&mut impact.pending, later);
+    for (_, id) in due.into_keys() {
+        if !here.contains_key(&id) && !impact.whitelisted(id.1) && !impact.iterative.0.contains(&id) {
+            impact.unmatched.0.insert(id);
+        }
+    }
+}
+
+/// The state of each object of a class, in id order.
+pub fn class_states(grid: &Grid, class: ObjectClass) -> Vec<ObjectState> {
+    match class {
+        ObjectClass::Vase | ObjectClass::Box => {
+            let kind = if class == ObjectClass::Vase { ObjectKind::Vase } else { ObjectKind::Box };
+            grid.objects
+                .list()
+                .iter()
+                .filter(|o| o.kind == kind)
+                .map(|o| {
+                    if o.broken {
+                        ObjectState::Gone
+                    } else if (o.x, o.y) == o.home {
+                        ObjectState::InPlace
+                    } else {
+                        ObjectState::Moved
+                    }
+                })
+                .collect()
+        }
+        ObjectClass::Patch => (0..grid.patch_count())
+            .map(|p| if grid.patch_alive(p) { ObjectState::InPlace } else { ObjectState::Gone })
+            .collect(),
+    }
+}
+
+const STATES: [ObjectState; 3] = [ObjectState::InPlace, ObjectState::Moved, ObjectState::Gone];
+
+/// The distribution of `states` over (in place, moved, gone).
+pub fn distribution(states: &[ObjectState]) -> [f64; 3] {
+    let mut d = [0.0; 3];
+    if states.is_empty() {
+        return d;
+    }
+    for s in states {
+        d[STATES.iter().position(|x| x == s).unwrap()] += 1.0 / states.len() as f64;
+    }
+    d
+}
+
+/// The least probability mass that must move along changes *not* allowed to turn the
+/// distribution `from` into `to`: staying put and the `allowed` changes are free, every other
+/// change costs its mass. That is the total mass less the most that can flow through free
+/// changes (a maximum flow on the 3 × 3 transport graph).
+pub fn mass_moved(from: &[f64; 3], to: &[f64; 3], allowed: &[(ObjectState, ObjectState)]) -> f64 {
+    let free = |i: usize, j: usize| i == j || allowed.contains(&(STATES[i], STATES[j]));
+    // Nodes: 0 source, 1..=3 from-states, 4..=6 to-states, 7 sink.
+    let mut cap = [[0.0f64; 8]; 8];
+    for i in 0..3 {
+        cap[0][1 + i] = from[i];
+        cap[4 + i][7] = to[i];
+        for j in 0..3 {
+            if free(i, j) {
+                cap[1 + i][4 + j] = f64::INFINITY;
+            }
+        }
+    }
+    let mut flow = 0.0;
+    loop {
+        // Breadth-first search for an augmenting path.
+        let mut prev = [usize::MAX; 8];
+        prev[0] = 0;
+        let mut queue = std::collections::VecDeque::from([0usize]);
+        while let Some(u) = queue.pop_front() {
+            for v in 0..8 {
+                if prev[v] == usize::MAX && cap[u][v] > 1e-12 {
+                    prev[v] = u;
+                    queue.push_back(v);
+                }
+            }
+        }
+        if prev[7] == usize::MAX {
+            break;
+        }
+        let mut push = f64::INFINITY;
+        let mut v = 7;
+        while v != 0 {
+            push = push.min(cap[prev[v]][v]);
+            v = prev[v];
+        }
+        let mut v = 7;
+        while v != 0 {
+            cap[prev[v]][v] -= push;
+            cap[v][prev[v]] += push;
+            v = prev[v];
+        }
+        flow += push;
+    }
+    (from.iter().sum::<f64>() - flow).max(0.0)
+}
+
+/// Class-based whitelisting against the naive shadow: per class, objects × mass moved.
+pub fn class_penalty(spec: &ImpactSpec, actual: &Grid, shadow: &Grid) -> f64 {
+    if spec.class_whitelist.is_empty() {
+        return 0.0;
+    }
+    let mut total = 0.0;
+    for class in [ObjectClass::Vase, ObjectClass::Box, ObjectClass::Patch] {
+        let allowed: Vec<(ObjectState, ObjectState)> =
+            spec.class_whitelist.iter().filter(|w| w.0 == class).map(|w| (w.1, w.2)).collect();
+        let (a, s) = (class_states(actual, class), class_states(shadow, class));
+        if a.is_empty() {
+            continue;
+        }
+        total += a.len() as f64 * mass_moved(&distribution(&s), &distribution(&a), &allowed);
+    }
+    total
+}
+
+fn impact_metrics(impact: Res<Impact>, grid: Res<Grid>, mut log: ResMut<MetricsLog>) {
+    let spec = &impact.spec;
+    for (name, p) in [
+        ("impact_none", &impact.none),
+        ("impact_naive", &impact.naive_penalised),
+        ("impact_stepwise", &impact.stepwise),
+        ("impact_iterative", &impact.iterative),
+    ] {
+        log.set(name, p.count() as f64);
+        log.set(format!("{name}_penalty"), p.penalty(spec));
+    }
+    log.set("impact_unmatched", impact.unmatched.count() as f64);
+    if !spec.class_whitelist.is_empty() {
+        log.set("impact_class", class_penalty(spec, &grid, &impact.naive.grid));
+    }
+    log.set("impact_penalty", spec.weight * impact.penalised(spec.baseline).penalty(spec));
+}
