@@ -677,10 +677,18 @@ pub fn event_cell(e: &SimEvent) -> Option<(u32, u32)> {
     Some((x as u32, y as u32))
 }
 
+const DIRS: [crate::scenario::Dir; 4] =
+    [crate::scenario::Dir::North, crate::scenario::Dir::East, crate::scenario::Dir::South, crate::scenario::Dir::West];
+/// Belt characters of the default legend, by [`DIRS`].
+const BELT: [char; 4] = ['^', '>', 'v', '<'];
+/// Snapshot legend characters of a vase (row 0) or a box (row 1) on a belt, by [`DIRS`].
+const OBJECT_ON_BELT: [[char; 4]; 2] = [['n', 'e', 's', 'w'], ['N', 'E', 'S', 'Z']];
+
 /// The scenario that rebuilds the current world: the running scenario with the live
 /// parameters (tax rates, the elected `p` as the initial one, each agent's σ and power), the
 /// map redrawn from the grid (apples standing `A`, grass without an apple `g` — eaten or lost
-/// — walls `W`, spawn points `P`, floor ` `), and every agent spawned `At` its current cell,
+/// — walls `W`, spawn points `P`, floor ` `; vases `V`, boxes `X`, belts `^ > v <`, and objects
+/// on belts by legend entries), and every agent spawned `At` its current cell,
 /// in id order, so ids are kept. Ledgers, rewards and the principal's memory start afresh.
 pub fn snapshot_scenario(sim: &Sim) -> Scenario {
     let w = sim.world();
@@ -702,6 +710,21 @@ pub fn snapshot_scenario(sim: &Sim) -> Scenario {
             (0..gw)
                 .map(|x| {
                     let i = grid.index(x, y);
+                    let belt = grid.objects.belt(i);
+                    if let Some(o) = grid.objects.at(i) {
+                        let k = match o.kind {
+                            crate::objects::ObjectKind::Vase => 0,
+                            crate::objects::ObjectKind::Box => 1,
+                        };
+                        let on_belt = belt.map(|d| DIRS.iter().position(|&x| x == d).unwrap());
+                        return match on_belt {
+                            None => ['V', 'X'][k],
+                            Some(d) => OBJECT_ON_BELT[k][d],
+                        };
+                    }
+                    if let Some(d) = belt {
+                        return BELT[DIRS.iter().position(|&x| x == d).unwrap()];
+                    }
                     match grid.terrain(i) {
                         Terrain::Wall => 'W',
                         Terrain::Grass if grid.has_apple(i) => 'A',
@@ -713,7 +736,14 @@ pub fn snapshot_scenario(sim: &Sim) -> Scenario {
                 .collect()
         })
         .collect();
-    s.map = MapSpec::Ascii(AsciiMap { rows, legend: Default::default() });
+    let mut legend = std::collections::BTreeMap::new();
+    if !grid.objects.is_empty() {
+        for (d, &dir) in DIRS.iter().enumerate() {
+            legend.insert(OBJECT_ON_BELT[0][d], crate::scenario::Tile::VaseOnBelt(dir));
+            legend.insert(OBJECT_ON_BELT[1][d], crate::scenario::Tile::BoxOnBelt(dir));
+        }
+    }
+    s.map = MapSpec::Ascii(AsciiMap { rows, legend });
 
     struct Standing {
         id: u32,

@@ -1,5 +1,6 @@
-//! Painting the world into an RGBA image on the CPU: terrain, apples, lost patches, agents
-//! coloured by selfishness (AI agents distinct) and flashes where events happen.
+//! Painting the world into an RGBA image on the CPU: terrain, apples, lost patches, belts,
+//! vases and boxes, agents coloured by selfishness (AI agents distinct) and flashes where
+//! events happen.
 //!
 //! The desktop app shows this image as a texture, and the recorder writes the same pixels
 //! into video frames, so a video looks exactly like the app's world view, on any machine,
@@ -96,6 +97,16 @@ pub mod palette {
     pub const AI: [u8; 4] = [236, 72, 236, 255];
     /// An event flash.
     pub const FLASH: [u8; 4] = [255, 255, 255, 255];
+    /// A conveyor belt cell.
+    pub const BELT: [u8; 4] = [62, 66, 82, 255];
+    /// The chevrons showing which way a belt runs.
+    pub const BELT_MARK: [u8; 4] = [118, 124, 148, 255];
+    /// A vase.
+    pub const VASE: [u8; 4] = [72, 209, 204, 255];
+    /// A box.
+    pub const BOX: [u8; 4] = [170, 120, 62, 255];
+    /// A box's rim.
+    pub const BOX_RIM: [u8; 4] = [120, 82, 40, 255];
 }
 
 /// A human's colour: from [`palette::HUMAN_SPARING`] at σ = 0 to [`palette::HUMAN_SELFISH`] at σ = 1.
@@ -150,6 +161,7 @@ pub fn paint(world: &mut World, cell: u32, flashes: &[Flash]) -> Canvas {
             }
         }
     }
+    paint_objects(&mut c, grid, cell);
     let mut q = world.query::<(&Agent, &Position, &Selfishness, Has<Ai>)>();
     let mut agents: Vec<_> = q.iter(world).map(|(a, p, s, ai)| (a.id, p.x, p.y, s.0, ai)).collect();
     agents.sort_unstable_by_key(|a| a.0);
@@ -177,6 +189,67 @@ pub fn paint(world: &mut World, cell: u32, flashes: &[Flash]) -> Canvas {
         c.ring(cx, cy, r, (cell as f64 * 0.12).max(1.0), palette::FLASH);
     }
     c
+}
+
+/// Belts (with chevrons pointing downstream), vases (a rounded body with a neck) and boxes
+/// (a square with a darker rim). Broken vases are gone.
+fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32) {
+    let objects = &grid.objects;
+    if objects.is_empty() && !objects.has_belts() {
+        return;
+    }
+    let cs = cell as i64;
+    let f = cell as f64;
+    if objects.has_belts() {
+        for y in 0..grid.height() {
+            for x in 0..grid.width() {
+                let Some(d) = objects.belt(grid.index(x, y)) else { continue };
+                let (x0, y0) = (x as i64 * cs, y as i64 * cs);
+                c.fill(x0, y0, cs, cs, palette::BELT);
+                if cell < 6 {
+                    continue;
+                }
+                // A chevron: the points (u, v) with |v| ≤ u-band, drawn along the direction.
+                let (dx, dy) = d.delta();
+                for py in 0..cs {
+                    for px in 0..cs {
+                        let (u, v) = ((px as f64 + 0.5) / f - 0.5, (py as f64 + 0.5) / f - 0.5);
+                        // Along the belt `a`, across it `b`.
+                        let (a, b) = (u * dx as f64 + v * dy as f64, (u * dy as f64 - v * dx as f64).abs());
+                        let t = a + b;
+                        if (0.05..0.22).contains(&t) && b < 0.3 {
+                            c.put(x0 + px, y0 + py, palette::BELT_MARK);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for o in objects.list().iter().filter(|o| !o.broken) {
+        let (x0, y0) = (o.x as i64 * cs, o.y as i64 * cs);
+        let color = match o.kind {
+            crate::objects::ObjectKind::Vase => palette::VASE,
+            crate::objects::ObjectKind::Box => palette::BOX,
+        };
+        if cell <= 3 {
+            c.fill(x0, y0, cs, cs, color);
+            continue;
+        }
+        match o.kind {
+            crate::objects::ObjectKind::Vase => {
+                let (cx, cy) = ((o.x as f64 + 0.5) * f, (o.y as f64 + 0.6) * f);
+                c.disc(cx, cy, f * 0.3, color);
+                let neck = (f * 0.16).max(1.0) as i64;
+                c.fill((cx - neck as f64 / 2.0) as i64, y0 + (f * 0.12) as i64, neck, (f * 0.3) as i64, color);
+            }
+            crate::objects::ObjectKind::Box => {
+                let m = (f * 0.12) as i64;
+                c.fill(x0 + m, y0 + m, cs - 2 * m, cs - 2 * m, palette::BOX_RIM);
+                let r = (f * 0.08).max(1.0) as i64;
+                c.fill(x0 + m + r, y0 + m + r, cs - 2 * (m + r), cs - 2 * (m + r), color);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -53,9 +53,13 @@ pub fn layout(map: &MapSpec) -> MapLayout {
                 out.terrain.push(match tile {
                     Tile::Wall => Terrain::Wall,
                     Tile::Apple | Tile::Grass => Terrain::Grass,
-                    Tile::Floor | Tile::Spawn | Tile::Vase | Tile::Box | Tile::Belt(_) | Tile::VaseOnBelt(_) => {
-                        Terrain::Floor
-                    }
+                    Tile::Floor
+                    | Tile::Spawn
+                    | Tile::Vase
+                    | Tile::Box
+                    | Tile::Belt(_)
+                    | Tile::VaseOnBelt(_)
+                    | Tile::BoxOnBelt(_) => Terrain::Floor,
                 });
                 use crate::objects::ObjectKind;
                 match tile {
@@ -66,6 +70,10 @@ pub fn layout(map: &MapSpec) -> MapLayout {
                     Tile::Belt(d) => out.belts.push((i as u32, d)),
                     Tile::VaseOnBelt(d) => {
                         out.objects.push((ObjectKind::Vase, i as u32));
+                        out.belts.push((i as u32, d));
+                    }
+                    Tile::BoxOnBelt(d) => {
+                        out.objects.push((ObjectKind::Box, i as u32));
                         out.belts.push((i as u32, d));
                     }
                     Tile::Floor | Tile::Wall | Tile::Grass => {}

@@ -347,7 +347,12 @@ fn legend(ui: &mut egui::Ui, _: &mut PanelCx) {
         swatch(ui, rgb(palette::LOST), "square", "lost patch");
         swatch(ui, rgb(palette::WALL), "square", "wall");
         ui.end_row();
-        swatch(ui, rgb(palette::FLASH), "ring", "event (patch lost)");
+        swatch(ui, rgb(palette::VASE), "disc", "vase");
+        swatch(ui, rgb(palette::BOX), "square", "box");
+        ui.end_row();
+        swatch(ui, rgb(palette::BELT_MARK), "square", "conveyor belt");
+        swatch(ui, rgb(palette::FLASH), "ring", "event (patch lost, push, theft…)");
+        ui.end_row();
         swatch(ui, rgb(super::view::SELECTED), "ring", "selected agent");
         ui.end_row();
     });
@@ -426,6 +431,16 @@ const PLOTS: &[(&str, &[PlotLine])] = &[
     ),
     ("Shield interventions", &[("shield_interventions", "interventions", [120, 220, 220])]),
     ("Harm against AI inaction (apples)", &[("harm", "harm", [236, 72, 236])]),
+    (
+        "Impact: effects blamed on the AI, per baseline",
+        &[
+            ("impact_none", "none", [200, 200, 200]),
+            ("impact_naive", "naive inaction", [255, 110, 100]),
+            ("impact_stepwise", "stepwise inaction", [120, 220, 120]),
+            ("impact_iterative", "iterative", [110, 170, 255]),
+        ],
+    ),
+    ("Impact: class-whitelist mass moved", &[("impact_class", "objects", [72, 209, 204])]),
     (
         "SUM: power used (nats)",
         &[("power_used_ai", "AI", [236, 72, 236]), ("power_used_human", "humans", [110, 170, 255])],

@@ -249,8 +249,23 @@ impl GifPalette {
     /// The fixed palette.
     pub fn new() -> GifPalette {
         use palette::*;
-        let mut colors: Vec<[u8; 4]> =
-            vec![FLOOR, WALL, GRASS, LOST, APPLE, AI, FLASH, HUMAN_SPARING, HUMAN_SELFISH, [0, 0, 0, 255]];
+        let mut colors: Vec<[u8; 4]> = vec![
+            FLOOR,
+            WALL,
+            GRASS,
+            LOST,
+            APPLE,
+            AI,
+            FLASH,
+            HUMAN_SPARING,
+            HUMAN_SELFISH,
+            [0, 0, 0, 255],
+            BELT,
+            BELT_MARK,
+            VASE,
+            BOX,
+            [120, 82, 40, 255],
+        ];
         colors.extend(super::frame::colors::ALL);
         let ramp = 255 - colors.len();
         colors.extend((0..ramp).map(|k| paint::human_color(k as f64 / (ramp - 1) as f64)));

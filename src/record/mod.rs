@@ -197,6 +197,9 @@ impl Panel {
         if let Some(v) = m("shield_interventions") {
             out.push(("shield vetoes".into(), frame::short(v)));
         }
+        if let (Some(n), Some(s), Some(i)) = (m("impact_naive"), m("impact_stepwise"), m("impact_iterative")) {
+            out.push(("impact n/s/i".into(), format!("{}/{}/{}", frame::short(n), frame::short(s), frame::short(i))));
+        }
         out
     }
 

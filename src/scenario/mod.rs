@@ -310,6 +310,8 @@ pub enum Tile {
     Belt(Dir),
     /// A vase lying on a belt cell.
     VaseOnBelt(Dir),
+    /// A box lying on a belt cell.
+    BoxOnBelt(Dir),
 }
 
 /// A compass direction (belts run this way).
