@@ -31,7 +31,7 @@ pub struct Ai;
 pub struct Thief;
 
 /// The cell an agent stands on.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Position {
     /// Column.
     pub x: u32,
@@ -40,23 +40,23 @@ pub struct Position {
 }
 
 /// Selfishness σ in [0, 1].
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Selfishness(pub f64);
 
 /// Power: the KL budget (nats) by which the agent may depart from its default policy.
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Power(pub f64);
 
 /// The weights of the parts of the agent's utility.
-#[derive(Component, Clone, Copy, Debug, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Weights(pub UtilityWeights);
 
 /// How the agent chooses its actions.
-#[derive(Component, Clone, Debug, PartialEq)]
+#[derive(Component, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Policy(pub PolicySpec);
 
 /// What an agent owns and has been paid, in exact integers (milli-apples: 1 apple = 1000).
-#[derive(Component, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ledger {
     /// Apples picked since the start.
     pub picked: u64,
@@ -78,7 +78,7 @@ pub struct Ledger {
 
 /// SED's reward, accumulated: each tick `r_i = σ_i·r_tax,i + (1 − σ_i)·Σ_{j ∈ N(i)} r_tax,j`
 /// where `r_tax` is the tick's change in wealth (income − tax + transfer).
-#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reward {
     /// The cumulative reward in apples.
     pub total: f64,
@@ -113,7 +113,7 @@ impl Ledger {
 
 /// The agent's last decision: its scores, the tilted distribution it drew from, and the
 /// action drawn — for the inspector and for the shield to sit between policy and world.
-#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Decision {
     /// Utility of each action, in [`Action::ALL`] order.
     pub scores: [f64; 5],

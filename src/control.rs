@@ -309,6 +309,18 @@ impl Control {
                 self.seed = seed;
                 Ok(self.rebuild(sim))
             }
+            Intent::Open(Source::File(path)) if crate::checkpoint::is_checkpoint(&path) => {
+                let invalid = |e: String| ControlError::Invalid(e);
+                let cp = crate::checkpoint::load(&path).map_err(|e| invalid(e.to_string()))?;
+                let restored = Sim::restore(&cp).map_err(|e| invalid(e.to_string()))?;
+                self.source = Source::File(path);
+                self.seed = cp.seed;
+                self.end_tick = cp.end_tick;
+                self.scenario = cp.scenario;
+                let effect = self.rebuild(sim);
+                *sim = restored;
+                Ok(effect)
+            }
             Intent::Open(source) => {
                 let scenario = source.load().map_err(ControlError::Scenario)?;
                 let same_source = source == self.source;

@@ -19,7 +19,7 @@ use crate::rules::regrowth;
 pub const NONE: u32 = u32::MAX;
 
 /// What a cell is made of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[repr(u8)]
 pub enum Terrain {
     /// Walkable ground where apples never grow.
@@ -32,7 +32,7 @@ pub enum Terrain {
 
 /// The world's cells. Coordinates are `(x, y)` with `x` the column and `y` the row, `(0, 0)`
 /// top-left, as the map is drawn.
-#[derive(Resource, Clone, Debug)]
+#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     width: u32,
     height: u32,
@@ -435,7 +435,7 @@ impl Grid {
 }
 
 /// A fixed-size bit set.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Bits(Vec<u64>);
 
 impl Bits {

@@ -69,7 +69,7 @@ impl Plugin for ImpactPlugin {
 }
 
 /// What AI agents foresee: the penalty per effect kind of their immediate effects.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Foresight {
     /// Apples of utility per unit of cost.
     pub weight: f64,
@@ -89,7 +89,7 @@ pub fn cost(spec: &ImpactSpec, kind: EffectKind) -> f64 {
 }
 
 /// The penalised effects under one baseline.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Penalised(pub BTreeSet<Identity>);
 
 impl Penalised {
@@ -105,7 +105,7 @@ impl Penalised {
 }
 
 /// The accounting's state.
-#[derive(Resource, Clone, Debug)]
+#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Impact {
     /// The rules.
     pub spec: ImpactSpec,

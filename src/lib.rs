@@ -29,6 +29,7 @@
 //! | [`sum`] | Statistical Utility Mechanics: power used, alignment, harm, the toy model |
 //! | [`compare`], [`stats`] | comparing scenarios over seeds |
 //! | [`sweep`] | parameter sweeps: paths, replicates, shards, restartable runs, reports |
+//! | [`checkpoint`] | saving a world's whole state and restoring it exactly |
 //! | [`run`] | the headless runner that writes a run folder |
 //! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
 //! | [`record`] | recording videos and GIFs of a run (`polity record`) |
@@ -40,6 +41,7 @@
 //! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
 
 pub mod agents;
+pub mod checkpoint;
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod compare;

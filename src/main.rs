@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -53,10 +53,17 @@ enum Command {
 The same scenario and seed give byte-identical files. Files appear only when the run has
 finished; an interrupted run leaves nothing half-written.
 
+Checkpoints: with --checkpoint-every T the run saves its whole state every T ticks to
+.NAME.partial/checkpoint.ron beside the run folder. If the run is killed, `polity run
+--resume .NAME.partial/checkpoint.ron` goes on from the last checkpoint and writes the same
+files, byte for byte, as a run never interrupted. The app saves and opens the same files.
+
 Examples:
   polity run                              the default scenario, its own ticks and seed
   polity run commons --ticks 2000 --seed 3 --out runs/c3
-  polity run runs/c3/run.json --out runs/c3-again   repeat a run from its run.json")]
+  polity run runs/c3/run.json --out runs/c3-again   repeat a run from its run.json
+  polity run commons-large --ticks 5000 --checkpoint-every 500 --out runs/big
+  polity run --resume runs/.big.partial/checkpoint.ron   after a crash or a kill")]
     Run {
         /// A built-in scenario name, a .ron file, or a run.json to repeat [default: commons]
         scenario: Option<String>,
@@ -69,6 +76,12 @@ Examples:
         /// Run folder to write [default: runs/NAME-seedS]
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Save the whole state every T ticks, to resume from if the run is interrupted
+        #[arg(long, value_name = "T")]
+        checkpoint_every: Option<u64>,
+        /// Go on with an interrupted run from its checkpoint.ron (no scenario or other options)
+        #[arg(long, value_name = "CHECKPOINT", conflicts_with_all = ["scenario", "ticks", "seed", "out", "checkpoint_every"])]
+        resume: Option<PathBuf>,
     },
     /// Validate scenario files: every problem is reported with FILE:LINE:COLUMN.
     #[command(after_help = "Exit status 0 when every file is valid, 2 otherwise.
@@ -247,7 +260,10 @@ macro_rules! say {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or_else(default_command) {
-        Command::Run { scenario, ticks, seed, out } => cmd_run(scenario, ticks, seed, out),
+        Command::Run { resume: Some(cp), .. } => cmd_resume(&cp),
+        Command::Run { scenario, ticks, seed, out, checkpoint_every, resume: None } => {
+            cmd_run(scenario, ticks, seed, out, checkpoint_every)
+        }
         Command::Gui { scenario, seed, ticks, screenshot, exit, select, record, record_frames } => {
             if exit && screenshot.is_none() && record_frames.is_none() {
                 eprintln!(
@@ -273,7 +289,8 @@ fn main() -> ExitCode {
 /// binary has it and there is a display to show it on; otherwise run the default scenario
 /// headless and print a summary.
 fn default_command() -> Command {
-    let headless = Command::Run { scenario: None, ticks: None, seed: None, out: None };
+    let headless =
+        Command::Run { scenario: None, ticks: None, seed: None, out: None, checkpoint_every: None, resume: None };
     if cfg!(feature = "gui") {
         if has_display() {
             return Command::Gui {
@@ -339,7 +356,17 @@ fn load(arg: Option<&str>) -> Result<Scenario, ExitCode> {
     })
 }
 
-fn cmd_run(arg: Option<String>, ticks: Option<u64>, seed: Option<u64>, out: Option<PathBuf>) -> ExitCode {
+fn cmd_run(
+    arg: Option<String>,
+    ticks: Option<u64>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    checkpoint_every: Option<u64>,
+) -> ExitCode {
+    if checkpoint_every == Some(0) {
+        eprintln!("error: --checkpoint-every must be at least 1 tick");
+        return ExitCode::from(2);
+    }
     let s = match load(arg.as_deref()) {
         Ok(s) => s,
         Err(code) => return code,
@@ -352,7 +379,17 @@ fn cmd_run(arg: Option<String>, ticks: Option<u64>, seed: Option<u64>, out: Opti
     }
     let bar = progress_bar(opts.ticks, "ticks");
     let started = Instant::now();
-    let result = run::run_to_dir(&s, &opts, &out, |t| {
+    if checkpoint_every.is_some() && run::checkpoint_stage(&out).exists() {
+        let stage = run::checkpoint_stage(&out);
+        eprintln!(
+            "error: an interrupted run into {} is waiting in {}\n    hint: resume it with `polity run --resume {}`, or delete that folder to start over",
+            out.display(),
+            stage.display(),
+            stage.join("checkpoint.ron").display()
+        );
+        return ExitCode::from(2);
+    }
+    let result = run::run_to_dir_checkpointed(&s, &opts, &out, checkpoint_every, |t| {
         if let Some(b) = &bar {
             if t % 16 == 0 || t == opts.ticks {
                 b.set_position(t);
@@ -362,13 +399,54 @@ fn cmd_run(arg: Option<String>, ticks: Option<u64>, seed: Option<u64>, out: Opti
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    report_run(&s.name, result, &out, started)
+}
+
+/// Goes on with an interrupted checkpointed run.
+fn cmd_resume(cp: &Path) -> ExitCode {
+    let started = Instant::now();
+    let bar = std::cell::OnceCell::new();
+    let result = run::resume(cp, |t, end| {
+        let b = bar.get_or_init(|| progress_bar(end, "ticks"));
+        if let Some(b) = b
+            && (t % 16 == 0 || t == end)
+        {
+            b.set_position(t);
+        }
+    });
+    if let Some(Some(b)) = bar.get() {
+        b.finish_and_clear();
+    }
+    match result {
+        Ok((summary, out)) => {
+            let name = std::fs::read_to_string(out.join("run.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .and_then(|v| v["scenario_name"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            say!("resumed from {}", cp.display());
+            report_run(&name, Ok(summary), &out, started)
+        }
+        Err(run::ResumeError::Input(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(run::ResumeError::Io(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints a finished run's summary.
+fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, started: Instant) -> ExitCode {
     match result {
         Ok(summary) => {
             let secs = started.elapsed().as_secs_f64();
             let m = |c: &str| summary.metric(c).unwrap_or(f64::NAN);
             say!(
                 "{} · seed {} · {} ticks in {:.2} s ({:.0} ticks/s)",
-                s.name,
+                name,
                 summary.seed,
                 summary.ticks,
                 secs,

@@ -52,7 +52,7 @@ impl ModelError {
 }
 
 /// One agent in the model.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ModelAgent {
     /// Stable id.
     pub id: u32,
@@ -83,7 +83,7 @@ pub struct ModelAgent {
 }
 
 /// A snapshot of the world that can be stepped.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct WorldModel {
     /// Clock and seed (planners set the seed per imagined sample).
     pub clock: SimClock,
@@ -106,6 +106,7 @@ pub struct WorldModel {
     /// The impact penalty AI agents foresee, if any.
     pub foresight: Option<crate::impact::Foresight>,
     /// Reused buffers for movement (no meaning between ticks).
+    #[serde(skip)]
     scratch: (Vec<Mover>, Vec<(u64, u32, u32)>),
 }
 

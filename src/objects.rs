@@ -16,7 +16,7 @@ use crate::grid::NONE;
 use crate::scenario::{Dir, EffectKind};
 
 /// Vase or box.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ObjectKind {
     /// Breaks when pushed into a wall or carried off a belt's end.
     Vase,
@@ -25,7 +25,7 @@ pub enum ObjectKind {
 }
 
 /// One object.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Object {
     /// Stable id: objects are numbered in map order from 0.
     pub id: u32,
@@ -42,7 +42,7 @@ pub struct Object {
 }
 
 /// What an effect happened to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Subject {
     /// An object, by id.
     Object(u32),
@@ -63,7 +63,7 @@ impl std::fmt::Display for Subject {
 }
 
 /// Who brought an effect about directly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Cause {
     /// An agent's own move or pick.
     Agent(u32),
@@ -81,7 +81,7 @@ impl std::fmt::Display for Cause {
 }
 
 /// One object transition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Effect {
     /// The tick it happened in.
     pub tick: u64,
@@ -98,7 +98,7 @@ pub struct Effect {
 }
 
 /// The objects and belts of a world.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Objects {
     width: u32,
     height: u32,
@@ -108,6 +108,7 @@ pub struct Objects {
     at: Vec<u32>,
     /// Cell → belt direction + 1, 0 for none; empty when the world has no belts.
     belts: Vec<u8>,
+    #[serde(skip)]
     scratch: Vec<u32>,
 }
 

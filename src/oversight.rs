@@ -32,7 +32,7 @@ pub fn expected_reward(b: f64, p_d: f64, k: f64, forbidden: bool) -> f64 {
 }
 
 /// The oversight in force and its running totals.
-#[derive(Resource, Clone, Debug)]
+#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Oversight {
     /// The rules.
     pub spec: OversightSpec,
@@ -128,7 +128,7 @@ pub fn reported_income(
 }
 
 /// The violations of the current audit period: (tick, what it gained in milli-apples).
-#[derive(Component, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Component, Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Violations(pub Vec<(u64, i64)>);
 
 /// What one audit found.

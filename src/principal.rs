@@ -29,7 +29,7 @@ use crate::tax::TaxState;
 use crate::voting::Election;
 
 /// Marks the principal entity and holds what it serves.
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[require(Ai)]
 pub struct Principal {
     /// The policy.
@@ -58,7 +58,7 @@ pub struct PrincipalObs {
 }
 
 /// A hill climber's memory: the value it is trying to beat and the move it is testing.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Climber {
     /// The value measured under the rates it keeps.
     pub baseline: Option<f64>,

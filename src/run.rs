@@ -128,11 +128,46 @@ impl FolderSink {
         writeln!(s.agents, "tick,id,kind,selfishness,power,x,y,apples,wealth,reward")?;
         Ok(s)
     }
-    /// Flushes everything.
-    pub fn finish(mut self) -> io::Result<()> {
+    /// Reopens the stream files of a staged run, cut back to `bytes` (metrics, agents,
+    /// events), to append to.
+    pub fn reopen(dir: &Path, bytes: [u64; 3]) -> io::Result<Self> {
+        let open = |name: &str, len: u64| -> io::Result<BufWriter<File>> {
+            let f = fs::OpenOptions::new().write(true).open(dir.join(name))?;
+            if f.metadata()?.len() < len {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("{name} is shorter than {len} bytes"),
+                ));
+            }
+            f.set_len(len)?;
+            let mut f = f;
+            use std::io::Seek;
+            f.seek(io::SeekFrom::End(0))?;
+            Ok(BufWriter::with_capacity(1 << 16, f))
+        };
+        Ok(FolderSink {
+            metrics: open("metrics.csv", bytes[0])?,
+            agents: open("agents.csv", bytes[1])?,
+            events: open("events.jsonl", bytes[2])?,
+        })
+    }
+    /// Writes out what is buffered.
+    pub fn flush(&mut self) -> io::Result<()> {
         self.metrics.flush()?;
         self.agents.flush()?;
         self.events.flush()
+    }
+    /// The stream files' lengths (after a [`FolderSink::flush`]).
+    pub fn lengths(&self) -> io::Result<[u64; 3]> {
+        Ok([
+            self.metrics.get_ref().metadata()?.len(),
+            self.agents.get_ref().metadata()?.len(),
+            self.events.get_ref().metadata()?.len(),
+        ])
+    }
+    /// Flushes everything.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.flush()
     }
 }
 
@@ -210,42 +245,193 @@ pub fn run_to_dir(
     dir: &Path,
     progress: impl FnMut(u64),
 ) -> io::Result<RunSummary> {
-    let stage = staging_dir(dir);
+    run_to_dir_checkpointed(scenario, opts, dir, None, progress)
+}
+
+/// The staging folder of a checkpointed run into `dir`: `.NAME.partial` beside it, the same
+/// for every attempt, so a killed run can be found and resumed.
+pub fn checkpoint_stage(dir: &Path) -> PathBuf {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    parent.join(format!(".{name}.partial"))
+}
+
+/// [`run_to_dir`], saving a checkpoint every `every` ticks (when given) as
+/// `checkpoint.ron` in the staging folder ([`checkpoint_stage`]), which an interrupted run
+/// leaves behind for [`resume`].
+pub fn run_to_dir_checkpointed(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    dir: &Path,
+    every: Option<u64>,
+    progress: impl FnMut(u64),
+) -> io::Result<RunSummary> {
+    let stage = if every.is_some() { checkpoint_stage(dir) } else { staging_dir(dir) };
+    if every.is_some() && stage.exists() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "an interrupted run into {} is waiting in {}\n    hint: resume it with `polity run --resume {}`, or delete that folder to start over",
+                dir.display(),
+                stage.display(),
+                stage.join("checkpoint.ron").display()
+            ),
+        ));
+    }
     if let Some(parent) = stage.parent() {
         fs::create_dir_all(parent)?;
     }
     fs::create_dir_all(&stage)?;
     let result = (|| {
         let mut sink = FolderSink::create(&stage)?;
-        let summary = run_with(scenario, opts, &mut sink, progress)?;
-        sink.finish()?;
+        let mut sim = Sim::new(scenario, opts.seed, opts.ticks);
+        let columns = sim.world().resource::<MetricsLog>().columns().to_vec();
+        sink.header(&columns)?;
+        let mut progress_of = Progress::default();
+        progress_of.take(&mut sim, &mut sink)?;
         let mut resolved = scenario.clone();
         resolved.run.ticks = opts.ticks;
         resolved.run.seed = opts.seed;
-        let mut run_json = serde_json::json!({
-            "polity_version": crate::VERSION,
-            "scenario_name": resolved.name,
-            "seed": opts.seed,
-            "ticks": opts.ticks,
-            "state_hash": format!("{:016x}", summary.state_hash),
-            "outputs": ["metrics.csv", "agents.csv", "events.jsonl", "scenario.ron"],
-            "scenario": resolved,
-        });
-        if let Some(g) = planner_guarantee(&resolved) {
-            run_json["planner_guarantee"] = serde_json::to_value(g)?;
-        }
-        fs::write(stage.join("run.json"), serde_json::to_string_pretty(&run_json)? + "\n")?;
-        fs::write(stage.join("scenario.ron"), crate::scenario::to_ron(&resolved) + "\n")?;
-        if dir.exists() {
-            fs::remove_dir_all(dir)?;
-        }
-        fs::rename(&stage, dir)?;
-        Ok(summary)
+        drive(sim, sink, progress_of, &Target { resolved: &resolved, dir, stage: &stage, every }, progress)
     })();
-    if result.is_err() {
+    if result.is_err() && every.is_none() {
         let _ = fs::remove_dir_all(&stage);
     }
     result
+}
+
+/// Why a run could not be resumed.
+#[derive(Debug)]
+pub enum ResumeError {
+    /// The checkpoint could not be read or is not one of a run folder (exit status 2).
+    Input(String),
+    /// Writing failed (exit status 1).
+    Io(io::Error),
+}
+
+/// Resumes a checkpointed run from its `checkpoint.ron` (in the run's staging folder): the
+/// staged files are cut back to where they stood at the checkpoint, the world is restored,
+/// and the run goes on to its end and becomes its run folder, exactly as if never stopped.
+/// Returns the summary and the run folder.
+/// `progress(tick, end)` is called after each tick.
+pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSummary, PathBuf), ResumeError> {
+    let cp = crate::checkpoint::load(path).map_err(|e| ResumeError::Input(e.to_string()))?;
+    let Some(mark) = cp.run.clone() else {
+        return Err(ResumeError::Input(format!(
+            "{}: this checkpoint was saved from the app, not from `polity run --checkpoint-every`; it has no run folder to resume\n    hint: open it in the app (`polity gui {}`)",
+            path.display(),
+            path.display()
+        )));
+    };
+    let stage = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    let sim = Sim::restore(&cp).map_err(|e| ResumeError::Input(format!("{}: {e}", path.display())))?;
+    let sink = FolderSink::reopen(&stage, mark.bytes).map_err(|e| {
+        ResumeError::Input(format!(
+            "{}: the run's staged files are missing or shorter than the checkpoint says: {e}",
+            stage.display()
+        ))
+    })?;
+    let progress_of = Progress { last: mark.last.clone(), events: mark.events };
+    let mut resolved = cp.scenario.clone();
+    resolved.run.ticks = cp.end_tick;
+    resolved.run.seed = cp.seed;
+    let target = Target { resolved: &resolved, dir: &mark.out, stage: &stage, every: Some(mark.every) };
+    let end = cp.end_tick;
+    let summary = drive(sim, sink, progress_of, &target, |t| progress(t, end)).map_err(ResumeError::Io)?;
+    Ok((summary, mark.out))
+}
+
+/// Where a run folder is being written.
+struct Target<'a> {
+    resolved: &'a Scenario,
+    dir: &'a Path,
+    stage: &'a Path,
+    every: Option<u64>,
+}
+
+/// The running totals a summary needs.
+#[derive(Default)]
+struct Progress {
+    last: Vec<f64>,
+    events: u64,
+}
+
+impl Progress {
+    fn take(&mut self, sim: &mut Sim, sink: &mut dyn Sink) -> io::Result<()> {
+        if let Some((_, row)) = peek_last(sim) {
+            self.last = row;
+        }
+        self.events += sim.world().resource::<EventLog>().len() as u64;
+        sink.take(sim)
+    }
+}
+
+/// Steps `sim` to the run's end, streaming into the staged files and checkpointing, then
+/// writes `run.json` and `scenario.ron` and moves the staging folder into place.
+fn drive(
+    mut sim: Sim,
+    mut sink: FolderSink,
+    mut totals: Progress,
+    t: &Target,
+    mut progress: impl FnMut(u64),
+) -> io::Result<RunSummary> {
+    let (ticks, seed) = (t.resolved.run.ticks, t.resolved.run.seed);
+    let columns = sim.world().resource::<MetricsLog>().columns().to_vec();
+    let checkpoint = t.stage.join("checkpoint.ron");
+    while sim.tick() < ticks {
+        sim.step();
+        totals.take(&mut sim, &mut sink)?;
+        progress(sim.tick());
+        if let Some(every) = t.every
+            && sim.tick() % every == 0
+            && sim.tick() < ticks
+        {
+            sink.flush()?;
+            let mut cp = sim.checkpoint();
+            cp.run = Some(crate::checkpoint::RunMark {
+                out: t.dir.to_path_buf(),
+                every,
+                bytes: sink.lengths()?,
+                events: totals.events,
+                last: totals.last.clone(),
+            });
+            crate::checkpoint::save(&cp, &checkpoint)?;
+        }
+    }
+    let picked = sim.world_mut().query::<&crate::agents::Ledger>().iter(sim.world()).map(|l| l.picked).sum();
+    let summary = RunSummary {
+        ticks,
+        seed,
+        columns,
+        last: totals.last,
+        state_hash: sim.state_hash(),
+        events: totals.events,
+        picked,
+    };
+    sink.finish()?;
+    let resolved = t.resolved;
+    let mut run_json = serde_json::json!({
+        "polity_version": crate::VERSION,
+        "scenario_name": resolved.name,
+        "seed": seed,
+        "ticks": ticks,
+        "state_hash": format!("{:016x}", summary.state_hash),
+        "outputs": ["metrics.csv", "agents.csv", "events.jsonl", "scenario.ron"],
+        "scenario": resolved,
+    });
+    if let Some(g) = planner_guarantee(resolved) {
+        run_json["planner_guarantee"] = serde_json::to_value(g)?;
+    }
+    fs::write(t.stage.join("run.json"), serde_json::to_string_pretty(&run_json)? + "\n")?;
+    fs::write(t.stage.join("scenario.ron"), crate::scenario::to_ron(resolved) + "\n")?;
+    if checkpoint.exists() {
+        fs::remove_file(&checkpoint)?;
+    }
+    if t.dir.exists() {
+        fs::remove_dir_all(t.dir)?;
+    }
+    fs::rename(t.stage, t.dir)?;
+    Ok(summary)
 }
 
 /// What the principal's planner guarantees, for scenarios with a PAA principal or a shield.

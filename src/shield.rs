@@ -63,7 +63,7 @@ pub fn judge(spec: &ShieldSpec, actions: &[Vec<f64>], q: &[f64], proposed: usize
 }
 
 /// Running totals of the shield's work.
-#[derive(Resource, Clone, Debug, Default, PartialEq)]
+#[derive(Resource, Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShieldStats {
     /// Proposals replaced.
     pub interventions: u64,

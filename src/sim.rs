@@ -60,7 +60,7 @@ pub enum GovernSystems {
 }
 
 /// The clock and the seed of every random draw.
-#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SimClock {
     /// Ticks completed.
     pub tick: u64,

@@ -9,7 +9,7 @@ use bevy::prelude::*;
 use crate::scenario::SocialGraph;
 
 /// The social graph of the world.
-#[derive(Resource, Clone, Debug)]
+#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Social {
     graph: SocialGraph,
     n: usize,

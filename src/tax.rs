@@ -12,7 +12,7 @@ use crate::sim::{GovernSystems, SimClock, SimTick, TickSystems};
 use crate::social::Social;
 
 /// The tax in force and what it collected.
-#[derive(Resource, Clone, Debug)]
+#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TaxState {
     /// The schedule in force.
     pub schedule: Schedule,

@@ -12,7 +12,7 @@ use crate::sim::{GovernSystems, SimClock, SimTick};
 use crate::social::Social;
 
 /// The standing of the election.
-#[derive(Resource, Clone, Debug)]
+#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Election {
     /// Candidates, by increasing `p`.
     pub candidates: Vec<f64>,

@@ -40,6 +40,8 @@ pub enum ExportKind {
     Screenshot,
     /// The current world and parameters as a scenario.
     Snapshot,
+    /// The whole state, to open again later (File ▸ open) or resume.
+    Checkpoint,
 }
 
 /// Exports asked for this frame.
@@ -93,11 +95,11 @@ fn write_png(path: &Path, image: &Image) -> Result<(u32, u32), String> {
 fn exports(
     mut queue: ResMut<ExportQueue>,
     mut commands: Commands,
-    host: NonSend<SimHost>,
+    mut host: NonSendMut<SimHost>,
     mut state: ResMut<AppState>,
 ) {
     for kind in std::mem::take(&mut queue.0) {
-        let sim = &host.0;
+        let sim = &mut host.0;
         let dir = Path::new(EXPORT_DIR);
         let stem = control::export_stem(sim);
         let written = match kind {
@@ -110,6 +112,12 @@ fn exports(
                 let path = control::export_path(dir, &stem, "ron");
                 control::write_atomic(&path, control::snapshot_ron(sim).as_bytes())
                     .map(|()| format!("scenario RON: {} (polity run {})", path.display(), path.display()))
+            }
+            ExportKind::Checkpoint => {
+                let path = control::export_path(dir, &format!("{stem}-checkpoint"), "ron");
+                std::fs::create_dir_all(dir)
+                    .and_then(|()| crate::checkpoint::save(&sim.checkpoint(), &path))
+                    .map(|()| format!("checkpoint: {} (open it to go on from here)", path.display()))
             }
             ExportKind::Screenshot => {
                 let path = control::export_path(dir, &stem, "png");

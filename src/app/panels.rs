@@ -370,6 +370,13 @@ fn export(ui: &mut egui::Ui, cx: &mut PanelCx) {
         if ui.button("Scenario RON").on_hover_text("the world now, with the live parameters, as a scenario").clicked() {
             cx.exports.push(ExportKind::Snapshot);
         }
+        if ui
+            .button("Checkpoint")
+            .on_hover_text("the whole state now; open the file (like a scenario) to go on exactly from here")
+            .clicked()
+        {
+            cx.exports.push(ExportKind::Checkpoint);
+        }
         match cx.state.recording {
             None => {
                 if ui

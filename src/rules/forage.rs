@@ -26,7 +26,7 @@
 use crate::grid::Grid;
 
 /// The five moves, in the order of score and probability arrays.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     /// Stay where you are.
     #[default]

@@ -20,7 +20,7 @@
 pub const PPM: i64 = 1_000_000;
 
 /// A tax schedule: bracket cutoffs and rates.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Schedule {
     /// Lower cutoff of each bracket in milli-apples; the first is 0, strictly increasing.
     pub cutoffs: Vec<i64>,

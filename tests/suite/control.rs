@@ -451,3 +451,29 @@ fn oversight_and_shield_edits_apply_at_once_and_are_logged() {
     assert_eq!(events(&mut sim)[0].details["parameter"], "principal.shield.margin");
     assert!(matches!(c.apply(&mut sim, Intent::SetPenaltyK(1.0)), Err(ControlError::Invalid(_))), "no oversight here");
 }
+
+#[test]
+fn opening_a_checkpoint_goes_on_from_where_it_was_saved() {
+    let t = tempfile::tempdir().unwrap();
+    let (mut c, mut sim) = start("audited-commons");
+    c.apply(&mut sim, Intent::SetPenaltyK(4.0)).unwrap();
+    for _ in 0..60 {
+        sim.step();
+    }
+    let path = t.path().join("cp.ron");
+    polity::checkpoint::save(&sim.checkpoint(), &path).unwrap();
+    (0..40).for_each(|_| sim.step());
+    let want = sim.state_hash();
+    // Another world entirely, then the checkpoint.
+    let (mut c2, mut other) = start("tragedy");
+    assert_eq!(c2.apply(&mut other, Intent::Open(Source::File(path.clone()))).unwrap(), Effect::Rebuilt);
+    assert_eq!(other.tick(), 60);
+    assert_eq!(other.world().resource::<polity::oversight::Oversight>().spec.k, 4.0, "live edits are kept");
+    (0..40).for_each(|_| other.step());
+    assert_eq!(other.state_hash(), want);
+    // A damaged checkpoint leaves the running world alone.
+    std::fs::write(&path, "(format:1, nonsense").unwrap();
+    let before = other.state_hash();
+    assert!(c2.apply(&mut other, Intent::Open(Source::File(path))).is_err());
+    assert_eq!(other.state_hash(), before);
+}

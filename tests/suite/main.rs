@@ -5,6 +5,7 @@
 //! Run one capability with a filter: `cargo test --test suite governance::`.
 
 mod cli;
+mod checkpoint;
 mod compare;
 mod control;
 mod engine;
