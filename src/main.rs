@@ -244,6 +244,81 @@ Example:
         #[arg(long, default_value = "runs/sum")]
         out: PathBuf,
     },
+    /// Run a parameter sweep: every combination of the parameters' values, each replicated,
+    /// in parallel, into one tidy table.
+    #[command(after_help = "A sweep file (RON; see docs/sweeps.md) names a base scenario, the parameters to vary
+by path with their values, the replicates, the seed rule, the metrics to keep and an optional
+stop condition:
+
+  Sweep(
+      version: 1,
+      base: \"audited-commons\",
+      parameters: [
+          (path: \"oversight.k\", values: List([0.0, 1.0, 2.0, 4.0])),
+          (path: \"agents.harvesters.power\", values: Range(from: 0.5, to: 3.0, steps: 3)),
+      ],
+      replicates: 10,
+      ticks: Some(500),
+      keep: [End(\"patches_alive\"), Mean(\"welfare_mean\", 100)],
+  )
+
+Writes DIR/results.csv: one row per run (run, combination, replicate, seed, each parameter,
+ticks_run, the kept metrics), and DIR/runs/ (one file per finished run, written atomically).
+Run the same command again on the same DIR to resume a killed sweep: finished runs are skipped.
+
+On a cluster, --shard I/N runs only the runs whose number is I mod N (I from 0), e.g. in a
+Slurm array job `--shard $SLURM_ARRAY_TASK_ID/16`; then `polity sweep-merge` joins the shards.
+Ready-to-edit job files: deploy/slurm/sweep.sbatch, deploy/k8s/sweep-job.yaml.
+
+Examples:
+  polity sweep sweeps/oversight-k.ron --out runs/sweep-k
+  polity sweep sweeps/oversight-k.ron --out runs/k-shard3 --shard 3/8
+  polity sweep-report runs/sweep-k --plot patches_alive --x oversight.k --png k.png")]
+    Sweep {
+        /// The sweep file
+        file: PathBuf,
+        /// The sweep folder [default: runs/sweep-NAME, NAME the file's stem]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only shard I of N (I = 0 … N−1): the runs whose number is I mod N
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Worker threads [default: one per core]
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Join the tables of a sweep's shards (their folders) into one results.csv.
+    #[command(after_help = "Checks that every folder holds the same sweep, that a run found twice has the same
+row, and that no run is missing (it names the missing runs and exits 2 if any are).
+
+Example:
+  polity sweep-merge runs/k-shard0 runs/k-shard1 runs/k-shard2 --out runs/k/results.csv")]
+    SweepMerge {
+        /// Sweep folders (one per shard)
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The merged table (a .csv file, or a folder to hold results.csv)
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Summarise a sweep: mean ± 95% confidence interval of each kept metric per combination,
+    /// and a PNG plot of one metric against one parameter.
+    #[command(after_help = "Example:
+  polity sweep-report runs/sweep-k
+  polity sweep-report runs/sweep-k --plot patches_alive --x oversight.k --png k.png")]
+    SweepReport {
+        /// A sweep folder (its results.csv) or a merged table
+        dir: PathBuf,
+        /// The kept metric to plot (a column of the table)
+        #[arg(long, requires_all = ["x", "png"])]
+        plot: Option<String>,
+        /// The parameter on the x axis
+        #[arg(long)]
+        x: Option<String>,
+        /// Where to write the plot
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
 }
 
 /// Prints a line on stdout. When stdout is closed (`polity scenarios | head -1`), the program
@@ -282,6 +357,18 @@ fn main() -> ExitCode {
         Command::Sum { dims, alignment, powers, angles, seed, out } => {
             cmd_sum(&dims, alignment, &powers, &angles, seed, &out)
         }
+        Command::Sweep { file, out, shard, threads } => cmd_sweep(&file, out, shard, threads),
+        Command::SweepMerge { dirs, out } => match polity::sweep::merge::merge(&dirs, &out) {
+            Ok((table, runs)) => {
+                say!("merged {runs} runs from {} folders into {}", dirs.len(), table.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::SweepReport { dir, plot, x, png } => cmd_sweep_report(&dir, plot, x, png),
     }
 }
 
@@ -475,6 +562,102 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
             ExitCode::from(1)
         }
     }
+}
+
+fn cmd_sweep(file: &Path, out: Option<PathBuf>, shard: Option<String>, threads: Option<usize>) -> ExitCode {
+    use polity::sweep::{self, Shard, runner};
+    let shard = match shard.as_deref().map(Shard::parse).transpose() {
+        Ok(s) => s.unwrap_or(Shard::ALL),
+        Err(e) => {
+            eprintln!("error: --shard {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let sw = match sweep::load(file) {
+        Ok(s) => s,
+        Err(problems) => {
+            eprintln!("{problems}");
+            return ExitCode::from(2);
+        }
+    };
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/sweep-{stem}")));
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = runner::Options { out: out.clone(), shard, threads };
+    let total = (0..sw.runs()).filter(|&n| shard.has(n)).count() as u64;
+    say!(
+        "{} · {} combinations × {} replicates = {} runs{} · {} threads",
+        file.display(),
+        sw.combinations(),
+        sw.spec.replicates,
+        sw.runs(),
+        if shard == Shard::ALL {
+            String::new()
+        } else {
+            format!(" · shard {}/{}: {total} runs", shard.index, shard.count)
+        },
+        threads
+    );
+    let bar = progress_bar(total, "runs");
+    let started = Instant::now();
+    let result = runner::run(&sw, &opts, |done, _| {
+        if let Some(b) = &bar {
+            b.set_position(done);
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    match result {
+        Ok(o) => {
+            let secs = started.elapsed().as_secs_f64();
+            say!(
+                "  {} runs in {:.2} s ({:.1} runs/s){}",
+                o.ran,
+                secs,
+                o.ran as f64 / secs.max(1e-9),
+                if o.skipped > 0 { format!(" · {} already done, skipped", o.skipped) } else { String::new() }
+            );
+            say!("  wrote {}", o.table.display());
+            ExitCode::SUCCESS
+        }
+        Err(runner::SweepError::Folder(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(runner::SweepError::Io(e)) => {
+            eprintln!("error: writing {}: {e}", out.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn cmd_sweep_report(dir: &Path, plot: Option<String>, x: Option<String>, png: Option<PathBuf>) -> ExitCode {
+    use polity::sweep::report;
+    let table = match report::read(dir) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let groups = report::summarise(&table);
+    say!("{}", report::text(&table, &groups).trim_end());
+    if let (Some(metric), Some(x), Some(png)) = (plot, x, png) {
+        let canvas = match report::plot(&table, &groups, &metric, &x) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        if let Err(e) = polity::record::encode::write_png(&png, &canvas, &mut Vec::new()) {
+            eprintln!("error: writing {}: {e}", png.display());
+            return ExitCode::from(1);
+        }
+        say!("wrote {}", png.display());
+    }
+    ExitCode::SUCCESS
 }
 
 /// A progress bar counting `unit`s on stderr, or none when stderr is not a terminal.

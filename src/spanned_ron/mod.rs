@@ -534,3 +534,108 @@ Scenario(
         }
     }
 }
+
+/// Replaces the number at `path` in RON text `src` with `value`, keeping everything else as
+/// written, for parameter sweeps. Paths are field names joined by `.`, list and tuple
+/// elements `[i]`, and — in a list of structs with a `name` field — an element by its name
+/// (`agents.ai.power`). `Some(…)` is looked through, and a `Fixed(v)` distribution or an
+/// `Each`-free number field takes the number itself. Errors say what the path met instead.
+pub fn splice_number(src: &str, path: &str, value: f64) -> Result<String, String> {
+    let root = parse::parse(src).map_err(|d| d.message)?;
+    let mut node = &root;
+    let mut walked = String::new();
+    for seg in path_segments(path)? {
+        node = look_through_some(node, &walked)?;
+        let next = match (&node.value, &seg) {
+            (parse::Value::Struct(_, fields), Seg::Name(n)) => fields.iter().find(|f| &f.name.name == n).map(|f| &f.value),
+            (parse::Value::List(items) | parse::Value::Tuple(_, items), Seg::Index(i)) => items.get(*i),
+            (parse::Value::List(items), Seg::Name(n)) => items.iter().find(|it| {
+                matches!(&it.value, parse::Value::Struct(_, fs) if fs.iter().any(|f| f.name.name == "name" && f.value.value == parse::Value::Str(n.clone())))
+            }),
+            _ => None,
+        };
+        let shown = match &seg {
+            Seg::Name(n) if walked.is_empty() => n.clone(),
+            Seg::Name(n) => format!("{walked}.{n}"),
+            Seg::Index(i) => format!("{walked}[{i}]"),
+        };
+        node = next.ok_or_else(|| match (&node.value, &seg) {
+            (parse::Value::List(items), Seg::Index(_)) => {
+                format!("`{shown}` is out of range: `{walked}` has {} entries", items.len())
+            }
+            (parse::Value::List(_), Seg::Name(n)) => format!("`{walked}` has no entry named \"{n}\""),
+            (parse::Value::Struct(_, fields), Seg::Name(_)) => {
+                let names: Vec<&str> = fields.iter().map(|f| f.name.name.as_str()).collect();
+                format!(
+                    "`{shown}` is not a field here; `{}` has: {}",
+                    if walked.is_empty() { "the scenario" } else { &walked },
+                    names.join(", ")
+                )
+            }
+            _ => format!(
+                "`{shown}`: `{}` is not a list, a tuple or a struct",
+                if walked.is_empty() { "the scenario" } else { &walked }
+            ),
+        })?;
+        walked = shown;
+    }
+    let mut target = look_through_some(node, &walked)?;
+    if let parse::Value::Tuple(Some(id), items) = &target.value
+        && id.name == "Fixed"
+        && items.len() == 1
+    {
+        target = &items[0];
+    }
+    let literal = match &target.value {
+        parse::Value::Float(_) if value.is_nan() => "NaN".to_string(),
+        parse::Value::Float(_) if value.is_infinite() => (if value > 0.0 { "inf" } else { "-inf" }).to_string(),
+        parse::Value::Float(_) => format!("{value:?}"),
+        parse::Value::Int(_) if value.fract() == 0.0 && value.abs() < 9.0e15 => format!("{}", value as i64),
+        parse::Value::Int(_) => return Err(format!("`{walked}` takes a whole number, not {value}")),
+        _ => {
+            let found = &src[target.span.start..target.span.end];
+            let found: String = found.chars().take(40).collect();
+            return Err(format!("`{walked}` is not a number in the base scenario (it is `{found}`)"));
+        }
+    };
+    Ok(format!("{}{literal}{}", &src[..target.span.start], &src[target.span.end..]))
+}
+
+enum Seg {
+    Name(String),
+    Index(usize),
+}
+
+fn path_segments(path: &str) -> Result<Vec<Seg>, String> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (name, mut rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        if !name.is_empty() {
+            if !name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+                return Err(format!("`{path}`: `{name}` is not a field name"));
+            }
+            out.push(Seg::Name(name.to_string()));
+        } else if rest.is_empty() {
+            return Err(format!("`{path}`: an empty step (two dots, or a dot at an end)"));
+        }
+        while !rest.is_empty() {
+            let (idx, tail) = rest.split_once(']').ok_or_else(|| format!("`{path}`: a `[` without its `]`"))?;
+            out.push(Seg::Index(idx.parse().map_err(|_| format!("`{path}`: `[{idx}]` is not an index"))?));
+            rest = tail.strip_prefix('[').unwrap_or(tail);
+            if !tail.is_empty() && !tail.starts_with('[') {
+                return Err(format!("`{path}`: unexpected `{tail}` after `]`"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn look_through_some<'a>(node: &'a parse::Node, walked: &str) -> Result<&'a parse::Node, String> {
+    match &node.value {
+        parse::Value::Tuple(Some(id), items) if id.name == "Some" && items.len() == 1 => Ok(&items[0]),
+        parse::Value::Ident(n) if n == "None" => {
+            Err(format!("`{walked}` is not set in the base scenario; give it a value there first"))
+        }
+        _ => Ok(node),
+    }
+}

@@ -1,1 +1,259 @@
 //! Parameter sweeps: run numbering, sharding, restart after a kill, merge and report.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use polity::sweep::{self, Shard, merge, report, runner};
+
+fn polity(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_polity")).args(args).output().expect("polity runs")
+}
+
+/// A small, fast sweep: 3 × 2 combinations × 3 replicates of `commons` for 60 ticks.
+const SMALL: &str = r#"Sweep(
+    version: 1,
+    base: "audited-commons",
+    parameters: [
+        (path: "oversight.k", values: List([0.0, 1.0, 4.0])),
+        (path: "agents.harvesters.power", values: Range(from: 1.0, to: 3.0, steps: 2)),
+    ],
+    replicates: 3,
+    seeds: (from: 10, rule: PerReplicate),
+    ticks: Some(60),
+    keep: [End("apples"), Mean("welfare_mean", 20), Series("patches_alive")],
+)
+"#;
+
+fn write_sweep(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn run_numbers_are_a_pure_function_of_the_sweep_file() {
+    let t = tempfile::tempdir().unwrap();
+    let sw = sweep::load(&write_sweep(t.path(), "s.ron", SMALL)).unwrap();
+    assert_eq!((sw.combinations(), sw.runs()), (6, 18));
+    // First parameter slowest, replicates innermost.
+    let r = sw.run(0);
+    assert_eq!((r.combination, r.replicate, r.values.clone(), r.seed), (0, 0, vec![0.0, 1.0], 10));
+    let r = sw.run(5);
+    assert_eq!((r.combination, r.replicate, r.values.clone(), r.seed), (1, 2, vec![0.0, 3.0], 12));
+    let r = sw.run(17);
+    assert_eq!((r.combination, r.replicate, r.values.clone()), (5, 2, vec![4.0, 3.0]));
+    // The run's scenario carries its values.
+    let s = sw.scenario(&sw.run(17));
+    assert_eq!(s.oversight.as_ref().unwrap().k, 4.0);
+    assert_eq!(s.agents[1].power, polity::scenario::Dist::Fixed(3.0));
+    assert_eq!((s.run.ticks, s.run.seed), (60, 12));
+    // PerRun seeds.
+    let per_run = SMALL.replace("PerReplicate", "PerRun");
+    let sw2 = sweep::load(&write_sweep(t.path(), "s2.ron", &per_run)).unwrap();
+    assert_eq!(sw2.run(17).seed, 27);
+    assert_ne!(sw.hash, sw2.hash, "the seed rule is part of the sweep");
+}
+
+#[test]
+fn shards_cover_every_run_exactly_once() {
+    for runs in [1u64, 7, 18, 100] {
+        for n in [1u64, 2, 3, 5, 8, 16] {
+            let mut count = vec![0; runs as usize];
+            for i in 0..n {
+                let shard = Shard::parse(&format!("{i}/{n}")).unwrap();
+                for r in 0..runs {
+                    if shard.has(r) {
+                        count[r as usize] += 1;
+                    }
+                }
+            }
+            assert!(count.iter().all(|&c| c == 1), "{runs} runs, {n} shards");
+        }
+    }
+    assert!(Shard::parse("3/3").is_err() && Shard::parse("1").is_err() && Shard::parse("0/0").is_err());
+}
+
+fn table(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn a_sweep_is_reproducible_and_independent_of_threads() {
+    let t = tempfile::tempdir().unwrap();
+    let sw = sweep::load(&write_sweep(t.path(), "s.ron", SMALL)).unwrap();
+    let mut tables = Vec::new();
+    for (k, threads) in [1, 3, 1].into_iter().enumerate() {
+        let out = t.path().join(format!("out{k}"));
+        let o = runner::run(&sw, &runner::Options { out: out.clone(), shard: Shard::ALL, threads }, |_, _| {}).unwrap();
+        assert_eq!((o.total, o.ran, o.skipped), (18, 18, 0));
+        tables.push((table(&out, "results.csv"), table(&out, "series/run-000007.csv")));
+    }
+    assert_eq!(tables[0], tables[1]);
+    assert_eq!(tables[0], tables[2]);
+    let rows: Vec<&str> = tables[0].0.lines().collect();
+    assert_eq!(rows.len(), 19);
+    assert_eq!(
+        rows[0],
+        "run,combination,replicate,seed,oversight.k,agents.harvesters.power,ticks_run,apples,welfare_mean_mean_last_20,patches_alive_series"
+    );
+    // A row matches a direct run of its scenario.
+    let run = sw.run(7);
+    let mut sim = polity::sim::Sim::new(&sw.scenario(&run), run.seed, 60);
+    (0..60).for_each(|_| sim.step());
+    let apples = sim.world().resource::<polity::grid::Grid>().apples();
+    let cells: Vec<&str> = rows[8].split(',').collect();
+    assert_eq!(cells[0], "7");
+    assert_eq!(cells[7], apples.to_string());
+    assert_eq!(tables[0].1.lines().count(), 62, "series: header and ticks 0..=60");
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_table_and_never_leaves_a_partial_row() {
+    let t = tempfile::tempdir().unwrap();
+    // Longer runs so the kill lands mid-sweep.
+    let text = SMALL.replace("ticks: Some(60)", "ticks: Some(600)").replace("replicates: 3", "replicates: 6");
+    let file = write_sweep(t.path(), "s.ron", &text);
+    let straight = t.path().join("straight");
+    let out = polity(&["sweep", file.to_str().unwrap(), "--threads", "2", "--out", straight.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let killed = t.path().join("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["sweep", file.to_str().unwrap(), "--threads", "2", "--out", killed.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let runs = killed.join("runs");
+    let start = std::time::Instant::now();
+    while std::fs::read_dir(&runs).map_or(0, |d| d.count()) < 4 {
+        assert!(start.elapsed().as_secs() < 120, "no runs finished");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    if !status.success() {
+        assert!(!killed.join("results.csv").exists(), "no table before every run is in");
+        // Every finished row file is a whole row.
+        for e in std::fs::read_dir(&runs).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "csv") {
+                let row = std::fs::read_to_string(&p).unwrap();
+                assert!(row.ends_with('\n') && row.split(',').count() == 10, "{}: {row:?}", p.display());
+            }
+        }
+    }
+    let out = polity(&["sweep", file.to_str().unwrap(), "--threads", "1", "--out", killed.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    if !status.success() {
+        assert!(String::from_utf8_lossy(&out.stdout).contains("already done, skipped"));
+    }
+    assert_eq!(table(&killed, "results.csv"), table(&straight, "results.csv"));
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_table() {
+    let t = tempfile::tempdir().unwrap();
+    let sw = sweep::load(&write_sweep(t.path(), "s.ron", SMALL)).unwrap();
+    let whole = t.path().join("whole");
+    runner::run(&sw, &runner::Options { out: whole.clone(), shard: Shard::ALL, threads: 2 }, |_, _| {}).unwrap();
+    let mut dirs = Vec::new();
+    for i in 0..4 {
+        let d = t.path().join(format!("shard{i}"));
+        let shard = Shard { index: i, count: 4 };
+        let o = runner::run(&sw, &runner::Options { out: d.clone(), shard, threads: 1 }, |_, _| {}).unwrap();
+        assert!(o.table.ends_with(format!("results-shard-{i}-of-4.csv")));
+        dirs.push(d);
+    }
+    // Missing shards are named.
+    let e = merge::merge(&dirs[..3], &t.path().join("m.csv")).unwrap_err();
+    assert!(e.contains("4 of 18 runs are missing: 3, 7, 11, 15"), "{e}");
+    assert!(!t.path().join("m.csv").exists());
+    let (path, runs) = merge::merge(&dirs, &t.path().join("merged.csv")).unwrap();
+    assert_eq!(runs, 18);
+    assert_eq!(std::fs::read_to_string(path).unwrap(), table(&whole, "results.csv"));
+    // Another sweep's folder does not merge.
+    let other = sweep::load(&write_sweep(t.path(), "o.ron", &SMALL.replace("replicates: 3", "replicates: 2"))).unwrap();
+    let od = t.path().join("other");
+    runner::run(&other, &runner::Options { out: od.clone(), shard: Shard::ALL, threads: 1 }, |_, _| {}).unwrap();
+    let e = merge::merge(&[dirs[0].clone(), od.clone()], &t.path().join("x.csv")).unwrap_err();
+    assert!(e.contains("different sweeps"), "{e}");
+    // Nor does a sweep run into another sweep's folder.
+    let e = runner::run(&sw, &runner::Options { out: od, shard: Shard::ALL, threads: 1 }, |_, _| {}).unwrap_err();
+    assert!(e.to_string().contains("holds a different sweep"), "{e}");
+}
+
+#[test]
+fn the_report_gives_mean_and_t_interval_per_combination() {
+    let t = tempfile::tempdir().unwrap();
+    // A hand-made table: two combinations, three replicates each.
+    let csv = "run,combination,replicate,seed,a.b,ticks_run,m\n\
+               0,0,0,0,1,10,2\n1,0,1,1,1,10,4\n2,0,2,2,1,10,9\n\
+               3,1,0,0,2,10,5\n4,1,1,1,2,10,5\n5,1,2,2,2,10,5\n";
+    let file = t.path().join("results.csv");
+    std::fs::write(&file, csv).unwrap();
+    let table = report::read(&file).unwrap();
+    let groups = report::summarise(&table);
+    assert_eq!(groups.len(), 2);
+    let s = &groups[0].summaries[0];
+    // mean 5, sd √13 = 3.60555, t(0.975, 2) = 4.30265: half width 4.30265 · 3.60555 / √3 = 8.95668.
+    assert!((s.mean - 5.0).abs() < 1e-12);
+    assert!((s.half_width - 8.95668).abs() < 1e-4, "{}", s.half_width);
+    assert_eq!(groups[1].summaries[0].half_width, 0.0);
+    let text = report::text(&table, &groups);
+    assert!(text.contains("5.0000 ± 8.9567"), "{text}");
+    // The plot: an 800×500 image with the line's colour in it.
+    let img = report::plot(&table, &groups, "m", "a.b").unwrap();
+    assert_eq!((img.width, img.height), (800, 500));
+    let blue = (0..img.height)
+        .flat_map(|y| (0..img.width).map(move |x| (x, y)))
+        .filter(|&(x, y)| img.get(x, y) == [110, 170, 255, 255])
+        .count();
+    assert!(blue > 50, "{blue} pixels of the line");
+    assert!(report::plot(&table, &groups, "nope", "a.b").unwrap_err().contains("it has: m"));
+    // From the command line, with a PNG.
+    let png = t.path().join("m.png");
+    let out =
+        polity(&["sweep-report", file.to_str().unwrap(), "--plot", "m", "--x", "a.b", "--png", png.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+}
+
+#[test]
+fn bad_sweep_files_are_reported_with_line_and_column_and_write_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let bad = SMALL
+        .replace("oversight.k", "oversight.kk")
+        .replace("Range(from: 1.0, to: 3.0, steps: 2)", "List([-1.0])")
+        .replace("End(\"apples\")", "End(\"aples\")")
+        .replace("replicates: 3", "replicats: 3");
+    let file = write_sweep(t.path(), "bad.ron", &bad);
+    let out_dir = t.path().join("out");
+    let out = polity(&["sweep", file.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:8:5: replicats: unknown field", file.display())), "{err}");
+    assert!(!out_dir.exists(), "nothing written");
+    // Once the syntax is right, the meaning is checked: every problem at once.
+    let file = write_sweep(t.path(), "bad2.ron", &bad.replace("replicats", "replicates"));
+    let out = polity(&["sweep", file.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(":5:16: parameters[0].path: `oversight.kk` is not a field here"), "{err}");
+    assert!(
+        err.contains(":6:57: parameters[1].values[0]: agents.harvesters.power = -1 makes the scenario invalid"),
+        "{err}"
+    );
+    assert!(err.contains("keep[0]: no metric `aples` in this scenario; did you mean `apples`?"), "{err}");
+    assert!(!out_dir.exists(), "nothing written");
+    // A path into a list past its end, into a field that is not a number, a bad shard.
+    let file = write_sweep(t.path(), "bad3.ron", &SMALL.replace("oversight.k", "agents[7].power"));
+    let err = String::from_utf8_lossy(&polity(&["sweep", file.to_str().unwrap()]).stderr).into_owned();
+    assert!(err.contains("`agents[7]` is out of range: `agents` has 2 entries"), "{err}");
+    let file = write_sweep(t.path(), "bad4.ron", &SMALL.replace("oversight.k", "oversight.detection"));
+    let err = String::from_utf8_lossy(&polity(&["sweep", file.to_str().unwrap()]).stderr).into_owned();
+    assert!(err.contains("`oversight.detection` is not a number in the base scenario"), "{err}");
+    let file = write_sweep(t.path(), "ok.ron", SMALL);
+    let out = polity(&["sweep", file.to_str().unwrap(), "--shard", "4/4", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the index must be 0 to 3"));
+    assert!(!out_dir.exists());
+}

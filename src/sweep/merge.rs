@@ -1,0 +1,105 @@
+//! Joining shards: the row files of several sweep folders (one per shard, or copies from
+//! cluster nodes) into one table, after checking they come from the same sweep, that a run
+//! found twice has the same row, and that no run is missing.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::runner::write_atomic;
+use super::spec::{Keep, SweepSpec};
+
+/// A sweep folder's `sweep.json`.
+#[derive(Clone, Debug)]
+pub struct Marker {
+    /// The sweep's hash.
+    pub hash: String,
+    /// How many runs the sweep has.
+    pub runs: u64,
+    /// The spec.
+    pub spec: SweepSpec,
+}
+
+/// Reads a sweep folder's `sweep.json`.
+pub fn marker(dir: &Path) -> Result<Marker, String> {
+    let path = dir.join("sweep.json");
+    let text = fs::read_to_string(&path).map_err(|e| {
+        format!("{}: cannot read: {e}\n    hint: give folders written by `polity sweep`", path.display())
+    })?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let spec = serde_json::from_value(v["spec"].clone()).map_err(|e| format!("{}: spec: {e}", path.display()))?;
+    Ok(Marker { hash: v["hash"].as_str().unwrap_or_default().to_string(), runs: v["runs"].as_u64().unwrap_or(0), spec })
+}
+
+/// The table header of a spec (as [`super::runner::header`]).
+pub fn header_of(spec: &SweepSpec) -> String {
+    let mut cols: Vec<String> = ["run", "combination", "replicate", "seed"].map(String::from).to_vec();
+    cols.extend(spec.parameters.iter().map(|p| p.path.clone()));
+    cols.push("ticks_run".into());
+    cols.extend(spec.keep.iter().map(Keep::column));
+    cols.join(",")
+}
+
+/// Joins the runs found in `dirs` into the table `out` (a file, or a folder to hold
+/// `results.csv`). Returns the table's path and how many runs it holds.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(PathBuf, u64), String> {
+    let first = dirs.first().ok_or("name at least one sweep folder")?;
+    let m = marker(first)?;
+    let mut rows: BTreeMap<u64, (String, PathBuf)> = BTreeMap::new();
+    for dir in dirs {
+        let theirs = marker(dir)?;
+        if theirs.hash != m.hash {
+            return Err(format!(
+                "{} and {} hold different sweeps (hashes {} and {}); only shards of one sweep can be merged",
+                first.display(),
+                dir.display(),
+                m.hash,
+                theirs.hash
+            ));
+        }
+        let runs = dir.join("runs");
+        let entries = fs::read_dir(&runs).map_err(|e| format!("{}: {e}", runs.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let Some(n) = name.strip_prefix("run-").and_then(|s| s.strip_suffix(".csv")).and_then(|s| s.parse().ok())
+            else {
+                continue; // temporary files of a run being written
+            };
+            let row = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            match rows.get(&n) {
+                Some((other, from)) if *other != row => {
+                    return Err(format!(
+                        "run {n} differs between {} and {}; the folders were not made by the same Polity and sweep",
+                        from.display(),
+                        dir.display()
+                    ));
+                }
+                _ => {
+                    rows.insert(n, (row, dir.clone()));
+                }
+            }
+        }
+    }
+    let missing: Vec<u64> = (0..m.runs).filter(|n| !rows.contains_key(n)).collect();
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing.iter().take(12).map(u64::to_string).collect();
+        return Err(format!(
+            "{} of {} runs are missing: {}{}\n    hint: run the shards that hold them (`polity sweep FILE --shard I/N`), then merge again",
+            missing.len(),
+            m.runs,
+            shown.join(", "),
+            if missing.len() > 12 { ", …" } else { "" }
+        ));
+    }
+    let table = if out.is_dir() { out.join("results.csv") } else { out.to_path_buf() };
+    if let Some(parent) = table.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    let mut text = header_of(&m.spec) + "\n";
+    for (row, _) in rows.values() {
+        text.push_str(row);
+    }
+    write_atomic(&table, text.as_bytes()).map_err(|e| format!("{}: {e}", table.display()))?;
+    Ok((table, m.runs))
+}

@@ -1,0 +1,261 @@
+//! Running a sweep: every run of a shard in parallel across the cores, each run's row written
+//! atomically to its own file the moment it finishes, runs already done skipped, and the tidy
+//! table assembled from the row files once every run of the shard is in.
+//!
+//! A sweep folder holds `sweep.json` (the sweep's hash and spec: a folder belongs to one
+//! sweep), `runs/run-NNNNNN.csv` (one row each, no header), `series/run-NNNNNN.csv` (full
+//! series, where kept), and `results.csv` (or `results-shard-I-of-N.csv`): a header and one
+//! row per run in run order — `run,combination,replicate,seed`, each parameter by its path,
+//! `ticks_run`, then the kept metrics.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use super::plan::{Run, Shard};
+use super::spec::{Keep, Sweep};
+use crate::metrics::{AgentSamples, EventLog, MetricsLog};
+use crate::sim::Sim;
+
+/// How to run a sweep.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The sweep folder.
+    pub out: PathBuf,
+    /// Which runs.
+    pub shard: Shard,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+}
+
+/// What a call to [`run`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// Runs in the shard.
+    pub total: u64,
+    /// Runs found already done and skipped.
+    pub skipped: u64,
+    /// Runs done by this call.
+    pub ran: u64,
+    /// The table written.
+    pub table: PathBuf,
+}
+
+/// Why a sweep could not run.
+#[derive(Debug)]
+pub enum SweepError {
+    /// The folder belongs to something else (exit status 2).
+    Folder(String),
+    /// Writing or a run failed (exit status 1).
+    Io(io::Error),
+}
+
+impl std::fmt::Display for SweepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SweepError::Folder(m) => f.write_str(m),
+            SweepError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<io::Error> for SweepError {
+    fn from(e: io::Error) -> Self {
+        SweepError::Io(e)
+    }
+}
+
+/// The results table's header.
+pub fn header(sweep: &Sweep) -> String {
+    super::merge::header_of(&sweep.spec)
+}
+
+/// The row file of run `n`.
+pub fn row_file(dir: &Path, n: u64) -> PathBuf {
+    dir.join("runs").join(format!("run-{n:06}.csv"))
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, path)
+}
+
+/// Runs one run of the sweep: its row (without a newline) and, where kept, its series CSV.
+pub fn run_one(sweep: &Sweep, run: &Run) -> (String, Option<String>) {
+    let s = sweep.scenario(run);
+    let mut sim = Sim::new(&s, run.seed, sweep.ticks);
+    let columns: Vec<String> = sim.world().resource::<MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
+    let mut wanted: Vec<&str> = sweep.spec.keep.iter().map(Keep::metric).collect();
+    if let Some(stop) = &sweep.spec.stop {
+        wanted.push(stop.metric());
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let index: Vec<usize> =
+        wanted.iter().map(|m| columns.iter().position(|c| c == m).expect("checked at load")).collect();
+    let col = |m: &str| wanted.iter().position(|w| *w == m).expect("wanted");
+    let mut series: Vec<(u64, Vec<f64>)> = Vec::new();
+    let take = |sim: &mut Sim, series: &mut Vec<(u64, Vec<f64>)>| {
+        let w = sim.world_mut();
+        for (tick, row) in w.resource_mut::<MetricsLog>().drain() {
+            series.push((tick, index.iter().map(|&i| row[i]).collect()));
+        }
+        w.resource_mut::<EventLog>().drain();
+        w.resource_mut::<AgentSamples>().drain();
+    };
+    take(&mut sim, &mut series);
+    let mut ticks_run = 0;
+    while ticks_run < sweep.ticks {
+        sim.step();
+        ticks_run += 1;
+        take(&mut sim, &mut series);
+        if let Some(stop) = &sweep.spec.stop
+            && stop.holds(series.last().expect("a row per tick").1[col(stop.metric())])
+        {
+            break;
+        }
+    }
+    let mut row: Vec<String> = vec![run.number.to_string(), run.combination.to_string(), run.replicate.to_string()];
+    row.push(run.seed.to_string());
+    row.extend(run.values.iter().map(|v| v.to_string()));
+    row.push(ticks_run.to_string());
+    let mut series_csv = None;
+    for keep in &sweep.spec.keep {
+        let c = col(keep.metric());
+        row.push(match keep {
+            Keep::End(_) => series.last().map_or(f64::NAN, |r| r.1[c]).to_string(),
+            Keep::Mean(_, n) => {
+                let after: Vec<f64> = series.iter().skip(1).map(|r| r.1[c]).collect();
+                let tail = &after[after.len().saturating_sub(*n as usize)..];
+                crate::stats::mean(tail).to_string()
+            }
+            Keep::Series(_) => {
+                if series_csv.is_none() {
+                    let mut text = String::from("tick");
+                    for m in &wanted {
+                        text.push(',');
+                        text.push_str(m);
+                    }
+                    text.push('\n');
+                    for (tick, vals) in &series {
+                        text.push_str(&tick.to_string());
+                        for v in vals {
+                            text.push(',');
+                            text.push_str(&v.to_string());
+                        }
+                        text.push('\n');
+                    }
+                    series_csv = Some(text);
+                }
+                format!("series/run-{:06}.csv", run.number)
+            }
+        });
+    }
+    (row.join(","), series_csv)
+}
+
+/// Checks that `dir` can hold this sweep (new, empty, or this sweep's own folder) and marks it.
+fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
+    let marker = dir.join("sweep.json");
+    if dir.is_file() {
+        return Err(SweepError::Folder(format!("{}: is a file, not a folder; choose another --out", dir.display())));
+    }
+    if marker.is_file() {
+        let text = fs::read_to_string(&marker)?;
+        let theirs =
+            serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["hash"].as_str().map(String::from));
+        if theirs.as_deref() != Some(&format!("{:016x}", sweep.hash)) {
+            return Err(SweepError::Folder(format!(
+                "{}: this folder holds a different sweep (its sweep.json does not match this sweep file, its base scenario or its ticks)\n    hint: choose a new --out, or delete the folder to start over",
+                dir.display()
+            )));
+        }
+    } else if dir.is_dir() && fs::read_dir(dir)?.next().is_some() {
+        return Err(SweepError::Folder(format!(
+            "{}: the folder exists and is not a sweep folder (no sweep.json); refusing to write into it\n    hint: choose a new --out",
+            dir.display()
+        )));
+    }
+    fs::create_dir_all(dir.join("runs"))?;
+    if sweep.spec.keep.iter().any(|k| matches!(k, Keep::Series(_))) {
+        fs::create_dir_all(dir.join("series"))?;
+    }
+    if !marker.is_file() {
+        let json = serde_json::json!({
+            "polity_version": crate::VERSION,
+            "hash": format!("{:016x}", sweep.hash),
+            "runs": sweep.runs(),
+            "spec": sweep.spec,
+        });
+        write_atomic(&marker, (serde_json::to_string_pretty(&json).expect("json") + "\n").as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The table's file name for a shard.
+pub fn table_name(shard: Shard) -> String {
+    if shard == Shard::ALL {
+        "results.csv".into()
+    } else {
+        format!("results-shard-{}-of-{}.csv", shard.index, shard.count)
+    }
+}
+
+/// Runs the shard's runs not yet done, `progress(done, total)` after each, then writes the
+/// table of the shard.
+pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) -> Result<Outcome, SweepError> {
+    let dir = &opts.out;
+    claim(sweep, dir)?;
+    let mine: Vec<u64> = (0..sweep.runs()).filter(|&n| opts.shard.has(n)).collect();
+    let pending: Vec<u64> = mine.iter().copied().filter(|&n| !row_file(dir, n).is_file()).collect();
+    let total = mine.len() as u64;
+    let skipped = total - pending.len() as u64;
+    let next = AtomicUsize::new(0);
+    let done = AtomicU64::new(skipped);
+    let failure: Mutex<Option<io::Error>> = Mutex::new(None);
+    progress(skipped, total);
+    std::thread::scope(|scope| {
+        for _ in 0..opts.threads.max(1).min(pending.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    if failure.lock().unwrap().is_some() {
+                        return;
+                    }
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&n) = pending.get(k) else { return };
+                    let (row, series) = run_one(sweep, &sweep.run(n));
+                    let written = (|| {
+                        if let Some(text) = series {
+                            write_atomic(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;
+                        }
+                        write_atomic(&row_file(dir, n), (row + "\n").as_bytes())
+                    })();
+                    if let Err(e) = written {
+                        failure.lock().unwrap().get_or_insert(e);
+                        return;
+                    }
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                }
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().unwrap() {
+        return Err(SweepError::Io(e));
+    }
+    let table = dir.join(table_name(opts.shard));
+    write_table(sweep, dir, &mine, &table)?;
+    Ok(Outcome { total, skipped, ran: pending.len() as u64, table })
+}
+
+/// Writes the table of runs `runs` (all done) from their row files, atomically.
+pub fn write_table(sweep: &Sweep, dir: &Path, runs: &[u64], table: &Path) -> io::Result<()> {
+    let mut text = header(sweep) + "\n";
+    for &n in runs {
+        text.push_str(&fs::read_to_string(row_file(dir, n))?);
+    }
+    write_atomic(table, text.as_bytes())
+}

@@ -1,0 +1,318 @@
+//! The sweep file: what to vary, how often, with which seeds, what to keep, when to stop —
+//! parsed with every problem reported at FILE:LINE:COLUMN, and checked against the base
+//! scenario (each parameter path must name a number there, each value must pass the
+//! scenario's own validation, each kept metric must exist).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::{self, Problem, Problems, Scenario};
+use crate::spanned_ron;
+
+/// A sweep file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// Format version; must be 1.
+    pub version: u32,
+    /// The base scenario: a built-in name, or a `.ron` path relative to the sweep file.
+    pub base: String,
+    /// The parameters varied, every combination of their values (the first varies slowest).
+    pub parameters: Vec<Parameter>,
+    /// Runs per combination. Default 1.
+    #[serde(default = "one")]
+    pub replicates: u32,
+    /// Where seeds come from. Default `(from: 0, rule: PerReplicate)`.
+    #[serde(default)]
+    pub seeds: SeedRule,
+    /// Ticks per run. Default: the base scenario's `run.ticks`.
+    #[serde(default)]
+    pub ticks: Option<u64>,
+    /// What to keep of each run.
+    pub keep: Vec<Keep>,
+    /// End a run early when this holds after a tick. Default: none.
+    #[serde(default)]
+    pub stop: Option<Stop>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One varied parameter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    /// The scenario field, e.g. `tax.rates[2]`, `agents.ai.power`, `oversight.k`.
+    pub path: String,
+    /// The values it takes: a list, or an evenly spaced range.
+    pub values: Values,
+}
+
+/// A parameter's values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Values {
+    /// These values, in order.
+    List(Vec<f64>),
+    /// `steps` values evenly spaced from `from` to `to`, both included.
+    Range {
+        /// First value.
+        from: f64,
+        /// Last value.
+        to: f64,
+        /// How many values (≥ 2; 1 gives `from`).
+        steps: u32,
+    },
+}
+
+impl Values {
+    /// The values, in order.
+    pub fn expand(&self) -> Vec<f64> {
+        match self {
+            Values::List(v) => v.clone(),
+            Values::Range { from, to, steps } => match *steps {
+                0 => Vec::new(),
+                1 => vec![*from],
+                n => (0..n).map(|k| from + (to - from) * k as f64 / (n - 1) as f64).collect(),
+            },
+        }
+    }
+}
+
+/// How each run's seed is chosen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SeedRule {
+    /// The first seed. Default 0.
+    pub from: u64,
+    /// `PerReplicate`: replicate r of every combination gets seed `from + r`, so combinations
+    /// are compared on the same luck (common random numbers). `PerRun`: run n gets `from + n`.
+    pub rule: SeedKind,
+}
+
+impl Default for SeedRule {
+    fn default() -> Self {
+        SeedRule { from: 0, rule: SeedKind::PerReplicate }
+    }
+}
+
+/// See [`SeedRule`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SeedKind {
+    /// `from + replicate`.
+    #[default]
+    PerReplicate,
+    /// `from + run number`.
+    PerRun,
+}
+
+/// What to keep of a metric.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Keep {
+    /// Its value after the last tick run: column `NAME`.
+    End(String),
+    /// Its mean over the last `last` ticks run: column `NAME_mean_last_N`.
+    Mean(String, u64),
+    /// Its whole series, one file per run under `series/`: column `NAME_series` (the file).
+    Series(String),
+}
+
+impl Keep {
+    /// The metric it keeps.
+    pub fn metric(&self) -> &str {
+        match self {
+            Keep::End(m) | Keep::Mean(m, _) | Keep::Series(m) => m,
+        }
+    }
+    /// Its column in the results table.
+    pub fn column(&self) -> String {
+        match self {
+            Keep::End(m) => m.clone(),
+            Keep::Mean(m, n) => format!("{m}_mean_last_{n}"),
+            Keep::Series(m) => format!("{m}_series"),
+        }
+    }
+}
+
+/// A stop condition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Stop {
+    /// When the metric falls to or below the value.
+    Below(String, f64),
+    /// When the metric rises to or above the value.
+    Above(String, f64),
+}
+
+impl Stop {
+    /// The metric it watches.
+    pub fn metric(&self) -> &str {
+        match self {
+            Stop::Below(m, _) | Stop::Above(m, _) => m,
+        }
+    }
+    /// Whether it holds for `v`.
+    pub fn holds(&self, v: f64) -> bool {
+        match self {
+            Stop::Below(_, x) => v <= *x,
+            Stop::Above(_, x) => v >= *x,
+        }
+    }
+}
+
+/// A sweep ready to run: the spec, the base scenario's RON text, the parameters' values, and
+/// the hash that names it.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    /// The spec as written.
+    pub spec: SweepSpec,
+    /// The base scenario, resolved, as RON text (parameters are spliced into it).
+    pub base_ron: String,
+    /// The base scenario.
+    pub base: Scenario,
+    /// Each parameter's values.
+    pub values: Vec<Vec<f64>>,
+    /// Ticks per run.
+    pub ticks: u64,
+    /// A digest of everything that determines the results.
+    pub hash: u64,
+}
+
+fn problem(file: &str, src: &str, spans: &spanned_ron::SpanIndex, path: &str, message: String) -> Problem {
+    let at = spans.nearest(path);
+    Problem {
+        file: file.to_string(),
+        position: Some(spanned_ron::line_col(src, at.start)),
+        path: path.to_string(),
+        message,
+        hint: None,
+    }
+}
+
+/// Reads and checks a sweep file.
+pub fn load(path: &Path) -> Result<Sweep, Problems> {
+    let file = path.display().to_string();
+    let whole = |message: String| {
+        Problems(vec![Problem { file: file.clone(), position: None, path: String::new(), message, hint: None }])
+    };
+    let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read the sweep file: {e}")))?;
+    let src = String::from_utf8(bytes).map_err(|_| whole("the sweep file is not UTF-8 text".into()))?;
+    parse(&src, &file, path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Parses and checks sweep source text; `dir` is where relative base paths start.
+pub fn parse(src: &str, file: &str, dir: &Path) -> Result<Sweep, Problems> {
+    let decoded = spanned_ron::decode::<SweepSpec>(src);
+    let to_problem = |d: &spanned_ron::Diagnostic| Problem {
+        file: file.to_string(),
+        position: Some(spanned_ron::line_col(src, d.span.start)),
+        path: d.path.clone(),
+        message: d.message.clone(),
+        hint: d.hint.clone(),
+    };
+    let Some(spec) = decoded.value else {
+        return Err(Problems(decoded.diagnostics.iter().map(to_problem).collect()));
+    };
+    let spans = &decoded.spans;
+    let mut problems = Vec::new();
+    let mut err = |path: &str, message: String| problems.push(problem(file, src, spans, path, message));
+    if spec.version != 1 {
+        err("version", format!("the sweep format version must be 1, found {}", spec.version));
+    }
+    if spec.replicates == 0 {
+        err("replicates", "at least 1 replicate".into());
+    }
+    if spec.parameters.is_empty() {
+        err("parameters", "name at least one parameter to vary".into());
+    }
+    if spec.keep.is_empty() {
+        err("keep", "keep at least one metric, e.g. `keep: [End(\"patches_alive\")]`".into());
+    }
+    for (k, p) in spec.parameters.iter().enumerate() {
+        if let Values::Range { steps, from, to } = &p.values
+            && (*steps == 0 || !from.is_finite() || !to.is_finite())
+        {
+            err(&format!("parameters[{k}].values"), "a range needs finite ends and steps ≥ 1".into());
+        }
+        if p.values.expand().is_empty() {
+            err(&format!("parameters[{k}].values"), "no values".into());
+        }
+    }
+    // The base scenario.
+    let base_arg =
+        if Path::new(&spec.base).is_relative() && !dir.as_os_str().is_empty() && dir.join(&spec.base).exists() {
+            dir.join(&spec.base).to_string_lossy().into_owned()
+        } else {
+            spec.base.clone()
+        };
+    let base = match scenario::load(&base_arg) {
+        Ok(s) => Some(s),
+        Err(p) => {
+            let first = p.0.first().map(|x| x.to_string()).unwrap_or_default();
+            err("base", format!("the base scenario does not load: {first}"));
+            None
+        }
+    };
+    let mut sweep = None;
+    if let Some(base) = base {
+        let ticks = spec.ticks.unwrap_or(base.run.ticks);
+        if ticks == 0 {
+            err("ticks", "at least 1 tick".into());
+        }
+        let base_ron = scenario::to_ron(&base);
+        let values: Vec<Vec<f64>> = spec.parameters.iter().map(|p| p.values.expand()).collect();
+        // Every value of every parameter must splice in and pass the scenario's checks.
+        for (k, (p, vs)) in spec.parameters.iter().zip(&values).enumerate() {
+            for (j, &v) in vs.iter().enumerate() {
+                let at = match &p.values {
+                    Values::List(_) => format!("parameters[{k}].values[{j}]"),
+                    Values::Range { .. } => format!("parameters[{k}].values"),
+                };
+                match spanned_ron::splice_number(&base_ron, &p.path, v) {
+                    Err(e) => {
+                        err(&format!("parameters[{k}].path"), e);
+                        break;
+                    }
+                    Ok(text) => {
+                        if let Err(ps) = scenario::parse(&text, "base", &base.name) {
+                            let why: Vec<String> = ps.0.iter().map(|x| format!("{}: {}", x.path, x.message)).collect();
+                            err(&at, format!("{} = {v} makes the scenario invalid: {}", p.path, why.join("; ")));
+                        }
+                    }
+                }
+            }
+        }
+        // Kept metrics and the stop metric must be columns of the base scenario's metrics.
+        let columns: Vec<String> = {
+            let sim = crate::sim::Sim::new(&base, 0, 1);
+            sim.world().resource::<crate::metrics::MetricsLog>().columns().iter().map(|c| c.to_string()).collect()
+        };
+        let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+        let check_metric = |m: &str, at: &str, err: &mut dyn FnMut(&str, String)| {
+            if !columns.iter().any(|c| c == m) {
+                let hint = spanned_ron::did_you_mean(m, &names)
+                    .map(|n| format!("did you mean `{n}`?"))
+                    .unwrap_or_else(|| format!("metrics of `{}`: {}", base.name, names.join(", ")));
+                err(at, format!("no metric `{m}` in this scenario; {hint}"));
+            }
+        };
+        for (k, keep) in spec.keep.iter().enumerate() {
+            check_metric(keep.metric(), &format!("keep[{k}]"), &mut err);
+            if let Keep::Mean(_, 0) = keep {
+                err(&format!("keep[{k}]"), "a mean over the last 0 ticks".into());
+            }
+        }
+        if let Some(stop) = &spec.stop {
+            check_metric(stop.metric(), "stop", &mut err);
+        }
+        let canonical = ron::to_string(&spec).expect("specs serialise") + &base_ron + &ticks.to_string();
+        let mut h = crate::hash::Fnv::new();
+        h.write(canonical.as_bytes());
+        sweep = Some(Sweep { spec: spec.clone(), base_ron, base, values, ticks, hash: h.finish() });
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.position);
+        return Err(Problems(problems));
+    }
+    Ok(sweep.expect("no problems means a sweep"))
+}
