@@ -86,8 +86,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Runs one run of the sweep: its row (without a newline) and, where kept, its series CSV.
 pub fn run_one(sweep: &Sweep, run: &Run) -> (String, Option<String>) {
-    let s = sweep.scenario(run);
-    let mut sim = Sim::new(&s, run.seed, sweep.ticks);
+    run_scenario(sweep, run, &sweep.scenario(run))
+}
+
+/// [`run_one`] with the run's scenario already built (any replicate's: the seed is the run's).
+fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> (String, Option<String>) {
+    let mut sim = Sim::new(s, run.seed, sweep.ticks);
     let columns: Vec<String> = sim.world().resource::<MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
     let mut wanted: Vec<&str> = sweep.spec.keep.iter().map(Keep::metric).collect();
     if let Some(stop) = &sweep.spec.stop {
@@ -217,6 +221,10 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
     let next = AtomicUsize::new(0);
     let done = AtomicU64::new(skipped);
     let failure: Mutex<Option<io::Error>> = Mutex::new(None);
+    // Each combination's scenario is built (spliced, parsed, validated) once, for all its
+    // replicates: parsing costs as much as a short run.
+    let scenarios: Vec<std::sync::OnceLock<crate::scenario::Scenario>> =
+        (0..sweep.combinations()).map(|_| std::sync::OnceLock::new()).collect();
     progress(skipped, total);
     std::thread::scope(|scope| {
         for _ in 0..opts.threads.max(1).min(pending.len().max(1)) {
@@ -227,7 +235,9 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
                     }
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&n) = pending.get(k) else { return };
-                    let (row, series) = run_one(sweep, &sweep.run(n));
+                    let run = sweep.run(n);
+                    let s = scenarios[run.combination as usize].get_or_init(|| sweep.scenario(&run));
+                    let (row, series) = run_scenario(sweep, &run, s);
                     let written = (|| {
                         if let Some(text) = series {
                             write_atomic(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;

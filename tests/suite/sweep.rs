@@ -257,3 +257,18 @@ fn bad_sweep_files_are_reported_with_line_and_column_and_write_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("the index must be 0 to 3"));
     assert!(!out_dir.exists());
 }
+
+#[test]
+fn the_example_sweep_files_load() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "ron") {
+            let sw = sweep::load(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            assert!(sw.runs() >= 10, "{}", p.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 2);
+}
