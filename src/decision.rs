@@ -59,7 +59,7 @@ pub fn decide(
         let audit = clear_cut_audit(oversight.as_deref(), ai);
         let theft = theft_value(thief, share, weights, oversight.as_deref(), ai);
         let adjust = adjustments(&grid, pos, theft, foresight.as_ref().filter(|_| ai));
-        *decision = choose_with(
+        *decision = choose(
             &grid, clock.seed, clock.tick, agent.id, pos, sigma.0, share, audit, power.0, weights, policy, &adjust,
         );
     }
@@ -91,29 +91,11 @@ pub fn apple_share(
     }
 }
 
-/// One agent's decision: a pure function of the world and the agent.
+/// One agent's decision: a pure function of the world and the agent. `adjust` is added to
+/// the five moves' forage scores before the tilt: what a move is worth besides foraging
+/// ([`adjustments`]; zeros for none).
 #[allow(clippy::too_many_arguments)]
 pub fn choose(
-    grid: &Grid,
-    seed: u64,
-    tick: u64,
-    id: u32,
-    pos: &Position,
-    sigma: f64,
-    apple_share: f64,
-    clear_cut_audit: Option<(f64, f64)>,
-    power: f64,
-    weights: &Weights,
-    policy: &Policy,
-) -> Decision {
-    let none = [0.0; 5];
-    choose_with(grid, seed, tick, id, pos, sigma, apple_share, clear_cut_audit, power, weights, policy, &none)
-}
-
-/// [`choose`], with `adjust` added to the five moves' forage scores before the tilt: what a
-/// move is worth besides foraging ([`adjustments`]).
-#[allow(clippy::too_many_arguments)]
-pub fn choose_with(
     grid: &Grid,
     seed: u64,
     tick: u64,

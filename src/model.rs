@@ -206,7 +206,7 @@ impl WorldModel {
             let audit = decision::clear_cut_audit(self.oversight.as_ref(), a.ai);
             let theft = decision::theft_value(a.thief, share, &a.weights, self.oversight.as_ref(), a.ai);
             let adjust = decision::adjustments(&self.grid, &a.pos, theft, self.foresight.as_ref().filter(|_| a.ai));
-            a.decision = decision::choose_with(
+            a.decision = decision::choose(
                 &self.grid, seed, tick, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy, &adjust,
             );
         }

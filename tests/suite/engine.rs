@@ -148,7 +148,8 @@ fn zero_power_agent_follows_the_default_random_walk() {
     let mut counts = [0u32; 5];
     let n = 50_000;
     for t in 0..n {
-        let d = decision::choose(&g, 3, t, 0, &Position { x: 4, y: 4 }, 1.0, 1.0, None, 0.0, &w, &forager(3));
+        let d =
+            decision::choose(&g, 3, t, 0, &Position { x: 4, y: 4 }, 1.0, 1.0, None, 0.0, &w, &forager(3), &[0.0; 5]);
         assert_eq!(d.probs, DEFAULT_POLICY);
         counts[d.action as usize] += 1;
     }
@@ -167,7 +168,8 @@ fn tilted_agent_spends_its_power_and_draws_from_the_tilt() {
     let n = 50_000;
     let mut probs = [0.0; 5];
     for t in 0..n {
-        let d = decision::choose(&g, 9, t, 1, &Position { x: 4, y: 4 }, 1.0, 1.0, None, power, &w, &forager(3));
+        let d =
+            decision::choose(&g, 9, t, 1, &Position { x: 4, y: 4 }, 1.0, 1.0, None, power, &w, &forager(3), &[0.0; 5]);
         assert!((d.kl - power).abs() < 1e-9, "KL {} vs budget {power}", d.kl);
         probs = d.probs;
         counts[d.action as usize] += 1;
@@ -186,15 +188,15 @@ fn greedy_selfish_agent_takes_the_last_apple_and_unselfish_one_spares_it() {
     let g = open_grid(9, 9, &[(5, 4)], &MP);
     let w = Weights(UtilityWeights::default());
     let pos = Position { x: 4, y: 4 };
-    let selfish = decision::choose(&g, 0, 0, 0, &pos, 1.0, 1.0, None, 100.0, &w, &forager(3));
+    let selfish = decision::choose(&g, 0, 0, 0, &pos, 1.0, 1.0, None, 100.0, &w, &forager(3), &[0.0; 5]);
     assert_eq!(selfish.action, Action::East);
     assert_eq!(selfish.scores[Action::East as usize], 1.0);
-    let unselfish = decision::choose(&g, 0, 0, 0, &pos, 0.0, 0.0, None, 100.0, &w, &forager(3));
+    let unselfish = decision::choose(&g, 0, 0, 0, &pos, 0.0, 0.0, None, 100.0, &w, &forager(3), &[0.0; 5]);
     assert_eq!(unselfish.scores[Action::East as usize], -1.0);
     assert_ne!(unselfish.action, Action::East);
     // A dense patch (≥ 3 live neighbours) costs the commons nothing: σ = 0.5 values it 0.5.
     let dense = open_grid(9, 9, &[(5, 4), (6, 4), (7, 4), (5, 5)], &MP);
-    let half = decision::choose(&dense, 0, 0, 0, &pos, 0.5, 0.5, None, 100.0, &w, &forager(3));
+    let half = decision::choose(&dense, 0, 0, 0, &pos, 0.5, 0.5, None, 100.0, &w, &forager(3), &[0.0; 5]);
     assert!((half.scores[Action::East as usize] - 0.5 - 0.5 * 0.9).abs() < 1e-12, "{:?}", half.scores);
     assert_eq!(half.action, Action::East);
 }
