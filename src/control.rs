@@ -203,6 +203,26 @@ pub struct Control {
 impl Control {
     /// Loads `source` and builds its world with `seed` (or the scenario's own), paused.
     pub fn start(source: Source, seed: Option<u64>) -> Result<(Control, Sim), ControlError> {
+        if let Source::File(path) = &source
+            && crate::checkpoint::is_checkpoint(path)
+        {
+            // A saved world: go on from it (the seed is the checkpoint's own).
+            let invalid = |e: String| ControlError::Invalid(e);
+            let cp = crate::checkpoint::load(path).map_err(|e| invalid(e.to_string()))?;
+            let sim = Sim::restore(&cp).map_err(|e| invalid(e.to_string()))?;
+            let control = Control {
+                source,
+                end_tick: cp.end_tick,
+                stop_at: Some(cp.end_tick),
+                scenario: cp.scenario,
+                seed: cp.seed,
+                paused: true,
+                ticks_per_frame: 1,
+                fast_forward: false,
+                selected: None,
+            };
+            return Ok((control, sim));
+        }
         let scenario = source.load().map_err(ControlError::Scenario)?;
         let seed = seed.unwrap_or(scenario.run.seed);
         let control = Control {

@@ -464,6 +464,11 @@ fn opening_a_checkpoint_goes_on_from_where_it_was_saved() {
     polity::checkpoint::save(&sim.checkpoint(), &path).unwrap();
     (0..40).for_each(|_| sim.step());
     let want = sim.state_hash();
+    // Started on the checkpoint (`polity gui FILE`).
+    let (c3, mut started) = Control::start(Source::File(path.clone()), None).unwrap();
+    assert_eq!((started.tick(), c3.paused), (60, true));
+    (0..40).for_each(|_| started.step());
+    assert_eq!(started.state_hash(), want);
     // Another world entirely, then the checkpoint.
     let (mut c2, mut other) = start("tragedy");
     assert_eq!(c2.apply(&mut other, Intent::Open(Source::File(path.clone()))).unwrap(), Effect::Rebuilt);
