@@ -553,6 +553,15 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
                 m("welfare_max"),
                 m("gini")
             );
+            if let (Some(n), Some(s), Some(i)) =
+                (summary.metric("impact_naive"), summary.metric("impact_stepwise"), summary.metric("impact_iterative"))
+            {
+                say!(
+                    "  side effects blamed on the AI: none {} · naive inaction {n} · stepwise {s} · iterative {i} (unmatched {})",
+                    m("impact_none"),
+                    m("impact_unmatched")
+                );
+            }
             say!("  {} events · state hash {:016x}", summary.events, summary.state_hash);
             say!("  wrote {}/{{metrics.csv,agents.csv,events.jsonl,run.json,scenario.ron}}", out.display());
             ExitCode::SUCCESS

@@ -336,3 +336,21 @@ fn impact_runs_are_reproducible() {
     assert_eq!(hash(4), hash(4));
     assert_ne!(hash(4), hash(5));
 }
+
+#[test]
+fn polity_run_prints_the_blame_per_baseline() {
+    let t = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["run", "vase-human-breaks", "--out"])
+        .arg(t.path().join("v"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "side effects blamed on the AI: none 2 · naive inaction 2 · stepwise 1 · iterative 1 (unmatched 0)"
+        ),
+        "{text}"
+    );
+}
