@@ -1,7 +1,10 @@
 //! World-model and planner speed: `cargo bench --bench planner`.
 //!
 //! * `model/commons-1000-ticks`: the world model of `commons` stepped 1000 ticks (one tick of
-//!   every agent plus regrowth is one transition); throughput in transitions per second.
+//!   every agent plus regrowth is one transition); throughput in transitions per second. The
+//!   AIs strip the commons in about 50 ticks, so most of these ticks see no apples.
+//! * `model/commons-first-50-ticks`: the first 50 ticks only, while apples stand: every
+//!   forager scores the apples in its view and tilts its choice (the expensive case).
 //! * `paa/decision-5x4x3`: one PAA decision on `sed-apple-picking` (50-tick tax periods) with
 //!   5 candidate schedules, width C = 4 and depth H = 3 (8,420 imagined periods, 421,000
 //!   model ticks), on all cores.
@@ -28,6 +31,19 @@ fn model_transitions(c: &mut Criterion) {
                 m
             },
             BatchSize::PerIteration,
+        )
+    });
+    g.throughput(Throughput::Elements(50));
+    g.bench_function("commons-first-50-ticks", |b| {
+        b.iter_batched(
+            || model.clone(),
+            |mut m| {
+                for _ in 0..50 {
+                    m.step();
+                }
+                m
+            },
+            BatchSize::SmallInput,
         )
     });
     g.finish();

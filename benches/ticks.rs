@@ -76,9 +76,7 @@ fn checkpoint(c: &mut Criterion) {
     eprintln!("commons-large checkpoint: {} bytes", std::fs::metadata(&path).unwrap().len());
     let mut g = c.benchmark_group("checkpoint");
     g.sample_size(10);
-    g.bench_function("save-commons-large", |b| {
-        b.iter(|| polity::checkpoint::save(&sim.checkpoint(), &path).unwrap())
-    });
+    g.bench_function("save-commons-large", |b| b.iter(|| polity::checkpoint::save(&sim.checkpoint(), &path).unwrap()));
     g.bench_function("restore-commons-large", |b| {
         b.iter(|| Sim::restore(&polity::checkpoint::load(&path).unwrap()).unwrap())
     });

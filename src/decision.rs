@@ -54,14 +54,13 @@ pub fn decide(
     )>,
 ) {
     let foresight = impact.as_deref().and_then(|i| i.foresight());
+    let draws = rng::TickKey::new(clock.seed, clock.tick);
     for (agent, pos, sigma, power, weights, policy, ledger, mut decision, ai, thief) in &mut agents {
         let share = apple_share(&grid, &social, tax.as_deref(), agent.id, pos, sigma.0, ledger);
         let audit = clear_cut_audit(oversight.as_deref(), ai);
         let theft = theft_value(thief, share, weights, oversight.as_deref(), ai);
         let adjust = adjustments(&grid, pos, theft, foresight.as_ref().filter(|_| ai));
-        *decision = choose(
-            &grid, clock.seed, clock.tick, agent.id, pos, sigma.0, share, audit, power.0, weights, policy, &adjust,
-        );
+        *decision = choose(&grid, &draws, agent.id, pos, sigma.0, share, audit, power.0, weights, policy, &adjust);
     }
 }
 
@@ -91,14 +90,14 @@ pub fn apple_share(
     }
 }
 
-/// One agent's decision: a pure function of the world and the agent. `adjust` is added to
+/// One agent's decision: a pure function of the world, the agent and the tick's draws. `adjust` is added to
 /// the five moves' forage scores before the tilt: what a move is worth besides foraging
 /// ([`adjustments`]; zeros for none).
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub fn choose(
     grid: &Grid,
-    seed: u64,
-    tick: u64,
+    draws: &rng::TickKey,
     id: u32,
     pos: &Position,
     sigma: f64,
@@ -130,7 +129,7 @@ pub fn choose(
             tilt::TiltInfo::default()
         }
         PolicySpec::Script(plan) => {
-            let action = script_action(plan, tick);
+            let action = script_action(plan, draws.tick);
             d.probs = [0.0; 5];
             d.probs[Action::ALL.iter().position(|&a| a == action).unwrap()] = 1.0;
             d.action = action;
@@ -139,7 +138,7 @@ pub fn choose(
     };
     d.beta = info.beta;
     d.kl = info.kl;
-    d.action = sample(&d.probs, rng::unit(seed, tick, id as u64, Purpose::Decide));
+    d.action = sample(&d.probs, draws.unit(id as u64, Purpose::Decide));
     d
 }
 

@@ -295,6 +295,7 @@ impl Grid {
         let mut buffer = std::mem::take(&mut self.regrow_buffer);
         buffer.clear();
         let mut keep = 0;
+        let draws = rng::TickKey::new(seed, tick);
         for k in 0..self.candidates.len() {
             let c = self.candidates[k] as usize;
             let n = self.live_neighbours[c] as u32;
@@ -305,7 +306,7 @@ impl Grid {
             self.candidates[keep] = c as u32;
             keep += 1;
             let p = regrowth::probability(&self.probabilities, n);
-            if p > 0.0 && rng::unit(seed, tick, c as u64, Purpose::Regrow) < p {
+            if p > 0.0 && draws.unit(c as u64, Purpose::Regrow) < p {
                 buffer.push(c as u32);
             }
         }
@@ -347,6 +348,13 @@ impl Grid {
     pub fn for_each_apple_in_row(&self, y: u32, x0: u32, x1: u32, mut f: impl FnMut(u32)) {
         let base = self.index(0, y);
         self.apple.for_each_set(base + x0 as usize, base + x1 as usize, |i| f((i - base) as u32));
+    }
+    /// The apples of row `y` in columns `x0 .. x0 + len` as a bit mask (bit `k` is column
+    /// `x0 + k`); `len` must be at most 64 and the span must lie on the map.
+    #[inline]
+    pub fn apple_bits(&self, y: u32, x0: u32, len: u32) -> u64 {
+        debug_assert!(len <= 64 && x0 + len <= self.width);
+        self.apple.window(self.index(x0, y), len as usize)
     }
     /// Live apples within the regrowth radius of cell `i`, not counting `i` itself.
     #[inline]
@@ -453,6 +461,19 @@ impl Bits {
     #[inline]
     fn clear(&mut self, i: usize) {
         self.0[i >> 6] &= !(1 << (i & 63));
+    }
+    /// Bits `lo .. lo + len` (`len` ≤ 64, all inside the set) as a word, bit 0 first.
+    #[inline]
+    fn window(&self, lo: usize, len: usize) -> u64 {
+        if len == 0 {
+            return 0;
+        }
+        let (w, off) = (lo >> 6, lo & 63);
+        let mut v = self.0[w] >> off;
+        if off + len > 64 {
+            v |= self.0[w + 1] << (64 - off);
+        }
+        if len < 64 { v & ((1u64 << len) - 1) } else { v }
     }
     /// Calls `f(i)` for every set bit `i` in `lo..=hi`, in increasing order.
     #[inline]

@@ -41,9 +41,9 @@
 //! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
 
 pub mod agents;
-pub mod checkpoint;
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod checkpoint;
 pub mod compare;
 pub mod control;
 pub mod decision;

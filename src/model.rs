@@ -196,6 +196,7 @@ impl WorldModel {
             t.collected_by_bracket.iter_mut().for_each(|c| *c = 0);
         }
         // Decide
+        let draws = rng::TickKey::new(seed, tick);
         for a in &mut self.agents {
             if a.inactive {
                 a.decision = Decision::default();
@@ -207,7 +208,7 @@ impl WorldModel {
             let theft = decision::theft_value(a.thief, share, &a.weights, self.oversight.as_ref(), a.ai);
             let adjust = decision::adjustments(&self.grid, &a.pos, theft, self.foresight.as_ref().filter(|_| a.ai));
             a.decision = decision::choose(
-                &self.grid, seed, tick, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy, &adjust,
+                &self.grid, &draws, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy, &adjust,
             );
         }
     }

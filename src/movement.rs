@@ -44,10 +44,11 @@ pub struct Mover {
 /// by the ECS system and the world model. The order of `movers` does not matter.
 pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], order: &mut Vec<(u64, u32, u32)>) {
     order.clear();
+    let draws = rng::TickKey::new(seed, tick);
     for (k, m) in movers.iter_mut().enumerate() {
         m.moved = false;
         if forage::target(grid, m.x, m.y, m.action) != (m.x, m.y) {
-            order.push((rng::key(seed, tick, m.id as u64, Purpose::MoveOrder), m.id, k as u32));
+            order.push((draws.key(m.id as u64, Purpose::MoveOrder), m.id, k as u32));
         }
     }
     order.sort_unstable();

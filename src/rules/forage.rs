@@ -126,47 +126,66 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
         let (tx, ty) = target(grid, x, y, a);
         (tx as i64 - x as i64, ty as i64 - y as i64)
     });
-    // γ^d for the distances a target can be from a visible apple (at most 2r + 1); beyond
-    // the table's reach, powi.
+    // γ^d for the distances a target can be from a visible apple (at most 2r + 2), filled in
+    // when the first apple worth having is seen; beyond the table's reach, powi.
     let mut powers = [0.0f64; 16];
-    let mut g = 1.0;
-    for p in powers.iter_mut() {
-        *p = g;
-        g *= f.discount;
-    }
-    let discount = |d: usize| {
-        if d < 16 { powers[d] } else { f.discount.powi(d as i32) }
-    };
+    let mut filled = false;
     let own = f.w_own * f.apple_share;
     let commons = f.w_commons * (1.0 - f.selfishness);
     let mut best = [0.0f64; 5];
     let mut immediate = [0.0f64; 5];
     let (x0, x1) = ((x as i64 - r).max(0), (x as i64 + r).min(grid.width() as i64 - 1));
     let (y0, y1) = ((y as i64 - r).max(0), (y as i64 + r).min(grid.height() as i64 - 1));
-    for cy in y0..=y1 {
-        let row = grid.index(0, cy as u32);
-        let dy = cy - y as i64;
-        grid.for_each_apple_in_row(cy as u32, x0 as u32, x1 as u32, |cx| {
-            let i = row + cx as usize;
-            let mut v = own - commons * grid.commons_cost(i);
-            if let Some((p_d, k)) = f.clear_cut_audit
-                && grid.last_of_patch(i)
-            {
-                v = v * (1.0 - p_d) - f.w_own * k;
-            }
-            let dx = cx as i64 - x as i64;
+    let mut visit = |cx: i64, cy: i64| {
+        let i = grid.index(cx as u32, cy as u32);
+        let mut v = own - commons * grid.commons_cost(i);
+        if let Some((p_d, k)) = f.clear_cut_audit
+            && grid.last_of_patch(i)
+        {
+            v = v * (1.0 - p_d) - f.w_own * k;
+        }
+        let (dx, dy) = (cx - x as i64, cy - y as i64);
+        if v <= 0.0 {
+            // Worth nothing to go on to; counts only if a move lands on it.
             for (k, &(ox, oy)) in offsets.iter().enumerate() {
-                let d = ((dx - ox).abs() + (dy - oy).abs()) as usize;
-                if d == 0 {
+                if dx == ox && dy == oy {
                     immediate[k] = v;
-                } else if v > 0.0 {
-                    let discounted = v * discount(d);
-                    if discounted > best[k] {
-                        best[k] = discounted;
-                    }
                 }
             }
-        });
+            return;
+        }
+        if !filled {
+            let mut g = 1.0;
+            for p in powers.iter_mut() {
+                *p = g;
+                g *= f.discount;
+            }
+            filled = true;
+        }
+        for (k, &(ox, oy)) in offsets.iter().enumerate() {
+            let d = ((dx - ox).abs() + (dy - oy).abs()) as usize;
+            if d == 0 {
+                immediate[k] = v;
+                continue;
+            }
+            let discounted = v * if d < 16 { powers[d] } else { f.discount.powi(d as i32) };
+            best[k] = if discounted > best[k] { discounted } else { best[k] };
+        }
+    };
+    // Each row of the view as one word of apple bits when it fits (views up to radius 31),
+    // so rows without apples cost a few instructions.
+    let span = (x1 - x0 + 1) as u32;
+    for cy in y0..=y1 {
+        if span <= 64 {
+            let mut bits = grid.apple_bits(cy as u32, x0 as u32, span);
+            while bits != 0 {
+                let cx = x0 + bits.trailing_zeros() as i64;
+                bits &= bits - 1;
+                visit(cx, cy);
+            }
+        } else {
+            grid.for_each_apple_in_row(cy as u32, x0 as u32, x1 as u32, |cx| visit(cx as i64, cy));
+        }
     }
     for k in 0..5 {
         out[k] = immediate[k] + best[k];

@@ -5,7 +5,7 @@ use polity::agents::{Ledger, Policy, Position, Weights};
 use polity::decision::{self, DEFAULT_POLICY};
 use polity::grid::{Grid, Terrain};
 use polity::metrics::MetricsLog;
-use polity::rules::forage::Action;
+use polity::rules::forage::{self, Action, Forager};
 use polity::scenario::{self, PolicySpec, Scenario, UtilityWeights};
 use polity::sim::Sim;
 use polity::world;
@@ -135,6 +135,107 @@ proptest! {
     }
 }
 
+/// The forage score straight from its definition (the module docs of `rules::forage`): every
+/// cell of the view, every target, no shortcuts. `γ^d` as the scorer takes it: repeated
+/// multiplication below 16, `powi` beyond.
+fn score_by_definition(g: &Grid, x: u32, y: u32, f: &Forager) -> [f64; 5] {
+    let r = f.view as i64;
+    let pow = |d: i64| {
+        if d < 16 { (0..d).fold(1.0, |acc, _| acc * f.discount) } else { f.discount.powi(d as i32) }
+    };
+    let mut out = [0.0; 5];
+    for (k, &a) in Action::ALL.iter().enumerate() {
+        let (tx, ty) = forage::target(g, x, y, a);
+        let (mut immediate, mut best) = (0.0, 0.0f64);
+        for cy in (y as i64 - r)..=(y as i64 + r) {
+            for cx in (x as i64 - r)..=(x as i64 + r) {
+                if cx < 0 || cy < 0 || cx >= g.width() as i64 || cy >= g.height() as i64 {
+                    continue;
+                }
+                let i = g.index(cx as u32, cy as u32);
+                if !g.has_apple(i) {
+                    continue;
+                }
+                let mut v = forage::apple_value(g, f, i);
+                if let Some((p_d, k)) = f.clear_cut_audit
+                    && g.last_of_patch(i)
+                {
+                    v = v * (1.0 - p_d) - f.w_own * k;
+                }
+                let d = (cx - tx as i64).abs() + (cy - ty as i64).abs();
+                if d == 0 {
+                    immediate = v;
+                } else if v > 0.0 {
+                    best = best.max(v * pow(d));
+                }
+            }
+        }
+        out[k] = immediate + best;
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    /// The scorer (rows of the view read a word at a time, powers of γ filled lazily) gives
+    /// exactly the scores of the definition, on maps narrower and wider than 64 cells, with
+    /// walls, views up to 40 and the clear-cut audit on or off.
+    #[test]
+    fn forage_scores_equal_the_definition(
+        width in 3u32..140,
+        height in 3u32..30,
+        cells in proptest::collection::vec(0u8..10, 140 * 30),
+        at in (any::<u32>(), any::<u32>()),
+        view in 1u32..40,
+        discount in 0.05f64..1.0,
+        sigma in 0.0f64..1.0,
+        share in 0.0f64..1.0,
+        audit in proptest::option::of((0.0f64..1.0, 0.0f64..3.0)),
+    ) {
+        let n = (width * height) as usize;
+        // 0–1 wall, 2–5 grass with an apple, 6–9 floor.
+        let terrain: Vec<Terrain> =
+            cells[..n].iter().map(|&c| if c < 2 { Terrain::Wall } else { Terrain::Floor }).collect();
+        let apples: Vec<u32> = (0..n as u32).filter(|&i| (2..6).contains(&cells[i as usize])).collect();
+        let g = Grid::new(width, height, terrain, &apples, vec![], 2.0, MP.to_vec());
+        let (x, y) = (at.0 % width, at.1 % height);
+        let f = Forager {
+            selfishness: sigma,
+            apple_share: share,
+            w_own: 1.0,
+            w_commons: 2.0,
+            view,
+            discount,
+            clear_cut_audit: audit,
+        };
+        let mut got = [0.0; 5];
+        forage::score(&g, x, y, &f, &mut got);
+        prop_assert_eq!(got, score_by_definition(&g, x, y, &f));
+    }
+
+    /// A row's apples as one word equal the cells' apples one by one, wherever the span
+    /// falls across the bit set's words.
+    #[test]
+    fn apple_bits_equal_the_cells(
+        width in 1u32..200,
+        cells in proptest::collection::vec(any::<bool>(), 200 * 4),
+        y in 0u32..4,
+        x0 in any::<u32>(),
+        len in 0u32..=64,
+    ) {
+        let n = (width * 4) as usize;
+        let apples: Vec<u32> = (0..n as u32).filter(|&i| cells[i as usize]).collect();
+        let g = Grid::new(width, 4, vec![Terrain::Floor; n], &apples, vec![], 2.0, MP.to_vec());
+        let x0 = x0 % width;
+        let len = len.min(width - x0);
+        let bits = g.apple_bits(y, x0, len);
+        for k in 0..64 {
+            let want = k < len && g.has_apple(g.index(x0 + k, y));
+            prop_assert_eq!(bits >> k & 1 == 1, want, "bit {}", k);
+        }
+    }
+}
+
 fn forager(view: u32) -> Policy {
     Policy(PolicySpec::Forager { view, discount: 0.9 })
 }
@@ -148,8 +249,19 @@ fn zero_power_agent_follows_the_default_random_walk() {
     let mut counts = [0u32; 5];
     let n = 50_000;
     for t in 0..n {
-        let d =
-            decision::choose(&g, 3, t, 0, &Position { x: 4, y: 4 }, 1.0, 1.0, None, 0.0, &w, &forager(3), &[0.0; 5]);
+        let d = decision::choose(
+            &g,
+            &polity::rng::TickKey::new(3, t),
+            0,
+            &Position { x: 4, y: 4 },
+            1.0,
+            1.0,
+            None,
+            0.0,
+            &w,
+            &forager(3),
+            &[0.0; 5],
+        );
         assert_eq!(d.probs, DEFAULT_POLICY);
         counts[d.action as usize] += 1;
     }
@@ -168,8 +280,19 @@ fn tilted_agent_spends_its_power_and_draws_from_the_tilt() {
     let n = 50_000;
     let mut probs = [0.0; 5];
     for t in 0..n {
-        let d =
-            decision::choose(&g, 9, t, 1, &Position { x: 4, y: 4 }, 1.0, 1.0, None, power, &w, &forager(3), &[0.0; 5]);
+        let d = decision::choose(
+            &g,
+            &polity::rng::TickKey::new(9, t),
+            1,
+            &Position { x: 4, y: 4 },
+            1.0,
+            1.0,
+            None,
+            power,
+            &w,
+            &forager(3),
+            &[0.0; 5],
+        );
         assert!((d.kl - power).abs() < 1e-9, "KL {} vs budget {power}", d.kl);
         probs = d.probs;
         counts[d.action as usize] += 1;
@@ -188,15 +311,51 @@ fn greedy_selfish_agent_takes_the_last_apple_and_unselfish_one_spares_it() {
     let g = open_grid(9, 9, &[(5, 4)], &MP);
     let w = Weights(UtilityWeights::default());
     let pos = Position { x: 4, y: 4 };
-    let selfish = decision::choose(&g, 0, 0, 0, &pos, 1.0, 1.0, None, 100.0, &w, &forager(3), &[0.0; 5]);
+    let selfish = decision::choose(
+        &g,
+        &polity::rng::TickKey::new(0, 0),
+        0,
+        &pos,
+        1.0,
+        1.0,
+        None,
+        100.0,
+        &w,
+        &forager(3),
+        &[0.0; 5],
+    );
     assert_eq!(selfish.action, Action::East);
     assert_eq!(selfish.scores[Action::East as usize], 1.0);
-    let unselfish = decision::choose(&g, 0, 0, 0, &pos, 0.0, 0.0, None, 100.0, &w, &forager(3), &[0.0; 5]);
+    let unselfish = decision::choose(
+        &g,
+        &polity::rng::TickKey::new(0, 0),
+        0,
+        &pos,
+        0.0,
+        0.0,
+        None,
+        100.0,
+        &w,
+        &forager(3),
+        &[0.0; 5],
+    );
     assert_eq!(unselfish.scores[Action::East as usize], -1.0);
     assert_ne!(unselfish.action, Action::East);
     // A dense patch (≥ 3 live neighbours) costs the commons nothing: σ = 0.5 values it 0.5.
     let dense = open_grid(9, 9, &[(5, 4), (6, 4), (7, 4), (5, 5)], &MP);
-    let half = decision::choose(&dense, 0, 0, 0, &pos, 0.5, 0.5, None, 100.0, &w, &forager(3), &[0.0; 5]);
+    let half = decision::choose(
+        &dense,
+        &polity::rng::TickKey::new(0, 0),
+        0,
+        &pos,
+        0.5,
+        0.5,
+        None,
+        100.0,
+        &w,
+        &forager(3),
+        &[0.0; 5],
+    );
     assert!((half.scores[Action::East as usize] - 0.5 - 0.5 * 0.9).abs() < 1e-12, "{:?}", half.scores);
     assert_eq!(half.action, Action::East);
 }

@@ -4,14 +4,14 @@
 //!
 //! Run one capability with a filter: `cargo test --test suite governance::`.
 
-mod cli;
 mod checkpoint;
+mod cli;
 mod compare;
 mod control;
 mod engine;
 mod governance;
-mod impact;
 mod gui;
+mod impact;
 mod model;
 mod oversight;
 mod paa;
