@@ -88,28 +88,43 @@ impl Generative for RatesMdp {
     }
 }
 
-/// Width, depth and the guarantee of a planner spec for `k` candidates and `period`-tick periods.
+/// Width, depth and the guarantee of a planner spec for `k` candidates and `period`-tick
+/// periods. With a time limit the width is not known in advance: this states width 1, the
+/// least that always runs; each decision reports the width it reached.
 pub fn plan_shape(spec: &PlannerSpec, k: usize, period: u64) -> (u32, u32, Guarantee) {
     let r_max = period as f64;
-    let (width, depth, delta) = match spec.budget {
-        PlannerBudget::Budget { width, depth } => (width, depth, spec.delta),
+    let (width, depth, delta, time_limit_s) = match spec.budget {
+        PlannerBudget::Budget { width, depth } => (width, depth, spec.delta, None),
         PlannerBudget::Guarantee { epsilon, delta } => {
             let (h, c) = planner::required(epsilon, delta, spec.gamma, r_max, k.max(1));
-            (c.ceil().min(u32::MAX as f64) as u32, h, delta)
+            (c.ceil().min(u32::MAX as f64) as u32, h, delta, None)
         }
+        PlannerBudget::TimeLimit { seconds, depth, .. } => (1, depth, spec.delta, Some(seconds)),
     };
-    let epsilon = planner::guaranteed_epsilon(width, depth, delta, spec.gamma, r_max, k.max(1));
-    let guarantee = Guarantee {
-        epsilon,
+    (width, depth, guarantee(spec, k, r_max, width, depth, delta, time_limit_s))
+}
+
+fn guarantee(
+    spec: &PlannerSpec,
+    k: usize,
+    r_max: f64,
+    width: u32,
+    depth: u32,
+    delta: f64,
+    time_limit_s: Option<f64>,
+) -> Guarantee {
+    Guarantee {
+        epsilon: planner::guaranteed_epsilon(width, depth, delta, spec.gamma, r_max, k.max(1)),
         delta,
         gamma: spec.gamma,
         r_max,
         actions: k,
         depth,
         width,
+        time_limit_s,
+        elapsed_s: None,
         model_error: spec.model_error.clone(),
-    };
-    (width, depth, guarantee)
+    }
 }
 
 /// The planner's imagined world for the principal now (called during `Govern`).
@@ -144,8 +159,20 @@ pub fn estimate(
         n => n as usize,
     };
     let seed = rng::key(clock.seed, clock.tick, 0, Purpose::Planner);
-    let q = planner::q_values(&mdp, spec.gamma, width, depth, seed, threads);
-    (actions, q, guarantee)
+    match spec.budget {
+        PlannerBudget::TimeLimit { seconds, max_width, .. } => {
+            let limit = std::time::Duration::from_secs_f64(seconds);
+            let a = planner::q_values_within(&mdp, spec.gamma, depth, max_width, limit, seed, threads);
+            let mut reached =
+                self::guarantee(spec, actions.len(), guarantee.r_max, a.width, depth, guarantee.delta, Some(seconds));
+            reached.elapsed_s = Some(a.elapsed.as_secs_f64());
+            (actions, a.q, reached)
+        }
+        _ => {
+            let q = planner::q_values(&mdp, spec.gamma, width, depth, seed, threads);
+            (actions, q, guarantee)
+        }
+    }
 }
 
 /// The `Paa` principal's decision at a period end.

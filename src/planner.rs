@@ -19,7 +19,9 @@
 //! with `δ ≥ λ/R_max` this is exactly KMN's width (DESIGN.md §3), and a smaller `δ` widens it
 //! by its Hoeffding term. These numbers are astronomical, so a planner usually runs on a
 //! budget `(C, H)`, and [`guaranteed_epsilon`] says what that budget guarantees — often
-//! nothing useful, which is itself worth knowing.
+//! nothing useful, which is itself worth knowing. A budget can also be wall-clock time
+//! ([`q_values_within`]): the widest plan that fits, at the price of decisions that depend on
+//! the machine.
 
 /// A generative model a planner can imagine with.
 pub trait Generative: Clone + Send + Sync {
@@ -81,8 +83,15 @@ pub struct Guarantee {
     pub actions: usize,
     /// Depth H used.
     pub depth: u32,
-    /// Width C used.
+    /// Width C used (with a time limit: the width reached; in run.json, the width 1 that
+    /// always runs).
     pub width: u32,
+    /// The wall-clock limit per decision, in seconds, when the budget is time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_limit_s: Option<f64>,
+    /// The wall time this decision's planning took, in seconds (time limits only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elapsed_s: Option<f64>,
     /// The model error assumed (zero: the guarantee is about the model, and holds for the
     /// world only as far as the model is right).
     pub model_error: crate::model::ModelError,
@@ -121,6 +130,47 @@ pub fn q_values<M: Generative>(root: &M, gamma: f64, width: u32, depth: u32, see
         slots.into_iter().map(|m| m.into_inner().expect("no panics hold this lock")).collect()
     };
     results.chunks(width as usize).map(|chunk| chunk.iter().sum::<f64>() / width as f64).collect()
+}
+
+/// What [`q_values_within`] did: the estimates of the widest plan that finished in time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Anytime {
+    /// `Q̂_H(root, a)` for every action, at width [`Anytime::width`].
+    pub q: Vec<f64>,
+    /// The width reached (at least 1, at most the cap).
+    pub width: u32,
+    /// Wall time spent on all the widths tried.
+    pub elapsed: std::time::Duration,
+}
+
+/// Sparse sampling within a wall-clock `limit`: widths 1, 2, 3, … up to `max_width` are
+/// computed in turn, and the next is started only if its predicted time (the last width's,
+/// scaled by `((C+1)/C)^H`, the growth of the tree) still fits. Width 1 always runs, so the
+/// limit can be overrun by one width-1 tree. The estimates are those of the widest plan that
+/// finished — exactly [`q_values`] at that width, since the c-th sample of a node has the same
+/// key whatever the width. Which width is reached depends on the machine and its load.
+pub fn q_values_within<M: Generative>(
+    root: &M,
+    gamma: f64,
+    depth: u32,
+    max_width: u32,
+    limit: std::time::Duration,
+    seed: u64,
+    threads: usize,
+) -> Anytime {
+    let start = std::time::Instant::now();
+    let mut width = 1;
+    loop {
+        let t0 = std::time::Instant::now();
+        let q = q_values(root, gamma, width, depth, seed, threads);
+        let took = t0.elapsed().as_secs_f64();
+        let next = width + 1;
+        let predicted = took * (next as f64 / width as f64).powi(depth as i32);
+        if next > max_width || start.elapsed().as_secs_f64() + predicted > limit.as_secs_f64() {
+            return Anytime { q, width, elapsed: start.elapsed() };
+        }
+        width = next;
+    }
 }
 
 fn sample_key(seed: u64, depth: u32, c: u32) -> u64 {
@@ -168,6 +218,39 @@ mod tests {
         // DESIGN.md §3: γ = 0.5, H = 3 → Q̂ = [1.75, 0.75].
         assert_eq!(q_values(&TwoArms, 0.5, 1, 3, 0, 1), vec![1.75, 0.75]);
         assert_eq!(q_values(&TwoArms, 0.5, 3, 3, 0, 2), vec![1.75, 0.75]);
+    }
+
+    /// A coin-flip world: action 0 pays 1 with probability ½ (by the key's low bit), action
+    /// 1 pays 0.4 for sure, so estimates depend on the width.
+    #[derive(Clone)]
+    struct Coin;
+    impl Generative for Coin {
+        type Action = usize;
+        fn actions(&self) -> Vec<usize> {
+            vec![0, 1]
+        }
+        fn step(&mut self, a: &usize, key: u64) -> f64 {
+            if *a == 1 { 0.4 } else { (crate::rng::mix64(key) & 1) as f64 }
+        }
+    }
+
+    #[test]
+    fn a_time_limit_runs_the_widest_plan_that_fits() {
+        use std::time::Duration;
+        // Time to spare: the cap is reached and the estimate is that width's, exactly.
+        let a = q_values_within(&Coin, 0.9, 2, 6, Duration::from_secs(60), 5, 1);
+        assert_eq!(a.width, 6);
+        assert_eq!(a.q, q_values(&Coin, 0.9, 6, 2, 5, 1));
+        // No time at all: width 1 still runs.
+        let b = q_values_within(&Coin, 0.9, 2, 6, Duration::ZERO, 5, 2);
+        assert_eq!(b.width, 1);
+        assert_eq!(b.q, q_values(&Coin, 0.9, 1, 2, 5, 1));
+        // Whatever width a limit reaches, the estimate is that width's on any thread count.
+        let c = q_values_within(&Coin, 0.9, 3, 40, Duration::from_millis(2), 5, 2);
+        assert!((1..=40).contains(&c.width));
+        assert_eq!(c.q, q_values(&Coin, 0.9, c.width, 3, 5, 1));
+        // Widths differ in what they see: the test world is not trivially width-independent.
+        assert_ne!(q_values(&Coin, 0.9, 1, 2, 5, 1), q_values(&Coin, 0.9, 6, 2, 5, 1));
     }
 
     #[test]

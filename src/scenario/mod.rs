@@ -778,8 +778,9 @@ pub struct PrincipalSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlannerSpec {
-    /// `Budget(width: C, depth: H)`, reporting what it guarantees, or `Guarantee(epsilon, delta)`,
-    /// computing H and C from them. Default `Budget(width: 3, depth: 2)`.
+    /// `Budget(width: C, depth: H)`, reporting what it guarantees; `Guarantee(epsilon, delta)`,
+    /// computing H and C from them; or `TimeLimit(seconds, depth, max_width)`, as wide as fits
+    /// in the time. Default `Budget(width: 3, depth: 2)`.
     pub budget: PlannerBudget,
     /// Discount γ in (0, 1). Default 0.9.
     pub gamma: f64,
@@ -823,6 +824,18 @@ pub enum PlannerBudget {
         epsilon: f64,
         /// Failure probability δ in (0, 1).
         delta: f64,
+    },
+    /// As wide as fits in `seconds` of wall-clock time per decision, `depth` periods deep:
+    /// widths 1, 2, 3, … up to `max_width` are tried in turn and the widest that finished is
+    /// used (width 1 always runs). Decisions then depend on the machine's speed and load, so
+    /// runs are reproducible only up to the width reached, which every decision event records.
+    TimeLimit {
+        /// Seconds of wall-clock time per decision, > 0.
+        seconds: f64,
+        /// Depth H ≥ 1.
+        depth: u32,
+        /// The widest plan to try, ≥ 1.
+        max_width: u32,
     },
 }
 

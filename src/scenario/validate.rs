@@ -547,13 +547,26 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
             let (h, cc) = crate::planner::required(epsilon, delta, pl.gamma.clamp(1e-6, 1.0 - 1e-6), period, k.max(1));
             (cc.ceil(), h)
         }
+        super::PlannerBudget::TimeLimit { seconds, depth, max_width } => {
+            if !(seconds > 0.0 && seconds.is_finite()) {
+                c.err(
+                    "principal.planner.budget",
+                    format!("a time limit must be a finite number of seconds > 0, found {seconds}"),
+                    Some("e.g. `TimeLimit(seconds: 0.5, depth: 2, max_width: 16)`".into()),
+                );
+            }
+            if depth == 0 || max_width == 0 {
+                c.err("principal.planner.budget", "depth and max_width must be at least 1", None);
+            }
+            (max_width as f64, depth)
+        }
     };
     let tree = (k.max(1) as f64 * width).powi(depth as i32);
     if tree > 2e6 {
         c.err(
             "principal.planner.budget",
             format!("this plan imagines about {tree:.1e} tax periods per decision (width {width:.0}, depth {depth}, {k} candidates): too many to compute"),
-            Some("use a smaller `Budget(width: …, depth: …)`; run.json reports what it guarantees".into()),
+            Some("use a smaller `Budget(width: …, depth: …)` (or `max_width`); run.json reports what it guarantees".into()),
         );
     }
     if let Some(sh) = &p.shield {

@@ -119,3 +119,40 @@ fn an_agent_shield_keeps_a_random_walker_to_its_best_moves() {
     let k = log.columns().iter().position(|c| c == "shield_interventions").unwrap();
     assert_eq!(log.last().unwrap().1[k], interventions.len() as f64);
 }
+
+#[test]
+fn a_time_limited_paa_runs_the_widest_plan_that_fits_and_says_which() {
+    use polity::scenario::PlannerBudget;
+    // A whole minute per decision and a cap of 3: every decision reaches width 3 and chooses
+    // exactly what `Budget(width: 3)` chooses; each event records the width and the time.
+    let mut timed = builtin("paa-governor");
+    timed.principal.as_mut().unwrap().planner.budget = PlannerBudget::TimeLimit { seconds: 60.0, depth: 2, max_width: 3 };
+    let mut fixed = timed.clone();
+    fixed.principal.as_mut().unwrap().planner.budget = PlannerBudget::Budget { width: 3, depth: 2 };
+    let (mut a, events_a) = run(&timed, 4, 50);
+    let (mut b, events_b) = run(&fixed, 4, 50);
+    assert_eq!(a.state_hash(), b.state_hash());
+    let decisions = |ev: &[polity::metrics::SimEvent]| {
+        ev.iter().filter(|e| e.kind == "paa_decision").map(|e| e.details.clone()).collect::<Vec<_>>()
+    };
+    let (da, db) = (decisions(&events_a), decisions(&events_b));
+    assert_eq!(da.len(), 2);
+    for (x, y) in da.iter().zip(&db) {
+        assert_eq!((&x["q"], &x["chosen"]), (&y["q"], &y["chosen"]));
+        let g = &x["guarantee"];
+        assert_eq!((g["width"].as_u64(), g["time_limit_s"].as_f64()), (Some(3), Some(60.0)));
+        assert!(g["elapsed_s"].as_f64().unwrap() < 60.0);
+        assert!(y["guarantee"].get("elapsed_s").is_none(), "fixed budgets keep events reproducible");
+    }
+    // No time at all: width 1, every decision.
+    let mut hasty = timed.clone();
+    hasty.principal.as_mut().unwrap().planner.budget =
+        PlannerBudget::TimeLimit { seconds: 1e-9, depth: 2, max_width: 8 };
+    let (_, events_c) = run(&hasty, 4, 50);
+    for d in decisions(&events_c) {
+        assert_eq!(d["guarantee"]["width"].as_u64(), Some(1));
+    }
+    // run.json states the width that always runs.
+    let g = polity::run::planner_guarantee(&timed).unwrap();
+    assert_eq!((g.width, g.time_limit_s), (1, Some(60.0)));
+}
