@@ -176,10 +176,10 @@ fn score_by_definition(g: &Grid, x: u32, y: u32, f: &Forager) -> [f64; 5] {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(500))]
     /// The scorer (rows of the view read a word at a time, powers of γ filled lazily) gives
-    /// exactly the scores of the definition, on maps narrower and wider than 64 cells, with
-    /// walls, views up to 40 and the clear-cut audit on or off.
+    /// exactly the scores of the definition, on maps narrower and wider than 64 cells, with walls, views up to 40,
+    /// weights of either sign and the clear-cut audit on or off.
     #[test]
     fn forage_scores_equal_the_definition(
         width in 3u32..140,
@@ -191,6 +191,7 @@ proptest! {
         sigma in 0.0f64..1.0,
         share in 0.0f64..1.0,
         audit in proptest::option::of((0.0f64..1.0, 0.0f64..3.0)),
+        weights in (-1.0f64..2.0, -1.0f64..3.0),
     ) {
         let n = (width * height) as usize;
         // 0–1 wall, 2–5 grass with an apple, 6–9 floor.
@@ -202,8 +203,8 @@ proptest! {
         let f = Forager {
             selfishness: sigma,
             apple_share: share,
-            w_own: 1.0,
-            w_commons: 2.0,
+            w_own: weights.0,
+            w_commons: weights.1,
             view,
             discount,
             clear_cut_audit: audit,
