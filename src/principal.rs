@@ -88,9 +88,12 @@ impl Climber {
     }
 }
 
-/// Rounds a rate to the grid of `step` within [0, 1].
+/// Rounds a rate to the grid of `step` within [0, 1], and to 12 decimals, so that 0.2 + 0.1
+/// is written 0.3 in events rather than 0.30000000000000004 (taxes use whole parts per
+/// million, so this changes no tax).
 pub fn snap(rate: f64, step: f64) -> f64 {
-    ((rate / step).round() * step).clamp(0.0, 1.0)
+    let on_grid = (rate / step).round() * step;
+    ((on_grid * 1e12).round() / 1e12).clamp(0.0, 1.0)
 }
 
 /// The rates a policy proposes for the next period.

@@ -210,3 +210,18 @@ fn principal_policies_set_rates_as_documented() {
     // The revenue maximiser puts every rate at its maximum from the first period end on.
     assert!(run("RevenueMax", 30).iter().all(|r| r == &vec![1.0, 1.0, 1.0]));
 }
+
+#[test]
+fn snapped_rates_are_clean_decimals_on_the_step_grid() {
+    use polity::principal::snap;
+    assert_eq!(0.2 + 0.1, 0.30000000000000004, "the float sum this guards against");
+    assert_eq!(snap(0.2 + 0.1, 0.1), 0.3);
+    assert_eq!(snap(0.7 + 0.1, 0.1), 0.8);
+    assert_eq!(snap(0.3, 0.25), 0.25);
+    assert_eq!(snap(0.4, 0.25), 0.5);
+    assert_eq!(snap(1.2, 0.1), 1.0);
+    assert_eq!(snap(-0.05, 0.1), 0.0);
+    // Every step-0.1 candidate around 0.2 is written as a short decimal in events.
+    let c = polity::paa::candidate_rates(&polity::scenario::RateCandidates::Steps, &[0.2, 0.2], 0.1);
+    assert_eq!(serde_json::to_string(&c).unwrap(), "[[0.2,0.2],[0.1,0.2],[0.3,0.2],[0.2,0.1],[0.2,0.3]]");
+}

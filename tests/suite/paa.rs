@@ -126,7 +126,8 @@ fn a_time_limited_paa_runs_the_widest_plan_that_fits_and_says_which() {
     // A whole minute per decision and a cap of 3: every decision reaches width 3 and chooses
     // exactly what `Budget(width: 3)` chooses; each event records the width and the time.
     let mut timed = builtin("paa-governor");
-    timed.principal.as_mut().unwrap().planner.budget = PlannerBudget::TimeLimit { seconds: 60.0, depth: 2, max_width: 3 };
+    timed.principal.as_mut().unwrap().planner.budget =
+        PlannerBudget::TimeLimit { seconds: 60.0, depth: 2, max_width: 3 };
     let mut fixed = timed.clone();
     fixed.principal.as_mut().unwrap().planner.budget = PlannerBudget::Budget { width: 3, depth: 2 };
     let (mut a, events_a) = run(&timed, 4, 50);
