@@ -57,11 +57,26 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
     }
     // KL(β) and its derivative in one pass, with utilities shifted by the max for stability;
     // `out` holds the unnormalised weights and is normalised once β is found.
+    // Equal utilities (a blocked move scores like staying) share one exponential, and the
+    // best ones need none (exp 0 = 1): the same numbers, fewer calls.
     let eval = |beta: f64, out: &mut [f64]| -> (f64, f64, f64) {
         let (mut z, mut first, mut second) = (0.0, 0.0, 0.0);
+        let mut seen = [(0.0f64, 1.0f64); 6];
+        let mut n_seen = 1;
         for ((o, &p), &u) in out.iter_mut().zip(default).zip(utility) {
             let s = u - max;
-            let w = p * (beta * s).exp();
+            let e = match seen[..n_seen].iter().find(|&&(t, _)| t == s) {
+                Some(&(_, e)) => e,
+                None => {
+                    let e = (beta * s).exp();
+                    if n_seen < seen.len() {
+                        seen[n_seen] = (s, e);
+                        n_seen += 1;
+                    }
+                    e
+                }
+            };
+            let w = p * e;
             *o = w;
             z += w;
             first += w * s;
