@@ -620,6 +620,9 @@ pub struct History {
     pub events: VecDeque<SimEvent>,
     /// Events seen in all.
     pub events_seen: u64,
+    /// The newest event of each kind, however long ago (the principal's panel shows the last
+    /// PAA decision and shield intervention even when newer events have pushed them out).
+    pub latest: std::collections::BTreeMap<&'static str, SimEvent>,
 }
 
 impl History {
@@ -646,6 +649,7 @@ impl History {
                 self.events.pop_front();
             }
             self.events.push_back(e.clone());
+            self.latest.insert(e.kind, e.clone());
         }
         events
     }

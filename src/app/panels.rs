@@ -262,7 +262,8 @@ fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
         .and_then(|s| s.0.principal.as_ref()?.shield.as_ref().map(|sh| sh.margin));
     if let Some(m) = margin {
         ui.label(RichText::new("Shield").strong());
-        if let Some(v) = live_slider(ui, cx, Edit::ShieldMargin, m, 0.0..=20.0, 0.1, "margin (apples of Q̂)".into()) {
+        if let Some(v) = live_slider(ui, cx, Edit::ShieldMargin, m, 0.0..=20.0, 0.1, "margin (apples of est. Q)".into())
+        {
             cx.state.send(Intent::SetShieldMargin(v));
         }
         ui.add_space(4.0);
@@ -600,6 +601,29 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
             }
         });
     }
+    if let Some(e) = cx.state.history.latest.get("paa_decision") {
+        paa_decision(ui, e);
+    }
+    if let Some(e) = cx.state.history.latest.get("shield_intervention") {
+        let d = &e.details;
+        let show = |v: &serde_json::Value| match v.as_array() {
+            Some(rates) => {
+                rates.iter().map(|r| format!("{:.2}", r.as_f64().unwrap_or(f64::NAN))).collect::<Vec<_>>().join(" ")
+            }
+            None => v.as_str().unwrap_or("?").to_string(),
+        };
+        ui.label(RichText::new(format!("Last shield intervention (tick {}, {})", e.tick, e.subject)).strong());
+        egui::Grid::new("shield-last").num_columns(2).show(ui, |ui| {
+            for (label, action, q) in
+                [("proposed", "proposed", "q_proposed"), ("replaced by", "replacement", "q_replacement")]
+            {
+                ui.label(label);
+                let q = fmt_num(d[q].as_f64().unwrap_or(f64::NAN));
+                ui.label(RichText::new(format!("{}  (est. Q {q})", show(&d[action]))).monospace());
+                ui.end_row();
+            }
+        });
+    }
     if let Some(e) = election {
         ui.label(
             RichText::new(format!(
@@ -622,6 +646,45 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
             });
         }
     }
+}
+
+/// The last `paa_decision`: every candidate schedule with its estimated Q as a bar, the chosen one
+/// marked, and what the planner's budget guaranteed.
+fn paa_decision(ui: &mut egui::Ui, e: &crate::metrics::SimEvent) {
+    let d = &e.details;
+    let num = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    let q: Vec<f64> = d["q"].as_array().map(|a| a.iter().map(num).collect()).unwrap_or_default();
+    let candidates: Vec<&serde_json::Value> =
+        d["candidates"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+    ui.label(RichText::new(format!("Last PAA decision (tick {})", e.tick)).strong())
+        .on_hover_text("est. Q (Q̂): the planner's estimate of the discounted welfare of the served p over the coming tax periods, if this schedule is set now");
+    let (lo, hi) = q.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    for (c, &v) in candidates.iter().zip(&q) {
+        let rates = c
+            .as_array()
+            .map_or(String::new(), |r| r.iter().map(|x| format!("{:.2}", num(x))).collect::<Vec<_>>().join(" "));
+        let chosen = **c == d["chosen"];
+        ui.horizontal(|ui| {
+            let text = if chosen {
+                RichText::new(format!("▶ {rates}")).monospace().strong()
+            } else {
+                RichText::new(format!("  {rates}")).monospace()
+            };
+            ui.add_sized([130.0, 16.0], egui::Label::new(text));
+            let fill = if hi > lo { ((v - lo) / (hi - lo)) as f32 } else { 1.0 };
+            ui.add(egui::ProgressBar::new(fill).desired_width(150.0).text(format!("est. Q {}", fmt_num(v))));
+        });
+    }
+    let g = &d["guarantee"];
+    let mut line = format!("width {} · depth {} · ", g["width"], g["depth"]);
+    match g["epsilon"].as_f64() {
+        Some(eps) => line += &format!("ε = {} with probability {}", fmt_num(eps), fmt_num(1.0 - num(&g["delta"]))),
+        None => line += "no useful ε at this width",
+    }
+    if let (Some(limit), Some(took)) = (g["time_limit_s"].as_f64(), g["elapsed_s"].as_f64()) {
+        line += &format!(" · {:.0} ms of {} s", took * 1000.0, fmt_num(limit));
+    }
+    ui.label(RichText::new(line).small());
 }
 
 fn events(ui: &mut egui::Ui, cx: &mut PanelCx) {

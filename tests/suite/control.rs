@@ -323,6 +323,28 @@ fn the_history_keeps_the_newest_events() {
     assert_eq!(h.events_seen, control::EVENTS_KEPT as u64 + 10);
 }
 
+#[test]
+fn the_history_remembers_the_newest_event_of_each_kind() {
+    // The principal's panel shows the last PAA decision even after thousands of newer events.
+    let (mut c, mut sim) = start("paa-governor");
+    let mut h = History::new(&sim);
+    c.apply(&mut sim, Intent::SetTicksPerFrame(60)).unwrap();
+    c.apply(&mut sim, Intent::Play).unwrap();
+    c.run_frame(&mut sim, never_out_of_time);
+    h.take(&mut sim);
+    let decision = h.latest.get("paa_decision").expect("a decision at ticks 25 and 50");
+    assert_eq!(decision.tick, 50);
+    let chosen = decision.details["chosen"].clone();
+    for k in 0..(control::EVENTS_KEPT + 10) {
+        c.apply(&mut sim, Intent::SetGroupPower { group: 0, power: (k % 3) as f64 }).unwrap();
+    }
+    h.take(&mut sim);
+    assert!(h.events.iter().all(|e| e.kind != "paa_decision"), "pushed out of the kept events");
+    assert_eq!(h.latest["paa_decision"].tick, 50);
+    assert_eq!(h.latest["paa_decision"].details["chosen"], chosen);
+    assert_eq!(h.latest["param_change"].tick, 60);
+}
+
 fn polity_check(file: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_polity")).arg("check").arg(file).output().expect("polity runs")
 }
