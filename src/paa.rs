@@ -161,7 +161,7 @@ pub fn estimate(
     let seed = rng::key(clock.seed, clock.tick, 0, Purpose::Planner);
     match spec.budget {
         PlannerBudget::TimeLimit { seconds, max_width, .. } => {
-            let limit = std::time::Duration::from_secs_f64(seconds);
+            let limit = std::time::Duration::try_from_secs_f64(seconds).unwrap_or(std::time::Duration::MAX);
             let a = planner::q_values_within(&mdp, spec.gamma, depth, max_width, limit, seed, threads);
             let mut reached =
                 self::guarantee(spec, actions.len(), guarantee.r_max, a.width, depth, guarantee.delta, Some(seconds));

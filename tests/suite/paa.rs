@@ -153,6 +153,12 @@ fn a_time_limited_paa_runs_the_widest_plan_that_fits_and_says_which() {
     for d in decisions(&events_c) {
         assert_eq!(d["guarantee"]["width"].as_u64(), Some(1));
     }
+    // An absurdly long limit is no panic: the cap decides.
+    let mut patient = timed.clone();
+    patient.principal.as_mut().unwrap().planner.budget =
+        PlannerBudget::TimeLimit { seconds: 1e300, depth: 1, max_width: 2 };
+    let (_, events_d) = run(&patient, 4, 25);
+    assert_eq!(decisions(&events_d)[0]["guarantee"]["width"].as_u64(), Some(2));
     // run.json states the width that always runs.
     let g = polity::run::planner_guarantee(&timed).unwrap();
     assert_eq!((g.width, g.time_limit_s), (1, Some(60.0)));
