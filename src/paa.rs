@@ -101,19 +101,7 @@ pub fn plan_shape(spec: &PlannerSpec, k: usize, period: u64) -> (u32, u32, Guara
         }
         PlannerBudget::TimeLimit { seconds, depth, .. } => (1, depth, spec.delta, Some(seconds)),
     };
-    (width, depth, guarantee(spec, k, r_max, width, depth, delta, time_limit_s))
-}
-
-fn guarantee(
-    spec: &PlannerSpec,
-    k: usize,
-    r_max: f64,
-    width: u32,
-    depth: u32,
-    delta: f64,
-    time_limit_s: Option<f64>,
-) -> Guarantee {
-    Guarantee {
+    let guarantee = Guarantee {
         epsilon: planner::guaranteed_epsilon(width, depth, delta, spec.gamma, r_max, k.max(1)),
         delta,
         gamma: spec.gamma,
@@ -124,7 +112,8 @@ fn guarantee(
         time_limit_s,
         elapsed_s: None,
         model_error: spec.model_error.clone(),
-    }
+    };
+    (width, depth, guarantee)
 }
 
 /// The planner's imagined world for the principal now (called during `Govern`).
@@ -163,9 +152,15 @@ pub fn estimate(
         PlannerBudget::TimeLimit { seconds, max_width, .. } => {
             let limit = std::time::Duration::try_from_secs_f64(seconds).unwrap_or(std::time::Duration::MAX);
             let a = planner::q_values_within(&mdp, spec.gamma, depth, max_width, limit, seed, threads);
-            let mut reached =
-                self::guarantee(spec, actions.len(), guarantee.r_max, a.width, depth, guarantee.delta, Some(seconds));
-            reached.elapsed_s = Some(a.elapsed.as_secs_f64());
+            let epsilon = planner::guaranteed_epsilon(
+                a.width,
+                depth,
+                guarantee.delta,
+                spec.gamma,
+                guarantee.r_max,
+                actions.len().max(1),
+            );
+            let reached = Guarantee { width: a.width, epsilon, elapsed_s: Some(a.elapsed.as_secs_f64()), ..guarantee };
             (actions, a.q, reached)
         }
         _ => {

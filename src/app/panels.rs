@@ -606,12 +606,8 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
     }
     if let Some(e) = cx.state.history.latest.get("shield_intervention") {
         let d = &e.details;
-        let show = |v: &serde_json::Value| match v.as_array() {
-            Some(rates) => {
-                rates.iter().map(|r| format!("{:.2}", r.as_f64().unwrap_or(f64::NAN))).collect::<Vec<_>>().join(" ")
-            }
-            None => v.as_str().unwrap_or("?").to_string(),
-        };
+        // A principal's action is a schedule, an agent's a move's name.
+        let show = |v: &serde_json::Value| rates_text(v).unwrap_or_else(|| v.as_str().unwrap_or("?").to_string());
         ui.label(RichText::new(format!("Last shield intervention (tick {}, {})", e.tick, e.subject)).strong());
         egui::Grid::new("shield-last").num_columns(2).show(ui, |ui| {
             for (label, action, q) in
@@ -660,9 +656,7 @@ fn paa_decision(ui: &mut egui::Ui, e: &crate::metrics::SimEvent) {
         .on_hover_text("est. Q (Q̂): the planner's estimate of the discounted welfare of the served p over the coming tax periods, if this schedule is set now");
     let (lo, hi) = q.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     for (c, &v) in candidates.iter().zip(&q) {
-        let rates = c
-            .as_array()
-            .map_or(String::new(), |r| r.iter().map(|x| format!("{:.2}", num(x))).collect::<Vec<_>>().join(" "));
+        let rates = rates_text(c).unwrap_or_default();
         let chosen = **c == d["chosen"];
         ui.horizontal(|ui| {
             let text = if chosen {
@@ -685,6 +679,13 @@ fn paa_decision(ui: &mut egui::Ui, e: &crate::metrics::SimEvent) {
         line += &format!(" · {:.0} ms of {} s", took * 1000.0, fmt_num(limit));
     }
     ui.label(RichText::new(line).small());
+}
+
+/// A tax schedule from an event (a JSON array of rates) as `0.30 0.20 0.20`; `None` if `v`
+/// is not an array.
+fn rates_text(v: &serde_json::Value) -> Option<String> {
+    let rates = v.as_array()?;
+    Some(rates.iter().map(|r| format!("{:.2}", r.as_f64().unwrap_or(f64::NAN))).collect::<Vec<_>>().join(" "))
 }
 
 fn events(ui: &mut egui::Ui, cx: &mut PanelCx) {
