@@ -238,9 +238,7 @@ impl Sim {
 /// Writes `cp` to `path` atomically (a temporary file beside it, then a rename).
 pub fn save(cp: &Checkpoint, path: &Path) -> std::io::Result<()> {
     let text = ron::to_string(cp).map_err(std::io::Error::other)?;
-    let tmp = path.with_extension("ron.tmp");
-    std::fs::write(&tmp, text + "\n")?;
-    std::fs::rename(&tmp, path)
+    crate::outputs::write_file(path, (text + "\n").as_bytes(), true)
 }
 
 /// Whether the file at `path` looks like a checkpoint (it starts with `(format:`).

@@ -7,10 +7,8 @@
 //! aligned text table and [`Comparison::to_csv`] gives the same table as CSV.
 
 use std::fmt;
-use std::fs;
 use std::io;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -256,37 +254,6 @@ pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
         return Err(format!("`{s}` is an empty seed range; {FORMS}"));
     }
     Ok(range)
-}
-
-/// The hidden temporary file beside `path` that [`write_atomic`] renames into place.
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
-}
-
-/// Checks, before any work starts, that `path` can be written by [`write_atomic`]: it is not
-/// a folder and its folder exists (or can be created) and is writable.
-pub fn check_out_file(path: &Path) -> io::Result<()> {
-    if path.is_dir() || path.file_name().is_none() {
-        return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a folder; give a file name such as results.csv"));
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent)?;
-    }
-    let tmp = temp_path(path);
-    fs::write(&tmp, "")?;
-    fs::remove_file(&tmp)
-}
-
-/// Writes `contents` to `path` atomically: into a temporary file in the same folder, then
-/// renamed over `path`, so readers never see a half-written file.
-pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
-    let tmp = temp_path(path);
-    let result = fs::write(&tmp, contents).and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]

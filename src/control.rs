@@ -850,18 +850,10 @@ pub fn snapshot_ron(sim: &Sim) -> String {
     )
 }
 
-/// Writes `contents` to `path` atomically: into a temporary file beside it, then renamed.
+/// Writes `contents` to `path` atomically (a temporary file beside it, flushed, renamed),
+/// creating its folder. Never replaces a file: exports take fresh names ([`export_path`]).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
-    let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    let result = std::fs::write(&tmp, contents).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::outputs::write_file(path, contents, false)
 }
 
 /// A fresh file name in `dir`: `STEM.EXT`, or `STEM-2.EXT`, `STEM-3.EXT`, … when taken.
@@ -877,7 +869,7 @@ pub fn export_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
 pub fn export_stem(sim: &Sim) -> String {
     let w = sim.world();
     let clock = w.resource::<SimClock>();
-    format!("{}-seed{}-t{}", w.resource::<ScenarioRes>().0.name, clock.seed, clock.tick)
+    format!("{}-seed{}-t{}", crate::outputs::file_stem(&w.resource::<ScenarioRes>().0.name), clock.seed, clock.tick)
 }
 
 /// Apples as a plain number from milli-apples.

@@ -31,6 +31,7 @@
 //! | [`sweep`] | parameter sweeps: paths, replicates, shards, restartable runs, reports |
 //! | [`checkpoint`] | saving a world's whole state and restoring it exactly |
 //! | [`run`] | the headless runner that writes a run folder |
+//! | [`outputs`] | output safety: resolving `--out`, replacing only what Polity wrote, atomic writes, interrupts |
 //! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
 //! | [`record`] | recording videos and GIFs of a run (`polity record`) |
 //! | [`control`] | the app's run controls and live edits as plain, testable logic |
@@ -55,6 +56,7 @@ pub mod metrics;
 pub mod model;
 pub mod movement;
 pub mod objects;
+pub mod outputs;
 pub mod oversight;
 pub mod paa;
 pub mod paint;
@@ -79,3 +81,9 @@ pub mod world;
 
 /// The version of Polity, written into every run's `run.json`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `n` and `word`, plural unless `n` is 1: "1 tick", "2 ticks" (`word` takes an `s`).
+pub fn plural(n: impl Into<u64>, word: &str) -> String {
+    let n = n.into();
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}

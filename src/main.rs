@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use polity::compare;
+use polity::outputs;
 use polity::run::{self, RunOptions};
 use polity::scenario::{self, Scenario};
 
@@ -121,6 +122,9 @@ Examples:
         /// Runs at a time [default: the number of CPU cores]
         #[arg(long)]
         threads: Option<NonZeroUsize>,
+        /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
+        #[arg(long)]
+        force: bool,
     },
     /// Record a video of a scenario: the world as the app shows it, with an overlay.
     #[command(after_help = "Each frame shows the world (painted as the desktop app does, on the CPU: no display
@@ -163,6 +167,9 @@ Examples:
         /// Record this scenario too, side by side, over the same seed
         #[arg(long, value_name = "OTHER")]
         compare: Option<String>,
+        /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
+        #[arg(long)]
+        force: bool,
     },
     /// Open the desktop app on a scenario: watch, steer and inspect it while it runs.
     #[command(after_help = "The window shows the world in the middle; run controls, the scenario picker, live
@@ -213,6 +220,9 @@ Examples:
         /// Stop the recording after this many frames
         #[arg(long, value_name = "N", requires = "record")]
         record_frames: Option<u64>,
+        /// Let --screenshot and --record replace existing files
+        #[arg(long)]
+        force: bool,
     },
     /// List the built-in scenarios.
     Scenarios,
@@ -243,6 +253,9 @@ Example:
         /// Folder to write the CSV files to
         #[arg(long, default_value = "runs/sum")]
         out: PathBuf,
+        /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
+        #[arg(long)]
+        force: bool,
     },
     /// Run a parameter sweep: every combination of the parameters' values, each replicated,
     /// in parallel, into one tidy table.
@@ -285,7 +298,7 @@ Examples:
         shard: Option<String>,
         /// Worker threads [default: one per core]
         #[arg(long)]
-        threads: Option<usize>,
+        threads: Option<NonZeroUsize>,
     },
     /// Join the tables of a sweep's shards (their folders) into one results.csv.
     #[command(after_help = "Checks that every folder holds the same sweep, that a run found twice has the same
@@ -300,6 +313,9 @@ Example:
         /// The merged table (a .csv file, or a folder to hold results.csv)
         #[arg(long)]
         out: PathBuf,
+        /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
+        #[arg(long)]
+        force: bool,
     },
     /// Summarise a sweep: mean ± 95% confidence interval of each kept metric per combination,
     /// and a PNG plot of one metric against one parameter.
@@ -313,11 +329,14 @@ Example:
         #[arg(long, requires_all = ["x", "png"])]
         plot: Option<String>,
         /// The parameter on the x axis
-        #[arg(long)]
+        #[arg(long, requires_all = ["plot", "png"])]
         x: Option<String>,
-        /// Where to write the plot
-        #[arg(long)]
+        /// Where to write the plot (a .png file)
+        #[arg(long, value_name = "FILE.png", requires_all = ["plot", "x"])]
         png: Option<PathBuf>,
+        /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -334,31 +353,37 @@ macro_rules! say {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Work that stages its output stops cleanly on SIGINT/SIGTERM; the rest just ends.
+    if matches!(cli.command, None | Some(Command::Run { .. } | Command::Record { .. } | Command::Sweep { .. })) {
+        outputs::catch_interrupts();
+    }
     match cli.command.unwrap_or_else(default_command) {
         Command::Run { resume: Some(cp), .. } => cmd_resume(&cp),
         Command::Run { scenario, ticks, seed, out, checkpoint_every, resume: None } => {
             cmd_run(scenario, ticks, seed, out, checkpoint_every)
         }
-        Command::Gui { scenario, seed, ticks, screenshot, exit, select, record, record_frames } => {
+        Command::Gui { scenario, seed, ticks, screenshot, exit, select, record, record_frames, force } => {
             if exit && screenshot.is_none() && record_frames.is_none() {
                 eprintln!(
                     "error: --exit needs --screenshot FILE or --record FILE --record-frames N, or the app would quit at once"
                 );
                 return ExitCode::from(2);
             }
-            cmd_gui(GuiArgs { scenario, seed, ticks, screenshot, exit, select, record, record_frames })
+            cmd_gui(GuiArgs { scenario, seed, ticks, screenshot, exit, select, record, record_frames, force })
         }
         Command::Check { files } => cmd_check(&files),
-        Command::Compare { a, b, seeds, ticks, out, threads } => cmd_compare(&a, &b, seeds, ticks, out, threads),
-        Command::Scenarios => cmd_scenarios(),
-        Command::Record { scenario, out, ticks, ticks_per_frame, fps, size, seed, compare } => {
-            cmd_record(scenario, compare, out, ticks, ticks_per_frame, fps, size, seed)
+        Command::Compare { a, b, seeds, ticks, out, threads, force } => {
+            cmd_compare(&a, &b, seeds, ticks, out, threads, force)
         }
-        Command::Sum { dims, alignment, powers, angles, seed, out } => {
-            cmd_sum(&dims, alignment, &powers, &angles, seed, &out)
+        Command::Scenarios => cmd_scenarios(),
+        Command::Record { scenario, out, ticks, ticks_per_frame, fps, size, seed, compare, force } => {
+            cmd_record(scenario, compare, out, ticks, ticks_per_frame, fps, size, seed, force)
+        }
+        Command::Sum { dims, alignment, powers, angles, seed, out, force } => {
+            cmd_sum(&dims, alignment, &powers, &angles, seed, &out, force)
         }
         Command::Sweep { file, out, shard, threads } => cmd_sweep(&file, out, shard, threads),
-        Command::SweepMerge { dirs, out } => match polity::sweep::merge::merge(&dirs, &out) {
+        Command::SweepMerge { dirs, out, force } => match polity::sweep::merge::merge(&dirs, &out, force) {
             Ok((table, runs)) => {
                 say!("merged {runs} runs from {} folders into {}", dirs.len(), table.display());
                 ExitCode::SUCCESS
@@ -368,7 +393,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::SweepReport { dir, plot, x, png } => cmd_sweep_report(&dir, plot, x, png),
+        Command::SweepReport { dir, plot, x, png, force } => cmd_sweep_report(&dir, plot, x, png, force),
     }
 }
 
@@ -389,6 +414,7 @@ fn default_command() -> Command {
                 select: None,
                 record: None,
                 record_frames: None,
+                force: false,
             };
         }
         eprintln!("no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); running headless");
@@ -411,6 +437,7 @@ struct GuiArgs {
     select: Option<u32>,
     record: Option<PathBuf>,
     record_frames: Option<u64>,
+    force: bool,
 }
 
 #[cfg(feature = "gui")]
@@ -424,6 +451,7 @@ fn cmd_gui(a: GuiArgs) -> ExitCode {
         select: a.select,
         record: a.record,
         record_frames: a.record_frames,
+        force: a.force,
     })
 }
 
@@ -459,23 +487,17 @@ fn cmd_run(
         Err(code) => return code,
     };
     let opts = RunOptions { ticks: ticks.unwrap_or(s.run.ticks), seed: seed.unwrap_or(s.run.seed) };
-    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}", s.name, opts.seed)));
-    if let Err(e) = run::check_out_dir(&out) {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}", outputs::file_stem(&s.name), opts.seed)));
+    let shown = out;
+    let out = match run::check_out_dir(&shown) {
+        Ok(abs) => abs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let bar = progress_bar(opts.ticks, "ticks");
     let started = Instant::now();
-    if checkpoint_every.is_some() && run::checkpoint_stage(&out).exists() {
-        let stage = run::checkpoint_stage(&out);
-        eprintln!(
-            "error: an interrupted run into {} is waiting in {}\n    hint: resume it with `polity run --resume {}`, or delete that folder to start over",
-            out.display(),
-            stage.display(),
-            stage.join("checkpoint.ron").display()
-        );
-        return ExitCode::from(2);
-    }
     let result = run::run_to_dir_checkpointed(&s, &opts, &out, checkpoint_every, |t| {
         if let Some(b) = &bar {
             if t % 16 == 0 || t == opts.ticks {
@@ -486,7 +508,7 @@ fn cmd_run(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    report_run(&s.name, result, &out, started)
+    report_run(&s.name, result, &shown, started)
 }
 
 /// Goes on with an interrupted checkpointed run.
@@ -518,10 +540,7 @@ fn cmd_resume(cp: &Path) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
-        Err(run::ResumeError::Io(e)) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
+        Err(run::ResumeError::Io(e)) => io_failure("resuming", &e),
     }
 }
 
@@ -531,13 +550,18 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
         Ok(summary) => {
             let secs = started.elapsed().as_secs_f64();
             let m = |c: &str| summary.metric(c).unwrap_or(f64::NAN);
+            let ran = summary.ticks - summary.started_at;
+            let span = if summary.started_at == 0 {
+                polity::plural(ran, "tick")
+            } else {
+                format!("ticks {}–{} ({})", summary.started_at, summary.ticks, polity::plural(ran, "tick"))
+            };
             say!(
-                "{} · seed {} · {} ticks in {:.2} s ({:.0} ticks/s)",
+                "{} · seed {} · {span} in {:.2} s ({:.0} ticks/s)",
                 name,
                 summary.seed,
-                summary.ticks,
                 secs,
-                summary.ticks as f64 / secs.max(1e-9)
+                ran as f64 / secs.max(1e-9)
             );
             say!(
                 "  apples standing {} · harvested {} in all · patches alive {}",
@@ -564,16 +588,24 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
             }
             say!("  {} events · state hash {:016x}", summary.events, summary.state_hash);
             say!("  wrote {}/{{metrics.csv,agents.csv,events.jsonl,run.json,scenario.ron}}", out.display());
+            if let Some(left) = &summary.kept_aside {
+                eprintln!(
+                    "warning: files were put into the old run folder while it was being replaced; they are kept in {}",
+                    left.display()
+                );
+            }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: writing {}: {e}", out.display());
-            ExitCode::from(1)
+        // A resumable run waiting in the staging, or another process writing it: bad input.
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::ResourceBusy) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
+        Err(e) => io_failure(&format!("writing {}", out.display()), &e),
     }
 }
 
-fn cmd_sweep(file: &Path, out: Option<PathBuf>, shard: Option<String>, threads: Option<usize>) -> ExitCode {
+fn cmd_sweep(file: &Path, out: Option<PathBuf>, shard: Option<String>, threads: Option<NonZeroUsize>) -> ExitCode {
     use polity::sweep::{self, Shard, runner};
     let shard = match shard.as_deref().map(Shard::parse).transpose() {
         Ok(s) => s.unwrap_or(Shard::ALL),
@@ -590,9 +622,16 @@ fn cmd_sweep(file: &Path, out: Option<PathBuf>, shard: Option<String>, threads: 
         }
     };
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
-    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/sweep-{stem}")));
-    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let opts = runner::Options { out: out.clone(), shard, threads };
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/sweep-{}", outputs::file_stem(&stem))));
+    let abs = match outputs::resolve(&out) {
+        Ok(abs) => abs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let threads = threads.or_else(|| std::thread::available_parallelism().ok()).map_or(1, NonZeroUsize::get);
+    let opts = runner::Options { out: abs, shard, threads };
     let total = (0..sw.runs()).filter(|&n| shard.has(n)).count() as u64;
     say!(
         "{} · {} combinations × {} replicates = {} runs{} · {} threads",
@@ -634,39 +673,68 @@ fn cmd_sweep(file: &Path, out: Option<PathBuf>, shard: Option<String>, threads: 
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
-        Err(runner::SweepError::Io(e)) => {
-            eprintln!("error: writing {}: {e}", out.display());
-            ExitCode::from(1)
-        }
+        Err(runner::SweepError::Io(e)) => io_failure(&format!("writing {}", out.display()), &e),
     }
 }
 
-fn cmd_sweep_report(dir: &Path, plot: Option<String>, x: Option<String>, png: Option<PathBuf>) -> ExitCode {
+fn cmd_sweep_report(
+    dir: &Path,
+    plot: Option<String>,
+    x: Option<String>,
+    png: Option<PathBuf>,
+    force: bool,
+) -> ExitCode {
     use polity::sweep::report;
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    };
+    let png = match png {
+        Some(p) if !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) => {
+            return fail(&format!("{}: --png writes a PNG image; name a file ending in .png", p.display()));
+        }
+        Some(p) => match outputs::check_file(&p, force) {
+            Ok(abs) => Some((p, abs)),
+            Err(e) => return fail(&e),
+        },
+        None => None,
+    };
     let table = match report::read(dir) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(&e),
     };
     let groups = report::summarise(&table);
+    // The plot is made (and its arguments checked) before anything is printed.
+    let canvas = match (plot, x) {
+        (Some(metric), Some(x)) => match report::plot(&table, &groups, &metric, &x) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(&e),
+        },
+        _ => None,
+    };
     say!("{}", report::text(&table, &groups).trim_end());
-    if let (Some(metric), Some(x), Some(png)) = (plot, x, png) {
-        let canvas = match report::plot(&table, &groups, &metric, &x) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        if let Err(e) = polity::record::encode::write_png(&png, &canvas, &mut Vec::new()) {
-            eprintln!("error: writing {}: {e}", png.display());
+    if let (Some(canvas), Some((shown, abs))) = (canvas, png) {
+        let mut bytes = Vec::new();
+        let written = polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
+            .and_then(|()| outputs::write_file(&abs, &bytes, force));
+        if let Err(e) = written {
+            eprintln!("error: writing {}: {e}", shown.display());
             return ExitCode::from(1);
         }
-        say!("wrote {}", png.display());
+        say!("wrote {}", shown.display());
     }
     ExitCode::SUCCESS
+}
+
+/// Reports a failed write: exit status 130 when SIGINT or SIGTERM stopped the work (its
+/// staging was cleaned up, or a checkpoint kept), 1 otherwise.
+fn io_failure(doing: &str, e: &std::io::Error) -> ExitCode {
+    if e.kind() == std::io::ErrorKind::Interrupted {
+        eprintln!("stopped: {e}");
+        return ExitCode::from(outputs::INTERRUPTED_EXIT);
+    }
+    eprintln!("error: {doing}: {e}");
+    ExitCode::from(1)
 }
 
 /// A progress bar counting `unit`s on stderr, or none when stderr is not a terminal.
@@ -691,17 +759,19 @@ fn cmd_compare(
     ticks: Option<u64>,
     out: Option<PathBuf>,
     threads: Option<NonZeroUsize>,
+    force: bool,
 ) -> ExitCode {
     let (a, b) = match (load(Some(a_arg)), load(Some(b_arg))) {
         (Ok(a), Ok(b)) => (a, b),
         _ => return ExitCode::from(2),
     };
-    if let Some(out) = &out
-        && let Err(e) = compare::check_out_file(out)
-    {
-        eprintln!("error: {}: cannot write the CSV there: {e}", out.display());
-        return ExitCode::from(2);
-    }
+    let csv = match out.as_deref().map(|o| outputs::check_file(o, force)).transpose() {
+        Ok(csv) => csv,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let threads = threads.or_else(|| std::thread::available_parallelism().ok()).map_or(1, NonZeroUsize::get);
     let seeds: Vec<u64> = seeds.collect();
     let bar = progress_bar(2 * seeds.len() as u64, "runs");
@@ -733,8 +803,8 @@ fn cmd_compare(
         started.elapsed().as_secs_f64(),
         if threads == 1 { "" } else { "s" }
     );
-    if let Some(out) = &out {
-        if let Err(e) = compare::write_atomic(out, &cmp.to_csv()) {
+    if let (Some(out), Some(csv)) = (&out, &csv) {
+        if let Err(e) = outputs::write_file(csv, cmp.to_csv().as_bytes(), force) {
             eprintln!("error: writing {}: {e}", out.display());
             return ExitCode::from(1);
         }
@@ -781,13 +851,27 @@ fn cmd_sum(
     angles: &[f64],
     seed: u64,
     out: &std::path::Path,
+    force: bool,
 ) -> ExitCode {
-    if !(alignment > 0.0 && alignment < 1.0) || dims.iter().any(|&d| d < 2) || powers.iter().any(|&o| !(o >= 0.0)) {
-        eprintln!("error: --alignment must be in (0, 1), --dims at least 2, --powers at least 0");
-        return ExitCode::from(2);
+    let mut problems = Vec::new();
+    if !(alignment > 0.0 && alignment < 1.0) {
+        problems.push(format!("--alignment must be in (0, 1), found {alignment}"));
     }
-    if let Err(e) = std::fs::create_dir_all(out) {
-        eprintln!("error: {}: cannot create the folder: {e}", out.display());
+    if let Some(d) = dims.iter().find(|&&d| d < 2) {
+        problems.push(format!("--dims must each be at least 2, found {d}"));
+    }
+    if let Some(o) = powers.iter().find(|o| !(o.is_finite() && **o >= 0.0)) {
+        problems.push(format!("--powers must each be a finite number ≥ 0, found {o}"));
+    }
+    if let Some(a) = angles.iter().find(|a| !a.is_finite()) {
+        problems.push(format!("--angles must each be a finite number of degrees, found {a}"));
+    }
+    let files = ["alignment_cost.csv", "gain.csv"].map(|name| outputs::check_file(&out.join(name), force));
+    problems.extend(files.iter().filter_map(|f| f.as_ref().err().map(|e| e.to_string())));
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("error: {p}");
+        }
         return ExitCode::from(2);
     }
     let (cost, gain) = polity::sum::toy_model_csv(dims, alignment, powers, angles, seed);
@@ -801,10 +885,9 @@ fn cmd_sum(
             f[4].parse::<f64>().unwrap_or(f64::NAN)
         );
     }
-    for (name, body) in [("alignment_cost.csv", cost), ("gain.csv", gain)] {
-        let path = out.join(name);
-        let tmp = out.join(format!(".{name}.partial"));
-        if let Err(e) = std::fs::write(&tmp, body).and_then(|_| std::fs::rename(&tmp, &path)) {
+    for (file, body) in files.into_iter().zip([cost, gain]) {
+        let path = file.expect("checked above");
+        if let Err(e) = outputs::write_file(&path, body.as_bytes(), force) {
             eprintln!("error: writing {}: {e}", path.display());
             return ExitCode::from(1);
         }
@@ -823,6 +906,7 @@ fn cmd_record(
     fps: u32,
     size: polity::record::Size,
     seed: Option<u64>,
+    force: bool,
 ) -> ExitCode {
     use polity::record::{self, Output, RecordError, RecordOptions};
     let mut scenarios = match load(arg.as_deref()) {
@@ -848,9 +932,10 @@ fn cmd_record(
         return ExitCode::from(2);
     }
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}.gif", names.join("-vs-"), opts.seed)));
+    let stems: Vec<String> = names.iter().map(|n| outputs::file_stem(n)).collect();
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}.gif", stems.join("-vs-"), opts.seed)));
     let output = match Output::parse(&out) {
-        Ok(o) => o,
+        Ok(o) => Output { force, ..o },
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -896,9 +981,6 @@ fn cmd_record(
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
-        Err(RecordError::Io(e)) => {
-            eprintln!("error: recording {}: {e}", out.display());
-            ExitCode::from(1)
-        }
+        Err(RecordError::Io(e)) => io_failure(&format!("recording {}", out.display()), &e),
     }
 }

@@ -8,13 +8,15 @@
 //!
 //! Files are written into a hidden staging folder beside the target and moved into place
 //! only when the run has finished, so a failed or interrupted run never leaves a half-written
-//! run folder behind.
+//! run folder behind; an earlier run folder is replaced only under the rules of
+//! [`crate::outputs`] (docs/outputs.md).
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::metrics::{AgentSamples, Column, EventLog, MetricsLog};
+use crate::outputs::{self, Refused, Staging};
 use crate::scenario::Scenario;
 use crate::sim::Sim;
 
@@ -30,8 +32,10 @@ pub struct RunOptions {
 /// What a finished run reports.
 #[derive(Clone, Debug)]
 pub struct RunSummary {
-    /// Ticks run.
+    /// The tick the run ended at.
     pub ticks: u64,
+    /// The tick this process started from (0, or a resumed checkpoint's tick).
+    pub started_at: u64,
     /// The seed used.
     pub seed: u64,
     /// Metric column names (without `tick`).
@@ -44,6 +48,9 @@ pub struct RunSummary {
     pub events: u64,
     /// Apples picked by all agents.
     pub picked: u64,
+    /// Where what was left of the replaced run folder was kept, when something was put into it
+    /// while the run was finishing (see [`outputs::install_folder`]).
+    pub kept_aside: Option<PathBuf>,
 }
 
 impl RunSummary {
@@ -105,7 +112,17 @@ pub fn run_with(
         progress(sim.tick());
     }
     let picked = sim.world_mut().query::<&crate::agents::Ledger>().iter(sim.world()).map(|l| l.picked).sum();
-    Ok(RunSummary { ticks: opts.ticks, seed: opts.seed, columns, last, state_hash: sim.state_hash(), events, picked })
+    Ok(RunSummary {
+        ticks: opts.ticks,
+        started_at: 0,
+        seed: opts.seed,
+        columns,
+        last,
+        state_hash: sim.state_hash(),
+        events,
+        picked,
+        kept_aside: None,
+    })
 }
 
 fn peek_last(sim: &Sim) -> Option<(u64, Vec<f64>)> {
@@ -203,39 +220,26 @@ impl Sink for FolderSink {
     }
 }
 
-/// A problem with an output folder, found before any work starts.
-#[derive(Debug)]
-pub struct OutDirError(pub String);
-
-impl std::fmt::Display for OutDirError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// The files a run's staging folder may hold: the run folder's files, the checkpoint (and
+/// its temporary) and the lock that says a process is writing it.
+pub fn is_stage_file(name: &str) -> bool {
+    RUN_FILES.contains(&name) || matches!(name, "checkpoint.ron" | "checkpoint.ron.tmp" | LOCK)
 }
 
-/// Checks that `dir` can become a run folder: it must not exist, be an empty folder, or be an
-/// earlier run folder (one with `run.json`), which the new run replaces when it finishes.
-pub fn check_out_dir(dir: &Path) -> Result<(), OutDirError> {
-    if dir.is_file() {
-        return Err(OutDirError(format!("{}: is a file, not a folder; choose another --out", dir.display())));
-    }
-    if dir.is_dir() {
-        let empty = fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
-        if !empty && !dir.join("run.json").is_file() {
-            return Err(OutDirError(format!(
-                "{}: the folder exists and is not a Polity run folder (no run.json); refusing to overwrite it\n    hint: choose a new --out, or empty the folder",
-                dir.display()
-            )));
-        }
-    }
-    Ok(())
-}
+/// The files of a run folder.
+pub const RUN_FILES: [&str; 5] = ["metrics.csv", "agents.csv", "events.jsonl", "run.json", "scenario.ron"];
 
-/// The hidden staging folder for `dir`.
-fn staging_dir(dir: &Path) -> PathBuf {
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.partial-{}", std::process::id()))
+/// The lock file in a checkpointed run's staging folder, held by the process writing it.
+const LOCK: &str = "polity.lock";
+
+/// Checks that `dir` can become a run folder (docs/outputs.md): it is not the working folder
+/// or above it, and it does not exist, is empty, or is a run folder Polity wrote and holds
+/// nothing else (the new run replaces it when it finishes). Returns the absolute path to
+/// write.
+pub fn check_out_dir(dir: &Path) -> Result<PathBuf, Refused> {
+    let abs = outputs::resolve(dir)?;
+    outputs::inspect_run_folder(&abs)?;
+    Ok(abs)
 }
 
 /// Runs `scenario` into the folder `dir` (see the module docs). Call [`check_out_dir`] first.
@@ -252,13 +256,29 @@ pub fn run_to_dir(
 /// for every attempt, so a killed run can be found and resumed.
 pub fn checkpoint_stage(dir: &Path) -> PathBuf {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.partial"))
+    dir.with_file_name(format!(".{name}.partial"))
+}
+
+/// Takes the lock of a checkpointed run's staging folder, or says that another process holds it.
+fn lock_stage(stage: &Path) -> io::Result<File> {
+    let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(stage.join(LOCK))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::ResourceBusy,
+            format!(
+                "{}: another polity process is still writing this run; wait for it to finish, or stop it first",
+                stage.display()
+            ),
+        )),
+        Err(fs::TryLockError::Error(e)) => Err(e),
+    }
 }
 
 /// [`run_to_dir`], saving a checkpoint every `every` ticks (when given) as
 /// `checkpoint.ron` in the staging folder ([`checkpoint_stage`]), which an interrupted run
-/// leaves behind for [`resume`].
+/// leaves behind for [`resume`]. Interrupted by SIGINT or SIGTERM, a run with checkpoints
+/// saves one at the tick it reached and keeps its staging; one without removes its staging.
 pub fn run_to_dir_checkpointed(
     scenario: &Scenario,
     opts: &RunOptions,
@@ -266,7 +286,15 @@ pub fn run_to_dir_checkpointed(
     every: Option<u64>,
     progress: impl FnMut(u64),
 ) -> io::Result<RunSummary> {
-    let stage = if every.is_some() { checkpoint_stage(dir) } else { staging_dir(dir) };
+    let dir = &outputs::absolute(dir)?;
+    outputs::remove_stale_staging(dir, is_stage_file);
+    let stage = if every.is_some() { checkpoint_stage(dir) } else { outputs::staging_path(dir) };
+    if every.is_some() && stage.exists() && !stage.join("checkpoint.ron").exists() {
+        // A run killed before its first checkpoint: nothing to resume. Unless it is still
+        // going, its staging goes, and this run starts over.
+        drop(lock_stage(&stage)?);
+        outputs::remove_staged(&stage, is_stage_file)?;
+    }
     if every.is_some() && stage.exists() {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
@@ -278,32 +306,30 @@ pub fn run_to_dir_checkpointed(
             ),
         ));
     }
-    if let Some(parent) = stage.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    fs::create_dir_all(&stage)?;
-    let result = (|| {
-        let mut sink = FolderSink::create(&stage)?;
+    let staging = Staging::folder(stage, is_stage_file)?;
+    let lock = if every.is_some() { Some(lock_stage(staging.path())?) } else { None };
+    let started = (|| -> io::Result<(Sim, FolderSink, Progress)> {
+        let mut sink = FolderSink::create(staging.path())?;
         let mut sim = Sim::new(scenario, opts.seed, opts.ticks);
         let columns = sim.world().resource::<MetricsLog>().columns().to_vec();
         sink.header(&columns)?;
-        let mut progress_of = Progress::default();
-        progress_of.take(&mut sim, &mut sink)?;
-        let mut resolved = scenario.clone();
-        resolved.run.ticks = opts.ticks;
-        resolved.run.seed = opts.seed;
-        drive(sim, sink, progress_of, &Target { resolved: &resolved, dir, stage: &stage, every }, progress)
+        let mut totals = Progress::default();
+        totals.take(&mut sim, &mut sink)?;
+        Ok((sim, sink, totals))
     })();
-    if result.is_err() && every.is_none() {
-        let _ = fs::remove_dir_all(&stage);
-    }
-    result
+    let (sim, sink, totals) = started?;
+    let mut resolved = scenario.clone();
+    resolved.run.ticks = opts.ticks;
+    resolved.run.seed = opts.seed;
+    let target = Target { resolved: &resolved, dir, every };
+    drive(sim, sink, totals, &target, staging, lock, progress)
 }
 
 /// Why a run could not be resumed.
 #[derive(Debug)]
 pub enum ResumeError {
-    /// The checkpoint could not be read or is not one of a run folder (exit status 2).
+    /// The checkpoint could not be read, is not one of a run folder, or its run cannot be
+    /// resumed now (exit status 2).
     Input(String),
     /// Writing failed (exit status 1).
     Io(io::Error),
@@ -312,40 +338,73 @@ pub enum ResumeError {
 /// Resumes a checkpointed run from its `checkpoint.ron` (in the run's staging folder): the
 /// staged files are cut back to where they stood at the checkpoint, the world is restored,
 /// and the run goes on to its end and becomes its run folder, exactly as if never stopped.
-/// Returns the summary and the run folder.
-/// `progress(tick, end)` is called after each tick.
+/// The checkpoint must sit in the staging folder of the run folder it names, no other process
+/// may be writing that run, and the run folder is checked as a new run's would be. Returns the
+/// summary and the run folder. `progress(tick, end)` is called after each tick.
 pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSummary, PathBuf), ResumeError> {
-    let cp = crate::checkpoint::load(path).map_err(|e| ResumeError::Input(e.to_string()))?;
+    let input = ResumeError::Input;
+    let cp = crate::checkpoint::load(path).map_err(|e| input(e.to_string()))?;
     let Some(mark) = cp.run.clone() else {
-        return Err(ResumeError::Input(format!(
+        return Err(input(format!(
             "{}: this checkpoint was saved from the app, not from `polity run --checkpoint-every`; it has no run folder to resume\n    hint: open it in the app (`polity gui {}`)",
             path.display(),
             path.display()
         )));
     };
-    let stage = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-    let sim = Sim::restore(&cp).map_err(|e| ResumeError::Input(format!("{}: {e}", path.display())))?;
+    let abs = outputs::absolute(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    let stage = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+    let stage_name = stage.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let Some(name) = stage_name.strip_prefix('.').and_then(|n| n.strip_suffix(".partial")).filter(|n| !n.is_empty())
+    else {
+        return Err(input(format!(
+            "{}: a run's checkpoint is resumed where the run left it, in the staging folder `.NAME.partial` beside its run folder NAME; this one is in {}\n    hint: resume the checkpoint.ron inside that folder",
+            path.display(),
+            stage.display()
+        )));
+    };
+    let out = stage.with_file_name(name);
+    let named = if mark.out.is_absolute() {
+        outputs::absolute(&mark.out).is_ok_and(|m| m == out)
+    } else {
+        mark.out.file_name().is_some_and(|n| n == name)
+    };
+    if !named {
+        return Err(input(format!(
+            "{}: the checkpoint names the run folder {}, but it sits in the staging folder of {}; a checkpoint resumes only into its own run folder (was it moved or edited?)",
+            path.display(),
+            mark.out.display(),
+            out.display()
+        )));
+    }
+    let lock = lock_stage(&stage).map_err(|e| match e.kind() {
+        io::ErrorKind::ResourceBusy => input(e.to_string()),
+        _ => input(format!("{}: cannot lock the run's staging folder: {e}", stage.display())),
+    })?;
+    check_out_dir(&out).map_err(|e| input(e.to_string()))?;
+    let sim = Sim::restore(&cp).map_err(|e| input(format!("{}: {e}", path.display())))?;
     let sink = FolderSink::reopen(&stage, mark.bytes).map_err(|e| {
-        ResumeError::Input(format!(
+        input(format!(
             "{}: the run's staged files are missing or shorter than the checkpoint says: {e}",
             stage.display()
         ))
     })?;
-    let progress_of = Progress { last: mark.last.clone(), events: mark.events };
+    let totals = Progress { last: mark.last.clone(), events: mark.events };
     let mut resolved = cp.scenario.clone();
     resolved.run.ticks = cp.end_tick;
     resolved.run.seed = cp.seed;
-    let target = Target { resolved: &resolved, dir: &mark.out, stage: &stage, every: Some(mark.every) };
+    let target = Target { resolved: &resolved, dir: &out, every: Some(mark.every) };
     let end = cp.end_tick;
-    let summary = drive(sim, sink, progress_of, &target, |t| progress(t, end)).map_err(ResumeError::Io)?;
-    Ok((summary, mark.out))
+    // The staging is the interrupted run's: kept whatever happens here.
+    let staging = Staging::folder_existing(stage, is_stage_file);
+    let summary =
+        drive(sim, sink, totals, &target, staging, Some(lock), |t| progress(t, end)).map_err(ResumeError::Io)?;
+    Ok((summary, out))
 }
 
 /// Where a run folder is being written.
 struct Target<'a> {
     resolved: &'a Scenario,
     dir: &'a Path,
-    stage: &'a Path,
     every: Option<u64>,
 }
 
@@ -367,46 +426,80 @@ impl Progress {
 }
 
 /// Steps `sim` to the run's end, streaming into the staged files and checkpointing, then
-/// writes `run.json` and `scenario.ron` and moves the staging folder into place.
+/// writes `run.json` and `scenario.ron` and moves the staging folder into place. On an error
+/// or an interruption, a run with checkpoints keeps its staging (with a checkpoint at the tick
+/// it reached, when interrupted) and one without has its staging removed.
 fn drive(
     mut sim: Sim,
     mut sink: FolderSink,
     mut totals: Progress,
     t: &Target,
+    staging: Staging,
+    lock: Option<File>,
     mut progress: impl FnMut(u64),
 ) -> io::Result<RunSummary> {
     let (ticks, seed) = (t.resolved.run.ticks, t.resolved.run.seed);
+    let started_at = sim.tick();
     let columns = sim.world().resource::<MetricsLog>().columns().to_vec();
-    let checkpoint = t.stage.join("checkpoint.ron");
-    while sim.tick() < ticks {
-        sim.step();
-        totals.take(&mut sim, &mut sink)?;
-        progress(sim.tick());
-        if let Some(every) = t.every
-            && sim.tick() % every == 0
-            && sim.tick() < ticks
-        {
-            sink.flush()?;
-            let mut cp = sim.checkpoint();
-            cp.run = Some(crate::checkpoint::RunMark {
-                out: t.dir.to_path_buf(),
-                every,
-                bytes: sink.lengths()?,
-                events: totals.events,
-                last: totals.last.clone(),
-            });
-            crate::checkpoint::save(&cp, &checkpoint)?;
+    let stage = staging.path().to_path_buf();
+    let checkpoint = stage.join("checkpoint.ron");
+    let save_checkpoint = |sim: &mut Sim, sink: &mut FolderSink, totals: &Progress, every: u64| -> io::Result<()> {
+        sink.flush()?;
+        let mut cp = sim.checkpoint();
+        cp.run = Some(crate::checkpoint::RunMark {
+            out: t.dir.to_path_buf(),
+            every,
+            bytes: sink.lengths()?,
+            events: totals.events,
+            last: totals.last.clone(),
+        });
+        crate::checkpoint::save(&cp, &checkpoint)
+    };
+    let stepped = (|| -> io::Result<()> {
+        while sim.tick() < ticks {
+            if outputs::interrupted() {
+                if let Some(every) = t.every {
+                    save_checkpoint(&mut sim, &mut sink, &totals, every)?;
+                    return Err(io::Error::new(
+                        io::ErrorKind::Interrupted,
+                        format!(
+                            "interrupted at tick {}; a checkpoint was saved\n    hint: go on with `polity run --resume {}`",
+                            sim.tick(),
+                            checkpoint.display()
+                        ),
+                    ));
+                }
+                outputs::check_interrupt()?;
+            }
+            sim.step();
+            totals.take(&mut sim, &mut sink)?;
+            progress(sim.tick());
+            if let Some(every) = t.every
+                && sim.tick() % every == 0
+                && sim.tick() < ticks
+            {
+                save_checkpoint(&mut sim, &mut sink, &totals, every)?;
+            }
         }
+        Ok(())
+    })();
+    if let Err(e) = stepped {
+        if t.every.is_some() && checkpoint.exists() {
+            staging.keep();
+        }
+        return Err(e);
     }
     let picked = sim.world_mut().query::<&crate::agents::Ledger>().iter(sim.world()).map(|l| l.picked).sum();
-    let summary = RunSummary {
+    let mut summary = RunSummary {
         ticks,
+        started_at,
         seed,
         columns,
         last: totals.last,
         state_hash: sim.state_hash(),
         events: totals.events,
         picked,
+        kept_aside: None,
     };
     sink.finish()?;
     let resolved = t.resolved;
@@ -422,15 +515,18 @@ fn drive(
     if let Some(g) = planner_guarantee(resolved) {
         run_json["planner_guarantee"] = serde_json::to_value(g)?;
     }
-    fs::write(t.stage.join("run.json"), serde_json::to_string_pretty(&run_json)? + "\n")?;
-    fs::write(t.stage.join("scenario.ron"), crate::scenario::to_ron(resolved) + "\n")?;
+    fs::write(stage.join("run.json"), serde_json::to_string_pretty(&run_json)? + "\n")?;
+    fs::write(stage.join("scenario.ron"), crate::scenario::to_ron(resolved) + "\n")?;
     if checkpoint.exists() {
         fs::remove_file(&checkpoint)?;
     }
-    if t.dir.exists() {
-        fs::remove_dir_all(t.dir)?;
+    if let Some(lock) = lock {
+        drop(lock);
+        fs::remove_file(stage.join(LOCK))?;
     }
-    fs::rename(t.stage, t.dir)?;
+    let installed = outputs::install_folder(&stage, t.dir, outputs::inspect_run_folder);
+    staging.release();
+    summary.kept_aside = installed?;
     Ok(summary)
 }
 

@@ -53,30 +53,30 @@ pub struct ExportQueue(pub Vec<ExportKind>);
 pub struct CliShot {
     path: Option<PathBuf>,
     exit: bool,
+    force: bool,
     frames: u32,
     taken: bool,
 }
 
 impl CliShot {
     /// The screenshot to take, if any, and whether to quit once it is written.
-    pub fn new(path: Option<PathBuf>, exit: bool) -> CliShot {
-        CliShot { path, exit, frames: 0, taken: false }
+    pub fn new(path: Option<PathBuf>, exit: bool, force: bool) -> CliShot {
+        CliShot { path, exit, force, frames: 0, taken: false }
     }
 }
 
-/// Refuses a screenshot path that cannot be a PNG file, before any window opens.
-pub fn check_png_path(path: &Path) -> Result<(), String> {
+/// Refuses a screenshot path that cannot be a PNG file, or is an existing file without
+/// `force`, before any window opens.
+pub fn check_png_path(path: &Path, force: bool) -> Result<(), String> {
     if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
         return Err("the screenshot is written as PNG; give a file name ending in .png".into());
     }
-    if path.is_dir() {
-        return Err("is a folder; give a file name ending in .png".into());
-    }
-    Ok(())
+    crate::outputs::check_file(path, force).map(drop).map_err(|e| e.0)
 }
 
-/// Encodes a captured frame as an RGB PNG and writes it atomically; returns its size.
-fn write_png(path: &Path, image: &Image) -> Result<(u32, u32), String> {
+/// Encodes a captured frame as an RGB PNG and writes it atomically (replacing a file only if
+/// `force`); returns its size.
+fn write_png(path: &Path, image: &Image, force: bool) -> Result<(u32, u32), String> {
     let rgb = image.clone().try_into_dynamic().map_err(|e| format!("cannot read the frame: {e}"))?.to_rgb8();
     let (w, h) = rgb.dimensions();
     let mut bytes = Vec::new();
@@ -88,7 +88,7 @@ fn write_png(path: &Path, image: &Image) -> Result<(u32, u32), String> {
         writer.write_image_data(rgb.as_raw()).map_err(|e| e.to_string())?;
         writer.finish().map_err(|e| e.to_string())?;
     }
-    control::write_atomic(path, &bytes).map_err(|e| e.to_string())?;
+    crate::outputs::write_file(path, &bytes, force).map_err(|e| e.to_string())?;
     Ok((w, h))
 }
 
@@ -122,8 +122,11 @@ fn exports(
             ExportKind::Screenshot => {
                 let path = control::export_path(dir, &stem, "png");
                 commands.spawn(Screenshot::primary_window()).observe(
-                    move |shot: On<ScreenshotCaptured>, mut state: ResMut<AppState>| match write_png(&path, &shot.image)
-                    {
+                    move |shot: On<ScreenshotCaptured>, mut state: ResMut<AppState>| match write_png(
+                        &path,
+                        &shot.image,
+                        false,
+                    ) {
                         Ok((w, h)) => {
                             let text = format!("window PNG ({w}×{h}): {}", path.display());
                             state.exported.push(text.clone());
@@ -165,12 +168,14 @@ fn cli_screenshot(
     let Some(a) = area.0 else { return };
     shot.taken = true;
     let exit = shot.exit;
+    let force = shot.force;
     let k = window.scale_factor();
     let map = format!("{:.0},{:.0},{:.0},{:.0}", a.min.x * k, a.min.y * k, a.max.x * k, a.max.y * k);
     commands.spawn(Screenshot::primary_window()).observe(
         move |captured: On<ScreenshotCaptured>, mut exits: MessageWriter<AppExit>| match write_png(
             &path,
             &captured.image,
+            force,
         ) {
             Ok((w, h)) => {
                 println!("wrote {} ({w}×{h}, the whole window; map area {map})", path.display());

@@ -78,6 +78,8 @@ pub struct AppOptions {
     pub record: Option<PathBuf>,
     /// Stop the recording after this many frames.
     pub record_frames: Option<u64>,
+    /// The screenshot and the recording may replace existing files.
+    pub force: bool,
 }
 
 /// The running world, held apart from the app's own Bevy world (see the module docs).
@@ -146,7 +148,7 @@ pub fn run(opts: AppOptions) -> ExitCode {
         }
     };
     if let Some(path) = &opts.screenshot
-        && let Err(e) = export::check_png_path(path)
+        && let Err(e) = export::check_png_path(path, opts.force)
     {
         eprintln!("error: --screenshot {}: {e}", path.display());
         return ExitCode::from(2);
@@ -217,8 +219,8 @@ pub fn run(opts: AppOptions) -> ExitCode {
     .insert_resource(ClearColor(Color::srgb_u8(18, 20, 26)))
     .insert_non_send(SimHost(sim))
     .insert_resource(state)
-    .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit))
-    .insert_resource(record::WindowRecording::new(opts.record.clone(), opts.record_frames, opts.exit))
+    .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit, opts.force))
+    .insert_resource(record::WindowRecording::new(opts.record.clone(), opts.record_frames, opts.exit, opts.force))
     .add_plugins((SteeringPlugin, WorldViewPlugin, AppUiPlugin, ExportPlugin, record::WindowRecordPlugin));
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,

@@ -49,6 +49,8 @@ pub struct WindowRecording {
     pub frame_limit: Option<u64>,
     /// Quit once the recording is written (the command line's `--exit`).
     pub exit_after: bool,
+    /// The command line's `--force`: the recording may replace an existing file.
+    pub force: bool,
     active: Option<Active>,
     finishing: Vec<Encoding>,
 }
@@ -56,8 +58,9 @@ pub struct WindowRecording {
 impl WindowRecording {
     /// The command line's recording: start at once to `path` (if given), stop after
     /// `frames`, quit when written if `exit`.
-    pub fn new(path: Option<PathBuf>, frames: Option<u64>, exit: bool) -> WindowRecording {
+    pub fn new(path: Option<PathBuf>, frames: Option<u64>, exit: bool, force: bool) -> WindowRecording {
         WindowRecording {
+            force,
             requests: path.iter().map(|p| RecordRequest::Start(Some(p.clone()))).collect(),
             frame_limit: frames,
             exit_after: exit && path.is_some(),
@@ -94,7 +97,7 @@ fn to_canvas(image: &Image, size: Size) -> Option<Canvas> {
 
 type Encoding = (JoinHandle<std::io::Result<u64>>, PathBuf);
 
-fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim) -> Result<(Active, Encoding), String> {
+fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) -> Result<(Active, Encoding), String> {
     let path = path.unwrap_or_else(|| {
         control::export_path(
             Path::new(super::export::EXPORT_DIR),
@@ -102,7 +105,7 @@ fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim) -> Result<(Ac
             "gif",
         )
     });
-    let out = Output::parse(&path)?;
+    let out = Output { force, ..Output::parse(&path)? };
     // Video encoders want even sizes; a GIF does not mind losing a column.
     let size = Size { width: size.width & !1, height: size.height & !1 };
     let (tx, rx): (SyncSender<Canvas>, Receiver<Canvas>) = sync_channel(4);
@@ -146,7 +149,7 @@ fn record_window(
         match request {
             RecordRequest::Start(path) if rec.active.is_none() => {
                 let size = Size { width: window.physical_width(), height: window.physical_height() };
-                match start(path, size, &host.0) {
+                match start(path, size, &host.0, rec.force) {
                     Ok((active, encoding)) => {
                         state.tell(format!("recording the window to {} …", active.path.display()), false);
                         rec.active = Some(active);

@@ -3,7 +3,8 @@
 //!
 //! Every output is written beside its target under a hidden temporary name and renamed into
 //! place only when the recording is complete, so an interrupted or failed recording never
-//! leaves a half-written file or folder where the target should be.
+//! leaves a half-written file or folder where the target should be. An existing file, or a
+//! folder of earlier frames, is replaced only with `--force` (docs/outputs.md).
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
 use super::Size;
+use crate::outputs::{self, Existing, Refused, Staging};
 use crate::paint::{self, Canvas, palette};
 
 /// An output format.
@@ -41,6 +43,8 @@ pub struct Output {
     pub path: PathBuf,
     /// Its format, from its extension.
     pub format: Format,
+    /// Whether an existing file (or folder of earlier frames) may be replaced.
+    pub force: bool,
 }
 
 impl Output {
@@ -53,7 +57,7 @@ impl Output {
         }
         let path = raw.to_path_buf();
         if s.ends_with('/') || s.ends_with(std::path::MAIN_SEPARATOR) {
-            return Ok(Output { path, format: Format::PngFolder });
+            return Ok(Output { path, format: Format::PngFolder, force: false });
         }
         let format = match raw.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()) {
             None => Format::PngFolder,
@@ -67,7 +71,7 @@ impl Output {
                 ));
             }
         };
-        Ok(Output { path, format })
+        Ok(Output { path, format, force: false })
     }
 }
 
@@ -135,42 +139,34 @@ pub fn open(out: &Output, size: Size, fps: u32) -> Result<Box<dyn FrameSink>, St
             return Err(ffmpeg_missing(out));
         }
     }
-    let parent = parent_of(&out.path);
-    if out.format == Format::PngFolder {
-        check_frames_folder(&out.path)?;
-    } else if out.path.is_dir() {
-        return Err(format!("{shown}: is a folder; name a file to write (or drop the extension for PNG frames)"));
-    }
-    fs::create_dir_all(&parent).map_err(|e| format!("{shown}: cannot create the folder {}: {e}", parent.display()))?;
-    let tmp = temp_path(&out.path);
+    let dest = if out.format == Format::PngFolder {
+        let dest = outputs::resolve(&out.path).map_err(|e| e.0)?;
+        frames_folder(out.force)(&dest).map_err(|e| e.0)?;
+        dest
+    } else {
+        outputs::check_file(&out.path, out.force).map_err(|e| e.0)?
+    };
+    outputs::remove_stale_staging(&dest, is_frame_name);
+    let tmp = outputs::staging_path(&dest);
     let cannot = |e: io::Error| format!("{shown}: cannot write there: {e}");
+    let stage = |staging| Staged { staging, dest: dest.clone(), force: out.force };
     Ok(match out.format {
         Format::PngFolder => {
-            fs::create_dir(&tmp).map_err(cannot)?;
-            Box::new(PngFolder { stage: Staged { tmp, dest: out.path.clone(), dir: true }, frames: 0, rgb: Vec::new() })
+            let staging = Staging::folder(tmp, is_frame_name).map_err(cannot)?;
+            Box::new(PngFolder { stage: stage(staging), frames: 0, rgb: Vec::new() })
         }
         Format::Gif => {
             let file = File::create(&tmp).map_err(cannot)?;
-            let stage = Staged { tmp, dest: out.path.clone(), dir: false };
+            let stage = stage(Staging::file(tmp));
             let gif = GifEncoder::new(BufWriter::with_capacity(1 << 16, file), size, fps).map_err(cannot)?;
             Box::new(GifFile { gif: Some(gif), stage })
         }
         Format::Mp4 | Format::Webm => {
             File::create(&tmp).map_err(cannot)?;
-            let stage = Staged { tmp, dest: out.path.clone(), dir: false };
+            let stage = stage(Staging::file(tmp));
             Box::new(Ffmpeg::spawn(stage, out.format, size, fps).map_err(|e| format!("{shown}: running ffmpeg: {e}"))?)
         }
     })
-}
-
-fn parent_of(path: &Path) -> PathBuf {
-    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
-}
-
-/// The hidden temporary name beside `dest`.
-fn temp_path(dest: &Path) -> PathBuf {
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "recording".into());
-    parent_of(dest).join(format!(".{name}.partial-{}", std::process::id()))
 }
 
 /// Whether `name` is a frame file this recorder writes.
@@ -185,51 +181,53 @@ pub fn frame_name(i: u64) -> String {
     format!("frame-{i:06}.png")
 }
 
-/// A PNG folder may replace an empty folder or an earlier folder of frames, nothing else.
-fn check_frames_folder(dir: &Path) -> Result<(), String> {
-    if dir.is_file() {
-        return Err(format!("{}: is a file, not a folder; choose another --out", dir.display()));
+/// What a folder of PNG frames may replace: nothing, an empty folder, or (with `force`) a
+/// folder holding only frames (plain `frame-NNNNNN.png` files) of an earlier recording.
+fn frames_folder(force: bool) -> impl Fn(&Path) -> Result<Existing, Refused> {
+    move |dir| match outputs::inspect_frames_folder(dir)? {
+        Existing::Owned(_) if !force => Err(Refused(format!(
+            "{}: the folder holds the frames of an earlier recording; Polity replaces them only with --force\n    \
+             hint: choose a new --out, or add --force (the rules: {})",
+            dir.display(),
+            outputs::RULES
+        ))),
+        other => Ok(other),
     }
-    if dir.is_dir() {
-        let entries = fs::read_dir(dir).map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?;
-        for e in entries.flatten() {
-            if !is_frame_name(&e.file_name().to_string_lossy()) {
-                return Err(format!(
-                    "{}: the folder exists and holds files other than frame-NNNNNN.png; refusing to overwrite it\n    \
-                     hint: choose a new --out, or empty the folder",
-                    dir.display()
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
-/// A temporary file or folder that becomes `dest` on [`Staged::commit`] and is removed if
-/// dropped before that.
+/// A staged file or folder that becomes `dest` on [`Staged::commit`] (removed if dropped
+/// before that).
 struct Staged {
-    tmp: PathBuf,
+    staging: Staging,
     dest: PathBuf,
-    dir: bool,
+    force: bool,
 }
 
 impl Staged {
-    fn commit(mut self) -> io::Result<()> {
-        if self.dir && self.dest.is_dir() {
-            fs::remove_dir_all(&self.dest)?;
-        }
-        fs::rename(&self.tmp, &self.dest)?;
-        self.tmp = PathBuf::new();
-        Ok(())
+    fn tmp(&self) -> &Path {
+        self.staging.path()
     }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if self.tmp.as_os_str().is_empty() {
-            return;
+    fn commit(self) -> io::Result<()> {
+        let Staged { staging, dest, force } = self;
+        let tmp = staging.path().to_path_buf();
+        if fs::symlink_metadata(&tmp)?.is_dir() {
+            outputs::install_folder(&tmp, &dest, frames_folder(force))?;
+        } else if force {
+            // Replaces a file or a link at `dest` (never the file a link points to).
+            fs::rename(&tmp, &dest)?;
+        } else {
+            // A hard link fails if `dest` exists: no file appearing meanwhile is replaced.
+            fs::hard_link(&tmp, &dest).map_err(|e| {
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    io::Error::new(e.kind(), format!("{} appeared while recording; not replaced", dest.display()))
+                } else {
+                    e
+                }
+            })?;
+            fs::remove_file(&tmp)?;
         }
-        let _ = if self.dir { fs::remove_dir_all(&self.tmp) } else { fs::remove_file(&self.tmp) };
+        staging.release();
+        Ok(())
     }
 }
 
@@ -479,7 +477,7 @@ struct PngFolder {
 
 impl FrameSink for PngFolder {
     fn frame(&mut self, frame: &Canvas) -> io::Result<()> {
-        write_png(&self.stage.tmp.join(frame_name(self.frames)), frame, &mut self.rgb)?;
+        write_png(&self.stage.tmp().join(frame_name(self.frames)), frame, &mut self.rgb)?;
         self.frames += 1;
         Ok(())
     }
@@ -547,7 +545,7 @@ impl Ffmpeg {
                 "webm",
             ]),
         };
-        cmd.arg(&stage.tmp).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+        cmd.arg(stage.tmp()).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
         let mut child = cmd.spawn()?;
         let stdin = child.stdin.take();
         let mut err = child.stderr.take().expect("piped");

@@ -309,6 +309,7 @@ pub fn record_into(
     mut progress: impl FnMut(u64),
 ) -> io::Result<u64> {
     while let Some(frame) = recorder.next_frame() {
+        crate::outputs::check_interrupt()?;
         sink.frame(frame)?;
         progress(recorder.frames_done());
     }

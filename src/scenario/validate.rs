@@ -95,6 +95,9 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
         };
         c.err("version", msg, Some("put `version: 1,` first in the file".into()));
     }
+    if let Some(problem) = crate::outputs::name_problem(&s.name) {
+        c.err("name", problem, Some("use a plain name such as `my-world`; outputs go to runs/NAME-seedS".into()));
+    }
 
     // Regrowth.
     if !(s.regrowth.radius > 0.0 && s.regrowth.radius <= 8.0) {

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::runner::write_atomic;
 use super::spec::{Keep, SweepSpec};
 
 /// A sweep folder's `sweep.json`.
@@ -41,8 +40,11 @@ pub fn header_of(spec: &SweepSpec) -> String {
 }
 
 /// Joins the runs found in `dirs` into the table `out` (a file, or a folder to hold
-/// `results.csv`). Returns the table's path and how many runs it holds.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(PathBuf, u64), String> {
+/// `results.csv`), which must not exist unless `force`. Returns the table's path and how many
+/// runs it holds.
+pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64), String> {
+    let table = if out.is_dir() { out.join("results.csv") } else { out.to_path_buf() };
+    let table = crate::outputs::check_file(&table, force).map_err(|e| e.0)?;
     let first = dirs.first().ok_or("name at least one sweep folder")?;
     let m = marker(first)?;
     let mut rows: BTreeMap<u64, (String, PathBuf)> = BTreeMap::new();
@@ -92,14 +94,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(PathBuf, u64), String> {
             if missing.len() > 12 { ", …" } else { "" }
         ));
     }
-    let table = if out.is_dir() { out.join("results.csv") } else { out.to_path_buf() };
-    if let Some(parent) = table.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    }
     let mut text = header_of(&m.spec) + "\n";
     for (row, _) in rows.values() {
         text.push_str(row);
     }
-    write_atomic(&table, text.as_bytes()).map_err(|e| format!("{}: {e}", table.display()))?;
+    crate::outputs::write_file(&table, text.as_bytes(), force).map_err(|e| format!("{}: {e}", table.display()))?;
     Ok((table, m.runs))
 }

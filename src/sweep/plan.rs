@@ -83,8 +83,11 @@ impl Shard {
         let (i, n) = s.split_once('/').ok_or_else(|| format!("`{s}`: a shard is I/N, e.g. 0/8"))?;
         let index = i.trim().parse::<u64>().map_err(|_| format!("`{s}`: `{i}` is not a shard index"))?;
         let count = n.trim().parse::<u64>().map_err(|_| format!("`{s}`: `{n}` is not a shard count"))?;
-        if count == 0 || index >= count {
-            return Err(format!("`{s}`: the index must be 0 to {} (shards are numbered from 0)", count.max(1) - 1));
+        if count == 0 {
+            return Err(format!("`{s}`: the number of shards N must be at least 1"));
+        }
+        if index >= count {
+            return Err(format!("`{s}`: the index must be 0 to {} (shards are numbered from 0)", count - 1));
         }
         Ok(Shard { index, count })
     }

@@ -77,11 +77,10 @@ pub fn row_file(dir: &Path, n: u64) -> PathBuf {
     dir.join("runs").join(format!("run-{n:06}.csv"))
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename.
+/// Writes `bytes` to `path` atomically, inside a sweep's own folder (where it replaces the
+/// sweep's earlier table as the sweep goes on).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path)
+    crate::outputs::write_file(path, bytes, true)
 }
 
 /// Runs one run of the sweep: its row (without a newline) and, where kept, its series CSV.
@@ -230,7 +229,7 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
         for _ in 0..opts.threads.max(1).min(pending.len().max(1)) {
             scope.spawn(|| {
                 loop {
-                    if failure.lock().unwrap().is_some() {
+                    if failure.lock().unwrap().is_some() || crate::outputs::interrupted() {
                         return;
                     }
                     let k = next.fetch_add(1, Ordering::Relaxed);
@@ -255,6 +254,15 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
     });
     if let Some(e) = failure.into_inner().unwrap() {
         return Err(SweepError::Io(e));
+    }
+    if crate::outputs::interrupted() {
+        return Err(SweepError::Io(io::Error::new(
+            io::ErrorKind::Interrupted,
+            format!(
+                "interrupted by SIGINT or SIGTERM; the finished runs are kept in {}\n    hint: run the same command again to go on where it stopped",
+                dir.display()
+            ),
+        )));
     }
     let table = dir.join(table_name(opts.shard));
     write_table(sweep, dir, &mine, &table)?;

@@ -164,17 +164,17 @@ fn shards_merge_into_the_unsharded_table() {
         dirs.push(d);
     }
     // Missing shards are named.
-    let e = merge::merge(&dirs[..3], &t.path().join("m.csv")).unwrap_err();
+    let e = merge::merge(&dirs[..3], &t.path().join("m.csv"), false).unwrap_err();
     assert!(e.contains("4 of 18 runs are missing: 3, 7, 11, 15"), "{e}");
     assert!(!t.path().join("m.csv").exists());
-    let (path, runs) = merge::merge(&dirs, &t.path().join("merged.csv")).unwrap();
+    let (path, runs) = merge::merge(&dirs, &t.path().join("merged.csv"), false).unwrap();
     assert_eq!(runs, 18);
     assert_eq!(std::fs::read_to_string(path).unwrap(), table(&whole, "results.csv"));
     // Another sweep's folder does not merge.
     let other = sweep::load(&write_sweep(t.path(), "o.ron", &SMALL.replace("replicates: 3", "replicates: 2"))).unwrap();
     let od = t.path().join("other");
     runner::run(&other, &runner::Options { out: od.clone(), shard: Shard::ALL, threads: 1 }, |_, _| {}).unwrap();
-    let e = merge::merge(&[dirs[0].clone(), od.clone()], &t.path().join("x.csv")).unwrap_err();
+    let e = merge::merge(&[dirs[0].clone(), od.clone()], &t.path().join("x.csv"), false).unwrap_err();
     assert!(e.contains("different sweeps"), "{e}");
     // Nor does a sweep run into another sweep's folder.
     let e = runner::run(&sw, &runner::Options { out: od, shard: Shard::ALL, threads: 1 }, |_, _| {}).unwrap_err();

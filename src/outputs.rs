@@ -1,0 +1,697 @@
+//! Output safety: where Polity may write, and how it replaces only what it can prove it wrote.
+//!
+//! The rules (docs/outputs.md says them for users):
+//!
+//! - Output paths are resolved to absolute paths first ([`resolve`]); the working folder, any
+//!   folder above it and the root are refused, and so is a symbolic link as the output itself.
+//! - A run folder is replaced only if its `run.json` is Polity's and the folder holds nothing
+//!   but the files that `run.json` lists ([`inspect_run_folder`]). The proof is repeated
+//!   immediately before the replacement ([`install_folder`]); the old folder is moved aside
+//!   before the new one moves in, then its listed files are deleted one by one and the folder
+//!   removed non-recursively. Nothing here removes a folder recursively.
+//! - Single files are written to a temporary file beside the target, flushed and renamed
+//!   ([`write_file`]); an existing file is replaced only with `--force` ([`check_file`]).
+//! - Work in progress lives in hidden staging beside its target, named with the process id
+//!   ([`Staging`]); it is removed when the work fails or is interrupted (SIGINT, SIGTERM:
+//!   [`catch_interrupts`]), and staging left by a process that no longer exists (a SIGKILL)
+//!   is removed by the next run into the same place.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+// --- interruption -------------------------------------------------------------------------
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Exit status of a command stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+pub const INTERRUPTED_EXIT: u8 = 130;
+
+/// Installs a SIGINT/SIGTERM handler: the first signal asks long work (runs, recordings,
+/// sweeps) to stop at its next tick, frame or run and clean up its staging; a second signal
+/// ends the process at once.
+pub fn catch_interrupts() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(INTERRUPTED_EXIT));
+        }
+    });
+}
+
+/// Whether SIGINT or SIGTERM has asked the process to stop.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
+/// `Err(Interrupted)` once SIGINT or SIGTERM has asked the process to stop.
+pub fn check_interrupt() -> io::Result<()> {
+    if interrupted() {
+        Err(io::Error::new(
+            io::ErrorKind::Interrupted,
+            "interrupted by SIGINT or SIGTERM; the unfinished output was removed",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+// --- paths --------------------------------------------------------------------------------
+
+/// An output Polity refuses to write, found before any work starts (exit status 2).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Where the output rules are explained.
+pub const RULES: &str = "docs/outputs.md";
+
+/// `path` made absolute: `.` and `..` resolved (through the links of the folders that exist)
+/// and the folders that exist canonicalised; the last component is kept as written, so a link
+/// there is seen as a link, not followed.
+pub fn absolute(path: &Path) -> io::Result<PathBuf> {
+    let joined = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir()?.join(path) };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if let Ok(real) = fs::canonicalize(&out) {
+                    out = real;
+                }
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    let Some(name) = out.file_name().map(|n| n.to_os_string()) else {
+        return Ok(out); // the root
+    };
+    let mut parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut tail = Vec::new();
+    while !parent.as_os_str().is_empty() && fs::symlink_metadata(&parent).is_err() {
+        tail.push(parent.file_name().map(|n| n.to_os_string()).unwrap_or_default());
+        if !parent.pop() {
+            break;
+        }
+    }
+    let mut real = fs::canonicalize(&parent).unwrap_or(parent);
+    real.extend(tail.into_iter().rev());
+    real.push(name);
+    Ok(real)
+}
+
+/// Resolves an output path ([`absolute`]) and refuses the working folder, any folder above it
+/// (the root included) and a path whose last component is a symbolic link.
+pub fn resolve(path: &Path) -> Result<PathBuf, Refused> {
+    let shown = path.display();
+    let abs = absolute(path).map_err(|e| Refused(format!("{shown}: cannot resolve the path: {e}")))?;
+    let cwd = std::env::current_dir().and_then(fs::canonicalize).unwrap_or_default();
+    if abs.parent().is_none() || cwd.starts_with(&abs) {
+        let which = if abs == cwd {
+            "is the working folder".to_string()
+        } else if abs.parent().is_none() {
+            "is the root folder".to_string()
+        } else {
+            format!("is a folder above the working folder ({})", cwd.display())
+        };
+        return Err(Refused(format!(
+            "{shown}: {which}; Polity never writes its outputs into the folder you run it from or one above it, since \
+             replacing it could delete your files\n    hint: name a new folder for the output, e.g. `--out runs/NAME` \
+             (the rules: {RULES})"
+        )));
+    }
+    if fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Refused(format!(
+            "{shown}: is a symbolic link; Polity writes no output through a link (it would change the file the link \
+             points to)\n    hint: name the real location, or another name (the rules: {RULES})"
+        )));
+    }
+    Ok(abs)
+}
+
+/// A scenario name made into one safe file-name component for default output paths: every
+/// character other than a letter, a digit, `-`, `_` or `.` becomes `-`, and leading dots go
+/// (no hidden names). Scenario validation refuses names with path separators or control
+/// characters, so this only tidies spaces and punctuation. Never empty.
+pub fn file_stem(name: &str) -> String {
+    let cleaned: String =
+        name.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    if cleaned.is_empty() { "scenario".to_string() } else { cleaned.to_string() }
+}
+
+/// Why a scenario name cannot name output files, if it cannot.
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.contains(['/', '\\']) {
+        Some(format!(
+            "a scenario's name becomes part of its output files' names, so it cannot contain `/` or `\\`; found {name:?}"
+        ))
+    } else if name.chars().any(char::is_control) {
+        Some(format!("a scenario's name cannot contain control characters; found {name:?}"))
+    } else if name.trim_matches('.').is_empty() && !name.is_empty() {
+        Some(format!("a scenario's name cannot be only dots; found {name:?}"))
+    } else {
+        None
+    }
+}
+
+// --- folders Polity owns ------------------------------------------------------------------
+
+/// What stands where an output folder is to go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Existing {
+    /// Nothing.
+    Absent,
+    /// An empty folder.
+    Empty,
+    /// A folder of Polity's: the names of the files in it, all written by Polity.
+    Owned(Vec<String>),
+}
+
+/// The run folder's files when its `run.json` is Polity's: the listed outputs and `run.json`.
+fn run_json_files(dir: &Path) -> Option<Vec<String>> {
+    let text = fs::read_to_string(dir.join("run.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v.get("polity_version")?.as_str()?;
+    let mut files = vec!["run.json".to_string()];
+    for f in v.get("outputs")?.as_array()? {
+        let f = f.as_str()?;
+        // Only plain names in this folder: a crafted run.json cannot reach beyond it.
+        if f.is_empty() || f.contains(['/', '\\']) || f == "." || f == ".." {
+            return None;
+        }
+        files.push(f.to_string());
+    }
+    Some(files)
+}
+
+/// Inspects `dir` with `owned`, which says which of the folder's files Polity wrote (or
+/// `None` when the folder carries no proof at all). Every entry must be a plain file Polity
+/// wrote: folders, links and other files make the folder the user's.
+fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Vec<String>>, what: &str) -> Result<Existing, Refused> {
+    let shown = dir.display();
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Existing::Absent),
+        Err(e) => return Err(Refused(format!("{shown}: cannot look at it: {e}"))),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(Refused(format!(
+            "{shown}: is a symbolic link; Polity writes no output through a link\n    hint: name the real folder, or a new one"
+        )));
+    }
+    if !meta.is_dir() {
+        return Err(Refused(format!("{shown}: is a file, not a folder; choose another --out")));
+    }
+    let entries: Vec<fs::DirEntry> = fs::read_dir(dir)
+        .and_then(|d| d.collect::<io::Result<Vec<_>>>())
+        .map_err(|e| Refused(format!("{shown}: cannot read the folder: {e}")))?;
+    if entries.is_empty() {
+        return Ok(Existing::Empty);
+    }
+    let Some(ours) = owned(dir) else {
+        return Err(Refused(format!(
+            "{shown}: the folder exists and is not {what}; refusing to replace it\n    hint: choose a new --out, or \
+             empty the folder (the rules: {RULES})"
+        )));
+    };
+    let mut present = Vec::new();
+    let mut foreign = Vec::new();
+    for e in &entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let plain = e.file_type().is_ok_and(|t| t.is_file());
+        if plain && ours.contains(&name) {
+            present.push(name);
+        } else {
+            foreign.push(name);
+        }
+    }
+    if !foreign.is_empty() {
+        foreign.sort();
+        let n = foreign.len();
+        let shown_names: Vec<String> = foreign.iter().take(5).map(|f| format!("`{f}`")).collect();
+        return Err(Refused(format!(
+            "{shown}: the folder holds {} that Polity did not write ({}{}); refusing to replace it\n    hint: choose \
+             another --out, or move {} out of the folder first (the rules: {RULES})",
+            if n == 1 { "a file".to_string() } else { format!("{n} files or folders") },
+            shown_names.join(", "),
+            if n > 5 { ", …" } else { "" },
+            if n == 1 { "it" } else { "them" }
+        )));
+    }
+    present.sort();
+    Ok(Existing::Owned(present))
+}
+
+/// What stands at a run folder's place: nothing, an empty folder, or a run folder that Polity
+/// wrote (its `run.json` is Polity's and lists every other file in it).
+pub fn inspect_run_folder(dir: &Path) -> Result<Existing, Refused> {
+    inspect(dir, run_json_files, "a Polity run folder (no run.json of Polity's)")
+}
+
+/// Like [`inspect_run_folder`] for a folder of PNG frames (`frame-NNNNNN.png` files only).
+pub fn inspect_frames_folder(dir: &Path) -> Result<Existing, Refused> {
+    let frames = |d: &Path| -> Option<Vec<String>> {
+        let names: Vec<String> =
+            fs::read_dir(d).ok()?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        Some(names.into_iter().filter(|n| crate::record::encode::is_frame_name(n)).collect())
+    };
+    inspect(dir, frames, "a folder of frames written by `polity record`")
+}
+
+/// The outcome of [`install_folder`] when the new folder went in but the old one could not be
+/// removed whole: where what was left of it now is.
+pub type Leftover = Option<PathBuf>;
+
+/// Why a finished output could not be put in place.
+#[derive(Debug)]
+pub enum InstallError {
+    /// The place changed while the work ran and now holds files Polity did not write; the
+    /// finished output was kept at the given path instead.
+    Changed(Refused, PathBuf),
+    /// Moving files failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for InstallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InstallError::Changed(why, kept) => {
+                write!(f, "{why}\n    the finished output was kept in {} instead", kept.display())
+            }
+            InstallError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<io::Error> for InstallError {
+    fn from(e: io::Error) -> Self {
+        InstallError::Io(e)
+    }
+}
+
+impl From<InstallError> for io::Error {
+    fn from(e: InstallError) -> Self {
+        match e {
+            InstallError::Io(e) => e,
+            other => io::Error::other(other.to_string()),
+        }
+    }
+}
+
+/// A free, visible name beside `dest`: `NAME-SUFFIX`, `NAME-SUFFIX-2`, …
+fn free_sibling(dest: &Path, suffix: &str) -> PathBuf {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let first = dest.with_file_name(format!("{name}-{suffix}"));
+    if fs::symlink_metadata(&first).is_err() {
+        return first;
+    }
+    (2u32..)
+        .map(|k| dest.with_file_name(format!("{name}-{suffix}-{k}")))
+        .find(|p| fs::symlink_metadata(p).is_err())
+        .expect("some name is free")
+}
+
+/// Moves the finished folder `stage` into place as `dest`. What stands at `dest` is inspected
+/// again now ([`inspect_run_folder`] or [`inspect_frames_folder`] as `inspect`): an earlier
+/// folder of Polity's is moved aside, the new one moved in, and the old one's files deleted one
+/// by one, then the old folder removed (non-recursively). If `dest` now holds anything Polity
+/// did not write, nothing there is touched and the finished output is kept beside it.
+pub fn install_folder(
+    stage: &Path,
+    dest: &Path,
+    inspect: impl Fn(&Path) -> Result<Existing, Refused>,
+) -> Result<Leftover, InstallError> {
+    let keep_instead = |why: Refused| -> InstallError {
+        let kept = free_sibling(dest, "new");
+        match fs::rename(stage, &kept) {
+            Ok(()) => InstallError::Changed(why, kept),
+            Err(_) => InstallError::Changed(why, stage.to_path_buf()),
+        }
+    };
+    match inspect(dest) {
+        Err(why) => Err(keep_instead(why)),
+        Ok(Existing::Absent) => {
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::rename(stage, dest).map_err(|e| {
+                if dest.exists() {
+                    keep_instead(Refused(format!("{}: appeared while the work ran", dest.display())))
+                } else {
+                    e.into()
+                }
+            })?;
+            Ok(None)
+        }
+        Ok(Existing::Empty) => {
+            // Non-recursive: fails if anything was put there since the inspection.
+            if fs::remove_dir(dest).is_err() {
+                return Err(keep_instead(Refused(format!("{}: is no longer empty", dest.display()))));
+            }
+            fs::rename(stage, dest)?;
+            Ok(None)
+        }
+        Ok(Existing::Owned(files)) => {
+            let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let aside = dest.with_file_name(format!(".{name}.old-{}", std::process::id()));
+            fs::rename(dest, &aside)?;
+            if let Err(e) = fs::rename(stage, dest) {
+                let _ = fs::rename(&aside, dest);
+                return Err(e.into());
+            }
+            for f in &files {
+                match fs::remove_file(aside.join(f)) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
+                    _ => {}
+                }
+            }
+            if fs::remove_dir(&aside).is_ok() {
+                return Ok(None);
+            }
+            // Something was put into the old folder after the inspection: keep it, visibly.
+            let left = free_sibling(dest, "old");
+            Ok(Some(if fs::rename(&aside, &left).is_ok() { left } else { aside }))
+        }
+    }
+}
+
+// --- staging ------------------------------------------------------------------------------
+
+/// The hidden staging name for `dest` owned by this process: `.NAME.partial-PID` beside it.
+pub fn staging_path(dest: &Path) -> PathBuf {
+    sibling(dest, &format!(".partial-{}", std::process::id()))
+}
+
+/// `.NAME` + `suffix` beside `dest`.
+fn sibling(dest: &Path, suffix: &str) -> PathBuf {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    dest.with_file_name(format!(".{name}{suffix}"))
+}
+
+/// Whether a process with this id exists. Where that cannot be known (not Linux), every
+/// process counts as alive, so nothing is ever removed by mistake.
+fn alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") { Path::new("/proc").join(pid.to_string()).exists() } else { true }
+}
+
+/// Removes staging left beside `dest` by processes that no longer exist (`.NAME.partial-PID`
+/// and `.NAME.old-PID`): their files Polity writes (`is_ours`) one by one, then the folder,
+/// non-recursively (a staging folder holding anything else stays). Returns what was removed.
+pub fn remove_stale_staging(dest: &Path, is_ours: fn(&str) -> bool) -> Vec<PathBuf> {
+    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Vec::new();
+    };
+    let Some(parent) = dest.parent() else { return Vec::new() };
+    let Ok(entries) = fs::read_dir(parent) else { return Vec::new() };
+    let mut removed = Vec::new();
+    for e in entries.flatten() {
+        let entry = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = entry.strip_prefix(&format!(".{name}.")) else { continue };
+        let pid = rest.strip_prefix("partial-").or_else(|| rest.strip_prefix("old-"));
+        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid == std::process::id() || alive(pid) {
+            continue;
+        }
+        let path = e.path();
+        if remove_staged(&path, is_ours).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
+}
+
+/// Removes a staged file, or a staged folder's files Polity writes (`is_ours`) and then the
+/// folder itself, non-recursively.
+pub fn remove_staged(path: &Path, is_ours: fn(&str) -> bool) -> io::Result<()> {
+    let meta = fs::symlink_metadata(path)?;
+    if !meta.is_dir() {
+        return fs::remove_file(path);
+    }
+    for e in fs::read_dir(path)?.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_file()) && is_ours(&e.file_name().to_string_lossy()) {
+            fs::remove_file(e.path())?;
+        }
+    }
+    fs::remove_dir(path)
+}
+
+/// Hidden staging for an output: removed on drop unless [`Staging::keep`] or
+/// [`Staging::release`] was called.
+pub struct Staging {
+    path: PathBuf,
+    is_ours: fn(&str) -> bool,
+    armed: bool,
+}
+
+impl Staging {
+    /// Creates the staging folder `path` (which must not exist).
+    pub fn folder(path: PathBuf, is_ours: fn(&str) -> bool) -> io::Result<Self> {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::create_dir(&path)?;
+        Ok(Staging { path, is_ours, armed: true })
+    }
+    /// An existing staging folder taken over (a resumed run's).
+    pub fn folder_existing(path: PathBuf, is_ours: fn(&str) -> bool) -> Self {
+        Staging { path, is_ours, armed: true }
+    }
+    /// Staging for a single file at `path` (created by the caller).
+    pub fn file(path: PathBuf) -> Self {
+        Staging { path, is_ours: |_| false, armed: true }
+    }
+    /// Where the staging is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    /// Keeps the staging when dropped (a resumable checkpoint is in it).
+    pub fn keep(mut self) -> PathBuf {
+        self.armed = false;
+        std::mem::take(&mut self.path)
+    }
+    /// The staging has been moved into place: nothing to remove.
+    pub fn release(self) {
+        self.keep();
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = remove_staged(&self.path, self.is_ours);
+        }
+    }
+}
+
+// --- single files -------------------------------------------------------------------------
+
+/// Checks, before any work starts, that `path` may be written as a file: resolved and not
+/// refused ([`resolve`]), not a folder, and not an existing file unless `force`, in a folder
+/// that is writable (missing folders are created only when the file is written). Returns the
+/// resolved path.
+pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
+    let shown = path.display();
+    let abs = match resolve(path) {
+        Ok(p) => p,
+        Err(why) if force && fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            // --force replaces the link itself (never the file it points to).
+            let _ = why;
+            absolute(path).map_err(|e| Refused(format!("{shown}: {e}")))?
+        }
+        Err(why) => return Err(why),
+    };
+    match fs::symlink_metadata(&abs) {
+        Ok(m) if m.is_dir() => {
+            return Err(Refused(format!("{shown}: is a folder; name a file to write")));
+        }
+        Ok(_) if !force => {
+            return Err(Refused(format!(
+                "{shown}: the file exists; Polity never replaces a file unless you pass --force\n    hint: choose another \
+                 name, or add --force to replace it (the rules: {RULES})"
+            )));
+        }
+        _ => {}
+    }
+    // The nearest folder that exists must be a folder we can write in (the missing ones are
+    // created when the file is written).
+    let mut parent = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
+    while fs::symlink_metadata(&parent).is_err() && parent.pop() {}
+    if !parent.is_dir() {
+        return Err(Refused(format!("{shown}: {} is a file, not a folder", parent.display())));
+    }
+    tempfile::Builder::new()
+        .prefix(".polity-check-")
+        .tempfile_in(&parent)
+        .map_err(|e| Refused(format!("{shown}: cannot write in {}: {e}", parent.display())))?;
+    Ok(abs)
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, flushed to disk, then
+/// renamed into place. An existing file is replaced only if `force` (a link at `path` is
+/// replaced itself, never followed).
+pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    let mut tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".partial").tempfile_in(parent)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    let persisted = if force { tmp.persist(path) } else { tmp.persist_noclobber(path) };
+    persisted.map(drop).map_err(|e| {
+        if e.error.kind() == io::ErrorKind::AlreadyExists {
+            io::Error::new(io::ErrorKind::AlreadyExists, format!("{} appeared meanwhile; not replaced", path.display()))
+        } else {
+            e.error
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_are_one_safe_component() {
+        assert_eq!(file_stem("commons"), "commons");
+        assert_eq!(file_stem("my world: v2"), "my-world--v2");
+        assert_eq!(file_stem("..hidden"), "hidden");
+        assert_eq!(file_stem("..."), "scenario");
+        assert_eq!(file_stem("é-ok_1.2"), "é-ok_1.2");
+        assert!(name_problem("../../outside/x").is_some());
+        assert!(name_problem("a\\b").is_some());
+        assert!(name_problem("tab\there").is_some());
+        assert!(name_problem("..").is_some());
+        assert!(name_problem("my world").is_none());
+        assert!(name_problem("").is_none());
+    }
+
+    #[test]
+    fn absolute_paths_lose_dots_and_keep_a_final_link() {
+        let t = tempfile::tempdir().unwrap();
+        let base = fs::canonicalize(t.path()).unwrap();
+        fs::create_dir(base.join("a")).unwrap();
+        assert_eq!(absolute(&base.join("a/./b/../c")).unwrap(), base.join("a/c"));
+        assert_eq!(absolute(&base.join("a/x/y/../z")).unwrap(), base.join("a/x/z"));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(base.join("a"), base.join("link")).unwrap();
+            assert_eq!(absolute(&base.join("link")).unwrap(), base.join("link"));
+            assert_eq!(absolute(&base.join("link/new")).unwrap(), base.join("a/new"));
+            assert!(resolve(&base.join("link")).unwrap_err().0.contains("symbolic link"));
+        }
+    }
+
+    #[test]
+    fn a_run_folder_is_ours_only_with_our_run_json_and_nothing_else() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("r");
+        assert_eq!(inspect_run_folder(&d), Ok(Existing::Absent));
+        fs::create_dir(&d).unwrap();
+        assert_eq!(inspect_run_folder(&d), Ok(Existing::Empty));
+        fs::write(d.join("run.json"), r#"{"foo": 1}"#).unwrap();
+        assert!(inspect_run_folder(&d).unwrap_err().0.contains("not a Polity run folder"));
+        fs::write(d.join("run.json"), r#"{"polity_version": "0.1.0", "outputs": ["metrics.csv", "../x"]}"#).unwrap();
+        assert!(inspect_run_folder(&d).is_err(), "a listed path outside the folder is no proof");
+        fs::write(d.join("run.json"), r#"{"polity_version": "0.1.0", "outputs": ["metrics.csv"]}"#).unwrap();
+        fs::write(d.join("metrics.csv"), "x").unwrap();
+        assert_eq!(inspect_run_folder(&d), Ok(Existing::Owned(vec!["metrics.csv".into(), "run.json".into()])));
+        fs::create_dir(d.join("src")).unwrap();
+        let e = inspect_run_folder(&d).unwrap_err().0;
+        assert!(e.contains("`src`") && e.contains("did not write"), "{e}");
+        fs::remove_dir(d.join("src")).unwrap();
+        // A folder named like a listed file is not that file.
+        fs::remove_file(d.join("metrics.csv")).unwrap();
+        fs::create_dir(d.join("metrics.csv")).unwrap();
+        assert!(inspect_run_folder(&d).is_err());
+    }
+
+    #[test]
+    fn installing_over_our_folder_deletes_only_its_listed_files() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("r");
+        fs::create_dir(&d).unwrap();
+        fs::write(d.join("run.json"), r#"{"polity_version": "0", "outputs": ["a.csv"]}"#).unwrap();
+        fs::write(d.join("a.csv"), "old").unwrap();
+        let stage = t.path().join(".r.partial-1");
+        fs::create_dir(&stage).unwrap();
+        fs::write(stage.join("a.csv"), "new").unwrap();
+        assert_eq!(install_folder(&stage, &d, inspect_run_folder).unwrap(), None);
+        assert_eq!(fs::read_to_string(d.join("a.csv")).unwrap(), "new");
+        assert!(!stage.exists());
+        let names: Vec<_> = fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("r")], "nothing left aside");
+
+        // The folder gained a user's file while the work ran: untouched, output kept beside.
+        fs::write(d.join("run.json"), r#"{"polity_version": "0", "outputs": ["a.csv"]}"#).unwrap();
+        fs::write(d.join("notes.txt"), "mine").unwrap();
+        fs::create_dir(&stage).unwrap();
+        fs::write(stage.join("a.csv"), "newer").unwrap();
+        match install_folder(&stage, &d, inspect_run_folder) {
+            Err(InstallError::Changed(_, kept)) => {
+                assert_eq!(kept, t.path().join("r-new"));
+                assert_eq!(fs::read_to_string(kept.join("a.csv")).unwrap(), "newer");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fs::read_to_string(d.join("notes.txt")).unwrap(), "mine");
+        assert_eq!(fs::read_to_string(d.join("a.csv")).unwrap(), "new");
+    }
+
+    #[test]
+    fn single_files_are_replaced_only_with_force() {
+        let t = tempfile::tempdir().unwrap();
+        let f = t.path().join("out.csv");
+        write_file(&f, b"one", false).unwrap();
+        assert!(check_file(&f, false).unwrap_err().0.contains("--force"));
+        assert_eq!(write_file(&f, b"two", false).unwrap_err().kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&f).unwrap(), "one");
+        check_file(&f, true).unwrap();
+        write_file(&f, b"two", true).unwrap();
+        assert_eq!(fs::read_to_string(&f).unwrap(), "two");
+        #[cfg(unix)]
+        {
+            let notes = t.path().join("notes.txt");
+            fs::write(&notes, "mine").unwrap();
+            let link = t.path().join("k.png");
+            std::os::unix::fs::symlink(&notes, &link).unwrap();
+            assert!(check_file(&link, false).unwrap_err().0.contains("symbolic link"));
+            check_file(&link, true).unwrap();
+            write_file(&link, b"png", true).unwrap();
+            assert_eq!(fs::read_to_string(&notes).unwrap(), "mine", "the link's target is never written");
+            assert!(!fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        }
+        let names: Vec<_> = fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(names.iter().all(|n| !n.to_string_lossy().starts_with('.')), "no temporary left: {names:?}");
+    }
+
+    #[test]
+    fn stale_staging_of_dead_processes_goes_and_live_staging_stays() {
+        let t = tempfile::tempdir().unwrap();
+        let dest = t.path().join("r");
+        // A pid that cannot be alive (above the kernel's pid_max) and our own.
+        let dead = t.path().join(".r.partial-4999999");
+        let live = t.path().join(format!(".r.partial-{}", std::process::id()));
+        let unknown = t.path().join(".r.partial-4999998");
+        for d in [&dead, &live, &unknown] {
+            fs::create_dir(d).unwrap();
+            fs::write(d.join("metrics.csv"), "x").unwrap();
+        }
+        fs::write(unknown.join("mine.txt"), "keep").unwrap();
+        let removed = remove_stale_staging(&dest, |n| n == "metrics.csv");
+        if cfg!(target_os = "linux") {
+            assert_eq!(removed, vec![dead.clone()]);
+            assert!(!dead.exists());
+        }
+        assert!(live.join("metrics.csv").exists());
+        assert!(unknown.join("mine.txt").exists(), "a staging folder with a foreign file stays");
+    }
+}
