@@ -31,7 +31,9 @@ const EXAMPLES: &str = "Examples:
   polity record commons --ticks 300 --out commons.gif   a video of the world, with an overlay
   polity scenarios                        list the built-in scenarios
 
-Exit status: 0 success, 2 bad input (scenario or arguments), 1 internal error.";
+Exit status: 0 success, 2 bad input (scenario, arguments, or an output Polity will not
+replace), 1 internal error, 130 interrupted. Polity never deletes or replaces a file it cannot
+prove it wrote; single files are replaced only with --force (docs/outputs.md).";
 
 #[derive(Parser)]
 #[command(name = "polity", version, about = ABOUT, after_help = EXAMPLES)]
@@ -52,7 +54,10 @@ enum Command {
   scenario.ron  the resolved scenario, to edit and run again
 
 The same scenario and seed give byte-identical files. Files appear only when the run has
-finished; an interrupted run leaves nothing half-written.
+finished; an interrupted run (Ctrl-C, SIGTERM: exit status 130) leaves nothing half-written.
+An existing --out folder is replaced only if it is a run folder Polity wrote (its run.json
+lists every file in it); the working folder and those above it are refused. The rules of
+every output: docs/outputs.md.
 
 Checkpoints: with --checkpoint-every T the run saves its whole state every T ticks to
 .NAME.partial/checkpoint.ron beside the run folder. If the run is killed, `polity run
@@ -74,7 +79,8 @@ Examples:
         /// Seed for every random draw [default: the scenario's `run.seed`]
         #[arg(long)]
         seed: Option<u64>,
-        /// Run folder to write [default: runs/NAME-seedS]
+        /// Run folder to write [default: runs/NAME-seedS]. An existing folder is replaced only if it
+        /// is a run folder Polity wrote and holds nothing else (docs/outputs.md)
         #[arg(long)]
         out: Option<PathBuf>,
         /// Save the whole state every T ticks, to resume from if the run is interrupted
@@ -116,7 +122,7 @@ Examples:
         /// Ticks per run [default: each scenario's own `run.ticks`]
         #[arg(long)]
         ticks: Option<u64>,
-        /// Also write the table as CSV to this file
+        /// Also write the table as CSV to this file (a new file, or --force; docs/outputs.md)
         #[arg(long, value_name = "FILE.csv")]
         out: Option<PathBuf>,
         /// Runs at a time [default: the number of CPU cores]
@@ -146,7 +152,8 @@ Examples:
     Record {
         /// A built-in scenario name, a .ron file, or a run.json [default: commons]
         scenario: Option<String>,
-        /// FILE.gif, FILE.mp4, FILE.webm, or a folder for PNG frames [default: runs/NAME-seedS.gif]
+        /// FILE.gif, FILE.mp4, FILE.webm, or a folder for PNG frames [default: runs/NAME-seedS.gif];
+        /// an existing file or folder of frames is replaced only with --force (docs/outputs.md)
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Ticks to record [default: the scenario's `run.ticks`]
@@ -250,7 +257,7 @@ Example:
         /// Seed of the Monte-Carlo draws
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Folder to write the CSV files to
+        /// Folder to write the CSV files to (existing files replaced only with --force; docs/outputs.md)
         #[arg(long, default_value = "runs/sum")]
         out: PathBuf,
         /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
@@ -290,7 +297,8 @@ Examples:
     Sweep {
         /// The sweep file
         file: PathBuf,
-        /// The sweep folder [default: runs/sweep-NAME, NAME the file's stem]
+        /// The sweep folder [default: runs/sweep-NAME, NAME the file's stem]: new, empty, or this
+        /// sweep's own folder, to resume (docs/outputs.md)
         #[arg(long)]
         out: Option<PathBuf>,
         /// Run only shard I of N (I = 0 … N−1): the runs whose number is I mod N
@@ -310,7 +318,8 @@ Example:
         /// Sweep folders (one per shard)
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// The merged table (a .csv file, or a folder to hold results.csv)
+        /// The merged table (a .csv file, or a folder to hold results.csv); an existing table is
+        /// replaced only with --force (docs/outputs.md)
         #[arg(long)]
         out: PathBuf,
         /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)

@@ -217,12 +217,8 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Vec<String>>, what: &str)
     if entries.is_empty() {
         return Ok(Existing::Empty);
     }
-    let Some(ours) = owned(dir) else {
-        return Err(Refused(format!(
-            "{shown}: the folder exists and is not {what}; refusing to replace it\n    hint: choose a new --out, or \
-             empty the folder (the rules: {RULES})"
-        )));
-    };
+    let proof = owned(dir);
+    let ours = proof.clone().unwrap_or_default();
     let mut present = Vec::new();
     let mut foreign = Vec::new();
     for e in &entries {
@@ -237,13 +233,18 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Vec<String>>, what: &str)
     if !foreign.is_empty() {
         foreign.sort();
         let n = foreign.len();
-        let shown_names: Vec<String> = foreign.iter().take(5).map(|f| format!("`{f}`")).collect();
+        let listed: Vec<String> = foreign.iter().take(5).map(|f| format!("`{f}`")).collect();
+        let listed = format!("{}{}", listed.join(", "), if n > 5 { ", …" } else { "" });
+        let why = match proof {
+            None => format!("the folder exists and is not {what}: it holds {listed}"),
+            Some(_) => format!(
+                "the folder holds {} that Polity did not write ({listed})",
+                if n == 1 { "a file".to_string() } else { format!("{n} files or folders") }
+            ),
+        };
         return Err(Refused(format!(
-            "{shown}: the folder holds {} that Polity did not write ({}{}); refusing to replace it\n    hint: choose \
-             another --out, or move {} out of the folder first (the rules: {RULES})",
-            if n == 1 { "a file".to_string() } else { format!("{n} files or folders") },
-            shown_names.join(", "),
-            if n > 5 { ", …" } else { "" },
+            "{shown}: {why}; refusing to replace it\n    hint: choose another --out, or move {} out of the folder \
+             first (the rules: {RULES})",
             if n == 1 { "it" } else { "them" }
         )));
     }

@@ -13,6 +13,7 @@ mod governance;
 mod gui;
 mod impact;
 mod model;
+mod outputs;
 mod oversight;
 mod paa;
 mod planner;

@@ -1,0 +1,544 @@
+//! Never losing a user's file (docs/outputs.md), through the `polity` binary as a user meets
+//! it: every way a run, a recording, a sweep or a resume once deleted or replaced files it did
+//! not write, each now refused or harmless, and a property test over random trees of user
+//! files and random sequences of commands.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+
+fn polity_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_polity")).current_dir(dir).args(args).output().expect("polity runs")
+}
+
+fn spawn_in(dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_polity"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("polity starts")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Every file under `root` (links as their target text), with its bytes.
+fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            let t = e.file_type().unwrap();
+            if t.is_symlink() {
+                out.insert(
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes(),
+                );
+            } else if t.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(root).unwrap().to_path_buf(), fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Asserts every file of `before` is still in `root`, byte for byte.
+fn assert_kept(root: &Path, before: &BTreeMap<PathBuf, Vec<u8>>, what: &str) {
+    let now = tree(root);
+    for (p, bytes) in before {
+        match now.get(p) {
+            None => panic!("{what}: {} was deleted", p.display()),
+            Some(b) => assert!(b == bytes, "{what}: {} was changed", p.display()),
+        }
+    }
+}
+
+/// Hidden entries (staging) anywhere under `root`.
+fn hidden(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap().flatten() {
+            if e.file_name().to_string_lossy().starts_with('.') {
+                found.push(e.path());
+            }
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    found
+}
+
+fn wait_for(path: &Path, child: &mut Child) {
+    let start = Instant::now();
+    while !path.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("polity ended ({status}) before {} appeared", path.display());
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{} never appeared", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
+    assert!(ok, "kill {sig}");
+}
+
+/// A small sweep: two runs of `commons`, 3 ticks each.
+const SWEEP: &str = "Sweep(version: 1, base: \"commons\", parameters: [(path: \"regrowth.radius\", values: List([1.0, 2.0]))], replicates: 1, ticks: Some(3), keep: [End(\"apples\")])";
+
+fn run_ok(dir: &Path, args: &[&str]) {
+    let out = polity_in(dir, args);
+    assert!(out.status.success(), "polity {args:?}: {}", text(&out.stderr));
+}
+
+#[test]
+fn out_dot_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path().join("w");
+    fs::create_dir(&w).unwrap();
+    run_ok(&w, &["run", "commons", "--ticks", "5", "--out", "r"]);
+    fs::copy(w.join("r/run.json"), w.join("run.json")).unwrap();
+    fs::write(w.join("thesis.txt"), "years of work").unwrap();
+    fs::write(t.path().join("beside.txt"), "also mine").unwrap();
+    fs::write(t.path().join("s.ron"), SWEEP).unwrap();
+    let before = tree(t.path());
+    for out in [".", "..", "./", "../w", "r/..", &w.to_string_lossy(), "/"] {
+        let o = polity_in(&w, &["run", "run.json", "--out", out]);
+        assert_eq!(o.status.code(), Some(2), "--out {out}: {}", text(&o.stderr));
+        let e = text(&o.stderr);
+        assert!(e.contains("working folder") || e.contains("root folder"), "--out {out}: {e}");
+        for cmd in [&["sweep", "../s.ron", "--out", out][..], &["record", "commons", "--ticks", "1", "--out", out]] {
+            let o = polity_in(&w, cmd);
+            assert_eq!(o.status.code(), Some(2), "{cmd:?}: {}", text(&o.stderr));
+        }
+    }
+    assert_eq!(tree(t.path()), before, "nothing changed, nothing added");
+}
+
+#[test]
+fn run_never_deletes_files_it_did_not_write() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    // A folder holding a run.json that is not Polity's.
+    fs::create_dir_all(w.join("d/src")).unwrap();
+    fs::write(w.join("d/run.json"), r#"{"foo":1}"#).unwrap();
+    fs::write(w.join("d/src/main.js"), "code").unwrap();
+    fs::write(w.join("d/README"), "notes").unwrap();
+    let before = tree(w);
+    let o = polity_in(w, &["run", "commons", "--ticks", "10", "--out", "d"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("not a Polity run folder"), "{}", text(&o.stderr));
+    assert_eq!(tree(w), before);
+
+    // The README's "repeat a run" flow: a notebook beside the run's files is never deleted.
+    run_ok(w, &["run", "commons", "--seed", "7", "--ticks", "5"]);
+    fs::write(w.join("runs/commons-seed7/analysis.ipynb"), "{}").unwrap();
+    let before = tree(w);
+    let o = polity_in(w, &["run", "runs/commons-seed7/run.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(e.contains("`analysis.ipynb`") && e.contains("did not write"), "{e}");
+    assert_eq!(tree(w), before);
+
+    // Without it, a run folder of Polity's is replaced by the new run, and nothing is left aside.
+    fs::remove_file(w.join("runs/commons-seed7/analysis.ipynb")).unwrap();
+    run_ok(w, &["run", "runs/commons-seed7/run.json", "--ticks", "9"]);
+    let run: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(w.join("runs/commons-seed7/run.json")).unwrap()).unwrap();
+    assert_eq!(run["ticks"], 9);
+    assert_eq!(fs::read_dir(w.join("runs")).unwrap().count(), 1, "no staging or old folder left in runs/");
+
+    // A folder made by hand with Polity's file names but no run.json is the user's.
+    fs::create_dir(w.join("mine")).unwrap();
+    fs::write(w.join("mine/metrics.csv"), "my own table").unwrap();
+    assert_eq!(polity_in(w, &["run", "commons", "--ticks", "3", "--out", "mine"]).status.code(), Some(2));
+    assert_eq!(fs::read_to_string(w.join("mine/metrics.csv")).unwrap(), "my own table");
+}
+
+#[test]
+fn a_folder_made_while_a_run_goes_on_is_kept() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    let child = spawn_in(w, &["run", "commons", "--ticks", "40000", "--out", "results"]);
+    // The staging appears first; then the user makes the output folder by hand.
+    let start = Instant::now();
+    while !fs::read_dir(w).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with(".results.partial-"))
+    {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    fs::create_dir(w.join("results")).unwrap();
+    fs::write(w.join("results/mine.txt"), "important").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(e.contains("kept in") && e.contains("results-new"), "{e}");
+    assert_eq!(fs::read_to_string(w.join("results/mine.txt")).unwrap(), "important");
+    assert_eq!(fs::read_dir(w.join("results")).unwrap().count(), 1);
+    assert!(w.join("results-new/run.json").is_file(), "the finished run is kept beside it");
+    assert!(hidden(w).is_empty(), "{:?}", hidden(w));
+}
+
+/// A checkpointed run of `commons` interrupted early, in `dir/runs/.big.partial`, with its end
+/// brought forward to 3 ticks after the checkpoint so that resuming it is quick.
+fn interrupted_checkpoint(dir: &Path) -> PathBuf {
+    let mut child = spawn_in(
+        dir,
+        &["run", "commons", "--ticks", "50000000", "--checkpoint-every", "50000000", "--out", "runs/big"],
+    );
+    let stage = dir.join("runs/.big.partial");
+    wait_for(&stage.join("metrics.csv"), &mut child);
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&child, "-INT");
+    let out = child.wait_with_output().unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{e}");
+    assert!(e.contains("checkpoint was saved") && e.contains("--resume"), "{e}");
+    let path = stage.join("checkpoint.ron");
+    let mut cp = polity::checkpoint::load(&path).unwrap();
+    assert!(cp.clock.tick > 0);
+    cp.end_tick = cp.clock.tick + 3;
+    polity::checkpoint::save(&cp, &path).unwrap();
+    path
+}
+
+/// Moves an interrupted run's staging folder to `dest_parent/.NAME.partial` and points its
+/// checkpoint at `dest_parent/NAME`, as if the run had been started there.
+fn move_staging(cp: &Path, dest_parent: &Path, name: &str) -> PathBuf {
+    let stage = dest_parent.join(format!(".{name}.partial"));
+    fs::create_dir_all(&stage).unwrap();
+    for e in fs::read_dir(cp.parent().unwrap()).unwrap().flatten() {
+        fs::copy(e.path(), stage.join(e.file_name())).unwrap();
+    }
+    let path = stage.join("checkpoint.ron");
+    let mut c = polity::checkpoint::load(&path).unwrap();
+    c.run.as_mut().unwrap().out = fs::canonicalize(dest_parent).unwrap().join(name);
+    polity::checkpoint::save(&c, &path).unwrap();
+    path
+}
+
+#[test]
+fn resume_checks_its_output() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("A"), t.path().join("B"));
+    fs::create_dir_all(&a).unwrap();
+    fs::create_dir_all(b.join("runs/big")).unwrap();
+    fs::write(b.join("runs/big/paper.tex"), "\\documentclass").unwrap();
+    let cp = interrupted_checkpoint(&a);
+    let before_b = tree(&b);
+
+    // A checkpoint edited to point elsewhere is refused, wherever it is resumed from.
+    let mut edited = polity::checkpoint::load(&cp).unwrap();
+    edited.run.as_mut().unwrap().out = b.join("runs/big");
+    let edited_path = a.join("edited.ron");
+    polity::checkpoint::save(&edited, &edited_path).unwrap();
+    let o = polity_in(&b, &["run", "--resume", edited_path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("staging folder"), "{}", text(&o.stderr));
+    let in_place = cp.parent().unwrap().join("checkpoint.ron");
+    polity::checkpoint::save(&edited, &in_place).unwrap();
+    let o = polity_in(&b, &["run", "--resume", in_place.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("was it moved or edited"), "{}", text(&o.stderr));
+    // A copy of the staging in B whose checkpoint still names A's folder: refused too.
+    let mut original = edited.clone();
+    original.run.as_mut().unwrap().out = fs::canonicalize(&a).unwrap().join("runs/big");
+    polity::checkpoint::save(&original, &in_place).unwrap();
+    fs::create_dir_all(b.join("runs/.big.partial")).unwrap();
+    for e in fs::read_dir(a.join("runs/.big.partial")).unwrap().flatten() {
+        fs::copy(e.path(), b.join("runs/.big.partial").join(e.file_name())).unwrap();
+    }
+    let o = polity_in(&b, &["run", "--resume", "runs/.big.partial/checkpoint.ron"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    for e in fs::read_dir(b.join("runs/.big.partial")).unwrap().flatten() {
+        fs::remove_file(e.path()).unwrap();
+    }
+    fs::remove_dir(b.join("runs/.big.partial")).unwrap();
+    assert_eq!(tree(&b), before_b, "B is untouched");
+
+    // Resumed from another working folder, the run goes into its own folder (A's), not B's.
+    let o = polity_in(&b, &["run", "--resume", in_place.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(a.join("runs/big/run.json").is_file());
+    assert!(!a.join("runs/.big.partial").exists());
+    assert_eq!(tree(&b), before_b, "B is untouched");
+
+    // A resume whose run folder holds a user's file is refused, and its staging kept.
+    let c = t.path().join("C");
+    fs::create_dir(&c).unwrap();
+    let moved = move_staging(&interrupted_checkpoint(&c), &b.join("runs"), "big");
+    let o = polity_in(&a, &["run", "--resume", moved.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("paper.tex"), "{}", text(&o.stderr));
+    assert!(b.join("runs/.big.partial/checkpoint.ron").is_file(), "the staging is kept to resume later");
+    assert_eq!(fs::read_to_string(b.join("runs/big/paper.tex")).unwrap(), "\\documentclass");
+}
+
+#[test]
+fn resume_is_refused_while_the_run_is_still_going() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    let mut child =
+        spawn_in(w, &["run", "commons", "--ticks", "50000000", "--checkpoint-every", "200", "--out", "runs/live"]);
+    let cp = w.join("runs/.live.partial/checkpoint.ron");
+    wait_for(&cp, &mut child);
+    let o = polity_in(w, &["run", "--resume", "runs/.live.partial/checkpoint.ron"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("still writing"), "{}", text(&o.stderr));
+    assert!(child.try_wait().unwrap().is_none(), "the original run goes on");
+    signal(&child, "-TERM");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(cp.is_file(), "a stopped checkpointed run keeps a checkpoint to resume");
+}
+
+#[test]
+fn scenario_names_cannot_leave_the_runs_folder() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path().join("w");
+    fs::create_dir(&w).unwrap();
+    let bad = "Scenario(version: 1, name: \"../../outside/x\", map: Ascii(rows: [\"WWWWW\", \"WAPAW\", \"WWWWW\"]), agents: [(kind: Human, count: 1)])";
+    fs::write(w.join("bad.ron"), bad).unwrap();
+    for cmd in [&["run", "bad.ron"][..], &["record", "bad.ron", "--ticks", "2"], &["check", "bad.ron"]] {
+        let o = polity_in(&w, cmd);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}");
+        assert!(text(&o.stderr).contains("bad.ron:1:28: name:"), "{}", text(&o.stderr));
+    }
+    assert_eq!(fs::read_dir(t.path()).unwrap().count(), 1, "nothing written outside w");
+    assert_eq!(fs::read_dir(&w).unwrap().count(), 1, "nothing written in w");
+    // A name with spaces and punctuation is tidied into one file-name component.
+    fs::write(w.join("ok.ron"), bad.replace("../../outside/x", "my world: v2")).unwrap();
+    run_ok(&w, &["run", "ok.ron", "--ticks", "2"]);
+    assert!(w.join("runs/my-world--v2-seed0/run.json").is_file());
+    run_ok(&w, &["record", "ok.ron", "--ticks", "2"]);
+    assert!(w.join("runs/my-world--v2-seed0.gif").is_file());
+}
+
+#[test]
+fn recording_into_a_frames_folder_keeps_what_is_not_a_frame() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    fs::create_dir_all(w.join("frames/frame-000001.png")).unwrap();
+    fs::write(w.join("frames/frame-000001.png/keep.txt"), "mine").unwrap();
+    let before = tree(w);
+    for force in [false, true] {
+        let mut args = vec!["record", "commons", "--ticks", "3", "--out", "frames"];
+        if force {
+            args.push("--force");
+        }
+        let o = polity_in(w, &args);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        assert_eq!(tree(w), before);
+    }
+    // Frames of an earlier recording are replaced only with --force.
+    run_ok(w, &["record", "commons", "--ticks", "3", "--out", "fr"]);
+    let first = tree(&w.join("fr"));
+    assert_eq!(first.len(), 3);
+    let o = polity_in(w, &["record", "commons", "--ticks", "2", "--out", "fr"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--force"));
+    assert_eq!(tree(&w.join("fr")), first);
+    run_ok(w, &["record", "commons", "--ticks", "2", "--out", "fr", "--force"]);
+    assert_eq!(tree(&w.join("fr")).len(), 2);
+    assert!(hidden(w).is_empty());
+}
+
+#[test]
+fn record_never_replaces_a_users_file() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    fs::write(w.join("mine.gif"), "my gif").unwrap();
+    fs::write(w.join("commons.gif"), "a file").unwrap();
+    fs::create_dir(w.join("data")).unwrap();
+    fs::write(w.join("data/gain.csv"), "my table").unwrap();
+    fs::write(w.join("notes.txt"), "my notes").unwrap();
+    fs::write(w.join("table.csv"), "my csv").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(w.join("notes.txt"), w.join("k.png")).unwrap();
+    // A finished sweep to report on and merge.
+    fs::write(w.join("s.ron"), SWEEP).unwrap();
+    run_ok(w, &["sweep", "s.ron", "--out", "sw", "--threads", "1"]);
+    let before = tree(w);
+    let refused: [&[&str]; 7] = [
+        &["record", "commons", "--ticks", "2", "--out", "mine.gif"],
+        &["record", "commons", "--ticks", "2", "--out", "commons.gif/"],
+        &["sum", "--dims", "2,4", "--out", "data"],
+        &["compare", "commons", "commons", "--seeds", "0..2", "--ticks", "2", "--out", "table.csv"],
+        &["sweep-merge", "sw", "--out", "table.csv"],
+        &["sweep-report", "sw", "--plot", "apples", "--x", "regrowth.radius", "--png", "k.png"],
+        &["sweep-report", "sw", "--plot", "apples", "--x", "regrowth.radius", "--png", "k.jpg"],
+    ];
+    for args in refused {
+        let o = polity_in(w, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(o.stdout.is_empty() || args[0] != "sweep-report", "checked before printing: {args:?}");
+        assert_eq!(tree(w), before, "{args:?} changed something");
+    }
+    // With --force the user's file is replaced (a link itself, never the file it points to).
+    run_ok(w, &["record", "commons", "--ticks", "2", "--out", "mine.gif", "--force"]);
+    assert!(fs::read(w.join("mine.gif")).unwrap().starts_with(b"GIF89a"));
+    run_ok(w, &["sweep-report", "sw", "--plot", "apples", "--x", "regrowth.radius", "--png", "k.png", "--force"]);
+    assert_eq!(fs::read_to_string(w.join("notes.txt")).unwrap(), "my notes");
+    assert!(fs::read(w.join("k.png")).unwrap().starts_with(b"\x89PNG"));
+    run_ok(w, &["sum", "--dims", "2,4", "--out", "data", "--force"]);
+    assert_ne!(fs::read_to_string(w.join("data/gain.csv")).unwrap(), "my table");
+    assert!(hidden(w).is_empty(), "{:?}", hidden(w));
+}
+
+#[test]
+fn sigint_leaves_no_hidden_staging() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    let runs: [(&[&str], &str); 3] = [
+        (&["run", "commons", "--ticks", "50000000", "--out", "r"], ".r.partial-"),
+        (&["record", "commons", "--ticks", "100000", "--out", "v.gif"], ".v.gif.partial-"),
+        (&["record", "commons", "--ticks", "100000", "--out", "frames"], ".frames.partial-"),
+    ];
+    for (sig, (args, stage)) in ["-INT", "-TERM", "-INT"].into_iter().zip(runs) {
+        let mut child = spawn_in(w, args);
+        let start = Instant::now();
+        while !fs::read_dir(w).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with(stage)) {
+            assert!(child.try_wait().unwrap().is_none(), "{args:?} ended early");
+            assert!(start.elapsed() < Duration::from_secs(60));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        signal(&child, sig);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(130), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("unfinished output was removed"), "{}", text(&out.stderr));
+        assert_eq!(fs::read_dir(w).unwrap().count(), 0, "{args:?} left {:?}", tree(w).keys().collect::<Vec<_>>());
+    }
+    // A SIGKILL cannot be caught: its staging is removed by the next run into the same place.
+    let mut child = spawn_in(w, &["run", "commons", "--ticks", "50000000", "--out", "r"]);
+    let start = Instant::now();
+    while hidden(w).is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(hidden(w).len(), 1, "the killed run's staging");
+    run_ok(w, &["run", "commons", "--ticks", "3", "--out", "r"]);
+    assert!(hidden(w).is_empty(), "stale staging removed: {:?}", hidden(w));
+}
+
+/// One command of the property test: what it runs, with `{out}` standing for an output path.
+#[derive(Clone, Debug)]
+enum Op {
+    Run(usize),
+    RunCheckpointed(usize),
+    Record(usize, &'static str),
+    Sweep(usize),
+    Resume(usize),
+}
+
+/// Output paths the commands aim at, relative to the working folder `t/w`.
+const TARGETS: [&str; 10] = [".", "..", "u", "u/sub", "runs/x", "v", "../outside", "link", "frames", "fresh"];
+
+/// A random tree of user files, under `t/` (with the working folder `t/w`).
+const USER_FILES: [&str; 12] = [
+    "w/u/notes.txt",
+    "w/u/run.json",
+    "w/u/sub/metrics.csv",
+    "w/runs/x/analysis.ipynb",
+    "w/v.gif",
+    "w/v/frame-000000.png/keep.txt",
+    "w/frames/mine.png",
+    "outside/paper.tex",
+    "w/thesis.txt",
+    "w/runs/x.gif",
+    "w/.hidden-notes",
+    "beside.txt",
+];
+
+fn op() -> impl Strategy<Value = Op> {
+    let t = 0..TARGETS.len();
+    prop_oneof![
+        t.clone().prop_map(Op::Run),
+        t.clone().prop_map(Op::RunCheckpointed),
+        (t.clone(), prop_oneof![Just(".gif"), Just(""), Just("/")]).prop_map(|(i, e)| Op::Record(i, e)),
+        t.clone().prop_map(Op::Sweep),
+        t.prop_map(Op::Resume),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Whatever Polity is asked to do, no user file is ever removed or changed.
+    #[test]
+    fn no_user_file_is_ever_removed_or_changed(
+        files in proptest::sample::subsequence(USER_FILES.to_vec(), 3..=USER_FILES.len()),
+        ops in proptest::collection::vec(op(), 1..6),
+    ) {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        let w = root.join("w");
+        fs::create_dir_all(&w).unwrap();
+        for (k, f) in files.iter().enumerate() {
+            let p = root.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            // run.json files look like Polity's but list nothing: the folder holds other files.
+            let body = if f.ends_with("run.json") {
+                r#"{"polity_version": "0.1.0", "outputs": []}"#.to_string()
+            } else {
+                format!("user file {k}")
+            };
+            fs::write(&p, body).unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("w/u"), w.join("link")).unwrap();
+        fs::write(root.join("s.ron"), SWEEP).unwrap();
+        let before = tree(root);
+        for op in &ops {
+            let target = |i: usize| TARGETS[i].to_string();
+            let args: Vec<String> = match op {
+                Op::Run(i) => vec!["run".into(), "commons".into(), "--ticks".into(), "3".into(), "--out".into(), target(*i)],
+                Op::RunCheckpointed(i) => vec!["run".into(), "commons".into(), "--ticks".into(), "3".into(), "--checkpoint-every".into(), "1".into(), "--out".into(), target(*i)],
+                Op::Record(i, ext) => vec!["record".into(), "commons".into(), "--ticks".into(), "2".into(), "--size".into(), "64x48".into(), "--out".into(), format!("{}{ext}", target(*i))],
+                Op::Sweep(i) => vec!["sweep".into(), "../s.ron".into(), "--threads".into(), "1".into(), "--out".into(), target(*i)],
+                Op::Resume(i) => {
+                    // A staging folder copied in beside the target, as if a run into it had been interrupted.
+                    let dest = w.join(TARGETS[*i]);
+                    let (Some(parent), Some(name)) = (dest.parent(), dest.file_name()) else { continue };
+                    let name = name.to_string_lossy().into_owned();
+                    if name == "." || name == ".." || !parent.is_dir() || fs::symlink_metadata(parent.join(format!(".{name}.partial"))).is_ok() {
+                        continue;
+                    }
+                    let cp = move_staging(fixture(), parent, &name);
+                    vec!["run".into(), "--resume".into(), cp.to_string_lossy().into_owned()]
+                }
+            };
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = polity_in(&w, &args);
+            prop_assert!(matches!(out.status.code(), Some(0 | 2)), "{args:?}: {}", text(&out.stderr));
+            assert_kept(root, &before, &format!("{args:?}"));
+        }
+    }
+}
+
+/// One interrupted checkpoint for the whole property test, made once.
+fn fixture() -> &'static Path {
+    static CP: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, cp) = CP.get_or_init(|| {
+        let t = tempfile::tempdir().unwrap();
+        let cp = interrupted_checkpoint(t.path());
+        (t, cp)
+    });
+    cp
+}
