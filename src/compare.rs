@@ -176,9 +176,9 @@ impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.seeds.len();
         let ticks = if self.ticks.0 == self.ticks.1 {
-            format!("{} ticks", self.ticks.0)
+            crate::plural(self.ticks.0, "tick")
         } else {
-            format!("A {} ticks, B {} ticks", self.ticks.0, self.ticks.1)
+            format!("A {}, B {}", crate::plural(self.ticks.0, "tick"), crate::plural(self.ticks.1, "tick"))
         };
         writeln!(f, "A: {}", self.a_label)?;
         writeln!(f, "B: {}", self.b_label)?;

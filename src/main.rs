@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use polity::compare;
-use polity::outputs;
 use polity::run::{self, RunOptions};
 use polity::scenario::{self, Scenario};
+use polity::{outputs, plural};
 
 const ABOUT: &str = "Polity: an agent-based simulation engine for AI governance and alignment research.
 
@@ -561,9 +561,9 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
             let m = |c: &str| summary.metric(c).unwrap_or(f64::NAN);
             let ran = summary.ticks - summary.started_at;
             let span = if summary.started_at == 0 {
-                polity::plural(ran, "tick")
+                plural(ran, "tick")
             } else {
-                format!("ticks {}–{} ({})", summary.started_at, summary.ticks, polity::plural(ran, "tick"))
+                format!("ticks {}–{} ({})", summary.started_at, summary.ticks, plural(ran, "tick"))
             };
             say!(
                 "{} · seed {} · {span} in {:.2} s ({:.0} ticks/s)",
@@ -643,17 +643,17 @@ fn cmd_sweep(file: &Path, out: Option<PathBuf>, shard: Option<String>, threads: 
     let opts = runner::Options { out: abs, shard, threads };
     let total = (0..sw.runs()).filter(|&n| shard.has(n)).count() as u64;
     say!(
-        "{} · {} combinations × {} replicates = {} runs{} · {} threads",
+        "{} · {} × {} = {}{} · {}",
         file.display(),
-        sw.combinations(),
-        sw.spec.replicates,
-        sw.runs(),
+        plural(sw.combinations(), "combination"),
+        plural(sw.spec.replicates, "replicate"),
+        plural(sw.runs(), "run"),
         if shard == Shard::ALL {
             String::new()
         } else {
-            format!(" · shard {}/{}: {total} runs", shard.index, shard.count)
+            format!(" · shard {}/{}: {}", shard.index, shard.count, plural(total, "run"))
         },
-        threads
+        plural(threads as u64, "thread")
     );
     let bar = progress_bar(total, "runs");
     let started = Instant::now();
@@ -669,8 +669,8 @@ fn cmd_sweep(file: &Path, out: Option<PathBuf>, shard: Option<String>, threads: 
         Ok(o) => {
             let secs = started.elapsed().as_secs_f64();
             say!(
-                "  {} runs in {:.2} s ({:.1} runs/s){}",
-                o.ran,
+                "  {} in {:.2} s ({:.1} runs/s){}",
+                plural(o.ran, "run"),
                 secs,
                 o.ran as f64 / secs.max(1e-9),
                 if o.skipped > 0 { format!(" · {} already done, skipped", o.skipped) } else { String::new() }
@@ -828,7 +828,7 @@ fn cmd_check(files: &[String]) -> ExitCode {
         match scenario::load(f) {
             Ok(s) => {
                 let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
-                say!("{f}: ok — `{}`, {agents} agents, {} ticks", s.name, s.run.ticks);
+                say!("{f}: ok — `{}`, {}, {}", s.name, plural(agents, "agent"), plural(s.run.ticks, "tick"));
             }
             Err(problems) => {
                 eprintln!("{problems}");
@@ -845,9 +845,10 @@ fn cmd_check(files: &[String]) -> ExitCode {
 }
 
 fn cmd_scenarios() -> ExitCode {
+    let width = scenario::BUILTINS.iter().map(|b| b.name.chars().count()).max().unwrap_or(0);
     for b in scenario::BUILTINS {
         let desc = b.scenario().map(|s| s.description).unwrap_or_else(|p| format!("(invalid: {p})"));
-        say!("{:<16} {desc}", b.name);
+        say!("{:<width$}  {desc}", b.name);
     }
     say!("\nRun one with `polity run NAME`; its source is scenarios/NAME.ron.");
     ExitCode::SUCCESS
@@ -965,11 +966,11 @@ fn cmd_record(
         Ok(frames) => {
             let secs = started.elapsed().as_secs_f64();
             say!(
-                "{} · seed {} · {} ticks → {frames} frame{} of {size} at {fps} fps ({:.1} s of video) in {secs:.2} s ({:.0} frames/s)",
+                "{} · seed {} · {} → {} of {size} at {fps} fps ({:.1} s of video) in {secs:.2} s ({:.0} frames/s)",
                 names.join(" vs "),
                 opts.seed,
-                opts.ticks,
-                if frames == 1 { "" } else { "s" },
+                plural(opts.ticks, "tick"),
+                plural(frames, "frame"),
                 opts.seconds(),
                 frames as f64 / secs.max(1e-9)
             );

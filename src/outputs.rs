@@ -201,7 +201,7 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Vec<String>>, what: &str)
     let meta = match fs::symlink_metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Existing::Absent),
-        Err(e) => return Err(Refused(format!("{shown}: cannot look at it: {e}"))),
+        Err(e) => return Err(Refused(format!("{shown}: cannot create the folder there: {e}"))),
     };
     if meta.file_type().is_symlink() {
         return Err(Refused(format!(
@@ -527,7 +527,7 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
     let mut parent = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
     while fs::symlink_metadata(&parent).is_err() && parent.pop() {}
     if !parent.is_dir() {
-        return Err(Refused(format!("{shown}: {} is a file, not a folder", parent.display())));
+        return Err(Refused(format!("{shown}: cannot create the folder {}: it is a file", parent.display())));
     }
     tempfile::Builder::new()
         .prefix(".polity-check-")

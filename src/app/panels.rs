@@ -381,7 +381,7 @@ fn export(ui: &mut egui::Ui, cx: &mut PanelCx) {
         match cx.state.recording {
             None => {
                 if ui
-                    .button(RichText::new("● Record").color(Color32::from_rgb(230, 80, 80)))
+                    .button(RichText::new("Record").color(Color32::from_rgb(230, 80, 80)))
                     .on_hover_text("record the window, world and panels, to a GIF under exports/")
                     .clicked()
                 {

@@ -1,5 +1,5 @@
 //! Recording the window — world and panels — with the recorder's encoders
-//! ([`crate::record::encode`]): the Export panel's ● Record button, or `--record FILE` on the
+//! ([`crate::record::encode`]): the Export panel's Record button, or `--record FILE` on the
 //! command line. Each frame the window is captured and sent to an encoder thread; frames keep
 //! the size the window had when recording started (later resizes are cropped or padded). The
 //! file appears, atomically, once the last frame is written, and the app says where it went.

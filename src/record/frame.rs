@@ -322,10 +322,17 @@ pub fn draw_panel(frame: &mut Canvas, layout: &Layout, world: &Canvas, overlay: 
     }
 }
 
-/// A label on the left and its value on the right of `at`.
+/// A label on the left and its value on the right of `at`. A label too long to fit beside its
+/// value is shortened to its first word ("apples standing" → "apples"), never cut mid-word.
 fn draw_line(frame: &mut Canvas, scale: u32, at: Rect, label: &str, value: &str) {
     let vw = font::text_width(value, scale) as i64;
     let vx = (at.x + at.w - vw).max(at.x);
+    let room = vx - font::ADVANCE as i64 * scale as i64 - at.x;
+    let label = if font::text_width(label, scale) as i64 > room {
+        label.split_whitespace().next().unwrap_or(label)
+    } else {
+        label
+    };
     font::draw(frame, at.x, at.y, scale, label, colors::DIM, vx - font::ADVANCE as i64 * scale as i64 + 1);
     font::draw(frame, vx, at.y, scale, value, colors::TEXT, at.x + at.w + 1);
 }

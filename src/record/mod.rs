@@ -112,6 +112,8 @@ struct Panel {
     /// Cells of recent `patch_lost` events and their ticks.
     flashes: Vec<(u32, u32, u64)>,
     welfare_column: &'static str,
+    /// Whether the world has apples (else no apple metrics or plot are shown).
+    has_apples: bool,
     plots: Vec<Plot>,
 }
 
@@ -134,6 +136,7 @@ impl Panel {
             last: Vec::new(),
             flashes: Vec::new(),
             welfare_column,
+            has_apples: true,
             plots: vec![
                 Plot { label: "apples standing".into(), color: frame::colors::APPLES, history: Default::default() },
                 Plot {
@@ -144,6 +147,12 @@ impl Panel {
             ],
         };
         p.absorb();
+        // A world without apples (objects only, say) shows no apple metrics or plot.
+        p.has_apples =
+            p.metric("apples").is_some_and(|a| a > 0.0) || p.metric("patches_alive").is_some_and(|a| a > 0.0);
+        if !p.has_apples {
+            p.plots.remove(0);
+        }
         p.push_history();
         p.layout = Layout::new(area, mw, mh, p.lines().len());
         p.cell = p.layout.cell(mw, mh);
@@ -182,8 +191,10 @@ impl Panel {
             };
             out.push(("p elected".into(), p));
         }
-        out.push(("apples standing".into(), m("apples").map_or("-".into(), frame::short)));
-        out.push(("patches alive".into(), m("patches_alive").map_or("-".into(), frame::short)));
+        if self.has_apples {
+            out.push(("apples standing".into(), m("apples").map_or("-".into(), frame::short)));
+            out.push(("patches alive".into(), m("patches_alive").map_or("-".into(), frame::short)));
+        }
         let welfare_label = if self.welfare_column == "welfare_mean" { "welfare mean" } else { "welfare at p" };
         out.push((welfare_label.into(), m(self.welfare_column).map_or("-".into(), frame::short)));
         if let Some(r) = m("tax_revenue") {
@@ -205,7 +216,8 @@ impl Panel {
 
     /// Adds the latest values to the plots (at tick 0, then once a frame).
     fn push_history(&mut self) {
-        for (plot, column) in self.plots.iter_mut().zip(["apples", self.welfare_column]) {
+        let columns: &[&str] = if self.has_apples { &["apples", self.welfare_column] } else { &[self.welfare_column] };
+        for (plot, column) in self.plots.iter_mut().zip(columns) {
             let v = self.columns.iter().position(|c| c == column).and_then(|i| self.last.get(i).copied());
             plot.history.push(v.unwrap_or(f64::NAN));
         }

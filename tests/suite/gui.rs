@@ -226,7 +226,7 @@ fn gui_help_lists_the_flags_with_examples() {
 
 #[test]
 fn the_record_button_records_the_whole_window_with_the_recorders_encoder() {
-    // `--record FILE --record-frames N --exit` presses ● Record at the start, plays, and stops
+    // `--record FILE --record-frames N --exit` presses Record at the start, plays, and stops
     // after N frames: the GIF must have N frames of the window's size, showing the panels, and
     // change over time as the world runs.
     let t = tempfile::tempdir().unwrap();

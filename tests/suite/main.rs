@@ -12,6 +12,7 @@ mod engine;
 mod governance;
 mod gui;
 mod impact;
+mod messages;
 mod model;
 mod outputs;
 mod oversight;

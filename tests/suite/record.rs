@@ -169,13 +169,17 @@ fn a_folder_gets_numbered_png_frames() {
     assert_eq!((info.width, info.height, info.color_type), (320, 180, png::ColorType::Rgb));
     let rgb = &buf[..info.buffer_size()];
     assert!(rgb.chunks_exact(3).any(|p| p == &palette::APPLE[..3]));
-    // The same again replaces an earlier folder of frames, byte for byte the same; a trailing
-    // slash names a folder too; a shorter recording leaves only its own frames.
+    // The same again is refused without --force (docs/outputs.md); with it, it replaces an
+    // earlier folder of frames, byte for byte the same; a trailing slash names a folder too; a
+    // shorter recording leaves only its own frames.
     let first = std::fs::read(dir.join("frame-000004.png")).unwrap();
     let slash = format!("{}/", dir.display());
-    record(&["commons", "--ticks", "10", "--size", "320x180", "--out", &slash]);
+    let again = polity(&["record", "commons", "--ticks", "10", "--size", "320x180", "--out", &slash]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("--force"));
+    record(&["commons", "--ticks", "10", "--size", "320x180", "--out", &slash, "--force"]);
     assert!(std::fs::read(dir.join("frame-000004.png")).unwrap() == first, "the same frame differs");
-    record(&["commons", "--ticks", "5", "--size", "320x180", "--out", dir.to_str().unwrap()]);
+    record(&["commons", "--ticks", "5", "--size", "320x180", "--out", dir.to_str().unwrap(), "--force"]);
     assert_eq!(entries(&dir), want[..5]);
     assert_eq!(entries(t.path()), ["frames"]);
 }
@@ -262,7 +266,7 @@ fn bad_input_exits_2_before_any_work_and_leaves_nothing() {
     std::fs::write(notes.join("todo.md"), "mine").unwrap();
     let o = polity(&["record", "commons", "--ticks", "5", "--out", notes.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("refusing to overwrite"), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("refusing to replace"), "{}", text(&o.stderr));
     assert_eq!(entries(&notes), ["todo.md"]);
     assert_eq!(entries(t.path()), ["dir.gif", "notes", "plain.txt"]);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
