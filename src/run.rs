@@ -410,19 +410,7 @@ fn drive(
     };
     sink.finish()?;
     let resolved = t.resolved;
-    let mut run_json = serde_json::json!({
-        "polity_version": crate::VERSION,
-        "scenario_name": resolved.name,
-        "seed": seed,
-        "ticks": ticks,
-        "state_hash": format!("{:016x}", summary.state_hash),
-        "outputs": ["metrics.csv", "agents.csv", "events.jsonl", "scenario.ron"],
-        "scenario": resolved,
-    });
-    if let Some(g) = planner_guarantee(resolved) {
-        run_json["planner_guarantee"] = serde_json::to_value(g)?;
-    }
-    fs::write(t.stage.join("run.json"), serde_json::to_string_pretty(&run_json)? + "\n")?;
+    fs::write(t.stage.join("run.json"), crate::run_json::RunJson::new(resolved, &summary).to_text())?;
     fs::write(t.stage.join("scenario.ron"), crate::scenario::to_ron(resolved) + "\n")?;
     if checkpoint.exists() {
         fs::remove_file(&checkpoint)?;

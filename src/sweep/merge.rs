@@ -26,9 +26,19 @@ pub fn marker(dir: &Path) -> Result<Marker, String> {
     let text = fs::read_to_string(&path).map_err(|e| {
         format!("{}: cannot read: {e}\n    hint: give folders written by `polity sweep`", path.display())
     })?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let spec = serde_json::from_value(v["spec"].clone()).map_err(|e| format!("{}: spec: {e}", path.display()))?;
-    Ok(Marker { hash: v["hash"].as_str().unwrap_or_default().to_string(), runs: v["runs"].as_u64().unwrap_or(0), spec })
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        hash: String,
+        #[serde(default)]
+        runs: u64,
+        spec: SweepSpec,
+    }
+    let f: File = crate::json::from_str(&text).map_err(|e| {
+        let at = crate::json::path_at(&text, e.line, e.column).map(|p| format!("{p}: ")).unwrap_or_default();
+        format!("{}:{}:{}: {at}{}", path.display(), e.line, e.column, e.message)
+    })?;
+    Ok(Marker { hash: f.hash, runs: f.runs, spec: f.spec })
 }
 
 /// The table header of a spec (as [`super::runner::header`]).

@@ -193,7 +193,7 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
             "polity_version": crate::VERSION,
             "hash": format!("{:016x}", sweep.hash),
             "runs": sweep.runs(),
-            "spec": sweep.spec,
+            "spec": crate::json::to_value(&sweep.spec).expect("specs serialise"),
         });
         write_atomic(&marker, (serde_json::to_string_pretty(&json).expect("json") + "\n").as_bytes())?;
     }
