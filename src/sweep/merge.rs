@@ -20,6 +20,20 @@ pub struct Marker {
     pub spec: SweepSpec,
 }
 
+/// The text of a sweep folder's `sweep.json`: Polity's version, the sweep's hash, its number
+/// of runs and its spec, written with [`crate::json`] so infinite values survive.
+pub fn marker_text(spec: &SweepSpec, hash: u64, runs: u64) -> String {
+    #[derive(serde::Serialize)]
+    struct File<'a> {
+        polity_version: &'a str,
+        hash: String,
+        runs: u64,
+        spec: &'a SweepSpec,
+    }
+    let file = File { polity_version: crate::VERSION, hash: format!("{hash:016x}"), runs, spec };
+    crate::json::to_string_pretty(&file).expect("specs serialise") + "\n"
+}
+
 /// Reads a sweep folder's `sweep.json`.
 pub fn marker(dir: &Path) -> Result<Marker, String> {
     let path = dir.join("sweep.json");

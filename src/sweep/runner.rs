@@ -189,13 +189,7 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
         fs::create_dir_all(dir.join("series"))?;
     }
     if !marker.is_file() {
-        let json = serde_json::json!({
-            "polity_version": crate::VERSION,
-            "hash": format!("{:016x}", sweep.hash),
-            "runs": sweep.runs(),
-            "spec": crate::json::to_value(&sweep.spec).expect("specs serialise"),
-        });
-        write_atomic(&marker, (serde_json::to_string_pretty(&json).expect("json") + "\n").as_bytes())?;
+        write_atomic(&marker, super::merge::marker_text(&sweep.spec, sweep.hash, sweep.runs()).as_bytes())?;
     }
     Ok(())
 }

@@ -17,5 +17,6 @@ mod oversight;
 mod paa;
 mod planner;
 mod record;
+mod roundtrip;
 mod sum;
 mod sweep;
