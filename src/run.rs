@@ -289,7 +289,7 @@ pub fn run_to_dir_checkpointed(
         sink.header(&columns)?;
         let mut progress_of = Progress::default();
         progress_of.take(&mut sim, &mut sink)?;
-        let mut resolved = scenario.clone();
+        let mut resolved = scenario.resolved();
         resolved.run.ticks = opts.ticks;
         resolved.run.seed = opts.seed;
         drive(sim, sink, progress_of, &Target { resolved: &resolved, dir, stage: &stage, every }, progress)
@@ -332,7 +332,7 @@ pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSum
         ))
     })?;
     let progress_of = Progress { last: mark.last.clone(), events: mark.events };
-    let mut resolved = cp.scenario.clone();
+    let mut resolved = cp.scenario.resolved();
     resolved.run.ticks = cp.end_tick;
     resolved.run.seed = cp.seed;
     let target = Target { resolved: &resolved, dir: &mark.out, stage: &stage, every: Some(mark.every) };

@@ -91,7 +91,7 @@ pub fn run_one(sweep: &Sweep, run: &Run) -> (String, Option<String>) {
 
 /// [`run_one`] with the run's scenario already built (any replicate's: the seed is the run's).
 fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> (String, Option<String>) {
-    let mut sim = Sim::new(s, run.seed, sweep.ticks);
+    let mut sim = Sim::new(s, run.seed, s.run.ticks);
     let columns: Vec<String> = sim.world().resource::<MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
     let mut wanted: Vec<&str> = sweep.spec.keep.iter().map(Keep::metric).collect();
     if let Some(stop) = &sweep.spec.stop {
@@ -113,7 +113,7 @@ fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> (Str
     };
     take(&mut sim, &mut series);
     let mut ticks_run = 0;
-    while ticks_run < sweep.ticks {
+    while ticks_run < s.run.ticks {
         sim.step();
         ticks_run += 1;
         take(&mut sim, &mut series);

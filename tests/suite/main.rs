@@ -16,6 +16,7 @@ mod model;
 mod oversight;
 mod paa;
 mod planner;
+mod promises;
 mod record;
 mod roundtrip;
 mod sum;
