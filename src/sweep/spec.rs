@@ -203,6 +203,9 @@ pub fn refused_path(path: &str) -> Option<String> {
         }
         "run.agents_every" => "`run.agents_every` only changes agents.csv, which a sweep does not write",
         "version" => "`version` is the scenario format's version, not a parameter",
+        "principal.planner.delta" => {
+            "`principal.planner.delta` only changes the guarantee a run reports (run.json, paa_decision events), which a sweep does not keep; to change the plan, vary `principal.planner.budget.delta` of a `Guarantee(…)` budget"
+        }
         "principal.planner.threads" => {
             "`principal.planner.threads` does not change the run: the planner decides the same for any number of threads"
         }

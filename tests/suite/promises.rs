@@ -125,6 +125,7 @@ fn sweep_paths_that_cannot_change_the_run_are_refused_at_their_line() {
         ("run.agents_every", "agents.csv"),
         ("version", "format"),
         ("principal.planner.threads", "threads"),
+        ("principal.planner.delta", "guarantee"),
     ] {
         let base = if path.starts_with("principal") { "paa-governor" } else { "commons" };
         let src = format!(
