@@ -59,6 +59,25 @@ fn every_builtin_repeats_from_its_run_json_and_its_scenario_ron() {
 }
 
 #[test]
+fn governed_builtins_repeat_across_tax_periods_and_an_election() {
+    // Long enough for tax periods (25 or 50 ticks), principals' decisions and the first
+    // election (tick 100) to happen from the written, resolved scenario.
+    let t = tempfile::tempdir().unwrap();
+    for name in ["sed-apple-picking", "us2018", "paa-governor", "revenue-max", "shielded-revenue-max"] {
+        let (a, b, c) =
+            (t.path().join(name), t.path().join(format!("{name}-json")), t.path().join(format!("{name}-ron")));
+        run_into(&a, &[name, "--ticks", "110", "--seed", "1"]);
+        run_into(&b, &[a.join("run.json").to_str().unwrap()]);
+        run_into(&c, &[a.join("scenario.ron").to_str().unwrap()]);
+        for f in ["metrics.csv", "agents.csv", "events.jsonl", "run.json", "scenario.ron"] {
+            let want = std::fs::read(a.join(f)).unwrap();
+            assert!(want == std::fs::read(b.join(f)).unwrap(), "{name}: {f} from run.json");
+            assert!(want == std::fs::read(c.join(f)).unwrap(), "{name}: {f} from scenario.ron");
+        }
+    }
+}
+
+#[test]
 fn infinities_are_written_as_strings_in_run_json() {
     let t = tempfile::tempdir().unwrap();
     let a = t.path().join("tragedy");
