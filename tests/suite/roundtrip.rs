@@ -271,3 +271,24 @@ proptest! {
         prop_assert_eq!(polity::sweep::merge::marker_text(&m.spec, hash, runs), text);
     }
 }
+
+#[test]
+fn a_sweep_over_infinite_values_merges_from_its_shards() {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("inf.ron");
+    std::fs::write(
+        &file,
+        "Sweep(version: 1, base: \"tragedy\", parameters: [(path: \"agents.greedy.power\", values: List([1.0, inf]))],\n ticks: Some(5), keep: [End(\"apples\")], stop: Some(Below(\"apples\", -inf)))\n",
+    )
+    .unwrap();
+    let (s0, s1) = (t.path().join("s0"), t.path().join("s1"));
+    for (shard, dir) in [("0/2", &s0), ("1/2", &s1)] {
+        let out = polity(&["sweep", file.to_str().unwrap(), "--shard", shard, "--out", dir.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let merged = t.path().join("all.csv");
+    let out = polity(&["sweep-merge", s0.to_str().unwrap(), s1.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = std::fs::read_to_string(merged).unwrap();
+    assert!(table.lines().nth(2).unwrap().starts_with("1,1,0,0,inf,5,"), "{table}");
+}
