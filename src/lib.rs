@@ -32,6 +32,8 @@
 //! | [`checkpoint`] | saving a world's whole state and restoring it exactly |
 //! | [`run`] | the headless runner that writes a run folder |
 //! | [`outputs`] | output safety: resolving `--out`, replacing only what Polity wrote, atomic writes, interrupts |
+//! | [`run_json`] | a run folder's `run.json`: what it holds, written and read back |
+//! | [`json`] | JSON that keeps infinite numbers (as `"inf"`, `"-inf"`), for the files Polity reads back |
 //! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
 //! | [`record`] | recording videos and GIFs of a run (`polity record`) |
 //! | [`control`] | the app's run controls and live edits as plain, testable logic |
@@ -52,6 +54,7 @@ pub mod grid;
 pub mod harvest;
 pub mod hash;
 pub mod impact;
+pub mod json;
 pub mod metrics;
 pub mod model;
 pub mod movement;
@@ -66,6 +69,7 @@ pub mod record;
 pub mod rng;
 pub mod rules;
 pub mod run;
+pub mod run_json;
 pub mod scenario;
 pub mod shield;
 pub mod sim;

@@ -4,7 +4,7 @@
 //! Measuring systems run in the `SimMeasure` schedule, at the end of every tick and once at
 //! tick 0; each sets its columns by name, and the column order is the order they are set in
 //! the first row. Welfare columns are power means ([`crate::rules::welfare`]) of the agents'
-//! wealth in apples (picked − taxes + transfers), at p = −∞ (min), 0 (Nash), 1 (mean) and
+//! wealth in apples (picked − taxes + transfers − fines), at p = −∞ (min), 0 (Nash), 1 (mean) and
 //! +∞ (max); `welfare_elected` is the same at the elected `p` (or the principal's fixed one).
 
 use bevy::prelude::*;

@@ -69,7 +69,7 @@ pub fn guaranteed_epsilon(c: u32, h: u32, delta: f64, gamma: f64, r_max: f64, k:
 }
 
 /// A statement of what a planner's estimates are worth.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Guarantee {
     /// Accuracy ε of the value estimates (None: no useful guarantee for this budget).
     pub epsilon: Option<f64>,
@@ -87,10 +87,10 @@ pub struct Guarantee {
     /// always runs).
     pub width: u32,
     /// The wall-clock limit per decision, in seconds, when the budget is time.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_limit_s: Option<f64>,
     /// The wall time this decision's planning took, in seconds (time limits only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elapsed_s: Option<f64>,
     /// The model error assumed (zero: the guarantee is about the model, and holds for the
     /// world only as far as the model is right).

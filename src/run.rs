@@ -318,7 +318,7 @@ pub fn run_to_dir_checkpointed(
         Ok((sim, sink, totals))
     })();
     let (sim, sink, totals) = started?;
-    let mut resolved = scenario.clone();
+    let mut resolved = scenario.resolved();
     resolved.run.ticks = opts.ticks;
     resolved.run.seed = opts.seed;
     let target = Target { resolved: &resolved, dir, every };
@@ -389,7 +389,7 @@ pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSum
         ))
     })?;
     let totals = Progress { last: mark.last.clone(), events: mark.events };
-    let mut resolved = cp.scenario.clone();
+    let mut resolved = cp.scenario.resolved();
     resolved.run.ticks = cp.end_tick;
     resolved.run.seed = cp.seed;
     let target = Target { resolved: &resolved, dir: &out, every: Some(mark.every) };
@@ -503,19 +503,7 @@ fn drive(
     };
     sink.finish()?;
     let resolved = t.resolved;
-    let mut run_json = serde_json::json!({
-        "polity_version": crate::VERSION,
-        "scenario_name": resolved.name,
-        "seed": seed,
-        "ticks": ticks,
-        "state_hash": format!("{:016x}", summary.state_hash),
-        "outputs": ["metrics.csv", "agents.csv", "events.jsonl", "scenario.ron"],
-        "scenario": resolved,
-    });
-    if let Some(g) = planner_guarantee(resolved) {
-        run_json["planner_guarantee"] = serde_json::to_value(g)?;
-    }
-    fs::write(stage.join("run.json"), serde_json::to_string_pretty(&run_json)? + "\n")?;
+    fs::write(stage.join("run.json"), crate::run_json::RunJson::new(resolved, &summary).to_text())?;
     fs::write(stage.join("scenario.ron"), crate::scenario::to_ron(resolved) + "\n")?;
     if checkpoint.exists() {
         fs::remove_file(&checkpoint)?;

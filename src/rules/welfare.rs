@@ -44,27 +44,27 @@ pub fn power_mean(values: &[f64], p: f64) -> f64 {
     m * s.powf(1.0 / p)
 }
 
-/// The Gini coefficient of non-negative values: 0 is perfect equality, (n−1)/n is one agent
-/// holding everything. Values below zero are treated as zero; all-zero gives 0.
+/// The Gini coefficient of wealth: 0 is perfect equality, (n−1)/n is one agent holding
+/// everything. Values below zero (a fined agent's debt) count as zero — the Gini coefficient
+/// is defined for non-negative values, and a debt is not less than nothing to share — so it
+/// stays in [0, (n−1)/n]; all-zero gives 0. The `gini` metric is this.
 pub fn gini(values: &[f64]) -> f64 {
-    let n = values.len();
-    if n < 2 {
-        return 0.0;
-    }
-    let mut v: Vec<f64> = values.iter().map(|x| x.max(0.0)).collect();
+    let mut v = values.to_vec();
     v.sort_unstable_by(f64::total_cmp);
     gini_sorted(&v)
 }
 
-/// Gini of values already sorted ascending and non-negative:
+/// [`gini`] of values already sorted ascending (negatives count as zero, as there):
 /// `G = Σ_i (2i − n − 1)·v_i / (n · Σ v)` with i from 1.
 pub fn gini_sorted(sorted: &[f64]) -> f64 {
     let n = sorted.len();
-    let total: f64 = sorted.iter().sum();
+    // Clamping keeps the order: the negatives, first, all become 0.
+    let v = |x: f64| x.max(0.0);
+    let total: f64 = sorted.iter().map(|&x| v(x)).sum();
     if n < 2 || total <= 0.0 {
         return 0.0;
     }
-    let weighted: f64 = sorted.iter().enumerate().map(|(i, &x)| (2.0 * (i as f64 + 1.0) - n as f64 - 1.0) * x).sum();
+    let weighted: f64 = sorted.iter().enumerate().map(|(i, &x)| (2.0 * (i as f64 + 1.0) - n as f64 - 1.0) * v(x)).sum();
     weighted / (n as f64 * total)
 }
 

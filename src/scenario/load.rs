@@ -197,24 +197,5 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
 }
 
 fn load_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
-    let value: serde_json::Value = serde_json::from_str(src).map_err(|e| {
-        Problems(vec![Problem {
-            file: file.to_string(),
-            position: Some((e.line(), e.column())),
-            path: String::new(),
-            message: format!("not valid JSON: {e}"),
-            hint: None,
-        }])
-    })?;
-    let Some(scenario) = value.get("scenario") else {
-        return Err(whole_file(file, "this JSON file has no `scenario` field; is it a run's run.json?".into(), None));
-    };
-    let s: Scenario = serde_json::from_value(scenario.clone()).map_err(|e| {
-        whole_file(
-            file,
-            format!("scenario: {e}"),
-            Some("run.json files are written by `polity run`; use the one it wrote".into()),
-        )
-    })?;
-    check_typed(s, file)
+    crate::run_json::scenario_of(src, file)
 }

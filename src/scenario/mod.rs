@@ -240,6 +240,30 @@ pub struct SumSpec {
     pub harm: bool,
 }
 
+impl Scenario {
+    /// The scenario with every default that depends on other fields written out: a tax's
+    /// period, brackets, rates, rate step and redistributed share (from its preset), and the
+    /// election's initial `p`. It builds the same world; run folders and checkpoints hold it,
+    /// so their `scenario.ron` says what was run without knowing the presets.
+    pub fn resolved(&self) -> Scenario {
+        let mut s = self.clone();
+        if let Some(t) = &mut s.tax {
+            *t = TaxSpec {
+                preset: t.preset,
+                period: Some(t.period()),
+                brackets: Some(t.brackets()),
+                rates: Some(t.rates()),
+                rate_step: Some(t.rate_step()),
+                redistribute: Some(t.redistribute()),
+            };
+        }
+        if let Some(v) = &mut s.voting {
+            v.initial = Some(v.initial_p());
+        }
+        s
+    }
+}
+
 impl Default for Scenario {
     fn default() -> Self {
         Scenario {

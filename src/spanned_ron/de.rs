@@ -182,6 +182,10 @@ pub struct De<'a> {
     ctx: &'a mut Ctx,
     node: &'a Node,
     ph: bool,
+    /// Set for the payload of a newtype variant written with nothing in it, `Variant()`: a
+    /// struct payload then takes every field's default (as `Variant(())` does); anything else
+    /// is reported missing.
+    empty_of: Option<&'a str>,
 }
 
 macro_rules! int {
@@ -251,13 +255,13 @@ fn fields<'a>(fields: &'a [Field], known: Option<&'static [&'static str]>) -> En
 impl<'a> De<'a> {
     fn of(ctx: &'a mut Ctx, node: &'a Node) -> Self {
         let ph = false;
-        De { ctx, node, ph }
+        De { ctx, node, ph, empty_of: None }
     }
 
     /// Yields a placeholder shaped like whatever is asked for; `node` only anchors it.
     fn stand_in(ctx: &'a mut Ctx, node: &'a Node) -> Self {
         let ph = true;
-        De { ctx, node, ph }
+        De { ctx, node, ph, empty_of: None }
     }
 
     /// Records this value's span at the current path, dispatches on `want`, and turns the first
@@ -265,6 +269,12 @@ impl<'a> De<'a> {
     fn go<'de, V: Visitor<'de>>(self, want: Want, v: V) -> Res<V::Value> {
         let (ctx, node) = (self.ctx, self.node);
         if self.ph {
+            return ctx.muted(|ctx| placeholder(ctx, node, want, v));
+        }
+        if let Some(variant) = self.empty_of
+            && !matches!(want, Want::Struct(_) | Want::Map)
+        {
+            ctx.report(node.span, format!("variant `{variant}` expects 1 value, found none"), None);
             return ctx.muted(|ctx| placeholder(ctx, node, want, v));
         }
         ctx.spans.map.insert(ctx.path.clone(), node.span);
@@ -434,7 +444,7 @@ impl<'de> de::SeqAccess<'de> for Seq<'_> {
         let i = self.next;
         self.next += 1;
         let (node, ph) = self.items.get(i).map_or((self.parent, true), |n| (n, false));
-        let r = self.ctx.with(&format!("[{i}]"), |ctx| seed.deserialize(De { ctx, node, ph }));
+        let r = self.ctx.with(&format!("[{i}]"), |ctx| seed.deserialize(De { ctx, node, ph, empty_of: None }));
         r.map(Some)
     }
 
@@ -527,7 +537,7 @@ impl<'de> de::MapAccess<'de> for MapAcc<'_> {
         let (seg, node) = self.value.take().unwrap_or_default();
         let (node, ph) = node.map_or((self.parent, true), |n| (n, false));
         let ctx = &mut *self.ctx;
-        ctx.with(&seg, |ctx| seed.deserialize(De { ctx, node, ph }))
+        ctx.with(&seg, |ctx| seed.deserialize(De { ctx, node, ph, empty_of: None }))
     }
 }
 
@@ -588,6 +598,11 @@ impl<'de> de::VariantAccess<'de> for Enum<'_> {
             }
             // `Variant(field: …)`: the payload is a struct written inline.
             Value::Struct(..) if !self.ph => seed.deserialize(De::of(ctx, node)),
+            // `Variant()`: a struct payload with every field left out.
+            Value::Tuple(Some(_), t) if t.is_empty() && !self.ph => {
+                let variant = self.variant;
+                seed.deserialize(De { ctx, node, ph: false, empty_of: Some(variant) })
+            }
             _ => {
                 self.shape_error("1 value");
                 seed.deserialize(De::stand_in(self.ctx, node))

@@ -19,15 +19,39 @@ pub struct Marker {
     pub spec: SweepSpec,
 }
 
+/// The text of a sweep folder's `sweep.json`: Polity's version, the sweep's hash, its number
+/// of runs and its spec, written with [`crate::json`] so infinite values survive.
+pub fn marker_text(spec: &SweepSpec, hash: u64, runs: u64) -> String {
+    #[derive(serde::Serialize)]
+    struct File<'a> {
+        polity_version: &'a str,
+        hash: String,
+        runs: u64,
+        spec: &'a SweepSpec,
+    }
+    let file = File { polity_version: crate::VERSION, hash: format!("{hash:016x}"), runs, spec };
+    crate::json::to_string_pretty(&file).expect("specs serialise") + "\n"
+}
+
 /// Reads a sweep folder's `sweep.json`.
 pub fn marker(dir: &Path) -> Result<Marker, String> {
     let path = dir.join("sweep.json");
     let text = fs::read_to_string(&path).map_err(|e| {
         format!("{}: cannot read: {e}\n    hint: give folders written by `polity sweep`", path.display())
     })?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let spec = serde_json::from_value(v["spec"].clone()).map_err(|e| format!("{}: spec: {e}", path.display()))?;
-    Ok(Marker { hash: v["hash"].as_str().unwrap_or_default().to_string(), runs: v["runs"].as_u64().unwrap_or(0), spec })
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        hash: String,
+        #[serde(default)]
+        runs: u64,
+        spec: SweepSpec,
+    }
+    let f: File = crate::json::from_str(&text).map_err(|e| {
+        let at = crate::json::path_at(&text, e.line, e.column).map(|p| format!("{p}: ")).unwrap_or_default();
+        format!("{}:{}:{}: {at}{}", path.display(), e.line, e.column, e.message)
+    })?;
+    Ok(Marker { hash: f.hash, runs: f.runs, spec: f.spec })
 }
 
 /// The table header of a spec (as [`super::runner::header`]).

@@ -52,16 +52,24 @@ impl Sweep {
     }
 
     /// The scenario of a run (its parameters spliced into the base; checked when the sweep
-    /// was loaded).
+    /// was loaded), with the run's seed and ticks in `run`: the sweep's `ticks`, or the value
+    /// of a varied `run.ticks`.
     pub fn scenario(&self, run: &Run) -> Scenario {
         let mut text = self.base_ron.clone();
         for (p, &v) in self.spec.parameters.iter().zip(&run.values) {
             text = crate::spanned_ron::splice_number(&text, &p.path, v).expect("checked at load");
         }
         let mut s = crate::scenario::parse(&text, "sweep", &self.base.name).expect("checked at load");
-        s.run.ticks = self.ticks;
+        if !self.varies(super::spec::RUN_TICKS) {
+            s.run.ticks = self.ticks;
+        }
         s.run.seed = run.seed;
         s
+    }
+
+    /// Whether the sweep varies the scenario field at `path`.
+    pub fn varies(&self, path: &str) -> bool {
+        self.spec.parameters.iter().any(|p| p.path == path)
     }
 }
 

@@ -90,7 +90,7 @@ pub fn run_one(sweep: &Sweep, run: &Run) -> (String, Option<String>) {
 
 /// [`run_one`] with the run's scenario already built (any replicate's: the seed is the run's).
 fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> (String, Option<String>) {
-    let mut sim = Sim::new(s, run.seed, sweep.ticks);
+    let mut sim = Sim::new(s, run.seed, s.run.ticks);
     let columns: Vec<String> = sim.world().resource::<MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
     let mut wanted: Vec<&str> = sweep.spec.keep.iter().map(Keep::metric).collect();
     if let Some(stop) = &sweep.spec.stop {
@@ -112,7 +112,7 @@ fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> (Str
     };
     take(&mut sim, &mut series);
     let mut ticks_run = 0;
-    while ticks_run < sweep.ticks {
+    while ticks_run < s.run.ticks {
         sim.step();
         ticks_run += 1;
         take(&mut sim, &mut series);
@@ -188,13 +188,7 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
         fs::create_dir_all(dir.join("series"))?;
     }
     if !marker.is_file() {
-        let json = serde_json::json!({
-            "polity_version": crate::VERSION,
-            "hash": format!("{:016x}", sweep.hash),
-            "runs": sweep.runs(),
-            "spec": sweep.spec,
-        });
-        write_atomic(&marker, (serde_json::to_string_pretty(&json).expect("json") + "\n").as_bytes())?;
+        write_atomic(&marker, super::merge::marker_text(&sweep.spec, sweep.hash, sweep.runs()).as_bytes())?;
     }
     Ok(())
 }

@@ -61,7 +61,8 @@ pub enum Values {
         from: f64,
         /// Last value.
         to: f64,
-        /// How many values (≥ 2; 1 gives `from`).
+        /// How many values, ≥ 2 (both ends are included; fewer is refused at load, as the
+        /// voting menu's `Range` does).
         steps: u32,
     },
 }
@@ -172,7 +173,7 @@ pub struct Sweep {
     pub base: Scenario,
     /// Each parameter's values.
     pub values: Vec<Vec<f64>>,
-    /// Ticks per run.
+    /// Ticks per run (when `run.ticks` is varied, each run's scenario says its own).
     pub ticks: u64,
     /// A digest of everything that determines the results.
     pub hash: u64,
@@ -187,6 +188,30 @@ fn problem(file: &str, src: &str, spans: &spanned_ron::SpanIndex, path: &str, me
         message,
         hint: None,
     }
+}
+
+/// The path of the run's length: varied, it sets each run's ticks (the sweep's `ticks` must
+/// then be left out).
+pub const RUN_TICKS: &str = "run.ticks";
+
+/// Why a scenario path cannot be varied by a sweep, for paths that would be accepted by the
+/// splicing but could not change the run.
+pub fn refused_path(path: &str) -> Option<String> {
+    let why = match path {
+        "run.seed" => {
+            "`run.seed` is set by the sweep itself: each run's seed comes from `seeds: (from: …, rule: …)` and its replicate; vary seeds with `replicates` and `seeds`"
+        }
+        "run.agents_every" => "`run.agents_every` only changes agents.csv, which a sweep does not write",
+        "version" => "`version` is the scenario format's version, not a parameter",
+        "principal.planner.delta" => {
+            "`principal.planner.delta` only changes the guarantee a run reports (run.json, paa_decision events), which a sweep does not keep; to change the plan, vary `principal.planner.budget.delta` of a `Guarantee(…)` budget"
+        }
+        "principal.planner.threads" => {
+            "`principal.planner.threads` does not change the run: the planner decides the same for any number of threads"
+        }
+        _ => return None,
+    };
+    Some(why.to_string())
 }
 
 /// Reads and checks a sweep file.
@@ -229,13 +254,31 @@ pub fn parse(src: &str, file: &str, dir: &Path) -> Result<Sweep, Problems> {
         err("keep", "keep at least one metric, e.g. `keep: [End(\"patches_alive\")]`".into());
     }
     for (k, p) in spec.parameters.iter().enumerate() {
-        if let Values::Range { steps, from, to } = &p.values
-            && (*steps == 0 || !from.is_finite() || !to.is_finite())
-        {
-            err(&format!("parameters[{k}].values"), "a range needs finite ends and steps ≥ 1".into());
-        }
-        if p.values.expand().is_empty() {
+        if let Values::Range { steps, from, to } = &p.values {
+            if !from.is_finite() || !to.is_finite() {
+                err(&format!("parameters[{k}].values"), "a range needs finite ends".into());
+            }
+            if *steps < 2 {
+                let only =
+                    if *steps == 1 { format!("; for the one value use `List([{from:?}])`") } else { String::new() };
+                err(
+                    &format!("parameters[{k}].values.steps"),
+                    format!("a range needs at least 2 steps (both ends are included), found {steps}{only}"),
+                );
+            }
+        } else if p.values.expand().is_empty() {
             err(&format!("parameters[{k}].values"), "no values".into());
+        }
+        if let Some(why) = refused_path(&p.path) {
+            err(&format!("parameters[{k}].path"), why);
+        }
+        if p.path == RUN_TICKS && spec.ticks.is_some() {
+            err(
+                "ticks",
+                format!(
+                    "the sweep varies `{RUN_TICKS}` (parameters[{k}]), so it cannot also fix `ticks`; leave `ticks` out"
+                ),
+            );
         }
     }
     // The base scenario.
@@ -268,6 +311,10 @@ pub fn parse(src: &str, file: &str, dir: &Path) -> Result<Sweep, Problems> {
                     Values::List(_) => format!("parameters[{k}].values[{j}]"),
                     Values::Range { .. } => format!("parameters[{k}].values"),
                 };
+                if p.path == RUN_TICKS && v < 1.0 {
+                    err(&at, format!("{RUN_TICKS} = {v}: a run needs at least 1 tick"));
+                    continue;
+                }
                 match spanned_ron::splice_number(&base_ron, &p.path, v) {
                     Err(e) => {
                         err(&format!("parameters[{k}].path"), e);

@@ -18,6 +18,8 @@ mod outputs;
 mod oversight;
 mod paa;
 mod planner;
+mod promises;
 mod record;
+mod roundtrip;
 mod sum;
 mod sweep;
