@@ -481,6 +481,10 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
             .allow_boxed_zoom(false)
             .allow_double_click_reset(false)
             .include_y(0.0)
+            // At least ten ticks wide, so the time axis has labels from the first tick on
+            // (a plot of one point would label only 0).
+            .include_x(0.0)
+            .include_x(10.0)
             .link_axis("ticks", [true, false])
             .y_axis_min_width(28.0);
         plot.show(ui, |p| {
