@@ -9,7 +9,6 @@
 use std::fmt;
 use std::io;
 use std::ops::Range;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::run::{self, Discard, RunOptions, RunSummary};
@@ -63,46 +62,37 @@ pub struct Comparison {
     pub only_b: Vec<String>,
 }
 
-/// Runs `a` and `b` once for each seed in `seeds` on `threads` worker threads and compares
-/// their end-of-run metrics. `ticks` overrides each scenario's own `run.ticks`. With no
-/// seeds nothing runs and the table is empty.
+/// Runs `a` and `b` once for each seed in `seeds`, in parallel on the thread pool
+/// ([`crate::parallel`]), and compares their end-of-run metrics. `ticks` overrides each
+/// scenario's own `run.ticks`. With no seeds nothing runs and the table is empty.
 /// `progress(done, total)` is called (from the workers) after each finished run.
 pub fn compare(
     a: &Scenario,
     b: &Scenario,
     seeds: &[u64],
     ticks: Option<u64>,
-    threads: usize,
     progress: impl Fn(usize, usize) + Sync,
 ) -> io::Result<Comparison> {
+    use rayon::prelude::*;
     let scenarios = [a, b];
     let ticks_of = |s: &Scenario| ticks.unwrap_or(s.run.ticks);
     let total = 2 * seeds.len();
-    // Job j runs scenario j % 2 with seed j / 2, so A and B advance together.
-    let job = |j: usize| {
-        let s = scenarios[j % 2];
-        let opts = RunOptions { ticks: ticks_of(s), seed: seeds[j / 2] };
-        run::run_with(s, &opts, &mut Discard, |_| {})
-    };
-    let results: Vec<OnceLock<io::Result<RunSummary>>> = (0..total).map(|_| OnceLock::new()).collect();
-    let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, total.max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let j = next.fetch_add(1, Ordering::Relaxed);
-                    if j >= total {
-                        break;
-                    }
-                    let _ = results[j].set(job(j));
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                }
-            });
-        }
-    });
+    let done = AtomicUsize::new(0);
+    // Job j runs scenario j % 2 with seed j / 2, so A and B advance together; results are
+    // kept in job order whatever the number of threads.
+    let results: Vec<io::Result<RunSummary>> = (0..total)
+        .into_par_iter()
+        .map(|j| {
+            let s = scenarios[j % 2];
+            let opts = RunOptions { ticks: ticks_of(s), seed: seeds[j / 2] };
+            let r = run::run_with(s, &opts, &mut Discard, |_| {});
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+            r
+        })
+        .collect();
     let mut runs: [Vec<RunSummary>; 2] = [Vec::new(), Vec::new()];
     for (j, r) in results.into_iter().enumerate() {
-        runs[j % 2].push(r.into_inner().expect("every job ran")?);
+        runs[j % 2].push(r?);
     }
     // Column names as plain strings (whatever type the metrics log uses for them).
     let columns = |rs: &[RunSummary]| -> Vec<String> {

@@ -55,13 +55,20 @@ pub fn decide(
 ) {
     let foresight = impact.as_deref().and_then(|i| i.foresight());
     let draws = rng::TickKey::new(clock.seed, clock.tick);
-    for (agent, pos, sigma, power, weights, policy, ledger, mut decision, ai, thief) in &mut agents {
-        let share = apple_share(&grid, &social, tax.as_deref(), agent.id, pos, sigma.0, ledger);
-        let audit = clear_cut_audit(oversight.as_deref(), ai);
-        let theft = theft_value(thief, share, weights, oversight.as_deref(), ai);
-        let adjust = adjustments(&grid, pos, theft, foresight.as_ref().filter(|_| ai));
-        *decision = choose(&grid, &draws, agent.id, pos, sigma.0, share, audit, power.0, weights, policy, &adjust);
-    }
+    let (grid, social, tax, oversight) = (&*grid, &*social, tax.as_deref(), oversight.as_deref());
+    // Each agent's decision is a pure function of the world and its own draws, so agents are
+    // decided in parallel in big worlds with the same result (crate::parallel).
+    let mut rows: Vec<_> = agents.iter_mut().collect();
+    crate::parallel::for_each_mut(
+        &mut rows,
+        |(agent, pos, sigma, power, weights, policy, ledger, decision, ai, thief)| {
+            let share = apple_share(grid, social, tax, agent.id, pos, sigma.0, ledger);
+            let audit = clear_cut_audit(oversight, *ai);
+            let theft = theft_value(*thief, share, weights, oversight, *ai);
+            let adjust = adjustments(grid, pos, theft, foresight.as_ref().filter(|_| *ai));
+            **decision = choose(grid, &draws, agent.id, pos, sigma.0, share, audit, power.0, weights, policy, &adjust);
+        },
+    );
 }
 
 /// `(P_D, k)` when this agent's clear-cutting is forbidden and audited.

@@ -31,6 +31,7 @@
 //! | [`sweep`] | parameter sweeps: paths, replicates, shards, restartable runs, reports |
 //! | [`checkpoint`] | saving a world's whole state and restoring it exactly |
 //! | [`run`] | the headless runner that writes a run folder |
+//! | [`parallel`] | the one thread pool (rayon's) that `--threads` sizes |
 //! | [`outputs`] | output safety: resolving `--out`, replacing only what Polity wrote, atomic writes, interrupts |
 //! | [`run_json`] | a run folder's `run.json`: what it holds, written and read back |
 //! | [`json`] | JSON that keeps infinite numbers (as `"inf"`, `"-inf"`), for the files Polity reads back |
@@ -63,6 +64,7 @@ pub mod outputs;
 pub mod oversight;
 pub mod paa;
 pub mod paint;
+pub mod parallel;
 pub mod planner;
 pub mod principal;
 pub mod record;

@@ -40,6 +40,11 @@ prove it wrote; single files are replaced only with --force (docs/outputs.md).";
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Threads for everything that runs in parallel: the agents of a big world, the planner,
+    /// the runs of a sweep or a comparison; outputs are the same for any number [default: one
+    /// per core]
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<NonZeroUsize>,
 }
 
 #[derive(Subcommand)]
@@ -125,9 +130,6 @@ Examples:
         /// Also write the table as CSV to this file (a new file, or --force; docs/outputs.md)
         #[arg(long, value_name = "FILE.csv")]
         out: Option<PathBuf>,
-        /// Runs at a time [default: the number of CPU cores]
-        #[arg(long)]
-        threads: Option<NonZeroUsize>,
         /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
         #[arg(long)]
         force: bool,
@@ -304,9 +306,6 @@ Examples:
         /// Run only shard I of N (I = 0 … N−1): the runs whose number is I mod N
         #[arg(long, value_name = "I/N")]
         shard: Option<String>,
-        /// Worker threads [default: one per core]
-        #[arg(long)]
-        threads: Option<NonZeroUsize>,
     },
     /// Join the tables of a sweep's shards (their folders) into one results.csv.
     #[command(after_help = "Checks that every folder holds the same sweep, that a run found twice has the same
@@ -362,6 +361,7 @@ macro_rules! say {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let threads = polity::parallel::init(cli.threads);
     // Work that stages its output stops cleanly on SIGINT/SIGTERM; the rest just ends.
     if matches!(cli.command, None | Some(Command::Run { .. } | Command::Record { .. } | Command::Sweep { .. })) {
         outputs::catch_interrupts();
@@ -381,9 +381,7 @@ fn main() -> ExitCode {
             cmd_gui(GuiArgs { scenario, seed, ticks, screenshot, exit, select, record, record_frames, force })
         }
         Command::Check { files } => cmd_check(&files),
-        Command::Compare { a, b, seeds, ticks, out, threads, force } => {
-            cmd_compare(&a, &b, seeds, ticks, out, threads, force)
-        }
+        Command::Compare { a, b, seeds, ticks, out, force } => cmd_compare(&a, &b, seeds, ticks, out, threads, force),
         Command::Scenarios => cmd_scenarios(),
         Command::Record { scenario, out, ticks, ticks_per_frame, fps, size, seed, compare, force } => {
             cmd_record(scenario, compare, out, ticks, ticks_per_frame, fps, size, seed, force)
@@ -391,7 +389,7 @@ fn main() -> ExitCode {
         Command::Sum { dims, alignment, powers, angles, seed, out, force } => {
             cmd_sum(&dims, alignment, &powers, &angles, seed, &out, force)
         }
-        Command::Sweep { file, out, shard, threads } => cmd_sweep(&file, out, shard, threads),
+        Command::Sweep { file, out, shard } => cmd_sweep(&file, out, shard, threads),
         Command::SweepMerge { dirs, out, force } => match polity::sweep::merge::merge(&dirs, &out, force) {
             Ok((table, runs)) => {
                 say!("merged {runs} runs from {} folders into {}", dirs.len(), table.display());
@@ -614,7 +612,7 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
     }
 }
 
-fn cmd_sweep(file: &Path, out: Option<PathBuf>, shard: Option<String>, threads: Option<NonZeroUsize>) -> ExitCode {
+fn cmd_sweep(file: &Path, out: Option<PathBuf>, shard: Option<String>, threads: usize) -> ExitCode {
     use polity::sweep::{self, Shard, runner};
     let shard = match shard.as_deref().map(Shard::parse).transpose() {
         Ok(s) => s.unwrap_or(Shard::ALL),
@@ -639,8 +637,7 @@ fn cmd_sweep(file: &Path, out: Option<PathBuf>, shard: Option<String>, threads: 
             return ExitCode::from(2);
         }
     };
-    let threads = threads.or_else(|| std::thread::available_parallelism().ok()).map_or(1, NonZeroUsize::get);
-    let opts = runner::Options { out: abs, shard, threads };
+    let opts = runner::Options { out: abs, shard };
     let total = (0..sw.runs()).filter(|&n| shard.has(n)).count() as u64;
     say!(
         "{} · {} × {} = {}{} · {}",
@@ -767,7 +764,7 @@ fn cmd_compare(
     seeds: Range<u64>,
     ticks: Option<u64>,
     out: Option<PathBuf>,
-    threads: Option<NonZeroUsize>,
+    threads: usize,
     force: bool,
 ) -> ExitCode {
     let (a, b) = match (load(Some(a_arg)), load(Some(b_arg))) {
@@ -781,11 +778,10 @@ fn cmd_compare(
             return ExitCode::from(2);
         }
     };
-    let threads = threads.or_else(|| std::thread::available_parallelism().ok()).map_or(1, NonZeroUsize::get);
     let seeds: Vec<u64> = seeds.collect();
     let bar = progress_bar(2 * seeds.len() as u64, "runs");
     let started = Instant::now();
-    let result = compare::compare(&a, &b, &seeds, ticks, threads, |done, _| {
+    let result = compare::compare(&a, &b, &seeds, ticks, |done, _| {
         if let Some(bar) = &bar {
             bar.set_position(done as u64);
         }

@@ -197,20 +197,21 @@ impl WorldModel {
         }
         // Decide
         let draws = rng::TickKey::new(seed, tick);
-        for a in &mut self.agents {
+        let (grid, social, tax, oversight, foresight) =
+            (&self.grid, &*self.social, self.tax.as_ref(), self.oversight.as_ref(), self.foresight.as_ref());
+        crate::parallel::for_each_mut(&mut self.agents, |a| {
             if a.inactive {
                 a.decision = Decision::default();
-                continue;
+                return;
             }
-            let share =
-                decision::apple_share(&self.grid, &self.social, self.tax.as_ref(), a.id, &a.pos, a.sigma, &a.ledger);
-            let audit = decision::clear_cut_audit(self.oversight.as_ref(), a.ai);
-            let theft = decision::theft_value(a.thief, share, &a.weights, self.oversight.as_ref(), a.ai);
-            let adjust = decision::adjustments(&self.grid, &a.pos, theft, self.foresight.as_ref().filter(|_| a.ai));
+            let share = decision::apple_share(grid, social, tax, a.id, &a.pos, a.sigma, &a.ledger);
+            let audit = decision::clear_cut_audit(oversight, a.ai);
+            let theft = decision::theft_value(a.thief, share, &a.weights, oversight, a.ai);
+            let adjust = decision::adjustments(grid, &a.pos, theft, foresight.filter(|_| a.ai));
             a.decision = decision::choose(
-                &self.grid, &draws, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy, &adjust,
+                grid, &draws, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy, &adjust,
             );
-        }
+        });
     }
 
     /// The rest of a tick, from `Act` to `Measure`, with the decisions as they stand (a

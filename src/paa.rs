@@ -144,7 +144,7 @@ pub fn estimate(
     let actions = mdp.actions();
     let (width, depth, guarantee) = plan_shape(spec, actions.len(), period);
     let threads = match spec.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => rayon::current_num_threads(),
         n => n as usize,
     };
     let seed = rng::key(clock.seed, clock.tick, 0, Purpose::Planner);

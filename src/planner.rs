@@ -97,7 +97,8 @@ pub struct Guarantee {
     pub model_error: crate::model::ModelError,
 }
 
-/// Estimates `Q̂_H(root, a)` for every action, with `threads` worker threads (1 = this thread).
+/// Estimates `Q̂_H(root, a)` for every action: on this thread when `threads` is 1, else on
+/// the thread pool ([`crate::parallel`]).
 pub fn q_values<M: Generative>(root: &M, gamma: f64, width: u32, depth: u32, seed: u64, threads: usize) -> Vec<f64> {
     let actions = root.actions();
     if depth == 0 || width == 0 {
@@ -109,25 +110,13 @@ pub fn q_values<M: Generative>(root: &M, gamma: f64, width: u32, depth: u32, see
         let r = child.step(&actions[a], sample_key(seed, 0, c));
         r + gamma * v_hat(&child, gamma, width, depth - 1, seed, 1)
     };
+    // On the one thread pool (crate::parallel); results in job order, so the estimate is the
+    // same for any number of threads.
     let results: Vec<f64> = if threads <= 1 || jobs.len() < 2 {
         jobs.iter().map(sample).collect()
     } else {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<f64>> = jobs.iter().map(|_| std::sync::Mutex::new(0.0)).collect();
-        std::thread::scope(|scope| {
-            for _ in 0..threads.min(jobs.len()) {
-                scope.spawn(|| {
-                    loop {
-                        let j = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if j >= jobs.len() {
-                            break;
-                        }
-                        *slots[j].lock().expect("no panics hold this lock") = sample(&jobs[j]);
-                    }
-                });
-            }
-        });
-        slots.into_iter().map(|m| m.into_inner().expect("no panics hold this lock")).collect()
+        use rayon::prelude::*;
+        jobs.par_iter().map(sample).collect()
     };
     results.chunks(width as usize).map(|chunk| chunk.iter().sum::<f64>() / width as f64).collect()
 }

@@ -153,7 +153,7 @@ pub fn review_moves(world: &mut World) {
     let clock = *world.resource::<SimClock>();
     let model = crate::model::WorldModel::extract(world);
     let order = world.resource::<crate::agents::AgentOrder>().0.clone();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = rayon::current_num_threads();
     for (k, &e) in order.iter().enumerate() {
         let Some(agent) = world.get::<crate::agents::Agent>(e).copied() else { continue };
         let Some(spec) = groups.get(agent.group as usize).and_then(|g| g.shield.clone()) else { continue };

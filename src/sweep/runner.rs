@@ -11,8 +11,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::plan::{Run, Shard};
 use super::spec::{Keep, Sweep};
@@ -26,8 +25,6 @@ pub struct Options {
     pub out: PathBuf,
     /// Which runs.
     pub shard: Shard,
-    /// Worker threads (at least 1).
-    pub threads: usize,
 }
 
 /// What a call to [`run`] did.
@@ -211,42 +208,30 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
     let pending: Vec<u64> = mine.iter().copied().filter(|&n| !row_file(dir, n).is_file()).collect();
     let total = mine.len() as u64;
     let skipped = total - pending.len() as u64;
-    let next = AtomicUsize::new(0);
     let done = AtomicU64::new(skipped);
-    let failure: Mutex<Option<io::Error>> = Mutex::new(None);
     // Each combination's scenario is built (spliced, parsed, validated) once, for all its
     // replicates: parsing costs as much as a short run.
     let scenarios: Vec<std::sync::OnceLock<crate::scenario::Scenario>> =
         (0..sweep.combinations()).map(|_| std::sync::OnceLock::new()).collect();
     progress(skipped, total);
-    std::thread::scope(|scope| {
-        for _ in 0..opts.threads.max(1).min(pending.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    if failure.lock().unwrap().is_some() || crate::outputs::interrupted() {
-                        return;
-                    }
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&n) = pending.get(k) else { return };
-                    let run = sweep.run(n);
-                    let s = scenarios[run.combination as usize].get_or_init(|| sweep.scenario(&run));
-                    let (row, series) = run_scenario(sweep, &run, s);
-                    let written = (|| {
-                        if let Some(text) = series {
-                            write_atomic(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;
-                        }
-                        write_atomic(&row_file(dir, n), (row + "\n").as_bytes())
-                    })();
-                    if let Err(e) = written {
-                        failure.lock().unwrap().get_or_insert(e);
-                        return;
-                    }
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                }
-            });
+    // The runs go to the thread pool (crate::parallel) one at a time; the first failure or an
+    // interruption stops the others from starting.
+    use rayon::prelude::*;
+    let ran = pending.par_iter().with_max_len(1).try_for_each(|&n| -> io::Result<()> {
+        crate::outputs::check_interrupt()?;
+        let run = sweep.run(n);
+        let s = scenarios[run.combination as usize].get_or_init(|| sweep.scenario(&run));
+        let (row, series) = run_scenario(sweep, &run, s);
+        if let Some(text) = series {
+            write_atomic(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;
         }
+        write_atomic(&row_file(dir, n), (row + "\n").as_bytes())?;
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        Ok(())
     });
-    if let Some(e) = failure.into_inner().unwrap() {
+    if let Err(e) = ran
+        && e.kind() != io::ErrorKind::Interrupted
+    {
         return Err(SweepError::Io(e));
     }
     if crate::outputs::interrupted() {
