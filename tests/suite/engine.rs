@@ -436,6 +436,8 @@ fn metrics_columns_and_exact_accounting() {
 #[test]
 fn golden_hash_of_commons() {
     // If this changes, a rule changed: say so in the commit and update the value.
+    // (Changed from b406c4a2a814615a when the digest took in rewards and institutions; the
+    // world itself did not change.)
     let s = commons();
     let mut sim = Sim::new(&s, 0, 500);
     for _ in 0..500 {
@@ -443,7 +445,69 @@ fn golden_hash_of_commons() {
     }
     assert_eq!(format!("{:016x}", sim.state_hash()), GOLDEN_COMMONS_500);
 }
-const GOLDEN_COMMONS_500: &str = "b406c4a2a814615a";
+const GOLDEN_COMMONS_500: &str = "0a5cc9d92c42d9fb";
+
+#[test]
+fn golden_hashes_of_worlds_with_institutions_and_impact() {
+    // Taxes, elections and a hill-climbing principal; oversight; impact accounting; a PAA
+    // principal behind a shield. The digest covers tax rates, the election, rewards and
+    // oversight's counters, so a change to any of them shows here. If one changes, a rule
+    // changed: say so in the commit and update the value.
+    for (name, ticks, want) in [
+        ("sed-apple-picking", 300, "58d22cf4d7db552d"),
+        ("audited-commons", 300, "91d94f457355903f"),
+        ("commons-impact", 300, "c456809a4be10268"),
+        ("shielded-revenue-max", 100, "de24f12299621e5b"),
+    ] {
+        let s = scenario::builtin(name).unwrap().scenario().unwrap();
+        let mut sim = Sim::new(&s, 0, ticks);
+        (0..ticks).for_each(|_| sim.step());
+        assert_eq!(format!("{:016x}", sim.state_hash()), want, "{name} after {ticks} ticks");
+    }
+}
+
+#[test]
+fn the_state_hash_sees_institutions_and_rewards() {
+    // Each piece of state the digest promises to cover, changed alone, changes it.
+    let s = scenario::builtin("sed-apple-picking").unwrap().scenario().unwrap();
+    let mut sim = Sim::new(&s, 0, 120);
+    (0..120).for_each(|_| sim.step());
+    let base = sim.state_hash();
+    let changed = |f: &dyn Fn(&mut bevy::prelude::World)| {
+        let mut other = Sim::new(&s, 0, 120);
+        (0..120).for_each(|_| other.step());
+        f(other.world_mut());
+        other.state_hash()
+    };
+    assert_ne!(changed(&|w| w.resource_mut::<polity::tax::TaxState>().schedule.rates[1] += 1), base, "a tax rate");
+    assert_ne!(changed(&|w| w.resource_mut::<polity::tax::TaxState>().treasury += 1), base, "the treasury");
+    assert_ne!(changed(&|w| w.resource_mut::<polity::voting::Election>().elected = 0.5), base, "the elected p");
+    assert_ne!(changed(&|w| w.resource_mut::<polity::voting::Election>().held += 1), base, "elections held");
+    assert_ne!(
+        changed(&|w| {
+            let mut q = w.query::<&mut polity::agents::Reward>();
+            q.iter_mut(w).next().unwrap().total += 1e-9;
+        }),
+        base,
+        "a reward"
+    );
+    let s = scenario::builtin("audited-commons").unwrap().scenario().unwrap();
+    let mut sim = Sim::new(&s, 0, 60);
+    (0..60).for_each(|_| sim.step());
+    let base = sim.state_hash();
+    for k in 0..4 {
+        let mut other = Sim::new(&s, 0, 60);
+        (0..60).for_each(|_| other.step());
+        let mut o = other.world_mut().resource_mut::<polity::oversight::Oversight>();
+        match k {
+            0 => o.audits += 1,
+            1 => o.detections += 1,
+            2 => o.violations += 1,
+            _ => o.fines += 1,
+        }
+        assert_ne!(other.state_hash(), base, "oversight counter {k}");
+    }
+}
 
 #[test]
 fn spawn_order_and_threads_do_not_change_the_outcome() {

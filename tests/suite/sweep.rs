@@ -96,15 +96,42 @@ fn a_sweep_is_reproducible_and_independent_of_threads() {
         rows[0],
         "run,combination,replicate,seed,oversight.k,agents.harvesters.power,ticks_run,apples,welfare_mean_mean_last_20,patches_alive_series"
     );
-    // A row matches a direct run of its scenario.
+    // A row matches a direct run of its scenario: End, Mean over the last 20 ticks run
+    // (ticks 41..=60), and the series, tick by tick.
     let run = sw.run(7);
     let mut sim = polity::sim::Sim::new(&sw.scenario(&run), run.seed, 60);
-    (0..60).for_each(|_| sim.step());
+    let mut direct = Vec::new();
+    for _ in 0..=60 {
+        direct.extend(sim.world_mut().resource_mut::<polity::metrics::MetricsLog>().drain());
+        if sim.tick() < 60 {
+            sim.step();
+        }
+    }
+    let cols: Vec<String> =
+        sim.world().resource::<polity::metrics::MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| cols.iter().position(|c| c == name).unwrap();
+    assert_eq!(direct.iter().map(|r| r.0).collect::<Vec<_>>(), (0..=60).collect::<Vec<u64>>());
     let apples = sim.world().resource::<polity::grid::Grid>().apples();
     let cells: Vec<&str> = rows[8].split(',').collect();
     assert_eq!(cells[0], "7");
     assert_eq!(cells[7], apples.to_string());
+    let last20: Vec<f64> = direct[41..].iter().map(|r| r.1[col("welfare_mean")]).collect();
+    assert_eq!(last20.len(), 20);
+    let want = last20.iter().sum::<f64>() / 20.0;
+    let got: f64 = cells[8].parse().unwrap();
+    assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "welfare_mean_mean_last_20: {got} vs {want}");
+    // A mean over another window would differ here: the run's welfare moves in its last 20 ticks.
+    assert!(last20.iter().any(|&x| x != last20[0]) || direct[40].1[col("welfare_mean")] != last20[0]);
     assert_eq!(tables[0].1.lines().count(), 62, "series: header and ticks 0..=60");
+    // The series file: `tick` and every kept metric, each equal to the direct run's.
+    let mut lines = tables[0].1.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header, ["tick", "apples", "patches_alive", "welfare_mean"]);
+    for (line, r) in lines.zip(&direct) {
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        let want: Vec<f64> = std::iter::once(r.0 as f64).chain(header[1..].iter().map(|&c| r.1[col(c)])).collect();
+        assert_eq!(v, want, "series row {line}");
+    }
 }
 
 #[test]
