@@ -182,8 +182,12 @@ fn bad_input_corpus() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{rel}");
+        let run_stderr = text(&out.stderr);
+        for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(run_stderr.contains(line), "{rel}: `run` does not report\n  {line}\nin\n{run_stderr}");
+        }
         assert!(
-            stderr.starts_with(&text(&out.stderr)),
+            !run_stderr.trim().is_empty() && stderr.starts_with(&run_stderr),
             "run and check report the same problems:\n{}",
             text(&out.stderr)
         );

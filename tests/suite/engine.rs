@@ -431,6 +431,63 @@ fn metrics_columns_and_exact_accounting() {
     // when nothing can regrow (P[0] = 0 and all patches gone).
     let mean = rows.last().unwrap().1[6];
     assert!((mean * 7.0 - picked as f64).abs() < 1e-9);
+
+    // The same run again, tick by tick, against hand computations from the grid and ledgers.
+    let mut sim = Sim::new(&s, 5, 300);
+    let cells = |sim: &Sim| {
+        let g = sim.world().resource::<Grid>();
+        (0..g.height())
+            .flat_map(|y| (0..g.width()).map(move |x| (x, y)))
+            .filter(|&(x, y)| g.has_apple(g.index(x, y)))
+            .collect::<std::collections::BTreeSet<(u32, u32)>>()
+    };
+    // A regrown cell has a live apple within Euclidean distance 2 (P[0] = 0).
+    let near = |set: &std::collections::BTreeSet<(u32, u32)>, (x, y): (u32, u32)| {
+        set.iter().any(|&(a, b)| {
+            let (dx, dy) = (a as i64 - x as i64, b as i64 - y as i64);
+            (dx, dy) != (0, 0) && dx * dx + dy * dy <= 4
+        })
+    };
+    let mut before = cells(&sim);
+    let mut regrew_after_the_last_patch = false;
+    for t in 1..=300 {
+        sim.step();
+        let after = cells(&sim);
+        let row = &rows[t].1;
+        assert_eq!(rows[t].0, t as u64);
+        assert_eq!(row[0], after.len() as f64, "tick {t}: apples standing is the apples on the grid");
+        // Standing now = standing before − harvested + regrown, with regrown ≥ 0 and only on
+        // cells next to a live apple; every cell that lost its apple was harvested.
+        let grown: Vec<_> = after.difference(&before).copied().collect();
+        let lost = before.difference(&after).count();
+        assert_eq!(lost as f64, row[1], "tick {t}: apples that vanished were harvested");
+        assert_eq!(row[0], before.len() as f64 - row[1] + grown.len() as f64, "tick {t}");
+        for &c in &grown {
+            assert!(near(&before, c) || near(&after, c), "tick {t}: {c:?} regrew with no live apple near");
+        }
+        regrew_after_the_last_patch |= rows[t - 1].1[2] == 0.0 && !grown.is_empty();
+        // Welfare and Gini of the wealths, by hand.
+        let w = sim.world_mut();
+        let wealth: Vec<f64> = w.query::<&Ledger>().iter(w).map(|l| l.balance as f64 / 1000.0).collect();
+        let n = wealth.len() as f64;
+        let mean = wealth.iter().sum::<f64>() / n;
+        let min = wealth.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = wealth.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let nash = if min <= 0.0 { 0.0 } else { (wealth.iter().map(|x| x.ln()).sum::<f64>() / n).exp() };
+        let mad: f64 = wealth.iter().flat_map(|a| wealth.iter().map(move |b| (a - b).abs())).sum();
+        let gini = if mean > 0.0 { mad / (2.0 * n * n * mean) } else { 0.0 };
+        let close = |got: f64, want: f64, what: &str| {
+            assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "tick {t} {what}: {got} vs {want}");
+        };
+        close(row[3], gini, "gini");
+        close(row[4], min, "welfare_min");
+        close(row[5], nash, "welfare_nash");
+        close(row[6], mean, "welfare_mean");
+        close(row[7], max, "welfare_max");
+        before = after;
+    }
+    assert!(!regrew_after_the_last_patch, "nothing regrows once every patch is gone");
+    assert_eq!(rows[300].1[2], 0.0, "seed 5 strips the commons (so the last check means something)");
 }
 
 #[test]
