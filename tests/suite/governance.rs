@@ -156,6 +156,9 @@ fn elections_happen_on_schedule_and_set_the_objective() {
                     assert_eq!(votes.len(), 7);
                     let favs: Vec<usize> =
                         votes.iter().map(|v| menu.iter().position(|&p| label_of(p) == *v).unwrap()).collect();
+                    let shares: f64 =
+                        e.details["shares"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+                    assert!((shares - 1.0).abs() < 1e-12);
                     // Shares are each candidate's count of first choices over 7.
                     for (c, &p) in menu.iter().enumerate() {
                         let n = favs.iter().filter(|&&f| f == c).count() as f64;
