@@ -169,7 +169,7 @@ fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
     // The checkpoint stands part-way: past tick 0, before the end.
     let saved = checkpoint::load(&cp).unwrap();
     let at = saved.clock.tick;
-    assert!(at > 0 && at < ticks && at % 200 == 0, "checkpoint at tick {at} of {ticks}");
+    assert!(at > 0 && at < ticks && at.is_multiple_of(200), "checkpoint at tick {at} of {ticks}");
     let backup = t.path().join("backup");
     copy_dir(&stage, &backup);
 

@@ -274,7 +274,7 @@ fn polity_with_no_arguments_and_no_display_runs_commons_headless_as_the_readme_s
     let k = lines.next().unwrap().split(',').position(|c| c == "patches_alive").unwrap();
     let alive: Vec<&str> = lines.map(|l| l.split(',').nth(k).unwrap()).collect();
     assert_eq!(alive.len(), 1001, "ticks 0..=1000");
-    assert!(alive.iter().all(|&a| a == "6"), "patches alive: {:?}", alive.iter().filter(|&&a| a != "6").next());
+    assert!(alive.iter().all(|&a| a == "6"), "patches alive: {:?}", alive.iter().find(|&&a| a != "6"));
 }
 
 /// Runs `polity` with writes capped at one 512-byte block (SIGXFSZ ignored, so an oversized
