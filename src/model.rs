@@ -362,9 +362,15 @@ impl WorldModel {
                 a.ledger.picked,
                 a.ledger.balance as u64,
                 a.decision.action as u64,
+                a.reward.total.to_bits(),
             ]
         });
-        crate::sim::state_digest(self.clock, self.grid.apple_digest(), rows)
+        let institutions = crate::sim::Institutions {
+            tax: self.tax.as_ref(),
+            election: self.election.as_ref(),
+            oversight: self.oversight.as_ref(),
+        };
+        crate::sim::state_digest(self.clock, self.grid.apple_digest(), rows, &institutions)
     }
 
     /// Every agent's wealth in apples, id order.

@@ -260,27 +260,37 @@ mod tests {
 
     #[test]
     fn monte_carlo_expected_reward_matches_the_formula() {
-        // Simulate the audit of one violation many times: reward B if undetected, −k/P_D if
-        // detected; the mean must be within 5 standard errors of B(1 − P_D) − k.
+        // Audit one violation (gain B = 0.9 apple) many times and score each trial by what
+        // actually happened to the agent: the gain plus the change `audit()` made to its
+        // ledger (−(B + k/P_D) when detected, 0 otherwise). The mean must be within 5 standard
+        // errors of the closed form, worked by hand: P_D = 0.5·0.2 = 0.1, so
+        // E[B′] = B(1 − P_D) − k = 0.9·0.9 − 1 = −0.19.
         let spec = OversightSpec { audit_probability: 0.5, inspect: 0.2, k: 1.0, period: 10, ..Default::default() };
         let mut o = Oversight::new(&spec, 0);
         assert!((o.p_d - 0.1).abs() < 1e-12);
         let b = 0.9;
+        let want = -0.19;
+        assert!((expected_reward(b, o.p_d, spec.k, true) - want).abs() < 1e-12);
         let n = 200_000u64;
-        let (mut sum, mut sq) = (0.0, 0.0);
+        let (mut sum, mut sq, mut detected_n) = (0.0, 0.0, 0u64);
         for trial in 0..n {
-            let mut ledger = Ledger::default();
+            let mut ledger = Ledger { balance: 900, picked: 1, ..Default::default() };
+            let before = ledger.balance;
             let mut v = vec![(5, 900)];
             let r = audit(&mut o, trial, 10, 0, &mut ledger, &mut v);
-            let detected = r.is_some_and(|r| !r.detected.is_empty());
-            let reward = if detected { -spec.k / o.p_d } else { b };
+            assert!(v.is_empty(), "the period's violations are cleared");
+            detected_n += r.is_some_and(|r| r.found()) as u64;
+            let reward = b + (ledger.balance - before) as f64 / MILLI as f64;
             sum += reward;
             sq += reward * reward;
         }
         let mean = sum / n as f64;
         let se = ((sq / n as f64 - mean * mean) / n as f64).sqrt();
-        let want = expected_reward(b, o.p_d, spec.k, true);
         assert!((mean - want).abs() < 5.0 * se, "{mean} vs {want} ± {se}");
+        // The detection rate itself is P_D = 0.1 (binomial standard error √(0.09/n)).
+        let rate = detected_n as f64 / n as f64;
+        assert!((rate - 0.1).abs() < 5.0 * (0.09 / n as f64).sqrt(), "detection rate {rate}");
+        assert_eq!(o.fines, detected_n as i64 * 10_900, "each detection fined 0.9 + 1/0.1 apples");
     }
 
     #[test]

@@ -189,5 +189,20 @@ mod tests {
             seen[v as usize] = true;
         }
         assert!(seen.iter().all(|&b| b));
+        // Uniform: 70,000 draws over 7 values, Pearson's χ² with 6 degrees of freedom exceeds
+        // 22.46 with probability 0.001; and for a range that is not a power of two and is
+        // large enough for a biased reduction to show (n = 3·2⁶², where `x % n` would give the
+        // lowest quarter of the range twice the mass), the mean of the draws is near n/2.
+        let mut counts = [0u32; 7];
+        for _ in 0..70_000 {
+            counts[s.below(7) as usize] += 1;
+        }
+        let chi2: f64 = counts.iter().map(|&c| (c as f64 - 10_000.0).powi(2) / 10_000.0).sum();
+        assert!(chi2 < 22.46, "χ² {chi2:.1}: {counts:?}");
+        let n = 3u64 << 62;
+        let draws = 100_000;
+        let low = (0..draws).filter(|_| s.below(n) < n / 3).count() as f64 / draws as f64;
+        // P(x < n/3) = 1/3 for a uniform draw (x % n would give 1/2); binomial sd ≈ 0.0015.
+        assert!((low - 1.0 / 3.0).abs() < 0.01, "P(x < n/3) = {low}");
     }
 }

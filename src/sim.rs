@@ -259,31 +259,80 @@ impl Sim {
         self.app.world_mut()
     }
 
-    /// A stable digest of the whole state: tick, seed, apples standing, and every agent's id,
-    /// position, ledger and last action, in id order. Equal digests mean equal worlds.
+    /// A stable digest of the whole state: tick, seed, apples standing, every agent's id,
+    /// position, ledger, last action and SED reward, in id order, and the institutions (tax
+    /// rates and totals, the election, oversight's counters). Equal digests mean equal worlds.
     pub fn state_hash(&mut self) -> u64 {
         let clock = *self.world().resource::<SimClock>();
         let apples = self.world().resource::<Grid>().apple_digest();
-        let mut q = self.app.world_mut().query::<(&Agent, &Position, &Ledger, &agents::Decision)>();
-        let mut rows: Vec<[u64; 6]> = q
+        let mut q = self.app.world_mut().query::<(&Agent, &Position, &Ledger, &agents::Decision, &agents::Reward)>();
+        let mut rows: Vec<[u64; 7]> = q
             .iter(self.app.world())
-            .map(|(a, p, l, d)| [a.id as u64, p.x as u64, p.y as u64, l.picked, l.balance as u64, d.action as u64])
+            .map(|(a, p, l, d, r)| {
+                [a.id as u64, p.x as u64, p.y as u64, l.picked, l.balance as u64, d.action as u64, r.total.to_bits()]
+            })
             .collect();
         rows.sort_unstable();
-        state_digest(clock, apples, rows)
+        let w = self.world();
+        let institutions = Institutions {
+            tax: w.get_resource::<crate::tax::TaxState>(),
+            election: w.get_resource::<crate::voting::Election>(),
+            oversight: w.get_resource::<crate::oversight::Oversight>(),
+        };
+        state_digest(clock, apples, rows, &institutions)
     }
 }
 
+/// The institutions' part of the state digest (each may be absent).
+pub struct Institutions<'a> {
+    /// Taxes: the rates in force, periods finished, the last period's revenue, the treasury.
+    pub tax: Option<&'a crate::tax::TaxState>,
+    /// The election: the `p` elected, elections held, the last shares.
+    pub election: Option<&'a crate::voting::Election>,
+    /// Oversight: audits, detections, violations, fines.
+    pub oversight: Option<&'a crate::oversight::Oversight>,
+}
+
 /// The state digest shared by [`Sim::state_hash`] and the world model: FNV-1a over the tick,
-/// the seed, the apples standing and each agent's (id, x, y, picked, balance, action) in id
-/// order.
-pub fn state_digest(clock: SimClock, apples: u64, rows: impl IntoIterator<Item = [u64; 6]>) -> u64 {
+/// the seed, the apples standing, each agent's (id, x, y, picked, balance, action, reward) in
+/// id order, and the institutions, each preceded by whether it exists.
+pub fn state_digest(
+    clock: SimClock,
+    apples: u64,
+    rows: impl IntoIterator<Item = [u64; 7]>,
+    institutions: &Institutions,
+) -> u64 {
     let mut h = crate::hash::Fnv::new();
     for v in [clock.tick, clock.seed, apples] {
         h.write_u64(v);
     }
     for row in rows {
         for v in row {
+            h.write_u64(v);
+        }
+    }
+    h.write_u64(institutions.tax.is_some() as u64);
+    if let Some(t) = institutions.tax {
+        h.write_u64(t.schedule.rates.len() as u64);
+        for &r in &t.schedule.rates {
+            h.write_u64(r as u64);
+        }
+        for v in [t.periods, t.last_revenue as u64, t.treasury as u64] {
+            h.write_u64(v);
+        }
+    }
+    h.write_u64(institutions.election.is_some() as u64);
+    if let Some(e) = institutions.election {
+        h.write_f64(e.elected);
+        h.write_u64(e.held);
+        h.write_u64(e.shares.len() as u64);
+        for &s in &e.shares {
+            h.write_f64(s);
+        }
+    }
+    h.write_u64(institutions.oversight.is_some() as u64);
+    if let Some(o) = institutions.oversight {
+        for v in [o.audits, o.detections, o.violations, o.fines as u64] {
             h.write_u64(v);
         }
     }

@@ -183,10 +183,54 @@ mod tests {
 
     #[test]
     fn gain_scales_as_root_power_times_cosine() {
+        // An independent estimate: draw from the *untilted* standard Gaussian, weight each
+        // draw by exp(β s₁), solve β from KL(β) = O with KL estimated from the same weights
+        // (KL = β·E_π[s₁] − ln E₀[exp(β s₁)]), and take the weighted mean of the human utility
+        // cos θ·s₁ + sin θ·s₂. Twenty independent batches give the standard error, β's
+        // estimation error included.
+        fn batch(power: f64, theta: f64, n: u64, seed: u64) -> f64 {
+            let draws: Vec<(f64, f64)> = (0..n)
+                .map(|k| {
+                    let mut st = rng::stream(seed, k, 99, Purpose::Sum);
+                    (st.normal(), st.normal())
+                })
+                .collect();
+            let weighted = |beta: f64, f: &dyn Fn(f64, f64) -> f64| {
+                let (mut num, mut den) = (0.0, 0.0);
+                for &(s1, s2) in &draws {
+                    let w = (beta * s1).exp();
+                    num += w * f(s1, s2);
+                    den += w;
+                }
+                (num / den, den / n as f64)
+            };
+            let kl = |beta: f64| {
+                let (mean_s1, z) = weighted(beta, &|s1, _| s1);
+                beta * mean_s1 - z.ln()
+            };
+            let (mut lo, mut hi) = (0.0, 10.0);
+            for _ in 0..40 {
+                let mid = 0.5 * (lo + hi);
+                if kl(mid) < power { lo = mid } else { hi = mid }
+            }
+            weighted(0.5 * (lo + hi), &|s1, s2| theta.cos() * s1 + theta.sin() * s2).0
+        }
         for (power, theta) in [(0.5, 0.0), (2.0, 0.0), (2.0, std::f64::consts::FRAC_PI_3), (8.0, 1.2)] {
             let (closed, est, se) = gaussian_gain(power, theta, 2, 40_000, 1);
             assert!((closed - (2.0 * power).sqrt() * theta.cos()).abs() < 1e-12);
             assert!((est - closed).abs() < 5.0 * se, "O {power} θ {theta}: {est} vs {closed} ± {se}");
+        }
+        // Reweighting from the untilted Gaussian needs powers small enough for the weights'
+        // variance (exp(2O) − 1) to leave enough effective samples.
+        for (power, theta) in [(0.125, 0.0), (0.5, 0.0), (0.5, 2.0), (2.0, std::f64::consts::FRAC_PI_3), (1.0, 1.2)] {
+            let (closed, est, se) = gaussian_gain(power, theta, 2, 40_000, 1);
+            assert!((est - closed).abs() < 5.0 * se, "O {power} θ {theta}: {est} vs {closed} ± {se}");
+            let batches: Vec<f64> = (0..20).map(|b| batch(power, theta, 25_000, 1000 + b)).collect();
+            let m = batches.iter().sum::<f64>() / 20.0;
+            let sd = (batches.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 19.0).sqrt();
+            let se = sd / 20f64.sqrt();
+            assert!((m - closed).abs() < 5.0 * se + 1e-3, "O {power} θ {theta}: reweighted {m} ± {se} vs {closed}");
+            assert!(se < 0.05, "the check is sharp enough: se {se}");
         }
     }
 

@@ -128,3 +128,161 @@ fn advance(mut host: NonSendMut<SimHost>, mut state: ResMut<AppState>, mut flash
         st.tick_rate = if ran == 0 { 0.0 } else { 0.8 * st.tick_rate + 0.2 * rate };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The keyboard shortcuts and reload-on-save, run as the app runs them (its own systems in
+    //! a Bevy app) but with no window: keys are pressed on the `ButtonInput` resource and time
+    //! is advanced by hand.
+    use std::time::Duration;
+
+    use bevy::ecs::system::RunSystemOnce;
+
+    use super::*;
+    use crate::control::{Control, Source};
+
+    fn state(control: Control, sim: &mut crate::sim::Sim) -> AppState {
+        AppState {
+            control,
+            history: History::new(sim),
+            intents: Vec::new(),
+            notice: None,
+            problems: None,
+            generation: 0,
+            ticks_last_frame: 0,
+            tick_rate: 0.0,
+            exported: Vec::new(),
+            recording: None,
+            record_requests: Vec::new(),
+        }
+    }
+
+    /// The intents `keyboard` queues for one key pressed alone.
+    fn intents_for(app: &mut App, key: KeyCode) -> Vec<Intent> {
+        let mut input = ButtonInput::<KeyCode>::default();
+        input.press(key);
+        app.insert_resource(input);
+        app.world_mut().run_system_once(keyboard).unwrap();
+        std::mem::take(&mut app.world_mut().resource_mut::<AppState>().intents)
+    }
+
+    #[test]
+    fn keyboard_shortcuts_map_to_the_documented_actions() {
+        // docs/app.md, "Mouse and keyboard": the rows this test holds the keys to.
+        let doc = include_str!("../../docs/app.md");
+        for row in [
+            "| Space | play / pause |",
+            "| → or N | one tick, then pause |",
+            "| F | fast-forward on / off |",
+            "| + and − | double / halve the ticks per frame |",
+            "| R | reset |",
+            "| Esc | deselect |",
+        ] {
+            assert!(doc.contains(row), "docs/app.md no longer has the row {row}");
+        }
+        let (mut control, mut sim) = Control::start(Source::Builtin("commons".into()), None).unwrap();
+        control.ticks_per_frame = 8;
+        control.fast_forward = false;
+        control.selected = None;
+        let mut app = App::new();
+        app.insert_resource(state(control, &mut sim));
+        assert_eq!(intents_for(&mut app, KeyCode::Space), [Intent::TogglePause]);
+        assert_eq!(intents_for(&mut app, KeyCode::ArrowRight), [Intent::Step]);
+        assert_eq!(intents_for(&mut app, KeyCode::KeyN), [Intent::Step]);
+        assert_eq!(intents_for(&mut app, KeyCode::KeyF), [Intent::FastForward(true)]);
+        assert_eq!(intents_for(&mut app, KeyCode::Equal), [Intent::SetTicksPerFrame(16)]);
+        assert_eq!(intents_for(&mut app, KeyCode::NumpadAdd), [Intent::SetTicksPerFrame(16)]);
+        assert_eq!(intents_for(&mut app, KeyCode::Minus), [Intent::SetTicksPerFrame(4)]);
+        assert_eq!(intents_for(&mut app, KeyCode::NumpadSubtract), [Intent::SetTicksPerFrame(4)]);
+        assert_eq!(intents_for(&mut app, KeyCode::KeyR), [Intent::Reset]);
+        assert_eq!(intents_for(&mut app, KeyCode::Escape), [], "nothing selected: nothing to deselect");
+        assert_eq!(intents_for(&mut app, KeyCode::KeyQ), [], "an unmapped key");
+        {
+            let mut st = app.world_mut().resource_mut::<AppState>();
+            st.control.fast_forward = true;
+            st.control.selected = Some(3);
+        }
+        assert_eq!(intents_for(&mut app, KeyCode::KeyF), [Intent::FastForward(false)], "F toggles");
+        assert_eq!(intents_for(&mut app, KeyCode::Escape), [Intent::Select(None)]);
+        // A key held down acts once, when pressed.
+        let mut input = ButtonInput::<KeyCode>::default();
+        input.press(KeyCode::Space);
+        input.clear();
+        app.insert_resource(input);
+        app.world_mut().run_system_once(keyboard).unwrap();
+        assert!(app.world().resource::<AppState>().intents.is_empty());
+    }
+
+    /// Sets a file's modification time (so the test need not wait for the clock to tick).
+    fn touch(path: &std::path::Path, secs: u64) {
+        let f = std::fs::File::options().write(true).open(path).unwrap();
+        f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + secs)).unwrap();
+    }
+
+    #[test]
+    fn a_saved_scenario_reloads_and_a_broken_one_keeps_the_old_world() {
+        let t = tempfile::tempdir().unwrap();
+        let file = t.path().join("mine.ron");
+        let good = crate::scenario::builtin("commons").unwrap().source.replace("ticks: 1000", "ticks: 300");
+        std::fs::write(&file, &good).unwrap();
+        touch(&file, 0);
+        let (control, mut sim) = Control::start(Source::File(file.clone()), None).unwrap();
+        let groups = |app: &App| crate::control::group_views(&app.world().non_send::<SimHost>().0);
+        let mut app = App::new();
+        app.insert_resource(state(control, &mut sim))
+            .insert_non_send(SimHost(sim))
+            .init_resource::<Flashes>()
+            .init_resource::<FileWatch>()
+            .insert_resource(Time::<()>::default())
+            .add_systems(Update, (watch_file, advance).chain());
+        let frame = |app: &mut App, secs: f64| {
+            app.world_mut().resource_mut::<Time>().advance_by(Duration::from_secs_f64(secs));
+            app.update();
+        };
+        frame(&mut app, 0.1); // the watcher notes the file
+        frame(&mut app, 0.1); // and checks it: unchanged
+        assert_eq!(groups(&app)[1].count, 2);
+        let generation = app.world().resource::<AppState>().generation;
+
+        // Saved with a change: within about a second the world is rebuilt from it.
+        std::fs::write(&file, good.replace("count: 2", "count: 1")).unwrap();
+        touch(&file, 10);
+        frame(&mut app, 0.1);
+        assert_eq!(groups(&app)[1].count, 2, "not checked again before a second has passed");
+        frame(&mut app, 1.5);
+        let st = app.world().resource::<AppState>();
+        assert_eq!(st.generation, generation + 1, "rebuilt");
+        assert!(st.problems.is_none());
+        assert_eq!(groups(&app)[1].count, 1);
+        // Unchanged since: no more rebuilds.
+        frame(&mut app, 1.5);
+        assert_eq!(app.world().resource::<AppState>().generation, generation + 1);
+
+        // Saved broken: its problems are shown, located, and the world is the one before.
+        let hash = app.world_mut().non_send_mut::<SimHost>().0.state_hash();
+        std::fs::write(
+            &file,
+            good.replace("count: 2", "count: 1").replace("selfishness: Fixed(1.0)", "selfishness: Fixed(1.5)"),
+        )
+        .unwrap();
+        touch(&file, 20);
+        frame(&mut app, 1.5);
+        let st = app.world().resource::<AppState>();
+        assert_eq!(st.generation, generation + 1, "not rebuilt");
+        let problems = st.problems.clone().expect("the problems are shown");
+        assert!(problems.starts_with(&format!("{}:", file.display())), "{problems}");
+        assert!(problems.contains("agents[1].selfishness"), "{problems}");
+        assert!(st.notice.as_ref().is_some_and(|n| n.error), "the status line says so");
+        assert_eq!(groups(&app)[1].count, 1);
+        assert_eq!(app.world_mut().non_send_mut::<SimHost>().0.state_hash(), hash, "the old world, untouched");
+
+        // Fixed and saved again: rebuilt, and the problems go.
+        std::fs::write(&file, &good).unwrap();
+        touch(&file, 30);
+        frame(&mut app, 1.5);
+        let st = app.world().resource::<AppState>();
+        assert_eq!(st.generation, generation + 2);
+        assert!(st.problems.is_none());
+        assert_eq!(groups(&app)[1].count, 2);
+    }
+}

@@ -110,44 +110,114 @@ fn folder_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+/// metrics.csv's rows as (tick, values), and its header.
+fn metrics_rows(dir: &Path) -> (String, Vec<(u64, Vec<f64>)>) {
+    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let rows = lines
+        .map(|l| {
+            let mut f = l.split(',');
+            let tick = f.next().unwrap().parse().unwrap();
+            (tick, f.map(|x| x.parse().unwrap()).collect())
+        })
+        .collect();
+    (header, rows)
+}
+
 #[test]
 fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
     let t = tempfile::tempdir().unwrap();
+    // Kill the run once a checkpoint past tick 0 exists. A run that finishes before the kill
+    // lands proves nothing, so try again with a longer run (up to 4 times) and fail if it
+    // never could be killed.
+    let mut attempt = None;
+    for (k, ticks) in [3000u64, 12_000, 48_000, 192_000].into_iter().enumerate() {
+        let killed = t.path().join(format!("killed{k}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
+            .args(["run", "audited-commons", "--seed", "5", "--checkpoint-every", "200", "--ticks"])
+            .arg(ticks.to_string())
+            .arg("--out")
+            .arg(&killed)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let cp = t.path().join(format!(".killed{k}.partial")).join("checkpoint.ron");
+        let start = std::time::Instant::now();
+        while !cp.exists() && child.try_wait().unwrap().is_none() {
+            assert!(start.elapsed().as_secs() < 120, "no checkpoint appeared");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if !status.success() {
+            attempt = Some((ticks, killed, cp));
+            break;
+        }
+    }
+    let (ticks, killed, cp) = attempt.expect("the run finished before every kill: nothing was tested");
+    assert!(!killed.exists(), "a killed run leaves no run folder");
+    let stage = cp.parent().unwrap().to_path_buf();
+    // The checkpoint stands part-way: past tick 0, before the end.
+    let saved = checkpoint::load(&cp).unwrap();
+    let at = saved.clock.tick;
+    assert!(at > 0 && at < ticks && at.is_multiple_of(200), "checkpoint at tick {at} of {ticks}");
+    let backup = t.path().join("backup");
+    copy_dir(&stage, &backup);
+
     let straight = t.path().join("straight");
     let out = polity(
-        &["run", "audited-commons", "--ticks", "3000", "--seed", "5", "--out"]
+        &["run", "audited-commons", "--seed", "5", "--ticks", &ticks.to_string(), "--out"]
             .iter()
             .copied()
             .chain([straight.to_str().unwrap()])
             .collect::<Vec<_>>(),
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    // The same run with checkpoints, killed once a checkpoint past tick 0 exists.
-    let killed = t.path().join("killed");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
-        .args(["run", "audited-commons", "--ticks", "3000", "--seed", "5", "--checkpoint-every", "200", "--out"])
-        .arg(&killed)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let cp = t.path().join(".killed.partial").join("checkpoint.ron");
-    let start = std::time::Instant::now();
-    while !cp.exists() {
-        assert!(start.elapsed().as_secs() < 120, "no checkpoint appeared");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    let _ = child.kill();
-    let status = child.wait().unwrap();
-    if status.success() {
-        // The run beat the kill; the folder must then already be the same.
-        assert_eq!(folder_bytes(&killed), folder_bytes(&straight));
-        return;
-    }
-    assert!(!killed.exists(), "a killed run leaves no run folder");
+
     let out = polity(&["run", "--resume", cp.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!t.path().join(".killed.partial").exists(), "the staging folder is gone");
+    assert!(!stage.exists(), "the staging folder is gone");
     assert_eq!(folder_bytes(&killed), folder_bytes(&straight), "resumed run folder is byte-identical");
+
+    // Deterministic runs would give the same folder if --resume ignored the checkpoint and
+    // started over, so resume once more from a marked copy: one agent given an extra apple in
+    // the checkpoint, and the staged metrics header written in capitals. A resume that goes
+    // on from the checkpoint keeps the staged rows (and the marked header) up to its tick and
+    // shows the extra apple from the next tick on.
+    std::fs::rename(&killed, t.path().join("first-resume")).unwrap();
+    copy_dir(&backup, &stage);
+    let mut marked = checkpoint::load(&cp).unwrap();
+    marked.agents[0].ledger.balance += 1000;
+    checkpoint::save(&marked, &cp).unwrap();
+    let staged = stage.join("metrics.csv");
+    let text = std::fs::read_to_string(&staged).unwrap();
+    assert!(text.starts_with("tick,"));
+    std::fs::write(&staged, text.replacen("tick,", "TICK,", 1)).unwrap();
+    let out = polity(&["run", "--resume", cp.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (header, rows) = metrics_rows(&killed);
+    let (want_header, want_rows) = metrics_rows(&straight);
+    assert_eq!(header, want_header.replacen("tick,", "TICK,", 1), "the staged rows were kept, not rewritten");
+    assert_eq!(rows.len(), want_rows.len());
+    let mean = want_header.split(',').position(|c| c == "welfare_mean").unwrap() - 1;
+    for (r, w) in rows.iter().zip(&want_rows) {
+        assert_eq!(r.0, w.0);
+        if r.0 <= at {
+            assert_eq!(r.1, w.1, "tick {}: before the checkpoint, the staged rows", r.0);
+        } else {
+            // One more apple among 7 agents: the mean wealth is 1/7 apple higher.
+            assert!((r.1[mean] - w.1[mean] - 1.0 / 7.0).abs() < 1e-9, "tick {}: {} vs {}", r.0, r.1[mean], w.1[mean]);
+        }
+    }
 }
 
 #[test]

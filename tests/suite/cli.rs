@@ -182,8 +182,12 @@ fn bad_input_corpus() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{rel}");
+        let run_stderr = text(&out.stderr);
+        for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(run_stderr.contains(line), "{rel}: `run` does not report\n  {line}\nin\n{run_stderr}");
+        }
         assert!(
-            stderr.starts_with(&text(&out.stderr)),
+            !run_stderr.trim().is_empty() && stderr.starts_with(&run_stderr),
             "run and check report the same problems:\n{}",
             text(&out.stderr)
         );
@@ -192,4 +196,150 @@ fn bad_input_corpus() {
         checked += 1;
     }
     assert!(checked >= 17, "only {checked} corpus files");
+}
+
+/// The fenced block after `marker` in README.md.
+fn readme_block(marker: &str) -> Vec<String> {
+    let readme = include_str!("../../README.md");
+    let after = &readme[readme.find(marker).unwrap_or_else(|| panic!("README has no {marker:?}"))..];
+    let body = &after[after.find("```text\n").unwrap() + 8..];
+    body[..body.find("```").unwrap()].lines().map(str::to_string).collect()
+}
+
+#[test]
+fn polity_with_no_arguments_and_no_display_runs_commons_headless_as_the_readme_shows() {
+    let t = tmp();
+    let bare = |display: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_polity"));
+        cmd.current_dir(t.path()).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+        if let Some(d) = display {
+            cmd.env("DISPLAY", d);
+        }
+        cmd.output().unwrap()
+    };
+    let out = bare(None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    if cfg!(feature = "gui") {
+        assert!(
+            text(&out.stderr).contains(
+                "no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); running headless"
+            ),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // The summary README.md shows, line for line; `…` and the timing vary.
+    let stdout = text(&out.stdout);
+    let got: Vec<&str> = stdout.lines().collect();
+    let want = readme_block("Headless, `cargo run --release -- run` writes");
+    assert_eq!(got.len(), want.len(), "{stdout}");
+    for (g, w) in got.iter().zip(&want) {
+        let fixed = w.split(" in 0.01 s").next().unwrap().split('…').next().unwrap();
+        assert!(g.starts_with(fixed), "README says\n  {w}\npolity says\n  {g}");
+        if !w.contains('…') {
+            assert_eq!(g, w);
+        } else if !w.contains(" in 0.01 s") {
+            assert_eq!(g.len() - fixed.len(), 16, "a 16-digit hash: {g}");
+        }
+    }
+    assert!(got[0].ends_with(" ticks/s)"), "{}", got[0]);
+    // Its numbers agree with each other and with the files: 67 apples among 7 agents is a
+    // mean of 9.57, and the hash is run.json's.
+    assert!((67.0f64 / 7.0 - 9.57).abs() < 0.005);
+    let dir = t.path().join("runs/commons-seed0");
+    for f in FILES {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    assert!(got[3].ends_with(run["state_hash"].as_str().unwrap()), "{}", got[3]);
+    // DISPLAY set but empty is no display either.
+    let again = bare(Some(""));
+    assert!(again.status.success(), "{}", text(&again.stderr));
+
+    // README: take the AIs out (the second group's count to 0 in the written scenario.ron)
+    // and with seed 0 the humans keep all six patches alive for the whole run.
+    let ron = std::fs::read_to_string(dir.join("scenario.ron")).unwrap();
+    let second = ron.match_indices("count: 2,").map(|(i, _)| i).collect::<Vec<_>>();
+    assert_eq!(second.len(), 1, "the harvesters' count");
+    let edited = format!("{}count: 0,{}", &ron[..second[0]], &ron[second[0] + "count: 2,".len()..]);
+    std::fs::write(dir.join("scenario.ron"), edited).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .current_dir(t.path())
+        .args(["run", "runs/commons-seed0/scenario.ron", "--out", "runs/no-ai"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let metrics = std::fs::read_to_string(t.path().join("runs/no-ai/metrics.csv")).unwrap();
+    let mut lines = metrics.lines();
+    let k = lines.next().unwrap().split(',').position(|c| c == "patches_alive").unwrap();
+    let alive: Vec<&str> = lines.map(|l| l.split(',').nth(k).unwrap()).collect();
+    assert_eq!(alive.len(), 1001, "ticks 0..=1000");
+    assert!(alive.iter().all(|&a| a == "6"), "patches alive: {:?}", alive.iter().find(|&&a| a != "6"));
+}
+
+/// Runs `polity` with writes capped at one 512-byte block (SIGXFSZ ignored, so an oversized
+/// write fails with EFBIG like a full disk instead of killing the process).
+#[cfg(unix)]
+fn polity_with_a_full_disk(dir: &Path, args: &str) -> Output {
+    Command::new("sh")
+        .current_dir(dir)
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f 1; exec \"{}\" {args}", env!("CARGO_BIN_EXE_polity")))
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_write_that_fails_mid_run_is_exit_status_1_and_leaves_nothing() {
+    let t = tmp();
+    let out = polity_with_a_full_disk(t.path(), "run commons --out full");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).starts_with("error: writing full: "), "{}", text(&out.stderr));
+    // A failed recording: the same.
+    let out = polity_with_a_full_disk(t.path(), "record commons --ticks 30 --out rec.gif");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).starts_with("error: recording rec.gif: "), "{}", text(&out.stderr));
+    let left: Vec<_> = std::fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "nothing half-written is left: {left:?}");
+}
+
+#[test]
+fn a_plain_run_killed_mid_way_leaves_no_visible_folder() {
+    let t = tmp();
+    // Killed once its hidden staging folder has rows in it; a run that finishes first proves
+    // nothing, so try again, longer.
+    for ticks in [20_000u64, 100_000, 500_000] {
+        let dir = t.path().join(format!("big{ticks}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
+            .args(["run", "commons", "--ticks", &ticks.to_string(), "--out"])
+            .arg(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stage = t.path().join(format!(".big{ticks}.partial-{}", child.id()));
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none()
+            && std::fs::metadata(stage.join("metrics.csv")).map_or(true, |m| m.len() < 10_000)
+        {
+            assert!(start.elapsed().as_secs() < 120, "the run never started writing");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let _ = child.kill();
+        if child.wait().unwrap().success() {
+            std::fs::remove_dir_all(&dir).unwrap();
+            continue;
+        }
+        assert!(!dir.exists(), "a killed run leaves no run folder");
+        let visible: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        assert!(visible.is_empty(), "visible leftovers: {visible:?}");
+        assert!(stage.is_dir(), "the half-written files were in the hidden staging folder");
+        return;
+    }
+    panic!("the run finished before every kill: nothing was tested");
 }

@@ -321,6 +321,23 @@ fn the_history_keeps_the_newest_events() {
     h.take(&mut sim);
     assert_eq!(h.events.len(), control::EVENTS_KEPT);
     assert_eq!(h.events_seen, control::EVENTS_KEPT as u64 + 10);
+    // Which events: numbered ones pushed over two takes; the history must hold the newest
+    // EVENTS_KEPT of all events seen, oldest first, whichever take they came in.
+    let n = control::EVENTS_KEPT + 500;
+    let push = |sim: &mut Sim, range: std::ops::Range<usize>| {
+        let mut log = sim.world_mut().resource_mut::<EventLog>();
+        for k in range {
+            log.push(k as u64, "param_change", format!("n:{k}"), serde_json::json!({ "k": k }));
+        }
+    };
+    push(&mut sim, 0..700);
+    h.take(&mut sim);
+    push(&mut sim, 700..n);
+    h.take(&mut sim);
+    assert_eq!(h.events_seen, (control::EVENTS_KEPT + 10 + n) as u64);
+    let kept: Vec<String> = h.events.iter().map(|e| e.subject.clone()).collect();
+    let want: Vec<String> = (n - control::EVENTS_KEPT..n).map(|k| format!("n:{k}")).collect();
+    assert_eq!(kept, want, "the newest {} events, oldest first", control::EVENTS_KEPT);
 }
 
 #[test]

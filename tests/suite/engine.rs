@@ -431,11 +431,97 @@ fn metrics_columns_and_exact_accounting() {
     // when nothing can regrow (P[0] = 0 and all patches gone).
     let mean = rows.last().unwrap().1[6];
     assert!((mean * 7.0 - picked as f64).abs() < 1e-9);
+
+    // The same run again, tick by tick, against hand computations from the grid and ledgers;
+    // and a taxed world, where transfers leave everyone some wealth (so the Nash welfare is
+    // checked away from 0 too).
+    assert!(!metrics_by_hand(&s, 5, 300), "commons seed 5: someone always has nothing");
+    assert_eq!(rows[300].1[2], 0.0, "seed 5 strips the commons (so the no-regrowth check means something)");
+    let mut sed = scenario::builtin("sed-apple-picking").unwrap().scenario().unwrap();
+    sed.run.ticks = 300;
+    assert!(metrics_by_hand(&sed, 0, 300), "the Nash welfare was checked away from 0 too");
+}
+
+/// Steps `s` and checks every tick's metrics against hand computations from the grid and the
+/// ledgers (see `metrics_columns_and_exact_accounting`). Returns whether the Nash welfare was
+/// ever positive.
+fn metrics_by_hand(s: &Scenario, seed: u64, ticks: u64) -> bool {
+    let (cols, rows, _) = run_rows(s, seed, ticks);
+    let col = |name: &str| cols.iter().position(|c| c == name).unwrap();
+    let mut sim = Sim::new(s, seed, ticks);
+    let cells = |sim: &Sim| {
+        let g = sim.world().resource::<Grid>();
+        (0..g.height())
+            .flat_map(|y| (0..g.width()).map(move |x| (x, y)))
+            .filter(|&(x, y)| g.has_apple(g.index(x, y)))
+            .collect::<std::collections::BTreeSet<(u32, u32)>>()
+    };
+    // A regrown cell has a live apple within Euclidean distance 2 (P[0] = 0).
+    let near = |set: &std::collections::BTreeSet<(u32, u32)>, (x, y): (u32, u32)| {
+        set.iter().any(|&(a, b)| {
+            let (dx, dy) = (a as i64 - x as i64, b as i64 - y as i64);
+            (dx, dy) != (0, 0) && dx * dx + dy * dy <= 4
+        })
+    };
+    let mut before = cells(&sim);
+    let mut regrew_after_the_last_patch = false;
+    let mut nash_positive = false;
+    let mut picked_before = 0u64;
+    for t in 1..=ticks as usize {
+        sim.step();
+        let after = cells(&sim);
+        let row = &rows[t].1;
+        assert_eq!(rows[t].0, t as u64);
+        assert_eq!(row[col("apples")], after.len() as f64, "tick {t}: apples standing is the apples on the grid");
+        // Standing now = standing before − harvested + regrown, with harvested the apples the
+        // ledgers gained this tick; regrown ≥ 0 covers every newly filled cell, and what it has
+        // beyond those refilled cells harvested this same tick (harvested − vanished ≥ 0).
+        let grown: Vec<_> = after.difference(&before).copied().collect();
+        let lost = before.difference(&after).count() as f64;
+        let harvested = row[col("harvested")];
+        let picked: u64 = {
+            let w = sim.world_mut();
+            w.query::<&Ledger>().iter(w).map(|l| l.picked).sum()
+        };
+        assert_eq!(harvested, (picked - picked_before) as f64, "tick {t}: harvested is what the ledgers picked");
+        picked_before = picked;
+        let regrown = row[col("apples")] - before.len() as f64 + harvested;
+        assert!(lost <= harvested, "tick {t}: {lost} apples vanished, {harvested} harvested");
+        assert_eq!(regrown - grown.len() as f64, harvested - lost, "tick {t}: regrowth accounts for every new apple");
+        for &c in &grown {
+            assert!(near(&before, c) || near(&after, c), "tick {t}: {c:?} regrew with no live apple near");
+        }
+        regrew_after_the_last_patch |= rows[t - 1].1[col("patches_alive")] == 0.0 && regrown != 0.0;
+        // Welfare and Gini of the wealths, by hand.
+        let w = sim.world_mut();
+        let wealth: Vec<f64> = w.query::<&Ledger>().iter(w).map(|l| l.balance as f64 / 1000.0).collect();
+        let n = wealth.len() as f64;
+        let mean = wealth.iter().sum::<f64>() / n;
+        let min = wealth.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = wealth.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let nash = if min <= 0.0 { 0.0 } else { (wealth.iter().map(|x| x.ln()).sum::<f64>() / n).exp() };
+        let mad: f64 = wealth.iter().flat_map(|a| wealth.iter().map(move |b| (a - b).abs())).sum();
+        let gini = if mean > 0.0 { mad / (2.0 * n * n * mean) } else { 0.0 };
+        let close = |got: f64, want: f64, what: &str| {
+            assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "tick {t} {what}: {got} vs {want}");
+        };
+        for (name, want) in
+            [("gini", gini), ("welfare_min", min), ("welfare_nash", nash), ("welfare_mean", mean), ("welfare_max", max)]
+        {
+            close(row[col(name)], want, name);
+        }
+        nash_positive |= nash > 0.0;
+        before = after;
+    }
+    assert!(!regrew_after_the_last_patch, "nothing regrows once every patch is gone");
+    nash_positive
 }
 
 #[test]
 fn golden_hash_of_commons() {
     // If this changes, a rule changed: say so in the commit and update the value.
+    // (Changed from b406c4a2a814615a when the digest took in rewards and institutions; the
+    // world itself did not change.)
     let s = commons();
     let mut sim = Sim::new(&s, 0, 500);
     for _ in 0..500 {
@@ -443,7 +529,69 @@ fn golden_hash_of_commons() {
     }
     assert_eq!(format!("{:016x}", sim.state_hash()), GOLDEN_COMMONS_500);
 }
-const GOLDEN_COMMONS_500: &str = "b406c4a2a814615a";
+const GOLDEN_COMMONS_500: &str = "0a5cc9d92c42d9fb";
+
+#[test]
+fn golden_hashes_of_worlds_with_institutions_and_impact() {
+    // Taxes, elections and a hill-climbing principal; oversight; impact accounting; a PAA
+    // principal behind a shield. The digest covers tax rates, the election, rewards and
+    // oversight's counters, so a change to any of them shows here. If one changes, a rule
+    // changed: say so in the commit and update the value.
+    for (name, ticks, want) in [
+        ("sed-apple-picking", 300, "58d22cf4d7db552d"),
+        ("audited-commons", 300, "91d94f457355903f"),
+        ("commons-impact", 300, "c456809a4be10268"),
+        ("shielded-revenue-max", 100, "de24f12299621e5b"),
+    ] {
+        let s = scenario::builtin(name).unwrap().scenario().unwrap();
+        let mut sim = Sim::new(&s, 0, ticks);
+        (0..ticks).for_each(|_| sim.step());
+        assert_eq!(format!("{:016x}", sim.state_hash()), want, "{name} after {ticks} ticks");
+    }
+}
+
+#[test]
+fn the_state_hash_sees_institutions_and_rewards() {
+    // Each piece of state the digest promises to cover, changed alone, changes it.
+    let s = scenario::builtin("sed-apple-picking").unwrap().scenario().unwrap();
+    let mut sim = Sim::new(&s, 0, 120);
+    (0..120).for_each(|_| sim.step());
+    let base = sim.state_hash();
+    let changed = |f: &dyn Fn(&mut bevy::prelude::World)| {
+        let mut other = Sim::new(&s, 0, 120);
+        (0..120).for_each(|_| other.step());
+        f(other.world_mut());
+        other.state_hash()
+    };
+    assert_ne!(changed(&|w| w.resource_mut::<polity::tax::TaxState>().schedule.rates[1] += 1), base, "a tax rate");
+    assert_ne!(changed(&|w| w.resource_mut::<polity::tax::TaxState>().treasury += 1), base, "the treasury");
+    assert_ne!(changed(&|w| w.resource_mut::<polity::voting::Election>().elected = 0.5), base, "the elected p");
+    assert_ne!(changed(&|w| w.resource_mut::<polity::voting::Election>().held += 1), base, "elections held");
+    assert_ne!(
+        changed(&|w| {
+            let mut q = w.query::<&mut polity::agents::Reward>();
+            q.iter_mut(w).next().unwrap().total += 1e-9;
+        }),
+        base,
+        "a reward"
+    );
+    let s = scenario::builtin("audited-commons").unwrap().scenario().unwrap();
+    let mut sim = Sim::new(&s, 0, 60);
+    (0..60).for_each(|_| sim.step());
+    let base = sim.state_hash();
+    for k in 0..4 {
+        let mut other = Sim::new(&s, 0, 60);
+        (0..60).for_each(|_| other.step());
+        let mut o = other.world_mut().resource_mut::<polity::oversight::Oversight>();
+        match k {
+            0 => o.audits += 1,
+            1 => o.detections += 1,
+            2 => o.violations += 1,
+            _ => o.fines += 1,
+        }
+        assert_ne!(other.state_hash(), base, "oversight counter {k}");
+    }
+}
 
 #[test]
 fn spawn_order_and_threads_do_not_change_the_outcome() {

@@ -99,25 +99,93 @@ fn sed_rewards_mix_own_and_neighbours_income_by_selfishness() {
     }
 }
 
+/// W_p by hand, for the menu p ∈ {−∞, 0, 1}: the minimum, the geometric mean (0 when anyone
+/// has nothing) and the arithmetic mean.
+fn power_mean_by_hand(v: &[f64], p: f64) -> f64 {
+    if p == f64::NEG_INFINITY {
+        v.iter().copied().fold(f64::INFINITY, f64::min)
+    } else if p == 0.0 {
+        if v.iter().any(|&x| x <= 0.0) { 0.0 } else { v.iter().product::<f64>().powf(1.0 / v.len() as f64) }
+    } else {
+        assert_eq!(p, 1.0);
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// The winner of favourite-only ballots (menu indices) by hand, per `rule`.
+fn winner_by_hand(rule: polity::rules::voting::Rule, favs: &[usize], k: usize) -> usize {
+    use polity::rules::voting::Rule;
+    let mut sorted = favs.to_vec();
+    sorted.sort();
+    match rule {
+        Rule::Median => sorted[(sorted.len() - 1) / 2],
+        Rule::Plurality => {
+            // the most named; ties to the lower p
+            let count = |c: usize| favs.iter().filter(|&&f| f == c).count();
+            (0..k).rev().max_by_key(|&c| count(c)).unwrap()
+        }
+        Rule::Mean => {
+            // the menu index nearest the mean index, halves down
+            let mean = favs.iter().sum::<usize>() as f64 / favs.len() as f64;
+            (0..k).min_by(|&a, &b| (a as f64 - mean).abs().total_cmp(&(b as f64 - mean).abs())).unwrap()
+        }
+        Rule::Borda => unreachable!(),
+    }
+}
+
 #[test]
 fn elections_happen_on_schedule_and_set_the_objective() {
-    let s = builtin("sed-apple-picking");
-    let mut sim = Sim::new(&s, 0, 300);
-    let mut elections = Vec::new();
-    for _ in 0..300 {
-        sim.step();
-        for e in sim.world_mut().resource_mut::<EventLog>().drain() {
-            if e.kind == "election" {
-                let shares: f64 = e.details["shares"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
-                assert!((shares - 1.0).abs() < 1e-12);
-                assert_eq!(e.details["votes"].as_array().unwrap().len(), 7);
-                elections.push((e.tick, e.details["elected"].as_str().unwrap().to_string()));
+    use polity::rules::voting::Rule;
+    let menu = [f64::NEG_INFINITY, 0.0, 1.0];
+    let label_of = |p: f64| polity::voting::label(p);
+    let mut winners = std::collections::BTreeSet::new();
+    for (rule, seed) in
+        [(Rule::Median, 0), (Rule::Median, 1), (Rule::Mean, 2), (Rule::Plurality, 3), (Rule::Plurality, 0)]
+    {
+        let mut s = builtin("sed-apple-picking");
+        s.voting.as_mut().unwrap().rule = rule;
+        let mut sim = Sim::new(&s, seed, 300);
+        let mut elections = Vec::new();
+        let mut elected: Option<f64> = None;
+        for _ in 0..300 {
+            sim.step();
+            for e in sim.world_mut().resource_mut::<EventLog>().drain() {
+                if e.kind == "election" {
+                    let votes: Vec<&str> =
+                        e.details["votes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+                    assert_eq!(votes.len(), 7);
+                    let favs: Vec<usize> =
+                        votes.iter().map(|v| menu.iter().position(|&p| label_of(p) == *v).unwrap()).collect();
+                    let shares: f64 =
+                        e.details["shares"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+                    assert!((shares - 1.0).abs() < 1e-12);
+                    // Shares are each candidate's count of first choices over 7.
+                    for (c, &p) in menu.iter().enumerate() {
+                        let n = favs.iter().filter(|&&f| f == c).count() as f64;
+                        assert_eq!(e.details["shares"][label_of(p)].as_f64().unwrap(), n / 7.0);
+                    }
+                    let want = menu[winner_by_hand(rule, &favs, 3)];
+                    assert_eq!(e.details["elected"].as_str().unwrap(), label_of(want), "{rule:?} over {votes:?}");
+                    elected = Some(want);
+                    winners.insert(label_of(want));
+                    elections.push(e.tick);
+                }
+            }
+            // From the first election on, welfare_elected is W_p of the wealths at the elected p.
+            if let Some(p) = elected {
+                let w = sim.world_mut();
+                let wealth: Vec<f64> = w.query::<&Ledger>().iter(w).map(|l| l.balance as f64 / 1000.0).collect();
+                let log = w.resource::<MetricsLog>();
+                let k = log.columns().iter().position(|c| c == "welfare_elected").unwrap();
+                let got = log.last().unwrap().1[k];
+                let want = power_mean_by_hand(&wealth, p);
+                assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "p {p}: {got} vs {want}");
+                assert_eq!(w.resource::<polity::voting::Election>().elected, p);
             }
         }
+        assert_eq!(elections, vec![100, 200, 300], "{rule:?} seed {seed}");
     }
-    assert_eq!(elections.iter().map(|e| e.0).collect::<Vec<_>>(), vec![100, 200, 300]);
-    let elected = sim.world().resource::<polity::voting::Election>().elected;
-    assert_eq!(polity::voting::label(elected), elections.last().unwrap().1);
+    assert!(winners.len() >= 2, "the runs elect more than one p: {winners:?}");
 }
 
 #[test]
@@ -196,9 +264,14 @@ fn principal_policies_set_rates_as_documented() {
         rates
     };
     assert!(run("Fixed", 50).iter().all(|r| r == &vec![0.3, 0.3, 0.3]));
-    for r in run("Random", 50) {
+    let random = run("Random", 50);
+    for r in &random {
         assert!(r.iter().all(|&x| (x * 10.0 - (x * 10.0).round()).abs() < 1e-9 && (0.0..=1.0).contains(&x)), "{r:?}");
     }
+    // 15 draws from 11 grid values: a policy stuck on one value fails this.
+    let distinct: std::collections::BTreeSet<u64> =
+        random.iter().flatten().map(|x| (x * 10.0).round() as u64).collect();
+    assert!(distinct.len() >= 5, "Random's rates over 5 periods: {random:?}");
     // A climber moves exactly one rate by one step per period (or undoes the last move).
     let climb = run("HillClimb", 100);
     let mut prev = vec![0.3, 0.3, 0.3];
@@ -209,6 +282,108 @@ fn principal_policies_set_rates_as_documented() {
     }
     // The revenue maximiser puts every rate at its maximum from the first period end on.
     assert!(run("RevenueMax", 30).iter().all(|r| r == &vec![1.0, 1.0, 1.0]));
+    // Us2018 sets the US federal rates of 2018 (10, 12, 22, 24, 32, 35, 37 %) from the first
+    // period end on, whatever the rates were.
+    let s = scn(r#"Scenario(version: 1,
+        map: Ascii(rows: ["WWWWWWWWWW", "WAAAAAAAAW", "WAAPAAPAAW", "WAAAAAAAAW", "WWWWWWWWWW"]),
+        agents: [(count: 2, power: Fixed(inf))],
+        tax: Some((preset: Some(Us2018), period: Some(10), rates: Some([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]))),
+        principal: Some((policy: Us2018, objective: Fixed(1.0))))"#);
+    let mut sim = Sim::new(&s, 5, 30);
+    assert_eq!(sim.world().resource::<TaxState>().rates(), vec![0.5; 7]);
+    for t in 1..=30 {
+        sim.step();
+        let want = if t < 10 { vec![0.5; 7] } else { vec![0.10, 0.12, 0.22, 0.24, 0.32, 0.35, 0.37] };
+        assert_eq!(sim.world().resource::<TaxState>().rates(), want, "tick {t}");
+    }
+}
+
+/// The hill climber, driven with chosen welfare values: at each period end it keeps the move
+/// under test if the welfare did not fall, restores the exact old rate if it fell, and then
+/// moves exactly one rate by exactly one step.
+#[test]
+fn the_hill_climber_keeps_rises_and_undoes_falls() {
+    use polity::principal::{Climber, Principal, PrincipalObs, propose};
+    use polity::rng::{Purpose, stream};
+    use polity::scenario::{Objective, PrincipalPolicy};
+    // (welfare, whether the move under test must be undone): rises and ties keep, falls undo.
+    let script = [
+        (10.0, false),
+        (12.0, false),
+        (11.0, true),
+        (12.0, false),
+        (12.0, false),
+        (3.0, true),
+        (3.0, true),
+        (40.0, false),
+    ];
+    let (mut kept, mut undone) = (0, 0);
+    for seed in 0..20 {
+        let mut p = Principal {
+            policy: PrincipalPolicy::HillClimb,
+            objective: Objective::Fixed(1.0),
+            climber: Climber::default(),
+        };
+        let mut rates = vec![0.0, 0.5, 1.0];
+        // The move under test: (bracket, rate before it).
+        let mut pending: Option<(usize, f64)> = None;
+        let mut baseline: Option<f64> = None;
+        for (period, &(welfare, undo)) in script.iter().enumerate() {
+            let obs =
+                PrincipalObs { period: period as u64, rates: rates.clone(), step: 0.1, revenue: 0.0, p: 1.0, welfare };
+            let new = propose(&mut p, &obs, &mut stream(seed, period as u64, 0, Purpose::Principal));
+            // What the climber must start from: the rates as they are, or with the last move
+            // undone (exactly: the old value, not a step back that could round differently).
+            let fell = baseline.is_some_and(|b| welfare < b);
+            assert_eq!(fell, undo, "script check, period {period}");
+            let mut base = rates.clone();
+            match pending {
+                Some((b, before)) if fell => {
+                    base[b] = before;
+                    undone += 1;
+                }
+                _ => {
+                    baseline = Some(welfare);
+                    kept += pending.is_some() as u32;
+                }
+            }
+            let moved: Vec<usize> = (0..3).filter(|&i| new[i] != base[i]).collect();
+            assert_eq!(moved.len(), 1, "seed {seed} period {period}: one rate moves, {base:?} → {new:?}");
+            let b = moved[0];
+            assert!(((new[b] - base[b]).abs() - 0.1).abs() < 1e-9, "one step: {base:?} → {new:?}");
+            assert!((0.0..=1.0).contains(&new[b]));
+            assert_eq!(new[b], (new[b] * 10.0).round() / 10.0, "on the grid, written as a short decimal");
+            pending = Some((b, base[b]));
+            rates = new;
+        }
+    }
+    assert!(kept > 0 && undone > 0);
+}
+
+/// The random policy draws each rate uniformly from the grid {0, 0.1, …, 1}.
+#[test]
+fn the_random_principal_spreads_over_the_grid() {
+    use polity::principal::{Principal, PrincipalObs, propose};
+    use polity::rng::{Purpose, stream};
+    use polity::scenario::{Objective, PrincipalPolicy};
+    let mut p =
+        Principal { policy: PrincipalPolicy::Random, objective: Objective::Fixed(1.0), climber: Default::default() };
+    let mut counts = [0u32; 11];
+    let draws = 2000;
+    for t in 0..draws {
+        let obs = PrincipalObs { period: t, rates: vec![0.3, 0.3, 0.3], step: 0.1, revenue: 0.0, p: 1.0, welfare: 0.0 };
+        for r in propose(&mut p, &obs, &mut stream(9, t, 0, Purpose::Principal)) {
+            // On the grid (to the part per million the tax schedule keeps).
+            let k = (r * 10.0).round();
+            assert!((r - k / 10.0).abs() < 1e-9, "{r} is on the grid");
+            counts[k as usize] += 1;
+        }
+    }
+    // 6000 draws, 11 values: each expected 545.5; Pearson's χ² with 10 degrees of freedom
+    // exceeds 29.6 with probability 0.001.
+    let e = 3.0 * draws as f64 / 11.0;
+    let chi2: f64 = counts.iter().map(|&c| (c as f64 - e).powi(2) / e).sum();
+    assert!(chi2 < 29.6, "χ² = {chi2:.1}, counts {counts:?}");
 }
 
 #[test]

@@ -212,6 +212,26 @@ fn a_bad_scenario_opens_no_window_and_writes_no_screenshot() {
 }
 
 #[test]
+fn a_screenshot_that_cannot_be_written_is_exit_status_1() {
+    // The path passes the checks made before the window opens (a .png, not a folder), but
+    // its "folder" is a file, so writing fails once the frame is captured: exit status 1
+    // (docs/app.md), a clear message, and nothing written.
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("a-file"), "x").unwrap();
+    let mut cmd = Command::new(xvfb_run());
+    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui", "commons", "--ticks", "5", "--screenshot"])
+        .arg("a-file/shot.png")
+        .arg("--exit")
+        .current_dir(t.path());
+    let out = run_with_timeout(cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: writing the screenshot a-file/shot.png: "), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["a-file"], "nothing written");
+}
+
+#[test]
 fn gui_help_lists_the_flags_with_examples() {
     let out = Command::new(polity()).args(["gui", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);

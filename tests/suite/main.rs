@@ -17,6 +17,7 @@ mod model;
 mod outputs;
 mod oversight;
 mod paa;
+mod parallel;
 mod planner;
 mod promises;
 mod record;

@@ -25,7 +25,12 @@ fn zero_error_model_follows_the_ecs_world_tick_for_tick() {
                     warmup + t + 1
                 );
             }
-            assert_eq!(model.wealth().iter().sum::<f64>() >= 0.0, true);
+            // The model's wealth is the world's, agent by agent in id order.
+            let w = sim.world_mut();
+            let order = w.resource::<polity::agents::AgentOrder>().0.clone();
+            let want: Vec<f64> = order.iter().map(|&e| w.get::<polity::agents::Ledger>(e).unwrap().wealth()).collect();
+            assert_eq!(model.wealth(), want, "{name} seed {seed}");
+            assert!(want.iter().all(|&x| x >= 0.0), "{name} seed {seed}: {want:?}");
         }
     }
 }

@@ -48,25 +48,55 @@ fn violations_fall_as_the_expected_penalty_rises() {
 
 #[test]
 fn detected_violations_are_fined_k_over_p_d_plus_the_gain() {
+    // k = 0.5, every AI audited (audit_probability 1), each tick inspected with probability
+    // 0.2, so P_D = 0.2. By hand: a detected clear-cut (gain B = 1 apple) costs B + k/P_D
+    // = 1 + 0.5/0.2 = 3.5 apples = 3,500 milli-apples. E[B'] = 1·0.8 − 0.5 = 0.3 > 0, so the
+    // greedy AIs still clear-cut and there is something to detect.
+    const FINE: i64 = 3_500;
     let mut s = audited();
-    s.oversight.as_mut().unwrap().k = 0.0; // no deterrent, so there is something to detect
+    {
+        let o = s.oversight.as_mut().unwrap();
+        (o.k, o.audit_probability, o.inspect) = (0.5, 1.0, 0.2);
+    }
     let mut detections = 0;
     for seed in 0..6 {
         let mut sim = Sim::new(&s, seed, 300);
+        // Detections per agent id, counted from the `detection` events.
+        let mut caught: std::collections::BTreeMap<u32, i64> = Default::default();
+        let mut audits = 0;
         for _ in 0..300 {
             sim.step();
             assert_books_balance(&mut sim);
+            for e in sim.world_mut().resource_mut::<EventLog>().drain() {
+                match e.kind {
+                    "audit" => {
+                        audits += 1;
+                        // One penalty per audit: 3.5 apples for each violation it detected.
+                        let n = e.details["detected"].as_u64().unwrap() as f64;
+                        assert_eq!(e.details["penalty"].as_f64().unwrap(), 3.5 * n, "{e:?}");
+                        assert_eq!(e.details["p_d"].as_f64().unwrap(), 0.2);
+                    }
+                    "detection" => {
+                        let id: u32 = e.subject.strip_prefix("agent:").unwrap().parse().unwrap();
+                        *caught.entry(id).or_default() += 1;
+                        detections += 1;
+                    }
+                    _ => {}
+                }
+            }
+            // No taxes here: each ledger is its apples less 3,500 milli-apples per detection.
+            let w = sim.world_mut();
+            let mut q = w.query::<(&polity::agents::Agent, &Ledger)>();
+            for (a, l) in q.iter(w) {
+                let fined = caught.get(&a.id).copied().unwrap_or(0) * FINE;
+                assert_eq!(l.balance, 1000 * l.picked as i64 - fined, "agent {} seed {seed}", a.id);
+            }
             let o = sim.world().resource::<Oversight>();
-            assert_eq!(o.fines, o.detections as i64 * o.fine(1000));
+            assert_eq!(o.fines, o.detections as i64 * FINE);
+            assert_eq!(o.detections as i64, caught.values().sum::<i64>());
         }
-        let events = sim.world_mut().resource_mut::<EventLog>().drain();
-        for e in events.iter().filter(|e| e.kind == "audit") {
-            // k = 0: the fine is just the confiscated apple, one per detection.
-            assert_eq!(e.details["penalty"].as_f64().unwrap(), e.details["detected"].as_f64().unwrap());
-        }
-        detections += events.iter().filter(|e| e.kind == "detection").count();
-        let audits = events.iter().filter(|e| e.kind == "audit").count();
-        assert_eq!(audits, 2 * 6, "two AIs audited at each of 6 rounds");
+        assert_eq!(audits, 2 * 6, "two AIs audited at each of 6 rounds (ticks 50, …, 300)");
+        assert_eq!(sim.world().resource::<Oversight>().audits, 2 * 6);
     }
     assert!(detections > 0, "some clear-cuts were caught");
 }

@@ -172,11 +172,10 @@ fn paa_governor_beats_hill_climbing_and_fixed_rates_on_the_elected_welfare() {
     use polity::scenario::PrincipalPolicy;
     let paa = builtin("paa-governor");
     let seeds: Vec<u64> = (0..20).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     for other in [PrincipalPolicy::HillClimb, PrincipalPolicy::Fixed] {
         let mut b = paa.clone();
         b.principal.as_mut().unwrap().policy = other;
-        let c = polity::compare::compare(&paa, &b, &seeds, None, threads, |_, _| {}).unwrap();
+        let c = polity::compare::compare(&paa, &b, &seeds, None, |_, _| {}).unwrap();
         let row = c.rows.iter().find(|r| r.metric == "welfare_elected").unwrap();
         assert!(
             row.a.mean > row.b.mean && row.test.p_two_sided < 0.05,

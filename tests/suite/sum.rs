@@ -35,6 +35,35 @@ fn power_used_alignment_and_harm_in_the_commons() {
     // where the AIs did nothing.
     assert_eq!(rows[0].1[k("harm")], 0.0);
     assert!(rows.last().unwrap().1[k("harm")] > 0.0, "harm {}", rows.last().unwrap().1[k("harm")]);
+    // Harm by a second route: the same seed with the AIs scripted to stay put, run as a world
+    // of its own. Tick by tick, harm is the humans' mean wealth there less their mean here.
+    let mut idle = s.clone();
+    idle.sum.harm = false;
+    for g in idle.agents.iter_mut().filter(|g| g.kind == polity::scenario::Kind::Ai) {
+        g.policy = polity::scenario::PolicySpec::Script(String::new());
+    }
+    let human_mean = |sim: &mut Sim| {
+        let w = sim.world_mut();
+        let wealth: Vec<f64> = w
+            .query_filtered::<&polity::agents::Ledger, bevy::prelude::Without<Ai>>()
+            .iter(w)
+            .map(|l| l.balance as f64 / 1000.0)
+            .collect();
+        wealth.iter().sum::<f64>() / wealth.len() as f64
+    };
+    let mut real = Sim::new(&s, 4, 300);
+    let mut still = Sim::new(&idle, 4, 300);
+    let mut positive = 0;
+    for t in 1..=300 {
+        real.step();
+        still.step();
+        let want = human_mean(&mut still) - human_mean(&mut real);
+        let got = rows[t].1[k("harm")];
+        assert_eq!(rows[t].0, t as u64);
+        assert!((got - want).abs() < 1e-9, "tick {t}: harm {got}, by the idle world {want}");
+        positive += (want > 0.0) as u32;
+    }
+    assert!(positive > 0);
 }
 
 #[test]

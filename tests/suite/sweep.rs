@@ -84,7 +84,10 @@ fn a_sweep_is_reproducible_and_independent_of_threads() {
     let mut tables = Vec::new();
     for (k, threads) in [1, 3, 1].into_iter().enumerate() {
         let out = t.path().join(format!("out{k}"));
-        let o = runner::run(&sw, &runner::Options { out: out.clone(), shard: Shard::ALL, threads }, |_, _| {}).unwrap();
+        // A pool of `threads` threads (crate::parallel's global pool in the binary).
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let o = pool.install(|| runner::run(&sw, &runner::Options { out: out.clone(), shard: Shard::ALL }, |_, _| {}));
+        let o = o.unwrap();
         assert_eq!((o.total, o.ran, o.skipped), (18, 18, 0));
         tables.push((table(&out, "results.csv"), table(&out, "series/run-000007.csv")));
     }
@@ -96,15 +99,42 @@ fn a_sweep_is_reproducible_and_independent_of_threads() {
         rows[0],
         "run,combination,replicate,seed,oversight.k,agents.harvesters.power,ticks_run,apples,welfare_mean_mean_last_20,patches_alive_series"
     );
-    // A row matches a direct run of its scenario.
+    // A row matches a direct run of its scenario: End, Mean over the last 20 ticks run
+    // (ticks 41..=60), and the series, tick by tick.
     let run = sw.run(7);
     let mut sim = polity::sim::Sim::new(&sw.scenario(&run), run.seed, 60);
-    (0..60).for_each(|_| sim.step());
+    let mut direct = Vec::new();
+    for _ in 0..=60 {
+        direct.extend(sim.world_mut().resource_mut::<polity::metrics::MetricsLog>().drain());
+        if sim.tick() < 60 {
+            sim.step();
+        }
+    }
+    let cols: Vec<String> =
+        sim.world().resource::<polity::metrics::MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| cols.iter().position(|c| c == name).unwrap();
+    assert_eq!(direct.iter().map(|r| r.0).collect::<Vec<_>>(), (0..=60).collect::<Vec<u64>>());
     let apples = sim.world().resource::<polity::grid::Grid>().apples();
     let cells: Vec<&str> = rows[8].split(',').collect();
     assert_eq!(cells[0], "7");
     assert_eq!(cells[7], apples.to_string());
+    let last20: Vec<f64> = direct[41..].iter().map(|r| r.1[col("welfare_mean")]).collect();
+    assert_eq!(last20.len(), 20);
+    let want = last20.iter().sum::<f64>() / 20.0;
+    let got: f64 = cells[8].parse().unwrap();
+    assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "welfare_mean_mean_last_20: {got} vs {want}");
+    // A mean over another window would differ here: the run's welfare moves in its last 20 ticks.
+    assert!(last20.iter().any(|&x| x != last20[0]) || direct[40].1[col("welfare_mean")] != last20[0]);
     assert_eq!(tables[0].1.lines().count(), 62, "series: header and ticks 0..=60");
+    // The series file: `tick` and every kept metric, each equal to the direct run's.
+    let mut lines = tables[0].1.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header, ["tick", "apples", "patches_alive", "welfare_mean"]);
+    for (line, r) in lines.zip(&direct) {
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        let want: Vec<f64> = std::iter::once(r.0 as f64).chain(header[1..].iter().map(|&c| r.1[col(c)])).collect();
+        assert_eq!(v, want, "series row {line}");
+    }
 }
 
 #[test]
@@ -154,12 +184,12 @@ fn shards_merge_into_the_unsharded_table() {
     let t = tempfile::tempdir().unwrap();
     let sw = sweep::load(&write_sweep(t.path(), "s.ron", SMALL)).unwrap();
     let whole = t.path().join("whole");
-    runner::run(&sw, &runner::Options { out: whole.clone(), shard: Shard::ALL, threads: 2 }, |_, _| {}).unwrap();
+    runner::run(&sw, &runner::Options { out: whole.clone(), shard: Shard::ALL }, |_, _| {}).unwrap();
     let mut dirs = Vec::new();
     for i in 0..4 {
         let d = t.path().join(format!("shard{i}"));
         let shard = Shard { index: i, count: 4 };
-        let o = runner::run(&sw, &runner::Options { out: d.clone(), shard, threads: 1 }, |_, _| {}).unwrap();
+        let o = runner::run(&sw, &runner::Options { out: d.clone(), shard }, |_, _| {}).unwrap();
         assert!(o.table.ends_with(format!("results-shard-{i}-of-4.csv")));
         dirs.push(d);
     }
@@ -173,11 +203,11 @@ fn shards_merge_into_the_unsharded_table() {
     // Another sweep's folder does not merge.
     let other = sweep::load(&write_sweep(t.path(), "o.ron", &SMALL.replace("replicates: 3", "replicates: 2"))).unwrap();
     let od = t.path().join("other");
-    runner::run(&other, &runner::Options { out: od.clone(), shard: Shard::ALL, threads: 1 }, |_, _| {}).unwrap();
+    runner::run(&other, &runner::Options { out: od.clone(), shard: Shard::ALL }, |_, _| {}).unwrap();
     let e = merge::merge(&[dirs[0].clone(), od.clone()], &t.path().join("x.csv"), false).unwrap_err();
     assert!(e.contains("different sweeps"), "{e}");
     // Nor does a sweep run into another sweep's folder.
-    let e = runner::run(&sw, &runner::Options { out: od, shard: Shard::ALL, threads: 1 }, |_, _| {}).unwrap_err();
+    let e = runner::run(&sw, &runner::Options { out: od, shard: Shard::ALL }, |_, _| {}).unwrap_err();
     assert!(e.to_string().contains("holds a different sweep"), "{e}");
 }
 
