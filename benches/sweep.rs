@@ -47,6 +47,7 @@ fn sweeps(c: &mut Criterion) {
     });
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     for (name, threads) in [("sweep-40-runs-1-thread", 1), ("sweep-40-runs-all-threads", all)] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let mut k = 0;
         g.bench_function(name, |b| {
             b.iter_batched(
@@ -55,8 +56,8 @@ fn sweeps(c: &mut Criterion) {
                     tmp.join(format!("{name}-{k}"))
                 },
                 |out| {
-                    let opts = runner::Options { out: out.clone(), shard: Shard::ALL, threads };
-                    runner::run(&sw, &opts, |_, _| {}).unwrap();
+                    let opts = runner::Options { out: out.clone(), shard: Shard::ALL };
+                    pool.install(|| runner::run(&sw, &opts, |_, _| {})).unwrap();
                     out
                 },
                 BatchSize::PerIteration,

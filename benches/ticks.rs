@@ -2,8 +2,9 @@
 //!
 //! * `commons/1000-ticks`: a fresh `commons` world run for 1000 ticks (metrics measured every
 //!   tick, nothing written); throughput in ticks per second.
-//! * `commons-large/20-ticks`: 20 ticks of the 1000×1000, 10,000-agent world (built outside
-//!   the timing); throughput in agent-steps per second (ticks × agents).
+//! * `commons-large/20-ticks/T-threads`: 20 ticks of the 1000×1000, 10,000-agent world (built
+//!   outside the timing) on a pool of 1 thread and of one per core; throughput in agent-steps
+//!   per second (ticks × agents).
 //! * `checkpoint/save-commons-large`, `checkpoint/restore-commons-large`: writing the whole
 //!   state of the big world (after 5 ticks) to a RON checkpoint file, and reading and restoring
 //!   it; the file's size is printed once.
@@ -38,19 +39,30 @@ fn commons_large(c: &mut Criterion) {
     let mut g = c.benchmark_group("commons-large");
     g.sample_size(10);
     g.throughput(Throughput::Elements(20 * agents));
-    g.bench_function("20-ticks", |b| {
-        b.iter_batched(
-            || Sim::new(&s, 0, 20),
-            |mut sim| {
-                for _ in 0..20 {
-                    sim.step();
-                    drain(&mut sim);
-                }
-                sim
-            },
-            BatchSize::PerIteration,
-        )
-    });
+    // On one thread, and on every core (the agents' decisions run on the thread pool).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for threads in [1, cores] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        g.bench_function(format!("20-ticks/{threads}-threads"), |b| {
+            // The world lives on one thread (it is not Send), so each sample builds it inside
+            // the pool and times only the ticks.
+            b.iter_custom(|iters| {
+                pool.install(|| {
+                    let mut spent = std::time::Duration::ZERO;
+                    for _ in 0..iters {
+                        let mut sim = Sim::new(&s, 0, 20);
+                        let started = std::time::Instant::now();
+                        for _ in 0..20 {
+                            sim.step();
+                            drain(&mut sim);
+                        }
+                        spent += started.elapsed();
+                    }
+                    spent
+                })
+            })
+        });
+    }
     g.finish();
 }
 

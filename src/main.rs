@@ -360,6 +360,15 @@ macro_rules! say {
 }
 
 fn main() -> ExitCode {
+    // An internal error (a panic) is exit status 1, as documented, not Rust's 101; the panic's
+    // message is printed by the default hook, and unwinding removes any staging.
+    std::panic::catch_unwind(run_cli).unwrap_or_else(|_| {
+        eprintln!("error: an internal error stopped polity (the message above); please report it");
+        ExitCode::from(1)
+    })
+}
+
+fn run_cli() -> ExitCode {
     let cli = Cli::parse();
     let threads = polity::parallel::init(cli.threads);
     // Work that stages its output stops cleanly on SIGINT/SIGTERM; the rest just ends.

@@ -213,20 +213,29 @@ fn a_bad_scenario_opens_no_window_and_writes_no_screenshot() {
 
 #[test]
 fn a_screenshot_that_cannot_be_written_is_exit_status_1() {
-    // The path passes the checks made before the window opens (a .png, not a folder), but
-    // its "folder" is a file, so writing fails once the frame is captured: exit status 1
-    // (docs/app.md), a clear message, and nothing written.
+    // The path passes the checks made before the window opens (a new .png in a writable
+    // folder; a path whose folder is a file is refused up front, exit 2), but files are capped
+    // at 1 block (`ulimit -f`, SIGXFSZ ignored, as on a full disk), so writing the PNG fails once
+    // the frame is captured: exit status 1 (docs/app.md), a clear message, nothing written.
     let t = tempfile::tempdir().unwrap();
     std::fs::write(t.path().join("a-file"), "x").unwrap();
+    let out = Command::new(polity())
+        .args(["gui", "commons", "--screenshot", "a-file/shot.png", "--exit"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let mut cmd = Command::new(xvfb_run());
-    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui", "commons", "--ticks", "5", "--screenshot"])
-        .arg("a-file/shot.png")
-        .arg("--exit")
+    cmd.args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c"])
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 1; exec \"{}\" gui commons --ticks 5 --screenshot shot.png --exit",
+            polity()
+        ))
         .current_dir(t.path());
     let out = run_with_timeout(cmd);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error: writing the screenshot a-file/shot.png: "), "{stderr}");
+    assert!(stderr.contains("error: writing the screenshot shot.png: "), "{stderr}");
     let left: Vec<_> = std::fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left, ["a-file"], "nothing written");
 }
