@@ -377,6 +377,25 @@ mod tests {
     }
 
     #[test]
+    fn worlds_without_apples_show_no_apple_metrics() {
+        let opts = RecordOptions { ticks: 2, ticks_per_frame: 1, fps: 30, size: Size::DEFAULT, seed: 0 };
+        let labels = |name: &str| {
+            let r = Recorder::new(&[crate::scenario::load(name).unwrap()], &opts);
+            let p = &r.panels[0];
+            (
+                p.lines().into_iter().map(|(l, _)| l).collect::<Vec<_>>(),
+                p.plots.iter().map(|p| p.label.clone()).collect::<Vec<_>>(),
+            )
+        };
+        let (lines, plots) = labels("vase-human-breaks");
+        assert!(!lines.iter().any(|l| l.contains("apples") || l.contains("patches")), "{lines:?}");
+        assert_eq!(plots, ["welfare mean"]);
+        let (lines, plots) = labels("commons");
+        assert_eq!(lines[..2], ["apples standing", "patches alive"]);
+        assert_eq!(plots, ["apples standing", "welfare mean"]);
+    }
+
+    #[test]
     fn frames_cover_the_ticks() {
         let o = RecordOptions { ticks: 61, ticks_per_frame: 2, fps: 30, size: Size::DEFAULT, seed: 0 };
         assert_eq!(o.frames(), 31);
