@@ -123,6 +123,23 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The app's state at the start: nothing queued, shown or recorded yet.
+    pub fn new(control: Control, history: History) -> AppState {
+        AppState {
+            control,
+            history,
+            intents: Vec::new(),
+            notice: None,
+            problems: None,
+            generation: 0,
+            ticks_last_frame: 0,
+            tick_rate: 0.0,
+            exported: Vec::new(),
+            recording: None,
+            record_requests: Vec::new(),
+        }
+    }
+
     /// Queues an intent for the next frame.
     pub fn send(&mut self, intent: Intent) {
         self.intents.push(intent);
@@ -188,19 +205,7 @@ pub fn run(opts: AppOptions) -> ExitCode {
         control.paused = false;
     }
     let title = format!("Polity — {}", control.scenario.name);
-    let state = AppState {
-        control,
-        history,
-        intents: Vec::new(),
-        notice: None,
-        problems: None,
-        generation: 0,
-        ticks_last_frame: 0,
-        tick_rate: 0.0,
-        exported: Vec::new(),
-        recording: None,
-        record_requests: Vec::new(),
-    };
+    let state = AppState::new(control, history);
 
     let mut app = App::new();
     app.add_plugins(

@@ -142,19 +142,7 @@ mod tests {
     use crate::control::{Control, Source};
 
     fn state(control: Control, sim: &mut crate::sim::Sim) -> AppState {
-        AppState {
-            control,
-            history: History::new(sim),
-            intents: Vec::new(),
-            notice: None,
-            problems: None,
-            generation: 0,
-            ticks_last_frame: 0,
-            tick_rate: 0.0,
-            exported: Vec::new(),
-            recording: None,
-            record_requests: Vec::new(),
-        }
+        AppState::new(control, History::new(sim))
     }
 
     /// The intents `keyboard` queues for one key pressed alone.
