@@ -37,10 +37,7 @@ fn sweeps(c: &mut Criterion) {
                 let mut sim = Sim::new(s, *seed, sw.ticks);
                 for _ in 0..sw.ticks {
                     sim.step();
-                    let w = sim.world_mut();
-                    w.resource_mut::<polity::metrics::MetricsLog>().drain();
-                    w.resource_mut::<polity::metrics::EventLog>().drain();
-                    w.resource_mut::<polity::metrics::AgentSamples>().drain();
+                    sim.drain();
                 }
             }
         })

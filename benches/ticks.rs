@@ -68,10 +68,7 @@ fn commons_large(c: &mut Criterion) {
 
 /// Drops the measurements as a runner would after writing them.
 fn drain(sim: &mut Sim) {
-    let w = sim.world_mut();
-    w.resource_mut::<polity::metrics::MetricsLog>().drain();
-    w.resource_mut::<polity::metrics::AgentSamples>().drain();
-    w.resource_mut::<polity::metrics::EventLog>().drain();
+    sim.drain();
 }
 
 fn checkpoint(c: &mut Criterion) {

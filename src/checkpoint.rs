@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::agents::{Agent, AgentOrder, Decision, Ledger, Policy, Position, Power, Reward, Selfishness, Weights};
 use crate::grid::Grid;
 use crate::impact::Impact;
-use crate::metrics::{AgentSamples, EventLog, MetricsLog};
+
 use crate::model::WorldModel;
 use crate::oversight::{Oversight, Violations};
 use crate::principal::Principal;
@@ -228,9 +228,7 @@ impl Sim {
                 *mine = p.clone();
             }
         }
-        w.resource_mut::<MetricsLog>().drain();
-        w.resource_mut::<EventLog>().drain();
-        w.resource_mut::<AgentSamples>().drain();
+        crate::metrics::drain(w);
         Ok(sim)
     }
 }

@@ -25,7 +25,7 @@ use crate::agents::{
     Agent, AgentOrder, Ai, Decision, Ledger, MILLI, Policy, Position, Power, Reward, Selfishness, Weights,
 };
 use crate::grid::{Grid, Terrain};
-use crate::metrics::{AgentSamples, EventLog, MetricsLog, SimEvent};
+use crate::metrics::{EventLog, MetricsLog, SimEvent};
 use crate::rules::tax::{PPM, rate_ppm};
 use crate::scenario::{self, AsciiMap, Dist, Kind, MapSpec, Problems, Scenario, SpawnRule};
 use crate::sim::{ScenarioRes, Sim, SimClock};
@@ -635,14 +635,12 @@ impl History {
     /// Drains the world's logs into the history (agent samples are dropped: the app reads
     /// agents directly). Returns the new events.
     pub fn take(&mut self, sim: &mut Sim) -> Vec<SimEvent> {
-        let w = sim.world_mut();
-        let rows = w.resource_mut::<MetricsLog>().drain();
+        let out = sim.drain();
         if self.columns.is_empty() {
-            self.columns = w.resource::<MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
+            self.columns = sim.world().resource::<MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
         }
-        self.rows.extend(rows);
-        w.resource_mut::<AgentSamples>().drain();
-        let events = w.resource_mut::<EventLog>().drain();
+        self.rows.extend(out.rows);
+        let events = out.events;
         self.events_seen += events.len() as u64;
         for e in &events {
             if self.events.len() == EVENTS_KEPT {

@@ -137,6 +137,27 @@ impl EventLog {
     }
 }
 
+/// Everything measured since the last drain, taken out of the world at once: what the runner
+/// writes, the app shows, the recorder paints and a sweep keeps ([`crate::sim::Sim::drain`]).
+#[derive(Debug, Default)]
+pub struct TickOutput {
+    /// Finished metrics rows: (tick, values in column order).
+    pub rows: Vec<(u64, Vec<f64>)>,
+    /// Agent samples.
+    pub samples: Vec<AgentRow>,
+    /// Events.
+    pub events: Vec<SimEvent>,
+}
+
+/// Takes a [`TickOutput`] out of `world`'s logs.
+pub fn drain(world: &mut World) -> TickOutput {
+    TickOutput {
+        rows: world.resource_mut::<MetricsLog>().drain(),
+        samples: world.resource_mut::<AgentSamples>().drain(),
+        events: world.resource_mut::<EventLog>().drain(),
+    }
+}
+
 /// One agent at one sample tick, for `agents.csv`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AgentRow {

@@ -15,7 +15,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::metrics::{AgentSamples, Column, EventLog, MetricsLog};
+use crate::metrics::{Column, EventLog, MetricsLog};
 use crate::outputs::{self, Refused, Staging};
 use crate::scenario::Scenario;
 use crate::sim::Sim;
@@ -77,10 +77,7 @@ impl Sink for Discard {
         Ok(())
     }
     fn take(&mut self, sim: &mut Sim) -> io::Result<()> {
-        let w = sim.world_mut();
-        w.resource_mut::<MetricsLog>().drain();
-        w.resource_mut::<AgentSamples>().drain();
-        w.resource_mut::<EventLog>().drain();
+        sim.drain();
         Ok(())
     }
 }
@@ -197,22 +194,22 @@ impl Sink for FolderSink {
         writeln!(self.metrics)
     }
     fn take(&mut self, sim: &mut Sim) -> io::Result<()> {
-        let w = sim.world_mut();
-        for (tick, row) in w.resource_mut::<MetricsLog>().drain() {
+        let out = sim.drain();
+        for (tick, row) in out.rows {
             write!(self.metrics, "{tick}")?;
             for v in row {
                 write!(self.metrics, ",{v}")?;
             }
             writeln!(self.metrics)?;
         }
-        for r in w.resource_mut::<AgentSamples>().drain() {
+        for r in out.samples {
             writeln!(
                 self.agents,
                 "{},{},{},{},{},{},{},{},{},{}",
                 r.tick, r.id, r.kind, r.selfishness, r.power, r.x, r.y, r.apples, r.wealth, r.reward
             )?;
         }
-        for e in w.resource_mut::<EventLog>().drain() {
+        for e in out.events {
             serde_json::to_writer(&mut self.events, &e)?;
             writeln!(self.events)?;
         }

@@ -244,6 +244,11 @@ impl Sim {
         self.app.world_mut().run_schedule(SimTick);
     }
 
+    /// Takes everything measured since the last drain (the one way out of the world's logs).
+    pub fn drain(&mut self) -> crate::metrics::TickOutput {
+        crate::metrics::drain(self.app.world_mut())
+    }
+
     /// Ticks completed.
     pub fn tick(&self) -> u64 {
         self.app.world().resource::<SimClock>().tick

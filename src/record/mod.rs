@@ -22,7 +22,7 @@ use std::io;
 pub use encode::{FrameSink, GifEncoder, NullSink, Output, ffmpeg_available};
 use frame::{Layout, Overlay, Plot, Rect};
 
-use crate::metrics::{AgentSamples, Column, EventLog, MetricsLog};
+use crate::metrics::{Column, MetricsLog};
 use crate::paint::{self, Canvas, Flash};
 use crate::scenario::Scenario;
 use crate::sim::Sim;
@@ -161,12 +161,11 @@ impl Panel {
 
     /// Takes what the last tick measured: the metrics row and events (for flashes).
     fn absorb(&mut self) {
-        let w = self.sim.world_mut();
-        if let Some((_, row)) = w.resource_mut::<MetricsLog>().drain().pop() {
+        let mut out = self.sim.drain();
+        if let Some((_, row)) = out.rows.pop() {
             self.last = row;
         }
-        w.resource_mut::<AgentSamples>().drain();
-        for e in w.resource_mut::<EventLog>().drain() {
+        for e in out.events {
             if e.kind == "patch_lost"
                 && let (Some(x), Some(y)) = (e.details["x"].as_u64(), e.details["y"].as_u64())
             {

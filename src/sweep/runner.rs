@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::plan::{Run, Shard};
 use super::spec::{Keep, Sweep};
-use crate::metrics::{AgentSamples, EventLog, MetricsLog};
+use crate::metrics::MetricsLog;
 use crate::sim::Sim;
 
 /// How to run a sweep.
@@ -100,12 +100,9 @@ fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> (Str
     let col = |m: &str| wanted.iter().position(|w| *w == m).expect("wanted");
     let mut series: Vec<(u64, Vec<f64>)> = Vec::new();
     let take = |sim: &mut Sim, series: &mut Vec<(u64, Vec<f64>)>| {
-        let w = sim.world_mut();
-        for (tick, row) in w.resource_mut::<MetricsLog>().drain() {
+        for (tick, row) in sim.drain().rows {
             series.push((tick, index.iter().map(|&i| row[i]).collect()));
         }
-        w.resource_mut::<EventLog>().drain();
-        w.resource_mut::<AgentSamples>().drain();
     };
     take(&mut sim, &mut series);
     let mut ticks_run = 0;
