@@ -35,7 +35,7 @@
 //! | [`outputs`] | output safety: resolving `--out`, replacing only what Polity wrote, atomic writes, interrupts |
 //! | [`run_json`] | a run folder's `run.json`: what it holds, written and read back |
 //! | [`json`] | JSON that keeps infinite numbers (as `"inf"`, `"-inf"`), for the files Polity reads back |
-//! | [`paint`] | painting the world into an image (the app's view, the recorder's frames) |
+//! | [`paint`] | painting the world into an image (the app's view, the recorder's frames); the canvas primitives and bitmap font every plot uses |
 //! | [`record`] | recording videos and GIFs of a run (`polity record`) |
 //! | [`control`] | the app's run controls and live edits as plain, testable logic |
 //! | `app` | the desktop app (feature `gui`): world view, panels, exports |

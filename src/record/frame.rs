@@ -2,8 +2,8 @@
 //! name and tick, the world view scaled to fit, the overlay's numbers and live plots), and
 //! the drawing primitives they need.
 
-use super::font;
 use crate::paint::Canvas;
+use crate::paint::{fill, font, line};
 
 /// The overlay's colours (the world's are [`crate::paint::palette`]). The GIF encoder's fixed
 /// palette holds all of these.
@@ -49,47 +49,8 @@ impl Rect {
     }
 }
 
-/// Fills a rectangle, clipped to the canvas.
-pub fn fill(c: &mut Canvas, x: i64, y: i64, w: i64, h: i64, color: [u8; 4]) {
-    let (x0, y0) = (x.max(0), y.max(0));
-    let (x1, y1) = ((x + w).min(c.width as i64), (y + h).min(c.height as i64));
-    if x0 >= x1 || y0 >= y1 {
-        return;
-    }
-    let stride = c.width as usize * 4;
-    for row in y0..y1 {
-        let start = row as usize * stride + x0 as usize * 4;
-        let end = row as usize * stride + x1 as usize * 4;
-        for px in c.rgba[start..end].chunks_exact_mut(4) {
-            px.copy_from_slice(&color);
-        }
-    }
-}
-
 fn fill_rect(c: &mut Canvas, r: Rect, color: [u8; 4]) {
     fill(c, r.x, r.y, r.w, r.h, color);
-}
-
-/// Draws a line `t` pixels thick from `(x0, y0)` to `(x1, y1)` (Bresenham, square pen).
-pub fn line(c: &mut Canvas, (x0, y0): (i64, i64), (x1, y1): (i64, i64), t: i64, color: [u8; 4]) {
-    let (dx, dy) = ((x1 - x0).abs(), -(y1 - y0).abs());
-    let (sx, sy) = (if x0 < x1 { 1 } else { -1 }, if y0 < y1 { 1 } else { -1 });
-    let (mut x, mut y, mut err) = (x0, y0, dx + dy);
-    loop {
-        fill(c, x - t / 2, y - t / 2, t, t, color);
-        if x == x1 && y == y1 {
-            break;
-        }
-        let e2 = 2 * err;
-        if e2 >= dy {
-            err += dy;
-            x += sx;
-        }
-        if e2 <= dx {
-            err += dx;
-            y += sy;
-        }
-    }
 }
 
 /// Copies `src` into `area` of `dst`, centred; a source larger than the area is scaled down

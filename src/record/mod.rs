@@ -14,7 +14,6 @@
 //! a recording of `ticks` ticks has `⌈ticks / ticks_per_frame⌉` frames.
 
 pub mod encode;
-pub mod font;
 pub mod frame;
 
 use std::io;
@@ -305,7 +304,14 @@ impl Recorder {
         }
         for i in 1..n {
             let x = self.opts.size.width as i64 * i / n;
-            frame::fill(&mut self.frame, x - s / 2, 0, s.max(1), self.opts.size.height as i64, frame::colors::RULE);
+            crate::paint::fill(
+                &mut self.frame,
+                x - s / 2,
+                0,
+                s.max(1),
+                self.opts.size.height as i64,
+                frame::colors::RULE,
+            );
         }
         self.done += 1;
         Some(&self.frame)

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::paint::Canvas;
-use crate::record::font;
+use crate::paint::font;
 use crate::stats::Summary;
 
 /// A results table, read back.

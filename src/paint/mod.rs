@@ -1,10 +1,13 @@
 //! Painting the world into an RGBA image on the CPU: terrain, apples, lost patches, belts,
 //! vases and boxes, agents coloured by selfishness (AI agents distinct) and flashes where
-//! events happen.
+//! events happen; and the canvas primitives everything else draws with ([`fill`], [`line`],
+//! the bitmap [`font`]), shared by the recorder's frames and the sweep report's plots.
 //!
 //! The desktop app shows this image as a texture, and the recorder writes the same pixels
 //! into video frames, so a video looks exactly like the app's world view, on any machine,
 //! with or without a GPU.
+
+pub mod font;
 
 use bevy::prelude::*;
 
@@ -248,6 +251,47 @@ fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32) {
                 let r = (f * 0.08).max(1.0) as i64;
                 c.fill(x0 + m + r, y0 + m + r, cs - 2 * (m + r), cs - 2 * (m + r), color);
             }
+        }
+    }
+}
+
+// --- canvas primitives, shared by the painter, the recorder and sweep plots ---------------
+
+/// Fills a rectangle, clipped to the canvas.
+pub fn fill(c: &mut Canvas, x: i64, y: i64, w: i64, h: i64, color: [u8; 4]) {
+    let (x0, y0) = (x.max(0), y.max(0));
+    let (x1, y1) = ((x + w).min(c.width as i64), (y + h).min(c.height as i64));
+    if x0 >= x1 || y0 >= y1 {
+        return;
+    }
+    let stride = c.width as usize * 4;
+    for row in y0..y1 {
+        let start = row as usize * stride + x0 as usize * 4;
+        let end = row as usize * stride + x1 as usize * 4;
+        for px in c.rgba[start..end].chunks_exact_mut(4) {
+            px.copy_from_slice(&color);
+        }
+    }
+}
+
+/// Draws a line `t` pixels thick from `(x0, y0)` to `(x1, y1)` (Bresenham, square pen).
+pub fn line(c: &mut Canvas, (x0, y0): (i64, i64), (x1, y1): (i64, i64), t: i64, color: [u8; 4]) {
+    let (dx, dy) = ((x1 - x0).abs(), -(y1 - y0).abs());
+    let (sx, sy) = (if x0 < x1 { 1 } else { -1 }, if y0 < y1 { 1 } else { -1 });
+    let (mut x, mut y, mut err) = (x0, y0, dx + dy);
+    loop {
+        fill(c, x - t / 2, y - t / 2, t, t, color);
+        if x == x1 && y == y1 {
+            break;
+        }
+        let e2 = 2 * err;
+        if e2 >= dy {
+            err += dy;
+            x += sx;
+        }
+        if e2 <= dx {
+            err += dx;
+            y += sy;
         }
     }
 }

@@ -193,7 +193,7 @@ pub fn draw(canvas: &mut Canvas, x: i64, y: i64, scale: u32, text: &str, color: 
             }
             for col in 0..GLYPH_W as i64 {
                 if bits & (1 << (4 - col)) != 0 {
-                    super::frame::fill(canvas, pen + col * s, y + r as i64 * s, s, s, color);
+                    super::fill(canvas, pen + col * s, y + r as i64 * s, s, s, color);
                 }
             }
         }
