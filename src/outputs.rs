@@ -675,6 +675,20 @@ mod tests {
     }
 
     #[test]
+    fn a_run_stage_holds_only_files_polity_writes() {
+        use crate::run::is_stage_file;
+        for f in
+            ["metrics.csv", "agents.csv", "events.jsonl", "run.json", "scenario.ron", "checkpoint.ron", "polity.lock"]
+        {
+            assert!(is_stage_file(f), "{f}");
+        }
+        assert!(is_stage_file(".checkpoint.ron.a1B2c3.partial"), "the checkpoint's temporary file");
+        for f in ["notes.txt", "checkpoint.ron.bak", ".checkpoint.ron", "src", ""] {
+            assert!(!is_stage_file(f), "{f}");
+        }
+    }
+
+    #[test]
     fn stale_staging_of_dead_processes_goes_and_live_staging_stays() {
         let t = tempfile::tempdir().unwrap();
         let dest = t.path().join("r");

@@ -217,14 +217,16 @@ impl Sink for FolderSink {
     }
 }
 
-/// The files a run's staging folder may hold: the run folder's files, the checkpoint (and
-/// its temporary) and the lock that says a process is writing it.
+/// The files a run's staging folder may hold: the run folder's files, the checkpoint (and the
+/// temporary file [`crate::outputs::write_file`] writes it through) and the lock that says a
+/// process is writing it.
 pub fn is_stage_file(name: &str) -> bool {
-    RUN_FILES.contains(&name) || matches!(name, "checkpoint.ron" | "checkpoint.ron.tmp" | LOCK)
+    name == "run.json"
+        || crate::run_json::OUTPUTS.contains(&name)
+        || name == "checkpoint.ron"
+        || name == LOCK
+        || (name.starts_with(".checkpoint.ron.") && name.ends_with(".partial"))
 }
-
-/// The files of a run folder.
-pub const RUN_FILES: [&str; 5] = ["metrics.csv", "agents.csv", "events.jsonl", "run.json", "scenario.ron"];
 
 /// The lock file in a checkpointed run's staging folder, held by the process writing it.
 const LOCK: &str = "polity.lock";
