@@ -176,21 +176,30 @@ pub enum Existing {
     Owned(Vec<String>),
 }
 
-/// The run folder's files when its `run.json` is Polity's: the listed outputs and `run.json`.
+/// The run folder's files when its `run.json` is Polity's: it has every field Polity writes
+/// (`polity_version`, `scenario_name`, `seed`, `ticks`, a 16-digit `state_hash`, `scenario`)
+/// and lists exactly the outputs a run writes ([`crate::run_json::OUTPUTS`]). Then the
+/// folder's files are that list and `run.json`.
 fn run_json_files(dir: &Path) -> Option<Vec<String>> {
     let text = fs::read_to_string(dir.join("run.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     v.get("polity_version")?.as_str()?;
-    let mut files = vec!["run.json".to_string()];
-    for f in v.get("outputs")?.as_array()? {
-        let f = f.as_str()?;
-        // Only plain names in this folder: a crafted run.json cannot reach beyond it.
-        if f.is_empty() || f.contains(['/', '\\']) || f == "." || f == ".." {
-            return None;
-        }
-        files.push(f.to_string());
+    v.get("scenario_name")?.as_str()?;
+    v.get("seed")?.as_u64()?;
+    v.get("ticks")?.as_u64()?;
+    v.get("scenario")?.as_object()?;
+    let hash = v.get("state_hash")?.as_str()?;
+    if hash.len() != 16 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
     }
-    Some(files)
+    let mut listed: Vec<&str> = v.get("outputs")?.as_array()?.iter().map(|f| f.as_str()).collect::<Option<_>>()?;
+    listed.sort_unstable();
+    let mut ours = crate::run_json::OUTPUTS.to_vec();
+    ours.sort_unstable();
+    if listed != ours {
+        return None;
+    }
+    Some(std::iter::once("run.json").chain(ours).map(String::from).collect())
 }
 
 /// Inspects `dir` with `owned`, which says which of the folder's files Polity wrote (or
@@ -600,9 +609,17 @@ mod tests {
         assert_eq!(inspect_run_folder(&d), Ok(Existing::Empty));
         fs::write(d.join("run.json"), r#"{"foo": 1}"#).unwrap();
         assert!(inspect_run_folder(&d).unwrap_err().0.contains("not a Polity run folder"));
-        fs::write(d.join("run.json"), r#"{"polity_version": "0.1.0", "outputs": ["metrics.csv", "../x"]}"#).unwrap();
+        let run_json = |outputs: &str| {
+            format!(
+                r#"{{"polity_version": "0.1.0", "scenario_name": "x", "seed": 0, "ticks": 3, "state_hash": "0123456789abcdef", "scenario": {{}}, "outputs": {outputs}}}"#
+            )
+        };
+        fs::write(d.join("run.json"), r#"{"polity_version": "0.1.0", "outputs": []}"#).unwrap();
+        assert!(inspect_run_folder(&d).is_err(), "a hand-made run.json is no proof");
+        fs::write(d.join("run.json"), run_json(r#"["metrics.csv", "agents.csv", "events.jsonl", "../x"]"#)).unwrap();
         assert!(inspect_run_folder(&d).is_err(), "a listed path outside the folder is no proof");
-        fs::write(d.join("run.json"), r#"{"polity_version": "0.1.0", "outputs": ["metrics.csv"]}"#).unwrap();
+        fs::write(d.join("run.json"), run_json(r#"["scenario.ron", "metrics.csv", "agents.csv", "events.jsonl"]"#))
+            .unwrap();
         fs::write(d.join("metrics.csv"), "x").unwrap();
         assert_eq!(inspect_run_folder(&d), Ok(Existing::Owned(vec!["metrics.csv".into(), "run.json".into()])));
         fs::create_dir(d.join("src")).unwrap();
@@ -615,36 +632,39 @@ mod tests {
         assert!(inspect_run_folder(&d).is_err());
     }
 
+    /// A run.json as Polity writes it (the fields that prove it).
+    const RUN_JSON: &str = r#"{"polity_version": "0.1.0", "scenario_name": "x", "seed": 0, "ticks": 3, "state_hash": "0123456789abcdef", "scenario": {}, "outputs": ["metrics.csv", "agents.csv", "events.jsonl", "scenario.ron"]}"#;
+
     #[test]
     fn installing_over_our_folder_deletes_only_its_listed_files() {
         let t = tempfile::tempdir().unwrap();
         let d = t.path().join("r");
         fs::create_dir(&d).unwrap();
-        fs::write(d.join("run.json"), r#"{"polity_version": "0", "outputs": ["a.csv"]}"#).unwrap();
-        fs::write(d.join("a.csv"), "old").unwrap();
+        fs::write(d.join("run.json"), RUN_JSON).unwrap();
+        fs::write(d.join("metrics.csv"), "old").unwrap();
         let stage = t.path().join(".r.partial-1");
         fs::create_dir(&stage).unwrap();
-        fs::write(stage.join("a.csv"), "new").unwrap();
+        fs::write(stage.join("metrics.csv"), "new").unwrap();
         assert_eq!(install_folder(&stage, &d, inspect_run_folder).unwrap(), None);
-        assert_eq!(fs::read_to_string(d.join("a.csv")).unwrap(), "new");
+        assert_eq!(fs::read_to_string(d.join("metrics.csv")).unwrap(), "new");
         assert!(!stage.exists());
         let names: Vec<_> = fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("r")], "nothing left aside");
 
         // The folder gained a user's file while the work ran: untouched, output kept beside.
-        fs::write(d.join("run.json"), r#"{"polity_version": "0", "outputs": ["a.csv"]}"#).unwrap();
+        fs::write(d.join("run.json"), RUN_JSON).unwrap();
         fs::write(d.join("notes.txt"), "mine").unwrap();
         fs::create_dir(&stage).unwrap();
-        fs::write(stage.join("a.csv"), "newer").unwrap();
+        fs::write(stage.join("metrics.csv"), "newer").unwrap();
         match install_folder(&stage, &d, inspect_run_folder) {
             Err(InstallError::Changed(_, kept)) => {
                 assert_eq!(kept, t.path().join("r-new"));
-                assert_eq!(fs::read_to_string(kept.join("a.csv")).unwrap(), "newer");
+                assert_eq!(fs::read_to_string(kept.join("metrics.csv")).unwrap(), "newer");
             }
             other => panic!("{other:?}"),
         }
         assert_eq!(fs::read_to_string(d.join("notes.txt")).unwrap(), "mine");
-        assert_eq!(fs::read_to_string(d.join("a.csv")).unwrap(), "new");
+        assert_eq!(fs::read_to_string(d.join("metrics.csv")).unwrap(), "new");
     }
 
     #[test]
