@@ -512,9 +512,8 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
     let shown = path.display();
     let abs = match resolve(path) {
         Ok(p) => p,
-        Err(why) if force && fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
-            // --force replaces the link itself (never the file it points to).
-            let _ = why;
+        // --force replaces a link itself (never the file it points to).
+        Err(_) if force && fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
             absolute(path).map_err(|e| Refused(format!("{shown}: {e}")))?
         }
         Err(why) => return Err(why),
