@@ -15,7 +15,6 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use polity::control::{Control, History, Intent, Source};
-use polity::grid::Grid;
 use polity::paint;
 use polity::sim::Sim;
 
@@ -23,7 +22,7 @@ use polity::sim::Sim;
 const TEXTURE_TARGET: u32 = 900;
 
 fn cell(sim: &Sim) -> u32 {
-    let g = sim.world().resource::<Grid>();
+    let g = sim.grid();
     paint::cell_pixels(g.width(), g.height(), TEXTURE_TARGET)
 }
 

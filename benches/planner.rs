@@ -10,7 +10,6 @@
 //!   model ticks), on all cores.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use polity::model::WorldModel;
 use polity::paa::RatesMdp;
 use polity::scenario::{self, RateCandidates};
 use polity::sim::Sim;
@@ -18,7 +17,7 @@ use polity::sim::Sim;
 fn model_transitions(c: &mut Criterion) {
     let s = scenario::builtin("commons").unwrap().scenario().unwrap();
     let mut sim = Sim::new(&s, 0, 1000);
-    let model = WorldModel::extract(sim.world_mut());
+    let model = sim.model();
     let mut g = c.benchmark_group("model");
     g.throughput(Throughput::Elements(1000));
     g.bench_function("commons-1000-ticks", |b| {
@@ -52,11 +51,11 @@ fn model_transitions(c: &mut Criterion) {
 fn paa_decision(c: &mut Criterion) {
     let s = scenario::builtin("sed-apple-picking").unwrap().scenario().unwrap();
     let mut sim = Sim::new(&s, 0, 1000);
-    let mut model = WorldModel::extract(sim.world_mut());
-    model.principal = None;
+    let mut model = sim.model();
+    model.parts.remove::<polity::principal::Principal>();
     let menu =
         vec![vec![0.0, 0.0, 0.0], vec![0.1, 0.1, 0.1], vec![0.2, 0.3, 0.4], vec![0.5, 0.5, 0.5], vec![1.0, 1.0, 1.0]];
-    let mdp = RatesMdp { model, candidates: RateCandidates::Menu(menu), root_extra: None };
+    let mdp = RatesMdp { model, candidates: RateCandidates::Menu(menu), root_extra: None, fixed_p: None };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut g = c.benchmark_group("paa");
     g.sample_size(10);

@@ -9,7 +9,7 @@ use crate::world::AgentInit;
 /// An agent, with its stable id (0, 1, … in scenario order) and the index of its group.
 /// Every system that needs a deterministic order sorts by this id, never by entity.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[require(Ledger, Decision, Reward, crate::oversight::Violations)]
+#[require(Ledger, Decision, Reward)]
 pub struct Agent {
     /// Stable id.
     pub id: u32,
@@ -26,7 +26,7 @@ pub struct Human;
 pub struct Ai;
 
 /// Marks an agent that steals: facing another agent after the moves, it takes one apple from
-/// that agent's store ([`crate::harvest::thefts`]).
+/// that agent's store ([`crate::theft::thefts`]).
 #[derive(Component, Clone, Copy, Debug, Default)]
 pub struct Thief;
 

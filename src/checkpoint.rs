@@ -1,8 +1,8 @@
-//! Checkpoints: the whole state of a world between two ticks — clock, grid, every agent's
-//! components, taxes, the election, the principal, oversight, the shield's totals, the
-//! inaction shadows and the impact accounting — saved as a versioned RON file and restored so
-//! that the world goes on exactly as if it had never stopped (a test checks byte-identical run
-//! folders).
+//! Checkpoints: the whole state of a world between two ticks — its world model: the clock,
+//! the grid, every agent, and each mechanism's part by name ([`crate::model::Part`]) — saved
+//! as a versioned RON file and restored so that the world goes on exactly as if it had never
+//! stopped (a test checks byte-identical run folders). A new mechanism's state is saved here
+//! without this file changing.
 //!
 //! What is *not* saved is what the scenario determines: the social graph's shape, the map's
 //! patches, who is human or AI. A checkpoint carries its resolved scenario, and restoring
@@ -12,46 +12,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{Agent, AgentOrder, Decision, Ledger, Policy, Position, Power, Reward, Selfishness, Weights};
-use crate::grid::Grid;
-use crate::impact::Impact;
+use crate::model::SavedModel;
+use crate::scenario::Scenario;
+use crate::sim::{RunSettings, ScenarioRes, Sim};
 
-use crate::model::WorldModel;
-use crate::oversight::{Oversight, Violations};
-use crate::principal::Principal;
-use crate::scenario::{PolicySpec, Scenario, UtilityWeights};
-use crate::shield::ShieldStats;
-use crate::sim::{RunSettings, ScenarioRes, Sim, SimClock};
-use crate::tax::TaxState;
-use crate::voting::Election;
-
-/// The checkpoint format this Polity writes and reads.
-pub const FORMAT: u32 = 1;
-
-/// One agent's changing state.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct AgentState {
-    /// Stable id.
-    pub id: u32,
-    /// Where it stands.
-    pub position: Position,
-    /// σ (live edits can change it).
-    pub selfishness: f64,
-    /// Power (live edits can change it).
-    pub power: f64,
-    /// Utility weights.
-    pub weights: UtilityWeights,
-    /// Policy.
-    pub policy: PolicySpec,
-    /// Ledger.
-    pub ledger: Ledger,
-    /// SED reward.
-    pub reward: Reward,
-    /// Last decision.
-    pub decision: Decision,
-    /// Violations of the audit period under way.
-    pub violations: Vec<(u64, i64)>,
-}
+/// The checkpoint format this Polity writes and reads (2: the world model with each
+/// mechanism's part by name).
+pub const FORMAT: u32 = 2;
 
 /// Where a checkpointed run folder stood: its staged files' lengths when the checkpoint was
 /// written, so a resumed run cuts them back there and carries on.
@@ -82,26 +49,8 @@ pub struct Checkpoint {
     pub seed: u64,
     /// The tick the run ends at.
     pub end_tick: u64,
-    /// The clock.
-    pub clock: SimClock,
-    /// Cells, apples, patches, occupancy, objects.
-    pub grid: Grid,
-    /// Every agent, in id order.
-    pub agents: Vec<AgentState>,
-    /// Taxes.
-    pub tax: Option<TaxState>,
-    /// The election.
-    pub election: Option<Election>,
-    /// The principal.
-    pub principal: Option<Principal>,
-    /// Oversight and its totals.
-    pub oversight: Option<Oversight>,
-    /// The shield's totals.
-    pub shield: Option<ShieldStats>,
-    /// The SUM harm shadow (the AI-inaction world).
-    pub harm_shadow: Option<WorldModel>,
-    /// Impact accounting, with its naive-inaction shadow.
-    pub impact: Option<Impact>,
+    /// The world model: clock, grid, agents, and every mechanism's part.
+    pub world: SavedModel,
     /// For a checkpointed `polity run`: where its run folder stood.
     pub run: Option<RunMark>,
 }
@@ -121,45 +70,17 @@ impl std::error::Error for CheckpointError {}
 impl Sim {
     /// The world's whole state, between ticks.
     pub fn checkpoint(&mut self) -> Checkpoint {
-        let w = self.world_mut();
+        let _ = self.model(); // σ, power, weights and policy as the components hold them
+        let w = self.world();
         let scenario = w.resource::<ScenarioRes>().0.clone();
         let end_tick = w.resource::<RunSettings>().end_tick;
-        let clock = *w.resource::<SimClock>();
-        let order = w.resource::<AgentOrder>().0.clone();
-        let agents = order
-            .iter()
-            .map(|&e| {
-                let r = w.entity(e);
-                AgentState {
-                    id: r.get::<Agent>().expect("agent").id,
-                    position: *r.get::<Position>().expect("position"),
-                    selfishness: r.get::<Selfishness>().expect("σ").0,
-                    power: r.get::<Power>().expect("power").0,
-                    weights: r.get::<Weights>().expect("weights").0,
-                    policy: r.get::<Policy>().expect("policy").0.clone(),
-                    ledger: *r.get::<Ledger>().expect("ledger"),
-                    reward: *r.get::<Reward>().expect("reward"),
-                    decision: *r.get::<Decision>().expect("decision"),
-                    violations: r.get::<Violations>().map_or_else(Vec::new, |v| v.0.clone()),
-                }
-            })
-            .collect();
-        let principal = w.query::<&Principal>().iter(w).next().cloned();
+        let core = crate::sim::core(w);
         Checkpoint {
             format: FORMAT,
             polity_version: crate::VERSION.to_string(),
-            seed: clock.seed,
+            seed: core.clock.seed,
             end_tick,
-            clock,
-            grid: w.resource::<Grid>().clone(),
-            agents,
-            tax: w.get_resource::<TaxState>().cloned(),
-            election: w.get_resource::<Election>().cloned(),
-            principal,
-            oversight: w.get_resource::<Oversight>().cloned(),
-            shield: w.get_resource::<ShieldStats>().cloned(),
-            harm_shadow: w.get_resource::<crate::sum::InactionShadow>().map(|s| s.0.clone()),
-            impact: w.get_resource::<Impact>().cloned(),
+            world: core.save().expect("every part saves"),
             run: None,
             scenario,
         }
@@ -169,66 +90,18 @@ impl Sim {
     /// those of the next tick.
     pub fn restore(cp: &Checkpoint) -> Result<Sim, CheckpointError> {
         let agents: u64 = cp.scenario.agents.iter().map(|g| g.count as u64).sum();
-        if agents != cp.agents.len() as u64 {
+        if agents != cp.world.agents.len() as u64 {
             return Err(CheckpointError(format!(
                 "the checkpoint has {} agents but its scenario makes {agents}; the file is damaged",
-                cp.agents.len()
+                cp.world.agents.len()
             )));
         }
         let mut sim = Sim::new(&cp.scenario, cp.seed, cp.end_tick);
-        let w = sim.world_mut();
-        *w.resource_mut::<SimClock>() = cp.clock;
-        w.insert_resource(cp.grid.clone());
-        let order = w.resource::<AgentOrder>().0.clone();
-        for (&e, a) in order.iter().zip(&cp.agents) {
-            let mut r = w.entity_mut(e);
-            if r.get::<Agent>().map(|x| x.id) != Some(a.id) {
-                return Err(CheckpointError(format!("agent {} is out of order in the checkpoint", a.id)));
-            }
-            r.insert((
-                a.position,
-                Selfishness(a.selfishness),
-                Power(a.power),
-                Weights(a.weights),
-                Policy(a.policy.clone()),
-                a.ledger,
-                a.reward,
-                a.decision,
-                Violations(a.violations.clone()),
-            ));
-        }
-        macro_rules! put {
-            ($value:expr, $ty:ty) => {
-                match $value.clone() {
-                    Some(v) => {
-                        w.insert_resource(v);
-                    }
-                    None => {
-                        w.remove_resource::<$ty>();
-                    }
-                }
-            };
-        }
-        put!(cp.tax, TaxState);
-        put!(cp.election, Election);
-        put!(cp.oversight, Oversight);
-        put!(cp.shield, ShieldStats);
-        put!(cp.impact, Impact);
-        match &cp.harm_shadow {
-            Some(m) => {
-                w.insert_resource(crate::sum::InactionShadow(m.clone()));
-            }
-            None => {
-                w.remove_resource::<crate::sum::InactionShadow>();
-            }
-        }
-        if let Some(p) = &cp.principal {
-            let mut q = w.query::<&mut Principal>();
-            if let Some(mut mine) = q.iter_mut(w).next() {
-                *mine = p.clone();
-            }
-        }
-        crate::metrics::drain(w);
+        sim.core_mut().load(cp.world.clone()).map_err(|e| {
+            CheckpointError(format!("the checkpoint does not fit its scenario: {e}; the file is damaged"))
+        })?;
+        sim.sync_components();
+        crate::metrics::drain(sim.world_mut());
         Ok(sim)
     }
 }

@@ -24,11 +24,11 @@ use serde_json::{Value, json};
 use crate::agents::{
     Agent, AgentOrder, Ai, Decision, Ledger, MILLI, Policy, Position, Power, Reward, Selfishness, Weights,
 };
-use crate::grid::{Grid, Terrain};
+use crate::grid::Terrain;
 use crate::metrics::{EventLog, MetricsLog, SimEvent};
 use crate::rules::tax::{PPM, rate_ppm};
 use crate::scenario::{self, AsciiMap, Dist, Kind, MapSpec, Problems, Scenario, SpawnRule};
-use crate::sim::{ScenarioRes, Sim, SimClock};
+use crate::sim::{ScenarioRes, Sim};
 use crate::tax::TaxState;
 use crate::voting::Election;
 
@@ -385,7 +385,11 @@ impl Control {
                     };
                     std::mem::replace(&mut shield.margin, v)
                 };
-                Ok(log_change(world, tick, "principal.shield.margin".into(), json!(old), json!(v)))
+                // The shield's own copy of the rule (the scenario's is for snapshots).
+                if let Some((rule, _)) = sim.part_mut::<crate::shield::Shield>().and_then(|s| s.rates.as_mut()) {
+                    rule.margin = v;
+                }
+                Ok(log_change(sim.world_mut(), tick, "principal.shield.margin".into(), json!(old), json!(v)))
             }
             Intent::Select(id) => {
                 if let Some(id) = id
@@ -404,8 +408,7 @@ impl Control {
             return Err(ControlError::Invalid(format!("a tax rate must be in [0, 1], found {rate}")));
         }
         let tick = sim.tick();
-        let world = sim.world_mut();
-        let Some(mut tax) = world.get_resource_mut::<TaxState>() else {
+        let Some(tax) = sim.part_mut::<TaxState>() else {
             return Err(ControlError::Invalid("this scenario has no tax".into()));
         };
         let n = tax.schedule.rates.len();
@@ -415,7 +418,7 @@ impl Control {
         let old = *slot as f64 / PPM as f64;
         *slot = rate_ppm(rate);
         let new = *slot as f64 / PPM as f64;
-        Ok(log_change(world, tick, format!("tax.rates[{bracket}]"), json!(old), json!(new)))
+        Ok(log_change(sim.world_mut(), tick, format!("tax.rates[{bracket}]"), json!(old), json!(new)))
     }
 
     fn set_group_power(&mut self, sim: &mut Sim, group: u32, power: f64) -> Result<Effect, ControlError> {
@@ -463,14 +466,13 @@ fn set_oversight(
     edit: impl FnOnce(&mut crate::oversight::Oversight, f64) -> Result<f64, String>,
 ) -> Result<Effect, ControlError> {
     let tick = sim.tick();
-    let world = sim.world_mut();
     let old = {
-        let Some(mut o) = world.get_resource_mut::<crate::oversight::Oversight>() else {
+        let Some(o) = sim.part_mut::<crate::oversight::Oversight>() else {
             return Err(ControlError::Invalid("this scenario has no oversight".into()));
         };
-        edit(&mut o, value).map_err(ControlError::Invalid)?
+        edit(o, value).map_err(ControlError::Invalid)?
     };
-    Ok(log_change(world, tick, parameter.into(), json!(old), json!(value)))
+    Ok(log_change(sim.world_mut(), tick, parameter.into(), json!(old), json!(value)))
 }
 
 fn log_change(world: &mut bevy::prelude::World, tick: u64, parameter: String, old: Value, new: Value) -> Effect {
@@ -726,14 +728,14 @@ const OBJECT_ON_BELT: [[char; 4]; 2] = [['n', 'e', 's', 'w'], ['N', 'E', 'S', 'Z
 /// in id order, so ids are kept. Ledgers, rewards and the principal's memory start afresh.
 pub fn snapshot_scenario(sim: &Sim) -> Scenario {
     let w = sim.world();
-    let clock = *w.resource::<SimClock>();
+    let clock = sim.clock();
     let mut s = w.resource::<ScenarioRes>().0.clone();
     s.name = format!("{}-t{}", s.name, clock.tick);
     s.description =
         format!("snapshot of `{}` (seed {}) at tick {}", w.resource::<ScenarioRes>().0.name, clock.seed, clock.tick);
     s.run.seed = clock.seed;
 
-    let grid = w.resource::<Grid>();
+    let grid = sim.grid();
     let (gw, gh) = (grid.width(), grid.height());
     let mut spawn = vec![false; (gw * gh) as usize];
     for &i in grid.spawn_points() {
@@ -827,10 +829,10 @@ pub fn snapshot_scenario(sim: &Sim) -> Scenario {
         group.spawn = SpawnRule::At(mine.iter().map(|a| a.cell).collect());
     }
 
-    if let (Some(spec), Some(tax)) = (s.tax.as_mut(), w.get_resource::<TaxState>()) {
+    if let (Some(spec), Some(tax)) = (s.tax.as_mut(), sim.part::<TaxState>()) {
         spec.rates = Some(tax.rates());
     }
-    if let (Some(spec), Some(e)) = (s.voting.as_mut(), w.get_resource::<Election>()) {
+    if let (Some(spec), Some(e)) = (s.voting.as_mut(), sim.part::<Election>()) {
         spec.initial = Some(e.elected);
     }
     s
@@ -839,7 +841,7 @@ pub fn snapshot_scenario(sim: &Sim) -> Scenario {
 /// [`snapshot_scenario`] as RON, with a comment saying where it came from.
 pub fn snapshot_ron(sim: &Sim) -> String {
     let s = snapshot_scenario(sim);
-    let clock = *sim.world().resource::<SimClock>();
+    let clock = sim.clock();
     format!(
         "// {}, written by `polity gui`.\n// The map is the grid at that tick (A apple, g grass without an apple, W wall, P spawn\n// point); agents start `At` the cells they stood on, with their σ and power then. Ledgers,\n// rewards and the principal's memory start afresh, and ticks count from 0 again.\n// Run it: polity run FILE.ron   (seed {})\n{}\n",
         s.description,
@@ -866,7 +868,7 @@ pub fn export_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
 /// The stem of export names for the world now: `NAME-seedS-tTICK`.
 pub fn export_stem(sim: &Sim) -> String {
     let w = sim.world();
-    let clock = w.resource::<SimClock>();
+    let clock = sim.clock();
     format!("{}-seed{}-t{}", crate::outputs::file_stem(&w.resource::<ScenarioRes>().0.name), clock.seed, clock.tick)
 }
 

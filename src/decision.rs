@@ -8,67 +8,52 @@
 //! in which an apple is worth its after-tax share under SED's reward when there are taxes.
 //! The draw is keyed by (seed, tick, agent id), so it does not depend on iteration order.
 
-use bevy::prelude::*;
-
-use crate::agents::{Agent, Decision, Ledger, Policy, Position, Power, Selfishness, Weights};
+use crate::agents::{Decision, Ledger, Policy, Position, Weights};
 use crate::grid::Grid;
+use crate::model::{Mechanism, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::rules::forage::{self, Action, Forager};
 use crate::rules::{tax, tilt};
 use crate::scenario::PolicySpec;
-use crate::sim::{SimClock, SimTick, TickSystems};
 use crate::social::Social;
 use crate::tax::TaxState;
 
 /// The uniform default policy over the five moves.
 pub const DEFAULT_POLICY: [f64; 5] = [0.2; 5];
 
-/// Adds the decision system to the `Decide` phase.
+/// Decisions: every agent decides at `Decide`.
+pub const MECHANISM: Mechanism = Mechanism { name: "decision", build: |_, _| {}, steps: &[(Step::Decide, decide)] };
+
+/// Registers [`MECHANISM`].
 pub struct DecisionPlugin;
 
-impl Plugin for DecisionPlugin {
-    fn build(&self, app: &mut App) {
-        app.add_systems(SimTick, decide.in_set(TickSystems::Decide));
+impl bevy::prelude::Plugin for DecisionPlugin {
+    fn build(&self, app: &mut bevy::prelude::App) {
+        crate::sim::add_mechanism(app, MECHANISM);
     }
 }
 
-/// Scores, tilts and draws for every agent.
-pub fn decide(
-    clock: Res<SimClock>,
-    grid: Res<Grid>,
-    social: Res<Social>,
-    tax: Option<Res<TaxState>>,
-    oversight: Option<Res<crate::oversight::Oversight>>,
-    impact: Option<Res<crate::impact::Impact>>,
-    mut agents: Query<(
-        &Agent,
-        &Position,
-        &Selfishness,
-        &Power,
-        &Weights,
-        &Policy,
-        &Ledger,
-        &mut Decision,
-        Has<crate::agents::Ai>,
-        Has<crate::agents::Thief>,
-    )>,
-) {
-    let foresight = impact.as_deref().and_then(|i| i.foresight());
-    let draws = rng::TickKey::new(clock.seed, clock.tick);
-    let (grid, social, tax, oversight) = (&*grid, &*social, tax.as_deref(), oversight.as_deref());
+/// Scores, tilts and draws for every agent (inactive agents stay).
+pub fn decide(m: &mut WorldModel) {
+    let draws = rng::TickKey::new(m.clock.seed, m.clock.tick);
+    let WorldModel { grid, social, parts, agents, .. } = m;
+    let (grid, social) = (&*grid, &**social);
+    let tax = parts.get::<TaxState>();
+    let oversight = parts.get::<crate::oversight::Oversight>();
+    let foresight = parts.get::<crate::impact::Foresight>();
     // Each agent's decision is a pure function of the world and its own draws, so agents are
     // decided in parallel in big worlds with the same result (crate::parallel).
-    let mut rows: Vec<_> = agents.iter_mut().collect();
-    crate::parallel::for_each_mut(
-        &mut rows,
-        |(agent, pos, sigma, power, weights, policy, ledger, decision, ai, thief)| {
-            let share = apple_share(grid, social, tax, agent.id, pos, sigma.0, ledger);
-            let audit = clear_cut_audit(oversight, *ai);
-            let theft = theft_value(*thief, share, weights, oversight, *ai);
-            let adjust = adjustments(grid, pos, theft, foresight.as_ref().filter(|_| *ai));
-            **decision = choose(grid, &draws, agent.id, pos, sigma.0, share, audit, power.0, weights, policy, &adjust);
-        },
-    );
+    crate::parallel::for_each_mut(agents, |a| {
+        if a.inactive {
+            a.decision = Decision::default();
+            return;
+        }
+        let share = apple_share(grid, social, tax, a.id, &a.pos, a.sigma, &a.ledger);
+        let audit = clear_cut_audit(oversight, a.ai);
+        let theft = theft_value(a.thief, share, &a.weights, oversight, a.ai);
+        let adjust = adjustments(grid, &a.pos, theft, foresight.filter(|_| a.ai));
+        a.decision = choose(grid, &draws, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy, &adjust);
+    });
 }
 
 /// `(P_D, k)` when this agent's clear-cutting is forbidden and audited.

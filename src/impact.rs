@@ -32,39 +32,70 @@ use std::collections::{BTreeMap, BTreeSet};
 use bevy::prelude::*;
 
 use crate::grid::Grid;
-use crate::metrics::{EventLog, MetricsLog};
-use crate::model::WorldModel;
+use crate::metrics::MetricsLog;
+use crate::model::{Mechanism, Part, Step, WorldModel};
 use crate::objects::{Cause, Effect, ObjectKind, Subject};
 use crate::scenario::{Baseline, EffectKind, ImpactSpec, ObjectClass, ObjectState};
-use crate::sim::{SimClock, SimMeasure, SimTick, TickSystems};
+use crate::shadow::InactionShadow;
+use crate::sim::{Core, SimMeasure};
 
 /// An effect's identity: what happened to what.
 pub type Identity = (Subject, EffectKind);
 
-/// Adds impact accounting when the scenario asks for it, and logs vases broken and objects
-/// pushed in every world that has objects.
+/// Impact accounting: its parts from the scenario's `impact` (the accounting, and what AI
+/// agents foresee when the weight is positive); counterfactuals at `Foresee`, accounting at
+/// `Effects`. The naive baseline is the [`crate::shadow`].
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "impact",
+    build: |s, m| {
+        if let Some(spec) = &s.impact {
+            let impact = Impact::new(spec);
+            if let Some(f) = impact.foresight() {
+                m.parts.insert(f);
+            }
+            m.parts.insert(impact);
+        }
+    },
+    steps: &[(Step::Foresee, foresee), (Step::Effects, account)],
+};
+
+/// Registers [`MECHANISM`] and the impact metrics.
 pub struct ImpactPlugin;
 
 impl Plugin for ImpactPlugin {
     fn build(&self, app: &mut App) {
+        crate::sim::add_mechanism(app, MECHANISM);
         app.add_systems(
-            SimTick,
-            (
-                foresee.run_if(resource_exists::<Impact>).after(TickSystems::Shield).before(TickSystems::Act),
-                (log_effects, account.run_if(resource_exists::<Impact>))
-                    .chain()
-                    .after(TickSystems::Account)
-                    .before(TickSystems::Measure),
-            ),
-        )
-        .add_systems(
             SimMeasure,
             impact_metrics
-                .run_if(resource_exists::<Impact>)
                 .after(crate::sum::sum_metrics)
                 .after(crate::metrics::MeasureSystems::Commons)
                 .before(crate::metrics::MeasureSystems::Finish),
         );
+    }
+}
+
+impl Part for Foresight {
+    const NAME: &'static str = "impact_foresight";
+    fn save(&self) -> Result<String, String> {
+        crate::model::parts::to_ron(self)
+    }
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        crate::model::parts::from_ron(self, text)
+    }
+}
+
+impl Part for Impact {
+    const NAME: &'static str = "impact";
+    /// Imagined worlds keep no accounting.
+    fn imagined(&self) -> Option<Self> {
+        None
+    }
+    fn save(&self) -> Result<String, String> {
+        crate::model::parts::to_ron(self)
+    }
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        crate::model::parts::from_ron(self, text)
     }
 }
 
@@ -105,12 +136,10 @@ impl Penalised {
 }
 
 /// The accounting's state.
-#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Impact {
     /// The rules.
     pub spec: ImpactSpec,
-    /// The naive-inaction shadow world: the AI agents did nothing from the start.
-    pub naive: WorldModel,
     /// Every effect identity that happened, with its first cause.
     actual: BTreeMap<Identity, Cause>,
     /// Every effect identity that happened in the naive shadow.
@@ -133,13 +162,9 @@ pub struct Impact {
 
 impl Impact {
     /// The accounting for a freshly built world.
-    pub fn new(spec: &ImpactSpec, world: &mut World) -> Impact {
-        let mut naive = WorldModel::extract(world);
-        naive.agents.iter_mut().filter(|a| a.ai).for_each(|a| a.inactive = true);
-        naive.principal = None;
+    pub fn new(spec: &ImpactSpec) -> Impact {
         Impact {
             spec: spec.clone(),
-            naive,
             actual: BTreeMap::new(),
             shadow: BTreeSet::new(),
             none: Penalised::default(),
@@ -223,29 +248,15 @@ pub fn counterfactuals(model: &WorldModel, horizon: u64) -> (Vec<Effect>, Vec<Ef
     (noop, candidates)
 }
 
-/// After the decisions: works out this tick's counterfactuals on an exact world model.
-fn foresee(world: &mut World) {
-    let model = WorldModel::extract(world);
-    let tick = model.clock.current();
-    let horizon = world.resource::<Impact>().spec.horizon.max(1);
-    let (noop, candidates) = counterfactuals(&model, horizon);
-    let mut impact = world.resource_mut::<Impact>();
+/// After the decisions: works out this tick's counterfactuals on an exact imagined copy.
+fn foresee(m: &mut WorldModel) {
+    let Some(horizon) = m.parts.get::<Impact>().map(|i| i.spec.horizon.max(1)) else { return };
+    let tick = m.clock.current();
+    let (noop, candidates) = counterfactuals(&m.imagine(), horizon);
+    let impact = m.parts.get_mut::<Impact>().expect("checked above");
     impact.noop = noop;
     for c in candidates {
         impact.pending.entry((c.tick, (c.subject, c.kind))).or_insert(tick);
-    }
-}
-
-/// Logs vases broken and objects pushed, where they happened.
-fn log_effects(clock: Res<SimClock>, grid: Res<Grid>, mut events: ResMut<EventLog>) {
-    for e in &grid.effects {
-        let kind = match (e.kind, e.cause) {
-            (EffectKind::VaseBroken, _) => "vase_broken",
-            (EffectKind::VaseMoved | EffectKind::BoxMoved, Cause::Agent(_)) => "pushed",
-            _ => continue,
-        };
-        let json = serde_json::json!({ "by": e.cause.to_string(), "x": e.x, "y": e.y });
-        events.push(clock.current(), kind, e.subject.to_string(), json);
     }
 }
 
@@ -260,44 +271,45 @@ fn describe(kind: EffectKind) -> &'static str {
     }
 }
 
+/// An attribution, for the event log: (baseline, identity, cause, why).
+type Attribution = (&'static str, Identity, String, String);
+
 fn attribution(
-    events: &mut EventLog,
-    tick: u64,
-    baseline: &str,
-    (subject, kind): Identity,
+    events: &mut Vec<Attribution>,
+    _tick: u64,
+    baseline: &'static str,
+    id: Identity,
     cause: String,
     why: String,
 ) {
-    events.push(
-        tick,
-        "impact",
-        subject.to_string(),
-        serde_json::json!({ "baseline": baseline, "effect": describe(kind), "cause": cause, "why": why }),
-    );
+    events.push((baseline, id, cause, why));
 }
 
-/// After the tick's effects: steps the naive shadow and updates every baseline.
-fn account(clock: Res<SimClock>, grid: Res<Grid>, mut impact: ResMut<Impact>, mut events: ResMut<EventLog>) {
-    let tick = clock.current();
-    let impact = &mut *impact;
-    impact.naive.step();
+/// After the tick's effects (the shadow stepped at `Account`): updates every baseline.
+fn account(m: &mut WorldModel) {
+    let tick = m.clock.current();
+    let WorldModel { grid, parts, .. } = m;
+    let Some(shadow_effects) = parts.get::<InactionShadow>().map(|s| s.0.grid.effects.clone()) else { return };
+    let Some(impact) = parts.get_mut::<Impact>() else { return };
+    let mut events: Vec<Attribution> = Vec::new();
+    let events = &mut events;
     // none
     for e in &grid.effects {
         impact.actual.entry((e.subject, e.kind)).or_insert(e.cause);
         if !impact.whitelisted(e.kind) && impact.none.0.insert((e.subject, e.kind)) {
             let why = "no baseline: every effect counts".to_string();
-            attribution(&mut events, tick, "none", (e.subject, e.kind), e.cause.to_string(), why);
+            attribution(events, tick, "none", (e.subject, e.kind), e.cause.to_string(), why);
         }
     }
     // naive: the difference of the outcomes so far.
-    impact.shadow.extend(impact.naive.grid.effects.iter().map(|e| (e.subject, e.kind)));
+    impact.shadow.extend(shadow_effects.iter().map(|e| (e.subject, e.kind)));
     let mut now = BTreeSet::new();
     for (&id, &cause) in &impact.actual {
         if !impact.shadow.contains(&id) && !impact.whitelisted(id.1) {
             now.insert(id);
             if !impact.naive_penalised.0.contains(&id) {
                 let why = "would not have happened had the AI done nothing from the start".to_string();
-                attribution(&mut events, tick, "naive", id, cause.to_string(), why);
+                attribution(events, tick, "naive", id, cause.to_string(), why);
             }
         }
     }
@@ -306,7 +318,7 @@ fn account(clock: Res<SimClock>, grid: Res<Grid>, mut impact: ResMut<Impact>, mu
             now.insert(id);
             if !impact.naive_penalised.0.contains(&id) {
                 let why = "prevented: happens had the AI done nothing from the start".to_string();
-                attribution(&mut events, tick, "naive", id, "ai".to_string(), why);
+                attribution(events, tick, "naive", id, "ai".to_string(), why);
             }
         }
     }
@@ -317,13 +329,13 @@ fn account(clock: Res<SimClock>, grid: Res<Grid>, mut impact: ResMut<Impact>, mu
     for (&id, &cause) in &here {
         if !there.contains(&id) && !impact.whitelisted(id.1) && impact.stepwise.0.insert(id) {
             let why = format!("would not have happened at tick {tick} had the AI rested this tick");
-            attribution(&mut events, tick, "stepwise", id, cause.to_string(), why);
+            attribution(events, tick, "stepwise", id, cause.to_string(), why);
         }
     }
     for &id in &there {
         if !here.contains_key(&id) && !impact.whitelisted(id.1) && impact.stepwise.0.insert(id) {
             let why = format!("prevented: happens at tick {tick} had the AI rested this tick");
-            attribution(&mut events, tick, "stepwise", id, "ai".to_string(), why);
+            attribution(events, tick, "stepwise", id, "ai".to_string(), why);
         }
     }
     // iterative: candidates that happen now, each once.
@@ -333,7 +345,7 @@ fn account(clock: Res<SimClock>, grid: Res<Grid>, mut impact: ResMut<Impact>, mu
             && impact.iterative.0.insert(id)
         {
             let why = format!("follows only from the AI's moves at tick {at}, and happened");
-            attribution(&mut events, tick, "iterative", id, cause.to_string(), why);
+            attribution(events, tick, "iterative", id, cause.to_string(), why);
         }
     }
     // Candidates due by now leave the queue; those that did not happen are unmatched.
@@ -343,6 +355,14 @@ fn account(clock: Res<SimClock>, grid: Res<Grid>, mut impact: ResMut<Impact>, mu
         if !here.contains_key(&id) && !impact.whitelisted(id.1) && !impact.iterative.0.contains(&id) {
             impact.unmatched.0.insert(id);
         }
+    }
+    let events = std::mem::take(events);
+    for (baseline, (subject, kind), cause, why) in events {
+        m.event(
+            "impact",
+            || subject.to_string(),
+            || serde_json::json!({ "baseline": baseline, "effect": describe(kind), "cause": cause, "why": why }),
+        );
     }
 }
 
@@ -455,7 +475,8 @@ pub fn class_penalty(spec: &ImpactSpec, actual: &Grid, shadow: &Grid) -> f64 {
     total
 }
 
-fn impact_metrics(impact: Res<Impact>, grid: Res<Grid>, mut log: ResMut<MetricsLog>) {
+fn impact_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>) {
+    let Some(impact) = core.parts.get::<Impact>() else { return };
     let spec = &impact.spec;
     for (name, p) in [
         ("impact_none", &impact.none),
@@ -467,8 +488,10 @@ fn impact_metrics(impact: Res<Impact>, grid: Res<Grid>, mut log: ResMut<MetricsL
         log.set(format!("{name}_penalty"), p.penalty(spec));
     }
     log.set("impact_unmatched", impact.unmatched.count() as f64);
-    if !spec.class_whitelist.is_empty() {
-        log.set("impact_class", class_penalty(spec, &grid, &impact.naive.grid));
+    if !spec.class_whitelist.is_empty()
+        && let Some(shadow) = core.parts.get::<InactionShadow>()
+    {
+        log.set("impact_class", class_penalty(spec, &core.grid, &shadow.0.grid));
     }
     log.set("impact_penalty", spec.weight * impact.penalised(spec.baseline).penalty(spec));
 }

@@ -11,7 +11,7 @@
 //! | [`scenario`] | the RON scenario format, built-ins, loading and validation |
 //! | [`world`] | turning a scenario into a map and agents |
 //! | [`grid`] | the cells, apples, patches and occupancy |
-//! | [`sim`] | the `SimTick` schedule and its phases, the clock, the headless [`sim::Sim`] |
+//! | [`sim`] | the ECS side of the tick: the `SimTick` schedule running the model's phase list on the [`sim::Core`] resource, the headless [`sim::Sim`] |
 //! | [`agents`] | agent components |
 //! | [`decision`] | scoring moves and the power-bounded tilt (`DecisionPlugin`) |
 //! | [`objects`] | vases, boxes, belts, and the effects (object transitions) the world records |
@@ -39,7 +39,9 @@
 //! | [`record`] | recording videos and GIFs of a run (`polity record`) |
 //! | [`control`] | the app's run controls and live edits as plain, testable logic |
 //! | `app` | the desktop app (feature `gui`): world view, panels, exports |
-//! | [`model`] | the world model: a cloneable snapshot stepped by the same rules |
+//! | [`model`] | the core: the world model (the world's whole state), the phase list, mechanism parts |
+//! | [`theft`] | thieves taking apples (`TheftPlugin`) |
+//! | [`shadow`] | the inaction shadow SUM and impact share (`ShadowPlugin`) |
 //! | [`planner`] | sparse sampling over the world model and its guarantee |
 //! | [`rules`] | the rules as plain functions: regrowth, forage utility, tilt, welfare |
 //! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
@@ -73,6 +75,7 @@ pub mod rules;
 pub mod run;
 pub mod run_json;
 pub mod scenario;
+pub mod shadow;
 pub mod shield;
 pub mod sim;
 pub mod social;
@@ -82,6 +85,7 @@ pub mod stats;
 pub mod sum;
 pub mod sweep;
 pub mod tax;
+pub mod theft;
 pub mod voting;
 pub mod world;
 

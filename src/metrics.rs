@@ -8,15 +8,15 @@
 //! +∞ (max); `welfare_elected` is the same at the elected `p` (or the principal's fixed one).
 
 use bevy::prelude::*;
-use serde::Serialize;
 
 use crate::agents::{Agent, Ai, Ledger, MILLI, Position, Power, Reward, Selfishness};
-use crate::grid::Grid;
 use crate::principal::{Principal, served_p};
 use crate::rules::welfare;
-use crate::sim::{RunSettings, SimClock, SimMeasure, TickStats};
+use crate::sim::{Core, RunSettings, SimMeasure};
 use crate::tax::TaxState;
 use crate::voting::Election;
+
+pub use crate::model::SimEvent;
 
 /// Adds the measuring systems and the logs.
 pub struct MetricsPlugin;
@@ -97,19 +97,6 @@ impl MetricsLog {
         self.current.clear();
         self.rows.push((tick, row));
     }
-}
-
-/// Something that happened, for `events.jsonl`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SimEvent {
-    /// The tick it happened in.
-    pub tick: u64,
-    /// What kind of event, e.g. `patch_lost`.
-    pub kind: &'static str,
-    /// What it concerns, e.g. `patch:3` or `agent:5`.
-    pub subject: String,
-    /// Kind-specific details.
-    pub details: serde_json::Value,
 }
 
 /// Events not yet taken by a consumer.
@@ -200,7 +187,8 @@ fn start_row(mut log: ResMut<MetricsLog>) {
     log.current.clear();
 }
 
-fn commons_metrics(grid: Res<Grid>, stats: Res<TickStats>, clock: Res<SimClock>, mut log: ResMut<MetricsLog>) {
+fn commons_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>) {
+    let (grid, stats, clock) = (&core.grid, &core.stats, &core.clock);
     let harvested = if clock.tick == 0 { 0 } else { stats.harvested };
     log.set("apples", grid.apples() as f64);
     log.set("harvested", harvested as f64);
@@ -221,16 +209,10 @@ fn welfare_metrics(agents: Query<&Ledger>, mut log: ResMut<MetricsLog>, mut weal
 }
 
 /// Tax, voting and principal columns, for the mechanisms the scenario has.
-fn governance_metrics(
-    tax: Option<Res<TaxState>>,
-    election: Option<Res<Election>>,
-    principals: Query<&Principal>,
-    agents: Query<&Ledger>,
-    shield: Option<Res<crate::shield::ShieldStats>>,
-    oversight: Option<Res<crate::oversight::Oversight>>,
-    scenario: Res<crate::sim::ScenarioRes>,
-    mut log: ResMut<MetricsLog>,
-) {
+fn governance_metrics(core: Res<Core>, agents: Query<&Ledger>, mut log: ResMut<MetricsLog>) {
+    let parts = &core.parts;
+    let (tax, election) = (parts.get::<TaxState>(), parts.get::<Election>());
+    let oversight = parts.get::<crate::oversight::Oversight>();
     let apples = |m: i64| m as f64 / MILLI as f64;
     if let Some(tax) = &tax {
         log.set("tax_revenue", apples(tax.collected));
@@ -256,13 +238,10 @@ fn governance_metrics(
         log.set("violations", o.violations as f64);
         log.set("penalties", o.fines as f64 / MILLI as f64);
     }
-    let principal = principals.iter().next();
-    if let Some(stats) = &shield
-        && (scenario.0.principal.as_ref().is_some_and(|p| p.shield.is_some())
-            || scenario.0.agents.iter().any(|g| g.shield.is_some()))
-    {
-        log.set("shield_interventions", stats.interventions as f64);
-        log.set("shield_protected", stats.protected);
+    let principal = parts.get::<Principal>();
+    if let Some(shield) = parts.get::<crate::shield::Shield>() {
+        log.set("shield_interventions", shield.stats.interventions as f64);
+        log.set("shield_protected", shield.stats.protected);
     }
     if election.is_some() || principal.is_some() {
         let p = match (&election, principal) {
@@ -276,17 +255,17 @@ fn governance_metrics(
     }
 }
 
-fn finish_row(clock: Res<SimClock>, mut log: ResMut<MetricsLog>) {
-    log.finish(clock.tick);
+fn finish_row(core: Res<Core>, mut log: ResMut<MetricsLog>) {
+    log.finish(core.clock.tick);
 }
 
 fn sample_agents(
-    clock: Res<SimClock>,
+    core: Res<Core>,
     settings: Res<RunSettings>,
     agents: Query<(&Agent, &Position, &Selfishness, &Power, &Ledger, &Reward, Has<Ai>)>,
     mut samples: ResMut<AgentSamples>,
 ) {
-    let t = clock.tick;
+    let t = core.clock.tick;
     if t % settings.agents_every != 0 && t != settings.end_tick {
         return;
     }

@@ -8,20 +8,21 @@
 //! seed, never on entity or thread order. An agent moving into a vase or box pushes it
 //! ([`crate::objects`]).
 
-use bevy::prelude::*;
-
-use crate::agents::{Agent, Decision, Position};
+use crate::agents::Position;
 use crate::grid::Grid;
+use crate::model::{Mechanism, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::rules::forage::{self, Action};
-use crate::sim::{SimClock, SimTick, TickSystems};
 
-/// Adds the movement system to the `Act` phase.
+/// Movement: moves are carried out at `Act`.
+pub const MECHANISM: Mechanism = Mechanism { name: "movement", build: |_, _| {}, steps: &[(Step::Act, act)] };
+
+/// Registers [`MECHANISM`].
 pub struct MovementPlugin;
 
-impl Plugin for MovementPlugin {
-    fn build(&self, app: &mut App) {
-        app.add_systems(SimTick, resolve_moves.in_set(TickSystems::Act));
+impl bevy::prelude::Plugin for MovementPlugin {
+    fn build(&self, app: &mut bevy::prelude::App) {
+        crate::sim::add_mechanism(app, MECHANISM);
     }
 }
 
@@ -74,26 +75,21 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
     }
 }
 
-/// Carries out the moves in a random priority order drawn for this tick.
-pub fn resolve_moves(
-    clock: Res<SimClock>,
-    mut grid: ResMut<Grid>,
-    mut agents: Query<(Entity, &Agent, &mut Position, &Decision)>,
-    mut scratch: Local<(Vec<Mover>, Vec<Entity>, Vec<(u64, u32, u32)>)>,
-) {
-    let (movers, entities, order) = &mut *scratch;
+/// Carries out every agent's move in a random priority order drawn for this tick.
+pub fn act(m: &mut WorldModel) {
+    let (seed, tick) = (m.clock.seed, m.clock.tick);
+    let (mut movers, mut order) = std::mem::take(&mut m.scratch);
     movers.clear();
-    entities.clear();
-    for (entity, agent, pos, decision) in &agents {
-        movers.push(Mover { id: agent.id, x: pos.x, y: pos.y, action: decision.action, moved: false });
-        entities.push(entity);
+    movers.extend(m.agents.iter().map(|a| Mover {
+        id: a.id,
+        x: a.pos.x,
+        y: a.pos.y,
+        action: a.decision.action,
+        moved: false,
+    }));
+    step_moves(&mut m.grid, seed, tick, &mut movers, &mut order);
+    for (a, mv) in m.agents.iter_mut().zip(movers.iter()) {
+        a.pos = Position { x: mv.x, y: mv.y };
     }
-    step_moves(&mut grid, clock.seed, clock.tick, movers, order);
-    for (m, &e) in movers.iter().zip(entities.iter()) {
-        if m.moved
-            && let Ok((_, _, mut pos, _)) = agents.get_mut(e)
-        {
-            *pos = Position { x: m.x, y: m.y };
-        }
-    }
+    m.scratch = (movers, order);
 }

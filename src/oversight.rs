@@ -18,13 +18,40 @@
 //! evasion (reporting no income at a tax period end: `B` = the tax saved; see
 //! [`reported_income`]).
 
-use bevy::prelude::*;
-
-use crate::agents::{AgentOrder, Ledger, MILLI};
-use crate::metrics::EventLog;
+use crate::agents::{Ledger, MILLI};
+use crate::model::{Mechanism, Part, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::scenario::{Detection, Forbidden, Kind, OversightSpec};
-use crate::sim::{SimClock, SimTick, TickSystems};
+
+/// Oversight: its part from the scenario's `oversight`; audits at `Audit`.
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "oversight",
+    build: |s, m| {
+        if let Some(o) = &s.oversight {
+            m.parts.insert(Oversight::new(o, m.clock.seed));
+        }
+    },
+    steps: &[(Step::Audit, audit_round)],
+};
+
+/// Registers [`MECHANISM`].
+pub struct OversightPlugin;
+
+impl bevy::prelude::Plugin for OversightPlugin {
+    fn build(&self, app: &mut bevy::prelude::App) {
+        crate::sim::add_mechanism(app, MECHANISM);
+    }
+}
+
+impl Part for Oversight {
+    const NAME: &'static str = "oversight";
+    fn save(&self) -> Result<String, String> {
+        crate::model::parts::to_ron(self)
+    }
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        crate::model::parts::from_ron(self, text)
+    }
+}
 
 /// `E[B′]` for an action of gain `b` under detection probability `p_d` and penalty scale `k`.
 pub fn expected_reward(b: f64, p_d: f64, k: f64, forbidden: bool) -> f64 {
@@ -32,7 +59,7 @@ pub fn expected_reward(b: f64, p_d: f64, k: f64, forbidden: bool) -> f64 {
 }
 
 /// The oversight in force and its running totals.
-#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Oversight {
     /// The rules.
     pub spec: OversightSpec,
@@ -127,10 +154,6 @@ pub fn reported_income(
     if saved > 0 && expected_reward(b, o.p_d, o.spec.k, true) > 0.0 { (0, saved) } else { (income, 0) }
 }
 
-/// The violations of the current audit period: (tick, what it gained in milli-apples).
-#[derive(Component, Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Violations(pub Vec<(u64, i64)>);
-
 /// What one audit found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditResult {
@@ -185,64 +208,39 @@ pub fn audit(
     result
 }
 
-/// Holds audit rounds at the end of each oversight period (`Govern`, after the principal).
-pub struct OversightPlugin;
-
-impl Plugin for OversightPlugin {
-    fn build(&self, app: &mut App) {
-        app.add_systems(
-            SimTick,
-            audit_round
-                .run_if(resource_exists::<Oversight>)
-                .in_set(TickSystems::Govern)
-                .after(crate::sim::GovernSystems::Apply),
-        );
-    }
-}
-
-fn audit_round(
-    clock: Res<SimClock>,
-    order: Res<AgentOrder>,
-    mut o: ResMut<Oversight>,
-    mut events: ResMut<EventLog>,
-    mut agents: Query<(
-        &crate::agents::Agent,
-        &crate::agents::Position,
-        &mut Ledger,
-        &mut Violations,
-        Has<crate::agents::Ai>,
-    )>,
-) {
+/// Audits every covered agent at the end of each oversight period.
+pub fn audit_round(m: &mut WorldModel) {
+    let clock = m.clock;
     let now = clock.current();
-    if now % o.spec.period != 0 {
-        return;
-    }
-    for &e in &order.0 {
-        let Ok((agent, pos, mut ledger, mut v, ai)) = agents.get_mut(e) else { continue };
-        let (x, y) = (pos.x, pos.y);
-        if !o.covers(ai) {
+    let WorldModel { agents, parts, .. } = m;
+    let Some(o) = parts.get_mut::<Oversight>().filter(|o| clock.ends_period(o.spec.period)) else { return };
+    let mut found = Vec::new();
+    for a in agents.iter_mut() {
+        if !o.covers(a.ai) {
             continue;
         }
-        let before = ledger.balance;
-        if let Some(r) = audit(&mut o, clock.seed, now, agent.id, &mut ledger, &mut v.0) {
-            let subject = format!("agent:{}", agent.id);
-            let penalty = (before - ledger.balance) as f64 / MILLI as f64;
-            events.push(
-                now,
-                "audit",
-                subject.clone(),
-                serde_json::json!({
-                    "inspected_ticks": r.inspected, "detected": r.detected.len(), "p_d": o.p_d, "penalty": penalty, "x": x, "y": y,
-                }),
+        let before = a.ledger.balance;
+        if let Some(r) = audit(o, clock.seed, now, a.id, &mut a.ledger, &mut a.violations) {
+            let penalty = (before - a.ledger.balance) as f64 / MILLI as f64;
+            found.push((a.id, a.pos, r, penalty));
+        }
+    }
+    let p_d = o.p_d;
+    for (id, pos, r, penalty) in found {
+        let (x, y) = (pos.x, pos.y);
+        m.event(
+            "audit",
+            || format!("agent:{id}"),
+            || serde_json::json!({
+                "inspected_ticks": r.inspected, "detected": r.detected.len(), "p_d": p_d, "penalty": penalty, "x": x, "y": y,
+            }),
+        );
+        for t in r.detected {
+            m.event(
+                "detection",
+                || format!("agent:{id}"),
+                || serde_json::json!({ "tick": t, "p_d": p_d, "x": x, "y": y }),
             );
-            for t in r.detected {
-                events.push(
-                    now,
-                    "detection",
-                    subject.clone(),
-                    serde_json::json!({ "tick": t, "p_d": o.p_d, "x": x, "y": y }),
-                );
-            }
         }
     }
 }

@@ -3,17 +3,52 @@
 //! estimated discounted welfare of its objective. Each decision is an event with every
 //! candidate's Q̂ and the guarantee the planner's budget carries.
 
-use bevy::prelude::*;
-
-use crate::metrics::EventLog;
-use crate::model::WorldModel;
+use crate::model::{Mechanism, Part, Step, WorldModel};
 use crate::planner::{self, Generative, Guarantee};
 use crate::principal::{self, Principal, RateProposal, snap};
 use crate::rng::{self, Purpose};
 use crate::rules::welfare::power_mean;
-use crate::scenario::{PlannerBudget, PlannerSpec, PrincipalPolicy, RateCandidates};
-use crate::sim::{ScenarioRes, SimClock};
+use crate::scenario::{Objective, PlannerBudget, PlannerSpec, PrincipalPolicy, RateCandidates};
 use crate::tax::TaxState;
+
+/// The PAA principal: its planner part when the principal's policy is `Paa`; it plans at
+/// `Propose`.
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "paa",
+    build: |s, m| {
+        if let Some(p) = s.principal.as_ref().filter(|p| p.policy == PrincipalPolicy::Paa) {
+            m.parts.insert(PaaPlanner(p.planner.clone()));
+        }
+    },
+    steps: &[(Step::Propose, plan_rates)],
+};
+
+/// Registers [`MECHANISM`].
+pub struct PaaPlugin;
+
+impl bevy::prelude::Plugin for PaaPlugin {
+    fn build(&self, app: &mut bevy::prelude::App) {
+        crate::sim::add_mechanism(app, MECHANISM);
+    }
+}
+
+/// The PAA principal's planner.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PaaPlanner(pub PlannerSpec);
+
+impl Part for PaaPlanner {
+    const NAME: &'static str = "paa_planner";
+    /// Imagined worlds do not plan (the planner imagines them).
+    fn imagined(&self) -> Option<Self> {
+        None
+    }
+    fn save(&self) -> Result<String, String> {
+        crate::model::parts::to_ron(self)
+    }
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        crate::model::parts::from_ron(self, text)
+    }
+}
 
 /// The principal's decision problem on the world model: an action is a schedule held for one
 /// tax period; the reward is `W_p` of the period's net incomes (apples).
@@ -25,12 +60,14 @@ pub struct RatesMdp {
     pub candidates: RateCandidates,
     /// An extra schedule offered at the root only (the proposal a shield judges).
     pub root_extra: Option<Vec<f64>>,
+    /// A fixed `p` to score by (None: the election's).
+    pub fixed_p: Option<f64>,
 }
 
 impl RatesMdp {
     /// The current rates.
     fn rates(&self) -> Vec<f64> {
-        self.model.tax.as_ref().map_or_else(Vec::new, TaxState::rates)
+        self.model.parts.get::<TaxState>().map_or_else(Vec::new, TaxState::rates)
     }
 }
 
@@ -58,7 +95,7 @@ impl Generative for RatesMdp {
     type Action = Vec<f64>;
 
     fn actions(&self) -> Vec<Vec<f64>> {
-        let step = self.model.tax.as_ref().map_or(0.1, |t| t.rate_step);
+        let step = self.model.parts.get::<TaxState>().map_or(0.1, |t| t.rate_step);
         let mut out = candidate_rates(&self.candidates, &self.rates(), step);
         if let Some(extra) = &self.root_extra
             && !out.contains(extra)
@@ -71,18 +108,18 @@ impl Generative for RatesMdp {
     fn step(&mut self, rates: &Vec<f64>, key: u64) -> f64 {
         self.root_extra = None;
         self.model.clock.seed = key;
-        let Some(tax) = self.model.tax.as_mut() else { return 0.0 };
+        let Some(tax) = self.model.parts.get_mut::<TaxState>() else { return 0.0 };
         principal::apply(tax, rates);
         let period = tax.period;
         for _ in 0..period {
             self.model.step();
         }
-        let p = self.model.principal_p;
-        let tax = self.model.tax.as_ref().expect("still taxed");
+        let p = self.fixed_p;
+        let tax = self.model.parts.get::<TaxState>().expect("still taxed");
         let nets: Vec<f64> = tax.last_net.iter().map(|&m| m as f64 / crate::agents::MILLI as f64).collect();
         let p = match p {
             Some(p) => p,
-            None => self.model.election.as_ref().map_or(1.0, |e| e.elected),
+            None => self.model.parts.get::<crate::voting::Election>().map_or(1.0, |e| e.elected),
         };
         power_mean(&nets, p).clamp(0.0, period as f64)
     }
@@ -116,31 +153,30 @@ pub fn plan_shape(spec: &PlannerSpec, k: usize, period: u64) -> (u32, u32, Guara
     (width, depth, guarantee)
 }
 
-/// The planner's imagined world for the principal now (called during `Govern`).
-pub fn imagine(world: &mut World, spec: &PlannerSpec, fixed_p: Option<f64>) -> WorldModel {
-    let seed = world.resource::<SimClock>().seed;
-    let mut model = WorldModel::extract_with_error(world, &spec.model_error, seed);
-    model.principal = None;
-    model.principal_p = fixed_p;
-    model.finish_tick();
+/// The planner's imagined world for the principal now (at `Propose` or `Review`): a copy
+/// with the planner's model error and no principal, finished to the start of the next tick.
+pub fn imagine(m: &WorldModel, spec: &PlannerSpec) -> WorldModel {
+    let mut model = m.imagine_with_error(&spec.model_error, m.clock.seed);
+    model.parts.remove::<Principal>();
+    model.run(Step::Audit, Step::Measure);
     model
 }
 
 /// Estimates Q̂ for every candidate (plus `extra`, if given) in the world as it stands.
 pub fn estimate(
-    world: &mut World,
+    m: &WorldModel,
     spec: &PlannerSpec,
+    objective: Objective,
     extra: Option<Vec<f64>>,
 ) -> (Vec<Vec<f64>>, Vec<f64>, Guarantee) {
-    let clock = *world.resource::<SimClock>();
-    let objective = world.query::<&Principal>().iter(world).next().map(|p| p.objective);
+    let clock = m.clock;
     let fixed_p = match objective {
-        Some(crate::scenario::Objective::Fixed(p)) => Some(p),
-        _ => None,
+        Objective::Fixed(p) => Some(p),
+        Objective::Elected => None,
     };
-    let model = imagine(world, spec, fixed_p);
-    let period = model.tax.as_ref().map_or(1, |t| t.period);
-    let mdp = RatesMdp { model, candidates: spec.candidates.clone(), root_extra: extra };
+    let model = imagine(m, spec);
+    let period = model.parts.get::<TaxState>().map_or(1, |t| t.period);
+    let mdp = RatesMdp { model, candidates: spec.candidates.clone(), root_extra: extra, fixed_p };
     let actions = mdp.actions();
     let (width, depth, guarantee) = plan_shape(spec, actions.len(), period);
     let threads = match spec.threads {
@@ -171,22 +207,19 @@ pub fn estimate(
 }
 
 /// The `Paa` principal's decision at a period end.
-pub fn plan_rates(world: &mut World) {
-    let clock = *world.resource::<SimClock>();
-    if !world.resource::<TaxState>().period_ends(&clock) {
+pub fn plan_rates(m: &mut WorldModel) {
+    let clock = m.clock;
+    let Some(spec) = m.parts.get::<PaaPlanner>().map(|p| p.0.clone()) else { return };
+    if !m.parts.get::<TaxState>().is_some_and(|t| t.period_ends(&clock)) {
         return;
     }
-    if !world.query::<&Principal>().iter(world).any(|p| p.policy == PrincipalPolicy::Paa) {
-        return;
-    }
-    let spec = world.resource::<ScenarioRes>().0.principal.clone().unwrap_or_default().planner;
-    let (actions, q, guarantee) = estimate(world, &spec, None);
+    let Some(objective) = m.parts.get::<Principal>().map(|p| p.objective) else { return };
+    let (actions, q, guarantee) = estimate(m, &spec, objective, None);
     let best = planner::argmax(&q);
-    world.resource_mut::<RateProposal>().0 = Some(actions[best].clone());
-    world.resource_mut::<EventLog>().push(
-        clock.current(),
+    m.parts.insert(RateProposal(Some(actions[best].clone())));
+    m.event(
         "paa_decision",
-        "principal".into(),
-        serde_json::json!({ "candidates": actions, "q": q, "chosen": actions[best], "guarantee": guarantee }),
+        || "principal".into(),
+        || serde_json::json!({ "candidates": actions, "q": q, "chosen": actions[best], "guarantee": guarantee }),
     );
 }

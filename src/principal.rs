@@ -16,21 +16,63 @@
 //! * `RevenueMax`, a deliberately misaligned black box, maximises this period's tax take as it
 //!   sees it: every rate at its maximum, whatever that does to incentives and welfare.
 
-use bevy::prelude::*;
-
-use crate::agents::{Ai, MILLI};
-use crate::metrics::EventLog;
+use crate::agents::MILLI;
+use crate::model::{Mechanism, Part, SimClock, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::rules::tax::{self, US2018_RATES};
 use crate::rules::welfare::power_mean;
 use crate::scenario::{Objective, PrincipalPolicy};
-use crate::sim::{GovernSystems, SimClock, SimTick};
 use crate::tax::TaxState;
 use crate::voting::Election;
 
-/// Marks the principal entity and holds what it serves.
-#[derive(Component, Clone, Debug, serde::Serialize, serde::Deserialize)]
-#[require(Ai)]
+/// The principal: its part from the scenario's `principal`; it proposes rates at `Propose`
+/// and they are applied at `Apply`.
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "principal",
+    build: |s, m| {
+        if let Some(p) = &s.principal {
+            m.parts.insert(Principal { policy: p.policy, objective: p.objective, climber: Default::default() });
+            m.parts.insert(RateProposal::default());
+        }
+    },
+    steps: &[(Step::Propose, propose_rates), (Step::Apply, apply_rates)],
+};
+
+/// Registers [`MECHANISM`].
+pub struct PrincipalPlugin;
+
+impl bevy::prelude::Plugin for PrincipalPlugin {
+    fn build(&self, app: &mut bevy::prelude::App) {
+        crate::sim::add_mechanism(app, MECHANISM);
+    }
+}
+
+impl Part for Principal {
+    const NAME: &'static str = "principal";
+    fn save(&self) -> Result<String, String> {
+        crate::model::parts::to_ron(self)
+    }
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        crate::model::parts::from_ron(self, text)
+    }
+}
+
+impl Part for RateProposal {
+    const NAME: &'static str = "rate_proposal";
+    /// A proposal under review is the real world's: imagined worlds start with none.
+    fn imagined(&self) -> Option<Self> {
+        Some(RateProposal(None))
+    }
+    fn save(&self) -> Result<String, String> {
+        crate::model::parts::to_ron(self)
+    }
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        crate::model::parts::from_ron(self, text)
+    }
+}
+
+/// The principal: what it serves and how it chooses rates.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Principal {
     /// The policy.
     pub policy: PrincipalPolicy,
@@ -116,31 +158,8 @@ pub fn propose(p: &mut Principal, obs: &PrincipalObs, stream: &mut rng::Stream) 
 }
 
 /// Rates proposed this period end, waiting for review and application.
-#[derive(Resource, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RateProposal(pub Option<Vec<f64>>);
-
-/// Proposes (`GovernSystems::Propose`) and applies (`GovernSystems::Apply`) rates.
-pub struct PrincipalPlugin;
-
-impl Plugin for PrincipalPlugin {
-    fn build(&self, app: &mut App) {
-        app.init_resource::<RateProposal>()
-            .init_resource::<crate::shield::ShieldStats>()
-            .add_systems(
-                SimTick,
-                (propose_rates, crate::paa::plan_rates)
-                    .chain()
-                    .run_if(resource_exists::<TaxState>)
-                    .in_set(GovernSystems::Propose),
-            )
-            .add_systems(
-                SimTick,
-                crate::shield::review_rates.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Review),
-            )
-            .add_systems(SimTick, crate::shield::review_moves.in_set(crate::sim::TickSystems::Shield))
-            .add_systems(SimTick, apply_rates.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Apply));
-    }
-}
 
 /// The `p` the principal serves now.
 pub fn served_p(objective: Objective, election: Option<&Election>) -> f64 {
@@ -168,20 +187,18 @@ pub fn stream(clock: &SimClock) -> rng::Stream {
     rng::stream(clock.seed, clock.tick, 0, Purpose::Principal)
 }
 
-fn propose_rates(
-    clock: Res<SimClock>,
-    tax: Res<TaxState>,
-    election: Option<Res<Election>>,
-    mut proposal: ResMut<RateProposal>,
-    mut principals: Query<&mut Principal>,
-) {
-    if !tax.period_ends(&clock) {
-        return;
-    }
-    for mut principal in principals.iter_mut().filter(|p| p.policy != PrincipalPolicy::Paa) {
-        let obs = observe(&tax, served_p(principal.objective, election.as_deref()));
-        proposal.0 = Some(propose(&mut principal, &obs, &mut stream(&clock)));
-    }
+/// At a tax period's end, a principal whose policy is not `Paa` proposes rates (the PAA
+/// principal plans in [`crate::paa`]).
+pub fn propose_rates(m: &mut WorldModel) {
+    let clock = m.clock;
+    let parts = &mut m.parts;
+    let Some(tax) = parts.get::<TaxState>().filter(|t| t.period_ends(&clock)) else { return };
+    let Some(principal) = parts.get::<Principal>().filter(|p| p.policy != PrincipalPolicy::Paa) else { return };
+    let obs = observe(tax, served_p(principal.objective, parts.get::<Election>()));
+    let mut principal = principal.clone();
+    let rates = propose(&mut principal, &obs, &mut stream(&clock));
+    parts.insert(principal);
+    parts.insert(RateProposal(Some(rates)));
 }
 
 /// Puts proposed rates into force (when their count matches the brackets).
@@ -191,20 +208,13 @@ pub fn apply(tax: &mut TaxState, rates: &[f64]) {
     }
 }
 
-fn apply_rates(
-    clock: Res<SimClock>,
-    mut tax: ResMut<TaxState>,
-    mut proposal: ResMut<RateProposal>,
-    mut events: ResMut<EventLog>,
-    principals: Query<&Principal>,
-) {
-    let Some(rates) = proposal.0.take() else { return };
-    apply(&mut tax, &rates);
-    let policy = principals.iter().next().map(|p| format!("{:?}", p.policy)).unwrap_or_default();
-    events.push(
-        clock.current(),
-        "tax_rates",
-        "principal".into(),
-        serde_json::json!({ "policy": policy, "rates": tax.rates() }),
-    );
+/// Puts the rates proposed (and reviewed) this period end into force.
+pub fn apply_rates(m: &mut WorldModel) {
+    let parts = &mut m.parts;
+    let Some(rates) = parts.get_mut::<RateProposal>().and_then(|p| p.0.take()) else { return };
+    let Some(tax) = parts.get_mut::<TaxState>() else { return };
+    apply(tax, &rates);
+    let rates = tax.rates();
+    let policy = parts.get::<Principal>().map(|p| format!("{:?}", p.policy)).unwrap_or_default();
+    m.event("tax_rates", || "principal".into(), || serde_json::json!({ "policy": policy, "rates": rates }));
 }

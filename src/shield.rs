@@ -11,12 +11,57 @@
 //! proposed action, its replacement and both Q̂; the metrics count interventions and add up
 //! the estimated welfare they protected.
 
-use bevy::prelude::*;
-
-use crate::metrics::EventLog;
+use crate::model::{Mechanism, Part, Step, WorldModel};
 use crate::principal::{Principal, RateProposal};
-use crate::scenario::{ShieldMode, ShieldSpec};
-use crate::sim::{ScenarioRes, SimClock};
+use crate::scenario::{AgentShieldSpec, PlannerSpec, ShieldMode, ShieldSpec};
+
+/// The shield: its part when the principal or any agent group is shielded; moves are
+/// reviewed at `Shield`, the principal's proposal at `Review`.
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "shield",
+    build: |s, m| {
+        let rates = s.principal.as_ref().and_then(|p| p.shield.clone().map(|sh| (sh, p.planner.clone())));
+        let moves: Vec<Option<AgentShieldSpec>> = s.agents.iter().map(|g| g.shield.clone()).collect();
+        if rates.is_some() || moves.iter().any(Option::is_some) {
+            m.parts.insert(Shield { rates, moves, stats: ShieldStats::default() });
+        }
+    },
+    steps: &[(Step::Shield, review_moves), (Step::Review, review_rates)],
+};
+
+/// Registers [`MECHANISM`].
+pub struct ShieldPlugin;
+
+impl bevy::prelude::Plugin for ShieldPlugin {
+    fn build(&self, app: &mut bevy::prelude::App) {
+        crate::sim::add_mechanism(app, MECHANISM);
+    }
+}
+
+/// What is shielded, and the shield's totals.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Shield {
+    /// The principal's shield, with the planner it judges by.
+    pub rates: Option<(ShieldSpec, PlannerSpec)>,
+    /// Each agent group's shield, by group index.
+    pub moves: Vec<Option<AgentShieldSpec>>,
+    /// Running totals.
+    pub stats: ShieldStats,
+}
+
+impl Part for Shield {
+    const NAME: &'static str = "shield";
+    /// Imagined worlds are not shielded (a shield plans on them).
+    fn imagined(&self) -> Option<Self> {
+        None
+    }
+    fn save(&self) -> Result<String, String> {
+        crate::model::parts::to_ron(self)
+    }
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        crate::model::parts::from_ron(self, text)
+    }
+}
 
 /// What the shield decided about one proposal.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,7 +108,7 @@ pub fn judge(spec: &ShieldSpec, actions: &[Vec<f64>], q: &[f64], proposed: usize
 }
 
 /// Running totals of the shield's work.
-#[derive(Resource, Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShieldStats {
     /// Proposals replaced.
     pub interventions: u64,
@@ -72,41 +117,36 @@ pub struct ShieldStats {
 }
 
 /// Reviews the principal's proposed rates when it is shielded.
-pub fn review_rates(world: &mut World) {
-    let Some(proposal) = world.resource::<RateProposal>().0.clone() else { return };
-    let Some(spec) = world.resource::<ScenarioRes>().0.principal.clone() else { return };
-    let Some(shield) = spec.shield.clone() else { return };
-    if world.query::<&Principal>().iter(world).next().is_none() {
-        return;
-    }
-    let clock = *world.resource::<SimClock>();
-    let (actions, q, _) = crate::paa::estimate(world, &spec.planner, Some(proposal.clone()));
+pub fn review_rates(m: &mut WorldModel) {
+    let Some((shield, planner)) = m.parts.get::<Shield>().and_then(|s| s.rates.clone()) else { return };
+    let Some(proposal) = m.parts.get::<RateProposal>().and_then(|p| p.0.clone()) else { return };
+    let Some(objective) = m.parts.get::<Principal>().map(|p| p.objective) else { return };
+    let (actions, q, _) = crate::paa::estimate(m, &planner, objective, Some(proposal.clone()));
     let Some(proposed) = actions.iter().position(|a| *a == proposal) else { return };
     let verdict = judge(&shield, &actions, &q, proposed);
     if verdict.chosen == proposed && !verdict.empty {
         return;
     }
     let gain = q[verdict.chosen] - q[proposed];
-    {
-        let mut stats = world.resource_mut::<ShieldStats>();
-        if verdict.chosen != proposed {
-            stats.interventions += 1;
-            stats.protected += gain;
-        }
+    if verdict.chosen != proposed {
+        let stats = &mut m.parts.get_mut::<Shield>().expect("checked above").stats;
+        stats.interventions += 1;
+        stats.protected += gain;
     }
-    world.resource_mut::<RateProposal>().0 = Some(actions[verdict.chosen].clone());
-    world.resource_mut::<EventLog>().push(
-        clock.current(),
+    m.parts.insert(RateProposal(Some(actions[verdict.chosen].clone())));
+    m.event(
         "shield_intervention",
-        "principal".into(),
-        serde_json::json!({
-            "proposed": actions[proposed],
-            "q_proposed": q[proposed],
-            "replacement": actions[verdict.chosen],
-            "q_replacement": q[verdict.chosen],
-            "allowed_set_empty": verdict.empty,
-            "mode": format!("{:?}", shield.mode),
-        }),
+        || "principal".into(),
+        || {
+            serde_json::json!({
+                "proposed": actions[proposed],
+                "q_proposed": q[proposed],
+                "replacement": actions[verdict.chosen],
+                "q_replacement": q[verdict.chosen],
+                "allowed_set_empty": verdict.empty,
+                "mode": format!("{:?}", shield.mode),
+            })
+        },
     );
 }
 
@@ -145,20 +185,20 @@ impl crate::planner::Generative for MoveMdp {
 }
 
 /// Reviews the moves of every shielded agent (`Shield` phase).
-pub fn review_moves(world: &mut World) {
-    let Some(groups) = world.get_resource::<ScenarioRes>().map(|s| s.0.agents.clone()) else { return };
-    if groups.iter().all(|g| g.shield.is_none()) {
+pub fn review_moves(m: &mut WorldModel) {
+    let Some(groups) = m.parts.get::<Shield>().map(|s| s.moves.clone()) else { return };
+    if groups.iter().all(Option::is_none) {
         return;
     }
-    let clock = *world.resource::<SimClock>();
-    let model = crate::model::WorldModel::extract(world);
-    let order = world.resource::<crate::agents::AgentOrder>().0.clone();
+    let clock = m.clock;
+    let model = m.imagine();
     let threads = rayon::current_num_threads();
-    for (k, &e) in order.iter().enumerate() {
-        let Some(agent) = world.get::<crate::agents::Agent>(e).copied() else { continue };
-        let Some(spec) = groups.get(agent.group as usize).and_then(|g| g.shield.clone()) else { continue };
+    for k in 0..m.agents.len() {
+        let agent = &m.agents[k];
+        let Some(spec) = groups.get(agent.group as usize).cloned().flatten() else { continue };
+        let id = agent.id;
         let mdp = MoveMdp { model: model.clone(), agent: k, mid_tick: true, p: spec.p };
-        let seed = crate::rng::key(clock.seed, clock.tick, agent.id as u64, crate::rng::Purpose::Planner);
+        let seed = crate::rng::key(clock.seed, clock.tick, id as u64, crate::rng::Purpose::Planner);
         let q = crate::planner::q_values(&mdp, spec.gamma, spec.width, spec.depth, seed, threads);
         let moves: Vec<Vec<f64>> = crate::rules::forage::Action::ALL
             .iter()
@@ -167,36 +207,36 @@ pub fn review_moves(world: &mut World) {
                 vec![dx as f64, dy as f64]
             })
             .collect();
-        let proposed = world.get::<crate::agents::Decision>(e).map_or(0, |d| d.action as usize);
+        let proposed = m.agents[k].decision.action as usize;
         let rule = ShieldSpec { margin: spec.margin, floor: spec.floor, mode: spec.mode };
         let verdict = judge(&rule, &moves, &q, proposed);
         if verdict.chosen == proposed {
             continue;
         }
         let chosen = crate::rules::forage::Action::ALL[verdict.chosen];
-        if let Some(mut d) = world.get_mut::<crate::agents::Decision>(e) {
-            d.action = chosen;
-        }
+        m.agents[k].decision.action = chosen;
         {
-            let mut stats = world.resource_mut::<ShieldStats>();
+            let stats = &mut m.parts.get_mut::<Shield>().expect("checked above").stats;
             stats.interventions += 1;
             stats.protected += q[verdict.chosen] - q[proposed];
         }
-        world.resource_mut::<EventLog>().push(
-            clock.current(),
+        let (x, y) = (model.agents[k].pos.x, model.agents[k].pos.y);
+        m.event(
             "shield_intervention",
-            format!("agent:{}", agent.id),
-            serde_json::json!({
-                "proposed": crate::rules::forage::Action::ALL[proposed].name(),
-                "q_proposed": q[proposed],
-                "replacement": chosen.name(),
-                "q_replacement": q[verdict.chosen],
-                "q": q,
-                "allowed_set_empty": verdict.empty,
-                "mode": format!("{:?}", spec.mode),
-                "x": model.agents[k].pos.x,
-                "y": model.agents[k].pos.y,
-            }),
+            || format!("agent:{id}"),
+            || {
+                serde_json::json!({
+                    "proposed": crate::rules::forage::Action::ALL[proposed].name(),
+                    "q_proposed": q[proposed],
+                    "replacement": chosen.name(),
+                    "q_replacement": q[verdict.chosen],
+                    "q": q,
+                    "allowed_set_empty": verdict.empty,
+                    "mode": format!("{:?}", spec.mode),
+                    "x": x,
+                    "y": y,
+                })
+            },
         );
     }
 }

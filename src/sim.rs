@@ -1,19 +1,27 @@
-//! The simulation core: the `SimTick` schedule with its ordered phases, the clock, and the
-//! headless [`Sim`] that builds a world from a scenario and steps it.
+//! The ECS side of the tick: the `SimTick` schedule runs the world model's phase list
+//! ([`crate::model::phases`]) through one thin system per phase, on the [`Core`] resource
+//! that holds the world's whole changing state; agents stay entities whose components mirror
+//! the core between ticks. Also the headless [`Sim`] that builds a world from a scenario and
+//! steps it.
 //!
 //! One tick runs the phases `Observe → Decide → Shield → Act → Resolve → Govern → Account →
-//! Measure`, single-threaded, with ambiguity detection set to error, so the order in which
-//! anything happens is written down here and nowhere else. Nothing in a tick reads
-//! wall-clock or frame time; the headless runner calls the schedule N times, the app k times
-//! per frame.
+//! Measure`, single-threaded, with ambiguity detection set to error. Before the core's
+//! `Observe`, components the app or a plugin changed (σ, power, weights, policy) are copied
+//! into the core; after its `Measure`, the core's agents are copied out to their components
+//! (position, ledger, decision, reward) and its events into the [`EventLog`], then the
+//! measuring schedule runs. Nothing in a tick reads wall-clock or frame time.
 
 use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor};
 use bevy::prelude::*;
 
-use crate::agents::{self, Agent, AgentOrder, Ledger, Position};
+use crate::agents::{self, Agent, AgentOrder, Decision, Ledger, Policy, Position, Power, Reward, Selfishness, Weights};
 use crate::grid::Grid;
+use crate::metrics::EventLog;
+use crate::model::{Mechanism, ModelAgent, Part, Step, WorldModel};
 use crate::scenario::Scenario;
 use crate::world::{self, AgentInit};
+
+pub use crate::model::{SimClock, TickStats};
 
 /// The schedule that runs one tick of the world.
 #[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
@@ -26,25 +34,25 @@ pub struct SimMeasure;
 /// The phases of a tick, chained in this order.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TickSystems {
-    /// Agents observe the world (observation noise goes here).
+    /// Agents observe the world.
     Observe,
     /// Agents score actions and draw one.
     Decide,
-    /// Shields restrict what policies may do.
+    /// Shields restrict what policies may do; counterfactuals are foreseen.
     Shield,
     /// Moves are resolved.
     Act,
-    /// Consequences: harvest, regrowth.
+    /// Consequences: belts, harvest, theft, regrowth.
     Resolve,
-    /// Institutions: taxes, elections, the principal.
+    /// Institutions: taxes, elections, the principal, audits.
     Govern,
-    /// Ledgers and rewards are settled.
+    /// Rewards are credited, shadows step, effects are accounted for.
     Account,
     /// The clock advances and metrics are taken.
     Measure,
 }
 
-/// The steps of `Govern` at a period end, chained in this order.
+/// The steps of `Govern`, chained in this order.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GovernSystems {
     /// Taxes are collected and redistributed.
@@ -57,23 +65,22 @@ pub enum GovernSystems {
     Review,
     /// The rates are applied.
     Apply,
+    /// Audits.
+    Audit,
 }
 
-/// The clock and the seed of every random draw.
-#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SimClock {
-    /// Ticks completed.
-    pub tick: u64,
-    /// The run's seed.
-    pub seed: u64,
-}
+/// The world's whole changing state: the world model the tick runs on.
+#[derive(Resource, Debug, Deref, DerefMut)]
+pub struct Core(pub WorldModel);
 
-impl SimClock {
-    /// The number of the tick in progress (ticks are numbered from 1; row `t` of
-    /// `metrics.csv` is the state after tick `t`, row 0 the start).
-    pub fn current(&self) -> u64 {
-        self.tick + 1
-    }
+/// The mechanisms the plugins registered, in order.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Mechanisms(pub Vec<Mechanism>);
+
+/// Registers a mechanism (its plugin calls this): its parts are built with the world and its
+/// phase functions run in the tick.
+pub fn add_mechanism(app: &mut App, mechanism: Mechanism) {
+    app.world_mut().get_resource_or_insert_with(Mechanisms::default).0.push(mechanism);
 }
 
 /// Run settings the measuring systems need.
@@ -85,24 +92,49 @@ pub struct RunSettings {
     pub agents_every: u64,
 }
 
-/// Counters for the current tick, reset at its start.
-#[derive(Resource, Clone, Copy, Debug, Default)]
-pub struct TickStats {
-    /// Apples picked this tick.
-    pub harvested: u32,
-    /// Apples that regrew this tick.
-    pub regrown: u32,
-}
-
 /// The resolved scenario the world was built from.
 #[derive(Resource, Clone, Debug)]
 pub struct ScenarioRes(pub Scenario);
 
-/// Sets up the tick schedule, its phases and the clock.
+/// The world model of a Bevy world.
+pub fn core(world: &World) -> &WorldModel {
+    &world.resource::<Core>().0
+}
+
+/// The steps each ECS phase set runs, in order.
+const SETS: [(Step, Step, Phase); 13] = [
+    (Step::Observe, Step::Observe, Phase::Tick(TickSystems::Observe)),
+    (Step::Decide, Step::Decide, Phase::Tick(TickSystems::Decide)),
+    (Step::Shield, Step::Foresee, Phase::Tick(TickSystems::Shield)),
+    (Step::Act, Step::Act, Phase::Tick(TickSystems::Act)),
+    (Step::Belts, Step::Regrow, Phase::Tick(TickSystems::Resolve)),
+    (Step::Collect, Step::Collect, Phase::Govern(GovernSystems::Collect)),
+    (Step::Elect, Step::Elect, Phase::Govern(GovernSystems::Elect)),
+    (Step::Propose, Step::Propose, Phase::Govern(GovernSystems::Propose)),
+    (Step::Review, Step::Review, Phase::Govern(GovernSystems::Review)),
+    (Step::Apply, Step::Apply, Phase::Govern(GovernSystems::Apply)),
+    (Step::Audit, Step::Audit, Phase::Govern(GovernSystems::Audit)),
+    (Step::Account, Step::Effects, Phase::Tick(TickSystems::Account)),
+    (Step::Measure, Step::Measure, Phase::Tick(TickSystems::Measure)),
+];
+
+#[derive(Clone, Copy)]
+enum Phase {
+    Tick(TickSystems),
+    Govern(GovernSystems),
+}
+
+fn run_steps(from: Step, to: Step) -> impl FnMut(ResMut<Core>) {
+    move |mut core: ResMut<Core>| core.run(from, to)
+}
+
+/// Sets up the tick schedule, its phases, the clock, and the thin systems that run the
+/// world model's phase list.
 pub struct SimPlugin;
 
 impl Plugin for SimPlugin {
     fn build(&self, app: &mut App) {
+        add_mechanism(app, crate::model::CLOCK);
         for label in [SimTick.intern(), SimMeasure.intern()] {
             let mut schedule = Schedule::new(label);
             schedule.set_executor(SingleThreadedExecutor::new());
@@ -131,30 +163,94 @@ impl Plugin for SimPlugin {
                 GovernSystems::Propose,
                 GovernSystems::Review,
                 GovernSystems::Apply,
+                GovernSystems::Audit,
             )
                 .chain()
                 .in_set(TickSystems::Govern),
-        )
-        .init_resource::<TickStats>()
-        .add_systems(SimTick, reset_stats.in_set(TickSystems::Observe))
-        .add_systems(SimTick, (advance_clock, run_measure).chain().in_set(TickSystems::Measure));
+        );
+        for (from, to, phase) in SETS {
+            let system = run_steps(from, to);
+            match (phase, from) {
+                (_, Step::Observe) => {
+                    app.add_systems(SimTick, (sync_in, system).chain().in_set(TickSystems::Observe));
+                }
+                (_, Step::Measure) => {
+                    app.add_systems(SimTick, (system, sync_out, run_measure).chain().in_set(TickSystems::Measure));
+                }
+                (Phase::Tick(set), _) => {
+                    app.add_systems(SimTick, system.in_set(set));
+                }
+                (Phase::Govern(set), _) => {
+                    app.add_systems(SimTick, system.in_set(set));
+                }
+            }
+        }
     }
 }
 
-fn reset_stats(mut stats: ResMut<TickStats>, mut grid: ResMut<Grid>) {
-    *stats = TickStats::default();
-    grid.effects.clear();
+/// Copies what the app or a plugin changed since the last tick (σ, power, weights, policy)
+/// into the core.
+#[allow(clippy::type_complexity)]
+fn sync_in(
+    mut core: ResMut<Core>,
+    agents: Query<
+        (&Agent, Ref<Selfishness>, Ref<Power>, Ref<Weights>, Ref<Policy>),
+        Or<(Changed<Selfishness>, Changed<Power>, Changed<Weights>, Changed<Policy>)>,
+    >,
+) {
+    for (agent, sigma, power, weights, policy) in &agents {
+        let Some(a) = core.agents.get_mut(agent.id as usize) else { continue };
+        a.sigma = sigma.0;
+        a.power = power.0;
+        a.weights = *weights;
+        if a.policy != *policy {
+            a.policy = (*policy).clone();
+        }
+    }
 }
 
-fn advance_clock(mut clock: ResMut<SimClock>) {
-    clock.tick += 1;
+/// Copies the core's agents out to their components, and its events into the event log.
+fn sync_out(
+    mut core: ResMut<Core>,
+    mut events: ResMut<EventLog>,
+    mut agents: Query<(&Agent, &mut Position, &mut Ledger, &mut Decision, &mut Reward)>,
+) {
+    for (agent, mut pos, mut ledger, mut decision, mut reward) in &mut agents {
+        let Some(a) = core.agents.get(agent.id as usize) else { continue };
+        pos.set_if_neq(a.pos);
+        ledger.set_if_neq(a.ledger);
+        *decision = a.decision;
+        reward.set_if_neq(a.reward);
+    }
+    for e in core.take_events() {
+        events.push(e.tick, e.kind, e.subject, e.details);
+    }
+}
+
+/// Copies every agent's whole state out to its components (after a world is built or restored).
+fn sync_all(world: &mut World) {
+    let order = world.resource::<AgentOrder>().0.clone();
+    let agents = core(world).agents.clone();
+    for (&e, a) in order.iter().zip(&agents) {
+        world.entity_mut(e).insert((
+            a.pos,
+            Selfishness(a.sigma),
+            Power(a.power),
+            a.weights,
+            a.policy.clone(),
+            a.ledger,
+            a.reward,
+            a.decision,
+        ));
+    }
 }
 
 fn run_measure(world: &mut World) {
     world.run_schedule(SimMeasure);
 }
 
-/// All of Polity's simulation plugins, in one.
+/// All of Polity's simulation plugins, in one. The order is the order mechanisms at one step
+/// run in, and the shadow comes last (it copies the others' parts).
 pub struct PolityPlugins;
 
 impl Plugin for PolityPlugins {
@@ -163,15 +259,20 @@ impl Plugin for PolityPlugins {
             SimPlugin,
             crate::decision::DecisionPlugin,
             crate::movement::MovementPlugin,
+            crate::objects::ObjectsPlugin,
             crate::harvest::HarvestPlugin,
+            crate::theft::TheftPlugin,
             crate::metrics::MetricsPlugin,
             crate::tax::TaxPlugin,
             crate::voting::VotingPlugin,
             crate::principal::PrincipalPlugin,
-            crate::sum::SumPlugin,
+            crate::paa::PaaPlugin,
+            crate::shield::ShieldPlugin,
             crate::oversight::OversightPlugin,
+            crate::sum::SumPlugin,
             crate::impact::ImpactPlugin,
-        ));
+        ))
+        .add_plugins(crate::shadow::ShadowPlugin);
     }
 }
 
@@ -190,12 +291,11 @@ impl Sim {
     }
 
     /// Builds a world from an already-built grid and resolved agents, spawned in the order
-    /// given (the order does not change the outcome: systems order by stable id).
+    /// given (the order does not change the outcome: the core keeps agents in id order).
     pub fn with_agents(scenario: &Scenario, seed: u64, end_tick: u64, mut grid: Grid, agents: &[AgentInit]) -> Sim {
         let mut app = App::empty();
         app.add_plugins(PolityPlugins);
-        app.insert_resource(SimClock { tick: 0, seed })
-            .insert_resource(RunSettings { end_tick, agents_every: scenario.run.agents_every.max(1) })
+        app.insert_resource(RunSettings { end_tick, agents_every: scenario.run.agents_every.max(1) })
             .insert_resource(ScenarioRes(scenario.clone()));
         let w = app.world_mut();
         let mut order = Vec::with_capacity(agents.len());
@@ -204,35 +304,31 @@ impl Sim {
             order.push((a.id, agents::spawn(w, a)));
         }
         order.sort_unstable();
-        w.insert_resource(crate::social::Social::new(&scenario.social_graph, agents.len()));
-        if let Some(t) = &scenario.tax {
-            w.insert_resource(crate::tax::initial_state(t));
-        }
-        if let Some(o) = &scenario.oversight {
-            w.insert_resource(crate::oversight::Oversight::new(o, seed));
-        }
-        if let Some(v) = &scenario.voting {
-            w.insert_resource(crate::voting::Election::new(v));
-        }
-        if let Some(p) = &scenario.principal {
-            w.spawn(crate::principal::Principal {
-                policy: p.policy,
-                objective: p.objective,
-                climber: Default::default(),
-            });
-        }
-        w.insert_resource(grid);
+        let mut inits: Vec<&AgentInit> = agents.iter().collect();
+        inits.sort_unstable_by_key(|a| a.id);
+        let model_agents = inits
+            .into_iter()
+            .map(|a| ModelAgent {
+                id: a.id,
+                group: a.group,
+                pos: Position { x: a.x, y: a.y },
+                sigma: a.selfishness,
+                power: a.power,
+                weights: Weights(a.weights),
+                policy: Policy(a.policy.clone()),
+                ledger: Ledger::default(),
+                reward: Reward::default(),
+                decision: Decision::default(),
+                ai: a.kind == crate::scenario::Kind::Ai,
+                inactive: false,
+                violations: Vec::new(),
+                thief: a.steal,
+            })
+            .collect();
         w.insert_resource(AgentOrder(order.into_iter().map(|(_, e)| e).collect()));
-        if let Some(spec) = &scenario.impact {
-            let impact = crate::impact::Impact::new(spec, app.world_mut());
-            app.world_mut().insert_resource(impact);
-        }
-        if scenario.sum.harm {
-            let mut shadow = crate::model::WorldModel::extract(app.world_mut());
-            shadow.agents.iter_mut().filter(|a| a.ai).for_each(|a| a.inactive = true);
-            shadow.principal = None;
-            app.world_mut().insert_resource(crate::sum::InactionShadow(shadow));
-        }
+        let mechanisms = w.resource::<Mechanisms>().0.clone();
+        let model = WorldModel::build(scenario, SimClock { tick: 0, seed }, grid, model_agents, &mechanisms);
+        w.insert_resource(Core(model));
         app.finish();
         app.cleanup();
         app.world_mut().run_schedule(SimMeasure);
@@ -251,7 +347,46 @@ impl Sim {
 
     /// Ticks completed.
     pub fn tick(&self) -> u64 {
-        self.app.world().resource::<SimClock>().tick
+        self.core().clock.tick
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> SimClock {
+        self.core().clock
+    }
+
+    /// The world model: the world's whole changing state.
+    pub fn core(&self) -> &WorldModel {
+        core(self.app.world())
+    }
+
+    /// The world model, to change between ticks (live edits, tests). Agents' σ, power,
+    /// weights and policy are the components' (copied in as each tick starts); change those
+    /// on the entities.
+    pub fn core_mut(&mut self) -> &mut WorldModel {
+        &mut self.app.world_mut().resource_mut::<Core>().into_inner().0
+    }
+
+    /// A mechanism's part, if the world has it.
+    pub fn part<T: Part>(&self) -> Option<&T> {
+        self.core().parts.get::<T>()
+    }
+
+    /// A mechanism's part, to change between ticks.
+    pub fn part_mut<T: Part>(&mut self) -> Option<&mut T> {
+        self.core_mut().parts.get_mut::<T>()
+    }
+
+    /// The grid.
+    pub fn grid(&self) -> &Grid {
+        &self.core().grid
+    }
+
+    /// An imagined copy of the world as it stands (see [`WorldModel::imagine`]), after the
+    /// components' live edits.
+    pub fn model(&mut self) -> WorldModel {
+        self.app.world_mut().run_system_cached(sync_in).expect("sync_in runs");
+        self.core().imagine()
     }
 
     /// The Bevy world, to read.
@@ -264,82 +399,18 @@ impl Sim {
         self.app.world_mut()
     }
 
+    /// Copies the core's whole agent state out to the components (after the core was
+    /// replaced or edited directly).
+    pub fn sync_components(&mut self) {
+        sync_all(self.app.world_mut());
+    }
+
     /// A stable digest of the whole state: tick, seed, apples standing, every agent's id,
     /// position, ledger, last action and SED reward, in id order, and the institutions (tax
     /// rates and totals, the election, oversight's counters). Equal digests mean equal worlds.
     pub fn state_hash(&mut self) -> u64 {
-        let clock = *self.world().resource::<SimClock>();
-        let apples = self.world().resource::<Grid>().apple_digest();
-        let mut q = self.app.world_mut().query::<(&Agent, &Position, &Ledger, &agents::Decision, &agents::Reward)>();
-        let mut rows: Vec<[u64; 7]> = q
-            .iter(self.app.world())
-            .map(|(a, p, l, d, r)| {
-                [a.id as u64, p.x as u64, p.y as u64, l.picked, l.balance as u64, d.action as u64, r.total.to_bits()]
-            })
-            .collect();
-        rows.sort_unstable();
-        let w = self.world();
-        let institutions = Institutions {
-            tax: w.get_resource::<crate::tax::TaxState>(),
-            election: w.get_resource::<crate::voting::Election>(),
-            oversight: w.get_resource::<crate::oversight::Oversight>(),
-        };
-        state_digest(clock, apples, rows, &institutions)
+        self.core().state_hash()
     }
 }
 
-/// The institutions' part of the state digest (each may be absent).
-pub struct Institutions<'a> {
-    /// Taxes: the rates in force, periods finished, the last period's revenue, the treasury.
-    pub tax: Option<&'a crate::tax::TaxState>,
-    /// The election: the `p` elected, elections held, the last shares.
-    pub election: Option<&'a crate::voting::Election>,
-    /// Oversight: audits, detections, violations, fines.
-    pub oversight: Option<&'a crate::oversight::Oversight>,
-}
-
-/// The state digest shared by [`Sim::state_hash`] and the world model: FNV-1a over the tick,
-/// the seed, the apples standing, each agent's (id, x, y, picked, balance, action, reward) in
-/// id order, and the institutions, each preceded by whether it exists.
-pub fn state_digest(
-    clock: SimClock,
-    apples: u64,
-    rows: impl IntoIterator<Item = [u64; 7]>,
-    institutions: &Institutions,
-) -> u64 {
-    let mut h = crate::hash::Fnv::new();
-    for v in [clock.tick, clock.seed, apples] {
-        h.write_u64(v);
-    }
-    for row in rows {
-        for v in row {
-            h.write_u64(v);
-        }
-    }
-    h.write_u64(institutions.tax.is_some() as u64);
-    if let Some(t) = institutions.tax {
-        h.write_u64(t.schedule.rates.len() as u64);
-        for &r in &t.schedule.rates {
-            h.write_u64(r as u64);
-        }
-        for v in [t.periods, t.last_revenue as u64, t.treasury as u64] {
-            h.write_u64(v);
-        }
-    }
-    h.write_u64(institutions.election.is_some() as u64);
-    if let Some(e) = institutions.election {
-        h.write_f64(e.elected);
-        h.write_u64(e.held);
-        h.write_u64(e.shares.len() as u64);
-        for &s in &e.shares {
-            h.write_f64(s);
-        }
-    }
-    h.write_u64(institutions.oversight.is_some() as u64);
-    if let Some(o) = institutions.oversight {
-        for v in [o.audits, o.detections, o.violations, o.fines as u64] {
-            h.write_u64(v);
-        }
-    }
-    h.finish()
-}
+pub use crate::model::{Institutions, state_digest};

@@ -21,31 +21,20 @@ use bevy::prelude::*;
 
 use crate::agents::{Agent, Ai, Decision, Human, Ledger, Selfishness, Weights};
 use crate::metrics::MetricsLog;
-use crate::model::WorldModel;
 use crate::rng::{self, Purpose};
-use crate::sim::{SimMeasure, SimTick, TickSystems};
+use crate::shadow::InactionShadow;
+use crate::sim::{Core, SimMeasure};
 
-/// The counterfactual world without AI action, stepped alongside the real one.
-#[derive(Resource, Clone, Debug)]
-pub struct InactionShadow(pub WorldModel);
-
-/// Adds the SUM metrics and, when asked, the inaction shadow.
+/// Adds the SUM metrics (the harm shadow is [`crate::shadow`]'s).
 pub struct SumPlugin;
 
 impl Plugin for SumPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(SimTick, step_shadow.run_if(resource_exists::<InactionShadow>).in_set(TickSystems::Account))
-            .add_systems(
-                SimMeasure,
-                sum_metrics
-                    .after(crate::metrics::MeasureSystems::Commons)
-                    .before(crate::metrics::MeasureSystems::Finish),
-            );
+        app.add_systems(
+            SimMeasure,
+            sum_metrics.after(crate::metrics::MeasureSystems::Commons).before(crate::metrics::MeasureSystems::Finish),
+        );
     }
-}
-
-fn step_shadow(mut shadow: ResMut<InactionShadow>) {
-    shadow.0.step();
 }
 
 /// An agent's utility vector.
@@ -63,9 +52,11 @@ pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
 /// Sets the SUM columns: power used, alignment and, with the shadow, harm.
 pub fn sum_metrics(
     agents: Query<(&Agent, &Decision, &Weights, &Selfishness, &Ledger, Has<Ai>, Has<Human>)>,
-    shadow: Option<Res<InactionShadow>>,
+    core: Res<Core>,
+    scenario: Res<crate::sim::ScenarioRes>,
     mut log: ResMut<MetricsLog>,
 ) {
+    let shadow = core.parts.get::<InactionShadow>().filter(|_| scenario.0.sum.harm);
     let (mut kl_h, mut n_h, mut kl_a, mut n_a) = (0.0, 0usize, 0.0, 0usize);
     let mut human_mean = [0.0; 2];
     let mut ai_vectors = Vec::new();

@@ -2,17 +2,45 @@
 //! schedule and the pool is paid back in equal shares (SED; [`crate::rules::tax`] has the
 //! formula and the exact rounding rule), and each tick SED's reward is credited.
 
-use bevy::prelude::*;
-
-use crate::agents::{Agent, AgentOrder, Ledger, MILLI, Position, Reward, Selfishness};
+use crate::agents::MILLI;
 use crate::grid::Grid;
-use crate::metrics::EventLog;
+use crate::model::{Mechanism, Part, SimClock, Step, WorldModel};
 use crate::rules::tax::{self, Schedule};
-use crate::sim::{GovernSystems, SimClock, SimTick, TickSystems};
 use crate::social::Social;
 
+/// Taxation: the tax part from the scenario's `tax`; the tick's revenue is reset at
+/// `Observe`, taxes are collected at `Collect` and SED rewards credited at `Account`.
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "tax",
+    build: |s, m| {
+        if let Some(t) = &s.tax {
+            m.parts.insert(initial_state(t));
+        }
+    },
+    steps: &[(Step::Observe, reset_collected), (Step::Collect, collect), (Step::Account, credit_rewards)],
+};
+
+/// Registers [`MECHANISM`].
+pub struct TaxPlugin;
+
+impl bevy::prelude::Plugin for TaxPlugin {
+    fn build(&self, app: &mut bevy::prelude::App) {
+        crate::sim::add_mechanism(app, MECHANISM);
+    }
+}
+
+impl Part for TaxState {
+    const NAME: &'static str = "tax";
+    fn save(&self) -> Result<String, String> {
+        crate::model::parts::to_ron(self)
+    }
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        crate::model::parts::from_ron(self, text)
+    }
+}
+
 /// The tax in force and what it collected.
-#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TaxState {
     /// The schedule in force.
     pub schedule: Schedule,
@@ -40,7 +68,7 @@ pub struct TaxState {
 impl TaxState {
     /// Whether the tick in progress ends a tax period.
     pub fn period_ends(&self, clock: &SimClock) -> bool {
-        clock.current() % self.period == 0
+        clock.ends_period(self.period)
     }
     /// The rates in force as numbers in [0, 1].
     pub fn rates(&self) -> Vec<f64> {
@@ -48,19 +76,8 @@ impl TaxState {
     }
 }
 
-/// Collects taxes and pays transfers (`Govern`), and credits SED rewards (`Account`).
-pub struct TaxPlugin;
-
-impl Plugin for TaxPlugin {
-    fn build(&self, app: &mut App) {
-        app.add_systems(SimTick, reset_collected.in_set(TickSystems::Observe))
-            .add_systems(SimTick, collect.run_if(resource_exists::<TaxState>).in_set(GovernSystems::Collect))
-            .add_systems(SimTick, credit_rewards.in_set(TickSystems::Account));
-    }
-}
-
-fn reset_collected(tax: Option<ResMut<TaxState>>) {
-    if let Some(mut tax) = tax {
+fn reset_collected(m: &mut WorldModel) {
+    if let Some(tax) = m.parts.get_mut::<TaxState>() {
         tax.collected = 0;
         tax.collected_by_bracket.iter_mut().for_each(|c| *c = 0);
     }
@@ -106,56 +123,49 @@ pub fn settle(tax: &mut TaxState, reported: &[i64], actual: &[i64]) -> Settlemen
     Settlement { taxes, transfers, by_bracket }
 }
 
-/// At a period's end: tax every agent's period income, split the pool equally.
-pub fn collect(
-    clock: Res<SimClock>,
-    order: Res<AgentOrder>,
-    mut tax: ResMut<TaxState>,
-    mut events: ResMut<EventLog>,
-    mut oversight: Option<ResMut<crate::oversight::Oversight>>,
-    mut ledgers: Query<(&mut Ledger, &Selfishness, &mut crate::oversight::Violations, Has<crate::agents::Ai>)>,
-) {
-    if !tax.period_ends(&clock) {
-        return;
-    }
+/// At a period's end: tax every agent's period income (as reported), split the pool equally.
+pub fn collect(m: &mut WorldModel) {
+    let clock = m.clock;
     let now = clock.current();
-    let (mut incomes, mut reported) = (Vec::new(), Vec::new());
-    for &e in &order.0 {
-        let Ok((l, sigma, mut v, ai)) = ledgers.get_mut(e) else { continue };
-        let r = crate::oversight::report(
-            oversight.as_deref_mut(),
-            ai,
-            sigma.0,
-            l.period_income,
-            &tax.schedule,
-            &mut v.0,
-            now,
-        );
-        incomes.push(l.period_income);
-        reported.push(r);
-    }
-    let rates = tax.rates();
-    let s = settle(&mut tax, &reported, &incomes);
-    for (k, &e) in order.0.iter().enumerate() {
-        if let Ok((mut l, ..)) = ledgers.get_mut(e) {
-            l.settle(s.taxes[k], s.transfers[k]);
+    let WorldModel { agents, parts, .. } = m;
+    let details = parts.with::<TaxState, _>(|parts, tax| {
+        let tax = tax.filter(|t| t.period_ends(&clock))?;
+        let mut oversight = parts.get_mut::<crate::oversight::Oversight>();
+        let mut reported = Vec::with_capacity(agents.len());
+        for a in agents.iter_mut() {
+            reported.push(crate::oversight::report(
+                oversight.as_deref_mut(),
+                a.ai,
+                a.sigma,
+                a.ledger.period_income,
+                &tax.schedule,
+                &mut a.violations,
+                now,
+            ));
         }
+        let incomes: Vec<i64> = agents.iter().map(|a| a.ledger.period_income).collect();
+        let rates = tax.rates();
+        let s = settle(tax, &reported, &incomes);
+        for (k, a) in agents.iter_mut().enumerate() {
+            a.ledger.settle(s.taxes[k], s.transfers[k]);
+        }
+        let apples = |m: i64| m as f64 / MILLI as f64;
+        let n = incomes.len().max(1) as i64;
+        let (periods, collected, treasury) = (tax.periods, tax.collected, tax.treasury);
+        Some(move || {
+            serde_json::json!({
+                "period": periods - 1,
+                "rates": rates,
+                "revenue": apples(collected),
+                "revenue_by_bracket": s.by_bracket.iter().map(|&m| apples(m)).collect::<Vec<_>>(),
+                "transfer_each": apples(s.transfers.iter().sum::<i64>().div_euclid(n)),
+                "treasury": apples(treasury),
+            })
+        })
+    });
+    if let Some(details) = details {
+        m.event("tax_period", || "principal".into(), details);
     }
-    let apples = |m: i64| m as f64 / MILLI as f64;
-    let n = incomes.len().max(1) as i64;
-    events.push(
-        clock.current(),
-        "tax_period",
-        "principal".into(),
-        serde_json::json!({
-            "period": tax.periods - 1,
-            "rates": rates,
-            "revenue": apples(tax.collected),
-            "revenue_by_bracket": s.by_bracket.iter().map(|&m| apples(m)).collect::<Vec<_>>(),
-            "transfer_each": apples(s.transfers.iter().sum::<i64>().div_euclid(n)),
-            "treasury": apples(tax.treasury),
-        }),
-    );
 }
 
 /// Each agent's SED reward for a tick, from everyone's change in wealth `deltas` (apples, id
@@ -174,27 +184,21 @@ pub fn reward_increments(
     Some(sigmas.iter().zip(deltas).zip(&sums).map(|((s, d), n)| s * d + (1.0 - s) * n).collect())
 }
 
-/// Credits each agent's SED reward for the tick from the change in everyone's wealth.
-pub fn credit_rewards(
-    order: Res<AgentOrder>,
-    social: Res<Social>,
-    grid: Res<Grid>,
-    mut agents: Query<(&Agent, &Position, &Selfishness, &Ledger, &mut Reward)>,
-    mut scratch: Local<(Vec<f64>, Vec<f64>, Vec<(u32, u32)>)>,
-) {
-    let (sigmas, deltas, positions) = &mut *scratch;
-    (sigmas.clear(), deltas.clear(), positions.clear());
-    for &e in &order.0 {
-        let Ok((_, pos, sigma, ledger, reward)) = agents.get(e) else { continue };
-        sigmas.push(sigma.0);
-        deltas.push((ledger.balance - reward.last_balance) as f64 / MILLI as f64);
-        positions.push((pos.x, pos.y));
+/// Credits each agent's SED reward for the tick from the change in everyone's wealth
+/// (nothing to credit when no one's wealth changed).
+pub fn credit_rewards(m: &mut WorldModel) {
+    if m.agents.iter().all(|a| a.ledger.balance == a.reward.last_balance) {
+        return;
     }
-    let Some(increments) = reward_increments(&social, sigmas, deltas, positions, &grid) else { return };
-    for (k, &e) in order.0.iter().enumerate() {
-        let Ok((_, _, _, ledger, mut reward)) = agents.get_mut(e) else { continue };
-        reward.total += increments[k];
-        reward.last_balance = ledger.balance;
+    let sigmas: Vec<f64> = m.agents.iter().map(|a| a.sigma).collect();
+    let deltas: Vec<f64> =
+        m.agents.iter().map(|a| (a.ledger.balance - a.reward.last_balance) as f64 / MILLI as f64).collect();
+    let positions: Vec<(u32, u32)> = m.agents.iter().map(|a| (a.pos.x, a.pos.y)).collect();
+    if let Some(inc) = reward_increments(&m.social, &sigmas, &deltas, &positions, &m.grid) {
+        for (a, r) in m.agents.iter_mut().zip(inc) {
+            a.reward.total += r;
+            a.reward.last_balance = a.ledger.balance;
+        }
     }
 }
 

@@ -2,17 +2,34 @@
 //! ballots are aggregated into the `p` the principal serves until the next election
 //! ([`crate::rules::voting`] states the scoring rule and why).
 
-use bevy::prelude::*;
-
-use crate::agents::{AgentOrder, Ledger, Position, Selfishness};
 use crate::grid::Grid;
-use crate::metrics::EventLog;
+use crate::model::{Mechanism, Part, Step, WorldModel};
 use crate::rules::voting::{self, Rule};
-use crate::sim::{GovernSystems, SimClock, SimTick};
 use crate::social::Social;
 
+/// Voting: the election part from the scenario's `voting`; elections at `Elect`.
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "voting",
+    build: |s, m| {
+        if let Some(v) = &s.voting {
+            m.parts.insert(Election::new(v));
+        }
+    },
+    steps: &[(Step::Elect, elect)],
+};
+
+impl Part for Election {
+    const NAME: &'static str = "election";
+    fn save(&self) -> Result<String, String> {
+        crate::model::parts::to_ron(self)
+    }
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        crate::model::parts::from_ron(self, text)
+    }
+}
+
 /// The standing of the election.
-#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Election {
     /// Candidates, by increasing `p`.
     pub candidates: Vec<f64>,
@@ -43,12 +60,12 @@ impl Election {
     }
 }
 
-/// Holds elections in `Govern`.
+/// Registers [`MECHANISM`].
 pub struct VotingPlugin;
 
-impl Plugin for VotingPlugin {
-    fn build(&self, app: &mut App) {
-        app.add_systems(SimTick, elect.run_if(resource_exists::<Election>).in_set(GovernSystems::Elect));
+impl bevy::prelude::Plugin for VotingPlugin {
+    fn build(&self, app: &mut bevy::prelude::App) {
+        crate::sim::add_mechanism(app, MECHANISM);
     }
 }
 
@@ -84,38 +101,30 @@ pub fn hold(
     scores.iter().map(|s| voting::favourite(s)).collect()
 }
 
-/// Every agent scores every candidate; the rule picks the winner.
-pub fn elect(
-    clock: Res<SimClock>,
-    order: Res<AgentOrder>,
-    social: Res<Social>,
-    grid: Res<Grid>,
-    mut election: ResMut<Election>,
-    mut events: ResMut<EventLog>,
-    agents: Query<(&Ledger, &Selfishness, &Position)>,
-) {
-    if clock.current() % election.period != 0 {
+/// Every agent scores every candidate; the rule picks the winner (at each election period's end).
+pub fn elect(m: &mut WorldModel) {
+    let clock = m.clock;
+    let WorldModel { agents, parts, social, grid, .. } = m;
+    let Some(election) = parts.get_mut::<Election>().filter(|e| clock.ends_period(e.period)) else { return };
+    let wealth: Vec<f64> = agents.iter().map(|a| a.ledger.wealth()).collect();
+    let sigma: Vec<f64> = agents.iter().map(|a| a.sigma).collect();
+    let positions: Vec<(u32, u32)> = agents.iter().map(|a| (a.pos.x, a.pos.y)).collect();
+    let favourites = hold(election, social, &wealth, &sigma, &positions, grid);
+    if !m.records() {
         return;
     }
-    let (mut wealth, mut sigma, mut positions) = (Vec::new(), Vec::new(), Vec::new());
-    for &e in &order.0 {
-        if let Ok((l, s, p)) = agents.get(e) {
-            wealth.push(l.wealth());
-            sigma.push(s.0);
-            positions.push((p.x, p.y));
-        }
-    }
-    let favourites = hold(&mut election, &social, &wealth, &sigma, &positions, &grid);
-    let votes: Vec<String> = favourites.iter().map(|&f| label(election.candidates[f])).collect();
-    events.push(
-        clock.current(),
+    let e = m.parts.get::<Election>().expect("held above").clone();
+    m.event(
         "election",
-        "principal".into(),
-        serde_json::json!({
-            "rule": format!("{:?}", election.rule),
-            "votes": votes,
-            "shares": election.candidates.iter().zip(&election.shares).map(|(p, s)| (label(*p), *s)).collect::<std::collections::BTreeMap<_, _>>(),
-            "elected": label(election.elected),
-        }),
+        || "principal".into(),
+        || {
+            let votes: Vec<String> = favourites.iter().map(|&f| label(e.candidates[f])).collect();
+            serde_json::json!({
+                "rule": format!("{:?}", e.rule),
+                "votes": votes,
+                "shares": e.candidates.iter().zip(&e.shares).map(|(p, s)| (label(*p), *s)).collect::<std::collections::BTreeMap<_, _>>(),
+                "elected": label(e.elected),
+            })
+        },
     );
 }

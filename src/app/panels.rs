@@ -52,9 +52,8 @@ fn always(_: &Sim) -> bool {
 
 fn has_governance(sim: &Sim) -> bool {
     let w = sim.world();
-    w.get_resource::<TaxState>().is_some()
-        || w.get_resource::<Election>().is_some()
-        || w.try_query::<&Principal>().is_some_and(|mut q| q.iter(w).next().is_some())
+    let parts = &crate::sim::core(w).parts;
+    parts.has::<TaxState>() || parts.has::<Election>() || parts.has::<Principal>()
 }
 
 /// The left panel: steering.
@@ -227,7 +226,7 @@ fn live_slider(
 
 fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
     let w = cx.sim.world();
-    if let Some(tax) = w.get_resource::<TaxState>() {
+    if let Some(tax) = crate::sim::core(w).parts.get::<TaxState>() {
         ui.label(RichText::new(format!("Tax rates (period {} ticks)", tax.period)).strong());
         let rates = tax.rates();
         let cutoffs: Vec<f64> = tax.schedule.cutoffs.iter().map(|&m| control::apples(m)).collect();
@@ -243,7 +242,7 @@ fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
         }
         ui.add_space(4.0);
     }
-    if let Some(o) = w.get_resource::<crate::oversight::Oversight>() {
+    if let Some(o) = crate::sim::core(w).parts.get::<crate::oversight::Oversight>() {
         let (rate, k) = (o.spec.audit_probability, o.spec.k);
         ui.label(RichText::new(format!("Oversight (P_D = {})", fmt_num(o.p_d))).strong());
         if let Some(v) = live_slider(ui, cx, Edit::AuditProbability, rate, 0.01..=1.0, 0.01, "audit probability".into())
@@ -573,10 +572,8 @@ fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {
 
 fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
     let w = cx.sim.world();
-    let election = w.get_resource::<Election>();
-    if let Some(mut q) = w.try_query::<&Principal>()
-        && let Some(p) = q.iter(w).next()
-    {
+    let election = crate::sim::core(w).parts.get::<Election>();
+    if let Some(p) = crate::sim::core(w).parts.get::<Principal>() {
         egui::Grid::new("principal").num_columns(2).show(ui, |ui| {
             ui.label("policy");
             ui.label(RichText::new(format!("{:?}", p.policy)).strong());
@@ -586,7 +583,7 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
             ui.end_row();
         });
     }
-    if let Some(tax) = w.get_resource::<TaxState>() {
+    if let Some(tax) = crate::sim::core(w).parts.get::<TaxState>() {
         let rates: Vec<String> = tax.rates().iter().map(|r| format!("{r:.2}")).collect();
         egui::Grid::new("tax").num_columns(2).show(ui, |ui| {
             ui.label("rates now");

@@ -135,7 +135,7 @@ fn status_bar(ui: &mut egui::Ui, sim: &crate::sim::Sim, state: &AppState, view: 
         ui.separator();
         let h = &state.history;
         if let (Some(apples), Some(alive)) = (h.last("apples"), h.last("patches_alive")) {
-            let patches = sim.world().resource::<crate::grid::Grid>().patch_count();
+            let patches = sim.grid().patch_count();
             ui.label(format!("{apples:.0} apples · {alive:.0}/{patches} patches alive"));
             ui.separator();
         }

@@ -14,7 +14,6 @@ use bevy_egui::input::EguiWantsInput;
 use super::steer::SteerSystems;
 use super::{AppState, SimHost};
 use crate::control::{self, Intent};
-use crate::grid::Grid;
 use crate::paint::{self, Canvas};
 
 /// The longer side of the world texture, in pixels, about.
@@ -150,7 +149,7 @@ fn repaint(
         return;
     }
     let (w, h) = {
-        let g = sim.world().resource::<Grid>();
+        let g = sim.grid();
         (g.width(), g.height())
     };
     let cell = paint::cell_pixels(w, h, TEXTURE_TARGET);

@@ -11,7 +11,6 @@ pub mod font;
 
 use bevy::prelude::*;
 
-use crate::agents::{Agent, Ai, Position, Selfishness};
 use crate::grid::{Grid, Terrain};
 
 /// An RGBA8 image, row-major, top row first.
@@ -139,7 +138,8 @@ pub fn cell_pixels(width: u32, height: u32, target: u32) -> u32 {
 
 /// Paints the simulation world into a canvas of `cell` pixels per map cell.
 pub fn paint(world: &mut World, cell: u32, flashes: &[Flash]) -> Canvas {
-    let grid = world.resource::<Grid>();
+    let core = crate::sim::core(world);
+    let grid = &core.grid;
     let (w, h) = (grid.width(), grid.height());
     let mut c = Canvas::new(w * cell, h * cell, palette::FLOOR);
     let cs = cell as i64;
@@ -165,10 +165,7 @@ pub fn paint(world: &mut World, cell: u32, flashes: &[Flash]) -> Canvas {
         }
     }
     paint_objects(&mut c, grid, cell);
-    let mut q = world.query::<(&Agent, &Position, &Selfishness, Has<Ai>)>();
-    let mut agents: Vec<_> = q.iter(world).map(|(a, p, s, ai)| (a.id, p.x, p.y, s.0, ai)).collect();
-    agents.sort_unstable_by_key(|a| a.0);
-    for (_, x, y, sigma, ai) in agents {
+    for (x, y, sigma, ai) in core.agents.iter().map(|a| (a.pos.x, a.pos.y, a.sigma, a.ai)) {
         let (cx, cy) = ((x as f64 + 0.5) * cell as f64, (y as f64 + 0.5) * cell as f64);
         if cell <= 2 {
             c.fill(x as i64 * cs, y as i64 * cs, cs, cs, if ai { palette::AI } else { human_color(sigma) });

@@ -121,7 +121,7 @@ impl Panel {
         let sim = Sim::new(scenario, opts.seed, opts.ticks);
         let columns = sim.world().resource::<MetricsLog>().columns().to_vec();
         let (mw, mh) = {
-            let g = sim.world().resource::<crate::grid::Grid>();
+            let g = sim.grid();
             (g.width(), g.height())
         };
         let welfare_column =
@@ -181,7 +181,7 @@ impl Panel {
     fn lines(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let m = |c: &str| self.metric(c);
-        if let Some(e) = self.sim.world().get_resource::<crate::voting::Election>() {
+        if let Some(e) = self.sim.part::<crate::voting::Election>() {
             let p = match e.elected {
                 p if p == f64::NEG_INFINITY => "−∞".to_string(),
                 p if p == f64::INFINITY => "+∞".to_string(),

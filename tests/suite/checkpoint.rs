@@ -81,9 +81,10 @@ fn checkpoints_are_versioned_and_damage_is_reported_with_line_and_column() {
     let text = std::fs::read_to_string(&path).unwrap();
     // Another format version.
     let newer = dir.path().join("newer.ron");
-    std::fs::write(&newer, text.replacen("(format:1", "(format:2", 1)).unwrap();
+    assert!(text.starts_with(&format!("(format:{}", checkpoint::FORMAT)));
+    std::fs::write(&newer, text.replacen(&format!("(format:{}", checkpoint::FORMAT), "(format:99", 1)).unwrap();
     let e = checkpoint::load(&newer).unwrap_err().to_string();
-    assert!(e.contains("checkpoint format 2") && e.contains("reads format 1"), "{e}");
+    assert!(e.contains("checkpoint format 99") && e.contains(&format!("reads format {}", checkpoint::FORMAT)), "{e}");
     // Cut short.
     let cut = dir.path().join("cut.ron");
     std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
@@ -168,7 +169,7 @@ fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
     let stage = cp.parent().unwrap().to_path_buf();
     // The checkpoint stands part-way: past tick 0, before the end.
     let saved = checkpoint::load(&cp).unwrap();
-    let at = saved.clock.tick;
+    let at = saved.world.clock.tick;
     assert!(at > 0 && at < ticks && at.is_multiple_of(200), "checkpoint at tick {at} of {ticks}");
     let backup = t.path().join("backup");
     copy_dir(&stage, &backup);
@@ -196,7 +197,7 @@ fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
     std::fs::rename(&killed, t.path().join("first-resume")).unwrap();
     copy_dir(&backup, &stage);
     let mut marked = checkpoint::load(&cp).unwrap();
-    marked.agents[0].ledger.balance += 1000;
+    marked.world.agents[0].ledger.balance += 1000;
     checkpoint::save(&marked, &cp).unwrap();
     let staged = stage.join("metrics.csv");
     let text = std::fs::read_to_string(&staged).unwrap();

@@ -8,9 +8,8 @@ use std::process::Command;
 
 use polity::agents::{Agent, Position, Power};
 use polity::control::{self, Control, ControlError, Effect, FrameTicks, History, Intent, Source};
-use polity::grid::Grid;
 use polity::metrics::EventLog;
-use polity::sim::{Sim, SimClock};
+use polity::sim::Sim;
 use polity::tax::TaxState;
 
 fn start(name: &str) -> (Control, Sim) {
@@ -22,7 +21,7 @@ fn never_out_of_time() -> bool {
 }
 
 fn seed_of(sim: &Sim) -> u64 {
-    sim.world().resource::<SimClock>().seed
+    sim.clock().seed
 }
 
 fn events(sim: &mut Sim) -> Vec<polity::metrics::SimEvent> {
@@ -152,10 +151,10 @@ fn a_tax_rate_edit_changes_the_rate_and_logs_one_param_change_event() {
         c.apply(&mut sim, Intent::Step).unwrap();
     }
     events(&mut sim);
-    let start_rates = sim.world().resource::<TaxState>().rates();
+    let start_rates = sim.part::<TaxState>().unwrap().rates();
     assert_eq!(start_rates, vec![0.1, 0.1, 0.1]);
     let effect = c.apply(&mut sim, Intent::SetTaxRate { bracket: 1, rate: 0.3 }).unwrap();
-    let tax = sim.world().resource::<TaxState>();
+    let tax = sim.part::<TaxState>().unwrap();
     assert_eq!(tax.schedule.rates, vec![100_000, 300_000, 100_000]);
     assert_eq!(tax.rates(), vec![0.1, 0.3, 0.1]);
     let logged = events(&mut sim);
@@ -175,10 +174,10 @@ fn a_tax_rate_edit_changes_the_rate_and_logs_one_param_change_event() {
     assert_eq!(period.details["rates"][1], 0.3);
 
     // Refused edits change nothing and log nothing.
-    let before = sim.world().resource::<TaxState>().schedule.rates.clone();
+    let before = sim.part::<TaxState>().unwrap().schedule.rates.clone();
     assert!(matches!(c.apply(&mut sim, Intent::SetTaxRate { bracket: 3, rate: 0.5 }), Err(ControlError::Invalid(_))));
     assert!(matches!(c.apply(&mut sim, Intent::SetTaxRate { bracket: 0, rate: 1.5 }), Err(ControlError::Invalid(_))));
-    assert_eq!(sim.world().resource::<TaxState>().schedule.rates, before);
+    assert_eq!(sim.part::<TaxState>().unwrap().schedule.rates, before);
     assert!(events(&mut sim).is_empty());
     let (mut c, mut sim) = start("commons");
     let err = c.apply(&mut sim, Intent::SetTaxRate { bracket: 0, rate: 0.1 }).unwrap_err();
@@ -380,7 +379,7 @@ fn assert_snapshot_rebuilds(sim: &mut Sim, dir: &Path, name: &str) {
     assert_eq!(back, control::snapshot_scenario(sim), "the RON reads back to the same scenario");
     // The rebuilt world has the same cells, apples and agents where they stood.
     let mut rebuilt = Sim::new(&back, back.run.seed, back.run.ticks);
-    let (g0, g1) = (sim.world().resource::<Grid>(), rebuilt.world().resource::<Grid>());
+    let (g0, g1) = (sim.grid(), rebuilt.grid());
     assert_eq!((g0.width(), g0.height(), g0.apples()), (g1.width(), g1.height(), g1.apples()));
     assert_eq!(g0.apple_digest(), g1.apple_digest());
     let agents = |s: &mut Sim| {
@@ -420,8 +419,8 @@ fn a_snapshot_is_a_valid_scenario_that_rebuilds_the_world() {
     c.run_frame(&mut sim, never_out_of_time);
     assert_snapshot_rebuilds(&mut sim, t.path(), "sed");
     let s = control::snapshot_scenario(&sim);
-    assert_eq!(s.tax.as_ref().unwrap().rates, Some(sim.world().resource::<TaxState>().rates()));
-    assert_eq!(s.voting.as_ref().unwrap().initial, Some(sim.world().resource::<polity::voting::Election>().elected));
+    assert_eq!(s.tax.as_ref().unwrap().rates, Some(sim.part::<TaxState>().unwrap().rates()));
+    assert_eq!(s.voting.as_ref().unwrap().initial, Some(sim.part::<polity::voting::Election>().unwrap().elected));
 
     // A generated map is redrawn as ASCII.
     let generated = t.path().join("gen.ron");
@@ -459,11 +458,11 @@ fn export_paths_never_overwrite() {
 fn oversight_and_shield_edits_apply_at_once_and_are_logged() {
     let (mut c, mut sim) = start("audited-commons");
     events(&mut sim);
-    let p_d = sim.world().resource::<polity::oversight::Oversight>().p_d;
+    let p_d = sim.part::<polity::oversight::Oversight>().unwrap().p_d;
     assert!((p_d - 0.2).abs() < 1e-12);
     c.apply(&mut sim, Intent::SetAuditProbability(0.5)).unwrap();
     c.apply(&mut sim, Intent::SetPenaltyK(4.0)).unwrap();
-    let o = sim.world().resource::<polity::oversight::Oversight>();
+    let o = sim.part::<polity::oversight::Oversight>().unwrap();
     assert!((o.p_d - 0.1).abs() < 1e-12, "P_D = 0.5 × 0.2");
     assert_eq!((o.spec.audit_probability, o.spec.k), (0.5, 4.0));
     let logged: Vec<String> =
@@ -512,7 +511,7 @@ fn opening_a_checkpoint_goes_on_from_where_it_was_saved() {
     let (mut c2, mut other) = start("tragedy");
     assert_eq!(c2.apply(&mut other, Intent::Open(Source::File(path.clone()))).unwrap(), Effect::Rebuilt);
     assert_eq!(other.tick(), 60);
-    assert_eq!(other.world().resource::<polity::oversight::Oversight>().spec.k, 4.0, "live edits are kept");
+    assert_eq!(other.part::<polity::oversight::Oversight>().unwrap().spec.k, 4.0, "live edits are kept");
     (0..40).for_each(|_| other.step());
     assert_eq!(other.state_hash(), want);
     // A damaged checkpoint leaves the running world alone.

@@ -450,7 +450,7 @@ fn metrics_by_hand(s: &Scenario, seed: u64, ticks: u64) -> bool {
     let col = |name: &str| cols.iter().position(|c| c == name).unwrap();
     let mut sim = Sim::new(s, seed, ticks);
     let cells = |sim: &Sim| {
-        let g = sim.world().resource::<Grid>();
+        let g = sim.grid();
         (0..g.height())
             .flat_map(|y| (0..g.width()).map(move |x| (x, y)))
             .filter(|&(x, y)| g.has_apple(g.index(x, y)))
@@ -557,24 +557,18 @@ fn the_state_hash_sees_institutions_and_rewards() {
     let mut sim = Sim::new(&s, 0, 120);
     (0..120).for_each(|_| sim.step());
     let base = sim.state_hash();
-    let changed = |f: &dyn Fn(&mut bevy::prelude::World)| {
+    let changed = |f: &dyn Fn(&mut Sim)| {
         let mut other = Sim::new(&s, 0, 120);
         (0..120).for_each(|_| other.step());
-        f(other.world_mut());
+        f(&mut other);
         other.state_hash()
     };
-    assert_ne!(changed(&|w| w.resource_mut::<polity::tax::TaxState>().schedule.rates[1] += 1), base, "a tax rate");
-    assert_ne!(changed(&|w| w.resource_mut::<polity::tax::TaxState>().treasury += 1), base, "the treasury");
-    assert_ne!(changed(&|w| w.resource_mut::<polity::voting::Election>().elected = 0.5), base, "the elected p");
-    assert_ne!(changed(&|w| w.resource_mut::<polity::voting::Election>().held += 1), base, "elections held");
-    assert_ne!(
-        changed(&|w| {
-            let mut q = w.query::<&mut polity::agents::Reward>();
-            q.iter_mut(w).next().unwrap().total += 1e-9;
-        }),
-        base,
-        "a reward"
-    );
+    use polity::{tax::TaxState, voting::Election};
+    assert_ne!(changed(&|w| w.part_mut::<TaxState>().unwrap().schedule.rates[1] += 1), base, "a tax rate");
+    assert_ne!(changed(&|w| w.part_mut::<TaxState>().unwrap().treasury += 1), base, "the treasury");
+    assert_ne!(changed(&|w| w.part_mut::<Election>().unwrap().elected = 0.5), base, "the elected p");
+    assert_ne!(changed(&|w| w.part_mut::<Election>().unwrap().held += 1), base, "elections held");
+    assert_ne!(changed(&|w| w.core_mut().agents[0].reward.total += 1e-9), base, "a reward");
     let s = scenario::builtin("audited-commons").unwrap().scenario().unwrap();
     let mut sim = Sim::new(&s, 0, 60);
     (0..60).for_each(|_| sim.step());
@@ -582,7 +576,7 @@ fn the_state_hash_sees_institutions_and_rewards() {
     for k in 0..4 {
         let mut other = Sim::new(&s, 0, 60);
         (0..60).for_each(|_| other.step());
-        let mut o = other.world_mut().resource_mut::<polity::oversight::Oversight>();
+        let o = other.part_mut::<polity::oversight::Oversight>().unwrap();
         match k {
             0 => o.audits += 1,
             1 => o.detections += 1,
@@ -694,8 +688,8 @@ fn the_painter_shows_walls_apples_agents_and_lost_patches() {
     assert_eq!(at(&c, centre(2, 2)), palette::FLOOR);
     assert_eq!(at(&c, centre(3, 2)), palette::HUMAN_SPARING);
     // Each apple is a patch of its own: pick one and its cell turns to a lost patch.
-    let i = sim.world().resource::<Grid>().index(5, 1);
-    sim.world_mut().resource_mut::<Grid>().pick(i).unwrap();
+    let i = sim.grid().index(5, 1);
+    sim.core_mut().grid.pick(i).unwrap();
     let c = paint::paint(sim.world_mut(), cell, &[paint::Flash { x: 2, y: 2, age: 0.0 }]);
     assert_eq!(at(&c, centre(5, 1)), palette::LOST);
     assert!((0..70).any(|x| c.get(x, 2 * cell + cell / 2) == palette::FLASH), "a flash ring crosses row 2");

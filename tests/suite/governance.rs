@@ -60,7 +60,7 @@ fn every_tick_of_a_taxed_run_balances() {
         let picked: i64 = ledgers.iter().map(|l| l.picked as i64).sum();
         let wealth: i64 = ledgers.iter().map(|l| l.balance).sum();
         assert_eq!(wealth, 1000 * picked, "wealth is conserved through taxes and transfers");
-        let tax = w.resource::<TaxState>();
+        let tax = polity::sim::core(w).parts.get::<TaxState>().unwrap();
         if tax.periods > periods {
             periods = tax.periods;
             let paid: i64 = ledgers.iter().map(|l| l.last_tax).sum();
@@ -180,7 +180,7 @@ fn elections_happen_on_schedule_and_set_the_objective() {
                 let got = log.last().unwrap().1[k];
                 let want = power_mean_by_hand(&wealth, p);
                 assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "p {p}: {got} vs {want}");
-                assert_eq!(w.resource::<polity::voting::Election>().elected, p);
+                assert_eq!(polity::sim::core(w).parts.get::<polity::voting::Election>().unwrap().elected, p);
             }
         }
         assert_eq!(elections, vec![100, 200, 300], "{rule:?} seed {seed}");
@@ -258,7 +258,7 @@ fn principal_policies_set_rates_as_documented() {
         for t in 1..=ticks {
             sim.step();
             if t % 10 == 0 {
-                rates.push(sim.world().resource::<TaxState>().rates());
+                rates.push(sim.part::<TaxState>().unwrap().rates());
             }
         }
         rates
@@ -290,11 +290,11 @@ fn principal_policies_set_rates_as_documented() {
         tax: Some((preset: Some(Us2018), period: Some(10), rates: Some([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]))),
         principal: Some((policy: Us2018, objective: Fixed(1.0))))"#);
     let mut sim = Sim::new(&s, 5, 30);
-    assert_eq!(sim.world().resource::<TaxState>().rates(), vec![0.5; 7]);
+    assert_eq!(sim.part::<TaxState>().unwrap().rates(), vec![0.5; 7]);
     for t in 1..=30 {
         sim.step();
         let want = if t < 10 { vec![0.5; 7] } else { vec![0.10, 0.12, 0.22, 0.24, 0.32, 0.35, 0.37] };
-        assert_eq!(sim.world().resource::<TaxState>().rates(), want, "tick {t}");
+        assert_eq!(sim.part::<TaxState>().unwrap().rates(), want, "tick {t}");
     }
 }
 

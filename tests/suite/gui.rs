@@ -132,7 +132,7 @@ fn the_screenshot_shows_the_map_with_apples_and_agents_between_the_panels() {
     for _ in 0..50 {
         sim.step();
     }
-    let apples = sim.world().resource::<polity::grid::Grid>().apples();
+    let apples = sim.grid().apples();
     assert!(apples > 0, "the test needs apples standing at tick 50 of commons");
 
     let t = tempfile::tempdir().unwrap();

@@ -4,14 +4,13 @@
 
 use polity::agents::Ledger;
 use polity::grid::Grid;
-use polity::harvest::{Standing, thefts};
 use polity::impact::{self, Impact};
 use polity::metrics::{EventLog, MetricsLog};
-use polity::model::WorldModel;
 use polity::objects::{Cause, ObjectKind, Objects, Push};
 use polity::rules::forage::Action;
 use polity::scenario::{self, Baseline, Dir, EffectKind, ObjectClass, ObjectState, PolicySpec, Scenario};
 use polity::sim::Sim;
+use polity::theft::{Standing, thefts};
 
 fn builtin(name: &str) -> Scenario {
     scenario::builtin(name).unwrap().scenario().unwrap()
@@ -248,9 +247,9 @@ fn baseline_choice_books_its_own_penalty() {
         let mut s = builtin("conveyor-belt");
         s.impact.as_mut().unwrap().baseline = b;
         s.impact.as_mut().unwrap().weight = 0.5;
-        let (mut sim, rows, cols) = run(&s);
+        let (sim, rows, cols) = run(&s);
         assert_eq!(at(&rows, &cols, 12, "impact_penalty"), 0.5 * want, "{b:?}");
-        assert_eq!(sim.world_mut().resource::<Impact>().penalised(b).count() as f64, want);
+        assert_eq!(sim.part::<Impact>().unwrap().penalised(b).count() as f64, want);
     }
 }
 
@@ -314,7 +313,7 @@ fn zero_error_model_follows_worlds_with_objects_and_thieves() {
     for s in worlds {
         for seed in 0..3 {
             let mut sim = Sim::new(&s, seed, 200);
-            let mut model = WorldModel::extract(sim.world_mut());
+            let mut model = sim.model();
             for t in 0..120 {
                 sim.step();
                 model.step();

@@ -1,6 +1,6 @@
 //! The world model against the ECS world: with zero error it follows the world tick for tick.
 
-use polity::model::{ModelError, WorldModel};
+use polity::model::ModelError;
 use polity::scenario;
 use polity::sim::Sim;
 
@@ -13,7 +13,7 @@ fn zero_error_model_follows_the_ecs_world_tick_for_tick() {
             // Extract at the start and again part-way through a tax period.
             let warmup = 37 * (seed % 4);
             (0..warmup).for_each(|_| sim.step());
-            let mut model = WorldModel::extract(sim.world_mut());
+            let mut model = sim.model();
             assert_eq!(model.state_hash(), sim.state_hash(), "{name} seed {seed}: extraction");
             for t in 0..250 {
                 sim.step();
@@ -39,10 +39,10 @@ fn zero_error_model_follows_the_ecs_world_tick_for_tick() {
 fn model_error_changes_beliefs_reproducibly() {
     let s = scenario::builtin("commons").unwrap().scenario().unwrap();
     let mut sim = Sim::new(&s, 2, 100);
-    let exact = WorldModel::extract(sim.world_mut());
+    let exact = sim.model();
     let err = ModelError { regrowth: 0.5, selfishness: 0.2, power: 0.3, observation: 0.1 };
-    let a = WorldModel::extract_with_error(sim.world_mut(), &err, 9);
-    let b = WorldModel::extract_with_error(sim.world_mut(), &err, 9);
+    let a = sim.core().imagine_with_error(&err, 9);
+    let b = sim.core().imagine_with_error(&err, 9);
     assert_eq!(a.state_hash(), b.state_hash(), "same seed, same beliefs");
     for (got, want) in a.grid.probabilities().iter().zip([0.0, 0.00375, 0.0075, 0.0375]) {
         assert!((got - want).abs() < 1e-15, "{got} vs {want}");
@@ -53,7 +53,7 @@ fn model_error_changes_beliefs_reproducibly() {
     // Misperceived apples keep the grid's books straight.
     let apples = (0..(a.grid.width() * a.grid.height()) as usize).filter(|&i| a.grid.has_apple(i)).count();
     assert_eq!(apples as u32, a.grid.apples());
-    let c = WorldModel::extract_with_error(sim.world_mut(), &err, 10);
+    let c = sim.core().imagine_with_error(&err, 10);
     assert_ne!(c.state_hash(), a.state_hash(), "another seed, other beliefs");
 }
 
@@ -71,13 +71,13 @@ fn zero_error_model_follows_a_world_with_audited_evasion() {
     });
     for seed in 0..4 {
         let mut sim = Sim::new(&s, seed, 300);
-        let mut model = WorldModel::extract(sim.world_mut());
+        let mut model = sim.model();
         for t in 0..300 {
             sim.step();
             model.step();
             assert_eq!(model.state_hash(), sim.state_hash(), "seed {seed}: diverged at tick {}", t + 1);
         }
-        let fines = sim.world().resource::<polity::oversight::Oversight>().fines;
-        assert_eq!(model.oversight.as_ref().unwrap().fines, fines);
+        let fines = sim.part::<polity::oversight::Oversight>().unwrap().fines;
+        assert_eq!(model.parts.get::<polity::oversight::Oversight>().unwrap().fines, fines);
     }
 }

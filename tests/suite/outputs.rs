@@ -209,8 +209,8 @@ fn interrupted_checkpoint(dir: &Path) -> PathBuf {
     assert!(e.contains("checkpoint was saved") && e.contains("--resume"), "{e}");
     let path = stage.join("checkpoint.ron");
     let mut cp = polity::checkpoint::load(&path).unwrap();
-    assert!(cp.clock.tick > 0);
-    cp.end_tick = cp.clock.tick + 3;
+    assert!(cp.world.clock.tick > 0);
+    cp.end_tick = cp.world.clock.tick + 3;
     polity::checkpoint::save(&cp, &path).unwrap();
     path
 }

@@ -23,8 +23,9 @@ fn assert_books_balance(sim: &mut Sim) {
     let ledgers: Vec<Ledger> = w.query::<&Ledger>().iter(w).copied().collect();
     let picked: i64 = ledgers.iter().map(|l| l.picked as i64).sum();
     let wealth: i64 = ledgers.iter().map(|l| l.balance).sum();
-    let fines = w.resource::<Oversight>().fines;
-    let treasury = w.get_resource::<polity::tax::TaxState>().map_or(0, |t| t.treasury);
+    let parts = &polity::sim::core(w).parts;
+    let fines = parts.get::<Oversight>().unwrap().fines;
+    let treasury = parts.get::<polity::tax::TaxState>().map_or(0, |t| t.treasury);
     assert_eq!(wealth + fines + treasury, 1000 * picked, "wealth, treasury and fines account for every apple");
 }
 
@@ -91,12 +92,12 @@ fn detected_violations_are_fined_k_over_p_d_plus_the_gain() {
                 let fined = caught.get(&a.id).copied().unwrap_or(0) * FINE;
                 assert_eq!(l.balance, 1000 * l.picked as i64 - fined, "agent {} seed {seed}", a.id);
             }
-            let o = sim.world().resource::<Oversight>();
+            let o = sim.part::<Oversight>().unwrap();
             assert_eq!(o.fines, o.detections as i64 * FINE);
             assert_eq!(o.detections as i64, caught.values().sum::<i64>());
         }
         assert_eq!(audits, 2 * 6, "two AIs audited at each of 6 rounds (ticks 50, …, 300)");
-        assert_eq!(sim.world().resource::<Oversight>().audits, 2 * 6);
+        assert_eq!(sim.part::<Oversight>().unwrap().audits, 2 * 6);
     }
     assert!(detections > 0, "some clear-cuts were caught");
 }

@@ -38,7 +38,7 @@ fn paa_decisions_pick_the_best_estimate_and_state_their_guarantee() {
     // The rates in force after the last decision are the chosen ones.
     let last: Vec<f64> =
         decisions.last().unwrap().details["chosen"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    assert_eq!(sim.world().resource::<polity::tax::TaxState>().rates(), last);
+    assert_eq!(sim.part::<polity::tax::TaxState>().unwrap().rates(), last);
 }
 
 #[test]

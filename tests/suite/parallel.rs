@@ -1,7 +1,6 @@
 //! The one thread pool: a big world's agents are decided in parallel, and the world (and its
 //! world model) go on byte for byte the same for any number of threads.
 
-use polity::model::WorldModel;
 use polity::scenario;
 use polity::sim::Sim;
 
@@ -16,7 +15,7 @@ fn trajectory(threads: usize) -> (Vec<u64>, Vec<u64>) {
         let s = scenario::load("commons-large").unwrap();
         assert!(s.agents.iter().map(|g| g.count as usize).sum::<usize>() >= 4 * polity::parallel::PARALLEL_AGENTS);
         let mut sim = Sim::new(&s, 3, 12);
-        let mut model = WorldModel::extract(sim.world_mut());
+        let mut model = sim.model();
         let (mut world, mut imagined) = (Vec::new(), Vec::new());
         for _ in 0..12 {
             sim.step();

@@ -114,7 +114,7 @@ fn a_sweep_is_reproducible_and_independent_of_threads() {
         sim.world().resource::<polity::metrics::MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
     let col = |name: &str| cols.iter().position(|c| c == name).unwrap();
     assert_eq!(direct.iter().map(|r| r.0).collect::<Vec<_>>(), (0..=60).collect::<Vec<u64>>());
-    let apples = sim.world().resource::<polity::grid::Grid>().apples();
+    let apples = sim.grid().apples();
     let cells: Vec<&str> = rows[8].split(',').collect();
     assert_eq!(cells[0], "7");
     assert_eq!(cells[7], apples.to_string());

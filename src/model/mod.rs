@@ -1,0 +1,419 @@
+//! The world model: the whole changing state of a world — clock, grid, agents and every
+//! mechanism's part — and the tick itself. [`WorldModel::step`] walks the phase list
+//! ([`phases`]) through the phase functions the mechanisms registered; the ECS world keeps one
+//! `WorldModel` and runs the same list ([`crate::sim`]), and planners, shadows and learners
+//! step cheap imagined copies of it ([`WorldModel::imagine`]), so the world and every copy of
+//! it tick alike by construction.
+//!
+//! Model error is an explicit knob ([`ModelError`]): a biased regrowth rule, mis-estimated
+//! selfishness and power, and noisy observation of where apples stand. Errors are drawn once,
+//! when the imagined copy is made, keyed by the seed, so a planner's beliefs are reproducible.
+
+pub mod parts;
+pub mod phases;
+
+use std::sync::Arc;
+
+use crate::agents::{Decision, Ledger, Policy, Position, Reward, Weights};
+use crate::grid::{Grid, Terrain};
+use crate::movement::Mover;
+use crate::rng::{self, Purpose};
+use crate::social::Social;
+
+pub use parts::{Part, Parts};
+pub use phases::{Mechanism, PhaseFn, Phases, Step};
+
+/// The clock and the seed of every random draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SimClock {
+    /// Ticks completed.
+    pub tick: u64,
+    /// The run's seed.
+    pub seed: u64,
+}
+
+impl SimClock {
+    /// The number of the tick in progress (ticks are numbered from 1; row `t` of
+    /// `metrics.csv` is the state after tick `t`, row 0 the start).
+    pub fn current(&self) -> u64 {
+        self.tick + 1
+    }
+    /// Whether the tick in progress ends a period of `period` ticks: the one period rule.
+    pub fn ends_period(&self, period: u64) -> bool {
+        self.current().is_multiple_of(period.max(1))
+    }
+}
+
+/// The clock: the tick's counters and effects are reset at `Observe`, the clock advances at
+/// `Measure`. Every world has it.
+pub const CLOCK: Mechanism =
+    Mechanism { name: "clock", build: |_, _| {}, steps: &[(Step::Observe, start_tick), (Step::Measure, end_tick)] };
+
+fn start_tick(m: &mut WorldModel) {
+    m.stats = TickStats::default();
+    m.grid.effects.clear();
+}
+
+fn end_tick(m: &mut WorldModel) {
+    m.clock.tick += 1;
+}
+
+/// Counters for the tick under way, reset at its start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TickStats {
+    /// Apples picked this tick.
+    pub harvested: u32,
+    /// Apples that regrew this tick.
+    pub regrown: u32,
+}
+
+/// Something that happened, for `events.jsonl`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SimEvent {
+    /// The tick it happened in.
+    pub tick: u64,
+    /// What kind of event, e.g. `patch_lost`.
+    pub kind: &'static str,
+    /// What it concerns, e.g. `patch:3` or `agent:5`.
+    pub subject: String,
+    /// Kind-specific details.
+    pub details: serde_json::Value,
+}
+
+/// How wrong the model is, on purpose. All zero: the model is exact.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelError {
+    /// Relative bias of the regrowth probabilities: the model uses `P·(1 + regrowth)`,
+    /// clamped to [0, 1]. Default 0.
+    pub regrowth: f64,
+    /// Standard deviation of the error in each agent's believed selfishness (clamped to
+    /// [0, 1]). Default 0.
+    pub selfishness: f64,
+    /// Standard deviation of the log-error in each agent's believed power. Default 0.
+    pub power: f64,
+    /// Probability that the model gets each grass cell's apple wrong (there or not). Default 0.
+    pub observation: f64,
+}
+
+impl ModelError {
+    /// Whether the model is exact.
+    pub fn is_zero(&self) -> bool {
+        *self == ModelError::default()
+    }
+}
+
+/// One agent's whole changing state.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ModelAgent {
+    /// Stable id.
+    pub id: u32,
+    /// The index of its group in the scenario's `agents`.
+    pub group: u32,
+    /// Where it stands.
+    pub pos: Position,
+    /// (Believed) selfishness.
+    pub sigma: f64,
+    /// (Believed) power.
+    pub power: f64,
+    /// Utility weights.
+    pub weights: Weights,
+    /// Policy.
+    pub policy: Policy,
+    /// Ledger.
+    pub ledger: Ledger,
+    /// SED reward.
+    pub reward: Reward,
+    /// Last decision.
+    pub decision: Decision,
+    /// Whether it is an AI agent.
+    pub ai: bool,
+    /// Whether it does nothing (stays, picks nothing): the inaction counterfactual.
+    pub inactive: bool,
+    /// Violations in the current audit period: (tick, gain).
+    pub violations: Vec<(u64, i64)>,
+    /// Whether it steals.
+    pub thief: bool,
+}
+
+/// The state of a world between two ticks (or, inside a tick, between two steps).
+#[derive(Debug)]
+pub struct WorldModel {
+    /// Clock and seed (planners set the seed per imagined sample).
+    pub clock: SimClock,
+    /// The grid.
+    pub grid: Grid,
+    /// Agents in id order.
+    pub agents: Vec<ModelAgent>,
+    /// The social graph (shared between copies).
+    pub social: Arc<Social>,
+    /// Every mechanism's state.
+    pub parts: Parts,
+    /// This tick's counters.
+    pub stats: TickStats,
+    phases: Arc<Phases>,
+    /// Events of the real world (imagined copies record none).
+    events: Option<Vec<SimEvent>>,
+    /// Reused buffers for movement (no meaning between ticks).
+    pub(crate) scratch: (Vec<Mover>, Vec<(u64, u32, u32)>),
+}
+
+impl Clone for WorldModel {
+    fn clone(&self) -> WorldModel {
+        WorldModel {
+            clock: self.clock,
+            grid: self.grid.clone(),
+            agents: self.agents.clone(),
+            social: self.social.clone(),
+            parts: self.parts.clone(),
+            stats: self.stats,
+            phases: self.phases.clone(),
+            events: self.events.clone(),
+            scratch: (Vec::new(), Vec::new()),
+        }
+    }
+}
+
+impl WorldModel {
+    /// A world of `agents` (id order) on `grid`, with `mechanisms` built from `scenario`, in
+    /// the order given; it records events.
+    pub fn build(
+        scenario: &crate::scenario::Scenario,
+        clock: SimClock,
+        grid: Grid,
+        agents: Vec<ModelAgent>,
+        mechanisms: &[Mechanism],
+    ) -> WorldModel {
+        let social = Arc::new(Social::new(&scenario.social_graph, agents.len()));
+        let mut m = WorldModel {
+            clock,
+            grid,
+            agents,
+            social,
+            parts: Parts::default(),
+            stats: TickStats::default(),
+            phases: Arc::new(Phases::new(mechanisms)),
+            events: Some(Vec::new()),
+            scratch: (Vec::new(), Vec::new()),
+        };
+        for mechanism in mechanisms {
+            (mechanism.build)(scenario, &mut m);
+        }
+        m
+    }
+
+    /// The phase functions this world runs.
+    pub fn phases(&self) -> &Phases {
+        &self.phases
+    }
+
+    /// Runs the steps from `from` to `to`, both included.
+    pub fn run(&mut self, from: Step, to: Step) {
+        let phases = self.phases.clone();
+        for f in phases.between(from, to) {
+            f(self);
+        }
+    }
+
+    /// Runs one whole tick: the phase list from `Observe` to `Measure`.
+    pub fn step(&mut self) {
+        self.run(Step::Observe, Step::Measure);
+    }
+
+    /// The first half of a tick: `Observe` and `Decide`.
+    pub fn decide(&mut self) {
+        self.run(Step::Observe, Step::Decide);
+    }
+
+    /// The rest of a tick, from `Shield` to `Measure`, with the decisions as they stand (a
+    /// planner may have overridden some).
+    pub fn act_onwards(&mut self) {
+        self.run(Step::Shield, Step::Measure);
+    }
+
+    /// A copy for imagining: what each part says an imagined world carries
+    /// ([`Part::imagined`]), no events.
+    pub fn imagine(&self) -> WorldModel {
+        WorldModel {
+            clock: self.clock,
+            grid: self.grid.clone(),
+            agents: self.agents.clone(),
+            social: self.social.clone(),
+            parts: self.parts.imagined(),
+            stats: TickStats::default(),
+            phases: self.phases.clone(),
+            events: None,
+            scratch: (Vec::new(), Vec::new()),
+        }
+    }
+
+    /// An imagined copy with `error`, drawn with `seed`.
+    pub fn imagine_with_error(&self, error: &ModelError, seed: u64) -> WorldModel {
+        let mut m = self.imagine();
+        if error.is_zero() {
+            return m;
+        }
+        let tick = m.clock.tick;
+        if error.regrowth != 0.0 {
+            let p = m.grid.probabilities().iter().map(|p| (p * (1.0 + error.regrowth)).clamp(0.0, 1.0)).collect();
+            m.grid.set_probabilities(p);
+        }
+        for a in &mut m.agents {
+            let mut st = rng::stream(seed, tick, a.id as u64, Purpose::ModelError);
+            a.sigma = (a.sigma + error.selfishness * st.normal()).clamp(0.0, 1.0);
+            a.power *= (error.power * st.normal()).exp();
+        }
+        if error.observation > 0.0 {
+            for i in 0..(m.grid.width() * m.grid.height()) as usize {
+                if m.grid.terrain(i) == Terrain::Grass
+                    && rng::unit(seed, tick, (1 << 40) + i as u64, Purpose::ModelError) < error.observation
+                {
+                    let present = m.grid.has_apple(i);
+                    m.grid.set_apple_state(i, !present);
+                }
+            }
+        }
+        m
+    }
+
+    /// Whether this world records events (the real one does; imagined copies do not).
+    pub fn records(&self) -> bool {
+        self.events.is_some()
+    }
+
+    /// Logs an event of the tick in progress; `details` is only worked out when the world
+    /// records events.
+    pub fn event(
+        &mut self,
+        kind: &'static str,
+        subject: impl FnOnce() -> String,
+        details: impl FnOnce() -> serde_json::Value,
+    ) {
+        let tick = self.clock.current();
+        if let Some(events) = &mut self.events {
+            events.push(SimEvent { tick, kind, subject: subject(), details: details() });
+        }
+    }
+
+    /// Takes the events logged so far.
+    pub fn take_events(&mut self) -> Vec<SimEvent> {
+        self.events.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// The state digest (see [`crate::sim::Sim::state_hash`]).
+    pub fn state_hash(&self) -> u64 {
+        let rows = self.agents.iter().map(|a| {
+            [
+                a.id as u64,
+                a.pos.x as u64,
+                a.pos.y as u64,
+                a.ledger.picked,
+                a.ledger.balance as u64,
+                a.decision.action as u64,
+                a.reward.total.to_bits(),
+            ]
+        });
+        let institutions =
+            Institutions { tax: self.parts.get(), election: self.parts.get(), oversight: self.parts.get() };
+        state_digest(self.clock, self.grid.apple_digest(), rows, &institutions)
+    }
+
+    /// Every agent's wealth in apples, id order.
+    pub fn wealth(&self) -> Vec<f64> {
+        self.agents.iter().map(|a| a.ledger.wealth()).collect()
+    }
+
+    /// The state to save: everything but what the scenario determines.
+    pub fn save(&self) -> Result<SavedModel, String> {
+        Ok(SavedModel {
+            clock: self.clock,
+            grid: self.grid.clone(),
+            agents: self.agents.clone(),
+            parts: self.parts.save()?,
+        })
+    }
+
+    /// Restores a saved state into this world, built from the same scenario.
+    pub fn load(&mut self, saved: SavedModel) -> Result<(), String> {
+        if saved.agents.len() != self.agents.len() {
+            return Err(format!("it has {} agents but its scenario makes {}", saved.agents.len(), self.agents.len()));
+        }
+        if let Some((a, b)) = saved.agents.iter().zip(&self.agents).find(|(a, b)| a.id != b.id) {
+            return Err(format!("agent {} is out of order (expected {})", a.id, b.id));
+        }
+        self.parts.load(&saved.parts)?;
+        self.clock = saved.clock;
+        self.grid = saved.grid;
+        self.agents = saved.agents;
+        Ok(())
+    }
+}
+
+/// A world's saved state: the clock, the grid, the agents and each part as RON, by name.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SavedModel {
+    /// The clock.
+    pub clock: SimClock,
+    /// Cells, apples, patches, occupancy, objects.
+    pub grid: Grid,
+    /// Every agent, in id order.
+    pub agents: Vec<ModelAgent>,
+    /// Each mechanism's part, by name.
+    pub parts: std::collections::BTreeMap<String, String>,
+}
+
+/// The institutions' part of the state digest (each may be absent).
+pub struct Institutions<'a> {
+    /// Taxes: the rates in force, periods finished, the last period's revenue, the treasury.
+    pub tax: Option<&'a crate::tax::TaxState>,
+    /// The election: the `p` elected, elections held, the last shares.
+    pub election: Option<&'a crate::voting::Election>,
+    /// Oversight: audits, detections, violations, fines.
+    pub oversight: Option<&'a crate::oversight::Oversight>,
+}
+
+/// The state digest: FNV-1a over the tick, the seed, the apples standing, each agent's (id,
+/// x, y, picked, balance, action, reward) in id order, and the institutions, each preceded by
+/// whether it exists.
+pub fn state_digest(
+    clock: SimClock,
+    apples: u64,
+    rows: impl IntoIterator<Item = [u64; 7]>,
+    institutions: &Institutions,
+) -> u64 {
+    let mut h = crate::hash::Fnv::new();
+    for v in [clock.tick, clock.seed, apples] {
+        h.write_u64(v);
+    }
+    for row in rows {
+        for v in row {
+            h.write_u64(v);
+        }
+    }
+    h.write_u64(institutions.tax.is_some() as u64);
+    if let Some(t) = institutions.tax {
+        h.write_u64(t.schedule.rates.len() as u64);
+        for &r in &t.schedule.rates {
+            h.write_u64(r as u64);
+        }
+        for v in [t.periods, t.last_revenue as u64, t.treasury as u64] {
+            h.write_u64(v);
+        }
+    }
+    h.write_u64(institutions.election.is_some() as u64);
+    if let Some(e) = institutions.election {
+        h.write_f64(e.elected);
+        h.write_u64(e.held);
+        h.write_u64(e.shares.len() as u64);
+        for &s in &e.shares {
+            h.write_f64(s);
+        }
+    }
+    h.write_u64(institutions.oversight.is_some() as u64);
+    if let Some(o) = institutions.oversight {
+        for v in [o.audits, o.detections, o.violations, o.fines as u64] {
+            h.write_u64(v);
+        }
+    }
+    h.finish()
+}
