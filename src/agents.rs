@@ -3,8 +3,7 @@
 use bevy::prelude::*;
 
 use crate::rules::forage::Action;
-use crate::scenario::{Kind, PolicySpec, UtilityWeights};
-use crate::world::AgentInit;
+use crate::scenario::{PolicySpec, UtilityWeights};
 
 /// An agent, with its stable id (0, 1, … in scenario order) and the index of its group.
 /// Every system that needs a deterministic order sorts by this id, never by entity.
@@ -125,26 +124,6 @@ pub struct Decision {
     pub kl: f64,
     /// The action drawn.
     pub action: Action,
-}
-
-/// Spawns one agent entity from its resolved parameters.
-pub fn spawn(commands: &mut World, a: &AgentInit) -> Entity {
-    let mut e = commands.spawn((
-        Agent { id: a.id, group: a.group },
-        Position { x: a.x, y: a.y },
-        Selfishness(a.selfishness),
-        Power(a.power),
-        Weights(a.weights),
-        Policy(a.policy.clone()),
-    ));
-    match a.kind {
-        Kind::Human => e.insert(Human),
-        Kind::Ai => e.insert(Ai),
-    };
-    if a.steal {
-        e.insert(Thief);
-    }
-    e.id()
 }
 
 /// The agents' entities sorted by stable id, kept for systems whose results could depend on

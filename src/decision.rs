@@ -22,16 +22,8 @@ use crate::tax::TaxState;
 pub const DEFAULT_POLICY: [f64; 5] = [0.2; 5];
 
 /// Decisions: every agent decides at `Decide`.
-pub const MECHANISM: Mechanism = Mechanism { name: "decision", build: |_, _| {}, steps: &[(Step::Decide, decide)] };
-
-/// Registers [`MECHANISM`].
-pub struct DecisionPlugin;
-
-impl bevy::prelude::Plugin for DecisionPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
-    }
-}
+pub const MECHANISM: Mechanism =
+    Mechanism { name: "decision", build: |_, _| {}, steps: &[(Step::Decide, decide)], ..Mechanism::NONE };
 
 /// Scores, tilts and draws for every agent (inactive agents stay).
 pub fn decide(m: &mut WorldModel) {

@@ -10,8 +10,6 @@
 //! radius of each other. A cell can only regrow from live apples of its own patch, so a patch
 //! whose last apple is eaten is lost for good.
 
-use bevy::prelude::Resource;
-
 use crate::rng::{self, Purpose};
 use crate::rules::regrowth;
 
@@ -32,7 +30,7 @@ pub enum Terrain {
 
 /// The world's cells. Coordinates are `(x, y)` with `x` the column and `y` the row, `(0, 0)`
 /// top-left, as the map is drawn.
-#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     width: u32,
     height: u32,
@@ -102,7 +100,7 @@ impl Grid {
             effects: Vec::new(),
         };
         grid.cost_by_count = (0..=grid.offsets.len() as u32)
-            .map(|n| crate::rules::forage::commons_cost(&grid.probabilities, n))
+            .map(|n| crate::rules::regrowth::commons_cost(&grid.probabilities, n))
             .collect();
         for &i in apples {
             grid.terrain[i as usize] = Terrain::Grass;
@@ -232,7 +230,7 @@ impl Grid {
     }
 
     /// What moving from `(x, y)` by `action` would do to an object in the way (pure).
-    pub fn push_outcome(&self, x: u32, y: u32, action: crate::rules::forage::Action) -> crate::objects::Push {
+    pub fn push_outcome(&self, x: u32, y: u32, action: crate::rules::action::Action) -> crate::objects::Push {
         use crate::objects::Push;
         let d = action.delta();
         if self.objects.is_empty() || d == (0, 0) || !self.walkable(x as i64 + d.0, y as i64 + d.1) {
@@ -283,7 +281,7 @@ impl Grid {
     /// Replaces the regrowth probabilities (for world models with a perturbed rule).
     pub fn set_probabilities(&mut self, probabilities: Vec<f64>) {
         self.cost_by_count =
-            (0..=self.offsets.len() as u32).map(|n| crate::rules::forage::commons_cost(&probabilities, n)).collect();
+            (0..=self.offsets.len() as u32).map(|n| crate::rules::regrowth::commons_cost(&probabilities, n)).collect();
         self.probabilities = probabilities;
     }
 
@@ -362,7 +360,7 @@ impl Grid {
         self.live_neighbours[i] as u32
     }
     /// The cost to the commons of picking the apple at cell `i` now (see
-    /// [`crate::rules::forage::commons_cost`]).
+    /// [`crate::rules::regrowth::commons_cost`]).
     #[inline]
     pub fn commons_cost(&self, i: usize) -> f64 {
         self.cost_by_count[self.live_neighbours[i] as usize]

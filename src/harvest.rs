@@ -12,17 +12,12 @@ use crate::oversight::Oversight;
 use crate::scenario::EffectKind;
 
 /// The commons: agents pick apples at `Harvest`, apples regrow at `Regrow`.
-pub const MECHANISM: Mechanism =
-    Mechanism { name: "harvest", build: |_, _| {}, steps: &[(Step::Harvest, harvest), (Step::Regrow, regrow)] };
-
-/// Registers [`MECHANISM`].
-pub struct HarvestPlugin;
-
-impl bevy::prelude::Plugin for HarvestPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
-    }
-}
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "harvest",
+    build: |_, _| {},
+    steps: &[(Step::Harvest, harvest), (Step::Regrow, regrow)],
+    ..Mechanism::NONE
+};
 
 /// Every agent standing on an apple picks it (+1 apple, +1000 milli-apples), in id order.
 pub fn harvest(m: &mut WorldModel) {

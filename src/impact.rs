@@ -29,15 +29,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bevy::prelude::*;
-
 use crate::grid::Grid;
-use crate::metrics::MetricsLog;
 use crate::model::{Mechanism, Part, Step, WorldModel};
 use crate::objects::{Cause, Effect, ObjectKind, Subject};
 use crate::scenario::{Baseline, EffectKind, ImpactSpec, ObjectClass, ObjectState};
 use crate::shadow::InactionShadow;
-use crate::sim::{Core, SimMeasure};
 
 /// An effect's identity: what happened to what.
 pub type Identity = (Subject, EffectKind);
@@ -57,23 +53,9 @@ pub const MECHANISM: Mechanism = Mechanism {
         }
     },
     steps: &[(Step::Foresee, foresee), (Step::Effects, account)],
+    measure: Some(measure),
+    ..Mechanism::NONE
 };
-
-/// Registers [`MECHANISM`] and the impact metrics.
-pub struct ImpactPlugin;
-
-impl Plugin for ImpactPlugin {
-    fn build(&self, app: &mut App) {
-        crate::sim::add_mechanism(app, MECHANISM);
-        app.add_systems(
-            SimMeasure,
-            impact_metrics
-                .after(crate::sum::sum_metrics)
-                .after(crate::metrics::MeasureSystems::Commons)
-                .before(crate::metrics::MeasureSystems::Finish),
-        );
-    }
-}
 
 impl Part for Foresight {
     const NAME: &'static str = "impact_foresight";
@@ -475,23 +457,24 @@ pub fn class_penalty(spec: &ImpactSpec, actual: &Grid, shadow: &Grid) -> f64 {
     total
 }
 
-fn impact_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>) {
-    let Some(impact) = core.parts.get::<Impact>() else { return };
+/// The impact columns: penalised effects and their cost under each baseline.
+fn measure(m: &WorldModel, set: &mut dyn FnMut(&'static str, f64)) {
+    let Some(impact) = m.parts.get::<Impact>() else { return };
     let spec = &impact.spec;
-    for (name, p) in [
-        ("impact_none", &impact.none),
-        ("impact_naive", &impact.naive_penalised),
-        ("impact_stepwise", &impact.stepwise),
-        ("impact_iterative", &impact.iterative),
+    for (name, penalty, p) in [
+        ("impact_none", "impact_none_penalty", &impact.none),
+        ("impact_naive", "impact_naive_penalty", &impact.naive_penalised),
+        ("impact_stepwise", "impact_stepwise_penalty", &impact.stepwise),
+        ("impact_iterative", "impact_iterative_penalty", &impact.iterative),
     ] {
-        log.set(name, p.count() as f64);
-        log.set(format!("{name}_penalty"), p.penalty(spec));
+        set(name, p.count() as f64);
+        set(penalty, p.penalty(spec));
     }
-    log.set("impact_unmatched", impact.unmatched.count() as f64);
+    set("impact_unmatched", impact.unmatched.count() as f64);
     if !spec.class_whitelist.is_empty()
-        && let Some(shadow) = core.parts.get::<InactionShadow>()
+        && let Some(shadow) = m.parts.get::<InactionShadow>()
     {
-        log.set("impact_class", class_penalty(spec, &core.grid, &shadow.0.grid));
+        set("impact_class", class_penalty(spec, &m.grid, &shadow.0.grid));
     }
-    log.set("impact_penalty", spec.weight * impact.penalised(spec.baseline).penalty(spec));
+    set("impact_penalty", spec.weight * impact.penalised(spec.baseline).penalty(spec));
 }

@@ -40,6 +40,7 @@
 //! | [`control`] | the app's run controls and live edits as plain, testable logic |
 //! | `app` | the desktop app (feature `gui`): world view, panels, exports |
 //! | [`model`] | the core: the world model (the world's whole state), the phase list, mechanism parts |
+//! | [`belts`] | belts carrying objects, the objects' events |
 //! | [`theft`] | thieves taking apples (`TheftPlugin`) |
 //! | [`shadow`] | the inaction shadow SUM and impact share (`ShadowPlugin`) |
 //! | [`planner`] | sparse sampling over the world model and its guarantee |
@@ -49,6 +50,7 @@
 pub mod agents;
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod belts;
 pub mod checkpoint;
 pub mod compare;
 pub mod control;

@@ -34,7 +34,9 @@ impl Plugin for MetricsPlugin {
             SimMeasure,
             (
                 start_row.in_set(MeasureSystems::Start),
-                (commons_metrics, welfare_metrics, governance_metrics).chain().in_set(MeasureSystems::Commons),
+                (commons_metrics, welfare_metrics, governance_metrics, mechanism_metrics)
+                    .chain()
+                    .in_set(MeasureSystems::Commons),
                 (finish_row, sample_agents).chain().in_set(MeasureSystems::Finish),
             ),
         );
@@ -252,6 +254,13 @@ fn governance_metrics(core: Res<Core>, agents: Query<&Ledger>, mut log: ResMut<M
         let mut wealth: Vec<f64> = agents.iter().map(Ledger::wealth).collect();
         wealth.sort_unstable_by(f64::total_cmp);
         log.set("welfare_elected", welfare::power_mean(&wealth, p));
+    }
+}
+
+/// Each mechanism's own columns, in registration order.
+fn mechanism_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>) {
+    for measure in core.phases().measures() {
+        measure(&core, &mut |name, value| log.set(name, value));
     }
 }
 

@@ -15,16 +15,8 @@ use crate::rng::{self, Purpose};
 use crate::rules::forage::{self, Action};
 
 /// Movement: moves are carried out at `Act`.
-pub const MECHANISM: Mechanism = Mechanism { name: "movement", build: |_, _| {}, steps: &[(Step::Act, act)] };
-
-/// Registers [`MECHANISM`].
-pub struct MovementPlugin;
-
-impl bevy::prelude::Plugin for MovementPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
-    }
-}
+pub const MECHANISM: Mechanism =
+    Mechanism { name: "movement", build: |_, _| {}, steps: &[(Step::Act, act)], ..Mechanism::NONE };
 
 /// An agent that may move this tick: where it is, what it chose, and whether it moved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +70,11 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
 /// Carries out every agent's move in a random priority order drawn for this tick.
 pub fn act(m: &mut WorldModel) {
     let (seed, tick) = (m.clock.seed, m.clock.tick);
-    let (mut movers, mut order) = std::mem::take(&mut m.scratch);
+    thread_local! {
+        /// Reused buffers (no meaning between ticks).
+        static SCRATCH: std::cell::RefCell<(Vec<Mover>, Vec<(u64, u32, u32)>)> = Default::default();
+    }
+    let (mut movers, mut order) = SCRATCH.take();
     movers.clear();
     movers.extend(m.agents.iter().map(|a| Mover {
         id: a.id,
@@ -91,5 +87,5 @@ pub fn act(m: &mut WorldModel) {
     for (a, mv) in m.agents.iter_mut().zip(movers.iter()) {
         a.pos = Position { x: mv.x, y: mv.y };
     }
-    m.scratch = (movers, order);
+    SCRATCH.set((movers, order));
 }

@@ -12,52 +12,10 @@
 //!   objects first; a vase carried off the end of the belt (onto a cell that is not belt, or
 //!   into a wall) breaks; an object whose next cell holds an agent or an object waits.
 
-use crate::grid::NONE;
-use crate::model::{Mechanism, Step, WorldModel};
 use crate::scenario::{Dir, EffectKind};
 
-/// Objects: belts carry objects at `Belts`; vases broken and objects pushed are logged at
-/// `Effects`.
-pub const MECHANISM: Mechanism =
-    Mechanism { name: "objects", build: |_, _| {}, steps: &[(Step::Belts, belts), (Step::Effects, log_effects)] };
-
-/// Registers [`MECHANISM`].
-pub struct ObjectsPlugin;
-
-impl bevy::prelude::Plugin for ObjectsPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
-    }
-}
-
-/// Belts carry the objects on them one cell.
-pub fn belts(m: &mut WorldModel) {
-    let current = m.clock.current();
-    m.grid.step_belts(current);
-}
-
-/// Logs vases broken and objects pushed, where they happened.
-pub fn log_effects(m: &mut WorldModel) {
-    if !m.records() || m.grid.effects.is_empty() {
-        return;
-    }
-    let logged: Vec<(&'static str, String, serde_json::Value)> = m
-        .grid
-        .effects
-        .iter()
-        .filter_map(|e| {
-            let kind = match (e.kind, e.cause) {
-                (EffectKind::VaseBroken, _) => "vase_broken",
-                (EffectKind::VaseMoved | EffectKind::BoxMoved, Cause::Agent(_)) => "pushed",
-                _ => return None,
-            };
-            Some((kind, e.subject.to_string(), serde_json::json!({ "by": e.cause.to_string(), "x": e.x, "y": e.y })))
-        })
-        .collect();
-    for (kind, subject, details) in logged {
-        m.event(kind, || subject, || details);
-    }
-}
+/// No object.
+const NONE: u32 = u32::MAX;
 
 /// Vase or box.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]

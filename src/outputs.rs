@@ -148,20 +148,7 @@ pub fn file_stem(name: &str) -> String {
     if cleaned.is_empty() { "scenario".to_string() } else { cleaned.to_string() }
 }
 
-/// Why a scenario name cannot name output files, if it cannot.
-pub fn name_problem(name: &str) -> Option<String> {
-    if name.contains(['/', '\\']) {
-        Some(format!(
-            "a scenario's name becomes part of its output files' names, so it cannot contain `/` or `\\`; found {name:?}"
-        ))
-    } else if name.chars().any(char::is_control) {
-        Some(format!("a scenario's name cannot contain control characters; found {name:?}"))
-    } else if name.trim_matches('.').is_empty() && !name.is_empty() {
-        Some(format!("a scenario's name cannot be only dots; found {name:?}"))
-    } else {
-        None
-    }
-}
+pub use crate::scenario::name_problem;
 
 // --- folders Polity owns ------------------------------------------------------------------
 

@@ -32,14 +32,19 @@ pub const MECHANISM: Mechanism = Mechanism {
         }
     },
     steps: &[(Step::Audit, audit_round)],
+    digest: Some(digest),
+    ..Mechanism::NONE
 };
 
-/// Registers [`MECHANISM`].
-pub struct OversightPlugin;
-
-impl bevy::prelude::Plugin for OversightPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
+/// Oversight's part of the state digest: whether there is one, then audits, detections,
+/// violations and fines.
+fn digest(m: &WorldModel, h: &mut crate::hash::Fnv) {
+    let o = m.parts.get::<Oversight>();
+    h.write_u64(o.is_some() as u64);
+    if let Some(o) = o {
+        for v in [o.audits, o.detections, o.violations, o.fines as u64] {
+            h.write_u64(v);
+        }
     }
 }
 

@@ -21,16 +21,8 @@ pub const MECHANISM: Mechanism = Mechanism {
         }
     },
     steps: &[(Step::Propose, plan_rates)],
+    ..Mechanism::NONE
 };
-
-/// Registers [`MECHANISM`].
-pub struct PaaPlugin;
-
-impl bevy::prelude::Plugin for PaaPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
-    }
-}
 
 /// The PAA principal's planner.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -36,16 +36,8 @@ pub const MECHANISM: Mechanism = Mechanism {
         }
     },
     steps: &[(Step::Propose, propose_rates), (Step::Apply, apply_rates)],
+    ..Mechanism::NONE
 };
-
-/// Registers [`MECHANISM`].
-pub struct PrincipalPlugin;
-
-impl bevy::prelude::Plugin for PrincipalPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
-    }
-}
 
 impl Part for Principal {
     const NAME: &'static str = "principal";

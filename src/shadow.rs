@@ -6,16 +6,8 @@ use crate::model::{Mechanism, Part, SavedModel, Step, WorldModel};
 
 /// The shadow: built last (it copies every other mechanism's imagined part), stepped at
 /// `Account`.
-pub const MECHANISM: Mechanism = Mechanism { name: "shadow", build, steps: &[(Step::Account, step)] };
-
-/// Registers [`MECHANISM`] (after every other mechanism: see [`crate::sim::PolityPlugins`]).
-pub struct ShadowPlugin;
-
-impl bevy::prelude::Plugin for ShadowPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
-    }
-}
+pub const MECHANISM: Mechanism =
+    Mechanism { name: "shadow", build, steps: &[(Step::Account, step)], ..Mechanism::NONE };
 
 /// The counterfactual world without AI action.
 #[derive(Clone, Debug)]

@@ -27,16 +27,8 @@ pub const MECHANISM: Mechanism = Mechanism {
         }
     },
     steps: &[(Step::Shield, review_moves), (Step::Review, review_rates)],
+    ..Mechanism::NONE
 };
-
-/// Registers [`MECHANISM`].
-pub struct ShieldPlugin;
-
-impl bevy::prelude::Plugin for ShieldPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
-    }
-}
 
 /// What is shielded, and the shield's totals.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

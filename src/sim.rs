@@ -14,7 +14,9 @@
 use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor};
 use bevy::prelude::*;
 
-use crate::agents::{self, Agent, AgentOrder, Decision, Ledger, Policy, Position, Power, Reward, Selfishness, Weights};
+use crate::agents::{
+    Agent, AgentOrder, Ai, Decision, Human, Ledger, Policy, Position, Power, Reward, Selfishness, Thief, Weights,
+};
 use crate::grid::Grid;
 use crate::metrics::EventLog;
 use crate::model::{Mechanism, ModelAgent, Part, Step, WorldModel};
@@ -81,6 +83,23 @@ pub struct Mechanisms(pub Vec<Mechanism>);
 /// phase functions run in the tick.
 pub fn add_mechanism(app: &mut App, mechanism: Mechanism) {
     app.world_mut().get_resource_or_insert_with(Mechanisms::default).0.push(mechanism);
+}
+
+/// The plugin of one mechanism: registers it, so the world builds its parts and runs its
+/// phase functions. `app.add_plugins(MechanismPlugin(my_mechanism::MECHANISM))` is all a new
+/// mechanism needs (see docs/architecture.md).
+pub struct MechanismPlugin(pub Mechanism);
+
+impl Plugin for MechanismPlugin {
+    fn build(&self, app: &mut App) {
+        add_mechanism(app, self.0);
+    }
+    fn name(&self) -> &str {
+        self.0.name
+    }
+    fn is_unique(&self) -> bool {
+        false
+    }
 }
 
 /// Run settings the measuring systems need.
@@ -245,34 +264,56 @@ fn sync_all(world: &mut World) {
     }
 }
 
+/// Spawns one agent entity from its resolved parameters.
+fn spawn(commands: &mut World, a: &AgentInit) -> Entity {
+    let mut e = commands.spawn((
+        Agent { id: a.id, group: a.group },
+        Position { x: a.x, y: a.y },
+        Selfishness(a.selfishness),
+        Power(a.power),
+        Weights(a.weights),
+        Policy(a.policy.clone()),
+    ));
+    match a.kind {
+        crate::scenario::Kind::Human => e.insert(Human),
+        crate::scenario::Kind::Ai => e.insert(Ai),
+    };
+    if a.steal {
+        e.insert(Thief);
+    }
+    e.id()
+}
+
 fn run_measure(world: &mut World) {
     world.run_schedule(SimMeasure);
 }
 
-/// All of Polity's simulation plugins, in one. The order is the order mechanisms at one step
-/// run in, and the shadow comes last (it copies the others' parts).
+/// All of Polity's simulation plugins but the inaction shadow, in one. The order is the
+/// order mechanisms at one step run in, metrics columns are set in and parts are digested in.
+/// [`Sim`] adds the shadow after these and any extra plugins: it copies every other
+/// mechanism's part, so it is built last.
 pub struct PolityPlugins;
 
 impl Plugin for PolityPlugins {
     fn build(&self, app: &mut App) {
-        app.add_plugins((
-            SimPlugin,
-            crate::decision::DecisionPlugin,
-            crate::movement::MovementPlugin,
-            crate::objects::ObjectsPlugin,
-            crate::harvest::HarvestPlugin,
-            crate::theft::TheftPlugin,
-            crate::metrics::MetricsPlugin,
-            crate::tax::TaxPlugin,
-            crate::voting::VotingPlugin,
-            crate::principal::PrincipalPlugin,
-            crate::paa::PaaPlugin,
-            crate::shield::ShieldPlugin,
-            crate::oversight::OversightPlugin,
-            crate::sum::SumPlugin,
-            crate::impact::ImpactPlugin,
-        ))
-        .add_plugins(crate::shadow::ShadowPlugin);
+        app.add_plugins((SimPlugin, crate::metrics::MetricsPlugin));
+        for m in [
+            crate::decision::MECHANISM,
+            crate::movement::MECHANISM,
+            crate::belts::MECHANISM,
+            crate::harvest::MECHANISM,
+            crate::theft::MECHANISM,
+            crate::tax::MECHANISM,
+            crate::voting::MECHANISM,
+            crate::principal::MECHANISM,
+            crate::paa::MECHANISM,
+            crate::shield::MECHANISM,
+            crate::oversight::MECHANISM,
+            crate::sum::MECHANISM,
+            crate::impact::MECHANISM,
+        ] {
+            app.add_plugins(MechanismPlugin(m));
+        }
     }
 }
 
@@ -292,16 +333,37 @@ impl Sim {
 
     /// Builds a world from an already-built grid and resolved agents, spawned in the order
     /// given (the order does not change the outcome: the core keeps agents in id order).
-    pub fn with_agents(scenario: &Scenario, seed: u64, end_tick: u64, mut grid: Grid, agents: &[AgentInit]) -> Sim {
+    pub fn with_agents(scenario: &Scenario, seed: u64, end_tick: u64, grid: Grid, agents: &[AgentInit]) -> Sim {
+        Sim::build(scenario, seed, end_tick, grid, agents, |_| {})
+    }
+
+    /// Builds the world of `scenario` with extra plugins (a new mechanism, a plugin's
+    /// systems) added after Polity's own.
+    pub fn with_plugins(scenario: &Scenario, seed: u64, end_tick: u64, extra: impl FnOnce(&mut App)) -> Sim {
+        let grid = world::build_grid(scenario);
+        let agents = world::resolve_agents(scenario, &grid, seed);
+        Sim::build(scenario, seed, end_tick, grid, &agents, extra)
+    }
+
+    fn build(
+        scenario: &Scenario,
+        seed: u64,
+        end_tick: u64,
+        mut grid: Grid,
+        agents: &[AgentInit],
+        extra: impl FnOnce(&mut App),
+    ) -> Sim {
         let mut app = App::empty();
         app.add_plugins(PolityPlugins);
+        extra(&mut app);
+        app.add_plugins(MechanismPlugin(crate::shadow::MECHANISM));
         app.insert_resource(RunSettings { end_tick, agents_every: scenario.run.agents_every.max(1) })
             .insert_resource(ScenarioRes(scenario.clone()));
         let w = app.world_mut();
         let mut order = Vec::with_capacity(agents.len());
         for a in agents {
             grid.set_occupied(grid.index(a.x, a.y), true);
-            order.push((a.id, agents::spawn(w, a)));
+            order.push((a.id, spawn(w, a)));
         }
         order.sort_unstable();
         let mut inits: Vec<&AgentInit> = agents.iter().collect();
@@ -412,5 +474,3 @@ impl Sim {
         self.core().state_hash()
     }
 }
-
-pub use crate::model::{Institutions, state_digest};

@@ -4,12 +4,10 @@
 //! returns `Σ_{j ∈ N(i)} x_j` for every agent i, in time linear in the number of agents (and
 //! the edges or cells looked at), whatever the graph.
 
-use bevy::prelude::*;
-
 use crate::scenario::SocialGraph;
 
 /// The social graph of the world.
-#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Social {
     graph: SocialGraph,
     n: usize,

@@ -17,23 +17,35 @@
 //! `p_d(c) ∝ (1 − c²)^((d−3)/2)`; tilting that by `exp(κc)` until its mean is a target
 //! alignment costs a KL that grows linearly with d.
 
-use bevy::prelude::*;
-
-use crate::agents::{Agent, Ai, Decision, Human, Ledger, Selfishness, Weights};
-use crate::metrics::MetricsLog;
+use crate::agents::Weights;
+use crate::model::{Mechanism, Part, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::shadow::InactionShadow;
-use crate::sim::{Core, SimMeasure};
 
-/// Adds the SUM metrics (the harm shadow is [`crate::shadow`]'s).
-pub struct SumPlugin;
+/// SUM: its part when the scenario asks for `harm` (the shadow is [`crate::shadow`]'s);
+/// its metrics after the engine's.
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "sum",
+    build: |s, m| {
+        if s.sum.harm {
+            m.parts.insert(Harm);
+        }
+    },
+    measure: Some(measure),
+    ..Mechanism::NONE
+};
 
-impl Plugin for SumPlugin {
-    fn build(&self, app: &mut App) {
-        app.add_systems(
-            SimMeasure,
-            sum_metrics.after(crate::metrics::MeasureSystems::Commons).before(crate::metrics::MeasureSystems::Finish),
-        );
+/// Marks a world that measures `harm` against the inaction shadow.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Harm;
+
+impl Part for Harm {
+    const NAME: &'static str = "sum_harm";
+    fn save(&self) -> Result<String, String> {
+        crate::model::parts::to_ron(self)
+    }
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        crate::model::parts::from_ron(self, text)
     }
 }
 
@@ -50,42 +62,37 @@ pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Sets the SUM columns: power used, alignment and, with the shadow, harm.
-pub fn sum_metrics(
-    agents: Query<(&Agent, &Decision, &Weights, &Selfishness, &Ledger, Has<Ai>, Has<Human>)>,
-    core: Res<Core>,
-    scenario: Res<crate::sim::ScenarioRes>,
-    mut log: ResMut<MetricsLog>,
-) {
-    let shadow = core.parts.get::<InactionShadow>().filter(|_| scenario.0.sum.harm);
+pub fn measure(m: &WorldModel, set: &mut dyn FnMut(&'static str, f64)) {
     let (mut kl_h, mut n_h, mut kl_a, mut n_a) = (0.0, 0usize, 0.0, 0usize);
     let mut human_mean = [0.0; 2];
     let mut ai_vectors = Vec::new();
     let mut human_wealth = 0.0;
-    for (_, d, w, s, l, ai, human) in &agents {
-        let u = utility_vector(w, s.0);
-        if ai {
-            kl_a += d.kl;
+    for a in &m.agents {
+        let u = utility_vector(&a.weights, a.sigma);
+        if a.ai {
+            kl_a += a.decision.kl;
             n_a += 1;
             ai_vectors.push(u);
-        } else if human {
-            kl_h += d.kl;
+        } else {
+            kl_h += a.decision.kl;
             n_h += 1;
             human_mean[0] += u[0];
             human_mean[1] += u[1];
-            human_wealth += l.wealth();
+            human_wealth += a.ledger.wealth();
         }
     }
     if n_a == 0 {
         return;
     }
-    log.set("power_used_human", if n_h > 0 { kl_h / n_h as f64 } else { 0.0 });
-    log.set("power_used_ai", kl_a / n_a as f64);
-    log.set("alignment", ai_vectors.iter().map(|u| cosine(u, &human_mean)).sum::<f64>() / n_a as f64);
-    if let Some(shadow) = shadow {
-        let m = &shadow.0;
-        let shadow_wealth: f64 = m.agents.iter().filter(|a| !a.inactive).map(|a| a.ledger.wealth()).sum();
+    set("power_used_human", if n_h > 0 { kl_h / n_h as f64 } else { 0.0 });
+    set("power_used_ai", kl_a / n_a as f64);
+    set("alignment", ai_vectors.iter().map(|u| cosine(u, &human_mean)).sum::<f64>() / n_a as f64);
+    if m.parts.has::<Harm>()
+        && let Some(shadow) = m.parts.get::<InactionShadow>()
+    {
+        let shadow_wealth: f64 = shadow.0.agents.iter().filter(|a| !a.inactive).map(|a| a.ledger.wealth()).sum();
         let n = n_h.max(1) as f64;
-        log.set("harm", shadow_wealth / n - human_wealth / n);
+        set("harm", shadow_wealth / n - human_wealth / n);
     }
 }
 

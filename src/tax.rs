@@ -18,14 +18,23 @@ pub const MECHANISM: Mechanism = Mechanism {
         }
     },
     steps: &[(Step::Observe, reset_collected), (Step::Collect, collect), (Step::Account, credit_rewards)],
+    digest: Some(digest),
+    ..Mechanism::NONE
 };
 
-/// Registers [`MECHANISM`].
-pub struct TaxPlugin;
-
-impl bevy::prelude::Plugin for TaxPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
+/// The tax's part of the state digest: whether there is one, then the rates in force,
+/// periods finished, the last period's revenue and the treasury.
+fn digest(m: &WorldModel, h: &mut crate::hash::Fnv) {
+    let t = m.parts.get::<TaxState>();
+    h.write_u64(t.is_some() as u64);
+    if let Some(t) = t {
+        h.write_u64(t.schedule.rates.len() as u64);
+        for &r in &t.schedule.rates {
+            h.write_u64(r as u64);
+        }
+        for v in [t.periods, t.last_revenue as u64, t.treasury as u64] {
+            h.write_u64(v);
+        }
     }
 }
 

@@ -10,16 +10,8 @@ use crate::rules::forage::Action;
 use crate::scenario::EffectKind;
 
 /// Theft: thieves steal at `Steal`.
-pub const MECHANISM: Mechanism = Mechanism { name: "theft", build: |_, _| {}, steps: &[(Step::Steal, steal)] };
-
-/// Registers [`MECHANISM`].
-pub struct TheftPlugin;
-
-impl bevy::prelude::Plugin for TheftPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
-    }
-}
+pub const MECHANISM: Mechanism =
+    Mechanism { name: "theft", build: |_, _| {}, steps: &[(Step::Steal, steal)], ..Mechanism::NONE };
 
 /// Thieves take apples from the agents they face ([`thefts`]).
 pub fn steal(m: &mut WorldModel) {

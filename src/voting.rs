@@ -16,7 +16,24 @@ pub const MECHANISM: Mechanism = Mechanism {
         }
     },
     steps: &[(Step::Elect, elect)],
+    digest: Some(digest),
+    ..Mechanism::NONE
 };
+
+/// The election's part of the state digest: whether there is one, then the `p` elected,
+/// elections held and the last shares.
+fn digest(m: &WorldModel, h: &mut crate::hash::Fnv) {
+    let e = m.parts.get::<Election>();
+    h.write_u64(e.is_some() as u64);
+    if let Some(e) = e {
+        h.write_f64(e.elected);
+        h.write_u64(e.held);
+        h.write_u64(e.shares.len() as u64);
+        for &s in &e.shares {
+            h.write_f64(s);
+        }
+    }
+}
 
 impl Part for Election {
     const NAME: &'static str = "election";
@@ -57,15 +74,6 @@ impl Election {
             elected: spec.initial_p(),
             held: 0,
         }
-    }
-}
-
-/// Registers [`MECHANISM`].
-pub struct VotingPlugin;
-
-impl bevy::prelude::Plugin for VotingPlugin {
-    fn build(&self, app: &mut bevy::prelude::App) {
-        crate::sim::add_mechanism(app, MECHANISM);
     }
 }
 

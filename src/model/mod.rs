@@ -16,10 +16,10 @@ use std::sync::Arc;
 
 use crate::agents::{Decision, Ledger, Policy, Position, Reward, Weights};
 use crate::grid::{Grid, Terrain};
-use crate::movement::Mover;
 use crate::rng::{self, Purpose};
 use crate::social::Social;
 
+pub use crate::scenario::ModelError;
 pub use parts::{Part, Parts};
 pub use phases::{Mechanism, PhaseFn, Phases, Step};
 
@@ -46,8 +46,12 @@ impl SimClock {
 
 /// The clock: the tick's counters and effects are reset at `Observe`, the clock advances at
 /// `Measure`. Every world has it.
-pub const CLOCK: Mechanism =
-    Mechanism { name: "clock", build: |_, _| {}, steps: &[(Step::Observe, start_tick), (Step::Measure, end_tick)] };
+pub const CLOCK: Mechanism = Mechanism {
+    name: "clock",
+    build: |_, _| {},
+    steps: &[(Step::Observe, start_tick), (Step::Measure, end_tick)],
+    ..Mechanism::NONE
+};
 
 fn start_tick(m: &mut WorldModel) {
     m.stats = TickStats::default();
@@ -78,29 +82,6 @@ pub struct SimEvent {
     pub subject: String,
     /// Kind-specific details.
     pub details: serde_json::Value,
-}
-
-/// How wrong the model is, on purpose. All zero: the model is exact.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ModelError {
-    /// Relative bias of the regrowth probabilities: the model uses `P·(1 + regrowth)`,
-    /// clamped to [0, 1]. Default 0.
-    pub regrowth: f64,
-    /// Standard deviation of the error in each agent's believed selfishness (clamped to
-    /// [0, 1]). Default 0.
-    pub selfishness: f64,
-    /// Standard deviation of the log-error in each agent's believed power. Default 0.
-    pub power: f64,
-    /// Probability that the model gets each grass cell's apple wrong (there or not). Default 0.
-    pub observation: f64,
-}
-
-impl ModelError {
-    /// Whether the model is exact.
-    pub fn is_zero(&self) -> bool {
-        *self == ModelError::default()
-    }
 }
 
 /// One agent's whole changing state.
@@ -154,8 +135,6 @@ pub struct WorldModel {
     phases: Arc<Phases>,
     /// Events of the real world (imagined copies record none).
     events: Option<Vec<SimEvent>>,
-    /// Reused buffers for movement (no meaning between ticks).
-    pub(crate) scratch: (Vec<Mover>, Vec<(u64, u32, u32)>),
 }
 
 impl Clone for WorldModel {
@@ -169,7 +148,6 @@ impl Clone for WorldModel {
             stats: self.stats,
             phases: self.phases.clone(),
             events: self.events.clone(),
-            scratch: (Vec::new(), Vec::new()),
         }
     }
 }
@@ -194,7 +172,6 @@ impl WorldModel {
             stats: TickStats::default(),
             phases: Arc::new(Phases::new(mechanisms)),
             events: Some(Vec::new()),
-            scratch: (Vec::new(), Vec::new()),
         };
         for mechanism in mechanisms {
             (mechanism.build)(scenario, &mut m);
@@ -243,7 +220,6 @@ impl WorldModel {
             stats: TickStats::default(),
             phases: self.phases.clone(),
             events: None,
-            scratch: (Vec::new(), Vec::new()),
         }
     }
 
@@ -300,10 +276,17 @@ impl WorldModel {
         self.events.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
-    /// The state digest (see [`crate::sim::Sim::state_hash`]).
+    /// A stable digest of the whole state: FNV-1a over the tick, the seed, the apples
+    /// standing, each agent's (id, x, y, picked, balance, action, reward) in id order, then
+    /// each mechanism's part (taxes, the election, oversight's counters), in registration
+    /// order. Equal digests mean equal worlds.
     pub fn state_hash(&self) -> u64 {
-        let rows = self.agents.iter().map(|a| {
-            [
+        let mut h = crate::hash::Fnv::new();
+        for v in [self.clock.tick, self.clock.seed, self.grid.apple_digest()] {
+            h.write_u64(v);
+        }
+        for a in &self.agents {
+            for v in [
                 a.id as u64,
                 a.pos.x as u64,
                 a.pos.y as u64,
@@ -311,11 +294,14 @@ impl WorldModel {
                 a.ledger.balance as u64,
                 a.decision.action as u64,
                 a.reward.total.to_bits(),
-            ]
-        });
-        let institutions =
-            Institutions { tax: self.parts.get(), election: self.parts.get(), oversight: self.parts.get() };
-        state_digest(self.clock, self.grid.apple_digest(), rows, &institutions)
+            ] {
+                h.write_u64(v);
+            }
+        }
+        for digest in self.phases.digests() {
+            digest(self, &mut h);
+        }
+        h.finish()
     }
 
     /// Every agent's wealth in apples, id order.
@@ -360,60 +346,4 @@ pub struct SavedModel {
     pub agents: Vec<ModelAgent>,
     /// Each mechanism's part, by name.
     pub parts: std::collections::BTreeMap<String, String>,
-}
-
-/// The institutions' part of the state digest (each may be absent).
-pub struct Institutions<'a> {
-    /// Taxes: the rates in force, periods finished, the last period's revenue, the treasury.
-    pub tax: Option<&'a crate::tax::TaxState>,
-    /// The election: the `p` elected, elections held, the last shares.
-    pub election: Option<&'a crate::voting::Election>,
-    /// Oversight: audits, detections, violations, fines.
-    pub oversight: Option<&'a crate::oversight::Oversight>,
-}
-
-/// The state digest: FNV-1a over the tick, the seed, the apples standing, each agent's (id,
-/// x, y, picked, balance, action, reward) in id order, and the institutions, each preceded by
-/// whether it exists.
-pub fn state_digest(
-    clock: SimClock,
-    apples: u64,
-    rows: impl IntoIterator<Item = [u64; 7]>,
-    institutions: &Institutions,
-) -> u64 {
-    let mut h = crate::hash::Fnv::new();
-    for v in [clock.tick, clock.seed, apples] {
-        h.write_u64(v);
-    }
-    for row in rows {
-        for v in row {
-            h.write_u64(v);
-        }
-    }
-    h.write_u64(institutions.tax.is_some() as u64);
-    if let Some(t) = institutions.tax {
-        h.write_u64(t.schedule.rates.len() as u64);
-        for &r in &t.schedule.rates {
-            h.write_u64(r as u64);
-        }
-        for v in [t.periods, t.last_revenue as u64, t.treasury as u64] {
-            h.write_u64(v);
-        }
-    }
-    h.write_u64(institutions.election.is_some() as u64);
-    if let Some(e) = institutions.election {
-        h.write_f64(e.elected);
-        h.write_u64(e.held);
-        h.write_u64(e.shares.len() as u64);
-        for &s in &e.shares {
-            h.write_f64(s);
-        }
-    }
-    h.write_u64(institutions.oversight.is_some() as u64);
-    if let Some(o) = institutions.oversight {
-        for v in [o.audits, o.detections, o.violations, o.fines as u64] {
-            h.write_u64(v);
-        }
-    }
-    h.finish()
 }

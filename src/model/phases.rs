@@ -85,6 +85,15 @@ pub struct Mechanism {
     pub build: fn(&Scenario, &mut WorldModel),
     /// Its phase functions.
     pub steps: &'static [(Step, PhaseFn)],
+    /// Sets its metrics columns, after the engine's own (in registration order).
+    pub measure: Option<fn(&WorldModel, &mut dyn FnMut(&'static str, f64))>,
+    /// Adds its part of the state digest (in registration order).
+    pub digest: Option<fn(&WorldModel, &mut crate::hash::Fnv)>,
+}
+
+impl Mechanism {
+    /// A mechanism that builds nothing and runs nothing: the defaults to fill in from.
+    pub const NONE: Mechanism = Mechanism { name: "", build: |_, _| {}, steps: &[], measure: None, digest: None };
 }
 
 impl std::fmt::Debug for Mechanism {
@@ -98,6 +107,8 @@ impl std::fmt::Debug for Mechanism {
 #[derive(Clone, Debug, Default)]
 pub struct Phases {
     list: Vec<(Step, &'static str, PhaseFn)>,
+    measures: Vec<fn(&WorldModel, &mut dyn FnMut(&'static str, f64))>,
+    digests: Vec<fn(&WorldModel, &mut crate::hash::Fnv)>,
 }
 
 impl Phases {
@@ -106,7 +117,19 @@ impl Phases {
         let mut list: Vec<(Step, &'static str, PhaseFn)> =
             mechanisms.iter().flat_map(|m| m.steps.iter().map(move |&(s, f)| (s, m.name, f))).collect();
         list.sort_by_key(|(s, _, _)| *s);
-        Phases { list }
+        Phases {
+            list,
+            measures: mechanisms.iter().filter_map(|m| m.measure).collect(),
+            digests: mechanisms.iter().filter_map(|m| m.digest).collect(),
+        }
+    }
+    /// The mechanisms' metrics functions, in registration order.
+    pub fn measures(&self) -> &[fn(&WorldModel, &mut dyn FnMut(&'static str, f64))] {
+        &self.measures
+    }
+    /// The mechanisms' digest functions, in registration order.
+    pub fn digests(&self) -> &[fn(&WorldModel, &mut crate::hash::Fnv)] {
+        &self.digests
     }
     /// The functions of the steps from `from` to `to`, both included, in order.
     pub fn between(&self, from: Step, to: Step) -> impl Iterator<Item = PhaseFn> + '_ {

@@ -25,48 +25,8 @@
 
 use crate::grid::Grid;
 
-/// The five moves, in the order of score and probability arrays.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Action {
-    /// Stay where you are.
-    #[default]
-    Stay,
-    /// Up one row (y − 1).
-    North,
-    /// Right one column (x + 1).
-    East,
-    /// Down one row (y + 1).
-    South,
-    /// Left one column (x − 1).
-    West,
-}
-
-impl Action {
-    /// All actions, in array order.
-    pub const ALL: [Action; 5] = [Action::Stay, Action::North, Action::East, Action::South, Action::West];
-
-    /// The move as `(dx, dy)`.
-    pub fn delta(self) -> (i64, i64) {
-        match self {
-            Action::Stay => (0, 0),
-            Action::North => (0, -1),
-            Action::East => (1, 0),
-            Action::South => (0, 1),
-            Action::West => (-1, 0),
-        }
-    }
-
-    /// The lower-case name used in outputs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Stay => "stay",
-            Action::North => "north",
-            Action::East => "east",
-            Action::South => "south",
-            Action::West => "west",
-        }
-    }
-}
+pub use super::action::Action;
+pub use super::regrowth::commons_cost;
 
 /// The agent-specific inputs of the forage utility.
 #[derive(Clone, Copy, Debug)]
@@ -96,17 +56,6 @@ pub fn target(grid: &Grid, x: u32, y: u32, action: Action) -> (u32, u32) {
     let (dx, dy) = action.delta();
     let (nx, ny) = (x as i64 + dx, y as i64 + dy);
     if grid.walkable(nx, ny) { (nx as u32, ny as u32) } else { (x, y) }
-}
-
-/// The cost to the commons of picking an apple with `n` live neighbours:
-/// `1 − P[n] / max P` (0 when no probability is positive).
-#[inline]
-pub fn commons_cost(probabilities: &[f64], n: u32) -> f64 {
-    let max = probabilities.iter().copied().fold(0.0, f64::max);
-    if max <= 0.0 {
-        return 0.0;
-    }
-    1.0 - crate::rules::regrowth::probability(probabilities, n) / max
 }
 
 /// The value `v(x)` to this agent of the apple at cell `i`.

@@ -3,8 +3,10 @@
 //! ECS systems call these to run the world; the world model (the planner's imagination)
 //! calls the same functions to imagine it. Nothing here knows about Bevy.
 
+pub mod action;
 pub mod forage;
 pub mod regrowth;
+pub mod sparse_sampling;
 pub mod tax;
 pub mod tilt;
 pub mod voting;

@@ -197,5 +197,59 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
 }
 
 fn load_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
-    crate::run_json::scenario_of(src, file)
+    from_run_json(src, file)
+}
+
+/// Just the scenario of a `run.json`: other fields are not needed to repeat the run.
+#[derive(serde::Deserialize)]
+struct Repeat {
+    #[serde(default)]
+    scenario: Option<Scenario>,
+}
+
+/// The scenario of a `run.json`'s text, checked; `file` labels the problems.
+pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
+    let one = |position, path: String, message: String, hint: Option<String>| {
+        Problems(vec![Problem { file: file.to_string(), position, path, message, hint }])
+    };
+    let repeat: Repeat = crate::json::from_str(src).map_err(|e| {
+        let path = crate::json::path_at(src, e.line, e.column).unwrap_or_default();
+        let position = (e.line > 0).then_some((e.line, e.column));
+        if e.null_number {
+            let beside = Path::new(file).with_file_name("scenario.ron");
+            one(
+                position,
+                path,
+                format!(
+                    "{}: older Polity versions wrote infinite numbers (`inf`, `-inf`) into run.json as null, which loses them, so this run cannot be repeated from its run.json",
+                    crate::json::NULL_NUMBER
+                ),
+                Some(format!(
+                    "repeat it from the scenario.ron beside it, which kept them: `polity run {}` (it holds the same seed and ticks)",
+                    beside.display()
+                )),
+            )
+        } else {
+            let hint = path.is_empty().then(|| "run.json files are written by `polity run`; use the one it wrote".into());
+            one(position, path, e.message, hint)
+        }
+    })?;
+    let Some(scenario) = repeat.scenario else {
+        return Err(one(
+            None,
+            String::new(),
+            "this JSON file has no `scenario` field; is it a run's run.json?".into(),
+            None,
+        ));
+    };
+    check_typed(scenario, file).map_err(|Problems(ps)| {
+        Problems(
+            ps.into_iter()
+                .map(|mut p| {
+                    p.position = p.position.or_else(|| crate::json::position_of(src, &p.path));
+                    p
+                })
+                .collect(),
+        )
+    })
 }

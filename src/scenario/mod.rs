@@ -25,7 +25,8 @@ mod load;
 mod validate;
 
 pub use builtin::{BUILTINS, Builtin, builtin, default_scenario};
-pub use load::{Problem, Problems, check_typed, load, parse};
+pub use load::{Problem, Problems, check_typed, from_run_json, load, parse};
+pub use validate::name_problem;
 
 use std::collections::BTreeMap;
 
@@ -813,7 +814,7 @@ pub struct PlannerSpec {
     /// The candidate schedules. Default `Steps`.
     pub candidates: RateCandidates,
     /// How wrong the planner's model of the world is. Default: exact.
-    pub model_error: crate::model::ModelError,
+    pub model_error: ModelError,
     /// Worker threads (0: all cores). The decision is the same for any number.
     pub threads: u32,
 }
@@ -948,4 +949,27 @@ pub enum SocialGraph {
     },
     /// These undirected edges between agent ids.
     Edges(Vec<(u32, u32)>),
+}
+
+/// How wrong the model is, on purpose. All zero: the model is exact.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelError {
+    /// Relative bias of the regrowth probabilities: the model uses `P·(1 + regrowth)`,
+    /// clamped to [0, 1]. Default 0.
+    pub regrowth: f64,
+    /// Standard deviation of the error in each agent's believed selfishness (clamped to
+    /// [0, 1]). Default 0.
+    pub selfishness: f64,
+    /// Standard deviation of the log-error in each agent's believed power. Default 0.
+    pub power: f64,
+    /// Probability that the model gets each grass cell's apple wrong (there or not). Default 0.
+    pub observation: f64,
+}
+
+impl ModelError {
+    /// Whether the model is exact.
+    pub fn is_zero(&self) -> bool {
+        *self == ModelError::default()
+    }
 }

@@ -95,7 +95,7 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
         };
         c.err("version", msg, Some("put `version: 1,` first in the file".into()));
     }
-    if let Some(problem) = crate::outputs::name_problem(&s.name) {
+    if let Some(problem) = name_problem(&s.name) {
         c.err("name", problem, Some("use a plain name such as `my-world`; outputs go to runs/NAME-seedS".into()));
     }
 
@@ -547,7 +547,13 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
                 c.err("principal.planner.budget", "a guarantee needs ε > 0 and δ in (0, 1)", None);
                 return;
             }
-            let (h, cc) = crate::planner::required(epsilon, delta, pl.gamma.clamp(1e-6, 1.0 - 1e-6), period, k.max(1));
+            let (h, cc) = crate::rules::sparse_sampling::required(
+                epsilon,
+                delta,
+                pl.gamma.clamp(1e-6, 1.0 - 1e-6),
+                period,
+                k.max(1),
+            );
             (cc.ceil(), h)
         }
         super::PlannerBudget::TimeLimit { seconds, depth, max_width } => {
@@ -580,5 +586,20 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
                 None,
             );
         }
+    }
+}
+
+/// Why a scenario name cannot name output files, if it cannot.
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.contains(['/', '\\']) {
+        Some(format!(
+            "a scenario's name becomes part of its output files' names, so it cannot contain `/` or `\\`; found {name:?}"
+        ))
+    } else if name.chars().any(char::is_control) {
+        Some(format!("a scenario's name cannot contain control characters; found {name:?}"))
+    } else if name.trim_matches('.').is_empty() && !name.is_empty() {
+        Some(format!("a scenario's name cannot be only dots; found {name:?}"))
+    } else {
+        None
     }
 }
