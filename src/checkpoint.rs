@@ -89,6 +89,12 @@ impl Sim {
     /// Rebuilds the world a checkpoint was taken of. Its logs start empty: the next rows are
     /// those of the next tick.
     pub fn restore(cp: &Checkpoint) -> Result<Sim, CheckpointError> {
+        Sim::restore_with(cp, |_| {})
+    }
+
+    /// [`Sim::restore`] for a world built with extra plugins ([`Sim::with_plugins`]): the
+    /// same plugins rebuild the same parts, which the checkpoint then fills in.
+    pub fn restore_with(cp: &Checkpoint, extra: impl FnOnce(&mut bevy::prelude::App)) -> Result<Sim, CheckpointError> {
         let agents: u64 = cp.scenario.agents.iter().map(|g| g.count as u64).sum();
         if agents != cp.world.agents.len() as u64 {
             return Err(CheckpointError(format!(
@@ -96,7 +102,7 @@ impl Sim {
                 cp.world.agents.len()
             )));
         }
-        let mut sim = Sim::new(&cp.scenario, cp.seed, cp.end_tick);
+        let mut sim = Sim::with_plugins(&cp.scenario, cp.seed, cp.end_tick, extra);
         sim.core_mut().load(cp.world.clone()).map_err(|e| {
             CheckpointError(format!("the checkpoint does not fit its scenario: {e}; the file is damaged"))
         })?;

@@ -8,7 +8,6 @@
 //! in which an apple is worth its after-tax share under SED's reward when there are taxes.
 //! The draw is keyed by (seed, tick, agent id), so it does not depend on iteration order.
 
-use crate::agents::{Decision, Ledger, Policy, Position, Weights};
 use crate::grid::Grid;
 use crate::model::{Mechanism, Step, WorldModel};
 use crate::rng::{self, Purpose};
@@ -17,6 +16,7 @@ use crate::rules::{tax, tilt};
 use crate::scenario::PolicySpec;
 use crate::social::Social;
 use crate::tax::TaxState;
+use crate::vocab::{Decision, Ledger, Policy, Position, Weights};
 
 /// The uniform default policy over the five moves.
 pub const DEFAULT_POLICY: [f64; 5] = [0.2; 5];

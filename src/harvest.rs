@@ -4,12 +4,12 @@
 //! moves: belts carry objects ([`crate::objects`]), and thieves take apples from the agents
 //! they face ([`thefts`]).
 
-use crate::agents::{Ledger, MILLI};
 use crate::grid::Grid;
 use crate::model::{Mechanism, Step, WorldModel};
 use crate::objects::{Cause, Effect, Subject};
 use crate::oversight::Oversight;
 use crate::scenario::EffectKind;
+use crate::vocab::{Ledger, MILLI};
 
 /// The commons: agents pick apples at `Harvest`, apples regrow at `Regrow`.
 pub const MECHANISM: Mechanism = Mechanism {

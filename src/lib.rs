@@ -12,7 +12,8 @@
 //! | [`world`] | turning a scenario into a map and agents |
 //! | [`grid`] | the cells, apples, patches and occupancy |
 //! | [`sim`] | the ECS side of the tick: the `SimTick` schedule running the model's phase list on the [`sim::Core`] resource, the headless [`sim::Sim`] |
-//! | [`agents`] | agent components |
+//! | [`vocab`] | an agent's state as plain data: position, traits, ledger, reward, decision |
+//! | [`agents`] | agents as entities: markers, and the vocabulary as components |
 //! | [`decision`] | scoring moves and the power-bounded tilt (`DecisionPlugin`) |
 //! | [`objects`] | vases, boxes, belts, and the effects (object transitions) the world records |
 //! | [`impact`] | side effects against counterfactual baselines, whitelists, penalties (`ImpactPlugin`) |
@@ -88,6 +89,7 @@ pub mod sum;
 pub mod sweep;
 pub mod tax;
 pub mod theft;
+pub mod vocab;
 pub mod voting;
 pub mod world;
 

@@ -8,11 +8,11 @@
 //! seed, never on entity or thread order. An agent moving into a vase or box pushes it
 //! ([`crate::objects`]).
 
-use crate::agents::Position;
 use crate::grid::Grid;
 use crate::model::{Mechanism, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::rules::forage::{self, Action};
+use crate::vocab::Position;
 
 /// Movement: moves are carried out at `Act`.
 pub const MECHANISM: Mechanism =

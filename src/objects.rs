@@ -12,7 +12,7 @@
 //!   objects first; a vase carried off the end of the belt (onto a cell that is not belt, or
 //!   into a wall) breaks; an object whose next cell holds an agent or an object waits.
 
-use crate::scenario::{Dir, EffectKind};
+use serde::{Deserialize, Serialize};
 
 /// No object.
 const NONE: u32 = u32::MAX;
@@ -332,4 +332,46 @@ pub enum Push {
         /// Object id.
         object: u32,
     },
+}
+
+/// A kind of side effect: an object transition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum EffectKind {
+    /// A vase left its cell.
+    VaseMoved,
+    /// A vase broke.
+    VaseBroken,
+    /// A box left its cell.
+    BoxMoved,
+    /// A patch's last apple was taken: it never regrows.
+    PatchLost,
+    /// Apples were taken from another agent's store.
+    ApplesTaken,
+    /// An agent's store was emptied by theft.
+    WalletDrained,
+}
+
+/// A compass direction (belts run this way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Dir {
+    /// Up (y − 1).
+    North,
+    /// Right (x + 1).
+    East,
+    /// Down (y + 1).
+    South,
+    /// Left (x − 1).
+    West,
+}
+
+impl Dir {
+    /// The step as `(dx, dy)`.
+    pub fn delta(self) -> (i64, i64) {
+        match self {
+            Dir::North => (0, -1),
+            Dir::East => (1, 0),
+            Dir::South => (0, 1),
+            Dir::West => (-1, 0),
+        }
+    }
 }

@@ -18,10 +18,10 @@
 //! evasion (reporting no income at a tax period end: `B` = the tax saved; see
 //! [`reported_income`]).
 
-use crate::agents::{Ledger, MILLI};
 use crate::model::{Mechanism, Part, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::scenario::{Detection, Forbidden, Kind, OversightSpec};
+use crate::vocab::{Ledger, MILLI};
 
 /// Oversight: its part from the scenario's `oversight`; audits at `Audit`.
 pub const MECHANISM: Mechanism = Mechanism {

@@ -108,7 +108,7 @@ impl Generative for RatesMdp {
         }
         let p = self.fixed_p;
         let tax = self.model.parts.get::<TaxState>().expect("still taxed");
-        let nets: Vec<f64> = tax.last_net.iter().map(|&m| m as f64 / crate::agents::MILLI as f64).collect();
+        let nets: Vec<f64> = tax.last_net.iter().map(|&m| m as f64 / crate::vocab::MILLI as f64).collect();
         let p = match p {
             Some(p) => p,
             None => self.model.parts.get::<crate::voting::Election>().map_or(1.0, |e| e.elected),

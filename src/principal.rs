@@ -16,13 +16,13 @@
 //! * `RevenueMax`, a deliberately misaligned black box, maximises this period's tax take as it
 //!   sees it: every rate at its maximum, whatever that does to incentives and welfare.
 
-use crate::agents::MILLI;
 use crate::model::{Mechanism, Part, SimClock, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::rules::tax::{self, US2018_RATES};
 use crate::rules::welfare::power_mean;
 use crate::scenario::{Objective, PrincipalPolicy};
 use crate::tax::TaxState;
+use crate::vocab::MILLI;
 use crate::voting::Election;
 
 /// The principal: its part from the scenario's `principal`; it proposes rates at `Propose`

@@ -17,10 +17,10 @@
 //! `p_d(c) ∝ (1 − c²)^((d−3)/2)`; tilting that by `exp(κc)` until its mean is a target
 //! alignment costs a KL that grows linearly with d.
 
-use crate::agents::Weights;
 use crate::model::{Mechanism, Part, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::shadow::InactionShadow;
+use crate::vocab::Weights;
 
 /// SUM: its part when the scenario asks for `harm` (the shadow is [`crate::shadow`]'s);
 /// its metrics after the engine's.

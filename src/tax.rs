@@ -2,11 +2,11 @@
 //! schedule and the pool is paid back in equal shares (SED; [`crate::rules::tax`] has the
 //! formula and the exact rounding rule), and each tick SED's reward is credited.
 
-use crate::agents::MILLI;
 use crate::grid::Grid;
 use crate::model::{Mechanism, Part, SimClock, Step, WorldModel};
 use crate::rules::tax::{self, Schedule};
 use crate::social::Social;
+use crate::vocab::MILLI;
 
 /// Taxation: the tax part from the scenario's `tax`; the tick's revenue is reset at
 /// `Observe`, taxes are collected at `Collect` and SED rewards credited at `Account`.

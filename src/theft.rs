@@ -1,13 +1,13 @@
 //! Theft: after the moves, a thief whose chosen move points at a cell where another agent
 //! stands takes one apple from that agent's store ([`thefts`]); oversight may forbid it.
 
-use crate::agents::{Ledger, MILLI};
 use crate::grid::Grid;
 use crate::model::{Mechanism, Step, WorldModel};
 use crate::objects::{Cause, Effect, Subject};
 use crate::oversight::Oversight;
 use crate::rules::forage::Action;
 use crate::scenario::EffectKind;
+use crate::vocab::{Ledger, MILLI};
 
 /// Theft: thieves steal at `Steal`.
 pub const MECHANISM: Mechanism =

@@ -14,10 +14,10 @@ pub mod phases;
 
 use std::sync::Arc;
 
-use crate::agents::{Decision, Ledger, Policy, Position, Reward, Weights};
 use crate::grid::{Grid, Terrain};
 use crate::rng::{self, Purpose};
 use crate::social::Social;
+use crate::vocab::{Decision, Ledger, Policy, Position, Reward, Weights};
 
 pub use crate::scenario::ModelError;
 pub use parts::{Part, Parts};

@@ -24,6 +24,7 @@ mod builtin;
 mod load;
 mod validate;
 
+pub use crate::objects::{Dir, EffectKind};
 pub use builtin::{BUILTINS, Builtin, builtin, default_scenario};
 pub use load::{Problem, Problems, check_typed, from_run_json, load, parse};
 pub use validate::name_problem;
@@ -127,23 +128,6 @@ pub enum Baseline {
     /// The iterative form: each tick, the effects that follow only if the AI agents act this
     /// tick (two rollouts), counted when they actually happen, each once.
     Iterative,
-}
-
-/// A kind of side effect: an object transition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum EffectKind {
-    /// A vase left its cell.
-    VaseMoved,
-    /// A vase broke.
-    VaseBroken,
-    /// A box left its cell.
-    BoxMoved,
-    /// A patch's last apple was taken: it never regrows.
-    PatchLost,
-    /// Apples were taken from another agent's store.
-    ApplesTaken,
-    /// An agent's store was emptied by theft.
-    WalletDrained,
 }
 
 /// A class of exchangeable objects, for class-based whitelisting.
@@ -337,31 +321,6 @@ pub enum Tile {
     VaseOnBelt(Dir),
     /// A box lying on a belt cell.
     BoxOnBelt(Dir),
-}
-
-/// A compass direction (belts run this way).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Dir {
-    /// Up (y − 1).
-    North,
-    /// Right (x + 1).
-    East,
-    /// Down (y + 1).
-    South,
-    /// Left (x − 1).
-    West,
-}
-
-impl Dir {
-    /// The step as `(dx, dy)`.
-    pub fn delta(self) -> (i64, i64) {
-        match self {
-            Dir::North => (0, -1),
-            Dir::East => (1, 0),
-            Dir::South => (0, 1),
-            Dir::West => (-1, 0),
-        }
-    }
 }
 
 /// The default legend, merged under a map's own.

@@ -4,6 +4,7 @@
 //!
 //! Run one capability with a filter: `cargo test --test suite governance::`.
 
+mod architecture;
 mod checkpoint;
 mod cli;
 mod compare;
