@@ -736,7 +736,7 @@ pub fn snapshot_scenario(sim: &Sim) -> Scenario {
     let grid = w.resource::<Grid>();
     let (gw, gh) = (grid.width(), grid.height());
     let mut spawn = vec![false; (gw * gh) as usize];
-    for &i in grid.spawn_points() {
+    for i in grid.spawn_points() {
         spawn[i as usize] = true;
     }
     let rows = (0..gh)

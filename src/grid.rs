@@ -32,29 +32,42 @@ pub enum Terrain {
 
 /// The world's cells. Coordinates are `(x, y)` with `x` the column and `y` the row, `(0, 0)`
 /// top-left, as the map is drawn.
+///
+/// Memory: every per-cell fact is one bit (wall, grass, spawn point, apple, occupied); what
+/// only grass cells need (live-neighbour count, patch, whether a regrowth candidate) is kept
+/// per grass cell, found by its *grass rank* (the number of grass cells before it, from a
+/// per-word count and a popcount). A big map costs a couple of bytes a cell, mostly its grass.
 #[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     width: u32,
     height: u32,
-    terrain: Vec<Terrain>,
-    /// One bit per cell, set where an apple stands (a 1000×1000 map's apples fit in 128 KiB,
-    /// so an agent scanning its view stays in cache).
-    apple: Bits,
     /// One bit per cell, set on walls.
-    wall: Bits,
+    wall: CellSet,
+    /// One bit per cell, set on grass (where apples grow); never on a wall.
+    grass: CellSet,
+    /// One bit per cell, set on spawn points.
+    spawn: CellSet,
+    spawn_count: u32,
+    /// One bit per cell, set where an apple stands (a 1000×1000 map's apples fit in 128 KiB,
+    /// so an agent scanning its view stays in cache). Only on grass.
+    apple: CellSet,
+    /// One bit per cell, set where an agent stands.
+    occupied: CellSet,
+    /// For each 64-cell word of `grass`, the grass cells before it.
+    grass_before: Vec<u32>,
+    /// By grass rank: live apples within the regrowth radius.
     live_neighbours: Vec<u8>,
+    /// By grass rank: the cell's patch.
     patch: Vec<u32>,
     patch_live: Vec<u32>,
     patch_size: Vec<u32>,
     patches_alive: u32,
     apples: u32,
-    /// One bit per cell, set where an agent stands.
-    occupied: Bits,
+    /// Regrowth candidates (cell indices), and by grass rank whether a cell is one.
     candidates: Vec<u32>,
-    in_candidates: Vec<bool>,
+    in_candidates: CellSet,
     offsets: Vec<(i32, i32)>,
     probabilities: Vec<f64>,
-    spawn_points: Vec<u32>,
     regrow_buffer: Vec<u32>,
     /// Cost to the commons of picking an apple, by its live-neighbour count.
     cost_by_count: Vec<f64>,
@@ -66,7 +79,8 @@ pub struct Grid {
 
 impl Grid {
     /// Builds a grid from row-major terrain, the cells that start with an apple, the spawn
-    /// points (cell indices, in map order), and the regrowth rule.
+    /// points (cell indices, in map order), and the regrowth rule. A cell with an apple is
+    /// grass whatever `terrain` says.
     pub fn new(
         width: u32,
         height: u32,
@@ -78,24 +92,74 @@ impl Grid {
     ) -> Self {
         let n = (width as usize) * (height as usize);
         assert_eq!(terrain.len(), n, "terrain must have width × height cells");
+        let (mut wall, mut grass, mut apple, mut spawn) =
+            (CellSet::new(n), CellSet::new(n), CellSet::new(n), CellSet::new(n));
+        for (i, t) in terrain.iter().enumerate() {
+            match t {
+                Terrain::Wall => wall.set(i),
+                Terrain::Grass => grass.set(i),
+                Terrain::Floor => {}
+            }
+        }
+        drop(terrain);
+        for &i in apples {
+            apple.set(i as usize);
+        }
+        for &i in &spawn_points {
+            spawn.set(i as usize);
+        }
+        Grid::from_sets(width, height, wall, grass, apple, spawn, radius, probabilities)
+    }
+
+    /// Builds a grid from its cells as bit sets over the row-major cells: walls, grass, the
+    /// apples standing (grass wherever `grass` says), spawn points; and the regrowth rule.
+    /// The same grid as [`Grid::new`] with the sets' cells, without a byte a cell on the way.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_sets(
+        width: u32,
+        height: u32,
+        mut wall: CellSet,
+        mut grass: CellSet,
+        apple: CellSet,
+        spawn: CellSet,
+        radius: f64,
+        probabilities: Vec<f64>,
+    ) -> Self {
+        let n = (width as usize) * (height as usize);
+        for s in [&wall, &grass, &apple, &spawn] {
+            assert_eq!(s.len(), n, "cell sets must have width × height cells");
+        }
+        // An apple makes its cell grass, and grass is never a wall.
+        grass.union_with(&apple);
+        wall.subtract(&grass);
+        let mut grass_before = Vec::with_capacity(grass.0.len());
+        let mut count = 0u32;
+        for &word in &grass.0 {
+            grass_before.push(count);
+            count += word.count_ones();
+        }
+        let g = count as usize;
+        let spawn_count = spawn.count() as u32;
         let mut grid = Grid {
             width,
             height,
-            terrain,
-            apple: Bits::new(n),
-            wall: Bits::new(n),
-            live_neighbours: vec![0; n],
-            patch: vec![NONE; n],
+            wall,
+            grass,
+            spawn,
+            spawn_count,
+            apple,
+            occupied: CellSet::new(n),
+            grass_before,
+            live_neighbours: vec![0; g],
+            patch: Vec::new(),
             patch_live: Vec::new(),
             patch_size: Vec::new(),
             patches_alive: 0,
             apples: 0,
-            occupied: Bits::new(n),
             candidates: Vec::new(),
-            in_candidates: vec![false; n],
+            in_candidates: CellSet::new(g),
             offsets: regrowth::neighbourhood(radius),
             probabilities,
-            spawn_points,
             regrow_buffer: Vec::new(),
             cost_by_count: Vec::new(),
             objects: Default::default(),
@@ -104,26 +168,59 @@ impl Grid {
         grid.cost_by_count = (0..=grid.offsets.len() as u32)
             .map(|n| crate::rules::forage::commons_cost(&grid.probabilities, n))
             .collect();
-        for &i in apples {
-            grid.terrain[i as usize] = Terrain::Grass;
-        }
-        for i in 0..n {
-            if grid.terrain[i] == Terrain::Wall {
-                grid.wall.set(i);
-            }
-        }
         grid.label_patches();
-        for &i in apples {
-            grid.set_apple(i as usize);
-        }
+        // Live counts, candidates and patch tallies of the apples standing, in one pass.
+        let spans = grid.row_spans();
+        let mut r = 0usize;
+        let (grass, apple) = (std::mem::take(&mut grid.grass), std::mem::take(&mut grid.apple));
+        grass.for_each_set(0, n.saturating_sub(1), |i| {
+            let live = count_live(&apple, width, height, &grid.offsets, spans.as_deref(), i);
+            grid.live_neighbours[r] = live as u8;
+            if apple.get(i) {
+                grid.apples += 1;
+                grid.patch_live[grid.patch[r] as usize] += 1;
+            } else if live > 0 {
+                grid.in_candidates.set(r);
+                grid.candidates.push(i as u32);
+            }
+            r += 1;
+        });
+        (grid.grass, grid.apple) = (grass, apple);
         grid.patches_alive = grid.patch_live.iter().filter(|&&c| c > 0).count() as u32;
         grid
     }
 
-    /// Union-find over grass cells within the regrowth radius of each other.
+    /// The neighbourhood as rows `(dy, dx_min, dx_max)` of contiguous cells (the cell itself
+    /// counted in its row and taken off after), when it is such and each row fits in a word.
+    fn row_spans(&self) -> Option<Vec<(i32, i32, i32)>> {
+        let mut spans: Vec<(i32, i32, i32)> = Vec::new();
+        for &(dx, dy) in &self.offsets {
+            match spans.last_mut() {
+                Some(s) if s.0 == dy => {
+                    s.1 = s.1.min(dx);
+                    s.2 = s.2.max(dx);
+                }
+                _ => spans.push((dy, dx, dx)),
+            }
+        }
+        let cells: i64 =
+            spans.iter().map(|&(dy, a, b)| (b - a + 1) as i64 - i64::from(dy == 0 && a <= 0 && b >= 0)).sum();
+        let sorted = spans.windows(2).all(|w| w[0].0 < w[1].0);
+        (sorted && cells == self.offsets.len() as i64 && spans.iter().all(|&(_, a, b)| b - a < 64)).then_some(spans)
+    }
+
+    /// The rank of grass cell `i` among the grass cells, in map order.
+    #[inline]
+    fn grass_rank(&self, i: usize) -> usize {
+        let w = i >> 6;
+        self.grass_before[w] as usize + (self.grass.0[w] & ((1u64 << (i & 63)) - 1)).count_ones() as usize
+    }
+
+    /// Union-find over grass cells within the regrowth radius of each other; patches are
+    /// numbered in map order of their first cell.
     fn label_patches(&mut self) {
-        let n = self.terrain.len();
-        let mut parent: Vec<u32> = (0..n as u32).collect();
+        let g = self.live_neighbours.len();
+        let mut parent: Vec<u32> = (0..g as u32).collect();
         fn find(parent: &mut [u32], mut i: u32) -> u32 {
             while parent[i as usize] != i {
                 parent[i as usize] = parent[parent[i as usize] as usize];
@@ -131,51 +228,51 @@ impl Grid {
             }
             i
         }
-        for i in 0..n {
-            if self.terrain[i] != Terrain::Grass {
-                continue;
-            }
-            for j in self.neighbours(i) {
-                if self.terrain[j] == Terrain::Grass {
-                    let (a, b) = (find(&mut parent, i as u32), find(&mut parent, j as u32));
+        // Each pair once: the neighbours after the cell in map order.
+        let forward: Vec<(i32, i32)> =
+            self.offsets.iter().copied().filter(|&(dx, dy)| dy > 0 || (dy == 0 && dx > 0)).collect();
+        let (w, h) = (self.width as i32, self.height as i32);
+        let n = self.wall.len();
+        let mut r = 0u32;
+        self.grass.for_each_set(0, n.saturating_sub(1), |i| {
+            let (x, y) = ((i % w as usize) as i32, (i / w as usize) as i32);
+            for &(dx, dy) in &forward {
+                let (nx, ny) = (x + dx, y + dy);
+                if nx < 0 || ny < 0 || nx >= w || ny >= h {
+                    continue;
+                }
+                let j = (ny * w + nx) as usize;
+                if self.grass.get(j) {
+                    let (a, b) = (find(&mut parent, r), find(&mut parent, self.grass_rank(j) as u32));
                     if a != b {
                         parent[a.max(b) as usize] = a.min(b);
                     }
                 }
             }
-        }
-        // Number patches in map order of their first cell.
-        let mut label = vec![NONE; n];
-        for i in 0..n {
-            if self.terrain[i] == Terrain::Grass {
-                let root = find(&mut parent, i as u32) as usize;
-                if label[root] == NONE {
-                    label[root] = self.patch_size.len() as u32;
-                    self.patch_size.push(0);
-                    self.patch_live.push(0);
-                }
-                self.patch[i] = label[root];
-                self.patch_size[label[root] as usize] += 1;
+            r += 1;
+        });
+        // A component's root is its first cell (unions keep the smaller root), so labels
+        // come in map order of first cells.
+        let mut patch = Vec::with_capacity(g);
+        for r in 0..g as u32 {
+            let root = find(&mut parent, r);
+            if root == r {
+                patch.push(self.patch_size.len() as u32);
+                self.patch_size.push(0);
+                self.patch_live.push(0);
+            } else {
+                patch.push(patch[root as usize]);
             }
+            self.patch_size[patch[r as usize] as usize] += 1;
         }
-    }
-
-    /// Indices of the cells within the regrowth radius of cell `i` that lie on the map.
-    #[inline]
-    fn neighbours(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
-        let (w, h) = (self.width as i32, self.height as i32);
-        self.offsets.iter().filter_map(move |&(dx, dy)| {
-            let (nx, ny) = (x + dx, y + dy);
-            (nx >= 0 && ny >= 0 && nx < w && ny < h).then(|| (ny * w + nx) as usize)
-        })
+        self.patch = patch;
     }
 
     fn set_apple(&mut self, i: usize) {
-        debug_assert!(!self.apple.get(i));
+        debug_assert!(!self.apple.get(i) && self.grass.get(i));
         self.apple.set(i);
         self.apples += 1;
-        let p = self.patch[i] as usize;
+        let p = self.patch[self.grass_rank(i)] as usize;
         if self.patch_live[p] == 0 {
             self.patches_alive += 1;
         }
@@ -183,8 +280,8 @@ impl Grid {
         self.adjust_neighbours(i, true);
     }
 
-    /// Adds (or removes) cell `i`'s apple to its neighbours' live counts, and makes newly
-    /// eligible neighbours regrowth candidates.
+    /// Adds (or removes) cell `i`'s apple to its grass neighbours' live counts, and makes
+    /// newly eligible neighbours regrowth candidates.
     #[inline]
     fn adjust_neighbours(&mut self, i: usize, add: bool) {
         let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
@@ -196,13 +293,17 @@ impl Grid {
                 continue;
             }
             let j = (ny * w + nx) as usize;
-            if !add {
-                self.live_neighbours[j] -= 1;
+            if !self.grass.get(j) {
                 continue;
             }
-            self.live_neighbours[j] += 1;
-            if self.terrain[j] == Terrain::Grass && !self.apple.get(j) && !self.in_candidates[j] {
-                self.in_candidates[j] = true;
+            let r = self.grass_rank(j);
+            if !add {
+                self.live_neighbours[r] -= 1;
+                continue;
+            }
+            self.live_neighbours[r] += 1;
+            if !self.apple.get(j) && !self.in_candidates.get(r) {
+                self.in_candidates.set(r);
                 self.candidates.push(j as u32);
             }
         }
@@ -218,11 +319,12 @@ impl Grid {
         self.apple.clear(i);
         self.apples -= 1;
         self.adjust_neighbours(i, false);
-        if self.live_neighbours[i] > 0 && !self.in_candidates[i] {
-            self.in_candidates[i] = true;
+        let r = self.grass_rank(i);
+        if self.live_neighbours[r] > 0 && !self.in_candidates.get(r) {
+            self.in_candidates.set(r);
             self.candidates.push(i as u32);
         }
-        let p = self.patch[i] as usize;
+        let p = self.patch[r] as usize;
         self.patch_live[p] -= 1;
         if self.patch_live[p] == 0 {
             self.patches_alive -= 1;
@@ -270,7 +372,7 @@ impl Grid {
     /// Puts an apple on grass cell `i`, or takes it away, keeping every count in step (for
     /// imagined worlds: a world model with observation noise). No-op on other cells.
     pub fn set_apple_state(&mut self, i: usize, present: bool) {
-        if self.terrain[i] != Terrain::Grass || self.apple.get(i) == present {
+        if !self.grass.get(i) || self.apple.get(i) == present {
             return;
         }
         if present {
@@ -298,9 +400,10 @@ impl Grid {
         let draws = rng::TickKey::new(seed, tick);
         for k in 0..self.candidates.len() {
             let c = self.candidates[k] as usize;
-            let n = self.live_neighbours[c] as u32;
+            let r = self.grass_rank(c);
+            let n = self.live_neighbours[r] as u32;
             if self.apple.get(c) || n == 0 {
-                self.in_candidates[c] = false;
+                self.in_candidates.clear(r);
                 continue;
             }
             self.candidates[keep] = c as u32;
@@ -335,7 +438,13 @@ impl Grid {
     /// The terrain of cell `i`.
     #[inline]
     pub fn terrain(&self, i: usize) -> Terrain {
-        self.terrain[i]
+        if self.wall.get(i) {
+            Terrain::Wall
+        } else if self.grass.get(i) {
+            Terrain::Grass
+        } else {
+            Terrain::Floor
+        }
     }
     /// Whether cell `i` holds an apple now.
     #[inline]
@@ -359,13 +468,17 @@ impl Grid {
     /// Live apples within the regrowth radius of cell `i`, not counting `i` itself.
     #[inline]
     pub fn live_neighbours(&self, i: usize) -> u32 {
-        self.live_neighbours[i] as u32
+        if self.grass.get(i) {
+            self.live_neighbours[self.grass_rank(i)] as u32
+        } else {
+            count_live(&self.apple, self.width, self.height, &self.offsets, None, i)
+        }
     }
     /// The cost to the commons of picking the apple at cell `i` now (see
     /// [`crate::rules::forage::commons_cost`]).
     #[inline]
     pub fn commons_cost(&self, i: usize) -> f64 {
-        self.cost_by_count[self.live_neighbours[i] as usize]
+        self.cost_by_count[self.live_neighbours(i) as usize]
     }
     /// Whether an agent can stand on `(x, y)`; `false` off the map.
     #[inline]
@@ -400,13 +513,13 @@ impl Grid {
     }
     /// The patch of cell `i`, or [`NONE`] for cells where apples never grow.
     pub fn patch_of(&self, i: usize) -> u32 {
-        self.patch[i]
+        if self.grass.get(i) { self.patch[self.grass_rank(i)] } else { NONE }
     }
     /// Whether the apple at cell `i` is the last live apple of its patch (picking it would
     /// lose the patch for good).
     #[inline]
     pub fn last_of_patch(&self, i: usize) -> bool {
-        let p = self.patch[i];
+        let p = self.patch_of(i);
         p != NONE && self.patch_live[p as usize] == 1
     }
     /// Whether patch `p` still has a live apple.
@@ -415,12 +528,24 @@ impl Grid {
     }
     /// Whether the patch of cell `i` still has a live apple (false off patches).
     pub fn patches_alive_of(&self, i: usize) -> bool {
-        let p = self.patch[i];
+        let p = self.patch_of(i);
         p != NONE && self.patch_live[p as usize] > 0
     }
     /// The spawn points, as cell indices in map order.
-    pub fn spawn_points(&self) -> &[u32] {
-        &self.spawn_points
+    pub fn spawn_points(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        Counted(self.spawn.iter().map(|i| i as u32), self.spawn_count as usize)
+    }
+    /// How many spawn points the map has.
+    pub fn spawn_point_count(&self) -> u32 {
+        self.spawn_count
+    }
+    /// Whether cell `i` is a spawn point.
+    pub fn is_spawn_point(&self, i: usize) -> bool {
+        self.spawn.get(i)
+    }
+    /// The spawn points as a bit set over the cells.
+    pub fn spawn_set(&self) -> &CellSet {
+        &self.spawn
     }
     /// The regrowth probabilities by live-neighbour count.
     pub fn probabilities(&self) -> &[f64] {
@@ -430,10 +555,8 @@ impl Grid {
     /// (With objects, their places and states too.)
     pub fn apple_digest(&self) -> u64 {
         let mut h = crate::hash::Fnv::new();
-        for i in 0..self.terrain.len() {
-            if self.apple.get(i) {
-                h.write_u64(i as u64);
-            }
+        for i in self.apple.iter() {
+            h.write_u64(i as u64);
         }
         if !self.objects.is_empty() {
             h.write_u64(self.objects.digest());
@@ -442,27 +565,169 @@ impl Grid {
     }
 }
 
-/// A fixed-size bit set.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct Bits(Vec<u64>);
-
-impl Bits {
-    fn new(n: usize) -> Self {
-        Bits(vec![0; n.div_ceil(64)])
+/// The live apples of `apple` within the neighbourhood `offsets` of cell `i` (not `i`
+/// itself); by rows of `spans` when given (see [`Grid::row_spans`]).
+#[inline]
+fn count_live(
+    apple: &CellSet,
+    width: u32,
+    height: u32,
+    offsets: &[(i32, i32)],
+    spans: Option<&[(i32, i32, i32)]>,
+    i: usize,
+) -> u32 {
+    let (x, y) = ((i % width as usize) as i32, (i / width as usize) as i32);
+    let (w, h) = (width as i32, height as i32);
+    match spans {
+        Some(spans) => {
+            let mut n = 0;
+            for &(dy, a, b) in spans {
+                if dy == 0 && a <= 0 && b >= 0 {
+                    // The row counts the cell itself, which is no neighbour.
+                    n -= u32::from(apple.get(i)) as i32;
+                }
+                let ny = y + dy;
+                let (lo, hi) = ((x + a).max(0), (x + b).min(w - 1));
+                if ny < 0 || ny >= h || lo > hi {
+                    continue;
+                }
+                n += apple.window((ny * w + lo) as usize, (hi - lo + 1) as usize).count_ones() as i32;
+            }
+            n as u32
+        }
+        None => offsets
+            .iter()
+            .filter(|&&(dx, dy)| {
+                let (nx, ny) = (x + dx, y + dy);
+                nx >= 0 && ny >= 0 && nx < w && ny < h && apple.get((ny * w + nx) as usize)
+            })
+            .count() as u32,
     }
+}
+
+/// An iterator that knows how many items it has left.
+struct Counted<I>(I, usize);
+
+impl<I: Iterator> Iterator for Counted<I> {
+    type Item = I::Item;
+    fn next(&mut self) -> Option<I::Item> {
+        let item = self.0.next()?;
+        self.1 -= 1;
+        Some(item)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.1, Some(self.1))
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for Counted<I> {}
+
+/// A fixed-size set of cells (or of grass ranks), one bit each.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CellSet(Vec<u64>, usize);
+
+impl CellSet {
+    /// An empty set of `n` places.
+    pub fn new(n: usize) -> Self {
+        CellSet(vec![0; n.div_ceil(64)], n)
+    }
+    /// The number of places.
+    pub fn len(&self) -> usize {
+        self.1
+    }
+    /// Whether the set has no places.
+    pub fn is_empty(&self) -> bool {
+        self.1 == 0
+    }
+    /// Whether `i` is in the set.
     #[inline]
-    fn get(&self, i: usize) -> bool {
+    pub fn get(&self, i: usize) -> bool {
         self.0[i >> 6] >> (i & 63) & 1 == 1
     }
+    /// Puts `i` in the set.
     #[inline]
-    fn set(&mut self, i: usize) {
+    pub fn set(&mut self, i: usize) {
         self.0[i >> 6] |= 1 << (i & 63);
     }
+    /// Takes `i` out of the set.
     #[inline]
-    fn clear(&mut self, i: usize) {
+    pub fn clear(&mut self, i: usize) {
         self.0[i >> 6] &= !(1 << (i & 63));
     }
-    /// Bits `lo .. lo + len` (`len` ≤ 64, all inside the set) as a word, bit 0 first.
+    /// Puts places `lo .. hi` in the set.
+    pub fn set_range(&mut self, lo: usize, hi: usize) {
+        for i in lo..hi {
+            self.set(i);
+        }
+    }
+    /// How many places are in the set.
+    pub fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+    /// Adds every place of `other`.
+    pub fn union_with(&mut self, other: &CellSet) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a |= b);
+    }
+    /// Takes out every place of `other`.
+    pub fn subtract(&mut self, other: &CellSet) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= !b);
+    }
+    /// The places in neither set, among `0 .. len`.
+    pub fn neither(a: &CellSet, b: &CellSet) -> CellSet {
+        let mut out = CellSet(a.0.iter().zip(&b.0).map(|(x, y)| !(x | y)).collect(), a.1);
+        if !a.1.is_multiple_of(64)
+            && let Some(last) = out.0.last_mut()
+        {
+            *last &= (1u64 << (a.1 & 63)) - 1;
+        }
+        out
+    }
+    /// The places in the set, in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &word)| {
+            let mut word = word;
+            std::iter::from_fn(move || {
+                (word != 0).then(|| {
+                    let i = (w << 6) + word.trailing_zeros() as usize;
+                    word &= word - 1;
+                    i
+                })
+            })
+        })
+    }
+    /// The `k`-th place in the set (0-based), in increasing order, with `before[w]` the places
+    /// before word `w` (see [`CellSet::counts_before`]).
+    pub fn select(&self, before: &[u32], k: usize) -> Option<usize> {
+        let w = before.partition_point(|&c| c as usize <= k).checked_sub(1)?;
+        let mut word = self.0[w];
+        let mut left = k - before[w] as usize;
+        if left >= word.count_ones() as usize {
+            return None;
+        }
+        while left > 0 {
+            word &= word - 1;
+            left -= 1;
+        }
+        Some((w << 6) + word.trailing_zeros() as usize)
+    }
+    /// The places in the set before `i`, with `before` from [`CellSet::counts_before`].
+    #[inline]
+    pub fn rank(&self, before: &[u32], i: usize) -> usize {
+        before[i >> 6] as usize + (self.0[i >> 6] & ((1u64 << (i & 63)) - 1)).count_ones() as usize
+    }
+    /// For each word, the places in the words before it.
+    pub fn counts_before(&self) -> Vec<u32> {
+        let mut c = 0u32;
+        self.0
+            .iter()
+            .map(|w| {
+                let b = c;
+                c += w.count_ones();
+                b
+            })
+            .collect()
+    }
+    /// Places `lo .. lo + len` (`len` ≤ 64, all inside the set) as a word, bit 0 first.
     #[inline]
     fn window(&self, lo: usize, len: usize) -> u64 {
         if len == 0 {
@@ -475,9 +740,12 @@ impl Bits {
         }
         if len < 64 { v & ((1u64 << len) - 1) } else { v }
     }
-    /// Calls `f(i)` for every set bit `i` in `lo..=hi`, in increasing order.
+    /// Calls `f(i)` for every place `i` in `lo..=hi` in the set, in increasing order.
     #[inline]
     fn for_each_set(&self, lo: usize, hi: usize, mut f: impl FnMut(usize)) {
+        if self.0.is_empty() || lo > hi {
+            return;
+        }
         let (first, last) = (lo >> 6, hi >> 6);
         for w in first..=last {
             let mut word = self.0[w];
