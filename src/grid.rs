@@ -169,23 +169,7 @@ impl Grid {
             .map(|n| crate::rules::forage::commons_cost(&grid.probabilities, n))
             .collect();
         grid.label_patches();
-        // Live counts, candidates and patch tallies of the apples standing, in one pass.
-        let spans = grid.row_spans();
-        let mut r = 0usize;
-        let (grass, apple) = (std::mem::take(&mut grid.grass), std::mem::take(&mut grid.apple));
-        grass.for_each_set(0, n.saturating_sub(1), |i| {
-            let live = count_live(&apple, width, height, &grid.offsets, spans.as_deref(), i);
-            grid.live_neighbours[r] = live as u8;
-            if apple.get(i) {
-                grid.apples += 1;
-                grid.patch_live[grid.patch[r] as usize] += 1;
-            } else if live > 0 {
-                grid.in_candidates.set(r);
-                grid.candidates.push(i as u32);
-            }
-            r += 1;
-        });
-        (grid.grass, grid.apple) = (grass, apple);
+        grid.count_live_neighbours();
         grid.patches_alive = grid.patch_live.iter().filter(|&&c| c > 0).count() as u32;
         grid
     }
@@ -216,6 +200,60 @@ impl Grid {
         self.grass_before[w] as usize + (self.grass.0[w] & ((1u64 << (i & 63)) - 1)).count_ones() as usize
     }
 
+    /// Live counts of the grass cells, candidates and patch tallies of the apples standing,
+    /// 64 cells of a row at a time: each neighbour offset's apple bits, shifted into place,
+    /// are added into bit-sliced counters (bit k of every cell's count in one word).
+    fn count_live_neighbours(&mut self) {
+        let (w, h) = (self.width as i64, self.height as i64);
+        let slices = (usize::BITS - self.offsets.len().leading_zeros()) as usize;
+        assert!(slices <= 8, "live counts are kept in a byte");
+        let row_window = |apple: &CellSet, y: i64, sx: i64, len: i64| -> u64 {
+            let (lo, hi) = (sx.max(0), (sx + len).min(w));
+            if lo >= hi { 0 } else { apple.window((y * w + lo) as usize, (hi - lo) as usize) << (lo - sx) }
+        };
+        let mut r = 0usize;
+        for y in 0..h {
+            for x0 in (0..w).step_by(64) {
+                let len = (w - x0).min(64);
+                let base = y * w + x0;
+                let mut grass = self.grass.window(base as usize, len as usize);
+                if grass == 0 {
+                    continue;
+                }
+                let mut sum = [0u64; 8];
+                for &(dx, dy) in &self.offsets {
+                    let ny = y + dy as i64;
+                    if ny < 0 || ny >= h {
+                        continue;
+                    }
+                    let mut carry = row_window(&self.apple, ny, x0 + dx as i64, len);
+                    let mut k = 0;
+                    while carry != 0 {
+                        let c = sum[k] & carry;
+                        sum[k] ^= carry;
+                        carry = c;
+                        k += 1;
+                    }
+                }
+                let apples = self.apple.window(base as usize, len as usize);
+                while grass != 0 {
+                    let b = grass.trailing_zeros();
+                    grass &= grass - 1;
+                    let live = (0..slices).fold(0u32, |n, k| n | ((sum[k] >> b) as u32 & 1) << k);
+                    self.live_neighbours[r] = live as u8;
+                    if apples >> b & 1 == 1 {
+                        self.apples += 1;
+                        self.patch_live[self.patch[r] as usize] += 1;
+                    } else if live > 0 {
+                        self.in_candidates.set(r);
+                        self.candidates.push((base + b as i64) as u32);
+                    }
+                    r += 1;
+                }
+            }
+        }
+    }
+
     /// Union-find over grass cells within the regrowth radius of each other; patches are
     /// numbered in map order of their first cell.
     fn label_patches(&mut self) {
@@ -228,29 +266,73 @@ impl Grid {
             }
             i
         }
-        // Each pair once: the neighbours after the cell in map order.
-        let forward: Vec<(i32, i32)> =
-            self.offsets.iter().copied().filter(|&(dx, dy)| dy > 0 || (dy == 0 && dx > 0)).collect();
+        /// Joins `other`'s set to the set whose root is `root`, keeping the smaller root.
+        #[inline]
+        fn join(parent: &mut [u32], root: &mut u32, other: u32) {
+            // A cell after this one is mostly still on its own.
+            let b = if parent[other as usize] == other { other } else { find(parent, other) };
+            if b != *root {
+                parent[(*root).max(b) as usize] = (*root).min(b);
+                *root = (*root).min(b);
+            }
+        }
         let (w, h) = (self.width as i32, self.height as i32);
-        let n = self.wall.len();
         let mut r = 0u32;
-        self.grass.for_each_set(0, n.saturating_sub(1), |i| {
-            let (x, y) = ((i % w as usize) as i32, (i / w as usize) as i32);
-            for &(dx, dy) in &forward {
-                let (nx, ny) = (x + dx, y + dy);
-                if nx < 0 || ny < 0 || nx >= w || ny >= h {
-                    continue;
+        if let Some(spans) = self.row_spans() {
+            // By rows of the neighbourhood: in a row, grass cells at most `b0` apart (the
+            // reach along the cell's own row) are joined through each other, so a cell is
+            // joined to the cell before it when that is within `b0`, and in each row below
+            // to the first grass cell of its span and any more than `b0` after the last.
+            // The neighbourhood is symmetric, so this joins every neighbouring pair.
+            let b0 = spans.iter().find(|s| s.0 == 0).map_or(0, |s| s.2);
+            let below: Vec<(i32, i32, i32)> = spans.iter().copied().filter(|s| s.0 > 0).collect();
+            let mut prev = (u32::MAX, 0u32);
+            self.grass.for_each_set_xy(self.width, |_, x, y| {
+                let mut root = find(&mut parent, r);
+                if prev.0 == y && (x - prev.1) as i32 <= b0 {
+                    join(&mut parent, &mut root, r - 1);
                 }
-                let j = (ny * w + nx) as usize;
-                if self.grass.get(j) {
-                    let (a, b) = (find(&mut parent, r), find(&mut parent, self.grass_rank(j) as u32));
-                    if a != b {
-                        parent[a.max(b) as usize] = a.min(b);
+                prev = (y, x);
+                let (x, y) = (x as i32, y as i32);
+                for &(dy, a, b) in &below {
+                    let ny = y + dy;
+                    let (lo, hi) = ((x + a).max(0), (x + b).min(w - 1));
+                    if ny >= h || lo > hi {
+                        continue;
+                    }
+                    let mut bits = self.grass.window((ny * w + lo) as usize, (hi - lo + 1) as usize);
+                    let mut last = i32::MIN / 2;
+                    while bits != 0 {
+                        let cx = lo + bits.trailing_zeros() as i32;
+                        bits &= bits - 1;
+                        if cx - last > b0 {
+                            join(&mut parent, &mut root, self.grass_rank((ny * w + cx) as usize) as u32);
+                        }
+                        last = cx;
                     }
                 }
-            }
-            r += 1;
-        });
+                r += 1;
+            });
+        } else {
+            // Each pair once: the neighbours after the cell in map order.
+            let forward: Vec<(i32, i32)> =
+                self.offsets.iter().copied().filter(|&(dx, dy)| dy > 0 || (dy == 0 && dx > 0)).collect();
+            self.grass.for_each_set_xy(self.width, |_, x, y| {
+                let (x, y) = (x as i32, y as i32);
+                let mut root = find(&mut parent, r);
+                for &(dx, dy) in &forward {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx < 0 || ny < 0 || nx >= w || ny >= h {
+                        continue;
+                    }
+                    let j = (ny * w + nx) as usize;
+                    if self.grass.get(j) {
+                        join(&mut parent, &mut root, self.grass_rank(j) as u32);
+                    }
+                }
+                r += 1;
+            });
+        }
         // A component's root is its first cell (unions keep the smaller root), so labels
         // come in map order of first cells.
         let mut patch = Vec::with_capacity(g);
@@ -471,7 +553,8 @@ impl Grid {
         if self.grass.get(i) {
             self.live_neighbours[self.grass_rank(i)] as u32
         } else {
-            count_live(&self.apple, self.width, self.height, &self.offsets, None, i)
+            let (x, y) = (i % self.width as usize, i / self.width as usize);
+            count_live(&self.apple, self.width, self.height, &self.offsets, x as u32, y as u32)
         }
     }
     /// The cost to the commons of picking the apple at cell `i` now (see
@@ -565,44 +648,17 @@ impl Grid {
     }
 }
 
-/// The live apples of `apple` within the neighbourhood `offsets` of cell `i` (not `i`
-/// itself); by rows of `spans` when given (see [`Grid::row_spans`]).
-#[inline]
-fn count_live(
-    apple: &CellSet,
-    width: u32,
-    height: u32,
-    offsets: &[(i32, i32)],
-    spans: Option<&[(i32, i32, i32)]>,
-    i: usize,
-) -> u32 {
-    let (x, y) = ((i % width as usize) as i32, (i / width as usize) as i32);
-    let (w, h) = (width as i32, height as i32);
-    match spans {
-        Some(spans) => {
-            let mut n = 0;
-            for &(dy, a, b) in spans {
-                if dy == 0 && a <= 0 && b >= 0 {
-                    // The row counts the cell itself, which is no neighbour.
-                    n -= u32::from(apple.get(i)) as i32;
-                }
-                let ny = y + dy;
-                let (lo, hi) = ((x + a).max(0), (x + b).min(w - 1));
-                if ny < 0 || ny >= h || lo > hi {
-                    continue;
-                }
-                n += apple.window((ny * w + lo) as usize, (hi - lo + 1) as usize).count_ones() as i32;
-            }
-            n as u32
-        }
-        None => offsets
-            .iter()
-            .filter(|&&(dx, dy)| {
-                let (nx, ny) = (x + dx, y + dy);
-                nx >= 0 && ny >= 0 && nx < w && ny < h && apple.get((ny * w + nx) as usize)
-            })
-            .count() as u32,
-    }
+/// The live apples of `apple` within the neighbourhood `offsets` of cell `(x, y)` (not the
+/// cell itself).
+fn count_live(apple: &CellSet, width: u32, height: u32, offsets: &[(i32, i32)], x: u32, y: u32) -> u32 {
+    let (x, y, w, h) = (x as i32, y as i32, width as i32, height as i32);
+    offsets
+        .iter()
+        .filter(|&&(dx, dy)| {
+            let (nx, ny) = (x + dx, y + dy);
+            nx >= 0 && ny >= 0 && nx < w && ny < h && apple.get((ny * w + nx) as usize)
+        })
+        .count() as u32
 }
 
 /// An iterator that knows how many items it has left.
@@ -740,6 +796,19 @@ impl CellSet {
         }
         if len < 64 { v & ((1u64 << len) - 1) } else { v }
     }
+    /// Calls `f(i, x, y)` for every cell `i = (x, y)` in the set, row by row, for a
+    /// row-major map `width` cells wide.
+    #[inline]
+    fn for_each_set_xy(&self, width: u32, mut f: impl FnMut(usize, u32, u32)) {
+        let w = width as usize;
+        if w == 0 {
+            return;
+        }
+        for y in 0..self.1 / w {
+            let start = y * w;
+            self.for_each_set(start, start + w - 1, |i| f(i, (i - start) as u32, y as u32));
+        }
+    }
     /// Calls `f(i)` for every place `i` in `lo..=hi` in the set, in increasing order.
     #[inline]
     fn for_each_set(&self, lo: usize, hi: usize, mut f: impl FnMut(usize)) {
@@ -758,6 +827,67 @@ impl CellSet {
             while word != 0 {
                 f((w << 6) + word.trailing_zeros() as usize);
                 word &= word - 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Patches and live counts against a brute-force flood fill and recount, on scattered
+    /// grass at several radii (the by-rows labelling and the pair-by-pair one alike).
+    #[test]
+    fn patches_and_counts_match_a_brute_force() {
+        let (w, h) = (97u32, 41u32);
+        let n = (w * h) as usize;
+        for (radius, seed) in [(1.0, 1u64), (1.5, 2), (2.0, 3), (2.5, 4), (3.0, 5), (8.0, 6), (0.5, 7)] {
+            let mut st = crate::rng::stream(seed, 0, 0, Purpose::MapGen);
+            let terrain: Vec<Terrain> = (0..n)
+                .map(|_| match st.below(10) {
+                    0 => Terrain::Wall,
+                    1..=3 => Terrain::Grass,
+                    _ => Terrain::Floor,
+                })
+                .collect();
+            let apples: Vec<u32> =
+                (0..n as u32).filter(|&i| terrain[i as usize] == Terrain::Grass && st.below(3) > 0).collect();
+            let g = Grid::new(w, h, terrain.clone(), &apples, vec![], radius, vec![0.0, 0.1]);
+            let offsets = regrowth::neighbourhood(radius);
+            let near = |i: usize| {
+                let (x, y) = ((i as u32 % w) as i32, (i as u32 / w) as i32);
+                offsets
+                    .iter()
+                    .filter_map(move |&(dx, dy)| {
+                        let (nx, ny) = (x + dx, y + dy);
+                        (nx >= 0 && ny >= 0 && nx < w as i32 && ny < h as i32).then_some((ny * w as i32 + nx) as usize)
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let mut label = vec![NONE; n];
+            let mut next = 0;
+            for s in 0..n {
+                if terrain[s] != Terrain::Grass || label[s] != NONE {
+                    continue;
+                }
+                let mut stack = vec![s];
+                label[s] = next;
+                while let Some(c) = stack.pop() {
+                    for j in near(c) {
+                        if terrain[j] == Terrain::Grass && label[j] == NONE {
+                            label[j] = next;
+                            stack.push(j);
+                        }
+                    }
+                }
+                next += 1;
+            }
+            assert_eq!(g.patch_count(), next, "radius {radius}");
+            for i in 0..n {
+                assert_eq!(g.patch_of(i), label[i], "radius {radius}, cell {i}");
+                let live = near(i).into_iter().filter(|&j| g.has_apple(j)).count() as u32;
+                assert_eq!(g.live_neighbours(i), live, "radius {radius}, cell {i}");
             }
         }
     }

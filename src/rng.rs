@@ -146,15 +146,28 @@ impl Stream {
         let mut back = Pcg64Mcg::new(start);
         back.advance((n - 1) as u128);
         let mut state = back.state();
-        // Tracked places, with a counting filter on the low bits (small enough to stay in
-        // cache; counts up to k < 2¹⁶ fit a u16) so most steps touch no map.
-        let buckets = ((k as u64) * 16).next_power_of_two().clamp(1 << 12, 1 << 18) as usize;
+        // Tracked places, with a counting filter on the low bits so most steps touch no map:
+        // a bit a bucket, small enough to stay in the nearest cache, set while its count
+        // (up to k < 2¹⁶, so a u16) is positive.
+        let buckets = ((k as u64) * 32).next_power_of_two().clamp(1 << 12, 1 << 19) as usize;
         let mask = buckets - 1;
-        let mut filter = vec![0u16; buckets];
+        let mut filter = vec![0u64; buckets / 64];
+        let mut count = vec![0u16; buckets];
         let mut at: std::collections::HashMap<usize, usize, std::hash::BuildHasherDefault<PlaceHasher>> =
             std::collections::HashMap::with_capacity_and_hasher(k, Default::default());
+        let add = |filter: &mut [u64], count: &mut [u16], p: usize| {
+            count[p & mask] += 1;
+            filter[(p & mask) >> 6] |= 1 << (p & 63);
+        };
+        let take = |filter: &mut [u64], count: &mut [u16], p: usize| {
+            count[p & mask] -= 1;
+            if count[p & mask] == 0 {
+                filter[(p & mask) >> 6] &= !(1 << (p & 63));
+            }
+        };
+        let tracked = |filter: &[u64], p: usize| filter[(p & mask) >> 6] >> (p & 63) & 1 == 1;
         for p in 0..k {
-            filter[p & mask] += 1;
+            add(&mut filter, &mut count, p);
             at.insert(p, p);
         }
         for i in 1..n {
@@ -167,19 +180,19 @@ impl Stream {
                 return Stream(Pcg64Mcg::new(start)).shuffled_prefix_by_array(n, k);
             }
             let j = (m >> 64) as usize;
-            if i == j || (filter[i & mask] == 0 && filter[j & mask] == 0) {
+            if i == j || !(tracked(&filter, j) || tracked(&filter, i)) {
                 continue;
             }
             // Swap places i and j of whatever is tracked there.
             let (a, b) = (at.remove(&i), at.remove(&j));
             if let Some(slot) = a {
-                filter[i & mask] -= 1;
-                filter[j & mask] += 1;
+                take(&mut filter, &mut count, i);
+                add(&mut filter, &mut count, j);
                 at.insert(j, slot);
             }
             if let Some(slot) = b {
-                filter[j & mask] -= 1;
-                filter[i & mask] += 1;
+                take(&mut filter, &mut count, j);
+                add(&mut filter, &mut count, i);
                 at.insert(i, slot);
             }
         }
