@@ -884,8 +884,8 @@ mod tests {
                 next += 1;
             }
             assert_eq!(g.patch_count(), next, "radius {radius}");
-            for i in 0..n {
-                assert_eq!(g.patch_of(i), label[i], "radius {radius}, cell {i}");
+            for (i, &l) in label.iter().enumerate() {
+                assert_eq!(g.patch_of(i), l, "radius {radius}, cell {i}");
                 let live = near(i).into_iter().filter(|&j| g.has_apple(j)).count() as u32;
                 assert_eq!(g.live_neighbours(i), live, "radius {radius}, cell {i}");
             }
