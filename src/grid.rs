@@ -53,8 +53,9 @@ pub struct Grid {
     apple: CellSet,
     /// One bit per cell, set where an agent stands.
     occupied: CellSet,
-    /// For each 64-cell word of `grass`, the grass cells before it.
-    grass_before: Vec<u32>,
+    /// For each 64-cell word of `grass`: the word, and the grass cells before it (side by
+    /// side, so a cell's grass bit and rank come from one cache line).
+    grass_ranks: Vec<[u64; 2]>,
     /// By grass rank: live apples within the regrowth radius.
     live_neighbours: Vec<u8>,
     /// By grass rank: the cell's patch.
@@ -63,12 +64,12 @@ pub struct Grid {
     patch_size: Vec<u32>,
     patches_alive: u32,
     apples: u32,
-    /// Regrowth candidates (cell indices), and by grass rank whether a cell is one.
-    candidates: Vec<u32>,
+    /// Regrowth candidates (cell index, grass rank), and by grass rank whether a cell is one.
+    candidates: Vec<(u32, u32)>,
     in_candidates: CellSet,
     offsets: Vec<(i32, i32)>,
     probabilities: Vec<f64>,
-    regrow_buffer: Vec<u32>,
+    regrow_buffer: Vec<(u32, u32)>,
     /// Cost to the commons of picking an apple, by its live-neighbour count.
     cost_by_count: Vec<f64>,
     /// Vases, boxes and belts (none in the commons).
@@ -132,11 +133,11 @@ impl Grid {
         // An apple makes its cell grass, and grass is never a wall.
         grass.union_with(&apple);
         wall.subtract(&grass);
-        let mut grass_before = Vec::with_capacity(grass.0.len());
-        let mut count = 0u32;
+        let mut grass_ranks = Vec::with_capacity(grass.0.len());
+        let mut count = 0u64;
         for &word in &grass.0 {
-            grass_before.push(count);
-            count += word.count_ones();
+            grass_ranks.push([word, count]);
+            count += word.count_ones() as u64;
         }
         let g = count as usize;
         let spawn_count = spawn.count() as u32;
@@ -149,7 +150,7 @@ impl Grid {
             spawn_count,
             apple,
             occupied: CellSet::new(n),
-            grass_before,
+            grass_ranks,
             live_neighbours: vec![0; g],
             patch: Vec::new(),
             patch_live: Vec::new(),
@@ -196,8 +197,15 @@ impl Grid {
     /// The rank of grass cell `i` among the grass cells, in map order.
     #[inline]
     fn grass_rank(&self, i: usize) -> usize {
-        let w = i >> 6;
-        self.grass_before[w] as usize + (self.grass.0[w] & ((1u64 << (i & 63)) - 1)).count_ones() as usize
+        let [bits, before] = self.grass_ranks[i >> 6];
+        before as usize + (bits & ((1u64 << (i & 63)) - 1)).count_ones() as usize
+    }
+
+    /// The grass rank of cell `i`, or `None` if it is not grass.
+    #[inline]
+    fn grass_rank_of(&self, i: usize) -> Option<usize> {
+        let [bits, before] = self.grass_ranks[i >> 6];
+        (bits >> (i & 63) & 1 == 1).then(|| before as usize + (bits & ((1u64 << (i & 63)) - 1)).count_ones() as usize)
     }
 
     /// Live counts of the grass cells, candidates and patch tallies of the apples standing,
@@ -246,7 +254,7 @@ impl Grid {
                         self.patch_live[self.patch[r] as usize] += 1;
                     } else if live > 0 {
                         self.in_candidates.set(r);
-                        self.candidates.push((base + b as i64) as u32);
+                        self.candidates.push(((base + b as i64) as u32, r as u32));
                     }
                     r += 1;
                 }
@@ -350,11 +358,12 @@ impl Grid {
         self.patch = patch;
     }
 
-    fn set_apple(&mut self, i: usize) {
-        debug_assert!(!self.apple.get(i) && self.grass.get(i));
+    /// Puts an apple on grass cell `i` of grass rank `r`.
+    fn set_apple(&mut self, i: usize, r: usize) {
+        debug_assert!(!self.apple.get(i) && self.grass_rank_of(i) == Some(r));
         self.apple.set(i);
         self.apples += 1;
-        let p = self.patch[self.grass_rank(i)] as usize;
+        let p = self.patch[r] as usize;
         if self.patch_live[p] == 0 {
             self.patches_alive += 1;
         }
@@ -375,10 +384,9 @@ impl Grid {
                 continue;
             }
             let j = (ny * w + nx) as usize;
-            if !self.grass.get(j) {
+            let Some(r) = self.grass_rank_of(j) else {
                 continue;
-            }
-            let r = self.grass_rank(j);
+            };
             if !add {
                 self.live_neighbours[r] -= 1;
                 continue;
@@ -386,7 +394,7 @@ impl Grid {
             self.live_neighbours[r] += 1;
             if !self.apple.get(j) && !self.in_candidates.get(r) {
                 self.in_candidates.set(r);
-                self.candidates.push(j as u32);
+                self.candidates.push((j as u32, r as u32));
             }
         }
     }
@@ -404,7 +412,7 @@ impl Grid {
         let r = self.grass_rank(i);
         if self.live_neighbours[r] > 0 && !self.in_candidates.get(r) {
             self.in_candidates.set(r);
-            self.candidates.push(i as u32);
+            self.candidates.push((i as u32, r as u32));
         }
         let p = self.patch[r] as usize;
         self.patch_live[p] -= 1;
@@ -454,11 +462,14 @@ impl Grid {
     /// Puts an apple on grass cell `i`, or takes it away, keeping every count in step (for
     /// imagined worlds: a world model with observation noise). No-op on other cells.
     pub fn set_apple_state(&mut self, i: usize, present: bool) {
-        if !self.grass.get(i) || self.apple.get(i) == present {
+        let Some(r) = self.grass_rank_of(i) else {
+            return;
+        };
+        if self.apple.get(i) == present {
             return;
         }
         if present {
-            self.set_apple(i);
+            self.set_apple(i, r);
         } else {
             self.pick(i);
         }
@@ -481,23 +492,23 @@ impl Grid {
         let mut keep = 0;
         let draws = rng::TickKey::new(seed, tick);
         for k in 0..self.candidates.len() {
-            let c = self.candidates[k] as usize;
-            let r = self.grass_rank(c);
+            let (c, r) = self.candidates[k];
+            let (c, r) = (c as usize, r as usize);
             let n = self.live_neighbours[r] as u32;
             if self.apple.get(c) || n == 0 {
                 self.in_candidates.clear(r);
                 continue;
             }
-            self.candidates[keep] = c as u32;
+            self.candidates[keep] = self.candidates[k];
             keep += 1;
             let p = regrowth::probability(&self.probabilities, n);
             if p > 0.0 && draws.unit(c as u64, Purpose::Regrow) < p {
-                buffer.push(c as u32);
+                buffer.push(self.candidates[k]);
             }
         }
         self.candidates.truncate(keep);
-        for &c in &buffer {
-            self.set_apple(c as usize);
+        for &(c, r) in &buffer {
+            self.set_apple(c as usize, r as usize);
         }
         let grown = buffer.len() as u32;
         self.regrow_buffer = buffer;
@@ -550,8 +561,8 @@ impl Grid {
     /// Live apples within the regrowth radius of cell `i`, not counting `i` itself.
     #[inline]
     pub fn live_neighbours(&self, i: usize) -> u32 {
-        if self.grass.get(i) {
-            self.live_neighbours[self.grass_rank(i)] as u32
+        if let Some(r) = self.grass_rank_of(i) {
+            self.live_neighbours[r] as u32
         } else {
             let (x, y) = (i % self.width as usize, i / self.width as usize);
             count_live(&self.apple, self.width, self.height, &self.offsets, x as u32, y as u32)
@@ -596,7 +607,7 @@ impl Grid {
     }
     /// The patch of cell `i`, or [`NONE`] for cells where apples never grow.
     pub fn patch_of(&self, i: usize) -> u32 {
-        if self.grass.get(i) { self.patch[self.grass_rank(i)] } else { NONE }
+        self.grass_rank_of(i).map_or(NONE, |r| self.patch[r])
     }
     /// Whether the apple at cell `i` is the last live apple of its patch (picking it would
     /// lose the patch for good).
