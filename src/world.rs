@@ -112,6 +112,11 @@ pub fn layout(map: &MapSpec) -> MapLayout {
             let r = g.patch_radius;
             let ri = r.floor() as i64;
             let jitter = g.jitter as u64;
+            // The disc's cells, row by row.
+            let disc: Vec<(i64, i64)> = (-ri..=ri)
+                .flat_map(|dy| (-ri..=ri).map(move |dx| (dx, dy)))
+                .filter(|&(dx, dy)| ((dx * dx + dy * dy) as f64) <= r * r)
+                .collect();
             let mut k = 0u64;
             let mut cy = s / 2;
             while cy < h {
@@ -122,15 +127,12 @@ pub fn layout(map: &MapSpec) -> MapLayout {
                     let jx = st.below(2 * jitter + 1) as i64 - jitter as i64;
                     let jy = st.below(2 * jitter + 1) as i64 - jitter as i64;
                     let (px, py) = (cx as i64 + jx, cy as i64 + jy);
-                    for dy in -ri..=ri {
-                        for dx in -ri..=ri {
-                            let (x, y) = (px + dx, py + dy);
-                            if ((dx * dx + dy * dy) as f64) <= r * r && x >= 0 && y >= 0 && x < w as i64 && y < h as i64
-                            {
-                                let i = (y * w as i64 + x) as usize;
-                                if !wall.get(i) {
-                                    grass.set(i);
-                                }
+                    for &(dx, dy) in &disc {
+                        let (x, y) = (px + dx, py + dy);
+                        if x >= 0 && y >= 0 && x < w as i64 && y < h as i64 {
+                            let i = (y * w as i64 + x) as usize;
+                            if !wall.get(i) {
+                                grass.set(i);
                             }
                         }
                     }
