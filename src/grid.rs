@@ -1,7 +1,7 @@
-//! The grid: terrain, apples, patches and occupancy, laid out as flat arrays and bit sets for
-//! speed.
+//! The grid: terrain, apples, patches and occupancy, laid out as bit sets (a bit a cell) and
+//! arrays over the grass cells only, so a map costs about two bytes a cell to hold.
 //!
-//! The grid keeps, for every cell, the number of live apples within the regrowth radius, and
+//! The grid keeps, for every grass cell, the number of live apples within the regrowth radius, and
 //! updates it incrementally when an apple is picked or regrows. Regrowth then visits only the
 //! *candidates* — eaten apple cells with at least one live neighbour — instead of the whole
 //! map, which is what lets a 1000×1000 world with 10,000 agents step hundreds of times a second.
