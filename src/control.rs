@@ -738,7 +738,7 @@ pub fn snapshot_scenario(sim: &Sim) -> Scenario {
     let grid = sim.grid();
     let (gw, gh) = (grid.width(), grid.height());
     let mut spawn = vec![false; (gw * gh) as usize];
-    for &i in grid.spawn_points() {
+    for i in grid.spawn_points() {
         spawn[i as usize] = true;
     }
     let rows = (0..gh)

@@ -1,7 +1,7 @@
-//! The grid: terrain, apples, patches and occupancy, laid out as flat arrays and bit sets for
-//! speed.
+//! The grid: terrain, apples, patches and occupancy, laid out as bit sets (a bit a cell) and
+//! arrays over the grass cells only, so a map costs about two bytes a cell to hold.
 //!
-//! The grid keeps, for every cell, the number of live apples within the regrowth radius, and
+//! The grid keeps, for every grass cell, the number of live apples within the regrowth radius, and
 //! updates it incrementally when an apple is picked or regrows. Regrowth then visits only the
 //! *candidates* — eaten apple cells with at least one live neighbour — instead of the whole
 //! map, which is what lets a 1000×1000 world with 10,000 agents step hundreds of times a second.
@@ -30,30 +30,44 @@ pub enum Terrain {
 
 /// The world's cells. Coordinates are `(x, y)` with `x` the column and `y` the row, `(0, 0)`
 /// top-left, as the map is drawn.
+///
+/// Memory: every per-cell fact is one bit (wall, grass, spawn point, apple, occupied); what
+/// only grass cells need (live-neighbour count, patch, whether a regrowth candidate) is kept
+/// per grass cell, found by its *grass rank* (the number of grass cells before it, from a
+/// per-word count and a popcount). A big map costs a couple of bytes a cell, mostly its grass.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     width: u32,
     height: u32,
-    terrain: Vec<Terrain>,
-    /// One bit per cell, set where an apple stands (a 1000×1000 map's apples fit in 128 KiB,
-    /// so an agent scanning its view stays in cache).
-    apple: Bits,
     /// One bit per cell, set on walls.
-    wall: Bits,
+    wall: CellSet,
+    /// One bit per cell, set on grass (where apples grow); never on a wall.
+    grass: CellSet,
+    /// One bit per cell, set on spawn points.
+    spawn: CellSet,
+    spawn_count: u32,
+    /// One bit per cell, set where an apple stands (a 1000×1000 map's apples fit in 128 KiB,
+    /// so an agent scanning its view stays in cache). Only on grass.
+    apple: CellSet,
+    /// One bit per cell, set where an agent stands.
+    occupied: CellSet,
+    /// For each 64-cell word of `grass`: the word, and the grass cells before it (side by
+    /// side, so a cell's grass bit and rank come from one cache line).
+    grass_ranks: Vec<[u64; 2]>,
+    /// By grass rank: live apples within the regrowth radius.
     live_neighbours: Vec<u8>,
+    /// By grass rank: the cell's patch.
     patch: Vec<u32>,
     patch_live: Vec<u32>,
     patch_size: Vec<u32>,
     patches_alive: u32,
     apples: u32,
-    /// One bit per cell, set where an agent stands.
-    occupied: Bits,
-    candidates: Vec<u32>,
-    in_candidates: Vec<bool>,
+    /// Regrowth candidates (cell index, grass rank), and by grass rank whether a cell is one.
+    candidates: Vec<(u32, u32)>,
+    in_candidates: CellSet,
     offsets: Vec<(i32, i32)>,
     probabilities: Vec<f64>,
-    spawn_points: Vec<u32>,
-    regrow_buffer: Vec<u32>,
+    regrow_buffer: Vec<(u32, u32)>,
     /// Cost to the commons of picking an apple, by its live-neighbour count.
     cost_by_count: Vec<f64>,
     /// Vases, boxes and belts (none in the commons).
@@ -64,7 +78,8 @@ pub struct Grid {
 
 impl Grid {
     /// Builds a grid from row-major terrain, the cells that start with an apple, the spawn
-    /// points (cell indices, in map order), and the regrowth rule.
+    /// points (cell indices, in map order), and the regrowth rule. A cell with an apple is
+    /// grass whatever `terrain` says.
     pub fn new(
         width: u32,
         height: u32,
@@ -76,24 +91,74 @@ impl Grid {
     ) -> Self {
         let n = (width as usize) * (height as usize);
         assert_eq!(terrain.len(), n, "terrain must have width × height cells");
+        let (mut wall, mut grass, mut apple, mut spawn) =
+            (CellSet::new(n), CellSet::new(n), CellSet::new(n), CellSet::new(n));
+        for (i, t) in terrain.iter().enumerate() {
+            match t {
+                Terrain::Wall => wall.set(i),
+                Terrain::Grass => grass.set(i),
+                Terrain::Floor => {}
+            }
+        }
+        drop(terrain);
+        for &i in apples {
+            apple.set(i as usize);
+        }
+        for &i in &spawn_points {
+            spawn.set(i as usize);
+        }
+        Grid::from_sets(width, height, wall, grass, apple, spawn, radius, probabilities)
+    }
+
+    /// Builds a grid from its cells as bit sets over the row-major cells: walls, grass, the
+    /// apples standing (grass wherever `grass` says), spawn points; and the regrowth rule.
+    /// The same grid as [`Grid::new`] with the sets' cells, without a byte a cell on the way.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_sets(
+        width: u32,
+        height: u32,
+        mut wall: CellSet,
+        mut grass: CellSet,
+        apple: CellSet,
+        spawn: CellSet,
+        radius: f64,
+        probabilities: Vec<f64>,
+    ) -> Self {
+        let n = (width as usize) * (height as usize);
+        for s in [&wall, &grass, &apple, &spawn] {
+            assert_eq!(s.len(), n, "cell sets must have width × height cells");
+        }
+        // An apple makes its cell grass, and grass is never a wall.
+        grass.union_with(&apple);
+        wall.subtract(&grass);
+        let mut grass_ranks = Vec::with_capacity(grass.0.len());
+        let mut count = 0u64;
+        for &word in &grass.0 {
+            grass_ranks.push([word, count]);
+            count += word.count_ones() as u64;
+        }
+        let g = count as usize;
+        let spawn_count = spawn.count() as u32;
         let mut grid = Grid {
             width,
             height,
-            terrain,
-            apple: Bits::new(n),
-            wall: Bits::new(n),
-            live_neighbours: vec![0; n],
-            patch: vec![NONE; n],
+            wall,
+            grass,
+            spawn,
+            spawn_count,
+            apple,
+            occupied: CellSet::new(n),
+            grass_ranks,
+            live_neighbours: vec![0; g],
+            patch: Vec::new(),
             patch_live: Vec::new(),
             patch_size: Vec::new(),
             patches_alive: 0,
             apples: 0,
-            occupied: Bits::new(n),
             candidates: Vec::new(),
-            in_candidates: vec![false; n],
+            in_candidates: CellSet::new(g),
             offsets: regrowth::neighbourhood(radius),
             probabilities,
-            spawn_points,
             regrow_buffer: Vec::new(),
             cost_by_count: Vec::new(),
             objects: Default::default(),
@@ -102,26 +167,104 @@ impl Grid {
         grid.cost_by_count = (0..=grid.offsets.len() as u32)
             .map(|n| crate::rules::regrowth::commons_cost(&grid.probabilities, n))
             .collect();
-        for &i in apples {
-            grid.terrain[i as usize] = Terrain::Grass;
-        }
-        for i in 0..n {
-            if grid.terrain[i] == Terrain::Wall {
-                grid.wall.set(i);
-            }
-        }
         grid.label_patches();
-        for &i in apples {
-            grid.set_apple(i as usize);
-        }
+        grid.count_live_neighbours();
         grid.patches_alive = grid.patch_live.iter().filter(|&&c| c > 0).count() as u32;
         grid
     }
 
-    /// Union-find over grass cells within the regrowth radius of each other.
+    /// The neighbourhood as rows `(dy, dx_min, dx_max)` of contiguous cells (the cell itself
+    /// counted in its row and taken off after), when it is such and each row fits in a word.
+    fn row_spans(&self) -> Option<Vec<(i32, i32, i32)>> {
+        let mut spans: Vec<(i32, i32, i32)> = Vec::new();
+        for &(dx, dy) in &self.offsets {
+            match spans.last_mut() {
+                Some(s) if s.0 == dy => {
+                    s.1 = s.1.min(dx);
+                    s.2 = s.2.max(dx);
+                }
+                _ => spans.push((dy, dx, dx)),
+            }
+        }
+        let cells: i64 =
+            spans.iter().map(|&(dy, a, b)| (b - a + 1) as i64 - i64::from(dy == 0 && a <= 0 && b >= 0)).sum();
+        let sorted = spans.windows(2).all(|w| w[0].0 < w[1].0);
+        (sorted && cells == self.offsets.len() as i64 && spans.iter().all(|&(_, a, b)| b - a < 64)).then_some(spans)
+    }
+
+    /// The rank of grass cell `i` among the grass cells, in map order.
+    #[inline]
+    fn grass_rank(&self, i: usize) -> usize {
+        let [bits, before] = self.grass_ranks[i >> 6];
+        before as usize + (bits & ((1u64 << (i & 63)) - 1)).count_ones() as usize
+    }
+
+    /// The grass rank of cell `i`, or `None` if it is not grass.
+    #[inline]
+    fn grass_rank_of(&self, i: usize) -> Option<usize> {
+        let [bits, before] = self.grass_ranks[i >> 6];
+        (bits >> (i & 63) & 1 == 1).then(|| before as usize + (bits & ((1u64 << (i & 63)) - 1)).count_ones() as usize)
+    }
+
+    /// Live counts of the grass cells, candidates and patch tallies of the apples standing,
+    /// 64 cells of a row at a time: each neighbour offset's apple bits, shifted into place,
+    /// are added into bit-sliced counters (bit k of every cell's count in one word).
+    fn count_live_neighbours(&mut self) {
+        let (w, h) = (self.width as i64, self.height as i64);
+        let slices = (usize::BITS - self.offsets.len().leading_zeros()) as usize;
+        assert!(slices <= 8, "live counts are kept in a byte");
+        let row_window = |apple: &CellSet, y: i64, sx: i64, len: i64| -> u64 {
+            let (lo, hi) = (sx.max(0), (sx + len).min(w));
+            if lo >= hi { 0 } else { apple.window((y * w + lo) as usize, (hi - lo) as usize) << (lo - sx) }
+        };
+        let mut r = 0usize;
+        for y in 0..h {
+            for x0 in (0..w).step_by(64) {
+                let len = (w - x0).min(64);
+                let base = y * w + x0;
+                let mut grass = self.grass.window(base as usize, len as usize);
+                if grass == 0 {
+                    continue;
+                }
+                let mut sum = [0u64; 8];
+                for &(dx, dy) in &self.offsets {
+                    let ny = y + dy as i64;
+                    if ny < 0 || ny >= h {
+                        continue;
+                    }
+                    let mut carry = row_window(&self.apple, ny, x0 + dx as i64, len);
+                    let mut k = 0;
+                    while carry != 0 {
+                        let c = sum[k] & carry;
+                        sum[k] ^= carry;
+                        carry = c;
+                        k += 1;
+                    }
+                }
+                let apples = self.apple.window(base as usize, len as usize);
+                while grass != 0 {
+                    let b = grass.trailing_zeros();
+                    grass &= grass - 1;
+                    let live = (0..slices).fold(0u32, |n, k| n | ((sum[k] >> b) as u32 & 1) << k);
+                    self.live_neighbours[r] = live as u8;
+                    if apples >> b & 1 == 1 {
+                        self.apples += 1;
+                        self.patch_live[self.patch[r] as usize] += 1;
+                    } else if live > 0 {
+                        self.in_candidates.set(r);
+                        self.candidates.push(((base + b as i64) as u32, r as u32));
+                    }
+                    r += 1;
+                }
+            }
+        }
+    }
+
+    /// Union-find over grass cells within the regrowth radius of each other; patches are
+    /// numbered in map order of their first cell.
     fn label_patches(&mut self) {
-        let n = self.terrain.len();
-        let mut parent: Vec<u32> = (0..n as u32).collect();
+        let g = self.live_neighbours.len();
+        let mut parent: Vec<u32> = (0..g as u32).collect();
         fn find(parent: &mut [u32], mut i: u32) -> u32 {
             while parent[i as usize] != i {
                 parent[i as usize] = parent[parent[i as usize] as usize];
@@ -129,51 +272,96 @@ impl Grid {
             }
             i
         }
-        for i in 0..n {
-            if self.terrain[i] != Terrain::Grass {
-                continue;
+        /// Joins `other`'s set to the set whose root is `root`, keeping the smaller root.
+        #[inline]
+        fn join(parent: &mut [u32], root: &mut u32, other: u32) {
+            // A cell after this one is mostly still on its own.
+            let b = if parent[other as usize] == other { other } else { find(parent, other) };
+            if b != *root {
+                parent[(*root).max(b) as usize] = (*root).min(b);
+                *root = (*root).min(b);
             }
-            for j in self.neighbours(i) {
-                if self.terrain[j] == Terrain::Grass {
-                    let (a, b) = (find(&mut parent, i as u32), find(&mut parent, j as u32));
-                    if a != b {
-                        parent[a.max(b) as usize] = a.min(b);
+        }
+        let (w, h) = (self.width as i32, self.height as i32);
+        let mut r = 0u32;
+        if let Some(spans) = self.row_spans() {
+            // By rows of the neighbourhood: in a row, grass cells at most `b0` apart (the
+            // reach along the cell's own row) are joined through each other, so a cell is
+            // joined to the cell before it when that is within `b0`, and in each row below
+            // to the first grass cell of its span and any more than `b0` after the last.
+            // The neighbourhood is symmetric, so this joins every neighbouring pair.
+            let b0 = spans.iter().find(|s| s.0 == 0).map_or(0, |s| s.2);
+            let below: Vec<(i32, i32, i32)> = spans.iter().copied().filter(|s| s.0 > 0).collect();
+            let mut prev = (u32::MAX, 0u32);
+            self.grass.for_each_set_xy(self.width, |_, x, y| {
+                let mut root = find(&mut parent, r);
+                if prev.0 == y && (x - prev.1) as i32 <= b0 {
+                    join(&mut parent, &mut root, r - 1);
+                }
+                prev = (y, x);
+                let (x, y) = (x as i32, y as i32);
+                for &(dy, a, b) in &below {
+                    let ny = y + dy;
+                    let (lo, hi) = ((x + a).max(0), (x + b).min(w - 1));
+                    if ny >= h || lo > hi {
+                        continue;
+                    }
+                    let mut bits = self.grass.window((ny * w + lo) as usize, (hi - lo + 1) as usize);
+                    let mut last = i32::MIN / 2;
+                    while bits != 0 {
+                        let cx = lo + bits.trailing_zeros() as i32;
+                        bits &= bits - 1;
+                        if cx - last > b0 {
+                            join(&mut parent, &mut root, self.grass_rank((ny * w + cx) as usize) as u32);
+                        }
+                        last = cx;
                     }
                 }
-            }
-        }
-        // Number patches in map order of their first cell.
-        let mut label = vec![NONE; n];
-        for i in 0..n {
-            if self.terrain[i] == Terrain::Grass {
-                let root = find(&mut parent, i as u32) as usize;
-                if label[root] == NONE {
-                    label[root] = self.patch_size.len() as u32;
-                    self.patch_size.push(0);
-                    self.patch_live.push(0);
+                r += 1;
+            });
+        } else {
+            // Each pair once: the neighbours after the cell in map order.
+            let forward: Vec<(i32, i32)> =
+                self.offsets.iter().copied().filter(|&(dx, dy)| dy > 0 || (dy == 0 && dx > 0)).collect();
+            self.grass.for_each_set_xy(self.width, |_, x, y| {
+                let (x, y) = (x as i32, y as i32);
+                let mut root = find(&mut parent, r);
+                for &(dx, dy) in &forward {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx < 0 || ny < 0 || nx >= w || ny >= h {
+                        continue;
+                    }
+                    let j = (ny * w + nx) as usize;
+                    if self.grass.get(j) {
+                        join(&mut parent, &mut root, self.grass_rank(j) as u32);
+                    }
                 }
-                self.patch[i] = label[root];
-                self.patch_size[label[root] as usize] += 1;
-            }
+                r += 1;
+            });
         }
+        // A component's root is its first cell (unions keep the smaller root), so labels
+        // come in map order of first cells.
+        let mut patch = Vec::with_capacity(g);
+        for r in 0..g as u32 {
+            let root = find(&mut parent, r);
+            if root == r {
+                patch.push(self.patch_size.len() as u32);
+                self.patch_size.push(0);
+                self.patch_live.push(0);
+            } else {
+                patch.push(patch[root as usize]);
+            }
+            self.patch_size[patch[r as usize] as usize] += 1;
+        }
+        self.patch = patch;
     }
 
-    /// Indices of the cells within the regrowth radius of cell `i` that lie on the map.
-    #[inline]
-    fn neighbours(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
-        let (w, h) = (self.width as i32, self.height as i32);
-        self.offsets.iter().filter_map(move |&(dx, dy)| {
-            let (nx, ny) = (x + dx, y + dy);
-            (nx >= 0 && ny >= 0 && nx < w && ny < h).then(|| (ny * w + nx) as usize)
-        })
-    }
-
-    fn set_apple(&mut self, i: usize) {
-        debug_assert!(!self.apple.get(i));
+    /// Puts an apple on grass cell `i` of grass rank `r`.
+    fn set_apple(&mut self, i: usize, r: usize) {
+        debug_assert!(!self.apple.get(i) && self.grass_rank_of(i) == Some(r));
         self.apple.set(i);
         self.apples += 1;
-        let p = self.patch[i] as usize;
+        let p = self.patch[r] as usize;
         if self.patch_live[p] == 0 {
             self.patches_alive += 1;
         }
@@ -181,8 +369,8 @@ impl Grid {
         self.adjust_neighbours(i, true);
     }
 
-    /// Adds (or removes) cell `i`'s apple to its neighbours' live counts, and makes newly
-    /// eligible neighbours regrowth candidates.
+    /// Adds (or removes) cell `i`'s apple to its grass neighbours' live counts, and makes
+    /// newly eligible neighbours regrowth candidates.
     #[inline]
     fn adjust_neighbours(&mut self, i: usize, add: bool) {
         let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
@@ -194,14 +382,17 @@ impl Grid {
                 continue;
             }
             let j = (ny * w + nx) as usize;
+            let Some(r) = self.grass_rank_of(j) else {
+                continue;
+            };
             if !add {
-                self.live_neighbours[j] -= 1;
+                self.live_neighbours[r] -= 1;
                 continue;
             }
-            self.live_neighbours[j] += 1;
-            if self.terrain[j] == Terrain::Grass && !self.apple.get(j) && !self.in_candidates[j] {
-                self.in_candidates[j] = true;
-                self.candidates.push(j as u32);
+            self.live_neighbours[r] += 1;
+            if !self.apple.get(j) && !self.in_candidates.get(r) {
+                self.in_candidates.set(r);
+                self.candidates.push((j as u32, r as u32));
             }
         }
     }
@@ -216,11 +407,12 @@ impl Grid {
         self.apple.clear(i);
         self.apples -= 1;
         self.adjust_neighbours(i, false);
-        if self.live_neighbours[i] > 0 && !self.in_candidates[i] {
-            self.in_candidates[i] = true;
-            self.candidates.push(i as u32);
+        let r = self.grass_rank(i);
+        if self.live_neighbours[r] > 0 && !self.in_candidates.get(r) {
+            self.in_candidates.set(r);
+            self.candidates.push((i as u32, r as u32));
         }
-        let p = self.patch[i] as usize;
+        let p = self.patch[r] as usize;
         self.patch_live[p] -= 1;
         if self.patch_live[p] == 0 {
             self.patches_alive -= 1;
@@ -268,11 +460,14 @@ impl Grid {
     /// Puts an apple on grass cell `i`, or takes it away, keeping every count in step (for
     /// imagined worlds: a world model with observation noise). No-op on other cells.
     pub fn set_apple_state(&mut self, i: usize, present: bool) {
-        if self.terrain[i] != Terrain::Grass || self.apple.get(i) == present {
+        let Some(r) = self.grass_rank_of(i) else {
+            return;
+        };
+        if self.apple.get(i) == present {
             return;
         }
         if present {
-            self.set_apple(i);
+            self.set_apple(i, r);
         } else {
             self.pick(i);
         }
@@ -295,22 +490,23 @@ impl Grid {
         let mut keep = 0;
         let draws = rng::TickKey::new(seed, tick);
         for k in 0..self.candidates.len() {
-            let c = self.candidates[k] as usize;
-            let n = self.live_neighbours[c] as u32;
+            let (c, r) = self.candidates[k];
+            let (c, r) = (c as usize, r as usize);
+            let n = self.live_neighbours[r] as u32;
             if self.apple.get(c) || n == 0 {
-                self.in_candidates[c] = false;
+                self.in_candidates.clear(r);
                 continue;
             }
-            self.candidates[keep] = c as u32;
+            self.candidates[keep] = self.candidates[k];
             keep += 1;
             let p = regrowth::probability(&self.probabilities, n);
             if p > 0.0 && draws.unit(c as u64, Purpose::Regrow) < p {
-                buffer.push(c as u32);
+                buffer.push(self.candidates[k]);
             }
         }
         self.candidates.truncate(keep);
-        for &c in &buffer {
-            self.set_apple(c as usize);
+        for &(c, r) in &buffer {
+            self.set_apple(c as usize, r as usize);
         }
         let grown = buffer.len() as u32;
         self.regrow_buffer = buffer;
@@ -333,7 +529,13 @@ impl Grid {
     /// The terrain of cell `i`.
     #[inline]
     pub fn terrain(&self, i: usize) -> Terrain {
-        self.terrain[i]
+        if self.wall.get(i) {
+            Terrain::Wall
+        } else if self.grass.get(i) {
+            Terrain::Grass
+        } else {
+            Terrain::Floor
+        }
     }
     /// Whether cell `i` holds an apple now.
     #[inline]
@@ -357,13 +559,18 @@ impl Grid {
     /// Live apples within the regrowth radius of cell `i`, not counting `i` itself.
     #[inline]
     pub fn live_neighbours(&self, i: usize) -> u32 {
-        self.live_neighbours[i] as u32
+        if let Some(r) = self.grass_rank_of(i) {
+            self.live_neighbours[r] as u32
+        } else {
+            let (x, y) = (i % self.width as usize, i / self.width as usize);
+            count_live(&self.apple, self.width, self.height, &self.offsets, x as u32, y as u32)
+        }
     }
     /// The cost to the commons of picking the apple at cell `i` now (see
     /// [`crate::rules::regrowth::commons_cost`]).
     #[inline]
     pub fn commons_cost(&self, i: usize) -> f64 {
-        self.cost_by_count[self.live_neighbours[i] as usize]
+        self.cost_by_count[self.live_neighbours(i) as usize]
     }
     /// Whether an agent can stand on `(x, y)`; `false` off the map.
     #[inline]
@@ -398,13 +605,13 @@ impl Grid {
     }
     /// The patch of cell `i`, or [`NONE`] for cells where apples never grow.
     pub fn patch_of(&self, i: usize) -> u32 {
-        self.patch[i]
+        self.grass_rank_of(i).map_or(NONE, |r| self.patch[r])
     }
     /// Whether the apple at cell `i` is the last live apple of its patch (picking it would
     /// lose the patch for good).
     #[inline]
     pub fn last_of_patch(&self, i: usize) -> bool {
-        let p = self.patch[i];
+        let p = self.patch_of(i);
         p != NONE && self.patch_live[p as usize] == 1
     }
     /// Whether patch `p` still has a live apple.
@@ -413,12 +620,24 @@ impl Grid {
     }
     /// Whether the patch of cell `i` still has a live apple (false off patches).
     pub fn patches_alive_of(&self, i: usize) -> bool {
-        let p = self.patch[i];
+        let p = self.patch_of(i);
         p != NONE && self.patch_live[p as usize] > 0
     }
     /// The spawn points, as cell indices in map order.
-    pub fn spawn_points(&self) -> &[u32] {
-        &self.spawn_points
+    pub fn spawn_points(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        Counted(self.spawn.iter().map(|i| i as u32), self.spawn_count as usize)
+    }
+    /// How many spawn points the map has.
+    pub fn spawn_point_count(&self) -> u32 {
+        self.spawn_count
+    }
+    /// Whether cell `i` is a spawn point.
+    pub fn is_spawn_point(&self, i: usize) -> bool {
+        self.spawn.get(i)
+    }
+    /// The spawn points as a bit set over the cells.
+    pub fn spawn_set(&self) -> &CellSet {
+        &self.spawn
     }
     /// The regrowth probabilities by live-neighbour count.
     pub fn probabilities(&self) -> &[f64] {
@@ -428,10 +647,8 @@ impl Grid {
     /// (With objects, their places and states too.)
     pub fn apple_digest(&self) -> u64 {
         let mut h = crate::hash::Fnv::new();
-        for i in 0..self.terrain.len() {
-            if self.apple.get(i) {
-                h.write_u64(i as u64);
-            }
+        for i in self.apple.iter() {
+            h.write_u64(i as u64);
         }
         if !self.objects.is_empty() {
             h.write_u64(self.objects.digest());
@@ -440,27 +657,142 @@ impl Grid {
     }
 }
 
-/// A fixed-size bit set.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct Bits(Vec<u64>);
+/// The live apples of `apple` within the neighbourhood `offsets` of cell `(x, y)` (not the
+/// cell itself).
+fn count_live(apple: &CellSet, width: u32, height: u32, offsets: &[(i32, i32)], x: u32, y: u32) -> u32 {
+    let (x, y, w, h) = (x as i32, y as i32, width as i32, height as i32);
+    offsets
+        .iter()
+        .filter(|&&(dx, dy)| {
+            let (nx, ny) = (x + dx, y + dy);
+            nx >= 0 && ny >= 0 && nx < w && ny < h && apple.get((ny * w + nx) as usize)
+        })
+        .count() as u32
+}
 
-impl Bits {
-    fn new(n: usize) -> Self {
-        Bits(vec![0; n.div_ceil(64)])
+/// An iterator that knows how many items it has left.
+struct Counted<I>(I, usize);
+
+impl<I: Iterator> Iterator for Counted<I> {
+    type Item = I::Item;
+    fn next(&mut self) -> Option<I::Item> {
+        let item = self.0.next()?;
+        self.1 -= 1;
+        Some(item)
     }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.1, Some(self.1))
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for Counted<I> {}
+
+/// A fixed-size set of cells (or of grass ranks), one bit each.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CellSet(Vec<u64>, usize);
+
+impl CellSet {
+    /// An empty set of `n` places.
+    pub fn new(n: usize) -> Self {
+        CellSet(vec![0; n.div_ceil(64)], n)
+    }
+    /// The number of places.
+    pub fn len(&self) -> usize {
+        self.1
+    }
+    /// Whether the set has no places.
+    pub fn is_empty(&self) -> bool {
+        self.1 == 0
+    }
+    /// Whether `i` is in the set.
     #[inline]
-    fn get(&self, i: usize) -> bool {
+    pub fn get(&self, i: usize) -> bool {
         self.0[i >> 6] >> (i & 63) & 1 == 1
     }
+    /// Puts `i` in the set.
     #[inline]
-    fn set(&mut self, i: usize) {
+    pub fn set(&mut self, i: usize) {
         self.0[i >> 6] |= 1 << (i & 63);
     }
+    /// Takes `i` out of the set.
     #[inline]
-    fn clear(&mut self, i: usize) {
+    pub fn clear(&mut self, i: usize) {
         self.0[i >> 6] &= !(1 << (i & 63));
     }
-    /// Bits `lo .. lo + len` (`len` ≤ 64, all inside the set) as a word, bit 0 first.
+    /// Puts places `lo .. hi` in the set.
+    pub fn set_range(&mut self, lo: usize, hi: usize) {
+        for i in lo..hi {
+            self.set(i);
+        }
+    }
+    /// How many places are in the set.
+    pub fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+    /// Adds every place of `other`.
+    pub fn union_with(&mut self, other: &CellSet) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a |= b);
+    }
+    /// Takes out every place of `other`.
+    pub fn subtract(&mut self, other: &CellSet) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= !b);
+    }
+    /// The places in neither set, among `0 .. len`.
+    pub fn neither(a: &CellSet, b: &CellSet) -> CellSet {
+        let mut out = CellSet(a.0.iter().zip(&b.0).map(|(x, y)| !(x | y)).collect(), a.1);
+        if !a.1.is_multiple_of(64)
+            && let Some(last) = out.0.last_mut()
+        {
+            *last &= (1u64 << (a.1 & 63)) - 1;
+        }
+        out
+    }
+    /// The places in the set, in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &word)| {
+            let mut word = word;
+            std::iter::from_fn(move || {
+                (word != 0).then(|| {
+                    let i = (w << 6) + word.trailing_zeros() as usize;
+                    word &= word - 1;
+                    i
+                })
+            })
+        })
+    }
+    /// The `k`-th place in the set (0-based), in increasing order, with `before[w]` the places
+    /// before word `w` (see [`CellSet::counts_before`]).
+    pub fn select(&self, before: &[u32], k: usize) -> Option<usize> {
+        let w = before.partition_point(|&c| c as usize <= k).checked_sub(1)?;
+        let mut word = self.0[w];
+        let mut left = k - before[w] as usize;
+        if left >= word.count_ones() as usize {
+            return None;
+        }
+        while left > 0 {
+            word &= word - 1;
+            left -= 1;
+        }
+        Some((w << 6) + word.trailing_zeros() as usize)
+    }
+    /// The places in the set before `i`, with `before` from [`CellSet::counts_before`].
+    #[inline]
+    pub fn rank(&self, before: &[u32], i: usize) -> usize {
+        before[i >> 6] as usize + (self.0[i >> 6] & ((1u64 << (i & 63)) - 1)).count_ones() as usize
+    }
+    /// For each word, the places in the words before it.
+    pub fn counts_before(&self) -> Vec<u32> {
+        let mut c = 0u32;
+        self.0
+            .iter()
+            .map(|w| {
+                let b = c;
+                c += w.count_ones();
+                b
+            })
+            .collect()
+    }
+    /// Places `lo .. lo + len` (`len` ≤ 64, all inside the set) as a word, bit 0 first.
     #[inline]
     fn window(&self, lo: usize, len: usize) -> u64 {
         if len == 0 {
@@ -473,9 +805,25 @@ impl Bits {
         }
         if len < 64 { v & ((1u64 << len) - 1) } else { v }
     }
-    /// Calls `f(i)` for every set bit `i` in `lo..=hi`, in increasing order.
+    /// Calls `f(i, x, y)` for every cell `i = (x, y)` in the set, row by row, for a
+    /// row-major map `width` cells wide.
+    #[inline]
+    fn for_each_set_xy(&self, width: u32, mut f: impl FnMut(usize, u32, u32)) {
+        let w = width as usize;
+        if w == 0 {
+            return;
+        }
+        for y in 0..self.1 / w {
+            let start = y * w;
+            self.for_each_set(start, start + w - 1, |i| f(i, (i - start) as u32, y as u32));
+        }
+    }
+    /// Calls `f(i)` for every place `i` in `lo..=hi` in the set, in increasing order.
     #[inline]
     fn for_each_set(&self, lo: usize, hi: usize, mut f: impl FnMut(usize)) {
+        if self.0.is_empty() || lo > hi {
+            return;
+        }
         let (first, last) = (lo >> 6, hi >> 6);
         for w in first..=last {
             let mut word = self.0[w];
@@ -488,6 +836,67 @@ impl Bits {
             while word != 0 {
                 f((w << 6) + word.trailing_zeros() as usize);
                 word &= word - 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Patches and live counts against a brute-force flood fill and recount, on scattered
+    /// grass at several radii (the by-rows labelling and the pair-by-pair one alike).
+    #[test]
+    fn patches_and_counts_match_a_brute_force() {
+        let (w, h) = (97u32, 41u32);
+        let n = (w * h) as usize;
+        for (radius, seed) in [(1.0, 1u64), (1.5, 2), (2.0, 3), (2.5, 4), (3.0, 5), (8.0, 6), (0.5, 7)] {
+            let mut st = crate::rng::stream(seed, 0, 0, Purpose::MapGen);
+            let terrain: Vec<Terrain> = (0..n)
+                .map(|_| match st.below(10) {
+                    0 => Terrain::Wall,
+                    1..=3 => Terrain::Grass,
+                    _ => Terrain::Floor,
+                })
+                .collect();
+            let apples: Vec<u32> =
+                (0..n as u32).filter(|&i| terrain[i as usize] == Terrain::Grass && st.below(3) > 0).collect();
+            let g = Grid::new(w, h, terrain.clone(), &apples, vec![], radius, vec![0.0, 0.1]);
+            let offsets = regrowth::neighbourhood(radius);
+            let near = |i: usize| {
+                let (x, y) = ((i as u32 % w) as i32, (i as u32 / w) as i32);
+                offsets
+                    .iter()
+                    .filter_map(move |&(dx, dy)| {
+                        let (nx, ny) = (x + dx, y + dy);
+                        (nx >= 0 && ny >= 0 && nx < w as i32 && ny < h as i32).then_some((ny * w as i32 + nx) as usize)
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let mut label = vec![NONE; n];
+            let mut next = 0;
+            for s in 0..n {
+                if terrain[s] != Terrain::Grass || label[s] != NONE {
+                    continue;
+                }
+                let mut stack = vec![s];
+                label[s] = next;
+                while let Some(c) = stack.pop() {
+                    for j in near(c) {
+                        if terrain[j] == Terrain::Grass && label[j] == NONE {
+                            label[j] = next;
+                            stack.push(j);
+                        }
+                    }
+                }
+                next += 1;
+            }
+            assert_eq!(g.patch_count(), next, "radius {radius}");
+            for (i, &l) in label.iter().enumerate() {
+                assert_eq!(g.patch_of(i), l, "radius {radius}, cell {i}");
+                let live = near(i).into_iter().filter(|&j| g.has_apple(j)).count() as u32;
+                assert_eq!(g.live_neighbours(i), live, "radius {radius}, cell {i}");
             }
         }
     }

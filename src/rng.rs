@@ -109,10 +109,10 @@ impl Stream {
     /// Uniform integer in [0, n); `n` must be positive. Lemire's unbiased method.
     pub fn below(&mut self, n: u64) -> u64 {
         debug_assert!(n > 0);
-        let threshold = n.wrapping_neg() % n;
         loop {
             let m = (self.0.next_u64() as u128) * (n as u128);
-            if (m as u64) >= threshold {
+            // The threshold is below n, so it (a division) is needed only when the low half is.
+            if (m as u64) >= n || (m as u64) >= n.wrapping_neg() % n {
                 return (m >> 64) as u64;
             }
         }
@@ -130,11 +130,186 @@ impl Stream {
             items.swap(i, j);
         }
     }
+
+    /// The first `k` items of `0 .. n` as [`Stream::shuffle`] would leave them, from the
+    /// same draws, without an `n`-item array when `k` is small: the swaps are undone from the
+    /// last to the first for just the `k` places wanted, running the generator backwards.
+    /// Consumes the stream (its state afterwards is unspecified).
+    pub fn shuffled_prefix(self, n: usize, k: usize) -> Vec<usize> {
+        assert!(k <= n, "a prefix of {k} from {n} items");
+        if n < 1 << 16 || k > n / 16 || k >= 1 << 16 {
+            return self.shuffled_prefix_by_array(n, k);
+        }
+        let start = self.0.state();
+        // Steps run i = n−1 down to 1, one draw each unless one is rejected (Lemire), which
+        // is found below and sends us to the array. Step i's draw is the (n−i)-th.
+        let mut back = Pcg64Mcg::new(start);
+        back.advance((n - 1) as u128);
+        let mut state = back.state();
+        // Tracked places, with a counting filter on the low bits so most steps touch no map:
+        // a bit a bucket, small enough to stay in the nearest cache, set while its count
+        // (up to k < 2¹⁶, so a u16) is positive.
+        let buckets = ((k as u64) * 32).next_power_of_two().clamp(1 << 12, 1 << 19) as usize;
+        let mask = buckets - 1;
+        let mut filter = vec![0u64; buckets / 64];
+        let mut count = vec![0u16; buckets];
+        let mut at: std::collections::HashMap<usize, usize, std::hash::BuildHasherDefault<PlaceHasher>> =
+            std::collections::HashMap::with_capacity_and_hasher(k, Default::default());
+        let add = |filter: &mut [u64], count: &mut [u16], p: usize| {
+            count[p & mask] += 1;
+            filter[(p & mask) >> 6] |= 1 << (p & 63);
+        };
+        let take = |filter: &mut [u64], count: &mut [u16], p: usize| {
+            count[p & mask] -= 1;
+            if count[p & mask] == 0 {
+                filter[(p & mask) >> 6] &= !(1 << (p & 63));
+            }
+        };
+        let tracked = |filter: &[u64], p: usize| filter[(p & mask) >> 6] >> (p & 63) & 1 == 1;
+        for p in 0..k {
+            add(&mut filter, &mut count, p);
+            at.insert(p, p);
+        }
+        // Four states a step apart, each stepped back four at a time: four independent chains
+        // of multiplications instead of one.
+        let back4 = MCG_INVERSE.wrapping_mul(MCG_INVERSE).wrapping_mul(MCG_INVERSE).wrapping_mul(MCG_INVERSE);
+        let mut states = [0u128; 4];
+        let mut outputs = [0u64; 4];
+        for s in states.iter_mut() {
+            *s = state;
+            state = state.wrapping_mul(MCG_INVERSE);
+        }
+        for i in 1..n {
+            // This step's draw: the state after its multiplication.
+            let q = (i - 1) & 3;
+            if q == 0 {
+                for (o, s) in outputs.iter_mut().zip(states.iter_mut()) {
+                    *o = pcg_output(*s);
+                    *s = s.wrapping_mul(back4);
+                }
+            }
+            let bits = outputs[q];
+            let bound = i as u64 + 1;
+            let m = (bits as u128) * (bound as u128);
+            if (m as u64) < bound && (m as u64) < bound.wrapping_neg() % bound {
+                return Stream(Pcg64Mcg::new(start)).shuffled_prefix_by_array(n, k);
+            }
+            let j = (m >> 64) as usize;
+            if i == j || !(tracked(&filter, j) || tracked(&filter, i)) {
+                continue;
+            }
+            // Swap places i and j of whatever is tracked there.
+            let (a, b) = (at.remove(&i), at.remove(&j));
+            if let Some(slot) = a {
+                take(&mut filter, &mut count, i);
+                add(&mut filter, &mut count, j);
+                at.insert(j, slot);
+            }
+            if let Some(slot) = b {
+                take(&mut filter, &mut count, j);
+                add(&mut filter, &mut count, i);
+                at.insert(i, slot);
+            }
+        }
+        let mut out = vec![0; k];
+        for (place, slot) in at {
+            out[slot] = place;
+        }
+        out
+    }
+
+    fn shuffled_prefix_by_array(mut self, n: usize, k: usize) -> Vec<usize> {
+        let mut items: Vec<u32> = (0..n as u32).collect();
+        self.shuffle(&mut items);
+        items[..k].iter().map(|&i| i as usize).collect()
+    }
+}
+
+/// A fast hasher for places (a multiply and a fold; the keys are not adversarial).
+#[derive(Default)]
+struct PlaceHasher(u64);
+
+impl std::hash::Hasher for PlaceHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        let m = ((self.0 ^ i) as u128) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+/// PCG-64 MCG's multiplier (as in `rand_pcg`) and its inverse modulo 2¹²⁸.
+const MCG_MULTIPLIER: u128 = 0x2360_ED05_1FC6_5DA4_4385_DF64_9FCC_F645;
+const MCG_INVERSE: u128 = {
+    // Newton's iteration doubles the correct low bits each time: 3 → 6 → … → 192.
+    let mut x = MCG_MULTIPLIER;
+    let mut k = 0;
+    while k < 6 {
+        x = x.wrapping_mul(2u128.wrapping_sub(MCG_MULTIPLIER.wrapping_mul(x)));
+        k += 1;
+    }
+    x
+};
+
+/// PCG's XSL RR output of a 128-bit state (as in `rand_pcg`).
+#[inline]
+fn pcg_output(state: u128) -> u64 {
+    let rot = (state >> 122) as u32;
+    (((state >> 64) as u64) ^ (state as u64)).rotate_right(rot)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn below_is_lemires_method_as_first_written() {
+        let reference = |st: &mut Stream, n: u64| {
+            let threshold = n.wrapping_neg() % n;
+            loop {
+                let m = (st.0.next_u64() as u128) * (n as u128);
+                if (m as u64) >= threshold {
+                    return (m >> 64) as u64;
+                }
+            }
+        };
+        for n in [1u64, 2, 3, 7, 1000, 1 << 40, (1 << 63) + 1, u64::MAX - 1, u64::MAX] {
+            let (mut a, mut b) = (stream(n, 0, 0, Purpose::Spawn), stream(n, 0, 0, Purpose::Spawn));
+            for _ in 0..2000 {
+                assert_eq!(a.below(n), reference(&mut b, n), "n {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_generator_runs_backwards() {
+        assert_eq!(MCG_MULTIPLIER.wrapping_mul(MCG_INVERSE), 1);
+        let mut g = Pcg64Mcg::seed_from_u64(7);
+        let s0 = g.state();
+        let a = g.next_u64();
+        assert_eq!(a, pcg_output(s0.wrapping_mul(MCG_MULTIPLIER)));
+        assert_eq!(g.state().wrapping_mul(MCG_INVERSE), s0);
+    }
+
+    #[test]
+    fn a_shuffled_prefix_is_the_shuffles_prefix() {
+        for (n, k, seed) in
+            [(0, 0, 1), (1, 1, 2), (10, 3, 3), (70_000, 100, 4), (200_000, 4000, 5), (100_000, 0, 6), (65_536, 1, 7)]
+        {
+            let mut items: Vec<usize> = (0..n).collect();
+            stream(seed, 0, 0, Purpose::Spawn).shuffle(&mut items);
+            assert_eq!(stream(seed, 0, 0, Purpose::Spawn).shuffled_prefix(n, k), items[..k], "n {n}, k {k}");
+        }
+    }
 
     #[test]
     fn tick_keys_equal_the_four_part_key() {

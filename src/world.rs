@@ -1,23 +1,25 @@
 //! Turning a scenario into a world: the map's cells, and each agent's resolved parameters
 //! and starting cell. Pure functions of (scenario, seed), shared by the ECS and the tests.
 
-use crate::grid::{Grid, Terrain};
+use crate::grid::{CellSet, Grid, Terrain};
 use crate::rng::{self, Purpose};
 use crate::scenario::{AgentGroup, Dist, Kind, MapSpec, PolicySpec, Scenario, SpawnRule, Tile, UtilityWeights};
 
-/// A map's cells before any mechanism runs.
+/// A map's cells before any mechanism runs, as bit sets over the row-major cells.
 #[derive(Clone, Debug)]
 pub struct MapLayout {
     /// Columns.
     pub width: u32,
     /// Rows.
     pub height: u32,
-    /// Row-major terrain.
-    pub terrain: Vec<Terrain>,
+    /// Walls.
+    pub wall: CellSet,
+    /// Grass (where apples grow); never a wall.
+    pub grass: CellSet,
     /// Cells with an apple at the start.
-    pub apples: Vec<u32>,
-    /// Spawn points, in map order.
-    pub spawn_points: Vec<u32>,
+    pub apples: CellSet,
+    /// Spawn points.
+    pub spawn: CellSet,
     /// Vases and boxes at the start, in map order.
     pub objects: Vec<(crate::objects::ObjectKind, u32)>,
     /// Belt cells and their directions.
@@ -27,7 +29,17 @@ pub struct MapLayout {
 impl MapLayout {
     /// Whether `(x, y)` is a wall (the caller checks bounds).
     pub fn is_wall(&self, x: u32, y: u32) -> bool {
-        self.terrain[(y * self.width + x) as usize] == Terrain::Wall
+        self.wall.get((y * self.width + x) as usize)
+    }
+    /// The terrain of cell `i`.
+    pub fn terrain(&self, i: usize) -> Terrain {
+        if self.wall.get(i) {
+            Terrain::Wall
+        } else if self.grass.get(i) {
+            Terrain::Grass
+        } else {
+            Terrain::Floor
+        }
     }
 }
 
@@ -39,32 +51,34 @@ pub fn layout(map: &MapSpec) -> MapLayout {
             legend.extend(a.legend.iter().map(|(k, v)| (*k, *v)));
             let width = a.rows.first().map_or(0, |r| r.chars().count()) as u32;
             let height = a.rows.len() as u32;
+            let n = (width * height) as usize;
             let mut out = MapLayout {
                 width,
                 height,
-                terrain: Vec::new(),
-                apples: Vec::new(),
-                spawn_points: Vec::new(),
+                wall: CellSet::new(n),
+                grass: CellSet::new(n),
+                apples: CellSet::new(n),
+                spawn: CellSet::new(n),
                 objects: Vec::new(),
                 belts: Vec::new(),
             };
             for (i, ch) in a.rows.iter().flat_map(|r| r.chars()).enumerate() {
                 let tile = legend.get(&ch).copied().unwrap_or(Tile::Floor);
-                out.terrain.push(match tile {
-                    Tile::Wall => Terrain::Wall,
-                    Tile::Apple | Tile::Grass => Terrain::Grass,
+                match tile {
+                    Tile::Wall => out.wall.set(i),
+                    Tile::Apple | Tile::Grass => out.grass.set(i),
                     Tile::Floor
                     | Tile::Spawn
                     | Tile::Vase
                     | Tile::Box
                     | Tile::Belt(_)
                     | Tile::VaseOnBelt(_)
-                    | Tile::BoxOnBelt(_) => Terrain::Floor,
-                });
+                    | Tile::BoxOnBelt(_) => {}
+                }
                 use crate::objects::ObjectKind;
                 match tile {
-                    Tile::Apple => out.apples.push(i as u32),
-                    Tile::Spawn => out.spawn_points.push(i as u32),
+                    Tile::Apple => out.apples.set(i),
+                    Tile::Spawn => out.spawn.set(i),
                     Tile::Vase => out.objects.push((ObjectKind::Vase, i as u32)),
                     Tile::Box => out.objects.push((ObjectKind::Box, i as u32)),
                     Tile::Belt(d) => out.belts.push((i as u32, d)),
@@ -83,21 +97,26 @@ pub fn layout(map: &MapSpec) -> MapLayout {
         }
         MapSpec::Generated(g) => {
             let (w, h) = (g.width, g.height);
-            let mut terrain = vec![Terrain::Floor; (w * h) as usize];
-            if g.border_walls {
-                for x in 0..w {
-                    terrain[x as usize] = Terrain::Wall;
-                    terrain[((h - 1) * w + x) as usize] = Terrain::Wall;
-                }
+            let n = (w as usize) * (h as usize);
+            let mut wall = CellSet::new(n);
+            let mut grass = CellSet::new(n);
+            if g.border_walls && n > 0 {
+                wall.set_range(0, w as usize);
+                wall.set_range(((h - 1) * w) as usize, n);
                 for y in 0..h {
-                    terrain[(y * w) as usize] = Terrain::Wall;
-                    terrain[(y * w + w - 1) as usize] = Terrain::Wall;
+                    wall.set((y * w) as usize);
+                    wall.set((y * w + w - 1) as usize);
                 }
             }
             let s = g.patch_spacing.max(1);
             let r = g.patch_radius;
             let ri = r.floor() as i64;
             let jitter = g.jitter as u64;
+            // The disc's cells, row by row.
+            let disc: Vec<(i64, i64)> = (-ri..=ri)
+                .flat_map(|dy| (-ri..=ri).map(move |dx| (dx, dy)))
+                .filter(|&(dx, dy)| ((dx * dx + dy * dy) as f64) <= r * r)
+                .collect();
             let mut k = 0u64;
             let mut cy = s / 2;
             while cy < h {
@@ -108,15 +127,12 @@ pub fn layout(map: &MapSpec) -> MapLayout {
                     let jx = st.below(2 * jitter + 1) as i64 - jitter as i64;
                     let jy = st.below(2 * jitter + 1) as i64 - jitter as i64;
                     let (px, py) = (cx as i64 + jx, cy as i64 + jy);
-                    for dy in -ri..=ri {
-                        for dx in -ri..=ri {
-                            let (x, y) = (px + dx, py + dy);
-                            if ((dx * dx + dy * dy) as f64) <= r * r && x >= 0 && y >= 0 && x < w as i64 && y < h as i64
-                            {
-                                let i = (y * w as i64 + x) as usize;
-                                if terrain[i] == Terrain::Floor {
-                                    terrain[i] = Terrain::Grass;
-                                }
+                    for &(dx, dy) in &disc {
+                        let (x, y) = (px + dx, py + dy);
+                        if x >= 0 && y >= 0 && x < w as i64 && y < h as i64 {
+                            let i = (y * w as i64 + x) as usize;
+                            if !wall.get(i) {
+                                grass.set(i);
                             }
                         }
                     }
@@ -124,9 +140,9 @@ pub fn layout(map: &MapSpec) -> MapLayout {
                 }
                 cy += s;
             }
-            let apples = (0..w * h).filter(|&i| terrain[i as usize] == Terrain::Grass).collect();
-            let spawn_points = (0..w * h).filter(|&i| terrain[i as usize] == Terrain::Floor).collect();
-            MapLayout { width: w, height: h, terrain, apples, spawn_points, objects: Vec::new(), belts: Vec::new() }
+            let spawn = CellSet::neither(&wall, &grass);
+            let apples = grass.clone();
+            MapLayout { width: w, height: h, wall, grass, apples, spawn, objects: Vec::new(), belts: Vec::new() }
         }
     }
 }
@@ -135,12 +151,13 @@ pub fn layout(map: &MapSpec) -> MapLayout {
 pub fn build_grid(s: &Scenario) -> Grid {
     let l = layout(&s.map);
     let objects = crate::objects::Objects::new(l.width, l.height, &l.objects, &l.belts);
-    let mut grid = Grid::new(
+    let mut grid = Grid::from_sets(
         l.width,
         l.height,
-        l.terrain,
-        &l.apples,
-        l.spawn_points,
+        l.wall,
+        l.grass,
+        l.apples,
+        l.spawn,
         s.regrowth.radius,
         s.regrowth.probabilities.clone(),
     );
@@ -186,9 +203,32 @@ pub fn resolve_agents(s: &Scenario, grid: &Grid, seed: u64) -> Vec<AgentInit> {
             SpawnRule::Random => Vec::new(),
         })
         .collect();
-    let mut free: Vec<u32> = grid.spawn_points().iter().copied().filter(|i| !taken.contains(i)).collect();
-    rng::stream(seed, 0, 0, Purpose::Spawn).shuffle(&mut free);
-    let mut free = free.into_iter();
+    // The free spawn points are the spawn points, in map order, less the taken ones; they are
+    // shuffled and dealt out in order. Only the first `random` of the shuffle are dealt, so
+    // only they are worked out (the same draws as shuffling the whole list).
+    let spawn = grid.spawn_set();
+    let before = spawn.counts_before();
+    let taken_ranks: Vec<usize> = taken
+        .iter()
+        .filter(|&&i| (i as usize) < spawn.len() && spawn.get(i as usize))
+        .map(|&i| spawn.rank(&before, i as usize))
+        .collect();
+    let n_free = grid.spawn_point_count() as usize - taken_ranks.len();
+    let random: usize =
+        s.agents.iter().filter(|g| matches!(g.spawn, SpawnRule::Random)).map(|g| g.count as usize).sum();
+    let order = rng::stream(seed, 0, 0, Purpose::Spawn).shuffled_prefix(n_free, random.min(n_free));
+    let mut free = order.into_iter().map(|k| {
+        // The k-th free point is the spawn point of rank k plus the taken ones at or before it.
+        let mut r = k;
+        for &t in &taken_ranks {
+            if t <= r {
+                r += 1;
+            } else {
+                break;
+            }
+        }
+        spawn.select(&before, r).expect("a free spawn point") as u32
+    });
     let mut out = Vec::new();
     let mut id = 0u32;
     for (g, group) in s.agents.iter().enumerate() {

@@ -215,8 +215,11 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
     }
     check_governance(&mut c, s, agents);
     if let Some(l) = &layout {
-        let free =
-            l.spawn_points.iter().filter(|&&i| !fixed_cells.contains(&(i % l.width, i / l.width))).count() as u64;
+        let fixed_spawns = fixed_cells
+            .iter()
+            .filter(|&&(x, y)| x < l.width && y < l.height && l.spawn.get((y * l.width + x) as usize))
+            .count();
+        let free = (l.spawn.count() - fixed_spawns) as u64;
         if random_spawners > free {
             c.err(
                 "agents",
