@@ -7,7 +7,7 @@ use super::{
     AgentGroup, Candidates, Dist, MapSpec, Objective, PolicySpec, PrincipalPolicy, Scenario, SocialGraph, SpawnRule,
     Tile,
 };
-use crate::world::{MapLayout, layout};
+use super::{MapLayout, layout};
 
 /// One semantic problem: the field path, what is wrong, and a fix where one is obvious.
 #[derive(Clone, Debug, PartialEq)]

@@ -119,3 +119,186 @@ fn the_phase_list_is_written_once_and_walked_in_order() {
     assert_eq!(Step::ALL.len(), 18);
     assert!(Step::ALL.windows(2).all(|w| w[0] < w[1]));
 }
+// ---- The core's layers ------------------------------------------------------------------
+
+/// The core, by layer: the scenario format and the vocabulary and rules (0), the world model
+/// and its tick (1), the mechanisms (2). Each may import only from its own layer or below,
+/// nothing above the core (the ECS, metrics, runs, the app), never Bevy, and with no cycle.
+/// `rules` is a folder of independent formula modules, each a unit of its own.
+const CORE: [&[&str]; 3] = [
+    &[
+        "hash",
+        "rng",
+        "parallel",
+        "spanned_ron",
+        "json",
+        "scenario",
+        "rules",
+        "vocab",
+        "objects",
+        "grid",
+        "social",
+        "world",
+    ],
+    &["model"],
+    &[
+        "decision",
+        "movement",
+        "harvest",
+        "theft",
+        "belts",
+        "tax",
+        "voting",
+        "principal",
+        "paa",
+        "shield",
+        "oversight",
+        "impact",
+        "shadow",
+        "sum",
+        "planner",
+    ],
+];
+
+/// The source of a unit (a top-level module, or `rules::x`), without comments and unit tests.
+fn sources(unit: &str) -> Vec<(std::path::PathBuf, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut push = |p: std::path::PathBuf| {
+        if p.is_file() {
+            files.push(p);
+        }
+    };
+    let path = unit.replace("::", "/");
+    push(src.join(format!("{path}.rs")));
+    if let Ok(dir) = std::fs::read_dir(src.join(&path))
+        && unit != "rules"
+    {
+        for e in dir.flatten() {
+            push(e.path());
+        }
+    }
+    if unit == "rules" {
+        push(src.join("rules/mod.rs"));
+    }
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let text = text.split("#[cfg(test)]\nmod tests").next().unwrap().to_string();
+            let code: String = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .map(|l| l.split(" // ").next().unwrap())
+                .collect::<Vec<_>>()
+                .join("\n");
+            (p, code)
+        })
+        .collect()
+}
+
+/// The units `code` refers to through `crate::`.
+fn imports(code: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let unit = |path: &str| {
+        let mut parts = path.split("::").filter(|s| !s.is_empty());
+        let first = parts.next()?.to_string();
+        Some(if first == "rules" { parts.next().map_or(first, |p| format!("rules::{p}")) } else { first })
+    };
+    for (k, _) in code.match_indices("crate::") {
+        let rest = &code[k + 7..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // use crate::{a, b::c, …}
+            let inner = &group[..group.find('}').unwrap_or(group.len())];
+            out.extend(inner.split(',').filter_map(|p| unit(p.trim())));
+        } else {
+            let path: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+            out.extend(unit(&path));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_core_imports_nothing_above_it_and_has_no_cycle() {
+    let layer_of = |unit: &str| {
+        let top = unit.split("::").next().unwrap();
+        CORE.iter().position(|layer| layer.contains(&top))
+    };
+    let rules: Vec<String> = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.path().file_stem()?.to_str().map(String::from))
+        .filter(|s| s != "mod")
+        .map(|s| format!("rules::{s}"))
+        .collect();
+    let units: Vec<String> = CORE.iter().flat_map(|l| l.iter()).map(|s| s.to_string()).chain(rules).collect();
+    let mut graph = std::collections::BTreeMap::new();
+    let mut problems = Vec::new();
+    for unit in &units {
+        let layer = layer_of(unit).unwrap();
+        let mut deps = std::collections::BTreeSet::new();
+        for (path, code) in sources(unit) {
+            if code.contains("bevy::") || code.contains("bevy_") {
+                problems.push(format!("{}: the core imports Bevy", path.display()));
+            }
+            for dep in imports(&code) {
+                if dep == *unit || (unit == "rules" && dep.starts_with("rules::")) {
+                    continue;
+                }
+                match layer_of(&dep) {
+                    Some(l) if l <= layer => {
+                        deps.insert(dep);
+                    }
+                    Some(l) => problems.push(format!("{}: layer {layer} imports `{dep}` of layer {l}", path.display())),
+                    None if dep == "VERSION" || dep == "plural" => {}
+                    None => problems.push(format!("{}: the core imports `{dep}`, which is above it", path.display())),
+                }
+            }
+        }
+        graph.insert(unit.clone(), deps);
+    }
+    // Cycles: Tarjan's strongly connected components.
+    fn scc(
+        v: &str,
+        g: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        st: &mut (usize, std::collections::BTreeMap<String, (usize, usize)>, Vec<String>, Vec<Vec<String>>),
+    ) {
+        let i = st.0;
+        st.0 += 1;
+        st.1.insert(v.to_string(), (i, i));
+        st.2.push(v.to_string());
+        for w in g.get(v).into_iter().flatten() {
+            if !g.contains_key(w) {
+                continue;
+            }
+            if !st.1.contains_key(w) {
+                scc(w, g, st);
+                let lw = st.1[w].1;
+                st.1.get_mut(v).unwrap().1 = st.1[v].1.min(lw);
+            } else if st.2.contains(w) {
+                let iw = st.1[w].0;
+                st.1.get_mut(v).unwrap().1 = st.1[v].1.min(iw);
+            }
+        }
+        if st.1[v].0 == st.1[v].1 {
+            let k = st.2.iter().position(|x| x == v).unwrap();
+            let comp = st.2.split_off(k);
+            if comp.len() > 1 {
+                st.3.push(comp);
+            }
+        }
+    }
+    let mut st = (0, std::collections::BTreeMap::new(), Vec::new(), Vec::new());
+    for v in graph.keys() {
+        if !st.1.contains_key(v) {
+            scc(v, &graph, &mut st);
+        }
+    }
+    for comp in st.3 {
+        problems.push(format!("an import cycle in the core: {comp:?}"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The test sees imports: the mechanisms do import the world model.
+    assert!(graph["tax"].contains("model") && graph["model"].contains("grid"), "{graph:?}");
+}
