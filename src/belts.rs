@@ -1,7 +1,7 @@
 //! Belts and the objects' events: belts carry objects one cell each tick (the rule of
 //! [`crate::objects`]), and vases broken and objects pushed are logged where they happened.
 
-use crate::model::{Mechanism, Step, WorldModel};
+use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::objects::Cause;
 use crate::scenario::EffectKind;
 
@@ -25,20 +25,21 @@ pub fn log_effects(m: &mut WorldModel) {
     if !m.records() || m.grid.effects.is_empty() {
         return;
     }
-    let logged: Vec<(&'static str, String, serde_json::Value)> = m
+    let logged: Vec<(String, Event)> = m
         .grid
         .effects
         .iter()
         .filter_map(|e| {
-            let kind = match (e.kind, e.cause) {
-                (EffectKind::VaseBroken, _) => "vase_broken",
-                (EffectKind::VaseMoved | EffectKind::BoxMoved, Cause::Agent(_)) => "pushed",
+            let (by, x, y) = (e.cause.to_string(), e.x, e.y);
+            let event = match (e.kind, e.cause) {
+                (EffectKind::VaseBroken, _) => Event::VaseBroken { by, x, y },
+                (EffectKind::VaseMoved | EffectKind::BoxMoved, Cause::Agent(_)) => Event::Pushed { by, x, y },
                 _ => return None,
             };
-            Some((kind, e.subject.to_string(), serde_json::json!({ "by": e.cause.to_string(), "x": e.x, "y": e.y })))
+            Some((e.subject.to_string(), event))
         })
         .collect();
-    for (kind, subject, details) in logged {
-        m.event(kind, || subject, || details);
+    for (subject, event) in logged {
+        m.event(|| subject, || event);
     }
 }

@@ -476,9 +476,12 @@ fn set_oversight(
 }
 
 fn log_change(world: &mut bevy::prelude::World, tick: u64, parameter: String, old: Value, new: Value) -> Effect {
-    let details = json!({ "parameter": parameter, "old": old, "new": new, "by": "app" });
-    let event = SimEvent { tick, kind: "param_change", subject: "app".into(), details: details.clone() };
-    world.resource_mut::<EventLog>().push(tick, "param_change", "app".into(), details);
+    let event = SimEvent {
+        tick,
+        subject: "app".into(),
+        event: crate::model::Event::ParamChange { parameter, old, new, by: "app" },
+    };
+    world.resource_mut::<EventLog>().push(event.clone());
     Effect::ParamChanged(event)
 }
 
@@ -649,7 +652,7 @@ impl History {
                 self.events.pop_front();
             }
             self.events.push_back(e.clone());
-            self.latest.insert(e.kind, e.clone());
+            self.latest.insert(e.kind(), e.clone());
         }
         events
     }
@@ -701,16 +704,14 @@ impl History {
 
     /// The event kinds seen among the kept events, sorted.
     pub fn event_kinds(&self) -> Vec<&'static str> {
-        let set: BTreeSet<&'static str> = self.events.iter().map(|e| e.kind).collect();
+        let set: BTreeSet<&'static str> = self.events.iter().map(|e| e.kind()).collect();
         set.into_iter().collect()
     }
 }
 
-/// The cell an event happened at, when it has one (`details.x`, `details.y`).
+/// The cell an event happened at, when it has one.
 pub fn event_cell(e: &SimEvent) -> Option<(u32, u32)> {
-    let x = e.details.get("x")?.as_u64()?;
-    let y = e.details.get("y")?.as_u64()?;
-    Some((x as u32, y as u32))
+    e.event.cell()
 }
 
 const DIRS: [crate::scenario::Dir; 4] =

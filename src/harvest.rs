@@ -5,7 +5,7 @@
 //! they face ([`thefts`]).
 
 use crate::grid::Grid;
-use crate::model::{Mechanism, Step, WorldModel};
+use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::objects::{Cause, Effect, Subject};
 use crate::oversight::Oversight;
 use crate::scenario::EffectKind;
@@ -36,11 +36,7 @@ pub fn harvest(m: &mut WorldModel) {
         }
     }
     for (patch, pos, alive) in lost_patches {
-        m.event(
-            "patch_lost",
-            || format!("patch:{patch}"),
-            || serde_json::json!({ "x": pos.x, "y": pos.y, "patches_alive": alive }),
-        );
+        m.event(|| format!("patch:{patch}"), || Event::PatchLost { x: pos.x, y: pos.y, patches_alive: alive });
     }
 }
 

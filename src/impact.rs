@@ -30,7 +30,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::grid::Grid;
-use crate::model::{Mechanism, Part, Step, WorldModel};
+use crate::model::{Event, Mechanism, Part, Step, WorldModel};
 use crate::objects::{Cause, Effect, ObjectKind, Subject};
 use crate::scenario::{Baseline, EffectKind, ImpactSpec, ObjectClass, ObjectState};
 use crate::shadow::InactionShadow;
@@ -340,11 +340,7 @@ fn account(m: &mut WorldModel) {
     }
     let events = std::mem::take(events);
     for (baseline, (subject, kind), cause, why) in events {
-        m.event(
-            "impact",
-            || subject.to_string(),
-            || serde_json::json!({ "baseline": baseline, "effect": describe(kind), "cause": cause, "why": why }),
-        );
+        m.event(|| subject.to_string(), || Event::Impact { baseline, effect: describe(kind), cause, why });
     }
 }
 

@@ -109,8 +109,8 @@ pub struct EventLog {
 
 impl EventLog {
     /// Logs an event.
-    pub fn push(&mut self, tick: u64, kind: &'static str, subject: String, details: serde_json::Value) {
-        self.events.push(SimEvent { tick, kind, subject, details });
+    pub fn push(&mut self, event: SimEvent) {
+        self.events.push(event);
     }
     /// Events waiting to be drained.
     pub fn len(&self) -> usize {

@@ -18,7 +18,7 @@
 //! evasion (reporting no income at a tax period end: `B` = the tax saved; see
 //! [`reported_income`]).
 
-use crate::model::{Mechanism, Part, Step, WorldModel};
+use crate::model::{Event, Mechanism, Part, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::scenario::{Detection, Forbidden, Kind, OversightSpec};
 use crate::vocab::{Ledger, MILLI};
@@ -233,19 +233,13 @@ pub fn audit_round(m: &mut WorldModel) {
     let p_d = o.p_d;
     for (id, pos, r, penalty) in found {
         let (x, y) = (pos.x, pos.y);
+        let detected = r.detected.len();
         m.event(
-            "audit",
             || format!("agent:{id}"),
-            || serde_json::json!({
-                "inspected_ticks": r.inspected, "detected": r.detected.len(), "p_d": p_d, "penalty": penalty, "x": x, "y": y,
-            }),
+            || Event::Audit { inspected_ticks: r.inspected, detected, p_d, penalty, x, y },
         );
-        for t in r.detected {
-            m.event(
-                "detection",
-                || format!("agent:{id}"),
-                || serde_json::json!({ "tick": t, "p_d": p_d, "x": x, "y": y }),
-            );
+        for tick in r.detected {
+            m.event(|| format!("agent:{id}"), || Event::Detection { tick, p_d, x, y });
         }
     }
 }

@@ -3,7 +3,7 @@
 //! estimated discounted welfare of its objective. Each decision is an event with every
 //! candidate's Q̂ and the guarantee the planner's budget carries.
 
-use crate::model::{Mechanism, Part, Step, WorldModel};
+use crate::model::{Event, Mechanism, Part, Step, WorldModel};
 use crate::planner::{self, Generative, Guarantee};
 use crate::principal::{self, Principal, RateProposal, snap};
 use crate::rng::{self, Purpose};
@@ -209,9 +209,14 @@ pub fn plan_rates(m: &mut WorldModel) {
     let (actions, q, guarantee) = estimate(m, &spec, objective, None);
     let best = planner::argmax(&q);
     m.parts.insert(RateProposal(Some(actions[best].clone())));
+    let chosen = actions[best].clone();
     m.event(
-        "paa_decision",
         || "principal".into(),
-        || serde_json::json!({ "candidates": actions, "q": q, "chosen": actions[best], "guarantee": guarantee }),
+        || Event::PaaDecision {
+            candidates: actions,
+            q,
+            chosen,
+            guarantee: serde_json::to_value(&guarantee).expect("a guarantee serialises"),
+        },
     );
 }

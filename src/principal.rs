@@ -16,7 +16,7 @@
 //! * `RevenueMax`, a deliberately misaligned black box, maximises this period's tax take as it
 //!   sees it: every rate at its maximum, whatever that does to incentives and welfare.
 
-use crate::model::{Mechanism, Part, SimClock, Step, WorldModel};
+use crate::model::{Event, Mechanism, Part, SimClock, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::rules::tax::{self, US2018_RATES};
 use crate::rules::welfare::power_mean;
@@ -208,5 +208,5 @@ pub fn apply_rates(m: &mut WorldModel) {
     apply(tax, &rates);
     let rates = tax.rates();
     let policy = parts.get::<Principal>().map(|p| format!("{:?}", p.policy)).unwrap_or_default();
-    m.event("tax_rates", || "principal".into(), || serde_json::json!({ "policy": policy, "rates": rates }));
+    m.event(|| "principal".into(), || Event::TaxRates { policy, rates });
 }

@@ -11,7 +11,7 @@
 //! proposed action, its replacement and both Q̂; the metrics count interventions and add up
 //! the estimated welfare they protected.
 
-use crate::model::{Mechanism, Part, Step, WorldModel};
+use crate::model::{Event, Mechanism, Part, Step, WorldModel};
 use crate::principal::{Principal, RateProposal};
 use crate::scenario::{AgentShieldSpec, PlannerSpec, ShieldMode, ShieldSpec};
 
@@ -127,17 +127,14 @@ pub fn review_rates(m: &mut WorldModel) {
     }
     m.parts.insert(RateProposal(Some(actions[verdict.chosen].clone())));
     m.event(
-        "shield_intervention",
         || "principal".into(),
-        || {
-            serde_json::json!({
-                "proposed": actions[proposed],
-                "q_proposed": q[proposed],
-                "replacement": actions[verdict.chosen],
-                "q_replacement": q[verdict.chosen],
-                "allowed_set_empty": verdict.empty,
-                "mode": format!("{:?}", shield.mode),
-            })
+        || Event::ShieldRates {
+            proposed: actions[proposed].clone(),
+            q_proposed: q[proposed],
+            replacement: actions[verdict.chosen].clone(),
+            q_replacement: q[verdict.chosen],
+            allowed_set_empty: verdict.empty,
+            mode: format!("{:?}", shield.mode),
         },
     );
 }
@@ -214,20 +211,17 @@ pub fn review_moves(m: &mut WorldModel) {
         }
         let (x, y) = (model.agents[k].pos.x, model.agents[k].pos.y);
         m.event(
-            "shield_intervention",
             || format!("agent:{id}"),
-            || {
-                serde_json::json!({
-                    "proposed": crate::rules::forage::Action::ALL[proposed].name(),
-                    "q_proposed": q[proposed],
-                    "replacement": chosen.name(),
-                    "q_replacement": q[verdict.chosen],
-                    "q": q,
-                    "allowed_set_empty": verdict.empty,
-                    "mode": format!("{:?}", spec.mode),
-                    "x": x,
-                    "y": y,
-                })
+            || Event::ShieldMove {
+                proposed: crate::rules::action::Action::ALL[proposed].name(),
+                q_proposed: q[proposed],
+                replacement: chosen.name(),
+                q_replacement: q[verdict.chosen],
+                q: q.clone(),
+                allowed_set_empty: verdict.empty,
+                mode: format!("{:?}", spec.mode),
+                x,
+                y,
             },
         );
     }

@@ -242,7 +242,7 @@ fn sync_out(
         reward.set_if_neq(a.reward);
     }
     for e in core.take_events() {
-        events.push(e.tick, e.kind, e.subject, e.details);
+        events.push(e);
     }
 }
 

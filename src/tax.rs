@@ -3,7 +3,7 @@
 //! formula and the exact rounding rule), and each tick SED's reward is credited.
 
 use crate::grid::Grid;
-use crate::model::{Mechanism, Part, SimClock, Step, WorldModel};
+use crate::model::{Event, Mechanism, Part, SimClock, Step, WorldModel};
 use crate::rules::tax::{self, Schedule};
 use crate::social::Social;
 use crate::vocab::MILLI;
@@ -161,19 +161,17 @@ pub fn collect(m: &mut WorldModel) {
         let apples = |m: i64| m as f64 / MILLI as f64;
         let n = incomes.len().max(1) as i64;
         let (periods, collected, treasury) = (tax.periods, tax.collected, tax.treasury);
-        Some(move || {
-            serde_json::json!({
-                "period": periods - 1,
-                "rates": rates,
-                "revenue": apples(collected),
-                "revenue_by_bracket": s.by_bracket.iter().map(|&m| apples(m)).collect::<Vec<_>>(),
-                "transfer_each": apples(s.transfers.iter().sum::<i64>().div_euclid(n)),
-                "treasury": apples(treasury),
-            })
+        Some(move || Event::TaxPeriod {
+            period: periods - 1,
+            rates,
+            revenue: apples(collected),
+            revenue_by_bracket: s.by_bracket.iter().map(|&m| apples(m)).collect(),
+            transfer_each: apples(s.transfers.iter().sum::<i64>().div_euclid(n)),
+            treasury: apples(treasury),
         })
     });
-    if let Some(details) = details {
-        m.event("tax_period", || "principal".into(), details);
+    if let Some(event) = details {
+        m.event(|| "principal".into(), event);
     }
 }
 

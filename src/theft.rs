@@ -2,7 +2,7 @@
 //! stands takes one apple from that agent's store ([`thefts`]); oversight may forbid it.
 
 use crate::grid::Grid;
-use crate::model::{Mechanism, Step, WorldModel};
+use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::objects::{Cause, Effect, Subject};
 use crate::oversight::Oversight;
 use crate::rules::forage::Action;
@@ -39,11 +39,7 @@ pub fn steal(m: &mut WorldModel) {
     }
     for (thief, victim, amount) in done {
         let (x, y) = standing.iter().find(|a| a.id == victim).map_or((0, 0), |a| a.pos);
-        m.event(
-            "theft",
-            || format!("agent:{thief}"),
-            || serde_json::json!({ "victim": victim, "milli_apples": amount, "x": x, "y": y }),
-        );
+        m.event(|| format!("agent:{thief}"), || Event::Theft { victim, milli_apples: amount, x, y });
     }
 }
 

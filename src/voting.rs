@@ -3,7 +3,7 @@
 //! ([`crate::rules::voting`] states the scoring rule and why).
 
 use crate::grid::Grid;
-use crate::model::{Mechanism, Part, Step, WorldModel};
+use crate::model::{Event, Mechanism, Part, Step, WorldModel};
 use crate::rules::voting::{self, Rule};
 use crate::social::Social;
 
@@ -123,16 +123,12 @@ pub fn elect(m: &mut WorldModel) {
     }
     let e = m.parts.get::<Election>().expect("held above").clone();
     m.event(
-        "election",
         || "principal".into(),
-        || {
-            let votes: Vec<String> = favourites.iter().map(|&f| label(e.candidates[f])).collect();
-            serde_json::json!({
-                "rule": format!("{:?}", e.rule),
-                "votes": votes,
-                "shares": e.candidates.iter().zip(&e.shares).map(|(p, s)| (label(*p), *s)).collect::<std::collections::BTreeMap<_, _>>(),
-                "elected": label(e.elected),
-            })
+        || Event::Election {
+            rule: format!("{:?}", e.rule),
+            votes: favourites.iter().map(|&f| label(e.candidates[f])).collect(),
+            shares: e.candidates.iter().zip(&e.shares).map(|(p, s)| (label(*p), *s)).collect(),
+            elected: label(e.elected),
         },
     );
 }

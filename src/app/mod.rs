@@ -260,9 +260,9 @@ fn describe(intent: &Intent, result: &Result<control::Effect, ControlError>) -> 
         (_, Ok(control::Effect::ParamChanged(e))) => Some((
             format!(
                 "{} set from {} to {} (logged as param_change at tick {})",
-                e.details["parameter"].as_str().unwrap_or(""),
-                e.details["old"],
-                e.details["new"],
+                e.details()["parameter"].as_str().unwrap_or(""),
+                e.details()["old"],
+                e.details()["new"],
                 e.tick
             ),
             false,

@@ -606,7 +606,7 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
         paa_decision(ui, e);
     }
     if let Some(e) = cx.state.history.latest.get("shield_intervention") {
-        let d = &e.details;
+        let d = e.details();
         // A principal's action is a schedule, an agent's a move's name.
         let show = |v: &serde_json::Value| rates_text(v).unwrap_or_else(|| v.as_str().unwrap_or("?").to_string());
         ui.label(RichText::new(format!("Last shield intervention (tick {}, {})", e.tick, e.subject)).strong());
@@ -648,7 +648,7 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
 /// The last `paa_decision`: every candidate schedule with its estimated Q as a bar, the chosen one
 /// marked, and what the planner's budget guaranteed.
 fn paa_decision(ui: &mut egui::Ui, e: &crate::metrics::SimEvent) {
-    let d = &e.details;
+    let d = e.details();
     let num = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
     let q: Vec<f64> = d["q"].as_array().map(|a| a.iter().map(num).collect()).unwrap_or_default();
     let candidates: Vec<&serde_json::Value> =
@@ -658,7 +658,7 @@ fn paa_decision(ui: &mut egui::Ui, e: &crate::metrics::SimEvent) {
     let (lo, hi) = q.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     for (c, &v) in candidates.iter().zip(&q) {
         let rates = rates_text(c).unwrap_or_default();
-        let chosen = **c == d["chosen"];
+        let chosen = *c == &d["chosen"];
         ui.horizontal(|ui| {
             let text = if chosen {
                 RichText::new(format!("▶ {rates}")).monospace().strong()
@@ -703,17 +703,17 @@ fn events(ui: &mut egui::Ui, cx: &mut PanelCx) {
         ui.label(RichText::new(format!("{} seen, last {} kept", h.events_seen, h.events.len())).small().weak());
     });
     let filter = cx.ui.event_filter;
-    let shown: Vec<_> = h.events.iter().rev().filter(|e| filter.is_none_or(|k| e.kind == k)).take(300).collect();
+    let shown: Vec<_> = h.events.iter().rev().filter(|e| filter.is_none_or(|k| e.kind() == k)).take(300).collect();
     if shown.is_empty() {
         hint(ui, "No events yet.");
     }
     egui::ScrollArea::vertical().id_salt("events").max_height(220.0).auto_shrink([false, true]).show(ui, |ui| {
         for e in shown {
-            let details = e.details.to_string();
+            let details = e.details().to_string();
             let short: String = details.chars().take(90).collect();
-            let text = format!("{:>6} {} {} {}", e.tick, e.kind, e.subject, short);
+            let text = format!("{:>6} {} {} {}", e.tick, e.kind(), e.subject, short);
             ui.add(egui::Label::new(RichText::new(text).monospace().small()).truncate())
-                .on_hover_text(serde_json::to_string_pretty(&e.details).unwrap_or(details));
+                .on_hover_text(serde_json::to_string_pretty(&e.details()).unwrap_or(details));
         }
     });
 }

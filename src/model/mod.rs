@@ -9,6 +9,7 @@
 //! selfishness and power, and noisy observation of where apples stand. Errors are drawn once,
 //! when the imagined copy is made, keyed by the seed, so a planner's beliefs are reproducible.
 
+pub mod events;
 pub mod parts;
 pub mod phases;
 
@@ -20,6 +21,7 @@ use crate::social::Social;
 use crate::vocab::{Decision, Ledger, Policy, Position, Reward, Weights};
 
 pub use crate::scenario::ModelError;
+pub use events::{Event, SimEvent};
 pub use parts::{Part, Parts};
 pub use phases::{Mechanism, PhaseFn, Phases, Step};
 
@@ -69,19 +71,6 @@ pub struct TickStats {
     pub harvested: u32,
     /// Apples that regrew this tick.
     pub regrown: u32,
-}
-
-/// Something that happened, for `events.jsonl`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct SimEvent {
-    /// The tick it happened in.
-    pub tick: u64,
-    /// What kind of event, e.g. `patch_lost`.
-    pub kind: &'static str,
-    /// What it concerns, e.g. `patch:3` or `agent:5`.
-    pub subject: String,
-    /// Kind-specific details.
-    pub details: serde_json::Value,
 }
 
 /// One agent's whole changing state.
@@ -257,17 +246,11 @@ impl WorldModel {
         self.events.is_some()
     }
 
-    /// Logs an event of the tick in progress; `details` is only worked out when the world
-    /// records events.
-    pub fn event(
-        &mut self,
-        kind: &'static str,
-        subject: impl FnOnce() -> String,
-        details: impl FnOnce() -> serde_json::Value,
-    ) {
+    /// Logs an event of the tick in progress; it is only made when the world records events.
+    pub fn event(&mut self, subject: impl FnOnce() -> String, event: impl FnOnce() -> Event) {
         let tick = self.clock.current();
         if let Some(events) = &mut self.events {
-            events.push(SimEvent { tick, kind, subject: subject(), details: details() });
+            events.push(SimEvent { tick, subject: subject(), event: event() });
         }
     }
 

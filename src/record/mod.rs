@@ -165,10 +165,8 @@ impl Panel {
             self.last = row;
         }
         for e in out.events {
-            if e.kind == "patch_lost"
-                && let (Some(x), Some(y)) = (e.details["x"].as_u64(), e.details["y"].as_u64())
-            {
-                self.flashes.push((x as u32, y as u32, e.tick));
+            if let crate::model::Event::PatchLost { x, y, .. } = e.event {
+                self.flashes.push((x, y, e.tick));
             }
         }
     }

@@ -160,18 +160,18 @@ fn a_tax_rate_edit_changes_the_rate_and_logs_one_param_change_event() {
     let logged = events(&mut sim);
     assert_eq!(logged.len(), 1, "{logged:?}");
     let e = &logged[0];
-    assert_eq!((e.tick, e.kind, e.subject.as_str()), (3, "param_change", "app"));
-    assert_eq!(e.details["parameter"], "tax.rates[1]");
-    assert_eq!(e.details["old"], 0.1);
-    assert_eq!(e.details["new"], 0.3);
+    assert_eq!((e.tick, e.kind(), e.subject.as_str()), (3, "param_change", "app"));
+    assert_eq!(e.details()["parameter"], "tax.rates[1]");
+    assert_eq!(e.details()["old"], 0.1);
+    assert_eq!(e.details()["new"], 0.3);
     assert_eq!(effect, Effect::ParamChanged(e.clone()));
     // The taxes of the period are levied at the new rate: at tick 50 the revenue is positive.
     c.apply(&mut sim, Intent::SetTicksPerFrame(47)).unwrap();
     c.apply(&mut sim, Intent::Play).unwrap();
     c.run_frame(&mut sim, never_out_of_time);
     assert_eq!(sim.tick(), 50);
-    let period = events(&mut sim).into_iter().find(|e| e.kind == "tax_period").expect("a tax period at tick 50");
-    assert_eq!(period.details["rates"][1], 0.3);
+    let period = events(&mut sim).into_iter().find(|e| e.kind() == "tax_period").expect("a tax period at tick 50");
+    assert_eq!(period.details()["rates"][1], 0.3);
 
     // Refused edits change nothing and log nothing.
     let before = sim.part::<TaxState>().unwrap().schedule.rates.clone();
@@ -209,13 +209,13 @@ fn a_power_edit_changes_every_agent_of_the_group_and_no_other() {
     }
     let logged = events(&mut sim);
     assert_eq!(logged.len(), 1);
-    assert_eq!(logged[0].details["parameter"], "agents[1].power");
-    assert_eq!(logged[0].details["old"], 3.0);
-    assert_eq!(logged[0].details["new"], 0.5);
+    assert_eq!(logged[0].details()["parameter"], "agents[1].power");
+    assert_eq!(logged[0].details()["old"], 3.0);
+    assert_eq!(logged[0].details()["new"], 0.5);
     assert_eq!(logged[0].tick, 1);
     // Greedy power is written as "inf" (JSON has no infinity).
     c.apply(&mut sim, Intent::SetGroupPower { group: 0, power: f64::INFINITY }).unwrap();
-    assert_eq!(events(&mut sim)[0].details["new"], "inf");
+    assert_eq!(events(&mut sim)[0].details()["new"], "inf");
     assert!(c.apply(&mut sim, Intent::SetGroupPower { group: 2, power: 1.0 }).is_err());
     assert!(c.apply(&mut sim, Intent::SetGroupPower { group: 0, power: -1.0 }).is_err());
     let groups = control::group_views(&sim);
@@ -326,7 +326,11 @@ fn the_history_keeps_the_newest_events() {
     let push = |sim: &mut Sim, range: std::ops::Range<usize>| {
         let mut log = sim.world_mut().resource_mut::<EventLog>();
         for k in range {
-            log.push(k as u64, "param_change", format!("n:{k}"), serde_json::json!({ "k": k }));
+            log.push(polity::model::SimEvent {
+                tick: k as u64,
+                subject: format!("n:{k}"),
+                event: polity::model::Event::Other { kind: "param_change", details: serde_json::json!({ "k": k }) },
+            });
         }
     };
     push(&mut sim, 0..700);
@@ -350,14 +354,14 @@ fn the_history_remembers_the_newest_event_of_each_kind() {
     h.take(&mut sim);
     let decision = h.latest.get("paa_decision").expect("a decision at ticks 25 and 50");
     assert_eq!(decision.tick, 50);
-    let chosen = decision.details["chosen"].clone();
+    let chosen = decision.details()["chosen"].clone();
     for k in 0..(control::EVENTS_KEPT + 10) {
         c.apply(&mut sim, Intent::SetGroupPower { group: 0, power: (k % 3) as f64 }).unwrap();
     }
     h.take(&mut sim);
-    assert!(h.events.iter().all(|e| e.kind != "paa_decision"), "pushed out of the kept events");
+    assert!(h.events.iter().all(|e| e.kind() != "paa_decision"), "pushed out of the kept events");
     assert_eq!(h.latest["paa_decision"].tick, 50);
-    assert_eq!(h.latest["paa_decision"].details["chosen"], chosen);
+    assert_eq!(h.latest["paa_decision"].details()["chosen"], chosen);
     assert_eq!(h.latest["param_change"].tick, 60);
 }
 
@@ -466,7 +470,7 @@ fn oversight_and_shield_edits_apply_at_once_and_are_logged() {
     assert!((o.p_d - 0.1).abs() < 1e-12, "P_D = 0.5 × 0.2");
     assert_eq!((o.spec.audit_probability, o.spec.k), (0.5, 4.0));
     let logged: Vec<String> =
-        events(&mut sim).iter().map(|e| e.details["parameter"].as_str().unwrap().to_string()).collect();
+        events(&mut sim).iter().map(|e| e.details()["parameter"].as_str().unwrap().to_string()).collect();
     assert_eq!(logged, ["oversight.audit_probability", "oversight.k"]);
     assert!(matches!(c.apply(&mut sim, Intent::SetAuditProbability(0.0)), Err(ControlError::Invalid(_))));
     assert!(matches!(c.apply(&mut sim, Intent::SetShieldMargin(1.0)), Err(ControlError::Invalid(_))), "no shield here");
@@ -486,7 +490,7 @@ fn oversight_and_shield_edits_apply_at_once_and_are_logged() {
         .unwrap()
         .margin;
     assert_eq!(margin, 3.5);
-    assert_eq!(events(&mut sim)[0].details["parameter"], "principal.shield.margin");
+    assert_eq!(events(&mut sim)[0].details()["parameter"], "principal.shield.margin");
     assert!(matches!(c.apply(&mut sim, Intent::SetPenaltyK(1.0)), Err(ControlError::Invalid(_))), "no oversight here");
 }
 

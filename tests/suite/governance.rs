@@ -150,22 +150,23 @@ fn elections_happen_on_schedule_and_set_the_objective() {
         for _ in 0..300 {
             sim.step();
             for e in sim.world_mut().resource_mut::<EventLog>().drain() {
-                if e.kind == "election" {
+                if e.kind() == "election" {
+                    let details = e.details();
                     let votes: Vec<&str> =
-                        e.details["votes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+                        details["votes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
                     assert_eq!(votes.len(), 7);
                     let favs: Vec<usize> =
                         votes.iter().map(|v| menu.iter().position(|&p| label_of(p) == *v).unwrap()).collect();
                     let shares: f64 =
-                        e.details["shares"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+                        e.details()["shares"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
                     assert!((shares - 1.0).abs() < 1e-12);
                     // Shares are each candidate's count of first choices over 7.
                     for (c, &p) in menu.iter().enumerate() {
                         let n = favs.iter().filter(|&&f| f == c).count() as f64;
-                        assert_eq!(e.details["shares"][label_of(p)].as_f64().unwrap(), n / 7.0);
+                        assert_eq!(e.details()["shares"][label_of(p)].as_f64().unwrap(), n / 7.0);
                     }
                     let want = menu[winner_by_hand(rule, &favs, 3)];
-                    assert_eq!(e.details["elected"].as_str().unwrap(), label_of(want), "{rule:?} over {votes:?}");
+                    assert_eq!(e.details()["elected"].as_str().unwrap(), label_of(want), "{rule:?} over {votes:?}");
                     elected = Some(want);
                     winners.insert(label_of(want));
                     elections.push(e.tick);
@@ -200,8 +201,9 @@ fn the_wealthy_vote_for_high_p_and_the_poor_for_low_p() {
     let mut sim = Sim::new(&s, 0, 20);
     (0..20).for_each(|_| sim.step());
     let events = sim.world_mut().resource_mut::<EventLog>().drain();
-    let election = events.iter().find(|e| e.kind == "election").unwrap();
-    let votes: Vec<&str> = election.details["votes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let election = events.iter().find(|e| e.kind() == "election").unwrap();
+    let details = election.details();
+    let votes: Vec<&str> = details["votes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(votes, ["1", "1", "-inf", "-inf"]);
 }
 

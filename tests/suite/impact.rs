@@ -170,15 +170,15 @@ fn impact_events_name_the_cause() {
     let events = sim.world_mut().resource_mut::<EventLog>().drain();
     let naive_break = events
         .iter()
-        .find(|e| e.kind == "impact" && e.details["baseline"] == "naive" && e.details["effect"] == "vase broken")
+        .find(|e| e.kind() == "impact" && e.details()["baseline"] == "naive" && e.details()["effect"] == "vase broken")
         .expect("the naive baseline blames the AI for the break");
     assert_eq!(naive_break.tick, 5);
-    assert_eq!(naive_break.details["cause"], "agent:0", "the human broke it");
-    assert!(events.iter().any(|e| e.kind == "vase_broken" && e.details["by"] == "agent:0"));
+    assert_eq!(naive_break.details()["cause"], "agent:0", "the human broke it");
+    assert!(events.iter().any(|e| e.kind() == "vase_broken" && e.details()["by"] == "agent:0"));
     assert!(
-        !events
-            .iter()
-            .any(|e| e.kind == "impact" && e.details["baseline"] == "stepwise" && e.details["effect"] == "vase broken"),
+        !events.iter().any(|e| e.kind() == "impact"
+            && e.details()["baseline"] == "stepwise"
+            && e.details()["effect"] == "vase broken"),
         "stepwise does not blame the AI for the human's break"
     );
 }
@@ -298,7 +298,7 @@ fn audits_deter_theft_as_k_rises() {
             let s = thieves(k);
             let mut sim = Sim::new(&s, seed, 400);
             (0..400).for_each(|_| sim.step());
-            n += sim.world_mut().resource_mut::<EventLog>().drain().iter().filter(|e| e.kind == "theft").count();
+            n += sim.world_mut().resource_mut::<EventLog>().drain().iter().filter(|e| e.kind() == "theft").count();
         }
         counts.push(n);
     }

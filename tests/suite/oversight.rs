@@ -69,13 +69,13 @@ fn detected_violations_are_fined_k_over_p_d_plus_the_gain() {
             sim.step();
             assert_books_balance(&mut sim);
             for e in sim.world_mut().resource_mut::<EventLog>().drain() {
-                match e.kind {
+                match e.kind() {
                     "audit" => {
                         audits += 1;
                         // One penalty per audit: 3.5 apples for each violation it detected.
-                        let n = e.details["detected"].as_u64().unwrap() as f64;
-                        assert_eq!(e.details["penalty"].as_f64().unwrap(), 3.5 * n, "{e:?}");
-                        assert_eq!(e.details["p_d"].as_f64().unwrap(), 0.2);
+                        let n = e.details()["detected"].as_u64().unwrap() as f64;
+                        assert_eq!(e.details()["penalty"].as_f64().unwrap(), 3.5 * n, "{e:?}");
+                        assert_eq!(e.details()["p_d"].as_f64().unwrap(), 0.2);
                     }
                     "detection" => {
                         let id: u32 = e.subject.strip_prefix("agent:").unwrap().parse().unwrap();

@@ -22,22 +22,23 @@ fn run(s: &Scenario, seed: u64, ticks: u64) -> (Sim, Vec<polity::metrics::SimEve
 fn paa_decisions_pick_the_best_estimate_and_state_their_guarantee() {
     let s = builtin("paa-governor");
     let (sim, events) = run(&s, 1, 100);
-    let decisions: Vec<_> = events.iter().filter(|e| e.kind == "paa_decision").collect();
+    let decisions: Vec<_> = events.iter().filter(|e| e.kind() == "paa_decision").collect();
     assert_eq!(decisions.iter().map(|e| e.tick).collect::<Vec<_>>(), vec![25, 50, 75, 100]);
     for d in &decisions {
-        let q: Vec<f64> = d.details["q"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-        let candidates = d.details["candidates"].as_array().unwrap();
+        let q: Vec<f64> = d.details()["q"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let details = d.details();
+        let candidates = details["candidates"].as_array().unwrap();
         assert_eq!(q.len(), candidates.len());
         assert_eq!(q.len(), 7, "keep + one step up or down in each of 3 brackets");
         let best = polity::planner::argmax(&q);
-        assert_eq!(d.details["chosen"], candidates[best]);
-        let g = &d.details["guarantee"];
+        assert_eq!(d.details()["chosen"], candidates[best]);
+        let g = &d.details()["guarantee"];
         assert_eq!((g["width"].as_u64(), g["depth"].as_u64(), g["r_max"].as_f64()), (Some(2), Some(2), Some(25.0)));
         assert!(g["epsilon"].is_null(), "a width-2 budget guarantees nothing useful, and says so");
     }
     // The rates in force after the last decision are the chosen ones.
     let last: Vec<f64> =
-        decisions.last().unwrap().details["chosen"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        decisions.last().unwrap().details()["chosen"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     assert_eq!(sim.part::<polity::tax::TaxState>().unwrap().rates(), last);
 }
 
@@ -56,11 +57,11 @@ fn a_paa_run_is_the_same_on_one_thread_and_many() {
 fn the_shield_replaces_ruinous_rates_and_counts_what_it_protected() {
     let s = builtin("shielded-revenue-max");
     let (sim, events) = run(&s, 2, 100);
-    let interventions: Vec<_> = events.iter().filter(|e| e.kind == "shield_intervention").collect();
+    let interventions: Vec<_> = events.iter().filter(|e| e.kind() == "shield_intervention").collect();
     assert!(!interventions.is_empty());
     for e in &interventions {
-        assert_eq!(e.details["proposed"], serde_json::json!([1.0, 1.0, 1.0]));
-        assert!(e.details["q_replacement"].as_f64().unwrap() > e.details["q_proposed"].as_f64().unwrap());
+        assert_eq!(e.details()["proposed"], serde_json::json!([1.0, 1.0, 1.0]));
+        assert!(e.details()["q_replacement"].as_f64().unwrap() > e.details()["q_proposed"].as_f64().unwrap());
     }
     let log = sim.world().resource::<MetricsLog>();
     let col = |name: &str| log.columns().iter().position(|c| c == name).unwrap();
@@ -68,7 +69,7 @@ fn the_shield_replaces_ruinous_rates_and_counts_what_it_protected() {
     assert_eq!(row[col("shield_interventions")], interventions.len() as f64);
     let protected: f64 = interventions
         .iter()
-        .map(|e| e.details["q_replacement"].as_f64().unwrap() - e.details["q_proposed"].as_f64().unwrap())
+        .map(|e| e.details()["q_replacement"].as_f64().unwrap() - e.details()["q_proposed"].as_f64().unwrap())
         .sum();
     assert!((row[col("shield_protected")] - protected).abs() < 1e-9);
     // The rates never reach the revenue maximiser's ruinous 1.0 everywhere.
@@ -106,13 +107,13 @@ fn an_agent_shield_keeps_a_random_walker_to_its_best_moves() {
     s.agents[1].shield =
         Some(polity::scenario::AgentShieldSpec { margin: 0.0, width: 1, depth: 2, p: 1.0, ..Default::default() });
     let (sim, events) = run(&s, 0, 20);
-    let interventions: Vec<_> = events.iter().filter(|e| e.kind == "shield_intervention").collect();
+    let interventions: Vec<_> = events.iter().filter(|e| e.kind() == "shield_intervention").collect();
     assert!(interventions.len() >= 2, "a random walker beside apples is corrected: {}", interventions.len());
     for e in &interventions {
-        assert!(e.details["q_replacement"].as_f64().unwrap() > e.details["q_proposed"].as_f64().unwrap());
-        let q: Vec<f64> = e.details["q"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        assert!(e.details()["q_replacement"].as_f64().unwrap() > e.details()["q_proposed"].as_f64().unwrap());
+        let q: Vec<f64> = e.details()["q"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
         let best = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        assert_eq!(e.details["q_replacement"].as_f64().unwrap(), best);
+        assert_eq!(e.details()["q_replacement"].as_f64().unwrap(), best);
         assert!(e.subject == "agent:5" || e.subject == "agent:6");
     }
     let log = sim.world().resource::<MetricsLog>();
@@ -134,7 +135,7 @@ fn a_time_limited_paa_runs_the_widest_plan_that_fits_and_says_which() {
     let (mut b, events_b) = run(&fixed, 4, 50);
     assert_eq!(a.state_hash(), b.state_hash());
     let decisions = |ev: &[polity::metrics::SimEvent]| {
-        ev.iter().filter(|e| e.kind == "paa_decision").map(|e| e.details.clone()).collect::<Vec<_>>()
+        ev.iter().filter(|e| e.kind() == "paa_decision").map(|e| e.details().clone()).collect::<Vec<_>>()
     };
     let (da, db) = (decisions(&events_a), decisions(&events_b));
     assert_eq!(da.len(), 2);

@@ -1,0 +1,151 @@
+//! What happens in a world, typed: every event a mechanism logs is one variant of [`Event`],
+//! and `events.jsonl` holds one [`SimEvent`] a line — `{"tick", "kind", "subject",
+//! "details"}`, `kind` the variant's snake-case name and `details` its fields (in name order).
+//! A plugin's mechanism that needs an event of its own uses [`Event::Other`].
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Something that happened, for `events.jsonl`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimEvent {
+    /// The tick it happened in.
+    pub tick: u64,
+    /// What it concerns, e.g. `patch:3`, `agent:5`, `principal`.
+    pub subject: String,
+    /// What happened.
+    pub event: Event,
+}
+
+/// Every kind of event, with its details.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "details", rename_all = "snake_case")]
+pub enum Event {
+    /// A patch's last apple was picked: the patch is lost for good.
+    PatchLost { x: u32, y: u32, patches_alive: u32 },
+    /// A thief took apples from the agent it faced.
+    Theft { victim: u32, milli_apples: i64, x: u32, y: u32 },
+    /// A tax period ended: taxes collected (apples) and paid back.
+    TaxPeriod {
+        period: u64,
+        rates: Vec<f64>,
+        revenue: f64,
+        revenue_by_bracket: Vec<f64>,
+        transfer_each: f64,
+        treasury: f64,
+    },
+    /// New tax rates were put into force.
+    TaxRates { policy: String, rates: Vec<f64> },
+    /// An election was held: each voter's favourite, the first-choice shares, the winner.
+    Election { rule: String, votes: Vec<String>, shares: BTreeMap<String, f64>, elected: String },
+    /// The PAA principal chose rates: every candidate's Q̂ and the planner's guarantee.
+    PaaDecision { candidates: Vec<Vec<f64>>, q: Vec<f64>, chosen: Vec<f64>, guarantee: Value },
+    /// A shield replaced the principal's proposed rates.
+    ShieldRates {
+        proposed: Vec<f64>,
+        q_proposed: f64,
+        replacement: Vec<f64>,
+        q_replacement: f64,
+        allowed_set_empty: bool,
+        mode: String,
+    },
+    /// A shield replaced an agent's move.
+    ShieldMove {
+        proposed: &'static str,
+        q_proposed: f64,
+        replacement: &'static str,
+        q_replacement: f64,
+        q: Vec<f64>,
+        allowed_set_empty: bool,
+        mode: String,
+        x: u32,
+        y: u32,
+    },
+    /// An agent was audited.
+    Audit { inspected_ticks: u32, detected: usize, p_d: f64, penalty: f64, x: u32, y: u32 },
+    /// An audit detected a violation committed at `tick`.
+    Detection { tick: u64, p_d: f64, x: u32, y: u32 },
+    /// A vase broke.
+    VaseBroken { by: String, x: u32, y: u32 },
+    /// An agent pushed an object.
+    Pushed { by: String, x: u32, y: u32 },
+    /// Impact accounting penalised an effect under a baseline.
+    Impact { baseline: &'static str, effect: &'static str, cause: String, why: String },
+    /// A parameter was changed live (by the app).
+    ParamChange { parameter: String, old: Value, new: Value, by: &'static str },
+    /// An event of a plugin's own mechanism.
+    #[serde(untagged)]
+    Other { kind: &'static str, details: Value },
+}
+
+impl Event {
+    /// The event's kind as written in `events.jsonl`, e.g. `patch_lost`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::PatchLost { .. } => "patch_lost",
+            Event::Theft { .. } => "theft",
+            Event::TaxPeriod { .. } => "tax_period",
+            Event::TaxRates { .. } => "tax_rates",
+            Event::Election { .. } => "election",
+            Event::PaaDecision { .. } => "paa_decision",
+            Event::ShieldRates { .. } | Event::ShieldMove { .. } => "shield_intervention",
+            Event::Audit { .. } => "audit",
+            Event::Detection { .. } => "detection",
+            Event::VaseBroken { .. } => "vase_broken",
+            Event::Pushed { .. } => "pushed",
+            Event::Impact { .. } => "impact",
+            Event::ParamChange { .. } => "param_change",
+            Event::Other { kind, .. } => kind,
+        }
+    }
+
+    /// The details as JSON (an object, its keys in name order).
+    pub fn details(&self) -> Value {
+        match self {
+            Event::Other { details, .. } => details.clone(),
+            e => {
+                let mut v = serde_json::to_value(e).expect("events serialise");
+                v.get_mut("details").map(Value::take).unwrap_or(Value::Null)
+            }
+        }
+    }
+
+    /// Where it happened, when it happened at a cell.
+    pub fn cell(&self) -> Option<(u32, u32)> {
+        match *self {
+            Event::PatchLost { x, y, .. }
+            | Event::Theft { x, y, .. }
+            | Event::ShieldMove { x, y, .. }
+            | Event::Audit { x, y, .. }
+            | Event::Detection { x, y, .. }
+            | Event::VaseBroken { x, y, .. }
+            | Event::Pushed { x, y, .. } => Some((x, y)),
+            _ => None,
+        }
+    }
+}
+
+impl SimEvent {
+    /// The event's kind (see [`Event::kind`]).
+    pub fn kind(&self) -> &'static str {
+        self.event.kind()
+    }
+    /// The event's details as JSON (see [`Event::details`]).
+    pub fn details(&self) -> Value {
+        self.event.details()
+    }
+}
+
+impl Serialize for SimEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("SimEvent", 4)?;
+        st.serialize_field("tick", &self.tick)?;
+        st.serialize_field("kind", self.kind())?;
+        st.serialize_field("subject", &self.subject)?;
+        st.serialize_field("details", &self.details())?;
+        st.end()
+    }
+}
