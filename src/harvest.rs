@@ -23,11 +23,15 @@ pub const MECHANISM: Mechanism = Mechanism {
 pub fn harvest(m: &mut WorldModel) {
     let current = m.clock.current();
     let WorldModel { grid, agents, parts, stats, .. } = m;
+    let mut oversight = parts.get_mut::<Oversight>();
     let mut lost_patches = Vec::new();
     for a in agents.iter_mut().filter(|a| !a.inactive) {
         let i = grid.index(a.pos.x, a.pos.y);
+        if !grid.has_apple(i) {
+            continue;
+        }
         if let Some(lost) =
-            pick(grid, i, a.id, &mut a.ledger, parts.get_mut::<Oversight>(), a.ai, &mut a.violations, current)
+            pick(grid, i, a.id, &mut a.ledger, oversight.as_deref_mut(), a.ai, &mut a.violations, current)
         {
             stats.harvested += 1;
             if let Some(patch) = lost {

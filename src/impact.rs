@@ -27,6 +27,7 @@
 //! probability mass that had to move along changes not whitelisted (`impact_class`, in
 //! objects). AI agents weigh the effects each move would cause at once ([`Foresight`]).
 
+use crate::columns;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::grid::Grid;
@@ -458,19 +459,19 @@ fn measure(m: &WorldModel, set: &mut dyn FnMut(&'static str, f64)) {
     let Some(impact) = m.parts.get::<Impact>() else { return };
     let spec = &impact.spec;
     for (name, penalty, p) in [
-        ("impact_none", "impact_none_penalty", &impact.none),
-        ("impact_naive", "impact_naive_penalty", &impact.naive_penalised),
-        ("impact_stepwise", "impact_stepwise_penalty", &impact.stepwise),
-        ("impact_iterative", "impact_iterative_penalty", &impact.iterative),
+        (columns::IMPACT_NONE, columns::IMPACT_NONE_PENALTY, &impact.none),
+        (columns::IMPACT_NAIVE, columns::IMPACT_NAIVE_PENALTY, &impact.naive_penalised),
+        (columns::IMPACT_STEPWISE, columns::IMPACT_STEPWISE_PENALTY, &impact.stepwise),
+        (columns::IMPACT_ITERATIVE, columns::IMPACT_ITERATIVE_PENALTY, &impact.iterative),
     ] {
         set(name, p.count() as f64);
         set(penalty, p.penalty(spec));
     }
-    set("impact_unmatched", impact.unmatched.count() as f64);
+    set(columns::IMPACT_UNMATCHED, impact.unmatched.count() as f64);
     if !spec.class_whitelist.is_empty()
         && let Some(shadow) = m.parts.get::<InactionShadow>()
     {
-        set("impact_class", class_penalty(spec, &m.grid, &shadow.0.grid));
+        set(columns::IMPACT_CLASS, class_penalty(spec, &m.grid, &shadow.0.grid));
     }
-    set("impact_penalty", spec.weight * impact.penalised(spec.baseline).penalty(spec));
+    set(columns::IMPACT_PENALTY, spec.weight * impact.penalised(spec.baseline).penalty(spec));
 }

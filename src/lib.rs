@@ -19,6 +19,7 @@
 //! | [`impact`] | side effects against counterfactual baselines, whitelists, penalties (`ImpactPlugin`) |
 //! | [`movement`] | moving and resolving collisions (`MovementPlugin`) |
 //! | [`harvest`] | picking and regrowth (`HarvestPlugin`) |
+//! | [`columns`] | the names of `metrics.csv`'s columns |
 //! | [`metrics`] | metrics rows, agent samples, events (`MetricsPlugin`) |
 //! | [`tax`] | bracket taxes, redistribution, SED rewards (`TaxPlugin`) |
 //! | [`voting`] | elections of the principal's objective (`VotingPlugin`) |
@@ -53,6 +54,7 @@ pub mod agents;
 pub mod app;
 pub mod belts;
 pub mod checkpoint;
+pub mod columns;
 pub mod compare;
 pub mod control;
 pub mod decision;

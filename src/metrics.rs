@@ -7,6 +7,7 @@
 //! wealth in apples (picked − taxes + transfers − fines), at p = −∞ (min), 0 (Nash), 1 (mean) and
 //! +∞ (max); `welfare_elected` is the same at the elected `p` (or the principal's fixed one).
 
+use crate::columns;
 use bevy::prelude::*;
 
 use crate::agents::{Agent, Ai, Ledger, MILLI, Position, Power, Reward, Selfishness};
@@ -192,9 +193,9 @@ fn start_row(mut log: ResMut<MetricsLog>) {
 fn commons_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>) {
     let (grid, stats, clock) = (&core.grid, &core.stats, &core.clock);
     let harvested = if clock.tick == 0 { 0 } else { stats.harvested };
-    log.set("apples", grid.apples() as f64);
-    log.set("harvested", harvested as f64);
-    log.set("patches_alive", grid.patches_alive() as f64);
+    log.set(columns::APPLES, grid.apples() as f64);
+    log.set(columns::HARVESTED, harvested as f64);
+    log.set(columns::PATCHES_ALIVE, grid.patches_alive() as f64);
 }
 
 fn welfare_metrics(agents: Query<&Ledger>, mut log: ResMut<MetricsLog>, mut wealth: Local<Vec<f64>>) {
@@ -202,12 +203,12 @@ fn welfare_metrics(agents: Query<&Ledger>, mut log: ResMut<MetricsLog>, mut weal
     wealth.extend(agents.iter().map(Ledger::wealth));
     wealth.sort_unstable_by(f64::total_cmp);
     let r = &wealth[..];
-    log.set("gini", welfare::gini_sorted(r));
-    log.set("welfare_min", welfare::power_mean(r, f64::NEG_INFINITY));
-    log.set("welfare_nash", welfare::power_mean(r, 0.0));
-    log.set("welfare_mean", welfare::power_mean(r, 1.0));
-    log.set("welfare_max", welfare::power_mean(r, f64::INFINITY));
-    log.set("equality_times_productivity", welfare::equality_times_productivity(r));
+    log.set(columns::GINI, welfare::gini_sorted(r));
+    log.set(columns::WELFARE_MIN, welfare::power_mean(r, f64::NEG_INFINITY));
+    log.set(columns::WELFARE_NASH, welfare::power_mean(r, 0.0));
+    log.set(columns::WELFARE_MEAN, welfare::power_mean(r, 1.0));
+    log.set(columns::WELFARE_MAX, welfare::power_mean(r, f64::INFINITY));
+    log.set(columns::EQUALITY_TIMES_PRODUCTIVITY, welfare::equality_times_productivity(r));
 }
 
 /// Tax, voting and principal columns, for the mechanisms the scenario has.
@@ -217,33 +218,33 @@ fn governance_metrics(core: Res<Core>, agents: Query<&Ledger>, mut log: ResMut<M
     let oversight = parts.get::<crate::oversight::Oversight>();
     let apples = |m: i64| m as f64 / MILLI as f64;
     if let Some(tax) = &tax {
-        log.set("tax_revenue", apples(tax.collected));
+        log.set(columns::TAX_REVENUE, apples(tax.collected));
         for (b, r) in tax.rates().into_iter().enumerate() {
-            log.set(format!("rate_{b}"), r);
+            log.set(columns::rate(b), r);
         }
         for (b, &c) in tax.collected_by_bracket.iter().enumerate() {
-            log.set(format!("revenue_{b}"), apples(c));
+            log.set(columns::revenue(b), apples(c));
         }
         if tax.redistribute_ppm < crate::rules::tax::PPM {
-            log.set("treasury", apples(tax.treasury));
+            log.set(columns::TREASURY, apples(tax.treasury));
         }
     }
     if let Some(e) = &election {
-        log.set("elected_p", e.elected);
+        log.set(columns::ELECTED_P, e.elected);
         for (p, share) in e.candidates.iter().zip(&e.shares) {
-            log.set(format!("vote_share_{}", crate::voting::label(*p)), *share);
+            log.set(columns::vote_share(&crate::voting::label(*p)), *share);
         }
     }
     if let Some(o) = &oversight {
-        log.set("audits", o.audits as f64);
-        log.set("detections", o.detections as f64);
-        log.set("violations", o.violations as f64);
-        log.set("penalties", o.fines as f64 / MILLI as f64);
+        log.set(columns::AUDITS, o.audits as f64);
+        log.set(columns::DETECTIONS, o.detections as f64);
+        log.set(columns::VIOLATIONS, o.violations as f64);
+        log.set(columns::PENALTIES, o.fines as f64 / MILLI as f64);
     }
     let principal = parts.get::<Principal>();
     if let Some(shield) = parts.get::<crate::shield::Shield>() {
-        log.set("shield_interventions", shield.stats.interventions as f64);
-        log.set("shield_protected", shield.stats.protected);
+        log.set(columns::SHIELD_INTERVENTIONS, shield.stats.interventions as f64);
+        log.set(columns::SHIELD_PROTECTED, shield.stats.protected);
     }
     if election.is_some() || principal.is_some() {
         let p = match (&election, principal) {
@@ -253,7 +254,7 @@ fn governance_metrics(core: Res<Core>, agents: Query<&Ledger>, mut log: ResMut<M
         };
         let mut wealth: Vec<f64> = agents.iter().map(Ledger::wealth).collect();
         wealth.sort_unstable_by(f64::total_cmp);
-        log.set("welfare_elected", welfare::power_mean(&wealth, p));
+        log.set(columns::WELFARE_ELECTED, welfare::power_mean(&wealth, p));
     }
 }
 

@@ -17,6 +17,7 @@
 //! `p_d(c) ∝ (1 − c²)^((d−3)/2)`; tilting that by `exp(κc)` until its mean is a target
 //! alignment costs a KL that grows linearly with d.
 
+use crate::columns;
 use crate::model::{Mechanism, Part, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::shadow::InactionShadow;
@@ -84,15 +85,15 @@ pub fn measure(m: &WorldModel, set: &mut dyn FnMut(&'static str, f64)) {
     if n_a == 0 {
         return;
     }
-    set("power_used_human", if n_h > 0 { kl_h / n_h as f64 } else { 0.0 });
-    set("power_used_ai", kl_a / n_a as f64);
-    set("alignment", ai_vectors.iter().map(|u| cosine(u, &human_mean)).sum::<f64>() / n_a as f64);
+    set(columns::POWER_USED_HUMAN, if n_h > 0 { kl_h / n_h as f64 } else { 0.0 });
+    set(columns::POWER_USED_AI, kl_a / n_a as f64);
+    set(columns::ALIGNMENT, ai_vectors.iter().map(|u| cosine(u, &human_mean)).sum::<f64>() / n_a as f64);
     if m.parts.has::<Harm>()
         && let Some(shadow) = m.parts.get::<InactionShadow>()
     {
         let shadow_wealth: f64 = shadow.0.agents.iter().filter(|a| !a.inactive).map(|a| a.ledger.wealth()).sum();
         let n = n_h.max(1) as f64;
-        set("harm", shadow_wealth / n - human_wealth / n);
+        set(columns::HARM, shadow_wealth / n - human_wealth / n);
     }
 }
 

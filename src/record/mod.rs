@@ -16,6 +16,7 @@
 pub mod encode;
 pub mod frame;
 
+use crate::columns;
 use std::io;
 
 pub use encode::{FrameSink, GifEncoder, NullSink, Output, ffmpeg_available};
@@ -124,8 +125,11 @@ impl Panel {
             let g = sim.grid();
             (g.width(), g.height())
         };
-        let welfare_column =
-            if columns.iter().any(|c| c == "welfare_elected") { "welfare_elected" } else { "welfare_mean" };
+        let welfare_column = if columns.iter().any(|c| c == columns::WELFARE_ELECTED) {
+            columns::WELFARE_ELECTED
+        } else {
+            columns::WELFARE_MEAN
+        };
         let mut p = Panel {
             name: scenario.name.clone(),
             sim,
@@ -139,7 +143,7 @@ impl Panel {
             plots: vec![
                 Plot { label: "apples standing".into(), color: frame::colors::APPLES, history: Default::default() },
                 Plot {
-                    label: if welfare_column == "welfare_mean" { "welfare mean" } else { "welfare at p" }.into(),
+                    label: if welfare_column == columns::WELFARE_MEAN { "welfare mean" } else { "welfare at p" }.into(),
                     color: frame::colors::WELFARE,
                     history: Default::default(),
                 },
@@ -147,8 +151,8 @@ impl Panel {
         };
         p.absorb();
         // A world without apples (objects only, say) shows no apple metrics or plot.
-        p.has_apples =
-            p.metric("apples").is_some_and(|a| a > 0.0) || p.metric("patches_alive").is_some_and(|a| a > 0.0);
+        p.has_apples = p.metric(columns::APPLES).is_some_and(|a| a > 0.0)
+            || p.metric(columns::PATCHES_ALIVE).is_some_and(|a| a > 0.0);
         if !p.has_apples {
             p.plots.remove(0);
         }
@@ -188,23 +192,25 @@ impl Panel {
             out.push(("p elected".into(), p));
         }
         if self.has_apples {
-            out.push(("apples standing".into(), m("apples").map_or("-".into(), frame::short)));
-            out.push(("patches alive".into(), m("patches_alive").map_or("-".into(), frame::short)));
+            out.push(("apples standing".into(), m(columns::APPLES).map_or("-".into(), frame::short)));
+            out.push(("patches alive".into(), m(columns::PATCHES_ALIVE).map_or("-".into(), frame::short)));
         }
-        let welfare_label = if self.welfare_column == "welfare_mean" { "welfare mean" } else { "welfare at p" };
+        let welfare_label = if self.welfare_column == columns::WELFARE_MEAN { "welfare mean" } else { "welfare at p" };
         out.push((welfare_label.into(), m(self.welfare_column).map_or("-".into(), frame::short)));
-        if let Some(r) = m("tax_revenue") {
+        if let Some(r) = m(columns::TAX_REVENUE) {
             out.push(("tax revenue".into(), frame::short(r)));
         }
         let rates: Vec<String> =
-            (0..).map_while(|b| m(&format!("rate_{b}"))).map(|r| format!("{}", (r * 100.0).round() as i64)).collect();
+            (0..).map_while(|b| m(&columns::rate(b))).map(|r| format!("{}", (r * 100.0).round() as i64)).collect();
         if !rates.is_empty() {
             out.push(("rates".into(), rates.join("/") + "%"));
         }
-        if let Some(v) = m("shield_interventions") {
+        if let Some(v) = m(columns::SHIELD_INTERVENTIONS) {
             out.push(("shield vetoes".into(), frame::short(v)));
         }
-        if let (Some(n), Some(s), Some(i)) = (m("impact_naive"), m("impact_stepwise"), m("impact_iterative")) {
+        if let (Some(n), Some(s), Some(i)) =
+            (m(columns::IMPACT_NAIVE), m(columns::IMPACT_STEPWISE), m(columns::IMPACT_ITERATIVE))
+        {
             out.push(("impact n/s/i".into(), format!("{}/{}/{}", frame::short(n), frame::short(s), frame::short(i))));
         }
         out
@@ -212,7 +218,8 @@ impl Panel {
 
     /// Adds the latest values to the plots (at tick 0, then once a frame).
     fn push_history(&mut self) {
-        let columns: &[&str] = if self.has_apples { &["apples", self.welfare_column] } else { &[self.welfare_column] };
+        let columns: &[&str] =
+            if self.has_apples { &[columns::APPLES, self.welfare_column] } else { &[self.welfare_column] };
         for (plot, column) in self.plots.iter_mut().zip(columns) {
             let v = self.columns.iter().position(|c| c == column).and_then(|i| self.last.get(i).copied());
             plot.history.push(v.unwrap_or(f64::NAN));
@@ -391,7 +398,7 @@ mod tests {
             )
         };
         let (lines, plots) = labels("vase-human-breaks");
-        assert!(!lines.iter().any(|l| l.contains("apples") || l.contains("patches")), "{lines:?}");
+        assert!(!lines.iter().any(|l| l.contains(columns::APPLES) || l.contains("patches")), "{lines:?}");
         assert_eq!(plots, ["welfare mean"]);
         let (lines, plots) = labels("commons");
         assert_eq!(lines[..2], ["apples standing", "patches alive"]);

@@ -128,6 +128,7 @@ fn the_phase_list_is_written_once_and_walked_in_order() {
 const CORE: [&[&str]; 3] = [
     &[
         "hash",
+        "columns",
         "rng",
         "parallel",
         "spanned_ron",

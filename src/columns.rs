@@ -1,0 +1,88 @@
+//! The names of `metrics.csv`'s columns, one constant each, for everything that writes or
+//! reads them (the measuring systems and mechanisms, the app's plots, the recorder's
+//! overlay, the CLI's summary). Columns named by a number or a label (`rate_0`,
+//! `revenue_0`, `vote_share_0.5`) are made by the functions at the end.
+
+/// Apples standing.
+pub const APPLES: &str = "apples";
+/// Apples picked this tick.
+pub const HARVESTED: &str = "harvested";
+/// Patches with at least one apple.
+pub const PATCHES_ALIVE: &str = "patches_alive";
+/// The Gini coefficient of wealth.
+pub const GINI: &str = "gini";
+/// Welfare at p = −∞ (the poorest agent's wealth).
+pub const WELFARE_MIN: &str = "welfare_min";
+/// Welfare at p = 0 (Nash: the geometric mean).
+pub const WELFARE_NASH: &str = "welfare_nash";
+/// Welfare at p = 1 (the mean).
+pub const WELFARE_MEAN: &str = "welfare_mean";
+/// Welfare at p = +∞ (the richest agent's wealth).
+pub const WELFARE_MAX: &str = "welfare_max";
+/// SED's equality × productivity.
+pub const EQUALITY_TIMES_PRODUCTIVITY: &str = "equality_times_productivity";
+/// Tax collected this tick (apples).
+pub const TAX_REVENUE: &str = "tax_revenue";
+/// Revenue kept by the principal so far (apples).
+pub const TREASURY: &str = "treasury";
+/// The `p` elected.
+pub const ELECTED_P: &str = "elected_p";
+/// Audits held so far.
+pub const AUDITS: &str = "audits";
+/// Violations detected so far.
+pub const DETECTIONS: &str = "detections";
+/// Violations committed so far.
+pub const VIOLATIONS: &str = "violations";
+/// Fines so far (apples).
+pub const PENALTIES: &str = "penalties";
+/// Proposals a shield replaced so far.
+pub const SHIELD_INTERVENTIONS: &str = "shield_interventions";
+/// Σ Q̂(replacement) − Q̂(proposal) so far.
+pub const SHIELD_PROTECTED: &str = "shield_protected";
+/// Welfare at the elected (or the principal's fixed) `p`.
+pub const WELFARE_ELECTED: &str = "welfare_elected";
+/// Humans' mean KL spent this tick.
+pub const POWER_USED_HUMAN: &str = "power_used_human";
+/// AIs' mean KL spent this tick.
+pub const POWER_USED_AI: &str = "power_used_ai";
+/// AIs' mean cosine with the humans' mean utility.
+pub const ALIGNMENT: &str = "alignment";
+/// Human mean wealth lost against AI inaction.
+pub const HARM: &str = "harm";
+/// Effects penalised with no baseline.
+pub const IMPACT_NONE: &str = "impact_none";
+/// Their cost.
+pub const IMPACT_NONE_PENALTY: &str = "impact_none_penalty";
+/// Effects penalised against naive inaction.
+pub const IMPACT_NAIVE: &str = "impact_naive";
+/// Their cost.
+pub const IMPACT_NAIVE_PENALTY: &str = "impact_naive_penalty";
+/// Effects penalised against stepwise inaction.
+pub const IMPACT_STEPWISE: &str = "impact_stepwise";
+/// Their cost.
+pub const IMPACT_STEPWISE_PENALTY: &str = "impact_stepwise_penalty";
+/// Effects penalised by the iterative form.
+pub const IMPACT_ITERATIVE: &str = "impact_iterative";
+/// Their cost.
+pub const IMPACT_ITERATIVE_PENALTY: &str = "impact_iterative_penalty";
+/// Iterative candidates that never happened.
+pub const IMPACT_UNMATCHED: &str = "impact_unmatched";
+/// Class-whitelist mass moved, in objects.
+pub const IMPACT_CLASS: &str = "impact_class";
+/// The penalty under the chosen baseline, weighted.
+pub const IMPACT_PENALTY: &str = "impact_penalty";
+
+/// The rate of tax bracket `b`.
+pub fn rate(b: usize) -> String {
+    format!("rate_{b}")
+}
+
+/// The revenue of tax bracket `b` this tick.
+pub fn revenue(b: usize) -> String {
+    format!("revenue_{b}")
+}
+
+/// The first-choice share of candidate `label` at the last election.
+pub fn vote_share(label: &str) -> String {
+    format!("vote_share_{label}")
+}
