@@ -11,6 +11,7 @@ pub const MECHANISM: Mechanism = Mechanism {
     name: "objects",
     build: |_, _| {},
     steps: &[(Step::Belts, belts), (Step::Effects, log_effects)],
+    active: Some(|m| !m.grid.objects.is_empty()),
     ..Mechanism::NONE
 };
 

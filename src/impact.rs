@@ -55,6 +55,7 @@ pub const MECHANISM: Mechanism = Mechanism {
     },
     steps: &[(Step::Foresee, foresee), (Step::Effects, account)],
     measure: Some(measure),
+    active: Some(|m| m.parts.has::<Impact>()),
     ..Mechanism::NONE
 };
 

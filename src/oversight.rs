@@ -33,6 +33,7 @@ pub const MECHANISM: Mechanism = Mechanism {
     },
     steps: &[(Step::Audit, audit_round)],
     digest: Some(digest),
+    active: Some(|m| m.parts.has::<Oversight>()),
     ..Mechanism::NONE
 };
 

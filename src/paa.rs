@@ -21,6 +21,7 @@ pub const MECHANISM: Mechanism = Mechanism {
         }
     },
     steps: &[(Step::Propose, plan_rates)],
+    active: Some(|m| m.parts.has::<PaaPlanner>()),
     ..Mechanism::NONE
 };
 

@@ -36,6 +36,7 @@ pub const MECHANISM: Mechanism = Mechanism {
         }
     },
     steps: &[(Step::Propose, propose_rates), (Step::Apply, apply_rates)],
+    active: Some(|m| m.parts.has::<Principal>()),
     ..Mechanism::NONE
 };
 

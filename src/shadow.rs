@@ -6,8 +6,13 @@ use crate::model::{Mechanism, Part, SavedModel, Step, WorldModel};
 
 /// The shadow: built last (it copies every other mechanism's imagined part), stepped at
 /// `Account`.
-pub const MECHANISM: Mechanism =
-    Mechanism { name: "shadow", build, steps: &[(Step::Account, step)], ..Mechanism::NONE };
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "shadow",
+    build,
+    steps: &[(Step::Account, step)],
+    active: Some(|m| m.parts.has::<InactionShadow>()),
+    ..Mechanism::NONE
+};
 
 /// The counterfactual world without AI action.
 #[derive(Clone, Debug)]

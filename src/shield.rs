@@ -27,6 +27,7 @@ pub const MECHANISM: Mechanism = Mechanism {
         }
     },
     steps: &[(Step::Shield, review_moves), (Step::Review, review_rates)],
+    active: Some(|m| m.parts.has::<Shield>()),
     ..Mechanism::NONE
 };
 

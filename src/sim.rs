@@ -304,6 +304,7 @@ impl Plugin for PolityPlugins {
             crate::harvest::MECHANISM,
             crate::theft::MECHANISM,
             crate::tax::MECHANISM,
+            crate::tax::REWARDS,
             crate::voting::MECHANISM,
             crate::principal::MECHANISM,
             crate::paa::MECHANISM,

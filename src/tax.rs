@@ -17,7 +17,8 @@ pub const MECHANISM: Mechanism = Mechanism {
             m.parts.insert(initial_state(t));
         }
     },
-    steps: &[(Step::Observe, reset_collected), (Step::Collect, collect), (Step::Account, credit_rewards)],
+    steps: &[(Step::Observe, reset_collected), (Step::Collect, collect)],
+    active: Some(|m| m.parts.has::<TaxState>()),
     digest: Some(digest),
     ..Mechanism::NONE
 };
@@ -174,6 +175,10 @@ pub fn collect(m: &mut WorldModel) {
         m.event(|| "principal".into(), event);
     }
 }
+
+/// SED's reward: credited to every agent at `Account`, with taxes or without.
+pub const REWARDS: Mechanism =
+    Mechanism { name: "rewards", steps: &[(Step::Account, credit_rewards)], ..Mechanism::NONE };
 
 /// Each agent's SED reward for a tick, from everyone's change in wealth `deltas` (apples, id
 /// order); `None` when no one's wealth changed.

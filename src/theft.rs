@@ -10,8 +10,13 @@ use crate::scenario::EffectKind;
 use crate::vocab::{Ledger, MILLI};
 
 /// Theft: thieves steal at `Steal`.
-pub const MECHANISM: Mechanism =
-    Mechanism { name: "theft", build: |_, _| {}, steps: &[(Step::Steal, steal)], ..Mechanism::NONE };
+pub const MECHANISM: Mechanism = Mechanism {
+    name: "theft",
+    build: |_, _| {},
+    steps: &[(Step::Steal, steal)],
+    active: Some(|m| m.agents.iter().any(|a| a.thief)),
+    ..Mechanism::NONE
+};
 
 /// Thieves take apples from the agents they face ([`thefts`]).
 pub fn steal(m: &mut WorldModel) {

@@ -17,6 +17,7 @@ pub const MECHANISM: Mechanism = Mechanism {
     },
     steps: &[(Step::Elect, elect)],
     digest: Some(digest),
+    active: Some(|m| m.parts.has::<crate::voting::Election>()),
     ..Mechanism::NONE
 };
 

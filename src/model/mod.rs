@@ -159,12 +159,16 @@ impl WorldModel {
             social,
             parts: Parts::default(),
             stats: TickStats::default(),
-            phases: Arc::new(Phases::new(mechanisms)),
+            phases: Arc::new(Phases::new(mechanisms, |_| true)),
             events: Some(Vec::new()),
         };
         for mechanism in mechanisms {
             (mechanism.build)(scenario, &mut m);
         }
+        // Only the mechanisms this world has run (an imagined copy shares the list: its phase
+        // functions still check for their parts).
+        let phases = Phases::new(mechanisms, |mech| mech.active.is_none_or(|active| active(&m)));
+        m.phases = Arc::new(phases);
         m
     }
 

@@ -89,11 +89,15 @@ pub struct Mechanism {
     pub measure: Option<fn(&WorldModel, &mut dyn FnMut(&'static str, f64))>,
     /// Adds its part of the state digest (in registration order).
     pub digest: Option<fn(&WorldModel, &mut crate::hash::Fnv)>,
+    /// Whether a freshly built world runs its phase functions (None: always). A world whose
+    /// scenario has no section for a mechanism skips it; its measure and digest still run.
+    pub active: Option<fn(&WorldModel) -> bool>,
 }
 
 impl Mechanism {
     /// A mechanism that builds nothing and runs nothing: the defaults to fill in from.
-    pub const NONE: Mechanism = Mechanism { name: "", build: |_, _| {}, steps: &[], measure: None, digest: None };
+    pub const NONE: Mechanism =
+        Mechanism { name: "", build: |_, _| {}, steps: &[], measure: None, digest: None, active: None };
 }
 
 impl std::fmt::Debug for Mechanism {
@@ -112,10 +116,13 @@ pub struct Phases {
 }
 
 impl Phases {
-    /// The phase functions of `mechanisms`.
-    pub fn new(mechanisms: &[Mechanism]) -> Phases {
-        let mut list: Vec<(Step, &'static str, PhaseFn)> =
-            mechanisms.iter().flat_map(|m| m.steps.iter().map(move |&(s, f)| (s, m.name, f))).collect();
+    /// The phase functions of `mechanisms`, of those `runs` keeps.
+    pub fn new(mechanisms: &[Mechanism], runs: impl Fn(&Mechanism) -> bool) -> Phases {
+        let mut list: Vec<(Step, &'static str, PhaseFn)> = mechanisms
+            .iter()
+            .filter(|m| runs(m))
+            .flat_map(|m| m.steps.iter().map(move |&(s, f)| (s, m.name, f)))
+            .collect();
         list.sort_by_key(|(s, _, _)| *s);
         Phases {
             list,

@@ -44,6 +44,7 @@ pub const TITHE: Mechanism = Mechanism {
     steps: &[(Step::Collect, collect)],
     measure: Some(|m, set| set("tithe_pot", m.parts.get::<Tithe>().map_or(0.0, |t| t.pot as f64 / 1000.0))),
     digest: Some(|m, h| h.write_u64(m.parts.get::<Tithe>().map_or(0, |t| t.pot as u64))),
+    active: None,
 };
 
 // -----------------------------------------------------------------------------------------
@@ -105,20 +106,44 @@ fn a_toy_mechanism_is_one_module_and_one_plugin() {
 
 #[test]
 fn the_phase_list_is_written_once_and_walked_in_order() {
-    let s = scenario::builtin("shielded-revenue-max").unwrap().scenario().unwrap();
-    let sim = Sim::new(&s, 0, 10);
-    let described = sim.core().phases().describe();
-    let steps: Vec<Step> = described.iter().map(|(s, _)| *s).collect();
-    assert!(steps.windows(2).all(|w| w[0] <= w[1]), "phase functions run in step order: {described:?}");
+    let described = |name: &str| {
+        let s = scenario::builtin(name).unwrap().scenario().unwrap();
+        Sim::new(&s, 0, 10).core().phases().describe()
+    };
+    let at = |d: &[(Step, &'static str)], step: Step| {
+        d.iter().filter(|(s, _)| *s == step).map(|(_, m)| *m).collect::<Vec<_>>()
+    };
+    for name in ["commons", "paa-governor", "conveyor-belt", "shielded-revenue-max", "audited-commons"] {
+        let d = described(name);
+        let steps: Vec<Step> = d.iter().map(|(s, _)| *s).collect();
+        assert!(steps.windows(2).all(|w| w[0] <= w[1]), "{name}: phase functions run in step order: {d:?}");
+        assert_eq!(at(&d, Step::Measure), vec!["clock"], "{name}");
+        assert_eq!(at(&d, Step::Decide), vec!["decision"], "{name}");
+    }
     // Mechanisms at one step run in registration order: the principal proposes before PAA
     // plans; objects are logged before impact accounts for them.
-    let at = |step: Step| described.iter().filter(|(s, _)| *s == step).map(|(_, m)| *m).collect::<Vec<_>>();
-    assert_eq!(at(Step::Propose), vec!["principal", "paa"]);
-    assert_eq!(at(Step::Effects), vec!["objects", "impact"]);
-    assert_eq!(at(Step::Measure), vec!["clock"]);
+    assert_eq!(at(&described("paa-governor"), Step::Propose), vec!["principal", "paa"]);
+    assert_eq!(at(&described("conveyor-belt"), Step::Effects), vec!["objects", "impact"]);
+    // A world runs only the mechanisms it has: the commons has no taxes, principal, shield,
+    // oversight, impact, objects or thieves.
+    let commons = described("commons");
+    for step in [
+        Step::Shield,
+        Step::Foresee,
+        Step::Belts,
+        Step::Steal,
+        Step::Collect,
+        Step::Propose,
+        Step::Audit,
+        Step::Effects,
+    ] {
+        assert!(at(&commons, step).is_empty(), "commons runs nothing at {step:?}: {commons:?}");
+    }
+    assert_eq!(at(&described("audited-commons"), Step::Audit), vec!["oversight"]);
     assert_eq!(Step::ALL.len(), 18);
     assert!(Step::ALL.windows(2).all(|w| w[0] < w[1]));
 }
+
 // ---- The core's layers ------------------------------------------------------------------
 
 /// The core, by layer: the scenario format and the vocabulary and rules (0), the world model
