@@ -221,7 +221,10 @@ pub fn run(opts: AppOptions) -> ExitCode {
             .set(LogPlugin { level: Level::WARN, filter: "warn,wgpu=error,naga=error".into(), ..default() }),
     )
     .add_plugins(EguiPlugin::default())
-    .insert_resource(ClearColor(Color::srgb_u8(18, 20, 26)))
+    .insert_resource(ClearColor({
+        let [r, g, b, _] = crate::paint::theme::color("app.background");
+        Color::srgb_u8(r, g, b)
+    }))
     .insert_non_send(SimHost(sim))
     .insert_resource(state)
     .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit, opts.force))
