@@ -34,6 +34,7 @@
 //! | `WindowRecordPlugin` | `record` | recording the window (world and panels) to GIF, MP4, WebM or PNG frames |
 
 mod export;
+mod icon;
 mod panels;
 pub mod record;
 mod steer;
@@ -222,7 +223,14 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
     .insert_resource(state)
     .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit, opts.force))
     .insert_resource(record::WindowRecording::new(opts.record.clone(), opts.record_frames, opts.exit, opts.force))
-    .add_plugins((SteeringPlugin, WorldViewPlugin, AppUiPlugin, ExportPlugin, record::WindowRecordPlugin));
+    .add_plugins((
+        SteeringPlugin,
+        WorldViewPlugin,
+        AppUiPlugin,
+        ExportPlugin,
+        record::WindowRecordPlugin,
+        icon::IconPlugin,
+    ));
     match app.run() {
         AppExit::Success => Ok(()),
         AppExit::Error(code) => Err((code.get(), String::new())),

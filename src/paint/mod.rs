@@ -8,6 +8,7 @@
 //! with or without a GPU.
 
 pub mod font;
+pub mod icon;
 pub mod theme;
 
 use bevy::prelude::*;
