@@ -8,7 +8,7 @@ use bevy_egui::egui::{self, Color32, RichText};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use super::export::{EXPORT_DIR, ExportKind};
-use super::ui::{Edit, UiState};
+use super::ui::{Edit, UiState, colors};
 use super::view::WorldView;
 use super::{AppState, random_seed};
 use crate::control::{self, Intent, Source};
@@ -190,9 +190,9 @@ fn scenario_picker(ui: &mut egui::Ui, cx: &mut PanelCx) {
         hint(ui, &format!("Watching {} — it reloads when the file changes.", p.display()));
     }
     if let Some(problems) = &cx.state.problems {
-        ui.colored_label(Color32::from_rgb(255, 120, 110), "Not loaded; still running the previous world:");
+        ui.colored_label(colors::ERROR, "Not loaded; still running the previous world:");
         egui::ScrollArea::vertical().id_salt("problems").max_height(140.0).show(ui, |ui| {
-            ui.label(RichText::new(problems).monospace().small().color(Color32::from_rgb(255, 170, 160)));
+            ui.label(RichText::new(problems).monospace().small().color(colors::PROBLEMS));
         });
     }
 }
@@ -380,7 +380,7 @@ fn export(ui: &mut egui::Ui, cx: &mut PanelCx) {
         match cx.state.recording {
             None => {
                 if ui
-                    .button(RichText::new("Record").color(Color32::from_rgb(230, 80, 80)))
+                    .button(RichText::new("Record").color(colors::RECORD))
                     .on_hover_text("record the window, world and panels, to a GIF under exports/")
                     .clicked()
                 {
