@@ -34,6 +34,7 @@
 //! | `WindowRecordPlugin` | `record` | recording the window (world and panels) to GIF, MP4, WebM or PNG frames |
 
 mod export;
+mod icon;
 mod panels;
 pub mod record;
 mod steer;
@@ -41,7 +42,6 @@ mod ui;
 mod view;
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use bevy::log::{Level, LogPlugin};
 use bevy::prelude::*;
@@ -150,37 +150,31 @@ impl AppState {
     }
 }
 
-/// Opens the app; returns when its window closes.
-pub fn run(opts: AppOptions) -> ExitCode {
+/// Opens the app; returns when its window closes. A failure is its exit status and the
+/// message to print (empty when the app reported it as it happened): 2 for a bad scenario or
+/// arguments (no window opens), or the app's own exit code.
+pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
     let arg = opts.scenario.clone().unwrap_or_else(|| crate::scenario::default_scenario().name.to_string());
     let (mut control, mut sim) = match Control::start(Source::from_arg(&arg), opts.seed) {
         Ok(started) => started,
-        Err(ControlError::Scenario(problems)) => {
-            eprintln!("{problems}");
-            return ExitCode::from(2);
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(ControlError::Scenario(problems)) => return Err((2, problems.to_string())),
+        Err(e) => return Err((2, format!("error: {e}"))),
     };
     if let Some(path) = &opts.screenshot
         && let Err(e) = export::check_png_path(path, opts.force)
     {
-        eprintln!("error: --screenshot {}: {e}", path.display());
-        return ExitCode::from(2);
+        return Err((2, format!("error: --screenshot {}: {e}", path.display())));
     }
     if let Some(id) = opts.select
         && let Err(e) = control.apply(&mut sim, Intent::Select(Some(id)))
     {
-        eprintln!("error: --select {id}: {e}");
-        return ExitCode::from(2);
+        return Err((2, format!("error: --select {id}: {e}")));
     }
     if !has_display() {
-        eprintln!(
-            "error: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set)\n    hint: run it in a desktop session, or headless with `xvfb-run -a polity gui …`; `polity run` needs no display"
-        );
-        return ExitCode::from(2);
+        return Err((
+            2,
+            "error: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set)\n    hint: run it in a desktop session, or headless with `xvfb-run -a polity gui …`; `polity run` needs no display".into(),
+        ));
     }
     let mut history = History::new(&sim);
     history.take(&mut sim);
@@ -221,15 +215,25 @@ pub fn run(opts: AppOptions) -> ExitCode {
             .set(LogPlugin { level: Level::WARN, filter: "warn,wgpu=error,naga=error".into(), ..default() }),
     )
     .add_plugins(EguiPlugin::default())
-    .insert_resource(ClearColor(Color::srgb_u8(18, 20, 26)))
+    .insert_resource(ClearColor({
+        let [r, g, b, _] = crate::paint::theme::color("app.background");
+        Color::srgb_u8(r, g, b)
+    }))
     .insert_non_send(SimHost(sim))
     .insert_resource(state)
     .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit, opts.force))
     .insert_resource(record::WindowRecording::new(opts.record.clone(), opts.record_frames, opts.exit, opts.force))
-    .add_plugins((SteeringPlugin, WorldViewPlugin, AppUiPlugin, ExportPlugin, record::WindowRecordPlugin));
+    .add_plugins((
+        SteeringPlugin,
+        WorldViewPlugin,
+        AppUiPlugin,
+        ExportPlugin,
+        record::WindowRecordPlugin,
+        icon::IconPlugin,
+    ));
     match app.run() {
-        AppExit::Success => ExitCode::SUCCESS,
-        AppExit::Error(code) => ExitCode::from(code.get()),
+        AppExit::Success => Ok(()),
+        AppExit::Error(code) => Err((code.get(), String::new())),
     }
 }
 

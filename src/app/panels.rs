@@ -8,7 +8,7 @@ use bevy_egui::egui::{self, Color32, RichText};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use super::export::{EXPORT_DIR, ExportKind};
-use super::ui::{Edit, UiState};
+use super::ui::{Edit, UiState, colors};
 use super::view::WorldView;
 use super::{AppState, random_seed};
 use crate::control::{self, Intent, Source};
@@ -190,9 +190,9 @@ fn scenario_picker(ui: &mut egui::Ui, cx: &mut PanelCx) {
         hint(ui, &format!("Watching {} — it reloads when the file changes.", p.display()));
     }
     if let Some(problems) = &cx.state.problems {
-        ui.colored_label(Color32::from_rgb(255, 120, 110), "Not loaded; still running the previous world:");
+        ui.colored_label(colors::ERROR, "Not loaded; still running the previous world:");
         egui::ScrollArea::vertical().id_salt("problems").max_height(140.0).show(ui, |ui| {
-            ui.label(RichText::new(problems).monospace().small().color(Color32::from_rgb(255, 170, 160)));
+            ui.label(RichText::new(problems).monospace().small().color(colors::PROBLEMS));
         });
     }
 }
@@ -380,7 +380,7 @@ fn export(ui: &mut egui::Ui, cx: &mut PanelCx) {
         match cx.state.recording {
             None => {
                 if ui
-                    .button(RichText::new("Record").color(Color32::from_rgb(230, 80, 80)))
+                    .button(RichText::new("Record").color(colors::RECORD))
                     .on_hover_text("record the window, world and panels, to a GIF under exports/")
                     .clicked()
                 {
@@ -419,38 +419,41 @@ const PLOTS: &[(&str, &[PlotLine])] = &[
     (
         "Welfare (apples per agent)",
         &[
-            ("welfare_elected", "W at elected p", [240, 240, 240]),
-            ("welfare_min", "min (p = −∞)", [255, 110, 100]),
-            ("welfare_nash", "Nash (p = 0)", [120, 220, 120]),
-            ("welfare_mean", "mean (p = 1)", [110, 170, 255]),
+            (crate::columns::WELFARE_ELECTED, "W at elected p", [240, 240, 240]),
+            (crate::columns::WELFARE_MIN, "min (p = −∞)", [255, 110, 100]),
+            (crate::columns::WELFARE_NASH, "Nash (p = 0)", [120, 220, 120]),
+            (crate::columns::WELFARE_MEAN, "mean (p = 1)", [110, 170, 255]),
         ],
     ),
-    ("Apples standing", &[("apples", "apples", [220, 50, 47])]),
-    ("Gini of wealth", &[("gini", "Gini", [255, 196, 61])]),
-    ("Tax revenue (apples)", &[("tax_revenue", "revenue", [180, 140, 255])]),
+    ("Apples standing", &[(crate::columns::APPLES, "apples", [220, 50, 47])]),
+    ("Gini of wealth", &[(crate::columns::GINI, "Gini", [255, 196, 61])]),
+    ("Tax revenue (apples)", &[(crate::columns::TAX_REVENUE, "revenue", [180, 140, 255])]),
     (
         "Oversight (cumulative)",
         &[
-            ("violations", "violations", [255, 110, 100]),
-            ("detections", "detections", [255, 196, 61]),
-            ("penalties", "penalties (apples)", [200, 200, 200]),
+            (crate::columns::VIOLATIONS, "violations", [255, 110, 100]),
+            (crate::columns::DETECTIONS, "detections", [255, 196, 61]),
+            (crate::columns::PENALTIES, "penalties (apples)", [200, 200, 200]),
         ],
     ),
-    ("Shield interventions", &[("shield_interventions", "interventions", [120, 220, 220])]),
-    ("Harm against AI inaction (apples)", &[("harm", "harm", [236, 72, 236])]),
+    ("Shield interventions", &[(crate::columns::SHIELD_INTERVENTIONS, "interventions", [120, 220, 220])]),
+    ("Harm against AI inaction (apples)", &[(crate::columns::HARM, "harm", [236, 72, 236])]),
     (
         "Impact: effects blamed on the AI, per baseline",
         &[
-            ("impact_none", "none", [200, 200, 200]),
-            ("impact_naive", "naive inaction", [255, 110, 100]),
-            ("impact_stepwise", "stepwise inaction", [120, 220, 120]),
-            ("impact_iterative", "iterative", [110, 170, 255]),
+            (crate::columns::IMPACT_NONE, "none", [200, 200, 200]),
+            (crate::columns::IMPACT_NAIVE, "naive inaction", [255, 110, 100]),
+            (crate::columns::IMPACT_STEPWISE, "stepwise inaction", [120, 220, 120]),
+            (crate::columns::IMPACT_ITERATIVE, "iterative", [110, 170, 255]),
         ],
     ),
-    ("Impact: class-whitelist mass moved", &[("impact_class", "objects", [72, 209, 204])]),
+    ("Impact: class-whitelist mass moved", &[(crate::columns::IMPACT_CLASS, "objects", [72, 209, 204])]),
     (
         "SUM: power used (nats)",
-        &[("power_used_ai", "AI", [236, 72, 236]), ("power_used_human", "humans", [110, 170, 255])],
+        &[
+            (crate::columns::POWER_USED_AI, "AI", [236, 72, 236]),
+            (crate::columns::POWER_USED_HUMAN, "humans", [110, 170, 255]),
+        ],
     ),
 ];
 

@@ -11,6 +11,31 @@ use super::view::{MapArea, WorldView};
 use super::{AppState, SimHost};
 use crate::control::FrameTicks;
 
+/// A colour of `assets/palette.txt`, for egui (alpha dropped).
+pub(super) const fn theme(name: &str) -> Color32 {
+    let [r, g, b, _] = crate::paint::theme::color(name);
+    Color32::from_rgb(r, g, b)
+}
+
+/// The status bar's and notices' colours (`app.*` in `assets/palette.txt`).
+pub(super) mod colors {
+    use super::{Color32, theme};
+    /// "Polity" in the status bar.
+    pub const TITLE: Color32 = theme("app.title");
+    /// "paused".
+    pub const PAUSED: Color32 = theme("app.paused");
+    /// Ticks per frame, fast-forward.
+    pub const RUNNING: Color32 = theme("app.running");
+    /// An error notice; a scenario that did not load.
+    pub const ERROR: Color32 = theme("app.error");
+    /// That scenario's problems.
+    pub const PROBLEMS: Color32 = theme("app.problems");
+    /// Any other notice.
+    pub const NOTICE: Color32 = theme("app.notice");
+    /// The Record button.
+    pub const RECORD: Color32 = theme("app.record");
+}
+
 /// Draws the panels.
 pub struct AppUiPlugin;
 
@@ -125,7 +150,7 @@ fn sections(ui: &mut egui::Ui, id: &str, list: &[PanelDef], cx: &mut PanelCx) {
 fn status_bar(ui: &mut egui::Ui, sim: &crate::sim::Sim, state: &AppState, view: &WorldView) {
     let c = &state.control;
     ui.horizontal(|ui| {
-        ui.label(RichText::new("Polity").strong().color(Color32::from_rgb(120, 200, 255)));
+        ui.label(RichText::new("Polity").strong().color(colors::TITLE));
         ui.separator();
         ui.label(RichText::new(&c.scenario.name).strong());
         ui.label(format!("seed {}", c.seed));
@@ -134,17 +159,15 @@ fn status_bar(ui: &mut egui::Ui, sim: &crate::sim::Sim, state: &AppState, view: 
         ui.label(RichText::new(format!("/ {}", c.end_tick)).weak());
         ui.separator();
         let h = &state.history;
-        if let (Some(apples), Some(alive)) = (h.last("apples"), h.last("patches_alive")) {
+        if let (Some(apples), Some(alive)) = (h.last(crate::columns::APPLES), h.last(crate::columns::PATCHES_ALIVE)) {
             let patches = sim.grid().patch_count();
             ui.label(format!("{apples:.0} apples · {alive:.0}/{patches} patches alive"));
             ui.separator();
         }
         let (text, color) = match c.ticks_this_frame() {
-            FrameTicks::Paused => ("⏸ paused".to_string(), Color32::from_rgb(240, 190, 80)),
-            FrameTicks::Exactly(k) => {
-                (format!("▶ {k} tick{}/frame", if k == 1 { "" } else { "s" }), Color32::from_rgb(120, 220, 120))
-            }
-            FrameTicks::AsManyAsFit => ("⏩ fast-forward".to_string(), Color32::from_rgb(120, 220, 120)),
+            FrameTicks::Paused => ("⏸ paused".to_string(), colors::PAUSED),
+            FrameTicks::Exactly(k) => (format!("▶ {k} tick{}/frame", if k == 1 { "" } else { "s" }), colors::RUNNING),
+            FrameTicks::AsManyAsFit => ("⏩ fast-forward".to_string(), colors::RUNNING),
         };
         ui.label(RichText::new(text).color(color));
         if !c.paused {
@@ -156,7 +179,7 @@ fn status_bar(ui: &mut egui::Ui, sim: &crate::sim::Sim, state: &AppState, view: 
         }
         if let Some(n) = &state.notice {
             ui.separator();
-            let color = if n.error { Color32::from_rgb(255, 120, 110) } else { Color32::from_gray(200) };
+            let color = if n.error { colors::ERROR } else { colors::NOTICE };
             ui.add(egui::Label::new(RichText::new(&n.text).color(color)).truncate());
         }
     });

@@ -23,7 +23,7 @@ pub const TEXTURE_TARGET: u32 = 900;
 pub const FLASH_SECONDS: f64 = 1.0;
 
 /// The ring drawn round the selected agent.
-pub const SELECTED: [u8; 4] = [0, 230, 230, 255];
+pub const SELECTED: [u8; 4] = paint::theme::color("app.selected");
 
 /// Shows the world and moves the camera over it.
 pub struct WorldViewPlugin;

@@ -1,8 +1,10 @@
 //! A small bitmap font for the recorder's overlay: 5×7 glyphs (with one row below the baseline
 //! for descenders) for printable ASCII and a few symbols, drawn at an integer scale.
 //!
-//! The glyphs are data written here, so text looks the same on every machine and every
-//! frame is reproducible bit for bit; no font file or rasteriser is needed.
+//! The glyphs are data, `assets/font.txt`, embedded in the binary and read at compile time,
+//! so text looks the same on every machine and every frame is reproducible bit for bit; no
+//! font file is read at run time and no rasteriser is needed. A malformed glyph, or a
+//! printable ASCII character missing, fails the build.
 
 use crate::paint::Canvas;
 
@@ -15,147 +17,111 @@ pub const ADVANCE: u32 = 6;
 /// Line height in font pixels.
 pub const LINE: u32 = 10;
 
-type Art = [&'static str; 8];
+/// The font file, as embedded: each glyph a line `U+XXXX …` and eight rows of five columns
+/// (`#` ink, `.` blank); other lines outside a glyph are comments.
+pub const FONT: &str = include_str!("../../assets/font.txt");
 
-const E: &str = ".....";
+/// The glyph drawn for characters the font lacks (U+FFFD, the replacement character).
+const MISSING: u32 = 0xFFFD;
 
-/// Printable ASCII, from ' ' (32) to '~' (126).
-const ASCII: [Art; 95] = [
-    [E, E, E, E, E, E, E, E],                                           // ' '
-    ["..#..", "..#..", "..#..", "..#..", "..#..", E, "..#..", E],       // !
-    [".#.#.", ".#.#.", E, E, E, E, E, E],                               // "
-    [".#.#.", ".#.#.", "#####", ".#.#.", "#####", ".#.#.", ".#.#.", E], // #
-    ["..#..", ".####", "#.#..", ".###.", "..#.#", "####.", "..#..", E], // $
-    ["##...", "##..#", "...#.", "..#..", ".#...", "#..##", "...##", E], // %
-    [".##..", "#..#.", "#.#..", ".#...", "#.#.#", "#..#.", ".##.#", E], // &
-    ["..#..", "..#..", ".#...", E, E, E, E, E],                         // '
-    ["...#.", "..#..", ".#...", ".#...", ".#...", "..#..", "...#.", E], // (
-    [".#...", "..#..", "...#.", "...#.", "...#.", "..#..", ".#...", E], // )
-    [E, "..#..", "#.#.#", ".###.", "#.#.#", "..#..", E, E],             // *
-    [E, "..#..", "..#..", "#####", "..#..", "..#..", E, E],             // +
-    [E, E, E, E, E, "..##.", "...#.", "..#.."],                         // ,
-    [E, E, E, "#####", E, E, E, E],                                     // -
-    [E, E, E, E, E, ".##..", ".##..", E],                               // .
-    [E, "....#", "...#.", "..#..", ".#...", "#....", E, E],             // /
-    [".###.", "#...#", "#..##", "#.#.#", "##..#", "#...#", ".###.", E], // 0
-    ["..#..", ".##..", "..#..", "..#..", "..#..", "..#..", ".###.", E], // 1
-    [".###.", "#...#", "....#", "...#.", "..#..", ".#...", "#####", E], // 2
-    ["#####", "...#.", "..#..", "...#.", "....#", "#...#", ".###.", E], // 3
-    ["...#.", "..##.", ".#.#.", "#..#.", "#####", "...#.", "...#.", E], // 4
-    ["#####", "#....", "####.", "....#", "....#", "#...#", ".###.", E], // 5
-    ["..##.", ".#...", "#....", "####.", "#...#", "#...#", ".###.", E], // 6
-    ["#####", "....#", "...#.", "..#..", ".#...", ".#...", ".#...", E], // 7
-    [".###.", "#...#", "#...#", ".###.", "#...#", "#...#", ".###.", E], // 8
-    [".###.", "#...#", "#...#", ".####", "....#", "...#.", ".##..", E], // 9
-    [E, ".##..", ".##..", E, ".##..", ".##..", E, E],                   // :
-    [E, ".##..", ".##..", E, ".##..", "..#..", ".#...", E],             // ;
-    ["...#.", "..#..", ".#...", "#....", ".#...", "..#..", "...#.", E], // <
-    [E, E, "#####", E, "#####", E, E, E],                               // =
-    [".#...", "..#..", "...#.", "....#", "...#.", "..#..", ".#...", E], // >
-    [".###.", "#...#", "....#", "...#.", "..#..", E, "..#..", E],       // ?
-    [".###.", "#...#", "....#", ".##.#", "#.#.#", "#.#.#", ".###.", E], // @
-    [".###.", "#...#", "#...#", "#####", "#...#", "#...#", "#...#", E], // A
-    ["####.", "#...#", "#...#", "####.", "#...#", "#...#", "####.", E], // B
-    [".###.", "#...#", "#....", "#....", "#....", "#...#", ".###.", E], // C
-    ["###..", "#..#.", "#...#", "#...#", "#...#", "#..#.", "###..", E], // D
-    ["#####", "#....", "#....", "####.", "#....", "#....", "#####", E], // E
-    ["#####", "#....", "#....", "####.", "#....", "#....", "#....", E], // F
-    [".###.", "#...#", "#....", "#.###", "#...#", "#...#", ".####", E], // G
-    ["#...#", "#...#", "#...#", "#####", "#...#", "#...#", "#...#", E], // H
-    [".###.", "..#..", "..#..", "..#..", "..#..", "..#..", ".###.", E], // I
-    ["..###", "...#.", "...#.", "...#.", "...#.", "#..#.", ".##..", E], // J
-    ["#...#", "#..#.", "#.#..", "##...", "#.#..", "#..#.", "#...#", E], // K
-    ["#....", "#....", "#....", "#....", "#....", "#....", "#####", E], // L
-    ["#...#", "##.##", "#.#.#", "#.#.#", "#...#", "#...#", "#...#", E], // M
-    ["#...#", "#...#", "##..#", "#.#.#", "#..##", "#...#", "#...#", E], // N
-    [".###.", "#...#", "#...#", "#...#", "#...#", "#...#", ".###.", E], // O
-    ["####.", "#...#", "#...#", "####.", "#....", "#....", "#....", E], // P
-    [".###.", "#...#", "#...#", "#...#", "#.#.#", "#..#.", ".##.#", E], // Q
-    ["####.", "#...#", "#...#", "####.", "#.#..", "#..#.", "#...#", E], // R
-    [".####", "#....", "#....", ".###.", "....#", "....#", "####.", E], // S
-    ["#####", "..#..", "..#..", "..#..", "..#..", "..#..", "..#..", E], // T
-    ["#...#", "#...#", "#...#", "#...#", "#...#", "#...#", ".###.", E], // U
-    ["#...#", "#...#", "#...#", "#...#", "#...#", ".#.#.", "..#..", E], // V
-    ["#...#", "#...#", "#...#", "#.#.#", "#.#.#", "#.#.#", ".#.#.", E], // W
-    ["#...#", "#...#", ".#.#.", "..#..", ".#.#.", "#...#", "#...#", E], // X
-    ["#...#", "#...#", ".#.#.", "..#..", "..#..", "..#..", "..#..", E], // Y
-    ["#####", "....#", "...#.", "..#..", ".#...", "#....", "#####", E], // Z
-    [".###.", ".#...", ".#...", ".#...", ".#...", ".#...", ".###.", E], // [
-    [E, "#....", ".#...", "..#..", "...#.", "....#", E, E],             // \
-    [".###.", "...#.", "...#.", "...#.", "...#.", "...#.", ".###.", E], // ]
-    ["..#..", ".#.#.", "#...#", E, E, E, E, E],                         // ^
-    [E, E, E, E, E, E, E, "#####"],                                     // _
-    [".#...", "..#..", "...#.", E, E, E, E, E],                         // `
-    [E, E, ".###.", "....#", ".####", "#...#", ".####", E],             // a
-    ["#....", "#....", "#.##.", "##..#", "#...#", "#...#", "####.", E], // b
-    [E, E, ".###.", "#....", "#....", "#...#", ".###.", E],             // c
-    ["....#", "....#", ".##.#", "#..##", "#...#", "#...#", ".####", E], // d
-    [E, E, ".###.", "#...#", "#####", "#....", ".###.", E],             // e
-    ["..##.", ".#..#", ".#...", "###..", ".#...", ".#...", ".#...", E], // f
-    [E, E, ".####", "#...#", "#...#", ".####", "....#", ".###."],       // g
-    ["#....", "#....", "#.##.", "##..#", "#...#", "#...#", "#...#", E], // h
-    ["..#..", E, ".##..", "..#..", "..#..", "..#..", ".###.", E],       // i
-    ["...#.", E, "..##.", "...#.", "...#.", "...#.", "#..#.", ".##.."], // j
-    ["#....", "#....", "#..#.", "#.#..", "##...", "#.#..", "#..#.", E], // k
-    [".##..", "..#..", "..#..", "..#..", "..#..", "..#..", ".###.", E], // l
-    [E, E, "##.#.", "#.#.#", "#.#.#", "#...#", "#...#", E],             // m
-    [E, E, "#.##.", "##..#", "#...#", "#...#", "#...#", E],             // n
-    [E, E, ".###.", "#...#", "#...#", "#...#", ".###.", E],             // o
-    [E, E, "####.", "#...#", "#...#", "####.", "#....", "#...."],       // p
-    [E, E, ".####", "#...#", "#...#", ".####", "....#", "....#"],       // q
-    [E, E, "#.##.", "##..#", "#....", "#....", "#....", E],             // r
-    [E, E, ".####", "#....", ".###.", "....#", "####.", E],             // s
-    [".#...", ".#...", "###..", ".#...", ".#...", ".#..#", "..##.", E], // t
-    [E, E, "#...#", "#...#", "#...#", "#..##", ".##.#", E],             // u
-    [E, E, "#...#", "#...#", "#...#", ".#.#.", "..#..", E],             // v
-    [E, E, "#...#", "#...#", "#.#.#", "#.#.#", ".#.#.", E],             // w
-    [E, E, "#...#", ".#.#.", "..#..", ".#.#.", "#...#", E],             // x
-    [E, E, "#...#", "#...#", "#...#", ".####", "....#", ".###."],       // y
-    [E, E, "#####", "...#.", "..#..", ".#...", "#####", E],             // z
-    ["...#.", "..#..", "..#..", ".#...", "..#..", "..#..", "...#.", E], // {
-    ["..#..", "..#..", "..#..", "..#..", "..#..", "..#..", "..#..", E], // |
-    [".#...", "..#..", "..#..", "...#.", "..#..", "..#..", ".#...", E], // }
-    [E, E, ".#...", "#.#.#", "...#.", E, E, E],                         // ~
-];
+/// The number of glyphs in [`FONT`].
+const COUNT: usize = count_glyphs(FONT.as_bytes());
 
-/// A few symbols beyond ASCII that the overlay uses.
-const EXTRA: [(char, Art); 8] = [
-    ('·', [E, E, E, "..#..", E, E, E, E]),
-    ('×', [E, "#...#", ".#.#.", "..#..", ".#.#.", "#...#", E, E]),
-    ('−', [E, E, E, "#####", E, E, E, E]),
-    ('–', [E, E, E, "#####", E, E, E, E]),
-    ('σ', [E, E, ".####", "#..#.", "#...#", "#...#", ".###.", E]),
-    ('∞', [E, E, ".#.#.", "#.#.#", "#.#.#", ".#.#.", E, E]),
-    ('…', [E, E, E, E, E, E, "#.#.#", E]),
-    ('→', [E, "..#..", "...#.", "#####", "...#.", "..#..", E, E]),
-];
+/// Every glyph of [`FONT`]: its code point and its rows as bit masks (bit 4 is the leftmost
+/// column), in the file's order.
+const GLYPHS: [(u32, [u8; 8]); COUNT] = parse_glyphs(FONT.as_bytes());
 
-/// Shown for characters the font lacks.
-const MISSING: Art = ["#####", "#...#", "#...#", "#...#", "#...#", "#...#", "#####", E];
+/// The end of the line starting at `i` (the index of its `\n`, or the text's length).
+const fn line_end(t: &[u8], i: usize) -> usize {
+    let mut e = i;
+    while e < t.len() && t[e] != b'\n' {
+        e += 1;
+    }
+    e
+}
 
-/// Each glyph's rows as bit masks (bit 4 is the leftmost column).
-const fn rows(art: &Art) -> [u8; 8] {
-    let mut out = [0u8; 8];
-    let mut r = 0;
-    while r < 8 {
-        let b = art[r].as_bytes();
-        let mut c = 0;
-        while c < 5 {
-            if b[c] == b'#' {
-                out[r] |= 1 << (4 - c);
-            }
-            c += 1;
+const fn is_header(t: &[u8], i: usize) -> bool {
+    i + 1 < t.len() && t[i] == b'U' && t[i + 1] == b'+'
+}
+
+const fn count_glyphs(t: &[u8]) -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < t.len() {
+        if is_header(t, i) {
+            n += 1;
         }
-        r += 1;
+        i = line_end(t, i) + 1;
+    }
+    n
+}
+
+const fn parse_glyphs(t: &[u8]) -> [(u32, [u8; 8]); COUNT] {
+    let mut out = [(0u32, [0u8; 8]); COUNT];
+    let (mut i, mut n) = (0, 0);
+    while i < t.len() {
+        if !is_header(t, i) {
+            i = line_end(t, i) + 1;
+            continue;
+        }
+        // The code point, in hex, after `U+`.
+        let mut j = i + 2;
+        let mut cp: u32 = 0;
+        while j < t.len() && t[j].is_ascii_hexdigit() {
+            let d = t[j];
+            let v = if d.is_ascii_digit() { d - b'0' } else { (d | 0x20) - b'a' + 10 };
+            cp = cp * 16 + v as u32;
+            j += 1;
+        }
+        if j == i + 2 {
+            panic!("a glyph header in assets/font.txt has no code point");
+        }
+        i = line_end(t, i) + 1;
+        let mut rows = [0u8; 8];
+        let mut r = 0;
+        while r < 8 {
+            let e = line_end(t, i);
+            if e - i != 5 {
+                panic!("a glyph row in assets/font.txt is not five columns wide");
+            }
+            let mut c = 0;
+            while c < 5 {
+                match t[i + c] {
+                    b'#' => rows[r] |= 1 << (4 - c),
+                    b'.' => {}
+                    _ => panic!("a glyph row in assets/font.txt holds something other than `#` and `.`"),
+                }
+                c += 1;
+            }
+            i = e + 1;
+            r += 1;
+        }
+        out[n] = (cp, rows);
+        n += 1;
     }
     out
 }
 
+/// The rows of the glyph for code point `cp`, if the font has it.
+const fn find(cp: u32) -> Option<[u8; 8]> {
+    let mut k = 0;
+    while k < COUNT {
+        if GLYPHS[k].0 == cp {
+            return Some(GLYPHS[k].1);
+        }
+        k += 1;
+    }
+    None
+}
+
+/// Printable ASCII, from ' ' (32) to '~' (126): every one must be in the file.
 const fn compile_ascii() -> [[u8; 8]; 95] {
     let mut out = [[0u8; 8]; 95];
     let mut i = 0;
     while i < 95 {
-        out[i] = rows(&ASCII[i]);
+        out[i] = match find(32 + i as u32) {
+            Some(rows) => rows,
+            None => panic!("assets/font.txt lacks a printable ASCII character"),
+        };
         i += 1;
     }
     out
@@ -163,11 +129,16 @@ const fn compile_ascii() -> [[u8; 8]; 95] {
 
 const ASCII_ROWS: [[u8; 8]; 95] = compile_ascii();
 
+const MISSING_ROWS: [u8; 8] = match find(MISSING) {
+    Some(rows) => rows,
+    None => panic!("assets/font.txt lacks U+FFFD, the glyph for missing characters"),
+};
+
 /// The rows of `c`'s glyph (bit 4 is the leftmost column).
 pub fn glyph(c: char) -> [u8; 8] {
     match c {
         ' '..='~' => ASCII_ROWS[c as usize - 32],
-        _ => EXTRA.iter().find(|(e, _)| *e == c).map_or(rows(&MISSING), |(_, art)| rows(art)),
+        _ => find(c as u32).unwrap_or(MISSING_ROWS),
     }
 }
 
@@ -208,8 +179,21 @@ mod tests {
 
     #[test]
     fn every_glyph_is_five_wide_and_printable_ascii_is_distinct() {
-        for art in ASCII.iter().chain(EXTRA.iter().map(|(_, a)| a)) {
-            assert!(art.iter().all(|r| r.len() == 5 && r.bytes().all(|b| b == b'#' || b == b'.')));
+        // Each header is followed by eight rows of five `#` or `.`, each code point once.
+        let lines: Vec<&str> = FONT.lines().collect();
+        let mut points = std::collections::HashSet::new();
+        for (i, l) in lines.iter().enumerate().filter(|(_, l)| l.starts_with("U+")) {
+            let rows = &lines[i + 1..i + 9];
+            assert!(rows.iter().all(|r| r.len() == 5 && r.bytes().all(|b| b == b'#' || b == b'.')), "{l}");
+            assert!(
+                points.insert(u32::from_str_radix(&l[2..l.find(' ').unwrap_or(l.len())], 16).unwrap()),
+                "{l} twice"
+            );
+        }
+        assert_eq!(points.len(), COUNT);
+        // Every symbol the overlay uses beyond ASCII.
+        for c in ['·', '×', '−', '–', 'σ', '∞', '…', '→'] {
+            assert!(find(c as u32).is_some(), "{c:?} missing");
         }
         let mut seen = std::collections::HashMap::new();
         for c in '!'..='~' {
@@ -218,7 +202,8 @@ mod tests {
             }
         }
         assert_eq!(glyph(' '), [0; 8]);
-        assert_eq!(glyph('é'), rows(&MISSING));
+        assert_eq!(glyph('é'), MISSING_ROWS);
+        assert_eq!(glyph('I'), [0b01110, 0b00100, 0b00100, 0b00100, 0b00100, 0b00100, 0b01110, 0]);
     }
 
     #[test]

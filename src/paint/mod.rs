@@ -8,6 +8,8 @@
 //! with or without a GPU.
 
 pub mod font;
+pub mod icon;
+pub mod theme;
 
 use bevy::prelude::*;
 
@@ -79,36 +81,39 @@ impl Canvas {
     }
 }
 
-/// The colours of the world. One palette serves the app, the recorder and the tests.
+/// The colours of the world, from `assets/palette.txt` ([`theme`]). One palette serves the
+/// app, the recorder and the tests.
 pub mod palette {
+    use super::theme;
+
     /// Walkable floor.
-    pub const FLOOR: [u8; 4] = [38, 42, 51, 255];
+    pub const FLOOR: [u8; 4] = theme::color("world.floor");
     /// Walls.
-    pub const WALL: [u8; 4] = [14, 15, 19, 255];
+    pub const WALL: [u8; 4] = theme::color("world.wall");
     /// Grass where an apple may regrow.
-    pub const GRASS: [u8; 4] = [46, 92, 52, 255];
+    pub const GRASS: [u8; 4] = theme::color("world.grass");
     /// Grass of a patch that is lost for good.
-    pub const LOST: [u8; 4] = [96, 72, 44, 255];
+    pub const LOST: [u8; 4] = theme::color("world.lost");
     /// An apple.
-    pub const APPLE: [u8; 4] = [220, 50, 47, 255];
+    pub const APPLE: [u8; 4] = theme::color("world.apple");
     /// A human of selfishness 0.
-    pub const HUMAN_SPARING: [u8; 4] = [86, 156, 255, 255];
+    pub const HUMAN_SPARING: [u8; 4] = theme::color("world.human_sparing");
     /// A human of selfishness 1.
-    pub const HUMAN_SELFISH: [u8; 4] = [255, 196, 61, 255];
+    pub const HUMAN_SELFISH: [u8; 4] = theme::color("world.human_selfish");
     /// An AI agent.
-    pub const AI: [u8; 4] = [236, 72, 236, 255];
+    pub const AI: [u8; 4] = theme::color("world.ai");
     /// An event flash.
-    pub const FLASH: [u8; 4] = [255, 255, 255, 255];
+    pub const FLASH: [u8; 4] = theme::color("world.flash");
     /// A conveyor belt cell.
-    pub const BELT: [u8; 4] = [62, 66, 82, 255];
+    pub const BELT: [u8; 4] = theme::color("world.belt");
     /// The chevrons showing which way a belt runs.
-    pub const BELT_MARK: [u8; 4] = [118, 124, 148, 255];
+    pub const BELT_MARK: [u8; 4] = theme::color("world.belt_mark");
     /// A vase.
-    pub const VASE: [u8; 4] = [72, 209, 204, 255];
+    pub const VASE: [u8; 4] = theme::color("world.vase");
     /// A box.
-    pub const BOX: [u8; 4] = [170, 120, 62, 255];
+    pub const BOX: [u8; 4] = theme::color("world.box");
     /// A box's rim.
-    pub const BOX_RIM: [u8; 4] = [120, 82, 40, 255];
+    pub const BOX_RIM: [u8; 4] = theme::color("world.box_rim");
 }
 
 /// A human's colour: from [`palette::HUMAN_SPARING`] at σ = 0 to [`palette::HUMAN_SELFISH`] at σ = 1.

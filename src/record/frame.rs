@@ -5,25 +5,27 @@
 use crate::paint::Canvas;
 use crate::paint::{fill, font, line};
 
-/// The overlay's colours (the world's are [`crate::paint::palette`]). The GIF encoder's fixed
-/// palette holds all of these.
+/// The overlay's colours, from `assets/palette.txt` (the world's are [`crate::paint::palette`]).
+/// The GIF encoder's fixed palette holds all of these.
 pub mod colors {
+    use crate::paint::theme::color;
+
     /// Around the world view (letterbox).
-    pub const FRAME_BG: [u8; 4] = [54, 58, 70, 255];
+    pub const FRAME_BG: [u8; 4] = color("overlay.frame_bg");
     /// Behind the header and the overlay's numbers.
-    pub const PANEL_BG: [u8; 4] = [24, 26, 33, 255];
+    pub const PANEL_BG: [u8; 4] = color("overlay.panel_bg");
     /// Behind a plot.
-    pub const PLOT_BG: [u8; 4] = [16, 17, 22, 255];
+    pub const PLOT_BG: [u8; 4] = color("overlay.plot_bg");
     /// Plot frames and the divider between compared panels.
-    pub const RULE: [u8; 4] = [58, 62, 74, 255];
+    pub const RULE: [u8; 4] = color("overlay.rule");
     /// Values.
-    pub const TEXT: [u8; 4] = [232, 234, 240, 255];
+    pub const TEXT: [u8; 4] = color("overlay.text");
     /// Labels.
-    pub const DIM: [u8; 4] = [140, 146, 160, 255];
+    pub const DIM: [u8; 4] = color("overlay.dim");
     /// The scenario's name.
-    pub const TITLE: [u8; 4] = [255, 214, 120, 255];
+    pub const TITLE: [u8; 4] = color("overlay.title");
     /// The welfare plot.
-    pub const WELFARE: [u8; 4] = [96, 208, 132, 255];
+    pub const WELFARE: [u8; 4] = color("overlay.welfare");
     /// The apples plot.
     pub const APPLES: [u8; 4] = crate::paint::palette::APPLE;
     /// Every overlay colour.

@@ -123,14 +123,12 @@ fn label(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.to_string() }
 }
 
-const PALETTE: [[u8; 4]; 6] = [
-    [110, 170, 255, 255],
-    [255, 110, 100, 255],
-    [120, 220, 120, 255],
-    [255, 196, 61, 255],
-    [200, 120, 255, 255],
-    [72, 209, 204, 255],
-];
+/// The plot lines' colours, one per combination in turn (`plot.0` … `plot.5` in
+/// `assets/palette.txt`).
+const PALETTE: [[u8; 4]; 6] = {
+    use crate::paint::theme::color;
+    [color("plot.0"), color("plot.1"), color("plot.2"), color("plot.3"), color("plot.4"), color("plot.5")]
+};
 
 /// Plots `metric` (mean ± 95% CI) against parameter `x`, one line per combination of the
 /// other parameters, into an 800×500 image.

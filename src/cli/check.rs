@@ -1,0 +1,58 @@
+//! `polity check` (validate scenario files) and `polity scenarios` (list the built-ins).
+
+use polity::plural;
+use polity::scenario;
+
+use super::{CliError, CliResult};
+
+pub const AFTER_HELP: &str = "Exit status 0 when every file is valid, 2 otherwise.
+
+Example:
+  polity check scenarios/*.ron my-world.ron";
+
+/// `polity check`'s arguments.
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Scenario files (or built-in names)
+    #[arg(required = true)]
+    files: Vec<String>,
+}
+
+impl CheckArgs {
+    /// Checks every file, printing each one's problems; bad input if any has one.
+    pub fn run(self) -> CliResult {
+        let files = &self.files;
+        let mut bad = 0;
+        for f in files {
+            match scenario::load(f) {
+                Ok(s) => {
+                    let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
+                    say!("{f}: ok — `{}`, {}, {}", s.name, plural(agents, "agent"), plural(s.run.ticks, "tick"));
+                }
+                Err(problems) => {
+                    eprintln!("{problems}");
+                    bad += 1;
+                }
+            }
+        }
+        if bad > 0 {
+            return Err(CliError::problems(format_args!(
+                "{bad} of {} file{} invalid",
+                files.len(),
+                if files.len() == 1 { "" } else { "s" }
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// `polity scenarios`: each built-in scenario with its description.
+pub fn scenarios() -> CliResult {
+    let width = scenario::BUILTINS.iter().map(|b| b.name.chars().count()).max().unwrap_or(0);
+    for b in scenario::BUILTINS {
+        let desc = b.scenario().map(|s| s.description).unwrap_or_else(|p| format!("(invalid: {p})"));
+        say!("{:<width$}  {desc}", b.name);
+    }
+    say!("\nRun one with `polity run NAME`; its source is scenarios/NAME.ron.");
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! `polity gui`: the desktop app (feature `gui`) on a scenario.
+
+use std::path::PathBuf;
+
+use super::{CliError, CliResult};
+
+pub const AFTER_HELP: &str = "The window shows the world in the middle; run controls, the scenario picker, live
+parameters (tax rates, each group's power), a legend and exports on the left; plots, the
+agent inspector, the principal and election, and the event log on the right. Keys: Space
+play/pause, → or N one tick, F fast-forward, + and − speed, R reset, Esc deselect; drag to
+pan, wheel to zoom, click an agent to inspect it. Exports go to exports/ (docs/app.md).
+
+With --ticks N the world runs N ticks as fast as possible before the window shows, then
+waits paused; without it, the world runs from tick 0 at one tick per frame.
+
+Exit status: 0 when the window closes (or the screenshot is written, with --exit), 2 for a
+bad scenario or arguments (the problems are printed and no window opens), 1 if the
+screenshot could not be written.
+
+Examples:
+  polity gui                              the default scenario (commons)
+  polity gui sed-apple-picking --seed 3   a built-in scenario with seed 3
+  polity gui my-world.ron                 your own file; it reloads when you save it
+  polity gui tragedy --ticks 200 --select 3   run 200 ticks, then inspect agent 3
+  polity gui commons --ticks 50 --screenshot shot.png --exit
+                                          run 50 ticks, save a PNG of the window, quit
+  xvfb-run -a polity gui commons --ticks 50 --screenshot shot.png --exit
+                                          the same without a display (Xvfb, Mesa's Vulkan)";
+
+/// `polity gui`'s arguments.
+#[derive(clap::Args, Default)]
+#[cfg_attr(not(feature = "gui"), allow(dead_code))]
+pub struct GuiArgs {
+    /// A built-in scenario name, a .ron file, or a run.json [default: commons]
+    scenario: Option<String>,
+    /// Seed for every random draw [default: the scenario's `run.seed`]
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run this many ticks as fast as possible before showing the window, then pause
+    #[arg(long)]
+    ticks: Option<u64>,
+    /// Save a PNG of the whole window (world and panels) once the ticks are done and a
+    /// frame has rendered
+    #[arg(long, value_name = "FILE.png")]
+    screenshot: Option<PathBuf>,
+    /// Quit once the screenshot (and the recording, if any) is written
+    #[arg(long)]
+    exit: bool,
+    /// Select this agent (by id) for the inspector at the start
+    #[arg(long, value_name = "ID")]
+    select: Option<u32>,
+    /// Record the window (world and panels) from the start, playing the scenario, to a
+    /// .gif, .mp4, .webm or a folder of PNG frames
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Stop the recording after this many frames
+    #[arg(long, value_name = "N", requires = "record")]
+    record_frames: Option<u64>,
+    /// Let --screenshot and --record replace existing files
+    #[arg(long)]
+    force: bool,
+}
+
+impl GuiArgs {
+    /// Opens the app; returns when its window closes.
+    pub fn run(self) -> CliResult {
+        if self.exit && self.screenshot.is_none() && self.record_frames.is_none() {
+            return Err(CliError::input(
+                "--exit needs --screenshot FILE or --record FILE --record-frames N, or the app would quit at once",
+            ));
+        }
+        self.open()
+    }
+
+    #[cfg(feature = "gui")]
+    fn open(self) -> CliResult {
+        polity::app::run(polity::app::AppOptions {
+            scenario: self.scenario,
+            seed: self.seed,
+            ticks: self.ticks,
+            screenshot: self.screenshot,
+            exit: self.exit,
+            select: self.select,
+            record: self.record,
+            record_frames: self.record_frames,
+            force: self.force,
+        })
+        .map_err(|(code, message)| CliError { code, message })
+    }
+
+    #[cfg(not(feature = "gui"))]
+    fn open(self) -> CliResult {
+        Err(CliError::input(
+            "this polity was built without the desktop app (the `gui` cargo feature)\n    hint: build it with the default features: `cargo build --release` (not `--no-default-features`), or add `--features gui`; `polity run` works without it",
+        ))
+    }
+}

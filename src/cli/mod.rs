@@ -1,0 +1,149 @@
+//! The `polity` command line: the parser (one `clap::Args` struct per subcommand, in the
+//! files beside this one), the dispatch, the one error type ([`CliError`]) and the one
+//! progress bar ([`Progress`]).
+
+/// Prints a line on stdout. When stdout is closed (`polity scenarios | head -1`), the program
+/// ends quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+mod check;
+mod compare;
+mod error;
+mod gui;
+mod progress;
+mod record;
+mod run;
+mod sum;
+mod sweep;
+
+use std::num::NonZeroUsize;
+
+use clap::{Parser, Subcommand};
+use polity::outputs;
+use polity::scenario::{self, Scenario};
+
+pub use error::{CliError, CliResult};
+pub use progress::Progress;
+
+const ABOUT: &str = "Polity: an agent-based simulation engine for AI governance and alignment research.
+
+Human and AI agents share a commons of regrowing apples. Scenarios are RON files (see
+docs/scenarios.md); built-in ones are embedded in the binary (`polity scenarios`).";
+
+const EXAMPLES: &str = "Examples:
+  polity                                  open the desktop app on the default scenario (commons);
+                                          without the app (or a display) run it headless instead
+  polity gui sed-apple-picking --seed 3   watch, steer and inspect a scenario in a window
+  polity run commons --ticks 500 --seed 7 --out runs/c7
+  polity run my-world.ron                 run your own scenario file
+  polity run runs/c7/run.json             repeat an earlier run exactly
+  polity check scenarios/*.ron            validate files without running them
+  polity compare commons no-ai.ron --seeds 0..20   does B beat A? mean ± 95% CI, Welch p
+  polity record commons --ticks 300 --out commons.gif   a video of the world, with an overlay
+  polity scenarios                        list the built-in scenarios
+
+Exit status: 0 success, 2 bad input (scenario, arguments, or an output Polity will not
+replace), 1 internal error, 130 interrupted. Polity never deletes or replaces a file it cannot
+prove it wrote; single files are replaced only with --force (docs/outputs.md).";
+
+/// The whole command line.
+#[derive(Parser)]
+#[command(name = "polity", version, about = ABOUT, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Threads for everything that runs in parallel: the agents of a big world, the planner,
+    /// the runs of a sweep or a comparison; outputs are the same for any number [default: one
+    /// per core]
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario headless and write its outputs to a run folder.
+    #[command(after_help = run::AFTER_HELP)]
+    Run(run::RunArgs),
+    /// Validate scenario files: every problem is reported with FILE:LINE:COLUMN.
+    #[command(after_help = check::AFTER_HELP)]
+    Check(check::CheckArgs),
+    /// Compare two scenarios over the same seeds: end-of-run metrics, mean ± 95% CI, Welch p.
+    #[command(after_help = compare::AFTER_HELP)]
+    Compare(compare::CompareArgs),
+    /// Record a video of a scenario: the world as the app shows it, with an overlay.
+    #[command(after_help = record::AFTER_HELP)]
+    Record(record::RecordArgs),
+    /// Open the desktop app on a scenario: watch, steer and inspect it while it runs.
+    #[command(after_help = gui::AFTER_HELP)]
+    Gui(gui::GuiArgs),
+    /// List the built-in scenarios.
+    Scenarios,
+    /// Run Statistical Utility Mechanics' Gaussian toy model and write its tables as CSV.
+    #[command(after_help = sum::AFTER_HELP)]
+    Sum(sum::SumArgs),
+    /// Run a parameter sweep: every combination of the parameters' values, each replicated,
+    /// in parallel, into one tidy table.
+    #[command(after_help = sweep::SWEEP_HELP)]
+    Sweep(sweep::SweepArgs),
+    /// Join the tables of a sweep's shards (their folders) into one results.csv.
+    #[command(after_help = sweep::MERGE_HELP)]
+    SweepMerge(sweep::MergeArgs),
+    /// Summarise a sweep: mean ± 95% confidence interval of each kept metric per combination,
+    /// and a PNG plot of one metric against one parameter.
+    #[command(after_help = sweep::REPORT_HELP)]
+    SweepReport(sweep::ReportArgs),
+}
+
+impl Cli {
+    /// Runs the command (`threads`: the size of the thread pool, for the summaries).
+    pub fn dispatch(self, threads: usize) -> CliResult {
+        // Work that stages its output stops cleanly on SIGINT/SIGTERM; the rest just ends.
+        if matches!(self.command, None | Some(Command::Run(_) | Command::Record(_) | Command::Sweep(_))) {
+            outputs::catch_interrupts();
+        }
+        match self.command.unwrap_or_else(default_command) {
+            Command::Run(a) => a.run(),
+            Command::Gui(a) => a.run(),
+            Command::Check(a) => a.run(),
+            Command::Compare(a) => a.run(threads),
+            Command::Scenarios => check::scenarios(),
+            Command::Record(a) => a.run(),
+            Command::Sum(a) => a.run(),
+            Command::Sweep(a) => a.run(threads),
+            Command::SweepMerge(a) => a.run(),
+            Command::SweepReport(a) => a.run(),
+        }
+    }
+}
+
+/// What `polity` with no arguments does: open the app on the default scenario when the
+/// binary has it and there is a display to show it on; otherwise run the default scenario
+/// headless and print a summary.
+fn default_command() -> Command {
+    if cfg!(feature = "gui") {
+        if has_display() {
+            return Command::Gui(gui::GuiArgs::default());
+        }
+        eprintln!("no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); running headless");
+    }
+    Command::Run(run::RunArgs::default())
+}
+
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// Loads a scenario named on the command line (a built-in name, a `.ron` file or a
+/// `run.json`; the default scenario when none): its problems, each with FILE:LINE:COLUMN,
+/// are bad input.
+fn load(arg: Option<&str>) -> Result<Scenario, CliError> {
+    let arg = arg.unwrap_or(scenario::default_scenario().name);
+    scenario::load(arg).map_err(CliError::problems)
+}

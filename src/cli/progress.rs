@@ -1,0 +1,53 @@
+//! The one progress bar of the command line: on stderr, only when stderr is a terminal, and
+//! cleared when the work ends so the summary that follows stands alone.
+
+use std::io::IsTerminal;
+
+/// A progress bar counting `unit`s (ticks, runs, frames), or nothing when stderr is not a
+/// terminal. Cleared when dropped.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// A bar of `len` `unit`s.
+    pub fn new(len: u64, unit: &str) -> Progress {
+        if !std::io::stderr().is_terminal() {
+            return Progress { bar: None };
+        }
+        let bar = indicatif::ProgressBar::new(len);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}}"
+            ))
+            .expect("valid template"),
+        );
+        Progress { bar: Some(bar) }
+    }
+
+    /// Shows `done` of the whole.
+    pub fn set(&self, done: u64) {
+        if let Some(b) = &self.bar {
+            b.set_position(done);
+        }
+    }
+
+    /// Shows tick `t` of `end`, redrawing only every 16 ticks and at the end (ticks can be
+    /// far faster than a terminal).
+    pub fn tick(&self, t: u64, end: u64) {
+        if t.is_multiple_of(16) || t == end {
+            self.set(t);
+        }
+    }
+
+    /// Clears the bar (as dropping it does).
+    pub fn finish(self) {}
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}

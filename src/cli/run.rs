@@ -1,0 +1,163 @@
+//! `polity run`: a scenario headless into a run folder, or an interrupted run resumed from
+//! its checkpoint; and the summary printed when a run ends.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use polity::run::{self, RunOptions};
+use polity::{outputs, plural};
+
+use super::{CliError, CliResult, Progress, load};
+
+pub const AFTER_HELP: &str = "Outputs (in --out, default runs/NAME-seedS):
+  metrics.csv   one row per tick from tick 0: tick,apples,harvested,patches_alive,gini,
+                welfare_min,welfare_nash,welfare_mean,welfare_max
+  agents.csv    every agent every `run.agents_every` ticks and at the end
+  events.jsonl  one JSON object per event: tick, kind, subject, details
+  run.json      version, scenario name, seed, ticks, state hash, resolved scenario
+  scenario.ron  the resolved scenario, to edit and run again
+
+The same scenario and seed give byte-identical files. Files appear only when the run has
+finished; an interrupted run (Ctrl-C, SIGTERM: exit status 130) leaves nothing half-written.
+An existing --out folder is replaced only if it is a run folder Polity wrote (its run.json
+lists every file in it); the working folder and those above it are refused. The rules of
+every output: docs/outputs.md.
+
+Checkpoints: with --checkpoint-every T the run saves its whole state every T ticks to
+.NAME.partial/checkpoint.ron beside the run folder. If the run is killed, `polity run
+--resume .NAME.partial/checkpoint.ron` goes on from the last checkpoint and writes the same
+files, byte for byte, as a run never interrupted. The app saves and opens the same files.
+
+Examples:
+  polity run                              the default scenario, its own ticks and seed
+  polity run commons --ticks 2000 --seed 3 --out runs/c3
+  polity run runs/c3/run.json --out runs/c3-again   repeat a run from its run.json
+  polity run commons-large --ticks 5000 --checkpoint-every 500 --out runs/big
+  polity run --resume runs/.big.partial/checkpoint.ron   after a crash or a kill";
+
+/// `polity run`'s arguments.
+#[derive(clap::Args, Default)]
+pub struct RunArgs {
+    /// A built-in scenario name, a .ron file, or a run.json to repeat [default: commons]
+    scenario: Option<String>,
+    /// Ticks to run [default: the scenario's `run.ticks`]
+    #[arg(long)]
+    ticks: Option<u64>,
+    /// Seed for every random draw [default: the scenario's `run.seed`]
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run folder to write [default: runs/NAME-seedS]. An existing folder is replaced only if it
+    /// is a run folder Polity wrote and holds nothing else (docs/outputs.md)
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Save the whole state every T ticks, to resume from if the run is interrupted
+    #[arg(long, value_name = "T")]
+    checkpoint_every: Option<u64>,
+    /// Go on with an interrupted run from its checkpoint.ron (no scenario or other options)
+    #[arg(long, value_name = "CHECKPOINT", conflicts_with_all = ["scenario", "ticks", "seed", "out", "checkpoint_every"])]
+    resume: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// Runs the scenario, or resumes the checkpoint.
+    pub fn run(self) -> CliResult {
+        if let Some(cp) = &self.resume {
+            return resume(cp);
+        }
+        if self.checkpoint_every == Some(0) {
+            return Err(CliError::input("--checkpoint-every must be at least 1 tick"));
+        }
+        let s = load(self.scenario.as_deref())?;
+        let opts = RunOptions { ticks: self.ticks.unwrap_or(s.run.ticks), seed: self.seed.unwrap_or(s.run.seed) };
+        let shown = self
+            .out
+            .unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}", outputs::file_stem(&s.name), opts.seed)));
+        let out = run::check_out_dir(&shown).map_err(CliError::input)?;
+        let bar = Progress::new(opts.ticks, "ticks");
+        let started = Instant::now();
+        let result = run::run_to_dir_checkpointed(&s, &opts, &out, self.checkpoint_every, |t| bar.tick(t, opts.ticks));
+        bar.finish();
+        report_run(&s.name, result, &shown, started)
+    }
+}
+
+/// Goes on with an interrupted checkpointed run.
+fn resume(cp: &Path) -> CliResult {
+    let started = Instant::now();
+    let bar = std::cell::OnceCell::new();
+    let result = run::resume(cp, |t, end| bar.get_or_init(|| Progress::new(end, "ticks")).tick(t, end));
+    drop(bar);
+    match result {
+        Ok((summary, out)) => {
+            let name = std::fs::read_to_string(out.join("run.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .and_then(|v| v["scenario_name"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            say!("resumed from {}", cp.display());
+            report_run(&name, Ok(summary), &out, started)
+        }
+        Err(run::ResumeError::Input(e)) => Err(CliError::input(e)),
+        Err(run::ResumeError::Io(e)) => Err(CliError::io("resuming", &e)),
+    }
+}
+
+/// Prints a finished run's summary.
+fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, started: Instant) -> CliResult {
+    match result {
+        Ok(summary) => {
+            let secs = started.elapsed().as_secs_f64();
+            let m = |c: &str| summary.metric(c).unwrap_or(f64::NAN);
+            let ran = summary.ticks - summary.started_at;
+            let span = if summary.started_at == 0 {
+                plural(ran, "tick")
+            } else {
+                format!("ticks {}–{} ({})", summary.started_at, summary.ticks, plural(ran, "tick"))
+            };
+            say!(
+                "{} · seed {} · {span} in {:.2} s ({:.0} ticks/s)",
+                name,
+                summary.seed,
+                secs,
+                ran as f64 / secs.max(1e-9)
+            );
+            say!(
+                "  apples standing {} · harvested {} in all · patches alive {}",
+                m(polity::columns::APPLES),
+                summary.picked,
+                m(polity::columns::PATCHES_ALIVE)
+            );
+            say!(
+                "  welfare (apples per agent): min {:.2} · Nash {:.2} · mean {:.2} · max {:.2} · Gini {:.3}",
+                m(polity::columns::WELFARE_MIN),
+                m(polity::columns::WELFARE_NASH),
+                m(polity::columns::WELFARE_MEAN),
+                m(polity::columns::WELFARE_MAX),
+                m(polity::columns::GINI)
+            );
+            if let (Some(n), Some(s), Some(i)) =
+                (summary.metric("impact_naive"), summary.metric("impact_stepwise"), summary.metric("impact_iterative"))
+            {
+                say!(
+                    "  side effects blamed on the AI: none {} · naive inaction {n} · stepwise {s} · iterative {i} (unmatched {})",
+                    m(polity::columns::IMPACT_NONE),
+                    m("impact_unmatched")
+                );
+            }
+            say!("  {} events · state hash {:016x}", summary.events, summary.state_hash);
+            say!("  wrote {}/{{metrics.csv,agents.csv,events.jsonl,run.json,scenario.ron}}", out.display());
+            if let Some(left) = &summary.kept_aside {
+                eprintln!(
+                    "warning: files were put into the old run folder while it was being replaced; they are kept in {}",
+                    left.display()
+                );
+            }
+            Ok(())
+        }
+        // A resumable run waiting in the staging, or another process writing it: bad input.
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::ResourceBusy) => {
+            Err(CliError::input(e))
+        }
+        Err(e) => Err(CliError::io(&format!("writing {}", out.display()), &e)),
+    }
+}

@@ -1,0 +1,191 @@
+//! `polity sweep`, `sweep-merge` and `sweep-report`: parameter sweeps, their shards joined,
+//! and their summaries and plots.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use polity::sweep::{self, Shard, report, runner};
+use polity::{outputs, plural};
+
+use super::{CliError, CliResult, Progress};
+
+pub const SWEEP_HELP: &str = "A sweep file (RON; see docs/sweeps.md) names a base scenario, the parameters to vary
+by path with their values, the replicates, the seed rule, the metrics to keep and an optional
+stop condition:
+
+  Sweep(
+      version: 1,
+      base: \"audited-commons\",
+      parameters: [
+          (path: \"oversight.k\", values: List([0.0, 1.0, 2.0, 4.0])),
+          (path: \"agents.harvesters.power\", values: Range(from: 0.5, to: 3.0, steps: 3)),
+      ],
+      replicates: 10,
+      ticks: Some(500),
+      keep: [End(\"patches_alive\"), Mean(\"welfare_mean\", 100)],
+  )
+
+Writes DIR/results.csv: one row per run (run, combination, replicate, seed, each parameter,
+ticks_run, the kept metrics), and DIR/runs/ (one file per finished run, written atomically).
+Run the same command again on the same DIR to resume a killed sweep: finished runs are skipped.
+
+On a cluster, --shard I/N runs only the runs whose number is I mod N (I from 0), e.g. in a
+Slurm array job `--shard $SLURM_ARRAY_TASK_ID/16`; then `polity sweep-merge` joins the shards.
+Ready-to-edit job files: deploy/slurm/sweep.sbatch, deploy/k8s/sweep-job.yaml.
+
+Examples:
+  polity sweep sweeps/oversight-k.ron --out runs/sweep-k
+  polity sweep sweeps/oversight-k.ron --out runs/k-shard3 --shard 3/8
+  polity sweep-report runs/sweep-k --plot patches_alive --x oversight.k --png k.png";
+
+pub const MERGE_HELP: &str = "Checks that every folder holds the same sweep, that a run found twice has the same
+row, and that no run is missing (it names the missing runs and exits 2 if any are).
+
+Example:
+  polity sweep-merge runs/k-shard0 runs/k-shard1 runs/k-shard2 --out runs/k/results.csv";
+
+pub const REPORT_HELP: &str = "Example:
+  polity sweep-report runs/sweep-k
+  polity sweep-report runs/sweep-k --plot patches_alive --x oversight.k --png k.png";
+
+/// `polity sweep`'s arguments.
+#[derive(clap::Args)]
+pub struct SweepArgs {
+    /// The sweep file
+    file: PathBuf,
+    /// The sweep folder [default: runs/sweep-NAME, NAME the file's stem]: new, empty, or this
+    /// sweep's own folder, to resume (docs/outputs.md)
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Run only shard I of N (I = 0 … N−1): the runs whose number is I mod N
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+}
+
+/// `polity sweep-merge`'s arguments.
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    /// Sweep folders (one per shard)
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// The merged table (a .csv file, or a folder to hold results.csv); an existing table is
+    /// replaced only with --force (docs/outputs.md)
+    #[arg(long)]
+    out: PathBuf,
+    /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
+    #[arg(long)]
+    force: bool,
+}
+
+/// `polity sweep-report`'s arguments.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// A sweep folder (its results.csv) or a merged table
+    dir: PathBuf,
+    /// The kept metric to plot (a column of the table)
+    #[arg(long, requires_all = ["x", "png"])]
+    plot: Option<String>,
+    /// The parameter on the x axis
+    #[arg(long, requires_all = ["plot", "png"])]
+    x: Option<String>,
+    /// Where to write the plot (a .png file)
+    #[arg(long, value_name = "FILE.png", requires_all = ["plot", "x"])]
+    png: Option<PathBuf>,
+    /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
+    #[arg(long)]
+    force: bool,
+}
+
+impl SweepArgs {
+    /// Runs the shard's runs not yet done (`threads`: the pool's size, for the summary).
+    pub fn run(self, threads: usize) -> CliResult {
+        let file = &self.file;
+        let shard = match self.shard.as_deref().map(Shard::parse).transpose() {
+            Ok(s) => s.unwrap_or(Shard::ALL),
+            Err(e) => return Err(CliError::input(format_args!("--shard {e}"))),
+        };
+        let sw = sweep::load(file).map_err(CliError::problems)?;
+        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
+        let out = self.out.unwrap_or_else(|| PathBuf::from(format!("runs/sweep-{}", outputs::file_stem(&stem))));
+        let abs = outputs::resolve(&out).map_err(CliError::input)?;
+        let opts = runner::Options { out: abs, shard };
+        let total = (0..sw.runs()).filter(|&n| shard.has(n)).count() as u64;
+        say!(
+            "{} · {} × {} = {}{} · {}",
+            file.display(),
+            plural(sw.combinations(), "combination"),
+            plural(sw.spec.replicates, "replicate"),
+            plural(sw.runs(), "run"),
+            if shard == Shard::ALL {
+                String::new()
+            } else {
+                format!(" · shard {}/{}: {}", shard.index, shard.count, plural(total, "run"))
+            },
+            plural(threads as u64, "thread")
+        );
+        let bar = Progress::new(total, "runs");
+        let started = Instant::now();
+        let result = runner::run(&sw, &opts, |done, _| bar.set(done));
+        bar.finish();
+        let o = match result {
+            Ok(o) => o,
+            Err(runner::SweepError::Folder(e)) => return Err(CliError::input(e)),
+            Err(runner::SweepError::Io(e)) => return Err(CliError::io(&format!("writing {}", out.display()), &e)),
+        };
+        let secs = started.elapsed().as_secs_f64();
+        say!(
+            "  {} in {:.2} s ({:.1} runs/s){}",
+            plural(o.ran, "run"),
+            secs,
+            o.ran as f64 / secs.max(1e-9),
+            if o.skipped > 0 { format!(" · {} already done, skipped", o.skipped) } else { String::new() }
+        );
+        say!("  wrote {}", o.table.display());
+        Ok(())
+    }
+}
+
+impl MergeArgs {
+    /// Joins the shards' tables.
+    pub fn run(self) -> CliResult {
+        let (table, runs) = sweep::merge::merge(&self.dirs, &self.out, self.force).map_err(CliError::input)?;
+        say!("merged {runs} runs from {} folders into {}", self.dirs.len(), table.display());
+        Ok(())
+    }
+}
+
+impl ReportArgs {
+    /// Prints the summary and, when asked, writes the plot.
+    pub fn run(self) -> CliResult {
+        let ReportArgs { dir, plot, x, png, force } = self;
+        let png = match png {
+            Some(p) if !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) => {
+                return Err(CliError::input(format_args!(
+                    "{}: --png writes a PNG image; name a file ending in .png",
+                    p.display()
+                )));
+            }
+            Some(p) => {
+                let abs = outputs::check_file(&p, force).map_err(CliError::input)?;
+                Some((p, abs))
+            }
+            None => None,
+        };
+        let table = report::read(&dir).map_err(CliError::input)?;
+        let groups = report::summarise(&table);
+        // The plot is made (and its arguments checked) before anything is printed.
+        let canvas = match (plot, x) {
+            (Some(metric), Some(x)) => Some(report::plot(&table, &groups, &metric, &x).map_err(CliError::input)?),
+            _ => None,
+        };
+        say!("{}", report::text(&table, &groups).trim_end());
+        if let (Some(canvas), Some((shown, abs))) = (canvas, png) {
+            let mut bytes = Vec::new();
+            polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
+                .and_then(|()| outputs::write_file(&abs, &bytes, force))
+                .map_err(|e| CliError::internal(format_args!("writing {}: {e}", shown.display())))?;
+            say!("wrote {}", shown.display());
+        }
+        Ok(())
+    }
+}
