@@ -31,7 +31,7 @@ use crate::columns;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::grid::Grid;
-use crate::model::{Event, Mechanism, Part, Step, WorldModel};
+use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::objects::{Cause, Effect, ObjectKind, Subject};
 use crate::scenario::{Baseline, EffectKind, ImpactSpec, ObjectClass, ObjectState};
 use crate::shadow::InactionShadow;
@@ -59,29 +59,10 @@ pub const MECHANISM: Mechanism = Mechanism {
     ..Mechanism::NONE
 };
 
-impl Part for Foresight {
-    const NAME: &'static str = "impact_foresight";
-    fn save(&self) -> Result<String, String> {
-        crate::model::parts::to_ron(self)
-    }
-    fn load(&mut self, text: &str) -> Result<(), String> {
-        crate::model::parts::from_ron(self, text)
-    }
-}
+crate::serde_part!(Foresight, "impact_foresight");
 
-impl Part for Impact {
-    const NAME: &'static str = "impact";
-    /// Imagined worlds keep no accounting.
-    fn imagined(&self) -> Option<Self> {
-        None
-    }
-    fn save(&self) -> Result<String, String> {
-        crate::model::parts::to_ron(self)
-    }
-    fn load(&mut self, text: &str) -> Result<(), String> {
-        crate::model::parts::from_ron(self, text)
-    }
-}
+// Imagined worlds keep no accounting.
+crate::serde_part!(Impact, "impact", imagined: none);
 
 /// What AI agents foresee: the penalty per effect kind of their immediate effects.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

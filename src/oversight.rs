@@ -18,7 +18,7 @@
 //! evasion (reporting no income at a tax period end: `B` = the tax saved; see
 //! [`reported_income`]).
 
-use crate::model::{Event, Mechanism, Part, Step, WorldModel};
+use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::scenario::{Detection, Forbidden, Kind, OversightSpec};
 use crate::vocab::{Ledger, MILLI};
@@ -49,15 +49,7 @@ fn digest(m: &WorldModel, h: &mut crate::hash::Fnv) {
     }
 }
 
-impl Part for Oversight {
-    const NAME: &'static str = "oversight";
-    fn save(&self) -> Result<String, String> {
-        crate::model::parts::to_ron(self)
-    }
-    fn load(&mut self, text: &str) -> Result<(), String> {
-        crate::model::parts::from_ron(self, text)
-    }
-}
+crate::serde_part!(Oversight, "oversight");
 
 /// `E[B′]` for an action of gain `b` under detection probability `p_d` and penalty scale `k`.
 pub fn expected_reward(b: f64, p_d: f64, k: f64, forbidden: bool) -> f64 {

@@ -3,7 +3,7 @@
 //! estimated discounted welfare of its objective. Each decision is an event with every
 //! candidate's Q̂ and the guarantee the planner's budget carries.
 
-use crate::model::{Event, Mechanism, Part, Step, WorldModel};
+use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::planner::{self, Generative, Guarantee};
 use crate::principal::{self, Principal, RateProposal, snap};
 use crate::rng::{self, Purpose};
@@ -29,19 +29,8 @@ pub const MECHANISM: Mechanism = Mechanism {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaaPlanner(pub PlannerSpec);
 
-impl Part for PaaPlanner {
-    const NAME: &'static str = "paa_planner";
-    /// Imagined worlds do not plan (the planner imagines them).
-    fn imagined(&self) -> Option<Self> {
-        None
-    }
-    fn save(&self) -> Result<String, String> {
-        crate::model::parts::to_ron(self)
-    }
-    fn load(&mut self, text: &str) -> Result<(), String> {
-        crate::model::parts::from_ron(self, text)
-    }
-}
+// Imagined worlds do not plan (the planner imagines them).
+crate::serde_part!(PaaPlanner, "paa_planner", imagined: none);
 
 /// The principal's decision problem on the world model: an action is a schedule held for one
 /// tax period; the reward is `W_p` of the period's net incomes (apples).

@@ -40,15 +40,7 @@ pub const MECHANISM: Mechanism = Mechanism {
     ..Mechanism::NONE
 };
 
-impl Part for Principal {
-    const NAME: &'static str = "principal";
-    fn save(&self) -> Result<String, String> {
-        crate::model::parts::to_ron(self)
-    }
-    fn load(&mut self, text: &str) -> Result<(), String> {
-        crate::model::parts::from_ron(self, text)
-    }
-}
+crate::serde_part!(Principal, "principal");
 
 impl Part for RateProposal {
     const NAME: &'static str = "rate_proposal";

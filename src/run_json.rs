@@ -54,6 +54,11 @@ impl RunJson {
         }
     }
 
+    /// Reads the `run.json` in `dir` (None when it is missing or not one Polity wrote).
+    pub fn read(dir: &std::path::Path) -> Option<RunJson> {
+        json::from_str(&std::fs::read_to_string(dir.join("run.json")).ok()?).ok()
+    }
+
     /// The file's text (pretty JSON, ending in a newline).
     pub fn to_text(&self) -> String {
         json::to_string_pretty(self).expect("run records serialise") + "\n"

@@ -11,7 +11,7 @@
 //! proposed action, its replacement and both Q̂; the metrics count interventions and add up
 //! the estimated welfare they protected.
 
-use crate::model::{Event, Mechanism, Part, Step, WorldModel};
+use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::principal::{Principal, RateProposal};
 use crate::scenario::{AgentShieldSpec, PlannerSpec, ShieldMode, ShieldSpec};
 
@@ -42,19 +42,8 @@ pub struct Shield {
     pub stats: ShieldStats,
 }
 
-impl Part for Shield {
-    const NAME: &'static str = "shield";
-    /// Imagined worlds are not shielded (a shield plans on them).
-    fn imagined(&self) -> Option<Self> {
-        None
-    }
-    fn save(&self) -> Result<String, String> {
-        crate::model::parts::to_ron(self)
-    }
-    fn load(&mut self, text: &str) -> Result<(), String> {
-        crate::model::parts::from_ron(self, text)
-    }
-}
+// Imagined worlds are not shielded (a shield plans on them).
+crate::serde_part!(Shield, "shield", imagined: none);
 
 /// What the shield decided about one proposal.
 #[derive(Clone, Debug, PartialEq)]

@@ -18,7 +18,7 @@
 //! alignment costs a KL that grows linearly with d.
 
 use crate::columns;
-use crate::model::{Mechanism, Part, WorldModel};
+use crate::model::{Mechanism, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::shadow::InactionShadow;
 use crate::vocab::Weights;
@@ -40,15 +40,7 @@ pub const MECHANISM: Mechanism = Mechanism {
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Harm;
 
-impl Part for Harm {
-    const NAME: &'static str = "sum_harm";
-    fn save(&self) -> Result<String, String> {
-        crate::model::parts::to_ron(self)
-    }
-    fn load(&mut self, text: &str) -> Result<(), String> {
-        crate::model::parts::from_ron(self, text)
-    }
-}
+crate::serde_part!(Harm, "sum_harm");
 
 /// An agent's utility vector.
 pub fn utility_vector(w: &Weights, sigma: f64) -> [f64; 2] {

@@ -3,7 +3,7 @@
 //! formula and the exact rounding rule), and each tick SED's reward is credited.
 
 use crate::grid::Grid;
-use crate::model::{Event, Mechanism, Part, SimClock, Step, WorldModel};
+use crate::model::{Event, Mechanism, SimClock, Step, WorldModel};
 use crate::rules::tax::{self, Schedule};
 use crate::social::Social;
 use crate::vocab::MILLI;
@@ -39,15 +39,7 @@ fn digest(m: &WorldModel, h: &mut crate::hash::Fnv) {
     }
 }
 
-impl Part for TaxState {
-    const NAME: &'static str = "tax";
-    fn save(&self) -> Result<String, String> {
-        crate::model::parts::to_ron(self)
-    }
-    fn load(&mut self, text: &str) -> Result<(), String> {
-        crate::model::parts::from_ron(self, text)
-    }
-}
+crate::serde_part!(TaxState, "tax");
 
 /// The tax in force and what it collected.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]

@@ -3,7 +3,7 @@
 //! ([`crate::rules::voting`] states the scoring rule and why).
 
 use crate::grid::Grid;
-use crate::model::{Event, Mechanism, Part, Step, WorldModel};
+use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::rules::voting::{self, Rule};
 use crate::social::Social;
 
@@ -36,15 +36,7 @@ fn digest(m: &WorldModel, h: &mut crate::hash::Fnv) {
     }
 }
 
-impl Part for Election {
-    const NAME: &'static str = "election";
-    fn save(&self) -> Result<String, String> {
-        crate::model::parts::to_ron(self)
-    }
-    fn load(&mut self, text: &str) -> Result<(), String> {
-        crate::model::parts::from_ron(self, text)
-    }
-}
+crate::serde_part!(Election, "election");
 
 /// The standing of the election.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]

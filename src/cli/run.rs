@@ -89,11 +89,7 @@ fn resume(cp: &Path) -> CliResult {
     drop(bar);
     match result {
         Ok((summary, out)) => {
-            let name = std::fs::read_to_string(out.join("run.json"))
-                .ok()
-                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                .and_then(|v| v["scenario_name"].as_str().map(str::to_string))
-                .unwrap_or_default();
+            let name = polity::run_json::RunJson::read(&out).map(|r| r.scenario_name).unwrap_or_default();
             say!("resumed from {}", cp.display());
             report_run(&name, Ok(summary), &out, started)
         }

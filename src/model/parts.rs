@@ -25,6 +25,38 @@ pub trait Part: Any + Clone + Debug + Send + Sync {
     fn load(&mut self, text: &str) -> Result<(), String>;
 }
 
+/// Implements [`Part`] for a serde type, saved as RON under `name`:
+/// `serde_part!(TaxState, "tax");`, or with `imagined: none` for a part imagined copies do not
+/// carry (accounting, planners, shadows).
+#[macro_export]
+macro_rules! serde_part {
+    ($t:ty, $name:literal) => {
+        impl $crate::model::Part for $t {
+            const NAME: &'static str = $name;
+            fn save(&self) -> Result<String, String> {
+                $crate::model::parts::to_ron(self)
+            }
+            fn load(&mut self, text: &str) -> Result<(), String> {
+                $crate::model::parts::from_ron(self, text)
+            }
+        }
+    };
+    ($t:ty, $name:literal, imagined: none) => {
+        impl $crate::model::Part for $t {
+            const NAME: &'static str = $name;
+            fn imagined(&self) -> Option<Self> {
+                None
+            }
+            fn save(&self) -> Result<String, String> {
+                $crate::model::parts::to_ron(self)
+            }
+            fn load(&mut self, text: &str) -> Result<(), String> {
+                $crate::model::parts::from_ron(self, text)
+            }
+        }
+    };
+}
+
 /// A serde part as RON.
 pub fn to_ron<T: Serialize>(part: &T) -> Result<String, String> {
     ron::to_string(part).map_err(|e| e.to_string())
