@@ -42,6 +42,7 @@
 //! | [`control`] | the app's run controls and live edits as plain, testable logic |
 //! | `app` | the desktop app (feature `gui`): world view, panels, exports |
 //! | [`model`] | the core: the world model (the world's whole state), the phase list, mechanism parts |
+//! | [`observe`] | what a learning agent observes: an egocentric window and the mechanisms' scalars |
 //! | [`belts`] | belts carrying objects, the objects' events |
 //! | [`theft`] | thieves taking apples (`TheftPlugin`) |
 //! | [`shadow`] | the inaction shadow SUM and impact share (`ShadowPlugin`) |
@@ -67,6 +68,7 @@ pub mod metrics;
 pub mod model;
 pub mod movement;
 pub mod objects;
+pub mod observe;
 pub mod outputs;
 pub mod oversight;
 pub mod paa;

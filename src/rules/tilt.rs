@@ -123,6 +123,37 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
     finish(beta, kl, z, out)
 }
 
+/// A learned policy's distribution `policy` (π_θ, e.g. a network's softmax) projected onto the
+/// KL budget `power` around `default` (π₀): the tilt with utility `ln π_θ` and β capped at 1,
+/// so `π ∝ π₀ · π_θ^β`. Power 0 plays `π₀`; a budget of at least `KL(π_θ‖π₀)` (power ∞
+/// included) plays `π_θ` itself (β = 1); in between the budget binds, `KL(π‖π₀) = power`
+/// with β < 1. With a uniform `π₀` this is `π ∝ π_θ^β`: the learned policy, tempered. The
+/// same power bound as hand-written utilities (this module's docs), so power still binds a
+/// learner.
+pub fn project(default: &[f64], policy: &[f64], power: f64, out: &mut [f64]) -> TiltInfo {
+    debug_assert_eq!(default.len(), policy.len());
+    let full = {
+        // π₀·π_θ normalised: what β = 1 plays.
+        let z: f64 = default.iter().zip(policy).map(|(&d, &p)| d * p).sum();
+        if z > 0.0 {
+            for ((o, &d), &p) in out.iter_mut().zip(default).zip(policy) {
+                *o = d * p / z;
+            }
+            Some(kl_divergence(out, default))
+        } else {
+            None
+        }
+    };
+    match full {
+        Some(kl) if power >= kl => TiltInfo { beta: 1.0, kl },
+        _ => {
+            // ln π_θ, with zero probabilities kept finite (they stay all but impossible).
+            let utility: Vec<f64> = policy.iter().map(|&p| p.max(1e-300).ln()).collect();
+            tilt(default, &utility, power, out)
+        }
+    }
+}
+
 /// `KL(p‖q)` in nats for probability vectors (terms with `p = 0` contribute 0).
 pub fn kl_divergence(p: &[f64], q: &[f64]) -> f64 {
     p.iter().zip(q).filter(|&(&a, _)| a > 0.0).map(|(&a, &b)| a * (a / b).ln()).sum()
@@ -133,6 +164,42 @@ mod tests {
     use super::*;
 
     const UNIFORM5: [f64; 5] = [0.2; 5];
+
+    #[test]
+    fn a_learned_policy_is_projected_onto_the_power_budget() {
+        let theta = [0.6, 0.2, 0.1, 0.07, 0.03];
+        let full = kl_divergence(&theta, &UNIFORM5);
+        let mut out = [0.0; 5];
+        // Power 0: the random walk.
+        let info = project(&UNIFORM5, &theta, 0.0, &mut out);
+        assert_eq!((out, info.beta, info.kl), (UNIFORM5, 0.0, 0.0));
+        // Power ∞, or any budget of at least KL(π_θ‖π₀): π_θ itself, β = 1.
+        for power in [f64::INFINITY, full, full + 0.5] {
+            let info = project(&UNIFORM5, &theta, power, &mut out);
+            assert_eq!(info.beta, 1.0);
+            for (a, b) in out.iter().zip(&theta) {
+                assert!((a - b).abs() < 1e-15, "{out:?}");
+            }
+            assert!((info.kl - full).abs() < 1e-15);
+        }
+        // A binding budget: KL = power exactly, β < 1, and π ∝ π_θ^β.
+        for power in [0.01, 0.1, 0.5 * full, 0.99 * full] {
+            let info = project(&UNIFORM5, &theta, power, &mut out);
+            assert!(info.beta > 0.0 && info.beta < 1.0, "β {} at power {power}", info.beta);
+            assert!((kl_divergence(&out, &UNIFORM5) - power).abs() < 1e-9, "KL at power {power}");
+            let z: f64 = theta.iter().map(|p: &f64| p.powf(info.beta)).sum();
+            for (a, p) in out.iter().zip(&theta) {
+                assert!((a - p.powf(info.beta) / z).abs() < 1e-9, "{out:?} at β {}", info.beta);
+            }
+        }
+        // More power, a policy nearer π_θ.
+        let near = |power| {
+            let mut o = [0.0; 5];
+            project(&UNIFORM5, &theta, power, &mut o);
+            kl_divergence(&theta, &o)
+        };
+        assert!(near(0.05) > near(0.2) && near(0.2) > near(0.4));
+    }
 
     #[test]
     fn zero_power_is_the_default_policy() {

@@ -176,6 +176,7 @@ const CORE: [&[&str]; 3] = [
         "shadow",
         "sum",
         "planner",
+        "observe",
     ],
 ];
 

@@ -15,6 +15,7 @@ mod gui;
 mod impact;
 mod messages;
 mod model;
+mod observe;
 mod outputs;
 mod oversight;
 mod paa;
