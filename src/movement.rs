@@ -67,12 +67,15 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
     }
 }
 
+/// The movers and their priority order, reused between ticks.
+type Scratch = (Vec<Mover>, Vec<(u64, u32, u32)>);
+
 /// Carries out every agent's move in a random priority order drawn for this tick.
 pub fn act(m: &mut WorldModel) {
     let (seed, tick) = (m.clock.seed, m.clock.tick);
     thread_local! {
         /// Reused buffers (no meaning between ticks).
-        static SCRATCH: std::cell::RefCell<(Vec<Mover>, Vec<(u64, u32, u32)>)> = Default::default();
+        static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
     }
     let (mut movers, mut order) = SCRATCH.take();
     movers.clear();

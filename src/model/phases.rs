@@ -75,6 +75,12 @@ impl Step {
 /// A phase function: one mechanism's work at one step, on the world model.
 pub type PhaseFn = fn(&mut WorldModel);
 
+/// A metrics function: sets columns by name (`set(name, value)`).
+pub type MeasureFn = fn(&WorldModel, &mut dyn FnMut(&'static str, f64));
+
+/// A digest function: adds a mechanism's part to the state digest.
+pub type DigestFn = fn(&WorldModel, &mut crate::hash::Fnv);
+
 /// A mechanism: what it builds from its scenario section and what it runs at each step. One
 /// module defines one, and its plugin registers it ([`crate::sim::AppMechanisms`]).
 #[derive(Clone, Copy)]
@@ -86,9 +92,9 @@ pub struct Mechanism {
     /// Its phase functions.
     pub steps: &'static [(Step, PhaseFn)],
     /// Sets its metrics columns, after the engine's own (in registration order).
-    pub measure: Option<fn(&WorldModel, &mut dyn FnMut(&'static str, f64))>,
+    pub measure: Option<MeasureFn>,
     /// Adds its part of the state digest (in registration order).
-    pub digest: Option<fn(&WorldModel, &mut crate::hash::Fnv)>,
+    pub digest: Option<DigestFn>,
     /// Whether a freshly built world runs its phase functions (None: always). A world whose
     /// scenario has no section for a mechanism skips it; its measure and digest still run.
     pub active: Option<fn(&WorldModel) -> bool>,
@@ -111,8 +117,8 @@ impl std::fmt::Debug for Mechanism {
 #[derive(Clone, Debug, Default)]
 pub struct Phases {
     list: Vec<(Step, &'static str, PhaseFn)>,
-    measures: Vec<fn(&WorldModel, &mut dyn FnMut(&'static str, f64))>,
-    digests: Vec<fn(&WorldModel, &mut crate::hash::Fnv)>,
+    measures: Vec<MeasureFn>,
+    digests: Vec<DigestFn>,
 }
 
 impl Phases {
@@ -131,11 +137,11 @@ impl Phases {
         }
     }
     /// The mechanisms' metrics functions, in registration order.
-    pub fn measures(&self) -> &[fn(&WorldModel, &mut dyn FnMut(&'static str, f64))] {
+    pub fn measures(&self) -> &[MeasureFn] {
         &self.measures
     }
     /// The mechanisms' digest functions, in registration order.
-    pub fn digests(&self) -> &[fn(&WorldModel, &mut crate::hash::Fnv)] {
+    pub fn digests(&self) -> &[DigestFn] {
         &self.digests
     }
     /// The functions of the steps from `from` to `to`, both included, in order.

@@ -283,6 +283,7 @@ fn the_core_imports_nothing_above_it_and_has_no_cycle() {
         graph.insert(unit.clone(), deps);
     }
     // Cycles: Tarjan's strongly connected components.
+    #[allow(clippy::type_complexity)]
     fn scc(
         v: &str,
         g: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
