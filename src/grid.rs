@@ -28,6 +28,20 @@ pub enum Terrain {
     Grass = 2,
 }
 
+impl Terrain {
+    /// The terrain of a cell from its wall and grass bits (a wall wins).
+    #[inline]
+    pub fn of(wall: bool, grass: bool) -> Terrain {
+        if wall {
+            Terrain::Wall
+        } else if grass {
+            Terrain::Grass
+        } else {
+            Terrain::Floor
+        }
+    }
+}
+
 /// The world's cells. Coordinates are `(x, y)` with `x` the column and `y` the row, `(0, 0)`
 /// top-left, as the map is drawn.
 ///
@@ -529,13 +543,7 @@ impl Grid {
     /// The terrain of cell `i`.
     #[inline]
     pub fn terrain(&self, i: usize) -> Terrain {
-        if self.wall.get(i) {
-            Terrain::Wall
-        } else if self.grass.get(i) {
-            Terrain::Grass
-        } else {
-            Terrain::Floor
-        }
+        Terrain::of(self.wall.get(i), self.grass.get(i))
     }
     /// Whether cell `i` holds an apple now.
     #[inline]

@@ -34,13 +34,7 @@ impl MapLayout {
     }
     /// The terrain of cell `i`.
     pub fn terrain(&self, i: usize) -> Terrain {
-        if self.wall.get(i) {
-            Terrain::Wall
-        } else if self.grass.get(i) {
-            Terrain::Grass
-        } else {
-            Terrain::Floor
-        }
+        Terrain::of(self.wall.get(i), self.grass.get(i))
     }
 }
 
