@@ -70,7 +70,7 @@ impl std::error::Error for CheckpointError {}
 impl Sim {
     /// The world's whole state, between ticks.
     pub fn checkpoint(&mut self) -> Checkpoint {
-        let _ = self.model(); // σ, power, weights and policy as the components hold them
+        self.pull_components(); // σ, power, weights and policy as the components hold them
         let w = self.world();
         let scenario = w.resource::<ScenarioRes>().0.clone();
         let end_tick = w.resource::<RunSettings>().end_tick;

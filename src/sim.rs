@@ -448,8 +448,14 @@ impl Sim {
     /// An imagined copy of the world as it stands (see [`WorldModel::imagine`]), after the
     /// components' live edits.
     pub fn model(&mut self) -> WorldModel {
-        self.app.world_mut().run_system_cached(sync_in).expect("sync_in runs");
+        self.pull_components();
         self.core().imagine()
+    }
+
+    /// Copies the components' live edits (σ, power, weights, policy) into the core now,
+    /// rather than as the next tick starts.
+    pub fn pull_components(&mut self) {
+        self.app.world_mut().run_system_cached(sync_in).expect("sync_in runs");
     }
 
     /// The Bevy world, to read.

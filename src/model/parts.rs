@@ -182,8 +182,4 @@ impl Parts {
         }
         Ok(())
     }
-    /// The names of the parts, in the order they were added.
-    pub fn names(&self) -> Vec<&'static str> {
-        self.0.iter().map(|(_, p)| p.name()).collect()
-    }
 }
