@@ -108,7 +108,9 @@ pub fn choose(
             d.scores.iter_mut().zip(adjust).for_each(|(s, a)| *s += a);
             tilt::tilt(&DEFAULT_POLICY, &d.scores, power, &mut d.probs)
         }
-        PolicySpec::RandomWalk => {
+        // Learned agents walk at random here; the learned mechanism decides for them next
+        // (crate::learn::play).
+        PolicySpec::RandomWalk | PolicySpec::Learned(_) => {
             d.probs = DEFAULT_POLICY;
             tilt::TiltInfo::default()
         }

@@ -37,6 +37,13 @@ impl Fnv {
     }
 }
 
+/// The digest of `bytes`.
+pub fn of(bytes: &[u8]) -> u64 {
+    let mut h = Fnv::new();
+    h.write(bytes);
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

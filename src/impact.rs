@@ -436,6 +436,13 @@ pub fn class_penalty(spec: &ImpactSpec, actual: &Grid, shadow: &Grid) -> f64 {
     total
 }
 
+/// The penalty booked against the AI agents so far (`weight ×` the cost of the effects the
+/// scenario's baseline penalises; 0 without impact accounting): what a learning AI's reward
+/// loses ([`crate::learn`]).
+pub fn booked(m: &WorldModel) -> f64 {
+    m.parts.get::<Impact>().map_or(0.0, |i| i.spec.weight * i.penalised(i.spec.baseline).penalty(&i.spec))
+}
+
 /// The impact columns: penalised effects and their cost under each baseline.
 fn measure(m: &WorldModel, set: &mut dyn FnMut(&'static str, f64)) {
     let Some(impact) = m.parts.get::<Impact>() else { return };

@@ -48,6 +48,8 @@
 //! | [`shadow`] | the inaction shadow SUM and impact share (`ShadowPlugin`) |
 //! | [`planner`] | sparse sampling over the world model and its guarantee |
 //! | [`rules`] | the rules as plain functions: regrowth, forage utility, tilt, welfare |
+//! | [`learn`] | agents that learn: candle networks, their decisions, PPO training (`polity train`) |
+//! | [`policy_file`] | a trained policy's file: its header, checked before anything runs |
 //! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
 
 pub mod agents;
@@ -64,6 +66,7 @@ pub mod harvest;
 pub mod hash;
 pub mod impact;
 pub mod json;
+pub mod learn;
 pub mod metrics;
 pub mod model;
 pub mod movement;
@@ -75,6 +78,7 @@ pub mod paa;
 pub mod paint;
 pub mod parallel;
 pub mod planner;
+pub mod policy_file;
 pub mod principal;
 pub mod record;
 pub mod rng;

@@ -17,38 +17,7 @@ use crate::oversight::Oversight;
 use crate::tax::TaxState;
 use crate::voting::Election;
 
-/// The window's channels, in order.
-pub const CHANNELS: [&str; 9] = ["wall", "apple", "grass", "lost_grass", "human", "ai", "vase", "box", "belt"];
-
-/// The scalars before the brackets' rates, in order.
-pub const SCALARS: [&str; 3] = ["sigma", "store", "marginal_rate"];
-
-/// The scalars after the brackets' rates, in order.
-pub const SCALARS_AFTER: [&str; 3] = ["elected_p", "period_left", "audited"];
-
-/// The length of an observation with window radius `radius` in a world with `brackets` tax
-/// brackets (0 without taxes).
-pub fn size(radius: u32, brackets: usize) -> usize {
-    let side = 2 * radius as usize + 1;
-    CHANNELS.len() * side * side + SCALARS.len() + brackets + SCALARS_AFTER.len()
-}
-
-/// Every entry's name, in order: `apple[dy=-1,dx=2]`, …, `sigma`, `rate_0`, …
-pub fn names(radius: u32, brackets: usize) -> Vec<String> {
-    let r = radius as i64;
-    let mut out = Vec::with_capacity(size(radius, brackets));
-    for c in CHANNELS {
-        for dy in -r..=r {
-            for dx in -r..=r {
-                out.push(format!("{c}[dy={dy},dx={dx}]"));
-            }
-        }
-    }
-    out.extend(SCALARS.iter().map(|s| s.to_string()));
-    out.extend((0..brackets).map(|b| format!("rate_{b}")));
-    out.extend(SCALARS_AFTER.iter().map(|s| s.to_string()));
-    out
-}
+pub use crate::rules::observation::{CHANNELS, SCALARS, SCALARS_AFTER, names, size};
 
 /// Writes the observation of agent `k` (its index in `m.agents`) with window radius `radius`
 /// into `out` (cleared first).

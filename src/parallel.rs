@@ -35,3 +35,17 @@ pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync + Send) 
         items.iter_mut().for_each(f);
     }
 }
+
+/// `f` for every world of `worlds` on the pool, whatever their number (each is a big piece of
+/// work: a learner's world stepped a tick). Worlds are independent, so the result does not
+/// depend on the thread count.
+pub fn each_world<T: Send>(worlds: &mut [T], f: impl Fn(&mut T) + Sync + Send) {
+    use rayon::prelude::*;
+    worlds.par_iter_mut().for_each(f);
+}
+
+/// `f` of every world, in order, computed on the pool.
+pub fn map_worlds<T: Sync, R: Send>(worlds: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    worlds.par_iter().map(f).collect()
+}

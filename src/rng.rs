@@ -34,6 +34,8 @@ pub enum Purpose {
     Sum = 10,
     /// Audits: who is audited and which ticks are inspected.
     Audit = 11,
+    /// Learning: a network's initial weights, minibatch shuffles, training worlds' seeds.
+    Learn = 12,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixing 64-bit hash.

@@ -299,6 +299,7 @@ impl Plugin for PolityPlugins {
         app.add_plugins((SimPlugin, crate::metrics::MetricsPlugin));
         for m in [
             crate::decision::MECHANISM,
+            crate::learn::MECHANISM,
             crate::movement::MECHANISM,
             crate::belts::MECHANISM,
             crate::harvest::MECHANISM,
@@ -456,6 +457,12 @@ impl Sim {
     /// rather than as the next tick starts.
     pub fn pull_components(&mut self) {
         self.app.world_mut().run_system_cached(sync_in).expect("sync_in runs");
+    }
+
+    /// The world model itself, taken out of the app (a learner's world: it steps it directly).
+    pub fn into_model(mut self) -> WorldModel {
+        self.pull_components();
+        self.app.world_mut().remove_resource::<Core>().expect("a Sim has its core").0
     }
 
     /// The Bevy world, to read.

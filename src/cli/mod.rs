@@ -22,6 +22,7 @@ mod record;
 mod run;
 mod sum;
 mod sweep;
+mod train;
 
 use std::num::NonZeroUsize;
 
@@ -47,6 +48,7 @@ const EXAMPLES: &str = "Examples:
   polity check scenarios/*.ron            validate files without running them
   polity compare commons no-ai.ron --seeds 0..20   does B beat A? mean ± 95% CI, Welch p
   polity record commons --ticks 300 --out commons.gif   a video of the world, with an overlay
+  polity train commons-learners --updates 50 --out runs/learners   learn policies with PPO
   polity scenarios                        list the built-in scenarios
 
 Exit status: 0 success, 2 bad input (scenario, arguments, or an output Polity will not
@@ -83,6 +85,9 @@ enum Command {
     /// Open the desktop app on a scenario: watch, steer and inspect it while it runs.
     #[command(after_help = gui::AFTER_HELP)]
     Gui(gui::GuiArgs),
+    /// Train the scenario's `Learned` groups with PPO; write their policies and learning curves.
+    #[command(after_help = train::AFTER_HELP)]
+    Train(train::TrainArgs),
     /// List the built-in scenarios.
     Scenarios,
     /// Run Statistical Utility Mechanics' Gaussian toy model and write its tables as CSV.
@@ -105,7 +110,10 @@ impl Cli {
     /// Runs the command (`threads`: the size of the thread pool, for the summaries).
     pub fn dispatch(self, threads: usize) -> CliResult {
         // Work that stages its output stops cleanly on SIGINT/SIGTERM; the rest just ends.
-        if matches!(self.command, None | Some(Command::Run(_) | Command::Record(_) | Command::Sweep(_))) {
+        if matches!(
+            self.command,
+            None | Some(Command::Run(_) | Command::Record(_) | Command::Sweep(_) | Command::Train(_))
+        ) {
             outputs::catch_interrupts();
         }
         match self.command.unwrap_or_else(default_command) {
@@ -114,6 +122,7 @@ impl Cli {
             Command::Check(a) => a.run(),
             Command::Compare(a) => a.run(threads),
             Command::Scenarios => check::scenarios(),
+            Command::Train(a) => a.run(),
             Command::Record(a) => a.run(),
             Command::Sum(a) => a.run(),
             Command::Sweep(a) => a.run(threads),

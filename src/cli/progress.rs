@@ -18,7 +18,7 @@ impl Progress {
         let bar = indicatif::ProgressBar::new(len);
         bar.set_style(
             indicatif::ProgressStyle::with_template(&format!(
-                "{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}}"
+                "{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}} {{msg}}"
             ))
             .expect("valid template"),
         );
@@ -37,6 +37,13 @@ impl Progress {
     pub fn tick(&self, t: u64, end: u64) {
         if t.is_multiple_of(16) || t == end {
             self.set(t);
+        }
+    }
+
+    /// Shows a line of news after the bar (a training's latest returns).
+    pub fn message(&self, text: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(format!("\n{text}"));
         }
     }
 

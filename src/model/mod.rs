@@ -245,6 +245,11 @@ impl WorldModel {
         m
     }
 
+    /// Stops recording events (a learner's worlds: nobody reads them).
+    pub fn quiet(&mut self) {
+        self.events = None;
+    }
+
     /// Whether this world records events (the real one does; imagined copies do not).
     pub fn records(&self) -> bool {
         self.events.is_some()

@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod forage;
+pub mod observation;
 pub mod regrowth;
 pub mod sparse_sampling;
 pub mod tax;

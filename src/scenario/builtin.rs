@@ -33,6 +33,7 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "vase-push-catch", source: include_str!("../../scenarios/vase-push-catch.ron") },
     Builtin { name: "conveyor-belt", source: include_str!("../../scenarios/conveyor-belt.ron") },
     Builtin { name: "commons-impact", source: include_str!("../../scenarios/commons-impact.ron") },
+    Builtin { name: "commons-learners", source: include_str!("../../scenarios/commons-learners.ron") },
 ];
 
 /// The built-in scenario called `name`.

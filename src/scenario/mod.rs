@@ -77,6 +77,70 @@ pub struct Scenario {
     pub oversight: Option<OversightSpec>,
     /// Side effects measured against counterfactual baselines (Turner). Default: none.
     pub impact: Option<ImpactSpec>,
+    /// How `polity train` trains the `Learned` groups (PPO). Default: the defaults below
+    /// (and then not written out, so scenarios without learning read as before).
+    #[serde(skip_serializing_if = "LearningSpec::is_default")]
+    pub learning: LearningSpec,
+}
+
+/// PPO's settings for `polity train` (docs/learning.md explains each).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LearningSpec {
+    /// Ticks per episode; 0 means `run.ticks`. Default 0.
+    pub episode_ticks: u64,
+    /// Worlds played in parallel per update, each one whole episode. Default 8.
+    pub envs: u32,
+    /// PPO updates to run. Default 200.
+    pub updates: u32,
+    /// Adam's learning rate. Default 0.0003.
+    pub learning_rate: f64,
+    /// Discount per tick γ. Default 0.99.
+    pub gamma: f64,
+    /// GAE's λ. Default 0.95.
+    pub gae_lambda: f64,
+    /// The clipped surrogate's ε. Default 0.2.
+    pub clip: f64,
+    /// Passes over each update's samples. Default 3.
+    pub epochs: u32,
+    /// Minibatches per pass. Default 4.
+    pub minibatches: u32,
+    /// The entropy bonus's weight. Default 0.01.
+    pub entropy_coef: f64,
+    /// The value loss's weight. Default 0.5.
+    pub value_coef: f64,
+    /// Gradients are scaled down to at most this global norm. Default 0.5.
+    pub max_grad_norm: f64,
+}
+
+impl Default for LearningSpec {
+    fn default() -> Self {
+        LearningSpec {
+            episode_ticks: 0,
+            envs: 8,
+            updates: 200,
+            learning_rate: 3e-4,
+            gamma: 0.99,
+            gae_lambda: 0.95,
+            clip: 0.2,
+            epochs: 3,
+            minibatches: 4,
+            entropy_coef: 0.01,
+            value_coef: 0.5,
+            max_grad_norm: 0.5,
+        }
+    }
+}
+
+impl LearningSpec {
+    /// Whether every setting is the default.
+    pub fn is_default(&self) -> bool {
+        *self == LearningSpec::default()
+    }
+    /// Ticks per episode for a scenario that runs `run_ticks`.
+    pub fn episode(&self, run_ticks: u64) -> u64 {
+        if self.episode_ticks == 0 { run_ticks } else { self.episode_ticks }
+    }
 }
 
 /// Impact accounting ([`crate::impact`]): effects are object transitions, attributed to the AI
@@ -268,6 +332,7 @@ impl Default for Scenario {
             sum: SumSpec::default(),
             oversight: None,
             impact: None,
+            learning: LearningSpec::default(),
         }
     }
 }
@@ -542,6 +607,33 @@ pub enum PolicySpec {
     /// A fixed plan, for thought experiments: one character per tick, `N`, `E`, `S`, `W` to
     /// move or `.` to stay; after the last, the agent stays. Spaces are ignored.
     Script(String),
+    /// A small neural network that maps the agent's observation ([`crate::observe`]) to a
+    /// distribution over its five moves, projected onto the agent's power budget
+    /// ([`crate::rules::tilt::project`]); `polity train` learns it (docs/learning.md).
+    Learned(LearnedSpec),
+}
+
+/// A learned policy: its network's shape and, once trained, its weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LearnedSpec {
+    /// The observation window's radius in cells, 1 to 8. Default 3.
+    pub view: u32,
+    /// Hidden layer widths of the policy and value networks, 1 to 4 layers of 1 to 1024.
+    /// Default `[64, 64]`.
+    pub hidden: Vec<u32>,
+    /// One network for the whole group (`true`), or one per agent (`false`). Default `true`.
+    pub shared: bool,
+    /// A trained policy to play (`DIR/policies/GROUP.safetensors`, relative to the working
+    /// directory); none plays a freshly initialised network drawn with the run's seed.
+    /// Default: none.
+    pub weights: Option<String>,
+}
+
+impl Default for LearnedSpec {
+    fn default() -> Self {
+        LearnedSpec { view: 3, hidden: vec![64, 64], shared: true, weights: None }
+    }
 }
 
 fn default_view() -> u32 {

@@ -117,6 +117,8 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
         c.err("run.agents_every", "expected a number of ticks ≥ 1", None);
     }
 
+    check_learning(&mut c, &s.learning);
+
     // Map.
     let layout = check_map(&mut c, &s.map);
 
@@ -124,7 +126,7 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
     let mut random_spawners: u64 = 0;
     let mut fixed_cells = BTreeSet::new();
     for (g, group) in s.agents.iter().enumerate() {
-        check_group(&mut c, g, group);
+        check_group(&mut c, s, g, group);
         match &group.spawn {
             SpawnRule::Random => random_spawners += group.count as u64,
             SpawnRule::At(cells) => {
@@ -231,7 +233,7 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
     c.issues
 }
 
-fn check_group(c: &mut Checker, g: usize, group: &AgentGroup) {
+fn check_group(c: &mut Checker, s: &Scenario, g: usize, group: &AgentGroup) {
     let p = |field: &str| format!("agents[{g}].{field}");
     c.dist(p("selfishness"), &group.selfishness, group.count, 0.0, 1.0, "selfishness");
     c.dist(p("power"), &group.power, group.count, 0.0, f64::INFINITY, "power (a KL budget)");
@@ -262,6 +264,9 @@ fn check_group(c: &mut Checker, g: usize, group: &AgentGroup) {
             c.err(p("policy.discount"), format!("the discount must be in (0, 1], found {discount}"), None);
         }
     }
+    if let PolicySpec::Learned(l) = &group.policy {
+        check_learned(c, s, group, l, &p);
+    }
     if let PolicySpec::Script(plan) = &group.policy
         && let Some(bad) = plan.chars().find(|ch| !matches!(ch, 'N' | 'E' | 'S' | 'W' | '.') && !ch.is_whitespace())
     {
@@ -270,6 +275,91 @@ fn check_group(c: &mut Checker, g: usize, group: &AgentGroup) {
             format!("a script is made of N, E, S, W and `.` (stay), found `{bad}`"),
             Some("write one move per tick, e.g. Script(\"EE.S\")".into()),
         );
+    }
+}
+
+/// PPO's settings.
+fn check_learning(c: &mut Checker, l: &super::LearningSpec) {
+    let p = |f: &str| format!("learning.{f}");
+    if !(1..=4096).contains(&l.envs) {
+        c.err(p("envs"), format!("expected 1 to 4096 worlds, found {}", l.envs), None);
+    }
+    for (name, v) in [("updates", l.updates), ("epochs", l.epochs), ("minibatches", l.minibatches)] {
+        if v == 0 {
+            c.err(p(name), "expected a number ≥ 1", None);
+        }
+    }
+    if !(l.learning_rate > 0.0 && l.learning_rate <= 1.0) {
+        c.err(
+            p("learning_rate"),
+            format!("expected a rate in (0, 1], found {}", l.learning_rate),
+            Some("PPO's usual is 0.0003".into()),
+        );
+    }
+    if !(l.gamma > 0.0 && l.gamma <= 1.0) {
+        c.err(p("gamma"), format!("γ must be in (0, 1], found {}", l.gamma), None);
+    }
+    c.unit_interval(p("gae_lambda"), l.gae_lambda, "λ");
+    if !(l.clip > 0.0 && l.clip.is_finite()) {
+        c.err(p("clip"), format!("ε must be a finite number > 0, found {}", l.clip), Some("PPO's usual is 0.2".into()));
+    }
+    for (name, v) in [("entropy_coef", l.entropy_coef), ("value_coef", l.value_coef)] {
+        if !(v >= 0.0 && v.is_finite()) {
+            c.err(p(name), format!("expected a finite number ≥ 0, found {v}"), None);
+        }
+    }
+    if !(l.max_grad_norm > 0.0) {
+        c.err(p("max_grad_norm"), format!("expected a number > 0 (inf: no clipping), found {}", l.max_grad_norm), None);
+    }
+}
+
+/// A learned policy: the network's shape and, when it names one, its weights file.
+fn check_learned(
+    c: &mut Checker,
+    s: &Scenario,
+    group: &AgentGroup,
+    l: &super::LearnedSpec,
+    p: &dyn Fn(&str) -> String,
+) {
+    if !(1..=8).contains(&l.view) {
+        c.err(p("policy.view"), format!("a learned policy's view radius must be 1 to 8 cells, found {}", l.view), None);
+    }
+    if l.hidden.is_empty() || l.hidden.len() > 4 || l.hidden.iter().any(|&w| !(1..=1024).contains(&w)) {
+        c.err(
+            p("policy.hidden"),
+            format!("hidden layers: 1 to 4 widths of 1 to 1024 each, found {:?}", l.hidden),
+            Some("e.g. `hidden: [64, 64]`".into()),
+        );
+        return;
+    }
+    if group.name.is_empty() {
+        c.err(
+            p("policy"),
+            "a learned group needs a name: its policy is saved and found by it",
+            Some("give the group `name: \"learners\"` (any plain name)".into()),
+        );
+        return;
+    }
+    if s.agents.iter().filter(|o| o.name == group.name).count() > 1 {
+        c.err(
+            p("name"),
+            format!("another group is also named `{}`; a learned group's name must be unique", group.name),
+            None,
+        );
+        return;
+    }
+    if let Some(path) = &l.weights {
+        let brackets = s.tax.as_ref().map_or(0, |t| t.brackets().len());
+        let want = crate::policy_file::Expect {
+            group: &group.name,
+            observation: crate::rules::observation::size(l.view, brackets),
+            actions: crate::rules::action::Action::ALL.len(),
+            hidden: &l.hidden,
+            networks: if l.shared { 1 } else { group.count },
+        };
+        if let Err(e) = crate::policy_file::check(path, &want) {
+            c.err(p("policy.weights"), e.message, e.hint);
+        }
     }
 }
 

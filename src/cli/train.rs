@@ -1,0 +1,146 @@
+//! `polity train`: PPO for every `Learned` group of a scenario, into a training folder; or a
+//! stopped training resumed from its folder.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use polity::learn::folder::{self, Session};
+use polity::learn::train::UpdateReport;
+use polity::{outputs, plural};
+
+use super::{CliError, CliResult, Progress, load};
+
+pub const AFTER_HELP: &str = "Trains every group whose policy is `Learned(…)` with PPO: each update plays
+`learning.envs` whole episodes (`learning.episode_ticks`, or `run.ticks`) of fresh worlds in
+parallel, stepped by the same rules as `polity run`, then updates each group's network
+(docs/learning.md: the observation, the reward, the algorithm and every setting).
+
+Outputs (in --out, default runs/NAME-train-seedS), rewritten after every update:
+  learning.csv                 per update and group: mean return, entropy, KL, clip fraction,
+                               value loss, apples picked, patches alive, Gini, mean wealth
+  policies/GROUP.safetensors   each group's policy, to play with `Learned(weights: \"…\")` or
+                               `--policy GROUP=FILE` in run, gui, record, compare and sweep
+  scenario.ron, train.json     what was trained, with which seed and settings; weight hashes
+  state.safetensors            weights and optimiser state, for --resume
+
+The same scenario, seed and number of worlds give the same weights, byte for byte, for any
+--threads. A killed or interrupted training keeps its last finished update: `polity train
+--resume DIR` goes on and ends with the same weights as a training never stopped.
+
+Examples:
+  polity train commons-learners --updates 50 --out runs/learners
+  polity train --resume runs/learners --updates 100      go on to 100 updates
+  polity run commons-learners --policy learners=runs/learners/policies/learners.safetensors
+  polity record commons-learners --policy learners=runs/learners/policies/learners.safetensors --out learned.gif";
+
+/// `polity train`'s arguments.
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// A built-in scenario name or a .ron file with at least one `Learned` group
+    #[arg(required_unless_present = "resume")]
+    scenario: Option<String>,
+    /// Training folder to create [default: runs/NAME-train-seedS]; must be new or empty
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Seed of the networks' initial weights and of every world [default: the scenario's `run.seed`]
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Train until this many updates are done [default: the scenario's `learning.updates`]
+    #[arg(long, value_name = "N")]
+    updates: Option<u32>,
+    /// Worlds per update [default: the scenario's `learning.envs`]
+    #[arg(long, value_name = "N")]
+    envs: Option<u32>,
+    /// Go on with the training in this folder
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "out", "seed", "envs"])]
+    resume: Option<PathBuf>,
+}
+
+impl TrainArgs {
+    /// Trains, or resumes.
+    pub fn run(self) -> CliResult {
+        if self.updates == Some(0) {
+            return Err(CliError::input("--updates must be at least 1"));
+        }
+        if self.envs == Some(0) {
+            return Err(CliError::input("--envs must be at least 1"));
+        }
+        let mut session = match &self.resume {
+            Some(dir) => Session::resume(dir).map_err(CliError::input)?,
+            None => {
+                let s = load(self.scenario.as_deref())?;
+                let seed = self.seed.unwrap_or(s.run.seed);
+                let shown = self
+                    .out
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(format!("runs/{}-train-seed{seed}", outputs::file_stem(&s.name))));
+                let dir = folder::check_new(&shown).map_err(CliError::input)?;
+                Session::new(&s, seed, self.envs, dir).map_err(CliError::input)?
+            }
+        };
+        let target = self.updates.unwrap_or(session.trainer.scenario.learning.updates);
+        let t = &session.trainer;
+        let first = t.updates_done;
+        if first >= target {
+            say!(
+                "{}: {} already done; nothing to do (ask for more with --updates)",
+                session.dir.display(),
+                plural(first, "update")
+            );
+            return Ok(());
+        }
+        say!(
+            "training {} · seed {} · {} of {} ticks per update · updates {}–{target}",
+            t.scenario.name,
+            t.seed,
+            plural(t.envs as u64, "world"),
+            t.episode,
+            first + 1
+        );
+        let per_update = t.episode;
+        let total = (target - first) as u64 * per_update;
+        let bar = Progress::new(total, "ticks");
+        let started = Instant::now();
+        let mut steps = 0u64;
+        let mut last = String::new();
+        let result = session.run(
+            target,
+            &mut |u, tick| {
+                let done = (u - first - 1) as u64 * per_update + tick;
+                bar.tick(done, total);
+            },
+            &mut |r: &UpdateReport| {
+                steps += r.agent_steps;
+                let rate = steps as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                last = summary(r);
+                bar.message(&format!(
+                    "update {} · {} episodes · {last} · {rate:.0} agent-steps/s",
+                    r.update, r.episodes
+                ));
+            },
+        );
+        bar.finish();
+        let secs = started.elapsed().as_secs_f64();
+        match result {
+            Ok(()) => {
+                say!(
+                    "{} in {secs:.1} s ({:.0} learner-steps/s, learning included)",
+                    plural(target - first, "update"),
+                    steps as f64 / secs.max(1e-9)
+                );
+                say!("  last update: {last}");
+                say!(
+                    "  wrote {}: learning.csv, policies/, train.json, scenario.ron, state.safetensors",
+                    session.dir.display()
+                );
+                Ok(())
+            }
+            Err(e) => Err(CliError::io("training", &e)),
+        }
+    }
+}
+
+fn summary(r: &UpdateReport) -> String {
+    let groups: Vec<String> = r.groups.iter().map(|g| format!("{} return {:.2}", g.group, g.mean_return)).collect();
+    format!("{} · patches alive {:.1} · Gini {:.3}", groups.join(" · "), r.metrics.patches_alive, r.metrics.gini)
+}

@@ -1,0 +1,349 @@
+//! Training: PPO over many copies of a scenario's world, stepped by the same phase list as
+//! `polity run`. Each update plays `envs` whole episodes from fresh worlds (each seeded by the
+//! training seed, the update and the world), batches every learner's observation of a tick
+//! through its network, draws each learner's action as [`super::play::act`] does, steps the
+//! worlds in parallel, and then updates every network on its episodes. An update's outcome
+//! depends only on the weights, the optimiser's moments and the update's number, so a stopped
+//! training resumes exactly and the result is the same for any number of threads.
+
+use std::collections::HashMap;
+
+use candle_core::Tensor;
+
+use super::adam::Adam;
+use super::net::{DEVICE, Policy, Result, err};
+use super::play::{self, Brains};
+use super::ppo::{self, Samples, Stats};
+use crate::model::WorldModel;
+use crate::rng::{self, Purpose, TickKey};
+use crate::rules::action::Action;
+use crate::rules::welfare;
+use crate::scenario::Scenario;
+
+/// One network being trained: its group, its index in the group's policy, its optimiser, and
+/// the learners (agent indices) it plays.
+#[derive(Debug)]
+struct Slot {
+    group: usize,
+    net: usize,
+    adam: Adam,
+    lanes: Vec<usize>,
+}
+
+/// A training run in memory.
+#[derive(Debug)]
+pub struct Trainer {
+    /// The scenario trained in.
+    pub scenario: Scenario,
+    /// The training seed.
+    pub seed: u64,
+    /// Ticks per episode.
+    pub episode: u64,
+    /// Worlds per update.
+    pub envs: usize,
+    /// Each group's policy (`None` for groups that do not learn).
+    pub policies: Vec<Option<Policy>>,
+    slots: Vec<Slot>,
+    /// Updates done.
+    pub updates_done: u32,
+}
+
+/// A group's outcome in one update.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupReport {
+    /// The group's name.
+    pub group: String,
+    /// The mean undiscounted episode return of its agents.
+    pub mean_return: f64,
+    /// PPO's statistics (averaged over the group's networks).
+    pub stats: Stats,
+}
+
+/// The worlds' state at the end of an update's episodes, averaged over the worlds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EpisodeMetrics {
+    /// Apples picked in the episode, by everyone.
+    pub apples_picked: f64,
+    /// Patches with an apple at the end.
+    pub patches_alive: f64,
+    /// The Gini coefficient of wealth at the end.
+    pub gini: f64,
+    /// Mean wealth at the end (welfare at p = 1).
+    pub welfare_mean: f64,
+}
+
+/// What one update did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateReport {
+    /// The update's number (1 first).
+    pub update: u32,
+    /// Episodes played so far.
+    pub episodes: u64,
+    /// Per learning group.
+    pub groups: Vec<GroupReport>,
+    /// The episodes' ends.
+    pub metrics: EpisodeMetrics,
+    /// Learner-steps this update.
+    pub agent_steps: u64,
+}
+
+impl Trainer {
+    /// A fresh training of every `Learned` group of a validated scenario: networks drawn as a
+    /// run with `seed` draws them ([`play::init_seed`]). `envs` overrides `learning.envs`.
+    pub fn new(scenario: &Scenario, seed: u64, envs: Option<u32>) -> Result<Trainer> {
+        let scenario = scenario.clone();
+        let episode = scenario.learning.episode(scenario.run.ticks);
+        let envs = envs.unwrap_or(scenario.learning.envs).max(1) as usize;
+        let policies: Vec<Option<Policy>> = (0..scenario.agents.len())
+            .map(|g| {
+                let h = play::header(&scenario, g)?;
+                // A group with weights goes on from them (fine-tuning); else a fresh network.
+                Some(match play::learned(&scenario, g).and_then(|l| l.weights.as_ref()) {
+                    Some(path) => Policy::read(path).map_err(|e| format!("{path}: {e}")),
+                    None => Ok(Policy::init(h, play::init_seed(seed, g))),
+                })
+            })
+            .map(Option::transpose)
+            .collect::<Result<_>>()?;
+        if policies.iter().all(Option::is_none) {
+            return Err("the scenario has no group to train: give a group `policy: Learned(…)`".into());
+        }
+        let probe = world(&scenario, seed, episode);
+        let mut slots = Vec::new();
+        for (g, p) in policies.iter().enumerate() {
+            let Some(p) = p else { continue };
+            for net in 0..p.nets.len() {
+                let lanes: Vec<usize> = (0..probe.agents.len())
+                    .filter(|&k| {
+                        probe.agents[k].group as usize == g && play::network_of(&probe.agents, k, p.nets.len()) == net
+                    })
+                    .collect();
+                slots.push(Slot {
+                    group: g,
+                    net,
+                    adam: Adam::new(p.vars_of(net), scenario.learning.learning_rate)?,
+                    lanes,
+                });
+            }
+        }
+        Ok(Trainer { scenario, seed, episode, envs, policies, slots, updates_done: 0 })
+    }
+
+    /// The seed of world `e` in update `u`.
+    pub fn world_seed(&self, u: u32, e: usize) -> u64 {
+        rng::key(self.seed, u as u64, e as u64, Purpose::Learn)
+    }
+
+    /// Plays one update's episodes and updates every network. `tick` is called after every
+    /// tick with the ticks done so far in this update (for progress bars); it returns false to
+    /// stop (then nothing is updated and `None` comes back).
+    pub fn update(&mut self, tick: &mut dyn FnMut(u64) -> bool) -> Result<Option<UpdateReport>> {
+        let u = self.updates_done;
+        let spec = self.scenario.learning.clone();
+        let mut worlds: Vec<WorldModel> =
+            (0..self.envs).map(|e| world(&self.scenario, self.world_seed(u, e), self.episode)).collect();
+        let ticks = self.episode as usize;
+        let mut samples: Vec<Samples> = self
+            .slots
+            .iter()
+            .map(|s| Samples { dim: self.policies[s.group].as_ref().unwrap().header.observation, ..Default::default() })
+            .collect();
+        for (sm, s) in samples.iter_mut().zip(&self.slots) {
+            let rows = ticks * self.envs * s.lanes.len();
+            sm.obs.reserve(rows * sm.dim);
+            for v in [&mut sm.actions] {
+                v.reserve(rows);
+            }
+        }
+        let mut before: Vec<Vec<f64>> = vec![Vec::new(); self.envs];
+        let mut booked: Vec<f64> = vec![0.0; self.envs];
+        for t in 0..ticks {
+            crate::parallel::each_world(&mut worlds, |m| m.decide());
+            for (s, sm) in self.slots.iter().zip(samples.iter_mut()) {
+                let policy = self.policies[s.group].as_ref().unwrap();
+                let view = policy.header.view;
+                let rows: Vec<Vec<f32>> =
+                    crate::parallel::map_worlds(&worlds, |m| play::observations(m, &s.lanes, view));
+                let batch: Vec<f32> = rows.concat();
+                let n = self.envs * s.lanes.len();
+                let tensor = Tensor::from_slice(&batch, (n, sm.dim), &DEVICE).map_err(err)?;
+                let probs = policy.probs(s.net, &tensor)?;
+                sm.obs.extend_from_slice(&batch);
+                for (e, m) in worlds.iter_mut().enumerate() {
+                    let draws = TickKey::new(m.clock.seed, m.clock.tick);
+                    for (j, &k) in s.lanes.iter().enumerate() {
+                        let d = play::act(&m.agents[k], &probs[e * s.lanes.len() + j], &draws);
+                        let a = Action::ALL.iter().position(|&x| x == d.action).unwrap_or(0);
+                        sm.actions.push(a as u32);
+                        sm.betas.push(d.beta as f32);
+                        sm.logp.push(d.probs[a].max(1e-30).ln() as f32);
+                        m.agents[k].decision = d;
+                    }
+                }
+            }
+            for (e, m) in worlds.iter().enumerate() {
+                before[e] = m.agents.iter().map(|a| a.reward.total).collect();
+                booked[e] = crate::impact::booked(m);
+            }
+            crate::parallel::each_world(&mut worlds, |m| m.act_onwards());
+            for (s, sm) in self.slots.iter().zip(samples.iter_mut()) {
+                for (e, m) in worlds.iter().enumerate() {
+                    let penalty = crate::impact::booked(m) - booked[e];
+                    for &k in &s.lanes {
+                        let a = &m.agents[k];
+                        let r = a.reward.total - before[e][k] - if a.ai { penalty } else { 0.0 };
+                        sm.rewards.push(r as f32);
+                    }
+                }
+            }
+            if !tick(t as u64 + 1) {
+                return Ok(None);
+            }
+        }
+        // Returns per group, the worlds' ends.
+        let mut group_returns: HashMap<usize, (f64, f64)> = HashMap::new();
+        for (s, sm) in self.slots.iter().zip(&samples) {
+            let entry = group_returns.entry(s.group).or_default();
+            entry.0 += sm.rewards.iter().map(|&r| r as f64).sum::<f64>();
+            entry.1 += (self.envs * s.lanes.len()) as f64;
+        }
+        let metrics = episode_metrics(&worlds);
+        // Update every network.
+        let mut stats: HashMap<usize, Vec<Stats>> = HashMap::new();
+        for (i, (s, sm)) in self.slots.iter_mut().zip(&samples).enumerate() {
+            let policy = self.policies[s.group].as_ref().unwrap();
+            let values = ppo::values(policy, s.net, sm)?;
+            let lanes = self.envs * s.lanes.len();
+            let (adv, ret) = ppo::gae(&sm.rewards, &values, ticks, lanes, spec.gamma, spec.gae_lambda);
+            let seed = rng::key(self.seed, u as u64, i as u64, Purpose::Learn);
+            let st = ppo::update(policy, s.net, &mut s.adam, sm, &adv, &ret, &spec, seed)?;
+            stats.entry(s.group).or_default().push(st);
+        }
+        self.updates_done += 1;
+        let groups = (0..self.policies.len())
+            .filter(|&g| self.policies[g].is_some())
+            .map(|g| {
+                let (sum, n) = group_returns[&g];
+                let st = &stats[&g];
+                let k = st.len() as f64;
+                let mean = |f: fn(&Stats) -> f64| st.iter().map(f).sum::<f64>() / k;
+                GroupReport {
+                    group: self.scenario.agents[g].name.clone(),
+                    mean_return: sum / n,
+                    stats: Stats {
+                        entropy: mean(|s| s.entropy),
+                        approx_kl: mean(|s| s.approx_kl),
+                        clip_fraction: mean(|s| s.clip_fraction),
+                        value_loss: mean(|s| s.value_loss),
+                        policy_loss: mean(|s| s.policy_loss),
+                    },
+                }
+            })
+            .collect();
+        let agent_steps = samples.iter().map(|s| s.len() as u64).sum();
+        Ok(Some(UpdateReport {
+            update: self.updates_done,
+            episodes: self.updates_done as u64 * self.envs as u64,
+            groups,
+            metrics,
+            agent_steps,
+        }))
+    }
+
+    /// The training state — every weight, the optimisers' moments and step counts, the updates
+    /// done — as one safetensors file, written atomically so a killed run resumes from a
+    /// consistent state.
+    pub fn state_bytes(&self) -> Result<Vec<u8>> {
+        let mut tensors: Vec<(String, Tensor)> = Vec::new();
+        for (g, p) in self.policies.iter().enumerate() {
+            let Some(p) = p else { continue };
+            for (name, var) in p.named_vars() {
+                tensors.push((format!("g{g}.{name}"), var.as_tensor().clone()));
+            }
+        }
+        let mut steps = Vec::new();
+        for (i, s) in self.slots.iter().enumerate() {
+            let (first, second) = s.adam.moments();
+            for (k, (f, v)) in first.iter().zip(second).enumerate() {
+                tensors.push((format!("s{i}.m.{k:03}"), f.clone()));
+                tensors.push((format!("s{i}.v.{k:03}"), v.clone()));
+            }
+            steps.push(s.adam.steps);
+        }
+        tensors.sort_by(|a, b| a.0.cmp(&b.0));
+        let meta = StateMeta { updates_done: self.updates_done, adam_steps: steps, seed: self.seed, envs: self.envs };
+        let metadata =
+            HashMap::from([(STATE_KEY.to_string(), serde_json::to_string(&meta).map_err(|e| e.to_string())?)]);
+        safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), Some(metadata)).map_err(|e| e.to_string())
+    }
+
+    /// Restores a state [`Trainer::state_bytes`] wrote, for a trainer built from the same
+    /// scenario and seed.
+    pub fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let (_, meta) =
+            safetensors::SafeTensors::read_metadata(bytes).map_err(|e| format!("not a training state: {e}"))?;
+        let text = meta.metadata().as_ref().and_then(|m| m.get(STATE_KEY)).ok_or("not a training state: no header")?;
+        let st: StateMeta = serde_json::from_str(text).map_err(|e| format!("the training state's header: {e}"))?;
+        if st.seed != self.seed || st.envs != self.envs || st.adam_steps.len() != self.slots.len() {
+            return Err("the training state is of another training (seed, worlds or networks differ)".into());
+        }
+        let tensors = candle_core::safetensors::load_buffer(bytes, &DEVICE).map_err(err)?;
+        let get = |name: &str| tensors.get(name).cloned().ok_or_else(|| format!("the training state lacks `{name}`"));
+        for (g, p) in self.policies.iter().enumerate() {
+            let Some(p) = p else { continue };
+            for (name, var) in p.named_vars() {
+                let t = get(&format!("g{g}.{name}"))?;
+                if t.dims() != var.as_tensor().dims() {
+                    return Err(format!("the training state's `{name}` has another shape"));
+                }
+                var.set(&t).map_err(err)?;
+            }
+        }
+        for (i, s) in self.slots.iter_mut().enumerate() {
+            let n = s.adam.moments().0.len();
+            let first = (0..n).map(|k| get(&format!("s{i}.m.{k:03}"))).collect::<Result<Vec<_>>>()?;
+            let second = (0..n).map(|k| get(&format!("s{i}.v.{k:03}"))).collect::<Result<Vec<_>>>()?;
+            s.adam.restore(first, second, st.adam_steps[i])?;
+        }
+        self.updates_done = st.updates_done;
+        Ok(())
+    }
+
+    /// The policy files' bytes, by group name.
+    pub fn policy_files(&self) -> Result<Vec<(String, Vec<u8>, u64)>> {
+        self.policies.iter().flatten().map(|p| Ok((p.header.group.clone(), p.to_bytes()?, p.hash()))).collect()
+    }
+}
+
+const STATE_KEY: &str = "polity-train-state";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StateMeta {
+    updates_done: u32,
+    adam_steps: Vec<u64>,
+    seed: u64,
+    envs: usize,
+}
+
+/// A learner's world: the scenario's world for `seed`, without events and without the learned
+/// mechanism's own networks (the trainer acts for the learners).
+pub fn world(scenario: &Scenario, seed: u64, episode: u64) -> WorldModel {
+    let mut m = crate::sim::Sim::new(scenario, seed, episode).into_model();
+    m.quiet();
+    m.parts.remove::<Brains>();
+    m
+}
+
+fn episode_metrics(worlds: &[WorldModel]) -> EpisodeMetrics {
+    let n = worlds.len() as f64;
+    let mut out = EpisodeMetrics::default();
+    for m in worlds {
+        out.apples_picked += m.agents.iter().map(|a| a.ledger.picked as f64).sum::<f64>() / n;
+        out.patches_alive += m.grid.patches_alive() as f64 / n;
+        let mut w = m.wealth();
+        w.sort_by(f64::total_cmp);
+        out.gini += welfare::gini_sorted(&w) / n;
+        out.welfare_mean += welfare::power_mean(&w, 1.0) / n;
+    }
+    out
+}

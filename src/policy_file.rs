@@ -1,0 +1,181 @@
+//! A trained policy's file: safetensors weights with a header saying what they were trained
+//! for (the scenario, the group, the observation's length, the actions, the network's shape),
+//! read and checked here without building the network, so a scenario naming a missing,
+//! corrupt or mismatched file is refused with a located error before anything runs.
+//!
+//! The header is one safetensors metadata entry, `polity`, holding [`Header`] as JSON (one
+//! entry, so the file's bytes do not depend on a hash map's order). Tensors are named
+//! `[aK.]actor.L.weight`, `…bias`, `[aK.]critic.L.…` for layer `L` (0 first) and, when each
+//! agent has its own network, agent `K` of the group.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The header's format tag.
+pub const FORMAT: &str = "polity-policy-1";
+
+/// The metadata key the header is stored under.
+pub const KEY: &str = "polity";
+
+/// What a policy file says of itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The scenario it was trained in.
+    pub scenario: String,
+    /// The group whose policy it is.
+    pub group: String,
+    /// The observation's length.
+    pub observation: usize,
+    /// The number of actions.
+    pub actions: usize,
+    /// The observation window's radius.
+    pub view: u32,
+    /// Hidden layer widths.
+    pub hidden: Vec<u32>,
+    /// Networks in the file: 1 when the group shares one, else one per agent.
+    pub networks: u32,
+}
+
+impl Header {
+    /// The shape of every tensor the file must hold, by name.
+    pub fn shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let mut out = Vec::new();
+        for k in 0..self.networks {
+            let prefix = if self.networks == 1 { String::new() } else { format!("a{k}.") };
+            for (head, outputs) in [("actor", self.actions), ("critic", 1)] {
+                let mut inputs = self.observation;
+                let widths = self.hidden.iter().map(|&w| w as usize).chain([outputs]);
+                for (l, width) in widths.enumerate() {
+                    out.push((format!("{prefix}{head}.{l}.weight"), vec![width, inputs]));
+                    out.push((format!("{prefix}{head}.{l}.bias"), vec![width]));
+                    inputs = width;
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The metadata map a file stores this header in.
+    pub fn metadata(&self) -> HashMap<String, String> {
+        HashMap::from([(KEY.to_string(), serde_json::to_string(self).expect("a header serialises"))])
+    }
+}
+
+/// A problem with a policy file: what is wrong and how to fix it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileProblem {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+fn problem(message: impl Into<String>, hint: impl Into<String>) -> FileProblem {
+    FileProblem { message: message.into(), hint: Some(hint.into()) }
+}
+
+/// Reads a policy file's header and checks that its tensors are those the header describes
+/// (names, shapes, f32). The tensors' values are not read.
+pub fn read_header(path: &str) -> Result<Header, FileProblem> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        problem(
+            format!("cannot read the policy file `{path}`: {e}"),
+            "give the path of a file `polity train` wrote, e.g. DIR/policies/GROUP.safetensors (relative to the working directory)",
+        )
+    })?;
+    let not_policy = |why: String| {
+        problem(
+            format!("`{path}` is not a Polity policy file: {why}"),
+            "train one with `polity train SCENARIO --out DIR`; it writes DIR/policies/GROUP.safetensors",
+        )
+    };
+    let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes)
+        .map_err(|e| not_policy(format!("it is not a safetensors file ({e})")))?;
+    let text = meta
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(KEY))
+        .ok_or_else(|| not_policy("it has no `polity` header".into()))?;
+    let header: Header =
+        serde_json::from_str(text).map_err(|e| not_policy(format!("its `polity` header does not read ({e})")))?;
+    if header.format != FORMAT {
+        return Err(not_policy(format!("its format is `{}`; this Polity reads `{FORMAT}`", header.format)));
+    }
+    let expected = header.shapes();
+    let mut found: Vec<(String, Vec<usize>)> =
+        meta.tensors().into_iter().map(|(name, info)| (name, info.shape.clone())).collect();
+    found.sort();
+    if found != expected {
+        return Err(not_policy("its tensors are not those its header describes (the file is damaged)".into()));
+    }
+    if let Some((name, info)) = meta.tensors().into_iter().find(|(_, i)| i.dtype != safetensors::Dtype::F32) {
+        return Err(not_policy(format!("tensor `{name}` is {:?}, not F32", info.dtype)));
+    }
+    // The data must be all there (read_metadata checks the offsets against the header only).
+    safetensors::SafeTensors::deserialize(&bytes).map_err(|e| not_policy(format!("its data is damaged ({e})")))?;
+    Ok(header)
+}
+
+/// What a group needs of its policy file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expect<'a> {
+    /// The group's name.
+    pub group: &'a str,
+    /// The observation's length in this scenario.
+    pub observation: usize,
+    /// The number of actions.
+    pub actions: usize,
+    /// The group's network shape.
+    pub hidden: &'a [u32],
+    /// Networks the group needs: 1 when shared, else its count.
+    pub networks: u32,
+}
+
+/// Reads `path` and checks it fits the group: its name, the observation's length, the actions,
+/// the network's shape.
+pub fn check(path: &str, want: &Expect) -> Result<Header, FileProblem> {
+    let h = read_header(path)?;
+    let retrain =
+        "train the group in this scenario (`polity train SCENARIO --out DIR`) and use DIR/policies/GROUP.safetensors";
+    if h.group != want.group {
+        return Err(problem(
+            format!(
+                "`{path}` holds the policy of group `{}` of scenario `{}`, not of group `{}`",
+                h.group, h.scenario, want.group
+            ),
+            retrain,
+        ));
+    }
+    if h.observation != want.observation {
+        return Err(problem(
+            format!(
+                "`{path}` expects observations of {} numbers (view {}), but this group sees {} here",
+                h.observation, h.view, want.observation
+            ),
+            "set the group's `view` to the one it was trained with, and keep the same tax brackets; or retrain",
+        ));
+    }
+    if h.actions != want.actions {
+        return Err(problem(
+            format!("`{path}` chooses among {} actions, agents here among {}", h.actions, want.actions),
+            retrain,
+        ));
+    }
+    if h.hidden != want.hidden {
+        return Err(problem(
+            format!("`{path}` has hidden layers {:?}, the group's policy says {:?}", h.hidden, want.hidden),
+            format!("set the group's `hidden: {:?}`", h.hidden),
+        ));
+    }
+    if h.networks != want.networks {
+        return Err(problem(
+            format!("`{path}` holds {} network(s); the group needs {}", h.networks, want.networks),
+            "keep the group's `count` and `shared` as they were in training",
+        ));
+    }
+    Ok(h)
+}
