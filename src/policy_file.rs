@@ -94,7 +94,7 @@ pub fn read_header(path: &str) -> Result<Header, FileProblem> {
         )
     };
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes)
-        .map_err(|e| not_policy(format!("it is not a safetensors file ({e})")))?;
+        .map_err(|e| not_policy(format!("it is not a safetensors file, or it is cut short or damaged ({e})")))?;
     let text = meta
         .metadata()
         .as_ref()
@@ -178,4 +178,39 @@ pub fn check(path: &str, want: &Expect) -> Result<Header, FileProblem> {
         ));
     }
     Ok(h)
+}
+
+/// Makes group `group` of `s` play the policy in `path` (`--policy GROUP=FILE`): its policy
+/// becomes `Learned` with the file's view and shape (or keeps its own `Learned` settings), and
+/// the file is checked against the group as a scenario's `weights` is.
+pub fn apply_override(s: &mut crate::scenario::Scenario, group: &str, path: &str) -> Result<(), String> {
+    use crate::scenario::{LearnedSpec, PolicySpec};
+    let names: Vec<&str> = s.agents.iter().map(|g| g.name.as_str()).filter(|n| !n.is_empty()).collect();
+    let Some(g) = s.agents.iter().position(|g| g.name == group) else {
+        return Err(format!(
+            "--policy {group}={path}: scenario `{}` has no group named `{group}` (its groups: {})",
+            s.name,
+            if names.is_empty() { "none named".to_string() } else { names.join(", ") }
+        ));
+    };
+    let header = read_header(path).map_err(|p| {
+        format!(
+            "--policy {group}={path}: {}{}",
+            p.message,
+            p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default()
+        )
+    })?;
+    let spec = match &s.agents[g].policy {
+        PolicySpec::Learned(l) => LearnedSpec { weights: Some(path.to_string()), ..l.clone() },
+        _ => LearnedSpec {
+            view: header.view,
+            hidden: header.hidden.clone(),
+            shared: header.networks == 1,
+            weights: Some(path.to_string()),
+        },
+    };
+    s.agents[g].policy = PolicySpec::Learned(spec);
+    crate::scenario::check_typed(s.clone(), &format!("--policy {group}={path}"))
+        .map(drop)
+        .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())
 }

@@ -368,27 +368,7 @@ impl Sim {
             order.push((a.id, spawn(w, a)));
         }
         order.sort_unstable();
-        let mut inits: Vec<&AgentInit> = agents.iter().collect();
-        inits.sort_unstable_by_key(|a| a.id);
-        let model_agents = inits
-            .into_iter()
-            .map(|a| ModelAgent {
-                id: a.id,
-                group: a.group,
-                pos: Position { x: a.x, y: a.y },
-                sigma: a.selfishness,
-                power: a.power,
-                weights: Weights(a.weights),
-                policy: Policy(a.policy.clone()),
-                ledger: Ledger::default(),
-                reward: Reward::default(),
-                decision: Decision::default(),
-                ai: a.kind == crate::scenario::Kind::Ai,
-                inactive: false,
-                violations: Vec::new(),
-                thief: a.steal,
-            })
-            .collect();
+        let model_agents = model_agents(agents);
         w.insert_resource(AgentOrder(order.into_iter().map(|(_, e)| e).collect()));
         let mechanisms = w.resource::<Mechanisms>().0.clone();
         let model = WorldModel::build(scenario, SimClock { tick: 0, seed }, grid, model_agents, &mechanisms);
@@ -399,6 +379,52 @@ impl Sim {
         Sim { app }
     }
 
+    /// The mechanisms a `Sim` with no extra plugins runs, in order (for [`Sim::model_of`]).
+    pub fn mechanisms() -> Vec<Mechanism> {
+        let mut app = App::empty();
+        app.add_plugins(PolityPlugins);
+        app.add_plugins(MechanismPlugin(crate::shadow::MECHANISM));
+        app.world().resource::<Mechanisms>().0.clone()
+    }
+
+    /// The world model a `Sim` of `scenario` and `seed` starts from, built without the ECS
+    /// (a learner builds thousands): `mechanisms` from [`Sim::mechanisms`]. It records events.
+    pub fn model_of(scenario: &Scenario, seed: u64, mechanisms: &[Mechanism]) -> WorldModel {
+        let mut grid = world::build_grid(scenario);
+        let agents = world::resolve_agents(scenario, &grid, seed);
+        for a in &agents {
+            grid.set_occupied(grid.index(a.x, a.y), true);
+        }
+        WorldModel::build(scenario, SimClock { tick: 0, seed }, grid, model_agents(&agents), mechanisms)
+    }
+}
+
+/// The world model's agents (id order) from the resolved agents.
+fn model_agents(agents: &[AgentInit]) -> Vec<ModelAgent> {
+    let mut inits: Vec<&AgentInit> = agents.iter().collect();
+    inits.sort_unstable_by_key(|a| a.id);
+    inits
+        .into_iter()
+        .map(|a| ModelAgent {
+            id: a.id,
+            group: a.group,
+            pos: Position { x: a.x, y: a.y },
+            sigma: a.selfishness,
+            power: a.power,
+            weights: Weights(a.weights),
+            policy: Policy(a.policy.clone()),
+            ledger: Ledger::default(),
+            reward: Reward::default(),
+            decision: Decision::default(),
+            ai: a.kind == crate::scenario::Kind::Ai,
+            inactive: false,
+            violations: Vec::new(),
+            thief: a.steal,
+        })
+        .collect()
+}
+
+impl Sim {
     /// Runs one tick.
     pub fn step(&mut self) {
         self.app.world_mut().run_schedule(SimTick);

@@ -40,6 +40,12 @@ pub struct CompareArgs {
     /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
     #[arg(long)]
     force: bool,
+    /// Play a trained policy for a group of scenario B: GROUP=FILE (repeat for several; A
+    /// plays its own, so `compare X X --policy-b g=FILE` compares untrained with trained)
+    #[arg(long = "policy-b", value_name = "GROUP=FILE")]
+    policy_b: Vec<String>,
+    #[command(flatten)]
+    policies: super::PolicyArgs,
 }
 
 impl CompareArgs {
@@ -48,7 +54,10 @@ impl CompareArgs {
         let (a_arg, b_arg) = (self.a.as_str(), self.b.as_str());
         // Both scenarios' problems are printed before giving up.
         let (a, b) = match (load(Some(a_arg)), load(Some(b_arg))) {
-            (Ok(a), Ok(b)) => (a, b),
+            (Ok(a), Ok(b)) => {
+                let b_policies = super::PolicyArgs { policy: self.policy_b.clone() };
+                (self.policies.apply(a)?, b_policies.apply(self.policies.apply(b)?)?)
+            }
             (a, b) => {
                 let problems: Vec<String> = [a.err(), b.err()].into_iter().flatten().map(|e| e.message).collect();
                 return Err(CliError::problems(problems.join("\n")));

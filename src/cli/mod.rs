@@ -149,6 +149,31 @@ fn has_display() -> bool {
     ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
+/// `--policy GROUP=FILE`, for every command that plays a scenario.
+#[derive(clap::Args, Default, Clone)]
+pub struct PolicyArgs {
+    /// Play a trained policy for a group: GROUP=FILE, a policies/GROUP.safetensors that
+    /// `polity train` wrote (repeat for several groups)
+    #[arg(long = "policy", value_name = "GROUP=FILE")]
+    pub policy: Vec<String>,
+}
+
+impl PolicyArgs {
+    /// The scenario with the policies given, each checked against its group (bad input:
+    /// status 2, nothing run).
+    pub fn apply(&self, mut s: Scenario) -> Result<Scenario, CliError> {
+        for p in &self.policy {
+            let Some((group, file)) = p.split_once('=') else {
+                return Err(CliError::input(format_args!(
+                    "--policy {p}: expected GROUP=FILE, e.g. --policy learners=runs/t/policies/learners.safetensors"
+                )));
+            };
+            polity::policy_file::apply_override(&mut s, group, file).map_err(CliError::input)?;
+        }
+        Ok(s)
+    }
+}
+
 /// Loads a scenario named on the command line (a built-in name, a `.ron` file or a
 /// `run.json`; the default scenario when none): its problems, each with FILE:LINE:COLUMN,
 /// are bad input.

@@ -55,12 +55,14 @@ pub struct RecordArgs {
     /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    policies: super::PolicyArgs,
 }
 
 impl RecordArgs {
     /// Records the video and prints what was written.
     pub fn run(self) -> CliResult {
-        let mut scenarios = vec![load(self.scenario.as_deref())?];
+        let mut scenarios = vec![self.policies.apply(load(self.scenario.as_deref())?)?];
         if let Some(other) = &self.compare {
             scenarios.push(load(Some(other))?);
         }

@@ -56,6 +56,8 @@ pub struct RunArgs {
     /// Go on with an interrupted run from its checkpoint.ron (no scenario or other options)
     #[arg(long, value_name = "CHECKPOINT", conflicts_with_all = ["scenario", "ticks", "seed", "out", "checkpoint_every"])]
     resume: Option<PathBuf>,
+    #[command(flatten)]
+    policies: super::PolicyArgs,
 }
 
 impl RunArgs {
@@ -67,7 +69,7 @@ impl RunArgs {
         if self.checkpoint_every == Some(0) {
             return Err(CliError::input("--checkpoint-every must be at least 1 tick"));
         }
-        let s = load(self.scenario.as_deref())?;
+        let s = self.policies.apply(load(self.scenario.as_deref())?)?;
         let opts = RunOptions { ticks: self.ticks.unwrap_or(s.run.ticks), seed: self.seed.unwrap_or(s.run.seed) };
         let shown = self
             .out

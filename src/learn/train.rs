@@ -14,7 +14,7 @@ use super::adam::Adam;
 use super::net::{DEVICE, Policy, Result, err};
 use super::play::{self, Brains};
 use super::ppo::{self, Samples, Stats};
-use crate::model::WorldModel;
+use crate::model::{Mechanism, WorldModel};
 use crate::rng::{self, Purpose, TickKey};
 use crate::rules::action::Action;
 use crate::rules::welfare;
@@ -44,6 +44,7 @@ pub struct Trainer {
     /// Each group's policy (`None` for groups that do not learn).
     pub policies: Vec<Option<Policy>>,
     slots: Vec<Slot>,
+    mechanisms: Vec<Mechanism>,
     /// Updates done.
     pub updates_done: u32,
 }
@@ -55,6 +56,10 @@ pub struct GroupReport {
     pub group: String,
     /// The mean undiscounted episode return of its agents.
     pub mean_return: f64,
+    /// The same read off the worlds at the episodes' end: the learners' SED reward (as
+    /// `agents.csv` reports it) less, for AI learners, the impact penalty booked. Equal to
+    /// `mean_return` up to f32 rounding: the per-tick rewards lose nothing.
+    pub sed_return: f64,
     /// PPO's statistics (averaged over the group's networks).
     pub stats: Stats,
 }
@@ -108,7 +113,8 @@ impl Trainer {
         if policies.iter().all(Option::is_none) {
             return Err("the scenario has no group to train: give a group `policy: Learned(…)`".into());
         }
-        let probe = world(&scenario, seed, episode);
+        let mechanisms = crate::sim::Sim::mechanisms();
+        let probe = world(&scenario, seed, &mechanisms);
         let mut slots = Vec::new();
         for (g, p) in policies.iter().enumerate() {
             let Some(p) = p else { continue };
@@ -126,7 +132,7 @@ impl Trainer {
                 });
             }
         }
-        Ok(Trainer { scenario, seed, episode, envs, policies, slots, updates_done: 0 })
+        Ok(Trainer { scenario, seed, episode, envs, policies, slots, mechanisms, updates_done: 0 })
     }
 
     /// The seed of world `e` in update `u`.
@@ -141,7 +147,7 @@ impl Trainer {
         let u = self.updates_done;
         let spec = self.scenario.learning.clone();
         let mut worlds: Vec<WorldModel> =
-            (0..self.envs).map(|e| world(&self.scenario, self.world_seed(u, e), self.episode)).collect();
+            (0..self.envs).map(|e| world(&self.scenario, self.world_seed(u, e), &self.mechanisms)).collect();
         let ticks = self.episode as usize;
         let mut samples: Vec<Samples> = self
             .slots
@@ -208,6 +214,16 @@ impl Trainer {
             entry.1 += (self.envs * s.lanes.len()) as f64;
         }
         let metrics = episode_metrics(&worlds);
+        let mut sed: HashMap<usize, f64> = HashMap::new();
+        for s in &self.slots {
+            for m in &worlds {
+                let penalty = crate::impact::booked(m);
+                for &k in &s.lanes {
+                    let a = &m.agents[k];
+                    *sed.entry(s.group).or_default() += a.reward.total - if a.ai { penalty } else { 0.0 };
+                }
+            }
+        }
         // Update every network.
         let mut stats: HashMap<usize, Vec<Stats>> = HashMap::new();
         for (i, (s, sm)) in self.slots.iter_mut().zip(&samples).enumerate() {
@@ -230,6 +246,7 @@ impl Trainer {
                 GroupReport {
                     group: self.scenario.agents[g].name.clone(),
                     mean_return: sum / n,
+                    sed_return: sed[&g] / n,
                     stats: Stats {
                         entropy: mean(|s| s.entropy),
                         approx_kl: mean(|s| s.approx_kl),
@@ -325,10 +342,10 @@ struct StateMeta {
     envs: usize,
 }
 
-/// A learner's world: the scenario's world for `seed`, without events and without the learned
-/// mechanism's own networks (the trainer acts for the learners).
-pub fn world(scenario: &Scenario, seed: u64, episode: u64) -> WorldModel {
-    let mut m = crate::sim::Sim::new(scenario, seed, episode).into_model();
+/// A learner's world: the scenario's world for `seed` as `polity run` starts it, without events
+/// and without the learned mechanism's own networks (the trainer acts for the learners).
+pub fn world(scenario: &Scenario, seed: u64, mechanisms: &[Mechanism]) -> WorldModel {
+    let mut m = crate::sim::Sim::model_of(scenario, seed, mechanisms);
     m.quiet();
     m.parts.remove::<Brains>();
     m

@@ -158,6 +158,7 @@ const CORE: [&[&str]; 3] = [
         "grid",
         "social",
         "world",
+        "policy_file",
     ],
     &["model"],
     &[
@@ -177,6 +178,7 @@ const CORE: [&[&str]; 3] = [
         "sum",
         "planner",
         "observe",
+        "learn",
     ],
 ];
 

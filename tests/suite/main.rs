@@ -13,6 +13,7 @@ mod engine;
 mod governance;
 mod gui;
 mod impact;
+mod learn;
 mod messages;
 mod model;
 mod observe;
