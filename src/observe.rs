@@ -5,7 +5,7 @@
 //! The window is `(2r + 1)²` cells centred on the agent, row by row from north to south,
 //! west to east within a row; cells off the map are walls. The channels, in order:
 //! [`CHANNELS`]. The agent's own cell shows no agent (it is always at the centre). Then the
-//! scalars, in order: σ; the agent's store in apples; its marginal tax rate now; each bracket's
+//! scalars, in order: σ; the agent's store (wealth `w` as `sign(w)·ln(1 + |w|)`); its marginal tax rate now; each bracket's
 //! rate; the elected `p` squashed to (−1, 1) as `p / (1 + |p|)` (−∞ → −1, 0 → 0, 1 → 0.5,
 //! +∞ → 1); the fraction of the tax period still to run; whether audits cover the agent. A
 //! mechanism the world does not have reads 0.
@@ -18,6 +18,12 @@ use crate::tax::TaxState;
 use crate::voting::Election;
 
 pub use crate::rules::observation::{CHANNELS, SCALARS, SCALARS_AFTER, names, size};
+
+/// The `store` scalar: wealth `w` in apples as `sign(w)·ln(1 + |w|)`, so a rich agent's input
+/// stays of the order of the window's 0s and 1s (100 apples read 4.6).
+pub fn squash_store(w: f64) -> f64 {
+    w.signum() * w.abs().ln_1p()
+}
 
 /// Writes the observation of agent `k` (its index in `m.agents`) with window radius `radius`
 /// into `out` (cleared first).
@@ -72,7 +78,7 @@ pub fn observe(m: &WorldModel, k: usize, radius: u32, out: &mut Vec<f32>) {
         at += 1;
     };
     push(agent.sigma);
-    push(agent.ledger.wealth());
+    push(squash_store(agent.ledger.wealth()));
     push(tax.map_or(0.0, |t| t.schedule.marginal_rate(agent.ledger.period_income)));
     for rate in tax.map_or_else(Vec::new, |t| t.rates()) {
         push(rate);

@@ -4,9 +4,9 @@
 //! corrupt or mismatched file is refused with a located error before anything runs.
 //!
 //! The header is one safetensors metadata entry, `polity`, holding [`Header`] as JSON (one
-//! entry, so the file's bytes do not depend on a hash map's order). Tensors are named
-//! `[aK.]actor.L.weight`, `…bias`, `[aK.]critic.L.…` for layer `L` (0 first) and, when each
-//! agent has its own network, agent `K` of the group.
+//! entry, so the file's bytes do not depend on a hash map's order). Tensors are named as
+//! [`Header::shapes`] lists them, prefixed `aK.` for agent `K` of the group when each agent
+//! has its own network.
 
 use std::collections::HashMap;
 
@@ -40,19 +40,23 @@ pub struct Header {
 }
 
 impl Header {
-    /// The shape of every tensor the file must hold, by name.
+    /// The shape of every tensor the file must hold, by name: the shared trunk's layers
+    /// `trunk.L.weight` (width × inputs) and `.bias`, then the heads `actor.weight` (actions ×
+    /// last width), `critic.weight` (1 × last width) and their biases.
     pub fn shapes(&self) -> Vec<(String, Vec<usize>)> {
         let mut out = Vec::new();
+        let last = self.hidden.last().map_or(self.observation, |&w| w as usize);
         for k in 0..self.networks {
             let prefix = if self.networks == 1 { String::new() } else { format!("a{k}.") };
+            let mut inputs = self.observation;
+            for (l, &width) in self.hidden.iter().enumerate() {
+                out.push((format!("{prefix}trunk.{l}.weight"), vec![width as usize, inputs]));
+                out.push((format!("{prefix}trunk.{l}.bias"), vec![width as usize]));
+                inputs = width as usize;
+            }
             for (head, outputs) in [("actor", self.actions), ("critic", 1)] {
-                let mut inputs = self.observation;
-                let widths = self.hidden.iter().map(|&w| w as usize).chain([outputs]);
-                for (l, width) in widths.enumerate() {
-                    out.push((format!("{prefix}{head}.{l}.weight"), vec![width, inputs]));
-                    out.push((format!("{prefix}{head}.{l}.bias"), vec![width]));
-                    inputs = width;
-                }
+                out.push((format!("{prefix}{head}.weight"), vec![outputs, last]));
+                out.push((format!("{prefix}{head}.bias"), vec![outputs]));
             }
         }
         out.sort();
@@ -178,39 +182,4 @@ pub fn check(path: &str, want: &Expect) -> Result<Header, FileProblem> {
         ));
     }
     Ok(h)
-}
-
-/// Makes group `group` of `s` play the policy in `path` (`--policy GROUP=FILE`): its policy
-/// becomes `Learned` with the file's view and shape (or keeps its own `Learned` settings), and
-/// the file is checked against the group as a scenario's `weights` is.
-pub fn apply_override(s: &mut crate::scenario::Scenario, group: &str, path: &str) -> Result<(), String> {
-    use crate::scenario::{LearnedSpec, PolicySpec};
-    let names: Vec<&str> = s.agents.iter().map(|g| g.name.as_str()).filter(|n| !n.is_empty()).collect();
-    let Some(g) = s.agents.iter().position(|g| g.name == group) else {
-        return Err(format!(
-            "--policy {group}={path}: scenario `{}` has no group named `{group}` (its groups: {})",
-            s.name,
-            if names.is_empty() { "none named".to_string() } else { names.join(", ") }
-        ));
-    };
-    let header = read_header(path).map_err(|p| {
-        format!(
-            "--policy {group}={path}: {}{}",
-            p.message,
-            p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default()
-        )
-    })?;
-    let spec = match &s.agents[g].policy {
-        PolicySpec::Learned(l) => LearnedSpec { weights: Some(path.to_string()), ..l.clone() },
-        _ => LearnedSpec {
-            view: header.view,
-            hidden: header.hidden.clone(),
-            shared: header.networks == 1,
-            weights: Some(path.to_string()),
-        },
-    };
-    s.agents[g].policy = PolicySpec::Learned(spec);
-    crate::scenario::check_typed(s.clone(), &format!("--policy {group}={path}"))
-        .map(drop)
-        .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())
 }

@@ -168,7 +168,7 @@ impl PolicyArgs {
                     "--policy {p}: expected GROUP=FILE, e.g. --policy learners=runs/t/policies/learners.safetensors"
                 )));
             };
-            polity::policy_file::apply_override(&mut s, group, file).map_err(CliError::input)?;
+            polity::learn::play_file(&mut s, group, file).map_err(CliError::input)?;
         }
         Ok(s)
     }

@@ -102,6 +102,7 @@ impl TrainArgs {
         let bar = Progress::new(total, "ticks");
         let started = Instant::now();
         let mut steps = 0u64;
+        let mut split = (0.0, 0.0);
         let mut last = String::new();
         let result = session.run(
             target,
@@ -111,6 +112,8 @@ impl TrainArgs {
             },
             &mut |r: &UpdateReport| {
                 steps += r.agent_steps;
+                split.0 += r.seconds.0;
+                split.1 += r.seconds.1;
                 let rate = steps as f64 / started.elapsed().as_secs_f64().max(1e-9);
                 last = summary(r);
                 bar.message(&format!(
@@ -127,6 +130,11 @@ impl TrainArgs {
                     "{} in {secs:.1} s ({:.0} learner-steps/s, learning included)",
                     plural(target - first, "update"),
                     steps as f64 / secs.max(1e-9)
+                );
+                say!(
+                    "  time: {:.0}% playing the episodes (worlds, observations, networks' forward passes), {:.0}% updating the networks",
+                    100.0 * split.0 / (split.0 + split.1).max(1e-9),
+                    100.0 * split.1 / (split.0 + split.1).max(1e-9)
                 );
                 say!("  last update: {last}");
                 say!(

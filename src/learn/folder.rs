@@ -1,7 +1,8 @@
 //! A training folder, as `polity train SCENARIO --out DIR` writes it and `--resume DIR` reads
 //! it back:
 //!
-//! - `learning.csv`: one row per update and learning group ([`Row`]);
+//! - `learning.csv`: one row per update and learning group ([`Row`]); `learning.png`: the
+//!   groups' mean return per update;
 //! - `policies/GROUP.safetensors`: each group's policy ([`crate::policy_file`]);
 //! - `scenario.ron`: the scenario trained in; `train.json`: version, seed, worlds, the PPO
 //!   settings, updates done, each policy's weight hash;
@@ -219,6 +220,32 @@ impl Session {
         Ok(())
     }
 
+    /// The learning curves: each group's mean return per update.
+    pub fn plot(&self) -> Option<crate::paint::Canvas> {
+        let mut series: Vec<crate::paint::chart::Series> = Vec::new();
+        for r in &self.rows {
+            match series.iter_mut().find(|s| s.label == r.group) {
+                Some(s) => s.points.push((r.update as f64, r.mean_return, 0.0)),
+                None => series.push(crate::paint::chart::Series {
+                    label: r.group.clone(),
+                    points: vec![(r.update as f64, r.mean_return, 0.0)],
+                }),
+            }
+        }
+        let t = &self.trainer;
+        crate::paint::chart::lines(
+            &format!("{}: mean return per update", t.scenario.name),
+            &format!(
+                "seed {}, {} per update, {} ticks each",
+                t.seed,
+                crate::plural(t.envs as u64, "episode"),
+                t.episode
+            ),
+            "update",
+            &series,
+        )
+    }
+
     /// Writes every file of the folder for the updates done.
     pub fn save(&self) -> io::Result<()> {
         let t = &self.trainer;
@@ -229,6 +256,11 @@ impl Session {
         }
         let csv = csv.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
         outputs::write_file(&self.dir.join("learning.csv"), &csv, true)?;
+        if let Some(plot) = self.plot() {
+            let mut png = Vec::new();
+            crate::record::encode::encode_png(&mut png, &plot, &mut Vec::new())?;
+            outputs::write_file(&self.dir.join("learning.png"), &png, true)?;
+        }
         outputs::write_file(&self.dir.join("scenario.ron"), scenario::to_ron(&t.scenario).as_bytes(), true)?;
         outputs::write_file(&self.dir.join("state.safetensors"), &t.state_bytes().map_err(io::Error::other)?, true)?;
         let mut policies = Vec::new();

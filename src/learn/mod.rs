@@ -11,3 +11,38 @@ pub mod ppo;
 pub mod train;
 
 pub use play::{Brains, MECHANISM};
+
+/// Makes group `group` of `s` play the policy in `path` (`--policy GROUP=FILE`): its policy
+/// becomes `Learned` with the file's view and shape (or keeps its own `Learned` settings), and
+/// the file is checked against the group as a scenario's `weights` is.
+pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str) -> Result<(), String> {
+    use crate::scenario::{LearnedSpec, PolicySpec};
+    let names: Vec<&str> = s.agents.iter().map(|g| g.name.as_str()).filter(|n| !n.is_empty()).collect();
+    let Some(g) = s.agents.iter().position(|g| g.name == group) else {
+        return Err(format!(
+            "--policy {group}={path}: scenario `{}` has no group named `{group}` (its groups: {})",
+            s.name,
+            if names.is_empty() { "none named".to_string() } else { names.join(", ") }
+        ));
+    };
+    let header = crate::policy_file::read_header(path).map_err(|p| {
+        format!(
+            "--policy {group}={path}: {}{}",
+            p.message,
+            p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default()
+        )
+    })?;
+    let spec = match &s.agents[g].policy {
+        PolicySpec::Learned(l) => LearnedSpec { weights: Some(path.to_string()), ..l.clone() },
+        _ => LearnedSpec {
+            view: header.view,
+            hidden: header.hidden.clone(),
+            shared: header.networks == 1,
+            weights: Some(path.to_string()),
+        },
+    };
+    s.agents[g].policy = PolicySpec::Learned(spec);
+    crate::scenario::check_typed(s.clone(), &format!("--policy {group}={path}"))
+        .map(drop)
+        .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())
+}

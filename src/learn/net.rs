@@ -1,6 +1,6 @@
-//! The networks of a learned policy: per network an actor (observation → one logit per
-//! action) and a critic (observation → a value), each a tanh MLP of the group's hidden widths,
-//! in candle. Weights are drawn from our keyed random streams in name order (never candle's
+//! The networks of a learned policy: per network a tanh trunk of the group's hidden widths
+//! shared by an actor head (one logit per action) and a critic head (a value), in candle (one
+//! trunk: the update's forward and backward passes cost half what two networks would). Weights are drawn from our keyed random streams in name order (never candle's
 //! unseeded CPU generator), saved as safetensors with the [`crate::policy_file`] header, and
 //! hashed in name order, so the same seed gives the same bytes on any thread count.
 
@@ -19,35 +19,53 @@ pub fn err(e: candle_core::Error) -> String {
     e.to_string()
 }
 
-/// One tanh MLP: `(weight (out × in), bias (out))` per layer.
+/// One network: a tanh trunk shared by two linear heads, the actor (one logit per action)
+/// and the critic (a value).
 #[derive(Clone, Debug)]
-pub struct Mlp {
-    /// The layers, input first.
-    pub layers: Vec<(Var, Var)>,
+pub struct Net {
+    /// The trunk's layers, input first: `(weight (out × in), bias (out))`, tanh after each.
+    pub trunk: Vec<(Var, Var)>,
+    /// Last width → logits.
+    pub actor: (Var, Var),
+    /// Last width → value.
+    pub critic: (Var, Var),
 }
 
-impl Mlp {
-    /// The output for a batch `x` (rows × inputs): tanh between layers, none after the last.
-    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+fn linear(x: &Tensor, (w, b): &(Var, Var)) -> candle_core::Result<Tensor> {
+    x.matmul(&w.as_tensor().t()?)?.broadcast_add(b.as_tensor())
+}
+
+impl Net {
+    /// The trunk's features for a batch `x` (rows × inputs).
+    pub fn features(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let mut h = x.clone();
-        let last = self.layers.len() - 1;
-        for (l, (w, b)) in self.layers.iter().enumerate() {
-            h = h.matmul(&w.as_tensor().t()?)?.broadcast_add(b.as_tensor())?;
-            if l < last {
-                h = h.tanh()?;
-            }
+        for layer in &self.trunk {
+            h = linear(&h, layer)?.tanh()?;
         }
         Ok(h)
     }
-}
-
-/// One network: the actor and the critic.
-#[derive(Clone, Debug)]
-pub struct Net {
-    /// Observation → logits.
-    pub actor: Mlp,
-    /// Observation → value.
-    pub critic: Mlp,
+    /// Logits from features.
+    pub fn logits(&self, features: &Tensor) -> candle_core::Result<Tensor> {
+        linear(features, &self.actor)
+    }
+    /// Values (rows × 1) from features.
+    pub fn value(&self, features: &Tensor) -> candle_core::Result<Tensor> {
+        linear(features, &self.critic)
+    }
+    /// Every variable with its name (unprefixed), in name order.
+    pub fn named(&self) -> Vec<(String, Var)> {
+        let mut out = Vec::new();
+        for (l, (w, b)) in self.trunk.iter().enumerate() {
+            out.push((format!("trunk.{l}.weight"), w.clone()));
+            out.push((format!("trunk.{l}.bias"), b.clone()));
+        }
+        for (head, (w, b)) in [("actor", &self.actor), ("critic", &self.critic)] {
+            out.push((format!("{head}.weight"), w.clone()));
+            out.push((format!("{head}.bias"), b.clone()));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
 }
 
 /// A group's learned policy: its header and its networks (one, or one per agent).
@@ -64,8 +82,8 @@ pub const DEVICE: Device = Device::Cpu;
 
 impl Policy {
     /// A freshly initialised policy: weights uniform with variance `gain² / fan_in` (gain √2
-    /// for hidden layers, 0.01 for the actor's output so the first policy is near uniform, 1 for
-    /// the critic's), biases 0 — each tensor drawn from its own stream keyed by `seed` and its
+    /// for the trunk, 0.01 for the actor head so the first policy is near uniform, 1 for the
+    /// critic head), biases 0 — each tensor drawn from its own stream keyed by `seed` and its
     /// name.
     pub fn init(header: Header, seed: u64) -> Policy {
         let mut tensors = HashMap::new();
@@ -75,11 +93,12 @@ impl Policy {
                 vec![0.0f32; n]
             } else {
                 let fan_in = shape[1] as f64;
-                let last = name.contains(&format!(".{}.", header.hidden.len()));
-                let gain = match (last, name.contains("actor")) {
-                    (false, _) => 2f64.sqrt(),
-                    (true, true) => 0.01,
-                    (true, false) => 1.0,
+                let gain = if name.contains("actor.") {
+                    0.01
+                } else if name.contains("critic.") {
+                    1.0
+                } else {
+                    2f64.sqrt()
                 };
                 let bound = gain * (3.0 / fan_in).sqrt();
                 let mut st = rng::stream(seed, 0, crate::hash::of(name.as_bytes()), Purpose::Learn);
@@ -93,21 +112,22 @@ impl Policy {
 
     /// A policy from its tensors by name (as a file holds them).
     pub fn from_tensors(header: Header, tensors: &HashMap<String, Tensor>) -> Result<Policy> {
-        let layers = header.hidden.len() + 1;
         let var = |name: String| -> Result<Var> {
             let t = tensors.get(&name).ok_or_else(|| format!("tensor `{name}` is missing"))?;
             Var::from_tensor(&t.to_dtype(DType::F32).map_err(err)?).map_err(err)
         };
-        let mlp = |prefix: &str, head: &str| -> Result<Mlp> {
-            let layers = (0..layers)
-                .map(|l| Ok((var(format!("{prefix}{head}.{l}.weight"))?, var(format!("{prefix}{head}.{l}.bias"))?)))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Mlp { layers })
-        };
+        let pair =
+            |name: String| -> Result<(Var, Var)> { Ok((var(format!("{name}.weight"))?, var(format!("{name}.bias"))?)) };
         let nets = (0..header.networks)
             .map(|k| {
                 let prefix = if header.networks == 1 { String::new() } else { format!("a{k}.") };
-                Ok(Net { actor: mlp(&prefix, "actor")?, critic: mlp(&prefix, "critic")? })
+                Ok(Net {
+                    trunk: (0..header.hidden.len())
+                        .map(|l| pair(format!("{prefix}trunk.{l}")))
+                        .collect::<Result<_>>()?,
+                    actor: pair(format!("{prefix}actor"))?,
+                    critic: pair(format!("{prefix}critic"))?,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Policy { header, nets })
@@ -118,12 +138,7 @@ impl Policy {
         let mut out = Vec::new();
         for (k, net) in self.nets.iter().enumerate() {
             let prefix = if self.nets.len() == 1 { String::new() } else { format!("a{k}.") };
-            for (head, mlp) in [("actor", &net.actor), ("critic", &net.critic)] {
-                for (l, (w, b)) in mlp.layers.iter().enumerate() {
-                    out.push((format!("{prefix}{head}.{l}.weight"), w.clone()));
-                    out.push((format!("{prefix}{head}.{l}.bias"), b.clone()));
-                }
-            }
+            out.extend(net.named().into_iter().map(|(n, v)| (format!("{prefix}{n}"), v)));
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
@@ -131,16 +146,7 @@ impl Policy {
 
     /// The variables of network `k`, in name order.
     pub fn vars_of(&self, k: usize) -> Vec<Var> {
-        let net = &self.nets[k];
-        let mut named: Vec<(String, Var)> = Vec::new();
-        for (head, mlp) in [("actor", &net.actor), ("critic", &net.critic)] {
-            for (l, (w, b)) in mlp.layers.iter().enumerate() {
-                named.push((format!("{head}.{l}.weight"), w.clone()));
-                named.push((format!("{head}.{l}.bias"), b.clone()));
-            }
-        }
-        named.sort_by(|a, b| a.0.cmp(&b.0));
-        named.into_iter().map(|(_, v)| v).collect()
+        self.nets[k].named().into_iter().map(|(_, v)| v).collect()
     }
 
     /// The file's bytes: safetensors with the header.
@@ -173,12 +179,31 @@ impl Policy {
 
     /// The action probabilities of network `k` for a batch of observations (rows × size).
     pub fn probs(&self, k: usize, obs: &Tensor) -> Result<Vec<Vec<f32>>> {
-        let logits = self.nets[k].actor.forward(obs).map_err(err)?;
+        let net = &self.nets[k];
+        let logits = net.features(obs).and_then(|f| net.logits(&f)).map_err(err)?;
         candle_nn::ops::softmax_last_dim(&logits).and_then(|p| p.to_vec2::<f32>()).map_err(err)
+    }
+
+    /// The action probabilities and values of network `k` for a batch of observations, from
+    /// one pass through the trunk.
+    pub fn probs_and_values(&self, k: usize, obs: &Tensor) -> Result<(Vec<Vec<f32>>, Vec<f32>)> {
+        let net = &self.nets[k];
+        let run = || -> candle_core::Result<_> {
+            let f = net.features(obs)?;
+            let probs = candle_nn::ops::softmax_last_dim(&net.logits(&f)?)?.to_vec2::<f32>()?;
+            let values = net.value(&f)?.squeeze(1)?.to_vec1::<f32>()?;
+            Ok((probs, values))
+        };
+        run().map_err(err)
     }
 
     /// The values of network `k` for a batch of observations.
     pub fn values(&self, k: usize, obs: &Tensor) -> Result<Vec<f32>> {
-        self.nets[k].critic.forward(obs).and_then(|v| v.squeeze(1)).and_then(|v| v.to_vec1::<f32>()).map_err(err)
+        let net = &self.nets[k];
+        net.features(obs)
+            .and_then(|f| net.value(&f))
+            .and_then(|v| v.squeeze(1))
+            .and_then(|v| v.to_vec1::<f32>())
+            .map_err(err)
     }
 }

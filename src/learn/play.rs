@@ -141,7 +141,7 @@ pub fn observations(m: &WorldModel, agents: &[usize], view: u32) -> Vec<f32> {
 
 /// The batch as a tensor of `rows` rows.
 pub fn batch(data: Vec<f32>, rows: usize) -> Tensor {
-    let cols = if rows == 0 { 0 } else { data.len() / rows };
+    let cols = data.len().checked_div(rows).unwrap_or(0);
     Tensor::from_vec(data, (rows, cols), &DEVICE).expect("rows × cols values")
 }
 

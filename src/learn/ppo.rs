@@ -30,6 +30,8 @@ pub struct Samples {
     pub logp: Vec<f32>,
     /// The reward that followed.
     pub rewards: Vec<f32>,
+    /// The critic's value of the observation when the action was drawn.
+    pub values: Vec<f32>,
 }
 
 impl Samples {
@@ -84,23 +86,13 @@ pub struct Stats {
     pub policy_loss: f64,
 }
 
-/// Values of every row, in chunks (no gradients kept).
-pub fn values(policy: &Policy, k: usize, s: &Samples) -> Result<Vec<f32>> {
-    let mut out = Vec::with_capacity(s.len());
-    for chunk in s.obs.chunks(8192 * s.dim.max(1)) {
-        let rows = chunk.len() / s.dim;
-        let t = Tensor::from_slice(chunk, (rows, s.dim), &DEVICE).map_err(err)?;
-        out.extend(policy.values(k, &t)?);
-    }
-    Ok(out)
-}
-
 fn scalar(t: &Tensor) -> candle_core::Result<f64> {
     t.to_dtype(DType::F64)?.to_scalar::<f64>()
 }
 
 /// PPO's update of network `k` on `s` with advantages `adv` and returns `ret`; minibatches are
 /// shuffled with the stream keyed by `seed`.
+#[allow(clippy::too_many_arguments)]
 pub fn update(
     policy: &Policy,
     k: usize,
@@ -145,7 +137,8 @@ pub fn update(
                 let normed: Vec<f32> = raw.iter().map(|&x| ((x as f64 - mean) / sd) as f32).collect();
                 let advantage = Tensor::from_vec(normed, m, &DEVICE)?;
 
-                let logits = net.actor.forward(&o)?.broadcast_mul(&b)?;
+                let features = net.features(&o)?;
+                let logits = net.logits(&features)?.broadcast_mul(&b)?;
                 let logp_all = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
                 let logp = logp_all.gather(&a, 1)?.squeeze(1)?;
                 let logratio = (&logp - &old)?;
@@ -155,7 +148,7 @@ pub fn update(
                 let pg2 = (ratio.clamp(1.0 - eps, 1.0 + eps)? * &advantage)?;
                 let policy_loss = pg1.minimum(&pg2)?.mean_all()?.neg()?;
                 let entropy = (logp_all.exp()? * &logp_all)?.sum(1)?.mean_all()?.neg()?;
-                let v = net.critic.forward(&o)?.squeeze(1)?;
+                let v = net.value(&features)?.squeeze(1)?;
                 let value_loss = ((&v - &r)?.sqr()?.mean_all()? * 0.5)?;
                 let loss = ((&policy_loss - (&entropy * spec.entropy_coef)?)? + (&value_loss * spec.value_coef)?)?;
                 let grads = loss.backward()?;

@@ -90,6 +90,9 @@ pub struct UpdateReport {
     pub metrics: EpisodeMetrics,
     /// Learner-steps this update.
     pub agent_steps: u64,
+    /// Wall-clock seconds spent playing the episodes and spent updating the networks (for
+    /// progress reports and benchmarks; never part of a file).
+    pub seconds: (f64, f64),
 }
 
 impl Trainer {
@@ -157,10 +160,12 @@ impl Trainer {
         for (sm, s) in samples.iter_mut().zip(&self.slots) {
             let rows = ticks * self.envs * s.lanes.len();
             sm.obs.reserve(rows * sm.dim);
-            for v in [&mut sm.actions] {
+            for v in [&mut sm.betas, &mut sm.logp, &mut sm.rewards, &mut sm.values] {
                 v.reserve(rows);
             }
+            sm.actions.reserve(rows);
         }
+        let started = std::time::Instant::now();
         let mut before: Vec<Vec<f64>> = vec![Vec::new(); self.envs];
         let mut booked: Vec<f64> = vec![0.0; self.envs];
         for t in 0..ticks {
@@ -173,7 +178,8 @@ impl Trainer {
                 let batch: Vec<f32> = rows.concat();
                 let n = self.envs * s.lanes.len();
                 let tensor = Tensor::from_slice(&batch, (n, sm.dim), &DEVICE).map_err(err)?;
-                let probs = policy.probs(s.net, &tensor)?;
+                let (probs, values) = policy.probs_and_values(s.net, &tensor)?;
+                sm.values.extend_from_slice(&values);
                 sm.obs.extend_from_slice(&batch);
                 for (e, m) in worlds.iter_mut().enumerate() {
                     let draws = TickKey::new(m.clock.seed, m.clock.tick);
@@ -224,13 +230,13 @@ impl Trainer {
                 }
             }
         }
+        let played = started.elapsed().as_secs_f64();
         // Update every network.
         let mut stats: HashMap<usize, Vec<Stats>> = HashMap::new();
         for (i, (s, sm)) in self.slots.iter_mut().zip(&samples).enumerate() {
             let policy = self.policies[s.group].as_ref().unwrap();
-            let values = ppo::values(policy, s.net, sm)?;
             let lanes = self.envs * s.lanes.len();
-            let (adv, ret) = ppo::gae(&sm.rewards, &values, ticks, lanes, spec.gamma, spec.gae_lambda);
+            let (adv, ret) = ppo::gae(&sm.rewards, &sm.values, ticks, lanes, spec.gamma, spec.gae_lambda);
             let seed = rng::key(self.seed, u as u64, i as u64, Purpose::Learn);
             let st = ppo::update(policy, s.net, &mut s.adam, sm, &adv, &ret, &spec, seed)?;
             stats.entry(s.group).or_default().push(st);
@@ -264,6 +270,7 @@ impl Trainer {
             groups,
             metrics,
             agent_steps,
+            seconds: (played, started.elapsed().as_secs_f64() - played),
         }))
     }
 

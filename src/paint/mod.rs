@@ -7,6 +7,7 @@
 //! into video frames, so a video looks exactly like the app's world view, on any machine,
 //! with or without a GPU.
 
+pub mod chart;
 pub mod font;
 pub mod icon;
 pub mod theme;

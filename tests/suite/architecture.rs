@@ -178,7 +178,6 @@ const CORE: [&[&str]; 3] = [
         "sum",
         "planner",
         "observe",
-        "learn",
     ],
 ];
 

@@ -85,7 +85,9 @@ fn the_scalars_carry_taxes_the_election_the_period_and_audits() {
     let get = |name: &str| obs[names.iter().position(|n| n == name).unwrap()] as f64;
     let a = &core.agents[3];
     assert_eq!(get("sigma"), a.sigma as f32 as f64);
-    assert_eq!(get("store"), a.ledger.wealth() as f32 as f64);
+    assert_eq!(get("store"), observe::squash_store(a.ledger.wealth()) as f32 as f64);
+    assert_eq!(observe::squash_store(100.0), 101f64.ln());
+    assert_eq!(observe::squash_store(-3.0), -(4f64.ln()));
     assert_eq!(get("marginal_rate"), tax.schedule.marginal_rate(a.ledger.period_income) as f32 as f64);
     for (b, rate) in tax.rates().into_iter().enumerate() {
         assert_eq!(get(&format!("rate_{b}")), rate as f32 as f64);

@@ -1,0 +1,117 @@
+//! Line charts with error bars, in the project's palette and bitmap font: the sweep report's
+//! plot and a training's learning curves draw through [`lines`].
+
+use super::{Canvas, font};
+
+/// One line: its legend label and its points `(x, y, half width of the y interval)`.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    /// The legend's text (none drawn when there is one series with an empty label).
+    pub label: String,
+    /// Points in x order.
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// The lines' colours, one per series in turn (`plot.0` … `plot.5` in `assets/palette.txt`).
+pub const PALETTE: [[u8; 4]; 6] = {
+    use crate::paint::theme::color;
+    [color("plot.0"), color("plot.1"), color("plot.2"), color("plot.3"), color("plot.4"), color("plot.5")]
+};
+
+/// Nice tick values covering [lo, hi].
+pub fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = (hi - lo).max(1e-12);
+    let raw = span / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| span / s <= 6.0).unwrap_or(10.0 * mag);
+    let first = (lo / step).ceil() * step;
+    (0..).map(|k| first + k as f64 * step).take_while(|v| *v <= hi + step * 1e-9).collect()
+}
+
+/// A number as an axis label: at most three decimals, no trailing zeros.
+pub fn label(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// An 800×500 chart of `series` (dots and error bars on each point when there are few points,
+/// a plain line when there are many) with a title, a subtitle and the x axis's name; `None`
+/// when no point is finite.
+pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Option<Canvas> {
+    let all = series.iter().flat_map(|s| s.points.iter());
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for &(px, py, h) in all {
+        if py.is_finite() && px.is_finite() {
+            (x0, x1, y0, y1) = (x0.min(px), x1.max(px), y0.min(py - h), y1.max(py + h));
+        }
+    }
+    if !x0.is_finite() || !y0.is_finite() {
+        return None;
+    }
+    if x1 == x0 {
+        (x0, x1) = (x0 - 1.0, x1 + 1.0);
+    }
+    if y1 == y0 {
+        (y0, y1) = (y0 - 1.0, y1 + 1.0);
+    }
+    let pad = (y1 - y0) * 0.06;
+    (y0, y1) = (y0 - pad, y1 + pad);
+    let (w, h) = (800u32, 500u32);
+    let bg = [24, 26, 32, 255];
+    let fg = [220, 220, 220, 255];
+    let grid = [52, 56, 66, 255];
+    let mut c = Canvas::new(w, h, bg);
+    let (left, right, top, bottom) = (90i64, w as i64 - 40, 56i64, h as i64 - 70);
+    let sx = |v: f64| left + ((v - x0) / (x1 - x0) * (right - left) as f64).round() as i64;
+    let sy = |v: f64| bottom - ((v - y0) / (y1 - y0) * (bottom - top) as f64).round() as i64;
+    font::draw(&mut c, left, 10, 2, title, fg, w as i64 - 10);
+    font::draw(&mut c, left, 32, 1, subtitle, [150, 150, 160, 255], w as i64 - 10);
+    for v in ticks(y0, y1) {
+        let y = sy(v);
+        c.fill(left, y, right - left, 1, grid);
+        let l = label(v);
+        font::draw(&mut c, left - 8 - font::text_width(&l, 1) as i64 * 2, y - 7, 2, &l, fg, left);
+    }
+    for v in ticks(x0, x1) {
+        let px = sx(v);
+        c.fill(px, top, 1, bottom - top, grid);
+        let l = label(v);
+        font::draw(&mut c, px - font::text_width(&l, 2) as i64 / 2, bottom + 8, 2, &l, fg, w as i64);
+    }
+    c.fill(left, top, 1, bottom - top + 1, fg);
+    c.fill(left, bottom, right - left + 1, 1, fg);
+    let xw = font::text_width(x_name, 2) as i64;
+    font::draw(&mut c, (left + right) / 2 - xw / 2, bottom + 34, 2, x_name, fg, w as i64);
+    for (k, s) in series.iter().enumerate() {
+        let color = PALETTE[k % PALETTE.len()];
+        let pts: Vec<&(f64, f64, f64)> = s.points.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
+        for pair in pts.windows(2) {
+            segment(&mut c, (sx(pair[0].0), sy(pair[0].1)), (sx(pair[1].0), sy(pair[1].1)), color);
+        }
+        if pts.len() <= 40 {
+            for &&(px, py, hw) in &pts {
+                let (cx, cy) = (sx(px), sy(py));
+                c.fill(cx, sy(py + hw), 1, (sy(py - hw) - sy(py + hw)).max(1), color);
+                c.fill(cx - 4, sy(py + hw), 9, 1, color);
+                c.fill(cx - 4, sy(py - hw), 9, 1, color);
+                c.disc(cx as f64 + 0.5, cy as f64 + 0.5, 4.0, color);
+            }
+        }
+        if series.len() > 1 || !s.label.is_empty() {
+            let ly = top + 6 + 14 * k as i64;
+            c.fill(right - 250, ly + 3, 14, 3, color);
+            font::draw(&mut c, right - 230, ly, 1, &s.label, fg, right);
+        }
+    }
+    Some(c)
+}
+
+fn segment(c: &mut Canvas, (x0, y0): (i64, i64), (x1, y1): (i64, i64), color: [u8; 4]) {
+    let n = (x1 - x0).abs().max((y1 - y0).abs()).max(1);
+    for k in 0..=n {
+        let x = x0 + (x1 - x0) * k / n;
+        let y = y0 + (y1 - y0) * k / n;
+        c.fill(x, y, 2, 2, color);
+    }
+}
