@@ -36,7 +36,7 @@ pub fn label(v: f64) -> String {
 }
 
 /// An 800×500 chart of `series` (dots and error bars on each point when there are few points,
-/// a plain line when there are many) with a title, a subtitle and the x axis's name; `None`
+/// a line between dimmer interval edges when there are many) with a title, a subtitle and the x axis's name; `None`
 /// when no point is finite.
 pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Option<Canvas> {
     let all = series.iter().flat_map(|s| s.points.iter());
@@ -86,6 +86,18 @@ pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Op
     for (k, s) in series.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
         let pts: Vec<&(f64, f64, f64)> = s.points.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
+        if pts.len() > 40 {
+            // Many points: the interval as a dimmer band's edges.
+            let dim = std::array::from_fn(|i| {
+                if i == 3 { 255 } else { (color[i] as u16 * 5 / 10 + bg[i] as u16 * 5 / 10) as u8 }
+            });
+            for sign in [1.0, -1.0] {
+                for pair in pts.windows(2) {
+                    let (a, b) = (pair[0], pair[1]);
+                    segment(&mut c, (sx(a.0), sy(a.1 + sign * a.2)), (sx(b.0), sy(b.1 + sign * b.2)), dim);
+                }
+            }
+        }
         for pair in pts.windows(2) {
             segment(&mut c, (sx(pair[0].0), sy(pair[0].1)), (sx(pair[1].0), sy(pair[1].1)), color);
         }

@@ -34,6 +34,7 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "conveyor-belt", source: include_str!("../../scenarios/conveyor-belt.ron") },
     Builtin { name: "commons-impact", source: include_str!("../../scenarios/commons-impact.ron") },
     Builtin { name: "commons-learners", source: include_str!("../../scenarios/commons-learners.ron") },
+    Builtin { name: "audited-learners", source: include_str!("../../scenarios/audited-learners.ron") },
 ];
 
 /// The built-in scenario called `name`.
