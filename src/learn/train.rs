@@ -45,6 +45,7 @@ pub struct Trainer {
     pub policies: Vec<Option<Policy>>,
     slots: Vec<Slot>,
     mechanisms: Vec<Mechanism>,
+    buffers: Vec<Samples>,
     /// Updates done.
     pub updates_done: u32,
 }
@@ -135,7 +136,7 @@ impl Trainer {
                 });
             }
         }
-        Ok(Trainer { scenario, seed, episode, envs, policies, slots, mechanisms, updates_done: 0 })
+        Ok(Trainer { scenario, seed, episode, envs, policies, slots, mechanisms, buffers: Vec::new(), updates_done: 0 })
     }
 
     /// The seed of world `e` in update `u`.
@@ -152,12 +153,15 @@ impl Trainer {
         let mut worlds: Vec<WorldModel> =
             (0..self.envs).map(|e| world(&self.scenario, self.world_seed(u, e), &self.mechanisms)).collect();
         let ticks = self.episode as usize;
-        let mut samples: Vec<Samples> = self
-            .slots
-            .iter()
-            .map(|s| Samples { dim: self.policies[s.group].as_ref().unwrap().header.observation, ..Default::default() })
-            .collect();
+        // Last update's buffers, emptied (their memory kept: an update's samples are tens of MB).
+        let mut samples = std::mem::take(&mut self.buffers);
+        samples.resize_with(self.slots.len(), Samples::default);
         for (sm, s) in samples.iter_mut().zip(&self.slots) {
+            sm.dim = self.policies[s.group].as_ref().unwrap().header.observation;
+            for v in [&mut sm.obs, &mut sm.betas, &mut sm.logp, &mut sm.rewards, &mut sm.values] {
+                v.clear();
+            }
+            sm.actions.clear();
             let rows = ticks * self.envs * s.lanes.len();
             sm.obs.reserve(rows * sm.dim);
             for v in [&mut sm.betas, &mut sm.logp, &mut sm.rewards, &mut sm.values] {
@@ -264,6 +268,7 @@ impl Trainer {
             })
             .collect();
         let agent_steps = samples.iter().map(|s| s.len() as u64).sum();
+        self.buffers = samples;
         Ok(Some(UpdateReport {
             update: self.updates_done,
             episodes: self.updates_done as u64 * self.envs as u64,
