@@ -275,3 +275,34 @@ fn trained_learners_pick_more_of_the_commons_than_the_random_walk_and_an_untrain
         );
     }
 }
+
+#[test]
+fn a_group_without_sharing_trains_one_network_per_agent() {
+    let src = CORRIDOR
+        .replace(r#""WP  AAAAAW""#, r#""WP  AAAAAW", "WP  AAAAAW""#)
+        .replace("count: 1,", "count: 2,")
+        .replace("hidden: [16])", "hidden: [16], shared: false)");
+    let s = scenario::parse(&src, "two.ron", "two").unwrap();
+    let (t, returns) = train(&s, 0, 30);
+    let p = t.policies[0].as_ref().unwrap();
+    assert_eq!(p.nets.len(), 2);
+    assert_eq!(p.header.networks, 2);
+    let names: Vec<String> = p.named_vars().into_iter().map(|(n, _)| n).collect();
+    assert!(
+        names.contains(&"a0.actor.weight".to_string()) && names.contains(&"a1.trunk.0.bias".to_string()),
+        "{names:?}"
+    );
+    let (a0, a1) = (
+        p.nets[0].actor.0.as_tensor().to_vec2::<f32>().unwrap(),
+        p.nets[1].actor.0.as_tensor().to_vec2::<f32>().unwrap(),
+    );
+    assert_ne!(a0, a1, "each agent's network learns on its own samples");
+    // Two walkers in a two-lane corridor of ten apples: both learn to walk east.
+    assert!(*returns.last().unwrap() >= 0.95 * 5.0, "{returns:?}");
+    // The file reads back and plays.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.safetensors");
+    std::fs::write(&path, p.to_bytes().unwrap()).unwrap();
+    let back = Policy::read(path.to_str().unwrap()).unwrap();
+    assert_eq!(back.hash(), p.hash());
+}
