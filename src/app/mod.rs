@@ -80,6 +80,8 @@ pub struct AppOptions {
     pub record_frames: Option<u64>,
     /// The screenshot and the recording may replace existing files.
     pub force: bool,
+    /// Groups playing trained policies: `(group, file)` (`--policy GROUP=FILE`).
+    pub policies: Vec<(String, String)>,
 }
 
 /// The running world, held apart from the app's own Bevy world (see the module docs).
@@ -155,7 +157,7 @@ impl AppState {
 /// arguments (no window opens), or the app's own exit code.
 pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
     let arg = opts.scenario.clone().unwrap_or_else(|| crate::scenario::default_scenario().name.to_string());
-    let (mut control, mut sim) = match Control::start(Source::from_arg(&arg), opts.seed) {
+    let (mut control, mut sim) = match Control::start_with(Source::from_arg(&arg), opts.seed, opts.policies.clone()) {
         Ok(started) => started,
         Err(ControlError::Scenario(problems)) => return Err((2, problems.to_string())),
         Err(e) => return Err((2, format!("error: {e}"))),

@@ -59,6 +59,8 @@ pub struct GuiArgs {
     /// Let --screenshot and --record replace existing files
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    policies: super::PolicyArgs,
 }
 
 impl GuiArgs {
@@ -84,6 +86,7 @@ impl GuiArgs {
             record: self.record,
             record_frames: self.record_frames,
             force: self.force,
+            policies: self.policies.pairs()?,
         })
         .map_err(|(code, message)| CliError { code, message })
     }

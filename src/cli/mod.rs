@@ -162,15 +162,23 @@ impl PolicyArgs {
     /// The scenario with the policies given, each checked against its group (bad input:
     /// status 2, nothing run).
     pub fn apply(&self, mut s: Scenario) -> Result<Scenario, CliError> {
-        for p in &self.policy {
-            let Some((group, file)) = p.split_once('=') else {
-                return Err(CliError::input(format_args!(
-                    "--policy {p}: expected GROUP=FILE, e.g. --policy learners=runs/t/policies/learners.safetensors"
-                )));
-            };
-            polity::learn::play_file(&mut s, group, file).map_err(CliError::input)?;
+        for (group, file) in self.pairs()? {
+            polity::learn::play_file(&mut s, &group, &file).map_err(CliError::input)?;
         }
         Ok(s)
+    }
+
+    /// The `(group, file)` pairs given.
+    pub fn pairs(&self) -> Result<Vec<(String, String)>, CliError> {
+        self.policy
+            .iter()
+            .map(|p| match p.split_once('=') {
+                Some((g, f)) if !g.is_empty() && !f.is_empty() => Ok((g.to_string(), f.to_string())),
+                _ => Err(CliError::input(format_args!(
+                    "--policy {p}: expected GROUP=FILE, e.g. --policy learners=runs/t/policies/learners.safetensors"
+                ))),
+            })
+            .collect()
     }
 }
 

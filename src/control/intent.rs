@@ -177,11 +177,32 @@ pub struct Control {
     pub selected: Option<u32>,
     /// Pause when the world reaches this tick (the end of the run; cleared once reached).
     pub stop_at: Option<u64>,
+    /// Trained policies the scenario's groups play (`--policy GROUP=FILE`), kept while the
+    /// same source is reopened.
+    pub policies: Vec<(String, String)>,
+}
+
+/// `source`'s scenario with the groups in `policies` playing their trained files.
+fn load_source(source: &Source, policies: &[(String, String)]) -> Result<Scenario, ControlError> {
+    let mut s = source.load().map_err(ControlError::Scenario)?;
+    for (group, file) in policies {
+        crate::learn::play_file(&mut s, group, file).map_err(ControlError::Invalid)?;
+    }
+    Ok(s)
 }
 
 impl Control {
     /// Loads `source` and builds its world with `seed` (or the scenario's own), paused.
     pub fn start(source: Source, seed: Option<u64>) -> Result<(Control, Sim), ControlError> {
+        Control::start_with(source, seed, Vec::new())
+    }
+
+    /// [`Control::start`] with groups playing trained policies (`(group, file)`).
+    pub fn start_with(
+        source: Source,
+        seed: Option<u64>,
+        policies: Vec<(String, String)>,
+    ) -> Result<(Control, Sim), ControlError> {
         if let Source::File(path) = &source
             && crate::checkpoint::is_checkpoint(path)
         {
@@ -199,10 +220,11 @@ impl Control {
                 ticks_per_frame: 1,
                 fast_forward: false,
                 selected: None,
+                policies: Vec::new(),
             };
             return Ok((control, sim));
         }
-        let scenario = source.load().map_err(ControlError::Scenario)?;
+        let scenario = load_source(&source, &policies)?;
         let seed = seed.unwrap_or(scenario.run.seed);
         let control = Control {
             source,
@@ -214,6 +236,7 @@ impl Control {
             ticks_per_frame: 1,
             fast_forward: false,
             selected: None,
+            policies,
         };
         let sim = control.build();
         Ok((control, sim))
@@ -321,8 +344,11 @@ impl Control {
                 Ok(effect)
             }
             Intent::Open(source) => {
-                let scenario = source.load().map_err(ControlError::Scenario)?;
                 let same_source = source == self.source;
+                // Trained policies stay with their scenario's source.
+                let policies = if same_source { self.policies.clone() } else { Vec::new() };
+                let scenario = load_source(&source, &policies)?;
+                self.policies = policies;
                 if !same_source {
                     self.seed = scenario.run.seed;
                 }

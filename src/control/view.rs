@@ -77,7 +77,7 @@ pub fn agent_view(sim: &Sim, id: u32) -> Option<AgentView> {
         selfishness: r.get::<Selfishness>().map_or(f64::NAN, |s| s.0),
         power: r.get::<Power>().map_or(f64::NAN, |p| p.0),
         weights,
-        policy: r.get::<Policy>().map(|p| format!("{:?}", p.0)).unwrap_or_default(),
+        policy: r.get::<Policy>().map(|p| p.0.describe()).unwrap_or_default(),
         x: pos.x,
         y: pos.y,
         ledger: r.get::<Ledger>().copied().unwrap_or_default(),

@@ -206,9 +206,9 @@ impl Session {
                 return Err(io::Error::new(
                     io::ErrorKind::Interrupted,
                     format!(
-                        "interrupted during update {next}; {} kept the {} finished (go on with `polity train --resume {}`)",
+                        "interrupted during update {next}; {} holds {} (go on with `polity train --resume {}`)",
                         self.dir.display(),
-                        crate::plural(self.trainer.updates_done, "update"),
+                        crate::plural(self.trainer.updates_done, "finished update"),
                         self.dir.display()
                     ),
                 ));

@@ -115,7 +115,10 @@ impl Trainer {
             .map(Option::transpose)
             .collect::<Result<_>>()?;
         if policies.iter().all(Option::is_none) {
-            return Err("the scenario has no group to train: give a group `policy: Learned(…)`".into());
+            return Err(format!(
+                "scenario `{}` has no group to train\n    hint: give a group `policy: Learned()` (docs/learning.md), or train a built-in that has one: commons-learners, audited-learners",
+                scenario.name
+            ));
         }
         let mechanisms = crate::sim::Sim::mechanisms();
         let probe = world(&scenario, seed, &mechanisms);

@@ -643,6 +643,25 @@ fn default_discount() -> f64 {
     0.9
 }
 
+impl PolicySpec {
+    /// One line for people (the app's inspector): `forager (view 5, discount 0.9)`, `learned
+    /// (view 3, hidden [64, 64], shared) playing FILE`, …
+    pub fn describe(&self) -> String {
+        match self {
+            PolicySpec::Forager { view, discount } => format!("forager (view {view}, discount {discount})"),
+            PolicySpec::RandomWalk => "random walk".into(),
+            PolicySpec::Script(plan) => format!("script \"{plan}\""),
+            PolicySpec::Learned(l) => format!(
+                "learned (view {}, hidden {:?}, {}) playing {}",
+                l.view,
+                l.hidden,
+                if l.shared { "shared" } else { "one network per agent" },
+                l.weights.as_deref().unwrap_or("a fresh network")
+            ),
+        }
+    }
+}
+
 impl Default for PolicySpec {
     fn default() -> Self {
         PolicySpec::Forager { view: default_view(), discount: default_discount() }

@@ -209,6 +209,18 @@ fn a_bad_scenario_opens_no_window_and_writes_no_screenshot() {
     // --exit without --screenshot makes no sense.
     let out = Command::new(polity()).args(["gui", "commons", "--exit"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // A trained policy for a group the scenario lacks, or a file that is not one: no window.
+    let shot = shot.to_str().unwrap();
+    for (args, says) in [
+        (["gui", "commons", "--policy", "learners=x.safetensors"], "no group named `learners`"),
+        (["gui", "commons-learners", "--policy", "learners=missing.safetensors"], "cannot read the policy file"),
+    ] {
+        let out = Command::new(polity()).args(args).args(["--screenshot", shot, "--exit"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(!Path::new(shot).exists());
+    }
 }
 
 #[test]
@@ -303,4 +315,33 @@ fn the_record_button_records_the_whole_window_with_the_recorders_encoder() {
         .filter(|&(x, y)| near(px(last, x, y), apple, 12))
         .count();
     assert!(apples > 50, "apple pixels on the map: {apples}");
+}
+
+#[test]
+fn the_app_plays_a_trained_policy_given_with_policy() {
+    // A policy file for `commons-learners`' group (a fresh network: what matters is that the
+    // app reads it, plays it and draws the learners).
+    let t = tempfile::tempdir().unwrap();
+    let s = polity::scenario::load("commons-learners").unwrap();
+    let header = polity::learn::play::header(&s, 0).unwrap();
+    let file = t.path().join("learners.safetensors");
+    std::fs::write(&file, polity::learn::net::Policy::init(header, 9).to_bytes().unwrap()).unwrap();
+    let shot = t.path().join("shot.png");
+    let mut cmd = Command::new(xvfb_run());
+    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui", "commons-learners", "--ticks", "40"])
+        .arg("--policy")
+        .arg(format!("learners={}", file.display()))
+        .arg("--screenshot")
+        .arg(&shot)
+        .arg("--exit")
+        .current_dir(t.path());
+    let out = run_with_timeout(cmd);
+    assert!(out.status.success(), "{:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let ((w, h), (x0, y0, x1, y1)) = reported(&stdout);
+    let png = Png::read(&shot);
+    assert_eq!((png.width, png.height), (w, h));
+    // The seven learners (humans, σ = 1) are drawn in the map area.
+    let (human, _) = png.count((x0, y0, x1, y1), human_like);
+    assert!(human >= 20, "learners drawn on the map: {human} human-coloured pixels");
 }
