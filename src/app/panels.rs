@@ -551,6 +551,11 @@ fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {
         ui.label("period income");
         ui.label(fmt_num(control::apples(l.period_income)));
         ui.end_row();
+        if let Some(v) = a.value {
+            ui.label("value V̂").on_hover_text("the learned policy's critic: expected discounted reward from here");
+            ui.label(format!("{v:.3}"));
+            ui.end_row();
+        }
     });
     ui.label(RichText::new(&a.policy).small().weak());
     let d = &a.decision;

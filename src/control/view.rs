@@ -50,6 +50,9 @@ pub struct AgentView {
     pub reward: f64,
     /// Its last decision.
     pub decision: Decision,
+    /// A learned agent's value estimate of where it stands now (its critic's), in apples of
+    /// discounted future reward.
+    pub value: Option<f64>,
 }
 
 impl AgentView {
@@ -83,6 +86,7 @@ pub fn agent_view(sim: &Sim, id: u32) -> Option<AgentView> {
         ledger: r.get::<Ledger>().copied().unwrap_or_default(),
         reward: r.get::<Reward>().map_or(0.0, |r| r.total),
         decision: r.get::<Decision>().copied().unwrap_or_default(),
+        value: crate::learn::play::value_estimate(sim.core(), agent.id),
     })
 }
 

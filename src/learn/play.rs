@@ -145,6 +145,17 @@ pub fn batch(data: Vec<f32>, rows: usize) -> Tensor {
     Tensor::from_vec(data, (rows, cols), &DEVICE).expect("rows × cols values")
 }
 
+/// Agent `id`'s value estimate of the world as it stands (its network's critic), when it is
+/// a learned agent of a world with networks: what the app's inspector shows.
+pub fn value_estimate(m: &WorldModel, id: u32) -> Option<f64> {
+    let k = m.agents.iter().position(|a| a.id == id)?;
+    let view = view_of(&m.agents[k])?;
+    let policy = m.parts.get::<Brains>()?.groups.get(m.agents[k].group as usize)?.as_ref()?;
+    let net = network_of(&m.agents, k, policy.nets.len());
+    let obs = batch(observations(m, &[k], view), 1);
+    policy.values(net, &obs).ok()?.first().map(|&v| v as f64)
+}
+
 fn decide(m: &mut WorldModel) {
     let Some(brains) = m.parts.get::<Brains>().cloned() else { return };
     let draws = TickKey::new(m.clock.seed, m.clock.tick);

@@ -306,3 +306,25 @@ fn a_group_without_sharing_trains_one_network_per_agent() {
     let back = Policy::read(path.to_str().unwrap()).unwrap();
     assert_eq!(back.hash(), p.hash());
 }
+
+#[test]
+fn the_inspector_shows_a_learned_agents_value_and_policy() {
+    use polity::control::view::agent_view;
+    let s = scenario::builtin("commons-learners").unwrap().scenario().unwrap();
+    let mut sim = polity::sim::Sim::new(&s, 0, 10);
+    sim.step();
+    let v = agent_view(&sim, 3).unwrap();
+    let value = v.value.expect("a learned agent has a value estimate");
+    // The critic's estimate, recomputed from the network on the agent's observation.
+    let m = sim.core();
+    let brains = m.parts.get::<polity::learn::Brains>().unwrap();
+    let policy = brains.groups[0].as_ref().unwrap();
+    let obs = polity::learn::play::batch(polity::learn::play::observations(m, &[3], 3), 1);
+    assert_eq!(value, policy.values(0, &obs).unwrap()[0] as f64);
+    assert!(v.policy.starts_with("learned (view 3, hidden [64, 64], shared)"), "{}", v.policy);
+    assert!((v.decision.probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    // A hand-written forager has none.
+    let c = scenario::builtin("commons").unwrap().scenario().unwrap();
+    let sim = polity::sim::Sim::new(&c, 0, 10);
+    assert_eq!(agent_view(&sim, 0).unwrap().value, None);
+}
