@@ -33,13 +33,12 @@ fn episode(s: &Scenario, seed: u64) -> [f64; 5] {
         sim.step();
     }
     let m = sim.core();
-    let mut w = m.wealth();
-    w.sort_by(f64::total_cmp);
+    let e = polity::learn::train::episode_metrics(std::slice::from_ref(m));
     [
-        m.agents.iter().map(|a| a.ledger.picked as f64).sum(),
-        m.grid.patches_alive() as f64,
-        polity::rules::welfare::gini_sorted(&w),
-        polity::rules::welfare::power_mean(&w, 1.0),
+        e.apples_picked,
+        e.patches_alive,
+        e.gini,
+        e.welfare_mean,
         m.parts.get::<polity::oversight::Oversight>().map_or(0.0, |o| o.violations as f64),
     ]
 }

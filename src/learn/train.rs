@@ -366,7 +366,8 @@ pub fn world(scenario: &Scenario, seed: u64, mechanisms: &[Mechanism]) -> WorldM
     m
 }
 
-fn episode_metrics(worlds: &[WorldModel]) -> EpisodeMetrics {
+/// The worlds' ends, averaged: apples picked, patches alive, Gini and mean wealth.
+pub fn episode_metrics(worlds: &[WorldModel]) -> EpisodeMetrics {
     let n = worlds.len() as f64;
     let mut out = EpisodeMetrics::default();
     for m in worlds {
