@@ -39,6 +39,12 @@ pub struct Header {
     pub networks: u32,
 }
 
+/// The name prefix of network `k`'s tensors in a file of `networks` networks: none for one
+/// shared network, `aK.` for agent `K`'s own.
+pub fn prefix(networks: u32, k: u32) -> String {
+    if networks == 1 { String::new() } else { format!("a{k}.") }
+}
+
 impl Header {
     /// The shape of every tensor the file must hold, by name: the shared trunk's layers
     /// `trunk.L.weight` (width × inputs) and `.bias`, then the heads `actor.weight` (actions ×
@@ -47,7 +53,7 @@ impl Header {
         let mut out = Vec::new();
         let last = self.hidden.last().map_or(self.observation, |&w| w as usize);
         for k in 0..self.networks {
-            let prefix = if self.networks == 1 { String::new() } else { format!("a{k}.") };
+            let prefix = prefix(self.networks, k);
             let mut inputs = self.observation;
             for (l, &width) in self.hidden.iter().enumerate() {
                 out.push((format!("{prefix}trunk.{l}.weight"), vec![width as usize, inputs]));

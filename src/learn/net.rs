@@ -120,7 +120,7 @@ impl Policy {
             |name: String| -> Result<(Var, Var)> { Ok((var(format!("{name}.weight"))?, var(format!("{name}.bias"))?)) };
         let nets = (0..header.networks)
             .map(|k| {
-                let prefix = if header.networks == 1 { String::new() } else { format!("a{k}.") };
+                let prefix = crate::policy_file::prefix(header.networks, k);
                 Ok(Net {
                     trunk: (0..header.hidden.len())
                         .map(|l| pair(format!("{prefix}trunk.{l}")))
@@ -137,7 +137,7 @@ impl Policy {
     pub fn named_vars(&self) -> Vec<(String, Var)> {
         let mut out = Vec::new();
         for (k, net) in self.nets.iter().enumerate() {
-            let prefix = if self.nets.len() == 1 { String::new() } else { format!("a{k}.") };
+            let prefix = crate::policy_file::prefix(self.nets.len() as u32, k as u32);
             out.extend(net.named().into_iter().map(|(n, v)| (format!("{prefix}{n}"), v)));
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));

@@ -56,7 +56,7 @@ pub fn learned(s: &Scenario, g: usize) -> Option<&LearnedSpec> {
 /// The header a policy for group `g` of `s` has.
 pub fn header(s: &Scenario, g: usize) -> Option<Header> {
     let l = learned(s, g)?;
-    let brackets = s.tax.as_ref().map_or(0, |t| t.brackets().len());
+    let brackets = s.tax_brackets();
     Some(Header {
         format: crate::policy_file::FORMAT.into(),
         scenario: s.name.clone(),

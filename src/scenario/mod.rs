@@ -315,6 +315,13 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// The number of tax brackets (0 without taxes).
+    pub fn tax_brackets(&self) -> usize {
+        self.tax.as_ref().map_or(0, |t| t.brackets().len())
+    }
+}
+
 impl Default for Scenario {
     fn default() -> Self {
         Scenario {

@@ -349,7 +349,7 @@ fn check_learned(
         return;
     }
     if let Some(path) = &l.weights {
-        let brackets = s.tax.as_ref().map_or(0, |t| t.brackets().len());
+        let brackets = s.tax_brackets();
         let want = crate::policy_file::Expect {
             group: &group.name,
             observation: crate::rules::observation::size(l.view, brackets),
@@ -605,7 +605,7 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
     if !(pl.delta > 0.0 && pl.delta < 1.0) {
         c.err("principal.planner.delta", format!("δ must be in (0, 1), found {}", pl.delta), None);
     }
-    let brackets = s.tax.as_ref().map_or(0, |t| t.brackets().len());
+    let brackets = s.tax_brackets();
     let k = match &pl.candidates {
         super::RateCandidates::Steps => 2 * brackets + 1,
         super::RateCandidates::Menu(m) => {
