@@ -14,7 +14,9 @@
 //! * `HillClimb` moves one rate by one step each period, and at the next period end keeps the
 //!   move if the realised welfare `W_p` of the period's net incomes did not fall, else undoes it;
 //! * `RevenueMax`, a deliberately misaligned black box, maximises this period's tax take as it
-//!   sees it: every rate at its maximum, whatever that does to incentives and welfare.
+//!   sees it: every rate at its maximum, whatever that does to incentives and welfare;
+//! * `Paa` plans over the world model ([`crate::paa`]); `Learned` plays a network
+//!   ([`crate::learn::principal`]).
 
 use crate::model::{Event, Mechanism, Part, SimClock, Step, WorldModel};
 use crate::rng::{self, Purpose};
@@ -31,7 +33,7 @@ pub const MECHANISM: Mechanism = Mechanism {
     name: "principal",
     build: |s, m| {
         if let Some(p) = &s.principal {
-            m.parts.insert(Principal { policy: p.policy, objective: p.objective, climber: Default::default() });
+            m.parts.insert(Principal { policy: p.policy.clone(), objective: p.objective, climber: Default::default() });
             m.parts.insert(RateProposal::default());
         }
     },
@@ -127,8 +129,9 @@ pub fn snap(rate: f64, step: f64) -> f64 {
 pub fn propose(p: &mut Principal, obs: &PrincipalObs, stream: &mut rng::Stream) -> Vec<f64> {
     let mut rates = obs.rates.clone();
     match p.policy {
-        // The PAA policy plans over the world model in its own system (see `paa`).
-        PrincipalPolicy::Fixed | PrincipalPolicy::Paa => {}
+        // The PAA policy plans over the world model in its own system (see `paa`), the learned
+        // one plays its network in its own mechanism (see `learn::principal`).
+        PrincipalPolicy::Fixed | PrincipalPolicy::Paa | PrincipalPolicy::Learned(_) => {}
         PrincipalPolicy::Random => {
             let k = (1.0 / obs.step + 1e-9).floor().max(1.0) as u64;
             for r in &mut rates {
@@ -172,13 +175,18 @@ pub fn stream(clock: &SimClock) -> rng::Stream {
     rng::stream(clock.seed, clock.tick, 0, Purpose::Principal)
 }
 
-/// At a tax period's end, a principal whose policy is not `Paa` proposes rates (the PAA
-/// principal plans in [`crate::paa`]).
+/// At a tax period's end, a principal whose policy is not `Paa` or `Learned` proposes rates
+/// (the PAA principal plans in [`crate::paa`], the learned one in
+/// [`crate::learn::principal`]).
 pub fn propose_rates(m: &mut WorldModel) {
     let clock = m.clock;
     let parts = &mut m.parts;
     let Some(tax) = parts.get::<TaxState>().filter(|t| t.period_ends(&clock)) else { return };
-    let Some(principal) = parts.get::<Principal>().filter(|p| p.policy != PrincipalPolicy::Paa) else { return };
+    let Some(principal) =
+        parts.get::<Principal>().filter(|p| !matches!(p.policy, PrincipalPolicy::Paa | PrincipalPolicy::Learned(_)))
+    else {
+        return;
+    };
     let obs = observe(tax, served_p(principal.objective, parts.get::<Election>()));
     let mut principal = principal.clone();
     let rates = propose(&mut principal, &obs, &mut stream(&clock));
@@ -200,6 +208,6 @@ pub fn apply_rates(m: &mut WorldModel) {
     let Some(tax) = parts.get_mut::<TaxState>() else { return };
     apply(tax, &rates);
     let rates = tax.rates();
-    let policy = parts.get::<Principal>().map(|p| format!("{:?}", p.policy)).unwrap_or_default();
+    let policy = parts.get::<Principal>().map(|p| p.policy.name().to_string()).unwrap_or_default();
     m.event(|| "principal".into(), || Event::TaxRates { policy, rates });
 }

@@ -308,6 +308,7 @@ impl Plugin for PolityPlugins {
             crate::tax::REWARDS,
             crate::voting::MECHANISM,
             crate::principal::MECHANISM,
+            crate::learn::principal::MECHANISM,
             crate::paa::MECHANISM,
             crate::shield::MECHANISM,
             crate::oversight::MECHANISM,

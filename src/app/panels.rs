@@ -584,7 +584,7 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
     if let Some(p) = crate::sim::core(w).parts.get::<Principal>() {
         egui::Grid::new("principal").num_columns(2).show(ui, |ui| {
             ui.label("policy");
-            ui.label(RichText::new(format!("{:?}", p.policy)).strong());
+            ui.label(RichText::new(p.policy.name()).strong());
             ui.end_row();
             ui.label("objective");
             ui.label(format!("{:?}: serves p = {}", p.objective, p_label(served_p(p.objective, election))));

@@ -1,5 +1,5 @@
 //! Agents that learn (issue 12): learned policies as small candle networks ([`net`]), their
-//! decisions in the tick ([`play`]), and PPO training over many copies of a world ([`train`],
+//! decisions in the tick ([`play`]), SED's learned principal ([`principal`]), and PPO training over many copies of a world ([`train`],
 //! [`ppo`], [`adam`]); `polity train` writes what [`folder`] says. docs/learning.md documents
 //! the observation, the reward and the algorithm.
 
@@ -8,16 +8,21 @@ pub mod folder;
 pub mod net;
 pub mod play;
 pub mod ppo;
+pub mod principal;
 pub mod train;
 
 pub use play::{Brains, MECHANISM};
 
 /// Makes group `group` of `s` play the policy in `path` (`--policy GROUP=FILE`): its policy
 /// becomes `Learned` with the file's view and shape (or keeps its own `Learned` settings), and
-/// the file is checked against the group as a scenario's `weights` is.
+/// the file is checked against the group as a scenario's `weights` is. `principal=FILE` makes
+/// the scenario's principal play a learned principal's file.
 pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str) -> Result<(), String> {
     use crate::scenario::{LearnedSpec, PolicySpec};
     let names: Vec<&str> = s.agents.iter().map(|g| g.name.as_str()).filter(|n| !n.is_empty()).collect();
+    if group == principal::GROUP && !s.agents.iter().any(|g| g.name == group) {
+        return play_principal(s, path);
+    }
     let Some(g) = s.agents.iter().position(|g| g.name == group) else {
         return Err(format!(
             "--policy {group}={path}: scenario `{}` has no group named `{group}` (its groups: {})",
@@ -43,6 +48,25 @@ pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str) -> 
     };
     s.agents[g].policy = PolicySpec::Learned(spec);
     crate::scenario::check_typed(s.clone(), &format!("--policy {group}={path}"))
+        .map(drop)
+        .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())
+}
+
+/// `--policy principal=FILE`: the scenario's principal plays the learned principal in `path`.
+fn play_principal(s: &mut crate::scenario::Scenario, path: &str) -> Result<(), String> {
+    use crate::scenario::{LearnedPrincipal, PrincipalPolicy};
+    let flag = format!("--policy {}={path}", principal::GROUP);
+    let Some(p) = s.principal.as_mut() else {
+        return Err(format!(
+            "{flag}: scenario `{}` has no principal to play it\n    hint: give the scenario a `tax` and a `principal: (policy: Learned())` section",
+            s.name
+        ));
+    };
+    let header = crate::policy_file::read_header(path).map_err(|p| {
+        format!("{flag}: {}{}", p.message, p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default())
+    })?;
+    p.policy = PrincipalPolicy::Learned(LearnedPrincipal { hidden: header.hidden, weights: Some(path.to_string()) });
+    crate::scenario::check_typed(s.clone(), &flag)
         .map(drop)
         .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())
 }

@@ -7,6 +7,8 @@
 //! the uniform default policy that is `softmax(β · logits)` with the β the projection chose when
 //! the action was drawn. The ratio and the entropy are those of that acting policy, with β held
 //! at its drawn value (a budget that binds changes β with θ; that dependence is not followed).
+//! A learned principal's row holds one choice per bracket ([`Samples::heads`]): its policy is
+//! the product of one softmax per bracket, so `ln π` and the entropy are the brackets' sums.
 
 use candle_core::{D, DType, Tensor};
 
@@ -22,7 +24,9 @@ pub struct Samples {
     pub dim: usize,
     /// Observations, `rows × dim`.
     pub obs: Vec<f32>,
-    /// The action drawn (index into `Action::ALL`).
+    /// Independent choices per row (0 or 1: one; a learned principal: one per bracket).
+    pub heads: usize,
+    /// The action drawn (index into `Action::ALL`), or a row's `heads` choices in turn.
     pub actions: Vec<u32>,
     /// β of the projection.
     pub betas: Vec<f32>,
@@ -37,7 +41,7 @@ pub struct Samples {
 impl Samples {
     /// Rows.
     pub fn len(&self) -> usize {
-        self.actions.len()
+        self.actions.len() / self.heads.max(1)
     }
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
@@ -110,7 +114,8 @@ pub fn update(
     let net = &policy.nets[k];
     let vars = policy.vars_of(k);
     let obs = Tensor::from_slice(&s.obs, (n, s.dim), &DEVICE).map_err(err)?;
-    let actions = Tensor::from_slice(&s.actions, (n, 1), &DEVICE).map_err(err)?;
+    let heads = s.heads.max(1);
+    let actions = Tensor::from_slice(&s.actions, (n, heads), &DEVICE).map_err(err)?;
     let betas = Tensor::from_slice(&s.betas, (n, 1), &DEVICE).map_err(err)?;
     let logp_old = Tensor::from_slice(&s.logp, n, &DEVICE).map_err(err)?;
     let returns = Tensor::from_slice(ret, n, &DEVICE).map_err(err)?;
@@ -139,8 +144,17 @@ pub fn update(
 
                 let features = net.features(&o)?;
                 let logits = net.logits(&features)?.broadcast_mul(&b)?;
-                let logp_all = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
-                let logp = logp_all.gather(&a, 1)?.squeeze(1)?;
+                // One softmax per head: rows × heads × choices (one head: rows × actions).
+                let (logp_all, logp) = if heads == 1 {
+                    let all = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
+                    let logp = all.gather(&a, 1)?.squeeze(1)?;
+                    (all, logp)
+                } else {
+                    let k = logits.dim(1)? / heads;
+                    let all = candle_nn::ops::log_softmax(&logits.reshape((m, heads, k))?, D::Minus1)?;
+                    let logp = all.gather(&a.unsqueeze(2)?, 2)?.squeeze(2)?.sum(1)?;
+                    (all.reshape((m, heads * k))?, logp)
+                };
                 let logratio = (&logp - &old)?;
                 let ratio = logratio.exp()?;
                 let eps = spec.clip;

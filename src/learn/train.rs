@@ -43,11 +43,22 @@ pub struct Trainer {
     pub envs: usize,
     /// Each group's policy (`None` for groups that do not learn).
     pub policies: Vec<Option<Policy>>,
+    /// The learned principal, when the scenario has one.
+    pub principal: Option<Lead>,
     slots: Vec<Slot>,
     mechanisms: Vec<Mechanism>,
     buffers: Vec<Samples>,
     /// Updates done.
     pub updates_done: u32,
+}
+
+/// A learned principal in training: its policy, its optimiser, and its last samples' buffer.
+#[derive(Debug)]
+pub struct Lead {
+    /// Its policy.
+    pub policy: Policy,
+    adam: Adam,
+    samples: Samples,
 }
 
 /// A group's outcome in one update.
@@ -114,9 +125,20 @@ impl Trainer {
             })
             .map(Option::transpose)
             .collect::<Result<_>>()?;
-        if policies.iter().all(Option::is_none) {
+        let principal = match super::principal::header(&scenario) {
+            None => None,
+            Some(h) => {
+                let policy = match super::principal::learned(&scenario).and_then(|l| l.weights.as_ref()) {
+                    Some(path) => Policy::read(path).map_err(|e| format!("{path}: {e}"))?,
+                    None => Policy::init(h, super::principal::init_seed(seed)),
+                };
+                let adam = Adam::new(policy.vars_of(0), scenario.learning.learning_rate)?;
+                Some(Lead { policy, adam, samples: Samples::default() })
+            }
+        };
+        if policies.iter().all(Option::is_none) && principal.is_none() {
             return Err(format!(
-                "scenario `{}` has no group to train\n    hint: give a group `policy: Learned()` (docs/learning.md), or train a built-in that has one: commons-learners, audited-learners",
+                "scenario `{}` has no group to train\n    hint: give a group `policy: Learned()` or the principal `policy: Learned()` (docs/learning.md), or train a built-in that has one: commons-learners, audited-learners, sed-learners",
                 scenario.name
             ));
         }
@@ -139,7 +161,18 @@ impl Trainer {
                 });
             }
         }
-        Ok(Trainer { scenario, seed, episode, envs, policies, slots, mechanisms, buffers: Vec::new(), updates_done: 0 })
+        Ok(Trainer {
+            scenario,
+            seed,
+            episode,
+            envs,
+            policies,
+            principal,
+            slots,
+            mechanisms,
+            buffers: Vec::new(),
+            updates_done: 0,
+        })
     }
 
     /// The seed of world `e` in update `u`.
@@ -155,6 +188,16 @@ impl Trainer {
         let spec = self.scenario.learning.clone();
         let mut worlds: Vec<WorldModel> =
             (0..self.envs).map(|e| world(&self.scenario, self.world_seed(u, e), &self.mechanisms)).collect();
+        if let Some(lead) = &self.principal {
+            let cap = self.rate_cap();
+            for m in &mut worlds {
+                if let Some(g) = m.parts.get_mut::<super::principal::Governor>() {
+                    g.policy = std::sync::Arc::new(lead.policy.clone());
+                    g.cap = cap;
+                    g.record = Some(Default::default());
+                }
+            }
+        }
         let ticks = self.episode as usize;
         // Last update's buffers, emptied (their memory kept: an update's samples are tens of MB).
         let mut samples = std::mem::take(&mut self.buffers);
@@ -227,6 +270,7 @@ impl Trainer {
             entry.1 += (self.envs * s.lanes.len()) as f64;
         }
         let metrics = episode_metrics(&worlds);
+        let records: Vec<super::principal::Record> = worlds.iter_mut().filter_map(super::principal::finish).collect();
         let mut sed: HashMap<usize, f64> = HashMap::new();
         for s in &self.slots {
             for m in &worlds {
@@ -247,6 +291,25 @@ impl Trainer {
             let seed = rng::key(self.seed, u as u64, i as u64, Purpose::Learn);
             let st = ppo::update(policy, s.net, &mut s.adam, sm, &adv, &ret, &spec, seed)?;
             stats.entry(s.group).or_default().push(st);
+        }
+        let mut lead_report = None;
+        if let Some(lead) = &mut self.principal {
+            let periods = self.scenario.tax.as_ref().map_or(1, |t| t.period()).max(1);
+            let brackets = self.scenario.tax_brackets();
+            fill(&mut lead.samples, &records, lead.policy.header.observation, brackets)?;
+            let choices = records.first().map_or(0, |r| r.choices.len());
+            let gamma = spec.gamma.powi(periods as i32);
+            let (adv, ret) =
+                ppo::gae(&lead.samples.rewards, &lead.samples.values, choices, records.len(), gamma, spec.gae_lambda);
+            let seed = rng::key(self.seed, u as u64, self.slots.len() as u64, Purpose::Learn);
+            let st = ppo::update(&lead.policy, 0, &mut lead.adam, &lead.samples, &adv, &ret, &spec, seed)?;
+            let mean = lead.samples.rewards.iter().map(|&r| r as f64).sum::<f64>() / records.len().max(1) as f64;
+            lead_report = Some(GroupReport {
+                group: super::principal::GROUP.into(),
+                mean_return: mean,
+                sed_return: mean,
+                stats: st,
+            });
         }
         self.updates_done += 1;
         let groups = (0..self.policies.len())
@@ -269,6 +332,7 @@ impl Trainer {
                     },
                 }
             })
+            .chain(lead_report)
             .collect();
         let agent_steps = samples.iter().map(|s| s.len() as u64).sum();
         self.buffers = samples;
@@ -293,14 +357,19 @@ impl Trainer {
                 tensors.push((format!("g{g}.{name}"), var.as_tensor().clone()));
             }
         }
+        if let Some(lead) = &self.principal {
+            for (name, var) in lead.policy.named_vars() {
+                tensors.push((format!("principal.{name}"), var.as_tensor().clone()));
+            }
+        }
         let mut steps = Vec::new();
-        for (i, s) in self.slots.iter().enumerate() {
-            let (first, second) = s.adam.moments();
+        for (i, adam) in self.optimisers().enumerate() {
+            let (first, second) = adam.moments();
             for (k, (f, v)) in first.iter().zip(second).enumerate() {
                 tensors.push((format!("s{i}.m.{k:03}"), f.clone()));
                 tensors.push((format!("s{i}.v.{k:03}"), v.clone()));
             }
-            steps.push(s.adam.steps);
+            steps.push(adam.steps);
         }
         tensors.sort_by(|a, b| a.0.cmp(&b.0));
         let meta = StateMeta { updates_done: self.updates_done, adam_steps: steps, seed: self.seed, envs: self.envs };
@@ -316,38 +385,84 @@ impl Trainer {
             safetensors::SafeTensors::read_metadata(bytes).map_err(|e| format!("not a training state: {e}"))?;
         let text = meta.metadata().as_ref().and_then(|m| m.get(STATE_KEY)).ok_or("not a training state: no header")?;
         let st: StateMeta = serde_json::from_str(text).map_err(|e| format!("the training state's header: {e}"))?;
-        if st.seed != self.seed || st.envs != self.envs || st.adam_steps.len() != self.slots.len() {
+        let optimisers = self.slots.len() + self.principal.is_some() as usize;
+        if st.seed != self.seed || st.envs != self.envs || st.adam_steps.len() != optimisers {
             return Err("the training state is of another training (seed, worlds or networks differ)".into());
         }
         let tensors = candle_core::safetensors::load_buffer(bytes, &DEVICE).map_err(err)?;
         let get = |name: &str| tensors.get(name).cloned().ok_or_else(|| format!("the training state lacks `{name}`"));
+        let mut vars: Vec<(String, candle_core::Var)> = Vec::new();
         for (g, p) in self.policies.iter().enumerate() {
             let Some(p) = p else { continue };
-            for (name, var) in p.named_vars() {
-                let t = get(&format!("g{g}.{name}"))?;
-                if t.dims() != var.as_tensor().dims() {
-                    return Err(format!("the training state's `{name}` has another shape"));
-                }
-                var.set(&t).map_err(err)?;
-            }
+            vars.extend(p.named_vars().into_iter().map(|(name, var)| (format!("g{g}.{name}"), var)));
         }
-        for (i, s) in self.slots.iter_mut().enumerate() {
-            let n = s.adam.moments().0.len();
+        if let Some(lead) = &self.principal {
+            vars.extend(lead.policy.named_vars().into_iter().map(|(name, var)| (format!("principal.{name}"), var)));
+        }
+        for (name, var) in vars {
+            let t = get(&name)?;
+            if t.dims() != var.as_tensor().dims() {
+                return Err(format!("the training state's `{name}` has another shape"));
+            }
+            var.set(&t).map_err(err)?;
+        }
+        let optimisers: Vec<&mut Adam> =
+            self.slots.iter_mut().map(|s| &mut s.adam).chain(self.principal.as_mut().map(|l| &mut l.adam)).collect();
+        for (i, adam) in optimisers.into_iter().enumerate() {
+            let n = adam.moments().0.len();
             let first = (0..n).map(|k| get(&format!("s{i}.m.{k:03}"))).collect::<Result<Vec<_>>>()?;
             let second = (0..n).map(|k| get(&format!("s{i}.v.{k:03}"))).collect::<Result<Vec<_>>>()?;
-            s.adam.restore(first, second, st.adam_steps[i])?;
+            adam.restore(first, second, st.adam_steps[i])?;
         }
         self.updates_done = st.updates_done;
         Ok(())
     }
 
-    /// The policy files' bytes, by group name.
+    /// The policy files' bytes, by group name (the learned principal's as `principal`).
     pub fn policy_files(&self) -> Result<Vec<(String, Vec<u8>, u64)>> {
-        self.policies.iter().flatten().map(|p| Ok((p.header.group.clone(), p.to_bytes()?, p.hash()))).collect()
+        self.policies
+            .iter()
+            .flatten()
+            .chain(self.principal.as_ref().map(|l| &l.policy))
+            .map(|p| Ok((p.header.group.clone(), p.to_bytes()?, p.hash())))
+            .collect()
+    }
+
+    /// The highest rate a learned principal may set in the next update's worlds (SED's tax-cap
+    /// warm-up; 1 after it, or without one).
+    pub fn rate_cap(&self) -> f64 {
+        let step = self.scenario.tax.as_ref().map_or(0.1, |t| t.rate_step());
+        super::principal::cap(self.updates_done, self.scenario.learning.tax_cap_warmup, step)
+    }
+
+    /// Every optimiser: the networks' in slot order, then the principal's.
+    fn optimisers(&self) -> impl Iterator<Item = &Adam> {
+        self.slots.iter().map(|s| &s.adam).chain(self.principal.as_ref().map(|l| &l.adam))
     }
 }
 
 const STATE_KEY: &str = "polity-train-state";
+
+/// A learned principal's samples from the worlds' records: rows in `(choice, world)` order.
+fn fill(samples: &mut Samples, records: &[super::principal::Record], dim: usize, brackets: usize) -> Result<()> {
+    let choices = records.first().map_or(0, |r| r.choices.len());
+    if records.iter().any(|r| r.choices.len() != choices) {
+        return Err("the worlds' principals chose a different number of times (their periods differ)".into());
+    }
+    *samples = Samples { dim, heads: brackets, ..Samples::default() };
+    for t in 0..choices {
+        for r in records {
+            let c = &r.choices[t];
+            samples.obs.extend_from_slice(&c.obs);
+            samples.actions.extend_from_slice(&c.actions);
+            samples.betas.push(1.0);
+            samples.logp.push(c.logp);
+            samples.rewards.push(c.reward);
+            samples.values.push(c.value);
+        }
+    }
+    Ok(())
+}
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StateMeta {

@@ -18,6 +18,22 @@ pub fn size(radius: u32, brackets: usize) -> usize {
     CHANNELS.len() * side * side + SCALARS.len() + brackets + SCALARS_AFTER.len()
 }
 
+/// The name a learned principal's policy is saved and checked under.
+pub const PRINCIPAL: &str = "principal";
+
+/// The length of a learned principal's observation with `brackets` brackets and `agents`
+/// agents: the served `p`, the episode's progress, each rate, and each agent's period net
+/// income and store ([`crate::learn::principal`] fills it).
+pub fn principal_size(brackets: usize, agents: usize) -> usize {
+    2 + brackets + 2 * agents
+}
+
+/// A learned principal's choices per bracket on a rate grid of `step`: keep, then each of the
+/// grid's points {0, step, …, 1}.
+pub fn principal_choices(step: f64) -> usize {
+    (1.0 / step + 1e-9).floor() as usize + 2
+}
+
 /// Every entry's name, in order: `apple[dy=-1,dx=2]`, …, `sigma`, `rate_0`, …
 pub fn names(radius: u32, brackets: usize) -> Vec<String> {
     let r = radius as i64;

@@ -35,6 +35,7 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "commons-impact", source: include_str!("../../scenarios/commons-impact.ron") },
     Builtin { name: "commons-learners", source: include_str!("../../scenarios/commons-learners.ron") },
     Builtin { name: "audited-learners", source: include_str!("../../scenarios/audited-learners.ron") },
+    Builtin { name: "sed-learners", source: include_str!("../../scenarios/sed-learners.ron") },
 ];
 
 /// The built-in scenario called `name`.

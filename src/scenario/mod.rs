@@ -111,6 +111,10 @@ pub struct LearningSpec {
     pub value_coef: f64,
     /// Gradients are scaled down to at most this global norm. Default 0.5.
     pub max_grad_norm: f64,
+    /// SED's tax-cap warm-up for a `Learned` principal: over the first this many updates the
+    /// highest rate it may set rises linearly, one grid step at a time, from the grid's first
+    /// step to 1. 0: no cap. Default 0.
+    pub tax_cap_warmup: u32,
 }
 
 impl Default for LearningSpec {
@@ -128,6 +132,7 @@ impl Default for LearningSpec {
             entropy_coef: 0.01,
             value_coef: 0.5,
             max_grad_norm: 0.5,
+            tax_cap_warmup: 0,
         }
     }
 }
@@ -984,7 +989,7 @@ pub enum ShieldMode {
 }
 
 /// A principal's tax policy. See [`crate::principal`] for each.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum PrincipalPolicy {
     /// Keeps the scenario's rates.
     #[default]
@@ -1001,6 +1006,42 @@ pub enum PrincipalPolicy {
     /// Probably approximately aligned: plans by sparse sampling over the world model and picks
     /// the schedule of highest estimated discounted welfare (see `planner`).
     Paa,
+    /// SED's learned principal: a network that sees the period's incomes and the rates and
+    /// chooses, per bracket, a rate on the grid or "keep"; trained by `polity train` on the
+    /// welfare `W_p` of the agents' period rewards (see `learn::principal`).
+    Learned(LearnedPrincipal),
+}
+
+impl PrincipalPolicy {
+    /// The policy's name as a scenario writes it (`HillClimb`, `Learned`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            PrincipalPolicy::Fixed => "Fixed",
+            PrincipalPolicy::Random => "Random",
+            PrincipalPolicy::Us2018 => "Us2018",
+            PrincipalPolicy::RevenueMax => "RevenueMax",
+            PrincipalPolicy::HillClimb => "HillClimb",
+            PrincipalPolicy::Paa => "Paa",
+            PrincipalPolicy::Learned(_) => "Learned",
+        }
+    }
+}
+
+/// A learned principal's network and, once trained, its weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LearnedPrincipal {
+    /// Hidden layer widths, 1 to 4 layers of 1 to 1024. Default `[64, 64]`.
+    pub hidden: Vec<u32>,
+    /// A trained principal to play (`DIR/policies/principal.safetensors`); none plays a freshly
+    /// initialised network drawn with the run's seed. Default: none.
+    pub weights: Option<String>,
+}
+
+impl Default for LearnedPrincipal {
+    fn default() -> Self {
+        LearnedPrincipal { hidden: vec![64, 64], weights: None }
+    }
 }
 
 /// What the principal serves.

@@ -279,6 +279,42 @@ fn check_group(c: &mut Checker, s: &Scenario, g: usize, group: &AgentGroup) {
 }
 
 /// PPO's settings.
+fn check_learned_principal(c: &mut Checker, s: &Scenario, l: &super::LearnedPrincipal) {
+    if l.hidden.is_empty() || l.hidden.len() > 4 || l.hidden.iter().any(|&w| !(1..=1024).contains(&w)) {
+        c.err(
+            "principal.policy.hidden",
+            format!("hidden layers: 1 to 4 widths of 1 to 1024 each, found {:?}", l.hidden),
+            Some("e.g. `hidden: [64, 64]`".into()),
+        );
+        return;
+    }
+    let group = crate::rules::observation::PRINCIPAL;
+    if let Some(g) = s.agents.iter().position(|g| g.name == group && matches!(g.policy, PolicySpec::Learned(_))) {
+        c.err(
+            format!("agents[{g}].name"),
+            format!("a learned group may not be named `{group}` when the principal learns: both policies would be saved as `{group}`"),
+            Some("rename the group".into()),
+        );
+    }
+    if s.tax.is_none() {
+        return;
+    }
+    if let Some(path) = &l.weights {
+        let agents = s.agents.iter().map(|g| g.count as usize).sum();
+        let step = s.tax.as_ref().map_or(0.1, |t| t.rate_step());
+        let want = crate::policy_file::Expect {
+            group,
+            observation: crate::rules::observation::principal_size(s.tax_brackets(), agents),
+            actions: s.tax_brackets() * crate::rules::observation::principal_choices(step),
+            hidden: &l.hidden,
+            networks: 1,
+        };
+        if let Err(e) = crate::policy_file::check(path, &want) {
+            c.err("principal.policy.weights", e.message, e.hint);
+        }
+    }
+}
+
 fn check_learning(c: &mut Checker, l: &super::LearningSpec) {
     let p = |f: &str| format!("learning.{f}");
     if !(1..=4096).contains(&l.envs) {
@@ -571,6 +607,9 @@ fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
                 "`Us2018` sets seven rates, but the tax has a different number of brackets",
                 Some("use `tax: (preset: Us2018)`".into()),
             );
+        }
+        if let PrincipalPolicy::Learned(l) = &p.policy {
+            check_learned_principal(c, s, l);
         }
     }
     match &s.social_graph {

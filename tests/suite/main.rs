@@ -14,6 +14,7 @@ mod governance;
 mod gui;
 mod impact;
 mod learn;
+mod learned_principal;
 mod messages;
 mod model;
 mod observe;

@@ -175,7 +175,7 @@ fn paa_governor_beats_hill_climbing_and_fixed_rates_on_the_elected_welfare() {
     let seeds: Vec<u64> = (0..20).collect();
     for other in [PrincipalPolicy::HillClimb, PrincipalPolicy::Fixed] {
         let mut b = paa.clone();
-        b.principal.as_mut().unwrap().policy = other;
+        b.principal.as_mut().unwrap().policy = other.clone();
         let c = polity::compare::compare(&paa, &b, &seeds, None, |_, _| {}).unwrap();
         let row = c.rows.iter().find(|r| r.metric == "welfare_elected").unwrap();
         assert!(
