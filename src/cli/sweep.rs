@@ -36,6 +36,7 @@ Ready-to-edit job files: deploy/slurm/sweep.sbatch, deploy/k8s/sweep-job.yaml.
 Examples:
   polity sweep sweeps/oversight-k.ron --out runs/sweep-k
   polity sweep sweeps/oversight-k.ron --out runs/k-shard3 --shard 3/8
+  polity sweep learners-k.ron --policy learners=runs/learners/policies/learners.safetensors
   polity sweep-report runs/sweep-k --plot patches_alive --x oversight.k --png k.png";
 
 pub const MERGE_HELP: &str = "Checks that every folder holds the same sweep, that a run found twice has the same
@@ -60,6 +61,8 @@ pub struct SweepArgs {
     /// Run only shard I of N (I = 0 … N−1): the runs whose number is I mod N
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
+    #[command(flatten)]
+    policy: super::PolicyArgs,
 }
 
 /// `polity sweep-merge`'s arguments.
@@ -104,7 +107,11 @@ impl SweepArgs {
             Ok(s) => s.unwrap_or(Shard::ALL),
             Err(e) => return Err(CliError::input(format_args!("--shard {e}"))),
         };
-        let sw = sweep::load(file).map_err(CliError::problems)?;
+        let pairs = self.policy.pairs()?;
+        let sw = sweep::spec::load_with(file, &|s| {
+            pairs.iter().try_for_each(|(group, path)| polity::learn::play_file(s, group, path))
+        })
+        .map_err(CliError::problems)?;
         let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
         let out = self.out.unwrap_or_else(|| PathBuf::from(format!("runs/sweep-{}", outputs::file_stem(&stem))));
         let abs = outputs::resolve(&out).map_err(CliError::input)?;

@@ -214,19 +214,34 @@ pub fn refused_path(path: &str) -> Option<String> {
     Some(why.to_string())
 }
 
+/// A change made to a sweep's base scenario before anything is checked (the CLI's
+/// `--policy GROUP=FILE`); its error becomes a problem at `base`.
+pub type BaseEdit<'a> = &'a dyn Fn(&mut Scenario) -> Result<(), String>;
+
 /// Reads and checks a sweep file.
 pub fn load(path: &Path) -> Result<Sweep, Problems> {
+    load_with(path, &|_| Ok(()))
+}
+
+/// Reads and checks a sweep file whose base scenario `edit` changes first (the changed base is
+/// what the runs splice into and what the sweep's hash covers).
+pub fn load_with(path: &Path, edit: BaseEdit) -> Result<Sweep, Problems> {
     let file = path.display().to_string();
     let whole = |message: String| {
         Problems(vec![Problem { file: file.clone(), position: None, path: String::new(), message, hint: None }])
     };
     let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read the sweep file: {e}")))?;
     let src = String::from_utf8(bytes).map_err(|_| whole("the sweep file is not UTF-8 text".into()))?;
-    parse(&src, &file, path.parent().unwrap_or(Path::new(".")))
+    parse_with(&src, &file, path.parent().unwrap_or(Path::new(".")), edit)
 }
 
 /// Parses and checks sweep source text; `dir` is where relative base paths start.
 pub fn parse(src: &str, file: &str, dir: &Path) -> Result<Sweep, Problems> {
+    parse_with(src, file, dir, &|_| Ok(()))
+}
+
+/// [`parse`], with the base scenario changed by `edit` first.
+pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<Sweep, Problems> {
     let decoded = spanned_ron::decode::<SweepSpec>(src);
     let to_problem = |d: &spanned_ron::Diagnostic| Problem {
         file: file.to_string(),
@@ -289,7 +304,13 @@ pub fn parse(src: &str, file: &str, dir: &Path) -> Result<Sweep, Problems> {
             spec.base.clone()
         };
     let base = match scenario::load(&base_arg) {
-        Ok(s) => Some(s),
+        Ok(mut s) => match edit(&mut s) {
+            Ok(()) => Some(s),
+            Err(e) => {
+                err("base", e);
+                None
+            }
+        },
         Err(p) => {
             let first = p.0.first().map(|x| x.to_string()).unwrap_or_default();
             err("base", format!("the base scenario does not load: {first}"));

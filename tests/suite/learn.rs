@@ -328,3 +328,42 @@ fn the_inspector_shows_a_learned_agents_value_and_policy() {
     let sim = polity::sim::Sim::new(&c, 0, 10);
     assert_eq!(agent_view(&sim, 0).unwrap().value, None);
 }
+
+#[test]
+fn a_sweep_plays_a_policy_given_with_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A policy that always stays put (its actor's bias on `stay` is 20): with unbounded power
+    // the learners never move, so nobody picks an apple.
+    let s = scenario::builtin("commons-learners").unwrap().scenario().unwrap();
+    let policy = Policy::init(polity::learn::play::header(&s, 0).unwrap(), 0);
+    let stay = polity::rules::action::Action::ALL.iter().position(|&a| a == polity::rules::action::Action::Stay);
+    let mut bias = [0f32; 5];
+    bias[stay.unwrap()] = 20.0;
+    policy.nets[0].actor.1.set(&candle_core::Tensor::new(&bias, &candle_core::Device::Cpu).unwrap()).unwrap();
+    std::fs::write(d.join("stay.safetensors"), policy.to_bytes().unwrap()).unwrap();
+    std::fs::write(
+        d.join("s.ron"),
+        r#"Sweep(version: 1, base: "commons-learners",
+            parameters: [(path: "regrowth.radius", values: List([2.0, 3.0]))],
+            replicates: 2, ticks: Some(200), keep: [End("welfare_mean")])"#,
+    )
+    .unwrap();
+    let harvested = |out: &str| -> Vec<f64> {
+        let mut r = csv::Reader::from_path(d.join(out).join("results.csv")).unwrap();
+        let col = r.headers().unwrap().iter().position(|h| h == "welfare_mean").unwrap();
+        r.records().map(|x| x.unwrap()[col].parse().unwrap()).collect()
+    };
+    let a = polity(&["sweep", "s.ron", "--out", "a", "--policy", "learners=stay.safetensors"], d);
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(harvested("a"), vec![0.0; 4], "the staying policy picks nothing");
+    let b = polity(&["sweep", "s.ron", "--out", "b"], d);
+    assert!(b.status.success());
+    assert!(harvested("b").iter().all(|&h| h > 0.0), "fresh networks walk and pick: {:?}", harvested("b"));
+    // A bad file: exit 2, the flag named, no folder.
+    let c = polity(&["sweep", "s.ron", "--out", "c", "--policy", "learners=missing.safetensors"], d);
+    let err = String::from_utf8_lossy(&c.stderr);
+    assert_eq!(c.status.code(), Some(2), "{err}");
+    assert!(err.contains("--policy learners=missing.safetensors") && err.contains("s.ron"), "{err}");
+    assert!(!d.join("c").exists());
+}
