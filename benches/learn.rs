@@ -16,6 +16,8 @@ use polity::scenario;
 use polity::sim::Sim;
 
 fn learning(c: &mut Criterion) {
+    // As `polity` does first thing: one pool, and candle told its size (src/parallel.rs).
+    polity::parallel::init(None);
     let s = scenario::builtin("commons-learners").unwrap().scenario().unwrap();
     let mut g = c.benchmark_group("learn");
     g.sample_size(10);

@@ -13,9 +13,26 @@ use std::num::NonZeroUsize;
 /// the pool costs more than deciding them (commons' 7 agents decide in about 2 µs).
 pub const PARALLEL_AGENTS: usize = 256;
 
-/// Sizes the global thread pool: `threads`, or one per core. Call once, before any parallel
-/// work (later calls, and calls after the pool has started, change nothing).
+/// Sizes the global thread pool: `threads`, or one per core. Call once, first thing in
+/// `main`, before any other thread exists (later calls, and calls after the pool has started,
+/// change nothing).
+///
+/// It also tells candle (the learner's tensors) the same count, unless the environment already
+/// does: `RAYON_NUM_THREADS` sizes its matrix products (unset, candle counts the physical cores
+/// by reading `/proc/cpuinfo` on every product — thousands of times an update), and
+/// `CANDLE_NUM_THREADS=1` keeps its element-wise operations on the calling thread (its own
+/// spinning worker pool costs more than it saves on small machines: `polity train
+/// commons-learners` ran about 25% faster without it on 2 cores; docs/performance.md).
+/// candle's results are the same for any thread count.
 pub fn init(threads: Option<NonZeroUsize>) -> usize {
+    let n = threads.or_else(|| std::thread::available_parallelism().ok()).map_or(1, NonZeroUsize::get);
+    for (var, value) in [("RAYON_NUM_THREADS", n), ("CANDLE_NUM_THREADS", 1)] {
+        if std::env::var_os(var).is_none() {
+            // SAFETY: called before any other thread of this process exists (see above), so
+            // nothing reads the environment while it changes.
+            unsafe { std::env::set_var(var, value.to_string()) };
+        }
+    }
     let mut b = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("polity-{i}"));
     if let Some(n) = threads {
         b = b.num_threads(n.get());

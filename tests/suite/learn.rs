@@ -367,3 +367,22 @@ fn a_sweep_plays_a_policy_given_with_policy() {
     assert!(err.contains("--policy learners=missing.safetensors") && err.contains("s.ron"), "{err}");
     assert!(!d.join("c").exists());
 }
+
+#[test]
+fn polity_train_writes_the_same_weights_with_one_thread_and_two() {
+    // `--threads` sizes the pool and candle's matrix products alike (src/parallel.rs), so this
+    // varies both, unlike the in-process test above, which varies only the pool.
+    // commons-learners, one world: minibatches of ~875 rows × 447 inputs, big enough for
+    // candle to split its products between threads.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for threads in ["1", "2"] {
+        let args =
+            ["--threads", threads, "train", "commons-learners", "--updates", "2", "--envs", "1", "--out", threads];
+        let out = polity(&args, d);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    for f in ["policies/learners.safetensors", "state.safetensors", "learning.csv"] {
+        assert!(std::fs::read(d.join("1").join(f)).unwrap() == std::fs::read(d.join("2").join(f)).unwrap(), "{f}");
+    }
+}
