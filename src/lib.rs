@@ -36,6 +36,7 @@
 //! | [`parallel`] | the one thread pool (rayon's) that `--threads` sizes |
 //! | [`outputs`] | output safety: resolving `--out`, replacing only what Polity wrote, atomic writes, interrupts |
 //! | [`run_json`] | a run folder's `run.json`: what it holds, written and read back |
+//! | [`tables`] | CSV written and read through the `csv` crate |
 //! | [`json`] | JSON that keeps infinite numbers (as `"inf"`, `"-inf"`), for the files Polity reads back |
 //! | [`paint`] | painting the world into an image (the app's view, the recorder's frames); the canvas primitives and bitmap font every plot uses |
 //! | [`record`] | recording videos and GIFs of a run (`polity record`) |
@@ -95,6 +96,7 @@ pub mod spanned_ron;
 pub mod stats;
 pub mod sum;
 pub mod sweep;
+pub mod tables;
 pub mod tax;
 pub mod theft;
 pub mod vocab;

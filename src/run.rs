@@ -126,26 +126,35 @@ fn peek_last(sim: &Sim) -> Option<(u64, Vec<f64>)> {
     sim.world().resource::<MetricsLog>().last().cloned()
 }
 
-/// Writes CSV and JSONL into a folder.
+/// Writes CSV (through the `csv` crate, [`crate::tables`]) and JSONL into a folder.
 pub struct FolderSink {
-    metrics: BufWriter<File>,
-    agents: BufWriter<File>,
+    metrics: csv::Writer<File>,
+    agents: csv::Writer<File>,
     events: BufWriter<File>,
+    buf: String,
 }
+
+/// `agents.csv`'s header.
+pub const AGENTS_HEADER: [&str; 10] =
+    ["tick", "id", "kind", "selfishness", "power", "x", "y", "apples", "wealth", "reward"];
 
 impl FolderSink {
     /// Creates the three stream files in `dir`.
     pub fn create(dir: &Path) -> io::Result<Self> {
-        let open = |name: &str| File::create(dir.join(name)).map(|f| BufWriter::with_capacity(1 << 16, f));
-        let mut s =
-            FolderSink { metrics: open("metrics.csv")?, agents: open("agents.csv")?, events: open("events.jsonl")? };
-        writeln!(s.agents, "tick,id,kind,selfishness,power,x,y,apples,wealth,reward")?;
+        let open = |name: &str| File::create(dir.join(name));
+        let mut s = FolderSink {
+            metrics: crate::tables::writer(open("metrics.csv")?),
+            agents: crate::tables::writer(open("agents.csv")?),
+            events: BufWriter::with_capacity(1 << 16, open("events.jsonl")?),
+            buf: String::new(),
+        };
+        s.agents.write_record(AGENTS_HEADER)?;
         Ok(s)
     }
     /// Reopens the stream files of a staged run, cut back to `bytes` (metrics, agents,
     /// events), to append to.
     pub fn reopen(dir: &Path, bytes: [u64; 3]) -> io::Result<Self> {
-        let open = |name: &str, len: u64| -> io::Result<BufWriter<File>> {
+        let open = |name: &str, len: u64| -> io::Result<File> {
             let f = fs::OpenOptions::new().write(true).open(dir.join(name))?;
             if f.metadata()?.len() < len {
                 return Err(io::Error::new(
@@ -157,12 +166,13 @@ impl FolderSink {
             let mut f = f;
             use std::io::Seek;
             f.seek(io::SeekFrom::End(0))?;
-            Ok(BufWriter::with_capacity(1 << 16, f))
+            Ok(f)
         };
         Ok(FolderSink {
-            metrics: open("metrics.csv", bytes[0])?,
-            agents: open("agents.csv", bytes[1])?,
-            events: open("events.jsonl", bytes[2])?,
+            metrics: crate::tables::writer(open("metrics.csv", bytes[0])?),
+            agents: crate::tables::writer(open("agents.csv", bytes[1])?),
+            events: BufWriter::with_capacity(1 << 16, open("events.jsonl", bytes[2])?),
+            buf: String::new(),
         })
     }
     /// Writes out what is buffered.
@@ -187,27 +197,27 @@ impl FolderSink {
 
 impl Sink for FolderSink {
     fn header(&mut self, columns: &[Column]) -> io::Result<()> {
-        write!(self.metrics, "tick")?;
-        for c in columns {
-            write!(self.metrics, ",{c}")?;
-        }
-        writeln!(self.metrics)
+        self.metrics.write_record(std::iter::once("tick").chain(columns.iter().map(|c| &**c)))?;
+        Ok(())
     }
     fn take(&mut self, sim: &mut Sim) -> io::Result<()> {
         let out = sim.drain();
         for (tick, row) in out.rows {
-            write!(self.metrics, "{tick}")?;
-            for v in row {
-                write!(self.metrics, ",{v}")?;
-            }
-            writeln!(self.metrics)?;
+            crate::tables::write_numbers(&mut self.metrics, tick, row, &mut self.buf)?;
         }
         for r in out.samples {
-            writeln!(
-                self.agents,
-                "{},{},{},{},{},{},{},{},{},{}",
-                r.tick, r.id, r.kind, r.selfishness, r.power, r.x, r.y, r.apples, r.wealth, r.reward
-            )?;
+            self.agents.write_record([
+                r.tick.to_string(),
+                r.id.to_string(),
+                r.kind.to_string(),
+                r.selfishness.to_string(),
+                r.power.to_string(),
+                r.x.to_string(),
+                r.y.to_string(),
+                r.apples.to_string(),
+                r.wealth.to_string(),
+                r.reward.to_string(),
+            ])?;
         }
         for e in out.events {
             serde_json::to_writer(&mut self.events, &e)?;

@@ -150,19 +150,26 @@ pub fn alignment_cost(d: usize, target: f64) -> (f64, f64) {
 /// The toy model's two tables as CSV: the KL needed to reach alignment `target` in each of
 /// `dims` dimensions, and the gain to a utility at each angle (degrees) for each power.
 pub fn toy_model_csv(dims: &[usize], target: f64, powers: &[f64], angles: &[f64], seed: u64) -> (String, String) {
-    let mut cost = String::from("dims,target_alignment,kl_needed,kappa,kl_per_dim\n");
-    for &d in dims {
+    let cost = dims.iter().map(|&d| {
         let (kl, kappa) = alignment_cost(d, target);
-        cost += &format!("{d},{target},{kl},{kappa},{}\n", kl / d as f64);
-    }
-    let mut gain = String::from(
-        "power,angle_deg,cos_theta,gain_closed_form,gain_monte_carlo,standard_error,gain_over_sqrt_power\n",
-    );
+        (d as u64, vec![target, kl, kappa, kl / d as f64])
+    });
+    let cost = crate::tables::numbers_table(["dims", "target_alignment", "kl_needed", "kappa", "kl_per_dim"], cost);
+    let mut gain = crate::tables::line([
+        "power",
+        "angle_deg",
+        "cos_theta",
+        "gain_closed_form",
+        "gain_monte_carlo",
+        "standard_error",
+        "gain_over_sqrt_power",
+    ]);
     for &o in powers {
         for &a in angles {
             let theta = a.to_radians();
             let (closed, est, se) = gaussian_gain(o, theta, 2, 20_000, seed);
-            gain += &format!("{o},{a},{},{closed},{est},{se},{}\n", theta.cos(), closed / o.sqrt());
+            let row = [o, a, theta.cos(), closed, est, se, closed / o.sqrt()];
+            gain += &crate::tables::line(row.map(|v| v.to_string()));
         }
     }
     (cost, gain)

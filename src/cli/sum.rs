@@ -65,14 +65,9 @@ impl SumArgs {
         }
         let (cost, gain) = polity::sum::toy_model_csv(&dims, alignment, &powers, &angles, seed);
         say!("KL needed for mean alignment {alignment}, by dimension (grows linearly with d):");
-        for line in cost.lines().skip(1) {
-            let f: Vec<&str> = line.split(',').collect();
-            say!(
-                "  d = {:>4}: KL = {:>9.3} nats ({:.4} per dimension)",
-                f[0],
-                f[2].parse::<f64>().unwrap_or(f64::NAN),
-                f[4].parse::<f64>().unwrap_or(f64::NAN)
-            );
+        for f in polity::tables::reader(&cost).records().flatten() {
+            let num = |i: usize| f.get(i).and_then(|c| c.parse::<f64>().ok()).unwrap_or(f64::NAN);
+            say!("  d = {:>4}: KL = {:>9.3} nats ({:.4} per dimension)", &f[0], num(2), num(4));
         }
         for (file, body) in files.into_iter().zip([cost, gain]) {
             let path = file.expect("checked above");

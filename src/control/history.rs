@@ -81,21 +81,10 @@ impl History {
 
     /// Every row as CSV, in the format of `polity run`'s `metrics.csv`.
     pub fn metrics_csv(&self) -> String {
-        let mut s = String::from("tick");
-        for c in &self.columns {
-            s.push(',');
-            s.push_str(c);
-        }
-        s.push('\n');
-        for (tick, row) in &self.rows {
-            s.push_str(&tick.to_string());
-            for v in row {
-                s.push(',');
-                s.push_str(&v.to_string());
-            }
-            s.push('\n');
-        }
-        s
+        crate::tables::numbers_table(
+            std::iter::once("tick").chain(self.columns.iter().map(|c| &**c)),
+            self.rows.iter().map(|(tick, row)| (*tick, row.clone())),
+        )
     }
 
     /// The event kinds seen among the kept events, sorted.

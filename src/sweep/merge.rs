@@ -54,13 +54,13 @@ pub fn marker(dir: &Path) -> Result<Marker, String> {
     Ok(Marker { hash: f.hash, runs: f.runs, spec: f.spec })
 }
 
-/// The table header of a spec (as [`super::runner::header`]).
+/// The table header of a spec (as [`super::runner::header`]): a CSV record with its newline.
 pub fn header_of(spec: &SweepSpec) -> String {
     let mut cols: Vec<String> = ["run", "combination", "replicate", "seed"].map(String::from).to_vec();
     cols.extend(spec.parameters.iter().map(|p| p.path.clone()));
     cols.push("ticks_run".into());
     cols.extend(spec.keep.iter().map(Keep::column));
-    cols.join(",")
+    crate::tables::line(&cols)
 }
 
 /// Joins the runs found in `dirs` into the table `out` (a file, or a folder to hold
@@ -118,7 +118,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64)
             if missing.len() > 12 { ", …" } else { "" }
         ));
     }
-    let mut text = header_of(&m.spec) + "\n";
+    let mut text = header_of(&m.spec);
     for (row, _) in rows.values() {
         text.push_str(row);
     }

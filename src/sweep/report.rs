@@ -26,18 +26,20 @@ pub fn read(path: &Path) -> Result<Table, String> {
     let text = fs::read_to_string(&file).map_err(|e| {
         format!("{}: cannot read: {e}\n    hint: run the sweep to its end, or merge its shards first", file.display())
     })?;
-    let mut lines = text.lines();
-    let head: Vec<&str> = lines.next().ok_or_else(|| format!("{}: empty", file.display()))?.split(',').collect();
-    let seed =
-        head.iter().position(|&c| c == "seed").ok_or_else(|| format!("{}: not a sweep table", file.display()))?;
-    let ticks =
-        head.iter().position(|&c| c == "ticks_run").ok_or_else(|| format!("{}: not a sweep table", file.display()))?;
-    let parameters: Vec<String> = head[seed + 1..ticks].iter().map(|s| s.to_string()).collect();
+    let bad = |why: String| format!("{}: {why}", file.display());
+    let mut reader = crate::tables::reader(&text);
+    let head: Vec<String> = reader.headers().map_err(|e| bad(e.to_string()))?.iter().map(String::from).collect();
+    if head.is_empty() {
+        return Err(bad("empty".into()));
+    }
+    let seed = head.iter().position(|c| c == "seed").ok_or_else(|| bad("not a sweep table".into()))?;
+    let ticks = head.iter().position(|c| c == "ticks_run").ok_or_else(|| bad("not a sweep table".into()))?;
+    let parameters: Vec<String> = head[seed + 1..ticks].to_vec();
     let metric_cols: Vec<usize> = (ticks + 1..head.len()).filter(|&i| !head[i].ends_with("_series")).collect();
-    let metrics = metric_cols.iter().map(|&i| head[i].to_string()).collect();
+    let metrics = metric_cols.iter().map(|&i| head[i].clone()).collect();
     let mut rows = Vec::new();
-    for (k, line) in lines.enumerate() {
-        let cells: Vec<&str> = line.split(',').collect();
+    for (k, record) in reader.records().enumerate() {
+        let cells = record.map_err(|e| bad(e.to_string()))?;
         let num = |i: usize| -> Result<f64, String> {
             cells.get(i).and_then(|c| c.parse().ok()).ok_or_else(|| format!("{}:{}: bad row", file.display(), k + 2))
         };

@@ -80,7 +80,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     crate::outputs::write_file(path, bytes, true)
 }
 
-/// Runs one run of the sweep: its row (without a newline) and, where kept, its series CSV.
+/// Runs one run of the sweep: its row (a CSV record, with its newline) and, where kept, its
+/// series CSV.
 pub fn run_one(sweep: &Sweep, run: &Run) -> (String, Option<String>) {
     run_scenario(sweep, run, &sweep.scenario(run))
 }
@@ -132,27 +133,14 @@ fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> (Str
             }
             Keep::Series(_) => {
                 if series_csv.is_none() {
-                    let mut text = String::from("tick");
-                    for m in &wanted {
-                        text.push(',');
-                        text.push_str(m);
-                    }
-                    text.push('\n');
-                    for (tick, vals) in &series {
-                        text.push_str(&tick.to_string());
-                        for v in vals {
-                            text.push(',');
-                            text.push_str(&v.to_string());
-                        }
-                        text.push('\n');
-                    }
-                    series_csv = Some(text);
+                    let header = std::iter::once("tick").chain(wanted.iter().copied());
+                    series_csv = Some(crate::tables::numbers_table(header, series.iter().cloned()));
                 }
                 format!("series/run-{:06}.csv", run.number)
             }
         });
     }
-    (row.join(","), series_csv)
+    (crate::tables::line(&row), series_csv)
 }
 
 /// Checks that `dir` can hold this sweep (new, empty, or this sweep's own folder) and marks it.
@@ -222,7 +210,7 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
         if let Some(text) = series {
             write_atomic(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;
         }
-        write_atomic(&row_file(dir, n), (row + "\n").as_bytes())?;
+        write_atomic(&row_file(dir, n), row.as_bytes())?;
         progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         Ok(())
     });
@@ -247,7 +235,7 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
 
 /// Writes the table of runs `runs` (all done) from their row files, atomically.
 pub fn write_table(sweep: &Sweep, dir: &Path, runs: &[u64], table: &Path) -> io::Result<()> {
-    let mut text = header(sweep) + "\n";
+    let mut text = header(sweep);
     for &n in runs {
         text.push_str(&fs::read_to_string(row_file(dir, n))?);
     }

@@ -151,6 +151,7 @@ const CORE: [&[&str]; 3] = [
         "parallel",
         "spanned_ron",
         "json",
+        "tables",
         "scenario",
         "rules",
         "vocab",

@@ -94,7 +94,8 @@ fn every_documented_sweep_path_changes_the_run() {
             .iter()
             .find_map(|b| sweep_of(b.name, &path, values, ticks).ok().map(|s| (b.name, s)))
             .unwrap_or_else(|| panic!("no built-in takes the documented path `{path}`"));
-        let header: Vec<String> = sweep::runner::header(&sweep).split(',').map(String::from).collect();
+        // A header and a row are CSV records with their line ends (no field here needs quotes).
+        let header: Vec<String> = sweep::runner::header(&sweep).trim_end().split(',').map(String::from).collect();
         let column = |row: &str, name: &str| -> f64 {
             row.split(',').nth(header.iter().position(|h| h == name).unwrap()).unwrap().parse().unwrap()
         };
@@ -104,6 +105,7 @@ fn every_documented_sweep_path_changes_the_run() {
             assert_eq!(run.values, vec![*value]);
             let s = sweep.scenario(&run);
             let (row, _) = sweep::runner::run_one(&sweep, &run);
+            let row = row.trim_end();
             let t = trace(&s, run.seed, s.run.ticks);
             // The runner ran this scenario for its ticks: the table says so and agrees.
             assert_eq!(column(&row, "ticks_run"), s.run.ticks as f64, "{path} in {base}");

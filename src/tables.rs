@@ -1,0 +1,79 @@
+//! CSV, written and read through the `csv` crate (quoting, escaping and parsing are its job):
+//! every CSV Polity writes — `metrics.csv`, `agents.csv`, a sweep's rows and series, the
+//! app's export, `polity sum`'s tables, `learning.csv` — and reads back. Numbers are written
+//! with Rust's shortest round-trip formatting (`0.1`, `inf`, `NaN`), as they always were.
+
+use std::fmt::Write as _;
+use std::io;
+
+/// A CSV writer for a file or buffer: `\n` line ends, fields quoted only where needed.
+pub fn writer<W: io::Write>(w: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(w)
+}
+
+/// One record as text, with its line end.
+pub fn line<I, S>(fields: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    let mut w = writer(Vec::new());
+    w.write_record(fields).expect("writing to memory");
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("fields are text")
+}
+
+/// Writes a record of a label (a tick, a run number) and numbers, formatting each number into
+/// one reused buffer.
+pub fn write_numbers<W: io::Write>(
+    w: &mut csv::Writer<W>,
+    label: impl std::fmt::Display,
+    values: impl IntoIterator<Item = f64>,
+    buf: &mut String,
+) -> io::Result<()> {
+    buf.clear();
+    write!(buf, "{label}").expect("formatting to a string");
+    w.write_field(buf.as_bytes())?;
+    for v in values {
+        buf.clear();
+        write!(buf, "{v}").expect("formatting to a string");
+        w.write_field(buf.as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)?;
+    Ok(())
+}
+
+/// A table of a header and rows of a label and numbers, as text.
+pub fn numbers_table<'a>(
+    header: impl IntoIterator<Item = &'a str>,
+    rows: impl IntoIterator<Item = (u64, Vec<f64>)>,
+) -> String {
+    let mut w = writer(Vec::new());
+    w.write_record(header).expect("writing to memory");
+    let mut buf = String::new();
+    for (label, values) in rows {
+        write_numbers(&mut w, label, values, &mut buf).expect("writing to memory");
+    }
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("fields are text")
+}
+
+/// A reader of CSV text with a header row.
+pub fn reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().from_reader(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_quoted_only_where_needed_and_numbers_read_back() {
+        assert_eq!(line(["tick", "a,b", "say \"hi\""]), "tick,\"a,b\",\"say \"\"hi\"\"\"\n");
+        let t = numbers_table(["tick", "x", "y"], [(0, vec![0.1, f64::INFINITY]), (1, vec![-2.5, f64::NAN])]);
+        assert_eq!(t, "tick,x,y\n0,0.1,inf\n1,-2.5,NaN\n");
+        let mut r = reader(&t);
+        let rows: Vec<Vec<f64>> =
+            r.records().map(|rec| rec.unwrap().iter().map(|c| c.parse().unwrap()).collect()).collect();
+        assert_eq!(rows[0], vec![0.0, 0.1, f64::INFINITY]);
+        assert!(rows[1][2].is_nan());
+    }
+}
