@@ -57,7 +57,7 @@ fn main() {
     let conditions: Vec<(String, Vec<String>)> = args[1..]
         .iter()
         .map(|a| {
-            let (label, dirs) = a.split_once('=').expect("LABEL=DIR,DIR,...");
+            let (label, dirs) = a.rsplit_once('=').expect("LABEL=DIR,DIR,...");
             (label.to_string(), dirs.split(',').map(String::from).collect())
         })
         .collect();
@@ -79,7 +79,7 @@ fn main() {
             .collect()
     };
     let seeds = conditions.iter().map(|(_, d)| d.len()).min().unwrap_or(0);
-    let sub = format!("mean and 95% interval over {seeds} or more training seeds");
+    let sub = format!("mean and 95% interval over {seeds} training seeds");
     for (what, f, file) in [
         ("learners' mean return per episode", (|r: &Row| r.mean_return) as fn(&Row) -> f64, "return"),
         ("patches alive at the episode's end", |r: &Row| r.patches_alive, "patches"),
@@ -87,7 +87,7 @@ fn main() {
         let series: Vec<Series> =
             conditions.iter().map(|(label, dirs)| Series { label: label.clone(), points: curve(dirs, f) }).collect();
         let plot =
-            chart::lines(&format!("learners under SED taxes: {what}"), &sub, "update", &series).expect("finite values");
+            chart::lines(what, &format!("learners under SED taxes; {sub}"), "update", &series).expect("finite values");
         let mut png = Vec::new();
         polity::record::encode::encode_png(&mut png, &plot, &mut Vec::new()).unwrap();
         std::fs::write(format!("{prefix}-{file}.png"), png).unwrap();
