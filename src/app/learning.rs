@@ -246,3 +246,109 @@ pub fn panel(ui: &mut egui::Ui, cx: &mut PanelCx) {
         ),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    //! The live training's frame step as the app runs it (its system in a Bevy app), with no
+    //! window: the app's pause is the trainer's, each update's policies go into the world on
+    //! screen (again after a rebuild), and the world starts a new episode at the episode's end.
+    use std::time::{Duration, Instant};
+
+    use bevy::ecs::system::RunSystemOnce;
+
+    use super::*;
+    use crate::control::training::TrainOptions;
+    use crate::control::{Control, History, Source};
+    use crate::learn::play::Brains;
+
+    fn brain(app: &App) -> Arc<Policy> {
+        app.world().non_send::<SimHost>().0.part::<Brains>().unwrap().groups[0].clone().unwrap()
+    }
+
+    #[test]
+    fn the_world_plays_each_update_and_pausing_the_app_pauses_training() {
+        let t = tempfile::tempdir().unwrap();
+        let file = t.path().join("small.ron");
+        let source = crate::scenario::builtin("commons-learners").unwrap().source;
+        let small = source.replace("envs: 8, updates: 150,", "episode_ticks: 20, envs: 1, updates: 3,");
+        assert_ne!(small, source);
+        std::fs::write(&file, small).unwrap();
+        let (control, mut sim) = Control::start(Source::File(file), None).unwrap();
+        assert!(control.paused);
+        let trainer = LiveTrainer::start(&control.scenario, control.seed, &TrainOptions::default(), true).unwrap();
+        let history = History::new(&sim);
+        let fresh = brain_of(&sim);
+        let mut app = App::new();
+        app.insert_resource(AppState::new(control, history))
+            .insert_non_send(SimHost(sim))
+            .insert_resource(Learning::new(trainer));
+        let frame = |app: &mut App| app.world_mut().run_system_once(sync).unwrap();
+        let learning = |app: &App| -> bool { app.world().resource::<Learning>().trainer.paused() };
+
+        // The app is paused: so is training, and no update arrives.
+        frame(&mut app);
+        assert!(learning(&app), "a paused app pauses training");
+        std::thread::sleep(Duration::from_millis(800));
+        frame(&mut app);
+        assert!(app.world().resource::<Learning>().curve.is_empty());
+        assert_eq!(app.world().resource::<Learning>().trainer.tick(), 0);
+
+        // Playing: training runs, and the first update's policy goes into the world.
+        app.world_mut().resource_mut::<AppState>().control.paused = false;
+        frame(&mut app);
+        assert!(!learning(&app));
+        let started = Instant::now();
+        while app.world().resource::<Learning>().curve.is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(120), "no update arrived");
+            std::thread::sleep(Duration::from_millis(50));
+            frame(&mut app);
+        }
+        let l = app.world().resource::<Learning>();
+        assert_eq!(l.curve[0].update, 1);
+        assert_eq!(l.groups, ["learners"]);
+        let latest = l.latest.as_ref().unwrap()[0].clone().unwrap();
+        assert!(Arc::ptr_eq(&brain(&app), &latest), "the world plays the newest policy");
+        assert_ne!(latest.hash(), fresh.hash(), "trained weights, not the fresh ones");
+        let notice = app.world().resource::<AppState>().notice.clone().unwrap().text;
+        assert!(
+            notice.starts_with("the learners play update ") && notice.contains("'s policy from tick 1 on"),
+            "{notice}"
+        );
+
+        // At the episode's length the world starts a new episode; rebuilt, it plays the newest
+        // policy again.
+        for _ in 0..20 {
+            app.world_mut().non_send_mut::<SimHost>().0.step();
+        }
+        app.world_mut().resource_mut::<AppState>().control.paused = true;
+        frame(&mut app);
+        assert!(app.world().resource::<AppState>().intents.is_empty(), "paused: no new episode");
+        app.world_mut().resource_mut::<AppState>().control.paused = false;
+        frame(&mut app);
+        assert_eq!(app.world().resource::<AppState>().intents, [Intent::Reset]);
+        let rebuilt = {
+            let st = app.world().resource::<AppState>();
+            st.control.build()
+        };
+        app.world_mut().non_send_mut::<SimHost>().0 = rebuilt;
+        app.world_mut().resource_mut::<AppState>().generation += 1;
+        frame(&mut app);
+        let latest = app.world().resource::<Learning>().latest.as_ref().unwrap()[0].clone().unwrap();
+        assert!(Arc::ptr_eq(&brain(&app), &latest), "reinstalled after the rebuild");
+
+        // The rest of the updates, then done.
+        let started = Instant::now();
+        while app.world().resource::<Learning>().state == TrainingState::Running {
+            assert!(started.elapsed() < Duration::from_secs(120), "training did not finish");
+            std::thread::sleep(Duration::from_millis(50));
+            frame(&mut app);
+        }
+        let l = app.world().resource::<Learning>();
+        assert_eq!(l.state, TrainingState::Done);
+        assert_eq!(l.curve.iter().map(|p| p.update).collect::<Vec<_>>(), [1, 2, 3]);
+    }
+
+    fn brain_of(sim: &crate::sim::Sim) -> Arc<Policy> {
+        sim.part::<Brains>().unwrap().groups[0].clone().unwrap()
+    }
+}
