@@ -273,7 +273,7 @@ mod tests {
         let small = source.replace("envs: 8, updates: 150,", "episode_ticks: 20, envs: 1, updates: 3,");
         assert_ne!(small, source);
         std::fs::write(&file, small).unwrap();
-        let (control, mut sim) = Control::start(Source::File(file), None).unwrap();
+        let (control, sim) = Control::start(Source::File(file), None).unwrap();
         assert!(control.paused);
         let trainer = LiveTrainer::start(&control.scenario, control.seed, &TrainOptions::default(), true).unwrap();
         let history = History::new(&sim);
