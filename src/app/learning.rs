@@ -205,6 +205,8 @@ pub fn panel(ui: &mut egui::Ui, cx: &mut PanelCx) {
                 .allow_double_click_reset(false)
                 .include_x(0.0)
                 .include_x(x_max)
+                // From 0, so the axis has labels from the first point on and levels read as sizes.
+                .include_y(0.0)
                 .y_axis_min_width(28.0)
                 .show(ui, |p| {
                     for ((name, c), pts) in legend.iter().zip(lines) {
