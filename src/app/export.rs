@@ -10,6 +10,7 @@ use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::PrimaryWindow;
 
+use super::learning::{Learning, TrainingState};
 use super::steer::SteerSystems;
 use super::view::{MapArea, WorldView};
 use super::{AppState, SimHost};
@@ -155,7 +156,9 @@ fn cli_screenshot(
     view: Res<WorldView>,
     area: Res<MapArea>,
     window: Single<&Window, With<PrimaryWindow>>,
+    learning: Option<Res<Learning>>,
     mut commands: Commands,
+    mut exits: MessageWriter<AppExit>,
 ) {
     let Some(path) = shot.path.clone() else { return };
     if shot.taken {
@@ -166,6 +169,39 @@ fn cli_screenshot(
         return;
     }
     let Some(a) = area.0 else { return };
+    // While training, the screenshot waits for every update asked for, drawn for a few frames.
+    if let Some(l) = &learning {
+        match &l.state {
+            TrainingState::Running => return,
+            TrainingState::Failed(e) => {
+                eprintln!("error: no screenshot: {e}");
+                shot.taken = true;
+                if shot.exit {
+                    exits.write(AppExit::from_code(1));
+                }
+                return;
+            }
+            TrainingState::Done if l.frames_since_update < SCREENSHOT_AFTER_FRAMES => return,
+            TrainingState::Done => {}
+        }
+        let last = l.curve.last().map(|p| {
+            let returns: Vec<String> =
+                l.groups.iter().zip(&p.returns).map(|(g, r)| format!("{g} return {r:.2}")).collect();
+            format!(
+                " (update {}: {} · patches alive {:.1} · Gini {:.3})",
+                p.update,
+                returns.join(" · "),
+                p.patches_alive,
+                p.gini
+            )
+        });
+        println!(
+            "learning panel: {} of {} shown{}",
+            crate::plural(l.curve.len() as u64, "update"),
+            l.trainer.scenario,
+            last.unwrap_or_default()
+        );
+    }
     shot.taken = true;
     let exit = shot.exit;
     let force = shot.force;

@@ -35,6 +35,7 @@
 
 mod export;
 mod icon;
+mod learning;
 mod panels;
 pub mod record;
 mod steer;
@@ -52,6 +53,7 @@ use crate::control::{self, Control, ControlError, History, Intent, Source};
 use crate::sim::Sim;
 
 pub use export::ExportPlugin;
+pub use learning::{CURVE_COLORS, GINI_COLOR, LearningPlugin, PATCHES_COLOR};
 pub use steer::SteeringPlugin;
 pub use ui::AppUiPlugin;
 pub use view::WorldViewPlugin;
@@ -82,6 +84,9 @@ pub struct AppOptions {
     pub force: bool,
     /// Groups playing trained policies: `(group, file)` (`--policy GROUP=FILE`).
     pub policies: Vec<(String, String)>,
+    /// Train the scenario's learning groups in the background while the app runs (`--train`);
+    /// the world plays the newest policies and the "Learning" section draws the curves.
+    pub train: Option<crate::control::training::TrainOptions>,
 }
 
 /// The running world, held apart from the app's own Bevy world (see the module docs).
@@ -162,6 +167,14 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
         Err(ControlError::Scenario(problems)) => return Err((2, problems.to_string())),
         Err(e) => return Err((2, format!("error: {e}"))),
     };
+    // Trained in the background: paused until the window runs.
+    let trainer = match &opts.train {
+        Some(t) => Some(
+            crate::control::training::LiveTrainer::start(&control.scenario, control.seed, t, true)
+                .map_err(|e| (2, format!("error: {e}")))?,
+        ),
+        None => None,
+    };
     if let Some(path) = &opts.screenshot
         && let Err(e) = export::check_png_path(path, opts.force)
     {
@@ -200,7 +213,11 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
         // A recording from the command line shows the world running.
         control.paused = false;
     }
-    let title = format!("Polity — {}", control.scenario.name);
+    let title = match &trainer {
+        Some(_) => format!("Polity — {} (training)", control.scenario.name),
+        None => format!("Polity — {}", control.scenario.name),
+    };
+    let stop = trainer.as_ref().map(|t| t.stopper());
     let state = AppState::new(control, history);
 
     let mut app = App::new();
@@ -232,8 +249,18 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
         ExportPlugin,
         record::WindowRecordPlugin,
         icon::IconPlugin,
+        LearningPlugin,
     ));
-    match app.run() {
+    if let Some(t) = trainer {
+        app.insert_resource(learning::Learning::new(t));
+    }
+    let exit = app.run();
+    // Closing the window stops the training: an update under way is abandoned (a training
+    // folder keeps its last finished update).
+    if let Some(stop) = stop {
+        stop.stop();
+    }
+    match exit {
         AppExit::Success => Ok(()),
         AppExit::Error(code) => Err((code.get(), String::new())),
     }

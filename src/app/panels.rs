@@ -32,6 +32,8 @@ pub struct PanelCx<'a> {
     pub view: &'a mut WorldView,
     /// Exports asked for.
     pub exports: &'a mut Vec<ExportKind>,
+    /// The live training, with `--train`.
+    pub learning: Option<&'a super::learning::Learning>,
 }
 
 /// One section of a side panel.
@@ -40,18 +42,19 @@ pub struct PanelDef {
     pub title: &'static str,
     /// Whether it starts open.
     pub open: bool,
-    /// Whether it is shown for this world.
-    pub applies: fn(&Sim) -> bool,
+    /// Whether it is shown for this world (and this app: the learning curves only while
+    /// training).
+    pub applies: fn(&PanelCx) -> bool,
     /// Draws it.
     pub show: fn(&mut egui::Ui, &mut PanelCx),
 }
 
-fn always(_: &Sim) -> bool {
+fn always(_: &PanelCx) -> bool {
     true
 }
 
-fn has_governance(sim: &Sim) -> bool {
-    let w = sim.world();
+fn has_governance(cx: &PanelCx) -> bool {
+    let w = cx.sim.world();
     let parts = &crate::sim::core(w).parts;
     parts.has::<TaxState>() || parts.has::<Election>() || parts.has::<Principal>()
 }
@@ -67,6 +70,7 @@ pub const LEFT: &[PanelDef] = &[
 
 /// The right panel: watching and inspecting.
 pub const RIGHT: &[PanelDef] = &[
+    PanelDef { title: "Learning", open: true, applies: super::learning::applies, show: super::learning::panel },
     PanelDef { title: "Plots", open: true, applies: always, show: plots },
     PanelDef { title: "Agent inspector", open: true, applies: always, show: inspector },
     PanelDef { title: "Principal and election", open: true, applies: has_governance, show: principal },
@@ -77,7 +81,7 @@ fn rgb(c: [u8; 4]) -> Color32 {
     Color32::from_rgb(c[0], c[1], c[2])
 }
 
-fn hint(ui: &mut egui::Ui, text: &str) {
+pub(super) fn hint(ui: &mut egui::Ui, text: &str) {
     ui.label(RichText::new(text).small().weak());
 }
 

@@ -6,6 +6,7 @@ use bevy_egui::egui::{self, Color32, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
 use super::export::ExportQueue;
+use super::learning::Learning;
 use super::panels::{self, PanelCx, PanelDef};
 use super::view::{MapArea, WorldView};
 use super::{AppState, SimHost};
@@ -18,7 +19,7 @@ pub(super) const fn theme(name: &str) -> Color32 {
 }
 
 /// The status bar's and notices' colours (`app.*` in `assets/palette.txt`).
-pub(super) mod colors {
+pub(crate) mod colors {
     use super::{Color32, theme};
     /// "Polity" in the status bar.
     pub const TITLE: Color32 = theme("app.title");
@@ -100,6 +101,7 @@ fn draw(
     mut area: ResMut<MapArea>,
     mut view: ResMut<WorldView>,
     mut exports: ResMut<ExportQueue>,
+    learning: Option<Res<Learning>>,
     mut styled: Local<bool>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
@@ -117,8 +119,10 @@ fn draw(
         "polity-root".into(),
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
-    egui::Panel::top("status").show(&mut root, |ui| status_bar(ui, sim, &state, &view));
-    let mut cx = PanelCx { sim, state: &mut state, ui: &mut ui_state, view: &mut view, exports: &mut exports.0 };
+    let learning = learning.as_deref();
+    egui::Panel::top("status").show(&mut root, |ui| status_bar(ui, sim, &state, &view, learning));
+    let mut cx =
+        PanelCx { sim, state: &mut state, ui: &mut ui_state, view: &mut view, exports: &mut exports.0, learning };
     egui::Panel::left("left").default_size(LEFT_WIDTH).min_size(220.0).show(&mut root, |ui| {
         sections(ui, "left-scroll", panels::LEFT, &mut cx);
     });
@@ -136,7 +140,7 @@ fn sections(ui: &mut egui::Ui, id: &str, list: &[PanelDef], cx: &mut PanelCx) {
     egui::ScrollArea::vertical().id_salt(id).auto_shrink([false, false]).show(ui, |ui| {
         ui.add_space(4.0);
         for p in list {
-            if !(p.applies)(cx.sim) {
+            if !(p.applies)(cx) {
                 continue;
             }
             egui::CollapsingHeader::new(RichText::new(p.title).strong()).default_open(p.open).show(ui, |ui| {
@@ -147,7 +151,13 @@ fn sections(ui: &mut egui::Ui, id: &str, list: &[PanelDef], cx: &mut PanelCx) {
     });
 }
 
-fn status_bar(ui: &mut egui::Ui, sim: &crate::sim::Sim, state: &AppState, view: &WorldView) {
+fn status_bar(
+    ui: &mut egui::Ui,
+    sim: &crate::sim::Sim,
+    state: &AppState,
+    view: &WorldView,
+    learning: Option<&Learning>,
+) {
     let c = &state.control;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Polity").strong().color(colors::TITLE));
@@ -172,6 +182,11 @@ fn status_bar(ui: &mut egui::Ui, sim: &crate::sim::Sim, state: &AppState, view: 
         ui.label(RichText::new(text).color(color));
         if !c.paused {
             ui.label(RichText::new(format!("{:.0} ticks/s", state.tick_rate)).weak());
+        }
+        if let Some(l) = learning {
+            ui.separator();
+            let done = l.curve.last().map_or(0, |p| p.update);
+            ui.label(RichText::new(format!("learning: update {done}/{}", l.trainer.target)).color(colors::RUNNING));
         }
         if let Some((x, y)) = view.hover {
             ui.separator();

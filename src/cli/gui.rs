@@ -10,6 +10,12 @@ agent inspector, the principal and election, and the event log on the right. Key
 play/pause, → or N one tick, F fast-forward, + and − speed, R reset, Esc deselect; drag to
 pan, wheel to zoom, click an agent to inspect it. Exports go to exports/ (docs/app.md).
 
+With --train the scenario's `Learned` groups train in the background as `polity train` trains
+them (same seed, same updates): after each update the world on screen plays the newest
+policy, starting a new episode at the episode's length, and the Learning section grows a
+point. Pausing the app pauses training; closing it stops training (with --out, the folder
+keeps the last finished update: `polity train --resume DIR` goes on).
+
 With --ticks N the world runs N ticks as fast as possible before the window shows, then
 waits paused; without it, the world runs from tick 0 at one tick per frame.
 
@@ -25,7 +31,11 @@ Examples:
   polity gui commons --ticks 50 --screenshot shot.png --exit
                                           run 50 ticks, save a PNG of the window, quit
   xvfb-run -a polity gui commons --ticks 50 --screenshot shot.png --exit
-                                          the same without a display (Xvfb, Mesa's Vulkan)";
+                                          the same without a display (Xvfb, Mesa's Vulkan)
+  polity gui commons-learners --train --envs 4 --out runs/live
+                                          train while you watch: the world plays the newest
+                                          policy; the Learning section draws each update's mean
+                                          return, patches alive and Gini (docs/learning.md)";
 
 /// `polity gui`'s arguments.
 #[derive(clap::Args, Default)]
@@ -61,6 +71,22 @@ pub struct GuiArgs {
     force: bool,
     #[command(flatten)]
     policies: super::PolicyArgs,
+    /// Train the scenario's `Learned` groups with PPO in the background while the window
+    /// runs: the world plays the newest policy, the Learning section draws the curves, and
+    /// pausing the app pauses training
+    #[arg(long)]
+    train: bool,
+    /// With --train: stop after this many updates [default: the scenario's `learning.updates`];
+    /// --screenshot waits for them
+    #[arg(long, value_name = "N", requires = "train")]
+    updates: Option<u32>,
+    /// With --train: worlds per update [default: the scenario's `learning.envs`]
+    #[arg(long, value_name = "N", requires = "train")]
+    envs: Option<u32>,
+    /// With --train: write a training folder, as `polity train --out` does, after every
+    /// update (must be new or empty) [default: nothing is written]
+    #[arg(long, value_name = "DIR", requires = "train")]
+    out: Option<PathBuf>,
 }
 
 impl GuiArgs {
@@ -69,6 +95,11 @@ impl GuiArgs {
         if self.exit && self.screenshot.is_none() && self.record_frames.is_none() {
             return Err(CliError::input(
                 "--exit needs --screenshot FILE or --record FILE --record-frames N, or the app would quit at once",
+            ));
+        }
+        if self.train && self.ticks.is_some() && self.screenshot.is_some() {
+            return Err(CliError::input(
+                "--train with --screenshot waits for the updates, which run only while the world runs, and --ticks leaves it paused\n    hint: leave out --ticks",
             ));
         }
         self.open()
@@ -87,6 +118,11 @@ impl GuiArgs {
             record_frames: self.record_frames,
             force: self.force,
             policies: self.policies.pairs()?,
+            train: self.train.then(|| polity::control::training::TrainOptions {
+                envs: self.envs,
+                updates: self.updates,
+                out: self.out.clone(),
+            }),
         })
         .map_err(|(code, message)| CliError { code, message })
     }

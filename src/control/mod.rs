@@ -24,6 +24,7 @@ pub mod export;
 pub mod history;
 pub mod intent;
 pub mod snapshot;
+pub mod training;
 pub mod view;
 
 pub use export::{export_path, export_stem, write_atomic};

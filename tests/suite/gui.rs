@@ -256,9 +256,18 @@ fn a_screenshot_that_cannot_be_written_is_exit_status_1() {
 fn gui_help_lists_the_flags_with_examples() {
     let out = Command::new(polity()).args(["gui", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    for needle in
-        ["--seed", "--ticks", "--screenshot", "--exit", "Examples:", "polity gui commons --ticks 50", "xvfb-run"]
-    {
+    for needle in [
+        "--seed",
+        "--ticks",
+        "--screenshot",
+        "--exit",
+        "Examples:",
+        "polity gui commons --ticks 50",
+        "xvfb-run",
+        "--train",
+        "--updates",
+        "polity gui commons-learners --train",
+    ] {
         assert!(help.contains(needle), "gui --help lacks {needle}:\n{help}");
     }
     let top = String::from_utf8_lossy(&Command::new(polity()).arg("--help").output().unwrap().stdout).into_owned();
@@ -344,4 +353,162 @@ fn the_app_plays_a_trained_policy_given_with_policy() {
     // The seven learners (humans, σ = 1) are drawn in the map area.
     let (human, _) = png.count((x0, y0, x1, y1), human_like);
     assert!(human >= 20, "learners drawn on the map: {human} human-coloured pixels");
+    // Without --train there is no Learning section: none of its curves' colours on the right.
+    let right = (x1 + 4, y0, w, h);
+    let (curve, _) = png.count(right, |c| near(c, polity::app::CURVE_COLORS[0], 6));
+    let (gini, _) = png.count(right, |c| near(c, polity::app::GINI_COLOR, 6));
+    assert!(curve + gini < 5, "learning-curve colours without --train: {curve} and {gini} pixels");
+}
+
+/// `commons-learners` made small for tests: 50-tick episodes, one world per update, one pass.
+fn small_learners(dir: &Path) -> PathBuf {
+    let source = polity::scenario::builtin("commons-learners").unwrap().source;
+    let old = "learning: (envs: 8, updates: 150, learning_rate: 0.0003, epochs: 3, minibatches: 4),";
+    assert!(source.contains(old), "commons-learners' learning settings changed; update this test");
+    let file = dir.join("small-learners.ron");
+    std::fs::write(
+        &file,
+        source.replace(old, "learning: (episode_ticks: 50, envs: 1, updates: 2, epochs: 1, minibatches: 1),"),
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn live_training_draws_the_learning_curves_and_writes_what_polity_train_writes() {
+    let t = tempfile::tempdir().unwrap();
+    let scenario = small_learners(t.path());
+    let shot = t.path().join("shot.png");
+    let mut cmd = Command::new(xvfb_run());
+    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui"])
+        .arg(&scenario)
+        .args(["--train", "--updates", "2", "--out", "live", "--screenshot"])
+        .arg(&shot)
+        .arg("--exit")
+        .current_dir(t.path());
+    let out = run_with_timeout(cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "polity gui --train failed ({:?}):\n{stdout}\n{stderr}", out.status);
+    // The screenshot waited for both updates, and says so.
+    assert!(
+        stdout.contains("learning panel: 2 updates of commons-learners shown (update 2: learners return "),
+        "{stdout}"
+    );
+    let ((w, h), (_, y0, x1, _)) = reported(&stdout);
+    let png = Png::read(&shot);
+    assert_eq!((png.width, png.height), (w, h));
+    // The Learning section is drawn at the top of the right panel: the return curve's and the
+    // Gini curve's colours (lines, points and legend) are there.
+    let right = (x1 + 4, y0, w, h);
+    let (curve, _) = png.count(right, |c| near(c, polity::app::CURVE_COLORS[0], 6));
+    let (gini, _) = png.count(right, |c| near(c, polity::app::GINI_COLOR, 6));
+    assert!(curve >= 30, "return-curve pixels in the right panel: {curve}");
+    assert!(gini >= 30, "Gini-curve pixels in the right panel: {gini}");
+
+    // --out wrote the training folder `polity train --out` writes, with the same weights.
+    let out = Command::new(polity())
+        .arg("train")
+        .arg(&scenario)
+        .args(["--updates", "2", "--out", "cli"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json = |dir: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(t.path().join(dir).join("train.json")).unwrap()).unwrap()
+    };
+    let (live, cli) = (json("live"), json("cli"));
+    assert_eq!(live["updates_done"], 2);
+    assert_eq!(live["policies"], cli["policies"], "the same weights as `polity train`");
+    assert_eq!(
+        std::fs::read(t.path().join("live/learning.csv")).unwrap(),
+        std::fs::read(t.path().join("cli/learning.csv")).unwrap()
+    );
+}
+
+#[test]
+fn train_without_learners_opens_no_window() {
+    let t = tempfile::tempdir().unwrap();
+    let shot = t.path().join("shot.png");
+    let out = Command::new(polity())
+        .args(["gui", "commons", "--train", "--screenshot", shot.to_str().unwrap(), "--exit"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // The message `polity train` gives.
+    let train = Command::new(polity()).args(["train", "commons", "--out", "t"]).current_dir(t.path()).output().unwrap();
+    assert_eq!(train.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&train.stderr).into_owned();
+    assert!(said.contains("scenario `commons` has no group to train"), "{said}");
+    assert_eq!(stderr, said, "the same message as polity train");
+    assert!(!shot.exists(), "no screenshot");
+    // The training flags need --train; --ticks leaves the world paused, so the screenshot
+    // would wait for ever.
+    for args in [&["--updates", "2"][..], &["--envs", "1"], &["--out", "x"]] {
+        let out = Command::new(polity()).args(["gui", "commons-learners"]).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--train"), "{args:?}");
+    }
+    let out = Command::new(polity())
+        .args(["gui", "commons-learners", "--train", "--ticks", "5", "--screenshot", "s.png", "--exit"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("leave out --ticks"));
+    let left: Vec<_> = std::fs::read_dir(t.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing written");
+}
+
+#[test]
+fn a_live_training_waits_while_paused_and_stops_when_asked() {
+    use polity::control::training::{LiveTrainer, TrainOptions, TrainerMessage};
+    let t = tempfile::tempdir().unwrap();
+    let s = polity::scenario::load(small_learners(t.path()).to_str().unwrap()).unwrap();
+    let opts = TrainOptions { envs: None, updates: Some(2), out: None };
+    let trainer = LiveTrainer::start(&s, 0, &opts, true).unwrap();
+    assert_eq!((trainer.episode, trainer.envs, trainer.target), (50, 1, 2));
+    // Paused: not a tick played.
+    assert!(trainer.wait(Duration::from_millis(1500)).is_none());
+    assert_eq!(trainer.tick(), 0);
+    trainer.set_paused(false);
+    let first = match trainer.wait(TIMEOUT) {
+        Some(TrainerMessage::Update(f)) => f,
+        other => panic!("expected an update, got {other:?}"),
+    };
+    assert_eq!(first.report.update, 1);
+    assert!(first.steps_per_second > 0.0);
+    // Paused again after the first update: the second waits. Its policies are a copy: the
+    // weights sent do not change while the trainer goes on.
+    trainer.set_paused(true);
+    let hash = first.policies[0].as_ref().unwrap().hash();
+    std::thread::sleep(Duration::from_millis(500));
+    let tick = trainer.tick();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(trainer.tick(), tick, "paused: no ticks");
+    assert!(trainer.poll().is_empty());
+    trainer.set_paused(false);
+    let second = match trainer.wait(TIMEOUT) {
+        Some(TrainerMessage::Update(f)) => f,
+        other => panic!("expected an update, got {other:?}"),
+    };
+    assert_eq!(second.report.update, 2);
+    assert!(matches!(trainer.wait(TIMEOUT), Some(TrainerMessage::Done)));
+    assert_eq!(first.policies[0].as_ref().unwrap().hash(), hash, "a snapshot, not shared weights");
+    assert_ne!(second.policies[0].as_ref().unwrap().hash(), hash, "the second update changed the weights");
+
+    // Stopping while paused ends the thread at once.
+    let trainer = LiveTrainer::start(&s, 0, &TrainOptions::default(), true).unwrap();
+    let started = Instant::now();
+    trainer.stop();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(trainer.poll().is_empty());
+
+    // A scenario without learners is refused, with `polity train`'s message.
+    let commons = polity::scenario::load("commons").unwrap();
+    let e = LiveTrainer::start(&commons, 0, &opts, true).unwrap_err();
+    assert!(e.contains("has no group to train"), "{e}");
 }
