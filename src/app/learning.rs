@@ -65,6 +65,8 @@ pub struct Learning {
     pub curve: Vec<CurvePoint>,
     /// The newest policies, by group index.
     pub latest: Option<Vec<Option<Arc<Policy>>>>,
+    /// The learned principal's newest policy.
+    pub latest_principal: Option<Arc<Policy>>,
     /// Whether the world plays `latest` (the world generation they went into).
     installed: Option<u64>,
     /// Where the training stands.
@@ -82,6 +84,7 @@ impl Learning {
             groups,
             curve: Vec::new(),
             latest: None,
+            latest_principal: None,
             installed: None,
             state: TrainingState::Running,
             frames_since_update: 0,
@@ -121,6 +124,7 @@ fn sync(learning: Option<ResMut<Learning>>, mut host: NonSendMut<SimHost>, mut s
                     steps_per_second: f.steps_per_second,
                 });
                 l.latest = Some(f.policies);
+                l.latest_principal = f.principal;
                 l.installed = None;
                 l.frames_since_update = 0;
             }
@@ -138,7 +142,7 @@ fn sync(learning: Option<ResMut<Learning>>, mut host: NonSendMut<SimHost>, mut s
     if let Some(latest) = &l.latest
         && l.installed != Some(st.generation)
     {
-        if training::install(sim, latest) {
+        if training::install(sim, latest, l.latest_principal.as_ref()) {
             let update = l.curve.last().map_or(0, |p| p.update);
             st.tell(format!("the learners play update {update}'s policy from tick {} on", sim.tick() + 1), false);
         }

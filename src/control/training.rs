@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use crate::learn::folder::{self, Session};
 use crate::learn::net::{self, Policy};
 use crate::learn::play::Brains;
+use crate::learn::principal::Governor;
 use crate::learn::train::UpdateReport;
 use crate::scenario::Scenario;
 use crate::sim::Sim;
@@ -44,6 +45,8 @@ pub struct Finished {
     /// Each group's newest policy (a copy: the trainer goes on changing its own), by group
     /// index, `None` for groups that do not learn.
     pub policies: Vec<Option<Arc<Policy>>>,
+    /// The learned principal's newest policy (a copy), when the principal learns.
+    pub principal: Option<Arc<Policy>>,
     /// Learner-steps per second of this update, not counting time spent paused.
     pub steps_per_second: f64,
 }
@@ -100,7 +103,8 @@ pub struct LiveTrainer {
     rx: Mutex<Receiver<TrainerMessage>>,
     /// The scenario trained in.
     pub scenario: String,
-    /// Its learning groups' names, by group index (`None` for groups that do not learn).
+    /// Its learning groups' names, by group index (`None` for groups that do not learn), then
+    /// `principal` when the principal learns: the order of an update's reports.
     pub groups: Vec<Option<String>>,
     /// Ticks per episode.
     pub episode: u64,
@@ -140,7 +144,11 @@ impl LiveTrainer {
         };
         let session = Session::new(scenario, seed, opts.envs, out.clone().unwrap_or_default())?;
         let t = &session.trainer;
-        let groups = t.policies.iter().map(|p| p.as_ref().map(|p| p.header.group.clone())).collect();
+        let mut groups: Vec<Option<String>> =
+            t.policies.iter().map(|p| p.as_ref().map(|p| p.header.group.clone())).collect();
+        if let Some(l) = &t.principal {
+            groups.push(Some(l.policy.header.group.clone()));
+        }
         let target = opts.updates.unwrap_or(t.scenario.learning.updates).max(1);
         let (episode, envs) = (t.episode, t.envs);
         let shared = Arc::new(Shared::default());
@@ -254,8 +262,16 @@ fn train(mut session: Session, write: bool, target: u32, shared: &Shared, tx: &S
                 return;
             }
         };
+        let principal = match session.trainer.principal.as_ref().map(|l| snapshot(&l.policy)).transpose() {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = tx.send(TrainerMessage::Failed(format!("copying the principal's policy: {e}")));
+                return;
+            }
+        };
         let steps_per_second = report.agent_steps as f64 / busy.max(1e-9);
-        if tx.send(TrainerMessage::Update(Box::new(Finished { report, policies, steps_per_second }))).is_err() {
+        let finished = Finished { report, policies, principal, steps_per_second };
+        if tx.send(TrainerMessage::Update(Box::new(finished))).is_err() {
             return; // nobody listens any more
         }
     }
@@ -273,21 +289,35 @@ pub fn snapshot(p: &Policy) -> net::Result<Arc<Policy>> {
     Policy::from_tensors(p.header.clone(), &tensors).map(Arc::new)
 }
 
-/// Makes the world play `policies` from its next tick on, when they fit its learned groups
-/// (same groups, observations and networks; a world opened from another scenario keeps its
-/// own). Returns whether they were installed.
-pub fn install(sim: &mut Sim, policies: &[Option<Arc<Policy>>]) -> bool {
+/// Makes the world play `policies` (and the learned principal's `principal`) from its next
+/// tick on, when they fit its learned groups and principal (same groups, observations and
+/// networks; a world opened from another scenario keeps its own). Returns whether anything was
+/// installed.
+pub fn install(sim: &mut Sim, policies: &[Option<Arc<Policy>>], principal: Option<&Arc<Policy>>) -> bool {
+    let mut installed = false;
+    if let (Some(new), Some(g)) = (principal, sim.part_mut::<Governor>())
+        && same_shape(&g.policy.header, &new.header)
+    {
+        g.policy = new.clone();
+        installed = true;
+    }
+    install_groups(sim, policies) || installed
+}
+
+fn same_shape(a: &crate::policy_file::Header, b: &crate::policy_file::Header) -> bool {
+    a.group == b.group
+        && a.observation == b.observation
+        && a.view == b.view
+        && a.networks == b.networks
+        && a.hidden == b.hidden
+        && a.actions == b.actions
+}
+
+fn install_groups(sim: &mut Sim, policies: &[Option<Arc<Policy>>]) -> bool {
     let Some(brains) = sim.part_mut::<Brains>() else { return false };
     let fits = brains.groups.len() == policies.len()
         && brains.groups.iter().zip(policies).all(|(have, new)| match (have, new) {
-            (Some(a), Some(b)) => {
-                let (a, b) = (&a.header, &b.header);
-                a.group == b.group
-                    && a.observation == b.observation
-                    && a.view == b.view
-                    && a.networks == b.networks
-                    && a.hidden == b.hidden
-            }
+            (Some(a), Some(b)) => same_shape(&a.header, &b.header),
             (None, None) => true,
             (Some(_), None) => true,
             (None, Some(_)) => false,

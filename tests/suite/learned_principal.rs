@@ -280,3 +280,25 @@ fn a_trained_principal_plays_in_run_and_bad_principal_files_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no principal"));
     assert!(!d.join("c").exists());
 }
+
+#[test]
+fn live_training_hands_the_newest_principal_to_the_world_on_screen() {
+    // What `polity gui --train` does after each update: the world plays the trainer's newest
+    // learners and principal (copies: the trainer goes on changing its own).
+    use polity::control::training::{install, snapshot};
+    let s = sed_learners();
+    let t = Trainer::new(&s, 1, Some(1)).unwrap();
+    let mut sim = polity::sim::Sim::new(&s, 1, 10);
+    let groups: Vec<_> = t.policies.iter().map(|p| p.as_ref().map(|p| snapshot(p).unwrap())).collect();
+    let principal = snapshot(&t.principal.as_ref().unwrap().policy).unwrap();
+    assert!(install(&mut sim, &groups, Some(&principal)));
+    assert!(std::sync::Arc::ptr_eq(&sim.part::<Governor>().unwrap().policy, &principal));
+    assert_eq!(principal.hash(), t.principal.as_ref().unwrap().policy.hash());
+    // A principal of another shape (another rate grid) is not installed.
+    let mut other = s.clone();
+    other.tax.as_mut().unwrap().rate_step = Some(0.5);
+    let t2 = Trainer::new(&scenario::check_typed(other, "test").unwrap(), 1, Some(1)).unwrap();
+    let wrong = snapshot(&t2.principal.as_ref().unwrap().policy).unwrap();
+    install(&mut sim, &groups, Some(&wrong));
+    assert!(std::sync::Arc::ptr_eq(&sim.part::<Governor>().unwrap().policy, &principal));
+}
