@@ -19,14 +19,13 @@ pub const PARALLEL_AGENTS: usize = 256;
 ///
 /// It also tells candle (the learner's tensors) the same count, unless the environment already
 /// does: `RAYON_NUM_THREADS` sizes its matrix products (unset, candle counts the physical cores
-/// by reading `/proc/cpuinfo` on every product — thousands of times an update), and
-/// `CANDLE_NUM_THREADS=1` keeps its element-wise operations on the calling thread (its own
-/// spinning worker pool costs more than it saves on small machines: `polity train
-/// commons-learners` ran about 25% faster without it on 2 cores; docs/performance.md).
-/// candle's results are the same for any thread count.
+/// by reading `/proc/cpuinfo` on every product — thousands of times an update) and
+/// `CANDLE_NUM_THREADS` its element-wise operations' worker pool. On a machine shared with
+/// other work, `CANDLE_NUM_THREADS=1` is faster (that pool spins while it waits;
+/// docs/performance.md). candle's results are the same for any thread count.
 pub fn init(threads: Option<NonZeroUsize>) -> usize {
     let n = threads.or_else(|| std::thread::available_parallelism().ok()).map_or(1, NonZeroUsize::get);
-    for (var, value) in [("RAYON_NUM_THREADS", n), ("CANDLE_NUM_THREADS", 1)] {
+    for (var, value) in [("RAYON_NUM_THREADS", n), ("CANDLE_NUM_THREADS", n)] {
         if std::env::var_os(var).is_none() {
             // SAFETY: called before any other thread of this process exists (see above), so
             // nothing reads the environment while it changes.
