@@ -10,9 +10,11 @@ use polity::{outputs, plural};
 
 use super::{CliError, CliResult, Progress, load};
 
-pub const AFTER_HELP: &str = "Trains every group whose policy is `Learned(…)` with PPO: each update plays
+pub const AFTER_HELP: &str = "Trains every group whose policy is `Learned(…)`, and a learned principal
+(`principal: (policy: Learned())`, SED's bilevel loop: it sets the tax rates each period and is
+rewarded by the welfare W_p of the agents' period rewards), with PPO: each update plays
 `learning.envs` whole episodes (`learning.episode_ticks`, or `run.ticks`) of fresh worlds in
-parallel, stepped by the same rules as `polity run`, then updates each group's network
+parallel, stepped by the same rules as `polity run`, then updates each network
 (docs/learning.md: the observation, the reward, the algorithm and every setting).
 
 Outputs (in --out, default runs/NAME-train-seedS), rewritten after every update:
@@ -20,6 +22,7 @@ Outputs (in --out, default runs/NAME-train-seedS), rewritten after every update:
                                value loss, apples picked, patches alive, Gini, mean wealth
   policies/GROUP.safetensors   each group's policy, to play with `Learned(weights: \"…\")` or
                                `--policy GROUP=FILE` in run, gui, record, compare and sweep
+                               (a learned principal's: policies/principal.safetensors)
   scenario.ron, train.json     what was trained, with which seed and settings; weight hashes
   state.safetensors            weights and optimiser state, for --resume
 
@@ -31,12 +34,15 @@ Examples:
   polity train commons-learners --updates 50 --out runs/learners
   polity train --resume runs/learners --updates 100      go on to 100 updates
   polity run commons-learners --policy learners=runs/learners/policies/learners.safetensors
-  polity record commons-learners --policy learners=runs/learners/policies/learners.safetensors --out learned.gif";
+  polity record commons-learners --policy learners=runs/learners/policies/learners.safetensors --out learned.gif
+  polity train sed-learners --updates 60 --out runs/sed   + a learned principal
+  polity run sed-learners --policy principal=runs/sed/policies/principal.safetensors";
 
 /// `polity train`'s arguments.
 #[derive(clap::Args)]
 pub struct TrainArgs {
-    /// A built-in scenario name or a .ron file with at least one `Learned` group
+    /// A built-in scenario name or a .ron file with at least one `Learned` group or a learned
+    /// principal
     #[arg(required_unless_present = "resume")]
     scenario: Option<String>,
     /// Training folder to create [default: runs/NAME-train-seedS]; must be new or empty
