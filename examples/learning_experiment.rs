@@ -9,18 +9,11 @@
 //! episodes) of apples picked, patches alive, Gini, mean wealth and oversight violations at the
 //! episode's end, with 95% intervals, and Welch tests of trained against the others.
 
+use polity::learn::folder::Row;
 use polity::paint::chart::{self, Series};
 use polity::scenario::{self, PolicySpec, Scenario};
 use polity::sim::Sim;
 use polity::stats::{Summary, welch};
-
-#[derive(serde::Deserialize)]
-struct Row {
-    update: u32,
-    group: String,
-    mean_return: f64,
-    patches_alive: f64,
-}
 
 const MEASURES: [&str; 5] = ["apples picked", "patches alive", "Gini", "mean wealth", "violations"];
 

@@ -13,19 +13,12 @@
 //! patches alive, Gini, mean and least wealth, and the mean tax rate in force, ± 95% intervals;
 //! then Welch tests of every condition against the first.
 
+use polity::learn::folder::Row;
 use polity::paint::chart::{self, Series};
 use polity::scenario;
 use polity::sim::Sim;
 use polity::stats::{Summary, welch};
 use polity::tax::TaxState;
-
-#[derive(serde::Deserialize)]
-struct Row {
-    update: u32,
-    group: String,
-    mean_return: f64,
-    patches_alive: f64,
-}
 
 const MEASURES: [&str; 6] = ["apples picked", "patches alive", "Gini", "mean wealth", "least wealth", "mean rate"];
 

@@ -25,6 +25,11 @@ pub fn squash_store(w: f64) -> f64 {
     w.signum() * w.abs().ln_1p()
 }
 
+/// The `elected_p` scalar: `p` squashed to (−1, 1) as `p / (1 + |p|)` (±∞ → ±1).
+pub fn squash_p(p: f64) -> f64 {
+    if p.is_infinite() { p.signum() } else { p / (1.0 + p.abs()) }
+}
+
 /// Writes the observation of agent `k` (its index in `m.agents`) with window radius `radius`
 /// into `out` (cleared first).
 pub fn observe(m: &WorldModel, k: usize, radius: u32, out: &mut Vec<f32>) {
@@ -84,7 +89,7 @@ pub fn observe(m: &WorldModel, k: usize, radius: u32, out: &mut Vec<f32>) {
         push(rate);
     }
     let p = m.parts.get::<Election>().map_or(0.0, |e| e.elected);
-    push(if p.is_infinite() { p.signum() } else { p / (1.0 + p.abs()) });
+    push(squash_p(p));
     push(tax.map_or(0.0, |t| {
         let done = m.clock.tick % t.period;
         (t.period - done) as f64 / t.period as f64

@@ -157,6 +157,24 @@ impl Policy {
             .map_err(|e| e.to_string())
     }
 
+    /// The policy in the file `weights` when one is given (an error names it), else a fresh one
+    /// drawn with `seed`: what a learned group or principal starts from.
+    pub fn read_or_init(weights: Option<&str>, header: Header, seed: u64) -> Result<Policy> {
+        match weights {
+            Some(path) => Policy::read(path).map_err(|e| format!("{path}: {e}")),
+            None => Ok(Policy::init(header, seed)),
+        }
+    }
+
+    /// [`Policy::read_or_init`] for a world being built: its file was checked when the scenario
+    /// was loaded, so one changed since is warned about and `who` plays a fresh network.
+    pub fn read_or_fresh(weights: Option<&str>, header: Header, seed: u64, who: &str) -> Policy {
+        Policy::read_or_init(weights, header.clone(), seed).unwrap_or_else(|e| {
+            eprintln!("warning: {e}; {who} plays a fresh network");
+            Policy::init(header, seed)
+        })
+    }
+
     /// Reads a policy file (checked with [`crate::policy_file::read_header`] first).
     pub fn read(path: &str) -> Result<Policy> {
         let header = crate::policy_file::read_header(path).map_err(|p| p.message)?;

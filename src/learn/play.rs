@@ -81,15 +81,9 @@ fn build(s: &Scenario, m: &mut WorldModel) {
     let groups = (0..s.agents.len())
         .map(|g| {
             let header = header(s, g)?;
-            let fresh = || Policy::init(header.clone(), init_seed(m.clock.seed, g));
-            Some(Arc::new(match &learned(s, g)?.weights {
-                // Checked when the scenario was loaded; a file changed since plays fresh weights.
-                Some(path) => Policy::read(path).unwrap_or_else(|e| {
-                    eprintln!("warning: {path}: {e}; group `{}` plays a fresh network", header.group);
-                    fresh()
-                }),
-                None => fresh(),
-            }))
+            let who = format!("group `{}`", header.group);
+            let weights = learned(s, g)?.weights.as_deref();
+            Some(Arc::new(Policy::read_or_fresh(weights, header, init_seed(m.clock.seed, g), &who)))
         })
         .collect();
     m.parts.insert(Brains { groups });

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use super::net::{Policy, Result};
 use crate::model::{Mechanism, Part, Step, WorldModel};
-use crate::observe::squash_store;
+use crate::observe::{squash_p, squash_store};
 use crate::policy_file::Header;
 use crate::principal::{Principal, RateProposal, served_p, snap};
 use crate::rules::welfare::power_mean;
@@ -144,15 +144,8 @@ pub fn cap(updates_done: u32, warmup: u32, step: f64) -> f64 {
 
 fn build(s: &Scenario, m: &mut WorldModel) {
     let Some(header) = header(s) else { return };
-    let fresh = || Policy::init(header.clone(), init_seed(m.clock.seed));
-    let policy = match &learned(s).and_then(|l| l.weights.clone()) {
-        // Checked when the scenario was loaded; a file changed since plays a fresh network.
-        Some(path) => Policy::read(path).unwrap_or_else(|e| {
-            eprintln!("warning: {path}: {e}; the principal plays a fresh network");
-            fresh()
-        }),
-        None => fresh(),
-    };
+    let weights = learned(s).and_then(|l| l.weights.as_deref());
+    let policy = Policy::read_or_fresh(weights, header, init_seed(m.clock.seed), "the principal");
     let agents = s.agents.iter().map(|g| g.count as usize).sum();
     m.parts.insert(Governor {
         policy: Arc::new(policy),
@@ -166,7 +159,7 @@ fn build(s: &Scenario, m: &mut WorldModel) {
 /// What the principal sees at a period end (see the module's documentation).
 pub fn observe(m: &WorldModel, tax: &TaxState, p: f64, horizon: u64, agents: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(observation_size(tax.schedule.rates.len(), agents));
-    out.push(if p.is_infinite() { p.signum() } else { p / (1.0 + p.abs()) } as f32);
+    out.push(squash_p(p) as f32);
     out.push(((m.clock.tick + 1) as f64 / horizon as f64).min(1.0) as f32);
     out.extend(tax.rates().iter().map(|&r| r as f32));
     for k in 0..agents {

@@ -118,20 +118,16 @@ impl Trainer {
             .map(|g| {
                 let h = play::header(&scenario, g)?;
                 // A group with weights goes on from them (fine-tuning); else a fresh network.
-                Some(match play::learned(&scenario, g).and_then(|l| l.weights.as_ref()) {
-                    Some(path) => Policy::read(path).map_err(|e| format!("{path}: {e}")),
-                    None => Ok(Policy::init(h, play::init_seed(seed, g))),
-                })
+                let weights = play::learned(&scenario, g).and_then(|l| l.weights.as_deref());
+                Some(Policy::read_or_init(weights, h, play::init_seed(seed, g)))
             })
             .map(Option::transpose)
             .collect::<Result<_>>()?;
         let principal = match super::principal::header(&scenario) {
             None => None,
             Some(h) => {
-                let policy = match super::principal::learned(&scenario).and_then(|l| l.weights.as_ref()) {
-                    Some(path) => Policy::read(path).map_err(|e| format!("{path}: {e}"))?,
-                    None => Policy::init(h, super::principal::init_seed(seed)),
-                };
+                let weights = super::principal::learned(&scenario).and_then(|l| l.weights.as_deref());
+                let policy = Policy::read_or_init(weights, h, super::principal::init_seed(seed))?;
                 let adam = Adam::new(policy.vars_of(0), scenario.learning.learning_rate)?;
                 Some(Lead { policy, adam, samples: Samples::default() })
             }

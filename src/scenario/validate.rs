@@ -279,13 +279,21 @@ fn check_group(c: &mut Checker, s: &Scenario, g: usize, group: &AgentGroup) {
 }
 
 /// PPO's settings.
-fn check_learned_principal(c: &mut Checker, s: &Scenario, l: &super::LearnedPrincipal) {
-    if l.hidden.is_empty() || l.hidden.len() > 4 || l.hidden.iter().any(|&w| !(1..=1024).contains(&w)) {
+/// A network's hidden widths: 1 to 4 layers of 1 to 1024. Whether they are.
+fn check_hidden(c: &mut Checker, at: String, hidden: &[u32]) -> bool {
+    if hidden.is_empty() || hidden.len() > 4 || hidden.iter().any(|&w| !(1..=1024).contains(&w)) {
         c.err(
-            "principal.policy.hidden",
-            format!("hidden layers: 1 to 4 widths of 1 to 1024 each, found {:?}", l.hidden),
+            at,
+            format!("hidden layers: 1 to 4 widths of 1 to 1024 each, found {hidden:?}"),
             Some("e.g. `hidden: [64, 64]`".into()),
         );
+        return false;
+    }
+    true
+}
+
+fn check_learned_principal(c: &mut Checker, s: &Scenario, l: &super::LearnedPrincipal) {
+    if !check_hidden(c, "principal.policy.hidden".into(), &l.hidden) {
         return;
     }
     let group = crate::rules::observation::PRINCIPAL;
@@ -360,12 +368,7 @@ fn check_learned(
     if !(1..=8).contains(&l.view) {
         c.err(p("policy.view"), format!("a learned policy's view radius must be 1 to 8 cells, found {}", l.view), None);
     }
-    if l.hidden.is_empty() || l.hidden.len() > 4 || l.hidden.iter().any(|&w| !(1..=1024).contains(&w)) {
-        c.err(
-            p("policy.hidden"),
-            format!("hidden layers: 1 to 4 widths of 1 to 1024 each, found {:?}", l.hidden),
-            Some("e.g. `hidden: [64, 64]`".into()),
-        );
+    if !check_hidden(c, p("policy.hidden"), &l.hidden) {
         return;
     }
     if group.name.is_empty() {
