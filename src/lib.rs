@@ -51,6 +51,7 @@
 //! | [`rules`] | the rules as plain functions: regrowth, forage utility, tilt, welfare |
 //! | [`learn`] | agents that learn: candle networks, their decisions, PPO training (`polity train`) |
 //! | [`policy_file`] | a trained policy's file: its header, checked before anything runs |
+//! | [`env`] | worlds driven from outside one tick at a time (the Python API: `python/`): one world as `polity run` steps it, many world models in parallel, the steering mechanism |
 //! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
 
 pub mod agents;
@@ -62,6 +63,7 @@ pub mod columns;
 pub mod compare;
 pub mod control;
 pub mod decision;
+pub mod env;
 pub mod grid;
 pub mod harvest;
 pub mod hash;

@@ -101,8 +101,9 @@ fn flash_ticks(ticks_per_frame: u64) -> u64 {
     (2 * ticks_per_frame).max(12)
 }
 
-/// One scenario's side of the frame.
-struct Panel {
+/// One scenario's side of the frame: its world, what the overlay shows and its plots' history.
+/// The Python API's `render()` draws one panel the size of the whole frame.
+pub struct Panel {
     name: String,
     sim: Sim,
     layout: Layout,
@@ -119,7 +120,15 @@ struct Panel {
 
 impl Panel {
     fn new(scenario: &Scenario, opts: &RecordOptions, area: Rect) -> Panel {
-        let sim = Sim::new(scenario, opts.seed, opts.ticks);
+        Panel::in_area(&scenario.name, Sim::new(scenario, opts.seed, opts.ticks), area)
+    }
+
+    /// A panel of `sim` (a world just built) filling a frame of `size`.
+    pub fn with_sim(name: &str, sim: Sim, size: Size) -> Panel {
+        Panel::in_area(name, sim, Rect { x: 0, y: 0, w: size.width as i64, h: size.height as i64 })
+    }
+
+    fn in_area(name: &str, sim: Sim, area: Rect) -> Panel {
         let columns = sim.world().resource::<MetricsLog>().columns().to_vec();
         let (mw, mh) = {
             let g = sim.grid();
@@ -131,7 +140,7 @@ impl Panel {
             columns::WELFARE_MEAN
         };
         let mut p = Panel {
-            name: scenario.name.clone(),
+            name: name.to_string(),
             sim,
             layout: Layout::new(area, mw, mh, 0),
             cell: 1,
@@ -162,17 +171,65 @@ impl Panel {
         p
     }
 
-    /// Takes what the last tick measured: the metrics row and events (for flashes).
-    fn absorb(&mut self) {
+    /// Takes what the last tick measured: the metrics row and events (for flashes); returns
+    /// what was drained.
+    fn absorb(&mut self) -> crate::metrics::TickOutput {
         let mut out = self.sim.drain();
-        if let Some((_, row)) = out.rows.pop() {
-            self.last = row;
+        if let Some((_, row)) = out.rows.last() {
+            self.last = row.clone();
         }
-        for e in out.events {
+        for e in &out.events {
             if let crate::model::Event::PatchLost { x, y, .. } = e.event {
                 self.flashes.push((x, y, e.tick));
             }
         }
+        out.rows.clear();
+        out
+    }
+
+    /// Runs one tick and takes what it measured (its events come back).
+    pub fn step(&mut self) -> crate::metrics::TickOutput {
+        self.sim.step();
+        let out = self.absorb();
+        self.push_history();
+        out
+    }
+
+    /// The world.
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    /// The world, to change between ticks.
+    pub fn sim_mut(&mut self) -> &mut Sim {
+        &mut self.sim
+    }
+
+    /// The metrics' columns.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The last metrics row, in column order.
+    pub fn last(&self) -> &[f64] {
+        &self.last
+    }
+
+    /// Lays the panel out again to fill a frame of `size`.
+    pub fn resize(&mut self, size: Size) {
+        let g = self.sim.grid();
+        let (mw, mh) = (g.width(), g.height());
+        let area = Rect { x: 0, y: 0, w: size.width as i64, h: size.height as i64 };
+        self.layout = Layout::new(area, mw, mh, self.lines().len());
+        self.cell = self.layout.cell(mw, mh);
+    }
+
+    /// The panel drawn on a frame of its own (the world after `end_tick` ticks is the end).
+    pub fn frame(&mut self, end_tick: u64) -> Canvas {
+        let a = self.layout.panel;
+        let mut frame = Canvas::new(a.w as u32, a.h as u32, frame::colors::FRAME_BG);
+        self.draw_now(&mut frame, end_tick, 1);
+        frame
     }
 
     fn metric(&self, column: &str) -> Option<f64> {
@@ -227,6 +284,12 @@ impl Panel {
     }
 
     fn draw(&mut self, frame: &mut Canvas, end_tick: u64, ticks_per_frame: u64) {
+        self.push_history();
+        self.draw_now(frame, end_tick, ticks_per_frame);
+    }
+
+    /// Draws the panel as it stands (the plots' history as it is).
+    fn draw_now(&mut self, frame: &mut Canvas, end_tick: u64, ticks_per_frame: u64) {
         let tick = self.sim.tick();
         let span = flash_ticks(ticks_per_frame);
         self.flashes.retain(|f| tick < f.2 + span);
@@ -235,7 +298,6 @@ impl Panel {
             .iter()
             .map(|&(x, y, t)| Flash { x, y, age: tick.saturating_sub(t) as f64 / span as f64 })
             .collect();
-        self.push_history();
         let world = paint::paint(self.sim.world_mut(), self.cell, &flashes);
         let overlay = Overlay {
             title: self.name.clone(),

@@ -1,0 +1,33 @@
+"""Polity from Python: the engine's worlds as PettingZoo and Gymnasium environments.
+
+    import polity
+    env = polity.parallel_env("commons", seed=0)            # a PettingZoo ParallelEnv
+    obs, infos = env.reset(seed=0)
+    obs, rewards, terms, truncs, infos = env.step({a: env.action_space(a).sample() for a in env.agents})
+
+    venv = polity.VectorEnv("commons", num_envs=64)          # many worlds stepped in Rust
+    gym_env = polity.GymEnv("commons", agent="human_0")       # one learner, the rest play themselves
+
+A scenario is a built-in name (``polity.builtins()``), a path to a ``.ron`` file or a run's
+``run.json``, or RON text. Numeric fields can be overridden by the paths sweep files use:
+``polity.parallel_env("taxed-commons", **{"tax.rates[0]": 0.3})`` or ``overrides={...}``.
+Errors in a scenario raise ``polity.PolityError`` (a ``ValueError``) with the engine's
+message, file:line:column included. docs/python.md documents observations, actions and rewards.
+"""
+
+from ._polity import PolityError, __version__, builtins, set_threads
+from .env import ACTIONS, PolityParallelEnv, parallel_env
+from .gym import GymEnv
+from .vector import VectorEnv
+
+__all__ = [
+    "ACTIONS",
+    "GymEnv",
+    "PolityError",
+    "PolityParallelEnv",
+    "VectorEnv",
+    "__version__",
+    "builtins",
+    "parallel_env",
+    "set_threads",
+]

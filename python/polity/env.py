@@ -1,0 +1,186 @@
+"""A Polity world as a PettingZoo ``ParallelEnv``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from ._polity import PolityError, RawEnv
+
+#: The five moves, in action-index order.
+ACTIONS = ("stay", "north", "east", "south", "west")
+
+#: The principal's agent name, when the principal is steered (``principal=True``).
+PRINCIPAL = "principal"
+
+
+def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> list[tuple[str, float]]:
+    merged: dict[str, Any] = dict(overrides or {})
+    merged.update(extra)
+    out = []
+    for path, value in merged.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise PolityError(f"override `{path}` = {value!r}: overrides set numeric fields (as sweep files do)")
+        out.append((str(path), float(value)))
+    return out
+
+
+class PolityParallelEnv(ParallelEnv):
+    """Every agent of a scenario as a PettingZoo agent (``human_0``, ``ai_5``, …).
+
+    Each step runs one tick of the world exactly as ``polity run`` does; an agent's action is
+    the move it makes (0 stay, 1 north, 2 east, 3 south, 4 west). An agent left out of the
+    actions dict decides as its scenario says. Rewards are what the engine's own learner is
+    paid: the SED reward increment (fines included) less, for AI agents, the impact penalty
+    booked. Episodes never terminate; they truncate at ``run.ticks``.
+
+    With ``principal=True`` the principal is an agent too (``"principal"``): its action is a
+    choice per tax bracket (0 keeps the rate, ``i`` sets ``(i - 1) · step``), read at the end
+    of each tax period; its reward, paid at period ends, is ``W_p`` of the agents' SED
+    rewards over the period its last choice governed.
+    """
+
+    metadata = {"name": "polity_v0", "render_modes": ["rgb_array"], "render_fps": 10, "is_parallelizable": True}
+
+    def __init__(
+        self,
+        scenario: str = "commons",
+        seed: int | None = None,
+        render_mode: str | None = None,
+        *,
+        view: int | None = None,
+        principal: bool = False,
+        overrides: dict[str, float] | None = None,
+        render_size: tuple[int, int] = (960, 540),
+        **field_overrides: Any,
+    ):
+        if render_mode not in (None, "rgb_array"):
+            raise PolityError(f"render_mode {render_mode!r}: Polity renders 'rgb_array' (or None)")
+        self._raw = RawEnv(scenario, seed, _overrides(overrides, field_overrides), view, principal)
+        self.render_mode = render_mode
+        self.render_size = render_size
+        self._names = list(self._raw.names)
+        self._principal = principal
+        self.possible_agents = self._names + ([PRINCIPAL] if principal else [])
+        self.agents: list[str] = []
+        self._columns = list(self._raw.columns)
+        dim = self._raw.observation_size
+        self._observation_spaces = {
+            a: spaces.Box(-np.inf, np.inf, shape=(dim,), dtype=np.float32) for a in self._names
+        }
+        self._action_spaces = {a: spaces.Discrete(self._raw.actions) for a in self._names}
+        if principal:
+            self._observation_spaces[PRINCIPAL] = spaces.Box(
+                -np.inf, np.inf, shape=(self._raw.principal_observation_size,), dtype=np.float32
+            )
+            self._action_spaces[PRINCIPAL] = spaces.MultiDiscrete(list(self._raw.principal_choices))
+        self.state_space = spaces.Box(-np.inf, np.inf, shape=(self._raw.state_size,), dtype=np.float32)
+        self._seed = self._raw.seed
+        self._started = False
+        self.max_cycles = self._raw.ticks
+
+    # -- spaces ---------------------------------------------------------------------------
+    def observation_space(self, agent: str) -> spaces.Space:
+        return self._observation_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Space:
+        return self._action_spaces[agent]
+
+    @property
+    def scenario_name(self) -> str:
+        return self._raw.scenario_name
+
+    @property
+    def tick(self) -> int:
+        return self._raw.tick
+
+    @property
+    def seed(self) -> int:
+        """The seed of the episode in play."""
+        return self._raw.seed
+
+    # -- the loop -------------------------------------------------------------------------
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        """Starts an episode: with ``seed``, or (without) the scenario's seed the first time and
+        the last seed + 1 after that."""
+        if seed is not None:
+            self._seed = int(seed)
+        elif self._started:
+            self._seed += 1
+        self._started = True
+        self._raw.reset(self._seed)
+        self.agents = list(self.possible_agents)
+        return self._observations(), {a: {} for a in self.agents}
+
+    def step(self, actions: dict[str, Any]):
+        if not self.agents:
+            raise PolityError("the episode is over (every agent is truncated); call reset() first")
+        unknown = [a for a in actions if a not in self._observation_spaces]
+        if unknown:
+            raise PolityError(f"unknown agent(s) {unknown}; agents are {self.possible_agents}")
+        index = {a: k for k, a in enumerate(self._names)}
+        arr = np.full(len(self._names), -1, dtype=np.int64)
+        for agent, a in actions.items():
+            if agent == PRINCIPAL:
+                continue
+            value = np.asarray(a)
+            if value.shape != () or not np.issubdtype(value.dtype, np.integer):
+                raise PolityError(f"{agent}'s action {a!r} must be one integer, 0 to {len(ACTIONS) - 1}")
+            arr[index[agent]] = int(value)
+        choice = None
+        if PRINCIPAL in actions:
+            choice = np.asarray(actions[PRINCIPAL], dtype=np.int64).reshape(-1)
+        rewards, lead, truncated, metrics, events, executed = self._raw.step(arr, choice)
+        obs = self._observations()
+        common = {
+            "tick": self._raw.tick,
+            "metrics": dict(zip(self._columns, metrics.tolist())),
+            "events": [json.loads(e) for e in events],
+        }
+        rew = {a: float(r) for a, r in zip(self._names, rewards)}
+        infos = {a: dict(common, executed=ACTIONS[int(x)]) for a, x in zip(self._names, executed)}
+        if self._principal:
+            rew[PRINCIPAL] = float(lead)
+            infos[PRINCIPAL] = dict(common, acts_next=self._raw.principal_acts)
+        terms = {a: False for a in self.agents}
+        truncs = {a: bool(truncated) for a in self.agents}
+        if truncated:
+            self.agents = []
+        return obs, rew, terms, truncs, infos
+
+    def _observations(self) -> dict[str, np.ndarray]:
+        rows = self._raw.observe()
+        obs = {a: rows[k] for k, a in enumerate(self._names)}
+        if self._principal:
+            obs[PRINCIPAL] = self._raw.principal_observe()
+        return obs
+
+    # -- the rest of the API --------------------------------------------------------------
+    def render(self):
+        """The recorder's picture of the world now, (height, width, 3) uint8 (render_mode
+        'rgb_array'); None without a render mode."""
+        if self.render_mode is None:
+            return None
+        w, h = self.render_size
+        return self._raw.render(w, h)
+
+    def state(self) -> np.ndarray:
+        """The global state for centralised critics: 5 planes of the whole map (apples, walls,
+        live grass, humans, AIs; row by row), then per agent x/width, y/height and its store."""
+        return self._raw.state()
+
+    def state_hash(self) -> int:
+        """The engine's digest of the whole state (``polity run`` writes it to run.json)."""
+        return self._raw.state_hash()
+
+    def close(self):
+        pass
+
+
+def parallel_env(scenario: str = "commons", seed: int | None = None, render_mode: str | None = None, **kwargs):
+    """A PettingZoo ParallelEnv of ``scenario``: see :class:`PolityParallelEnv`."""
+    return PolityParallelEnv(scenario, seed=seed, render_mode=render_mode, **kwargs)

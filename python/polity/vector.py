@@ -1,0 +1,73 @@
+"""Many copies of a world stepped in Rust, for PPO-style collectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from ._polity import PolityError, RawVecEnv
+from .env import _overrides
+
+
+class VectorEnv:
+    """``num_envs`` copies of a scenario's world, every agent steered, stepped in parallel on
+    the engine's thread pool (``polity.set_threads`` sizes it).
+
+    ``reset()`` and ``step(actions)`` return NumPy arrays the environment owns and overwrites
+    at the next call (copy what you keep): observations ``(num_envs, agents, obs_size)``
+    float32, rewards ``(num_envs, agents)`` float32, terminations and truncations
+    ``(num_envs,)`` bool. ``actions`` is ``(num_envs, agents)`` of ints 0–4, or −1 for an agent
+    that decides as its scenario says. A world that reaches ``run.ticks`` is truncated and
+    starts its next episode in the same step: the observation returned is the new episode's
+    first. World ``e``'s ``k``-th episode has its own seed, derived from ``seed``, ``k`` and ``e``.
+    The worlds are the engine's world model alone: no metrics, events or pictures (use
+    ``parallel_env`` for those).
+    """
+
+    def __init__(
+        self,
+        scenario: str = "commons",
+        num_envs: int = 8,
+        seed: int | None = None,
+        *,
+        view: int | None = None,
+        overrides: dict[str, float] | None = None,
+        **field_overrides: Any,
+    ):
+        if int(num_envs) < 1:
+            raise PolityError(f"num_envs = {num_envs}: at least 1")
+        self._raw = RawVecEnv(scenario, int(num_envs), seed, _overrides(overrides, field_overrides), view)
+        self.num_envs = self._raw.num_envs
+        self.agents = list(self._raw.names)
+        self.num_agents = len(self.agents)
+        dim = self._raw.observation_size
+        self.single_observation_space = spaces.Box(-np.inf, np.inf, shape=(dim,), dtype=np.float32)
+        self.single_action_space = spaces.Discrete(self._raw.actions)
+        self.observation_space = spaces.Box(
+            -np.inf, np.inf, shape=(self.num_envs, self.num_agents, dim), dtype=np.float32
+        )
+        self.action_space = spaces.MultiDiscrete(np.full((self.num_envs, self.num_agents), self._raw.actions))
+        self.max_episode_steps = self._raw.ticks
+        self._obs = np.zeros((self.num_envs, self.num_agents, dim), dtype=np.float32)
+        self._rewards = np.zeros((self.num_envs, self.num_agents), dtype=np.float32)
+        self._terminated = np.zeros(self.num_envs, dtype=bool)
+        self._truncated = np.zeros(self.num_envs, dtype=bool)
+
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        self._raw.reset(seed)
+        self._raw.observe(self._obs)
+        return self._obs, {}
+
+    def step(self, actions):
+        actions = np.ascontiguousarray(actions, dtype=np.int64)
+        if actions.shape != (self.num_envs, self.num_agents):
+            raise PolityError(
+                f"actions of shape {actions.shape}: expected ({self.num_envs}, {self.num_agents}) ints"
+            )
+        self._raw.step(actions, self._obs, self._rewards, self._truncated)
+        return self._obs, self._rewards, self._terminated, self._truncated, {}
+
+    def close(self):
+        pass

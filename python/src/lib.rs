@@ -1,0 +1,300 @@
+//! `polity._polity`: the engine's environments ([`polity::env`]) as Python classes. The
+//! PettingZoo and Gymnasium classes in `polity/` wrap these; observations and rewards cross
+//! as NumPy arrays, written in place where the caller gives the array. Every engine error
+//! becomes a `polity.PolityError` (a `ValueError`) with the engine's message.
+
+use numpy::{
+    PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray1,
+    PyReadwriteArray2, PyReadwriteArray3,
+};
+use polity::env::{self, Env, Options, VecEnv};
+use pyo3::prelude::*;
+
+pyo3::create_exception!(polity, PolityError, pyo3::exceptions::PyValueError);
+
+fn fail(message: impl Into<String>) -> PyErr {
+    PolityError::new_err(message.into())
+}
+
+fn scenario(source: &str, overrides: Option<Vec<(String, f64)>>) -> PyResult<polity::scenario::Scenario> {
+    env::scenario_from(source, &overrides.unwrap_or_default()).map_err(fail)
+}
+
+fn seed_of(seed: Option<i64>) -> PyResult<Option<u64>> {
+    match seed {
+        Some(s) if s < 0 => Err(fail(format!("seed {s}: seeds are non-negative integers"))),
+        s => Ok(s.map(|s| s as u64)),
+    }
+}
+
+/// One world as `polity run` steps it.
+#[pyclass(unsendable, module = "polity._polity")]
+struct RawEnv {
+    inner: Env,
+}
+
+#[pymethods]
+impl RawEnv {
+    #[new]
+    #[pyo3(signature = (scenario_source, seed=None, overrides=None, view=None, principal=false))]
+    fn new(
+        scenario_source: &str,
+        seed: Option<i64>,
+        overrides: Option<Vec<(String, f64)>>,
+        view: Option<u32>,
+        principal: bool,
+    ) -> PyResult<RawEnv> {
+        let s = scenario(scenario_source, overrides)?;
+        let inner = Env::new(s, seed_of(seed)?, Options { view, principal }).map_err(fail)?;
+        Ok(RawEnv { inner })
+    }
+
+    /// Agent names, id order.
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.inner.layout().names.clone()
+    }
+    #[getter]
+    fn observation_size(&self) -> usize {
+        self.inner.layout().observation
+    }
+    #[getter]
+    fn actions(&self) -> usize {
+        self.inner.layout().actions
+    }
+    #[getter]
+    fn view(&self) -> u32 {
+        self.inner.layout().view
+    }
+    #[getter]
+    fn ticks(&self) -> u64 {
+        self.inner.layout().ticks
+    }
+    #[getter]
+    fn tick(&self) -> u64 {
+        self.inner.tick()
+    }
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.inner.seed()
+    }
+    #[getter]
+    fn scenario_name(&self) -> String {
+        self.inner.scenario().name.clone()
+    }
+    #[getter]
+    fn principal_observation_size(&self) -> usize {
+        self.inner.layout().principal_observation
+    }
+    #[getter]
+    fn principal_choices(&self) -> Vec<usize> {
+        self.inner.layout().principal_choices.clone()
+    }
+    /// Whether the next tick ends a tax period (the principal's choice is read then).
+    #[getter]
+    fn principal_acts(&self) -> bool {
+        env::principal_acts(self.inner.world())
+    }
+    #[getter]
+    fn state_size(&self) -> usize {
+        let g = &self.inner.world().grid;
+        self.inner.layout().state_size(g.width(), g.height())
+    }
+    #[getter]
+    fn columns(&self) -> Vec<String> {
+        self.inner.columns().iter().map(|c| c.to_string()).collect()
+    }
+    /// The scenario as RON (what `polity run` writes as scenario.ron).
+    fn scenario_ron(&self) -> String {
+        polity::scenario::to_ron(self.inner.scenario())
+    }
+
+    #[pyo3(signature = (seed=None))]
+    fn reset(&mut self, seed: Option<i64>) -> PyResult<()> {
+        self.inner.reset(seed_of(seed)?);
+        Ok(())
+    }
+
+    /// Every agent's observation: an array (agents, observation_size) of float32.
+    fn observe<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f32>> {
+        let l = self.inner.layout();
+        let out = PyArray2::<f32>::zeros(py, (l.names.len(), l.observation), false);
+        {
+            let mut w = out.readwrite();
+            self.inner.observe(w.as_slice_mut().expect("a fresh array is contiguous"));
+        }
+        out
+    }
+
+    fn principal_observe<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
+        PyArray1::from_vec(py, self.inner.principal_observation())
+    }
+
+    fn state<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
+        PyArray1::from_vec(py, self.inner.state())
+    }
+
+    /// One tick. `actions`: int64 per agent (−1: the agent decides itself); `principal`: a
+    /// choice per bracket, or None. Returns (rewards, principal_reward, truncated, metrics,
+    /// events as JSON lines, executed actions).
+    #[pyo3(signature = (actions, principal=None))]
+    #[allow(clippy::type_complexity)]
+    fn step<'py>(
+        &mut self,
+        py: Python<'py>,
+        actions: PyReadonlyArray1<'py, i64>,
+        principal: Option<PyReadonlyArray1<'py, i64>>,
+    ) -> PyResult<(
+        Bound<'py, PyArray1<f64>>,
+        f64,
+        bool,
+        Bound<'py, PyArray1<f64>>,
+        Vec<String>,
+        Bound<'py, PyArray1<i64>>,
+    )> {
+        let acts: Vec<Option<i64>> = actions.as_array().iter().map(|&a| (a >= 0).then_some(a)).collect();
+        if let Some(bad) = actions.as_array().iter().find(|&&a| a < -1) {
+            return Err(fail(format!("action {bad} is out of range: actions are 0 to 4, or -1 for the agent's own")));
+        }
+        let choice: Option<Vec<i64>> = principal.map(|p| p.as_array().to_vec());
+        let out = self.inner.step(&acts, choice.as_deref()).map_err(fail)?;
+        let events = out.events.iter().map(|e| serde_json::to_string(e).expect("events serialise")).collect();
+        Ok((
+            PyArray1::from_vec(py, out.rewards),
+            out.principal_reward,
+            out.truncated,
+            PyArray1::from_vec(py, out.metrics),
+            events,
+            PyArray1::from_vec(py, out.executed.into_iter().map(|a| a as i64).collect()),
+        ))
+    }
+
+    /// The recorder's picture of the world: an array (height, width, 3) of uint8.
+    #[pyo3(signature = (width=960, height=540))]
+    fn render<'py>(&mut self, py: Python<'py>, width: u32, height: u32) -> PyResult<Bound<'py, PyArray3<u8>>> {
+        let size: polity::record::Size = format!("{width}x{height}").parse().map_err(fail)?;
+        let c = self.inner.render(size);
+        let rgb: Vec<u8> = c.rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        PyArray1::from_vec(py, rgb).reshape([c.height as usize, c.width as usize, 3])
+    }
+
+    fn state_hash(&self) -> u64 {
+        self.inner.state_hash()
+    }
+}
+
+/// Many copies of a world, stepped in parallel.
+#[pyclass(unsendable, module = "polity._polity")]
+struct RawVecEnv {
+    inner: VecEnv,
+}
+
+#[pymethods]
+impl RawVecEnv {
+    #[new]
+    #[pyo3(signature = (scenario_source, num_envs, seed=None, overrides=None, view=None))]
+    fn new(
+        scenario_source: &str,
+        num_envs: usize,
+        seed: Option<i64>,
+        overrides: Option<Vec<(String, f64)>>,
+        view: Option<u32>,
+    ) -> PyResult<RawVecEnv> {
+        let s = scenario(scenario_source, overrides)?;
+        let inner = VecEnv::new(s, num_envs, seed_of(seed)?, Options { view, principal: false }).map_err(fail)?;
+        Ok(RawVecEnv { inner })
+    }
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.inner.layout().names.clone()
+    }
+    #[getter]
+    fn observation_size(&self) -> usize {
+        self.inner.layout().observation
+    }
+    #[getter]
+    fn actions(&self) -> usize {
+        self.inner.layout().actions
+    }
+    #[getter]
+    fn ticks(&self) -> u64 {
+        self.inner.layout().ticks
+    }
+    #[getter]
+    fn num_envs(&self) -> usize {
+        self.inner.len()
+    }
+    #[pyo3(signature = (seed=None))]
+    fn reset(&mut self, seed: Option<i64>) -> PyResult<()> {
+        self.inner.reset(seed_of(seed)?);
+        Ok(())
+    }
+    /// Writes every world's observations into `obs` (num_envs, agents, observation_size).
+    fn observe(&self, mut obs: PyReadwriteArray3<'_, f32>) -> PyResult<()> {
+        let slice = obs.as_slice_mut().map_err(|_| fail("obs must be a C-contiguous float32 array"))?;
+        self.check_obs(slice.len())?;
+        self.inner.observe(slice);
+        Ok(())
+    }
+    /// One tick of every world; writes observations, rewards and truncations in place.
+    fn step(
+        &mut self,
+        py: Python<'_>,
+        actions: PyReadonlyArray2<'_, i64>,
+        mut obs: PyReadwriteArray3<'_, f32>,
+        mut rewards: PyReadwriteArray2<'_, f32>,
+        mut truncated: PyReadwriteArray1<'_, bool>,
+    ) -> PyResult<()> {
+        let actions = actions.as_slice().map_err(|_| fail("actions must be a C-contiguous int64 array"))?;
+        let obs = obs.as_slice_mut().map_err(|_| fail("obs must be a C-contiguous float32 array"))?;
+        self.check_obs(obs.len())?;
+        let rewards = rewards.as_slice_mut().map_err(|_| fail("rewards must be a C-contiguous float32 array"))?;
+        let truncated = truncated.as_slice_mut().map_err(|_| fail("truncated must be a C-contiguous bool array"))?;
+        let (e, n) = (self.inner.len(), self.inner.layout().names.len());
+        if rewards.len() != e * n || truncated.len() != e {
+            return Err(fail(format!("rewards must be ({e}, {n}) and truncated ({e},)")));
+        }
+        let inner = &mut self.inner;
+        py.detach(|| inner.step(actions, obs, rewards, truncated)).map_err(fail)
+    }
+}
+
+impl RawVecEnv {
+    fn check_obs(&self, len: usize) -> PyResult<()> {
+        let l = self.inner.layout();
+        let want = self.inner.len() * l.names.len() * l.observation;
+        if len != want {
+            return Err(fail(format!(
+                "obs must be ({}, {}, {}) float32, got {len} values",
+                self.inner.len(),
+                l.names.len(),
+                l.observation
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The built-in scenarios' names.
+#[pyfunction]
+fn builtins() -> Vec<String> {
+    polity::scenario::BUILTINS.iter().map(|b| b.name.to_string()).collect()
+}
+
+/// Sizes the engine's thread pool (call before the first environment; `None`: every core).
+#[pyfunction]
+#[pyo3(signature = (threads=None))]
+fn set_threads(threads: Option<usize>) -> usize {
+    polity::parallel::init(threads.and_then(std::num::NonZeroUsize::new))
+}
+
+#[pymodule]
+fn _polity(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<RawEnv>()?;
+    m.add_class::<RawVecEnv>()?;
+    m.add_function(wrap_pyfunction!(builtins, m)?)?;
+    m.add_function(wrap_pyfunction!(set_threads, m)?)?;
+    m.add("PolityError", m.py().get_type::<PolityError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,589 @@
+//! Worlds driven from outside, one tick at a time (the Python API, issue 14): [`Env`] is one
+//! world as `polity run` steps it (the ECS tick, its metrics, events and the recorder's
+//! picture), [`VecEnv`] many copies of the world model stepped in parallel for PPO-style
+//! collectors. Both read the caller's actions through the [`steer`] mechanism, observe as
+//! learned agents do ([`crate::observe`]), and pay each agent what the built-in learner is paid:
+//! its SED reward increment (fines included), less the impact penalty booked for AI agents.
+//! docs/python.md documents the layouts.
+
+pub mod steer;
+
+use crate::model::{Mechanism, WorldModel};
+use crate::rules::action::Action;
+use crate::scenario::{self, Scenario};
+use crate::sim::{MechanismPlugin, Sim};
+pub use steer::Steering;
+
+/// A scenario from a built-in name, a path to a `.ron` file or `run.json`, or RON source text
+/// (anything with a `(` in it), with numeric fields changed by the same paths sweep files vary
+/// (`tax.rates[0]`, `oversight.k`, `run.ticks`). Errors carry file:line:column and a hint.
+pub fn scenario_from(arg: &str, overrides: &[(String, f64)]) -> Result<Scenario, String> {
+    let show = |p: scenario::Problems| p.to_string().trim_end_matches("; nothing was run").trim_end().to_string();
+    let mut s = if arg.contains('(') {
+        scenario::parse(arg, "<scenario text>", "scenario").map_err(show)?
+    } else {
+        scenario::load(arg).map_err(show)?
+    };
+    for (path, value) in overrides {
+        let text = crate::spanned_ron::splice_number(&scenario::to_ron(&s), path, *value)
+            .map_err(|e| format!("override `{path}` = {value}: {e}"))?;
+        s = scenario::parse(&text, &format!("override `{path}` = {value}"), &s.name).map_err(show)?;
+    }
+    Ok(s)
+}
+
+/// How a world is exposed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Options {
+    /// The observation window's radius for every agent; `None`: the learned groups' own
+    /// (when they agree), else 3.
+    pub view: Option<u32>,
+    /// Whether the principal is steered from outside too (needs a tax and a principal).
+    pub principal: bool,
+}
+
+/// An agent's name: `human_3`, `ai_5` (its kind and id).
+pub fn agent_name(ai: bool, id: u32) -> String {
+    format!("{}_{id}", if ai { "ai" } else { "human" })
+}
+
+/// The observation radius a world is exposed with.
+fn view_of(s: &Scenario, opts: &Options) -> Result<u32, String> {
+    if let Some(v) = opts.view {
+        if !(1..=8).contains(&v) {
+            return Err(format!("view = {v}: the observation window's radius must be 1 to 8"));
+        }
+        return Ok(v);
+    }
+    let views: std::collections::BTreeSet<u32> =
+        (0..s.agents.len()).filter_map(|g| crate::learn::play::learned(s, g)).map(|l| l.view).collect();
+    match views.len() {
+        0 => Ok(crate::scenario::LearnedSpec::default().view),
+        1 => Ok(*views.first().unwrap()),
+        _ => Err(format!("the scenario's learned groups see different windows ({views:?}); choose one with `view`")),
+    }
+}
+
+/// What the principal needs from a world to be steered, or why it cannot be.
+fn check_principal(s: &Scenario) -> Result<(), String> {
+    if s.tax.is_none() || s.principal.is_none() {
+        return Err(format!(
+            "scenario `{}` has no principal to steer\n    hint: give it a `tax` and a `principal` section, or leave `principal` off",
+            s.name
+        ));
+    }
+    Ok(())
+}
+
+/// The layout of a world as exposed: agents, observation sizes, choices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    /// Agent names, id order.
+    pub names: Vec<String>,
+    /// Observation radius.
+    pub view: u32,
+    /// An agent's observation length.
+    pub observation: usize,
+    /// Actions an agent has.
+    pub actions: usize,
+    /// The principal's observation length (0 unless steered).
+    pub principal_observation: usize,
+    /// The principal's choices per bracket, one entry per bracket (empty unless steered).
+    pub principal_choices: Vec<usize>,
+    /// Ticks in an episode.
+    pub ticks: u64,
+}
+
+impl Layout {
+    fn of(s: &Scenario, m: &WorldModel, opts: &Options) -> Result<Layout, String> {
+        let view = view_of(s, opts)?;
+        let brackets = s.tax_brackets();
+        let (principal_observation, principal_choices) = if opts.principal {
+            check_principal(s)?;
+            let step = s.tax.as_ref().map_or(0.1, |t| t.rate_step());
+            (
+                crate::learn::principal::observation_size(brackets, m.agents.len()),
+                vec![crate::learn::principal::choices(step); brackets],
+            )
+        } else {
+            (0, Vec::new())
+        };
+        Ok(Layout {
+            names: m.agents.iter().map(|a| agent_name(a.ai, a.id)).collect(),
+            view,
+            observation: crate::observe::size(view, brackets),
+            actions: Action::ALL.len(),
+            principal_observation,
+            principal_choices,
+            ticks: s.run.ticks,
+        })
+    }
+
+    /// The length of [`state`]'s vector for a `w × h` map.
+    pub fn state_size(&self, w: u32, h: u32) -> usize {
+        STATE_PLANES * (w * h) as usize + 3 * self.names.len()
+    }
+}
+
+/// What each agent has been paid so far: its SED reward total less, for AI agents, the impact
+/// penalty booked (what the built-in learner is paid, tick by tick).
+pub fn paid(m: &WorldModel, out: &mut Vec<f64>) {
+    let booked = crate::impact::booked(m);
+    out.clear();
+    out.extend(m.agents.iter().map(|a| a.reward.total - if a.ai { booked } else { 0.0 }));
+}
+
+/// The principal's reward at a period end, as the learned principal's: `W_p` (the `p` served
+/// when its last choice was made) of each agent's SED reward gained over the period.
+fn principal_reward(m: &WorldModel, at_choice: &[f64], p: f64) -> f64 {
+    let gained: Vec<f64> = m.agents.iter().zip(at_choice).map(|(a, then)| a.reward.total - then).collect();
+    crate::rules::welfare::power_mean(&gained, p)
+}
+
+/// Each agent's SED reward total.
+fn totals(m: &WorldModel) -> Vec<f64> {
+    m.agents.iter().map(|a| a.reward.total).collect()
+}
+
+/// Planes of [`state`]: apples, walls, grass whose patch lives, humans, AIs.
+pub const STATE_PLANES: usize = 5;
+
+/// The global state for centralised critics: `STATE_PLANES` planes of the whole map (row by
+/// row), then per agent (id order) `x / width`, `y / height` and its store
+/// (`sign(w)·ln(1 + |w|)`).
+pub fn state(m: &WorldModel, out: &mut Vec<f32>) {
+    use crate::grid::Terrain;
+    let g = &m.grid;
+    let cells = (g.width() * g.height()) as usize;
+    out.clear();
+    out.resize(STATE_PLANES * cells + 3 * m.agents.len(), 0.0);
+    for i in 0..cells {
+        if g.has_apple(i) {
+            out[i] = 1.0;
+        }
+        match g.terrain(i) {
+            Terrain::Wall => out[cells + i] = 1.0,
+            Terrain::Grass if g.patches_alive_of(i) => out[2 * cells + i] = 1.0,
+            _ => {}
+        }
+    }
+    let tail = STATE_PLANES * cells;
+    for (k, a) in m.agents.iter().enumerate() {
+        let i = g.index(a.pos.x, a.pos.y);
+        out[(if a.ai { 4 } else { 3 }) * cells + i] = 1.0;
+        out[tail + 3 * k] = a.pos.x as f32 / g.width() as f32;
+        out[tail + 3 * k + 1] = a.pos.y as f32 / g.height() as f32;
+        out[tail + 3 * k + 2] = crate::observe::squash_store(a.ledger.wealth()) as f32;
+    }
+}
+
+/// The principal's observation (as the learned principal's), or nothing without a tax.
+pub fn principal_observation(m: &WorldModel, ticks: u64) -> Vec<f32> {
+    use crate::principal::{Principal, served_p};
+    let Some(tax) = m.parts.get::<crate::tax::TaxState>() else { return Vec::new() };
+    let p =
+        m.parts.get::<Principal>().map_or(1.0, |pr| served_p(pr.objective, m.parts.get::<crate::voting::Election>()));
+    crate::learn::principal::observe(m, tax, p, ticks.max(1), m.agents.len())
+}
+
+/// Whether the tick about to run ends a tax period (when the principal's choice is read).
+pub fn principal_acts(m: &WorldModel) -> bool {
+    m.parts.get::<crate::tax::TaxState>().is_some_and(|t| t.period_ends(&m.clock))
+}
+
+/// The `p` the principal serves now.
+fn served(m: &WorldModel) -> f64 {
+    use crate::principal::{Principal, served_p};
+    m.parts.get::<Principal>().map_or(1.0, |pr| served_p(pr.objective, m.parts.get::<crate::voting::Election>()))
+}
+
+/// The principal's bookkeeping: each agent's SED reward total at its last choice and the `p`
+/// served then.
+#[derive(Clone, Debug, Default)]
+struct Ledger {
+    at_choice: Vec<f64>,
+    p: f64,
+}
+
+/// Checks actions against the world's agents: one per agent (or none), each below `actions`.
+fn check_actions(actions: &[Option<i64>], n: usize) -> Result<Vec<Option<Action>>, String> {
+    if actions.len() != n {
+        return Err(format!("expected {n} actions (one per agent, id order), got {}", actions.len()));
+    }
+    actions
+        .iter()
+        .enumerate()
+        .map(|(k, a)| match a {
+            None => Ok(None),
+            Some(v) if (0..Action::ALL.len() as i64).contains(v) => Ok(Some(Action::ALL[*v as usize])),
+            Some(v) => Err(format!(
+                "agent {k}'s action {v} is out of range: actions are 0 to {} (stay, north, east, south, west)",
+                Action::ALL.len() - 1
+            )),
+        })
+        .collect()
+}
+
+/// Checks the principal's choice: one per bracket, each below its count.
+fn check_choice(choice: &[i64], counts: &[usize]) -> Result<Vec<u32>, String> {
+    if choice.len() != counts.len() {
+        return Err(format!(
+            "the principal's action needs {} choices (one per tax bracket), got {}",
+            counts.len(),
+            choice.len()
+        ));
+    }
+    choice
+        .iter()
+        .zip(counts)
+        .enumerate()
+        .map(|(b, (&c, &k))| {
+            if (0..k as i64).contains(&c) {
+                Ok(c as u32)
+            } else {
+                Err(format!("the principal's choice for bracket {b} is {c}: choices are 0 (keep) to {}", k - 1))
+            }
+        })
+        .collect()
+}
+
+/// What one tick of an [`Env`] gave.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Each agent's reward, id order.
+    pub rewards: Vec<f64>,
+    /// The principal's reward (nonzero only at period ends).
+    pub principal_reward: f64,
+    /// Whether the episode reached `run.ticks`.
+    pub truncated: bool,
+    /// The tick's metrics row (see [`Env::columns`]).
+    pub metrics: Vec<f64>,
+    /// The tick's events.
+    pub events: Vec<crate::model::SimEvent>,
+    /// The action each agent carried out (a shield may have replaced the one asked for).
+    pub executed: Vec<usize>,
+}
+
+/// One world as `polity run` steps it, driven from outside.
+pub struct Env {
+    scenario: Scenario,
+    opts: Options,
+    layout: Layout,
+    panel: crate::record::Panel,
+    seed: u64,
+    paid: Vec<f64>,
+    ledger: Ledger,
+    size: crate::record::Size,
+}
+
+impl Env {
+    /// A world of `scenario` (validated) for `seed` (the scenario's own when `None`).
+    pub fn new(scenario: Scenario, seed: Option<u64>, opts: Options) -> Result<Env, String> {
+        let seed = seed.unwrap_or(scenario.run.seed);
+        let panel = Self::panel(&scenario, seed, crate::record::Size::DEFAULT);
+        let layout = Layout::of(&scenario, panel.sim().core(), &opts)?;
+        let mut env = Env {
+            scenario,
+            opts,
+            layout,
+            panel,
+            seed,
+            paid: Vec::new(),
+            ledger: Ledger::default(),
+            size: crate::record::Size::DEFAULT,
+        };
+        env.start();
+        Ok(env)
+    }
+
+    fn panel(s: &Scenario, seed: u64, size: crate::record::Size) -> crate::record::Panel {
+        let sim = Sim::with_plugins(s, seed, s.run.ticks, |app| {
+            app.add_plugins(MechanismPlugin(steer::MECHANISM));
+        });
+        crate::record::Panel::with_sim(&s.name, sim, size)
+    }
+
+    fn start(&mut self) {
+        let m = self.panel.sim().core();
+        paid(m, &mut self.paid);
+        self.ledger = Ledger { at_choice: totals(m), p: served(m) };
+    }
+
+    /// Starts again from tick 0 with `seed` (the last seed when `None`).
+    pub fn reset(&mut self, seed: Option<u64>) {
+        if let Some(s) = seed {
+            self.seed = s;
+        }
+        self.panel = Self::panel(&self.scenario, self.seed, self.size);
+        self.start();
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The seed of the episode.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The world model as it stands.
+    pub fn world(&self) -> &WorldModel {
+        self.panel.sim().core()
+    }
+
+    /// The metrics' column names.
+    pub fn columns(&self) -> &[crate::metrics::Column] {
+        self.panel.columns()
+    }
+
+    /// Ticks done.
+    pub fn tick(&self) -> u64 {
+        self.world().clock.tick
+    }
+
+    /// Runs one tick with `actions` (one per agent, id order; `None`: the agent decides as
+    /// its scenario says) and, when the principal is steered, its `choice` (read at period
+    /// ends only; `None` keeps the scenario's principal).
+    pub fn step(&mut self, actions: &[Option<i64>], choice: Option<&[i64]>) -> Result<Outcome, String> {
+        if self.tick() >= self.layout.ticks {
+            return Err(format!(
+                "the episode is over (tick {} of {}); call reset() first",
+                self.tick(),
+                self.layout.ticks
+            ));
+        }
+        let actions = check_actions(actions, self.layout.names.len())?;
+        let choice = match (choice, self.opts.principal) {
+            (Some(c), true) => Some(check_choice(c, &self.layout.principal_choices)?),
+            (Some(_), false) => return Err("the principal is not steered: make the env with principal=True".into()),
+            (None, _) => None,
+        };
+        let acts_now = principal_acts(self.world());
+        let steering = self.panel.sim_mut().part_mut::<Steering>().expect("an Env's world is steered");
+        steering.actions = actions;
+        steering.principal = choice;
+        let out = self.panel.step();
+        let m = self.panel.sim().core();
+        let before = std::mem::take(&mut self.paid);
+        paid(m, &mut self.paid);
+        let rewards = self.paid.iter().zip(&before).map(|(now, then)| now - then).collect();
+        let mut lead = 0.0;
+        if self.opts.principal && acts_now {
+            lead = principal_reward(m, &self.ledger.at_choice, self.ledger.p);
+            self.ledger = Ledger { at_choice: totals(m), p: served(m) };
+        }
+        Ok(Outcome {
+            rewards,
+            principal_reward: lead,
+            truncated: m.clock.tick >= self.layout.ticks,
+            metrics: self.panel.last().to_vec(),
+            events: out.events,
+            executed: m
+                .agents
+                .iter()
+                .map(|a| Action::ALL.iter().position(|&x| x == a.decision.action).unwrap_or(0))
+                .collect(),
+        })
+    }
+
+    /// Every agent's observation, id order, into `out` (`agents × observation`).
+    pub fn observe(&self, out: &mut [f32]) {
+        observe_all(self.world(), self.layout.view, out);
+    }
+
+    /// The principal's observation (empty unless steered).
+    pub fn principal_observation(&self) -> Vec<f32> {
+        if !self.opts.principal {
+            return Vec::new();
+        }
+        principal_observation(self.world(), self.layout.ticks)
+    }
+
+    /// The global state ([`state`]).
+    pub fn state(&self) -> Vec<f32> {
+        let mut out = Vec::new();
+        state(self.world(), &mut out);
+        out
+    }
+
+    /// The recorder's frame of the world as it stands, `size` pixels.
+    pub fn render(&mut self, size: crate::record::Size) -> crate::paint::Canvas {
+        if size != self.size {
+            self.size = size;
+            self.panel.resize(size);
+        }
+        self.panel.frame(self.layout.ticks)
+    }
+
+    /// The world's state digest (as `polity run` reports it).
+    pub fn state_hash(&self) -> u64 {
+        self.world().state_hash()
+    }
+}
+
+/// Every agent's observation with radius `view`, id order, into `out` (`agents × size`).
+pub fn observe_all(m: &WorldModel, view: u32, out: &mut [f32]) {
+    let n = m.agents.len();
+    if n == 0 {
+        return;
+    }
+    let dim = out.len() / n;
+    let mut one = Vec::with_capacity(dim);
+    for k in 0..n {
+        crate::observe::observe(m, k, view, &mut one);
+        out[k * dim..(k + 1) * dim].copy_from_slice(&one);
+    }
+}
+
+/// Many copies of a world, stepped in parallel on the one thread pool: the world model alone
+/// (no ECS, no metrics, no events), for collectors of samples. World `e`'s `k`-th episode is
+/// seeded by `rng::key(seed, k, e, Learn)`; a world that reaches `run.ticks` starts its next
+/// episode in the same step (its `truncated` is set and its observation is the new episode's
+/// first).
+pub struct VecEnv {
+    scenario: Scenario,
+    layout: Layout,
+    mechanisms: Vec<Mechanism>,
+    seed: u64,
+    worlds: Vec<Slot>,
+}
+
+struct Slot {
+    m: WorldModel,
+    episode: u64,
+    paid: Vec<f64>,
+}
+
+/// World `e`'s episode `episode`.
+fn fresh(scenario: &Scenario, mechanisms: &[Mechanism], seed: u64, e: usize, episode: u64) -> Slot {
+    let seed = crate::rng::key(seed, episode, e as u64, crate::rng::Purpose::Learn);
+    let mut m = Sim::model_of(scenario, seed, mechanisms);
+    m.quiet();
+    let mut p = Vec::new();
+    paid(&m, &mut p);
+    Slot { m, episode, paid: p }
+}
+
+impl VecEnv {
+    /// `envs` copies of `scenario` (validated).
+    pub fn new(scenario: Scenario, envs: usize, seed: Option<u64>, opts: Options) -> Result<VecEnv, String> {
+        if envs == 0 {
+            return Err("num_envs must be at least 1".into());
+        }
+        if opts.principal {
+            return Err("a VectorEnv steers agents only; use parallel_env(…, principal=True) for the principal".into());
+        }
+        let mut mechanisms = Sim::mechanisms();
+        // Steering after Polity's own mechanisms, before the shadow (built last).
+        let at = mechanisms.iter().position(|m| m.name == "shadow").unwrap_or(mechanisms.len());
+        mechanisms.insert(at, steer::MECHANISM);
+        let seed = seed.unwrap_or(scenario.run.seed);
+        let probe = Sim::model_of(&scenario, seed, &mechanisms);
+        let layout = Layout::of(&scenario, &probe, &opts)?;
+        let mut v = VecEnv { scenario, layout, mechanisms, seed, worlds: Vec::new() };
+        v.worlds = (0..envs).map(|e| v.fresh(e, 0)).collect();
+        Ok(v)
+    }
+
+    fn fresh(&self, e: usize, episode: u64) -> Slot {
+        fresh(&self.scenario, &self.mechanisms, self.seed, e, episode)
+    }
+
+    /// Starts every world's episode 0 again, with `seed` (the last one when `None`).
+    pub fn reset(&mut self, seed: Option<u64>) {
+        if let Some(s) = seed {
+            self.seed = s;
+        }
+        let worlds: Vec<Slot> = {
+            use rayon::prelude::*;
+            (0..self.worlds.len()).into_par_iter().map(|e| self.fresh(e, 0)).collect()
+        };
+        self.worlds = worlds;
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Worlds.
+    pub fn len(&self) -> usize {
+        self.worlds.len()
+    }
+
+    /// Whether there are no worlds (never: at least one is made).
+    pub fn is_empty(&self) -> bool {
+        self.worlds.is_empty()
+    }
+
+    /// World `e` as it stands.
+    pub fn world(&self, e: usize) -> &WorldModel {
+        &self.worlds[e].m
+    }
+
+    /// Every world's observations into `obs` (`envs × agents × observation`).
+    pub fn observe(&self, obs: &mut [f32]) {
+        use rayon::prelude::*;
+        let per = obs.len() / self.worlds.len();
+        let view = self.layout.view;
+        obs.par_chunks_mut(per).zip(&self.worlds).for_each(|(o, s)| observe_all(&s.m, view, o));
+    }
+
+    /// One tick of every world with `actions` (`envs × agents`, each 0..5, or −1: the agent
+    /// decides as its scenario says); writes the new observations, each agent's reward and
+    /// each world's `truncated` (then the world has started its next episode).
+    pub fn step(
+        &mut self,
+        actions: &[i64],
+        obs: &mut [f32],
+        rewards: &mut [f32],
+        truncated: &mut [bool],
+    ) -> Result<(), String> {
+        use rayon::prelude::*;
+        let n = self.layout.names.len();
+        let envs = self.worlds.len();
+        if actions.len() != envs * n {
+            return Err(format!("expected actions of shape ({envs}, {n}), got {} values", actions.len()));
+        }
+        let mut steered = Vec::with_capacity(envs);
+        for (e, row) in actions.chunks(n.max(1)).enumerate().take(envs) {
+            let row: Vec<Option<i64>> = row.iter().map(|&a| (a >= 0).then_some(a)).collect();
+            steered.push(check_actions(&row, n).map_err(|m| format!("world {e}: {m}"))?);
+        }
+        let ticks = self.layout.ticks;
+        let view = self.layout.view;
+        let per_obs = obs.len() / envs;
+        let scenario = &self.scenario;
+        let mechanisms = &self.mechanisms;
+        let seed = self.seed;
+        self.worlds
+            .par_iter_mut()
+            .zip(steered)
+            .zip(obs.par_chunks_mut(per_obs))
+            .zip(rewards.par_chunks_mut(n.max(1)))
+            .zip(truncated.par_iter_mut())
+            .enumerate()
+            .for_each(|(e, ((((slot, acts), o), r), t))| {
+                slot.m.parts.get_mut::<Steering>().expect("steered").actions = acts;
+                slot.m.step();
+                let before = std::mem::take(&mut slot.paid);
+                paid(&slot.m, &mut slot.paid);
+                for ((r, now), then) in r.iter_mut().zip(&slot.paid).zip(&before) {
+                    *r = (now - then) as f32;
+                }
+                *t = slot.m.clock.tick >= ticks;
+                if *t {
+                    *slot = fresh(scenario, mechanisms, seed, e, slot.episode + 1);
+                }
+                observe_all(&slot.m, view, o);
+            });
+        Ok(())
+    }
+}
