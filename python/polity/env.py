@@ -68,15 +68,12 @@ class PolityParallelEnv(ParallelEnv):
         self.possible_agents = self._names + ([PRINCIPAL] if principal else [])
         self.agents: list[str] = []
         self._columns = list(self._raw.columns)
-        dim = self._raw.observation_size
-        self._observation_spaces = {
-            a: spaces.Box(-np.inf, np.inf, shape=(dim,), dtype=np.float32) for a in self._names
-        }
+        low, high = self._raw.bounds()
+        self._observation_spaces = {a: spaces.Box(low, high, dtype=np.float32) for a in self._names}
         self._action_spaces = {a: spaces.Discrete(self._raw.actions) for a in self._names}
         if principal:
-            self._observation_spaces[PRINCIPAL] = spaces.Box(
-                -np.inf, np.inf, shape=(self._raw.principal_observation_size,), dtype=np.float32
-            )
+            low, high = self._raw.principal_bounds()
+            self._observation_spaces[PRINCIPAL] = spaces.Box(low, high, dtype=np.float32)
             self._action_spaces[PRINCIPAL] = spaces.MultiDiscrete(list(self._raw.principal_choices))
         self.state_space = spaces.Box(-np.inf, np.inf, shape=(self._raw.state_size,), dtype=np.float32)
         self._seed = self._raw.seed
@@ -119,6 +116,8 @@ class PolityParallelEnv(ParallelEnv):
     def step(self, actions: dict[str, Any]):
         if not self.agents:
             raise PolityError("the episode is over (every agent is truncated); call reset() first")
+        if PRINCIPAL in actions and not self._principal:
+            raise PolityError("the principal is not steered: make the env with principal=True")
         unknown = [a for a in actions if a not in self._observation_spaces]
         if unknown:
             raise PolityError(f"unknown agent(s) {unknown}; agents are {self.possible_agents}")

@@ -43,10 +43,12 @@ class VectorEnv:
         self.agents = list(self._raw.names)
         self.num_agents = len(self.agents)
         dim = self._raw.observation_size
-        self.single_observation_space = spaces.Box(-np.inf, np.inf, shape=(dim,), dtype=np.float32)
+        low, high = self._raw.bounds()
+        self.single_observation_space = spaces.Box(low, high, dtype=np.float32)
         self.single_action_space = spaces.Discrete(self._raw.actions)
+        shape = (self.num_envs, self.num_agents, 1)
         self.observation_space = spaces.Box(
-            -np.inf, np.inf, shape=(self.num_envs, self.num_agents, dim), dtype=np.float32
+            np.tile(low, shape), np.tile(high, shape), dtype=np.float32
         )
         self.action_space = spaces.MultiDiscrete(np.full((self.num_envs, self.num_agents), self._raw.actions))
         self.max_episode_steps = self._raw.ticks
@@ -68,6 +70,11 @@ class VectorEnv:
             )
         self._raw.step(actions, self._obs, self._rewards, self._truncated)
         return self._obs, self._rewards, self._terminated, self._truncated, {}
+
+    def seeds(self) -> list[int]:
+        """Each world's seed for the episode it is playing (``parallel_env(scenario, seed=s)``
+        makes the same world)."""
+        return list(self._raw.seeds())
 
     def close(self):
         pass

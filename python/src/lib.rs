@@ -20,9 +20,11 @@ fn scenario(source: &str, overrides: Option<Vec<(String, f64)>>) -> PyResult<pol
     env::scenario_from(source, &overrides.unwrap_or_default()).map_err(fail)
 }
 
-fn seed_of(seed: Option<i64>) -> PyResult<Option<u64>> {
+fn seed_of(seed: Option<i128>) -> PyResult<Option<u64>> {
     match seed {
-        Some(s) if s < 0 => Err(fail(format!("seed {s}: seeds are non-negative integers"))),
+        Some(s) if !(0..=u64::MAX as i128).contains(&s) => {
+            Err(fail(format!("seed {s}: seeds are integers from 0 to 2**64 - 1")))
+        }
         s => Ok(s.map(|s| s as u64)),
     }
 }
@@ -39,7 +41,7 @@ impl RawEnv {
     #[pyo3(signature = (scenario_source, seed=None, overrides=None, view=None, principal=false))]
     fn new(
         scenario_source: &str,
-        seed: Option<i64>,
+        seed: Option<i128>,
         overrides: Option<Vec<(String, f64)>>,
         view: Option<u32>,
         principal: bool,
@@ -49,6 +51,16 @@ impl RawEnv {
         Ok(RawEnv { inner })
     }
 
+    /// Each observation value's (low, high) bounds.
+    fn bounds<'py>(&self, py: Python<'py>) -> (Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>) {
+        let (lo, hi) = self.inner.layout().bounds();
+        (PyArray1::from_vec(py, lo), PyArray1::from_vec(py, hi))
+    }
+    /// The principal's observation bounds.
+    fn principal_bounds<'py>(&self, py: Python<'py>) -> (Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>) {
+        let (lo, hi) = self.inner.layout().principal_bounds();
+        (PyArray1::from_vec(py, lo), PyArray1::from_vec(py, hi))
+    }
     /// Agent names, id order.
     #[getter]
     fn names(&self) -> Vec<String> {
@@ -110,7 +122,7 @@ impl RawEnv {
     }
 
     #[pyo3(signature = (seed=None))]
-    fn reset(&mut self, seed: Option<i64>) -> PyResult<()> {
+    fn reset(&mut self, seed: Option<i128>) -> PyResult<()> {
         self.inner.reset(seed_of(seed)?);
         Ok(())
     }
@@ -196,7 +208,7 @@ impl RawVecEnv {
     fn new(
         scenario_source: &str,
         num_envs: usize,
-        seed: Option<i64>,
+        seed: Option<i128>,
         overrides: Option<Vec<(String, f64)>>,
         view: Option<u32>,
     ) -> PyResult<RawVecEnv> {
@@ -220,14 +232,22 @@ impl RawVecEnv {
     fn ticks(&self) -> u64 {
         self.inner.layout().ticks
     }
+    fn bounds<'py>(&self, py: Python<'py>) -> (Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>) {
+        let (lo, hi) = self.inner.layout().bounds();
+        (PyArray1::from_vec(py, lo), PyArray1::from_vec(py, hi))
+    }
     #[getter]
     fn num_envs(&self) -> usize {
         self.inner.len()
     }
     #[pyo3(signature = (seed=None))]
-    fn reset(&mut self, seed: Option<i64>) -> PyResult<()> {
+    fn reset(&mut self, seed: Option<i128>) -> PyResult<()> {
         self.inner.reset(seed_of(seed)?);
         Ok(())
+    }
+    /// Each world's seed for the episode it is playing.
+    fn seeds(&self) -> Vec<u64> {
+        self.inner.seeds()
     }
     /// Writes every world's observations into `obs` (num_envs, agents, observation_size).
     fn observe(&self, mut obs: PyReadwriteArray3<'_, f32>) -> PyResult<()> {

@@ -119,6 +119,51 @@ impl Layout {
         })
     }
 
+    /// Each observation value's bounds (low, high): the window's channels and the scalars are in
+    /// [0, 1] but the store (|store| ≤ [`STORE_BOUND`]) and the elected `p` ([−1, 1]).
+    pub fn bounds(&self) -> (Vec<f32>, Vec<f32>) {
+        let names = crate::rules::observation::names(self.view, self.observation_brackets());
+        let low = names
+            .iter()
+            .map(|n| {
+                if n == "store" {
+                    -STORE_BOUND
+                } else if n == "elected_p" {
+                    -1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let high = names.iter().map(|n| if n == "store" { STORE_BOUND } else { 1.0 }).collect();
+        (low, high)
+    }
+
+    /// The principal's observation bounds: `p` in [−1, 1], progress and rates in [0, 1], the
+    /// agents' squashed incomes and stores within ±[`STORE_BOUND`].
+    pub fn principal_bounds(&self) -> (Vec<f32>, Vec<f32>) {
+        let n = self.principal_observation;
+        let brackets = self.principal_choices.len();
+        let low = (0..n)
+            .map(|i| {
+                if i == 0 {
+                    -1.0
+                } else if i < 2 + brackets {
+                    0.0
+                } else {
+                    -STORE_BOUND
+                }
+            })
+            .collect();
+        let high = (0..n).map(|i| if i < 2 + brackets { 1.0 } else { STORE_BOUND }).collect();
+        (low, high)
+    }
+
+    fn observation_brackets(&self) -> usize {
+        let fixed = crate::observe::size(self.view, 0);
+        self.observation - fixed
+    }
+
     /// The length of [`state`]'s vector for a `w × h` map.
     pub fn state_size(&self, w: u32, h: u32) -> usize {
         STATE_PLANES * (w * h) as usize + 3 * self.names.len()
@@ -144,6 +189,10 @@ fn principal_reward(m: &WorldModel, at_choice: &[f64], p: f64) -> f64 {
 fn totals(m: &WorldModel) -> Vec<f64> {
     m.agents.iter().map(|a| a.reward.total).collect()
 }
+
+/// The largest squashed store or income: `ln(1 + 2⁶³ / 1000)` (a balance is an `i64` of
+/// milli-apples), rounded up.
+pub const STORE_BOUND: f32 = 30.0;
 
 /// Planes of [`state`]: apples, walls, grass whose patch lives, humans, AIs.
 pub const STATE_PLANES: usize = 5;
@@ -521,6 +570,11 @@ impl VecEnv {
     /// Whether there are no worlds (never: at least one is made).
     pub fn is_empty(&self) -> bool {
         self.worlds.is_empty()
+    }
+
+    /// Each world's seed for the episode it is playing.
+    pub fn seeds(&self) -> Vec<u64> {
+        self.worlds.iter().map(|s| s.m.clock.seed).collect()
     }
 
     /// World `e` as it stands.

@@ -1,0 +1,285 @@
+"""The Python API is the engine: the same worlds as `polity run`, exact replays, clear errors."""
+
+import json
+import os
+import pathlib
+import subprocess
+
+import numpy as np
+import pytest
+
+import polity
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def polity_binary() -> pathlib.Path:
+    """The `polity` CLI: $POLITY_BIN, else the repository's release or debug build."""
+    if os.environ.get("POLITY_BIN"):
+        return pathlib.Path(os.environ["POLITY_BIN"])
+    for profile in ("release", "debug"):
+        p = REPO / "target" / profile / "polity"
+        if p.exists():
+            return p
+    pytest.fail("no polity binary: build it (`cargo build`) or set POLITY_BIN")
+
+
+def run_hash(tmp_path, scenario: str, seed: int, ticks: int) -> str:
+    out = tmp_path / f"run-{scenario}-{seed}-{ticks}"
+    subprocess.run(
+        [str(polity_binary()), "run", scenario, "--seed", str(seed), "--ticks", str(ticks), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return json.loads((out / "run.json").read_text())["state_hash"]
+
+
+@pytest.mark.parametrize("scenario", ["commons", "audited-commons", "sed-apple-picking", "vase-push-catch"])
+def test_an_env_left_alone_is_polity_run(tmp_path, scenario):
+    """Agents given no action decide as their scenario says: the world is `polity run`'s,
+    hash for hash."""
+    env = polity.parallel_env(scenario, seed=7)
+    env.reset(seed=7)
+    done = 0
+    for ticks in (1, 5, min(60, env.max_cycles)):
+        while done < ticks:
+            env.step({})
+            done += 1
+        assert f"{env.state_hash():016x}" == run_hash(tmp_path, scenario, 7, ticks)
+
+
+@pytest.mark.parametrize("scenario", ["commons", "audited-commons", "vase-push-catch"])
+def test_the_same_actions_replay_the_same_world(scenario):
+    """Random actions, then the actions each agent carried out, given again: the same world tick
+    for tick; and telling agents what they would have done anyway changes nothing."""
+    rng = np.random.default_rng(0)
+    a = polity.parallel_env(scenario, seed=11)
+    a.reset(seed=11)
+    hashes, executed = [], []
+    for _ in range(min(80, a.max_cycles)):
+        acts = {ag: int(rng.integers(0, 5)) for ag in a.agents}
+        _, _, _, _, infos = a.step(acts)
+        executed.append({ag: polity.ACTIONS.index(infos[ag]["executed"]) for ag in a.possible_agents})
+        hashes.append(a.state_hash())
+    b = polity.parallel_env(scenario, seed=11)
+    b.reset(seed=11)
+    for t, acts in enumerate(executed):
+        b.step(acts)
+        assert b.state_hash() == hashes[t], f"tick {t + 1}"
+    # A world left alone, then one told exactly what the first did: identical.
+    c = polity.parallel_env(scenario, seed=5)
+    d = polity.parallel_env(scenario, seed=5)
+    c.reset(seed=5)
+    d.reset(seed=5)
+    for t in range(min(60, c.max_cycles)):
+        _, rc, _, _, infos = c.step({})
+        _, rd, _, _, _ = d.step({ag: polity.ACTIONS.index(infos[ag]["executed"]) for ag in d.possible_agents})
+        assert c.state_hash() == d.state_hash(), f"tick {t + 1}"
+        assert rc == rd
+
+
+def test_actions_move_agents():
+    env = polity.parallel_env("commons", seed=0)
+    obs, _ = env.reset(seed=0)
+    before = env.state()
+    env.step({a: 0 for a in env.agents})  # everyone stays
+    stay = env.state()
+    n = len(env.agents)
+    tail = lambda s: s[-3 * n :].reshape(n, 3)[:, :2]  # noqa: E731
+    assert np.array_equal(tail(before), tail(stay))
+    moved = 0
+    for _ in range(5):
+        _, _, _, _, infos = env.step({a: 2 for a in env.agents})  # everyone east
+        moved += sum(infos[a]["executed"] == "east" for a in env.agents)
+    assert moved > 0 and not np.array_equal(tail(stay), tail(env.state()))
+
+
+def test_rewards_are_the_engines_reward_increments():
+    """The sum of an agent's rewards is its SED reward total (human agents, no impact)."""
+    env = polity.parallel_env("sed-apple-picking", seed=2, **{"run.ticks": 120})
+    env.reset(seed=2)
+    total = dict.fromkeys(env.agents, 0.0)
+    while env.agents:
+        _, rew, _, _, infos = env.step({})
+        for a, r in rew.items():
+            total[a] += r
+    # Taxes were collected and paid back, so rewards are not just apples picked.
+    events = infos[next(iter(infos))]["events"]
+    assert isinstance(events, list)
+    assert any(r != 0 for r in total.values())
+    assert abs(sum(total.values())) > 0
+
+
+def test_the_principal_sets_rates_from_python():
+    env = polity.parallel_env("sed-apple-picking", seed=0, principal=True, **{"run.ticks": 120})
+    env.reset(seed=0)
+    seen, lead = [], []
+    while env.agents:
+        # Choice i sets rate (i - 1) * 0.1: bracket rates 30%, 50%, 90%.
+        _, rew, _, _, infos = env.step({"principal": [4, 6, 10]})
+        lead.append(rew["principal"])
+        seen += [e for e in infos["principal"]["events"] if e["kind"] == "tax_rates"]
+    assert seen, "rates were set at period ends"
+    assert seen[0]["details"]["rates"] == pytest.approx([0.3, 0.5, 0.9])
+    # sed-apple-picking's period is 50 ticks: the principal is paid at ticks 50 and 100.
+    paid = [t + 1 for t, r in enumerate(lead) if r != 0]
+    assert set(paid) <= {50, 100} and paid
+
+
+def test_render_is_the_recorders_picture():
+    env = polity.parallel_env("commons", seed=0, render_mode="rgb_array")
+    env.reset(seed=0)
+    first = env.render()
+    assert first.shape == (540, 960, 3) and first.dtype == np.uint8
+    for _ in range(20):
+        env.step({})
+    later = env.render()
+    assert not np.array_equal(first, later)
+    assert len(np.unique(later.reshape(-1, 3), axis=0)) > 8  # a picture, not a blank
+    assert polity.parallel_env("commons").render() is None  # no render mode: nothing
+
+
+def test_vector_env_worlds_are_parallel_env_worlds():
+    """World e of a VectorEnv is the world parallel_env makes with its seed: the same
+    observations and rewards for the same actions."""
+    v = polity.VectorEnv("audited-commons", num_envs=4, seed=9, **{"run.ticks": 30})
+    obs, _ = v.reset()
+    obs = obs.copy()
+    seeds = v.seeds()
+    envs = [polity.parallel_env("audited-commons", seed=s, **{"run.ticks": 30}) for s in seeds]
+    for e in envs:
+        e.reset(seed=e.seed)
+    for e, env in enumerate(envs):
+        o = env._observations()
+        assert np.array_equal(np.stack([o[a] for a in env.possible_agents]), obs[e])
+    rng = np.random.default_rng(1)
+    for t in range(29):
+        acts = rng.integers(-1, 5, size=(4, v.num_agents))
+        vo, vr, _, vt, _ = v.step(acts)
+        for e, env in enumerate(envs):
+            o, r, _, tr, _ = env.step({a: int(x) for a, x in zip(env.possible_agents, acts[e]) if x >= 0})
+            assert np.array_equal(np.stack([o[a] for a in env.possible_agents]), vo[e]), f"tick {t + 1}"
+            assert np.allclose([r[a] for a in env.possible_agents], vr[e], atol=1e-5)
+            assert not vt[e]
+    # The last tick truncates every world, which starts its next episode at once.
+    _, _, _, vt, _ = v.step(np.zeros((4, v.num_agents), dtype=np.int64))
+    assert vt.all()
+    assert v.seeds() != seeds
+
+
+def test_vector_env_is_reproducible():
+    def roll(seed):
+        v = polity.VectorEnv("commons", num_envs=3, seed=seed)
+        v.reset()
+        rng = np.random.default_rng(4)
+        out = []
+        for _ in range(50):
+            o, r, _, _, _ = v.step(rng.integers(0, 5, size=(3, v.num_agents)))
+            out.append((o.copy(), r.copy()))
+        return out
+
+    a, b, c = roll(1), roll(1), roll(2)
+    assert all(np.array_equal(x[0], y[0]) and np.array_equal(x[1], y[1]) for x, y in zip(a, b))
+    assert not all(np.array_equal(x[0], y[0]) for x, y in zip(a, c))
+
+
+def test_overrides_change_the_scenario():
+    env = polity.parallel_env("commons", **{"run.ticks": 7})
+    env.reset()
+    steps = 0
+    while env.agents:
+        env.step({})
+        steps += 1
+    assert steps == 7
+    env = polity.parallel_env("commons", overrides={"run.ticks": 3})
+    assert env.max_cycles == 3
+
+
+# ---- bad input: a Python exception with the engine's message, never a crash ----------------
+
+
+def test_unknown_scenario():
+    with pytest.raises(polity.PolityError, match="no built-in scenario by this name") as e:
+        polity.parallel_env("comons")
+    assert "did you mean the built-in `commons`" in str(e.value)
+
+
+def test_scenario_errors_carry_file_line_column(tmp_path):
+    bad = tmp_path / "bad.ron"
+    bad.write_text('(\n    version: 1,\n    name: "bad",\n    map: Generated(width: 0, height: 5),\n)\n')
+    with pytest.raises(polity.PolityError) as e:
+        polity.parallel_env(str(bad))
+    assert f"{bad}:4:" in str(e.value)
+    with pytest.raises(polity.PolityError, match=r"<scenario text>:1:\d+"):
+        polity.parallel_env("(version: 1, map: Nowhere)")
+    with pytest.raises(ValueError):  # PolityError is a ValueError
+        polity.VectorEnv(str(bad))
+
+
+def test_bad_overrides():
+    with pytest.raises(polity.PolityError, match="tax.rates"):
+        polity.parallel_env("commons", **{"tax.rates[0]": 0.5})  # commons has no tax
+    with pytest.raises(polity.PolityError, match="numeric"):
+        polity.parallel_env("commons", **{"run.ticks": "many"})
+    with pytest.raises(polity.PolityError, match="run.ticks"):
+        polity.parallel_env("commons", **{"run.ticks": -1})
+
+
+def test_bad_actions():
+    env = polity.parallel_env("commons", seed=0)
+    env.reset()
+    with pytest.raises(polity.PolityError, match="out of range"):
+        env.step({"human_0": 7})
+    with pytest.raises(polity.PolityError, match="one integer"):
+        env.step({"human_0": 1.5})
+    with pytest.raises(polity.PolityError, match="one integer"):
+        env.step({"human_0": [1, 2]})
+    with pytest.raises(polity.PolityError, match="unknown agent"):
+        env.step({"human_99": 1})
+    with pytest.raises(polity.PolityError, match="not steered"):
+        env.step({"principal": [1]})
+    assert env.tick == 0  # nothing ran
+    env.step({"human_0": 1})
+    assert env.tick == 1
+    p = polity.parallel_env("sed-apple-picking", principal=True)
+    p.reset()
+    with pytest.raises(polity.PolityError, match="3 choices"):
+        p.step({"principal": [1, 2]})
+    with pytest.raises(polity.PolityError, match="bracket 1 is 12"):
+        p.step({"principal": [1, 12, 0]})
+    with pytest.raises(polity.PolityError, match="no principal"):
+        polity.parallel_env("commons", principal=True)
+    v = polity.VectorEnv("commons", num_envs=2)
+    v.reset()
+    with pytest.raises(polity.PolityError, match="shape"):
+        v.step(np.zeros((3, v.num_agents)))
+    with pytest.raises(polity.PolityError, match="out of range"):
+        v.step(np.full((2, v.num_agents), 9))
+    with pytest.raises(polity.PolityError, match="num_envs"):
+        polity.VectorEnv("commons", num_envs=0)
+
+
+def test_stepping_after_the_end():
+    env = polity.parallel_env("commons", **{"run.ticks": 2})
+    env.reset()
+    env.step({})
+    env.step({})
+    assert env.agents == []
+    with pytest.raises(polity.PolityError, match="reset"):
+        env.step({})
+    env.reset()
+    assert env.agents and env.tick == 0
+
+
+def test_reset_seeds():
+    env = polity.parallel_env("commons")
+    env.reset()
+    assert env.seed == 0  # the scenario's run.seed
+    env.reset()
+    assert env.seed == 1  # then the next seed
+    env.reset(seed=40)
+    a = env.state()
+    env.reset(seed=40)
+    assert np.array_equal(a, env.state())
+    with pytest.raises(polity.PolityError, match="from 0 to"):
+        env.reset(seed=-1)

@@ -1,0 +1,53 @@
+"""PettingZoo's and Gymnasium's own conformance tests on Polity's environments."""
+
+import warnings
+
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from pettingzoo.test import parallel_api_test, parallel_seed_test
+
+import polity
+
+SCENARIOS = ["commons", "sed-apple-picking", "audited-commons", "vase-push-catch"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_parallel_api(scenario):
+    env = polity.parallel_env(scenario, seed=3)
+    with warnings.catch_warnings():
+        # Any warning of the API test is a failure: it only warns about broken contracts.
+        warnings.simplefilter("error")
+        parallel_api_test(env, num_cycles=1000)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_parallel_seed(scenario):
+    parallel_seed_test(lambda: polity.parallel_env(scenario, **{"run.ticks": 200}), num_cycles=200)
+
+
+def test_parallel_api_with_the_principal_as_an_agent():
+    env = polity.parallel_env("sed-apple-picking", principal=True, **{"run.ticks": 300})
+    assert env.possible_agents[-1] == "principal"
+    space = env.action_space("principal")
+    assert list(space.nvec) == [12, 12, 12]  # keep + 11 rates on SED's 0.1 grid, 3 brackets
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        parallel_api_test(env, num_cycles=300)
+    parallel_seed_test(lambda: polity.parallel_env("sed-apple-picking", principal=True, **{"run.ticks": 120}), 120)
+
+
+def test_gymnasium_check_env():
+    env = polity.GymEnv("commons", agent="human_0", **{"run.ticks": 50})
+    check_env(env, skip_render_check=True)
+    env = polity.GymEnv("commons", render_mode="rgb_array", **{"run.ticks": 5})
+    check_env(env)
+
+
+def test_spaces_match_the_observations():
+    env = polity.parallel_env("audited-commons", seed=1)
+    obs, _ = env.reset()
+    for a in env.agents:
+        assert env.observation_space(a).contains(obs[a])
+        assert obs[a].dtype == np.float32
+    assert env.state().shape == env.state_space.shape
