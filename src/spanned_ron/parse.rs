@@ -236,8 +236,15 @@ impl<'a> Parser<'a> {
             '(' => self.body(None)?,
             c if c.is_ascii_digit() || matches!(c, '+' | '-' | '.') => self.number(start)?,
             c if is_ident_start(c) => {
+                // A raw identifier, `r#None`: the name itself, never a keyword. `ron` writes
+                // the variant `None` of an enum of ours (impact's baseline) this way.
+                let raw = self.rest().strip_prefix("r#").is_some_and(|r| r.starts_with(is_ident_start));
+                if raw {
+                    self.pos += 2;
+                }
                 let name = self.take_while(is_ident_char).to_string();
                 match name.as_str() {
+                    _ if raw => {}
                     "true" | "false" => return Ok(Value::Bool(name == "true")),
                     "inf" => return Ok(Value::Float(f64::INFINITY)),
                     "NaN" => return Ok(Value::Float(f64::NAN)),

@@ -24,6 +24,7 @@ mod paa;
 mod parallel;
 mod planner;
 mod promises;
+mod properties;
 mod record;
 mod roundtrip;
 mod sum;
