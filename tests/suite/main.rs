@@ -10,6 +10,7 @@ mod cli;
 mod compare;
 mod control;
 mod engine;
+mod env;
 mod governance;
 mod gui;
 mod impact;

@@ -1,0 +1,121 @@
+//! Worlds driven from outside (`polity::env`, the Python API's engine): a world left alone is
+//! `polity run`'s, told actions are carried out, a `VecEnv`'s worlds are `Env`'s, bad input is
+//! an error and nothing runs.
+
+use polity::env::{Env, Options, VecEnv, scenario_from};
+use polity::sim::Sim;
+
+fn env(name: &str, seed: u64) -> Env {
+    Env::new(scenario_from(name, &[]).unwrap(), Some(seed), Options::default()).unwrap()
+}
+
+#[test]
+fn a_world_left_alone_is_the_run() {
+    for name in ["commons", "audited-commons", "sed-apple-picking", "commons-impact"] {
+        let s = scenario_from(name, &[]).unwrap();
+        let mut e = env(name, 3);
+        let mut sim = Sim::new(&s, 3, s.run.ticks);
+        let none = vec![None; e.layout().names.len()];
+        for t in 1..=40 {
+            e.step(&none, None).unwrap();
+            sim.step();
+            assert_eq!(e.state_hash(), sim.state_hash(), "{name}, tick {t}");
+        }
+    }
+}
+
+#[test]
+fn told_agents_do_what_they_are_told() {
+    let mut e = env("commons", 0);
+    let n = e.layout().names.len();
+    let before: Vec<_> = e.world().agents.iter().map(|a| a.pos).collect();
+    let out = e.step(&vec![Some(0); n], None).unwrap();
+    assert!(out.executed.iter().all(|&a| a == 0), "everyone stays: {:?}", out.executed);
+    assert_eq!(before, e.world().agents.iter().map(|a| a.pos).collect::<Vec<_>>());
+    let mut moved = 0;
+    for _ in 0..5 {
+        let out = e.step(&vec![Some(2); n], None).unwrap();
+        moved += out.executed.iter().filter(|&&a| a == 2).count();
+    }
+    assert!(moved > 0);
+    assert_ne!(before, e.world().agents.iter().map(|a| a.pos).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_vec_envs_worlds_are_envs_worlds() {
+    let s = scenario_from("audited-commons", &[("run.ticks".into(), 12.0)]).unwrap();
+    let mut v = VecEnv::new(s.clone(), 3, Some(5), Options::default()).unwrap();
+    let l = v.layout().clone();
+    let (n, dim) = (l.names.len(), l.observation);
+    let mut envs: Vec<Env> =
+        v.seeds().into_iter().map(|seed| Env::new(s.clone(), Some(seed), Options::default()).unwrap()).collect();
+    let mut obs = vec![0.0f32; 3 * n * dim];
+    let mut rewards = vec![0.0f32; 3 * n];
+    let mut truncated = vec![false; 3];
+    let mut one = vec![0.0f32; n * dim];
+    for t in 0..12u64 {
+        let actions: Vec<i64> = (0..3 * n).map(|i| ((i as u64 * 7 + t * 3) % 6) as i64 - 1).collect();
+        v.step(&actions, &mut obs, &mut rewards, &mut truncated).unwrap();
+        for (k, e) in envs.iter_mut().enumerate() {
+            let row: Vec<Option<i64>> = actions[k * n..(k + 1) * n].iter().map(|&a| (a >= 0).then_some(a)).collect();
+            let out = e.step(&row, None).unwrap();
+            assert_eq!(truncated[k], t == 11);
+            if t < 11 {
+                assert_eq!(v.world(k).state_hash(), e.state_hash(), "world {k}, tick {}", t + 1);
+                e.observe(&mut one);
+                assert_eq!(&obs[k * n * dim..(k + 1) * n * dim], &one[..]);
+                let r: Vec<f32> = out.rewards.iter().map(|&r| r as f32).collect();
+                assert_eq!(&rewards[k * n..(k + 1) * n], &r[..]);
+            }
+        }
+    }
+    // Every world started its next episode, with a new seed, at tick 0.
+    assert!(v.seeds().iter().zip(envs.iter()).all(|(s, e)| *s != e.seed()));
+    assert!((0..3).all(|k| v.world(k).clock.tick == 0));
+}
+
+#[test]
+fn bad_input_is_refused_and_nothing_runs() {
+    let mut e = env("commons", 0);
+    let n = e.layout().names.len();
+    let err = e.step(&vec![None; n + 1], None).unwrap_err();
+    assert!(err.contains(&format!("expected {n} actions")), "{err}");
+    let mut bad = vec![None; n];
+    bad[2] = Some(5);
+    assert!(e.step(&bad, None).unwrap_err().contains("agent 2's action 5 is out of range"));
+    assert!(e.step(&vec![None; n], Some(&[1])).unwrap_err().contains("principal=True"));
+    assert_eq!(e.tick(), 0);
+    let err = scenario_from("comons", &[]).unwrap_err();
+    assert!(err.contains("did you mean the built-in `commons`"), "{err}");
+    let err = scenario_from("(version: 1, map: Nowhere)", &[]).unwrap_err();
+    assert!(err.starts_with("<scenario text>:1:"), "{err}");
+    let err = scenario_from("commons", &[("tax.rates[0]".into(), 0.5)]).unwrap_err();
+    assert!(err.contains("tax.rates[0]"), "{err}");
+    let short = scenario_from("commons", &[("run.ticks".into(), 1.0)]).unwrap();
+    let mut e = Env::new(short, None, Options::default()).unwrap();
+    e.step(&vec![None; n], None).unwrap();
+    assert!(e.step(&vec![None; n], None).unwrap_err().contains("reset()"));
+    let err = Env::new(scenario_from("commons", &[]).unwrap(), None, Options { principal: true, ..Default::default() })
+        .err()
+        .unwrap();
+    assert!(err.contains("no principal to steer"), "{err}");
+}
+
+#[test]
+fn the_principal_sets_rates_when_a_period_ends() {
+    let s = scenario_from("sed-apple-picking", &[]).unwrap();
+    let mut e = Env::new(s, Some(0), Options { principal: true, ..Default::default() }).unwrap();
+    let n = e.layout().names.len();
+    assert_eq!(e.layout().principal_choices, vec![12, 12, 12]);
+    let mut paid_at = Vec::new();
+    for t in 1..=100u64 {
+        let out = e.step(&vec![None; n], Some(&[4, 0, 11])).unwrap();
+        if out.principal_reward != 0.0 {
+            paid_at.push(t);
+        }
+    }
+    let tax = e.world().parts.get::<polity::tax::TaxState>().unwrap();
+    let rates = tax.rates();
+    assert!((rates[0] - 0.3).abs() < 1e-9 && (rates[2] - 1.0).abs() < 1e-9, "{rates:?}");
+    assert_eq!(paid_at, [50, 100]);
+}
