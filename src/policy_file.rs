@@ -130,6 +130,45 @@ pub fn read_header(path: &str) -> Result<Header, FileProblem> {
     Ok(header)
 }
 
+/// A policy file's bytes from its header and its tensors' values (f32, row-major, by name), for
+/// networks trained elsewhere (the Python API's `export_policy`): every tensor the header
+/// describes must be given, with its shape's number of finite values, and nothing else.
+pub fn encode(header: &Header, tensors: &[(String, Vec<f32>)]) -> Result<Vec<u8>, String> {
+    let expected = header.shapes();
+    let mut given: Vec<&str> = tensors.iter().map(|(n, _)| n.as_str()).collect();
+    given.sort_unstable();
+    let names: Vec<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
+    if given != names {
+        let missing: Vec<&str> = names.iter().filter(|n| !given.contains(n)).copied().collect();
+        let extra: Vec<&str> = given.iter().filter(|n| !names.contains(n)).copied().collect();
+        return Err(format!(
+            "the tensors are not those a {}-input network with hidden widths {:?} and {} actions has: missing {missing:?}, unexpected {extra:?} (expected {names:?})",
+            header.observation, header.hidden, header.actions
+        ));
+    }
+    let mut bytes: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    for (name, shape) in &expected {
+        let values = &tensors.iter().find(|(n, _)| n == name).expect("checked above").1;
+        let want: usize = shape.iter().product();
+        if values.len() != want {
+            return Err(format!("tensor `{name}` has {} values; its shape {shape:?} needs {want}", values.len()));
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(format!("tensor `{name}` holds {} at index {i}; weights must be finite", values[i]));
+        }
+        bytes.push((name.clone(), shape.clone(), values.iter().flat_map(|v| v.to_le_bytes()).collect()));
+    }
+    let views = bytes
+        .iter()
+        .map(|(n, shape, data)| {
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
+                .map(|v| (n.as_str(), v))
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    safetensors::serialize(views, Some(header.metadata())).map_err(|e| e.to_string())
+}
+
 /// What a group needs of its policy file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expect<'a> {

@@ -18,6 +18,7 @@ message, file:line:column included. docs/python.md documents observations, actio
 from ._polity import PolityError, __version__, builtins, set_threads
 from .env import ACTIONS, PolityParallelEnv, parallel_env
 from .gym import GymEnv
+from .interop import export_policy, record, torch_tensors
 from .vector import VectorEnv
 
 __all__ = [
@@ -28,6 +29,9 @@ __all__ = [
     "VectorEnv",
     "__version__",
     "builtins",
+    "export_policy",
     "parallel_env",
+    "record",
     "set_threads",
+    "torch_tensors",
 ]

@@ -29,6 +29,10 @@ def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> lis
     return out
 
 
+def _policies(policies: dict[str, str] | None) -> list[tuple[str, str]]:
+    return [(str(g), str(p)) for g, p in (policies or {}).items()]
+
+
 class PolityParallelEnv(ParallelEnv):
     """Every agent of a scenario as a PettingZoo agent (``human_0``, ``ai_5``, …).
 
@@ -37,6 +41,10 @@ class PolityParallelEnv(ParallelEnv):
     actions dict decides as its scenario says. Rewards are what the engine's own learner is
     paid: the SED reward increment (fines included) less, for AI agents, the impact penalty
     booked. Episodes never terminate; they truncate at ``run.ticks``.
+
+    ``policies={"group": "file.safetensors"}`` makes a group play a policy file (one that
+    ``polity train`` or :func:`polity.export_policy` wrote), as ``--policy GROUP=FILE`` does;
+    its agents still take the actions you give them, and play the file when you give none.
 
     With ``principal=True`` the principal is an agent too (``"principal"``): its action is a
     choice per tax bracket (0 keeps the rate, ``i`` sets ``(i - 1) · step``), read at the end
@@ -56,11 +64,14 @@ class PolityParallelEnv(ParallelEnv):
         principal: bool = False,
         overrides: dict[str, float] | None = None,
         render_size: tuple[int, int] = (960, 540),
+        policies: dict[str, str] | None = None,
         **field_overrides: Any,
     ):
         if render_mode not in (None, "rgb_array"):
             raise PolityError(f"render_mode {render_mode!r}: Polity renders 'rgb_array' (or None)")
-        self._raw = RawEnv(scenario, seed, _overrides(overrides, field_overrides), view, principal)
+        self._raw = RawEnv(
+            str(scenario), seed, _overrides(overrides, field_overrides), view, principal, _policies(policies)
+        )
         self.render_mode = render_mode
         self.render_size = render_size
         self._names = list(self._raw.names)

@@ -8,7 +8,7 @@ import numpy as np
 from gymnasium import spaces
 
 from ._polity import PolityError, RawVecEnv
-from .env import _overrides
+from .env import _overrides, _policies
 
 
 class VectorEnv:
@@ -34,11 +34,14 @@ class VectorEnv:
         *,
         view: int | None = None,
         overrides: dict[str, float] | None = None,
+        policies: dict[str, str] | None = None,
         **field_overrides: Any,
     ):
         if int(num_envs) < 1:
             raise PolityError(f"num_envs = {num_envs}: at least 1")
-        self._raw = RawVecEnv(scenario, int(num_envs), seed, _overrides(overrides, field_overrides), view)
+        self._raw = RawVecEnv(
+            str(scenario), int(num_envs), seed, _overrides(overrides, field_overrides), view, _policies(policies)
+        )
         self.num_envs = self._raw.num_envs
         self.agents = list(self._raw.names)
         self.num_agents = len(self.agents)

@@ -16,8 +16,14 @@ fn fail(message: impl Into<String>) -> PyErr {
     PolityError::new_err(message.into())
 }
 
-fn scenario(source: &str, overrides: Option<Vec<(String, f64)>>) -> PyResult<polity::scenario::Scenario> {
-    env::scenario_from(source, &overrides.unwrap_or_default()).map_err(fail)
+fn scenario(
+    source: &str,
+    overrides: Option<Vec<(String, f64)>>,
+    policies: Option<Vec<(String, String)>>,
+) -> PyResult<polity::scenario::Scenario> {
+    let mut s = env::scenario_from(source, &overrides.unwrap_or_default()).map_err(fail)?;
+    env::play_files(&mut s, &policies.unwrap_or_default()).map_err(fail)?;
+    Ok(s)
 }
 
 fn seed_of(seed: Option<i128>) -> PyResult<Option<u64>> {
@@ -38,15 +44,16 @@ struct RawEnv {
 #[pymethods]
 impl RawEnv {
     #[new]
-    #[pyo3(signature = (scenario_source, seed=None, overrides=None, view=None, principal=false))]
+    #[pyo3(signature = (scenario_source, seed=None, overrides=None, view=None, principal=false, policies=None))]
     fn new(
         scenario_source: &str,
         seed: Option<i128>,
         overrides: Option<Vec<(String, f64)>>,
         view: Option<u32>,
         principal: bool,
+        policies: Option<Vec<(String, String)>>,
     ) -> PyResult<RawEnv> {
-        let s = scenario(scenario_source, overrides)?;
+        let s = scenario(scenario_source, overrides, policies)?;
         let inner = Env::new(s, seed_of(seed)?, Options { view, principal }).map_err(fail)?;
         Ok(RawEnv { inner })
     }
@@ -204,15 +211,16 @@ struct RawVecEnv {
 #[pymethods]
 impl RawVecEnv {
     #[new]
-    #[pyo3(signature = (scenario_source, num_envs, seed=None, overrides=None, view=None))]
+    #[pyo3(signature = (scenario_source, num_envs, seed=None, overrides=None, view=None, policies=None))]
     fn new(
         scenario_source: &str,
         num_envs: usize,
         seed: Option<i128>,
         overrides: Option<Vec<(String, f64)>>,
         view: Option<u32>,
+        policies: Option<Vec<(String, String)>>,
     ) -> PyResult<RawVecEnv> {
-        let s = scenario(scenario_source, overrides)?;
+        let s = scenario(scenario_source, overrides, policies)?;
         let inner = VecEnv::new(s, num_envs, seed_of(seed)?, Options { view, principal: false }).map_err(fail)?;
         Ok(RawVecEnv { inner })
     }
@@ -295,6 +303,66 @@ impl RawVecEnv {
     }
 }
 
+/// A recording being written: a GIF, MP4/WebM (through ffmpeg) or a folder of PNG frames,
+/// staged beside its target and moved into place by `finish()` (dropped unfinished, nothing is
+/// left behind).
+#[pyclass(unsendable, module = "polity._polity")]
+struct RawRecording {
+    sink: Option<Box<dyn polity::record::FrameSink>>,
+    size: polity::record::Size,
+    frames: u64,
+}
+
+#[pymethods]
+impl RawRecording {
+    #[new]
+    #[pyo3(signature = (out, width=960, height=540, fps=30, force=false))]
+    fn new(out: std::path::PathBuf, width: u32, height: u32, fps: u32, force: bool) -> PyResult<RawRecording> {
+        let size: polity::record::Size = format!("{width}x{height}").parse().map_err(fail)?;
+        if fps == 0 {
+            return Err(fail("fps must be at least 1"));
+        }
+        let mut output = polity::record::Output::parse(&out).map_err(fail)?;
+        output.force = force;
+        let sink = polity::record::encode::open(&output, size, fps).map_err(fail)?;
+        Ok(RawRecording { sink: Some(sink), size, frames: 0 })
+    }
+
+    /// Adds the picture of `env`'s world as it stands.
+    fn frame(&mut self, env: &mut RawEnv) -> PyResult<()> {
+        let sink = self.sink.as_mut().ok_or_else(|| fail("the recording is finished"))?;
+        let canvas = env.inner.render(self.size);
+        sink.frame(&canvas).map_err(|e| fail(format!("writing a frame: {e}")))?;
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Completes the output and moves it into place; returns the frames written.
+    fn finish(&mut self) -> PyResult<u64> {
+        let sink = self.sink.take().ok_or_else(|| fail("the recording is finished"))?;
+        sink.finish().map_err(|e| fail(format!("finishing the recording: {e}")))?;
+        Ok(self.frames)
+    }
+}
+
+/// Writes a policy file for `group` of a scenario from a network trained elsewhere; returns
+/// its header as JSON.
+#[pyfunction]
+#[pyo3(signature = (path, scenario_source, group, tensors, view=None, force=false, overrides=None))]
+fn export_policy(
+    path: std::path::PathBuf,
+    scenario_source: &str,
+    group: &str,
+    tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
+    view: Option<u32>,
+    force: bool,
+    overrides: Option<Vec<(String, f64)>>,
+) -> PyResult<String> {
+    let s = scenario(scenario_source, overrides, None)?;
+    let header = env::export_policy(&s, group, view, &tensors, &path, force).map_err(fail)?;
+    Ok(serde_json::to_string(&header).expect("a header serialises"))
+}
+
 /// The built-in scenarios' names.
 #[pyfunction]
 fn builtins() -> Vec<String> {
@@ -312,6 +380,8 @@ fn set_threads(threads: Option<usize>) -> usize {
 fn _polity(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RawEnv>()?;
     m.add_class::<RawVecEnv>()?;
+    m.add_class::<RawRecording>()?;
+    m.add_function(wrap_pyfunction!(export_policy, m)?)?;
     m.add_function(wrap_pyfunction!(builtins, m)?)?;
     m.add_function(wrap_pyfunction!(set_threads, m)?)?;
     m.add("PolityError", m.py().get_type::<PolityError>())?;

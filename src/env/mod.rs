@@ -32,6 +32,69 @@ pub fn scenario_from(arg: &str, overrides: &[(String, f64)]) -> Result<Scenario,
     Ok(s)
 }
 
+/// Makes the groups named in `policies` play the policy files given (`--policy GROUP=FILE`:
+/// [`crate::learn::play_file`]), `principal` the learned principal's file.
+pub fn play_files(s: &mut Scenario, policies: &[(String, String)]) -> Result<(), String> {
+    for (group, path) in policies {
+        crate::learn::play_file(s, group, path)?;
+    }
+    Ok(())
+}
+
+/// A policy file for `group` of `s`, from a network trained elsewhere: its header says what the
+/// engine checks (this scenario and group, the observation of radius `view` — the group's own
+/// when it learns, else 3 —, 5 actions, the hidden widths read off `trunk.L.weight`) and the
+/// tensors are named and laid out as [`crate::policy_file::Header::shapes`] says (a PyTorch
+/// `nn.Linear`'s `weight` is already `outputs × inputs`). Written atomically; an existing file
+/// is replaced only with `force`.
+pub fn export_policy(
+    s: &Scenario,
+    group: &str,
+    view: Option<u32>,
+    tensors: &[(String, Vec<usize>, Vec<f32>)],
+    path: &std::path::Path,
+    force: bool,
+) -> Result<crate::policy_file::Header, String> {
+    let Some(g) = s.agents.iter().position(|x| x.name == group) else {
+        let names: Vec<&str> = s.agents.iter().map(|x| x.name.as_str()).collect();
+        return Err(format!("scenario `{}` has no group named `{group}` (its groups: {})", s.name, names.join(", ")));
+    };
+    let own = crate::learn::play::learned(s, g).map(|l| l.view);
+    let view = view.or(own).unwrap_or(crate::scenario::LearnedSpec::default().view);
+    if !(1..=8).contains(&view) {
+        return Err(format!("view = {view}: the observation window's radius must be 1 to 8"));
+    }
+    let mut hidden = Vec::new();
+    while let Some((_, shape, _)) = tensors.iter().find(|(n, _, _)| *n == format!("trunk.{}.weight", hidden.len())) {
+        hidden.push(shape.first().copied().unwrap_or(0) as u32);
+    }
+    if let Some(why) = crate::scenario::hidden_problem(&hidden) {
+        return Err(format!("the network's {why} (from its `trunk.L.weight` tensors)"));
+    }
+    let header = crate::policy_file::Header {
+        format: crate::policy_file::FORMAT.into(),
+        scenario: s.name.clone(),
+        group: group.to_string(),
+        observation: crate::observe::size(view, s.tax_brackets()),
+        actions: Action::ALL.len(),
+        view,
+        hidden,
+        networks: 1,
+    };
+    for (name, shape, _) in tensors {
+        if let Some((_, want)) = header.shapes().into_iter().find(|(n, _)| n == name)
+            && *shape != want
+        {
+            return Err(format!("tensor `{name}` is {shape:?}; this scenario's group `{group}` needs {want:?}"));
+        }
+    }
+    let named: Vec<(String, Vec<f32>)> = tensors.iter().map(|(n, _, v)| (n.clone(), v.clone())).collect();
+    let bytes = crate::policy_file::encode(&header, &named)?;
+    let dest = crate::outputs::check_file(path, force).map_err(|e| e.0)?;
+    crate::outputs::write_file(&dest, &bytes, force).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(header)
+}
+
 /// How a world is exposed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Options {

@@ -29,7 +29,7 @@ pub use crate::objects::{Dir, EffectKind};
 pub use builtin::{BUILTINS, Builtin, builtin, default_scenario};
 pub use load::{Problem, Problems, check_typed, from_run_json, load, parse};
 pub use map::{MapLayout, layout};
-pub use validate::name_problem;
+pub use validate::{hidden_problem, name_problem};
 
 use std::collections::BTreeMap;
 

@@ -280,16 +280,20 @@ fn check_group(c: &mut Checker, s: &Scenario, g: usize, group: &AgentGroup) {
 
 /// PPO's settings.
 /// A network's hidden widths: 1 to 4 layers of 1 to 1024. Whether they are.
+/// Why a network's hidden widths are refused, if they are: 1 to 4 layers of 1 to 1024 each.
+pub fn hidden_problem(hidden: &[u32]) -> Option<String> {
+    (hidden.is_empty() || hidden.len() > 4 || hidden.iter().any(|&w| !(1..=1024).contains(&w)))
+        .then(|| format!("hidden layers: 1 to 4 widths of 1 to 1024 each, found {hidden:?}"))
+}
+
 fn check_hidden(c: &mut Checker, at: String, hidden: &[u32]) -> bool {
-    if hidden.is_empty() || hidden.len() > 4 || hidden.iter().any(|&w| !(1..=1024).contains(&w)) {
-        c.err(
-            at,
-            format!("hidden layers: 1 to 4 widths of 1 to 1024 each, found {hidden:?}"),
-            Some("e.g. `hidden: [64, 64]`".into()),
-        );
-        return false;
+    match hidden_problem(hidden) {
+        Some(why) => {
+            c.err(at, why, Some("e.g. `hidden: [64, 64]`".into()));
+            false
+        }
+        None => true,
     }
-    true
 }
 
 fn check_learned_principal(c: &mut Checker, s: &Scenario, l: &super::LearnedPrincipal) {

@@ -1,0 +1,99 @@
+"""Bringing Python policies back to Polity: videos of them, and policy files the engine plays."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable
+
+import numpy as np
+
+from ._polity import PolityError, RawRecording
+from ._polity import export_policy as _export
+from .env import PolityParallelEnv
+
+
+def record(
+    scenario: str,
+    policy: Callable[[dict[str, np.ndarray]], dict[str, Any]] | None = None,
+    out: str | os.PathLike = "polity.gif",
+    *,
+    seed: int | None = None,
+    ticks: int | None = None,
+    ticks_per_frame: int = 1,
+    fps: int = 30,
+    size: tuple[int, int] = (960, 540),
+    force: bool = False,
+    **env_kwargs: Any,
+) -> int:
+    """Records ``scenario`` played by ``policy`` into ``out`` (``.gif``, ``.mp4``/``.webm``
+    through ffmpeg, or a folder for PNG frames), as ``polity record`` draws it: frame ``i``
+    shows the world after tick ``(i + 1) · ticks_per_frame``. ``policy(observations)`` gets the
+    observation dict of ``parallel_env`` and returns an actions dict (agents left out decide as
+    their scenario says; ``None`` as the policy: every agent does). ``env_kwargs`` go to
+    :func:`polity.parallel_env` (``principal``, ``policies``, overrides, …). The output is
+    staged and moved into place only when complete; an existing file is replaced only with
+    ``force``. Returns the number of frames."""
+    if ticks_per_frame < 1:
+        raise PolityError(f"ticks_per_frame = {ticks_per_frame}: at least 1")
+    env = PolityParallelEnv(scenario, seed=seed, render_mode="rgb_array", **env_kwargs)
+    total = env.max_cycles if ticks is None else int(ticks)
+    if not 1 <= total <= env.max_cycles:
+        raise PolityError(f"ticks = {total}: record 1 to {env.max_cycles} ticks (the scenario's run.ticks)")
+    rec = RawRecording(os.fspath(out), size[0], size[1], fps, force)
+    obs, _ = env.reset(seed=seed)
+    for t in range(1, total + 1):
+        obs, _, _, _, _ = env.step(policy(obs) if policy is not None else {})
+        if t % ticks_per_frame == 0 or t == total:
+            rec.frame(env._raw)
+    return rec.finish()
+
+
+def export_policy(
+    path: str | os.PathLike,
+    scenario: str,
+    group: str,
+    tensors: dict[str, Any],
+    *,
+    view: int | None = None,
+    force: bool = False,
+    overrides: dict[str, float] | None = None,
+) -> dict:
+    """Writes a policy file that ``Learned(weights: …)`` and ``--policy GROUP=FILE`` read, for
+    ``group`` of ``scenario``, from a network trained elsewhere.
+
+    The network is Polity's: a trunk of ``tanh(W x + b)`` layers, then two linear heads on the
+    last layer, ``actor`` (5 logits: stay, north, east, south, west; the engine takes their
+    softmax and bounds it by the agent's power) and ``critic`` (1 value). ``tensors`` maps
+    ``trunk.0.weight``, ``trunk.0.bias``, …, ``actor.weight``, ``actor.bias``,
+    ``critic.weight``, ``critic.bias`` to arrays (anything ``np.asarray`` takes, a PyTorch
+    tensor's ``.detach().numpy()`` included); weights are ``outputs × inputs``, as
+    ``torch.nn.Linear`` stores them, and the input is the observation of radius ``view`` (the
+    group's own when it learns, else 3) that ``parallel_env`` gives. Returns the file's header."""
+    named = []
+    for name, value in tensors.items():
+        arr = np.ascontiguousarray(np.asarray(value, dtype=np.float32))
+        named.append((str(name), list(arr.shape), arr.reshape(-1).tolist()))
+    overrides_list = [(str(k), float(v)) for k, v in (overrides or {}).items()]
+    return json.loads(_export(os.fspath(path), str(scenario), group, named, view, force, overrides_list))
+
+
+def torch_tensors(trunk: Any, actor: Any, critic: Any | None = None) -> dict[str, np.ndarray]:
+    """The tensors :func:`export_policy` takes, from PyTorch modules: ``trunk`` an
+    ``nn.Sequential`` of ``nn.Linear`` and ``nn.Tanh`` layers, ``actor`` and ``critic``
+    ``nn.Linear`` heads (no critic: zeros; the engine's play never reads it)."""
+    out: dict[str, np.ndarray] = {}
+    linears = [m for m in trunk if hasattr(m, "weight")]
+    for i, layer in enumerate(linears):
+        out[f"trunk.{i}.weight"] = layer.weight.detach().cpu().numpy()
+        out[f"trunk.{i}.bias"] = layer.bias.detach().cpu().numpy()
+    out["actor.weight"] = actor.weight.detach().cpu().numpy()
+    out["actor.bias"] = actor.bias.detach().cpu().numpy()
+    if critic is None:
+        width = out["actor.weight"].shape[1]
+        out["critic.weight"] = np.zeros((1, width), dtype=np.float32)
+        out["critic.bias"] = np.zeros((1,), dtype=np.float32)
+    else:
+        out["critic.weight"] = critic.weight.detach().cpu().numpy()
+        out["critic.bias"] = critic.bias.detach().cpu().numpy()
+    return out

@@ -1,0 +1,220 @@
+"""Policies from Python back into Polity: policy files the engine plays, and recordings."""
+
+import os
+import struct
+import subprocess
+import zlib
+
+import numpy as np
+import pytest
+from test_engine import polity_binary
+
+import polity
+
+
+def east_policy(obs_size: int, hidden=(8,)):
+    """A network whose actor always prefers east, by far."""
+    t = {}
+    inputs = obs_size
+    for i, w in enumerate(hidden):
+        t[f"trunk.{i}.weight"] = np.zeros((w, inputs), np.float32)
+        t[f"trunk.{i}.bias"] = np.zeros(w, np.float32)
+        inputs = w
+    t["actor.weight"] = np.zeros((5, inputs), np.float32)
+    t["actor.bias"] = np.array([0, 0, 20, 0, 0], np.float32)
+    t["critic.weight"] = np.zeros((1, inputs), np.float32)
+    t["critic.bias"] = np.zeros(1, np.float32)
+    return t
+
+
+def east_share(env, group_agents, ticks=30):
+    env.reset(seed=0)
+    east = 0
+    for _ in range(ticks):
+        _, _, _, _, infos = env.step({})
+        east += sum(infos[a]["executed"] == "east" for a in group_agents)
+    return east / (ticks * len(group_agents))
+
+
+def test_an_exported_policy_is_played(tmp_path):
+    env = polity.parallel_env("commons")
+    path = tmp_path / "humans.safetensors"
+    header = polity.export_policy(path, "commons", "humans", east_policy(env._raw.observation_size))
+    assert header["group"] == "humans" and header["hidden"] == [8] and header["view"] == 3
+    humans = [a for a in env.possible_agents if a.startswith("human")]
+    before = east_share(env, humans)
+    played = polity.parallel_env("commons", policies={"humans": str(path)})
+    after = east_share(played, humans)
+    assert after > 0.6 > before + 0.3, (before, after)
+    # The engine's own command line plays it too.
+    out = tmp_path / "run"
+    r = subprocess.run(
+        [str(polity_binary()), "run", "commons", "--policy", f"humans={path}", "--ticks", "5", "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+
+
+def test_torch_like_modules_export(tmp_path):
+    class Linear:
+        def __init__(self, o, i, bias=0.0):
+            self.weight = T(np.zeros((o, i), np.float32))
+            self.bias = T(np.full(o, bias, np.float32))
+
+    class T:
+        def __init__(self, a):
+            self.a = a
+
+        def detach(self):
+            return self
+
+        def cpu(self):
+            return self
+
+        def numpy(self):
+            return self.a
+
+    class Tanh:
+        pass
+
+    dim = polity.parallel_env("commons")._raw.observation_size
+    tensors = polity.torch_tensors([Linear(16, dim), Tanh(), Linear(16, 16), Tanh()], Linear(5, 16))
+    header = polity.export_policy(tmp_path / "p.safetensors", "commons", "harvesters", tensors)
+    assert header["hidden"] == [16, 16]
+
+
+def test_bad_exports_are_refused(tmp_path):
+    dim = polity.parallel_env("commons")._raw.observation_size
+    good = east_policy(dim)
+    path = tmp_path / "p.safetensors"
+    with pytest.raises(polity.PolityError, match="no group named `people`"):
+        polity.export_policy(path, "commons", "people", good)
+    bad = dict(good, **{"trunk.0.weight": np.zeros((8, dim + 1), np.float32)})
+    with pytest.raises(polity.PolityError, match=r"trunk.0.weight.*needs \[8, " + str(dim)):
+        polity.export_policy(path, "commons", "humans", bad)
+    missing = {k: v for k, v in good.items() if k != "actor.bias"}
+    with pytest.raises(polity.PolityError, match="missing.*actor.bias"):
+        polity.export_policy(path, "commons", "humans", missing)
+    nan = dict(good, **{"actor.bias": np.array([0, np.nan, 0, 0, 0], np.float32)})
+    with pytest.raises(polity.PolityError, match="finite"):
+        polity.export_policy(path, "commons", "humans", nan)
+    assert os.listdir(tmp_path) == []  # nothing written
+    polity.export_policy(path, "commons", "humans", good)
+    with pytest.raises(polity.PolityError, match="exists"):
+        polity.export_policy(path, "commons", "humans", good)
+    polity.export_policy(path, "commons", "humans", good, force=True)
+    assert os.listdir(tmp_path) == ["p.safetensors"]
+
+
+def read_png(path):
+    """Decodes an 8-bit RGB or RGBA PNG (what the recorder writes) into (h, w, 3)."""
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, w, h, channels = 8, b"", 0, 0, 0
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, color = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and color in (2, 6)
+            channels = 3 if color == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride = w * channels
+    out = np.zeros((h, stride), np.int32)
+    prev = np.zeros(stride, np.int32)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = np.frombuffer(raw, np.uint8, stride, y * (stride + 1) + 1).astype(np.int32)
+        cur = np.zeros(stride, np.int32)
+        for x in range(stride):
+            a = cur[x - channels] if x >= channels else 0
+            b = prev[x]
+            c = prev[x - channels] if x >= channels else 0
+            if f == 0:
+                p = 0
+            elif f == 1:
+                p = a
+            elif f == 2:
+                p = b
+            elif f == 3:
+                p = (a + b) // 2
+            else:
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                p = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+            cur[x] = (line[x] + p) & 0xFF
+        out[y] = cur
+        prev = cur
+    return out.reshape(h, w, channels)[:, :, :3].astype(np.uint8)
+
+
+def gif_frames(path):
+    """Counts a GIF's frames by walking its blocks."""
+    d = open(path, "rb").read()
+    assert d[:6] == b"GIF89a"
+    flags = d[10]
+    pos = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+    frames = 0
+    while d[pos] != 0x3B:
+        if d[pos] == 0x21:  # an extension: label, then sub-blocks
+            pos += 2
+        else:  # an image: descriptor, local table, LZW code size, then sub-blocks
+            assert d[pos] == 0x2C
+            local = d[pos + 9]
+            pos += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0) + 1
+            frames += 1
+        while d[pos] != 0:
+            pos += d[pos] + 1
+        pos += 1
+    return frames
+
+
+def always(action):
+    return lambda obs: {a: action for a in obs}
+
+
+def test_record_png_frames_are_the_envs_pictures(tmp_path):
+    out = tmp_path / "frames"
+    n = polity.record("commons", always(2), out=str(out) + "/", ticks=7, ticks_per_frame=3, size=(320, 180), seed=4)
+    assert n == 3  # after ticks 3, 6 and 7
+    names = sorted(os.listdir(out))
+    assert len(names) == 3
+    env = polity.parallel_env("commons", render_mode="rgb_array", render_size=(320, 180), seed=4)
+    obs, _ = env.reset(seed=4)
+    for _ in range(7):
+        obs, *_ = env.step(always(2)(obs))
+    assert np.array_equal(read_png(out / names[-1]), env.render())
+
+
+def test_record_gif(tmp_path):
+    out = tmp_path / "x.gif"
+    assert polity.record("vase-push-catch", None, out=out, size=(320, 180)) == 20
+    assert gif_frames(out) == 20
+    with pytest.raises(polity.PolityError, match="exists"):
+        polity.record("vase-push-catch", None, out=out)
+    assert polity.record("vase-push-catch", None, out=out, ticks=4, force=True, size=(320, 180)) == 4
+    assert gif_frames(out) == 4
+
+
+def test_a_failed_recording_leaves_nothing(tmp_path):
+    def broken(obs):
+        broken.calls += 1
+        if broken.calls > 3:
+            raise RuntimeError("the policy failed")
+        return {}
+
+    broken.calls = 0
+    with pytest.raises(RuntimeError, match="policy failed"):
+        polity.record("commons", broken, out=tmp_path / "x.gif", size=(320, 180))
+    import gc
+
+    gc.collect()
+    assert os.listdir(tmp_path) == []
+    with pytest.raises(polity.PolityError, match="ticks = 0"):
+        polity.record("commons", None, out=tmp_path / "y.gif", ticks=0)
+    with pytest.raises(polity.PolityError, match="too small"):
+        polity.record("commons", None, out=tmp_path / "y.gif", size=(10, 10))
+    assert os.listdir(tmp_path) == []
