@@ -21,6 +21,12 @@ from .gym import GymEnv
 from .interop import export_policy, record, torch_tensors
 from .vector import VectorEnv
 
+import gymnasium as _gymnasium
+
+if "polity/Polity-v0" not in _gymnasium.registry:
+    # gymnasium.make("polity/Polity-v0", scenario="commons", agent="human_0", …)
+    _gymnasium.register(id="polity/Polity-v0", entry_point="polity.gym:GymEnv")
+
 __all__ = [
     "ACTIONS",
     "GymEnv",

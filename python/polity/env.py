@@ -99,6 +99,14 @@ class PolityParallelEnv(ParallelEnv):
         return self._action_spaces[agent]
 
     @property
+    def groups(self) -> dict[str, list[str]]:
+        """The scenario's groups (in order) and their agents."""
+        out: dict[str, list[str]] = {}
+        for agent, group in zip(self._names, self._raw.groups):
+            out.setdefault(group, []).append(agent)
+        return out
+
+    @property
     def scenario_name(self) -> str:
         return self._raw.scenario_name
 

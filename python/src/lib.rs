@@ -73,6 +73,12 @@ impl RawEnv {
     fn names(&self) -> Vec<String> {
         self.inner.layout().names.clone()
     }
+    /// Each agent's group name, id order.
+    #[getter]
+    fn groups(&self) -> Vec<String> {
+        let s = self.inner.scenario();
+        self.inner.world().agents.iter().map(|a| s.agents[a.group as usize].name.clone()).collect()
+    }
     #[getter]
     fn observation_size(&self) -> usize {
         self.inner.layout().observation

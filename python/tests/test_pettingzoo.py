@@ -40,8 +40,12 @@ def test_parallel_api_with_the_principal_as_an_agent():
 def test_gymnasium_check_env():
     env = polity.GymEnv("commons", agent="human_0", **{"run.ticks": 50})
     check_env(env, skip_render_check=True)
-    env = polity.GymEnv("commons", render_mode="rgb_array", **{"run.ticks": 5})
-    check_env(env)
+    import gymnasium
+
+    env = gymnasium.make("polity/Polity-v0", scenario="commons", render_mode="rgb_array", **{"run.ticks": 5})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(env.unwrapped)
 
 
 def test_spaces_match_the_observations():
