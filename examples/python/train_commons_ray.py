@@ -63,16 +63,18 @@ def forward_np(params: dict, x: np.ndarray):
 class Collector:
     """A VectorEnv of `envs` worlds and the policy's NumPy forward pass."""
 
-    def __init__(self, scenario: str, envs: int, seed: int, threads: int):
+    def __init__(self, scenario: str, envs: int, seed: int, threads: int, overrides: dict):
         polity.set_threads(threads)
-        self.env = polity.VectorEnv(scenario, num_envs=envs, seed=seed)
+        self.env = polity.VectorEnv(scenario, num_envs=envs, seed=seed, overrides=overrides)
         self.obs, _ = self.env.reset()
         self.obs = self.obs.copy()
         self.rng = np.random.default_rng(seed)
+        self.running = np.zeros(self.obs.shape[:2])  # each agent's return so far this episode
 
     def collect(self, params: dict, steps: int) -> dict:
         E, N, D = self.obs.shape
         out = {k: [] for k in ("obs", "actions", "logp", "values", "rewards", "dones")}
+        finished = []  # mean return per agent of each episode that ended
         start = time.perf_counter()
         for _ in range(steps):
             flat = self.obs.reshape(E * N, D)
@@ -88,12 +90,17 @@ class Collector:
             obs, rew, _, trunc, _ = self.env.step(a.reshape(E, N))
             out["rewards"].append(rew.reshape(-1).copy())
             out["dones"].append(np.repeat(trunc, N))
+            self.running += rew
+            for e in np.flatnonzero(trunc):
+                finished.append(float(self.running[e].mean()))
+                self.running[e] = 0
             self.obs = obs.copy()
         _, last_value = forward_np(params, self.obs.reshape(E * N, D))
         batch = {k: np.stack(v) for k, v in out.items()}  # (steps, lanes, …)
         batch["last_value"] = last_value
         batch["seconds"] = time.perf_counter() - start
         batch["env_steps"] = steps * E
+        batch["episodes"] = finished
         return batch
 
 
@@ -160,6 +167,7 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--gamma", type=float, default=0.99)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ticks", type=int, help="episode length (the scenario's run.ticks by default)")
     ap.add_argument("--out", default="ray-commons")
     ap.add_argument("--smoke", action="store_true", help="a tiny run (CI): 2 updates of 2 collectors × 4 worlds × 16 ticks")
     args = ap.parse_args()
@@ -170,13 +178,16 @@ def main():
     ray.init(include_dashboard=False, log_to_driver=False)  # RAY_ADDRESS=auto joins a cluster
     cpus = int(ray.available_resources().get("CPU", 1))
     threads = max(1, cpus // args.collectors)
-    probe = polity.VectorEnv(args.scenario, num_envs=1)
+    overrides = {"run.ticks": args.ticks} if args.ticks else {}
+    probe = polity.VectorEnv(args.scenario, num_envs=1, overrides=overrides)
     obs_size, agents = probe.single_observation_space.shape[0], probe.num_agents
     rng = np.random.default_rng(args.seed)
     hidden = [int(h) for h in args.hidden.split(",")]
     params = init_params(rng, obs_size, hidden, 5)
     collectors = [
-        Collector.options(num_cpus=min(threads, cpus)).remote(args.scenario, args.envs, args.seed * 1000 + i, threads)
+        Collector.options(num_cpus=min(threads, cpus)).remote(
+            args.scenario, args.envs, args.seed * 1000 + i, threads, overrides
+        )
         for i in range(args.collectors)
     ]
 
@@ -196,6 +207,7 @@ def main():
         t_collect = time.perf_counter() - t0
         data = {k: [] for k in ("obs", "actions", "logp", "adv", "ret")}
         mean_reward = float(np.mean([b["rewards"].sum(0).mean() for b in batches]))
+        episodes = [r for b in batches for r in b["episodes"]]
         for b in batches:
             adv, ret = gae(b["rewards"], b["values"], b["dones"].astype(np.float32), b["last_value"], args.gamma, 0.95)
             data["obs"].append(b["obs"].reshape(-1, obs_size))
@@ -215,13 +227,16 @@ def main():
         row = {
             "update": u,
             "reward_per_agent_per_update": mean_reward,
+            "episodes_ended": len(episodes),
+            "episode_return_per_agent": float(np.mean(episodes)) if episodes else None,
             "entropy": float(entropy),
             "env_steps_per_s_collecting": env_steps / t_collect,
             "seconds": time.perf_counter() - t0,
         }
         log.append(row)
+        ret = f"{np.mean(episodes):7.2f} ({len(episodes)} ep.)" if episodes else "      -        "
         print(
-            f"update {u:4d}  reward/agent {mean_reward:7.3f}  entropy {float(entropy):.3f}  "
+            f"update {u:4d}  episode return/agent {ret}  reward/agent {mean_reward:7.3f}  entropy {float(entropy):.3f}  "
             f"{row['env_steps_per_s_collecting']:9,.0f} env steps/s collecting  {row['seconds']:.1f} s"
         )
     os.makedirs(args.out, exist_ok=True)
