@@ -17,6 +17,7 @@ mod check;
 mod compare;
 mod error;
 mod gui;
+mod plan_budget;
 mod progress;
 mod record;
 mod run;
@@ -90,6 +91,9 @@ enum Command {
     Train(train::TrainArgs),
     /// List the built-in scenarios.
     Scenarios,
+    /// What sparse sampling needs for a guarantee (ε, δ → H, C), and what a budget certifies.
+    #[command(after_help = plan_budget::AFTER_HELP)]
+    PlanBudget(plan_budget::PlanBudgetArgs),
     /// Run Statistical Utility Mechanics' Gaussian toy model and write its tables as CSV.
     #[command(after_help = sum::AFTER_HELP)]
     Sum(sum::SumArgs),
@@ -125,6 +129,7 @@ impl Cli {
             Command::Train(a) => a.run(),
             Command::Record(a) => a.run(),
             Command::Sum(a) => a.run(),
+            Command::PlanBudget(a) => a.run(),
             Command::Sweep(a) => a.run(threads),
             Command::SweepMerge(a) => a.run(),
             Command::SweepReport(a) => a.run(),

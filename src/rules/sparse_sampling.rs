@@ -35,3 +35,21 @@ pub fn guaranteed_epsilon(c: u32, h: u32, delta: f64, gamma: f64, r_max: f64, k:
     }
     Some(hi)
 }
+
+/// The model term of the guarantee: a model whose transitions are within `kappa` nats (KL) of
+/// the world's loses at most `R_max·√(κ/2)/(1−γ)²` of value (the simulation lemma with
+/// Pinsker's inequality: per-step total variation ≤ √(κ/2)).
+pub fn model_term(r_max: f64, gamma: f64, kappa: f64) -> f64 {
+    r_max * (kappa / 2.0).sqrt() / (1.0 - gamma).powi(2)
+}
+
+/// `log10` of the transitions a full sparse-sampling tree of width `c` and depth `h` over `k`
+/// actions simulates, `Σ_{d=1..h} (k·c)^d` (as a logarithm: it overflows even `f64`).
+pub fn tree_log10(c: f64, h: u32, k: usize) -> f64 {
+    let kc = k as f64 * c;
+    if kc <= 1.0 {
+        return (h as f64 * kc.max(0.0)).log10();
+    }
+    // Σ = kc·(kc^h − 1)/(kc − 1) = kc^h · (1 − kc^−h)/(1 − 1/kc).
+    h as f64 * kc.log10() + ((1.0 - kc.powf(-(h as f64))) / (1.0 - 1.0 / kc)).log10()
+}

@@ -114,3 +114,75 @@ fn same_estimate_on_one_and_many_threads() {
         assert_eq!(planner::q_values(&m, 0.7, 8, 3, 5, threads), one);
     }
 }
+
+// ---- What a budget buys (`polity plan-budget`, issue 15 item 3) --------------------------
+
+#[test]
+fn the_model_term_and_the_tree_have_their_check_values() {
+    use polity::rules::sparse_sampling::{model_term, tree_log10};
+    // R_max·√(κ/2)/(1−γ)²: κ = 0.02 → √0.01 = 0.1, over 0.01.
+    assert!((model_term(1.0, 0.9, 0.02) - 10.0).abs() < 1e-9);
+    assert_eq!(model_term(1.0, 0.9, 0.0), 0.0);
+    assert!((model_term(25.0, 0.5, 0.5) - 25.0 * 0.5 / 0.25).abs() < 1e-9);
+    // K·C = 12, H = 2: 12 + 144 = 156 transitions.
+    assert!((tree_log10(4.0, 2, 3) - 156f64.log10()).abs() < 1e-12);
+    assert!((tree_log10(1.0, 1, 1) - 0.0).abs() < 1e-12);
+    // Huge trees stay finite as logarithms: (3·10¹²)^90.
+    assert!((tree_log10(1e12, 90, 3) - 90.0 * 3e12f64.log10()).abs() < 1e-6);
+}
+
+#[test]
+fn plan_budget_prints_what_an_accuracy_needs_and_what_a_budget_certifies() {
+    use polity::rules::sparse_sampling::{guaranteed_epsilon, required};
+    let run = |args: &[&str]| {
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_polity")).arg("plan-budget").args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = run(&["--epsilon", "1", "--gamma", "0.9", "--actions", "3"]);
+    assert_eq!(code, Some(0));
+    let (h, _) = required(1.0, 0.05, 0.9, 1.0, 3);
+    assert!(out.contains(&format!("depth H = {h},")), "{out}");
+    // The built-ins' budgets are listed with what they certify.
+    assert!(out.contains("paa-governor") && out.contains("certifies nothing"), "{out}");
+    // A budget big enough for ε = V_max certifies something below it, and says how much.
+    let (h, c) = required(10.0, 0.05, 0.9, 1.0, 3);
+    let c = c.ceil() as u32;
+    let eps = guaranteed_epsilon(c, h, 0.05, 0.9, 1.0, 3).unwrap();
+    let (code, out, _) = run(&[
+        "--gamma",
+        "0.9",
+        "--actions",
+        "3",
+        "--width",
+        &c.to_string(),
+        "--depth",
+        &h.to_string(),
+        "--kappa",
+        "0.02",
+    ]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("costs R_max·√(κ/2)/(1−γ)² = 10.00 of ε"), "{out}");
+    let total = eps + 10.0;
+    assert!(out.contains("certifies ε = "), "{out}");
+    let shown: f64 = out.split("certifies ε = ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    assert!((shown - total).abs() / total < 1e-3, "{shown} vs {total}");
+    // A model error costing more than ε: no budget can certify it.
+    let (_, out, _) = run(&["--epsilon", "5", "--gamma", "0.9", "--actions", "3", "--kappa", "0.02"]);
+    assert!(out.contains("no budget certifies it"), "{out}");
+    // Bad input: every problem at once, exit 2.
+    let (code, _, err) = run(&["--gamma", "1", "--actions", "0", "--delta", "2", "--epsilon", "-1"]);
+    assert_eq!(code, Some(2));
+    for m in [
+        "--epsilon must be a positive number",
+        "--delta must be in (0, 1)",
+        "--gamma must be in (0, 1)",
+        "--actions must be at least 1",
+    ] {
+        assert!(err.contains(m), "{err}");
+    }
+}

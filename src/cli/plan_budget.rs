@@ -1,0 +1,176 @@
+//! `polity plan-budget`: what sparse sampling needs for a guarantee, and what a budget buys —
+//! the required depth and width, the tree they make, the model error's share, and the ε each
+//! built-in planner's budget certifies.
+
+use polity::rules::sparse_sampling::{guaranteed_epsilon, model_term, required, tree_log10};
+
+use super::{CliError, CliResult};
+
+pub const AFTER_HELP: &str = "Sparse sampling (Kearns, Mansour & Ng 2002) is ε-accurate with probability 1 − δ when
+its depth H and width C reach H = ⌈log_γ(λ/V_max)⌉ and C = (V_max²/λ²)·(2H·ln(K·H·V_max²/λ²) +
+ln(1/δ')), λ = ε(1−γ)²/4, V_max = R_max/(1−γ), δ' = min(δ, λ/R_max) (src/planner.rs). A model
+whose transitions are within κ nats of the world's adds R_max·√(κ/2)/(1−γ)² to ε. This prints
+the budget ε needs, the tree it makes, what --width/--depth certify, and what every built-in
+planner's budget certifies: usually nothing, which is itself worth knowing.
+
+Examples:
+  polity plan-budget --epsilon 1 --gamma 0.9 --actions 3
+  polity plan-budget --epsilon 5 --gamma 0.9 --actions 27 --r-max 50 --kappa 0.0001
+  polity plan-budget --gamma 0.9 --actions 3 --width 4 --depth 2";
+
+/// `polity plan-budget`'s arguments.
+#[derive(clap::Args)]
+pub struct PlanBudgetArgs {
+    /// The accuracy wanted, in value (welfare) units; omit to only evaluate --width/--depth
+    #[arg(long, allow_negative_numbers = true)]
+    epsilon: Option<f64>,
+    /// The failure probability δ, in (0, 1)
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
+    delta: f64,
+    /// The discount γ, in (0, 1)
+    #[arg(long, allow_negative_numbers = true)]
+    gamma: f64,
+    /// The number of actions K at each node
+    #[arg(long)]
+    actions: usize,
+    /// The largest reward of one transition (PAA: the tax period, welfare per tick ≤ 1)
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    r_max: f64,
+    /// The model error κ: the largest KL divergence (nats) between the world's and the model's
+    /// transition (0: the model is the world)
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    kappa: f64,
+    /// A budget's width C, to see what it certifies (with --depth)
+    #[arg(long, requires = "depth")]
+    width: Option<u32>,
+    /// A budget's depth H (with --width)
+    #[arg(long, requires = "width")]
+    depth: Option<u32>,
+}
+
+/// `x` for reading: whole numbers as they are, huge or tiny ones in scientific notation, the
+/// rest with 4 significant digits.
+fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x != 0.0 && (x.abs() >= 1e6 || x.abs() < 1e-3) {
+        return format!("{x:.3e}");
+    }
+    if x.fract() == 0.0 {
+        return format!("{x:.0}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
+}
+
+/// A count given by its `log10`: exactly when small, else as `10^x`.
+fn count(log10: f64) -> String {
+    if log10 < 15.0 { num(10f64.powf(log10).round()) } else { format!("10^{log10:.1}") }
+}
+
+impl PlanBudgetArgs {
+    pub fn run(self) -> CliResult {
+        let PlanBudgetArgs { epsilon, delta, gamma, actions, r_max, kappa, width, depth } = self;
+        let mut problems = Vec::new();
+        if let Some(e) = epsilon
+            && !(e.is_finite() && e > 0.0)
+        {
+            problems.push(format!("--epsilon must be a positive number, found {e}"));
+        }
+        if !(delta > 0.0 && delta < 1.0) {
+            problems.push(format!("--delta must be in (0, 1), found {delta}"));
+        }
+        if !(gamma > 0.0 && gamma < 1.0) {
+            problems.push(format!("--gamma must be in (0, 1), found {gamma}"));
+        }
+        if actions < 1 {
+            problems.push("--actions must be at least 1".to_string());
+        }
+        if !(r_max.is_finite() && r_max > 0.0) {
+            problems.push(format!("--r-max must be a positive number, found {r_max}"));
+        }
+        if !(kappa.is_finite() && kappa >= 0.0) {
+            problems.push(format!("--kappa must be a finite number ≥ 0, found {kappa}"));
+        }
+        if width == Some(0) || depth == Some(0) {
+            problems.push("--width and --depth must be at least 1".to_string());
+        }
+        if epsilon.is_none() && width.is_none() {
+            problems.push("give --epsilon (what it needs), --width and --depth (what they buy), or both".to_string());
+        }
+        if !problems.is_empty() {
+            let lines: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
+            return Err(CliError::problems(lines.join("\n")));
+        }
+        let v_max = r_max / (1.0 - gamma);
+        let model = model_term(r_max, gamma, kappa);
+        say!("K = {actions} actions, γ = {gamma}, δ = {delta}, R_max = {r_max} (V_max = {})", num(v_max));
+        if kappa > 0.0 {
+            say!("model error κ = {kappa} nats: it costs R_max·√(κ/2)/(1−γ)² = {} of ε", num(model));
+        }
+        if let Some(eps) = epsilon {
+            say!("");
+            say!("for ε = {eps}:");
+            let sampling = eps - model;
+            if sampling <= 0.0 {
+                say!(
+                    "  no budget certifies it: the model error alone costs {} ≥ ε; a better model (κ ≤ {}) is needed",
+                    num(model),
+                    num(2.0 * (eps * (1.0 - gamma).powi(2) / r_max).powi(2))
+                );
+            } else {
+                let (h, c) = required(sampling, delta, gamma, r_max, actions);
+                if kappa > 0.0 {
+                    say!("  sampling must be accurate to ε − model term = {}", num(sampling));
+                }
+                say!("  depth H = {h}, width C = {} (⌈C⌉ per node)", num(c.ceil()));
+                say!(
+                    "  the tree: Σ (K·C)^d for d = 1..H = {} simulated transitions per decision",
+                    count(tree_log10(c.ceil(), h, actions))
+                );
+            }
+        }
+        if let (Some(c), Some(h)) = (width, depth) {
+            say!("");
+            say!(
+                "the budget C = {c}, H = {h} ({} simulated transitions per decision):",
+                count(tree_log10(c as f64, h, actions))
+            );
+            match guaranteed_epsilon(c, h, delta, gamma, r_max, actions) {
+                Some(e) => say!("  certifies ε = {} (sampling {} + model {})", num(e + model), num(e), num(model)),
+                None => say!(
+                    "  certifies nothing: no ε below V_max = {} fits it (it needs H ≥ {} and C ≥ {} even for ε = V_max)",
+                    num(v_max),
+                    required(v_max, delta, gamma, r_max, actions).0,
+                    num(required(v_max, delta, gamma, r_max, actions).1.ceil())
+                ),
+            }
+        }
+        say!("");
+        say!("the built-ins' planners (each with its own K, γ, R_max and δ):");
+        for b in polity::scenario::BUILTINS {
+            let Ok(s) = b.scenario() else { continue };
+            let Some(g) = polity::run::planner_guarantee(&s) else { continue };
+            let shown = match g.epsilon {
+                Some(e) => format!("certifies ε = {}", num(e)),
+                None => {
+                    let v = g.r_max / (1.0 - g.gamma);
+                    let (h, c) = required(v, g.delta, g.gamma, g.r_max, g.actions);
+                    format!("certifies nothing (even ε = V_max = {} needs H ≥ {h}, C ≥ {})", num(v), num(c.ceil()))
+                }
+            };
+            say!(
+                "  {:<22} C = {}, H = {}, K = {}, γ = {}, R_max = {}, δ = {}: {shown}",
+                b.name,
+                g.width,
+                g.depth,
+                g.actions,
+                g.gamma,
+                g.r_max,
+                g.delta
+            );
+        }
+        Ok(())
+    }
+}
