@@ -33,6 +33,7 @@
 //! | [`sweep`] | parameter sweeps: paths, replicates, shards, restartable runs, reports |
 //! | [`checkpoint`] | saving a world's whole state and restoring it exactly |
 //! | [`run`] | the headless runner that writes a run folder |
+//! | [`cost`] | a world's memory estimated from its scenario, the memory available, before it runs |
 //! | [`parallel`] | the one thread pool (rayon's) that `--threads` sizes |
 //! | [`outputs`] | output safety: resolving `--out`, replacing only what Polity wrote, atomic writes, interrupts |
 //! | [`run_json`] | a run folder's `run.json`: what it holds, written and read back |
@@ -62,6 +63,7 @@ pub mod checkpoint;
 pub mod columns;
 pub mod compare;
 pub mod control;
+pub mod cost;
 pub mod decision;
 pub mod env;
 pub mod grid;

@@ -5,7 +5,12 @@ use polity::scenario;
 
 use super::{CliError, CliResult};
 
-pub const AFTER_HELP: &str = "Exit status 0 when every file is valid, 2 otherwise.
+pub const AFTER_HELP: &str = "Each valid file's line is followed by its estimated peak memory, by term (base,
+grid, agents, shadow, imagined worlds, networks), and the memory this machine has available
+(MemAvailable in /proc/meminfo); a world that needs more than that is an error, as `polity
+run` would refuse it, unless --force is given.
+
+Exit status 0 when every file is valid and fits, 2 otherwise.
 
 Example:
   polity check scenarios/*.ron my-world.ron";
@@ -16,6 +21,9 @@ pub struct CheckArgs {
     /// Scenario files (or built-in names)
     #[arg(required = true)]
     files: Vec<String>,
+    /// Accept a world estimated to need more memory than this machine has available
+    #[arg(long)]
+    force: bool,
 }
 
 impl CheckArgs {
@@ -25,10 +33,17 @@ impl CheckArgs {
         let mut bad = 0;
         for f in files {
             match scenario::load(f) {
-                Ok(s) => {
-                    let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
-                    say!("{f}: ok — `{}`, {}, {}", s.name, plural(agents, "agent"), plural(s.run.ticks, "tick"));
-                }
+                Ok(s) => match super::memory_gate(f, &s, self.force) {
+                    Ok(memory) => {
+                        let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
+                        say!("{f}: ok — `{}`, {}, {}", s.name, plural(agents, "agent"), plural(s.run.ticks, "tick"));
+                        say!("  {memory}");
+                    }
+                    Err(e) => {
+                        eprintln!("{}", e.message);
+                        bad += 1;
+                    }
+                },
                 Err(problems) => {
                     eprintln!("{problems}");
                     bad += 1;

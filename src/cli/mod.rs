@@ -187,6 +187,36 @@ impl PolicyArgs {
     }
 }
 
+/// The memory a world needs, against what this machine has: the line `polity check` prints,
+/// and for a world that does not fit, bad input (status 2) with the terms and a hint, unless
+/// `force`. `file` labels the message as a scenario's problems are labelled.
+fn memory_gate(file: &str, s: &Scenario, force: bool) -> Result<String, CliError> {
+    use polity::cost;
+    let estimate = cost::memory(s, rayon::current_num_threads());
+    let available = cost::available_memory();
+    let have = match available {
+        Some(a) => format!("this machine has {} available", cost::bytes(a)),
+        None => "this machine's available memory is unknown (no MemAvailable in /proc/meminfo), so nothing is refused"
+            .into(),
+    };
+    let line = format!("memory: {}; {have}", estimate.describe());
+    if cost::fits(&estimate, available) {
+        return Ok(line);
+    }
+    let a = available.unwrap_or(0);
+    if force {
+        return Ok(format!("{line} (more than is available; going on because of --force)"));
+    }
+    let problem = scenario::Problem {
+        file: file.to_string(),
+        position: None,
+        path: String::new(),
+        message: format!("this world needs {} of memory but {} are available", estimate.describe(), cost::bytes(a)),
+        hint: Some("shrink the map or the agents, or pass --force to run anyway".into()),
+    };
+    Err(CliError::problems(scenario::Problems(vec![problem])))
+}
+
 /// Loads a scenario named on the command line (a built-in name, a `.ron` file or a
 /// `run.json`; the default scenario when none): its problems, each with FILE:LINE:COLUMN,
 /// are bad input.

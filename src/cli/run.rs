@@ -17,6 +17,10 @@ pub const AFTER_HELP: &str = "Outputs (in --out, default runs/NAME-seedS):
   run.json      version, scenario name, seed, ticks, state hash, resolved scenario
   scenario.ron  the resolved scenario, to edit and run again
 
+Before anything is built, the world's memory is estimated from the scenario (`polity check`
+prints it); a world estimated to need more than the machine has available is refused (exit
+status 2) unless --force is given.
+
 The same scenario and seed give byte-identical files. Files appear only when the run has
 finished; an interrupted run (Ctrl-C, SIGTERM: exit status 130) leaves nothing half-written.
 An existing --out folder is replaced only if it is a run folder Polity wrote (its run.json
@@ -56,6 +60,9 @@ pub struct RunArgs {
     /// Go on with an interrupted run from its checkpoint.ron (no scenario or other options)
     #[arg(long, value_name = "CHECKPOINT", conflicts_with_all = ["scenario", "ticks", "seed", "out", "checkpoint_every"])]
     resume: Option<PathBuf>,
+    /// Run even when the world's estimated memory is more than this machine has available
+    #[arg(long, conflicts_with = "resume")]
+    force: bool,
     #[command(flatten)]
     policies: super::PolicyArgs,
 }
@@ -70,6 +77,8 @@ impl RunArgs {
             return Err(CliError::input("--checkpoint-every must be at least 1 tick"));
         }
         let s = self.policies.apply(load(self.scenario.as_deref())?)?;
+        let label = self.scenario.as_deref().unwrap_or(&s.name);
+        super::memory_gate(label, &s, self.force)?;
         let opts = RunOptions { ticks: self.ticks.unwrap_or(s.run.ticks), seed: self.seed.unwrap_or(s.run.seed) };
         let shown = self
             .out

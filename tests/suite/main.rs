@@ -9,6 +9,7 @@ mod checkpoint;
 mod cli;
 mod compare;
 mod control;
+mod cost;
 mod engine;
 mod env;
 mod governance;

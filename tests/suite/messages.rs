@@ -72,7 +72,7 @@ fn counts_read_in_the_singular_and_listings_align() {
     .unwrap();
     let o = polity_in(w, &["check", "one.ron"]);
     assert!(o.status.success());
-    assert_eq!(text(&o.stdout).trim(), "one.ron: ok — `one`, 1 agent, 1 tick");
+    assert_eq!(text(&o.stdout).lines().next().unwrap(), "one.ron: ok — `one`, 1 agent, 1 tick");
     let o = polity_in(w, &["run", "one.ron", "--out", "r"]);
     assert!(text(&o.stdout).starts_with("one · seed 0 · 1 tick in "), "{}", text(&o.stdout));
     let o = polity_in(w, &["record", "one.ron", "--out", "one.gif"]);

@@ -1,0 +1,314 @@
+//! What a world will cost before it runs: its peak resident memory, estimated from the scenario
+//! alone (without building the world) as a sum of named terms, and the memory this machine has
+//! available, so `polity check` can say it and `polity run` can refuse a world that will not fit.
+//!
+//! The estimate is a model, not a measurement: each term is a count taken from the scenario
+//! (cells, grass cells, patches, agents, copies of the world a mechanism holds at once) times a
+//! constant measured on the development machine (docs/testing.md, "Cost estimates", lists the
+//! estimate against the measured peak for several worlds; the suite keeps it within 25%).
+//!
+//! - **base**: the process itself (code, allocator, thread pool, the ECS app), a fixed amount.
+//! - **grid**: one bit a cell for each per-cell fact plus a rank word per 64 cells, a few bytes
+//!   per grass cell, a few per patch.
+//! - **building**: while the world is built, the map's layout and the patch labelling's work
+//!   arrays, then the shuffle of spawn points (4 bytes a free point when many agents are
+//!   dealt), beyond everything held afterwards (both are freed before the agents are made, so
+//!   the peak is the larger, not the sum).
+//! - **agents**: each agent's entity, its copy in the world model and its resolved parameters.
+//! - **shadow**: the inaction shadow (SUM's `harm`, impact accounting) is a whole second world.
+//! - **imagined**: worlds a mechanism copies for a while each tick — impact's counterfactual
+//!   rollouts, the PAA planner's and the shields' sparse-sampling trees (a chain of `depth`
+//!   copies on each thread) — at their peak, the largest of them.
+//! - **networks**: learned groups' and a learned principal's networks.
+
+use crate::scenario::{MapSpec, PlannerBudget, PolicySpec, PrincipalPolicy, Scenario, SpawnRule, Tile};
+
+/// The process's fixed resident memory, in bytes (a tiny world's measured peak): the binary's
+/// code and data, the allocator, the thread pool, the ECS app. A debug build (the one the test
+/// suite runs) is bigger.
+pub const BASE_BYTES: f64 = if cfg!(debug_assertions) { 17e6 } else { 8.5e6 };
+
+/// Bytes a grid costs per cell, per grass cell and per patch.
+#[derive(Clone, Copy)]
+struct GridBytes {
+    cell: f64,
+    grass: f64,
+    patch: f64,
+}
+
+impl GridBytes {
+    fn of(&self, c: &MapCounts) -> f64 {
+        c.cells as f64 * self.cell + c.grass as f64 * self.grass + c.patches as f64 * self.patch
+    }
+}
+
+/// The grid at its peak while it is built: the layout's bit sets and the patch labelling's
+/// work arrays beside the grid's own (the constants are fitted to measured peaks).
+const BUILDING: GridBytes = GridBytes { cell: 0.8, grass: 7.8, patch: 10.0 };
+/// The grid held while the world runs: five bit sets and the rank words (7 bits a cell, of
+/// which the `occupied` set is touched only where agents stand), a live count, a patch and a
+/// candidate bit per grass cell, two counts per patch.
+const HELD: GridBytes = GridBytes { cell: 0.75, grass: 5.1, patch: 8.0 };
+/// A copy of the grid (the shadow, an imagined world): every page of it written.
+const COPIED: GridBytes = GridBytes { cell: 0.875, grass: 5.125, patch: 8.0 };
+/// Bytes per agent in the world model (its `ModelAgent` and what hangs off it): what each
+/// copy of the world holds per agent.
+const MODEL_BYTES_PER_AGENT: f64 = 440.0;
+/// Bytes per agent outside the world model: its ECS entity and components, its resolved
+/// parameters, the order and sampling buffers.
+const ECS_BYTES_PER_AGENT: f64 = 710.0;
+
+/// One named part of an estimate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Term {
+    /// What it counts: `base`, `grid`, `building`, `agents`, `shadow`, `imagined`, `networks`.
+    pub name: &'static str,
+    /// Its bytes.
+    pub bytes: u64,
+}
+
+/// A scenario's estimated peak resident memory, as named terms.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimate {
+    /// The terms, in a fixed order (zero terms left out).
+    pub terms: Vec<Term>,
+}
+
+impl Estimate {
+    /// The whole estimate, in bytes.
+    pub fn total(&self) -> u64 {
+        self.terms.iter().map(|t| t.bytes).sum()
+    }
+    /// A term's bytes (0 when absent).
+    pub fn term(&self, name: &str) -> u64 {
+        self.terms.iter().find(|t| t.name == name).map_or(0, |t| t.bytes)
+    }
+    /// `about 1.2 GB (grid 0.9 GB, shadow 0.3 GB, …)`: the total and its terms, largest first.
+    pub fn describe(&self) -> String {
+        let mut terms: Vec<&Term> = self.terms.iter().collect();
+        terms.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.name.cmp(b.name)));
+        let parts: Vec<String> = terms.iter().map(|t| format!("{} {}", t.name, bytes(t.bytes))).collect();
+        format!("about {} ({})", bytes(self.total()), parts.join(", "))
+    }
+}
+
+/// Bytes for people: `840 kB`, `17 MB`, `1.2 GB` (powers of 1000).
+pub fn bytes(b: u64) -> String {
+    let b = b as f64;
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.0} MB", b / 1e6)
+    } else {
+        format!("{:.0} kB", b / 1e3)
+    }
+}
+
+/// What a map is made of, counted from its spec.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MapCounts {
+    /// Cells.
+    pub cells: u64,
+    /// Grass cells (apple ground).
+    pub grass: u64,
+    /// Apple patches (at most: patches that touch are one).
+    pub patches: u64,
+    /// Spawn points.
+    pub spawn: u64,
+}
+
+/// Counts a map's cells by class without laying it out: an ASCII map character by character;
+/// a generated map from its rule (patches on the lattice times the disc's cells, capped by the
+/// map).
+pub fn map_counts(map: &MapSpec) -> MapCounts {
+    match map {
+        MapSpec::Ascii(a) => {
+            let mut legend = crate::scenario::default_legend();
+            legend.extend(a.legend.iter().map(|(k, v)| (*k, *v)));
+            let mut c = MapCounts { cells: 0, grass: 0, patches: 0, spawn: 0 };
+            for ch in a.rows.iter().flat_map(|r| r.chars()) {
+                c.cells += 1;
+                match legend.get(&ch) {
+                    Some(Tile::Apple | Tile::Grass) => c.grass += 1,
+                    Some(Tile::Spawn) => c.spawn += 1,
+                    _ => {}
+                }
+            }
+            // Not counted (that needs the layout): taken as a patch per ten grass cells.
+            c.patches = c.grass.div_ceil(10);
+            c
+        }
+        MapSpec::Generated(g) => {
+            let (w, h) = (g.width as u64, g.height as u64);
+            let s = g.patch_spacing.max(1) as u64;
+            let along = |n: u64| if n > s / 2 { (n - s / 2).div_ceil(s) } else { 0 };
+            let patches = along(w) * along(h);
+            let ri = g.patch_radius.max(0.0).floor() as i64;
+            let r2 = g.patch_radius * g.patch_radius;
+            let disc = (-ri..=ri)
+                .flat_map(|dy| (-ri..=ri).map(move |dx| (dx, dy)))
+                .filter(|&(dx, dy)| ((dx * dx + dy * dy) as f64) <= r2)
+                .count() as u64;
+            let inner = if g.border_walls { w.saturating_sub(2) * h.saturating_sub(2) } else { w * h };
+            let grass = (patches * disc).min(inner);
+            MapCounts { cells: w * h, grass, patches, spawn: inner - grass }
+        }
+    }
+}
+
+/// The bytes one copy of the world holds: its grid and its model agents.
+fn world_copy(c: &MapCounts, agents: u64) -> f64 {
+    COPIED.of(c) + agents as f64 * MODEL_BYTES_PER_AGENT
+}
+
+/// Estimates the peak resident memory of running `s` with `threads` threads in the pool.
+pub fn memory(s: &Scenario, threads: usize) -> Estimate {
+    let c = map_counts(&s.map);
+    let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
+    let threads = threads.max(1) as f64;
+    let copy = world_copy(&c, agents);
+    let grid = HELD.of(&c);
+    let agent_bytes = agents as f64 * (MODEL_BYTES_PER_AGENT + ECS_BYTES_PER_AGENT);
+    let shadow = if crate::shadow::wanted(s) { copy } else { 0.0 };
+
+    // Worlds imagined for a while each tick: the largest number alive at once.
+    let mut imagined = 0.0f64;
+    if s.impact.is_some() {
+        // The exact copy and its two rollouts (acted, rested).
+        imagined = imagined.max(3.0);
+    }
+    if let Some(p) = &s.principal {
+        if matches!(p.policy, PrincipalPolicy::Paa) {
+            let depth = match p.planner.budget {
+                PlannerBudget::Budget { depth, .. } | PlannerBudget::TimeLimit { depth, .. } => depth as f64,
+                // The depth the guarantee needs is found at run time; a guarantee that can be
+                // computed at all is shallow.
+                PlannerBudget::Guarantee { .. } => 3.0,
+            };
+            let t = if p.planner.threads == 0 { threads } else { p.planner.threads as f64 };
+            imagined = imagined.max(1.0 + t * depth);
+        }
+        if p.shield.is_some() {
+            imagined = imagined.max(3.0);
+        }
+    }
+    for g in &s.agents {
+        if let Some(sh) = &g.shield {
+            imagined = imagined.max(2.0 + threads * sh.depth as f64);
+        }
+    }
+    let imagined = imagined * copy;
+
+    let brackets = s.tax_brackets();
+    let mut params = 0u64;
+    for g in &s.agents {
+        if let PolicySpec::Learned(l) = &g.policy {
+            let inputs = crate::rules::observation::size(l.view, brackets) as u64;
+            let nets = if l.shared { 1 } else { g.count as u64 };
+            params += nets * net_params(inputs, &l.hidden, 5);
+        }
+    }
+    if let Some(p) = &s.principal
+        && let PrincipalPolicy::Learned(l) = &p.policy
+    {
+        let inputs = crate::rules::observation::principal_size(brackets, agents as usize) as u64;
+        params += net_params(inputs, &l.hidden, 64);
+    }
+    // Weights as f32, with candle's tensors and their gradients' room around them.
+    let networks = params as f64 * 4.0 * 3.0;
+
+    // Building the world has two peaks before the agents are made: the grid's construction
+    // (its work arrays freed when it is built), then the deal of spawn points, which shuffles
+    // an array of every free spawn point (a u32 each) when many agents are dealt or there are
+    // few points (`rng::Stream::shuffled_prefix`), beside the grid. The peak is the largest of
+    // those and of the running world; `building` is what the build needs beyond the latter.
+    let random: u64 = s.agents.iter().filter(|g| matches!(g.spawn, SpawnRule::Random)).map(|g| g.count as u64).sum();
+    let n = c.spawn;
+    let shuffle =
+        if random > 0 && (n < 1 << 16 || random > n / 16 || random >= 1 << 16) { 4.0 * n as f64 } else { 0.0 };
+    let held = grid + agent_bytes + shadow + imagined + networks;
+    let building = (BUILDING.of(&c).max(grid + shuffle) - held).max(0.0);
+
+    let terms = [
+        ("base", BASE_BYTES),
+        ("grid", grid),
+        ("building", building),
+        ("agents", agent_bytes),
+        ("shadow", shadow),
+        ("imagined", imagined),
+        ("networks", networks),
+    ];
+    Estimate {
+        terms: terms
+            .into_iter()
+            .filter(|&(_, b)| b >= 1.0)
+            .map(|(name, b)| Term { name, bytes: b.round() as u64 })
+            .collect(),
+    }
+}
+
+/// The weights and biases of a trunk of `hidden` widths on `inputs`, with an actor of `actions`
+/// logits and a critic.
+fn net_params(inputs: u64, hidden: &[u32], actions: u64) -> u64 {
+    let mut n = 0;
+    let mut prev = inputs;
+    for &h in hidden {
+        n += prev * h as u64 + h as u64;
+        prev = h as u64;
+    }
+    n + prev * actions + actions + prev + 1
+}
+
+/// The environment variable that stands in for this machine's available memory, in bytes
+/// (a number, optionally with a `K`, `M` or `G` suffix, powers of 1024). For tests: it lets the
+/// refusal be tried without a world that fills the machine.
+pub const AVAILABLE_VAR: &str = "POLITY_AVAILABLE_MEMORY";
+
+/// The memory this machine has available, in bytes: [`AVAILABLE_VAR`] when set, else
+/// `MemAvailable` of `/proc/meminfo`; `None` when neither can be read.
+pub fn available_memory() -> Option<u64> {
+    if let Some(v) = std::env::var_os(AVAILABLE_VAR) {
+        return parse_size(v.to_str()?);
+    }
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// `123`, `64K`, `512M`, `2G` (powers of 1024) as bytes.
+fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last()? {
+        (i, 'k' | 'K') => (&s[..i], 1u64 << 10),
+        (i, 'm' | 'M') => (&s[..i], 1 << 20),
+        (i, 'g' | 'G') => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    num.trim().parse::<u64>().ok()?.checked_mul(mult)
+}
+
+/// Whether `estimate` fits in `available` (unknown: it fits, nothing is refused).
+pub fn fits(estimate: &Estimate, available: Option<u64>) -> bool {
+    available.is_none_or(|a| estimate.total() <= a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("123"), Some(123));
+        assert_eq!(parse_size("2G"), Some(2 << 30));
+        assert_eq!(parse_size("64k"), Some(64 << 10));
+        assert_eq!(parse_size("x"), None);
+    }
+
+    #[test]
+    fn bytes_read_well() {
+        assert_eq!(bytes(840_000), "840 kB");
+        assert_eq!(bytes(17_200_000), "17 MB");
+        assert_eq!(bytes(1_230_000_000), "1.2 GB");
+    }
+}

@@ -1,0 +1,168 @@
+//! Knowing the cost before running (issue 17): the memory estimate against the measured peak
+//! resident memory of `polity run` for worlds of different shapes, and the refusal of a world
+//! that does not fit (exit status 2, nothing written) that `--force` overrides.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use polity::cost;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `commons-large` with another size and agent count, and `extra` fields added.
+fn generated(side: u32, agents: u32, extra: &str) -> String {
+    let (humans, ais) = (agents - agents / 10, agents / 10);
+    let groups = if agents == 0 {
+        String::new()
+    } else {
+        format!(
+            "(name: \"humans\", kind: Human, count: {humans}, selfishness: Uniform(0.0, 1.0), power: Uniform(0.0, 2.0)),
+             (name: \"harvesters\", kind: Ai, count: {ais}, selfishness: Fixed(1.0), power: Fixed(3.0)),"
+        )
+    };
+    format!(
+        "Scenario(version: 1, name: \"g{side}\",
+            map: Generated(width: {side}, height: {side}, patch_spacing: 10, patch_radius: 2.0, jitter: 1, border_walls: true, seed: 0),
+            agents: [{groups}],
+            {extra}
+            run: (ticks: 10, seed: 0, agents_every: 100))"
+    )
+}
+
+/// Runs `polity run SCENARIO --ticks T` (two threads) and gives its peak resident set in bytes,
+/// from the rusage of that child alone (`wait4`: other tests' children do not count).
+fn peak_rss(scenario: &str, ticks: u64, out: &Path) -> u64 {
+    let child = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["run", scenario, "--threads", "2", "--ticks", &ticks.to_string(), "--out"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("polity runs");
+    let mut status = 0;
+    // SAFETY: `usage` is written by wait4 for our own child, which nothing else waits for.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 failed");
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "polity run {scenario} failed: {status}");
+    usage.ru_maxrss as u64 * 1024
+}
+
+#[test]
+fn the_memory_estimate_is_within_a_quarter_of_the_measured_peak() {
+    let t = tempfile::tempdir().unwrap();
+    let file = |name: &str, src: String| {
+        let p = t.path().join(name);
+        std::fs::write(&p, src).unwrap();
+        p.display().to_string()
+    };
+    // (label, scenario, ticks): a tiny world (the process's base), a big map with no agents,
+    // one with many agents, the inaction shadow, impact's imagined rollouts.
+    let cases = [
+        ("commons", "commons".to_string(), 5),
+        ("commons-large", "commons-large".to_string(), 1),
+        ("generated 1000², no agents", file("g1000.ron", generated(1000, 0, "")), 0),
+        ("generated 4000², 10,000 agents", file("g4000.ron", generated(4000, 10_000, "")), 0),
+        ("generated 2000², 40,000 agents", file("g2000.ron", generated(2000, 40_000, "")), 0),
+        ("generated 2000², SUM harm (shadow)", file("harm.ron", generated(2000, 10_000, "sum: (harm: true),")), 0),
+        (
+            "generated 1500², impact (shadow + rollouts)",
+            file("impact.ron", generated(1500, 2_000, "impact: (baseline: Naive, horizon: 2),")),
+            1,
+        ),
+    ];
+    let mut table = String::from("| world | estimate | measured peak | estimate / measured |\n|---|---|---|---|\n");
+    let mut bad = Vec::new();
+    for (k, (label, scenario, ticks)) in cases.iter().enumerate() {
+        let s = polity::scenario::load(scenario).unwrap();
+        let estimate = cost::memory(&s, 2).total();
+        let measured = peak_rss(scenario, *ticks, &t.path().join(format!("out{k}")));
+        let ratio = estimate as f64 / measured as f64;
+        table += &format!("| {label} | {} | {} | {ratio:.2} |\n", cost::bytes(estimate), cost::bytes(measured));
+        if !(0.75..=1.25).contains(&ratio) {
+            bad.push(*label);
+        }
+    }
+    eprintln!("{table}");
+    assert!(bad.is_empty(), "estimates off by more than 25% for {bad:?}:\n{table}");
+}
+
+fn polity_with(available: &str, args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(args)
+        .current_dir(dir)
+        .env(cost::AVAILABLE_VAR, available)
+        .output()
+        .expect("polity runs")
+}
+
+#[test]
+fn a_world_that_does_not_fit_is_refused_unless_forced() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    std::fs::write(w.join("big.ron"), generated(20_000, 100_000, "sum: (harm: true),")).unwrap();
+    // 1 MiB available: even the smallest world is refused, before anything is written.
+    for (scenario, needs) in [("commons", "base"), ("big.ron", "grid")] {
+        let o = polity_with("1M", &["run", scenario, "--out", "r"], w);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.starts_with(&format!("{scenario}: this world needs about ")), "{err}");
+        assert!(err.contains(&format!("{needs} ")) && err.contains("but 1 MB are available"), "{err}");
+        assert!(err.contains("hint: shrink the map or the agents, or pass --force to run anyway"), "{err}");
+        assert!(!w.join("r").exists(), "a refused run wrote its folder");
+        assert_eq!(std::fs::read_dir(w).unwrap().count(), 1, "a refused run left something behind");
+    }
+    // The huge world's estimate names what dominates, largest first: its shadow (a second
+    // world) over its grid.
+    let o = polity_with("1M", &["check", "big.ron"], w);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("GB (shadow ") && err.contains(", grid "), "{err}");
+    // --force: `check` accepts it, and a small world runs.
+    let o = polity_with("1M", &["check", "big.ron", "--force"], w);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("going on because of --force"), "{}", text(&o.stdout));
+    let o = polity_with("1M", &["run", "commons", "--ticks", "2", "--out", "r", "--force"], w);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(w.join("r/run.json").exists());
+}
+
+#[test]
+fn check_prints_the_estimate_and_what_is_available() {
+    let t = tempfile::tempdir().unwrap();
+    let o = polity_with("4G", &["check", "commons-large"], t.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let memory = out.lines().nth(1).unwrap();
+    assert!(memory.starts_with("  memory: about ") && memory.contains("agents "), "{out}");
+    assert!(memory.ends_with("; this machine has 4.3 GB available"), "{out}");
+    // Unknown available memory: nothing is refused, and the line says so.
+    let o = polity_with("lots", &["check", "commons-large"], t.path());
+    assert!(o.status.success());
+    assert!(text(&o.stdout).contains("available memory is unknown"), "{}", text(&o.stdout));
+}
+
+#[test]
+fn the_estimate_is_a_sum_of_named_terms_that_grows_with_the_world() {
+    let load = |src: String| polity::scenario::parse(&src, "t.ron", "t").unwrap();
+    let small = cost::memory(&load(generated(1000, 1000, "")), 2);
+    let big = cost::memory(&load(generated(4000, 1000, "")), 2);
+    let many = cost::memory(&load(generated(1000, 10_000, "")), 2);
+    let shadowed = cost::memory(&load(generated(1000, 1000, "sum: (harm: true),")), 2);
+    assert_eq!(small.total(), small.terms.iter().map(|t| t.bytes).sum::<u64>());
+    assert!(big.term("grid") > 10 * small.term("grid"));
+    assert_eq!(many.term("agents"), 10 * small.term("agents"));
+    assert_eq!(small.term("shadow"), 0);
+    assert!(shadowed.term("shadow") > small.term("grid"));
+    // A map's cells are counted from the spec as the layout lays them out.
+    for src in [generated(1000, 0, ""), generated(333, 0, "")] {
+        let s = load(src);
+        let counts = cost::map_counts(&s.map);
+        let l = polity::scenario::layout(&s.map);
+        assert_eq!(counts.cells, l.wall.len() as u64);
+        let grass = l.grass.count() as f64;
+        assert!((counts.grass as f64 / grass - 1.0).abs() < 0.05, "{counts:?} vs {grass}");
+    }
+}
