@@ -527,6 +527,26 @@ impl Grid {
         grown
     }
 
+    /// The cells that may regrow this tick (eaten, with at least one live neighbour), counted
+    /// by their live-neighbour count: entry `n` is how many have `n` (the model error's
+    /// divergence: [`crate::rules::divergence::regrowth_kl`]).
+    pub fn candidates_by_neighbours(&self) -> Vec<u64> {
+        let last = self.offsets.len();
+        let mut out = vec![0u64; last + 1];
+        for &(c, r) in &self.candidates {
+            let n = self.live_neighbours[r as usize] as usize;
+            if !self.apple.get(c as usize) && n > 0 {
+                out[n.min(last)] += 1;
+            }
+        }
+        out
+    }
+
+    /// Grass cells.
+    pub fn grass_cells(&self) -> u64 {
+        self.live_neighbours.len() as u64
+    }
+
     /// Map width in cells.
     pub fn width(&self) -> u32 {
         self.width

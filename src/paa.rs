@@ -131,8 +131,54 @@ pub fn plan_shape(spec: &PlannerSpec, k: usize, period: u64) -> (u32, u32, Guara
         time_limit_s,
         elapsed_s: None,
         model_error: spec.model_error.clone(),
+        kappa: None,
+        kappa_bound: None,
+        model_term: None,
+        epsilon_total: None,
     };
     (width, depth, guarantee)
+}
+
+/// Noise draws the σ/power part of κ is estimated from at a decision's root.
+const KAPPA_DRAWS: u64 = 4;
+
+/// The model error's divergence from the world over one planner transition of `period`
+/// ticks (the chain rule: `period` times a tick's), at `m` as it stands: `(κ at the root, the
+/// bound the knobs imply)` — see [`crate::rules::divergence`]. The root's regrowth κ counts
+/// the cells that may regrow now; σ/power noise is estimated from [`KAPPA_DRAWS`] draws of
+/// the model's agents against the world's, deciding in this state.
+pub fn divergence(m: &WorldModel, error: &crate::scenario::ModelError, period: u64) -> (Option<f64>, Option<f64>) {
+    use crate::rules::divergence as d;
+    if error.is_zero() {
+        return (None, None);
+    }
+    let g = &m.grid;
+    let t = period.max(1) as f64;
+    let regrow = d::regrowth_kl(g.probabilities(), error.regrowth, &g.candidates_by_neighbours());
+    let flips = d::flip_kl(g.grass_cells(), error.observation);
+    let mut agents = 0.0;
+    if error.selfishness != 0.0 || error.power != 0.0 {
+        let noise =
+            crate::scenario::ModelError { selfishness: error.selfishness, power: error.power, ..Default::default() };
+        let mut world = m.imagine();
+        world.decide();
+        for j in 0..KAPPA_DRAWS {
+            let seed = rng::key(m.clock.seed, m.clock.tick, j, Purpose::ModelError);
+            let mut model = m.imagine_with_error(&noise, seed);
+            model.decide();
+            let kl: f64 = world
+                .agents
+                .iter()
+                .zip(&model.agents)
+                .map(|(a, b)| d::categorical_kl(&a.decision.probs, &b.decision.probs))
+                .sum();
+            agents += kl / KAPPA_DRAWS as f64;
+        }
+    }
+    let root = t * (regrow + flips + agents);
+    let bound = (error.selfishness == 0.0 && error.power == 0.0)
+        .then(|| t * (d::regrowth_bound(g.probabilities(), error.regrowth, g.grass_cells()) + flips));
+    (Some(root), bound)
 }
 
 /// The planner's imagined world for the principal now (at `Propose` or `Review`): a copy
@@ -160,7 +206,9 @@ pub fn estimate(
     let period = model.parts.get::<TaxState>().map_or(1, |t| t.period);
     let mdp = RatesMdp { model, candidates: spec.candidates.clone(), root_extra: extra, fixed_p };
     let actions = mdp.actions();
-    let (width, depth, guarantee) = plan_shape(spec, actions.len(), period);
+    let (width, depth, mut guarantee) = plan_shape(spec, actions.len(), period);
+    let (kappa, bound) = divergence(m, &spec.model_error, period);
+    guarantee.set_divergence(kappa, bound);
     let threads = match spec.threads {
         0 => rayon::current_num_threads(),
         n => n as usize,
@@ -178,7 +226,9 @@ pub fn estimate(
                 guarantee.r_max,
                 actions.len().max(1),
             );
-            let reached = Guarantee { width: a.width, epsilon, elapsed_s: Some(a.elapsed.as_secs_f64()), ..guarantee };
+            let mut reached =
+                Guarantee { width: a.width, epsilon, elapsed_s: Some(a.elapsed.as_secs_f64()), ..guarantee };
+            reached.set_divergence(reached.kappa, reached.kappa_bound);
             (actions, a.q, reached)
         }
         _ => {

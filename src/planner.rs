@@ -62,6 +62,39 @@ pub struct Guarantee {
     /// The model error assumed (zero: the guarantee is about the model, and holds for the
     /// world only as far as the model is right).
     pub model_error: crate::scenario::ModelError,
+    /// The model's divergence from the world over one planner transition, in nats: at this
+    /// decision's root state (regrowth bias and observation flips exact, noisy σ/power an
+    /// estimated upper bound: [`crate::rules::divergence`]); absent for an exact model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kappa: Option<f64>,
+    /// The bound on that divergence over every state the model error's knobs imply (absent
+    /// when they imply none: noisy σ or power).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kappa_bound: Option<f64>,
+    /// The model term `R_max·√(κ/2)/(1−γ)²`, with the bound when there is one, else the
+    /// root's κ (absent for an exact model; infinite written as `"inf"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_term: Option<f64>,
+    /// The whole guarantee, sampling ε plus the model term (absent when either is unbounded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epsilon_total: Option<f64>,
+}
+
+impl Guarantee {
+    /// Sets the model's divergence (see [`Guarantee::kappa`]) and the terms it implies.
+    pub fn set_divergence(&mut self, kappa: Option<f64>, bound: Option<f64>) {
+        self.kappa = kappa;
+        self.kappa_bound = bound;
+        self.model_term = bound.or(kappa).map(|k| crate::rules::sparse_sampling::model_term(self.r_max, self.gamma, k));
+        self.epsilon_total = self.beta();
+    }
+
+    /// β, the certified error of each estimate Q̂: the sampling ε plus the model term (None:
+    /// nothing is certified).
+    pub fn beta(&self) -> Option<f64> {
+        let t = self.epsilon? + self.model_term.unwrap_or(0.0);
+        t.is_finite().then_some(t)
+    }
 }
 
 /// Estimates `Q̂_H(root, a)` for every action: on this thread when `threads` is 1, else on

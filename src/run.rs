@@ -536,5 +536,15 @@ pub fn planner_guarantee(s: &Scenario) -> Option<crate::planner::Guarantee> {
     let tax = s.tax.as_ref()?;
     let rates = tax.rates();
     let k = crate::paa::candidate_rates(&p.planner.candidates, &rates, tax.rate_step()).len();
-    Some(crate::paa::plan_shape(&p.planner, k, tax.period()).2)
+    let mut g = crate::paa::plan_shape(&p.planner, k, tax.period()).2;
+    // The bound the model error's knobs imply (each decision's events also give its root's κ).
+    let e = &p.planner.model_error;
+    if !e.is_zero() && e.selfishness == 0.0 && e.power == 0.0 {
+        use crate::rules::divergence as d;
+        let grid = crate::world::build_grid(s);
+        let tick = d::regrowth_bound(grid.probabilities(), e.regrowth, grid.grass_cells())
+            + d::flip_kl(grid.grass_cells(), e.observation);
+        g.set_divergence(None, Some(tax.period().max(1) as f64 * tick));
+    }
+    Some(g)
 }

@@ -56,15 +56,27 @@ pub struct Verdict {
     pub empty: bool,
 }
 
-/// The allowed set for estimates `q`: within `margin` of the best, and at least `floor`.
+/// The allowed set for estimates `q`: within `margin` of the best, and at least `floor` (the
+/// heuristic rule).
 pub fn allowed(q: &[f64], margin: f64, floor: Option<f64>) -> Vec<usize> {
     let best = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     (0..q.len()).filter(|&k| q[k] >= best - margin && floor.is_none_or(|f| q[k] >= f)).collect()
 }
 
-/// Judges `proposed` among `actions` with estimates `q` (see the module docs).
-pub fn judge(spec: &ShieldSpec, actions: &[Vec<f64>], q: &[f64], proposed: usize) -> Verdict {
-    let allowed = allowed(q, spec.margin, spec.floor);
+/// The certified safe set: the actions with `Q̂ − β ≥ ω`, β the certified error of the
+/// estimates; none without one.
+pub fn certified(q: &[f64], beta: Option<f64>, omega: f64) -> Vec<usize> {
+    let Some(beta) = beta else { return Vec::new() };
+    (0..q.len()).filter(|&k| q[k] - beta >= omega).collect()
+}
+
+/// Judges `proposed` among `actions` with estimates `q`, certified to within `beta` when the
+/// planner certifies anything (see the module docs).
+pub fn judge(spec: &ShieldSpec, actions: &[Vec<f64>], q: &[f64], beta: Option<f64>, proposed: usize) -> Verdict {
+    let allowed = match spec.certified {
+        Some(omega) => certified(q, beta, omega),
+        None => allowed(q, spec.margin, spec.floor),
+    };
     let best_of = |set: &[usize]| {
         set.iter().copied().fold(None, |b: Option<usize>, k| match b {
             Some(j) if q[j] >= q[k] => Some(j),
@@ -103,9 +115,14 @@ pub fn review_rates(m: &mut WorldModel) {
     let Some((shield, planner)) = m.parts.get::<Shield>().and_then(|s| s.rates.clone()) else { return };
     let Some(proposal) = m.parts.get::<RateProposal>().and_then(|p| p.0.clone()) else { return };
     let Some(objective) = m.parts.get::<Principal>().map(|p| p.objective) else { return };
-    let (actions, q, _) = crate::paa::estimate(m, &planner, objective, Some(proposal.clone()));
+    let (actions, q, guarantee) = crate::paa::estimate(m, &planner, objective, Some(proposal.clone()));
     let Some(proposed) = actions.iter().position(|a| *a == proposal) else { return };
-    let verdict = judge(&shield, &actions, &q, proposed);
+    let beta = guarantee.beta();
+    let verdict = judge(&shield, &actions, &q, beta, proposed);
+    if let (Some(omega), true) = (shield.certified, verdict.empty) {
+        let chosen = actions[verdict.chosen].clone();
+        m.event(|| "principal".into(), || Event::NoCertifiedAction { q: q.clone(), beta, omega, chosen });
+    }
     if verdict.chosen == proposed && !verdict.empty {
         return;
     }
@@ -187,8 +204,8 @@ pub fn review_moves(m: &mut WorldModel) {
             })
             .collect();
         let proposed = m.agents[k].decision.action as usize;
-        let rule = ShieldSpec { margin: spec.margin, floor: spec.floor, mode: spec.mode };
-        let verdict = judge(&rule, &moves, &q, proposed);
+        let rule = ShieldSpec { margin: spec.margin, floor: spec.floor, mode: spec.mode, certified: None };
+        let verdict = judge(&rule, &moves, &q, None, proposed);
         if verdict.chosen == proposed {
             continue;
         }
@@ -222,7 +239,30 @@ mod tests {
     use super::*;
 
     fn spec(margin: f64, floor: Option<f64>, mode: ShieldMode) -> ShieldSpec {
-        ShieldSpec { margin, floor, mode }
+        ShieldSpec { margin, floor, mode, certified: None }
+    }
+
+    #[test]
+    fn the_certified_set_is_exactly_q_minus_beta_at_least_omega() {
+        // The check values: Q̂ = [0.80, 0.50, 0.30, 0.46], β = 0.05.
+        let q = [0.80, 0.50, 0.30, 0.46];
+        let actions: Vec<Vec<f64>> = (0..4).map(|k| vec![k as f64]).collect();
+        assert_eq!(certified(&q, Some(0.05), 0.40), vec![0, 1, 3]);
+        let rule = |omega| ShieldSpec { certified: Some(omega), ..ShieldSpec::default() };
+        // The proposal 2 (0.30 − 0.05 < 0.40) is replaced by the best certified, 0.
+        let v = judge(&rule(0.40), &actions, &q, Some(0.05), 2);
+        assert_eq!((v.allowed.clone(), v.chosen, v.empty), (vec![0, 1, 3], 0, false));
+        // 3 is certified (0.46 − 0.05 ≥ 0.40): it goes through.
+        assert_eq!(judge(&rule(0.40), &actions, &q, Some(0.05), 3).chosen, 3);
+        // ω = 0.80: nothing is certified (0.80 − 0.05 < 0.80); the fallback is argmax Q̂ = 0.
+        let v = judge(&rule(0.80), &actions, &q, Some(0.05), 2);
+        assert_eq!((v.allowed.is_empty(), v.chosen, v.empty), (true, 0, true));
+        // No certified β (the budget certifies nothing): nothing is certified, whatever ω.
+        let v = judge(&rule(-1e9), &actions, &q, None, 1);
+        assert_eq!((v.allowed.is_empty(), v.chosen, v.empty), (true, 0, true));
+        // The margin and floor are ignored in certified mode.
+        let strict = ShieldSpec { margin: 0.0, floor: Some(10.0), certified: Some(0.40), ..ShieldSpec::default() };
+        assert_eq!(judge(&strict, &actions, &q, Some(0.05), 1).allowed, vec![0, 1, 3]);
     }
 
     #[test]
@@ -239,14 +279,14 @@ mod tests {
         let actions = vec![vec![0.1, 0.1], vec![0.2, 0.1], vec![1.0, 1.0], vec![0.9, 1.0]];
         let q = [5.0, 4.8, 1.0, 4.7];
         // The proposal (index 2, rates 1.0/1.0) is far below the best.
-        let post = judge(&spec(0.5, None, ShieldMode::PostPosed), &actions, &q, 2);
+        let post = judge(&spec(0.5, None, ShieldMode::PostPosed), &actions, &q, None, 2);
         assert_eq!((post.chosen, post.empty), (0, false));
-        let pre = judge(&spec(0.5, None, ShieldMode::Preemptive), &actions, &q, 2);
+        let pre = judge(&spec(0.5, None, ShieldMode::Preemptive), &actions, &q, None, 2);
         assert_eq!(pre.chosen, 3, "nearest allowed schedule to (1.0, 1.0) is (0.9, 1.0)");
         // An allowed proposal goes through.
-        assert_eq!(judge(&spec(0.5, None, ShieldMode::PostPosed), &actions, &q, 1).chosen, 1);
+        assert_eq!(judge(&spec(0.5, None, ShieldMode::PostPosed), &actions, &q, None, 1).chosen, 1);
         // Empty set: fall back to the highest Q̂.
-        let empty = judge(&spec(0.5, Some(100.0), ShieldMode::PostPosed), &actions, &q, 2);
+        let empty = judge(&spec(0.5, Some(100.0), ShieldMode::PostPosed), &actions, &q, None, 2);
         assert_eq!((empty.chosen, empty.empty), (0, true));
     }
 }

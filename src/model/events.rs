@@ -51,6 +51,9 @@ pub enum Event {
         allowed_set_empty: bool,
         mode: String,
     },
+    /// A certified shield found no schedule it can certify safe (`Q̂ − β ≥ ω` for none, or no
+    /// certified β at all): the schedule of highest Q̂ went through.
+    NoCertifiedAction { q: Vec<f64>, beta: Option<f64>, omega: f64, chosen: Vec<f64> },
     /// A shield replaced an agent's move.
     ShieldMove {
         proposed: &'static str,
@@ -91,6 +94,7 @@ impl Event {
             Event::Election { .. } => "election",
             Event::PaaDecision { .. } => "paa_decision",
             Event::ShieldRates { .. } | Event::ShieldMove { .. } => "shield_intervention",
+            Event::NoCertifiedAction { .. } => "no_certified_action",
             Event::Audit { .. } => "audit",
             Event::Detection { .. } => "detection",
             Event::VaseBroken { .. } => "vase_broken",

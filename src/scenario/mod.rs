@@ -970,11 +970,17 @@ pub struct ShieldSpec {
     /// `Preemptive` (the policy only gets allowed actions: its choice is moved to the nearest
     /// allowed schedule). Default `PostPosed`.
     pub mode: ShieldMode,
+    /// A certified safe set instead of the margin and floor heuristics: with `Some(ω)` the
+    /// allowed schedules are exactly those with `Q̂ − β ≥ ω`, β the planner's certified error
+    /// of this decision (sampling ε plus the model term); none when the budget certifies
+    /// nothing (then the best Q̂ goes through and a `no_certified_action` event says so).
+    /// Default: none (margin and floor).
+    pub certified: Option<f64>,
 }
 
 impl Default for ShieldSpec {
     fn default() -> Self {
-        ShieldSpec { margin: 1.0, floor: None, mode: ShieldMode::PostPosed }
+        ShieldSpec { margin: 1.0, floor: None, mode: ShieldMode::PostPosed, certified: None }
     }
 }
 

@@ -725,6 +725,15 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
                 None,
             );
         }
+        if let Some(omega) = sh.certified
+            && !omega.is_finite()
+        {
+            c.err(
+                "principal.shield.certified",
+                format!("ω must be a finite welfare threshold, found {omega}"),
+                Some("e.g. `certified: Some(0.0)`: certify schedules whose Q̂ − β is at least 0".into()),
+            );
+        }
     }
 }
 

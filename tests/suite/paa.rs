@@ -187,3 +187,76 @@ fn paa_governor_beats_hill_climbing_and_fixed_rates_on_the_elected_welfare() {
         );
     }
 }
+
+// ---- Model error as a divergence, and the certified safe set (issue 15 items 1–2) ----------
+
+#[test]
+fn kappa_of_a_hand_built_state_is_the_closed_form() {
+    use polity::rules::divergence::{bernoulli_kl, flip_kl};
+    // One eaten grass cell between two apples: 2 live neighbours (regrowth 0.005); 3 grass cells.
+    let src = r#"(version: 1, name: "k", map: Ascii(rows: ["WWWWW", "WAGAW", "WP  W", "WWWWW"],
+        legend: { 'G': Grass }), agents: [(name: "a", count: 1, policy: RandomWalk)],
+        run: (ticks: 5, seed: 0))"#;
+    let s = scenario::parse(src, "k.ron", "k").unwrap_or_else(|p| panic!("{p}"));
+    let m = Sim::model_of(&s, 0, &Sim::mechanisms());
+    assert_eq!(m.grid.candidates_by_neighbours()[2], 1);
+    let error = polity::scenario::ModelError { regrowth: 0.5, observation: 0.1, ..Default::default() };
+    let (kappa, bound) = polity::paa::divergence(&m, &error, 10);
+    let tick = bernoulli_kl(0.005, 0.0075) + flip_kl(3, 0.1);
+    assert!((kappa.unwrap() - 10.0 * tick).abs() < 1e-12, "{kappa:?} vs {}", 10.0 * tick);
+    // The bound: all 3 grass cells candidates at the worst count (3+: 0.025 → 0.0375).
+    let worst = 10.0 * (3.0 * bernoulli_kl(0.025, 0.0375) + flip_kl(3, 0.1));
+    assert!((bound.unwrap() - worst).abs() < 1e-12);
+    // An exact model: no divergence at all, and the old guarantee.
+    assert_eq!(polity::paa::divergence(&m, &Default::default(), 10), (None, None));
+    // Noisy σ: an estimate at the root, no bound; positive, since the agents' moves change.
+    let noisy = polity::scenario::ModelError { selfishness: 0.3, ..Default::default() };
+    let (k, b) = polity::paa::divergence(&m, &noisy, 10);
+    assert!(k.unwrap() >= 0.0 && b.is_none());
+}
+
+#[test]
+fn the_guarantee_adds_the_model_term_and_decisions_report_both() {
+    let mut s = builtin("paa-governor");
+    s.principal.as_mut().unwrap().planner.model_error.regrowth = 0.2;
+    let (_, events) = run(&s, 1, 25);
+    let d = events.iter().find(|e| e.kind() == "paa_decision").unwrap().details();
+    let g = &d["guarantee"];
+    let (kappa, bound, term) =
+        (g["kappa"].as_f64().unwrap(), g["kappa_bound"].as_f64().unwrap(), g["model_term"].as_f64().unwrap());
+    assert!(kappa > 0.0 && kappa <= bound, "root κ {kappa} within the bound {bound}");
+    let (r_max, gamma) = (g["r_max"].as_f64().unwrap(), g["gamma"].as_f64().unwrap());
+    let want = polity::rules::sparse_sampling::model_term(r_max, gamma, bound);
+    assert!((term - want).abs() < 1e-9 * want.max(1.0));
+    // run.json's statement (from the scenario alone) carries the same bound.
+    let stated = polity::run::planner_guarantee(&s).unwrap();
+    assert!((stated.kappa_bound.unwrap() - bound).abs() < 1e-9 * bound);
+    // The built-in's budget certifies no sampling ε, so there is no total.
+    assert!(g.get("epsilon_total").is_none());
+}
+
+#[test]
+fn a_certified_shield_with_nothing_certified_lets_the_best_through_and_says_so() {
+    let mut s = builtin("shielded-revenue-max");
+    s.principal.as_mut().unwrap().shield.as_mut().unwrap().certified = Some(0.0);
+    let s = scenario::check_typed(s, "test").unwrap_or_else(|p| panic!("{p}"));
+    let (_, events) = run(&s, 0, 50);
+    let none: Vec<_> = events.iter().filter(|e| e.kind() == "no_certified_action").collect();
+    assert_eq!(none.iter().map(|e| e.tick).collect::<Vec<_>>(), vec![25, 50], "one per period end");
+    for e in &none {
+        let d = e.details();
+        assert!(d["beta"].is_null(), "the built-in budget certifies nothing: {d}");
+        // What went through is the schedule of highest Q̂.
+        let q: Vec<f64> = d["q"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let best = q.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let shield = events.iter().find(|x| x.tick == e.tick && x.kind() == "shield_intervention");
+        if let Some(sh) = shield {
+            assert_eq!(sh.details()["q_replacement"].as_f64().unwrap(), best);
+        }
+    }
+    // A bad ω is refused with its path.
+    let mut bad = builtin("shielded-revenue-max");
+    bad.principal.as_mut().unwrap().shield.as_mut().unwrap().certified = Some(f64::NAN);
+    let err = scenario::check_typed(bad, "test").unwrap_err().to_string();
+    assert!(err.contains("principal.shield.certified"), "{err}");
+}
