@@ -692,6 +692,39 @@ fn paa_decision(ui: &mut egui::Ui, e: &crate::metrics::SimEvent) {
         line += &format!(" · {:.0} ms of {} s", took * 1000.0, fmt_num(limit));
     }
     ui.label(RichText::new(line).small());
+    // The model's error as a divergence, and the whole guarantee (issue 15).
+    if let Some(k) = g["kappa"].as_f64() {
+        let mut m = format!("model error κ = {} nats", fmt_num(k));
+        if let Some(b) = g["kappa_bound"].as_f64() {
+            m += &format!(" (bound {})", fmt_num(b));
+        }
+        if let Some(t) = g["model_term"].as_f64() {
+            m += &format!(" · model term {}", fmt_num(t));
+        }
+        match g["epsilon_total"].as_f64() {
+            Some(t) => m += &format!(" · total ε = {}", fmt_num(t)),
+            None => m += " · no total guarantee",
+        }
+        ui.label(RichText::new(m).small())
+            .on_hover_text("κ = KL(world ‖ model) over one tax period; model term R_max·√(κ/2)/(1−γ)²; total = sampling ε + model term");
+    }
+    // What a guarantee would cost (as `polity plan-budget` says).
+    let (r_max, gamma, delta, k) = (num(&g["r_max"]), num(&g["gamma"]), num(&g["delta"]), g["actions"].as_u64());
+    if let Some(k) = k.filter(|_| r_max > 0.0 && gamma > 0.0 && gamma < 1.0 && delta > 0.0) {
+        use crate::rules::sparse_sampling::{required, tree_log10};
+        let eps = r_max / (1.0 - gamma) / 10.0;
+        let (h, c) = required(eps, delta, gamma, r_max, k as usize);
+        ui.label(
+            RichText::new(format!(
+                "ε = {} (a tenth of V_max) would need depth {h}, width {:.2e}: 10^{:.0} transitions a decision",
+                fmt_num(eps),
+                c.ceil(),
+                tree_log10(c.ceil(), h, k as usize)
+            ))
+            .small()
+            .weak(),
+        );
+    }
 }
 
 /// A tax schedule from an event (a JSON array of rates) as `0.30 0.20 0.20`; `None` if `v`
