@@ -23,10 +23,26 @@
 
 use crate::scenario::{MapSpec, PlannerBudget, PolicySpec, PrincipalPolicy, Scenario, SpawnRule, Tile};
 
-/// The process's fixed resident memory, in bytes (a tiny world's measured peak): the binary's
-/// code and data, the allocator, the thread pool, the ECS app. A debug build (the one the test
-/// suite runs) is bigger.
-pub const BASE_BYTES: f64 = if cfg!(debug_assertions) { 17e6 } else { 8.5e6 };
+/// The process's fixed resident memory, in bytes, where it cannot be read (see [`base_bytes`]):
+/// a tiny world's measured peak.
+pub const BASE_BYTES: f64 = if cfg!(debug_assertions) { 14e6 } else { 8.5e6 };
+
+/// What a run adds to the process's resident memory beyond what it holds when the estimate is
+/// made, for a tiny world: the ECS app, the thread pool's stacks, the output buffers (measured:
+/// 2–3 MB, debug and release builds).
+const RUN_GROWTH: f64 = 3e6;
+
+/// The process's base: its resident memory now (`VmRSS`: the binary's code and data as this
+/// build has them, a GUI build's included) plus what a run adds; [`BASE_BYTES`] where `/proc`
+/// cannot be read.
+pub fn base_bytes() -> f64 {
+    let rss = || -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let kb: u64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    };
+    rss().map_or(BASE_BYTES, |r| r as f64 + RUN_GROWTH)
+}
 
 /// Bytes a grid costs per cell, per grass cell and per patch.
 #[derive(Clone, Copy)]
@@ -230,7 +246,7 @@ pub fn memory(s: &Scenario, threads: usize) -> Estimate {
     let building = (BUILDING.of(&c).max(grid + shuffle) - held).max(0.0);
 
     let terms = [
-        ("base", BASE_BYTES),
+        ("base", base_bytes()),
         ("grid", grid),
         ("building", building),
         ("agents", agent_bytes),
@@ -311,4 +327,63 @@ mod tests {
         assert_eq!(bytes(17_200_000), "17 MB");
         assert_eq!(bytes(1_230_000_000), "1.2 GB");
     }
+}
+
+/// What a short calibration measured: how long the world took to build, and its first ticks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Calibration {
+    /// Building the world (map, agents, mechanisms, tick 0's measurements).
+    pub build: std::time::Duration,
+    /// Ticks run.
+    pub ticks: u64,
+    /// Their time in all.
+    pub elapsed: std::time::Duration,
+}
+
+impl Calibration {
+    /// The mean time of the ticks run (None when none ran).
+    pub fn per_tick(&self) -> Option<std::time::Duration> {
+        (self.ticks > 0).then(|| self.elapsed / self.ticks as u32)
+    }
+
+    /// One line for `polity check`: the build time, a tick's, and what `ticks` would take.
+    pub fn describe(&self, ticks: u64) -> String {
+        let secs = |d: std::time::Duration| {
+            let s = d.as_secs_f64();
+            if s < 1e-3 {
+                format!("{:.0} µs", s * 1e6)
+            } else if s < 1.0 {
+                format!("{:.1} ms", s * 1e3)
+            } else {
+                format!("{s:.1} s")
+            }
+        };
+        match self.per_tick() {
+            Some(t) => format!(
+                "time: built in {}; about {} a tick (its first {} measured here) → about {} for its {ticks} ticks (estimates: later ticks, period ends and this machine's load differ)",
+                secs(self.build),
+                secs(t),
+                self.ticks,
+                secs(t * ticks.min(u32::MAX as u64) as u32)
+            ),
+            None => format!("time: built in {}; no tick measured", secs(self.build)),
+        }
+    }
+}
+
+/// Builds the world of `s` for `seed` and runs its first ticks, at most `max_ticks` (and no
+/// more than the scenario's), stopping once `budget` is spent: the short calibration
+/// `polity check` reports.
+pub fn calibrate(s: &Scenario, seed: u64, max_ticks: u64, budget: std::time::Duration) -> Calibration {
+    let started = std::time::Instant::now();
+    let mut sim = crate::sim::Sim::new(s, seed, s.run.ticks);
+    let build = started.elapsed();
+    let ticking = std::time::Instant::now();
+    let mut ticks = 0;
+    while ticks < max_ticks.min(s.run.ticks) && ticking.elapsed() < budget {
+        sim.step();
+        sim.drain();
+        ticks += 1;
+    }
+    Calibration { build, ticks, elapsed: ticking.elapsed() }
 }

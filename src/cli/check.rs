@@ -10,10 +10,15 @@ grid, agents, shadow, imagined worlds, networks), and the memory this machine ha
 (MemAvailable in /proc/meminfo); a world that needs more than that is an error, as `polity
 run` would refuse it, unless --force is given.
 
+With --time, each world that fits is built and its first ticks (up to 20, or one second) are
+timed: the line `time: built in …; about … a tick … → about … for its N ticks` is an estimate
+(later ticks, tax periods' ends with a planner, and the machine's load differ).
+
 Exit status 0 when every file is valid and fits, 2 otherwise.
 
-Example:
-  polity check scenarios/*.ron my-world.ron";
+Examples:
+  polity check scenarios/*.ron my-world.ron
+  polity check --time commons-large";
 
 /// `polity check`'s arguments.
 #[derive(clap::Args)]
@@ -24,6 +29,10 @@ pub struct CheckArgs {
     /// Accept a world estimated to need more memory than this machine has available
     #[arg(long)]
     force: bool,
+    /// Also build each world that fits and time its first ticks (up to 20, or 1 s): the time
+    /// a tick takes, and what the whole run would
+    #[arg(long)]
+    time: bool,
 }
 
 impl CheckArgs {
@@ -38,6 +47,10 @@ impl CheckArgs {
                         let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
                         say!("{f}: ok — `{}`, {}, {}", s.name, plural(agents, "agent"), plural(s.run.ticks, "tick"));
                         say!("  {memory}");
+                        if self.time {
+                            let c = polity::cost::calibrate(&s, s.run.seed, 20, std::time::Duration::from_secs(1));
+                            say!("  {}", c.describe(s.run.ticks));
+                        }
                     }
                     Err(e) => {
                         eprintln!("{}", e.message);
