@@ -74,22 +74,22 @@ class PolityParallelEnv(ParallelEnv):
         )
         self.render_mode = render_mode
         self.render_size = render_size
-        self._names = list(self._raw.names)
+        self._names = list(self._raw.layout.names)
         self._principal = principal
         self.possible_agents = self._names + ([PRINCIPAL] if principal else [])
         self.agents: list[str] = []
         self._columns = list(self._raw.columns)
-        low, high = self._raw.bounds()
+        low, high = self._raw.layout.bounds()
         self._observation_spaces = {a: spaces.Box(low, high, dtype=np.float32) for a in self._names}
-        self._action_spaces = {a: spaces.Discrete(self._raw.actions) for a in self._names}
+        self._action_spaces = {a: spaces.Discrete(self._raw.layout.actions) for a in self._names}
         if principal:
-            low, high = self._raw.principal_bounds()
+            low, high = self._raw.layout.principal_bounds()
             self._observation_spaces[PRINCIPAL] = spaces.Box(low, high, dtype=np.float32)
-            self._action_spaces[PRINCIPAL] = spaces.MultiDiscrete(list(self._raw.principal_choices))
+            self._action_spaces[PRINCIPAL] = spaces.MultiDiscrete(list(self._raw.layout.principal_choices))
         self.state_space = spaces.Box(-np.inf, np.inf, shape=(self._raw.state_size,), dtype=np.float32)
         self._seed = self._raw.seed
         self._started = False
-        self.max_cycles = self._raw.ticks
+        self.max_cycles = self._raw.layout.ticks
 
     # -- spaces ---------------------------------------------------------------------------
     def observation_space(self, agent: str) -> spaces.Space:

@@ -43,18 +43,18 @@ class VectorEnv:
             str(scenario), int(num_envs), seed, _overrides(overrides, field_overrides), view, _policies(policies)
         )
         self.num_envs = self._raw.num_envs
-        self.agents = list(self._raw.names)
+        self.agents = list(self._raw.layout.names)
         self.num_agents = len(self.agents)
-        dim = self._raw.observation_size
-        low, high = self._raw.bounds()
+        dim = self._raw.layout.observation_size
+        low, high = self._raw.layout.bounds()
         self.single_observation_space = spaces.Box(low, high, dtype=np.float32)
-        self.single_action_space = spaces.Discrete(self._raw.actions)
+        self.single_action_space = spaces.Discrete(self._raw.layout.actions)
         shape = (self.num_envs, self.num_agents, 1)
         self.observation_space = spaces.Box(
             np.tile(low, shape), np.tile(high, shape), dtype=np.float32
         )
-        self.action_space = spaces.MultiDiscrete(np.full((self.num_envs, self.num_agents), self._raw.actions))
-        self.max_episode_steps = self._raw.ticks
+        self.action_space = spaces.MultiDiscrete(np.full((self.num_envs, self.num_agents), self._raw.layout.actions))
+        self.max_episode_steps = self._raw.layout.ticks
         self._obs = np.zeros((self.num_envs, self.num_agents, dim), dtype=np.float32)
         self._rewards = np.zeros((self.num_envs, self.num_agents), dtype=np.float32)
         self._terminated = np.zeros(self.num_envs, dtype=bool)

@@ -35,6 +35,56 @@ fn seed_of(seed: Option<i128>) -> PyResult<Option<u64>> {
     }
 }
 
+/// How a world is exposed (shared by both environments): agent names, observation and action
+/// sizes and bounds, the principal's, the episode's length.
+#[pyclass(frozen, module = "polity._polity")]
+struct Layout(env::Layout);
+
+type Bounds<'py> = (Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>);
+
+#[pymethods]
+impl Layout {
+    /// Agent names, id order.
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.0.names.clone()
+    }
+    #[getter]
+    fn observation_size(&self) -> usize {
+        self.0.observation
+    }
+    #[getter]
+    fn actions(&self) -> usize {
+        self.0.actions
+    }
+    #[getter]
+    fn view(&self) -> u32 {
+        self.0.view
+    }
+    #[getter]
+    fn ticks(&self) -> u64 {
+        self.0.ticks
+    }
+    #[getter]
+    fn principal_observation_size(&self) -> usize {
+        self.0.principal_observation
+    }
+    #[getter]
+    fn principal_choices(&self) -> Vec<usize> {
+        self.0.principal_choices.clone()
+    }
+    /// Each observation value's (low, high) bounds.
+    fn bounds<'py>(&self, py: Python<'py>) -> Bounds<'py> {
+        let (lo, hi) = self.0.bounds();
+        (PyArray1::from_vec(py, lo), PyArray1::from_vec(py, hi))
+    }
+    /// The principal's observation bounds.
+    fn principal_bounds<'py>(&self, py: Python<'py>) -> Bounds<'py> {
+        let (lo, hi) = self.0.principal_bounds();
+        (PyArray1::from_vec(py, lo), PyArray1::from_vec(py, hi))
+    }
+}
+
 /// One world as `polity run` steps it.
 #[pyclass(unsendable, module = "polity._polity")]
 struct RawEnv {
@@ -58,42 +108,16 @@ impl RawEnv {
         Ok(RawEnv { inner })
     }
 
-    /// Each observation value's (low, high) bounds.
-    fn bounds<'py>(&self, py: Python<'py>) -> (Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>) {
-        let (lo, hi) = self.inner.layout().bounds();
-        (PyArray1::from_vec(py, lo), PyArray1::from_vec(py, hi))
-    }
-    /// The principal's observation bounds.
-    fn principal_bounds<'py>(&self, py: Python<'py>) -> (Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>) {
-        let (lo, hi) = self.inner.layout().principal_bounds();
-        (PyArray1::from_vec(py, lo), PyArray1::from_vec(py, hi))
-    }
-    /// Agent names, id order.
+    /// The layout: agents, observation and action sizes, bounds.
     #[getter]
-    fn names(&self) -> Vec<String> {
-        self.inner.layout().names.clone()
+    fn layout(&self) -> Layout {
+        Layout(self.inner.layout().clone())
     }
     /// Each agent's group name, id order.
     #[getter]
     fn groups(&self) -> Vec<String> {
         let s = self.inner.scenario();
         self.inner.world().agents.iter().map(|a| s.agents[a.group as usize].name.clone()).collect()
-    }
-    #[getter]
-    fn observation_size(&self) -> usize {
-        self.inner.layout().observation
-    }
-    #[getter]
-    fn actions(&self) -> usize {
-        self.inner.layout().actions
-    }
-    #[getter]
-    fn view(&self) -> u32 {
-        self.inner.layout().view
-    }
-    #[getter]
-    fn ticks(&self) -> u64 {
-        self.inner.layout().ticks
     }
     #[getter]
     fn tick(&self) -> u64 {
@@ -106,14 +130,6 @@ impl RawEnv {
     #[getter]
     fn scenario_name(&self) -> String {
         self.inner.scenario().name.clone()
-    }
-    #[getter]
-    fn principal_observation_size(&self) -> usize {
-        self.inner.layout().principal_observation
-    }
-    #[getter]
-    fn principal_choices(&self) -> Vec<usize> {
-        self.inner.layout().principal_choices.clone()
     }
     /// Whether the next tick ends a tax period (the principal's choice is read then).
     #[getter]
@@ -230,25 +246,10 @@ impl RawVecEnv {
         let inner = VecEnv::new(s, num_envs, seed_of(seed)?, Options { view, principal: false }).map_err(fail)?;
         Ok(RawVecEnv { inner })
     }
+    /// The layout: agents, observation and action sizes, bounds.
     #[getter]
-    fn names(&self) -> Vec<String> {
-        self.inner.layout().names.clone()
-    }
-    #[getter]
-    fn observation_size(&self) -> usize {
-        self.inner.layout().observation
-    }
-    #[getter]
-    fn actions(&self) -> usize {
-        self.inner.layout().actions
-    }
-    #[getter]
-    fn ticks(&self) -> u64 {
-        self.inner.layout().ticks
-    }
-    fn bounds<'py>(&self, py: Python<'py>) -> (Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>) {
-        let (lo, hi) = self.inner.layout().bounds();
-        (PyArray1::from_vec(py, lo), PyArray1::from_vec(py, hi))
+    fn layout(&self) -> Layout {
+        Layout(self.inner.layout().clone())
     }
     #[getter]
     fn num_envs(&self) -> usize {
@@ -384,6 +385,7 @@ fn set_threads(threads: Option<usize>) -> usize {
 
 #[pymodule]
 fn _polity(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Layout>()?;
     m.add_class::<RawEnv>()?;
     m.add_class::<RawVecEnv>()?;
     m.add_class::<RawRecording>()?;

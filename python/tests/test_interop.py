@@ -39,7 +39,7 @@ def east_share(env, group_agents, ticks=30):
 def test_an_exported_policy_is_played(tmp_path):
     env = polity.parallel_env("commons")
     path = tmp_path / "humans.safetensors"
-    header = polity.export_policy(path, "commons", "humans", east_policy(env._raw.observation_size))
+    header = polity.export_policy(path, "commons", "humans", east_policy(env._raw.layout.observation_size))
     assert header["group"] == "humans" and header["hidden"] == [8] and header["view"] == 3
     humans = [a for a in env.possible_agents if a.startswith("human")]
     before = east_share(env, humans)
@@ -78,14 +78,14 @@ def test_torch_like_modules_export(tmp_path):
     class Tanh:
         pass
 
-    dim = polity.parallel_env("commons")._raw.observation_size
+    dim = polity.parallel_env("commons")._raw.layout.observation_size
     tensors = polity.torch_tensors([Linear(16, dim), Tanh(), Linear(16, 16), Tanh()], Linear(5, 16))
     header = polity.export_policy(tmp_path / "p.safetensors", "commons", "harvesters", tensors)
     assert header["hidden"] == [16, 16]
 
 
 def test_bad_exports_are_refused(tmp_path):
-    dim = polity.parallel_env("commons")._raw.observation_size
+    dim = polity.parallel_env("commons")._raw.layout.observation_size
     good = east_policy(dim)
     path = tmp_path / "p.safetensors"
     with pytest.raises(polity.PolityError, match="no group named `people`"):
