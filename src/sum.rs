@@ -16,6 +16,10 @@
 //! cosine c between a random AI utility direction and the human one is distributed as
 //! `p_d(c) ∝ (1 − c²)^((d−3)/2)`; tilting that by `exp(κc)` until its mean is a target
 //! alignment costs a KL that grows linearly with d.
+//!
+//! The alignment loop, rectification and scaling built on it: [`alignment_loop`].
+
+pub mod alignment_loop;
 
 use crate::columns;
 use crate::model::{Mechanism, WorldModel};

@@ -22,6 +22,7 @@ mod progress;
 mod record;
 mod run;
 mod sum;
+mod sum_loop;
 mod sweep;
 mod train;
 

@@ -1,4 +1,5 @@
-//! `polity sum`: Statistical Utility Mechanics' Gaussian toy model, as CSV tables.
+//! `polity sum`: Statistical Utility Mechanics' Gaussian toy model, as CSV tables; `polity sum
+//! loop | rectify | scaling`: the alignment loop, rectification and scaling (docs/sum.md).
 
 use std::path::PathBuf;
 
@@ -9,14 +10,21 @@ use super::{CliError, CliResult};
 pub const AFTER_HELP: &str = "Writes DIR/alignment_cost.csv (the KL divergence needed to tilt a random AI utility
 direction until its mean cosine with the human one reaches --alignment, per dimension: it grows
 linearly with d) and DIR/gain.csv (what an AI of power O does for a utility at angle θ from its
-own: √(2O)·cos θ in closed form, beside a Monte-Carlo estimate).
+own: √(2O)·cos θ in closed form, beside a Monte-Carlo estimate). The subcommands run the
+alignment loop built on it (docs/sum.md).
 
-Example:
-  polity sum --dims 2,4,8,16,32,64,128,256 --alignment 0.5 --out runs/sum";
+Examples:
+  polity sum --dims 2,4,8,16,32,64,128,256 --alignment 0.5 --out runs/sum
+  polity sum loop --dims 4,8,16,32,64 --powers 0.5,1,2 --out runs/sum-loop
+  polity sum rectify --dims 8,16,32 --out runs/sum-rectify
+  polity sum scaling --k 1 --out runs/sum-scaling";
 
 /// `polity sum`'s arguments.
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SumArgs {
+    #[command(subcommand)]
+    command: Option<super::sum_loop::SumCommand>,
     /// Dimensions of the utility space
     #[arg(long, value_delimiter = ',', default_value = "2,4,8,16,32,64,128,256")]
     dims: Vec<usize>,
@@ -43,7 +51,10 @@ pub struct SumArgs {
 impl SumArgs {
     /// Checks every argument (reporting all problems at once), then writes both tables.
     pub fn run(self) -> CliResult {
-        let SumArgs { dims, alignment, powers, angles, seed, out, force } = self;
+        let SumArgs { command, dims, alignment, powers, angles, seed, out, force } = self;
+        if let Some(c) = command {
+            return c.run();
+        }
         let mut problems = Vec::new();
         if !(alignment > 0.0 && alignment < 1.0) {
             problems.push(format!("--alignment must be in (0, 1), found {alignment}"));

@@ -96,3 +96,167 @@ fn polity_sum_writes_both_tables() {
         std::process::Command::new(env!("CARGO_BIN_EXE_polity")).args(["sum", "--alignment", "1.5"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+mod alignment_loop {
+    //! Issue 15 items 5–7: the alignment loop, rectification and scaling.
+
+    use polity::sum::alignment_loop::{self as sl, LoopParams};
+    use std::process::Command;
+
+    fn params(dims: f64, ai: f64, human: Option<f64>) -> LoopParams {
+        LoopParams {
+            dims,
+            ai_power: ai,
+            human_power: human,
+            critical: 0.5,
+            replicates: 100,
+            seed: 7,
+            max_steps: 100_000,
+        }
+    }
+
+    /// d = 3 by hand: the cosine is uniform on [−1, 1]; tilted by e^{κc} its quantile u is
+    /// ln(u(e^κ − e^{−κ}) + e^{−κ})/κ and its KL κ(coth κ − 1/κ) − ln(sinh κ/κ).
+    fn by_hand(u: f64, kl: f64) -> f64 {
+        if kl == 0.0 {
+            return 2.0 * u - 1.0;
+        }
+        let d = |k: f64| k * (1.0 / k.tanh() - 1.0 / k) - (k.sinh() / k).ln();
+        let (mut lo, mut hi) = (1e-9, 100.0);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if d(mid) < kl { lo = mid } else { hi = mid }
+        }
+        let k = 0.5 * (lo + hi);
+        (u * (k.exp() - (-k).exp()) + (-k).exp()).ln() / k
+    }
+
+    #[test]
+    fn two_steps_by_hand() {
+        for (seed, ai, human) in [(7u64, 2.0f64, None), (11, 2.0, Some(0.5f64)), (3, 0.7, None)] {
+            let u = sl::quantile(seed, 0);
+            let info = human.map_or(ai, |h: f64| ai.min(h));
+            let (c0, c1, c2) = (by_hand(u, 0.0), by_hand(u, info), by_hand(u, 2.0 * info));
+            assert!(c0 < c1 && c1 < c2, "{c0} {c1} {c2}");
+            // The step's harm: (√(2·O_X) − √(2·O_H))·(1 − c).
+            let scale = (2.0 * ai).sqrt() - human.map_or(0.0, |h: f64| (2.0 * h).sqrt());
+            let want = scale * (1.0 - c0) + scale * (1.0 - c1);
+            let p = LoopParams { dims: 3.0, critical: 0.5 * (c1 + c2), replicates: 1, seed, ..params(3.0, ai, human) };
+            let got = sl::run_loop(&p).unwrap();
+            assert_eq!(got.steps, [2]);
+            assert!((got.harm[0] - want).abs() < 1e-4, "seed {seed}: {} vs {want}", got.harm[0]);
+        }
+    }
+
+    #[test]
+    fn harm_to_alignment_is_linear_in_d() {
+        let dims = [4.0, 8.0, 16.0, 32.0, 64.0];
+        let rows: Vec<sl::Row> =
+            dims.iter().map(|&d| sl::row(LoopParams { replicates: 200, ..params(d, 1.0, None) }).unwrap()).collect();
+        let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.params.dims, r.harm)).collect();
+        let (slope, _, r2) = sl::linear_fit(&pts);
+        assert!(r2 >= 0.99, "R² {r2}: {pts:?}");
+        assert!(slope > 0.05 && rows[4].harm > 4.0 * rows[0].harm, "slope {slope}: {pts:?}");
+        // Steps to alignment grow with d too (the KL needed does).
+        assert!(rows.windows(2).all(|w| w[1].steps > w[0].steps), "{rows:?}");
+    }
+
+    #[test]
+    fn rectification_zero_harm_up_to_human_power_then_growing() {
+        for d in [4.0, 16.0] {
+            for ratio in [0.25, 0.5, 1.0] {
+                let r = sl::run_loop(&params(d, ratio * 2.0, Some(2.0))).unwrap();
+                assert!(r.harm.iter().all(|&h| h == 0.0), "d {d} O_X/O_H {ratio}: {:?}", r.harm);
+                assert!(r.steps.iter().filter(|&&s| s > 0).count() > 50, "most AIs still needed aligning");
+            }
+            let past: Vec<f64> = [1.25, 1.5, 2.0, 4.0, 8.0]
+                .iter()
+                .map(|&r| sl::row(params(d, r * 2.0, Some(2.0))).unwrap().harm)
+                .collect();
+            assert!(past[0] > 0.0 && past.windows(2).all(|w| w[1] > w[0]), "d {d}: {past:?}");
+        }
+    }
+
+    fn polity(args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_polity")).args(args).output().unwrap()
+    }
+
+    #[test]
+    fn scaling_csv_and_plots() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().to_str().unwrap();
+        let args = ["sum", "scaling", "--k", "1", "--dims-at-human", "4", "--xi-min", "0.5", "--xi-max", "8"];
+        let out = polity(&[&args[..], &["--points", "9", "--replicates", "20", "--out", dir]].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let csv = std::fs::read_to_string(t.path().join("scaling.csv")).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "xi,k,ai_power,human_power,dims,steps_mean,harm_mean,harm_se,log10_xi,log10_harm,log_slope,phase"
+        );
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert_eq!(rows.len(), 9);
+        for r in &rows {
+            let xi: f64 = r[0].parse().unwrap();
+            let harm: f64 = r[6].parse().unwrap();
+            let d: f64 = r[4].parse().unwrap();
+            assert!((d - (4.0 * xi).max(2.0)).abs() < 1e-9 && (r[2].parse::<f64>().unwrap() - xi).abs() < 1e-12);
+            assert_eq!(harm == 0.0, xi <= 1.0 + 1e-12, "ξ {xi}: harm {harm}");
+            assert_eq!(r[11] == "lag", xi <= 1.0 + 1e-12);
+        }
+        assert!(rows.iter().any(|r| r[11] == "catch-up"), "{csv}");
+        for png in ["scaling.png", "scaling-log.png"] {
+            let bytes = std::fs::read(t.path().join(png)).unwrap();
+            assert_eq!(&bytes[1..4], b"PNG");
+        }
+        // Never replaced without --force.
+        let again = polity(&[&args[..], &["--points", "9", "--replicates", "20", "--out", dir]].concat());
+        assert_eq!(again.status.code(), Some(2));
+    }
+
+    #[test]
+    fn loop_and_rectify_commands() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().to_str().unwrap();
+        let out = polity(&["sum", "loop", "--dims", "4,8", "--powers", "1", "--replicates", "10", "--out", dir]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let csv = std::fs::read_to_string(t.path().join("loop.csv")).unwrap();
+        assert!(csv.starts_with("dims,ai_power,critical,replicates,steps_mean,harm_mean,harm_se,harm_per_dim\n"));
+        assert_eq!(csv.lines().count(), 3);
+        let out = polity(&["sum", "rectify", "--dims", "4", "--ratios", "0.5,2", "--replicates", "10", "--out", dir]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let csv = std::fs::read_to_string(t.path().join("rectify.csv")).unwrap();
+        let harm: Vec<f64> = csv.lines().skip(1).map(|l| l.split(',').nth(7).unwrap().parse().unwrap()).collect();
+        assert!(harm[0] == 0.0 && harm[1] > 0.0, "{csv}");
+        assert!(t.path().join("loop.png").exists() && t.path().join("rectify.png").exists());
+        // The plain `polity sum` still works alongside.
+        let plain = polity(&["sum", "--dims", "4", "--powers", "1", "--angles", "0", "--out", dir]);
+        assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    }
+
+    #[test]
+    fn bad_input_exits_2_listing_every_problem() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().to_str().unwrap();
+        let out = polity(&["sum", "loop", "--dims", "1", "--powers=-1", "--critical", "2", "--out", dir]);
+        assert_eq!(out.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&out.stderr);
+        for needle in ["--dims must each be at least 2", "--powers must each be", "--critical must be in"] {
+            assert!(e.contains(needle), "{needle} not in {e}");
+        }
+        let out =
+            polity(&["sum", "scaling", "--k=-1", "--xi-min", "2", "--xi-max", "1", "--points", "2", "--out", dir]);
+        assert_eq!(out.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&out.stderr);
+        for needle in ["--k must be", "--xi-max must be", "--points must be at least 3"] {
+            assert!(e.contains(needle), "{needle} not in {e}");
+        }
+        let out = polity(&["sum", "rectify", "--human-power", "0", "--ratios", "0", "--out", dir]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(t.path().read_dir().unwrap().next().is_none(), "nothing written");
+        for sub in ["loop", "rectify", "scaling"] {
+            let help = String::from_utf8_lossy(&polity(&["sum", sub, "--help"]).stdout).to_string();
+            assert!(help.contains("Examples:") && help.contains(&format!("polity sum {sub}")), "{help}");
+        }
+    }
+}

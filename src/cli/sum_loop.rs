@@ -1,0 +1,384 @@
+//! `polity sum loop | rectify | scaling`: SUM's alignment loop, rectification and scaling,
+//! as CSV tables and PNG plots (the model: `polity::sum::alignment_loop`, docs/sum.md).
+
+use std::path::{Path, PathBuf};
+
+use polity::outputs;
+use polity::paint::chart::{self, Series};
+use polity::sum::alignment_loop::{self as sl, LoopParams, Row};
+
+use super::{CliError, CliResult};
+
+const LOOP_HELP: &str = "The AI (power O_X) tilts the world toward its utility; the humans observe the result, gain its
+KL (O_X nats) in information, and spend it tilting the AI's utility toward theirs; each step
+the humans lose √(2·O_X)·(1 − c) against an aligned AI (c: the AI's cosine with them). Writes
+DIR/loop.csv (total harm before c reaches --critical, per dimension and power, mean over
+--replicates AIs) and DIR/loop.png (harm against d), and prints the straight-line fit of harm
+against d for each power.
+
+Examples:
+  polity sum loop --out runs/sum-loop
+  polity sum loop --dims 4,8,16,32,64 --powers 0.5,1,2 --replicates 400 --seed 3 --out runs/sum-loop";
+
+const RECTIFY_HELP: &str =
+    "As `polity sum loop`, with humans of power O_H who also push the world back by up to √(2·O_H)
+each step (the step's harm is max(0, √(2·O_X) − √(2·O_H))·(1 − c)) and whose information per
+step is capped at O_H. Writes DIR/rectify.csv and DIR/rectify.png (harm against O_X/O_H).
+
+Examples:
+  polity sum rectify --out runs/sum-rectify
+  polity sum rectify --dims 8,16,32 --human-power 1 --ratios 0.5,1,1.5,2,4,8 --out runs/sum-rectify";
+
+const SCALING_HELP: &str = "The rectified loop along AI scale ξ: O_X = O_H·ξ and d = d₁·ξ^k (d₁ = --dims-at-human, the
+dimensions when the AI is at human level, ξ = 1). Writes DIR/scaling.csv (harm, its local
+log-slope and the phase: lag, catch-up or exponential), DIR/scaling.png (harm against ξ) and
+DIR/scaling-log.png (log₁₀ harm against log₁₀ ξ).
+
+Examples:
+  polity sum scaling --k 1 --out runs/sum-scaling
+  polity sum scaling --k 2 --xi-min 0.5 --xi-max 8 --points 25 --out runs/sum-scaling-k2";
+
+/// `polity sum`'s subcommands.
+#[derive(clap::Subcommand)]
+pub enum SumCommand {
+    /// The alignment loop: harm done before the AI is aligned, against d and O_X.
+    #[command(after_help = LOOP_HELP)]
+    Loop(LoopArgs),
+    /// The loop with rectification: harm against O_X/O_H.
+    #[command(after_help = RECTIFY_HELP)]
+    Rectify(RectifyArgs),
+    /// Harm against AI scale ξ (O_X ∝ ξ, d ∝ ξ^k): the lag, catch-up and exponential phases.
+    #[command(after_help = SCALING_HELP)]
+    Scaling(ScalingArgs),
+}
+
+/// Arguments every subcommand takes.
+#[derive(clap::Args)]
+pub struct Common {
+    /// The critical cosine that ends the loop, in (−1, 1)
+    #[arg(long, default_value_t = 0.5)]
+    critical: f64,
+    /// AIs drawn per setting (the mean and its standard error are over them)
+    #[arg(long, default_value_t = 200)]
+    replicates: u64,
+    /// Seed of the AIs' draws
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Replace the outputs if they exist (Polity never replaces a file without it; docs/outputs.md)
+    #[arg(long)]
+    force: bool,
+}
+
+/// `polity sum loop`'s arguments.
+#[derive(clap::Args)]
+pub struct LoopArgs {
+    /// Dimensions of the utility space (each at least 2)
+    #[arg(long, value_delimiter = ',', default_value = "4,8,16,32,64")]
+    dims: Vec<usize>,
+    /// AI powers O_X (nats per step, each > 0)
+    #[arg(long, value_delimiter = ',', default_value = "0.5,1,2")]
+    powers: Vec<f64>,
+    #[command(flatten)]
+    common: Common,
+    /// Folder to write loop.csv and loop.png to
+    #[arg(long, default_value = "runs/sum-loop")]
+    out: PathBuf,
+}
+
+/// `polity sum rectify`'s arguments.
+#[derive(clap::Args)]
+pub struct RectifyArgs {
+    /// Dimensions of the utility space (each at least 2)
+    #[arg(long, value_delimiter = ',', default_value = "8,16,32")]
+    dims: Vec<usize>,
+    /// The humans' power O_H (nats per step, > 0)
+    #[arg(long, default_value_t = 1.0)]
+    human_power: f64,
+    /// Ratios O_X/O_H (each > 0)
+    #[arg(long, value_delimiter = ',', default_value = "0.25,0.5,0.75,1,1.25,1.5,2,3,4,6,8")]
+    ratios: Vec<f64>,
+    #[command(flatten)]
+    common: Common,
+    /// Folder to write rectify.csv and rectify.png to
+    #[arg(long, default_value = "runs/sum-rectify")]
+    out: PathBuf,
+}
+
+/// `polity sum scaling`'s arguments.
+#[derive(clap::Args)]
+pub struct ScalingArgs {
+    /// The exponent k in d = d₁·ξ^k (≥ 0)
+    #[arg(long, default_value_t = 1.0)]
+    k: f64,
+    /// d₁: the dimensions at human level, ξ = 1 (≥ 2)
+    #[arg(long, default_value_t = 16.0)]
+    dims_at_human: f64,
+    /// The humans' power O_H (nats per step, > 0); O_X = O_H·ξ
+    #[arg(long, default_value_t = 1.0)]
+    human_power: f64,
+    /// The smallest ξ (> 0)
+    #[arg(long, default_value_t = 0.25)]
+    xi_min: f64,
+    /// The largest ξ (> --xi-min)
+    #[arg(long, default_value_t = 16.0)]
+    xi_max: f64,
+    /// Points, spaced evenly in log ξ (≥ 3)
+    #[arg(long, default_value_t = 33)]
+    points: usize,
+    #[command(flatten)]
+    common: Common,
+    /// Folder to write scaling.csv, scaling.png and scaling-log.png to
+    #[arg(long, default_value = "runs/sum-scaling")]
+    out: PathBuf,
+}
+
+/// The loop gives up past this many steps.
+const MAX_STEPS: u64 = 1_000_000;
+
+impl Common {
+    fn check(&self, problems: &mut Vec<String>) {
+        if !(self.critical > -1.0 && self.critical < 1.0) {
+            problems.push(format!("--critical must be in (−1, 1), found {}", self.critical));
+        }
+        if self.replicates == 0 {
+            problems.push("--replicates must be at least 1".into());
+        }
+    }
+
+    fn params(&self) -> LoopParams {
+        LoopParams {
+            dims: 2.0,
+            ai_power: 1.0,
+            human_power: None,
+            critical: self.critical,
+            replicates: self.replicates,
+            seed: self.seed,
+            max_steps: MAX_STEPS,
+        }
+    }
+}
+
+fn check_dims(dims: &[usize], problems: &mut Vec<String>) {
+    if dims.is_empty() {
+        problems.push("--dims needs at least one value".into());
+    }
+    if let Some(d) = dims.iter().find(|&&d| d < 2) {
+        problems.push(format!("--dims must each be at least 2, found {d}"));
+    }
+}
+
+fn positive(name: &str, xs: &[f64], problems: &mut Vec<String>) {
+    if xs.is_empty() {
+        problems.push(format!("{name} needs at least one value"));
+    }
+    if let Some(x) = xs.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
+        problems.push(format!("{name} must each be a finite number > 0, found {x}"));
+    }
+}
+
+/// Checks the output files (adding refusals to `problems`); returns their paths.
+fn files<const N: usize>(out: &Path, names: [&str; N], force: bool, problems: &mut Vec<String>) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    for name in names {
+        match outputs::check_file(&out.join(name), force) {
+            Ok(p) => paths.push(p),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    paths
+}
+
+fn refuse(problems: Vec<String>) -> CliResult {
+    let lines: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
+    Err(CliError::problems(lines.join("\n")))
+}
+
+fn write(path: &Path, bytes: &[u8], force: bool) -> CliResult {
+    outputs::write_file(path, bytes, force)
+        .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))
+}
+
+fn write_chart(path: &Path, canvas: Option<polity::paint::Canvas>, force: bool) -> CliResult {
+    let canvas = canvas.ok_or_else(|| CliError::internal(format_args!("{}: nothing to plot", path.display())))?;
+    let mut bytes = Vec::new();
+    polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
+        .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))?;
+    write(path, &bytes, force)
+}
+
+/// 95% half width from a standard error (0 when there is none).
+fn half(se: f64) -> f64 {
+    if se.is_finite() { 1.96 * se } else { 0.0 }
+}
+
+fn rows(settings: Vec<LoopParams>) -> Result<Vec<Row>, CliError> {
+    settings.into_iter().map(sl::row).collect::<Result<_, _>>().map_err(CliError::internal)
+}
+
+impl SumCommand {
+    /// Runs the subcommand.
+    pub fn run(self) -> CliResult {
+        match self {
+            SumCommand::Loop(a) => a.run(),
+            SumCommand::Rectify(a) => a.run(),
+            SumCommand::Scaling(a) => a.run(),
+        }
+    }
+}
+
+impl LoopArgs {
+    fn run(self) -> CliResult {
+        let LoopArgs { dims, powers, common, out } = self;
+        let mut problems = Vec::new();
+        check_dims(&dims, &mut problems);
+        positive("--powers", &powers, &mut problems);
+        common.check(&mut problems);
+        let paths = files(&out, ["loop.csv", "loop.png"], common.force, &mut problems);
+        if !problems.is_empty() {
+            return refuse(problems);
+        }
+        let base = common.params();
+        let settings = powers
+            .iter()
+            .flat_map(|&o| dims.iter().map(move |&d| LoopParams { dims: d as f64, ai_power: o, ..base }))
+            .collect();
+        let rows = rows(settings)?;
+        let mut series = Vec::new();
+        say!(
+            "total harm before the AI's cosine reaches {}, against d (mean over {} AIs):",
+            common.critical,
+            common.replicates
+        );
+        for &o in &powers {
+            let mine: Vec<&Row> = rows.iter().filter(|r| r.params.ai_power == o).collect();
+            let pts: Vec<(f64, f64)> = mine.iter().map(|r| (r.params.dims, r.harm)).collect();
+            if pts.len() >= 2 {
+                let (slope, icpt, r2) = sl::linear_fit(&pts);
+                say!("  O_X = {o}: harm ≈ {slope:.4}·d + {icpt:.4} (R² = {r2:.5})");
+            }
+            series.push(Series {
+                label: format!("O_X={}", chart::label(o)),
+                points: mine.iter().map(|r| (r.params.dims, r.harm, half(r.harm_se))).collect(),
+            });
+        }
+        let sub =
+            format!("mean and 95% interval over {} AIs; loop ends at cosine {}", common.replicates, common.critical);
+        write(&paths[0], sl::loop_csv(&rows).as_bytes(), common.force)?;
+        write_chart(
+            &paths[1],
+            chart::lines("SUM loop: total harm before alignment vs d", &sub, "d", &series),
+            common.force,
+        )?;
+        say!("wrote {}/loop.csv and {}/loop.png", out.display(), out.display());
+        Ok(())
+    }
+}
+
+impl RectifyArgs {
+    fn run(self) -> CliResult {
+        let RectifyArgs { dims, human_power, ratios, common, out } = self;
+        let mut problems = Vec::new();
+        check_dims(&dims, &mut problems);
+        positive("--ratios", &ratios, &mut problems);
+        positive("--human-power", &[human_power], &mut problems);
+        common.check(&mut problems);
+        let paths = files(&out, ["rectify.csv", "rectify.png"], common.force, &mut problems);
+        if !problems.is_empty() {
+            return refuse(problems);
+        }
+        let base = LoopParams { human_power: Some(human_power), ..common.params() };
+        let settings = dims
+            .iter()
+            .flat_map(|&d| {
+                ratios.iter().map(move |&r| LoopParams { dims: d as f64, ai_power: r * human_power, ..base })
+            })
+            .collect();
+        let rows = rows(settings)?;
+        let mut series = Vec::new();
+        say!("total harm before alignment, against O_X/O_H (O_H = {human_power}):");
+        for &d in &dims {
+            let mine: Vec<&Row> = rows.iter().filter(|r| r.params.dims == d as f64).collect();
+            let line: Vec<String> = mine
+                .iter()
+                .map(|r| format!("{}→{:.3}", chart::label(r.params.ai_power / human_power), r.harm))
+                .collect();
+            say!("  d = {d}: {}", line.join("  "));
+            series.push(Series {
+                label: format!("d={d}"),
+                points: mine.iter().map(|r| (r.params.ai_power / human_power, r.harm, half(r.harm_se))).collect(),
+            });
+        }
+        let sub = format!("O_H = {human_power}; mean and 95% interval over {} AIs", common.replicates);
+        write(&paths[0], sl::rectify_csv(&rows).as_bytes(), common.force)?;
+        write_chart(
+            &paths[1],
+            chart::lines("SUM loop with rectification: harm vs O_X/O_H", &sub, "O_X/O_H", &series),
+            common.force,
+        )?;
+        say!("wrote {}/rectify.csv and {}/rectify.png", out.display(), out.display());
+        Ok(())
+    }
+}
+
+impl ScalingArgs {
+    fn run(self) -> CliResult {
+        let ScalingArgs { k, dims_at_human, human_power, xi_min, xi_max, points, common, out } = self;
+        let mut problems = Vec::new();
+        if !(k.is_finite() && k >= 0.0) {
+            problems.push(format!("--k must be a finite number ≥ 0, found {k}"));
+        }
+        if !(dims_at_human.is_finite() && dims_at_human >= 2.0) {
+            problems.push(format!("--dims-at-human must be at least 2, found {dims_at_human}"));
+        }
+        positive("--human-power", &[human_power], &mut problems);
+        positive("--xi-min", &[xi_min], &mut problems);
+        if !(xi_max.is_finite() && xi_max > xi_min) {
+            problems.push(format!("--xi-max must be a finite number above --xi-min ({xi_min}), found {xi_max}"));
+        }
+        if points < 3 {
+            problems.push(format!("--points must be at least 3, found {points}"));
+        }
+        common.check(&mut problems);
+        let paths = files(&out, ["scaling.csv", "scaling.png", "scaling-log.png"], common.force, &mut problems);
+        if !problems.is_empty() {
+            return refuse(problems);
+        }
+        let xis: Vec<f64> = (0..points)
+            .map(|i| (xi_min.ln() + (xi_max.ln() - xi_min.ln()) * i as f64 / (points - 1) as f64).exp())
+            .collect();
+        let pts = sl::scaling(&xis, k, dims_at_human, human_power, common.params()).map_err(CliError::internal)?;
+        say!("harm against AI scale ξ (O_X = {human_power}·ξ, d = {dims_at_human}·ξ^{k}):");
+        for p in &pts {
+            say!(
+                "  ξ = {:>8.4}: d = {:>8.1}, harm = {:>12.4}, phase {}",
+                p.xi,
+                p.row.params.dims,
+                p.row.harm,
+                p.phase.name()
+            );
+        }
+        // The chart font has no ξ: its strings spell it.
+        let sub = format!(
+            "O_X = {}*xi, d = {}*xi^{}; mean and 95% interval over {} AIs",
+            human_power, dims_at_human, k, common.replicates
+        );
+        let log_sub = format!(
+            "O_X = {}*xi, d = {}*xi^{}; log10 of the mean over {} AIs (harm > 0 only)",
+            human_power, dims_at_human, k, common.replicates
+        );
+        let lin = Series {
+            label: String::new(),
+            points: pts.iter().map(|p| (p.xi, p.row.harm, half(p.row.harm_se))).collect(),
+        };
+        let log = Series {
+            label: String::new(),
+            points: pts.iter().filter(|p| p.row.harm > 0.0).map(|p| (p.xi.log10(), p.row.harm.log10(), 0.0)).collect(),
+        };
+        write(&paths[0], sl::scaling_csv(&pts, k).as_bytes(), common.force)?;
+        write_chart(&paths[1], chart::lines("SUM scaling: harm vs AI scale xi", &sub, "xi", &[lin]), common.force)?;
+        let log_chart = chart::lines("SUM scaling: log10 harm vs log10 xi", &log_sub, "log10 xi", &[log]);
+        write_chart(&paths[2], log_chart, common.force)?;
+        say!("wrote {0}/scaling.csv, {0}/scaling.png and {0}/scaling-log.png", out.display());
+        Ok(())
+    }
+}
