@@ -150,10 +150,19 @@ pub fn parse(text: &str, file: &str) -> Result<Checkpoint, CheckpointError> {
         )));
     }
     let opts = ron::Options::default();
-    opts.from_str::<Checkpoint>(text).map_err(|e| {
+    let cp = opts.from_str::<Checkpoint>(text).map_err(|e| {
         CheckpointError(format!(
             "{file}:{}:{}: {} (the checkpoint is damaged)",
             e.span.start.line, e.span.start.col, e.code
         ))
-    })
+    })?;
+    // The world is rebuilt from the scenario, so it is checked as a scenario file is: a
+    // damaged one (a ragged map, found by fuzzing) must be refused, not crash the build.
+    match crate::scenario::check_typed(cp.scenario.clone(), file) {
+        Ok(_) => Ok(cp),
+        Err(problems) => {
+            let lines: Vec<String> = problems.0.iter().map(|p| p.to_string()).collect();
+            Err(CheckpointError(format!("{}\n(the checkpoint is damaged)", lines.join("\n"))))
+        }
+    }
 }
