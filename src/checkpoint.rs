@@ -129,6 +129,11 @@ pub fn is_checkpoint(path: &Path) -> bool {
 pub fn load(path: &Path) -> Result<Checkpoint, CheckpointError> {
     let file = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| CheckpointError(format!("{file}: cannot read: {e}")))?;
+    parse(&text, &file.to_string())
+}
+
+/// Reads a checkpoint's text; `file` labels the messages.
+pub fn parse(text: &str, file: &str) -> Result<Checkpoint, CheckpointError> {
     if !text.starts_with("(format:") {
         return Err(CheckpointError(format!(
             "{file}: not a Polity checkpoint (it should start with `(format:`)\n    hint: checkpoints are written by `polity run --checkpoint-every T` and the app's Save checkpoint"
@@ -145,10 +150,19 @@ pub fn load(path: &Path) -> Result<Checkpoint, CheckpointError> {
         )));
     }
     let opts = ron::Options::default();
-    opts.from_str::<Checkpoint>(&text).map_err(|e| {
+    let cp = opts.from_str::<Checkpoint>(text).map_err(|e| {
         CheckpointError(format!(
             "{file}:{}:{}: {} (the checkpoint is damaged)",
             e.span.start.line, e.span.start.col, e.code
         ))
-    })
+    })?;
+    // The world is rebuilt from the scenario, so it is checked as a scenario file is: a
+    // damaged one (a ragged map, found by fuzzing) must be refused, not crash the build.
+    match crate::scenario::check_typed(cp.scenario.clone(), file) {
+        Ok(_) => Ok(cp),
+        Err(problems) => {
+            let lines: Vec<String> = problems.0.iter().map(|p| p.to_string()).collect();
+            Err(CheckpointError(format!("{}\n(the checkpoint is damaged)", lines.join("\n"))))
+        }
+    }
 }

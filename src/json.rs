@@ -223,12 +223,15 @@ impl Scan<'_> {
             }
             b'"' => self.string().is_some(),
             _ => {
+                let start = self.i;
                 while self.i < self.b.len()
                     && !matches!(self.b[self.i], b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
                 {
                     self.i += 1;
                 }
-                true
+                // A value of no bytes (`[}`) is where the text breaks: reading on from there
+                // would find the same nothing for ever.
+                self.i > start
             }
         }
     }
@@ -679,6 +682,17 @@ mod tests {
         assert_eq!(from_str::<E>(&to_string(&named).unwrap()).unwrap(), named);
         let nan: f64 = from_str(&to_string(&f64::NAN).unwrap()).unwrap();
         assert!(nan.is_nan());
+    }
+
+    /// Found by fuzzing (fuzz/, target `run_json`): a value that is no bytes at all, such as
+    /// `}` inside a list, used to be read again and again for ever, growing the map each time.
+    #[test]
+    fn a_list_broken_by_a_brace_ends_the_scan() {
+        let starts = value_starts("{\"a\": [1, }");
+        assert_eq!(starts.get("a[0]"), Some(&7));
+        assert_eq!(starts.get("a[1]"), Some(&10));
+        assert_eq!(starts.len(), 4, "{starts:?}");
+        assert_eq!(path_at("[}", 1, 2).as_deref(), Some("[0]"));
     }
 
     #[test]

@@ -233,3 +233,29 @@ fn resume_refuses_what_it_cannot_do() {
     let out = polity(&["run", "commons", "--checkpoint-every", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Damaged checkpoints that fuzzing (fuzz/, target `checkpoint_restore`) found to crash the
+/// world's rebuild: each in tests/bad/checkpoints/ must be refused by `checkpoint::load` and by
+/// the app's Open (which restores it) with every line of its `.expected` file.
+#[test]
+fn damaged_checkpoints_from_fuzzing_are_refused_with_their_message() {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad/checkpoints"));
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    let mut checked = 0;
+    for path in entries.into_iter().filter(|p| p.extension().is_some_and(|e| e == "ron")) {
+        let expected = std::fs::read_to_string(path.with_extension("expected")).unwrap();
+        assert!(checkpoint::is_checkpoint(&path), "{}", path.display());
+        let loaded = checkpoint::load(&path).map(|_| ()).unwrap_err().to_string();
+        let opened = match polity::control::Control::start(polity::control::Source::File(path.clone()), None) {
+            Ok(_) => panic!("{}: the app opened it", path.display()),
+            Err(e) => e.to_string(),
+        };
+        for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(loaded.contains(line), "{}: expected\n  {line}\nin\n{loaded}", path.display());
+            assert!(opened.contains(line), "{}: expected\n  {line}\nin\n{opened}", path.display());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 1);
+}

@@ -151,15 +151,17 @@ fn unknown_builtin_and_missing_file_are_clear_errors() {
     assert_eq!(out.status.code(), Some(2), "a bad argument is bad input");
 }
 
-/// Every file in tests/bad/ must fail `polity check` and `polity run` with exit status 2,
-/// print every line of its `.expected` file, and create no output folder.
+/// Every file in tests/bad/ (scenarios, `.ron`, and run records, `.json`, which `polity run`
+/// repeats) must fail `polity check` and `polity run` with exit status 2, print every line of
+/// its `.expected` file, and create no output folder. Inputs that fuzzing (fuzz/) found to
+/// crash or hang a reader are kept here too.
 #[test]
 fn bad_input_corpus() {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad"));
     let mut checked = 0;
     let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
-    for path in entries.into_iter().filter(|p| p.extension().is_some_and(|e| e == "ron")) {
+    for path in entries.into_iter().filter(|p| p.extension().is_some_and(|e| e == "ron" || e == "json")) {
         let expected_path = path.with_extension("expected");
         let expected = std::fs::read_to_string(&expected_path)
             .unwrap_or_else(|_| panic!("{} has no .expected file", path.display()));
