@@ -12,6 +12,7 @@ mod control;
 mod cost;
 mod engine;
 mod env;
+mod faults;
 mod governance;
 mod gui;
 mod impact;
