@@ -30,5 +30,6 @@ mod promises;
 mod properties;
 mod record;
 mod roundtrip;
+mod soak;
 mod sum;
 mod sweep;
