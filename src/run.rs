@@ -495,6 +495,17 @@ fn drive(
     if let Err(e) = stepped {
         if t.every.is_some() && checkpoint.exists() {
             staging.keep();
+            if e.kind() != io::ErrorKind::Interrupted {
+                // A full disk, say: the last checkpoint and the staged files up to it are
+                // whole (the resume cuts the files back to the checkpoint's lengths).
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{e}\n    hint: the last checkpoint is kept; once the cause is fixed (room on the disk), go on with `polity run --resume {}`",
+                        checkpoint.display()
+                    ),
+                ));
+            }
         }
         return Err(e);
     }

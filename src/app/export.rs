@@ -106,8 +106,11 @@ fn exports(
         let written = match kind {
             ExportKind::MetricsCsv => {
                 let path = control::export_path(dir, &format!("{stem}-metrics"), "csv");
-                control::write_atomic(&path, state.history.metrics_csv().as_bytes())
-                    .map(|()| format!("metrics CSV ({} rows): {}", state.history.rows.len(), path.display()))
+                state
+                    .history
+                    .metrics_csv()
+                    .and_then(|csv| control::write_atomic(&path, csv.as_bytes()))
+                    .map(|()| format!("metrics CSV ({} rows): {}", state.history.len(), path.display()))
             }
             ExportKind::Snapshot => {
                 let path = control::export_path(dir, &stem, "ron");

@@ -38,6 +38,7 @@ mod icon;
 mod learning;
 mod panels;
 pub mod record;
+mod soak;
 mod steer;
 mod ui;
 mod view;
@@ -84,6 +85,11 @@ pub struct AppOptions {
     pub force: bool,
     /// Groups playing trained policies: `(group, file)` (`--policy GROUP=FILE`).
     pub policies: Vec<(String, String)>,
+    /// Play this many frames with every panel open, reporting memory and frame times at each
+    /// tenth, then quit (`--soak-frames`, docs/testing.md "Soak").
+    pub soak_frames: Option<u64>,
+    /// Ticks per frame during a soak (`--soak-ticks-per-frame`).
+    pub soak_ticks_per_frame: Option<u32>,
     /// Train the scenario's learning groups in the background while the app runs (`--train`);
     /// the world plays the newest policies and the "Learning" section draws the curves.
     pub train: Option<crate::control::training::TrainOptions>,
@@ -209,8 +215,16 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
         }
         None => control.paused = false,
     }
-    if opts.record.is_some() {
-        // A recording from the command line shows the world running.
+    if opts.record.is_some() || opts.soak_frames.is_some() {
+        // A recording or a soak from the command line shows the world running.
+        control.paused = false;
+    }
+    if opts.soak_frames.is_some() {
+        // A soak plays on past the scenario's `run.ticks`.
+        control.stop_at = None;
+    }
+    if let Some(k) = opts.soak_ticks_per_frame {
+        control.apply(&mut sim, Intent::SetTicksPerFrame(k)).map_err(|e| (2, format!("error: {e}")))?;
         control.paused = false;
     }
     let title = match &trainer {
@@ -253,6 +267,9 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
     ));
     if let Some(t) = trainer {
         app.insert_resource(learning::Learning::new(t));
+    }
+    if let Some(frames) = opts.soak_frames {
+        app.insert_resource(soak::Soak::new(frames)).add_systems(Last, soak::soak_frame);
     }
     let exit = app.run();
     // Closing the window stops the training: an update under way is abandoned (a training

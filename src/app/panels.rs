@@ -500,7 +500,7 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
             }
         });
     }
-    hint(ui, &format!("{} rows, thinned to {MAX_POINTS} points a line; x is the tick.", h.rows.len()));
+    hint(ui, &format!("{} rows, thinned to {MAX_POINTS} points a line; x is the tick.", h.len()));
 }
 
 fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {

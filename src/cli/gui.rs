@@ -69,6 +69,13 @@ pub struct GuiArgs {
     /// Let --screenshot and --record replace existing files
     #[arg(long)]
     force: bool,
+    /// Play the world for N frames with every panel open, print memory and frame times at
+    /// each tenth to stderr, then quit (a soak test: docs/testing.md)
+    #[arg(long, value_name = "N")]
+    soak_frames: Option<u64>,
+    /// With --soak-frames: ticks per frame (1 to 1000) [default: 1]
+    #[arg(long, value_name = "K", requires = "soak_frames")]
+    soak_ticks_per_frame: Option<u32>,
     #[command(flatten)]
     policies: super::PolicyArgs,
     /// Train the scenario's `Learned` groups with PPO in the background while the window
@@ -117,6 +124,8 @@ impl GuiArgs {
             record: self.record,
             record_frames: self.record_frames,
             force: self.force,
+            soak_frames: self.soak_frames,
+            soak_ticks_per_frame: self.soak_ticks_per_frame,
             policies: self.policies.pairs()?,
             train: self.train.then(|| polity::control::training::TrainOptions {
                 envs: self.envs,

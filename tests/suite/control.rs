@@ -299,7 +299,7 @@ fn the_history_writes_the_same_metrics_csv_as_polity_run() {
     let out = t.path().join("run");
     let s = polity::scenario::load("sed-apple-picking").unwrap();
     polity::run::run_to_dir(&s, &polity::run::RunOptions { ticks: 120, seed: 0 }, &out, |_| {}).unwrap();
-    assert_eq!(h.metrics_csv(), std::fs::read_to_string(out.join("metrics.csv")).unwrap());
+    assert_eq!(h.metrics_csv().unwrap(), std::fs::read_to_string(out.join("metrics.csv")).unwrap());
     assert!(h.event_kinds().contains(&"tax_period"));
     assert!(h.last("tax_revenue").is_some());
     // Plots cap their points.
