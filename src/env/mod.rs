@@ -147,6 +147,8 @@ pub struct Layout {
     pub view: u32,
     /// An agent's observation length.
     pub observation: usize,
+    /// Tax brackets (0 without a tax): their rates are part of the observation.
+    pub brackets: usize,
     /// Actions an agent has.
     pub actions: usize,
     /// The principal's observation length (0 unless steered).
@@ -175,6 +177,7 @@ impl Layout {
             names: m.agents.iter().map(|a| agent_name(a.ai, a.id)).collect(),
             view,
             observation: crate::observe::size(view, brackets),
+            brackets,
             actions: Action::ALL.len(),
             principal_observation,
             principal_choices,
@@ -185,7 +188,7 @@ impl Layout {
     /// Each observation value's bounds (low, high): the window's channels and the scalars are in
     /// [0, 1] but the store (|store| ≤ [`STORE_BOUND`]) and the elected `p` ([−1, 1]).
     pub fn bounds(&self) -> (Vec<f32>, Vec<f32>) {
-        let names = crate::rules::observation::names(self.view, self.observation_brackets());
+        let names = crate::rules::observation::names(self.view, self.brackets);
         let low = names
             .iter()
             .map(|n| {
@@ -220,11 +223,6 @@ impl Layout {
             .collect();
         let high = (0..n).map(|i| if i < 2 + brackets { 1.0 } else { STORE_BOUND }).collect();
         (low, high)
-    }
-
-    fn observation_brackets(&self) -> usize {
-        let fixed = crate::observe::size(self.view, 0);
-        self.observation - fixed
     }
 
     /// The length of [`state`]'s vector for a `w × h` map.
@@ -291,11 +289,8 @@ pub fn state(m: &WorldModel, out: &mut Vec<f32>) {
 
 /// The principal's observation (as the learned principal's), or nothing without a tax.
 pub fn principal_observation(m: &WorldModel, ticks: u64) -> Vec<f32> {
-    use crate::principal::{Principal, served_p};
     let Some(tax) = m.parts.get::<crate::tax::TaxState>() else { return Vec::new() };
-    let p =
-        m.parts.get::<Principal>().map_or(1.0, |pr| served_p(pr.objective, m.parts.get::<crate::voting::Election>()));
-    crate::learn::principal::observe(m, tax, p, ticks.max(1), m.agents.len())
+    crate::learn::principal::observe(m, tax, served(m), ticks.max(1), m.agents.len())
 }
 
 /// Whether the tick about to run ends a tax period (when the principal's choice is read).
