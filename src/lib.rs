@@ -77,6 +77,7 @@ pub mod model;
 pub mod movement;
 pub mod objects;
 pub mod observe;
+pub mod optimal;
 pub mod outputs;
 pub mod oversight;
 pub mod paa;

@@ -17,6 +17,7 @@ mod check;
 mod compare;
 mod error;
 mod gui;
+mod optimal;
 mod plan_budget;
 mod progress;
 mod record;
@@ -95,6 +96,9 @@ enum Command {
     /// What sparse sampling needs for a guarantee (ε, δ → H, C), and what a budget certifies.
     #[command(after_help = plan_budget::AFTER_HELP)]
     PlanBudget(plan_budget::PlanBudgetArgs),
+    /// Solve a small governance world exactly and judge the PAA planner's budgets against its optimum.
+    #[command(after_help = optimal::AFTER_HELP)]
+    Optimal(optimal::OptimalArgs),
     /// Run Statistical Utility Mechanics' Gaussian toy model and write its tables as CSV.
     #[command(after_help = sum::AFTER_HELP)]
     Sum(sum::SumArgs),
@@ -131,6 +135,7 @@ impl Cli {
             Command::Record(a) => a.run(),
             Command::Sum(a) => a.run(),
             Command::PlanBudget(a) => a.run(),
+            Command::Optimal(a) => a.run(),
             Command::Sweep(a) => a.run(threads),
             Command::SweepMerge(a) => a.run(),
             Command::SweepReport(a) => a.run(),

@@ -32,6 +32,13 @@ impl Progress {
         }
     }
 
+    /// Changes the whole (work whose size grows as it is found: states enumerated).
+    pub fn set_len(&self, len: u64) {
+        if let Some(b) = &self.bar {
+            b.set_length(len);
+        }
+    }
+
     /// Shows tick `t` of `end`, redrawing only every 16 ticks and at the end (ticks can be
     /// far faster than a terminal).
     pub fn tick(&self, t: u64, end: u64) {

@@ -27,6 +27,7 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "us2018", source: include_str!("../../scenarios/us2018.ron") },
     Builtin { name: "audited-commons", source: include_str!("../../scenarios/audited-commons.ron") },
     Builtin { name: "paa-governor", source: include_str!("../../scenarios/paa-governor.ron") },
+    Builtin { name: "paa-optimal", source: include_str!("../../scenarios/paa-optimal.ron") },
     Builtin { name: "revenue-max", source: include_str!("../../scenarios/revenue-max.ron") },
     Builtin { name: "shielded-revenue-max", source: include_str!("../../scenarios/shielded-revenue-max.ron") },
     Builtin { name: "vase-human-breaks", source: include_str!("../../scenarios/vase-human-breaks.ron") },

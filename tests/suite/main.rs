@@ -21,6 +21,7 @@ mod learned_principal;
 mod messages;
 mod model;
 mod observe;
+mod optimal;
 mod outputs;
 mod oversight;
 mod paa;
