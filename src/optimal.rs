@@ -206,6 +206,7 @@ impl Template {
             candidates: RateCandidates::Menu(self.actions.clone()),
             root_extra: None,
             fixed_p: Some(self.p),
+            kappa: None,
         };
         let r = mdp.step(&self.actions[a], luck_seed(i));
         (r, self.state(&mdp.model))

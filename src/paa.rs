@@ -44,6 +44,37 @@ pub struct RatesMdp {
     pub root_extra: Option<Vec<f64>>,
     /// A fixed `p` to score by (None: the election's).
     pub fixed_p: Option<f64>,
+    /// Where the regrowth κ of every imagined period is recorded (None: not recorded).
+    pub kappa: Option<RolloutKappa>,
+}
+
+/// The largest regrowth divergence of one imagined period met along a planner's rollouts: each
+/// tick's [`crate::rules::divergence::regrowth_kl`] at the cells that may regrow (after the
+/// tick's harvest), summed over the period, maximised over every period the tree imagines.
+/// Shared by every copy of the problem; the maximum does not depend on the order in which
+/// threads record, so the guarantee is the same for any thread count.
+#[derive(Clone, Debug)]
+pub struct RolloutKappa {
+    /// The world's regrowth probabilities (the model's are biased).
+    probabilities: std::sync::Arc<Vec<f64>>,
+    /// The model's relative regrowth bias.
+    bias: f64,
+    /// The largest period κ so far, as `f64` bits (non-negative floats order as their bits).
+    max: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RolloutKappa {
+    /// A recorder for a model with regrowth `bias` of a world whose probabilities are these.
+    pub fn new(probabilities: &[f64], bias: f64) -> RolloutKappa {
+        RolloutKappa { probabilities: std::sync::Arc::new(probabilities.to_vec()), bias, max: Default::default() }
+    }
+    /// The largest period κ recorded (0 before any).
+    pub fn max(&self) -> f64 {
+        f64::from_bits(self.max.load(std::sync::atomic::Ordering::Relaxed))
+    }
+    fn record(&self, kappa: f64) {
+        self.max.fetch_max(kappa.max(0.0).to_bits(), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl RatesMdp {
@@ -93,8 +124,19 @@ impl Generative for RatesMdp {
         let Some(tax) = self.model.parts.get_mut::<TaxState>() else { return 0.0 };
         principal::apply(tax, rates);
         let period = tax.period;
-        for _ in 0..period {
-            self.model.step();
+        match &self.kappa {
+            None => (0..period).for_each(|_| self.model.step()),
+            Some(k) => {
+                let mut kappa = 0.0;
+                for _ in 0..period {
+                    // Regrowth draws on the cells eaten once the tick's harvest is in.
+                    self.model.run(Step::Observe, Step::Steal);
+                    let candidates = self.model.grid.candidates_by_neighbours();
+                    kappa += crate::rules::divergence::regrowth_kl(&k.probabilities, k.bias, &candidates);
+                    self.model.run(Step::Regrow, Step::Measure);
+                }
+                k.record(kappa);
+            }
         }
         let p = self.fixed_p;
         let tax = self.model.parts.get::<TaxState>().expect("still taxed");
@@ -204,11 +246,30 @@ pub fn estimate(
     };
     let model = imagine(m, spec);
     let period = model.parts.get::<TaxState>().map_or(1, |t| t.period);
-    let mdp = RatesMdp { model, candidates: spec.candidates.clone(), root_extra: extra, fixed_p };
+    let rollouts = (spec.model_error.regrowth != 0.0)
+        .then(|| RolloutKappa::new(m.grid.probabilities(), spec.model_error.regrowth));
+    let mdp =
+        RatesMdp { model, candidates: spec.candidates.clone(), root_extra: extra, fixed_p, kappa: rollouts.clone() };
     let actions = mdp.actions();
     let (width, depth, mut guarantee) = plan_shape(spec, actions.len(), period);
-    let (kappa, bound) = divergence(m, &spec.model_error, period);
-    guarantee.set_divergence(kappa, bound);
+    let (root, bound) = divergence(m, &spec.model_error, period);
+    // The root's κ, raised to the largest regrowth κ met along the rollouts (with the root's
+    // observation and σ/power terms, which only the root has: see `divergence`).
+    let kappa = |rollouts: &Option<RolloutKappa>| {
+        root.map(|k| match rollouts {
+            Some(r) => {
+                let g = &m.grid;
+                let root_regrowth = period as f64
+                    * crate::rules::divergence::regrowth_kl(
+                        g.probabilities(),
+                        spec.model_error.regrowth,
+                        &g.candidates_by_neighbours(),
+                    );
+                k.max(k - root_regrowth + r.max())
+            }
+            None => k,
+        })
+    };
     let threads = match spec.threads {
         0 => rayon::current_num_threads(),
         n => n as usize,
@@ -228,11 +289,12 @@ pub fn estimate(
             );
             let mut reached =
                 Guarantee { width: a.width, epsilon, elapsed_s: Some(a.elapsed.as_secs_f64()), ..guarantee };
-            reached.set_divergence(reached.kappa, reached.kappa_bound);
+            reached.set_divergence(kappa(&rollouts), bound);
             (actions, a.q, reached)
         }
         _ => {
             let q = planner::q_values(&mdp, spec.gamma, width, depth, seed, threads);
+            guarantee.set_divergence(kappa(&rollouts), bound);
             (actions, q, guarantee)
         }
     }

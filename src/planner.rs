@@ -62,9 +62,11 @@ pub struct Guarantee {
     /// The model error assumed (zero: the guarantee is about the model, and holds for the
     /// world only as far as the model is right).
     pub model_error: crate::scenario::ModelError,
-    /// The model's divergence from the world over one planner transition, in nats: at this
-    /// decision's root state (regrowth bias and observation flips exact, noisy σ/power an
-    /// estimated upper bound: [`crate::rules::divergence`]); absent for an exact model.
+    /// The model's divergence from the world over one planner transition, in nats: the largest
+    /// regrowth κ met along the planner's rollouts (every imagined period, each tick's exact
+    /// Bernoulli KL at the cells that may regrow), plus the root's observation-flip term and
+    /// its estimate of the σ/power term (both arise only where the model is made: the root;
+    /// [`crate::rules::divergence`]); absent for an exact model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kappa: Option<f64>,
     /// The bound on that divergence over every state the model error's knobs imply (absent

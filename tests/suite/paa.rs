@@ -260,3 +260,52 @@ fn a_certified_shield_with_nothing_certified_lets_the_best_through_and_says_so()
     let err = scenario::check_typed(bad, "test").unwrap_err().to_string();
     assert!(err.contains("principal.shield.certified"), "{err}");
 }
+
+/// κ is the largest met along the planner's rollouts, not the root's alone: on `paa-optimal`
+/// at tick 0 every tree stands, so nothing can regrow at the root (its κ is 0), but the
+/// imagined periods eat apples and meet cells that may regrow. With width 1 and depth 1 the
+/// rollouts are one period per candidate, so κ is the largest of those periods' κ.
+#[test]
+fn kappa_is_the_largest_met_along_the_rollouts() {
+    use polity::paa::{RatesMdp, RolloutKappa};
+    use polity::planner::Generative;
+    use polity::rng::{Purpose, key};
+    use polity::scenario::{Objective, PlannerBudget};
+    let mut s = builtin("paa-optimal");
+    let spec = {
+        let p = &mut s.principal.as_mut().unwrap().planner;
+        p.model_error.regrowth = 0.5;
+        p.budget = PlannerBudget::Budget { width: 1, depth: 1 };
+        p.clone()
+    };
+    let m = Sim::model_of(&s, 3, &Sim::mechanisms());
+    let (root, bound) = polity::paa::divergence(&m, &spec.model_error, 4);
+    assert_eq!(root, Some(0.0));
+    let (actions, _, g) = polity::paa::estimate(&m, &spec, Objective::Fixed(0.0), None);
+    let kappa = g.kappa.unwrap();
+    assert!(kappa > 0.0 && kappa <= bound.unwrap(), "{kappa} in (0, {bound:?}]");
+    // The same periods, imagined by hand with the planner's first sample key.
+    let recorder = RolloutKappa::new(m.grid.probabilities(), 0.5);
+    let mdp = RatesMdp {
+        model: polity::paa::imagine(&m, &spec),
+        candidates: spec.candidates.clone(),
+        root_extra: None,
+        fixed_p: Some(0.0),
+        kappa: Some(recorder.clone()),
+    };
+    let sample = key(key(m.clock.seed, m.clock.tick, 0, Purpose::Planner), 0, 0, Purpose::Planner);
+    for a in &actions {
+        mdp.clone().step(a, sample);
+    }
+    assert_eq!(recorder.max(), kappa);
+    // The guarantee is the same on any number of threads.
+    let mut two = spec.clone();
+    two.threads = 2;
+    two.budget = PlannerBudget::Budget { width: 3, depth: 2 };
+    let mut one = two.clone();
+    one.threads = 1;
+    let k1 = polity::paa::estimate(&m, &one, Objective::Fixed(0.0), None).2.kappa;
+    let k2 = polity::paa::estimate(&m, &two, Objective::Fixed(0.0), None).2.kappa;
+    assert_eq!(k1, k2);
+    assert!(k1.unwrap() >= kappa);
+}
