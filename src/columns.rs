@@ -49,6 +49,12 @@ pub const POWER_USED_AI: &str = "power_used_ai";
 pub const ALIGNMENT: &str = "alignment";
 /// Human mean wealth lost against AI inaction.
 pub const HARM: &str = "harm";
+/// That harm, each tick's share the humans could not undo: Δharm·max(0, 1 − √(O_H/O_X)).
+pub const HARM_UNRECTIFIED: &str = "harm_unrectified";
+/// Information the humans have put into the AIs' utility (SUM's loop, nats).
+pub const LOOP_INFORMATION: &str = "loop_information";
+/// The AIs' mean cosine with the humans in SUM's loop.
+pub const LOOP_COSINE: &str = "loop_cosine";
 /// Effects penalised with no baseline.
 pub const IMPACT_NONE: &str = "impact_none";
 /// Their cost.

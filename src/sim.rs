@@ -232,11 +232,13 @@ fn sync_in(
 fn sync_out(
     mut core: ResMut<Core>,
     mut events: ResMut<EventLog>,
-    mut agents: Query<(&Agent, &mut Position, &mut Ledger, &mut Decision, &mut Reward)>,
+    mut agents: Query<(&Agent, &mut Position, &mut Ledger, &mut Decision, &mut Reward, &mut Selfishness)>,
 ) {
-    for (agent, mut pos, mut ledger, mut decision, mut reward) in &mut agents {
+    for (agent, mut pos, mut ledger, mut decision, mut reward, mut sigma) in &mut agents {
         let Some(a) = core.agents.get(agent.id as usize) else { continue };
         pos.set_if_neq(a.pos);
+        // A mechanism may move σ (SUM's loop aligning an AI).
+        sigma.set_if_neq(Selfishness(a.sigma));
         ledger.set_if_neq(a.ledger);
         *decision = a.decision;
         reward.set_if_neq(a.reward);
@@ -313,6 +315,7 @@ impl Plugin for PolityPlugins {
             crate::shield::MECHANISM,
             crate::oversight::MECHANISM,
             crate::sum::MECHANISM,
+            crate::sum::world_loop::MECHANISM,
             crate::impact::MECHANISM,
         ] {
             app.add_plugins(MechanismPlugin(m));

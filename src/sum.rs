@@ -9,6 +9,12 @@
 //! * `harm` (with `sum: (harm: true)`): the human mean wealth lost against the counterfactual
 //!   where the AI agents do nothing from the start, run alongside on the world model with
 //!   common random numbers (positive: the AIs made humans poorer).
+//! * `harm_unrectified` (with `harm`): the seed's threshold on √KL — of each tick's change in
+//!   `harm`, the share `max(0, 1 − √(O_H/O_X))` the humans could not undo (the toy's step harm
+//!   is `max(0, √(2O_X) − √(2O_H))·(1 − c)`, this share of `√(2O_X)·(1 − c)`), summed over
+//!   ticks. `O_X` and `O_H` are the AIs' and the humans' mean power, each capped at ln 5, the
+//!   most KL a policy over five moves can spend ([`powers`]). Zero when the humans are at
+//!   least as powerful as the AIs.
 //!
 //! The toy model: the world is a standard Gaussian in d dimensions; an agent of power O with
 //! utility `u·s` tilts it by `exp(β u·s)`, which moves the mean by `βu` with `KL = β²|u|²/2`,
@@ -20,6 +26,7 @@
 //! The alignment loop, rectification and scaling built on it: [`alignment_loop`].
 
 pub mod alignment_loop;
+pub mod world_loop;
 
 use crate::columns;
 use crate::model::{Mechanism, WorldModel};
@@ -33,16 +40,61 @@ pub const MECHANISM: Mechanism = Mechanism {
     name: "sum",
     build: |s, m| {
         if s.sum.harm {
-            m.parts.insert(Harm);
+            m.parts.insert(Harm::default());
         }
     },
+    steps: &[(crate::model::Step::Effects, accrue)],
     measure: Some(measure),
     ..Mechanism::NONE
 };
 
-/// Marks a world that measures `harm` against the inaction shadow.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Harm;
+/// A world that measures `harm` against the inaction shadow: its books.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Harm {
+    /// `harm` at the end of the last tick.
+    pub last: f64,
+    /// `harm_unrectified` so far.
+    pub unrectified: f64,
+}
+
+/// The humans' mean wealth lost against the inaction shadow now (None without `harm`).
+pub fn harm_so_far(m: &WorldModel) -> Option<f64> {
+    m.parts.get::<Harm>()?;
+    let shadow = m.parts.get::<InactionShadow>()?;
+    let humans: Vec<f64> = m.agents.iter().filter(|a| !a.ai).map(|a| a.ledger.wealth()).collect();
+    let shadow_wealth: f64 = shadow.0.agents.iter().filter(|a| !a.inactive).map(|a| a.ledger.wealth()).sum();
+    let n = humans.len().max(1) as f64;
+    Some(shadow_wealth / n - humans.iter().sum::<f64>() / n)
+}
+
+/// The AI agents' and the humans' mean power `(O_X, O_H)`, each agent's capped at ln 5 (the
+/// most KL a policy over five moves can spend).
+pub fn powers(m: &WorldModel) -> (f64, f64) {
+    let mean = |ai: bool| {
+        let ps: Vec<f64> = m.agents.iter().filter(|a| a.ai == ai).map(|a| a.power.min(5f64.ln())).collect();
+        if ps.is_empty() { 0.0 } else { ps.iter().sum::<f64>() / ps.len() as f64 }
+    };
+    (mean(true), mean(false))
+}
+
+/// The mean power (KL) the AI agents and the humans used this tick.
+pub fn power_used(m: &WorldModel) -> (f64, f64) {
+    let mean = |ai: bool| {
+        let kls: Vec<f64> = m.agents.iter().filter(|a| a.ai == ai).map(|a| a.decision.kl).collect();
+        if kls.is_empty() { 0.0 } else { kls.iter().sum::<f64>() / kls.len() as f64 }
+    };
+    (mean(true), mean(false))
+}
+
+/// Books the tick's harm and the share of it the humans could not undo.
+fn accrue(m: &mut WorldModel) {
+    let Some(harm) = harm_so_far(m) else { return };
+    let (ai, human) = powers(m);
+    let share = if ai > 0.0 { (1.0 - (human / ai).sqrt()).max(0.0) } else { 0.0 };
+    let books = m.parts.get_mut::<Harm>().expect("checked by harm_so_far");
+    books.unrectified += (harm - books.last) * share;
+    books.last = harm;
+}
 
 crate::serde_part!(Harm, "sum_harm");
 
@@ -63,7 +115,6 @@ pub fn measure(m: &WorldModel, set: &mut dyn FnMut(&'static str, f64)) {
     let (mut kl_h, mut n_h, mut kl_a, mut n_a) = (0.0, 0usize, 0.0, 0usize);
     let mut human_mean = [0.0; 2];
     let mut ai_vectors = Vec::new();
-    let mut human_wealth = 0.0;
     for a in &m.agents {
         let u = utility_vector(&a.weights, a.sigma);
         if a.ai {
@@ -75,7 +126,6 @@ pub fn measure(m: &WorldModel, set: &mut dyn FnMut(&'static str, f64)) {
             n_h += 1;
             human_mean[0] += u[0];
             human_mean[1] += u[1];
-            human_wealth += a.ledger.wealth();
         }
     }
     if n_a == 0 {
@@ -84,12 +134,9 @@ pub fn measure(m: &WorldModel, set: &mut dyn FnMut(&'static str, f64)) {
     set(columns::POWER_USED_HUMAN, if n_h > 0 { kl_h / n_h as f64 } else { 0.0 });
     set(columns::POWER_USED_AI, kl_a / n_a as f64);
     set(columns::ALIGNMENT, ai_vectors.iter().map(|u| cosine(u, &human_mean)).sum::<f64>() / n_a as f64);
-    if m.parts.has::<Harm>()
-        && let Some(shadow) = m.parts.get::<InactionShadow>()
-    {
-        let shadow_wealth: f64 = shadow.0.agents.iter().filter(|a| !a.inactive).map(|a| a.ledger.wealth()).sum();
-        let n = n_h.max(1) as f64;
-        set(columns::HARM, shadow_wealth / n - human_wealth / n);
+    if let Some(harm) = harm_so_far(m) {
+        set(columns::HARM, harm);
+        set(columns::HARM_UNRECTIFIED, m.parts.get::<Harm>().map_or(0.0, |h| h.unrectified));
     }
 }
 

@@ -54,6 +54,10 @@ pub enum Event {
     /// A certified shield found no schedule it can certify safe (`Q̂ − β ≥ ω` for none, or no
     /// certified β at all): the schedule of highest Q̂ went through.
     NoCertifiedAction { q: Vec<f64>, beta: Option<f64>, omega: f64, chosen: Vec<f64> },
+    /// SUM's loop in the running world: the AIs' mean loop cosine reached the critical one,
+    /// after `information` nats, with `harm` apples of harm (per human) done so far (null
+    /// without `sum: (harm: true)`).
+    Aligned { cosine: f64, information: f64, harm: Option<f64> },
     /// A shield replaced an agent's move.
     ShieldMove {
         proposed: &'static str,
@@ -95,6 +99,7 @@ impl Event {
             Event::PaaDecision { .. } => "paa_decision",
             Event::ShieldRates { .. } | Event::ShieldMove { .. } => "shield_intervention",
             Event::NoCertifiedAction { .. } => "no_certified_action",
+            Event::Aligned { .. } => "aligned",
             Event::Audit { .. } => "audit",
             Event::Detection { .. } => "detection",
             Event::VaseBroken { .. } => "vase_broken",

@@ -294,6 +294,28 @@ pub struct SumSpec {
     /// Measure `harm` against the world where the AI agents do nothing, run alongside on the
     /// world model (it costs a second world's steps). Default false.
     pub harm: bool,
+    /// Run SUM's alignment loop in the world: the humans tilt the AIs' utility toward theirs
+    /// with the information they gain watching them ([`crate::sum::world_loop`]). Default none.
+    pub alignment_loop: Option<LoopSpec>,
+}
+
+/// SUM's alignment loop in the running world.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoopSpec {
+    /// Dimensions of the value space the AIs' utility is drawn from (≥ 2). Default 16.
+    pub dims: f64,
+    /// The loop cosine at which the AIs count as aligned, in (−1, 1). Default 0.5.
+    pub critical: f64,
+    /// Cap the humans' information per tick at their own power used (the seed's rectifying
+    /// humans). Default false.
+    pub rectify: bool,
+}
+
+impl Default for LoopSpec {
+    fn default() -> Self {
+        LoopSpec { dims: 16.0, critical: 0.5, rectify: false }
+    }
 }
 
 impl Scenario {

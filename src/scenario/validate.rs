@@ -183,6 +183,30 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
             c.err("oversight.detection", "a lower bound needs samples ≥ 1 and δ in (0, 1)", None);
         }
     }
+    if let Some(l) = &s.sum.alignment_loop {
+        if !(l.dims.is_finite() && l.dims >= 2.0) {
+            c.err(
+                "sum.alignment_loop.dims",
+                format!("the value space needs at least 2 dimensions, found {}", l.dims),
+                None,
+            );
+        }
+        if !(l.critical > -1.0 && l.critical < 1.0) {
+            c.err(
+                "sum.alignment_loop.critical",
+                format!("the critical cosine must be in (−1, 1), found {}", l.critical),
+                None,
+            );
+        }
+        let kinds = |ai: bool| s.agents.iter().any(|g| (g.kind == super::Kind::Ai) == ai && g.count > 0);
+        if !kinds(true) || !kinds(false) {
+            c.err(
+                "sum.alignment_loop",
+                "the loop aligns AI agents to humans: it needs both",
+                Some("add a group with `kind: Ai` and one with `kind: Human`, or remove `alignment_loop`".into()),
+            );
+        }
+    }
     if let Some(i) = &s.impact {
         if i.horizon == 0 || i.horizon > 1000 {
             c.err(

@@ -316,7 +316,7 @@ prop_compose! {
             voting,
             principal,
             social_graph,
-            sum: SumSpec { harm },
+            sum: SumSpec { harm, ..Default::default() },
             oversight,
             impact,
             ..Scenario::default()

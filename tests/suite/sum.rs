@@ -260,3 +260,120 @@ mod alignment_loop {
         }
     }
 }
+
+// ---- SUM's loop in the running world (issue 15 item 8) ---------------------------------------
+
+fn commons_with_loop(dims: f64) -> scenario::Scenario {
+    let mut s = scenario::builtin("commons").unwrap().scenario().unwrap();
+    s.sum.harm = true;
+    s.sum.alignment_loop = Some(scenario::LoopSpec { dims, critical: 0.5, rectify: false });
+    s
+}
+
+/// Tick by tick, the humans' information is the AIs' power used so far; each AI's loop cosine
+/// is the toy loop's quantile at the tilt that information buys; its σ is where that cosine
+/// puts it; and the `aligned` event comes the first tick the mean cosine reaches 0.5.
+#[test]
+fn the_alignment_loop_runs_in_the_commons_as_the_toy_says() {
+    use polity::sum::alignment_loop::{Cosines, quantile};
+    let s = commons_with_loop(64.0);
+    let seed = 2;
+    let mut m = Sim::model_of(&s, seed, &Sim::mechanisms());
+    let cos = Cosines::new(64.0);
+    let ais: Vec<usize> = (0..m.agents.len()).filter(|&i| m.agents[i].ai).collect();
+    let us: Vec<f64> = ais.iter().map(|&i| quantile(seed, m.agents[i].id as u64)).collect();
+    let (mut info, mut kappa, mut aligned_at) = (0.0, 0.0, None);
+    let sigma_start: Vec<f64> = ais.iter().map(|&i| m.agents[i].sigma).collect();
+    for _ in 0..200 {
+        m.step();
+        let kl: f64 = ais.iter().map(|&i| m.agents[i].decision.kl).sum::<f64>() / ais.len() as f64;
+        info += kl;
+        kappa = cos.kappa_for(info, kappa);
+        let want = cos.quantiles(kappa, &us);
+        let l = m.parts.get::<polity::sum::world_loop::WorldLoop>().unwrap();
+        assert!((l.information - info).abs() < 1e-9, "{} vs {info}", l.information);
+        for (a, c) in l.ais.iter().zip(&want) {
+            assert!((a.cosine - c).abs() < 1e-9, "{} vs {c}", a.cosine);
+        }
+        let mean = want.iter().sum::<f64>() / want.len() as f64;
+        if aligned_at.is_none() && mean >= 0.5 {
+            aligned_at = Some(m.clock.tick);
+        }
+        for e in m.take_events().iter().filter(|e| e.kind() == "aligned") {
+            assert_eq!(Some(e.tick), aligned_at, "the event comes the tick the mean crosses");
+        }
+    }
+    let tick = aligned_at.expect("aligned within 200 ticks");
+    assert!(tick > 1, "the loop takes time: aligned at {tick}");
+    // The AIs moved from greed (σ = 1) toward the humans: each σ now below where it started,
+    // and the engine's own `alignment` cosine higher.
+    for (&i, &s0) in ais.iter().zip(&sigma_start) {
+        assert!(m.agents[i].sigma < s0 - 0.1, "σ {} from {s0}", m.agents[i].sigma);
+    }
+}
+
+/// Harm that humans of equal or greater power can undo is not counted: with humans of power
+/// 3 and AIs of power 0.2, `harm_unrectified` stays 0 while `harm` does not; with the
+/// built-in's powers (humans 1, AIs 3, capped at ln 5) it is the share `1 − √(1/ln 5)` of every
+/// tick's change in harm.
+#[test]
+fn harm_is_thresholded_on_the_humans_power() {
+    let run = |s: &scenario::Scenario| {
+        let mut sim = Sim::new(s, 1, 250);
+        let mut rows = sim.world_mut().resource_mut::<MetricsLog>().drain();
+        for _ in 0..250 {
+            sim.step();
+            rows.extend(sim.world_mut().resource_mut::<MetricsLog>().drain());
+        }
+        let cols: Vec<String> = sim.world().resource::<MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
+        (cols, rows)
+    };
+    let mut strong = commons_with_loop(64.0);
+    strong.sum.alignment_loop = None;
+    for g in &mut strong.agents {
+        g.power = scenario::Dist::Fixed(if g.kind == scenario::Kind::Ai { 0.2 } else { 3.0 });
+    }
+    let (cols, rows) = run(&strong);
+    let k = |name: &str| cols.iter().position(|c| c == name).unwrap();
+    assert!(rows.iter().any(|(_, r)| r[k("harm")] != 0.0), "harm is done");
+    assert!(rows.iter().all(|(_, r)| r[k("harm_unrectified")] == 0.0), "none of it unrectified");
+    let mut weak = commons_with_loop(64.0);
+    weak.sum.alignment_loop = None;
+    let (cols, rows) = run(&weak);
+    let k = |name: &str| cols.iter().position(|c| c == name).unwrap();
+    let share = 1.0 - (1.0 / 5f64.ln()).sqrt();
+    for (_, r) in &rows {
+        let want = share * r[k("harm")];
+        assert!((r[k("harm_unrectified")] - want).abs() < 1e-9, "{} vs {want}", r[k("harm_unrectified")]);
+    }
+    assert!(rows.last().unwrap().1[k("harm_unrectified")] > 0.0);
+}
+
+/// The loop's world is the ECS world tick for tick, and a checkpoint resumes it exactly.
+#[test]
+fn the_loop_is_one_tick_in_the_ecs_the_model_and_a_checkpoint() {
+    let s = commons_with_loop(128.0);
+    let mut sim = Sim::new(&s, 5, 120);
+    // The whole world model (`Sim::model` is an imagined copy, which carries no loop).
+    let mut model = Sim::model_of(&s, 5, &Sim::mechanisms());
+    assert_eq!(model.state_hash(), sim.state_hash(), "built alike");
+    for t in 0..60 {
+        sim.step();
+        model.step();
+        assert_eq!(model.state_hash(), sim.state_hash(), "tick {}", t + 1);
+    }
+    let w = sim.world_mut();
+    let sigmas: Vec<f64> = w.query_filtered::<&Selfishness, bevy::prelude::With<Ai>>().iter(w).map(|s| s.0).collect();
+    let mut want: Vec<f64> = model.agents.iter().filter(|a| a.ai).map(|a| a.sigma).collect();
+    let mut got = sigmas.clone();
+    got.sort_by(f64::total_cmp);
+    want.sort_by(f64::total_cmp);
+    assert_eq!(got, want, "the AIs' σ components follow the loop");
+    let cp = sim.checkpoint();
+    let mut resumed = Sim::restore(&cp).unwrap();
+    for _ in 0..40 {
+        sim.step();
+        resumed.step();
+    }
+    assert_eq!(resumed.state_hash(), sim.state_hash());
+}
