@@ -38,6 +38,18 @@ Examples:
   polity sum scaling --k 1 --out runs/sum-scaling
   polity sum scaling --k 2 --xi-min 0.5 --xi-max 8 --points 25 --out runs/sum-scaling-k2";
 
+const WORLD_HELP: &str = "The alignment loop inside a running world (`sum: (alignment_loop: …)`, docs/scenarios.md):
+each AI's utility is a random direction in a value space of d dimensions; each tick the humans
+gain the AIs' power used in information and tilt the AIs' utility toward theirs, and the AIs' σ
+follows on the map. For every d and seed the scenario runs (with `sum: (harm: true)`) until the
+AIs' mean loop cosine reaches --critical, or --ticks pass. Writes DIR/world.csv (per run: the
+tick aligned, information spent, harm and unrectified harm by then) and DIR/world.png (harm
+before alignment against d), and prints the straight-line fits against d.
+
+Examples:
+  polity sum world --out runs/sum-world
+  polity sum world commons --dims 16,64,256 --seeds 0..10 --ticks 2000 --out runs/sum-world";
+
 /// `polity sum`'s subcommands.
 #[derive(clap::Subcommand)]
 pub enum SumCommand {
@@ -50,6 +62,37 @@ pub enum SumCommand {
     /// Harm against AI scale ξ (O_X ∝ ξ, d ∝ ξ^k): the lag, catch-up and exponential phases.
     #[command(after_help = SCALING_HELP)]
     Scaling(ScalingArgs),
+    /// The loop inside a running world: ticks, information and harm before the AIs are aligned, against d.
+    #[command(after_help = WORLD_HELP)]
+    World(WorldArgs),
+}
+
+/// `polity sum world`'s arguments.
+#[derive(clap::Args)]
+pub struct WorldArgs {
+    /// A built-in scenario's name or a scenario file, with AI and human agents (default: commons)
+    scenario: Option<String>,
+    /// Dimensions of the AIs' value space (each at least 2)
+    #[arg(long, value_delimiter = ',', default_value = "16,32,64,128,256,512")]
+    dims: Vec<f64>,
+    /// Seeds, as a range
+    #[arg(long, value_name = "RANGE", default_value = "0..5", value_parser = polity::compare::parse_seeds)]
+    seeds: std::ops::Range<u64>,
+    /// The most ticks a run may take to align
+    #[arg(long, default_value_t = 1000)]
+    ticks: u64,
+    /// The loop cosine at which the AIs count as aligned, in (−1, 1)
+    #[arg(long, default_value_t = 0.5)]
+    critical: f64,
+    /// Cap the humans' information per tick at their power
+    #[arg(long)]
+    rectify: bool,
+    /// Folder to write world.csv and world.png to
+    #[arg(long, default_value = "runs/sum-world")]
+    out: PathBuf,
+    /// Replace the outputs if they exist (Polity never replaces a file without it; docs/outputs.md)
+    #[arg(long)]
+    force: bool,
 }
 
 /// Arguments every subcommand takes.
@@ -222,6 +265,7 @@ impl SumCommand {
             SumCommand::Loop(a) => a.run(),
             SumCommand::Rectify(a) => a.run(),
             SumCommand::Scaling(a) => a.run(),
+            SumCommand::World(a) => a.run(),
         }
     }
 }
@@ -379,6 +423,118 @@ impl ScalingArgs {
         let log_chart = chart::lines("SUM scaling: log10 harm vs log10 xi", &log_sub, "log10 xi", &[log]);
         write_chart(&paths[2], log_chart, common.force)?;
         say!("wrote {0}/scaling.csv, {0}/scaling.png and {0}/scaling-log.png", out.display());
+        Ok(())
+    }
+}
+
+impl WorldArgs {
+    fn run(self) -> CliResult {
+        use polity::sum::world_loop::{WorldLoopRun, run_until_aligned};
+        use rayon::prelude::*;
+        let WorldArgs { scenario, dims, seeds, ticks, critical, rectify, out, force } = self;
+        let mut problems = Vec::new();
+        if dims.is_empty() || dims.iter().any(|d| !(d.is_finite() && *d >= 2.0)) {
+            problems.push(format!("--dims must each be at least 2, found {dims:?}"));
+        }
+        if !(critical > -1.0 && critical < 1.0) {
+            problems.push(format!("--critical must be in (−1, 1), found {critical}"));
+        }
+        if seeds.is_empty() {
+            problems.push("--seeds must hold at least one seed".into());
+        }
+        if ticks == 0 {
+            problems.push("--ticks must be at least 1".into());
+        }
+        let name = scenario.unwrap_or_else(|| "commons".into());
+        let mut s = super::load(Some(&name))?;
+        let spec = polity::scenario::LoopSpec { dims: 16.0, critical, rectify };
+        s.sum.harm = true;
+        s.sum.alignment_loop = Some(spec.clone());
+        let s = match polity::scenario::check_typed(s, &name) {
+            Ok(s) => Some(s),
+            Err(p) => {
+                problems.push(p.to_string());
+                None
+            }
+        };
+        let paths = files(&out, ["world.csv", "world.png"], force, &mut problems);
+        if !problems.is_empty() {
+            return refuse(problems);
+        }
+        let s = s.expect("loaded");
+        let jobs: Vec<(f64, u64)> = dims.iter().flat_map(|&d| seeds.clone().map(move |k| (d, k))).collect();
+        let bar = super::Progress::new(jobs.len() as u64, "runs");
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let runs: Vec<WorldLoopRun> = jobs
+            .par_iter()
+            .map(|&(d, seed)| {
+                let r = run_until_aligned(&s, &polity::scenario::LoopSpec { dims: d, ..spec.clone() }, seed, ticks);
+                bar.set(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                r
+            })
+            .collect();
+        drop(bar);
+        let mut csv = String::from("dims,seed,aligned_at,information,harm,harm_unrectified\n");
+        for (&(d, seed), r) in jobs.iter().zip(&runs) {
+            let at = r.aligned_at.map_or(String::new(), |t| t.to_string());
+            csv.push_str(&format!("{d},{seed},{at},{},{},{}\n", r.information, r.harm, r.unrectified));
+        }
+        say!(
+            "{name} with SUM's loop (critical cosine {critical}{}), {} seeds, up to {ticks} ticks:",
+            if rectify { ", rectifying humans" } else { "" },
+            seeds.end - seeds.start
+        );
+        say!("       d  aligned  ticks (mean ± CI)  information (mean ± CI)   harm by then (mean ± CI)");
+        let mut harm_pts = Vec::new();
+        let (mut fit_harm, mut fit_ticks) = (Vec::new(), Vec::new());
+        for &d in &dims {
+            let mine: Vec<&WorldLoopRun> =
+                jobs.iter().zip(&runs).filter(|((dd, _), _)| *dd == d).map(|(_, r)| r).collect();
+            let aligned: Vec<&&WorldLoopRun> = mine.iter().filter(|r| r.aligned_at.is_some()).collect();
+            let summary = |f: &dyn Fn(&WorldLoopRun) -> f64| {
+                polity::stats::Summary::of(&aligned.iter().map(|r| f(r)).collect::<Vec<f64>>())
+            };
+            let t = summary(&|r| r.aligned_at.unwrap_or(0) as f64);
+            let i = summary(&|r| r.information);
+            let h = summary(&|r| r.harm);
+            let hw = |x: f64| if x.is_finite() { x } else { 0.0 };
+            if aligned.is_empty() {
+                say!("{:>8} {:>5}/{:<3} (none aligned within {ticks} ticks)", d, 0, mine.len());
+            } else {
+                say!(
+                    "{:>8} {:>5}/{:<3} {:>8.1} ± {:<8.1} {:>10.2} ± {:<10.2} {:>10.3} ± {:.3}",
+                    d,
+                    aligned.len(),
+                    mine.len(),
+                    t.mean,
+                    hw(t.half_width),
+                    i.mean,
+                    hw(i.half_width),
+                    h.mean,
+                    hw(h.half_width)
+                );
+            }
+            if !aligned.is_empty() {
+                harm_pts.push((d, h.mean, hw(h.half_width)));
+                fit_harm.push((d, h.mean));
+                fit_ticks.push((d, t.mean));
+            }
+        }
+        if fit_harm.len() >= 2 {
+            let (a, b, r2) = sl::linear_fit(&fit_harm);
+            say!("harm before alignment ≈ {a:.5}·d + {b:.3} (R² = {r2:.4})");
+            let (a, b, r2) = sl::linear_fit(&fit_ticks);
+            say!("ticks to alignment ≈ {a:.4}·d + {b:.2} (R² = {r2:.4})");
+        }
+        write(&paths[0], csv.as_bytes(), force)?;
+        let sub = format!("{name}; mean and 95% interval over the seeds that aligned within {ticks} ticks");
+        let series = [Series { label: String::new(), points: harm_pts }];
+        write_chart(
+            &paths[1],
+            chart::lines("SUM loop in the world: harm before alignment vs d", &sub, "d", &series),
+            force,
+        )?;
+        say!("wrote {0}/world.csv and {0}/world.png", out.display());
         Ok(())
     }
 }

@@ -209,3 +209,40 @@ mod tests {
         assert_eq!(sigma_at(1.0, 1.0, -0.5), 1.0);
     }
 }
+
+/// What one run of the loop in a world came to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorldLoopRun {
+    /// The tick the AIs were aligned (None: not within the ticks run).
+    pub aligned_at: Option<u64>,
+    /// Information spent by then (or by the end).
+    pub information: f64,
+    /// Harm (apples per human, against AI inaction) done by then (or by the end).
+    pub harm: f64,
+    /// Of it, what the humans' power could not undo ([`super::Harm::unrectified`]).
+    pub unrectified: f64,
+}
+
+/// Runs `scenario` with the loop (`spec`) and harm on, for `seed`, until the AIs are aligned
+/// or `ticks` have passed.
+pub fn run_until_aligned(scenario: &crate::scenario::Scenario, spec: &LoopSpec, seed: u64, ticks: u64) -> WorldLoopRun {
+    let mut s = scenario.clone();
+    s.sum.harm = true;
+    s.sum.alignment_loop = Some(spec.clone());
+    let mut m = crate::sim::Sim::model_of(&s, seed, &crate::sim::Sim::mechanisms());
+    m.quiet();
+    for _ in 0..ticks {
+        m.step();
+        if m.parts.get::<WorldLoop>().is_some_and(|l| l.aligned_at.is_some()) {
+            break;
+        }
+    }
+    let l = m.parts.get::<WorldLoop>().expect("the loop is on");
+    let books = m.parts.get::<super::Harm>().copied().unwrap_or_default();
+    WorldLoopRun {
+        aligned_at: l.aligned_at,
+        information: l.information,
+        harm: super::harm_so_far(&m).unwrap_or(0.0),
+        unrectified: books.unrectified,
+    }
+}

@@ -377,3 +377,58 @@ fn the_loop_is_one_tick_in_the_ecs_the_model_and_a_checkpoint() {
     }
     assert_eq!(resumed.state_hash(), sim.state_hash());
 }
+
+#[test]
+fn polity_sum_world_reports_harm_and_ticks_against_d() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_polity"))
+            .arg("sum")
+            .arg("world")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let o = out.to_str().unwrap();
+    let (code, stdout, stderr) = run(&["--dims", "16,64", "--seeds", "0..3", "--ticks", "300", "--out", o]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("ticks to alignment ≈"), "{stdout}");
+    let csv = std::fs::read_to_string(out.join("world.csv")).unwrap();
+    let rows: Vec<Vec<String>> = csv.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect();
+    assert_eq!(rows.len(), 6);
+    // Each row is what the library's run gives for that d and seed.
+    let s = scenario::builtin("commons").unwrap().scenario().unwrap();
+    for r in &rows {
+        let (d, seed): (f64, u64) = (r[0].parse().unwrap(), r[1].parse().unwrap());
+        let spec = scenario::LoopSpec { dims: d, critical: 0.5, rectify: false };
+        let want = polity::sum::world_loop::run_until_aligned(&s, &spec, seed, 300);
+        assert_eq!(r[2], want.aligned_at.map_or(String::new(), |t| t.to_string()));
+        assert_eq!(r[3].parse::<f64>().unwrap(), want.information);
+    }
+    // A wider value space takes longer to align, seed for seed.
+    for seed in 0..3 {
+        let at =
+            |d: &str| rows.iter().find(|r| r[0] == d && r[1] == seed.to_string()).unwrap()[2].parse::<u64>().unwrap();
+        assert!(at("64") > at("16"), "seed {seed}");
+    }
+    assert!(std::fs::read(out.join("world.png")).unwrap().starts_with(b"\x89PNG"));
+    let (code, _, stderr) = run(&["--dims", "1", "--critical", "2", "--out", o]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--dims") && stderr.contains("--critical") && stderr.contains("--force"), "{stderr}");
+    // A world without humans cannot run the loop: the scenario's own located problem.
+    let lone = dir.path().join("lone.ron");
+    std::fs::write(
+        &lone,
+        r#"(version: 1, name: "lone", map: Generated(width: 8, height: 8), agents: [(name: "ai", kind: Ai, count: 2)])"#,
+    )
+    .unwrap();
+    let (code, _, stderr) = run(&[lone.to_str().unwrap(), "--out", dir.path().join("x").to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("sum.alignment_loop") && stderr.contains("kind: Human"), "{stderr}");
+}
