@@ -327,6 +327,14 @@ impl Table {
         Ok(Table { states, k, n, next })
     }
 
+    /// The states where the action changes where the world goes (for some luck, two actions
+    /// lead to different next states): only there can looking ahead change a decision.
+    pub fn steerable(&self) -> usize {
+        (0..self.states.len())
+            .filter(|&s| (1..self.k).any(|a| self.row(s, a).iter().zip(self.row(s, 0)).any(|(x, y)| x.1 != y.1)))
+            .count()
+    }
+
     fn row(&self, s: usize, a: usize) -> &[(f64, u32)] {
         let n = self.n as usize;
         &self.next[(s * self.k + a) * n..(s * self.k + a + 1) * n]

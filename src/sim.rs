@@ -315,6 +315,7 @@ impl Plugin for PolityPlugins {
             crate::shield::MECHANISM,
             crate::oversight::MECHANISM,
             crate::sum::MECHANISM,
+            crate::sum::HARM,
             crate::sum::world_loop::MECHANISM,
             crate::impact::MECHANISM,
         ] {

@@ -34,17 +34,20 @@ use crate::rng::{self, Purpose};
 use crate::shadow::InactionShadow;
 use crate::vocab::Weights;
 
-/// SUM: its part when the scenario asks for `harm` (the shadow is [`crate::shadow`]'s);
-/// its metrics after the engine's.
-pub const MECHANISM: Mechanism = Mechanism {
-    name: "sum",
+/// SUM's measures, after the engine's (`harm` when [`HARM`] keeps its books).
+pub const MECHANISM: Mechanism = Mechanism { name: "sum", measure: Some(measure), ..Mechanism::NONE };
+
+/// SUM's harm: its books when the scenario asks for `harm` (the shadow is
+/// [`crate::shadow`]'s), kept at `Effects`, once the shadow has stepped.
+pub const HARM: Mechanism = Mechanism {
+    name: "sum_harm",
     build: |s, m| {
         if s.sum.harm {
             m.parts.insert(Harm::default());
         }
     },
     steps: &[(crate::model::Step::Effects, accrue)],
-    measure: Some(measure),
+    active: Some(|m| m.parts.has::<Harm>()),
     ..Mechanism::NONE
 };
 

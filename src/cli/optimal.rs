@@ -152,6 +152,10 @@ impl OptimalArgs {
             table.next.len(),
             t0.elapsed().as_secs_f64()
         );
+        say!(
+            "the schedule changes where the world goes in {} of them (elsewhere it only changes the period's reward)",
+            table.steerable()
+        );
         let v_star = table.optimal_values(gamma);
         say!("V*(s₀) = {:.6} at γ = {gamma} (value iteration to 1e-12); Q*(s₀, ·):", v_star[0]);
         let best = (0..k).map(|a| table.q(&v_star, gamma, 0, a)).fold(f64::NEG_INFINITY, f64::max);

@@ -428,6 +428,7 @@ fn metrics_columns_match_the_docs() {
     let mut scenarios: Vec<Scenario> = BUILTINS.iter().map(|b| b.scenario().unwrap()).collect();
     let mut harm = scenario::builtin("commons").unwrap().scenario().unwrap();
     harm.sum.harm = true;
+    harm.sum.alignment_loop = Some(scenario::LoopSpec::default());
     let mut class = scenario::builtin("vase-human-breaks").unwrap().scenario().unwrap();
     class.impact.as_mut().unwrap().class_whitelist =
         vec![(scenario::ObjectClass::Vase, scenario::ObjectState::InPlace, scenario::ObjectState::Moved)];
