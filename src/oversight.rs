@@ -81,14 +81,14 @@ fn digest(m: &WorldModel, h: &mut crate::hash::Fnv) {
             h.write_u64(v);
         }
         // Oversight by advice and beliefs (absent from the default, whose digest is unchanged).
-        if !o.acts.is_empty() || !o.by_level.is_empty() || !o.learned.is_empty() {
+        if !o.acts.is_empty() || !o.acts_by_level.is_empty() || !o.learned.is_empty() {
             h.write_u64(o.acts.len() as u64);
             for a in &o.acts {
                 for v in [a.agent as u64, a.tick, a.gain as u64, a.feature.to_bits()] {
                     h.write_u64(v);
                 }
             }
-            o.by_level.iter().for_each(|&v| h.write_u64(v));
+            o.by_level.iter().chain(&o.acts_by_level).for_each(|&v| h.write_u64(v));
             for l in &o.learned {
                 h.write_u64(l.agent as u64);
                 for c in &l.classes {
@@ -130,6 +130,10 @@ pub struct Oversight {
     /// Violations of classes audited by advice, by level `|R_F(a)|`.
     #[serde(default)]
     pub by_level: Vec<u64>,
+    /// Every act recorded for an audit by advice or belief (violations and acts of classes
+    /// only believed possibly forbidden), by level `|R_F(a)|`.
+    #[serde(default)]
+    pub acts_by_level: Vec<u64>,
     /// Σ P_D(a) over those violations (their mean detection probability is this over their
     /// count).
     #[serde(default)]
@@ -270,6 +274,7 @@ impl Oversight {
             fines: 0,
             acts: Vec::new(),
             by_level: Vec::new(),
+            acts_by_level: Vec::new(),
             p_d_sum: 0.0,
             p_hat,
             learned: Vec::new(),
@@ -430,9 +435,13 @@ impl Oversight {
         if !self.covers(ai) || self.plain(class) || !self.watched(class) {
             return false;
         }
+        let level = self.level(class, f);
+        if self.acts_by_level.len() <= level {
+            self.acts_by_level.resize(level + 1, 0);
+        }
+        self.acts_by_level[level] += 1;
         if self.spec.forbidden.contains(&class) {
             self.violations += 1;
-            let level = self.level(class, f);
             if self.by_level.len() <= level {
                 self.by_level.resize(level + 1, 0);
             }

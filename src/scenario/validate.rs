@@ -237,7 +237,7 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
             if total > 1.0 + 1e-9 {
                 c.err(
                     format!("{p}.advice"),
-                    format!("the proposal probabilities add up to {total}, more than 1"),
+                    format!("the proposal probabilities add up to {}, more than 1", (total * 1e9).round() / 1e9),
                     Some("Q is a distribution over the advice (the rest is no audit): scale the q down".into()),
                 );
             }
