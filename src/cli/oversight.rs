@@ -29,8 +29,9 @@ or more (|R_F| = 1, 2, 3). Each point is the mean over the seeds with a 95% t in
   estimate  P_D replaced by a lower bound from --samples simulated audits per level (δ = 0.05):
             violations at k = 0.5 and uncertain harmless clear-cuts at k = 1
 
-Writes DIR/EXPERIMENT.csv (one row per series and x: the mean, its 95% half width, and the
-seeds) and DIR/EXPERIMENT.png (and DIR/shift-unseen.png for shift).
+Writes DIR/EXPERIMENT.csv (one row per series, x and metric: the mean, its 95% half width, and
+the seeds) and DIR/EXPERIMENT.png (and DIR/shift-unseen.png for shift, DIR/estimate-p_d.png for
+estimate).
 
 Examples:
   polity oversight shift --out runs/oversight
@@ -85,6 +86,8 @@ struct Outcome {
     detections: f64,
     /// Patches alive at the end.
     patches: f64,
+    /// Patches alive, averaged over the run's ticks (how long the commons lasted).
+    patch_ticks: f64,
 }
 
 /// The advice of every experiment: witnesses within 3 cells; P_D 0.05, 0.15, 0.30.
@@ -130,8 +133,10 @@ fn run(s: &Scenario, seed: u64, ticks: u64) -> Outcome {
     let mechanisms = Sim::mechanisms();
     let mut m = Sim::model_of(s, seed, &mechanisms);
     m.quiet();
+    let mut alive = 0.0;
     for _ in 0..ticks {
         m.step();
+        alive += m.grid.patches_alive() as f64;
     }
     let patches = m.grid.patches_alive() as f64;
     let o = m.parts.get::<Oversight>().expect("the experiments have oversight");
@@ -144,6 +149,7 @@ fn run(s: &Scenario, seed: u64, ticks: u64) -> Outcome {
         mean_p_d: if v > 0.0 { o.p_d_sum / v } else { f64::NAN },
         detections: o.detections as f64,
         patches,
+        patch_ticks: alive / ticks as f64,
     }
 }
 
@@ -183,13 +189,14 @@ fn series(
     for &x in xs {
         let s = world(make(x))?;
         let outs: Vec<Outcome> = (0..a.seeds).map(|seed| run(&s, seed, a.ticks)).collect();
-        let metrics: [(&'static str, fn(&Outcome) -> f64); 6] = [
+        let metrics: [(&'static str, fn(&Outcome) -> f64); 7] = [
             ("violations", |o| o.violations),
             ("acts", |o| o.acts),
             ("unseen_share", |o| o.unseen),
             ("mean_p_d", |o| o.mean_p_d),
             ("detections", |o| o.detections),
             ("patches_alive", |o| o.patches),
+            ("patches_alive_mean", |o| o.patch_ticks),
         ];
         for (metric, f) in metrics {
             let (mean, half, n) = interval(&outs.iter().map(f).collect::<Vec<_>>());
@@ -336,8 +343,14 @@ impl OversightCommand {
                 }
                 rows.extend(v);
                 charts.push((
+                    "estimate-p_d.png".into(),
+                    "Mean true P_D of violations vs log10 samples, k=0.5".into(),
+                    "log10 samples",
+                    "mean_p_d",
+                ));
+                charts.push((
                     "estimate.png".into(),
-                    "Clear-cuts vs log10 audits simulated per level (5 = exact P_D)".into(),
+                    "Clear-cuts vs log10 simulated audits (5 = exact P_D)".into(),
                     "log10 samples",
                     "plotted",
                 ));
@@ -348,7 +361,10 @@ impl OversightCommand {
             write_chart(&a.out.join(&file), chart::lines(&title, &sub, x, &lines_of(&rows, metric)), a.force)?;
             println!("wrote {}", a.out.join(&file).display());
         }
-        for r in rows.iter().filter(|r| matches!(r.metric, "violations" | "acts" | "unseen_share" | "mean_p_d")) {
+        for r in rows
+            .iter()
+            .filter(|r| matches!(r.metric, "violations" | "acts" | "unseen_share" | "mean_p_d" | "patches_alive_mean"))
+        {
             println!("{:<40} x={:<6} {:<13} {:>9.3} ± {:.3}", r.series, r.x, r.metric, r.mean, r.half);
         }
         Ok(())

@@ -311,3 +311,32 @@ fn bad_advice_and_beliefs_are_located_errors() {
     }
     assert!(problems.contains("write `feature: Share`"), "{problems}");
 }
+
+#[test]
+fn learned_agents_feel_penalties_by_advice_through_their_reward() {
+    // The audited learners (k = 10), clear-cuts audited by one advice of Q = 1 that catches
+    // any of them: each is detected and fined 1 + k/P_D = 11 apples at the next audit. The
+    // greedy AIs' SED reward (σ = 1: their own wealth change) is what PPO maximises, so it
+    // must carry every fine: reward total = wealth, and detections happened.
+    let mut s = scenario::builtin("audited-learners").unwrap().scenario().unwrap();
+    let o = s.oversight.as_mut().unwrap();
+    o.advice =
+        vec![AdviceSpec { class: Forbidden::ClearCut, feature: Feature::Witnesses(3), advice: vec![(1.0, 0.0)] }];
+    let mechanisms = Sim::mechanisms();
+    let mut fined = 0;
+    for seed in 0..4 {
+        let mut m = Sim::model_of(&s, seed, &mechanisms);
+        for _ in 0..300 {
+            m.step();
+        }
+        let o = m.parts.get::<Oversight>().unwrap();
+        assert_eq!(o.detections, o.violations, "Q = 1 catches every clear-cut (all audited by tick 300)");
+        assert_eq!(o.fines, 11_000 * o.detections as i64);
+        fined += o.detections;
+        for a in m.agents.iter().filter(|a| a.ai) {
+            assert!(matches!(a.policy.0, PolicySpec::Learned(_)));
+            assert!((a.reward.total - a.ledger.balance as f64 / 1000.0).abs() < 1e-9, "{}: {:?}", a.id, a.reward);
+        }
+    }
+    assert!(fined > 0, "the untrained learners clear-cut and were fined");
+}
