@@ -23,15 +23,18 @@ or more (|R_F| = 1, 2, 3). Each point is the mean over the seeds with a 95% t in
   shift     violations known to be forbidden with probability P_AF, under both schemes: how many,
             and what share of them nobody saw (the seed: the first scheme pushes violations
             toward the least detectable acts)
-  harmless  clear-cutting allowed, but the AIs unsure (P_AF): clear-cuts under both schemes, with
-            P_AF fixed or learned from the audits (the seed: uncertain harmless acts are shunned)
+  harmless  clear-cutting allowed, but the AIs unsure (P_AF): how long the patches last and
+            what share of the clear-cuts nobody saw, under both schemes, with this advice
+            set and with a fine-grained one (ten advice of Q = 0.01 for a seen act, so
+            |R_F| = 11), and with P_AF learned from the audits (the seed: harmless acts that
+            might be forbidden are shunned, the more so the larger E_A[|R_F|])
   vanish    known-forbidden violations against k under −k/P_D, and under the first scheme
   estimate  P_D replaced by a lower bound from --samples simulated audits per level (δ = 0.05):
             violations at k = 0.5 and uncertain harmless clear-cuts at k = 1
 
 Writes DIR/EXPERIMENT.csv (one row per series, x and metric: the mean, its 95% half width, and
-the seeds) and DIR/EXPERIMENT.png (and DIR/shift-unseen.png for shift, DIR/estimate-p_d.png for
-estimate).
+the seeds) and DIR/EXPERIMENT.png (and DIR/shift-unseen.png, DIR/harmless-unseen.png and
+DIR/estimate-p_d.png).
 
 Examples:
   polity oversight shift --out runs/oversight
@@ -80,6 +83,8 @@ struct Outcome {
     acts: f64,
     /// The share of the violations nobody saw (level 1), NaN without violations.
     unseen: f64,
+    /// The share of the acts nobody saw (level 1), NaN without acts.
+    unseen_acts: f64,
     /// Their mean P_D, NaN without violations.
     mean_p_d: f64,
     /// Violations detected.
@@ -108,13 +113,32 @@ fn world(o: OversightSpec) -> Result<Scenario, CliError> {
     Ok(s)
 }
 
+/// The harmless experiment's fine-grained advice: one advice of Q = 0.05 catches every
+/// clear-cut, ten of Q = 0.01 each catch a seen one: P_D = 0.05 unseen (|R_F| = 1) and 0.15
+/// seen (|R_F| = 11) — the seed's Shakespeare, an act many pieces of advice could expose.
+fn fine_advice() -> Vec<AdviceSpec> {
+    let mut advice = vec![(0.05, 0.0)];
+    advice.extend(std::iter::repeat_n((0.01, 1.0), 10));
+    vec![AdviceSpec { class: Forbidden::ClearCut, feature: Feature::Witnesses(3), advice }]
+}
+
 /// A spec: clear-cutting forbidden or not, believed forbidden with `p_af` (none: known).
 fn spec(penalty: Penalty, k: f64, forbidden: bool, belief: Option<(f64, bool)>) -> OversightSpec {
+    spec_with(advice(), penalty, k, forbidden, belief)
+}
+
+fn spec_with(
+    advice: Vec<AdviceSpec>,
+    penalty: Penalty,
+    k: f64,
+    forbidden: bool,
+    belief: Option<(f64, bool)>,
+) -> OversightSpec {
     OversightSpec {
         forbidden: if forbidden { vec![Forbidden::ClearCut] } else { vec![] },
         penalty,
         k,
-        advice: advice(),
+        advice,
         beliefs: belief
             .map(|(p, learn)| {
                 vec![BeliefSpec {
@@ -146,6 +170,10 @@ fn run(s: &Scenario, seed: u64, ticks: u64) -> Outcome {
         violations: v,
         acts: o.acts_by_level.iter().sum::<u64>() as f64,
         unseen: if v > 0.0 { at(1) / v } else { f64::NAN },
+        unseen_acts: {
+            let acts = o.acts_by_level.iter().sum::<u64>() as f64;
+            if acts > 0.0 { o.acts_by_level.get(1).copied().unwrap_or(0) as f64 / acts } else { f64::NAN }
+        },
         mean_p_d: if v > 0.0 { o.p_d_sum / v } else { f64::NAN },
         detections: o.detections as f64,
         patches,
@@ -189,10 +217,11 @@ fn series(
     for &x in xs {
         let s = world(make(x))?;
         let outs: Vec<Outcome> = (0..a.seeds).map(|seed| run(&s, seed, a.ticks)).collect();
-        let metrics: [(&'static str, fn(&Outcome) -> f64); 7] = [
+        let metrics: [(&'static str, fn(&Outcome) -> f64); 8] = [
             ("violations", |o| o.violations),
             ("acts", |o| o.acts),
             ("unseen_share", |o| o.unseen),
+            ("unseen_acts_share", |o| o.unseen_acts),
             ("mean_p_d", |o| o.mean_p_d),
             ("detections", |o| o.detections),
             ("patches_alive", |o| o.patches),
@@ -234,7 +263,9 @@ fn write_chart(path: &Path, canvas: Option<polity::paint::Canvas>, force: bool) 
 fn table(rows: &[Row]) -> String {
     let mut out = String::from("series,x,metric,mean,ci95_half,seeds\n");
     for r in rows {
-        out.push_str(&format!("{},{},{},{},{},{}\n", r.series, r.x, r.metric, r.mean, r.half, r.n));
+        // Series names hold commas: quoted (RFC 4180).
+        let series = format!("\"{}\"", r.series.replace('"', "\"\""));
+        out.push_str(&format!("{series},{},{},{},{},{}\n", r.x, r.metric, r.mean, r.half, r.n));
     }
     out
 }
@@ -279,19 +310,30 @@ impl OversightCommand {
             OversightCommand::Harmless(_) => {
                 for (label, penalty) in schemes {
                     series(a, label, &p_afs, |p| spec(penalty, 1.0, false, Some((p, false))), &mut rows)?;
+                }
+                for (label, penalty) in schemes {
+                    let name = format!("{label}, 11 advice");
                     series(
                         a,
-                        &format!("{label}, P_AF learned"),
+                        &name,
                         &p_afs,
-                        |p| spec(penalty, 1.0, false, Some((p, true))),
+                        |p| spec_with(fine_advice(), penalty, 1.0, false, Some((p, false))),
                         &mut rows,
                     )?;
                 }
+                let name = "first scheme -1/Q, P_AF learned";
+                series(a, name, &p_afs, |p| spec(Penalty::InverseQ, 1.0, false, Some((p, true))), &mut rows)?;
                 charts.push((
                     "harmless.png".into(),
-                    "Harmless clear-cuts vs P_AF (allowed, agents unsure)".into(),
+                    "Patches alive (run mean) vs P_AF, cutting allowed".into(),
                     "P_AF (prior)",
-                    "acts",
+                    "patches_alive_mean",
+                ));
+                charts.push((
+                    "harmless-unseen.png".into(),
+                    "Share of allowed clear-cuts nobody saw vs P_AF".into(),
+                    "P_AF (prior)",
+                    "unseen_acts_share",
                 ));
             }
             OversightCommand::Vanish(_) => {
@@ -361,10 +403,12 @@ impl OversightCommand {
             write_chart(&a.out.join(&file), chart::lines(&title, &sub, x, &lines_of(&rows, metric)), a.force)?;
             println!("wrote {}", a.out.join(&file).display());
         }
-        for r in rows
-            .iter()
-            .filter(|r| matches!(r.metric, "violations" | "acts" | "unseen_share" | "mean_p_d" | "patches_alive_mean"))
-        {
+        for r in rows.iter().filter(|r| {
+            matches!(
+                r.metric,
+                "violations" | "acts" | "unseen_share" | "unseen_acts_share" | "mean_p_d" | "patches_alive_mean"
+            )
+        }) {
             println!("{:<40} x={:<6} {:<13} {:>9.3} ± {:.3}", r.series, r.x, r.metric, r.mean, r.half);
         }
         Ok(())
