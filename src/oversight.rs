@@ -187,39 +187,7 @@ pub struct ClassLearning {
     pub missed: Vec<u32>,
 }
 
-/// How a covered agent values an act of one class, by its feature's integer value (clamped
-/// to the table): `E_A[B′] = b·mult + bias + w·pen` ([`Oversight::terms`]).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Risk {
-    /// The witness radius (0 for shares).
-    pub radius: u32,
-    /// `(mult, bias, pen)` for feature 0, 1, 2, …; the last entry stands for all larger ones.
-    pub table: Vec<(f64, f64, f64)>,
-}
-
-impl Risk {
-    /// `E_A[B′]` of an act of gain `b` with `n` witnesses, losses weighted `w`.
-    pub fn value(&self, b: f64, w: f64, n: u32) -> f64 {
-        let (m, bias, pen) = self.table[(n as usize).min(self.table.len() - 1)];
-        b * m + bias + w * pen
-    }
-}
-
-/// Other agents within Chebyshev radius `r` of `(x, y)`, not counting those standing on the
-/// cells in `exclude` (the actor, the victim).
-pub fn witnesses(grid: &crate::grid::Grid, x: u32, y: u32, r: u32, exclude: &[(u32, u32)]) -> u32 {
-    let r = r as i64;
-    let mut n = 0;
-    for cy in (y as i64 - r).max(0)..=(y as i64 + r).min(grid.height() as i64 - 1) {
-        for cx in (x as i64 - r).max(0)..=(x as i64 + r).min(grid.width() as i64 - 1) {
-            let (ux, uy) = (cx as u32, cy as u32);
-            if grid.walkable(cx, cy) && grid.occupied(grid.index(ux, uy)) && !exclude.contains(&(ux, uy)) {
-                n += 1;
-            }
-        }
-    }
-    n
-}
+pub use crate::rules::detection::{Risk, witnesses};
 
 impl Oversight {
     /// The oversight of a spec, with P_D worked out (`seed` keys the simulated audits of the
@@ -282,9 +250,11 @@ impl Oversight {
     }
 
     /// Whether acts of `class` go the old way: audited by inspected ticks, valued by the
-    /// closed form (no advice set and no belief for it).
+    /// closed form (no advice set and no belief for it, and the overseer's score exact).
     pub fn plain(&self, class: Forbidden) -> bool {
-        !self.spec.advice.iter().any(|a| a.class == class) && !self.spec.beliefs.iter().any(|b| b.class == class)
+        !self.spec.advice.iter().any(|a| a.class == class)
+            && !self.spec.beliefs.iter().any(|b| b.class == class)
+            && self.spec.score == crate::scenario::ScoreSpec::default()
     }
 
     /// The advice set of `class` as `(q, θ)`: its own, or — for a class audited by inspected
@@ -937,6 +907,12 @@ mod tests {
         let r = audit_acts(&mut o, 0, 50, 0, &mut ledger);
         assert_eq!((r[0].caught, r[0].change, ledger.balance, o.fines), (false, 250, 1250, -250));
         assert!((o.expected(0, Forbidden::Theft, 1.0, 0.0, 1.0) - 1.25).abs() < 1e-12);
+        // A class without advice is scored too: it goes by one advice of Q = P_D = 0.2. With
+        // bias 0.5 and k = 1: (1 + 0.5)(1 − 0.2) − 0.2·(1/0.2) = 1.2 − 1 = 0.2.
+        let plain = OversightSpec { score: ScoreSpec { bias: 0.5, noise: 0.0 }, ..Default::default() };
+        let o = Oversight::new(&plain, 0);
+        assert!(!o.plain(Forbidden::ClearCut) && o.advice(Forbidden::ClearCut) == vec![(0.2, f64::NEG_INFINITY)]);
+        assert!((o.expected(0, Forbidden::ClearCut, 1.0, 0.0, 1.0) - 0.2).abs() < 1e-12);
         // With noise, the mean payment is the bias and the spread the noise (sd 0.5).
         spec.score = ScoreSpec { bias: 0.0, noise: 0.5 };
         let mut o = Oversight::new(&spec, 0);

@@ -51,7 +51,7 @@ pub struct Forager<'a> {
     /// forbidden: the value of taking a patch's last apple at a cell with `n` other agents
     /// within the detector's radius becomes `E_A[B′] = risk.value(v, w_own, n)` (see
     /// [`crate::oversight`]). Supersedes `clear_cut_audit`.
-    pub clear_cut_risk: Option<&'a crate::oversight::Risk>,
+    pub clear_cut_risk: Option<&'a super::detection::Risk>,
 }
 
 /// Where `action` takes an agent at `(x, y)` if nothing else is in the way: the target
@@ -104,7 +104,7 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
             && grid.last_of_patch(i)
         {
             let seen =
-                crate::oversight::witnesses(grid, cx as u32, cy as u32, risk.radius, &[(x, y), (cx as u32, cy as u32)]);
+                super::detection::witnesses(grid, cx as u32, cy as u32, risk.radius, &[(x, y), (cx as u32, cy as u32)]);
             v = risk.value(v, f.w_own, seen);
         }
         let (dx, dy) = (cx - x as i64, cy - y as i64);
