@@ -979,6 +979,35 @@ mod tests {
     }
 
     #[test]
+    fn an_evader_hides_the_least_detectable_share_under_the_first_scheme() {
+        // A flat 50% tax on 10 apples of income; σ = 1; shares 1/4, 1/2, all: tax saved
+        // B = 1.25, 2.5, 5 apples; P_D = 0.1, 0.3, 0.7 and |R_F| = 1, 2, 3 (by the advice of
+        // `advised`). By hand:
+        //   −k/P_D, k = 1: 1.25·0.9 − 1 = 0.125, 2.5·0.7 − 1 = 0.75, 5·0.3 − 1 = 0.5 → hide half;
+        //   first scheme:  1.125 − 1 = 0.125,    1.75 − 2 = −0.25,   1.5 − 3 = −1.5 → hide 1/4.
+        let tax = crate::rules::tax::Schedule::new(&[0.0], &[0.5]);
+        for (penalty, share, saved) in [(Penalty::KOverPd, 0.5, 2500), (Penalty::InverseQ, 0.25, 1250)] {
+            let mut spec = advised(penalty);
+            spec.evade_shares = vec![0.25, 0.5, 1.0];
+            let mut o = Oversight::new(&spec, 0);
+            for (s, want) in [(0.25, 0.125), (0.5, if share == 0.5 { 0.75 } else { -0.25 })] {
+                let b = (tax.tax(10_000) - tax.tax(10_000 - (10_000.0 * s) as i64)) as f64 / 1000.0;
+                assert!((o.expected(0, Forbidden::Evasion, b, s, 1.0) - want).abs() < 1e-12, "{penalty:?} {s}");
+            }
+            assert_eq!(evade(&o, 0, 1.0, 10_000, &tax), (10_000 - saved * 2, saved, share), "{penalty:?}");
+            // Reported through the tax period's rule, it is recorded as a violation of its level.
+            let mut v = Vec::new();
+            let reported = report(Some(&mut o), true, 0, (0, 0), 1.0, 10_000, &tax, &mut v, 50);
+            assert_eq!((reported, v.len(), o.violations), (10_000 - saved * 2, 0, 1));
+            assert_eq!(o.acts[0].feature, share);
+        }
+        // Nothing worth hiding (a 5% tax): every share's E[B′] < 0, the whole income reported.
+        let low = crate::rules::tax::Schedule::new(&[0.0], &[0.05]);
+        let o = Oversight::new(&advised(Penalty::KOverPd), 0);
+        assert_eq!(evade(&o, 0, 1.0, 10_000, &low), (10_000, 0, 0.0));
+    }
+
+    #[test]
     fn lower_bounds_per_level_stay_below_the_truth() {
         let mut spec = advised(Penalty::KOverPd);
         spec.detection = Detection::LowerBound { samples: 20_000, delta: 0.01 };

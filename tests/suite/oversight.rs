@@ -340,3 +340,26 @@ fn learned_agents_feel_penalties_by_advice_through_their_reward() {
     }
     assert!(fined > 0, "the untrained learners clear-cut and were fined");
 }
+
+#[test]
+fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_polity")).args(args).output().expect("polity runs")
+    };
+    let o = run(&["oversight", "vanish", "--seeds", "2", "--ticks", "120", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("vanish.csv")).unwrap();
+    assert_eq!(csv.lines().next(), Some("series,x,metric,mean,ci95_half,seeds"));
+    // Two series × seven k × eight metrics, each over both seeds.
+    assert_eq!(csv.lines().count(), 1 + 2 * 7 * 8, "{csv}");
+    assert!(csv.lines().skip(1).all(|l| l.ends_with(",2") || l.ends_with(",0")), "{csv}");
+    let png = std::fs::read(out.join("vanish.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    // Without --force nothing is replaced; one seed gives no interval and is refused.
+    let again = run(&["oversight", "vanish", "--seeds", "2", "--ticks", "120", "--out", out.to_str().unwrap()]);
+    assert!(!again.status.success());
+    let one = run(&["oversight", "shift", "--seeds", "1", "--out", out.to_str().unwrap()]);
+    assert!(!one.status.success() && String::from_utf8_lossy(&one.stderr).contains("--seeds"));
+}
