@@ -48,9 +48,9 @@
 //!
 //! which is the seed's `B(1 − P_AD) − k·P_AF` under `KOverPd` and `B(1 − P_AD) − E_A[|R_F|]`
 //! under `InverseQ` when `d = P_D`. A learned `P_AF` becomes 1 after a fine and otherwise
-//! falls by Bayes' rule with every audit that finds nothing: `P_AF = p₀Π(1−d_i) / (p₀Π(1−d_i)
-//! + 1 − p₀)`. Learned agents (`crate::learn`) need none of this: fines and score
-//! corrections reach their reward through the ledger.
+//! falls by Bayes' rule with every audit that finds nothing:
+//! `P_AF = p₀Π(1−d_i) / (p₀Π(1−d_i) + 1 − p₀)`. Learned agents (`crate::learn`) need none
+//! of this: fines and score corrections reach their reward through the ledger.
 
 use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::rng::{self, Purpose};

@@ -181,6 +181,9 @@ fn run(s: &Scenario, seed: u64, ticks: u64) -> Outcome {
     }
 }
 
+/// A metric's name and how it is read from a run.
+type Metric = (&'static str, fn(&Outcome) -> f64);
+
 /// Mean and 95% t half width of the finite values (NaN, 0 when fewer than two).
 fn interval(xs: &[f64]) -> (f64, f64, usize) {
     let v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
@@ -217,7 +220,7 @@ fn series(
     for &x in xs {
         let s = world(make(x))?;
         let outs: Vec<Outcome> = (0..a.seeds).map(|seed| run(&s, seed, a.ticks)).collect();
-        let metrics: [(&'static str, fn(&Outcome) -> f64); 8] = [
+        let metrics: [Metric; 8] = [
             ("violations", |o| o.violations),
             ("acts", |o| o.acts),
             ("unseen_share", |o| o.unseen),
