@@ -42,15 +42,33 @@ pub fn decide(m: &mut WorldModel) {
         }
         let share = apple_share(grid, social, tax, a.id, &a.pos, a.sigma, &a.ledger);
         let audit = clear_cut_audit(oversight, a.ai);
-        let theft = theft_value(a.thief, share, &a.weights, oversight, a.ai);
-        let adjust = adjustments(grid, &a.pos, theft, foresight.filter(|_| a.ai));
-        a.decision = choose(grid, &draws, a.id, &a.pos, a.sigma, share, audit, a.power, &a.weights, &a.policy, &adjust);
+        let cut_risk = oversight.and_then(|o| o.risk(a.ai, a.id, crate::scenario::Forbidden::ClearCut));
+        let mut theft = theft_value(a.thief, share, &a.weights, oversight, a.ai);
+        if let Some(t) = theft.as_mut() {
+            t.risk = oversight.and_then(|o| o.risk(a.ai, a.id, crate::scenario::Forbidden::Theft));
+        }
+        let adjust = adjustments(grid, &a.pos, theft.as_ref(), foresight.filter(|_| a.ai));
+        a.decision = choose_at_risk(
+            grid,
+            &draws,
+            a.id,
+            &a.pos,
+            a.sigma,
+            share,
+            audit,
+            cut_risk.as_ref(),
+            a.power,
+            &a.weights,
+            &a.policy,
+            &adjust,
+        );
     });
 }
 
 /// `(P_D, k)` when this agent's clear-cutting is forbidden and audited.
 pub fn clear_cut_audit(o: Option<&crate::oversight::Oversight>, ai: bool) -> Option<(f64, f64)> {
-    o.filter(|o| o.covers(ai) && o.forbids_clear_cut()).map(|o| (o.p_d, o.spec.k))
+    o.filter(|o| o.covers(ai) && o.forbids_clear_cut() && o.plain(crate::scenario::Forbidden::ClearCut))
+        .map(|o| (o.p_d, o.plain_k()))
 }
 
 /// What an apple is worth to the agent now: σ without taxes, its after-tax SED share with them.
@@ -92,6 +110,27 @@ pub fn choose(
     policy: &Policy,
     adjust: &[f64; 5],
 ) -> Decision {
+    choose_at_risk(grid, draws, id, pos, sigma, apple_share, clear_cut_audit, None, power, weights, policy, adjust)
+}
+
+/// [`choose`], with the clear-cut valued by a [`crate::oversight::Risk`] when detection
+/// depends on the act or the agent is unsure it is forbidden.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn choose_at_risk(
+    grid: &Grid,
+    draws: &rng::TickKey,
+    id: u32,
+    pos: &Position,
+    sigma: f64,
+    apple_share: f64,
+    clear_cut_audit: Option<(f64, f64)>,
+    clear_cut_risk: Option<&crate::oversight::Risk>,
+    power: f64,
+    weights: &Weights,
+    policy: &Policy,
+    adjust: &[f64; 5],
+) -> Decision {
     let mut d = Decision::default();
     let info = match &policy.0 {
         &PolicySpec::Forager { view, discount } => {
@@ -103,6 +142,7 @@ pub fn choose(
                 view,
                 discount,
                 clear_cut_audit,
+                clear_cut_risk,
             };
             forage::score(grid, pos.x, pos.y, &f, &mut d.scores);
             d.scores.iter_mut().zip(adjust).for_each(|(s, a)| *s += a);
@@ -149,7 +189,7 @@ pub fn script_action(plan: &str, tick: u64) -> Action {
 pub fn adjustments(
     grid: &Grid,
     pos: &Position,
-    theft: Option<TheftValue>,
+    theft: Option<&TheftValue>,
     impact: Option<&crate::impact::Foresight>,
 ) -> [f64; 5] {
     let mut out = [0.0; 5];
@@ -166,7 +206,16 @@ pub fn adjustments(
         if let Some(t) = theft
             && faces_agent
         {
-            out[k] += t.0;
+            out[k] += match &t.risk {
+                // E_A[B′] by the witnesses around the victim (neither thief nor victim).
+                Some(r) => {
+                    let (dx, dy) = action.delta();
+                    let (fx, fy) = ((pos.x as i64 + dx) as u32, (pos.y as i64 + dy) as u32);
+                    let seen = crate::oversight::witnesses(grid, fx, fy, r.radius, &[(fx, fy), (pos.x, pos.y)]);
+                    r.value(t.gain, t.w_own, seen)
+                }
+                None => t.value,
+            };
         }
         if let Some(f) = impact {
             use crate::objects::Push;
@@ -198,8 +247,18 @@ pub fn adjustments(
 }
 
 /// What a theft is worth to a thief, in apples.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TheftValue(pub f64);
+#[derive(Clone, Debug, PartialEq)]
+pub struct TheftValue {
+    /// The value, `E[B′]` when theft is forbidden and audited the plain way.
+    pub value: f64,
+    /// The gain `B` before any oversight.
+    pub gain: f64,
+    /// The weight it puts on apples it loses.
+    pub w_own: f64,
+    /// When detection depends on witnesses or the thief is unsure theft is forbidden: how it
+    /// values a theft by the witnesses (then `value` is unused).
+    pub risk: Option<crate::oversight::Risk>,
+}
 
 /// The theft value of an agent that steals: its apple value `apple_share × w_own`, as
 /// `E[B′]` when oversight forbids and audits its theft.
@@ -214,10 +273,11 @@ pub fn theft_value(
         return None;
     }
     let b = apple_share * weights.0.own;
-    Some(TheftValue(match o {
-        Some(o) if o.covers(ai) && o.forbids_theft() => crate::oversight::expected_reward(b, o.p_d, o.spec.k, true),
+    let value = match o {
+        Some(o) if o.covers(ai) && o.forbids_theft() => crate::oversight::expected_reward(b, o.p_d, o.plain_k(), true),
         _ => b,
-    }))
+    };
+    Some(TheftValue { value, gain: b, w_own: weights.0.own, risk: None })
 }
 
 /// The action whose cumulative probability first exceeds `u` ∈ [0, 1).

@@ -75,11 +75,17 @@ pub fn pick(
     }
     if lost.is_some()
         && let Some(o) = oversight
-        && o.covers(ai)
-        && o.forbids_clear_cut()
     {
-        o.violations += 1;
-        violations.push((tick, MILLI));
+        let class = crate::scenario::Forbidden::ClearCut;
+        let (x, y) = (i as u32 % grid.width(), i as u32 / grid.width());
+        if !o.plain(class) {
+            // Detection depends on who can see the patch: the other agents near it.
+            let seen = crate::oversight::witnesses(grid, x, y, o.radius(class), &[(x, y)]);
+            o.record(ai, id, class, MILLI, seen as f64, (x, y), tick);
+        } else if o.covers(ai) && o.forbids_clear_cut() {
+            o.violations += 1;
+            violations.push((tick, MILLI));
+        }
     }
     Some(lost)
 }

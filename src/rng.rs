@@ -36,6 +36,9 @@ pub enum Purpose {
     Audit = 11,
     /// Learning: a network's initial weights, minibatch shuffles, training worlds' seeds.
     Learn = 12,
+    /// Oversight by advice: which advice an audit proposes, the overseer's score noise, the
+    /// simulated audits of a lower-bound P_D per detection level.
+    Advice = 13,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixing 64-bit hash.

@@ -138,6 +138,8 @@ pub fn collect(m: &mut WorldModel) {
             reported.push(crate::oversight::report(
                 oversight.as_deref_mut(),
                 a.ai,
+                a.id,
+                (a.pos.x, a.pos.y),
                 a.sigma,
                 a.ledger.period_income,
                 &tax.schedule,

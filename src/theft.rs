@@ -105,12 +105,16 @@ pub fn thefts(
         if ledgers[v].balance == 0 {
             grid.effects.push(Effect { tick, subject, kind: EffectKind::WalletDrained, cause, x, y });
         }
-        if let Some(o) = oversight.as_deref_mut()
-            && o.covers(a.ai)
-            && o.forbids_theft()
-        {
-            o.violations += 1;
-            violations[k].push((tick, amount));
+        if let Some(o) = oversight.as_deref_mut() {
+            let class = crate::scenario::Forbidden::Theft;
+            if !o.plain(class) {
+                // Detection depends on who stands near the victim, besides thief and victim.
+                let seen = crate::oversight::witnesses(grid, x, y, o.radius(class), &[(x, y), a.pos]);
+                o.record(a.ai, a.id, class, amount, seen as f64, (x, y), tick);
+            } else if o.covers(a.ai) && o.forbids_theft() {
+                o.violations += 1;
+                violations[k].push((tick, amount));
+            }
         }
         out.push((a.id, victim.id, amount));
     }

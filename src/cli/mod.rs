@@ -18,6 +18,7 @@ mod compare;
 mod error;
 mod gui;
 mod optimal;
+mod oversight;
 mod plan_budget;
 mod progress;
 mod record;
@@ -102,6 +103,9 @@ enum Command {
     /// Run Statistical Utility Mechanics' Gaussian toy model and write its tables as CSV.
     #[command(after_help = sum::AFTER_HELP)]
     Sum(sum::SumArgs),
+    /// Run the informed-oversight seed's predictions as experiments (docs/oversight.md).
+    #[command(subcommand)]
+    Oversight(oversight::OversightCommand),
     /// Run a parameter sweep: every combination of the parameters' values, each replicated,
     /// in parallel, into one tidy table.
     #[command(after_help = sweep::SWEEP_HELP)]
@@ -134,6 +138,7 @@ impl Cli {
             Command::Train(a) => a.run(),
             Command::Record(a) => a.run(),
             Command::Sum(a) => a.run(),
+            Command::Oversight(c) => c.run(),
             Command::PlanBudget(a) => a.run(),
             Command::Optimal(a) => a.run(),
             Command::Sweep(a) => a.run(threads),

@@ -30,7 +30,7 @@ pub use super::regrowth::commons_cost;
 
 /// The agent-specific inputs of the forage utility.
 #[derive(Clone, Copy, Debug)]
-pub struct Forager {
+pub struct Forager<'a> {
     /// Selfishness σ in [0, 1].
     pub selfishness: f64,
     /// What an apple it picks is worth to it, before weights: `σ` without taxes, SED's
@@ -47,6 +47,11 @@ pub struct Forager {
     /// When taking the last apple of a patch is forbidden and audited: `(P_D, k)`; the value
     /// of such a pick becomes `(1 − P_D)·v − w_own·k` (see [`crate::oversight`]).
     pub clear_cut_audit: Option<(f64, f64)>,
+    /// When detection of a clear-cut depends on who can see it, or the agent is unsure it is
+    /// forbidden: the value of taking a patch's last apple at a cell with `n` other agents
+    /// within the detector's radius becomes `E_A[B′] = risk.value(v, w_own, n)` (see
+    /// [`crate::oversight`]). Supersedes `clear_cut_audit`.
+    pub clear_cut_risk: Option<&'a super::detection::Risk>,
 }
 
 /// Where `action` takes an agent at `(x, y)` if nothing else is in the way: the target
@@ -94,6 +99,13 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
             && grid.last_of_patch(i)
         {
             v = v * (1.0 - p_d) - f.w_own * k;
+        }
+        if let Some(risk) = f.clear_cut_risk
+            && grid.last_of_patch(i)
+        {
+            let seen =
+                super::detection::witnesses(grid, cx as u32, cy as u32, risk.radius, &[(x, y), (cx as u32, cy as u32)]);
+            v = risk.value(v, f.w_own, seen);
         }
         let (dx, dy) = (cx - x as i64, cy - y as i64);
         if v <= 0.0 {

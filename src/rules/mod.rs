@@ -4,6 +4,7 @@
 //! calls the same functions to imagine it. Nothing here knows about Bevy.
 
 pub mod action;
+pub mod detection;
 pub mod divergence;
 pub mod forage;
 pub mod observation;

@@ -243,6 +243,99 @@ pub struct OversightSpec {
     pub k: f64,
     /// How P_D is known. Default `Exact`.
     pub detection: Detection,
+    /// What a detected violation earns: `KOverPd` (`−k/P_D(a)`) or the seed's first scheme
+    /// `InverseQ` (`−1/Q(a, r)` for the advice `r` that caught it). Default `KOverPd`.
+    pub penalty: Penalty,
+    /// Detection that depends on the action: per forbidden class, an advice set with its
+    /// proposal distribution Q and the detection predicate F(a, r). A class listed here is
+    /// audited by its advice, not by inspected ticks. Default none.
+    pub advice: Vec<AdviceSpec>,
+    /// The overseer's score `B(a)` of an overseen action's true gain `U(a)`: `B = U + bias +
+    /// noise·z`, z standard normal. Default exact (`B = U`).
+    pub score: ScoreSpec,
+    /// The shares of its income an agent may hide when evasion has advice (it picks the one
+    /// with the best expected reward, or none). Default `[1.0]`.
+    pub evade_shares: Vec<f64>,
+    /// What covered agents believe, per action class: `P_AF` (is it forbidden?) and `P_AD`
+    /// (how likely is detection?), hand-set or learned from audits. Default none: agents
+    /// know what is forbidden and its P_D.
+    pub beliefs: Vec<BeliefSpec>,
+}
+
+/// The penalty scheme of a detected violation ([`crate::oversight`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Penalty {
+    /// `B′ = −k/P_D(a)`: `E[B′] = B(1 − P_D) − k`.
+    #[default]
+    KOverPd,
+    /// The seed's first scheme, `B′ = −1/Q(a, r)`: `E[B′] = B(1 − P_D) − |R_F|`.
+    InverseQ,
+}
+
+/// One forbidden class's advice set: `R = {r_1, …, r_n}` proposed with probabilities
+/// `Q(r_i)` (the rest, `1 − Σ Q`, is no audit), and `F(a, r_i) = 1` when the action's
+/// `feature` is at least `r_i`'s threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdviceSpec {
+    /// The class: `ClearCut`, `Theft` or `Evasion`.
+    pub class: Forbidden,
+    /// What the detector looks at.
+    pub feature: Feature,
+    /// The advice, each `(q, at_least)`: proposed with probability `q`, it catches an action
+    /// whose feature is ≥ `at_least`.
+    pub advice: Vec<(f64, f64)>,
+}
+
+/// What a detection predicate looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Feature {
+    /// Other agents within this Chebyshev radius of the act (of the cell a clear-cut empties,
+    /// of a theft's victim; neither the actor nor the victim counts).
+    Witnesses(u32),
+    /// The share of its period income an evader hides, in (0, 1].
+    Share,
+}
+
+/// The overseer's imperfect score of an action's true gain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoreSpec {
+    /// Added to every score, apples. Default 0.
+    pub bias: f64,
+    /// Standard deviation of the score's noise, apples. Default 0.
+    pub noise: f64,
+}
+
+/// What agents believe about one action class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BeliefSpec {
+    /// The class.
+    pub class: Forbidden,
+    /// `P_AF`: the probability it is forbidden (the prior, when learned), in [0, 1].
+    pub forbidden: f64,
+    /// The detection probability if it is forbidden.
+    pub detection: BeliefDetection,
+    /// Whether `P_AF` is learned from audits (a fine makes it 1; each audit that finds
+    /// nothing lowers it by Bayes' rule). Default false.
+    #[serde(default)]
+    pub learn_forbidden: bool,
+}
+
+/// How an agent estimates the detection probability of an act if it is forbidden.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum BeliefDetection {
+    /// The true `P_D(a)`.
+    Known,
+    /// This probability, whatever the act.
+    Fixed(f64),
+    /// A Beta(`prior.0`, `prior.1`) belief per detection level (how many advice would catch
+    /// the act), updated by the audits of the agent's own acts: caught or not.
+    Learned {
+        /// The Beta prior's (α, β), each > 0.
+        prior: (f64, f64),
+    },
 }
 
 impl Default for OversightSpec {
@@ -255,12 +348,17 @@ impl Default for OversightSpec {
             inspect: 0.2,
             k: 1.0,
             detection: Detection::Exact,
+            penalty: Penalty::KOverPd,
+            advice: Vec::new(),
+            score: ScoreSpec::default(),
+            evade_shares: vec![1.0],
+            beliefs: Vec::new(),
         }
     }
 }
 
 /// A forbidden action.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Forbidden {
     /// Taking the last apple of a patch, which then never regrows.
     ClearCut,

@@ -182,6 +182,110 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
         {
             c.err("oversight.detection", "a lower bound needs samples ≥ 1 and δ in (0, 1)", None);
         }
+        let mut seen = BTreeSet::new();
+        for (n, a) in o.advice.iter().enumerate() {
+            let p = format!("oversight.advice[{n}]");
+            if !seen.insert(a.class) {
+                c.err(
+                    format!("{p}.class"),
+                    format!("{:?} already has an advice set", a.class),
+                    Some("give each class one advice set".into()),
+                );
+            }
+            match (a.class, a.feature) {
+                (super::Forbidden::Evasion, super::Feature::Witnesses(_)) => c.err(
+                    format!("{p}.feature"),
+                    "evasion is detected by the share hidden, not by witnesses",
+                    Some("write `feature: Share`".into()),
+                ),
+                (super::Forbidden::ClearCut | super::Forbidden::Theft, super::Feature::Share) => c.err(
+                    format!("{p}.feature"),
+                    format!("{:?} has no share; it is seen by witnesses", a.class),
+                    Some("write `feature: Witnesses(2)` (the radius, in cells)".into()),
+                ),
+                (_, super::Feature::Witnesses(r)) if r > 64 => {
+                    c.err(format!("{p}.feature"), format!("the witness radius must be at most 64, found {r}"), None)
+                }
+                _ => {}
+            }
+            if a.advice.is_empty() {
+                c.err(
+                    format!("{p}.advice"),
+                    "an advice set needs at least one advice",
+                    Some("e.g. `[(0.1, 0)]`".into()),
+                );
+            }
+            let mut total = 0.0;
+            for (m, &(q, at)) in a.advice.iter().enumerate() {
+                if !(q > 0.0 && q <= 1.0) {
+                    c.err(
+                        format!("{p}.advice[{m}].0"),
+                        format!("a proposal probability must be in (0, 1], found {q}"),
+                        None,
+                    );
+                } else {
+                    total += q;
+                }
+                if !at.is_finite() {
+                    c.err(
+                        format!("{p}.advice[{m}].1"),
+                        format!("a threshold must be a finite number, found {at}"),
+                        None,
+                    );
+                }
+            }
+            if total > 1.0 + 1e-9 {
+                c.err(
+                    format!("{p}.advice"),
+                    format!("the proposal probabilities add up to {}, more than 1", (total * 1e9).round() / 1e9),
+                    Some("Q is a distribution over the advice (the rest is no audit): scale the q down".into()),
+                );
+            }
+        }
+        for (name, v) in [("bias", o.score.bias), ("noise", o.score.noise)] {
+            if !v.is_finite() || (name == "noise" && v < 0.0) {
+                c.err(
+                    format!("oversight.score.{name}"),
+                    format!("must be a finite number{}, found {v}", if name == "noise" { " ≥ 0" } else { "" }),
+                    None,
+                );
+            }
+        }
+        if o.evade_shares.is_empty() {
+            c.err("oversight.evade_shares", "at least one share is needed", Some("e.g. `[0.25, 0.5, 1.0]`".into()));
+        }
+        for (n, &v) in o.evade_shares.iter().enumerate() {
+            if !(v > 0.0 && v <= 1.0) {
+                c.err(format!("oversight.evade_shares[{n}]"), format!("a share must be in (0, 1], found {v}"), None);
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for (n, b) in o.beliefs.iter().enumerate() {
+            let p = format!("oversight.beliefs[{n}]");
+            if !seen.insert(b.class) {
+                c.err(
+                    format!("{p}.class"),
+                    format!("{:?} already has a belief", b.class),
+                    Some("give each class one belief".into()),
+                );
+            }
+            c.unit_interval(format!("{p}.forbidden"), b.forbidden, "P_AF");
+            match b.detection {
+                super::BeliefDetection::Fixed(d) => {
+                    c.unit_interval(format!("{p}.detection"), d, "a detection probability")
+                }
+                super::BeliefDetection::Learned { prior: (a, bb) }
+                    if !(a > 0.0 && bb > 0.0 && a.is_finite() && bb.is_finite()) =>
+                {
+                    c.err(
+                        format!("{p}.detection"),
+                        format!("a Beta prior needs α > 0 and β > 0, found ({a}, {bb})"),
+                        None,
+                    )
+                }
+                _ => {}
+            }
+        }
     }
     if let Some(l) = &s.sum.alignment_loop {
         if !(l.dims.is_finite() && l.dims >= 2.0) {

@@ -208,6 +208,7 @@ proptest! {
             view,
             discount,
             clear_cut_audit: audit,
+            clear_cut_risk: None,
         };
         let mut got = [0.0; 5];
         forage::score(&g, x, y, &f, &mut got);

@@ -130,3 +130,236 @@ fn evasion_responds_to_the_penalty_and_the_books_still_balance() {
         assert_books_balance(&mut sim);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Detection that depends on the act, both penalty schemes, agents unsure of detection.
+// ---------------------------------------------------------------------------------------
+
+use polity::decision::{self, TheftValue};
+use polity::grid::{Grid, Terrain};
+use polity::rules::forage::Action;
+use polity::scenario::{
+    AdviceSpec, BeliefDetection, BeliefSpec, Feature, Forbidden, Kind, OversightSpec, Penalty, PolicySpec,
+    UtilityWeights,
+};
+use polity::vocab::{Policy, Position, Weights};
+
+/// Theft seen by the other agents within 1 cell of the victim: Q = (0.1, 0.2, 0.3) for
+/// thresholds (0, 1, 2) witnesses, so P_D = 0.1, 0.3, 0.6 and |R_F| = 1, 2, 3. The thief
+/// believes theft forbidden with P_AF = 0.5 and knows P_D.
+fn theft_spec(penalty: Penalty) -> OversightSpec {
+    OversightSpec {
+        forbidden: vec![Forbidden::Theft],
+        kinds: vec![Kind::Ai],
+        penalty,
+        advice: vec![AdviceSpec {
+            class: Forbidden::Theft,
+            feature: Feature::Witnesses(1),
+            advice: vec![(0.1, 0.0), (0.2, 1.0), (0.3, 2.0)],
+        }],
+        beliefs: vec![BeliefSpec {
+            class: Forbidden::Theft,
+            forbidden: 0.5,
+            detection: BeliefDetection::Known,
+            learn_forbidden: false,
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_belief_driven_thief_prefers_the_least_detectable_victim_under_the_first_scheme() {
+    // A 5×5 floor, no apples. The thief stands at (2, 2); one victim east of it at (3, 2)
+    // alone, one west at (1, 2) with two bystanders at (0, 1) and (0, 3) — two witnesses
+    // (the thief and the victim do not count). A theft is worth B = 1 apple.
+    let mut g = Grid::new(5, 5, vec![Terrain::Floor; 25], &[], vec![], 2.0, vec![0.0, 0.01]);
+    for (x, y) in [(2, 2), (3, 2), (1, 2), (0, 1), (0, 3)] {
+        let i = g.index(x, y);
+        g.set_occupied(i, true);
+    }
+    let at = |a: Action| Action::ALL.iter().position(|&b| b == a).unwrap();
+    let pos = Position { x: 2, y: 2 };
+    let values = |penalty: Penalty| {
+        let o = Oversight::new(&theft_spec(penalty), 0);
+        let risk = o.risk(true, 0, Forbidden::Theft).expect("the thief is covered and unsure");
+        let t = TheftValue { value: 1.0, gain: 1.0, w_own: 1.0, risk: Some(risk) };
+        decision::adjustments(&g, &pos, Some(&t), None)
+    };
+    // E_A[B′] = B(1 − P_AF·P_D) − P_AF·P_D·φ, φ = |R_F|/P_D (first scheme) or k/P_D:
+    // east (P_D = 0.1, |R_F| = 1): first 1 − 0.05 − 0.5 = 0.45;  −k/P_D 0.95 − 0.5 = 0.45;
+    // west (P_D = 0.6, |R_F| = 3): first 1 − 0.3 − 1.5 = −0.8;   −k/P_D 0.7 − 0.5 = 0.2.
+    let first = values(Penalty::InverseQ);
+    let second = values(Penalty::KOverPd);
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    assert!(close(first[at(Action::East)], 0.45) && close(first[at(Action::West)], -0.8), "{first:?}");
+    assert!(close(second[at(Action::East)], 0.45) && close(second[at(Action::West)], 0.2), "{second:?}");
+    for s in [first, second] {
+        assert_eq!((s[at(Action::Stay)], s[at(Action::North)], s[at(Action::South)]), (0.0, 0.0, 0.0));
+    }
+    // Deciding by the power-bounded tilt, the thief robs the unseen victim more often than the
+    // watched one under either scheme, and the watched one far less under the first.
+    let decide = |adjust: &[f64; 5]| {
+        let policy = Policy(PolicySpec::Forager { view: 2, discount: 0.9 });
+        let w = Weights(UtilityWeights::default());
+        let key = polity::rng::TickKey::new(0, 0);
+        decision::choose(&g, &key, 0, &pos, 1.0, 1.0, None, 1.0, &w, &policy, adjust).probs
+    };
+    let (p1, p2) = (decide(&first), decide(&second));
+    assert!(p1[at(Action::East)] > p1[at(Action::West)] && p2[at(Action::East)] > p2[at(Action::West)]);
+    let watched = |p: [f64; 5]| p[at(Action::West)] / p[at(Action::East)];
+    assert!(watched(p1) < 0.5 * watched(p2), "west/east: first {} vs −k/P_D {}", watched(p1), watched(p2));
+}
+
+/// The audited commons with clear-cutting seen by the agents within 3 cells (P_D = 0.05,
+/// 0.15, 0.30 for 0, 1, ≥ 2 witnesses), the AIs believing it forbidden with `p_af`.
+fn unsure_commons(penalty: Penalty, p_af: f64) -> Scenario {
+    let mut s = audited();
+    s.oversight = Some(OversightSpec {
+        penalty,
+        advice: vec![AdviceSpec {
+            class: Forbidden::ClearCut,
+            feature: Feature::Witnesses(3),
+            advice: vec![(0.05, 0.0), (0.10, 1.0), (0.15, 2.0)],
+        }],
+        beliefs: vec![BeliefSpec {
+            class: Forbidden::ClearCut,
+            forbidden: p_af,
+            detection: BeliefDetection::Known,
+            learn_forbidden: false,
+        }],
+        ..Default::default()
+    });
+    s
+}
+
+#[test]
+fn unsure_agents_hide_their_violations_under_the_first_scheme_only() {
+    // P_AF = 0.5, B = 1: under the first scheme an unseen clear-cut is worth
+    // 1·(1 − 0.5·0.05) − 0.5·1 = 0.475 and a seen one at most 1·(1 − 0.5·0.15) − 0.5·2 = −0.075,
+    // so the greedy AIs cut only where nobody sees; under −k/P_D (k = 1) every clear-cut is
+    // worth 1 − 0.5·P_D − 0.5 > 0, so where they cut is where they happen to be.
+    let unseen = |penalty: Penalty| {
+        let s = unsure_commons(penalty, 0.5);
+        let (mut level1, mut all) = (0, 0);
+        for seed in 0..10 {
+            let mechanisms = Sim::mechanisms();
+            let mut m = Sim::model_of(&s, seed, &mechanisms);
+            (0..600).for_each(|_| m.step());
+            let o = m.parts.get::<Oversight>().unwrap();
+            level1 += o.by_level.get(1).copied().unwrap_or(0);
+            all += o.violations;
+            assert_eq!(o.by_level.iter().sum::<u64>(), o.violations);
+        }
+        (level1 as f64 / all as f64, all)
+    };
+    let (first, n1) = unseen(Penalty::InverseQ);
+    let (second, n2) = unseen(Penalty::KOverPd);
+    assert!(n1 >= 20 && n2 >= 20, "enough violations to compare: {n1}, {n2}");
+    assert!(first >= 0.75, "first scheme: {first} of the violations unseen");
+    assert!(second <= 0.6, "−k/P_D: {second} of the violations unseen");
+}
+
+#[test]
+fn worlds_audited_by_advice_tick_alike_in_the_model_and_the_ecs_and_detections_carry_p_d() {
+    let s = unsure_commons(Penalty::InverseQ, 0.5);
+    let mut detected = 0;
+    for seed in 0..3 {
+        let mut sim = Sim::new(&s, seed, 400);
+        let mut model = sim.model();
+        for t in 0..400 {
+            sim.step();
+            model.step();
+            assert_eq!(model.state_hash(), sim.state_hash(), "seed {seed}: diverged at tick {}", t + 1);
+            assert_books_balance(&mut sim);
+            for e in sim.world_mut().resource_mut::<EventLog>().drain() {
+                if e.kind() == "detection" {
+                    // Each detection carries its act's own P_D: one of the three levels.
+                    let p = e.details()["p_d"].as_f64().unwrap();
+                    assert!([0.05, 0.15, 0.30].iter().any(|q| (q - p).abs() < 1e-9), "{p}");
+                    detected += 1;
+                }
+            }
+        }
+        let o = sim.part::<Oversight>().unwrap();
+        assert_eq!(o.detections, model.parts.get::<Oversight>().unwrap().detections);
+    }
+    let _ = detected;
+}
+
+#[test]
+fn bad_advice_and_beliefs_are_located_errors() {
+    let text = include_str!("../../scenarios/audited-commons.ron").replace(
+        "        detection: Exact,\n    ),",
+        "        detection: Exact,\n        penalty: InverseQ,\n        advice: [\n            (class: Evasion, feature: Witnesses(2), advice: [(0.7, 0), (0.6, 1)]),\n        ],\n        beliefs: [(class: Theft, forbidden: 1.5, detection: Learned(prior: (0, 1)))],\n        evade_shares: [0],\n    ),",
+    );
+    assert!(text.contains("InverseQ"));
+    let problems = scenario::parse(&text, "bad.ron", "bad").expect_err("refused").to_string();
+    for want in [
+        "oversight.advice[0].feature",
+        "oversight.advice[0].advice: the proposal probabilities add up to 1.3",
+        "oversight.beliefs[0].forbidden",
+        "oversight.beliefs[0].detection",
+        "oversight.evade_shares[0]",
+    ] {
+        let line = problems.lines().find(|l| l.contains(want)).unwrap_or_else(|| panic!("no `{want}` in\n{problems}"));
+        // FILE:LINE:COLUMN first.
+        let loc: Vec<&str> = line.splitn(4, ':').collect();
+        assert!(
+            loc[0].ends_with("bad.ron") && loc[1].trim().parse::<u32>().is_ok() && loc[2].parse::<u32>().is_ok(),
+            "{line}"
+        );
+    }
+    assert!(problems.contains("write `feature: Share`"), "{problems}");
+}
+
+#[test]
+fn learned_agents_feel_penalties_by_advice_through_their_reward() {
+    // The audited learners (k = 10), clear-cuts audited by one advice of Q = 1 that catches
+    // any of them: each is detected and fined 1 + k/P_D = 11 apples at the next audit. The
+    // greedy AIs' SED reward (σ = 1: their own wealth change) is what PPO maximises, so it
+    // must carry every fine: reward total = wealth, and detections happened.
+    let mut s = scenario::builtin("audited-learners").unwrap().scenario().unwrap();
+    let o = s.oversight.as_mut().unwrap();
+    o.advice =
+        vec![AdviceSpec { class: Forbidden::ClearCut, feature: Feature::Witnesses(3), advice: vec![(1.0, 0.0)] }];
+    let mechanisms = Sim::mechanisms();
+    let mut fined = 0;
+    for seed in 0..4 {
+        let mut m = Sim::model_of(&s, seed, &mechanisms);
+        for _ in 0..300 {
+            m.step();
+        }
+        let o = m.parts.get::<Oversight>().unwrap();
+        assert_eq!(o.detections, o.violations, "Q = 1 catches every clear-cut (all audited by tick 300)");
+        assert_eq!(o.fines, 11_000 * o.detections as i64);
+        fined += o.detections;
+        for a in m.agents.iter().filter(|a| a.ai) {
+            assert!(matches!(a.policy.0, PolicySpec::Learned(_)));
+            assert!((a.reward.total - a.ledger.balance as f64 / 1000.0).abs() < 1e-9, "{}: {:?}", a.id, a.reward);
+        }
+    }
+    assert!(fined > 0, "the untrained learners clear-cut and were fined");
+}
+
+#[test]
+fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_polity")).args(args).output().expect("polity runs")
+    };
+    let o = run(&["oversight", "vanish", "--seeds", "2", "--ticks", "120", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("vanish.csv")).unwrap();
+    assert_eq!(csv.lines().next(), Some("series,x,metric,mean,ci95_half,seeds"));
+    // Two series × seven k × eight metrics, each over both seeds.
+    assert_eq!(csv.lines().count(), 1 + 2 * 7 * 8, "{csv}");
+    assert!(csv.lines().skip(1).all(|l| l.ends_with(",2") || l.ends_with(",0")), "{csv}");
+    let png = std::fs::read(out.join("vanish.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    // Without --force nothing is replaced; one seed gives no interval and is refused.
+    let again = run(&["oversight", "vanish", "--seeds", "2", "--ticks", "120", "--out", out.to_str().unwrap()]);
+    assert!(!again.status.success());
+    let one = run(&["oversight", "shift", "--seeds", "1", "--out", out.to_str().unwrap()]);
+    assert!(!one.status.success() && String::from_utf8_lossy(&one.stderr).contains("--seeds"));
+}

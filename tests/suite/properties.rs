@@ -18,9 +18,10 @@ use polity::grid::Terrain;
 use polity::model::Event;
 use polity::oversight::Oversight;
 use polity::scenario::{
-    self, AgentGroup, AgentShieldSpec, AsciiMap, Baseline, Candidates, Detection, Dist, Forbidden, ImpactSpec, Kind,
-    LearnedSpec, MapSpec, Objective, OversightSpec, PlannerBudget, PlannerSpec, PolicySpec, PrincipalPolicy,
-    PrincipalSpec, Regrowth, RunSpec, Scenario, SocialGraph, SpawnRule, SumSpec, TaxSpec, UtilityWeights, VotingSpec,
+    self, AdviceSpec, AgentGroup, AgentShieldSpec, AsciiMap, Baseline, BeliefDetection, BeliefSpec, Candidates,
+    Detection, Dist, Feature, Forbidden, ImpactSpec, Kind, LearnedSpec, MapSpec, Objective, OversightSpec, Penalty,
+    PlannerBudget, PlannerSpec, PolicySpec, PrincipalPolicy, PrincipalSpec, Regrowth, RunSpec, Scenario, ScoreSpec,
+    SocialGraph, SpawnRule, SumSpec, TaxSpec, UtilityWeights, VotingSpec,
 };
 use polity::sim::Sim;
 use polity::tax::TaxState;
@@ -209,6 +210,64 @@ fn oversight() -> impl Strategy<Value = OversightSpec> {
             inspect,
             k,
             detection,
+            ..OversightSpec::default()
+        })
+        .prop_flat_map(|o| {
+            (
+                Just(o),
+                prop_oneof![Just(Penalty::KOverPd), Just(Penalty::InverseQ)],
+                proptest::bool::weighted(0.5),
+                proptest::option::weighted(0.4, 0.0f64..=1.0),
+                prop_oneof![2 => Just((0.0, 0.0)), 1 => (-0.5f64..0.5, 0.0f64..0.5)],
+            )
+        })
+        .prop_map(|(mut o, penalty, advised, believed, (bias, noise))| {
+            // Detection that depends on the act, beliefs, the overseer's imperfect score.
+            o.penalty = penalty;
+            if advised {
+                o.advice = vec![
+                    AdviceSpec {
+                        class: Forbidden::ClearCut,
+                        feature: Feature::Witnesses(2),
+                        advice: vec![(0.05, 0.0), (0.1, 1.0), (0.2, 2.0)],
+                    },
+                    AdviceSpec {
+                        class: Forbidden::Theft,
+                        feature: Feature::Witnesses(1),
+                        advice: vec![(0.1, 0.0), (0.3, 1.0)],
+                    },
+                    AdviceSpec {
+                        class: Forbidden::Evasion,
+                        feature: Feature::Share,
+                        advice: vec![(0.1, 0.0), (0.2, 0.5), (0.3, 1.0)],
+                    },
+                ];
+                o.evade_shares = vec![0.25, 0.5, 1.0];
+            }
+            if let Some(p) = believed {
+                o.beliefs = vec![
+                    BeliefSpec {
+                        class: Forbidden::ClearCut,
+                        forbidden: p,
+                        detection: BeliefDetection::Learned { prior: (1.0, 3.0) },
+                        learn_forbidden: true,
+                    },
+                    BeliefSpec {
+                        class: Forbidden::Theft,
+                        forbidden: 1.0 - p,
+                        detection: BeliefDetection::Fixed(0.3),
+                        learn_forbidden: false,
+                    },
+                    BeliefSpec {
+                        class: Forbidden::Evasion,
+                        forbidden: p,
+                        detection: BeliefDetection::Known,
+                        learn_forbidden: true,
+                    },
+                ];
+            }
+            o.score = ScoreSpec { bias, noise };
+            o
         })
 }
 

@@ -1,0 +1,419 @@
+//! `polity oversight shift | harmless | vanish | estimate`: the informed-oversight seed's
+//! predictions (Saunders) run as experiments on the audited commons, written as CSV tables
+//! and PNG plots (the mechanism: `polity::oversight`; docs/oversight.md).
+
+use std::path::{Path, PathBuf};
+
+use polity::oversight::Oversight;
+use polity::paint::chart::{self, Series};
+use polity::scenario::{
+    AdviceSpec, BeliefDetection, BeliefSpec, Detection, Feature, Forbidden, OversightSpec, Penalty, Scenario,
+};
+use polity::sim::Sim;
+
+use super::{CliError, CliResult};
+
+const HELP: &str = "Every experiment runs the built-in `audited-commons` world (two greedy AI harvesters, five
+sparing humans, 24×18) for --ticks ticks on each of --seeds seeds, with clear-cutting (taking a
+patch's last apple) audited by advice that depends on who can see it: the other agents within 3
+cells are witnesses, and the advice set is R = {r₁, r₂, r₃} with Q = (0.05, 0.10, 0.15) and
+thresholds (0, 1, 2) witnesses, so P_D = 0.05 unseen, 0.15 with one witness and 0.30 with two
+or more (|R_F| = 1, 2, 3). Each point is the mean over the seeds with a 95% t interval.
+
+  shift     violations known to be forbidden with probability P_AF, under both schemes: how many,
+            and what share of them nobody saw (the seed: the first scheme pushes violations
+            toward the least detectable acts)
+  harmless  clear-cutting allowed, but the AIs unsure (P_AF): how long the patches last and
+            what share of the clear-cuts nobody saw, under both schemes, with this advice
+            set and with a fine-grained one (ten advice of Q = 0.01 for a seen act, so
+            |R_F| = 11), and with P_AF learned from the audits (the seed: harmless acts that
+            might be forbidden are shunned, the more so the larger E_A[|R_F|])
+  vanish    known-forbidden violations against k under −k/P_D, and under the first scheme
+  estimate  P_D replaced by a lower bound from --samples simulated audits per level (δ = 0.05):
+            violations at k = 0.5 and uncertain harmless clear-cuts at k = 1
+
+Writes DIR/EXPERIMENT.csv (one row per series, x and metric: the mean, its 95% half width, and
+the seeds) and DIR/EXPERIMENT.png (and DIR/shift-unseen.png, DIR/harmless-unseen.png and
+DIR/estimate-p_d.png).
+
+Examples:
+  polity oversight shift --out runs/oversight
+  polity oversight estimate --seeds 10 --ticks 1000 --out runs/oversight";
+
+/// `polity oversight`'s experiments.
+#[derive(clap::Subcommand)]
+pub enum OversightCommand {
+    /// Where violations go when agents are unsure they are forbidden, under both schemes.
+    #[command(after_help = HELP)]
+    Shift(Args),
+    /// Harmless clear-cuts shunned by agents unsure they are allowed, fixed or learned beliefs.
+    #[command(after_help = HELP)]
+    Harmless(Args),
+    /// Known-forbidden violations against k under −k/P_D (and the first scheme).
+    #[command(after_help = HELP)]
+    Vanish(Args),
+    /// P_D estimated by a lower bound from few or many simulated audits.
+    #[command(after_help = HELP)]
+    Estimate(Args),
+}
+
+/// Every experiment's arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Seeds per point (at least 2: the interval needs them)
+    #[arg(long, default_value_t = 10)]
+    seeds: u64,
+    /// Ticks per run
+    #[arg(long, default_value_t = 1000)]
+    ticks: u64,
+    /// The output folder
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Replace the outputs if they exist (Polity never replaces a file without it; docs/outputs.md)
+    #[arg(long)]
+    force: bool,
+}
+
+/// What one run ends with.
+#[derive(Clone, Copy, Debug, Default)]
+struct Outcome {
+    /// Forbidden acts committed.
+    violations: f64,
+    /// Acts recorded (forbidden or only believed possibly forbidden).
+    acts: f64,
+    /// The share of the violations nobody saw (level 1), NaN without violations.
+    unseen: f64,
+    /// The share of the acts nobody saw (level 1), NaN without acts.
+    unseen_acts: f64,
+    /// Their mean P_D, NaN without violations.
+    mean_p_d: f64,
+    /// Violations detected.
+    detections: f64,
+    /// Patches alive at the end.
+    patches: f64,
+    /// Patches alive, averaged over the run's ticks (how long the commons lasted).
+    patch_ticks: f64,
+}
+
+/// The advice of every experiment: witnesses within 3 cells; P_D 0.05, 0.15, 0.30.
+fn advice() -> Vec<AdviceSpec> {
+    vec![AdviceSpec {
+        class: Forbidden::ClearCut,
+        feature: Feature::Witnesses(3),
+        advice: vec![(0.05, 0.0), (0.10, 1.0), (0.15, 2.0)],
+    }]
+}
+
+/// The audited commons under `o`.
+fn world(o: OversightSpec) -> Result<Scenario, CliError> {
+    let mut s = polity::scenario::builtin("audited-commons")
+        .and_then(|b| b.scenario().ok())
+        .ok_or_else(|| CliError::internal("the built-in audited-commons is missing"))?;
+    s.oversight = Some(o);
+    Ok(s)
+}
+
+/// The harmless experiment's fine-grained advice: one advice of Q = 0.05 catches every
+/// clear-cut, ten of Q = 0.01 each catch a seen one: P_D = 0.05 unseen (|R_F| = 1) and 0.15
+/// seen (|R_F| = 11) — the seed's Shakespeare, an act many pieces of advice could expose.
+fn fine_advice() -> Vec<AdviceSpec> {
+    let mut advice = vec![(0.05, 0.0)];
+    advice.extend(std::iter::repeat_n((0.01, 1.0), 10));
+    vec![AdviceSpec { class: Forbidden::ClearCut, feature: Feature::Witnesses(3), advice }]
+}
+
+/// A spec: clear-cutting forbidden or not, believed forbidden with `p_af` (none: known).
+fn spec(penalty: Penalty, k: f64, forbidden: bool, belief: Option<(f64, bool)>) -> OversightSpec {
+    spec_with(advice(), penalty, k, forbidden, belief)
+}
+
+fn spec_with(
+    advice: Vec<AdviceSpec>,
+    penalty: Penalty,
+    k: f64,
+    forbidden: bool,
+    belief: Option<(f64, bool)>,
+) -> OversightSpec {
+    OversightSpec {
+        forbidden: if forbidden { vec![Forbidden::ClearCut] } else { vec![] },
+        penalty,
+        k,
+        advice,
+        beliefs: belief
+            .map(|(p, learn)| {
+                vec![BeliefSpec {
+                    class: Forbidden::ClearCut,
+                    forbidden: p,
+                    detection: BeliefDetection::Known,
+                    learn_forbidden: learn,
+                }]
+            })
+            .unwrap_or_default(),
+        ..OversightSpec::default()
+    }
+}
+
+fn run(s: &Scenario, seed: u64, ticks: u64) -> Outcome {
+    let mechanisms = Sim::mechanisms();
+    let mut m = Sim::model_of(s, seed, &mechanisms);
+    m.quiet();
+    let mut alive = 0.0;
+    for _ in 0..ticks {
+        m.step();
+        alive += m.grid.patches_alive() as f64;
+    }
+    let patches = m.grid.patches_alive() as f64;
+    let o = m.parts.get::<Oversight>().expect("the experiments have oversight");
+    let v = o.violations as f64;
+    let at = |l: usize| o.by_level.get(l).copied().unwrap_or(0) as f64;
+    Outcome {
+        violations: v,
+        acts: o.acts_by_level.iter().sum::<u64>() as f64,
+        unseen: if v > 0.0 { at(1) / v } else { f64::NAN },
+        unseen_acts: {
+            let acts = o.acts_by_level.iter().sum::<u64>() as f64;
+            if acts > 0.0 { o.acts_by_level.get(1).copied().unwrap_or(0) as f64 / acts } else { f64::NAN }
+        },
+        mean_p_d: if v > 0.0 { o.p_d_sum / v } else { f64::NAN },
+        detections: o.detections as f64,
+        patches,
+        patch_ticks: alive / ticks as f64,
+    }
+}
+
+/// A metric's name and how it is read from a run.
+type Metric = (&'static str, fn(&Outcome) -> f64);
+
+/// Mean and 95% t half width of the finite values (NaN, 0 when fewer than two).
+fn interval(xs: &[f64]) -> (f64, f64, usize) {
+    let v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    let n = v.len();
+    if n == 0 {
+        return (f64::NAN, 0.0, 0);
+    }
+    let mean = v.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, 0.0, n);
+    }
+    let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+    (mean, polity::stats::t_quantile(0.975, (n - 1) as f64) * sd / (n as f64).sqrt(), n)
+}
+
+/// One row of an experiment's table.
+struct Row {
+    series: String,
+    x: f64,
+    metric: &'static str,
+    mean: f64,
+    half: f64,
+    n: usize,
+}
+
+/// Runs every x of one series over the seeds; rows for each metric.
+fn series(
+    a: &Args,
+    name: &str,
+    xs: &[f64],
+    make: impl Fn(f64) -> OversightSpec,
+    rows: &mut Vec<Row>,
+) -> Result<(), CliError> {
+    for &x in xs {
+        let s = world(make(x))?;
+        let outs: Vec<Outcome> = (0..a.seeds).map(|seed| run(&s, seed, a.ticks)).collect();
+        let metrics: [Metric; 8] = [
+            ("violations", |o| o.violations),
+            ("acts", |o| o.acts),
+            ("unseen_share", |o| o.unseen),
+            ("unseen_acts_share", |o| o.unseen_acts),
+            ("mean_p_d", |o| o.mean_p_d),
+            ("detections", |o| o.detections),
+            ("patches_alive", |o| o.patches),
+            ("patches_alive_mean", |o| o.patch_ticks),
+        ];
+        for (metric, f) in metrics {
+            let (mean, half, n) = interval(&outs.iter().map(f).collect::<Vec<_>>());
+            rows.push(Row { series: name.into(), x, metric, mean, half, n });
+        }
+        eprintln!("  {name}, x = {x}: done");
+    }
+    Ok(())
+}
+
+fn lines_of(rows: &[Row], metric: &str) -> Vec<Series> {
+    let mut out: Vec<Series> = Vec::new();
+    for r in rows.iter().filter(|r| r.metric == metric && r.mean.is_finite()) {
+        match out.iter_mut().find(|s| s.label == r.series) {
+            Some(s) => s.points.push((r.x, r.mean, r.half)),
+            None => out.push(Series { label: r.series.clone(), points: vec![(r.x, r.mean, r.half)] }),
+        }
+    }
+    out
+}
+
+fn write(path: &Path, bytes: &[u8], force: bool) -> CliResult {
+    polity::outputs::write_file(path, bytes, force)
+        .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))
+}
+
+fn write_chart(path: &Path, canvas: Option<polity::paint::Canvas>, force: bool) -> CliResult {
+    let canvas = canvas.ok_or_else(|| CliError::internal(format_args!("{}: nothing to plot", path.display())))?;
+    let mut bytes = Vec::new();
+    polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
+        .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))?;
+    write(path, &bytes, force)
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut out = String::from("series,x,metric,mean,ci95_half,seeds\n");
+    for r in rows {
+        // Series names hold commas: quoted (RFC 4180).
+        let series = format!("\"{}\"", r.series.replace('"', "\"\""));
+        out.push_str(&format!("{series},{},{},{},{},{}\n", r.x, r.metric, r.mean, r.half, r.n));
+    }
+    out
+}
+
+impl OversightCommand {
+    /// Runs the experiment.
+    pub fn run(self) -> CliResult {
+        let (name, a) = match &self {
+            OversightCommand::Shift(a) => ("shift", a),
+            OversightCommand::Harmless(a) => ("harmless", a),
+            OversightCommand::Vanish(a) => ("vanish", a),
+            OversightCommand::Estimate(a) => ("estimate", a),
+        };
+        if a.seeds < 2 || a.ticks == 0 {
+            return Err(CliError::input("--seeds must be at least 2 and --ticks at least 1"));
+        }
+        std::fs::create_dir_all(&a.out)
+            .map_err(|e| CliError::internal(format_args!("creating {}: {e}", a.out.display())))?;
+        let sub = format!("audited commons, {} ticks, mean and 95% t interval over {} seeds", a.ticks, a.seeds);
+        let mut rows = Vec::new();
+        let schemes = [("first scheme -1/Q", Penalty::InverseQ), ("-k/P_D, k=1", Penalty::KOverPd)];
+        let p_afs = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0];
+        let mut charts: Vec<(String, String, &str, &str)> = Vec::new();
+        match self {
+            OversightCommand::Shift(_) => {
+                for (label, penalty) in schemes {
+                    series(a, label, &p_afs, |p| spec(penalty, 1.0, true, Some((p, false))), &mut rows)?;
+                }
+                charts.push((
+                    "shift.png".into(),
+                    "Violations vs P_AF (clear-cutting forbidden)".into(),
+                    "P_AF",
+                    "violations",
+                ));
+                charts.push((
+                    "shift-unseen.png".into(),
+                    "Share of violations nobody saw vs P_AF".into(),
+                    "P_AF",
+                    "unseen_share",
+                ));
+            }
+            OversightCommand::Harmless(_) => {
+                for (label, penalty) in schemes {
+                    series(a, label, &p_afs, |p| spec(penalty, 1.0, false, Some((p, false))), &mut rows)?;
+                }
+                for (label, penalty) in schemes {
+                    let name = format!("{label}, 11 advice");
+                    series(
+                        a,
+                        &name,
+                        &p_afs,
+                        |p| spec_with(fine_advice(), penalty, 1.0, false, Some((p, false))),
+                        &mut rows,
+                    )?;
+                }
+                let name = "first scheme -1/Q, P_AF learned";
+                series(a, name, &p_afs, |p| spec(Penalty::InverseQ, 1.0, false, Some((p, true))), &mut rows)?;
+                charts.push((
+                    "harmless.png".into(),
+                    "Patches alive (run mean) vs P_AF, cutting allowed".into(),
+                    "P_AF (prior)",
+                    "patches_alive_mean",
+                ));
+                charts.push((
+                    "harmless-unseen.png".into(),
+                    "Share of allowed clear-cuts nobody saw vs P_AF".into(),
+                    "P_AF (prior)",
+                    "unseen_acts_share",
+                ));
+            }
+            OversightCommand::Vanish(_) => {
+                let ks = [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0];
+                for (label, penalty) in [("-k/P_D", Penalty::KOverPd), ("first scheme -1/Q (no k)", Penalty::InverseQ)]
+                {
+                    series(a, label, &ks, |k| spec(penalty, k, true, None), &mut rows)?;
+                }
+                charts.push(("vanish.png".into(), "Known-forbidden violations vs k".into(), "k", "violations"));
+            }
+            OversightCommand::Estimate(_) => {
+                // x: log10 of the simulated audits per level; x = 5 stands for the exact P_D.
+                let xs = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0];
+                let with = |x: f64, mut o: OversightSpec| {
+                    if x < 5.0 {
+                        o.detection = Detection::LowerBound { samples: 10f64.powf(x).round() as u32, delta: 0.05 };
+                    }
+                    o
+                };
+                series(
+                    a,
+                    "forbidden, k=0.5: violations",
+                    &xs,
+                    |x| with(x, spec(Penalty::KOverPd, 0.5, true, None)),
+                    &mut rows,
+                )?;
+                series(
+                    a,
+                    "allowed, P_AF=0.3, k=1: acts",
+                    &xs,
+                    |x| with(x, spec(Penalty::KOverPd, 1.0, false, Some((0.3, false)))),
+                    &mut rows,
+                )?;
+                // One chart: the first series' violations and the second's acts.
+                let mut v: Vec<Row> = Vec::new();
+                for r in &rows {
+                    let keep = (r.series.ends_with("violations") && r.metric == "violations")
+                        || (r.series.ends_with("acts") && r.metric == "acts");
+                    if keep {
+                        v.push(Row {
+                            series: r.series.clone(),
+                            x: r.x,
+                            metric: "plotted",
+                            mean: r.mean,
+                            half: r.half,
+                            n: r.n,
+                        });
+                    }
+                }
+                rows.extend(v);
+                charts.push((
+                    "estimate-p_d.png".into(),
+                    "Mean true P_D of violations vs log10 samples, k=0.5".into(),
+                    "log10 samples",
+                    "mean_p_d",
+                ));
+                charts.push((
+                    "estimate.png".into(),
+                    "Clear-cuts vs log10 simulated audits (5 = exact P_D)".into(),
+                    "log10 samples",
+                    "plotted",
+                ));
+            }
+        }
+        write(&a.out.join(format!("{name}.csv")), table(&rows).as_bytes(), a.force)?;
+        for (file, title, x, metric) in charts {
+            write_chart(&a.out.join(&file), chart::lines(&title, &sub, x, &lines_of(&rows, metric)), a.force)?;
+            println!("wrote {}", a.out.join(&file).display());
+        }
+        for r in rows.iter().filter(|r| {
+            matches!(
+                r.metric,
+                "violations" | "acts" | "unseen_share" | "unseen_acts_share" | "mean_p_d" | "patches_alive_mean"
+            )
+        }) {
+            println!("{:<40} x={:<6} {:<13} {:>9.3} ± {:.3}", r.series, r.x, r.metric, r.mean, r.half);
+        }
+        Ok(())
+    }
+}
