@@ -75,9 +75,40 @@ pub fn row_file(dir: &Path, n: u64) -> PathBuf {
 }
 
 /// Writes `bytes` to `path` atomically, inside a sweep's own folder (where it replaces the
-/// sweep's earlier table as the sweep goes on).
+/// sweep's earlier table as the sweep goes on): through the staging name
+/// `.NAME.partial-PID` beside it, flushed, then renamed. A sweep killed mid-write leaves
+/// that file marked with its (then dead) process, and the next sweep into the folder
+/// removes it ([`remove_stale_writes`]); a live sweep's is never touched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    crate::outputs::write_file(path, bytes, true)
+    use std::io::Write as _;
+    let stage = crate::outputs::staging_path(path);
+    let written = (|| {
+        let mut f = fs::File::create(&stage)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&stage, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&stage);
+    }
+    written
+}
+
+/// Removes the staged writes (`.NAME.partial-PID`) that sweeps killed mid-write left in
+/// `folder`, those of processes that no longer exist only.
+fn remove_stale_writes(folder: &Path) -> io::Result<()> {
+    let Ok(entries) = fs::read_dir(folder) else { return Ok(()) };
+    let mut dests = std::collections::BTreeSet::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some((dest, _)) = name.strip_prefix('.').and_then(|n| n.rsplit_once(".partial-")) {
+            dests.insert(dest.to_string());
+        }
+    }
+    for dest in dests {
+        crate::outputs::remove_stale_staging(&folder.join(dest), |_| false);
+    }
+    Ok(())
 }
 
 /// Runs one run of the sweep: its row (a CSV record, with its newline) and, where kept, its
@@ -168,6 +199,9 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
     fs::create_dir_all(dir.join("runs"))?;
     if sweep.spec.keep.iter().any(|k| matches!(k, Keep::Series(_))) {
         fs::create_dir_all(dir.join("series"))?;
+    }
+    for folder in [dir.to_path_buf(), dir.join("runs"), dir.join("series")] {
+        remove_stale_writes(&folder)?;
     }
     if !marker.is_file() {
         write_atomic(&marker, super::merge::marker_text(&sweep.spec, sweep.hash, sweep.runs()).as_bytes())?;

@@ -367,7 +367,12 @@ fn a_sweep_killed_mid_write_leaves_whole_rows_and_no_stray_files_after_it_goes_o
             for (p, bytes) in tree(&sw) {
                 let name = p.file_name().unwrap().to_string_lossy().into_owned();
                 if name.starts_with('.') {
-                    assert!(name.ends_with(".partial"), "a stray file is marked partial: {}", p.display());
+                    let pid = name.rsplit_once(".partial-").map(|(_, pid)| pid);
+                    assert!(
+                        name.ends_with(".partial") || pid.is_some_and(|p| p.parse::<u32>().is_ok()),
+                        "a stray file is marked partial: {}",
+                        p.display()
+                    );
                 } else if p.starts_with("runs") {
                     assert!(text(&bytes).ends_with('\n') && text(&bytes).lines().count() == 1, "{}", p.display());
                 }
@@ -422,4 +427,26 @@ fn a_run_killed_while_checkpointing_always_leaves_a_whole_checkpoint() {
             assert_eq!(fs::read(r.join(f)).unwrap(), fs::read(straight.join(f)).unwrap(), "{f}");
         }
     }
+}
+
+/// The staged writes a killed sweep left (its process dead) go when the sweep goes on; a
+/// live process's stay.
+#[test]
+fn a_sweep_going_on_removes_only_dead_sweeps_staged_writes() {
+    let t = tempfile::tempdir().unwrap();
+    let file = sweep_file(t.path(), 20);
+    let sw = t.path().join("sw");
+    let out = polity(&["sweep", s(&file), "--out", s(&sw)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A pid above the kernel's pid_max cannot be alive; pid 1 always is.
+    let dead = sw.join("runs").join(".run-000000.csv.partial-4999999");
+    let live = sw.join("runs").join(".run-000001.csv.partial-1");
+    let user = sw.join("runs").join(".notes.partial-4999999.txt");
+    for f in [&dead, &live, &user] {
+        fs::write(f, "half a row").unwrap();
+    }
+    let out = polity(&["sweep", s(&file), "--out", s(&sw)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!dead.exists(), "a dead sweep's staged write is removed");
+    assert!(live.exists() && user.exists(), "a live process's, and a file that is not a staged write, stay");
 }
