@@ -10,6 +10,7 @@ use polity::outputs;
 use polity::paint::chart::{self, Series};
 use polity::scenario::PlannerBudget;
 
+use super::sum_loop::{write, write_chart};
 use super::{CliError, CliResult, Progress};
 
 pub const AFTER_HELP: &str =
@@ -316,17 +317,4 @@ fn point(x: f64, r: &Row) -> (f64, f64, f64) {
 
 fn half(h: f64) -> f64 {
     if h.is_finite() { h } else { 0.0 }
-}
-
-fn write(path: &std::path::Path, bytes: &[u8], force: bool) -> CliResult {
-    outputs::write_file(path, bytes, force)
-        .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))
-}
-
-fn write_chart(path: &std::path::Path, canvas: Option<polity::paint::Canvas>, force: bool) -> CliResult {
-    let canvas = canvas.ok_or_else(|| CliError::internal(format_args!("{}: nothing to plot", path.display())))?;
-    let mut bytes = Vec::new();
-    polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
-        .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))?;
-    write(path, &bytes, force)
 }

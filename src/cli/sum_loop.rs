@@ -236,12 +236,14 @@ fn refuse(problems: Vec<String>) -> CliResult {
     Err(CliError::problems(lines.join("\n")))
 }
 
-fn write(path: &Path, bytes: &[u8], force: bool) -> CliResult {
+/// Writes an output file (replacing it only with `force`); a failure is an internal error.
+pub(super) fn write(path: &Path, bytes: &[u8], force: bool) -> CliResult {
     outputs::write_file(path, bytes, force)
         .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))
 }
 
-fn write_chart(path: &Path, canvas: Option<polity::paint::Canvas>, force: bool) -> CliResult {
+/// Writes a chart as PNG through [`write`].
+pub(super) fn write_chart(path: &Path, canvas: Option<polity::paint::Canvas>, force: bool) -> CliResult {
     let canvas = canvas.ok_or_else(|| CliError::internal(format_args!("{}: nothing to plot", path.display())))?;
     let mut bytes = Vec::new();
     polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
