@@ -140,7 +140,7 @@ fn build(s: &crate::scenario::Scenario, m: &mut WorldModel) {
 fn place(l: &mut WorldLoop, m: &mut WorldModel) {
     let phi_h = angle(l.humans);
     for a in &l.ais {
-        if let Some(agent) = m.agents.iter_mut().find(|x| x.id == a.id) {
+        if let Some(agent) = m.agents.get_mut(a.id as usize) {
             let w = agent.weights.0;
             if w.own > 0.0 && w.commons > 0.0 {
                 agent.sigma = sigma_at(w.own, w.commons, phi_h + a.side * a.cosine.clamp(-1.0, 1.0).acos());
@@ -179,7 +179,7 @@ fn digest(m: &WorldModel, h: &mut crate::hash::Fnv) {
     h.write_u64(l.information.to_bits());
     for a in &l.ais {
         h.write_u64(a.cosine.to_bits());
-        if let Some(agent) = m.agents.iter().find(|x| x.id == a.id) {
+        if let Some(agent) = m.agents.get(a.id as usize) {
             h.write_u64(agent.sigma.to_bits());
         }
     }
