@@ -314,6 +314,7 @@ impl Plugin for PolityPlugins {
             crate::oversight::MECHANISM,
             crate::sum::MECHANISM,
             crate::impact::MECHANISM,
+            crate::impact_plan::MECHANISM,
         ] {
             app.add_plugins(MechanismPlugin(m));
         }
