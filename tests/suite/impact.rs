@@ -600,7 +600,7 @@ fn a_planning_ai_offsets_under_symmetric_naive_inaction_only() {
     let (broken, at, b) = run_under(Baseline::NaiveSymmetric);
     assert!(broken, "the planner put the vase back: {b:?}");
     assert_eq!(at, (4, 4), "it pushed the vase north from (4, 5)");
-    assert_eq!(b[2], 0.0, "and nothing is left blamed under the symmetric form");
+    assert_eq!(b, [2.0, 1.0, 0.0, 1.0, 2.0, 2.0], "(none, naive, naive sym., stepwise, iterative, stationary)");
     let mut s = builtin("conveyor-offset");
     s.run.ticks = 5;
     let (_, rows, cols) = run(&s);
@@ -613,6 +613,7 @@ fn a_planning_ai_offsets_under_symmetric_naive_inaction_only() {
         let (broken, at, b) = run_under(base);
         assert!(!broken, "{base:?}: the vase stays rescued: {b:?}");
         assert_eq!(at, (5, 5), "{base:?}: the planner has no reason to move");
+        assert_eq!(b, [1.0, 1.0, 1.0, 0.0, 0.0, 0.0], "{base:?}: the rescue push; the prevented break (symmetric)");
     }
 }
 
