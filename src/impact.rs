@@ -150,10 +150,6 @@ pub struct Impact {
     /// Stationary iterative candidates, likewise.
     #[serde(default)]
     stationary_pending: BTreeMap<(u64, Identity), u64>,
-    /// The rollouts' horizon when fixed (the scenario's, or the planning depth); None: the
-    /// remainder of the episode.
-    #[serde(default)]
-    fixed_horizon: Option<u64>,
     /// The episode's last tick.
     #[serde(default)]
     end_tick: u64,
@@ -180,11 +176,6 @@ pub struct Impact {
 impl Impact {
     /// The accounting for a freshly built world of an episode ending at `end_tick`.
     pub fn new(spec: &ImpactSpec, end_tick: u64) -> Impact {
-        let fixed_horizon = match (spec.horizon, &spec.plan) {
-            (0, Some(p)) => Some(p.depth as u64),
-            (0, None) => None,
-            (h, _) => Some(h),
-        };
         Impact {
             spec: spec.clone(),
             actual: BTreeMap::new(),
@@ -200,7 +191,6 @@ impl Impact {
             noop: Vec::new(),
             pending: BTreeMap::new(),
             stationary_pending: BTreeMap::new(),
-            fixed_horizon,
             end_tick,
             seen_changes: BTreeMap::new(),
             shadow_states: BTreeMap::new(),
@@ -210,10 +200,16 @@ impl Impact {
         }
     }
 
-    /// The rollouts' horizon for the tick numbered `current`: fixed, or the ticks left in
-    /// the episode (at least 1).
+    /// The rollouts' horizon for the tick numbered `current`: the scenario's when it fixes
+    /// one, else the planning depth of a planning AI, else the ticks left in the episode (at
+    /// least 1).
     pub fn horizon(&self, current: u64) -> u64 {
-        self.fixed_horizon.unwrap_or_else(|| (self.end_tick + 1).saturating_sub(current)).max(1)
+        match (self.spec.horizon, &self.spec.plan) {
+            (0, Some(p)) => p.depth as u64,
+            (0, None) => (self.end_tick + 1).saturating_sub(current),
+            (h, _) => h,
+        }
+        .max(1)
     }
 
     /// What AI agents foresee, when the penalty weight is positive.
