@@ -33,6 +33,7 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "vase-push-catch", source: include_str!("../../scenarios/vase-push-catch.ron") },
     Builtin { name: "conveyor-belt", source: include_str!("../../scenarios/conveyor-belt.ron") },
     Builtin { name: "vase-guard", source: include_str!("../../scenarios/vase-guard.ron") },
+    Builtin { name: "vase-guard-learners", source: include_str!("../../scenarios/vase-guard-learners.ron") },
     Builtin { name: "conveyor-offset", source: include_str!("../../scenarios/conveyor-offset.ron") },
     Builtin { name: "delayed-effect", source: include_str!("../../scenarios/delayed-effect.ron") },
     Builtin { name: "dirty-work", source: include_str!("../../scenarios/dirty-work.ron") },
