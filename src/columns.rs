@@ -63,6 +63,10 @@ pub const IMPACT_NONE_PENALTY: &str = "impact_none_penalty";
 pub const IMPACT_NAIVE: &str = "impact_naive";
 /// Their cost.
 pub const IMPACT_NAIVE_PENALTY: &str = "impact_naive_penalty";
+/// Effects penalised against naive inaction as a symmetric difference of outcomes.
+pub const IMPACT_NAIVE_SYMMETRIC: &str = "impact_naive_symmetric";
+/// Their cost.
+pub const IMPACT_NAIVE_SYMMETRIC_PENALTY: &str = "impact_naive_symmetric_penalty";
 /// Effects penalised against stepwise inaction.
 pub const IMPACT_STEPWISE: &str = "impact_stepwise";
 /// Their cost.
@@ -71,6 +75,10 @@ pub const IMPACT_STEPWISE_PENALTY: &str = "impact_stepwise_penalty";
 pub const IMPACT_ITERATIVE: &str = "impact_iterative";
 /// Their cost.
 pub const IMPACT_ITERATIVE_PENALTY: &str = "impact_iterative_penalty";
+/// Effects penalised by the stationary iterative form.
+pub const IMPACT_STATIONARY: &str = "impact_stationary";
+/// Their cost.
+pub const IMPACT_STATIONARY_PENALTY: &str = "impact_stationary_penalty";
 /// Iterative candidates that never happened.
 pub const IMPACT_UNMATCHED: &str = "impact_unmatched";
 /// Class-whitelist mass moved, in objects.

@@ -17,8 +17,8 @@
 //! - **agents**: each agent's entity, its copy in the world model and its resolved parameters.
 //! - **shadow**: the inaction shadow (SUM's `harm`, impact accounting) is a whole second world.
 //! - **imagined**: worlds a mechanism copies for a while each tick — impact's counterfactual
-//!   rollouts, the PAA planner's and the shields' sparse-sampling trees (a chain of `depth`
-//!   copies on each thread) — at their peak, the largest of them.
+//!   rollouts, the PAA planner's, the shields' and a planning AI's sparse-sampling trees (a
+//!   chain of `depth` copies on each thread) — at their peak, the largest of them.
 //! - **networks**: learned groups' and a learned principal's networks.
 
 use crate::scenario::{MapSpec, PlannerBudget, PolicySpec, PrincipalPolicy, Scenario, SpawnRule, Tile};
@@ -189,9 +189,16 @@ pub fn memory(s: &Scenario, threads: usize) -> Estimate {
 
     // Worlds imagined for a while each tick: the largest number alive at once.
     let mut imagined = 0.0f64;
-    if s.impact.is_some() {
-        // The exact copy and its two rollouts (acted, rested).
-        imagined = imagined.max(3.0);
+    if let Some(i) = &s.impact {
+        // The exact copy and its three rollouts (acted, rested, and the stationary form's
+        // rested-with-replay).
+        imagined = imagined.max(4.0);
+        if let Some(p) = &i.plan {
+            // A planning AI: on each thread a chain of `depth` imagined worlds, each with its
+            // shadow, and at the deepest the accounting's four copies.
+            let t = if p.threads == 0 { threads } else { p.threads as f64 };
+            imagined = imagined.max(t * (2.0 * p.depth as f64 + 4.0));
+        }
     }
     if let Some(p) = &s.principal {
         if matches!(p.policy, PrincipalPolicy::Paa) {

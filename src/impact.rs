@@ -4,13 +4,17 @@
 //! common random numbers.
 //!
 //! An effect's identity is what happened to what: `(subject, kind)`, e.g. (vase 0, broken).
-//! Four baselines are measured side by side every tick:
+//! Six baselines are measured side by side every tick:
 //!
 //! - **none**: no counterfactual; every effect in the world counts, whoever caused it;
-//! - **naive inaction**: a shadow world in which the AI agents did nothing from the start;
-//!   penalised are the effects that happened but not in the shadow, and those that happened
-//!   in the shadow but not in the world (the AI prevented them) — the difference of the two
-//!   outcomes, so it can shrink when the AI puts things back ("offsetting");
+//! - **naive inaction** (one-sided, as the post defines it): the effects that happened but
+//!   would not have happened had the AI agents done nothing from the start — those they
+//!   caused directly (they never act in the world without them), and those of other agents
+//!   and the environment that the shadow world without them never saw. Effects the AI
+//!   *prevented* are not blamed;
+//! - **naive, symmetric**: the difference of the two outcomes — also the effects that happened
+//!   in the shadow but not in the world — so it can shrink when the AI puts things back
+//!   ("offsetting");
 //! - **stepwise inaction**: each tick, the world in which the AI agents do nothing *this*
 //!   tick; penalised are the effects of this tick that differ between the two;
 //! - **iterative**: each tick, two rollouts `horizon` ticks long from the same state — the
@@ -18,14 +22,24 @@
 //!   only if they act; those directly caused by other agents are the other agents' own
 //!   choices and are dropped; a candidate is penalised when the same effect actually happens
 //!   at the same tick, and each effect is counted once. Candidates that never happen are
-//!   counted in `impact_unmatched` (what the rollouts alone would have blamed).
+//!   counted in `impact_unmatched` (what the rollouts alone would have blamed);
+//! - **stationary iterative**: the same, but in the resting rollout the other agents act as
+//!   if they had seen the AI act — they replay, tick by tick, the moves they make in the
+//!   acting rollout — and their direct effects are kept.
 //!
-//! Penalised effects are counted (metrics `impact_none`, `impact_naive`, `impact_stepwise`,
-//! `impact_iterative`) and weighted by their kind's cost (`…_penalty`); whitelisted kinds are
-//! never penalised. Class-based whitelisting compares, per class of exchangeable objects,
-//! the distribution of states in the world with the naive shadow's and penalises the
-//! probability mass that had to move along changes not whitelisted (`impact_class`, in
-//! objects). AI agents weigh the effects each move would cause at once ([`Foresight`]).
+//! The horizon is the AI's plan length: the planning depth of a planning AI
+//! ([`crate::impact_plan`]), else the remainder of the episode (or `impact.horizon` ticks
+//! when the scenario fixes it).
+//!
+//! Penalised effects are counted (metrics `impact_none`, `impact_naive`,
+//! `impact_naive_symmetric`, `impact_stepwise`, `impact_iterative`, `impact_stationary`) and
+//! weighted by their kind's cost (`…_penalty`); whitelisted kinds are never penalised.
+//! Class-based whitelisting compares, per class of exchangeable objects, the distribution of
+//! states in the world with the booked baseline's counterfactual and penalises the probability
+//! mass that had to move along changes not whitelisted (`impact_class`, in objects); with
+//! whitelist learning, the belief that a change is allowed is learned from the changes seen in
+//! the world without the AI. Forager AI agents weigh the effects each move would cause at once
+//! ([`Foresight`]); planning AIs weigh the booked penalty over their whole plan.
 
 use crate::columns;
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,7 +60,8 @@ pub const MECHANISM: Mechanism = Mechanism {
     name: "impact",
     build: |s, m| {
         if let Some(spec) = &s.impact {
-            let impact = Impact::new(spec);
+            let mut impact = Impact::new(spec, s.run.ticks);
+            impact.start_states = classed(&m.grid);
             if let Some(f) = impact.foresight() {
                 m.parts.insert(f);
             }
@@ -107,39 +122,94 @@ pub struct Impact {
     pub spec: ImpactSpec,
     /// Every effect identity that happened, with its first cause.
     actual: BTreeMap<Identity, Cause>,
+    /// Every effect identity an AI agent caused directly.
+    #[serde(default)]
+    ai_caused: BTreeSet<Identity>,
     /// Every effect identity that happened in the naive shadow.
     shadow: BTreeSet<Identity>,
     /// Penalised, per baseline.
     pub none: Penalised,
-    /// Penalised against naive inaction (the current difference of outcomes).
+    /// Penalised against one-sided naive inaction.
     pub naive_penalised: Penalised,
+    /// Penalised against naive inaction as a symmetric difference of outcomes.
+    #[serde(default)]
+    pub naive_symmetric: Penalised,
     /// Penalised against stepwise inaction.
     pub stepwise: Penalised,
     /// Penalised by the iterative form.
     pub iterative: Penalised,
+    /// Penalised by the stationary iterative form.
+    #[serde(default)]
+    pub stationary: Penalised,
     /// Iterative candidates that never happened.
     pub unmatched: Penalised,
     /// This tick's effects had the AI agents done nothing this tick (stepwise).
     noop: Vec<Effect>,
     /// Iterative candidates: (tick, identity) → the tick whose action set them off.
     pending: BTreeMap<(u64, Identity), u64>,
+    /// Stationary iterative candidates, likewise.
+    #[serde(default)]
+    stationary_pending: BTreeMap<(u64, Identity), u64>,
+    /// The episode's last tick.
+    #[serde(default)]
+    end_tick: u64,
+    /// Class-whitelist learning: per (class, from, to) change, the times it was seen in the
+    /// world without the AI.
+    #[serde(default)]
+    pub seen_changes: BTreeMap<(ObjectClass, ObjectState, ObjectState), u64>,
+    /// The class states of the shadow at the end of the last tick (for whitelist learning).
+    #[serde(default)]
+    shadow_states: BTreeMap<ObjectClass, Vec<ObjectState>>,
+    /// The class states of the world had the AI agents rested this tick (the stepwise
+    /// counterfactual of class whitelisting).
+    #[serde(default)]
+    noop_states: BTreeMap<ObjectClass, Vec<ObjectState>>,
+    /// The class states at the start (the counterfactual of class whitelisting with no
+    /// baseline).
+    #[serde(default)]
+    start_states: BTreeMap<ObjectClass, Vec<ObjectState>>,
+    /// The stepwise class penalty so far (summed over ticks).
+    #[serde(default)]
+    stepwise_class: f64,
 }
 
 impl Impact {
-    /// The accounting for a freshly built world.
-    pub fn new(spec: &ImpactSpec) -> Impact {
+    /// The accounting for a freshly built world of an episode ending at `end_tick`.
+    pub fn new(spec: &ImpactSpec, end_tick: u64) -> Impact {
         Impact {
             spec: spec.clone(),
             actual: BTreeMap::new(),
+            ai_caused: BTreeSet::new(),
             shadow: BTreeSet::new(),
             none: Penalised::default(),
             naive_penalised: Penalised::default(),
+            naive_symmetric: Penalised::default(),
             stepwise: Penalised::default(),
             iterative: Penalised::default(),
+            stationary: Penalised::default(),
             unmatched: Penalised::default(),
             noop: Vec::new(),
             pending: BTreeMap::new(),
+            stationary_pending: BTreeMap::new(),
+            end_tick,
+            seen_changes: BTreeMap::new(),
+            shadow_states: BTreeMap::new(),
+            noop_states: BTreeMap::new(),
+            start_states: BTreeMap::new(),
+            stepwise_class: 0.0,
         }
+    }
+
+    /// The rollouts' horizon for the tick numbered `current`: the scenario's when it fixes
+    /// one, else the planning depth of a planning AI, else the ticks left in the episode (at
+    /// least 1).
+    pub fn horizon(&self, current: u64) -> u64 {
+        match (self.spec.horizon, &self.spec.plan) {
+            (0, Some(p)) => p.depth as u64,
+            (0, None) => (self.end_tick + 1).saturating_sub(current),
+            (h, _) => h,
+        }
+        .max(1)
     }
 
     /// What AI agents foresee, when the penalty weight is positive.
@@ -165,8 +235,10 @@ impl Impact {
         match b {
             Baseline::None => &self.none,
             Baseline::Naive => &self.naive_penalised,
+            Baseline::NaiveSymmetric => &self.naive_symmetric,
             Baseline::Stepwise => &self.stepwise,
             Baseline::Iterative => &self.iterative,
+            Baseline::StationaryIterative => &self.stationary,
         }
     }
 
@@ -175,10 +247,24 @@ impl Impact {
     }
 }
 
+/// One tick's counterfactuals, from the state after the decisions.
+pub struct Counterfactuals {
+    /// This tick's effects had the AI agents rested this tick (stepwise).
+    pub noop: Vec<Effect>,
+    /// The world one tick on had they rested this tick.
+    pub noop_grid: Grid,
+    /// The iterative form's candidates: effects that follow only if they act this tick, less
+    /// other agents' direct effects.
+    pub candidates: Vec<Effect>,
+    /// The stationary iterative form's candidates: the same against a resting rollout in
+    /// which the other agents replay their moves of the acting rollout; all causes kept.
+    pub stationary: Vec<Effect>,
+}
+
 /// One tick's counterfactuals, from the state after the decisions: the world one tick on had
-/// the AI agents rested this tick (stepwise), and the iterative form's candidates. A pure
+/// the AI agents rested this tick (stepwise), and the iterative forms' candidates. A pure
 /// function of the model; `horizon` ≥ 1.
-pub fn counterfactuals(model: &WorldModel, horizon: u64) -> (Vec<Effect>, Vec<Effect>) {
+pub fn counterfactuals(model: &WorldModel, horizon: u64) -> Counterfactuals {
     let ai: BTreeSet<u32> = model.agents.iter().filter(|a| a.ai).map(|a| a.id).collect();
     let rest = |m: &mut WorldModel| {
         for a in m.agents.iter_mut().filter(|a| a.ai) {
@@ -190,38 +276,68 @@ pub fn counterfactuals(model: &WorldModel, horizon: u64) -> (Vec<Effect>, Vec<Ef
     rest(&mut rested);
     rested.act_onwards();
     let noop = rested.grid.effects.clone();
+    let noop_grid = rested.grid.clone();
     let mut acted = model.clone();
     acted.act_onwards();
-    let mut with: BTreeSet<(u64, Identity, Cause)> =
-        acted.grid.effects.iter().map(|e| (e.tick, (e.subject, e.kind), e.cause)).collect();
-    let mut without: BTreeSet<(u64, Identity)> = noop.iter().map(|e| (e.tick, (e.subject, e.kind))).collect();
+    type Seen = BTreeSet<(u64, Identity, Cause)>;
+    let record = |set: &mut Seen, m: &WorldModel| {
+        set.extend(m.grid.effects.iter().map(|e| (e.tick, (e.subject, e.kind), e.cause)))
+    };
+    let mut with = Seen::new();
+    record(&mut with, &acted);
+    let mut without = Seen::new();
+    record(&mut without, &rested);
+    // The stationary counterfactual: the first tick is the stepwise one (the others' moves
+    // this tick are already those they make while the AI acts).
+    let mut still = rested.clone();
+    let mut without_still = without.clone();
     rest(&mut acted);
     for _ in 1..horizon {
-        acted.step();
+        acted.decide();
+        let moves: Vec<crate::rules::forage::Action> = acted.agents.iter().map(|a| a.decision.action).collect();
+        acted.act_onwards();
+        record(&mut with, &acted);
         rested.step();
-        with.extend(acted.grid.effects.iter().map(|e| (e.tick, (e.subject, e.kind), e.cause)));
-        without.extend(rested.grid.effects.iter().map(|e| (e.tick, (e.subject, e.kind))));
+        record(&mut without, &rested);
+        still.decide();
+        for (a, &action) in still.agents.iter_mut().zip(&moves) {
+            if !a.ai && !a.inactive {
+                a.decision.action = action;
+            }
+        }
+        still.act_onwards();
+        record(&mut without_still, &still);
     }
+    let strip = |set: &Seen| -> BTreeSet<(u64, Identity)> { set.iter().map(|&(t, id, _)| (t, id)).collect() };
+    let (without, without_still) = (strip(&without), strip(&without_still));
+    let effect =
+        |(tick, (subject, kind), cause): (u64, Identity, Cause)| Effect { tick, subject, kind, cause, x: 0, y: 0 };
     let candidates = with
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|(t, id, cause)| !without.contains(&(*t, *id)) && !matches!(cause, Cause::Agent(a) if !ai.contains(a)))
-        .map(|(tick, (subject, kind), cause)| {
-            let (x, y) = (0, 0);
-            Effect { tick, subject, kind, cause, x, y }
-        })
+        .map(effect)
         .collect();
-    (noop, candidates)
+    let stationary =
+        with.iter().copied().filter(|(t, id, _)| !without_still.contains(&(*t, *id))).map(effect).collect();
+    Counterfactuals { noop, noop_grid, candidates, stationary }
 }
 
 /// After the decisions: works out this tick's counterfactuals on an exact imagined copy.
 fn foresee(m: &mut WorldModel) {
-    let Some(horizon) = m.parts.get::<Impact>().map(|i| i.spec.horizon.max(1)) else { return };
     let tick = m.clock.current();
-    let (noop, candidates) = counterfactuals(&m.imagine(), horizon);
+    let Some(horizon) = m.parts.get::<Impact>().map(|i| i.horizon(tick)) else { return };
+    let c = counterfactuals(&m.imagine(), horizon);
     let impact = m.parts.get_mut::<Impact>().expect("checked above");
-    impact.noop = noop;
-    for c in candidates {
-        impact.pending.entry((c.tick, (c.subject, c.kind))).or_insert(tick);
+    impact.noop = c.noop;
+    if !impact.spec.class_whitelist.is_empty() || impact.spec.learn_whitelist.is_some() {
+        impact.noop_states = CLASSES.iter().map(|&k| (k, class_states(&c.noop_grid, k))).collect();
+    }
+    for e in c.candidates {
+        impact.pending.entry((e.tick, (e.subject, e.kind))).or_insert(tick);
+    }
+    for e in c.stationary {
+        impact.stationary_pending.entry((e.tick, (e.subject, e.kind))).or_insert(tick);
     }
 }
 
@@ -253,9 +369,33 @@ fn attribution(
 /// After the tick's effects (the shadow stepped at `Account`): updates every baseline.
 fn account(m: &mut WorldModel) {
     let tick = m.clock.current();
-    let WorldModel { grid, parts, .. } = m;
-    let Some(shadow_effects) = parts.get::<InactionShadow>().map(|s| s.0.grid.effects.clone()) else { return };
+    let WorldModel { grid, parts, agents, .. } = m;
+    let learning = parts.get::<Impact>().is_some_and(|i| i.spec.learn_whitelist.is_some());
+    let Some((shadow_effects, shadow_grid)) = parts
+        .get::<InactionShadow>()
+        .map(|s| (s.0.grid.effects.clone(), if learning { classed(&s.0.grid) } else { BTreeMap::new() }))
+    else {
+        return;
+    };
     let Some(impact) = parts.get_mut::<Impact>() else { return };
+    // Class whitelisting: learn from the shadow's changes; book the stepwise class penalty.
+    if learning {
+        for (&class, now) in &shadow_grid {
+            let before = impact.shadow_states.get(&class).or_else(|| impact.start_states.get(&class));
+            if let Some(before) = before {
+                for (&from, &to) in before.iter().zip(now) {
+                    if from != to {
+                        *impact.seen_changes.entry((class, from, to)).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+        impact.shadow_states = shadow_grid;
+    }
+    if class_whitelisting(&impact.spec) && !impact.noop_states.is_empty() {
+        let actual = classed(grid);
+        impact.stepwise_class += class_penalty_between(impact, &impact.noop_states, &actual);
+    }
     let mut events: Vec<Attribution> = Vec::new();
     let events = &mut events;
     // none
@@ -266,28 +406,52 @@ fn account(m: &mut WorldModel) {
             attribution(events, tick, "none", (e.subject, e.kind), e.cause.to_string(), why);
         }
     }
-    // naive: the difference of the outcomes so far.
+    // naive, one-sided: what happened and would not have happened without the AI — what it
+    // did itself, and what the shadow never saw.
+    let ai: BTreeSet<u32> = agents.iter().filter(|a| a.ai).map(|a| a.id).collect();
+    for e in &grid.effects {
+        if matches!(e.cause, Cause::Agent(a) if ai.contains(&a)) {
+            impact.ai_caused.insert((e.subject, e.kind));
+        }
+    }
     impact.shadow.extend(shadow_effects.iter().map(|e| (e.subject, e.kind)));
+    let mut now = BTreeSet::new();
+    for (&id, &cause) in &impact.actual {
+        let own = impact.ai_caused.contains(&id);
+        if (own || !impact.shadow.contains(&id)) && !impact.whitelisted(id.1) {
+            now.insert(id);
+            if !impact.naive_penalised.0.contains(&id) {
+                let (cause, why) = if own {
+                    ("ai".to_string(), "the AI did it: it never acts in the world without it".to_string())
+                } else {
+                    (cause.to_string(), "would not have happened had the AI done nothing from the start".to_string())
+                };
+                attribution(events, tick, "naive", id, cause, why);
+            }
+        }
+    }
+    impact.naive_penalised.0 = now;
+    // naive, symmetric: the difference of the outcomes so far.
     let mut now = BTreeSet::new();
     for (&id, &cause) in &impact.actual {
         if !impact.shadow.contains(&id) && !impact.whitelisted(id.1) {
             now.insert(id);
-            if !impact.naive_penalised.0.contains(&id) {
+            if !impact.naive_symmetric.0.contains(&id) {
                 let why = "would not have happened had the AI done nothing from the start".to_string();
-                attribution(events, tick, "naive", id, cause.to_string(), why);
+                attribution(events, tick, "naive_symmetric", id, cause.to_string(), why);
             }
         }
     }
     for &id in &impact.shadow {
         if !impact.actual.contains_key(&id) && !impact.whitelisted(id.1) {
             now.insert(id);
-            if !impact.naive_penalised.0.contains(&id) {
+            if !impact.naive_symmetric.0.contains(&id) {
                 let why = "prevented: happens had the AI done nothing from the start".to_string();
-                attribution(events, tick, "naive", id, "ai".to_string(), why);
+                attribution(events, tick, "naive_symmetric", id, "ai".to_string(), why);
             }
         }
     }
-    impact.naive_penalised.0 = now;
+    impact.naive_symmetric.0 = now;
     // stepwise: this tick against resting this tick.
     let here: BTreeMap<Identity, Cause> = grid.effects.iter().map(|e| ((e.subject, e.kind), e.cause)).collect();
     let there: BTreeSet<Identity> = impact.noop.iter().map(|e| (e.subject, e.kind)).collect();
@@ -314,13 +478,26 @@ fn account(m: &mut WorldModel) {
         }
     }
     // Candidates due by now leave the queue; those that did not happen are unmatched.
-    let later = impact.pending.split_off(&(tick + 1, (Subject::Object(0), EffectKind::VaseMoved)));
+    let first = (tick + 1, (Subject::Object(0), EffectKind::VaseMoved));
+    let later = impact.pending.split_off(&first);
     let due = std::mem::replace(&mut impact.pending, later);
     for (_, id) in due.into_keys() {
         if !here.contains_key(&id) && !impact.whitelisted(id.1) && !impact.iterative.0.contains(&id) {
             impact.unmatched.0.insert(id);
         }
     }
+    // stationary iterative: likewise, against the rollout in which the others replay.
+    for (&id, &cause) in &here {
+        if let Some(&at) = impact.stationary_pending.get(&(tick, id))
+            && !impact.whitelisted(id.1)
+            && impact.stationary.0.insert(id)
+        {
+            let why = format!("follows only from the AI's moves at tick {at}, the others acting as having seen them");
+            attribution(events, tick, "stationary", id, cause.to_string(), why);
+        }
+    }
+    let later = impact.stationary_pending.split_off(&first);
+    impact.stationary_pending = later;
     let events = std::mem::take(events);
     for (baseline, (subject, kind), cause, why) in events {
         m.event(|| subject.to_string(), || Event::Impact { baseline, effect: describe(kind), cause, why });
@@ -424,7 +601,7 @@ pub fn class_penalty(spec: &ImpactSpec, actual: &Grid, shadow: &Grid) -> f64 {
         return 0.0;
     }
     let mut total = 0.0;
-    for class in [ObjectClass::Vase, ObjectClass::Box, ObjectClass::Patch] {
+    for class in CLASSES {
         let allowed: Vec<(ObjectState, ObjectState)> =
             spec.class_whitelist.iter().filter(|w| w.0 == class).map(|w| (w.1, w.2)).collect();
         let (a, s) = (class_states(actual, class), class_states(shadow, class));
@@ -434,6 +611,139 @@ pub fn class_penalty(spec: &ImpactSpec, actual: &Grid, shadow: &Grid) -> f64 {
         total += a.len() as f64 * mass_moved(&distribution(&s), &distribution(&a), &allowed);
     }
     total
+}
+
+/// The classes of exchangeable objects.
+pub const CLASSES: [ObjectClass; 3] = [ObjectClass::Vase, ObjectClass::Box, ObjectClass::Patch];
+
+/// Every class's states in `grid`.
+pub fn classed(grid: &Grid) -> BTreeMap<ObjectClass, Vec<ObjectState>> {
+    CLASSES.iter().map(|&k| (k, class_states(grid, k))).collect()
+}
+
+fn class_whitelisting(spec: &ImpactSpec) -> bool {
+    !spec.class_whitelist.is_empty() || spec.learn_whitelist.is_some()
+}
+
+/// The belief that a change of `class` from `from` to `to` is allowed: 1 when the scenario
+/// whitelists it; with whitelist learning, the posterior mean `(a + n) / (a + b + n)` of a
+/// Beta(a, b) prior after `n` sightings in the world without the AI; else 0.
+pub fn allowed_belief(impact: &Impact, class: ObjectClass, from: ObjectState, to: ObjectState) -> f64 {
+    if from == to || impact.spec.class_whitelist.contains(&(class, from, to)) {
+        return 1.0;
+    }
+    match &impact.spec.learn_whitelist {
+        None => 0.0,
+        Some(l) => {
+            let n = impact.seen_changes.get(&(class, from, to)).copied().unwrap_or(0) as f64;
+            (l.prior_allowed + n) / (l.prior_allowed + l.prior_forbidden + n)
+        }
+    }
+}
+
+/// Per class, objects × the least expected cost of turning the counterfactual's distribution
+/// into the actual one, each change costing the belief that it is *not* allowed.
+fn class_penalty_between(
+    impact: &Impact,
+    counterfactual: &BTreeMap<ObjectClass, Vec<ObjectState>>,
+    actual: &BTreeMap<ObjectClass, Vec<ObjectState>>,
+) -> f64 {
+    let mut total = 0.0;
+    for class in CLASSES {
+        let (Some(a), Some(c)) = (actual.get(&class), counterfactual.get(&class)) else { continue };
+        if a.is_empty() {
+            continue;
+        }
+        let mut cost = [[0.0; 3]; 3];
+        for (i, &from) in STATES.iter().enumerate() {
+            for (j, &to) in STATES.iter().enumerate() {
+                cost[i][j] = 1.0 - allowed_belief(impact, class, from, to);
+            }
+        }
+        total += a.len() as f64 * transport_cost(&distribution(c), &distribution(a), &cost);
+    }
+    total
+}
+
+/// The least cost of moving the distribution `from` onto `to` when a unit of mass moved from
+/// state i to state j costs `cost[i][j]` (a 3 × 3 transport problem, solved exactly by
+/// successive shortest paths). With costs 0 for allowed changes and 1 for the rest it is
+/// [`mass_moved`].
+pub fn transport_cost(from: &[f64; 3], to: &[f64; 3], cost: &[[f64; 3]; 3]) -> f64 {
+    // Nodes: 0 source, 1..=3 from-states, 4..=6 to-states, 7 sink; residual capacities and
+    // costs (reverse edges carry minus the cost).
+    let mut cap = [[0.0f64; 8]; 8];
+    let mut c = [[0.0f64; 8]; 8];
+    for i in 0..3 {
+        cap[0][1 + i] = from[i];
+        cap[4 + i][7] = to[i];
+        for j in 0..3 {
+            cap[1 + i][4 + j] = f64::INFINITY;
+            c[1 + i][4 + j] = cost[i][j];
+            c[4 + j][1 + i] = -cost[i][j];
+        }
+    }
+    let mut total = 0.0;
+    for _ in 0..64 {
+        // Bellman–Ford from the source over edges with residual capacity.
+        let mut dist = [f64::INFINITY; 8];
+        let mut prev = [usize::MAX; 8];
+        dist[0] = 0.0;
+        for _ in 0..8 {
+            let mut changed = false;
+            for u in 0..8 {
+                if dist[u].is_infinite() {
+                    continue;
+                }
+                for v in 0..8 {
+                    if cap[u][v] > 1e-12 && dist[u] + c[u][v] < dist[v] - 1e-12 {
+                        dist[v] = dist[u] + c[u][v];
+                        prev[v] = u;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if prev[7] == usize::MAX {
+            break;
+        }
+        let mut push = f64::INFINITY;
+        let mut v = 7;
+        while v != 0 {
+            push = push.min(cap[prev[v]][v]);
+            v = prev[v];
+        }
+        let mut v = 7;
+        while v != 0 {
+            cap[prev[v]][v] -= push;
+            cap[v][prev[v]] += push;
+            v = prev[v];
+        }
+        total += push * dist[7];
+    }
+    total.max(0.0)
+}
+
+/// The class penalty under the booked baseline: against the start (none), the naive shadow
+/// (both naive forms), or summed tick by tick against the world in which the AI agents rested
+/// that tick (stepwise, and — a simplification — both iterative forms).
+pub fn booked_class_penalty(m: &WorldModel) -> Option<f64> {
+    let impact = m.parts.get::<Impact>()?;
+    if !class_whitelisting(&impact.spec) {
+        return None;
+    }
+    let actual = classed(&m.grid);
+    Some(match impact.spec.baseline {
+        Baseline::None => class_penalty_between(impact, &impact.start_states, &actual),
+        Baseline::Naive | Baseline::NaiveSymmetric => {
+            let shadow = m.parts.get::<InactionShadow>()?;
+            class_penalty_between(impact, &classed(&shadow.0.grid), &actual)
+        }
+        Baseline::Stepwise | Baseline::Iterative | Baseline::StationaryIterative => impact.stepwise_class,
+    })
 }
 
 /// The penalty booked against the AI agents so far (`weight ×` the cost of the effects the
@@ -450,17 +760,17 @@ fn measure(m: &WorldModel, set: &mut dyn FnMut(&'static str, f64)) {
     for (name, penalty, p) in [
         (columns::IMPACT_NONE, columns::IMPACT_NONE_PENALTY, &impact.none),
         (columns::IMPACT_NAIVE, columns::IMPACT_NAIVE_PENALTY, &impact.naive_penalised),
+        (columns::IMPACT_NAIVE_SYMMETRIC, columns::IMPACT_NAIVE_SYMMETRIC_PENALTY, &impact.naive_symmetric),
         (columns::IMPACT_STEPWISE, columns::IMPACT_STEPWISE_PENALTY, &impact.stepwise),
         (columns::IMPACT_ITERATIVE, columns::IMPACT_ITERATIVE_PENALTY, &impact.iterative),
+        (columns::IMPACT_STATIONARY, columns::IMPACT_STATIONARY_PENALTY, &impact.stationary),
     ] {
         set(name, p.count() as f64);
         set(penalty, p.penalty(spec));
     }
     set(columns::IMPACT_UNMATCHED, impact.unmatched.count() as f64);
-    if !spec.class_whitelist.is_empty()
-        && let Some(shadow) = m.parts.get::<InactionShadow>()
-    {
-        set(columns::IMPACT_CLASS, class_penalty(spec, &m.grid, &shadow.0.grid));
+    if let Some(class) = booked_class_penalty(m) {
+        set(columns::IMPACT_CLASS, class);
     }
     set(columns::IMPACT_PENALTY, spec.weight * impact.penalised(spec.baseline).penalty(spec));
 }

@@ -70,6 +70,7 @@ pub mod grid;
 pub mod harvest;
 pub mod hash;
 pub mod impact;
+pub mod impact_plan;
 pub mod json;
 pub mod learn;
 pub mod metrics;

@@ -318,6 +318,7 @@ impl Plugin for PolityPlugins {
             crate::sum::HARM,
             crate::sum::world_loop::MECHANISM,
             crate::impact::MECHANISM,
+            crate::impact_plan::MECHANISM,
         ] {
             app.add_plugins(MechanismPlugin(m));
         }

@@ -447,8 +447,10 @@ const PLOTS: &[(&str, &[PlotLine])] = &[
         &[
             (crate::columns::IMPACT_NONE, "none", [200, 200, 200]),
             (crate::columns::IMPACT_NAIVE, "naive inaction", [255, 110, 100]),
+            (crate::columns::IMPACT_NAIVE_SYMMETRIC, "naive, symmetric", [255, 180, 90]),
             (crate::columns::IMPACT_STEPWISE, "stepwise inaction", [120, 220, 120]),
             (crate::columns::IMPACT_ITERATIVE, "iterative", [110, 170, 255]),
+            (crate::columns::IMPACT_STATIONARY, "stationary iterative", [190, 140, 255]),
         ],
     ),
     ("Impact: class-whitelist mass moved", &[(crate::columns::IMPACT_CLASS, "objects", [72, 209, 204])]),

@@ -150,6 +150,11 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
                     m(polity::columns::IMPACT_NONE),
                     m("impact_unmatched")
                 );
+                say!(
+                    "  also: naive inaction, symmetric {} · stationary iterative {}",
+                    m(polity::columns::IMPACT_NAIVE_SYMMETRIC),
+                    m(polity::columns::IMPACT_STATIONARY)
+                );
             }
             say!("  {} events · state hash {:016x}", summary.events, summary.state_hash);
             say!("  wrote {}/{{metrics.csv,agents.csv,events.jsonl,run.json,scenario.ron}}", out.display());

@@ -154,23 +154,34 @@ impl LearningSpec {
 #[serde(default, deny_unknown_fields)]
 pub struct ImpactSpec {
     /// The baseline whose penalty is booked against the AI agents: `None` (every effect
-    /// counts), `Naive`, `Stepwise` or `Iterative`. All four are always measured. Default
-    /// `Stepwise`.
+    /// counts), `Naive` (one-sided naive inaction), `NaiveSymmetric`, `Stepwise`, `Iterative`
+    /// or `StationaryIterative`. All six are always measured. Default `Stepwise`.
     pub baseline: Baseline,
-    /// Apples of utility an AI agent gives up per penalised effect it foresees (the
-    /// immediate effects of each of its five moves). 0 measures without steering. Default 0.
+    /// Apples of utility an AI agent gives up per unit of penalty booked against it: what a
+    /// forager AI foresees for its immediate effects, what a planning AI ([`ImpactSpec::plan`])
+    /// and a `Learned` AI lose in their rewards. 0 measures without steering. Default 0.
     pub weight: f64,
-    /// Ticks the iterative form's two counterfactual rollouts run ahead. Default 20.
+    /// Ticks the iterative forms' counterfactual rollouts run ahead; 0 (the default): the AI's
+    /// plan length — the planning depth with [`ImpactSpec::plan`], else the remainder of the
+    /// episode (`run.ticks`).
     pub horizon: u64,
     /// Effect kinds that are allowed and never penalised. Default: none.
     pub whitelist: Vec<EffectKind>,
     /// The penalty of each effect kind not whitelisted; kinds not listed cost 1. Default: none.
     pub costs: BTreeMap<EffectKind, f64>,
     /// Class-based whitelisting: state changes of a class of objects that are allowed, as
-    /// `(class, from, to)`. Probability mass moved between the naive baseline's and the
-    /// actual distribution of each class's states along other changes is penalised
-    /// (`impact_class`). Default: none.
+    /// `(class, from, to)`. Probability mass moved between the booked baseline's
+    /// counterfactual and the actual distribution of each class's states along other changes
+    /// is penalised (`impact_class`). Default: none.
     pub class_whitelist: Vec<(ObjectClass, ObjectState, ObjectState)>,
+    /// Whitelist learning: beliefs over class changes learned from the transitions observed
+    /// in the world without the AI (the naive shadow), which then weigh `impact_class`
+    /// alongside the fixed `class_whitelist`. Default: none (off).
+    pub learn_whitelist: Option<WhitelistLearning>,
+    /// A planning AI: AI agents whose policy is `Forager` or `RandomWalk` choose each move by
+    /// sparse sampling on the world model, with the booked baseline's penalty in the reward
+    /// ([`crate::impact_plan`]). Default: none (they forage with one step of foresight).
+    pub plan: Option<ImpactPlan>,
 }
 
 impl Default for ImpactSpec {
@@ -178,11 +189,54 @@ impl Default for ImpactSpec {
         ImpactSpec {
             baseline: Baseline::Stepwise,
             weight: 0.0,
-            horizon: 20,
+            horizon: 0,
             whitelist: Vec::new(),
             costs: BTreeMap::new(),
             class_whitelist: Vec::new(),
+            learn_whitelist: None,
+            plan: None,
         }
+    }
+}
+
+/// How a planning AI plans against its impact penalty ([`crate::impact_plan`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImpactPlan {
+    /// Samples per node C (1 to 16). Default 1.
+    pub width: u32,
+    /// Planning depth H in ticks (1 to 8): also the iterative forms' horizon when
+    /// `impact.horizon` is 0. Default 4.
+    pub depth: u32,
+    /// Discount γ in (0, 1]. Default 0.95.
+    pub gamma: f64,
+    /// Apples of task reward per apple the AI picks. Default 1.
+    pub apple: f64,
+    /// Worker threads (0: all cores). The decision is the same for any number.
+    pub threads: u32,
+}
+
+impl Default for ImpactPlan {
+    fn default() -> Self {
+        ImpactPlan { width: 1, depth: 4, gamma: 0.95, apple: 1.0, threads: 0 }
+    }
+}
+
+/// Whitelist learning ([`crate::impact`]): a Beta(prior_allowed, prior_forbidden) belief per
+/// class change that it is allowed, updated by every change of that class seen in the naive
+/// shadow (the world as it goes without the AI).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WhitelistLearning {
+    /// Prior pseudo-count for "allowed". Default 1.
+    pub prior_allowed: f64,
+    /// Prior pseudo-count for "not allowed". Default 1.
+    pub prior_forbidden: f64,
+}
+
+impl Default for WhitelistLearning {
+    fn default() -> Self {
+        WhitelistLearning { prior_allowed: 1.0, prior_forbidden: 1.0 }
     }
 }
 
@@ -191,14 +245,24 @@ impl Default for ImpactSpec {
 pub enum Baseline {
     /// No counterfactual: every effect in the world counts, whoever caused it.
     None,
-    /// Naive inaction: the world in which the AI agents did nothing from the start.
+    /// Naive inaction, one-sided (Turner): the effects that happened but would not have
+    /// happened had the AI agents done nothing from the start — every effect they caused
+    /// directly, and others' that the world without them never saw.
     Naive,
+    /// Naive inaction as a symmetric difference of outcomes: also the effects that happen only
+    /// without the AI (ones it prevented), so it shrinks when the AI puts things back.
+    NaiveSymmetric,
     /// Stepwise inaction: each tick, the world in which the AI agents do nothing this tick.
     #[default]
     Stepwise,
     /// The iterative form: each tick, the effects that follow only if the AI agents act this
-    /// tick (two rollouts), counted when they actually happen, each once.
+    /// tick (two rollouts), counted when they actually happen, each once; other agents'
+    /// direct effects are theirs.
     Iterative,
+    /// The stationary iterative form: as `Iterative`, but in the counterfactual the other
+    /// agents act as if they had seen the AI act (they replay what they do in the rollout where
+    /// it acts), and their direct effects are not dropped.
+    StationaryIterative,
 }
 
 /// A class of exchangeable objects, for class-based whitelisting.

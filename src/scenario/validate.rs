@@ -312,10 +312,50 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
         }
     }
     if let Some(i) = &s.impact {
-        if i.horizon == 0 || i.horizon > 1000 {
+        if i.horizon > 1000 {
             c.err(
                 "impact.horizon",
-                format!("the rollouts' horizon must be 1 to 1000 ticks, found {}", i.horizon),
+                format!(
+                    "the rollouts' horizon must be 1 to 1000 ticks (or 0: the AI's plan length), found {}",
+                    i.horizon
+                ),
+                None,
+            );
+        }
+        if let Some(p) = &i.plan {
+            if !(1..=16).contains(&p.width) {
+                c.err("impact.plan.width", format!("the planner's width must be 1 to 16, found {}", p.width), None);
+            }
+            if !(1..=8).contains(&p.depth) {
+                c.err(
+                    "impact.plan.depth",
+                    format!("the planner's depth must be 1 to 8 ticks, found {}", p.depth),
+                    None,
+                );
+            }
+            if !(p.gamma > 0.0 && p.gamma <= 1.0) {
+                c.err("impact.plan.gamma", format!("the discount must be in (0, 1], found {}", p.gamma), None);
+            }
+            if !(p.apple >= 0.0 && p.apple.is_finite()) {
+                c.err(
+                    "impact.plan.apple",
+                    format!("an apple's reward must be a finite number ≥ 0, found {}", p.apple),
+                    None,
+                );
+            }
+        }
+        if let Some(l) = &i.learn_whitelist
+            && !(l.prior_allowed > 0.0
+                && l.prior_forbidden > 0.0
+                && l.prior_allowed.is_finite()
+                && l.prior_forbidden.is_finite())
+        {
+            c.err(
+                "impact.learn_whitelist",
+                format!(
+                    "the prior pseudo-counts must be finite numbers > 0, found ({}, {})",
+                    l.prior_allowed, l.prior_forbidden
+                ),
                 None,
             );
         }

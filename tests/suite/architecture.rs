@@ -175,6 +175,7 @@ const CORE: [&[&str]; 3] = [
         "shield",
         "oversight",
         "impact",
+        "impact_plan",
         "shadow",
         "sum",
         "planner",

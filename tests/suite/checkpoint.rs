@@ -43,6 +43,8 @@ fn a_restored_world_goes_on_exactly_as_one_never_stopped() {
         ("shielded-revenue-max", 60, 50),
         ("commons-impact", 90, 80),
         ("conveyor-belt", 6, 6),
+        ("vase-guard", 3, 5),
+        ("conveyor-offset", 4, 8),
         ("tragedy", 100, 100),
     ] {
         let mut s = scenario::builtin(name).unwrap().scenario().unwrap();

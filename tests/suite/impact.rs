@@ -6,7 +6,7 @@ use polity::agents::Ledger;
 use polity::grid::Grid;
 use polity::impact::{self, Impact};
 use polity::metrics::{EventLog, MetricsLog};
-use polity::objects::{Cause, ObjectKind, Objects, Push};
+use polity::objects::{Cause, ObjectKind, Objects, Push, Subject};
 use polity::rules::forage::Action;
 use polity::scenario::{self, Baseline, Dir, EffectKind, ObjectClass, ObjectState, PolicySpec, Scenario};
 use polity::sim::Sim;
@@ -37,6 +37,11 @@ fn at(rows: &[(u64, Vec<f64>)], cols: &[String], tick: u64, col: &str) -> f64 {
 fn baselines(rows: &[(u64, Vec<f64>)], cols: &[String], tick: u64) -> [f64; 5] {
     ["impact_none", "impact_naive", "impact_stepwise", "impact_iterative", "impact_unmatched"]
         .map(|c| at(rows, cols, tick, c))
+}
+
+/// (one-sided, symmetric) naive inaction at `tick`.
+fn naive_forms(rows: &[(u64, Vec<f64>)], cols: &[String], tick: u64) -> [f64; 2] {
+    ["impact_naive", "impact_naive_symmetric"].map(|c| at(rows, cols, tick, c))
 }
 
 fn with_script(mut s: Scenario, group: usize, plan: &str) -> Scenario {
@@ -142,19 +147,39 @@ fn conveyor_belt_which_baselines_reward_rescue_and_which_invite_offsetting() {
     let (_, rows, cols) = run(&with_script(s.clone(), 0, ""));
     let nothing = baselines(&rows, &cols, end);
     assert_eq!(nothing, [2.0, 0.0, 0.0, 0.0, 0.0]);
-    // Rescue only.
-    let (_, rows, cols) = run(&with_script(s.clone(), 0, "SS"));
+    assert_eq!(naive_forms(&rows, &cols, end), [0.0, 0.0], "(one-sided, symmetric)");
+    // Rescue only. One-sided naive inaction blames the push (the AI did it; the world without
+    // it never sees the AI push anything), the symmetric form the prevented break instead.
+    let (sim, rows, cols) = run(&with_script(s.clone(), 0, "SS"));
     let rescue = baselines(&rows, &cols, end);
     assert_eq!(rescue, [1.0, 1.0, 0.0, 0.0, 0.0]);
+    let i = sim.part::<Impact>().unwrap();
+    let (moved, broken) = ((Subject::Object(0), EffectKind::VaseMoved), (Subject::Object(0), EffectKind::VaseBroken));
+    assert_eq!(i.naive_penalised.0.iter().copied().collect::<Vec<_>>(), vec![moved], "one-sided: the push");
+    assert_eq!(i.naive_symmetric.0.iter().copied().collect::<Vec<_>>(), vec![broken], "symmetric: the break prevented");
+    let rescue_sym = naive_forms(&rows, &cols, end)[1];
+    assert_eq!(rescue_sym, 1.0);
     // Rescue, then put it back (the scenario's own script).
-    let (_, rows, cols) = run(&s);
+    let (sim, rows, cols) = run(&s);
     assert_eq!(baselines(&rows, &cols, 6), rescue, "after the rescue, before the offset");
     let offset = baselines(&rows, &cols, end);
-    assert_eq!(offset, [2.0, 0.0, 1.0, 2.0, 0.0]);
+    assert_eq!(offset, [2.0, 1.0, 1.0, 2.0, 0.0]);
+    let offset_sym = naive_forms(&rows, &cols, end)[1];
+    assert_eq!(offset_sym, 0.0);
+    // One-sided, the break the AI prevented is never blamed, at any tick (before the vase is
+    // put back it is broken only in the shadow), and the pushes stay blamed after the offset.
+    for t in 0..=end {
+        assert!(naive_forms(&rows, &cols, t)[0] <= 1.0, "tick {t}");
+    }
+    assert!(sim.part::<Impact>().unwrap().naive_penalised.0.contains(&moved));
+    assert!(!sim.part::<Impact>().unwrap().naive_penalised.0.contains(&broken));
     // No baseline: rescuing beats doing nothing, offsetting costs.
     assert!(rescue[0] < nothing[0] && offset[0] > rescue[0]);
-    // Naive inaction: rescuing costs and offsetting pays — it invites offsetting.
-    assert!(rescue[1] > nothing[1] && offset[1] < rescue[1]);
+    // Naive inaction as a symmetric difference: rescuing costs and offsetting pays — it
+    // invites offsetting.
+    assert!(rescue_sym > 0.0 && offset_sym < rescue_sym);
+    // One-sided naive inaction: offsetting no longer pays (the push back gains nothing).
+    assert!(offset[1] >= rescue[1]);
     // Stepwise and iterative: rescuing is free, offsetting costs.
     for b in [2, 3] {
         assert!(rescue[b] == nothing[b] && offset[b] > rescue[b], "baseline {b}");
@@ -193,7 +218,12 @@ fn whitelisted_kinds_are_never_penalised_and_costs_weigh_the_rest() {
     // Only the break is left: none and iterative penalise it, naive not (offset), stepwise not.
     assert_eq!(baselines(&rows, &cols, 12), [1.0, 0.0, 0.0, 1.0, 0.0]);
     assert_eq!(at(&rows, &cols, 12, "impact_iterative_penalty"), 10.0);
-    assert_eq!(at(&rows, &cols, 6, "impact_naive_penalty"), 10.0, "the prevented break, before the offset");
+    assert_eq!(at(&rows, &cols, 6, "impact_naive_symmetric_penalty"), 10.0, "the prevented break, before the offset");
+    assert_eq!(
+        at(&rows, &cols, 6, "impact_naive_penalty"),
+        0.0,
+        "one-sided: the push is whitelisted, the break prevented"
+    );
 }
 
 #[test]
@@ -211,11 +241,84 @@ fn class_whitelist_penalises_probability_mass_moved() {
     assert_eq!(d, [0.25, 0.25, 0.5]);
     // In a run: after the rescue the vase is moved where the naive shadow's is broken; gone →
     // moved is not whitelisted, so one vase's worth of mass moved; at the end both are broken.
+    // (Against the booked baseline's counterfactual: here naive inaction, the shadow.)
     let mut s = builtin("conveyor-belt");
     s.impact.as_mut().unwrap().class_whitelist = vec![(ObjectClass::Vase, InPlace, Moved)];
+    s.impact.as_mut().unwrap().baseline = Baseline::Naive;
     let (_, rows, cols) = run(&s);
     assert_eq!(at(&rows, &cols, 3, "impact_class"), 0.0, "shadow moved, actual moved");
     assert_eq!(at(&rows, &cols, 6, "impact_class"), 1.0);
+    assert_eq!(at(&rows, &cols, 12, "impact_class"), 0.0);
+}
+
+#[test]
+fn class_whitelist_compares_against_the_booked_baselines_counterfactual() {
+    use ObjectState::*;
+    let mut s = builtin("conveyor-belt");
+    s.impact.as_mut().unwrap().class_whitelist = vec![(ObjectClass::Vase, InPlace, Moved)];
+    // Stepwise: each tick against the world in which the AI rested that tick. The vase is
+    // moved in both every tick (by the belt, or by the AI's pushes, which keep it moved) and
+    // breaks at tick 10 in both: nothing, at any tick — where the shadow gives 1 at tick 6.
+    assert_eq!(s.impact.as_ref().unwrap().baseline, Baseline::Stepwise);
+    let (_, rows, cols) = run(&s);
+    for t in 0..=12 {
+        assert_eq!(at(&rows, &cols, t, "impact_class"), 0.0, "stepwise, tick {t}");
+    }
+    // No baseline: against the start. In place → moved is allowed (tick 6: 0); in place →
+    // gone is not (tick 12: the one vase's whole mass, 1).
+    s.impact.as_mut().unwrap().baseline = Baseline::None;
+    let (_, rows, cols) = run(&s);
+    assert_eq!(at(&rows, &cols, 6, "impact_class"), 0.0);
+    assert_eq!(at(&rows, &cols, 12, "impact_class"), 1.0);
+    // The transport with general costs is the 0/1 one when costs are 0 or 1.
+    let allowed = [(InPlace, Moved), (Moved, Gone)];
+    let states = [InPlace, Moved, Gone];
+    let mut cost = [[0.0; 3]; 3];
+    for i in 0..3 {
+        for j in 0..3 {
+            cost[i][j] = if i == j || allowed.contains(&(states[i], states[j])) { 0.0 } else { 1.0 };
+        }
+    }
+    for (from, to) in
+        [([0.5, 0.5, 0.0], [0.0, 0.5, 0.5]), ([1.0, 0.0, 0.0], [0.0, 0.0, 1.0]), ([0.2, 0.3, 0.5], [0.6, 0.1, 0.3])]
+    {
+        let a = impact::transport_cost(&from, &to, &cost);
+        let b = impact::mass_moved(&from, &to, &allowed);
+        assert!((a - b).abs() < 1e-12, "{from:?} → {to:?}: {a} vs {b}");
+    }
+    // A general cost: all mass in place → all gone costs 0.7 directly, or 0.2 + … no chains:
+    // the transport is one change per unit of mass, so 0.7.
+    let mut c = [[1.0; 3]; 3];
+    (0..3).for_each(|i| c[i][i] = 0.0);
+    c[0][2] = 0.7;
+    assert!((impact::transport_cost(&[1.0, 0.0, 0.0], &[0.0, 0.0, 1.0], &c) - 0.7).abs() < 1e-12);
+}
+
+#[test]
+fn whitelist_learning_believes_in_changes_seen_without_the_ai() {
+    // The conveyor belt, rescue only, naive inaction, no fixed whitelist, a Beta(1, 1) prior.
+    // The shadow shows in place → moved (tick 1) and moved → gone (tick 5): each believed
+    // allowed with (1 + 1) / (2 + 1) = ⅔ from then on; gone → moved, never seen, ½.
+    let mut s = with_script(builtin("conveyor-belt"), 0, "SS");
+    let spec = s.impact.as_mut().unwrap();
+    spec.baseline = Baseline::Naive;
+    spec.learn_whitelist = Some(scenario::WhitelistLearning::default());
+    let (sim, rows, cols) = run(&s);
+    let i = sim.part::<Impact>().unwrap();
+    use ObjectState::*;
+    assert_eq!(i.seen_changes.get(&(ObjectClass::Vase, InPlace, Moved)), Some(&1));
+    assert_eq!(i.seen_changes.get(&(ObjectClass::Vase, Moved, Gone)), Some(&1));
+    assert_eq!(i.seen_changes.len(), 2, "{:?}", i.seen_changes);
+    assert!((impact::allowed_belief(i, ObjectClass::Vase, InPlace, Moved) - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(impact::allowed_belief(i, ObjectClass::Vase, Gone, Moved), 0.5);
+    // Ticks 1–4 both worlds have the vase moved: 0. From tick 5 the shadow's is gone and the
+    // actual one moved (rescued): gone → moved costs 1 − ½ = ½ for the one vase.
+    assert_eq!(at(&rows, &cols, 4, "impact_class"), 0.0);
+    assert_eq!(at(&rows, &cols, 5, "impact_class"), 0.5);
+    assert_eq!(at(&rows, &cols, 12, "impact_class"), 0.5);
+    // A fixed whitelist entry is believed for sure.
+    s.impact.as_mut().unwrap().class_whitelist = vec![(ObjectClass::Vase, Gone, Moved)];
+    let (_, rows, cols) = run(&s);
     assert_eq!(at(&rows, &cols, 12, "impact_class"), 0.0);
 }
 
@@ -241,9 +344,14 @@ fn the_impact_penalty_stops_the_ai_clear_cutting() {
 
 #[test]
 fn baseline_choice_books_its_own_penalty() {
-    for (b, want) in
-        [(Baseline::None, 2.0), (Baseline::Naive, 0.0), (Baseline::Stepwise, 1.0), (Baseline::Iterative, 2.0)]
-    {
+    for (b, want) in [
+        (Baseline::None, 2.0),
+        (Baseline::Naive, 1.0),
+        (Baseline::NaiveSymmetric, 0.0),
+        (Baseline::Stepwise, 1.0),
+        (Baseline::Iterative, 2.0),
+        (Baseline::StationaryIterative, 2.0),
+    ] {
         let mut s = builtin("conveyor-belt");
         s.impact.as_mut().unwrap().baseline = b;
         s.impact.as_mut().unwrap().weight = 0.5;
@@ -365,4 +473,186 @@ fn polity_run_prints_the_blame_per_baseline() {
         ),
         "{text}"
     );
+}
+
+/// (none, naive, naive symmetric, stepwise, iterative, stationary) at `tick`.
+fn six(rows: &[(u64, Vec<f64>)], cols: &[String], tick: u64) -> [f64; 6] {
+    [
+        "impact_none",
+        "impact_naive",
+        "impact_naive_symmetric",
+        "impact_stepwise",
+        "impact_iterative",
+        "impact_stationary",
+    ]
+    .map(|c| at(rows, cols, tick, c))
+}
+
+#[test]
+fn stationary_iterative_keeps_the_humans_choices_that_follow_the_ais_move() {
+    // Push-catch (no other agent): the stationary form is the iterative one — the move only,
+    // the break that never came is not blamed; push and rest: both.
+    let (_, rows, cols) = run(&builtin("vase-push-catch"));
+    assert_eq!(six(&rows, &cols, 20), [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+    let (_, rows, cols) = run(&with_script(builtin("vase-push-catch"), 0, "E"));
+    assert_eq!(six(&rows, &cols, 20), [2.0, 2.0, 2.0, 1.0, 2.0, 2.0]);
+    // The human breaks the vase the AI pushed (vase-human-breaks). From tick 2 (the AI steps
+    // out of the way), the acting rollout has the human break it at tick 5; in the stationary
+    // counterfactual the AI rests in the corridor and the human, replaying its moves, is
+    // blocked: the break is blamed on the AI (the post's "penalizes itself for H's decision").
+    // The iterative form drops it as the human's own.
+    let (_, rows, cols) = run(&builtin("vase-human-breaks"));
+    assert_eq!(six(&rows, &cols, 4), [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+    assert_eq!(six(&rows, &cols, 10), [2.0, 2.0, 2.0, 1.0, 1.0, 2.0]);
+}
+
+#[test]
+fn the_iterative_horizon_is_the_plans_length_and_sees_a_delayed_effect() {
+    // delayed-effect: the push at tick 1 breaks the vase at tick 8.
+    let s = builtin("delayed-effect");
+    assert_eq!(s.impact.as_ref().unwrap().horizon, 0, "the plan's length");
+    let (sim, rows, cols) = run(&s);
+    assert_eq!(at(&rows, &cols, 7, "impact_none"), 1.0);
+    assert_eq!(at(&rows, &cols, 8, "impact_none"), 2.0, "the break lands at tick 8");
+    assert_eq!(six(&rows, &cols, 12), [2.0, 2.0, 2.0, 1.0, 2.0, 2.0]);
+    assert_eq!(at(&rows, &cols, 12, "impact_unmatched"), 0.0);
+    // The horizon is the episode's remainder: 12 ticks at tick 1, 1 at tick 12.
+    let i = sim.part::<Impact>().unwrap();
+    assert_eq!((i.horizon(1), i.horizon(12), i.horizon(40)), (12, 1, 1));
+    // A fixed horizon of 3 ticks misses the break.
+    let mut short = s.clone();
+    short.impact.as_mut().unwrap().horizon = 3;
+    let (_, rows, cols) = run(&short);
+    assert_eq!(six(&rows, &cols, 12), [2.0, 2.0, 2.0, 1.0, 1.0, 1.0]);
+    // With a planning AI the horizon is its depth.
+    let i = Impact::new(builtin("vase-guard").impact.as_ref().unwrap(), 8);
+    assert_eq!((i.horizon(1), i.horizon(8)), (2, 2));
+}
+
+#[test]
+fn dirty_work_the_iterative_form_lets_a_human_break_it_for_the_ai() {
+    let s = builtin("dirty-work");
+    // Step aside and let the human break it (tick 4).
+    let (sim, rows, cols) = run(&s);
+    assert_eq!(at(&rows, &cols, 3, "impact_none"), 0.0);
+    assert_eq!(at(&rows, &cols, 4, "impact_none"), 1.0);
+    assert!(sim.core().grid.objects.list()[0].broken);
+    assert_eq!(six(&rows, &cols, 8), [1.0, 1.0, 1.0, 0.0, 0.0, 1.0]);
+    // Break it itself.
+    let (_, rows, cols) = run(&with_script(s, 1, "E"));
+    assert_eq!(at(&rows, &cols, 1, "impact_none"), 1.0);
+    assert_eq!(six(&rows, &cols, 8), [1.0; 6]);
+}
+
+/// The planning AI's run of `vase-guard` under `baseline`: (the AI's cell after each tick,
+/// apples it picked, the tick the vase broke).
+fn guard(baseline: Baseline) -> (Vec<(u32, u32)>, u64, Option<u64>) {
+    let mut s = builtin("vase-guard");
+    s.impact.as_mut().unwrap().baseline = baseline;
+    let mut sim = Sim::new(&s, s.run.seed, s.run.ticks);
+    let mut cells = Vec::new();
+    let mut broke = None;
+    for t in 1..=s.run.ticks {
+        sim.step();
+        let ai = &sim.core().agents[1];
+        cells.push((ai.pos.x, ai.pos.y));
+        if broke.is_none() && sim.core().grid.objects.list()[0].broken {
+            broke = Some(t);
+        }
+    }
+    (cells, sim.core().agents[1].ledger.picked, broke)
+}
+
+#[test]
+fn a_planning_ai_is_clingy_under_stepwise_inaction_and_not_under_the_iterative_form() {
+    // vase-guard (the scenario's comment works it out): leaving the guard post for the apple
+    // (worth 1) lets the human push the vase, and under stepwise inaction that push is blamed
+    // whenever the human moves right after the AI in the same tick — half the move orders,
+    // so in expectation ½ × 8 = 4 apples. The AI guards the vase all episode.
+    let (cells, picked, broke) = guard(Baseline::Stepwise);
+    assert_eq!(cells, vec![(3, 1); 8], "it never leaves its post");
+    assert_eq!((picked, broke), (0, None));
+    // Under the iterative form the push and the break are the human's own: nothing is
+    // blamed, so the AI takes the apple at tick 1 and the human breaks the vase — pushed into
+    // the AI's old cell at tick 1 or 2 (the move order), into the wall one tick later.
+    let (cells, picked, broke) = guard(Baseline::Iterative);
+    assert_eq!(cells, vec![(3, 2); 8], "it leaves at tick 1");
+    assert_eq!(picked, 1);
+    assert!(matches!(broke, Some(2 | 3)), "{broke:?}");
+    // One-sided naive inaction blames the push and the break (2 × 8): clingy too.
+    let (cells, picked, broke) = guard(Baseline::Naive);
+    assert_eq!((cells, picked, broke), (vec![(3, 1); 8], 0, None));
+}
+
+#[test]
+fn a_planning_ai_offsets_under_symmetric_naive_inaction_only() {
+    // conveyor-offset: after the rescue (tick 1), the symmetric baseline blames the break
+    // prevented from tick 3; the planner walks west (tick 1; it has a tick to spare), pushes the
+    // vase back onto the belt (tick 3) and it breaks at tick 5.
+    let run_under = |b: Baseline| {
+        let mut s = builtin("conveyor-offset");
+        s.impact.as_mut().unwrap().baseline = b;
+        let (sim, rows, cols) = run(&s);
+        let broken = sim.core().grid.objects.list()[0].broken;
+        let planner = sim.core().agents[1].pos;
+        (broken, (planner.x, planner.y), six(&rows, &cols, 10))
+    };
+    let (broken, at, b) = run_under(Baseline::NaiveSymmetric);
+    assert!(broken, "the planner put the vase back: {b:?}");
+    assert_eq!(at, (4, 4), "it pushed the vase north from (4, 5)");
+    assert_eq!(b, [2.0, 1.0, 0.0, 1.0, 2.0, 2.0], "(none, naive, naive sym., stepwise, iterative, stationary)");
+    let mut s = builtin("conveyor-offset");
+    s.run.ticks = 5;
+    let (_, rows, cols) = run(&s);
+    assert_eq!(
+        (1..=5).map(|t| at_(&rows, &cols, t, "impact_naive_symmetric")).collect::<Vec<_>>(),
+        vec![0.0, 0.0, 1.0, 1.0, 0.0],
+        "blamed from the shadow's break (tick 3) until the offset break (tick 5)"
+    );
+    for base in [Baseline::Naive, Baseline::Stepwise, Baseline::Iterative, Baseline::StationaryIterative] {
+        let (broken, at, b) = run_under(base);
+        assert!(!broken, "{base:?}: the vase stays rescued: {b:?}");
+        assert_eq!(at, (5, 5), "{base:?}: the planner has no reason to move");
+        assert_eq!(b, [1.0, 1.0, 1.0, 0.0, 0.0, 0.0], "{base:?}: the rescue push; the prevented break (symmetric)");
+    }
+}
+
+#[test]
+fn planning_worlds_follow_the_model_resume_and_ignore_the_thread_count() {
+    for name in ["vase-guard", "conveyor-offset"] {
+        let s = builtin(name);
+        let mut sim = Sim::new(&s, 0, s.run.ticks);
+        // The whole world model, planner and accounting included (an imagined copy has none).
+        let mut model = Sim::model_of(&s, 0, &Sim::mechanisms());
+        for t in 0..s.run.ticks {
+            sim.step();
+            model.step();
+            assert_eq!(model.state_hash(), sim.state_hash(), "{name}: diverged at tick {}", t + 1);
+        }
+        let mut hashes = Vec::new();
+        for threads in [1, 2] {
+            let mut s = s.clone();
+            s.impact.as_mut().unwrap().plan.as_mut().unwrap().threads = threads;
+            let mut sim = Sim::new(&s, 0, s.run.ticks);
+            (0..s.run.ticks).for_each(|_| sim.step());
+            hashes.push(sim.state_hash());
+        }
+        assert_eq!(hashes[0], hashes[1], "{name}: 1 and 2 threads");
+        assert_eq!(hashes[0], sim.state_hash(), "{name}");
+    }
+}
+
+#[test]
+fn a_bad_planner_is_a_located_error() {
+    let src = builtin_source("vase-guard").replace("width: 16", "width: 0");
+    let err = scenario::parse(&src, "guard.ron", "g").unwrap_err().to_string();
+    assert!(err.contains("guard.ron:") && err.contains("impact.plan.width") && err.contains("1 to 16"), "{err}");
+}
+
+fn at_(rows: &[(u64, Vec<f64>)], cols: &[String], tick: u64, col: &str) -> f64 {
+    at(rows, cols, tick, col)
+}
+
+fn builtin_source(name: &str) -> String {
+    scenario::BUILTINS.iter().find(|b| b.name == name).unwrap().source.to_string()
 }

@@ -273,7 +273,14 @@ fn oversight() -> impl Strategy<Value = OversightSpec> {
 
 fn impact() -> impl Strategy<Value = ImpactSpec> {
     (
-        prop_oneof![Just(Baseline::None), Just(Baseline::Naive), Just(Baseline::Stepwise), Just(Baseline::Iterative)],
+        prop_oneof![
+            Just(Baseline::None),
+            Just(Baseline::Naive),
+            Just(Baseline::NaiveSymmetric),
+            Just(Baseline::Stepwise),
+            Just(Baseline::Iterative),
+            Just(Baseline::StationaryIterative)
+        ],
         prop_oneof![Just(0.0), 0.0f64..3.0],
         1u64..=4,
     )
