@@ -55,7 +55,9 @@ fn paa_decision(c: &mut Criterion) {
     model.parts.remove::<polity::principal::Principal>();
     let menu =
         vec![vec![0.0, 0.0, 0.0], vec![0.1, 0.1, 0.1], vec![0.2, 0.3, 0.4], vec![0.5, 0.5, 0.5], vec![1.0, 1.0, 1.0]];
-    let mdp = RatesMdp { model, candidates: RateCandidates::Menu(menu), root_extra: None, fixed_p: None, kappa: None };
+    let r_max = polity::utility::period_bound(&model, 50);
+    let mdp =
+        RatesMdp { model, candidates: RateCandidates::Menu(menu), root_extra: None, fixed_p: None, kappa: None, r_max };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut g = c.benchmark_group("paa");
     g.sample_size(10);

@@ -9,17 +9,17 @@ pub const APPLES: &str = "apples";
 pub const HARVESTED: &str = "harvested";
 /// Patches with at least one apple.
 pub const PATCHES_ALIVE: &str = "patches_alive";
-/// The Gini coefficient of wealth.
+/// The Gini coefficient of the agents' utilities (the scenario's `utility`, since tick 0).
 pub const GINI: &str = "gini";
-/// Welfare at p = −∞ (the poorest agent's wealth).
+/// Welfare at p = −∞ of the utilities since tick 0 (the worst-off agent's).
 pub const WELFARE_MIN: &str = "welfare_min";
-/// Welfare at p = 0 (Nash: the geometric mean).
+/// Welfare at p = 0 of the utilities since tick 0 (Nash: the geometric mean).
 pub const WELFARE_NASH: &str = "welfare_nash";
-/// Welfare at p = 1 (the mean).
+/// Welfare at p = 1 of the utilities since tick 0 (the mean).
 pub const WELFARE_MEAN: &str = "welfare_mean";
-/// Welfare at p = +∞ (the richest agent's wealth).
+/// Welfare at p = +∞ of the utilities since tick 0 (the best-off agent's).
 pub const WELFARE_MAX: &str = "welfare_max";
-/// SED's equality × productivity.
+/// SED's equality × productivity of the utilities since tick 0.
 pub const EQUALITY_TIMES_PRODUCTIVITY: &str = "equality_times_productivity";
 /// Tax collected this tick (apples).
 pub const TAX_REVENUE: &str = "tax_revenue";
@@ -39,8 +39,11 @@ pub const PENALTIES: &str = "penalties";
 pub const SHIELD_INTERVENTIONS: &str = "shield_interventions";
 /// Σ Q̂(replacement) − Q̂(proposal) so far.
 pub const SHIELD_PROTECTED: &str = "shield_protected";
-/// Welfare at the elected (or the principal's fixed) `p`.
+/// The principal's objective: welfare at the elected (or fixed) `p` of the utility gained
+/// over the last finished tax period ([`crate::utility::served`]).
 pub const WELFARE_ELECTED: &str = "welfare_elected";
+/// The principal's objective summed over the tax periods finished so far (its return).
+pub const PRINCIPAL_RETURN: &str = "principal_return";
 /// Humans' mean KL spent this tick.
 pub const POWER_USED_HUMAN: &str = "power_used_human";
 /// AIs' mean KL spent this tick.

@@ -105,6 +105,7 @@ pub mod sweep;
 pub mod tables;
 pub mod tax;
 pub mod theft;
+pub mod utility;
 pub mod vocab;
 pub mod voting;
 pub mod world;

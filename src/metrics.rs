@@ -4,8 +4,10 @@
 //! Measuring systems run in the `SimMeasure` schedule, at the end of every tick and once at
 //! tick 0; each sets its columns by name, and the column order is the order they are set in
 //! the first row. Welfare columns are power means ([`crate::rules::welfare`]) of the agents'
-//! wealth in apples (picked − taxes + transfers − fines), at p = −∞ (min), 0 (Nash), 1 (mean) and
-//! +∞ (max); `welfare_elected` is the same at the elected `p` (or the principal's fixed one).
+//! utilities ([`crate::utility`]: the scenario's `utility`, SED's reward by default) since tick
+//! 0, at p = −∞ (min), 0 (Nash), 1 (mean) and +∞ (max); `welfare_elected` is the principal's
+//! objective: the power mean at the elected `p` (or the principal's fixed one) of the utility
+//! gained over the last finished tax period.
 
 use crate::columns;
 use bevy::prelude::*;
@@ -198,11 +200,10 @@ fn commons_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>) {
     log.set(columns::PATCHES_ALIVE, grid.patches_alive() as f64);
 }
 
-fn welfare_metrics(agents: Query<&Ledger>, mut log: ResMut<MetricsLog>, mut wealth: Local<Vec<f64>>) {
-    wealth.clear();
-    wealth.extend(agents.iter().map(Ledger::wealth));
-    wealth.sort_unstable_by(f64::total_cmp);
-    let r = &wealth[..];
+fn welfare_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>, mut utility: Local<Vec<f64>>) {
+    *utility = crate::utility::stock(&core);
+    utility.sort_unstable_by(f64::total_cmp);
+    let r = &utility[..];
     log.set(columns::GINI, welfare::gini_sorted(r));
     log.set(columns::WELFARE_MIN, welfare::power_mean(r, f64::NEG_INFINITY));
     log.set(columns::WELFARE_NASH, welfare::power_mean(r, 0.0));
@@ -212,7 +213,7 @@ fn welfare_metrics(agents: Query<&Ledger>, mut log: ResMut<MetricsLog>, mut weal
 }
 
 /// Tax, voting and principal columns, for the mechanisms the scenario has.
-fn governance_metrics(core: Res<Core>, agents: Query<&Ledger>, mut log: ResMut<MetricsLog>) {
+fn governance_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>) {
     let parts = &core.parts;
     let (tax, election) = (parts.get::<TaxState>(), parts.get::<Election>());
     let oversight = parts.get::<crate::oversight::Oversight>();
@@ -252,9 +253,10 @@ fn governance_metrics(core: Res<Core>, agents: Query<&Ledger>, mut log: ResMut<M
             (None, Some(pr)) => served_p(pr.objective, None),
             (None, None) => 1.0,
         };
-        let mut wealth: Vec<f64> = agents.iter().map(Ledger::wealth).collect();
-        wealth.sort_unstable_by(f64::total_cmp);
-        log.set(columns::WELFARE_ELECTED, welfare::power_mean(&wealth, p));
+        log.set(columns::WELFARE_ELECTED, crate::utility::welfare(&core, p));
+        if let Some(pr) = principal {
+            log.set(columns::PRINCIPAL_RETURN, pr.returned);
+        }
     }
 }
 

@@ -4,8 +4,8 @@
 //!
 //! **The decision problem.** At the start of each tax period the principal picks one of the
 //! `Menu` schedules; the world then runs one period — the engine's own tick, through
-//! [`RatesMdp::step`](crate::paa::RatesMdp) — and pays `W_p` of the period's net incomes. The
-//! *state* is what the next period depends on: which grass cells hold an apple, where each
+//! [`RatesMdp::step`](crate::paa::RatesMdp) — and pays `W_p` of the utility each agent gained
+//! over the period ([`crate::utility`]). The *state* is what the next period depends on: which grass cells hold an apple, where each
 //! agent stands, and the period number mod the number of agents (it rotates who gets the
 //! milli-apples of a pool that does not split evenly). Each period's luck is one of
 //! [`Spec::luck`] equally likely draws (the period's seed), so every transition has finitely
@@ -78,8 +78,10 @@ pub struct Template {
     pub actions: Vec<Vec<f64>>,
     /// The `p` of `W_p`.
     pub p: f64,
-    /// Ticks per period (the largest reward of a period).
+    /// Ticks per period.
     pub period: u64,
+    /// The largest reward of a period ([`crate::utility::period_bound`]).
+    pub r_max: f64,
 }
 
 impl Template {
@@ -153,7 +155,8 @@ impl Template {
             .filter(|&i| model.grid.terrain(i) == crate::grid::Terrain::Grass)
             .collect();
         let period = model.parts.get::<TaxState>().map_or(1, |t| t.period.max(1));
-        Ok(Template { model, grass, actions, p, period })
+        let r_max = crate::utility::period_bound(&model, period);
+        Ok(Template { model, grass, actions, p, period, r_max })
     }
 
     /// The state of `m`.
@@ -207,6 +210,7 @@ impl Template {
             root_extra: None,
             fixed_p: Some(self.p),
             kappa: None,
+            r_max: self.r_max,
         };
         let r = mdp.step(&self.actions[a], luck_seed(i));
         (r, self.state(&mdp.model))

@@ -7,7 +7,6 @@ use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::planner::{self, Generative, Guarantee};
 use crate::principal::{self, Principal, RateProposal, snap};
 use crate::rng::{self, Purpose};
-use crate::rules::welfare::power_mean;
 use crate::scenario::{Objective, PlannerBudget, PlannerSpec, PrincipalPolicy, RateCandidates};
 use crate::tax::TaxState;
 
@@ -33,7 +32,8 @@ pub struct PaaPlanner(pub PlannerSpec);
 crate::serde_part!(PaaPlanner, "paa_planner", imagined: none);
 
 /// The principal's decision problem on the world model: an action is a schedule held for one
-/// tax period; the reward is `W_p` of the period's net incomes (apples).
+/// tax period; the reward is `W_p` of the utility each agent gained over the period
+/// ([`crate::utility::welfare`]: the `welfare_elected` metric of the period's end).
 #[derive(Clone, Debug)]
 pub struct RatesMdp {
     /// The imagined world, at the start of a period, with no principal of its own.
@@ -46,6 +46,9 @@ pub struct RatesMdp {
     pub fixed_p: Option<f64>,
     /// Where the regrowth κ of every imagined period is recorded (None: not recorded).
     pub kappa: Option<RolloutKappa>,
+    /// The largest reward of a period ([`crate::utility::period_bound`]); rewards are clamped
+    /// to `[0, r_max]`.
+    pub r_max: f64,
 }
 
 /// The largest regrowth divergence of one imagined period met along a planner's rollouts: each
@@ -138,22 +141,18 @@ impl Generative for RatesMdp {
                 k.record(kappa);
             }
         }
-        let p = self.fixed_p;
-        let tax = self.model.parts.get::<TaxState>().expect("still taxed");
-        let nets: Vec<f64> = tax.last_net.iter().map(|&m| m as f64 / crate::vocab::MILLI as f64).collect();
-        let p = match p {
+        let p = match self.fixed_p {
             Some(p) => p,
             None => self.model.parts.get::<crate::voting::Election>().map_or(1.0, |e| e.elected),
         };
-        power_mean(&nets, p).clamp(0.0, period as f64)
+        crate::utility::welfare(&self.model, p).clamp(0.0, self.r_max)
     }
 }
 
-/// Width, depth and the guarantee of a planner spec for `k` candidates and `period`-tick
-/// periods. With a time limit the width is not known in advance: this states width 1, the
+/// Width, depth and the guarantee of a planner spec for `k` candidates and rewards of at most
+/// `r_max` a period ([`crate::utility::period_bound`]). With a time limit the width is not known in advance: this states width 1, the
 /// least that always runs; each decision reports the width it reached.
-pub fn plan_shape(spec: &PlannerSpec, k: usize, period: u64) -> (u32, u32, Guarantee) {
-    let r_max = period as f64;
+pub fn plan_shape(spec: &PlannerSpec, k: usize, r_max: f64) -> (u32, u32, Guarantee) {
     let (width, depth, delta, time_limit_s) = match spec.budget {
         PlannerBudget::Budget { width, depth } => (width, depth, spec.delta, None),
         PlannerBudget::Guarantee { epsilon, delta } => {
@@ -246,12 +245,19 @@ pub fn estimate(
     };
     let model = imagine(m, spec);
     let period = model.parts.get::<TaxState>().map_or(1, |t| t.period);
+    let r_max = crate::utility::period_bound(&model, period);
     let rollouts = (spec.model_error.regrowth != 0.0)
         .then(|| RolloutKappa::new(m.grid.probabilities(), spec.model_error.regrowth));
-    let mdp =
-        RatesMdp { model, candidates: spec.candidates.clone(), root_extra: extra, fixed_p, kappa: rollouts.clone() };
+    let mdp = RatesMdp {
+        model,
+        candidates: spec.candidates.clone(),
+        root_extra: extra,
+        fixed_p,
+        kappa: rollouts.clone(),
+        r_max,
+    };
     let actions = mdp.actions();
-    let (width, depth, mut guarantee) = plan_shape(spec, actions.len(), period);
+    let (width, depth, mut guarantee) = plan_shape(spec, actions.len(), r_max);
     let (root, bound) = divergence(m, &spec.model_error, period);
     // The root's κ, raised to the largest regrowth κ met along the rollouts (with the root's
     // observation and σ/power terms, which only the root has: see `divergence`).

@@ -12,7 +12,8 @@
 //! * `Random` draws each rate from the grid {0, step, 2·step, …, 1};
 //! * `Us2018` sets the US-2018 rates;
 //! * `HillClimb` moves one rate by one step each period, and at the next period end keeps the
-//!   move if the realised welfare `W_p` of the period's net incomes did not fall, else undoes it;
+//!   move if the realised welfare `W_p` of the utility gained over the period
+//!   ([`crate::utility`]) did not fall, else undoes it;
 //! * `RevenueMax`, a deliberately misaligned black box, maximises this period's tax take as it
 //!   sees it: every rate at its maximum, whatever that does to incentives and welfare;
 //! * `Paa` plans over the world model ([`crate::paa`]); `Learned` plays a network
@@ -21,7 +22,6 @@
 use crate::model::{Event, Mechanism, Part, SimClock, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::rules::tax::{self, US2018_RATES};
-use crate::rules::welfare::power_mean;
 use crate::scenario::{Objective, PrincipalPolicy};
 use crate::tax::TaxState;
 use crate::vocab::MILLI;
@@ -33,11 +33,16 @@ pub const MECHANISM: Mechanism = Mechanism {
     name: "principal",
     build: |s, m| {
         if let Some(p) = &s.principal {
-            m.parts.insert(Principal { policy: p.policy.clone(), objective: p.objective, climber: Default::default() });
+            m.parts.insert(Principal {
+                policy: p.policy.clone(),
+                objective: p.objective,
+                climber: Default::default(),
+                returned: 0.0,
+            });
             m.parts.insert(RateProposal::default());
         }
     },
-    steps: &[(Step::Propose, propose_rates), (Step::Apply, apply_rates)],
+    steps: &[(Step::Propose, propose_rates), (Step::Apply, apply_rates), (Step::Apply, book_return)],
     active: Some(|m| m.parts.has::<Principal>()),
     ..Mechanism::NONE
 };
@@ -67,6 +72,10 @@ pub struct Principal {
     pub objective: Objective,
     /// Hill-climbing memory (for `HillClimb`).
     pub climber: Climber,
+    /// Its objective summed over the tax periods finished so far: its undiscounted return
+    /// (the `principal_return` column).
+    #[serde(default)]
+    pub returned: f64,
 }
 
 /// What a policy is shown at a period end.
@@ -82,7 +91,8 @@ pub struct PrincipalObs {
     pub revenue: f64,
     /// The objective's `p`.
     pub p: f64,
-    /// `W_p` of the agents' net incomes (income − tax + transfer) over the period, in apples.
+    /// The objective: `W_p` of the utility each agent gained over the period
+    /// ([`crate::utility::welfare`]).
     pub welfare: f64,
 }
 
@@ -157,16 +167,17 @@ pub fn served_p(objective: Objective, election: Option<&Election>) -> f64 {
     }
 }
 
-/// What the principal sees at a period end: the rule shared by the ECS and the world model.
-pub fn observe(tax: &TaxState, p: f64) -> PrincipalObs {
-    let nets: Vec<f64> = tax.last_net.iter().map(|&m| m as f64 / MILLI as f64).collect();
+/// What the principal sees at a period end (after the taxes): the rates, the revenue, and
+/// its objective — `W_p` of the utility each agent gained over the period
+/// ([`crate::utility::welfare`], the `welfare_elected` metric).
+pub fn observe(m: &WorldModel, tax: &TaxState, p: f64) -> PrincipalObs {
     PrincipalObs {
         period: tax.periods,
         rates: tax.rates(),
         step: tax.rate_step,
         revenue: tax.last_revenue as f64 / MILLI as f64,
         p,
-        welfare: power_mean(&nets, p),
+        welfare: crate::utility::welfare(m, p),
     }
 }
 
@@ -180,18 +191,32 @@ pub fn stream(clock: &SimClock) -> rng::Stream {
 /// [`crate::learn::principal`]).
 pub fn propose_rates(m: &mut WorldModel) {
     let clock = m.clock;
-    let parts = &mut m.parts;
-    let Some(tax) = parts.get::<TaxState>().filter(|t| t.period_ends(&clock)) else { return };
+    let Some(tax) = m.parts.get::<TaxState>().filter(|t| t.period_ends(&clock)) else { return };
     let Some(principal) =
-        parts.get::<Principal>().filter(|p| !matches!(p.policy, PrincipalPolicy::Paa | PrincipalPolicy::Learned(_)))
+        m.parts.get::<Principal>().filter(|p| !matches!(p.policy, PrincipalPolicy::Paa | PrincipalPolicy::Learned(_)))
     else {
         return;
     };
-    let obs = observe(tax, served_p(principal.objective, parts.get::<Election>()));
+    let obs = observe(m, tax, served_p(principal.objective, m.parts.get::<Election>()));
     let mut principal = principal.clone();
     let rates = propose(&mut principal, &obs, &mut stream(&clock));
-    parts.insert(principal);
-    parts.insert(RateProposal(Some(rates)));
+    m.parts.insert(principal);
+    m.parts.insert(RateProposal(Some(rates)));
+}
+
+/// At a tax period's end (its election held), adds the period's objective — `W_p` at the `p`
+/// served of the utility gained over the period, the `welfare_elected` column — to the
+/// principal's return.
+pub fn book_return(m: &mut WorldModel) {
+    let clock = m.clock;
+    if !m.parts.get::<TaxState>().is_some_and(|t| t.period_ends(&clock)) {
+        return;
+    }
+    let Some(objective) = m.parts.get::<Principal>().map(|p| p.objective) else { return };
+    let value = crate::utility::welfare(m, served_p(objective, m.parts.get::<Election>()));
+    if let Some(p) = m.parts.get_mut::<Principal>() {
+        p.returned += value;
+    }
 }
 
 /// Puts proposed rates into force (when their count matches the brackets).

@@ -547,7 +547,9 @@ pub fn planner_guarantee(s: &Scenario) -> Option<crate::planner::Guarantee> {
     let tax = s.tax.as_ref()?;
     let rates = tax.rates();
     let k = crate::paa::candidate_rates(&p.planner.candidates, &rates, tax.rate_step()).len();
-    let mut g = crate::paa::plan_shape(&p.planner, k, tax.period()).2;
+    let world = crate::sim::Sim::model_of(s, s.run.seed, &crate::sim::Sim::mechanisms());
+    let r_max = crate::utility::period_bound(&world, tax.period());
+    let mut g = crate::paa::plan_shape(&p.planner, k, r_max).2;
     // The bound the model error's knobs imply (each decision's events also give its root's κ).
     let e = &p.planner.model_error;
     if !e.is_zero() && e.selfishness == 0.0 && e.power == 0.0 {

@@ -32,6 +32,10 @@ pub struct RunJson {
     pub state_hash: String,
     /// The other files of the run folder.
     pub outputs: Vec<String>,
+    /// The utility the welfare columns aggregate: `reward` (SED's) or `wealth` (the scenario's
+    /// `utility`; absent in files from before it existed, which aggregated wealth).
+    #[serde(default)]
+    pub welfare_utility: String,
     /// The fully resolved scenario (`run.seed` and `run.ticks` as used).
     pub scenario: Scenario,
     /// What the principal's planner guarantees, when there is one.
@@ -49,6 +53,7 @@ impl RunJson {
             ticks: summary.ticks,
             state_hash: format!("{:016x}", summary.state_hash),
             outputs: OUTPUTS.map(String::from).to_vec(),
+            welfare_utility: resolved.utility.label().to_string(),
             scenario: resolved.clone(),
             planner_guarantee: crate::run::planner_guarantee(resolved),
         }

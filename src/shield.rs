@@ -148,7 +148,7 @@ pub fn review_rates(m: &mut WorldModel) {
 
 /// One agent's choice of move on the world model, imagined from the middle of a tick (its
 /// neighbours' decisions for this tick already made): the reward of a tick is `W_p` of every
-/// agent's wealth afterwards.
+/// agent's utility afterwards ([`crate::utility::stock`]).
 #[derive(Clone, Debug)]
 pub struct MoveMdp {
     /// The imagined world.
@@ -176,7 +176,7 @@ impl crate::planner::Generative for MoveMdp {
         }
         self.model.agents[self.agent].decision.action = *action;
         self.model.act_onwards();
-        crate::rules::welfare::power_mean(&self.model.wealth(), self.p).max(0.0)
+        crate::rules::welfare::power_mean(&crate::utility::stock(&self.model), self.p).max(0.0)
     }
 }
 

@@ -60,6 +60,17 @@ impl Social {
         }
     }
 
+    /// The most neighbours agent `id` can ever have (on a `Grid` graph, wherever it stands).
+    pub fn max_degree(&self, id: u32) -> usize {
+        match &self.graph {
+            SocialGraph::Grid { radius } => {
+                let side = 2 * *radius as usize + 1;
+                self.n.saturating_sub(1).min(side * side - 1)
+            }
+            _ => self.degree(id, 0, 0, |_, _| false),
+        }
+    }
+
     /// Whether neighbourhoods depend on where agents stand.
     pub fn is_spatial(&self) -> bool {
         matches!(self.graph, SocialGraph::Grid { .. })

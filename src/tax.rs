@@ -1,15 +1,13 @@
 //! Taxation: at the end of every tax period each agent's income is taxed by the bracket
 //! schedule and the pool is paid back in equal shares (SED; [`crate::rules::tax`] has the
-//! formula and the exact rounding rule), and each tick SED's reward is credited.
+//! formula and the exact rounding rule). SED's reward is credited by [`crate::utility`].
 
-use crate::grid::Grid;
 use crate::model::{Event, Mechanism, SimClock, Step, WorldModel};
 use crate::rules::tax::{self, Schedule};
-use crate::social::Social;
 use crate::vocab::MILLI;
 
 /// Taxation: the tax part from the scenario's `tax`; the tick's revenue is reset at
-/// `Observe`, taxes are collected at `Collect` and SED rewards credited at `Account`.
+/// `Observe` and taxes are collected at `Collect`.
 pub const MECHANISM: Mechanism = Mechanism {
     name: "tax",
     build: |s, m| {
@@ -167,44 +165,6 @@ pub fn collect(m: &mut WorldModel) {
     });
     if let Some(event) = details {
         m.event(|| "principal".into(), event);
-    }
-}
-
-/// SED's reward: credited to every agent at `Account`, with taxes or without.
-pub const REWARDS: Mechanism =
-    Mechanism { name: "rewards", steps: &[(Step::Account, credit_rewards)], ..Mechanism::NONE };
-
-/// Each agent's SED reward for a tick, from everyone's change in wealth `deltas` (apples, id
-/// order); `None` when no one's wealth changed.
-pub fn reward_increments(
-    social: &Social,
-    sigmas: &[f64],
-    deltas: &[f64],
-    positions: &[(u32, u32)],
-    grid: &Grid,
-) -> Option<Vec<f64>> {
-    if deltas.iter().all(|&d| d == 0.0) {
-        return None;
-    }
-    let sums = social.neighbour_sums(deltas, positions, grid.width(), grid.height());
-    Some(sigmas.iter().zip(deltas).zip(&sums).map(|((s, d), n)| s * d + (1.0 - s) * n).collect())
-}
-
-/// Credits each agent's SED reward for the tick from the change in everyone's wealth
-/// (nothing to credit when no one's wealth changed).
-pub fn credit_rewards(m: &mut WorldModel) {
-    if m.agents.iter().all(|a| a.ledger.balance == a.reward.last_balance) {
-        return;
-    }
-    let sigmas: Vec<f64> = m.agents.iter().map(|a| a.sigma).collect();
-    let deltas: Vec<f64> =
-        m.agents.iter().map(|a| (a.ledger.balance - a.reward.last_balance) as f64 / MILLI as f64).collect();
-    let positions: Vec<(u32, u32)> = m.agents.iter().map(|a| (a.pos.x, a.pos.y)).collect();
-    if let Some(inc) = reward_increments(&m.social, &sigmas, &deltas, &positions, &m.grid) {
-        for (a, r) in m.agents.iter_mut().zip(inc) {
-            a.reward.total += r;
-            a.reward.last_balance = a.ledger.balance;
-        }
     }
 }
 

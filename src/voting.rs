@@ -1,6 +1,8 @@
 //! Voting: every election period each agent scores the candidate objectives `p` and the
 //! ballots are aggregated into the `p` the principal serves until the next election
-//! ([`crate::rules::voting`] states the scoring rule and why).
+//! ([`crate::rules::voting`] states the scoring rule and why). The utilities scored are the
+//! ones the principal serves ([`crate::utility::served`]: each agent's utility gained over
+//! the last tax period, or since tick 0 without a tax).
 
 use crate::grid::Grid;
 use crate::model::{Event, Mechanism, Step, WorldModel};
@@ -75,23 +77,24 @@ pub fn label(p: f64) -> String {
     format!("{p}")
 }
 
-/// Holds an election among agents with these `wealth`s (apples), selfishness and positions
-/// (id order): the rule shared by the ECS and the world model. Returns each voter's
-/// favourite candidate index and updates `election`.
+/// Holds an election among agents with these utilities (the values the principal serves:
+/// [`crate::utility::served`]), selfishness and positions (id order): the rule shared by the
+/// ECS and the world model. Returns each voter's favourite candidate index and updates
+/// `election`.
 pub fn hold(
     election: &mut Election,
     social: &Social,
-    wealth: &[f64],
+    utility: &[f64],
     sigma: &[f64],
     positions: &[(u32, u32)],
     grid: &Grid,
 ) -> Vec<usize> {
     let k = election.candidates.len();
-    let mut scores = vec![vec![0.0; k]; wealth.len()];
+    let mut scores = vec![vec![0.0; k]; utility.len()];
     for (c, &p) in election.candidates.iter().enumerate() {
-        let w = voting::weights(wealth, p);
+        let w = voting::weights(utility, p);
         let around = social.neighbour_sums(&w, positions, grid.width(), grid.height());
-        for i in 0..wealth.len() {
+        for i in 0..utility.len() {
             scores[i][c] = sigma[i] * w[i] + (1.0 - sigma[i]) * around[i];
         }
     }
@@ -105,12 +108,15 @@ pub fn hold(
 /// Every agent scores every candidate; the rule picks the winner (at each election period's end).
 pub fn elect(m: &mut WorldModel) {
     let clock = m.clock;
+    if !m.parts.get::<Election>().is_some_and(|e| clock.ends_period(e.period)) {
+        return;
+    }
+    let utility = crate::utility::served(m);
     let WorldModel { agents, parts, social, grid, .. } = m;
-    let Some(election) = parts.get_mut::<Election>().filter(|e| clock.ends_period(e.period)) else { return };
-    let wealth: Vec<f64> = agents.iter().map(|a| a.ledger.wealth()).collect();
+    let Some(election) = parts.get_mut::<Election>() else { return };
     let sigma: Vec<f64> = agents.iter().map(|a| a.sigma).collect();
     let positions: Vec<(u32, u32)> = agents.iter().map(|a| (a.pos.x, a.pos.y)).collect();
-    let favourites = hold(election, social, &wealth, &sigma, &positions, grid);
+    let favourites = hold(election, social, &utility, &sigma, &positions, grid);
     if !m.records() {
         return;
     }

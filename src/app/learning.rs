@@ -37,7 +37,7 @@ pub struct CurvePoint {
     pub returns: Vec<f64>,
     /// Patches alive at the episodes' end.
     pub patches_alive: f64,
-    /// The Gini of wealth at the episodes' end.
+    /// The Gini of the utilities at the episodes' end.
     pub gini: f64,
     /// Learner-steps per second.
     pub steps_per_second: f64,
@@ -238,7 +238,7 @@ pub fn panel(ui: &mut egui::Ui, cx: &mut PanelCx) {
     small(ui, "patches", "Patches alive at the end", vec![(text, PATCHES_COLOR)], vec![patches]);
     let gini = series(|p| p.gini);
     let text = value(gini.last().map(|p| p[1]), 3);
-    small(ui, "gini", "Gini of wealth at the end", vec![(text, GINI_COLOR)], vec![gini]);
+    small(ui, "gini", "Gini of the utility at the end", vec![(text, GINI_COLOR)], vec![gini]);
     let out = match &t.out {
         Some(dir) => format!("; written to {} after each update", dir.display()),
         None => "; nothing is written (--out DIR keeps it)".into(),

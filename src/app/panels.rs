@@ -421,16 +421,19 @@ type PlotLine = (&'static str, &'static str, [u8; 3]);
 /// a plot with none.
 const PLOTS: &[(&str, &[PlotLine])] = &[
     (
-        "Welfare (apples per agent)",
+        "Welfare of the utility since tick 0",
         &[
-            (crate::columns::WELFARE_ELECTED, "W at elected p", [240, 240, 240]),
             (crate::columns::WELFARE_MIN, "min (p = −∞)", [255, 110, 100]),
             (crate::columns::WELFARE_NASH, "Nash (p = 0)", [120, 220, 120]),
             (crate::columns::WELFARE_MEAN, "mean (p = 1)", [110, 170, 255]),
         ],
     ),
     ("Apples standing", &[(crate::columns::APPLES, "apples", [220, 50, 47])]),
-    ("Gini of wealth", &[(crate::columns::GINI, "Gini", [255, 196, 61])]),
+    (
+        "The principal's objective: W_p of the last tax period's gains",
+        &[(crate::columns::WELFARE_ELECTED, "W at elected p", [240, 240, 240])],
+    ),
+    ("Gini of the utility", &[(crate::columns::GINI, "Gini", [255, 196, 61])]),
     ("Tax revenue (apples)", &[(crate::columns::TAX_REVENUE, "revenue", [180, 140, 255])]),
     (
         "Oversight (cumulative)",

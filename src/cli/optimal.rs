@@ -168,7 +168,7 @@ impl OptimalArgs {
         let (w0, d0) = match spec.budget {
             PlannerBudget::Budget { width, depth } => (width, depth),
             _ => {
-                let (w, d, _) = polity::paa::plan_shape(&spec, k, world.period);
+                let (w, d, _) = polity::paa::plan_shape(&spec, k, world.r_max);
                 (w, d)
             }
         };
@@ -176,7 +176,7 @@ impl OptimalArgs {
         let depths = if self.depths.is_empty() { vec![d0] } else { self.depths.clone() };
         let biases = if self.biases.is_empty() { vec![spec.model_error.regrowth] } else { self.biases.clone() };
         let seeds: Vec<u64> = (0..self.seeds).collect();
-        let r_max = world.period as f64;
+        let r_max = world.r_max;
 
         let mut rows = Vec::new();
         let total = (widths.len() * depths.len() * biases.len()) as u64;

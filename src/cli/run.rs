@@ -134,8 +134,12 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
                 summary.picked,
                 m(polity::columns::PATCHES_ALIVE)
             );
+            let utility = match polity::run_json::RunJson::read(out).map(|r| r.welfare_utility).as_deref() {
+                Some("wealth") => "wealth",
+                _ => "SED reward",
+            };
             say!(
-                "  welfare (apples per agent): min {:.2} · Nash {:.2} · mean {:.2} · max {:.2} · Gini {:.3}",
+                "  welfare of {utility} (apples per agent): min {:.2} · Nash {:.2} · mean {:.2} · max {:.2} · Gini {:.3}",
                 m(polity::columns::WELFARE_MIN),
                 m(polity::columns::WELFARE_NASH),
                 m(polity::columns::WELFARE_MEAN),

@@ -240,15 +240,16 @@ pub fn paid(m: &WorldModel, out: &mut Vec<f64>) {
 }
 
 /// The principal's reward at a period end, as the learned principal's: `W_p` (the `p` served
-/// when its last choice was made) of each agent's SED reward gained over the period.
+/// when its last choice was made) of each agent's utility ([`crate::utility`]) gained over the
+/// period.
 fn principal_reward(m: &WorldModel, at_choice: &[f64], p: f64) -> f64 {
-    let gained: Vec<f64> = m.agents.iter().zip(at_choice).map(|(a, then)| a.reward.total - then).collect();
+    let gained: Vec<f64> = crate::utility::stock(m).iter().zip(at_choice).map(|(now, then)| now - then).collect();
     crate::rules::welfare::power_mean(&gained, p)
 }
 
-/// Each agent's SED reward total.
+/// Each agent's utility since tick 0 ([`crate::utility::stock`]).
 fn totals(m: &WorldModel) -> Vec<f64> {
-    m.agents.iter().map(|a| a.reward.total).collect()
+    crate::utility::stock(m)
 }
 
 /// The largest squashed store or income: `ln(1 + 2⁶³ / 1000)` (a balance is an `i64` of
@@ -304,7 +305,7 @@ fn served(m: &WorldModel) -> f64 {
     m.parts.get::<Principal>().map_or(1.0, |pr| served_p(pr.objective, m.parts.get::<crate::voting::Election>()))
 }
 
-/// The principal's bookkeeping: each agent's SED reward total at its last choice and the `p`
+/// The principal's bookkeeping: each agent's utility at its last choice and the `p`
 /// served then.
 #[derive(Clone, Debug, Default)]
 struct Ledger {

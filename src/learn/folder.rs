@@ -82,7 +82,7 @@ pub struct Row {
     pub apples_picked: f64,
     /// Patches alive at the episodes' end.
     pub patches_alive: f64,
-    /// Gini of wealth at the end.
+    /// Gini of the utilities at the end.
     pub gini: f64,
     /// Mean wealth at the end.
     pub welfare_mean: f64,

@@ -73,16 +73,17 @@ pub struct Choice {
     pub value: f32,
     /// The `p` served when it was made.
     pub p: f64,
-    /// `W_p` of the agents' rewards over the period it governed (set once that period ends).
+    /// `W_p` of the agents' utility ([`crate::utility`]) gained over the period it governed
+    /// (set once that period ends).
     pub reward: f32,
 }
 
-/// A training episode's choices and the agents' reward totals at the last period end.
+/// A training episode's choices and the agents' utilities at the last period end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Record {
     /// The choices, in order.
     pub choices: Vec<Choice>,
-    /// Each agent's reward total when the last choice was made (after that tick's rewards).
+    /// Each agent's utility when the last choice was made (after that tick's rewards).
     pub totals: Vec<f64>,
 }
 
@@ -267,7 +268,7 @@ fn settle(m: &mut WorldModel) {
     if !m.parts.get::<TaxState>().is_some_and(|t| t.period_ends(&clock)) {
         return;
     }
-    let totals: Vec<f64> = m.agents.iter().map(|a| a.reward.total).collect();
+    let totals = crate::utility::stock(m);
     if let Some(record) = m.parts.get_mut::<Governor>().and_then(|g| g.record.as_mut()) {
         book(record, &totals);
     }
@@ -277,7 +278,7 @@ fn settle(m: &mut WorldModel) {
 /// made (a period cut short, or none when the episode ends on a period end). Returns the
 /// record.
 pub fn finish(m: &mut WorldModel) -> Option<Record> {
-    let totals: Vec<f64> = m.agents.iter().map(|a| a.reward.total).collect();
+    let totals = crate::utility::stock(m);
     let mut record = m.parts.get_mut::<Governor>()?.record.take()?;
     if let Some(last) = record.choices.last_mut() {
         let gained: Vec<f64> = totals.iter().zip(&record.totals).map(|(now, then)| now - then).collect();

@@ -83,9 +83,9 @@ pub struct EpisodeMetrics {
     pub apples_picked: f64,
     /// Patches with an apple at the end.
     pub patches_alive: f64,
-    /// The Gini coefficient of wealth at the end.
+    /// The Gini coefficient of the utilities at the end.
     pub gini: f64,
-    /// Mean wealth at the end (welfare at p = 1).
+    /// The mean utility at the end (welfare at p = 1).
     pub welfare_mean: f64,
 }
 
@@ -477,14 +477,15 @@ pub fn world(scenario: &Scenario, seed: u64, mechanisms: &[Mechanism]) -> WorldM
     m
 }
 
-/// The worlds' ends, averaged: apples picked, patches alive, Gini and mean wealth.
+/// The worlds' ends, averaged: apples picked, patches alive, and the Gini and mean of the
+/// agents' utilities ([`crate::utility::stock`], as the metrics take them).
 pub fn episode_metrics(worlds: &[WorldModel]) -> EpisodeMetrics {
     let n = worlds.len() as f64;
     let mut out = EpisodeMetrics::default();
     for m in worlds {
         out.apples_picked += m.agents.iter().map(|a| a.ledger.picked as f64).sum::<f64>() / n;
         out.patches_alive += m.grid.patches_alive() as f64 / n;
-        let mut w = m.wealth();
+        let mut w = crate::utility::stock(m);
         w.sort_by(f64::total_cmp);
         out.gini += welfare::gini_sorted(&w) / n;
         out.welfare_mean += welfare::power_mean(&w, 1.0) / n;

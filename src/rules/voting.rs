@@ -68,6 +68,12 @@ pub enum Rule {
     /// Each agent ranks the whole menu; with k candidates a rank-r candidate (0 = best) gets
     /// k − 1 − r points; the most points wins (ties: the lower `p`).
     Borda,
+    /// SED's own rule, a two-way vote between the menu's ends: each agent votes 1 if it
+    /// scores the lowest `p` (the most egalitarian) above the highest, else 0; the lowest wins
+    /// when the mean vote exceeds 0.5, else the highest. With the menu `[-inf, 1.0]` this is
+    /// the SED code's choice of the egalitarian objective over the utilitarian one. The shares
+    /// are the two ends' shares of the votes (0 for the candidates between them).
+    Sed,
 }
 
 /// The index of the best-scored candidate (ties: the lower index).
@@ -88,6 +94,14 @@ pub fn aggregate(rule: Rule, scores: &[Vec<f64>], candidates: usize) -> (usize, 
     if favs.is_empty() {
         return (0, shares);
     }
+    if rule == Rule::Sed {
+        let last = candidates - 1;
+        let votes = scores.iter().filter(|s| s[0] > s[last]).count() as f64;
+        let mut shares = vec![0.0; candidates];
+        shares[0] = votes / n;
+        shares[last] += (n - votes) / n;
+        return (if votes / n > 0.5 { 0 } else { last }, shares);
+    }
     let winner = match rule {
         Rule::Mean => {
             let sum: usize = favs.iter().sum();
@@ -101,6 +115,7 @@ pub fn aggregate(rule: Rule, scores: &[Vec<f64>], candidates: usize) -> (usize, 
             sorted[(sorted.len() - 1) / 2]
         }
         Rule::Plurality => super::argmax(&firsts),
+        Rule::Sed => unreachable!("decided above"),
         Rule::Borda => {
             let mut points = vec![0usize; candidates];
             for s in scores {
@@ -140,6 +155,22 @@ mod tests {
         assert_eq!(aggregate(Rule::Median, &ballots(&[0, 2, 2, 0], 3), 3).0, 0);
         // Plurality tie goes to the lower p.
         assert_eq!(aggregate(Rule::Plurality, &ballots(&[2, 0], 3), 3).0, 0);
+    }
+
+    #[test]
+    fn sed_picks_the_egalitarian_end_when_the_mean_vote_exceeds_one_half() {
+        // Scores over [-inf, 0, 1]: voters 0 and 1 score -inf above 1, voter 2 does not.
+        let s = |a: f64, b: f64, c: f64| vec![a, b, c];
+        let b = vec![s(0.5, 0.9, 0.2), s(0.4, 0.1, 0.3), s(0.1, 0.2, 0.7)];
+        let (w, shares) = aggregate(Rule::Sed, &b, 3);
+        assert_eq!(w, 0, "2 of 3 votes for the egalitarian end");
+        assert_eq!(shares, vec![2.0 / 3.0, 0.0, 1.0 / 3.0]);
+        // Exactly one half is not more than one half: the utilitarian end.
+        let b = vec![s(0.5, 0.0, 0.2), s(0.1, 0.0, 0.3)];
+        assert_eq!(aggregate(Rule::Sed, &b, 3).0, 2);
+        // The middle candidate's favourites still vote between the ends.
+        let b = vec![s(0.3, 0.9, 0.2); 3];
+        assert_eq!(aggregate(Rule::Sed, &b, 3), (0, vec![1.0, 0.0, 0.0]));
     }
 
     #[test]

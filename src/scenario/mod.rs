@@ -71,6 +71,11 @@ pub struct Scenario {
     pub principal: Option<PrincipalSpec>,
     /// Who counts as whose neighbour in the SED reward and in voting. Default `Complete`.
     pub social_graph: SocialGraph,
+    /// Each agent's utility, the one thing the welfare metrics, the ballots and the
+    /// principal's objective aggregate ([`crate::utility`]): `Reward` (SED's reward, the
+    /// default) or `Wealth`. Default `Reward` (and then not written out).
+    #[serde(skip_serializing_if = "Utility::is_default")]
+    pub utility: Utility,
     /// Statistical Utility Mechanics measures. Default `(harm: false)`.
     pub sum: SumSpec,
     /// Forbidden actions and random audits (Saunders' informed oversight). Default: none.
@@ -81,6 +86,32 @@ pub struct Scenario {
     /// (and then not written out, so scenarios without learning read as before).
     #[serde(skip_serializing_if = "LearningSpec::is_default")]
     pub learning: LearningSpec,
+}
+
+/// Each agent's utility ([`crate::utility`] says where each is used).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Utility {
+    /// SED's reward, accumulated: the change in wealth mixed by selfishness over the social
+    /// graph.
+    #[default]
+    Reward,
+    /// The ledger's balance: income − taxes + transfers − fines.
+    Wealth,
+}
+
+impl Utility {
+    /// Whether this is the default (`Reward`).
+    pub fn is_default(&self) -> bool {
+        *self == Utility::Reward
+    }
+
+    /// Its name in outputs: `reward` or `wealth`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Utility::Reward => "reward",
+            Utility::Wealth => "wealth",
+        }
+    }
 }
 
 /// PPO's settings for `polity train` (docs/learning.md explains each).
@@ -525,6 +556,7 @@ impl Default for Scenario {
             voting: None,
             principal: None,
             social_graph: SocialGraph::Complete,
+            utility: Utility::Reward,
             sum: SumSpec::default(),
             oversight: None,
             impact: None,

@@ -169,6 +169,7 @@ const CORE: [&[&str]; 3] = [
         "theft",
         "belts",
         "tax",
+        "utility",
         "voting",
         "principal",
         "paa",

@@ -199,7 +199,10 @@ fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
     std::fs::rename(&killed, t.path().join("first-resume")).unwrap();
     copy_dir(&backup, &stage);
     let mut marked = checkpoint::load(&cp).unwrap();
+    // (in its ledger and in its SED reward, which the welfare columns aggregate).
     marked.world.agents[0].ledger.balance += 1000;
+    marked.world.agents[0].reward.last_balance += 1000;
+    marked.world.agents[0].reward.total += 1.0;
     checkpoint::save(&marked, &cp).unwrap();
     let staged = stage.join("metrics.csv");
     let text = std::fs::read_to_string(&staged).unwrap();
@@ -217,7 +220,7 @@ fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
         if r.0 <= at {
             assert_eq!(r.1, w.1, "tick {}: before the checkpoint, the staged rows", r.0);
         } else {
-            // One more apple among 7 agents: the mean wealth is 1/7 apple higher.
+            // One more apple among 7 agents: the mean reward is 1/7 apple higher.
             assert!((r.1[mean] - w.1[mean] - 1.0 / 7.0).abs() < 1e-9, "tick {}: {} vs {}", r.0, r.1[mean], w.1[mean]);
         }
     }

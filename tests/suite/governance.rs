@@ -129,7 +129,7 @@ fn winner_by_hand(rule: polity::rules::voting::Rule, favs: &[usize], k: usize) -
             let mean = favs.iter().sum::<usize>() as f64 / favs.len() as f64;
             (0..k).min_by(|&a, &b| (a as f64 - mean).abs().total_cmp(&(b as f64 - mean).abs())).unwrap()
         }
-        Rule::Borda => unreachable!(),
+        Rule::Borda | Rule::Sed => unreachable!(),
     }
 }
 
@@ -144,9 +144,11 @@ fn elections_happen_on_schedule_and_set_the_objective() {
     {
         let mut s = builtin("sed-apple-picking");
         s.voting.as_mut().unwrap().rule = rule;
+        let period = s.tax.as_ref().unwrap().period();
         let mut sim = Sim::new(&s, seed, 300);
         let mut elections = Vec::new();
         let mut elected: Option<f64> = None;
+        let (mut at_period_end, mut gains) = (vec![0.0; 7], vec![0.0; 7]);
         for _ in 0..300 {
             sim.step();
             for e in sim.world_mut().resource_mut::<EventLog>().drain() {
@@ -172,14 +174,24 @@ fn elections_happen_on_schedule_and_set_the_objective() {
                     elections.push(e.tick);
                 }
             }
-            // From the first election on, welfare_elected is W_p of the wealths at the elected p.
+            // At each tax period's end, each agent's SED reward gained over the period (the
+            // difference of its reward totals, read off the components); from the first
+            // election on, welfare_elected is W_p of those gains at the elected p.
+            let w = sim.world_mut();
+            let tick = polity::sim::core(w).clock.tick;
+            if tick % period == 0 {
+                let mut rewards: Vec<(u32, f64)> =
+                    w.query::<(&polity::agents::Agent, &Reward)>().iter(w).map(|(a, r)| (a.id, r.total)).collect();
+                rewards.sort_by_key(|r| r.0);
+                let now: Vec<f64> = rewards.iter().map(|r| r.1).collect();
+                gains = now.iter().zip(&at_period_end).map(|(n, t)| n - t).collect();
+                at_period_end = now;
+            }
             if let Some(p) = elected {
-                let w = sim.world_mut();
-                let wealth: Vec<f64> = w.query::<&Ledger>().iter(w).map(|l| l.balance as f64 / 1000.0).collect();
                 let log = w.resource::<MetricsLog>();
                 let k = log.columns().iter().position(|c| c == "welfare_elected").unwrap();
                 let got = log.last().unwrap().1[k];
-                let want = power_mean_by_hand(&wealth, p);
+                let want = power_mean_by_hand(&gains, p);
                 assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "p {p}: {got} vs {want}");
                 assert_eq!(polity::sim::core(w).parts.get::<polity::voting::Election>().unwrap().elected, p);
             }
@@ -221,13 +233,16 @@ fn mean_final(s: &Scenario, column: &str, seeds: std::ops::Range<u64>) -> f64 {
 
 #[test]
 fn an_egalitarian_principal_leaves_a_more_equal_world_than_no_tax() {
+    // Equal in wealth (`utility: Wealth`: the Gini column, and what the principal serves).
     let egalitarian = {
         let mut s = builtin("sed-apple-picking");
+        s.utility = scenario::Utility::Wealth;
         s.principal.as_mut().unwrap().objective = polity::scenario::Objective::Fixed(f64::NEG_INFINITY);
         s
     };
     let untaxed = {
         let mut s = builtin("sed-apple-picking");
+        s.utility = scenario::Utility::Wealth;
         (s.tax, s.voting, s.principal) = (None, None, None);
         s
     };
@@ -325,6 +340,7 @@ fn the_hill_climber_keeps_rises_and_undoes_falls() {
             policy: PrincipalPolicy::HillClimb,
             objective: Objective::Fixed(1.0),
             climber: Climber::default(),
+            returned: 0.0,
         };
         let mut rates = vec![0.0, 0.5, 1.0];
         // The move under test: (bracket, rate before it).
@@ -368,8 +384,12 @@ fn the_random_principal_spreads_over_the_grid() {
     use polity::principal::{Principal, PrincipalObs, propose};
     use polity::rng::{Purpose, stream};
     use polity::scenario::{Objective, PrincipalPolicy};
-    let mut p =
-        Principal { policy: PrincipalPolicy::Random, objective: Objective::Fixed(1.0), climber: Default::default() };
+    let mut p = Principal {
+        policy: PrincipalPolicy::Random,
+        objective: Objective::Fixed(1.0),
+        climber: Default::default(),
+        returned: 0.0,
+    };
     let mut counts = [0u32; 11];
     let draws = 2000;
     for t in 0..draws {
@@ -401,4 +421,114 @@ fn snapped_rates_are_clean_decimals_on_the_step_grid() {
     // Every step-0.1 candidate around 0.2 is written as a short decimal in events.
     let c = polity::paa::candidate_rates(&polity::scenario::RateCandidates::Steps, &[0.2, 0.2], 0.1);
     assert_eq!(serde_json::to_string(&c).unwrap(), "[[0.2,0.2],[0.1,0.2],[0.3,0.2],[0.2,0.1],[0.2,0.3]]");
+}
+
+/// One welfare: at every tax period's end, what the `HillClimb` principal judged its last move
+/// by is the tick's `welfare_elected` column — it keeps a move when the column did not fall
+/// (its baseline becomes the column, bit for bit) and undoes it when the column fell below
+/// its baseline — and the column is `W_p`, at the elected `p`, of the SED reward each agent
+/// gained over the period (read off the agents' components).
+#[test]
+fn the_principals_objective_is_the_welfare_elected_column() {
+    // Tax periods of 5 ticks over the first 150 (the built-in's commons is bare by tick 150;
+    // in its 50-tick periods every move after the first looks worse than the first period,
+    // and the climber, which keeps its baseline until a move is kept, undoes them all).
+    let mut s = builtin("sed-apple-picking");
+    s.tax.as_mut().unwrap().period = Some(5);
+    let (mut kept, mut undone) = (0, 0);
+    for seed in 0..4 {
+        let mut sim = Sim::new(&s, seed, 150);
+        let mut at_period_end = vec![0.0; 7];
+        for _ in 0..150 {
+            sim.step();
+            let w = sim.world_mut();
+            let mut rewards: Vec<(u32, f64)> =
+                w.query::<(&polity::agents::Agent, &Reward)>().iter(w).map(|(a, r)| (a.id, r.total)).collect();
+            let core = polity::sim::core(w);
+            if core.clock.tick % 5 != 0 {
+                continue;
+            }
+            rewards.sort_by_key(|r| r.0);
+            let now: Vec<f64> = rewards.iter().map(|r| r.1).collect();
+            let gains: Vec<f64> = now.iter().zip(&at_period_end).map(|(n, t)| n - t).collect();
+            at_period_end = now;
+            let log = w.resource::<MetricsLog>();
+            let column = |name: &str| log.last().unwrap().1[log.columns().iter().position(|c| c == name).unwrap()];
+            let (metric, p) = (column("welfare_elected"), column("elected_p"));
+            let want = power_mean_by_hand(&gains, p);
+            assert!(
+                (metric - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "tick {}: {metric} vs {want}",
+                core.clock.tick
+            );
+            let climber = &core.parts.get::<polity::principal::Principal>().unwrap().climber;
+            let baseline = climber.baseline.expect("a baseline from the first period end");
+            if baseline.to_bits() == metric.to_bits() {
+                kept += 1;
+            } else {
+                assert!(
+                    metric < baseline,
+                    "tick {}: the column {metric} rose above the baseline {baseline}",
+                    core.clock.tick
+                );
+                undone += 1;
+            }
+        }
+    }
+    // The first period end of each seed sets the baseline (a keep): more keeps than those.
+    assert_eq!(kept + undone, 120);
+    assert!(kept >= 4 + 2 && undone >= 2, "kept {kept}, undone {undone}: both kinds of period end are checked");
+}
+
+/// `utility: Wealth` and SED's reward agree when everyone is selfish (σ = 1) and part when
+/// not: an unselfish agent's reward is its neighbours' income, so welfare_mean moves with the
+/// choice; the welfare columns are W_p of the agents' `wealth` or `reward` column.
+#[test]
+fn the_welfare_columns_aggregate_the_scenarios_utility() {
+    let run = |s: &Scenario| {
+        let mut sim = Sim::new(s, 1, 200);
+        (0..200).for_each(|_| sim.step());
+        let w = sim.world_mut();
+        let mut agents: Vec<(u32, f64, f64)> = w
+            .query::<(&polity::agents::Agent, &Ledger, &Reward)>()
+            .iter(w)
+            .map(|(a, l, r)| (a.id, l.balance as f64 / 1000.0, r.total))
+            .collect();
+        agents.sort_by_key(|a| a.0);
+        let log = w.resource::<MetricsLog>();
+        let column = |name: &str| log.last().unwrap().1[log.columns().iter().position(|c| c == name).unwrap()];
+        (column("welfare_mean"), column("welfare_min"), agents)
+    };
+    let mut s = builtin("sed-apple-picking");
+    for utility in [scenario::Utility::Reward, scenario::Utility::Wealth] {
+        s.utility = utility;
+        let (mean, min, agents) = run(&s);
+        let v: Vec<f64> = agents.iter().map(|a| if utility == scenario::Utility::Wealth { a.1 } else { a.2 }).collect();
+        assert!((mean - power_mean_by_hand(&v, 1.0)).abs() < 1e-9, "{utility:?}");
+        assert!((min - power_mean_by_hand(&v, f64::NEG_INFINITY)).abs() < 1e-9, "{utility:?}");
+        // σ spreads from 0 to 1 on a complete graph: rewards and wealth differ.
+        let apart = agents.iter().map(|a| (a.1 - a.2).abs()).fold(0.0, f64::max);
+        assert!(apart > 1.0, "{utility:?}: rewards and wealth differ by at most {apart}");
+    }
+    // Everyone selfish: the reward is the wealth, and the two utilities give one welfare.
+    s.agents[0].selfishness = scenario::Dist::Fixed(1.0);
+    s.utility = scenario::Utility::Reward;
+    let (reward_mean, _, _) = run(&s);
+    s.utility = scenario::Utility::Wealth;
+    let (wealth_mean, _, _) = run(&s);
+    assert!((reward_mean - wealth_mean).abs() < 1e-9, "{reward_mean} vs {wealth_mean}");
+}
+
+/// The largest reward of a period, which the PAA planner's guarantee is stated in: the period
+/// length for wealth; for SED's reward, times the largest `σ + (1 − σ)·|N(i)|` (sed-apple-picking
+/// spreads σ from 0 to 1 over 7 agents: an agent with σ = 0 sums 6 neighbours' incomes).
+#[test]
+fn a_periods_reward_is_bounded_by_the_utility() {
+    let mut s = builtin("sed-apple-picking");
+    let bound = |s: &Scenario| polity::utility::period_bound(&Sim::model_of(s, 0, &Sim::mechanisms()), 50);
+    assert_eq!(bound(&s), 300.0);
+    s.social_graph = scenario::SocialGraph::Ring;
+    assert_eq!(bound(&s), 100.0);
+    s.utility = scenario::Utility::Wealth;
+    assert_eq!(bound(&s), 50.0);
 }

@@ -79,7 +79,7 @@ fn a_certified_budget_is_within_its_epsilon_at_the_promised_rate() {
     let s = builtin("paa-optimal");
     let spec = s.principal.as_ref().unwrap().planner.clone();
     let (t, table) = solved(&s);
-    let (width, depth, g) = polity::paa::plan_shape(&spec, t.actions.len(), t.period);
+    let (width, depth, g) = polity::paa::plan_shape(&spec, t.actions.len(), t.r_max);
     let eps = g.epsilon.expect("the built-in's budget certifies something");
     let v_star = table.optimal_values(spec.gamma);
     let q: Vec<f64> = (0..t.actions.len()).map(|a| table.q(&v_star, spec.gamma, 0, a)).collect();
