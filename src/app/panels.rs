@@ -306,20 +306,30 @@ fn swatch(ui: &mut egui::Ui, color: Color32, shape: &str, text: &str) {
         let p = ui.painter();
         let c = rect.center();
         match shape {
-            "disc" => p.circle_filled(c, 6.0, color),
-            "diamond" => p.add(egui::Shape::convex_polygon(
-                vec![
-                    c + egui::vec2(0.0, -7.0),
-                    c + egui::vec2(7.0, 0.0),
-                    c + egui::vec2(0.0, 7.0),
-                    c + egui::vec2(-7.0, 0.0),
-                ],
-                color,
-                egui::Stroke::NONE,
-            )),
             "ring" => p.circle_stroke(c, 6.0, egui::Stroke::new(2.0, color)),
             _ => p.rect_filled(rect.shrink(1.0), 2.0, color),
         };
+        ui.label(text);
+    });
+}
+
+/// A legend entry drawn with the map's own sprite ([`paint::sprite`]), one point a mask pixel.
+fn sprite_swatch(ui: &mut egui::Ui, mask: &paint::sprite::Mask, body: [u8; 4], detail: [u8; 4], text: &str) {
+    ui.horizontal(|ui| {
+        let n = paint::sprite::SIZE;
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(n as f32, n as f32), egui::Sense::hover());
+        let p = ui.painter();
+        for (y, row) in mask.iter().enumerate() {
+            for (x, &v) in row.iter().enumerate() {
+                let color = match v {
+                    1 => rgb(body),
+                    2 => rgb(detail),
+                    _ => continue,
+                };
+                let at = rect.min + egui::vec2(x as f32, y as f32);
+                p.rect_filled(egui::Rect::from_min_size(at, egui::vec2(1.0, 1.0)), 0.0, color);
+            }
+        }
         ui.label(text);
     });
 }
@@ -342,17 +352,19 @@ fn legend(ui: &mut egui::Ui, _: &mut PanelCx) {
         ui.label(RichText::new("1 selfish").small());
     });
     egui::Grid::new("legend-grid").num_columns(2).show(ui, |ui| {
-        swatch(ui, rgb(paint::human_color(0.3)), "disc", "human agent");
-        swatch(ui, rgb(palette::AI), "diamond", "AI agent");
+        use paint::sprite::{self, shade};
+        let human = paint::human_color(0.3);
+        sprite_swatch(ui, &sprite::HUMAN, human, shade(human), "human agent");
+        sprite_swatch(ui, &sprite::AI, palette::AI, shade(palette::AI), "AI agent");
         ui.end_row();
-        swatch(ui, rgb(palette::APPLE), "disc", "apple");
+        sprite_swatch(ui, &sprite::APPLE, palette::APPLE, palette::LOST, "apple");
         swatch(ui, rgb(palette::GRASS), "square", "grass (eaten)");
         ui.end_row();
         swatch(ui, rgb(palette::LOST), "square", "lost patch");
         swatch(ui, rgb(palette::WALL), "square", "wall");
         ui.end_row();
-        swatch(ui, rgb(palette::VASE), "disc", "vase");
-        swatch(ui, rgb(palette::BOX), "square", "box");
+        sprite_swatch(ui, &sprite::VASE, palette::VASE, shade(palette::VASE), "vase");
+        sprite_swatch(ui, &sprite::BOX, palette::BOX, palette::BOX_RIM, "box");
         ui.end_row();
         swatch(ui, rgb(palette::BELT_MARK), "square", "conveyor belt");
         swatch(ui, rgb(palette::FLASH), "ring", "event (patch lost, push, theft…)");

@@ -10,6 +10,7 @@
 pub mod chart;
 pub mod font;
 pub mod icon;
+pub mod sprite;
 pub mod theme;
 
 use bevy::prelude::*;
@@ -149,7 +150,6 @@ pub fn paint(world: &mut World, cell: u32, flashes: &[Flash]) -> Canvas {
     let (w, h) = (grid.width(), grid.height());
     let mut c = Canvas::new(w * cell, h * cell, palette::FLOOR);
     let cs = cell as i64;
-    let apple_r = (cell as f64 * 0.32).max(0.5);
     for y in 0..h {
         for x in 0..w {
             let i = grid.index(x, y);
@@ -161,32 +161,23 @@ pub fn paint(world: &mut World, cell: u32, flashes: &[Flash]) -> Canvas {
             };
             c.fill(x as i64 * cs, y as i64 * cs, cs, cs, color);
             if grid.has_apple(i) {
-                if cell <= 2 {
-                    c.fill(x as i64 * cs, y as i64 * cs, cs, cs, palette::APPLE);
+                let at = (x as i64 * cs, y as i64 * cs);
+                if cell <= 3 {
+                    c.fill(at.0, at.1, cs, cs, palette::APPLE);
                 } else {
-                    let (cx, cy) = ((x as f64 + 0.5) * cell as f64, (y as f64 + 0.5) * cell as f64);
-                    c.disc(cx, cy, apple_r, palette::APPLE);
+                    sprite::draw(&mut c, &sprite::APPLE, at, cs, palette::APPLE, palette::LOST);
                 }
             }
         }
     }
     paint_objects(&mut c, grid, cell);
     for (x, y, sigma, ai) in core.agents.iter().map(|a| (a.pos.x, a.pos.y, a.sigma, a.ai)) {
-        let (cx, cy) = ((x as f64 + 0.5) * cell as f64, (y as f64 + 0.5) * cell as f64);
-        if cell <= 2 {
-            c.fill(x as i64 * cs, y as i64 * cs, cs, cs, if ai { palette::AI } else { human_color(sigma) });
-        } else if ai {
-            // AI agents: a magenta diamond.
-            let r = cell as f64 * 0.46;
-            for py in (cy - r).floor() as i64..=(cy + r).ceil() as i64 {
-                for px in (cx - r).floor() as i64..=(cx + r).ceil() as i64 {
-                    if (px as f64 + 0.5 - cx).abs() + (py as f64 + 0.5 - cy).abs() <= r {
-                        c.put(px, py, palette::AI);
-                    }
-                }
-            }
+        let (body, mask) = if ai { (palette::AI, &sprite::AI) } else { (human_color(sigma), &sprite::HUMAN) };
+        let at = (x as i64 * cs, y as i64 * cs);
+        if cell <= 3 {
+            c.fill(at.0, at.1, cs, cs, body);
         } else {
-            c.disc(cx, cy, cell as f64 * 0.4, human_color(sigma));
+            sprite::draw(&mut c, mask, at, cs, body, sprite::shade(body));
         }
     }
     for f in flashes {
@@ -197,8 +188,8 @@ pub fn paint(world: &mut World, cell: u32, flashes: &[Flash]) -> Canvas {
     c
 }
 
-/// Belts (with chevrons pointing downstream), vases (a rounded body with a neck) and boxes
-/// (a square with a darker rim). Broken vases are gone.
+/// Belts (with chevrons pointing downstream), vases and boxes ([`sprite`]s). Broken vases are
+/// gone.
 fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32) {
     let objects = &grid.objects;
     if objects.is_empty() && !objects.has_belts() {
@@ -243,17 +234,9 @@ fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32) {
         }
         match o.kind {
             crate::objects::ObjectKind::Vase => {
-                let (cx, cy) = ((o.x as f64 + 0.5) * f, (o.y as f64 + 0.6) * f);
-                c.disc(cx, cy, f * 0.3, color);
-                let neck = (f * 0.16).max(1.0) as i64;
-                c.fill((cx - neck as f64 / 2.0) as i64, y0 + (f * 0.12) as i64, neck, (f * 0.3) as i64, color);
+                sprite::draw(c, &sprite::VASE, (x0, y0), cs, color, sprite::shade(color))
             }
-            crate::objects::ObjectKind::Box => {
-                let m = (f * 0.12) as i64;
-                c.fill(x0 + m, y0 + m, cs - 2 * m, cs - 2 * m, palette::BOX_RIM);
-                let r = (f * 0.08).max(1.0) as i64;
-                c.fill(x0 + m + r, y0 + m + r, cs - 2 * (m + r), cs - 2 * (m + r), color);
-            }
+            crate::objects::ObjectKind::Box => sprite::draw(c, &sprite::BOX, (x0, y0), cs, color, palette::BOX_RIM),
         }
     }
 }

@@ -262,7 +262,10 @@ impl GifPalette {
             BELT_MARK,
             VASE,
             BOX,
-            [120, 82, 40, 255],
+            BOX_RIM,
+            // The sprites' details drawn in a shade of their body (humans' sprite has none).
+            paint::sprite::shade(AI),
+            paint::sprite::shade(VASE),
         ];
         colors.extend(super::frame::colors::ALL);
         let ramp = 255 - colors.len();

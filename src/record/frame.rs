@@ -367,28 +367,24 @@ fn draw_plot(frame: &mut Canvas, scale: u32, r: Rect, plot: &Plot) {
 
 /// What the map's marks mean: humans by selfishness, AI agents, apples, lost patches.
 fn draw_legend(frame: &mut Canvas, scale: u32, r: Rect) {
-    use crate::paint::{human_color, palette};
+    use crate::paint::{human_color, palette, sprite};
     let s = scale as i64;
     let line_h = font::LINE as i64 * s;
-    let rad = 3.5 * s as f64;
     let text_x = r.x + 4 * font::ADVANCE as i64 * s;
-    let cy = |row: i64| (r.y + row * line_h) as f64 + 3.5 * s as f64;
-    frame.disc((r.x + 4 * s) as f64, cy(0), rad, human_color(0.0));
-    frame.disc((r.x + 13 * s) as f64, cy(0), rad, human_color(1.0));
+    // Each mark is its sprite in a 9-pixel square (scaled), beside its words.
+    let mark = |frame: &mut Canvas, x: i64, row: i64, mask: &sprite::Mask, body: [u8; 4], detail: [u8; 4]| {
+        sprite::draw(frame, mask, (x, r.y + row * line_h - s), 9 * s, body, detail);
+    };
+    let (sparing, selfish) = (human_color(0.0), human_color(1.0));
+    mark(frame, r.x, 0, &sprite::HUMAN, sparing, sprite::shade(sparing));
+    mark(frame, r.x + 9 * s, 0, &sprite::HUMAN, selfish, sprite::shade(selfish));
     font::draw(frame, text_x, r.y, scale, "humans, σ 0→1", colors::DIM, r.x + r.w);
-    let (cx, c1) = ((r.x + 4 * s) as f64, cy(1));
-    for py in (c1 - rad).floor() as i64..=(c1 + rad).ceil() as i64 {
-        for px in (cx - rad).floor() as i64..=(cx + rad).ceil() as i64 {
-            if (px as f64 + 0.5 - cx).abs() + (py as f64 + 0.5 - c1).abs() <= rad {
-                frame.put(px, py, palette::AI);
-            }
-        }
-    }
+    mark(frame, r.x, 1, &sprite::AI, palette::AI, sprite::shade(palette::AI));
     font::draw(frame, text_x, r.y + line_h, scale, "AI agents", colors::DIM, r.x + r.w);
-    fill(frame, r.x, r.y + 2 * line_h - s, 8 * s, 9 * s, palette::GRASS);
-    frame.disc((r.x + 4 * s) as f64, cy(2), rad * 0.8, palette::APPLE);
+    fill(frame, r.x, r.y + 2 * line_h - s, 9 * s, 9 * s, palette::GRASS);
+    mark(frame, r.x, 2, &sprite::APPLE, palette::APPLE, palette::LOST);
     font::draw(frame, text_x, r.y + 2 * line_h, scale, "apple", colors::DIM, r.x + r.w);
-    fill(frame, r.x, r.y + 3 * line_h - s, 8 * s, 9 * s, palette::LOST);
+    fill(frame, r.x, r.y + 3 * line_h - s, 9 * s, 9 * s, palette::LOST);
     font::draw(frame, text_x, r.y + 3 * line_h, scale, "patch lost", colors::DIM, r.x + r.w);
 }
 
