@@ -36,7 +36,8 @@ fn main() {
     let figure = args.first().expect("usage: one_welfare FIGURE.png [SEEDS]");
     let seeds: u64 = args.get(1).map_or(20, |s| s.parse().expect("SEEDS is a number"));
     let base = scenario::builtin("paa-governor").unwrap().scenario().unwrap();
-    let policies = [("PAA", PrincipalPolicy::Paa), ("HillClimb", PrincipalPolicy::HillClimb), ("Fixed", PrincipalPolicy::Fixed)];
+    let policies =
+        [("PAA", PrincipalPolicy::Paa), ("HillClimb", PrincipalPolicy::HillClimb), ("Fixed", PrincipalPolicy::Fixed)];
     let mut panels = Vec::new();
     println!("| utility | principal | final `principal_return` (mean ± 95%) | PAA against it (Welch p) |");
     println!("|---|---|---|---|");
@@ -59,7 +60,8 @@ fn main() {
         }
         for (k, (name, _)) in policies.iter().enumerate() {
             let sm = Summary::of(&finals[k]);
-            let p = if k == 0 { "—".to_string() } else { format!("{:.3}", welch(&finals[0], &finals[k]).p_two_sided) };
+            let p =
+                if k == 0 { "—".to_string() } else { format!("{:.3}", welch(&finals[0], &finals[k]).p_two_sided) };
             println!("| {} | {name} | {:.2} ± {:.2} | {p} |", utility.label(), sm.mean, sm.half_width);
         }
         let title = format!("principal's return, serving {}", utility.label());

@@ -313,23 +313,28 @@ fn swatch(ui: &mut egui::Ui, color: Color32, shape: &str, text: &str) {
     });
 }
 
-/// A legend entry drawn with the map's own sprite ([`paint::sprite`]), one point a mask pixel.
-fn sprite_swatch(ui: &mut egui::Ui, mask: &paint::sprite::Mask, body: [u8; 4], detail: [u8; 4], text: &str) {
-    ui.horizontal(|ui| {
+/// A legend entry showing the map's own sprite ([`paint::sprite`]) as a 16×16 texture, made
+/// once and kept in egui's memory under `key`.
+fn sprite_swatch(ui: &mut egui::Ui, key: &str, mask: &paint::sprite::Mask, colors: ([u8; 4], [u8; 4]), text: &str) {
+    let id = egui::Id::new(("legend-sprite", key));
+    let texture = ui.ctx().data(|d| d.get_temp::<egui::TextureHandle>(id)).unwrap_or_else(|| {
+        let pixels = mask
+            .iter()
+            .flatten()
+            .map(|&v| match v {
+                1 => rgb(colors.0),
+                2 => rgb(colors.1),
+                _ => Color32::TRANSPARENT,
+            })
+            .collect();
         let n = paint::sprite::SIZE;
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(n as f32, n as f32), egui::Sense::hover());
-        let p = ui.painter();
-        for (y, row) in mask.iter().enumerate() {
-            for (x, &v) in row.iter().enumerate() {
-                let color = match v {
-                    1 => rgb(body),
-                    2 => rgb(detail),
-                    _ => continue,
-                };
-                let at = rect.min + egui::vec2(x as f32, y as f32);
-                p.rect_filled(egui::Rect::from_min_size(at, egui::vec2(1.0, 1.0)), 0.0, color);
-            }
-        }
+        let image = egui::ColorImage::new([n, n], pixels);
+        let texture = ui.ctx().load_texture(key, image, egui::TextureOptions::NEAREST);
+        ui.ctx().data_mut(|d| d.insert_temp(id, texture.clone()));
+        texture
+    });
+    ui.horizontal(|ui| {
+        ui.add(egui::Image::new(&texture).fit_to_exact_size(egui::vec2(16.0, 16.0)));
         ui.label(text);
     });
 }
@@ -354,17 +359,17 @@ fn legend(ui: &mut egui::Ui, _: &mut PanelCx) {
     egui::Grid::new("legend-grid").num_columns(2).show(ui, |ui| {
         use paint::sprite::{self, shade};
         let human = paint::human_color(0.3);
-        sprite_swatch(ui, &sprite::HUMAN, human, shade(human), "human agent");
-        sprite_swatch(ui, &sprite::AI, palette::AI, shade(palette::AI), "AI agent");
+        sprite_swatch(ui, "human", &sprite::HUMAN, (human, shade(human)), "human agent");
+        sprite_swatch(ui, "ai", &sprite::AI, (palette::AI, shade(palette::AI)), "AI agent");
         ui.end_row();
-        sprite_swatch(ui, &sprite::APPLE, palette::APPLE, palette::LOST, "apple");
+        sprite_swatch(ui, "apple", &sprite::APPLE, (palette::APPLE, palette::LOST), "apple");
         swatch(ui, rgb(palette::GRASS), "square", "grass (eaten)");
         ui.end_row();
         swatch(ui, rgb(palette::LOST), "square", "lost patch");
         swatch(ui, rgb(palette::WALL), "square", "wall");
         ui.end_row();
-        sprite_swatch(ui, &sprite::VASE, palette::VASE, shade(palette::VASE), "vase");
-        sprite_swatch(ui, &sprite::BOX, palette::BOX, palette::BOX_RIM, "box");
+        sprite_swatch(ui, "vase", &sprite::VASE, (palette::VASE, shade(palette::VASE)), "vase");
+        sprite_swatch(ui, "box", &sprite::BOX, (palette::BOX, palette::BOX_RIM), "box");
         ui.end_row();
         swatch(ui, rgb(palette::BELT_MARK), "square", "conveyor belt");
         swatch(ui, rgb(palette::FLASH), "ring", "event (patch lost, push, theft…)");
