@@ -31,6 +31,7 @@ impl Plugin for MetricsPlugin {
         .init_resource::<MetricsLog>()
         .init_resource::<EventLog>()
         .init_resource::<AgentSamples>()
+        .init_resource::<SortedWealth>()
         .add_systems(
             SimMeasure,
             (
@@ -198,21 +199,37 @@ fn commons_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>) {
     log.set(columns::PATCHES_ALIVE, grid.patches_alive() as f64);
 }
 
-fn welfare_metrics(agents: Query<&Ledger>, mut log: ResMut<MetricsLog>, mut wealth: Local<Vec<f64>>) {
+fn welfare_metrics(
+    agents: Query<&Ledger>,
+    mut log: ResMut<MetricsLog>,
+    mut scratch: Local<(Vec<i64>, Vec<f64>)>,
+    mut sorted: ResMut<SortedWealth>,
+) {
+    // Wealth is increasing in the balance, so the balances are sorted (integers: cheaper than
+    // floats) and turned into wealth after: the same sorted wealths.
+    let (balances, wealth) = &mut *scratch;
+    balances.clear();
+    balances.extend(agents.iter().map(|l| l.balance));
+    balances.sort_unstable();
     wealth.clear();
-    wealth.extend(agents.iter().map(Ledger::wealth));
-    wealth.sort_unstable_by(f64::total_cmp);
+    wealth.extend(balances.iter().map(|&b| Ledger::wealth_of(b)));
     let r = &wealth[..];
     log.set(columns::GINI, welfare::gini_sorted(r));
     log.set(columns::WELFARE_MIN, welfare::power_mean(r, f64::NEG_INFINITY));
     log.set(columns::WELFARE_NASH, welfare::power_mean(r, 0.0));
     log.set(columns::WELFARE_MEAN, welfare::power_mean(r, 1.0));
     log.set(columns::WELFARE_MAX, welfare::power_mean(r, f64::INFINITY));
-    log.set(columns::EQUALITY_TIMES_PRODUCTIVITY, welfare::equality_times_productivity(r));
+    log.set(columns::EQUALITY_TIMES_PRODUCTIVITY, welfare::equality_times_productivity_sorted(r));
+    sorted.0.clone_from(wealth);
 }
 
+/// The agents' wealths sorted ascending, as `welfare_metrics` left them this measurement (so
+/// the governance columns need not sort them again).
+#[derive(Resource, Debug, Default)]
+pub struct SortedWealth(Vec<f64>);
+
 /// Tax, voting and principal columns, for the mechanisms the scenario has.
-fn governance_metrics(core: Res<Core>, agents: Query<&Ledger>, mut log: ResMut<MetricsLog>) {
+fn governance_metrics(core: Res<Core>, sorted: Res<SortedWealth>, mut log: ResMut<MetricsLog>) {
     let parts = &core.parts;
     let (tax, election) = (parts.get::<TaxState>(), parts.get::<Election>());
     let oversight = parts.get::<crate::oversight::Oversight>();
@@ -252,9 +269,7 @@ fn governance_metrics(core: Res<Core>, agents: Query<&Ledger>, mut log: ResMut<M
             (None, Some(pr)) => served_p(pr.objective, None),
             (None, None) => 1.0,
         };
-        let mut wealth: Vec<f64> = agents.iter().map(Ledger::wealth).collect();
-        wealth.sort_unstable_by(f64::total_cmp);
-        log.set(columns::WELFARE_ELECTED, welfare::power_mean(&wealth, p));
+        log.set(columns::WELFARE_ELECTED, welfare::power_mean(&sorted.0, p));
     }
 }
 
