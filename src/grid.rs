@@ -16,6 +16,22 @@ use crate::rules::regrowth;
 /// No patch.
 pub const NONE: u32 = u32::MAX;
 
+/// Asks the processor to bring `v[k]` into its cache (a hint: nothing changes, and an index
+/// past the end is ignored).
+#[inline(always)]
+pub fn prefetch<T>(v: &[T], k: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(item) = v.get(k) {
+        // SAFETY: a prefetch reads nothing a program can see and cannot fault.
+        #[allow(unused_unsafe)]
+        unsafe {
+            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(item as *const T as *const i8)
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, k);
+}
+
 /// From this many regrowth candidates, their draws are made on the thread pool.
 const REGROW_PARALLEL: usize = 8192;
 
@@ -587,6 +603,7 @@ impl Grid {
         const DROP: u8 = 0;
         const KEEP: u8 = 1;
         const GROW: u8 = 2;
+        let ahead = self.prefetch_pays();
         let mut fate = std::mem::take(&mut self.regrow_fate);
         fate.clear();
         fate.resize(self.candidates.len(), DROP);
@@ -594,7 +611,11 @@ impl Grid {
             let (candidates, live, apple, probabilities) =
                 (&self.candidates, &self.live_neighbours, &self.apple, &self.probabilities);
             fate.par_chunks_mut(1024).zip(candidates.par_chunks(1024)).for_each(|(fate, candidates)| {
-                for (f, &(c, r)) in fate.iter_mut().zip(candidates) {
+                for (k, (f, &(c, r))) in fate.iter_mut().zip(candidates).enumerate() {
+                    if ahead && let Some(&(c, r)) = candidates.get(k + 8) {
+                        prefetch(live, r as usize);
+                        prefetch(&apple.0, c as usize >> 6);
+                    }
                     let n = live[r as usize] as u32;
                     if apple.get(c as usize) || n == 0 {
                         continue;
@@ -706,6 +727,50 @@ impl Grid {
     pub fn apple_commons_cost(&self, i: usize) -> f64 {
         debug_assert!(self.apple.get(i));
         self.cost_by_count[self.live_neighbours[self.grass_rank(i)] as usize]
+    }
+    /// Whether asking for cells ahead ([`Grid::prefetch_view`], [`Grid::prefetch_cell`]) pays:
+    /// on a map of more than 2²² cells (a bit set of more than 512 KiB), where the cells
+    /// agents read are rarely in the nearest caches already.
+    #[inline]
+    pub fn prefetch_pays(&self) -> bool {
+        self.apple.0.len() > 1 << 16
+    }
+    /// Asks the processor to fetch what scoring the view of radius `r` around `(x, y)` reads
+    /// first: its rows' apple and grass words and the walls around `(x, y)`. A hint only: it
+    /// changes nothing (on a big map it hides the wait for memory while another agent is
+    /// being scored).
+    #[inline]
+    pub fn prefetch_view(&self, x: u32, y: u32, r: u32) {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let (x, y, r) = (x as usize, y as usize, r as usize);
+        let x0 = x.saturating_sub(r);
+        for cy in y.saturating_sub(r)..=(y + r).min(h - 1) {
+            let word = (cy * w + x0) >> 6;
+            prefetch(&self.apple.0, word);
+            prefetch(&self.grass_ranks, word);
+        }
+        for cy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
+            prefetch(&self.wall.0, (cy * w + x) >> 6);
+        }
+    }
+    /// The second half of [`Grid::prefetch_view`], once its grass words are at hand: the
+    /// live counts of the view's rows.
+    #[inline]
+    pub fn prefetch_view_counts(&self, x: u32, y: u32, r: u32) {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let (x, y, r) = (x as usize, y as usize, r as usize);
+        let x0 = x.saturating_sub(r);
+        for cy in y.saturating_sub(r)..=(y + r).min(h - 1) {
+            let lo = cy * w + x0;
+            prefetch(&self.live_neighbours, self.grass_rank(lo).min(self.live_neighbours.len()));
+        }
+    }
+    /// Asks the processor to fetch cell `i`'s apple, wall and occupied words.
+    #[inline]
+    pub fn prefetch_cell(&self, i: usize) {
+        prefetch(&self.apple.0, i >> 6);
+        prefetch(&self.wall.0, i >> 6);
+        prefetch(&self.occupied.0, i >> 6);
     }
     /// Whether an agent can stand on `(x, y)`; `false` off the map.
     #[inline]

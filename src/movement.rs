@@ -38,14 +38,24 @@ pub struct Mover {
 pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], order: &mut Vec<(u64, u32, u32)>) {
     order.clear();
     let draws = rng::TickKey::new(seed, tick);
-    for (k, m) in movers.iter_mut().enumerate() {
+    let ahead = grid.prefetch_pays();
+    for k in 0..movers.len() {
+        if ahead && let Some(a) = movers.get(k + 8) {
+            grid.prefetch_cell(grid.index(a.x, a.y));
+        }
+        let m = &mut movers[k];
         m.moved = false;
         if forage::target(grid, m.x, m.y, m.action) != (m.x, m.y) {
             order.push((draws.key(m.id as u64, Purpose::MoveOrder), m.id, k as u32));
         }
     }
     sort_keyed(order);
-    for &(_, _, k) in order.iter() {
+    for n in 0..order.len() {
+        let k = order[n].2;
+        if ahead && let Some(&(_, _, next)) = order.get(n + 8) {
+            let a = &movers[next as usize];
+            grid.prefetch_cell(grid.index(a.x, a.y));
+        }
         let m = &mut movers[k as usize];
         let (x, y) = forage::target(grid, m.x, m.y, m.action);
         let to = grid.index(x, y);
