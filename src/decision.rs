@@ -37,8 +37,10 @@ pub fn decide(m: &mut WorldModel) {
     // decided in parallel in big worlds with the same result (crate::parallel).
     // On a big map the cells an agent scores are far from the last agent's: they are asked
     // for a few agents ahead (a hint; nothing changes).
+    let pays = grid.prefetch_pays();
     let ahead = |a: &ModelAgent, stage: u8| {
-        if let PolicySpec::Forager { view, .. } = a.policy.0
+        if pays
+            && let PolicySpec::Forager { view, .. } = a.policy.0
             && !a.inactive
         {
             let r = view.min(forage::MAX_VIEW);
@@ -48,7 +50,7 @@ pub fn decide(m: &mut WorldModel) {
             }
         }
     };
-    let decide = |a: &mut ModelAgent| {
+    crate::parallel::for_each_mut_ahead(agents, ahead, |a: &mut ModelAgent| {
         if a.inactive {
             a.decision = Decision::default();
             return;
@@ -75,12 +77,7 @@ pub fn decide(m: &mut WorldModel) {
             &a.policy,
             &adjust,
         );
-    };
-    if grid.prefetch_pays() {
-        crate::parallel::for_each_mut_ahead(agents, ahead, decide);
-    } else {
-        crate::parallel::for_each_mut(agents, decide);
-    }
+    });
 }
 
 /// `(P_D, k)` when this agent's clear-cutting is forbidden and audited.

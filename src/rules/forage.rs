@@ -99,66 +99,17 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
         let (tx, ty) = target(grid, x, y, a);
         *o = (tx as i64 - x as i64, ty as i64 - y as i64);
     }
-    let mut s = Scorer {
-        grid,
-        f,
-        x,
-        y,
-        offsets,
-        powers: [0.0; 16],
-        filled: false,
-        own: f.w_own * f.apple_share,
-        commons: f.w_commons * (1.0 - f.selfishness),
-        best: [0.0; 5],
-        immediate: [0.0; 5],
-        // Distances from a target to a visible apple are at most 2r + 1: below 16, every
-        // discount comes from the table.
-        table_only: 2 * r + 1 < 16,
-    };
-    for cy in first..=y1 {
-        if span <= 64 {
-            let mut bits = grid.apple_bits(cy as u32, x0 as u32, span);
-            while bits != 0 {
-                let cx = x0 + bits.trailing_zeros() as i64;
-                bits &= bits - 1;
-                s.visit(cx, cy);
-            }
-        } else {
-            grid.for_each_apple_in_row(cy as u32, x0 as u32, x1 as u32, |cx| s.visit(cx as i64, cy));
-        }
-    }
-    for k in 0..5 {
-        out[k] = s.immediate[k] + s.best[k];
-    }
-}
-
-/// The running state of [`score`]: the best discounted apple each target can go on to, and
-/// the apple each target lands on.
-struct Scorer<'g, 'f> {
-    grid: &'g Grid,
-    f: &'f Forager<'f>,
-    x: u32,
-    y: u32,
-    offsets: [(i64, i64); 5],
-    /// γ^d for the distances a target can be from a visible apple, filled in when the first
-    /// apple worth having is seen; beyond the table's reach, powi.
-    powers: [f64; 16],
-    filled: bool,
-    own: f64,
-    commons: f64,
-    best: [f64; 5],
-    immediate: [f64; 5],
-    /// Whether every distance to a visible apple is below the table's 16.
-    table_only: bool,
-}
-
-impl Scorer<'_, '_> {
-    /// Adds the apple at `(cx, cy)` to the scores.
-    #[inline(always)]
-    fn visit(&mut self, cx: i64, cy: i64) {
-        let (grid, f, x, y) = (self.grid, self.f, self.x, self.y);
+    // γ^d for the distances a target can be from a visible apple (at most 2r + 2), filled in
+    // when the first apple worth having is seen; beyond the table's reach, powi.
+    let mut powers = [0.0f64; 16];
+    let mut filled = false;
+    let own = f.w_own * f.apple_share;
+    let commons = f.w_commons * (1.0 - f.selfishness);
+    let mut best = [0.0f64; 5];
+    let mut immediate = [0.0f64; 5];
+    let mut visit = |cx: i64, cy: i64| {
         let i = grid.index(cx as u32, cy as u32);
-        let mut v = self.own - self.commons * grid.apple_commons_cost(i);
+        let mut v = own - commons * grid.apple_commons_cost(i);
         if let Some((p_d, k)) = f.clear_cut_audit
             && grid.last_of_patch(i)
         {
@@ -174,40 +125,44 @@ impl Scorer<'_, '_> {
         let (dx, dy) = (cx - x as i64, cy - y as i64);
         if v <= 0.0 {
             // Worth nothing to go on to; counts only if a move lands on it.
-            for (k, &(ox, oy)) in self.offsets.iter().enumerate() {
+            for (k, &(ox, oy)) in offsets.iter().enumerate() {
                 if dx == ox && dy == oy {
-                    self.immediate[k] = v;
+                    immediate[k] = v;
                 }
             }
             return;
         }
-        if !self.filled {
+        if !filled {
             let mut g = 1.0;
-            for p in self.powers.iter_mut() {
+            for p in powers.iter_mut() {
                 *p = g;
                 g *= f.discount;
             }
-            self.filled = true;
+            filled = true;
         }
-        if self.table_only && dx.abs() + dy.abs() >= 2 {
-            // Every target is within one step of the agent, so none lands on this apple
-            // (d ≥ 1) and every d is below 16: no branches.
-            for k in 0..5 {
-                let (ox, oy) = self.offsets[k];
-                let d = ((dx - ox).abs() + (dy - oy).abs()) as usize;
-                let discounted = v * self.powers[d & 15];
-                self.best[k] = if discounted > self.best[k] { discounted } else { self.best[k] };
-            }
-            return;
-        }
-        for (k, &(ox, oy)) in self.offsets.iter().enumerate() {
+        for (k, &(ox, oy)) in offsets.iter().enumerate() {
             let d = ((dx - ox).abs() + (dy - oy).abs()) as usize;
             if d == 0 {
-                self.immediate[k] = v;
+                immediate[k] = v;
                 continue;
             }
-            let discounted = v * if d < 16 { self.powers[d] } else { f.discount.powi(d as i32) };
-            self.best[k] = if discounted > self.best[k] { discounted } else { self.best[k] };
+            let discounted = v * if d < 16 { powers[d] } else { f.discount.powi(d as i32) };
+            best[k] = if discounted > best[k] { discounted } else { best[k] };
         }
+    };
+    for cy in first..=y1 {
+        if span <= 64 {
+            let mut bits = grid.apple_bits(cy as u32, x0 as u32, span);
+            while bits != 0 {
+                let cx = x0 + bits.trailing_zeros() as i64;
+                bits &= bits - 1;
+                visit(cx, cy);
+            }
+        } else {
+            grid.for_each_apple_in_row(cy as u32, x0 as u32, x1 as u32, |cx| visit(cx as i64, cy));
+        }
+    }
+    for k in 0..5 {
+        out[k] = immediate[k] + best[k];
     }
 }
