@@ -9,7 +9,7 @@
 //! The draw is keyed by (seed, tick, agent id), so it does not depend on iteration order.
 
 use crate::grid::Grid;
-use crate::model::{Mechanism, Step, WorldModel};
+use crate::model::{Mechanism, ModelAgent, Step, WorldModel};
 use crate::rng::{self, Purpose};
 use crate::rules::forage::{self, Action, Forager};
 use crate::rules::{tax, tilt};
@@ -35,7 +35,22 @@ pub fn decide(m: &mut WorldModel) {
     let foresight = parts.get::<crate::impact::Foresight>();
     // Each agent's decision is a pure function of the world and its own draws, so agents are
     // decided in parallel in big worlds with the same result (crate::parallel).
-    crate::parallel::for_each_mut(agents, |a| {
+    // On a big map the cells an agent scores are far from the last agent's: they are asked
+    // for a few agents ahead (a hint; nothing changes).
+    let pays = grid.prefetch_pays();
+    let ahead = |a: &ModelAgent, stage: u8| {
+        if pays
+            && let PolicySpec::Forager { view, .. } = a.policy.0
+            && !a.inactive
+        {
+            let r = view.min(forage::MAX_VIEW);
+            match stage {
+                1 => grid.prefetch_view(a.pos.x, a.pos.y, r),
+                _ => grid.prefetch_view_counts(a.pos.x, a.pos.y, r),
+            }
+        }
+    };
+    crate::parallel::for_each_mut_ahead(agents, ahead, |a: &mut ModelAgent| {
         if a.inactive {
             a.decision = Decision::default();
             return;

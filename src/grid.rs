@@ -16,6 +16,25 @@ use crate::rules::regrowth;
 /// No patch.
 pub const NONE: u32 = u32::MAX;
 
+/// Asks the processor to bring `v[k]` into its cache (a hint: nothing changes, and an index
+/// past the end is ignored).
+#[inline(always)]
+pub fn prefetch<T>(v: &[T], k: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(item) = v.get(k) {
+        // SAFETY: a prefetch reads nothing a program can see and cannot fault.
+        #[allow(unused_unsafe)]
+        unsafe {
+            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(item as *const T as *const i8)
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, k);
+}
+
+/// From this many regrowth candidates, their draws are made on the thread pool.
+const REGROW_PARALLEL: usize = 8192;
+
 /// What a cell is made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[repr(u8)]
@@ -82,6 +101,12 @@ pub struct Grid {
     offsets: Vec<(i32, i32)>,
     probabilities: Vec<f64>,
     regrow_buffer: Vec<(u32, u32)>,
+    /// What [`Grid::regrow_parallel`] decided for each candidate (no meaning between ticks).
+    #[serde(skip)]
+    regrow_fate: Vec<u8>,
+    /// [`Grid::row_spans`] of `offsets`, worked out when first needed.
+    #[serde(skip)]
+    spans: std::sync::OnceLock<Option<Vec<(i32, i32, i32)>>>,
     /// Cost to the commons of picking an apple, by its live-neighbour count.
     cost_by_count: Vec<f64>,
     /// Vases, boxes and belts (none in the commons).
@@ -174,6 +199,8 @@ impl Grid {
             offsets: regrowth::neighbourhood(radius),
             probabilities,
             regrow_buffer: Vec::new(),
+            regrow_fate: Vec::new(),
+            spans: std::sync::OnceLock::new(),
             cost_by_count: Vec::new(),
             objects: Default::default(),
             effects: Vec::new(),
@@ -389,6 +416,42 @@ impl Grid {
     fn adjust_neighbours(&mut self, i: usize, add: bool) {
         let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
         let (w, h) = (self.width as i32, self.height as i32);
+        if let Some(spans) = self.spans.get_or_init(|| self.row_spans()).as_deref() {
+            // Row by row: a row's grass cells are consecutive in grass rank, so one rank a
+            // row, and the neighbours in the order of `offsets` (rows, then columns).
+            for &(dy, a, b) in spans {
+                let ny = y + dy;
+                let (lo, hi) = ((x + a).max(0), (x + b).min(w - 1));
+                if ny < 0 || ny >= h || lo > hi {
+                    continue;
+                }
+                let base = (ny * w + lo) as usize;
+                let mut bits = self.grass.window(base, (hi - lo + 1) as usize);
+                if bits == 0 {
+                    continue;
+                }
+                let mut r = self.grass_rank(base + bits.trailing_zeros() as usize);
+                while bits != 0 {
+                    let j = base + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let rank = r;
+                    r += 1;
+                    if j == i {
+                        continue;
+                    }
+                    if !add {
+                        self.live_neighbours[rank] -= 1;
+                        continue;
+                    }
+                    self.live_neighbours[rank] += 1;
+                    if !self.apple.get(j) && !self.in_candidates.get(rank) {
+                        self.in_candidates.set(rank);
+                        self.candidates.push((j as u32, rank as u32));
+                    }
+                }
+            }
+            return;
+        }
         for k in 0..self.offsets.len() {
             let (dx, dy) = self.offsets[k];
             let (nx, ny) = (x + dx, y + dy);
@@ -501,8 +564,11 @@ impl Grid {
     pub fn regrow(&mut self, seed: u64, tick: u64) -> u32 {
         let mut buffer = std::mem::take(&mut self.regrow_buffer);
         buffer.clear();
-        let mut keep = 0;
         let draws = rng::TickKey::new(seed, tick);
+        if self.candidates.len() >= REGROW_PARALLEL {
+            return self.regrow_parallel(&draws, buffer);
+        }
+        let mut keep = 0;
         for k in 0..self.candidates.len() {
             let (c, r) = self.candidates[k];
             let (c, r) = (c as usize, r as usize);
@@ -519,6 +585,61 @@ impl Grid {
             }
         }
         self.candidates.truncate(keep);
+        for &(c, r) in &buffer {
+            self.set_apple(c as usize, r as usize);
+        }
+        let grown = buffer.len() as u32;
+        self.regrow_buffer = buffer;
+        grown
+    }
+
+    /// [`Grid::regrow`] of many candidates: whether each stays a candidate and whether it
+    /// regrows is worked out on the thread pool (each a pure function of the grid before any
+    /// regrows and of its own draw), then the list is compacted and the apples set, in the
+    /// candidates' order, on this thread: the same result as one pass.
+    fn regrow_parallel(&mut self, draws: &rng::TickKey, mut buffer: Vec<(u32, u32)>) -> u32 {
+        use rayon::prelude::*;
+        /// A candidate's fate: dropped (no longer eligible), kept, or kept and regrown.
+        const DROP: u8 = 0;
+        const KEEP: u8 = 1;
+        const GROW: u8 = 2;
+        let ahead = self.prefetch_pays();
+        let mut fate = std::mem::take(&mut self.regrow_fate);
+        fate.clear();
+        fate.resize(self.candidates.len(), DROP);
+        {
+            let (candidates, live, apple, probabilities) =
+                (&self.candidates, &self.live_neighbours, &self.apple, &self.probabilities);
+            fate.par_chunks_mut(1024).zip(candidates.par_chunks(1024)).for_each(|(fate, candidates)| {
+                for (k, (f, &(c, r))) in fate.iter_mut().zip(candidates).enumerate() {
+                    if ahead && let Some(&(c, r)) = candidates.get(k + 8) {
+                        prefetch(live, r as usize);
+                        prefetch(&apple.0, c as usize >> 6);
+                    }
+                    let n = live[r as usize] as u32;
+                    if apple.get(c as usize) || n == 0 {
+                        continue;
+                    }
+                    let p = regrowth::probability(probabilities, n);
+                    *f = if p > 0.0 && draws.unit(c as u64, Purpose::Regrow) < p { GROW } else { KEEP };
+                }
+            });
+        }
+        let mut keep = 0;
+        for k in 0..self.candidates.len() {
+            let e = self.candidates[k];
+            if fate[k] == DROP {
+                self.in_candidates.clear(e.1 as usize);
+                continue;
+            }
+            self.candidates[keep] = e;
+            keep += 1;
+            if fate[k] == GROW {
+                buffer.push(e);
+            }
+        }
+        self.candidates.truncate(keep);
+        self.regrow_fate = fate;
         for &(c, r) in &buffer {
             self.set_apple(c as usize, r as usize);
         }
@@ -599,6 +720,57 @@ impl Grid {
     #[inline]
     pub fn commons_cost(&self, i: usize) -> f64 {
         self.cost_by_count[self.live_neighbours(i) as usize]
+    }
+    /// [`Grid::commons_cost`] of a cell known to hold an apple (so to be grass): one lookup
+    /// fewer.
+    #[inline]
+    pub fn apple_commons_cost(&self, i: usize) -> f64 {
+        debug_assert!(self.apple.get(i));
+        self.cost_by_count[self.live_neighbours[self.grass_rank(i)] as usize]
+    }
+    /// Whether asking for cells ahead ([`Grid::prefetch_view`], [`Grid::prefetch_cell`]) pays:
+    /// on a map of more than 2²² cells (a bit set of more than 512 KiB), where the cells
+    /// agents read are rarely in the nearest caches already.
+    #[inline]
+    pub fn prefetch_pays(&self) -> bool {
+        self.apple.0.len() > 1 << 16
+    }
+    /// Asks the processor to fetch what scoring the view of radius `r` around `(x, y)` reads
+    /// first: its rows' apple and grass words and the walls around `(x, y)`. A hint only: it
+    /// changes nothing (on a big map it hides the wait for memory while another agent is
+    /// being scored).
+    #[inline]
+    pub fn prefetch_view(&self, x: u32, y: u32, r: u32) {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let (x, y, r) = (x as usize, y as usize, r as usize);
+        let x0 = x.saturating_sub(r);
+        for cy in y.saturating_sub(r)..=(y + r).min(h - 1) {
+            let word = (cy * w + x0) >> 6;
+            prefetch(&self.apple.0, word);
+            prefetch(&self.grass_ranks, word);
+        }
+        for cy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
+            prefetch(&self.wall.0, (cy * w + x) >> 6);
+        }
+    }
+    /// The second half of [`Grid::prefetch_view`], once its grass words are at hand: the
+    /// live counts of the view's rows.
+    #[inline]
+    pub fn prefetch_view_counts(&self, x: u32, y: u32, r: u32) {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let (x, y, r) = (x as usize, y as usize, r as usize);
+        let x0 = x.saturating_sub(r);
+        for cy in y.saturating_sub(r)..=(y + r).min(h - 1) {
+            let lo = cy * w + x0;
+            prefetch(&self.live_neighbours, self.grass_rank(lo).min(self.live_neighbours.len()));
+        }
+    }
+    /// Asks the processor to fetch cell `i`'s apple, wall and occupied words.
+    #[inline]
+    pub fn prefetch_cell(&self, i: usize) {
+        prefetch(&self.apple.0, i >> 6);
+        prefetch(&self.wall.0, i >> 6);
+        prefetch(&self.occupied.0, i >> 6);
     }
     /// Whether an agent can stand on `(x, y)`; `false` off the map.
     #[inline]

@@ -25,7 +25,15 @@ pub fn harvest(m: &mut WorldModel) {
     let WorldModel { grid, agents, parts, stats, .. } = m;
     let mut oversight = parts.get_mut::<Oversight>();
     let mut lost_patches = Vec::new();
-    for a in agents.iter_mut().filter(|a| !a.inactive) {
+    let ahead = grid.prefetch_pays();
+    for k in 0..agents.len() {
+        if ahead && let Some(b) = agents.get(k + 8) {
+            grid.prefetch_cell(grid.index(b.pos.x, b.pos.y));
+        }
+        let a = &mut agents[k];
+        if a.inactive {
+            continue;
+        }
         let i = grid.index(a.pos.x, a.pos.y);
         if !grid.has_apple(i) {
             continue;

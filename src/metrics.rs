@@ -209,7 +209,7 @@ fn welfare_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>, mut utility: Lo
     log.set(columns::WELFARE_NASH, welfare::power_mean(r, 0.0));
     log.set(columns::WELFARE_MEAN, welfare::power_mean(r, 1.0));
     log.set(columns::WELFARE_MAX, welfare::power_mean(r, f64::INFINITY));
-    log.set(columns::EQUALITY_TIMES_PRODUCTIVITY, welfare::equality_times_productivity(r));
+    log.set(columns::EQUALITY_TIMES_PRODUCTIVITY, welfare::equality_times_productivity_sorted(r));
 }
 
 /// Tax, voting and principal columns, for the mechanisms the scenario has.

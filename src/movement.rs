@@ -38,14 +38,24 @@ pub struct Mover {
 pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], order: &mut Vec<(u64, u32, u32)>) {
     order.clear();
     let draws = rng::TickKey::new(seed, tick);
-    for (k, m) in movers.iter_mut().enumerate() {
+    let ahead = grid.prefetch_pays();
+    for k in 0..movers.len() {
+        if ahead && let Some(a) = movers.get(k + 8) {
+            grid.prefetch_cell(grid.index(a.x, a.y));
+        }
+        let m = &mut movers[k];
         m.moved = false;
         if forage::target(grid, m.x, m.y, m.action) != (m.x, m.y) {
             order.push((draws.key(m.id as u64, Purpose::MoveOrder), m.id, k as u32));
         }
     }
-    order.sort_unstable();
-    for &(_, _, k) in order.iter() {
+    sort_keyed(order);
+    for n in 0..order.len() {
+        let k = order[n].2;
+        if ahead && let Some(&(_, _, next)) = order.get(n + 8) {
+            let a = &movers[next as usize];
+            grid.prefetch_cell(grid.index(a.x, a.y));
+        }
         let m = &mut movers[k as usize];
         let (x, y) = forage::target(grid, m.x, m.y, m.action);
         let to = grid.index(x, y);
@@ -65,6 +75,51 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
         grid.set_occupied(to, true);
         (m.x, m.y, m.moved) = (x, y, true);
     }
+}
+
+/// Sorts `order` ascending, as `sort_unstable` would (the entries are distinct, so the result
+/// is the same): keys drawn uniformly at random are dealt into buckets by their top bits, in
+/// one counting pass, and each bucket (one entry on average) is sorted in place.
+fn sort_keyed(order: &mut Vec<(u64, u32, u32)>) {
+    let n = order.len();
+    if n < 512 {
+        order.sort_unstable();
+        return;
+    }
+    thread_local! {
+        /// Reused buffers (no meaning between calls).
+        static BUCKETS: std::cell::RefCell<(Vec<u32>, Vec<(u64, u32, u32)>)> = Default::default();
+    }
+    let (mut starts, mut out) = BUCKETS.take();
+    let bits = n.next_power_of_two().trailing_zeros();
+    let bucket = |key: u64| (key >> (64 - bits)) as usize;
+    starts.clear();
+    starts.resize((1 << bits) + 1, 0);
+    for e in order.iter() {
+        starts[bucket(e.0) + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    out.clear();
+    out.resize(n, (0, 0, 0));
+    // `starts[b]` walks from the start of bucket b to the start of b + 1.
+    for &e in order.iter() {
+        let b = bucket(e.0);
+        out[starts[b] as usize] = e;
+        starts[b] += 1;
+    }
+    // Now `starts[b]` is where bucket b ends; each bucket is in input order, sort it.
+    let mut lo = 0;
+    for b in 0..1usize << bits {
+        let hi = starts[b] as usize;
+        if hi - lo > 1 {
+            out[lo..hi].sort_unstable();
+        }
+        lo = hi;
+    }
+    std::mem::swap(order, &mut out);
+    BUCKETS.set((starts, out));
 }
 
 /// The movers and their priority order, reused between ticks.

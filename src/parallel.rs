@@ -52,6 +52,34 @@ pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync + Send) 
     }
 }
 
+/// [`for_each_mut`], with `ahead(item, 1)` called on the same thread four items before
+/// `f(item)` and `ahead(item, 2)` two items before: time to fetch what `f` will read from
+/// memory (a big map's cells) while earlier items are worked on. `ahead` must change
+/// nothing; the result is [`for_each_mut`]'s.
+pub fn for_each_mut_ahead<T: Send + Sync>(
+    items: &mut [T],
+    ahead: impl Fn(&T, u8) + Sync + Send,
+    f: impl Fn(&mut T) + Sync + Send,
+) {
+    let run = |chunk: &mut [T]| {
+        for k in 0..chunk.len() {
+            if let Some(next) = chunk.get(k + 4) {
+                ahead(next, 1);
+            }
+            if let Some(next) = chunk.get(k + 2) {
+                ahead(next, 2);
+            }
+            f(&mut chunk[k]);
+        }
+    };
+    if items.len() >= PARALLEL_AGENTS {
+        use rayon::prelude::*;
+        items.par_chunks_mut(64).for_each(run);
+    } else {
+        items.iter_mut().for_each(f);
+    }
+}
+
 /// `f` for every world of `worlds` on the pool, whatever their number (each is a big piece of
 /// work: a learner's world stepped a tick). Worlds are independent, so the result does not
 /// depend on the thread count.

@@ -335,8 +335,7 @@ impl Sim {
     /// Builds the world of a validated `scenario` for `seed`, to run until `end_tick`, and
     /// takes the tick-0 measurements.
     pub fn new(scenario: &Scenario, seed: u64, end_tick: u64) -> Sim {
-        let grid = world::build_grid(scenario);
-        let agents = world::resolve_agents(scenario, &grid, seed);
+        let (grid, agents) = world::build(scenario, seed);
         Sim::with_agents(scenario, seed, end_tick, grid, &agents)
     }
 
@@ -349,8 +348,7 @@ impl Sim {
     /// Builds the world of `scenario` with extra plugins (a new mechanism, a plugin's
     /// systems) added after Polity's own.
     pub fn with_plugins(scenario: &Scenario, seed: u64, end_tick: u64, extra: impl FnOnce(&mut App)) -> Sim {
-        let grid = world::build_grid(scenario);
-        let agents = world::resolve_agents(scenario, &grid, seed);
+        let (grid, agents) = world::build(scenario, seed);
         Sim::build(scenario, seed, end_tick, grid, &agents, extra)
     }
 
@@ -397,8 +395,7 @@ impl Sim {
     /// The world model a `Sim` of `scenario` and `seed` starts from, built without the ECS
     /// (a learner builds thousands): `mechanisms` from [`Sim::mechanisms`]. It records events.
     pub fn model_of(scenario: &Scenario, seed: u64, mechanisms: &[Mechanism]) -> WorldModel {
-        let mut grid = world::build_grid(scenario);
-        let agents = world::resolve_agents(scenario, &grid, seed);
+        let (mut grid, agents) = world::build(scenario, seed);
         for a in &agents {
             grid.set_occupied(grid.index(a.x, a.y), true);
         }

@@ -67,7 +67,13 @@ pub const MILLI: i64 = 1000;
 impl Ledger {
     /// Wealth in apples: the utility welfare is measured on.
     pub fn wealth(&self) -> f64 {
-        self.balance as f64 / MILLI as f64
+        Ledger::wealth_of(self.balance)
+    }
+    /// The wealth in apples of a balance in milli-apples: increasing in the balance, so
+    /// balances sorted give wealths sorted.
+    #[inline]
+    pub fn wealth_of(balance: i64) -> f64 {
+        balance as f64 / MILLI as f64
     }
     /// Adds `milli` of pre-tax income.
     pub fn earn(&mut self, milli: i64) {

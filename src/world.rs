@@ -9,7 +9,25 @@ pub use crate::scenario::{MapLayout, layout};
 
 /// Builds the grid of a validated scenario.
 pub fn build_grid(s: &Scenario) -> Grid {
+    grid_of(s, layout(&s.map))
+}
+
+/// The grid of a validated scenario and its agents for `seed`: [`build_grid`] and
+/// [`resolve_agents`]. The agents need only the map's spawn points, so on a big map they are
+/// dealt on the thread pool while the grid is built (the same grid and agents).
+pub fn build(s: &Scenario, seed: u64) -> (Grid, Vec<AgentInit>) {
     let l = layout(&s.map);
+    let width = l.width;
+    if (l.width as usize) * (l.height as usize) < 1 << 20 {
+        let grid = grid_of(s, l);
+        let agents = resolve_agents(s, &grid, seed);
+        return (grid, agents);
+    }
+    let spawn = l.spawn.clone();
+    rayon::join(|| grid_of(s, l), || resolve_agents_on(s, width, &spawn, seed))
+}
+
+fn grid_of(s: &Scenario, l: MapLayout) -> Grid {
     let objects = crate::objects::Objects::new(l.width, l.height, &l.objects, &l.belts);
     let mut grid = Grid::from_sets(
         l.width,
@@ -54,7 +72,11 @@ pub struct AgentInit {
 /// (seed, agent id), spawn points by a shuffle keyed by seed, so adding a group at the end
 /// does not change the agents before it.
 pub fn resolve_agents(s: &Scenario, grid: &Grid, seed: u64) -> Vec<AgentInit> {
-    let w = grid.width();
+    resolve_agents_on(s, grid.width(), grid.spawn_set(), seed)
+}
+
+/// [`resolve_agents`] on a map `w` cells wide with spawn points `spawn`.
+fn resolve_agents_on(s: &Scenario, w: u32, spawn: &crate::grid::CellSet, seed: u64) -> Vec<AgentInit> {
     let taken: std::collections::BTreeSet<u32> = s
         .agents
         .iter()
@@ -66,14 +88,13 @@ pub fn resolve_agents(s: &Scenario, grid: &Grid, seed: u64) -> Vec<AgentInit> {
     // The free spawn points are the spawn points, in map order, less the taken ones; they are
     // shuffled and dealt out in order. Only the first `random` of the shuffle are dealt, so
     // only they are worked out (the same draws as shuffling the whole list).
-    let spawn = grid.spawn_set();
     let before = spawn.counts_before();
     let taken_ranks: Vec<usize> = taken
         .iter()
         .filter(|&&i| (i as usize) < spawn.len() && spawn.get(i as usize))
         .map(|&i| spawn.rank(&before, i as usize))
         .collect();
-    let n_free = grid.spawn_point_count() as usize - taken_ranks.len();
+    let n_free = spawn.count() - taken_ranks.len();
     let random: usize =
         s.agents.iter().filter(|g| matches!(g.spawn, SpawnRule::Random)).map(|g| g.count as usize).sum();
     let order = rng::stream(seed, 0, 0, Purpose::Spawn).shuffled_prefix(n_free, random.min(n_free));

@@ -75,6 +75,23 @@ pub const MAX_VIEW: u32 = 64;
 /// Scores the five actions of an agent at `(x, y)` into `out` (see the module docs).
 pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
     let r = f.view.min(MAX_VIEW) as i64;
+    let (x0, x1) = ((x as i64 - r).max(0), (x as i64 + r).min(grid.width() as i64 - 1));
+    let (y0, y1) = ((y as i64 - r).max(0), (y as i64 + r).min(grid.height() as i64 - 1));
+    // Each row of the view as one word of apple bits when it fits (views up to radius 31),
+    // so rows without apples cost a few instructions.
+    let span = (x1 - x0 + 1) as u32;
+    // The first row with an apple in view (rows before it are skipped below).
+    let mut first = y0;
+    if span <= 64 {
+        while first <= y1 && grid.apple_bits(first as u32, x0 as u32, span) == 0 {
+            first += 1;
+        }
+        if first > y1 {
+            // Nothing in view: every move scores 0 + 0.
+            *out = [0.0; 5];
+            return;
+        }
+    }
     // Each target as an offset from the agent (0, 0 when blocked).
     // (A plain loop: `Action::ALL.map` compiled to an out-of-line call costing twice as much.)
     let mut offsets = [(0i64, 0i64); 5];
@@ -90,11 +107,9 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
     let commons = f.w_commons * (1.0 - f.selfishness);
     let mut best = [0.0f64; 5];
     let mut immediate = [0.0f64; 5];
-    let (x0, x1) = ((x as i64 - r).max(0), (x as i64 + r).min(grid.width() as i64 - 1));
-    let (y0, y1) = ((y as i64 - r).max(0), (y as i64 + r).min(grid.height() as i64 - 1));
     let mut visit = |cx: i64, cy: i64| {
         let i = grid.index(cx as u32, cy as u32);
-        let mut v = own - commons * grid.commons_cost(i);
+        let mut v = own - commons * grid.apple_commons_cost(i);
         if let Some((p_d, k)) = f.clear_cut_audit
             && grid.last_of_patch(i)
         {
@@ -135,10 +150,7 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
             best[k] = if discounted > best[k] { discounted } else { best[k] };
         }
     };
-    // Each row of the view as one word of apple bits when it fits (views up to radius 31),
-    // so rows without apples cost a few instructions.
-    let span = (x1 - x0 + 1) as u32;
-    for cy in y0..=y1 {
+    for cy in first..=y1 {
         if span <= 64 {
             let mut bits = grid.apple_bits(cy as u32, x0 as u32, span);
             while bits != 0 {

@@ -58,33 +58,30 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
     // KL(β) and its derivative in one pass, with utilities shifted by the max for stability;
     // `out` holds the unnormalised weights and is normalised once β is found.
     // Equal utilities (a blocked move scores like staying) share one exponential, and the
-    // best ones need none (exp 0 = 1): the same numbers, fewer calls.
-    let eval = |beta: f64, out: &mut [f64]| -> (f64, f64, f64) {
-        let (mut z, mut first, mut second) = (0.0, 0.0, 0.0);
-        let mut seen = [(0.0f64, 1.0f64); 6];
-        let mut n_seen = 1;
-        for ((o, &p), &u) in out.iter_mut().zip(default).zip(utility) {
+    // best ones need none (exp 0 = 1): the same numbers, fewer calls. Which action shares
+    // which exponential is worked out once, here, not at every step.
+    let n = default.len();
+    let mut slots = [(0.0f64, 1.0f64); 6];
+    let mut n_slots = 1;
+    // For each action (up to 5 of them; longer vectors look theirs up as they go): its slot,
+    // or `SLOTLESS` when it gets an exponential of its own.
+    let mut slot_of = [SLOTLESS; 5];
+    if n <= slot_of.len() {
+        for (k, &u) in utility.iter().enumerate() {
             let s = u - max;
-            let e = match seen[..n_seen].iter().find(|&&(t, _)| t == s) {
-                Some(&(_, e)) => e,
-                None => {
-                    let e = (beta * s).exp();
-                    if n_seen < seen.len() {
-                        seen[n_seen] = (s, e);
-                        n_seen += 1;
-                    }
-                    e
+            slot_of[k] = match slots[..n_slots].iter().position(|&(t, _)| t == s) {
+                Some(j) => j as u8,
+                None if n_slots < slots.len() => {
+                    slots[n_slots].0 = s;
+                    n_slots += 1;
+                    (n_slots - 1) as u8
                 }
+                None => SLOTLESS,
             };
-            let w = p * e;
-            *o = w;
-            z += w;
-            first += w * s;
-            second += w * s * s;
         }
-        let (mean, second) = (first / z, second / z);
-        (beta * mean - z.ln(), beta * (second - mean * mean), z)
-    };
+    }
+    let tilted = Tilted { default, utility, max, slots, n_slots, slot_of };
+    let eval = |beta: f64, out: &mut [f64]| tilted.eval(beta, out);
     let finish = |beta: f64, kl: f64, z: f64, out: &mut [f64]| {
         out.iter_mut().for_each(|o| *o /= z);
         TiltInfo { beta, kl }
@@ -121,6 +118,71 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
     }
     let (kl, _, z) = eval(beta, out);
     finish(beta, kl, z, out)
+}
+
+/// An action with an exponential of its own (not shared through a slot).
+const SLOTLESS: u8 = u8::MAX;
+
+/// What [`tilt`]'s steps share: the default, the utilities and their max, and which action
+/// shares which exponential (`slots`: shifted utility and its exponential's place).
+struct Tilted<'a> {
+    default: &'a [f64],
+    utility: &'a [f64],
+    max: f64,
+    slots: [(f64, f64); 6],
+    n_slots: usize,
+    slot_of: [u8; 5],
+}
+
+impl Tilted<'_> {
+    /// `(KL(β), dKL/dβ, Z(β))`, with `out` the unnormalised weights.
+    #[inline(always)]
+    fn eval(&self, beta: f64, out: &mut [f64]) -> (f64, f64, f64) {
+        let (default, utility, max, n) = (self.default, self.utility, self.max, self.default.len());
+        let (mut z, mut first, mut second) = (0.0, 0.0, 0.0);
+        if n <= self.slot_of.len() {
+            let mut e = [1.0f64; 6];
+            for j in 1..self.n_slots {
+                e[j] = (beta * self.slots[j].0).exp();
+            }
+            for k in 0..n {
+                let (p, s) = (default[k], utility[k] - max);
+                let e = match self.slot_of[k] {
+                    SLOTLESS => (beta * s).exp(),
+                    j => e[j as usize],
+                };
+                let w = p * e;
+                out[k] = w;
+                z += w;
+                first += w * s;
+                second += w * s * s;
+            }
+        } else {
+            let mut seen = [(0.0f64, 1.0f64); 6];
+            let mut n_seen = 1;
+            for ((o, &p), &u) in out.iter_mut().zip(default).zip(utility) {
+                let s = u - max;
+                let e = match seen[..n_seen].iter().find(|&&(t, _)| t == s) {
+                    Some(&(_, e)) => e,
+                    None => {
+                        let e = (beta * s).exp();
+                        if n_seen < seen.len() {
+                            seen[n_seen] = (s, e);
+                            n_seen += 1;
+                        }
+                        e
+                    }
+                };
+                let w = p * e;
+                *o = w;
+                z += w;
+                first += w * s;
+                second += w * s * s;
+            }
+        }
+        let (mean, second) = (first / z, second / z);
+        (beta * mean - z.ln(), beta * (second - mean * mean), z)
+    }
 }
 
 /// A learned policy's distribution `policy` (π_θ, e.g. a network's softmax) projected onto the

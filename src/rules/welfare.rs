@@ -32,7 +32,10 @@ pub fn power_mean(values: &[f64], p: f64) -> f64 {
         return 0.0;
     }
     if p == 0.0 {
-        let mean_log = values.iter().map(|v| v.ln()).sum::<f64>() / n;
+        // Sorted values repeat one another: a logarithm is worked out once per run of equal
+        // values (the same numbers, summed in the same order).
+        let mut last = None;
+        let mean_log = values.iter().map(|&v| cached(&mut last, v, f64::ln)).sum::<f64>() / n;
         return mean_log.exp();
     }
     // Scale by the maximum for numerical range, then undo: W_p(v) = m · W_p(v/m).
@@ -40,8 +43,22 @@ pub fn power_mean(values: &[f64], p: f64) -> f64 {
     if m == 0.0 {
         return 0.0;
     }
-    let s = values.iter().map(|&v| (v.max(0.0) / m).powf(p)).sum::<f64>() / n;
+    let mut last = None;
+    let s = values.iter().map(|&v| cached(&mut last, v, |v| (v.max(0.0) / m).powf(p))).sum::<f64>() / n;
     m * s.powf(1.0 / p)
+}
+
+/// `f(v)`, reusing the last result when `v` is the last value (bit for bit).
+#[inline]
+fn cached(last: &mut Option<(u64, f64)>, v: f64, f: impl Fn(f64) -> f64) -> f64 {
+    match *last {
+        Some((bits, y)) if bits == v.to_bits() => y,
+        _ => {
+            let y = f(v);
+            *last = Some((v.to_bits(), y));
+            y
+        }
+    }
 }
 
 /// The Gini coefficient of wealth: 0 is perfect equality, (n−1)/n is one agent holding
@@ -80,6 +97,21 @@ pub fn equality_times_productivity(values: &[f64]) -> f64 {
         return total;
     }
     let equality = 1.0 - gini(values) * n as f64 / (n as f64 - 1.0);
+    equality * total
+}
+
+/// [`equality_times_productivity`] of values already sorted ascending (the same number,
+/// without sorting a copy).
+pub fn equality_times_productivity_sorted(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let total: f64 = sorted.iter().sum();
+    if n == 1 {
+        return total;
+    }
+    let equality = 1.0 - gini_sorted(sorted) * n as f64 / (n as f64 - 1.0);
     equality * total
 }
 
