@@ -196,15 +196,20 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
             dir.display()
         )));
     }
+    // The marker first, then the folders it owns: a sweep killed in between leaves a folder
+    // that is empty or marked, which the next sweep takes up, never an unmarked `runs/` that
+    // it would refuse.
+    fs::create_dir_all(dir)?;
+    remove_stale_writes(dir)?;
+    if !marker.is_file() {
+        write_atomic(&marker, super::merge::marker_text(&sweep.spec, sweep.hash, sweep.runs()).as_bytes())?;
+    }
     fs::create_dir_all(dir.join("runs"))?;
     if sweep.spec.keep.iter().any(|k| matches!(k, Keep::Series(_))) {
         fs::create_dir_all(dir.join("series"))?;
     }
-    for folder in [dir.to_path_buf(), dir.join("runs"), dir.join("series")] {
+    for folder in [dir.join("runs"), dir.join("series")] {
         remove_stale_writes(&folder)?;
-    }
-    if !marker.is_file() {
-        write_atomic(&marker, super::merge::marker_text(&sweep.spec, sweep.hash, sweep.runs()).as_bytes())?;
     }
     Ok(())
 }
