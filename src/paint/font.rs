@@ -31,8 +31,9 @@ const COUNT: usize = count_glyphs(FONT.as_bytes());
 /// column), in the file's order.
 const GLYPHS: [(u32, [u8; 8]); COUNT] = parse_glyphs(FONT.as_bytes());
 
-/// The end of the line starting at `i` (the index of its `\n`, or the text's length).
-const fn line_end(t: &[u8], i: usize) -> usize {
+/// The end of the line starting at `i` (the index of its `\n`, or the text's length): for the
+/// embedded text assets read at compile time (the font, the sprites).
+pub(crate) const fn line_end(t: &[u8], i: usize) -> usize {
     let mut e = i;
     while e < t.len() && t[e] != b'\n' {
         e += 1;

@@ -3,6 +3,7 @@
 //! scaled to a cell by nearest sampling in a body colour and a detail colour.
 
 use super::Canvas;
+use super::font::line_end;
 
 /// The sprite file, as embedded (its header says the format).
 pub const SPRITES: &str = include_str!("../../assets/sprites.txt");
@@ -23,15 +24,6 @@ pub const APPLE: Mask = find(b"apple");
 pub const VASE: Mask = find(b"vase");
 /// A box.
 pub const BOX: Mask = find(b"box");
-
-/// The end of the line starting at `i` (the index of its `\n`, or the text's length).
-const fn line_end(t: &[u8], i: usize) -> usize {
-    let mut e = i;
-    while e < t.len() && t[e] != b'\n' {
-        e += 1;
-    }
-    e
-}
 
 /// Whether the line `t[i..e]` is `sprite NAME`.
 const fn is_header(t: &[u8], i: usize, e: usize, name: &[u8]) -> bool {
