@@ -41,6 +41,21 @@ pub(crate) const fn line_end(t: &[u8], i: usize) -> usize {
     e
 }
 
+/// Whether `word` is in `t` at `at` (false when `t` ends first): for the embedded text assets.
+pub(crate) const fn bytes_at(t: &[u8], at: usize, word: &[u8]) -> bool {
+    if at + word.len() > t.len() {
+        return false;
+    }
+    let mut k = 0;
+    while k < word.len() {
+        if t[at + k] != word[k] {
+            return false;
+        }
+        k += 1;
+    }
+    true
+}
+
 const fn is_header(t: &[u8], i: usize) -> bool {
     i + 1 < t.len() && t[i] == b'U' && t[i + 1] == b'+'
 }

@@ -3,7 +3,7 @@
 //! scaled to a cell by nearest sampling in a body colour and a detail colour.
 
 use super::Canvas;
-use super::font::line_end;
+use super::font::{bytes_at, line_end};
 
 /// The sprite file, as embedded (its header says the format).
 pub const SPRITES: &str = include_str!("../../assets/sprites.txt");
@@ -28,24 +28,7 @@ pub const BOX: Mask = find(b"box");
 /// Whether the line `t[i..e]` is `sprite NAME`.
 const fn is_header(t: &[u8], i: usize, e: usize, name: &[u8]) -> bool {
     let head = b"sprite ";
-    if e - i != head.len() + name.len() {
-        return false;
-    }
-    let mut k = 0;
-    while k < head.len() {
-        if t[i + k] != head[k] {
-            return false;
-        }
-        k += 1;
-    }
-    let mut k = 0;
-    while k < name.len() {
-        if t[i + head.len() + k] != name[k] {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    e - i == head.len() + name.len() && bytes_at(t, i, head) && bytes_at(t, i + head.len(), name)
 }
 
 /// The mask of the sprite called `name`.

@@ -17,10 +17,7 @@ pub const fn color(name: &str) -> [u8; 4] {
     let mut i = 0;
     while i < text.len() {
         // `i` is the start of a line.
-        let mut end = i;
-        while end < text.len() && text[end] != b'\n' {
-            end += 1;
-        }
+        let end = super::font::line_end(text, i);
         if starts_with_word(text, i, end, name) {
             return parse_rgba(text, i + name.len(), end);
         }
@@ -31,17 +28,7 @@ pub const fn color(name: &str) -> [u8; 4] {
 
 /// Whether the line `text[start..end]` begins with `word` followed by a space.
 const fn starts_with_word(text: &[u8], start: usize, end: usize, word: &[u8]) -> bool {
-    if end - start <= word.len() || text[start + word.len()] != b' ' {
-        return false;
-    }
-    let mut k = 0;
-    while k < word.len() {
-        if text[start + k] != word[k] {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    end - start > word.len() && text[start + word.len()] == b' ' && super::font::bytes_at(text, start, word)
 }
 
 /// The four numbers (0–255) after the name on the line `text[at..end]`.
