@@ -31,7 +31,7 @@ fn frame(control: &mut Control, sim: &mut Sim, history: &mut History) -> usize {
     control.run_frame(sim, || false);
     history.take(sim);
     let c = cell(sim);
-    paint::paint(sim.world_mut(), c, &[]).rgba.len()
+    paint::paint(sim.world_mut(), c, &[], &paint::art::EMBEDDED).rgba.len()
 }
 
 fn started(name: &str, k: u32) -> (Control, Sim, History) {
@@ -49,7 +49,7 @@ fn commons_large(c: &mut Criterion) {
     g.sample_size(10);
     let (_, mut sim, _) = started("commons-large", 1);
     let px = cell(&sim);
-    g.bench_function("paint", |b| b.iter(|| paint::paint(sim.world_mut(), px, &[]).rgba.len()));
+    g.bench_function("paint", |b| b.iter(|| paint::paint(sim.world_mut(), px, &[], &paint::art::EMBEDDED).rgba.len()));
     for k in [1, 4] {
         let (mut control, mut sim, mut history) = started("commons-large", k);
         g.bench_function(format!("frame-k{k}"), |b| b.iter(|| frame(&mut control, &mut sim, &mut history)));

@@ -175,19 +175,19 @@ pub fn panel(ui: &mut egui::Ui, cx: &mut PanelCx) {
         }
         match &l.state {
             TrainingState::Running if t.paused() => {
-                ui.label(RichText::new("· ⏸ paused").color(super::ui::colors::PAUSED));
+                ui.label(RichText::new("· ⏸ paused").color(cx.art.ui.paused));
             }
             TrainingState::Running => {
                 ui.label(
                     RichText::new(format!("· update {}: tick {}/{}", done + 1, t.tick(), t.episode))
-                        .color(super::ui::colors::RUNNING),
+                        .color(cx.art.ui.running),
                 );
             }
             TrainingState::Done => {
-                ui.label(RichText::new("· done").color(super::ui::colors::RUNNING));
+                ui.label(RichText::new("· done").color(cx.art.ui.running));
             }
             TrainingState::Failed(e) => {
-                ui.label(RichText::new(format!("· failed: {e}")).color(super::ui::colors::ERROR));
+                ui.label(RichText::new(format!("· failed: {e}")).color(cx.art.ui.error));
             }
         }
     });

@@ -32,7 +32,10 @@
 //! | [`AppUiPlugin`] | `ui` | the egui panels (a list of panel functions in `panels`) |
 //! | [`ExportPlugin`] | `export` | metrics CSV, window PNG, snapshot RON; the `--screenshot`/`--exit` flow |
 //! | `WindowRecordPlugin` | `record` | recording the window (world and panels) to GIF, MP4, WebM or PNG frames |
+//! | `ArtPlugin` | `art` | the palette and sprites through Bevy's asset system (`embedded://polity/…`), resolved into `AppArt` |
+//! | `IconPlugin` | `icon` | the window icon, through Bevy's asset system |
 
+mod art;
 mod export;
 mod icon;
 mod learning;
@@ -248,10 +251,6 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
             .set(LogPlugin { level: Level::WARN, filter: "warn,wgpu=error,naga=error".into(), ..default() }),
     )
     .add_plugins(EguiPlugin::default())
-    .insert_resource(ClearColor({
-        let [r, g, b, _] = crate::paint::theme::color("app.background");
-        Color::srgb_u8(r, g, b)
-    }))
     .insert_non_send(SimHost(sim))
     .insert_resource(state)
     .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit, opts.force))
@@ -263,6 +262,7 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
         ExportPlugin,
         record::WindowRecordPlugin,
         icon::IconPlugin,
+        art::ArtPlugin,
         LearningPlugin,
     ));
     if let Some(t) = trainer {

@@ -8,11 +8,11 @@ use bevy_egui::egui::{self, Color32, RichText};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use super::export::{EXPORT_DIR, ExportKind};
-use super::ui::{Edit, UiState, colors};
+use super::ui::{Edit, UiState};
 use super::view::WorldView;
 use super::{AppState, random_seed};
 use crate::control::{self, Intent, Source};
-use crate::paint::{self, palette};
+use crate::paint;
 use crate::principal::{Principal, served_p};
 use crate::rules::forage::Action;
 use crate::scenario::{self, Kind};
@@ -34,6 +34,8 @@ pub struct PanelCx<'a> {
     pub exports: &'a mut Vec<ExportKind>,
     /// The live training, with `--train`.
     pub learning: Option<&'a super::learning::Learning>,
+    /// What to draw with (the loaded art).
+    pub art: &'a super::art::AppArt,
 }
 
 /// One section of a side panel.
@@ -194,9 +196,9 @@ fn scenario_picker(ui: &mut egui::Ui, cx: &mut PanelCx) {
         hint(ui, &format!("Watching {} — it reloads when the file changes.", p.display()));
     }
     if let Some(problems) = &cx.state.problems {
-        ui.colored_label(colors::ERROR, "Not loaded; still running the previous world:");
+        ui.colored_label(cx.art.ui.error, "Not loaded; still running the previous world:");
         egui::ScrollArea::vertical().id_salt("problems").max_height(140.0).show(ui, |ui| {
-            ui.label(RichText::new(problems).monospace().small().color(colors::PROBLEMS));
+            ui.label(RichText::new(problems).monospace().small().color(cx.art.ui.problems));
         });
     }
 }
@@ -313,10 +315,10 @@ fn swatch(ui: &mut egui::Ui, color: Color32, shape: &str, text: &str) {
     });
 }
 
-/// A legend entry showing the map's own sprite ([`paint::sprite`]) as a 16×16 texture, made
-/// once and kept in egui's memory under `key`.
+/// A legend entry showing the map's own sprite as a 16×16 texture, made once for each art
+/// and kept in egui's memory under `key`.
 fn sprite_swatch(ui: &mut egui::Ui, key: &str, mask: &paint::sprite::Mask, colors: ([u8; 4], [u8; 4]), text: &str) {
-    let id = egui::Id::new(("legend-sprite", key));
+    let id = egui::Id::new(("legend-sprite", key, mask, colors));
     let texture = ui.ctx().data(|d| d.get_temp::<egui::TextureHandle>(id)).unwrap_or_else(|| {
         let pixels = mask
             .iter()
@@ -339,7 +341,8 @@ fn sprite_swatch(ui: &mut egui::Ui, key: &str, mask: &paint::sprite::Mask, color
     });
 }
 
-fn legend(ui: &mut egui::Ui, _: &mut PanelCx) {
+fn legend(ui: &mut egui::Ui, cx: &mut PanelCx) {
+    let (palette, sprites) = (&cx.art.world.colors, &cx.art.world.sprites);
     ui.horizontal(|ui| {
         ui.label("Humans by σ:");
         ui.label(RichText::new("0 sparing").small());
@@ -352,29 +355,29 @@ fn legend(ui: &mut egui::Ui, _: &mut PanelCx) {
                 egui::pos2(x0, rect.top()),
                 egui::pos2(x0 + rect.width() / n as f32 + 0.5, rect.bottom()),
             );
-            ui.painter().rect_filled(r, 0.0, rgb(paint::human_color(t)));
+            ui.painter().rect_filled(r, 0.0, rgb(palette.human(t)));
         }
         ui.label(RichText::new("1 selfish").small());
     });
     egui::Grid::new("legend-grid").num_columns(2).show(ui, |ui| {
-        use paint::sprite::{self, shade};
-        let human = paint::human_color(0.3);
-        sprite_swatch(ui, "human", &sprite::HUMAN, (human, shade(human)), "human agent");
-        sprite_swatch(ui, "ai", &sprite::AI, (palette::AI, shade(palette::AI)), "AI agent");
+        use paint::sprite::shade;
+        let human = palette.human(0.3);
+        sprite_swatch(ui, "human", &sprites.human, (human, shade(human)), "human agent");
+        sprite_swatch(ui, "ai", &sprites.ai, (palette.ai, shade(palette.ai)), "AI agent");
         ui.end_row();
-        sprite_swatch(ui, "apple", &sprite::APPLE, (palette::APPLE, palette::LOST), "apple");
-        swatch(ui, rgb(palette::GRASS), "square", "grass (eaten)");
+        sprite_swatch(ui, "apple", &sprites.apple, (palette.apple, palette.lost), "apple");
+        swatch(ui, rgb(palette.grass), "square", "grass (eaten)");
         ui.end_row();
-        swatch(ui, rgb(palette::LOST), "square", "lost patch");
-        swatch(ui, rgb(palette::WALL), "square", "wall");
+        swatch(ui, rgb(palette.lost), "square", "lost patch");
+        swatch(ui, rgb(palette.wall), "square", "wall");
         ui.end_row();
-        sprite_swatch(ui, "vase", &sprite::VASE, (palette::VASE, shade(palette::VASE)), "vase");
-        sprite_swatch(ui, "box", &sprite::BOX, (palette::BOX, palette::BOX_RIM), "box");
+        sprite_swatch(ui, "vase", &sprites.vase, (palette.vase, shade(palette.vase)), "vase");
+        sprite_swatch(ui, "box", &sprites.boxed, (palette.boxed, palette.box_rim), "box");
         ui.end_row();
-        swatch(ui, rgb(palette::BELT_MARK), "square", "conveyor belt");
-        swatch(ui, rgb(palette::FLASH), "ring", "event (patch lost, push, theft…)");
+        swatch(ui, rgb(palette.belt_mark), "square", "conveyor belt");
+        swatch(ui, rgb(palette.flash), "ring", "event (patch lost, push, theft…)");
         ui.end_row();
-        swatch(ui, rgb(super::view::SELECTED), "ring", "selected agent");
+        swatch(ui, rgb(cx.art.ui.selected), "ring", "selected agent");
         ui.end_row();
     });
     hint(ui, "Drag to pan, wheel to zoom, click an agent to inspect it.");
@@ -401,7 +404,7 @@ fn export(ui: &mut egui::Ui, cx: &mut PanelCx) {
         match cx.state.recording {
             None => {
                 if ui
-                    .button(RichText::new("Record").color(colors::RECORD))
+                    .button(RichText::new("Record").color(cx.art.ui.record))
                     .on_hover_text("record the window, world and panels, to a GIF under exports/")
                     .clicked()
                 {
@@ -428,8 +431,10 @@ fn export(ui: &mut egui::Ui, cx: &mut PanelCx) {
 // ---------------------------------------------------------------------------------------
 // Right panel
 
-/// Points per plotted line, at most (longer histories are thinned).
-const MAX_POINTS: usize = 5000;
+/// Points per plotted line, for each logical pixel of the plot's width (longer histories are
+/// thinned to this): two a pixel draw the same picture as every row would, and a line of
+/// thousands of points costs a software renderer tens of milliseconds a frame.
+const POINTS_PER_PIXEL: f32 = 2.0;
 
 /// One plotted line: the metrics column, its name in the legend, its colour.
 type PlotLine = (&'static str, &'static str, [u8; 3]);
@@ -515,14 +520,22 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
             .include_x(10.0)
             .link_axis("ticks", [true, false])
             .y_axis_min_width(28.0);
+        let max_points = (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize;
         plot.show(ui, |p| {
             for (col, name, c) in &present {
-                let pts = h.series(col, MAX_POINTS);
+                let pts = h.series(col, max_points);
                 p.line(Line::new(*name, PlotPoints::from(pts)).color(Color32::from_rgb(c[0], c[1], c[2])).width(1.5));
             }
         });
     }
-    hint(ui, &format!("{} rows, thinned to {MAX_POINTS} points a line; x is the tick.", h.len()));
+    hint(
+        ui,
+        &format!(
+            "{} rows, thinned to {} points a line; x is the tick.",
+            h.len(),
+            (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize
+        ),
+    );
 }
 
 fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {

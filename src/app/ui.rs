@@ -2,40 +2,16 @@
 //! sections from `panels`), and the free space between them, which the world view fills.
 
 use bevy::prelude::*;
-use bevy_egui::egui::{self, Color32, RichText};
+use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
+use super::art::{AppArt, UiColors};
 use super::export::ExportQueue;
 use super::learning::Learning;
 use super::panels::{self, PanelCx, PanelDef};
 use super::view::{MapArea, WorldView};
 use super::{AppState, SimHost};
 use crate::control::FrameTicks;
-
-/// A colour of `assets/palette.txt`, for egui (alpha dropped).
-pub(super) const fn theme(name: &str) -> Color32 {
-    let [r, g, b, _] = crate::paint::theme::color(name);
-    Color32::from_rgb(r, g, b)
-}
-
-/// The status bar's and notices' colours (`app.*` in `assets/palette.txt`).
-pub(crate) mod colors {
-    use super::{Color32, theme};
-    /// "Polity" in the status bar.
-    pub const TITLE: Color32 = theme("app.title");
-    /// "paused".
-    pub const PAUSED: Color32 = theme("app.paused");
-    /// Ticks per frame, fast-forward.
-    pub const RUNNING: Color32 = theme("app.running");
-    /// An error notice; a scenario that did not load.
-    pub const ERROR: Color32 = theme("app.error");
-    /// That scenario's problems.
-    pub const PROBLEMS: Color32 = theme("app.problems");
-    /// Any other notice.
-    pub const NOTICE: Color32 = theme("app.notice");
-    /// The Record button.
-    pub const RECORD: Color32 = theme("app.record");
-}
 
 /// Draws the panels.
 pub struct AppUiPlugin;
@@ -102,8 +78,11 @@ fn draw(
     mut view: ResMut<WorldView>,
     mut exports: ResMut<ExportQueue>,
     learning: Option<Res<Learning>>,
+    art: Option<Res<AppArt>>,
     mut styled: Local<bool>,
 ) -> Result {
+    // Nothing is drawn until the art has loaded (a frame or two: `art`).
+    let Some(art) = art.as_deref() else { return Ok(()) };
     let ctx = contexts.ctx_mut()?.clone();
     if !*styled {
         style(&ctx);
@@ -120,9 +99,9 @@ fn draw(
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     let learning = learning.as_deref();
-    egui::Panel::top("status").show(&mut root, |ui| status_bar(ui, sim, &state, &view, learning));
+    egui::Panel::top("status").show(&mut root, |ui| status_bar(ui, sim, &state, &view, learning, &art.ui));
     let mut cx =
-        PanelCx { sim, state: &mut state, ui: &mut ui_state, view: &mut view, exports: &mut exports.0, learning };
+        PanelCx { sim, state: &mut state, ui: &mut ui_state, view: &mut view, exports: &mut exports.0, learning, art };
     egui::Panel::left("left").default_size(LEFT_WIDTH).min_size(220.0).show(&mut root, |ui| {
         sections(ui, "left-scroll", panels::LEFT, &mut cx);
     });
@@ -157,10 +136,11 @@ fn status_bar(
     state: &AppState,
     view: &WorldView,
     learning: Option<&Learning>,
+    colors: &UiColors,
 ) {
     let c = &state.control;
     ui.horizontal(|ui| {
-        ui.label(RichText::new("Polity").strong().color(colors::TITLE));
+        ui.label(RichText::new("Polity").strong().color(colors.title));
         ui.separator();
         ui.label(RichText::new(&c.scenario.name).strong());
         ui.label(format!("seed {}", c.seed));
@@ -175,9 +155,9 @@ fn status_bar(
             ui.separator();
         }
         let (text, color) = match c.ticks_this_frame() {
-            FrameTicks::Paused => ("⏸ paused".to_string(), colors::PAUSED),
-            FrameTicks::Exactly(k) => (format!("▶ {k} tick{}/frame", if k == 1 { "" } else { "s" }), colors::RUNNING),
-            FrameTicks::AsManyAsFit => ("⏩ fast-forward".to_string(), colors::RUNNING),
+            FrameTicks::Paused => ("⏸ paused".to_string(), colors.paused),
+            FrameTicks::Exactly(k) => (format!("▶ {k} tick{}/frame", if k == 1 { "" } else { "s" }), colors.running),
+            FrameTicks::AsManyAsFit => ("⏩ fast-forward".to_string(), colors.running),
         };
         ui.label(RichText::new(text).color(color));
         if !c.paused {
@@ -186,7 +166,7 @@ fn status_bar(
         if let Some(l) = learning {
             ui.separator();
             let done = l.curve.last().map_or(0, |p| p.update);
-            ui.label(RichText::new(format!("learning: update {done}/{}", l.trainer.target)).color(colors::RUNNING));
+            ui.label(RichText::new(format!("learning: update {done}/{}", l.trainer.target)).color(colors.running));
         }
         if let Some((x, y)) = view.hover {
             ui.separator();
@@ -194,7 +174,7 @@ fn status_bar(
         }
         if let Some(n) = &state.notice {
             ui.separator();
-            let color = if n.error { colors::ERROR } else { colors::NOTICE };
+            let color = if n.error { colors.error } else { colors.notice };
             ui.add(egui::Label::new(RichText::new(&n.text).color(color)).truncate());
         }
     });

@@ -11,6 +11,7 @@ use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use bevy::window::{PrimaryWindow, WindowResized};
 use bevy_egui::input::EguiWantsInput;
 
+use super::art::AppArt;
 use super::steer::SteerSystems;
 use super::{AppState, SimHost};
 use crate::control::{self, Intent};
@@ -21,9 +22,6 @@ pub const TEXTURE_TARGET: u32 = 900;
 
 /// How long an event flashes, seconds.
 pub const FLASH_SECONDS: f64 = 1.0;
-
-/// The ring drawn round the selected agent.
-pub const SELECTED: [u8; 4] = paint::theme::color("app.selected");
 
 /// Shows the world and moves the camera over it.
 pub struct WorldViewPlugin;
@@ -100,7 +98,10 @@ struct Drag {
 }
 
 fn setup(mut commands: Commands, mut images: ResMut<Assets<Image>>) {
-    commands.spawn((Camera2d, WorldCamera));
+    // No multisampling: the map is a nearest-sampled texture on an axis-aligned quad, and egui
+    // anti-aliases its own shapes, so 4× MSAA (Bevy's default) would only quadruple the
+    // fragment work — which under a software renderer is most of a frame.
+    commands.spawn((Camera2d, bevy::render::view::Msaa::Off, WorldCamera));
     let image = images.add(texture(&Canvas::new(1, 1, paint::palette::FLOOR)));
     let sprite = commands.spawn(Sprite::from_image(image.clone())).id();
     commands.insert_resource(WorldView {
@@ -140,12 +141,16 @@ fn repaint(
     mut images: ResMut<Assets<Image>>,
     mut sprites: Query<&mut Sprite>,
     time: Res<Time>,
+    art: Option<Res<AppArt>>,
 ) {
+    // Nothing is painted until the art has loaded (`super::art`).
+    let Some(art) = art else { return };
     let sim = &mut host.0;
     let key = (state.generation, sim.tick(), state.control.selected);
     let active = flashes.active(time.elapsed_secs_f64());
-    // Repaint when something changed, while flashes fade, and once more after the last one.
-    if view.painted == Some(key) && active.is_empty() && !view.flashing {
+    // Repaint when something changed, while flashes fade, once more after the last one, and
+    // when the art changed.
+    if view.painted == Some(key) && active.is_empty() && !view.flashing && !art.is_changed() {
         return;
     }
     let (w, h) = {
@@ -153,11 +158,11 @@ fn repaint(
         (g.width(), g.height())
     };
     let cell = paint::cell_pixels(w, h, TEXTURE_TARGET);
-    let mut canvas = paint::paint(sim.world_mut(), cell, &active);
+    let mut canvas = paint::paint(sim.world_mut(), cell, &active, &art.world);
     if let Some(a) = state.control.selected.and_then(|id| control::agent_view(sim, id)) {
         let (cx, cy) = ((a.x as f64 + 0.5) * cell as f64, (a.y as f64 + 0.5) * cell as f64);
         let r = (cell as f64 * 0.8).max(5.0);
-        canvas.ring(cx, cy, r, (cell as f64 * 0.14).max(1.5), SELECTED);
+        canvas.ring(cx, cy, r, (cell as f64 * 0.14).max(1.5), art.ui.selected);
     }
     let size = UVec2::new(canvas.width, canvas.height);
     if let Some(mut image) = images.get_mut(&view.image) {

@@ -7,6 +7,7 @@
 //! into video frames, so a video looks exactly like the app's world view, on any machine,
 //! with or without a GPU.
 
+pub mod art;
 pub mod chart;
 pub mod font;
 pub mod icon;
@@ -16,6 +17,7 @@ pub mod theme;
 use bevy::prelude::*;
 
 use crate::grid::{Grid, Terrain};
+pub use art::WorldArt;
 
 /// An RGBA8 image, row-major, top row first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -83,47 +85,45 @@ impl Canvas {
     }
 }
 
-/// The colours of the world, from `assets/palette.txt` ([`theme`]). One palette serves the
-/// app, the recorder and the tests.
+/// The colours of the world embedded in the binary ([`art::EMBEDDED`], from
+/// `assets/palette.txt`). One palette serves the app, the recorder and the tests.
 pub mod palette {
-    use super::theme;
+    use super::art::EMBEDDED;
 
     /// Walkable floor.
-    pub const FLOOR: [u8; 4] = theme::color("world.floor");
+    pub const FLOOR: [u8; 4] = EMBEDDED.colors.floor;
     /// Walls.
-    pub const WALL: [u8; 4] = theme::color("world.wall");
+    pub const WALL: [u8; 4] = EMBEDDED.colors.wall;
     /// Grass where an apple may regrow.
-    pub const GRASS: [u8; 4] = theme::color("world.grass");
+    pub const GRASS: [u8; 4] = EMBEDDED.colors.grass;
     /// Grass of a patch that is lost for good.
-    pub const LOST: [u8; 4] = theme::color("world.lost");
+    pub const LOST: [u8; 4] = EMBEDDED.colors.lost;
     /// An apple.
-    pub const APPLE: [u8; 4] = theme::color("world.apple");
+    pub const APPLE: [u8; 4] = EMBEDDED.colors.apple;
     /// A human of selfishness 0.
-    pub const HUMAN_SPARING: [u8; 4] = theme::color("world.human_sparing");
+    pub const HUMAN_SPARING: [u8; 4] = EMBEDDED.colors.human_sparing;
     /// A human of selfishness 1.
-    pub const HUMAN_SELFISH: [u8; 4] = theme::color("world.human_selfish");
+    pub const HUMAN_SELFISH: [u8; 4] = EMBEDDED.colors.human_selfish;
     /// An AI agent.
-    pub const AI: [u8; 4] = theme::color("world.ai");
+    pub const AI: [u8; 4] = EMBEDDED.colors.ai;
     /// An event flash.
-    pub const FLASH: [u8; 4] = theme::color("world.flash");
+    pub const FLASH: [u8; 4] = EMBEDDED.colors.flash;
     /// A conveyor belt cell.
-    pub const BELT: [u8; 4] = theme::color("world.belt");
+    pub const BELT: [u8; 4] = EMBEDDED.colors.belt;
     /// The chevrons showing which way a belt runs.
-    pub const BELT_MARK: [u8; 4] = theme::color("world.belt_mark");
+    pub const BELT_MARK: [u8; 4] = EMBEDDED.colors.belt_mark;
     /// A vase.
-    pub const VASE: [u8; 4] = theme::color("world.vase");
+    pub const VASE: [u8; 4] = EMBEDDED.colors.vase;
     /// A box.
-    pub const BOX: [u8; 4] = theme::color("world.box");
+    pub const BOX: [u8; 4] = EMBEDDED.colors.boxed;
     /// A box's rim.
-    pub const BOX_RIM: [u8; 4] = theme::color("world.box_rim");
+    pub const BOX_RIM: [u8; 4] = EMBEDDED.colors.box_rim;
 }
 
-/// A human's colour: from [`palette::HUMAN_SPARING`] at σ = 0 to [`palette::HUMAN_SELFISH`] at σ = 1.
+/// A human's colour in the embedded palette: from [`palette::HUMAN_SPARING`] at σ = 0 to
+/// [`palette::HUMAN_SELFISH`] at σ = 1.
 pub fn human_color(sigma: f64) -> [u8; 4] {
-    let t = sigma.clamp(0.0, 1.0);
-    let (a, b) = (palette::HUMAN_SPARING, palette::HUMAN_SELFISH);
-    let mix = |i: usize| (a[i] as f64 + (b[i] as f64 - a[i] as f64) * t).round() as u8;
-    [mix(0), mix(1), mix(2), 255]
+    art::EMBEDDED.colors.human(sigma)
 }
 
 /// Something to flash on the map: a cell and how far through its flash it is (0 new, 1 gone).
@@ -143,36 +143,38 @@ pub fn cell_pixels(width: u32, height: u32, target: u32) -> u32 {
     (target / width.max(height).max(1)).clamp(1, 32)
 }
 
-/// Paints the simulation world into a canvas of `cell` pixels per map cell.
-pub fn paint(world: &mut World, cell: u32, flashes: &[Flash]) -> Canvas {
+/// Paints the simulation world into a canvas of `cell` pixels per map cell, with `art`
+/// ([`art::EMBEDDED`] headless; what the asset server loaded in the app).
+pub fn paint(world: &mut World, cell: u32, flashes: &[Flash], art: &WorldArt) -> Canvas {
     let core = crate::sim::core(world);
     let grid = &core.grid;
+    let (colors, sprites) = (&art.colors, &art.sprites);
     let (w, h) = (grid.width(), grid.height());
-    let mut c = Canvas::new(w * cell, h * cell, palette::FLOOR);
+    let mut c = Canvas::new(w * cell, h * cell, colors.floor);
     let cs = cell as i64;
     for y in 0..h {
         for x in 0..w {
             let i = grid.index(x, y);
             let color = match grid.terrain(i) {
-                Terrain::Wall => palette::WALL,
+                Terrain::Wall => colors.wall,
                 Terrain::Floor => continue,
-                Terrain::Grass if grid.patches_alive_of(i) => palette::GRASS,
-                Terrain::Grass => palette::LOST,
+                Terrain::Grass if grid.patches_alive_of(i) => colors.grass,
+                Terrain::Grass => colors.lost,
             };
             c.fill(x as i64 * cs, y as i64 * cs, cs, cs, color);
             if grid.has_apple(i) {
                 let at = (x as i64 * cs, y as i64 * cs);
                 if cell <= 3 {
-                    c.fill(at.0, at.1, cs, cs, palette::APPLE);
+                    c.fill(at.0, at.1, cs, cs, colors.apple);
                 } else {
-                    sprite::draw(&mut c, &sprite::APPLE, at, cs, palette::APPLE, palette::LOST);
+                    sprite::draw(&mut c, &sprites.apple, at, cs, colors.apple, colors.lost);
                 }
             }
         }
     }
-    paint_objects(&mut c, grid, cell);
+    paint_objects(&mut c, grid, cell, art);
     for (x, y, sigma, ai) in core.agents.iter().map(|a| (a.pos.x, a.pos.y, a.sigma, a.ai)) {
-        let (body, mask) = if ai { (palette::AI, &sprite::AI) } else { (human_color(sigma), &sprite::HUMAN) };
+        let (body, mask) = if ai { (colors.ai, &sprites.ai) } else { (colors.human(sigma), &sprites.human) };
         let at = (x as i64 * cs, y as i64 * cs);
         if cell <= 3 {
             c.fill(at.0, at.1, cs, cs, body);
@@ -183,18 +185,19 @@ pub fn paint(world: &mut World, cell: u32, flashes: &[Flash]) -> Canvas {
     for f in flashes {
         let (cx, cy) = ((f.x as f64 + 0.5) * cell as f64, (f.y as f64 + 0.5) * cell as f64);
         let r = cell as f64 * (0.6 + 1.2 * f.age.clamp(0.0, 1.0));
-        c.ring(cx, cy, r, (cell as f64 * 0.12).max(1.0), palette::FLASH);
+        c.ring(cx, cy, r, (cell as f64 * 0.12).max(1.0), colors.flash);
     }
     c
 }
 
 /// Belts (with chevrons pointing downstream), vases and boxes ([`sprite`]s). Broken vases are
 /// gone.
-fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32) {
+fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32, art: &WorldArt) {
     let objects = &grid.objects;
     if objects.is_empty() && !objects.has_belts() {
         return;
     }
+    let (colors, sprites) = (&art.colors, &art.sprites);
     let cs = cell as i64;
     let f = cell as f64;
     if objects.has_belts() {
@@ -202,7 +205,7 @@ fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32) {
             for x in 0..grid.width() {
                 let Some(d) = objects.belt(grid.index(x, y)) else { continue };
                 let (x0, y0) = (x as i64 * cs, y as i64 * cs);
-                c.fill(x0, y0, cs, cs, palette::BELT);
+                c.fill(x0, y0, cs, cs, colors.belt);
                 if cell < 6 {
                     continue;
                 }
@@ -215,7 +218,7 @@ fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32) {
                         let (a, b) = (u * dx as f64 + v * dy as f64, (u * dy as f64 - v * dx as f64).abs());
                         let t = a + b;
                         if (0.05..0.22).contains(&t) && b < 0.3 {
-                            c.put(x0 + px, y0 + py, palette::BELT_MARK);
+                            c.put(x0 + px, y0 + py, colors.belt_mark);
                         }
                     }
                 }
@@ -225,8 +228,8 @@ fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32) {
     for o in objects.list().iter().filter(|o| !o.broken) {
         let (x0, y0) = (o.x as i64 * cs, o.y as i64 * cs);
         let color = match o.kind {
-            crate::objects::ObjectKind::Vase => palette::VASE,
-            crate::objects::ObjectKind::Box => palette::BOX,
+            crate::objects::ObjectKind::Vase => colors.vase,
+            crate::objects::ObjectKind::Box => colors.boxed,
         };
         if cell <= 3 {
             c.fill(x0, y0, cs, cs, color);
@@ -234,9 +237,9 @@ fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32) {
         }
         match o.kind {
             crate::objects::ObjectKind::Vase => {
-                sprite::draw(c, &sprite::VASE, (x0, y0), cs, color, sprite::shade(color))
+                sprite::draw(c, &sprites.vase, (x0, y0), cs, color, sprite::shade(color))
             }
-            crate::objects::ObjectKind::Box => sprite::draw(c, &sprite::BOX, (x0, y0), cs, color, palette::BOX_RIM),
+            crate::objects::ObjectKind::Box => sprite::draw(c, &sprites.boxed, (x0, y0), cs, color, colors.box_rim),
         }
     }
 }

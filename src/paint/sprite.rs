@@ -3,6 +3,7 @@
 //! scaled to a cell by nearest sampling in a body colour and a detail colour.
 
 use super::Canvas;
+use super::art::ArtError;
 use super::font::{bytes_at, line_end};
 
 /// The sprite file, as embedded (its header says the format).
@@ -15,15 +16,23 @@ pub const SIZE: usize = 16;
 pub type Mask = [[u8; SIZE]; SIZE];
 
 /// A human.
-pub const HUMAN: Mask = find(b"human");
+pub const HUMAN: Mask = embedded(b"human");
 /// An AI agent.
-pub const AI: Mask = find(b"ai");
+pub const AI: Mask = embedded(b"ai");
 /// An apple.
-pub const APPLE: Mask = find(b"apple");
+pub const APPLE: Mask = embedded(b"apple");
 /// A vase.
-pub const VASE: Mask = find(b"vase");
+pub const VASE: Mask = embedded(b"vase");
 /// A box.
-pub const BOX: Mask = find(b"box");
+pub const BOX: Mask = embedded(b"box");
+
+/// The embedded sprite called `name` (a build error when it is missing or malformed).
+const fn embedded(name: &[u8]) -> Mask {
+    match find_in(SPRITES.as_bytes(), name) {
+        Ok(m) => m,
+        Err(e) => panic!("{}", e.what),
+    }
+}
 
 /// Whether the line `t[i..e]` is `sprite NAME`.
 const fn is_header(t: &[u8], i: usize, e: usize, name: &[u8]) -> bool {
@@ -31,28 +40,34 @@ const fn is_header(t: &[u8], i: usize, e: usize, name: &[u8]) -> bool {
     e - i == head.len() + name.len() && bytes_at(t, i, head) && bytes_at(t, i + head.len(), name)
 }
 
-/// The mask of the sprite called `name`.
-const fn find(name: &[u8]) -> Mask {
-    let t = SPRITES.as_bytes();
+/// The mask of the sprite called `name` in a sprite file's text `t` (the grammar of
+/// `assets/sprites.txt`): read at compile time for the embedded sprites, and at run time for
+/// sprites the app's asset server loads (`app::art`).
+pub const fn find_in(t: &[u8], name: &[u8]) -> Result<Mask, ArtError> {
     let mut i = 0;
+    let mut line = 1;
     while i < t.len() {
         let e = line_end(t, i);
         if is_header(t, i, e, name) {
-            return rows(t, e + 1);
+            return rows(t, e + 1, line + 1);
         }
         i = e + 1;
+        line += 1;
     }
-    panic!("a sprite missing from assets/sprites.txt")
+    Err(ArtError::missing("a sprite missing from assets/sprites.txt"))
 }
 
-/// The 16 rows starting at `i`.
-const fn rows(t: &[u8], mut i: usize) -> Mask {
+/// The 16 rows starting at `i`, on line `line`.
+const fn rows(t: &[u8], mut i: usize, line: usize) -> Result<Mask, ArtError> {
     let mut mask = [[0u8; SIZE]; SIZE];
     let mut y = 0;
     while y < SIZE {
+        if i > t.len() {
+            return Err(ArtError::at(line + y, "a sprite ends before its 16th row"));
+        }
         let e = line_end(t, i);
         if e - i != SIZE {
-            panic!("a sprite row in assets/sprites.txt is not 16 characters");
+            return Err(ArtError::at(line + y, "a sprite row is not 16 characters"));
         }
         let mut x = 0;
         while x < SIZE {
@@ -60,14 +75,14 @@ const fn rows(t: &[u8], mut i: usize) -> Mask {
                 b'.' => 0,
                 b'#' => 1,
                 b'+' => 2,
-                _ => panic!("a sprite pixel in assets/sprites.txt is not one of . # +"),
+                _ => return Err(ArtError::at(line + y, "a sprite pixel is not one of . # +")),
             };
             x += 1;
         }
         i = e + 1;
         y += 1;
     }
-    mask
+    Ok(mask)
 }
 
 /// A darker shade of `c` (the detail colour of a sprite that names none): 65% of its

@@ -12,18 +12,31 @@ pub const PALETTE: &str = include_str!("../../assets/palette.txt");
 /// The colour named `name` in [`PALETTE`]. Panics (at compile time, in a constant) when the
 /// name is missing or its line malformed.
 pub const fn color(name: &str) -> [u8; 4] {
-    let text = PALETTE.as_bytes();
-    let name = name.as_bytes();
+    match color_in(PALETTE.as_bytes(), name.as_bytes()) {
+        Ok(c) => c,
+        Err(e) => panic!("{}", e.what),
+    }
+}
+
+/// The colour named `name` in a palette file's `text` (the grammar of `assets/palette.txt`):
+/// read at compile time for [`PALETTE`], and at run time for a palette the app's asset
+/// server loads (`app::art`).
+pub const fn color_in(text: &[u8], name: &[u8]) -> Result<[u8; 4], super::art::ArtError> {
     let mut i = 0;
+    let mut line = 1;
     while i < text.len() {
-        // `i` is the start of a line.
+        // `i` is the start of line `line`.
         let end = super::font::line_end(text, i);
         if starts_with_word(text, i, end, name) {
-            return parse_rgba(text, i + name.len(), end);
+            return match parse_rgba(text, i + name.len(), end) {
+                Some(c) => Ok(c),
+                None => Err(super::art::ArtError::at(line, "a colour is not four numbers 0-255 after its name")),
+            };
         }
         i = end + 1;
+        line += 1;
     }
-    panic!("a colour missing from assets/palette.txt")
+    Err(super::art::ArtError::missing("a colour missing from assets/palette.txt"))
 }
 
 /// Whether the line `text[start..end]` begins with `word` followed by a space.
@@ -31,8 +44,8 @@ const fn starts_with_word(text: &[u8], start: usize, end: usize, word: &[u8]) ->
     end - start > word.len() && text[start + word.len()] == b' ' && super::font::bytes_at(text, start, word)
 }
 
-/// The four numbers (0–255) after the name on the line `text[at..end]`.
-const fn parse_rgba(text: &[u8], mut at: usize, end: usize) -> [u8; 4] {
+/// The four numbers (0–255) after the name on the line `text[at..end]`, if they are there.
+const fn parse_rgba(text: &[u8], mut at: usize, end: usize) -> Option<[u8; 4]> {
     let mut out = [0u8; 4];
     let mut n = 0;
     while n < 4 {
@@ -41,18 +54,18 @@ const fn parse_rgba(text: &[u8], mut at: usize, end: usize) -> [u8; 4] {
         }
         let mut v: u32 = 0;
         let mut digits = 0;
-        while at < end && text[at].is_ascii_digit() {
+        while at < end && text[at].is_ascii_digit() && v <= 255 {
             v = v * 10 + (text[at] - b'0') as u32;
             at += 1;
             digits += 1;
         }
         if digits == 0 || v > 255 {
-            panic!("a colour in assets/palette.txt is not four numbers 0-255");
+            return None;
         }
         out[n] = v as u8;
         n += 1;
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]

@@ -298,7 +298,7 @@ impl Panel {
             .iter()
             .map(|&(x, y, t)| Flash { x, y, age: tick.saturating_sub(t) as f64 / span as f64 })
             .collect();
-        let world = paint::paint(self.sim.world_mut(), self.cell, &flashes);
+        let world = paint::paint(self.sim.world_mut(), self.cell, &flashes, &paint::art::EMBEDDED);
         let overlay = Overlay {
             title: self.name.clone(),
             tick: (tick, end_tick),

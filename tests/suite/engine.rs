@@ -691,7 +691,7 @@ fn the_painter_shows_walls_apples_agents_and_lost_patches() {
     let mut sim = Sim::new(&s, 0, 1);
     let cell = 10;
     let centre = |x: u32, y: u32| (x * cell + cell / 2, y * cell + cell / 2);
-    let c = paint::paint(sim.world_mut(), cell, &[]);
+    let c = paint::paint(sim.world_mut(), cell, &[], &paint::art::EMBEDDED);
     assert_eq!((c.width, c.height), (70, 40));
     let at = |c: &paint::Canvas, (x, y): (u32, u32)| c.get(x, y);
     assert_eq!(at(&c, centre(0, 0)), palette::WALL);
@@ -702,7 +702,7 @@ fn the_painter_shows_walls_apples_agents_and_lost_patches() {
     // Each apple is a patch of its own: pick one and its cell turns to a lost patch.
     let i = sim.grid().index(5, 1);
     sim.core_mut().grid.pick(i).unwrap();
-    let c = paint::paint(sim.world_mut(), cell, &[paint::Flash { x: 2, y: 2, age: 0.0 }]);
+    let c = paint::paint(sim.world_mut(), cell, &[paint::Flash { x: 2, y: 2, age: 0.0 }], &paint::art::EMBEDDED);
     assert_eq!(at(&c, centre(5, 1)), palette::LOST);
     assert!((0..70).any(|x| c.get(x, 2 * cell + cell / 2) == palette::FLASH), "a flash ring crosses row 2");
 }
