@@ -76,6 +76,12 @@ impl Social {
         matches!(self.graph, SocialGraph::Grid { .. })
     }
 
+    /// Whether [`Social::neighbour_sums`] reads the agents' positions (a `Grid` graph); the
+    /// other graphs may be given none.
+    pub fn uses_positions(&self) -> bool {
+        matches!(self.graph, SocialGraph::Grid { .. })
+    }
+
     /// `Σ_{j ∈ N(i)} values[j]` for every agent i. `positions[k]` is agent k's cell; `width`
     /// and `height` the map's size (used by `Grid` graphs only).
     pub fn neighbour_sums(&self, values: &[f64], positions: &[(u32, u32)], width: u32, height: u32) -> Vec<f64> {
