@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Time a tick on big maps (docs/performance.md, "Big maps"): for each map size, `polity run`
+at 0 and at 100 ticks, alternating the binaries given, best of REPS; a tick is the difference
+over 100, elapsed (perf_counter) and CPU (getrusage of the child). Prints the state hash too.
+
+    python3 scripts/bigmap_ticks.py BIN [BIN ...] -- 1000 8000
+
+The scenario files are made from scenarios/commons-large.ron as docs/performance.md says
+(/tmp/bigmap/big-N.ron)."""
+import os, resource, shutil, subprocess, sys, time
+
+REPS = 5
+
+
+def run(binary, scenario, ticks):
+    out = f"/tmp/bigmap/out-{os.getpid()}"
+    shutil.rmtree(out, ignore_errors=True)
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run([binary, "run", scenario, "--ticks", str(ticks), "--out", out], capture_output=True, text=True)
+    elapsed = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    shutil.rmtree(out, ignore_errors=True)
+    if p.returncode != 0:
+        sys.exit(f"{binary} run {scenario}: {p.stderr.strip()}")
+    hashes = [l.split("hash")[-1].strip() for l in p.stdout.splitlines() if "state hash" in l]
+    return elapsed, cpu, hashes[0] if hashes else "?"
+
+
+def main():
+    if "--" not in sys.argv:
+        sys.exit(__doc__)
+    k = sys.argv.index("--")
+    binaries, sizes = sys.argv[1:k], sys.argv[k + 1:]
+    for size in sizes:
+        scenario = f"/tmp/bigmap/big-{size}.ron"
+        ticks = {b: [] for b in binaries}
+        for _ in range(REPS):
+            for b in binaries:
+                e0, c0, _ = run(b, scenario, 0)
+                e1, c1, h = run(b, scenario, 100)
+                ticks[b].append(((e1 - e0) * 10, (c1 - c0) * 10, h))
+        for b in binaries:
+            best = min(ticks[b])
+            spread = ", ".join(f"{t[0]:.2f}" for t in ticks[b])
+            print(f"{size}² {b}: a tick {best[0]:.2f} ms elapsed, {best[1]:.2f} ms CPU (best of {REPS}; all: {spread}); hash {best[2]}")
+
+
+if __name__ == "__main__":
+    main()
