@@ -95,10 +95,9 @@ pub fn egui_color([r, g, b, _]: [u8; 4]) -> Color32 {
 }
 
 /// The app's art from a palette file's and a sprite file's text.
-pub fn app_art(palette: &str, sprites: &str) -> Result<AppArt, (&'static str, ArtError)> {
-    let world = world_art(palette.as_bytes(), sprites.as_bytes())
-        .map_err(|e| (if e.what.contains("sprite") { "sprites.txt" } else { "palette.txt" }, e))?;
-    let c = |name: &str| theme::color_in(palette.as_bytes(), name.as_bytes()).map_err(|e| ("palette.txt", e));
+pub fn app_art(palette: &str, sprites: &str) -> Result<AppArt, ArtError> {
+    let world = world_art(palette.as_bytes(), sprites.as_bytes())?;
+    let c = |name: &str| theme::color_in(palette.as_bytes(), name.as_bytes());
     let ui = UiColors {
         background: c("app.background")?,
         selected: c("app.selected")?,
@@ -153,7 +152,7 @@ fn resolve(
                 commands.insert_resource(new);
             }
         }
-        Err((file, e)) => error!("assets/{file}: {e}"),
+        Err(e) => error!("assets/{}: {e}", e.file),
     }
 }
 
@@ -187,9 +186,9 @@ mod tests {
     #[test]
     fn a_palette_without_an_app_colour_is_an_error_naming_the_file() {
         let palette = theme::PALETTE.replace("app.record ", "app.recrd ");
-        let (file, e) = app_art(&palette, sprite::SPRITES).unwrap_err();
-        assert_eq!((file, e.what), ("palette.txt", "a colour missing from assets/palette.txt"));
-        let (file, _) = app_art(theme::PALETTE, "").unwrap_err();
-        assert_eq!(file, "sprites.txt");
+        let e = app_art(&palette, sprite::SPRITES).unwrap_err();
+        assert_eq!((e.file, e.what), ("palette.txt", "a colour missing from assets/palette.txt"));
+        let e = app_art(theme::PALETTE, "").unwrap_err();
+        assert_eq!(e.file, "sprites.txt");
     }
 }

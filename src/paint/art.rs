@@ -8,9 +8,12 @@
 
 use super::{sprite, theme};
 
-/// What is wrong with an art file: the line (1-based, when one line is at fault) and what.
+/// What is wrong with an art file: which file, the line (1-based, when one line is at
+/// fault) and what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ArtError {
+    /// The file's name in `assets/`.
+    pub file: &'static str,
     /// The line at fault, if one is.
     pub line: Option<usize>,
     /// What is wrong.
@@ -18,13 +21,13 @@ pub struct ArtError {
 }
 
 impl ArtError {
-    /// A fault on `line`.
-    pub const fn at(line: usize, what: &'static str) -> ArtError {
-        ArtError { line: Some(line), what }
+    /// A fault on `line` of `file`.
+    pub const fn at(file: &'static str, line: usize, what: &'static str) -> ArtError {
+        ArtError { file, line: Some(line), what }
     }
-    /// Something the file lacks.
-    pub const fn missing(what: &'static str) -> ArtError {
-        ArtError { line: None, what }
+    /// Something `file` lacks.
+    pub const fn missing(file: &'static str, what: &'static str) -> ArtError {
+        ArtError { file, line: None, what }
     }
 }
 
@@ -170,12 +173,14 @@ mod tests {
         let palette = "# a comment\nworld.floor 1 2 3\n";
         let e = world_art(palette.as_bytes(), b"").unwrap_err();
         assert_eq!(e.to_string(), "line 2: a colour is not four numbers 0-255 after its name");
+        assert_eq!(e.file, "palette.txt");
         let palette = "world.floor 1 2 3 99999999999999\n";
         assert_eq!(world_art(palette.as_bytes(), b"").unwrap_err().line, Some(1));
         // A sprite row of 15 characters, on the file's fourth line.
         let sprites = "# sprites\n\nsprite human\n...............\n";
         let e = sprite::find_in(sprites.as_bytes(), b"human").unwrap_err();
         assert_eq!(e.to_string(), "line 4: a sprite row is not 16 characters");
+        assert_eq!(e.file, "sprites.txt");
         let sprites = format!("sprite human\n{}", "................\n".repeat(15));
         let e = sprite::find_in(sprites.as_bytes(), b"human").unwrap_err();
         assert_eq!(e.to_string(), "line 17: a sprite row is not 16 characters");

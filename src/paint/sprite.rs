@@ -9,6 +9,9 @@ use super::font::{bytes_at, line_end};
 /// The sprite file, as embedded (its header says the format).
 pub const SPRITES: &str = include_str!("../../assets/sprites.txt");
 
+/// The sprite file's name in `assets/` (for its errors).
+const FILE: &str = "sprites.txt";
+
 /// A sprite's side in mask pixels.
 pub const SIZE: usize = 16;
 
@@ -54,7 +57,7 @@ pub const fn find_in(t: &[u8], name: &[u8]) -> Result<Mask, ArtError> {
         i = e + 1;
         line += 1;
     }
-    Err(ArtError::missing("a sprite missing from assets/sprites.txt"))
+    Err(ArtError::missing(FILE, "a sprite missing from assets/sprites.txt"))
 }
 
 /// The 16 rows starting at `i`, on line `line`.
@@ -63,11 +66,11 @@ const fn rows(t: &[u8], mut i: usize, line: usize) -> Result<Mask, ArtError> {
     let mut y = 0;
     while y < SIZE {
         if i > t.len() {
-            return Err(ArtError::at(line + y, "a sprite ends before its 16th row"));
+            return Err(ArtError::at(FILE, line + y, "a sprite ends before its 16th row"));
         }
         let e = line_end(t, i);
         if e - i != SIZE {
-            return Err(ArtError::at(line + y, "a sprite row is not 16 characters"));
+            return Err(ArtError::at(FILE, line + y, "a sprite row is not 16 characters"));
         }
         let mut x = 0;
         while x < SIZE {
@@ -75,7 +78,7 @@ const fn rows(t: &[u8], mut i: usize, line: usize) -> Result<Mask, ArtError> {
                 b'.' => 0,
                 b'#' => 1,
                 b'+' => 2,
-                _ => return Err(ArtError::at(line + y, "a sprite pixel is not one of . # +")),
+                _ => return Err(ArtError::at(FILE, line + y, "a sprite pixel is not one of . # +")),
             };
             x += 1;
         }

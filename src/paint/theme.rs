@@ -9,6 +9,9 @@
 /// The palette file, as embedded.
 pub const PALETTE: &str = include_str!("../../assets/palette.txt");
 
+/// The palette file's name in `assets/` (for its errors).
+const FILE: &str = "palette.txt";
+
 /// The colour named `name` in [`PALETTE`]. Panics (at compile time, in a constant) when the
 /// name is missing or its line malformed.
 pub const fn color(name: &str) -> [u8; 4] {
@@ -30,13 +33,13 @@ pub const fn color_in(text: &[u8], name: &[u8]) -> Result<[u8; 4], super::art::A
         if starts_with_word(text, i, end, name) {
             return match parse_rgba(text, i + name.len(), end) {
                 Some(c) => Ok(c),
-                None => Err(super::art::ArtError::at(line, "a colour is not four numbers 0-255 after its name")),
+                None => Err(super::art::ArtError::at(FILE, line, "a colour is not four numbers 0-255 after its name")),
             };
         }
         i = end + 1;
         line += 1;
     }
-    Err(super::art::ArtError::missing("a colour missing from assets/palette.txt"))
+    Err(super::art::ArtError::missing(FILE, "a colour missing from assets/palette.txt"))
 }
 
 /// Whether the line `text[start..end]` begins with `word` followed by a space.
