@@ -240,6 +240,18 @@ impl Grid {
         before as usize + (bits & ((1u64 << (i & 63)) - 1)).count_ones() as usize
     }
 
+    /// [`CellSet::window`] of the grass, read from `grass_ranks` (whose words are the same, and
+    /// come with the ranks).
+    #[inline]
+    fn grass_window(&self, lo: usize, len: usize) -> u64 {
+        let (w, off) = (lo >> 6, lo & 63);
+        let mut v = self.grass_ranks[w][0] >> off;
+        if off + len > 64 {
+            v |= self.grass_ranks[w + 1][0] << (64 - off);
+        }
+        if len < 64 { v & ((1u64 << len) - 1) } else { v }
+    }
+
     /// The grass rank of cell `i`, or `None` if it is not grass.
     #[inline]
     fn grass_rank_of(&self, i: usize) -> Option<usize> {
@@ -426,7 +438,7 @@ impl Grid {
                     continue;
                 }
                 let base = (ny * w + lo) as usize;
-                let mut bits = self.grass.window(base, (hi - lo + 1) as usize);
+                let mut bits = self.grass_window(base, (hi - lo + 1) as usize);
                 if bits == 0 {
                     continue;
                 }
@@ -585,12 +597,27 @@ impl Grid {
             }
         }
         self.candidates.truncate(keep);
-        for &(c, r) in &buffer {
-            self.set_apple(c as usize, r as usize);
-        }
+        self.grow(&buffer);
         let grown = buffer.len() as u32;
         self.regrow_buffer = buffer;
         grown
+    }
+
+    /// Puts an apple on each of `cells` (cell, grass rank), in order; on a big map what each
+    /// reads is asked for a few cells ahead.
+    fn grow(&mut self, cells: &[(u32, u32)]) {
+        let ahead = self.prefetch_pays();
+        for n in 0..cells.len() {
+            if ahead {
+                for (stage, d) in [(0, 12), (1, 6), (2, 2)] {
+                    if let Some(&(j, _)) = cells.get(n + d) {
+                        self.prefetch_neighbourhood(j % self.width, j / self.width, stage, true);
+                    }
+                }
+            }
+            let (c, r) = cells[n];
+            self.set_apple(c as usize, r as usize);
+        }
     }
 
     /// [`Grid::regrow`] of many candidates: whether each stays a candidate and whether it
@@ -640,9 +667,7 @@ impl Grid {
         }
         self.candidates.truncate(keep);
         self.regrow_fate = fate;
-        for &(c, r) in &buffer {
-            self.set_apple(c as usize, r as usize);
-        }
+        self.grow(&buffer);
         let grown = buffer.len() as u32;
         self.regrow_buffer = buffer;
         grown
@@ -728,6 +753,31 @@ impl Grid {
         debug_assert!(self.apple.get(i));
         self.cost_by_count[self.live_neighbours[self.grass_rank(i)] as usize]
     }
+    /// The regrowth neighbourhood as rows `(dy, dx_min, dx_max)` of contiguous cells (the cell
+    /// itself counted in its row), when it is such: a cell's live count is then the apples of
+    /// those row spans around it, less its own (what a scorer holding the rows' apple bits can
+    /// count itself instead of looking the count up).
+    #[inline]
+    pub fn neighbourhood_rows(&self) -> Option<&[(i32, i32, i32)]> {
+        self.spans.get_or_init(|| self.row_spans()).as_deref()
+    }
+    /// The cost to the commons of picking an apple with `n` live neighbours
+    /// ([`Grid::commons_cost`] of a cell whose count is `n`).
+    #[inline]
+    pub fn cost_of_count(&self, n: u32) -> f64 {
+        self.cost_by_count[n as usize]
+    }
+    /// The apples of row `y` in columns `x0 .. x0 + len` as a bit mask (bit `k` is column
+    /// `x0 + k`), with columns and rows off the map empty; `len` at most 64.
+    #[inline]
+    pub fn apple_bits_clipped(&self, y: i64, x0: i64, len: u32) -> u64 {
+        let (w, h) = (self.width as i64, self.height as i64);
+        let (lo, hi) = (x0.max(0), (x0 + len as i64).min(w));
+        if y < 0 || y >= h || lo >= hi {
+            return 0;
+        }
+        self.apple.window((y * w + lo) as usize, (hi - lo) as usize) << (lo - x0)
+    }
     /// Whether asking for cells ahead ([`Grid::prefetch_view`], [`Grid::prefetch_cell`]) pays:
     /// on a map of more than 2²² cells (a bit set of more than 512 KiB), where the cells
     /// agents read are rarely in the nearest caches already.
@@ -736,33 +786,108 @@ impl Grid {
         self.apple.0.len() > 1 << 16
     }
     /// Asks the processor to fetch what scoring the view of radius `r` around `(x, y)` reads
-    /// first: its rows' apple and grass words and the walls around `(x, y)`. A hint only: it
-    /// changes nothing (on a big map it hides the wait for memory while another agent is
-    /// being scored).
+    /// first: the apple words of its rows and of the regrowth reach above and below them
+    /// (the scorer counts live neighbours from those; without row spans, the rows' grass
+    /// words too), and the walls around `(x, y)`. A hint only: it changes nothing (on a big map
+    /// it hides the wait for memory while another agent is being scored).
     #[inline]
     pub fn prefetch_view(&self, x: u32, y: u32, r: u32) {
         let (w, h) = (self.width as usize, self.height as usize);
         let (x, y, r) = (x as usize, y as usize, r as usize);
-        let x0 = x.saturating_sub(r);
-        for cy in y.saturating_sub(r)..=(y + r).min(h - 1) {
-            let word = (cy * w + x0) >> 6;
-            prefetch(&self.apple.0, word);
-            prefetch(&self.grass_ranks, word);
+        let spans = self.neighbourhood_rows();
+        let (rx, ry) = spans.map_or((0, 0), |s| {
+            let rx = s.iter().map(|&(_, a, b)| a.abs().max(b.abs())).max().unwrap_or(0);
+            let ry = s.iter().map(|&(dy, _, _)| dy.abs()).max().unwrap_or(0);
+            (rx as usize, ry as usize)
+        });
+        let (x0, x1) = (x.saturating_sub(r + rx), (x + r + rx).min(w - 1));
+        for cy in y.saturating_sub(r + ry)..=(y + r + ry).min(h - 1) {
+            let (lo, hi) = ((cy * w + x0) >> 6, (cy * w + x1) >> 6);
+            prefetch(&self.apple.0, lo);
+            if hi != lo {
+                prefetch(&self.apple.0, hi);
+            }
+            if spans.is_none() {
+                prefetch(&self.grass_ranks, lo);
+            }
         }
         for cy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
             prefetch(&self.wall.0, (cy * w + x) >> 6);
         }
     }
     /// The second half of [`Grid::prefetch_view`], once its grass words are at hand: the
-    /// live counts of the view's rows.
+    /// live counts of the view's rows (only read without row spans).
     #[inline]
     pub fn prefetch_view_counts(&self, x: u32, y: u32, r: u32) {
+        if self.neighbourhood_rows().is_some() {
+            return;
+        }
         let (w, h) = (self.width as usize, self.height as usize);
         let (x, y, r) = (x as usize, y as usize, r as usize);
         let x0 = x.saturating_sub(r);
         for cy in y.saturating_sub(r)..=(y + r).min(h - 1) {
             let lo = cy * w + x0;
             prefetch(&self.live_neighbours, self.grass_rank(lo).min(self.live_neighbours.len()));
+        }
+    }
+    /// Asks the processor to fetch what picking the apple at `(x, y)` (or, `growing`, putting
+    /// one there) will read, in three stages a few cells apart: `0` its neighbourhood's grass
+    /// words, `1` (once those are at hand) the neighbourhood's live counts (growing: and
+    /// candidate flags and apple words) and the cell's patch, `2` (once that is at hand) the
+    /// patch's live count. Hints only: nothing changes.
+    #[inline]
+    pub fn prefetch_neighbourhood(&self, x: u32, y: u32, stage: u8, growing: bool) {
+        let Some(spans) = self.spans.get_or_init(|| self.row_spans()).as_deref() else {
+            return;
+        };
+        let (w, h) = (self.width as i32, self.height as i32);
+        let i = self.index(x, y);
+        let (x, y) = (x as i32, y as i32);
+        match stage {
+            0 => {
+                for &(dy, a, _) in spans {
+                    let ny = y + dy;
+                    if ny >= 0 && ny < h {
+                        prefetch(&self.grass_ranks, (ny * w + (x + a).max(0)) as usize >> 6);
+                    }
+                }
+            }
+            1 => {
+                for &(dy, a, _) in spans {
+                    let ny = y + dy;
+                    if ny >= 0 && ny < h {
+                        let lo = (ny * w + (x + a).max(0)) as usize;
+                        let r = self.grass_rank(lo);
+                        prefetch(&self.live_neighbours, r);
+                        if growing {
+                            prefetch(&self.in_candidates.0, r >> 6);
+                            prefetch(&self.apple.0, lo >> 6);
+                        }
+                    }
+                }
+                if let Some(r) = self.grass_rank_of(i) {
+                    prefetch(&self.patch, r);
+                }
+            }
+            _ => {
+                if let Some(r) = self.grass_rank_of(i) {
+                    prefetch(&self.patch_live, self.patch[r] as usize);
+                }
+            }
+        }
+    }
+    /// Asks the processor to fetch what moving from `(x, y)` by `action` reads and writes: the
+    /// wall and occupied words of the target and the occupied word of `(x, y)` (a hint only).
+    #[inline]
+    pub fn prefetch_move(&self, x: u32, y: u32, action: crate::rules::action::Action) {
+        let (dx, dy) = action.delta();
+        let tx = (x as i64 + dx).clamp(0, self.width as i64 - 1) as u32;
+        let ty = (y as i64 + dy).clamp(0, self.height as i64 - 1) as u32;
+        let (from, to) = (self.index(x, y), self.index(tx, ty));
+        prefetch(&self.wall.0, to >> 6);
+        prefetch(&self.occupied.0, to >> 6);
+        if from >> 9 != to >> 9 {
+            prefetch(&self.occupied.0, from >> 6);
         }
     }
     /// Asks the processor to fetch cell `i`'s apple, wall and occupied words.

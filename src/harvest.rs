@@ -26,21 +26,39 @@ pub fn harvest(m: &mut WorldModel) {
     let mut oversight = parts.get_mut::<Oversight>();
     let mut lost_patches = Vec::new();
     let ahead = grid.prefetch_pays();
+    // Who stands on an apple (no pick changes another agent's cell), then the picks in id
+    // order; on a big map what a pick reads is asked for a few picks ahead.
+    let mut picks: Vec<(u32, u32, u32)> = Vec::new();
     for k in 0..agents.len() {
         if ahead && let Some(b) = agents.get(k + 8) {
             grid.prefetch_cell(grid.index(b.pos.x, b.pos.y));
         }
-        let a = &mut agents[k];
-        if a.inactive {
-            continue;
-        }
+        let a = &agents[k];
         let i = grid.index(a.pos.x, a.pos.y);
-        if !grid.has_apple(i) {
-            continue;
+        if !a.inactive && grid.has_apple(i) {
+            picks.push((k as u32, a.pos.x, a.pos.y));
         }
-        if let Some(lost) =
-            pick(grid, i, a.id, &mut a.ledger, oversight.as_deref_mut(), a.ai, &mut a.violations, current)
-        {
+    }
+    for n in 0..picks.len() {
+        if ahead {
+            for (stage, d) in [(0, 12), (1, 6), (2, 2)] {
+                if let Some(&(_, x, y)) = picks.get(n + d) {
+                    grid.prefetch_neighbourhood(x, y, stage, false);
+                }
+            }
+        }
+        let (k, x, y) = picks[n];
+        let a = &mut agents[k as usize];
+        if let Some(lost) = pick(
+            grid,
+            grid.index(x, y),
+            a.id,
+            &mut a.ledger,
+            oversight.as_deref_mut(),
+            a.ai,
+            &mut a.violations,
+            current,
+        ) {
             stats.harvested += 1;
             if let Some(patch) = lost {
                 lost_patches.push((patch, a.pos, grid.patches_alive()));

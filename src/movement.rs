@@ -41,7 +41,7 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
     let ahead = grid.prefetch_pays();
     for k in 0..movers.len() {
         if ahead && let Some(a) = movers.get(k + 8) {
-            grid.prefetch_cell(grid.index(a.x, a.y));
+            grid.prefetch_move(a.x, a.y, a.action);
         }
         let m = &mut movers[k];
         m.moved = false;
@@ -54,7 +54,7 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
         let k = order[n].2;
         if ahead && let Some(&(_, _, next)) = order.get(n + 8) {
             let a = &movers[next as usize];
-            grid.prefetch_cell(grid.index(a.x, a.y));
+            grid.prefetch_move(a.x, a.y, a.action);
         }
         let m = &mut movers[k as usize];
         let (x, y) = forage::target(grid, m.x, m.y, m.action);

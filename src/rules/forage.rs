@@ -72,6 +72,21 @@ pub fn apple_value(grid: &Grid, f: &Forager, i: usize) -> f64 {
 /// Longest view radius the scorer supports (the scenario validator enforces it).
 pub const MAX_VIEW: u32 = 64;
 
+/// The most rows of apple bits the scorer keeps to count live neighbours itself (a view's
+/// rows and the regrowth reach above and below).
+const ROWS: usize = 96;
+
+/// The set bits of each byte.
+const ONES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u32).count_ones() as u8;
+        b += 1;
+    }
+    t
+};
+
 /// Scores the five actions of an agent at `(x, y)` into `out` (see the module docs).
 pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
     let r = f.view.min(MAX_VIEW) as i64;
@@ -105,11 +120,45 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
     let mut filled = false;
     let own = f.w_own * f.apple_share;
     let commons = f.w_commons * (1.0 - f.selfishness);
+    // An apple's live count, from the apple bits of the view's rows widened by the regrowth
+    // reach (`rows[k]` is row `first - ry + k` from column `x0 - rx`), when they fit in words:
+    // the grid's kept count, without reading it (on a big map, one cache line a row fewer; on
+    // a small one the counts are in cache, and looking them up is cheaper).
+    let mut rows = [0u64; ROWS];
+    let counting = grid.neighbourhood_rows().filter(|_| span <= 64 && grid.prefetch_pays()).and_then(|spans| {
+        let rx = spans.iter().map(|&(_, a, b)| a.abs().max(b.abs())).max()? as i64;
+        let ry = spans.iter().map(|&(dy, _, _)| dy.abs()).max()? as i64;
+        let n = (y1 - first + 1 + 2 * ry) as usize;
+        if span as i64 + 2 * rx > 64 || n > ROWS {
+            return None;
+        }
+        let len = span + 2 * rx as u32;
+        for (k, row) in rows[..n].iter_mut().enumerate() {
+            *row = grid.apple_bits_clipped(first - ry + k as i64, x0 - rx, len);
+        }
+        let own_cell = spans.iter().any(|&(dy, a, b)| dy == 0 && a <= 0 && b >= 0) as u32;
+        Some((spans, rx, ry, own_cell))
+    });
+    let live = |cx: i64, cy: i64| -> Option<u32> {
+        let (spans, rx, ry, own_cell) = counting?;
+        let (bx, by) = (cx - x0 + rx, cy - first + ry);
+        let mut n = 0;
+        for &(dy, a, b) in spans {
+            let bits = rows[(by + dy as i64) as usize] >> (bx + a as i64) & ((1u64 << (b - a + 1)) - 1);
+            // (A table for a byte: builds for any x86-64 have no popcount instruction.)
+            n += if bits < 256 { ONES[bits as usize] as u32 } else { bits.count_ones() };
+        }
+        Some(n - own_cell)
+    };
     let mut best = [0.0f64; 5];
     let mut immediate = [0.0f64; 5];
     let mut visit = |cx: i64, cy: i64| {
         let i = grid.index(cx as u32, cy as u32);
-        let mut v = own - commons * grid.apple_commons_cost(i);
+        let cost = match live(cx, cy) {
+            Some(n) => grid.cost_of_count(n),
+            None => grid.apple_commons_cost(i),
+        };
+        let mut v = own - commons * cost;
         if let Some((p_d, k)) = f.clear_cut_audit
             && grid.last_of_patch(i)
         {

@@ -1,0 +1,33 @@
+//! Times each step of a scenario's world model, for finding where a tick goes:
+//! `cargo run --release --example phase_times -- SCENARIO [TICKS] [SKIP]` (a built-in name or a
+//! file) steps TICKS ticks after SKIP untimed ones and prints each step's mean time a tick.
+
+use polity::model::Step;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let name = args.next().unwrap_or_else(|| "commons-large".into());
+    let ticks: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(100);
+    let skip: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let s = polity::scenario::load(&name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    let mut sim = polity::sim::Sim::new(&s, 0, ticks + skip);
+    let mut m = sim.model();
+    for _ in 0..skip {
+        m.step();
+    }
+    let mut spent = [0f64; Step::ALL.len()];
+    for _ in 0..ticks {
+        for (k, &step) in Step::ALL.iter().enumerate() {
+            let t = std::time::Instant::now();
+            m.run(step, step);
+            spent[k] += t.elapsed().as_secs_f64();
+        }
+    }
+    let total: f64 = spent.iter().sum();
+    for (k, step) in Step::ALL.iter().enumerate() {
+        if spent[k] > 0.0 {
+            println!("{:>10}: {:7.3} ms a tick", format!("{step:?}"), spent[k] / ticks as f64 * 1e3);
+        }
+    }
+    println!("{:>10}: {:7.3} ms a tick; state hash {:016x}", "all", total / ticks as f64 * 1e3, m.state_hash());
+}
