@@ -609,7 +609,7 @@ impl Grid {
         let ahead = self.prefetch_pays();
         for n in 0..cells.len() {
             if ahead {
-                for (stage, d) in [(0, 12), (1, 6), (2, 2)] {
+                for (stage, d) in [(0, 24), (1, 12), (2, 4)] {
                     if let Some(&(j, _)) = cells.get(n + d) {
                         self.prefetch_neighbourhood(j % self.width, j / self.width, stage, true);
                     }
@@ -889,6 +889,11 @@ impl Grid {
         if from >> 9 != to >> 9 {
             prefetch(&self.occupied.0, from >> 6);
         }
+    }
+    /// Asks the processor to fetch cell `i`'s apple word (a hint only).
+    #[inline]
+    pub fn prefetch_apple(&self, i: usize) {
+        prefetch(&self.apple.0, i >> 6);
     }
     /// Asks the processor to fetch cell `i`'s apple, wall and occupied words.
     #[inline]

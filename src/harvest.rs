@@ -30,8 +30,8 @@ pub fn harvest(m: &mut WorldModel) {
     // order; on a big map what a pick reads is asked for a few picks ahead.
     let mut picks: Vec<(u32, u32, u32)> = Vec::new();
     for k in 0..agents.len() {
-        if ahead && let Some(b) = agents.get(k + 8) {
-            grid.prefetch_cell(grid.index(b.pos.x, b.pos.y));
+        if ahead && let Some(b) = agents.get(k + 32) {
+            grid.prefetch_apple(grid.index(b.pos.x, b.pos.y));
         }
         let a = &agents[k];
         let i = grid.index(a.pos.x, a.pos.y);
@@ -41,7 +41,7 @@ pub fn harvest(m: &mut WorldModel) {
     }
     for n in 0..picks.len() {
         if ahead {
-            for (stage, d) in [(0, 12), (1, 6), (2, 2)] {
+            for (stage, d) in [(0, 24), (1, 12), (2, 4)] {
                 if let Some(&(_, x, y)) = picks.get(n + d) {
                     grid.prefetch_neighbourhood(x, y, stage, false);
                 }

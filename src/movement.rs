@@ -40,7 +40,7 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
     let draws = rng::TickKey::new(seed, tick);
     let ahead = grid.prefetch_pays();
     for k in 0..movers.len() {
-        if ahead && let Some(a) = movers.get(k + 8) {
+        if ahead && let Some(a) = movers.get(k + 16) {
             grid.prefetch_move(a.x, a.y, a.action);
         }
         let m = &mut movers[k];
@@ -52,7 +52,7 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
     sort_keyed(order);
     for n in 0..order.len() {
         let k = order[n].2;
-        if ahead && let Some(&(_, _, next)) = order.get(n + 8) {
+        if ahead && let Some(&(_, _, next)) = order.get(n + 16) {
             let a = &movers[next as usize];
             grid.prefetch_move(a.x, a.y, a.action);
         }
