@@ -124,7 +124,6 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
     // reach (`rows[k]` is row `first - ry + k` from column `x0 - rx`), when they fit in words:
     // the grid's kept count, without reading it (on a big map, one cache line a row fewer; on
     // a small one the counts are in cache, and looking them up is cheaper).
-    let mut rows = [0u64; ROWS];
     let counting = grid.neighbourhood_rows().filter(|_| span <= 64 && grid.prefetch_pays()).and_then(|spans| {
         let rx = spans.iter().map(|&(_, a, b)| a.abs().max(b.abs())).max()? as i64;
         let ry = spans.iter().map(|&(dy, _, _)| dy.abs()).max()? as i64;
@@ -133,17 +132,19 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
             return None;
         }
         let len = span + 2 * rx as u32;
+        let mut rows = [0u64; ROWS];
         for (k, row) in rows[..n].iter_mut().enumerate() {
             *row = grid.apple_bits_clipped(first - ry + k as i64, x0 - rx, len);
         }
         let own_cell = spans.iter().any(|&(dy, a, b)| dy == 0 && a <= 0 && b >= 0) as u32;
-        Some((spans, rx, ry, own_cell))
+        Some((spans, rx, ry, own_cell, rows))
     });
     let live = |cx: i64, cy: i64| -> Option<u32> {
-        let (spans, rx, ry, own_cell) = counting?;
+        let (spans, rx, ry, own_cell, rows) = counting.as_ref()?;
+        let (rx, ry, own_cell) = (*rx, *ry, *own_cell);
         let (bx, by) = (cx - x0 + rx, cy - first + ry);
         let mut n = 0;
-        for &(dy, a, b) in spans {
+        for &(dy, a, b) in spans.iter() {
             let bits = rows[(by + dy as i64) as usize] >> (bx + a as i64) & ((1u64 << (b - a + 1)) - 1);
             // (A table for a byte: builds for any x86-64 have no popcount instruction.)
             n += if bits < 256 { ONES[bits as usize] as u32 } else { bits.count_ones() };
