@@ -58,9 +58,21 @@ pub struct Forager<'a> {
 /// cell, or `(x, y)` itself when a wall or the map edge blocks it.
 #[inline(always)]
 pub fn target(grid: &Grid, x: u32, y: u32, action: Action) -> (u32, u32) {
+    target_among(grid, x, y, action, grid.no_wall_beside(x, y))
+}
+
+/// [`target`], told whether `(x, y)` has no wall beside it ([`Grid::no_wall_beside`]: then
+/// only the map's edge can block the move, and no wall is read).
+#[inline(always)]
+pub fn target_among(grid: &Grid, x: u32, y: u32, action: Action, no_wall: bool) -> (u32, u32) {
     let (dx, dy) = action.delta();
     let (nx, ny) = (x as i64 + dx, y as i64 + dy);
-    if grid.walkable(nx, ny) { (nx as u32, ny as u32) } else { (x, y) }
+    let open = if no_wall {
+        nx >= 0 && ny >= 0 && nx < grid.width() as i64 && ny < grid.height() as i64
+    } else {
+        grid.walkable(nx, ny)
+    };
+    if open { (nx as u32, ny as u32) } else { (x, y) }
 }
 
 /// The value `v(x)` to this agent of the apple at cell `i`.
@@ -89,6 +101,13 @@ const ONES: [u8; 256] = {
 
 /// Scores the five actions of an agent at `(x, y)` into `out` (see the module docs).
 pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
+    score_with(grid, x, y, f, out, grid.prefetch_pays())
+}
+
+/// [`score`], told whether to count an apple's live neighbours from the view's apple bits
+/// (what `score` does on a big map) instead of reading the grid's kept counts: the two give
+/// the same scores bit for bit (a test holds them to it, on small maps as well).
+pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], count_live: bool) {
     let r = f.view.min(MAX_VIEW) as i64;
     let (x0, x1) = ((x as i64 - r).max(0), (x as i64 + r).min(grid.width() as i64 - 1));
     let (y0, y1) = ((y as i64 - r).max(0), (y as i64 + r).min(grid.height() as i64 - 1));
@@ -110,8 +129,9 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
     // Each target as an offset from the agent (0, 0 when blocked).
     // (A plain loop: `Action::ALL.map` compiled to an out-of-line call costing twice as much.)
     let mut offsets = [(0i64, 0i64); 5];
+    let no_wall = grid.no_wall_beside(x, y);
     for (o, &a) in offsets.iter_mut().zip(Action::ALL.iter()) {
-        let (tx, ty) = target(grid, x, y, a);
+        let (tx, ty) = target_among(grid, x, y, a, no_wall);
         *o = (tx as i64 - x as i64, ty as i64 - y as i64);
     }
     // γ^d for the distances a target can be from a visible apple (at most 2r + 2), filled in
@@ -124,7 +144,7 @@ pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
     // reach (`rows[k]` is row `first - ry + k` from column `x0 - rx`), when they fit in words:
     // the grid's kept count, without reading it (on a big map, one cache line a row fewer; on
     // a small one the counts are in cache, and looking them up is cheaper).
-    let counting = grid.neighbourhood_rows().filter(|_| span <= 64 && grid.prefetch_pays()).and_then(|spans| {
+    let counting = grid.neighbourhood_rows().filter(|_| span <= 64 && count_live).and_then(|spans| {
         let rx = spans.iter().map(|&(_, a, b)| a.abs().max(b.abs())).max()? as i64;
         let ry = spans.iter().map(|&(dy, _, _)| dy.abs()).max()? as i64;
         let n = (y1 - first + 1 + 2 * ry) as usize;

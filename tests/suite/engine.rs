@@ -192,13 +192,14 @@ proptest! {
         share in 0.0f64..1.0,
         audit in proptest::option::of((0.0f64..1.0, 0.0f64..3.0)),
         weights in (-1.0f64..2.0, -1.0f64..3.0),
+        radius in prop::sample::select(vec![1.0, 1.5, 2.0, 3.0, 4.5]),
     ) {
         let n = (width * height) as usize;
         // 0–1 wall, 2–5 grass with an apple, 6–9 floor.
         let terrain: Vec<Terrain> =
             cells[..n].iter().map(|&c| if c < 2 { Terrain::Wall } else { Terrain::Floor }).collect();
         let apples: Vec<u32> = (0..n as u32).filter(|&i| (2..6).contains(&cells[i as usize])).collect();
-        let g = Grid::new(width, height, terrain, &apples, vec![], 2.0, MP.to_vec());
+        let g = Grid::new(width, height, terrain, &apples, vec![], radius, MP.to_vec());
         let (x, y) = (at.0 % width, at.1 % height);
         let f = Forager {
             selfishness: sigma,
@@ -212,7 +213,43 @@ proptest! {
         };
         let mut got = [0.0; 5];
         forage::score(&g, x, y, &f, &mut got);
-        prop_assert_eq!(got, score_by_definition(&g, x, y, &f));
+        let want = score_by_definition(&g, x, y, &f);
+        prop_assert_eq!(got, want);
+        // Counting live neighbours from the view's apple bits (a big map's way) and reading
+        // the kept counts give the same scores.
+        for count_live in [false, true] {
+            forage::score_with(&g, x, y, &f, &mut got, count_live);
+            prop_assert_eq!(got, want, "count_live = {}", count_live);
+        }
+    }
+
+    /// Where a move takes an agent: the neighbour when it is on the map and not a wall,
+    /// otherwise where it stands, whatever [`Grid::no_wall_beside`] lets the rule skip.
+    #[test]
+    fn a_move_is_blocked_by_walls_and_the_edge_only(
+        width in 1u32..150,
+        height in 1u32..12,
+        walls in proptest::collection::vec(0u8..40, 150 * 12),
+    ) {
+        let n = (width * height) as usize;
+        let terrain: Vec<Terrain> =
+            walls[..n].iter().map(|&c| if c == 0 { Terrain::Wall } else { Terrain::Floor }).collect();
+        let g = Grid::new(width, height, terrain, &[], vec![], 2.0, MP.to_vec());
+        for y in 0..height {
+            for x in 0..width {
+                for a in Action::ALL {
+                    let (dx, dy) = a.delta();
+                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                    let open = nx >= 0
+                        && ny >= 0
+                        && nx < width as i64
+                        && ny < height as i64
+                        && g.terrain(g.index(nx as u32, ny as u32)) != Terrain::Wall;
+                    let want = if open { (nx as u32, ny as u32) } else { (x, y) };
+                    prop_assert_eq!(forage::target(&g, x, y, a), want, "({}, {}) {:?}", x, y, a);
+                }
+            }
+        }
     }
 
     /// A row's apples as one word equal the cells' apples one by one, wherever the span
@@ -705,4 +742,27 @@ fn the_painter_shows_walls_apples_agents_and_lost_patches() {
     let c = paint::paint(sim.world_mut(), cell, &[paint::Flash { x: 2, y: 2, age: 0.0 }], &paint::art::EMBEDDED);
     assert_eq!(at(&c, centre(5, 1)), palette::LOST);
     assert!((0..70).any(|x| c.get(x, 2 * cell + cell / 2) == palette::FLASH), "a flash ring crosses row 2");
+}
+
+/// A map of more than 2²² cells takes the big-map paths (neighbourhoods asked for ahead,
+/// live counts counted by the scorer, moves told there is no wall beside them): after some
+/// ticks of picking and regrowth its kept counts still equal a recount.
+#[test]
+fn a_big_map_keeps_its_counts_on_the_big_map_paths() {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/commons-large.ron")).unwrap();
+    let src = src
+        .replace("width: 1000", "width: 2100")
+        .replace("height: 1000", "height: 2048")
+        .replace("count: 9000", "count: 900")
+        .replace("count: 1000", "count: 100");
+    let s = scn(&src);
+    let mut sim = Sim::new(&s, 0, 12);
+    let mut m = sim.model();
+    assert!(m.grid.prefetch_pays(), "the map is big enough for the big-map paths");
+    let apples = m.grid.apples();
+    for _ in 0..12 {
+        m.step();
+    }
+    assert!(m.grid.apples() < apples, "apples were picked");
+    check_invariants(&m.grid);
 }
