@@ -1,6 +1,7 @@
 //! Times each step of a scenario's world model, for finding where a tick goes:
 //! `cargo run --release --example phase_times -- SCENARIO [TICKS] [SKIP]` (a built-in name or a
-//! file) steps TICKS ticks after SKIP untimed ones and prints each step's mean time a tick.
+//! file) steps TICKS ticks after SKIP untimed ones and prints each step's mean time a tick, and
+//! the apples and regrowth candidates at the end.
 
 use polity::model::Step;
 
@@ -30,4 +31,6 @@ fn main() {
         }
     }
     println!("{:>10}: {:7.3} ms a tick; state hash {:016x}", "all", total / ticks as f64 * 1e3, m.state_hash());
+    let candidates: u64 = m.grid.candidates_by_neighbours().iter().sum();
+    println!("apples {}, regrowth candidates {candidates}, grass cells {}", m.grid.apples(), m.grid.grass_cells());
 }
