@@ -106,7 +106,7 @@ pub struct Grid {
     regrow_fate: Vec<u8>,
     /// [`Grid::row_spans`] of `offsets`, worked out when first needed.
     #[serde(skip)]
-    spans: std::sync::OnceLock<Option<Vec<(i32, i32, i32)>>>,
+    spans: std::sync::OnceLock<Option<(Vec<(i32, i32, i32)>, i64, i64)>>,
     /// A bit for each 64-cell word: set when a cell of the word has a wall among its four
     /// neighbours (worked out from the walls, which never change, when first needed). A
     /// scorer or mover then reads one bit, from a set small enough to stay in cache, instead
@@ -273,10 +273,6 @@ impl Grid {
         let (w, h) = (self.width as i64, self.height as i64);
         let slices = (usize::BITS - self.offsets.len().leading_zeros()) as usize;
         assert!(slices <= 8, "live counts are kept in a byte");
-        let row_window = |apple: &CellSet, y: i64, sx: i64, len: i64| -> u64 {
-            let (lo, hi) = (sx.max(0), (sx + len).min(w));
-            if lo >= hi { 0 } else { apple.window((y * w + lo) as usize, (hi - lo) as usize) << (lo - sx) }
-        };
         let mut r = 0usize;
         for y in 0..h {
             for x0 in (0..w).step_by(64) {
@@ -292,7 +288,7 @@ impl Grid {
                     if ny < 0 || ny >= h {
                         continue;
                     }
-                    let mut carry = row_window(&self.apple, ny, x0 + dx as i64, len);
+                    let mut carry = self.apple_bits_clipped(ny, x0 + dx as i64, len as u32);
                     let mut k = 0;
                     while carry != 0 {
                         let c = sum[k] & carry;
@@ -435,7 +431,9 @@ impl Grid {
     fn adjust_neighbours(&mut self, i: usize, add: bool) {
         let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
         let (w, h) = (self.width as i32, self.height as i32);
-        if let Some(spans) = self.spans.get_or_init(|| self.row_spans()).as_deref() {
+        self.neighbourhood_rows();
+        // (The field, not the method: the counts are written while the spans are read.)
+        if let Some(Some((spans, _, _))) = self.spans.get() {
             // Row by row: a row's grass cells are consecutive in grass rank, so one rank a
             // row, and the neighbours in the order of `offsets` (rows, then columns).
             for &(dy, a, b) in spans {
@@ -616,11 +614,9 @@ impl Grid {
         let ahead = self.prefetch_pays();
         for n in 0..cells.len() {
             if ahead {
-                for (stage, d) in [(0, 24), (1, 12), (2, 4)] {
-                    if let Some(&(j, _)) = cells.get(n + d) {
-                        self.prefetch_neighbourhood(j % self.width, j / self.width, stage, true);
-                    }
-                }
+                self.prefetch_neighbourhoods_ahead(n, true, |k| {
+                    cells.get(k).map(|&(j, _)| (j % self.width, j / self.width))
+                });
             }
             let (c, r) = cells[n];
             self.set_apple(c as usize, r as usize);
@@ -764,9 +760,17 @@ impl Grid {
     /// itself counted in its row), when it is such: a cell's live count is then the apples of
     /// those row spans around it, less its own (what a scorer holding the rows' apple bits can
     /// count itself instead of looking the count up).
+    /// With them, the neighbourhood's reach across and down (the largest `|dx|` and `|dy|`).
     #[inline]
-    pub fn neighbourhood_rows(&self) -> Option<&[(i32, i32, i32)]> {
-        self.spans.get_or_init(|| self.row_spans()).as_deref()
+    pub fn neighbourhood_rows(&self) -> Option<(&[(i32, i32, i32)], i64, i64)> {
+        let rows = self.spans.get_or_init(|| {
+            self.row_spans().map(|s| {
+                let rx = s.iter().map(|&(_, a, b)| a.abs().max(b.abs())).max().unwrap_or(0);
+                let ry = s.iter().map(|&(dy, _, _)| dy.abs()).max().unwrap_or(0);
+                (s, rx as i64, ry as i64)
+            })
+        });
+        rows.as_ref().map(|(s, rx, ry)| (s.as_slice(), *rx, *ry))
     }
     /// The cost to the commons of picking an apple with `n` live neighbours
     /// ([`Grid::commons_cost`] of a cell whose count is `n`).
@@ -802,11 +806,7 @@ impl Grid {
         let (w, h) = (self.width as usize, self.height as usize);
         let (x, y, r) = (x as usize, y as usize, r as usize);
         let spans = self.neighbourhood_rows();
-        let (rx, ry) = spans.map_or((0, 0), |s| {
-            let rx = s.iter().map(|&(_, a, b)| a.abs().max(b.abs())).max().unwrap_or(0);
-            let ry = s.iter().map(|&(dy, _, _)| dy.abs()).max().unwrap_or(0);
-            (rx as usize, ry as usize)
-        });
+        let (rx, ry) = spans.map_or((0, 0), |(_, rx, ry)| (rx as usize, ry as usize));
         let (x0, x1) = (x.saturating_sub(r + rx), (x + r + rx).min(w - 1));
         for cy in y.saturating_sub(r + ry)..=(y + r + ry).min(h - 1) {
             let (lo, hi) = ((cy * w + x0) >> 6, (cy * w + x1) >> 6);
@@ -839,6 +839,16 @@ impl Grid {
             prefetch(&self.live_neighbours, self.grass_rank(lo).min(self.live_neighbours.len()));
         }
     }
+    /// [`Grid::prefetch_neighbourhood`]'s stages for the items some way after item `n` of a
+    /// list worked through in order, `at(k)` being item `k`'s cell (`None` past the end).
+    #[inline]
+    pub fn prefetch_neighbourhoods_ahead(&self, n: usize, growing: bool, at: impl Fn(usize) -> Option<(u32, u32)>) {
+        for (stage, d) in [(0, 24), (1, 12), (2, 4)] {
+            if let Some((x, y)) = at(n + d) {
+                self.prefetch_neighbourhood(x, y, stage, growing);
+            }
+        }
+    }
     /// Asks the processor to fetch what picking the apple at `(x, y)` (or, `growing`, putting
     /// one there) will read, in three stages a few cells apart: `0` its neighbourhood's grass
     /// words, `1` (once those are at hand) the neighbourhood's live counts (growing: and
@@ -846,7 +856,7 @@ impl Grid {
     /// patch's live count. Hints only: nothing changes.
     #[inline]
     pub fn prefetch_neighbourhood(&self, x: u32, y: u32, stage: u8, growing: bool) {
-        let Some(spans) = self.spans.get_or_init(|| self.row_spans()).as_deref() else {
+        let Some((spans, _, _)) = self.neighbourhood_rows() else {
             return;
         };
         let (w, h) = (self.width as i32, self.height as i32);

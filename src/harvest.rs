@@ -41,11 +41,7 @@ pub fn harvest(m: &mut WorldModel) {
     }
     for n in 0..picks.len() {
         if ahead {
-            for (stage, d) in [(0, 24), (1, 12), (2, 4)] {
-                if let Some(&(_, x, y)) = picks.get(n + d) {
-                    grid.prefetch_neighbourhood(x, y, stage, false);
-                }
-            }
+            grid.prefetch_neighbourhoods_ahead(n, false, |k| picks.get(k).map(|&(_, x, y)| (x, y)));
         }
         let (k, x, y) = picks[n];
         let a = &mut agents[k as usize];

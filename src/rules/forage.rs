@@ -145,9 +145,7 @@ pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], 
     // reach (`rows[k]` is row `first - ry + k` from column `x0 - rx`), when they fit in words:
     // the grid's kept count, without reading it (on a big map, one cache line a row fewer; on
     // a small one the counts are in cache, and looking them up is cheaper).
-    let counting = grid.neighbourhood_rows().filter(|_| span <= 64 && count_live).and_then(|spans| {
-        let rx = spans.iter().map(|&(_, a, b)| a.abs().max(b.abs())).max()? as i64;
-        let ry = spans.iter().map(|&(dy, _, _)| dy.abs()).max()? as i64;
+    let counting = grid.neighbourhood_rows().filter(|_| span <= 64 && count_live).and_then(|(spans, rx, ry)| {
         let n = (y1 - first + 1 + 2 * ry) as usize;
         if span as i64 + 2 * rx > 64 || n > ROWS {
             return None;
