@@ -251,12 +251,7 @@ impl Grid {
     /// come with the ranks).
     #[inline]
     fn grass_window(&self, lo: usize, len: usize) -> u64 {
-        let (w, off) = (lo >> 6, lo & 63);
-        let mut v = self.grass_ranks[w][0] >> off;
-        if off + len > 64 {
-            v |= self.grass_ranks[w + 1][0] << (64 - off);
-        }
-        if len < 64 { v & ((1u64 << len) - 1) } else { v }
+        window(|w| self.grass_ranks[w][0], lo, len)
     }
 
     /// The grass rank of cell `i`, or `None` if it is not grass.
@@ -759,8 +754,8 @@ impl Grid {
     /// The regrowth neighbourhood as rows `(dy, dx_min, dx_max)` of contiguous cells (the cell
     /// itself counted in its row), when it is such: a cell's live count is then the apples of
     /// those row spans around it, less its own (what a scorer holding the rows' apple bits can
-    /// count itself instead of looking the count up).
-    /// With them, the neighbourhood's reach across and down (the largest `|dx|` and `|dy|`).
+    /// count itself instead of looking the count up); with them, the neighbourhood's reach
+    /// across and down (the largest `|dx|` and `|dy|`).
     #[inline]
     pub fn neighbourhood_rows(&self) -> Option<(&[(i32, i32, i32)], i64, i64)> {
         let rows = self.spans.get_or_init(|| {
@@ -789,7 +784,7 @@ impl Grid {
         }
         self.apple.window((y * w + lo) as usize, (hi - lo) as usize) << (lo - x0)
     }
-    /// Whether asking for cells ahead ([`Grid::prefetch_view`], [`Grid::prefetch_cell`]) pays:
+    /// Whether asking for cells ahead ([`Grid::prefetch_view`], [`Grid::prefetch_move`]) pays:
     /// on a map of more than 2²² cells (a bit set of more than 512 KiB), where the cells
     /// agents read are rarely in the nearest caches already.
     #[inline]
@@ -916,13 +911,6 @@ impl Grid {
     pub fn prefetch_apple(&self, i: usize) {
         prefetch(&self.apple.0, i >> 6);
     }
-    /// Asks the processor to fetch cell `i`'s apple, wall and occupied words.
-    #[inline]
-    pub fn prefetch_cell(&self, i: usize) {
-        prefetch(&self.apple.0, i >> 6);
-        prefetch(&self.wall.0, i >> 6);
-        prefetch(&self.occupied.0, i >> 6);
-    }
     /// Whether no cell of the 64-cell word holding `(x, y)` has a wall among its four
     /// neighbours: then a move from `(x, y)` is blocked only by the map's edge.
     #[inline]
@@ -1034,6 +1022,21 @@ impl Grid {
         }
         h.finish()
     }
+}
+
+/// Bits `lo .. lo + len` (`len` ≤ 64) of a bit set whose word `w` is `word(w)`, as a word,
+/// bit 0 first.
+#[inline(always)]
+fn window(word: impl Fn(usize) -> u64, lo: usize, len: usize) -> u64 {
+    if len == 0 {
+        return 0;
+    }
+    let (w, off) = (lo >> 6, lo & 63);
+    let mut v = word(w) >> off;
+    if off + len > 64 {
+        v |= word(w + 1) << (64 - off);
+    }
+    if len < 64 { v & ((1u64 << len) - 1) } else { v }
 }
 
 /// The live apples of `apple` within the neighbourhood `offsets` of cell `(x, y)` (not the
@@ -1174,15 +1177,7 @@ impl CellSet {
     /// Places `lo .. lo + len` (`len` ≤ 64, all inside the set) as a word, bit 0 first.
     #[inline]
     fn window(&self, lo: usize, len: usize) -> u64 {
-        if len == 0 {
-            return 0;
-        }
-        let (w, off) = (lo >> 6, lo & 63);
-        let mut v = self.0[w] >> off;
-        if off + len > 64 {
-            v |= self.0[w + 1] << (64 - off);
-        }
-        if len < 64 { v & ((1u64 << len) - 1) } else { v }
+        window(|w| self.0[w], lo, len)
     }
     /// Calls `f(i, x, y)` for every cell `i = (x, y)` in the set, row by row, for a
     /// row-major map `width` cells wide.
