@@ -1,7 +1,7 @@
 //! Times each step of a scenario's world model, for finding where a tick goes:
 //! `cargo run --release --example phase_times -- SCENARIO [TICKS] [SKIP]` (a built-in name or a
 //! file) steps TICKS ticks after SKIP untimed ones and prints each step's mean time a tick, and
-//! the apples and regrowth candidates at the end.
+//! the apples and regrowth candidates at the end, and the apples picked and regrown a tick.
 
 use polity::model::Step;
 
@@ -17,12 +17,15 @@ fn main() {
         m.step();
     }
     let mut spent = [0f64; Step::ALL.len()];
+    let (mut picked, mut regrown) = (0u64, 0u64);
     for _ in 0..ticks {
         for (k, &step) in Step::ALL.iter().enumerate() {
             let t = std::time::Instant::now();
             m.run(step, step);
             spent[k] += t.elapsed().as_secs_f64();
         }
+        picked += m.stats.harvested as u64;
+        regrown += m.stats.regrown as u64;
     }
     let total: f64 = spent.iter().sum();
     for (k, step) in Step::ALL.iter().enumerate() {
@@ -33,4 +36,6 @@ fn main() {
     println!("{:>10}: {:7.3} ms a tick; state hash {:016x}", "all", total / ticks as f64 * 1e3, m.state_hash());
     let candidates: u64 = m.grid.candidates_by_neighbours().iter().sum();
     println!("apples {}, regrowth candidates {candidates}, grass cells {}", m.grid.apples(), m.grid.grass_cells());
+    let per_tick = |n: u64| n as f64 / ticks as f64;
+    println!("a tick: {:.0} apples picked, {:.0} regrown", per_tick(picked), per_tick(regrown));
 }

@@ -35,6 +35,20 @@ pub fn prefetch<T>(v: &[T], k: usize) {
 /// From this many regrowth candidates, their draws are made on the thread pool.
 const REGROW_PARALLEL: usize = 8192;
 
+/// Regrowth looks every candidate up, and drops those no longer eligible, on ticks that are a
+/// multiple of this; on other ticks only those whose draw could make them regrow
+/// ([`Grid::regrow`]).
+const SWEEP_EVERY: u64 = 16;
+
+/// Regrowth's candidates are decided in chunks of this many (on the thread pool when many).
+const CHUNK: usize = 1024;
+
+/// A regrowth candidate's fate in a tick: dropped (no longer eligible), kept, or kept and
+/// regrown.
+const DROP: u8 = 0;
+const KEEP: u8 = 1;
+const GROW: u8 = 2;
+
 /// What a cell is made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[repr(u8)]
@@ -101,7 +115,7 @@ pub struct Grid {
     offsets: Vec<(i32, i32)>,
     probabilities: Vec<f64>,
     regrow_buffer: Vec<(u32, u32)>,
-    /// What [`Grid::regrow_parallel`] decided for each candidate (no meaning between ticks).
+    /// What [`Grid::regrow`] decided for each candidate (no meaning between ticks).
     #[serde(skip)]
     regrow_fate: Vec<u8>,
     /// [`Grid::row_spans`] of `offsets`, worked out when first needed.
@@ -573,83 +587,64 @@ impl Grid {
     /// from the apples standing before any regrows this tick, and its draw is keyed by
     /// (seed, tick, cell), so the result does not depend on the order of the candidates.
     /// Returns the number of apples that regrew.
+    ///
+    /// A candidate whose draw is at least the largest regrowth probability cannot regrow
+    /// whatever its neighbours, so only the others are looked up on the map; the list keeps
+    /// cells that stopped being eligible (they regrew, or lost their last live neighbour)
+    /// until a tick that sweeps it ([`SWEEP_EVERY`]) or a draw that looks them up. Such a cell
+    /// becomes eligible again without being listed twice: `in_candidates` says it is listed.
+    /// From [`REGROW_PARALLEL`] candidates the draws are made on the thread pool; the list is
+    /// then compacted and the apples set in the candidates' order, on this thread: the same
+    /// result as one pass.
     pub fn regrow(&mut self, seed: u64, tick: u64) -> u32 {
-        let mut buffer = std::mem::take(&mut self.regrow_buffer);
-        buffer.clear();
-        let draws = rng::TickKey::new(seed, tick);
-        if self.candidates.len() >= REGROW_PARALLEL {
-            return self.regrow_parallel(&draws, buffer);
-        }
-        let mut keep = 0;
-        for k in 0..self.candidates.len() {
-            let (c, r) = self.candidates[k];
-            let (c, r) = (c as usize, r as usize);
-            let n = self.live_neighbours[r] as u32;
-            if self.apple.get(c) || n == 0 {
-                self.in_candidates.clear(r);
-                continue;
-            }
-            self.candidates[keep] = self.candidates[k];
-            keep += 1;
-            let p = regrowth::probability(&self.probabilities, n);
-            if p > 0.0 && draws.unit(c as u64, Purpose::Regrow) < p {
-                buffer.push(self.candidates[k]);
-            }
-        }
-        self.candidates.truncate(keep);
-        self.grow(&buffer);
-        let grown = buffer.len() as u32;
-        self.regrow_buffer = buffer;
-        grown
-    }
-
-    /// Puts an apple on each of `cells` (cell, grass rank), in order; on a big map what each
-    /// reads is asked for a few cells ahead.
-    fn grow(&mut self, cells: &[(u32, u32)]) {
-        let ahead = self.prefetch_pays();
-        for n in 0..cells.len() {
-            if ahead {
-                self.prefetch_neighbourhoods_ahead(n, true, |k| {
-                    cells.get(k).map(|&(j, _)| (j % self.width, j / self.width))
-                });
-            }
-            let (c, r) = cells[n];
-            self.set_apple(c as usize, r as usize);
-        }
-    }
-
-    /// [`Grid::regrow`] of many candidates: whether each stays a candidate and whether it
-    /// regrows is worked out on the thread pool (each a pure function of the grid before any
-    /// regrows and of its own draw), then the list is compacted and the apples set, in the
-    /// candidates' order, on this thread: the same result as one pass.
-    fn regrow_parallel(&mut self, draws: &rng::TickKey, mut buffer: Vec<(u32, u32)>) -> u32 {
         use rayon::prelude::*;
-        /// A candidate's fate: dropped (no longer eligible), kept, or kept and regrown.
-        const DROP: u8 = 0;
-        const KEEP: u8 = 1;
-        const GROW: u8 = 2;
+        let draws = rng::TickKey::new(seed, tick);
+        let sweep = tick % SWEEP_EVERY == 0;
+        let ceiling = self.probabilities.iter().fold(0.0f64, |m, &p| m.max(p));
         let ahead = self.prefetch_pays();
         let mut fate = std::mem::take(&mut self.regrow_fate);
         fate.clear();
-        fate.resize(self.candidates.len(), DROP);
+        fate.resize(self.candidates.len(), KEEP);
         {
             let (candidates, live, apple, probabilities) =
                 (&self.candidates, &self.live_neighbours, &self.apple, &self.probabilities);
-            fate.par_chunks_mut(1024).zip(candidates.par_chunks(1024)).for_each(|(fate, candidates)| {
-                for (k, (f, &(c, r))) in fate.iter_mut().zip(candidates).enumerate() {
-                    if ahead && let Some(&(c, r)) = candidates.get(k + 8) {
+            let decide = |fate: &mut [u8], candidates: &[(u32, u32)]| {
+                // The candidates to look up, with their draws: those that could regrow (all of
+                // them when sweeping).
+                let mut check = [(0u16, 0.0f64); CHUNK];
+                let mut m = 0;
+                for (k, &(c, _)) in candidates.iter().enumerate() {
+                    let u = draws.unit(c as u64, Purpose::Regrow);
+                    if sweep || u < ceiling {
+                        check[m] = (k as u16, u);
+                        m += 1;
+                    }
+                }
+                for j in 0..m {
+                    if ahead && let Some(&(k, _)) = check[..m].get(j + 8) {
+                        let (c, r) = candidates[k as usize];
                         prefetch(live, r as usize);
                         prefetch(&apple.0, c as usize >> 6);
                     }
+                    let (k, u) = check[j];
+                    let (c, r) = candidates[k as usize];
                     let n = live[r as usize] as u32;
-                    if apple.get(c as usize) || n == 0 {
-                        continue;
-                    }
-                    let p = regrowth::probability(probabilities, n);
-                    *f = if p > 0.0 && draws.unit(c as u64, Purpose::Regrow) < p { GROW } else { KEEP };
+                    fate[k as usize] = if apple.get(c as usize) || n == 0 {
+                        DROP
+                    } else {
+                        let p = regrowth::probability(probabilities, n);
+                        if p > 0.0 && u < p { GROW } else { KEEP }
+                    };
                 }
-            });
+            };
+            if self.candidates.len() >= REGROW_PARALLEL {
+                fate.par_chunks_mut(CHUNK).zip(candidates.par_chunks(CHUNK)).for_each(|(f, c)| decide(f, c));
+            } else {
+                fate.chunks_mut(CHUNK).zip(candidates.chunks(CHUNK)).for_each(|(f, c)| decide(f, c));
+            }
         }
+        let mut buffer = std::mem::take(&mut self.regrow_buffer);
+        buffer.clear();
         let mut keep = 0;
         for k in 0..self.candidates.len() {
             let e = self.candidates[k];
@@ -669,6 +664,21 @@ impl Grid {
         let grown = buffer.len() as u32;
         self.regrow_buffer = buffer;
         grown
+    }
+
+    /// Puts an apple on each of `cells` (cell, grass rank), in order; on a big map what each
+    /// reads is asked for a few cells ahead.
+    fn grow(&mut self, cells: &[(u32, u32)]) {
+        let ahead = self.prefetch_pays();
+        for n in 0..cells.len() {
+            if ahead {
+                self.prefetch_neighbourhoods_ahead(n, true, |k| {
+                    cells.get(k).map(|&(j, _)| (j % self.width, j / self.width))
+                });
+            }
+            let (c, r) = cells[n];
+            self.set_apple(c as usize, r as usize);
+        }
     }
 
     /// The cells that may regrow this tick (eaten, with at least one live neighbour), counted
