@@ -100,16 +100,6 @@ const ONES: [u8; 256] = {
     t
 };
 
-/// What a scorer has gathered from the apples it has seen: each move's best apple to go on
-/// to, and the apple it lands on; and `γ^d` for the distances a target can be from a visible
-/// apple (at most 2r + 1), filled in at the first apple worth having (beyond the table, powi).
-struct Scored {
-    best: [f64; 5],
-    immediate: [f64; 5],
-    powers: [f64; 16],
-    filled: bool,
-}
-
 /// Scores the five actions of an agent at `(x, y)` into `out` (see the module docs).
 pub fn score(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5]) {
     score_with(grid, x, y, f, out, grid.prefetch_pays())
@@ -145,6 +135,10 @@ pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], 
         let (tx, ty) = target_among(grid, x, y, a, no_wall);
         *o = (tx as i64 - x as i64, ty as i64 - y as i64);
     }
+    // γ^d for the distances a target can be from a visible apple (at most 2r + 2), filled in
+    // when the first apple worth having is seen; beyond the table's reach, powi.
+    let mut powers = [0.0f64; 16];
+    let mut filled = false;
     let own = f.w_own * f.apple_share;
     let commons = f.w_commons * (1.0 - f.selfishness);
     // An apple's live count, from the apple bits of the view's rows widened by the regrowth
@@ -176,10 +170,9 @@ pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], 
         }
         Some(n - own_cell)
     };
-    // What the apples seen so far give each move: the best apple to go on to, and the apple
-    // it lands on.
-    let mut acc = Scored { best: [0.0; 5], immediate: [0.0; 5], powers: [0.0; 16], filled: false };
-    let visit = |cx: i64, cy: i64, acc: &mut Scored| {
+    let mut best = [0.0f64; 5];
+    let mut immediate = [0.0f64; 5];
+    let mut visit = |cx: i64, cy: i64| {
         let i = grid.index(cx as u32, cy as u32);
         let cost = match live(cx, cy) {
             Some(n) => grid.cost_of_count(n),
@@ -203,92 +196,41 @@ pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], 
             // Worth nothing to go on to; counts only if a move lands on it.
             for (k, &(ox, oy)) in offsets.iter().enumerate() {
                 if dx == ox && dy == oy {
-                    acc.immediate[k] = v;
+                    immediate[k] = v;
                 }
             }
             return;
         }
-        if !acc.filled {
+        if !filled {
             let mut g = 1.0;
-            for p in acc.powers.iter_mut() {
+            for p in powers.iter_mut() {
                 *p = g;
                 g *= f.discount;
             }
-            acc.filled = true;
+            filled = true;
         }
         for (k, &(ox, oy)) in offsets.iter().enumerate() {
             let d = ((dx - ox).abs() + (dy - oy).abs()) as usize;
             if d == 0 {
-                acc.immediate[k] = v;
+                immediate[k] = v;
                 continue;
             }
-            let discounted = v * if d < 16 { acc.powers[d] } else { f.discount.powi(d as i32) };
-            acc.best[k] = if discounted > acc.best[k] { discounted } else { acc.best[k] };
+            let discounted = v * if d < 16 { powers[d] } else { f.discount.powi(d as i32) };
+            best[k] = if discounted > best[k] { discounted } else { best[k] };
         }
     };
-    // The farthest a visible apple can be from a target (a corner of the view, a step away).
-    let far = 2 * r + 1;
-    // When no apple can be worth more than `own` and every distance is in the table of γ^d
-    // (views up to radius 7), the scores are the same whatever apples farther than some reach
-    // are skipped: an apple `d` steps from the agent is at least `d − 1` from every target, so
-    // once `own · γ^(d−1)` is no more than every move's best so far, it cannot raise one (and
-    // the apples a move lands on are a step away at most, always seen). Then rows are read
-    // outwards from the agent's, and the reach shrinks as the best apples are found: a dense
-    // view's near apples spare the far ones. The maximum is the same in any order.
-    let prune = span <= 64
-        && far < 16
-        && commons >= 0.0
-        && f.clear_cut_risk.is_none()
-        && f.clear_cut_audit.is_none_or(|(p_d, k)| (0.0..=1.0).contains(&p_d) && f.w_own * k >= 0.0);
-    if prune {
-        // Apples farther than `reach` steps from the agent cannot raise a score.
-        let mut reach = far;
-        for t in 0..=2 * r {
-            let dy = if t % 2 == 1 { -(t + 1) / 2 } else { t / 2 };
-            if dy.abs() > reach {
-                break;
-            }
-            let cy = y as i64 + dy;
-            if cy < first || cy > y1 {
-                continue;
-            }
-            let m = reach - dy.abs();
-            let (lo, hi) = ((x as i64 - m).max(x0) - x0, (x as i64 + m).min(x1) - x0);
-            let mut bits = grid.apple_bits(cy as u32, x0 as u32, span) & (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
-            if bits == 0 {
-                continue;
-            }
+    for cy in first..=y1 {
+        if span <= 64 {
+            let mut bits = grid.apple_bits(cy as u32, x0 as u32, span);
             while bits != 0 {
                 let cx = x0 + bits.trailing_zeros() as i64;
                 bits &= bits - 1;
-                visit(cx, cy, &mut acc);
+                visit(cx, cy);
             }
-            if acc.filled {
-                let least = acc.best.iter().fold(f64::INFINITY, |a, &b| a.min(b));
-                // The farthest steps `d` from the agent at which `own · γ^(d−1)` beats it (one,
-                // the cells the moves land on, at least).
-                let mut d = 1;
-                while d < reach && own * acc.powers[d as usize] > least {
-                    d += 1;
-                }
-                reach = d;
-            }
-        }
-    } else {
-        for cy in first..=y1 {
-            if span <= 64 {
-                let mut bits = grid.apple_bits(cy as u32, x0 as u32, span);
-                while bits != 0 {
-                    let cx = x0 + bits.trailing_zeros() as i64;
-                    bits &= bits - 1;
-                    visit(cx, cy, &mut acc);
-                }
-            } else {
-                grid.for_each_apple_in_row(cy as u32, x0 as u32, x1 as u32, |cx| visit(cx as i64, cy, &mut acc));
-            }
+        } else {
+            grid.for_each_apple_in_row(cy as u32, x0 as u32, x1 as u32, |cx| visit(cx as i64, cy));
         }
     }
-    let Scored { best, immediate, .. } = acc;
     for k in 0..5 {
         out[k] = immediate[k] + best[k];
     }

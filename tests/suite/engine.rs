@@ -211,8 +211,7 @@ proptest! {
         height in 3u32..30,
         cells in proptest::collection::vec(0u8..10, 140 * 30),
         at in (any::<u32>(), any::<u32>()),
-        // Half the views short enough for the scorer to skip apples that cannot matter.
-        view in prop_oneof![1u32..8, 8u32..40],
+        view in 1u32..40,
         discount in 0.05f64..1.0,
         sigma in 0.0f64..1.0,
         share in 0.0f64..1.0,
