@@ -135,6 +135,27 @@ pub struct Grid {
     pub effects: Vec<crate::objects::Effect>,
 }
 
+/// Picks worked out ahead by [`Grid::plan_picks`]: for each cell, a row of `stride` numbers
+/// (its grass rank, its patch, how many grass neighbours it has, and their ranks), or
+/// [`NONE`] first for a cell that is not grass.
+pub struct PickPlan {
+    stride: usize,
+    cells: Vec<u32>,
+    data: Vec<u32>,
+}
+
+impl PickPlan {
+    /// How many cells the plan is for.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Whether it is for none.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+}
+
 impl Grid {
     /// Builds a grid from row-major terrain, the cells that start with an apple, the spawn
     /// points (cell indices, in map order), and the regrowth rule. A cell with an apple is
@@ -431,13 +452,13 @@ impl Grid {
             self.patches_alive += 1;
         }
         self.patch_live[p] += 1;
-        self.adjust_neighbours(i, true);
+        self.add_to_neighbours(i);
     }
 
-    /// Adds (or removes) cell `i`'s apple to its grass neighbours' live counts, and makes
-    /// newly eligible neighbours regrowth candidates.
+    /// Adds cell `i`'s apple to its grass neighbours' live counts, and makes newly eligible
+    /// neighbours regrowth candidates (a pick takes it away: [`Grid::pick_planned`]).
     #[inline]
-    fn adjust_neighbours(&mut self, i: usize, add: bool) {
+    fn add_to_neighbours(&mut self, i: usize) {
         let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
         let (w, h) = (self.width as i32, self.height as i32);
         self.neighbourhood_rows();
@@ -465,10 +486,6 @@ impl Grid {
                     if j == i {
                         continue;
                     }
-                    if !add {
-                        self.live_neighbours[rank] -= 1;
-                        continue;
-                    }
                     self.live_neighbours[rank] += 1;
                     if !self.apple.get(j) && !self.in_candidates.get(rank) {
                         self.in_candidates.set(rank);
@@ -488,10 +505,6 @@ impl Grid {
             let Some(r) = self.grass_rank_of(j) else {
                 continue;
             };
-            if !add {
-                self.live_neighbours[r] -= 1;
-                continue;
-            }
             self.live_neighbours[r] += 1;
             if !self.apple.get(j) && !self.in_candidates.get(r) {
                 self.in_candidates.set(r);
@@ -504,24 +517,139 @@ impl Grid {
     /// `Some(None)` if one was picked, and `Some(Some(patch))` if it was the last apple of
     /// `patch`, which is now lost for good.
     pub fn pick(&mut self, i: usize) -> Option<Option<u32>> {
+        let plan = self.plan_picks(&[i as u32]);
+        self.pick_planned(&plan, 0)
+    }
+
+    /// What picking the apple at each of `cells` reads that no pick changes, worked out ahead
+    /// (on the thread pool when there are many): each cell's grass rank and patch and its
+    /// grass neighbours' ranks. [`Grid::pick_planned`] then picks them one by one, in any
+    /// order, with the same result as [`Grid::pick`]: on a big map the reads that wait on
+    /// one another (a rank from the grass words, a count or patch from the rank) are made
+    /// for many picks at once, and the picks themselves only write.
+    pub fn plan_picks(&self, cells: &[u32]) -> PickPlan {
+        use rayon::prelude::*;
+        let stride = self.offsets.len() + 3;
+        let mut data = vec![NONE; cells.len() * stride];
+        let ahead = self.prefetch_pays();
+        let plan = |rows: &mut [u32], cells: &[u32]| {
+            for (k, (row, &c)) in rows.chunks_mut(stride).zip(cells).enumerate() {
+                // The grass words of a pick some way ahead (on a big map), and the patch of a
+                // nearer one (its rank from those words, asked for earlier): the patches are
+                // out of the nearest caches even on a small map.
+                if ahead && let Some(&j) = cells.get(k + 12) {
+                    self.prefetch_neighbourhood(j % self.width, j / self.width, 0, false);
+                }
+                if let Some(r) = cells.get(k + 4).and_then(|&j| self.grass_rank_of(j as usize)) {
+                    prefetch(&self.patch, r);
+                }
+                let i = c as usize;
+                let Some(r) = self.grass_rank_of(i) else {
+                    continue;
+                };
+                let n = self.neighbour_ranks(i, &mut row[3..]);
+                row[..3].copy_from_slice(&[r as u32, self.patch[r], n as u32]);
+            }
+        };
+        const CHUNK: usize = 256;
+        if cells.len() > CHUNK {
+            data.par_chunks_mut(CHUNK * stride)
+                .zip(cells.par_chunks(CHUNK))
+                .for_each(|(rows, cells)| plan(rows, cells));
+        } else {
+            plan(&mut data, cells);
+        }
+        PickPlan { stride, cells: cells.to_vec(), data }
+    }
+
+    /// Picks the apple at the `n`-th cell of `plan` (made by [`Grid::plan_picks`] on this grid,
+    /// with no apple put down since): what [`Grid::pick`] returns.
+    pub fn pick_planned(&mut self, plan: &PickPlan, n: usize) -> Option<Option<u32>> {
+        let i = plan.cells[n] as usize;
         if !self.apple.get(i) {
             return None;
         }
+        let row = &plan.data[n * plan.stride..(n + 1) * plan.stride];
+        let (r, p, count) = (row[0] as usize, row[1] as usize, row[2] as usize);
         self.apple.clear(i);
         self.apples -= 1;
-        self.adjust_neighbours(i, false);
-        let r = self.grass_rank(i);
+        for &j in &row[3..3 + count] {
+            self.live_neighbours[j as usize] -= 1;
+        }
         if self.live_neighbours[r] > 0 && !self.in_candidates.get(r) {
             self.in_candidates.set(r);
             self.candidates.push((i as u32, r as u32));
         }
-        let p = self.patch[r] as usize;
         self.patch_live[p] -= 1;
         if self.patch_live[p] == 0 {
             self.patches_alive -= 1;
             return Some(Some(p as u32));
         }
         Some(None)
+    }
+
+    /// Asks the processor to fetch what [`Grid::pick_planned`] of the `n`-th cell of `plan`
+    /// writes: the neighbours' live counts, the cell's candidate flag and its patch's count
+    /// (a hint only; nothing past the plan's end).
+    #[inline]
+    pub fn prefetch_planned(&self, plan: &PickPlan, n: usize) {
+        let Some(row) = plan.data.get(n * plan.stride..(n + 1) * plan.stride) else {
+            return;
+        };
+        if row[0] == NONE {
+            return;
+        }
+        for &j in &row[3..3 + row[2] as usize] {
+            prefetch(&self.live_neighbours, j as usize);
+        }
+        prefetch(&self.in_candidates.0, row[0] as usize >> 6);
+        prefetch(&self.patch_live, row[1] as usize);
+    }
+
+    /// The grass ranks of cell `i`'s grass neighbours within the regrowth radius (not `i`'s
+    /// own), written to the front of `out` (as long as the neighbourhood at least); returns
+    /// how many.
+    fn neighbour_ranks(&self, i: usize, out: &mut [u32]) -> usize {
+        let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
+        let (w, h) = (self.width as i32, self.height as i32);
+        let mut n = 0;
+        if let Some((spans, _, _)) = self.neighbourhood_rows() {
+            // Row by row: a row's grass cells are consecutive in grass rank, so one rank a row.
+            for &(dy, a, b) in spans {
+                let ny = y + dy;
+                let (lo, hi) = ((x + a).max(0), (x + b).min(w - 1));
+                if ny < 0 || ny >= h || lo > hi {
+                    continue;
+                }
+                let base = (ny * w + lo) as usize;
+                let mut bits = self.grass_window(base, (hi - lo + 1) as usize);
+                if bits == 0 {
+                    continue;
+                }
+                let mut r = self.grass_rank(base + bits.trailing_zeros() as usize);
+                while bits != 0 {
+                    let j = base + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if j != i {
+                        out[n] = r as u32;
+                        n += 1;
+                    }
+                    r += 1;
+                }
+            }
+            return n;
+        }
+        for &(dx, dy) in &self.offsets {
+            let (nx, ny) = (x + dx, y + dy);
+            if nx < 0 || ny < 0 || nx >= w || ny >= h {
+                continue;
+            }
+            if let Some(r) = self.grass_rank_of((ny * w + nx) as usize) {
+                out[n] = r as u32;
+                n += 1;
+            }
+        }
+        n
     }
 
     /// What moving from `(x, y)` by `action` would do to an object in the way (pure).

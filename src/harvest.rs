@@ -26,8 +26,9 @@ pub fn harvest(m: &mut WorldModel) {
     let mut oversight = parts.get_mut::<Oversight>();
     let mut lost_patches = Vec::new();
     let ahead = grid.prefetch_pays();
-    // Who stands on an apple (no pick changes another agent's cell), then the picks in id
-    // order; on a big map what a pick reads is asked for a few picks ahead.
+    // Who stands on an apple (no pick changes another agent's cell), what each pick reads
+    // worked out for all of them ([`Grid::plan_picks`]), then the picks in id order; on a big
+    // map what a pick writes is asked for a few picks ahead.
     let mut picks: Vec<(u32, u32, u32)> = Vec::new();
     for k in 0..agents.len() {
         if ahead && let Some(b) = agents.get(k + 32) {
@@ -39,14 +40,17 @@ pub fn harvest(m: &mut WorldModel) {
             picks.push((k as u32, a.pos.x, a.pos.y));
         }
     }
-    for n in 0..picks.len() {
+    let cells: Vec<u32> = picks.iter().map(|&(_, x, y)| grid.index(x, y) as u32).collect();
+    let plan = grid.plan_picks(&cells);
+    for (n, &(k, x, y)) in picks.iter().enumerate() {
         if ahead {
-            grid.prefetch_neighbourhoods_ahead(n, false, |k| picks.get(k).map(|&(_, x, y)| (x, y)));
+            grid.prefetch_planned(&plan, n + 8);
         }
-        let (k, x, y) = picks[n];
         let a = &mut agents[k as usize];
-        if let Some(lost) = pick(
+        let picked = grid.pick_planned(&plan, n);
+        if let Some(lost) = credit(
             grid,
+            picked,
             grid.index(x, y),
             a.id,
             &mut a.ledger,
@@ -66,13 +70,14 @@ pub fn harvest(m: &mut WorldModel) {
     }
 }
 
-/// Agent `id` on cell `i` picks the apple there, if any: +1 apple; taking a patch's last
-/// apple is a clear-cut, recorded as a `PatchLost` effect and, when oversight forbids it for
-/// this agent, a violation. The rule shared by the ECS and the world model; returns what
-/// [`Grid::pick`] returns.
+/// Agent `id` on cell `i` has picked the apple there, if `picked` (what [`Grid::pick`]
+/// returned) says so: +1 apple; taking a patch's last apple is a clear-cut, recorded as a
+/// `PatchLost` effect and, when oversight forbids it for this agent, a violation. Returns
+/// `picked`.
 #[allow(clippy::too_many_arguments)]
-pub fn pick(
+pub fn credit(
     grid: &mut Grid,
+    picked: Option<Option<u32>>,
     i: usize,
     id: u32,
     ledger: &mut Ledger,
@@ -81,7 +86,7 @@ pub fn pick(
     violations: &mut Vec<(u64, i64)>,
     tick: u64,
 ) -> Option<Option<u32>> {
-    let lost = grid.pick(i)?;
+    let lost = picked?;
     ledger.picked += 1;
     ledger.earn(MILLI);
     if let Some(patch) = lost {
