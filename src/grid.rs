@@ -135,16 +135,23 @@ pub struct Grid {
     pub effects: Vec<crate::objects::Effect>,
 }
 
-/// Picks worked out ahead by [`Grid::plan_picks`]: for each cell, a row of `stride` numbers
-/// (its grass rank, its patch, how many grass neighbours it has, and their ranks), or
-/// [`NONE`] first for a cell that is not grass.
-pub struct PickPlan {
+/// Picks (or growths) worked out ahead by [`Grid::plan_cells`]: for each cell, a row of
+/// `stride` numbers (its grass rank, its patch, how many grass neighbours it has, their ranks
+/// in `reach` places and their cells in `reach` more), or [`NONE`] first for a cell that is
+/// not grass.
+pub struct CellPlan {
     stride: usize,
+    reach: usize,
     cells: Vec<u32>,
     data: Vec<u32>,
 }
 
-impl PickPlan {
+impl CellPlan {
+    /// The `n`-th cell's row.
+    fn row(&self, n: usize) -> &[u32] {
+        &self.data[n * self.stride..(n + 1) * self.stride]
+    }
+
     /// How many cells the plan is for.
     pub fn len(&self) -> usize {
         self.cells.len()
@@ -442,73 +449,33 @@ impl Grid {
         self.patch = patch;
     }
 
-    /// Puts an apple on grass cell `i` of grass rank `r`.
-    fn set_apple(&mut self, i: usize, r: usize) {
-        debug_assert!(!self.apple.get(i) && self.grass_rank_of(i) == Some(r));
+    /// Puts an apple on grass cell `i` (without one).
+    fn set_apple(&mut self, i: usize) {
+        let plan = self.plan_cells(&[i as u32]);
+        self.grow_planned(&plan, 0);
+    }
+
+    /// Puts an apple on the `n`-th cell of `plan` (grass, without one): the cell's patch
+    /// counts it, its grass neighbours' live counts rise, and those newly eligible become
+    /// regrowth candidates, in the neighbourhood's order.
+    fn grow_planned(&mut self, plan: &CellPlan, n: usize) {
+        let i = plan.cells[n] as usize;
+        let row = plan.row(n);
+        debug_assert!(!self.apple.get(i) && row[0] != NONE);
+        let (p, count) = (row[1] as usize, row[2] as usize);
         self.apple.set(i);
         self.apples += 1;
-        let p = self.patch[r] as usize;
         if self.patch_live[p] == 0 {
             self.patches_alive += 1;
         }
         self.patch_live[p] += 1;
-        self.add_to_neighbours(i);
-    }
-
-    /// Adds cell `i`'s apple to its grass neighbours' live counts, and makes newly eligible
-    /// neighbours regrowth candidates (a pick takes it away: [`Grid::pick_planned`]).
-    #[inline]
-    fn add_to_neighbours(&mut self, i: usize) {
-        let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
-        let (w, h) = (self.width as i32, self.height as i32);
-        self.neighbourhood_rows();
-        // (The field, not the method: the counts are written while the spans are read.)
-        if let Some(Some((spans, _, _))) = self.spans.get() {
-            // Row by row: a row's grass cells are consecutive in grass rank, so one rank a
-            // row, and the neighbours in the order of `offsets` (rows, then columns).
-            for &(dy, a, b) in spans {
-                let ny = y + dy;
-                let (lo, hi) = ((x + a).max(0), (x + b).min(w - 1));
-                if ny < 0 || ny >= h || lo > hi {
-                    continue;
-                }
-                let base = (ny * w + lo) as usize;
-                let mut bits = self.grass_window(base, (hi - lo + 1) as usize);
-                if bits == 0 {
-                    continue;
-                }
-                let mut r = self.grass_rank(base + bits.trailing_zeros() as usize);
-                while bits != 0 {
-                    let j = base + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    let rank = r;
-                    r += 1;
-                    if j == i {
-                        continue;
-                    }
-                    self.live_neighbours[rank] += 1;
-                    if !self.apple.get(j) && !self.in_candidates.get(rank) {
-                        self.in_candidates.set(rank);
-                        self.candidates.push((j as u32, rank as u32));
-                    }
-                }
-            }
-            return;
-        }
-        for k in 0..self.offsets.len() {
-            let (dx, dy) = self.offsets[k];
-            let (nx, ny) = (x + dx, y + dy);
-            if nx < 0 || ny < 0 || nx >= w || ny >= h {
-                continue;
-            }
-            let j = (ny * w + nx) as usize;
-            let Some(r) = self.grass_rank_of(j) else {
-                continue;
-            };
+        let (ranks, cells) = row[3..].split_at(plan.reach);
+        for (&r, &j) in ranks[..count].iter().zip(&cells[..count]) {
+            let r = r as usize;
             self.live_neighbours[r] += 1;
-            if !self.apple.get(j) && !self.in_candidates.get(r) {
+            if !self.apple.get(j as usize) && !self.in_candidates.get(r) {
                 self.in_candidates.set(r);
-                self.candidates.push((j as u32, r as u32));
+                self.candidates.push((j, r as u32));
             }
         }
     }
@@ -517,19 +484,21 @@ impl Grid {
     /// `Some(None)` if one was picked, and `Some(Some(patch))` if it was the last apple of
     /// `patch`, which is now lost for good.
     pub fn pick(&mut self, i: usize) -> Option<Option<u32>> {
-        let plan = self.plan_picks(&[i as u32]);
+        let plan = self.plan_cells(&[i as u32]);
         self.pick_planned(&plan, 0)
     }
 
-    /// What picking the apple at each of `cells` reads that no pick changes, worked out ahead
-    /// (on the thread pool when there are many): each cell's grass rank and patch and its
-    /// grass neighbours' ranks. [`Grid::pick_planned`] then picks them one by one, in any
-    /// order, with the same result as [`Grid::pick`]: on a big map the reads that wait on
-    /// one another (a rank from the grass words, a count or patch from the rank) are made
-    /// for many picks at once, and the picks themselves only write.
-    pub fn plan_picks(&self, cells: &[u32]) -> PickPlan {
+    /// What picking the apple at each of `cells` (or putting one there) reads that no pick or
+    /// growth changes, worked out ahead (on the thread pool when there are many): each cell's
+    /// grass rank and patch, its grass neighbours' ranks and cells. [`Grid::pick_planned`]
+    /// then picks them one by one, in any order, with the same result as [`Grid::pick`]: on a
+    /// big map the reads that wait on one another (a rank from the grass words, a count or
+    /// patch from the rank) are made for many cells at once, and the picks only write.
+    /// Regrowth puts its apples down the same way.
+    pub fn plan_cells(&self, cells: &[u32]) -> CellPlan {
         use rayon::prelude::*;
-        let stride = self.offsets.len() + 3;
+        let reach = self.offsets.len();
+        let stride = 3 + 2 * reach;
         let mut data = vec![NONE; cells.len() * stride];
         let ahead = self.prefetch_pays();
         let plan = |rows: &mut [u32], cells: &[u32]| {
@@ -538,7 +507,7 @@ impl Grid {
                 // nearer one (its rank from those words, asked for earlier): the patches are
                 // out of the nearest caches even on a small map.
                 if ahead && let Some(&j) = cells.get(k + 12) {
-                    self.prefetch_neighbourhood(j % self.width, j / self.width, 0, false);
+                    self.prefetch_grass_around(j % self.width, j / self.width);
                 }
                 if let Some(r) = cells.get(k + 4).and_then(|&j| self.grass_rank_of(j as usize)) {
                     prefetch(&self.patch, r);
@@ -547,7 +516,8 @@ impl Grid {
                 let Some(r) = self.grass_rank_of(i) else {
                     continue;
                 };
-                let n = self.neighbour_ranks(i, &mut row[3..]);
+                let (ranks, neighbours) = row[3..].split_at_mut(reach);
+                let n = self.neighbours(i, ranks, neighbours);
                 row[..3].copy_from_slice(&[r as u32, self.patch[r], n as u32]);
             }
         };
@@ -559,17 +529,17 @@ impl Grid {
         } else {
             plan(&mut data, cells);
         }
-        PickPlan { stride, cells: cells.to_vec(), data }
+        CellPlan { stride, reach, cells: cells.to_vec(), data }
     }
 
-    /// Picks the apple at the `n`-th cell of `plan` (made by [`Grid::plan_picks`] on this grid,
+    /// Picks the apple at the `n`-th cell of `plan` (made by [`Grid::plan_cells`] on this grid,
     /// with no apple put down since): what [`Grid::pick`] returns.
-    pub fn pick_planned(&mut self, plan: &PickPlan, n: usize) -> Option<Option<u32>> {
+    pub fn pick_planned(&mut self, plan: &CellPlan, n: usize) -> Option<Option<u32>> {
         let i = plan.cells[n] as usize;
         if !self.apple.get(i) {
             return None;
         }
-        let row = &plan.data[n * plan.stride..(n + 1) * plan.stride];
+        let row = plan.row(n);
         let (r, p, count) = (row[0] as usize, row[1] as usize, row[2] as usize);
         self.apple.clear(i);
         self.apples -= 1;
@@ -589,27 +559,43 @@ impl Grid {
     }
 
     /// Asks the processor to fetch what [`Grid::pick_planned`] of the `n`-th cell of `plan`
-    /// writes: the neighbours' live counts, the cell's candidate flag and its patch's count
-    /// (a hint only; nothing past the plan's end).
+    /// writes: the neighbours' live counts, the cell's candidate flag and its patch's count;
+    /// `growing`, what putting an apple there reads besides: the neighbours' apple words and
+    /// candidate flags (a hint only; nothing past the plan's end).
     #[inline]
-    pub fn prefetch_planned(&self, plan: &PickPlan, n: usize) {
-        let Some(row) = plan.data.get(n * plan.stride..(n + 1) * plan.stride) else {
+    pub fn prefetch_planned(&self, plan: &CellPlan, n: usize, growing: bool) {
+        if n >= plan.cells.len() {
             return;
-        };
+        }
+        let row = plan.row(n);
         if row[0] == NONE {
             return;
         }
-        for &j in &row[3..3 + row[2] as usize] {
-            prefetch(&self.live_neighbours, j as usize);
+        let count = row[2] as usize;
+        let (ranks, cells) = row[3..].split_at(plan.reach);
+        for &r in &ranks[..count] {
+            prefetch(&self.live_neighbours, r as usize);
+        }
+        if growing {
+            // A row's neighbours share a word or two: ask for each row's first and last.
+            let mut last = usize::MAX;
+            for (&r, &j) in ranks[..count].iter().zip(&cells[..count]) {
+                if j as usize >> 6 != last {
+                    last = j as usize >> 6;
+                    prefetch(&self.apple.0, last);
+                    prefetch(&self.in_candidates.0, r as usize >> 6);
+                }
+            }
         }
         prefetch(&self.in_candidates.0, row[0] as usize >> 6);
         prefetch(&self.patch_live, row[1] as usize);
     }
 
-    /// The grass ranks of cell `i`'s grass neighbours within the regrowth radius (not `i`'s
-    /// own), written to the front of `out` (as long as the neighbourhood at least); returns
-    /// how many.
-    fn neighbour_ranks(&self, i: usize, out: &mut [u32]) -> usize {
+    /// Cell `i`'s grass neighbours within the regrowth radius (not `i`), in the
+    /// neighbourhood's order (rows, then columns): their grass ranks written to the front of
+    /// `ranks` and their cells to the front of `cells` (each as long as the neighbourhood at
+    /// least); returns how many.
+    fn neighbours(&self, i: usize, ranks: &mut [u32], cells: &mut [u32]) -> usize {
         let (x, y) = ((i % self.width as usize) as i32, (i / self.width as usize) as i32);
         let (w, h) = (self.width as i32, self.height as i32);
         let mut n = 0;
@@ -631,7 +617,7 @@ impl Grid {
                     let j = base + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
                     if j != i {
-                        out[n] = r as u32;
+                        (ranks[n], cells[n]) = (r as u32, j as u32);
                         n += 1;
                     }
                     r += 1;
@@ -644,8 +630,9 @@ impl Grid {
             if nx < 0 || ny < 0 || nx >= w || ny >= h {
                 continue;
             }
-            if let Some(r) = self.grass_rank_of((ny * w + nx) as usize) {
-                out[n] = r as u32;
+            let j = (ny * w + nx) as usize;
+            if let Some(r) = self.grass_rank_of(j) {
+                (ranks[n], cells[n]) = (r as u32, j as u32);
                 n += 1;
             }
         }
@@ -691,14 +678,11 @@ impl Grid {
     /// Puts an apple on grass cell `i`, or takes it away, keeping every count in step (for
     /// imagined worlds: a world model with observation noise). No-op on other cells.
     pub fn set_apple_state(&mut self, i: usize, present: bool) {
-        let Some(r) = self.grass_rank_of(i) else {
-            return;
-        };
-        if self.apple.get(i) == present {
+        if self.grass_rank_of(i).is_none() || self.apple.get(i) == present {
             return;
         }
         if present {
-            self.set_apple(i, r);
+            self.set_apple(i);
         } else {
             self.pick(i);
         }
@@ -798,14 +782,13 @@ impl Grid {
     /// reads is asked for a few cells ahead.
     fn grow(&mut self, cells: &[(u32, u32)]) {
         let ahead = self.prefetch_pays();
+        let cells: Vec<u32> = cells.iter().map(|&(c, _)| c).collect();
+        let plan = self.plan_cells(&cells);
         for n in 0..cells.len() {
             if ahead {
-                self.prefetch_neighbourhoods_ahead(n, true, |k| {
-                    cells.get(k).map(|&(j, _)| (j % self.width, j / self.width))
-                });
+                self.prefetch_planned(&plan, n + 8, true);
             }
-            let (c, r) = cells[n];
-            self.set_apple(c as usize, r as usize);
+            self.grow_planned(&plan, n);
         }
     }
 
@@ -972,59 +955,19 @@ impl Grid {
             prefetch(&self.live_neighbours, self.grass_rank(lo).min(self.live_neighbours.len()));
         }
     }
-    /// [`Grid::prefetch_neighbourhood`]'s stages for the items some way after item `n` of a
-    /// list worked through in order, `at(k)` being item `k`'s cell (`None` past the end).
+    /// Asks the processor to fetch the grass words of the regrowth neighbourhood of `(x, y)`
+    /// (with the grass ranks: what [`Grid::plan_cells`] reads first). A hint only.
     #[inline]
-    pub fn prefetch_neighbourhoods_ahead(&self, n: usize, growing: bool, at: impl Fn(usize) -> Option<(u32, u32)>) {
-        for (stage, d) in [(0, 24), (1, 12), (2, 4)] {
-            if let Some((x, y)) = at(n + d) {
-                self.prefetch_neighbourhood(x, y, stage, growing);
-            }
-        }
-    }
-    /// Asks the processor to fetch what picking the apple at `(x, y)` (or, `growing`, putting
-    /// one there) will read, in three stages a few cells apart: `0` its neighbourhood's grass
-    /// words, `1` (once those are at hand) the neighbourhood's live counts (growing: and
-    /// candidate flags and apple words) and the cell's patch, `2` (once that is at hand) the
-    /// patch's live count. Hints only: nothing changes.
-    #[inline]
-    pub fn prefetch_neighbourhood(&self, x: u32, y: u32, stage: u8, growing: bool) {
+    pub fn prefetch_grass_around(&self, x: u32, y: u32) {
         let Some((spans, _, _)) = self.neighbourhood_rows() else {
             return;
         };
         let (w, h) = (self.width as i32, self.height as i32);
-        let i = self.index(x, y);
         let (x, y) = (x as i32, y as i32);
-        match stage {
-            0 => {
-                for &(dy, a, _) in spans {
-                    let ny = y + dy;
-                    if ny >= 0 && ny < h {
-                        prefetch(&self.grass_ranks, (ny * w + (x + a).max(0)) as usize >> 6);
-                    }
-                }
-            }
-            1 => {
-                for &(dy, a, _) in spans {
-                    let ny = y + dy;
-                    if ny >= 0 && ny < h {
-                        let lo = (ny * w + (x + a).max(0)) as usize;
-                        let r = self.grass_rank(lo);
-                        prefetch(&self.live_neighbours, r);
-                        if growing {
-                            prefetch(&self.in_candidates.0, r >> 6);
-                            prefetch(&self.apple.0, lo >> 6);
-                        }
-                    }
-                }
-                if let Some(r) = self.grass_rank_of(i) {
-                    prefetch(&self.patch, r);
-                }
-            }
-            _ => {
-                if let Some(r) = self.grass_rank_of(i) {
-                    prefetch(&self.patch_live, self.patch[r] as usize);
-                }
+        for &(dy, a, _) in spans {
+            let ny = y + dy;
+            if ny >= 0 && ny < h {
+                prefetch(&self.grass_ranks, (ny * w + (x + a).max(0)) as usize >> 6);
             }
         }
     }

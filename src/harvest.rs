@@ -27,7 +27,7 @@ pub fn harvest(m: &mut WorldModel) {
     let mut lost_patches = Vec::new();
     let ahead = grid.prefetch_pays();
     // Who stands on an apple (no pick changes another agent's cell), what each pick reads
-    // worked out for all of them ([`Grid::plan_picks`]), then the picks in id order; on a big
+    // worked out for all of them ([`Grid::plan_cells`]), then the picks in id order; on a big
     // map what a pick writes is asked for a few picks ahead.
     let mut picks: Vec<(u32, u32, u32)> = Vec::new();
     for k in 0..agents.len() {
@@ -41,10 +41,10 @@ pub fn harvest(m: &mut WorldModel) {
         }
     }
     let cells: Vec<u32> = picks.iter().map(|&(_, x, y)| grid.index(x, y) as u32).collect();
-    let plan = grid.plan_picks(&cells);
+    let plan = grid.plan_cells(&cells);
     for (n, &(k, x, y)) in picks.iter().enumerate() {
         if ahead {
-            grid.prefetch_planned(&plan, n + 8);
+            grid.prefetch_planned(&plan, n + 8, false);
         }
         let a = &mut agents[k as usize];
         let picked = grid.pick_planned(&plan, n);

@@ -162,7 +162,7 @@ proptest! {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
-    /// Picks planned ahead ([`Grid::plan_picks`], what harvesting does) give what picking one
+    /// Picks planned ahead ([`Grid::plan_cells`], what harvesting does) give what picking one
     /// by one gives: the same answers (none, picked, last of its patch), in any order, cells
     /// named twice or without grass included, and the same bookkeeping after.
     #[test]
@@ -181,7 +181,7 @@ proptest! {
             order.reverse();
         }
         let want: Vec<_> = order.iter().map(|&n| one.pick(cells[n] as usize)).collect();
-        let plan = planned.plan_picks(&cells);
+        let plan = planned.plan_cells(&cells);
         let got: Vec<_> = order.iter().map(|&n| planned.pick_planned(&plan, n)).collect();
         prop_assert_eq!(got, want);
         for i in 0..120 {
