@@ -120,7 +120,7 @@ pub struct Grid {
     regrow_fate: Vec<u8>,
     /// [`Grid::row_spans`] of `offsets`, worked out when first needed.
     #[serde(skip)]
-    spans: std::sync::OnceLock<Option<(Vec<(i32, i32, i32)>, i64, i64)>>,
+    spans: std::sync::OnceLock<Option<Rows>>,
     /// A bit for each 64-cell word: set when a cell of the word has a wall among its four
     /// neighbours (worked out from the walls, which never change, when first needed). A
     /// scorer or mover then reads one bit, from a set small enough to stay in cache, instead
@@ -129,10 +129,25 @@ pub struct Grid {
     wall_beside: std::sync::OnceLock<CellSet>,
     /// Cost to the commons of picking an apple, by its live-neighbour count.
     cost_by_count: Vec<f64>,
+    /// [`Grid::count_enough`], worked out from `cost_by_count` when first needed.
+    #[serde(skip)]
+    enough: std::sync::OnceLock<u32>,
     /// Vases, boxes and belts (none in the commons).
     pub objects: crate::objects::Objects,
     /// The effects recorded in the tick under way (cleared as each tick starts).
     pub effects: Vec<crate::objects::Effect>,
+}
+
+/// The regrowth neighbourhood as rows of contiguous cells ([`Grid::neighbourhood_rows`]).
+#[derive(Clone, Debug)]
+struct Rows {
+    /// `(dy, dx_min, dx_max)`, by `dy`.
+    spans: Vec<(i32, i32, i32)>,
+    /// The same, widest first.
+    widest: Vec<(i32, i32, i32)>,
+    /// The largest `|dx|` and `|dy|`.
+    rx: i64,
+    ry: i64,
 }
 
 /// Picks (or growths) worked out ahead by [`Grid::plan_cells`]: for each cell, a row of
@@ -251,6 +266,7 @@ impl Grid {
             spans: std::sync::OnceLock::new(),
             wall_beside: std::sync::OnceLock::new(),
             cost_by_count: Vec::new(),
+            enough: std::sync::OnceLock::new(),
             objects: Default::default(),
             effects: Vec::new(),
         };
@@ -692,6 +708,7 @@ impl Grid {
     pub fn set_probabilities(&mut self, probabilities: Vec<f64>) {
         self.cost_by_count =
             (0..=self.offsets.len() as u32).map(|n| crate::rules::regrowth::commons_cost(&probabilities, n)).collect();
+        self.enough = std::sync::OnceLock::new();
         self.probabilities = probabilities;
     }
 
@@ -879,14 +896,37 @@ impl Grid {
     /// across and down (the largest `|dx|` and `|dy|`).
     #[inline]
     pub fn neighbourhood_rows(&self) -> Option<(&[(i32, i32, i32)], i64, i64)> {
-        let rows = self.spans.get_or_init(|| {
-            self.row_spans().map(|s| {
-                let rx = s.iter().map(|&(_, a, b)| a.abs().max(b.abs())).max().unwrap_or(0);
-                let ry = s.iter().map(|&(dy, _, _)| dy.abs()).max().unwrap_or(0);
-                (s, rx as i64, ry as i64)
+        self.rows().map(|r| (r.spans.as_slice(), r.rx, r.ry))
+    }
+    /// [`Grid::neighbourhood_rows`]'s rows, widest first (nearest the cell's own row first
+    /// among equals): the order in which a count reaches a given size soonest.
+    #[inline]
+    pub fn neighbourhood_rows_widest_first(&self) -> Option<&[(i32, i32, i32)]> {
+        self.rows().map(|r| r.widest.as_slice())
+    }
+    /// The neighbourhood's rows, worked out when first needed.
+    fn rows(&self) -> Option<&Rows> {
+        self.spans
+            .get_or_init(|| {
+                self.row_spans().map(|spans| {
+                    let rx = spans.iter().map(|&(_, a, b)| a.abs().max(b.abs())).max().unwrap_or(0);
+                    let ry = spans.iter().map(|&(dy, _, _)| dy.abs()).max().unwrap_or(0);
+                    let mut widest = spans.clone();
+                    widest.sort_by_key(|&(dy, a, b)| (a - b, dy.abs(), dy));
+                    Rows { spans, widest, rx: rx as i64, ry: ry as i64 }
+                })
             })
-        });
-        rows.as_ref().map(|(s, rx, ry)| (s.as_slice(), *rx, *ry))
+            .as_ref()
+    }
+    /// The least live count from which picking costs the commons as much as at the most:
+    /// counting further changes nothing.
+    #[inline]
+    pub fn count_enough(&self) -> u32 {
+        *self.enough.get_or_init(|| {
+            let top = self.cost_by_count.len() - 1;
+            let last = self.cost_by_count[top];
+            self.cost_by_count.iter().rposition(|&c| c != last).map_or(0, |k| k + 1).min(top) as u32
+        })
     }
     /// The cost to the commons of picking an apple with `n` live neighbours
     /// ([`Grid::commons_cost`] of a cell whose count is `n`).

@@ -145,6 +145,9 @@ pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], 
     // reach (`rows[k]` is row `first - ry + k` from column `x0 - rx`), when they fit in words:
     // the grid's kept count, without reading it (on a big map, one cache line a row fewer; on
     // a small one the counts are in cache, and looking them up is cheaper).
+    // The rows are counted widest first, and only until the count reaches `enough`, from which
+    // on every count costs the same (with Melting Pot's rule, three: a dense patch's apple is
+    // done after a row or two).
     let counting = grid.neighbourhood_rows().filter(|_| span <= 64 && count_live).and_then(|(spans, rx, ry)| {
         let n = (y1 - first + 1 + 2 * ry) as usize;
         if span as i64 + 2 * rx > 64 || n > ROWS {
@@ -156,18 +159,24 @@ pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], 
             *row = grid.apple_bits_clipped(first - ry + k as i64, x0 - rx, len);
         }
         let own_cell = spans.iter().any(|&(dy, a, b)| dy == 0 && a <= 0 && b >= 0) as u32;
-        Some((spans, rx, ry, own_cell, rows))
+        let widest = grid.neighbourhood_rows_widest_first()?;
+        Some((widest, rx, ry, own_cell, own_cell + grid.count_enough(), rows))
     });
     let live = |cx: i64, cy: i64| -> Option<u32> {
-        let (spans, rx, ry, own_cell, rows) = counting.as_ref()?;
-        let (rx, ry, own_cell) = (*rx, *ry, *own_cell);
+        let (widest, rx, ry, own_cell, enough, rows) = counting.as_ref()?;
+        let (rx, ry, own_cell, enough) = (*rx, *ry, *own_cell, *enough);
         let (bx, by) = (cx - x0 + rx, cy - first + ry);
         let mut n = 0;
-        for &(dy, a, b) in spans.iter() {
+        for &(dy, a, b) in widest.iter() {
             let bits = rows[(by + dy as i64) as usize] >> (bx + a as i64) & ((1u64 << (b - a + 1)) - 1);
             // (A table for a byte: builds for any x86-64 have no popcount instruction.)
             n += if bits < 256 { ONES[bits as usize] as u32 } else { bits.count_ones() };
+            if n >= enough {
+                break;
+            }
         }
+        // The apple itself is counted in its row (`own_cell`); a count cut short is at least
+        // `enough`, as good as the whole count.
         Some(n - own_cell)
     };
     let mut best = [0.0f64; 5];

@@ -254,13 +254,15 @@ proptest! {
         audit in proptest::option::of((0.0f64..1.0, 0.0f64..3.0)),
         weights in (-1.0f64..2.0, -1.0f64..3.0),
         radius in prop::sample::select(vec![1.0, 1.5, 2.0, 3.0, 4.5]),
+        // Melting Pot's (costs the same from 3 live neighbours on), rising to the end, flat.
+        probabilities in prop::sample::select(vec![MP.to_vec(), (0..=10).map(|k| k as f64 / 10.0).collect(), vec![0.5]]),
     ) {
         let n = (width * height) as usize;
         // 0–1 wall, 2–5 grass with an apple, 6–9 floor.
         let terrain: Vec<Terrain> =
             cells[..n].iter().map(|&c| if c < 2 { Terrain::Wall } else { Terrain::Floor }).collect();
         let apples: Vec<u32> = (0..n as u32).filter(|&i| (2..6).contains(&cells[i as usize])).collect();
-        let g = Grid::new(width, height, terrain, &apples, vec![], radius, MP.to_vec());
+        let g = Grid::new(width, height, terrain, &apples, vec![], radius, probabilities);
         let (x, y) = (at.0 % width, at.1 % height);
         let f = Forager {
             selfishness: sigma,
