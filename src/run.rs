@@ -51,6 +51,9 @@ pub struct RunSummary {
     /// Where what was left of the replaced run folder was kept, when something was put into it
     /// while the run was finishing (see [`outputs::install_folder`]).
     pub kept_aside: Option<PathBuf>,
+    /// How long the ticks took (with their metrics and outputs), from the world built (or
+    /// restored) to the last tick: a run's speed without its start. Not written to any file.
+    pub ticking: std::time::Duration,
 }
 
 impl RunSummary {
@@ -103,11 +106,13 @@ pub fn run_with(
         sink.take(sim)
     };
     take(&mut sim, sink, &mut last, &mut events)?;
+    let ticking = std::time::Instant::now();
     for _ in 0..opts.ticks {
         sim.step();
         take(&mut sim, sink, &mut last, &mut events)?;
         progress(sim.tick());
     }
+    let ticking = ticking.elapsed();
     let picked = sim.world_mut().query::<&crate::agents::Ledger>().iter(sim.world()).map(|l| l.picked).sum();
     Ok(RunSummary {
         ticks: opts.ticks,
@@ -119,6 +124,7 @@ pub fn run_with(
         events,
         picked,
         kept_aside: None,
+        ticking,
     })
 }
 
@@ -464,6 +470,7 @@ fn drive(
         });
         crate::checkpoint::save(&cp, &checkpoint)
     };
+    let ticking = std::time::Instant::now();
     let stepped = (|| -> io::Result<()> {
         while sim.tick() < ticks {
             if outputs::interrupted() {
@@ -492,6 +499,7 @@ fn drive(
         }
         Ok(())
     })();
+    let ticking = ticking.elapsed();
     if let Err(e) = stepped {
         if t.every.is_some() && checkpoint.exists() {
             staging.keep();
@@ -520,6 +528,7 @@ fn drive(
         events: totals.events,
         picked,
         kept_aside: None,
+        ticking,
     };
     sink.finish()?;
     let resolved = t.resolved;
