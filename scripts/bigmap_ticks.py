@@ -5,7 +5,8 @@ for TICKS ticks (100 unless the environment's TICKS says otherwise; the issue's 
 the fastest run's time for its ticks over TICKS: what `polity run` reports as "the ticks"
 (from the world built to the last tick, with metrics and outputs), or, for a binary too old to
 report it, the difference of the fastest runs at TICKS and at 0 ticks (noisier: two whole
-runs, building included). Prints the state hash too.
+runs, building included; DIFF=1 in the environment asks for it of every binary, to compare
+with an old one alike). Prints the state hash too.
 
     python3 scripts/bigmap_ticks.py BIN [BIN ...] -- 1000 8000
     TICKS=20 python3 scripts/bigmap_ticks.py BIN -- 1000 8000
@@ -16,6 +17,7 @@ import os, re, shutil, subprocess, sys, time
 
 REPS = int(os.environ.get("REPS", "5"))
 TICKS = int(os.environ.get("TICKS", "100"))
+DIFF = os.environ.get("DIFF") == "1"
 
 
 def run(binary, scenario, ticks):
@@ -46,6 +48,8 @@ def main():
         for _ in range(REPS):
             for b in binaries:
                 e, ticking, hashes[b] = run(b, scenario, TICKS)
+                if DIFF:
+                    ticking = None
                 if ticking is None:
                     empty[b].append(run(b, scenario, 0)[0])
                 ticks[b].append(ticking if ticking is not None else e)
