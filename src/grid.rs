@@ -41,7 +41,11 @@ const REGROW_PARALLEL: usize = 8192;
 const SWEEP_EVERY: u64 = 16;
 
 /// Regrowth's candidates are decided in chunks of this many (on the thread pool when many).
-const CHUNK: usize = 1024;
+const DRAW_CHUNK: usize = 1024;
+
+/// Cells are planned ([`Grid::plan_cells`]) in chunks of this many (on the thread pool when
+/// there is more than one).
+const PLAN_CHUNK: usize = 256;
 
 /// A regrowth candidate's fate in a tick: dropped (no longer eligible), kept, or kept and
 /// regrown.
@@ -537,10 +541,9 @@ impl Grid {
                 row[..3].copy_from_slice(&[r as u32, self.patch[r], n as u32]);
             }
         };
-        const CHUNK: usize = 256;
-        if cells.len() > CHUNK {
-            data.par_chunks_mut(CHUNK * stride)
-                .zip(cells.par_chunks(CHUNK))
+        if cells.len() > PLAN_CHUNK {
+            data.par_chunks_mut(PLAN_CHUNK * stride)
+                .zip(cells.par_chunks(PLAN_CHUNK))
                 .for_each(|(rows, cells)| plan(rows, cells));
         } else {
             plan(&mut data, cells);
@@ -548,8 +551,8 @@ impl Grid {
         CellPlan { stride, reach, cells: cells.to_vec(), data }
     }
 
-    /// Picks the apple at the `n`-th cell of `plan` (made by [`Grid::plan_cells`] on this grid,
-    /// with no apple put down since): what [`Grid::pick`] returns.
+    /// Picks the apple at the `n`-th cell of `plan` (made by [`Grid::plan_cells`] on this grid;
+    /// nothing it holds changes with the apples): what [`Grid::pick`] returns.
     pub fn pick_planned(&mut self, plan: &CellPlan, n: usize) -> Option<Option<u32>> {
         let i = plan.cells[n] as usize;
         if !self.apple.get(i) {
@@ -740,7 +743,7 @@ impl Grid {
             let decide = |fate: &mut [u8], candidates: &[(u32, u32)]| {
                 // The candidates to look up, with their draws: those that could regrow (all of
                 // them when sweeping).
-                let mut check = [(0u16, 0.0f64); CHUNK];
+                let mut check = [(0u16, 0.0f64); DRAW_CHUNK];
                 let mut m = 0;
                 for (k, &(c, _)) in candidates.iter().enumerate() {
                     let u = draws.unit(c as u64, Purpose::Regrow);
@@ -767,9 +770,9 @@ impl Grid {
                 }
             };
             if self.candidates.len() >= REGROW_PARALLEL {
-                fate.par_chunks_mut(CHUNK).zip(candidates.par_chunks(CHUNK)).for_each(|(f, c)| decide(f, c));
+                fate.par_chunks_mut(DRAW_CHUNK).zip(candidates.par_chunks(DRAW_CHUNK)).for_each(|(f, c)| decide(f, c));
             } else {
-                fate.chunks_mut(CHUNK).zip(candidates.chunks(CHUNK)).for_each(|(f, c)| decide(f, c));
+                fate.chunks_mut(DRAW_CHUNK).zip(candidates.chunks(DRAW_CHUNK)).for_each(|(f, c)| decide(f, c));
             }
         }
         let mut buffer = std::mem::take(&mut self.regrow_buffer);

@@ -48,7 +48,7 @@ pub fn harvest(m: &mut WorldModel) {
         }
         let a = &mut agents[k as usize];
         let picked = grid.pick_planned(&plan, n);
-        if let Some(lost) = credit(
+        if let Some(lost) = credit_pick(
             grid,
             picked,
             grid.index(x, y),
@@ -75,7 +75,7 @@ pub fn harvest(m: &mut WorldModel) {
 /// `PatchLost` effect and, when oversight forbids it for this agent, a violation. Returns
 /// `picked`.
 #[allow(clippy::too_many_arguments)]
-pub fn credit(
+pub fn credit_pick(
     grid: &mut Grid,
     picked: Option<Option<u32>>,
     i: usize,

@@ -144,10 +144,10 @@ pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], 
     // An apple's live count, from the apple bits of the view's rows widened by the regrowth
     // reach (`rows[k]` is row `first - ry + k` from column `x0 - rx`), when they fit in words:
     // the grid's kept count, without reading it (on a big map, one cache line a row fewer; on
-    // a small one the counts are in cache, and looking them up is cheaper).
-    // The rows are counted widest first, and only until the count reaches `enough`, from which
-    // on every count costs the same (with Melting Pot's rule, three: a dense patch's apple is
-    // done after a row or two).
+    // a small one the counts are in cache, and looking them up is cheaper). The rows are
+    // counted widest first, and only until the count reaches `enough`, from which on every
+    // count costs the same (three with Melting Pot's rule: a dense patch's apple is done after a
+    // row or two).
     let counting = grid.neighbourhood_rows().filter(|_| span <= 64 && count_live).and_then(|(spans, rx, ry)| {
         let n = (y1 - first + 1 + 2 * ry) as usize;
         if span as i64 + 2 * rx > 64 || n > ROWS {
