@@ -798,8 +798,9 @@ impl Grid {
         grown
     }
 
-    /// Puts an apple on each of `cells` (cell, grass rank), in order; on a big map what each
-    /// reads is asked for a few cells ahead.
+    /// Puts an apple on each of `cells` (cell, grass rank: the plan works the rank out again),
+    /// in order, from a plan of them ([`Grid::plan_cells`]); on a big map what each writes is
+    /// asked for eight cells ahead.
     fn grow(&mut self, cells: &[(u32, u32)]) {
         let ahead = self.prefetch_pays();
         let cells: Vec<u32> = cells.iter().map(|&(c, _)| c).collect();
