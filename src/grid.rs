@@ -471,7 +471,7 @@ impl Grid {
 
     /// Puts an apple on grass cell `i` (without one).
     fn set_apple(&mut self, i: usize) {
-        let plan = self.plan_cells(&[i as u32]);
+        let plan = self.plan_cells(vec![i as u32]);
         self.grow_planned(&plan, 0);
     }
 
@@ -504,7 +504,7 @@ impl Grid {
     /// `Some(None)` if one was picked, and `Some(Some(patch))` if it was the last apple of
     /// `patch`, which is now lost for good.
     pub fn pick(&mut self, i: usize) -> Option<Option<u32>> {
-        let plan = self.plan_cells(&[i as u32]);
+        let plan = self.plan_cells(vec![i as u32]);
         self.pick_planned(&plan, 0)
     }
 
@@ -515,7 +515,7 @@ impl Grid {
     /// big map the reads that wait on one another (a rank from the grass words, a count or
     /// patch from the rank) are made for many cells at once, and the picks only write.
     /// Regrowth puts its apples down the same way.
-    pub fn plan_cells(&self, cells: &[u32]) -> CellPlan {
+    pub fn plan_cells(&self, cells: Vec<u32>) -> CellPlan {
         use rayon::prelude::*;
         let reach = self.offsets.len();
         let stride = 3 + 2 * reach;
@@ -546,9 +546,9 @@ impl Grid {
                 .zip(cells.par_chunks(PLAN_CHUNK))
                 .for_each(|(rows, cells)| plan(rows, cells));
         } else {
-            plan(&mut data, cells);
+            plan(&mut data, &cells);
         }
-        CellPlan { stride, reach, cells: cells.to_vec(), data }
+        CellPlan { stride, reach, cells, data }
     }
 
     /// Picks the apple at the `n`-th cell of `plan` (made by [`Grid::plan_cells`] on this grid;
@@ -803,9 +803,8 @@ impl Grid {
     /// asked for eight cells ahead.
     fn grow(&mut self, cells: &[(u32, u32)]) {
         let ahead = self.prefetch_pays();
-        let cells: Vec<u32> = cells.iter().map(|&(c, _)| c).collect();
-        let plan = self.plan_cells(&cells);
-        for n in 0..cells.len() {
+        let plan = self.plan_cells(cells.iter().map(|&(c, _)| c).collect());
+        for n in 0..plan.len() {
             if ahead {
                 self.prefetch_planned(&plan, n + 8, true);
             }

@@ -40,8 +40,7 @@ pub fn harvest(m: &mut WorldModel) {
             picks.push((k as u32, a.pos.x, a.pos.y));
         }
     }
-    let cells: Vec<u32> = picks.iter().map(|&(_, x, y)| grid.index(x, y) as u32).collect();
-    let plan = grid.plan_cells(&cells);
+    let plan = grid.plan_cells(picks.iter().map(|&(_, x, y)| grid.index(x, y) as u32).collect());
     for (n, &(k, x, y)) in picks.iter().enumerate() {
         if ahead {
             grid.prefetch_planned(&plan, n + 8, false);
