@@ -537,6 +537,14 @@ fn drive(
     if checkpoint.exists() {
         fs::remove_file(&checkpoint)?;
     }
+    // A checkpoint's temporary file, left by a run killed while it saved one (this process
+    // holds the lock: no one else writes here).
+    for entry in fs::read_dir(&stage)? {
+        let entry = entry?;
+        if entry.file_name().to_str().is_some_and(|n| n.starts_with(".checkpoint.ron.") && n.ends_with(".partial")) {
+            fs::remove_file(entry.path())?;
+        }
+    }
     if let Some(lock) = lock {
         drop(lock);
         fs::remove_file(stage.join(LOCK))?;

@@ -186,6 +186,9 @@ fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
+    // A run killed while saving a checkpoint leaves the save's temporary file beside it: the
+    // resumed run's folder holds no such file.
+    std::fs::write(stage.join(".checkpoint.ron.x1Y2z3.partial"), "(half a checkpoint").unwrap();
     let out = polity(&["run", "--resume", cp.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!stage.exists(), "the staging folder is gone");
