@@ -229,19 +229,67 @@ fn sync_in(
 }
 
 /// Copies the core's agents out to their components, and its events into the event log.
+/// The agents' components are read table by table as slices ([`Query::contiguous_iter_mut`])
+/// and copied on the thread pool, `SYNC_CHUNK` agents a task; a component is marked changed
+/// only when its value changes (as `set_if_neq` would), but for the decision, which is new
+/// every tick. Polity builds Bevy without `track_location`, so no caller is recorded.
 fn sync_out(
     mut core: ResMut<Core>,
     mut events: ResMut<EventLog>,
     mut agents: Query<(&Agent, &mut Position, &mut Ledger, &mut Decision, &mut Reward, &mut Selfishness)>,
 ) {
-    for (agent, mut pos, mut ledger, mut decision, mut reward, mut sigma) in &mut agents {
-        let Some(a) = core.agents.get(agent.id as usize) else { continue };
-        pos.set_if_neq(a.pos);
-        // A mechanism may move σ (SUM's loop aligning an AI).
-        sigma.set_if_neq(Selfishness(a.sigma));
-        ledger.set_if_neq(a.ledger);
-        *decision = a.decision;
-        reward.set_if_neq(a.reward);
+    use bevy::ecs::change_detection::{ContiguousMut, Tick};
+    use rayon::prelude::*;
+    const SYNC_CHUNK: usize = 1024;
+    /// A run of one component's values and their changed ticks.
+    type Column<'a, T> = (&'a mut [T], &'a mut [Tick]);
+    /// A run of agents: their ids, positions, ledgers, decisions, rewards and σ.
+    type Rows<'a> = (
+        &'a [Agent],
+        Column<'a, Position>,
+        Column<'a, Ledger>,
+        Column<'a, Decision>,
+        Column<'a, Reward>,
+        Column<'a, Selfishness>,
+    );
+    fn split<T>(c: ContiguousMut<'_, T>) -> (&mut [T], bevy::ecs::change_detection::ContiguousComponentTicksMut<'_>) {
+        ContiguousMut::bypass_change_detection_split(c)
+    }
+    /// Sets the `k`-th value to `new`, marking it changed at `now` if that changes it.
+    fn set<T: PartialEq>((values, changed): &mut Column<'_, T>, k: usize, new: T, now: Tick) {
+        if values[k] != new {
+            values[k] = new;
+            changed[k] = now;
+        }
+    }
+    let model = &core.agents;
+    let tables = agents.contiguous_iter_mut().expect("an agent's components are stored in tables");
+    for (ids, pos, ledger, decision, reward, sigma) in tables {
+        let ((pos, mut pos_t), (ledger, mut ledger_t)) = (split(pos), split(ledger));
+        let ((decision, mut decision_t), (reward, mut reward_t), (sigma, mut sigma_t)) =
+            (split(decision), split(reward), split(sigma));
+        let now = pos_t.this_run();
+        let copy = |(ids, mut pos, mut ledger, decision, mut reward, mut sigma): Rows<'_>| {
+            for (k, id) in ids.iter().enumerate() {
+                let Some(a) = model.get(id.id as usize) else { continue };
+                set(&mut pos, k, a.pos, now);
+                // A mechanism may move σ (SUM's loop aligning an AI).
+                set(&mut sigma, k, Selfishness(a.sigma), now);
+                set(&mut ledger, k, a.ledger, now);
+                (decision.0[k], decision.1[k]) = (a.decision, now);
+                set(&mut reward, k, a.reward, now);
+            }
+        };
+        (
+            ids.par_chunks(SYNC_CHUNK),
+            pos.par_chunks_mut(SYNC_CHUNK).zip(pos_t.changed_mut().par_chunks_mut(SYNC_CHUNK)),
+            ledger.par_chunks_mut(SYNC_CHUNK).zip(ledger_t.changed_mut().par_chunks_mut(SYNC_CHUNK)),
+            decision.par_chunks_mut(SYNC_CHUNK).zip(decision_t.changed_mut().par_chunks_mut(SYNC_CHUNK)),
+            reward.par_chunks_mut(SYNC_CHUNK).zip(reward_t.changed_mut().par_chunks_mut(SYNC_CHUNK)),
+            sigma.par_chunks_mut(SYNC_CHUNK).zip(sigma_t.changed_mut().par_chunks_mut(SYNC_CHUNK)),
+        )
+            .into_par_iter()
+            .for_each(copy);
     }
     for e in core.take_events() {
         events.push(e);

@@ -86,7 +86,9 @@ impl RunArgs {
         let out = run::check_out_dir(&shown).map_err(CliError::input)?;
         let bar = Progress::new(opts.ticks, "ticks");
         let started = Instant::now();
-        let result = run::run_to_dir_checkpointed(&s, &opts, &out, self.checkpoint_every, |t| bar.tick(t, opts.ticks));
+        let result = polity::parallel::on_pool(|| {
+            run::run_to_dir_checkpointed(&s, &opts, &out, self.checkpoint_every, |t| bar.tick(t, opts.ticks))
+        });
         bar.finish();
         report_run(&s.name, result, &shown, started)
     }
@@ -95,8 +97,10 @@ impl RunArgs {
 /// Goes on with an interrupted checkpointed run.
 fn resume(cp: &Path) -> CliResult {
     let started = Instant::now();
-    let bar = std::cell::OnceCell::new();
-    let result = run::resume(cp, |t, end| bar.get_or_init(|| Progress::new(end, "ticks")).tick(t, end));
+    let bar = std::sync::OnceLock::new();
+    let result = polity::parallel::on_pool(|| {
+        run::resume(cp, |t, end| bar.get_or_init(|| Progress::new(end, "ticks")).tick(t, end))
+    });
     drop(bar);
     match result {
         Ok((summary, out)) => {

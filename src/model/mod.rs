@@ -73,8 +73,12 @@ pub struct TickStats {
     pub regrown: u32,
 }
 
-/// One agent's whole changing state.
+/// One agent's whole changing state. Laid out (`repr(C)`, in this order) so that what most
+/// of a tick's passes over all agents read sits together: id, place, flags, σ, power and
+/// weights in the first cache line, the reward and ledger next; the decision, policy and
+/// violations after.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[repr(C, align(64))]
 pub struct ModelAgent {
     /// Stable id.
     pub id: u32,
@@ -82,28 +86,28 @@ pub struct ModelAgent {
     pub group: u32,
     /// Where it stands.
     pub pos: Position,
+    /// Whether it is an AI agent.
+    pub ai: bool,
+    /// Whether it does nothing (stays, picks nothing): the inaction counterfactual.
+    pub inactive: bool,
+    /// Whether it steals.
+    pub thief: bool,
     /// (Believed) selfishness.
     pub sigma: f64,
     /// (Believed) power.
     pub power: f64,
     /// Utility weights.
     pub weights: Weights,
-    /// Policy.
-    pub policy: Policy,
-    /// Ledger.
-    pub ledger: Ledger,
     /// SED reward.
     pub reward: Reward,
+    /// Ledger.
+    pub ledger: Ledger,
     /// Last decision.
     pub decision: Decision,
-    /// Whether it is an AI agent.
-    pub ai: bool,
-    /// Whether it does nothing (stays, picks nothing): the inaction counterfactual.
-    pub inactive: bool,
+    /// Policy.
+    pub policy: Policy,
     /// Violations in the current audit period: (tick, gain).
     pub violations: Vec<(u64, i64)>,
-    /// Whether it steals.
-    pub thief: bool,
 }
 
 /// The state of a world between two ticks (or, inside a tick, between two steps).

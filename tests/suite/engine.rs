@@ -829,3 +829,65 @@ fn a_big_map_keeps_its_counts_on_the_big_map_paths() {
     assert!(m.grid.apples() < apples, "apples were picked");
     check_invariants(&m.grid);
 }
+
+/// After each tick every agent's components hold the core's values, and each is marked
+/// changed in that tick exactly when its value changed (the decision, new every tick,
+/// always): on a world of 2,500 agents, so the copy runs in several chunks on the pool.
+#[test]
+fn components_mirror_the_core_and_are_marked_changed_only_when_they_change() {
+    use bevy::ecs::change_detection::DetectChanges;
+    use bevy::prelude::Ref;
+    use polity::agents::{Agent, Decision, Reward, Selfishness};
+    let src = scenario::builtin("commons-large").unwrap().source.to_string();
+    let src = src
+        .replace("width: 1000", "width: 120")
+        .replace("height: 1000", "height: 120")
+        .replace("count: 9000", "count: 2300")
+        .replace("count: 1000", "count: 200");
+    let s = scenario::parse(&src, "mirror.ron", "mirror").unwrap_or_else(|p| panic!("{p}"));
+    let mut sim = Sim::new(&s, 4, 10);
+    type Row = (Position, Ledger, Reward, Selfishness);
+    let rows = |sim: &mut Sim| -> Vec<(u32, Row)> {
+        let w = sim.world_mut();
+        let mut q = w.query::<(&Agent, &Position, &Ledger, &Reward, &Selfishness)>();
+        let mut v: Vec<_> = q.iter(w).map(|(a, p, l, r, s)| (a.id, (*p, *l, *r, *s))).collect();
+        v.sort_by_key(|r| r.0);
+        v
+    };
+    let (mut moved, mut stayed, mut earned, mut kept) = (0, 0, 0, 0);
+    for _ in 0..4 {
+        let before = rows(&mut sim);
+        let since = sim.world_mut().change_tick();
+        sim.step();
+        let now = sim.world_mut().change_tick();
+        let core: Vec<_> = sim.core().agents.clone();
+        let w = sim.world_mut();
+        let mut q = w.query::<(&Agent, Ref<Position>, Ref<Ledger>, Ref<Decision>, Ref<Reward>, Ref<Selfishness>)>();
+        let mut seen = 0;
+        for (agent, pos, ledger, decision, reward, sigma) in q.iter(w) {
+            let a = &core[agent.id as usize];
+            let old = &before[agent.id as usize].1;
+            assert_eq!((*pos, *ledger, *decision, *reward, sigma.0), (a.pos, a.ledger, a.decision, a.reward, a.sigma));
+            let changed = |t: bevy::ecs::change_detection::Tick| t.is_newer_than(since, now);
+            assert_eq!(changed(pos.last_changed()), *pos != old.0, "agent {}: position", agent.id);
+            assert_eq!(changed(ledger.last_changed()), *ledger != old.1, "agent {}: ledger", agent.id);
+            assert_eq!(changed(reward.last_changed()), *reward != old.2, "agent {}: reward", agent.id);
+            assert_eq!(changed(sigma.last_changed()), *sigma != old.3, "agent {}: σ", agent.id);
+            assert!(changed(decision.last_changed()), "agent {}: the decision is new", agent.id);
+            if *pos != old.0 {
+                moved += 1
+            } else {
+                stayed += 1
+            }
+            if *ledger != old.1 {
+                earned += 1
+            } else {
+                kept += 1
+            }
+            seen += 1;
+        }
+        assert_eq!(seen, 2500);
+    }
+    // Both sides of each check were taken.
+    assert!(moved > 0 && stayed > 0 && earned > 0 && kept > 0, "{moved} {stayed} {earned} {kept}");
+}
