@@ -6,7 +6,7 @@ the fastest run's time for its ticks over TICKS: what `polity run` reports as "t
 (from the world built to the last tick, with metrics and outputs), or, for a binary too old to
 report it, the difference of the fastest runs at TICKS and at 0 ticks (noisier: two whole
 runs, building included; DIFF=1 in the environment asks for it of every binary, to compare
-with an old one alike). Prints the state hash too.
+with an old one alike). THREADS=N runs with `--threads N`. Prints the state hash too.
 
     python3 scripts/bigmap_ticks.py BIN [BIN ...] -- 1000 8000
     TICKS=20 python3 scripts/bigmap_ticks.py BIN -- 1000 8000
@@ -18,6 +18,7 @@ import os, re, shutil, subprocess, sys, time
 REPS = int(os.environ.get("REPS", "5"))
 TICKS = int(os.environ.get("TICKS", "100"))
 DIFF = os.environ.get("DIFF") == "1"
+THREADS = os.environ.get("THREADS")
 
 
 def run(binary, scenario, ticks):
@@ -25,7 +26,8 @@ def run(binary, scenario, ticks):
     out = f"/tmp/bigmap/out-{os.getpid()}"
     shutil.rmtree(out, ignore_errors=True)
     t = time.perf_counter()
-    p = subprocess.run([binary, "run", scenario, "--ticks", str(ticks), "--out", out], capture_output=True, text=True)
+    args = [binary, "run", scenario, "--ticks", str(ticks), "--out", out] + (["--threads", THREADS] if THREADS else [])
+    p = subprocess.run(args, capture_output=True, text=True)
     elapsed = time.perf_counter() - t
     shutil.rmtree(out, ignore_errors=True)
     if p.returncode != 0:

@@ -85,7 +85,7 @@ impl RecordArgs {
         let output = Output { force: self.force, ..Output::parse(&out).map_err(CliError::input)? };
         let bar = Progress::new(opts.frames(), "frames");
         let started = Instant::now();
-        let result = record::record(&scenarios, &opts, &output, |f| bar.set(f));
+        let result = polity::parallel::on_pool(|| record::record(&scenarios, &opts, &output, |f| bar.set(f)));
         bar.finish();
         let frames = match result {
             Ok(frames) => frames,
