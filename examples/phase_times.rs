@@ -6,6 +6,11 @@
 use polity::model::Step;
 
 fn main() {
+    // On a pool thread, as `polity run` steps its world.
+    polity::parallel::on_pool(run);
+}
+
+fn run() {
     let mut args = std::env::args().skip(1);
     let name = args.next().unwrap_or_else(|| "commons-large".into());
     let ticks: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(100);

@@ -48,7 +48,7 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
     }
     let best_mass: f64 =
         default.iter().zip(utility).filter(|&(&p, &u)| p > 0.0 && u >= max - TIE).map(|(&p, _)| p).sum();
-    let kl_max = -best_mass.ln();
+    let kl_max = -ln_recent(best_mass);
     if power >= kl_max {
         for ((o, &p), &u) in out.iter_mut().zip(default).zip(utility) {
             *o = if p > 0.0 && u >= max - TIE { p / best_mass } else { 0.0 };
@@ -118,6 +118,31 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
     }
     let (kl, _, z) = eval(beta, out);
     finish(beta, kl, z, out)
+}
+
+/// `x.ln()`, from a small table of the last values asked for on this thread when `x` is one
+/// of them (the same bits: the same result). The best actions' default mass takes few values
+/// (sums of `π₀`'s entries), so most agents' ask for one already worked out.
+fn ln_recent(x: f64) -> f64 {
+    use std::cell::Cell;
+    thread_local! {
+        static RECENT: [Cell<(u64, f64)>; 8] = const { [const { Cell::new((0, 0.0)) }; 8] };
+    }
+    let bits = x.to_bits();
+    // 0.0's bits are the table's empty mark, and ln 0 = −∞ is cheap anyway.
+    if bits == 0 {
+        return x.ln();
+    }
+    let slot = ((bits >> 52 ^ bits >> 49) & 7) as usize;
+    RECENT.with(|recent| {
+        let (kept, ln) = recent[slot].get();
+        if kept == bits {
+            return ln;
+        }
+        let ln = x.ln();
+        recent[slot].set((bits, ln));
+        ln
+    })
 }
 
 /// An action with an exponential of its own (not shared through a slot).
@@ -226,6 +251,25 @@ mod tests {
     use super::*;
 
     const UNIFORM5: [f64; 5] = [0.2; 5];
+
+    #[test]
+    fn recent_logarithms_are_the_logarithms() {
+        // Sums of a uniform default's entries (the values asked for), others that share their
+        // slots, and values asked for again after others took their slot.
+        let mut xs: Vec<f64> = (1..=5).map(|k| (0..k).map(|_| 0.2).sum()).collect();
+        xs.extend([0.1, 0.05, 1.6, 3.2, 0.3, 0.7, 1e-300, 5e-324, 1.0, f64::MIN_POSITIVE]);
+        let mut state = 9u64;
+        for _ in 0..2000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            xs.push((state >> 11) as f64 / (1u64 << 53) as f64);
+        }
+        for round in 0..3 {
+            for &x in xs.iter().chain(xs.iter().rev()) {
+                assert_eq!(ln_recent(x).to_bits(), x.ln().to_bits(), "ln {x} (round {round})");
+            }
+        }
+        assert_eq!(ln_recent(0.0), f64::NEG_INFINITY);
+    }
 
     #[test]
     fn a_learned_policy_is_projected_onto_the_power_budget() {
