@@ -241,7 +241,12 @@ pub fn is_stage_file(name: &str) -> bool {
         || crate::run_json::OUTPUTS.contains(&name)
         || name == "checkpoint.ron"
         || name == LOCK
-        || (name.starts_with(".checkpoint.ron.") && name.ends_with(".partial"))
+        || is_checkpoint_temporary(name)
+}
+
+/// Whether `name` is the temporary file a checkpoint is saved through.
+fn is_checkpoint_temporary(name: &str) -> bool {
+    name.starts_with(".checkpoint.ron.") && name.ends_with(".partial")
 }
 
 /// The lock file in a checkpointed run's staging folder, held by the process writing it.
@@ -541,7 +546,7 @@ fn drive(
     // holds the lock: no one else writes here).
     for entry in fs::read_dir(&stage)? {
         let entry = entry?;
-        if entry.file_name().to_str().is_some_and(|n| n.starts_with(".checkpoint.ron.") && n.ends_with(".partial")) {
+        if entry.file_name().to_str().is_some_and(is_checkpoint_temporary) {
             fs::remove_file(entry.path())?;
         }
     }

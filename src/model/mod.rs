@@ -73,10 +73,10 @@ pub struct TickStats {
     pub regrown: u32,
 }
 
-/// One agent's whole changing state. Laid out (`repr(C)`, in this order) so that what most
-/// of a tick's passes over all agents read sits together: id, place, flags, σ, power and
-/// weights in the first cache line, the reward and ledger next; the decision, policy and
-/// violations after.
+/// One agent's whole changing state. Laid out in this order (`repr(C)`), a cache line aligned
+/// (5 lines an agent), so that what most of a tick's passes over all agents read sits
+/// together: id, place, flags, σ, power and weights in the first line, the reward and ledger
+/// next; the decision, policy and violations after.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[repr(C, align(64))]
 pub struct ModelAgent {
