@@ -743,17 +743,23 @@ impl Grid {
             let decide = |fate: &mut [u8], candidates: &[(u32, u32)]| {
                 // The candidates to look up, with their draws: those that could regrow (all of
                 // them when sweeping).
-                let mut check = [(0u16, 0.0f64); DRAW_CHUNK];
+                // (Left uninitialised: zeroing 16 KiB for a small map's few candidates cost
+                // more than deciding them.)
+                let mut check = [std::mem::MaybeUninit::<(u16, f64)>::uninit(); DRAW_CHUNK];
                 let mut m = 0;
                 for (k, &(c, _)) in candidates.iter().enumerate() {
                     let u = draws.unit(c as u64, Purpose::Regrow);
                     if sweep || u < ceiling {
-                        check[m] = (k as u16, u);
+                        check[m].write((k as u16, u));
                         m += 1;
                     }
                 }
+                // SAFETY: the first `m` entries were written just above, and `MaybeUninit<T>`
+                // has `T`'s layout.
+                let check =
+                    unsafe { &*(&check[..m] as *const [std::mem::MaybeUninit<(u16, f64)>] as *const [(u16, f64)]) };
                 for j in 0..m {
-                    if ahead && let Some(&(k, _)) = check[..m].get(j + 8) {
+                    if ahead && let Some(&(k, _)) = check.get(j + 8) {
                         let (c, r) = candidates[k as usize];
                         prefetch(live, r as usize);
                         prefetch(&apple.0, c as usize >> 6);
@@ -802,6 +808,10 @@ impl Grid {
     /// in order, from a plan of them ([`Grid::plan_cells`]); on a big map what each writes is
     /// asked for eight cells ahead.
     fn grow(&mut self, cells: &[(u32, u32)]) {
+        // (Most ticks of a small world regrow nothing: no plan then.)
+        if cells.is_empty() {
+            return;
+        }
         let ahead = self.prefetch_pays();
         let plan = self.plan_cells(cells.iter().map(|&(c, _)| c).collect());
         for n in 0..plan.len() {
