@@ -280,6 +280,18 @@ fn sync_out(
                 set(&mut reward, k, a.reward, now);
             }
         };
+        if ids.len() <= SYNC_CHUNK {
+            // One task: copied here (handing it to the pool costs more than a small world's copy).
+            copy((
+                ids,
+                (pos, pos_t.changed_mut()),
+                (ledger, ledger_t.changed_mut()),
+                (decision, decision_t.changed_mut()),
+                (reward, reward_t.changed_mut()),
+                (sigma, sigma_t.changed_mut()),
+            ));
+            continue;
+        }
         (
             ids.par_chunks(SYNC_CHUNK),
             pos.par_chunks_mut(SYNC_CHUNK).zip(pos_t.changed_mut().par_chunks_mut(SYNC_CHUNK)),
