@@ -519,6 +519,10 @@ impl Grid {
         use rayon::prelude::*;
         let reach = self.offsets.len();
         let stride = 3 + 2 * reach;
+        // (Most ticks of a small world pick and grow nothing: nothing to set up then.)
+        if cells.is_empty() {
+            return CellPlan { stride, reach, cells, data: Vec::new() };
+        }
         let mut data = vec![NONE; cells.len() * stride];
         let ahead = self.prefetch_pays();
         let plan = |rows: &mut [u32], cells: &[u32]| {
@@ -808,10 +812,6 @@ impl Grid {
     /// in order, from a plan of them ([`Grid::plan_cells`]); on a big map what each writes is
     /// asked for eight cells ahead.
     fn grow(&mut self, cells: &[(u32, u32)]) {
-        // (Most ticks of a small world regrow nothing: no plan then.)
-        if cells.is_empty() {
-            return;
-        }
         let ahead = self.prefetch_pays();
         let plan = self.plan_cells(cells.iter().map(|&(c, _)| c).collect());
         for n in 0..plan.len() {

@@ -40,10 +40,6 @@ pub fn harvest(m: &mut WorldModel) {
             picks.push((k as u32, a.pos.x, a.pos.y));
         }
     }
-    // (Most ticks of a small world pick nothing: no plan then.)
-    if picks.is_empty() {
-        return;
-    }
     let plan = grid.plan_cells(picks.iter().map(|&(_, x, y)| grid.index(x, y) as u32).collect());
     for (n, &(k, x, y)) in picks.iter().enumerate() {
         if ahead {
