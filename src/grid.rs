@@ -758,10 +758,8 @@ impl Grid {
                         m += 1;
                     }
                 }
-                // SAFETY: the first `m` entries were written just above, and `MaybeUninit<T>`
-                // has `T`'s layout.
-                let check =
-                    unsafe { &*(&check[..m] as *const [std::mem::MaybeUninit<(u16, f64)>] as *const [(u16, f64)]) };
+                // SAFETY: the first `m` entries were written just above.
+                let check = unsafe { check[..m].assume_init_ref() };
                 for j in 0..m {
                     if ahead && let Some(&(k, _)) = check.get(j + 8) {
                         let (c, r) = candidates[k as usize];
