@@ -1090,6 +1090,11 @@ impl Grid {
     pub fn set_occupied(&mut self, i: usize, occupied: bool) {
         if occupied { self.occupied.set(i) } else { self.occupied.clear(i) }
     }
+    /// The occupied set's words (cell `i` is bit `i % 64` of word `i / 64`), for moves carried
+    /// out band by band on the thread pool ([`crate::movement`]), each band on its own words.
+    pub fn occupied_words_mut(&mut self) -> &mut [u64] {
+        &mut self.occupied.0
+    }
     /// Apples standing on the map.
     pub fn apples(&self) -> u32 {
         self.apples
