@@ -5,7 +5,7 @@
 //! they face ([`thefts`]).
 
 use crate::grid::Grid;
-use crate::model::{Event, Mechanism, Step, WorldModel};
+use crate::model::{Event, Mechanism, ModelAgent, Step, WorldModel};
 use crate::objects::{Cause, Effect, Subject};
 use crate::oversight::Oversight;
 use crate::scenario::EffectKind;
@@ -29,17 +29,7 @@ pub fn harvest(m: &mut WorldModel) {
     // Who stands on an apple (no pick changes another agent's cell), what each pick reads
     // worked out for all of them ([`Grid::plan_cells`]), then the picks in id order; on a big
     // map what a pick writes is asked for a few picks ahead.
-    let mut picks: Vec<(u32, u32, u32)> = Vec::new();
-    for k in 0..agents.len() {
-        if ahead && let Some(b) = agents.get(k + 32) {
-            grid.prefetch_apple(grid.index(b.pos.x, b.pos.y));
-        }
-        let a = &agents[k];
-        let i = grid.index(a.pos.x, a.pos.y);
-        if !a.inactive && grid.has_apple(i) {
-            picks.push((k as u32, a.pos.x, a.pos.y));
-        }
-    }
+    let picks = standing_on_apples(grid, agents, ahead);
     let plan = grid.plan_cells(picks.iter().map(|&(_, x, y)| grid.index(x, y) as u32).collect());
     for (n, &(k, x, y)) in picks.iter().enumerate() {
         if ahead {
@@ -67,6 +57,34 @@ pub fn harvest(m: &mut WorldModel) {
     for (patch, pos, alive) in lost_patches {
         m.event(|| format!("patch:{patch}"), || Event::PatchLost { x: pos.x, y: pos.y, patches_alive: alive });
     }
+}
+
+/// Below this many agents, who stands on an apple is looked for on this thread.
+const PARALLEL_SCAN: usize = 4096;
+
+/// The active agents standing on an apple, in id order: (index, x, y). A big world's agents
+/// are looked at a chunk a task on the thread pool, the chunks' finds put end to end.
+fn standing_on_apples(grid: &Grid, agents: &[ModelAgent], ahead: bool) -> Vec<(u32, u32, u32)> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 1024;
+    let scan = |first: usize, agents: &[ModelAgent]| {
+        let mut picks = Vec::new();
+        for k in 0..agents.len() {
+            if ahead && let Some(b) = agents.get(k + 32) {
+                grid.prefetch_apple(grid.index(b.pos.x, b.pos.y));
+            }
+            let a = &agents[k];
+            if !a.inactive && grid.has_apple(grid.index(a.pos.x, a.pos.y)) {
+                picks.push(((first + k) as u32, a.pos.x, a.pos.y));
+            }
+        }
+        picks
+    };
+    if agents.len() < PARALLEL_SCAN || rayon::current_num_threads() == 1 {
+        return scan(0, agents);
+    }
+    let found: Vec<_> = agents.par_chunks(CHUNK).enumerate().map(|(c, chunk)| scan(c * CHUNK, chunk)).collect();
+    found.concat()
 }
 
 /// Agent `id` on cell `i` has picked the apple there, if `picked` (what [`Grid::pick`]
