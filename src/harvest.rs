@@ -59,9 +59,6 @@ pub fn harvest(m: &mut WorldModel) {
     }
 }
 
-/// Below this many agents, who stands on an apple is looked for on this thread.
-const PARALLEL_SCAN: usize = 4096;
-
 /// The active agents standing on an apple, in id order: (index, x, y). A big world's agents
 /// are looked at a chunk a task on the thread pool, the chunks' finds put end to end.
 fn standing_on_apples(grid: &Grid, agents: &[ModelAgent], ahead: bool) -> Vec<(u32, u32, u32)> {
@@ -80,7 +77,7 @@ fn standing_on_apples(grid: &Grid, agents: &[ModelAgent], ahead: bool) -> Vec<(u
         }
         picks
     };
-    if agents.len() < PARALLEL_SCAN || rayon::current_num_threads() == 1 {
+    if !crate::parallel::pass_on_pool(agents.len()) {
         return scan(0, agents);
     }
     let found: Vec<_> = agents.par_chunks(CHUNK).enumerate().map(|(c, chunk)| scan(c * CHUNK, chunk)).collect();

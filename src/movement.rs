@@ -81,12 +81,9 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
     }
 }
 
-/// At least this many movers, on a pool of more than one thread, and a tick's moves are
-/// carried out in bands of rows ([`step_moves_in_bands`]).
-pub const BANDED_MOVERS: usize = 4096;
 /// How many bands of rows a big world's moves are split into (more than the cores, so a
 /// thread that starts late still takes its share).
-pub const BANDS: usize = 8;
+const BANDS: usize = 8;
 /// Movers a task of the banded path's first pass.
 const CHUNK: usize = 1024;
 
@@ -360,8 +357,7 @@ pub fn act(m: &mut WorldModel) {
     }
     let (mut movers, mut order, mut bands) = SCRATCH.take();
     let mover = |a: &ModelAgent| Mover { id: a.id, x: a.pos.x, y: a.pos.y, action: a.decision.action, moved: false };
-    let banded = m.agents.len() >= BANDED_MOVERS
-        && rayon::current_num_threads() > 1
+    let banded = crate::parallel::pass_on_pool(m.agents.len())
         && step_moves_in_bands(
             &mut m.grid,
             seed,

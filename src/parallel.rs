@@ -13,6 +13,16 @@ use std::num::NonZeroUsize;
 /// the pool costs more than deciding them (commons' 7 agents decide in about 2 µs).
 pub const PARALLEL_AGENTS: usize = 256;
 
+/// Below this many agents, a pass over them that mostly moves memory (the moves, the search
+/// for picks) runs on the calling thread: handing it to the pool costs more than it saves.
+/// On a pool of one thread too, the pass's one-thread form is the cheaper.
+pub const PARALLEL_PASS: usize = 4096;
+
+/// Whether a pass over `n` agents goes on the pool ([`PARALLEL_PASS`]).
+pub fn pass_on_pool(n: usize) -> bool {
+    n >= PARALLEL_PASS && rayon::current_num_threads() > 1
+}
+
 /// Sizes the global thread pool: `threads`, or one per core. Call once, first thing in
 /// `main`, before any other thread exists (later calls, and calls after the pool has started,
 /// change nothing).
