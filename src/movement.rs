@@ -37,6 +37,15 @@ pub struct Mover {
     pub moved: bool,
 }
 
+/// Where `m`'s move takes it if nothing stands there, and its priority key for the tick
+/// `draws` are for; `None` when the move goes nowhere (a stay, or a wall or the map's edge in
+/// the way), so it takes no turn. What both ways of carrying out moves start from.
+#[inline(always)]
+fn turn(grid: &Grid, draws: &rng::TickKey, m: &Mover) -> Option<((u32, u32), u64)> {
+    let target = forage::target(grid, m.x, m.y, m.action);
+    (target != (m.x, m.y)).then(|| (target, draws.key(m.id as u64, Purpose::MoveOrder)))
+}
+
 /// Carries out `movers`' moves on `grid` for (seed, tick): the rule of this module, shared
 /// by the ECS system and the world model. The order of `movers` does not matter.
 pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], order: &mut Vec<(u64, u32, u32)>) {
@@ -49,8 +58,8 @@ pub fn step_moves(grid: &mut Grid, seed: u64, tick: u64, movers: &mut [Mover], o
         }
         let m = &mut movers[k];
         m.moved = false;
-        if forage::target(grid, m.x, m.y, m.action) != (m.x, m.y) {
-            order.push((draws.key(m.id as u64, Purpose::MoveOrder), m.id, k as u32));
+        if let Some((_, key)) = turn(grid, &draws, m) {
+            order.push((key, m.id, k as u32));
         }
     }
     sort_keyed(order);
@@ -211,11 +220,7 @@ pub fn step_moves_in_bands<T: Send + Sync>(
                 let (m, k) = (mover(item), c * CHUNK + j);
                 moved_to[k].store(STAYED, Relaxed);
                 *from = map.index(m.x, m.y) as u32;
-                let (x, y) = forage::target(map, m.x, m.y, m.action);
-                if (x, y) == (m.x, m.y) {
-                    continue;
-                }
-                let key = draws.key(m.id as u64, Purpose::MoveOrder);
+                let Some(((x, y), key)) = turn(map, &draws, &m) else { continue };
                 let to = map.index(x, y) as u32;
                 let (from_row, to_row) = (rows[m.y as usize], rows[y as usize]);
                 found.into[(to_row & 0x7f) as usize].push((key, k as u32, to));
@@ -352,31 +357,33 @@ type Scratch = (Vec<Mover>, Vec<(u64, u32, u32)>, BandScratch);
 pub fn act(m: &mut WorldModel) {
     let (seed, tick) = (m.clock.seed, m.clock.tick);
     thread_local! {
-        /// Reused buffers (no meaning between ticks).
+        /// Reused buffers (no meaning between ticks), used in place: the banded path's are
+        /// too many to move out and back every tick.
         static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
     }
-    let (mut movers, mut order, mut bands) = SCRATCH.take();
-    let mover = |a: &ModelAgent| Mover { id: a.id, x: a.pos.x, y: a.pos.y, action: a.decision.action, moved: false };
-    let banded = crate::parallel::pass_on_pool(m.agents.len())
-        && step_moves_in_bands(
-            &mut m.grid,
-            seed,
-            tick,
-            &mut m.agents,
-            mover,
-            |a, x, y| a.pos = Position { x, y },
-            BANDS,
-            &mut bands,
-        );
-    if !banded {
-        movers.clear();
-        movers.extend(m.agents.iter().map(mover));
-        step_moves(&mut m.grid, seed, tick, &mut movers, &mut order);
-        for (a, mv) in m.agents.iter_mut().zip(movers.iter()) {
-            a.pos = Position { x: mv.x, y: mv.y };
+    SCRATCH.with_borrow_mut(|(movers, order, bands)| {
+        let mover =
+            |a: &ModelAgent| Mover { id: a.id, x: a.pos.x, y: a.pos.y, action: a.decision.action, moved: false };
+        let banded = crate::parallel::pass_on_pool(m.agents.len())
+            && step_moves_in_bands(
+                &mut m.grid,
+                seed,
+                tick,
+                &mut m.agents,
+                mover,
+                |a, x, y| a.pos = Position { x, y },
+                BANDS,
+                bands,
+            );
+        if !banded {
+            movers.clear();
+            movers.extend(m.agents.iter().map(mover));
+            step_moves(&mut m.grid, seed, tick, movers, order);
+            for (a, mv) in m.agents.iter_mut().zip(movers.iter()) {
+                a.pos = Position { x: mv.x, y: mv.y };
+            }
         }
-    }
-    SCRATCH.set((movers, order, bands));
+    });
 }
 
 #[cfg(test)]
