@@ -235,16 +235,23 @@ impl SortedUtility {
         // Insertion sort, while it stays cheap; a tick that reorders much falls back to a sort.
         let budget = 8 * n + 64;
         let mut moves = 0;
-        'insertion: for i in 1..n {
+        let pairs = &mut self.pairs[..];
+        for i in 1..n {
+            let item = pairs[i];
+            if !pairs[i - 1].0.total_cmp(&item.0).is_gt() {
+                continue;
+            }
+            // Shift the greater ones up one place each, and drop the item in the gap.
             let mut j = i;
-            while j > 0 && self.pairs[j - 1].0.total_cmp(&self.pairs[j].0).is_gt() {
-                self.pairs.swap(j - 1, j);
+            while j > 0 && pairs[j - 1].0.total_cmp(&item.0).is_gt() {
+                pairs[j] = pairs[j - 1];
                 j -= 1;
-                moves += 1;
-                if moves > budget {
-                    self.pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-                    break 'insertion;
-                }
+            }
+            pairs[j] = item;
+            moves += i - j;
+            if moves > budget {
+                pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                break;
             }
         }
         self.pairs.iter().map(|p| p.0).collect()
