@@ -204,7 +204,9 @@ fn scenario_picker(ui: &mut egui::Ui, cx: &mut PanelCx) {
 }
 
 /// A slider for a live parameter that sends its intent when the drag ends (or at once for
-/// keyboard changes), so one drag logs one `param_change`.
+/// keyboard changes), so one drag logs one `param_change`. Only the user changes it: a value
+/// off the slider's steps (a mixed group's midpoint, a scenario's tax rate of 0.125) is shown
+/// as it is, not rounded to a step and sent as an edit ([`slider`]).
 fn live_slider(
     ui: &mut egui::Ui,
     cx: &mut PanelCx,
@@ -218,7 +220,7 @@ fn live_slider(
         Some((e, v)) if e == edit => v,
         _ => current,
     };
-    let r = ui.add(egui::Slider::new(&mut v, range).step_by(step).fixed_decimals(2).text(label));
+    let r = ui.add(slider(&mut v, range, step).text(label));
     if r.dragged() {
         cx.ui.editing = Some((edit, v));
         None
@@ -228,6 +230,14 @@ fn live_slider(
     } else {
         None
     }
+}
+
+/// A live parameter's slider: steps of `step`, shown to 2 decimals. egui's default clamping
+/// (`Always`) would put a shown value on the nearest step and report it changed, on the first
+/// frame, with no one touching it; `Edits` keeps what the user types in range and leaves a
+/// value alone until the user moves it.
+fn slider(v: &mut f64, range: std::ops::RangeInclusive<f64>, step: f64) -> egui::Slider<'_> {
+    egui::Slider::new(v, range).step_by(step).fixed_decimals(2).clamping(egui::SliderClamping::Edits)
 }
 
 fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
@@ -796,4 +806,40 @@ fn events(ui: &mut egui::Ui, cx: &mut PanelCx) {
                 .on_hover_text(serde_json::to_string_pretty(&e.details()).unwrap_or(details));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a live slider does on a frame nobody touches it: the value after, and whether
+    /// the slider said it changed.
+    fn untouched(value: f64, range: std::ops::RangeInclusive<f64>, step: f64) -> (f64, bool) {
+        let ctx = egui::Context::default();
+        let mut seen = (f64::NAN, true);
+        for _ in 0..2 {
+            let output = ctx.run_ui(egui::RawInput::default(), |ui| {
+                let mut v = value;
+                let r = ui.add(slider(&mut v, range.clone(), step));
+                seen = (v, r.changed());
+            });
+            output.drop_without_applying_deltas();
+        }
+        seen
+    }
+
+    #[test]
+    fn a_live_slider_changes_nothing_until_the_user_moves_it() {
+        // A mixed group's power shown at its midpoint, a tax rate between steps, a power above
+        // the slider's range, and a value on a step.
+        for (value, range, step) in [
+            (0.999_97, 0.0..=5.0, 0.05),
+            (0.125, 0.0..=1.0, 0.01),
+            (1.0 / 3.0, 0.0..=1.0, 0.01),
+            (7.5, 0.0..=5.0, 0.05),
+            (1.0, 0.0..=5.0, 0.05),
+        ] {
+            assert_eq!(untouched(value, range.clone(), step), (value, false), "{value} in {range:?} by {step}");
+        }
+    }
 }
