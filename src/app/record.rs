@@ -188,6 +188,10 @@ fn record_window(
             Ok(n) => {
                 let text = format!("window recording ({n} frames at {WINDOW_FPS} fps): {}", path.display());
                 println!("wrote {}", text);
+                // What the world came to while it was watched: `polity run --ticks T` of the
+                // same scenario and seed must end in the same state (tests/suite/gui.rs).
+                let world = host.0.core();
+                println!("world at tick {}, state hash {:016x}", world.clock.tick, world.state_hash());
                 state.tell(format!("recorded {text}"), false);
                 state.exported.push(text);
                 if rec.exit_after {

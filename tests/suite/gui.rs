@@ -326,6 +326,53 @@ fn the_record_button_records_the_whole_window_with_the_recorders_encoder() {
     assert!(apples > 50, "apple pixels on the map: {apples}");
 }
 
+/// The number after `label` in `text` (a word of hex digits or a decimal).
+fn field<'a>(text: &'a str, label: &str) -> &'a str {
+    let at = text.find(label).unwrap_or_else(|| panic!("no `{label}` in:\n{text}")) + label.len();
+    text[at..].split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap()
+}
+
+#[test]
+fn a_run_watched_in_the_app_is_the_same_run_headless() {
+    // Watching steers nothing: the app plays `commons` with the humans' power drawn from
+    // Uniform(0, 2) (a slider shows such a group at its midpoint, off the slider's steps) while
+    // it records 15 frames, then says where the world got to; `polity run` of the same file to
+    // the same tick must end in the same state. (Before egui's sliders were told to leave a
+    // value alone until moved, the first frame set every human's power to 1.0.)
+    let t = tempfile::tempdir().unwrap();
+    let commons = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/commons.ron")).unwrap();
+    let mixed = commons.replacen("power: Fixed(1.0)", "power: Uniform(0.0, 2.0)", 1);
+    assert_ne!(mixed, commons, "the humans' power is Fixed(1.0) in commons.ron");
+    let file = t.path().join("mixed.ron");
+    std::fs::write(&file, mixed).unwrap();
+    let mut cmd = Command::new(xvfb_run());
+    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui"])
+        .arg(&file)
+        .arg("--record")
+        .arg(t.path().join("frames/"))
+        .args(["--record-frames", "15", "--exit"])
+        .current_dir(t.path());
+    let out = run_with_timeout(cmd);
+    let watched = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "polity gui failed:\n{watched}\n{}", String::from_utf8_lossy(&out.stderr));
+    let tick: u64 = field(&watched, "world at tick ").parse().unwrap();
+    assert!(tick >= 10, "the world played while it was recorded: {watched}");
+    let headless = Command::new(polity())
+        .arg("run")
+        .arg(&file)
+        .args(["--ticks", &tick.to_string(), "--out"])
+        .arg(t.path().join("run"))
+        .output()
+        .unwrap();
+    let headless =
+        format!("{}{}", String::from_utf8_lossy(&headless.stdout), String::from_utf8_lossy(&headless.stderr));
+    assert_eq!(
+        field(&watched, "state hash "),
+        field(&headless, "state hash "),
+        "tick {tick}: the app's world and polity run's differ\napp: {watched}\nrun: {headless}"
+    );
+}
+
 #[test]
 fn the_app_plays_a_trained_policy_given_with_policy() {
     // A policy file for `commons-learners`' group (a fresh network: what matters is that the
