@@ -115,6 +115,10 @@ pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
 
 /// Sets the SUM columns: power used, alignment and, with the shadow, harm.
 pub fn measure(m: &WorldModel, set: &mut dyn FnMut(&'static str, f64)) {
+    // Without AI agents there is nothing to set (and no need to read every agent's decision).
+    if !m.agents.iter().any(|a| a.ai) {
+        return;
+    }
     let (mut kl_h, mut n_h, mut kl_a, mut n_a) = (0.0, 0usize, 0.0, 0usize);
     let mut human_mean = [0.0; 2];
     let mut ai_vectors = Vec::new();
