@@ -296,6 +296,24 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
             );
         }
     }
+    // A path varied twice would run only its later values, under both columns' labels; a
+    // column kept twice would be two columns of one name.
+    for (k, p) in spec.parameters.iter().enumerate() {
+        if let Some(first) = spec.parameters[..k].iter().position(|q| q.path == p.path) {
+            err(
+                &format!("parameters[{k}].path"),
+                format!("`{}` is already varied by parameters[{first}]; put all its values in one list", p.path),
+            );
+        }
+    }
+    for (k, keep) in spec.keep.iter().enumerate() {
+        if let Some(first) = spec.keep[..k].iter().position(|q| q.column() == keep.column()) {
+            err(
+                &format!("keep[{k}]"),
+                format!("column `{}` is already kept by keep[{first}]; keep it once", keep.column()),
+            );
+        }
+    }
     // The base scenario.
     let base_arg =
         if Path::new(&spec.base).is_relative() && !dir.as_os_str().is_empty() && dir.join(&spec.base).exists() {

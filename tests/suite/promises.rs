@@ -177,6 +177,27 @@ fn a_sweep_range_includes_both_ends_or_is_refused() {
     assert!(e.contains("voting.candidates[2]: a range needs at least 2 candidates"), "{e}");
 }
 
+#[test]
+fn a_sweep_varying_a_path_twice_or_keeping_a_column_twice_is_refused() {
+    // Varied twice, every run took the later list's value while the table labelled rows with
+    // the first list's values, under two columns of one name.
+    let src = "Sweep(\n    version: 1,\n    base: \"audited-commons\",\n    parameters: [\n        (path: \"oversight.k\", values: List([0.0, 4.0])),\n        (path: \"oversight.k\", values: List([2.0])),\n    ],\n    keep: [End(\"apples\"), Mean(\"apples\", 5), End(\"apples\")],\n)\n";
+    let e = sweep::spec::parse(src, "d.ron", Path::new("")).unwrap_err().to_string();
+    assert!(
+        e.contains("d.ron:6:") && e.contains("parameters[1].path: `oversight.k` is already varied by parameters[0]"),
+        "{e}"
+    );
+    assert!(e.contains("d.ron:8:") && e.contains("keep[2]: column `apples` is already kept by keep[0]"), "{e}");
+    // A mean and an end value of one metric are two columns, and are fine.
+    let fine = src
+        .replace(
+            "(path: \"oversight.k\", values: List([2.0]))",
+            "(path: \"oversight.audit_probability\", values: List([0.5]))",
+        )
+        .replace(", End(\"apples\")]", "]");
+    assert!(sweep::spec::parse(&fine, "d.ron", Path::new("")).is_ok());
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. `Generated()`.
 
