@@ -333,3 +333,22 @@ fn without_ffmpeg_an_mp4_is_refused_with_the_install_hint() {
     }
     assert_eq!(entries(t.path()), ["bin"]);
 }
+
+#[test]
+fn the_default_output_goes_into_runs_created_if_missing() {
+    // In a fresh folder `polity record commons` failed: its default `runs/commons-seed0.gif`
+    // had no `runs/` to go in (`polity run` creates it).
+    let t = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["record", "commons", "--ticks", "2"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(entries(&t.path().join("runs")), ["commons-seed0.gif"]);
+    assert!(decode_gif(&t.path().join("runs/commons-seed0.gif")).frames.len() >= 2);
+    // A nested folder for a file named with --out as well.
+    let nested = t.path().join("a/b/c.gif");
+    record(&["commons", "--ticks", "2", "--out", nested.to_str().unwrap()]);
+    assert_eq!(entries(&t.path().join("a/b")), ["c.gif"]);
+}
