@@ -109,6 +109,7 @@ impl GuiArgs {
                 "--train with --screenshot waits for the updates, which run only while the world runs, and --ticks leaves it paused\n    hint: leave out --ticks",
             ));
         }
+        super::train::check_envs(self.envs)?;
         self.open()
     }
 

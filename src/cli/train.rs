@@ -62,15 +62,23 @@ pub struct TrainArgs {
     resume: Option<PathBuf>,
 }
 
+/// Refuses `--envs` outside the range the scenario's `learning.envs` is held to.
+pub fn check_envs(envs: Option<u32>) -> Result<(), CliError> {
+    match envs {
+        Some(n) if !(1..=4096).contains(&n) => {
+            Err(CliError::input(format!("--envs must be 1 to 4096 worlds per update, found {n}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 impl TrainArgs {
     /// Trains, or resumes.
     pub fn run(self) -> CliResult {
         if self.updates == Some(0) {
             return Err(CliError::input("--updates must be at least 1"));
         }
-        if self.envs == Some(0) {
-            return Err(CliError::input("--envs must be at least 1"));
-        }
+        check_envs(self.envs)?;
         let mut session = match &self.resume {
             Some(dir) => Session::resume(dir).map_err(CliError::input)?,
             None => {

@@ -386,3 +386,16 @@ fn polity_train_writes_the_same_weights_with_one_thread_and_two() {
         assert!(std::fs::read(d.join("1").join(f)).unwrap() == std::fs::read(d.join("2").join(f)).unwrap(), "{f}");
     }
 }
+
+#[test]
+fn train_refuses_envs_outside_the_scenarios_range_before_any_work() {
+    // `--envs 5000` went past the 1–4096 check of `learning.envs` and died allocating 31 GB.
+    let t = tempfile::tempdir().unwrap();
+    for n in ["0", "4097", "5000"] {
+        let out = polity(&["train", "commons-learners", "--envs", n, "--updates", "1", "--out", "o"], t.path());
+        assert_eq!(out.status.code(), Some(2), "--envs {n}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("--envs must be 1 to 4096 worlds per update, found {n}")), "{err}");
+        assert!(!t.path().join("o").exists());
+    }
+}
