@@ -64,9 +64,10 @@ pub struct TrainArgs {
 
 /// Refuses `--envs` outside the range the scenario's `learning.envs` is held to.
 pub fn check_envs(envs: Option<u32>) -> Result<(), CliError> {
+    use polity::scenario::MAX_ENVS;
     match envs {
-        Some(n) if !(1..=4096).contains(&n) => {
-            Err(CliError::input(format!("--envs must be 1 to 4096 worlds per update, found {n}")))
+        Some(n) if !(1..=MAX_ENVS).contains(&n) => {
+            Err(CliError::input(format!("--envs must be 1 to {MAX_ENVS} worlds per update, found {n}")))
         }
         _ => Ok(()),
     }

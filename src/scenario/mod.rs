@@ -114,6 +114,9 @@ impl Utility {
     }
 }
 
+/// The most worlds an update may step (`learning.envs`, `--envs`).
+pub const MAX_ENVS: u32 = 4096;
+
 /// PPO's settings for `polity train` (docs/learning.md explains each).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -497,8 +497,8 @@ fn check_learned_principal(c: &mut Checker, s: &Scenario, l: &super::LearnedPrin
 
 fn check_learning(c: &mut Checker, l: &super::LearningSpec) {
     let p = |f: &str| format!("learning.{f}");
-    if !(1..=4096).contains(&l.envs) {
-        c.err(p("envs"), format!("expected 1 to 4096 worlds, found {}", l.envs), None);
+    if !(1..=super::MAX_ENVS).contains(&l.envs) {
+        c.err(p("envs"), format!("expected 1 to {} worlds, found {}", super::MAX_ENVS, l.envs), None);
     }
     for (name, v) in [("updates", l.updates), ("epochs", l.epochs), ("minibatches", l.minibatches)] {
         if v == 0 {

@@ -287,6 +287,13 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         if let Some(why) = refused_path(&p.path) {
             err(&format!("parameters[{k}].path"), why);
         }
+        // Varied twice, a path would run only its later values, under both columns' labels.
+        if let Some(first) = spec.parameters[..k].iter().position(|q| q.path == p.path) {
+            err(
+                &format!("parameters[{k}].path"),
+                format!("`{}` is already varied by parameters[{first}]; put all its values in one list", p.path),
+            );
+        }
         if p.path == RUN_TICKS && spec.ticks.is_some() {
             err(
                 "ticks",
@@ -296,16 +303,7 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
             );
         }
     }
-    // A path varied twice would run only its later values, under both columns' labels; a
-    // column kept twice would be two columns of one name.
-    for (k, p) in spec.parameters.iter().enumerate() {
-        if let Some(first) = spec.parameters[..k].iter().position(|q| q.path == p.path) {
-            err(
-                &format!("parameters[{k}].path"),
-                format!("`{}` is already varied by parameters[{first}]; put all its values in one list", p.path),
-            );
-        }
-    }
+    // A column kept twice would be two columns of one name.
     for (k, keep) in spec.keep.iter().enumerate() {
         if let Some(first) = spec.keep[..k].iter().position(|q| q.column() == keep.column()) {
             err(
