@@ -58,3 +58,21 @@ mod tests {
         assert_eq!(h.finish(), 0x85944171f73967e8);
     }
 }
+
+/// The digest of the file at `path`, read in blocks, as 16 hex digits (a run folder's record
+/// of what it wrote: [`crate::run_json::RunJson::write_sealed`]).
+pub fn of_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut h = Fnv::new();
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => break,
+            Ok(n) => h.write(&block[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(format!("{:016x}", h.finish()))
+}

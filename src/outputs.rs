@@ -5,7 +5,8 @@
 //! - Output paths are resolved to absolute paths first ([`resolve`]); the working folder, any
 //!   folder above it and the root are refused, and so is a symbolic link as the output itself.
 //! - A run folder is replaced only if its `run.json` is Polity's and the folder holds nothing
-//!   but the files that `run.json` lists ([`inspect_run_folder`]). The proof is repeated
+//!   but the files that `run.json` lists, each unchanged since written (their hashes are in
+//!   `run.json`: [`inspect_run_folder`]). The proof is repeated
 //!   immediately before the replacement ([`install_folder`]); the old folder is moved aside
 //!   before the new one moves in, then its listed files are deleted one by one and the folder
 //!   removed non-recursively. Nothing here removes a folder recursively.
@@ -163,11 +164,19 @@ pub enum Existing {
     Owned(Vec<String>),
 }
 
+/// What a folder's own record says of its files.
+struct Proof {
+    /// The names of the files Polity writes there.
+    ours: Vec<String>,
+    /// Of those, the ones changed since Polity wrote them; `None` when that cannot be told.
+    changed: Option<Vec<String>>,
+}
+
 /// The run folder's files when its `run.json` is Polity's: it has every field Polity writes
 /// (`polity_version`, `scenario_name`, `seed`, `ticks`, a 16-digit `state_hash`, `scenario`)
 /// and lists exactly the outputs a run writes ([`crate::run_json::OUTPUTS`]). Then the
-/// folder's files are that list and `run.json`.
-fn run_json_files(dir: &Path) -> Option<Vec<String>> {
+/// folder's files are that list and `run.json`, and its hashes say which were changed since.
+fn run_json_files(dir: &Path) -> Option<Proof> {
     let text = fs::read_to_string(dir.join("run.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     v.get("polity_version")?.as_str()?;
@@ -186,13 +195,17 @@ fn run_json_files(dir: &Path) -> Option<Vec<String>> {
     if listed != ours {
         return None;
     }
-    Some(std::iter::once("run.json").chain(ours).map(String::from).collect())
+    Some(Proof {
+        ours: std::iter::once("run.json").chain(ours).map(String::from).collect(),
+        changed: crate::run_json::changed_files(dir, &text),
+    })
 }
 
-/// Inspects `dir` with `owned`, which says which of the folder's files Polity wrote (or
-/// `None` when the folder carries no proof at all). Every entry must be a plain file Polity
-/// wrote: folders, links and other files make the folder the user's.
-fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Vec<String>>, what: &str) -> Result<Existing, Refused> {
+/// Inspects `dir` with `owned`, which says which of the folder's files Polity wrote and which
+/// of them changed since (or `None` when the folder carries no proof at all). Every entry must
+/// be a plain file Polity wrote, unchanged: folders, links, other files and changed files make
+/// the folder the user's.
+fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Proof>, what: &str) -> Result<Existing, Refused> {
     let shown = dir.display();
     let meta = match fs::symlink_metadata(dir) {
         Ok(m) => m,
@@ -214,7 +227,7 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Vec<String>>, what: &str)
         return Ok(Existing::Empty);
     }
     let proof = owned(dir);
-    let ours = proof.clone().unwrap_or_default();
+    let ours = proof.as_ref().map(|p| p.ours.clone()).unwrap_or_default();
     let mut present = Vec::new();
     let mut foreign = Vec::new();
     for e in &entries {
@@ -226,16 +239,19 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Vec<String>>, what: &str)
             foreign.push(name);
         }
     }
+    let listed = |names: &[String]| {
+        let shown: Vec<String> = names.iter().take(5).map(|f| format!("`{f}`")).collect();
+        format!("{}{}", shown.join(", "), if names.len() > 5 { ", …" } else { "" })
+    };
     if !foreign.is_empty() {
         foreign.sort();
         let n = foreign.len();
-        let listed: Vec<String> = foreign.iter().take(5).map(|f| format!("`{f}`")).collect();
-        let listed = format!("{}{}", listed.join(", "), if n > 5 { ", …" } else { "" });
         let why = match proof {
-            None => format!("the folder exists and is not {what}: it holds {listed}"),
+            None => format!("the folder exists and is not {what}: it holds {}", listed(&foreign)),
             Some(_) => format!(
-                "the folder holds {} that Polity did not write ({listed})",
-                if n == 1 { "a file".to_string() } else { format!("{n} files or folders") }
+                "the folder holds {} that Polity did not write ({})",
+                if n == 1 { "a file".to_string() } else { format!("{n} files or folders") },
+                listed(&foreign)
             ),
         };
         return Err(Refused(format!(
@@ -245,21 +261,42 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Vec<String>>, what: &str)
         )));
     }
     present.sort();
-    Ok(Existing::Owned(present))
+    match proof.and_then(|p| p.changed) {
+        Some(changed) if changed.is_empty() => Ok(Existing::Owned(present)),
+        Some(mut changed) => {
+            changed.sort();
+            let n = changed.len();
+            Err(Refused(format!(
+                "{shown}: {} changed since Polity wrote {} (the hashes in its run.json no longer match); \
+                 refusing to replace the folder\n    hint: choose another --out, or move {} out of the folder \
+                 first (the rules: {RULES})",
+                listed(&changed),
+                if n == 1 { "it" } else { "them" },
+                if n == 1 { "that file" } else { "those files" },
+            )))
+        }
+        None => Err(Refused(format!(
+            "{shown}: its run.json keeps no hashes of the folder's files (an older Polity wrote it), so \
+             changes made to them since cannot be ruled out; refusing to replace the folder\n    hint: choose \
+             another --out, or delete the folder yourself once nothing in it is yours (the rules: {RULES})"
+        ))),
+    }
 }
 
 /// What stands at a run folder's place: nothing, an empty folder, or a run folder that Polity
-/// wrote (its `run.json` is Polity's and lists every other file in it).
+/// wrote (its `run.json` is Polity's, lists every other file in it, and each file's hash in it
+/// still matches).
 pub fn inspect_run_folder(dir: &Path) -> Result<Existing, Refused> {
     inspect(dir, run_json_files, "a Polity run folder (no run.json of Polity's)")
 }
 
 /// Like [`inspect_run_folder`] for a folder of PNG frames (`frame-NNNNNN.png` files only).
 pub fn inspect_frames_folder(dir: &Path) -> Result<Existing, Refused> {
-    let frames = |d: &Path| -> Option<Vec<String>> {
+    let frames = |d: &Path| -> Option<Proof> {
         let names: Vec<String> =
             fs::read_dir(d).ok()?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-        Some(names.into_iter().filter(|n| crate::record::encode::is_frame_name(n)).collect())
+        let ours = names.into_iter().filter(|n| crate::record::encode::is_frame_name(n)).collect();
+        Some(Proof { ours, changed: Some(Vec::new()) })
     };
     inspect(dir, frames, "a folder of frames written by `polity record`")
 }
@@ -401,8 +438,8 @@ fn alive(pid: u32) -> bool {
 }
 
 /// Removes staging left beside `dest` by processes that no longer exist (`.NAME.partial-PID`
-/// and `.NAME.old-PID`): their files Polity writes (`is_ours`) one by one, then the folder,
-/// non-recursively (a staging folder holding anything else stays). Returns what was removed.
+/// and `.NAME.old-PID`) with [`remove_staged`]: a staging folder holding anything but files
+/// Polity writes (`is_ours`) stays whole. Returns what was removed.
 pub fn remove_stale_staging(dest: &Path, is_ours: fn(&str) -> bool) -> Vec<PathBuf> {
     let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return Vec::new();
@@ -426,17 +463,41 @@ pub fn remove_stale_staging(dest: &Path, is_ours: fn(&str) -> bool) -> Vec<PathB
     removed
 }
 
-/// Removes a staged file, or a staged folder's files Polity writes (`is_ours`) and then the
-/// folder itself, non-recursively.
+/// Checks that the staged folder `path` holds only files Polity writes (`is_ours`). Anything
+/// else (a folder, a link, another file) means the folder is someone's who chose a name like
+/// Polity's staging: an error of kind `DirectoryNotEmpty` that names what is there.
+pub fn check_staged(path: &Path, is_ours: fn(&str) -> bool) -> io::Result<()> {
+    let foreign: Vec<String> = fs::read_dir(path)?
+        .collect::<io::Result<Vec<_>>>()?
+        .iter()
+        .filter(|e| !(e.file_type().is_ok_and(|t| t.is_file()) && is_ours(&e.file_name().to_string_lossy())))
+        .map(|e| format!("`{}`", e.file_name().to_string_lossy()))
+        .collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::DirectoryNotEmpty,
+        format!(
+            "{}: named like Polity's staging, but holds {} that Polity did not write; left as it is\n    \
+             hint: rename or move that folder (the rules: {RULES})",
+            path.display(),
+            foreign.join(", ")
+        ),
+    ))
+}
+
+/// Removes a staged file, or a staged folder holding only files Polity writes (`is_ours`,
+/// [`check_staged`]): its files one by one, then the folder, non-recursively. Nothing in a
+/// folder holding anything else is touched.
 pub fn remove_staged(path: &Path, is_ours: fn(&str) -> bool) -> io::Result<()> {
     let meta = fs::symlink_metadata(path)?;
     if !meta.is_dir() {
         return fs::remove_file(path);
     }
+    check_staged(path, is_ours)?;
     for e in fs::read_dir(path)?.flatten() {
-        if e.file_type().is_ok_and(|t| t.is_file()) && is_ours(&e.file_name().to_string_lossy()) {
-            fs::remove_file(e.path())?;
-        }
+        fs::remove_file(e.path())?;
     }
     fs::remove_dir(path)
 }
@@ -586,6 +647,26 @@ mod tests {
         }
     }
 
+    /// Writes `run.json` into `d` from `fields` (a JSON object's inside) with the hashes of the
+    /// listed files as they are now, as Polity seals it.
+    fn seal(d: &Path, fields: &str) {
+        let mut v: serde_json::Value = serde_json::from_str(&format!("{{{fields}}}")).unwrap();
+        let mut hashes = serde_json::Map::new();
+        for f in crate::run_json::OUTPUTS {
+            if let Ok(h) = crate::hash::of_file(&d.join(f)) {
+                hashes.insert(f.into(), h.into());
+            }
+        }
+        hashes.insert("run.json".into(), "0000000000000000".into());
+        v["hashes"] = hashes.into();
+        let zeroed = serde_json::to_string_pretty(&v).unwrap();
+        let own = format!("{:016x}", crate::hash::of(zeroed.as_bytes()));
+        fs::write(d.join("run.json"), zeroed.replace("0000000000000000", &own)).unwrap();
+    }
+
+    /// A run.json's fields as Polity writes them (the ones that prove it).
+    const FIELDS: &str = r#""polity_version": "0.1.0", "scenario_name": "x", "seed": 0, "ticks": 3, "state_hash": "0123456789abcdef", "scenario": {}, "outputs": ["metrics.csv", "agents.csv", "events.jsonl", "scenario.ron"]"#;
+
     #[test]
     fn a_run_folder_is_ours_only_with_our_run_json_and_nothing_else() {
         let t = tempfile::tempdir().unwrap();
@@ -595,18 +676,17 @@ mod tests {
         assert_eq!(inspect_run_folder(&d), Ok(Existing::Empty));
         fs::write(d.join("run.json"), r#"{"foo": 1}"#).unwrap();
         assert!(inspect_run_folder(&d).unwrap_err().0.contains("not a Polity run folder"));
-        let run_json = |outputs: &str| {
+        let fields = |outputs: &str| {
             format!(
-                r#"{{"polity_version": "0.1.0", "scenario_name": "x", "seed": 0, "ticks": 3, "state_hash": "0123456789abcdef", "scenario": {{}}, "outputs": {outputs}}}"#
+                r#""polity_version": "0.1.0", "scenario_name": "x", "seed": 0, "ticks": 3, "state_hash": "0123456789abcdef", "scenario": {{}}, "outputs": {outputs}"#
             )
         };
         fs::write(d.join("run.json"), r#"{"polity_version": "0.1.0", "outputs": []}"#).unwrap();
         assert!(inspect_run_folder(&d).is_err(), "a hand-made run.json is no proof");
-        fs::write(d.join("run.json"), run_json(r#"["metrics.csv", "agents.csv", "events.jsonl", "../x"]"#)).unwrap();
+        seal(&d, &fields(r#"["metrics.csv", "agents.csv", "events.jsonl", "../x"]"#));
         assert!(inspect_run_folder(&d).is_err(), "a listed path outside the folder is no proof");
-        fs::write(d.join("run.json"), run_json(r#"["scenario.ron", "metrics.csv", "agents.csv", "events.jsonl"]"#))
-            .unwrap();
         fs::write(d.join("metrics.csv"), "x").unwrap();
+        seal(&d, &fields(r#"["scenario.ron", "metrics.csv", "agents.csv", "events.jsonl"]"#));
         assert_eq!(inspect_run_folder(&d), Ok(Existing::Owned(vec!["metrics.csv".into(), "run.json".into()])));
         fs::create_dir(d.join("src")).unwrap();
         let e = inspect_run_folder(&d).unwrap_err().0;
@@ -618,16 +698,51 @@ mod tests {
         assert!(inspect_run_folder(&d).is_err());
     }
 
-    /// A run.json as Polity writes it (the fields that prove it).
-    const RUN_JSON: &str = r#"{"polity_version": "0.1.0", "scenario_name": "x", "seed": 0, "ticks": 3, "state_hash": "0123456789abcdef", "scenario": {}, "outputs": ["metrics.csv", "agents.csv", "events.jsonl", "scenario.ron"]}"#;
+    #[test]
+    fn a_run_folder_with_a_file_changed_since_polity_wrote_it_is_the_users() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("r");
+        fs::create_dir(&d).unwrap();
+        fs::write(d.join("metrics.csv"), "tick\n0\n").unwrap();
+        fs::write(d.join("scenario.ron"), "(name: \"x\")\n").unwrap();
+        seal(&d, FIELDS);
+        let ours = vec!["metrics.csv".to_string(), "run.json".into(), "scenario.ron".into()];
+        assert_eq!(inspect_run_folder(&d), Ok(Existing::Owned(ours.clone())));
+        // An edit of one byte, a comment added, a value changed in run.json: each makes the
+        // folder the user's, named in the refusal.
+        fs::write(d.join("metrics.csv"), "tick\n1\n").unwrap();
+        let e = inspect_run_folder(&d).unwrap_err().0;
+        assert!(e.contains("`metrics.csv` changed since Polity wrote it") && e.contains("another --out"), "{e}");
+        fs::write(d.join("metrics.csv"), "tick\n0\n").unwrap();
+        assert_eq!(inspect_run_folder(&d), Ok(Existing::Owned(ours.clone())), "undone, it is ours again");
+        fs::write(d.join("scenario.ron"), "// mine\n(name: \"x\")\n").unwrap();
+        assert!(inspect_run_folder(&d).unwrap_err().0.contains("`scenario.ron` changed"));
+        fs::write(d.join("scenario.ron"), "(name: \"x\")\n").unwrap();
+        let text = fs::read_to_string(d.join("run.json")).unwrap();
+        fs::write(d.join("run.json"), text.replace("\"ticks\": 3", "\"ticks\": 4")).unwrap();
+        let e = inspect_run_folder(&d).unwrap_err().0;
+        assert!(e.contains("`run.json` changed"), "{e}");
+        // A run.json without hashes (an older Polity's) proves nothing about its files.
+        fs::write(d.join("run.json"), format!("{{{FIELDS}}}")).unwrap();
+        let e = inspect_run_folder(&d).unwrap_err().0;
+        assert!(e.contains("keeps no hashes"), "{e}");
+        // And installing over a changed folder touches nothing in it.
+        seal(&d, FIELDS);
+        fs::write(d.join("metrics.csv"), "mine").unwrap();
+        let stage = t.path().join(".r.partial-1");
+        fs::create_dir(&stage).unwrap();
+        fs::write(stage.join("metrics.csv"), "new").unwrap();
+        assert!(matches!(install_folder(&stage, &d, inspect_run_folder), Err(InstallError::Changed(..))));
+        assert_eq!(fs::read_to_string(d.join("metrics.csv")).unwrap(), "mine");
+    }
 
     #[test]
     fn installing_over_our_folder_deletes_only_its_listed_files() {
         let t = tempfile::tempdir().unwrap();
         let d = t.path().join("r");
         fs::create_dir(&d).unwrap();
-        fs::write(d.join("run.json"), RUN_JSON).unwrap();
         fs::write(d.join("metrics.csv"), "old").unwrap();
+        seal(&d, FIELDS);
         let stage = t.path().join(".r.partial-1");
         fs::create_dir(&stage).unwrap();
         fs::write(stage.join("metrics.csv"), "new").unwrap();
@@ -638,7 +753,7 @@ mod tests {
         assert_eq!(names, vec![std::ffi::OsString::from("r")], "nothing left aside");
 
         // The folder gained a user's file while the work ran: untouched, output kept beside.
-        fs::write(d.join("run.json"), RUN_JSON).unwrap();
+        seal(&d, FIELDS);
         fs::write(d.join("notes.txt"), "mine").unwrap();
         fs::create_dir(&stage).unwrap();
         fs::write(stage.join("metrics.csv"), "newer").unwrap();
@@ -714,5 +829,6 @@ mod tests {
         }
         assert!(live.join("metrics.csv").exists());
         assert!(unknown.join("mine.txt").exists(), "a staging folder with a foreign file stays");
+        assert!(unknown.join("metrics.csv").exists(), "whole: not even the files named like Polity's go");
     }
 }

@@ -126,7 +126,25 @@ pub fn read_header(path: &str) -> Result<Header, FileProblem> {
         return Err(not_policy(format!("tensor `{name}` is {:?}, not F32", info.dtype)));
     }
     // The data must be all there (read_metadata checks the offsets against the header only).
-    safetensors::SafeTensors::deserialize(&bytes).map_err(|e| not_policy(format!("its data is damaged ({e})")))?;
+    let tensors =
+        safetensors::SafeTensors::deserialize(&bytes).map_err(|e| not_policy(format!("its data is damaged ({e})")))?;
+    // And every weight a number: a NaN or an infinity makes every choice NaN.
+    let mut names = tensors.names();
+    names.sort();
+    for name in names {
+        let view = tensors.tensor(name).map_err(|e| not_policy(format!("its data is damaged ({e})")))?;
+        let bad = view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .position(|v| !v.is_finite());
+        if let Some(i) = bad {
+            return Err(problem(
+                format!("`{path}`: weight {i} of tensor `{name}` is not a finite number (NaN or ±infinity)"),
+                "a training that diverged, or a damaged file: train again (a smaller learning_rate, or max_grad_norm, may keep it finite)",
+            ));
+        }
+    }
     Ok(header)
 }
 
@@ -227,4 +245,37 @@ pub fn check(path: &str, want: &Expect) -> Result<Header, FileProblem> {
         ));
     }
     Ok(h)
+}
+
+/// A policy file a run played (listed in its `run.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlayedPolicy {
+    /// The group (`principal` for a learned principal).
+    pub group: String,
+    /// The file, an absolute path.
+    pub file: String,
+    /// [`weights_hash`] of the file, 16 hex digits, as `train.json` lists it.
+    pub weights_hash: String,
+}
+
+/// The digest of a policy file's weights as `Policy::hash` takes it from the loaded network
+/// (`train.json`'s `weights_hash`): FNV-1a over each tensor's name and then its values' f32
+/// bits, tensors in name order. Checked as [`read_header`] checks the file.
+pub fn weights_hash(path: &str) -> Result<u64, FileProblem> {
+    read_header(path)?;
+    let bytes =
+        std::fs::read(path).map_err(|e| problem(format!("cannot read `{path}`: {e}"), "give a readable file"))?;
+    let tensors = safetensors::SafeTensors::deserialize(&bytes)
+        .map_err(|e| problem(format!("`{path}`: its data is damaged ({e})"), "train it again"))?;
+    let mut names = tensors.names();
+    names.sort();
+    let mut h = crate::hash::Fnv::new();
+    for name in names {
+        h.write(name.as_bytes());
+        let view = tensors.tensor(name).map_err(|e| problem(format!("`{path}`: {e}"), "train it again"))?;
+        for b in view.data().chunks_exact(4) {
+            h.write_u64(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64);
+        }
+    }
+    Ok(h.finish())
 }

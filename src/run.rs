@@ -311,7 +311,9 @@ pub fn run_to_dir_checkpointed(
     let stage = if every.is_some() { checkpoint_stage(dir) } else { outputs::staging_path(dir) };
     if every.is_some() && stage.exists() && !stage.join("checkpoint.ron").exists() {
         // A run killed before its first checkpoint: nothing to resume. Unless it is still
-        // going, its staging goes, and this run starts over.
+        // going, its staging goes, and this run starts over (a folder of the user's with
+        // that name is left as it is, not even locked).
+        outputs::check_staged(&stage, is_stage_file)?;
         drop(lock_stage(&stage)?);
         outputs::remove_staged(&stage, is_stage_file)?;
     }
@@ -537,8 +539,8 @@ fn drive(
     };
     sink.finish()?;
     let resolved = t.resolved;
-    fs::write(stage.join("run.json"), crate::run_json::RunJson::new(resolved, &summary).to_text())?;
     fs::write(stage.join("scenario.ron"), crate::scenario::to_ron(resolved) + "\n")?;
+    crate::run_json::RunJson::new(resolved, &summary).write_sealed(&stage)?;
     if checkpoint.exists() {
         fs::remove_file(&checkpoint)?;
     }

@@ -1,11 +1,20 @@
 //! A run folder's `run.json`: the Polity version, the scenario's name, the seed and ticks, the
-//! final state hash, the files written, the fully resolved scenario (and, for a PAA principal
-//! or a shield, what its planner guarantees). `polity run DIR/run.json` repeats the run.
+//! final state hash, the files written and a hash of each, the fully resolved scenario (and,
+//! for a PAA principal or a shield, what its planner guarantees). `polity run DIR/run.json`
+//! repeats the run.
+//!
+//! The hashes (FNV-1a, 64 bits, of each file's bytes) let a later run into the same folder
+//! tell the files Polity wrote from files edited since ([`changed_files`]): a folder with a
+//! changed file is the user's and is never replaced. `run.json`'s own hash is taken with its
+//! value written as sixteen zeros.
 //!
 //! It is written with [`crate::json`], so infinite numbers (`power: Fixed(inf)`, the voting
 //! menu's `-inf`) are the strings `"inf"` and `"-inf"` and read back exactly. Files written
 //! by Polity before that held `null` there; reading one says so and points at the
 //! `scenario.ron` beside it, which kept the numbers.
+
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,10 +41,18 @@ pub struct RunJson {
     pub state_hash: String,
     /// The other files of the run folder.
     pub outputs: Vec<String>,
+    /// Each file's hash as written, `run.json` included (absent in files from before hashes
+    /// were kept).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hashes: BTreeMap<String, String>,
     /// The utility the welfare columns aggregate: `reward` (SED's) or `wealth` (the scenario's
     /// `utility`; absent in files from before it existed, which aggregated wealth).
     #[serde(default)]
     pub welfare_utility: String,
+    /// The policy files played, each with the hash of its weights as `train.json` gives it:
+    /// repeating the run checks the files still hold them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<PlayedPolicy>,
     /// The fully resolved scenario (`run.seed` and `run.ticks` as used).
     pub scenario: Scenario,
     /// What the principal's planner guarantees, when there is one.
@@ -53,6 +70,8 @@ impl RunJson {
             ticks: summary.ticks,
             state_hash: format!("{:016x}", summary.state_hash),
             outputs: OUTPUTS.map(String::from).to_vec(),
+            hashes: BTreeMap::new(),
+            policies: played(resolved),
             welfare_utility: resolved.utility.label().to_string(),
             scenario: resolved.clone(),
             planner_guarantee: crate::run::planner_guarantee(resolved),
@@ -68,6 +87,61 @@ impl RunJson {
     pub fn to_text(&self) -> String {
         json::to_string_pretty(self).expect("run records serialise") + "\n"
     }
+
+    /// Writes `run.json` into `dir`, which holds the run's other files, with every file's hash.
+    pub fn write_sealed(mut self, dir: &Path) -> std::io::Result<()> {
+        self.hashes.clear();
+        for f in &self.outputs {
+            self.hashes.insert(f.clone(), crate::hash::of_file(&dir.join(f))?);
+        }
+        self.hashes.insert(SELF.into(), ZEROS.into());
+        let own = format!("{:016x}", crate::hash::of(self.to_text().as_bytes()));
+        self.hashes.insert(SELF.into(), own);
+        std::fs::write(dir.join(SELF), self.to_text())
+    }
+}
+
+pub use crate::policy_file::PlayedPolicy;
+
+/// The policy files `s` plays, with their weights' hashes (a file that cannot be read, which
+/// loading the scenario has ruled out, is left out).
+pub fn played(s: &Scenario) -> Vec<PlayedPolicy> {
+    s.weights_files()
+        .into_iter()
+        .filter_map(|(group, file)| {
+            let hash = crate::policy_file::weights_hash(&file).ok()?;
+            Some(PlayedPolicy { group, file, weights_hash: format!("{hash:016x}") })
+        })
+        .collect()
+}
+
+const SELF: &str = "run.json";
+const ZEROS: &str = "0000000000000000";
+
+/// Which files of the run folder `dir` changed since Polity wrote them, given its `run.json`'s
+/// text: those present whose hash no longer matches, `run.json` among them when it was edited.
+/// `None` when `run.json` keeps no hashes (written before they were kept), so that changes
+/// cannot be ruled out.
+pub fn changed_files(dir: &Path, text: &str) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let hashes = v.get("hashes")?.as_object()?;
+    let own = hashes.get(SELF)?.as_str()?;
+    let mut changed = Vec::new();
+    let zeroed = text.replacen(&format!("\"{SELF}\": \"{own}\""), &format!("\"{SELF}\": \"{ZEROS}\""), 1);
+    if zeroed == text || format!("{:016x}", crate::hash::of(zeroed.as_bytes())) != own {
+        changed.push(SELF.to_string());
+    }
+    for (name, hash) in hashes.iter().filter(|(n, _)| n.as_str() != SELF) {
+        let path = dir.join(name);
+        if !path.is_file() {
+            continue;
+        }
+        let now = crate::hash::of_file(&path).ok();
+        if now.is_none() || hash.as_str() != now.as_deref() {
+            changed.push(name.clone());
+        }
+    }
+    Some(changed)
 }
 
 pub use crate::scenario::from_run_json as scenario_of;

@@ -202,8 +202,19 @@ impl PolicyArgs {
 /// and for a world that does not fit, bad input (status 2) with the terms and a hint, unless
 /// `force`. `file` labels the message as a scenario's problems are labelled.
 fn memory_gate(file: &str, s: &Scenario, force: bool) -> Result<String, CliError> {
+    let estimate = polity::cost::memory(s, rayon::current_num_threads());
+    estimate_gate(file, "this world", &estimate, force, "shrink the map or the agents, or pass --force to run anyway")
+}
+
+/// [`memory_gate`] for any estimate: `what` needs it, `hint` says how to need less.
+fn estimate_gate(
+    file: &str,
+    what: &str,
+    estimate: &polity::cost::Estimate,
+    force: bool,
+    hint: &str,
+) -> Result<String, CliError> {
     use polity::cost;
-    let estimate = cost::memory(s, rayon::current_num_threads());
     let available = cost::available_memory();
     let have = match available {
         Some(a) => format!("this machine has {} available", cost::bytes(a)),
@@ -211,7 +222,7 @@ fn memory_gate(file: &str, s: &Scenario, force: bool) -> Result<String, CliError
             .into(),
     };
     let line = format!("memory: {}; {have}", estimate.describe());
-    if cost::fits(&estimate, available) {
+    if cost::fits(estimate, available) {
         return Ok(line);
     }
     let a = available.unwrap_or(0);
@@ -222,8 +233,8 @@ fn memory_gate(file: &str, s: &Scenario, force: bool) -> Result<String, CliError
         file: file.to_string(),
         position: None,
         path: String::new(),
-        message: format!("this world needs {} of memory but {} are available", estimate.describe(), cost::bytes(a)),
-        hint: Some("shrink the map or the agents, or pass --force to run anyway".into()),
+        message: format!("{what} needs {} of memory but {} are available", estimate.describe(), cost::bytes(a)),
+        hint: Some(hint.into()),
     };
     Err(CliError::problems(scenario::Problems(vec![problem])))
 }

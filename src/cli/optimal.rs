@@ -278,7 +278,11 @@ impl OptimalArgs {
                         .collect(),
                 })
                 .collect();
-            write_chart(&paths[1], chart::lines("PAA regret vs planner width C", &sub, "C", &by_width), self.force)?;
+            write_chart(
+                &paths[1],
+                chart::lines_or_note("PAA regret vs planner width C", &sub, "C", &by_width),
+                self.force,
+            )?;
             let wmax = *widths.iter().max().expect("one width");
             let by_kappa: Vec<Series> = depths
                 .iter()
@@ -295,7 +299,7 @@ impl OptimalArgs {
             let ksub = format!("{sub}; C = {wmax}; kappa in nats per period");
             write_chart(
                 &paths[2],
-                chart::lines("PAA regret vs model error kappa", &ksub, "kappa", &by_kappa),
+                chart::lines_or_note("PAA regret vs model error kappa", &ksub, "kappa", &by_kappa),
                 self.force,
             )?;
             say!("wrote {0}/optimal.csv, {0}/optimal-width.png and {0}/optimal-kappa.png", out.display());

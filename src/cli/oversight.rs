@@ -2,7 +2,7 @@
 //! predictions (Saunders) run as experiments on the audited commons, written as CSV tables
 //! and PNG plots (the mechanism: `polity::oversight`; docs/oversight.md).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use polity::oversight::Oversight;
 use polity::paint::chart::{self, Series};
@@ -11,6 +11,7 @@ use polity::scenario::{
 };
 use polity::sim::Sim;
 
+use super::sum_loop::{write, write_chart};
 use super::{CliError, CliResult};
 
 const HELP: &str = "Every experiment runs the built-in `audited-commons` world (two greedy AI harvesters, five
@@ -250,17 +251,33 @@ fn lines_of(rows: &[Row], metric: &str) -> Vec<Series> {
     out
 }
 
-fn write(path: &Path, bytes: &[u8], force: bool) -> CliResult {
-    polity::outputs::write_file(path, bytes, force)
-        .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))
-}
+/// An experiment's charts: file, title, x axis and the metric drawn.
+type Chart = (&'static str, &'static str, &'static str, &'static str);
 
-fn write_chart(path: &Path, canvas: Option<polity::paint::Canvas>, force: bool) -> CliResult {
-    let canvas = canvas.ok_or_else(|| CliError::internal(format_args!("{}: nothing to plot", path.display())))?;
-    let mut bytes = Vec::new();
-    polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
-        .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))?;
-    write(path, &bytes, force)
+/// The charts each experiment writes (beside its table, `EXPERIMENT.csv`).
+fn charts(c: &OversightCommand) -> Vec<Chart> {
+    match c {
+        OversightCommand::Shift(_) => vec![
+            ("shift.png", "Violations vs P_AF (clear-cutting forbidden)", "P_AF", "violations"),
+            ("shift-unseen.png", "Share of violations nobody saw vs P_AF", "P_AF", "unseen_share"),
+        ],
+        OversightCommand::Harmless(_) => vec![
+            ("harmless.png", "Patches alive (run mean) vs P_AF, cutting allowed", "P_AF (prior)", "patches_alive_mean"),
+            (
+                "harmless-unseen.png",
+                "Share of allowed clear-cuts nobody saw vs P_AF",
+                "P_AF (prior)",
+                "unseen_acts_share",
+            ),
+        ],
+        OversightCommand::Vanish(_) => {
+            vec![("vanish.png", "Known-forbidden violations vs k", "k", "violations")]
+        }
+        OversightCommand::Estimate(_) => vec![
+            ("estimate-p_d.png", "Mean true P_D of violations vs log10 samples, k=0.5", "log10 samples", "mean_p_d"),
+            ("estimate.png", "Clear-cuts vs log10 simulated audits (5 = exact P_D)", "log10 samples", "plotted"),
+        ],
+    }
 }
 
 fn table(rows: &[Row]) -> String {
@@ -282,33 +299,34 @@ impl OversightCommand {
             OversightCommand::Vanish(a) => ("vanish", a),
             OversightCommand::Estimate(a) => ("estimate", a),
         };
-        if a.seeds < 2 || a.ticks == 0 {
-            return Err(CliError::input("--seeds must be at least 2 and --ticks at least 1"));
+        let mut problems = Vec::new();
+        if a.seeds < 2 {
+            problems.push(format!("--seeds must be at least 2 (the interval needs two), found {}", a.seeds));
         }
-        std::fs::create_dir_all(&a.out)
-            .map_err(|e| CliError::internal(format_args!("creating {}: {e}", a.out.display())))?;
+        if a.ticks == 0 {
+            problems.push("--ticks must be at least 1".to_string());
+        }
+        // Every output is checked before any work: nothing is written unless all can be.
+        let charts = charts(&self);
+        let files = std::iter::once(format!("{name}.csv")).chain(charts.iter().map(|c| c.0.to_string()));
+        for f in files {
+            if let Err(e) = polity::outputs::check_file(&a.out.join(f), a.force) {
+                problems.push(e.to_string());
+            }
+        }
+        if !problems.is_empty() {
+            let lines: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
+            return Err(CliError::problems(lines.join("\n")));
+        }
         let sub = format!("audited commons, {} ticks, mean and 95% t interval over {} seeds", a.ticks, a.seeds);
         let mut rows = Vec::new();
         let schemes = [("first scheme -1/Q", Penalty::InverseQ), ("-k/P_D, k=1", Penalty::KOverPd)];
         let p_afs = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0];
-        let mut charts: Vec<(String, String, &str, &str)> = Vec::new();
         match self {
             OversightCommand::Shift(_) => {
                 for (label, penalty) in schemes {
                     series(a, label, &p_afs, |p| spec(penalty, 1.0, true, Some((p, false))), &mut rows)?;
                 }
-                charts.push((
-                    "shift.png".into(),
-                    "Violations vs P_AF (clear-cutting forbidden)".into(),
-                    "P_AF",
-                    "violations",
-                ));
-                charts.push((
-                    "shift-unseen.png".into(),
-                    "Share of violations nobody saw vs P_AF".into(),
-                    "P_AF",
-                    "unseen_share",
-                ));
             }
             OversightCommand::Harmless(_) => {
                 for (label, penalty) in schemes {
@@ -326,18 +344,6 @@ impl OversightCommand {
                 }
                 let name = "first scheme -1/Q, P_AF learned";
                 series(a, name, &p_afs, |p| spec(Penalty::InverseQ, 1.0, false, Some((p, true))), &mut rows)?;
-                charts.push((
-                    "harmless.png".into(),
-                    "Patches alive (run mean) vs P_AF, cutting allowed".into(),
-                    "P_AF (prior)",
-                    "patches_alive_mean",
-                ));
-                charts.push((
-                    "harmless-unseen.png".into(),
-                    "Share of allowed clear-cuts nobody saw vs P_AF".into(),
-                    "P_AF (prior)",
-                    "unseen_acts_share",
-                ));
             }
             OversightCommand::Vanish(_) => {
                 let ks = [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0];
@@ -345,7 +351,6 @@ impl OversightCommand {
                 {
                     series(a, label, &ks, |k| spec(penalty, k, true, None), &mut rows)?;
                 }
-                charts.push(("vanish.png".into(), "Known-forbidden violations vs k".into(), "k", "violations"));
             }
             OversightCommand::Estimate(_) => {
                 // x: log10 of the simulated audits per level; x = 5 stands for the exact P_D.
@@ -387,24 +392,16 @@ impl OversightCommand {
                     }
                 }
                 rows.extend(v);
-                charts.push((
-                    "estimate-p_d.png".into(),
-                    "Mean true P_D of violations vs log10 samples, k=0.5".into(),
-                    "log10 samples",
-                    "mean_p_d",
-                ));
-                charts.push((
-                    "estimate.png".into(),
-                    "Clear-cuts vs log10 simulated audits (5 = exact P_D)".into(),
-                    "log10 samples",
-                    "plotted",
-                ));
             }
         }
         write(&a.out.join(format!("{name}.csv")), table(&rows).as_bytes(), a.force)?;
         for (file, title, x, metric) in charts {
-            write_chart(&a.out.join(&file), chart::lines(&title, &sub, x, &lines_of(&rows, metric)), a.force)?;
-            println!("wrote {}", a.out.join(&file).display());
+            let series = lines_of(&rows, metric);
+            if series.is_empty() {
+                eprintln!("note: {file}: no run gave {metric} a value; the chart says so");
+            }
+            write_chart(&a.out.join(file), chart::lines_or_note(title, &sub, x, &series), a.force)?;
+            println!("wrote {}", a.out.join(file).display());
         }
         for r in rows.iter().filter(|r| {
             matches!(

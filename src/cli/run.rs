@@ -177,8 +177,16 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
             }
             Ok(())
         }
-        // A resumable run waiting in the staging, or another process writing it: bad input.
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::ResourceBusy) => {
+        // A resumable run waiting in the staging, another process writing it, or a folder of
+        // the user's with the staging's name: bad input.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::AlreadyExists
+                    | std::io::ErrorKind::ResourceBusy
+                    | std::io::ErrorKind::DirectoryNotEmpty
+            ) =>
+        {
             Err(CliError::input(e))
         }
         Err(e) => Err(CliError::io(&format!("writing {}", out.display()), &e)),

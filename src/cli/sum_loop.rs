@@ -243,8 +243,7 @@ pub(super) fn write(path: &Path, bytes: &[u8], force: bool) -> CliResult {
 }
 
 /// Writes a chart as PNG through [`write`].
-pub(super) fn write_chart(path: &Path, canvas: Option<polity::paint::Canvas>, force: bool) -> CliResult {
-    let canvas = canvas.ok_or_else(|| CliError::internal(format_args!("{}: nothing to plot", path.display())))?;
+pub(super) fn write_chart(path: &Path, canvas: polity::paint::Canvas, force: bool) -> CliResult {
     let mut bytes = Vec::new();
     polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
         .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))?;
@@ -312,7 +311,7 @@ impl LoopArgs {
         write(&paths[0], sl::loop_csv(&rows).as_bytes(), common.force)?;
         write_chart(
             &paths[1],
-            chart::lines("SUM loop: total harm before alignment vs d", &sub, "d", &series),
+            chart::lines_or_note("SUM loop: total harm before alignment vs d", &sub, "d", &series),
             common.force,
         )?;
         say!("wrote {}/loop.csv and {}/loop.png", out.display(), out.display());
@@ -358,7 +357,7 @@ impl RectifyArgs {
         write(&paths[0], sl::rectify_csv(&rows).as_bytes(), common.force)?;
         write_chart(
             &paths[1],
-            chart::lines("SUM loop with rectification: harm vs O_X/O_H", &sub, "O_X/O_H", &series),
+            chart::lines_or_note("SUM loop with rectification: harm vs O_X/O_H", &sub, "O_X/O_H", &series),
             common.force,
         )?;
         say!("wrote {}/rectify.csv and {}/rectify.png", out.display(), out.display());
@@ -421,8 +420,12 @@ impl ScalingArgs {
             points: pts.iter().filter(|p| p.row.harm > 0.0).map(|p| (p.xi.log10(), p.row.harm.log10(), 0.0)).collect(),
         };
         write(&paths[0], sl::scaling_csv(&pts, k).as_bytes(), common.force)?;
-        write_chart(&paths[1], chart::lines("SUM scaling: harm vs AI scale xi", &sub, "xi", &[lin]), common.force)?;
-        let log_chart = chart::lines("SUM scaling: log10 harm vs log10 xi", &log_sub, "log10 xi", &[log]);
+        write_chart(
+            &paths[1],
+            chart::lines_or_note("SUM scaling: harm vs AI scale xi", &sub, "xi", &[lin]),
+            common.force,
+        )?;
+        let log_chart = chart::lines_or_note("SUM scaling: log10 harm vs log10 xi", &log_sub, "log10 xi", &[log]);
         write_chart(&paths[2], log_chart, common.force)?;
         say!("wrote {0}/scaling.csv, {0}/scaling.png and {0}/scaling-log.png", out.display());
         Ok(())
@@ -533,7 +536,7 @@ impl WorldArgs {
         let series = [Series { label: String::new(), points: harm_pts }];
         write_chart(
             &paths[1],
-            chart::lines("SUM loop in the world: harm before alignment vs d", &sub, "d", &series),
+            chart::lines_or_note("SUM loop in the world: harm before alignment vs d", &sub, "d", &series),
             force,
         )?;
         say!("wrote {0}/world.csv and {0}/world.png", out.display());

@@ -60,6 +60,10 @@ pub struct TrainArgs {
     /// Go on with the training in this folder
     #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "out", "seed", "envs"])]
     resume: Option<PathBuf>,
+    /// Train even when the estimated memory (the worlds and each update's samples: `polity
+    /// check` lists the terms) is more than this machine has available
+    #[arg(long)]
+    force: bool,
 }
 
 /// Refuses `--envs` outside the range the scenario's `learning.envs` is held to.
@@ -93,6 +97,17 @@ impl TrainArgs {
                 Session::new(&s, seed, self.envs, dir).map_err(CliError::input)?
             }
         };
+        let label = match (&self.resume, &self.scenario) {
+            (Some(dir), _) => dir.join("scenario.ron").display().to_string(),
+            (None, arg) => arg.clone().unwrap_or_else(|| session.trainer.scenario.name.clone()),
+        };
+        let memory = super::estimate_gate(
+            &label,
+            "this training",
+            &session.memory(),
+            self.force,
+            "lower learning.episode_ticks or learning.envs (--envs), or pass --force to train anyway",
+        )?;
         let target = self.updates.unwrap_or(session.trainer.scenario.learning.updates);
         let t = &session.trainer;
         let first = t.updates_done;
@@ -112,6 +127,7 @@ impl TrainArgs {
             t.episode,
             first + 1
         );
+        say!("  {memory}");
         let per_update = t.episode;
         let total = (target - first) as u64 * per_update;
         let bar = Progress::new(total, "ticks");

@@ -152,6 +152,12 @@ impl Session {
         Ok(Session { trainer: Trainer::new(scenario, seed, envs)?, dir, rows: Vec::new() })
     }
 
+    /// The training's estimated peak memory ([`crate::cost::training`]) on the pool's threads.
+    pub fn memory(&self) -> crate::cost::Estimate {
+        let t = &self.trainer;
+        crate::cost::training(&t.scenario, rayon::current_num_threads(), t.envs as u64, t.episode)
+    }
+
     /// Reopens the training in `dir`: its scenario, seed and worlds from its files, its state
     /// from `state.safetensors`, its rows up to the state's update.
     pub fn resume(dir: &Path) -> Result<Session, String> {

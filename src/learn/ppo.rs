@@ -111,6 +111,13 @@ pub fn update(
     if n == 0 {
         return Ok(Stats::default());
     }
+    // Samples that are no numbers (rewards that overflowed, say) would make the loss NaN: the
+    // update is refused before any step, so the weights stay as the last update left them.
+    for (what, values) in [("return", ret), ("advantage", adv), ("observation", &s.obs[..])] {
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            return Err(format!("the training diverged: a sample's {what} is {v}, so the loss is NaN"));
+        }
+    }
     let net = &policy.nets[k];
     let vars = policy.vars_of(k);
     let obs = Tensor::from_slice(&s.obs, (n, s.dim), &DEVICE).map_err(err)?;
@@ -165,6 +172,19 @@ pub fn update(
                 let v = net.value(&features)?.squeeze(1)?;
                 let value_loss = ((&v - &r)?.sqr()?.mean_all()? * 0.5)?;
                 let loss = ((&policy_loss - (&entropy * spec.entropy_coef)?)? + (&value_loss * spec.value_coef)?)?;
+                // A loss or gradient that is no number would turn every weight into NaN (or,
+                // clipped, leave them as they were): the training has diverged; say so.
+                let diverged = |what: &str, v: f64| {
+                    candle_core::Error::msg(format!(
+                        "the training diverged: the {what} is {v} (policy loss {}, value loss {})",
+                        scalar(&policy_loss).unwrap_or(f64::NAN),
+                        scalar(&value_loss).unwrap_or(f64::NAN)
+                    ))
+                };
+                let total = scalar(&loss)?;
+                if !total.is_finite() {
+                    return Err(diverged("loss", total));
+                }
                 let grads = loss.backward()?;
                 let g: Vec<Tensor> = vars
                     .iter()
@@ -178,6 +198,9 @@ pub fn update(
                     norm2 += scalar(&t.sqr()?.sum_all()?)?;
                 }
                 let norm = norm2.sqrt();
+                if !norm.is_finite() {
+                    return Err(diverged("gradient's norm", norm));
+                }
                 let scale = if norm > spec.max_grad_norm { spec.max_grad_norm / (norm + 1e-6) } else { 1.0 };
                 adam.step(&g, scale).map_err(candle_core::Error::msg)?;
                 let ratio_v = ratio.to_vec1::<f32>()?;

@@ -285,7 +285,8 @@ impl Trainer {
             let lanes = self.envs * s.lanes.len();
             let (adv, ret) = ppo::gae(&sm.rewards, &sm.values, ticks, lanes, spec.gamma, spec.gae_lambda);
             let seed = rng::key(self.seed, u as u64, i as u64, Purpose::Learn);
-            let st = ppo::update(policy, s.net, &mut s.adam, sm, &adv, &ret, &spec, seed)?;
+            let st = ppo::update(policy, s.net, &mut s.adam, sm, &adv, &ret, &spec, seed)
+                .map_err(|e| diverged(&e, &policy.header.group, u + 1))?;
             stats.entry(s.group).or_default().push(st);
         }
         let mut lead_report = None;
@@ -298,7 +299,8 @@ impl Trainer {
             let (adv, ret) =
                 ppo::gae(&lead.samples.rewards, &lead.samples.values, choices, records.len(), gamma, spec.gae_lambda);
             let seed = rng::key(self.seed, u as u64, self.slots.len() as u64, Purpose::Learn);
-            let st = ppo::update(&lead.policy, 0, &mut lead.adam, &lead.samples, &adv, &ret, &spec, seed)?;
+            let st = ppo::update(&lead.policy, 0, &mut lead.adam, &lead.samples, &adv, &ret, &spec, seed)
+                .map_err(|e| diverged(&e, super::principal::GROUP, u + 1))?;
             let mean = lead.samples.rewards.iter().map(|&r| r as f64).sum::<f64>() / records.len().max(1) as f64;
             lead_report = Some(GroupReport {
                 group: super::principal::GROUP.into(),
@@ -491,4 +493,15 @@ pub fn episode_metrics(worlds: &[WorldModel]) -> EpisodeMetrics {
         out.welfare_mean += welfare::power_mean(&w, 1.0) / n;
     }
     out
+}
+
+/// An update's error for group `group` in update `update`, with a hint when it diverged.
+fn diverged(e: &str, group: &str, update: u32) -> String {
+    if e.contains("diverged") {
+        format!(
+            "update {update}, group `{group}`: {e}\n    hint: lower learning.learning_rate or learning.max_grad_norm, or scale the rewards down; a training folder keeps its last finished update"
+        )
+    } else {
+        format!("update {update}, group `{group}`: {e}")
+    }
 }

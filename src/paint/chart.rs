@@ -119,6 +119,25 @@ pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Op
     Some(c)
 }
 
+/// [`lines`], or when no point is finite (no run gave the measure a value: no violations to
+/// take a share of, say) the chart's frame with its title and a note saying so.
+pub fn lines_or_note(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Canvas {
+    lines(title, subtitle, x_name, series).unwrap_or_else(|| {
+        let (w, h) = (800u32, 500u32);
+        let fg = [220, 220, 220, 255];
+        let mut c = Canvas::new(w, h, [24, 26, 32, 255]);
+        font::draw(&mut c, 90, 10, 2, title, fg, w as i64 - 10);
+        font::draw(&mut c, 90, 32, 1, subtitle, [150, 150, 160, 255], w as i64 - 10);
+        let note = "nothing to plot: no run gave this measure a value";
+        let hint = "(its table rows are empty; longer runs or more seeds may give it one)";
+        for (k, line) in [note, hint].iter().enumerate() {
+            let x = w as i64 / 2 - font::text_width(line, 1) as i64 / 2;
+            font::draw(&mut c, x, h as i64 / 2 - 10 + 20 * k as i64, 1, line, fg, w as i64);
+        }
+        c
+    })
+}
+
 fn segment(c: &mut Canvas, (x0, y0): (i64, i64), (x1, y1): (i64, i64), color: [u8; 4]) {
     let n = (x1 - x0).abs().max((y1 - y0).abs()).max(1);
     for k in 0..=n {

@@ -205,6 +205,8 @@ fn load_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
 struct Repeat {
     #[serde(default)]
     scenario: Option<Scenario>,
+    #[serde(default)]
+    policies: Vec<crate::policy_file::PlayedPolicy>,
 }
 
 /// The scenario of a `run.json`'s text, checked; `file` labels the problems.
@@ -242,7 +244,7 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
             None,
         ));
     };
-    check_typed(scenario, file).map_err(|Problems(ps)| {
+    let scenario = check_typed(scenario, file).map_err(|Problems(ps)| {
         Problems(
             ps.into_iter()
                 .map(|mut p| {
@@ -251,5 +253,31 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
                 })
                 .collect(),
         )
-    })
+    })?;
+    // The policy files must still hold the weights the run played, or it would not repeat.
+    let mut problems = Vec::new();
+    for (i, played) in repeat.policies.iter().enumerate() {
+        let now = crate::policy_file::weights_hash(&played.file).map(|h| format!("{h:016x}")).map_err(|p| p.message);
+        if now.as_deref() == Ok(played.weights_hash.as_str()) {
+            continue;
+        }
+        let path = format!("policies[{i}].weights_hash");
+        problems.push(Problem {
+            file: file.to_string(),
+            position: crate::json::position_of(src, &path),
+            message: match now {
+                Ok(h) => format!(
+                    "group `{}` played `{}` with weights {}, but the file now holds weights {h} (trained again or replaced), so this run would not repeat",
+                    played.group, played.file, played.weights_hash
+                ),
+                Err(e) => format!("group `{}` played `{}`, which cannot be read now: {e}", played.group, played.file),
+            },
+            path,
+            hint: Some(
+                "put the file the run played back; or, to play the file as it is now, run the scenario.ron beside this run.json"
+                    .into(),
+            ),
+        });
+    }
+    if problems.is_empty() { Ok(scenario) } else { Err(Problems(problems)) }
 }

@@ -534,7 +534,45 @@ impl Scenario {
         if let Some(v) = &mut s.voting {
             v.initial = Some(v.initial_p());
         }
+        // Policy files as absolute paths: a run folder's record plays the same files from
+        // any working directory.
+        let absolute = |w: &mut Option<String>| {
+            if let Some(path) = w
+                && let Ok(abs) = std::path::absolute(path.as_str())
+            {
+                *path = abs.to_string_lossy().into_owned();
+            }
+        };
+        for g in &mut s.agents {
+            if let PolicySpec::Learned(l) = &mut g.policy {
+                absolute(&mut l.weights);
+            }
+        }
+        if let Some(p) = &mut s.principal
+            && let PrincipalPolicy::Learned(l) = &mut p.policy
+        {
+            absolute(&mut l.weights);
+        }
         s
+    }
+
+    /// The policy files the scenario plays: `(group, file)`, the principal's as `principal`.
+    pub fn weights_files(&self) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = self
+            .agents
+            .iter()
+            .filter_map(|g| match &g.policy {
+                PolicySpec::Learned(l) => l.weights.clone().map(|w| (g.name.clone(), w)),
+                _ => None,
+            })
+            .collect();
+        if let Some(p) = &self.principal
+            && let PrincipalPolicy::Learned(l) = &p.policy
+            && let Some(w) = &l.weights
+        {
+            files.push((crate::rules::observation::PRINCIPAL.to_string(), w.clone()));
+        }
+        files
     }
 }
 

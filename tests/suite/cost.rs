@@ -93,6 +93,37 @@ fn the_memory_estimate_is_within_a_quarter_of_the_measured_peak() {
     assert!(bad.is_empty(), "estimates off by more than 25% for {bad:?}:\n{table}");
 }
 
+#[test]
+fn a_trainings_memory_estimate_is_within_a_quarter_of_the_measured_peak() {
+    // One update of `commons-learners` with longer episodes: the update's samples dominate.
+    let t = tempfile::tempdir().unwrap();
+    let src = polity::scenario::builtin("commons-learners")
+        .unwrap()
+        .source
+        .replace("learning: (envs: 8,", "learning: (episode_ticks: 1200, envs: 8,");
+    std::fs::write(t.path().join("l.ron"), src).unwrap();
+    let o = Command::new("/usr/bin/time")
+        .args(["-f", "peak-kb %M", env!("CARGO_BIN_EXE_polity")])
+        .args(["--threads", "2", "train", "l.ron", "--updates", "1", "--out", "o"])
+        .current_dir(t.path())
+        .output()
+        .expect("/usr/bin/time runs");
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert!(o.status.success(), "{err}");
+    let measured: u64 = err.lines().rev().find_map(|l| l.strip_prefix("peak-kb ")).unwrap().trim().parse().unwrap();
+    let line = out.lines().find(|l| l.trim_start().starts_with("memory: about ")).unwrap_or_else(|| panic!("{out}"));
+    let mut words = line.trim_start().trim_start_matches("memory: about ").split(' ');
+    let (n, unit) = (words.next().unwrap().parse::<f64>().unwrap(), words.next().unwrap());
+    let estimate = n * match unit {
+        "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        u => panic!("unit {u} in {line}"),
+    };
+    let ratio = estimate / (measured as f64 * 1024.0);
+    assert!((0.75..=1.25).contains(&ratio), "estimate {line} against a measured peak of {measured} kB: {ratio:.2}");
+}
+
 /// The estimate `polity check` prints (`memory: about 17 MB (…)`), in bytes: the binary's own,
 /// whose base is its resident memory as this build has it.
 fn estimate_of(scenario: &str) -> u64 {

@@ -182,7 +182,18 @@ fn bad_policy_files_are_located_errors_and_nothing_is_written() {
     std::fs::write(d.join("junk.safetensors"), b"not a policy at all").unwrap();
     let good = std::fs::read(d.join("good.safetensors")).unwrap();
     std::fs::write(d.join("cut.safetensors"), &good[..good.len() / 2]).unwrap();
+    // A whole, well-formed file with one weight NaN (the last, in the data's last tensor) and
+    // one with an infinity (the first).
+    let header_len = u64::from_le_bytes(good[..8].try_into().unwrap()) as usize;
+    let (mut nan, mut inf) = (good.clone(), good.clone());
+    let end = nan.len();
+    nan[end - 4..].copy_from_slice(&f32::NAN.to_le_bytes());
+    inf[8 + header_len..8 + header_len + 4].copy_from_slice(&f32::INFINITY.to_le_bytes());
+    std::fs::write(d.join("nan.safetensors"), nan).unwrap();
+    std::fs::write(d.join("inf.safetensors"), inf).unwrap();
     for (file, says) in [
+        ("nan.safetensors", "is not a finite number"),
+        ("inf.safetensors", "is not a finite number"),
         ("missing.safetensors", "cannot read the policy file"),
         ("junk.safetensors", "not a safetensors file"),
         ("cut.safetensors", "damaged"),
@@ -398,4 +409,105 @@ fn train_refuses_envs_outside_the_scenarios_range_before_any_work() {
         assert!(err.contains(&format!("--envs must be 1 to 4096 worlds per update, found {n}")), "{err}");
         assert!(!t.path().join("o").exists());
     }
+}
+
+#[test]
+fn train_refuses_a_training_that_cannot_fit_in_memory_before_any_work() {
+    // `learning.episode_ticks: 100000000` died allocating the update's samples (exit 134, a
+    // backtrace). The estimate — the worlds and each update's samples — is checked first, as
+    // `polity run` checks a world's, against the memory available (set here, for the test).
+    let t = tempfile::tempdir().unwrap();
+    let src = scenario::builtin("commons-learners")
+        .unwrap()
+        .source
+        .replace("learning: (envs: 8,", "learning: (episode_ticks: 100000000, envs: 8,");
+    assert!(src.contains("episode_ticks: 100000000"), "the scenario's learning line changed");
+    std::fs::write(t.path().join("long.ron"), src).unwrap();
+    let train = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_polity"))
+            .args(args)
+            .current_dir(t.path())
+            .env("POLITY_AVAILABLE_MEMORY", "16G")
+            .output()
+            .expect("polity runs")
+    };
+    let out = train(&["train", "long.ron", "--updates", "1", "--out", "o"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("this training needs about") && err.contains("rollouts") && err.contains("episode_ticks"),
+        "{err}"
+    );
+    assert!(!t.path().join("o").exists());
+    // The built-in's own training fits, and says what it needs.
+    let out = train(&["train", "commons-learners", "--updates", "1", "--envs", "1", "--out", "o"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("memory: about"), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_run_that_played_a_policy_repeats_from_anywhere_and_only_with_the_same_weights() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    write_policy(d, "p.safetensors", |_| {});
+    // The weights' hash read off the file is the loaded network's (train.json's weights_hash).
+    let loaded = Policy::read(d.join("p.safetensors").to_str().unwrap()).unwrap();
+    assert_eq!(polity::policy_file::weights_hash(d.join("p.safetensors").to_str().unwrap()).unwrap(), loaded.hash());
+    let out =
+        polity(&["run", "commons-learners", "--ticks", "20", "--out", "a", "--policy", "learners=p.safetensors"], d);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("a/run.json")).unwrap()).unwrap();
+    let file = d.join("p.safetensors").canonicalize().unwrap();
+    assert_eq!(record["policies"][0]["group"], "learners");
+    assert_eq!(std::path::Path::new(record["policies"][0]["file"].as_str().unwrap()).canonicalize().unwrap(), file);
+    assert_eq!(record["policies"][0]["weights_hash"], format!("{:016x}", loaded.hash()));
+    // From another working directory, the run repeats: the same state hash.
+    let elsewhere = d.join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let out = polity(&["run", d.join("a/run.json").to_str().unwrap(), "--out", "b"], &elsewhere);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(elsewhere.join("b/run.json")).unwrap()).unwrap();
+    assert_eq!(again["state_hash"], record["state_hash"]);
+    // The file trained again (other weights): the run would not repeat, and says so.
+    std::fs::write(d.join("p.safetensors"), Policy::init(loaded.header.clone(), 1).to_bytes().unwrap()).unwrap();
+    let out = polity(&["run", "a/run.json", "--out", "c"], d);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("would not repeat") && err.contains("policies[0].weights_hash"), "{err}");
+    assert!(!d.join("c").exists());
+}
+
+#[test]
+fn a_loss_that_is_no_number_stops_the_update_and_says_the_training_diverged() {
+    // A NaN return (rewards that overflowed, say) made every weight NaN, or, clipped, left
+    // them as they were while the training went on reporting updates.
+    use polity::learn::{adam::Adam, ppo};
+    let s = scenario::builtin("commons-learners").unwrap().scenario().unwrap();
+    let h = polity::learn::play::header(&s, 0).unwrap();
+    let policy = Policy::init(h.clone(), 0);
+    let before = policy.hash();
+    let mut adam = Adam::new(policy.vars_of(0), 3e-4).unwrap();
+    let n = 8;
+    let samples = ppo::Samples {
+        dim: h.observation,
+        obs: vec![0.5; n * h.observation],
+        actions: vec![1; n],
+        betas: vec![1.0; n],
+        logp: vec![-1.6; n],
+        rewards: vec![0.0; n],
+        values: vec![0.0; n],
+        ..ppo::Samples::default()
+    };
+    let adv = vec![0.1; n];
+    let good = vec![0.2; n];
+    ppo::update(&policy, 0, &mut adam, &samples, &adv, &good, &s.learning, 7).unwrap();
+    let stepped = policy.hash();
+    assert_ne!(stepped, before, "a finite update moves the weights");
+    let mut bad = good.clone();
+    bad[3] = f32::NAN;
+    let e = ppo::update(&policy, 0, &mut adam, &samples, &adv, &bad, &s.learning, 8).unwrap_err();
+    assert!(e.contains("the training diverged") && e.contains("NaN"), "{e}");
+    assert_eq!(policy.hash(), stepped, "the weights are left as the last finite update made them");
 }

@@ -169,6 +169,68 @@ fn run_never_deletes_files_it_did_not_write() {
 }
 
 #[test]
+fn a_run_folder_edited_since_polity_wrote_it_is_never_replaced() {
+    // docs/outputs.md invites editing a run's scenario.ron and running it again: the edit,
+    // or an edited table, is the user's work, and a rerun into the folder is refused.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    run_ok(w, &["run", "commons", "--ticks", "5"]);
+    let scenario = w.join("runs/commons-seed0/scenario.ron");
+    let edited = format!("// my variant\n{}", fs::read_to_string(&scenario).unwrap());
+    fs::write(&scenario, &edited).unwrap();
+    let before = tree(w);
+    let o = polity_in(w, &["run", "runs/commons-seed0/scenario.ron"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let e = text(&o.stderr);
+    assert!(e.contains("`scenario.ron` changed since Polity wrote it") && e.contains("--out"), "{e}");
+    assert_eq!(tree(w), before, "the edit is kept and nothing is added");
+    // Run elsewhere, as the hint says, the edited scenario runs.
+    run_ok(w, &["run", "runs/commons-seed0/scenario.ron", "--out", "runs/variant"]);
+    assert_eq!(fs::read_to_string(&scenario).unwrap(), edited);
+
+    // A table changed by hand (a row appended), and run.json's own values changed.
+    let metrics = w.join("runs/variant/metrics.csv");
+    let mut table = fs::read_to_string(&metrics).unwrap();
+    table.push_str("my,own,row\n");
+    fs::write(&metrics, &table).unwrap();
+    let o = polity_in(w, &["run", "commons", "--ticks", "3", "--out", "runs/variant"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("`metrics.csv` changed"), "{}", text(&o.stderr));
+    assert_eq!(fs::read_to_string(&metrics).unwrap(), table);
+    let run_json = w.join("runs/commons-seed0/run.json");
+    fs::write(&scenario, edited.strip_prefix("// my variant\n").unwrap()).unwrap();
+    let record = fs::read_to_string(&run_json).unwrap().replace("\"ticks\": 5", "\"ticks\": 7");
+    fs::write(&run_json, &record).unwrap();
+    let o = polity_in(w, &["run", "commons", "--ticks", "3"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("`run.json` changed"), "{}", text(&o.stderr));
+    assert_eq!(fs::read_to_string(&run_json).unwrap(), record);
+}
+
+#[test]
+fn folders_named_like_polity_staging_keep_the_users_files() {
+    // A user's folders that happen to carry the names of Polity's staging: the checkpointed
+    // run's `.NAME.partial` and a dead process's `.NAME.partial-PID`, each holding a file of
+    // the user's beside files named like Polity's. Nothing in them is removed or changed.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    for d in ["runs/.big.partial", "runs/.small.partial-4999999"] {
+        fs::create_dir_all(w.join(d)).unwrap();
+        fs::write(w.join(d).join("metrics.csv"), "my table").unwrap();
+        fs::write(w.join(d).join("notes.txt"), "mine").unwrap();
+    }
+    let before = tree(w);
+    let o = polity_in(w, &["run", "commons", "--ticks", "4", "--checkpoint-every", "2", "--out", "runs/big"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let e = text(&o.stderr);
+    assert!(e.contains("named like Polity's staging") && e.contains("`notes.txt`"), "{e}");
+    run_ok(w, &["run", "commons", "--ticks", "4", "--out", "runs/small"]);
+    assert_kept(w, &before, "staging-named folders of the user's");
+    assert_eq!(tree(&w.join("runs/.big.partial")).len(), 2, "not even a lock file added");
+    assert!(w.join("runs/small/run.json").is_file());
+}
+
+#[test]
 fn a_folder_made_while_a_run_goes_on_is_kept() {
     let t = tempfile::tempdir().unwrap();
     let w = t.path();

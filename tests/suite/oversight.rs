@@ -359,7 +359,23 @@ fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
     assert_eq!(&png[1..4], b"PNG");
     // Without --force nothing is replaced; one seed gives no interval and is refused.
     let again = run(&["oversight", "vanish", "--seeds", "2", "--ticks", "120", "--out", out.to_str().unwrap()]);
-    assert!(!again.status.success());
+    assert_eq!(again.status.code(), Some(2));
     let one = run(&["oversight", "shift", "--seeds", "1", "--out", out.to_str().unwrap()]);
     assert!(!one.status.success() && String::from_utf8_lossy(&one.stderr).contains("--seeds"));
+    // One output in the way is refused before any work, and nothing else is written: the
+    // table is not left without its chart.
+    std::fs::remove_file(out.join("vanish.csv")).unwrap();
+    std::fs::write(out.join("vanish.png"), "mine").unwrap();
+    let blocked = run(&["oversight", "vanish", "--seeds", "2", "--ticks", "100000", "--out", out.to_str().unwrap()]);
+    assert_eq!(blocked.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&blocked.stderr);
+    assert!(e.contains("vanish.png") && e.contains("--force") && !e.contains("done"), "{e}");
+    assert!(!out.join("vanish.csv").exists(), "no table written without its chart");
+    assert_eq!(std::fs::read_to_string(out.join("vanish.png")).unwrap(), "mine");
+    // A run too short for a measure to have a value still writes every chart, saying so.
+    let short = run(&["oversight", "shift", "--seeds", "2", "--ticks", "1", "--out", out.to_str().unwrap()]);
+    assert!(short.status.success(), "{}", String::from_utf8_lossy(&short.stderr));
+    for f in ["shift.csv", "shift.png", "shift-unseen.png"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
 }
