@@ -11,6 +11,7 @@ use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::PrimaryWindow;
 
 use super::learning::{Learning, TrainingState};
+use super::ready::{GIVE_UP_AFTER_FRAMES, RenderReady};
 use super::steer::SteerSystems;
 use super::view::{MapArea, WorldView};
 use super::{AppState, SimHost};
@@ -152,12 +153,13 @@ fn exports(
     }
 }
 
-/// Takes the command line's screenshot once the world has been painted and the layout has
-/// settled; prints where it went and, with `--exit`, quits.
+/// Takes the command line's screenshot once the world has been painted, the layout has
+/// settled and the renderer draws (every shader compiled); prints where it went and, with `--exit`, quits.
 fn cli_screenshot(
     mut shot: ResMut<CliShot>,
     view: Res<WorldView>,
     area: Res<MapArea>,
+    ready: Res<RenderReady>,
     window: Single<&Window, With<PrimaryWindow>>,
     learning: Option<Res<Learning>>,
     mut commands: Commands,
@@ -168,7 +170,15 @@ fn cli_screenshot(
         return;
     }
     shot.frames += 1;
-    if shot.frames < SCREENSHOT_AFTER_FRAMES || view.repaints == 0 {
+    if !ready.drawing() && shot.frames >= GIVE_UP_AFTER_FRAMES {
+        eprintln!("error: no screenshot: the renderer was still compiling its shaders after {} frames", shot.frames);
+        shot.taken = true;
+        if shot.exit {
+            exits.write(AppExit::from_code(1));
+        }
+        return;
+    }
+    if shot.frames < SCREENSHOT_AFTER_FRAMES || view.repaints == 0 || !ready.drawing() {
         return;
     }
     let Some(a) = area.0 else { return };

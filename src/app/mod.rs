@@ -34,12 +34,14 @@
 //! | `WindowRecordPlugin` | `record` | recording the window (world and panels) to GIF, MP4, WebM or PNG frames |
 //! | `ArtPlugin` | `art` | the palette and sprites through Bevy's asset system (`embedded://polity/…`), resolved into `AppArt` |
 //! | `IconPlugin` | `icon` | the window icon, through Bevy's asset system |
+//! | `RenderReadyPlugin` | `ready` | counts frames drawn with every shader compiled, which the command line's captures wait for |
 
 mod art;
 mod export;
 mod icon;
 mod learning;
 mod panels;
+mod ready;
 pub mod record;
 mod soak;
 mod steer;
@@ -250,7 +252,7 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
             })
             .set(LogPlugin { level: Level::WARN, filter: "warn,wgpu=error,naga=error".into(), ..default() }),
     )
-    .add_plugins(EguiPlugin::default())
+    .add_plugins((EguiPlugin::default(), ready::RenderReadyPlugin))
     .insert_non_send(SimHost(sim))
     .insert_resource(state)
     .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit, opts.force))

@@ -12,6 +12,7 @@ use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::PrimaryWindow;
 
+use super::ready::RenderReady;
 use super::steer::SteerSystems;
 use super::{AppState, SimHost};
 use crate::control;
@@ -140,9 +141,15 @@ fn record_window(
     mut state: ResMut<AppState>,
     host: NonSend<SimHost>,
     window: Single<&Window, With<PrimaryWindow>>,
+    ready: Res<RenderReady>,
     mut commands: Commands,
     mut exits: MessageWriter<AppExit>,
 ) {
+    // A recording starts once the renderer draws: until every shader has compiled, frames
+    // show only the clear colour.
+    if !ready.drawing() && rec.active.is_none() {
+        return;
+    }
     let mut requests = std::mem::take(&mut rec.requests);
     requests.append(&mut state.record_requests);
     for request in requests {
