@@ -5,7 +5,8 @@
 //!   groups' mean return per update;
 //! - `policies/GROUP.safetensors`: each group's policy ([`crate::policy_file`]);
 //! - `scenario.ron`: the scenario trained in; `train.json`: version, seed, worlds, the PPO
-//!   settings, updates done, each policy's weight hash;
+//!   settings, updates done, each policy's weight hash, and `scenario.ron`'s hash (a resume
+//!   refuses an edited scenario);
 //! - `state.safetensors`: weights, optimiser moments and counters, to resume from.
 //!
 //! Every file is written atomically (a temporary file, then a rename) after each update, the
@@ -43,6 +44,10 @@ pub struct TrainJson {
     pub learning: scenario::LearningSpec,
     /// Each policy: group, file, weight hash.
     pub policies: Vec<PolicyEntry>,
+    /// FNV-1a of `scenario.ron` as written (16 hex digits): a resumed training goes on only
+    /// under the scenario it started with (absent in folders from before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_hash: Option<String>,
 }
 
 /// One policy in `train.json`.
@@ -172,6 +177,18 @@ impl Session {
             return Err(format!("{shown}/train.json: not a training's (kind `{}`)", meta.kind));
         }
         let scenario_path = abs.join("scenario.ron");
+        if let Some(written) = &meta.scenario_hash {
+            let now = crate::hash::of_file(&scenario_path)
+                .map_err(|e| format!("{shown}/scenario.ron: cannot read it ({e})"))?;
+            if &now != written {
+                return Err(format!(
+                    "{shown}/scenario.ron: changed since the training wrote it (its hash no longer matches train.json's); \
+                     a resumed training goes on only under the scenario it started with, or it would not end as one never \
+                     stopped\n    hint: put the file back as it was; to train under the edited scenario, start a new training \
+                     (`polity train EDITED.ron --out NEW`), which can start from these weights (`Learned(weights: \"{shown}/policies/GROUP.safetensors\")`)"
+                ));
+            }
+        }
         let s = scenario::load(&scenario_path.to_string_lossy()).map_err(|p| p.to_string())?;
         let mut trainer = Trainer::new(&s, meta.seed, Some(meta.envs))?;
         let state = std::fs::read(abs.join("state.safetensors"))
@@ -267,7 +284,8 @@ impl Session {
             crate::record::encode::encode_png(&mut png, &plot, &mut Vec::new())?;
             outputs::write_file(&self.dir.join("learning.png"), &png, true)?;
         }
-        outputs::write_file(&self.dir.join("scenario.ron"), scenario::to_ron(&t.scenario).as_bytes(), true)?;
+        let scenario_ron = scenario::to_ron(&t.scenario);
+        outputs::write_file(&self.dir.join("scenario.ron"), scenario_ron.as_bytes(), true)?;
         outputs::write_file(&self.dir.join("state.safetensors"), &t.state_bytes().map_err(io::Error::other)?, true)?;
         let mut policies = Vec::new();
         for (group, bytes, hash) in t.policy_files().map_err(io::Error::other)? {
@@ -285,6 +303,7 @@ impl Session {
             updates_done: t.updates_done,
             learning: t.scenario.learning.clone(),
             policies,
+            scenario_hash: Some(format!("{:016x}", crate::hash::of(scenario_ron.as_bytes()))),
         };
         let mut json = serde_json::to_string_pretty(&meta).map_err(io::Error::other)?;
         json.push('\n');

@@ -67,7 +67,21 @@ pub enum Values {
     },
 }
 
+/// The most runs one sweep file may hold (values × replicates).
+pub const MAX_RUNS: u64 = 10_000_000;
+
 impl Values {
+    /// How many values.
+    pub fn len(&self) -> usize {
+        match self {
+            Values::List(v) => v.len(),
+            Values::Range { steps, .. } => *steps as usize,
+        }
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// The values, in order.
     pub fn expand(&self) -> Vec<f64> {
         match self {
@@ -281,7 +295,7 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
                     format!("a range needs at least 2 steps (both ends are included), found {steps}{only}"),
                 );
             }
-        } else if p.values.expand().is_empty() {
+        } else if p.values.is_empty() {
             err(&format!("parameters[{k}].values"), "no values".into());
         }
         if let Some(why) = refused_path(&p.path) {
@@ -312,6 +326,22 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
             );
         }
     }
+    // Every run is a row of the table: a sweep of more than MAX_RUNS would not finish, and
+    // checking its values alone would take long (a Range's steps are each checked).
+    let runs = spec.parameters.iter().map(|p| p.values.len() as f64).product::<f64>() * spec.replicates.max(1) as f64;
+    let too_many = runs > MAX_RUNS as f64;
+    if too_many {
+        let sizes: Vec<String> = spec.parameters.iter().map(|p| p.values.len().to_string()).collect();
+        err(
+            "parameters",
+            format!(
+                "this sweep has {runs:.3e} runs ({} values × {} replicates); one sweep runs at most {MAX_RUNS}\n    \
+                 hint: fewer values or steps, fewer replicates, or several sweep files",
+                sizes.join(" × "),
+                spec.replicates.max(1)
+            ),
+        );
+    }
     // The base scenario.
     let base_arg =
         if Path::new(&spec.base).is_relative() && !dir.as_os_str().is_empty() && dir.join(&spec.base).exists() {
@@ -340,10 +370,18 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
             err("ticks", "at least 1 tick".into());
         }
         let base_ron = scenario::to_ron(&base);
-        let values: Vec<Vec<f64>> = spec.parameters.iter().map(|p| p.values.expand()).collect();
+        let values: Vec<Vec<f64>> =
+            if too_many { Vec::new() } else { spec.parameters.iter().map(|p| p.values.expand()).collect() };
         // Every value of every parameter must splice in and pass the scenario's checks.
         for (k, (p, vs)) in spec.parameters.iter().zip(&values).enumerate() {
+            if too_many {
+                break;
+            }
             for (j, &v) in vs.iter().enumerate() {
+                if crate::outputs::interrupted() {
+                    err("parameters", "interrupted while checking the values; nothing was run".into());
+                    break;
+                }
                 let at = match &p.values {
                     Values::List(_) => format!("parameters[{k}].values[{j}]"),
                     Values::Range { .. } => format!("parameters[{k}].values"),

@@ -76,6 +76,14 @@ fn a_resumed_training_ends_with_the_same_bytes() {
     let mut b = Session::new(&s, 3, None, halves.clone()).unwrap();
     b.run(2, &mut |_, _| {}, &mut |_| {}).unwrap();
     drop(b);
+    // An edited scenario (a learning rate changed, or only a comment) is refused: the resumed
+    // training would not be the one it started as. Put back, it resumes.
+    let ron = halves.join("scenario.ron");
+    let written = std::fs::read_to_string(&ron).unwrap();
+    std::fs::write(&ron, format!("// mine\n{written}")).unwrap();
+    let e = Session::resume(&halves).unwrap_err();
+    assert!(e.contains("scenario.ron: changed since the training wrote it"), "{e}");
+    std::fs::write(&ron, &written).unwrap();
     let mut c = Session::resume(&halves).unwrap();
     assert_eq!(c.trainer.updates_done, 2);
     c.run(4, &mut |_, _| {}, &mut |_| {}).unwrap();

@@ -198,6 +198,22 @@ fn a_sweep_varying_a_path_twice_or_keeping_a_column_twice_is_refused() {
     assert!(sweep::spec::parse(&fine, "d.ron", Path::new("")).is_ok());
 }
 
+#[test]
+fn a_sweep_too_large_to_finish_is_refused_at_once() {
+    // Four billion steps were each spliced into the scenario and checked (minutes, with
+    // Ctrl-C ignored) before the sweep could start; expanding them alone takes 32 GB.
+    let src = "Sweep(\n    version: 1,\n    base: \"commons\",\n    parameters: [\n        (path: \"regrowth.radius\", values: Range(from: 1.0, to: 3.0, steps: 4000000000)),\n    ],\n    replicates: 3,\n    keep: [End(\"apples\")],\n)\n";
+    let e = sweep::spec::parse(src, "big.ron", Path::new("")).unwrap_err().to_string();
+    assert!(
+        e.contains("big.ron:4:") && e.contains("this sweep has 1.200e10 runs (4000000000 values × 3 replicates)"),
+        "{e}"
+    );
+    assert!(e.contains("at most 10000000"), "{e}");
+    // At the limit, it loads.
+    let fine = src.replace("steps: 4000000000", "steps: 1000").replace("replicates: 3", "replicates: 10000");
+    assert_eq!(sweep::spec::parse(&fine, "big.ron", Path::new("")).unwrap().runs(), 10_000_000);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. `Generated()`.
 
