@@ -21,20 +21,55 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 // --- interruption -------------------------------------------------------------------------
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// What this process has staged and would remove on failure: the staging folders and files
+/// of [`Staging`] and the temporary files of [`write_file`], each with its `is_ours`. A second
+/// signal removes them before the process ends.
+static STAGED: Mutex<Vec<(PathBuf, IsOurs)>> = Mutex::new(Vec::new());
+
+/// Whether a file name in a staging folder is one Polity writes there.
+type IsOurs = fn(&str) -> bool;
+
+/// Held while a finished folder moves into place ([`install_folder`]): a second signal waits
+/// for the move to finish rather than leave the old folder aside.
+static MOVING: Mutex<()> = Mutex::new(());
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Registers `path` as staged by this process (see [`STAGED`]).
+pub(crate) fn stage_now(path: &Path, is_ours: fn(&str) -> bool) {
+    lock(&STAGED).push((path.to_path_buf(), is_ours));
+}
+
+/// `path` is no longer staged: moved into place, kept on purpose, or removed.
+pub(crate) fn unstage(path: &Path) {
+    lock(&STAGED).retain(|(p, _)| p != path);
+}
 
 /// Exit status of a command stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
 pub const INTERRUPTED_EXIT: u8 = 130;
 
 /// Installs a SIGINT/SIGTERM handler: the first signal asks long work (runs, recordings,
 /// sweeps) to stop at its next tick, frame or run and clean up its staging; a second signal
-/// ends the process at once.
+/// ends the process at once, after removing what it has staged (a folder being moved into
+/// place gets there first; a checkpointed run's staging is kept, to resume).
 pub fn catch_interrupts() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            // Both locks are held until the process ends, so nothing is staged or moved
+            // after the removal.
+            let _moving = lock(&MOVING);
+            let staged = lock(&STAGED);
+            for (path, is_ours) in staged.iter() {
+                let _ = remove_staged(path, *is_ours);
+            }
             std::process::exit(i32::from(INTERRUPTED_EXIT));
         }
     });
@@ -364,6 +399,7 @@ pub fn install_folder(
     dest: &Path,
     inspect: impl Fn(&Path) -> Result<Existing, Refused>,
 ) -> Result<Leftover, InstallError> {
+    let _moving = lock(&MOVING);
     let keep_instead = |why: Refused| -> InstallError {
         let kept = free_sibling(dest, "new");
         match fs::rename(stage, &kept) {
@@ -503,7 +539,8 @@ pub fn remove_staged(path: &Path, is_ours: fn(&str) -> bool) -> io::Result<()> {
 }
 
 /// Hidden staging for an output: removed on drop unless [`Staging::keep`] or
-/// [`Staging::release`] was called.
+/// [`Staging::release`] was called, and by a second signal ([`catch_interrupts`]) unless it is
+/// [`Staging::resumable`].
 pub struct Staging {
     path: PathBuf,
     is_ours: fn(&str) -> bool,
@@ -517,7 +554,16 @@ impl Staging {
             fs::create_dir_all(parent)?;
         }
         fs::create_dir(&path)?;
+        stage_now(&path, is_ours);
         Ok(Staging { path, is_ours, armed: true })
+    }
+    /// Creates the staging folder `path` of a checkpointed run: a second signal leaves it,
+    /// since its last checkpoint can be resumed (and one without a checkpoint is removed by
+    /// the next run into the same place).
+    pub fn resumable(path: PathBuf, is_ours: fn(&str) -> bool) -> io::Result<Self> {
+        let staging = Staging::folder(path, is_ours)?;
+        unstage(&staging.path);
+        Ok(staging)
     }
     /// An existing staging folder taken over (a resumed run's).
     pub fn folder_existing(path: PathBuf, is_ours: fn(&str) -> bool) -> Self {
@@ -525,6 +571,7 @@ impl Staging {
     }
     /// Staging for a single file at `path` (created by the caller).
     pub fn file(path: PathBuf) -> Self {
+        stage_now(&path, |_| false);
         Staging { path, is_ours: |_| false, armed: true }
     }
     /// Where the staging is.
@@ -533,6 +580,7 @@ impl Staging {
     }
     /// Keeps the staging when dropped (a resumable checkpoint is in it).
     pub fn keep(mut self) -> PathBuf {
+        unstage(&self.path);
         self.armed = false;
         std::mem::take(&mut self.path)
     }
@@ -546,6 +594,7 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if self.armed {
             let _ = remove_staged(&self.path, self.is_ours);
+            unstage(&self.path);
         }
     }
 }
@@ -600,16 +649,25 @@ pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
     fs::create_dir_all(parent)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let mut tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".partial").tempfile_in(parent)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    let persisted = if force { tmp.persist(path) } else { tmp.persist_noclobber(path) };
-    persisted.map(drop).map_err(|e| {
-        if e.error.kind() == io::ErrorKind::AlreadyExists {
-            io::Error::new(io::ErrorKind::AlreadyExists, format!("{} appeared meanwhile; not replaced", path.display()))
-        } else {
-            e.error
-        }
-    })
+    let staged = tmp.path().to_path_buf();
+    stage_now(&staged, |_| false);
+    let written = (move || {
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        let persisted = if force { tmp.persist(path) } else { tmp.persist_noclobber(path) };
+        persisted.map(drop).map_err(|e| {
+            if e.error.kind() == io::ErrorKind::AlreadyExists {
+                io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!("{} appeared meanwhile; not replaced", path.display()),
+                )
+            } else {
+                e.error
+            }
+        })
+    })();
+    unstage(&staged);
+    written
 }
 
 #[cfg(test)]

@@ -328,7 +328,11 @@ pub fn run_to_dir_checkpointed(
             ),
         ));
     }
-    let staging = Staging::folder(stage, is_stage_file)?;
+    let staging = if every.is_some() {
+        Staging::resumable(stage, is_stage_file)?
+    } else {
+        Staging::folder(stage, is_stage_file)?
+    };
     let lock = if every.is_some() { Some(lock_stage(staging.path())?) } else { None };
     let started = (|| -> io::Result<(Sim, FolderSink, Progress)> {
         let mut sink = FolderSink::create(staging.path())?;

@@ -170,7 +170,7 @@ impl TrainArgs {
                 );
                 say!("  last update: {last}");
                 say!(
-                    "  wrote {}: learning.csv, policies/, train.json, scenario.ron, state.safetensors",
+                    "  wrote {}: learning.csv, learning.png, policies/, train.json, scenario.ron, state.safetensors",
                     session.dir.display()
                 );
                 Ok(())

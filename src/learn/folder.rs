@@ -13,7 +13,13 @@
 //! state before `train.json`, so a killed training resumes from its last finished update and
 //! goes on exactly as if never stopped. A new training needs an absent or empty folder; Polity
 //! never writes into a folder that is not its own training folder.
+//!
+//! `train.json` keeps the hash of every file it wrote (`hashes`), and a save first writes it
+//! with the hashes the save is about to write (`next`). Before a save replaces a file, and
+//! when a training resumes, each file must still be as the training wrote it (either hash: a
+//! training killed mid-save is whole either way); a file you edited is never replaced.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -44,10 +50,14 @@ pub struct TrainJson {
     pub learning: scenario::LearningSpec,
     /// Each policy: group, file, weight hash.
     pub policies: Vec<PolicyEntry>,
-    /// FNV-1a of `scenario.ron` as written (16 hex digits): a resumed training goes on only
-    /// under the scenario it started with (absent in folders from before it was kept).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scenario_hash: Option<String>,
+    /// FNV-1a of every file the training wrote, by path relative to the folder (16 hex
+    /// digits; `scenario.ron`'s too, so a resumed training goes on only under the scenario it
+    /// started with); absent in folders from before it was kept.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hashes: BTreeMap<String, String>,
+    /// While a save is under way: the hashes of the files it is writing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub next: BTreeMap<String, String>,
 }
 
 /// One policy in `train.json`.
@@ -123,6 +133,54 @@ pub struct Session {
     pub dir: PathBuf,
     /// `learning.csv`'s rows so far.
     pub rows: Vec<Row>,
+    /// `train.json` as last written, its `hashes` those of the files as they are now (`None`
+    /// before the first save). A save replaces only files still as written.
+    saved: Option<TrainJson>,
+}
+
+/// The hash of a training file as `train.json` keeps it.
+fn hash_hex(bytes: &[u8]) -> String {
+    format!("{:016x}", crate::hash::of(bytes))
+}
+
+/// Checks that every file the training writes in `dir` (`names`) is as it wrote it: absent, or
+/// hashing to one of `allowed(name)`. Returns the present files' hashes.
+fn check_written<'a>(
+    dir: &Path,
+    names: impl Iterator<Item = &'a String>,
+    allowed: impl Fn(&str) -> Vec<&'a String>,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut now = BTreeMap::new();
+    for name in names {
+        let path = dir.join(name);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{}: cannot read it ({e})", path.display())),
+        };
+        let hash = hash_hex(&bytes);
+        if !allowed(name).contains(&&hash) {
+            let hint = if name == "scenario.ron" {
+                format!(
+                    "a training goes on only under the scenario it started with, or it would not end as one never stopped\n    \
+                     hint: put the file back as it was; to train under the edited scenario, start a new training \
+                     (`polity train EDITED.ron --out NEW`), which can start from these weights \
+                     (`Learned(weights: \"{}/policies/GROUP.safetensors\")`)",
+                    dir.display()
+                )
+            } else {
+                "Polity never replaces a file you changed\n    hint: move your version of it out of the folder (or put \
+                 the file back as it was), then go on with `polity train --resume`"
+                    .to_string()
+            };
+            return Err(format!(
+                "{}: changed since the training wrote it (its hash is not the one train.json keeps); {hint}",
+                path.display()
+            ));
+        }
+        now.insert(name.clone(), hash);
+    }
+    Ok(now)
 }
 
 /// Checks that a new training may write `dir`: not refused ([`outputs::resolve`]), and absent
@@ -154,7 +212,7 @@ impl Session {
     /// A new training of `scenario` with `seed` into `dir` (checked by [`check_new`]); nothing
     /// is written until the first update finishes.
     pub fn new(scenario: &Scenario, seed: u64, envs: Option<u32>, dir: PathBuf) -> Result<Session, String> {
-        Ok(Session { trainer: Trainer::new(scenario, seed, envs)?, dir, rows: Vec::new() })
+        Ok(Session { trainer: Trainer::new(scenario, seed, envs)?, dir, rows: Vec::new(), saved: None })
     }
 
     /// The training's estimated peak memory ([`crate::cost::training`]) on the pool's threads.
@@ -176,19 +234,19 @@ impl Session {
         if meta.kind != KIND {
             return Err(format!("{shown}/train.json: not a training's (kind `{}`)", meta.kind));
         }
-        let scenario_path = abs.join("scenario.ron");
-        if let Some(written) = &meta.scenario_hash {
-            let now = crate::hash::of_file(&scenario_path)
-                .map_err(|e| format!("{shown}/scenario.ron: cannot read it ({e})"))?;
-            if &now != written {
-                return Err(format!(
-                    "{shown}/scenario.ron: changed since the training wrote it (its hash no longer matches train.json's); \
-                     a resumed training goes on only under the scenario it started with, or it would not end as one never \
-                     stopped\n    hint: put the file back as it was; to train under the edited scenario, start a new training \
-                     (`polity train EDITED.ron --out NEW`), which can start from these weights (`Learned(weights: \"{shown}/policies/GROUP.safetensors\")`)"
-                ));
-            }
+        if meta.hashes.is_empty() {
+            return Err(format!(
+                "{shown}: this training was written by an older Polity, whose train.json keeps no hashes of its files, so \
+                 files edited since cannot be told apart and would be replaced\n    hint: start a new training from its \
+                 weights (`Learned(weights: \"{shown}/policies/GROUP.safetensors\")` in the scenario)"
+            ));
         }
+        let names: std::collections::BTreeSet<&String> = meta.hashes.keys().chain(meta.next.keys()).collect();
+        let now = check_written(&abs, names.into_iter(), |name| {
+            meta.hashes.get(name).into_iter().chain(meta.next.get(name)).collect()
+        })?;
+        let saved = TrainJson { hashes: now, next: BTreeMap::new(), ..meta.clone() };
+        let scenario_path = abs.join("scenario.ron");
         let s = scenario::load(&scenario_path.to_string_lossy()).map_err(|p| p.to_string())?;
         let mut trainer = Trainer::new(&s, meta.seed, Some(meta.envs))?;
         let state = std::fs::read(abs.join("state.safetensors"))
@@ -203,7 +261,7 @@ impl Session {
                 rows.push(row);
             }
         }
-        Ok(Session { trainer, dir: abs, rows })
+        Ok(Session { trainer, dir: abs, rows, saved: Some(saved) })
     }
 
     /// Runs updates until `target` are done, saving the folder after each. `tick(update,
@@ -269,29 +327,48 @@ impl Session {
         )
     }
 
-    /// Writes every file of the folder for the updates done.
-    pub fn save(&self) -> io::Result<()> {
+    /// Writes every file of the folder for the updates done: `train.json` first with the
+    /// hashes about to be written (`next`), then the files, the state after `learning.csv`,
+    /// then `train.json` with its new `hashes`. Refused, with nothing written, when a file is no
+    /// longer as the training last wrote it.
+    pub fn save(&mut self) -> io::Result<()> {
         let t = &self.trainer;
-        std::fs::create_dir_all(self.dir.join("policies"))?;
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         let mut csv = csv::Writer::from_writer(Vec::new());
         for r in &self.rows {
             csv.serialize(r).map_err(io::Error::other)?;
         }
-        let csv = csv.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
-        outputs::write_file(&self.dir.join("learning.csv"), &csv, true)?;
+        files.push(("learning.csv".into(), csv.into_inner().map_err(|e| io::Error::other(e.to_string()))?));
         if let Some(plot) = self.plot() {
             let mut png = Vec::new();
             crate::record::encode::encode_png(&mut png, &plot, &mut Vec::new())?;
-            outputs::write_file(&self.dir.join("learning.png"), &png, true)?;
+            files.push(("learning.png".into(), png));
         }
         let scenario_ron = scenario::to_ron(&t.scenario);
-        outputs::write_file(&self.dir.join("scenario.ron"), scenario_ron.as_bytes(), true)?;
-        outputs::write_file(&self.dir.join("state.safetensors"), &t.state_bytes().map_err(io::Error::other)?, true)?;
+        files.push(("scenario.ron".into(), scenario_ron.clone().into_bytes()));
+        files.push(("state.safetensors".into(), t.state_bytes().map_err(io::Error::other)?));
         let mut policies = Vec::new();
         for (group, bytes, hash) in t.policy_files().map_err(io::Error::other)? {
             let file = format!("policies/{}.safetensors", outputs::file_stem(&group));
-            outputs::write_file(&self.dir.join(&file), &bytes, true)?;
+            files.push((file.clone(), bytes));
             policies.push(PolicyEntry { group, file, weights_hash: format!("{hash:016x}") });
+        }
+        let next: BTreeMap<String, String> = files.iter().map(|(f, b)| (f.clone(), hash_hex(b))).collect();
+        let written = self.saved.as_ref().map(|m| m.hashes.clone()).unwrap_or_default();
+        let names: std::collections::BTreeSet<&String> = written.keys().chain(next.keys()).collect();
+        check_written(&self.dir, names.into_iter(), |name| written.get(name).into_iter().collect())
+            .map_err(io::Error::other)?;
+        let write_json = |m: &TrainJson| -> io::Result<()> {
+            let mut json = serde_json::to_string_pretty(m).map_err(io::Error::other)?;
+            json.push('\n');
+            outputs::write_file(&self.dir.join("train.json"), json.as_bytes(), true)
+        };
+        std::fs::create_dir_all(self.dir.join("policies"))?;
+        if let Some(saved) = &self.saved {
+            write_json(&TrainJson { next: next.clone(), ..saved.clone() })?;
+        }
+        for (file, bytes) in &files {
+            outputs::write_file(&self.dir.join(file), bytes, true)?;
         }
         let meta = TrainJson {
             polity_version: crate::VERSION.to_string(),
@@ -303,10 +380,11 @@ impl Session {
             updates_done: t.updates_done,
             learning: t.scenario.learning.clone(),
             policies,
-            scenario_hash: Some(format!("{:016x}", crate::hash::of(scenario_ron.as_bytes()))),
+            hashes: next,
+            next: BTreeMap::new(),
         };
-        let mut json = serde_json::to_string_pretty(&meta).map_err(io::Error::other)?;
-        json.push('\n');
-        outputs::write_file(&self.dir.join("train.json"), json.as_bytes(), true)
+        write_json(&meta)?;
+        self.saved = Some(meta);
+        Ok(())
     }
 }

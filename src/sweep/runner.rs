@@ -82,6 +82,7 @@ pub fn row_file(dir: &Path, n: u64) -> PathBuf {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write as _;
     let stage = crate::outputs::staging_path(path);
+    crate::outputs::stage_now(&stage, |_| false);
     let written = (|| {
         let mut f = fs::File::create(&stage)?;
         f.write_all(bytes)?;
@@ -91,6 +92,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if written.is_err() {
         let _ = fs::remove_file(&stage);
     }
+    crate::outputs::unstage(&stage);
     written
 }
 

@@ -95,6 +95,86 @@ fn a_resumed_training_ends_with_the_same_bytes() {
     assert_eq!(csv.lines().count(), 5, "a header and one row per update:\n{csv}");
 }
 
+/// Copies the training folder `from` (with its `policies/`) to `to`.
+fn copy_training(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to.join("policies")).unwrap();
+    for sub in ["", "policies"] {
+        for e in std::fs::read_dir(from.join(sub)).unwrap().flatten() {
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), to.join(sub).join(e.file_name())).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn a_training_never_replaces_a_file_edited_in_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = corridor();
+    let straight = dir.path().join("straight");
+    Session::new(&s, 5, None, straight.clone()).unwrap().run(4, &mut |_, _| {}, &mut |_| {}).unwrap();
+    let two = dir.path().join("two");
+    Session::new(&s, 5, None, two.clone()).unwrap().run(2, &mut |_, _| {}, &mut |_| {}).unwrap();
+    let three = dir.path().join("three");
+    copy_training(&two, &three);
+    Session::resume(&three).unwrap().run(3, &mut |_, _| {}, &mut |_| {}).unwrap();
+
+    // An annotated plot: the resume is refused and the file kept.
+    let w = dir.path().join("w");
+    copy_training(&two, &w);
+    let mut png = std::fs::read(w.join("learning.png")).unwrap();
+    png.extend_from_slice(b"my notes");
+    std::fs::write(w.join("learning.png"), &png).unwrap();
+    let e = Session::resume(&w).unwrap_err();
+    assert!(e.contains("learning.png: changed since the training wrote it") && e.contains("hint:"), "{e}");
+    assert_eq!(std::fs::read(w.join("learning.png")).unwrap(), png);
+
+    // A table edited while the training runs: the next save writes nothing and says why.
+    std::fs::copy(two.join("learning.png"), w.join("learning.png")).unwrap();
+    let mut session = Session::resume(&w).unwrap();
+    let before_json = std::fs::read(w.join("train.json")).unwrap();
+    std::fs::write(w.join("learning.csv"), "mine\n").unwrap();
+    let e = session.run(3, &mut |_, _| {}, &mut |_| {}).unwrap_err().to_string();
+    assert!(e.contains("learning.csv: changed since the training wrote it"), "{e}");
+    assert_eq!(std::fs::read_to_string(w.join("learning.csv")).unwrap(), "mine\n");
+    assert_eq!(std::fs::read(w.join("train.json")).unwrap(), before_json, "nothing was written");
+    assert_eq!(
+        std::fs::read(w.join("state.safetensors")).unwrap(),
+        std::fs::read(two.join("state.safetensors")).unwrap()
+    );
+
+    // A training killed in the middle of its third save: train.json still says two updates
+    // and names the third's hashes as `next`; the table, the plot and the state are the
+    // third's, the policy the second's. It resumes and ends as one never stopped.
+    let k = dir.path().join("killed");
+    copy_training(&two, &k);
+    let mut meta: polity::learn::folder::TrainJson =
+        serde_json::from_slice(&std::fs::read(two.join("train.json")).unwrap()).unwrap();
+    let third: polity::learn::folder::TrainJson =
+        serde_json::from_slice(&std::fs::read(three.join("train.json")).unwrap()).unwrap();
+    assert!(meta.next.is_empty() && meta.hashes.len() == 5, "{meta:?}");
+    meta.next = third.hashes.clone();
+    std::fs::write(k.join("train.json"), serde_json::to_string_pretty(&meta).unwrap()).unwrap();
+    for f in ["learning.csv", "learning.png", "state.safetensors"] {
+        std::fs::copy(three.join(f), k.join(f)).unwrap();
+    }
+    let mut resumed = Session::resume(&k).unwrap();
+    assert_eq!(resumed.trainer.updates_done, 3, "the third update's state was saved");
+    resumed.run(4, &mut |_, _| {}, &mut |_| {}).unwrap();
+    for f in ["policies/walker.safetensors", "state.safetensors", "learning.csv", "learning.png", "train.json"] {
+        assert!(std::fs::read(straight.join(f)).unwrap() == std::fs::read(k.join(f)).unwrap(), "{f} differs");
+    }
+
+    // A train.json from before the hashes were kept: its files cannot be shown unchanged.
+    let old = dir.path().join("old");
+    copy_training(&two, &old);
+    meta.next.clear();
+    meta.hashes.clear();
+    std::fs::write(old.join("train.json"), serde_json::to_string_pretty(&meta).unwrap()).unwrap();
+    let e = Session::resume(&old).unwrap_err();
+    assert!(e.contains("older Polity") && e.contains("hint:"), "{e}");
+}
+
 #[test]
 fn the_learners_rewards_are_their_sed_rewards_across_tax_settlements() {
     // SED's apple picking with its humans learning: taxes settle every 50 ticks, so the

@@ -484,6 +484,23 @@ fn sigint_leaves_no_hidden_staging() {
         assert!(text(&out.stderr).contains("unfinished output was removed"), "{}", text(&out.stderr));
         assert_eq!(fs::read_dir(w).unwrap().count(), 0, "{args:?} left {:?}", tree(w).keys().collect::<Vec<_>>());
     }
+    // A second signal ends the process at once, but not before its staging is removed (two
+    // signals back to back: the second arrives before the work notices the first).
+    for (args, stage) in runs {
+        let mut child = spawn_in(w, args);
+        let start = Instant::now();
+        while !fs::read_dir(w).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with(stage)) {
+            assert!(child.try_wait().unwrap().is_none(), "{args:?} ended early");
+            assert!(start.elapsed() < Duration::from_secs(60));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        signal(&child, "-INT");
+        signal(&child, "-INT");
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(130), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(fs::read_dir(w).unwrap().count(), 0, "{args:?} left {:?}", tree(w).keys().collect::<Vec<_>>());
+    }
     // A SIGKILL cannot be caught: its staging is removed by the next run into the same place.
     let mut child = spawn_in(w, &["run", "commons", "--ticks", "50000000", "--out", "r"]);
     let start = Instant::now();
