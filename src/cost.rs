@@ -359,6 +359,27 @@ pub fn fits(estimate: &Estimate, available: Option<u64>) -> bool {
     available.is_none_or(|a| estimate.total() <= a)
 }
 
+/// The memory check every command and the app make before building `what` ("this run",
+/// "this training"): the line to print (`memory: …; this machine has … available`), or why it
+/// is refused. `force` lets an estimate past the memory available through, saying so.
+pub fn gate(what: &str, estimate: &Estimate, force: bool) -> Result<String, String> {
+    let available = available_memory();
+    let have = match available {
+        Some(a) => format!("this machine has {} available", bytes(a)),
+        None => "this machine's available memory is unknown (no MemAvailable in /proc/meminfo), so nothing is refused"
+            .into(),
+    };
+    let line = format!("memory: {}; {have}", estimate.describe());
+    if fits(estimate, available) {
+        Ok(line)
+    } else if force {
+        Ok(format!("{line} (more than is available; going on because of --force)"))
+    } else {
+        let a = available.unwrap_or(0);
+        Err(format!("{what} needs {} of memory but {} are available", estimate.describe(), bytes(a)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,10 +101,15 @@ pub fn from_str<T: de::DeserializeOwned>(src: &str) -> Result<T, Located> {
 /// also entered under its own path with its payload's position, as RON paths do. Text that is
 /// not valid JSON gives what was read up to the fault.
 pub fn value_starts(src: &str) -> std::collections::BTreeMap<String, usize> {
+    scan(src).0
+}
+
+/// [`value_starts`], and where each object key starts (its path, its opening quote).
+fn scan(src: &str) -> (std::collections::BTreeMap<String, usize>, Vec<(String, usize)>) {
     let mut out = std::collections::BTreeMap::new();
-    let mut s = Scan { b: src.as_bytes(), i: 0 };
+    let mut s = Scan { b: src.as_bytes(), i: 0, keys: Vec::new() };
     s.value(String::new(), &mut out);
-    out
+    (out, s.keys)
 }
 
 /// The 1-based line and column of the value at `path` (or of its nearest ancestor found).
@@ -120,8 +125,11 @@ pub fn path_at(src: &str, line: usize, column: usize) -> Option<String> {
     let line_start = src.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
     let rest = src.get(line_start..)?;
     let offset = line_start + rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i);
-    value_starts(src)
+    // Keys count too: an unknown field is reported at its key, before any value of its own.
+    let (values, keys) = scan(src);
+    values
         .into_iter()
+        .chain(keys)
         .filter(|&(_, at)| at <= offset)
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())))
         .map(|(p, _)| p)
@@ -130,6 +138,8 @@ pub fn path_at(src: &str, line: usize, column: usize) -> Option<String> {
 struct Scan<'a> {
     b: &'a [u8],
     i: usize,
+    /// Each object key read: its path and where its opening quote is.
+    keys: Vec<(String, usize)>,
 }
 
 impl Scan<'_> {
@@ -173,7 +183,9 @@ impl Scan<'_> {
                         }
                         Some(b',') => self.i += 1,
                         Some(b'"') => {
+                            let key_at = self.i;
                             let Some(key) = self.string() else { return false };
+                            self.keys.push((join(&key), key_at));
                             self.ws();
                             if self.b.get(self.i) != Some(&b':') {
                                 return false;
@@ -693,6 +705,14 @@ mod tests {
         assert_eq!(starts.get("a[1]"), Some(&10));
         assert_eq!(starts.len(), 4, "{starts:?}");
         assert_eq!(path_at("[}", 1, 2).as_deref(), Some("[0]"));
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_not_the_field_before_it() {
+        // serde reports an unknown field just after its key, before any value of its own.
+        let src = "{\"run\": {\"seed\": 0,\n \"bogus\": 1}}";
+        assert_eq!(path_at(src, 2, 9).as_deref(), Some("run.bogus"));
+        assert_eq!(path_at(src, 1, 18).as_deref(), Some("run.seed"));
     }
 
     #[test]

@@ -648,7 +648,14 @@ pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    let mut tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".partial").tempfile_in(parent)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".partial");
+    // A temporary file is private (0600); an output gets the mode any new file gets (0666
+    // less the umask), as `fs::write` would give it.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(parent)?;
     let staged = tmp.path().to_path_buf();
     stage_now(&staged, |_| false);
     let written = (move || {
@@ -673,6 +680,17 @@ pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_get_the_mode_new_files_get() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join("plain"), b"x").unwrap();
+        write_file(&t.path().join("ours"), b"x", false).unwrap();
+        let mode = |n: &str| fs::metadata(t.path().join(n)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("ours"), mode("plain"), "not a temporary file's private 0600");
+    }
 
     #[test]
     fn file_stems_are_one_safe_component() {

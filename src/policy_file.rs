@@ -89,8 +89,13 @@ fn problem(message: impl Into<String>, hint: impl Into<String>) -> FileProblem {
 }
 
 /// Reads a policy file's header and checks that its tensors are those the header describes
-/// (names, shapes, f32). The tensors' values are not read.
+/// (names, shapes, f32) and that every weight is a finite number.
 pub fn read_header(path: &str) -> Result<Header, FileProblem> {
+    read_checked(path).map(|(header, _)| header)
+}
+
+/// [`read_header`], and the hash of the weights ([`weights_hash`]), from one reading.
+fn read_checked(path: &str) -> Result<(Header, u64), FileProblem> {
     let bytes = std::fs::read(path).map_err(|e| {
         problem(
             format!("cannot read the policy file `{path}`: {e}"),
@@ -128,11 +133,17 @@ pub fn read_header(path: &str) -> Result<Header, FileProblem> {
     // The data must be all there (read_metadata checks the offsets against the header only).
     let tensors =
         safetensors::SafeTensors::deserialize(&bytes).map_err(|e| not_policy(format!("its data is damaged ({e})")))?;
-    // And every weight a number: a NaN or an infinity makes every choice NaN.
+    // And every weight a number: a NaN or an infinity makes every choice NaN. The weights'
+    // hash is taken on the way, in name order.
     let mut names = tensors.names();
     names.sort();
+    let mut h = crate::hash::Fnv::new();
     for name in names {
         let view = tensors.tensor(name).map_err(|e| not_policy(format!("its data is damaged ({e})")))?;
+        h.write(name.as_bytes());
+        for b in view.data().chunks_exact(4) {
+            h.write_u64(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64);
+        }
         let bad = view
             .data()
             .chunks_exact(4)
@@ -145,7 +156,7 @@ pub fn read_header(path: &str) -> Result<Header, FileProblem> {
             ));
         }
     }
-    Ok(header)
+    Ok((header, h.finish()))
 }
 
 /// A policy file's bytes from its header and its tensors' values (f32, row-major, by name), for
@@ -262,20 +273,5 @@ pub struct PlayedPolicy {
 /// (`train.json`'s `weights_hash`): FNV-1a over each tensor's name and then its values' f32
 /// bits, tensors in name order. Checked as [`read_header`] checks the file.
 pub fn weights_hash(path: &str) -> Result<u64, FileProblem> {
-    read_header(path)?;
-    let bytes =
-        std::fs::read(path).map_err(|e| problem(format!("cannot read `{path}`: {e}"), "give a readable file"))?;
-    let tensors = safetensors::SafeTensors::deserialize(&bytes)
-        .map_err(|e| problem(format!("`{path}`: its data is damaged ({e})"), "train it again"))?;
-    let mut names = tensors.names();
-    names.sort();
-    let mut h = crate::hash::Fnv::new();
-    for name in names {
-        h.write(name.as_bytes());
-        let view = tensors.tensor(name).map_err(|e| problem(format!("`{path}`: {e}"), "train it again"))?;
-        for b in view.data().chunks_exact(4) {
-            h.write_u64(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64);
-        }
-    }
-    Ok(h.finish())
+    read_checked(path).map(|(_, hash)| hash)
 }

@@ -14,16 +14,20 @@ With --time, each world that fits is built and its first ticks (up to 20, or one
 timed: the line `time: built in …; about … a tick … → about … for its N ticks` is an estimate
 (later ticks, tax periods' ends with a planner, and the machine's load differ).
 
+A sweep file (`Sweep(…)`, docs/sweeps.md) is checked as `polity sweep` would check it,
+its base scenario and every value of its parameters included, and its line says how many runs
+it makes.
+
 Exit status 0 when every file is valid and fits, 2 otherwise.
 
 Examples:
-  polity check scenarios/*.ron my-world.ron
+  polity check scenarios/*.ron my-world.ron sweeps/*.ron
   polity check --time commons-large";
 
 /// `polity check`'s arguments.
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// Scenario files (or built-in names)
+    /// Scenario files (or built-in names), and sweep files
     #[arg(required = true)]
     files: Vec<String>,
     /// Accept a world estimated to need more memory than this machine has available
@@ -41,6 +45,29 @@ impl CheckArgs {
         let files = &self.files;
         let mut bad = 0;
         for f in files {
+            let path = std::path::Path::new(f);
+            if path.is_file() && std::fs::read_to_string(path).is_ok_and(|t| polity::sweep::spec::is_sweep_source(&t)) {
+                // A sweep file: checked as `polity sweep` would check it.
+                match polity::sweep::spec::load(path) {
+                    Ok(sw) => {
+                        let varied = sw.spec.parameters.iter().any(|p| p.path == polity::sweep::spec::RUN_TICKS);
+                        let ticks =
+                            if varied { "ticks varied".to_string() } else { plural(sw.ticks, "tick") + " each" };
+                        say!(
+                            "{f}: ok — a sweep of `{}`: {} ({} × {}), {ticks}",
+                            sw.base.name,
+                            plural(sw.runs(), "run"),
+                            plural(sw.combinations(), "combination"),
+                            plural(sw.spec.replicates as u64, "replicate"),
+                        );
+                    }
+                    Err(problems) => {
+                        eprintln!("{problems}");
+                        bad += 1;
+                    }
+                }
+                continue;
+            }
             match scenario::load(f) {
                 Ok(s) => match super::memory_gate(f, &s, self.force) {
                     Ok(memory) => {

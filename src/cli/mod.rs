@@ -214,29 +214,11 @@ fn estimate_gate(
     force: bool,
     hint: &str,
 ) -> Result<String, CliError> {
-    use polity::cost;
-    let available = cost::available_memory();
-    let have = match available {
-        Some(a) => format!("this machine has {} available", cost::bytes(a)),
-        None => "this machine's available memory is unknown (no MemAvailable in /proc/meminfo), so nothing is refused"
-            .into(),
-    };
-    let line = format!("memory: {}; {have}", estimate.describe());
-    if cost::fits(estimate, available) {
-        return Ok(line);
-    }
-    let a = available.unwrap_or(0);
-    if force {
-        return Ok(format!("{line} (more than is available; going on because of --force)"));
-    }
-    let problem = scenario::Problem {
-        file: file.to_string(),
-        position: None,
-        path: String::new(),
-        message: format!("{what} needs {} of memory but {} are available", estimate.describe(), cost::bytes(a)),
-        hint: Some(hint.into()),
-    };
-    Err(CliError::problems(scenario::Problems(vec![problem])))
+    polity::cost::gate(what, estimate, force).map_err(|message| {
+        let hint = Some(hint.to_string());
+        let problem = scenario::Problem { file: file.to_string(), position: None, path: String::new(), message, hint };
+        CliError::problems(scenario::Problems(vec![problem]))
+    })
 }
 
 /// Loads a scenario named on the command line (a built-in name, a `.ron` file or a

@@ -51,6 +51,7 @@ pub struct PlanBudgetArgs {
 /// `x` for reading: whole numbers as they are, huge or tiny ones in scientific notation, the
 /// rest with 4 significant digits.
 fn num(x: f64) -> String {
+    let x = if x == 0.0 { 0.0 } else { x }; // never "-0"
     if !x.is_finite() {
         return format!("{x}");
     }
@@ -111,9 +112,15 @@ impl PlanBudgetArgs {
         }
         if let Some(eps) = epsilon {
             say!("");
-            say!("for ε = {eps}:");
+            say!("for ε = {}:", num(eps));
             let sampling = eps - model;
-            if sampling <= 0.0 {
+            if sampling >= v_max {
+                say!(
+                    "  nothing to sample: ε − model term ≥ V_max = {}, the trivial bound every plan meets (the guarantee \
+                     means something only below V_max)",
+                    num(v_max)
+                );
+            } else if sampling <= 0.0 {
                 say!(
                     "  no budget certifies it: the model error alone costs {} ≥ ε; a better model (κ ≤ {}) is needed",
                     num(model),
@@ -124,11 +131,19 @@ impl PlanBudgetArgs {
                 if kappa > 0.0 {
                     say!("  sampling must be accurate to ε − model term = {}", num(sampling));
                 }
-                say!("  depth H = {h}, width C = {} (⌈C⌉ per node)", num(c.ceil()));
-                say!(
-                    "  the tree: Σ (K·C)^d for d = 1..H = {} simulated transitions per decision",
-                    count(tree_log10(c.ceil(), h, actions))
-                );
+                if !c.is_finite() {
+                    say!(
+                        "  depth H = {h}, width C beyond {} (more than a 64-bit number holds): no machine can sample this \
+                         tree; ask for a larger ε",
+                        num(f64::MAX)
+                    );
+                } else {
+                    say!("  depth H = {h}, width C = {} (⌈C⌉ per node)", num(c.ceil()));
+                    say!(
+                        "  the tree: Σ (K·C)^d for d = 1..H = {} simulated transitions per decision",
+                        count(tree_log10(c.ceil(), h, actions))
+                    );
+                }
             }
         }
         if let (Some(c), Some(h)) = (width, depth) {

@@ -144,14 +144,9 @@ impl LiveTrainer {
         };
         let session = Session::new(scenario, seed, opts.envs, out.clone().unwrap_or_default())?;
         let memory = session.memory();
-        let available = crate::cost::available_memory();
-        if let Some(a) = available.filter(|_| !crate::cost::fits(&memory, available)) {
-            return Err(format!(
-                "this training needs {} of memory but {} are available\n    hint: lower learning.episode_ticks or --envs (`polity train --force` trains anyway)",
-                memory.describe(),
-                crate::cost::bytes(a)
-            ));
-        }
+        crate::cost::gate("this training", &memory, false).map_err(|why| {
+            format!("{why}\n    hint: lower learning.episode_ticks or --envs (`polity train --force` trains anyway)")
+        })?;
         let t = &session.trainer;
         let mut groups: Vec<Option<String>> =
             t.policies.iter().map(|p| p.as_ref().map(|p| p.header.group.clone())).collect();

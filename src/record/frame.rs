@@ -393,7 +393,7 @@ pub fn short(v: f64) -> String {
     if !v.is_finite() {
         return format!("{v}");
     }
-    if v == v.round() && v.abs() < 1e9 {
+    let s = if v == v.round() && v.abs() < 1e9 {
         format!("{}", v as i64)
     } else if v.abs() >= 100.0 {
         format!("{v:.0}")
@@ -401,12 +401,27 @@ pub fn short(v: f64) -> String {
         format!("{v:.1}")
     } else {
         format!("{v:.2}")
+    };
+    // A small negative number rounded to zero reads as zero, not "-0.00".
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_numbers_never_read_minus_zero() {
+        assert_eq!(short(-0.001), "0.00");
+        assert_eq!(short(-0.0), "0");
+        assert_eq!(short(-0.004), "0.00");
+        assert_eq!(short(-0.006), "-0.01");
+        assert_eq!(short(-12.34), "-12.3");
+        assert_eq!(short(3.0), "3");
+    }
 
     #[test]
     fn history_stays_bounded_and_ends_with_the_latest_value() {

@@ -287,6 +287,13 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
             }
         }
     }
+    if s.sum.harm && !s.agents.iter().any(|g| g.kind == super::Kind::Ai && g.count > 0) {
+        c.err(
+            "sum.harm",
+            "harm is the humans' wealth lost against the AI agents' inaction: with no AI agent there is nothing to measure",
+            Some("add a group with `kind: Ai`, or remove `harm: true`".into()),
+        );
+    }
     if let Some(l) = &s.sum.alignment_loop {
         if !(l.dims.is_finite() && l.dims >= 2.0) {
             c.err(

@@ -94,8 +94,13 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     }
     let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = src[..offset].matches('\n').count() + 1;
+    // A byte-order mark is not a column an editor shows.
+    let line_start = if line_start == 0 && src.starts_with(BOM) { BOM.len_utf8().min(offset) } else { line_start };
     (line, src[line_start..offset].chars().count() + 1)
 }
+
+/// The byte-order mark some editors put at the start of a UTF-8 file; read as whitespace.
+pub const BOM: char = '\u{feff}';
 
 /// The span of the `n`-th (0-based) content character of the string (or char) literal at `literal`,
 /// counting an escape such as `\n` or `\u{e9}` as one character; raw strings `r#"…"#` too.
@@ -297,6 +302,21 @@ Scenario(
             run: Run { ticks, seed },
         };
         assert_eq!(d.value, Some(expected));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_read_as_whitespace() {
+        let with_bom = format!("{BOM}{VALID}");
+        let d = decode::<Scn>(&with_bom);
+        assert_eq!(d.diagnostics, vec![]);
+        assert_eq!(d.value, decode::<Scn>(VALID).value);
+        // Positions are an editor's: the mark is no column, on the first line or after it.
+        let src = three_mistakes();
+        assert_eq!(report::<Scn>(&format!("{BOM}{src}")), report::<Scn>(&src));
+        assert_eq!(report::<Scn>(&format!("{BOM}x")), report::<Scn>("x"));
+        assert_eq!(line_col(&format!("{BOM}ab"), BOM.len_utf8() + 1), (1, 2));
+        // Only at the start: elsewhere it is a character like any other.
+        assert!(!decode::<Scn>(&format!("{VALID}{BOM}")).diagnostics.is_empty());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! RON syntax → a spanned tree ([`Node`]); the first syntax error becomes the only diagnostic.
 
-use super::{Diagnostic, Span, diagnostic, line_col};
+use super::{BOM, Diagnostic, Span, diagnostic, line_col};
 
 /// A value and the span covering all of it.
 #[derive(Clone, Debug, PartialEq)]
@@ -173,7 +173,8 @@ impl<'a> Parser<'a> {
                         return Err(diag(open, open + 2, msg, "add the closing `*/`"));
                     }
                 }
-            } else if self.peek().is_some_and(char::is_whitespace) {
+            } else if self.peek().is_some_and(char::is_whitespace) || (self.pos == 0 && self.peek() == Some(BOM)) {
+                // A byte-order mark, as some Windows editors save UTF-8, is no content.
                 self.bump();
             } else {
                 return Ok(());

@@ -118,10 +118,62 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64)
             if missing.len() > 12 { ", …" } else { "" }
         ));
     }
+    // A kept series is named relative to its sweep folder; in the merged table it is named
+    // relative to the table's folder, so the link still leads to the file.
+    let first_series = 4 + m.spec.parameters.len() + 1;
+    let series_cols: Vec<usize> = (m.spec.keep.iter().enumerate())
+        .filter(|(_, k)| matches!(k, Keep::Series(_)))
+        .map(|(i, _)| first_series + i)
+        .collect();
+    let table_dir = table.parent().unwrap_or(Path::new("/"));
     let mut text = header_of(&m.spec);
-    for (row, _) in rows.values() {
-        text.push_str(row);
+    for (row, dir) in rows.values() {
+        if series_cols.is_empty() {
+            text.push_str(row);
+            continue;
+        }
+        let mut cells: Vec<String> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(row.as_bytes())
+            .records()
+            .next()
+            .and_then(Result::ok)
+            .map(|r| r.iter().map(String::from).collect())
+            .unwrap_or_default();
+        let dir = crate::outputs::absolute(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for &c in &series_cols {
+            if let Some(cell) = cells.get_mut(c) {
+                *cell = relative(table_dir, &dir.join(&*cell)).display().to_string();
+            }
+        }
+        text.push_str(&crate::tables::line(&cells));
     }
     crate::outputs::write_file(&table, text.as_bytes(), force).map_err(|e| format!("{}: {e}", table.display()))?;
     Ok((table, m.runs))
+}
+
+/// `target` as a path relative to the folder `base` (both absolute): `..` up to their common
+/// folder, then down.
+fn relative(base: &Path, target: &Path) -> PathBuf {
+    let (b, t): (Vec<_>, Vec<_>) = (base.components().collect(), target.components().collect());
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    out.extend(&t[common..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_folder() {
+        let r = |b: &str, t: &str| relative(Path::new(b), Path::new(t)).display().to_string();
+        assert_eq!(r("/a/b", "/a/b/series/x.csv"), "series/x.csv");
+        assert_eq!(r("/a/merged", "/a/shard-1/series/x.csv"), "../shard-1/series/x.csv");
+        assert_eq!(r("/x/y/z", "/a/s.csv"), "../../../a/s.csv");
+    }
 }

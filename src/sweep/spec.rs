@@ -232,6 +232,25 @@ pub fn refused_path(path: &str) -> Option<String> {
 /// `--policy GROUP=FILE`); its error becomes a problem at `base`.
 pub type BaseEdit<'a> = &'a dyn Fn(&mut Scenario) -> Result<(), String>;
 
+/// Whether RON source text is a sweep file: its value is a struct named `Sweep` (after any
+/// comments and whitespace).
+pub fn is_sweep_source(src: &str) -> bool {
+    let mut rest = src.trim_start_matches(spanned_ron::BOM);
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, after)| after);
+        } else if rest.starts_with("#![") {
+            rest = rest.split_once(']').map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    rest.strip_prefix("Sweep").is_some_and(|r| r.trim_start().starts_with('('))
+}
+
 /// Reads and checks a sweep file.
 pub fn load(path: &Path) -> Result<Sweep, Problems> {
     load_with(path, &|_| Ok(()))

@@ -124,6 +124,31 @@ fn scenarios_lists_the_builtins_and_check_accepts_them() {
 }
 
 #[test]
+fn check_checks_sweep_files_as_sweeps() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sweeps");
+    let files: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    let mut args = vec!["check", "commons"];
+    args.extend(files.iter().map(String::as_str));
+    let out = polity(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let o = text(&out.stdout);
+    assert_eq!(o.matches(": ok — a sweep of").count(), files.len(), "{o}");
+    assert!(o.contains("80 runs (10 combinations × 8 replicates)"), "oversight-k.ron: 5 × 2 values, 8 seeds:\n{o}");
+    // A broken one is reported as a sweep, at its line and column, not as a broken scenario.
+    let t = tmp();
+    let bad = t.path().join("bad.ron");
+    std::fs::write(
+        &bad,
+        "// a sweep\nSweep(\n    version: 1,\n    base: \"commons\",\n    parameters: [(path: \"regrowth.radus\", values: List([1.0]))],\n    keep: [End(\"apples\")],\n)\n",
+    )
+    .unwrap();
+    let out = polity(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = text(&out.stderr);
+    assert!(e.contains("bad.ron:5:") && e.contains("radus") && !e.contains("unknown field `base`"), "{e}");
+}
+
+#[test]
 fn help_teaches_with_examples() {
     let top = text(&polity(&["--help"]).stdout);
     assert!(top.contains("Examples:") && top.contains("polity run") && top.contains("Exit status"), "{top}");
@@ -132,6 +157,12 @@ fn help_teaches_with_examples() {
         assert!(run.contains(needle), "run --help lacks {needle}:\n{run}");
     }
     assert!(text(&polity(&["check", "--help"]).stdout).contains("LINE:COLUMN"));
+    // The columns every run has, as a real run writes them.
+    let t = tmp();
+    run_into(&t.path().join("r"), &["commons", "--ticks", "1"]);
+    let header = std::fs::read_to_string(t.path().join("r/metrics.csv")).unwrap().lines().next().unwrap().to_string();
+    let flat: String = run.split_whitespace().collect();
+    assert!(flat.contains(&header), "run --help lacks commons' columns {header}:\n{run}");
 }
 
 #[test]

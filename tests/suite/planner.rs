@@ -174,6 +174,17 @@ fn plan_budget_prints_what_an_accuracy_needs_and_what_a_budget_certifies() {
     // A model error costing more than ε: no budget can certify it.
     let (_, out, _) = run(&["--epsilon", "5", "--gamma", "0.9", "--actions", "3", "--kappa", "0.02"]);
     assert!(out.contains("no budget certifies it"), "{out}");
+    // Extreme accuracies read as numbers and say what they mean: no NaN, no inf, no -0.
+    for (eps, says) in
+        [("1e-300", "no machine can sample"), ("1e300", "nothing to sample"), ("11", "nothing to sample")]
+    {
+        let (code, out, _) = run(&["--epsilon", eps, "--gamma", "0.9", "--actions", "5"]);
+        assert_eq!(code, Some(0));
+        assert!(out.contains(says), "ε = {eps}: {out}");
+        for bad in ["NaN", "inf", "-0", "0000000000"] {
+            assert!(!out.contains(bad), "ε = {eps} printed {bad}: {out}");
+        }
+    }
     // Bad input: every problem at once, exit 2.
     let (code, _, err) = run(&["--gamma", "1", "--actions", "0", "--delta", "2", "--epsilon", "-1"]);
     assert_eq!(code, Some(2));

@@ -370,6 +370,7 @@ prop_compose! {
                 steal: raw.steal,
             });
         }
+        let any_ai = agents.iter().any(|g| g.kind == Kind::Ai);
         let s = Scenario {
             version: 1,
             name: "prop".into(),
@@ -382,7 +383,8 @@ prop_compose! {
             voting,
             principal,
             social_graph,
-            sum: SumSpec { harm, ..Default::default() },
+            // Harm is measured against AI agents' inaction: asked for only where there are some.
+            sum: SumSpec { harm: harm && any_ai, ..Default::default() },
             oversight,
             impact,
             ..Scenario::default()

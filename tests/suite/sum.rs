@@ -6,6 +6,18 @@ use polity::scenario;
 use polity::sim::Sim;
 
 #[test]
+fn harm_without_ai_agents_is_refused_where_it_is_asked_for() {
+    let mut s = scenario::builtin("commons").unwrap().scenario().unwrap();
+    s.sum.harm = true;
+    assert!(scenario::check_typed(s.clone(), "t").is_ok());
+    s.agents.retain(|g| g.kind != scenario::Kind::Ai);
+    let e = scenario::check_typed(s.clone(), "t").unwrap_err().to_string();
+    assert!(e.contains("sum.harm") && e.contains("no AI agent") && e.contains("kind: Ai"), "{e}");
+    s.sum.harm = false;
+    assert!(scenario::check_typed(s, "t").is_ok(), "the same world without harm is fine");
+}
+
+#[test]
 fn power_used_alignment_and_harm_in_the_commons() {
     let mut s = scenario::builtin("commons").unwrap().scenario().unwrap();
     s.sum.harm = true;

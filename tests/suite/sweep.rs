@@ -199,7 +199,24 @@ fn shards_merge_into_the_unsharded_table() {
     assert!(!t.path().join("m.csv").exists());
     let (path, runs) = merge::merge(&dirs, &t.path().join("merged.csv"), false).unwrap();
     assert_eq!(runs, 18);
-    assert_eq!(std::fs::read_to_string(path).unwrap(), table(&whole, "results.csv"));
+    // The unsharded table's rows, each kept series named from the merged table's folder (its
+    // shard's `series/`), where it holds the same series.
+    let cells = |text: &str| -> Vec<Vec<String>> {
+        let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+        r.records().map(|x| x.unwrap().iter().map(String::from).collect()).collect()
+    };
+    let (merged, unsharded) = (cells(&std::fs::read_to_string(&path).unwrap()), cells(&table(&whole, "results.csv")));
+    assert_eq!(merged.len(), unsharded.len());
+    let series = unsharded[0].iter().position(|c| c == "patches_alive_series").expect("a series column");
+    for (m, u) in merged.iter().zip(&unsharded).skip(1) {
+        let n: usize = u[0].parse().unwrap();
+        assert_eq!(m[..series], u[..series]);
+        assert_eq!(m[series + 1..], u[series + 1..]);
+        assert_eq!(m[series], format!("shard{}/series/run-{n:06}.csv", n % 4), "run {n}");
+        let (a, b) =
+            (std::fs::read(t.path().join(&m[series])).unwrap(), std::fs::read(whole.join(&u[series])).unwrap());
+        assert!(a == b, "run {n}'s series");
+    }
     // Another sweep's folder does not merge.
     let other = sweep::load(&write_sweep(t.path(), "o.ron", &SMALL.replace("replicates: 3", "replicates: 2"))).unwrap();
     let od = t.path().join("other");
