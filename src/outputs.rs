@@ -44,12 +44,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Registers `path` as staged by this process (see [`STAGED`]).
-pub(crate) fn stage_now(path: &Path, is_ours: fn(&str) -> bool) {
+fn stage_now(path: &Path, is_ours: fn(&str) -> bool) {
     lock(&STAGED).push((path.to_path_buf(), is_ours));
 }
 
 /// `path` is no longer staged: moved into place, kept on purpose, or removed.
-pub(crate) fn unstage(path: &Path) {
+fn unstage(path: &Path) {
     lock(&STAGED).retain(|(p, _)| p != path);
 }
 
@@ -70,6 +70,10 @@ pub fn catch_interrupts() {
             for (path, is_ours) in staged.iter() {
                 let _ = remove_staged(path, *is_ours);
             }
+            eprintln!(
+                "\nstopped at once (a second interrupt): unfinished output removed; finished work (a training's \
+                 updates, a sweep's runs, a run's checkpoints) is kept"
+            );
             std::process::exit(i32::from(INTERRUPTED_EXIT));
         }
     });
@@ -641,16 +645,30 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
     Ok(abs)
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, flushed to disk, then
-/// renamed into place. An existing file is replaced only if `force` (a link at `path` is
-/// replaced itself, never followed).
+/// Writes `bytes` to `path` atomically: a temporary file beside it (`.NAME.partial-PID`),
+/// flushed to disk, then renamed into place. An existing file is replaced only if `force` (a
+/// link at `path` is replaced itself, never followed). Temporary files that processes killed
+/// mid-write left for `path` are removed first ([`remove_stale_staging`]). One thread at a
+/// time writes a given path.
 pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
+    remove_stale_staging(path, |_| false);
+    write_staged(path, bytes, force)
+}
+
+/// [`write_file`] replacing a file in a folder whose killed writers' temporary files the
+/// caller removes itself, once for the whole folder (a sweep's thousands of row files: a
+/// listing of the folder for each would cost the square of their number).
+pub fn write_in_own_folder(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_staged(path, bytes, true)
+}
+
+fn write_staged(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    let prefix = format!(".{name}.");
+    let staging = staging_path(path);
+    let name = staging.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".partial");
+    builder.prefix(&name).rand_bytes(0);
     // A temporary file is private (0600); an output gets the mode any new file gets (0666
     // less the umask), as `fs::write` would give it.
     #[cfg(unix)]
@@ -680,6 +698,23 @@ pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_removes_the_temporary_files_of_killed_writers() {
+        let t = tempfile::tempdir().unwrap();
+        // No process has an id above Linux's largest (2²²); pid 1 always exists.
+        let dead = t.path().join(".table.csv.partial-4999999");
+        let live = t.path().join(".table.csv.partial-1");
+        fs::write(&dead, b"half").unwrap();
+        fs::write(&live, b"someone's").unwrap();
+        write_file(&t.path().join("table.csv"), b"whole", false).unwrap();
+        assert_eq!(fs::read(t.path().join("table.csv")).unwrap(), b"whole");
+        assert!(!dead.exists(), "a dead writer's temporary file is removed");
+        assert!(live.exists(), "a live process's is not");
+        let names: Vec<String> =
+            fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
 
     #[cfg(unix)]
     #[test]
@@ -879,7 +914,9 @@ mod tests {
         {
             assert!(is_stage_file(f), "{f}");
         }
-        assert!(is_stage_file(".checkpoint.ron.a1B2c3.partial"), "the checkpoint's temporary file");
+        assert!(is_stage_file(".checkpoint.ron.partial-4242"), "the checkpoint's temporary file");
+        assert!(is_stage_file(".checkpoint.ron.a1B2c3.partial"), "…as older versions named it");
+        assert!(!is_stage_file(".checkpoint.ron.partial-mine"));
         for f in ["notes.txt", "checkpoint.ron.bak", ".checkpoint.ron", "src", ""] {
             assert!(!is_stage_file(f), "{f}");
         }

@@ -246,7 +246,9 @@ pub fn is_stage_file(name: &str) -> bool {
 
 /// Whether `name` is the temporary file a checkpoint is saved through.
 fn is_checkpoint_temporary(name: &str) -> bool {
-    name.starts_with(".checkpoint.ron.") && name.ends_with(".partial")
+    let Some(rest) = name.strip_prefix(".checkpoint.ron.") else { return false };
+    // `partial-PID` ([`outputs::write_file`]), or `XXXXXX.partial` (older versions).
+    rest.strip_prefix("partial-").is_some_and(|pid| pid.parse::<u32>().is_ok()) || rest.ends_with(".partial")
 }
 
 /// The lock file in a checkpointed run's staging folder, held by the process writing it.

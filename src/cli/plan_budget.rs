@@ -106,7 +106,11 @@ impl PlanBudgetArgs {
         }
         let v_max = r_max / (1.0 - gamma);
         let model = model_term(r_max, gamma, kappa);
-        say!("K = {actions} actions, γ = {gamma}, δ = {delta}, R_max = {r_max} (V_max = {})", num(v_max));
+        say!(
+            "K = {}, γ = {gamma}, δ = {delta}, R_max = {r_max} (V_max = {})",
+            polity::plural(actions as u64, "action"),
+            num(v_max)
+        );
         if kappa > 0.0 {
             say!("model error κ = {kappa} nats: it costs R_max·√(κ/2)/(1−γ)² = {} of ε", num(model));
         }
@@ -182,7 +186,7 @@ impl PlanBudgetArgs {
                 g.depth,
                 g.actions,
                 g.gamma,
-                g.r_max,
+                num(g.r_max),
                 g.delta
             );
         }

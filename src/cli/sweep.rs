@@ -156,7 +156,12 @@ impl MergeArgs {
     /// Joins the shards' tables.
     pub fn run(self) -> CliResult {
         let (table, runs) = sweep::merge::merge(&self.dirs, &self.out, self.force).map_err(CliError::input)?;
-        say!("merged {runs} runs from {} folders into {}", self.dirs.len(), table.display());
+        say!(
+            "merged {} from {} into {}",
+            polity::plural(runs, "run"),
+            polity::plural(self.dirs.len() as u64, "folder"),
+            table.display()
+        );
         Ok(())
     }
 }

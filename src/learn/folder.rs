@@ -5,9 +5,10 @@
 //!   groups' mean return per update;
 //! - `policies/GROUP.safetensors`: each group's policy ([`crate::policy_file`]);
 //! - `scenario.ron`: the scenario trained in; `train.json`: version, seed, worlds, the PPO
-//!   settings, updates done, each policy's weight hash, and `scenario.ron`'s hash (a resume
-//!   refuses an edited scenario);
-//! - `state.safetensors`: weights, optimiser moments and counters, to resume from.
+//!   settings, updates done, each policy's weight hash, `learning.csv`'s rows and the hash of
+//!   every file written;
+//! - `state.safetensors`: weights, optimiser moments and counters, to resume from;
+//! - `train.lock`: held while a training runs, so a second one into the folder is refused.
 //!
 //! Every file is written atomically (a temporary file, then a rename) after each update, the
 //! state before `train.json`, so a killed training resumes from its last finished update and
@@ -17,7 +18,9 @@
 //! `train.json` keeps the hash of every file it wrote (`hashes`), and a save first writes it
 //! with the hashes the save is about to write (`next`). Before a save replaces a file, and
 //! when a training resumes, each file must still be as the training wrote it (either hash: a
-//! training killed mid-save is whole either way); a file you edited is never replaced.
+//! training killed mid-save is whole either way); a file you edited is never replaced. A
+//! resume needs only `train.json`, `scenario.ron` and the state: the table, the plot and the
+//! policies are outputs, written again when missing.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -58,6 +61,37 @@ pub struct TrainJson {
     /// While a save is under way: the hashes of the files it is writing.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub next: BTreeMap<String, String>,
+    /// `learning.csv`'s rows (while a save is under way, those it is writing): a resume reads
+    /// them from here, those up to the state's update, so `learning.csv` is an output only,
+    /// rewritten when missing.
+    #[serde(default)]
+    pub rows: Vec<Row>,
+}
+
+/// The training's state: weights, optimiser moments, counters.
+const STATE: &str = "state.safetensors";
+
+/// The lock a training holds in its folder while it runs: a second training (or a resume) of
+/// the same folder is refused.
+const LOCK: &str = "train.lock";
+
+/// Takes the lock of the training folder `dir`, or says that another process holds it.
+fn lock(dir: &Path) -> Result<std::fs::File, String> {
+    let shown = dir.display();
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK))
+        .map_err(|e| format!("{shown}: cannot lock the training folder ({e})"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "{shown}: another polity training is running in this folder\n    hint: wait for it to finish (or stop it \
+             with Ctrl-C), then go on with `polity train --resume {shown}`"
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("{shown}: cannot lock the training folder ({e})")),
+    }
 }
 
 /// One policy in `train.json`.
@@ -136,6 +170,8 @@ pub struct Session {
     /// `train.json` as last written, its `hashes` those of the files as they are now (`None`
     /// before the first save). A save replaces only files still as written.
     saved: Option<TrainJson>,
+    /// The folder's lock ([`LOCK`]), held from the resume or the first save on.
+    lock: Option<std::fs::File>,
 }
 
 /// The hash of a training file as `train.json` keeps it.
@@ -168,9 +204,15 @@ fn check_written<'a>(
                      (`Learned(weights: \"{}/policies/GROUP.safetensors\")`)",
                     dir.display()
                 )
+            } else if name == STATE {
+                format!(
+                    "it is what the training resumes from, and there is no other copy\n    hint: put Polity's file back; \
+                     or start a new training from these weights (`Learned(weights: \"{}/policies/GROUP.safetensors\")`)",
+                    dir.display()
+                )
             } else {
-                "Polity never replaces a file you changed\n    hint: move your version of it out of the folder (or put \
-                 the file back as it was), then go on with `polity train --resume`"
+                "Polity never replaces a file you changed\n    hint: move your version of it out of the folder (Polity \
+                 writes it again, from train.json and the state), then go on with `polity train --resume`"
                     .to_string()
             };
             return Err(format!(
@@ -212,7 +254,7 @@ impl Session {
     /// A new training of `scenario` with `seed` into `dir` (checked by [`check_new`]); nothing
     /// is written until the first update finishes.
     pub fn new(scenario: &Scenario, seed: u64, envs: Option<u32>, dir: PathBuf) -> Result<Session, String> {
-        Ok(Session { trainer: Trainer::new(scenario, seed, envs)?, dir, rows: Vec::new(), saved: None })
+        Ok(Session { trainer: Trainer::new(scenario, seed, envs)?, dir, rows: Vec::new(), saved: None, lock: None })
     }
 
     /// The training's estimated peak memory ([`crate::cost::training`]) on the pool's threads.
@@ -234,6 +276,7 @@ impl Session {
         if meta.kind != KIND {
             return Err(format!("{shown}/train.json: not a training's (kind `{}`)", meta.kind));
         }
+        let lock = lock(&abs)?;
         if meta.hashes.is_empty() {
             return Err(format!(
                 "{shown}: this training was written by an older Polity, whose train.json keeps no hashes of its files, so \
@@ -249,19 +292,15 @@ impl Session {
         let scenario_path = abs.join("scenario.ron");
         let s = scenario::load(&scenario_path.to_string_lossy()).map_err(|p| p.to_string())?;
         let mut trainer = Trainer::new(&s, meta.seed, Some(meta.envs))?;
-        let state = std::fs::read(abs.join("state.safetensors"))
-            .map_err(|e| format!("{shown}/state.safetensors: cannot read it ({e})"))?;
+        let state = std::fs::read(abs.join(STATE)).map_err(|e| {
+            format!(
+                "{shown}/{STATE}: cannot read it ({e}); it is what the training resumes from\n    hint: put it back; or start \
+                 a new training from these weights (`Learned(weights: \"{shown}/policies/GROUP.safetensors\")`)"
+            )
+        })?;
         trainer.load_state(&state).map_err(|e| format!("{shown}/state.safetensors: {e}"))?;
-        let mut rows = Vec::new();
-        let mut reader = csv::Reader::from_path(abs.join("learning.csv"))
-            .map_err(|e| format!("{shown}/learning.csv: cannot read it ({e})"))?;
-        for row in reader.deserialize::<Row>() {
-            let row = row.map_err(|e| format!("{shown}/learning.csv: {e}"))?;
-            if row.update <= trainer.updates_done {
-                rows.push(row);
-            }
-        }
-        Ok(Session { trainer, dir: abs, rows, saved: Some(saved) })
+        let rows = meta.rows.iter().filter(|r| r.update <= trainer.updates_done).cloned().collect();
+        Ok(Session { trainer, dir: abs, rows, saved: Some(saved), lock: Some(lock) })
     }
 
     /// Runs updates until `target` are done, saving the folder after each. `tick(update,
@@ -284,6 +323,14 @@ impl Session {
                 })
                 .map_err(io::Error::other)?;
             let Some(report) = report else {
+                if self.saved.is_none() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::Interrupted,
+                        format!(
+                            "interrupted during update {next}; no update had finished, so nothing was saved (start the training again)"
+                        ),
+                    ));
+                }
                 return Err(io::Error::new(
                     io::ErrorKind::Interrupted,
                     format!(
@@ -332,6 +379,10 @@ impl Session {
     /// then `train.json` with its new `hashes`. Refused, with nothing written, when a file is no
     /// longer as the training last wrote it.
     pub fn save(&mut self) -> io::Result<()> {
+        if self.lock.is_none() {
+            std::fs::create_dir_all(&self.dir)?;
+            self.lock = Some(lock(&self.dir).map_err(io::Error::other)?);
+        }
         let t = &self.trainer;
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         let mut csv = csv::Writer::from_writer(Vec::new());
@@ -346,7 +397,7 @@ impl Session {
         }
         let scenario_ron = scenario::to_ron(&t.scenario);
         files.push(("scenario.ron".into(), scenario_ron.clone().into_bytes()));
-        files.push(("state.safetensors".into(), t.state_bytes().map_err(io::Error::other)?));
+        files.push((STATE.into(), t.state_bytes().map_err(io::Error::other)?));
         let mut policies = Vec::new();
         for (group, bytes, hash) in t.policy_files().map_err(io::Error::other)? {
             let file = format!("policies/{}.safetensors", outputs::file_stem(&group));
@@ -365,7 +416,7 @@ impl Session {
         };
         std::fs::create_dir_all(self.dir.join("policies"))?;
         if let Some(saved) = &self.saved {
-            write_json(&TrainJson { next: next.clone(), ..saved.clone() })?;
+            write_json(&TrainJson { next: next.clone(), rows: self.rows.clone(), ..saved.clone() })?;
         }
         for (file, bytes) in &files {
             outputs::write_file(&self.dir.join(file), bytes, true)?;
@@ -382,6 +433,7 @@ impl Session {
             policies,
             hashes: next,
             next: BTreeMap::new(),
+            rows: self.rows.clone(),
         };
         write_json(&meta)?;
         self.saved = Some(meta);

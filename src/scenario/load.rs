@@ -207,6 +207,9 @@ struct Repeat {
     scenario: Option<Scenario>,
     #[serde(default)]
     policies: Vec<crate::policy_file::PlayedPolicy>,
+    /// What ran: the same as `scenario.run`'s, which is what a repeat reads.
+    seed: Option<u64>,
+    ticks: Option<u64>,
 }
 
 /// The scenario of a `run.json`'s text, checked; `file` labels the problems.
@@ -256,6 +259,24 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
     })?;
     // The policy files must still hold the weights the run played, or it would not repeat.
     let mut problems = Vec::new();
+    // The top-level seed and ticks report what ran; edited apart from `scenario.run`'s, which
+    // a repeat reads, they would be silently ignored.
+    for (field, top, run) in [("seed", repeat.seed, scenario.run.seed), ("ticks", repeat.ticks, scenario.run.ticks)] {
+        if let Some(top) = top.filter(|&t| t != run) {
+            problems.push(Problem {
+                file: file.to_string(),
+                position: crate::json::position_of(src, field),
+                path: field.to_string(),
+                message: format!(
+                    "`{field}` is {top} but the scenario's `run.{field}` is {run}; a repeat runs what `scenario.run` says, \
+                     and the top-level `{field}` only reports what ran"
+                ),
+                hint: Some(format!(
+                    "set `scenario.run.{field}` to {top} as well (a repeat reads that one), or put `{field}` back to {run}"
+                )),
+            });
+        }
+    }
     for (i, played) in repeat.policies.iter().enumerate() {
         let now = crate::policy_file::weights_hash(&played.file).map(|h| format!("{h:016x}")).map_err(|p| p.message);
         if now.as_deref() == Ok(played.weights_hash.as_str()) {

@@ -75,25 +75,11 @@ pub fn row_file(dir: &Path, n: u64) -> PathBuf {
 }
 
 /// Writes `bytes` to `path` atomically, inside a sweep's own folder (where it replaces the
-/// sweep's earlier table as the sweep goes on): through the staging name
-/// `.NAME.partial-PID` beside it, flushed, then renamed. A sweep killed mid-write leaves
-/// that file marked with its (then dead) process, and the next sweep into the folder
-/// removes it ([`remove_stale_writes`]); a live sweep's is never touched.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write as _;
-    let stage = crate::outputs::staging_path(path);
-    crate::outputs::stage_now(&stage, |_| false);
-    let written = (|| {
-        let mut f = fs::File::create(&stage)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&stage, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&stage);
-    }
-    crate::outputs::unstage(&stage);
-    written
+/// sweep's earlier table as the sweep goes on), through `.NAME.partial-PID` beside it. A
+/// sweep killed mid-write leaves that file marked with its (then dead) process; the next sweep
+/// into the folder removes it ([`remove_stale_writes`]).
+fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    crate::outputs::write_in_own_folder(path, bytes)
 }
 
 /// Removes the staged writes (`.NAME.partial-PID`) that sweeps killed mid-write left in

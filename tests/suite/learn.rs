@@ -142,6 +142,25 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
         std::fs::read(w.join("state.safetensors")).unwrap(),
         std::fs::read(two.join("state.safetensors")).unwrap()
     );
+    drop(session);
+    // As the hint says: moved out of the folder, the table is written again (from train.json's
+    // rows) and the training ends as one never stopped.
+    std::fs::rename(w.join("learning.csv"), dir.path().join("mine.csv")).unwrap();
+    let mut again = Session::resume(&w).unwrap();
+    // While it is open, the folder is locked against a second training.
+    let e = Session::resume(&w).unwrap_err();
+    assert!(e.contains("another polity training is running in this folder"), "{e}");
+    again.run(4, &mut |_, _| {}, &mut |_| {}).unwrap();
+    for f in ["learning.csv", "learning.png", "state.safetensors", "train.json"] {
+        assert!(std::fs::read(straight.join(f)).unwrap() == std::fs::read(w.join(f)).unwrap(), "{f} differs");
+    }
+    drop(again);
+    // An edited state has no other copy: the hint says so.
+    let mut state = std::fs::read(w.join("state.safetensors")).unwrap();
+    state.push(0);
+    std::fs::write(w.join("state.safetensors"), &state).unwrap();
+    let e = Session::resume(&w).unwrap_err();
+    assert!(e.contains("state.safetensors: changed") && e.contains("no other copy"), "{e}");
 
     // A training killed in the middle of its third save: train.json still says two updates
     // and names the third's hashes as `next`; the table, the plot and the state are the
@@ -154,6 +173,7 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
         serde_json::from_slice(&std::fs::read(three.join("train.json")).unwrap()).unwrap();
     assert!(meta.next.is_empty() && meta.hashes.len() == 5, "{meta:?}");
     meta.next = third.hashes.clone();
+    meta.rows = third.rows.clone();
     std::fs::write(k.join("train.json"), serde_json::to_string_pretty(&meta).unwrap()).unwrap();
     for f in ["learning.csv", "learning.png", "state.safetensors"] {
         std::fs::copy(three.join(f), k.join(f)).unwrap();
@@ -484,6 +504,29 @@ fn polity_train_writes_the_same_weights_with_one_thread_and_two() {
     for f in ["policies/learners.safetensors", "state.safetensors", "learning.csv"] {
         assert!(std::fs::read(d.join("1").join(f)).unwrap() == std::fs::read(d.join("2").join(f)).unwrap(), "{f}");
     }
+}
+
+#[test]
+fn a_training_interrupted_in_its_first_update_says_nothing_was_saved() {
+    use std::io::BufRead;
+    let t = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["train", "commons-learners", "--updates", "5", "--out", "o"])
+        .current_dir(t.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first line is printed once the training has started (the signal handler is in place).
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("training commons-learners"), "{first}");
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("nothing was saved") && !err.contains("--resume"), "{err}");
+    assert!(!t.path().join("o/train.json").exists());
 }
 
 #[test]

@@ -78,6 +78,30 @@ fn governed_builtins_repeat_across_tax_periods_and_an_election() {
 }
 
 #[test]
+fn a_run_json_whose_reported_seed_or_ticks_were_edited_is_refused_not_ignored() {
+    // A repeat reads `scenario.run`; the top-level `seed` and `ticks` report what ran. Editing
+    // them alone used to run seed 0 for 100 ticks anyway, without a word.
+    let t = tempfile::tempdir().unwrap();
+    let a = t.path().join("a");
+    run_into(&a, &["commons", "--ticks", "7"]);
+    let src = std::fs::read_to_string(a.join("run.json")).unwrap();
+    let edited = t.path().join("edited.json");
+    std::fs::write(
+        &edited,
+        src.replacen("\"seed\": 0,", "\"seed\": 3,", 1).replacen("\"ticks\": 7,", "\"ticks\": 50,", 1),
+    )
+    .unwrap();
+    let out = polity(&["run", edited.to_str().unwrap(), "--out", t.path().join("b").to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{e}");
+    assert!(e.contains("`seed` is 3 but the scenario's `run.seed` is 0") && e.contains("scenario.run.seed"), "{e}");
+    assert!(e.contains("`ticks` is 50 but the scenario's `run.ticks` is 7"), "{e}");
+    let line = src.lines().position(|l| l.trim_start().starts_with("\"seed\"")).unwrap() + 1;
+    assert!(e.contains(&format!("edited.json:{line}:")), "located at the top-level seed (line {line}): {e}");
+    assert!(!t.path().join("b").exists());
+}
+
+#[test]
 fn infinities_are_written_as_strings_in_run_json() {
     let t = tempfile::tempdir().unwrap();
     let a = t.path().join("tragedy");
