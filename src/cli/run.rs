@@ -79,6 +79,7 @@ impl RunArgs {
         if self.checkpoint_every == Some(0) {
             return Err(CliError::input("--checkpoint-every must be at least 1 tick"));
         }
+        let no_policies = self.policies.policy.is_empty();
         let s = self.policies.apply(load(self.scenario.as_deref())?)?;
         let label = self.scenario.as_deref().unwrap_or(&s.name);
         super::memory_gate(label, &s, self.force)?;
@@ -87,13 +88,35 @@ impl RunArgs {
             .out
             .unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}", outputs::file_stem(&s.name), opts.seed)));
         let out = run::check_out_dir(&shown).map_err(CliError::input)?;
+        // Repeating a run.json as it ran (its seed, ticks and policies): its state hash says
+        // whether the repeat is exact.
+        let recorded = (self.scenario.as_deref())
+            .filter(|a| a.ends_with(".json") && no_policies)
+            .and_then(|a| std::fs::read_to_string(a).ok())
+            .and_then(|text| polity::json::from_str::<polity::run_json::RunJson>(&text).ok())
+            .filter(|r| r.ticks == opts.ticks && r.seed == opts.seed);
         let bar = Progress::new(opts.ticks, "ticks");
         let started = Instant::now();
         let result = polity::parallel::on_pool(|| {
             run::run_to_dir_checkpointed(&s, &opts, &out, self.checkpoint_every, |t| bar.tick(t, opts.ticks))
         });
         bar.finish();
-        report_run(&s.name, result, &shown, started)
+        let hash = result.as_ref().ok().map(|r| format!("{:016x}", r.state_hash));
+        report_run(&s.name, result, &shown, started)?;
+        if let (Some(r), Some(hash)) = (recorded, hash) {
+            if r.state_hash == hash {
+                say!("  repeats the run its run.json records exactly (the same state hash)");
+            } else {
+                eprintln!(
+                    "warning: the state hash {hash} is not the {} that {} records (written by Polity {}): this run did \
+                     not repeat that one; the scenario inside it was edited, or this Polity steps the world differently",
+                    r.state_hash,
+                    self.scenario.as_deref().unwrap_or_default(),
+                    r.polity_version
+                );
+            }
+        }
+        Ok(())
     }
 }
 

@@ -99,6 +99,20 @@ fn a_run_json_whose_reported_seed_or_ticks_were_edited_is_refused_not_ignored() 
     let line = src.lines().position(|l| l.trim_start().starts_with("\"seed\"")).unwrap() + 1;
     assert!(e.contains(&format!("edited.json:{line}:")), "located at the top-level seed (line {line}): {e}");
     assert!(!t.path().join("b").exists());
+    // A repeat as it ran says it repeated exactly; one whose scenario was edited inside the
+    // run.json says it did not (the recorded state hash is the witness).
+    let out = polity(&["run", a.join("run.json").to_str().unwrap(), "--out", t.path().join("c").to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("repeats the run its run.json records exactly"));
+    // Regrowth beside one apple at 0.5 instead of 0.0025.
+    let changed = src.replacen("        0.0025,", "        0.5,", 1);
+    assert_ne!(changed, src);
+    std::fs::write(&edited, changed).unwrap();
+    let out = polity(&["run", edited.to_str().unwrap(), "--out", t.path().join("d").to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{e}");
+    assert!(e.contains("did not repeat that one"), "{e}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("records exactly"));
 }
 
 #[test]
