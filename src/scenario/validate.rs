@@ -586,7 +586,16 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
     match map {
         MapSpec::Ascii(a) => {
             if a.rows.is_empty() {
-                c.err("map.rows", "the map has no rows", Some("draw the map as a list of strings, one per row".into()));
+                c.err(
+                    "map.rows",
+                    "the map has no rows (or the scenario has no `map` at all)",
+                    Some(
+                        "draw the map as a list of strings, one per row: `map: Ascii(rows: [\"WWW\", \"WPW\", \"WWW\"])`, \
+                         or generate one: `map: Generated(width: 64, height: 64, patch_spacing: 10, patch_radius: 2.0)` \
+                         (docs/scenarios.md, map)"
+                            .into(),
+                    ),
+                );
                 return None;
             }
             let legend = {
