@@ -59,6 +59,11 @@ mod tests {
     }
 }
 
+/// The digest of `bytes` as 16 hex digits, as [`of_file`] gives a file's.
+pub fn hex(bytes: &[u8]) -> String {
+    format!("{:016x}", of(bytes))
+}
+
 /// The digest of the file at `path`, read in blocks, as 16 hex digits (a run folder's record
 /// of what it wrote: [`crate::run_json::RunJson::write_sealed`]).
 pub fn of_file(path: &std::path::Path) -> std::io::Result<String> {

@@ -771,7 +771,7 @@ mod tests {
         hashes.insert("run.json".into(), "0000000000000000".into());
         v["hashes"] = hashes.into();
         let zeroed = serde_json::to_string_pretty(&v).unwrap();
-        let own = format!("{:016x}", crate::hash::of(zeroed.as_bytes()));
+        let own = crate::hash::hex(zeroed.as_bytes());
         fs::write(d.join("run.json"), zeroed.replace("0000000000000000", &own)).unwrap();
     }
 

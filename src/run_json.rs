@@ -95,7 +95,7 @@ impl RunJson {
             self.hashes.insert(f.clone(), crate::hash::of_file(&dir.join(f))?);
         }
         self.hashes.insert(SELF.into(), ZEROS.into());
-        let own = format!("{:016x}", crate::hash::of(self.to_text().as_bytes()));
+        let own = crate::hash::hex(self.to_text().as_bytes());
         self.hashes.insert(SELF.into(), own);
         std::fs::write(dir.join(SELF), self.to_text())
     }
@@ -128,7 +128,7 @@ pub fn changed_files(dir: &Path, text: &str) -> Option<Vec<String>> {
     let own = hashes.get(SELF)?.as_str()?;
     let mut changed = Vec::new();
     let zeroed = text.replacen(&format!("\"{SELF}\": \"{own}\""), &format!("\"{SELF}\": \"{ZEROS}\""), 1);
-    if zeroed == text || format!("{:016x}", crate::hash::of(zeroed.as_bytes())) != own {
+    if zeroed == text || crate::hash::hex(zeroed.as_bytes()) != own {
         changed.push(SELF.to_string());
     }
     for (name, hash) in hashes.iter().filter(|(n, _)| n.as_str() != SELF) {

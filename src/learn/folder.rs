@@ -174,11 +174,6 @@ pub struct Session {
     lock: Option<std::fs::File>,
 }
 
-/// The hash of a training file as `train.json` keeps it.
-fn hash_hex(bytes: &[u8]) -> String {
-    format!("{:016x}", crate::hash::of(bytes))
-}
-
 /// Checks that every file the training writes in `dir` (`names`) is as it wrote it: absent, or
 /// hashing to one of `allowed(name)`. Returns the present files' hashes.
 fn check_written<'a>(
@@ -189,12 +184,11 @@ fn check_written<'a>(
     let mut now = BTreeMap::new();
     for name in names {
         let path = dir.join(name);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
+        let hash = match crate::hash::of_file(&path) {
+            Ok(h) => h,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(format!("{}: cannot read it ({e})", path.display())),
         };
-        let hash = hash_hex(&bytes);
         if !allowed(name).contains(&&hash) {
             let hint = if name == "scenario.ron" {
                 format!(
@@ -404,7 +398,7 @@ impl Session {
             files.push((file.clone(), bytes));
             policies.push(PolicyEntry { group, file, weights_hash: format!("{hash:016x}") });
         }
-        let next: BTreeMap<String, String> = files.iter().map(|(f, b)| (f.clone(), hash_hex(b))).collect();
+        let next: BTreeMap<String, String> = files.iter().map(|(f, b)| (f.clone(), crate::hash::hex(b))).collect();
         let written = self.saved.as_ref().map(|m| m.hashes.clone()).unwrap_or_default();
         let names: std::collections::BTreeSet<&String> = written.keys().chain(next.keys()).collect();
         check_written(&self.dir, names.into_iter(), |name| written.get(name).into_iter().collect())
