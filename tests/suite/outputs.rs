@@ -469,7 +469,8 @@ fn sigint_leaves_no_hidden_staging() {
         (&["record", "commons", "--ticks", "100000", "--out", "v.gif"], ".v.gif.partial-"),
         (&["record", "commons", "--ticks", "100000", "--out", "frames"], ".frames.partial-"),
     ];
-    for (sig, (args, stage)) in ["-INT", "-TERM", "-INT"].into_iter().zip(runs) {
+    // Started, and writing its staging (named `stage…`).
+    let staged = |args: &[&str], stage: &str| {
         let mut child = spawn_in(w, args);
         let start = Instant::now();
         while !fs::read_dir(w).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with(stage)) {
@@ -478,6 +479,10 @@ fn sigint_leaves_no_hidden_staging() {
             std::thread::sleep(Duration::from_millis(10));
         }
         std::thread::sleep(Duration::from_millis(200));
+        child
+    };
+    for (sig, (args, stage)) in ["-INT", "-TERM", "-INT"].into_iter().zip(runs) {
+        let child = staged(args, stage);
         signal(&child, sig);
         let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(130), "{args:?}: {}", text(&out.stderr));
@@ -487,14 +492,7 @@ fn sigint_leaves_no_hidden_staging() {
     // A second signal ends the process at once, but not before its staging is removed (two
     // signals back to back: the second arrives before the work notices the first).
     for (args, stage) in runs {
-        let mut child = spawn_in(w, args);
-        let start = Instant::now();
-        while !fs::read_dir(w).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with(stage)) {
-            assert!(child.try_wait().unwrap().is_none(), "{args:?} ended early");
-            assert!(start.elapsed() < Duration::from_secs(60));
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        std::thread::sleep(Duration::from_millis(200));
+        let child = staged(args, stage);
         signal(&child, "-INT");
         signal(&child, "-INT");
         let out = child.wait_with_output().unwrap();
