@@ -518,10 +518,13 @@ fn a_training_interrupted_in_its_first_update_says_nothing_was_saved() {
         .spawn()
         .unwrap();
     // The first line is printed once the training has started (the signal handler is in place).
+    // Its output stays open to the end: a closed pipe would end the training by itself.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    stdout.read_line(&mut first).unwrap();
     assert!(first.starts_with("training commons-learners"), "{first}");
     assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    std::io::Read::read_to_end(&mut stdout, &mut Vec::new()).unwrap();
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
