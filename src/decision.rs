@@ -63,7 +63,7 @@ pub fn decide(m: &mut WorldModel) {
             t.risk = oversight.and_then(|o| o.risk(a.ai, a.id, crate::scenario::Forbidden::Theft));
         }
         let adjust = adjustments(grid, &a.pos, theft.as_ref(), foresight.filter(|_| a.ai));
-        a.decision = choose_at_risk(
+        a.decision = choose(
             grid,
             &draws,
             a.id,
@@ -109,30 +109,12 @@ pub fn apple_share(
 
 /// One agent's decision: a pure function of the world, the agent and the tick's draws. `adjust` is added to
 /// the five moves' forage scores before the tilt: what a move is worth besides foraging
-/// ([`adjustments`]; zeros for none).
+/// ([`adjustments`]; zeros for none). `clear_cut_risk` values the clear-cut by a
+/// [`crate::oversight::Risk`] when detection depends on the act or the agent is unsure it is
+/// forbidden (`None`: by `clear_cut_audit`, if any).
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn choose(
-    grid: &Grid,
-    draws: &rng::TickKey,
-    id: u32,
-    pos: &Position,
-    sigma: f64,
-    apple_share: f64,
-    clear_cut_audit: Option<(f64, f64)>,
-    power: f64,
-    weights: &Weights,
-    policy: &Policy,
-    adjust: &[f64; 5],
-) -> Decision {
-    choose_at_risk(grid, draws, id, pos, sigma, apple_share, clear_cut_audit, None, power, weights, policy, adjust)
-}
-
-/// [`choose`], with the clear-cut valued by a [`crate::oversight::Risk`] when detection
-/// depends on the act or the agent is unsure it is forbidden.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-pub fn choose_at_risk(
     grid: &Grid,
     draws: &rng::TickKey,
     id: u32,

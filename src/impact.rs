@@ -578,18 +578,7 @@ pub fn mass_moved(from: &[f64; 3], to: &[f64; 3], allowed: &[(ObjectState, Objec
         if prev[7] == usize::MAX {
             break;
         }
-        let mut push = f64::INFINITY;
-        let mut v = 7;
-        while v != 0 {
-            push = push.min(cap[prev[v]][v]);
-            v = prev[v];
-        }
-        let mut v = 7;
-        while v != 0 {
-            cap[prev[v]][v] -= push;
-            cap[v][prev[v]] += push;
-            v = prev[v];
-        }
+        let push = augment(&mut cap, &prev);
         flow += push;
     }
     (from.iter().sum::<f64>() - flow).max(0.0)
@@ -665,6 +654,24 @@ fn class_penalty_between(
     total
 }
 
+/// Pushes the most the path `prev` (each node's predecessor, from the sink, node 7, back to the
+/// source, node 0) can carry through the residual capacities `cap`, and returns that amount.
+fn augment(cap: &mut [[f64; 8]; 8], prev: &[usize; 8]) -> f64 {
+    let mut push = f64::INFINITY;
+    let mut v = 7;
+    while v != 0 {
+        push = push.min(cap[prev[v]][v]);
+        v = prev[v];
+    }
+    let mut v = 7;
+    while v != 0 {
+        cap[prev[v]][v] -= push;
+        cap[v][prev[v]] += push;
+        v = prev[v];
+    }
+    push
+}
+
 /// The least cost of moving the distribution `from` onto `to` when a unit of mass moved from
 /// state i to state j costs `cost[i][j]` (a 3 × 3 transport problem, solved exactly by
 /// successive shortest paths). With costs 0 for allowed changes and 1 for the rest it is
@@ -710,18 +717,7 @@ pub fn transport_cost(from: &[f64; 3], to: &[f64; 3], cost: &[[f64; 3]; 3]) -> f
         if prev[7] == usize::MAX {
             break;
         }
-        let mut push = f64::INFINITY;
-        let mut v = 7;
-        while v != 0 {
-            push = push.min(cap[prev[v]][v]);
-            v = prev[v];
-        }
-        let mut v = 7;
-        while v != 0 {
-            cap[prev[v]][v] -= push;
-            cap[v][prev[v]] += push;
-            v = prev[v];
-        }
+        let push = augment(&mut cap, &prev);
         total += push * dist[7];
     }
     total.max(0.0)

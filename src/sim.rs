@@ -1,11 +1,11 @@
 //! The ECS side of the tick: the `SimTick` schedule runs the world model's phase list
-//! ([`crate::model::phases`]) through one thin system per phase, on the [`Core`] resource
+//! ([`crate::model::phases`]) through one thin system per step, on the [`Core`] resource
 //! that holds the world's whole changing state; agents stay entities whose components mirror
 //! the core between ticks. Also the headless [`Sim`] that builds a world from a scenario and
 //! steps it.
 //!
-//! One tick runs the phases `Observe → Decide → Shield → Act → Resolve → Govern → Account →
-//! Measure`, single-threaded, with ambiguity detection set to error. Before the core's
+//! One tick runs the steps of [`Step::ALL`] in order, each in its [`StepSet`],
+//! single-threaded, with ambiguity detection set to error. Before the core's
 //! `Observe`, components the app or a plugin changed (σ, power, weights, policy) are copied
 //! into the core; after its `Measure`, the core's agents are copied out to their components
 //! (position, ledger, decision, reward) and its events into the [`EventLog`], then the
@@ -33,43 +33,10 @@ pub struct SimTick;
 #[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SimMeasure;
 
-/// The phases of a tick, chained in this order.
+/// The system set of one step of the phase list ([`Step::ALL`]): `SimTick` runs one thin
+/// system per step, each in its step's set, the sets chained in the list's order.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TickSystems {
-    /// Agents observe the world.
-    Observe,
-    /// Agents score actions and draw one.
-    Decide,
-    /// Shields restrict what policies may do; counterfactuals are foreseen.
-    Shield,
-    /// Moves are resolved.
-    Act,
-    /// Consequences: belts, harvest, theft, regrowth.
-    Resolve,
-    /// Institutions: taxes, elections, the principal, audits.
-    Govern,
-    /// Rewards are credited, shadows step, effects are accounted for.
-    Account,
-    /// The clock advances and metrics are taken.
-    Measure,
-}
-
-/// The steps of `Govern`, chained in this order.
-#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum GovernSystems {
-    /// Taxes are collected and redistributed.
-    Collect,
-    /// Elections are held.
-    Elect,
-    /// The principal proposes rates.
-    Propose,
-    /// A shield may review the proposal.
-    Review,
-    /// The rates are applied.
-    Apply,
-    /// Audits.
-    Audit,
-}
+pub struct StepSet(pub Step);
 
 /// The world's whole changing state: the world model the tick runs on.
 #[derive(Resource, Debug, Deref, DerefMut)]
@@ -120,35 +87,13 @@ pub fn core(world: &World) -> &WorldModel {
     &world.resource::<Core>().0
 }
 
-/// The steps each ECS phase set runs, in order.
-const SETS: [(Step, Step, Phase); 13] = [
-    (Step::Observe, Step::Observe, Phase::Tick(TickSystems::Observe)),
-    (Step::Decide, Step::Decide, Phase::Tick(TickSystems::Decide)),
-    (Step::Shield, Step::Foresee, Phase::Tick(TickSystems::Shield)),
-    (Step::Act, Step::Act, Phase::Tick(TickSystems::Act)),
-    (Step::Belts, Step::Regrow, Phase::Tick(TickSystems::Resolve)),
-    (Step::Collect, Step::Collect, Phase::Govern(GovernSystems::Collect)),
-    (Step::Elect, Step::Elect, Phase::Govern(GovernSystems::Elect)),
-    (Step::Propose, Step::Propose, Phase::Govern(GovernSystems::Propose)),
-    (Step::Review, Step::Review, Phase::Govern(GovernSystems::Review)),
-    (Step::Apply, Step::Apply, Phase::Govern(GovernSystems::Apply)),
-    (Step::Audit, Step::Audit, Phase::Govern(GovernSystems::Audit)),
-    (Step::Account, Step::Effects, Phase::Tick(TickSystems::Account)),
-    (Step::Measure, Step::Measure, Phase::Tick(TickSystems::Measure)),
-];
-
-#[derive(Clone, Copy)]
-enum Phase {
-    Tick(TickSystems),
-    Govern(GovernSystems),
+/// The thin system of one step: the step's phase functions, on the core.
+fn run_step(step: Step) -> impl FnMut(ResMut<Core>) {
+    move |mut core: ResMut<Core>| core.run(step, step)
 }
 
-fn run_steps(from: Step, to: Step) -> impl FnMut(ResMut<Core>) {
-    move |mut core: ResMut<Core>| core.run(from, to)
-}
-
-/// Sets up the tick schedule, its phases, the clock, and the thin systems that run the
-/// world model's phase list.
+/// Sets up the tick schedule, one system set a step, the clock, and the thin systems that run
+/// the world model's phase list.
 pub struct SimPlugin;
 
 impl Plugin for SimPlugin {
@@ -160,49 +105,16 @@ impl Plugin for SimPlugin {
             schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..default() });
             app.add_schedule(schedule);
         }
-        app.configure_sets(
-            SimTick,
-            (
-                TickSystems::Observe,
-                TickSystems::Decide,
-                TickSystems::Shield,
-                TickSystems::Act,
-                TickSystems::Resolve,
-                TickSystems::Govern,
-                TickSystems::Account,
-                TickSystems::Measure,
-            )
-                .chain(),
-        )
-        .configure_sets(
-            SimTick,
-            (
-                GovernSystems::Collect,
-                GovernSystems::Elect,
-                GovernSystems::Propose,
-                GovernSystems::Review,
-                GovernSystems::Apply,
-                GovernSystems::Audit,
-            )
-                .chain()
-                .in_set(TickSystems::Govern),
-        );
-        for (from, to, phase) in SETS {
-            let system = run_steps(from, to);
-            match (phase, from) {
-                (_, Step::Observe) => {
-                    app.add_systems(SimTick, (sync_in, system).chain().in_set(TickSystems::Observe));
-                }
-                (_, Step::Measure) => {
-                    app.add_systems(SimTick, (system, sync_out, run_measure).chain().in_set(TickSystems::Measure));
-                }
-                (Phase::Tick(set), _) => {
-                    app.add_systems(SimTick, system.in_set(set));
-                }
-                (Phase::Govern(set), _) => {
-                    app.add_systems(SimTick, system.in_set(set));
-                }
-            }
+        for pair in Step::ALL.windows(2) {
+            app.configure_sets(SimTick, StepSet(pair[1]).after(StepSet(pair[0])));
+        }
+        for step in Step::ALL {
+            let (system, set) = (run_step(step), StepSet(step));
+            match step {
+                Step::Observe => app.add_systems(SimTick, (sync_in, system).chain().in_set(set)),
+                Step::Measure => app.add_systems(SimTick, (system, sync_out, run_measure).chain().in_set(set)),
+                _ => app.add_systems(SimTick, system.in_set(set)),
+            };
         }
     }
 }

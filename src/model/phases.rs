@@ -1,6 +1,6 @@
 //! The phase list, written once: the steps of a tick in order, and the registry of the
 //! functions each mechanism runs at each step. [`super::WorldModel::step`] walks this list;
-//! the ECS schedule runs the same list through one thin system per phase
+//! the ECS schedule runs the same list through one thin system per step
 //! ([`crate::sim`]), so the world and every imagined copy of it tick alike.
 
 use super::WorldModel;

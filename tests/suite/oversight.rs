@@ -202,7 +202,7 @@ fn a_belief_driven_thief_prefers_the_least_detectable_victim_under_the_first_sch
         let policy = Policy(PolicySpec::Forager { view: 2, discount: 0.9 });
         let w = Weights(UtilityWeights::default());
         let key = polity::rng::TickKey::new(0, 0);
-        decision::choose(&g, &key, 0, &pos, 1.0, 1.0, None, 1.0, &w, &policy, adjust).probs
+        decision::choose(&g, &key, 0, &pos, 1.0, 1.0, None, None, 1.0, &w, &policy, adjust).probs
     };
     let (p1, p2) = (decide(&first), decide(&second));
     assert!(p1[at(Action::East)] > p1[at(Action::West)] && p2[at(Action::East)] > p2[at(Action::West)]);
