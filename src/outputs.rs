@@ -43,9 +43,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Registers `path` as staged by this process (see [`STAGED`]).
-fn stage_now(path: &Path, is_ours: fn(&str) -> bool) {
-    lock(&STAGED).push((path.to_path_buf(), is_ours));
+/// Runs `create`, which makes something this process stages (a folder, a file) and returns
+/// it with its path, while holding the registry ([`STAGED`]), and registers that path with
+/// `is_ours` unless `is_ours` is `None` (a checkpointed run's staging, kept on purpose). A
+/// second signal holds the registry from the moment it starts removing until the process
+/// ends, so nothing is created after its removal (a folder it removed is not made again by a
+/// write into it), and nothing it should remove is left unregistered.
+fn create_staged<T>(is_ours: Option<IsOurs>, create: impl FnOnce() -> io::Result<(T, PathBuf)>) -> io::Result<T> {
+    let mut staged = lock(&STAGED);
+    let (made, path) = create()?;
+    if let Some(is_ours) = is_ours {
+        staged.push((path, is_ours));
+    }
+    Ok(made)
 }
 
 /// `path` is no longer staged: moved into place, kept on purpose, or removed.
@@ -554,29 +564,37 @@ pub struct Staging {
 impl Staging {
     /// Creates the staging folder `path` (which must not exist).
     pub fn folder(path: PathBuf, is_ours: fn(&str) -> bool) -> io::Result<Self> {
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        fs::create_dir(&path)?;
-        stage_now(&path, is_ours);
-        Ok(Staging { path, is_ours, armed: true })
+        Staging::make_folder(path, is_ours, true)
     }
     /// Creates the staging folder `path` of a checkpointed run: a second signal leaves it,
     /// since its last checkpoint can be resumed (and one without a checkpoint is removed by
     /// the next run into the same place).
     pub fn resumable(path: PathBuf, is_ours: fn(&str) -> bool) -> io::Result<Self> {
-        let staging = Staging::folder(path, is_ours)?;
-        unstage(&staging.path);
-        Ok(staging)
+        Staging::make_folder(path, is_ours, false)
+    }
+    fn make_folder(path: PathBuf, is_ours: fn(&str) -> bool, removed_by_a_second_signal: bool) -> io::Result<Self> {
+        create_staged(removed_by_a_second_signal.then_some(is_ours), || {
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::create_dir(&path)?;
+            Ok((Staging { path: path.clone(), is_ours, armed: true }, path))
+        })
     }
     /// An existing staging folder taken over (a resumed run's).
     pub fn folder_existing(path: PathBuf, is_ours: fn(&str) -> bool) -> Self {
         Staging { path, is_ours, armed: true }
     }
-    /// Staging for a single file at `path` (created by the caller).
-    pub fn file(path: PathBuf) -> Self {
-        stage_now(&path, |_| false);
-        Staging { path, is_ours: |_| false, armed: true }
+    /// Creates the staging file `path` (and the folders above it), open for writing.
+    pub fn file(path: PathBuf) -> io::Result<(Self, fs::File)> {
+        create_staged(Some(|_| false), || {
+            match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => fs::create_dir_all(parent)?,
+                _ => {}
+            }
+            let file = fs::File::create(&path)?;
+            Ok(((Staging { path: path.clone(), is_ours: |_| false, armed: true }, file), path))
+        })
     }
     /// Where the staging is.
     pub fn path(&self) -> &Path {
@@ -664,7 +682,6 @@ pub fn write_in_own_folder(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 fn write_staged(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)?;
     let staging = staging_path(path);
     let name = staging.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut builder = tempfile::Builder::new();
@@ -673,9 +690,13 @@ fn write_staged(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
     // less the umask), as `fs::write` would give it.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(parent)?;
+    let mut tmp = create_staged(Some(|_| false), || {
+        fs::create_dir_all(parent)?;
+        let tmp = builder.tempfile_in(parent)?;
+        let path = tmp.path().to_path_buf();
+        Ok((tmp, path))
+    })?;
     let staged = tmp.path().to_path_buf();
-    stage_now(&staged, |_| false);
     let written = (move || {
         tmp.write_all(bytes)?;
         tmp.as_file().sync_all()?;
@@ -698,6 +719,33 @@ fn write_staged(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nothing_is_staged_while_a_second_signal_removes_what_was() {
+        // A second signal holds the registry from its removal to the process's end. A write
+        // into a staging folder it removed waits for the registry, so it cannot make the
+        // folder again behind the removal; here the registry is let go after a while, and the
+        // write goes on.
+        let t = tempfile::tempdir().unwrap();
+        let removed = t.path().join(".out.partial-1");
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let _registry = lock(&STAGED);
+            held_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+        });
+        held_rx.recv().unwrap();
+        let target = removed.join("metrics.csv");
+        let writer = std::thread::spawn(move || write_file(&target, b"row", false));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(!removed.exists(), "a write made a removed staging folder again");
+        assert!(!writer.is_finished(), "the write waits for the registry");
+        release_tx.send(()).unwrap();
+        holder.join().unwrap();
+        writer.join().unwrap().unwrap();
+        assert_eq!(fs::read(removed.join("metrics.csv")).unwrap(), b"row");
+    }
 
     #[test]
     fn a_write_removes_the_temporary_files_of_killed_writers() {

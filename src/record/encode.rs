@@ -156,27 +156,16 @@ pub fn open(out: &Output, size: Size, fps: u32) -> Result<Box<dyn FrameSink>, St
             Box::new(PngFolder { stage: stage(staging), frames: 0, rgb: Vec::new() })
         }
         Format::Gif => {
-            make_parent(&tmp).map_err(cannot)?;
-            let file = File::create(&tmp).map_err(cannot)?;
-            let stage = stage(Staging::file(tmp));
+            let (staging, file) = Staging::file(tmp).map_err(cannot)?;
+            let stage = stage(staging);
             let gif = GifEncoder::new(BufWriter::with_capacity(1 << 16, file), size, fps).map_err(cannot)?;
             Box::new(GifFile { gif: Some(gif), stage })
         }
         Format::Mp4 | Format::Webm => {
-            make_parent(&tmp).map_err(cannot)?;
-            File::create(&tmp).map_err(cannot)?;
-            let stage = stage(Staging::file(tmp));
+            let stage = stage(Staging::file(tmp).map_err(cannot)?.0);
             Box::new(Ffmpeg::spawn(stage, out.format, size, fps).map_err(|e| format!("{shown}: running ffmpeg: {e}"))?)
         }
     })
-}
-
-/// Creates the folder a video file goes in, if missing (as `runs/` for the default output).
-fn make_parent(path: &std::path::Path) -> io::Result<()> {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent),
-        _ => Ok(()),
-    }
 }
 
 /// Whether `name` is a frame file this recorder writes.
