@@ -95,7 +95,7 @@ pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, Prob
 }
 
 /// Whether `path` is `ancestor` or lies under it (`a.b[2]` is within `a.b`; `a.bc` is not).
-fn within(path: &str, ancestor: &str) -> bool {
+pub(crate) fn within(path: &str, ancestor: &str) -> bool {
     path.strip_prefix(ancestor).is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 

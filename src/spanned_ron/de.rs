@@ -8,7 +8,8 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use super::parse::{Field, Ident, Node, Value};
 use super::{Diagnostic, Span, SpanIndex, diagnostic, did_you_mean};
 
-/// A visitor's own error (e.g. serde's `missing_field`); it aborts decoding.
+/// A visitor's own error (e.g. serde's `missing_field`); it aborts decoding (a missing field
+/// is filled in and decoding starts again: [`deserialize`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Error(pub String);
 
@@ -38,6 +39,9 @@ pub struct Ctx {
     muted: usize,
     /// Set once a visitor error was recorded; from then on it only propagates.
     failed: bool,
+    /// The first visitor error, when it is a struct's missing field: the struct's span, the
+    /// field's name, and the diagnostic reported (none when muted).
+    missing: Option<(Span, String, Option<Diagnostic>)>,
 }
 
 impl Ctx {
@@ -69,10 +73,68 @@ impl Ctx {
     }
 }
 
+/// The most missing fields filled in for one decode (each costs a decode of the whole file).
+const MAX_FILLED: usize = 64;
+
+/// Deserializes `node`. A visitor's error ends a pass, but when it is a struct's missing field
+/// the field is reported, filled in with a placeholder, and the tree decoded again, so the
+/// file's other problems are reported too (each pass reports them afresh; only the missing
+/// fields' reports are carried over).
 pub fn deserialize<T: de::DeserializeOwned>(node: &Node) -> (Res<T>, Ctx) {
-    let mut ctx = Ctx::default();
-    let r = T::deserialize(De::of(&mut ctx, node));
-    (r, ctx)
+    let mut tree = std::borrow::Cow::Borrowed(node);
+    let mut carried = Vec::new();
+    loop {
+        let mut ctx = Ctx::default();
+        let r = T::deserialize(De::of(&mut ctx, &tree));
+        if r.is_err()
+            && carried.len() < MAX_FILLED
+            && let Some((span, field, reported)) = ctx.missing.take()
+            && fill(tree.to_mut(), span, &field)
+        {
+            carried.push(reported);
+            continue;
+        }
+        ctx.diags.extend(carried.into_iter().flatten());
+        return (r, ctx);
+    }
+}
+
+/// Adds the field `name` as a [`Value::Placeholder`] to the struct at `span` (a bare `Name` or
+/// `Name()` becomes a struct of that one field); false when there is no such struct or it
+/// already has the field.
+fn fill(node: &mut Node, span: Span, name: &str) -> bool {
+    let field = |at: Span| Field {
+        name: Ident { name: name.to_string(), span: Span { start: at.end, end: at.end } },
+        value: Node { span: at, value: Value::Placeholder },
+    };
+    if node.span == span {
+        let id = match &mut node.value {
+            Value::Struct(_, fields) if fields.iter().any(|f| f.name.name == name) => return false,
+            Value::Struct(_, fields) => {
+                fields.push(field(span));
+                return true;
+            }
+            Value::Ident(n) => Some(Ident { name: n.clone(), span }),
+            Value::Tuple(id, items) if items.is_empty() => id.clone(),
+            _ => return fill_within(node, span, name),
+        };
+        node.value = Value::Struct(id, vec![field(span)]);
+        return true;
+    }
+    fill_within(node, span, name)
+}
+
+/// [`fill`] in the values `node` holds.
+fn fill_within(node: &mut Node, span: Span, name: &str) -> bool {
+    if span.start < node.span.start || span.end > node.span.end {
+        return false;
+    }
+    match &mut node.value {
+        Value::List(items) | Value::Tuple(_, items) => items.iter_mut().any(|n| fill(n, span, name)),
+        Value::Map(pairs) => pairs.iter_mut().any(|(k, v)| fill(k, span, name) || fill(v, span, name)),
+        Value::Struct(_, fields) => fields.iter_mut().any(|f| fill(&mut f.value, span, name)),
+        _ => false,
+    }
 }
 
 /// What the visitor asked for.
@@ -140,6 +202,7 @@ fn describe(node: &Node) -> String {
         Value::Tuple(None, t) if t.is_empty() => "`()`".into(),
         Value::Tuple(None, _) => "a tuple `(…)`".into(),
         Value::Struct(None, _) => "a struct `(…)`".into(),
+        Value::Placeholder => "nothing".into(),
     }
 }
 
@@ -268,7 +331,7 @@ impl<'a> De<'a> {
     /// visitor error into a diagnostic at this value.
     fn go<'de, V: Visitor<'de>>(self, want: Want, v: V) -> Res<V::Value> {
         let (ctx, node) = (self.ctx, self.node);
-        if self.ph {
+        if self.ph || node.value == Value::Placeholder {
             return ctx.muted(|ctx| placeholder(ctx, node, want, v));
         }
         if let Some(variant) = self.empty_of
@@ -283,7 +346,14 @@ impl<'a> De<'a> {
             && !ctx.failed
         {
             ctx.failed = true;
-            ctx.report(node.span, e.0.clone(), None);
+            // serde's words for a field a struct needs and was not given.
+            let missing = e.0.strip_prefix("missing field `").and_then(|f| f.strip_suffix('`'));
+            let before = ctx.diags.len();
+            ctx.report(node.span, e.0.clone(), missing.map(|f| format!("add `{f}: …` to it")));
+            if let Some(field) = missing {
+                ctx.missing = Some((node.span, field.to_string(), ctx.diags.get(before).cloned()));
+                ctx.diags.truncate(before);
+            }
         }
         r
     }
@@ -369,6 +439,7 @@ fn any<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, v: V) -> Res<V::Value> 
         Value::List(items) | Value::Tuple(_, items) => v.visit_seq(seq(ctx, node, items, items.len())),
         Value::Map(pairs) => v.visit_map(map(ctx, node, Entries::Pairs(pairs))),
         Value::Struct(_, fs) => v.visit_map(map(ctx, node, fields(fs, None))),
+        Value::Placeholder => v.visit_unit(),
     }
 }
 

@@ -9,8 +9,10 @@
 //!
 //! Recovery: a value of the wrong kind is reported and replaced by a placeholder (false, 0, 0.0,
 //! '?', "", empty list/map, None, a struct of placeholder fields, the first variant); a misspelt
-//! variant decodes as the suggested one with its payload's own problems muted. A visitor's own
-//! error (e.g. `missing field`) is reported once at the value and ends decoding.
+//! variant decodes as the suggested one with its payload's own problems muted. A field a struct
+//! needs and was not given is reported at the struct, filled in with a placeholder, and the
+//! file decoded again, so the problems after it are reported too; any other error of a
+//! visitor's own is reported once at the value and ends decoding.
 
 mod de;
 mod parse;
@@ -407,18 +409,52 @@ Scenario(
     }
 
     #[test]
-    fn visitor_errors_abort_with_one_diagnostic() {
+    fn missing_fields_are_reported_and_decoding_goes_on() {
         #[derive(Deserialize, Debug)]
         #[allow(dead_code)]
         struct Strict {
             a: u32,
             b: u32,
+            #[serde(default)]
+            c: u32,
         }
-        assert_eq!(report::<Strict>("(a: 1)"), ["1:1 : missing field `b`"]);
-        assert_eq!(report::<Vec<Strict>>("[(a: 1, b: 2), (b: 1)]"), ["1:16 [1]: missing field `a`"]);
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        enum Shape {
+            Normal { mean: f64, sd: f64 },
+            Cell(Strict),
+        }
+        assert_eq!(report::<Strict>("(a: 1)"), ["1:1 : missing field `b` (add `b: …` to it)"]);
+        assert_eq!(report::<Vec<Strict>>("[(a: 1, b: 2), (b: 1)]"), ["1:16 [1]: missing field `a` (add `a: …` to it)"]);
+        // Every missing field, and the problems after them, in one pass; a defaulted field may
+        // be left out.
+        let expected = [
+            "1:2 [0]: missing field `a` (add `a: …` to it)",
+            "1:2 [0]: missing field `b` (add `b: …` to it)",
+            "1:10 [1]: missing field `sd` (add `sd: …` to it)",
+            "1:29 [2]: missing field `a` (add `a: …` to it)",
+            "1:37 [2].b: expected a non-negative integer, found -1",
+            "1:42 [3]: unknown variant `Cel` (did you mean `Cell`?)",
+        ];
+        let src = "[Cell(), Normal(mean: 0.5), Cell(b: -1), Cel(a: 1, b: 2)]";
+        assert_eq!(report::<Vec<Shape>>(src), expected);
+        let d = decode::<Vec<Shape>>("[Cell(a: 1, b: 2), Normal(sd: 1, mean: 0)]");
+        assert!(d.diagnostics.is_empty() && d.value.is_some(), "{:?}", d.diagnostics);
         // A problem already reported may leave the struct incomplete: still one diagnostic.
         let msg = "1:1 : expected a struct `(field: value, …)`, found a list `[…]`";
         assert_eq!(report::<Strict>("[1]"), [msg]);
+    }
+
+    #[test]
+    fn other_visitor_errors_abort_with_one_diagnostic() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Even(#[serde(deserialize_with = "even")] u32);
+        fn even<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+            let n = u32::deserialize(d)?;
+            if n % 2 == 0 { Ok(n) } else { Err(serde::de::Error::custom(format!("{n} is odd"))) }
+        }
+        assert_eq!(report::<Vec<Even>>("[2, 3, 5, true]"), ["1:5 [1]: 3 is odd"]);
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub enum Value {
     Tuple(Option<Ident>, Vec<Node>),
     /// `(field: value, …)` or `Name(field: value, …)`.
     Struct(Option<Ident>, Vec<Field>),
+    /// Never parsed: the value decoding fills in for a field a struct needs but left out,
+    /// once that is reported, so decoding goes on to the file's other problems.
+    Placeholder,
 }
 
 #[derive(Clone, Debug, PartialEq)]

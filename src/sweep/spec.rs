@@ -283,12 +283,20 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         message: d.message.clone(),
         hint: d.hint.clone(),
     };
-    let Some(spec) = decoded.value else {
-        return Err(Problems(decoded.diagnostics.iter().map(to_problem).collect()));
+    let mut problems: Vec<Problem> = decoded.diagnostics.iter().map(to_problem).collect();
+    // The meaning is checked even when decoding found problems (on the value it recovered), so
+    // every problem is reported in one pass; not where a problem was already reported.
+    let Some(spec) = decoded.value.or(decoded.recovered) else {
+        return Err(Problems(problems));
     };
+    let reported: Vec<String> = decoded.diagnostics.iter().map(|d| d.path.clone()).collect();
     let spans = &decoded.spans;
-    let mut problems = Vec::new();
-    let mut err = |path: &str, message: String| problems.push(problem(file, src, spans, path, message));
+    let mut err = |path: &str, message: String| {
+        let near = |r: &String| scenario::within(path, r) || scenario::within(r, path);
+        if !reported.iter().any(near) {
+            problems.push(problem(file, src, spans, path, message));
+        }
+    };
     if spec.version != 1 {
         err("version", format!("the sweep format version must be 1, found {}", spec.version));
     }

@@ -279,18 +279,31 @@ fn bad_sweep_files_are_reported_with_line_and_column_and_write_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}:8:5: replicats: unknown field", file.display())), "{err}");
     assert!(!out_dir.exists(), "nothing written");
-    // Once the syntax is right, the meaning is checked: every problem at once.
-    let file = write_sweep(t.path(), "bad2.ron", &bad.replace("replicats", "replicates"));
-    let out = polity(&["sweep", file.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(":5:16: parameters[0].path: `oversight.kk` is not a field here"), "{err}");
-    assert!(
-        err.contains(":6:57: parameters[1].values[0]: agents.harvesters.power = -1 makes the scenario invalid"),
-        "{err}"
-    );
-    assert!(err.contains("keep[0]: no metric `aples` in this scenario; did you mean `apples`?"), "{err}");
-    assert!(!out_dir.exists(), "nothing written");
+    // Every problem at once: the meaning is checked too, on what decoding recovered, also
+    // when a variant or a field was wrong.
+    let both = bad.replace("replicats: 3", "replicates: 0").replace("rule: PerReplicate", "rule: PerTick");
+    assert_ne!(both, bad.replace("replicats: 3", "replicates: 0"), "the sweep has a seed rule to misspell");
+    for (name, text, decoding) in [
+        ("bad1.ron", bad.clone(), Some(":8:5: replicats: unknown field")),
+        ("bad2.ron", bad.replace("replicats", "replicates"), None),
+        ("bad3.ron", both, Some(":9:29: seeds.rule: unknown variant `PerTick`")),
+    ] {
+        let file = write_sweep(t.path(), name, &text);
+        let out = polity(&["sweep", file.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        if let Some(decoding) = decoding {
+            assert!(err.contains(decoding), "{name}: {err}");
+        }
+        assert!(err.contains(":5:16: parameters[0].path: `oversight.kk` is not a field here"), "{name}: {err}");
+        assert!(
+            err.contains(":6:57: parameters[1].values[0]: agents.harvesters.power = -1 makes the scenario invalid"),
+            "{name}: {err}"
+        );
+        assert!(err.contains("keep[0]: no metric `aples` in this scenario; did you mean `apples`?"), "{name}: {err}");
+        assert_eq!(name == "bad3.ron", err.contains(":8:17: replicates: at least 1 replicate"), "{name}: {err}");
+        assert!(!out_dir.exists(), "nothing written");
+    }
     // A path into a list past its end, into a field that is not a number, a bad shard.
     let file = write_sweep(t.path(), "bad3.ron", &SMALL.replace("oversight.k", "agents[7].power"));
     let err = String::from_utf8_lossy(&polity(&["sweep", file.to_str().unwrap()]).stderr).into_owned();
