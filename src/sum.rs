@@ -227,7 +227,8 @@ pub fn toy_model_csv(dims: &[usize], target: f64, powers: &[f64], angles: &[f64]
             let theta = a.to_radians();
             let (closed, est, se) = gaussian_gain(o, theta, 2, 20_000, seed);
             let row = [o, a, theta.cos(), closed, est, se, closed / o.sqrt()];
-            gain += &crate::tables::line(row.map(|v| v.to_string()));
+            // The gain over √O has no value at O = 0 (0/0): an empty cell.
+            gain += &crate::tables::line(row.map(|v| if v.is_nan() { String::new() } else { v.to_string() }));
         }
     }
     (cost, gain)

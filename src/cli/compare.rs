@@ -31,8 +31,8 @@ pub struct CompareArgs {
     /// Seeds to run each scenario with: 0..20 (end exclusive), 0..=19, or one seed
     #[arg(long, value_name = "RANGE", default_value = "0..10", value_parser = compare::parse_seeds)]
     seeds: Range<u64>,
-    /// Ticks per run [default: each scenario's own `run.ticks`]
-    #[arg(long)]
+    /// Ticks per run, at least 1 [default: each scenario's own `run.ticks`]
+    #[arg(long, value_parser = some_ticks)]
     ticks: Option<u64>,
     /// Also write the table as CSV to this file (a new file, or --force; docs/outputs.md)
     #[arg(long, value_name = "FILE.csv")]
@@ -56,7 +56,7 @@ impl CompareArgs {
         let (a, b) = match (load(Some(a_arg)), load(Some(b_arg))) {
             (Ok(a), Ok(b)) => {
                 let b_policies = super::PolicyArgs { policy: self.policy_b.clone() };
-                (self.policies.apply(a)?, b_policies.apply(self.policies.apply(b)?)?)
+                (self.policies.apply(a)?, b_policies.apply_as("--policy-b", self.policies.apply(b)?)?)
             }
             (a, b) => {
                 let problems: Vec<String> = [a.err(), b.err()].into_iter().flatten().map(|e| e.message).collect();
@@ -89,5 +89,15 @@ impl CompareArgs {
             say!("wrote {}", out.display());
         }
         Ok(())
+    }
+}
+
+/// `--ticks`: a whole number of at least 1 (a comparison of worlds that never ticked compares
+/// nothing).
+fn some_ticks(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) => Err("a comparison needs at least 1 tick".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("expected a whole number of ticks, found `{s}`")),
     }
 }

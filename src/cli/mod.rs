@@ -177,21 +177,34 @@ pub struct PolicyArgs {
 impl PolicyArgs {
     /// The scenario with the policies given, each checked against its group (bad input:
     /// status 2, nothing run).
-    pub fn apply(&self, mut s: Scenario) -> Result<Scenario, CliError> {
-        for (group, file) in self.pairs()? {
-            polity::learn::play_file(&mut s, &group, &file).map_err(CliError::input)?;
+    pub fn apply(&self, s: Scenario) -> Result<Scenario, CliError> {
+        self.apply_as("--policy", s)
+    }
+
+    /// [`PolicyArgs::apply`] for policies given with the option `flag` (`--policy-b`), which
+    /// the messages name.
+    pub fn apply_as(&self, flag: &str, mut s: Scenario) -> Result<Scenario, CliError> {
+        for (group, file) in self.pairs_as(flag)? {
+            polity::learn::play_file(&mut s, &group, &file).map_err(|e| {
+                // play_file names the option every command has.
+                CliError::input(e.strip_prefix("--policy ").map_or(e.clone(), |rest| format!("{flag} {rest}")))
+            })?;
         }
         Ok(s)
     }
 
     /// The `(group, file)` pairs given.
     pub fn pairs(&self) -> Result<Vec<(String, String)>, CliError> {
+        self.pairs_as("--policy")
+    }
+
+    fn pairs_as(&self, flag: &str) -> Result<Vec<(String, String)>, CliError> {
         self.policy
             .iter()
             .map(|p| match p.split_once('=') {
                 Some((g, f)) if !g.is_empty() && !f.is_empty() => Ok((g.to_string(), f.to_string())),
                 _ => Err(CliError::input(format_args!(
-                    "--policy {p}: expected GROUP=FILE, e.g. --policy learners=runs/t/policies/learners.safetensors"
+                    "{flag} {p}: expected GROUP=FILE, e.g. {flag} learners=runs/t/policies/learners.safetensors"
                 ))),
             })
             .collect()

@@ -30,11 +30,12 @@ or more (|R_F| = 1, 2, 3). Each point is the mean over the seeds with a 95% t in
             |R_F| = 11), and with P_AF learned from the audits (the seed: harmless acts that
             might be forbidden are shunned, the more so the larger E_A[|R_F|])
   vanish    known-forbidden violations against k under −k/P_D, and under the first scheme
-  estimate  P_D replaced by a lower bound from --samples simulated audits per level (δ = 0.05):
+  estimate  P_D replaced by a lower bound from n simulated audits per level (δ = 0.05), for
+            n = 10, 32, 100, 316, 1000 and 10⁴ (x = log10 n; x = 5 is the exact P_D):
             violations at k = 0.5 and uncertain harmless clear-cuts at k = 1
 
 Writes DIR/EXPERIMENT.csv (one row per series, x and metric: the mean, its 95% half width, and
-the seeds) and DIR/EXPERIMENT.png (and DIR/shift-unseen.png, DIR/harmless-unseen.png and
+the seeds that gave a value; the mean is empty when none did, the half width when fewer than two) and DIR/EXPERIMENT.png (and DIR/shift-unseen.png, DIR/harmless-unseen.png and
 DIR/estimate-p_d.png).
 
 Examples:
@@ -285,7 +286,10 @@ fn table(rows: &[Row]) -> String {
     for r in rows {
         // Series names hold commas: quoted (RFC 4180).
         let series = format!("\"{}\"", r.series.replace('"', "\"\""));
-        out.push_str(&format!("{series},{},{},{},{},{}\n", r.x, r.metric, r.mean, r.half, r.n));
+        // No seed gave a value: no mean; fewer than two: no interval (empty cells, not 0).
+        let mean = if r.n == 0 { String::new() } else { r.mean.to_string() };
+        let half = if r.n < 2 { String::new() } else { r.half.to_string() };
+        out.push_str(&format!("{series},{},{},{mean},{half},{}\n", r.x, r.metric, r.n));
     }
     out
 }
@@ -395,13 +399,18 @@ impl OversightCommand {
             }
         }
         write(&a.out.join(format!("{name}.csv")), table(&rows).as_bytes(), a.force)?;
+        // Every file is written before anything is printed (a closed stdout ends the command).
+        let mut wrote = Vec::new();
         for (file, title, x, metric) in charts {
             let series = lines_of(&rows, metric);
             if series.is_empty() {
                 eprintln!("note: {file}: no run gave {metric} a value; the chart says so");
             }
             write_chart(&a.out.join(file), chart::lines_or_note(title, &sub, x, &series), a.force)?;
-            println!("wrote {}", a.out.join(file).display());
+            wrote.push(a.out.join(file));
+        }
+        for path in wrote {
+            say!("wrote {}", path.display());
         }
         for r in rows.iter().filter(|r| {
             matches!(
@@ -409,7 +418,12 @@ impl OversightCommand {
                 "violations" | "acts" | "unseen_share" | "unseen_acts_share" | "mean_p_d" | "patches_alive_mean"
             )
         }) {
-            println!("{:<40} x={:<6} {:<13} {:>9.3} ± {:.3}", r.series, r.x, r.metric, r.mean, r.half);
+            let shown = match r.n {
+                0 => format!("{:>9} (no seed gave a value)", "—"),
+                1 => format!("{:>9.3} ± n/a (one seed)", r.mean),
+                _ => format!("{:>9.3} ± {:.3}", r.mean, r.half),
+            };
+            say!("{:<40} x={:<6} {:<18} {shown}", r.series, r.x, r.metric);
         }
         Ok(())
     }

@@ -18,6 +18,9 @@ Examples:
   polity plan-budget --epsilon 5 --gamma 0.9 --actions 27 --r-max 50 --kappa 0.0001
   polity plan-budget --gamma 0.9 --actions 3 --width 4 --depth 2";
 
+/// The largest V_max = R_max/(1−γ) the bounds are worked out for.
+const MAX_V: f64 = 1e100;
+
 /// `polity plan-budget`'s arguments.
 #[derive(clap::Args)]
 pub struct PlanBudgetArgs {
@@ -90,6 +93,14 @@ impl PlanBudgetArgs {
         }
         if !(r_max.is_finite() && r_max > 0.0) {
             problems.push(format!("--r-max must be a positive number, found {r_max}"));
+        } else if gamma > 0.0 && gamma < 1.0 && r_max / (1.0 - gamma) > MAX_V {
+            // The bounds square V_max and more: past this they overflow to inf and NaN.
+            problems.push(format!(
+                "--r-max {r_max} with --gamma {gamma} gives V_max = R_max/(1−γ) = {:.3e}, more than the bounds \
+                 can be worked out for (at most {MAX_V:e})\n    hint: the bounds scale with the rewards: give \
+                 R_max and ε in larger units",
+                r_max / (1.0 - gamma)
+            ));
         }
         if !(kappa.is_finite() && kappa >= 0.0) {
             problems.push(format!("--kappa must be a finite number ≥ 0, found {kappa}"));

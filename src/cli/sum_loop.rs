@@ -299,7 +299,7 @@ impl LoopArgs {
             let pts: Vec<(f64, f64)> = mine.iter().map(|r| (r.params.dims, r.harm)).collect();
             if pts.len() >= 2 {
                 let (slope, icpt, r2) = sl::linear_fit(&pts);
-                say!("  O_X = {o}: harm ≈ {slope:.4}·d + {icpt:.4} (R² = {r2:.5})");
+                say!("  O_X = {o}: harm ≈ {slope:.4}·d {} (R² = {r2:.5})", plus(icpt, 4));
             }
             series.push(Series {
                 label: format!("O_X={}", chart::label(o)),
@@ -453,13 +453,26 @@ impl WorldArgs {
         let name = scenario.unwrap_or_else(|| "commons".into());
         let mut s = super::load(Some(&name))?;
         let spec = polity::scenario::LoopSpec { dims: 16.0, critical, rectify };
-        s.sum.harm = true;
-        s.sum.alignment_loop = Some(spec.clone());
-        let s = match polity::scenario::check_typed(s, &name) {
-            Ok(s) => Some(s),
-            Err(p) => {
-                problems.push(p.to_string());
-                None
+        // The loop and the harm it measures need both kinds of agent (its checks would name
+        // the sections this command adds, not what to change).
+        let count = |kind| s.agents.iter().filter(|g| g.kind == kind).map(|g| g.count).sum::<u32>();
+        let (ais, humans) = (count(polity::scenario::Kind::Ai), count(polity::scenario::Kind::Human));
+        let s = if ais == 0 || humans == 0 {
+            problems.push(format!(
+                "{name}: `sum world` aligns AI agents to human agents, and `{}` has {ais} AI and {humans} human agents\n    \
+                 hint: choose a scenario with both, e.g. `commons` (the default)",
+                s.name
+            ));
+            None
+        } else {
+            s.sum.harm = true;
+            s.sum.alignment_loop = Some(spec.clone());
+            match polity::scenario::check_typed(s, &name) {
+                Ok(s) => Some(s),
+                Err(p) => {
+                    problems.push(p.to_string());
+                    None
+                }
             }
         };
         let paths = files(&out, ["world.csv", "world.png"], force, &mut problems);
@@ -527,9 +540,9 @@ impl WorldArgs {
         }
         if fit_harm.len() >= 2 {
             let (a, b, r2) = sl::linear_fit(&fit_harm);
-            say!("harm before alignment ≈ {a:.5}·d + {b:.3} (R² = {r2:.4})");
+            say!("harm before alignment ≈ {a:.5}·d {} (R² = {r2:.4})", plus(b, 3));
             let (a, b, r2) = sl::linear_fit(&fit_ticks);
-            say!("ticks to alignment ≈ {a:.4}·d + {b:.2} (R² = {r2:.4})");
+            say!("ticks to alignment ≈ {a:.4}·d {} (R² = {r2:.4})", plus(b, 2));
         }
         write(&paths[0], csv.as_bytes(), force)?;
         let sub = format!("{name}; mean and 95% interval over the seeds that aligned within {ticks} ticks");
@@ -542,4 +555,10 @@ impl WorldArgs {
         say!("wrote {0}/world.csv and {0}/world.png", out.display());
         Ok(())
     }
+}
+
+/// `+ x` or `− x` (a fitted line's intercept after its slope term), to `digits` decimals.
+fn plus(x: f64, digits: usize) -> String {
+    let sign = if x < 0.0 { '−' } else { '+' };
+    format!("{sign} {:.digits$}", x.abs())
 }

@@ -135,7 +135,11 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
                     c.err(
                         path.clone(),
                         format!("`At` lists {} cells but the group has count {}", cells.len(), group.count),
-                        Some(format!("give exactly {} cells, or change `count`", group.count)),
+                        Some(format!(
+                            "give exactly {} cell{}, or change `count`",
+                            group.count,
+                            if group.count == 1 { "" } else { "s" }
+                        )),
                     );
                 }
                 for (k, &(x, y)) in cells.iter().enumerate() {

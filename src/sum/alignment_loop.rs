@@ -374,6 +374,13 @@ pub fn scaling_csv(points: &[ScalingPoint], k: f64) -> String {
         .iter()
         .map(|x| x.to_string())
         .collect();
+        // log10 of no harm (the lag), and a slope with no value there or an unbounded one at
+        // its edge: empty cells.
+        for cell in &mut v[9..] {
+            if cell.parse::<f64>().is_ok_and(|x| !x.is_finite()) {
+                cell.clear();
+            }
+        }
         v.push(pt.phase.name().to_string());
         s += &crate::tables::line(v);
     }

@@ -133,6 +133,27 @@ fn the_csv_does_not_depend_on_the_thread_count() {
 }
 
 #[test]
+fn policy_b_problems_name_policy_b_and_no_ticks_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let missing = t.path().join("none.safetensors");
+    let cases = [
+        (format!("nogroup={}", missing.display()), "--policy-b nogroup="),
+        ("badformat".to_string(), "--policy-b badformat: expected GROUP=FILE, e.g. --policy-b learners="),
+        (format!("harvesters={}", missing.display()), "--policy-b harvesters="),
+    ];
+    for (value, message) in cases {
+        let out = polity(&["compare", "commons", "commons", "--seeds", "0..2", "--ticks", "5", "--policy-b", &value]);
+        assert_eq!(out.status.code(), Some(2), "{value}");
+        let err = text(&out.stderr);
+        assert!(err.contains(message) && !err.contains("--policy "), "{value}: {err}");
+    }
+    let out = polity(&["compare", "commons", "tragedy", "--seeds", "0..3", "--ticks", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("a comparison needs at least 1 tick"), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "no table for worlds that never ticked");
+}
+
+#[test]
 fn bad_input_exits_2_before_running() {
     for seeds in ["abc", "5..2", "3..3", "1..=x"] {
         let out = polity(&["compare", "commons", "commons", "--seeds", seeds]);

@@ -378,4 +378,51 @@ fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
     for f in ["shift.csv", "shift.png", "shift-unseen.png"] {
         assert!(out.join(f).is_file(), "{f}");
     }
+    // A metric no seed gave a value has no mean, and one that one seed gave has no interval:
+    // empty cells in the table, `—` and `± n/a` on stdout, never NaN or a made-up ± 0.
+    let mut seen = [0usize; 3];
+    for (ticks, dir) in [("1", "none"), ("200", "one")] {
+        let o =
+            run(&["oversight", "shift", "--seeds", "3", "--ticks", ticks, "--out", out.join(dir).to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(!stdout.contains("NaN"), "{stdout}");
+        let csv = std::fs::read_to_string(out.join(dir).join("shift.csv")).unwrap();
+        let mut here = [0usize; 3];
+        for line in csv.lines().skip(1) {
+            // series (quoted, with commas), x, metric, mean, ci95_half, seeds: read from the right.
+            let cells: Vec<&str> = line.rsplitn(6, ',').collect();
+            let (seeds, half, mean) = (cells[0].parse::<usize>().unwrap(), cells[1], cells[2]);
+            assert_eq!((mean.is_empty(), half.is_empty()), (seeds == 0, seeds < 2), "{line}");
+            assert!(!mean.contains("NaN") && !half.contains("NaN"), "{line}");
+            here[seeds.min(2)] += 1;
+        }
+        let shown = |mark: &str| stdout.lines().any(|l| l.contains(mark));
+        assert_eq!(here[0] > 0, shown("— (no seed gave a value)"), "{stdout}");
+        assert_eq!(here[1] > 0, shown("± n/a (one seed)"), "{stdout}");
+        seen.iter_mut().zip(here).for_each(|(s, h)| *s += h);
+    }
+    assert!(seen.iter().all(|&n| n > 0), "rows with none, one and several seeds: {seen:?}");
+}
+
+#[test]
+fn the_experiments_command_writes_every_file_before_printing() {
+    // A reader that stops early (`| head -1`) closes stdout: the command ends quietly, and
+    // every file is written first.
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["oversight", "shift", "--seeds", "2", "--ticks", "50", "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{:?}: {}", o.status, String::from_utf8_lossy(&o.stderr));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    for f in ["shift.csv", "shift.png", "shift-unseen.png"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
 }

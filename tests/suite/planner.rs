@@ -196,4 +196,14 @@ fn plan_budget_prints_what_an_accuracy_needs_and_what_a_budget_certifies() {
     ] {
         assert!(err.contains(m), "{err}");
     }
+    // Rewards so large the bounds overflow are refused, not printed as NaN or a saturated H.
+    for r_max in ["1e307", "1e101"] {
+        let (code, out, err) =
+            run(&["--gamma", "0.05", "--actions", "3", "--width", "4", "--depth", "1", "--r-max", r_max]);
+        assert_eq!(code, Some(2), "{r_max}: {out}");
+        assert!(err.contains("more than the bounds can be worked out for") && err.contains("hint:"), "{err}");
+    }
+    let (code, out, _) = run(&["--gamma", "0.05", "--actions", "3", "--width", "4", "--depth", "1", "--r-max", "1e90"]);
+    assert_eq!(code, Some(0));
+    assert!(!out.contains("NaN") && !out.contains("inf") && !out.contains("4294967295"), "{out}");
 }

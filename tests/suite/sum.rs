@@ -107,6 +107,19 @@ fn polity_sum_writes_both_tables() {
     let bad =
         std::process::Command::new(env!("CARGO_BIN_EXE_polity")).args(["sum", "--alignment", "1.5"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
+    // At power 0 the gain over √O has no value (0/0): an empty cell, not NaN.
+    let zero = t.path().join("zero");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["sum", "--dims", "4", "--powers", "0,1", "--angles", "0", "--out"])
+        .arg(&zero)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let gain = std::fs::read_to_string(zero.join("gain.csv")).unwrap();
+    let last: Vec<&str> = gain.lines().skip(1).map(|l| l.rsplit(',').next().unwrap()).collect();
+    assert_eq!(last[0], "", "{gain}");
+    assert!((last[1].parse::<f64>().unwrap() - 2f64.sqrt()).abs() < 1e-12, "{gain}");
+    assert!(!gain.contains("NaN"), "{gain}");
 }
 
 mod alignment_loop {
@@ -217,6 +230,12 @@ mod alignment_loop {
             assert_eq!(r[11] == "lag", xi <= 1.0 + 1e-12);
         }
         assert!(rows.iter().any(|r| r[11] == "catch-up"), "{csv}");
+        // No harm has no logarithm, and the slope none in the lag or an unbounded one at its
+        // edge: empty cells, never -inf, inf or NaN.
+        assert!(!csv.contains("inf") && !csv.contains("NaN"), "{csv}");
+        for r in rows.iter().filter(|r| r[11] == "lag") {
+            assert_eq!((r[9], r[10]), ("", ""), "{r:?}");
+        }
         for png in ["scaling.png", "scaling-log.png"] {
             let bytes = std::fs::read(t.path().join(png)).unwrap();
             assert_eq!(&bytes[1..4], b"PNG");
@@ -433,14 +452,22 @@ fn polity_sum_world_reports_harm_and_ticks_against_d() {
     let (code, _, stderr) = run(&["--dims", "1", "--critical", "2", "--out", o]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--dims") && stderr.contains("--critical") && stderr.contains("--force"), "{stderr}");
-    // A world without humans cannot run the loop: the scenario's own located problem.
+    // A world without humans, or without AIs, cannot run the loop: said of the scenario
+    // given, not of the sections the command adds to it.
     let lone = dir.path().join("lone.ron");
     std::fs::write(
         &lone,
         r#"(version: 1, name: "lone", map: Generated(width: 8, height: 8), agents: [(name: "ai", kind: Ai, count: 2)])"#,
     )
     .unwrap();
-    let (code, _, stderr) = run(&[lone.to_str().unwrap(), "--out", dir.path().join("x").to_str().unwrap()]);
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("sum.alignment_loop") && stderr.contains("kind: Human"), "{stderr}");
+    for (arg, kinds) in
+        [(lone.to_str().unwrap(), "has 2 AI and 0 human agents"), ("tragedy", "has 0 AI and 7 human agents")]
+    {
+        let x = dir.path().join("x");
+        let (code, _, stderr) = run(&[arg, "--out", x.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains("`sum world` aligns AI agents to human agents") && stderr.contains(kinds), "{stderr}");
+        assert!(stderr.contains("hint: choose a scenario with both") && !stderr.contains("alignment_loop"), "{stderr}");
+        assert!(!x.exists());
+    }
 }
