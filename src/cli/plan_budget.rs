@@ -125,6 +125,12 @@ impl PlanBudgetArgs {
         if kappa > 0.0 {
             say!("model error κ = {kappa} nats: it costs R_max·√(κ/2)/(1−γ)² = {} of ε", num(model));
         }
+        if actions == 1 {
+            say!(
+                "with one action there is no choice to plan: the bound is what it costs to estimate the value \
+                 V(s) to within ε"
+            );
+        }
         if let Some(eps) = epsilon {
             say!("");
             say!("for ε = {}:", num(eps));

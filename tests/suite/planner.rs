@@ -196,6 +196,12 @@ fn plan_budget_prints_what_an_accuracy_needs_and_what_a_budget_certifies() {
     ] {
         assert!(err.contains(m), "{err}");
     }
+    // One action: nothing to choose, and the output says what the bound then means.
+    let (code, out, _) = run(&["--epsilon", "1", "--gamma", "0.9", "--actions", "1"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("with one action there is no choice to plan"), "{out}");
+    let (_, out, _) = run(&["--epsilon", "1", "--gamma", "0.9", "--actions", "2"]);
+    assert!(!out.contains("no choice"), "{out}");
     // Rewards so large the bounds overflow are refused, not printed as NaN or a saturated H.
     for r_max in ["1e307", "1e101"] {
         let (code, out, err) =
