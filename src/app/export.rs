@@ -4,6 +4,7 @@
 //! named `NAME-seedS-tTICK…`, never overwriting, each written atomically. Also the
 //! `--screenshot FILE --exit` flow of the command line.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
@@ -208,7 +209,9 @@ fn cli_screenshot(
                 p.gini
             )
         });
-        println!(
+        // A closed stdout (a reader gone) is no reason to stop (println! would panic).
+        let _ = writeln!(
+            std::io::stdout(),
             "learning panel: {} of {} shown{}",
             crate::plural(l.curve.len() as u64, "update"),
             l.trainer.scenario,
@@ -227,7 +230,8 @@ fn cli_screenshot(
             force,
         ) {
             Ok((w, h)) => {
-                println!("wrote {} ({w}×{h}, the whole window; map area {map})", path.display());
+                let _ =
+                    writeln!(std::io::stdout(), "wrote {} ({w}×{h}, the whole window; map area {map})", path.display());
                 if exit {
                     exits.write(AppExit::Success);
                 }

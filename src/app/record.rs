@@ -4,6 +4,7 @@
 //! the size the window had when recording started (later resizes are cropped or padded). The
 //! file appears, atomically, once the last frame is written, and the app says where it went.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
@@ -194,11 +195,17 @@ fn record_window(
         match result {
             Ok(n) => {
                 let text = format!("window recording ({n} frames at {WINDOW_FPS} fps): {}", path.display());
-                println!("wrote {}", text);
+                // A closed stdout (a reader gone) is no reason to stop: the file is written.
+                let _ = writeln!(std::io::stdout(), "wrote {}", text);
                 // What the world came to while it was watched: `polity run --ticks T` of the
                 // same scenario and seed must end in the same state (tests/suite/gui.rs).
                 let world = host.0.core();
-                println!("world at tick {}, state hash {:016x}", world.clock.tick, world.state_hash());
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "world at tick {}, state hash {:016x}",
+                    world.clock.tick,
+                    world.state_hash()
+                );
                 state.tell(format!("recorded {text}"), false);
                 state.exported.push(text);
                 if rec.exit_after {
