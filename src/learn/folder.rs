@@ -8,7 +8,8 @@
 //!   settings, updates done, each policy's weight hash, `learning.csv`'s rows and the hash of
 //!   every file written;
 //! - `state.safetensors`: weights, optimiser moments and counters, to resume from;
-//! - `train.lock`: held while a training runs, so a second one into the folder is refused.
+//! - `train.lock`: held while a training runs, so a second one into the folder is refused; removed
+//!   when the training ends.
 //!
 //! Every file is written atomically (a temporary file, then a rename) after each update, the
 //! state before `train.json`, so a killed training resumes from its last finished update and
@@ -76,7 +77,22 @@ const STATE: &str = "state.safetensors";
 const LOCK: &str = "train.lock";
 
 /// Takes the lock of the training folder `dir`, or says that another process holds it.
-fn lock(dir: &Path) -> Result<std::fs::File, String> {
+/// A training folder's lock: held while it lives; its file is removed (while still held) when
+/// it goes, so a finished, stopped or refused training leaves only its outputs.
+#[derive(Debug)]
+struct Lock {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // The file closes after this, which lets the lock go.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn lock(dir: &Path) -> Result<Lock, String> {
     let shown = dir.display();
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -85,7 +101,7 @@ fn lock(dir: &Path) -> Result<std::fs::File, String> {
         .open(dir.join(LOCK))
         .map_err(|e| format!("{shown}: cannot lock the training folder ({e})"))?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
+        Ok(()) => Ok(Lock { path: dir.join(LOCK), _file: file }),
         Err(std::fs::TryLockError::WouldBlock) => Err(format!(
             "{shown}: another polity training is running in this folder\n    hint: wait for it to finish (or stop it \
              with Ctrl-C), then go on with `polity train --resume {shown}`"
@@ -171,7 +187,7 @@ pub struct Session {
     /// before the first save). A save replaces only files still as written.
     saved: Option<TrainJson>,
     /// The folder's lock ([`LOCK`]), held from the resume or the first save on.
-    lock: Option<std::fs::File>,
+    lock: Option<Lock>,
 }
 
 /// Checks that every file the training writes in `dir` (`names`) is as it wrote it: absent, or
@@ -284,6 +300,12 @@ impl Session {
         })?;
         let saved = TrainJson { hashes: now, next: BTreeMap::new(), ..meta.clone() };
         let scenario_path = abs.join("scenario.ron");
+        if !scenario_path.exists() {
+            return Err(format!(
+                "{shown}/scenario.ron: missing; it is the scenario the training resumes with\n    hint: put it back as it \
+                 was; or start a new training from these weights (`Learned(weights: \"{shown}/policies/GROUP.safetensors\")`)"
+            ));
+        }
         let s = scenario::load(&scenario_path.to_string_lossy()).map_err(|p| p.to_string())?;
         let mut trainer = Trainer::new(&s, meta.seed, Some(meta.envs))?;
         let state = std::fs::read(abs.join(STATE)).map_err(|e| {
@@ -338,6 +360,24 @@ impl Session {
             self.rows.extend(rows(&report));
             self.save()?;
             done(&report);
+            // A signal that came while the networks learned (no tick asks then): the update
+            // finished and is saved; stop here, the last update included.
+            if outputs::interrupted() {
+                let done = self.trainer.updates_done;
+                let go_on = if done < target {
+                    format!(" (go on with `polity train --resume {}`)", self.dir.display())
+                } else {
+                    String::new()
+                };
+                return Err(io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    format!(
+                        "interrupted during update {next}, which finished and was saved; {} holds {}{go_on}",
+                        self.dir.display(),
+                        crate::plural(done, "finished update"),
+                    ),
+                ));
+            }
         }
         Ok(())
     }

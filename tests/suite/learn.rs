@@ -193,6 +193,13 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     std::fs::write(old.join("train.json"), serde_json::to_string_pretty(&meta).unwrap()).unwrap();
     let e = Session::resume(&old).unwrap_err();
     assert!(e.contains("older Polity") && e.contains("hint:"), "{e}");
+    // A deleted scenario.ron: what the resume starts from, with a hint that can be followed.
+    let gone = dir.path().join("gone");
+    copy_training(&two, &gone);
+    std::fs::remove_file(gone.join("scenario.ron")).unwrap();
+    let e = Session::resume(&gone).unwrap_err();
+    assert!(e.contains("scenario.ron: missing") && e.contains("put it back") && !e.contains("polity scenarios"), "{e}");
+    assert!(!gone.join("train.lock").exists(), "a refused resume leaves no lock");
 }
 
 #[test]
@@ -530,6 +537,62 @@ fn a_training_interrupted_in_its_first_update_says_nothing_was_saved() {
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("nothing was saved") && !err.contains("--resume"), "{err}");
     assert!(!t.path().join("o/train.json").exists());
+}
+
+#[test]
+fn a_training_interrupted_while_its_networks_learn_stops_with_status_130() {
+    // The signal is checked at every tick of the episodes, not while the networks learn (most
+    // of an update): one that came then was ignored in the last update (status 0). Timed from
+    // a first training's own split of playing and learning, the signal lands in the middle of
+    // the learning; wherever it lands, the training stops with 130 and says what it kept.
+    use std::io::BufRead;
+    let t = tempfile::tempdir().unwrap();
+    let src = scenario::builtin("commons-learners")
+        .unwrap()
+        .source
+        .replace("learning: (envs: 8,", "learning: (episode_ticks: 100, envs: 4,");
+    assert!(src.contains("episode_ticks: 100,"), "the scenario's learning line changed");
+    std::fs::write(t.path().join("short.ron"), src).unwrap();
+    let timed = polity(&["train", "short.ron", "--updates", "1", "--out", "timed"], t.path());
+    assert!(timed.status.success(), "{}", String::from_utf8_lossy(&timed.stderr));
+    // A finished training leaves its outputs, and no lock.
+    let mut left: Vec<String> = std::fs::read_dir(t.path().join("timed"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let outputs = ["learning.csv", "learning.png", "policies", "scenario.ron", "state.safetensors", "train.json"];
+    assert_eq!(left, outputs);
+    let said = String::from_utf8_lossy(&timed.stdout).into_owned();
+    let number_before = |text: &str, mark: &str| -> f64 {
+        let before = &text[..text.find(mark).unwrap_or_else(|| panic!("no {mark:?} in {text}"))];
+        before.rsplit(|c: char| !(c.is_ascii_digit() || c == '.')).find(|w| !w.is_empty()).unwrap().parse().unwrap()
+    };
+    let (seconds, playing) = (number_before(&said, " s ("), number_before(&said, "% playing") / 100.0);
+    let at = std::time::Duration::from_secs_f64(seconds * (playing + (1.0 - playing) / 2.0));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["train", "short.ron", "--updates", "1", "--out", "o"])
+        .current_dir(t.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    std::thread::sleep(at);
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    std::io::Read::read_to_end(&mut stdout, &mut Vec::new()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "SIGINT {at:?} into a {seconds} s update ({playing:.2} playing): {err}");
+    if err.contains("which finished and was saved") {
+        assert!(err.contains("holds 1 finished update") && !err.contains("--resume"), "{err}");
+        assert!(t.path().join("o/train.json").is_file());
+    } else {
+        eprintln!("the signal landed while the episodes played ({at:?} of {seconds} s): {err}");
+        assert!(err.contains("nothing was saved"), "{err}");
+    }
 }
 
 #[test]
