@@ -11,10 +11,11 @@ use super::{CliError, CliResult, Progress, load};
 
 pub const AFTER_HELP: &str = "Outputs (in --out, default runs/NAME-seedS):
   metrics.csv   one row per tick from tick 0: tick,apples,harvested,patches_alive,gini,
-                welfare_min,welfare_nash,welfare_mean,welfare_max,equality_times_productivity,
-                power_used_human,power_used_ai,alignment, then the columns of each mechanism
-                the scenario turns on (taxes, voting, oversight, shield, SUM, impact): the
-                table of every column and when it is present is in docs/scenarios.md
+                welfare_min,welfare_nash,welfare_mean,welfare_max,equality_times_productivity;
+                with AI agents, then power_used_human,power_used_ai,alignment; then the
+                columns of each mechanism the scenario turns on (taxes, voting, oversight,
+                shield, SUM, impact): the table of every column and when it is present is in
+                docs/scenarios.md
   agents.csv    every agent every `run.agents_every` ticks and at the end
   events.jsonl  one JSON object per event: tick, kind, subject, details
   run.json      version, scenario name, seed, ticks, state hash, resolved scenario

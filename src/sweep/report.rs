@@ -22,9 +22,33 @@ pub struct Table {
 
 /// Reads a sweep folder's table (`results.csv`), or a table file.
 pub fn read(path: &Path) -> Result<Table, String> {
+    if fs::metadata(path).is_err() {
+        return Err(format!(
+            "{}: no such folder or file\n    hint: give the folder a sweep wrote (its --out), or a results.csv",
+            path.display()
+        ));
+    }
     let file = if path.is_dir() { path.join("results.csv") } else { path.to_path_buf() };
     let text = fs::read_to_string(&file).map_err(|e| {
-        format!("{}: cannot read: {e}\n    hint: run the sweep to its end, or merge its shards first", file.display())
+        // A shard's folder holds its own table; an unfinished sweep's, its rows.
+        let shard = path.is_dir().then(|| fs::read_dir(path).ok()).flatten().and_then(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .find(|n| n.starts_with("results-shard-") && n.ends_with(".csv"))
+        });
+        let hint = match shard {
+            Some(name) => format!(
+                "this is one shard's folder: join the shards' folders with `polity sweep-merge`, or report this shard \
+                 alone: `polity sweep-report {}`",
+                path.join(name).display()
+            ),
+            None if path.join("sweep.json").is_file() => {
+                "the sweep has not finished: run the same `polity sweep` command again to finish it".into()
+            }
+            None => "run the sweep to its end, or merge its shards first".into(),
+        };
+        format!("{}: cannot read: {e}\n    hint: {hint}", file.display())
     })?;
     let bad = |why: String| format!("{}: {why}", file.display());
     let mut reader = crate::tables::reader(&text);

@@ -157,12 +157,23 @@ fn help_teaches_with_examples() {
         assert!(run.contains(needle), "run --help lacks {needle}:\n{run}");
     }
     assert!(text(&polity(&["check", "--help"]).stdout).contains("LINE:COLUMN"));
-    // The columns every run has, as a real run writes them.
+    // The columns every run has (tragedy has no AI agents and no mechanism), and those it has
+    // with AI agents (commons), as real runs write them.
     let t = tmp();
-    run_into(&t.path().join("r"), &["commons", "--ticks", "1"]);
-    let header = std::fs::read_to_string(t.path().join("r/metrics.csv")).unwrap().lines().next().unwrap().to_string();
+    let header = |scenario: &str| {
+        run_into(&t.path().join(scenario), &[scenario, "--ticks", "1"]);
+        std::fs::read_to_string(t.path().join(scenario).join("metrics.csv"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (every, with_ais) = (header("tragedy"), header("commons"));
     let flat: String = run.split_whitespace().collect();
-    assert!(flat.contains(&header), "run --help lacks commons' columns {header}:\n{run}");
+    assert!(flat.contains(&format!("{every};withAIagents,then")), "run --help lacks the columns {every}:\n{run}");
+    let ai_columns = with_ais.strip_prefix(&format!("{every},")).unwrap();
+    assert!(flat.contains(&format!("then{ai_columns};")), "run --help lacks the AI columns {ai_columns}:\n{run}");
 }
 
 #[test]

@@ -193,6 +193,17 @@ fn shards_merge_into_the_unsharded_table() {
         assert!(o.table.ends_with(format!("results-shard-{i}-of-4.csv")));
         dirs.push(d);
     }
+    // A shard's folder is not a whole sweep's, and a folder that is not there is not either:
+    // the report says which, and how to go on.
+    let e = report::read(&dirs[1]).unwrap_err();
+    let hint = format!(
+        "this is one shard's folder: join the shards' folders with `polity sweep-merge`, or report this shard alone: `polity sweep-report {}`",
+        dirs[1].join("results-shard-1-of-4.csv").display()
+    );
+    assert!(e.contains(&hint), "{e}");
+    assert!(report::read(&dirs[1].join("results-shard-1-of-4.csv")).is_ok());
+    let e = report::read(&t.path().join("nowhere")).unwrap_err();
+    assert!(e.contains("nowhere: no such folder or file") && !e.contains("shards"), "{e}");
     // Missing shards are named.
     let e = merge::merge(&dirs[..3], &t.path().join("m.csv"), false).unwrap_err();
     assert!(e.contains("4 of 18 runs are missing: 3, 7, 11, 15"), "{e}");
