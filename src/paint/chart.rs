@@ -57,6 +57,9 @@ pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Op
     }
     let pad = (y1 - y0) * 0.06;
     (y0, y1) = (y0 - pad, y1 + pad);
+    // Points at the ends stand clear of the axis (an interval drawn on it was half hidden).
+    let pad = (x1 - x0) * 0.03;
+    (x0, x1) = (x0 - pad, x1 + pad);
     let (w, h) = (800u32, 500u32);
     let bg = [24, 26, 32, 255];
     let fg = [220, 220, 220, 255];
