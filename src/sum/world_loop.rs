@@ -10,7 +10,7 @@
 //!   vector sits at angle `arccos c` from the humans' mean vector, on the side its scenario σ
 //!   puts it (a selfish AI toward its own apples), clamped to σ ∈ [0, 1]. So an AI the loop
 //!   has not yet aligned past the humans' own angle keeps its scenario σ's extreme.
-//! * **Each tick** (at `Account`, once the tick's moves are made): the information grows by
+//! * **Each tick** (at `Effects`, once the tick's moves are made and the inaction shadow has stepped): the information grows by
 //!   the AI agents' mean power used this tick (their policy's KL over the default walk, the
 //!   `power_used_ai` column) — capped with `rectify: true` at the humans' mean power `O_H`
 //!   ([`super::powers`]), the seed's bound: they cannot optimise the AI harder than they can
@@ -30,11 +30,13 @@ use crate::columns;
 use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::scenario::LoopSpec;
 
-/// The loop: its part when the scenario asks for it; it runs at `Account`.
+/// The loop: its part when the scenario asks for it; it runs at `Effects`, once the tick's
+/// rewards are credited and the inaction shadow has stepped (the harm an `aligned` event
+/// records is the tick's, as the `harm` column's is; at `Account` the shadow was a tick behind).
 pub const MECHANISM: Mechanism = Mechanism {
     name: "sum_loop",
     build,
-    steps: &[(Step::Account, step)],
+    steps: &[(Step::Effects, step)],
     measure: Some(measure),
     digest: Some(digest),
     active: Some(|m| m.parts.has::<WorldLoop>()),

@@ -471,3 +471,34 @@ fn polity_sum_world_reports_harm_and_ticks_against_d() {
         assert!(!x.exists());
     }
 }
+
+#[test]
+fn the_aligned_event_records_the_harm_of_its_tick() {
+    // The loop stepped before the inaction shadow had, so the event's harm compared this
+    // tick's humans with the shadow's of the tick before (−0.5 where the column said 0).
+    let src = r#"Scenario(
+        version: 1,
+        map: Ascii(rows: ["WWWWWWWWWW", "WAAA  AAPW", "WAA   AAPW", "WPPPPPPPPW", "WWWWWWWWWW"]),
+        agents: [(count: 2, kind: Human, selfishness: Fixed(0.3)), (count: 2, kind: Ai, power: Fixed(inf))],
+        sum: (harm: true, alignment_loop: (dims: 2.0, critical: 0.9, rectify: true)),
+    )"#;
+    let s = scenario::parse(src, "aligned.ron", "aligned").unwrap();
+    let mut sim = polity::sim::Sim::new(&s, 0, 20);
+    let harm_column = {
+        let log = sim.world().resource::<polity::metrics::MetricsLog>();
+        log.columns().iter().position(|c| c.to_string() == "harm").expect("a harm column")
+    };
+    let mut found = false;
+    for _ in 0..20 {
+        sim.step();
+        let out = sim.drain();
+        for e in &out.events {
+            if let polity::model::Event::Aligned { harm, .. } = e.event {
+                let row = out.rows.iter().find(|(t, _)| *t == e.tick).expect("the event's tick has a row");
+                assert_eq!(harm, Some(row.1[harm_column]), "tick {}", e.tick);
+                found = true;
+            }
+        }
+    }
+    assert!(found, "the AIs were aligned within 20 ticks");
+}
