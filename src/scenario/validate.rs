@@ -9,6 +9,9 @@ use super::{
 };
 use super::{MapLayout, layout};
 
+/// `log10` of the most world ticks the impact planner may imagine per decision (10⁶).
+const MAX_IMPACT_TREE_LOG10: f64 = 6.0;
+
 /// One semantic problem: the field path, what is wrong, and a fix where one is obvious.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Issue {
@@ -343,6 +346,27 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
                     format!("the planner's depth must be 1 to 8 ticks, found {}", p.depth),
                     None,
                 );
+            } else if (1..=16).contains(&p.width) {
+                // Each node of the tree is a tick of the whole world and its shadow (about
+                // 20 µs on a small map): past a million a decision, a tick takes minutes.
+                let tree = crate::rules::sparse_sampling::tree_log10(p.width as f64, p.depth, 5);
+                if tree > MAX_IMPACT_TREE_LOG10 {
+                    c.err(
+                        "impact.plan",
+                        format!(
+                            "this plan imagines about {:.1e} ticks of the world per decision of each planning AI \
+                             (Σ (5·width)^d for d = 1..depth, width {}, depth {}): too many to compute",
+                            10f64.powf(tree),
+                            p.width,
+                            p.depth
+                        ),
+                        Some(
+                            "use a smaller width or depth: at most 10⁶ ticks a decision (width 2, depth 5 imagines \
+                             1.1e5, about 2 s a tick on a small map)"
+                                .into(),
+                        ),
+                    );
+                }
             }
             if !(p.gamma > 0.0 && p.gamma <= 1.0) {
                 c.err("impact.plan.gamma", format!("the discount must be in (0, 1], found {}", p.gamma), None);

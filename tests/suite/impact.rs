@@ -647,6 +647,18 @@ fn a_bad_planner_is_a_located_error() {
     let src = builtin_source("vase-guard").replace("width: 16", "width: 0");
     let err = scenario::parse(&src, "guard.ron", "g").unwrap_err().to_string();
     assert!(err.contains("guard.ron:") && err.contains("impact.plan.width") && err.contains("1 to 16"), "{err}");
+    // A tree too large to compute is refused before the run, not left to run for hours (a
+    // tick of width 3, depth 5 imagines 8.1e5 world ticks; width 16, depth 8 about 1.7e15).
+    let sized = |w: u32, d: u32| {
+        builtin_source("vase-guard").replace("width: 16, depth: 2", &format!("width: {w}, depth: {d}"))
+    };
+    assert!(sized(3, 5).contains("width: 3, depth: 5"), "vase-guard's plan line changed");
+    assert!(scenario::parse(&sized(3, 5), "guard.ron", "g").is_ok());
+    for (w, d, shown) in [(4, 5, "3.4e6"), (16, 8, "1.7e15")] {
+        let err = scenario::parse(&sized(w, d), "guard.ron", "g").unwrap_err().to_string();
+        assert!(err.contains(&format!("impact.plan: this plan imagines about {shown} ticks")), "{err}");
+        assert!(err.contains("hint: use a smaller width or depth"), "{err}");
+    }
 }
 
 fn at_(rows: &[(u64, Vec<f64>)], cols: &[String], tick: u64, col: &str) -> f64 {
