@@ -421,12 +421,12 @@ fn account(m: &mut WorldModel) {
         if (own || !impact.shadow.contains(&id)) && !impact.whitelisted(id.1) {
             now.insert(id);
             if !impact.naive_penalised.0.contains(&id) {
-                let (cause, why) = if own {
-                    ("ai".to_string(), "the AI did it: it never acts in the world without it".to_string())
+                let why = if own {
+                    "the AI did it: it never acts in the world without it"
                 } else {
-                    (cause.to_string(), "would not have happened had the AI done nothing from the start".to_string())
+                    "would not have happened had the AI done nothing from the start"
                 };
-                attribution(events, tick, "naive", id, cause, why);
+                attribution(events, tick, "naive", id, cause.to_string(), why.to_string());
             }
         }
     }

@@ -206,6 +206,23 @@ fn impact_events_name_the_cause() {
             && e.details()["effect"] == "vase broken"),
         "stepwise does not blame the AI for the human's break"
     );
+    // An AI's own push names the AI agent as its cause under every baseline (the naive one
+    // said `ai`, the others `agent:0`).
+    let src = r#"Scenario(version: 1, map: Ascii(rows: ["WWWWW", "W V W", "WWWWW"]),
+        agents: [(kind: Ai, policy: Script("E"), spawn: At([(1, 1)]))], impact: ())"#;
+    let s = scenario::parse(src, "cause.ron", "cause").unwrap();
+    let mut sim = Sim::new(&s, 0, 2);
+    (0..2).for_each(|_| sim.step());
+    let events = sim.world_mut().resource_mut::<EventLog>().drain();
+    let causes: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e.kind() == "impact")
+        .map(|e| {
+            (e.details()["baseline"].as_str().unwrap().to_string(), e.details()["cause"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert!(causes.iter().any(|(b, _)| b == "naive"), "{causes:?}");
+    assert!(causes.iter().all(|(_, c)| c == "agent:0"), "{causes:?}");
 }
 
 #[test]
