@@ -76,7 +76,6 @@ const STATE: &str = "state.safetensors";
 /// the same folder is refused.
 const LOCK: &str = "train.lock";
 
-/// Takes the lock of the training folder `dir`, or says that another process holds it.
 /// A training folder's lock: held while it lives; its file is removed (while still held) when
 /// it goes, so a finished, stopped or refused training leaves only its outputs.
 #[derive(Debug)]
@@ -92,6 +91,7 @@ impl Drop for Lock {
     }
 }
 
+/// Takes the lock of the training folder `dir`, or says that another process holds it.
 fn lock(dir: &Path) -> Result<Lock, String> {
     let shown = dir.display();
     let file = std::fs::OpenOptions::new()

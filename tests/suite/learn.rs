@@ -539,6 +539,17 @@ fn a_training_interrupted_in_its_first_update_says_nothing_was_saved() {
     assert!(!t.path().join("o/train.json").exists());
 }
 
+/// `commons-learners` with its `learning` section's first settings replaced by `settings`,
+/// written to `dir/name`.
+fn learners_file(dir: &std::path::Path, name: &str, settings: &str) {
+    let src = scenario::builtin("commons-learners")
+        .unwrap()
+        .source
+        .replace("learning: (envs: 8,", &format!("learning: ({settings}"));
+    assert!(src.contains(settings), "the scenario's learning line changed");
+    std::fs::write(dir.join(name), src).unwrap();
+}
+
 #[test]
 fn a_training_interrupted_while_its_networks_learn_stops_with_status_130() {
     // The signal is checked at every tick of the episodes, not while the networks learn (most
@@ -547,12 +558,7 @@ fn a_training_interrupted_while_its_networks_learn_stops_with_status_130() {
     // the learning; wherever it lands, the training stops with 130 and says what it kept.
     use std::io::BufRead;
     let t = tempfile::tempdir().unwrap();
-    let src = scenario::builtin("commons-learners")
-        .unwrap()
-        .source
-        .replace("learning: (envs: 8,", "learning: (episode_ticks: 100, envs: 4,");
-    assert!(src.contains("episode_ticks: 100,"), "the scenario's learning line changed");
-    std::fs::write(t.path().join("short.ron"), src).unwrap();
+    learners_file(t.path(), "short.ron", "episode_ticks: 100, envs: 4,");
     let timed = polity(&["train", "short.ron", "--updates", "1", "--out", "timed"], t.path());
     assert!(timed.status.success(), "{}", String::from_utf8_lossy(&timed.stderr));
     // A finished training leaves its outputs, and no lock.
@@ -614,12 +620,7 @@ fn train_refuses_a_training_that_cannot_fit_in_memory_before_any_work() {
     // backtrace). The estimate — the worlds and each update's samples — is checked first, as
     // `polity run` checks a world's, against the memory available (set here, for the test).
     let t = tempfile::tempdir().unwrap();
-    let src = scenario::builtin("commons-learners")
-        .unwrap()
-        .source
-        .replace("learning: (envs: 8,", "learning: (episode_ticks: 100000000, envs: 8,");
-    assert!(src.contains("episode_ticks: 100000000"), "the scenario's learning line changed");
-    std::fs::write(t.path().join("long.ron"), src).unwrap();
+    learners_file(t.path(), "long.ron", "episode_ticks: 100000000, envs: 8,");
     let train = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_polity"))
             .args(args)
