@@ -513,26 +513,38 @@ fn polity_train_writes_the_same_weights_with_one_thread_and_two() {
     }
 }
 
-#[test]
-fn a_training_interrupted_in_its_first_update_says_nothing_was_saved() {
+/// Runs `polity ARGS` in `dir`, sends it SIGINT `after` its first line, and returns that line
+/// and how it ended. The first line is printed once the training has started (the signal
+/// handler is in place); its output stays open to the end: a closed pipe would end the
+/// training by itself.
+fn interrupted_training(
+    dir: &std::path::Path,
+    args: &[&str],
+    after: std::time::Duration,
+) -> (String, std::process::Output) {
     use std::io::BufRead;
-    let t = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
-        .args(["train", "commons-learners", "--updates", "5", "--out", "o"])
-        .current_dir(t.path())
+        .args(args)
+        .current_dir(dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The first line is printed once the training has started (the signal handler is in place).
-    // Its output stays open to the end: a closed pipe would end the training by itself.
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
-    assert!(first.starts_with("training commons-learners"), "{first}");
+    std::thread::sleep(after);
     assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
     std::io::Read::read_to_end(&mut stdout, &mut Vec::new()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    (first, child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_training_interrupted_in_its_first_update_says_nothing_was_saved() {
+    let t = tempfile::tempdir().unwrap();
+    let args = ["train", "commons-learners", "--updates", "5", "--out", "o"];
+    let (first, out) = interrupted_training(t.path(), &args, std::time::Duration::ZERO);
+    assert!(first.starts_with("training commons-learners"), "{first}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("nothing was saved") && !err.contains("--resume"), "{err}");
@@ -556,7 +568,6 @@ fn a_training_interrupted_while_its_networks_learn_stops_with_status_130() {
     // of an update): one that came then was ignored in the last update (status 0). Timed from
     // a first training's own split of playing and learning, the signal lands in the middle of
     // the learning; wherever it lands, the training stops with 130 and says what it kept.
-    use std::io::BufRead;
     let t = tempfile::tempdir().unwrap();
     learners_file(t.path(), "short.ron", "episode_ticks: 100, envs: 4,");
     let timed = polity(&["train", "short.ron", "--updates", "1", "--out", "timed"], t.path());
@@ -576,20 +587,7 @@ fn a_training_interrupted_while_its_networks_learn_stops_with_status_130() {
     };
     let (seconds, playing) = (number_before(&said, " s ("), number_before(&said, "% playing") / 100.0);
     let at = std::time::Duration::from_secs_f64(seconds * (playing + (1.0 - playing) / 2.0));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
-        .args(["train", "short.ron", "--updates", "1", "--out", "o"])
-        .current_dir(t.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    std::thread::sleep(at);
-    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
-    std::io::Read::read_to_end(&mut stdout, &mut Vec::new()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let (_, out) = interrupted_training(t.path(), &["train", "short.ron", "--updates", "1", "--out", "o"], at);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "SIGINT {at:?} into a {seconds} s update ({playing:.2} playing): {err}");
     if err.contains("which finished and was saved") {
