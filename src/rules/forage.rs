@@ -139,6 +139,11 @@ pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], 
     // when the first apple worth having is seen; beyond the table's reach, powi.
     let mut powers = [0.0f64; 16];
     let mut filled = false;
+    // With every move open and the view within radius 7 (so every distance, at most 2r + 1
+    // from a move's target, is in the table), an apple at distance d ≥ 2 from the agent is at
+    // d − 1 from the targets it lies towards and d + 1 from the others: three products
+    // instead of five distances (the same products, so the same scores bit for bit).
+    let open_moves = offsets == [(0, 0), (0, -1), (1, 0), (0, 1), (-1, 0)] && r <= 7;
     let own = f.w_own * f.apple_share;
     let commons = f.w_commons * (1.0 - f.selfishness);
     // An apple's live count, from the apple bits of the view's rows widened by the regrowth
@@ -217,6 +222,16 @@ pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], 
                 g *= f.discount;
             }
             filled = true;
+        }
+        let d = (dx.abs() + dy.abs()) as usize;
+        if open_moves && d >= 2 {
+            let (near, here, far) = (v * powers[(d - 1) & 15], v * powers[d & 15], v * powers[(d + 1) & 15]);
+            let towards = |yes: bool| if yes { near } else { far };
+            let moves = [here, towards(dy < 0), towards(dx > 0), towards(dy > 0), towards(dx < 0)];
+            for (b, m) in best.iter_mut().zip(moves) {
+                *b = if m > *b { m } else { *b };
+            }
+            return;
         }
         for (k, &(ox, oy)) in offsets.iter().enumerate() {
             let d = ((dx - ox).abs() + (dy - oy).abs()) as usize;
