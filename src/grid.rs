@@ -548,6 +548,7 @@ impl Grid {
         if cells.len() > PLAN_CHUNK {
             data.par_chunks_mut(PLAN_CHUNK * stride)
                 .zip(cells.par_chunks(PLAN_CHUNK))
+                .with_max_len(1)
                 .for_each(|(rows, cells)| plan(rows, cells));
         } else {
             plan(&mut data, &cells);
@@ -778,7 +779,10 @@ impl Grid {
                 }
             };
             if self.candidates.len() >= REGROW_PARALLEL {
-                fate.par_chunks_mut(DRAW_CHUNK).zip(candidates.par_chunks(DRAW_CHUNK)).for_each(|(f, c)| decide(f, c));
+                fate.par_chunks_mut(DRAW_CHUNK)
+                    .zip(candidates.par_chunks(DRAW_CHUNK))
+                    .with_max_len(1)
+                    .for_each(|(f, c)| decide(f, c));
             } else {
                 fate.chunks_mut(DRAW_CHUNK).zip(candidates.chunks(DRAW_CHUNK)).for_each(|(f, c)| decide(f, c));
             }
@@ -862,13 +866,6 @@ impl Grid {
     #[inline]
     pub fn has_apple(&self, i: usize) -> bool {
         self.apple.get(i)
-    }
-    /// Calls `f(x)` for every apple in row `y` between columns `x0` and `x1` inclusive, left
-    /// to right.
-    #[inline]
-    pub fn for_each_apple_in_row(&self, y: u32, x0: u32, x1: u32, mut f: impl FnMut(u32)) {
-        let base = self.index(0, y);
-        self.apple.for_each_set(base + x0 as usize, base + x1 as usize, |i| f((i - base) as u32));
     }
     /// The apples of row `y` in columns `x0 .. x0 + len` as a bit mask (bit `k` is column
     /// `x0 + k`); `len` must be at most 64 and the span must lie on the map.

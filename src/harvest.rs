@@ -80,7 +80,8 @@ fn standing_on_apples(grid: &Grid, agents: &[ModelAgent], ahead: bool) -> Vec<(u
     if !crate::parallel::pass_on_pool(agents.len()) {
         return scan(0, agents);
     }
-    let found: Vec<_> = agents.par_chunks(CHUNK).enumerate().map(|(c, chunk)| scan(c * CHUNK, chunk)).collect();
+    let found: Vec<_> =
+        agents.par_chunks(CHUNK).with_max_len(1).enumerate().map(|(c, chunk)| scan(c * CHUNK, chunk)).collect();
     found.concat()
 }
 

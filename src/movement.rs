@@ -210,6 +210,7 @@ pub fn step_moves_in_bands<T: Send + Sync>(
     let (rows, map, moved_to) = (&scratch.rows, &*grid, &scratch.moved_to);
     (items.par_chunks(CHUNK), scratch.from.par_chunks_mut(CHUNK), scratch.found.par_iter_mut())
         .into_par_iter()
+        .with_max_len(1)
         .enumerate()
         .for_each(|(c, (chunk, from, found))| {
             found.into.resize_with(n_bands, Vec::new);
@@ -264,7 +265,7 @@ pub fn step_moves_in_bands<T: Send + Sync>(
         rest = more;
     }
     words.push(rest);
-    scratch.bands.par_iter_mut().zip(words).enumerate().for_each(|(g, (band, words))| {
+    scratch.bands.par_iter_mut().zip(words).with_max_len(1).enumerate().for_each(|(g, (band, words))| {
         band.order.clear();
         for f in found {
             for into in &f.into[groups[g].0..groups[g].1] {
@@ -294,7 +295,7 @@ pub fn step_moves_in_bands<T: Send + Sync>(
     for &from in scratch.bands.iter().flat_map(|b| &b.left) {
         grid.set_occupied(from as usize, false);
     }
-    items.par_chunks_mut(CHUNK).zip(moved_to.par_chunks(CHUNK)).for_each(|(chunk, moved_to)| {
+    items.par_chunks_mut(CHUNK).zip(moved_to.par_chunks(CHUNK)).with_max_len(1).for_each(|(chunk, moved_to)| {
         for (item, to) in chunk.iter_mut().zip(moved_to) {
             let to = to.load(Relaxed);
             if to != STAYED {

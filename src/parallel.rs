@@ -93,7 +93,7 @@ pub fn for_each_mut_ahead<T: Send + Sync>(
     };
     if items.len() >= PARALLEL_AGENTS {
         use rayon::prelude::*;
-        items.par_chunks_mut(64).for_each(run);
+        items.par_chunks_mut(64).with_max_len(1).for_each(run);
     } else {
         items.iter_mut().for_each(f);
     }

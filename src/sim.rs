@@ -213,6 +213,7 @@ fn sync_out(
             sigma.par_chunks_mut(SYNC_CHUNK).zip(sigma_t.changed_mut().par_chunks_mut(SYNC_CHUNK)),
         )
             .into_par_iter()
+            .with_max_len(1)
             .for_each(copy);
     }
     for e in core.take_events() {
