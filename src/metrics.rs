@@ -211,50 +211,36 @@ fn welfare_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>, mut sorted: Loc
     log.set(columns::EQUALITY_TIMES_PRODUCTIVITY, welfare::equality_times_productivity_sorted(r));
 }
 
-/// The agents' utilities in ascending order, kept from tick to tick with the agents' order
-/// among them: a tick changes a few places, so re-sorting last tick's order by insertion
-/// costs about one comparison an agent where a fresh sort costs `log₂ n` (`commons-large`'s
-/// 10,000 agents are sorted every tick, on one thread). The values are exactly a fresh
-/// sort's.
+/// The agents' utilities in ascending order (by `f64::total_cmp`), sorted as integers: each
+/// value's bits mapped to a `u64` in the same order, so a comparison is one instruction (almost
+/// every agent's utility changes every tick in `commons-large`, whose 10,000 agents are sorted
+/// every tick; on the thread pool when there are many). Values equal in `total_cmp` have the
+/// same bits, so the result is exactly any sort's. The buffer is kept from tick to tick.
 #[derive(Default)]
 pub struct SortedUtility {
-    /// (utility, agent index), ascending by utility as of the last call.
-    pairs: Vec<(f64, u32)>,
+    /// The values' keys.
+    keys: Vec<u64>,
 }
 
 impl SortedUtility {
     /// `utility` sorted ascending (by `f64::total_cmp`).
     pub fn sort(&mut self, utility: &[f64]) -> Vec<f64> {
-        let n = utility.len();
-        if self.pairs.len() != n {
-            self.pairs = (0..n as u32).map(|i| (0.0, i)).collect();
+        const SIGN: u64 = 1 << 63;
+        // total_cmp's order as unsigned integers: a negative's bits flipped, a positive's sign set.
+        let key = |v: f64| {
+            let b = v.to_bits();
+            if b & SIGN != 0 { !b } else { b | SIGN }
+        };
+        let value = |k: u64| f64::from_bits(if k & SIGN != 0 { k & !SIGN } else { !k });
+        self.keys.clear();
+        self.keys.extend(utility.iter().map(|&v| key(v)));
+        if crate::parallel::pass_on_pool(self.keys.len()) {
+            use rayon::slice::ParallelSliceMut;
+            self.keys.par_sort_unstable();
+        } else {
+            self.keys.sort_unstable();
         }
-        for p in &mut self.pairs {
-            p.0 = utility[p.1 as usize];
-        }
-        // Insertion sort, while it stays cheap; a tick that reorders much falls back to a sort.
-        let budget = 8 * n + 64;
-        let mut moves = 0;
-        let pairs = &mut self.pairs[..];
-        for i in 1..n {
-            let item = pairs[i];
-            if !pairs[i - 1].0.total_cmp(&item.0).is_gt() {
-                continue;
-            }
-            // Shift the greater ones up one place each, and drop the item in the gap.
-            let mut j = i;
-            while j > 0 && pairs[j - 1].0.total_cmp(&item.0).is_gt() {
-                pairs[j] = pairs[j - 1];
-                j -= 1;
-            }
-            pairs[j] = item;
-            moves += i - j;
-            if moves > budget {
-                pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-                break;
-            }
-        }
-        self.pairs.iter().map(|p| p.0).collect()
+        self.keys.iter().map(|&k| value(k)).collect()
     }
 }
 
@@ -350,15 +336,18 @@ mod tests {
 
     #[test]
     fn utilities_kept_sorted_are_a_fresh_sorts_values() {
-        // Ticks that nudge a few agents (the insertion path), ticks that reorder everyone (the
-        // fallback), ties, zeros of both signs, and a change in the number of agents.
+        // Ticks that nudge a few agents, ticks that change everyone, ties, zeros of both signs,
+        // NaNs and infinities, and a change in the number of agents; 5,000 of them (sorted on
+        // the pool when it has more than one thread).
         let mut rng = rng::stream(7, 0, 0, Purpose::Decide);
         let mut sorted = SortedUtility::default();
-        let mut u: Vec<f64> = (0..500).map(|i| (i % 37) as f64).collect();
+        let mut u: Vec<f64> = (0..5000).map(|i| (i % 37) as f64).collect();
         for tick in 0..300 {
             match tick % 50 {
                 0 => u.iter_mut().for_each(|v| *v = rng.unit() * 10.0 - 5.0),
                 25 => u.push(-0.0),
+                // NaNs of both signs and infinities sort as total_cmp has them.
+                40 => u.extend([f64::NAN, -f64::NAN, f64::INFINITY, -f64::INFINITY, 0.0]),
                 _ => {
                     for _ in 0..rng.below(20) {
                         let i = rng.below(u.len() as u64) as usize;
