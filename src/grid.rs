@@ -867,6 +867,13 @@ impl Grid {
     pub fn has_apple(&self, i: usize) -> bool {
         self.apple.get(i)
     }
+    /// Calls `f(x)` for every apple in row `y` between columns `x0` and `x1` inclusive, left
+    /// to right.
+    #[inline]
+    pub fn for_each_apple_in_row(&self, y: u32, x0: u32, x1: u32, mut f: impl FnMut(u32)) {
+        let base = self.index(0, y);
+        self.apple.for_each_set(base + x0 as usize, base + x1 as usize, |i| f((i - base) as u32));
+    }
     /// The apples of row `y` in columns `x0 .. x0 + len` as a bit mask (bit `k` is column
     /// `x0 + k`); `len` must be at most 64 and the span must lie on the map.
     #[inline]

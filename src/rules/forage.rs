@@ -243,19 +243,16 @@ pub fn score_with(grid: &Grid, x: u32, y: u32, f: &Forager, out: &mut [f64; 5], 
             best[k] = if discounted > best[k] { discounted } else { best[k] };
         }
     };
-    // Each row a word of apple bits at a time (one word for views up to radius 31), west to
-    // east: one place calls `visit`, so it is compiled into the loop.
     for cy in first..=y1 {
-        let mut from = x0;
-        while from <= x1 {
-            let len = (x1 - from + 1).min(64) as u32;
-            let mut bits = grid.apple_bits(cy as u32, from as u32, len);
+        if span <= 64 {
+            let mut bits = grid.apple_bits(cy as u32, x0 as u32, span);
             while bits != 0 {
-                let cx = from + bits.trailing_zeros() as i64;
+                let cx = x0 + bits.trailing_zeros() as i64;
                 bits &= bits - 1;
                 visit(cx, cy);
             }
-            from += 64;
+        } else {
+            grid.for_each_apple_in_row(cy as u32, x0 as u32, x1 as u32, |cx| visit(cx as i64, cy));
         }
     }
     for k in 0..5 {
