@@ -211,36 +211,64 @@ fn welfare_metrics(core: Res<Core>, mut log: ResMut<MetricsLog>, mut sorted: Loc
     log.set(columns::EQUALITY_TIMES_PRODUCTIVITY, welfare::equality_times_productivity_sorted(r));
 }
 
-/// The agents' utilities in ascending order (by `f64::total_cmp`), sorted as integers: each
-/// value's bits mapped to a `u64` in the same order, so a comparison is one instruction (almost
-/// every agent's utility changes every tick in `commons-large`, whose 10,000 agents are sorted
-/// every tick; on the thread pool when there are many). Values equal in `total_cmp` have the
-/// same bits, so the result is exactly any sort's. The buffer is kept from tick to tick.
+/// The agents' utilities in ascending order (by `f64::total_cmp`), kept from tick to tick
+/// with the agents' order among them: a tick changes the order of few agents (in
+/// `commons-large` nearly every agent's utility changes every tick, but by about as much as
+/// its neighbours' in the order), so re-sorting last tick's order by insertion costs about one
+/// comparison an agent where a fresh sort costs `log₂ n` (`commons-large`'s 10,000 agents are
+/// sorted every tick, on one thread). Each value is compared as a `u64` whose order is
+/// `total_cmp`'s. Values equal in `total_cmp` have the same bits, so the result is exactly a
+/// fresh sort's.
 #[derive(Default)]
 pub struct SortedUtility {
-    /// The values' keys.
-    keys: Vec<u64>,
+    /// (key, agent index), ascending by key as of the last call.
+    pairs: Vec<(u64, u32)>,
+}
+
+/// `f64::total_cmp`'s order as unsigned integers: a negative's bits flipped, a positive's sign set.
+fn sort_key(v: f64) -> u64 {
+    let b = v.to_bits();
+    if b >> 63 == 1 { !b } else { b | 1 << 63 }
+}
+
+/// The value of a [`sort_key`].
+fn key_value(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 impl SortedUtility {
     /// `utility` sorted ascending (by `f64::total_cmp`).
     pub fn sort(&mut self, utility: &[f64]) -> Vec<f64> {
-        const SIGN: u64 = 1 << 63;
-        // total_cmp's order as unsigned integers: a negative's bits flipped, a positive's sign set.
-        let key = |v: f64| {
-            let b = v.to_bits();
-            if b & SIGN != 0 { !b } else { b | SIGN }
-        };
-        let value = |k: u64| f64::from_bits(if k & SIGN != 0 { k & !SIGN } else { !k });
-        self.keys.clear();
-        self.keys.extend(utility.iter().map(|&v| key(v)));
-        if crate::parallel::pass_on_pool(self.keys.len()) {
-            use rayon::slice::ParallelSliceMut;
-            self.keys.par_sort_unstable();
-        } else {
-            self.keys.sort_unstable();
+        let n = utility.len();
+        if self.pairs.len() != n {
+            self.pairs = (0..n as u32).map(|i| (0, i)).collect();
         }
-        self.keys.iter().map(|&k| value(k)).collect()
+        for p in &mut self.pairs {
+            p.0 = sort_key(utility[p.1 as usize]);
+        }
+        // Insertion sort, while it stays cheap; a tick that reorders much falls back to a sort.
+        let budget = 8 * n + 64;
+        let mut moves = 0;
+        let pairs = &mut self.pairs[..];
+        for i in 1..n {
+            let item = pairs[i];
+            if pairs[i - 1].0 <= item.0 {
+                continue;
+            }
+            // Shift the greater ones up one place each, and drop the item in the gap.
+            let mut j = i;
+            while j > 0 && pairs[j - 1].0 > item.0 {
+                pairs[j] = pairs[j - 1];
+                j -= 1;
+            }
+            pairs[j] = item;
+            moves += i - j;
+            if moves > budget {
+                pairs.sort_unstable_by_key(|p| p.0);
+                break;
+            }
+        }
+        self.pairs.iter().map(|p| key_value(p.0)).collect()
     }
 }
 
@@ -337,8 +365,7 @@ mod tests {
     #[test]
     fn utilities_kept_sorted_are_a_fresh_sorts_values() {
         // Ticks that nudge a few agents, ticks that change everyone, ties, zeros of both signs,
-        // NaNs and infinities, and a change in the number of agents; 5,000 of them (sorted on
-        // the pool when it has more than one thread).
+        // NaNs and infinities, and a change in the number of agents; 5,000 of them.
         let mut rng = rng::stream(7, 0, 0, Purpose::Decide);
         let mut sorted = SortedUtility::default();
         let mut u: Vec<f64> = (0..5000).map(|i| (i % 37) as f64).collect();
