@@ -10,9 +10,10 @@
 
 A scenario is a built-in name (``polity.builtins()``), a path to a ``.ron`` file or a run's
 ``run.json``, or RON text. Numeric fields can be overridden by the paths sweep files use:
-``polity.parallel_env("taxed-commons", **{"tax.rates[0]": 0.3})`` or ``overrides={...}``.
+``polity.parallel_env("sed-apple-picking", **{"tax.rates[0]": 0.3})`` or ``overrides={...}``.
 Errors in a scenario raise ``polity.PolityError`` (a ``ValueError``) with the engine's
-message, file:line:column included. docs/python.md documents observations, actions and rewards.
+message, file:line:column included. An environment is used on the thread that made it (make
+one per thread). docs/python.md documents observations, actions and rewards.
 """
 
 from ._polity import PolityError, __version__, builtins, set_threads

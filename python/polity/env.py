@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,16 @@ def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> lis
             raise PolityError(f"override `{path}` = {value!r}: overrides set numeric fields (as sweep files do)")
         out.append((str(path), float(value)))
     return out
+
+
+def _same_thread(made_on: int) -> None:
+    """Refuses a call from another thread than the one that made the environment (the engine's
+    world is not shared between threads)."""
+    if threading.get_ident() != made_on:
+        raise PolityError(
+            "this environment was made on another thread: an environment is used on the thread "
+            "that made it (make one per thread)"
+        )
 
 
 def _policies(policies: dict[str, str] | None) -> list[tuple[str, str]]:
@@ -89,6 +100,7 @@ class PolityParallelEnv(ParallelEnv):
         self.state_space = spaces.Box(-np.inf, np.inf, shape=(self._raw.state_size,), dtype=np.float32)
         self._seed = self._raw.seed
         self._started = False
+        self._thread = threading.get_ident()
         self.max_cycles = self._raw.layout.ticks
 
     # -- spaces ---------------------------------------------------------------------------
@@ -123,18 +135,29 @@ class PolityParallelEnv(ParallelEnv):
     def reset(self, seed: int | None = None, options: dict | None = None):
         """Starts an episode: with ``seed``, or (without) the scenario's seed the first time and
         the last seed + 1 after that."""
-        if seed is not None:
-            self._seed = int(seed)
-        elif self._started:
-            self._seed += 1
+        _same_thread(self._thread)
+        if seed is None:
+            seed = self._seed + 1 if self._started else self._seed
+        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise PolityError(f"seed {seed!r}: a seed is a whole number from 0 to 2^64 - 1")
+        # A seed the engine refuses changes nothing (the next reset() goes on from the last).
+        self._raw.reset(int(seed))
+        self._seed = int(seed)
         self._started = True
-        self._raw.reset(self._seed)
         self.agents = list(self.possible_agents)
         return self._observations(), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]):
+        _same_thread(self._thread)
+        if not self._started:
+            raise PolityError("no episode yet: call reset() first")
         if not self.agents:
             raise PolityError("the episode is over (every agent is truncated); call reset() first")
+        if not isinstance(actions, dict):
+            raise PolityError(
+                f"actions {actions!r}: a dict of agent name to action ({{}} lets every agent decide "
+                "as its scenario says)"
+            )
         if PRINCIPAL in actions and not self._principal:
             raise PolityError("the principal is not steered: make the env with principal=True")
         unknown = [a for a in actions if a not in self._observation_spaces]
@@ -151,7 +174,13 @@ class PolityParallelEnv(ParallelEnv):
             arr[index[agent]] = int(value)
         choice = None
         if PRINCIPAL in actions:
-            choice = np.asarray(actions[PRINCIPAL], dtype=np.int64).reshape(-1)
+            given = np.asarray(actions[PRINCIPAL])
+            if not np.issubdtype(given.dtype, np.integer):
+                raise PolityError(
+                    f"the principal's action {actions[PRINCIPAL]!r} must be whole numbers, one choice "
+                    "per tax bracket"
+                )
+            choice = given.astype(np.int64).reshape(-1)
         rewards, lead, truncated, metrics, events, executed = self._raw.step(arr, choice)
         obs = self._observations()
         common = {
@@ -192,7 +221,8 @@ class PolityParallelEnv(ParallelEnv):
         return self._raw.state()
 
     def state_hash(self) -> int:
-        """The engine's digest of the whole state (``polity run`` writes it to run.json)."""
+        """The engine's digest of the whole state, as an integer (``polity run`` writes it to
+        run.json in hexadecimal: ``f"{env.state_hash():016x}"``)."""
         return self._raw.state_hash()
 
     def close(self):

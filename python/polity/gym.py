@@ -11,9 +11,9 @@ from .env import PolityParallelEnv
 
 
 class GymEnv(gymnasium.Env):
-    """A single-agent view of a scenario: ``agent`` (default: the first agent of the first
-    ``Learned`` group, else agent 0) is steered; every other agent decides as its scenario
-    says. Observations, actions and rewards are those of :class:`polity.PolityParallelEnv`."""
+    """A single-agent view of a scenario: ``agent`` (default: the scenario's first agent,
+    ``possible_agents[0]``) is steered; every other agent decides as its scenario says.
+    Observations, actions and rewards are those of :class:`polity.PolityParallelEnv`."""
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
 

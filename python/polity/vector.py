@@ -8,7 +8,9 @@ import numpy as np
 from gymnasium import spaces
 
 from ._polity import PolityError, RawVecEnv
-from .env import _overrides, _policies
+import threading
+
+from .env import _overrides, _policies, _same_thread
 
 
 class VectorEnv:
@@ -21,7 +23,9 @@ class VectorEnv:
     ``(num_envs,)`` bool. ``actions`` is ``(num_envs, agents)`` of ints 0–4, or −1 for an agent
     that decides as its scenario says. A world that reaches ``run.ticks`` is truncated and
     starts its next episode in the same step: the observation returned is the new episode's
-    first. World ``e``'s ``k``-th episode has its own seed, derived from ``seed``, ``k`` and ``e``.
+    first. World ``e``'s ``k``-th episode has its own seed, derived from ``seed``, ``k`` and ``e``;
+    ``reset()`` without a seed plays new worlds: the seed it was made with the first time, the
+    last seed + 1 after that (as ``parallel_env`` does).
     The worlds are the engine's world model alone: no metrics, events or pictures (use
     ``parallel_env`` for those).
     """
@@ -59,18 +63,36 @@ class VectorEnv:
         self._rewards = np.zeros((self.num_envs, self.num_agents), dtype=np.float32)
         self._terminated = np.zeros(self.num_envs, dtype=bool)
         self._truncated = np.zeros(self.num_envs, dtype=bool)
+        self._thread = threading.get_ident()
 
     def reset(self, seed: int | None = None, options: dict | None = None):
-        self._raw.reset(seed)
+        _same_thread(self._thread)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise PolityError(f"seed {seed!r}: a seed is a whole number from 0 to 2^64 - 1")
+        self._raw.reset(None if seed is None else int(seed))
         self._raw.observe(self._obs)
         return self._obs, {}
 
     def step(self, actions):
-        actions = np.ascontiguousarray(actions, dtype=np.int64)
-        if actions.shape != (self.num_envs, self.num_agents):
+        _same_thread(self._thread)
+        given = np.asarray(actions)
+        if given.shape != (self.num_envs, self.num_agents):
             raise PolityError(
-                f"actions of shape {actions.shape}: expected ({self.num_envs}, {self.num_agents}) ints"
+                f"actions of shape {given.shape}: expected ({self.num_envs}, {self.num_agents}) ints"
             )
+        if not np.issubdtype(given.dtype, np.integer):
+            raise PolityError(
+                f"actions of dtype {given.dtype}: expected whole numbers 0 to 4 (stay, north, east, "
+                "south, west), or -1 for an agent that decides as its scenario says"
+            )
+        bad = np.argwhere((given < -1) | (given > 4))
+        if len(bad):
+            e, k = bad[0]
+            raise PolityError(
+                f"world {e}: {self.agents[k]}'s action {given[e, k]} is out of range: 0 to 4 (stay, "
+                "north, east, south, west), or -1 for an agent that decides as its scenario says"
+            )
+        actions = np.ascontiguousarray(given, dtype=np.int64)
         self._raw.step(actions, self._obs, self._rewards, self._truncated)
         return self._obs, self._rewards, self._terminated, self._truncated, {}
 

@@ -284,3 +284,70 @@ def test_reset_seeds():
     assert np.array_equal(a, env.state())
     with pytest.raises(polity.PolityError, match="from 0 to"):
         env.reset(seed=-1)
+
+
+def test_what_a_new_user_got_wrong_is_refused_clearly():
+    """Inputs a new user tried that crashed, ran silently or misled (docs/python.md)."""
+    nobody = {"agents[0].count": 0, "agents[1].count": 0}
+    with pytest.raises(polity.PolityError, match="has no agents"):
+        polity.VectorEnv("commons", num_envs=1, **nobody)
+    with pytest.raises(polity.PolityError, match="has no agents"):
+        polity.parallel_env("commons", **nobody)
+    with pytest.raises(polity.PolityError, match="run.ticks = 0"):
+        polity.parallel_env("commons", **{"run.ticks": 0})
+    # VectorEnv's actions are checked as parallel_env's are: whole numbers 0–4, or -1.
+    v = polity.VectorEnv("commons", num_envs=2)
+    v.reset()
+    shape = (2, v.num_agents)
+    with pytest.raises(polity.PolityError, match="dtype float64"):
+        v.step(np.zeros(shape) + 0.7)
+    with pytest.raises(polity.PolityError, match="action -2 is out of range"):
+        v.step(np.full(shape, -2))
+    with pytest.raises(polity.PolityError, match="out of range"):
+        v.step(np.full(shape, 2**63 + 1, dtype=np.uint64))
+    v.step(np.full(shape, -1))
+    # reset() without a seed plays new worlds, as parallel_env's does.
+    first = v.seeds()
+    v.reset()
+    assert v.seeds() != first
+    with pytest.raises(polity.PolityError, match="whole number"):
+        v.reset(seed=1.5)
+    # A refused seed changes nothing: the next reset() goes on from the last good one.
+    env = polity.parallel_env("commons")
+    with pytest.raises(polity.PolityError, match="call reset"):
+        env.step({})
+    env.reset(seed=5)
+    for bad in (-1, 1.7, "3", True):
+        with pytest.raises(polity.PolityError):
+            env.reset(seed=bad)
+    env.reset()
+    assert env.seed == 6
+    with pytest.raises(polity.PolityError, match="a dict"):
+        env.step(None)
+    p = polity.parallel_env("sed-apple-picking", principal=True)
+    p.reset()
+    with pytest.raises(polity.PolityError, match="whole numbers"):
+        p.step({"principal": [1.9, 1.9, 1.9]})
+    # run.json's state hash is the integer in hexadecimal.
+    assert len(f"{env.state_hash():016x}") == 16
+
+
+def test_an_env_is_used_on_the_thread_that_made_it():
+    import threading
+
+    env = polity.parallel_env("commons")
+    env.reset(seed=0)
+    caught = []
+
+    def other():
+        try:
+            env.step({})
+        except polity.PolityError as e:
+            caught.append(str(e))
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert caught and "thread that made it" in caught[0]
+    env.step({})  # still fine on its own thread
+    assert env.tick == 1

@@ -161,6 +161,20 @@ pub struct Layout {
 
 impl Layout {
     fn of(s: &Scenario, m: &WorldModel, opts: &Options) -> Result<Layout, String> {
+        if m.agents.is_empty() {
+            return Err(format!(
+                "{}: the scenario has no agents, and an environment steers agents; give a group of \
+                 `agents` a count of at least 1",
+                s.name
+            ));
+        }
+        if s.run.ticks == 0 {
+            return Err(format!(
+                "{}: run.ticks = 0, so an episode would end before its first step; set `run.ticks` \
+                 to 1 or more",
+                s.name
+            ));
+        }
         let view = view_of(s, opts)?;
         let brackets = s.tax_brackets();
         let (principal_observation, principal_choices) = if opts.principal {
@@ -325,7 +339,8 @@ fn check_actions(actions: &[Option<i64>], n: usize) -> Result<Vec<Option<Action>
             None => Ok(None),
             Some(v) if (0..Action::ALL.len() as i64).contains(v) => Ok(Some(Action::ALL[*v as usize])),
             Some(v) => Err(format!(
-                "agent {k}'s action {v} is out of range: actions are 0 to {} (stay, north, east, south, west)",
+                "agent {k}'s action {v} is out of range: actions are 0 to {} (stay, north, east, south, \
+                 west), or −1 to let the agent decide as its scenario says",
                 Action::ALL.len() - 1
             )),
         })
@@ -561,6 +576,8 @@ pub struct VecEnv {
     mechanisms: Vec<Mechanism>,
     seed: u64,
     worlds: Vec<Slot>,
+    /// Whether `reset` has been called (a reset without a seed then moves on to the next).
+    reset_before: bool,
 }
 
 struct Slot {
@@ -595,7 +612,7 @@ impl VecEnv {
         let seed = seed.unwrap_or(scenario.run.seed);
         let probe = Sim::model_of(&scenario, seed, &mechanisms);
         let layout = Layout::of(&scenario, &probe, &opts)?;
-        let mut v = VecEnv { scenario, layout, mechanisms, seed, worlds: Vec::new() };
+        let mut v = VecEnv { scenario, layout, mechanisms, seed, worlds: Vec::new(), reset_before: false };
         v.worlds = (0..envs).map(|e| v.fresh(e, 0)).collect();
         Ok(v)
     }
@@ -604,11 +621,16 @@ impl VecEnv {
         fresh(&self.scenario, &self.mechanisms, self.seed, e, episode)
     }
 
-    /// Starts every world's episode 0 again, with `seed` (the last one when `None`).
+    /// Starts every world's episode 0 again, with `seed`; without one, with the seed it was made
+    /// with the first time and the last seed + 1 after that (as `parallel_env` does), so each
+    /// reset plays new worlds.
     pub fn reset(&mut self, seed: Option<u64>) {
-        if let Some(s) = seed {
-            self.seed = s;
+        match seed {
+            Some(s) => self.seed = s,
+            None if self.reset_before => self.seed = self.seed.wrapping_add(1),
+            None => {}
         }
+        self.reset_before = true;
         let worlds: Vec<Slot> = {
             use rayon::prelude::*;
             (0..self.worlds.len()).into_par_iter().map(|e| self.fresh(e, 0)).collect()
@@ -667,7 +689,7 @@ impl VecEnv {
         }
         let mut steered = Vec::with_capacity(envs);
         for (e, row) in actions.chunks(n.max(1)).enumerate().take(envs) {
-            let row: Vec<Option<i64>> = row.iter().map(|&a| (a >= 0).then_some(a)).collect();
+            let row: Vec<Option<i64>> = row.iter().map(|&a| (a != -1).then_some(a)).collect();
             steered.push(check_actions(&row, n).map_err(|m| format!("world {e}: {m}"))?);
         }
         let ticks = self.layout.ticks;

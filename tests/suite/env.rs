@@ -99,6 +99,46 @@ fn bad_input_is_refused_and_nothing_runs() {
         .err()
         .unwrap();
     assert!(err.contains("no principal to steer"), "{err}");
+    // A world with nobody to steer, or episodes of no tick, are refused when made (a VecEnv
+    // of no agents used to panic at its first reset).
+    let nobody = scenario_from("commons", &[("agents[0].count".into(), 0.0), ("agents[1].count".into(), 0.0)]).unwrap();
+    for err in [
+        Env::new(nobody.clone(), None, Options::default()).err().unwrap(),
+        VecEnv::new(nobody, 2, None, Options::default()).err().unwrap(),
+    ] {
+        assert!(err.contains("has no agents"), "{err}");
+    }
+    let no_tick = scenario_from("commons", &[("run.ticks".into(), 0.0)]).unwrap();
+    for err in [
+        Env::new(no_tick.clone(), None, Options::default()).err().unwrap(),
+        VecEnv::new(no_tick, 2, None, Options::default()).err().unwrap(),
+    ] {
+        assert!(err.contains("run.ticks = 0"), "{err}");
+    }
+    // A VecEnv's actions are 0–4 or −1 (let the agent decide); other negatives are errors.
+    let mut v = VecEnv::new(scenario_from("commons", &[]).unwrap(), 1, None, Options::default()).unwrap();
+    let (obs, per) = (v.layout().observation, v.layout().names.len());
+    let (mut o, mut r, mut t) = (vec![0.0; per * obs], vec![0.0; per], vec![false]);
+    let mut acts = vec![-1i64; per];
+    v.step(&acts, &mut o, &mut r, &mut t).unwrap();
+    acts[3] = -2;
+    let err = v.step(&acts, &mut o, &mut r, &mut t).unwrap_err();
+    assert!(err.contains("world 0: agent 3's action -2 is out of range"), "{err}");
+}
+
+#[test]
+fn a_vec_env_reset_without_a_seed_plays_new_worlds() {
+    let mut v = VecEnv::new(scenario_from("commons", &[]).unwrap(), 2, Some(7), Options::default()).unwrap();
+    let made = v.seeds();
+    v.reset(None);
+    assert_eq!(v.seeds(), made, "the first reset plays the seed it was made with");
+    v.reset(None);
+    let next = v.seeds();
+    assert_ne!(next, made);
+    v.reset(Some(8));
+    assert_eq!(v.seeds(), next, "the next seed is seed + 1");
+    v.reset(Some(7));
+    assert_eq!(v.seeds(), made);
 }
 
 #[test]
