@@ -16,13 +16,29 @@ message, file:line:column included. An environment is used on the thread that ma
 one per thread). docs/python.md documents observations, actions and rewards.
 """
 
-from ._polity import PolityError, __version__, builtins, set_threads
+from ._polity import PolityError, __version__, builtins
+from ._polity import set_threads as _set_threads
 from .env import ACTIONS, PolityParallelEnv, parallel_env
 from .gym import GymEnv
 from .interop import export_policy, record, torch_tensors
 from .vector import VectorEnv
 
 import gymnasium as _gymnasium
+
+
+def set_threads(threads: int | None = None) -> int:
+    """Sizes the engine's thread pool, once, before the first environment (``None``: one
+    thread per core); returns its size. A second call cannot resize it and raises."""
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise PolityError(f"set_threads({threads!r}): a whole number of threads, at least 1 (or None)")
+    got = _set_threads(threads)
+    if threads is not None and got != threads:
+        raise PolityError(
+            f"set_threads({threads}): the engine's thread pool already has {got} threads (it is sized "
+            "once, by the first set_threads call or the first environment)"
+        )
+    return got
+
 
 if "polity/Polity-v0" not in _gymnasium.registry:
     # gymnasium.make("polity/Polity-v0", scenario="commons", agent="human_0", …)

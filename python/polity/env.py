@@ -24,10 +24,23 @@ def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> lis
     merged.update(extra)
     out = []
     for path, value in merged.items():
+        if "." not in str(path) and "[" not in str(path):
+            raise PolityError(
+                f"unknown keyword `{path}`: a scenario field is set by its path, as sweep files do "
+                "(e.g. **{'run.ticks': 100} or overrides={'agents[0].count': 5}); see help(polity.parallel_env) "
+                "for the keywords"
+            )
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise PolityError(f"override `{path}` = {value!r}: overrides set numeric fields (as sweep files do)")
         out.append((str(path), float(value)))
     return out
+
+
+def _whole(name: str, value: Any, least: int) -> int:
+    """`value` as an int of at least `least`, or a PolityError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise PolityError(f"{name} = {value!r}: a whole number of at least {least}")
+    return int(value)
 
 
 def _same_thread(made_on: int) -> None:
@@ -80,6 +93,11 @@ class PolityParallelEnv(ParallelEnv):
     ):
         if render_mode not in (None, "rgb_array"):
             raise PolityError(f"render_mode {render_mode!r}: Polity renders 'rgb_array' (or None)")
+        if view is not None:
+            view = _whole("view", view, 0)
+        if not (isinstance(render_size, (tuple, list)) and len(render_size) == 2):
+            raise PolityError(f"render_size = {render_size!r}: (width, height) in pixels")
+        render_size = (_whole("render_size's width", render_size[0], 1), _whole("render_size's height", render_size[1], 1))
         self._raw = RawEnv(
             str(scenario), seed, _overrides(overrides, field_overrides), view, principal, _policies(policies)
         )

@@ -10,7 +10,7 @@ from gymnasium import spaces
 from ._polity import PolityError, RawVecEnv
 import threading
 
-from .env import _overrides, _policies, _same_thread
+from .env import _overrides, _policies, _same_thread, _whole
 
 
 class VectorEnv:
@@ -41,8 +41,9 @@ class VectorEnv:
         policies: dict[str, str] | None = None,
         **field_overrides: Any,
     ):
-        if int(num_envs) < 1:
-            raise PolityError(f"num_envs = {num_envs}: at least 1")
+        num_envs = _whole("num_envs", num_envs, 1)
+        if view is not None:
+            view = _whole("view", view, 0)
         self._raw = RawVecEnv(
             str(scenario), int(num_envs), seed, _overrides(overrides, field_overrides), view, _policies(policies)
         )

@@ -330,6 +330,19 @@ def test_what_a_new_user_got_wrong_is_refused_clearly():
         p.step({"principal": [1.9, 1.9, 1.9]})
     # run.json's state hash is the integer in hexadecimal.
     assert len(f"{env.state_hash():016x}") == 16
+    # Bad keywords get PolityError, not OverflowError or a message about overrides.
+    with pytest.raises(polity.PolityError, match="view = -1"):
+        polity.parallel_env("commons", view=-1)
+    with pytest.raises(polity.PolityError, match="render_size's width"):
+        polity.parallel_env("commons", render_size=(-5, 100))
+    with pytest.raises(polity.PolityError, match="unknown keyword `render_mdoe`"):
+        polity.parallel_env("commons", render_mdoe="rgb_array")
+    with pytest.raises(polity.PolityError, match="at least 1"):
+        polity.set_threads(-1)
+    size = polity.set_threads()
+    assert polity.set_threads(size) == size
+    with pytest.raises(polity.PolityError, match=f"already has {size} threads"):
+        polity.set_threads(size + 1)
 
 
 def test_an_env_is_used_on_the_thread_that_made_it():
