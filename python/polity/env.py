@@ -43,6 +43,13 @@ def _whole(name: str, value: Any, least: int) -> int:
     return int(value)
 
 
+def _seed(seed: Any) -> int:
+    """`seed` as an int, or a PolityError (the engine checks its range)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise PolityError(f"seed {seed!r}: a seed is a whole number from 0 to 2^64 - 1")
+    return int(seed)
+
+
 def _same_thread(made_on: int) -> None:
     """Refuses a call from another thread than the one that made the environment (the engine's
     world is not shared between threads)."""
@@ -156,11 +163,10 @@ class PolityParallelEnv(ParallelEnv):
         _same_thread(self._thread)
         if seed is None:
             seed = self._seed + 1 if self._started else self._seed
-        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise PolityError(f"seed {seed!r}: a seed is a whole number from 0 to 2^64 - 1")
+        seed = _seed(seed)
         # A seed the engine refuses changes nothing (the next reset() goes on from the last).
-        self._raw.reset(int(seed))
-        self._seed = int(seed)
+        self._raw.reset(seed)
+        self._seed = seed
         self._started = True
         self.agents = list(self.possible_agents)
         return self._observations(), {a: {} for a in self.agents}

@@ -10,7 +10,7 @@ from gymnasium import spaces
 from ._polity import PolityError, RawVecEnv
 import threading
 
-from .env import _overrides, _policies, _same_thread, _whole
+from .env import _overrides, _policies, _same_thread, _seed, _whole
 
 
 class VectorEnv:
@@ -68,9 +68,7 @@ class VectorEnv:
 
     def reset(self, seed: int | None = None, options: dict | None = None):
         _same_thread(self._thread)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise PolityError(f"seed {seed!r}: a seed is a whole number from 0 to 2^64 - 1")
-        self._raw.reset(None if seed is None else int(seed))
+        self._raw.reset(None if seed is None else _seed(seed))
         self._raw.observe(self._obs)
         return self._obs, {}
 
