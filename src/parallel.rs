@@ -59,6 +59,78 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
 }
 
+/// Runs `f`, one tick of a world of `agents` agents: a big world's ([`PARALLEL_AGENTS`] or
+/// more) through [`awake`], a small one's as it is (its tick has no parallel loop to wait for).
+pub fn tick<R>(agents: usize, f: impl FnOnce() -> R) -> R {
+    if agents >= PARALLEL_AGENTS { awake(f) } else { f() }
+}
+
+/// How long a thread kept awake by [`awake`] waits for work before it goes back to the pool:
+/// longer than a big world's one-thread stretches (its picks, its metrics: a few tenths of a
+/// millisecond), short against a tick.
+pub const AWAKE_IDLE: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Runs `f` — one tick of a big world, on one of the pool's threads — while the pool's other
+/// threads wait for its parallel loops awake, taking each loop's first pieces as soon as they
+/// are offered: a thread left idle through the tick's one-thread stretches goes to sleep, and
+/// waking it costs each loop tens of microseconds on a virtual machine (docs/performance.md).
+/// The waiting threads run whatever the pool offers meanwhile; they stop when `f` returns
+/// (or panics), or after [`AWAKE_IDLE`] without work: a waiter may be taken up by a thread
+/// inside another piece of work (a sweep's other world), which then waits with it, and a
+/// waiter that waited on forever could close a circle of such waits. Off the pool, on a pool
+/// of one thread, or inside another `awake`, `f` just runs. What `f` computes does not depend
+/// on it.
+pub fn awake<R>(f: impl FnOnce() -> R) -> R {
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    thread_local! {
+        static AWAKE: Cell<bool> = const { Cell::new(false) };
+    }
+    let Some(me) = rayon::current_thread_index() else { return f() };
+    if rayon::current_num_threads() < 2 || AWAKE.with(Cell::get) {
+        return f();
+    }
+    let done = AtomicBool::new(false);
+    // Set when `f` ends, however it ends, so no waiting thread spins on.
+    struct Done<'a>(&'a AtomicBool);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+    let wait = || {
+        // This thread itself, having taken a waiter back from its own queue: nothing to wait for.
+        if rayon::current_thread_index() == Some(me) {
+            return;
+        }
+        let mut idle_since = None;
+        while !done.load(Ordering::Acquire) {
+            if rayon::yield_now() == Some(rayon::Yield::Executed) {
+                idle_since = None;
+            } else if idle_since.get_or_insert_with(std::time::Instant::now).elapsed() > AWAKE_IDLE {
+                return;
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    };
+    rayon::in_place_scope(|s| {
+        for _ in 1..rayon::current_num_threads() {
+            s.spawn(|_| wait());
+        }
+        let _done = Done(&done);
+        AWAKE.with(|a| a.set(true));
+        struct Leave;
+        impl Drop for Leave {
+            fn drop(&mut self) {
+                AWAKE.with(|a| a.set(false));
+            }
+        }
+        let _leave = Leave;
+        f()
+    })
+}
+
 /// `f(i, item)` for every item of `items`, on the pool when there are at least
 /// [`PARALLEL_AGENTS`] of them, else in order on this thread. `f` sees each item once; the
 /// result does not depend on which thread ran it.

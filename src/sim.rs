@@ -404,7 +404,8 @@ fn model_agents(agents: &[AgentInit]) -> Vec<ModelAgent> {
 impl Sim {
     /// Runs one tick.
     pub fn step(&mut self) {
-        self.app.world_mut().run_schedule(SimTick);
+        let agents = self.core().agents.len();
+        crate::parallel::tick(agents, || self.app.world_mut().run_schedule(SimTick));
     }
 
     /// Takes everything measured since the last drain (the one way out of the world's logs).

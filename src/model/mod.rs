@@ -191,7 +191,7 @@ impl WorldModel {
 
     /// Runs one whole tick: the phase list from `Observe` to `Measure`.
     pub fn step(&mut self) {
-        self.run(Step::Observe, Step::Measure);
+        crate::parallel::tick(self.agents.len(), || self.run(Step::Observe, Step::Measure));
     }
 
     /// The first half of a tick: `Observe` and `Decide`.
