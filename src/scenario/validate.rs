@@ -402,6 +402,33 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
                 c.err(format!("impact.costs.{kind:?}"), format!("a cost must be a finite number ≥ 0, found {v}"), None);
             }
         }
+        for (k, &(class, from, to)) in i.class_whitelist.iter().enumerate() {
+            use crate::scenario::{ObjectClass, ObjectState};
+            // The states a class's objects can be in (crate::impact::class_states).
+            let never = |state: ObjectState| match (class, state) {
+                (ObjectClass::Patch, ObjectState::Moved) => {
+                    Some("a patch never moves: it is InPlace (alive) or Gone (lost)")
+                }
+                (ObjectClass::Box, ObjectState::Gone) => Some("a box never breaks: it is InPlace or Moved"),
+                _ => None,
+            };
+            let path = format!("impact.class_whitelist[{k}]");
+            if let Some(why) = never(from).or(never(to)) {
+                c.err(
+                    path,
+                    format!("({class:?}, {from:?}, {to:?}) can never apply: {why}"),
+                    Some("list only changes between the states the class has, or remove the entry".into()),
+                );
+            } else if from == to {
+                c.err(
+                    path,
+                    format!(
+                        "({class:?}, {from:?}, {to:?}) allows nothing: an object staying as it is is never penalised"
+                    ),
+                    Some("whitelist a change between two different states, or remove the entry".into()),
+                );
+            }
+        }
     }
     if let Some(l) = &layout {
         for (g, group) in s.agents.iter().enumerate() {
@@ -832,9 +859,11 @@ fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
         }
     }
     match &s.social_graph {
-        SocialGraph::Grid { radius } if *radius == 0 => {
-            c.err("social_graph.radius", "the radius must be at least 1", None)
-        }
+        SocialGraph::Grid { radius } if *radius == 0 => c.err(
+            "social_graph.radius",
+            "the radius must be at least 1",
+            Some("a radius of 0 leaves every agent without neighbours; for that, write `Edges([])`".into()),
+        ),
         SocialGraph::Edges(edges) => {
             for (k, &(a, b)) in edges.iter().enumerate() {
                 for (end, id) in [(0, a), (1, b)] {
