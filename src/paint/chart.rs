@@ -86,6 +86,7 @@ pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Op
     c.fill(left, bottom, right - left + 1, 1, fg);
     let xw = font::text_width(x_name, 2) as i64;
     font::draw(&mut c, (left + right) / 2 - xw / 2, bottom + 34, 2, x_name, fg, w as i64);
+    let legend = legend_labels(series);
     for (k, s) in series.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
         let pts: Vec<&(f64, f64, f64)> = s.points.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
@@ -116,10 +117,27 @@ pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Op
         if series.len() > 1 || !s.label.is_empty() {
             let ly = top + 6 + 14 * k as i64;
             c.fill(right - 250, ly + 3, 14, 3, color);
-            font::draw(&mut c, right - 230, ly, 1, &s.label, fg, right);
+            font::draw(&mut c, right - 230, ly, 1, &legend[k], fg, right);
         }
     }
     Some(c)
+}
+
+/// The legend's text of each series: its label, and for a series whose points are all those of
+/// an earlier one (drawn over it, so that one cannot be seen) which one it hides.
+pub fn legend_labels(series: &[Series]) -> Vec<String> {
+    let bits = |s: &Series| -> Vec<[u64; 3]> {
+        s.points.iter().map(|&(x, y, h)| [x.to_bits(), y.to_bits(), h.to_bits()]).collect()
+    };
+    let all: Vec<Vec<[u64; 3]>> = series.iter().map(bits).collect();
+    series
+        .iter()
+        .enumerate()
+        .map(|(k, s)| match (0..k).find(|&j| !all[k].is_empty() && all[j] == all[k]) {
+            Some(j) => format!("{} (= {}, drawn over it)", s.label, series[j].label),
+            None => s.label.clone(),
+        })
+        .collect()
 }
 
 /// [`lines`], or when no point is finite (no run gave the measure a value: no violations to
@@ -147,5 +165,37 @@ fn segment(c: &mut Canvas, (x0, y0): (i64, i64), (x1, y1): (i64, i64), color: [u
         let x = x0 + (x1 - x0) * k / n;
         let y = y0 + (y1 - y0) * k / n;
         c.fill(x, y, 2, 2, color);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_series_drawn_over_an_identical_one_says_so_in_the_legend() {
+        let series = |label: &str, ys: &[f64]| Series {
+            label: label.into(),
+            points: ys.iter().enumerate().map(|(x, &y)| (x as f64, y, 0.1)).collect(),
+        };
+        let labels = legend_labels(&[
+            series("p = 1", &[1.0, 2.0]),
+            series("p = 0", &[1.0, 2.5]),
+            series("p = -1", &[1.0, 2.0]),
+            series("p = -2", &[1.0, 2.5]),
+            series("none", &[]),
+            series("none either", &[]),
+        ]);
+        assert_eq!(
+            labels,
+            [
+                "p = 1",
+                "p = 0",
+                "p = -1 (= p = 1, drawn over it)",
+                "p = -2 (= p = 0, drawn over it)",
+                "none",
+                "none either"
+            ]
+        );
     }
 }
