@@ -6,8 +6,6 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     // An internal error (a panic) is exit status 1, as documented, not Rust's 101; the panic's
     // message is printed by the default hook, and unwinding removes any staging.

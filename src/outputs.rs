@@ -649,18 +649,27 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
         }
         _ => {}
     }
-    // The nearest folder that exists must be a folder we can write in (the missing ones are
-    // created when the file is written).
+    check_writable(path, &abs)?;
+    Ok(abs)
+}
+
+/// Checks that the output `shown` (resolved: `abs`) could be created: the nearest folder
+/// above it that exists is a folder Polity can write in (the missing ones are created when
+/// the output is written). Writes nothing that stays.
+pub fn check_writable(shown: &Path, abs: &Path) -> Result<(), Refused> {
+    let shown = shown.display();
     let mut parent = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
     while fs::symlink_metadata(&parent).is_err() && parent.pop() {}
     if !parent.is_dir() {
         return Err(Refused(format!("{shown}: cannot create the folder {}: it is a file", parent.display())));
     }
-    tempfile::Builder::new()
-        .prefix(".polity-check-")
-        .tempfile_in(&parent)
-        .map_err(|e| Refused(format!("{shown}: cannot write in {}: {e}", parent.display())))?;
-    Ok(abs)
+    tempfile::Builder::new().prefix(".polity-check-").tempfile_in(&parent).map_err(|e| {
+        // The error names the probe file, which is ours, not the user's: say what failed.
+        let said = e.to_string();
+        let why = said.split(" at path ").next().unwrap_or(&said);
+        Refused(format!("{shown}: cannot write in {}: {why}", parent.display()))
+    })?;
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it (`.NAME.partial-PID`),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
-use egui_plot::{Line, Plot, PlotPoints, Points};
+use egui_plot::{Line, PlotPoints, Points};
 
 use super::panels::PanelCx;
 use super::steer::SteerSystems;
@@ -197,21 +197,14 @@ pub fn panel(ui: &mut egui::Ui, cx: &mut PanelCx) {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(title).small().strong());
                 for (text, c) in &legend {
-                    ui.label(RichText::new(format!("■ {text}")).small().color(rgb(*c)));
+                    ui.add(egui::Label::new(RichText::new(format!("■ {text}")).small().color(rgb(*c))).extend());
                 }
             });
-            Plot::new(("learning", id))
-                .height(72.0)
-                .allow_drag(false)
-                .allow_zoom(false)
-                .allow_scroll(false)
-                .allow_boxed_zoom(false)
-                .allow_double_click_reset(false)
+            // From 0 (small_plot), so the axis has labels from the first point on and levels
+            // read as sizes.
+            super::plots::small_plot(("learning", id), 72.0, super::plots::y_range(lines.iter().map(Vec::as_slice)))
                 .include_x(0.0)
                 .include_x(x_max)
-                // From 0, so the axis has labels from the first point on and levels read as sizes.
-                .include_y(0.0)
-                .y_axis_min_width(28.0)
                 .show(ui, |p| {
                     for ((name, c), pts) in legend.iter().zip(lines) {
                         p.line(Line::new(name.as_str(), PlotPoints::from(pts.clone())).color(rgb(*c)).width(2.0));

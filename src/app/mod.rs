@@ -32,6 +32,7 @@
 //! | [`AppUiPlugin`] | `ui` | the egui panels (a list of panel functions in `panels`) |
 //! | [`ExportPlugin`] | `export` | metrics CSV, window PNG, snapshot RON; the `--screenshot`/`--exit` flow |
 //! | `WindowRecordPlugin` | `record` | recording the window (world and panels) to GIF, MP4, WebM or PNG frames |
+//! | (none) | `plots` | the panels' small plots: fixed frames, y labels on a 1-2-5 grid, one axis width |
 //! | `ArtPlugin` | `art` | the palette and sprites through Bevy's asset system (`embedded://polity/…`), resolved into `AppArt` |
 //! | `IconPlugin` | `icon` | the window icon, through Bevy's asset system |
 //! | `RenderReadyPlugin` | `ready` | counts frames drawn with every shader compiled, which the command line's captures wait for |
@@ -41,6 +42,7 @@ mod export;
 mod icon;
 mod learning;
 mod panels;
+mod plots;
 mod ready;
 pub mod record;
 mod soak;
@@ -191,6 +193,14 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
     {
         return Err((2, format!("error: --screenshot {}: {e}", path.display())));
     }
+    if let Some(path) = &opts.record {
+        // Everything about the output that can be known before the window opens: a recording
+        // that cannot start must not leave a window waiting for it.
+        use crate::record::encode;
+        encode::Output::parse(path)
+            .and_then(|out| encode::check(&encode::Output { force: opts.force, ..out }))
+            .map_err(|e| (2, format!("error: --record {e}")))?;
+    }
     if let Some(id) = opts.select
         && let Err(e) = control.apply(&mut sim, Intent::Select(Some(id)))
     {
@@ -220,9 +230,14 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
         }
         None => control.paused = false,
     }
-    if opts.record.is_some() || opts.soak_frames.is_some() {
-        // A recording or a soak from the command line shows the world running.
+    if opts.soak_frames.is_some() {
+        // A soak shows the world running.
         control.paused = false;
+    }
+    if opts.record.is_some() {
+        // A recording from the command line plays the world from its first frame: paused until
+        // the renderer draws and the recording starts (`record::record_window` plays it then).
+        control.paused = true;
     }
     if opts.soak_frames.is_some() {
         // A soak plays on past the scenario's `run.ticks`.

@@ -5,9 +5,10 @@
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
-use egui_plot::{Line, Plot, PlotPoints};
+use egui_plot::{Line, PlotPoints};
 
 use super::export::{EXPORT_DIR, ExportKind};
+use super::plots;
 use super::ui::{Edit, UiState};
 use super::view::WorldView;
 use super::{AppState, random_seed};
@@ -95,7 +96,11 @@ fn fmt_num(v: f64) -> String {
     } else if v == v.round() && v.abs() < 1e9 {
         format!("{v:.0}")
     } else {
-        format!("{v:.3}")
+        // At most three decimals, without trailing zeros: 84.2, not 84.200 (which reads as
+        // eighty-four thousand two hundred).
+        let s = format!("{v:.3}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" { "0".into() } else { s.to_string() }
     }
 }
 
@@ -150,13 +155,21 @@ fn run_controls(ui: &mut egui::Ui, cx: &mut PanelCx) {
     }
     ui.horizontal(|ui| {
         ui.label("Seed");
-        ui.add(egui::DragValue::new(&mut cx.ui.seed).speed(1.0));
-        if ui.button("Reseed").on_hover_text("rebuild the world at tick 0 with this seed").clicked() {
-            out.push(Intent::Reseed(cx.ui.seed));
+        // Text, not a number widget: egui's numbers are f64, which cannot hold every u64 seed.
+        let field = ui.add(egui::TextEdit::singleline(&mut cx.ui.seed).desired_width(120.0));
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if ui.button("Reseed").on_hover_text("rebuild the world at tick 0 with this seed").clicked() || enter {
+            match cx.ui.seed.trim().parse::<u64>() {
+                Ok(seed) => out.push(Intent::Reseed(seed)),
+                Err(_) => cx
+                    .state
+                    .tell(format!("seed {:?}: give a whole number from 0 to {}", cx.ui.seed.trim(), u64::MAX), true),
+            }
         }
         if ui.button("New seed").on_hover_text("a random seed").clicked() {
-            cx.ui.seed = random_seed();
-            out.push(Intent::Reseed(cx.ui.seed));
+            let seed = random_seed();
+            cx.ui.seed = seed.to_string();
+            out.push(Intent::Reseed(seed));
         }
     });
     hint(ui, "Reset and reseed rebuild the world from the scenario; live edits are not kept.");
@@ -220,7 +233,16 @@ fn live_slider(
         Some((e, v)) if e == edit => v,
         _ => current,
     };
-    let r = ui.add(slider(&mut v, range, step).text(label));
+    // An infinite value (a greedy group's power) sits at the slider's end and reads ∞.
+    let infinite = v == f64::INFINITY;
+    if infinite {
+        v = *range.end();
+    }
+    let mut s = slider(&mut v, range, step).text(label);
+    if infinite {
+        s = s.custom_formatter(|_, _| "∞".into());
+    }
+    let r = ui.add(s);
     if r.dragged() {
         cx.ui.editing = Some((edit, v));
         None
@@ -300,7 +322,7 @@ fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
             }
         });
         ui.horizontal(|ui| {
-            let shown = if lo == hi && lo.is_finite() { lo.min(5.0) } else { (lo.min(5.0) + hi.min(5.0)) / 2.0 };
+            let shown = if lo == hi { lo } else { (lo.min(5.0) + hi.min(5.0)) / 2.0 };
             if let Some(v) = live_slider(ui, cx, Edit::Power(g.group), shown, 0.0..=5.0, 0.05, String::new()) {
                 cx.state.send(Intent::SetGroupPower { group: g.group, power: v });
             }
@@ -513,27 +535,24 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
                 let color = Color32::from_rgb(c[0], c[1], c[2]);
                 let value = h.last(col).map(fmt_num).unwrap_or_default();
                 let text = if present.len() == 1 { value } else { format!("{name} {value}") };
-                ui.label(RichText::new(format!("■ {text}")).small().color(color));
+                // Whole: an entry that does not fit starts a new line rather than breaking.
+                ui.add(egui::Label::new(RichText::new(format!("■ {text}")).small().color(color)).extend());
             }
         });
-        let plot = Plot::new(("plot", k))
-            .height(if present.len() > 1 { 110.0 } else { 64.0 })
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .allow_boxed_zoom(false)
-            .allow_double_click_reset(false)
-            .include_y(0.0)
-            // At least ten ticks wide, so the time axis has labels from the first tick on
-            // (a plot of one point would label only 0).
-            .include_x(0.0)
-            .include_x(10.0)
-            .link_axis("ticks", [true, false])
-            .y_axis_min_width(28.0);
         let max_points = (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize;
+        let series: Vec<Vec<[f64; 2]>> = present.iter().map(|(col, _, _)| h.series(col, max_points)).collect();
+        let plot = plots::small_plot(
+            ("plot", k),
+            if present.len() > 1 { 110.0 } else { 64.0 },
+            plots::y_range(series.iter().map(Vec::as_slice)),
+        )
+        // At least ten ticks wide, so the time axis has labels from the first tick on
+        // (a plot of one point would label only 0).
+        .include_x(0.0)
+        .include_x(10.0)
+        .link_axis("ticks", [true, false]);
         plot.show(ui, |p| {
-            for (col, name, c) in &present {
-                let pts = h.series(col, max_points);
+            for ((_, name, c), pts) in present.iter().zip(series) {
                 p.line(Line::new(*name, PlotPoints::from(pts)).color(Color32::from_rgb(c[0], c[1], c[2])).width(1.5));
             }
         });

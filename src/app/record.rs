@@ -45,7 +45,9 @@ pub enum RecordRequest {
 /// The window recording: what is asked, what is running, what is being finished.
 #[derive(Resource, Default)]
 pub struct WindowRecording {
-    /// Requests for this frame.
+    /// The command line's requests. The world waits, paused, until its recording starts, so
+    /// that the first frame shows the tick the window opened on; a failure to start is printed
+    /// on stderr (and, with `--exit`, quits with status 2).
     pub requests: Vec<RecordRequest>,
     /// Stop by itself after this many frames (the command line's `--record-frames`).
     pub frame_limit: Option<u64>,
@@ -83,6 +85,14 @@ struct Active {
     captured: u64,
 }
 
+/// A recording whose encoder is still writing: the thread, the file, and where the world was
+/// at its last frame (tick and state hash), set when the recording stops.
+struct Encoding {
+    handle: JoinHandle<std::io::Result<u64>>,
+    path: PathBuf,
+    end: Option<(u64, u64)>,
+}
+
 /// Converts a captured window image to a canvas of `size`, cropping or padding with black.
 fn to_canvas(image: &Image, size: Size) -> Option<Canvas> {
     let rgba = image.clone().try_into_dynamic().ok()?.to_rgba8();
@@ -96,8 +106,6 @@ fn to_canvas(image: &Image, size: Size) -> Option<Canvas> {
     }
     Some(c)
 }
-
-type Encoding = (JoinHandle<std::io::Result<u64>>, PathBuf);
 
 fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) -> Result<(Active, Encoding), String> {
     let path = path.unwrap_or_else(|| {
@@ -134,7 +142,7 @@ fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) 
         Ok(n)
     });
     ready_rx.recv().map_err(|_| "the encoder thread stopped".to_string())??;
-    Ok((Active { tx, size, path: path.clone(), captured: 0 }, (handle, path)))
+    Ok((Active { tx, size, path: path.clone(), captured: 0 }, Encoding { handle, path, end: None }))
 }
 
 fn record_window(
@@ -151,9 +159,10 @@ fn record_window(
     if !ready.drawing() && rec.active.is_none() {
         return;
     }
-    let mut requests = std::mem::take(&mut rec.requests);
-    requests.append(&mut state.record_requests);
-    for request in requests {
+    let from_cli = std::mem::take(&mut rec.requests).into_iter().map(|r| (r, true));
+    let requests: Vec<_> =
+        from_cli.chain(std::mem::take(&mut state.record_requests).into_iter().map(|r| (r, false))).collect();
+    for (request, cli) in requests {
         match request {
             RecordRequest::Start(path) if rec.active.is_none() => {
                 let size = Size { width: window.physical_width(), height: window.physical_height() };
@@ -163,11 +172,24 @@ fn record_window(
                         rec.active = Some(active);
                         rec.finishing.push(encoding);
                     }
-                    Err(e) => state.tell(format!("cannot record: {e}"), true),
+                    Err(e) => {
+                        if cli {
+                            // `polity gui` checked the path before the window opened; this is
+                            // what changed since, or what only opening it could tell.
+                            eprintln!("error: --record: {e}");
+                            if rec.exit_after {
+                                exits.write(AppExit::from_code(2));
+                            }
+                        }
+                        state.tell(format!("cannot record: {e}"), true);
+                    }
+                }
+                if cli {
+                    state.control.paused = false;
                 }
             }
             RecordRequest::Start(_) => {}
-            RecordRequest::Stop => stop(&mut rec),
+            RecordRequest::Stop => stop(&mut rec, &host.0),
         }
     }
     if let Some(active) = &mut rec.active {
@@ -179,33 +201,30 @@ fn record_window(
         });
         active.captured += 1;
         if rec.frame_limit.is_some_and(|n| rec.frames() >= n) {
-            stop(&mut rec);
+            stop(&mut rec, &host.0);
         }
     }
     state.recording = rec.active.as_ref().map(|a| a.captured);
     // Report recordings whose encoder has written its last frame.
     let mut i = 0;
     while i < rec.finishing.len() {
-        if !rec.finishing[i].0.is_finished() {
+        if !rec.finishing[i].handle.is_finished() {
             i += 1;
             continue;
         }
-        let (handle, path) = rec.finishing.swap_remove(i);
+        let Encoding { handle, path, end } = rec.finishing.swap_remove(i);
         let result = handle.join().unwrap_or_else(|_| Err(std::io::Error::other("the encoder panicked")));
         match result {
             Ok(n) => {
                 let text = format!("window recording ({n} frames at {WINDOW_FPS} fps): {}", path.display());
                 // A closed stdout (a reader gone) is no reason to stop: the file is written.
                 let _ = writeln!(std::io::stdout(), "wrote {}", text);
-                // What the world came to while it was watched: `polity run --ticks T` of the
-                // same scenario and seed must end in the same state (tests/suite/gui.rs).
-                let world = host.0.core();
-                let _ = writeln!(
-                    std::io::stdout(),
-                    "world at tick {}, state hash {:016x}",
-                    world.clock.tick,
-                    world.state_hash()
-                );
+                // Where the world was in the last frame: `polity run --ticks T` of the same
+                // scenario and seed must end in the same state (tests/suite/gui.rs).
+                if let Some((tick, hash)) = end {
+                    let _ =
+                        writeln!(std::io::stdout(), "world at tick {tick} in the last frame, state hash {hash:016x}");
+                }
                 state.tell(format!("recorded {text}"), false);
                 state.exported.push(text);
                 if rec.exit_after {
@@ -224,7 +243,12 @@ fn record_window(
 }
 
 /// Ends the running recording: its channel closes once the frames still being captured have
-/// been sent, and the encoder thread then writes the file.
-fn stop(rec: &mut WindowRecording) {
-    rec.active = None;
+/// been sent, and the encoder thread then writes the file. Notes where `sim` is: the world of
+/// the last frame captured (this frame's).
+fn stop(rec: &mut WindowRecording, sim: &crate::sim::Sim) {
+    let Some(active) = rec.active.take() else { return };
+    let world = sim.core();
+    if let Some(e) = rec.finishing.iter_mut().find(|e| e.path == active.path && e.end.is_none()) {
+        e.end = Some((world.clock.tick, world.state_hash()));
+    }
 }

@@ -25,8 +25,8 @@ impl Plugin for AppUiPlugin {
 /// What the panels remember between frames (text being typed, a slider being dragged).
 #[derive(Resource, Default)]
 pub struct UiState {
-    /// The seed field.
-    pub seed: u64,
+    /// The seed field's text.
+    pub seed: String,
     /// Whether `seed` has been set from the world yet.
     pub seed_synced: bool,
     /// The "open a file" field.
@@ -65,6 +65,9 @@ fn style(ctx: &egui::Context) {
         s.spacing.item_spacing = egui::vec2(6.0, 4.0);
         s.spacing.slider_width = 150.0;
         s.interaction.tooltip_delay = 0.2;
+        // Scroll bars that show whenever a panel's sections are taller than the window (the
+        // floating default shows them only under the pointer, so a cut-off panel looked whole).
+        s.spacing.scroll = egui::style::ScrollStyle::solid();
     });
 }
 
@@ -90,7 +93,7 @@ fn draw(
     }
     let sim = &host.0;
     if !ui_state.seed_synced {
-        ui_state.seed = state.control.seed;
+        ui_state.seed = state.control.seed.to_string();
         ui_state.seed_synced = true;
     }
     let mut root = egui::Ui::new(
@@ -146,7 +149,8 @@ fn status_bar(
         ui.label(format!("seed {}", c.seed));
         ui.separator();
         ui.label(RichText::new(format!("tick {}", sim.tick())).monospace().strong());
-        ui.label(RichText::new(format!("/ {}", c.end_tick)).weak());
+        let past = if sim.tick() > c.end_tick { " (past the run's end: Play goes on)" } else { "" };
+        ui.label(RichText::new(format!("/ {}{past}", c.end_tick)).weak());
         ui.separator();
         let h = &state.history;
         if let (Some(apples), Some(alive)) = (h.last(crate::columns::APPLES), h.last(crate::columns::PATCHES_ALIVE)) {

@@ -19,9 +19,10 @@ keeps the last finished update: `polity train --resume DIR` goes on).
 With --ticks N the world runs N ticks as fast as possible before the window shows, then
 waits paused; without it, the world runs from tick 0 at one tick per frame.
 
-Exit status: 0 when the window closes (or the screenshot is written, with --exit), 2 for a
-bad scenario or arguments (the problems are printed and no window opens), 1 if the
-screenshot could not be written.
+Exit status: 0 when the window closes (or the screenshot and recording are written, with
+--exit), 2 for a bad scenario, bad arguments or an output that cannot be written or would
+replace a file without --force (the problems are printed and no window opens), 1 if the
+screenshot or recording failed while it was being written.
 
 Examples:
   polity gui                              the default scenario (commons)
@@ -64,7 +65,7 @@ pub struct GuiArgs {
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
     /// Stop the recording after this many frames
-    #[arg(long, value_name = "N", requires = "record")]
+    #[arg(long, value_name = "N", requires = "record", value_parser = clap::value_parser!(u64).range(1..))]
     record_frames: Option<u64>,
     /// Let --screenshot and --record replace existing files
     #[arg(long)]

@@ -30,7 +30,7 @@ mod train;
 
 use std::num::NonZeroUsize;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use polity::outputs;
 use polity::scenario::{self, Scenario};
 
@@ -120,6 +120,47 @@ enum Command {
 }
 
 impl Cli {
+    /// Parses the command line (exits with clap's message and status 2 on bad arguments).
+    /// Every option takes a negative number as its value, so `--seed -5` is refused for what
+    /// it is (a value out of range) rather than read as an unknown flag `-5`.
+    pub fn parse() -> Cli {
+        fn negatives(c: clap::Command) -> clap::Command {
+            c.mut_args(|a| {
+                let takes = a.get_action().takes_values();
+                a.allow_negative_numbers(takes)
+            })
+            .mut_subcommands(negatives)
+        }
+        let mut cmd = negatives(Cli::command());
+        let mut matches = cmd.try_get_matches_from_mut(std::env::args_os()).unwrap_or_else(|e| {
+            use clap::error::{ContextKind, ContextValue, ErrorKind};
+            let said = |k| match e.get(k) {
+                Some(ContextValue::String(s)) => Some(s.clone()),
+                _ => None,
+            };
+            if e.kind() == ErrorKind::ValueValidation
+                && let (Some(arg), Some(value)) = (said(ContextKind::InvalidArg), said(ContextKind::InvalidValue))
+                && value.starts_with('-')
+                && value.parse::<f64>().is_ok()
+            {
+                let arg = arg.split_whitespace().next().unwrap_or(&arg).to_string();
+                let argv: Vec<String> = std::env::args().skip(1).collect();
+                let sub = argv
+                    .iter()
+                    .find(|a| cmd.get_subcommands().any(|c| c.get_name() == a.as_str()))
+                    .map_or(String::new(), |s| format!("{s} "));
+                clap::Error::raw(
+                    ErrorKind::ValueValidation,
+                    format!("{arg} {value}: a negative number is not allowed here (`polity {sub}--help` says what {arg} takes)\n"),
+                )
+                .with_cmd(&cmd)
+                .exit()
+            }
+            e.exit()
+        });
+        Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
+    }
+
     /// Runs the command (`threads`: the size of the thread pool, for the summaries).
     pub fn dispatch(self, threads: usize) -> CliResult {
         // Work that stages its output stops cleanly on SIGINT/SIGTERM; the rest just ends.

@@ -25,23 +25,23 @@ const MAX_V: f64 = 1e100;
 #[derive(clap::Args)]
 pub struct PlanBudgetArgs {
     /// The accuracy wanted, in value (welfare) units; omit to only evaluate --width/--depth
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long)]
     epsilon: Option<f64>,
     /// The failure probability δ, in (0, 1)
-    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.05)]
     delta: f64,
     /// The discount γ, in (0, 1)
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long)]
     gamma: f64,
     /// The number of actions K at each node
     #[arg(long)]
     actions: usize,
     /// The largest reward of one transition (PAA: the tax period, welfare per tick ≤ 1)
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 1.0)]
     r_max: f64,
     /// The model error κ: the largest KL divergence (nats) between the world's and the model's
     /// transition (0: the model is the world)
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.0)]
     kappa: f64,
     /// A budget's width C, to see what it certifies (with --depth)
     #[arg(long, requires = "depth")]

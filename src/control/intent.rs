@@ -400,7 +400,13 @@ impl Control {
                 if let Some(id) = id
                     && agent_entity(sim, id).is_none()
                 {
-                    return Err(ControlError::Invalid(format!("there is no agent {id}")));
+                    let n = sim.core().agents.len();
+                    let ids = if n == 0 {
+                        "the world has no agents".to_string()
+                    } else {
+                        format!("agents are 0 to {}", n - 1)
+                    };
+                    return Err(ControlError::Invalid(format!("there is no agent {id}; {ids}")));
                 }
                 self.selected = id;
                 Ok(Effect::Settings)

@@ -135,17 +135,8 @@ pub fn open(out: &Output, size: Size, fps: u32) -> Result<Box<dyn FrameSink>, St
                 "{shown}: --size {size} must have an even width and height for .mp4 and .webm (yuv420p video)"
             ));
         }
-        if !ffmpeg_available() {
-            return Err(ffmpeg_missing(out));
-        }
     }
-    let dest = if out.format == Format::PngFolder {
-        let dest = outputs::resolve(&out.path).map_err(|e| e.0)?;
-        frames_folder(out.force)(&dest).map_err(|e| e.0)?;
-        dest
-    } else {
-        outputs::check_file(&out.path, out.force).map_err(|e| e.0)?
-    };
+    let dest = check(out)?;
     outputs::remove_stale_staging(&dest, is_frame_name);
     let tmp = outputs::staging_path(&dest);
     let cannot = |e: io::Error| format!("{shown}: cannot write there: {e}");
@@ -166,6 +157,23 @@ pub fn open(out: &Output, size: Size, fps: u32) -> Result<Box<dyn FrameSink>, St
             Box::new(Ffmpeg::spawn(stage, out.format, size, fps).map_err(|e| format!("{shown}: running ffmpeg: {e}"))?)
         }
     })
+}
+
+/// Checks, creating nothing, what [`open`] would refuse whatever the frames: ffmpeg for MP4
+/// and WebM, an existing file or folder of frames not to be replaced, a location that cannot
+/// be written. Returns the resolved path.
+pub fn check(out: &Output) -> Result<PathBuf, String> {
+    if out.format.needs_ffmpeg() && !ffmpeg_available() {
+        return Err(ffmpeg_missing(out));
+    }
+    if out.format == Format::PngFolder {
+        let dest = outputs::resolve(&out.path).map_err(|e| e.0)?;
+        frames_folder(out.force)(&dest).map_err(|e| e.0)?;
+        outputs::check_writable(&out.path, &dest).map_err(|e| e.0)?;
+        Ok(dest)
+    } else {
+        outputs::check_file(&out.path, out.force).map_err(|e| e.0)
+    }
 }
 
 /// Whether `name` is a frame file this recorder writes.

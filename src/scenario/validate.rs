@@ -455,7 +455,10 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
         if random_spawners > free {
             c.err(
                 "agents",
-                format!("{random_spawners} agents spawn at random but the map has only {free} free spawn points"),
+                format!(
+                    "{random_spawners} agents spawn at random but the map has only {free} free spawn point{}",
+                    if free == 1 { "" } else { "s" }
+                ),
                 Some("add spawn points (`P`) to the map or lower the groups' `count`".into()),
             );
         }

@@ -193,6 +193,28 @@ fn unknown_builtin_and_missing_file_are_clear_errors() {
     assert_eq!(out.status.code(), Some(2), "a bad argument is bad input");
 }
 
+/// A negative number given to an option that takes none is refused as a value out of range,
+/// naming the option; clap alone took `-5` for an unknown flag and suggested `-- -5`, which
+/// passes it as the scenario. Options that take negative numbers still do.
+#[test]
+fn a_negative_number_is_refused_as_a_value_not_read_as_a_flag() {
+    for (args, flag) in [
+        (&["run", "commons", "--seed", "-5"][..], "--seed -5"),
+        (&["gui", "--record", "x.gif", "--record-frames", "-1"][..], "--record-frames -1"),
+        (&["run", "commons", "--threads", "-2"][..], "--threads -2"),
+    ] {
+        let out = polity(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let e = text(&out.stderr);
+        assert!(e.contains(&format!("{flag}: a negative number is not allowed here")), "{args:?}: {e}");
+        assert!(!e.contains("-- -"), "no advice to pass it as a positional: {e}");
+    }
+    // plan-budget's own check of a negative ε is reached.
+    let out = polity(&["plan-budget", "--epsilon", "-1", "--gamma", "0.9", "--actions", "3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--epsilon must be a positive number, found -1"), "{}", text(&out.stderr));
+}
+
 /// Every file in tests/bad/ (scenarios, `.ron`, and run records, `.json`, which `polity run`
 /// repeats) must fail `polity check` and `polity run` with exit status 2, print every line of
 /// its `.expected` file, and create no output folder. Inputs that fuzzing (fuzz/) found to
