@@ -91,11 +91,13 @@ pub fn awake<R>(f: impl FnOnce() -> R) -> R {
         return f();
     }
     let done = AtomicBool::new(false);
-    // Set when `f` ends, however it ends, so no waiting thread spins on.
+    // When `f` ends, however it ends: no waiting thread spins on, and this thread may keep
+    // others awake again.
     struct Done<'a>(&'a AtomicBool);
     impl Drop for Done<'_> {
         fn drop(&mut self) {
             self.0.store(true, Ordering::Release);
+            AWAKE.with(|a| a.set(false));
         }
     }
     let wait = || {
@@ -118,15 +120,8 @@ pub fn awake<R>(f: impl FnOnce() -> R) -> R {
         for _ in 1..rayon::current_num_threads() {
             s.spawn(|_| wait());
         }
-        let _done = Done(&done);
         AWAKE.with(|a| a.set(true));
-        struct Leave;
-        impl Drop for Leave {
-            fn drop(&mut self) {
-                AWAKE.with(|a| a.set(false));
-            }
-        }
-        let _leave = Leave;
+        let _done = Done(&done);
         f()
     })
 }

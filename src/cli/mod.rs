@@ -81,7 +81,12 @@ enum Command {
     #[command(after_help = check::AFTER_HELP)]
     Check(check::CheckArgs),
     /// Compare two scenarios over the same seeds: end-of-run metrics, mean ± 95% CI, Welch p.
-    #[command(after_help = compare::AFTER_HELP)]
+    #[command(
+        after_help = compare::AFTER_HELP,
+        mut_arg("policy", |a| a.help(
+            "Play a trained policy for a group in both A and B: GROUP=FILE (repeat for several groups; --policy-b gives B another)"
+        ))
+    )]
     Compare(compare::CompareArgs),
     /// Record a video of a scenario: the world as the app shows it, with an overlay.
     #[command(after_help = record::AFTER_HELP)]
@@ -240,7 +245,8 @@ impl PolicyArgs {
     }
 
     fn pairs_as(&self, flag: &str) -> Result<Vec<(String, String)>, CliError> {
-        self.policy
+        let pairs: Vec<(String, String)> = self
+            .policy
             .iter()
             .map(|p| match p.split_once('=') {
                 Some((g, f)) if !g.is_empty() && !f.is_empty() => Ok((g.to_string(), f.to_string())),
@@ -248,7 +254,15 @@ impl PolicyArgs {
                     "{flag} {p}: expected GROUP=FILE, e.g. {flag} learners=runs/t/policies/learners.safetensors"
                 ))),
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        for (k, (g, f)) in pairs.iter().enumerate() {
+            if let Some((_, first)) = pairs[..k].iter().find(|(h, _)| h == g) {
+                return Err(CliError::input(format_args!(
+                    "{flag} {g}={f}: group `{g}` was already given a policy ({flag} {g}={first}); a group plays one policy\n    hint: give each group once"
+                )));
+            }
+        }
+        Ok(pairs)
     }
 }
 

@@ -241,7 +241,10 @@ pub fn check_new(dir: &Path) -> Result<PathBuf, Refused> {
     let abs = outputs::resolve(dir)?;
     let shown = dir.display();
     match std::fs::symlink_metadata(&abs) {
-        Err(_) => Ok(abs),
+        Err(_) => {
+            outputs::check_writable(dir, &abs)?;
+            Ok(abs)
+        }
         Ok(m) if !m.is_dir() => Err(Refused(format!("{shown}: is a file, not a folder; choose another --out"))),
         Ok(_) => {
             let empty = std::fs::read_dir(&abs).map(|mut d| d.next().is_none()).unwrap_or(false);
@@ -329,6 +332,13 @@ impl Session {
         tick: &mut dyn FnMut(u32, u64),
         done: &mut dyn FnMut(&UpdateReport),
     ) -> io::Result<()> {
+        // `--resume` goes on to the scenario's `learning.updates`; another target must be asked
+        // for again.
+        let resume = if target == self.trainer.scenario.learning.updates {
+            format!("polity train --resume {}", self.dir.display())
+        } else {
+            format!("polity train --resume {} --updates {target}", self.dir.display())
+        };
         while self.trainer.updates_done < target {
             let next = self.trainer.updates_done + 1;
             let report = self
@@ -350,10 +360,9 @@ impl Session {
                 return Err(io::Error::new(
                     io::ErrorKind::Interrupted,
                     format!(
-                        "interrupted during update {next}; {} holds {} (go on with `polity train --resume {}`)",
+                        "interrupted during update {next}; {} holds {} (go on with `{resume}`)",
                         self.dir.display(),
                         crate::plural(self.trainer.updates_done, "finished update"),
-                        self.dir.display()
                     ),
                 ));
             };
@@ -365,7 +374,7 @@ impl Session {
             if outputs::interrupted() {
                 let done = self.trainer.updates_done;
                 let go_on = if done < target {
-                    format!(" (go on with `polity train --resume {}`)", self.dir.display())
+                    format!(" (go on with `{resume}`)")
                 } else {
                     String::new()
                 };

@@ -107,6 +107,27 @@ pub struct UpdateReport {
     pub seconds: (f64, f64),
 }
 
+/// Whether a scenario has anything `polity train` trains.
+fn has_learners(s: &Scenario) -> bool {
+    (0..s.agents.len()).any(|g| play::learned(s, g).is_some()) || super::principal::learned(s).is_some()
+}
+
+/// Refuses minibatches of fewer than two samples: PPO normalises the advantages within a
+/// minibatch, and one sample's normalised advantage is 0, so nothing would be learned.
+/// `per_world` is the samples one tick of one world gives (`what`'s agents).
+fn check_minibatches(s: &Scenario, envs: usize, episode: u64, per_world: u64, what: &str) -> Result<()> {
+    let samples = envs as u64 * episode * per_world;
+    let minibatches = s.learning.minibatches as u64;
+    if samples < 2 * minibatches {
+        return Err(format!(
+            "learning.minibatches is {minibatches}, but {what} gives only {samples} samples an update ({} × {episode} ticks × {per_world}): a minibatch of fewer than 2 samples has its advantages normalised to 0 and learns nothing\n    hint: set learning.minibatches to {} or less, or raise learning.envs (--envs) or learning.episode_ticks",
+            crate::plural(envs as u64, "world"),
+            (samples / 2).max(1)
+        ));
+    }
+    Ok(())
+}
+
 impl Trainer {
     /// A fresh training of every `Learned` group of a validated scenario: networks drawn as a
     /// run with `seed` draws them ([`play::init_seed`]). `envs` overrides `learning.envs`.
@@ -126,6 +147,9 @@ impl Trainer {
         let principal = match super::principal::header(&scenario) {
             None => None,
             Some(h) => {
+                // One choice a tax period: the first period's end is the first choice.
+                let period = scenario.tax.as_ref().map_or(crate::rules::tax::SED_PERIOD, |t| t.period());
+                check_minibatches(&scenario, envs, episode / period.max(1), 1, "the principal (one choice a tax period)")?;
                 let weights = super::principal::learned(&scenario).and_then(|l| l.weights.as_deref());
                 let policy = Policy::read_or_init(weights, h, super::principal::init_seed(seed))?;
                 let adam = Adam::new(policy.vars_of(0), scenario.learning.learning_rate)?;
@@ -133,9 +157,15 @@ impl Trainer {
             }
         };
         if policies.iter().all(Option::is_none) && principal.is_none() {
+            let learning: Vec<&str> = crate::scenario::BUILTINS
+                .iter()
+                .filter(|b| b.scenario().is_ok_and(|s| has_learners(&s)))
+                .map(|b| b.name)
+                .collect();
             return Err(format!(
-                "scenario `{}` has no group to train\n    hint: give a group `policy: Learned()` or the principal `policy: Learned()` (docs/learning.md), or train a built-in that has one: commons-learners, audited-learners, sed-learners",
-                scenario.name
+                "scenario `{}` has no group to train\n    hint: give a group `policy: Learned()` or the principal `policy: Learned()` (docs/learning.md), or train a built-in that has one: {}",
+                scenario.name,
+                learning.join(", ")
             ));
         }
         let mechanisms = crate::sim::Sim::mechanisms();
@@ -149,6 +179,14 @@ impl Trainer {
                         probe.agents[k].group as usize == g && play::network_of(&probe.agents, k, p.nets.len()) == net
                     })
                     .collect();
+                let name = &scenario.agents[g].name;
+                if lanes.is_empty() {
+                    return Err(format!(
+                        "group `{name}` (agents[{g}]) has no agent to learn from{}\n    hint: give it count: 1 or more, or a policy that does not learn",
+                        if p.nets.len() > 1 { format!(" for its network {net}") } else { String::new() }
+                    ));
+                }
+                check_minibatches(&scenario, envs, episode, lanes.len() as u64, &format!("group `{name}`"))?;
                 slots.push(Slot {
                     group: g,
                     net,

@@ -624,6 +624,19 @@ fn check_learned(
         );
         return;
     }
+    // Its policy is saved as policies/NAME.safetensors, the name made a safe file name.
+    let stem = crate::outputs::file_stem(&group.name);
+    if stem != group.name {
+        c.err(
+            p("name"),
+            format!(
+                "a learned group's name is the name of its policy file (policies/NAME.safetensors), and `{}` is not a plain file name",
+                group.name
+            ),
+            Some(format!("use letters, digits, `-`, `_` and `.` only (not starting with `.`), e.g. `{stem}`")),
+        );
+        return;
+    }
     if let Some(path) = &l.weights {
         let brackets = s.tax_brackets();
         let want = crate::policy_file::Expect {

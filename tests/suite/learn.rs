@@ -613,6 +613,45 @@ fn train_refuses_envs_outside_the_scenarios_range_before_any_work() {
 }
 
 #[test]
+fn train_refuses_what_could_not_learn_before_any_work() {
+    // Each of these was accepted: a learned group of no agents panicked in the first update
+    // (status 1); a minibatch of one sample has its advantage normalised to 0 and learned
+    // nothing for ten times the time; an --out that cannot be made failed after the banner
+    // with status 1; two names saved to one policy file and the first was lost.
+    let t = tempfile::tempdir().unwrap();
+    let source = scenario::builtin("commons-learners").unwrap().source;
+    let edit = |from: &str, to: &str| {
+        assert!(source.contains(from), "commons-learners changed: no {from:?}");
+        source.replacen(from, to, 1)
+    };
+    std::fs::write(t.path().join("afile"), "mine").unwrap();
+    std::fs::write(t.path().join("none.ron"), edit("count: 7", "count: 0")).unwrap();
+    let tiny = edit("learning: (envs: 8,", "learning: (episode_ticks: 10, envs: 1,").replace("minibatches: 4", "minibatches: 100000");
+    std::fs::write(t.path().join("tiny.ron"), tiny).unwrap();
+    std::fs::write(t.path().join("slash.ron"), edit("name: \"learners\"", "name: \"a/b\"")).unwrap();
+    for (args, says) in [
+        (&["train", "none.ron", "--out", "o"][..], "group `learners` (agents[0]) has no agent to learn from"),
+        (
+            &["train", "tiny.ron", "--out", "o"][..],
+            "learning.minibatches is 100000, but group `learners` gives only 70 samples an update (1 world × 10 ticks × 7)",
+        ),
+        (&["train", "commons-learners", "--out", "afile/sub"][..], "afile/sub: cannot create the folder"),
+        (&["check", "slash.ron"][..], "`a/b` is not a plain file name"),
+        (
+            &["run", "commons-learners", "--policy", "learners=x.safetensors", "--policy", "learners=y.safetensors"][..],
+            "group `learners` was already given a policy",
+        ),
+    ] {
+        let out = polity(args, t.path());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!t.path().join("o").exists() && !t.path().join("afile").is_dir());
+    }
+}
+
+#[test]
 fn train_refuses_a_training_that_cannot_fit_in_memory_before_any_work() {
     // `learning.episode_ticks: 100000000` died allocating the update's samples (exit 134, a
     // backtrace). The estimate — the worlds and each update's samples — is checked first, as
