@@ -373,11 +373,7 @@ impl Session {
             // finished and is saved; stop here, the last update included.
             if outputs::interrupted() {
                 let done = self.trainer.updates_done;
-                let go_on = if done < target {
-                    format!(" (go on with `{resume}`)")
-                } else {
-                    String::new()
-                };
+                let go_on = if done < target { format!(" (go on with `{resume}`)") } else { String::new() };
                 return Err(io::Error::new(
                     io::ErrorKind::Interrupted,
                     format!(

@@ -149,7 +149,13 @@ impl Trainer {
             Some(h) => {
                 // One choice a tax period: the first period's end is the first choice.
                 let period = scenario.tax.as_ref().map_or(crate::rules::tax::SED_PERIOD, |t| t.period());
-                check_minibatches(&scenario, envs, episode / period.max(1), 1, "the principal (one choice a tax period)")?;
+                check_minibatches(
+                    &scenario,
+                    envs,
+                    episode / period.max(1),
+                    1,
+                    "the principal (one choice a tax period)",
+                )?;
                 let weights = super::principal::learned(&scenario).and_then(|l| l.weights.as_deref());
                 let policy = Policy::read_or_init(weights, h, super::principal::init_seed(seed))?;
                 let adam = Adam::new(policy.vars_of(0), scenario.learning.learning_rate)?;

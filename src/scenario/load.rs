@@ -193,6 +193,13 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
     if path.extension().is_some_and(|e| e == "json") {
         return load_run_json(src, arg);
     }
+    if spanned_ron::struct_name(src) == Some("Sweep") {
+        return Err(whole_file(
+            arg,
+            "this is a sweep file (its value is `Sweep(…)`), not a scenario".into(),
+            Some(format!("run it with `polity sweep {arg} --out DIR`; its `base` names the scenario it varies")),
+        ));
+    }
     parse(src, arg, stem)
 }
 

@@ -104,6 +104,28 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 /// The byte-order mark some editors put at the start of a UTF-8 file; read as whitespace.
 pub const BOM: char = '\u{feff}';
 
+/// The name of the struct RON source text holds (`Scenario`, `Sweep`), after any comments,
+/// attributes and whitespace; `None` for an unnamed value or other text.
+pub fn struct_name(src: &str) -> Option<&str> {
+    let mut rest = src.trim_start_matches(BOM);
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, after)| after);
+        } else if rest.starts_with("#![") {
+            rest = rest.split_once(']').map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    let (name, after) = rest.split_at(end);
+    (!name.is_empty() && name.starts_with(|c: char| c.is_ascii_alphabetic()) && after.trim_start().starts_with('('))
+        .then_some(name)
+}
+
 /// The span of the `n`-th (0-based) content character of the string (or char) literal at `literal`,
 /// counting an escape such as `\n` or `\u{e9}` as one character; raw strings `r#"…"#` too.
 pub fn str_char_span(src: &str, literal: Span, n: usize) -> Option<Span> {

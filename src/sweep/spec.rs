@@ -217,6 +217,9 @@ pub fn refused_path(path: &str) -> Option<String> {
         }
         "run.agents_every" => "`run.agents_every` only changes agents.csv, which a sweep does not write",
         "version" => "`version` is the scenario format's version, not a parameter",
+        p if p == "learning" || p.starts_with("learning.") => {
+            "the `learning` settings change only how `polity train` trains; a sweep plays the scenario's policies as they are (play trained ones with `--policy GROUP=FILE`)"
+        }
         "principal.planner.delta" => {
             "`principal.planner.delta` only changes the guarantee a run reports (run.json, paa_decision events), which a sweep does not keep; to change the plan, vary `principal.planner.budget.delta` of a `Guarantee(…)` budget"
         }
@@ -228,6 +231,36 @@ pub fn refused_path(path: &str) -> Option<String> {
     Some(why.to_string())
 }
 
+/// Why a path, which the base scenario has, could not change its runs: a part of the
+/// scenario that this base never uses.
+pub fn inert_path(base: &Scenario, path: &str) -> Option<String> {
+    let under = |prefix: &str| {
+        path == prefix || path.starts_with(&format!("{prefix}.")) || path.starts_with(&format!("{prefix}["))
+    };
+    if under("principal.planner")
+        && let Some(p) = &base.principal
+        && p.policy != scenario::PrincipalPolicy::Paa
+        && p.shield.is_none()
+    {
+        return Some(format!(
+            "`{path}` changes nothing in this base: the planner is used only by a `Paa` principal and by a shield, and the base's principal ({}) has neither\n    hint: vary it over a base with `principal: (policy: Paa)` or a `shield`",
+            format!("{:?}", p.policy).split('(').next().unwrap_or_default().trim_matches('"').to_string()
+        ));
+    }
+    None
+}
+
+/// `s` with the values its tax preset gives by default written out: the brackets and first
+/// rates. The same runs; only now a sweep's path can name them (`tax.rates[2]` of
+/// `tax: (preset: Sed)`).
+pub fn with_defaults(mut s: Scenario) -> Scenario {
+    if let Some(t) = &mut s.tax {
+        t.brackets = Some(t.brackets());
+        t.rates = Some(t.rates());
+    }
+    s
+}
+
 /// A change made to a sweep's base scenario before anything is checked (the CLI's
 /// `--policy GROUP=FILE`); its error becomes a problem at `base`.
 pub type BaseEdit<'a> = &'a dyn Fn(&mut Scenario) -> Result<(), String>;
@@ -235,20 +268,7 @@ pub type BaseEdit<'a> = &'a dyn Fn(&mut Scenario) -> Result<(), String>;
 /// Whether RON source text is a sweep file: its value is a struct named `Sweep` (after any
 /// comments and whitespace).
 pub fn is_sweep_source(src: &str) -> bool {
-    let mut rest = src.trim_start_matches(spanned_ron::BOM);
-    loop {
-        rest = rest.trim_start();
-        if let Some(r) = rest.strip_prefix("//") {
-            rest = r.split_once('\n').map_or("", |(_, after)| after);
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = r.split_once("*/").map_or("", |(_, after)| after);
-        } else if rest.starts_with("#![") {
-            rest = rest.split_once(']').map_or("", |(_, after)| after);
-        } else {
-            break;
-        }
-    }
-    rest.strip_prefix("Sweep").is_some_and(|r| r.trim_start().starts_with('('))
+    spanned_ron::struct_name(src) == Some("Sweep")
 }
 
 /// Reads and checks a sweep file.
@@ -275,6 +295,17 @@ pub fn parse(src: &str, file: &str, dir: &Path) -> Result<Sweep, Problems> {
 
 /// [`parse`], with the base scenario changed by `edit` first.
 pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<Sweep, Problems> {
+    if spanned_ron::struct_name(src) == Some("Scenario") {
+        return Err(Problems(vec![Problem {
+            file: file.to_string(),
+            position: None,
+            path: String::new(),
+            message: "this is a scenario (its value is `Scenario(…)`), not a sweep file".into(),
+            hint: Some(format!(
+                "run it with `polity run {file}`, or write a sweep file with `base: \"{file}\"` that varies its fields (docs/sweeps.md)"
+            )),
+        }]));
+    }
     let decoded = spanned_ron::decode::<SweepSpec>(src);
     let to_problem = |d: &spanned_ron::Diagnostic| Problem {
         file: file.to_string(),
@@ -290,6 +321,7 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         return Err(Problems(problems));
     };
     let reported: Vec<String> = decoded.diagnostics.iter().map(|d| d.path.clone()).collect();
+    let missing_base = decoded.diagnostics.iter().any(|d| d.message.contains("missing field `base`"));
     let spans = &decoded.spans;
     let mut err = |path: &str, message: String| {
         let near = |r: &String| scenario::within(path, r) || scenario::within(r, path);
@@ -309,6 +341,8 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
     if spec.keep.is_empty() {
         err("keep", "keep at least one metric, e.g. `keep: [End(\"patches_alive\")]`".into());
     }
+    // Parameters already refused for their path, whose values are not spliced in.
+    let mut refused = Vec::new();
     for (k, p) in spec.parameters.iter().enumerate() {
         if let Values::Range { steps, from, to } = &p.values {
             if !from.is_finite() || !to.is_finite() {
@@ -327,6 +361,7 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         }
         if let Some(why) = refused_path(&p.path) {
             err(&format!("parameters[{k}].path"), why);
+            refused.push(k);
         }
         // Varied twice, a path would run only its later values, under both columns' labels.
         if let Some(first) = spec.parameters[..k].iter().position(|q| q.path == p.path) {
@@ -376,18 +411,26 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         } else {
             spec.base.clone()
         };
-    let base = match scenario::load(&base_arg) {
-        Ok(mut s) => match edit(&mut s) {
-            Ok(()) => Some(s),
-            Err(e) => {
-                err("base", e);
+    let base = if spec.base.trim().is_empty() {
+        // (A `base` left out is already reported as a missing field.)
+        if !missing_base {
+            err("base", "name the base scenario the sweep varies: a built-in name or a .ron file".into());
+        }
+        None
+    } else {
+        match scenario::load(&base_arg) {
+            Ok(mut s) => match edit(&mut s) {
+                Ok(()) => Some(s),
+                Err(e) => {
+                    err("base", e);
+                    None
+                }
+            },
+            Err(p) => {
+                let first = p.0.first().map(|x| x.to_string()).unwrap_or_default();
+                err("base", format!("the base scenario does not load: {first}"));
                 None
             }
-        },
-        Err(p) => {
-            let first = p.0.first().map(|x| x.to_string()).unwrap_or_default();
-            err("base", format!("the base scenario does not load: {first}"));
-            None
         }
     };
     let mut sweep = None;
@@ -396,13 +439,26 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         if ticks == 0 {
             err("ticks", "at least 1 tick".into());
         }
+        // The defaults a preset or a rule gives are written out, so a sweep can vary them.
+        let base = with_defaults(base);
         let base_ron = scenario::to_ron(&base);
+        for (k, p) in spec.parameters.iter().enumerate() {
+            if !refused.contains(&k)
+                && let Some(why) = inert_path(&base, &p.path)
+            {
+                err(&format!("parameters[{k}].path"), why);
+                refused.push(k);
+            }
+        }
         let values: Vec<Vec<f64>> =
             if too_many { Vec::new() } else { spec.parameters.iter().map(|p| p.values.expand()).collect() };
         // Every value of every parameter must splice in and pass the scenario's checks.
         for (k, (p, vs)) in spec.parameters.iter().zip(&values).enumerate() {
             if too_many {
                 break;
+            }
+            if refused.contains(&k) {
+                continue;
             }
             for (j, &v) in vs.iter().enumerate() {
                 if crate::outputs::interrupted() {

@@ -626,7 +626,8 @@ fn train_refuses_what_could_not_learn_before_any_work() {
     };
     std::fs::write(t.path().join("afile"), "mine").unwrap();
     std::fs::write(t.path().join("none.ron"), edit("count: 7", "count: 0")).unwrap();
-    let tiny = edit("learning: (envs: 8,", "learning: (episode_ticks: 10, envs: 1,").replace("minibatches: 4", "minibatches: 100000");
+    let tiny = edit("learning: (envs: 8,", "learning: (episode_ticks: 10, envs: 1,")
+        .replace("minibatches: 4", "minibatches: 100000");
     std::fs::write(t.path().join("tiny.ron"), tiny).unwrap();
     std::fs::write(t.path().join("slash.ron"), edit("name: \"learners\"", "name: \"a/b\"")).unwrap();
     for (args, says) in [

@@ -330,6 +330,69 @@ fn bad_sweep_files_are_reported_with_line_and_column_and_write_nothing() {
 }
 
 #[test]
+fn a_sweep_refuses_paths_that_cannot_change_its_runs_and_varies_a_presets_defaults() {
+    // "Every path a sweep accepts changes the run" (docs/sweeps.md): a planner's γ under a
+    // hill-climbing principal with no shield was accepted and gave identical rows; `learning`
+    // was refused as "not a field"; a preset's rates (the docs' own example path) were "not
+    // set in the base scenario".
+    let t = tempfile::tempdir().unwrap();
+    let one = |base: &str, path: &str| {
+        format!(
+            "Sweep(version: 1, base: \"{base}\", parameters: [(path: \"{path}\", values: List([0.1, 0.5]))], ticks: Some(20), keep: [End(\"apples\")])"
+        )
+    };
+    for (base, path, says) in [
+        (
+            "sed-apple-picking",
+            "principal.planner.gamma",
+            "changes nothing in this base: the planner is used only by a `Paa` principal and by a shield, and the base's principal (HillClimb) has neither",
+        ),
+        ("commons-learners", "learning.learning_rate", "the `learning` settings change only how `polity train` trains"),
+    ] {
+        let file = write_sweep(t.path(), "refused.ron", &one(base, path));
+        let err = sweep::load(&file).map(|_| ()).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "parameters[0].path: {}",
+                if path.starts_with("learning") { "" } else { "`principal.planner.gamma` " }
+            )) && err.contains(says),
+            "{base} {path}: {err}"
+        );
+        assert_eq!(err.matches("parameters[0]").count(), 1, "one reason, not a splicing error too: {err}");
+    }
+    // Under a shield the planner plans: accepted.
+    sweep::load(&write_sweep(t.path(), "shield.ron", &one("shielded-revenue-max", "principal.planner.gamma"))).unwrap();
+    // us2018's tax is `(preset: Us2018)`: its rates are the preset's, written out for the sweep.
+    let sw = sweep::load(&write_sweep(t.path(), "preset.ron", &one("us2018", "tax.rates[2]"))).unwrap();
+    let rates = |k: usize| {
+        let text = polity::spanned_ron::splice_number(&sw.base_ron, "tax.rates[2]", sw.values[0][k]).unwrap();
+        polity::scenario::parse(&text, "run", "us2018").unwrap().tax.unwrap().rates()
+    };
+    let preset = polity::rules::tax::US2018_RATES;
+    assert_eq!(rates(0), [&preset[..2], &[0.1], &preset[3..]].concat());
+    assert_eq!(rates(1)[2], 0.5);
+    // A sweep file given to `run`, a scenario given to `sweep`: said at once.
+    let sweep_file = write_sweep(t.path(), "s.ron", SMALL);
+    let out = polity(&["run", sweep_file.to_str().unwrap(), "--out", t.path().join("o").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("this is a sweep file (its value is `Sweep(…)`), not a scenario") && err.contains("polity sweep"),
+        "{err}"
+    );
+    assert!(err.contains("1 problem found"), "one problem, not the eight a scenario's reading finds: {err}");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/commons.ron");
+    let out = polity(&["sweep", scenario.to_str().unwrap(), "--out", t.path().join("o").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("this is a scenario (its value is `Scenario(…)`), not a sweep file") && err.contains("polity run"),
+        "{err}"
+    );
+    assert!(!t.path().join("o").exists());
+}
+
+#[test]
 fn the_example_sweep_files_load() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps");
     let mut n = 0;
