@@ -169,7 +169,19 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
             best = Some((d, cand));
         }
     }
-    best.map(|(_, c)| c)
+    // Else a word that is the start of exactly one candidate, or that one candidate starts
+    // (`patches` for `patches_alive`, `taxes` for `tax`), at least three letters in common.
+    best.map(|(_, c)| c).or_else(|| {
+        let word: String = word.iter().collect();
+        let mut starts = candidates.iter().filter(|c| {
+            let c = c.to_lowercase();
+            c.len().min(word.len()) >= 3 && (c.starts_with(&word) || word.starts_with(&c))
+        });
+        match (starts.next(), starts.next()) {
+            (Some(c), None) => Some(*c),
+            _ => None,
+        }
+    })
 }
 
 /// Optimal-string-alignment distance (edits, with adjacent transpositions counting once).
@@ -567,6 +579,10 @@ Scenario(
         assert_eq!(did_you_mean("Unifrom", &["Fixed", "Uniform", "Normal"]), Some("Uniform"));
         assert_eq!(did_you_mean("ab", &["ac", "ad"]), Some("ac"));
         assert_eq!(did_you_mean("a", &[]), None);
+        assert_eq!(did_you_mean("patches", &["apples", "patches_alive", "gini"]), Some("patches_alive"));
+        assert_eq!(did_you_mean("taxes", &["tax", "voting", "principal"]), Some("tax"));
+        assert_eq!(did_you_mean("welfare", &["welfare_min", "welfare_mean"]), None, "two fit: neither");
+        assert_eq!(did_you_mean("po", &["power"]), None, "too short to guess from");
         let src = "ab\ncé d";
         let expected = [(1, 1), (2, 1), (2, 3), (2, 2), (2, 5)];
         assert_eq!([0, 3, 6, 5, 100].map(|o| line_col(src, o)), expected);
