@@ -170,26 +170,45 @@ impl ReportArgs {
     /// Prints the summary and, when asked, writes the plot.
     pub fn run(self) -> CliResult {
         let ReportArgs { dir, plot, x, png, force } = self;
+        // Every problem of the arguments is said at once.
+        let mut problems = Vec::new();
         let png = match png {
             Some(p) if !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) => {
-                return Err(CliError::input(format_args!(
-                    "{}: --png writes a PNG image; name a file ending in .png",
-                    p.display()
-                )));
+                problems.push(format!("{}: --png writes a PNG image; name a file ending in .png", p.display()));
+                None
             }
-            Some(p) => {
-                let abs = outputs::check_file(&p, force).map_err(CliError::input)?;
-                Some((p, abs))
-            }
+            Some(p) => match outputs::check_file(&p, force) {
+                Ok(abs) => Some((p, abs)),
+                Err(e) => {
+                    problems.push(e.0);
+                    None
+                }
+            },
             None => None,
         };
-        let table = report::read(&dir).map_err(CliError::input)?;
+        let said = |problems: Vec<String>| CliError::input(problems.join("\nerror: "));
+        let table = match report::read(&dir) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(e.to_string());
+                return Err(said(problems));
+            }
+        };
         let groups = report::summarise(&table);
         // The plot is made (and its arguments checked) before anything is printed.
         let canvas = match (plot, x) {
-            (Some(metric), Some(x)) => Some(report::plot(&table, &groups, &metric, &x).map_err(CliError::input)?),
+            (Some(metric), Some(x)) => match report::plot(&table, &groups, &metric, &x) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    problems.push(e);
+                    None
+                }
+            },
             _ => None,
         };
+        if !problems.is_empty() {
+            return Err(said(problems));
+        }
         say!("{}", report::text(&table, &groups).trim_end());
         if let (Some(canvas), Some((shown, abs))) = (canvas, png) {
             let mut bytes = Vec::new();

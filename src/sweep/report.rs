@@ -136,16 +136,19 @@ pub fn text(t: &Table, groups: &[Group]) -> String {
 /// Plots `metric` (mean ± 95% CI) against parameter `x`, one line per combination of the
 /// other parameters, into an 800×500 image.
 pub fn plot(t: &Table, groups: &[Group], metric: &str, x: &str) -> Result<Canvas, String> {
-    let m = t
-        .metrics
-        .iter()
-        .position(|c| c == metric)
-        .ok_or_else(|| format!("no kept metric `{metric}` in the table; it has: {}", t.metrics.join(", ")))?;
+    let m = t.metrics.iter().position(|c| c == metric).ok_or_else(|| {
+        format!("--plot {metric}: no kept metric `{metric}` in the table; it has: {}", t.metrics.join(", "))
+    });
     let xi = t
         .parameters
         .iter()
         .position(|c| c == x)
-        .ok_or_else(|| format!("no parameter `{x}` in the table; it has: {}", t.parameters.join(", ")))?;
+        .ok_or_else(|| format!("--x {x}: no parameter `{x}` in the table; it has: {}", t.parameters.join(", ")));
+    // Both wrong: both said.
+    let (m, xi) = match (m, xi) {
+        (Ok(m), Ok(xi)) => (m, xi),
+        (m, xi) => return Err([m.err(), xi.err()].into_iter().flatten().collect::<Vec<_>>().join("\nerror: ")),
+    };
     // Lines: other parameters' values → points (x, mean, half width).
     let mut lines: Vec<(Vec<f64>, Vec<(f64, f64, f64)>)> = Vec::new();
     for g in groups {

@@ -273,6 +273,13 @@ fn the_report_gives_mean_and_t_interval_per_combination() {
         polity(&["sweep-report", file.to_str().unwrap(), "--plot", "m", "--x", "a.b", "--png", png.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+    // Every bad argument at once: the PNG's name, the metric and the parameter.
+    let out = polity(&["sweep-report", file.to_str().unwrap(), "--plot", "mm", "--x", "a.c", "--png", "m.jpg"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for said in ["m.jpg: --png writes a PNG image", "--plot mm: no kept metric `mm`", "--x a.c: no parameter `a.c`"] {
+        assert!(err.contains(said), "{said}: {err}");
+    }
 }
 
 #[test]
