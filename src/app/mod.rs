@@ -199,7 +199,8 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
         use crate::record::encode;
         encode::Output::parse(path)
             .and_then(|out| encode::check(&encode::Output { force: opts.force, ..out }))
-            .map_err(|e| (2, format!("error: --record {e}")))?;
+            // (The output rules' hints name `--out`, the other commands' flag.)
+            .map_err(|e| (2, format!("error: --record {}", e.replace("another --out", "another --record path"))))?;
     }
     if let Some(id) = opts.select
         && let Err(e) = control.apply(&mut sim, Intent::Select(Some(id)))

@@ -28,6 +28,11 @@ pub fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     (0..).map(|k| first + k as f64 * step).take_while(|v| *v <= hi + step * 1e-9).collect()
 }
 
+/// [`ticks`] along x; only whole numbers when `whole` (the x values all are).
+pub fn x_ticks(lo: f64, hi: f64, whole: bool) -> Vec<f64> {
+    ticks(lo, hi).into_iter().filter(|v| !whole || v.fract() == 0.0).collect()
+}
+
 /// A number as an axis label: at most three decimals, no trailing zeros.
 pub fn label(v: f64) -> String {
     let s = format!("{v:.3}");
@@ -49,6 +54,8 @@ pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Op
     if !x0.is_finite() || !y0.is_finite() {
         return None;
     }
+    // Whole-number x (updates, counts) gets whole-number ticks: not 1.2, 1.4 between 1 and 2.
+    let whole_x = series.iter().flat_map(|s| s.points.iter()).all(|p| !p.0.is_finite() || p.0.fract() == 0.0);
     if x1 == x0 {
         (x0, x1) = (x0 - 1.0, x1 + 1.0);
     }
@@ -76,7 +83,7 @@ pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Op
         let l = label(v);
         font::draw(&mut c, left - 8 - font::text_width(&l, 1) as i64 * 2, y - 7, 2, &l, fg, left);
     }
-    for v in ticks(x0, x1) {
+    for v in x_ticks(x0, x1, whole_x) {
         let px = sx(v);
         c.fill(px, top, 1, bottom - top, grid);
         let l = label(v);
@@ -171,6 +178,14 @@ fn segment(c: &mut Canvas, (x0, y0): (i64, i64), (x1, y1): (i64, i64), color: [u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_number_x_gets_whole_number_ticks() {
+        // Two updates: the padded range 0.97..2.03 had ticks 1, 1.2, …, 2.
+        assert_eq!(x_ticks(0.97, 2.03, true), [1.0, 2.0]);
+        assert_eq!(x_ticks(0.97, 2.03, false).len(), 6);
+        assert_eq!(x_ticks(-0.3, 10.3, true), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+    }
 
     #[test]
     fn a_series_drawn_over_an_identical_one_says_so_in_the_legend() {
