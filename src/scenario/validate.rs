@@ -121,6 +121,14 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
     }
 
     check_learning(&mut c, &s.learning);
+    let learned_principal = s.principal.as_ref().is_some_and(|p| matches!(p.policy, PrincipalPolicy::Learned(_)));
+    if s.learning.tax_cap_warmup > 0 && !learned_principal {
+        c.err(
+            "learning.tax_cap_warmup",
+            "the tax-cap warm-up caps a learned principal's rates, and this scenario has none",
+            Some("leave it out, or give the scenario `principal: (policy: Learned())` and a `tax`".into()),
+        );
+    }
 
     // Map.
     let layout = check_map(&mut c, &s.map);
