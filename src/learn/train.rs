@@ -114,14 +114,15 @@ fn has_learners(s: &Scenario) -> bool {
 
 /// Refuses minibatches of fewer than two samples: PPO normalises the advantages within a
 /// minibatch, and one sample's normalised advantage is 0, so nothing would be learned.
-/// `per_world` is the samples one tick of one world gives (`what`'s agents).
-fn check_minibatches(s: &Scenario, envs: usize, episode: u64, per_world: u64, what: &str) -> Result<()> {
-    let samples = envs as u64 * episode * per_world;
+/// `per_world` says how many samples one world's episode gives `what`, as a product.
+fn check_minibatches(s: &Scenario, envs: usize, per_world: (u64, String), what: &str) -> Result<()> {
+    let samples = envs as u64 * per_world.0;
     let minibatches = s.learning.minibatches as u64;
     if samples < 2 * minibatches {
         return Err(format!(
-            "learning.minibatches is {minibatches}, but {what} gives only {samples} samples an update ({} × {episode} ticks × {per_world}): a minibatch of fewer than 2 samples has its advantages normalised to 0 and learns nothing\n    hint: set learning.minibatches to {} or less, or raise learning.envs (--envs) or learning.episode_ticks",
+            "learning.minibatches is {minibatches}, but {what} gives only {samples} samples an update ({} × {}): a minibatch of fewer than 2 samples has its advantages normalised to 0 and learns nothing\n    hint: set learning.minibatches to {} or less, or raise learning.envs (--envs) or learning.episode_ticks",
             crate::plural(envs as u64, "world"),
+            per_world.1,
             (samples / 2).max(1)
         ));
     }
@@ -149,13 +150,8 @@ impl Trainer {
             Some(h) => {
                 // One choice a tax period: the first period's end is the first choice.
                 let period = scenario.tax.as_ref().map_or(crate::rules::tax::SED_PERIOD, |t| t.period());
-                check_minibatches(
-                    &scenario,
-                    envs,
-                    episode / period.max(1),
-                    1,
-                    "the principal (one choice a tax period)",
-                )?;
+                let choices = episode / period.max(1);
+                check_minibatches(&scenario, envs, (choices, crate::plural(choices, "choice")), "the principal")?;
                 let weights = super::principal::learned(&scenario).and_then(|l| l.weights.as_deref());
                 let policy = Policy::read_or_init(weights, h, super::principal::init_seed(seed))?;
                 let adam = Adam::new(policy.vars_of(0), scenario.learning.learning_rate)?;
@@ -192,7 +188,9 @@ impl Trainer {
                         if p.nets.len() > 1 { format!(" for its network {net}") } else { String::new() }
                     ));
                 }
-                check_minibatches(&scenario, envs, episode, lanes.len() as u64, &format!("group `{name}`"))?;
+                let n = lanes.len() as u64;
+                let per_world = (episode * n, format!("{episode} ticks × {}", crate::plural(n, "agent")));
+                check_minibatches(&scenario, envs, per_world, &format!("group `{name}`"))?;
                 slots.push(Slot {
                     group: g,
                     net,

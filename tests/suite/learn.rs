@@ -634,7 +634,7 @@ fn train_refuses_what_could_not_learn_before_any_work() {
         (&["train", "none.ron", "--out", "o"][..], "group `learners` (agents[0]) has no agent to learn from"),
         (
             &["train", "tiny.ron", "--out", "o"][..],
-            "learning.minibatches is 100000, but group `learners` gives only 70 samples an update (1 world × 10 ticks × 7)",
+            "learning.minibatches is 100000, but group `learners` gives only 70 samples an update (1 world × 10 ticks × 7 agents)",
         ),
         (&["train", "commons-learners", "--out", "afile/sub"][..], "afile/sub: cannot create the folder"),
         (&["check", "slash.ron"][..], "`a/b` is not a plain file name"),

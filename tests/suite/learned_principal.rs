@@ -157,6 +157,9 @@ fn a_learned_principal_trains_deterministically_and_resumes_exactly() {
     let mut s = sed_learners();
     s.learning.episode_ticks = 100;
     s.learning.envs = 2;
+    // Two choices a world, four an update: minibatches of two (one sample's normalised
+    // advantage is 0, and `Trainer::new` refuses it).
+    s.learning.minibatches = 2;
     let run = |threads: usize, updates: u32| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| {
@@ -243,7 +246,8 @@ fn a_trained_principal_plays_in_run_and_bad_principal_files_are_refused() {
     let src = scenario::builtin("sed-learners")
         .unwrap()
         .source
-        .replace("learning: (envs: 8,", "learning: (episode_ticks: 100, envs: 1,");
+        .replace("learning: (envs: 8,", "learning: (episode_ticks: 100, envs: 1,")
+        .replace("minibatches: 4", "minibatches: 1");
     std::fs::write(d.join(s), src).unwrap();
     let out = polity(&["train", s, "--updates", "1", "--out", "t"], d);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
