@@ -98,24 +98,38 @@ impl FrameSink for NullSink {
 
 /// Whether `ffmpeg` can be run (it is looked up on `PATH`).
 pub fn ffmpeg_available() -> bool {
-    Command::new("ffmpeg")
-        .arg("-version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    ffmpeg_problem().is_none()
 }
 
-/// The message for a recording that needs ffmpeg where there is none.
-pub fn ffmpeg_missing(out: &Output) -> String {
+/// Why `ffmpeg -version` does not run: `Some(None)` when there is no `ffmpeg` on `PATH`,
+/// `Some(Some(what it said))` when it is there but fails; `None` when it runs.
+fn ffmpeg_problem() -> Option<Option<String>> {
+    let out = Command::new("ffmpeg").arg("-version").stdin(Stdio::null()).output();
+    match out {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Some(None),
+        Err(e) => Some(Some(e.to_string())),
+        Ok(o) if o.status.success() => None,
+        Ok(o) => Some(Some(format!("{}: {}", o.status, String::from_utf8_lossy(&o.stderr).trim()))),
+    }
+}
+
+/// The message for a recording that needs ffmpeg where it is missing (`said`: `None`) or fails
+/// to start (`said`: its error).
+pub fn ffmpeg_missing(out: &Output, said: Option<&str>) -> String {
     let ext = if out.format == Format::Mp4 { "mp4" } else { "webm" };
-    format!(
-        "{}: recording to .{ext} needs ffmpeg, and no `ffmpeg` was found on PATH; nothing was recorded\n    hint: \
-         install it (Debian/Ubuntu: `sudo apt-get install ffmpeg`), or record to a .gif or a folder of PNG frames, \
-         which need nothing else",
-        out.path.display()
-    )
+    match said {
+        None => format!(
+            "{}: recording to .{ext} needs ffmpeg, and no `ffmpeg` was found on PATH; nothing was recorded\n    hint: \
+             install it (Debian/Ubuntu: `sudo apt-get install ffmpeg`), or record to a .gif or a folder of PNG frames, \
+             which need nothing else",
+            out.path.display()
+        ),
+        Some(said) => format!(
+            "{}: recording to .{ext} needs ffmpeg, and the `ffmpeg` on PATH does not run (`ffmpeg -version`: {said}); \
+             nothing was recorded\n    hint: repair or reinstall it, or record to a .gif or a folder of PNG frames",
+            out.path.display()
+        ),
+    }
 }
 
 /// Checks everything about `out` that can be checked before any work starts and opens it:
@@ -163,8 +177,10 @@ pub fn open(out: &Output, size: Size, fps: u32) -> Result<Box<dyn FrameSink>, St
 /// and WebM, an existing file or folder of frames not to be replaced, a location that cannot
 /// be written. Returns the resolved path.
 pub fn check(out: &Output) -> Result<PathBuf, String> {
-    if out.format.needs_ffmpeg() && !ffmpeg_available() {
-        return Err(ffmpeg_missing(out));
+    if out.format.needs_ffmpeg()
+        && let Some(said) = ffmpeg_problem()
+    {
+        return Err(ffmpeg_missing(out, said.as_deref()));
     }
     if out.format == Format::PngFolder {
         let dest = outputs::resolve(&out.path).map_err(|e| e.0)?;
@@ -556,6 +572,11 @@ impl Ffmpeg {
             ]),
         };
         cmd.arg(stage.tmp()).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+        // Its own process group: Ctrl-C at a terminal reaches polity alone, which stops the
+        // recording and says it was interrupted (status 130); ffmpeg, signalled with it, ended
+        // at once and the recording was reported as ffmpeg failing (status 1).
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = cmd.spawn()?;
         let stdin = child.stdin.take();
         let mut err = child.stderr.take().expect("piped");

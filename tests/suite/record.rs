@@ -2,6 +2,7 @@
 //! side-by-side comparisons, MP4 and WebM through ffmpeg (checked with ffprobe), and bad
 //! input refused before any work, with nothing left behind.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -332,6 +333,57 @@ fn without_ffmpeg_an_mp4_is_refused_with_the_install_hint() {
         assert!(err.contains(".gif") && err.contains("PNG"), "{err}");
     }
     assert_eq!(entries(t.path()), ["bin"]);
+    // An ffmpeg that is there but does not run is said to be broken, with what it printed
+    // (it was reported as missing).
+    let broken = empty.join("ffmpeg");
+    std::fs::write(
+        &broken,
+        "#!/bin/sh\necho 'ffmpeg: error while loading shared libraries: libavdevice.so.61' >&2\nexit 127\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&broken, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["record", "commons", "--ticks", "5", "--out", "v.mp4"])
+        .env("PATH", format!("{}:/bin:/usr/bin", empty.display()))
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the `ffmpeg` on PATH does not run") && err.contains("libavdevice.so.61"), "{err}");
+    assert_eq!(entries(t.path()), ["bin"]);
+}
+
+#[test]
+fn ctrl_c_during_an_mp4_stops_the_recording_as_interrupted() {
+    // Ctrl-C at a terminal signals the whole foreground process group: polity and, before it
+    // had its own group, ffmpeg, which ended at once; the recording was then reported as
+    // `ffmpeg failed` (status 1) instead of interrupted (130). The signal goes here to the
+    // group polity leads, as a terminal sends it.
+    assert!(which("ffmpeg").is_some(), "ffmpeg is needed for this test; CI installs it (.ci/run)");
+    let t = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["record", "commons", "--ticks", "100000", "--out", "v.mp4"])
+        .current_dir(t.path())
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once ffmpeg runs (its staging file exists), signal the group.
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(t.path()).unwrap().next().is_none() {
+        assert!(started.elapsed().as_secs() < 60, "the recording never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let group = format!("-{}", child.id());
+    assert!(Command::new("kill").args(["-INT", "--", &group]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted") && !err.contains("ffmpeg failed"), "{err}");
+    assert_eq!(entries(t.path()), Vec::<String>::new(), "nothing left behind");
 }
 
 #[test]
