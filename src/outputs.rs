@@ -187,16 +187,8 @@ pub fn resolve(path: &Path) -> Result<PathBuf, Refused> {
     Ok(abs)
 }
 
-/// A scenario name made into one safe file-name component for default output paths: every
-/// character other than a letter, a digit, `-`, `_` or `.` becomes `-`, and leading dots go
-/// (no hidden names). Scenario validation refuses names with path separators or control
-/// characters, so this only tidies spaces and punctuation. Never empty.
-pub fn file_stem(name: &str) -> String {
-    let cleaned: String =
-        name.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
-    let cleaned = cleaned.trim_start_matches('.');
-    if cleaned.is_empty() { "scenario".to_string() } else { cleaned.to_string() }
-}
+/// A name made into one safe file-name component ([`crate::scenario::file_stem`]).
+pub use crate::scenario::file_stem;
 
 pub use crate::scenario::name_problem;
 

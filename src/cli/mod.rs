@@ -161,6 +161,17 @@ impl Cli {
                 .with_cmd(&cmd)
                 .exit()
             }
+            // `--threads 0`, `--ticks-per-frame 0`: clap says "number would be zero for
+            // non-zero type" or "0 is not in 1..18446744073709551615".
+            let text = e.to_string();
+            if e.kind() == ErrorKind::ValueValidation
+                && let (Some(arg), Some(value)) = (said(ContextKind::InvalidArg), said(ContextKind::InvalidValue))
+                && value.parse::<u64>() == Ok(0)
+                && (text.contains("zero for non-zero") || text.contains("is not in 1.."))
+            {
+                let arg = arg.split_whitespace().next().unwrap_or(&arg).to_string();
+                clap::Error::raw(ErrorKind::ValueValidation, format!("{arg} 0: give 1 or more\n")).with_cmd(&cmd).exit()
+            }
             e.exit()
         });
         Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit())

@@ -40,10 +40,11 @@ pub struct RecordArgs {
     /// Ticks between frames
     #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     ticks_per_frame: u64,
-    /// Frames per second of the video (at most 50 for .gif)
+    /// Frames per second of the video, 1 to 120 (at most 50 for .gif)
     #[arg(long, value_name = "F", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
     fps: u32,
-    /// Frame size in pixels; the world is scaled to fit
+    /// Frame size in pixels, from 160x90 to 7680x4320 (even sides for .mp4 and .webm); the world
+    /// is scaled to fit
     #[arg(long, value_name = "WxH", default_value = "960x540")]
     size: record::Size,
     /// Seed for every random draw [default: the scenario's `run.seed`]

@@ -183,8 +183,11 @@ impl Common {
         if !(self.critical > -1.0 && self.critical < 1.0) {
             problems.push(format!("--critical must be in (−1, 1), found {}", self.critical));
         }
-        if self.replicates == 0 {
-            problems.push("--replicates must be at least 1".into());
+        if self.replicates < 2 {
+            problems.push(format!(
+                "--replicates must be at least 2, found {}: the mean's 95% interval needs two AIs",
+                self.replicates
+            ));
         }
     }
 

@@ -42,6 +42,17 @@ pub fn to_ron(s: &Scenario) -> String {
     ron::ser::to_string_pretty(s, config).expect("scenarios always serialise")
 }
 
+/// A scenario name made into one safe file-name component for default output paths: every
+/// character other than a letter, a digit, `-`, `_` or `.` becomes `-`, and leading dots go
+/// (no hidden names). Scenario validation refuses names with path separators or control
+/// characters, so this only tidies spaces and punctuation. Never empty.
+pub fn file_stem(name: &str) -> String {
+    let cleaned: String =
+        name.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    if cleaned.is_empty() { "scenario".to_string() } else { cleaned.to_string() }
+}
+
 /// The scenario format version this Polity reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 

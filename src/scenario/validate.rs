@@ -633,7 +633,7 @@ fn check_learned(
         return;
     }
     // Its policy is saved as policies/NAME.safetensors, the name made a safe file name.
-    let stem = crate::outputs::file_stem(&group.name);
+    let stem = super::file_stem(&group.name);
     if stem != group.name {
         c.err(
             p("name"),

@@ -209,6 +209,17 @@ fn a_negative_number_is_refused_as_a_value_not_read_as_a_flag() {
         assert!(e.contains(&format!("{flag}: a negative number is not allowed here")), "{args:?}: {e}");
         assert!(!e.contains("-- -"), "no advice to pass it as a positional: {e}");
     }
+    // Zero where a count must be 1 or more: said plainly, not "number would be zero for
+    // non-zero type" or "0 is not in 1..18446744073709551615".
+    for (args, flag) in [
+        (&["run", "commons", "--threads", "0"][..], "--threads 0"),
+        (&["record", "commons", "--ticks-per-frame", "0"][..], "--ticks-per-frame 0"),
+    ] {
+        let out = polity(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let e = text(&out.stderr);
+        assert!(e.contains(&format!("{flag}: give 1 or more")), "{args:?}: {e}");
+    }
     // plan-budget's own check of a negative ε is reached.
     let out = polity(&["plan-budget", "--epsilon", "-1", "--gamma", "0.9", "--actions", "3"]);
     assert_eq!(out.status.code(), Some(2));

@@ -269,10 +269,28 @@ mod alignment_loop {
     fn bad_input_exits_2_listing_every_problem() {
         let t = tempfile::tempdir().unwrap();
         let dir = t.path().to_str().unwrap();
-        let out = polity(&["sum", "loop", "--dims", "1", "--powers=-1", "--critical", "2", "--out", dir]);
+        let out = polity(&[
+            "sum",
+            "loop",
+            "--dims",
+            "1",
+            "--powers=-1",
+            "--critical",
+            "2",
+            "--replicates",
+            "1",
+            "--out",
+            dir,
+        ]);
         assert_eq!(out.status.code(), Some(2));
         let e = String::from_utf8_lossy(&out.stderr);
-        for needle in ["--dims must each be at least 2", "--powers must each be", "--critical must be in"] {
+        // One AI gave `harm_se` NaN in loop.csv under a plot claiming a 95% interval.
+        for needle in [
+            "--dims must each be at least 2",
+            "--powers must each be",
+            "--critical must be in",
+            "--replicates must be at least 2, found 1",
+        ] {
             assert!(e.contains(needle), "{needle} not in {e}");
         }
         let out =
