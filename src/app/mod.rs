@@ -232,17 +232,14 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
         None => control.paused = false,
     }
     if opts.soak_frames.is_some() {
-        // A soak shows the world running.
+        // A soak shows the world running, on past the scenario's `run.ticks`.
         control.paused = false;
+        control.stop_at = None;
     }
     if opts.record.is_some() {
         // A recording from the command line plays the world from its first frame: paused until
         // the renderer draws and the recording starts (`record::record_window` plays it then).
         control.paused = true;
-    }
-    if opts.soak_frames.is_some() {
-        // A soak plays on past the scenario's `run.ticks`.
-        control.stop_at = None;
     }
     if let Some(k) = opts.soak_ticks_per_frame {
         control.apply(&mut sim, Intent::SetTicksPerFrame(k)).map_err(|e| (2, format!("error: {e}")))?;

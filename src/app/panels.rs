@@ -98,9 +98,7 @@ fn fmt_num(v: f64) -> String {
     } else {
         // At most three decimals, without trailing zeros: 84.2, not 84.200 (which reads as
         // eighty-four thousand two hundred).
-        let s = format!("{v:.3}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" { "0".into() } else { s.to_string() }
+        paint::chart::label(v)
     }
 }
 

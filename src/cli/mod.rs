@@ -143,36 +143,31 @@ impl Cli {
                 Some(ContextValue::String(s)) => Some(s.clone()),
                 _ => None,
             };
-            if e.kind() == ErrorKind::ValueValidation
-                && let (Some(arg), Some(value)) = (said(ContextKind::InvalidArg), said(ContextKind::InvalidValue))
-                && value.starts_with('-')
-                && value.parse::<f64>().is_ok()
-            {
-                let arg = arg.split_whitespace().next().unwrap_or(&arg).to_string();
+            let (Some(arg), Some(value)) = (said(ContextKind::InvalidArg), said(ContextKind::InvalidValue)) else {
+                e.exit()
+            };
+            if e.kind() != ErrorKind::ValueValidation {
+                e.exit()
+            }
+            let arg = arg.split_whitespace().next().unwrap_or(&arg).to_string();
+            let text = e.to_string();
+            let message = if value.starts_with('-') && value.parse::<f64>().is_ok() {
                 let argv: Vec<String> = std::env::args().skip(1).collect();
                 let sub = argv
                     .iter()
                     .find(|a| cmd.get_subcommands().any(|c| c.get_name() == a.as_str()))
                     .map_or(String::new(), |s| format!("{s} "));
-                clap::Error::raw(
-                    ErrorKind::ValueValidation,
-                    format!("{arg} {value}: a negative number is not allowed here (`polity {sub}--help` says what {arg} takes)\n"),
-                )
-                .with_cmd(&cmd)
-                .exit()
-            }
-            // `--threads 0`, `--ticks-per-frame 0`: clap says "number would be zero for
-            // non-zero type" or "0 is not in 1..18446744073709551615".
-            let text = e.to_string();
-            if e.kind() == ErrorKind::ValueValidation
-                && let (Some(arg), Some(value)) = (said(ContextKind::InvalidArg), said(ContextKind::InvalidValue))
-                && value.parse::<u64>() == Ok(0)
+                format!("{arg} {value}: a negative number is not allowed here (`polity {sub}--help` says what {arg} takes)\n")
+            } else if value.parse::<u64>() == Ok(0)
                 && (text.contains("zero for non-zero") || text.contains("is not in 1.."))
             {
-                let arg = arg.split_whitespace().next().unwrap_or(&arg).to_string();
-                clap::Error::raw(ErrorKind::ValueValidation, format!("{arg} 0: give 1 or more\n")).with_cmd(&cmd).exit()
-            }
-            e.exit()
+                // `--threads 0`, `--ticks-per-frame 0`: clap says "number would be zero for
+                // non-zero type" or "0 is not in 1..18446744073709551615".
+                format!("{arg} 0: give 1 or more\n")
+            } else {
+                e.exit()
+            };
+            clap::Error::raw(ErrorKind::ValueValidation, message).with_cmd(&cmd).exit()
         });
         Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
     }
