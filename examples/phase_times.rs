@@ -23,12 +23,16 @@ fn run() {
     }
     let mut spent = [0f64; Step::ALL.len()];
     let (mut picked, mut regrown) = (0u64, 0u64);
+    let agents = m.agents.len();
     for _ in 0..ticks {
-        for (k, &step) in Step::ALL.iter().enumerate() {
-            let t = std::time::Instant::now();
-            m.run(step, step);
-            spent[k] += t.elapsed().as_secs_f64();
-        }
+        // As `WorldModel::step` steps a tick: a big world's with the pool's threads awake.
+        polity::parallel::tick(agents, || {
+            for (k, &step) in Step::ALL.iter().enumerate() {
+                let t = std::time::Instant::now();
+                m.run(step, step);
+                spent[k] += t.elapsed().as_secs_f64();
+            }
+        });
         picked += m.stats.harvested as u64;
         regrown += m.stats.regrown as u64;
     }

@@ -227,21 +227,22 @@ impl fmt::Display for Comparison {
     }
 }
 
-/// Parses a seed range: `0..20` (end exclusive), `0..=19`, or one seed such as `7`.
+/// Parses `--seeds`, the same in every command: a count such as `20` (seeds 0 to 19), a range
+/// `0..20` (end exclusive) or `0..=19`; one seed is `7..=7`.
 pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
-    const FORMS: &str = "expected 0..20 (end exclusive), 0..=19, or one seed such as 7";
-    let bad = || format!("`{s}` is not a seed range; {FORMS}");
+    const FORMS: &str =
+        "expected a count such as 20 (seeds 0 to 19), a range 0..20 (end exclusive) or 0..=19; one seed: 7..=7";
+    let bad = || format!("`{s}` is not a seed count or range; {FORMS}");
     let n = |x: &str| x.trim().parse::<u64>().map_err(|_| bad());
     let range = if let Some((lo, hi)) = s.split_once("..=") {
         n(lo)?..n(hi)?.checked_add(1).ok_or_else(bad)?
     } else if let Some((lo, hi)) = s.split_once("..") {
         n(lo)?..n(hi)?
     } else {
-        let x = n(s)?;
-        x..x + 1
+        0..n(s)?
     };
     if range.is_empty() {
-        return Err(format!("`{s}` is an empty seed range; {FORMS}"));
+        return Err(format!("`{s}` holds no seeds; {FORMS}"));
     }
     Ok(range)
 }
@@ -254,8 +255,9 @@ mod tests {
     fn seed_ranges() {
         assert_eq!(parse_seeds("0..20"), Ok(0..20));
         assert_eq!(parse_seeds("0..=19"), Ok(0..20));
-        assert_eq!(parse_seeds("7"), Ok(7..8));
-        for bad in ["abc", "5..2", "3..3", "1..x", "", "-1..4", "0..=18446744073709551615"] {
+        assert_eq!(parse_seeds("7"), Ok(0..7));
+        assert_eq!(parse_seeds("7..=7"), Ok(7..8));
+        for bad in ["abc", "5..2", "3..3", "1..x", "", "-1..4", "0..=18446744073709551615", "0"] {
             assert!(parse_seeds(bad).is_err(), "{bad}");
         }
         assert!(parse_seeds("5..2").unwrap_err().contains("0..=19"));

@@ -28,8 +28,8 @@ pub struct CompareArgs {
     a: String,
     /// Scenario B (the alternative): a built-in name, a .ron file, or a run.json
     b: String,
-    /// Seeds to run each scenario with: 0..20 (end exclusive), 0..=19, or one seed
-    #[arg(long, value_name = "RANGE", default_value = "0..10", value_parser = compare::parse_seeds)]
+    /// Seeds to run each scenario with: a count N (seeds 0..N), a range 0..20 (end exclusive), 0..=19
+    #[arg(long, value_name = "N|RANGE", default_value = "10", value_parser = compare::parse_seeds)]
     seeds: Range<u64>,
     /// Ticks per run, at least 1 [default: each scenario's own `run.ticks`]
     #[arg(long, value_parser = some_ticks)]

@@ -41,9 +41,10 @@ pub struct OptimalArgs {
     /// Equally likely lucks per period (≥ 1)
     #[arg(long, default_value_t = 16)]
     luck: u32,
-    /// Planner seeds per budget: one policy each (≥ 2, for an interval)
-    #[arg(long, default_value_t = 20)]
-    seeds: u64,
+    /// Planner seeds per budget, one policy each: a count N (seeds 0..N) or a range such as 20..40
+    /// (at least 2, for an interval)
+    #[arg(long, value_name = "N|RANGE", default_value = "20", value_parser = polity::compare::parse_seeds)]
+    seeds: std::ops::Range<u64>,
     /// Planner widths C (default: the scenario's)
     #[arg(long, value_delimiter = ',')]
     widths: Vec<u32>,
@@ -89,8 +90,11 @@ impl OptimalArgs {
         if self.luck == 0 {
             problems.push("--luck must be at least 1".to_string());
         }
-        if self.seeds < 2 {
-            problems.push(format!("--seeds must be at least 2 (an interval needs two), found {}", self.seeds));
+        if self.seeds.end - self.seeds.start < 2 {
+            problems.push(format!(
+                "--seeds must hold at least 2 seeds (an interval needs two), found {}",
+                self.seeds.end - self.seeds.start
+            ));
         }
         let gamma = self.gamma.unwrap_or(spec.gamma);
         if !(0.0..1.0).contains(&gamma) {
@@ -175,7 +179,7 @@ impl OptimalArgs {
         let widths = if self.widths.is_empty() { vec![w0] } else { self.widths.clone() };
         let depths = if self.depths.is_empty() { vec![d0] } else { self.depths.clone() };
         let biases = if self.biases.is_empty() { vec![spec.model_error.regrowth] } else { self.biases.clone() };
-        let seeds: Vec<u64> = (0..self.seeds).collect();
+        let seeds: Vec<u64> = self.seeds.clone().collect();
         let r_max = world.r_max;
 
         let mut rows = Vec::new();
@@ -211,7 +215,7 @@ impl OptimalArgs {
         say!("");
         say!(
             "the planner against the optimum, {} seeds per budget (regret = V*(s₀) − V^π(s₀), mean ± 95% CI; δ = {}):",
-            self.seeds,
+            self.seeds.end - self.seeds.start,
             spec.delta
         );
         say!(
@@ -254,7 +258,7 @@ impl OptimalArgs {
                     r.bias,
                     r.kappa,
                     r.epsilon.map_or(String::new(), |e| e.to_string()),
-                    self.seeds,
+                    self.seeds.end - self.seeds.start,
                     r.judged.v_star,
                     polity::stats::mean(&r.judged.values),
                     reg.mean,
@@ -266,7 +270,10 @@ impl OptimalArgs {
                 ));
             }
             write(&paths[0], csv.as_bytes(), self.force)?;
-            let sub = format!("{name}, gamma {gamma}, {} seeds; mean regret and 95% interval", self.seeds);
+            let sub = format!(
+                "{name}, gamma {gamma}, {} seeds; mean regret and 95% interval",
+                self.seeds.end - self.seeds.start
+            );
             let by_width: Vec<Series> = depths
                 .iter()
                 .map(|&d| Series {

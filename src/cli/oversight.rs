@@ -62,9 +62,9 @@ pub enum OversightCommand {
 /// Every experiment's arguments.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Seeds per point (at least 2: the interval needs them)
-    #[arg(long, default_value_t = 10)]
-    seeds: u64,
+    /// Seeds per point: a count N (seeds 0..N) or a range such as 10..20 (at least 2: the interval needs them)
+    #[arg(long, value_name = "N|RANGE", default_value = "10", value_parser = polity::compare::parse_seeds)]
+    seeds: std::ops::Range<u64>,
     /// Ticks per run
     #[arg(long, default_value_t = 1000)]
     ticks: u64,
@@ -211,34 +211,61 @@ struct Row {
     n: usize,
 }
 
-/// Runs every x of one series over the seeds; rows for each metric.
-fn series(
-    a: &Args,
-    name: &str,
-    xs: &[f64],
-    make: impl Fn(f64) -> OversightSpec,
-    rows: &mut Vec<Row>,
-) -> Result<(), CliError> {
-    for &x in xs {
-        let s = world(make(x))?;
-        let outs: Vec<Outcome> = (0..a.seeds).map(|seed| run(&s, seed, a.ticks)).collect();
-        let metrics: [Metric; 8] = [
-            ("violations", |o| o.violations),
-            ("acts", |o| o.acts),
-            ("unseen_share", |o| o.unseen),
-            ("unseen_acts_share", |o| o.unseen_acts),
-            ("mean_p_d", |o| o.mean_p_d),
-            ("detections", |o| o.detections),
-            ("patches_alive", |o| o.patches),
-            ("patches_alive_mean", |o| o.patch_ticks),
-        ];
+/// One series of an experiment: its label, its x values and the oversight at each x.
+struct Plan {
+    name: String,
+    xs: Vec<f64>,
+    make: Box<dyn Fn(f64) -> OversightSpec>,
+}
+
+impl Plan {
+    fn new(name: impl Into<String>, xs: &[f64], make: impl Fn(f64) -> OversightSpec + 'static) -> Plan {
+        Plan { name: name.into(), xs: xs.to_vec(), make: Box::new(make) }
+    }
+}
+
+/// Runs every x of every series over the seeds, all runs at once on the pool (`--threads`),
+/// with a progress bar; rows for each metric, in the plans' order.
+fn run_plans(a: &Args, plans: &[Plan]) -> Result<Vec<Row>, CliError> {
+    let mut points = Vec::new();
+    for p in plans {
+        for &x in &p.xs {
+            points.push((p.name.as_str(), x, world((p.make)(x))?));
+        }
+    }
+    let seeds: Vec<u64> = a.seeds.clone().collect();
+    let jobs: Vec<(usize, u64)> = (0..points.len()).flat_map(|i| seeds.iter().map(move |&k| (i, k))).collect();
+    let bar = super::Progress::new(jobs.len() as u64, "runs");
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let outs: Vec<Outcome> = polity::parallel::on_pool(|| {
+        use rayon::prelude::*;
+        jobs.par_iter()
+            .map(|&(i, seed)| {
+                let o = run(&points[i].2, seed, a.ticks);
+                bar.set(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                o
+            })
+            .collect()
+    });
+    drop(bar);
+    let metrics: [Metric; 8] = [
+        ("violations", |o| o.violations),
+        ("acts", |o| o.acts),
+        ("unseen_share", |o| o.unseen),
+        ("unseen_acts_share", |o| o.unseen_acts),
+        ("mean_p_d", |o| o.mean_p_d),
+        ("detections", |o| o.detections),
+        ("patches_alive", |o| o.patches),
+        ("patches_alive_mean", |o| o.patch_ticks),
+    ];
+    let mut rows = Vec::new();
+    for ((name, x, _), outs) in points.iter().zip(outs.chunks(seeds.len())) {
         for (metric, f) in metrics {
             let (mean, half, n) = interval(&outs.iter().map(f).collect::<Vec<_>>());
-            rows.push(Row { series: name.into(), x, metric, mean, half, n });
+            rows.push(Row { series: name.to_string(), x: *x, metric, mean, half, n });
         }
-        eprintln!("  {name}, x = {x}: done");
     }
-    Ok(())
+    Ok(rows)
 }
 
 fn lines_of(rows: &[Row], metric: &str) -> Vec<Series> {
@@ -304,8 +331,11 @@ impl OversightCommand {
             OversightCommand::Estimate(a) => ("estimate", a),
         };
         let mut problems = Vec::new();
-        if a.seeds < 2 {
-            problems.push(format!("--seeds must be at least 2 (the interval needs two), found {}", a.seeds));
+        if a.seeds.end - a.seeds.start < 2 {
+            problems.push(format!(
+                "--seeds must hold at least 2 seeds (the interval needs two), found {}",
+                a.seeds.end - a.seeds.start
+            ));
         }
         if a.ticks == 0 {
             problems.push("--ticks must be at least 1".to_string());
@@ -322,38 +352,37 @@ impl OversightCommand {
             let lines: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
             return Err(CliError::problems(lines.join("\n")));
         }
-        let sub = format!("audited commons, {} ticks, mean and 95% t interval over {} seeds", a.ticks, a.seeds);
-        let mut rows = Vec::new();
+        let sub = format!(
+            "audited commons, {} ticks, mean and 95% t interval over {} seeds",
+            a.ticks,
+            a.seeds.end - a.seeds.start
+        );
         let schemes = [("first scheme -1/Q", Penalty::InverseQ), ("-k/P_D, k=1", Penalty::KOverPd)];
         let p_afs = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0];
-        match self {
+        let mut plans = Vec::new();
+        match &self {
             OversightCommand::Shift(_) => {
                 for (label, penalty) in schemes {
-                    series(a, label, &p_afs, |p| spec(penalty, 1.0, true, Some((p, false))), &mut rows)?;
+                    plans.push(Plan::new(label, &p_afs, move |p| spec(penalty, 1.0, true, Some((p, false)))));
                 }
             }
             OversightCommand::Harmless(_) => {
                 for (label, penalty) in schemes {
-                    series(a, label, &p_afs, |p| spec(penalty, 1.0, false, Some((p, false))), &mut rows)?;
+                    plans.push(Plan::new(label, &p_afs, move |p| spec(penalty, 1.0, false, Some((p, false)))));
                 }
                 for (label, penalty) in schemes {
-                    let name = format!("{label}, 11 advice");
-                    series(
-                        a,
-                        &name,
-                        &p_afs,
-                        |p| spec_with(fine_advice(), penalty, 1.0, false, Some((p, false))),
-                        &mut rows,
-                    )?;
+                    plans.push(Plan::new(format!("{label}, 11 advice"), &p_afs, move |p| {
+                        spec_with(fine_advice(), penalty, 1.0, false, Some((p, false)))
+                    }));
                 }
                 let name = "first scheme -1/Q, P_AF learned";
-                series(a, name, &p_afs, |p| spec(Penalty::InverseQ, 1.0, false, Some((p, true))), &mut rows)?;
+                plans.push(Plan::new(name, &p_afs, |p| spec(Penalty::InverseQ, 1.0, false, Some((p, true)))));
             }
             OversightCommand::Vanish(_) => {
                 let ks = [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0];
                 for (label, penalty) in [("-k/P_D", Penalty::KOverPd), ("first scheme -1/Q (no k)", Penalty::InverseQ)]
                 {
-                    series(a, label, &ks, |k| spec(penalty, k, true, None), &mut rows)?;
+                    plans.push(Plan::new(label, &ks, move |k| spec(penalty, k, true, None)));
                 }
             }
             OversightCommand::Estimate(_) => {
@@ -365,20 +394,17 @@ impl OversightCommand {
                     }
                     o
                 };
-                series(
-                    a,
-                    "forbidden, k=0.5: violations",
-                    &xs,
-                    |x| with(x, spec(Penalty::KOverPd, 0.5, true, None)),
-                    &mut rows,
-                )?;
-                series(
-                    a,
-                    "allowed, P_AF=0.3, k=1: acts",
-                    &xs,
-                    |x| with(x, spec(Penalty::KOverPd, 1.0, false, Some((0.3, false)))),
-                    &mut rows,
-                )?;
+                plans.push(Plan::new("forbidden, k=0.5: violations", &xs, move |x| {
+                    with(x, spec(Penalty::KOverPd, 0.5, true, None))
+                }));
+                plans.push(Plan::new("allowed, P_AF=0.3, k=1: acts", &xs, move |x| {
+                    with(x, spec(Penalty::KOverPd, 1.0, false, Some((0.3, false))))
+                }));
+            }
+        }
+        let mut rows = run_plans(a, &plans)?;
+        match self {
+            OversightCommand::Estimate(_) => {
                 // One chart: the first series' violations and the second's acts.
                 let mut v: Vec<Row> = Vec::new();
                 for r in &rows {
@@ -397,10 +423,11 @@ impl OversightCommand {
                 }
                 rows.extend(v);
             }
+            _ => {}
         }
         write(&a.out.join(format!("{name}.csv")), table(&rows).as_bytes(), a.force)?;
         // Every file is written before anything is printed (a closed stdout ends the command).
-        let mut wrote = Vec::new();
+        let mut wrote = vec![a.out.join(format!("{name}.csv"))];
         for (file, title, x, metric) in charts {
             let series = lines_of(&rows, metric);
             if series.is_empty() {

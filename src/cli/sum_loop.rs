@@ -75,8 +75,8 @@ pub struct WorldArgs {
     /// Dimensions of the AIs' value space (each at least 2)
     #[arg(long, value_delimiter = ',', default_value = "16,32,64,128,256,512")]
     dims: Vec<f64>,
-    /// Seeds, as a range
-    #[arg(long, value_name = "RANGE", default_value = "0..5", value_parser = polity::compare::parse_seeds)]
+    /// Seeds: a count N (seeds 0..N), a range 0..20 (end exclusive) or 0..=19
+    #[arg(long, value_name = "N|RANGE", default_value = "5", value_parser = polity::compare::parse_seeds)]
     seeds: std::ops::Range<u64>,
     /// The most ticks a run may take to align
     #[arg(long, default_value_t = 1000)]
@@ -447,8 +447,11 @@ impl WorldArgs {
         if !(critical > -1.0 && critical < 1.0) {
             problems.push(format!("--critical must be in (−1, 1), found {critical}"));
         }
-        if seeds.is_empty() {
-            problems.push("--seeds must hold at least one seed".into());
+        if seeds.end - seeds.start < 2 {
+            problems.push(format!(
+                "--seeds must hold at least 2 seeds (the intervals need two), found {}",
+                seeds.end - seeds.start
+            ));
         }
         if ticks == 0 {
             problems.push("--ticks must be at least 1".into());

@@ -155,7 +155,7 @@ fn policy_b_problems_name_policy_b_and_no_ticks_is_refused() {
 
 #[test]
 fn bad_input_exits_2_before_running() {
-    for seeds in ["abc", "5..2", "3..3", "1..=x"] {
+    for seeds in ["abc", "5..2", "3..3", "1..=x", "0"] {
         let out = polity(&["compare", "commons", "commons", "--seeds", seeds]);
         assert_eq!(out.status.code(), Some(2), "--seeds {seeds}");
         let err = text(&out.stderr);

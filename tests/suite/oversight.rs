@@ -350,7 +350,31 @@ fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
     };
     let o = run(&["oversight", "vanish", "--seeds", "2", "--ticks", "120", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    for f in ["vanish.csv", "vanish.png"] {
+        assert!(stdout.contains(&format!("wrote {}", out.join(f).display())), "{f} not announced: {stdout}");
+    }
     let csv = std::fs::read_to_string(out.join("vanish.csv")).unwrap();
+    // `--seeds 2` is seeds 0 and 1, as `0..2` is, on one thread or many; 1..3 is another pair.
+    let table = |seeds: &str, threads: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let o = run(&[
+            "--threads",
+            threads,
+            "oversight",
+            "vanish",
+            "--seeds",
+            seeds,
+            "--ticks",
+            "120",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(dir.path().join("vanish.csv")).unwrap()
+    };
+    assert_eq!(table("0..2", "1"), csv);
+    assert_ne!(table("1..3", "2"), csv);
     assert_eq!(csv.lines().next(), Some("series,x,metric,mean,ci95_half,seeds"));
     // Two series × seven k × eight metrics, each over both seeds.
     assert_eq!(csv.lines().count(), 1 + 2 * 7 * 8, "{csv}");

@@ -445,7 +445,8 @@ fn polity_sum_world_reports_harm_and_ticks_against_d() {
         )
     };
     let o = out.to_str().unwrap();
-    let (code, stdout, stderr) = run(&["--dims", "16,64", "--seeds", "0..3", "--ticks", "300", "--out", o]);
+    // `--seeds 3` is seeds 0, 1 and 2, as in every command.
+    let (code, stdout, stderr) = run(&["--dims", "16,64", "--seeds", "3", "--ticks", "300", "--out", o]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.contains("ticks to alignment ≈"), "{stdout}");
     let csv = std::fs::read_to_string(out.join("world.csv")).unwrap();
@@ -467,9 +468,10 @@ fn polity_sum_world_reports_harm_and_ticks_against_d() {
         assert!(at("64") > at("16"), "seed {seed}");
     }
     assert!(std::fs::read(out.join("world.png")).unwrap().starts_with(b"\x89PNG"));
-    let (code, _, stderr) = run(&["--dims", "1", "--critical", "2", "--out", o]);
+    let (code, _, stderr) = run(&["--dims", "1", "--critical", "2", "--seeds", "7..=7", "--out", o]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--dims") && stderr.contains("--critical") && stderr.contains("--force"), "{stderr}");
+    assert!(stderr.contains("--seeds must hold at least 2 seeds (the intervals need two), found 1"), "{stderr}");
     // A world without humans, or without AIs, cannot run the loop: said of the scenario
     // given, not of the sections the command adds to it.
     let lone = dir.path().join("lone.ron");
