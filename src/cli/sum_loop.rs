@@ -258,8 +258,59 @@ fn half(se: f64) -> f64 {
     if se.is_finite() { 1.96 * se } else { 0.0 }
 }
 
+/// Refuses settings the loop cannot work out: more dimensions than its angle grid resolves
+/// ([`sl::MAX_DIMS`]), or more steps for the median AI than the loop allows ([`MAX_STEPS`];
+/// estimated in milliseconds, where running them would take hours). `hint` says which options
+/// to lower. The first such setting is named, and how many there are.
+fn check_settings(settings: &[LoopParams], hint: &str, problems: &mut Vec<String>) {
+    let bad: Vec<(LoopParams, String)> = settings
+        .iter()
+        .filter_map(|p| {
+            if p.dims > sl::MAX_DIMS {
+                return Some((
+                    *p,
+                    format!("the loop is worked out for at most {} dimensions (its angle grid)", sl::MAX_DIMS),
+                ));
+            }
+            let n = sl::median_steps(p);
+            (n > MAX_STEPS as f64).then(|| {
+                (
+                    *p,
+                    format!(
+                        "the median AI needs about {} steps to align, more than the loop's {MAX_STEPS}",
+                        chart::label(n)
+                    ),
+                )
+            })
+        })
+        .collect();
+    if let Some((p, why)) = bad.first() {
+        let more = if bad.len() > 1 { format!(" (and {} more settings)", bad.len() - 1) } else { String::new() };
+        problems.push(format!(
+            "d = {}, O_X = {}: {why}{more}\n  hint: {hint}",
+            chart::label(p.dims),
+            chart::label(p.ai_power)
+        ));
+    }
+}
+
+/// Runs every setting, all at once on the pool (`--threads`), with a progress bar; rows in
+/// the settings' order.
 fn rows(settings: Vec<LoopParams>) -> Result<Vec<Row>, CliError> {
-    settings.into_iter().map(sl::row).collect::<Result<_, _>>().map_err(CliError::internal)
+    use rayon::prelude::*;
+    let bar = super::Progress::new(settings.len() as u64, "settings");
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let rows = polity::parallel::on_pool(|| {
+        settings
+            .into_par_iter()
+            .map(|p| {
+                let r = sl::row(p);
+                bar.set(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                r
+            })
+            .collect::<Result<Vec<Row>, _>>()
+    });
+    rows.map_err(CliError::internal)
 }
 
 impl SumCommand {
@@ -281,15 +332,18 @@ impl LoopArgs {
         check_dims(&dims, &mut problems);
         positive("--powers", &powers, &mut problems);
         common.check(&mut problems);
+        let base = common.params();
+        let settings: Vec<LoopParams> = powers
+            .iter()
+            .flat_map(|&o| dims.iter().map(move |&d| LoopParams { dims: d as f64, ai_power: o, ..base }))
+            .collect();
+        if problems.is_empty() {
+            check_settings(&settings, "lower --dims or raise --powers", &mut problems);
+        }
         let paths = files(&out, ["loop.csv", "loop.png"], common.force, &mut problems);
         if !problems.is_empty() {
             return refuse(problems);
         }
-        let base = common.params();
-        let settings = powers
-            .iter()
-            .flat_map(|&o| dims.iter().map(move |&d| LoopParams { dims: d as f64, ai_power: o, ..base }))
-            .collect();
         let rows = rows(settings)?;
         let mut series = Vec::new();
         say!(
@@ -330,17 +384,20 @@ impl RectifyArgs {
         positive("--ratios", &ratios, &mut problems);
         positive("--human-power", &[human_power], &mut problems);
         common.check(&mut problems);
-        let paths = files(&out, ["rectify.csv", "rectify.png"], common.force, &mut problems);
-        if !problems.is_empty() {
-            return refuse(problems);
-        }
         let base = LoopParams { human_power: Some(human_power), ..common.params() };
-        let settings = dims
+        let settings: Vec<LoopParams> = dims
             .iter()
             .flat_map(|&d| {
                 ratios.iter().map(move |&r| LoopParams { dims: d as f64, ai_power: r * human_power, ..base })
             })
             .collect();
+        if problems.is_empty() {
+            check_settings(&settings, "lower --dims or raise --human-power", &mut problems);
+        }
+        let paths = files(&out, ["rectify.csv", "rectify.png"], common.force, &mut problems);
+        if !problems.is_empty() {
+            return refuse(problems);
+        }
         let rows = rows(settings)?;
         let mut series = Vec::new();
         say!("total harm before alignment, against O_X/O_H (O_H = {human_power}):");
@@ -387,14 +444,18 @@ impl ScalingArgs {
             problems.push(format!("--points must be at least 3, found {points}"));
         }
         common.check(&mut problems);
+        let xis: Vec<f64> = (0..points)
+            .map(|i| (xi_min.ln() + (xi_max.ln() - xi_min.ln()) * i as f64 / (points - 1) as f64).exp())
+            .collect();
+        let settings = sl::scaling_settings(&xis, k, dims_at_human, human_power, common.params());
+        if problems.is_empty() {
+            check_settings(&settings, "lower --k, --xi-max or --dims-at-human", &mut problems);
+        }
         let paths = files(&out, ["scaling.csv", "scaling.png", "scaling-log.png"], common.force, &mut problems);
         if !problems.is_empty() {
             return refuse(problems);
         }
-        let xis: Vec<f64> = (0..points)
-            .map(|i| (xi_min.ln() + (xi_max.ln() - xi_min.ln()) * i as f64 / (points - 1) as f64).exp())
-            .collect();
-        let pts = sl::scaling(&xis, k, dims_at_human, human_power, common.params()).map_err(CliError::internal)?;
+        let pts = sl::scaling_points(&xis, k, rows(settings)?);
         say!("harm against AI scale ξ (O_X = {human_power}·ξ, d = {dims_at_human}·ξ^{k}):");
         for p in &pts {
             say!(

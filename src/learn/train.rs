@@ -66,12 +66,13 @@ pub struct Lead {
 pub struct GroupReport {
     /// The group's name.
     pub group: String,
-    /// The mean undiscounted episode return of its agents.
+    /// The mean undiscounted episode return of its agents, read off the worlds at the
+    /// episodes' end: the learners' SED reward (as `agents.csv` reports it) less, for AI
+    /// learners, the impact penalty booked (for the learned principal: its rewards, f32).
     pub mean_return: f64,
-    /// The same read off the worlds at the episodes' end: the learners' SED reward (as
-    /// `agents.csv` reports it) less, for AI learners, the impact penalty booked. Equal to
-    /// `mean_return` up to f32 rounding: the per-tick rewards lose nothing.
-    pub sed_return: f64,
+    /// The same summed from the f32 per-tick rewards the networks learn from: equal to
+    /// `mean_return` up to f32 rounding (the rewards lose nothing on the way to the learner).
+    pub sample_return: f64,
     /// PPO's statistics (averaged over the group's networks).
     pub stats: Stats,
 }
@@ -347,7 +348,7 @@ impl Trainer {
             lead_report = Some(GroupReport {
                 group: super::principal::GROUP.into(),
                 mean_return: mean,
-                sed_return: mean,
+                sample_return: mean,
                 stats: st,
             });
         }
@@ -361,8 +362,8 @@ impl Trainer {
                 let mean = |f: fn(&Stats) -> f64| st.iter().map(f).sum::<f64>() / k;
                 GroupReport {
                     group: self.scenario.agents[g].name.clone(),
-                    mean_return: sum / n,
-                    sed_return: sed[&g] / n,
+                    mean_return: sed[&g] / n,
+                    sample_return: sum / n,
                     stats: Stats {
                         entropy: mean(|s| s.entropy),
                         approx_kl: mean(|s| s.approx_kl),

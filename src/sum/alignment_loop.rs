@@ -150,6 +150,35 @@ pub fn information_per_step(ai: f64, human: Option<f64>) -> f64 {
     human.map_or(ai, |h| ai.min(h))
 }
 
+/// The most dimensions the loop is worked out for: the cosine's density narrows to a width of
+/// about `1/√d` radians around φ = π/2, and the angle grid's `GRID` cells resolve it with at
+/// least four cells a width up to `(GRID/4π)²` ≈ 101,000 dimensions.
+pub const MAX_DIMS: f64 = 100_000.0;
+
+/// About how many steps the loop takes for the median AI (quantile ½) to reach the critical
+/// cosine: the information its tilt needs over the information a step gives. Cheap (a
+/// bisection on κ) against the loop itself, so a run can be judged before it starts.
+pub fn median_steps(p: &LoopParams) -> f64 {
+    let dist = Cosines::new(p.dims.max(2.0));
+    let info = information_per_step(p.ai_power, p.human_power);
+    let median = |kappa: f64| dist.quantiles(kappa, &[0.5])[0];
+    if median(0.0) >= p.critical {
+        return 0.0;
+    }
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while median(hi) < p.critical {
+        (lo, hi) = (hi, 2.0 * hi);
+        if !hi.is_finite() {
+            return f64::INFINITY;
+        }
+    }
+    while hi - lo > 1e-6 * hi {
+        let mid = 0.5 * (lo + hi);
+        if median(mid) < p.critical { lo = mid } else { hi = mid }
+    }
+    (dist.kl(hi) / info).ceil()
+}
+
 /// The AI's quantile in replicate `r`.
 pub fn quantile(seed: u64, r: u64) -> f64 {
     rng::unit(seed, 0, r, Purpose::Sum)
@@ -387,7 +416,31 @@ pub fn scaling_csv(points: &[ScalingPoint], k: f64) -> String {
     s
 }
 
-/// Runs the scaling curve: O_X = O_H·ξ, d = max(2, d₁·ξ^k), rectified, at each ξ.
+/// The settings of the scaling curve: O_X = O_H·ξ, d = max(2, d₁·ξ^k), rectified, at each ξ.
+pub fn scaling_settings(xis: &[f64], k: f64, dims_at_one: f64, human_power: f64, base: LoopParams) -> Vec<LoopParams> {
+    xis.iter()
+        .map(|&xi| LoopParams {
+            dims: (dims_at_one * xi.powf(k)).max(2.0),
+            ai_power: human_power * xi,
+            human_power: Some(human_power),
+            ..base
+        })
+        .collect()
+}
+
+/// The scaling curve's points from the rows of [`scaling_settings`] (in order): each with
+/// its local log-slope and phase.
+pub fn scaling_points(xis: &[f64], k: f64, rows: Vec<Row>) -> Vec<ScalingPoint> {
+    let harm: Vec<f64> = rows.iter().map(|r| r.harm).collect();
+    let ph = phases(xis, &harm, k, 0.25);
+    rows.into_iter()
+        .zip(xis)
+        .zip(ph)
+        .map(|((row, &xi), (log_slope, phase))| ScalingPoint { xi, row, log_slope, phase })
+        .collect()
+}
+
+/// Runs the scaling curve ([`scaling_settings`], one setting after another).
 pub fn scaling(
     xis: &[f64],
     k: f64,
@@ -395,30 +448,45 @@ pub fn scaling(
     human_power: f64,
     base: LoopParams,
 ) -> Result<Vec<ScalingPoint>, String> {
-    let rows: Vec<Row> = xis
-        .iter()
-        .map(|&xi| {
-            row(LoopParams {
-                dims: (dims_at_one * xi.powf(k)).max(2.0),
-                ai_power: human_power * xi,
-                human_power: Some(human_power),
-                ..base
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    let harm: Vec<f64> = rows.iter().map(|r| r.harm).collect();
-    let ph = phases(xis, &harm, k, 0.25);
-    Ok(rows
+    let rows = scaling_settings(xis, k, dims_at_one, human_power, base)
         .into_iter()
-        .zip(xis)
-        .zip(ph)
-        .map(|((row, &xi), (log_slope, phase))| ScalingPoint { xi, row, log_slope, phase })
-        .collect())
+        .map(row)
+        .collect::<Result<Vec<Row>, _>>()?;
+    Ok(scaling_points(xis, k, rows))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_median_steps_estimate_is_the_loops_median() {
+        for (dims, ai_power, human_power) in [(16.0, 1.0, None), (64.0, 0.5, None), (32.0, 4.0, Some(1.0))] {
+            let p = LoopParams {
+                dims,
+                ai_power,
+                human_power,
+                critical: 0.5,
+                replicates: 201,
+                seed: 3,
+                max_steps: 1_000_000,
+            };
+            let mut steps = run_loop(&p).unwrap().steps;
+            steps.sort_unstable();
+            let (median, estimate) = (steps[100] as f64, median_steps(&p));
+            assert!((estimate - median).abs() <= 0.05 * median + 1.0, "{p:?}: {estimate} against {median}");
+        }
+        let huge = LoopParams {
+            dims: 50_000.0,
+            ai_power: 0.003,
+            human_power: Some(0.003),
+            critical: 0.5,
+            replicates: 1,
+            seed: 0,
+            max_steps: 1_000_000,
+        };
+        assert!(median_steps(&huge) > 1e6);
+    }
 
     #[test]
     fn three_dimensions_in_closed_form() {

@@ -302,6 +302,21 @@ mod alignment_loop {
         }
         let out = polity(&["sum", "rectify", "--human-power", "0", "--ratios", "0", "--out", dir]);
         assert_eq!(out.status.code(), Some(2));
+        // Settings the loop cannot work out are refused before any runs (each would have run
+        // for hours): more dimensions than the angle grid resolves (--k 100: d up to
+        // 16·16¹⁰⁰), or more steps than the loop allows (estimated).
+        let out = polity(&["sum", "scaling", "--k", "100", "--out", dir]);
+        assert_eq!(out.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(e.contains("at most 100000 dimensions") && e.contains("hint: lower --k, --xi-max"), "{e}");
+        let out = polity(&["sum", "rectify", "--dims", "50000", "--human-power", "0.01", "--out", dir]);
+        assert_eq!(out.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            e.contains("d = 50000, O_X = 0.003: the median AI needs about")
+                && e.contains("more than the loop's 1000000"),
+            "{e}"
+        );
         assert!(t.path().read_dir().unwrap().next().is_none(), "nothing written");
         for sub in ["loop", "rectify", "scaling"] {
             let help = String::from_utf8_lossy(&polity(&["sum", sub, "--help"]).stdout).to_string();
