@@ -19,7 +19,8 @@ sparing humans, 24×18) for --ticks ticks on each of --seeds seeds, with clear-c
 patch's last apple) audited by advice that depends on who can see it: the other agents within 3
 cells are witnesses, and the advice set is R = {r₁, r₂, r₃} with Q = (0.05, 0.10, 0.15) and
 thresholds (0, 1, 2) witnesses, so P_D = 0.05 unseen, 0.15 with one witness and 0.30 with two
-or more (|R_F| = 1, 2, 3). Each point is the mean over the seeds with a 95% t interval.
+or more (|R_F| = 1, 2, 3). Each point is the mean over the seeds with a 95% t interval, its
+ends kept within the values the metric can take (a share within 0 and 1, a count above 0).
 
   shift     violations known to be forbidden with probability P_AF, under both schemes: how many,
             and what share of them nobody saw (the seed: the first scheme pushes violations
@@ -34,8 +35,9 @@ or more (|R_F| = 1, 2, 3). Each point is the mean over the seeds with a 95% t in
             n = 10, 32, 100, 316, 1000 and 10⁴ (x = log10 n; x = 5 is the exact P_D):
             violations at k = 0.5 and uncertain harmless clear-cuts at k = 1
 
-Writes DIR/EXPERIMENT.csv (one row per series, x and metric: the mean, its 95% half width, and
-the seeds that gave a value; the mean is empty when none did, the half width when fewer than two) and DIR/EXPERIMENT.png (and DIR/shift-unseen.png, DIR/harmless-unseen.png and
+Writes DIR/EXPERIMENT.csv (one row per series, x and metric: the mean, its 95% t half width, the
+interval's ends within the metric's values, and the seeds that gave a value; the mean is empty
+when none did, the interval when fewer than two) and DIR/EXPERIMENT.png (and DIR/shift-unseen.png, DIR/harmless-unseen.png and
 DIR/estimate-p_d.png).
 
 Examples:
@@ -308,15 +310,29 @@ fn charts(c: &OversightCommand) -> Vec<Chart> {
     }
 }
 
+/// The values a metric can take: a share or a probability lies in [0, 1], a count is ≥ 0.
+fn bounds(metric: &str) -> (f64, f64) {
+    match metric {
+        "unseen_share" | "unseen_acts_share" | "mean_p_d" => (0.0, 1.0),
+        _ => (0.0, f64::INFINITY),
+    }
+}
+
 fn table(rows: &[Row]) -> String {
-    let mut out = String::from("series,x,metric,mean,ci95_half,seeds\n");
+    let mut out = String::from("series,x,metric,mean,ci95_half,ci95_low,ci95_high,seeds\n");
     for r in rows {
         // Series names hold commas: quoted (RFC 4180).
         let series = format!("\"{}\"", r.series.replace('"', "\"\""));
         // No seed gave a value: no mean; fewer than two: no interval (empty cells, not 0).
         let mean = if r.n == 0 { String::new() } else { r.mean.to_string() };
-        let half = if r.n < 2 { String::new() } else { r.half.to_string() };
-        out.push_str(&format!("{series},{},{},{mean},{half},{}\n", r.x, r.metric, r.n));
+        let (half, low, high) = if r.n < 2 {
+            Default::default()
+        } else {
+            // The t interval, and its ends within the values the metric can take.
+            let (lo, hi) = bounds(r.metric);
+            (r.half.to_string(), (r.mean - r.half).max(lo).to_string(), (r.mean + r.half).min(hi).to_string())
+        };
+        out.push_str(&format!("{series},{},{},{mean},{half},{low},{high},{}\n", r.x, r.metric, r.n));
     }
     out
 }
@@ -433,7 +449,8 @@ impl OversightCommand {
             if series.is_empty() {
                 eprintln!("note: {file}: no run gave {metric} a value; the chart says so");
             }
-            write_chart(&a.out.join(file), chart::lines_or_note(title, &sub, x, &series), a.force)?;
+            let canvas = chart::lines_or_note_within(title, &sub, x, &series, bounds(metric));
+            write_chart(&a.out.join(file), canvas, a.force)?;
             wrote.push(a.out.join(file));
         }
         for path in wrote {
@@ -448,7 +465,11 @@ impl OversightCommand {
             let shown = match r.n {
                 0 => format!("{:>9} (no seed gave a value)", "—"),
                 1 => format!("{:>9.3} ± n/a (one seed)", r.mean),
-                _ => format!("{:>9.3} ± {:.3}", r.mean, r.half),
+                _ => {
+                    let (lo, hi) = bounds(r.metric);
+                    let (low, high) = ((r.mean - r.half).max(lo), (r.mean + r.half).min(hi));
+                    format!("{:>9.3} ± {:.3}  [{low:.3}, {high:.3}]", r.mean, r.half)
+                }
             };
             say!("{:<40} x={:<6} {:<18} {shown}", r.series, r.x, r.metric);
         }

@@ -44,11 +44,30 @@ pub fn label(v: f64) -> String {
 /// a line between dimmer interval edges when there are many) with a title, a subtitle and the x axis's name; `None`
 /// when no point is finite.
 pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Option<Canvas> {
+    lines_within(title, subtitle, x_name, series, UNBOUNDED)
+}
+
+/// No bounds on a measure's values.
+pub const UNBOUNDED: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
+
+/// [`lines`] of a measure whose values lie in `bounds` (a share: 0 to 1; a count: 0 up):
+/// each interval is drawn within them, as the measure cannot lie outside (a t interval over
+/// few seeds of a share near 0 reaches below it; cut at the bound it covers what it covered).
+pub fn lines_within(
+    title: &str,
+    subtitle: &str,
+    x_name: &str,
+    series: &[Series],
+    bounds: (f64, f64),
+) -> Option<Canvas> {
+    let (lo_bound, hi_bound) = bounds;
+    let interval = |y: f64, h: f64| ((y - h).max(lo_bound), (y + h).min(hi_bound));
     let all = series.iter().flat_map(|s| s.points.iter());
     let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for &(px, py, h) in all {
         if py.is_finite() && px.is_finite() {
-            (x0, x1, y0, y1) = (x0.min(px), x1.max(px), y0.min(py - h), y1.max(py + h));
+            let (lo, hi) = interval(py, h);
+            (x0, x1, y0, y1) = (x0.min(px), x1.max(px), y0.min(lo.min(py)), y1.max(hi.max(py)));
         }
     }
     if !x0.is_finite() || !y0.is_finite() {
@@ -102,10 +121,14 @@ pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Op
             let dim = std::array::from_fn(|i| {
                 if i == 3 { 255 } else { (color[i] as u16 * 5 / 10 + bg[i] as u16 * 5 / 10) as u8 }
             });
-            for sign in [1.0, -1.0] {
+            for edge in [0, 1] {
+                let at = |p: &(f64, f64, f64)| {
+                    let (lo, hi) = interval(p.1, p.2);
+                    if edge == 0 { lo } else { hi }
+                };
                 for pair in pts.windows(2) {
                     let (a, b) = (pair[0], pair[1]);
-                    segment(&mut c, (sx(a.0), sy(a.1 + sign * a.2)), (sx(b.0), sy(b.1 + sign * b.2)), dim);
+                    segment(&mut c, (sx(a.0), sy(at(a))), (sx(b.0), sy(at(b))), dim);
                 }
             }
         }
@@ -115,16 +138,52 @@ pub fn lines(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Op
         if pts.len() <= 40 {
             for &&(px, py, hw) in &pts {
                 let (cx, cy) = (sx(px), sy(py));
-                c.fill(cx, sy(py + hw), 1, (sy(py - hw) - sy(py + hw)).max(1), color);
-                c.fill(cx - 4, sy(py + hw), 9, 1, color);
-                c.fill(cx - 4, sy(py - hw), 9, 1, color);
+                let (lo, hi) = interval(py, hw);
+                c.fill(cx, sy(hi), 1, (sy(lo) - sy(hi)).max(1), color);
+                c.fill(cx - 4, sy(hi), 9, 1, color);
+                c.fill(cx - 4, sy(lo), 9, 1, color);
                 c.disc(cx as f64 + 0.5, cy as f64 + 0.5, 4.0, color);
             }
         }
-        if series.len() > 1 || !s.label.is_empty() {
-            let ly = top + 6 + 14 * k as i64;
-            c.fill(right - 250, ly + 3, 14, 3, color);
-            font::draw(&mut c, right - 230, ly, 1, &legend[k], fg, right);
+    }
+    let shown: Vec<usize> = (0..series.len()).filter(|&k| series.len() > 1 || !series[k].label.is_empty()).collect();
+    if !shown.is_empty() {
+        // The legend goes in the plot's corner that hides the fewest of the drawn points and
+        // lines (the top right when several tie), on the background, framed.
+        let bw = shown.iter().map(|&k| font::text_width(&legend[k], 1) as i64).max().unwrap_or(0) + 34;
+        let bh = 14 * shown.len() as i64 + 8;
+        let mut marks = Vec::new();
+        for s in series {
+            let pts: Vec<(i64, i64)> = s
+                .points
+                .iter()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .flat_map(|&(px, py, h)| {
+                    let (lo, hi) = interval(py, h);
+                    [(sx(px), sy(py)), (sx(px), sy(lo)), (sx(px), sy(hi))]
+                })
+                .collect();
+            marks.extend(pts.iter().copied());
+            let centres: Vec<(i64, i64)> = pts.iter().step_by(3).copied().collect();
+            for pair in centres.windows(2) {
+                let ((ax, ay), (bx, by)) = (pair[0], pair[1]);
+                marks.extend((1..16).map(|t| (ax + (bx - ax) * t / 16, ay + (by - ay) * t / 16)));
+            }
+        }
+        let corners = [
+            (right - bw - 6, top + 6),
+            (left + 6, top + 6),
+            (right - bw - 6, bottom - bh - 6),
+            (left + 6, bottom - bh - 6),
+        ];
+        let (bx, by) = clearest(&corners, (bw, bh), &marks);
+        c.fill(bx, by, bw, bh, grid);
+        c.fill(bx + 1, by + 1, bw - 2, bh - 2, bg);
+        for (row, &k) in shown.iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            let ly = by + 5 + 14 * row as i64;
+            c.fill(bx + 6, ly + 3, 14, 3, color);
+            font::draw(&mut c, bx + 26, ly, 1, &legend[k], fg, bx + bw);
         }
     }
     Some(c)
@@ -150,7 +209,18 @@ pub fn legend_labels(series: &[Series]) -> Vec<String> {
 /// [`lines`], or when no point is finite (no run gave the measure a value: no violations to
 /// take a share of, say) the chart's frame with its title and a note saying so.
 pub fn lines_or_note(title: &str, subtitle: &str, x_name: &str, series: &[Series]) -> Canvas {
-    lines(title, subtitle, x_name, series).unwrap_or_else(|| {
+    lines_or_note_within(title, subtitle, x_name, series, UNBOUNDED)
+}
+
+/// [`lines_or_note`] of a measure whose values lie in `bounds` ([`lines_within`]).
+pub fn lines_or_note_within(
+    title: &str,
+    subtitle: &str,
+    x_name: &str,
+    series: &[Series],
+    bounds: (f64, f64),
+) -> Canvas {
+    lines_within(title, subtitle, x_name, series, bounds).unwrap_or_else(|| {
         let (w, h) = (800u32, 500u32);
         let fg = [220, 220, 220, 255];
         let mut c = Canvas::new(w, h, [24, 26, 32, 255]);
@@ -164,6 +234,15 @@ pub fn lines_or_note(title: &str, subtitle: &str, x_name: &str, series: &[Series
         }
         c
     })
+}
+
+/// Of boxes of `size` at `corners` (top-left points), the first that covers the fewest of
+/// `marks` (with a 4-pixel margin).
+fn clearest(corners: &[(i64, i64)], (w, h): (i64, i64), marks: &[(i64, i64)]) -> (i64, i64) {
+    let covered = |&(bx, by): &(i64, i64)| {
+        marks.iter().filter(|&&(x, y)| x >= bx - 4 && x <= bx + w + 4 && y >= by - 4 && y <= by + h + 4).count()
+    };
+    corners.iter().copied().min_by_key(covered).expect("a corner")
 }
 
 fn segment(c: &mut Canvas, (x0, y0): (i64, i64), (x1, y1): (i64, i64), color: [u8; 4]) {
@@ -185,6 +264,33 @@ mod tests {
         assert_eq!(x_ticks(0.97, 2.03, true), [1.0, 2.0]);
         assert_eq!(x_ticks(0.97, 2.03, false).len(), 6);
         assert_eq!(x_ticks(-0.3, 10.3, true), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+    }
+
+    #[test]
+    fn the_legend_goes_where_it_hides_least() {
+        let corners = [(700, 60), (100, 60), (700, 400), (100, 400)];
+        assert_eq!(clearest(&corners, (80, 30), &[]), (700, 60), "the top right when all are clear");
+        let crowded: Vec<(i64, i64)> = (0..50).map(|k| (700 + k, 70)).collect();
+        assert_eq!(clearest(&corners, (80, 30), &crowded), (100, 60));
+        let everywhere: Vec<(i64, i64)> =
+            corners.iter().flat_map(|&(x, y)| [(x + 10, y + 10), (x + 20, y + 10)]).collect();
+        let mut more = everywhere.clone();
+        more.push((110, 410));
+        assert_eq!(clearest(&corners, (80, 30), &more), (700, 60), "fewest hidden, the first of equals");
+    }
+
+    #[test]
+    fn intervals_are_drawn_within_the_bounds() {
+        // A share of 0.05 ± 0.3 over few seeds: its interval drawn from 0, not -0.25. The
+        // plot's y range then starts just below 0 (6% padding), so the chart differs from
+        // the unbounded one, which reaches down to -0.25.
+        let s = [Series { label: String::new(), points: vec![(0.0, 0.05, 0.3), (1.0, 0.9, 0.3)] }];
+        let bounded = lines_within("t", "s", "x", &s, (0.0, 1.0)).unwrap();
+        let unbounded = lines("t", "s", "x", &s).unwrap();
+        assert_ne!(bounded.rgba, unbounded.rgba);
+        // Within bounds that do not cut, the same chart.
+        let wide = lines_within("t", "s", "x", &s, (-1.0, 2.0)).unwrap();
+        assert_eq!(wide.rgba, unbounded.rgba);
     }
 
     #[test]

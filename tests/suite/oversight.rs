@@ -375,7 +375,25 @@ fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
     };
     assert_eq!(table("0..2", "1"), csv);
     assert_ne!(table("1..3", "2"), csv);
-    assert_eq!(csv.lines().next(), Some("series,x,metric,mean,ci95_half,seeds"));
+    assert_eq!(csv.lines().next(), Some("series,x,metric,mean,ci95_half,ci95_low,ci95_high,seeds"));
+    // The interval's ends are the t interval's, kept within what the metric can take: a share
+    // in [0, 1], a count from 0.
+    let mut cut = 0;
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.rsplitn(7, ',').collect();
+        let (n, high, low, half, mean, metric) = (cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]);
+        if n != "2" {
+            assert!(half.is_empty() && low.is_empty() && high.is_empty(), "{line}");
+            continue;
+        }
+        let num = |c: &str| c.parse::<f64>().unwrap();
+        let share = metric.ends_with("share") || metric == "mean_p_d";
+        let top = if share { 1.0 } else { f64::INFINITY };
+        assert_eq!(num(low), (num(mean) - num(half)).max(0.0), "{line}");
+        assert_eq!(num(high), (num(mean) + num(half)).min(top), "{line}");
+        cut += (num(mean) - num(half) < 0.0) as usize;
+    }
+    assert!(cut > 0, "some interval over two seeds reaches below 0 and is cut there");
     // Two series × seven k × eight metrics, each over both seeds.
     assert_eq!(csv.lines().count(), 1 + 2 * 7 * 8, "{csv}");
     assert!(csv.lines().skip(1).all(|l| l.ends_with(",2") || l.ends_with(",0")), "{csv}");
@@ -414,9 +432,11 @@ fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
         let csv = std::fs::read_to_string(out.join(dir).join("shift.csv")).unwrap();
         let mut here = [0usize; 3];
         for line in csv.lines().skip(1) {
-            // series (quoted, with commas), x, metric, mean, ci95_half, seeds: read from the right.
-            let cells: Vec<&str> = line.rsplitn(6, ',').collect();
-            let (seeds, half, mean) = (cells[0].parse::<usize>().unwrap(), cells[1], cells[2]);
+            // series (quoted, with commas), x, metric, mean, ci95_half, ci95_low, ci95_high,
+            // seeds: read from the right.
+            let cells: Vec<&str> = line.rsplitn(8, ',').collect();
+            let (seeds, half, mean) = (cells[0].parse::<usize>().unwrap(), cells[3], cells[4]);
+            assert_eq!((cells[1].is_empty(), cells[2].is_empty()), (seeds < 2, seeds < 2), "{line}");
             assert_eq!((mean.is_empty(), half.is_empty()), (seeds == 0, seeds < 2), "{line}");
             assert!(!mean.contains("NaN") && !half.contains("NaN"), "{line}");
             here[seeds.min(2)] += 1;
