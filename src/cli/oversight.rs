@@ -419,27 +419,17 @@ impl OversightCommand {
             }
         }
         let mut rows = run_plans(a, &plans)?;
-        match self {
-            OversightCommand::Estimate(_) => {
-                // One chart: the first series' violations and the second's acts.
-                let mut v: Vec<Row> = Vec::new();
-                for r in &rows {
-                    let keep = (r.series.ends_with("violations") && r.metric == "violations")
-                        || (r.series.ends_with("acts") && r.metric == "acts");
-                    if keep {
-                        v.push(Row {
-                            series: r.series.clone(),
-                            x: r.x,
-                            metric: "plotted",
-                            mean: r.mean,
-                            half: r.half,
-                            n: r.n,
-                        });
-                    }
-                }
-                rows.extend(v);
-            }
-            _ => {}
+        if let OversightCommand::Estimate(_) = self {
+            // One chart: the first series' violations and the second's acts.
+            let plotted: Vec<Row> = rows
+                .iter()
+                .filter(|r| {
+                    (r.series.ends_with("violations") && r.metric == "violations")
+                        || (r.series.ends_with("acts") && r.metric == "acts")
+                })
+                .map(|r| Row { series: r.series.clone(), metric: "plotted", ..*r })
+                .collect();
+            rows.extend(plotted);
         }
         write(&a.out.join(format!("{name}.csv")), table(&rows).as_bytes(), a.force)?;
         // Every file is written before anything is printed (a closed stdout ends the command).
