@@ -282,6 +282,17 @@ impl<'a> Parser<'a> {
             if self.eat(close) {
                 return Ok(out);
             }
+            if let Some(c) = self.peek().filter(|&c| ")]}".contains(c) && c != close) {
+                // Another bracket's closer where an element or ours could be: ours is unclosed
+                // (an opener too many, or a closer missing), and the error would otherwise
+                // say only "expected a value" here, lines after the slip.
+                let (line, col) = line_col(self.src, open);
+                let mut d = self.expected(&format!("{what} or `{close}`"));
+                d.hint = Some(format!(
+                    "the `{bracket}` opened at {line}:{col} is still open: is it one `{bracket}` too many, or is a `{close}` missing before this `{c}`?"
+                ));
+                return Err(d);
+            }
             if self.peek().is_some() {
                 out.push(elem(self)?);
                 self.ws()?;
