@@ -817,6 +817,7 @@ fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
             c.err("voting.period", "the election period must be at least 1 tick", None);
         }
         let values = v.candidates.values();
+        let before = c.issues.len();
         match &v.candidates {
             Candidates::Menu(m) => {
                 if m.is_empty() {
@@ -844,10 +845,18 @@ fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
                 }
             }
         }
+        // (Only against candidates that are themselves right: a broken range's "values" are
+        // no menu to choose from.)
         if let Some(p) = v.initial
+            && c.issues.len() == before
             && !values.contains(&p)
         {
-            c.err("voting.initial", format!("{p} is not a candidate"), Some(format!("choose one of {values:?}")));
+            let menu: Vec<String> = values.iter().map(|x| format!("{x:?}")).collect();
+            c.err(
+                "voting.initial",
+                format!("{p} is not a candidate"),
+                Some(format!("choose one of {}", menu.join(", "))),
+            );
         }
     }
     if let Some(p) = &s.principal {

@@ -94,3 +94,17 @@ fn counts_read_in_the_singular_and_listings_align() {
     let longest = polity::scenario::BUILTINS.iter().map(|b| b.name.len()).max().unwrap();
     assert_eq!(first, longest + 2, "two spaces after the longest name");
 }
+
+#[test]
+fn a_broken_range_of_candidates_is_no_menu_to_choose_from() {
+    // Range(1.0, 0.0, 1) is wrong twice; the first p served was then said not to be among its
+    // "candidates", with the hint "choose one of [1.0]".
+    let t = tempfile::tempdir().unwrap();
+    let src = r#"(version: 1, name: "v", map: Generated(width: 8, height: 8),
+        agents: [(name: "h", kind: Human, count: 2)],
+        voting: (candidates: Range(1.0, 0.0, 1), initial: 0.5))"#;
+    std::fs::write(t.path().join("v.ron"), src).unwrap();
+    refused(t.path(), &["check", "v.ron"], &["a range needs finite low < high", "a range needs at least 2 candidates"]);
+    let e = text(&polity_in(t.path(), &["check", "v.ron"]).stderr);
+    assert!(!e.contains("voting.initial") && !e.contains("choose one of"), "{e}");
+}
