@@ -178,6 +178,15 @@ fn world_copy(c: &MapCounts, agents: u64) -> f64 {
     COPIED.of(c) + agents as f64 * MODEL_BYTES_PER_AGENT
 }
 
+/// The bytes one world model of `s` holds, with its inaction shadow if it has one (what a
+/// vector environment keeps per world).
+pub fn model_world(s: &Scenario) -> u64 {
+    let c = map_counts(&s.map);
+    let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
+    let copy = world_copy(&c, agents);
+    (if crate::shadow::wanted(s) { 2.0 * copy } else { copy }) as u64
+}
+
 /// Estimates the peak resident memory of running `s` with `threads` threads in the pool.
 pub fn memory(s: &Scenario, threads: usize) -> Estimate {
     let c = map_counts(&s.map);

@@ -13,10 +13,10 @@ A scenario is a built-in name (``polity.builtins()``), a path to a ``.ron`` file
 ``polity.parallel_env("sed-apple-picking", **{"tax.rates[0]": 0.3})`` or ``overrides={...}``.
 Errors in a scenario raise ``polity.PolityError`` (a ``ValueError``) with the engine's
 message, file:line:column included. An environment is used on the thread that made it (make
-one per thread). docs/python.md documents observations, actions and rewards.
+one per thread; a call from another raises ``PolityError``). docs/python.md documents observations, actions and rewards.
 """
 
-from ._polity import PolityError, __version__, builtins
+from ._polity import PolityError, __version__, builtins, next_seed
 from ._polity import set_threads as _set_threads
 from .env import ACTIONS, PolityParallelEnv, parallel_env
 from .gym import GymEnv
@@ -53,6 +53,7 @@ __all__ = [
     "__version__",
     "builtins",
     "export_policy",
+    "next_seed",
     "parallel_env",
     "record",
     "set_threads",

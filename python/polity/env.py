@@ -11,6 +11,7 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from ._polity import PolityError, RawEnv
+from ._polity import next_seed as _next_seed
 
 #: The five moves, in action-index order.
 ACTIONS = ("stay", "north", "east", "south", "west")
@@ -105,7 +106,8 @@ class PolityParallelEnv(ParallelEnv):
         if not (isinstance(render_size, (tuple, list)) and len(render_size) == 2):
             raise PolityError(f"render_size = {render_size!r}: (width, height) in pixels")
         render_size = (_whole("render_size's width", render_size[0], 1), _whole("render_size's height", render_size[1], 1))
-        self._raw = RawEnv(
+        self._thread = threading.get_ident()
+        self._raw_env = RawEnv(
             str(scenario), seed, _overrides(overrides, field_overrides), view, principal, _policies(policies)
         )
         self.render_mode = render_mode
@@ -125,10 +127,26 @@ class PolityParallelEnv(ParallelEnv):
         self.state_space = spaces.Box(-np.inf, np.inf, shape=(self._raw.state_size,), dtype=np.float32)
         self._seed = self._raw.seed
         self._started = False
-        self._thread = threading.get_ident()
         self.max_cycles = self._raw.layout.ticks
 
+    @property
+    def _raw(self) -> RawEnv:
+        """The engine's world, from the thread that made it only (else a PolityError: every
+        method and property goes through here)."""
+        _same_thread(self._thread)
+        return self._raw_env
+
     # -- spaces ---------------------------------------------------------------------------
+    @property
+    def observation_spaces(self) -> dict[str, spaces.Space]:
+        """Every agent's observation space (PettingZoo's dict; ``observation_space(a)`` reads it)."""
+        return dict(self._observation_spaces)
+
+    @property
+    def action_spaces(self) -> dict[str, spaces.Space]:
+        """Every agent's action space (PettingZoo's dict; ``action_space(a)`` reads it)."""
+        return dict(self._action_spaces)
+
     def observation_space(self, agent: str) -> spaces.Space:
         return self._observation_spaces[agent]
 
@@ -159,10 +177,11 @@ class PolityParallelEnv(ParallelEnv):
     # -- the loop -------------------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None):
         """Starts an episode: with ``seed``, or (without) the scenario's seed the first time and
-        the last seed + 1 after that."""
+        after that the next of the last seed's sequence (``polity.next_seed``: environments
+        seeded 0, 1, 2, … never replay one another's worlds, as ``seed + 1`` would)."""
         _same_thread(self._thread)
         if seed is None:
-            seed = self._seed + 1 if self._started else self._seed
+            seed = _next_seed(self._seed) if self._started else self._seed
         seed = _seed(seed)
         # A seed the engine refuses changes nothing (the next reset() goes on from the last).
         self._raw.reset(seed)
@@ -207,16 +226,17 @@ class PolityParallelEnv(ParallelEnv):
             choice = given.astype(np.int64).reshape(-1)
         rewards, lead, truncated, metrics, events, executed = self._raw.step(arr, choice)
         obs = self._observations()
-        common = {
-            "tick": self._raw.tick,
-            "metrics": dict(zip(self._columns, metrics.tolist())),
-            "events": [json.loads(e) for e in events],
-        }
+        tick, row, lines = self._raw.tick, metrics.tolist(), [json.loads(e) for e in events]
+
+        def common() -> dict[str, Any]:
+            # Each agent its own dict and list: a change to one agent's info is not another's.
+            return {"tick": tick, "metrics": dict(zip(self._columns, row)), "events": [dict(e) for e in lines]}
+
         rew = {a: float(r) for a, r in zip(self._names, rewards)}
-        infos = {a: dict(common, executed=ACTIONS[int(x)]) for a, x in zip(self._names, executed)}
+        infos = {a: dict(common(), executed=ACTIONS[int(x)]) for a, x in zip(self._names, executed)}
         if self._principal:
             rew[PRINCIPAL] = float(lead)
-            infos[PRINCIPAL] = dict(common, acts_next=self._raw.principal_acts)
+            infos[PRINCIPAL] = dict(common(), acts_next=self._raw.principal_acts)
         terms = {a: False for a in self.agents}
         truncs = {a: bool(truncated) for a in self.agents}
         if truncated:

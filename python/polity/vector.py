@@ -44,7 +44,8 @@ class VectorEnv:
         num_envs = _whole("num_envs", num_envs, 1)
         if view is not None:
             view = _whole("view", view, 0)
-        self._raw = RawVecEnv(
+        self._thread = threading.get_ident()
+        self._raw_env = RawVecEnv(
             str(scenario), int(num_envs), seed, _overrides(overrides, field_overrides), view, _policies(policies)
         )
         self.num_envs = self._raw.num_envs
@@ -64,7 +65,12 @@ class VectorEnv:
         self._rewards = np.zeros((self.num_envs, self.num_agents), dtype=np.float32)
         self._terminated = np.zeros(self.num_envs, dtype=bool)
         self._truncated = np.zeros(self.num_envs, dtype=bool)
-        self._thread = threading.get_ident()
+
+    @property
+    def _raw(self) -> RawVecEnv:
+        """The engine's worlds, from the thread that made them only (else a PolityError)."""
+        _same_thread(self._thread)
+        return self._raw_env
 
     def reset(self, seed: int | None = None, options: dict | None = None):
         _same_thread(self._thread)

@@ -370,6 +370,12 @@ fn export_policy(
     Ok(serde_json::to_string(&header).expect("a header serialises"))
 }
 
+/// The seed `reset()` plays after `seed` when given none ([`env::next_seed`]).
+#[pyfunction]
+fn next_seed(seed: u64) -> u64 {
+    env::next_seed(seed)
+}
+
 /// The built-in scenarios' names.
 #[pyfunction]
 fn builtins() -> Vec<String> {
@@ -391,6 +397,7 @@ fn _polity(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RawRecording>()?;
     m.add_function(wrap_pyfunction!(export_policy, m)?)?;
     m.add_function(wrap_pyfunction!(builtins, m)?)?;
+    m.add_function(wrap_pyfunction!(next_seed, m)?)?;
     m.add_function(wrap_pyfunction!(set_threads, m)?)?;
     m.add("PolityError", m.py().get_type::<PolityError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -277,7 +277,7 @@ def test_reset_seeds():
     env.reset()
     assert env.seed == 0  # the scenario's run.seed
     env.reset()
-    assert env.seed == 1  # then the next seed
+    assert env.seed == polity.next_seed(0)  # then the next of the sequence
     env.reset(seed=40)
     a = env.state()
     env.reset(seed=40)
@@ -321,7 +321,7 @@ def test_what_a_new_user_got_wrong_is_refused_clearly():
         with pytest.raises(polity.PolityError):
             env.reset(seed=bad)
     env.reset()
-    assert env.seed == 6
+    assert env.seed == polity.next_seed(5)
     with pytest.raises(polity.PolityError, match="a dict"):
         env.step(None)
     p = polity.parallel_env("sed-apple-picking", principal=True)
@@ -348,19 +348,75 @@ def test_what_a_new_user_got_wrong_is_refused_clearly():
 def test_an_env_is_used_on_the_thread_that_made_it():
     import threading
 
-    env = polity.parallel_env("commons")
+    env = polity.parallel_env("commons", render_mode="rgb_array")
     env.reset(seed=0)
-    caught = []
+    venv = polity.VectorEnv("commons", num_envs=2)
+    venv.reset(seed=0)
+    calls = {
+        "step": lambda: env.step({}),
+        "reset": lambda: env.reset(),
+        "state": env.state,
+        "state_hash": env.state_hash,
+        "render": env.render,
+        "tick": lambda: env.tick,
+        "seed": lambda: env.seed,
+        "groups": lambda: env.groups,
+        "VectorEnv.seeds": venv.seeds,
+        "VectorEnv.reset": venv.reset,
+    }
+    caught = {}
 
     def other():
-        try:
-            env.step({})
-        except polity.PolityError as e:
-            caught.append(str(e))
+        # Every call is refused with a PolityError (an Exception), not a Rust panic (a
+        # BaseException that `except Exception` lets through).
+        for name, call in calls.items():
+            try:
+                call()
+            except polity.PolityError as e:
+                caught[name] = str(e)
 
     t = threading.Thread(target=other)
     t.start()
     t.join()
-    assert caught and "thread that made it" in caught[0]
+    assert sorted(caught) == sorted(calls)
+    assert all("thread that made it" in m for m in caught.values()), caught
     env.step({})  # still fine on its own thread
     assert env.tick == 1
+
+
+def test_reset_without_a_seed_never_replays_another_envs_worlds():
+    """Environments seeded 0..3 (as Gymnasium's vector environments seed theirs), each reset
+    four times: 16 worlds, where `last seed + 1` gave 7."""
+    envs = [polity.parallel_env("commons", seed=k, **{"run.ticks": 3}) for k in range(4)]
+    seeds = set()
+    for e in envs:
+        for _ in range(4):
+            e.reset()
+            seeds.add(e.seed)
+    assert len(seeds) == 16
+    e = polity.parallel_env("commons", seed=2**64 - 1)
+    e.reset()
+    e.reset()  # past the largest seed: the sequence goes on
+    assert e.seed == polity.next_seed(2**64 - 1)
+
+
+def test_space_dicts_and_infos_of_their_own():
+    """PettingZoo's space dicts; each agent's info its own (they shared one metrics dict)."""
+    env = polity.parallel_env("commons")
+    assert set(env.observation_spaces) == set(env.possible_agents)
+    assert env.action_spaces["human_0"] == env.action_space("human_0")
+    env.reset(seed=0)
+    _, _, _, _, infos = env.step({})
+    infos["human_0"]["metrics"]["apples"] = -999
+    infos["human_0"]["events"].append({"mine": True})
+    assert infos["human_1"]["metrics"]["apples"] != -999
+    assert {"mine": True} not in infos["human_1"]["events"]
+
+
+def test_a_file_name_with_a_bracket_and_too_many_worlds(tmp_path, monkeypatch):
+    copy = tmp_path / "commons (copy).ron"
+    copy.write_text((REPO / "scenarios" / "commons.ron").read_text())
+    assert polity.parallel_env(str(copy)).scenario_name == "commons"
+    monkeypatch.setenv("POLITY_AVAILABLE_MEMORY", "1G")
+    with pytest.raises(polity.PolityError, match="make fewer"):
+        polity.VectorEnv("commons", num_envs=10**7)

@@ -19,7 +19,8 @@ pub use steer::Steering;
 /// (`tax.rates[0]`, `oversight.k`, `run.ticks`). Errors carry file:line:column and a hint.
 pub fn scenario_from(arg: &str, overrides: &[(String, f64)]) -> Result<Scenario, String> {
     let show = |p: scenario::Problems| p.to_string().trim_end_matches("; nothing was run").trim_end().to_string();
-    let mut s = if arg.contains('(') {
+    // RON text has a `(`; so may a file's name ("commons (copy).ron"): a file there is read.
+    let mut s = if arg.contains('(') && !std::path::Path::new(arg).is_file() {
         scenario::parse(arg, "<scenario text>", "scenario").map_err(show)?
     } else {
         scenario::load(arg).map_err(show)?
@@ -30,6 +31,14 @@ pub fn scenario_from(arg: &str, overrides: &[(String, f64)]) -> Result<Scenario,
         s = scenario::parse(&text, &format!("override `{path}` = {value}"), &s.name).map_err(show)?;
     }
     Ok(s)
+}
+
+/// The seed an environment's `reset()` plays after `seed` when given none: the next of
+/// SplitMix64's sequence from it. Environments seeded 0, 1, 2, … (as Gymnasium's vector
+/// environments seed theirs) then play worlds of their own, where `seed + 1` had the second
+/// replay the first's next episode; and it never runs past 2⁶⁴ − 1.
+pub fn next_seed(seed: u64) -> u64 {
+    crate::rng::mix64(seed.wrapping_add(0x9e37_79b9_7f4a_7c15))
 }
 
 /// Makes the groups named in `policies` play the policy files given (`--policy GROUP=FILE`:
@@ -610,6 +619,18 @@ impl VecEnv {
         let at = mechanisms.iter().position(|m| m.name == "shadow").unwrap_or(mechanisms.len());
         mechanisms.insert(at, steer::MECHANISM);
         let seed = seed.unwrap_or(scenario.run.seed);
+        // The worlds are built at once: too many for this machine is an error, not an abort.
+        let need = crate::cost::model_world(&scenario).saturating_mul(envs as u64);
+        if let Some(have) = crate::cost::available_memory()
+            && need > have
+        {
+            return Err(format!(
+                "num_envs = {envs}: {envs} worlds of `{}` need about {} of memory but {} are available; make fewer",
+                scenario.name,
+                crate::cost::bytes(need),
+                crate::cost::bytes(have)
+            ));
+        }
         let probe = Sim::model_of(&scenario, seed, &mechanisms);
         let layout = Layout::of(&scenario, &probe, &opts)?;
         let mut v = VecEnv { scenario, layout, mechanisms, seed, worlds: Vec::new(), reset_before: false };
