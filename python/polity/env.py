@@ -62,6 +62,8 @@ def _same_thread(made_on: int) -> None:
 
 
 def _policies(policies: dict[str, str] | None) -> list[tuple[str, str]]:
+    if policies is not None and not isinstance(policies, dict):
+        raise PolityError(f"policies = {policies!r}: a dict of group name to policy file, e.g. {{'humans': 'h.safetensors'}}")
     return [(str(g), str(p)) for g, p in (policies or {}).items()]
 
 
@@ -103,6 +105,9 @@ class PolityParallelEnv(ParallelEnv):
             raise PolityError(f"render_mode {render_mode!r}: Polity renders 'rgb_array' (or None)")
         if view is not None:
             view = _whole("view", view, 0)
+        if not isinstance(principal, (bool, np.bool_)):
+            raise PolityError(f"principal = {principal!r}: True to steer the principal, False (the default) not to")
+        principal = bool(principal)
         if not (isinstance(render_size, (tuple, list)) and len(render_size) == 2):
             raise PolityError(f"render_size = {render_size!r}: (width, height) in pixels")
         render_size = (_whole("render_size's width", render_size[0], 1), _whole("render_size's height", render_size[1], 1))
@@ -214,6 +219,11 @@ class PolityParallelEnv(ParallelEnv):
             value = np.asarray(a)
             if value.shape != () or not np.issubdtype(value.dtype, np.integer):
                 raise PolityError(f"{agent}'s action {a!r} must be one integer, 0 to {len(ACTIONS) - 1}")
+            if not -1 <= int(value) < len(ACTIONS):
+                raise PolityError(
+                    f"{agent}'s action {int(value)} is out of range: 0 to {len(ACTIONS) - 1} (stay, north, east, "
+                    "south, west), or -1 for the agent's own"
+                )
             arr[index[agent]] = int(value)
         choice = None
         if PRINCIPAL in actions:

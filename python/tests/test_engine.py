@@ -413,6 +413,20 @@ def test_space_dicts_and_infos_of_their_own():
     assert {"mine": True} not in infos["human_1"]["events"]
 
 
+def test_wrong_arguments_are_polity_errors_naming_the_agent():
+    env = polity.parallel_env("commons")
+    env.reset(seed=0)
+    with pytest.raises(polity.PolityError, match="ai_6's action 7 is out of range"):
+        env.step({"ai_6": 7})
+    with pytest.raises(polity.PolityError, match="human_0's action 18446744073709551615 is out of range"):
+        env.step({"human_0": np.uint64(2**64 - 1)})
+    assert env.tick == 0
+    with pytest.raises(polity.PolityError, match="principal = 1"):
+        polity.parallel_env("sed-apple-picking", principal=1)
+    with pytest.raises(polity.PolityError, match="a dict of group name"):
+        polity.parallel_env("commons", policies=["humans"])
+
+
 def test_a_file_name_with_a_bracket_and_too_many_worlds(tmp_path, monkeypatch):
     copy = tmp_path / "commons (copy).ron"
     copy.write_text((REPO / "scenarios" / "commons.ron").read_text())
