@@ -362,7 +362,7 @@ fn ctrl_c_during_an_mp4_stops_the_recording_as_interrupted() {
     // group polity leads, as a terminal sends it.
     assert!(which("ffmpeg").is_some(), "ffmpeg is needed for this test; CI installs it (.ci/run)");
     let t = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
+    let child = Command::new(env!("CARGO_BIN_EXE_polity"))
         .args(["record", "commons", "--ticks", "100000", "--out", "v.mp4"])
         .current_dir(t.path())
         .process_group(0)
