@@ -144,10 +144,14 @@ pub fn check_typed(s: Scenario, file: &str) -> Result<Scenario, Problems> {
 /// a path to a run's `run.json` (which repeats that run's resolved scenario and seed).
 pub fn load(arg: &str) -> Result<Scenario, Problems> {
     let path = Path::new(arg);
+    // A folder is never a scenario: one named like a built-in (`mkdir commons`) leaves the
+    // built-in's name to the built-in.
+    if !path.is_file()
+        && let Some(b) = builtin(arg)
+    {
+        return b.scenario();
+    }
     if !path.exists() {
-        if let Some(b) = builtin(arg) {
-            return b.scenario();
-        }
         let looks_like_path =
             arg.contains('/') || arg.contains('\\') || arg.ends_with(".ron") || arg.ends_with(".json");
         if !looks_like_path {

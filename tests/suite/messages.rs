@@ -108,3 +108,16 @@ fn a_broken_range_of_candidates_is_no_menu_to_choose_from() {
     let e = text(&polity_in(t.path(), &["check", "v.ron"]).stderr);
     assert!(!e.contains("voting.initial") && !e.contains("choose one of"), "{e}");
 }
+
+#[test]
+fn a_folder_named_like_a_built_in_leaves_the_name_to_the_built_in() {
+    // `mkdir commons` then `polity check commons`: "cannot read the file: Is a directory".
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join("commons")).unwrap();
+    let o = polity_in(t.path(), &["check", "commons"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("`commons`"), "{}", text(&o.stdout));
+    // A folder by another name is still refused as a folder.
+    std::fs::create_dir(t.path().join("mine")).unwrap();
+    refused(t.path(), &["check", "mine"], &["give the scenario file itself, not its folder"]);
+}
