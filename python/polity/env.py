@@ -112,6 +112,8 @@ class PolityParallelEnv(ParallelEnv):
             raise PolityError(f"render_size = {render_size!r}: (width, height) in pixels")
         render_size = (_whole("render_size's width", render_size[0], 1), _whole("render_size's height", render_size[1], 1))
         self._thread = threading.get_ident()
+        if seed is not None:
+            seed = _seed(seed)
         self._raw_env = RawEnv(
             str(scenario), seed, _overrides(overrides, field_overrides), view, principal, _policies(policies)
         )

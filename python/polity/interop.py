@@ -10,7 +10,7 @@ import numpy as np
 
 from ._polity import PolityError, RawRecording
 from ._polity import export_policy as _export
-from .env import PolityParallelEnv
+from .env import PolityParallelEnv, _overrides, _whole
 
 
 def record(
@@ -34,10 +34,15 @@ def record(
     :func:`polity.parallel_env` (``principal``, ``policies``, overrides, …). The output is
     staged and moved into place only when complete; an existing file is replaced only with
     ``force``. Returns the number of frames."""
-    if ticks_per_frame < 1:
-        raise PolityError(f"ticks_per_frame = {ticks_per_frame}: at least 1")
+    ticks_per_frame = _whole("ticks_per_frame", ticks_per_frame, 1)
+    fps = _whole("fps", fps, 1)
+    if not (isinstance(size, (tuple, list)) and len(size) == 2):
+        raise PolityError(f"size = {size!r}: (width, height) in pixels")
+    size = (_whole("size's width", size[0], 1), _whole("size's height", size[1], 1))
+    if "render_mode" in env_kwargs:
+        raise PolityError("render_mode: record() renders every frame itself (leave render_mode out)")
     env = PolityParallelEnv(scenario, seed=seed, render_mode="rgb_array", **env_kwargs)
-    total = env.max_cycles if ticks is None else int(ticks)
+    total = env.max_cycles if ticks is None else _whole("ticks", ticks, 0)
     if not 1 <= total <= env.max_cycles:
         raise PolityError(f"ticks = {total}: record 1 to {env.max_cycles} ticks (the scenario's run.ticks)")
     rec = RawRecording(os.fspath(out), size[0], size[1], fps, force)
@@ -70,11 +75,17 @@ def export_policy(
     tensor's ``.detach().numpy()`` included); weights are ``outputs × inputs``, as
     ``torch.nn.Linear`` stores them, and the input is the observation of radius ``view`` (the
     group's own when it learns, else 3) that ``parallel_env`` gives. Returns the file's header."""
+    if not isinstance(group, str):
+        raise PolityError(f"group = {group!r}: the name of the scenario's agent group the file is for")
+    if view is not None:
+        view = _whole("view", view, 0)
+    if not isinstance(tensors, dict):
+        raise PolityError(f"tensors: a dict of tensor name to array (see polity.torch_tensors), not {type(tensors).__name__}")
     named = []
     for name, value in tensors.items():
         arr = np.ascontiguousarray(np.asarray(value, dtype=np.float32))
         named.append((str(name), list(arr.shape), arr.reshape(-1).tolist()))
-    overrides_list = [(str(k), float(v)) for k, v in (overrides or {}).items()]
+    overrides_list = _overrides(overrides, {})
     return json.loads(_export(os.fspath(path), str(scenario), group, named, view, force, overrides_list))
 
 

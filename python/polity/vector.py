@@ -45,6 +45,8 @@ class VectorEnv:
         if view is not None:
             view = _whole("view", view, 0)
         self._thread = threading.get_ident()
+        if seed is not None:
+            seed = _seed(seed)
         self._raw_env = RawVecEnv(
             str(scenario), int(num_envs), seed, _overrides(overrides, field_overrides), view, _policies(policies)
         )

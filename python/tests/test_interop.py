@@ -218,3 +218,28 @@ def test_a_failed_recording_leaves_nothing(tmp_path):
     with pytest.raises(polity.PolityError, match="too small"):
         polity.record("commons", None, out=tmp_path / "y.gif", size=(10, 10))
     assert os.listdir(tmp_path) == []
+
+
+def test_wrong_argument_types_are_polity_errors(tmp_path):
+    """What a new user passed that raised TypeError or OverflowError, or was rounded silently."""
+    out = str(tmp_path / "x.gif")
+    for kwargs, needle in [
+        ({"size": (-1, 5)}, "size's width"),
+        ({"fps": 2.5}, "fps"),
+        ({"ticks": 2.7}, "ticks"),
+        ({"ticks_per_frame": 1.5}, "ticks_per_frame"),
+        ({"render_mode": "rgb_array"}, "render_mode"),
+    ]:
+        with pytest.raises(polity.PolityError, match=needle):
+            polity.record("commons", None, out=out, **kwargs)
+    assert list(tmp_path.iterdir()) == []
+    for kwargs, needle in [({"view": -1}, "view"), ({"overrides": {"run.ticks": True}}, "numeric")]:
+        with pytest.raises(polity.PolityError, match=needle):
+            polity.export_policy(tmp_path / "p.safetensors", "commons", "humans", {}, **kwargs)
+    with pytest.raises(polity.PolityError, match="group"):
+        polity.export_policy(tmp_path / "p.safetensors", "commons", None, {})
+    for seed in (1.5, "3", True):
+        with pytest.raises(polity.PolityError, match="seed"):
+            polity.parallel_env("commons", seed=seed)
+        with pytest.raises(polity.PolityError, match="seed"):
+            polity.VectorEnv("commons", num_envs=1, seed=seed)
