@@ -241,11 +241,11 @@ pub fn draw_panel(frame: &mut Canvas, layout: &Layout, world: &Canvas, overlay: 
     fill_rect(frame, h, PANEL_BG);
     fill(frame, h.x, h.y + h.h - s.max(1), h.w, s.max(1), RULE);
     let pad = 3 * s;
-    let tick = format!("tick {}/{}", overlay.tick.0, overlay.tick.1);
+    let (title, tick) = header_texts(&overlay.title, overlay.tick, h.w - 2 * pad, layout.scale);
     let tick_w = font::text_width(&tick, layout.scale) as i64;
     let text_y = h.y + 2 * s;
     let tick_x = (h.x + h.w - pad - tick_w).max(h.x + pad);
-    font::draw(frame, h.x + pad, text_y, layout.scale, &overlay.title, TITLE, tick_x - 2 * font::ADVANCE as i64 * s);
+    font::draw(frame, h.x + pad, text_y, layout.scale, &title, TITLE, tick_x - 2 * font::ADVANCE as i64 * s);
     font::draw(frame, tick_x, text_y, layout.scale, &tick, TEXT, h.x + h.w);
     // The world.
     fill_rect(frame, layout.map, FRAME_BG);
@@ -283,6 +283,31 @@ pub fn draw_panel(frame: &mut Canvas, layout: &Layout, world: &Canvas, overlay: 
         let plots = Rect::new(inner.x, y, inner.w, inner.y + inner.h - y);
         draw_plots(frame, layout.scale, plots, &overlay.plots, false);
     }
+}
+
+/// A panel header's title and tick for a header `room` pixels wide: `tick T/N` beside the whole
+/// title when both fit; else `T/N`, and the title cut to what is left with `…` (a 160-pixel
+/// comparison's panels showed "co" and "tr" beside "tick 3/3").
+fn header_texts(title: &str, (t, n): (u64, u64), room: i64, scale: u32) -> (String, String) {
+    let width = |s: &str| font::text_width(s, scale) as i64;
+    let gap = 2 * font::ADVANCE as i64 * scale as i64;
+    let long = format!("tick {t}/{n}");
+    if width(title) + gap + width(&long) <= room {
+        return (title.to_string(), long);
+    }
+    let tick = format!("{t}/{n}");
+    let left = room - gap - width(&tick);
+    if width(title) <= left {
+        return (title.to_string(), tick);
+    }
+    let mut cut: String = String::new();
+    for c in title.chars() {
+        if width(&format!("{cut}{c}…")) > left {
+            break;
+        }
+        cut.push(c);
+    }
+    (format!("{cut}…"), tick)
 }
 
 /// A label on the left and its value on the right of `at`. A label too long to fit beside its
@@ -412,6 +437,23 @@ pub fn short(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_narrow_header_shortens_the_tick_then_cuts_the_title() {
+        let w = |s: &str| font::text_width(s, 1) as i64;
+        let gap = 2 * font::ADVANCE as i64;
+        let wide = header_texts("commons", (3, 3), 400, 1);
+        assert_eq!(wide, ("commons".to_string(), "tick 3/3".to_string()));
+        let room = w("commons") + gap + w("3/3");
+        assert_eq!(header_texts("commons", (3, 3), room, 1), ("commons".to_string(), "3/3".to_string()));
+        // 80 pixels less the padding: the panel of a 160-pixel comparison, where "commons"
+        // showed as "co"; it fits whole beside "3/3", and a longer name is cut with "…".
+        assert_eq!(header_texts("commons", (3, 3), 74, 1), ("commons".to_string(), "3/3".to_string()));
+        let (title, tick) = header_texts("sed-apple-picking", (3, 3), 74, 1);
+        assert_eq!(tick, "3/3");
+        assert!(title.ends_with('…') && title.starts_with("sed-a"), "{title}");
+        assert!(w(&title) + gap + w(&tick) <= 74, "{title}");
+    }
 
     #[test]
     fn short_numbers_never_read_minus_zero() {
