@@ -22,6 +22,9 @@ PRINCIPAL = "principal"
 
 def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> list[tuple[str, float]]:
     merged: dict[str, Any] = dict(overrides or {})
+    both = sorted(str(k) for k in extra if k in merged)
+    if both:
+        raise PolityError(f"{', '.join(both)}: set both in overrides= and as a keyword; give each field once")
     merged.update(extra)
     out = []
     for path, value in merged.items():
@@ -234,6 +237,11 @@ class PolityParallelEnv(ParallelEnv):
                 raise PolityError(
                     f"the principal's action {actions[PRINCIPAL]!r} must be whole numbers, one choice "
                     "per tax bracket"
+                )
+            if given.ndim > 1:
+                raise PolityError(
+                    f"the principal's action has shape {given.shape}: one choice per tax bracket, a flat "
+                    "array (as its action space, a MultiDiscrete, samples)"
                 )
             choice = given.astype(np.int64).reshape(-1)
         rewards, lead, truncated, metrics, events, executed = self._raw.step(arr, choice)

@@ -427,6 +427,17 @@ def test_wrong_arguments_are_polity_errors_naming_the_agent():
         polity.parallel_env("commons", policies=["humans"])
 
 
+def test_what_was_accepted_without_comment_is_refused():
+    with pytest.raises(polity.PolityError, match="run.ticks: set both"):
+        polity.parallel_env("commons", overrides={"run.ticks": 5}, **{"run.ticks": 9})
+    env = polity.parallel_env("sed-apple-picking", principal=True)
+    env.reset(seed=0)
+    brackets = len(env.action_space("principal").nvec)
+    with pytest.raises(polity.PolityError, match="flat"):
+        env.step({"principal": np.ones((brackets, 1), dtype=np.int64)})
+    env.step({"principal": np.ones(brackets, dtype=np.int64)})
+
+
 def test_a_file_name_with_a_bracket_and_too_many_worlds(tmp_path, monkeypatch):
     copy = tmp_path / "commons (copy).ron"
     copy.write_text((REPO / "scenarios" / "commons.ron").read_text())
