@@ -237,19 +237,7 @@ fn run_plans(a: &Args, plans: &[Plan]) -> Result<Vec<Row>, CliError> {
     }
     let seeds: Vec<u64> = a.seeds.clone().collect();
     let jobs: Vec<(usize, u64)> = (0..points.len()).flat_map(|i| seeds.iter().map(move |&k| (i, k))).collect();
-    let bar = super::Progress::new(jobs.len() as u64, "runs");
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let outs: Vec<Outcome> = polity::parallel::on_pool(|| {
-        use rayon::prelude::*;
-        jobs.par_iter()
-            .map(|&(i, seed)| {
-                let o = run(&points[i].2, seed, a.ticks);
-                bar.set(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                o
-            })
-            .collect()
-    });
-    drop(bar);
+    let outs: Vec<Outcome> = super::progress::par_map(&jobs, "runs", |&(i, seed)| run(&points[i].2, seed, a.ticks));
     let metrics: [Metric; 8] = [
         ("violations", |o| o.violations),
         ("acts", |o| o.acts),

@@ -3,6 +3,25 @@
 
 use std::io::IsTerminal;
 
+/// `f` of every item, all at once on the thread pool (`--threads`), behind a bar counting the
+/// `unit`s done; the results in the items' order (the same for any number of threads).
+pub fn par_map<T: Sync, R: Send>(items: &[T], unit: &str, f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let bar = Progress::new(items.len() as u64, unit);
+    let done = AtomicU64::new(0);
+    polity::parallel::on_pool(|| {
+        items
+            .par_iter()
+            .map(|item| {
+                let r = f(item);
+                bar.set(done.fetch_add(1, Ordering::Relaxed) + 1);
+                r
+            })
+            .collect()
+    })
+}
+
 /// A progress bar counting `unit`s (ticks, runs, frames), or nothing when stderr is not a
 /// terminal. Cleared when dropped.
 pub struct Progress {

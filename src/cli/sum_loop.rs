@@ -297,20 +297,8 @@ fn check_settings(settings: &[LoopParams], hint: &str, problems: &mut Vec<String
 /// Runs every setting, all at once on the pool (`--threads`), with a progress bar; rows in
 /// the settings' order.
 fn rows(settings: Vec<LoopParams>) -> Result<Vec<Row>, CliError> {
-    use rayon::prelude::*;
-    let bar = super::Progress::new(settings.len() as u64, "settings");
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let rows = polity::parallel::on_pool(|| {
-        settings
-            .into_par_iter()
-            .map(|p| {
-                let r = sl::row(p);
-                bar.set(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                r
-            })
-            .collect::<Result<Vec<Row>, _>>()
-    });
-    rows.map_err(CliError::internal)
+    let rows = super::progress::par_map(&settings, "settings", |&p| sl::row(p));
+    rows.into_iter().collect::<Result<Vec<Row>, _>>().map_err(CliError::internal)
 }
 
 impl SumCommand {
@@ -499,7 +487,6 @@ impl ScalingArgs {
 impl WorldArgs {
     fn run(self) -> CliResult {
         use polity::sum::world_loop::{WorldLoopRun, run_until_aligned};
-        use rayon::prelude::*;
         let WorldArgs { scenario, dims, seeds, ticks, critical, rectify, out, force } = self;
         let mut problems = Vec::new();
         if dims.is_empty() || dims.iter().any(|d| !(d.is_finite() && *d >= 2.0)) {
@@ -548,17 +535,9 @@ impl WorldArgs {
         }
         let s = s.expect("loaded");
         let jobs: Vec<(f64, u64)> = dims.iter().flat_map(|&d| seeds.clone().map(move |k| (d, k))).collect();
-        let bar = super::Progress::new(jobs.len() as u64, "runs");
-        let done = std::sync::atomic::AtomicU64::new(0);
-        let runs: Vec<WorldLoopRun> = jobs
-            .par_iter()
-            .map(|&(d, seed)| {
-                let r = run_until_aligned(&s, &polity::scenario::LoopSpec { dims: d, ..spec.clone() }, seed, ticks);
-                bar.set(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                r
-            })
-            .collect();
-        drop(bar);
+        let runs: Vec<WorldLoopRun> = super::progress::par_map(&jobs, "runs", |&(d, seed)| {
+            run_until_aligned(&s, &polity::scenario::LoopSpec { dims: d, ..spec.clone() }, seed, ticks)
+        });
         let mut csv = String::from("dims,seed,aligned_at,information,harm,harm_unrectified\n");
         for (&(d, seed), r) in jobs.iter().zip(&runs) {
             let at = r.aligned_at.map_or(String::new(), |t| t.to_string());
