@@ -213,6 +213,14 @@ struct Row {
     n: usize,
 }
 
+impl Row {
+    /// The t interval's ends, kept within the values the metric can take ([`bounds`]).
+    fn interval(&self) -> (f64, f64) {
+        let (lo, hi) = bounds(self.metric);
+        ((self.mean - self.half).max(lo), (self.mean + self.half).min(hi))
+    }
+}
+
 /// One series of an experiment: its label, its x values and the oversight at each x.
 struct Plan {
     name: String,
@@ -317,8 +325,8 @@ fn table(rows: &[Row]) -> String {
             Default::default()
         } else {
             // The t interval, and its ends within the values the metric can take.
-            let (lo, hi) = bounds(r.metric);
-            (r.half.to_string(), (r.mean - r.half).max(lo).to_string(), (r.mean + r.half).min(hi).to_string())
+            let (low, high) = r.interval();
+            (r.half.to_string(), low.to_string(), high.to_string())
         };
         out.push_str(&format!("{series},{},{},{mean},{half},{low},{high},{}\n", r.x, r.metric, r.n));
     }
@@ -444,8 +452,7 @@ impl OversightCommand {
                 0 => format!("{:>9} (no seed gave a value)", "—"),
                 1 => format!("{:>9.3} ± n/a (one seed)", r.mean),
                 _ => {
-                    let (lo, hi) = bounds(r.metric);
-                    let (low, high) = ((r.mean - r.half).max(lo), (r.mean + r.half).min(hi));
+                    let (low, high) = r.interval();
                     format!("{:>9.3} ± {:.3}  [{low:.3}, {high:.3}]", r.mean, r.half)
                 }
             };

@@ -440,21 +440,6 @@ pub fn scaling_points(xis: &[f64], k: f64, rows: Vec<Row>) -> Vec<ScalingPoint> 
         .collect()
 }
 
-/// Runs the scaling curve ([`scaling_settings`], one setting after another).
-pub fn scaling(
-    xis: &[f64],
-    k: f64,
-    dims_at_one: f64,
-    human_power: f64,
-    base: LoopParams,
-) -> Result<Vec<ScalingPoint>, String> {
-    let rows = scaling_settings(xis, k, dims_at_one, human_power, base)
-        .into_iter()
-        .map(row)
-        .collect::<Result<Vec<Row>, _>>()?;
-    Ok(scaling_points(xis, k, rows))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
