@@ -20,7 +20,7 @@ ACTIONS = ("stay", "north", "east", "south", "west")
 PRINCIPAL = "principal"
 
 
-def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> list[tuple[str, float]]:
+def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> list[tuple[str, int | float]]:
     merged: dict[str, Any] = dict(overrides or {})
     both = sorted(str(k) for k in extra if k in merged)
     if both:
@@ -36,7 +36,8 @@ def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> lis
             )
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise PolityError(f"override `{path}` = {value!r}: overrides set numeric fields (as sweep files do)")
-        out.append((str(path), float(value)))
+        # A whole number crosses as one, exactly (a seed past 2**53 is no float).
+        out.append((str(path), int(value) if isinstance(value, (int, np.integer)) else float(value)))
     return out
 
 
@@ -188,7 +189,9 @@ class PolityParallelEnv(ParallelEnv):
     def reset(self, seed: int | None = None, options: dict | None = None):
         """Starts an episode: with ``seed``, or (without) the scenario's seed the first time and
         after that the next of the last seed's sequence (``polity.next_seed``: environments
-        seeded 0, 1, 2, … never replay one another's worlds, as ``seed + 1`` would)."""
+        seeded 0, 1, 2, … never replay one another's worlds, as ``seed + 1`` would).
+        ``options`` are ignored: Polity's reset takes none (set scenario fields with overrides
+        when making the environment); PettingZoo's API test requires that they be accepted."""
         _same_thread(self._thread)
         if seed is None:
             seed = _next_seed(self._seed) if self._started else self._seed
@@ -243,6 +246,11 @@ class PolityParallelEnv(ParallelEnv):
                     f"the principal's action has shape {given.shape}: one choice per tax bracket, a flat "
                     "array (as its action space, a MultiDiscrete, samples)"
                 )
+            # Out of int64's range (a uint64 of 2**64 - 1) is out of range: said with the value
+            # given, before the conversion would wrap it.
+            for b, c in enumerate(given.reshape(-1).tolist()):
+                if not -(2**63) <= c < 2**63:
+                    raise PolityError(f"the principal's choice for bracket {b} is {c}: out of range")
             choice = given.astype(np.int64).reshape(-1)
         rewards, lead, truncated, metrics, events, executed = self._raw.step(arr, choice)
         obs = self._observations()

@@ -16,13 +16,44 @@ fn fail(message: impl Into<String>) -> PyErr {
     PolityError::new_err(message.into())
 }
 
+/// [`fail`] for an error about writing a file, told as Python says it: the engine's
+/// `--force` is the keyword `force=True` here.
+fn fail_writing(message: impl Into<String>) -> PyErr {
+    fail(message.into().replace("--force", "force=True"))
+}
+
+/// An override's value: a Python int crosses as a whole number (exactly, past 2⁵³), anything
+/// else as a float (`polity/env.py` has checked it is a number).
+struct Override(env::Number);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Override {
+    type Error = PyErr;
+    fn extract(ob: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if ob.is_instance_of::<pyo3::types::PyInt>() {
+            if let Ok(n) = ob.extract::<i128>() {
+                return Ok(Override(env::Number::Int(n)));
+            }
+        }
+        Ok(Override(env::Number::Float(ob.extract::<f64>()?)))
+    }
+}
+
 fn scenario(
     source: &str,
-    overrides: Option<Vec<(String, f64)>>,
+    overrides: Option<Vec<(String, Override)>>,
     policies: Option<Vec<(String, String)>>,
 ) -> PyResult<polity::scenario::Scenario> {
-    let mut s = env::scenario_from(source, &overrides.unwrap_or_default()).map_err(fail)?;
-    env::play_files(&mut s, &policies.unwrap_or_default()).map_err(fail)?;
+    let overrides: Vec<(String, env::Number)> =
+        overrides.unwrap_or_default().into_iter().map(|(p, v)| (p, v.0)).collect();
+    let mut s = env::scenario_from(source, &overrides).map_err(fail)?;
+    let policies = policies.unwrap_or_default();
+    env::play_files(&mut s, &policies).map_err(|e| {
+        // The engine names a policy as the CLI's `--policy GROUP=FILE`; here it is `policies=`.
+        let said = policies
+            .iter()
+            .fold(e, |e, (g, p)| e.replace(&format!("--policy {g}={p}"), &format!("policies={{{g:?}: {p:?}}}")));
+        fail(said)
+    })?;
     Ok(s)
 }
 
@@ -98,7 +129,7 @@ impl RawEnv {
     fn new(
         scenario_source: &str,
         seed: Option<i128>,
-        overrides: Option<Vec<(String, f64)>>,
+        overrides: Option<Vec<(String, Override)>>,
         view: Option<u32>,
         principal: bool,
         policies: Option<Vec<(String, String)>>,
@@ -238,7 +269,7 @@ impl RawVecEnv {
         scenario_source: &str,
         num_envs: usize,
         seed: Option<i128>,
-        overrides: Option<Vec<(String, f64)>>,
+        overrides: Option<Vec<(String, Override)>>,
         view: Option<u32>,
         policies: Option<Vec<(String, String)>>,
     ) -> PyResult<RawVecEnv> {
@@ -331,7 +362,7 @@ impl RawRecording {
         }
         let mut output = polity::record::Output::parse(&out).map_err(fail)?;
         output.force = force;
-        let sink = polity::record::encode::open(&output, size, fps).map_err(fail)?;
+        let sink = polity::record::encode::open(&output, size, fps).map_err(fail_writing)?;
         Ok(RawRecording { sink: Some(sink), size, frames: 0 })
     }
 
@@ -363,10 +394,10 @@ fn export_policy(
     tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
     view: Option<u32>,
     force: bool,
-    overrides: Option<Vec<(String, f64)>>,
+    overrides: Option<Vec<(String, Override)>>,
 ) -> PyResult<String> {
     let s = scenario(scenario_source, overrides, None)?;
-    let header = env::export_policy(&s, group, view, &tensors, &path, force).map_err(fail)?;
+    let header = env::export_policy(&s, group, view, &tensors, &path, force).map_err(fail_writing)?;
     Ok(serde_json::to_string(&header).expect("a header serialises"))
 }
 

@@ -445,3 +445,31 @@ def test_a_file_name_with_a_bracket_and_too_many_worlds(tmp_path, monkeypatch):
     monkeypatch.setenv("POLITY_AVAILABLE_MEMORY", "1G")
     with pytest.raises(polity.PolityError, match="make fewer"):
         polity.VectorEnv("commons", num_envs=10**7)
+
+
+def test_what_the_engine_says_is_said_in_python(tmp_path, monkeypatch):
+    # A run.seed past 2**53 crosses exactly (overrides crossed as floats, and this was refused).
+    env = polity.parallel_env("commons", **{"run.seed": 2**64 - 1})
+    assert env.seed == 2**64 - 1
+    env.reset()
+    assert env.seed == 2**64 - 1
+    assert polity.parallel_env("commons", **{"run.seed": 2**53 + 1}).seed == 2**53 + 1
+    with pytest.raises(polity.PolityError, match="run.seed"):
+        polity.parallel_env("commons", **{"run.seed": 2**64})
+    with pytest.raises(polity.PolityError, match="takes a whole number, not 2.5"):
+        polity.parallel_env("commons", **{"run.ticks": 2.5})
+    # The principal's choice as given, not wrapped by a conversion to int64.
+    p = polity.parallel_env("sed-apple-picking", principal=True)
+    p.reset(seed=0)
+    with pytest.raises(polity.PolityError, match="bracket 1 is 18446744073709551615"):
+        p.step({"principal": np.array([1, 2**64 - 1, 0], dtype=np.uint64)})
+    # A policy named as Python names it (policies=), not as the CLI's --policy.
+    with pytest.raises(polity.PolityError) as e:
+        polity.parallel_env("commons", policies={"people": str(tmp_path / "p.safetensors")})
+    assert "policies={\"people\": " in str(e.value) and "--policy" not in str(e.value), str(e.value)
+    # A file named exactly like a built-in is refused as ambiguous, and read by its path.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "commons").write_text((REPO / "scenarios" / "tragedy.ron").read_text())
+    with pytest.raises(polity.PolityError, match="names both the built-in scenario and a file"):
+        polity.parallel_env("commons")
+    assert polity.parallel_env("./commons").scenario_name == "tragedy"

@@ -101,8 +101,10 @@ def test_bad_exports_are_refused(tmp_path):
         polity.export_policy(path, "commons", "humans", nan)
     assert os.listdir(tmp_path) == []  # nothing written
     polity.export_policy(path, "commons", "humans", good)
-    with pytest.raises(polity.PolityError, match="exists"):
+    with pytest.raises(polity.PolityError, match="exists") as e:
         polity.export_policy(path, "commons", "humans", good)
+    # Told as Python says it: the keyword, not the CLI's flag.
+    assert "force=True" in str(e.value) and "--force" not in str(e.value)
     polity.export_policy(path, "commons", "humans", good, force=True)
     assert os.listdir(tmp_path) == ["p.safetensors"]
 
@@ -193,8 +195,9 @@ def test_record_gif(tmp_path):
     out = tmp_path / "x.gif"
     assert polity.record("vase-push-catch", None, out=out, size=(320, 180)) == 20
     assert gif_frames(out) == 20
-    with pytest.raises(polity.PolityError, match="exists"):
+    with pytest.raises(polity.PolityError, match="exists") as e:
         polity.record("vase-push-catch", None, out=out)
+    assert "force=True" in str(e.value) and "--force" not in str(e.value)
     assert polity.record("vase-push-catch", None, out=out, ticks=4, force=True, size=(320, 180)) == 4
     assert gif_frames(out) == 4
 

@@ -32,9 +32,9 @@ pub enum Source {
 
 impl Source {
     /// How the command line names a scenario: a built-in name (unless a file by that name
-    /// exists), or a path.
+    /// exists: then loading it says the name is both), or a path.
     pub fn from_arg(arg: &str) -> Source {
-        if !Path::new(arg).exists() && scenario::builtin(arg).is_some() {
+        if !Path::new(arg).is_file() && scenario::builtin(arg).is_some() {
             Source::Builtin(arg.to_string())
         } else {
             Source::File(PathBuf::from(arg))
@@ -43,7 +43,10 @@ impl Source {
     /// Loads and validates the scenario.
     pub fn load(&self) -> Result<Scenario, Problems> {
         match self {
-            Source::Builtin(name) => scenario::load(name),
+            Source::Builtin(name) => match scenario::builtin(name) {
+                Some(b) => b.scenario(),
+                None => scenario::load(name),
+            },
             Source::File(path) => scenario::load(&path.to_string_lossy()),
         }
     }

@@ -12,12 +12,13 @@ use crate::model::{Mechanism, WorldModel};
 use crate::rules::action::Action;
 use crate::scenario::{self, Scenario};
 use crate::sim::{MechanismPlugin, Sim};
+pub use crate::spanned_ron::Number;
 pub use steer::Steering;
 
 /// A scenario from a built-in name, a path to a `.ron` file or `run.json`, or RON source text
 /// (anything with a `(` in it), with numeric fields changed by the same paths sweep files vary
 /// (`tax.rates[0]`, `oversight.k`, `run.ticks`). Errors carry file:line:column and a hint.
-pub fn scenario_from(arg: &str, overrides: &[(String, f64)]) -> Result<Scenario, String> {
+pub fn scenario_from(arg: &str, overrides: &[(String, Number)]) -> Result<Scenario, String> {
     let show = |p: scenario::Problems| p.to_string().trim_end_matches("; nothing was run").trim_end().to_string();
     // RON text has a `(`; so may a file's name ("commons (copy).ron"): a file there is read.
     let mut s = if arg.contains('(') && !std::path::Path::new(arg).is_file() {

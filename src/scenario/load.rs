@@ -146,10 +146,19 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
     let path = Path::new(arg);
     // A folder is never a scenario: one named like a built-in (`mkdir commons`) leaves the
     // built-in's name to the built-in.
-    if !path.is_file()
-        && let Some(b) = builtin(arg)
-    {
-        return b.scenario();
+    if let Some(b) = builtin(arg) {
+        if !path.is_file() {
+            return b.scenario();
+        }
+        // A file named exactly like a built-in (no extension, no folder): either reading would
+        // surprise someone, so neither is read.
+        return Err(whole_file(
+            arg,
+            format!("`{arg}` names both the built-in scenario and a file in this folder"),
+            Some(format!(
+                "for the file, give its path (`./{arg}`); for the built-in, rename the file (e.g. to `{arg}.ron`) or run from another folder"
+            )),
+        ));
     }
     if !path.exists() {
         let looks_like_path =

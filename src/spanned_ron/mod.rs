@@ -634,7 +634,8 @@ Scenario(
 /// elements `[i]`, and — in a list of structs with a `name` field — an element by its name
 /// (`agents.ai.power`). `Some(…)` is looked through, and a `Fixed(v)` distribution or an
 /// `Each`-free number field takes the number itself. Errors say what the path met instead.
-pub fn splice_number(src: &str, path: &str, value: f64) -> Result<String, String> {
+pub fn splice_number(src: &str, path: &str, value: impl Into<Number>) -> Result<String, String> {
+    let value = value.into();
     let root = parse::parse(src).map_err(|d| d.message)?;
     let mut node = &root;
     let mut walked = String::new();
@@ -680,12 +681,18 @@ pub fn splice_number(src: &str, path: &str, value: f64) -> Result<String, String
     {
         target = &items[0];
     }
-    let literal = match &target.value {
-        parse::Value::Float(_) if value.is_nan() => "NaN".to_string(),
-        parse::Value::Float(_) if value.is_infinite() => (if value > 0.0 { "inf" } else { "-inf" }).to_string(),
-        parse::Value::Float(_) => format!("{value:?}"),
-        parse::Value::Int(_) if value.fract() == 0.0 && value.abs() < 9.0e15 => format!("{}", value as i64),
-        parse::Value::Int(_) => return Err(format!("`{walked}` takes a whole number, not {value}")),
+    let literal = match (&target.value, value) {
+        (parse::Value::Float(_), Number::Int(n)) => format!("{:?}", n as f64),
+        (parse::Value::Float(_), Number::Float(v)) if v.is_nan() => "NaN".to_string(),
+        (parse::Value::Float(_), Number::Float(v)) if v.is_infinite() => {
+            (if v > 0.0 { "inf" } else { "-inf" }).to_string()
+        }
+        (parse::Value::Float(_), Number::Float(v)) => format!("{v:?}"),
+        (parse::Value::Int(_), Number::Int(n)) => n.to_string(),
+        (parse::Value::Int(_), Number::Float(v)) if v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{}", v as i64),
+        (parse::Value::Int(_), Number::Float(v)) => {
+            return Err(format!("`{walked}` takes a whole number, not {v}"));
+        }
         _ => {
             let found = &src[target.span.start..target.span.end];
             let found: String = found.chars().take(40).collect();
@@ -693,6 +700,38 @@ pub fn splice_number(src: &str, path: &str, value: f64) -> Result<String, String
         }
     };
     Ok(format!("{}{literal}{}", &src[..target.span.start], &src[target.span.end..]))
+}
+
+/// A number to splice in ([`splice_number`]): a whole number is written exactly (a seed of
+/// 2⁶⁴ − 1 too, which an `f64` cannot hold), and may set a float field; a float sets a float
+/// field, or a whole-number field when it is whole (and below 9·10¹⁵).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Number {
+    /// A whole number.
+    Int(i128),
+    /// Any other number.
+    Float(f64),
+}
+
+impl From<f64> for Number {
+    fn from(v: f64) -> Self {
+        Number::Float(v)
+    }
+}
+
+impl From<i128> for Number {
+    fn from(n: i128) -> Self {
+        Number::Int(n)
+    }
+}
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Number::Int(n) => write!(f, "{n}"),
+            Number::Float(v) => write!(f, "{v}"),
+        }
+    }
 }
 
 enum Seg {

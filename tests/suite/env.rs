@@ -43,7 +43,7 @@ fn told_agents_do_what_they_are_told() {
 
 #[test]
 fn a_vec_envs_worlds_are_envs_worlds() {
-    let s = scenario_from("audited-commons", &[("run.ticks".into(), 12.0)]).unwrap();
+    let s = scenario_from("audited-commons", &[("run.ticks".into(), 12.0.into())]).unwrap();
     let mut v = VecEnv::new(s.clone(), 3, Some(5), Options::default()).unwrap();
     let l = v.layout().clone();
     let (n, dim) = (l.names.len(), l.observation);
@@ -89,9 +89,21 @@ fn bad_input_is_refused_and_nothing_runs() {
     assert!(err.contains("did you mean the built-in `commons`"), "{err}");
     let err = scenario_from("(version: 1, map: Nowhere)", &[]).unwrap_err();
     assert!(err.starts_with("<scenario text>:1:"), "{err}");
-    let err = scenario_from("commons", &[("tax.rates[0]".into(), 0.5)]).unwrap_err();
+    let err = scenario_from("commons", &[("tax.rates[0]".into(), 0.5.into())]).unwrap_err();
     assert!(err.contains("tax.rates[0]"), "{err}");
-    let short = scenario_from("commons", &[("run.ticks".into(), 1.0)]).unwrap();
+    // A whole number crosses exactly: a seed past 2⁵³ (an f64 would round it or refuse it), and
+    // it may set a float field; a fraction may not set a whole-number field.
+    let top = scenario_from("commons", &[("run.seed".into(), (u64::MAX as i128).into())]).unwrap();
+    assert_eq!(top.run.seed, u64::MAX);
+    let odd = scenario_from("commons", &[("run.seed".into(), ((1i128 << 53) + 1).into())]).unwrap();
+    assert_eq!(odd.run.seed, (1 << 53) + 1);
+    let err = scenario_from("commons", &[("run.seed".into(), (u64::MAX as i128 + 1).into())]).unwrap_err();
+    assert!(err.contains("run.seed"), "{err}");
+    let whole = scenario_from("commons", &[("agents[0].power".into(), 2i128.into())]).unwrap();
+    assert_eq!(whole.agents[0].power, polity::scenario::Dist::Fixed(2.0));
+    let err = scenario_from("commons", &[("run.ticks".into(), 2.5.into())]).unwrap_err();
+    assert!(err.contains("takes a whole number, not 2.5"), "{err}");
+    let short = scenario_from("commons", &[("run.ticks".into(), 1.0.into())]).unwrap();
     let mut e = Env::new(short, None, Options::default()).unwrap();
     e.step(&vec![None; n], None).unwrap();
     assert!(e.step(&vec![None; n], None).unwrap_err().contains("reset()"));
@@ -101,14 +113,16 @@ fn bad_input_is_refused_and_nothing_runs() {
     assert!(err.contains("no principal to steer"), "{err}");
     // A world with nobody to steer, or episodes of no tick, are refused when made (a VecEnv
     // of no agents used to panic at its first reset).
-    let nobody = scenario_from("commons", &[("agents[0].count".into(), 0.0), ("agents[1].count".into(), 0.0)]).unwrap();
+    let nobody =
+        scenario_from("commons", &[("agents[0].count".into(), 0.0.into()), ("agents[1].count".into(), 0.0.into())])
+            .unwrap();
     for err in [
         Env::new(nobody.clone(), None, Options::default()).err().unwrap(),
         VecEnv::new(nobody, 2, None, Options::default()).err().unwrap(),
     ] {
         assert!(err.contains("has no agents"), "{err}");
     }
-    let no_tick = scenario_from("commons", &[("run.ticks".into(), 0.0)]).unwrap();
+    let no_tick = scenario_from("commons", &[("run.ticks".into(), 0.0.into())]).unwrap();
     for err in [
         Env::new(no_tick.clone(), None, Options::default()).err().unwrap(),
         VecEnv::new(no_tick, 2, None, Options::default()).err().unwrap(),

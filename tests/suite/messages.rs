@@ -121,3 +121,19 @@ fn a_folder_named_like_a_built_in_leaves_the_name_to_the_built_in() {
     std::fs::create_dir(t.path().join("mine")).unwrap();
     refused(t.path(), &["check", "mine"], &["give the scenario file itself, not its folder"]);
 }
+
+#[test]
+fn a_file_named_like_a_built_in_is_read_only_by_its_path() {
+    // A file `commons` (no extension) used to win over the built-in without a word.
+    let t = tempfile::tempdir().unwrap();
+    let mine = std::fs::read_to_string(format!("{}/scenarios/tragedy.ron", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    std::fs::write(t.path().join("commons"), mine).unwrap();
+    refused(
+        t.path(),
+        &["check", "commons"],
+        &["`commons` names both the built-in scenario and a file in this folder", "`./commons`", "rename the file"],
+    );
+    let o = polity_in(t.path(), &["check", "./commons"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("`tragedy`"), "{}", text(&o.stdout));
+}
