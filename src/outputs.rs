@@ -71,8 +71,12 @@ pub const INTERRUPTED_EXIT: u8 = 130;
 /// ends the process at once, after removing what it has staged (a folder being moved into
 /// place gets there first; a checkpointed run's staging is kept, to resume).
 pub fn catch_interrupts() {
+    static FIRST: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     let _ = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+        let now = std::time::Instant::now();
+        if !INTERRUPTED.swap(true, Ordering::SeqCst) {
+            let _ = FIRST.set(now);
+        } else if !same_interrupt(FIRST.get().copied(), now) {
             // Both locks are held until the process ends, so nothing is staged or moved
             // after the removal.
             let _moving = lock(&MOVING);
@@ -87,6 +91,16 @@ pub fn catch_interrupts() {
             std::process::exit(i32::from(INTERRUPTED_EXIT));
         }
     });
+}
+
+/// Signals this close after the first are the first one delivered twice, not a second
+/// interrupt: GNU `timeout` sends its signal to the process and then to its process group,
+/// and a Ctrl-C pressed twice comes far slower.
+const SAME_INTERRUPT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Whether a signal at `now` is the first one (at `first`) delivered again ([`SAME_INTERRUPT`]).
+fn same_interrupt(first: Option<std::time::Instant>, now: std::time::Instant) -> bool {
+    first.is_some_and(|t| now.saturating_duration_since(t) < SAME_INTERRUPT)
 }
 
 /// Whether SIGINT or SIGTERM has asked the process to stop.
@@ -720,6 +734,18 @@ fn write_staged(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signal_delivered_twice_at_once_is_one_interrupt() {
+        // `timeout -s INT` signals the process and its group: two deliveries microseconds
+        // apart were taken for a second interrupt (stopped at once, no resume hint).
+        let first = std::time::Instant::now();
+        assert!(same_interrupt(Some(first), first + std::time::Duration::from_micros(50)));
+        assert!(same_interrupt(Some(first), first + std::time::Duration::from_millis(199)));
+        assert!(!same_interrupt(Some(first), first + std::time::Duration::from_millis(200)));
+        assert!(!same_interrupt(Some(first), first + std::time::Duration::from_secs(2)));
+        assert!(!same_interrupt(None, first));
+    }
 
     #[test]
     fn nothing_is_staged_while_a_second_signal_removes_what_was() {

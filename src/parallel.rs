@@ -23,6 +23,16 @@ pub fn pass_on_pool(n: usize) -> bool {
     n >= PARALLEL_PASS && rayon::current_num_threads() > 1
 }
 
+/// The most threads `--threads` takes, per core of the machine.
+pub const THREADS_PER_CORE: usize = 8;
+
+/// The most threads `--threads` takes: [`THREADS_PER_CORE`] per core, and at least 16 (a pool
+/// starts every thread, and so does candle's: a hundred thousand took minutes).
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    (cores * THREADS_PER_CORE).max(16)
+}
+
 /// Sizes the global thread pool: `threads`, or one per core. Call once, first thing in
 /// `main`, before any other thread exists (later calls, and calls after the pool has started,
 /// change nothing).

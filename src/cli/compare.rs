@@ -56,7 +56,17 @@ impl CompareArgs {
         let (a, b) = match (load(Some(a_arg)), load(Some(b_arg))) {
             (Ok(a), Ok(b)) => {
                 let b_policies = super::PolicyArgs { policy: self.policy_b.clone() };
-                (self.policies.apply(a)?, b_policies.apply_as("--policy-b", self.policies.apply(b)?)?)
+                // `--policy` plays in both: a problem says in which.
+                fn within<'a>(which: &'a str, arg: &'a str) -> impl Fn(CliError) -> CliError + 'a {
+                    move |mut e: CliError| {
+                        e.message =
+                            e.message.replacen("error: ", &format!("error: in scenario {which} (`{arg}`): "), 1);
+                        e
+                    }
+                }
+                let a = self.policies.apply(a).map_err(within("A", a_arg))?;
+                let b = self.policies.apply(b).map_err(within("B", b_arg))?;
+                (a, b_policies.apply_as("--policy-b", b).map_err(within("B", b_arg))?)
             }
             (a, b) => {
                 let problems: Vec<String> = [a.err(), b.err()].into_iter().flatten().map(|e| e.message).collect();

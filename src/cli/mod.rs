@@ -169,7 +169,21 @@ impl Cli {
             };
             clap::Error::raw(ErrorKind::ValueValidation, message).with_cmd(&cmd).exit()
         });
-        Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
+        let cli = Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit());
+        if let Some(n) = cli.threads
+            && n.get() > polity::parallel::max_threads()
+        {
+            // 100,000 threads took minutes to start, with no word.
+            let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+            let message = format!(
+                "--threads {n}: at most {} here ({} per core, {cores} {}); more threads than cores only slow the work\n",
+                polity::parallel::max_threads(),
+                polity::parallel::THREADS_PER_CORE,
+                polity::plural(cores as u64, "core"),
+            );
+            clap::Error::raw(clap::error::ErrorKind::ValueValidation, message).with_cmd(&cmd).exit()
+        }
+        cli
     }
 
     /// Runs the command (`threads`: the size of the thread pool, for the summaries).

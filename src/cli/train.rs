@@ -19,7 +19,7 @@ parallel, stepped by the same rules as `polity run`, then updates each network
 
 Outputs (in --out, default runs/NAME-train-seedS), rewritten after every update:
   learning.csv                 per update and group: mean return, entropy, KL, clip fraction,
-                               value loss, apples picked, patches alive, Gini, mean wealth
+                               value loss, apples picked, patches alive, Gini, welfare_mean
   learning.png                 each group's mean return per update
   policies/GROUP.safetensors   each group's policy, to play with `Learned(weights: \"…\")` or
                                `--policy GROUP=FILE` in run, gui, record, compare and sweep

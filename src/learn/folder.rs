@@ -91,9 +91,21 @@ impl Drop for Lock {
     }
 }
 
-/// Takes the lock of the training folder `dir`, or says that another process holds it.
+/// Takes the lock of the training folder `dir`, or says that another process holds it. The
+/// lock's file is always empty: a `train.lock` that holds anything (or is a link, or a folder)
+/// is not one a training made, and is refused, never taken over and removed.
 fn lock(dir: &Path) -> Result<Lock, String> {
     let shown = dir.display();
+    let path = dir.join(LOCK);
+    let not_ours = || {
+        format!(
+            "{}: this is not a lock a polity training made (those are empty files); Polity leaves it as it is\n    hint: move it out of the training folder, then run the command again",
+            path.display()
+        )
+    };
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file() || m.len() > 0) {
+        return Err(not_ours());
+    }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -101,7 +113,9 @@ fn lock(dir: &Path) -> Result<Lock, String> {
         .open(dir.join(LOCK))
         .map_err(|e| format!("{shown}: cannot lock the training folder ({e})"))?;
     match file.try_lock() {
-        Ok(()) => Ok(Lock { path: dir.join(LOCK), _file: file }),
+        // (Checked again once held: a file written to in between is still not a lock.)
+        Ok(()) if file.metadata().is_ok_and(|m| m.len() > 0) => Err(not_ours()),
+        Ok(()) => Ok(Lock { path, _file: file }),
         Err(std::fs::TryLockError::WouldBlock) => Err(format!(
             "{shown}: another polity training is running in this folder\n    hint: wait for it to finish (or stop it \
              with Ctrl-C), then go on with `polity train --resume {shown}`"
@@ -267,7 +281,11 @@ impl Session {
     /// A new training of `scenario` with `seed` into `dir` (checked by [`check_new`]); nothing
     /// is written until the first update finishes.
     pub fn new(scenario: &Scenario, seed: u64, envs: Option<u32>, dir: PathBuf) -> Result<Session, String> {
-        Ok(Session { trainer: Trainer::new(scenario, seed, envs)?, dir, rows: Vec::new(), saved: None, lock: None })
+        // The folder's scenario names its starting weights by absolute path, so that a resume
+        // from another working folder reads the same file.
+        let mut scenario = scenario.clone();
+        scenario.absolute_weights();
+        Ok(Session { trainer: Trainer::new(&scenario, seed, envs)?, dir, rows: Vec::new(), saved: None, lock: None })
     }
 
     /// The training's estimated peak memory ([`crate::cost::training`]) on the pool's threads.
@@ -290,6 +308,14 @@ impl Session {
             return Err(format!("{shown}/train.json: not a training's (kind `{}`)", meta.kind));
         }
         let lock = lock(&abs)?;
+        // Polity writes no output through a link: a `policies` that is one would have the
+        // policies written into whatever folder it points to.
+        if std::fs::symlink_metadata(abs.join("policies")).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "{shown}/policies: a link, not the training's own folder; Polity writes no output through a link\n    hint: \
+                 replace the link with a folder holding the policies (or remove it: they are written again)"
+            ));
+        }
         if meta.hashes.is_empty() {
             return Err(format!(
                 "{shown}: this training was written by an older Polity, whose train.json keeps no hashes of its files, so \
@@ -309,7 +335,17 @@ impl Session {
                  was; or start a new training from these weights (`Learned(weights: \"{shown}/policies/GROUP.safetensors\")`)"
             ));
         }
-        let s = scenario::load(&scenario_path.to_string_lossy()).map_err(|p| p.to_string())?;
+        let s = scenario::load(&scenario_path.to_string_lossy()).map_err(|p| {
+            let starts_from = p.0.iter().any(|p| p.path.ends_with("policy.weights"));
+            let mut m = p.to_string();
+            if starts_from {
+                m.push_str(
+                    "\n    note: the training started from the policy file its scenario names, and a resume builds it \
+                     again from there before loading its state: put the file back where scenario.ron says",
+                );
+            }
+            m
+        })?;
         let mut trainer = Trainer::new(&s, meta.seed, Some(meta.envs))?;
         let state = std::fs::read(abs.join(STATE)).map_err(|e| {
             format!(

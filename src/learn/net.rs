@@ -14,9 +14,13 @@ use crate::rng::{self, Purpose};
 /// candle's errors, as text for our messages.
 pub type Result<T> = std::result::Result<T, String>;
 
-/// candle's error as text.
+/// candle's error as text, without the backtrace candle adds to it when `RUST_BACKTRACE` is
+/// set (30 lines of candle's frames between a message and its hint).
 pub fn err(e: candle_core::Error) -> String {
-    e.to_string()
+    match e {
+        candle_core::Error::WithBacktrace { inner, .. } => err(*inner),
+        e => e.to_string(),
+    }
 }
 
 /// One network: a tanh trunk shared by two linear heads, the actor (one logit per action)
@@ -223,5 +227,18 @@ impl Policy {
             .and_then(|v| v.squeeze(1))
             .and_then(|v| v.to_vec1::<f32>())
             .map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn candles_backtrace_stays_out_of_messages() {
+        // With RUST_BACKTRACE set, candle wraps its errors with one, and the message carried it.
+        let e = candle_core::Error::WithBacktrace {
+            inner: Box::new(candle_core::Error::Msg("the shapes differ".into())),
+            backtrace: Box::new(std::backtrace::Backtrace::force_capture()),
+        };
+        assert_eq!(super::err(e), "the shapes differ");
     }
 }

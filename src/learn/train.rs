@@ -120,11 +120,17 @@ fn check_minibatches(s: &Scenario, envs: usize, per_world: (u64, String), what: 
     let samples = envs as u64 * per_world.0;
     let minibatches = s.learning.minibatches as u64;
     if samples < 2 * minibatches {
+        // With fewer than 2 samples no number of minibatches helps: only more samples do.
+        let fewer = if samples >= 2 {
+            format!("set learning.minibatches to {} or less, or ", samples / 2)
+        } else {
+            String::new()
+        };
         return Err(format!(
-            "learning.minibatches is {minibatches}, but {what} gives only {samples} samples an update ({} × {}): a minibatch of fewer than 2 samples has its advantages normalised to 0 and learns nothing\n    hint: set learning.minibatches to {} or less, or raise learning.envs (--envs) or learning.episode_ticks",
+            "learning.minibatches is {minibatches}, but {what} gives only {} an update ({} × {}): a minibatch of fewer than 2 samples has its advantages normalised to 0 and learns nothing\n    hint: {fewer}raise learning.envs (--envs) or learning.episode_ticks",
+            crate::plural(samples, "sample"),
             crate::plural(envs as u64, "world"),
             per_world.1,
-            (samples / 2).max(1)
         ));
     }
     Ok(())
@@ -190,7 +196,8 @@ impl Trainer {
                     ));
                 }
                 let n = lanes.len() as u64;
-                let per_world = (episode * n, format!("{episode} ticks × {}", crate::plural(n, "agent")));
+                let per_world =
+                    (episode * n, format!("{} × {}", crate::plural(episode, "tick"), crate::plural(n, "agent")));
                 check_minibatches(&scenario, envs, per_world, &format!("group `{name}`"))?;
                 slots.push(Slot {
                     group: g,

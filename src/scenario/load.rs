@@ -60,6 +60,21 @@ fn whole_file(file: &str, message: String, hint: Option<String>) -> Problems {
     Problems(vec![Problem { file: file.to_string(), position: None, path: String::new(), message, hint }])
 }
 
+/// What to give instead of the folder `path`: a training folder's resume or policies, a run
+/// folder's `run.json`, or the scenario file itself.
+fn folder_hint(path: &Path, arg: &str) -> String {
+    if path.join("train.json").is_file() {
+        format!(
+            "this is a training folder: go on training with `polity train --resume {arg}`, or play its policies with `--policy GROUP={}`",
+            path.join("policies/GROUP.safetensors").display()
+        )
+    } else if path.join("run.json").is_file() {
+        format!("this is a run folder: give `{}` to repeat the run", path.join("run.json").display())
+    } else {
+        "give the scenario file itself, not its folder".to_string()
+    }
+}
+
 /// Parses and validates scenario source text. `file` labels the messages; `default_name`
 /// names the scenario when it does not name itself.
 pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, Problems> {
@@ -179,11 +194,21 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
             std::io::ErrorKind::NotFound => {
                 Some("check the path; `polity scenarios` lists the built-in scenarios".to_string())
             }
-            std::io::ErrorKind::IsADirectory => Some("give the scenario file itself, not its folder".to_string()),
+            std::io::ErrorKind::IsADirectory => Some(folder_hint(path, arg)),
             _ => None,
         };
         whole_file(arg, format!("cannot read the file: {e}"), hint)
     })?;
+    // A policy file is binary: say what it is before saying it is not text.
+    if path.extension().is_some_and(|e| e == "safetensors") || bytes.starts_with(b"\x89PNG") {
+        let what = if bytes.starts_with(b"\x89PNG") { "a PNG image" } else { "a policy file (safetensors)" };
+        let hint = if what.starts_with("a policy") {
+            "play it in a scenario with `--policy GROUP=FILE` (or `Learned(weights: \"FILE\")` in the scenario's group)"
+        } else {
+            "give the scenario's .ron file"
+        };
+        return Err(whole_file(arg, format!("this is {what}, not a scenario"), Some(hint.into())));
+    }
     let src = match std::str::from_utf8(&bytes) {
         Ok(s) => s,
         Err(e) => {

@@ -546,8 +546,15 @@ impl Scenario {
         if let Some(v) = &mut s.voting {
             v.initial = Some(v.initial_p());
         }
-        // Policy files as absolute paths: a run folder's record plays the same files from
-        // any working directory.
+        s.absolute_weights();
+        s
+    }
+
+    /// Makes every policy file's path absolute (a relative one is read from the working
+    /// folder): a run folder's or a training folder's scenario then names the same files from
+    /// any working folder.
+    pub fn absolute_weights(&mut self) {
+        let s = self;
         let absolute = |w: &mut Option<String>| {
             if let Some(path) = w
                 && let Ok(abs) = std::path::absolute(path.as_str())
@@ -565,7 +572,6 @@ impl Scenario {
         {
             absolute(&mut l.weights);
         }
-        s
     }
 
     /// The policy files the scenario plays: `(group, file)`, the principal's as `principal`.

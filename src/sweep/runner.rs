@@ -260,11 +260,23 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
     Ok(Outcome { total, skipped, ran: pending.len() as u64, table })
 }
 
-/// Writes the table of runs `runs` (all done) from their row files, atomically.
-pub fn write_table(sweep: &Sweep, dir: &Path, runs: &[u64], table: &Path) -> io::Result<()> {
+/// Writes the table of runs `runs` (all done) from their row files, atomically. A table
+/// already there is left as it is when it holds just that; one that holds anything else (a
+/// note added, a row edited or cut) is not provably the sweep's own, and is refused, not
+/// replaced.
+pub fn write_table(sweep: &Sweep, dir: &Path, runs: &[u64], table: &Path) -> Result<(), SweepError> {
     let mut text = header(sweep);
     for &n in runs {
         text.push_str(&fs::read_to_string(row_file(dir, n))?);
     }
-    write_atomic(table, text.as_bytes())
+    if table.exists() {
+        if fs::read(table).is_ok_and(|old| old == text.as_bytes()) {
+            return Ok(());
+        }
+        return Err(SweepError::Folder(format!(
+            "{}: the table there is not the one this sweep's runs give (edited since the sweep wrote it?); Polity does not replace it (the runs are kept)\n    hint: move it away or rename it, then run the same command again to write the table afresh",
+            table.display()
+        )));
+    }
+    Ok(write_atomic(table, text.as_bytes())?)
 }

@@ -147,6 +147,14 @@ fn policy_b_problems_name_policy_b_and_no_ticks_is_refused() {
         let err = text(&out.stderr);
         assert!(err.contains(message) && !err.contains("--policy "), "{value}: {err}");
     }
+    // `--policy` plays in both scenarios: a problem says in which.
+    let value = format!("learners={}", missing.display());
+    let out = polity(&["compare", "commons-learners", "commons", "--seeds", "0..2", "--policy", &value]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("in scenario A (`commons-learners`): --policy learners="), "{err}");
+    let out = polity(&["compare", "commons", "commons-learners", "--seeds", "0..2", "--policy", &value]);
+    assert!(text(&out.stderr).contains("in scenario A (`commons`): --policy learners="), "{}", text(&out.stderr));
     let out = polity(&["compare", "commons", "tragedy", "--seeds", "0..3", "--ticks", "0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("a comparison needs at least 1 tick"), "{}", text(&out.stderr));

@@ -200,6 +200,29 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     let e = Session::resume(&gone).unwrap_err();
     assert!(e.contains("scenario.ron: missing") && e.contains("put it back") && !e.contains("polity scenarios"), "{e}");
     assert!(!gone.join("train.lock").exists(), "a refused resume leaves no lock");
+    // A train.lock that holds something is a user's file, not a lock: it was taken over, and
+    // removed when the training ended. Now it is refused and left as it was.
+    let notes = dir.path().join("notes");
+    copy_training(&two, &notes);
+    std::fs::write(notes.join("train.lock"), "my notes\n").unwrap();
+    let e = Session::resume(&notes).unwrap_err();
+    assert!(e.contains("not a lock a polity training made") && e.contains("move it out"), "{e}");
+    assert_eq!(std::fs::read_to_string(notes.join("train.lock")).unwrap(), "my notes\n");
+    // A `policies` that is a link: the resume wrote the policies through it, into the folder it
+    // points to.
+    let linked = dir.path().join("linked");
+    copy_training(&two, &linked);
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::rename(linked.join("policies"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, linked.join("policies")).unwrap();
+    let e = Session::resume(&linked).unwrap_err();
+    assert!(e.contains("policies: a link") && e.contains("writes no output through a link"), "{e}");
+    // An empty one, as a killed training leaves, is taken and removed at the end.
+    std::fs::write(notes.join("train.lock"), "").unwrap();
+    let mut resumed = Session::resume(&notes).unwrap();
+    resumed.run(3, &mut |_, _| {}, &mut |_| {}).unwrap();
+    drop(resumed);
+    assert!(!notes.join("train.lock").exists());
 }
 
 #[test]
@@ -278,6 +301,31 @@ fn write_policy(dir: &std::path::Path, name: &str, edit: impl FnOnce(&mut polity
     let mut h = polity::learn::play::header(&s, 0).unwrap();
     edit(&mut h);
     std::fs::write(dir.join(name), Policy::init(h, 0).to_bytes().unwrap()).unwrap();
+}
+
+#[test]
+fn a_training_from_weights_resumes_from_any_folder() {
+    // Its scenario.ron kept the relative path it was given, which a resume from another
+    // working folder could not read.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_policy(d, "start.safetensors", |_| {});
+    let file = scenario_with(d, "start.safetensors");
+    let args = |out: &str| ["train", &file, "--updates", "1", "--envs", "2", "--out", out].map(String::from);
+    let o = Command::new(env!("CARGO_BIN_EXE_polity")).args(args("t")).current_dir(d).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ron = std::fs::read_to_string(d.join("t/scenario.ron")).unwrap();
+    let abs = std::fs::canonicalize(d).unwrap().join("start.safetensors");
+    assert!(ron.contains(&format!("weights: Some(\"{}\")", abs.display())), "{ron}");
+    std::fs::create_dir(d.join("elsewhere")).unwrap();
+    let o = polity(&["train", "--resume", "../t", "--updates", "2"], &d.join("elsewhere"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Without the file it started from, the resume says so.
+    std::fs::rename(d.join("start.safetensors"), d.join("moved.safetensors")).unwrap();
+    let o = polity(&["train", "--resume", "t", "--updates", "3"], d);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("put the file back where scenario.ron says"), "{e}");
 }
 
 #[test]
@@ -629,12 +677,19 @@ fn train_refuses_what_could_not_learn_before_any_work() {
     let tiny = edit("learning: (envs: 8,", "learning: (episode_ticks: 10, envs: 1,")
         .replace("minibatches: 4", "minibatches: 100000");
     std::fs::write(t.path().join("tiny.ron"), tiny).unwrap();
+    let one = edit("learning: (envs: 8,", "learning: (episode_ticks: 1, envs: 1,").replacen("count: 7", "count: 1", 1);
+    std::fs::write(t.path().join("one.ron"), one).unwrap();
     std::fs::write(t.path().join("slash.ron"), edit("name: \"learners\"", "name: \"a/b\"")).unwrap();
     for (args, says) in [
         (&["train", "none.ron", "--out", "o"][..], "group `learners` (agents[0]) has no agent to learn from"),
         (
             &["train", "tiny.ron", "--out", "o"][..],
             "learning.minibatches is 100000, but group `learners` gives only 70 samples an update (1 world × 10 ticks × 7 agents)",
+        ),
+        // One sample: no number of minibatches helps, and the hint no longer says to set it to 1.
+        (
+            &["train", "one.ron", "--out", "o"][..],
+            "gives only 1 sample an update (1 world × 1 tick × 1 agent): a minibatch of fewer than 2 samples has its advantages normalised to 0 and learns nothing\n    hint: raise learning.envs",
         ),
         (&["train", "commons-learners", "--out", "afile/sub"][..], "afile/sub: cannot create the folder"),
         (&["check", "slash.ron"][..], "`a/b` is not a plain file name"),

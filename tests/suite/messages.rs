@@ -137,3 +137,43 @@ fn a_file_named_like_a_built_in_is_read_only_by_its_path() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("`tragedy`"), "{}", text(&o.stdout));
 }
+
+#[test]
+fn a_thread_count_far_past_the_cores_is_refused() {
+    // `--threads 100000` started threads for minutes, printing nothing.
+    let t = tempfile::tempdir().unwrap();
+    let most = polity::parallel::max_threads();
+    let over = (most + 1).to_string();
+    refused(
+        t.path(),
+        &["--threads", &over, "run", "commons", "--ticks", "2", "--out", "r"],
+        &[&format!("--threads {over}: at most {most} here")],
+    );
+    refused(
+        t.path(),
+        &["train", "commons-learners", "--threads", "100000", "--out", "t"],
+        &["--threads 100000: at most"],
+    );
+    let o = polity_in(t.path(), &["--threads", &most.to_string(), "run", "commons", "--ticks", "2", "--out", "r"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_folder_or_a_policy_file_given_as_a_scenario_says_what_to_give() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    std::fs::create_dir_all(w.join("cl")).unwrap();
+    std::fs::write(w.join("cl/train.json"), "{}").unwrap();
+    std::fs::create_dir_all(w.join("r")).unwrap();
+    std::fs::write(w.join("r/run.json"), "{}").unwrap();
+    std::fs::write(w.join("p.safetensors"), [8u8, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe]).unwrap();
+    // "cannot read the file: Is a directory … give the scenario file itself".
+    refused(w, &["train", "cl", "--out", "o"], &["this is a training folder", "polity train --resume cl"]);
+    refused(w, &["run", "r", "--out", "o"], &["this is a run folder", "r/run.json"]);
+    // "the file is not UTF-8 text … save the scenario as UTF-8".
+    refused(
+        w,
+        &["check", "p.safetensors"],
+        &["this is a policy file (safetensors), not a scenario", "--policy GROUP=FILE"],
+    );
+}

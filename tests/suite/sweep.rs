@@ -413,3 +413,32 @@ fn the_example_sweep_files_load() {
     }
     assert!(n >= 2);
 }
+
+#[test]
+fn a_table_edited_after_the_sweep_is_never_replaced() {
+    // Running a finished sweep again rewrote results.csv, notes added to it and all.
+    let t = tempfile::tempdir().unwrap();
+    let file = write_sweep(t.path(), "s.ron", SMALL);
+    let out = t.path().join("out");
+    let sweep = |dir: &Path| polity(&["sweep", file.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert!(sweep(&out).status.success());
+    let csv = out.join("results.csv");
+    let written = std::fs::read(&csv).unwrap();
+    // The same table again: left as it is.
+    let again = sweep(&out);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(std::fs::read(&csv).unwrap(), written);
+    // An edited one: refused, kept byte for byte.
+    let mut edited = written.clone();
+    edited.extend_from_slice(b"# my notes\n");
+    std::fs::write(&csv, &edited).unwrap();
+    let o = sweep(&out);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("not the one this sweep's runs give") && e.contains("move it away"), "{e}");
+    assert_eq!(std::fs::read(&csv).unwrap(), edited);
+    // Moved away, the table is written afresh.
+    std::fs::rename(&csv, out.join("mine.csv")).unwrap();
+    assert!(sweep(&out).status.success());
+    assert_eq!(std::fs::read(&csv).unwrap(), written);
+}
