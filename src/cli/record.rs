@@ -103,7 +103,9 @@ impl RecordArgs {
             opts.seconds(),
             frames as f64 / secs.max(1e-9)
         );
-        if output.format == record::encode::Format::PngFolder {
+        if output.format == record::encode::Format::PngFolder && frames == 1 {
+            say!("  wrote {}", out.join(record::encode::frame_name(0)).display());
+        } else if output.format == record::encode::Format::PngFolder {
             say!(
                 "  wrote {}/{{{} … {}}}",
                 out.display().to_string().trim_end_matches('/'),

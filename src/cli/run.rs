@@ -168,12 +168,14 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
                 summary.picked,
                 m(polity::columns::PATCHES_ALIVE)
             );
+            // SED's reward counts a share of the neighbours' apples too: its mean can pass the
+            // apples an agent picked, which "apples per agent" made look wrong.
             let utility = match polity::run_json::RunJson::read(out).map(|r| r.welfare_utility).as_deref() {
-                Some("wealth") => "wealth",
-                _ => "SED reward",
+                Some("wealth") => "wealth (apples per agent)",
+                _ => "SED reward (per agent, in apples: σ·own + (1−σ)·neighbours')",
             };
             say!(
-                "  welfare of {utility} (apples per agent): min {:.2} · Nash {:.2} · mean {:.2} · max {:.2} · Gini {:.3}",
+                "  welfare of {utility}: min {:.2} · Nash {:.2} · mean {:.2} · max {:.2} · Gini {:.3}",
                 m(polity::columns::WELFARE_MIN),
                 m(polity::columns::WELFARE_NASH),
                 m(polity::columns::WELFARE_MEAN),

@@ -140,7 +140,7 @@ pub struct Flash {
 /// Pixels per cell that fit a `width × height` map into about `target` pixels on its longer
 /// side (at least 1, at most 32).
 pub fn cell_pixels(width: u32, height: u32, target: u32) -> u32 {
-    (target / width.max(height).max(1)).clamp(1, 32)
+    (target / width.max(height).max(1)).clamp(1, 64)
 }
 
 /// Paints the simulation world into a canvas of `cell` pixels per map cell, with `art`
@@ -190,8 +190,8 @@ pub fn paint(world: &mut World, cell: u32, flashes: &[Flash], art: &WorldArt) ->
     c
 }
 
-/// Belts (with chevrons pointing downstream), vases and boxes ([`sprite`]s). Broken vases are
-/// gone.
+/// Belts (with chevrons pointing downstream), vases and boxes ([`sprite`]s); a broken vase's
+/// shards where it broke.
 fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32, art: &WorldArt) {
     let objects = &grid.objects;
     if objects.is_empty() && !objects.has_belts() {
@@ -225,6 +225,10 @@ fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32, art: &WorldArt) {
             }
         }
     }
+    // A broken vase lies in shards where it broke (under anything that comes there later).
+    for o in objects.list().iter().filter(|o| o.broken) {
+        shards(c, o.x as i64 * cs, o.y as i64 * cs, cs, colors.vase);
+    }
     for o in objects.list().iter().filter(|o| !o.broken) {
         let (x0, y0) = (o.x as i64 * cs, o.y as i64 * cs);
         let color = match o.kind {
@@ -241,6 +245,16 @@ fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32, art: &WorldArt) {
             }
             crate::objects::ObjectKind::Box => sprite::draw(c, &sprites.boxed, (x0, y0), cs, color, colors.box_rim),
         }
+    }
+}
+
+/// A broken vase's shards in the `size`-pixel cell at `(x, y)`: three fragments of its colour
+/// (one pixel's worth at least).
+pub fn shards(c: &mut Canvas, x: i64, y: i64, size: i64, color: [u8; 4]) {
+    let piece = (size / 5).max(1);
+    for (fx, fy) in [(0.15, 0.55), (0.5, 0.7), (0.6, 0.3)] {
+        let (px, py) = (x + (fx * size as f64) as i64, y + (fy * size as f64) as i64);
+        fill(c, px, py, piece + piece / 2, piece, color);
     }
 }
 
@@ -300,6 +314,7 @@ mod tests {
     fn cell_pixels_fit_the_map() {
         assert_eq!(cell_pixels(24, 18, 720), 30);
         assert_eq!(cell_pixels(1000, 1000, 720), 1);
-        assert_eq!(cell_pixels(4, 3, 720), 32);
+        // A small world is drawn large (at 32 pixels a cell, a 7×5 room filled a tenth of a frame).
+        assert_eq!(cell_pixels(4, 3, 720), 64);
     }
 }

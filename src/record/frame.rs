@@ -170,6 +170,36 @@ pub struct Overlay {
     pub lines: Vec<(String, String)>,
     /// Live plots.
     pub plots: Vec<Plot>,
+    /// What the legend lists: what the world holds.
+    pub legend: Legend,
+}
+
+/// What a world's map shows, so that its legend lists that and nothing else (a world without
+/// AI agents lists none; one with vases shows what a broken vase looks like).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Legend {
+    /// Human agents (coloured by selfishness).
+    pub humans: bool,
+    /// AI agents.
+    pub ai: bool,
+    /// Apples and patches (and lost patches).
+    pub apples: bool,
+    /// Vases (and their shards once broken).
+    pub vases: bool,
+    /// Boxes.
+    pub boxes: bool,
+    /// Belts.
+    pub belts: bool,
+}
+
+impl Legend {
+    /// The legend's rows.
+    pub fn rows(&self) -> usize {
+        [self.humans, self.ai, self.apples, self.apples, self.vases, self.vases, self.boxes, self.belts]
+            .iter()
+            .filter(|&&b| b)
+            .count()
+    }
 }
 
 /// Where a panel's parts go.
@@ -261,13 +291,14 @@ pub fn draw_panel(frame: &mut Canvas, layout: &Layout, world: &Canvas, overlay: 
             draw_line(frame, layout.scale, Rect::new(col.x, y, col.w, line_h), label, value);
             y += line_h;
         }
-        let legend_h = 4 * line_h;
+        let legend_h = overlay.legend.rows() as i64 * line_h;
         let room = col.y + col.h - y - pad;
-        let with_legend = room >= legend_h + 2 * (line_h + 12 * s) + pad;
+        let with_legend = legend_h > 0 && room >= legend_h + 2 * (line_h + 12 * s) + pad;
         let plots_h = if with_legend { room - legend_h - pad } else { room };
         draw_plots(frame, layout.scale, Rect::new(col.x, y + pad, col.w, plots_h), &overlay.plots, true);
         if with_legend {
-            draw_legend(frame, layout.scale, Rect::new(col.x, col.y + col.h - legend_h, col.w, legend_h));
+            let at = Rect::new(col.x, col.y + col.h - legend_h, col.w, legend_h);
+            draw_legend(frame, layout.scale, at, &overlay.legend);
         }
     } else {
         let inner = Rect::new(info.x + pad, info.y + pad, info.w - 2 * pad, info.h - 2 * pad);
@@ -369,16 +400,22 @@ fn draw_plot(frame: &mut Canvas, scale: u32, r: Rect, plot: &Plot) {
     if values.is_empty() || inner.w < 2 || inner.h < 2 {
         return;
     }
-    // The range, inside the frame: the top on the left, the bottom below it when there is room.
-    if inner.h >= 2 * line_h {
-        let right = inner.x + inner.w;
-        font::draw(frame, inner.x + s, inner.y + s, scale, &short(hi), colors::DIM, right);
-        font::draw(frame, inner.x + s, inner.y + inner.h - line_h + 2 * s, scale, &short(lo), colors::DIM, right);
+    // The range: the top and the bottom value at the left, in a column of their own when the
+    // plot is wide enough (the line crossed them), else over the line on the plot's ground.
+    let (top, bottom) = (short(hi), short(lo));
+    let labels = inner.h >= 2 * line_h;
+    let label_w = font::text_width(&top, scale).max(font::text_width(&bottom, scale)) as i64 + 3 * s;
+    let column = labels && inner.w >= 4 * label_w;
+    // The line keeps a pen's width off the frame, so a series at its top or bottom shows whole.
+    let left = if column { label_w } else { 0 };
+    let data = Rect::new(inner.x + left + t, inner.y + t, inner.w - left - 2 * t, inner.h - 2 * t);
+    if data.w < 2 || data.h < 2 {
+        return;
     }
     let n = values.len() as i64;
     let at = |i: i64, v: f64| {
-        let x = if n == 1 { inner.x + inner.w - 1 } else { inner.x + i * (inner.w - 1) / (n - 1) };
-        let y = inner.y + inner.h - 1 - ((v - lo) / (hi - lo) * (inner.h - 1) as f64).round() as i64;
+        let x = if n == 1 { data.x + data.w - 1 } else { data.x + i * (data.w - 1) / (n - 1) };
+        let y = data.y + data.h - 1 - ((v - lo) / (hi - lo) * (data.h - 1) as f64).round() as i64;
         (x, y)
     };
     let mut prev = at(0, values[0]);
@@ -388,44 +425,100 @@ fn draw_plot(frame: &mut Canvas, scale: u32, r: Rect, plot: &Plot) {
         prev = p;
     }
     fill(frame, prev.0 - t, prev.1 - t, 2 * t + 1, 2 * t + 1, plot.color);
+    if labels {
+        let right = inner.x + inner.w;
+        let bottom_y = inner.y + inner.h - line_h + 2 * s;
+        for (text, y) in [(&top, inner.y + s), (&bottom, bottom_y)] {
+            if !column {
+                let w = font::text_width(text, scale) as i64 + 2 * s;
+                fill(frame, inner.x, y - s, w, line_h - s, colors::PLOT_BG);
+            }
+            font::draw(frame, inner.x + s, y, scale, text, colors::DIM, right);
+        }
+    }
 }
 
-/// What the map's marks mean: humans by selfishness, AI agents, apples, lost patches.
-fn draw_legend(frame: &mut Canvas, scale: u32, r: Rect) {
+/// What the map's marks mean, those the world holds ([`Legend`]): humans by selfishness, AI
+/// agents, apples, lost patches, vases and their shards, boxes, belts.
+fn draw_legend(frame: &mut Canvas, scale: u32, r: Rect, legend: &Legend) {
     use crate::paint::{human_color, palette, sprite};
     let s = scale as i64;
     let line_h = font::LINE as i64 * s;
     let text_x = r.x + 4 * font::ADVANCE as i64 * s;
-    // Each mark is its sprite in a 9-pixel square (scaled), beside its words.
-    let mark = |frame: &mut Canvas, x: i64, row: i64, mask: &sprite::Mask, body: [u8; 4], detail: [u8; 4]| {
-        sprite::draw(frame, mask, (x, r.y + row * line_h - s), 9 * s, body, detail);
+    let mut row = 0;
+    let mut next = |frame: &mut Canvas, words: &str, draw: &dyn Fn(&mut Canvas, i64)| {
+        let y = r.y + row * line_h;
+        draw(frame, y - s);
+        font::draw(frame, text_x, y, scale, words, colors::DIM, r.x + r.w);
+        row += 1;
     };
-    let (sparing, selfish) = (human_color(0.0), human_color(1.0));
-    mark(frame, r.x, 0, &sprite::HUMAN, sparing, sprite::shade(sparing));
-    mark(frame, r.x + 9 * s, 0, &sprite::HUMAN, selfish, sprite::shade(selfish));
-    font::draw(frame, text_x, r.y, scale, "humans, σ 0→1", colors::DIM, r.x + r.w);
-    mark(frame, r.x, 1, &sprite::AI, palette::AI, sprite::shade(palette::AI));
-    font::draw(frame, text_x, r.y + line_h, scale, "AI agents", colors::DIM, r.x + r.w);
-    fill(frame, r.x, r.y + 2 * line_h - s, 9 * s, 9 * s, palette::GRASS);
-    mark(frame, r.x, 2, &sprite::APPLE, palette::APPLE, palette::LOST);
-    font::draw(frame, text_x, r.y + 2 * line_h, scale, "apple", colors::DIM, r.x + r.w);
-    fill(frame, r.x, r.y + 3 * line_h - s, 9 * s, 9 * s, palette::LOST);
-    font::draw(frame, text_x, r.y + 3 * line_h, scale, "patch lost", colors::DIM, r.x + r.w);
+    // Each mark is its sprite in a 9-pixel square (scaled), beside its words.
+    let mark = |frame: &mut Canvas, x: i64, y: i64, mask: &sprite::Mask, body: [u8; 4], detail: [u8; 4]| {
+        sprite::draw(frame, mask, (x, y), 9 * s, body, detail);
+    };
+    if legend.humans {
+        let (sparing, selfish) = (human_color(0.0), human_color(1.0));
+        next(frame, "humans, σ 0→1", &|f, y| {
+            mark(f, r.x, y, &sprite::HUMAN, sparing, sprite::shade(sparing));
+            mark(f, r.x + 9 * s, y, &sprite::HUMAN, selfish, sprite::shade(selfish));
+        });
+    }
+    if legend.ai {
+        next(frame, "AI agents", &|f, y| mark(f, r.x, y, &sprite::AI, palette::AI, sprite::shade(palette::AI)));
+    }
+    if legend.apples {
+        next(frame, "apple", &|f, y| {
+            fill(f, r.x, y, 9 * s, 9 * s, palette::GRASS);
+            mark(f, r.x, y, &sprite::APPLE, palette::APPLE, palette::LOST);
+        });
+        next(frame, "patch lost", &|f, y| fill(f, r.x, y, 9 * s, 9 * s, palette::LOST));
+    }
+    if legend.vases {
+        next(frame, "vase", &|f, y| mark(f, r.x, y, &sprite::VASE, palette::VASE, sprite::shade(palette::VASE)));
+        next(frame, "vase broken", &|f, y| crate::paint::shards(f, r.x, y, 9 * s, palette::VASE));
+    }
+    if legend.boxes {
+        next(frame, "box", &|f, y| mark(f, r.x, y, &sprite::BOX, palette::BOX, palette::BOX_RIM));
+    }
+    if legend.belts {
+        next(frame, "belt", &|f, y| fill(f, r.x, y, 9 * s, 9 * s, palette::BELT));
+    }
 }
 
-/// A number, short: integers as they are, others with 2 significant decimals.
+/// A number, short: whole numbers as they are up to 9,999, then in thousands (`130k`) and
+/// millions (`1.2M`); others with 2 decimals, or 2 significant digits below 0.01 (`0.0042`:
+/// a welfare of −0.004 read as "0.00" beside a line falling from "0").
 pub fn short(v: f64) -> String {
     if !v.is_finite() {
         return format!("{v}");
     }
-    let s = if v == v.round() && v.abs() < 1e9 {
+    let a = v.abs();
+    // Below 10⁻⁹ a metric (in apples, shares, nats) is rounding noise: a welfare of zero summed
+    // in floating point read "-1.9e-16".
+    let s = if a < 1e-9 {
+        "0".to_string()
+    } else if a >= 1e9 {
+        format!("{v:.1e}")
+    } else if a >= 1e6 {
+        let m = v / 1e6;
+        if m.abs() >= 99.95 { format!("{m:.0}M") } else { format!("{m:.1}M") }
+    } else if a >= 1e4 {
+        let k = v / 1e3;
+        if k.abs() >= 99.95 { format!("{k:.0}k") } else { format!("{k:.1}k") }
+    } else if v == v.round() {
         format!("{}", v as i64)
-    } else if v.abs() >= 100.0 {
+    } else if a >= 100.0 {
         format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
+    } else if a >= 10.0 {
         format!("{v:.1}")
-    } else {
+    } else if a >= 0.01 || a == 0.0 {
         format!("{v:.2}")
+    } else if a < 1e-4 {
+        format!("{v:.1e}")
+    } else {
+        // Two significant digits.
+        let decimals = (1 - a.log10().floor() as i64).max(2) as usize;
+        format!("{v:.decimals$}")
     };
     // A small negative number rounded to zero reads as zero, not "-0.00".
     match s.strip_prefix('-') {
@@ -456,13 +549,23 @@ mod tests {
     }
 
     #[test]
-    fn short_numbers_never_read_minus_zero() {
-        assert_eq!(short(-0.001), "0.00");
+    fn short_numbers_never_read_minus_zero_and_keep_two_figures() {
         assert_eq!(short(-0.0), "0");
-        assert_eq!(short(-0.004), "0.00");
-        assert_eq!(short(-0.006), "-0.01");
+        assert_eq!(short(-0.001), "-0.0010");
+        assert_eq!(short(-0.0042), "-0.0042");
+        assert_eq!(short(0.006), "0.0060");
+        assert_eq!(short(-0.06), "-0.06");
         assert_eq!(short(-12.34), "-12.3");
         assert_eq!(short(3.0), "3");
+        assert_eq!(short(9999.0), "9999");
+        assert_eq!(short(130000.0), "130k");
+        assert_eq!(short(12345.0), "12.3k");
+        assert_eq!(short(-40930.5), "-40.9k");
+        assert_eq!(short(1_234_567.0), "1.2M");
+        assert_eq!(short(3.2e10), "3.2e10");
+        assert_eq!(short(-1.9e-16), "0");
+        assert_eq!(short(3e-7), "3.0e-7");
+        assert_eq!(short(0.00012), "0.00012");
     }
 
     #[test]

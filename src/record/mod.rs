@@ -116,6 +116,8 @@ pub struct Panel {
     /// Whether the world has apples (else no apple metrics or plot are shown).
     has_apples: bool,
     plots: Vec<Plot>,
+    /// What the world holds, for its legend.
+    legend: frame::Legend,
 }
 
 impl Panel {
@@ -149,6 +151,7 @@ impl Panel {
             flashes: Vec::new(),
             welfare_column,
             has_apples: true,
+            legend: Default::default(),
             plots: vec![
                 Plot { label: "apples standing".into(), color: frame::colors::APPLES, history: Default::default() },
                 Plot {
@@ -165,6 +168,20 @@ impl Panel {
         if !p.has_apples {
             p.plots.remove(0);
         }
+        p.legend = {
+            use crate::objects::ObjectKind;
+            let core = crate::sim::core(p.sim.world());
+            let objects = &core.grid.objects;
+            let kind = |k: ObjectKind| objects.list().iter().any(|o| o.kind == k);
+            frame::Legend {
+                humans: core.agents.iter().any(|a| !a.ai),
+                ai: core.agents.iter().any(|a| a.ai),
+                apples: p.has_apples,
+                vases: kind(ObjectKind::Vase),
+                boxes: kind(ObjectKind::Box),
+                belts: objects.has_belts(),
+            }
+        };
         p.push_history();
         p.layout = Layout::new(area, mw, mh, p.lines().len());
         p.cell = p.layout.cell(mw, mh);
@@ -257,10 +274,17 @@ impl Panel {
         if let Some(r) = m(columns::TAX_REVENUE) {
             out.push(("tax revenue".into(), frame::short(r)));
         }
-        let rates: Vec<String> =
-            (0..).map_while(|b| m(&columns::rate(b))).map(|r| format!("{}", (r * 100.0).round() as i64)).collect();
-        if !rates.is_empty() {
-            out.push(("rates".into(), rates.join("/") + "%"));
+        let rates: Vec<i64> = (0..).map_while(|b| m(&columns::rate(b))).map(|r| (r * 100.0).round() as i64).collect();
+        // Up to 4 brackets each rate; more as their range (US-2018's 7 ran off the panel).
+        match (rates.iter().min(), rates.iter().max()) {
+            (Some(lo), Some(hi)) if rates.len() > 4 => {
+                out.push((format!("{} rates", rates.len()), format!("{lo}–{hi}%")))
+            }
+            (Some(_), _) => {
+                let each: Vec<String> = rates.iter().map(|r| r.to_string()).collect();
+                out.push(("rates".into(), each.join("/") + "%"));
+            }
+            _ => {}
         }
         if let Some(v) = m(columns::SHIELD_INTERVENTIONS) {
             out.push(("shield vetoes".into(), frame::short(v)));
@@ -273,7 +297,7 @@ impl Panel {
         out
     }
 
-    /// Adds the latest values to the plots (at tick 0, then once a frame).
+    /// Adds the latest values to the plots (at tick 0, then once a tick).
     fn push_history(&mut self) {
         let columns: &[&str] =
             if self.has_apples { &[columns::APPLES, self.welfare_column] } else { &[self.welfare_column] };
@@ -281,11 +305,6 @@ impl Panel {
             let v = self.columns.iter().position(|c| c == column).and_then(|i| self.last.get(i).copied());
             plot.history.push(v.unwrap_or(f64::NAN));
         }
-    }
-
-    fn draw(&mut self, frame: &mut Canvas, end_tick: u64, ticks_per_frame: u64) {
-        self.push_history();
-        self.draw_now(frame, end_tick, ticks_per_frame);
     }
 
     /// Draws the panel as it stands (the plots' history as it is).
@@ -304,6 +323,7 @@ impl Panel {
             tick: (tick, end_tick),
             lines: self.lines(),
             plots: self.plots.clone(),
+            legend: self.legend,
         };
         frame::draw_panel(frame, &self.layout, &world, &overlay);
     }
@@ -359,15 +379,18 @@ impl Recorder {
         }
         let target = ((self.done + 1) * self.opts.ticks_per_frame).min(self.opts.ticks);
         for p in &mut self.panels {
+            // Every tick's values go to the plots (a frame of 50 ticks drew them as one
+            // straight line).
             while p.sim.tick() < target {
                 p.sim.step();
                 p.absorb();
+                p.push_history();
             }
         }
         let n = self.panels.len() as i64;
         let s = self.panels.first().map_or(1, |p| p.layout.scale as i64);
         for p in &mut self.panels {
-            p.draw(&mut self.frame, self.opts.ticks, self.opts.ticks_per_frame);
+            p.draw_now(&mut self.frame, self.opts.ticks, self.opts.ticks_per_frame);
         }
         for i in 1..n {
             let x = self.opts.size.width as i64 * i / n;
