@@ -280,7 +280,16 @@ fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
     }
     if let Some(o) = crate::sim::core(w).parts.get::<crate::oversight::Oversight>() {
         let (rate, k) = (o.spec.audit_probability, o.spec.k);
-        ui.label(RichText::new(format!("Oversight (P_D = {})", fmt_num(o.p_d))).strong());
+        // P_D = audit probability × inspect: said so, since the slider below is only the first.
+        let heading = format!(
+            "Oversight (P_D = {} = audit probability {} × inspect {})",
+            fmt_num(o.p_d),
+            fmt_num(rate),
+            fmt_num(o.spec.inspect)
+        );
+        ui.label(RichText::new(heading).strong()).on_hover_text(
+            "P_D: the probability that a violation is detected (exact mode; the lower-bound mode bounds it from simulated audits); docs/oversight.md",
+        );
         if let Some(v) = live_slider(ui, cx, Edit::AuditProbability, rate, 0.01..=1.0, 0.01, "audit probability".into())
         {
             cx.state.send(Intent::SetAuditProbability(v));
@@ -312,7 +321,7 @@ fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
         };
         let (lo, hi) = g.power;
         ui.horizontal(|ui| {
-            ui.label(format!("{name} ({} {kind})", g.count));
+            ui.label(format!("{name} ({})", crate::plural(g.count as u64, kind)));
             if lo != hi {
                 ui.label(RichText::new(format!("mixed {}–{}", fmt_num(lo), fmt_num(hi))).weak());
             } else if lo.is_infinite() {
@@ -338,9 +347,20 @@ fn swatch(ui: &mut egui::Ui, color: Color32, shape: &str, text: &str) {
         let p = ui.painter();
         let c = rect.center();
         match shape {
-            "ring" => p.circle_stroke(c, 6.0, egui::Stroke::new(2.0, color)),
-            _ => p.rect_filled(rect.shrink(1.0), 2.0, color),
-        };
+            "ring" => {
+                p.circle_stroke(c, 6.0, egui::Stroke::new(2.0, color));
+            }
+            // A broken vase's shards, as the map draws them (paint::shards).
+            "shards" => {
+                for (fx, fy) in [(0.15, 0.55), (0.5, 0.7), (0.6, 0.3)] {
+                    let at = rect.min + egui::vec2(fx * 16.0, fy * 16.0);
+                    p.rect_filled(egui::Rect::from_min_size(at, egui::vec2(4.5, 3.0)), 0.0, color);
+                }
+            }
+            _ => {
+                p.rect_filled(rect.shrink(1.0), 2.0, color);
+            }
+        }
         ui.label(text);
     });
 }
@@ -389,26 +409,56 @@ fn legend(ui: &mut egui::Ui, cx: &mut PanelCx) {
         }
         ui.label(RichText::new("1 selfish").small());
     });
-    egui::Grid::new("legend-grid").num_columns(2).show(ui, |ui| {
+    // What this world holds, and nothing else (commons listed vases, boxes and belts; SED's
+    // world, with no AI, an AI agent).
+    let has = paint::Legend::of(crate::sim::core(cx.sim.world()));
+    let mut entries: Vec<Box<dyn Fn(&mut egui::Ui)>> = Vec::new();
+    {
         use paint::sprite::shade;
         let human = palette.human(0.3);
-        sprite_swatch(ui, "human", &sprites.human, (human, shade(human)), "human agent");
-        sprite_swatch(ui, "ai", &sprites.ai, (palette.ai, shade(palette.ai)), "AI agent");
-        ui.end_row();
-        sprite_swatch(ui, "apple", &sprites.apple, (palette.apple, palette.lost), "apple");
-        swatch(ui, rgb(palette.grass), "square", "grass (eaten)");
-        ui.end_row();
-        swatch(ui, rgb(palette.lost), "square", "lost patch");
-        swatch(ui, rgb(palette.wall), "square", "wall");
-        ui.end_row();
-        sprite_swatch(ui, "vase", &sprites.vase, (palette.vase, shade(palette.vase)), "vase");
-        sprite_swatch(ui, "box", &sprites.boxed, (palette.boxed, palette.box_rim), "box");
-        ui.end_row();
-        swatch(ui, rgb(palette.belt_mark), "square", "conveyor belt");
-        swatch(ui, rgb(palette.flash), "ring", "event (patch lost, push, theft…)");
-        ui.end_row();
-        swatch(ui, rgb(cx.art.ui.selected), "ring", "selected agent");
-        ui.end_row();
+        if has.humans {
+            entries.push(Box::new(move |ui| {
+                sprite_swatch(ui, "human", &sprites.human, (human, shade(human)), "human agent")
+            }));
+        }
+        if has.ai {
+            entries
+                .push(Box::new(|ui| sprite_swatch(ui, "ai", &sprites.ai, (palette.ai, shade(palette.ai)), "AI agent")));
+        }
+        if has.apples {
+            entries.push(Box::new(|ui| {
+                sprite_swatch(ui, "apple", &sprites.apple, (palette.apple, palette.lost), "apple")
+            }));
+            entries.push(Box::new(|ui| swatch(ui, rgb(palette.grass), "square", "grass (eaten)")));
+            entries.push(Box::new(|ui| swatch(ui, rgb(palette.lost), "square", "lost patch")));
+        }
+        entries.push(Box::new(|ui| swatch(ui, rgb(palette.floor), "square", "floor")));
+        entries.push(Box::new(|ui| swatch(ui, rgb(palette.wall), "square", "wall")));
+        if has.vases {
+            entries.push(Box::new(|ui| {
+                sprite_swatch(ui, "vase", &sprites.vase, (palette.vase, shade(palette.vase)), "vase")
+            }));
+            entries.push(Box::new(|ui| swatch(ui, rgb(palette.vase), "shards", "vase broken")));
+        }
+        if has.boxes {
+            entries
+                .push(Box::new(|ui| sprite_swatch(ui, "box", &sprites.boxed, (palette.boxed, palette.box_rim), "box")));
+        }
+        if has.belts {
+            entries.push(Box::new(|ui| swatch(ui, rgb(palette.belt_mark), "square", "conveyor belt")));
+        }
+    }
+    let flash = rgb(palette.flash);
+    entries.push(Box::new(move |ui| swatch(ui, flash, "ring", "event (patch lost, push, theft…)")));
+    let selected = rgb(cx.art.ui.selected);
+    entries.push(Box::new(move |ui| swatch(ui, selected, "ring", "selected agent")));
+    egui::Grid::new("legend-grid").num_columns(2).show(ui, |ui| {
+        for (k, entry) in entries.iter().enumerate() {
+            entry(ui);
+            if k % 2 == 1 {
+                ui.end_row();
+            }
+        }
     });
     hint(ui, "Drag to pan, wheel to zoom, click an agent to inspect it.");
 }
@@ -482,7 +532,7 @@ const PLOTS: &[(&str, &[PlotLine])] = &[
     ),
     ("Apples standing", &[(crate::columns::APPLES, "apples", [220, 50, 47])]),
     (
-        "The principal's objective: W_p of the last tax period's gains",
+        "The principal's objective: W_p of the last tax period's gains (the gains so far, before the first period ends)",
         &[(crate::columns::WELFARE_ELECTED, "W at elected p", [240, 240, 240])],
     ),
     ("Gini of the utility", &[(crate::columns::GINI, "Gini", [255, 196, 61])]),
@@ -525,20 +575,26 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
         if present.is_empty() {
             continue;
         }
+        let max_points = (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize;
+        let series: Vec<Vec<[f64; 2]>> = present.iter().map(|(col, _, _)| h.series(col, max_points)).collect();
         // Title, then each line's colour, name and latest value: a legend that never covers
-        // the lines.
+        // the lines. A line the same as an earlier one is drawn over it and says so (six
+        // impact baselines at 0 showed as one purple line).
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(*title).small().strong());
-            for (col, name, c) in &present {
+            for (k, (col, name, c)) in present.iter().enumerate() {
                 let color = Color32::from_rgb(c[0], c[1], c[2]);
                 let value = h.last(col).map(fmt_num).unwrap_or_default();
-                let text = if present.len() == 1 { value } else { format!("{name} {value}") };
+                let over: Vec<&str> = (0..k).filter(|&j| series[j] == series[k]).map(|j| present[j].1).collect();
+                let text = match (present.len(), over.is_empty()) {
+                    (1, _) => value,
+                    (_, true) => format!("{name} {value}"),
+                    (_, false) => format!("{name} {value} (= {}, drawn over it)", over.join(", ")),
+                };
                 // Whole: an entry that does not fit starts a new line rather than breaking.
                 ui.add(egui::Label::new(RichText::new(format!("■ {text}")).small().color(color)).extend());
             }
         });
-        let max_points = (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize;
-        let series: Vec<Vec<[f64; 2]>> = present.iter().map(|(col, _, _)| h.series(col, max_points)).collect();
         let plot = plots::small_plot(
             ("plot", k),
             if present.len() > 1 { 110.0 } else { 64.0 },
@@ -696,17 +752,25 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
         });
     }
     if let Some(e) = election {
-        ui.label(
-            RichText::new(format!(
+        // Before the first election there are no shares to show: empty bars looked like votes.
+        let heading = if e.held == 0 {
+            format!(
+                "Election: none held yet; p = {} served until the first ({:?} rule, every {} ticks)",
+                p_label(e.elected),
+                e.rule,
+                e.period
+            )
+        } else {
+            format!(
                 "Election: p = {} ({} held, {:?} rule, every {} ticks)",
                 p_label(e.elected),
                 e.held,
                 e.rule,
                 e.period
-            ))
-            .strong(),
-        );
-        for (p, share) in e.candidates.iter().zip(&e.shares) {
+            )
+        };
+        ui.label(RichText::new(heading).strong());
+        for (p, share) in e.candidates.iter().zip(&e.shares).filter(|_| e.held > 0) {
             ui.horizontal(|ui| {
                 let label = p_label(*p);
                 let text = if *p == e.elected { RichText::new(label).strong() } else { RichText::new(label) };
@@ -729,7 +793,9 @@ fn paa_decision(ui: &mut egui::Ui, e: &crate::metrics::SimEvent) {
         d["candidates"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
     ui.label(RichText::new(format!("Last PAA decision (tick {})", e.tick)).strong())
         .on_hover_text("est. Q (Q̂): the planner's estimate of the discounted welfare of the served p over the coming tax periods, if this schedule is set now");
-    let (lo, hi) = q.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    // Bars from zero (from the lowest when it is below zero), so their lengths compare as the
+    // values do: drawn from the lowest, 1.67 was a stub beside 2.13.
+    let (lo, hi) = q.iter().fold((0.0f64, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     for (c, &v) in candidates.iter().zip(&q) {
         let rates = rates_text(c).unwrap_or_default();
         let chosen = *c == &d["chosen"];

@@ -143,6 +143,49 @@ pub fn cell_pixels(width: u32, height: u32, target: u32) -> u32 {
     (target / width.max(height).max(1)).clamp(1, 64)
 }
 
+/// What a world's map shows, so that its legend lists that and nothing else (a world without
+/// AI agents lists none; one with vases shows what a broken vase looks like).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Legend {
+    /// Human agents (coloured by selfishness).
+    pub humans: bool,
+    /// AI agents.
+    pub ai: bool,
+    /// Apples and patches (and lost patches).
+    pub apples: bool,
+    /// Vases (and their shards once broken).
+    pub vases: bool,
+    /// Boxes.
+    pub boxes: bool,
+    /// Belts.
+    pub belts: bool,
+}
+
+impl Legend {
+    /// What `m`'s map holds.
+    pub fn of(m: &crate::model::WorldModel) -> Legend {
+        use crate::objects::ObjectKind;
+        let objects = &m.grid.objects;
+        let kind = |k: ObjectKind| objects.list().iter().any(|o| o.kind == k);
+        Legend {
+            humans: m.agents.iter().any(|a| !a.ai),
+            ai: m.agents.iter().any(|a| a.ai),
+            apples: m.grid.grass_cells() > 0,
+            vases: kind(ObjectKind::Vase),
+            boxes: kind(ObjectKind::Box),
+            belts: objects.has_belts(),
+        }
+    }
+
+    /// The recorder's legend's rows.
+    pub fn rows(&self) -> usize {
+        [self.humans, self.ai, self.apples, self.apples, self.vases, self.vases, self.boxes, self.belts]
+            .iter()
+            .filter(|&&b| b)
+            .count()
+    }
+}
+
 /// Paints the simulation world into a canvas of `cell` pixels per map cell, with `art`
 /// ([`art::EMBEDDED`] headless; what the asset server loaded in the app).
 pub fn paint(world: &mut World, cell: u32, flashes: &[Flash], art: &WorldArt) -> Canvas {

@@ -171,35 +171,7 @@ pub struct Overlay {
     /// Live plots.
     pub plots: Vec<Plot>,
     /// What the legend lists: what the world holds.
-    pub legend: Legend,
-}
-
-/// What a world's map shows, so that its legend lists that and nothing else (a world without
-/// AI agents lists none; one with vases shows what a broken vase looks like).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Legend {
-    /// Human agents (coloured by selfishness).
-    pub humans: bool,
-    /// AI agents.
-    pub ai: bool,
-    /// Apples and patches (and lost patches).
-    pub apples: bool,
-    /// Vases (and their shards once broken).
-    pub vases: bool,
-    /// Boxes.
-    pub boxes: bool,
-    /// Belts.
-    pub belts: bool,
-}
-
-impl Legend {
-    /// The legend's rows.
-    pub fn rows(&self) -> usize {
-        [self.humans, self.ai, self.apples, self.apples, self.vases, self.vases, self.boxes, self.belts]
-            .iter()
-            .filter(|&&b| b)
-            .count()
-    }
+    pub legend: crate::paint::Legend,
 }
 
 /// Where a panel's parts go.
@@ -438,9 +410,9 @@ fn draw_plot(frame: &mut Canvas, scale: u32, r: Rect, plot: &Plot) {
     }
 }
 
-/// What the map's marks mean, those the world holds ([`Legend`]): humans by selfishness, AI
+/// What the map's marks mean, those the world holds ([`crate::paint::Legend`]): humans by selfishness, AI
 /// agents, apples, lost patches, vases and their shards, boxes, belts.
-fn draw_legend(frame: &mut Canvas, scale: u32, r: Rect, legend: &Legend) {
+fn draw_legend(frame: &mut Canvas, scale: u32, r: Rect, legend: &crate::paint::Legend) {
     use crate::paint::{human_color, palette, sprite};
     let s = scale as i64;
     let line_h = font::LINE as i64 * s;

@@ -117,7 +117,7 @@ pub struct Panel {
     has_apples: bool,
     plots: Vec<Plot>,
     /// What the world holds, for its legend.
-    legend: frame::Legend,
+    legend: crate::paint::Legend,
 }
 
 impl Panel {
@@ -168,20 +168,7 @@ impl Panel {
         if !p.has_apples {
             p.plots.remove(0);
         }
-        p.legend = {
-            use crate::objects::ObjectKind;
-            let core = crate::sim::core(p.sim.world());
-            let objects = &core.grid.objects;
-            let kind = |k: ObjectKind| objects.list().iter().any(|o| o.kind == k);
-            frame::Legend {
-                humans: core.agents.iter().any(|a| !a.ai),
-                ai: core.agents.iter().any(|a| a.ai),
-                apples: p.has_apples,
-                vases: kind(ObjectKind::Vase),
-                boxes: kind(ObjectKind::Box),
-                belts: objects.has_belts(),
-            }
-        };
+        p.legend = crate::paint::Legend::of(crate::sim::core(p.sim.world()));
         p.push_history();
         p.layout = Layout::new(area, mw, mh, p.lines().len());
         p.cell = p.layout.cell(mw, mh);
