@@ -16,12 +16,15 @@ const DIRS: [crate::scenario::Dir; 4] =
 const BELT: [char; 4] = ['^', '>', 'v', '<'];
 /// Snapshot legend characters of a vase (row 0) or a box (row 1) on a belt, by [`DIRS`].
 const OBJECT_ON_BELT: [[char; 4]; 2] = [['n', 'e', 's', 'w'], ['N', 'E', 'S', 'Z']];
+/// Snapshot legend characters of a vase (row 0) or a box (row 1) on grass, with an apple
+/// under it (column 0) or without (column 1).
+const OBJECT_ON_GRASS: [[char; 2]; 2] = [['o', 'u'], ['O', 'U']];
 
 /// The scenario that rebuilds the current world: the running scenario with the live
 /// parameters (tax rates, the elected `p` as the initial one, each agent's σ and power), the
 /// map redrawn from the grid (apples standing `A`, grass without an apple `g` — eaten or lost
 /// — walls `W`, spawn points `P`, floor ` `; vases `V`, boxes `X`, belts `^ > v <`, and objects
-/// on belts by legend entries), and every agent spawned `At` its current cell,
+/// on belts or on grass (with or without an apple under them) by legend entries), and every agent spawned `At` its current cell,
 /// in id order, so ids are kept. Ledgers, rewards and the principal's memory start afresh.
 pub fn snapshot_scenario(sim: &Sim) -> Scenario {
     let w = sim.world();
@@ -50,9 +53,12 @@ pub fn snapshot_scenario(sim: &Sim) -> Scenario {
                             crate::objects::ObjectKind::Box => 1,
                         };
                         let on_belt = belt.map(|d| DIRS.iter().position(|&x| x == d).unwrap());
-                        return match on_belt {
-                            None => ['V', 'X'][k],
-                            Some(d) => OBJECT_ON_BELT[k][d],
+                        // On grass the apple (or its absence) under the object is kept: a `V`
+                        // there lost the apple and the grass it regrows on.
+                        return match (on_belt, grid.terrain(i)) {
+                            (Some(d), _) => OBJECT_ON_BELT[k][d],
+                            (None, Terrain::Grass) => OBJECT_ON_GRASS[k][usize::from(!grid.has_apple(i))],
+                            (None, _) => ['V', 'X'][k],
                         };
                     }
                     if let Some(d) = belt {
@@ -74,6 +80,15 @@ pub fn snapshot_scenario(sim: &Sim) -> Scenario {
         for (d, &dir) in DIRS.iter().enumerate() {
             legend.insert(OBJECT_ON_BELT[0][d], crate::scenario::Tile::VaseOnBelt(dir));
             legend.insert(OBJECT_ON_BELT[1][d], crate::scenario::Tile::BoxOnBelt(dir));
+        }
+        use crate::scenario::Tile;
+        for (c, tile) in OBJECT_ON_GRASS.iter().flatten().zip([
+            Tile::VaseOnApple,
+            Tile::VaseOnGrass,
+            Tile::BoxOnApple,
+            Tile::BoxOnGrass,
+        ]) {
+            legend.insert(*c, tile);
         }
     }
     s.map = MapSpec::Ascii(AsciiMap { rows, legend });

@@ -61,7 +61,12 @@ pub fn layout(map: &MapSpec) -> MapLayout {
                 let tile = legend.get(&ch).copied().unwrap_or(Tile::Floor);
                 match tile {
                     Tile::Wall => out.wall.set(i),
-                    Tile::Apple | Tile::Grass => out.grass.set(i),
+                    Tile::Apple
+                    | Tile::Grass
+                    | Tile::VaseOnApple
+                    | Tile::VaseOnGrass
+                    | Tile::BoxOnApple
+                    | Tile::BoxOnGrass => out.grass.set(i),
                     Tile::Floor
                     | Tile::Spawn
                     | Tile::Vase
@@ -71,8 +76,13 @@ pub fn layout(map: &MapSpec) -> MapLayout {
                     | Tile::BoxOnBelt(_) => {}
                 }
                 use crate::objects::ObjectKind;
+                if matches!(tile, Tile::VaseOnApple | Tile::BoxOnApple) {
+                    out.apples.set(i);
+                }
                 match tile {
                     Tile::Apple => out.apples.set(i),
+                    Tile::VaseOnApple | Tile::VaseOnGrass => out.objects.push((ObjectKind::Vase, i as u32)),
+                    Tile::BoxOnApple | Tile::BoxOnGrass => out.objects.push((ObjectKind::Box, i as u32)),
                     Tile::Spawn => out.spawn.set(i),
                     Tile::Vase => out.objects.push((ObjectKind::Vase, i as u32)),
                     Tile::Box => out.objects.push((ObjectKind::Box, i as u32)),

@@ -675,6 +675,14 @@ pub enum Tile {
     VaseOnBelt(Dir),
     /// A box lying on a belt cell.
     BoxOnBelt(Dir),
+    /// A vase lying on grass with an apple under it (pushed there; a snapshot keeps it).
+    VaseOnApple,
+    /// A vase lying on grass without an apple.
+    VaseOnGrass,
+    /// A box lying on grass with an apple under it.
+    BoxOnApple,
+    /// A box lying on grass without an apple.
+    BoxOnGrass,
 }
 
 /// The default legend, merged under a map's own.
