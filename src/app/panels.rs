@@ -611,14 +611,12 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
             }
         });
     }
-    hint(
-        ui,
-        &format!(
-            "{} rows, thinned to {} points a line; x is the tick.",
-            h.len(),
-            (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize
-        ),
-    );
+    // ("1 rows, thinned to 730 points a line" at tick 0.)
+    let most = (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize;
+    let rows = crate::plural(h.len(), "row");
+    let drawn =
+        if h.len() > most as u64 { format!("thinned to {most} points a line") } else { "each drawn".to_string() };
+    hint(ui, &format!("{rows}, {drawn}; x is the tick."));
 }
 
 fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {

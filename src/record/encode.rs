@@ -102,15 +102,21 @@ pub fn ffmpeg_available() -> bool {
 }
 
 /// Why `ffmpeg -version` does not run: `Some(None)` when there is no `ffmpeg` on `PATH`,
-/// `Some(Some(what it said))` when it is there but fails; `None` when it runs.
+/// `Some(Some(what it said))` when it is there but fails; `None` when it runs. Asked once a
+/// process (`gui --record` asked twice: checking the path, then opening the recording).
 fn ffmpeg_problem() -> Option<Option<String>> {
-    let out = Command::new("ffmpeg").arg("-version").stdin(Stdio::null()).output();
-    match out {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Some(None),
-        Err(e) => Some(Some(e.to_string())),
-        Ok(o) if o.status.success() => None,
-        Ok(o) => Some(Some(format!("{}: {}", o.status, String::from_utf8_lossy(&o.stderr).trim()))),
-    }
+    static PROBLEM: std::sync::OnceLock<Option<Option<String>>> = std::sync::OnceLock::new();
+    PROBLEM
+        .get_or_init(|| {
+            let out = Command::new("ffmpeg").arg("-version").stdin(Stdio::null()).output();
+            match out {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Some(None),
+                Err(e) => Some(Some(e.to_string())),
+                Ok(o) if o.status.success() => None,
+                Ok(o) => Some(Some(format!("{}: {}", o.status, String::from_utf8_lossy(&o.stderr).trim()))),
+            }
+        })
+        .clone()
 }
 
 /// The message for a recording that needs ffmpeg where it is missing (`said`: `None`) or fails

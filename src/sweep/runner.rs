@@ -178,7 +178,12 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
                 dir.display()
             )));
         }
-    } else if dir.is_dir() && fs::read_dir(dir)?.next().is_some() {
+    } else if dir.is_dir() && {
+        // A sweep killed while writing its marker leaves only `.sweep.json.partial-PID` (a
+        // dead process's): the folder is still a new one, not someone else's.
+        crate::outputs::remove_stale_staging(&marker, |_| false);
+        fs::read_dir(dir)?.next().is_some()
+    } {
         return Err(SweepError::Folder(format!(
             "{}: the folder exists and is not a sweep folder (no sweep.json); refusing to write into it\n    hint: choose a new --out",
             dir.display()

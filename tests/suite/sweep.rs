@@ -442,3 +442,26 @@ fn a_table_edited_after_the_sweep_is_never_replaced() {
     assert!(sweep(&out).status.success());
     assert_eq!(std::fs::read(&csv).unwrap(), written);
 }
+
+#[test]
+fn a_sweep_killed_while_writing_its_marker_is_taken_up_again() {
+    // Killed between making the folder and renaming its sweep.json into place, a sweep left
+    // only `.sweep.json.partial-PID`, and the next one refused the folder as someone else's
+    // (seen once in CI: faults::a_sweep_killed_mid_write_…).
+    let t = tempfile::tempdir().unwrap();
+    let file = write_sweep(t.path(), "s.ron", SMALL);
+    let out = t.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let dead = (4_000_000..).find(|p| !Path::new(&format!("/proc/{p}")).exists()).unwrap();
+    std::fs::write(out.join(format!(".sweep.json.partial-{dead}")), "{\"hash\":").unwrap();
+    let o = polity(&["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.join(format!(".sweep.json.partial-{dead}")).exists());
+    // A user's file there is still a folder that is not a sweep's.
+    let mine = t.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "mine").unwrap();
+    let o = polity(&["sweep", file.to_str().unwrap(), "--out", mine.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(mine.join("notes.txt")).unwrap(), "mine");
+}
