@@ -29,8 +29,12 @@ pub const THREADS_PER_CORE: usize = 8;
 /// The most threads `--threads` takes: [`THREADS_PER_CORE`] per core, and at least 16 (a pool
 /// starts every thread, and so does candle's: a hundred thousand took minutes).
 pub fn max_threads() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    (cores * THREADS_PER_CORE).max(16)
+    (cores() * THREADS_PER_CORE).max(16)
+}
+
+/// The machine's cores (as the standard library counts them; 1 when it cannot tell).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
 }
 
 /// Sizes the global thread pool: `threads`, or one per core. Call once, first thing in

@@ -350,10 +350,10 @@ fn swatch(ui: &mut egui::Ui, color: Color32, shape: &str, text: &str) {
             "ring" => {
                 p.circle_stroke(c, 6.0, egui::Stroke::new(2.0, color));
             }
-            // A broken vase's shards, as the map draws them (paint::shards).
+            // A broken vase's shards, where the map draws them (paint::shards).
             "shards" => {
-                for (fx, fy) in [(0.15, 0.55), (0.5, 0.7), (0.6, 0.3)] {
-                    let at = rect.min + egui::vec2(fx * 16.0, fy * 16.0);
+                for (fx, fy) in paint::SHARDS {
+                    let at = rect.min + egui::vec2(fx as f32 * 16.0, fy as f32 * 16.0);
                     p.rect_filled(egui::Rect::from_min_size(at, egui::vec2(4.5, 3.0)), 0.0, color);
                 }
             }
@@ -412,53 +412,55 @@ fn legend(ui: &mut egui::Ui, cx: &mut PanelCx) {
     // What this world holds, and nothing else (commons listed vases, boxes and belts; SED's
     // world, with no AI, an AI agent).
     let has = paint::Legend::of(crate::sim::core(cx.sim.world()));
-    let mut entries: Vec<Box<dyn Fn(&mut egui::Ui)>> = Vec::new();
-    {
-        use paint::sprite::shade;
-        let human = palette.human(0.3);
-        if has.humans {
-            entries.push(Box::new(move |ui| {
-                sprite_swatch(ui, "human", &sprites.human, (human, shade(human)), "human agent")
-            }));
-        }
-        if has.ai {
-            entries
-                .push(Box::new(|ui| sprite_swatch(ui, "ai", &sprites.ai, (palette.ai, shade(palette.ai)), "AI agent")));
-        }
-        if has.apples {
-            entries.push(Box::new(|ui| {
-                sprite_swatch(ui, "apple", &sprites.apple, (palette.apple, palette.lost), "apple")
-            }));
-            entries.push(Box::new(|ui| swatch(ui, rgb(palette.grass), "square", "grass (eaten)")));
-            entries.push(Box::new(|ui| swatch(ui, rgb(palette.lost), "square", "lost patch")));
-        }
-        entries.push(Box::new(|ui| swatch(ui, rgb(palette.floor), "square", "floor")));
-        entries.push(Box::new(|ui| swatch(ui, rgb(palette.wall), "square", "wall")));
-        if has.vases {
-            entries.push(Box::new(|ui| {
-                sprite_swatch(ui, "vase", &sprites.vase, (palette.vase, shade(palette.vase)), "vase")
-            }));
-            entries.push(Box::new(|ui| swatch(ui, rgb(palette.vase), "shards", "vase broken")));
-        }
-        if has.boxes {
-            entries
-                .push(Box::new(|ui| sprite_swatch(ui, "box", &sprites.boxed, (palette.boxed, palette.box_rim), "box")));
-        }
-        if has.belts {
-            entries.push(Box::new(|ui| swatch(ui, rgb(palette.belt_mark), "square", "conveyor belt")));
-        }
-    }
-    let flash = rgb(palette.flash);
-    entries.push(Box::new(move |ui| swatch(ui, flash, "ring", "event (patch lost, push, theft…)")));
-    let selected = rgb(cx.art.ui.selected);
-    entries.push(Box::new(move |ui| swatch(ui, selected, "ring", "selected agent")));
     egui::Grid::new("legend-grid").num_columns(2).show(ui, |ui| {
-        for (k, entry) in entries.iter().enumerate() {
-            entry(ui);
-            if k % 2 == 1 {
+        use paint::sprite::shade;
+        // Two entries a row.
+        let mut n = 0;
+        let mut next = |ui: &mut egui::Ui| {
+            n += 1;
+            if n % 2 == 0 {
                 ui.end_row();
             }
+        };
+        if has.humans {
+            let human = palette.human(0.3);
+            sprite_swatch(ui, "human", &sprites.human, (human, shade(human)), "human agent");
+            next(ui);
         }
+        if has.ai {
+            sprite_swatch(ui, "ai", &sprites.ai, (palette.ai, shade(palette.ai)), "AI agent");
+            next(ui);
+        }
+        if has.apples {
+            sprite_swatch(ui, "apple", &sprites.apple, (palette.apple, palette.lost), "apple");
+            next(ui);
+            swatch(ui, rgb(palette.grass), "square", "grass (eaten)");
+            next(ui);
+            swatch(ui, rgb(palette.lost), "square", "lost patch");
+            next(ui);
+        }
+        swatch(ui, rgb(palette.floor), "square", "floor");
+        next(ui);
+        swatch(ui, rgb(palette.wall), "square", "wall");
+        next(ui);
+        if has.vases {
+            sprite_swatch(ui, "vase", &sprites.vase, (palette.vase, shade(palette.vase)), "vase");
+            next(ui);
+            swatch(ui, rgb(palette.vase), "shards", "vase broken");
+            next(ui);
+        }
+        if has.boxes {
+            sprite_swatch(ui, "box", &sprites.boxed, (palette.boxed, palette.box_rim), "box");
+            next(ui);
+        }
+        if has.belts {
+            swatch(ui, rgb(palette.belt_mark), "square", "conveyor belt");
+            next(ui);
+        }
+        swatch(ui, rgb(palette.flash), "ring", "event (patch lost, push, theft…)");
+        next(ui);
+        swatch(ui, rgb(cx.art.ui.selected), "ring", "selected agent");
+        next(ui);
     });
     hint(ui, "Drag to pan, wheel to zoom, click an agent to inspect it.");
 }
@@ -570,13 +572,13 @@ const PLOTS: &[(&str, &[PlotLine])] = &[
 
 fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
     let h = &cx.state.history;
+    let most = (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize;
     for (k, (title, lines)) in PLOTS.iter().enumerate() {
         let present: Vec<_> = lines.iter().filter(|(c, _, _)| h.column(c).is_some()).collect();
         if present.is_empty() {
             continue;
         }
-        let max_points = (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize;
-        let series: Vec<Vec<[f64; 2]>> = present.iter().map(|(col, _, _)| h.series(col, max_points)).collect();
+        let series: Vec<Vec<[f64; 2]>> = present.iter().map(|(col, _, _)| h.series(col, most)).collect();
         // Title, then each line's colour, name and latest value: a legend that never covers
         // the lines. A line the same as an earlier one is drawn over it and says so (six
         // impact baselines at 0 showed as one purple line).
@@ -612,7 +614,6 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
         });
     }
     // ("1 rows, thinned to 730 points a line" at tick 0.)
-    let most = (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize;
     let rows = crate::plural(h.len(), "row");
     let drawn =
         if h.len() > most as u64 { format!("thinned to {most} points a line") } else { "each drawn".to_string() };

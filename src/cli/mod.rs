@@ -170,14 +170,14 @@ impl Cli {
             clap::Error::raw(ErrorKind::ValueValidation, message).with_cmd(&cmd).exit()
         });
         let cli = Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit());
+        let most = polity::parallel::max_threads();
         if let Some(n) = cli.threads
-            && n.get() > polity::parallel::max_threads()
+            && n.get() > most
         {
             // 100,000 threads took minutes to start, with no word.
-            let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+            let cores = polity::parallel::cores();
             let message = format!(
-                "--threads {n}: at most {} here ({} per core, {cores} {}); more threads than cores only slow the work\n",
-                polity::parallel::max_threads(),
+                "--threads {n}: at most {most} here ({} per core, {}); more threads than cores only slow the work\n",
                 polity::parallel::THREADS_PER_CORE,
                 polity::plural(cores as u64, "core"),
             );

@@ -110,7 +110,7 @@ fn lock(dir: &Path) -> Result<Lock, String> {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.join(LOCK))
+        .open(&path)
         .map_err(|e| format!("{shown}: cannot lock the training folder ({e})"))?;
     match file.try_lock() {
         // (Checked again once held: a file written to in between is still not a lock.)

@@ -138,7 +138,7 @@ pub struct Flash {
 }
 
 /// Pixels per cell that fit a `width × height` map into about `target` pixels on its longer
-/// side (at least 1, at most 32).
+/// side (at least 1, at most 64).
 pub fn cell_pixels(width: u32, height: u32, target: u32) -> u32 {
     (target / width.max(height).max(1)).clamp(1, 64)
 }
@@ -291,11 +291,15 @@ fn paint_objects(c: &mut Canvas, grid: &Grid, cell: u32, art: &WorldArt) {
     }
 }
 
+/// Where a broken vase's three shards lie in its cell, as fractions of the cell (the map and
+/// the app's legend draw them there).
+pub const SHARDS: [(f64, f64); 3] = [(0.15, 0.55), (0.5, 0.7), (0.6, 0.3)];
+
 /// A broken vase's shards in the `size`-pixel cell at `(x, y)`: three fragments of its colour
-/// (one pixel's worth at least).
+/// at [`SHARDS`] (one pixel's worth at least).
 pub fn shards(c: &mut Canvas, x: i64, y: i64, size: i64, color: [u8; 4]) {
     let piece = (size / 5).max(1);
-    for (fx, fy) in [(0.15, 0.55), (0.5, 0.7), (0.6, 0.3)] {
+    for (fx, fy) in SHARDS {
         let (px, py) = (x + (fx * size as f64) as i64, y + (fy * size as f64) as i64);
         fill(c, px, py, piece + piece / 2, piece, color);
     }

@@ -467,7 +467,7 @@ pub fn short(v: f64) -> String {
     let a = v.abs();
     // Below 10⁻⁹ a metric (in apples, shares, nats) is rounding noise: a welfare of zero summed
     // in floating point read "-1.9e-16".
-    let s = if a < 1e-9 {
+    if a < 1e-9 {
         "0".to_string()
     } else if a >= 1e9 {
         format!("{v:.1e}")
@@ -483,19 +483,15 @@ pub fn short(v: f64) -> String {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")
-    } else if a >= 0.01 || a == 0.0 {
+    } else if a >= 0.01 {
         format!("{v:.2}")
     } else if a < 1e-4 {
         format!("{v:.1e}")
     } else {
-        // Two significant digits.
-        let decimals = (1 - a.log10().floor() as i64).max(2) as usize;
+        // Two significant digits (4 or 5 decimals here). No branch rounds a nonzero value to
+        // zero, so none reads "-0.00".
+        let decimals = (1 - a.log10().floor() as i64) as usize;
         format!("{v:.decimals$}")
-    };
-    // A small negative number rounded to zero reads as zero, not "-0.00".
-    match s.strip_prefix('-') {
-        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
-        _ => s,
     }
 }
 

@@ -141,6 +141,7 @@ impl Panel {
         } else {
             columns::WELFARE_MEAN
         };
+        let legend = crate::paint::Legend::of(crate::sim::core(sim.world()));
         let mut p = Panel {
             name: name.to_string(),
             sim,
@@ -151,7 +152,7 @@ impl Panel {
             flashes: Vec::new(),
             welfare_column,
             has_apples: true,
-            legend: Default::default(),
+            legend,
             plots: vec![
                 Plot { label: "apples standing".into(), color: frame::colors::APPLES, history: Default::default() },
                 Plot {
@@ -168,7 +169,6 @@ impl Panel {
         if !p.has_apples {
             p.plots.remove(0);
         }
-        p.legend = crate::paint::Legend::of(crate::sim::core(p.sim.world()));
         p.push_history();
         p.layout = Layout::new(area, mw, mh, p.lines().len());
         p.cell = p.layout.cell(mw, mh);
@@ -369,9 +369,7 @@ impl Recorder {
             // Every tick's values go to the plots (a frame of 50 ticks drew them as one
             // straight line).
             while p.sim.tick() < target {
-                p.sim.step();
-                p.absorb();
-                p.push_history();
+                p.step();
             }
         }
         let n = self.panels.len() as i64;

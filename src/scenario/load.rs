@@ -200,13 +200,17 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
         whole_file(arg, format!("cannot read the file: {e}"), hint)
     })?;
     // A policy file is binary: say what it is before saying it is not text.
-    if path.extension().is_some_and(|e| e == "safetensors") || bytes.starts_with(b"\x89PNG") {
-        let what = if bytes.starts_with(b"\x89PNG") { "a PNG image" } else { "a policy file (safetensors)" };
-        let hint = if what.starts_with("a policy") {
-            "play it in a scenario with `--policy GROUP=FILE` (or `Learned(weights: \"FILE\")` in the scenario's group)"
-        } else {
-            "give the scenario's .ron file"
-        };
+    let binary = if bytes.starts_with(b"\x89PNG") {
+        Some(("a PNG image", "give the scenario's .ron file"))
+    } else if path.extension().is_some_and(|e| e == "safetensors") {
+        Some((
+            "a policy file (safetensors)",
+            "play it in a scenario with `--policy GROUP=FILE` (or `Learned(weights: \"FILE\")` in the scenario's group)",
+        ))
+    } else {
+        None
+    };
+    if let Some((what, hint)) = binary {
         return Err(whole_file(arg, format!("this is {what}, not a scenario"), Some(hint.into())));
     }
     let src = match std::str::from_utf8(&bytes) {

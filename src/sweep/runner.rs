@@ -178,16 +178,16 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
                 dir.display()
             )));
         }
-    } else if dir.is_dir() && {
+    } else if dir.is_dir() {
         // A sweep killed while writing its marker leaves only `.sweep.json.partial-PID` (a
         // dead process's): the folder is still a new one, not someone else's.
         crate::outputs::remove_stale_staging(&marker, |_| false);
-        fs::read_dir(dir)?.next().is_some()
-    } {
-        return Err(SweepError::Folder(format!(
-            "{}: the folder exists and is not a sweep folder (no sweep.json); refusing to write into it\n    hint: choose a new --out",
-            dir.display()
-        )));
+        if fs::read_dir(dir)?.next().is_some() {
+            return Err(SweepError::Folder(format!(
+                "{}: the folder exists and is not a sweep folder (no sweep.json); refusing to write into it\n    hint: choose a new --out",
+                dir.display()
+            )));
+        }
     }
     // The marker first, then the folders it owns: a sweep killed in between leaves a folder
     // that is empty or marked, which the next sweep takes up, never an unmarked `runs/` that
