@@ -78,7 +78,8 @@ fn main() {
     for (k, d) in dirs.iter().enumerate() {
         let s = scenario::load(&format!("{d}/scenario.ron")).unwrap();
         let mut trained = s.clone();
-        polity::learn::play_file(&mut trained, group, &format!("{d}/policies/{group}.safetensors")).unwrap();
+        let file = format!("{d}/policies/{group}.safetensors");
+        polity::learn::play_file(&mut trained, group, &file, &format!("--policy {group}={file}")).unwrap();
         let mut walk = s.clone();
         walk.agents[g].policy = PolicySpec::RandomWalk;
         for (slot, sc) in [&trained, &s, &walk].into_iter().enumerate() {

@@ -25,10 +25,11 @@ const MEASURES: [&str; 6] = ["apples picked", "patches alive", "Gini", "mean wea
 /// One evaluation episode of the trained folder `dir` on `seed`.
 fn episode(dir: &str, seed: u64) -> [f64; 6] {
     let mut s = scenario::load(&format!("{dir}/scenario.ron")).expect("the trained scenario");
-    polity::learn::play_file(&mut s, "learners", &format!("{dir}/policies/learners.safetensors")).unwrap();
+    let file = format!("{dir}/policies/learners.safetensors");
+    polity::learn::play_file(&mut s, "learners", &file, &format!("--policy learners={file}")).unwrap();
     let principal = format!("{dir}/policies/principal.safetensors");
     if std::path::Path::new(&principal).exists() {
-        polity::learn::play_file(&mut s, "principal", &principal).unwrap();
+        polity::learn::play_file(&mut s, "principal", &principal, &format!("--policy principal={principal}")).unwrap();
     }
     let ticks = s.learning.episode(s.run.ticks);
     let mut sim = Sim::new(&s, seed, ticks);

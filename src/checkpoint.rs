@@ -104,7 +104,11 @@ impl Sim {
         }
         let mut sim = Sim::with_plugins(&cp.scenario, cp.seed, cp.end_tick, extra);
         sim.core_mut().load(cp.world.clone()).map_err(|e| {
-            CheckpointError(format!("the checkpoint does not fit its scenario: {e}; the file is damaged"))
+            CheckpointError(if e.ends_with(crate::learn::net::WEIGHTS_CHANGED) {
+                e
+            } else {
+                format!("the checkpoint does not fit its scenario: {e}; the file is damaged")
+            })
         })?;
         sim.sync_components();
         crate::metrics::drain(sim.world_mut());
@@ -115,7 +119,28 @@ impl Sim {
 /// Writes `cp` to `path` atomically (a temporary file beside it, then a rename).
 pub fn save(cp: &Checkpoint, path: &Path) -> std::io::Result<()> {
     let text = ron::to_string(cp).map_err(std::io::Error::other)?;
-    crate::outputs::write_file(path, (text + "\n").as_bytes(), true)
+    let sealed = format!("{text}\n{DIGEST}{}\n", crate::hash::hex(text.as_bytes()));
+    crate::outputs::write_file(path, sealed.as_bytes(), true)
+}
+
+/// The comment that ends a checkpoint: `// digest ` and the FNV-1a digest of the text before
+/// it, 16 hex digits. A checkpoint is the state of a run as Polity left it; one changed since
+/// (a seed, a clock or a run folder edited, another run's copied in) would go on as a run that
+/// never was, so it is refused. Checkpoints written before the digest was kept have none, and
+/// are read as they are.
+const DIGEST: &str = "// digest ";
+
+/// Checks the digest a checkpoint's `text` ends with, if it has one.
+fn check_digest(text: &str, file: &str) -> Result<(), CheckpointError> {
+    let Some(at) = text.rfind(&format!("\n{DIGEST}")) else { return Ok(()) };
+    let (body, kept) = (&text[..at], text[at + 1 + DIGEST.len()..].trim_end());
+    if crate::hash::hex(body.as_bytes()) == kept {
+        return Ok(());
+    }
+    Err(CheckpointError(format!(
+        "{file}: the checkpoint was changed since Polity wrote it (its digest no longer matches), so it is not the state any run reached; Polity goes on only from checkpoints as it wrote them\n    \
+         hint: put back the file Polity saved; or start the run again (with the changes made in its scenario, not in the checkpoint)"
+    )))
 }
 
 /// Whether the file at `path` looks like a checkpoint (it starts with `(format:`).
@@ -156,6 +181,7 @@ pub fn parse(text: &str, file: &str) -> Result<Checkpoint, CheckpointError> {
             e.span.start.line, e.span.start.col, e.code
         ))
     })?;
+    check_digest(text, file)?;
     // The world is rebuilt from the scenario, so it is checked as a scenario file is: a
     // damaged one (a ragged map, found by fuzzing) must be refused, not crash the build.
     match crate::scenario::check_typed(cp.scenario.clone(), file) {

@@ -247,6 +247,13 @@ pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
     Ok(range)
 }
 
+/// The problem with `--seeds` for a command that reports 95% intervals over its seeds, if
+/// it holds fewer than the two an interval needs (said with the command's other problems).
+pub fn too_few_for_intervals(seeds: &Range<u64>) -> Option<String> {
+    let n = seeds.end - seeds.start;
+    (n < 2).then(|| format!("--seeds must hold at least 2 seeds (the 95% intervals need two), found {n}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

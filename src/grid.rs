@@ -736,7 +736,7 @@ impl Grid {
     pub fn regrow(&mut self, seed: u64, tick: u64) -> u32 {
         use rayon::prelude::*;
         let draws = rng::TickKey::new(seed, tick);
-        let sweep = tick % SWEEP_EVERY == 0;
+        let sweep = tick.is_multiple_of(SWEEP_EVERY);
         let ceiling = self.probabilities.iter().fold(0.0f64, |m, &p| m.max(p));
         let ahead = self.prefetch_pays();
         let mut fate = std::mem::take(&mut self.regrow_fate);

@@ -44,21 +44,6 @@ pub fn of(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn known_vectors() {
-        // Published FNV-1a 64 test vectors.
-        let mut h = super::Fnv::new();
-        assert_eq!(h.finish(), 0xcbf29ce484222325);
-        h.write(b"a");
-        assert_eq!(h.finish(), 0xaf63dc4c8601ec8c);
-        let mut h = super::Fnv::new();
-        h.write(b"foobar");
-        assert_eq!(h.finish(), 0x85944171f73967e8);
-    }
-}
-
 /// The digest of `bytes` as 16 hex digits, as [`of_file`] gives a file's.
 pub fn hex(bytes: &[u8]) -> String {
     format!("{:016x}", of(bytes))
@@ -80,4 +65,19 @@ pub fn of_file(path: &std::path::Path) -> std::io::Result<String> {
         }
     }
     Ok(format!("{:016x}", h.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn known_vectors() {
+        // Published FNV-1a 64 test vectors.
+        let mut h = super::Fnv::new();
+        assert_eq!(h.finish(), 0xcbf29ce484222325);
+        h.write(b"a");
+        assert_eq!(h.finish(), 0xaf63dc4c8601ec8c);
+        let mut h = super::Fnv::new();
+        h.write(b"foobar");
+        assert_eq!(h.finish(), 0x85944171f73967e8);
+    }
 }

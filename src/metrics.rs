@@ -338,7 +338,7 @@ fn sample_agents(
     mut samples: ResMut<AgentSamples>,
 ) {
     let t = core.clock.tick;
-    if t % settings.agents_every != 0 && t != settings.end_tick {
+    if !t.is_multiple_of(settings.agents_every) && t != settings.end_tick {
         return;
     }
     let start = samples.rows.len();

@@ -487,10 +487,19 @@ fn sibling(dest: &Path, suffix: &str) -> PathBuf {
     dest.with_file_name(format!(".{name}{suffix}"))
 }
 
-/// Whether a process with this id exists. Where that cannot be known (not Linux), every
-/// process counts as alive, so nothing is ever removed by mistake.
+/// Whether a process with this id exists and is not a zombie (one killed and not yet reaped:
+/// its parent, killed with it by `timeout -s KILL`, leaves it to an init that may never reap
+/// it). Where that cannot be known (not Linux), every process counts as alive, so nothing is
+/// ever removed by mistake.
 fn alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") { Path::new("/proc").join(pid.to_string()).exists() } else { true }
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    match fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")) {
+        // `PID (COMMAND) STATE ...`; the command may hold spaces and parentheses.
+        Ok(stat) => !matches!(stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next()), Some('Z' | 'X')),
+        Err(_) => Path::new("/proc").join(pid.to_string()).exists(),
+    }
 }
 
 /// Removes staging left beside `dest` by processes that no longer exist (`.NAME.partial-PID`
@@ -523,12 +532,7 @@ pub fn remove_stale_staging(dest: &Path, is_ours: fn(&str) -> bool) -> Vec<PathB
 /// else (a folder, a link, another file) means the folder is someone's who chose a name like
 /// Polity's staging: an error of kind `DirectoryNotEmpty` that names what is there.
 pub fn check_staged(path: &Path, is_ours: fn(&str) -> bool) -> io::Result<()> {
-    let foreign: Vec<String> = fs::read_dir(path)?
-        .collect::<io::Result<Vec<_>>>()?
-        .iter()
-        .filter(|e| !(e.file_type().is_ok_and(|t| t.is_file()) && is_ours(&e.file_name().to_string_lossy())))
-        .map(|e| format!("`{}`", e.file_name().to_string_lossy()))
-        .collect();
+    let foreign = foreign_in(path, is_ours)?;
     if foreign.is_empty() {
         return Ok(());
     }
@@ -541,6 +545,17 @@ pub fn check_staged(path: &Path, is_ours: fn(&str) -> bool) -> io::Result<()> {
             foreign.join(", ")
         ),
     ))
+}
+
+/// What the folder `path` holds that is not a file Polity writes (`is_ours`), each named in
+/// backquotes.
+pub fn foreign_in(path: &Path, is_ours: fn(&str) -> bool) -> io::Result<Vec<String>> {
+    Ok(fs::read_dir(path)?
+        .collect::<io::Result<Vec<_>>>()?
+        .iter()
+        .filter(|e| !(e.file_type().is_ok_and(|t| t.is_file()) && is_ours(&e.file_name().to_string_lossy())))
+        .map(|e| format!("`{}`", e.file_name().to_string_lossy()))
+        .collect())
 }
 
 /// Removes a staged file, or a staged folder holding only files Polity writes (`is_ours`,
@@ -995,6 +1010,24 @@ mod tests {
         for f in ["notes.txt", "checkpoint.ron.bak", ".checkpoint.ron", "src", ""] {
             assert!(!is_stage_file(f), "{f}");
         }
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_killed_process_not_yet_reaped_is_not_alive() {
+        // A child that has exited and is not waited for stays a zombie: what a process killed
+        // with its parent (`timeout -s KILL`) stays under an init that does not reap.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let stat = Path::new("/proc").join(child.id().to_string()).join("stat");
+        let started = std::time::Instant::now();
+        while !fs::read_to_string(&stat).is_ok_and(|s| s.contains(") Z")) {
+            assert!(started.elapsed().as_secs() < 10, "the child never exited");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(!alive(child.id()), "a zombie's staging is stale");
+        assert!(alive(std::process::id()));
+        child.wait().unwrap();
+        assert!(!alive(child.id()));
     }
 
     #[test]

@@ -108,6 +108,8 @@ pub fn run_with(
     take(&mut sim, sink, &mut last, &mut events)?;
     let ticking = std::time::Instant::now();
     for _ in 0..opts.ticks {
+        // A comparison's runs stop at the next tick on SIGINT or SIGTERM.
+        outputs::check_interrupt()?;
         sim.step();
         take(&mut sim, sink, &mut last, &mut events)?;
         progress(sim.tick());
@@ -310,16 +312,23 @@ pub fn run_to_dir_checkpointed(
 ) -> io::Result<RunSummary> {
     let dir = &outputs::absolute(dir)?;
     outputs::remove_stale_staging(dir, is_stage_file);
-    let stage = if every.is_some() { checkpoint_stage(dir) } else { outputs::staging_path(dir) };
-    if every.is_some() && stage.exists() && !stage.join("checkpoint.ron").exists() {
+    // A checkpointed run into the same folder, whether this run checkpoints or not: one still
+    // going is never raced (the lock says so), and one interrupted is resumed or deleted
+    // first, never written over by this run and then put back over it by a resume.
+    let waiting = checkpoint_stage(dir);
+    if waiting.exists() && !waiting.join("checkpoint.ron").exists() {
         // A run killed before its first checkpoint: nothing to resume. Unless it is still
         // going, its staging goes, and this run starts over (a folder of the user's with
         // that name is left as it is, not even locked).
-        outputs::check_staged(&stage, is_stage_file)?;
-        drop(lock_stage(&stage)?);
-        outputs::remove_staged(&stage, is_stage_file)?;
+        outputs::check_staged(&waiting, is_stage_file)?;
+        drop(lock_stage(&waiting)?);
+        outputs::remove_staged(&waiting, is_stage_file)?;
     }
-    if every.is_some() && stage.exists() {
+    if waiting.exists() {
+        if waiting.join(LOCK).exists() {
+            drop(lock_stage(&waiting)?);
+        }
+        let stage = waiting;
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
             format!(
@@ -330,6 +339,7 @@ pub fn run_to_dir_checkpointed(
             ),
         ));
     }
+    let stage = if every.is_some() { checkpoint_stage(dir) } else { outputs::staging_path(dir) };
     let staging = if every.is_some() {
         Staging::resumable(stage, is_stage_file)?
     } else {
@@ -409,6 +419,18 @@ pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSum
         _ => input(format!("{}: cannot lock the run's staging folder: {e}", stage.display())),
     })?;
     check_out_dir(&out).map_err(|e| input(e.to_string()))?;
+    // The staging becomes the run folder: a file of someone else's in it would end up there,
+    // unlisted in run.json (and every later run into the folder refused for it).
+    let foreign = outputs::foreign_in(&stage, is_stage_file).map_err(|e| input(format!("{}: {e}", stage.display())))?;
+    if !foreign.is_empty() {
+        return Err(input(format!(
+            "{}: holds {} that Polity did not write; the run's staging folder becomes its run folder, so the run is not resumed with {} in it\n    hint: move {} out of that folder, then resume",
+            stage.display(),
+            foreign.join(", "),
+            if foreign.len() == 1 { "that" } else { "those" },
+            if foreign.len() == 1 { "it" } else { "them" },
+        )));
+    }
     let sim = Sim::restore(&cp).map_err(|e| input(format!("{}: {e}", path.display())))?;
     let sink = FolderSink::reopen(&stage, mark.bytes).map_err(|e| {
         input(format!(
@@ -504,7 +526,7 @@ fn drive(
             totals.take(&mut sim, &mut sink)?;
             progress(sim.tick());
             if let Some(every) = t.every
-                && sim.tick() % every == 0
+                && sim.tick().is_multiple_of(every)
                 && sim.tick() < ticks
             {
                 save_checkpoint(&mut sim, &mut sink, &totals, every)?;

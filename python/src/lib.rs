@@ -47,13 +47,7 @@ fn scenario(
         overrides.unwrap_or_default().into_iter().map(|(p, v)| (p, v.0)).collect();
     let mut s = env::scenario_from(source, &overrides).map_err(fail)?;
     let policies = policies.unwrap_or_default();
-    env::play_files(&mut s, &policies).map_err(|e| {
-        // The engine names a policy as the CLI's `--policy GROUP=FILE`; here it is `policies=`.
-        let said = policies
-            .iter()
-            .fold(e, |e, (g, p)| e.replace(&format!("--policy {g}={p}"), &format!("policies={{{g:?}: {p:?}}}")));
-        fail(said)
-    })?;
+    env::play_files(&mut s, &policies).map_err(fail)?;
     Ok(s)
 }
 

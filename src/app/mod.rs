@@ -66,8 +66,36 @@ pub use steer::SteeringPlugin;
 pub use ui::AppUiPlugin;
 pub use view::WorldViewPlugin;
 
-/// The window's size in logical pixels when it opens.
+/// The window's size in logical pixels when it opens, on a screen it fits on ([`fit_size`]).
 pub const WINDOW_SIZE: (u32, u32) = (1280, 720);
+
+/// The window's size on a screen of `screen` logical pixels: [`WINDOW_SIZE`] where it fits,
+/// else 90% of the screen in each direction it does not fit (a 1024×600 netbook's window was
+/// wider and taller than its screen, the panels' edges out of sight).
+pub fn fit_size(screen: (f32, f32)) -> (f32, f32) {
+    let fit =
+        |want: u32, room: f32| if room <= 0.0 || want as f32 <= room { want as f32 } else { (0.9 * room).floor() };
+    (fit(WINDOW_SIZE.0, screen.0), fit(WINDOW_SIZE.1, screen.1))
+}
+
+/// Shrinks the window to its screen once the primary monitor is known ([`fit_size`]).
+fn fit_window_to_screen(
+    monitors: Query<&bevy::window::Monitor, With<bevy::window::PrimaryMonitor>>,
+    mut windows: Query<&mut Window, With<bevy::window::PrimaryWindow>>,
+    mut done: Local<bool>,
+) {
+    if *done {
+        return;
+    }
+    let (Ok(monitor), Ok(mut window)) = (monitors.single(), windows.single_mut()) else { return };
+    *done = true;
+    let scale = monitor.scale_factor.max(0.1) as f32;
+    let screen = (monitor.physical_width as f32 / scale, monitor.physical_height as f32 / scale);
+    let size = fit_size(screen);
+    if size != (WINDOW_SIZE.0 as f32, WINDOW_SIZE.1 as f32) {
+        window.resolution.set(size.0, size.1);
+    }
+}
 
 /// What `polity gui` was asked to do.
 #[derive(Clone, Debug, Default)]
@@ -266,6 +294,7 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
             .set(LogPlugin { level: Level::WARN, filter: "warn,wgpu=error,naga=error".into(), ..default() }),
     )
     .add_plugins((EguiPlugin::default(), ready::RenderReadyPlugin))
+    .add_systems(Update, fit_window_to_screen)
     .insert_non_send(SimHost(sim))
     .insert_resource(state)
     .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit, opts.force))

@@ -80,7 +80,7 @@ impl CompareArgs {
         let started = Instant::now();
         let result = compare::compare(&a, &b, &seeds, self.ticks, |done, _| bar.set(done as u64));
         bar.finish();
-        let mut cmp = result.map_err(|e| CliError::internal(format_args!("running the comparison: {e}")))?;
+        let mut cmp = result.map_err(|e| CliError::io("running the comparison", &e))?;
         let label = |s: &Scenario, arg: &str| {
             if s.name == arg { arg.to_string() } else { format!("{} ({arg})", s.name) }
         };

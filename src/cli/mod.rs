@@ -75,7 +75,10 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario headless and write its outputs to a run folder.
-    #[command(after_help = run::AFTER_HELP)]
+    #[command(
+        after_help = run::AFTER_HELP,
+        override_usage = "polity run [OPTIONS] [SCENARIO]\n       polity run --resume <CHECKPOINT>"
+    )]
     Run(run::RunArgs),
     /// Validate scenario files: every problem is reported with FILE:LINE:COLUMN.
     #[command(after_help = check::AFTER_HELP)]
@@ -191,7 +194,9 @@ impl Cli {
         // Work that stages its output stops cleanly on SIGINT/SIGTERM; the rest just ends.
         if matches!(
             self.command,
-            None | Some(Command::Run(_) | Command::Record(_) | Command::Sweep(_) | Command::Train(_))
+            None | Some(
+                Command::Run(_) | Command::Record(_) | Command::Sweep(_) | Command::Train(_) | Command::Compare(_)
+            )
         ) {
             outputs::catch_interrupts();
         }
@@ -251,10 +256,8 @@ impl PolicyArgs {
     /// the messages name.
     pub fn apply_as(&self, flag: &str, mut s: Scenario) -> Result<Scenario, CliError> {
         for (group, file) in self.pairs_as(flag)? {
-            polity::learn::play_file(&mut s, &group, &file).map_err(|e| {
-                // play_file names the option every command has.
-                CliError::input(e.strip_prefix("--policy ").map_or(e.clone(), |rest| format!("{flag} {rest}")))
-            })?;
+            polity::learn::play_file(&mut s, &group, &file, &format!("{flag} {group}={file}"))
+                .map_err(CliError::input)?;
         }
         Ok(s)
     }

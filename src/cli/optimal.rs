@@ -90,12 +90,7 @@ impl OptimalArgs {
         if self.luck == 0 {
             problems.push("--luck must be at least 1".to_string());
         }
-        if self.seeds.end - self.seeds.start < 2 {
-            problems.push(format!(
-                "--seeds must hold at least 2 seeds (an interval needs two), found {}",
-                self.seeds.end - self.seeds.start
-            ));
-        }
+        problems.extend(polity::compare::too_few_for_intervals(&self.seeds));
         let gamma = self.gamma.unwrap_or(spec.gamma);
         if !(0.0..1.0).contains(&gamma) {
             problems.push(format!("--gamma must be in [0, 1), found {gamma}"));

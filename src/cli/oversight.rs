@@ -343,12 +343,7 @@ impl OversightCommand {
             OversightCommand::Estimate(a) => ("estimate", a),
         };
         let mut problems = Vec::new();
-        if a.seeds.end - a.seeds.start < 2 {
-            problems.push(format!(
-                "--seeds must hold at least 2 seeds (the interval needs two), found {}",
-                a.seeds.end - a.seeds.start
-            ));
-        }
+        problems.extend(polity::compare::too_few_for_intervals(&a.seeds));
         if a.ticks == 0 {
             problems.push("--ticks must be at least 1".to_string());
         }

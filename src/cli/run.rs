@@ -12,10 +12,10 @@ use super::{CliError, CliResult, Progress, load};
 pub const AFTER_HELP: &str = "Outputs (in --out, default runs/NAME-seedS):
   metrics.csv   one row per tick from tick 0: tick,apples,harvested,patches_alive,gini,
                 welfare_min,welfare_nash,welfare_mean,welfare_max,equality_times_productivity;
-                with AI agents, then power_used_human,power_used_ai,alignment; then the
-                columns of each mechanism the scenario turns on (taxes, voting, oversight,
-                shield, SUM, impact): the table of every column and when it is present is in
-                docs/scenarios.md
+                then the columns of each mechanism the scenario turns on (taxes, voting,
+                oversight, shield, principal), then with AI agents power_used_human,
+                power_used_ai,alignment, then SUM's and impact's: the table of every column,
+                in order, and when it is present is in docs/scenarios.md
   agents.csv    every agent every `run.agents_every` ticks and at the end
   events.jsonl  one JSON object per event: tick, kind, subject, details
   run.json      version, scenario name, seed, ticks, state hash, resolved scenario
@@ -91,11 +91,19 @@ impl RunArgs {
         let out = run::check_out_dir(&shown).map_err(CliError::input)?;
         // Repeating a run.json as it ran (its seed, ticks and policies): its state hash says
         // whether the repeat is exact.
+        // Whether the run.json is as Polity wrote it (its own digest holds) is read now too, as
+        // the run may replace its folder.
         let recorded = (self.scenario.as_deref())
             .filter(|a| a.ends_with(".json") && no_policies)
-            .and_then(|a| std::fs::read_to_string(a).ok())
-            .and_then(|text| polity::json::from_str::<polity::run_json::RunJson>(&text).ok())
-            .filter(|r| r.ticks == opts.ticks && r.seed == opts.seed);
+            .and_then(|a| Some((Path::new(a), std::fs::read_to_string(a).ok()?)))
+            .and_then(|(path, text)| {
+                let r = polity::json::from_str::<polity::run_json::RunJson>(&text).ok()?;
+                let dir = path.parent().unwrap_or(Path::new("."));
+                let sealed =
+                    polity::run_json::changed_files(dir, &text).is_some_and(|c| !c.iter().any(|f| f == "run.json"));
+                Some((r, sealed))
+            })
+            .filter(|(r, _)| r.ticks == opts.ticks && r.seed == opts.seed);
         let bar = Progress::new(opts.ticks, "ticks");
         let started = Instant::now();
         let result = polity::parallel::on_pool(|| {
@@ -104,13 +112,24 @@ impl RunArgs {
         bar.finish();
         let hash = result.as_ref().ok().map(|r| format!("{:016x}", r.state_hash));
         report_run(&s.name, result, &shown, started)?;
-        if let (Some(r), Some(hash)) = (recorded, hash) {
+        if let (Some((r, sealed)), Some(hash)) = (recorded, hash) {
             if r.state_hash == hash {
                 say!("  repeats the run its run.json records exactly (the same state hash)");
+            } else if sealed {
+                // Nothing in it was changed: this is a run that does not reproduce.
+                return Err(CliError::internal(format_args!(
+                    "the run did not repeat: its state hash is {hash}, where {} (as Polity wrote it, unedited) records {}; \
+                     this Polity ({}) steps the world differently from the one that wrote it ({}). The run's files are written\n    \
+                     hint: run it with the Polity that wrote it to get its numbers; report it if the versions are the same",
+                    self.scenario.as_deref().unwrap_or_default(),
+                    r.state_hash,
+                    polity::VERSION,
+                    r.polity_version
+                )));
             } else {
                 eprintln!(
                     "warning: the state hash {hash} is not the {} that {} records (written by Polity {}): this run did \
-                     not repeat that one; the scenario inside it was edited, or this Polity steps the world differently",
+                     not repeat that one, as the run.json was edited since Polity wrote it",
                     r.state_hash,
                     self.scenario.as_deref().unwrap_or_default(),
                     r.polity_version
@@ -174,13 +193,19 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
                 Some("wealth") => "wealth (apples per agent)",
                 _ => "SED reward (per agent, in apples: σ·own + (1−σ)·neighbours')",
             };
+            // SED's reward mixes σ-weighted shares, so a sum back to nothing can end a rounding
+            // error below zero: that is 0.00, not -0.00.
+            let at = |x: f64, places: usize| {
+                let s = format!("{x:.places$}");
+                if s.starts_with('-') && s.bytes().all(|b| b"-0.".contains(&b)) { s[1..].to_string() } else { s }
+            };
             say!(
-                "  welfare of {utility}: min {:.2} · Nash {:.2} · mean {:.2} · max {:.2} · Gini {:.3}",
-                m(polity::columns::WELFARE_MIN),
-                m(polity::columns::WELFARE_NASH),
-                m(polity::columns::WELFARE_MEAN),
-                m(polity::columns::WELFARE_MAX),
-                m(polity::columns::GINI)
+                "  welfare of {utility}: min {} · Nash {} · mean {} · max {} · Gini {}",
+                at(m(polity::columns::WELFARE_MIN), 2),
+                at(m(polity::columns::WELFARE_NASH), 2),
+                at(m(polity::columns::WELFARE_MEAN), 2),
+                at(m(polity::columns::WELFARE_MAX), 2),
+                at(m(polity::columns::GINI), 3)
             );
             if let (Some(n), Some(s), Some(i)) =
                 (summary.metric("impact_naive"), summary.metric("impact_stepwise"), summary.metric("impact_iterative"))

@@ -495,12 +495,7 @@ impl WorldArgs {
         if !(critical > -1.0 && critical < 1.0) {
             problems.push(format!("--critical must be in (−1, 1), found {critical}"));
         }
-        if seeds.end - seeds.start < 2 {
-            problems.push(format!(
-                "--seeds must hold at least 2 seeds (the intervals need two), found {}",
-                seeds.end - seeds.start
-            ));
-        }
+        problems.extend(polity::compare::too_few_for_intervals(&seeds));
         if ticks == 0 {
             problems.push("--ticks must be at least 1".into());
         }

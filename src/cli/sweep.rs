@@ -109,7 +109,9 @@ impl SweepArgs {
         };
         let pairs = self.policy.pairs()?;
         let sw = sweep::spec::load_with(file, &|s| {
-            pairs.iter().try_for_each(|(group, path)| polity::learn::play_file(s, group, path))
+            pairs.iter().try_for_each(|(group, path)| {
+                polity::learn::play_file(s, group, path, &format!("--policy {group}={path}"))
+            })
         })
         .map_err(CliError::problems)?;
         let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());

@@ -189,7 +189,8 @@ pub struct Control {
 fn load_source(source: &Source, policies: &[(String, String)]) -> Result<Scenario, ControlError> {
     let mut s = source.load().map_err(ControlError::Scenario)?;
     for (group, file) in policies {
-        crate::learn::play_file(&mut s, group, file).map_err(ControlError::Invalid)?;
+        crate::learn::play_file(&mut s, group, file, &format!("--policy {group}={file}"))
+            .map_err(ControlError::Invalid)?;
     }
     Ok(s)
 }

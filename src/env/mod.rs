@@ -42,11 +42,12 @@ pub fn next_seed(seed: u64) -> u64 {
     crate::rng::mix64(seed.wrapping_add(0x9e37_79b9_7f4a_7c15))
 }
 
-/// Makes the groups named in `policies` play the policy files given (`--policy GROUP=FILE`:
-/// [`crate::learn::play_file`]), `principal` the learned principal's file.
+/// Makes the groups named in `policies` play the policy files given
+/// ([`crate::learn::play_file`]), `principal` the learned principal's file; messages name a
+/// pair as Python gives it (`policies={"learners": "FILE"}`).
 pub fn play_files(s: &mut Scenario, policies: &[(String, String)]) -> Result<(), String> {
     for (group, path) in policies {
-        crate::learn::play_file(s, group, path)?;
+        crate::learn::play_file(s, group, path, &format!("policies={{{group:?}: {path:?}}}"))?;
     }
     Ok(())
 }

@@ -16,26 +16,24 @@ pub use play::{Brains, MECHANISM};
 /// Makes group `group` of `s` play the policy in `path` (`--policy GROUP=FILE`): its policy
 /// becomes `Learned` with the file's view and shape (or keeps its own `Learned` settings), and
 /// the file is checked against the group as a scenario's `weights` is. `principal=FILE` makes
-/// the scenario's principal play a learned principal's file.
-pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str) -> Result<(), String> {
+/// the scenario's principal play a learned principal's file. `said` is how the caller's user
+/// gave the pair (`--policy learners=FILE` on the command line, `policies={...}` in Python):
+/// every message starts with it.
+pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str, said: &str) -> Result<(), String> {
     use crate::scenario::{LearnedSpec, PolicySpec};
     let names: Vec<&str> = s.agents.iter().map(|g| g.name.as_str()).filter(|n| !n.is_empty()).collect();
     if group == principal::GROUP && !s.agents.iter().any(|g| g.name == group) {
-        return play_principal(s, path);
+        return play_principal(s, path, said);
     }
     let Some(g) = s.agents.iter().position(|g| g.name == group) else {
         return Err(format!(
-            "--policy {group}={path}: scenario `{}` has no group named `{group}` (its groups: {})",
+            "{said}: scenario `{}` has no group named `{group}` (its groups: {})",
             s.name,
             if names.is_empty() { "none named".to_string() } else { names.join(", ") }
         ));
     };
     let header = crate::policy_file::read_header(path).map_err(|p| {
-        format!(
-            "--policy {group}={path}: {}{}",
-            p.message,
-            p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default()
-        )
+        format!("{said}: {}{}", p.message, p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default())
     })?;
     let spec = match &s.agents[g].policy {
         PolicySpec::Learned(l) => LearnedSpec { weights: Some(path.to_string()), ..l.clone() },
@@ -47,15 +45,15 @@ pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str) -> 
         },
     };
     s.agents[g].policy = PolicySpec::Learned(spec);
-    crate::scenario::check_typed(s.clone(), &format!("--policy {group}={path}"))
+    crate::scenario::check_typed(s.clone(), said)
         .map(drop)
         .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())
 }
 
-/// `--policy principal=FILE`: the scenario's principal plays the learned principal in `path`.
-fn play_principal(s: &mut crate::scenario::Scenario, path: &str) -> Result<(), String> {
+/// `--policy principal=FILE` (given as `flag`): the scenario's principal plays the learned
+/// principal in `path`.
+fn play_principal(s: &mut crate::scenario::Scenario, path: &str, flag: &str) -> Result<(), String> {
     use crate::scenario::{LearnedPrincipal, PrincipalPolicy};
-    let flag = format!("--policy {}={path}", principal::GROUP);
     let Some(p) = s.principal.as_mut() else {
         return Err(format!(
             "{flag}: scenario `{}` has no principal to play it\n    hint: give the scenario a `tax` and a `principal: (policy: Learned())` section",
@@ -66,7 +64,7 @@ fn play_principal(s: &mut crate::scenario::Scenario, path: &str) -> Result<(), S
         format!("{flag}: {}{}", p.message, p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default())
     })?;
     p.policy = PrincipalPolicy::Learned(LearnedPrincipal { hidden: header.hidden, weights: Some(path.to_string()) });
-    crate::scenario::check_typed(s.clone(), &flag)
+    crate::scenario::check_typed(s.clone(), flag)
         .map(drop)
         .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())
 }

@@ -81,6 +81,9 @@ pub struct Policy {
     pub nets: Vec<Net>,
 }
 
+/// The hint that ends [`Policy::check_mark`]'s message (how a restore tells it from damage).
+pub const WEIGHTS_CHANGED: &str = "\n    hint: put back the policy file the run played, then resume; or start the run again to play the file as it is now";
+
 /// The CPU device everything runs on.
 pub const DEVICE: Device = Device::Cpu;
 
@@ -185,6 +188,42 @@ impl Policy {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
         let tensors = candle_core::safetensors::load_buffer(&bytes, &DEVICE).map_err(err)?;
         Policy::from_tensors(header, &tensors)
+    }
+
+    /// What a checkpoint keeps of the networks a world plays, `(who, policy)`: each one's
+    /// digest ([`Policy::hash`]), `WHO=HEX` joined by `;`. The networks are read from files
+    /// again when the world is restored ([`Policy::check_mark`]).
+    pub fn mark<'a>(played: impl IntoIterator<Item = (String, &'a Policy)>) -> String {
+        let marks: Vec<String> = played.into_iter().map(|(who, p)| format!("{who}={:016x}", p.hash())).collect();
+        marks.join(";")
+    }
+
+    /// Checks that the networks a restored world plays, read again from their files, are the
+    /// ones its checkpoint was saved with ([`Policy::mark`]; an empty mark, from before marks
+    /// were kept, checks nothing). A file trained again or replaced since would go on with
+    /// other weights than the run began with, and the run would not be the one it was.
+    pub fn check_mark<'a>(
+        mark: &str,
+        played: impl IntoIterator<Item = (String, &'a Policy)>,
+    ) -> std::result::Result<(), String> {
+        if mark.is_empty() {
+            return Ok(());
+        }
+        let now = Policy::mark(played);
+        let kept: Vec<&str> = mark.split(';').collect();
+        for (was, is) in kept.iter().zip(now.split(';')) {
+            if was != &is {
+                let (who, was) = was.split_once('=').unwrap_or(("a learned policy", was));
+                let is = is.split_once('=').map_or(is, |(_, h)| h);
+                return Err(format!(
+                    "{who} played weights {was}, but the scenario now gives it weights {is} (its policy file trained again or replaced since the checkpoint, or a network trained in the app and never saved to a file), so the world would not go on as it was{WEIGHTS_CHANGED}"
+                ));
+            }
+        }
+        if kept.len() != now.split(';').count() {
+            return Err(format!("the checkpoint's learned policies ({mark}) are not the scenario's ({now})"));
+        }
+        Ok(())
     }
 
     /// A digest of the weights: FNV-1a over every tensor's name and f32 bits, in name order.

@@ -26,13 +26,22 @@ pub struct Brains {
     pub groups: Vec<Option<Arc<Policy>>>,
 }
 
+impl Brains {
+    /// Each group's policy, named as messages name the group.
+    fn played(&self) -> impl Iterator<Item = (String, &Policy)> {
+        self.groups.iter().flatten().map(|p| (format!("group `{}`", p.header.group), &**p))
+    }
+}
+
+/// The networks are built from the scenario's files (or its seed): a checkpoint keeps their
+/// digests, and a restore refuses files that changed since ([`Policy::check_mark`]).
 impl Part for Brains {
     const NAME: &'static str = "learned";
     fn save(&self) -> Result<String, String> {
-        Ok(String::new())
+        Ok(Policy::mark(self.played()))
     }
-    fn load(&mut self, _: &str) -> Result<(), String> {
-        Ok(())
+    fn load(&mut self, text: &str) -> Result<(), String> {
+        Policy::check_mark(text, self.played())
     }
 }
 

@@ -93,12 +93,13 @@ impl Part for Governor {
     fn imagined(&self) -> Option<Self> {
         Some(Governor { record: None, ..self.clone() })
     }
-    /// The network is fixed by the scenario and the seed, so a checkpoint saves nothing.
+    /// The network is built from the scenario's file (or its seed): a checkpoint keeps its
+    /// digest, and a restore refuses a file that changed since ([`Policy::check_mark`]).
     fn save(&self) -> std::result::Result<String, String> {
-        Ok(String::new())
+        Ok(Policy::mark([("the principal".to_string(), &*self.policy)]))
     }
-    fn load(&mut self, _: &str) -> std::result::Result<(), String> {
-        Ok(())
+    fn load(&mut self, text: &str) -> std::result::Result<(), String> {
+        Policy::check_mark(text, [("the principal".to_string(), &*self.policy)])
     }
 }
 

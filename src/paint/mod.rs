@@ -176,14 +176,6 @@ impl Legend {
             belts: objects.has_belts(),
         }
     }
-
-    /// The recorder's legend's rows.
-    pub fn rows(&self) -> usize {
-        [self.humans, self.ai, self.apples, self.apples, self.vases, self.vases, self.boxes, self.belts]
-            .iter()
-            .filter(|&&b| b)
-            .count()
-    }
 }
 
 /// Paints the simulation world into a canvas of `cell` pixels per map cell, with `art`

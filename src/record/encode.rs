@@ -149,12 +149,10 @@ pub fn open(out: &Output, size: Size, fps: u32) -> Result<Box<dyn FrameSink>, St
              down frames shorter than 2/100 s\n    hint: use --fps 50 or less for .gif, or record to .mp4 or .webm"
         ));
     }
-    if out.format.needs_ffmpeg() {
-        if !size.width.is_multiple_of(2) || !size.height.is_multiple_of(2) {
-            return Err(format!(
-                "{shown}: --size {size} must have an even width and height for .mp4 and .webm (yuv420p video)"
-            ));
-        }
+    if out.format.needs_ffmpeg() && (!size.width.is_multiple_of(2) || !size.height.is_multiple_of(2)) {
+        return Err(format!(
+            "{shown}: --size {size} must have an even width and height for .mp4 and .webm (yuv420p video)"
+        ));
     }
     let dest = check(out)?;
     outputs::remove_stale_staging(&dest, is_frame_name);

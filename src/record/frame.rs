@@ -263,14 +263,14 @@ pub fn draw_panel(frame: &mut Canvas, layout: &Layout, world: &Canvas, overlay: 
             draw_line(frame, layout.scale, Rect::new(col.x, y, col.w, line_h), label, value);
             y += line_h;
         }
-        let legend_h = overlay.legend.rows() as i64 * line_h;
+        let legend_h = draw_legend(None, layout.scale, col, &overlay.legend, false) * line_h;
         let room = col.y + col.h - y - pad;
         let with_legend = legend_h > 0 && room >= legend_h + 2 * (line_h + 12 * s) + pad;
         let plots_h = if with_legend { room - legend_h - pad } else { room };
         draw_plots(frame, layout.scale, Rect::new(col.x, y + pad, col.w, plots_h), &overlay.plots, true);
         if with_legend {
             let at = Rect::new(col.x, col.y + col.h - legend_h, col.w, legend_h);
-            draw_legend(frame, layout.scale, at, &overlay.legend);
+            draw_legend(Some(frame), layout.scale, at, &overlay.legend, false);
         }
     } else {
         let inner = Rect::new(info.x + pad, info.y + pad, info.w - 2 * pad, info.h - 2 * pad);
@@ -282,7 +282,14 @@ pub fn draw_panel(frame: &mut Canvas, layout: &Layout, world: &Canvas, overlay: 
             let at = Rect::new(inner.x + c as i64 * (half + gap), inner.y + r as i64 * line_h, half, line_h);
             draw_line(frame, layout.scale, at, label, value);
         }
-        let y = inner.y + rows as i64 * line_h + s;
+        let mut y = inner.y + rows as i64 * line_h + s;
+        // The legend under the numbers, its entries side by side, when the plots keep room.
+        let legend_h = draw_legend(None, layout.scale, inner, &overlay.legend, true) * line_h;
+        if legend_h > 0 && inner.y + inner.h - y >= legend_h + line_h + 12 * s {
+            let at = Rect::new(inner.x, y + s, inner.w, legend_h);
+            draw_legend(Some(frame), layout.scale, at, &overlay.legend, true);
+            y += legend_h + s;
+        }
         let plots = Rect::new(inner.x, y, inner.w, inner.y + inner.h - y);
         draw_plots(frame, layout.scale, plots, &overlay.plots, false);
     }
@@ -411,50 +418,83 @@ fn draw_plot(frame: &mut Canvas, scale: u32, r: Rect, plot: &Plot) {
 }
 
 /// What the map's marks mean, those the world holds ([`crate::paint::Legend`]): humans by selfishness, AI
-/// agents, apples, lost patches, vases and their shards, boxes, belts.
-fn draw_legend(frame: &mut Canvas, scale: u32, r: Rect, legend: &crate::paint::Legend) {
+/// agents, apples, lost patches, vases and their shards, boxes, belts. `flow`: entries side by
+/// side, a new row when the next does not fit (a comparison's footer); else one a row (a
+/// sidebar). Returns the rows it took (drawing nothing when `frame` is `None`).
+fn draw_legend(frame: Option<&mut Canvas>, scale: u32, r: Rect, legend: &crate::paint::Legend, flow: bool) -> i64 {
     use crate::paint::{human_color, palette, sprite};
     let s = scale as i64;
-    let line_h = font::LINE as i64 * s;
-    let text_x = r.x + 4 * font::ADVANCE as i64 * s;
-    let mut row = 0;
-    let mut next = |frame: &mut Canvas, words: &str, draw: &dyn Fn(&mut Canvas, i64)| {
-        let y = r.y + row * line_h;
-        draw(frame, y - s);
-        font::draw(frame, text_x, y, scale, words, colors::DIM, r.x + r.w);
-        row += 1;
-    };
+    let (line_h, advance) = (font::LINE as i64 * s, font::ADVANCE as i64 * s);
     // Each mark is its sprite in a 9-pixel square (scaled), beside its words.
     let mark = |frame: &mut Canvas, x: i64, y: i64, mask: &sprite::Mask, body: [u8; 4], detail: [u8; 4]| {
         sprite::draw(frame, mask, (x, y), 9 * s, body, detail);
     };
+    type Draw<'a> = Box<dyn Fn(&mut Canvas, i64, i64) + 'a>;
+    let mut entries: Vec<(&str, i64, Draw)> = Vec::new();
     if legend.humans {
         let (sparing, selfish) = (human_color(0.0), human_color(1.0));
-        next(frame, "humans, σ 0→1", &|f, y| {
-            mark(f, r.x, y, &sprite::HUMAN, sparing, sprite::shade(sparing));
-            mark(f, r.x + 9 * s, y, &sprite::HUMAN, selfish, sprite::shade(selfish));
-        });
+        entries.push((
+            "humans, σ 0→1",
+            2,
+            Box::new(move |f, x, y| {
+                mark(f, x, y, &sprite::HUMAN, sparing, sprite::shade(sparing));
+                mark(f, x + 9 * s, y, &sprite::HUMAN, selfish, sprite::shade(selfish));
+            }),
+        ));
     }
     if legend.ai {
-        next(frame, "AI agents", &|f, y| mark(f, r.x, y, &sprite::AI, palette::AI, sprite::shade(palette::AI)));
+        entries.push((
+            "AI agents",
+            1,
+            Box::new(move |f, x, y| mark(f, x, y, &sprite::AI, palette::AI, sprite::shade(palette::AI))),
+        ));
     }
     if legend.apples {
-        next(frame, "apple", &|f, y| {
-            fill(f, r.x, y, 9 * s, 9 * s, palette::GRASS);
-            mark(f, r.x, y, &sprite::APPLE, palette::APPLE, palette::LOST);
-        });
-        next(frame, "patch lost", &|f, y| fill(f, r.x, y, 9 * s, 9 * s, palette::LOST));
+        entries.push((
+            "apple",
+            1,
+            Box::new(move |f, x, y| {
+                fill(f, x, y, 9 * s, 9 * s, palette::GRASS);
+                mark(f, x, y, &sprite::APPLE, palette::APPLE, palette::LOST);
+            }),
+        ));
+        entries.push(("patch lost", 1, Box::new(move |f, x, y| fill(f, x, y, 9 * s, 9 * s, palette::LOST))));
     }
     if legend.vases {
-        next(frame, "vase", &|f, y| mark(f, r.x, y, &sprite::VASE, palette::VASE, sprite::shade(palette::VASE)));
-        next(frame, "vase broken", &|f, y| crate::paint::shards(f, r.x, y, 9 * s, palette::VASE));
+        entries.push((
+            "vase",
+            1,
+            Box::new(move |f, x, y| mark(f, x, y, &sprite::VASE, palette::VASE, sprite::shade(palette::VASE))),
+        ));
+        entries.push(("vase broken", 1, Box::new(move |f, x, y| crate::paint::shards(f, x, y, 9 * s, palette::VASE))));
     }
     if legend.boxes {
-        next(frame, "box", &|f, y| mark(f, r.x, y, &sprite::BOX, palette::BOX, palette::BOX_RIM));
+        entries.push(("box", 1, Box::new(move |f, x, y| mark(f, x, y, &sprite::BOX, palette::BOX, palette::BOX_RIM))));
     }
     if legend.belts {
-        next(frame, "belt", &|f, y| fill(f, r.x, y, 9 * s, 9 * s, palette::BELT));
+        entries.push(("belt", 1, Box::new(move |f, x, y| fill(f, x, y, 9 * s, 9 * s, palette::BELT))));
     }
+    let mut frame = frame;
+    let (mut x, mut row) = (r.x, 0i64);
+    for (words, marks, draw) in &entries {
+        // In a row, the words start after the widest marks (two humans); flowing, after their own.
+        let text_dx = if flow { marks * 9 * s + advance } else { 4 * advance };
+        let w = text_dx + font::text_width(words, scale) as i64 + 2 * advance;
+        if flow && x > r.x && x + w > r.x + r.w {
+            (x, row) = (r.x, row + 1);
+        }
+        let y = r.y + row * line_h;
+        if let Some(f) = frame.as_deref_mut() {
+            draw(f, x, y - s);
+            font::draw(f, x + text_dx, y, scale, words, colors::DIM, r.x + r.w);
+        }
+        if flow {
+            x += w;
+        } else {
+            row += 1;
+        }
+    }
+    if flow && x > r.x { row + 1 } else { row }
 }
 
 /// A number, short: whole numbers as they are up to 9,999, then in thousands (`130k`) and
@@ -560,6 +600,28 @@ mod tests {
         let big = Canvas::new(1000, 1000, [7, 7, 7, 255]);
         assert_eq!(blit_fit(&mut dst, &big, Rect::new(0, 0, 100, 50)), Rect::new(25, 0, 50, 50));
         assert_eq!(dst.get(74, 49), [7, 7, 7, 255]);
+    }
+
+    #[test]
+    fn a_comparisons_footer_shows_the_legend_its_entries_side_by_side() {
+        // A comparison's panels (a footer, not a sidebar) had no legend at all.
+        let legend = crate::paint::Legend { humans: true, ai: true, apples: true, ..Default::default() };
+        let (wide, narrow) = (Rect::new(0, 0, 470, 40), Rect::new(0, 0, 120, 400));
+        assert_eq!(draw_legend(None, 1, wide, &legend, true), 1, "four entries side by side");
+        assert_eq!(draw_legend(None, 1, narrow, &legend, true), 4, "one a row where none fit beside another");
+        assert_eq!(draw_legend(None, 1, wide, &legend, false), 4, "a sidebar's: one a row");
+        assert_eq!(draw_legend(None, 1, wide, &crate::paint::Legend::default(), true), 0);
+        let layout = Layout::new(Rect::new(0, 0, 480, 540), 24, 18, 7);
+        assert!(!layout.sidebar);
+        let overlay = Overlay { title: "t".into(), tick: (1, 1), legend, ..Default::default() };
+        let mut frame = Canvas::new(480, 540, [0, 0, 0, 255]);
+        draw_panel(&mut frame, &layout, &Canvas::new(24, 18, [0, 0, 0, 255]), &overlay);
+        let ai = crate::paint::palette::AI;
+        let footer = layout.info;
+        let shown = (footer.y..footer.y + footer.h)
+            .flat_map(|y| (footer.x..footer.x + footer.w).map(move |x| (x, y)))
+            .any(|(x, y)| frame.get(x as u32, y as u32) == ai);
+        assert!(shown, "the AI agents' mark is drawn in the footer");
     }
 
     #[test]

@@ -35,6 +35,17 @@ pub fn neighbourhood(radius: f64) -> Vec<(i32, i32)> {
     out
 }
 
+/// The cost to the commons of picking an apple with `n` live neighbours:
+/// `1 − P[n] / max P` (0 when no probability is positive).
+#[inline]
+pub fn commons_cost(probabilities: &[f64], n: u32) -> f64 {
+    let max = probabilities.iter().copied().fold(0.0, f64::max);
+    if max <= 0.0 {
+        return 0.0;
+    }
+    1.0 - probability(probabilities, n) / max
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,15 +69,4 @@ mod tests {
         assert_eq!(neighbourhood(1.0).len(), 4);
         assert_eq!(neighbourhood(1.5).len(), 8);
     }
-}
-
-/// The cost to the commons of picking an apple with `n` live neighbours:
-/// `1 − P[n] / max P` (0 when no probability is positive).
-#[inline]
-pub fn commons_cost(probabilities: &[f64], n: u32) -> f64 {
-    let max = probabilities.iter().copied().fold(0.0, f64::max);
-    if max <= 0.0 {
-        return 0.0;
-    }
-    1.0 - probability(probabilities, n) / max
 }

@@ -92,11 +92,26 @@ pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, Prob
         .collect();
     // Check the meaning too, even when decoding found problems (on the value it recovered),
     // so every problem is reported in one pass; skip checks on fields already reported.
-    if let Some(scenario) = decoded.value.as_ref().or(decoded.recovered.as_ref()) {
+    // Not when the file's value as a whole was of the wrong kind (a list, a number): every
+    // field would be a placeholder, each reported as if the file had set it.
+    let placeholders = &decoded.placeholders;
+    let not_a_struct = placeholders.iter().any(String::is_empty);
+    if let Some(scenario) = decoded.value.as_ref().or(decoded.recovered.as_ref())
+        && !not_a_struct
+    {
         let reported: Vec<&str> = decoded.diagnostics.iter().map(|d| d.path.as_str()).collect();
-        let fresh = validate::check(scenario).into_iter().filter(|i| !reported.iter().any(|r| within(&i.path, r)));
+        // Nor checks of a value made up of a placeholder: `(-1, 1)` was checked as `(0, 1)`.
+        let fresh = validate::check_recovered(scenario, placeholders).into_iter().filter(|i| {
+            !reported.iter().any(|r| within(&i.path, r)) && !placeholders.iter().any(|p| part_of(p, &i.path))
+        });
         problems.extend(locate(fresh.collect(), src, file, &decoded.spans));
         problems.sort_by_key(|p| p.position);
+    }
+    if not_a_struct && let Some(p) = problems.iter_mut().find(|p| p.path.is_empty() && p.hint.is_none()) {
+        p.hint = Some(
+            "a scenario file holds one struct: `Scenario(version: 1, name: \"…\", map: …, agents: […], …)`; `polity scenarios` lists examples to start from"
+                .into(),
+        );
     }
     match decoded.value {
         Some(mut s) if problems.is_empty() => {
@@ -112,6 +127,30 @@ pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, Prob
 /// Whether `path` is `ancestor` or lies under it (`a.b[2]` is within `a.b`; `a.bc` is not).
 pub(crate) fn within(path: &str, ancestor: &str) -> bool {
     path.strip_prefix(ancestor).is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+}
+
+/// Whether `path` is `whole` or one of its direct parts (`a.b[0]` of `a.b`, not `a.b[0].c`).
+fn part_of(path: &str, whole: &str) -> bool {
+    if path == whole {
+        return true;
+    }
+    if whole.is_empty() || !within(path, whole) {
+        return false;
+    }
+    !path[whole.len() + 1..].contains(['.', '['])
+}
+
+/// The field a JSON decoder's "unknown field `x`, expected one of `a`, `b`, …" most likely meant.
+fn unknown_field_guess(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field ")?;
+    let (given, expected) = rest.split_once(", expected one of ")?;
+    let strip = |s: &str| s.trim().trim_matches(|c| c == '`' || c == '\'').to_string();
+    let given = strip(given);
+    let names: Vec<String> = expected.split(", ").map(strip).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let guess = crate::spanned_ron::did_you_mean(&given, &names)?;
+    // (Back into `message`, which outlives the candidates.)
+    message.find(&format!("`{guess}`")).map(|at| &message[at + 1..at + 1 + guess.len()])
 }
 
 /// Places semantic issues at the span of the field they concern.
@@ -284,7 +323,10 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
                 )),
             )
         } else {
-            let hint = path.is_empty().then(|| "run.json files are written by `polity run`; use the one it wrote".into());
+            let hint = match unknown_field_guess(&e.message) {
+                Some(g) => Some(format!("did you mean `{g}`?")),
+                None => path.is_empty().then(|| "run.json files are written by `polity run`; use the one it wrote".into()),
+            };
             one(position, path, e.message, hint)
         }
     })?;
@@ -321,7 +363,7 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
                      and the top-level `{field}` only reports what ran"
                 ),
                 hint: Some(format!(
-                    "set `scenario.run.{field}` to {top} as well (a repeat reads that one), or put `{field}` back to {run}"
+                    "make the two agree: a repeat runs `scenario.run.{field}` ({run}); set the top-level `{field}` to {run} as well to run that, or `scenario.run.{field}` to {top} to repeat what ran"
                 )),
             });
         }

@@ -27,6 +27,9 @@ pub struct Issue {
 
 struct Checker {
     issues: Vec<Issue>,
+    /// The legend holds a placeholder for a key or value decoding could not read (reported
+    /// there): the map's characters cannot be checked against it.
+    unsure_legend: bool,
 }
 
 impl Checker {
@@ -53,6 +56,18 @@ impl Checker {
             Dist::Uniform(a, b) | Dist::Spread(a, b) => {
                 check(self, format!("{path}[0]"), *a);
                 check(self, format!("{path}[1]"), *b);
+                for (k, v) in [a, b].into_iter().enumerate() {
+                    if v.is_infinite() && (lo..=hi).contains(v) {
+                        self.err(
+                            format!("{path}[{k}]"),
+                            format!("a range's ends must be finite numbers, found {v}"),
+                            Some(
+                                "for every agent at the same value (greedy agents: power inf), give `Fixed(inf)`"
+                                    .into(),
+                            ),
+                        );
+                    }
+                }
                 if a > b {
                     self.err(
                         path,
@@ -89,7 +104,14 @@ impl Checker {
 
 /// Checks everything that decoding cannot: returns every problem found.
 pub fn check(s: &Scenario) -> Vec<Issue> {
-    let mut c = Checker { issues: Vec::new() };
+    check_recovered(s, &[])
+}
+
+/// [`check`] on a scenario decoding recovered, which holds placeholders at the paths
+/// `placeholders` (their problems are reported already).
+pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issue> {
+    let unsure_legend = placeholders.iter().any(|p| super::within(p, "map.legend"));
+    let mut c = Checker { issues: Vec::new(), unsure_legend };
     if s.version != super::FORMAT_VERSION {
         let msg = if s.version == 0 {
             "missing `version: 1` (the scenario format this Polity reads)".to_string()
@@ -138,6 +160,16 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
     let mut fixed_cells = BTreeSet::new();
     for (g, group) in s.agents.iter().enumerate() {
         check_group(&mut c, s, g, group);
+        if let Some(first) = s.agents[..g].iter().position(|o| !group.name.is_empty() && o.name == group.name) {
+            c.err(
+                format!("agents[{g}].name"),
+                format!(
+                    "agents[{first}] is also named `{}`; a group's name must be unique (sweeps, Python's overrides, `--policy` and agents.csv find a group by it)",
+                    group.name
+                ),
+                Some("rename one of the two groups, or leave the name out".into()),
+            );
+        }
         match &group.spawn {
             SpawnRule::Random => random_spawners += group.count as u64,
             SpawnRule::At(cells) => {
@@ -625,11 +657,7 @@ fn check_learned(
         return;
     }
     if s.agents.iter().filter(|o| o.name == group.name).count() > 1 {
-        c.err(
-            p("name"),
-            format!("another group is also named `{}`; a learned group's name must be unique", group.name),
-            None,
-        );
+        // Said once, for all groups (`check`).
         return;
     }
     // Its policy is saved as policies/NAME.safetensors, the name made a safe file name.
@@ -705,7 +733,7 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
                     sound = false;
                 }
                 for (k, ch) in row.chars().enumerate() {
-                    if !legend.contains_key(&ch) {
+                    if !legend.contains_key(&ch) && !c.unsure_legend {
                         c.issues.push(Issue {
                             path: format!("map.rows[{r}]"),
                             char_index: Some(k),
@@ -765,7 +793,10 @@ fn legend_chars(legend: &std::collections::BTreeMap<char, Tile>) -> String {
 /// Taxes, voting, the principal and the social graph.
 fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
     if let Some(t) = &s.tax {
-        if t.preset.is_none() && (t.brackets.is_none() || t.rates.is_none()) {
+        // Without a preset and one of the two lists, the other is measured against a default
+        // the file never gave: that is the one problem to report.
+        let incomplete = t.preset.is_none() && (t.brackets.is_none() || t.rates.is_none());
+        if incomplete {
             c.err("tax", "give `brackets` and `rates`, or a `preset`", Some("e.g. `tax: (preset: Sed)`".into()));
         }
         let brackets = t.brackets();
@@ -793,10 +824,14 @@ fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
                 );
             }
         }
-        if rates.len() != brackets.len() {
+        if rates.len() != brackets.len() && !incomplete {
             c.err(
                 "tax.rates",
-                format!("{} rates for {} brackets; give one rate per bracket", rates.len(), brackets.len()),
+                format!(
+                    "{} for {}; give one rate per bracket",
+                    count(rates.len(), "rate"),
+                    count(brackets.len(), "bracket")
+                ),
                 None,
             );
         }
@@ -936,7 +971,7 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
                 if rates.len() != brackets {
                     c.err(
                         format!("principal.planner.candidates[{i}]"),
-                        format!("{} rates for {brackets} brackets", rates.len()),
+                        format!("{} for {}", count(rates.len(), "rate"), count(brackets, "bracket")),
                         None,
                     );
                 }
@@ -985,9 +1020,10 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
     };
     let tree = (k.max(1) as f64 * width).powi(depth as i32);
     if tree > 2e6 {
+        let (tree, width) = (power_text(k.max(1) as f64 * width, depth), big_text(width));
         c.err(
             "principal.planner.budget",
-            format!("this plan imagines about {tree:.1e} tax periods per decision (width {width:.0}, depth {depth}, {k} candidates): too many to compute"),
+            format!("this plan imagines about {tree} tax periods per decision (width {width}, depth {depth}, {k} candidates): too many to compute"),
             Some("use a smaller `Budget(width: …, depth: …)` (or `max_width`); run.json reports what it guarantees".into()),
         );
     }
@@ -1008,6 +1044,37 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
                 Some("e.g. `certified: Some(0.0)`: certify schedules whose Q̂ − β is at least 0".into()),
             );
         }
+    }
+}
+
+/// `1 rate`, `3 rates`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `base^exp` in scientific form (`3.2e423`), past f64's range too (where `powi` gives inf).
+fn power_text(base: f64, exp: u32) -> String {
+    let x = base.powi(exp as i32);
+    if x.is_finite() {
+        return format!("{x:.1e}");
+    }
+    let log = f64::from(exp) * base.log10();
+    if !log.is_finite() {
+        return "more than 1e308".into();
+    }
+    let (mut e, mut m) = (log.floor(), 10f64.powf(log - log.floor()));
+    if m >= 9.95 {
+        (e, m) = (e + 1.0, m / 10.0);
+    }
+    format!("{m:.1}e{e}")
+}
+
+/// A count as digits, or in scientific form once digits would be too many to read.
+fn big_text(x: f64) -> String {
+    match x {
+        _ if x < 1e15 => format!("{x:.0}"),
+        _ if x.is_finite() => format!("{x:.1e}"),
+        _ => "more than 1e308".into(),
     }
 }
 

@@ -34,6 +34,8 @@ type Res<T> = Result<T, Error>;
 pub struct Ctx {
     pub diags: Vec<Diagnostic>,
     pub spans: SpanIndex,
+    /// Paths where the recovered value holds a placeholder instead of what the file says.
+    pub placeholders: Vec<String>,
     path: String,
     /// > 0 while deserializing something whose problem was already reported.
     muted: usize,
@@ -158,7 +160,8 @@ enum Want {
     Seq,
     Tuple(usize),
     Map,
-    Struct(&'static [&'static str]),
+    /// the struct's name (`Name(…)` or `(…)`; another name is reported) and its fields
+    Struct(&'static str, &'static [&'static str]),
     Enum(&'static [&'static str]),
 }
 
@@ -176,7 +179,7 @@ impl Want {
             Want::Seq => "a list `[…]`".into(),
             Want::Tuple(n) => format!("a tuple of {n} `(…)`"),
             Want::Map => "a map `{…}`".into(),
-            Want::Struct(_) => "a struct `(field: value, …)`".into(),
+            Want::Struct(..) => "a struct `(field: value, …)`".into(),
             Want::Enum(variants) => format!("one of {}", list(variants)),
             Want::Any | Want::Ignored | Want::Option | Want::Newtype(_) => "a value".into(),
         }
@@ -249,6 +252,9 @@ pub struct De<'a> {
     /// struct payload then takes every field's default (as `Variant(())` does); anything else
     /// is reported missing.
     empty_of: Option<&'a str>,
+    /// Set for the payload of a newtype variant written inline, `Variant(field: …)`: the name
+    /// before the `(` is the variant's, not the payload struct's.
+    inline: bool,
 }
 
 macro_rules! int {
@@ -297,7 +303,7 @@ impl<'de> de::Deserializer<'de> for De<'_> {
         deserialize_tuple(len: usize) => Want::Tuple(len);
         deserialize_tuple_struct(_name: &'static str, len: usize) => Want::Tuple(len);
         deserialize_map() => Want::Map;
-        deserialize_struct(_name: &'static str, fields: &'static [&'static str]) => Want::Struct(fields);
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]) => Want::Struct(name, fields);
         deserialize_enum(_name: &'static str, variants: &'static [&'static str]) => Want::Enum(variants);
     }
 }
@@ -318,13 +324,13 @@ fn fields<'a>(fields: &'a [Field], known: Option<&'static [&'static str]>) -> En
 impl<'a> De<'a> {
     fn of(ctx: &'a mut Ctx, node: &'a Node) -> Self {
         let ph = false;
-        De { ctx, node, ph, empty_of: None }
+        De { ctx, node, ph, empty_of: None, inline: false }
     }
 
     /// Yields a placeholder shaped like whatever is asked for; `node` only anchors it.
     fn stand_in(ctx: &'a mut Ctx, node: &'a Node) -> Self {
         let ph = true;
-        De { ctx, node, ph, empty_of: None }
+        De { ctx, node, ph, empty_of: None, inline: false }
     }
 
     /// Records this value's span at the current path, dispatches on `want`, and turns the first
@@ -332,15 +338,20 @@ impl<'a> De<'a> {
     fn go<'de, V: Visitor<'de>>(self, want: Want, v: V) -> Res<V::Value> {
         let (ctx, node) = (self.ctx, self.node);
         if self.ph || node.value == Value::Placeholder {
-            return ctx.muted(|ctx| placeholder(ctx, node, want, v));
+            return recover(ctx, node, want, v);
         }
         if let Some(variant) = self.empty_of
-            && !matches!(want, Want::Struct(_) | Want::Map)
+            && !matches!(want, Want::Struct(..) | Want::Map)
         {
             ctx.report(node.span, format!("variant `{variant}` expects 1 value, found none"), None);
-            return ctx.muted(|ctx| placeholder(ctx, node, want, v));
+            return recover(ctx, node, want, v);
         }
         ctx.spans.map.insert(ctx.path.clone(), node.span);
+        if let Want::Struct(name, _) = want
+            && !self.inline
+        {
+            check_struct_name(ctx, node, name);
+        }
         let r = visit(ctx, node, want, v);
         if let Err(e) = &r
             && !ctx.failed
@@ -359,9 +370,31 @@ impl<'a> De<'a> {
     }
 }
 
+/// A struct may be written with its name, `Name(…)`, or without, `(…)`; another name (a typo,
+/// or another struct's) is reported at the name. The body is decoded all the same.
+fn check_struct_name(ctx: &mut Ctx, node: &Node, name: &str) {
+    let given = match &node.value {
+        Value::Struct(Some(id), _) => Some((id.name.as_str(), id.span)),
+        Value::Tuple(Some(id), t) if t.is_empty() => Some((id.name.as_str(), id.span)),
+        Value::Ident(n) => Some((n.as_str(), node.span)),
+        _ => None,
+    };
+    let Some((given, span)) = given.filter(|&(given, _)| given != name) else {
+        return;
+    };
+    let hint = match did_you_mean(given, &[name]) {
+        Some(g) => format!("did you mean `{g}`?"),
+        None => format!("write `{name}(…)`, or leave the name out: `(…)`"),
+    };
+    ctx.report(span, format!("expected `{name}` (or no name), found `{given}`"), Some(hint));
+}
+
 fn mismatch(ctx: &mut Ctx, node: &Node, expected: &str) {
     let hint = match &node.value {
         Value::Ident(name) if expected == "a string" => Some(format!("quote it: \"{name}\"")),
+        Value::Str(s) if expected == "a character" && s.chars().count() == 1 => {
+            Some(format!("a character is written in single quotes: {:?}", s.chars().next().unwrap_or(' ')))
+        }
         _ => None,
     };
     let message = format!("expected {expected}, found {}", describe(node));
@@ -380,7 +413,7 @@ fn visit<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, want: Want, v: V) -> 
                 false => format!("integer {n} is out of range for {ty} ({lo}..={hi})"),
             };
             ctx.report(node.span, message, None);
-            ctx.muted(|ctx| placeholder(ctx, node, want, v))
+            recover(ctx, node, want, v)
         }
         (Want::Float(single), Value::Int(n)) => visit_float(single, *n as f64, v),
         (Want::Float(single), Value::Float(x)) => visit_float(single, *x, v),
@@ -392,7 +425,7 @@ fn visit<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, want: Want, v: V) -> 
         }
         (Want::Option, Value::Ident(name) | Value::Tuple(Some(Ident { name, .. }), _)) if name == "Some" => {
             mismatch(ctx, node, "`None` or `Some(value)`");
-            ctx.muted(|ctx| placeholder(ctx, node, want, v))
+            recover(ctx, node, want, v)
         }
         (Want::Option, _) => v.visit_some(De::of(ctx, node)),
         (Want::Unit, value) if unit_like(value) => v.visit_unit(),
@@ -410,12 +443,12 @@ fn visit<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, want: Want, v: V) -> 
         }
         (Want::Map, Value::Map(pairs)) => v.visit_map(map(ctx, node, Entries::Pairs(pairs))),
         (Want::Map, Value::Struct(_, fs)) => v.visit_map(map(ctx, node, fields(fs, None))),
-        (Want::Struct(names), Value::Struct(_, fs)) => v.visit_map(map(ctx, node, fields(fs, Some(names)))),
-        (Want::Struct(_), value) if unit_like(value) => v.visit_map(map(ctx, node, fields(&[], None))),
+        (Want::Struct(_, names), Value::Struct(_, fs)) => v.visit_map(map(ctx, node, fields(fs, Some(names)))),
+        (Want::Struct(..), value) if unit_like(value) => v.visit_map(map(ctx, node, fields(&[], None))),
         (Want::Enum(variants), _) => enumeration(ctx, node, variants, v),
         _ => {
             mismatch(ctx, node, &want.describe());
-            ctx.muted(|ctx| placeholder(ctx, node, want, v))
+            recover(ctx, node, want, v)
         }
     }
 }
@@ -455,7 +488,7 @@ fn enumeration<'de, V: Visitor<'de>>(
         Value::Tuple(Some(id), _) | Value::Struct(Some(id), _) => (id.name.as_str(), id.span),
         _ => {
             mismatch(ctx, node, &want.describe());
-            return ctx.muted(|ctx| placeholder(ctx, node, want, v));
+            return recover(ctx, node, want, v);
         }
     };
     if variants.contains(&name) {
@@ -470,8 +503,15 @@ fn enumeration<'de, V: Visitor<'de>>(
     match guess {
         // Decode the payload as the suggested variant, silently: one typo, one message.
         Some(variant) => ctx.muted(|ctx| v.visit_enum(Enum::new(ctx, node, variant, false))),
-        None => ctx.muted(|ctx| placeholder(ctx, node, want, v)),
+        None => recover(ctx, node, want, v),
     }
+}
+
+/// Reports nothing more and feeds the visitor a placeholder, noting the path where the
+/// recovered value holds one.
+fn recover<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, want: Want, v: V) -> Res<V::Value> {
+    ctx.placeholders.push(ctx.path.clone());
+    ctx.muted(|ctx| placeholder(ctx, node, want, v))
 }
 
 /// Feeds the visitor a stand-in value (run muted: the problem was already reported).
@@ -488,7 +528,7 @@ fn placeholder<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, want: Want, v: 
         Want::Seq => v.visit_seq(seq(ctx, node, &[], 0)),
         Want::Tuple(len) => v.visit_seq(seq(ctx, node, &[], len)),
         Want::Map => v.visit_map(map(ctx, node, fields(&[], None))),
-        Want::Struct(names) => v.visit_map(map(ctx, node, Entries::Names(names))),
+        Want::Struct(_, names) => v.visit_map(map(ctx, node, Entries::Names(names))),
         Want::Enum(variants) => match variants.first() {
             Some(variant) => v.visit_enum(Enum::new(ctx, node, variant, true)),
             None => Err(Error("an enum without variants cannot be decoded".into())),
@@ -515,7 +555,9 @@ impl<'de> de::SeqAccess<'de> for Seq<'_> {
         let i = self.next;
         self.next += 1;
         let (node, ph) = self.items.get(i).map_or((self.parent, true), |n| (n, false));
-        let r = self.ctx.with(&format!("[{i}]"), |ctx| seed.deserialize(De { ctx, node, ph, empty_of: None }));
+        let r = self
+            .ctx
+            .with(&format!("[{i}]"), |ctx| seed.deserialize(De { ctx, node, ph, empty_of: None, inline: false }));
         r.map(Some)
     }
 
@@ -608,7 +650,7 @@ impl<'de> de::MapAccess<'de> for MapAcc<'_> {
         let (seg, node) = self.value.take().unwrap_or_default();
         let (node, ph) = node.map_or((self.parent, true), |n| (n, false));
         let ctx = &mut *self.ctx;
-        ctx.with(&seg, |ctx| seed.deserialize(De { ctx, node, ph, empty_of: None }))
+        ctx.with(&seg, |ctx| seed.deserialize(De { ctx, node, ph, empty_of: None, inline: false }))
     }
 }
 
@@ -668,11 +710,13 @@ impl<'de> de::VariantAccess<'de> for Enum<'_> {
                 seed.deserialize(De::of(ctx, &t[0]))
             }
             // `Variant(field: …)`: the payload is a struct written inline.
-            Value::Struct(..) if !self.ph => seed.deserialize(De::of(ctx, node)),
+            Value::Struct(..) if !self.ph => {
+                seed.deserialize(De { ctx, node, ph: false, empty_of: None, inline: true })
+            }
             // `Variant()`: a struct payload with every field left out.
             Value::Tuple(Some(_), t) if t.is_empty() && !self.ph => {
                 let variant = self.variant;
-                seed.deserialize(De { ctx, node, ph: false, empty_of: Some(variant) })
+                seed.deserialize(De { ctx, node, ph: false, empty_of: Some(variant), inline: true })
             }
             _ => {
                 self.shape_error("1 value");

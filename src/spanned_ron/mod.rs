@@ -65,13 +65,16 @@ pub struct Decoded<T> {
     pub recovered: Option<T>,
     pub spans: SpanIndex,
     pub diagnostics: Vec<Diagnostic>,
+    /// The paths where `recovered` holds a placeholder (a wrong or missing value's stand-in:
+    /// 0, '?', "", …), so checks on it can leave those values, and what they make up, alone.
+    pub placeholders: Vec<String>,
 }
 
 /// Parses and deserializes `src`. A syntax error gives exactly one diagnostic; otherwise every
 /// type/field problem is reported (sorted by position). `value` is Some only when there are none.
 pub fn decode<T: serde::de::DeserializeOwned>(src: &str) -> Decoded<T> {
-    let (value, spans, mut diagnostics) = match parse::parse(src) {
-        Err(d) => (None, SpanIndex::default(), vec![d]),
+    let (value, spans, mut diagnostics, placeholders) = match parse::parse(src) {
+        Err(d) => (None, SpanIndex::default(), vec![d], Vec::new()),
         Ok(node) => {
             let (result, ctx) = de::deserialize::<T>(&node);
             let mut diags = ctx.diags;
@@ -80,12 +83,12 @@ pub fn decode<T: serde::de::DeserializeOwned>(src: &str) -> Decoded<T> {
             {
                 diags.push(diagnostic(node.span, String::new(), e.0.clone(), None));
             }
-            (result.ok(), ctx.spans, diags)
+            (result.ok(), ctx.spans, diags, ctx.placeholders)
         }
     };
     diagnostics.sort_by_key(|d| d.span.start);
     let (value, recovered) = if diagnostics.is_empty() { (value, None) } else { (None, value) };
-    Decoded { value, recovered, spans, diagnostics }
+    Decoded { value, recovered, spans, diagnostics, placeholders }
 }
 
 /// 1-based line and column (in chars) of a byte offset; offsets past the end clamp.
@@ -204,11 +207,12 @@ fn distance(a: &[char], b: &[char]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::parse::brackets;
     use super::*;
     use serde::Deserialize;
 
     #[derive(Deserialize, Default, Debug, PartialEq)]
-    #[serde(default, deny_unknown_fields)]
+    #[serde(default, deny_unknown_fields, rename = "Scenario")]
     struct Scn {
         version: u32,
         name: String,
@@ -443,6 +447,41 @@ Scenario(
     }
 
     #[test]
+    fn a_struct_may_leave_its_name_out_but_not_give_another() {
+        // `Sceanrio(…)`, `RunSpek(…)` were read as if unnamed: a typo passed unseen.
+        let src = "Sceanrio(version: 1, agents: [Grop(count: 1), (count: 2)], run: Runn, map: MapSpec())";
+        let expected = [
+            "1:1 : expected `Scenario` (or no name), found `Sceanrio` (did you mean `Scenario`?)",
+            "1:31 agents[0]: expected `Group` (or no name), found `Grop` (did you mean `Group`?)",
+            "1:65 run: expected `Run` (or no name), found `Runn` (did you mean `Run`?)",
+        ];
+        assert_eq!(report::<Scn>(src), expected);
+        // The body is decoded all the same: one typo, one message.
+        let d = decode::<Scn>(src);
+        assert_eq!(d.recovered.map(|s| (s.version, s.agents.len())), Some((1, 2)));
+        let far = report::<Scn>("(run: Settings(ticks: 3))");
+        assert_eq!(
+            far,
+            ["1:7 run: expected `Run` (or no name), found `Settings` (write `Run(…)`, or leave the name out: `(…)`)"]
+        );
+        // Named right, or not at all: no problem; a variant's inline payload takes the variant's name.
+        assert_eq!(report::<Scn>("Scenario(run: Run(ticks: 3), map: MapSpec(rows: []), agents: [Group()])"), [""; 0]);
+        assert_eq!(report::<Scn>("(run: (ticks: 3), map: (), agents: [()])"), [""; 0]);
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            a: u32,
+        }
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        enum Outer {
+            Wrap(Inner),
+        }
+        assert_eq!(report::<Vec<Outer>>("[Wrap(a: 1), Wrap(Inner(a: 2)), Wrap((a: 3))]"), [""; 0]);
+        assert_eq!(report::<Vec<Outer>>("[Wrap(Innr(a: 2))]").len(), 1);
+    }
+
+    #[test]
     fn missing_fields_are_reported_and_decoding_goes_on() {
         #[derive(Deserialize, Debug)]
         #[allow(dead_code)]
@@ -551,7 +590,7 @@ Scenario(
         let hints = [
             "(version: 1\n name: \"x\") ⇒ (is a `,` missing before it?)",
             "(rows: [\"a\")) ⇒ (the `[` opened at 1:8 is still open)",
-            "(rows: [\"a\" ⇒ (expected `,` or `]` before the end of the input)",
+            "(rows: [\"a\" ⇒ (expected `,` or `]` before the end of the input; also still open: `(` at 1:1)",
         ];
         for (case, start) in cases.iter().map(|c| (c, true)).chain(hints.iter().map(|c| (c, false))) {
             let (src, expected) = case.split_once(" ⇒ ").unwrap();
@@ -561,6 +600,19 @@ Scenario(
         }
         let deep = report::<Scn>(&"[".repeat(10_000));
         assert!(deep.len() == 1 && deep[0].ends_with("values are nested too deeply"));
+    }
+
+    #[test]
+    fn an_unclosed_bracket_is_blamed_where_its_closer_is_missing() {
+        // `Ascii(` lacks its `)`: the last line's `)` closed it, and the input ended with
+        // `Scenario(` open, which was all the message named ("unclosed `(`" at 1:9).
+        let src = "Scenario(\n    version: 1,\n    map: Ascii(rows: [\n        \"WW\",\n    ],\n    agents: [],\n    run: (ticks: 3),\n)\n";
+        let expected = "3:15 : unclosed `(` (is a `)` missing for it? The `)` at 8:1 that closes it is indented less than its line, like an outer bracket's, and the `(` opened at 1:9 is still open at the end of the input)";
+        assert_eq!(report::<Scn>(src), [expected]);
+        // No closer out of line: every bracket still open is named, the innermost first.
+        let expected = "1:14 : unclosed `[` (expected `,` or `]` before the end of the input; also still open: `(` at 1:1, `(` at 1:7)";
+        assert_eq!(report::<Scn>("(map: (rows: [\"a)\", 'é', /* ( */ r#\"]\"#"), [expected]);
+        assert_eq!(brackets("[\"(\", '(', // (\n r\"[\", (é)]"), (vec![(23, 26), (0, 27)], vec![]));
     }
 
     #[test]

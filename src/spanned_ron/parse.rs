@@ -302,8 +302,7 @@ impl<'a> Parser<'a> {
             }
             let expected = format!("{} or `{close}`", if out.is_empty() { what } else { "`,`" });
             if self.peek().is_none() {
-                let hint = format!("expected {expected} before the end of the input");
-                return Err(diag(open, open + 1, format!("unclosed `{bracket}`"), &hint));
+                return Err(unclosed_at_end(self.src, open, bracket, &expected));
             }
             let (line, col) = line_col(self.src, open);
             let starts_value = |c: char| is_ident_char(c) || "\"'[{(+-.".contains(c);
@@ -456,4 +455,101 @@ impl<'a> Parser<'a> {
         self.pos += len + close.len();
         Ok(s)
     }
+}
+
+/// The input ended with the `bracket` at `open` (the innermost one left) unclosed. Often
+/// another bracket inside it lacks its closer and took this one's: the first closer that sits
+/// on a line of its own, indented less than its opener's line, points to it. Else every
+/// bracket still open is named.
+fn unclosed_at_end(src: &str, open: usize, bracket: char, expected: &str) -> Diagnostic {
+    let (pairs, still_open) = brackets(src);
+    let indent = |at: usize| {
+        let start = src[..at].rfind('\n').map_or(0, |i| i + 1);
+        let line = &src[start..];
+        (start, line.len() - line.trim_start_matches([' ', '\t']).len())
+    };
+    let stolen = pairs.iter().filter(|&&(o, c)| {
+        let ((o_line, o_indent), (c_line, c_indent)) = (indent(o), indent(c));
+        o > open && c_line > o_line && c == c_line + c_indent && c_indent < o_indent
+    });
+    let at = |offset: usize| {
+        let (line, col) = line_col(src, offset);
+        format!("{line}:{col}")
+    };
+    if let Some(&(o, c)) = stolen.max_by_key(|&&(o, _)| o) {
+        let (b, close) = (src[o..].chars().next().unwrap_or('('), src[c..].chars().next().unwrap_or(')'));
+        let hint = format!(
+            "is a `{close}` missing for it? The `{close}` at {} that closes it is indented less than its line, like an outer bracket's, and the `{bracket}` opened at {} is still open at the end of the input",
+            at(c),
+            at(open)
+        );
+        return diag(o, o + 1, format!("unclosed `{b}`"), &hint);
+    }
+    let others: Vec<String> = still_open
+        .iter()
+        .filter(|&&o| o != open)
+        .map(|&o| format!("`{}` at {}", src[o..].chars().next().unwrap_or('('), at(o)))
+        .collect();
+    let also = match others.len() {
+        0 => String::new(),
+        _ => format!("; also still open: {}", others.join(", ")),
+    };
+    let hint = format!("expected {expected} before the end of the input{also}");
+    diag(open, open + 1, format!("unclosed `{bracket}`"), &hint)
+}
+
+/// The offsets of each matched bracket pair, and of the brackets left open at the end, outside
+/// strings, character literals and comments (for a hint; the parser has read this far).
+pub(super) fn brackets(src: &str) -> (Vec<(usize, usize)>, Vec<usize>) {
+    let (mut pairs, mut stack) = (Vec::new(), Vec::new());
+    let b = src.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let Some(rest) = src.get(i..) else {
+            i += 1; // inside a multi-byte character
+            continue;
+        };
+        let after_ident = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        if rest.starts_with("//") {
+            i += rest.find('\n').unwrap_or(rest.len());
+        } else if rest.starts_with("/*") {
+            let mut depth = 0usize;
+            while i < b.len() {
+                if b[i..].starts_with(b"/*") {
+                    (depth, i) = (depth + 1, i + 2);
+                } else if b[i..].starts_with(b"*/") {
+                    (depth, i) = (depth - 1, i + 2);
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        } else if b[i] == b'r' && !after_ident && rest[1..].trim_start_matches('#').starts_with('"') {
+            let hashes = rest[1..].len() - rest[1..].trim_start_matches('#').len();
+            let close = format!("\"{}", "#".repeat(hashes));
+            let body = i + 2 + hashes;
+            i = src[body..].find(&close).map_or(b.len(), |k| body + k + close.len());
+        } else if b[i] == b'"' || b[i] == b'\'' {
+            let quote = b[i];
+            i += 1;
+            while i < b.len() && b[i] != quote {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else {
+            match b[i] {
+                b'(' | b'[' | b'{' => stack.push(i),
+                b')' | b']' | b'}' => {
+                    if let Some(o) = stack.pop() {
+                        pairs.push((o, i));
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    (pairs, stack)
 }

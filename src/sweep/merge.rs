@@ -63,6 +63,60 @@ pub fn header_of(spec: &SweepSpec) -> String {
     crate::tables::line(&cols)
 }
 
+/// Checks that `row` (a row file's text) is a row the sweep of `spec` writes for run `n`: one
+/// CSV record and its newline, as many fields as the table has columns, the run's number,
+/// combination, replicate and seed, numbers where the table has numbers and the run's series
+/// file where it keeps one. (A value edited into another number is not found: the row files
+/// are the sweep's own, and this catches what damage leaves, an empty file, a line of
+/// something else, a row moved from another run's file.) Returns why not.
+pub fn check_row(spec: &SweepSpec, n: u64, row: &str) -> Result<(), String> {
+    let Some(line) = row.strip_suffix('\n').filter(|l| !l.contains('\n')) else {
+        return Err(if row.is_empty() { "it is empty".into() } else { "it is not one line".into() });
+    };
+    let cells = cells_of(line).ok_or("it is not a CSV row")?;
+    let columns = 4 + spec.parameters.len() + 1 + spec.keep.len();
+    if cells.len() != columns {
+        return Err(format!("it has {} fields where the table has {columns} columns", cells.len()));
+    }
+    let reps = spec.replicates.max(1) as u64;
+    let (combination, replicate) = (n / reps, n % reps);
+    let seed = match spec.seeds.rule {
+        super::spec::SeedKind::PerReplicate => spec.seeds.from + replicate,
+        super::spec::SeedKind::PerRun => spec.seeds.from + n,
+    };
+    for (k, (name, want)) in
+        [("run", n), ("combination", combination), ("replicate", replicate), ("seed", seed)].into_iter().enumerate()
+    {
+        if cells[k] != want.to_string() {
+            return Err(format!("its {name} is `{}`, not {want}", cells[k]));
+        }
+    }
+    let kept = 4 + spec.parameters.len() + 1;
+    for (k, cell) in cells.iter().enumerate().skip(4) {
+        let series = k >= kept && matches!(spec.keep[k - kept], Keep::Series(_));
+        let ok = if series { *cell == format!("series/run-{n:06}.csv") } else { cell.parse::<f64>().is_ok() };
+        if !ok {
+            return Err(format!("its field {} is `{cell}`", k + 1));
+        }
+    }
+    Ok(())
+}
+
+/// The fields of the first CSV record in `text`, if it holds one.
+fn cells_of(text: &str) -> Option<Vec<String>> {
+    let record = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes()).records().next()?;
+    Some(record.ok()?.iter().map(String::from).collect())
+}
+
+/// The problem with a sweep's row file `path` for run `n` that is not a row the sweep wrote
+/// (`why`, from [`check_row`]), with what to do: `again` says how to run it again.
+pub fn bad_row(path: &Path, n: u64, why: &str, again: &str) -> String {
+    format!(
+        "{}: this is not the row the sweep wrote for run {n} ({why}); Polity neither uses nor replaces it\n    hint: if it was damaged, delete it and {again}: the run is run again",
+        path.display()
+    )
+}
+
 /// Joins the runs found in `dirs` into the table `out` (a file, or a folder to hold
 /// `results.csv`), which must not exist unless `force`. Returns the table's path and how many
 /// runs it holds.
@@ -93,6 +147,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64)
                 continue; // temporary files of a run being written
             };
             let row = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            check_row(&m.spec, n, &row)
+                .map_err(|why| bad_row(&path, n, &why, "run its shard again (`polity sweep FILE --shard I/N`)"))?;
             match rows.get(&n) {
                 Some((other, from)) if *other != row => {
                     return Err(format!(
@@ -132,14 +188,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64)
             text.push_str(row);
             continue;
         }
-        let mut cells: Vec<String> = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(row.as_bytes())
-            .records()
-            .next()
-            .and_then(Result::ok)
-            .map(|r| r.iter().map(String::from).collect())
-            .unwrap_or_default();
+        let mut cells = cells_of(row).unwrap_or_default();
         let dir = crate::outputs::absolute(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for &c in &series_cols {
             if let Some(cell) = cells.get_mut(c) {

@@ -222,7 +222,14 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
     let dir = &opts.out;
     claim(sweep, dir)?;
     let mine: Vec<u64> = (0..sweep.runs()).filter(|&n| opts.shard.has(n)).collect();
-    let pending: Vec<u64> = mine.iter().copied().filter(|&n| !row_file(dir, n).is_file()).collect();
+    let (done, pending): (Vec<u64>, Vec<u64>) = mine.iter().partition(|&&n| row_file(dir, n).is_file());
+    // The rows already there go into the table as they are: each must be the run's own.
+    for &n in &done {
+        let path = row_file(dir, n);
+        let row = fs::read_to_string(&path).unwrap_or_default();
+        super::merge::check_row(&sweep.spec, n, &row)
+            .map_err(|why| SweepError::Folder(super::merge::bad_row(&path, n, &why, "run the same command again")))?;
+    }
     let total = mine.len() as u64;
     let skipped = total - pending.len() as u64;
     let done = AtomicU64::new(skipped);

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::scenario::{self, Problem, Problems, Scenario};
 use crate::spanned_ron;
 
-/// A sweep file.
+/// A sweep file. It is written `Sweep(…)` (or unnamed): serde's name for it is the file's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Sweep")]
 pub struct SweepSpec {
     /// Format version; must be 1.
     pub version: u32,
@@ -244,7 +244,7 @@ pub fn inert_path(base: &Scenario, path: &str) -> Option<String> {
     {
         return Some(format!(
             "`{path}` changes nothing in this base: the planner is used only by a `Paa` principal and by a shield, and the base's principal ({}) has neither\n    hint: vary it over a base with `principal: (policy: Paa)` or a `shield`",
-            format!("{:?}", p.policy).split('(').next().unwrap_or_default().trim_matches('"').to_string()
+            format!("{:?}", p.policy).split('(').next().unwrap_or_default().trim_matches('"')
         ));
     }
     None
@@ -317,7 +317,9 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
     let mut problems: Vec<Problem> = decoded.diagnostics.iter().map(to_problem).collect();
     // The meaning is checked even when decoding found problems (on the value it recovered), so
     // every problem is reported in one pass; not where a problem was already reported.
-    let Some(spec) = decoded.value.or(decoded.recovered) else {
+    // A file whose value is not a struct at all (a list, a number) has that one problem.
+    let not_a_struct = decoded.placeholders.iter().any(String::is_empty);
+    let Some(spec) = decoded.value.or(decoded.recovered).filter(|_| !not_a_struct) else {
         return Err(Problems(problems));
     };
     let reported: Vec<String> = decoded.diagnostics.iter().map(|d| d.path.clone()).collect();
@@ -501,10 +503,29 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
                 err(at, format!("no metric `{m}` in this scenario; {hint}"));
             }
         };
+        // The most ticks a run has: the sweep's, or the most a varied `run.ticks` gives.
+        let longest = (spec.parameters.iter().zip(&values))
+            .filter(|(p, _)| p.path == RUN_TICKS)
+            .flat_map(|(_, vs)| vs.iter().map(|&v| v as u64))
+            .max()
+            .unwrap_or(ticks);
         for (k, keep) in spec.keep.iter().enumerate() {
             check_metric(keep.metric(), &format!("keep[{k}]"), &mut err);
-            if let Keep::Mean(_, 0) = keep {
-                err(&format!("keep[{k}]"), "a mean over the last 0 ticks".into());
+            if let Keep::Mean(m, 0) = keep {
+                let fix = format!("e.g. `Mean({m:?}, 100)` for the mean of its last 100 ticks");
+                err(&format!("keep[{k}]"), format!("a mean must be over at least 1 tick, found 0 ({fix})"));
+            }
+            // Its column would be named for ticks no run has (`…_mean_last_1000` of 100).
+            if let Keep::Mean(m, n) = keep
+                && *n > longest
+                && !values.is_empty()
+            {
+                err(
+                    &format!("keep[{k}]"),
+                    format!(
+                        "a mean over the last {n} ticks, but no run has more than {longest}; give at most {longest} (`Mean({m:?}, {longest})` is the mean of a whole run)"
+                    ),
+                );
             }
         }
         if let Some(stop) = &spec.stop {

@@ -242,6 +242,34 @@ fn resume_refuses_what_it_cannot_do() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+#[test]
+fn a_checkpoint_changed_since_polity_wrote_it_is_refused() {
+    // A seed, a clock or a run folder edited in a checkpoint went on as a run that never was:
+    // the old draws under a new seed in run.json, 66 rows of a 200-tick run, another
+    // scenario's rows spliced into a run folder. All exited 0.
+    let t = tempfile::tempdir().unwrap();
+    let s = polity::scenario::builtin("commons").unwrap().scenario().unwrap();
+    let mut sim = polity::sim::Sim::new(&s, 1, 30);
+    for _ in 0..4 {
+        sim.step();
+    }
+    let path = t.path().join("cp.ron");
+    checkpoint::save(&sim.checkpoint(), &path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.lines().last().unwrap().starts_with("// digest "), "sealed");
+    assert!(checkpoint::load(&path).is_ok());
+    for (from, to) in [(",seed:1,", ",seed:7,"), ("end_tick:30", "end_tick:31")] {
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let e = checkpoint::load(&path).map(drop).unwrap_err().to_string();
+        assert!(e.contains("cp.ron: the checkpoint was changed since Polity wrote it") && e.contains("hint:"), "{e}");
+    }
+    // One written before checkpoints were sealed (no digest) is read as it is.
+    let body = text.lines().next().unwrap();
+    std::fs::write(&path, format!("{body}\n")).unwrap();
+    assert!(checkpoint::load(&path).is_ok());
+}
+
 /// Damaged checkpoints that fuzzing (fuzz/, target `checkpoint_restore`) found to crash the
 /// world's rebuild: each in tests/bad/checkpoints/ must be refused by `checkpoint::load` and by
 /// the app's Open (which restores it) with every line of its `.expected` file.

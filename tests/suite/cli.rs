@@ -171,9 +171,20 @@ fn help_teaches_with_examples() {
     };
     let (every, with_ais) = (header("tragedy"), header("commons"));
     let flat: String = run.split_whitespace().collect();
-    assert!(flat.contains(&format!("{every};withAIagents,then")), "run --help lacks the columns {every}:\n{run}");
+    assert!(
+        flat.contains(&format!("{every};thenthecolumnsofeachmechanism")),
+        "run --help lacks the columns {every}:\n{run}"
+    );
+    // (After the mechanisms' columns, as a run with oversight and AI agents writes them: the
+    // help said they came first.)
     let ai_columns = with_ais.strip_prefix(&format!("{every},")).unwrap();
-    assert!(flat.contains(&format!("then{ai_columns};")), "run --help lacks the AI columns {ai_columns}:\n{run}");
+    assert!(
+        flat.contains(&format!("withAIagents{ai_columns},then")),
+        "run --help lacks the AI columns {ai_columns}:\n{run}"
+    );
+    let governed = header("audited-commons");
+    let (audits, ai) = (governed.find("audits").unwrap(), governed.find(ai_columns).unwrap());
+    assert!(audits < ai, "oversight's columns come before the AI columns: {governed}");
 }
 
 #[test]

@@ -804,7 +804,7 @@ fn the_painter_shows_walls_apples_agents_and_lost_patches() {
     let at = |c: &paint::Canvas, (x, y): (u32, u32)| c.get(x, y);
     assert_eq!(at(&c, centre(0, 0)), palette::WALL);
     assert_eq!(at(&c, centre(1, 1)), palette::APPLE);
-    assert_eq!(at(&c, (1 * cell + 1, 1 * cell + 1)), palette::GRASS, "grass shows round the apple");
+    assert_eq!(at(&c, (cell + 1, cell + 1)), palette::GRASS, "grass shows round the apple");
     assert_eq!(at(&c, centre(2, 2)), palette::FLOOR);
     assert_eq!(at(&c, centre(3, 2)), palette::HUMAN_SPARING);
     // Each apple is a patch of its own: pick one and its cell turns to a lost patch.

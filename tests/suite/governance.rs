@@ -179,7 +179,7 @@ fn elections_happen_on_schedule_and_set_the_objective() {
             // election on, welfare_elected is W_p of those gains at the elected p.
             let w = sim.world_mut();
             let tick = polity::sim::core(w).clock.tick;
-            if tick % period == 0 {
+            if tick.is_multiple_of(period) {
                 let mut rewards: Vec<(u32, f64)> =
                     w.query::<(&polity::agents::Agent, &Reward)>().iter(w).map(|(a, r)| (a.id, r.total)).collect();
                 rewards.sort_by_key(|r| r.0);
@@ -445,7 +445,7 @@ fn the_principals_objective_is_the_welfare_elected_column() {
             let mut rewards: Vec<(u32, f64)> =
                 w.query::<(&polity::agents::Agent, &Reward)>().iter(w).map(|(a, r)| (a.id, r.total)).collect();
             let core = polity::sim::core(w);
-            if core.clock.tick % 5 != 0 {
+            if !core.clock.tick.is_multiple_of(5) {
                 continue;
             }
             rewards.sort_by_key(|r| r.0);

@@ -124,6 +124,31 @@ fn reported(stdout: &str) -> ((u32, u32), (u32, u32, u32, u32)) {
 }
 
 #[test]
+fn on_a_small_screen_the_window_fits_it() {
+    // The window opened at 1280×720 whatever the screen: on a 1024×600 one its right panel and
+    // bottom were out of sight.
+    let t = tempfile::tempdir().unwrap();
+    let shot = t.path().join("small.png");
+    let mut cmd = Command::new(xvfb_run());
+    cmd.args(["-a", "-s", "-screen 0 1024x600x24", polity(), "gui", "commons", "--ticks", "5", "--screenshot"])
+        .arg(&shot)
+        .arg("--exit")
+        .current_dir(t.path());
+    let out = run_with_timeout(cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "polity gui failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let ((w, h), _) = reported(&stdout);
+    let want = polity::app::fit_size((1024.0, 600.0));
+    assert_eq!((w, h), (want.0 as u32, want.1 as u32), "90% of the screen where 1280×720 does not fit");
+    assert!(w <= 1024 && h <= 600);
+    let png = Png::read(&shot);
+    assert_eq!((png.width, png.height), (w, h));
+    // A screen the documented size fits keeps it (the test above: 1280×800).
+    assert_eq!(polity::app::fit_size((1280.0, 800.0)), (1280.0, 720.0));
+    assert_eq!(polity::app::fit_size((0.0, 0.0)), (1280.0, 720.0), "an unknown screen changes nothing");
+}
+
+#[test]
 fn the_screenshot_shows_the_map_with_apples_and_agents_between_the_panels() {
     // The premise, from the engine itself: apples and both kinds of agent are on the map at
     // tick 50 of `commons` with seed 0.

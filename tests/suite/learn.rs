@@ -304,6 +304,50 @@ fn write_policy(dir: &std::path::Path, name: &str, edit: impl FnOnce(&mut polity
 }
 
 #[test]
+fn a_checkpoint_never_goes_on_with_other_weights_than_its_world_played() {
+    // A run interrupted, its policy file trained again, then resumed: the resume played the
+    // new weights from the checkpoint's tick on and said nothing (the run was neither the
+    // old one nor the new one, and its run.json named only the new weights).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_policy(d, "p.safetensors", |_| {});
+    let abs = std::fs::canonicalize(d).unwrap().join("p.safetensors");
+    let file = d.join(scenario_with(d, abs.to_str().unwrap()));
+    let s = scenario::load(file.to_str().unwrap()).unwrap();
+    let mut sim = polity::sim::Sim::new(&s, 3, 20);
+    for _ in 0..3 {
+        sim.step();
+    }
+    let cp = sim.checkpoint();
+    let kept = std::fs::read(&abs).unwrap();
+    let hash = Policy::read(abs.to_str().unwrap()).unwrap().hash();
+    assert_eq!(cp.world.parts["learned"], format!("group `learners`={hash:016x}"));
+    assert!(polity::sim::Sim::restore(&cp).is_ok());
+    // The file trained again (other weights, same shape): refused, saying what to do.
+    let h = polity::learn::play::header(&s, 0).unwrap();
+    std::fs::write(&abs, Policy::init(h, 1).to_bytes().unwrap()).unwrap();
+    let e = polity::sim::Sim::restore(&cp).err().expect("refused").0;
+    assert!(
+        e.contains(&format!("group `learners` played weights {hash:016x}, but the scenario now gives it weights")),
+        "{e}"
+    );
+    assert!(e.contains("put back the policy file") && !e.contains("damaged"), "{e}");
+    // Put back, it goes on as it would have.
+    std::fs::write(&abs, &kept).unwrap();
+    let mut restored = polity::sim::Sim::restore(&cp).unwrap();
+    for _ in 0..3 {
+        sim.step();
+        restored.step();
+    }
+    assert_eq!(sim.state_hash(), restored.state_hash());
+    // A checkpoint from before the digests were kept checks nothing.
+    let mut older = cp.clone();
+    older.world.parts.insert("learned".into(), String::new());
+    std::fs::write(&abs, Policy::init(polity::learn::play::header(&s, 0).unwrap(), 1).to_bytes().unwrap()).unwrap();
+    assert!(polity::sim::Sim::restore(&older).is_ok());
+}
+
+#[test]
 fn a_training_from_weights_resumes_from_any_folder() {
     // Its scenario.ron kept the relative path it was given, which a resume from another
     // working folder could not read.
@@ -421,7 +465,7 @@ fn trained_learners_pick_more_of_the_commons_than_the_random_walk_and_an_untrain
         let path = dir.path().join(format!("p{train_seed}.safetensors"));
         std::fs::write(&path, t.policies[0].as_ref().unwrap().to_bytes().unwrap()).unwrap();
         let mut with = s.clone();
-        polity::learn::play_file(&mut with, "learners", path.to_str().unwrap()).unwrap();
+        polity::learn::play_file(&mut with, "learners", path.to_str().unwrap(), "--policy learners=FILE").unwrap();
         let mut walk = s.clone();
         walk.agents[0].policy = scenario::PolicySpec::RandomWalk;
         for eval in 0..6 {

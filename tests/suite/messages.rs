@@ -96,6 +96,43 @@ fn counts_read_in_the_singular_and_listings_align() {
 }
 
 #[test]
+fn groups_of_one_name_and_ranges_to_infinity_are_refused() {
+    // Two groups named `h` ran, and a sweep's `agents.h.power` changed only the first; every
+    // agent of `Uniform(0.0, inf)` got power inf.
+    let t = tempfile::tempdir().unwrap();
+    let src = r#"(version: 1, name: "v", map: Generated(width: 8, height: 8),
+        agents: [(name: "h", kind: Human, count: 2), (name: "h", kind: Ai, count: 1, power: Uniform(0.0, inf))])"#;
+    std::fs::write(t.path().join("v.ron"), src).unwrap();
+    refused(
+        t.path(),
+        &["check", "v.ron"],
+        &[
+            "v.ron:2:61: agents[1].name: agents[0] is also named `h`",
+            "hint: rename one of the two groups",
+            "agents[1].power[1]: a range's ends must be finite numbers, found inf",
+            "give `Fixed(inf)`",
+        ],
+    );
+    // Groups without names, and a fixed infinite power, are fine.
+    let ok = src.replace("name: \"h\", ", "").replace("Uniform(0.0, inf)", "Fixed(inf)");
+    std::fs::write(t.path().join("v.ron"), ok).unwrap();
+    let o = polity_in(t.path(), &["check", "v.ron"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_resume_given_other_options_shows_the_resumes_usage() {
+    // The usage line read `polity run --resume <CHECKPOINT> [SCENARIO]`, offering what the
+    // error had just refused.
+    let t = tempfile::tempdir().unwrap();
+    refused(
+        t.path(),
+        &["run", "--resume", "x.ron", "--ticks", "3"],
+        &["cannot be used with '--ticks", "polity run [OPTIONS] [SCENARIO]\n       polity run --resume <CHECKPOINT>\n"],
+    );
+}
+
+#[test]
 fn a_broken_range_of_candidates_is_no_menu_to_choose_from() {
     // Range(1.0, 0.0, 1) is wrong twice; the first p served was then said not to be among its
     // "candidates", with the hint "choose one of [1.0]".
@@ -176,4 +213,133 @@ fn a_folder_or_a_policy_file_given_as_a_scenario_says_what_to_give() {
         &["check", "p.safetensors"],
         &["this is a policy file (safetensors), not a scenario", "--policy GROUP=FILE"],
     );
+}
+
+/// A small valid scenario, one line.
+const ONE: &str = r#"Scenario(version: 1, map: Ascii(rows: ["WWWWW", "WAPAW", "WWWWW"]), agents: [(kind: Human, count: 1)], run: (ticks: 1))"#;
+
+/// `polity check` on `src`: refused (exit 2, nothing on stdout); its stderr.
+fn check_refuses(src: &str) -> String {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("s.ron"), src).unwrap();
+    let o = polity_in(t.path(), &["check", "s.ron"]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{src}\n{e}");
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+    e
+}
+
+#[test]
+fn a_misspelt_struct_name_is_refused_at_the_name() {
+    // `Sceanrio(…)`, `AgentGrop(…)`, `RunSpek(…)` passed `polity check`: a name was never read.
+    let src =
+        ONE.replace("Scenario(", "Sceanrio(").replace("[(kind", "[AgentGrop(kind").replace("run: (", "run: RunSpek(");
+    let e = check_refuses(&src);
+    let expected = [
+        "s.ron:1:1: expected `Scenario` (or no name), found `Sceanrio`\n    hint: did you mean `Scenario`?",
+        "s.ron:1:78: agents[0]: expected `AgentGroup` (or no name), found `AgentGrop`\n    hint: did you mean `AgentGroup`?",
+        "s.ron:1:118: run: expected `RunSpec` (or no name), found `RunSpek`\n    hint: did you mean `RunSpec`?",
+        "3 problems found",
+    ];
+    for x in expected {
+        assert!(e.contains(x), "expected\n{x}\nin\n{e}");
+    }
+    // The right names, or none, still pass; a sweep file is still `Sweep(…)`.
+    let t = tempfile::tempdir().unwrap();
+    let named = ONE.replace("[(kind", "[AgentGroup(kind").replace("run: (", "run: RunSpec(");
+    for (name, src) in [("named.ron", named), ("bare.ron", ONE.replacen("Scenario(", "(", 1))] {
+        std::fs::write(t.path().join(name), src).unwrap();
+        let o = polity_in(t.path(), &["check", name]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o.stderr));
+    }
+    std::fs::write(
+        t.path().join("sw.ron"),
+        r#"Swep(version: 1, base: "commons", parameters: [(path: "regrowth.radius", values: List([1.0]))], replicates: 1, keep: [End("apples")])"#,
+    )
+    .unwrap();
+    let o = polity_in(t.path(), &["sweep", "sw.ron", "--out", "o"]);
+    assert!(text(&o.stderr).contains("sw.ron:1:1: expected `Sweep` (or no name), found `Swep`"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_value_decoding_could_not_read_is_not_checked_as_its_stand_in() {
+    // `(-1, 1)` was checked as `(0, 1)`: "(0, 1) is a wall", listed before the real problem.
+    let src = ONE.replace("count: 1)", "count: 1, spawn: At([(-1, 1)]))");
+    let e = check_refuses(&src);
+    assert!(e.contains("agents[0].spawn[0][0]: expected a non-negative integer, found -1"), "{e}");
+    assert!(!e.contains("wall") && e.contains("1 problem found"), "{e}");
+}
+
+#[test]
+fn a_file_that_is_not_a_struct_is_that_one_problem() {
+    // A list for a whole file: one problem, not one per field at its stand-in value 0.
+    let e = check_refuses("[1, 2, 3]");
+    assert!(e.starts_with("s.ron:1:1: expected a struct `(field: value, …)`, found a list `[…]`\n    hint: a scenario file holds one struct: `Scenario(version: 1, name: "), "{e}");
+    assert!(e.contains("1 problem found") && !e.contains("found 0"), "{e}");
+}
+
+#[test]
+fn a_legend_key_of_the_wrong_kind_is_the_problem_not_the_rows() {
+    // A string for a legend's character: that is the problem, not the rows' characters it
+    // leaves out of the legend (whose list of characters showed the stand-in '?').
+    let src = ONE.replace(r#""WWWWW"])"#, r#""W~~~W"], legend: { "~": Wall })"#);
+    let e = check_refuses(&src);
+    assert!(e.contains(r#"map.legend["~"]: expected a character, found a string"#), "{e}");
+    assert!(e.contains("hint: a character is written in single quotes: '~'"), "{e}");
+    assert!(!e.contains("unknown map character") && !e.contains("'?'") && e.contains("1 problem found"), "{e}");
+}
+
+#[test]
+fn rates_without_brackets_are_one_problem_and_counts_read_right() {
+    // "give `brackets` and `rates`, or a `preset`" came with "1 rates for 3 brackets", though
+    // no brackets were given.
+    let e = check_refuses(&ONE.replace("run: (", "tax: Some((rates: [0.5])), run: ("));
+    assert!(e.contains("tax: give `brackets` and `rates`, or a `preset`"), "{e}");
+    assert!(!e.contains("rates for") && e.contains("1 problem found"), "{e}");
+    let e = check_refuses(&ONE.replace("run: (", "tax: Some((brackets: [0.0, 10.0], rates: [0.5])), run: ("));
+    assert!(e.contains("tax.rates: 1 rate for 2 brackets; give one rate per bracket"), "{e}");
+}
+
+#[test]
+fn a_mean_over_no_ticks_says_what_it_needs() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("s.ron"),
+        r#"Sweep(version: 1, base: "commons", parameters: [(path: "regrowth.radius", values: List([1.0]))], replicates: 1, keep: [Mean("welfare_mean", 0)])"#,
+    )
+    .unwrap();
+    let o = polity_in(t.path(), &["sweep", "s.ron", "--out", "o"]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("keep[0]: a mean must be over at least 1 tick, found 0"), "{e}");
+    assert!(e.contains(r#"`Mean("welfare_mean", 100)`"#), "{e}");
+    // Over more ticks than any run has: the column was named `welfare_mean_mean_last_1000` for
+    // runs of 60 ticks (the longest a varied run.ticks gives), silently.
+    std::fs::write(
+        t.path().join("s.ron"),
+        r#"Sweep(version: 1, base: "commons", parameters: [(path: "run.ticks", values: List([40.0, 60.0]))], replicates: 1, keep: [Mean("welfare_mean", 1000), Mean("apples", 60)])"#,
+    )
+    .unwrap();
+    let o = polity_in(t.path(), &["sweep", "s.ron", "--out", "o"]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("keep[0]: a mean over the last 1000 ticks, but no run has more than 60"), "{e}");
+    assert!(!e.contains("keep[1]"), "60 is a whole run: {e}");
+    assert!(!t.path().join("o").exists());
+}
+
+#[test]
+fn a_plan_too_large_for_a_float_still_says_how_large() {
+    // "this plan imagines about inf tax periods per decision".
+    let src = ONE.replace(
+        "run: (",
+        "tax: Some((preset: Sed)), principal: Some((policy: Paa, objective: Fixed(1.0), planner: (budget: Guarantee(epsilon: 1000.0, delta: 0.1)))), run: (",
+    );
+    let e = check_refuses(&src);
+    assert!(e.contains("principal.planner.budget: this plan imagines about "), "{e}");
+    assert!(!e.contains("inf"), "{e}");
+    let at = e.find("about ").unwrap() + 6;
+    let number = &e[at..at + e[at..].find(' ').unwrap()];
+    let (m, x) = number.split_once('e').unwrap_or_else(|| panic!("{number}: {e}"));
+    assert!(m.parse::<f64>().is_ok() && x.parse::<u32>().unwrap() > 308, "{number}");
 }

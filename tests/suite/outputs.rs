@@ -350,6 +350,70 @@ fn resume_checks_its_output() {
 }
 
 #[test]
+fn a_run_never_goes_into_a_folder_an_interrupted_run_waits_to_resume_into() {
+    // The resume would later put the interrupted run over this one's folder, and the newer
+    // results would be gone without a word: the run is refused until the old one is resumed
+    // or its staging deleted, checkpointed or not.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    let cp = interrupted_checkpoint(w);
+    let before = tree(w);
+    for every in [None, Some("5")] {
+        let mut args = vec!["run", "tragedy", "--ticks", "5", "--out", "runs/big"];
+        args.extend(every.iter().flat_map(|e| ["--checkpoint-every", e]));
+        let o = polity_in(w, &args);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        let e = text(&o.stderr);
+        assert!(e.contains("interrupted run") && e.contains("--resume"), "{args:?}: {e}");
+        assert_eq!(tree(w), before, "nothing written, the staging kept");
+    }
+    run_ok(w, &["run", "--resume", cp.to_str().unwrap()]);
+    run_ok(w, &["run", "tragedy", "--ticks", "5", "--out", "runs/big"]);
+}
+
+#[test]
+fn a_resume_never_takes_a_users_file_into_the_run_folder() {
+    // A note put into the staging folder ended up in the run folder, unlisted in run.json,
+    // and every later run into the folder was refused for it.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    let cp = interrupted_checkpoint(w);
+    let note = w.join("runs/.big.partial/notes.txt");
+    fs::write(&note, "mine").unwrap();
+    let o = polity_in(w, &["run", "--resume", cp.to_str().unwrap()]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("holds `notes.txt` that Polity did not write") && e.contains("move it out"), "{e}");
+    assert_eq!(fs::read_to_string(&note).unwrap(), "mine");
+    assert!(!w.join("runs/big").exists());
+    fs::rename(&note, w.join("notes.txt")).unwrap();
+    run_ok(w, &["run", "--resume", cp.to_str().unwrap()]);
+    run_ok(w, &["run", "commons", "--ticks", "3", "--out", "runs/big"]);
+}
+
+#[test]
+fn an_interrupted_comparison_says_it_stopped_and_writes_nothing() {
+    // It exited 130 without a word (the signal's default), where run and sweep say `stopped:`.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .current_dir(w)
+        .args(["compare", "commons", "tragedy", "--ticks", "50000000", "--seeds", "0..2", "--out", "f.csv"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "still comparing");
+    signal(&child, "-INT");
+    let out = child.wait_with_output().unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{e}");
+    assert!(e.contains("stopped: interrupted by SIGINT or SIGTERM"), "{e}");
+    assert!(tree(w).is_empty(), "nothing written");
+}
+
+#[test]
 fn resume_is_refused_while_the_run_is_still_going() {
     let t = tempfile::tempdir().unwrap();
     let w = t.path();
@@ -360,6 +424,16 @@ fn resume_is_refused_while_the_run_is_still_going() {
     let o = polity_in(w, &["run", "--resume", "runs/.live.partial/checkpoint.ron"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("still writing"), "{}", text(&o.stderr));
+    // A new run into its folder, checkpointed or not, is refused the same way (it was told to
+    // delete the live run's staging, or, without checkpoints, raced it into the folder).
+    for every in [None, Some("5")] {
+        let mut args = vec!["run", "commons", "--ticks", "5", "--out", "runs/live"];
+        args.extend(every.iter().flat_map(|e| ["--checkpoint-every", e]));
+        let o = polity_in(w, &args);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("still writing"), "{args:?}: {}", text(&o.stderr));
+    }
+    assert!(!w.join("runs/live").exists());
     assert!(child.try_wait().unwrap().is_none(), "the original run goes on");
     signal(&child, "-TERM");
     let out = child.wait_with_output().unwrap();

@@ -108,10 +108,10 @@ fn every_documented_sweep_path_changes_the_run() {
             let row = row.trim_end();
             let t = trace(&s, run.seed, s.run.ticks);
             // The runner ran this scenario for its ticks: the table says so and agrees.
-            assert_eq!(column(&row, "ticks_run"), s.run.ticks as f64, "{path} in {base}");
-            assert_eq!(column(&row, "apples"), t.0.last().unwrap().1[0], "{path} in {base}");
+            assert_eq!(column(row, "ticks_run"), s.run.ticks as f64, "{path} in {base}");
+            assert_eq!(column(row, "apples"), t.0.last().unwrap().1[0], "{path} in {base}");
             if path == "run.ticks" {
-                assert_eq!(column(&row, "ticks_run"), *value, "run.ticks = {value} runs that long");
+                assert_eq!(column(row, "ticks_run"), *value, "run.ticks = {value} runs that long");
             }
             traces.push((s, t));
         }
@@ -621,7 +621,7 @@ fn the_cluster_files_are_well_formed_and_use_real_flags() {
     let froms = docker.lines().filter(|l| l.starts_with("FROM ")).count();
     assert!(froms >= 2, "multi-stage");
     assert!(docker.contains("cargo build --release --locked --no-default-features"), "the headless engine");
-    let user = docker.lines().filter_map(|l| l.strip_prefix("USER ")).last().expect("a USER");
+    let user = docker.lines().filter_map(|l| l.strip_prefix("USER ")).next_back().expect("a USER");
     assert!(!user.starts_with("root") && !user.starts_with("0"), "runs as {user}");
     for line in docker.lines().filter(|l| l.starts_with("COPY ") && !l.contains("--from=")) {
         let parts: Vec<&str> = line.split_whitespace().collect();

@@ -59,6 +59,34 @@ fn every_builtin_repeats_from_its_run_json_and_its_scenario_ron() {
 }
 
 #[test]
+fn a_repeat_that_does_not_repeat_an_unedited_run_json_fails() {
+    // It only warned, so a reproducibility check in CI passed on a run that did not
+    // reproduce. An unedited run.json whose state hash is not met is exit 1 (the files are
+    // written); an edited one (its scenario changed to try a variant) still only warns.
+    let t = tempfile::tempdir().unwrap();
+    let a = t.path().join("a");
+    run_into(&a, &["commons", "--ticks", "4"]);
+    let mut r = record(&a);
+    r.state_hash = "0123456789abcdef".into();
+    r.write_sealed(&a).unwrap(); // as if another Polity had written it, sealed
+    let json = a.join("run.json");
+    let b = t.path().join("b");
+    let o = polity(&["run", json.to_str().unwrap(), "--out", b.to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("error: the run did not repeat") && e.contains("records 0123456789abcdef"), "{e}");
+    assert!(b.join("run.json").is_file(), "the run's files are written");
+    // Edited (not resealed): a warning, exit 0.
+    let text = std::fs::read_to_string(&json).unwrap();
+    std::fs::write(&json, text.replace("\"description\": \"", "\"description\": \"edited: ")).unwrap();
+    let c = t.path().join("c");
+    let o = polity(&["run", json.to_str().unwrap(), "--out", c.to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{e}");
+    assert!(e.contains("warning: the state hash") && e.contains("edited since Polity wrote it"), "{e}");
+}
+
+#[test]
 fn governed_builtins_repeat_across_tax_periods_and_an_election() {
     // Long enough for tax periods (25 or 50 ticks), principals' decisions and the first
     // election (tick 100) to happen from the written, resolved scenario.
@@ -96,9 +124,18 @@ fn a_run_json_whose_reported_seed_or_ticks_were_edited_is_refused_not_ignored() 
     assert_eq!(out.status.code(), Some(2), "{e}");
     assert!(e.contains("`seed` is 3 but the scenario's `run.seed` is 0") && e.contains("scenario.run.seed"), "{e}");
     assert!(e.contains("`ticks` is 50 but the scenario's `run.ticks` is 7"), "{e}");
+    // (Which of the two was edited is not known: the hint said to put `seed` "back" to a value
+    // it never had when the scenario's was the one edited.)
+    assert!(e.contains("make the two agree: a repeat runs `scenario.run.seed` (0)"), "{e}");
     let line = src.lines().position(|l| l.trim_start().starts_with("\"seed\"")).unwrap() + 1;
     assert!(e.contains(&format!("edited.json:{line}:")), "located at the top-level seed (line {line}): {e}");
     assert!(!t.path().join("b").exists());
+    // A misspelt field of its scenario gets the hint a scenario file's would.
+    std::fs::write(&edited, src.replacen("\"count\":", "\"cuont\":", 1)).unwrap();
+    let out = polity(&["run", edited.to_str().unwrap(), "--out", t.path().join("b").to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{e}");
+    assert!(e.contains("unknown field `cuont`") && e.contains("hint: did you mean `count`?"), "{e}");
     // A repeat as it ran says it repeated exactly; one whose scenario was edited inside the
     // run.json says it did not (the recorded state hash is the witness).
     let out = polity(&["run", a.join("run.json").to_str().unwrap(), "--out", t.path().join("c").to_str().unwrap()]);
@@ -167,7 +204,7 @@ fn problems_in_run_json_and_sweep_json_are_located() {
     let fixed = sigma + text[sigma..].find("\"Fixed\": ").unwrap() + "\"Fixed\": ".len();
     assert!(!text[sigma..fixed].contains("power"), "tragedy's σ is Fixed");
     let (line, col2) = (text[..fixed].matches('\n').count() + 1, fixed - text[..fixed].rfind('\n').unwrap());
-    let end = fixed + text[fixed..].find(|c: char| c == '\n' || c == ',').unwrap();
+    let end = fixed + text[fixed..].find(['\n', ',']).unwrap();
     std::fs::write(&file, format!("{}7.5{}", &text[..fixed], &text[end..])).unwrap();
     let out = polity(&["check", file.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -192,7 +229,8 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
         Just(Dist::Fixed(f64::INFINITY)),
         (0.0..10.0f64).prop_map(Dist::Fixed),
         (0.0..3.0f64, 0.0..3.0f64).prop_map(|(a, b)| Dist::Uniform(a.min(b), a.max(b))),
-        (0.0..3.0f64).prop_map(|a| Dist::Spread(a, f64::INFINITY)),
+        // (A range's ends are finite: an infinite one is refused as a scenario's.)
+        (0.0..3.0f64, 0.0..3.0f64).prop_map(|(a, b)| Dist::Spread(a.min(b), a.max(b))),
     ];
     let menu = proptest::sample::subsequence(vec![f64::NEG_INFINITY, -1.5, 0.0, 0.5, 1.0, 2.0, f64::INFINITY], 1..=5)
         .prop_shuffle();

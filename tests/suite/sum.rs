@@ -486,7 +486,7 @@ fn polity_sum_world_reports_harm_and_ticks_against_d() {
     let (code, _, stderr) = run(&["--dims", "1", "--critical", "2", "--seeds", "7..=7", "--out", o]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--dims") && stderr.contains("--critical") && stderr.contains("--force"), "{stderr}");
-    assert!(stderr.contains("--seeds must hold at least 2 seeds (the intervals need two), found 1"), "{stderr}");
+    assert!(stderr.contains("--seeds must hold at least 2 seeds (the 95% intervals need two), found 1"), "{stderr}");
     // A world without humans, or without AIs, cannot run the loop: said of the scenario
     // given, not of the sections the command adds to it.
     let lone = dir.path().join("lone.ron");
@@ -521,7 +521,7 @@ fn the_aligned_event_records_the_harm_of_its_tick() {
     let mut sim = polity::sim::Sim::new(&s, 0, 20);
     let harm_column = {
         let log = sim.world().resource::<polity::metrics::MetricsLog>();
-        log.columns().iter().position(|c| c.to_string() == "harm").expect("a harm column")
+        log.columns().iter().position(|c| *c == "harm").expect("a harm column")
     };
     let mut found = false;
     for _ in 0..20 {

@@ -444,6 +444,50 @@ fn a_table_edited_after_the_sweep_is_never_replaced() {
 }
 
 #[test]
+fn a_damaged_row_file_is_never_put_into_a_table() {
+    // An emptied runs/run-000002.csv was counted as done and left out of results.csv; a line
+    // of garbage went in as it was; a row moved from run 5's file into run 3's made run 5 twice;
+    // sweep-merge said it merged runs it had not. All exited 0.
+    let t = tempfile::tempdir().unwrap();
+    let file = write_sweep(t.path(), "s.ron", SMALL);
+    let out = t.path().join("out");
+    let (f, o) = (file.to_str().unwrap(), out.to_str().unwrap());
+    assert!(polity(&["sweep", f, "--out", o]).status.success());
+    let csv = out.join("results.csv");
+    let table = std::fs::read(&csv).unwrap();
+    std::fs::remove_file(&csv).unwrap();
+    let row = |n: u64| out.join(format!("runs/run-{n:06}.csv"));
+    let five = std::fs::read_to_string(row(5)).unwrap();
+    let merged = t.path().join("merged.csv");
+    for (n, damage, why) in [
+        (2, String::new(), "it is empty"),
+        (1, "garbage\n".to_string(), "fields where the table has"),
+        (3, five.clone(), "its run is `5`, not 3"),
+        (4, five.replacen("5,", "4,", 1), "its replicate is `2`, not 1"),
+    ] {
+        let kept = std::fs::read(row(n)).unwrap();
+        std::fs::write(row(n), &damage).unwrap();
+        for args in [&["sweep", f, "--out", o][..], &["sweep-merge", o, "--out", merged.to_str().unwrap()]] {
+            let r = polity(args);
+            let e = String::from_utf8_lossy(&r.stderr);
+            assert_eq!(r.status.code(), Some(2), "{args:?}: {e}");
+            assert!(e.contains(&format!("run-{n:06}.csv: this is not the row the sweep wrote for run {n}")), "{e}");
+            assert!(e.contains(why), "{e}");
+            assert!(e.contains("delete it"), "{e}");
+        }
+        assert!(!csv.exists() && !merged.exists(), "no table written");
+        assert_eq!(std::fs::read(row(n)).unwrap(), damage.as_bytes(), "the file is left as it is");
+        std::fs::write(row(n), kept).unwrap();
+    }
+    // Deleted, a damaged row's run is run again, to the same row.
+    std::fs::write(row(2), "").unwrap();
+    std::fs::remove_file(row(2)).unwrap();
+    let again = polity(&["sweep", f, "--out", o]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(std::fs::read(&csv).unwrap(), table);
+}
+
+#[test]
 fn a_sweep_killed_while_writing_its_marker_is_taken_up_again() {
     // Killed between making the folder and renaming its sweep.json into place, a sweep left
     // only `.sweep.json.partial-PID`, and the next one refused the folder as someone else's
