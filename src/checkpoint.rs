@@ -12,13 +12,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::SavedModel;
+use crate::model::{LoadError, SavedModel};
 use crate::scenario::Scenario;
 use crate::sim::{RunSettings, ScenarioRes, Sim};
 
-/// The checkpoint format this Polity writes and reads (2: the world model with each
-/// mechanism's part by name).
-pub const FORMAT: u32 = 2;
+/// The checkpoint format this Polity writes (3: the world model with each mechanism's part by
+/// name, sealed by a digest line). It reads [`UNSEALED`] too.
+pub const FORMAT: u32 = 3;
+
+/// The format of checkpoints written before they were sealed: the same fields, no digest line.
+pub const UNSEALED: u32 = 2;
 
 /// Where a checkpointed run folder stood: its staged files' lengths when the checkpoint was
 /// written, so a resumed run cuts them back there and carries on.
@@ -104,10 +107,9 @@ impl Sim {
         }
         let mut sim = Sim::with_plugins(&cp.scenario, cp.seed, cp.end_tick, extra);
         sim.core_mut().load(cp.world.clone()).map_err(|e| {
-            CheckpointError(if e.ends_with(crate::learn::net::WEIGHTS_CHANGED) {
-                e
-            } else {
-                format!("the checkpoint does not fit its scenario: {e}; the file is damaged")
+            CheckpointError(match e {
+                LoadError::Changed(why) => why,
+                LoadError::Damaged(why) => format!("the checkpoint does not fit its scenario: {why}; the file is damaged"),
             })
         })?;
         sim.sync_components();
@@ -126,15 +128,21 @@ pub fn save(cp: &Checkpoint, path: &Path) -> std::io::Result<()> {
 /// The comment that ends a checkpoint: `// digest ` and the FNV-1a digest of the text before
 /// it, 16 hex digits. A checkpoint is the state of a run as Polity left it; one changed since
 /// (a seed, a clock or a run folder edited, another run's copied in) would go on as a run that
-/// never was, so it is refused. Checkpoints written before the digest was kept have none, and
-/// are read as they are.
+/// never was, so it is refused. Checkpoints written before the digest was kept (format
+/// [`UNSEALED`]) have none, and are read as they are; one of format [`FORMAT`] without its
+/// digest line was changed (the line deleted along with an edit).
 const DIGEST: &str = "// digest ";
 
-/// Checks the digest a checkpoint's `text` ends with, if it has one.
-fn check_digest(text: &str, file: &str) -> Result<(), CheckpointError> {
-    let Some(at) = text.rfind(&format!("\n{DIGEST}")) else { return Ok(()) };
-    let (body, kept) = (&text[..at], text[at + 1 + DIGEST.len()..].trim_end());
-    if crate::hash::hex(body.as_bytes()) == kept {
+/// Checks the digest a checkpoint's `text` ends with (of `format`: one of [`UNSEALED`] need
+/// not have one).
+fn check_digest(text: &str, format: u32, file: &str) -> Result<(), CheckpointError> {
+    let found = text.rfind(&format!("\n{DIGEST}"));
+    if found.is_none() && format == UNSEALED {
+        return Ok(());
+    }
+    if let Some(at) = found
+        && crate::hash::hex(text[..at].as_bytes()) == text[at + 1 + DIGEST.len()..].trim_end()
+    {
         return Ok(());
     }
     Err(CheckpointError(format!(
@@ -168,9 +176,10 @@ pub fn parse(text: &str, file: &str) -> Result<Checkpoint, CheckpointError> {
     let format = text["(format:".len()..].trim_start().split(|c: char| !c.is_ascii_digit()).next();
     if let Some(v) = format.and_then(|s| s.parse::<u32>().ok())
         && v != FORMAT
+        && v != UNSEALED
     {
         return Err(CheckpointError(format!(
-            "{file}: checkpoint format {v}; this Polity ({}) reads format {FORMAT}",
+            "{file}: checkpoint format {v}; this Polity ({}) reads formats {UNSEALED} and {FORMAT}",
             crate::VERSION
         )));
     }
@@ -181,7 +190,7 @@ pub fn parse(text: &str, file: &str) -> Result<Checkpoint, CheckpointError> {
             e.span.start.line, e.span.start.col, e.code
         ))
     })?;
-    check_digest(text, file)?;
+    check_digest(text, cp.format, file)?;
     // The world is rebuilt from the scenario, so it is checked as a scenario file is: a
     // damaged one (a ragged map, found by fuzzing) must be refused, not crash the build.
     match crate::scenario::check_typed(cp.scenario.clone(), file) {

@@ -58,7 +58,7 @@ impl Part for RateProposal {
     fn save(&self) -> Result<String, String> {
         crate::model::parts::to_ron(self)
     }
-    fn load(&mut self, text: &str) -> Result<(), String> {
+    fn load(&mut self, text: &str) -> Result<(), crate::model::parts::LoadError> {
         crate::model::parts::from_ron(self, text)
     }
 }

@@ -27,7 +27,7 @@ impl Part for InactionShadow {
     fn save(&self) -> Result<String, String> {
         crate::model::parts::to_ron(&self.0.save()?)
     }
-    fn load(&mut self, text: &str) -> Result<(), String> {
+    fn load(&mut self, text: &str) -> Result<(), crate::model::parts::LoadError> {
         let saved: SavedModel = ron::Options::default().from_str(text).map_err(|e| e.to_string())?;
         self.0.load(saved)
     }

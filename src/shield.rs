@@ -6,8 +6,8 @@
 //! Post-posed, an action outside the allowed set is replaced by the best allowed one;
 //! preemptive, the policy only ever gets allowed actions, so its choice is moved to the
 //! nearest allowed one (L1 distance between schedules). If the allowed set is empty — every
-//! action below the floor — the shield falls back to the action of highest Q̂, the least bad,
-//! and says so in the event. Every intervention is a `shield_intervention` event with the
+//! action below the floor — the shield falls back to the action of highest Q̂, the least bad
+//! (the proposal itself when it ties), and says so in the event. Every intervention is a `shield_intervention` event with the
 //! proposed action, its replacement and both Q̂; the metrics count interventions and add up
 //! the estimated welfare they protected.
 
@@ -84,7 +84,13 @@ pub fn judge(spec: &ShieldSpec, actions: &[Vec<f64>], q: &[f64], beta: Option<f6
         })
     };
     if allowed.is_empty() {
-        let chosen = best_of(&(0..q.len()).collect::<Vec<_>>()).unwrap_or(proposed);
+        // The least bad action, which is the proposal itself when none is better (a tie, as
+        // when every Q̂ is 0 in a dead commons, replaced it by the first action and counted an
+        // intervention that changed nothing).
+        let chosen = match best_of(&(0..q.len()).collect::<Vec<_>>()) {
+            Some(best) if q[best] > q[proposed] => best,
+            _ => proposed,
+        };
         return Verdict { allowed, chosen, empty: true };
     }
     if allowed.contains(&proposed) {
@@ -123,14 +129,15 @@ pub fn review_rates(m: &mut WorldModel) {
         let chosen = actions[verdict.chosen].clone();
         m.event(|| "principal".into(), || Event::NoCertifiedAction { q: q.clone(), beta, omega, chosen });
     }
-    if verdict.chosen == proposed && !verdict.empty {
+    // Only a replacement is an intervention, with its event (one that replaced the proposal
+    // by itself was logged and not counted).
+    if verdict.chosen == proposed {
         return;
     }
-    let gain = q[verdict.chosen] - q[proposed];
-    if verdict.chosen != proposed {
+    {
         let stats = &mut m.parts.get_mut::<Shield>().expect("checked above").stats;
         stats.interventions += 1;
-        stats.protected += gain;
+        stats.protected += q[verdict.chosen] - q[proposed];
     }
     m.parts.insert(RateProposal(Some(actions[verdict.chosen].clone())));
     m.event(
@@ -288,5 +295,16 @@ mod tests {
         // Empty set: fall back to the highest Q̂.
         let empty = judge(&spec(0.5, Some(100.0), ShieldMode::PostPosed), &actions, &q, None, 2);
         assert_eq!((empty.chosen, empty.empty), (0, true));
+        // Empty set, the proposal tied with the highest Q̂ (every Q̂ 0 in a dead commons): it
+        // goes through, not the first of the tied (which was counted as an intervention).
+        let dead = [0.0; 4];
+        for mode in [ShieldMode::PostPosed, ShieldMode::Preemptive] {
+            let v = judge(&spec(0.5, Some(1.0), mode), &actions, &dead, None, 2);
+            assert_eq!((v.chosen, v.empty), (2, true), "{mode:?}");
+        }
+        let certified = ShieldSpec { certified: Some(1.0), ..ShieldSpec::default() };
+        assert_eq!(judge(&certified, &actions, &dead, Some(0.1), 3).chosen, 3);
+        // One strictly better than a tied pair: the better one.
+        assert_eq!(judge(&spec(0.5, Some(100.0), ShieldMode::PostPosed), &actions, &[1.0, 2.0, 1.0, 2.0], None, 2).chosen, 1);
     }
 }

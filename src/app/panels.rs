@@ -881,11 +881,10 @@ fn events(ui: &mut egui::Ui, cx: &mut PanelCx) {
     }
     egui::ScrollArea::vertical().id_salt("events").max_height(220.0).auto_shrink([false, true]).show(ui, |ui| {
         for e in shown {
-            let details = e.details().to_string();
-            let short: String = details.chars().take(90).collect();
-            let text = format!("{:>6} {} {} {}", e.tick, e.kind(), e.subject, short);
-            ui.add(egui::Label::new(RichText::new(text).monospace().small()).truncate())
-                .on_hover_text(serde_json::to_string_pretty(&e.details()).unwrap_or(details));
+            // In words, the details themselves under the pointer.
+            let text = format!("{:>6} {} {}: {}", e.tick, e.kind(), e.subject, e.event.describe());
+            let details = serde_json::to_string_pretty(&e.details()).unwrap_or_default();
+            ui.add(egui::Label::new(RichText::new(text).monospace().small()).truncate()).on_hover_text(details);
         }
     });
 }

@@ -58,6 +58,17 @@ pub enum Edit {
 const LEFT_WIDTH: f32 = 300.0;
 const RIGHT_WIDTH: f32 = 400.0;
 
+/// The left and the right panel's (opening, least, greatest) widths in a window `width`
+/// logical pixels wide: [`LEFT_WIDTH`] and [`RIGHT_WIDTH`] from 1280 pixels up, narrower in
+/// proportion below (a 1024×600 screen's window left the map 157 pixels of 921), and never
+/// more than about a third of the window each, so the map keeps at least a quarter of it.
+pub fn panel_sizes(width: f32) -> ((f32, f32, f32), (f32, f32, f32)) {
+    let fit = (width / 1280.0).clamp(0.1, 1.0);
+    let (left, right) = (LEFT_WIDTH * fit, RIGHT_WIDTH * fit);
+    let (left_max, right_max) = ((width * 0.35).max(left), (width * 0.4).max(right));
+    ((left, 160.0f32.min(left), left_max), (right, 200.0f32.min(right), right_max))
+}
+
 fn style(ctx: &egui::Context) {
     // The dark theme, whatever the system's: its panel fill is what the screenshot test finds.
     ctx.set_theme(egui::Theme::Dark);
@@ -83,6 +94,7 @@ fn draw(
     learning: Option<Res<Learning>>,
     art: Option<Res<AppArt>>,
     mut styled: Local<bool>,
+    mut panels_for: Local<f32>,
 ) -> Result {
     // Nothing is drawn until the art has loaded (a frame or two: `art`).
     let Some(art) = art.as_deref() else { return Ok(()) };
@@ -105,10 +117,22 @@ fn draw(
     egui::Panel::top("status").show(&mut root, |ui| status_bar(ui, sim, &state, &view, learning, &art.ui));
     let mut cx =
         PanelCx { sim, state: &mut state, ui: &mut ui_state, view: &mut view, exports: &mut exports.0, learning, art };
-    egui::Panel::left("left").default_size(LEFT_WIDTH).min_size(220.0).show(&mut root, |ui| {
+    // A window that changed width (the first frames' 1280 shrunk to a small screen, or the
+    // user's resizing) opens its panels again at the new width's sizes.
+    let width = ctx.viewport_rect().width();
+    if (width - *panels_for).abs() > 0.5 {
+        *panels_for = width;
+        ctx.data_mut(|d| {
+            for id in ["left", "right"] {
+                d.remove::<egui::containers::panel::PanelState>(egui::Id::new(id));
+            }
+        });
+    }
+    let (left, right) = panel_sizes(width);
+    egui::Panel::left("left").default_size(left.0).min_size(left.1).max_size(left.2).show(&mut root, |ui| {
         sections(ui, "left-scroll", panels::LEFT, &mut cx);
     });
-    egui::Panel::right("right").default_size(RIGHT_WIDTH).min_size(260.0).show(&mut root, |ui| {
+    egui::Panel::right("right").default_size(right.0).min_size(right.1).max_size(right.2).show(&mut root, |ui| {
         sections(ui, "right-scroll", panels::RIGHT, &mut cx);
     });
     let free = root.available_rect_before_wrap();

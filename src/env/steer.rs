@@ -40,7 +40,7 @@ impl Part for Steering {
     fn save(&self) -> Result<String, String> {
         Ok(String::new())
     }
-    fn load(&mut self, _: &str) -> Result<(), String> {
+    fn load(&mut self, _: &str) -> Result<(), crate::model::parts::LoadError> {
         Ok(())
     }
 }

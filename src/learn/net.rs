@@ -81,9 +81,6 @@ pub struct Policy {
     pub nets: Vec<Net>,
 }
 
-/// The hint that ends [`Policy::check_mark`]'s message (how a restore tells it from damage).
-pub const WEIGHTS_CHANGED: &str = "\n    hint: put back the policy file the run played, then resume; or start the run again to play the file as it is now";
-
 /// The CPU device everything runs on.
 pub const DEVICE: Device = Device::Cpu;
 
@@ -205,7 +202,8 @@ impl Policy {
     pub fn check_mark<'a>(
         mark: &str,
         played: impl IntoIterator<Item = (String, &'a Policy)>,
-    ) -> std::result::Result<(), String> {
+    ) -> std::result::Result<(), crate::model::parts::LoadError> {
+        use crate::model::parts::LoadError;
         if mark.is_empty() {
             return Ok(());
         }
@@ -215,13 +213,13 @@ impl Policy {
             if was != &is {
                 let (who, was) = was.split_once('=').unwrap_or(("a learned policy", was));
                 let is = is.split_once('=').map_or(is, |(_, h)| h);
-                return Err(format!(
-                    "{who} played weights {was}, but the scenario now gives it weights {is} (its policy file trained again or replaced since the checkpoint, or a network trained in the app and never saved to a file), so the world would not go on as it was{WEIGHTS_CHANGED}"
-                ));
+                return Err(LoadError::Changed(format!(
+                    "{who} played weights {was}, but the scenario now gives it weights {is} (its policy file trained again or replaced since the checkpoint, or a network trained in the app and never saved to a file), so the world would not go on as it was\n    hint: put back the policy file the run played, then resume; or start the run again to play the file as it is now"
+                )));
             }
         }
         if kept.len() != now.split(';').count() {
-            return Err(format!("the checkpoint's learned policies ({mark}) are not the scenario's ({now})"));
+            return Err(format!("the checkpoint's learned policies ({mark}) are not the scenario's ({now})").into());
         }
         Ok(())
     }

@@ -40,7 +40,7 @@ impl Part for Brains {
     fn save(&self) -> Result<String, String> {
         Ok(Policy::mark(self.played()))
     }
-    fn load(&mut self, text: &str) -> Result<(), String> {
+    fn load(&mut self, text: &str) -> Result<(), crate::model::parts::LoadError> {
         Policy::check_mark(text, self.played())
     }
 }

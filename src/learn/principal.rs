@@ -98,7 +98,7 @@ impl Part for Governor {
     fn save(&self) -> std::result::Result<String, String> {
         Ok(Policy::mark([("the principal".to_string(), &*self.policy)]))
     }
-    fn load(&mut self, text: &str) -> std::result::Result<(), String> {
+    fn load(&mut self, text: &str) -> std::result::Result<(), crate::model::parts::LoadError> {
         Policy::check_mark(text, [("the principal".to_string(), &*self.policy)])
     }
 }

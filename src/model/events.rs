@@ -121,6 +121,66 @@ impl Event {
         }
     }
 
+    /// A line in words, what the app's event log shows (the details stay in
+    /// [`Event::details`]): `patch at (12, 3) lost: its last apple picked; 41 patches alive`.
+    pub fn describe(&self) -> String {
+        let rates = |r: &[f64]| r.iter().map(|r| format!("{}%", num(r * 100.0))).collect::<Vec<_>>().join(" ");
+        match self {
+            Event::PatchLost { x, y, patches_alive } => {
+                format!("patch at ({x}, {y}) lost: its last apple picked; {patches_alive} patches alive")
+            }
+            Event::Theft { victim, milli_apples, x, y } => {
+                format!("stole {} apples from agent {victim} at ({x}, {y})", num(*milli_apples as f64 / 1000.0))
+            }
+            Event::TaxPeriod { period, rates: r, revenue, transfer_each, treasury, .. } => format!(
+                "period {period} at {}: {} apples collected, {} paid back to each, treasury {}",
+                rates(r),
+                num(*revenue),
+                num(*transfer_each),
+                num(*treasury)
+            ),
+            Event::TaxRates { policy, rates: r } => format!("rates now {} (by {policy})", rates(r)),
+            Event::Election { rule, votes, shares, elected } => {
+                let share = shares.get(elected).map_or(String::new(), |s| format!(", {}% of first choices", num(s * 100.0)));
+                format!("p = {elected} elected by {} voters ({rule}{share})", votes.len())
+            }
+            Event::PaaDecision { candidates, q, chosen, .. } => {
+                let best = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                format!("chose rates {} of {} candidates (est. Q {})", rates(chosen), candidates.len(), num(best))
+            }
+            Event::ShieldRates { proposed, q_proposed, replacement, q_replacement, .. } => format!(
+                "vetoed rates {} (est. Q {}) for {} (est. Q {})",
+                rates(proposed),
+                num(*q_proposed),
+                rates(replacement),
+                num(*q_replacement)
+            ),
+            Event::NoCertifiedAction { chosen, omega, .. } => {
+                format!("no schedule certified safe at ω = {}: {} went through", num(*omega), rates(chosen))
+            }
+            Event::Aligned { cosine, information, harm } => {
+                let harm = harm.map_or(String::new(), |h| format!(", {} apples of harm per human", num(h)));
+                format!("AIs aligned: loop cosine {} after {} nats{harm}", num(*cosine), num(*information))
+            }
+            Event::ShieldMove { proposed, q_proposed, replacement, q_replacement, x, y, .. } => format!(
+                "vetoed move {proposed} (est. Q {}) for {replacement} (est. Q {}) at ({x}, {y})",
+                num(*q_proposed),
+                num(*q_replacement)
+            ),
+            Event::Audit { inspected_ticks, detected, p_d, penalty, .. } => format!(
+                "audited {inspected_ticks} ticks, {detected} violations found (P_D {}), penalty {}",
+                num(*p_d),
+                num(*penalty)
+            ),
+            Event::Detection { tick, x, y, .. } => format!("found the violation of tick {tick} at ({x}, {y})"),
+            Event::VaseBroken { by, x, y } => format!("vase broken at ({x}, {y}) by {by}"),
+            Event::Pushed { by, x, y } => format!("object pushed to ({x}, {y}) by {by}"),
+            Event::Impact { baseline, effect, cause, why } => format!("{effect} blamed on {cause} ({baseline}: {why})"),
+            Event::ParamChange { parameter, old, new, by } => format!("{parameter}: {old} → {new} (by {by})"),
+            Event::Other { details, .. } => details.to_string(),
+        }
+    }
+
     /// Where it happened, when it happened at a cell.
     pub fn cell(&self) -> Option<(u32, u32)> {
         match *self {
@@ -134,6 +194,16 @@ impl Event {
             _ => None,
         }
     }
+}
+
+/// `v` with at most three decimals and no trailing zeros (`0.125`, `12`, `-3.5`; minus zero as 0).
+fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
 }
 
 impl SimEvent {
@@ -156,5 +226,44 @@ impl Serialize for SimEvent {
         st.serialize_field("subject", &self.subject)?;
         st.serialize_field("details", &self.details())?;
         st.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_read_as_words() {
+        let cases = [
+            (
+                Event::PatchLost { x: 12, y: 3, patches_alive: 41 },
+                "patch at (12, 3) lost: its last apple picked; 41 patches alive",
+            ),
+            (Event::Theft { victim: 4, milli_apples: 1500, x: 1, y: 2 }, "stole 1.5 apples from agent 4 at (1, 2)"),
+            (
+                Event::TaxPeriod {
+                    period: 3,
+                    rates: vec![0.1, 0.25],
+                    revenue: 12.0,
+                    revenue_by_bracket: vec![2.0, 10.0],
+                    transfer_each: 1.7142857,
+                    treasury: -0.0,
+                },
+                "period 3 at 10% 25%: 12 apples collected, 1.714 paid back to each, treasury 0",
+            ),
+            (
+                Event::Audit { inspected_ticks: 10, detected: 2, p_d: 0.05, penalty: 40.0, x: 0, y: 0 },
+                "audited 10 ticks, 2 violations found (P_D 0.05), penalty 40",
+            ),
+            (
+                Event::Other { kind: "mine", details: serde_json::json!({"a": 1}) },
+                r#"{"a":1}"#,
+            ),
+        ];
+        for (event, want) in cases {
+            assert_eq!(event.describe(), want, "{}", event.kind());
+        }
+        assert_eq!((num(f64::INFINITY), num(-0.0004), num(2.0)), ("inf".to_string(), "0".to_string(), "2".to_string()));
     }
 }

@@ -22,7 +22,7 @@ use crate::vocab::{Decision, Ledger, Policy, Position, Reward, Weights};
 
 pub use crate::scenario::ModelError;
 pub use events::{Event, SimEvent};
-pub use parts::{Part, Parts};
+pub use parts::{LoadError, Part, Parts};
 pub use phases::{Mechanism, PhaseFn, Phases, Step};
 
 /// The clock and the seed of every random draw.
@@ -316,12 +316,14 @@ impl WorldModel {
     }
 
     /// Restores a saved state into this world, built from the same scenario.
-    pub fn load(&mut self, saved: SavedModel) -> Result<(), String> {
+    pub fn load(&mut self, saved: SavedModel) -> Result<(), LoadError> {
         if saved.agents.len() != self.agents.len() {
-            return Err(format!("it has {} agents but its scenario makes {}", saved.agents.len(), self.agents.len()));
+            return Err(
+                format!("it has {} agents but its scenario makes {}", saved.agents.len(), self.agents.len()).into()
+            );
         }
         if let Some((a, b)) = saved.agents.iter().zip(&self.agents).find(|(a, b)| a.id != b.id) {
-            return Err(format!("agent {} is out of order (expected {})", a.id, b.id));
+            return Err(format!("agent {} is out of order (expected {})", a.id, b.id).into());
         }
         self.parts.load(&saved.parts)?;
         self.clock = saved.clock;

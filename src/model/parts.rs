@@ -22,7 +22,31 @@ pub trait Part: Any + Clone + Debug + Send + Sync {
     /// The part as text, for checkpoints (usually [`to_ron`]).
     fn save(&self) -> Result<String, String>;
     /// Restores the part from what [`Part::save`] wrote (usually [`from_ron`]).
-    fn load(&mut self, text: &str) -> Result<(), String>;
+    fn load(&mut self, text: &str) -> Result<(), LoadError>;
+}
+
+/// Why a saved state could not be restored.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadError {
+    /// It is not what the world saves, or not of this world: the file is damaged.
+    Damaged(String),
+    /// It is whole, but something it was saved with outside the file has changed since (a
+    /// policy file trained again): the message says what, and what to do.
+    Changed(String),
+}
+
+impl From<String> for LoadError {
+    fn from(why: String) -> LoadError {
+        LoadError::Damaged(why)
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Damaged(why) | LoadError::Changed(why) => f.write_str(why),
+        }
+    }
 }
 
 /// Implements [`Part`] for a serde type, saved as RON under `name`:
@@ -36,7 +60,7 @@ macro_rules! serde_part {
             fn save(&self) -> Result<String, String> {
                 $crate::model::parts::to_ron(self)
             }
-            fn load(&mut self, text: &str) -> Result<(), String> {
+            fn load(&mut self, text: &str) -> Result<(), $crate::model::parts::LoadError> {
                 $crate::model::parts::from_ron(self, text)
             }
         }
@@ -50,7 +74,7 @@ macro_rules! serde_part {
             fn save(&self) -> Result<String, String> {
                 $crate::model::parts::to_ron(self)
             }
-            fn load(&mut self, text: &str) -> Result<(), String> {
+            fn load(&mut self, text: &str) -> Result<(), $crate::model::parts::LoadError> {
                 $crate::model::parts::from_ron(self, text)
             }
         }
@@ -63,8 +87,8 @@ pub fn to_ron<T: Serialize>(part: &T) -> Result<String, String> {
 }
 
 /// Replaces a serde part with what `text` holds.
-pub fn from_ron<T: DeserializeOwned>(part: &mut T, text: &str) -> Result<(), String> {
-    *part = ron::Options::default().from_str(text).map_err(|e| e.to_string())?;
+pub fn from_ron<T: DeserializeOwned>(part: &mut T, text: &str) -> Result<(), LoadError> {
+    *part = ron::Options::default().from_str(text).map_err(|e| LoadError::Damaged(e.to_string()))?;
     Ok(())
 }
 
@@ -74,7 +98,7 @@ trait AnyPart: Any + Debug + Send + Sync {
     fn clone_box(&self) -> Box<dyn AnyPart>;
     fn imagined_box(&self) -> Option<Box<dyn AnyPart>>;
     fn save(&self) -> Result<String, String>;
-    fn load(&mut self, text: &str) -> Result<(), String>;
+    fn load(&mut self, text: &str) -> Result<(), LoadError>;
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
@@ -93,7 +117,7 @@ impl<T: Part> AnyPart for T {
     fn save(&self) -> Result<String, String> {
         Part::save(self)
     }
-    fn load(&mut self, text: &str) -> Result<(), String> {
+    fn load(&mut self, text: &str) -> Result<(), LoadError> {
         Part::load(self, text)
     }
     fn as_any(&self) -> &dyn Any {
@@ -171,14 +195,17 @@ impl Parts {
     }
     /// Restores every part from `saved`: the world must have exactly the parts saved (it was
     /// built from the same scenario).
-    pub fn load(&mut self, saved: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
+    pub fn load(&mut self, saved: &std::collections::BTreeMap<String, String>) -> Result<(), LoadError> {
         let mine: std::collections::BTreeSet<&str> = self.0.iter().map(|(_, p)| p.name()).collect();
         let theirs: std::collections::BTreeSet<&str> = saved.keys().map(String::as_str).collect();
         if mine != theirs {
-            return Err(format!("it holds the mechanism state {theirs:?} but its scenario makes {mine:?}"));
+            return Err(format!("it holds the mechanism state {theirs:?} but its scenario makes {mine:?}").into());
         }
         for (_, p) in &mut self.0 {
-            p.load(&saved[p.name()]).map_err(|e| format!("the state of `{}`: {e}", p.name()))?;
+            p.load(&saved[p.name()]).map_err(|e| match e {
+                LoadError::Damaged(why) => LoadError::Damaged(format!("the state of `{}`: {why}", p.name())),
+                changed => changed,
+            })?;
         }
         Ok(())
     }

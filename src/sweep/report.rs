@@ -16,6 +16,8 @@ pub struct Table {
     pub parameters: Vec<String>,
     /// Kept metric columns (series files left out).
     pub metrics: Vec<String>,
+    /// The metrics kept as series (a file per run, column `NAME_series`), which are not summarised.
+    pub series: Vec<String>,
     /// Per row: parameter values and metric values.
     pub rows: Vec<(Vec<f64>, Vec<f64>)>,
 }
@@ -46,6 +48,13 @@ pub fn read(path: &Path) -> Result<Table, String> {
             None if path.join("sweep.json").is_file() => {
                 "the sweep has not finished: run the same `polity sweep` command again to finish it".into()
             }
+            None if path.join("run.json").is_file() || path.join("train.json").is_file() => {
+                let what = if path.join("run.json").is_file() { "`polity run`'s run folder" } else { "a training's folder" };
+                format!(
+                    "this is {what}, not a sweep's: sweep-report summarises the table a `polity sweep` wrote; \
+                     to compare scenarios over seeds use `polity compare`, or sweep a parameter with `polity sweep`"
+                )
+            }
             None => "run the sweep to its end, or merge its shards first".into(),
         };
         format!("{}: cannot read: {e}\n    hint: {hint}", file.display())
@@ -61,6 +70,7 @@ pub fn read(path: &Path) -> Result<Table, String> {
     let parameters: Vec<String> = head[seed + 1..ticks].to_vec();
     let metric_cols: Vec<usize> = (ticks + 1..head.len()).filter(|&i| !head[i].ends_with("_series")).collect();
     let metrics = metric_cols.iter().map(|&i| head[i].clone()).collect();
+    let series = head[ticks + 1..].iter().filter_map(|c| c.strip_suffix("_series")).map(String::from).collect();
     let mut rows = Vec::new();
     for (k, record) in reader.records().enumerate() {
         let cells = record.map_err(|e| bad(e.to_string()))?;
@@ -71,7 +81,7 @@ pub fn read(path: &Path) -> Result<Table, String> {
         let vals = metric_cols.iter().map(|&i| num(i)).collect::<Result<Vec<f64>, String>>()?;
         rows.push((params, vals));
     }
-    Ok(Table { parameters, metrics, rows })
+    Ok(Table { parameters, metrics, series, rows })
 }
 
 /// One combination's summaries, in table order.
@@ -137,6 +147,14 @@ pub fn text(t: &Table, groups: &[Group]) -> String {
 /// other parameters, into an 800×500 image.
 pub fn plot(t: &Table, groups: &[Group], metric: &str, x: &str) -> Result<Canvas, String> {
     let m = t.metrics.iter().position(|c| c == metric).ok_or_else(|| {
+        if t.series.iter().any(|s| s == metric) {
+            return format!(
+                "--plot {metric}: `{metric}` is kept as a series (a file per run, column {metric}_series), which \
+                 sweep-report does not summarise; keep it as End(\"{metric}\") or Mean(\"{metric}\", N) too to plot it; the \
+                 table's summarised metrics: {}",
+                t.metrics.join(", ")
+            );
+        }
         format!("--plot {metric}: no kept metric `{metric}` in the table; it has: {}", t.metrics.join(", "))
     });
     let xi = t

@@ -283,6 +283,24 @@ fn the_report_gives_mean_and_t_interval_per_combination() {
 }
 
 #[test]
+fn the_report_says_what_it_cannot_summarise() {
+    // A metric kept as a series was "no kept metric", and a run folder "run the sweep to its end".
+    let t = tempfile::tempdir().unwrap();
+    let csv = "run,combination,replicate,seed,a.b,ticks_run,m,w_series\n\
+               0,0,0,0,1,10,2,series/run-000000.csv\n1,0,1,1,1,10,4,series/run-000001.csv\n";
+    let file = t.path().join("results.csv");
+    std::fs::write(&file, csv).unwrap();
+    let table = report::read(&file).unwrap();
+    assert_eq!((table.metrics.clone(), table.series.clone()), (vec!["m".to_string()], vec!["w".to_string()]));
+    let e = report::plot(&table, &report::summarise(&table), "w", "a.b").unwrap_err();
+    assert!(e.contains("`w` is kept as a series") && e.contains("End(\"w\")") && e.contains("metrics: m"), "{e}");
+    let out = polity(&["run", "commons", "--ticks", "3", "--out", t.path().join("r").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let e = report::read(&t.path().join("r")).unwrap_err();
+    assert!(e.contains("this is `polity run`'s run folder, not a sweep's") && e.contains("polity compare"), "{e}");
+}
+
+#[test]
 fn bad_sweep_files_are_reported_with_line_and_column_and_write_nothing() {
     let t = tempfile::tempdir().unwrap();
     let bad = SMALL
