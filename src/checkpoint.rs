@@ -109,7 +109,9 @@ impl Sim {
         sim.core_mut().load(cp.world.clone()).map_err(|e| {
             CheckpointError(match e {
                 LoadError::Changed(why) => why,
-                LoadError::Damaged(why) => format!("the checkpoint does not fit its scenario: {why}; the file is damaged"),
+                LoadError::Damaged(why) => {
+                    format!("the checkpoint does not fit its scenario: {why}; the file is damaged")
+                }
             })
         })?;
         sim.sync_components();

@@ -305,6 +305,9 @@ mod tests {
         let certified = ShieldSpec { certified: Some(1.0), ..ShieldSpec::default() };
         assert_eq!(judge(&certified, &actions, &dead, Some(0.1), 3).chosen, 3);
         // One strictly better than a tied pair: the better one.
-        assert_eq!(judge(&spec(0.5, Some(100.0), ShieldMode::PostPosed), &actions, &[1.0, 2.0, 1.0, 2.0], None, 2).chosen, 1);
+        assert_eq!(
+            judge(&spec(0.5, Some(100.0), ShieldMode::PostPosed), &actions, &[1.0, 2.0, 1.0, 2.0], None, 2).chosen,
+            1
+        );
     }
 }

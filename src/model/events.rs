@@ -141,7 +141,8 @@ impl Event {
             ),
             Event::TaxRates { policy, rates: r } => format!("rates now {} (by {policy})", rates(r)),
             Event::Election { rule, votes, shares, elected } => {
-                let share = shares.get(elected).map_or(String::new(), |s| format!(", {}% of first choices", num(s * 100.0)));
+                let share =
+                    shares.get(elected).map_or(String::new(), |s| format!(", {}% of first choices", num(s * 100.0)));
                 format!("p = {elected} elected by {} voters ({rule}{share})", votes.len())
             }
             Event::PaaDecision { candidates, q, chosen, .. } => {
@@ -256,10 +257,7 @@ mod tests {
                 Event::Audit { inspected_ticks: 10, detected: 2, p_d: 0.05, penalty: 40.0, x: 0, y: 0 },
                 "audited 10 ticks, 2 violations found (P_D 0.05), penalty 40",
             ),
-            (
-                Event::Other { kind: "mine", details: serde_json::json!({"a": 1}) },
-                r#"{"a":1}"#,
-            ),
+            (Event::Other { kind: "mine", details: serde_json::json!({"a": 1}) }, r#"{"a":1}"#),
         ];
         for (event, want) in cases {
             assert_eq!(event.describe(), want, "{}", event.kind());

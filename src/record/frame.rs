@@ -157,6 +157,8 @@ pub struct Plot {
     pub color: [u8; 4],
     /// Its values.
     pub history: History,
+    /// The tick of its first value (its x axis runs from there to the frame's tick).
+    pub since: u64,
 }
 
 /// What one panel shows besides the world.
@@ -267,7 +269,8 @@ pub fn draw_panel(frame: &mut Canvas, layout: &Layout, world: &Canvas, overlay: 
         let room = col.y + col.h - y - pad;
         let with_legend = legend_h > 0 && room >= legend_h + 2 * (line_h + 12 * s) + pad;
         let plots_h = if with_legend { room - legend_h - pad } else { room };
-        draw_plots(frame, layout.scale, Rect::new(col.x, y + pad, col.w, plots_h), &overlay.plots, true);
+        let at = Rect::new(col.x, y + pad, col.w, plots_h);
+        draw_plots(frame, layout.scale, at, &overlay.plots, true, overlay.tick.0);
         if with_legend {
             let at = Rect::new(col.x, col.y + col.h - legend_h, col.w, legend_h);
             draw_legend(Some(frame), layout.scale, at, &overlay.legend, false);
@@ -291,7 +294,7 @@ pub fn draw_panel(frame: &mut Canvas, layout: &Layout, world: &Canvas, overlay: 
             y += legend_h + s;
         }
         let plots = Rect::new(inner.x, y, inner.w, inner.y + inner.h - y);
-        draw_plots(frame, layout.scale, plots, &overlay.plots, false);
+        draw_plots(frame, layout.scale, plots, &overlay.plots, false, overlay.tick.0);
     }
 }
 
@@ -335,8 +338,9 @@ fn draw_line(frame: &mut Canvas, scale: u32, at: Rect, label: &str, value: &str)
     font::draw(frame, vx, at.y, scale, value, colors::TEXT, at.x + at.w + 1);
 }
 
-/// Plots stacked (`stacked`) or side by side in `area`, each a label over a framed sparkline.
-fn draw_plots(frame: &mut Canvas, scale: u32, area: Rect, plots: &[Plot], stacked: bool) {
+/// Plots stacked (`stacked`) or side by side in `area`, each a label over a framed sparkline
+/// whose x axis ends at tick `now`.
+fn draw_plots(frame: &mut Canvas, scale: u32, area: Rect, plots: &[Plot], stacked: bool, now: u64) {
     let s = scale as i64;
     let line_h = font::LINE as i64 * s;
     let n = plots.len() as i64;
@@ -353,18 +357,35 @@ fn draw_plots(frame: &mut Canvas, scale: u32, area: Rect, plots: &[Plot], stacke
             let w = (area.w - gap * (n - 1)) / n;
             Rect::new(area.x + i * (w + gap), area.y, w, area.h)
         };
-        draw_plot(frame, scale, r, plot);
+        draw_plot(frame, scale, r, plot, now);
     }
 }
 
-/// One plot: its label and current value, then the series in a frame scaled to its range.
-fn draw_plot(frame: &mut Canvas, scale: u32, r: Rect, plot: &Plot) {
+/// One plot: its label and the ticks it spans (`since` to `now`, the x axis, on the right when
+/// they fit), then the series in a frame scaled to its range.
+fn draw_plot(frame: &mut Canvas, scale: u32, r: Rect, plot: &Plot, now: u64) {
     let s = scale as i64;
     let line_h = font::LINE as i64 * s;
     let values: Vec<f64> = plot.history.series().filter(|v| v.is_finite()).collect();
     let (lo, hi) = values.iter().fold((0.0f64, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let hi = if hi > lo { hi } else { lo + 1.0 };
-    font::draw(frame, r.x, r.y, scale, &plot.label, colors::DIM, r.x + r.w + 1);
+    // The label, and the span of ticks beside it when both fit (the label cut to its first
+    // word if that makes room, as the numbers' labels are).
+    let gap = 2 * font::ADVANCE as i64 * s;
+    let first_word = plot.label.split_whitespace().next().unwrap_or(&plot.label);
+    let (since, width) = (plot.since, |t: &str| font::text_width(t, scale) as i64);
+    let (label, span) = [
+        (plot.label.as_str(), format!("ticks {since}–{now}")),
+        (plot.label.as_str(), format!("{since}–{now}")),
+        (first_word, format!("{since}–{now}")),
+    ]
+    .into_iter()
+    .find(|(label, span)| width(label) + gap + width(span) <= r.w)
+    .map_or((plot.label.as_str(), None), |(label, span)| (label, Some(span)));
+    if let Some(span) = span {
+        font::draw(frame, r.x + r.w - width(&span), r.y, scale, &span, colors::DIM, r.x + r.w + 1);
+    }
+    font::draw(frame, r.x, r.y, scale, label, colors::DIM, r.x + r.w + 1);
     let b = Rect::new(r.x, r.y + line_h, r.w, r.h - line_h);
     if b.h < 3 * s || b.w < 3 * s {
         return;
@@ -622,6 +643,32 @@ mod tests {
             .flat_map(|y| (footer.x..footer.x + footer.w).map(move |x| (x, y)))
             .any(|(x, y)| frame.get(x as u32, y as u32) == ai);
         assert!(shown, "the AI agents' mark is drawn in the footer");
+    }
+
+    #[test]
+    fn a_plot_says_which_ticks_its_x_axis_spans() {
+        // The sparklines had no x axis: a frame of 120 ticks and one of 20 looked alike.
+        let mut history = History::default();
+        (0..=120).for_each(|v| history.push(v as f64));
+        let plot =
+            |since| Plot { label: "apples standing".into(), color: colors::APPLES, history: history.clone(), since };
+        let row = |plot: &Plot, now: u64, w: i64| {
+            let mut c = Canvas::new(w as u32, 80, colors::PANEL_BG);
+            draw_plot(&mut c, 1, Rect::new(0, 0, w, 80), plot, now);
+            (0..font::LINE)
+                .flat_map(|y| (0..w as u32).map(move |x| (x, y)))
+                .map(|(x, y)| c.get(x, y))
+                .collect::<Vec<_>>()
+        };
+        // Wide: the whole label and "ticks 0–120"; another span draws another label row.
+        let wide = font::text_width("apples standing  ticks 0–120", 1) as i64 + 4;
+        assert_ne!(row(&plot(0), 120, wide), row(&plot(0), 130, wide));
+        assert_ne!(row(&plot(0), 120, wide), row(&plot(10), 120, wide));
+        // Narrow: the label's first word and the span; narrower still, the label alone.
+        let narrow = font::text_width("apples  0–120", 1) as i64 + 2;
+        assert_ne!(row(&plot(0), 120, narrow), row(&plot(0), 130, narrow));
+        let tiny = font::text_width("apples 0–1", 1) as i64;
+        assert_eq!(row(&plot(0), 120, tiny), row(&plot(0), 130, tiny));
     }
 
     #[test]

@@ -142,6 +142,7 @@ impl Panel {
             columns::WELFARE_MEAN
         };
         let legend = crate::paint::Legend::of(crate::sim::core(sim.world()));
+        let since = sim.tick();
         let mut p = Panel {
             name: name.to_string(),
             sim,
@@ -154,11 +155,17 @@ impl Panel {
             has_apples: true,
             legend,
             plots: vec![
-                Plot { label: "apples standing".into(), color: frame::colors::APPLES, history: Default::default() },
+                Plot {
+                    label: "apples standing".into(),
+                    color: frame::colors::APPLES,
+                    history: Default::default(),
+                    since,
+                },
                 Plot {
                     label: if welfare_column == columns::WELFARE_MEAN { "welfare mean" } else { "welfare at p" }.into(),
                     color: frame::colors::WELFARE,
                     history: Default::default(),
+                    since,
                 },
             ],
         };

@@ -49,7 +49,8 @@ pub fn read(path: &Path) -> Result<Table, String> {
                 "the sweep has not finished: run the same `polity sweep` command again to finish it".into()
             }
             None if path.join("run.json").is_file() || path.join("train.json").is_file() => {
-                let what = if path.join("run.json").is_file() { "`polity run`'s run folder" } else { "a training's folder" };
+                let what =
+                    if path.join("run.json").is_file() { "`polity run`'s run folder" } else { "a training's folder" };
                 format!(
                     "this is {what}, not a sweep's: sweep-report summarises the table a `polity sweep` wrote; \
                      to compare scenarios over seeds use `polity compare`, or sweep a parameter with `polity sweep`"

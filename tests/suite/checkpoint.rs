@@ -86,7 +86,11 @@ fn checkpoints_are_versioned_and_damage_is_reported_with_line_and_column() {
     assert!(text.starts_with(&format!("(format:{}", checkpoint::FORMAT)));
     std::fs::write(&newer, text.replacen(&format!("(format:{}", checkpoint::FORMAT), "(format:99", 1)).unwrap();
     let e = checkpoint::load(&newer).unwrap_err().to_string();
-    assert!(e.contains("checkpoint format 99") && e.contains(&format!("reads formats {} and {}", checkpoint::UNSEALED, checkpoint::FORMAT)), "{e}");
+    assert!(
+        e.contains("checkpoint format 99")
+            && e.contains(&format!("reads formats {} and {}", checkpoint::UNSEALED, checkpoint::FORMAT)),
+        "{e}"
+    );
     // Cut short.
     let cut = dir.path().join("cut.ron");
     std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
@@ -270,7 +274,8 @@ fn a_checkpoint_changed_since_polity_wrote_it_is_refused() {
     std::fs::write(&path, format!("{body}\n")).unwrap();
     let e = checkpoint::load(&path).map(drop).unwrap_err().to_string();
     assert!(e.contains("cp.ron: the checkpoint was changed since Polity wrote it"), "{e}");
-    let unsealed = body.replacen(&format!("(format:{},", checkpoint::FORMAT), &format!("(format:{},", checkpoint::UNSEALED), 1);
+    let unsealed =
+        body.replacen(&format!("(format:{},", checkpoint::FORMAT), &format!("(format:{},", checkpoint::UNSEALED), 1);
     assert_ne!(unsealed, body);
     std::fs::write(&path, format!("{unsealed}\n")).unwrap();
     assert!(checkpoint::load(&path).is_ok());
