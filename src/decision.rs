@@ -33,6 +33,10 @@ pub fn decide(m: &mut WorldModel) {
     let tax = parts.get::<TaxState>();
     let oversight = parts.get::<crate::oversight::Oversight>();
     let foresight = parts.get::<crate::impact::Foresight>();
+    // Agents steered from outside (the Python API) do what they are told: their decision is
+    // that, at once, so nothing is worked out to be thrown away and every decider after this
+    // one (a planner imagining the tick) sees what they will do.
+    let told = parts.get::<crate::model::steering::Steering>().map(|s| &s.actions[..]).unwrap_or(&[]);
     // Each agent's decision is a pure function of the world and its own draws, so agents are
     // decided in parallel in big worlds with the same result (crate::parallel).
     // On a big map the cells an agent scores are far from the last agent's: they are asked
@@ -53,6 +57,10 @@ pub fn decide(m: &mut WorldModel) {
     crate::parallel::for_each_mut_ahead(agents, ahead, |a: &mut ModelAgent| {
         if a.inactive {
             a.decision = Decision::default();
+            return;
+        }
+        if let Some(&Some(action)) = told.get(a.id as usize) {
+            a.decision = crate::model::steering::told(action);
             return;
         }
         let share = apple_share(grid, social, tax, a.id, &a.pos, a.sigma, &a.ledger);

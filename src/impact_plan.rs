@@ -116,7 +116,8 @@ pub fn plan_moves(m: &mut WorldModel) {
         n => n as usize,
     };
     for k in 0..m.agents.len() {
-        if !plans(&m.agents[k]) {
+        // An agent steered from outside does what it is told (its decision already says so).
+        if !plans(&m.agents[k]) || crate::model::steering::told_to(m, m.agents[k].id).is_some() {
             continue;
         }
         let mdp = MoveMdp::new(m, k, spec.apple);

@@ -314,6 +314,10 @@ pub fn plan_rates(m: &mut WorldModel) {
         return;
     }
     let Some(objective) = m.parts.get::<Principal>().map(|p| p.objective) else { return };
+    // Rates given from outside (the Python API) replace the plan's: none is made.
+    if crate::model::steering::principal_told(m) {
+        return;
+    }
     let (actions, q, guarantee) = estimate(m, &spec, objective, None);
     let best = planner::argmax(&q);
     m.parts.insert(RateProposal(Some(actions[best].clone())));

@@ -4,11 +4,12 @@
 //! budget: the shield and the world still have their say), at `Propose` for the principal's
 //! rates. Agents given no action decide as their scenario says. Imagined worlds (shields'
 //! look-ahead, planners, the inaction shadow) carry no steering: their agents follow their
-//! scenario policies.
+//! scenario policies. The part itself is the core's ([`crate::model::steering`]): the
+//! decisions give a steered agent its told move at once, and the planners (an AI's under an
+//! impact penalty, the PAA principal) make no plan for what they are told.
 
-use crate::model::{Mechanism, Part, Step, WorldModel};
+use crate::model::{Mechanism, Step, WorldModel};
 use crate::principal::RateProposal;
-use crate::rules::action::Action;
 use crate::tax::TaxState;
 
 /// The steering mechanism: register it in a world that an outside learner drives.
@@ -19,39 +20,7 @@ pub const MECHANISM: Mechanism = Mechanism {
     ..Mechanism::NONE
 };
 
-/// The next tick's actions from outside: per agent (id order) an action or `None` (the agent
-/// decides for itself), and the principal's choice per bracket (0 keeps the bracket's rate,
-/// `i ≥ 1` sets rate `(i − 1)·step`, as the learned principal's choices), read only at the
-/// end of a tax period.
-#[derive(Clone, Debug, Default)]
-pub struct Steering {
-    /// Each agent's action, id order.
-    pub actions: Vec<Option<Action>>,
-    /// The principal's choice, per bracket.
-    pub principal: Option<Vec<u32>>,
-}
-
-impl Part for Steering {
-    const NAME: &'static str = "steered";
-    fn imagined(&self) -> Option<Self> {
-        None
-    }
-    /// Set afresh before every tick, so a checkpoint saves nothing of it.
-    fn save(&self) -> Result<String, String> {
-        Ok(String::new())
-    }
-    fn load(&mut self, _: &str) -> Result<(), crate::model::parts::LoadError> {
-        Ok(())
-    }
-}
-
-/// The decision of an agent told to do `action`: that action for sure.
-pub fn told(action: Action) -> crate::vocab::Decision {
-    let mut d = crate::vocab::Decision { action, ..Default::default() };
-    let k = Action::ALL.iter().position(|&a| a == action).unwrap_or(0);
-    d.probs[k] = 1.0;
-    d
-}
+pub use crate::model::steering::{Steering, told};
 
 fn decide(m: &mut WorldModel) {
     let Some(s) = m.parts.get::<Steering>() else { return };

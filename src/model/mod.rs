@@ -12,6 +12,7 @@
 pub mod events;
 pub mod parts;
 pub mod phases;
+pub mod steering;
 
 use std::sync::Arc;
 

@@ -173,3 +173,38 @@ fn the_principal_sets_rates_when_a_period_ends() {
     assert!((rates[0] - 0.3).abs() < 1e-9 && (rates[2] - 1.0).abs() < 1e-9, "{rates:?}");
     assert_eq!(paid_at, [50, 100]);
 }
+
+#[test]
+fn planners_make_no_plan_for_what_they_are_told() {
+    // A steered AI under an impact penalty still planned every tick (sparse sampling, width 16
+    // and depth 2 in vase-guard) and the plan was thrown away: RL on planner scenarios ran at
+    // about 8 steps a second for nothing. Its told move is its decision from `Decide` on.
+    use polity::model::steering::{Steering, told};
+    use polity::rules::action::Action;
+    let s = scenario_from("vase-guard", &[]).unwrap();
+    let ai: usize =
+        s.agents.iter().take_while(|g| g.kind != polity::scenario::Kind::Ai).map(|g| g.count as usize).sum();
+    let mut m = Sim::model_of(&s, 0, &Sim::mechanisms());
+    let mut actions = vec![None; m.agents.len()];
+    actions[ai] = Some(Action::West);
+    m.parts.insert(Steering { actions, principal: None });
+    m.decide();
+    assert_eq!(m.agents[ai].decision, told(Action::West), "no plan: the planner wrote its Q̂ as the scores");
+    // Left alone, it plans: its scores are the plan's Q̂.
+    let mut m = Sim::model_of(&s, 0, &Sim::mechanisms());
+    m.decide();
+    assert_ne!(m.agents[ai].decision.scores, [0.0; 5]);
+
+    // A steered PAA principal: no plan (no `paa_decision`) in a period whose rates it is told;
+    // one in a period it is not.
+    let s = scenario_from("paa-governor", &[]).unwrap();
+    let mut e = Env::new(s, Some(0), Options { principal: true, ..Default::default() }).unwrap();
+    let (n, brackets) = (e.layout().names.len(), e.layout().principal_choices.len());
+    let mut decisions = Vec::new();
+    for t in 1..=100u64 {
+        let choice = vec![1; brackets];
+        let out = e.step(&vec![None; n], (t <= 50).then_some(&choice[..])).unwrap();
+        decisions.extend(out.events.iter().filter(|e| e.kind() == "paa_decision").map(|_| t));
+    }
+    assert_eq!(decisions, [75, 100], "planned only at the period ends (every 25 ticks) it was not told");
+}
