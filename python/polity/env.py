@@ -10,7 +10,7 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from ._polity import PolityError, RawEnv
+from ._polity import FRAME_SIZES, VIEWS, PolityError, RawEnv
 from ._polity import next_seed as _next_seed
 
 #: The five moves, in action-index order.
@@ -36,23 +36,81 @@ def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> lis
             )
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise PolityError(f"override `{path}` = {value!r}: overrides set numeric fields (as sweep files do)")
+        if isinstance(value, (int, np.integer)) and not -(2**127) <= value < 2**127:
+            raise PolityError(f"override `{path}` = {value}: out of range for any scenario field")
         # A whole number crosses as one, exactly (a seed past 2**53 is no float).
         out.append((str(path), int(value) if isinstance(value, (int, np.integer)) else float(value)))
     return out
 
 
-def _whole(name: str, value: Any, least: int) -> int:
-    """`value` as an int of at least `least`, or a PolityError naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-        raise PolityError(f"{name} = {value!r}: a whole number of at least {least}")
+#: The largest value of the engine's 32-bit and 64-bit unsigned arguments.
+U32_MAX, U64_MAX = 2**32 - 1, 2**64 - 1
+
+
+def _whole(name: str, value: Any, least: int, most: int | None = None, why: str = "") -> int:
+    """`value` as an int from `least` to `most` (no bound: of at least `least`), or a
+    PolityError naming `name` and the range, checked here so that no Python int too large for
+    the engine's argument crosses (an OverflowError naming nothing). `why` says what the
+    range is, when it is the engine's own (the observation window's radius)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < least
+        or (most is not None and value > most)
+    ):
+        said = f"a whole number from {least} to {most}" if most is not None else f"a whole number of at least {least}"
+        raise PolityError(f"{name} = {value!r}: {why or said}")
     return int(value)
 
 
+def _view(view: Any) -> int | None:
+    """`view` (None: the scenario's), in the engine's range (1 to 8)."""
+    if view is None:
+        return None
+    least, most = VIEWS
+    return _whole("view", view, least, most, f"the observation window's radius must be {least} to {most}")
+
+
+def _frame(name: str, size: Any) -> tuple[int, int]:
+    """A frame's (width, height), in the range the engine draws (160x90 to 7680x4320)."""
+    if not (isinstance(size, (tuple, list)) and len(size) == 2):
+        raise PolityError(f"{name} = {size!r}: (width, height) in pixels")
+    (w0, h0), (w1, h1) = FRAME_SIZES
+    out = []
+    for side, v, least, most in (("width", size[0], w0, w1), ("height", size[1], h0, h1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise PolityError(f"{name}'s {side} = {v!r}: a whole number of pixels, {least} to {most}")
+        if not least <= v <= most:
+            raise PolityError(
+                f"{name}'s {side} = {v}: too {'small' if v < least else 'large'}; a frame is {w0}x{h0} to "
+                f"{w1}x{h1} pixels"
+            )
+        out.append(int(v))
+    return out[0], out[1]
+
+
 def _seed(seed: Any) -> int:
-    """`seed` as an int, or a PolityError (the engine checks its range)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    """`seed` as an int from 0 to 2⁶⁴ − 1, or a PolityError."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= U64_MAX:
         raise PolityError(f"seed {seed!r}: a seed is a whole number from 0 to 2^64 - 1")
     return int(seed)
+
+
+class _NotCopied:
+    """An environment owns its engine world, which cannot be shared or duplicated: a copy
+    would step the same world (copy.copy) or could not be made (pickle, copy.deepcopy). Every
+    way of copying one raises the same TypeError."""
+
+    def _refuse_copy(self, *_: Any) -> None:
+        raise TypeError(
+            f"a {type(self).__name__} cannot be copied or pickled: it owns its engine world; make "
+            "another with the same arguments (and seed) instead"
+        )
+
+    __copy__ = _refuse_copy
+    __deepcopy__ = _refuse_copy
+    __reduce_ex__ = _refuse_copy
+    __reduce__ = _refuse_copy
 
 
 def _same_thread(made_on: int) -> None:
@@ -71,7 +129,7 @@ def _policies(policies: dict[str, str] | None) -> list[tuple[str, str]]:
     return [(str(g), str(p)) for g, p in (policies or {}).items()]
 
 
-class PolityParallelEnv(ParallelEnv):
+class PolityParallelEnv(_NotCopied, ParallelEnv):
     """Every agent of a scenario as a PettingZoo agent (``human_0``, ``ai_5``, …).
 
     Each step runs one tick of the world exactly as ``polity run`` does; an agent's action is
@@ -107,14 +165,11 @@ class PolityParallelEnv(ParallelEnv):
     ):
         if render_mode not in (None, "rgb_array"):
             raise PolityError(f"render_mode {render_mode!r}: Polity renders 'rgb_array' (or None)")
-        if view is not None:
-            view = _whole("view", view, 0)
+        view = _view(view)
         if not isinstance(principal, (bool, np.bool_)):
             raise PolityError(f"principal = {principal!r}: True to steer the principal, False (the default) not to")
         principal = bool(principal)
-        if not (isinstance(render_size, (tuple, list)) and len(render_size) == 2):
-            raise PolityError(f"render_size = {render_size!r}: (width, height) in pixels")
-        render_size = (_whole("render_size's width", render_size[0], 1), _whole("render_size's height", render_size[1], 1))
+        render_size = _frame("render_size", render_size)
         self._thread = threading.get_ident()
         if seed is not None:
             seed = _seed(seed)
@@ -227,10 +282,13 @@ class PolityParallelEnv(ParallelEnv):
             value = np.asarray(a)
             if value.shape != () or not np.issubdtype(value.dtype, np.integer):
                 raise PolityError(f"{agent}'s action {a!r} must be one integer, 0 to {len(ACTIONS) - 1}")
-            if not -1 <= int(value) < len(ACTIONS):
+            if not 0 <= int(value) < len(ACTIONS):
+                # -1 is VectorEnv's "decide yourself" in its action arrays; here an agent decides
+                # as its scenario says when it is left out of the dict.
                 raise PolityError(
                     f"{agent}'s action {int(value)} is out of range: 0 to {len(ACTIONS) - 1} (stay, north, east, "
-                    "south, west), or -1 for the agent's own"
+                    "south, west); to let an agent act by its scenario's own policy, leave it out of the "
+                    "actions dict"
                 )
             arr[index[agent]] = int(value)
         choice = None
@@ -273,7 +331,9 @@ class PolityParallelEnv(ParallelEnv):
 
     def _observations(self) -> dict[str, np.ndarray]:
         rows = self._raw.observe()
-        obs = {a: rows[k] for k, a in enumerate(self._names)}
+        # Each agent's observation an array of its own (a row of `rows` is a view that keeps
+        # every agent's alive: a learner storing one would hold them all).
+        obs = {a: rows[k].copy() for k, a in enumerate(self._names)}
         if self._principal:
             obs[PRINCIPAL] = self._raw.principal_observe()
         return obs

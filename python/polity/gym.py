@@ -6,11 +6,13 @@ from typing import Any
 
 import gymnasium
 
+import numpy as np
+
 from ._polity import PolityError
-from .env import PolityParallelEnv
+from .env import ACTIONS, PolityParallelEnv, _NotCopied
 
 
-class GymEnv(gymnasium.Env):
+class GymEnv(_NotCopied, gymnasium.Env):
     """A single-agent view of a scenario: ``agent`` (default: the scenario's first agent,
     ``possible_agents[0]``) is steered; every other agent decides as its scenario says.
     Observations, actions and rewards are those of :class:`polity.PolityParallelEnv`."""
@@ -42,6 +44,15 @@ class GymEnv(gymnasium.Env):
         return obs[self.agent], infos[self.agent]
 
     def step(self, action):
+        given = np.asarray(action)
+        if given.shape == () and np.issubdtype(given.dtype, np.integer) and not 0 <= int(given) < len(ACTIONS):
+            # -1 (VectorEnv's "decide yourself") is no action here: the steered agent is told
+            # its move every step; the other agents are the ones that play by their scenario.
+            raise PolityError(
+                f"action {int(given)} is out of range: 0 to {len(ACTIONS) - 1} (stay, north, east, south, "
+                f"west); {self.agent} is the agent this environment steers and takes an action every step "
+                "(the other agents act by their scenario's own policy)"
+            )
         obs, rew, terms, truncs, infos = self._env.step({self.agent: action})
         return obs[self.agent], rew[self.agent], terms[self.agent], truncs[self.agent], infos[self.agent]
 

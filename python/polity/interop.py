@@ -10,7 +10,10 @@ import numpy as np
 
 from ._polity import PolityError, RawRecording
 from ._polity import export_policy as _export
-from .env import PolityParallelEnv, _overrides, _whole
+from .env import PolityParallelEnv, _frame, _overrides, _view, _whole
+
+#: Frames per second a recording may have, as `polity record --fps` allows (at most 50 for a GIF).
+FPS = (1, 120)
 
 
 def record(
@@ -35,10 +38,8 @@ def record(
     staged and moved into place only when complete; an existing file is replaced only with
     ``force``. Returns the number of frames."""
     ticks_per_frame = _whole("ticks_per_frame", ticks_per_frame, 1)
-    fps = _whole("fps", fps, 1)
-    if not (isinstance(size, (tuple, list)) and len(size) == 2):
-        raise PolityError(f"size = {size!r}: (width, height) in pixels")
-    size = (_whole("size's width", size[0], 1), _whole("size's height", size[1], 1))
+    fps = _whole("fps", fps, *FPS)
+    size = _frame("size", size)
     if "render_mode" in env_kwargs:
         raise PolityError("render_mode: record() renders every frame itself (leave render_mode out)")
     env = PolityParallelEnv(scenario, seed=seed, render_mode="rgb_array", **env_kwargs)
@@ -77,8 +78,7 @@ def export_policy(
     group's own when it learns, else 3) that ``parallel_env`` gives. Returns the file's header."""
     if not isinstance(group, str):
         raise PolityError(f"group = {group!r}: the name of the scenario's agent group the file is for")
-    if view is not None:
-        view = _whole("view", view, 0)
+    view = _view(view)
     if not isinstance(tensors, dict):
         raise PolityError(f"tensors: a dict of tensor name to array (see polity.torch_tensors), not {type(tensors).__name__}")
     named = []

@@ -7,13 +7,13 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from ._polity import PolityError, RawVecEnv
 import threading
 
-from .env import _overrides, _policies, _same_thread, _seed, _whole
+from ._polity import PolityError, RawVecEnv
+from .env import _NotCopied, _overrides, _policies, _same_thread, _seed, _view, _whole
 
 
-class VectorEnv:
+class VectorEnv(_NotCopied):
     """``num_envs`` copies of a scenario's world, every agent steered, stepped in parallel on
     the engine's thread pool (``polity.set_threads`` sizes it).
 
@@ -24,8 +24,10 @@ class VectorEnv:
     that decides as its scenario says. A world that reaches ``run.ticks`` is truncated and
     starts its next episode in the same step: the observation returned is the new episode's
     first. World ``e``'s ``k``-th episode has its own seed, derived from ``seed``, ``k`` and ``e``;
-    ``reset()`` without a seed plays new worlds: the seed it was made with the first time, the
-    last seed + 1 after that (as ``parallel_env`` does).
+    ``reset()`` without a seed plays new worlds: the seed it was made with the first time, after
+    that ``polity.next_seed`` of the last (as ``parallel_env`` does: VectorEnvs seeded 0, 1, 2, …
+    never replay one another's worlds, as ``seed + 1`` would). ``step`` before the first
+    ``reset()`` raises ``PolityError``, as ``parallel_env``'s does.
     The worlds are the engine's world model alone: no metrics, events or pictures (use
     ``parallel_env`` for those).
     """
@@ -41,9 +43,8 @@ class VectorEnv:
         policies: dict[str, str] | None = None,
         **field_overrides: Any,
     ):
-        num_envs = _whole("num_envs", num_envs, 1)
-        if view is not None:
-            view = _whole("view", view, 0)
+        num_envs = _whole("num_envs", num_envs, 1, 2**63 - 1)
+        view = _view(view)
         self._thread = threading.get_ident()
         if seed is not None:
             seed = _seed(seed)
@@ -67,6 +68,7 @@ class VectorEnv:
         self._rewards = np.zeros((self.num_envs, self.num_agents), dtype=np.float32)
         self._terminated = np.zeros(self.num_envs, dtype=bool)
         self._truncated = np.zeros(self.num_envs, dtype=bool)
+        self._started = False
 
     @property
     def _raw(self) -> RawVecEnv:
@@ -77,11 +79,14 @@ class VectorEnv:
     def reset(self, seed: int | None = None, options: dict | None = None):
         _same_thread(self._thread)
         self._raw.reset(None if seed is None else _seed(seed))
+        self._started = True
         self._raw.observe(self._obs)
         return self._obs, {}
 
     def step(self, actions):
         _same_thread(self._thread)
+        if not self._started:
+            raise PolityError("no episode yet: call reset() first")
         given = np.asarray(actions)
         if given.shape != (self.num_envs, self.num_agents):
             raise PolityError(

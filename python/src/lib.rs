@@ -426,5 +426,10 @@ fn _polity(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_threads, m)?)?;
     m.add("PolityError", m.py().get_type::<PolityError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The engine's ranges, for `polity/` to check arguments against before they cross (a
+    // Python int past u32 would otherwise be a bare OverflowError naming no argument).
+    m.add("VIEWS", (*env::VIEWS.start(), *env::VIEWS.end()))?;
+    let (lo, hi) = (polity::record::Size::MIN, polity::record::Size::MAX);
+    m.add("FRAME_SIZES", ((lo.width, lo.height), (hi.width, hi.height)))?;
     Ok(())
 }

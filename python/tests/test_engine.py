@@ -473,3 +473,188 @@ def test_what_the_engine_says_is_said_in_python(tmp_path, monkeypatch):
     with pytest.raises(polity.PolityError, match="names both the built-in scenario and a file"):
         polity.parallel_env("commons")
     assert polity.parallel_env("./commons").scenario_name == "tragedy"
+
+
+# ---- what a new user found next (seeds of VectorEnv, copies, -1, observations, big ints) ----
+
+
+def test_a_vector_env_reset_without_a_seed_moves_on_as_parallel_env_does():
+    """reset() without a seed moves on by polity.next_seed, not `last seed + 1`: a VectorEnv
+    seeded 0 and reset twice played the worlds of one seeded 1 (observations, rewards and all)."""
+    kw = {"num_envs": 3, "run.ticks": 5}
+    a = polity.VectorEnv("commons", seed=0, **kw)
+    b = polity.VectorEnv("commons", seed=1, **kw)
+    a.reset()
+    first = a.seeds()
+    obs_a = a.reset()[0].copy()
+    obs_b = b.reset()[0].copy()
+    assert a.seeds() != b.seeds()
+    assert not np.array_equal(obs_a, obs_b)
+    # Its seeds follow next_seed, as parallel_env's do: the second reset plays next_seed(0)'s
+    # worlds, the third next_seed(next_seed(0))'s.
+    seed = 0
+    for _ in range(2):
+        seed = polity.next_seed(seed)
+        c = polity.VectorEnv("commons", seed=seed, **kw)
+        c.reset()
+        assert a.seeds() == c.seeds()
+        a.reset()
+    assert a.seeds() != first
+
+
+def _copyable_kinds():
+    return {
+        "parallel_env": lambda: polity.parallel_env("commons", **{"run.ticks": 5}),
+        "GymEnv": lambda: polity.GymEnv("commons", **{"run.ticks": 5}),
+        "VectorEnv": lambda: polity.VectorEnv("commons", num_envs=2, **{"run.ticks": 5}),
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(_copyable_kinds()))
+def test_an_environment_cannot_be_copied_in_any_way(kind):
+    """copy.copy gave a second environment stepping the same engine world (pickle and deepcopy
+    already raised): every way of copying raises the same TypeError, and the env still works."""
+    import copy
+    import pickle
+
+    env = _copyable_kinds()[kind]()
+    env.reset(seed=0)
+    for how in (copy.copy, copy.deepcopy, pickle.dumps):
+        with pytest.raises(TypeError, match="cannot be copied or pickled: it owns its engine world"):
+            how(env)
+    if kind == "VectorEnv":
+        env.step(np.zeros((2, env.num_agents), dtype=np.int64))
+    elif kind == "GymEnv":
+        env.step(0)
+    else:
+        env.step({})
+
+
+def test_minus_one_is_no_action_of_parallel_env_or_gym_env():
+    """action_space is Discrete(5): -1 (VectorEnv's 'decide yourself') is refused, with how to
+    let an agent decide (leave it out of the dict); VectorEnv's arrays still take it."""
+    env = polity.parallel_env("commons", **{"run.ticks": 5})
+    env.reset(seed=0)
+    assert not env.action_space("human_0").contains(-1)
+    for bad in (-1, np.int64(-1)):
+        with pytest.raises(polity.PolityError, match=r"human_0's action -1 is out of range: 0 to 4 .*leave it out of the actions dict"):
+            env.step({"human_0": bad})
+    assert env.tick == 0
+    g = polity.GymEnv("commons", agent="human_0", **{"run.ticks": 5})
+    g.reset(seed=0)
+    with pytest.raises(polity.PolityError, match="action -1 is out of range: 0 to 4"):
+        g.step(-1)
+    with pytest.raises(polity.PolityError, match="action 5 is out of range: 0 to 4"):
+        g.step(5)
+    assert g._env.tick == 0
+    g.step(4)
+    v = polity.VectorEnv("commons", num_envs=2, **{"run.ticks": 5})
+    v.reset(seed=0)
+    v.step(np.full((2, v.num_agents), -1))
+
+
+def test_each_agents_observation_is_an_array_of_its_own():
+    """An observation was a view of every agent's: keeping one kept them all. Each is its own
+    float32 array now, with the same values."""
+    env = polity.parallel_env("commons", **{"run.ticks": 5})
+    obs, _ = env.reset(seed=0)
+    for step in range(3):
+        rows = env._raw.observe()
+        for k, a in enumerate(env.possible_agents):
+            assert obs[a].base is None and obs[a].flags.owndata, a
+            assert obs[a].dtype == np.float32 and obs[a].shape == (rows.shape[1],)
+            assert np.array_equal(obs[a], rows[k])
+        kept = {a: o.copy() for a, o in obs.items()}
+        held = obs
+        obs, _, _, _, _ = env.step({})
+        assert all(np.array_equal(held[a], kept[a]) for a in kept)  # not overwritten
+    g = polity.GymEnv("commons", agent="ai_6", **{"run.ticks": 5})
+    o, _ = g.reset(seed=0)
+    assert o.base is None and o.dtype == np.float32
+    o2 = g.step(0)[0]
+    assert o2.base is None and o2.flags.owndata and o2.dtype == np.float32
+    assert np.array_equal(o2, g._env._raw.observe()[g._env.possible_agents.index("ai_6")])
+    p = polity.parallel_env("sed-apple-picking", principal=True, **{"run.ticks": 5})
+    obs, _ = p.reset(seed=0)
+    assert all(o.base is None and o.dtype == np.float32 for a, o in obs.items() if a != "principal")
+    # The principal's is an array the engine made for it alone (its base the Rust buffer, no
+    # other array).
+    assert not isinstance(obs["principal"].base, np.ndarray) and obs["principal"].dtype == np.float32
+
+
+def test_very_large_integers_are_polity_errors_naming_the_argument(tmp_path):
+    """Past the engine's integer types these were bare OverflowErrors; view=0 passed Python's
+    check and was refused by the engine. Each names its argument and the range allowed."""
+    big = 2**40
+    cases = [
+        (lambda: polity.parallel_env("commons", view=big), rf"view = {big}: .*radius must be 1 to 8"),
+        (lambda: polity.parallel_env("commons", view=0), r"view = 0: .*radius must be 1 to 8"),
+        (lambda: polity.parallel_env("commons", view=9), r"view = 9: .*radius must be 1 to 8"),
+        (lambda: polity.VectorEnv("commons", 2, view=big), rf"view = {big}: .*radius must be 1 to 8"),
+        (lambda: polity.VectorEnv("commons", 2, view=0), r"view = 0: .*radius must be 1 to 8"),
+        (lambda: polity.VectorEnv("commons", num_envs=2**70), r"num_envs = \d+: a whole number from 1 to"),
+        (
+            lambda: polity.parallel_env("commons", render_mode="rgb_array", render_size=(big, 540)),
+            rf"render_size's width = {big}: too large; a frame is 160x90 to 7680x4320",
+        ),
+        (
+            lambda: polity.parallel_env("commons", render_size=(960, 10)),
+            r"render_size's height = 10: too small; a frame is 160x90 to 7680x4320",
+        ),
+        (
+            lambda: polity.record("commons", None, tmp_path / "x.gif", ticks=1, size=(big, 540)),
+            rf"size's width = {big}: too large; a frame is 160x90 to 7680x4320",
+        ),
+        (
+            lambda: polity.record("commons", None, tmp_path / "y.gif", ticks=1, size=(160, 90), fps=big),
+            rf"fps = {big}: a whole number from 1 to 120",
+        ),
+        (lambda: polity.parallel_env("commons", seed=2**70), "seed .*from 0 to 2\\^64 - 1"),
+        (lambda: polity.VectorEnv("commons", 2, seed=2**64), "seed .*from 0 to 2\\^64 - 1"),
+        (lambda: polity.parallel_env("commons", **{"run.ticks": 2**200}), r"run\.ticks"),
+        (lambda: polity.parallel_env("commons", **{"run.ticks": 2**1100}), r"run\.ticks"),
+        (
+            lambda: polity.export_policy(tmp_path / "p.safetensors", "commons", "humans", {}, view=big),
+            rf"view = {big}: .*radius must be 1 to 8",
+        ),
+    ]
+    for make, needle in cases:
+        with pytest.raises(polity.PolityError, match=needle):
+            make()
+    env = polity.parallel_env("commons", seed=0)
+    env.reset()
+    with pytest.raises(polity.PolityError, match="seed .*from 0 to"):
+        env.reset(seed=2**70)
+    assert env.seed == 0  # refused: nothing changed
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_override_refused_is_told_without_an_internal_location():
+    """The message glued the line:column of the scenario text the engine spliced the value
+    into onto the value (`= -1:82:16: …`): it reads `override `run.ticks` = -1: expected …`."""
+    import re
+
+    for scenario, path, value in [
+        ("commons", "run.ticks", -1),
+        ("commons", "run.ticks", 2**70),
+        ("sed-apple-picking", "tax.rates[0]", 1.5),
+    ]:
+        with pytest.raises(polity.PolityError) as e:
+            polity.parallel_env(scenario, **{path: value})
+        said = str(e.value)
+        assert said.startswith(f"override `{path}` = {value}: "), said
+        assert not re.search(r"= [^:]*:\d+:\d+", said), said
+        assert f": {path}: " not in said, said  # the field is not named twice
+    with pytest.raises(polity.PolityError, match=r"^override `run.ticks` = -1: expected"):
+        polity.VectorEnv("commons", **{"run.ticks": -1})
+
+
+def test_a_vector_env_steps_only_after_reset():
+    v = polity.VectorEnv("commons", num_envs=2)
+    with pytest.raises(polity.PolityError, match=r"no episode yet: call reset\(\) first"):
+        v.step(np.zeros((2, v.num_agents), dtype=np.int64))
+    env = polity.parallel_env("commons")
+    with pytest.raises(polity.PolityError, match=r"no episode yet: call reset\(\) first"):
+        env.step({})
+    v.reset()
+    v.step(np.zeros((2, v.num_agents), dtype=np.int64))

@@ -27,12 +27,30 @@ pub fn scenario_from(arg: &str, overrides: &[(String, Number)]) -> Result<Scenar
         scenario::load(arg).map_err(show)?
     };
     for (path, value) in overrides {
+        let said = format!("override `{path}` = {value}");
         let text = crate::spanned_ron::splice_number(&scenario::to_ron(&s), path, *value)
-            .map_err(|e| format!("override `{path}` = {value}: {e}"))?;
-        s = scenario::parse(&text, &format!("override `{path}` = {value}"), &s.name).map_err(show)?;
+            .map_err(|e| format!("{said}: {e}"))?;
+        s = scenario::parse(&text, &said, &s.name).map_err(|p| show(unplaced(p, path)))?;
     }
     Ok(s)
 }
+
+/// An override's problems without a line and column: they would point into the scenario's
+/// text as the engine wrote it out to splice the value in, which the caller never sees (and
+/// ``override `run.ticks` = -1:82:16: …`` reads as if the value were `-1:82:16`). A problem
+/// with the field overridden does not name the field again.
+fn unplaced(mut problems: scenario::Problems, path: &str) -> scenario::Problems {
+    for p in &mut problems.0 {
+        p.position = None;
+        if p.path == path {
+            p.path.clear();
+        }
+    }
+    problems
+}
+
+/// The radii an observation window may have (`view`), as scenarios' learned policies allow.
+pub const VIEWS: std::ops::RangeInclusive<u32> = 1..=8;
 
 /// The seed an environment's `reset()` plays after `seed` when given none: the next of
 /// SplitMix64's sequence from it. Environments seeded 0, 1, 2, … (as Gymnasium's vector
@@ -72,7 +90,7 @@ pub fn export_policy(
     };
     let own = crate::learn::play::learned(s, g).map(|l| l.view);
     let view = view.or(own).unwrap_or(crate::scenario::LearnedSpec::default().view);
-    if !(1..=8).contains(&view) {
+    if !VIEWS.contains(&view) {
         return Err(format!("view = {view}: the observation window's radius must be 1 to 8"));
     }
     let mut hidden = Vec::new();
@@ -124,7 +142,7 @@ pub fn agent_name(ai: bool, id: u32) -> String {
 /// The observation radius a world is exposed with.
 fn view_of(s: &Scenario, opts: &Options) -> Result<u32, String> {
     if let Some(v) = opts.view {
-        if !(1..=8).contains(&v) {
+        if !VIEWS.contains(&v) {
             return Err(format!("view = {v}: the observation window's radius must be 1 to 8"));
         }
         return Ok(v);
@@ -645,12 +663,12 @@ impl VecEnv {
     }
 
     /// Starts every world's episode 0 again, with `seed`; without one, with the seed it was made
-    /// with the first time and the last seed + 1 after that (as `parallel_env` does), so each
-    /// reset plays new worlds.
+    /// with the first time and [`next_seed`] of the last seed after that (as `parallel_env`
+    /// does), so each reset plays new worlds and a `VecEnv` seeded 0 never replays one seeded 1.
     pub fn reset(&mut self, seed: Option<u64>) {
         match seed {
             Some(s) => self.seed = s,
-            None if self.reset_before => self.seed = self.seed.wrapping_add(1),
+            None if self.reset_before => self.seed = next_seed(self.seed),
             None => {}
         }
         self.reset_before = true;

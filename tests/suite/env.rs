@@ -103,6 +103,13 @@ fn bad_input_is_refused_and_nothing_runs() {
     assert_eq!(whole.agents[0].power, polity::scenario::Dist::Fixed(2.0));
     let err = scenario_from("commons", &[("run.ticks".into(), 2.5.into())]).unwrap_err();
     assert!(err.contains("takes a whole number, not 2.5"), "{err}");
+    // An override the scenario refuses is told with its value alone: no line and column of
+    // the text the engine spliced it into (`= -1:82:16: …` read as if that were the value).
+    let err = scenario_from("commons", &[("run.ticks".into(), (-1i128).into())]).unwrap_err();
+    assert!(err.starts_with("override `run.ticks` = -1: expected"), "{err}");
+    let err = scenario_from("sed-apple-picking", &[("tax.rates[0]".into(), 1.5.into())]).unwrap_err();
+    assert!(err.starts_with("override `tax.rates[0]` = 1.5: "), "{err}");
+    assert!(!err.contains(":1") && !err.contains(":2"), "{err}");
     let short = scenario_from("commons", &[("run.ticks".into(), 1.0.into())]).unwrap();
     let mut e = Env::new(short, None, Options::default()).unwrap();
     e.step(&vec![None; n], None).unwrap();
@@ -149,8 +156,11 @@ fn a_vec_env_reset_without_a_seed_plays_new_worlds() {
     v.reset(None);
     let next = v.seeds();
     assert_ne!(next, made);
+    v.reset(Some(polity::env::next_seed(7)));
+    assert_eq!(v.seeds(), next, "the next seed is next_seed's, as an Env's reset plays");
+    // Not seed + 1: a VecEnv seeded 7, reset twice, would replay one seeded 8.
     v.reset(Some(8));
-    assert_eq!(v.seeds(), next, "the next seed is seed + 1");
+    assert_ne!(v.seeds(), next);
     v.reset(Some(7));
     assert_eq!(v.seeds(), made);
 }
