@@ -36,7 +36,7 @@ pub fn decide(m: &mut WorldModel) {
     // Agents steered from outside (the Python API) do what they are told: their decision is
     // that, at once, so nothing is worked out to be thrown away and every decider after this
     // one (a planner imagining the tick) sees what they will do.
-    let told = parts.get::<crate::model::steering::Steering>().map(|s| &s.actions[..]).unwrap_or(&[]);
+    let steering = parts.get::<crate::model::steering::Steering>();
     // Each agent's decision is a pure function of the world and its own draws, so agents are
     // decided in parallel in big worlds with the same result (crate::parallel).
     // On a big map the cells an agent scores are far from the last agent's: they are asked
@@ -59,7 +59,7 @@ pub fn decide(m: &mut WorldModel) {
             a.decision = Decision::default();
             return;
         }
-        if let Some(&Some(action)) = told.get(a.id as usize) {
+        if let Some(action) = steering.and_then(|s| s.action(a.id)) {
             a.decision = crate::model::steering::told(action);
             return;
         }

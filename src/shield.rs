@@ -7,9 +7,9 @@
 //! preemptive, the policy only ever gets allowed actions, so its choice is moved to the
 //! nearest allowed one (L1 distance between schedules). If the allowed set is empty — every
 //! action below the floor — the shield falls back to the action of highest Q̂, the least bad
-//! (the proposal itself when it ties), and says so in the event. Every intervention is a `shield_intervention` event with the
-//! proposed action, its replacement and both Q̂; the metrics count interventions and add up
-//! the estimated welfare they protected.
+//! (the proposal itself when it ties), and says so in the event. Every intervention is a
+//! `shield_intervention` event with the proposed action, its replacement and both Q̂; the
+//! metrics count interventions and add up the estimated welfare they protected.
 
 use crate::model::{Event, Mechanism, Step, WorldModel};
 use crate::principal::{Principal, RateProposal};

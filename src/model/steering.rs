@@ -20,6 +20,13 @@ pub struct Steering {
     pub principal: Option<Vec<u32>>,
 }
 
+impl Steering {
+    /// The action agent `id` is told to take, if any.
+    pub fn action(&self, id: u32) -> Option<Action> {
+        self.actions.get(id as usize).copied().flatten()
+    }
+}
+
 impl Part for Steering {
     const NAME: &'static str = "steered";
     fn imagined(&self) -> Option<Self> {
@@ -46,7 +53,7 @@ pub fn told(action: Action) -> Decision {
 /// told nothing).
 pub fn told_to(m: &WorldModel, id: u32) -> Option<Action> {
     let a = m.agents.get(id as usize).filter(|a| a.id == id && !a.inactive)?;
-    m.parts.get::<Steering>()?.actions.get(a.id as usize).copied().flatten()
+    m.parts.get::<Steering>()?.action(a.id)
 }
 
 /// Whether the principal's rates are given from outside this tick (its own policy's proposal
