@@ -199,7 +199,13 @@ pub fn parse(text: &str, file: &str) -> Result<Checkpoint, CheckpointError> {
         Ok(_) => Ok(cp),
         Err(problems) => {
             let lines: Vec<String> = problems.0.iter().map(|p| p.to_string()).collect();
-            Err(CheckpointError(format!("{}\n(the checkpoint is damaged)", lines.join("\n"))))
+            // A policy file the checkpoint names that is gone or changed is not damage.
+            let why = if problems.0.iter().all(|p| p.path.ends_with(".weights")) {
+                "the checkpoint plays this policy file as it was when the run started; put it back there (a relative path is read from the folder you resume in)"
+            } else {
+                "the checkpoint is damaged"
+            };
+            Err(CheckpointError(format!("{}\n({why})", lines.join("\n"))))
         }
     }
 }

@@ -35,6 +35,20 @@ static STAGED: Mutex<Vec<(PathBuf, IsOurs)>> = Mutex::new(Vec::new());
 /// Whether a file name in a staging folder is one Polity writes there.
 type IsOurs = fn(&str) -> bool;
 
+/// Files a second signal removes as it ends the process, where their owner's `Drop` would
+/// have removed them had the process ended normally (a training's `train.lock`).
+static HELD: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// A second signal ([`catch_interrupts`]) removes `path` as it ends the process.
+pub fn remove_at_a_second_signal(path: &Path) {
+    lock(&HELD).push(path.to_path_buf());
+}
+
+/// Undoes [`remove_at_a_second_signal`]: its owner removes `path` itself, or keeps it.
+pub fn keep_at_a_second_signal(path: &Path) {
+    lock(&HELD).retain(|p| p != path);
+}
+
 /// Held while a finished folder moves into place ([`install_folder`]): a second signal waits
 /// for the move to finish rather than leave the old folder aside.
 static MOVING: Mutex<()> = Mutex::new(());
@@ -68,8 +82,9 @@ pub const INTERRUPTED_EXIT: u8 = 130;
 
 /// Installs a SIGINT/SIGTERM handler: the first signal asks long work (runs, recordings,
 /// sweeps) to stop at its next tick, frame or run and clean up its staging; a second signal
-/// ends the process at once, after removing what it has staged (a folder being moved into
-/// place gets there first; a checkpointed run's staging is kept, to resume).
+/// ends the process at once, after removing what it has staged and the files held for
+/// removal (a folder being moved into place gets there first; a checkpointed run's staging is
+/// kept, to resume).
 pub fn catch_interrupts() {
     static FIRST: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     let _ = ctrlc::set_handler(|| {
@@ -83,6 +98,9 @@ pub fn catch_interrupts() {
             let staged = lock(&STAGED);
             for (path, is_ours) in staged.iter() {
                 let _ = remove_staged(path, *is_ours);
+            }
+            for path in lock(&HELD).iter() {
+                let _ = std::fs::remove_file(path);
             }
             eprintln!(
                 "\nstopped at once (a second interrupt): unfinished output removed; finished work (a training's \

@@ -79,8 +79,9 @@ pub fn label(p: f64) -> String {
 
 /// Holds an election among agents with these utilities (the values the principal serves:
 /// [`crate::utility::served`]), selfishness and positions (id order): the rule shared by the
-/// ECS and the world model. Returns each voter's favourite candidate index and updates
-/// `election`.
+/// ECS and the world model. Returns each voter's ballot (the candidate index the rule counts
+/// for it: [`voting::ballot`]) and updates `election`. With no voters the objective served
+/// stays as it was (the election is held, with no votes and no shares).
 pub fn hold(
     election: &mut Election,
     social: &Social,
@@ -90,6 +91,11 @@ pub fn hold(
     grid: &Grid,
 ) -> Vec<usize> {
     let k = election.candidates.len();
+    if utility.is_empty() {
+        election.shares = vec![0.0; k];
+        election.held += 1;
+        return Vec::new();
+    }
     let mut scores = vec![vec![0.0; k]; utility.len()];
     for (c, &p) in election.candidates.iter().enumerate() {
         let w = voting::weights(utility, p);
@@ -102,7 +108,7 @@ pub fn hold(
     election.elected = election.candidates[winner];
     election.shares = shares;
     election.held += 1;
-    scores.iter().map(|s| voting::favourite(s)).collect()
+    scores.iter().map(|s| voting::ballot(election.rule, s)).collect()
 }
 
 /// Every agent scores every candidate; the rule picks the winner (at each election period's end).
@@ -116,7 +122,7 @@ pub fn elect(m: &mut WorldModel) {
     let Some(election) = parts.get_mut::<Election>() else { return };
     let sigma: Vec<f64> = agents.iter().map(|a| a.sigma).collect();
     let positions: Vec<(u32, u32)> = agents.iter().map(|a| (a.pos.x, a.pos.y)).collect();
-    let favourites = hold(election, social, &utility, &sigma, &positions, grid);
+    let ballots = hold(election, social, &utility, &sigma, &positions, grid);
     if !m.records() {
         return;
     }
@@ -125,7 +131,7 @@ pub fn elect(m: &mut WorldModel) {
         || "principal".into(),
         || Event::Election {
             rule: format!("{:?}", e.rule),
-            votes: favourites.iter().map(|&f| label(e.candidates[f])).collect(),
+            votes: ballots.iter().map(|&b| label(e.candidates[b])).collect(),
             shares: e.candidates.iter().zip(&e.shares).map(|(p, s)| (label(*p), *s)).collect(),
             elected: label(e.elected),
         },

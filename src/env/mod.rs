@@ -349,11 +349,13 @@ fn served(m: &WorldModel) -> f64 {
 }
 
 /// The principal's bookkeeping: each agent's utility at its last choice and the `p`
-/// served then.
+/// served then; `chosen` is false until the first period end, whose period no choice
+/// governed (it pays nothing, as the learned principal's books).
 #[derive(Clone, Debug, Default)]
 struct Ledger {
     at_choice: Vec<f64>,
     p: f64,
+    chosen: bool,
 }
 
 /// Checks actions against the world's agents: one per agent (or none), each below `actions`.
@@ -404,7 +406,8 @@ fn check_choice(choice: &[i64], counts: &[usize]) -> Result<Vec<u32>, String> {
 pub struct Outcome {
     /// Each agent's reward, id order.
     pub rewards: Vec<f64>,
-    /// The principal's reward (nonzero only at period ends).
+    /// The principal's reward: at each period end after the first, for the choice made at the
+    /// one before; at the episode's end, for the last choice's part-period; 0 otherwise.
     pub principal_reward: f64,
     /// Whether the episode reached `run.ticks`.
     pub truncated: bool,
@@ -458,7 +461,7 @@ impl Env {
     fn start(&mut self) {
         let m = self.panel.sim().core();
         paid(m, &mut self.paid);
-        self.ledger = Ledger { at_choice: totals(m), p: served(m) };
+        self.ledger = Ledger { at_choice: totals(m), p: served(m), chosen: false };
     }
 
     /// Starts again from tick 0 with `seed` (the last seed when `None`).
@@ -526,15 +529,21 @@ impl Env {
         let before = std::mem::take(&mut self.paid);
         paid(m, &mut self.paid);
         let rewards = self.paid.iter().zip(&before).map(|(now, then)| now - then).collect();
+        // The principal is paid for a choice when the period it governed ends: at the next
+        // period end, or at the episode's end for the part-period left (as the learned
+        // principal's books, docs/learning.md).
+        let truncated = m.clock.tick >= self.layout.ticks;
         let mut lead = 0.0;
-        if self.opts.principal && acts_now {
-            lead = principal_reward(m, &self.ledger.at_choice, self.ledger.p);
-            self.ledger = Ledger { at_choice: totals(m), p: served(m) };
+        if self.opts.principal && (acts_now || truncated) {
+            if self.ledger.chosen {
+                lead = principal_reward(m, &self.ledger.at_choice, self.ledger.p);
+            }
+            self.ledger = Ledger { at_choice: totals(m), p: served(m), chosen: acts_now };
         }
         Ok(Outcome {
             rewards,
             principal_reward: lead,
-            truncated: m.clock.tick >= self.layout.ticks,
+            truncated,
             metrics: self.panel.last().to_vec(),
             events: out.events,
             executed: m

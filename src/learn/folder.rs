@@ -87,6 +87,7 @@ struct Lock {
 impl Drop for Lock {
     fn drop(&mut self) {
         // The file closes after this, which lets the lock go.
+        outputs::keep_at_a_second_signal(&self.path);
         let _ = std::fs::remove_file(&self.path);
     }
 }
@@ -115,7 +116,10 @@ fn lock(dir: &Path) -> Result<Lock, String> {
     match file.try_lock() {
         // (Checked again once held: a file written to in between is still not a lock.)
         Ok(()) if file.metadata().is_ok_and(|m| m.len() > 0) => Err(not_ours()),
-        Ok(()) => Ok(Lock { path, _file: file }),
+        Ok(()) => {
+            outputs::remove_at_a_second_signal(&path);
+            Ok(Lock { path, _file: file })
+        }
         Err(std::fs::TryLockError::WouldBlock) => Err(format!(
             "{shown}: another polity training is running in this folder\n    hint: wait for it to finish (or stop it \
              with Ctrl-C), then go on with `polity train --resume {shown}`"
@@ -406,14 +410,14 @@ impl Session {
             self.save()?;
             done(&report);
             // A signal that came while the networks learned (no tick asks then): the update
-            // finished and is saved; stop here, the last update included.
-            if outputs::interrupted() {
-                let done = self.trainer.updates_done;
-                let go_on = if done < target { format!(" (go on with `{resume}`)") } else { String::new() };
+            // finished and is saved; stop here, unless it was the last one asked for (then
+            // the training is complete, and ends as one never interrupted).
+            let done = self.trainer.updates_done;
+            if outputs::interrupted() && done < target {
                 return Err(io::Error::new(
                     io::ErrorKind::Interrupted,
                     format!(
-                        "interrupted during update {next}, which finished and was saved; {} holds {}{go_on}",
+                        "interrupted during update {next}, which finished and was saved; {} holds {} (go on with `{resume}`)",
                         self.dir.display(),
                         crate::plural(done, "finished update"),
                     ),

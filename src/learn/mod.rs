@@ -35,6 +35,7 @@ pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str, sai
     let header = crate::policy_file::read_header(path).map_err(|p| {
         format!("{said}: {}{}", p.message, p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default())
     })?;
+    let path = &kept(path);
     let spec = match &s.agents[g].policy {
         PolicySpec::Learned(l) => LearnedSpec { weights: Some(path.to_string()), ..l.clone() },
         _ => LearnedSpec {
@@ -50,6 +51,13 @@ pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str, sai
         .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())
 }
 
+/// A policy file given to play, as the scenario keeps it: by its absolute path, so that what
+/// a run writes (scenario.ron, run.json, checkpoints, a sweep's sweep.json) names the file
+/// from any folder (a checkpoint resumed from another folder found none).
+fn kept(path: &str) -> String {
+    std::path::absolute(path).map_or(path.to_string(), |p| p.display().to_string())
+}
+
 /// `--policy principal=FILE` (given as `flag`): the scenario's principal plays the learned
 /// principal in `path`.
 fn play_principal(s: &mut crate::scenario::Scenario, path: &str, flag: &str) -> Result<(), String> {
@@ -63,7 +71,7 @@ fn play_principal(s: &mut crate::scenario::Scenario, path: &str, flag: &str) -> 
     let header = crate::policy_file::read_header(path).map_err(|p| {
         format!("{flag}: {}{}", p.message, p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default())
     })?;
-    p.policy = PrincipalPolicy::Learned(LearnedPrincipal { hidden: header.hidden, weights: Some(path.to_string()) });
+    p.policy = PrincipalPolicy::Learned(LearnedPrincipal { hidden: header.hidden, weights: Some(kept(path)) });
     crate::scenario::check_typed(s.clone(), flag)
         .map(drop)
         .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())

@@ -81,6 +81,19 @@ pub fn favourite(scores: &[f64]) -> usize {
     super::argmax(scores)
 }
 
+/// The candidate a voter with these scores votes for under `rule`: its favourite, or under
+/// [`Rule::Sed`] the end of the menu it scores higher (the lowest `p` only when strictly
+/// higher). The rule counts these ballots, and the election event lists them.
+pub fn ballot(rule: Rule, scores: &[f64]) -> usize {
+    match rule {
+        Rule::Sed => {
+            let last = scores.len() - 1;
+            if scores[0] > scores[last] { 0 } else { last }
+        }
+        _ => favourite(scores),
+    }
+}
+
 /// Aggregates ballots: `scores[i][k]` is voter i's score of candidate k (candidates sorted by
 /// increasing `p`). Returns the winning index and each candidate's share of first choices.
 pub fn aggregate(rule: Rule, scores: &[Vec<f64>], candidates: usize) -> (usize, Vec<f64>) {
@@ -96,7 +109,7 @@ pub fn aggregate(rule: Rule, scores: &[Vec<f64>], candidates: usize) -> (usize, 
     }
     if rule == Rule::Sed {
         let last = candidates - 1;
-        let votes = scores.iter().filter(|s| s[0] > s[last]).count() as f64;
+        let votes = scores.iter().filter(|s| ballot(Rule::Sed, s) == 0).count() as f64;
         let mut shares = vec![0.0; candidates];
         shares[0] = votes / n;
         shares[last] += (n - votes) / n;
@@ -171,6 +184,12 @@ mod tests {
         // The middle candidate's favourites still vote between the ends.
         let b = vec![s(0.3, 0.9, 0.2); 3];
         assert_eq!(aggregate(Rule::Sed, &b, 3), (0, vec![1.0, 0.0, 0.0]));
+        // The ballots counted are the ends (the event lists them): the favourite (the middle
+        // candidate) is nobody's ballot, and a tie between the ends goes to the highest.
+        assert_eq!(ballot(Rule::Sed, &b[0]), 0);
+        assert_eq!(favourite(&b[0]), 1);
+        assert_eq!(ballot(Rule::Sed, &s(0.5, 0.9, 0.5)), 2);
+        assert_eq!(ballot(Rule::Median, &b[0]), 1);
     }
 
     #[test]

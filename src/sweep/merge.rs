@@ -17,19 +17,54 @@ pub struct Marker {
     pub runs: u64,
     /// The spec.
     pub spec: SweepSpec,
+    /// The policy files its runs play (`--policy` or the scenario's `weights`), with their
+    /// weights' hashes; `None` in folders written before they were listed.
+    pub policies: Option<Vec<crate::run_json::PlayedPolicy>>,
+}
+
+impl Marker {
+    /// Why a sweep with this spec and these policies is not the one this marker holds (their
+    /// hashes differ): the policies played, the sweep file, or else the base scenario or ticks.
+    /// `names`: what to call this marker's sweep and the other one in the message.
+    pub fn differs_from(
+        &self,
+        spec: &SweepSpec,
+        policies: &[crate::run_json::PlayedPolicy],
+        names: [&str; 2],
+    ) -> String {
+        let show = |ps: &[crate::run_json::PlayedPolicy]| {
+            if ps.is_empty() {
+                return "no policy file".to_string();
+            }
+            let each: Vec<String> =
+                ps.iter().map(|p| format!("{}={} (weights {})", p.group, p.file, p.weights_hash)).collect();
+            each.join(", ")
+        };
+        let json = |s: &SweepSpec| crate::json::to_string_pretty(s).unwrap_or_default();
+        let [this, other] = names;
+        if let Some(theirs) = self.policies.as_deref().filter(|&t| t != policies) {
+            format!("{this} played {}; {other} plays {}", show(theirs), show(policies))
+        } else if json(&self.spec) != json(spec) {
+            format!("{this} and {other} have different sweep files")
+        } else {
+            format!("{this} and {other} differ in the base scenario, the ticks or the policy files played")
+        }
+    }
 }
 
 /// The text of a sweep folder's `sweep.json`: Polity's version, the sweep's hash, its number
-/// of runs and its spec, written with [`crate::json`] so infinite values survive.
-pub fn marker_text(spec: &SweepSpec, hash: u64, runs: u64) -> String {
+/// of runs, its spec and the policy files it plays, written with [`crate::json`] so infinite
+/// values survive.
+pub fn marker_text(spec: &SweepSpec, hash: u64, runs: u64, policies: &[crate::run_json::PlayedPolicy]) -> String {
     #[derive(serde::Serialize)]
     struct File<'a> {
         polity_version: &'a str,
         hash: String,
         runs: u64,
         spec: &'a SweepSpec,
+        policies: &'a [crate::run_json::PlayedPolicy],
     }
-    let file = File { polity_version: crate::VERSION, hash: format!("{hash:016x}"), runs, spec };
+    let file = File { polity_version: crate::VERSION, hash: format!("{hash:016x}"), runs, spec, policies };
     crate::json::to_string_pretty(&file).expect("specs serialise") + "\n"
 }
 
@@ -46,12 +81,14 @@ pub fn marker(dir: &Path) -> Result<Marker, String> {
         #[serde(default)]
         runs: u64,
         spec: SweepSpec,
+        #[serde(default)]
+        policies: Option<Vec<crate::run_json::PlayedPolicy>>,
     }
     let f: File = crate::json::from_str(&text).map_err(|e| {
         let at = crate::json::path_at(&text, e.line, e.column).map(|p| format!("{p}: ")).unwrap_or_default();
         format!("{}:{}:{}: {at}{}", path.display(), e.line, e.column, e.message)
     })?;
-    Ok(Marker { hash: f.hash, runs: f.runs, spec: f.spec })
+    Ok(Marker { hash: f.hash, runs: f.runs, spec: f.spec, policies: f.policies })
 }
 
 /// The table header of a spec (as [`super::runner::header`]): a CSV record with its newline.
@@ -130,11 +167,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64)
         let theirs = marker(dir)?;
         if theirs.hash != m.hash {
             return Err(format!(
-                "{} and {} hold different sweeps (hashes {} and {}); only shards of one sweep can be merged",
+                "{} and {} hold different sweeps (hashes {} and {}: {}); only shards of one sweep can be merged",
                 first.display(),
                 dir.display(),
                 m.hash,
-                theirs.hash
+                theirs.hash,
+                theirs.differs_from(&m.spec, m.policies.as_deref().unwrap_or_default(), ["the second", "the first"])
             ));
         }
         let runs = dir.join("runs");

@@ -173,8 +173,11 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
         let theirs =
             serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["hash"].as_str().map(String::from));
         if theirs.as_deref() != Some(&format!("{:016x}", sweep.hash)) {
+            let why = super::merge::marker(dir)
+                .map(|m| m.differs_from(&sweep.spec, &crate::run_json::played(&sweep.base), ["its runs", "this sweep"]))
+                .unwrap_or_else(|_| "its sweep.json does not match this sweep".into());
             return Err(SweepError::Folder(format!(
-                "{}: this folder holds a different sweep (its sweep.json does not match this sweep file, its base scenario or its ticks)\n    hint: choose a new --out, or delete the folder to start over",
+                "{}: this folder holds a different sweep ({why})\n    hint: choose a new --out, or delete the folder to start over",
                 dir.display()
             )));
         }
@@ -195,7 +198,8 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
     fs::create_dir_all(dir)?;
     remove_stale_writes(dir)?;
     if !marker.is_file() {
-        write_atomic(&marker, super::merge::marker_text(&sweep.spec, sweep.hash, sweep.runs()).as_bytes())?;
+        let policies = crate::run_json::played(&sweep.base);
+        write_atomic(&marker, super::merge::marker_text(&sweep.spec, sweep.hash, sweep.runs(), &policies).as_bytes())?;
     }
     fs::create_dir_all(dir.join("runs"))?;
     if sweep.spec.keep.iter().any(|k| matches!(k, Keep::Series(_))) {

@@ -167,21 +167,41 @@ fn a_vec_env_reset_without_a_seed_plays_new_worlds() {
 
 #[test]
 fn the_principal_sets_rates_when_a_period_ends() {
-    let s = scenario_from("sed-apple-picking", &[]).unwrap();
+    // sed-apple-picking: period 50, p elected every 100 ticks; 120 ticks end in a part-period.
+    let s = scenario_from("sed-apple-picking", &[("run.ticks".into(), polity::env::Number::Int(120))]).unwrap();
     let mut e = Env::new(s, Some(0), Options { principal: true, ..Default::default() }).unwrap();
     let n = e.layout().names.len();
     assert_eq!(e.layout().principal_choices, vec![12, 12, 12]);
-    let mut paid_at = Vec::new();
-    for t in 1..=100u64 {
+    let mut paid = Vec::new();
+    let served = |e: &Env| {
+        let m = e.world();
+        let objective = m.parts.get::<polity::principal::Principal>().unwrap().objective;
+        polity::principal::served_p(objective, m.parts.get::<polity::voting::Election>())
+    };
+    let mut stock = vec![polity::utility::stock(e.world())];
+    let mut p = vec![served(&e)];
+    for t in 1..=120u64 {
         let out = e.step(&vec![None; n], Some(&[4, 0, 11])).unwrap();
+        stock.push(polity::utility::stock(e.world()));
+        p.push(served(&e));
         if out.principal_reward != 0.0 {
-            paid_at.push(t);
+            paid.push((t, out.principal_reward));
         }
     }
     let tax = e.world().parts.get::<polity::tax::TaxState>().unwrap();
     let rates = tax.rates();
     assert!((rates[0] - 0.3).abs() < 1e-9 && (rates[2] - 1.0).abs() < 1e-9, "{rates:?}");
-    assert_eq!(paid_at, [50, 100]);
+    // Tick 50's choice governs ticks 51–100 and is paid at 100; tick 100's governs 101–120
+    // and is paid at the episode's end. The first 50 ticks were nobody's choice: no pay.
+    // Paid `W_p` of the utility gained, with the p served when the choice was made.
+    let gained = |from: usize, to: usize| -> f64 {
+        let g: Vec<f64> = stock[to].iter().zip(&stock[from]).map(|(b, a)| b - a).collect();
+        polity::rules::welfare::power_mean(&g, p[from])
+    };
+    assert_eq!(paid.iter().map(|p| p.0).collect::<Vec<_>>(), [100, 120], "{paid:?}");
+    assert!((paid[0].1 - gained(50, 100)).abs() < 1e-9, "{paid:?} vs {}", gained(50, 100));
+    assert!((paid[1].1 - gained(100, 120)).abs() < 1e-9, "{paid:?} vs {}", gained(100, 120));
+    assert!(gained(0, 50) != 0.0, "the first period pays nothing, though utility was gained");
 }
 
 #[test]

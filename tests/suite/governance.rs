@@ -129,7 +129,12 @@ fn winner_by_hand(rule: polity::rules::voting::Rule, favs: &[usize], k: usize) -
             let mean = favs.iter().sum::<usize>() as f64 / favs.len() as f64;
             (0..k).min_by(|&a, &b| (a as f64 - mean).abs().total_cmp(&(b as f64 - mean).abs())).unwrap()
         }
-        Rule::Borda | Rule::Sed => unreachable!(),
+        // Ballots are the menu's ends; the lowest p wins with more than half of them.
+        Rule::Sed => {
+            assert!(favs.iter().all(|&f| f == 0 || f == k - 1), "a Sed ballot is an end: {favs:?}");
+            if 2 * favs.iter().filter(|&&f| f == 0).count() > favs.len() { 0 } else { k - 1 }
+        }
+        Rule::Borda => unreachable!(),
     }
 }
 
@@ -139,9 +144,15 @@ fn elections_happen_on_schedule_and_set_the_objective() {
     let menu = [f64::NEG_INFINITY, 0.0, 1.0];
     let label_of = |p: f64| polity::voting::label(p);
     let mut winners = std::collections::BTreeSet::new();
-    for (rule, seed) in
-        [(Rule::Median, 0), (Rule::Median, 1), (Rule::Mean, 2), (Rule::Plurality, 3), (Rule::Plurality, 0)]
-    {
+    for (rule, seed) in [
+        (Rule::Median, 0),
+        (Rule::Median, 1),
+        (Rule::Mean, 2),
+        (Rule::Plurality, 3),
+        (Rule::Plurality, 0),
+        (Rule::Sed, 0),
+        (Rule::Sed, 1),
+    ] {
         let mut s = builtin("sed-apple-picking");
         s.voting.as_mut().unwrap().rule = rule;
         let period = s.tax.as_ref().unwrap().period();
@@ -162,7 +173,8 @@ fn elections_happen_on_schedule_and_set_the_objective() {
                     let shares: f64 =
                         e.details()["shares"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
                     assert!((shares - 1.0).abs() < 1e-12);
-                    // Shares are each candidate's count of first choices over 7.
+                    // Shares are each candidate's count of the ballots over 7 (the event lists the
+                    // ballots the rule counted: under Sed, the ends).
                     for (c, &p) in menu.iter().enumerate() {
                         let n = favs.iter().filter(|&&f| f == c).count() as f64;
                         assert_eq!(e.details()["shares"][label_of(p)].as_f64().unwrap(), n / 7.0);
@@ -199,6 +211,28 @@ fn elections_happen_on_schedule_and_set_the_objective() {
         assert_eq!(elections, vec![100, 200, 300], "{rule:?} seed {seed}");
     }
     assert!(winners.len() >= 2, "the runs elect more than one p: {winners:?}");
+}
+
+#[test]
+fn an_election_without_voters_keeps_the_objective() {
+    let mut s = builtin("sed-apple-picking");
+    s.agents.clear();
+    let mut sim = Sim::new(&s, 0, 100);
+    let before = polity::sim::core(sim.world_mut()).parts.get::<polity::voting::Election>().unwrap().elected;
+    let mut held = 0;
+    for _ in 0..100 {
+        sim.step();
+        for e in sim.world_mut().resource_mut::<EventLog>().drain() {
+            if e.kind() == "election" {
+                held += 1;
+                assert_eq!(e.details()["votes"].as_array().unwrap().len(), 0);
+                assert_eq!(e.details()["elected"].as_str().unwrap(), polity::voting::label(before));
+            }
+        }
+    }
+    assert_eq!(held, 1);
+    let after = polity::sim::core(sim.world_mut()).parts.get::<polity::voting::Election>().unwrap().elected;
+    assert_eq!(after, before, "no ballots elect nobody's objective");
 }
 
 #[test]

@@ -437,6 +437,16 @@ fn bad_policy_files_are_located_errors_and_nothing_is_written() {
     assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
     let metrics = |f: &str| std::fs::read(d.join(f).join("metrics.csv")).unwrap();
     assert_eq!(metrics("a"), metrics("b"));
+    // --policy's file is kept by its absolute path: the run folder's scenario.ron (and a
+    // checkpoint's scenario) plays it from any folder; a relative path was read from the
+    // folder of whoever replayed or resumed it, and found nothing there.
+    let absolute = d.join("good.safetensors").display().to_string();
+    let kept = std::fs::read_to_string(d.join("b/scenario.ron")).unwrap();
+    assert!(kept.contains(&format!("{absolute:?}")), "{kept}");
+    std::fs::create_dir(d.join("elsewhere")).unwrap();
+    let c = polity(&["run", "../b/scenario.ron", "--ticks", "30", "--out", "c"], &d.join("elsewhere"));
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    assert_eq!(std::fs::read(d.join("elsewhere/c/metrics.csv")).unwrap(), metrics("b"));
 }
 
 // ---- learning on the commons --------------------------------------------------------------
@@ -578,6 +588,21 @@ fn a_sweep_plays_a_policy_given_with_policy() {
     let b = polity(&["sweep", "s.ron", "--out", "b"], d);
     assert!(b.status.success());
     assert!(harvested("b").iter().all(|&h| h > 0.0), "fresh networks walk and pick: {:?}", harvested("b"));
+    // The folder says what it played (sweep.json had no trace of --policy), and a sweep into
+    // it with another policy, or none, is refused saying so (it blamed the sweep file).
+    let marker = std::fs::read_to_string(d.join("a/sweep.json")).unwrap();
+    let file = d.join("stay.safetensors").display().to_string();
+    assert!(marker.contains("\"policies\"") && marker.contains(&format!("{file:?}")), "{marker}");
+    let again = polity(&["sweep", "s.ron", "--out", "a"], d);
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(!again.status.success());
+    assert!(
+        err.contains(&format!("its runs played learners={file}")) && err.contains("this sweep plays no policy file"),
+        "{err}"
+    );
+    let merged = polity(&["sweep-merge", "a", "b", "--out", "m.csv"], d);
+    let err = String::from_utf8_lossy(&merged.stderr);
+    assert!(!merged.status.success() && err.contains("policy"), "{err}");
     // A bad file: exit 2, the flag named, no folder.
     let c = polity(&["sweep", "s.ron", "--out", "c", "--policy", "learners=missing.safetensors"], d);
     let err = String::from_utf8_lossy(&c.stderr);
@@ -605,14 +630,15 @@ fn polity_train_writes_the_same_weights_with_one_thread_and_two() {
     }
 }
 
-/// Runs `polity ARGS` in `dir`, sends it SIGINT `after` its first line, and returns that line
-/// and how it ended. The first line is printed once the training has started (the signal
-/// handler is in place); its output stays open to the end: a closed pipe would end the
-/// training by itself.
+/// Runs `polity ARGS` in `dir`, sends it SIGINT `after` its first line (and again after each
+/// of `again`), and returns that line and how it ended. The first line is printed once the
+/// training has started (the signal handler is in place); its output stays open to the end:
+/// a closed pipe would end the training by itself.
 fn interrupted_training(
     dir: &std::path::Path,
     args: &[&str],
     after: std::time::Duration,
+    again: &[std::time::Duration],
 ) -> (String, std::process::Output) {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_polity"))
@@ -627,6 +653,10 @@ fn interrupted_training(
     stdout.read_line(&mut first).unwrap();
     std::thread::sleep(after);
     assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    for &wait in again {
+        std::thread::sleep(wait);
+        assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    }
     std::io::Read::read_to_end(&mut stdout, &mut Vec::new()).unwrap();
     (first, child.wait_with_output().unwrap())
 }
@@ -635,12 +665,28 @@ fn interrupted_training(
 fn a_training_interrupted_in_its_first_update_says_nothing_was_saved() {
     let t = tempfile::tempdir().unwrap();
     let args = ["train", "commons-learners", "--updates", "5", "--out", "o"];
-    let (first, out) = interrupted_training(t.path(), &args, std::time::Duration::ZERO);
+    let (first, out) = interrupted_training(t.path(), &args, std::time::Duration::ZERO, &[]);
     assert!(first.starts_with("training commons-learners"), "{first}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("nothing was saved") && !err.contains("--resume"), "{err}");
     assert!(!t.path().join("o/train.json").exists());
+    assert!(!t.path().join("o/train.lock").exists());
+    // A second interrupt ends the process at once: its lock goes with it (the lock's `Drop`
+    // never ran, and the lock was left behind). The first signal lands while the networks
+    // learn (2000 epochs after 20 ticks of play: seconds), which it does not cut short.
+    let slow = scenario::builtin("commons-learners").unwrap().source.replace(
+        "learning: (envs: 8, updates: 150, learning_rate: 0.0003, epochs: 3, minibatches: 4)",
+        "learning: (envs: 2, episode_ticks: 20, updates: 150, learning_rate: 0.0003, epochs: 2000, minibatches: 1)",
+    );
+    assert!(slow.contains("epochs: 2000"), "the scenario's learning line changed");
+    std::fs::write(t.path().join("slow.ron"), slow).unwrap();
+    let ms = std::time::Duration::from_millis;
+    let (_, out) = interrupted_training(t.path(), &["train", "slow.ron", "--out", "p"], ms(1000), &[ms(500)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("a second interrupt"), "{err}");
+    assert!(!t.path().join("p/train.lock").exists(), "{err}");
 }
 
 /// `commons-learners` with its `learning` section's first settings replaced by `settings`,
@@ -679,12 +725,26 @@ fn a_training_interrupted_while_its_networks_learn_stops_with_status_130() {
     };
     let (seconds, playing) = (number_before(&said, " s ("), number_before(&said, "% playing") / 100.0);
     let at = std::time::Duration::from_secs_f64(seconds * (playing + (1.0 - playing) / 2.0));
-    let (_, out) = interrupted_training(t.path(), &["train", "short.ron", "--updates", "1", "--out", "o"], at);
+    let (_, out) = interrupted_training(t.path(), &["train", "short.ron", "--updates", "2", "--out", "o"], at, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "SIGINT {at:?} into a {seconds} s update ({playing:.2} playing): {err}");
     if err.contains("which finished and was saved") {
-        assert!(err.contains("holds 1 finished update") && !err.contains("--resume"), "{err}");
+        assert!(err.contains("holds 1 finished update") && err.contains("--resume"), "{err}");
         assert!(t.path().join("o/train.json").is_file());
+    } else {
+        eprintln!("the signal landed while the episodes played ({at:?} of {seconds} s): {err}");
+        assert!(err.contains("nothing was saved"), "{err}");
+    }
+    // In the last update asked for, a signal while the networks learn stops nothing: the
+    // training is complete, and ends as one never interrupted (it said "stopped", status 130).
+    let (_, out) = interrupted_training(t.path(), &["train", "short.ron", "--updates", "1", "--out", "l"], at, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        assert!(!err.contains("interrupted"), "{err}");
+        assert_eq!(
+            std::fs::read(t.path().join("l/learning.csv")).unwrap(),
+            std::fs::read(t.path().join("timed/learning.csv")).unwrap()
+        );
     } else {
         eprintln!("the signal landed while the episodes played ({at:?} of {seconds} s): {err}");
         assert!(err.contains("nothing was saved"), "{err}");

@@ -338,14 +338,24 @@ proptest! {
     }
 
     #[test]
-    fn sweep_json_is_a_fixed_point(spec in sweep_specs(), hash in any::<u64>(), runs in 1..1000u64) {
+    fn sweep_json_is_a_fixed_point(
+        spec in sweep_specs(),
+        hash in any::<u64>(),
+        runs in 1..1000u64,
+        played in proptest::collection::vec(("[a-z]{1,8}", "[ -~]{0,20}", any::<u64>()), 0..3),
+    ) {
+        let policies: Vec<polity::run_json::PlayedPolicy> = played
+            .into_iter()
+            .map(|(group, file, h)| polity::run_json::PlayedPolicy { group, file, weights_hash: format!("{h:016x}") })
+            .collect();
         let t = tempfile::tempdir().unwrap();
-        let text = polity::sweep::merge::marker_text(&spec, hash, runs);
+        let text = polity::sweep::merge::marker_text(&spec, hash, runs, &policies);
         std::fs::write(t.path().join("sweep.json"), &text).unwrap();
         let m = polity::sweep::merge::marker(t.path()).map_err(TestCaseError::fail)?;
         prop_assert_eq!(&m.spec, &spec);
         prop_assert_eq!((m.hash, m.runs), (format!("{hash:016x}"), runs));
-        prop_assert_eq!(polity::sweep::merge::marker_text(&m.spec, hash, runs), text);
+        prop_assert_eq!(m.policies.as_deref(), Some(&policies[..]));
+        prop_assert_eq!(polity::sweep::merge::marker_text(&m.spec, hash, runs, &policies), text);
     }
 }
 
