@@ -71,6 +71,14 @@ impl CheckArgs {
             match scenario::load(f) {
                 Ok(s) => match super::memory_gate(f, &s, self.force) {
                     Ok(memory) => {
+                        // What `polity train` would refuse (too few samples for the
+                        // minibatches, a learned group of no agents), said now, not after a
+                        // check that passed.
+                        if let Err(e) = polity::learn::train::preflight(&s) {
+                            eprintln!("{f}: {e}");
+                            bad += 1;
+                            continue;
+                        }
                         let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
                         say!("{f}: ok — `{}`, {}, {}", s.name, plural(agents, "agent"), plural(s.run.ticks, "tick"));
                         say!("  {memory}");

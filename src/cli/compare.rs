@@ -14,7 +14,10 @@ pub const AFTER_HELP: &str = "Each scenario runs once per seed, in parallel. Eve
 have is shown as mean ± 95% confidence interval for A and for B, with the difference B − A
 and Welch's two-sided p-value; differences with p < 0.05 are marked `*`. The table (and the
 --out CSV: metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n) is identical for
-any --threads.
+any --threads. An end-of-run value is the metric's last row: a cumulative one (`audits`, `welfare_mean`)
+for the whole run, a per-tick count (`harvested`) for the last tick only — for a mean over
+ticks, sweep with `keep: [Mean(\"harvested\", N)]` (docs/sweeps.md). The header names the policy
+files each side plays (--policy, --policy-b or the scenario's `weights`).
 
 Examples:
   polity compare commons commons --seeds 0..4          the same scenario twice: no differences
@@ -82,7 +85,10 @@ impl CompareArgs {
         bar.finish();
         let mut cmp = result.map_err(|e| CliError::io("running the comparison", &e))?;
         let label = |s: &Scenario, arg: &str| {
-            if s.name == arg { arg.to_string() } else { format!("{} ({arg})", s.name) }
+            let name = if s.name == arg { arg.to_string() } else { format!("{} ({arg})", s.name) };
+            let played: Vec<String> =
+                polity::run_json::played(s).iter().map(|p| format!("{}={}", p.group, p.file)).collect();
+            if played.is_empty() { name } else { format!("{name}, playing {}", played.join(", ")) }
         };
         cmp.a_label = label(&a, a_arg);
         cmp.b_label = label(&b, b_arg);

@@ -282,7 +282,18 @@ impl OptimalArgs {
                 .collect();
             write_chart(
                 &paths[1],
-                chart::lines_or_note("PAA regret vs planner width C", &sub, "C", &by_width),
+                // Regret is never negative (V* is the optimum): intervals are cut at 0.
+                chart::lines_or_note_within(
+                    "PAA regret vs planner width C",
+                    &if biases.len() > 1 {
+                        format!("{sub}; bias {} (of {})", biases[0], biases.len())
+                    } else {
+                        sub.clone()
+                    },
+                    "C",
+                    &by_width,
+                    (0.0, f64::INFINITY),
+                ),
                 self.force,
             )?;
             let wmax = *widths.iter().max().expect("one width");
@@ -301,7 +312,13 @@ impl OptimalArgs {
             let ksub = format!("{sub}; C = {wmax}; kappa in nats per period");
             write_chart(
                 &paths[2],
-                chart::lines_or_note("PAA regret vs model error kappa", &ksub, "kappa", &by_kappa),
+                chart::lines_or_note_within(
+                    "PAA regret vs model error kappa",
+                    &ksub,
+                    "kappa",
+                    &by_kappa,
+                    (0.0, f64::INFINITY),
+                ),
                 self.force,
             )?;
             say!("wrote {0}/optimal.csv, {0}/optimal-width.png and {0}/optimal-kappa.png", out.display());

@@ -113,6 +113,15 @@ fn has_learners(s: &Scenario) -> bool {
     (0..s.agents.len()).any(|g| play::learned(s, g).is_some()) || super::principal::learned(s).is_some()
 }
 
+/// What `polity train` would refuse of a scenario before any work, checked without training
+/// (`polity check` says it): a scenario with nothing to train passes.
+pub fn preflight(s: &Scenario) -> Result<()> {
+    if !has_learners(s) {
+        return Ok(());
+    }
+    Trainer::new(s, s.run.seed, None).map(drop)
+}
+
 /// Refuses minibatches of fewer than two samples: PPO normalises the advantages within a
 /// minibatch, and one sample's normalised advantage is 0, so nothing would be learned.
 /// `per_world` says how many samples one world's episode gives `what`, as a product.

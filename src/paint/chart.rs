@@ -40,6 +40,50 @@ pub fn label(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.to_string() }
 }
 
+/// Labels for an axis's ticks (as [`ticks`] gives them: evenly spaced): as many decimals as
+/// the spacing needs, so ticks 0.00002 apart do not all read `0`; in e-notation (`2.5e-5`)
+/// when every value is below 0.001 or one reaches a million.
+pub fn axis_labels(values: &[f64]) -> Vec<String> {
+    let step = match values {
+        [a, b, ..] => (b - a).abs(),
+        [a] => a.abs(),
+        [] => return Vec::new(),
+    };
+    if !(step > 0.0) || !step.is_finite() {
+        return values.iter().map(|&v| label(v)).collect();
+    }
+    let exp = |x: f64| x.abs().log10().floor() as i32;
+    // Digits below the step's leading one: 2.5·10^k needs one more.
+    let extra = i32::from(((step / 10f64.powi(exp(step))) * 2.0).round() as i64 % 2 == 1);
+    let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let e_notation = !(1e-3..1e6).contains(&largest);
+    values
+        .iter()
+        .map(|&v| {
+            // Ticks are multiples of the step; undo the float error of adding it up.
+            let v = (v / step).round() * step;
+            if v == 0.0 {
+                "0".to_string()
+            } else if e_notation {
+                let digits = (exp(v) - exp(step) + extra).max(0) as usize;
+                let s = format!("{v:.digits$e}");
+                let (mantissa, power) = s.split_once('e').unwrap_or((&s, "0"));
+                let mantissa = if mantissa.contains('.') {
+                    mantissa.trim_end_matches('0').trim_end_matches('.')
+                } else {
+                    mantissa
+                };
+                format!("{mantissa}e{power}")
+            } else {
+                let digits = (extra - exp(step)).max(0) as usize;
+                let s = format!("{v:.digits$}");
+                let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+                if s == "-0" { "0".into() } else { s }
+            }
+        })
+        .collect()
+}
+
 /// An 800×500 chart of `series` (dots and error bars on each point when there are few points,
 /// a line between dimmer interval edges when there are many) with a title, a subtitle and the x axis's name; `None`
 /// when no point is finite.
@@ -96,16 +140,16 @@ pub fn lines_within(
     let sy = |v: f64| bottom - ((v - y0) / (y1 - y0) * (bottom - top) as f64).round() as i64;
     font::draw(&mut c, left, 10, 2, title, fg, w as i64 - 10);
     font::draw(&mut c, left, 32, 1, subtitle, [150, 150, 160, 255], w as i64 - 10);
-    for v in ticks(y0, y1) {
+    let y_ticks = ticks(y0, y1);
+    for (&v, l) in y_ticks.iter().zip(axis_labels(&y_ticks)) {
         let y = sy(v);
         c.fill(left, y, right - left, 1, grid);
-        let l = label(v);
         font::draw(&mut c, left - 8 - font::text_width(&l, 1) as i64 * 2, y - 7, 2, &l, fg, left);
     }
-    for v in x_ticks(x0, x1, whole_x) {
+    let x_ticks = x_ticks(x0, x1, whole_x);
+    for (&v, l) in x_ticks.iter().zip(axis_labels(&x_ticks)) {
         let px = sx(v);
         c.fill(px, top, 1, bottom - top, grid);
-        let l = label(v);
         font::draw(&mut c, px - font::text_width(&l, 2) as i64 / 2, bottom + 8, 2, &l, fg, w as i64);
     }
     c.fill(left, top, 1, bottom - top + 1, fg);
@@ -256,6 +300,28 @@ fn segment(c: &mut Canvas, (x0, y0): (i64, i64), (x1, y1): (i64, i64), color: [u
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn axis_labels_tell_close_ticks_apart() {
+        // optimal-width.png's regrets, 0 to 1e-4: every label read `0`.
+        let t = ticks(0.0, 1e-4);
+        let l = axis_labels(&t);
+        assert_eq!(l, ["0", "2e-5", "4e-5", "6e-5", "8e-5", "1e-4"]);
+        assert_eq!(axis_labels(&ticks(0.0, 1.0)), ["0", "0.2", "0.4", "0.6", "0.8", "1"]);
+        assert_eq!(axis_labels(&[0.0, 0.025, 0.05, 0.075]), ["0", "0.025", "0.05", "0.075"]);
+        assert_eq!(axis_labels(&[0.0, 2.5, 5.0, 7.5, 10.0]), ["0", "2.5", "5", "7.5", "10"]);
+        assert_eq!(axis_labels(&[0.0, 50.0, 100.0]), ["0", "50", "100"]);
+        assert_eq!(axis_labels(&[-0.1, 0.0, 0.1]), ["-0.1", "0", "0.1"]);
+        assert_eq!(axis_labels(&[0.0, 2e6, 4e6]), ["0", "2e6", "4e6"]);
+        // Distinct ticks get distinct labels.
+        for (lo, hi) in [(0.0, 3e-7), (1.0, 1.0004), (-5e-4, 5e-4), (0.0, 1e9), (123.0, 123.9)] {
+            let l = axis_labels(&ticks(lo, hi));
+            let mut u = l.clone();
+            u.dedup();
+            assert_eq!(u, l, "{lo}..{hi}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -177,7 +177,11 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                 if cells.len() != group.count as usize {
                     c.err(
                         path.clone(),
-                        format!("`At` lists {} cells but the group has count {}", cells.len(), group.count),
+                        format!(
+                            "`At` lists {} but the group has count {}",
+                            crate::plural(cells.len() as u64, "cell"),
+                            group.count
+                        ),
                         Some(format!(
                             "give exactly {} cell{}, or change `count`",
                             group.count,

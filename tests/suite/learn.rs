@@ -603,6 +603,28 @@ fn a_sweep_plays_a_policy_given_with_policy() {
     let merged = polity(&["sweep-merge", "a", "b", "--out", "m.csv"], d);
     let err = String::from_utf8_lossy(&merged.stderr);
     assert!(!merged.status.success() && err.contains("policy"), "{err}");
+    // compare's header says which side plays which file (both sides read the same).
+    let cmp = polity(
+        &[
+            "compare",
+            "commons-learners",
+            "commons-learners",
+            "--seeds",
+            "0..2",
+            "--ticks",
+            "5",
+            "--policy-b",
+            "learners=stay.safetensors",
+        ],
+        d,
+    );
+    let said = String::from_utf8_lossy(&cmp.stdout);
+    assert!(cmp.status.success(), "{}", String::from_utf8_lossy(&cmp.stderr));
+    assert!(
+        said.contains("A: commons-learners\n")
+            && said.contains(&format!("B: commons-learners, playing learners={file}\n")),
+        "{said}"
+    );
     // A bad file: exit 2, the flag named, no folder.
     let c = polity(&["sweep", "s.ron", "--out", "c", "--policy", "learners=missing.safetensors"], d);
     let err = String::from_utf8_lossy(&c.stderr);
@@ -797,6 +819,12 @@ fn train_refuses_what_could_not_learn_before_any_work() {
         ),
         (&["train", "commons-learners", "--out", "afile/sub"][..], "afile/sub: cannot create the folder"),
         (&["check", "slash.ron"][..], "`a/b` is not a plain file name"),
+        // `polity check` says what `polity train` would refuse (it said ok).
+        (
+            &["check", "tiny.ron"][..],
+            "tiny.ron: learning.minibatches is 100000, but group `learners` gives only 70 samples",
+        ),
+        (&["check", "none.ron"][..], "group `learners` (agents[0]) has no agent to learn from"),
         (
             &["run", "commons-learners", "--policy", "learners=x.safetensors", "--policy", "learners=y.safetensors"][..],
             "group `learners` was already given a policy",
