@@ -434,9 +434,6 @@ impl OversightCommand {
             write_chart(&a.out.join(file), canvas, a.force)?;
             wrote.push(a.out.join(file));
         }
-        for path in wrote {
-            say!("wrote {}", path.display());
-        }
         for r in rows.iter().filter(|r| {
             matches!(
                 r.metric,
@@ -452,6 +449,12 @@ impl OversightCommand {
                 }
             };
             say!("{:<40} x={:<6} {:<18} {shown}", r.series, r.x, r.metric);
+        }
+        // After the table, so that the last lines say where everything is (and that the CSV
+        // holds every measure, detections and patches alive among them, not only these).
+        say!("(the CSV holds every measure of every run's series; the table shows the charted ones)");
+        for path in wrote {
+            say!("wrote {}", path.display());
         }
         Ok(())
     }

@@ -234,18 +234,38 @@ pub fn lines_within(
 }
 
 /// The legend's text of each series: its label, and for a series whose points are all those of
-/// an earlier one (drawn over it, so that one cannot be seen) which one it hides.
+/// an earlier one (drawn over it, so that one cannot be seen) which one it hides; a series
+/// whose every point lies on a point of later ones (each drawn over a part of it) says which.
 pub fn legend_labels(series: &[Series]) -> Vec<String> {
     let bits = |s: &Series| -> Vec<[u64; 3]> {
         s.points.iter().map(|&(x, y, h)| [x.to_bits(), y.to_bits(), h.to_bits()]).collect()
     };
     let all: Vec<Vec<[u64; 3]>> = series.iter().map(bits).collect();
+    let same = |j: usize, k: usize| !all[k].is_empty() && all[j] == all[k];
     series
         .iter()
         .enumerate()
-        .map(|(k, s)| match (0..k).find(|&j| !all[k].is_empty() && all[j] == all[k]) {
-            Some(j) => format!("{} (= {}, drawn over it)", s.label, series[j].label),
-            None => s.label.clone(),
+        .map(|(k, s)| {
+            if let Some(j) = (0..k).find(|&j| same(j, k)) {
+                return format!("{} (= {}, drawn over it)", s.label, series[j].label);
+            }
+            // A later copy says so itself; otherwise, the later series that cover this one's
+            // points (x and y alike), when together they cover them all.
+            if all[k].is_empty() || (k + 1..series.len()).any(|j| same(k, j)) {
+                return s.label.clone();
+            }
+            let mut over: Vec<usize> = Vec::new();
+            for p in &all[k] {
+                let Some(j) = (k + 1..series.len()).find(|&j| all[j].iter().any(|q| q[..2] == p[..2])) else {
+                    return s.label.clone();
+                };
+                if !over.contains(&j) {
+                    over.push(j);
+                }
+            }
+            over.sort_unstable();
+            let names: Vec<&str> = over.iter().map(|&j| series[j].label.as_str()).collect();
+            format!("{} (under {})", s.label, names.join(" and "))
         })
         .collect()
 }
@@ -372,6 +392,10 @@ mod tests {
             series("p = -2", &[1.0, 2.5]),
             series("none", &[]),
             series("none either", &[]),
+            // Hidden by two later lines, a part under each (intervals aside).
+            series("first", &[1.0, 3.0, 4.0]),
+            series("second", &[1.0, 3.5, 5.0]),
+            Series { label: "third".into(), points: vec![(1.0, 3.0, 0.2), (2.0, 4.0, 0.2)] },
         ]);
         assert_eq!(
             labels,
@@ -381,7 +405,10 @@ mod tests {
                 "p = -1 (= p = 1, drawn over it)",
                 "p = -2 (= p = 0, drawn over it)",
                 "none",
-                "none either"
+                "none either",
+                "first (under second and third)",
+                "second",
+                "third"
             ]
         );
     }

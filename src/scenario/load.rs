@@ -331,12 +331,23 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
         }
     })?;
     let Some(scenario) = repeat.scenario else {
-        return Err(one(
-            None,
-            String::new(),
-            "this JSON file has no `scenario` field; is it a run's run.json?".into(),
-            None,
-        ));
+        // A training's or a sweep's own JSON names what it is; say what to run instead.
+        let dir = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = dir.map_or(".".to_string(), |d| d.display().to_string());
+        let (message, hint) = match std::path::Path::new(file).file_name().and_then(|n| n.to_str()) {
+            Some("train.json") => (
+                "this is a training folder's train.json, not a run's run.json".to_string(),
+                Some(format!(
+                    "play what it trained with `polity run {dir}/scenario.ron --policy GROUP={dir}/policies/GROUP.safetensors`, or go on training with `polity train --resume {dir}`"
+                )),
+            ),
+            Some("sweep.json") => (
+                "this is a sweep folder's sweep.json, not a run's run.json".to_string(),
+                Some(format!("summarise it with `polity sweep-report {dir}`")),
+            ),
+            _ => ("this JSON file has no `scenario` field; is it a run's run.json?".to_string(), None),
+        };
+        return Err(one(None, String::new(), message, hint));
     };
     let scenario = check_typed(scenario, file).map_err(|Problems(ps)| {
         Problems(

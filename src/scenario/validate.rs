@@ -777,7 +777,8 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
                 );
                 sound = false;
             }
-            if gm.jitter >= gm.patch_spacing.max(1) {
+            // (With no spacing, said above, there is nothing for the jitter to be below.)
+            if gm.patch_spacing > 0 && gm.jitter >= gm.patch_spacing {
                 c.err(
                     "map.jitter",
                     format!("the jitter must be below the spacing ({}), found {}", gm.patch_spacing, gm.jitter),

@@ -740,6 +740,12 @@ fn a_training_interrupted_while_its_networks_learn_stops_with_status_130() {
     left.sort();
     let outputs = ["learning.csv", "learning.png", "policies", "scenario.ron", "state.safetensors", "train.json"];
     assert_eq!(left, outputs);
+    // Its train.json given to `polity run` says what it is and what to run (it asked whether
+    // it was a run.json).
+    let wrong = polity(&["run", "timed/train.json", "--out", "w"], t.path());
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(2), "{err}");
+    assert!(err.contains("a training folder's train.json") && err.contains("polity train --resume timed"), "{err}");
     let said = String::from_utf8_lossy(&timed.stdout).into_owned();
     let number_before = |text: &str, mark: &str| -> f64 {
         let before = &text[..text.find(mark).unwrap_or_else(|| panic!("no {mark:?} in {text}"))];

@@ -343,3 +343,17 @@ fn a_plan_too_large_for_a_float_still_says_how_large() {
     let (m, x) = number.split_once('e').unwrap_or_else(|| panic!("{number}: {e}"));
     assert!(m.parse::<f64>().is_ok() && x.parse::<u32>().unwrap() > 308, "{number}");
 }
+
+#[test]
+fn a_generated_map_without_spacing_is_one_problem_and_spawn_counts_read_in_words() {
+    // `patch_spacing: 0` also reported `map.jitter: the jitter must be below the spacing (0),
+    // found 2`, a field the file never wrote.
+    let e = check_refuses(
+        r#"Scenario(version: 1, map: Generated(width: 20, height: 20, patch_spacing: 0), agents: [(kind: Human, count: 1)], run: (ticks: 1))"#,
+    );
+    assert!(e.contains("map.patch_spacing: the spacing must be at least 1"), "{e}");
+    assert!(!e.contains("jitter"), "{e}");
+    // "`At` lists 1 cells".
+    let e = check_refuses(&ONE.replace("count: 1)", "count: 2, spawn: At([(1, 1)]))"));
+    assert!(e.contains("`At` lists 1 cell but the group has count 2"), "{e}");
+}
