@@ -208,6 +208,11 @@ pub fn lines_within(
                 })
                 .collect();
             marks.extend(pts.iter().copied());
+            // An error bar hides behind the legend along its length, not only at its ends.
+            for bar in pts.chunks(3) {
+                let (x, lo, hi) = (bar[1].0, bar[1].1.max(bar[2].1), bar[1].1.min(bar[2].1));
+                marks.extend((hi..lo).step_by(6).map(|y| (x, y)));
+            }
             let centres: Vec<(i64, i64)> = pts.iter().step_by(3).copied().collect();
             for pair in centres.windows(2) {
                 let ((ax, ay), (bx, by)) = (pair[0], pair[1]);
