@@ -144,8 +144,10 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
 
     With ``principal=True`` the principal is an agent too (``"principal"``): its action is a
     choice per tax bracket (0 keeps the rate, ``i`` sets ``(i - 1) · step``), read at the end
-    of each tax period; its reward, paid at period ends, is ``W_p`` of the agents' SED
-    rewards over the period its last choice governed.
+    of each tax period. A choice is paid when the period it governed ends (at the next period
+    end, or at the episode's end for the part-period left), with ``W_p`` of the agents' utility
+    gained over that period (SED's reward by default); the first period end pays nothing, as
+    no choice governed the ticks before it (docs/python.md).
     """
 
     metadata = {"name": "polity_v0", "render_modes": ["rgb_array"], "render_fps": 10, "is_parallelizable": True}
