@@ -143,7 +143,7 @@ fn check_digest(text: &str, format: u32, file: &str) -> Result<(), CheckpointErr
         return Ok(());
     }
     if let Some(at) = found
-        && crate::hash::hex(text[..at].as_bytes()) == text[at + 1 + DIGEST.len()..].trim_end()
+        && crate::hash::hex(&text.as_bytes()[..at]) == text[at + 1 + DIGEST.len()..].trim_end()
     {
         return Ok(());
     }

@@ -59,12 +59,50 @@ pub struct CliShot {
     force: bool,
     frames: u32,
     taken: bool,
+    /// Taken while the window is being recorded: the recording's capture of the next frame
+    /// writes it too (Bevy takes one screenshot of a window a frame, and skipped the other).
+    pub(super) with_recording: Option<ShotTo>,
+}
+
+/// Where the command line's screenshot goes: its path, `--force`, `--exit`, and the map area
+/// to report.
+#[derive(Clone)]
+pub(super) struct ShotTo {
+    path: PathBuf,
+    force: bool,
+    exit: bool,
+    map: String,
+}
+
+impl ShotTo {
+    /// Writes the captured window as the screenshot, says where it went, and tells `done`.
+    pub(super) fn write(&self, captured: &ScreenshotCaptured, done: &mut super::ExitAfter) {
+        match write_png(&self.path, &captured.image, self.force) {
+            Ok((w, h)) => {
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "wrote {} ({w}×{h}, the whole window; map area {})",
+                    self.path.display(),
+                    self.map
+                );
+                if self.exit {
+                    done.done(0);
+                }
+            }
+            Err(e) => {
+                eprintln!("error: writing the screenshot {}: {e}", self.path.display());
+                if self.exit {
+                    done.done(1);
+                }
+            }
+        }
+    }
 }
 
 impl CliShot {
     /// The screenshot to take, if any, and whether to quit once it is written.
     pub fn new(path: Option<PathBuf>, exit: bool, force: bool) -> CliShot {
-        CliShot { path, exit, force, frames: 0, taken: false }
+        CliShot { path, exit, force, frames: 0, taken: false, with_recording: None }
     }
 }
 
@@ -163,8 +201,9 @@ fn cli_screenshot(
     ready: Res<RenderReady>,
     window: Single<&Window, With<PrimaryWindow>>,
     learning: Option<Res<Learning>>,
+    recording: Res<super::record::WindowRecording>,
     mut commands: Commands,
-    mut exits: MessageWriter<AppExit>,
+    mut done: ResMut<super::ExitAfter>,
 ) {
     let Some(path) = shot.path.clone() else { return };
     if shot.taken {
@@ -175,7 +214,7 @@ fn cli_screenshot(
         eprintln!("error: no screenshot: the renderer was still compiling its shaders after {} frames", shot.frames);
         shot.taken = true;
         if shot.exit {
-            exits.write(AppExit::from_code(1));
+            done.done(1);
         }
         return;
     }
@@ -191,7 +230,7 @@ fn cli_screenshot(
                 eprintln!("error: no screenshot: {e}");
                 shot.taken = true;
                 if shot.exit {
-                    exits.write(AppExit::from_code(1));
+                    done.done(1);
                 }
                 return;
             }
@@ -219,29 +258,14 @@ fn cli_screenshot(
         );
     }
     shot.taken = true;
-    let exit = shot.exit;
-    let force = shot.force;
     let k = window.scale_factor();
     let map = format!("{:.0},{:.0},{:.0},{:.0}", a.min.x * k, a.min.y * k, a.max.x * k, a.max.y * k);
+    let to = ShotTo { path, force: shot.force, exit: shot.exit, map };
+    if recording.is_recording() {
+        shot.with_recording = Some(to);
+        return;
+    }
     commands.spawn(Screenshot::primary_window()).observe(
-        move |captured: On<ScreenshotCaptured>, mut exits: MessageWriter<AppExit>| match write_png(
-            &path,
-            &captured.image,
-            force,
-        ) {
-            Ok((w, h)) => {
-                let _ =
-                    writeln!(std::io::stdout(), "wrote {} ({w}×{h}, the whole window; map area {map})", path.display());
-                if exit {
-                    exits.write(AppExit::Success);
-                }
-            }
-            Err(e) => {
-                eprintln!("error: writing the screenshot {}: {e}", path.display());
-                if exit {
-                    exits.write(AppExit::from_code(1));
-                }
-            }
-        },
+        move |captured: On<ScreenshotCaptured>, mut done: ResMut<super::ExitAfter>| to.write(&captured, &mut done),
     );
 }

@@ -297,6 +297,11 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
     .add_systems(Update, fit_window_to_screen)
     .insert_non_send(SimHost(sim))
     .insert_resource(state)
+    .insert_resource(ExitAfter::new(
+        u32::from(opts.exit && opts.screenshot.is_some())
+            + u32::from(opts.exit && opts.record.is_some() && opts.record_frames.is_some()),
+    ))
+    .add_systems(Last, (exit_after, exit_on_interrupt))
     .insert_resource(export::CliShot::new(opts.screenshot.clone(), opts.exit, opts.force))
     .insert_resource(record::WindowRecording::new(opts.record.clone(), opts.record_frames, opts.exit, opts.force))
     .add_plugins((
@@ -324,6 +329,46 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
     match exit {
         AppExit::Success => Ok(()),
         AppExit::Error(code) => Err((code.get(), String::new())),
+    }
+}
+
+/// `--exit`: the app quits once every output the command line asked for (the screenshot, the
+/// recording) is written or has failed, with the first failure's status (0 when none failed).
+#[derive(Resource, Default)]
+pub struct ExitAfter {
+    waiting: u32,
+    code: u8,
+    armed: bool,
+}
+
+impl ExitAfter {
+    fn new(outputs: u32) -> ExitAfter {
+        ExitAfter { waiting: outputs, code: 0, armed: outputs > 0 }
+    }
+
+    /// One of the outputs is done: written (`code` 0) or failed (the status to quit with).
+    pub fn done(&mut self, code: u8) {
+        self.waiting = self.waiting.saturating_sub(1);
+        if self.code == 0 {
+            self.code = code;
+        }
+    }
+}
+
+fn exit_after(mut e: ResMut<ExitAfter>, mut exits: MessageWriter<AppExit>) {
+    if e.armed && e.waiting == 0 {
+        e.armed = false;
+        exits.write(if e.code == 0 { AppExit::Success } else { AppExit::from_code(e.code) });
+    }
+}
+
+/// SIGINT or SIGTERM (caught by [`crate::outputs::catch_interrupts`], which takes the place of
+/// Bevy's own handler) closes the app with status 130; a recording under way is abandoned
+/// (see [`record::WindowRecording`]), never written as if it had finished.
+fn exit_on_interrupt(mut exits: MessageWriter<AppExit>, mut done: Local<bool>) {
+    if crate::outputs::interrupted() && !*done {
+        *done = true;
+        exits.write(AppExit::from_code(crate::outputs::INTERRUPTED_EXIT));
     }
 }
 

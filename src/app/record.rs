@@ -3,10 +3,14 @@
 //! command line. Each frame the window is captured and sent to an encoder thread; frames keep
 //! the size the window had when recording started (later resizes are cropped or padded). The
 //! file appears, atomically, once the last frame is written, and the app says where it went.
+//! Closing the app finishes a recording under way (the frames so far are the file); SIGINT or
+//! SIGTERM abandons it (its staged file is removed, nothing appears).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use bevy::prelude::*;
@@ -29,7 +33,9 @@ pub struct WindowRecordPlugin;
 
 impl Plugin for WindowRecordPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<WindowRecording>().add_systems(Update, record_window.after(SteerSystems));
+        app.init_resource::<WindowRecording>()
+            .add_systems(Update, record_window.after(SteerSystems))
+            .add_systems(Last, settle_on_exit.after(super::exit_after).after(super::exit_on_interrupt));
     }
 }
 
@@ -72,6 +78,11 @@ impl WindowRecording {
             finishing: Vec::new(),
         }
     }
+    /// Whether a recording is running (capturing the window each frame).
+    pub fn is_recording(&self) -> bool {
+        self.active.is_some()
+    }
+
     /// Frames captured so far in the running recording.
     pub fn frames(&self) -> u64 {
         self.active.as_ref().map_or(0, |a| a.captured)
@@ -85,13 +96,25 @@ struct Active {
     captured: u64,
 }
 
-/// A recording whose encoder is still writing: the thread, the file, and where the world was
-/// at its last frame (tick and state hash), set when the recording stops.
+/// A recording whose encoder is still writing: the thread, the file, where the world was at
+/// its last frame (tick and state hash), set when the recording stops, and what the thread is
+/// told to do ([`RUNNING`], [`FINISH`], [`ABANDON`]).
 struct Encoding {
     handle: JoinHandle<std::io::Result<u64>>,
     path: PathBuf,
     end: Option<(u64, u64)>,
+    told: Arc<AtomicU8>,
 }
+
+/// The encoder writes frames as they come, and finishes the file once its channel closes.
+const RUNNING: u8 = 0;
+/// The app is closing: write the frames already sent, then finish the file.
+const FINISH: u8 = 1;
+/// Interrupted: stop, and remove the staged file (the sink dropped unfinished).
+const ABANDON: u8 = 2;
+
+/// How long the encoder waits for a frame before it looks at what it is told.
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Converts a captured window image to a canvas of `size`, cropping or padding with black.
 fn to_canvas(image: &Image, size: Size) -> Option<Canvas> {
@@ -120,6 +143,8 @@ fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) 
     let size = Size { width: size.width & !1, height: size.height & !1 };
     let (tx, rx): (SyncSender<Canvas>, Receiver<Canvas>) = sync_channel(4);
     let (ready_tx, ready_rx) = sync_channel::<Result<(), String>>(1);
+    let told = Arc::new(AtomicU8::new(RUNNING));
+    let tells = told.clone();
     // The encoder lives on its own thread (it is not Send): it opens the output there and
     // says whether that worked before any frame is captured.
     let handle = std::thread::spawn(move || {
@@ -134,15 +159,29 @@ fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) 
             }
         };
         let mut n = 0;
-        for frame in rx {
-            sink.frame(&frame)?;
-            n += 1;
+        loop {
+            // (Dropped unfinished, the sink removes what it staged.)
+            if tells.load(Ordering::SeqCst) == ABANDON {
+                return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted; nothing was written"));
+            }
+            match rx.recv_timeout(LOOK_EVERY) {
+                Ok(frame) => {
+                    sink.frame(&frame)?;
+                    n += 1;
+                }
+                Err(RecvTimeoutError::Timeout) if tells.load(Ordering::SeqCst) == FINISH => break,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        if tells.load(Ordering::SeqCst) == ABANDON {
+            return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted; nothing was written"));
         }
         sink.finish()?;
         Ok(n)
     });
     ready_rx.recv().map_err(|_| "the encoder thread stopped".to_string())??;
-    Ok((Active { tx, size, path: path.clone(), captured: 0 }, Encoding { handle, path, end: None }))
+    Ok((Active { tx, size, path: path.clone(), captured: 0 }, Encoding { handle, path, end: None, told }))
 }
 
 fn record_window(
@@ -152,7 +191,8 @@ fn record_window(
     window: Single<&Window, With<PrimaryWindow>>,
     ready: Res<RenderReady>,
     mut commands: Commands,
-    mut exits: MessageWriter<AppExit>,
+    mut done: ResMut<super::ExitAfter>,
+    mut shot: ResMut<super::export::CliShot>,
 ) {
     // A recording starts once the renderer draws: until every shader has compiled, frames
     // show only the clear colour.
@@ -178,7 +218,7 @@ fn record_window(
                             // what changed since, or what only opening it could tell.
                             eprintln!("error: --record: {e}");
                             if rec.exit_after {
-                                exits.write(AppExit::from_code(2));
+                                done.done(2);
                             }
                         }
                         state.tell(format!("cannot record: {e}"), true);
@@ -194,15 +234,30 @@ fn record_window(
     }
     if let Some(active) = &mut rec.active {
         let (tx, size) = (active.tx.clone(), active.size);
-        commands.spawn(Screenshot::primary_window()).observe(move |shot: On<ScreenshotCaptured>| {
+        let mut capture = commands.spawn(Screenshot::primary_window());
+        capture.observe(move |shot: On<ScreenshotCaptured>| {
             if let Some(frame) = to_canvas(&shot.image, size) {
                 let _ = tx.send(frame);
             }
         });
+        // The command line's screenshot, asked for while recording, is this capture too.
+        if let Some(to) = shot.with_recording.take() {
+            capture.observe(move |captured: On<ScreenshotCaptured>, mut done: ResMut<super::ExitAfter>| {
+                to.write(&captured, &mut done)
+            });
+        }
         active.captured += 1;
         if rec.frame_limit.is_some_and(|n| rec.frames() >= n) {
             stop(&mut rec, &host.0);
         }
+    }
+    // A screenshot left for a recording that has stopped since is taken by itself.
+    if rec.active.is_none()
+        && let Some(to) = shot.with_recording.take()
+    {
+        commands.spawn(Screenshot::primary_window()).observe(
+            move |captured: On<ScreenshotCaptured>, mut done: ResMut<super::ExitAfter>| to.write(&captured, &mut done),
+        );
     }
     state.recording = rec.active.as_ref().map(|a| a.captured);
     // Report recordings whose encoder has written its last frame.
@@ -212,8 +267,18 @@ fn record_window(
             i += 1;
             continue;
         }
-        let Encoding { handle, path, end } = rec.finishing.swap_remove(i);
-        let result = handle.join().unwrap_or_else(|_| Err(std::io::Error::other("the encoder panicked")));
+        let encoding = rec.finishing.swap_remove(i);
+        let exit_after = rec.exit_after;
+        report(encoding, &mut state, exit_after.then_some(&mut *done));
+    }
+}
+
+/// Joins a recording's encoder and says what came of it (on stdout, in the app's status, and
+/// to `done` when `--exit` waits for it).
+fn report(encoding: Encoding, state: &mut AppState, done: Option<&mut super::ExitAfter>) {
+    let Encoding { handle, path, end, .. } = encoding;
+    let result = handle.join().unwrap_or_else(|_| Err(std::io::Error::other("the encoder panicked")));
+    {
         match result {
             Ok(n) => {
                 let text = format!("window recording ({n} frames at {WINDOW_FPS} fps): {}", path.display());
@@ -227,18 +292,41 @@ fn record_window(
                 }
                 state.tell(format!("recorded {text}"), false);
                 state.exported.push(text);
-                if rec.exit_after {
-                    exits.write(AppExit::Success);
+                if let Some(done) = done {
+                    done.done(0);
                 }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                eprintln!("recording {}: {e}", path.display());
             }
             Err(e) => {
                 eprintln!("error: recording {}: {e}", path.display());
                 state.tell(format!("recording failed: {}: {e}", path.display()), true);
-                if rec.exit_after {
-                    exits.write(AppExit::from_code(1));
+                if let Some(done) = done {
+                    done.done(1);
                 }
             }
         }
+    }
+}
+
+/// When the app closes: a recording under way is finished (closed by the window or `--exit`)
+/// or abandoned (SIGINT, SIGTERM), and the app waits for its encoder, so that the file is
+/// whole, or gone, before the process ends (it was killed mid-write and left a staged file).
+fn settle_on_exit(
+    mut exits: MessageReader<AppExit>,
+    mut rec: ResMut<WindowRecording>,
+    mut state: ResMut<AppState>,
+    host: NonSend<SimHost>,
+) {
+    if exits.read().next().is_none() {
+        return;
+    }
+    let told = if crate::outputs::interrupted() { ABANDON } else { FINISH };
+    stop(&mut rec, &host.0);
+    for encoding in std::mem::take(&mut rec.finishing) {
+        encoding.told.store(told, Ordering::SeqCst);
+        report(encoding, &mut state, None);
     }
 }
 

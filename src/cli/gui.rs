@@ -105,6 +105,11 @@ impl GuiArgs {
                 "--exit needs --screenshot FILE or --record FILE --record-frames N, or the app would quit at once",
             ));
         }
+        if self.exit && self.record.is_some() && self.record_frames.is_none() {
+            return Err(CliError::input(
+                "--exit with --record needs --record-frames N: a recording without it runs until the window closes, and --exit would cut it short\n    hint: add --record-frames N (the app quits once the screenshot and the recording are both written)",
+            ));
+        }
         if self.train && self.ticks.is_some() && self.screenshot.is_some() {
             return Err(CliError::input(
                 "--train with --screenshot waits for the updates, which run only while the world runs, and --ticks leaves it paused\n    hint: leave out --ticks",

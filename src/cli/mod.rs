@@ -195,7 +195,12 @@ impl Cli {
         if matches!(
             self.command,
             None | Some(
-                Command::Run(_) | Command::Record(_) | Command::Sweep(_) | Command::Train(_) | Command::Compare(_)
+                Command::Run(_)
+                    | Command::Record(_)
+                    | Command::Sweep(_)
+                    | Command::Train(_)
+                    | Command::Compare(_)
+                    | Command::Gui(_)
             )
         ) {
             outputs::catch_interrupts();

@@ -417,6 +417,62 @@ fn the_record_button_records_the_whole_window_with_the_recorders_encoder() {
     assert!(apples > 50, "apple pixels on the map: {apples}");
 }
 
+#[test]
+fn a_recording_and_a_screenshot_are_both_written_and_an_interrupt_leaves_neither() {
+    // `--record F --record-frames 20 --screenshot S --exit`: Bevy takes one screenshot of a
+    // window a frame, so one of the two captures was skipped: the GIF had 5 frames (or the
+    // PNG never came), and the app quit at the screenshot, status 0.
+    let t = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(xvfb_run());
+    cmd.args(["-a", "-s", "-screen 0 1280x720x24", polity(), "gui", "commons"])
+        .args(["--record", "both.gif", "--record-frames", "20", "--screenshot", "both.png", "--exit"])
+        .current_dir(t.path());
+    let out = run_with_timeout(cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("window recording (20 frames") && stdout.contains("wrote both.png"), "{stdout}");
+    assert_eq!(Png::read(&t.path().join("both.png")).width, 1280);
+
+    // SIGINT while recording: status 130, and neither the GIF nor its staged file is left (the
+    // app closed and its encoder finished the file, as if the recording had ended).
+    let child = Command::new(xvfb_run())
+        .args(["-a", "-s", "-screen 0 1280x720x24", polity(), "gui", "commons"])
+        .args(["--record", "cut.gif", "--record-frames", "5000", "--exit"])
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staged = || {
+        std::fs::read_dir(t.path()).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with(".cut.gif"))
+    };
+    let started = Instant::now();
+    while !staged() {
+        assert!(started.elapsed() < TIMEOUT, "the recording never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    // The app itself, not xvfb-run's shell: the process whose program is polity, in this folder.
+    let app = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_default();
+            exe.file_name().is_some_and(|n| n == "polity") && cwd == t.path().canonicalize().unwrap()
+        })
+        .expect("the app's process");
+    assert!(Command::new("kill").args(["-INT", &app.to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("recording cut.gif: interrupted; nothing was written"), "{err}");
+    let left: Vec<String> =
+        std::fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert!(!left.iter().any(|n| n.contains("cut.gif")), "{left:?}");
+}
+
 /// The number after `label` in `text` (a word of hex digits or a decimal).
 fn field<'a>(text: &'a str, label: &str) -> &'a str {
     let at = text.find(label).unwrap_or_else(|| panic!("no `{label}` in:\n{text}")) + label.len();
