@@ -391,8 +391,8 @@ fn sprite_swatch(ui: &mut egui::Ui, key: &str, mask: &paint::sprite::Mask, color
     });
 }
 
-fn legend(ui: &mut egui::Ui, cx: &mut PanelCx) {
-    let (palette, sprites) = (&cx.art.world.colors, &cx.art.world.sprites);
+/// The humans' colour scale, from σ = 0 (sparing) to 1 (selfish).
+fn humans_by_sigma(ui: &mut egui::Ui, palette: &paint::art::WorldColors) {
     ui.horizontal(|ui| {
         ui.label("Humans by σ:");
         ui.label(RichText::new("0 sparing").small());
@@ -409,9 +409,16 @@ fn legend(ui: &mut egui::Ui, cx: &mut PanelCx) {
         }
         ui.label(RichText::new("1 selfish").small());
     });
+}
+
+fn legend(ui: &mut egui::Ui, cx: &mut PanelCx) {
+    let (palette, sprites) = (&cx.art.world.colors, &cx.art.world.sprites);
     // What this world holds, and nothing else (commons listed vases, boxes and belts; SED's
-    // world, with no AI, an AI agent).
+    // world, with no AI, an AI agent; a world without humans, their colours by σ).
     let has = paint::Legend::of(crate::sim::core(cx.sim.world()));
+    if has.humans {
+        humans_by_sigma(ui, palette);
+    }
     egui::Grid::new("legend-grid").num_columns(2).show(ui, |ui| {
         use paint::sprite::shade;
         // Two entries a row.

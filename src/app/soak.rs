@@ -16,11 +16,14 @@ pub struct Soak {
     last: Option<Instant>,
     times: Vec<f64>,
     started: Instant,
+    /// The largest `VmHWM` read so far: the kernel's figure can read a little lower later (its
+    /// counters are updated lazily), and a peak never falls.
+    peak_kb: u64,
 }
 
 impl Soak {
     pub fn new(frames: u64) -> Soak {
-        Soak { frames, seen: 0, last: None, times: Vec::new(), started: Instant::now() }
+        Soak { frames, seen: 0, last: None, times: Vec::new(), started: Instant::now(), peak_kb: 0 }
     }
 }
 
@@ -58,6 +61,8 @@ pub fn soak_frame(mut soak: ResMut<Soak>, state: Res<super::AppState>, mut exits
         let mut t = std::mem::take(&mut soak.times);
         t.sort_by(f64::total_cmp);
         let (rss, hwm) = memory_kb();
+        soak.peak_kb = soak.peak_kb.max(hwm).max(rss);
+        let hwm = soak.peak_kb;
         eprintln!(
             "soak: frame {}/{} ({:.0} s): tick {}, {} metrics rows ({} spilled), {} events kept; RSS {:.1} MB, peak {:.1} MB; frame time p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             soak.seen,

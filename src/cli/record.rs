@@ -12,7 +12,8 @@ pub const AFTER_HELP: &str = "Each frame shows the world (painted as the desktop
 or GPU needed) and an overlay: the scenario's name, the tick, the elected p (with an
 election), apples standing, patches alive, welfare, tax revenue and rates (with taxes), and
 live plots of apples standing and welfare. Frame i shows the world after tick
-(i + 1) × --ticks-per-frame, so there are ⌈ticks / ticks-per-frame⌉ frames.
+min((i + 1) × --ticks-per-frame, ticks), so there are ⌈ticks / ticks-per-frame⌉ frames and the
+last shows the last tick.
 
 Formats, by --out: .gif (pure Rust, always available), a folder (no extension, or ending in
 /) of frame-000000.png, frame-000001.png, …, and .mp4 (H.264) or .webm (VP9) through ffmpeg
@@ -77,6 +78,27 @@ impl RecordArgs {
         };
         if opts.ticks == 0 {
             return Err(CliError::input("--ticks 0 records nothing; ask for at least 1 tick"));
+        }
+        // Both halves play one seed and one length: say so when the second's own differ.
+        if let Some(second) = scenarios.get(1) {
+            let (seed, ticks) = (second.run.seed, second.run.ticks);
+            let mut own = Vec::new();
+            if self.seed.is_none() && seed != opts.seed {
+                own.push(format!("seed {seed}"));
+            }
+            if self.ticks.is_none() && ticks != opts.ticks {
+                own.push(plural(ticks, "tick"));
+            }
+            if !own.is_empty() {
+                eprintln!(
+                    "note: `{}` is recorded with `{}`'s seed {} and {} (its own: {}); --seed and --ticks set both",
+                    second.name,
+                    first.name,
+                    opts.seed,
+                    plural(opts.ticks, "tick"),
+                    own.join(", ")
+                );
+            }
         }
         let (size, fps) = (opts.size, opts.fps);
         let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
