@@ -159,10 +159,11 @@ fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) 
             }
         };
         let mut n = 0;
+        // (Dropped unfinished, the sink removes what it staged.)
+        let abandoned = || std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted; nothing was written");
         loop {
-            // (Dropped unfinished, the sink removes what it staged.)
             if tells.load(Ordering::SeqCst) == ABANDON {
-                return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted; nothing was written"));
+                return Err(abandoned());
             }
             match rx.recv_timeout(LOOK_EVERY) {
                 Ok(frame) => {
@@ -175,7 +176,7 @@ fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) 
             }
         }
         if tells.load(Ordering::SeqCst) == ABANDON {
-            return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted; nothing was written"));
+            return Err(abandoned());
         }
         sink.finish()?;
         Ok(n)
@@ -278,33 +279,31 @@ fn record_window(
 fn report(encoding: Encoding, state: &mut AppState, done: Option<&mut super::ExitAfter>) {
     let Encoding { handle, path, end, .. } = encoding;
     let result = handle.join().unwrap_or_else(|_| Err(std::io::Error::other("the encoder panicked")));
-    {
-        match result {
-            Ok(n) => {
-                let text = format!("window recording ({n} frames at {WINDOW_FPS} fps): {}", path.display());
-                // A closed stdout (a reader gone) is no reason to stop: the file is written.
-                let _ = writeln!(std::io::stdout(), "wrote {}", text);
-                // Where the world was in the last frame: `polity run --ticks T` of the same
-                // scenario and seed must end in the same state (tests/suite/gui.rs).
-                if let Some((tick, hash)) = end {
-                    let _ =
-                        writeln!(std::io::stdout(), "world at tick {tick} in the last frame, state hash {hash:016x}");
-                }
-                state.tell(format!("recorded {text}"), false);
-                state.exported.push(text);
-                if let Some(done) = done {
-                    done.done(0);
-                }
+    match result {
+        Ok(n) => {
+            let text =
+                format!("window recording ({} at {WINDOW_FPS} fps): {}", crate::plural(n, "frame"), path.display());
+            // A closed stdout (a reader gone) is no reason to stop: the file is written.
+            let _ = writeln!(std::io::stdout(), "wrote {}", text);
+            // Where the world was in the last frame: `polity run --ticks T` of the same
+            // scenario and seed must end in the same state (tests/suite/gui.rs).
+            if let Some((tick, hash)) = end {
+                let _ = writeln!(std::io::stdout(), "world at tick {tick} in the last frame, state hash {hash:016x}");
             }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                eprintln!("recording {}: {e}", path.display());
+            state.tell(format!("recorded {text}"), false);
+            state.exported.push(text);
+            if let Some(done) = done {
+                done.done(0);
             }
-            Err(e) => {
-                eprintln!("error: recording {}: {e}", path.display());
-                state.tell(format!("recording failed: {}: {e}", path.display()), true);
-                if let Some(done) = done {
-                    done.done(1);
-                }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+            eprintln!("recording {}: {e}", path.display());
+        }
+        Err(e) => {
+            eprintln!("error: recording {}: {e}", path.display());
+            state.tell(format!("recording failed: {}: {e}", path.display()), true);
+            if let Some(done) = done {
+                done.done(1);
             }
         }
     }
