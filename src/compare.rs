@@ -80,19 +80,22 @@ pub fn compare(
     let done = AtomicUsize::new(0);
     // Job j runs scenario j % 2 with seed j / 2, so A and B advance together; results are
     // kept in job order whatever the number of threads.
-    let results: Vec<io::Result<RunSummary>> = (0..total)
+    // The first error (an interrupt) stops the jobs not yet started: a comparison of a million
+    // seeds stops at once, not after starting every run to find it stopped.
+    let results: Vec<RunSummary> = (0..total)
         .into_par_iter()
         .map(|j| {
+            crate::outputs::check_interrupt()?;
             let s = scenarios[j % 2];
             let opts = RunOptions { ticks: ticks_of(s), seed: seeds[j / 2] };
             let r = run::run_with(s, &opts, &mut Discard, |_| {});
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             r
         })
-        .collect();
+        .collect::<io::Result<_>>()?;
     let mut runs: [Vec<RunSummary>; 2] = [Vec::new(), Vec::new()];
     for (j, r) in results.into_iter().enumerate() {
-        runs[j % 2].push(r?);
+        runs[j % 2].push(r);
     }
     // Column names as plain strings (whatever type the metrics log uses for them).
     let columns = |rs: &[RunSummary]| -> Vec<String> {
@@ -227,6 +230,9 @@ impl fmt::Display for Comparison {
     }
 }
 
+/// The most seeds one `--seeds` holds (each seed's results are kept until the table is made).
+pub const MAX_SEEDS: u64 = 1_000_000;
+
 /// Parses `--seeds`, the same in every command: a count such as `20` (seeds 0 to 19), a range
 /// `0..20` (end exclusive) or `0..=19`; one seed is `7..=7`.
 pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
@@ -235,7 +241,11 @@ pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
     let bad = || format!("`{s}` is not a seed count or range; {FORMS}");
     let n = |x: &str| x.trim().parse::<u64>().map_err(|_| bad());
     let range = if let Some((lo, hi)) = s.split_once("..=") {
-        n(lo)?..n(hi)?.checked_add(1).ok_or_else(bad)?
+        let hi = n(hi)?;
+        let end = hi.checked_add(1).ok_or_else(|| {
+            format!("`{s}`: the last seed of `..=` can be at most {} (one below the largest u64)", u64::MAX - 1)
+        })?;
+        n(lo)?..end
     } else if let Some((lo, hi)) = s.split_once("..") {
         n(lo)?..n(hi)?
     } else {
@@ -243,6 +253,13 @@ pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
     };
     if range.is_empty() {
         return Err(format!("`{s}` holds no seeds; {FORMS}"));
+    }
+    if range.end - range.start > MAX_SEEDS {
+        return Err(format!(
+            "`{s}` holds {} seeds, more than the {MAX_SEEDS} one command runs; split it into ranges (0..{MAX_SEEDS}, {MAX_SEEDS}..{}, …) run one by one",
+            range.end - range.start,
+            2 * MAX_SEEDS
+        ));
     }
     Ok(range)
 }
@@ -268,6 +285,14 @@ mod tests {
             assert!(parse_seeds(bad).is_err(), "{bad}");
         }
         assert!(parse_seeds("5..2").unwrap_err().contains("0..=19"));
+        assert_eq!(parse_seeds("1000000"), Ok(0..MAX_SEEDS));
+        for huge in ["1000001", "99999999999", "0..99999999999", "5..=1000005"] {
+            let e = parse_seeds(huge).unwrap_err();
+            assert!(e.contains("more than the 1000000 one command runs") && e.contains("split it"), "{huge}: {e}");
+        }
+        let e = parse_seeds("18446744073709551615..=18446744073709551615").unwrap_err();
+        assert!(e.contains("at most 18446744073709551614"), "{e}");
+        assert_eq!(parse_seeds("18446744073709551614..=18446744073709551614"), Ok(u64::MAX - 1..u64::MAX));
     }
 
     #[test]

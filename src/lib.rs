@@ -55,6 +55,16 @@
 //! | [`env`] | worlds driven from outside one tick at a time (the Python API: `python/`): one world as `polity run` steps it, many world models in parallel, the steering mechanism |
 //! | [`rng`] | counter-based randomness keyed by (seed, tick, subject, purpose) |
 
+/// Prints a line on stderr, as `eprintln!` does, but a stderr that cannot be written (closed,
+/// or `2>/dev/full`) is no reason to panic: the command's exit status is what it would be.
+#[macro_export]
+macro_rules! tell_err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod agents;
 #[cfg(feature = "gui")]
 pub mod app;

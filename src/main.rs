@@ -12,10 +12,19 @@ fn main() -> ExitCode {
     std::panic::catch_unwind(|| {
         let args = cli::Cli::parse();
         let threads = polity::parallel::init(args.threads);
-        args.dispatch(threads).map_or_else(cli::CliError::report, |()| ExitCode::SUCCESS)
+        let status = args.dispatch(threads).map_or_else(cli::CliError::report, |()| ExitCode::SUCCESS);
+        match cli::stdout_lost() {
+            // The work went on (its files are written); the report on stdout is incomplete.
+            Some(kind) if status == ExitCode::SUCCESS => {
+                let e = std::io::Error::from(kind);
+                polity::tell_err!("error: writing to stdout: {e} (the command ran to its end and wrote its files; what it printed is incomplete)");
+                ExitCode::from(1)
+            }
+            _ => status,
+        }
     })
     .unwrap_or_else(|_| {
-        eprintln!("error: an internal error stopped polity (the message above); please report it");
+        polity::tell_err!("error: an internal error stopped polity (the message above); please report it");
         ExitCode::from(1)
     })
 }

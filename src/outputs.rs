@@ -102,7 +102,7 @@ pub fn catch_interrupts() {
             for path in lock(&HELD).iter() {
                 let _ = std::fs::remove_file(path);
             }
-            eprintln!(
+            crate::tell_err!(
                 "\nstopped at once (a second interrupt): unfinished output removed; finished work (a training's \
                  updates, a sweep's runs, a run's checkpoints) is kept"
             );
@@ -729,25 +729,68 @@ pub fn write_in_own_folder(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 fn write_staged(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let staging = staging_path(path);
-    let name = staging.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&name).rand_bytes(0);
-    // A temporary file is private (0600); an output gets the mode any new file gets (0666
-    // less the umask), as `fs::write` would give it.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = create_staged(Some(|_| false), || {
-        fs::create_dir_all(parent)?;
-        let tmp = builder.tempfile_in(parent)?;
-        let path = tmp.path().to_path_buf();
-        Ok((tmp, path))
-    })?;
-    let staged = tmp.path().to_path_buf();
-    let written = (move || {
-        tmp.write_all(bytes)?;
-        tmp.as_file().sync_all()?;
+    Staged::write(path, bytes)?.persist(path, force)
+}
+
+/// Writes several files all or none: each is written and flushed to a temporary file beside it
+/// before any is moved into place, so a failure while writing (a full disk) leaves none of
+/// them (a command's CSV without its plots was a partial output). Existing files are replaced
+/// only if `force`.
+pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
+    let mut staged = Vec::new();
+    for (path, bytes) in files {
+        remove_stale_staging(path, |_| false);
+        // On an error the files staged so far are removed as `staged` drops.
+        staged.push(
+            Staged::write(path, bytes).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?,
+        );
+    }
+    if !force && let Some((path, _)) = files.iter().find(|(p, _)| fs::symlink_metadata(p).is_ok()) {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} appeared meanwhile; not replaced", path.display()),
+        ));
+    }
+    for ((path, _), s) in files.iter().zip(staged) {
+        s.persist(path, force).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// A file's bytes written and flushed to its temporary file (`.NAME.partial-PID` beside it),
+/// not yet in place; removed if dropped.
+struct Staged {
+    tmp: Option<tempfile::NamedTempFile>,
+    staged: PathBuf,
+}
+
+impl Staged {
+    fn write(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let staging = staging_path(path);
+        let name = staging.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&name).rand_bytes(0);
+        // A temporary file is private (0600); an output gets the mode any new file gets (0666
+        // less the umask), as `fs::write` would give it.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let tmp = create_staged(Some(|_| false), || {
+            fs::create_dir_all(parent)?;
+            let tmp = builder.tempfile_in(parent)?;
+            let path = tmp.path().to_path_buf();
+            Ok((tmp, path))
+        })?;
+        let mut staged = Staged { staged: tmp.path().to_path_buf(), tmp: Some(tmp) };
+        let file = staged.tmp.as_mut().expect("just made");
+        file.write_all(bytes)?;
+        file.as_file().sync_all()?;
+        Ok(staged)
+    }
+
+    /// Moves the file into place (replacing an existing one only if `force`).
+    fn persist(mut self, path: &Path, force: bool) -> io::Result<()> {
+        let tmp = self.tmp.take().expect("persisted once");
         let persisted = if force { tmp.persist(path) } else { tmp.persist_noclobber(path) };
         persisted.map(drop).map_err(|e| {
             if e.error.kind() == io::ErrorKind::AlreadyExists {
@@ -759,14 +802,43 @@ fn write_staged(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
                 e.error
             }
         })
-    })();
-    unstage(&staged);
-    written
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // (A temporary file not persisted is removed by its own Drop.)
+        drop(self.tmp.take());
+        unstage(&self.staged);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_files_are_written_all_or_none() {
+        // `oversight … --out` under a file-size limit left its CSV without the plots.
+        let t = tempfile::tempdir().unwrap();
+        let (a, b) = (t.path().join("a.csv"), t.path().join("b.png"));
+        write_files(&[(&a, b"table"), (&b, b"plot")], false).unwrap();
+        assert_eq!((fs::read(&a).unwrap(), fs::read(&b).unwrap()), (b"table".to_vec(), b"plot".to_vec()));
+        // The second cannot be written (its folder would be a file): the first is not either.
+        fs::write(t.path().join("file"), "mine").unwrap();
+        let (c, d) = (t.path().join("c.csv"), t.path().join("file/d.png"));
+        let e = write_files(&[(&c, b"table"), (&d, b"plot")], false).unwrap_err();
+        assert!(e.to_string().contains("file/d.png"), "{e}");
+        assert!(!c.exists(), "the first file was left without the second");
+        let left: Vec<_> = fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left.len(), 3, "no staging left: {left:?}");
+        // An existing file is replaced only with force, and then none is written.
+        let e = write_files(&[(&c, b"new"), (&a, b"new")], false).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&a).unwrap(), b"table");
+        write_files(&[(&c, b"new"), (&a, b"new")], true).unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"new");
+    }
 
     #[test]
     fn a_signal_delivered_twice_at_once_is_one_interrupt() {

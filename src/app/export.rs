@@ -90,7 +90,7 @@ impl ShotTo {
                 }
             }
             Err(e) => {
-                eprintln!("error: writing the screenshot {}: {e}", self.path.display());
+                crate::tell_err!("error: writing the screenshot {}: {e}", self.path.display());
                 if self.exit {
                     done.done(1);
                 }
@@ -211,7 +211,10 @@ fn cli_screenshot(
     }
     shot.frames += 1;
     if !ready.drawing() && shot.frames >= GIVE_UP_AFTER_FRAMES {
-        eprintln!("error: no screenshot: the renderer was still compiling its shaders after {} frames", shot.frames);
+        crate::tell_err!(
+            "error: no screenshot: the renderer was still compiling its shaders after {} frames",
+            shot.frames
+        );
         shot.taken = true;
         if shot.exit {
             done.done(1);
@@ -227,7 +230,7 @@ fn cli_screenshot(
         match &l.state {
             TrainingState::Running => return,
             TrainingState::Failed(e) => {
-                eprintln!("error: no screenshot: {e}");
+                crate::tell_err!("error: no screenshot: {e}");
                 shot.taken = true;
                 if shot.exit {
                     done.done(1);

@@ -125,6 +125,9 @@ pub struct AppOptions {
     pub soak_frames: Option<u64>,
     /// Ticks per frame during a soak (`--soak-ticks-per-frame`).
     pub soak_ticks_per_frame: Option<u32>,
+    /// Open with the side panels hidden, the map filling the window (`--hide-panels`; H shows
+    /// them).
+    pub hide_panels: bool,
     /// Train the scenario's learning groups in the background while the app runs (`--train`);
     /// the world plays the newest policies and the "Learning" section draws the curves.
     pub train: Option<crate::control::training::TrainOptions>,
@@ -314,6 +317,7 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
         art::ArtPlugin,
         LearningPlugin,
     ));
+    app.insert_resource(ui::UiState { panels_hidden: opts.hide_panels, ..default() });
     if let Some(t) = trainer {
         app.insert_resource(learning::Learning::new(t));
     }

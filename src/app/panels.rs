@@ -119,7 +119,8 @@ fn run_controls(ui: &mut egui::Ui, cx: &mut PanelCx) {
     let c = &cx.state.control;
     let (paused, tpf, ff) = (c.paused, c.ticks_per_frame, c.fast_forward);
     let mut out = Vec::new();
-    ui.horizontal(|ui| {
+    // Rows wrap in a narrow panel (a small screen's) rather than run past its edge.
+    ui.horizontal_wrapped(|ui| {
         let play = if paused { "▶ Play" } else { "⏸ Pause" };
         if ui.add_sized([78.0, 24.0], egui::Button::new(play)).on_hover_text("Space").clicked() {
             out.push(Intent::TogglePause);
@@ -151,10 +152,11 @@ fn run_controls(ui: &mut egui::Ui, cx: &mut PanelCx) {
     {
         out.push(Intent::FastForward(fast));
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Seed");
         // Text, not a number widget: egui's numbers are f64, which cannot hold every u64 seed.
-        let field = ui.add(egui::TextEdit::singleline(&mut cx.ui.seed).desired_width(120.0));
+        let width = (ui.available_width() - 40.0).clamp(60.0, 120.0);
+        let field = ui.add(egui::TextEdit::singleline(&mut cx.ui.seed).desired_width(width));
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button("Reseed").on_hover_text("rebuild the world at tick 0 with this seed").clicked() || enter {
             match cx.ui.seed.trim().parse::<u64>() {
@@ -180,13 +182,16 @@ fn scenario_picker(ui: &mut egui::Ui, cx: &mut PanelCx) {
         Source::File(_) => "(a file)".into(),
     };
     let mut chosen = None;
-    egui::ComboBox::from_id_salt("builtin").width(200.0).selected_text(&current).show_ui(ui, |ui| {
-        for b in scenario::BUILTINS {
-            if ui.selectable_label(current == b.name, b.name).clicked() {
-                chosen = Some(b.name);
+    egui::ComboBox::from_id_salt("builtin").width(ui.available_width().min(200.0)).selected_text(&current).show_ui(
+        ui,
+        |ui| {
+            for b in scenario::BUILTINS {
+                if ui.selectable_label(current == b.name, b.name).clicked() {
+                    chosen = Some(b.name);
+                }
             }
-        }
-    });
+        },
+    );
     if let Some(name) = chosen {
         cx.state.send(Intent::Open(Source::Builtin(name.into())));
     }
@@ -194,8 +199,9 @@ fn scenario_picker(ui: &mut egui::Ui, cx: &mut PanelCx) {
     if !desc.is_empty() {
         ui.label(RichText::new(desc).small());
     }
-    ui.horizontal(|ui| {
-        let edit = egui::TextEdit::singleline(&mut cx.ui.path).hint_text("path/to/scenario.ron").desired_width(200.0);
+    ui.horizontal_wrapped(|ui| {
+        let width = (ui.available_width() - 56.0).clamp(80.0, 200.0);
+        let edit = egui::TextEdit::singleline(&mut cx.ui.path).hint_text("path/to/scenario.ron").desired_width(width);
         let r = ui.add(edit);
         let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if (ui.button("Open").clicked() || enter) && !cx.ui.path.trim().is_empty() {

@@ -217,7 +217,7 @@ fn record_window(
                         if cli {
                             // `polity gui` checked the path before the window opened; this is
                             // what changed since, or what only opening it could tell.
-                            eprintln!("error: --record: {e}");
+                            crate::tell_err!("error: --record: {e}");
                             if rec.exit_after {
                                 done.done(2);
                             }
@@ -297,10 +297,10 @@ fn report(encoding: Encoding, state: &mut AppState, done: Option<&mut super::Exi
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-            eprintln!("recording {}: {e}", path.display());
+            crate::tell_err!("recording {}: {e}", path.display());
         }
         Err(e) => {
-            eprintln!("error: recording {}: {e}", path.display());
+            crate::tell_err!("error: recording {}: {e}", path.display());
             state.tell(format!("recording failed: {}: {e}", path.display()), true);
             if let Some(done) = done {
                 done.done(1);

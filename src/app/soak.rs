@@ -63,7 +63,7 @@ pub fn soak_frame(mut soak: ResMut<Soak>, state: Res<super::AppState>, mut exits
         let (rss, hwm) = memory_kb();
         soak.peak_kb = soak.peak_kb.max(hwm).max(rss);
         let hwm = soak.peak_kb;
-        eprintln!(
+        crate::tell_err!(
             "soak: frame {}/{} ({:.0} s): tick {}, {} metrics rows ({} spilled), {} events kept; RSS {:.1} MB, peak {:.1} MB; frame time p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             soak.seen,
             soak.frames,

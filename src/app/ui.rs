@@ -3,6 +3,7 @@
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
+use bevy_egui::input::egui_wants_any_keyboard_input;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
 use super::art::{AppArt, UiColors};
@@ -18,7 +19,9 @@ pub struct AppUiPlugin;
 
 impl Plugin for AppUiPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<UiState>().add_systems(EguiPrimaryContextPass, draw);
+        app.init_resource::<UiState>()
+            .add_systems(EguiPrimaryContextPass, draw)
+            .add_systems(Update, toggle_panels.run_if(not(egui_wants_any_keyboard_input)));
     }
 }
 
@@ -37,6 +40,15 @@ pub struct UiState {
     pub editing: Option<(Edit, f64)>,
     /// The inspector's "select by id" field.
     pub pick_id: u32,
+    /// The side panels are hidden and the map fills the window (H, `gui --hide-panels`).
+    pub panels_hidden: bool,
+}
+
+/// H hides the side panels (the map fills the window below the status bar) and shows them.
+pub fn toggle_panels(keys: Res<ButtonInput<KeyCode>>, mut ui: ResMut<UiState>) {
+    if keys.just_pressed(KeyCode::KeyH) {
+        ui.panels_hidden = !ui.panels_hidden;
+    }
 }
 
 /// A live parameter widget.
@@ -114,7 +126,8 @@ fn draw(
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     let learning = learning.as_deref();
-    egui::Panel::top("status").show(&mut root, |ui| status_bar(ui, sim, &state, &view, learning, &art.ui));
+    let hidden = ui_state.panels_hidden;
+    egui::Panel::top("status").show(&mut root, |ui| status_bar(ui, sim, &state, &view, learning, &art.ui, hidden));
     let mut cx =
         PanelCx { sim, state: &mut state, ui: &mut ui_state, view: &mut view, exports: &mut exports.0, learning, art };
     // A window that changed width (the first frames' 1280 shrunk to a small screen, or the
@@ -129,12 +142,14 @@ fn draw(
         });
     }
     let (left, right) = panel_sizes(width);
-    egui::Panel::left("left").default_size(left.0).min_size(left.1).max_size(left.2).show(&mut root, |ui| {
-        sections(ui, "left-scroll", panels::LEFT, &mut cx);
-    });
-    egui::Panel::right("right").default_size(right.0).min_size(right.1).max_size(right.2).show(&mut root, |ui| {
-        sections(ui, "right-scroll", panels::RIGHT, &mut cx);
-    });
+    if !hidden {
+        egui::Panel::left("left").default_size(left.0).min_size(left.1).max_size(left.2).show(&mut root, |ui| {
+            sections(ui, "left-scroll", panels::LEFT, &mut cx);
+        });
+        egui::Panel::right("right").default_size(right.0).min_size(right.1).max_size(right.2).show(&mut root, |ui| {
+            sections(ui, "right-scroll", panels::RIGHT, &mut cx);
+        });
+    }
     let free = root.available_rect_before_wrap();
     area.0 =
         (free.width() > 1.0 && free.height() > 1.0).then(|| Rect::new(free.min.x, free.min.y, free.max.x, free.max.y));
@@ -144,6 +159,9 @@ fn draw(
 /// Shows a list of panel sections, each collapsible, in a scroll area.
 fn sections(ui: &mut egui::Ui, id: &str, list: &[PanelDef], cx: &mut PanelCx) {
     egui::ScrollArea::vertical().id_salt(id).auto_shrink([false, false]).show(ui, |ui| {
+        // Sliders as wide as a narrow panel (a small screen's) leaves room for their value and
+        // label.
+        ui.spacing_mut().slider_width = (ui.available_width() - 130.0).clamp(60.0, 150.0);
         ui.add_space(4.0);
         for p in list {
             if !(p.applies)(cx) {
@@ -164,10 +182,14 @@ fn status_bar(
     view: &WorldView,
     learning: Option<&Learning>,
     colors: &UiColors,
+    panels_hidden: bool,
 ) {
     let c = &state.control;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Polity").strong().color(colors.title));
+        if panels_hidden {
+            ui.label(RichText::new("panels hidden: H shows them").color(colors.notice));
+        }
         ui.separator();
         ui.label(RichText::new(&c.scenario.name).strong());
         ui.label(format!("seed {}", c.seed));
@@ -206,4 +228,44 @@ fn status_bar(
             ui.add(egui::Label::new(RichText::new(&n.text).color(color)).truncate());
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use bevy::ecs::system::RunSystemOnce;
+
+    use super::*;
+
+    #[test]
+    fn h_hides_and_shows_the_panels() {
+        assert!(
+            include_str!("../../docs/app.md").contains("| H | hide / show the side panels"),
+            "docs/app.md's key table lost the H row"
+        );
+        let mut app = App::new();
+        app.init_resource::<UiState>();
+        let press = |app: &mut App, key: KeyCode, held: bool| {
+            let mut input = ButtonInput::<KeyCode>::default();
+            input.press(key);
+            if held {
+                input.clear();
+            }
+            app.insert_resource(input);
+            app.world_mut().run_system_once(toggle_panels).unwrap();
+            app.world().resource::<UiState>().panels_hidden
+        };
+        assert!(press(&mut app, KeyCode::KeyH, false), "H hides them");
+        assert!(press(&mut app, KeyCode::KeyH, true), "H held down acts once");
+        assert!(press(&mut app, KeyCode::KeyQ, false), "another key leaves them");
+        assert!(!press(&mut app, KeyCode::KeyH, false), "H again shows them");
+    }
+
+    #[test]
+    fn panels_narrow_on_a_small_window() {
+        let ((l, lmin, lmax), (r, rmin, rmax)) = panel_sizes(1280.0);
+        assert_eq!((l, r), (LEFT_WIDTH, RIGHT_WIDTH));
+        assert!(lmin <= l && l <= lmax && rmin <= r && r <= rmax);
+        let ((l, _, _), (r, _, _)) = panel_sizes(720.0);
+        assert!(l + r < 720.0 * 0.6, "two panels leave the map at least two fifths of 720: {l} + {r}");
+    }
 }

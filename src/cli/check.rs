@@ -62,7 +62,7 @@ impl CheckArgs {
                         );
                     }
                     Err(problems) => {
-                        eprintln!("{problems}");
+                        polity::tell_err!("{problems}");
                         bad += 1;
                     }
                 }
@@ -75,7 +75,7 @@ impl CheckArgs {
                         // minibatches, a learned group of no agents), said now, not after a
                         // check that passed.
                         if let Err(e) = polity::learn::train::preflight(&s) {
-                            eprintln!("{f}: {e}");
+                            polity::tell_err!("{f}: {e}");
                             bad += 1;
                             continue;
                         }
@@ -88,12 +88,12 @@ impl CheckArgs {
                         }
                     }
                     Err(e) => {
-                        eprintln!("{}", e.message);
+                        polity::tell_err!("{}", e.message);
                         bad += 1;
                     }
                 },
                 Err(problems) => {
-                    eprintln!("{problems}");
+                    polity::tell_err!("{problems}");
                     bad += 1;
                 }
             }

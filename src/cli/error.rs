@@ -54,7 +54,7 @@ impl CliError {
     /// Prints the message and gives the exit status.
     pub fn report(self) -> ExitCode {
         if !self.message.is_empty() {
-            eprintln!("{}", self.message);
+            polity::tell_err!("{}", self.message);
         }
         ExitCode::from(self.code)
     }

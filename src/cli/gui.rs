@@ -7,8 +7,8 @@ use super::{CliError, CliResult};
 pub const AFTER_HELP: &str = "The window shows the world in the middle; run controls, the scenario picker, live
 parameters (tax rates, each group's power), a legend and exports on the left; plots, the
 agent inspector, the principal and election, and the event log on the right. Keys: Space
-play/pause, → or N one tick, F fast-forward, + and − speed, R reset, Esc deselect; drag to
-pan, wheel to zoom, click an agent to inspect it. Exports go to exports/ (docs/app.md).
+play/pause, → or N one tick, F fast-forward, + and − speed, R reset, Esc deselect, H hide or
+show the panels; drag to pan, wheel to zoom, click an agent to inspect it. Exports go to exports/ (docs/app.md).
 
 With --train the scenario's `Learned` groups train in the background as `polity train` trains
 them (same seed, same updates): after each update the world on screen plays the newest
@@ -70,6 +70,10 @@ pub struct GuiArgs {
     /// Let --screenshot and --record replace existing files
     #[arg(long)]
     force: bool,
+    /// Open with the side panels hidden, the map filling the window (H shows and hides
+    /// them; for a small screen, or a screenshot or recording of the world alone)
+    #[arg(long)]
+    hide_panels: bool,
     /// Play the world for N frames with every panel open, print memory and frame times at
     /// each tenth to stderr, then quit (a soak test: docs/testing.md)
     #[arg(long, value_name = "N")]
@@ -131,6 +135,7 @@ impl GuiArgs {
             record: self.record,
             record_frames: self.record_frames,
             force: self.force,
+            hide_panels: self.hide_panels,
             soak_frames: self.soak_frames,
             soak_ticks_per_frame: self.soak_ticks_per_frame,
             policies: self.policies.pairs()?,

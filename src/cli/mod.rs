@@ -2,15 +2,32 @@
 //! files beside this one), the dispatch, the one error type ([`CliError`]) and the one
 //! progress bar ([`Progress`]).
 
-/// Prints a line on stdout. When stdout is closed (`polity scenarios | head -1`), the program
-/// ends quietly instead of panicking.
+/// Prints a line on stdout. When stdout cannot be written (`polity sweep … | head -1`, or
+/// `> /dev/full`), the command goes on with its work (its outputs are its files) and prints
+/// nothing more there; [`stdout_lost`] says why at the end.
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if writeln!(std::io::stdout(), $($arg)*).is_err() {
-            std::process::exit(0);
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            $crate::cli::stdout_failed(e);
         }
     }};
+}
+
+/// The first error writing to stdout, if any.
+static STDOUT_ERROR: std::sync::Mutex<Option<std::io::ErrorKind>> = std::sync::Mutex::new(None);
+
+/// Keeps the first error writing to stdout.
+pub fn stdout_failed(e: std::io::Error) {
+    let mut first = STDOUT_ERROR.lock().unwrap_or_else(|p| p.into_inner());
+    first.get_or_insert(e.kind());
+}
+
+/// Why stdout lost some of the report, when that is worth an error: a reader that went away
+/// (`| head`) is not (it asked for no more), anything else (a full disk) is.
+pub fn stdout_lost() -> Option<std::io::ErrorKind> {
+    let first = *STDOUT_ERROR.lock().unwrap_or_else(|p| p.into_inner());
+    first.filter(|k| *k != std::io::ErrorKind::BrokenPipe)
 }
 
 mod check;
@@ -232,7 +249,9 @@ fn default_command() -> Command {
         if has_display() {
             return Command::Gui(gui::GuiArgs::default());
         }
-        eprintln!("no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); running headless");
+        polity::tell_err!(
+            "no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); running headless"
+        );
     }
     Command::Run(run::RunArgs::default())
 }

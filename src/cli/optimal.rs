@@ -10,7 +10,7 @@ use polity::outputs;
 use polity::paint::chart::{self, Series};
 use polity::scenario::PlannerBudget;
 
-use super::sum_loop::{write, write_chart};
+use super::sum_loop::Batch;
 use super::{CliError, CliResult, Progress};
 
 pub const AFTER_HELP: &str =
@@ -264,7 +264,8 @@ impl OptimalArgs {
                     r.epsilon.map_or(String::new(), |e| error_fraction(r, e).to_string())
                 ));
             }
-            write(&paths[0], csv.as_bytes(), self.force)?;
+            let mut batch = Batch::default();
+            batch.file(&paths[0], csv);
             let sub = format!(
                 "{name}, gamma {gamma}, {} seeds; mean regret and 95% interval",
                 self.seeds.end - self.seeds.start
@@ -280,7 +281,7 @@ impl OptimalArgs {
                         .collect(),
                 })
                 .collect();
-            write_chart(
+            batch.chart(
                 &paths[1],
                 // Regret is never negative (V* is the optimum): intervals are cut at 0.
                 chart::lines_or_note_within(
@@ -294,7 +295,6 @@ impl OptimalArgs {
                     &by_width,
                     (0.0, f64::INFINITY),
                 ),
-                self.force,
             )?;
             let wmax = *widths.iter().max().expect("one width");
             let by_kappa: Vec<Series> = depths
@@ -310,7 +310,7 @@ impl OptimalArgs {
                 })
                 .collect();
             let ksub = format!("{sub}; C = {wmax}; kappa in nats per period");
-            write_chart(
+            batch.chart(
                 &paths[2],
                 chart::lines_or_note_within(
                     "PAA regret vs model error kappa",
@@ -319,8 +319,8 @@ impl OptimalArgs {
                     &by_kappa,
                     (0.0, f64::INFINITY),
                 ),
-                self.force,
             )?;
+            batch.write(self.force)?;
             say!("wrote {0}/optimal.csv, {0}/optimal-width.png and {0}/optimal-kappa.png", out.display());
         }
         Ok(())

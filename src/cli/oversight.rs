@@ -11,7 +11,7 @@ use polity::scenario::{
 };
 use polity::sim::Sim;
 
-use super::sum_loop::{write, write_chart};
+use super::sum_loop::Batch;
 use super::{CliError, CliResult};
 
 const HELP: &str = "Every experiment runs the built-in `audited-commons` world (two greedy AI harvesters, five
@@ -422,18 +422,19 @@ impl OversightCommand {
                 .collect();
             rows.extend(plotted);
         }
-        write(&a.out.join(format!("{name}.csv")), table(&rows).as_bytes(), a.force)?;
-        // Every file is written before anything is printed (a closed stdout ends the command).
+        let mut batch = Batch::default();
+        batch.file(&a.out.join(format!("{name}.csv")), table(&rows));
         let mut wrote = vec![a.out.join(format!("{name}.csv"))];
         for (file, title, x, metric) in charts {
             let series = lines_of(&rows, metric);
             if series.is_empty() {
-                eprintln!("note: {file}: no run gave {metric} a value; the chart says so");
+                polity::tell_err!("note: {file}: no run gave {metric} a value; the chart says so");
             }
             let canvas = chart::lines_or_note_within(title, &sub, x, &series, bounds(metric));
-            write_chart(&a.out.join(file), canvas, a.force)?;
+            batch.chart(&a.out.join(file), canvas)?;
             wrote.push(a.out.join(file));
         }
+        batch.write(a.force)?;
         for r in rows.iter().filter(|r| {
             matches!(
                 r.metric,

@@ -90,7 +90,7 @@ impl RecordArgs {
                 own.push(plural(ticks, "tick"));
             }
             if !own.is_empty() {
-                eprintln!(
+                polity::tell_err!(
                     "note: `{}` is recorded with `{}`'s seed {} and {} (its own: {}); --seed and --ticks set both",
                     second.name,
                     first.name,

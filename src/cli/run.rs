@@ -127,7 +127,7 @@ impl RunArgs {
                     r.polity_version
                 )));
             } else {
-                eprintln!(
+                polity::tell_err!(
                     "warning: the state hash {hash} is not the {} that {} records (written by Polity {}): this run did \
                      not repeat that one, as the run.json was edited since Polity wrote it",
                     r.state_hash,
@@ -224,7 +224,7 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
             say!("  {} events · state hash {:016x}", summary.events, summary.state_hash);
             say!("  wrote {}/{{metrics.csv,agents.csv,events.jsonl,run.json,scenario.ron}}", out.display());
             if let Some(left) = &summary.kept_aside {
-                eprintln!(
+                polity::tell_err!(
                     "warning: files were put into the old run folder while it was being replaced; they are kept in {}",
                     left.display()
                 );

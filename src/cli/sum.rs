@@ -80,11 +80,11 @@ impl SumArgs {
             let num = |i: usize| f.get(i).and_then(|c| c.parse::<f64>().ok()).unwrap_or(f64::NAN);
             say!("  d = {:>4}: KL = {:>9.3} nats ({:.4} per dimension)", &f[0], num(2), num(4));
         }
+        let mut batch = super::sum_loop::Batch::default();
         for (file, body) in files.into_iter().zip([cost, gain]) {
-            let path = file.expect("checked above");
-            outputs::write_file(&path, body.as_bytes(), force)
-                .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))?;
+            batch.file(&file.expect("checked above"), body);
         }
+        batch.write(force)?;
         say!("wrote {}/alignment_cost.csv and {}/gain.csv", out.display(), out.display());
         Ok(())
     }

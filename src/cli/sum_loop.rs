@@ -239,18 +239,34 @@ fn refuse(problems: Vec<String>) -> CliResult {
     Err(CliError::problems(lines.join("\n")))
 }
 
-/// Writes an output file (replacing it only with `force`); a failure is an internal error.
-pub(super) fn write(path: &Path, bytes: &[u8], force: bool) -> CliResult {
-    outputs::write_file(path, bytes, force)
-        .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))
+/// A command's output files, gathered and then written all or none
+/// ([`outputs::write_files`]): a failure while writing leaves none of them.
+#[derive(Default)]
+pub(super) struct Batch {
+    files: Vec<(PathBuf, Vec<u8>)>,
 }
 
-/// Writes a chart as PNG through [`write`].
-pub(super) fn write_chart(path: &Path, canvas: polity::paint::Canvas, force: bool) -> CliResult {
-    let mut bytes = Vec::new();
-    polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
-        .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))?;
-    write(path, &bytes, force)
+impl Batch {
+    /// Adds a file.
+    pub(super) fn file(&mut self, path: &Path, bytes: impl Into<Vec<u8>>) {
+        self.files.push((path.to_path_buf(), bytes.into()));
+    }
+
+    /// Adds a chart, as PNG.
+    pub(super) fn chart(&mut self, path: &Path, canvas: polity::paint::Canvas) -> CliResult {
+        let mut bytes = Vec::new();
+        polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
+            .map_err(|e| CliError::internal(format_args!("writing {}: {e}", path.display())))?;
+        self.file(path, bytes);
+        Ok(())
+    }
+
+    /// Writes them all (replacing files only with `force`); a failure is an internal error.
+    pub(super) fn write(self, force: bool) -> CliResult {
+        let files: Vec<(&Path, &[u8])> = self.files.iter().map(|(p, b)| (p.as_path(), b.as_slice())).collect();
+        outputs::write_files(&files, force)
+            .map_err(|e| CliError::internal(format_args!("writing {e}; none of the files was written")))
+    }
 }
 
 /// 95% half width from a standard error (0 when there is none).
@@ -353,12 +369,11 @@ impl LoopArgs {
         }
         let sub =
             format!("mean and 95% interval over {} AIs; loop ends at cosine {}", common.replicates, common.critical);
-        write(&paths[0], sl::loop_csv(&rows).as_bytes(), common.force)?;
-        write_chart(
-            &paths[1],
-            chart::lines_or_note("SUM loop: total harm before alignment vs d", &sub, "d", &series),
-            common.force,
-        )?;
+        let mut batch = Batch::default();
+        batch.file(&paths[0], sl::loop_csv(&rows));
+        batch
+            .chart(&paths[1], chart::lines_or_note("SUM loop: total harm before alignment vs d", &sub, "d", &series))?;
+        batch.write(common.force)?;
         say!("wrote {}/loop.csv and {}/loop.png", out.display(), out.display());
         Ok(())
     }
@@ -402,12 +417,13 @@ impl RectifyArgs {
             });
         }
         let sub = format!("O_H = {human_power}; mean and 95% interval over {} AIs", common.replicates);
-        write(&paths[0], sl::rectify_csv(&rows).as_bytes(), common.force)?;
-        write_chart(
+        let mut batch = Batch::default();
+        batch.file(&paths[0], sl::rectify_csv(&rows));
+        batch.chart(
             &paths[1],
             chart::lines_or_note("SUM loop with rectification: harm vs O_X/O_H", &sub, "O_X/O_H", &series),
-            common.force,
         )?;
+        batch.write(common.force)?;
         say!("wrote {}/rectify.csv and {}/rectify.png", out.display(), out.display());
         Ok(())
     }
@@ -471,14 +487,12 @@ impl ScalingArgs {
             label: String::new(),
             points: pts.iter().filter(|p| p.row.harm > 0.0).map(|p| (p.xi.log10(), p.row.harm.log10(), 0.0)).collect(),
         };
-        write(&paths[0], sl::scaling_csv(&pts, k).as_bytes(), common.force)?;
-        write_chart(
-            &paths[1],
-            chart::lines_or_note("SUM scaling: harm vs AI scale xi", &sub, "xi", &[lin]),
-            common.force,
-        )?;
+        let mut batch = Batch::default();
+        batch.file(&paths[0], sl::scaling_csv(&pts, k));
+        batch.chart(&paths[1], chart::lines_or_note("SUM scaling: harm vs AI scale xi", &sub, "xi", &[lin]))?;
         let log_chart = chart::lines_or_note("SUM scaling: log10 harm vs log10 xi", &log_sub, "log10 xi", &[log]);
-        write_chart(&paths[2], log_chart, common.force)?;
+        batch.chart(&paths[2], log_chart)?;
+        batch.write(common.force)?;
         say!("wrote {0}/scaling.csv, {0}/scaling.png and {0}/scaling-log.png", out.display());
         Ok(())
     }
@@ -585,14 +599,15 @@ impl WorldArgs {
             let (a, b, r2) = sl::linear_fit(&fit_ticks);
             say!("ticks to alignment ≈ {a:.4}·d {} (R² = {r2:.4})", plus(b, 2));
         }
-        write(&paths[0], csv.as_bytes(), force)?;
+        let mut batch = Batch::default();
+        batch.file(&paths[0], csv);
         let sub = format!("{name}; mean and 95% interval over the seeds that aligned within {ticks} ticks");
         let series = [Series { label: String::new(), points: harm_pts }];
-        write_chart(
+        batch.chart(
             &paths[1],
             chart::lines_or_note("SUM loop in the world: harm before alignment vs d", &sub, "d", &series),
-            force,
         )?;
+        batch.write(force)?;
         say!("wrote {0}/world.csv and {0}/world.png", out.display());
         Ok(())
     }

@@ -174,7 +174,7 @@ impl Policy {
     /// was loaded, so one changed since is warned about and `who` plays a fresh network.
     pub fn read_or_fresh(weights: Option<&str>, header: Header, seed: u64, who: &str) -> Policy {
         Policy::read_or_init(weights, header.clone(), seed).unwrap_or_else(|e| {
-            eprintln!("warning: {e}; {who} plays a fresh network");
+            crate::tell_err!("warning: {e}; {who} plays a fresh network");
             Policy::init(header, seed)
         })
     }

@@ -176,7 +176,7 @@ fn decide(m: &mut WorldModel) {
             let probs = match policy.probs(net, &obs) {
                 Ok(p) => p,
                 Err(e) => {
-                    eprintln!(
+                    crate::tell_err!(
                         "warning: group `{}`'s network failed ({e}); its agents walk at random",
                         policy.header.group
                     );

@@ -235,7 +235,7 @@ fn propose(m: &mut WorldModel) {
     let (probs, value) = match policy_of(&g.policy, &obs, brackets) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("warning: the principal's network failed ({e}); it keeps the rates");
+            crate::tell_err!("warning: the principal's network failed ({e}); it keeps the rates");
             return;
         }
     };

@@ -228,12 +228,13 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
             return Err(whole_file(arg, "no built-in scenario by this name, and no such file".into(), Some(hint)));
         }
     }
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_source(path).map_err(|e| {
         let hint = match e.kind() {
             std::io::ErrorKind::NotFound => {
                 Some("check the path; `polity scenarios` lists the built-in scenarios".to_string())
             }
             std::io::ErrorKind::IsADirectory => Some(folder_hint(path, arg)),
+            std::io::ErrorKind::FileTooLarge => Some("give the scenario's .ron file".to_string()),
             _ => None,
         };
         whole_file(arg, format!("cannot read the file: {e}"), hint)
@@ -403,4 +404,23 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
         });
     }
     if problems.is_empty() { Ok(scenario) } else { Err(Problems(problems)) }
+}
+
+/// The most bytes a scenario or sweep file may have (the largest built-in is a few kB; a
+/// 1000×1000 ASCII map is 1 MB).
+pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
+
+/// Reads a scenario or sweep file, refusing one larger than [`MAX_SOURCE_BYTES`] (or a device
+/// such as `/dev/zero` that never ends) before it fills the memory.
+pub fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("it is larger than {} MiB, the most a scenario or sweep file may hold", MAX_SOURCE_BYTES >> 20),
+        ));
+    }
+    Ok(bytes)
 }

@@ -1083,6 +1083,9 @@ fn big_text(x: f64) -> String {
     }
 }
 
+/// The longest scenario name, in bytes (UTF-8).
+pub const MAX_NAME_BYTES: usize = 120;
+
 /// Why a scenario name cannot name output files, if it cannot.
 pub fn name_problem(name: &str) -> Option<String> {
     if name.contains(['/', '\\']) {
@@ -1093,6 +1096,13 @@ pub fn name_problem(name: &str) -> Option<String> {
         Some(format!("a scenario's name cannot contain control characters; found {name:?}"))
     } else if name.trim_matches('.').is_empty() && !name.is_empty() {
         Some(format!("a scenario's name cannot be only dots; found {name:?}"))
+    } else if name.len() > MAX_NAME_BYTES {
+        // A file name has at most 255 bytes, and the outputs' names add a seed and a tick.
+        let short: String = name.chars().take(30).collect();
+        Some(format!(
+            "a scenario's name becomes part of its output files' names, so it can be at most {MAX_NAME_BYTES} bytes; found {} (\"{short}…\"); a longer title can go in `description`",
+            name.len()
+        ))
     } else {
         None
     }

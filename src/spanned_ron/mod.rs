@@ -687,7 +687,25 @@ Scenario(
 /// (`agents.ai.power`). `Some(…)` is looked through, and a `Fixed(v)` distribution or an
 /// `Each`-free number field takes the number itself. Errors say what the path met instead.
 pub fn splice_number(src: &str, path: &str, value: impl Into<Number>) -> Result<String, String> {
-    let value = value.into();
+    let (span, float, walked) = number_at(src, path)?;
+    let literal = match (float, value.into()) {
+        (true, Number::Int(n)) => format!("{:?}", n as f64),
+        (true, Number::Float(v)) if v.is_nan() => "NaN".to_string(),
+        (true, Number::Float(v)) if v.is_infinite() => (if v > 0.0 { "inf" } else { "-inf" }).to_string(),
+        (true, Number::Float(v)) => format!("{v:?}"),
+        (false, Number::Int(n)) => n.to_string(),
+        (false, Number::Float(v)) if v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{}", v as i64),
+        (false, Number::Float(v)) => {
+            return Err(format!("`{walked}` takes a whole number, not {v}"));
+        }
+    };
+    Ok(format!("{}{literal}{}", &src[..span.start], &src[span.end..]))
+}
+
+/// Where the number at `path` is in `src` (paths as [`splice_number`] takes them), whether it
+/// is a float, and the path as walked: two paths that name one field by different routes
+/// (`agents.harvesters.power`, `agents[1].power`) have one span.
+pub fn number_at(src: &str, path: &str) -> Result<(std::ops::Range<usize>, bool, String), String> {
     let root = parse::parse(src).map_err(|d| d.message)?;
     let mut node = &root;
     let mut walked = String::new();
@@ -733,25 +751,15 @@ pub fn splice_number(src: &str, path: &str, value: impl Into<Number>) -> Result<
     {
         target = &items[0];
     }
-    let literal = match (&target.value, value) {
-        (parse::Value::Float(_), Number::Int(n)) => format!("{:?}", n as f64),
-        (parse::Value::Float(_), Number::Float(v)) if v.is_nan() => "NaN".to_string(),
-        (parse::Value::Float(_), Number::Float(v)) if v.is_infinite() => {
-            (if v > 0.0 { "inf" } else { "-inf" }).to_string()
-        }
-        (parse::Value::Float(_), Number::Float(v)) => format!("{v:?}"),
-        (parse::Value::Int(_), Number::Int(n)) => n.to_string(),
-        (parse::Value::Int(_), Number::Float(v)) if v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{}", v as i64),
-        (parse::Value::Int(_), Number::Float(v)) => {
-            return Err(format!("`{walked}` takes a whole number, not {v}"));
-        }
+    match &target.value {
+        parse::Value::Float(_) => Ok((target.span.start..target.span.end, true, walked)),
+        parse::Value::Int(_) => Ok((target.span.start..target.span.end, false, walked)),
         _ => {
             let found = &src[target.span.start..target.span.end];
             let found: String = found.chars().take(40).collect();
-            return Err(format!("`{walked}` is not a number in the base scenario (it is `{found}`)"));
+            Err(format!("`{walked}` is not a number in the base scenario (it is `{found}`)"))
         }
-    };
-    Ok(format!("{}{literal}{}", &src[..target.span.start], &src[target.span.end..]))
+    }
 }
 
 /// A number to splice in ([`splice_number`]): a whole number is written exactly (a seed of

@@ -283,7 +283,7 @@ pub fn load_with(path: &Path, edit: BaseEdit) -> Result<Sweep, Problems> {
     let whole = |message: String| {
         Problems(vec![Problem { file: file.clone(), position: None, path: String::new(), message, hint: None }])
     };
-    let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read the sweep file: {e}")))?;
+    let bytes = crate::scenario::read_source(path).map_err(|e| whole(format!("cannot read the sweep file: {e}")))?;
     let src = String::from_utf8(bytes).map_err(|_| whole("the sweep file is not UTF-8 text".into()))?;
     parse_with(&src, &file, path.parent().unwrap_or(Path::new(".")), edit)
 }
@@ -336,6 +336,26 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
     }
     if spec.replicates == 0 {
         err("replicates", "at least 1 replicate".into());
+    }
+    // The seeds a sweep gives are `from` plus the replicate (or the run's number): past the
+    // largest u64 they would wrap around to 0.
+    let runs_upper = (spec.parameters.iter().map(|p| p.values.len() as u128))
+        .fold(spec.replicates as u128, |a, n| a.saturating_mul(n));
+    let seeds_needed = match spec.seeds.rule {
+        SeedKind::PerReplicate => spec.replicates as u128,
+        SeedKind::PerRun => runs_upper,
+    };
+    if seeds_needed > 0 && spec.seeds.from as u128 + seeds_needed - 1 > u64::MAX as u128 {
+        err(
+            "seeds.from",
+            format!(
+                "seeds from {} for {seeds_needed} {} run past the largest seed, {}; start lower (at most {})",
+                spec.seeds.from,
+                if spec.seeds.rule == SeedKind::PerRun { "runs" } else { "replicates" },
+                u64::MAX,
+                u64::MAX as u128 + 1 - seeds_needed
+            ),
+        );
     }
     if spec.parameters.is_empty() {
         err("parameters", "name at least one parameter to vary".into());
@@ -449,6 +469,26 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
                 && let Some(why) = inert_path(&base, &p.path)
             {
                 err(&format!("parameters[{k}].path"), why);
+                refused.push(k);
+            }
+        }
+        // Two spellings of one field (`agents.harvesters.power`, `agents[1].power`): the later
+        // would overwrite the earlier in every run, under both columns' labels.
+        let spans: Vec<Option<std::ops::Range<usize>>> =
+            spec.parameters.iter().map(|p| spanned_ron::number_at(&base_ron, &p.path).ok().map(|x| x.0)).collect();
+        for (k, p) in spec.parameters.iter().enumerate() {
+            let first = spans[..k].iter().position(|s| s.is_some() && *s == spans[k]);
+            if let Some(first) = first
+                && spec.parameters[first].path != p.path
+                && !refused.contains(&k)
+            {
+                err(
+                    &format!("parameters[{k}].path"),
+                    format!(
+                        "`{}` is the field parameters[{first}] varies (`{}`); vary it once, with all its values in one list",
+                        p.path, spec.parameters[first].path
+                    ),
+                );
                 refused.push(k);
             }
         }

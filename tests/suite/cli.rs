@@ -431,3 +431,71 @@ fn a_plain_run_killed_mid_way_leaves_no_visible_folder() {
     }
     panic!("the run finished before every kill: nothing was tested");
 }
+
+#[test]
+fn a_stdout_that_cannot_be_written_does_not_stop_the_work() {
+    // `polity sweep … > /dev/full` and `polity sum … | head -0` exited 0 having written
+    // nothing: the first line printed ended the command. Now the work goes on; a full stdout
+    // is an error at the end (status 1, said on stderr), a reader gone away is not.
+    use std::process::Stdio;
+    let t = tmp();
+    let sweep = t.path().join("s.ron");
+    std::fs::write(
+        &sweep,
+        "Sweep(version: 1, base: \"commons\", parameters: [(path: \"agents[0].power\", values: List([1.0, 2.0]))], ticks: Some(5), keep: [End(\"apples\")])",
+    )
+    .unwrap();
+    let out = |name: &str| t.path().join(name).to_str().unwrap().to_string();
+    let commands: Vec<(Vec<String>, &str)> = vec![
+        (vec!["sum".into(), "--dims".into(), "2".into(), "--out".into(), out("sum-D")], "sum-D/gain.csv"),
+        (
+            ["compare", "commons", "commons", "--seeds", "2", "--ticks", "5", "--out"]
+                .map(String::from)
+                .into_iter()
+                .chain([out("c-D.csv")])
+                .collect(),
+            "c-D.csv",
+        ),
+        (vec!["sweep".into(), sweep.to_str().unwrap().into(), "--out".into(), out("sw-D")], "sw-D/results.csv"),
+        (
+            vec!["run".into(), "commons".into(), "--ticks".into(), "5".into(), "--out".into(), out("run-D")],
+            "run-D/metrics.csv",
+        ),
+    ];
+    for (args, made) in &commands {
+        for full in [true, false] {
+            let tag = if full { "full" } else { "closed" };
+            let args: Vec<String> = args.iter().map(|a| a.replace("-D", &format!("-{tag}"))).collect();
+            let made = t.path().join(made.replace("-D", &format!("-{tag}")));
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_polity"));
+            cmd.args(&args).stderr(Stdio::piped());
+            let o = if full {
+                cmd.stdout(std::fs::File::options().write(true).open("/dev/full").unwrap()).output().unwrap()
+            } else {
+                let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+                drop(child.stdout.take());
+                child.wait_with_output().unwrap()
+            };
+            let stderr = text(&o.stderr);
+            assert!(made.is_file(), "{args:?} > {tag} stdout: {} not written; {stderr}", made.display());
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+            if full {
+                assert_eq!(o.status.code(), Some(1), "{args:?} > /dev/full: {stderr}");
+                assert!(
+                    stderr.contains("error: writing to stdout: ") && stderr.contains("wrote its files"),
+                    "{stderr}"
+                );
+            } else {
+                assert_eq!(o.status.code(), Some(0), "{args:?} | head -0: {stderr}");
+            }
+        }
+    }
+    // A stderr that cannot be written: the status is still the bad input's 2 (it was 101).
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad/negative-power.ron");
+    let o = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["check", bad.to_str().unwrap()])
+        .stderr(std::fs::File::options().write(true).open("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

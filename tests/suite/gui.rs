@@ -143,6 +143,27 @@ fn on_a_small_screen_the_window_fits_it() {
     assert!(w <= 1024 && h <= 600);
     let png = Png::read(&shot);
     assert_eq!((png.width, png.height), (w, h));
+    // On an 800×480 screen the panels leave the map a strip; --hide-panels (H in the app) gives
+    // it the whole window below the status bar.
+    let mut areas = Vec::new();
+    for hide in [false, true] {
+        let shot = t.path().join(format!("tiny-{hide}.png"));
+        let mut cmd = Command::new(xvfb_run());
+        cmd.args(["-a", "-s", "-screen 0 800x480x24", polity(), "gui", "commons", "--ticks", "5", "--screenshot"])
+            .arg(&shot)
+            .arg("--exit")
+            .args(hide.then_some("--hide-panels"))
+            .current_dir(t.path());
+        let out = run_with_timeout(cmd);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "polity gui failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        areas.push(reported(&stdout));
+    }
+    let ((w, _), (x0, _, x1, _)) = areas[0];
+    assert!(x0 > 0 && x1 < w && x1 - x0 >= w / 4, "panels on both sides, the map a quarter or more: {x0}–{x1} of {w}");
+    let ((w, h), (x0, y0, x1, y1)) = areas[1];
+    assert_eq!((x0, x1, y1), (0, w, h), "hidden panels: the map spans the window");
+    assert!(y0 > 0 && y0 < 40, "the status bar stays: map from y {y0}");
     // A screen the documented size fits keeps it (the test above: 1280×800).
     assert_eq!(polity::app::fit_size((1280.0, 800.0)), (1280.0, 720.0));
     assert_eq!(polity::app::fit_size((0.0, 0.0)), (1280.0, 720.0), "an unknown screen changes nothing");

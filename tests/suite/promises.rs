@@ -196,6 +196,40 @@ fn a_sweep_varying_a_path_twice_or_keeping_a_column_twice_is_refused() {
         )
         .replace(", End(\"apples\")]", "]");
     assert!(sweep::spec::parse(&fine, "d.ron", Path::new("")).is_ok());
+    // One field by two routes (a group's name, its index): the table showed power 1 and 3 for
+    // runs that all ran at 0.
+    let twice = "Sweep(\n    version: 1,\n    base: \"commons\",\n    parameters: [\n        (path: \"agents.harvesters.power\", values: List([1.0, 3.0])),\n        (path: \"agents[1].power\", values: List([0.0])),\n    ],\n    keep: [End(\"apples\")],\n)\n";
+    let e = sweep::spec::parse(twice, "t.ron", Path::new("")).unwrap_err().to_string();
+    assert!(
+        e.contains("t.ron:6:")
+            && e.contains(
+                "parameters[1].path: `agents[1].power` is the field parameters[0] varies (`agents.harvesters.power`)"
+            ),
+        "{e}"
+    );
+    assert!(sweep::spec::parse(&twice.replace("agents[1]", "agents[0]"), "t.ron", Path::new("")).is_ok());
+}
+
+#[test]
+fn a_sweep_whose_seeds_would_pass_the_largest_u64_is_refused() {
+    // Seeds from u64::MAX for 3 replicates were u64::MAX, 0, 1, and `check` said ok.
+    let src = |from: u64, rule: &str| {
+        format!(
+            "Sweep(\n    version: 1,\n    base: \"commons\",\n    parameters: [(path: \"agents[0].power\", values: List([1.0, 2.0]))],\n    replicates: 3,\n    seeds: (from: {from}, rule: {rule}),\n    keep: [End(\"apples\")],\n)\n"
+        )
+    };
+    let e = sweep::spec::parse(&src(u64::MAX, "PerReplicate"), "s.ron", Path::new("")).unwrap_err().to_string();
+    assert!(
+        e.contains("s.ron:6:")
+            && e.contains("seeds.from: seeds from 18446744073709551615 for 3 replicates run past the largest seed"),
+        "{e}"
+    );
+    assert!(e.contains("at most 18446744073709551613"), "{e}");
+    assert!(sweep::spec::parse(&src(u64::MAX - 2, "PerReplicate"), "s.ron", Path::new("")).is_ok());
+    // Per run: 2 values × 3 replicates = 6 seeds.
+    let e = sweep::spec::parse(&src(u64::MAX - 2, "PerRun"), "s.ron", Path::new("")).unwrap_err().to_string();
+    assert!(e.contains("for 6 runs") && e.contains("at most 18446744073709551610"), "{e}");
+    assert!(sweep::spec::parse(&src(u64::MAX - 5, "PerRun"), "s.ron", Path::new("")).is_ok());
 }
 
 #[test]
