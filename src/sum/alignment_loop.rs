@@ -25,6 +25,11 @@ use crate::rng::{self, Purpose};
 /// Points of the angle grid on which the cosine's distribution is integrated.
 const GRID: usize = 4000;
 
+/// The largest tilt [`Cosines::kappa_for`] gives: at it the grid's top cell holds all the
+/// probability (the next cell's weight is `exp(−10¹² · 6·10⁻⁷)`), so a larger κ changes
+/// nothing, and doubling past it reaches infinity, where the KL is not a number.
+const KAPPA_MAX: f64 = 1e12;
+
 /// The distribution of the cosine between a random direction in `d` dimensions and a fixed
 /// one, on a grid of angles φ ∈ (0, π), and its tilts by `exp(κc)`.
 pub struct Cosines {
@@ -76,9 +81,15 @@ impl Cosines {
         if kl <= 0.0 {
             return 0.0;
         }
-        let (mut lo, mut hi) = (from.max(0.0), (2.0 * from).max(1.0));
+        let (mut lo, mut hi) = (from.max(0.0), (2.0 * from).max(1.0).min(KAPPA_MAX));
         while self.kl(hi) < kl {
-            (lo, hi) = (hi, 2.0 * hi);
+            if hi >= KAPPA_MAX {
+                // More information than the grid can show: every AI's cosine is the top cell's
+                // (1 − 8·10⁻⁸). Doubling on, κ reached infinity, where the KL reads 0, and the
+                // search never ended (a world running the loop hung at ~110 nats with d = 16).
+                return KAPPA_MAX;
+            }
+            (lo, hi) = (hi, (2.0 * hi).min(KAPPA_MAX));
         }
         while hi - lo > 1e-9 * hi.max(1.0) {
             let mid = 0.5 * (lo + hi);
@@ -471,6 +482,27 @@ mod tests {
             max_steps: 1_000_000,
         };
         assert!(median_steps(&huge) > 1e6);
+    }
+
+    #[test]
+    fn information_past_what_the_grid_shows_saturates_the_cosine() {
+        // With d = 16 the grid's KL tops out near 110 nats; asked for more, the search doubled
+        // κ to infinity and never returned.
+        let c = Cosines::new(16.0);
+        let top = c.kl(KAPPA_MAX);
+        assert!(top > 100.0 && top < 120.0, "{top}");
+        for kl in [top * 0.999, top * 1.001, 200.0, 1e6, f64::MAX] {
+            let k = c.kappa_for(kl, 0.0);
+            assert!(k.is_finite() && k <= KAPPA_MAX, "{kl}: {k}");
+            let again = c.kappa_for(kl, k);
+            assert!(again.is_finite(), "from the last κ: {again}");
+            let cos = c.quantiles(k, &[0.0, 0.5, 0.999]);
+            assert!(cos.iter().all(|x| *x > 0.99 && *x <= 1.0), "{kl}: {cos:?}");
+        }
+        assert_eq!(c.kappa_for(1e6, 0.0), KAPPA_MAX);
+        // Below the top, the KL asked for is the KL given.
+        let k = c.kappa_for(50.0, 0.0);
+        assert!((c.kl(k) - 50.0).abs() < 1e-6, "{}", c.kl(k));
     }
 
     #[test]

@@ -334,6 +334,26 @@ fn commons_with_loop(dims: f64) -> scenario::Scenario {
     s
 }
 
+#[test]
+fn the_loop_runs_on_past_the_information_its_grid_shows() {
+    // `sum: (alignment_loop: (dims: 16.0))` in commons hung `polity run` near tick 480 (about
+    // 110 nats, the most the cosine grid shows in 16 dimensions), past SIGTERM.
+    let s = commons_with_loop(16.0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut m = Sim::model_of(&s, 0, &Sim::mechanisms());
+        for _ in 0..1000 {
+            m.step();
+        }
+        let l = m.parts.get::<polity::sum::world_loop::WorldLoop>().unwrap();
+        let mean = l.ais.iter().map(|a| a.cosine).sum::<f64>() / l.ais.len() as f64;
+        let _ = tx.send((l.information, mean));
+    });
+    let (info, cos) = rx.recv_timeout(std::time::Duration::from_secs(300)).expect("1000 ticks of the loop finish");
+    assert!(info > 150.0, "the information goes on growing: {info}");
+    assert!(cos > 0.9999 && cos <= 1.0, "the cosine stays at the grid's top: {cos}");
+}
+
 /// Tick by tick, the humans' information is the AIs' power used so far; each AI's loop cosine
 /// is the toy loop's quantile at the tilt that information buys; its σ is where that cosine
 /// puts it; and the `aligned` event comes the first tick the mean cosine reaches 0.5.
