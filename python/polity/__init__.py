@@ -16,9 +16,9 @@ message, file:line:column included. An environment is used on the thread that ma
 one per thread; a call from another raises ``PolityError``). docs/python.md documents observations, actions and rewards.
 """
 
-from ._polity import PolityError, __version__, builtins, next_seed
+from ._polity import PolityError, __version__, builtins
 from ._polity import set_threads as _set_threads
-from .env import ACTIONS, PolityParallelEnv, parallel_env
+from .env import ACTIONS, PolityParallelEnv, next_seed, parallel_env
 from .gym import GymEnv
 from .interop import export_policy, record, torch_tensors
 from .vector import VectorEnv

@@ -20,7 +20,11 @@ ACTIONS = ("stay", "north", "east", "south", "west")
 PRINCIPAL = "principal"
 
 
-def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> list[tuple[str, int | float]]:
+def _overrides(
+    overrides: dict[str, float] | None, extra: dict[str, Any], keywords: str = ""
+) -> list[tuple[str, int | float]]:
+    """The overrides as the engine takes them; `keywords` names the caller's own keywords
+    (said when a keyword is neither one of them nor a field's path)."""
     merged: dict[str, Any] = dict(overrides or {})
     both = sorted(str(k) for k in extra if k in merged)
     if both:
@@ -29,10 +33,10 @@ def _overrides(overrides: dict[str, float] | None, extra: dict[str, Any]) -> lis
     out = []
     for path, value in merged.items():
         if "." not in str(path) and "[" not in str(path):
+            known = f"; this function's keywords are {keywords}" if keywords else ""
             raise PolityError(
-                f"unknown keyword `{path}`: a scenario field is set by its path, as sweep files do "
-                "(e.g. **{'run.ticks': 100} or overrides={'agents[0].count': 5}); see help(polity.parallel_env) "
-                "for the keywords"
+                f"unknown keyword `{path}`{known}; any other keyword sets a scenario field by its path, "
+                "as sweep files do (e.g. **{'run.ticks': 100} or overrides={'agents[0].count': 5})"
             )
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise PolityError(f"override `{path}` = {value!r}: overrides set numeric fields (as sweep files do)")
@@ -96,6 +100,69 @@ def _seed(seed: Any) -> int:
     return int(seed)
 
 
+_SHARED = (
+    "is shared by every agent's info this step and cannot be changed (one copy for all agents, "
+    "not one per agent); copy it first: dict(info['metrics']), list(info['events'])"
+)
+
+
+class _SharedDict(dict):
+    """A dict in every agent's info at once (the tick's metrics, an event): read-only. Copies
+    (``dict(x)``, ``copy.copy``, ``copy.deepcopy``, pickling) are plain dicts; JSON writes it
+    as any dict."""
+
+    __slots__ = ()
+
+    def _refuse(self, *_: Any, **__: Any) -> None:
+        raise TypeError(f"this dict {_SHARED}")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __copy__(self) -> dict:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        import copy
+
+        return {k: copy.deepcopy(v, memo) for k, v in self.items()}
+
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+
+class _SharedList(list):
+    """A list in every agent's info at once (the tick's events): read-only, as
+    :class:`_SharedDict`."""
+
+    __slots__ = ()
+
+    def _refuse(self, *_: Any, **__: Any) -> None:
+        raise TypeError(f"this list {_SHARED}")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
+
+    def __copy__(self) -> list:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict) -> list:
+        import copy
+
+        return [copy.deepcopy(v, memo) for v in self]
+
+    def __reduce__(self):
+        return (list, (list(self),))
+
+
+def _shared(value: Any) -> Any:
+    """`value` (JSON's dicts, lists and scalars) read-only all the way down."""
+    if isinstance(value, dict):
+        return _SharedDict((k, _shared(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return _SharedList(_shared(v) for v in value)
+    return value
+
+
 class _NotCopied:
     """An environment owns its engine world, which cannot be shared or duplicated: a copy
     would step the same world (copy.copy) or could not be made (pickle, copy.deepcopy). Every
@@ -127,6 +194,16 @@ def _policies(policies: dict[str, str] | None) -> list[tuple[str, str]]:
     if policies is not None and not isinstance(policies, dict):
         raise PolityError(f"policies = {policies!r}: a dict of group name to policy file, e.g. {{'humans': 'h.safetensors'}}")
     return [(str(g), str(p)) for g, p in (policies or {}).items()]
+
+
+#: parallel_env's and PolityParallelEnv's keywords (GymEnv adds `agent`).
+_KEYWORDS = "seed, render_mode, view, principal, overrides, render_size, policies"
+
+
+def next_seed(seed: int) -> int:
+    """The seed ``reset()`` plays after ``seed`` when given none (SplitMix64's next: worlds
+    seeded 0, 1, 2, … never replay one another, as ``seed + 1`` would)."""
+    return _next_seed(_seed(seed))
 
 
 class PolityParallelEnv(_NotCopied, ParallelEnv):
@@ -176,32 +253,43 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
         if seed is not None:
             seed = _seed(seed)
         self._raw_env = RawEnv(
-            str(scenario), seed, _overrides(overrides, field_overrides), view, principal, _policies(policies)
+            str(scenario),
+            seed,
+            _overrides(overrides, field_overrides, _KEYWORDS),
+            view,
+            principal,
+            _policies(policies),
         )
         self.render_mode = render_mode
         self.render_size = render_size
-        self._names = list(self._raw.layout.names)
+        # The layout is read once: each read builds it anew (in time linear in the agents), and
+        # read once per agent it made a 10,000-agent world take seconds to open.
+        layout = self._raw.layout
+        self._names = list(layout.names)
         self._principal = principal
         self.possible_agents = self._names + ([PRINCIPAL] if principal else [])
         self.agents: list[str] = []
         self._columns = list(self._raw.columns)
-        low, high = self._raw.layout.bounds()
+        low, high = layout.bounds()
+        actions = layout.actions
         self._observation_spaces = {a: spaces.Box(low, high, dtype=np.float32) for a in self._names}
-        self._action_spaces = {a: spaces.Discrete(self._raw.layout.actions) for a in self._names}
+        self._action_spaces = {a: spaces.Discrete(actions) for a in self._names}
         if principal:
-            low, high = self._raw.layout.principal_bounds()
+            low, high = layout.principal_bounds()
             self._observation_spaces[PRINCIPAL] = spaces.Box(low, high, dtype=np.float32)
-            self._action_spaces[PRINCIPAL] = spaces.MultiDiscrete(list(self._raw.layout.principal_choices))
+            self._action_spaces[PRINCIPAL] = spaces.MultiDiscrete(list(layout.principal_choices))
         self.state_space = spaces.Box(-np.inf, np.inf, shape=(self._raw.state_size,), dtype=np.float32)
         self._seed = self._raw.seed
         self._started = False
-        self.max_cycles = self._raw.layout.ticks
+        self.max_cycles = layout.ticks
 
     @property
     def _raw(self) -> RawEnv:
         """The engine's world, from the thread that made it only (else a PolityError: every
         method and property goes through here)."""
         _same_thread(self._thread)
+        if self._raw_env is None:
+            raise PolityError("this environment is closed (close() let its world go); make another")
         return self._raw_env
 
     # -- spaces ---------------------------------------------------------------------------
@@ -216,10 +304,19 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
         return dict(self._action_spaces)
 
     def observation_space(self, agent: str) -> spaces.Space:
-        return self._observation_spaces[agent]
+        """The agent's observation space (a float32 Box; the principal's its own)."""
+        return self._observation_spaces[self._known(agent)]
 
     def action_space(self, agent: str) -> spaces.Space:
-        return self._action_spaces[agent]
+        """The agent's action space (Discrete(5); the principal's a MultiDiscrete)."""
+        return self._action_spaces[self._known(agent)]
+
+    def _known(self, agent: str) -> str:
+        if agent not in self._action_spaces:
+            hint = " (the principal is an agent only with principal=True)" if agent == PRINCIPAL else ""
+            shown = self.possible_agents if len(self.possible_agents) <= 12 else self.possible_agents[:12] + ["…"]
+            raise PolityError(f"unknown agent {agent!r}{hint}; agents are {shown}")
+        return agent
 
     @property
     def groups(self) -> dict[str, list[str]]:
@@ -251,7 +348,7 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
         when making the environment); PettingZoo's API test requires that they be accepted."""
         _same_thread(self._thread)
         if seed is None:
-            seed = _next_seed(self._seed) if self._started else self._seed
+            seed = next_seed(self._seed) if self._started else self._seed
         seed = _seed(seed)
         # A seed the engine refuses changes nothing (the next reset() goes on from the last).
         self._raw.reset(seed)
@@ -314,17 +411,20 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
             choice = given.astype(np.int64).reshape(-1)
         rewards, lead, truncated, metrics, events, executed = self._raw.step(arr, choice)
         obs = self._observations()
-        tick, row, lines = self._raw.tick, metrics.tolist(), [json.loads(e) for e in events]
-
-        def common() -> dict[str, Any]:
-            # Each agent its own dict and list: a change to one agent's info is not another's.
-            return {"tick": tick, "metrics": dict(zip(self._columns, row)), "events": [dict(e) for e in lines]}
-
+        # The tick's metrics and events: one read-only dict and list in every agent's info (a
+        # copy per agent cost agents × events: a second a step in a 10,000-agent world), which
+        # no agent's info can change for another's.
+        tick = self._raw.tick
+        row = _SharedDict(zip(self._columns, metrics.tolist()))
+        lines = _shared([json.loads(e) for e in events])
         rew = {a: float(r) for a, r in zip(self._names, rewards)}
-        infos = {a: dict(common(), executed=ACTIONS[int(x)]) for a, x in zip(self._names, executed)}
+        infos = {
+            a: {"tick": tick, "metrics": row, "events": lines, "executed": ACTIONS[int(x)]}
+            for a, x in zip(self._names, executed)
+        }
         if self._principal:
             rew[PRINCIPAL] = float(lead)
-            infos[PRINCIPAL] = dict(common(), acts_next=self._raw.principal_acts)
+            infos[PRINCIPAL] = {"tick": tick, "metrics": row, "events": lines, "acts_next": self._raw.principal_acts}
         terms = {a: False for a in self.agents}
         truncs = {a: bool(truncated) for a in self.agents}
         if truncated:
@@ -345,6 +445,7 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
         """The recorder's picture of the world now, (height, width, 3) uint8 (render_mode
         'rgb_array'); None without a render mode."""
         if self.render_mode is None:
+            _ = self._raw  # (a closed environment or another thread raises, as everywhere)
             return None
         w, h = self.render_size
         return self._raw.render(w, h)
@@ -360,7 +461,9 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
         return self._raw.state_hash()
 
     def close(self):
-        pass
+        """Lets the engine's world go (its memory is freed); any later call but close() raises
+        ``PolityError``. Closing twice is fine."""
+        self._raw_env = None
 
 
 def parallel_env(scenario: str = "commons", seed: int | None = None, render_mode: str | None = None, **kwargs):

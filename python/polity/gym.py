@@ -9,7 +9,7 @@ import gymnasium
 import numpy as np
 
 from ._polity import PolityError
-from .env import ACTIONS, PolityParallelEnv, _NotCopied
+from .env import ACTIONS, PRINCIPAL, PolityParallelEnv, _NotCopied, _seed
 
 
 class GymEnv(_NotCopied, gymnasium.Env):
@@ -32,18 +32,28 @@ class GymEnv(_NotCopied, gymnasium.Env):
         if agent is None:
             agent = names[0]
         if agent not in names:
-            raise PolityError(f"no agent `{agent}` in this scenario; its agents: {', '.join(names)}")
+            hint = "; to steer the principal, pass principal=True too" if agent == PRINCIPAL else ""
+            shown = names if len(names) <= 12 else names[:12] + ["…"]
+            raise PolityError(f"no agent `{agent}` in this scenario{hint}; its agents: {', '.join(shown)}")
         self.agent = agent
         self.render_mode = render_mode
         self.observation_space = self._env.observation_space(agent)
         self.action_space = self._env.action_space(agent)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        """Starts an episode (seeds as :meth:`PolityParallelEnv.reset`); returns the agent's
+        observation and info."""
+        if seed is not None:
+            # A NumPy integer as parallel_env takes it (Gymnasium's own check wants an int).
+            seed = _seed(seed)
         super().reset(seed=seed)
         obs, infos = self._env.reset(seed=seed, options=options)
         return obs[self.agent], infos[self.agent]
 
     def step(self, action):
+        """One tick: the steered agent makes ``action`` (0 stay, 1 north, 2 east, 3 south, 4
+        west), every other agent decides as its scenario says; returns the agent's observation,
+        reward, termination (never), truncation (at ``run.ticks``) and info."""
         given = np.asarray(action)
         if given.shape == () and np.issubdtype(given.dtype, np.integer) and not 0 <= int(given) < len(ACTIONS):
             # -1 (VectorEnv's "decide yourself") is no action here: the steered agent is told
@@ -57,7 +67,9 @@ class GymEnv(_NotCopied, gymnasium.Env):
         return obs[self.agent], rew[self.agent], terms[self.agent], truncs[self.agent], infos[self.agent]
 
     def render(self):
+        """The world now as an RGB array (``render_mode='rgb_array'``), else None."""
         return self._env.render()
 
     def close(self):
+        """Lets the engine's world go (see :meth:`PolityParallelEnv.close`)."""
         self._env.close()

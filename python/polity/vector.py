@@ -49,7 +49,7 @@ class VectorEnv(_NotCopied):
         if seed is not None:
             seed = _seed(seed)
         self._raw_env = RawVecEnv(
-            str(scenario), int(num_envs), seed, _overrides(overrides, field_overrides), view, _policies(policies)
+            str(scenario), int(num_envs), seed, _overrides(overrides, field_overrides, "seed, view, overrides, policies"), view, _policies(policies)
         )
         self.num_envs = self._raw.num_envs
         self.agents = list(self._raw.layout.names)
@@ -74,6 +74,8 @@ class VectorEnv(_NotCopied):
     def _raw(self) -> RawVecEnv:
         """The engine's worlds, from the thread that made them only (else a PolityError)."""
         _same_thread(self._thread)
+        if self._raw_env is None:
+            raise PolityError("this VectorEnv is closed (close() let its worlds go); make another")
         return self._raw_env
 
     def reset(self, seed: int | None = None, options: dict | None = None):
@@ -114,4 +116,6 @@ class VectorEnv(_NotCopied):
         return list(self._raw.seeds())
 
     def close(self):
-        pass
+        """Lets the engine's worlds go (their memory is freed); any later call but close()
+        raises ``PolityError``. Closing twice is fine."""
+        self._raw_env = None

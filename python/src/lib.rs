@@ -13,7 +13,29 @@ use pyo3::prelude::*;
 pyo3::create_exception!(polity, PolityError, pyo3::exceptions::PyValueError);
 
 fn fail(message: impl Into<String>) -> PyErr {
-    PolityError::new_err(message.into())
+    PolityError::new_err(pythonic(&message.into()))
+}
+
+/// The engine's message as a Python user reads it: without the command line's closing count
+/// ("1 problem found; nothing was run"), and naming Python's ways where it names the command
+/// line's (`polity.builtins()`, `fps=`).
+fn pythonic(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .filter(|l| {
+            let w: Vec<&str> = l.split(' ').collect();
+            let count = w.len() >= 3
+                && w[0].parse::<u64>().is_ok()
+                && matches!(w[1], "problem" | "problems")
+                && w[2].starts_with("found");
+            !count
+        })
+        .collect();
+    lines
+        .join("\n")
+        .replace("`polity scenarios` lists the built-in scenarios", "`polity.builtins()` lists the built-in scenarios")
+        .replace("`polity scenarios` lists them all", "`polity.builtins()` lists them all")
+        .replace("--fps ", "fps=")
 }
 
 /// [`fail`] for an error about writing a file, told as Python says it: the engine's

@@ -5,6 +5,7 @@ import os
 import pathlib
 import subprocess
 
+import gymnasium
 import numpy as np
 import pytest
 
@@ -402,17 +403,50 @@ def test_reset_without_a_seed_never_replays_another_envs_worlds():
     assert e.seed == polity.next_seed(2**64 - 1)
 
 
-def test_space_dicts_and_infos_of_their_own():
-    """PettingZoo's space dicts; each agent's info its own (they shared one metrics dict)."""
+def test_space_dicts_and_infos_no_agent_can_change_for_another():
+    """PettingZoo's space dicts. The tick's metrics and events are one read-only dict and list
+    in every agent's info (they once shared one mutable dict, then were copied per agent at a
+    cost of agents x events); copies are plain, and JSON and pickle take them as they are."""
+    import copy
+    import pickle
+
     env = polity.parallel_env("commons")
     assert set(env.observation_spaces) == set(env.possible_agents)
     assert env.action_spaces["human_0"] == env.action_space("human_0")
+    with pytest.raises(polity.PolityError, match="unknown agent 'bob'; agents are"):
+        env.observation_space("bob")
+    with pytest.raises(polity.PolityError, match="only with principal=True"):
+        env.action_space("principal")
     env.reset(seed=0)
-    _, _, _, _, infos = env.step({})
-    infos["human_0"]["metrics"]["apples"] = -999
-    infos["human_0"]["events"].append({"mine": True})
+    events = []
+    for _ in range(60):
+        _, _, _, _, infos = env.step({})
+        events += infos["human_0"]["events"]
+    assert events, "60 ticks of commons log events"
+    info = infos["human_0"]
+    assert info["metrics"] is infos["ai_5"]["metrics"] and info["events"] is infos["ai_5"]["events"]
+    before = json.dumps(infos["human_1"], sort_keys=True)
+    for change in (
+        lambda: info["metrics"].__setitem__("apples", -999),
+        lambda: info["metrics"].update(apples=-999),
+        lambda: info["metrics"].pop("apples"),
+        lambda: info["events"].append({"mine": True}),
+        lambda: info["events"].clear(),
+        lambda: events[0].__setitem__("kind", "mine"),
+    ):
+        with pytest.raises(TypeError, match="shared by every agent's info"):
+            change()
+    assert json.dumps(infos["human_1"], sort_keys=True) == before
+    # Copies are plain, to change at will; JSON and pickle see a dict and a list.
+    mine = dict(info["metrics"])
+    mine["apples"] = -999
+    deep = copy.deepcopy(info)
+    deep["events"].append({"mine": True})
+    assert type(deep["metrics"]) is dict and type(deep["events"]) is list
+    assert json.loads(json.dumps(info))["metrics"] == dict(info["metrics"])
+    back = pickle.loads(pickle.dumps(info))
+    assert back == info and type(back["metrics"]) is dict
     assert infos["human_1"]["metrics"]["apples"] != -999
-    assert {"mine": True} not in infos["human_1"]["events"]
 
 
 def test_wrong_arguments_are_polity_errors_naming_the_agent():
@@ -427,6 +461,51 @@ def test_wrong_arguments_are_polity_errors_naming_the_agent():
         polity.parallel_env("sed-apple-picking", principal=1)
     with pytest.raises(polity.PolityError, match="a dict of group name"):
         polity.parallel_env("commons", policies=["humans"])
+
+
+def test_messages_speak_python_and_close_lets_the_world_go(tmp_path):
+    """A new user's findings: command-line wording in Python errors, a bare OverflowError from
+    next_seed, GymEnv refusing NumPy seeds, close() that did nothing, help that did not help."""
+    with pytest.raises(polity.PolityError) as e:
+        polity.parallel_env(str(tmp_path / "missing.ron"))
+    assert "polity.builtins()" in str(e.value) and "polity scenarios" not in str(e.value)
+    assert "problem found" not in str(e.value) and "nothing was run" not in str(e.value)
+    with pytest.raises(polity.PolityError) as e:
+        polity.parallel_env("commons", **{"run.ticks": -1})
+    assert "run.ticks" in str(e.value) and "problem found" not in str(e.value)
+    with pytest.raises(polity.PolityError, match="use fps=50 or less"):
+        polity.record("commons", None, out=str(tmp_path / "f.gif"), fps=60, ticks=2)
+    assert not (tmp_path / "f.gif").exists()
+    for bad in (-1, 2**64, 1.5):
+        with pytest.raises(polity.PolityError, match="a seed is a whole number from 0 to 2\\^64 - 1"):
+            polity.next_seed(bad)
+    assert polity.next_seed(np.uint64(7)) == polity.next_seed(7)
+    with pytest.raises(polity.PolityError, match="keywords are seed, render_mode, view, principal"):
+        polity.parallel_env("commons", sead=3)
+    with pytest.raises(polity.PolityError, match="keywords are seed, view, overrides, policies"):
+        polity.VectorEnv("commons", 2, render_mode="rgb_array")
+    with pytest.raises(polity.PolityError, match="pass principal=True too"):
+        polity.GymEnv("sed-apple-picking", agent="principal")
+    gym = polity.GymEnv("commons")
+    a, _ = gym.reset(seed=np.int64(5))
+    b, _ = polity.GymEnv("commons").reset(seed=5)
+    assert np.array_equal(a, b)
+    with pytest.raises(polity.PolityError, match="a seed is a whole number"):
+        gym.reset(seed=-1)
+    for doc in (polity.GymEnv.step, polity.GymEnv.reset, polity.GymEnv.close, polity.VectorEnv.close):
+        assert doc.__doc__ and doc.__doc__ != gymnasium.Env.step.__doc__, doc
+    env = polity.parallel_env("commons")
+    env.reset(seed=0)
+    env.close()
+    env.close()
+    for call in (lambda: env.step({}), env.reset, env.state, lambda: env.tick):
+        with pytest.raises(polity.PolityError, match="closed"):
+            call()
+    venv = polity.VectorEnv("commons", 2)
+    venv.close()
+    venv.close()
+    with pytest.raises(polity.PolityError, match="closed"):
+        venv.reset()
 
 
 def test_what_was_accepted_without_comment_is_refused():
