@@ -163,6 +163,22 @@ impl Cli {
                 Some(ContextValue::String(s)) => Some(s.clone()),
                 _ => None,
             };
+            // A mistyped command (`polity rn`): clap suggests none at the top level.
+            if e.kind() == ErrorKind::InvalidSubcommand
+                && e.get(ContextKind::SuggestedSubcommand).is_none()
+                && let Some(word) = said(ContextKind::InvalidSubcommand)
+            {
+                let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                if let Some(near) = polity::spanned_ron::did_you_mean(&word, &names) {
+                    let mut with = clap::Error::new(ErrorKind::InvalidSubcommand).with_cmd(&cmd);
+                    with.insert(ContextKind::InvalidSubcommand, ContextValue::String(word));
+                    with.insert(ContextKind::SuggestedSubcommand, ContextValue::String(near.to_string()));
+                    if let Some(usage) = e.get(ContextKind::Usage) {
+                        with.insert(ContextKind::Usage, usage.clone());
+                    }
+                    with.exit()
+                }
+            }
             let (Some(arg), Some(value)) = (said(ContextKind::InvalidArg), said(ContextKind::InvalidValue)) else {
                 e.exit()
             };

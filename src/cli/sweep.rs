@@ -36,7 +36,9 @@ Ready-to-edit job files: deploy/slurm/sweep.sbatch, deploy/k8s/sweep-job.yaml.
 Examples:
   polity sweep sweeps/oversight-k.ron --out runs/sweep-k
   polity sweep sweeps/oversight-k.ron --out runs/k-shard3 --shard 3/8
-  polity sweep learners-k.ron --policy learners=runs/learners/policies/learners.safetensors
+  polity sweep my-sweep.ron --policy learners=runs/learners/policies/learners.safetensors
+                                          your sweep, its base's group `learners` playing a
+                                          trained policy (docs/sweeps.md)
   polity sweep-report runs/sweep-k --plot patches_alive --x oversight.k --png k.png";
 
 pub const MERGE_HELP: &str = "Checks that every folder holds the same sweep, that a run found twice has the same

@@ -242,6 +242,13 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
     // A policy file is binary: say what it is before saying it is not text.
     let binary = if bytes.starts_with(b"\x89PNG") {
         Some(("a PNG image", "give the scenario's .ron file"))
+    } else if let Some(what) = path.extension().and_then(|e| e.to_str()).and_then(|e| match e {
+        "csv" => Some("a CSV table (a run's metrics.csv or agents.csv?)"),
+        "jsonl" => Some("a JSON-lines file (a run's events.jsonl?)"),
+        "gif" | "mp4" | "webm" => Some("a video"),
+        _ => None,
+    }) {
+        Some((what, "give the scenario's .ron file, or a run's run.json to repeat the run"))
     } else if path.extension().is_some_and(|e| e == "safetensors") {
         Some((
             "a policy file (safetensors)",

@@ -499,3 +499,18 @@ fn a_stdout_that_cannot_be_written_does_not_stop_the_work() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn the_readme_lists_every_event_kind() {
+    // README's "What a run writes" table named every kind but `aligned`.
+    let source = include_str!("../../src/model/events.rs");
+    let body = &source[source.find("pub fn kind(&self)").unwrap()..];
+    let body = &body[..body.find("\n    }\n").unwrap()];
+    let kinds: Vec<&str> = body.split("=> \"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
+    assert!(kinds.len() >= 15 && kinds.contains(&"aligned"), "{kinds:?}");
+    let readme = include_str!("../../README.md");
+    let row = readme.lines().find(|l| l.starts_with("| `events.jsonl` |")).expect("the events row");
+    for k in kinds {
+        assert!(row.contains(&format!("`{k}`")), "README's events.jsonl row lacks `{k}`");
+    }
+}

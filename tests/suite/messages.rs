@@ -357,3 +357,25 @@ fn a_generated_map_without_spacing_is_one_problem_and_spawn_counts_read_in_words
     let e = check_refuses(&ONE.replace("count: 1)", "count: 2, spawn: At([(1, 1)]))"));
     assert!(e.contains("`At` lists 1 cell but the group has count 2"), "{e}");
 }
+
+#[test]
+fn a_mistyped_command_and_a_runs_own_files_are_named() {
+    let t = tempfile::tempdir().unwrap();
+    // `polity rn` got no suggestion (`polity sum lop` did).
+    let o = polity_in(t.path(), &["rn", "commons"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(e.contains("unrecognized subcommand 'rn'") && e.contains("a similar subcommand exists: 'run'"), "{e}");
+    // A run's table given as the scenario: said what it is (it was a RON error at 1:5).
+    let run = t.path().join("r");
+    let o = polity_in(t.path(), &["run", "commons", "--ticks", "3", "--out", run.to_str().unwrap()]);
+    assert!(o.status.success());
+    for (file, what) in [("metrics.csv", "a CSV table"), ("events.jsonl", "a JSON-lines file")] {
+        let arg = format!("r/{file}");
+        refused(
+            t.path(),
+            &["check", &arg],
+            &[&format!("r/{file}: this is {what}"), "a run's run.json to repeat the run"],
+        );
+    }
+}
