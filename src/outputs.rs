@@ -692,6 +692,32 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
     Ok(abs)
 }
 
+/// Refuses an output file that is one of the command's own inputs, or lies inside an input
+/// folder, even with `--force` (`compare A.ron B.ron --out A.ron --force` replaced the
+/// scenario with the table; `sweep-merge` wrote over a shard's own run file).
+pub fn not_an_input(out: &Path, inputs: &[&Path]) -> Result<(), Refused> {
+    let Ok(target) = absolute(out) else { return Ok(()) };
+    // Compared where each is found on disk (links and `..` followed), and by what it is.
+    let real = |p: &Path| fs::canonicalize(p).ok();
+    let target_real = real(&target).or_else(|| {
+        let parent = target.parent().and_then(real)?;
+        Some(parent.join(target.file_name()?))
+    });
+    for input in inputs {
+        let Some(inp) = real(input) else { continue };
+        let inside = target_real.as_ref().is_some_and(|t| t == &inp || (inp.is_dir() && t.starts_with(&inp)));
+        if inside {
+            let what = if inp.is_dir() { "lies inside the input folder" } else { "is an input file" };
+            return Err(Refused(format!(
+                "{}: {what} {}; Polity does not write over its own inputs, even with --force\n    hint: write it elsewhere",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Checks that the output `shown` (resolved: `abs`) could be created: the nearest folder
 /// above it that exists is a folder Polity can write in (the missing ones are created when
 /// the output is written). Writes nothing that stays.

@@ -77,6 +77,10 @@ impl CompareArgs {
             }
         };
         let out = self.out;
+        if let Some(o) = out.as_deref() {
+            let inputs = [std::path::Path::new(a_arg), std::path::Path::new(b_arg)];
+            outputs::not_an_input(o, &inputs).map_err(CliError::input)?;
+        }
         let csv = out.as_deref().map(|o| outputs::check_file(o, self.force)).transpose().map_err(CliError::input)?;
         let seeds: Vec<u64> = self.seeds.collect();
         let bar = Progress::new(2 * seeds.len() as u64, "runs");

@@ -617,7 +617,15 @@ impl FrameSink for Ffmpeg {
     }
     fn finish(mut self: Box<Self>) -> io::Result<()> {
         self.wait()?;
-        self.stage.take().expect("staged until finished").commit()
+        let stage = self.stage.take().expect("staged until finished");
+        // An ffmpeg that ends well having written nothing (a wrapper script, a broken build)
+        // must not leave an empty video in place.
+        if std::fs::metadata(stage.tmp()).map_or(true, |m| m.len() == 0) {
+            return Err(io::Error::other(
+                "ffmpeg ended without writing the video (its output file is empty or missing)",
+            ));
+        }
+        stage.commit()
     }
 }
 

@@ -159,6 +159,8 @@ pub fn bad_row(path: &Path, n: u64, why: &str, again: &str) -> String {
 /// runs it holds.
 pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64), String> {
     let table = if out.is_dir() { out.join("results.csv") } else { out.to_path_buf() };
+    let inputs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    crate::outputs::not_an_input(&table, &inputs).map_err(|e| e.0)?;
     let table = crate::outputs::check_file(&table, force).map_err(|e| e.0)?;
     let first = dirs.first().ok_or("name at least one sweep folder")?;
     let m = marker(first)?;

@@ -379,3 +379,38 @@ fn a_mistyped_command_and_a_runs_own_files_are_named() {
         );
     }
 }
+
+#[test]
+fn an_output_is_never_one_of_the_commands_inputs_even_with_force() {
+    // `compare c.ron commons --out c.ron --force` replaced the scenario with the table, and
+    // `sweep-merge … --out SHARD/runs/run-000000.csv --force` broke the shard it read.
+    let t = tempfile::tempdir().unwrap();
+    let scenario = t.path().join("c.ron");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/commons.ron")).unwrap();
+    std::fs::write(&scenario, &text).unwrap();
+    refused(
+        t.path(),
+        &["compare", "c.ron", "commons", "--seeds", "2", "--ticks", "3", "--out", "./c.ron", "--force"],
+        &["./c.ron: is an input file c.ron; Polity does not write over its own inputs, even with --force"],
+    );
+    assert_eq!(std::fs::read_to_string(&scenario).unwrap(), text);
+    std::fs::write(
+        t.path().join("s.ron"),
+        "Sweep(version: 1, base: \"commons\", parameters: [(path: \"agents[0].power\", values: List([1.0, 2.0]))], ticks: Some(3), keep: [End(\"apples\")])",
+    )
+    .unwrap();
+    let o = polity_in(t.path(), &["sweep", "s.ron", "--out", "sh", "--shard", "0/2"]);
+    assert!(o.status.success(), "{}", text_of(&o));
+    let row = t.path().join("sh/runs/run-000000.csv");
+    let before = std::fs::read(&row).unwrap();
+    refused(
+        t.path(),
+        &["sweep-merge", "sh", "--out", "sh/runs/run-000000.csv", "--force"],
+        &["lies inside the input folder sh; Polity does not write over its own inputs"],
+    );
+    assert_eq!(std::fs::read(&row).unwrap(), before);
+}
+
+fn text_of(o: &Output) -> String {
+    format!("{}{}", text(&o.stdout), text(&o.stderr))
+}
