@@ -534,6 +534,16 @@ const POINTS_PER_PIXEL: f32 = 2.0;
 /// One plotted line: the metrics column, its name in the legend, its colour.
 type PlotLine = (&'static str, &'static str, [u8; 3]);
 
+/// Every colour the panels draw lines and legends in (the plots', the learning curves'), for
+/// a window recording's GIF palette to hold exactly.
+pub fn line_colors() -> Vec<[u8; 3]> {
+    let mut all: Vec<[u8; 3]> = PLOTS.iter().flat_map(|(_, lines)| lines.iter().map(|l| l.2)).collect();
+    all.extend(super::learning::CURVE_COLORS);
+    all.extend([super::learning::PATCHES_COLOR, super::learning::GINI_COLOR]);
+    all.dedup();
+    all
+}
+
 /// The plots: a title and its lines; a line whose column the scenario lacks is left out, and
 /// a plot with none.
 const PLOTS: &[(&str, &[PlotLine])] = &[
@@ -905,6 +915,27 @@ fn events(ui: &mut egui::Ui, cx: &mut PanelCx) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_recordings_palette_holds_every_line_colour_exactly() {
+        // The fixed palette turned the welfare minimum's red into nearly the Gini's yellow.
+        let mut p = crate::record::encode::GifPalette::with(&line_colors());
+        let exact = |p: &mut crate::record::encode::GifPalette, c: [u8; 3]| {
+            let i = p.index([c[0], c[1], c[2], 255]) as usize;
+            p.rgb()[i * 3..i * 3 + 3] == c
+        };
+        for c in line_colors() {
+            assert!(exact(&mut p, c), "{c:?}");
+        }
+        assert!(line_colors().contains(&[255, 110, 100]) && line_colors().contains(&[255, 196, 61]));
+        // The world's colours stay exact too, and the plain palette had not held the lines.
+        assert!(exact(
+            &mut p,
+            [crate::paint::palette::APPLE[0], crate::paint::palette::APPLE[1], crate::paint::palette::APPLE[2]]
+        ));
+        let mut plain = crate::record::encode::GifPalette::new();
+        assert!(!exact(&mut plain, [255, 110, 100]));
+    }
 
     /// What a live slider does on a frame nobody touches it: the value after, and whether
     /// the slider said it changed.

@@ -148,7 +148,8 @@ fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) 
     // The encoder lives on its own thread (it is not Send): it opens the output there and
     // says whether that worked before any frame is captured.
     let handle = std::thread::spawn(move || {
-        let mut sink = match encode::open(&out, size, WINDOW_FPS) {
+        let palette = encode::GifPalette::with(&super::panels::line_colors());
+        let mut sink = match encode::open_with(&out, size, WINDOW_FPS, palette) {
             Ok(sink) => {
                 let _ = ready_tx.send(Ok(()));
                 sink

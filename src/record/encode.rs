@@ -142,6 +142,11 @@ pub fn ffmpeg_missing(out: &Output, said: Option<&str>) -> String {
 /// the format's constraints on `size` and `fps`, ffmpeg for MP4 and WebM, and that the
 /// location can be written (creating missing parent folders). `Err` is a message for the user.
 pub fn open(out: &Output, size: Size, fps: u32) -> Result<Box<dyn FrameSink>, String> {
+    open_with(out, size, fps, GifPalette::new())
+}
+
+/// [`open`], a GIF taking `palette`.
+pub fn open_with(out: &Output, size: Size, fps: u32, palette: GifPalette) -> Result<Box<dyn FrameSink>, String> {
     let shown = out.path.display();
     if out.format == Format::Gif && fps > 50 {
         return Err(format!(
@@ -167,7 +172,8 @@ pub fn open(out: &Output, size: Size, fps: u32) -> Result<Box<dyn FrameSink>, St
         Format::Gif => {
             let (staging, file) = Staging::file(tmp).map_err(cannot)?;
             let stage = stage(staging);
-            let gif = GifEncoder::new(BufWriter::with_capacity(1 << 16, file), size, fps).map_err(cannot)?;
+            let gif = GifEncoder::with_palette(BufWriter::with_capacity(1 << 16, file), size, fps, palette)
+                .map_err(cannot)?;
             Box::new(GifFile { gif: Some(gif), stage })
         }
         Format::Mp4 | Format::Webm => {
@@ -273,6 +279,14 @@ impl GifPalette {
 
     /// The fixed palette.
     pub fn new() -> GifPalette {
+        GifPalette::with(&[])
+    }
+
+    /// The fixed palette with `extra` colours too, each then mapped to itself exactly (the
+    /// human ramp gives up their places): the app's window recordings add its plots' line
+    /// colours, which the nearest world colour changed (the welfare minimum's red became
+    /// nearly the Gini's yellow).
+    pub fn with(extra: &[[u8; 3]]) -> GifPalette {
         use palette::*;
         let mut colors: Vec<[u8; 4]> = vec![
             FLOOR,
@@ -295,6 +309,12 @@ impl GifPalette {
             paint::sprite::shade(VASE),
         ];
         colors.extend(super::frame::colors::ALL);
+        for c in extra {
+            let c = [c[0], c[1], c[2], 255];
+            if !colors.contains(&c) && colors.len() < 200 {
+                colors.push(c);
+            }
+        }
         let ramp = 255 - colors.len();
         colors.extend((0..ramp).map(|k| paint::human_color(k as f64 / (ramp - 1) as f64)));
         let mut rgb = Vec::with_capacity(256 * 3);
@@ -372,7 +392,11 @@ fn gif_err(e: gif::EncodingError) -> io::Error {
 impl<W: Write> GifEncoder<W> {
     /// Starts a GIF of frames of `size` shown at `fps` frames per second.
     pub fn new(w: W, size: Size, fps: u32) -> io::Result<Self> {
-        let palette = GifPalette::new();
+        GifEncoder::with_palette(w, size, fps, GifPalette::new())
+    }
+
+    /// [`GifEncoder::new`] with its own palette.
+    pub fn with_palette(w: W, size: Size, fps: u32, palette: GifPalette) -> io::Result<Self> {
         let (width, height) = (u16::try_from(size.width), u16::try_from(size.height));
         let (Ok(width), Ok(height)) = (width, height) else {
             return Err(io::Error::other("a GIF is at most 65535 pixels on a side"));
