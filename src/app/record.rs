@@ -102,6 +102,8 @@ struct Active {
 struct Encoding {
     handle: JoinHandle<std::io::Result<u64>>,
     path: PathBuf,
+    /// Said with the report when the frames are not the window's size.
+    trimmed: Option<String>,
     end: Option<(u64, u64)>,
     told: Arc<AtomicU8>,
 }
@@ -140,7 +142,11 @@ fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) 
     });
     let out = Output { force, ..Output::parse(&path)? };
     // Video encoders want even sizes; a GIF does not mind losing a column.
+    let window = size;
     let size = Size { width: size.width & !1, height: size.height & !1 };
+    let trimmed = (size != window).then(|| {
+        format!("{size} frames, the {window} window less its last odd row or column (videos need even sides)")
+    });
     let (tx, rx): (SyncSender<Canvas>, Receiver<Canvas>) = sync_channel(4);
     let (ready_tx, ready_rx) = sync_channel::<Result<(), String>>(1);
     let told = Arc::new(AtomicU8::new(RUNNING));
@@ -183,7 +189,7 @@ fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) 
         Ok(n)
     });
     ready_rx.recv().map_err(|_| "the encoder thread stopped".to_string())??;
-    Ok((Active { tx, size, path: path.clone(), captured: 0 }, Encoding { handle, path, end: None, told }))
+    Ok((Active { tx, size, path: path.clone(), captured: 0 }, Encoding { handle, path, trimmed, end: None, told }))
 }
 
 fn record_window(
@@ -278,12 +284,16 @@ fn record_window(
 /// Joins a recording's encoder and says what came of it (on stdout, in the app's status, and
 /// to `done` when `--exit` waits for it).
 fn report(encoding: Encoding, state: &mut AppState, done: Option<&mut super::ExitAfter>) {
-    let Encoding { handle, path, end, .. } = encoding;
+    let Encoding { handle, path, end, trimmed, .. } = encoding;
     let result = handle.join().unwrap_or_else(|_| Err(std::io::Error::other("the encoder panicked")));
     match result {
         Ok(n) => {
-            let text =
-                format!("window recording ({} at {WINDOW_FPS} fps): {}", crate::plural(n, "frame"), path.display());
+            let size = trimmed.map(|t| format!("; {t}")).unwrap_or_default();
+            let text = format!(
+                "window recording ({} at {WINDOW_FPS} fps{size}): {}",
+                crate::plural(n, "frame"),
+                path.display()
+            );
             // A closed stdout (a reader gone) is no reason to stop: the file is written.
             let _ = writeln!(std::io::stdout(), "wrote {}", text);
             // Where the world was in the last frame: `polity run --ticks T` of the same

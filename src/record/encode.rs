@@ -59,6 +59,12 @@ impl Output {
         if s.ends_with('/') || s.ends_with(std::path::MAIN_SEPARATOR) {
             return Ok(Output { path, format: Format::PngFolder, force: false });
         }
+        // `.gif` alone is a hidden folder's name to the file system, not a GIF without a name.
+        if let Some(name) = raw.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase())
+            && matches!(name.as_str(), ".gif" | ".mp4" | ".webm")
+        {
+            return Err(format!("{s}: a file needs a name before its extension\n    hint: e.g. --out commons{name}"));
+        }
         let format = match raw.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()) {
             None => Format::PngFolder,
             Some(e) if e == "gif" => Format::Gif,
@@ -677,6 +683,11 @@ mod tests {
         assert_eq!(f("frames.v2/"), Ok(Format::PngFolder));
         assert!(f("a.avi").unwrap_err().contains("unknown extension `.avi`"));
         assert!(f("").is_err());
+        // `.gif` made a hidden folder of PNG frames.
+        for bare in [".gif", "out/.MP4", ".webm"] {
+            assert!(f(bare).unwrap_err().contains("a file needs a name before its extension"), "{bare}");
+        }
+        assert_eq!(f(".frames"), Ok(Format::PngFolder));
     }
 
     #[test]
