@@ -87,7 +87,7 @@ pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, Prob
             position: Some(spanned_ron::line_col(src, d.span.start)),
             path: d.path.clone(),
             message: d.message.clone(),
-            hint: d.hint.clone(),
+            hint: d.hint.clone().or_else(|| spawn_hint(&d.path, &d.message)),
         })
         .collect();
     // Check the meaning too, even when decoding found problems (on the value it recovered),
@@ -430,4 +430,13 @@ pub fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
         ));
     }
     Ok(bytes)
+}
+
+/// `At((1, 3))` reads as a list of the two numbers 1 and 3, each then "not a tuple of 2": say
+/// what `At` takes.
+fn spawn_hint(path: &str, message: &str) -> Option<String> {
+    let spawn = path.split('.').next_back().is_some_and(|last| last == "spawn[0]");
+    (spawn && message.contains("expected a tuple of 2")).then(|| {
+        "`At` takes a list of cells, each `(x, y)`: `At([(1, 3)])`, or `At([(1, 3), (4, 2)])` for several".into()
+    })
 }

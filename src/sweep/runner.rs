@@ -185,7 +185,16 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
         // A sweep killed while writing its marker leaves only `.sweep.json.partial-PID` (a
         // dead process's): the folder is still a new one, not someone else's.
         crate::outputs::remove_stale_staging(&marker, |_| false);
-        if fs::read_dir(dir)?.next().is_some() {
+        let names: Vec<String> =
+            fs::read_dir(dir)?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        if !names.is_empty() && names.iter().all(|n| n.starts_with(".sweep.json.partial")) {
+            // A live process's marker, being written this instant (a dead one's was removed).
+            return Err(SweepError::Folder(format!(
+                "{}: another sweep is starting in this folder right now (writing its sweep.json)\n    hint: run this one again in a moment (it takes up the same sweep's folder and skips the finished runs), or choose another --out",
+                dir.display()
+            )));
+        }
+        if !names.is_empty() {
             return Err(SweepError::Folder(format!(
                 "{}: the folder exists and is not a sweep folder (no sweep.json); refusing to write into it\n    hint: choose a new --out",
                 dir.display()

@@ -527,3 +527,23 @@ fn a_sweep_killed_while_writing_its_marker_is_taken_up_again() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(mine.join("notes.txt")).unwrap(), "mine");
 }
+
+#[test]
+fn a_sweep_starting_in_a_folder_another_is_claiming_says_so() {
+    // Two sweeps started into one new folder at once: the second read the first's marker,
+    // half written, as someone else's file ("not a sweep folder").
+    let t = tempfile::tempdir().unwrap();
+    let file = write_sweep(t.path(), "s.ron", SMALL);
+    let out = t.path().join("o");
+    std::fs::create_dir(&out).unwrap();
+    // The marker another live process (this test's) is writing.
+    std::fs::write(out.join(format!(".sweep.json.partial-{}", std::process::id())), "{").unwrap();
+    let o = polity(&["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("another sweep is starting in this folder right now") && e.contains("run this one again"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "nothing written beside it");
+}
