@@ -451,8 +451,8 @@ fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
 
 #[test]
 fn the_experiments_command_writes_every_file_before_printing() {
-    // A reader that stops early (`| head -1`) closes stdout: the command ends quietly, and
-    // every file is written first.
+    // A reader that stops early (`| head -1`) closes stdout: the command goes on, writes every
+    // file and ends with status 0 (docs/outputs.md).
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
