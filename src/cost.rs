@@ -402,6 +402,28 @@ mod tests {
     }
 
     #[test]
+    fn durations_read_well() {
+        assert_eq!(duration(0.000_25), "250 µs");
+        assert_eq!(duration(0.0123), "12.3 ms");
+        assert_eq!(duration(42.0), "42.0 s");
+        assert_eq!(duration(600.0), "10 minutes");
+        assert_eq!(duration(5.0 * 3600.0), "5.0 hours");
+        assert_eq!(duration(30.0 * 86400.0), "30 days");
+        // u64::MAX ticks at 10 µs a tick: the estimate was for 2³² − 1 ticks (12 hours).
+        let c = Calibration {
+            build: std::time::Duration::from_millis(2),
+            ticks: 20,
+            elapsed: std::time::Duration::from_micros(200),
+        };
+        assert!(
+            c.describe(u64::MAX).contains("about 5.85e6 years for its 18446744073709551615 ticks"),
+            "{}",
+            c.describe(u64::MAX)
+        );
+        assert!(c.describe(1000).contains("about 10.0 ms for its 1000 ticks"), "{}", c.describe(1000));
+    }
+
+    #[test]
     fn bytes_read_well() {
         assert_eq!(bytes(840_000), "840 kB");
         assert_eq!(bytes(17_200_000), "17 MB");
@@ -428,26 +450,40 @@ impl Calibration {
 
     /// One line for `polity check`: the build time, a tick's, and what `ticks` would take.
     pub fn describe(&self, ticks: u64) -> String {
-        let secs = |d: std::time::Duration| {
-            let s = d.as_secs_f64();
-            if s < 1e-3 {
-                format!("{:.0} µs", s * 1e6)
-            } else if s < 1.0 {
-                format!("{:.1} ms", s * 1e3)
-            } else {
-                format!("{s:.1} s")
-            }
-        };
+        let secs = |d: std::time::Duration| duration(d.as_secs_f64());
         match self.per_tick() {
             Some(t) => format!(
                 "time: built in {}; about {} a tick (its first {} measured here) → about {} for its {ticks} ticks (estimates: later ticks, period ends and this machine's load differ)",
                 secs(self.build),
                 secs(t),
                 self.ticks,
-                secs(t * ticks.min(u32::MAX as u64) as u32)
+                duration(t.as_secs_f64() * ticks as f64)
             ),
             None => format!("time: built in {}; no tick measured", secs(self.build)),
         }
+    }
+}
+
+/// `s` seconds as a person reads them: µs, ms and s, then minutes, hours, days and years.
+pub fn duration(s: f64) -> String {
+    const MINUTE: f64 = 60.0;
+    const HOUR: f64 = 60.0 * MINUTE;
+    const DAY: f64 = 24.0 * HOUR;
+    const YEAR: f64 = 365.25 * DAY;
+    if s < 1e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else if s < 2.0 * MINUTE {
+        format!("{s:.1} s")
+    } else if s < 2.0 * HOUR {
+        format!("{:.0} minutes", s / MINUTE)
+    } else if s < 2.0 * DAY {
+        format!("{:.1} hours", s / HOUR)
+    } else if s < YEAR {
+        format!("{:.0} days", s / DAY)
+    } else {
+        format!("{:.2e} years", s / YEAR)
     }
 }
 

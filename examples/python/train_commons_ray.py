@@ -71,7 +71,7 @@ class Collector:
         self.rng = np.random.default_rng(seed)
         self.running = np.zeros(self.obs.shape[:2])  # each agent's return so far this episode
 
-    def collect(self, params: dict, steps: int) -> dict:
+    def collect(self, params: dict, steps: int, gamma: float) -> dict:
         E, N, D = self.obs.shape
         out = {k: [] for k in ("obs", "actions", "logp", "values", "rewards", "dones")}
         finished = []  # mean return per agent of each episode that ended
@@ -87,10 +87,17 @@ class Collector:
             out["actions"].append(a)
             out["logp"].append(np.log(p[np.arange(E * N), a] + 1e-12))
             out["values"].append(value)
-            obs, rew, _, trunc, _ = self.env.step(a.reshape(E, N))
-            out["rewards"].append(rew.reshape(-1).copy())
-            out["dones"].append(np.repeat(trunc, N))
+            obs, rew, _, trunc, info = self.env.step(a.reshape(E, N))
             self.running += rew
+            rew = rew.copy()
+            if trunc.any():
+                # A truncation is not an end: the episode's last state still had a value, so
+                # the reward carries γ·V(final_obs) and the advantage stops there (dones).
+                ended = info["final_obs"][info["_final_obs"]]
+                _, v = forward_np(params, ended.reshape(-1, D))
+                rew[trunc] += gamma * v.reshape(-1, N)
+            out["rewards"].append(rew.reshape(-1))
+            out["dones"].append(np.repeat(trunc, N))
             for e in np.flatnonzero(trunc):
                 finished.append(float(self.running[e].mean()))
                 self.running[e] = 0
@@ -169,11 +176,12 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ticks", type=int, help="episode length (the scenario's run.ticks by default)")
     ap.add_argument("--out", default="ray-commons")
-    ap.add_argument("--smoke", action="store_true", help="a tiny run (CI): 2 updates of 2 collectors × 4 worlds × 16 ticks")
+    ap.add_argument("--smoke", action="store_true", help="a tiny run (CI): 2 updates of 2 collectors × 4 worlds × 16 ticks, episodes of 10 ticks (so some end)")
     args = ap.parse_args()
     if args.smoke:
         args.collectors, args.envs, args.steps, args.updates, args.epochs = 2, 4, 16, 2, 1
         args.hidden = "16"
+        args.ticks = args.ticks or 10
 
     ray.init(include_dashboard=False, log_to_driver=False)  # RAY_ADDRESS=auto joins a cluster
     cpus = int(ray.available_resources().get("CPU", 1))
@@ -203,7 +211,7 @@ def main():
         t0 = time.perf_counter()
         np_params = {k: np.asarray(v) for k, v in jparams.items()}
         ref = ray.put(np_params)
-        batches = ray.get([c.collect.remote(ref, args.steps) for c in collectors])
+        batches = ray.get([c.collect.remote(ref, args.steps, args.gamma) for c in collectors])
         t_collect = time.perf_counter() - t0
         data = {k: [] for k in ("obs", "actions", "logp", "adv", "ret")}
         mean_reward = float(np.mean([b["rewards"].sum(0).mean() for b in batches]))

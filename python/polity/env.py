@@ -355,7 +355,11 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
         self._seed = seed
         self._started = True
         self.agents = list(self.possible_agents)
-        return self._observations(), {a: {} for a in self.agents}
+        infos = {a: {"tick": 0} for a in self._names}
+        if self._principal:
+            # Whether the first step's choice is read (a tax period of one tick ends at once).
+            infos[PRINCIPAL] = {"tick": 0, "acts_next": self._raw.principal_acts}
+        return self._observations(), infos
 
     def step(self, actions: dict[str, Any]):
         _same_thread(self._thread)

@@ -13,6 +13,14 @@ from ._polity import PolityError, RawVecEnv
 from .env import _NotCopied, _overrides, _policies, _same_thread, _seed, _view, _whole
 
 
+try:
+    from gymnasium.vector import AutoresetMode
+
+    _SAME_STEP = AutoresetMode.SAME_STEP
+except ImportError:  # Gymnasium 1.0 names no autoreset modes
+    _SAME_STEP = "SameStep"
+
+
 class VectorEnv(_NotCopied):
     """``num_envs`` copies of a scenario's world, every agent steered, stepped in parallel on
     the engine's thread pool (``polity.set_threads`` sizes it).
@@ -22,8 +30,11 @@ class VectorEnv(_NotCopied):
     float32, rewards ``(num_envs, agents)`` float32, terminations and truncations
     ``(num_envs,)`` bool. ``actions`` is ``(num_envs, agents)`` of ints 0–4, or −1 for an agent
     that decides as its scenario says. A world that reaches ``run.ticks`` is truncated and
-    starts its next episode in the same step: the observation returned is the new episode's
-    first. World ``e``'s ``k``-th episode has its own seed, derived from ``seed``, ``k`` and ``e``;
+    starts its next episode in the same step (Gymnasium's ``AutoresetMode.SAME_STEP``): the
+    observation returned is the new episode's first, and that step's infos hold
+    ``final_obs`` ``(num_envs, agents, obs_size)``, the ended episode's last observation
+    (to bootstrap a value from), valid where the mask ``_final_obs`` (the truncations) is
+    true. World ``e``'s ``k``-th episode has its own seed, derived from ``seed``, ``k`` and ``e``;
     ``reset()`` without a seed plays new worlds: the seed it was made with the first time, after
     that ``polity.next_seed`` of the last (as ``parallel_env`` does: VectorEnvs seeded 0, 1, 2, …
     never replay one another's worlds, as ``seed + 1`` would). ``step`` before the first
@@ -64,7 +75,9 @@ class VectorEnv(_NotCopied):
         )
         self.action_space = spaces.MultiDiscrete(np.full((self.num_envs, self.num_agents), self._raw.layout.actions))
         self.max_episode_steps = self._raw.layout.ticks
+        self.metadata = {"autoreset_mode": _SAME_STEP}
         self._obs = np.zeros((self.num_envs, self.num_agents, dim), dtype=np.float32)
+        self._final_obs = np.zeros_like(self._obs)
         self._rewards = np.zeros((self.num_envs, self.num_agents), dtype=np.float32)
         self._terminated = np.zeros(self.num_envs, dtype=bool)
         self._truncated = np.zeros(self.num_envs, dtype=bool)
@@ -107,8 +120,11 @@ class VectorEnv(_NotCopied):
                 "north, east, south, west), or -1 for an agent that decides as its scenario says"
             )
         actions = np.ascontiguousarray(given, dtype=np.int64)
-        self._raw.step(actions, self._obs, self._rewards, self._truncated)
-        return self._obs, self._rewards, self._terminated, self._truncated, {}
+        self._raw.step(actions, self._obs, self._final_obs, self._rewards, self._truncated)
+        infos = {}
+        if self._truncated.any():
+            infos = {"final_obs": self._final_obs, "_final_obs": self._truncated}
+        return self._obs, self._rewards, self._terminated, self._truncated, infos
 
     def seeds(self) -> list[int]:
         """Each world's seed for the episode it is playing (``parallel_env(scenario, seed=s)``

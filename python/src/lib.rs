@@ -318,18 +318,22 @@ impl RawVecEnv {
         self.inner.observe(slice);
         Ok(())
     }
-    /// One tick of every world; writes observations, rewards and truncations in place.
+    /// One tick of every world; writes observations, rewards and truncations in place, and
+    /// into `final_obs` each truncated world's last observation of the episode that ended.
     fn step(
         &mut self,
         py: Python<'_>,
         actions: PyReadonlyArray2<'_, i64>,
         mut obs: PyReadwriteArray3<'_, f32>,
+        mut final_obs: PyReadwriteArray3<'_, f32>,
         mut rewards: PyReadwriteArray2<'_, f32>,
         mut truncated: PyReadwriteArray1<'_, bool>,
     ) -> PyResult<()> {
         let actions = actions.as_slice().map_err(|_| fail("actions must be a C-contiguous int64 array"))?;
         let obs = obs.as_slice_mut().map_err(|_| fail("obs must be a C-contiguous float32 array"))?;
         self.check_obs(obs.len())?;
+        let final_obs = final_obs.as_slice_mut().map_err(|_| fail("final_obs must be a C-contiguous float32 array"))?;
+        self.check_obs(final_obs.len())?;
         let rewards = rewards.as_slice_mut().map_err(|_| fail("rewards must be a C-contiguous float32 array"))?;
         let truncated = truncated.as_slice_mut().map_err(|_| fail("truncated must be a C-contiguous bool array"))?;
         let (e, n) = (self.inner.len(), self.inner.layout().names.len());
@@ -337,7 +341,7 @@ impl RawVecEnv {
             return Err(fail(format!("rewards must be ({e}, {n}) and truncated ({e},)")));
         }
         let inner = &mut self.inner;
-        py.detach(|| inner.step(actions, obs, rewards, truncated)).map_err(fail)
+        py.detach(|| inner.step(actions, obs, final_obs, rewards, truncated)).map_err(fail)
     }
 }
 

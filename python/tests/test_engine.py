@@ -6,6 +6,7 @@ import pathlib
 import subprocess
 
 import gymnasium
+from gymnasium.vector import AutoresetMode
 import numpy as np
 import pytest
 
@@ -114,7 +115,12 @@ def test_rewards_are_the_engines_reward_increments():
 
 def test_the_principal_sets_rates_from_python():
     env = polity.parallel_env("sed-apple-picking", seed=0, principal=True, **{"run.ticks": 120})
-    env.reset(seed=0)
+    _, infos = env.reset(seed=0)
+    # reset() says whether the first step's choice is read (the period is 50 ticks: not yet).
+    assert infos["principal"] == {"tick": 0, "acts_next": False}
+    assert all(infos[a] == {"tick": 0} for a in env.possible_agents if a != "principal")
+    _, every = polity.parallel_env("sed-apple-picking", principal=True, **{"tax.period": 1}).reset()
+    assert every["principal"]["acts_next"] is True
     seen, lead = [], []
     while env.agents:
         # Choice i sets rate (i - 1) * 0.1: bracket rates 30%, 50%, 90%.
@@ -159,16 +165,26 @@ def test_vector_env_worlds_are_parallel_env_worlds():
     rng = np.random.default_rng(1)
     for t in range(29):
         acts = rng.integers(-1, 5, size=(4, v.num_agents))
-        vo, vr, _, vt, _ = v.step(acts)
+        vo, vr, _, vt, vi = v.step(acts)
+        assert vi == {}, f"tick {t + 1}: infos without a truncation"
         for e, env in enumerate(envs):
             o, r, _, tr, _ = env.step({a: int(x) for a, x in zip(env.possible_agents, acts[e]) if x >= 0})
             assert np.array_equal(np.stack([o[a] for a in env.possible_agents]), vo[e]), f"tick {t + 1}"
             assert np.allclose([r[a] for a in env.possible_agents], vr[e], atol=1e-5)
             assert not vt[e]
-    # The last tick truncates every world, which starts its next episode at once.
-    _, _, _, vt, _ = v.step(np.zeros((4, v.num_agents), dtype=np.int64))
+    # The last tick truncates every world, which starts its next episode at once; the infos
+    # hold each world's last observation of the episode that ended (to bootstrap from).
+    vo, _, _, vt, vi = v.step(np.zeros((4, v.num_agents), dtype=np.int64))
     assert vt.all()
     assert v.seeds() != seeds
+    assert v.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
+    assert vi["_final_obs"].tolist() == [True] * 4
+    for e, env in enumerate(envs):
+        o, _, _, tr, _ = env.step({a: 0 for a in env.possible_agents})
+        assert all(tr.values())
+        last = np.stack([o[a] for a in env.possible_agents])
+        assert np.array_equal(vi["final_obs"][e], last), f"world {e}'s final observation"
+        assert not np.array_equal(vo[e], last)
 
 
 def test_vector_env_is_reproducible():

@@ -56,6 +56,20 @@ def test_an_exported_policy_is_played(tmp_path):
     assert r.returncode == 0, r.stderr
 
 
+def test_a_policy_exported_with_another_view_than_the_groups_is_played(tmp_path):
+    """commons-learners' group learns with view 3; a policy exported with view 5 plays (the
+    group takes the file's view). It was refused, with no field to change from Python."""
+    size = polity.parallel_env("commons-learners", view=5)._raw.layout.observation_size
+    path = tmp_path / "learners.safetensors"
+    header = polity.export_policy(path, "commons-learners", "learners", east_policy(size), view=5)
+    assert header["view"] == 5
+    env = polity.parallel_env("commons-learners")
+    before = east_share(env, env.possible_agents)
+    played = polity.parallel_env("commons-learners", policies={"learners": str(path)})
+    after = east_share(played, played.possible_agents)
+    assert after > 0.6 > before + 0.3, (before, after)
+
+
 def test_torch_like_modules_export(tmp_path):
     class Linear:
         def __init__(self, o, i, bias=0.0):

@@ -606,8 +606,8 @@ pub fn observe_all(m: &WorldModel, view: u32, out: &mut [f32]) {
 /// Many copies of a world, stepped in parallel on the one thread pool: the world model alone
 /// (no ECS, no metrics, no events), for collectors of samples. World `e`'s `k`-th episode is
 /// seeded by `rng::key(seed, k, e, Learn)`; a world that reaches `run.ticks` starts its next
-/// episode in the same step (its `truncated` is set and its observation is the new episode's
-/// first).
+/// episode in the same step (its `truncated` is set, its observation is the new episode's
+/// first, and the last observation of the episode that ended goes to `final_obs`).
 pub struct VecEnv {
     scenario: Scenario,
     layout: Layout,
@@ -723,11 +723,14 @@ impl VecEnv {
 
     /// One tick of every world with `actions` (`envs × agents`, each 0..5, or −1: the agent
     /// decides as its scenario says); writes the new observations, each agent's reward and
-    /// each world's `truncated` (then the world has started its next episode).
+    /// each world's `truncated` (then the world has started its next episode, and its part of
+    /// `final_obs`, the same shape as `obs`, holds the ended episode's last observation, for
+    /// bootstrapping a value; a world not truncated leaves its part as it was).
     pub fn step(
         &mut self,
         actions: &[i64],
         obs: &mut [f32],
+        final_obs: &mut [f32],
         rewards: &mut [f32],
         truncated: &mut [bool],
     ) -> Result<(), String> {
@@ -745,6 +748,9 @@ impl VecEnv {
         let ticks = self.layout.ticks;
         let view = self.layout.view;
         let per_obs = obs.len() / envs;
+        if final_obs.len() != obs.len() {
+            return Err(format!("final_obs must be the shape of obs ({} values), got {}", obs.len(), final_obs.len()));
+        }
         let scenario = &self.scenario;
         let mechanisms = &self.mechanisms;
         let seed = self.seed;
@@ -752,10 +758,11 @@ impl VecEnv {
             .par_iter_mut()
             .zip(steered)
             .zip(obs.par_chunks_mut(per_obs))
+            .zip(final_obs.par_chunks_mut(per_obs))
             .zip(rewards.par_chunks_mut(n.max(1)))
             .zip(truncated.par_iter_mut())
             .enumerate()
-            .for_each(|(e, ((((slot, acts), o), r), t))| {
+            .for_each(|(e, (((((slot, acts), o), last), r), t))| {
                 slot.m.parts.get_mut::<Steering>().expect("steered").actions = acts;
                 slot.m.step();
                 let before = std::mem::take(&mut slot.paid);
@@ -765,6 +772,7 @@ impl VecEnv {
                 }
                 *t = slot.m.clock.tick >= ticks;
                 if *t {
+                    observe_all(&slot.m, view, last);
                     *slot = fresh(scenario, mechanisms, seed, e, slot.episode + 1);
                 }
                 observe_all(&slot.m, view, o);

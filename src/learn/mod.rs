@@ -14,8 +14,11 @@ pub mod train;
 pub use play::{Brains, MECHANISM};
 
 /// Makes group `group` of `s` play the policy in `path` (`--policy GROUP=FILE`): its policy
-/// becomes `Learned` with the file's view and shape (or keeps its own `Learned` settings), and
-/// the file is checked against the group as a scenario's `weights` is. `principal=FILE` makes
+/// becomes `Learned` with the file's view and shape (a `Learned` group's own view, hidden
+/// layers and sharing give way to the file's: the network in the file needs them, and a view
+/// other than the one it trained with was refused, with no field to change it from Python),
+/// and the file is checked against the group as a scenario's `weights` is (the tax brackets
+/// its observation holds, its actions, its count of networks). `principal=FILE` makes
 /// the scenario's principal play a learned principal's file. `said` is how the caller's user
 /// gave the pair (`--policy learners=FILE` on the command line, `policies={...}` in Python):
 /// every message starts with it.
@@ -36,16 +39,17 @@ pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str, sai
         format!("{said}: {}{}", p.message, p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default())
     })?;
     let path = &kept(path);
-    let spec = match &s.agents[g].policy {
-        PolicySpec::Learned(l) => LearnedSpec { weights: Some(path.to_string()), ..l.clone() },
-        _ => LearnedSpec {
-            view: header.view,
-            hidden: header.hidden.clone(),
-            shared: header.networks == 1,
-            weights: Some(path.to_string()),
-        },
+    // A group of one agent keeps its `shared` (either way one network).
+    let shared = match &s.agents[g].policy {
+        PolicySpec::Learned(l) if header.networks == 1 && s.agents[g].count == 1 => l.shared,
+        _ => header.networks == 1,
     };
-    s.agents[g].policy = PolicySpec::Learned(spec);
+    s.agents[g].policy = PolicySpec::Learned(LearnedSpec {
+        view: header.view,
+        hidden: header.hidden.clone(),
+        shared,
+        weights: Some(path.to_string()),
+    });
     crate::scenario::check_typed(s.clone(), said)
         .map(drop)
         .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())

@@ -56,6 +56,13 @@ pub fn read(path: &Path) -> Result<Table, String> {
                      to compare scenarios over seeds use `polity compare`, or sweep a parameter with `polity sweep`"
                 )
             }
+            None if e.kind() == std::io::ErrorKind::InvalidData => {
+                return format!(
+                    "{}: not a sweep's table: it is not text (a sweep writes its table as CSV)\n    \
+                     hint: give the folder a sweep wrote (its --out), or its results.csv",
+                    file.display()
+                );
+            }
             None => "run the sweep to its end, or merge its shards first".into(),
         };
         format!("{}: cannot read: {e}\n    hint: {hint}", file.display())

@@ -337,13 +337,15 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
     if spec.replicates == 0 {
         err("replicates", "at least 1 replicate".into());
     }
+    // How many runs the sweep holds (values × replicates; a sweep of 0 replicates is refused
+    // above and counted as one): the seeds it needs and the run limit below both read it.
+    let runs = (spec.parameters.iter().map(|p| p.values.len() as u128))
+        .fold(spec.replicates.max(1) as u128, |a, n| a.saturating_mul(n));
     // The seeds a sweep gives are `from` plus the replicate (or the run's number): past the
     // largest u64 they would wrap around to 0.
-    let runs_upper = (spec.parameters.iter().map(|p| p.values.len() as u128))
-        .fold(spec.replicates as u128, |a, n| a.saturating_mul(n));
     let seeds_needed = match spec.seeds.rule {
         SeedKind::PerReplicate => spec.replicates as u128,
-        SeedKind::PerRun => runs_upper,
+        SeedKind::PerRun => runs,
     };
     if seeds_needed > 0 && spec.seeds.from as u128 + seeds_needed - 1 > u64::MAX as u128 {
         err(
@@ -353,7 +355,7 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
                 spec.seeds.from,
                 if spec.seeds.rule == SeedKind::PerRun { "runs" } else { "replicates" },
                 u64::MAX,
-                u64::MAX as u128 + 1 - seeds_needed
+                (u64::MAX as u128 + 1).saturating_sub(seeds_needed)
             ),
         );
     }
@@ -412,8 +414,7 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
     }
     // Every run is a row of the table: a sweep of more than MAX_RUNS would not finish, and
     // checking its values alone would take long (a Range's steps are each checked).
-    let runs = spec.parameters.iter().map(|p| p.values.len() as f64).product::<f64>() * spec.replicates.max(1) as f64;
-    let too_many = runs > MAX_RUNS as f64;
+    let too_many = runs > MAX_RUNS as u128;
     if too_many {
         let sizes: Vec<String> = spec.parameters.iter().map(|p| p.values.len().to_string()).collect();
         err(

@@ -50,22 +50,31 @@ fn a_vec_envs_worlds_are_envs_worlds() {
     let mut envs: Vec<Env> =
         v.seeds().into_iter().map(|seed| Env::new(s.clone(), Some(seed), Options::default()).unwrap()).collect();
     let mut obs = vec![0.0f32; 3 * n * dim];
+    // NaN until the episode's end writes it: only a truncated world's part is written.
+    let mut last = vec![f32::NAN; 3 * n * dim];
     let mut rewards = vec![0.0f32; 3 * n];
     let mut truncated = vec![false; 3];
     let mut one = vec![0.0f32; n * dim];
     for t in 0..12u64 {
         let actions: Vec<i64> = (0..3 * n).map(|i| ((i as u64 * 7 + t * 3) % 6) as i64 - 1).collect();
-        v.step(&actions, &mut obs, &mut rewards, &mut truncated).unwrap();
+        v.step(&actions, &mut obs, &mut last, &mut rewards, &mut truncated).unwrap();
         for (k, e) in envs.iter_mut().enumerate() {
             let row: Vec<Option<i64>> = actions[k * n..(k + 1) * n].iter().map(|&a| (a >= 0).then_some(a)).collect();
             let out = e.step(&row, None).unwrap();
             assert_eq!(truncated[k], t == 11);
+            e.observe(&mut one);
+            let r: Vec<f32> = out.rewards.iter().map(|&r| r as f32).collect();
+            assert_eq!(&rewards[k * n..(k + 1) * n], &r[..], "world {k}, tick {}", t + 1);
+            let part = k * n * dim..(k + 1) * n * dim;
             if t < 11 {
                 assert_eq!(v.world(k).state_hash(), e.state_hash(), "world {k}, tick {}", t + 1);
-                e.observe(&mut one);
-                assert_eq!(&obs[k * n * dim..(k + 1) * n * dim], &one[..]);
-                let r: Vec<f32> = out.rewards.iter().map(|&r| r as f32).collect();
-                assert_eq!(&rewards[k * n..(k + 1) * n], &r[..]);
+                assert_eq!(&obs[part.clone()], &one[..]);
+                assert!(last[part].iter().all(|x| x.is_nan()), "world {k}'s final_obs written at tick {}", t + 1);
+            } else {
+                // The episode's last observation is the Env's at its last tick; the observation
+                // returned is the next episode's first.
+                assert_eq!(&last[part.clone()], &one[..], "world {k}'s final observation");
+                assert_ne!(&obs[part], &one[..]);
             }
         }
     }
@@ -139,11 +148,11 @@ fn bad_input_is_refused_and_nothing_runs() {
     // A VecEnv's actions are 0–4 or −1 (let the agent decide); other negatives are errors.
     let mut v = VecEnv::new(scenario_from("commons", &[]).unwrap(), 1, None, Options::default()).unwrap();
     let (obs, per) = (v.layout().observation, v.layout().names.len());
-    let (mut o, mut r, mut t) = (vec![0.0; per * obs], vec![0.0; per], vec![false]);
+    let (mut o, mut f, mut r, mut t) = (vec![0.0; per * obs], vec![0.0; per * obs], vec![0.0; per], vec![false]);
     let mut acts = vec![-1i64; per];
-    v.step(&acts, &mut o, &mut r, &mut t).unwrap();
+    v.step(&acts, &mut o, &mut f, &mut r, &mut t).unwrap();
     acts[3] = -2;
-    let err = v.step(&acts, &mut o, &mut r, &mut t).unwrap_err();
+    let err = v.step(&acts, &mut o, &mut f, &mut r, &mut t).unwrap_err();
     assert!(err.contains("world 0: agent 3's action -2 is out of range"), "{err}");
 }
 

@@ -335,38 +335,30 @@ fn without_ffmpeg_an_mp4_is_refused_with_the_install_hint() {
     assert_eq!(entries(t.path()), ["bin"]);
     // An ffmpeg that is there but does not run is said to be broken, with what it printed
     // (it was reported as missing).
-    let broken = empty.join("ffmpeg");
-    std::fs::write(
-        &broken,
+    let with_ffmpeg = |script: &str| {
+        let fake = empty.join("ffmpeg");
+        std::fs::write(&fake, script).unwrap();
+        std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_polity"))
+            .args(["record", "commons", "--ticks", "5", "--out", "v.mp4"])
+            .env("PATH", format!("{}:/bin:/usr/bin", empty.display()))
+            .current_dir(t.path())
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stderr))
+    };
+    let (code, err) = with_ffmpeg(
         "#!/bin/sh\necho 'ffmpeg: error while loading shared libraries: libavdevice.so.61' >&2\nexit 127\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&broken, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_polity"))
-        .args(["record", "commons", "--ticks", "5", "--out", "v.mp4"])
-        .env("PATH", format!("{}:/bin:/usr/bin", empty.display()))
-        .current_dir(t.path())
-        .output()
-        .unwrap();
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    );
+    assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("the `ffmpeg` on PATH does not run") && err.contains("libavdevice.so.61"), "{err}");
     assert_eq!(entries(t.path()), ["bin"]);
     // One that runs, reads every frame and ends well having written nothing left an empty
     // v.mp4 and status 0.
-    std::fs::write(
-        &broken,
+    let (code, err) = with_ffmpeg(
         "#!/bin/sh\nif [ \"$1\" = \"-version\" ]; then echo 'ffmpeg version fake'; exit 0; fi\ncat > /dev/null\nexit 0\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_polity"))
-        .args(["record", "commons", "--ticks", "5", "--out", "v.mp4"])
-        .env("PATH", format!("{}:/bin:/usr/bin", empty.display()))
-        .current_dir(t.path())
-        .output()
-        .unwrap();
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    );
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("ffmpeg ended without writing the video"), "{err}");
     assert_eq!(entries(t.path()), ["bin"]);
 }

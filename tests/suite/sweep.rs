@@ -204,6 +204,11 @@ fn shards_merge_into_the_unsharded_table() {
     assert!(report::read(&dirs[1].join("results-shard-1-of-4.csv")).is_ok());
     let e = report::read(&t.path().join("nowhere")).unwrap_err();
     assert!(e.contains("nowhere: no such folder or file") && !e.contains("shards"), "{e}");
+    // A file that is not text is not a table (the hint said to run the sweep to its end).
+    let binary = t.path().join("blob.csv");
+    std::fs::write(&binary, [0xffu8, 0xfe, 0x00, 0x80, 0x81]).unwrap();
+    let e = report::read(&binary).unwrap_err();
+    assert!(e.contains("blob.csv: not a sweep's table: it is not text") && !e.contains("to its end"), "{e}");
     // Missing shards are named.
     let e = merge::merge(&dirs[..3], &t.path().join("m.csv"), false).unwrap_err();
     assert!(e.contains("4 of 18 runs are missing: 3, 7, 11, 15"), "{e}");
