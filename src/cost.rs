@@ -410,10 +410,11 @@ mod tests {
         assert_eq!(duration(5.0 * 3600.0), "5.0 hours");
         assert_eq!(duration(30.0 * 86400.0), "30 days");
         // u64::MAX ticks at 10 µs a tick: the estimate was for 2³² − 1 ticks (12 hours).
-        let c = Calibration {
+        let mut c = Calibration {
             build: std::time::Duration::from_millis(2),
             ticks: 20,
             elapsed: std::time::Duration::from_micros(200),
+            period_end: None,
         };
         assert!(
             c.describe(u64::MAX).contains("about 5.85e6 years for its 18446744073709551615 ticks"),
@@ -421,6 +422,11 @@ mod tests {
             c.describe(u64::MAX)
         );
         assert!(c.describe(1000).contains("about 10.0 ms for its 1000 ticks"), "{}", c.describe(1000));
+        // A planning principal's period ends: 40 of 1000 ticks at 3 s each, 960 at 10 µs.
+        c.period_end = Some(PeriodEnd { tick: 25, took: std::time::Duration::from_secs(3), period: 25 });
+        let line = c.describe(1000);
+        assert!(line.contains("3.0 s for a tick that ends a tax period (tick 25)"), "{line}");
+        assert!(line.contains("about 2 minutes for its 1000 ticks, 40 of them period ends"), "{line}");
     }
 
     #[test]
@@ -440,6 +446,21 @@ pub struct Calibration {
     pub ticks: u64,
     /// Their time in all.
     pub elapsed: std::time::Duration,
+    /// With a tax, its first period end, when the calibration reached it: the tick, its time,
+    /// and the tax period (a planning principal plans then, which can cost far more than a
+    /// tick; the ticks above do not include it).
+    pub period_end: Option<PeriodEnd>,
+}
+
+/// The tick that ended a tax period, timed apart ([`Calibration::period_end`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PeriodEnd {
+    /// Its tick.
+    pub tick: u64,
+    /// Its time.
+    pub took: std::time::Duration,
+    /// The tax period, in ticks.
+    pub period: u64,
 }
 
 impl Calibration {
@@ -451,15 +472,30 @@ impl Calibration {
     /// One line for `polity check`: the build time, a tick's, and what `ticks` would take.
     pub fn describe(&self, ticks: u64) -> String {
         let secs = |d: std::time::Duration| duration(d.as_secs_f64());
-        match self.per_tick() {
-            Some(t) => format!(
+        let Some(t) = self.per_tick() else {
+            return format!("time: built in {}; no tick measured", secs(self.build));
+        };
+        match self.period_end {
+            Some(p) => {
+                let ends = ticks / p.period;
+                let total = t.as_secs_f64() * (ticks - ends) as f64 + p.took.as_secs_f64() * ends as f64;
+                format!(
+                    "time: built in {}; about {} a tick (its first {} measured here) and {} for a tick that ends a tax period (tick {}) → about {} for its {ticks} ticks, {ends} of them period ends (estimates: later ticks, period ends and this machine's load differ)",
+                    secs(self.build),
+                    secs(t),
+                    self.ticks,
+                    secs(p.took),
+                    p.tick,
+                    duration(total)
+                )
+            }
+            None => format!(
                 "time: built in {}; about {} a tick (its first {} measured here) → about {} for its {ticks} ticks (estimates: later ticks, period ends and this machine's load differ)",
                 secs(self.build),
                 secs(t),
                 self.ticks,
                 duration(t.as_secs_f64() * ticks as f64)
             ),
-            None => format!("time: built in {}; no tick measured", secs(self.build)),
         }
     }
 }
@@ -489,17 +525,42 @@ pub fn duration(s: f64) -> String {
 
 /// Builds the world of `s` for `seed` and runs its first ticks, at most `max_ticks` (and no
 /// more than the scenario's), stopping once `budget` is spent: the short calibration
-/// `polity check` reports.
+/// `polity check` reports. With a tax whose first period ends within the run, the ticks up to
+/// it are run too (while a second `budget` lasts) and the period's last tick is timed apart:
+/// a planning principal plans then, and one such tick can cost more than all the others.
 pub fn calibrate(s: &Scenario, seed: u64, max_ticks: u64, budget: std::time::Duration) -> Calibration {
     let started = std::time::Instant::now();
     let mut sim = crate::sim::Sim::new(s, seed, s.run.ticks);
     let build = started.elapsed();
+    let period = s.tax.as_ref().map(|t| t.period()).filter(|&p| p >= 1 && p <= s.run.ticks);
     let ticking = std::time::Instant::now();
     let mut ticks = 0;
-    while ticks < max_ticks.min(s.run.ticks) && ticking.elapsed() < budget {
+    let mut spent = std::time::Duration::ZERO;
+    while ticks < max_ticks.min(s.run.ticks) && ticking.elapsed() < budget && Some(sim.tick() + 1) != period {
         sim.step();
         sim.drain();
         ticks += 1;
+        spent = ticking.elapsed();
     }
-    Calibration { build, ticks, elapsed: ticking.elapsed() }
+    let mut period_end = None;
+    if let Some(p) = period {
+        let on = std::time::Instant::now();
+        while sim.tick() + 1 < p && on.elapsed() < budget {
+            sim.step();
+            sim.drain();
+        }
+        if sim.tick() + 1 == p {
+            let t0 = std::time::Instant::now();
+            sim.step();
+            sim.drain();
+            period_end = Some(PeriodEnd { tick: p, took: t0.elapsed(), period: p });
+        }
+    }
+    // A period of one tick: every tick ends one, and the first was timed apart.
+    if ticks == 0
+        && let Some(end) = period_end
+    {
+        return Calibration { build, ticks: 1, elapsed: end.took, period_end: None };
+    }
+    Calibration { build, ticks, elapsed: spent, period_end }
 }

@@ -110,6 +110,7 @@ pub mod social;
 
 pub mod spanned_ron;
 pub mod stats;
+pub mod stop;
 pub mod sum;
 pub mod sweep;
 pub mod tables;

@@ -20,12 +20,9 @@
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 // --- interruption -------------------------------------------------------------------------
-
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// What this process has staged and would remove on failure: the staging folders and files
 /// of [`Staging`] and the temporary files of [`write_file`], each with its `is_ours`. A second
@@ -89,7 +86,7 @@ pub fn catch_interrupts() {
     static FIRST: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     let _ = ctrlc::set_handler(|| {
         let now = std::time::Instant::now();
-        if !INTERRUPTED.swap(true, Ordering::SeqCst) {
+        if !crate::stop::request() {
             let _ = FIRST.set(now);
         } else if !same_interrupt(FIRST.get().copied(), now) {
             // Both locks are held until the process ends, so nothing is staged or moved
@@ -123,7 +120,7 @@ fn same_interrupt(first: Option<std::time::Instant>, now: std::time::Instant) ->
 
 /// Whether SIGINT or SIGTERM has asked the process to stop.
 pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::Relaxed)
+    crate::stop::requested()
 }
 
 /// `Err(Interrupted)` once SIGINT or SIGTERM has asked the process to stop.

@@ -108,6 +108,9 @@ pub fn q_values<M: Generative>(root: &M, gamma: f64, width: u32, depth: u32, see
     }
     let jobs: Vec<(usize, u32)> = (0..actions.len()).flat_map(|a| (0..width).map(move |c| (a, c))).collect();
     let sample = |&(a, c): &(usize, u32)| {
+        if stopping() {
+            return 0.0;
+        }
         let mut child = root.clone();
         let r = child.step(&actions[a], sample_key(seed, 0, c));
         r + gamma * v_hat(&child, gamma, width, depth - 1, seed, 1)
@@ -157,7 +160,7 @@ pub fn q_values_within<M: Generative>(
         let took = t0.elapsed().as_secs_f64();
         let next = width + 1;
         let predicted = took * (next as f64 / width as f64).powi(depth as i32);
-        if next > max_width || start.elapsed().as_secs_f64() + predicted > limit.as_secs_f64() {
+        if next > max_width || start.elapsed().as_secs_f64() + predicted > limit.as_secs_f64() || stopping() {
             return Anytime { q, width, elapsed: start.elapsed() };
         }
         width = next;
@@ -168,8 +171,20 @@ fn sample_key(seed: u64, depth: u32, c: u32) -> u64 {
     crate::rng::key(seed, depth as u64, c as u64, crate::rng::Purpose::Planner)
 }
 
+/// Whether to give up on the plan: the process was asked to stop (SIGINT, SIGTERM), and a
+/// tree can take minutes; the plan, cut short, is noted as such ([`crate::stop::cut`]) so that
+/// nothing keeps the tick it decides.
+#[inline]
+fn stopping() -> bool {
+    let stop = crate::stop::requested();
+    if stop {
+        crate::stop::cut();
+    }
+    stop
+}
+
 fn v_hat<M: Generative>(node: &M, gamma: f64, width: u32, h: u32, seed: u64, depth: u32) -> f64 {
-    if h == 0 {
+    if h == 0 || stopping() {
         return 0.0;
     }
     let mut best = f64::NEG_INFINITY;

@@ -114,6 +114,8 @@ pub fn run_with(
         take(&mut sim, sink, &mut last, &mut events)?;
         progress(sim.tick());
     }
+    // A signal during the last tick may have cut its plan short (crate::stop): not this run.
+    outputs::check_interrupt()?;
     let ticking = ticking.elapsed();
     let picked = sim.world_mut().query::<&crate::agents::Ledger>().iter(sim.world()).map(|l| l.picked).sum();
     Ok(RunSummary {
@@ -523,6 +525,25 @@ fn drive(
                 outputs::check_interrupt()?;
             }
             sim.step();
+            if crate::stop::was_cut() {
+                // The signal came during this tick and cut its plan short: the tick is not the
+                // run's, so neither it nor a checkpoint of it is kept (the last checkpoint is).
+                return Err(io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    if t.every.is_some() && checkpoint.exists() {
+                        format!(
+                            "interrupted during tick {}, whose plan was cut short; the last checkpoint is kept\n    hint: go on with `polity run --resume {}`",
+                            sim.tick(),
+                            checkpoint.display()
+                        )
+                    } else {
+                        format!(
+                            "interrupted by SIGINT or SIGTERM during tick {}, whose plan was cut short; the unfinished output was removed",
+                            sim.tick()
+                        )
+                    },
+                ));
+            }
             totals.take(&mut sim, &mut sink)?;
             progress(sim.tick());
             if let Some(every) = t.every

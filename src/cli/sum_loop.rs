@@ -262,7 +262,10 @@ impl Batch {
     }
 
     /// Writes them all (replacing files only with `force`); a failure is an internal error.
+    /// After SIGINT or SIGTERM nothing is written (status 130): the work may have been cut
+    /// short (a planner's tree gives up inside its tick), so its numbers are not the command's.
     pub(super) fn write(self, force: bool) -> CliResult {
+        outputs::check_interrupt().map_err(|e| CliError::io("", &e))?;
         let files: Vec<(&Path, &[u8])> = self.files.iter().map(|(p, b)| (p.as_path(), b.as_slice())).collect();
         outputs::write_files(&files, force)
             .map_err(|e| CliError::internal(format_args!("writing {e}; none of the files was written")))

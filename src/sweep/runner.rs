@@ -100,13 +100,15 @@ fn remove_stale_writes(folder: &Path) -> io::Result<()> {
 }
 
 /// Runs one run of the sweep: its row (a CSV record, with its newline) and, where kept, its
-/// series CSV.
-pub fn run_one(sweep: &Sweep, run: &Run) -> (String, Option<String>) {
+/// series CSV; `None` when SIGINT or SIGTERM stopped it.
+pub fn run_one(sweep: &Sweep, run: &Run) -> Option<(String, Option<String>)> {
     run_scenario(sweep, run, &sweep.scenario(run))
 }
 
 /// [`run_one`] with the run's scenario already built (any replicate's: the seed is the run's).
-fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> (String, Option<String>) {
+/// One run's row and series, or `None` when SIGINT or SIGTERM stopped it (a sweep's runs can
+/// be long; the run is done again when the sweep goes on).
+fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> Option<(String, Option<String>)> {
     let mut sim = Sim::new(s, run.seed, s.run.ticks);
     let columns: Vec<String> = sim.world().resource::<MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
     let mut wanted: Vec<&str> = sweep.spec.keep.iter().map(Keep::metric).collect();
@@ -128,6 +130,9 @@ fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> (Str
     let mut ticks_run = 0;
     while ticks_run < s.run.ticks {
         sim.step();
+        if crate::outputs::interrupted() {
+            return None;
+        }
         ticks_run += 1;
         take(&mut sim, &mut series);
         if let Some(stop) = &sweep.spec.stop
@@ -159,7 +164,7 @@ fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> (Str
             }
         });
     }
-    (crate::tables::line(&row), series_csv)
+    Some((crate::tables::line(&row), series_csv))
 }
 
 /// Checks that `dir` can hold this sweep (new, empty, or this sweep's own folder) and marks it.
@@ -258,7 +263,9 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
         crate::outputs::check_interrupt()?;
         let run = sweep.run(n);
         let s = scenarios[run.combination as usize].get_or_init(|| sweep.scenario(&run));
-        let (row, series) = run_scenario(sweep, &run, s);
+        let Some((row, series)) = run_scenario(sweep, &run, s) else {
+            return crate::outputs::check_interrupt();
+        };
         if let Some(text) = series {
             write_atomic(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;
         }

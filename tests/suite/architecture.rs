@@ -160,6 +160,7 @@ const CORE: [&[&str]; 3] = [
         "social",
         "world",
         "policy_file",
+        "stop",
     ],
     &["model"],
     &[

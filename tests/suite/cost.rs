@@ -202,6 +202,18 @@ fn check_prints_the_estimate_and_what_is_available() {
         "{time}"
     );
     assert!(time.contains("for its 1000 ticks"), "{time}");
+    // A planning principal plans at each tax period's end, which the first 20 ticks did not
+    // reach: the estimate was a tick's time × 1000 (27 ms for paa-governor at width 5, depth
+    // 4, whose run takes minutes). The first period end is timed apart and counted 40 times.
+    let o = polity_with("4G", &["check", "--time", "paa-governor"], t.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let time = text(&o.stdout).lines().nth(2).unwrap_or_default().to_string();
+    assert!(
+        time.contains(" a tick (its first 20 measured here) and ")
+            && time.contains(" for a tick that ends a tax period (tick 25) → about ")
+            && time.contains(" for its 1000 ticks, 40 of them period ends"),
+        "{time}"
+    );
     // A world too big for the machine is refused before anything is built or timed.
     let o = polity_with("1M", &["check", "--time", "commons-large"], t.path());
     assert_eq!(o.status.code(), Some(2));

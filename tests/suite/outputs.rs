@@ -695,3 +695,74 @@ fn fixture() -> &'static Path {
     });
     cp
 }
+
+/// `child`'s output once it has ended, which must be within `secs` of now (a liveness bound:
+/// what it guards against takes minutes).
+fn ends_within(mut child: Child, secs: u64, what: &str) -> Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            panic!("{what}: still running {secs} s after the interrupt");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_interrupt_cuts_a_plan_short_and_nothing_keeps_its_tick() {
+    // paa-governor's principal plans at each tax period's end (tick 25, 50, …). With a budget
+    // of width 5, depth 4 and 40 citizens one plan takes minutes, and the first SIGINT or
+    // SIGTERM was heard only once it had finished (`timeout 120` on 7 citizens: 73 s more).
+    // The plan now gives up at once; the tick it would have decided is not kept: not as a run,
+    // a checkpoint or a sweep's row.
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let src = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/paa-governor.ron")).unwrap();
+    let big =
+        src.replace("Budget(width: 2, depth: 2)", "Budget(width: 5, depth: 4)").replace("count: 7,", "count: 40,");
+    assert_ne!(big, src);
+    fs::write(d.join("big.ron"), big).unwrap();
+    // Ticks 1-24 take milliseconds: 1.5 s after the staging appears, tick 25 is planning.
+    let interrupted = |args: &[&str], stage: &dyn Fn(u32) -> String| {
+        let mut child = spawn_in(d, args);
+        wait_for(&d.join(stage(child.id())), &mut child);
+        std::thread::sleep(Duration::from_millis(1500));
+        signal(&child, "-INT");
+        let out = ends_within(child, 30, &format!("{args:?}"));
+        let e = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{args:?}: {e}");
+        e
+    };
+    // A run without checkpoints: removed.
+    let e = interrupted(&["run", "big.ron", "--ticks", "100", "--out", "r"], &|pid| {
+        format!(".r.partial-{pid}/metrics.csv")
+    });
+    assert!(e.contains("during tick 25, whose plan was cut short; the unfinished output was removed"), "{e}");
+    assert!(!d.join("r").exists() && hidden(d).is_empty(), "{:?}", hidden(d));
+    // A checkpointed run keeps its checkpoint of tick 20, not one of the cut tick 25.
+    let e = interrupted(&["run", "big.ron", "--ticks", "100", "--checkpoint-every", "10", "--out", "c"], &|_| {
+        ".c.partial/checkpoint.ron".into()
+    });
+    assert!(e.contains("during tick 25, whose plan was cut short; the last checkpoint is kept"), "{e}");
+    assert!(e.contains("polity run --resume"), "{e}");
+    let cp_path = d.join(".c.partial/checkpoint.ron");
+    let mut cp = polity::checkpoint::load(&cp_path).unwrap();
+    assert_eq!(cp.world.clock.tick, 20);
+    // Resumed to tick 24 (before the next plan), it is the run of 24 ticks never interrupted:
+    // the staged files were cut back to the checkpoint, nothing of tick 25 kept.
+    cp.end_tick = 24;
+    polity::checkpoint::save(&cp, &cp_path).unwrap();
+    run_ok(d, &["run", "--resume", ".c.partial/checkpoint.ron"]);
+    run_ok(d, &["run", "big.ron", "--ticks", "24", "--out", "whole"]);
+    for f in ["metrics.csv", "events.jsonl"] {
+        assert!(fs::read(d.join("c").join(f)).unwrap() == fs::read(d.join("whole").join(f)).unwrap(), "{f}");
+    }
+    // A sweep: no row for the run that was planning.
+    let sweep = "Sweep(version: 1, base: \"big.ron\", parameters: [(path: \"tax.rates[0]\", values: List([0.2]))], replicates: 1, ticks: Some(100), keep: [End(\"apples\")])";
+    fs::write(d.join("s.ron"), sweep).unwrap();
+    let e = interrupted(&["sweep", "s.ron", "--out", "sw"], &|_| "sw/sweep.json".into());
+    assert!(e.contains("interrupted"), "{e}");
+    assert_eq!(fs::read_dir(d.join("sw/runs")).map(|r| r.count()).unwrap_or(0), 0, "a row of a cut run");
+}

@@ -104,7 +104,7 @@ fn every_documented_sweep_path_changes_the_run() {
             let run = sweep.run(n as u64);
             assert_eq!(run.values, vec![*value]);
             let s = sweep.scenario(&run);
-            let (row, _) = sweep::runner::run_one(&sweep, &run);
+            let (row, _) = sweep::runner::run_one(&sweep, &run).expect("not interrupted");
             let row = row.trim_end();
             let t = trace(&s, run.seed, s.run.ticks);
             // The runner ran this scenario for its ticks: the table says so and agrees.
