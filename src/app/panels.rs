@@ -142,7 +142,9 @@ fn run_controls(ui: &mut egui::Ui, cx: &mut PanelCx) {
     });
     ui.horizontal(|ui| {
         let mut k = tpf;
-        let slider = egui::Slider::new(&mut k, 1..=control::MAX_TICKS_PER_FRAME).logarithmic(true).text("ticks/frame");
+        let beside = fit_slider(ui, "ticks/frame");
+        let slider = egui::Slider::new(&mut k, 1..=control::MAX_TICKS_PER_FRAME).logarithmic(true);
+        let slider = if beside { slider.text("ticks/frame") } else { slider.suffix(" t/f") };
         if ui.add_enabled(!ff, slider).on_hover_text("+ and − double and halve it").changed() {
             out.push(Intent::SetTicksPerFrame(k));
         }
@@ -182,16 +184,16 @@ fn scenario_picker(ui: &mut egui::Ui, cx: &mut PanelCx) {
         Source::File(_) => "(a file)".into(),
     };
     let mut chosen = None;
-    egui::ComboBox::from_id_salt("builtin").width(ui.available_width().min(200.0)).selected_text(&current).show_ui(
-        ui,
-        |ui| {
+    egui::ComboBox::from_id_salt("builtin")
+        .width((ui.available_width() - 24.0).min(200.0))
+        .selected_text(&current)
+        .show_ui(ui, |ui| {
             for b in scenario::BUILTINS {
                 if ui.selectable_label(current == b.name, b.name).clicked() {
                     chosen = Some(b.name);
                 }
             }
-        },
-    );
+        });
     if let Some(name) = chosen {
         cx.state.send(Intent::Open(Source::Builtin(name.into())));
     }
@@ -242,7 +244,16 @@ fn live_slider(
     if infinite {
         v = *range.end();
     }
-    let mut s = slider(&mut v, range, step).text(label);
+    let mut s_label = None;
+    if !fit_slider(ui, &label) {
+        ui.label(&label);
+    } else if !label.is_empty() {
+        s_label = Some(label);
+    }
+    let mut s = slider(&mut v, range, step);
+    if let Some(label) = s_label {
+        s = s.text(label);
+    }
     if infinite {
         s = s.custom_formatter(|_, _| "∞".into());
     }
@@ -348,7 +359,7 @@ fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
 }
 
 fn swatch(ui: &mut egui::Ui, color: Color32, shape: &str, text: &str) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let (rect, _) = ui.allocate_exact_size(egui::vec2(16.0, 16.0), egui::Sense::hover());
         let p = ui.painter();
         let c = rect.center();
@@ -391,7 +402,7 @@ fn sprite_swatch(ui: &mut egui::Ui, key: &str, mask: &paint::sprite::Mask, color
         ui.ctx().data_mut(|d| d.insert_temp(id, texture.clone()));
         texture
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.add(egui::Image::new(&texture).fit_to_exact_size(egui::vec2(16.0, 16.0)));
         ui.label(text);
     });
@@ -399,7 +410,7 @@ fn sprite_swatch(ui: &mut egui::Ui, key: &str, mask: &paint::sprite::Mask, color
 
 /// The humans' colour scale, from σ = 0 (sparing) to 1 (selfish).
 fn humans_by_sigma(ui: &mut egui::Ui, palette: &paint::art::WorldColors) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Humans by σ:");
         ui.label(RichText::new("0 sparing").small());
         let (rect, _) = ui.allocate_exact_size(egui::vec2(90.0, 12.0), egui::Sense::hover());
@@ -425,13 +436,14 @@ fn legend(ui: &mut egui::Ui, cx: &mut PanelCx) {
     if has.humans {
         humans_by_sigma(ui, palette);
     }
-    egui::Grid::new("legend-grid").num_columns(2).show(ui, |ui| {
+    // Two entries a row, or one in a narrow panel (two pushed its contents past its edge).
+    let per_row = if ui.available_width() >= 320.0 { 2 } else { 1 };
+    egui::Grid::new("legend-grid").num_columns(per_row).show(ui, |ui| {
         use paint::sprite::shade;
-        // Two entries a row.
         let mut n = 0;
         let mut next = |ui: &mut egui::Ui| {
             n += 1;
-            if n % 2 == 0 {
+            if n % per_row == 0 {
                 ui.end_row();
             }
         };
@@ -669,35 +681,30 @@ fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {
         }
     });
     let l = &a.ledger;
-    egui::Grid::new("agent").num_columns(4).striped(true).show(ui, |ui| {
-        ui.label("σ");
-        ui.label(format!("{:.3}", a.selfishness));
-        ui.label("power");
-        ui.label(format!("{} nats", fmt_num(a.power)));
-        ui.end_row();
-        ui.label("weights");
-        ui.label(format!("own {} · commons {}", fmt_num(a.weights.0), fmt_num(a.weights.1)));
-        ui.label("cell");
-        ui.label(format!("({}, {})", a.x, a.y));
-        ui.end_row();
-        ui.label("apples");
-        ui.label(format!("{}", l.picked));
-        ui.label("wealth");
-        ui.label(fmt_num(a.wealth()));
-        ui.end_row();
-        ui.label("taxes paid");
-        ui.label(fmt_num(control::apples(l.tax_paid)));
-        ui.label("transfers");
-        ui.label(fmt_num(control::apples(l.transfers)));
-        ui.end_row();
-        ui.label("SED reward");
-        ui.label(format!("{:.3}", a.reward));
-        ui.label("period income");
-        ui.label(fmt_num(control::apples(l.period_income)));
-        ui.end_row();
-        if let Some(v) = a.value {
-            ui.label("value V̂").on_hover_text("the learned policy's critic: expected discounted reward from here");
-            ui.label(format!("{v:.3}"));
+    // Two columns, a row each: four did not fit a narrow panel, whose width they pushed out
+    // over the map.
+    let mut rows = vec![
+        ("σ", format!("{:.3}", a.selfishness)),
+        ("power", format!("{} nats", fmt_num(a.power))),
+        ("weights", format!("own {} · commons {}", fmt_num(a.weights.0), fmt_num(a.weights.1))),
+        ("cell", format!("({}, {})", a.x, a.y)),
+        ("apples", format!("{}", l.picked)),
+        ("wealth", fmt_num(a.wealth())),
+        ("taxes paid", fmt_num(control::apples(l.tax_paid))),
+        ("transfers", fmt_num(control::apples(l.transfers))),
+        ("SED reward", format!("{:.3}", a.reward)),
+        ("period income", fmt_num(control::apples(l.period_income))),
+    ];
+    if let Some(v) = a.value {
+        rows.push(("value V̂", format!("{v:.3}")));
+    }
+    egui::Grid::new("agent").num_columns(2).striped(true).show(ui, |ui| {
+        for (name, value) in rows {
+            let label = ui.label(name);
+            if name == "value V̂" {
+                label.on_hover_text("the learned policy's critic: expected discounted reward from here");
+            }
+            ui.label(value);
             ui.end_row();
         }
     });
@@ -707,6 +714,7 @@ fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {
         RichText::new(format!("Last decision: {} · β {} · KL {:.3} nats", d.action.name(), fmt_num(d.beta), d.kl))
             .strong(),
     );
+    let bar = (ui.available_width() - 130.0).clamp(40.0, 120.0);
     egui::Grid::new("decision").num_columns(3).striped(true).show(ui, |ui| {
         ui.label(RichText::new("action").small());
         ui.label(RichText::new("score U").small());
@@ -716,7 +724,7 @@ fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {
             let name = if *act == d.action { RichText::new(act.name()).strong() } else { RichText::new(act.name()) };
             ui.label(name);
             ui.label(RichText::new(format!("{:+.3}", d.scores[k])).monospace());
-            ui.add(egui::ProgressBar::new(d.probs[k] as f32).desired_width(120.0).text(format!("{:.3}", d.probs[k])));
+            ui.add(egui::ProgressBar::new(d.probs[k] as f32).desired_width(bar).text(format!("{:.3}", d.probs[k])));
             ui.end_row();
         }
     });
@@ -726,33 +734,38 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
     let w = cx.sim.world();
     let election = crate::sim::core(w).parts.get::<Election>();
     if let Some(p) = crate::sim::core(w).parts.get::<Principal>() {
-        egui::Grid::new("principal").num_columns(2).show(ui, |ui| {
+        // Rows that wrap: a grid's cells do not, and pushed a narrow panel past its edge.
+        ui.horizontal_wrapped(|ui| {
             ui.label("policy");
             ui.label(RichText::new(p.policy.name()).strong());
-            ui.end_row();
+        });
+        ui.horizontal_wrapped(|ui| {
             ui.label("objective");
             ui.label(format!("{:?}: serves p = {}", p.objective, p_label(served_p(p.objective, election))));
-            ui.end_row();
         });
     }
     if let Some(tax) = crate::sim::core(w).parts.get::<TaxState>() {
-        let rates: Vec<String> = tax.rates().iter().map(|r| format!("{r:.2}")).collect();
-        egui::Grid::new("tax").num_columns(2).show(ui, |ui| {
+        // The rates wrap (seven brackets' did not fit a narrow panel, and pushed it out over
+        // the map).
+        ui.horizontal_wrapped(|ui| {
             ui.label("rates now");
-            ui.label(RichText::new(rates.join("  ")).monospace());
-            ui.end_row();
-            ui.label("periods");
-            ui.label(format!("{} (every {} ticks)", tax.periods, tax.period));
-            ui.end_row();
-            ui.label("last revenue");
-            ui.label(format!("{} apples", fmt_num(control::apples(tax.last_revenue))));
-            ui.end_row();
-            if tax.redistribute_ppm < crate::rules::tax::PPM {
-                ui.label("treasury");
-                ui.label(format!("{} apples", fmt_num(control::apples(tax.treasury))));
-                ui.end_row();
+            for r in tax.rates() {
+                ui.label(RichText::new(format!("{r:.2}")).monospace());
             }
         });
+        let mut rows = vec![
+            ("periods", format!("{} (every {} ticks)", tax.periods, tax.period)),
+            ("last revenue", format!("{} apples", fmt_num(control::apples(tax.last_revenue)))),
+        ];
+        if tax.redistribute_ppm < crate::rules::tax::PPM {
+            rows.push(("treasury", format!("{} apples", fmt_num(control::apples(tax.treasury)))));
+        }
+        for (name, value) in rows {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(name);
+                ui.label(value);
+            });
+        }
     }
     if let Some(e) = cx.state.history.latest.get("paa_decision") {
         paa_decision(ui, e);
@@ -762,16 +775,16 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
         // A principal's action is a schedule, an agent's a move's name.
         let show = |v: &serde_json::Value| rates_text(v).unwrap_or_else(|| v.as_str().unwrap_or("?").to_string());
         ui.label(RichText::new(format!("Last shield intervention (tick {}, {})", e.tick, e.subject)).strong());
-        egui::Grid::new("shield-last").num_columns(2).show(ui, |ui| {
-            for (label, action, q) in
-                [("proposed", "proposed", "q_proposed"), ("replaced by", "replacement", "q_replacement")]
-            {
+        for (label, action, q) in
+            [("proposed", "proposed", "q_proposed"), ("replaced by", "replacement", "q_replacement")]
+        {
+            let q = fmt_num(d[q].as_f64().unwrap_or(f64::NAN));
+            ui.horizontal_wrapped(|ui| {
                 ui.label(label);
-                let q = fmt_num(d[q].as_f64().unwrap_or(f64::NAN));
-                ui.label(RichText::new(format!("{}  (est. Q {q})", show(&d[action]))).monospace());
-                ui.end_row();
-            }
-        });
+                ui.label(RichText::new(show(&d[action])).monospace());
+                ui.label(RichText::new(format!("(est. Q {q})")).monospace());
+            });
+        }
     }
     if let Some(e) = election {
         // Before the first election there are no shares to show: empty bars looked like votes.
@@ -793,16 +806,49 @@ fn principal(ui: &mut egui::Ui, cx: &mut PanelCx) {
         };
         ui.label(RichText::new(heading).strong());
         for (p, share) in e.candidates.iter().zip(&e.shares).filter(|_| e.held > 0) {
-            ui.horizontal(|ui| {
-                let label = p_label(*p);
-                let text = if *p == e.elected { RichText::new(label).strong() } else { RichText::new(label) };
-                ui.add_sized([130.0, 16.0], egui::Label::new(text));
-                ui.add(
-                    egui::ProgressBar::new(*share as f32).desired_width(150.0).text(format!("{:.0}%", share * 100.0)),
-                );
-            });
+            let label = p_label(*p);
+            let text = if *p == e.elected { RichText::new(label).strong() } else { RichText::new(label) };
+            label_bar(ui, text, *share as f32, format!("{:.0}%", share * 100.0));
         }
     }
+}
+
+/// How wide `text` is in the body font, on one line.
+fn text_width(ui: &egui::Ui, text: &str) -> f32 {
+    egui::WidgetText::from(text)
+        .into_galley(ui, Some(egui::TextWrapMode::Extend), f32::INFINITY, egui::TextStyle::Body)
+        .size()
+        .x
+}
+
+/// Sizes the next slider so that it, its value box and `label` beside it fit the panel's
+/// width (a slider is at least 40 points); `false` when even that does not fit, and the label
+/// goes on a line of its own above. (A slider of fixed width with a long label, "margin
+/// (apples of est. Q)", pushed a narrow panel's contents past its edge, where they were cut.)
+fn fit_slider(ui: &mut egui::Ui, label: &str) -> bool {
+    let value = 56.0;
+    let gaps = 2.0 * ui.spacing().item_spacing.x;
+    // (The one slider without a label, a group's power, has its ∞ button beside it.)
+    let beside_it = if label.is_empty() { 28.0 } else { text_width(ui, label) };
+    let room = ui.available_width() - value - gaps - beside_it;
+    let beside = room >= 40.0;
+    let slider = if beside { room } else { ui.available_width() - value - gaps };
+    ui.spacing_mut().slider_width = slider.clamp(40.0, 150.0);
+    beside
+}
+
+/// A row of a label and a bar that fits the panel: the label takes at most 130 points (cut
+/// short with …, whole on hover), the bar the rest, at most 150. (Fixed widths, 130 + 150,
+/// were wider than a narrow panel, and pushed it out over the map.)
+fn label_bar(ui: &mut egui::Ui, text: RichText, fill: f32, bar: String) {
+    let avail = ui.available_width();
+    let label = (avail * 0.45).min(130.0);
+    let width = (avail - label - ui.spacing().item_spacing.x).clamp(40.0, 150.0);
+    ui.horizontal(|ui| {
+        let full = text.text().to_string();
+        ui.add_sized([label, 16.0], egui::Label::new(text).truncate()).on_hover_text(full);
+        ui.add(egui::ProgressBar::new(fill).desired_width(width).text(bar));
+    });
 }
 
 /// The last `paa_decision`: every candidate schedule with its estimated Q as a bar, the chosen one
@@ -821,16 +867,13 @@ fn paa_decision(ui: &mut egui::Ui, e: &crate::metrics::SimEvent) {
     for (c, &v) in candidates.iter().zip(&q) {
         let rates = rates_text(c).unwrap_or_default();
         let chosen = *c == &d["chosen"];
-        ui.horizontal(|ui| {
-            let text = if chosen {
-                RichText::new(format!("▶ {rates}")).monospace().strong()
-            } else {
-                RichText::new(format!("  {rates}")).monospace()
-            };
-            ui.add_sized([130.0, 16.0], egui::Label::new(text));
-            let fill = if hi > lo { ((v - lo) / (hi - lo)) as f32 } else { 1.0 };
-            ui.add(egui::ProgressBar::new(fill).desired_width(150.0).text(format!("est. Q {}", fmt_num(v))));
-        });
+        let text = if chosen {
+            RichText::new(format!("▶ {rates}")).monospace().strong()
+        } else {
+            RichText::new(format!("  {rates}")).monospace()
+        };
+        let fill = if hi > lo { ((v - lo) / (hi - lo)) as f32 } else { 1.0 };
+        label_bar(ui, text, fill, format!("est. Q {}", fmt_num(v)));
     }
     let g = &d["guarantee"];
     let mut line = format!("width {} · depth {} · ", g["width"], g["depth"]);
@@ -887,7 +930,7 @@ fn rates_text(v: &serde_json::Value) -> Option<String> {
 fn events(ui: &mut egui::Ui, cx: &mut PanelCx) {
     let h = &cx.state.history;
     let kinds = h.event_kinds();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let selected = cx.ui.event_filter.unwrap_or("every kind");
         egui::ComboBox::from_id_salt("event-kind").selected_text(selected).show_ui(ui, |ui| {
             ui.selectable_value(&mut cx.ui.event_filter, None, "every kind");

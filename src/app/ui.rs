@@ -142,15 +142,24 @@ fn draw(
         });
     }
     let (left, right) = panel_sizes(width);
+    // Where the right panel starts: egui gives the map the room left of the panel's rect, and
+    // a panel whose contents are wider than it has that rect shifted right, past the window's
+    // edge, while the panel is drawn at the edge (the map was laid out under the panel).
+    let mut right_edge = ctx.viewport_rect().max.x;
     if !hidden {
         egui::Panel::left("left").default_size(left.0).min_size(left.1).max_size(left.2).show(&mut root, |ui| {
             sections(ui, "left-scroll", panels::LEFT, &mut cx);
         });
-        egui::Panel::right("right").default_size(right.0).min_size(right.1).max_size(right.2).show(&mut root, |ui| {
-            sections(ui, "right-scroll", panels::RIGHT, &mut cx);
-        });
+        let r = egui::Panel::right("right").default_size(right.0).min_size(right.1).max_size(right.2).show(
+            &mut root,
+            |ui| {
+                sections(ui, "right-scroll", panels::RIGHT, &mut cx);
+            },
+        );
+        right_edge -= r.response.rect.width();
     }
-    let free = root.available_rect_before_wrap();
+    let mut free = root.available_rect_before_wrap();
+    free.max.x = free.max.x.min(right_edge);
     area.0 =
         (free.width() > 1.0 && free.height() > 1.0).then(|| Rect::new(free.min.x, free.min.y, free.max.x, free.max.y));
     Ok(())

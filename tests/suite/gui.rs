@@ -234,6 +234,36 @@ fn the_screenshot_shows_the_map_with_apples_and_agents_between_the_panels() {
 }
 
 #[test]
+fn in_a_small_window_no_panel_covers_the_map() {
+    // A panel whose contents were wider than it (us2018's seven tax rates on one line, fixed
+    // 130 + 150 point bars, a four-column inspector) was drawn at the window's edge while the
+    // map was laid out as if it were narrower: on an 800×480 screen the right panel covered
+    // the map from x 440 to 579 of its 252–579.
+    let t = tempfile::tempdir().unwrap();
+    for (screen, scenario) in [("800x480", "us2018"), ("600x1000", "shielded-revenue-max"), ("800x480", "paa-governor")]
+    {
+        let shot = t.path().join(format!("{scenario}-{screen}.png"));
+        let mut cmd = Command::new(xvfb_run());
+        cmd.args(["-a", "-s", &format!("-screen 0 {screen}x24"), polity(), "gui", scenario, "--ticks", "60"])
+            .arg("--screenshot")
+            .arg(&shot)
+            .arg("--exit")
+            .current_dir(t.path());
+        let out = run_with_timeout(cmd);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "polity gui failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        let ((w, _), (x0, y0, x1, y1)) = reported(&stdout);
+        assert!(x0 > 0 && x1 < w && x1 > x0 + 40, "{scenario} on {screen}: map area {x0}–{x1} of {w}");
+        let png = Png::read(&shot);
+        let (covered, all) = png.count((x0 + 2, y0 + 2, x1 - 2, y1), |c| near(c, PANEL_FILL, 2));
+        assert_eq!(covered, 0, "{scenario} on {screen}: panel colour on {covered} of the map area's {all} pixels");
+        // And the panels are there, each side of it.
+        let (right, right_all) = png.count((x1 + 4, y0 + 10, w, y1), |c| near(c, PANEL_FILL, 2));
+        assert!(right * 3 > right_all, "{scenario} on {screen}: the right panel from {x1}: {right} of {right_all}");
+    }
+}
+
+#[test]
 fn a_bad_scenario_opens_no_window_and_writes_no_screenshot() {
     let t = tempfile::tempdir().unwrap();
     let shot = t.path().join("shot.png");
