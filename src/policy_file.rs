@@ -97,10 +97,24 @@ pub fn read_header(path: &str) -> Result<Header, FileProblem> {
 /// [`read_header`], and the hash of the weights ([`weights_hash`]), from one reading.
 fn read_checked(path: &str) -> Result<(Header, u64), FileProblem> {
     let bytes = std::fs::read(path).map_err(|e| {
-        problem(
-            format!("cannot read the policy file `{path}`: {e}"),
-            "give the path of a file `polity train` wrote, e.g. DIR/policies/GROUP.safetensors (relative to the working directory)",
-        )
+        // A training's folder given for one of its files: name them.
+        let mut files: Vec<String> = std::fs::read_dir(std::path::Path::new(path).join("policies"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".safetensors"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        let hint = if files.is_empty() {
+            "give the path of a file `polity train` wrote, e.g. DIR/policies/GROUP.safetensors (relative to the working directory)".to_string()
+        } else {
+            let dir = path.trim_end_matches('/');
+            let named: Vec<String> = files.iter().map(|f| format!("{dir}/policies/{f}")).collect();
+            format!("this is a training's folder; give one of its policy files: {}", named.join(", "))
+        };
+        problem(format!("cannot read the policy file `{path}`: {e}"), hint)
     })?;
     let not_policy = |why: String| {
         problem(

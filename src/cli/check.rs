@@ -110,12 +110,41 @@ impl CheckArgs {
 }
 
 /// `polity scenarios`: each built-in scenario with its description.
-pub fn scenarios() -> CliResult {
-    let width = scenario::BUILTINS.iter().map(|b| b.name.chars().count()).max().unwrap_or(0);
-    for b in scenario::BUILTINS {
-        let desc = b.scenario().map(|s| s.description).unwrap_or_else(|p| format!("(invalid: {p})"));
-        say!("{:<width$}  {desc}", b.name);
+/// `polity scenarios`' examples.
+pub const SCENARIOS_HELP: &str = "Examples:
+  polity scenarios                         list them, each with its description
+  polity scenarios commons > mine.ron      start a scenario of your own from commons' source
+  polity check mine.ron && polity run mine.ron";
+
+/// `polity scenarios`' arguments.
+#[derive(clap::Args)]
+pub struct ScenariosArgs {
+    /// A built-in's name: print its RON source (comments included) instead of the list
+    name: Option<String>,
+}
+
+impl ScenariosArgs {
+    /// Lists the built-ins, or prints one's source.
+    pub fn run(self) -> CliResult {
+        if let Some(name) = &self.name {
+            let Some(b) = scenario::builtin(name) else {
+                let names: Vec<&str> = scenario::BUILTINS.iter().map(|b| b.name).collect();
+                return Err(CliError::input(format_args!(
+                    "no built-in scenario named `{name}`\n    hint: the built-ins are {}",
+                    names.join(", ")
+                )));
+            };
+            say!("{}", b.source.trim_end());
+            return Ok(());
+        }
+        let width = scenario::BUILTINS.iter().map(|b| b.name.chars().count()).max().unwrap_or(0);
+        for b in scenario::BUILTINS {
+            let desc = b.scenario().map(|s| s.description).unwrap_or_else(|p| format!("(invalid: {p})"));
+            say!("{:<width$}  {desc}", b.name);
+        }
+        say!(
+            "\nRun one with `polity run NAME`; `polity scenarios NAME > mine.ron` prints its source (scenarios/NAME.ron) to start your own."
+        );
+        Ok(())
     }
-    say!("\nRun one with `polity run NAME`; its source is scenarios/NAME.ron.");
-    Ok(())
 }

@@ -117,8 +117,9 @@ enum Command {
     /// Train the scenario's `Learned` groups with PPO; write their policies and learning curves.
     #[command(after_help = train::AFTER_HELP)]
     Train(train::TrainArgs),
-    /// List the built-in scenarios.
-    Scenarios,
+    /// List the built-in scenarios, or print one's RON source to start your own from.
+    #[command(after_help = check::SCENARIOS_HELP)]
+    Scenarios(check::ScenariosArgs),
     /// What sparse sampling needs for a guarantee (ε, δ → H, C), and what a budget certifies.
     #[command(after_help = plan_budget::AFTER_HELP)]
     PlanBudget(plan_budget::PlanBudgetArgs),
@@ -243,7 +244,7 @@ impl Cli {
             Command::Gui(a) => a.run(),
             Command::Check(a) => a.run(),
             Command::Compare(a) => a.run(threads),
-            Command::Scenarios => check::scenarios(),
+            Command::Scenarios(a) => a.run(),
             Command::Train(a) => a.run(),
             Command::Record(a) => a.run(),
             Command::Sum(a) => a.run(),

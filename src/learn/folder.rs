@@ -94,8 +94,9 @@ impl Drop for Lock {
 
 /// Takes the lock of the training folder `dir`, or says that another process holds it. The
 /// lock's file is always empty: a `train.lock` that holds anything (or is a link, or a folder)
-/// is not one a training made, and is refused, never taken over and removed.
-fn lock(dir: &Path) -> Result<Lock, String> {
+/// is not one a training made, and is refused, never taken over and removed. `busy` says what
+/// to do when another training holds it.
+fn lock(dir: &Path, busy: &str) -> Result<Lock, String> {
     let shown = dir.display();
     let path = dir.join(LOCK);
     let not_ours = || {
@@ -120,10 +121,9 @@ fn lock(dir: &Path) -> Result<Lock, String> {
             outputs::remove_at_a_second_signal(&path);
             Ok(Lock { path, _file: file })
         }
-        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
-            "{shown}: another polity training is running in this folder\n    hint: wait for it to finish (or stop it \
-             with Ctrl-C), then go on with `polity train --resume {shown}`"
-        )),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(format!("{shown}: another polity training is running in this folder\n    hint: {busy}"))
+        }
         Err(std::fs::TryLockError::Error(e)) => Err(format!("{shown}: cannot lock the training folder ({e})")),
     }
 }
@@ -204,8 +204,24 @@ pub struct Session {
     /// `train.json` as last written, its `hashes` those of the files as they are now (`None`
     /// before the first save). A save replaces only files still as written.
     saved: Option<TrainJson>,
-    /// The folder's lock ([`LOCK`]), held from the resume or the first save on.
+    /// The folder's lock ([`LOCK`]), held from the start (a new training's, or a resume's).
     lock: Option<Lock>,
+    /// Whether this session made its folder (a new training's that was not there): removed
+    /// again, if still empty, when the training ends before its first save.
+    made: bool,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // A new training stopped or refused before its first update was saved leaves nothing:
+        // its lock's file goes with the lock, then the folder it made, if that is empty.
+        if self.saved.is_none() {
+            self.lock.take();
+            if self.made {
+                let _ = std::fs::remove_dir(&self.dir);
+            }
+        }
+    }
 }
 
 /// Checks that every file the training writes in `dir` (`names`) is as it wrote it: absent, or
@@ -272,6 +288,11 @@ pub fn check_new(dir: &Path) -> Result<PathBuf, Refused> {
                 Err(Refused(format!(
                     "{shown}: holds a training already\n    hint: go on with it with `polity train --resume {shown}`, or choose another --out"
                 )))
+            } else if std::fs::read_dir(&abs).is_ok_and(|d| d.flatten().all(|e| e.file_name() == LOCK)) {
+                // A training started a moment ago, before its first update is saved.
+                Err(Refused(format!(
+                    "{shown}: another polity training is running in this folder (it holds {LOCK})\n    hint: choose another --out"
+                )))
             } else {
                 Err(Refused(format!(
                     "{shown}: the folder exists and is not empty; a new training needs a new or empty folder\n    hint: choose another --out"
@@ -282,14 +303,25 @@ pub fn check_new(dir: &Path) -> Result<PathBuf, Refused> {
 }
 
 impl Session {
-    /// A new training of `scenario` with `seed` into `dir` (checked by [`check_new`]); nothing
-    /// is written until the first update finishes.
+    /// A new training of `scenario` with `seed` into `dir` (checked by [`check_new`]): the
+    /// folder is made and locked at once, so that a second training started into it is refused
+    /// before it works (it was refused at its first save, its first update lost); nothing else
+    /// is written until the first update finishes, and a training that ends before then leaves
+    /// the folder as it was. An empty `dir` (the app's training without `--out`) writes nothing.
     pub fn new(scenario: &Scenario, seed: u64, envs: Option<u32>, dir: PathBuf) -> Result<Session, String> {
         // The folder's scenario names its starting weights by absolute path, so that a resume
         // from another working folder reads the same file.
         let mut scenario = scenario.clone();
         scenario.absolute_weights();
-        Ok(Session { trainer: Trainer::new(&scenario, seed, envs)?, dir, rows: Vec::new(), saved: None, lock: None })
+        let trainer = Trainer::new(&scenario, seed, envs)?;
+        let mut session = Session { trainer, dir, rows: Vec::new(), saved: None, lock: None, made: false };
+        if !session.dir.as_os_str().is_empty() {
+            let shown = session.dir.display().to_string();
+            session.made = !session.dir.exists();
+            std::fs::create_dir_all(&session.dir).map_err(|e| format!("{shown}: cannot make the folder ({e})"))?;
+            session.lock = Some(lock(&session.dir, "choose another --out")?);
+        }
+        Ok(session)
     }
 
     /// The training's estimated peak memory ([`crate::cost::training`]) on the pool's threads.
@@ -311,7 +343,10 @@ impl Session {
         if meta.kind != KIND {
             return Err(format!("{shown}/train.json: not a training's (kind `{}`)", meta.kind));
         }
-        let lock = lock(&abs)?;
+        let lock = lock(
+            &abs,
+            &format!("wait for it to finish (or stop it with Ctrl-C), then go on with `polity train --resume {shown}`"),
+        )?;
         // Polity writes no output through a link: a `policies` that is one would have the
         // policies written into whatever folder it points to.
         if std::fs::symlink_metadata(abs.join("policies")).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -359,7 +394,7 @@ impl Session {
         })?;
         trainer.load_state(&state).map_err(|e| format!("{shown}/state.safetensors: {e}"))?;
         let rows = meta.rows.iter().filter(|r| r.update <= trainer.updates_done).cloned().collect();
-        Ok(Session { trainer, dir: abs, rows, saved: Some(saved), lock: Some(lock) })
+        Ok(Session { trainer, dir: abs, rows, saved: Some(saved), lock: Some(lock), made: false })
     }
 
     /// Runs updates until `target` are done, saving the folder after each. `tick(update,
@@ -458,10 +493,6 @@ impl Session {
     /// then `train.json` with its new `hashes`. Refused, with nothing written, when a file is no
     /// longer as the training last wrote it.
     pub fn save(&mut self) -> io::Result<()> {
-        if self.lock.is_none() {
-            std::fs::create_dir_all(&self.dir)?;
-            self.lock = Some(lock(&self.dir).map_err(io::Error::other)?);
-        }
         let t = &self.trainer;
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         let mut csv = csv::Writer::from_writer(Vec::new());

@@ -497,13 +497,21 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
             .count();
         let free = (l.spawn.count() - fixed_spawns) as u64;
         if random_spawners > free {
+            // A generated map has no `P`s to add: every floor cell is a spawn point.
+            let hint = match &s.map {
+                super::MapSpec::Generated(_) => {
+                    "make the map bigger (every floor cell of a Generated map is a spawn point) or lower the groups' `count`"
+                }
+                _ => "add spawn points (`P`) to the map or lower the groups' `count`",
+            };
             c.err(
                 "agents",
                 format!(
-                    "{random_spawners} agents spawn at random but the map has only {free} free spawn point{}",
-                    if free == 1 { "" } else { "s" }
+                    "{} spawn at random but the map has only {}",
+                    count(random_spawners as usize, "agent"),
+                    count(free as usize, "free spawn point")
                 ),
-                Some("add spawn points (`P`) to the map or lower the groups' `count`".into()),
+                Some(hint.into()),
             );
         }
     }
@@ -1032,6 +1040,30 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
             Some("use a smaller `Budget(width: …, depth: …)` (or `max_width`); run.json reports what it guarantees".into()),
         );
     }
+    // How wrong the model is: a bias that keeps the probabilities a scale (the model's are
+    // P·(1 + r)), standard deviations, a probability. (Any number ran: regrowth −2 and
+    // observation 1.5 were written into run.json's guarantee.)
+    let e = &pl.model_error;
+    if !(e.regrowth >= -1.0 && e.regrowth.is_finite()) {
+        c.err(
+            "principal.planner.model_error.regrowth",
+            format!(
+                "the regrowth bias r must be a finite number ≥ −1 (the model's probabilities are P·(1 + r)), found {}",
+                e.regrowth
+            ),
+            None,
+        );
+    }
+    for (field, v) in [("selfishness", e.selfishness), ("power", e.power)] {
+        if !(v >= 0.0 && v.is_finite()) {
+            c.err(
+                format!("principal.planner.model_error.{field}"),
+                format!("a standard deviation must be a finite number ≥ 0, found {v}"),
+                None,
+            );
+        }
+    }
+    c.unit_interval("principal.planner.model_error.observation".into(), e.observation, "a probability");
     if let Some(sh) = &p.shield {
         if !(sh.margin >= 0.0 && sh.margin.is_finite()) {
             c.err(

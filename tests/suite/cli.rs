@@ -514,3 +514,22 @@ fn the_readme_lists_every_event_kind() {
         assert!(row.contains(&format!("`{k}`")), "README's events.jsonl row lacks `{k}`");
     }
 }
+
+#[test]
+fn scenarios_prints_a_builtins_source_to_start_from() {
+    // With only the binary, a built-in's source was out of reach (`polity scenarios` pointed at
+    // scenarios/NAME.ron of the source tree; a run's scenario.ron is the resolved form).
+    let o = polity(&["scenarios", "commons"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let source = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/commons.ron")).unwrap();
+    assert_eq!(text(&o.stdout), format!("{}\n", source.trim_end()));
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("mine.ron"), &o.stdout).unwrap();
+    let c = polity(&["check", t.path().join("mine.ron").to_str().unwrap()]);
+    assert!(c.status.success(), "{}", text(&c.stderr));
+    let o = polity(&["scenarios", "comons"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(e.contains("no built-in scenario named `comons`") && e.contains("commons, commons-large"), "{e}");
+    assert!(text(&polity(&["scenarios"]).stdout).contains("polity scenarios NAME > mine.ron"));
+}

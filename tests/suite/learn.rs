@@ -150,6 +150,29 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     // While it is open, the folder is locked against a second training.
     let e = Session::resume(&w).unwrap_err();
     assert!(e.contains("another polity training is running in this folder"), "{e}");
+    // A new training holds its folder from its start, not from its first save: a second one
+    // started into it before then was refused only at its first save (its update lost, exit
+    // status 1, a hint to resume). Refused before any work now; ended before its first save, it
+    // leaves no folder.
+    let fresh = dir.path().join("fresh");
+    let first = Session::new(&s, 1, None, fresh.clone()).unwrap();
+    assert!(fresh.join("train.lock").exists());
+    let e = polity::learn::folder::check_new(&fresh).unwrap_err().to_string();
+    assert!(
+        e.contains("another polity training is running in this folder") && e.contains("choose another --out"),
+        "{e}"
+    );
+    let e = Session::new(&s, 2, None, fresh.clone()).err().expect("a second training is refused");
+    assert!(
+        e.contains("another polity training is running in this folder") && e.contains("choose another --out"),
+        "{e}"
+    );
+    drop(first);
+    assert!(!fresh.exists(), "a training ended before its first save leaves no folder");
+    let kept = dir.path().join("kept");
+    std::fs::create_dir(&kept).unwrap();
+    drop(Session::new(&s, 1, None, kept.clone()).unwrap());
+    assert!(kept.is_dir() && std::fs::read_dir(&kept).unwrap().next().is_none(), "an empty folder given stays, empty");
     again.run(4, &mut |_, _| {}, &mut |_| {}).unwrap();
     for f in ["learning.csv", "learning.png", "state.safetensors", "train.json"] {
         assert!(std::fs::read(straight.join(f)).unwrap() == std::fs::read(w.join(f)).unwrap(), "{f} differs");
@@ -437,6 +460,16 @@ fn bad_policy_files_are_located_errors_and_nothing_is_written() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let ron = std::fs::read_to_string(d.join("v2/scenario.ron")).unwrap();
     assert!(ron.contains("view: 2") && ron.contains("view2.safetensors"), "{ron}");
+    // A training's folder given for its policy file: its files are named.
+    std::fs::create_dir_all(d.join("tr/policies")).unwrap();
+    std::fs::copy(d.join("good.safetensors"), d.join("tr/policies/learners.safetensors")).unwrap();
+    let out = polity(&["run", "commons-learners", "--ticks", "5", "--out", "out", "--policy", "learners=tr/"], d);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("this is a training's folder; give one of its policy files: tr/policies/learners.safetensors"),
+        "{err}"
+    );
     // A group the scenario does not have.
     let out = polity(&["run", "commons", "--ticks", "5", "--out", "out", "--policy", "learners=good.safetensors"], d);
     assert_eq!(out.status.code(), Some(2));
