@@ -681,8 +681,8 @@ fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {
         }
     });
     let l = &a.ledger;
-    // Two columns, a row each: four did not fit a narrow panel, whose width they pushed out
-    // over the map.
+    // Two pairs a row in a wide panel; one in a narrow one (two did not fit, and pushed the
+    // panel's width out over the map).
     let mut rows = vec![
         ("σ", format!("{:.3}", a.selfishness)),
         ("power", format!("{} nats", fmt_num(a.power))),
@@ -698,14 +698,17 @@ fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {
     if let Some(v) = a.value {
         rows.push(("value V̂", format!("{v:.3}")));
     }
-    egui::Grid::new("agent").num_columns(2).striped(true).show(ui, |ui| {
-        for (name, value) in rows {
+    let per_row = if ui.available_width() >= 340.0 { 2 } else { 1 };
+    egui::Grid::new("agent").num_columns(2 * per_row).striped(true).show(ui, |ui| {
+        for (k, (name, value)) in rows.into_iter().enumerate() {
             let label = ui.label(name);
             if name == "value V̂" {
                 label.on_hover_text("the learned policy's critic: expected discounted reward from here");
             }
             ui.label(value);
-            ui.end_row();
+            if (k + 1) % per_row == 0 {
+                ui.end_row();
+            }
         }
     });
     ui.label(RichText::new(&a.policy).small().weak());

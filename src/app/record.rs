@@ -240,6 +240,10 @@ fn record_window(
             RecordRequest::Stop => stop(&mut rec, &host.0),
         }
     }
+    // What the Export section's button shows this frame: the count of a recording this frame
+    // is captured into (its last frame too, though the recording stops below: that frame read
+    // "Record").
+    let mut shown = None;
     if let Some(active) = &mut rec.active {
         let (tx, size) = (active.tx.clone(), active.size);
         let mut capture = commands.spawn(Screenshot::primary_window());
@@ -255,6 +259,7 @@ fn record_window(
             });
         }
         active.captured += 1;
+        shown = Some(active.captured);
         if rec.frame_limit.is_some_and(|n| rec.frames() >= n) {
             stop(&mut rec, &host.0);
         }
@@ -267,7 +272,7 @@ fn record_window(
             move |captured: On<ScreenshotCaptured>, mut done: ResMut<super::ExitAfter>| to.write(&captured, &mut done),
         );
     }
-    state.recording = rec.active.as_ref().map(|a| a.captured);
+    state.recording = shown;
     // Report recordings whose encoder has written its last frame.
     let mut i = 0;
     while i < rec.finishing.len() {

@@ -272,7 +272,9 @@ impl Panel {
         // Up to 4 brackets each rate; more as their range (US-2018's 7 ran off the panel).
         match (rates.iter().min(), rates.iter().max()) {
             (Some(lo), Some(hi)) if rates.len() > 4 => {
-                out.push((format!("{} rates", rates.len()), format!("{lo}–{hi}%")))
+                // "rates (7)": cut to its first word where there is no room, it reads "rates"
+                // ("7 rates" read "7").
+                out.push((format!("rates ({})", rates.len()), format!("{lo}–{hi}%")))
             }
             (Some(_), _) => {
                 let each: Vec<String> = rates.iter().map(|r| r.to_string()).collect();
@@ -480,6 +482,11 @@ mod tests {
         let (lines, plots) = labels("commons");
         assert_eq!(lines[..2], ["apples standing", "patches alive"]);
         assert_eq!(plots, ["apples standing", "welfare mean"]);
+        // US-2018's seven brackets as their range, under a label whose first word (all of it
+        // a narrow frame shows) says what it is: "7 rates" was cut to "7".
+        let (lines, _) = labels("us2018");
+        let rates = lines.iter().find(|l| l.contains("rates")).expect("a rates line");
+        assert_eq!(rates, "rates (7)");
     }
 
     #[test]
