@@ -9,7 +9,8 @@ use polity::{outputs, plural};
 
 use super::{CliError, CliResult, Progress, load};
 
-pub const AFTER_HELP: &str = "Outputs (in --out, default runs/NAME-seedS):
+pub const AFTER_HELP: &str =
+    "Outputs (in --out, default runs/NAME-seedS, or runs/NAME-seedS-policy-GROUP with --policy):
   metrics.csv   one row per tick from tick 0: tick,apples,harvested,patches_alive,gini,
                 welfare_min,welfare_nash,welfare_mean,welfare_max,equality_times_productivity;
                 then the columns of each mechanism the scenario turns on (taxes, voting,
@@ -85,9 +86,14 @@ impl RunArgs {
         let label = self.scenario.as_deref().unwrap_or(&s.name);
         super::memory_gate(label, &s, self.force)?;
         let opts = RunOptions { ticks: self.ticks.unwrap_or(s.run.ticks), seed: self.seed.unwrap_or(s.run.seed) };
-        let shown = self
-            .out
-            .unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}", outputs::file_stem(&s.name), opts.seed)));
+        // A run that plays policy files says so in its default folder's name: the same
+        // scenario's plain run (`runs/NAME-seedS`) replaced it.
+        let played: String =
+            self.policies.pairs()?.iter().map(|(group, _)| format!("-{}", outputs::file_stem(group))).collect();
+        let played = if played.is_empty() { played } else { format!("-policy{played}") };
+        let shown = self.out.unwrap_or_else(|| {
+            PathBuf::from(format!("runs/{}-seed{}{played}", outputs::file_stem(&s.name), opts.seed))
+        });
         let out = run::check_out_dir(&shown).map_err(CliError::input)?;
         // Repeating a run.json as it ran (its seed, ticks and policies): its state hash says
         // whether the repeat is exact.

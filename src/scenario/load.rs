@@ -90,6 +90,16 @@ pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, Prob
             hint: d.hint.clone().or_else(|| spawn_hint(&d.path, &d.message)),
         })
         .collect();
+    // `At((1, 3))`'s second number is the same mistake as its first: said once, with the hint.
+    let hinted: Vec<String> = (problems.iter())
+        .filter(|p| spawn_hint(&p.path, &p.message).is_some())
+        .map(|p| p.path.trim_end_matches("[0]").to_string())
+        .collect();
+    problems.retain(|p| {
+        !(p.message.contains("expected a tuple of 2")
+            && !p.path.ends_with("[0]")
+            && hinted.iter().any(|h| p.path.starts_with(&format!("{h}["))))
+    });
     // Check the meaning too, even when decoding found problems (on the value it recovered),
     // so every problem is reported in one pass; skip checks on fields already reported.
     // Not when the file's value as a whole was of the wrong kind (a list, a number): every

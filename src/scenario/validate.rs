@@ -443,7 +443,11 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
         }
         for (kind, v) in &i.costs {
             if !(*v >= 0.0 && v.is_finite()) {
-                c.err(format!("impact.costs.{kind:?}"), format!("a cost must be a finite number ≥ 0, found {v}"), None);
+                c.err(
+                    format!("impact.costs[{kind:?}]"),
+                    format!("a cost must be a finite number ≥ 0, found {v}"),
+                    None,
+                );
             }
         }
         for (k, &(class, from, to)) in i.class_whitelist.iter().enumerate() {
@@ -552,14 +556,26 @@ fn check_group(c: &mut Checker, s: &Scenario, g: usize, group: &AgentGroup) {
     if let PolicySpec::Learned(l) = &group.policy {
         check_learned(c, s, group, l, &p);
     }
-    if let PolicySpec::Script(plan) = &group.policy
-        && let Some(bad) = plan.chars().find(|ch| !matches!(ch, 'N' | 'E' | 'S' | 'W' | '.') && !ch.is_whitespace())
-    {
-        c.err(
-            p("policy"),
-            format!("a script is made of N, E, S, W and `.` (stay), found `{bad}`"),
-            Some("write one move per tick, e.g. Script(\"EE.S\")".into()),
-        );
+    if let PolicySpec::Script(plan) = &group.policy {
+        // Every character that is not a move, with where it stands (1-based).
+        let mut bad: Vec<String> = Vec::new();
+        for (k, ch) in plan.chars().enumerate() {
+            if !matches!(ch, 'N' | 'E' | 'S' | 'W' | '.') && !ch.is_whitespace() {
+                bad.push(format!("`{ch}` (character {})", k + 1));
+            }
+        }
+        if !bad.is_empty() {
+            let lower = plan.chars().any(|ch| matches!(ch, 'n' | 'e' | 's' | 'w'));
+            c.err(
+                p("policy"),
+                format!("a script is made of N, E, S, W and `.` (stay), found {}", bad.join(", ")),
+                Some(if lower {
+                    "moves are capital letters: write one move per tick, e.g. Script(\"EE.S\")".into()
+                } else {
+                    "write one move per tick, e.g. Script(\"EE.S\")".into()
+                }),
+            );
+        }
     }
 }
 

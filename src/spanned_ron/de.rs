@@ -382,6 +382,20 @@ fn check_struct_name(ctx: &mut Ctx, node: &Node, name: &str) {
     let Some((given, span)) = given.filter(|&(given, _)| given != name) else {
         return;
     };
+    // A bare word where a section goes (`tax: Sed`): say what goes there in the docs' terms, not
+    // by the struct's name in the code (`TaxSpec`), which the docs never show.
+    if matches!(node.value, Value::Ident(_)) && did_you_mean(given, &[name]).is_none() {
+        ctx.report(
+            span,
+            format!("expected a section in parentheses, `(field: value, …)`, found `{given}`"),
+            Some(if ctx.path == "tax" && matches!(given, "Sed" | "Us2018") {
+                format!("a tax preset is one of the section's fields: `tax: (preset: {given})`")
+            } else {
+                "write the section's fields in parentheses; docs/scenarios.md lists each section's".to_string()
+            }),
+        );
+        return;
+    }
     let hint = match did_you_mean(given, &[name]) {
         Some(g) => format!("did you mean `{g}`?"),
         None => format!("write `{name}(…)`, or leave the name out: `(…)`"),
@@ -407,10 +421,11 @@ fn visit<'de, V: Visitor<'de>>(ctx: &mut Ctx, node: &Node, want: Want, v: V) -> 
         (Want::Ignored, _) => v.visit_unit(),
         (Want::Bool, Value::Bool(b)) => v.visit_bool(*b),
         (Want::Int(ty, lo, hi), Value::Int(n)) if (lo..=hi).contains(n) => visit_int(ty, *n, v),
-        (Want::Int(ty, lo, hi), Value::Int(n)) => {
+        (Want::Int(_, lo, hi), Value::Int(n)) => {
             let message = match lo == 0 && *n < 0 {
                 true => format!("expected a non-negative integer, found {n}"),
-                false => format!("integer {n} is out of range for {ty} ({lo}..={hi})"),
+                // In a reader's words, not the type's name ("out of range for u32").
+                false => format!("a whole number from {lo} to {hi} goes here, found {n}"),
             };
             ctx.report(node.span, message, None);
             recover(ctx, node, want, v)

@@ -408,7 +408,7 @@ Scenario(
             "1:7 map: expected a struct `(field: value, …)`, found a list `[…]`",
             "1:25 run.ticks: expected a non-negative integer, found a string",
             "1:39 run.seed: expected a non-negative integer, found 1.5",
-            "1:54 version: integer 300000000000 is out of range for u32 (0..=4294967295)",
+            "1:54 version: a whole number from 0 to 4294967295 goes here, found 300000000000",
             "1:74 name: expected a string, found `Commons` (quote it: \"Commons\")",
         ];
         assert_eq!(report::<Scn>(src), expected);
@@ -567,7 +567,7 @@ Scenario(
             "1:36 hex: expected an integer, found a string",
         ];
         assert_eq!(report::<Misc>("(pair: (1, 'x', 3), arr: [1], hex: \"7\")"), expected);
-        let expected = ["1:21 [\"b\"][0]: integer 256 is out of range for u8 (0..=255)"];
+        let expected = ["1:21 [\"b\"][0]: a whole number from 0 to 255 goes here, found 256"];
         assert_eq!(report::<BTreeMap<String, Vec<u8>>>("{\"a\": [1, 2], \"b\": [256]}"), expected);
     }
 

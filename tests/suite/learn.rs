@@ -483,6 +483,14 @@ fn bad_policy_files_are_located_errors_and_nothing_is_written() {
     assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
     let metrics = |f: &str| std::fs::read(d.join(f).join("metrics.csv")).unwrap();
     assert_eq!(metrics("a"), metrics("b"));
+    // Without --out, a run playing a policy has a folder of its own: the scenario's plain run
+    // (runs/commons-learners-seed0) replaced it.
+    for args in [&["--policy", "learners=good.safetensors"][..], &[]] {
+        let o = polity(&[&["run", "commons-learners", "--ticks", "3"][..], args].concat(), d);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(d.join("runs/commons-learners-seed0-policy-learners/run.json").is_file());
+    assert!(d.join("runs/commons-learners-seed0/run.json").is_file());
     // --policy's file is kept by its absolute path: the run folder's scenario.ron (and a
     // checkpoint's scenario) plays it from any folder; a relative path was read from the
     // folder of whoever replayed or resumed it, and found nothing there.
