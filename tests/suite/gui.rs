@@ -123,20 +123,29 @@ fn reported(stdout: &str) -> ((u32, u32), (u32, u32, u32, u32)) {
     ((w.parse().unwrap(), h.parse().unwrap()), (area[0], area[1], area[2], area[3]))
 }
 
+/// `polity gui SCENARIO --ticks TICKS --screenshot SHOT --exit EXTRA…` on an Xvfb screen of
+/// `screen` (`WxH`), in SHOT's folder; its stdout, once it has succeeded.
+fn screenshot_on(screen: &str, scenario: &str, ticks: &str, shot: &Path, extra: &[&str]) -> String {
+    let mut cmd = Command::new(xvfb_run());
+    cmd.args(["-a", "-s", &format!("-screen 0 {screen}x24"), polity(), "gui", scenario, "--ticks", ticks])
+        .arg("--screenshot")
+        .arg(shot)
+        .arg("--exit")
+        .args(extra)
+        .current_dir(shot.parent().unwrap());
+    let out = run_with_timeout(cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "polity gui failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
 #[test]
 fn on_a_small_screen_the_window_fits_it() {
     // The window opened at 1280×720 whatever the screen: on a 1024×600 one its right panel and
     // bottom were out of sight.
     let t = tempfile::tempdir().unwrap();
     let shot = t.path().join("small.png");
-    let mut cmd = Command::new(xvfb_run());
-    cmd.args(["-a", "-s", "-screen 0 1024x600x24", polity(), "gui", "commons", "--ticks", "5", "--screenshot"])
-        .arg(&shot)
-        .arg("--exit")
-        .current_dir(t.path());
-    let out = run_with_timeout(cmd);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "polity gui failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = screenshot_on("1024x600", "commons", "5", &shot, &[]);
     let ((w, h), _) = reported(&stdout);
     let want = polity::app::fit_size((1024.0, 600.0));
     assert_eq!((w, h), (want.0 as u32, want.1 as u32), "90% of the screen where 1280×720 does not fit");
@@ -148,16 +157,8 @@ fn on_a_small_screen_the_window_fits_it() {
     let mut areas = Vec::new();
     for hide in [false, true] {
         let shot = t.path().join(format!("tiny-{hide}.png"));
-        let mut cmd = Command::new(xvfb_run());
-        cmd.args(["-a", "-s", "-screen 0 800x480x24", polity(), "gui", "commons", "--ticks", "5", "--screenshot"])
-            .arg(&shot)
-            .arg("--exit")
-            .args(hide.then_some("--hide-panels"))
-            .current_dir(t.path());
-        let out = run_with_timeout(cmd);
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "polity gui failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        areas.push(reported(&stdout));
+        let extra: &[&str] = if hide { &["--hide-panels"] } else { &[] };
+        areas.push(reported(&screenshot_on("800x480", "commons", "5", &shot, extra)));
     }
     let ((w, _), (x0, _, x1, _)) = areas[0];
     assert!(x0 > 0 && x1 < w && x1 - x0 >= w / 4, "panels on both sides, the map a quarter or more: {x0}–{x1} of {w}");
@@ -243,16 +244,7 @@ fn in_a_small_window_no_panel_covers_the_map() {
     for (screen, scenario) in [("800x480", "us2018"), ("600x1000", "shielded-revenue-max"), ("800x480", "paa-governor")]
     {
         let shot = t.path().join(format!("{scenario}-{screen}.png"));
-        let mut cmd = Command::new(xvfb_run());
-        cmd.args(["-a", "-s", &format!("-screen 0 {screen}x24"), polity(), "gui", scenario, "--ticks", "60"])
-            .arg("--screenshot")
-            .arg(&shot)
-            .arg("--exit")
-            .current_dir(t.path());
-        let out = run_with_timeout(cmd);
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "polity gui failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        let ((w, _), (x0, y0, x1, y1)) = reported(&stdout);
+        let ((w, _), (x0, y0, x1, y1)) = reported(&screenshot_on(screen, scenario, "60", &shot, &[]));
         assert!(x0 > 0 && x1 < w && x1 > x0 + 40, "{scenario} on {screen}: map area {x0}–{x1} of {w}");
         let png = Png::read(&shot);
         let (covered, all) = png.count((x0 + 2, y0 + 2, x1 - 2, y1), |c| near(c, PANEL_FILL, 2));
