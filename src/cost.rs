@@ -423,7 +423,7 @@ mod tests {
         );
         assert!(c.describe(1000).contains("about 10.0 ms for its 1000 ticks"), "{}", c.describe(1000));
         // A planning principal's period ends: 40 of 1000 ticks at 3 s each, 960 at 10 µs.
-        c.period_end = Some(PeriodEnd { tick: 25, took: std::time::Duration::from_secs(3), period: 25 });
+        c.period_end = Some(PeriodEnd { period: 25, took: std::time::Duration::from_secs(3) });
         let line = c.describe(1000);
         assert!(line.contains("3.0 s for a tick that ends a tax period (tick 25)"), "{line}");
         assert!(line.contains("about 2 minutes for its 1000 ticks, 40 of them period ends"), "{line}");
@@ -446,21 +446,19 @@ pub struct Calibration {
     pub ticks: u64,
     /// Their time in all.
     pub elapsed: std::time::Duration,
-    /// With a tax, its first period end, when the calibration reached it: the tick, its time,
-    /// and the tax period (a planning principal plans then, which can cost far more than a
+    /// With a tax, its first period end, when the calibration reached it: the period and the
+    /// time of its last tick (a planning principal plans then, which can cost far more than a
     /// tick; the ticks above do not include it).
     pub period_end: Option<PeriodEnd>,
 }
 
-/// The tick that ended a tax period, timed apart ([`Calibration::period_end`]).
+/// The tick that ended the first tax period, timed apart ([`Calibration::period_end`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PeriodEnd {
-    /// Its tick.
-    pub tick: u64,
+    /// The tax period, in ticks: the first period's end is this tick.
+    pub period: u64,
     /// Its time.
     pub took: std::time::Duration,
-    /// The tax period, in ticks.
-    pub period: u64,
 }
 
 impl Calibration {
@@ -485,7 +483,7 @@ impl Calibration {
                     secs(t),
                     self.ticks,
                     secs(p.took),
-                    p.tick,
+                    p.period,
                     duration(total)
                 )
             }
@@ -553,7 +551,7 @@ pub fn calibrate(s: &Scenario, seed: u64, max_ticks: u64, budget: std::time::Dur
             let t0 = std::time::Instant::now();
             sim.step();
             sim.drain();
-            period_end = Some(PeriodEnd { tick: p, took: t0.elapsed(), period: p });
+            period_end = Some(PeriodEnd { period: p, took: t0.elapsed() });
         }
     }
     // A period of one tick: every tick ends one, and the first was timed apart.
