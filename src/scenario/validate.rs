@@ -302,6 +302,22 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                 );
             }
         }
+        let covered = |k: &super::Kind| s.agents.iter().any(|g| g.kind == *k && g.count > 0);
+        if !o.kinds.iter().any(covered) {
+            let names: Vec<String> = o.kinds.iter().map(|k| format!("{k:?}")).collect();
+            let (message, hint) = if names.is_empty() {
+                ("the rules cover no kind of agent: every audit would find no one".to_string(), "list the kinds audited, e.g. `kinds: [Ai]`".to_string())
+            } else {
+                let missing = if names.len() == 1 { format!("no {} agent", names[0]) } else { format!("no agent of kinds [{}]", names.join(", ")) };
+                let here: BTreeSet<String> = s.agents.iter().filter(|g| g.count > 0).map(|g| format!("{:?}", g.kind)).collect();
+                let here: Vec<String> = here.into_iter().collect();
+                (
+                    format!("the rules cover [{}] agents and the scenario has {missing}: every audit would find no one", names.join(", ")),
+                    format!("cover the agents there are (`kinds: [{}]`), add a group of the kind covered, or remove `oversight`", here.join(", ")),
+                )
+            };
+            c.err("oversight.kinds", message, Some(hint));
+        }
         if o.evade_shares.is_empty() {
             c.err("oversight.evade_shares", "at least one share is needed", Some("e.g. `[0.25, 0.5, 1.0]`".into()));
         }
@@ -368,6 +384,13 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                 Some("add a group with `kind: Ai` and one with `kind: Human`, or remove `alignment_loop`".into()),
             );
         }
+    }
+    if s.impact.is_some() && !s.agents.iter().any(|g| g.kind == super::Kind::Ai && g.count > 0) {
+        c.err(
+            "impact",
+            "impact accounting blames AI agents for their side effects, and the scenario has none: every penalty would be 0",
+            Some("add a group with `kind: Ai`, or remove `impact`".into()),
+        );
     }
     if let Some(i) = &s.impact {
         if i.horizon > 1000 {

@@ -371,6 +371,7 @@ prop_compose! {
             });
         }
         let any_ai = agents.iter().any(|g| g.kind == Kind::Ai);
+        let agents_kinds: Vec<Kind> = agents.iter().map(|g| g.kind).collect();
         let s = Scenario {
             version: 1,
             name: "prop".into(),
@@ -385,8 +386,10 @@ prop_compose! {
             social_graph,
             // Harm is measured against AI agents' inaction: asked for only where there are some.
             sum: SumSpec { harm: harm && any_ai, ..Default::default() },
-            oversight,
-            impact,
+            // Oversight and impact are refused where they would find no one (oversight over
+            // kinds absent, impact without AI agents): asked for only where they apply.
+            oversight: oversight.filter(|o| o.kinds.iter().any(|k| agents_kinds.contains(k))),
+            impact: impact.filter(|_| any_ai),
             ..Scenario::default()
         };
         if let Err(p) = scenario::check_typed(s.clone(), "generated") {
