@@ -306,14 +306,28 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
         if !o.kinds.iter().any(covered) {
             let names: Vec<String> = o.kinds.iter().map(|k| format!("{k:?}")).collect();
             let (message, hint) = if names.is_empty() {
-                ("the rules cover no kind of agent: every audit would find no one".to_string(), "list the kinds audited, e.g. `kinds: [Ai]`".to_string())
+                (
+                    "the rules cover no kind of agent: every audit would find no one".to_string(),
+                    "list the kinds audited, e.g. `kinds: [Ai]`".to_string(),
+                )
             } else {
-                let missing = if names.len() == 1 { format!("no {} agent", names[0]) } else { format!("no agent of kinds [{}]", names.join(", ")) };
-                let here: BTreeSet<String> = s.agents.iter().filter(|g| g.count > 0).map(|g| format!("{:?}", g.kind)).collect();
+                let missing = if names.len() == 1 {
+                    format!("no {} agent", names[0])
+                } else {
+                    format!("no agent of kinds [{}]", names.join(", "))
+                };
+                let here: BTreeSet<String> =
+                    s.agents.iter().filter(|g| g.count > 0).map(|g| format!("{:?}", g.kind)).collect();
                 let here: Vec<String> = here.into_iter().collect();
                 (
-                    format!("the rules cover [{}] agents and the scenario has {missing}: every audit would find no one", names.join(", ")),
-                    format!("cover the agents there are (`kinds: [{}]`), add a group of the kind covered, or remove `oversight`", here.join(", ")),
+                    format!(
+                        "the rules cover [{}] agents and the scenario has {missing}: every audit would find no one",
+                        names.join(", ")
+                    ),
+                    format!(
+                        "cover the agents there are (`kinds: [{}]`), add a group of the kind covered, or remove `oversight`",
+                        here.join(", ")
+                    ),
                 )
             };
             c.err("oversight.kinds", message, Some(hint));

@@ -139,6 +139,41 @@ pub fn check_row(spec: &SweepSpec, n: u64, row: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The line that ends a run's row file: a digest of the sweep's hash, the run's number and
+/// its row, so a row edited after the sweep wrote it (or copied from another run or sweep) is
+/// told from the run's own.
+fn row_digest(hash: &str, n: u64, row: &str) -> String {
+    let mut h = crate::hash::Fnv::new();
+    h.write(hash.as_bytes());
+    h.write(&n.to_le_bytes());
+    h.write(row.as_bytes());
+    format!("# digest {:016x}\n", h.finish())
+}
+
+/// What the sweep with hash `hash` writes in run `n`'s row file: the row (one CSV record and
+/// its newline), then its digest line.
+pub fn sealed_row(hash: &str, n: u64, row: &str) -> String {
+    format!("{row}{}", row_digest(hash, n, row))
+}
+
+/// The row in run `n`'s row file `text` of the sweep with hash `hash` and spec `spec`, or why
+/// it is not the row that sweep wrote for that run.
+pub fn unseal_row<'a>(spec: &SweepSpec, hash: &str, n: u64, text: &'a str) -> Result<&'a str, String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let [row, digest] = lines[..] else {
+        return Err(match lines.len() {
+            0 => "it is empty".into(),
+            1 => "it has no digest line: it was edited, or written by a Polity older than 2026-12-05".into(),
+            k => format!("it has {k} lines where a row file has 2 (the row and its digest)"),
+        });
+    };
+    check_row(spec, n, row)?;
+    if digest != row_digest(hash, n, row) {
+        return Err("its digest does not match the row: it was edited, or is another run's or sweep's".into());
+    }
+    Ok(row)
+}
+
 /// The fields of the first CSV record in `text`, if it holds one.
 fn cells_of(text: &str) -> Option<Vec<String>> {
     let record = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes()).records().next()?;
@@ -158,7 +193,9 @@ pub fn bad_row(path: &Path, n: u64, why: &str, again: &str) -> String {
 /// `results.csv`), which must not exist unless `force`. Returns the table's path and how many
 /// runs it holds.
 pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64), String> {
-    let table = if out.is_dir() { out.join("results.csv") } else { out.to_path_buf() };
+    // `DIR/` names a folder even before it exists (it was written as a file named DIR).
+    let folder = out.is_dir() || out.as_os_str().as_encoded_bytes().ends_with(b"/");
+    let table = if folder { out.join("results.csv") } else { out.to_path_buf() };
     let inputs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
     crate::outputs::not_an_input(&table, &inputs).map_err(|e| e.0)?;
     let table = crate::outputs::check_file(&table, force).map_err(|e| e.0)?;
@@ -186,9 +223,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64)
             else {
                 continue; // temporary files of a run being written
             };
-            let row = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            check_row(&m.spec, n, &row)
-                .map_err(|why| bad_row(&path, n, &why, "run its shard again (`polity sweep FILE --shard I/N`)"))?;
+            let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let row = unseal_row(&m.spec, &m.hash, n, &text)
+                .map_err(|why| bad_row(&path, n, &why, "run its shard again (`polity sweep FILE --shard I/N`)"))?
+                .to_string();
             match rows.get(&n) {
                 Some((other, from)) if *other != row => {
                     return Err(format!(

@@ -55,16 +55,30 @@ impl Sweep {
     /// was loaded), with the run's seed and ticks in `run`: the sweep's `ticks`, or the value
     /// of a varied `run.ticks`.
     pub fn scenario(&self, run: &Run) -> Scenario {
+        self.try_scenario(run).expect("every combination is checked at load")
+    }
+
+    /// [`Sweep::scenario`], or why the run's combination of values makes it invalid (what the
+    /// load checks of every combination).
+    pub fn try_scenario(&self, run: &Run) -> Result<Scenario, String> {
         let mut text = self.base_ron.clone();
         for (p, &v) in self.spec.parameters.iter().zip(&run.values) {
-            text = crate::spanned_ron::splice_number(&text, &p.path, v).expect("checked at load");
+            text = crate::spanned_ron::splice_number(&text, &p.path, v)?;
         }
-        let mut s = crate::scenario::parse(&text, "sweep", &self.base.name).expect("checked at load");
+        let mut s = crate::scenario::parse(&text, "sweep", &self.base.name).map_err(|ps| {
+            let why: Vec<String> = ps.0.iter().map(|x| format!("{}: {}", x.path, x.message)).collect();
+            why.join("; ")
+        })?;
         if !self.varies(super::spec::RUN_TICKS) {
             s.run.ticks = self.ticks;
         }
         s.run.seed = run.seed;
-        s
+        Ok(s)
+    }
+
+    /// The sweep's hash as `sweep.json` writes it (16 hex digits).
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.hash)
     }
 
     /// Whether the sweep varies the scenario field at `path`.

@@ -74,6 +74,15 @@ pub fn row_file(dir: &Path, n: u64) -> PathBuf {
     dir.join("runs").join(format!("run-{n:06}.csv"))
 }
 
+/// Run `n`'s row, read from its row file: the row the sweep wrote for it, or refused.
+fn read_row(sweep: &Sweep, dir: &Path, n: u64) -> Result<String, SweepError> {
+    let path = row_file(dir, n);
+    let text = fs::read_to_string(&path).unwrap_or_default();
+    let row = super::merge::unseal_row(&sweep.spec, &sweep.hex(), n, &text)
+        .map_err(|why| SweepError::Folder(super::merge::bad_row(&path, n, &why, "run the same command again")))?;
+    Ok(row.to_string())
+}
+
 /// Writes `bytes` to `path` atomically, inside a sweep's own folder (where it replaces the
 /// sweep's earlier table as the sweep goes on), through `.NAME.partial-PID` beside it. A
 /// sweep killed mid-write leaves that file marked with its (then dead) process; the next sweep
@@ -177,13 +186,23 @@ fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
         let text = fs::read_to_string(&marker)?;
         let theirs =
             serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["hash"].as_str().map(String::from));
-        if theirs.as_deref() != Some(&format!("{:016x}", sweep.hash)) {
+        if theirs.as_deref() != Some(&sweep.hex()) {
             let why = super::merge::marker(dir)
                 .map(|m| m.differs_from(&sweep.spec, &crate::run_json::played(&sweep.base), ["its runs", "this sweep"]))
                 .unwrap_or_else(|_| "its sweep.json does not match this sweep".into());
             return Err(SweepError::Folder(format!(
                 "{}: this folder holds a different sweep ({why})\n    hint: choose a new --out, or delete the folder to start over",
                 dir.display()
+            )));
+        }
+        // The hash is this sweep's, so the spec beside it must be too (merging and reporting
+        // read it): one edited there would describe other runs than the folder holds.
+        let m = super::merge::marker(dir).map_err(SweepError::Folder)?;
+        if m.spec != sweep.spec || m.runs != sweep.runs() {
+            return Err(SweepError::Folder(format!(
+                "{}: its spec is not the one its hash stands for (the file was edited); Polity does not write into the folder
+    hint: put back the sweep.json this sweep wrote, or choose a new --out",
+                marker.display()
             )));
         }
     } else if dir.is_dir() {
@@ -243,10 +262,7 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
     let (done, pending): (Vec<u64>, Vec<u64>) = mine.iter().partition(|&&n| row_file(dir, n).is_file());
     // The rows already there go into the table as they are: each must be the run's own.
     for &n in &done {
-        let path = row_file(dir, n);
-        let row = fs::read_to_string(&path).unwrap_or_default();
-        super::merge::check_row(&sweep.spec, n, &row)
-            .map_err(|why| SweepError::Folder(super::merge::bad_row(&path, n, &why, "run the same command again")))?;
+        read_row(sweep, dir, n)?;
     }
     let total = mine.len() as u64;
     let skipped = total - pending.len() as u64;
@@ -269,7 +285,7 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
         if let Some(text) = series {
             write_atomic(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;
         }
-        write_atomic(&row_file(dir, n), row.as_bytes())?;
+        write_atomic(&row_file(dir, n), super::merge::sealed_row(&sweep.hex(), n, &row).as_bytes())?;
         progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         Ok(())
     });
@@ -299,7 +315,7 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
 pub fn write_table(sweep: &Sweep, dir: &Path, runs: &[u64], table: &Path) -> Result<(), SweepError> {
     let mut text = header(sweep);
     for &n in runs {
-        text.push_str(&fs::read_to_string(row_file(dir, n))?);
+        text.push_str(&read_row(sweep, dir, n)?);
     }
     if table.exists() {
         if fs::read(table).is_ok_and(|old| old == text.as_bytes()) {

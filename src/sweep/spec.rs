@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::plan::Run;
 use crate::scenario::{self, Problem, Problems, Scenario};
 use crate::spanned_ron;
 
@@ -325,7 +326,10 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
     let reported: Vec<String> = decoded.diagnostics.iter().map(|d| d.path.clone()).collect();
     let missing_base = decoded.diagnostics.iter().any(|d| d.message.contains("missing field `base`"));
     let spans = &decoded.spans;
+    // Problems found so far, decoding's and the checks' below (`problems` is the closure's).
+    let found = std::cell::Cell::new(problems.len());
     let mut err = |path: &str, message: String| {
+        found.set(found.get() + 1);
         let near = |r: &String| scenario::within(path, r) || scenario::within(r, path);
         if !reported.iter().any(near) {
             problems.push(problem(file, src, spans, path, message));
@@ -380,8 +384,29 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
                     format!("a range needs at least 2 steps (both ends are included), found {steps}{only}"),
                 );
             }
+            if from == to && from.is_finite() && *steps >= 2 {
+                err(
+                    &format!("parameters[{k}].values"),
+                    format!(
+                        "a range from {from:?} to itself gives one value {steps} times: the same runs, reported as one combination; for the one value use `List([{from:?}])`"
+                    ),
+                );
+            }
         } else if p.values.is_empty() {
             err(&format!("parameters[{k}].values"), "no values".into());
+        } else if let Values::List(vs) = &p.values {
+            // A value listed twice would be the same runs (the same seeds) twice, which the
+            // report then counts as one combination with twice the replicates.
+            for (j, v) in vs.iter().enumerate() {
+                if let Some(i) = vs[..j].iter().position(|w| w == v) {
+                    err(
+                        &format!("parameters[{k}].values[{j}]"),
+                        format!(
+                            "{v:?} is already values[{i}]; list each value once (for more runs of it, raise `replicates`)"
+                        ),
+                    );
+                }
+            }
         }
         if let Some(why) = refused_path(&p.path) {
             err(&format!("parameters[{k}].path"), why);
@@ -420,10 +445,19 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         err(
             "parameters",
             format!(
-                "this sweep has {runs:.3e} runs ({} values × {} replicates); one sweep runs at most {MAX_RUNS}\n    \
+                "this sweep has {} runs ({} × {}); one sweep runs at most {MAX_RUNS}\n    \
                  hint: fewer values or steps, fewer replicates, or several sweep files",
-                sizes.join(" × "),
-                spec.replicates.max(1)
+                if runs < 1_000_000_000_000 { runs.to_string() } else { format!("{runs:.3e}") },
+                if sizes.len() == 1 && sizes[0] == "1" {
+                    "1 value".to_string()
+                } else {
+                    format!("{} values", sizes.join(" × "))
+                },
+                if spec.replicates.max(1) == 1 {
+                    "1 replicate".to_string()
+                } else {
+                    format!("{} replicates", spec.replicates.max(1))
+                }
             ),
         );
     }
@@ -575,11 +609,79 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         let canonical = ron::to_string(&spec).expect("specs serialise") + &base_ron + &ticks.to_string();
         let mut h = crate::hash::Fnv::new();
         h.write(canonical.as_bytes());
-        sweep = Some(Sweep { spec: spec.clone(), base_ron, base, values, ticks, hash: h.finish() });
+        let whole = Sweep { spec: spec.clone(), base_ron, base, values, ticks, hash: h.finish() };
+        // Each value passed alone; a combination of them can still make the scenario invalid
+        // (two counts that together need more spawn points than the map has) or take away a
+        // kept metric (no AI agents: no `power_used_ai`). Every combination is built and its
+        // columns read, once the values alone passed.
+        if found.get() == 0 && !too_many {
+            combinations_problems(&whole, &columns, &mut err);
+        }
+        sweep = Some(whole);
     }
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.position);
         return Err(Problems(problems));
     }
     Ok(sweep.expect("no problems means a sweep"))
+}
+
+/// The first problems of the sweep's combinations (see the caller): a combination that makes
+/// the scenario invalid is reported at `parameters`, one without a kept or stop metric at that
+/// `keep[k]` or `stop`; a few of each, then how many more.
+fn combinations_problems(sweep: &Sweep, base_columns: &[String], err: &mut dyn FnMut(&str, String)) {
+    const SHOWN: usize = 3;
+    let (mut invalid, mut missing) = (0u64, std::collections::BTreeMap::<String, (String, u64)>::new());
+    let reps = sweep.spec.replicates.max(1) as u64;
+    let label = |run: &Run| -> String {
+        let pairs: Vec<String> =
+            sweep.spec.parameters.iter().zip(&run.values).map(|(p, v)| format!("{} = {v}", p.path)).collect();
+        pairs.join(", ")
+    };
+    for c in 0..sweep.combinations() {
+        if crate::outputs::interrupted() {
+            err("parameters", "interrupted while checking the combinations; nothing was run".into());
+            return;
+        }
+        let run = sweep.run(c * reps);
+        let s = match sweep.try_scenario(&run) {
+            Ok(s) => s,
+            Err(why) => {
+                invalid += 1;
+                if invalid <= SHOWN as u64 {
+                    err("parameters", format!("the combination {} makes the scenario invalid: {why}", label(&run)));
+                }
+                continue;
+            }
+        };
+        let sim = crate::sim::Sim::new(&s, 0, 1);
+        let columns = sim.world().resource::<crate::metrics::MetricsLog>().columns();
+        let wanted = sweep.spec.keep.iter().enumerate().map(|(k, keep)| (format!("keep[{k}]"), keep.metric()));
+        let wanted = wanted.chain(sweep.spec.stop.iter().map(|stop| ("stop".to_string(), stop.metric())));
+        for (at, metric) in wanted {
+            if base_columns.iter().any(|c| c == metric) && !columns.iter().any(|c| c == metric) {
+                let e = missing.entry(at.clone()).or_insert_with(|| (String::new(), 0));
+                e.1 += 1;
+                if e.1 == 1 {
+                    let so = if at == "stop" {
+                        "its run's stop rule would watch nothing"
+                    } else {
+                        "its run would have no value to keep"
+                    };
+                    e.0 = format!(
+                        "the combination {} has no metric `{metric}` (its world does not measure it), so {so}",
+                        label(&run)
+                    );
+                }
+            }
+        }
+    }
+    if invalid > SHOWN as u64 {
+        err("parameters", format!("and {} more combinations make the scenario invalid", invalid - SHOWN as u64));
+    }
+    for (at, (first, n)) in missing {
+        let more = if n > 1 { format!(" (and {} more combinations)", n - 1) } else { String::new() };
+        let fix = if at == "stop" { "watch a metric" } else { "keep a metric" };
+        err(&at, format!("{first}{more}; {fix} every run has, or leave those values out"));
+    }
 }

@@ -233,6 +233,11 @@ fn shards_merge_into_the_unsharded_table() {
             (std::fs::read(t.path().join(&m[series])).unwrap(), std::fs::read(whole.join(&u[series])).unwrap());
         assert!(a == b, "run {n}'s series");
     }
+    // `--out DIR/` names a folder to hold results.csv, also before it exists (it was written
+    // as a file named DIR).
+    let (path, _) = merge::merge(&dirs, &t.path().join("newdir/"), false).unwrap();
+    assert_eq!(path, t.path().join("newdir/results.csv"));
+    assert!(t.path().join("newdir").is_dir());
     // Another sweep's folder does not merge.
     let other = sweep::load(&write_sweep(t.path(), "o.ron", &SMALL.replace("replicates: 3", "replicates: 2"))).unwrap();
     let od = t.path().join("other");
@@ -360,6 +365,64 @@ fn bad_sweep_files_are_reported_with_line_and_column_and_write_nothing() {
 }
 
 #[test]
+fn every_combination_is_checked_before_anything_runs() {
+    // Each value passed alone, and the sweep stopped with an internal error at the first run
+    // of a bad combination (two counts needing more spawn points than `commons` has), or of a
+    // world without a kept metric (no AI agents: no `power_used_ai`, no `alignment`).
+    let t = tempfile::tempdir().unwrap();
+    let sweep_of = |params: &str, keep: &str| {
+        format!(
+            "Sweep(version: 1, base: \"commons\", parameters: [{params}], replicates: 2, ticks: Some(10), keep: [{keep}])"
+        )
+    };
+    let counts =
+        "(path: \"agents[0].count\", values: List([5, 40])), (path: \"agents[1].count\", values: List([2, 40]))";
+    let no_ai = "(path: \"agents[1].count\", values: List([2, 0]))";
+    for (name, text, says) in [
+        (
+            "counts.ron",
+            sweep_of(counts, "End(\"apples\")"),
+            vec![
+                "parameters: the combination agents[0].count = 40, agents[1].count = 40 makes the scenario invalid: agents: 80 agents spawn at random but the map has only 62 free spawn points",
+            ],
+        ),
+        (
+            "no-ai.ron",
+            sweep_of(no_ai, "End(\"apples\"), End(\"power_used_ai\")")
+                .replace("keep:", "stop: Some(Above(\"alignment\", 0.5)), keep:"),
+            vec![
+                "keep[1]: the combination agents[1].count = 0 has no metric `power_used_ai` (its world does not measure it), so its run would have no value to keep",
+                "stop: the combination agents[1].count = 0 has no metric `alignment` (its world does not measure it), so its run's stop rule would watch nothing",
+            ],
+        ),
+        (
+            "twice.ron",
+            sweep_of("(path: \"agents[1].power\", values: List([1.0, 2.0, 1.0]))", "End(\"apples\")"),
+            vec!["parameters[0].values[2]: 1.0 is already values[0]; list each value once"],
+        ),
+        (
+            "range.ron",
+            sweep_of("(path: \"agents[1].power\", values: Range(from: 1.0, to: 1.0, steps: 3))", "End(\"apples\")"),
+            vec!["parameters[0].values: a range from 1.0 to itself gives one value 3 times"],
+        ),
+    ] {
+        let file = write_sweep(t.path(), name, &text);
+        let out_dir = t.path().join(name.replace(".ron", ""));
+        let out = polity(&["sweep", file.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        for s in says {
+            assert!(err.contains(s), "{name}: {s}\n{err}");
+        }
+        assert!(!err.contains("internal error") && !out_dir.exists(), "{name}: {err}");
+    }
+    // The same sweeps without the bad combination run.
+    let fine = write_sweep(t.path(), "fine.ron", &sweep_of(no_ai, "End(\"apples\")"));
+    let out = polity(&["sweep", fine.to_str().unwrap(), "--out", t.path().join("fine").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn a_sweep_refuses_paths_that_cannot_change_its_runs_and_varies_a_presets_defaults() {
     // "Every path a sweep accepts changes the run" (docs/sweeps.md): a planner's γ under a
     // hill-climbing principal with no shield was accepted and gave identical rows; `learning`
@@ -481,12 +544,22 @@ fn a_damaged_row_file_is_never_put_into_a_table() {
     std::fs::remove_file(&csv).unwrap();
     let row = |n: u64| out.join(format!("runs/run-{n:06}.csv"));
     let five = std::fs::read_to_string(row(5)).unwrap();
+    // The row's `apples` (its eighth field) one more, the digest line kept.
+    let edited = |text: &str| -> String {
+        let (row, digest) = text.split_once('\n').unwrap();
+        let mut cells: Vec<String> = row.split(',').map(String::from).collect();
+        cells[7] = (cells[7].parse::<f64>().unwrap() + 1.0).to_string();
+        format!("{}\n{digest}", cells.join(","))
+    };
     let merged = t.path().join("merged.csv");
     for (n, damage, why) in [
         (2, String::new(), "it is empty"),
-        (1, "garbage\n".to_string(), "fields where the table has"),
+        (1, "garbage\n".to_string(), "it has no digest line"),
+        (1, format!("garbage\n{}", five.lines().nth(1).unwrap()), "fields where the table has"),
         (3, five.clone(), "its run is `5`, not 3"),
         (4, five.replacen("5,", "4,", 1), "its replicate is `2`, not 1"),
+        // A value edited, the row's shape kept: accepted until rows carried a digest.
+        (6, edited(&std::fs::read_to_string(row(6)).unwrap()), "its digest does not match the row: it was edited"),
     ] {
         let kept = std::fs::read(row(n)).unwrap();
         std::fs::write(row(n), &damage).unwrap();
@@ -508,6 +581,16 @@ fn a_damaged_row_file_is_never_put_into_a_table() {
     let again = polity(&["sweep", f, "--out", o]);
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     assert_eq!(std::fs::read(&csv).unwrap(), table);
+    // sweep.json's spec edited, its hash kept: it described other runs than the folder holds,
+    // and the sweep went on.
+    let marker = out.join("sweep.json");
+    let json = std::fs::read_to_string(&marker).unwrap();
+    assert!(json.contains("\"replicates\": 3"), "{json}");
+    std::fs::write(&marker, json.replace("\"replicates\": 3", "\"replicates\": 4")).unwrap();
+    let r = polity(&["sweep", f, "--out", o]);
+    let e = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{e}");
+    assert!(e.contains("sweep.json: its spec is not the one its hash stands for (the file was edited)"), "{e}");
 }
 
 #[test]
