@@ -121,6 +121,11 @@ impl SweepArgs {
         let abs = outputs::resolve(&out).map_err(CliError::input)?;
         let opts = runner::Options { out: abs, shard };
         let total = (0..sw.runs()).filter(|&n| shard.has(n)).count() as u64;
+        let refused = |e: runner::SweepError| match e {
+            runner::SweepError::Folder(e) => CliError::input(e),
+            runner::SweepError::Io(e) => CliError::io(&format!("writing {}", out.display()), &e),
+        };
+        runner::claim(&sw, &opts.out).map_err(refused)?;
         say!(
             "{} · {} × {} = {}{} · {}",
             file.display(),
@@ -138,11 +143,7 @@ impl SweepArgs {
         let started = Instant::now();
         let result = runner::run(&sw, &opts, |done, _| bar.set(done));
         bar.finish();
-        let o = match result {
-            Ok(o) => o,
-            Err(runner::SweepError::Folder(e)) => return Err(CliError::input(e)),
-            Err(runner::SweepError::Io(e)) => return Err(CliError::io(&format!("writing {}", out.display()), &e)),
-        };
+        let o = result.map_err(refused)?;
         let secs = started.elapsed().as_secs_f64();
         say!(
             "  {} in {:.2} s ({:.1} runs/s){}",

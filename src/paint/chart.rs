@@ -104,6 +104,26 @@ pub fn lines_within(
     series: &[Series],
     bounds: (f64, f64),
 ) -> Option<Canvas> {
+    // Drawn once; where the legend in its clearest corner still hides points or error bars,
+    // again with room above the data for it (the legend covered the top of `harmless.png`'s
+    // last error bar and `harmless-unseen.png`'s last point).
+    let (c, hidden, legend_height) = draw_lines(title, subtitle, x_name, series, bounds, 0)?;
+    if hidden == 0 {
+        return Some(c);
+    }
+    draw_lines(title, subtitle, x_name, series, bounds, legend_height + 12).map(|d| d.0)
+}
+
+/// [`lines_within`] with `headroom` pixels above the data kept free; the canvas, how many of
+/// the drawn marks its legend hides, and the legend's height.
+fn draw_lines(
+    title: &str,
+    subtitle: &str,
+    x_name: &str,
+    series: &[Series],
+    bounds: (f64, f64),
+    headroom: i64,
+) -> Option<(Canvas, usize, i64)> {
     let (lo_bound, hi_bound) = bounds;
     let interval = |y: f64, h: f64| ((y - h).max(lo_bound), (y + h).min(hi_bound));
     let all = series.iter().flat_map(|s| s.points.iter());
@@ -136,6 +156,9 @@ pub fn lines_within(
     let grid = [52, 56, 66, 255];
     let mut c = Canvas::new(w, h, bg);
     let (left, right, top, bottom) = (90i64, w as i64 - 40, 56i64, h as i64 - 70);
+    // The data fill the plot below `headroom`: the top of the y range is raised to match.
+    let headroom = headroom.clamp(0, (bottom - top) / 2);
+    y1 += (y1 - y0) * headroom as f64 / (bottom - top - headroom) as f64;
     let sx = |v: f64| left + ((v - x0) / (x1 - x0) * (right - left) as f64).round() as i64;
     let sy = |v: f64| bottom - ((v - y0) / (y1 - y0) * (bottom - top) as f64).round() as i64;
     font::draw(&mut c, left, 10, 2, title, fg, w as i64 - 10);
@@ -156,7 +179,11 @@ pub fn lines_within(
     c.fill(left, bottom, right - left + 1, 1, fg);
     let xw = font::text_width(x_name, 2) as i64;
     font::draw(&mut c, (left + right) / 2 - xw / 2, bottom + 34, 2, x_name, fg, w as i64);
-    let legend = legend_labels(series);
+    // Points (and intervals) on the same pixels are the same to the eye, and to the legend.
+    let legend = legend_labels_by(series, &|&(px, py, h)| {
+        let (lo, hi) = interval(py, h);
+        [sx(px), sy(py), sy(lo), sy(hi)]
+    });
     for (k, s) in series.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
         let pts: Vec<&(f64, f64, f64)> = s.points.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
@@ -191,6 +218,7 @@ pub fn lines_within(
         }
     }
     let shown: Vec<usize> = (0..series.len()).filter(|&k| series.len() > 1 || !series[k].label.is_empty()).collect();
+    let (mut hidden, mut legend_height) = (0, 0);
     if !shown.is_empty() {
         // The legend goes in the plot's corner that hides the fewest of the drawn points and
         // lines (the top right when several tie), on the background, framed.
@@ -225,7 +253,8 @@ pub fn lines_within(
             (right - bw - 6, bottom - bh - 6),
             (left + 6, bottom - bh - 6),
         ];
-        let (bx, by) = clearest(&corners, (bw, bh), &marks);
+        let ((bx, by), covered) = clearest(&corners, (bw, bh), &marks);
+        (hidden, legend_height) = (covered, bh);
         c.fill(bx, by, bw, bh, grid);
         c.fill(bx + 1, by + 1, bw - 2, bh - 2, bg);
         for (row, &k) in shown.iter().enumerate() {
@@ -235,17 +264,23 @@ pub fn lines_within(
             font::draw(&mut c, bx + 26, ly, 1, &legend[k], fg, bx + bw);
         }
     }
-    Some(c)
+    Some((c, hidden, legend_height))
 }
 
 /// The legend's text of each series: its label, and for a series whose points are all those of
 /// an earlier one (drawn over it, so that one cannot be seen) which one it hides; a series
 /// whose every point lies on a point of later ones (each drawn over a part of it) says which.
 pub fn legend_labels(series: &[Series]) -> Vec<String> {
-    let bits = |s: &Series| -> Vec<[u64; 3]> {
-        s.points.iter().map(|&(x, y, h)| [x.to_bits(), y.to_bits(), h.to_bits()]).collect()
-    };
-    let all: Vec<Vec<[u64; 3]>> = series.iter().map(bits).collect();
+    legend_labels_by(series, &|&(x, y, h)| [x.to_bits() as i64, y.to_bits() as i64, h.to_bits() as i64, 0])
+}
+
+/// [`legend_labels`], two points being the same where `key` says so: the chart gives each its
+/// pixels (x, y and the interval's ends), as lines that differ in the fifth decimal are drawn
+/// one over the other (`optimal-width.png`'s three depths showed one line and three entries).
+/// A point is on another where the first two of their keys agree.
+fn legend_labels_by(series: &[Series], key: &dyn Fn(&(f64, f64, f64)) -> [i64; 4]) -> Vec<String> {
+    let bits = |s: &Series| -> Vec<[i64; 4]> { s.points.iter().map(key).collect() };
+    let all: Vec<Vec<[i64; 4]>> = series.iter().map(bits).collect();
     let same = |j: usize, k: usize| !all[k].is_empty() && all[j] == all[k];
     series
         .iter()
@@ -259,14 +294,29 @@ pub fn legend_labels(series: &[Series]) -> Vec<String> {
             if all[k].is_empty() || (k + 1..series.len()).any(|j| same(k, j)) {
                 return s.label.clone();
             }
+            // The line's pieces: each segment between two points (the point, for a line of
+            // one), hidden where a later series passes through both its ends. The fewest later
+            // series that hide every piece are named (greedily, the one over most of the pieces
+            // left first): naming the first on each point named three series for a line that
+            // lay under one, and called a line hidden whose segment between two series' points
+            // showed.
+            let pieces: Vec<&[[i64; 4]]> =
+                if all[k].len() == 1 { vec![&all[k][..]] } else { all[k].windows(2).collect() };
+            let passes = |j: usize, p: &[i64; 4]| all[j].iter().any(|q| q[..2] == p[..2]);
+            let on: Vec<Vec<usize>> = (pieces.iter())
+                .map(|piece| (k + 1..series.len()).filter(|&j| piece.iter().all(|p| passes(j, p))).collect())
+                .collect();
+            if on.iter().any(Vec::is_empty) {
+                return s.label.clone();
+            }
+            let mut left: Vec<&Vec<usize>> = on.iter().collect();
             let mut over: Vec<usize> = Vec::new();
-            for p in &all[k] {
-                let Some(j) = (k + 1..series.len()).find(|&j| all[j].iter().any(|q| q[..2] == p[..2])) else {
-                    return s.label.clone();
-                };
-                if !over.contains(&j) {
-                    over.push(j);
-                }
+            while !left.is_empty() {
+                let best = (k + 1..series.len())
+                    .max_by_key(|&j| (left.iter().filter(|o| o.contains(&j)).count(), std::cmp::Reverse(j)))
+                    .expect("a later series");
+                over.push(best);
+                left.retain(|o| !o.contains(&best));
             }
             over.sort_unstable();
             let names: Vec<&str> = over.iter().map(|&j| series[j].label.as_str()).collect();
@@ -307,11 +357,11 @@ pub fn lines_or_note_within(
 
 /// Of boxes of `size` at `corners` (top-left points), the first that covers the fewest of
 /// `marks` (with a 4-pixel margin).
-fn clearest(corners: &[(i64, i64)], (w, h): (i64, i64), marks: &[(i64, i64)]) -> (i64, i64) {
+fn clearest(corners: &[(i64, i64)], (w, h): (i64, i64), marks: &[(i64, i64)]) -> ((i64, i64), usize) {
     let covered = |&(bx, by): &(i64, i64)| {
         marks.iter().filter(|&&(x, y)| x >= bx - 4 && x <= bx + w + 4 && y >= by - 4 && y <= by + h + 4).count()
     };
-    corners.iter().copied().min_by_key(covered).expect("a corner")
+    corners.iter().map(|c| (*c, covered(c))).min_by_key(|x| x.1).expect("a corner")
 }
 
 fn segment(c: &mut Canvas, (x0, y0): (i64, i64), (x1, y1): (i64, i64), color: [u8; 4]) {
@@ -360,14 +410,14 @@ mod tests {
     #[test]
     fn the_legend_goes_where_it_hides_least() {
         let corners = [(700, 60), (100, 60), (700, 400), (100, 400)];
-        assert_eq!(clearest(&corners, (80, 30), &[]), (700, 60), "the top right when all are clear");
+        assert_eq!(clearest(&corners, (80, 30), &[]), ((700, 60), 0), "the top right when all are clear");
         let crowded: Vec<(i64, i64)> = (0..50).map(|k| (700 + k, 70)).collect();
-        assert_eq!(clearest(&corners, (80, 30), &crowded), (100, 60));
+        assert_eq!(clearest(&corners, (80, 30), &crowded).0, (100, 60));
         let everywhere: Vec<(i64, i64)> =
             corners.iter().flat_map(|&(x, y)| [(x + 10, y + 10), (x + 20, y + 10)]).collect();
         let mut more = everywhere.clone();
         more.push((110, 410));
-        assert_eq!(clearest(&corners, (80, 30), &more), (700, 60), "fewest hidden, the first of equals");
+        assert_eq!(clearest(&corners, (80, 30), &more).0, (700, 60), "fewest hidden, the first of equals");
     }
 
     #[test]
@@ -398,9 +448,18 @@ mod tests {
             series("none", &[]),
             series("none either", &[]),
             // Hidden by two later lines, a part under each (intervals aside).
-            series("first", &[1.0, 3.0, 4.0]),
-            series("second", &[1.0, 3.5, 5.0]),
-            Series { label: "third".into(), points: vec![(1.0, 3.0, 0.2), (2.0, 4.0, 0.2)] },
+            series("first", &[1.0, 3.0, 4.0, 6.0]),
+            series("second", &[1.0, 3.0, 9.0]),
+            Series { label: "third".into(), points: vec![(1.0, 3.0, 0.2), (2.0, 4.0, 0.2), (3.0, 6.0, 0.2)] },
+            // Each point on a later line, but the segment between them on neither: it shows.
+            series("seen", &[20.0, 22.0]),
+            series("s1", &[20.0, 30.0]),
+            series("s2", &[25.0, 22.0]),
+            // Under one later line, which another meets at a point: only the one is named
+            // (the first on each point was named: "a (under b and c)").
+            series("a", &[7.0, 8.0, 9.0]),
+            series("b", &[7.0, 5.0, 6.0]),
+            series("c", &[7.0, 8.0, 9.0, 10.0]),
         ]);
         assert_eq!(
             labels,
@@ -413,8 +472,51 @@ mod tests {
                 "none either",
                 "first (under second and third)",
                 "second",
-                "third"
+                "third",
+                "seen",
+                "s1",
+                "s2",
+                "a (under c)",
+                "b",
+                "c"
             ]
         );
+    }
+
+    #[test]
+    fn lines_on_the_same_pixels_are_the_same_to_the_legend() {
+        // optimal-width.png: three depths' regrets differing in the fifth decimal were drawn as
+        // one line with three legend entries and no word of it.
+        let s = |label: &str, d: f64| Series {
+            label: label.into(),
+            points: vec![(1.0, 0.10438 + d, 0.026), (2.0, 0.03013 + d, 0.0099), (4.0, 0.00996 + d, 0.0055)],
+        };
+        let series = [s("H=1", 0.0), s("H=2", 3e-6), s("H=3", -2e-6)];
+        assert_eq!(legend_labels(&series), ["H=1", "H=2", "H=3"], "not the same numbers");
+        let pixel = |&(x, y, h): &(f64, f64, f64)| {
+            [(x * 100.0).round() as i64, (y * 1e4).round() as i64, (h * 1e4).round() as i64, 0]
+        };
+        assert_eq!(
+            legend_labels_by(&series, &pixel),
+            ["H=1", "H=2 (= H=1, drawn over it)", "H=3 (= H=1, drawn over it)"]
+        );
+    }
+
+    #[test]
+    fn the_legend_gets_room_above_the_data_rather_than_hide_a_point() {
+        // Points in all four corners of the plot: wherever the legend goes it hid one.
+        let s = [
+            Series { label: "high ends".into(), points: vec![(0.0, 10.0, 0.5), (1.0, 5.0, 0.5), (2.0, 10.0, 0.5)] },
+            Series { label: "low ends".into(), points: vec![(0.0, 0.0, 0.5), (1.0, 5.0, 0.5), (2.0, 0.0, 0.5)] },
+        ];
+        let (first, hidden, height) = draw_lines("t", "s", "x", &s, UNBOUNDED, 0).unwrap();
+        assert!(hidden > 0 && height > 0, "the legend hides {hidden} marks");
+        let (_, hidden, _) = draw_lines("t", "s", "x", &s, UNBOUNDED, height + 12).unwrap();
+        assert_eq!(hidden, 0);
+        let drawn = lines("t", "s", "x", &s).unwrap();
+        assert_ne!(drawn.rgba, first.rgba, "drawn with the room");
+        // A chart whose legend hides nothing is drawn as before.
+        let clear = [Series { label: "one".into(), points: vec![(0.0, 0.0, 0.1), (1.0, 1.0, 0.1)] }];
+        assert_eq!(lines("t", "s", "x", &clear).unwrap().rgba, draw_lines("t", "s", "x", &clear, UNBOUNDED, 0).unwrap().0.rgba);
     }
 }

@@ -755,9 +755,13 @@ pub fn number_at(src: &str, path: &str) -> Result<(std::ops::Range<usize>, bool,
         parse::Value::Float(_) => Ok((target.span.start..target.span.end, true, walked)),
         parse::Value::Int(_) => Ok((target.span.start..target.span.end, false, walked)),
         _ => {
-            let found = &src[target.span.start..target.span.end];
+            // One line of it, its spaces run together: a section pasted in whole ran over
+            // several lines of the message.
+            let found = src[target.span.start..target.span.end].split_whitespace().collect::<Vec<_>>().join(" ");
+            let cut = found.chars().count() > 40;
             let found: String = found.chars().take(40).collect();
-            Err(format!("`{walked}` is not a number in the base scenario (it is `{found}`)"))
+            let more = if cut { "…" } else { "" };
+            Err(format!("`{walked}` is not a number in the base scenario (it is `{found}{more}`)"))
         }
     }
 }

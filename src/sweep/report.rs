@@ -76,19 +76,46 @@ pub fn read(path: &Path) -> Result<Table, String> {
     let seed = head.iter().position(|c| c == "seed").ok_or_else(|| bad("not a sweep table".into()))?;
     let ticks = head.iter().position(|c| c == "ticks_run").ok_or_else(|| bad("not a sweep table".into()))?;
     let parameters: Vec<String> = head[seed + 1..ticks].to_vec();
-    let metric_cols: Vec<usize> = (ticks + 1..head.len()).filter(|&i| !head[i].ends_with("_series")).collect();
-    let metrics = metric_cols.iter().map(|&i| head[i].clone()).collect();
+    // `ticks_run` first: summarised (and plotted) when runs stopped at different ticks (a
+    // sweep with a `stop` rule), left out when every run ran the same ticks.
+    let mut metric_cols: Vec<usize> = std::iter::once(ticks)
+        .chain((ticks + 1..head.len()).filter(|&i| !head[i].ends_with("_series")))
+        .collect();
     let series = head[ticks + 1..].iter().filter_map(|c| c.strip_suffix("_series")).map(String::from).collect();
+    let run = head.iter().position(|c| c == "run");
+    let mut seen_runs: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     let mut rows = Vec::new();
     for (k, record) in reader.records().enumerate() {
         let cells = record.map_err(|e| bad(e.to_string()))?;
+        let line = k + 2;
         let num = |i: usize| -> Result<f64, String> {
-            cells.get(i).and_then(|c| c.parse().ok()).ok_or_else(|| format!("{}:{}: bad row", file.display(), k + 2))
+            let cell = cells.get(i).unwrap_or("");
+            cell.parse().map_err(|_| {
+                format!("{}:{line}: column `{}` is `{cell}`, not a number", file.display(), head[i])
+            })
         };
+        if let Some(r) = run.and_then(|i| cells.get(i)) {
+            if let Some(first) = seen_runs.insert(r.to_string(), line) {
+                return Err(format!(
+                    "{}:{line}: run {r} is already on line {first}; a table holds each run once (two rows of one run would count as two replicates)",
+                    file.display()
+                ));
+            }
+        }
         let params = (seed + 1..ticks).map(num).collect::<Result<Vec<f64>, String>>()?;
         let vals = metric_cols.iter().map(|&i| num(i)).collect::<Result<Vec<f64>, String>>()?;
         rows.push((params, vals));
     }
+    if rows.is_empty() {
+        return Err(bad("the table has a header and no runs: nothing to summarise".into()));
+    }
+    if rows.iter().all(|(_, v)| v[0] == rows[0].1[0]) {
+        metric_cols.remove(0);
+        for (_, v) in &mut rows {
+            v.remove(0);
+        }
+    }
+    let metrics = metric_cols.iter().map(|&i| head[i].clone()).collect();
     Ok(Table { parameters, metrics, series, rows })
 }
 
@@ -160,6 +187,12 @@ pub fn plot(t: &Table, groups: &[Group], metric: &str, x: &str) -> Result<Canvas
                 "--plot {metric}: `{metric}` is kept as a series (a file per run, column {metric}_series), which \
                  sweep-report does not summarise; keep it as End(\"{metric}\") or Mean(\"{metric}\", N) too to plot it; the \
                  table's summarised metrics: {}",
+                t.metrics.join(", ")
+            );
+        }
+        if metric == "ticks_run" {
+            return format!(
+                "--plot ticks_run: every run of the table ran the same ticks (no `stop` rule cut one short): nothing to plot; its kept metrics: {}",
                 t.metrics.join(", ")
             );
         }

@@ -176,8 +176,10 @@ fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> Opti
     Some((crate::tables::line(&row), series_csv))
 }
 
-/// Checks that `dir` can hold this sweep (new, empty, or this sweep's own folder) and marks it.
-fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
+/// Checks that `dir` can hold this sweep (new, empty, or this sweep's own folder) and marks it
+/// ([`run`] does it first; the command line does it before it says what it will run, so a
+/// refused folder is not announced as a sweep starting).
+pub fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
     let marker = dir.join("sweep.json");
     if dir.is_file() {
         return Err(SweepError::Folder(format!("{}: is a file, not a folder; choose another --out", dir.display())));

@@ -304,6 +304,26 @@ fn the_report_says_what_it_cannot_summarise() {
     assert_eq!((table.metrics.clone(), table.series.clone()), (vec!["m".to_string()], vec!["w".to_string()]));
     let e = report::plot(&table, &report::summarise(&table), "w", "a.b").unwrap_err();
     assert!(e.contains("`w` is kept as a series") && e.contains("End(\"w\")") && e.contains("metrics: m"), "{e}");
+    let e = report::plot(&table, &report::summarise(&table), "ticks_run", "a.b").unwrap_err();
+    assert!(e.contains("every run of the table ran the same ticks"), "{e}");
+    // Runs a stop rule ended at different ticks: `ticks_run` is summarised and plotted (the
+    // docs said to compare such rows by it, and the report refused it).
+    std::fs::write(&file, csv.replace("1,0,1,1,1,10,4", "1,0,1,1,1,6,4")).unwrap();
+    let table = report::read(&file).unwrap();
+    assert_eq!(table.metrics, ["ticks_run", "m"]);
+    let groups = report::summarise(&table);
+    assert_eq!(groups[0].summaries[0].mean, 8.0);
+    assert!(report::plot(&table, &groups, "ticks_run", "a.b").is_ok());
+    // Bad tables, located: a cell that is not a number, a run twice, no runs.
+    for (text, says) in [
+        (csv.replace("1,0,1,1,1,10,4", "1,0,1,1,1,10,four"), "results.csv:3: column `m` is `four`, not a number"),
+        (csv.replace("1,0,1,1", "0,0,1,1"), "results.csv:3: run 0 is already on line 2"),
+        (csv.lines().next().unwrap().to_string() + "\n", "the table has a header and no runs"),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        let e = report::read(&file).map(|_| ()).unwrap_err();
+        assert!(e.contains(says), "{says}: {e}");
+    }
     let out = polity(&["run", "commons", "--ticks", "3", "--out", t.path().join("r").to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let e = report::read(&t.path().join("r")).unwrap_err();
