@@ -221,7 +221,10 @@ impl fmt::Display for Comparison {
             // No p-value was computed, so no row is marked: the legend of the mark would be noise.
             write!(f, "One seed gives no confidence intervals or p-values; use --seeds 0..10 or more.")?;
         } else {
-            write!(f, "* p < {ALPHA} (Welch's t-test, two-sided): a difference this large is unlikely by chance alone.")?;
+            write!(
+                f,
+                "* p < {ALPHA} (Welch's t-test, two-sided): a difference this large is unlikely by chance alone."
+            )?;
         }
         for (who, cols) in [("A", &self.only_a), ("B", &self.only_b)] {
             if !cols.is_empty() {

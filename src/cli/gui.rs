@@ -119,6 +119,23 @@ impl GuiArgs {
                 "--train with --screenshot waits for the updates, which run only while the world runs, and --ticks leaves it paused\n    hint: leave out --ticks",
             ));
         }
+        // A frames folder holds nothing but its frames (a later recording into it refused the
+        // screenshot as someone else's file, and `ffmpeg -i frame-%06d.png` skipped it).
+        if let (Some(shot), Some(record)) = (&self.screenshot, &self.record)
+            && polity::record::encode::Output::parse(record)
+                .is_ok_and(|o| o.format == polity::record::encode::Format::PngFolder)
+        {
+            let folder = polity::outputs::absolute(record).ok();
+            let parent = polity::outputs::absolute(shot).ok().and_then(|p| p.parent().map(|p| p.to_path_buf()));
+            if folder.is_some() && folder == parent {
+                return Err(CliError::input(format_args!(
+                    "--screenshot {}: inside the --record frames folder {}, which holds only its frame-NNNNNN.png files
+    hint: put the screenshot beside the folder, e.g. --screenshot shot.png",
+                    shot.display(),
+                    record.display()
+                )));
+            }
+        }
         super::train::check_envs(self.envs)?;
         self.open()
     }

@@ -195,12 +195,23 @@ impl Cli {
                     .find(|a| cmd.get_subcommands().any(|c| c.get_name() == a.as_str()))
                     .map_or(String::new(), |s| format!("{s} "));
                 format!("{arg} {value}: a negative number is not allowed here (`polity {sub}--help` says what {arg} takes)\n")
-            } else if value.parse::<u64>() == Ok(0)
-                && (text.contains("zero for non-zero") || text.contains("is not in 1.."))
-            {
-                // `--threads 0`, `--ticks-per-frame 0`: clap says "number would be zero for
-                // non-zero type" or "0 is not in 1..18446744073709551615".
+            } else if value.parse::<u64>() == Ok(0) && text.contains("zero for non-zero") {
+                // `--threads 0`: clap says "number would be zero for non-zero type".
                 format!("{arg} 0: give 1 or more\n")
+            } else if let Some(range) = text.split("is not in ").nth(1) {
+                // `--fps 0`, `--fps 121`, `--ticks-per-frame 0`: clap says "121 is not in
+                // 1..=120" or "0 is not in 1..18446744073709551615"; both said the same way.
+                let range = range.split_whitespace().next().unwrap_or("");
+                let (lo, hi) = match range.split_once("..=") {
+                    Some((lo, hi)) => (lo, hi.parse::<u128>().ok()),
+                    None => range.split_once("..").map_or((range, None), |(lo, hi)| {
+                        (lo, hi.parse::<u128>().ok().map(|h| h.saturating_sub(1)))
+                    }),
+                };
+                match hi {
+                    Some(hi) if hi < u32::MAX as u128 => format!("{arg} {value}: give {lo} to {hi}\n"),
+                    _ => format!("{arg} {value}: give {lo} or more\n"),
+                }
             } else {
                 e.exit()
             };

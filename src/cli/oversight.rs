@@ -435,12 +435,22 @@ impl OversightCommand {
             wrote.push(a.out.join(file));
         }
         batch.write(a.force)?;
+        // A measure no seed of any series gave a value (`unseen_share` where nothing is
+        // forbidden: there are no violations) is left out of the table: thirty lines of "—".
+        let has_value = |m: &str| rows.iter().any(|r| r.metric == m && r.n > 0);
+        let mut silent: Vec<&str> = Vec::new();
         for r in rows.iter().filter(|r| {
             matches!(
                 r.metric,
                 "violations" | "acts" | "unseen_share" | "unseen_acts_share" | "mean_p_d" | "patches_alive_mean"
             )
         }) {
+            if !has_value(r.metric) {
+                if !silent.contains(&r.metric) {
+                    silent.push(r.metric);
+                }
+                continue;
+            }
             let shown = match r.n {
                 0 => format!("{:>9} (no seed gave a value)", "—"),
                 1 => format!("{:>9.3} ± n/a (one seed)", r.mean),
@@ -453,6 +463,9 @@ impl OversightCommand {
         }
         // After the table, so that the last lines say where everything is (and that the CSV
         // holds every measure, detections and patches alive among them, not only these).
+        if !silent.is_empty() {
+            say!("(no seed gave {} a value at any point; left out above)", silent.join(" or "));
+        }
         say!("(the CSV holds every measure of every run's series; the table shows the charted ones)");
         for path in wrote {
             say!("wrote {}", path.display());

@@ -149,7 +149,7 @@ impl TrainArgs {
                 let rate = steps as f64 / started.elapsed().as_secs_f64().max(1e-9);
                 last = summary(r);
                 bar.message(&format!(
-                    "update {} · {} episodes · {last} · {rate:.0} agent-steps/s",
+                    "update {} · {} episodes · {last} · {rate:.0} learner-steps/s",
                     r.update, r.episodes
                 ));
             },

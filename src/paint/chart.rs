@@ -517,6 +517,9 @@ mod tests {
         assert_ne!(drawn.rgba, first.rgba, "drawn with the room");
         // A chart whose legend hides nothing is drawn as before.
         let clear = [Series { label: "one".into(), points: vec![(0.0, 0.0, 0.1), (1.0, 1.0, 0.1)] }];
-        assert_eq!(lines("t", "s", "x", &clear).unwrap().rgba, draw_lines("t", "s", "x", &clear, UNBOUNDED, 0).unwrap().0.rgba);
+        assert_eq!(
+            lines("t", "s", "x", &clear).unwrap().rgba,
+            draw_lines("t", "s", "x", &clear, UNBOUNDED, 0).unwrap().0.rgba
+        );
     }
 }

@@ -409,6 +409,15 @@ fn mismatch(ctx: &mut Ctx, node: &Node, expected: &str) {
         Value::Str(s) if expected == "a character" && s.chars().count() == 1 => {
             Some(format!("a character is written in single quotes: {:?}", s.chars().next().unwrap_or(' ')))
         }
+        // RON's spellings are `NaN` and `inf` (as Rust prints them), exactly.
+        Value::Ident(name) if expected == "a number" && name.eq_ignore_ascii_case("nan") => {
+            Some("RON writes not-a-number as `NaN`".into())
+        }
+        Value::Ident(name)
+            if expected == "a number" && ["inf", "infinity"].iter().any(|i| name.eq_ignore_ascii_case(i)) =>
+        {
+            Some("RON writes infinity as `inf` (and `-inf`)".into())
+        }
         _ => None,
     };
     let message = format!("expected {expected}, found {}", describe(node));

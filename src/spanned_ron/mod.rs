@@ -542,6 +542,16 @@ Scenario(
         let expected = (Spread(Dist::Fixed(1.0)), Spread(Dist::Uniform(0.0, 1.0)));
         assert_eq!(d.value, Some(expected));
         assert_eq!(report::<Meters>("Meters(\"x\")"), ["1:8 : expected a number, found a string"]);
+        // Other spellings of NaN and infinity get RON's.
+        assert_eq!(
+            report::<Meters>("Meters(nan)"),
+            ["1:8 : expected a number, found `nan` (RON writes not-a-number as `NaN`)"]
+        );
+        assert_eq!(
+            report::<Meters>("Meters(Infinity)"),
+            ["1:8 : expected a number, found `Infinity` (RON writes infinity as `inf` (and `-inf`))"]
+        );
+        assert_eq!(decode::<Meters>("Meters(inf)").value.map(|m| m.0), Some(f64::INFINITY));
     }
 
     #[test]

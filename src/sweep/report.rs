@@ -78,9 +78,8 @@ pub fn read(path: &Path) -> Result<Table, String> {
     let parameters: Vec<String> = head[seed + 1..ticks].to_vec();
     // `ticks_run` first: summarised (and plotted) when runs stopped at different ticks (a
     // sweep with a `stop` rule), left out when every run ran the same ticks.
-    let mut metric_cols: Vec<usize> = std::iter::once(ticks)
-        .chain((ticks + 1..head.len()).filter(|&i| !head[i].ends_with("_series")))
-        .collect();
+    let mut metric_cols: Vec<usize> =
+        std::iter::once(ticks).chain((ticks + 1..head.len()).filter(|&i| !head[i].ends_with("_series"))).collect();
     let series = head[ticks + 1..].iter().filter_map(|c| c.strip_suffix("_series")).map(String::from).collect();
     let run = head.iter().position(|c| c == "run");
     let mut seen_runs: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
@@ -90,9 +89,8 @@ pub fn read(path: &Path) -> Result<Table, String> {
         let line = k + 2;
         let num = |i: usize| -> Result<f64, String> {
             let cell = cells.get(i).unwrap_or("");
-            cell.parse().map_err(|_| {
-                format!("{}:{line}: column `{}` is `{cell}`, not a number", file.display(), head[i])
-            })
+            cell.parse()
+                .map_err(|_| format!("{}:{line}: column `{}` is `{cell}`, not a number", file.display(), head[i]))
         };
         if let Some(r) = run.and_then(|i| cells.get(i)) {
             if let Some(first) = seen_runs.insert(r.to_string(), line) {

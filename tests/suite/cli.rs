@@ -231,6 +231,33 @@ fn a_negative_number_is_refused_as_a_value_not_read_as_a_flag() {
         let e = text(&out.stderr);
         assert!(e.contains(&format!("{flag}: give 1 or more")), "{args:?}: {e}");
     }
+    // A screenshot into the frames folder a recording writes: refused before the app opens.
+    let t = tempfile::tempdir().unwrap();
+    let frames = t.path().join("frames");
+    let shot = frames.join("shot.png");
+    let out = polity(&[
+        "gui",
+        "commons",
+        "--record",
+        frames.to_str().unwrap(),
+        "--record-frames",
+        "3",
+        "--screenshot",
+        shot.to_str().unwrap(),
+        "--exit",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = text(&out.stderr);
+    assert!(e.contains("inside the --record frames folder") && e.contains("--screenshot shot.png"), "{e}");
+    assert!(!frames.exists(), "nothing written");
+    // A bounded range reads the same below and above it (`--fps 121` was clap's "121 is not
+    // in 1..=120", `--fps 0` "give 1 or more").
+    for v in ["0", "121"] {
+        let out = polity(&["record", "commons", "--fps", v]);
+        assert_eq!(out.status.code(), Some(2));
+        let e = text(&out.stderr);
+        assert!(e.contains(&format!("--fps {v}: give 1 to 120")), "{e}");
+    }
     // plan-budget's own check of a negative ε is reached.
     let out = polity(&["plan-budget", "--epsilon", "-1", "--gamma", "0.9", "--actions", "3"]);
     assert_eq!(out.status.code(), Some(2));
