@@ -2,6 +2,7 @@
 
     import polity
     env = polity.parallel_env("commons", seed=0)            # a PettingZoo ParallelEnv
+    aec = polity.aec_env("commons", seed=0)                 # the same, as a PettingZoo AECEnv
     obs, infos = env.reset(seed=0)
     obs, rewards, terms, truncs, infos = env.step({a: env.action_space(a).sample() for a in env.agents})
 
@@ -18,7 +19,7 @@ one per thread; a call from another raises ``PolityError``). docs/python.md docu
 
 from ._polity import PolityError, __version__, builtins
 from ._polity import set_threads as _set_threads
-from .env import ACTIONS, PolityParallelEnv, next_seed, parallel_env
+from .env import ACTIONS, PolityParallelEnv, aec_env, next_seed, parallel_env
 from .gym import GymEnv
 from .interop import export_policy, record, torch_tensors
 from .vector import VectorEnv
@@ -51,6 +52,7 @@ __all__ = [
     "PolityParallelEnv",
     "VectorEnv",
     "__version__",
+    "aec_env",
     "builtins",
     "export_policy",
     "next_seed",

@@ -473,3 +473,12 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
 def parallel_env(scenario: str = "commons", seed: int | None = None, render_mode: str | None = None, **kwargs):
     """A PettingZoo ParallelEnv of ``scenario``: see :class:`PolityParallelEnv`."""
     return PolityParallelEnv(scenario, seed=seed, render_mode=render_mode, **kwargs)
+
+
+def aec_env(scenario: str = "commons", seed: int | None = None, render_mode: str | None = None, **kwargs):
+    """A PettingZoo AECEnv of ``scenario`` (the same arguments as :func:`parallel_env`): the
+    parallel environment through PettingZoo's ``parallel_to_aec``, so agents act in turn and a
+    tick runs once every live agent has acted."""
+    from pettingzoo.utils.conversions import parallel_to_aec
+
+    return parallel_to_aec(parallel_env(scenario, seed=seed, render_mode=render_mode, **kwargs))

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
-from pettingzoo.test import parallel_api_test, parallel_seed_test
+from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, render_test, seed_test
 
 import polity
 
@@ -24,6 +24,29 @@ def test_parallel_api(scenario):
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_parallel_seed(scenario):
     parallel_seed_test(lambda: polity.parallel_env(scenario, **{"run.ticks": 200}), num_cycles=200)
+
+
+@pytest.mark.parametrize("scenario", ["commons", "sed-apple-picking"])
+def test_aec_api_and_seed(scenario):
+    # PettingZoo's AEC tests, on polity.aec_env (parallel_to_aec of the parallel env).
+    env = polity.aec_env(scenario, seed=3, **{"run.ticks": 60})
+    api_test(env, num_cycles=200)
+    seed_test(lambda: polity.aec_env(scenario, **{"run.ticks": 60}), num_cycles=60)
+    # A tick runs once every live agent has acted: the AEC walk of 10 ticks is 10 × agents steps.
+    aec = polity.aec_env(scenario, seed=0, **{"run.ticks": 10})
+    aec.reset(seed=0)
+    n = len(aec.agents)
+    steps = 0
+    for agent in aec.agent_iter():
+        _, _, term, trunc, _ = aec.last()
+        aec.step(None if term or trunc else aec.action_space(agent).sample())
+        steps += 1
+    assert steps == 10 * n + n  # every agent acts each tick, then steps once more to leave
+
+
+def test_render_test_with_rgb_arrays():
+    # PettingZoo's render_test asks for "human"; Polity renders arrays (docs/python.md says how).
+    render_test(lambda render_mode=None: polity.aec_env("commons", render_mode="rgb_array", **{"run.ticks": 20}))
 
 
 def test_parallel_api_with_the_principal_as_an_agent():

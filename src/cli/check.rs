@@ -62,7 +62,7 @@ impl CheckArgs {
                         );
                     }
                     Err(problems) => {
-                        polity::tell_err!("{problems}");
+                        polity::tell_err!("{problems:#}");
                         bad += 1;
                     }
                 }
@@ -93,7 +93,7 @@ impl CheckArgs {
                     }
                 },
                 Err(problems) => {
-                    polity::tell_err!("{problems}");
+                    polity::tell_err!("{problems:#}");
                     bad += 1;
                 }
             }

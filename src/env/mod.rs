@@ -19,7 +19,7 @@ pub use steer::Steering;
 /// (anything with a `(` in it), with numeric fields changed by the same paths sweep files vary
 /// (`tax.rates[0]`, `oversight.k`, `run.ticks`). Errors carry file:line:column and a hint.
 pub fn scenario_from(arg: &str, overrides: &[(String, Number)]) -> Result<Scenario, String> {
-    let show = |p: scenario::Problems| p.to_string().trim_end_matches("; nothing was run").trim_end().to_string();
+    let show = |p: scenario::Problems| format!("{p:#}").trim_end().to_string();
     // RON text has a `(`; so may a file's name ("commons (copy).ron"): a file there is read.
     let mut s = if arg.contains('(') && !std::path::Path::new(arg).is_file() {
         scenario::parse(arg, "<scenario text>", "scenario").map_err(show)?

@@ -50,9 +50,7 @@ pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str, sai
         shared,
         weights: Some(path.to_string()),
     });
-    crate::scenario::check_typed(s.clone(), said)
-        .map(drop)
-        .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())
+    crate::scenario::check_typed(s.clone(), said).map(drop).map_err(|p| format!("{p:#}"))
 }
 
 /// A policy file given to play, as the scenario keeps it: by its absolute path, so that what
@@ -76,7 +74,5 @@ fn play_principal(s: &mut crate::scenario::Scenario, path: &str, flag: &str) -> 
         format!("{flag}: {}{}", p.message, p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default())
     })?;
     p.policy = PrincipalPolicy::Learned(LearnedPrincipal { hidden: header.hidden, weights: Some(kept(path)) });
-    crate::scenario::check_typed(s.clone(), flag)
-        .map(drop)
-        .map_err(|p| p.to_string().trim_end_matches("; nothing was run").to_string())
+    crate::scenario::check_typed(s.clone(), flag).map(drop).map_err(|p| format!("{p:#}"))
 }

@@ -49,8 +49,13 @@ impl fmt::Display for Problems {
         for p in &self.0 {
             writeln!(f, "{p}")?;
         }
+        // `{:#}` leaves out "nothing was run": `polity check` runs nothing in any case.
         let n = self.0.len();
-        write!(f, "{n} problem{} found; nothing was run", if n == 1 { "" } else { "s" })
+        write!(f, "{n} problem{} found", if n == 1 { "" } else { "s" })?;
+        if !f.alternate() {
+            write!(f, "; nothing was run")?;
+        }
+        Ok(())
     }
 }
 
