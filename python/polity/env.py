@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from typing import Any
 
@@ -190,6 +191,19 @@ def _same_thread(made_on: int) -> None:
         )
 
 
+def _scenario(scenario: Any) -> str:
+    """The scenario argument as the engine takes it: a name, a path or RON text (``str`` or a
+    path-like). Anything else is refused by name (``None`` was looked up as a scenario "None")."""
+    if isinstance(scenario, str):
+        return scenario
+    if isinstance(scenario, os.PathLike):
+        return os.fspath(scenario)
+    raise PolityError(
+        f"scenario = {scenario!r}: give a built-in name (polity.builtins()), a path to a .ron file "
+        "or a run's run.json, or RON text"
+    )
+
+
 def _policies(policies: dict[str, str] | None) -> list[tuple[str, str]]:
     if policies is not None and not isinstance(policies, dict):
         raise PolityError(f"policies = {policies!r}: a dict of group name to policy file, e.g. {{'humans': 'h.safetensors'}}")
@@ -253,7 +267,7 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
         if seed is not None:
             seed = _seed(seed)
         self._raw_env = RawEnv(
-            str(scenario),
+            _scenario(scenario),
             seed,
             _overrides(overrides, field_overrides, _KEYWORDS),
             view,

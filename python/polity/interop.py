@@ -10,7 +10,7 @@ import numpy as np
 
 from ._polity import PolityError, RawRecording
 from ._polity import export_policy as _export
-from .env import PolityParallelEnv, _frame, _overrides, _view, _whole
+from .env import PolityParallelEnv, _frame, _overrides, _scenario, _view, _whole
 
 #: Frames per second a recording may have, as `polity record --fps` allows (at most 50 for a GIF).
 FPS = (1, 120)
@@ -86,7 +86,7 @@ def export_policy(
         arr = np.ascontiguousarray(np.asarray(value, dtype=np.float32))
         named.append((str(name), list(arr.shape), arr.reshape(-1).tolist()))
     overrides_list = _overrides(overrides, {})
-    return json.loads(_export(os.fspath(path), str(scenario), group, named, view, force, overrides_list))
+    return json.loads(_export(os.fspath(path), _scenario(scenario), group, named, view, force, overrides_list))
 
 
 def torch_tensors(trunk: Any, actor: Any, critic: Any | None = None) -> dict[str, np.ndarray]:

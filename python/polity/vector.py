@@ -10,7 +10,7 @@ from gymnasium import spaces
 import threading
 
 from ._polity import PolityError, RawVecEnv
-from .env import _NotCopied, _overrides, _policies, _same_thread, _seed, _view, _whole
+from .env import _NotCopied, _overrides, _policies, _same_thread, _scenario, _seed, _view, _whole
 
 
 try:
@@ -60,7 +60,7 @@ class VectorEnv(_NotCopied):
         if seed is not None:
             seed = _seed(seed)
         self._raw_env = RawVecEnv(
-            str(scenario), int(num_envs), seed, _overrides(overrides, field_overrides, "seed, view, overrides, policies"), view, _policies(policies)
+            _scenario(scenario), int(num_envs), seed, _overrides(overrides, field_overrides, "seed, view, overrides, policies"), view, _policies(policies)
         )
         self.num_envs = self._raw.num_envs
         self.agents = list(self._raw.layout.names)

@@ -222,6 +222,16 @@ def test_unknown_scenario():
     with pytest.raises(polity.PolityError, match="no built-in scenario by this name") as e:
         polity.parallel_env("comons")
     assert "did you mean the built-in `commons`" in str(e.value)
+    # Not a name, path or text at all: refused as such (None was looked up as "None"), and a
+    # path-like is taken as the path it is.
+    for bad in [None, 3, ["commons"]]:
+        for make in [polity.parallel_env, polity.VectorEnv]:
+            with pytest.raises(polity.PolityError, match=r"scenario = .*: give a built-in name"):
+                make(bad)
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "scenarios" / "commons.ron"
+    assert polity.parallel_env(path).possible_agents == polity.parallel_env("commons").possible_agents
 
 
 def test_scenario_errors_carry_file_line_column(tmp_path):
