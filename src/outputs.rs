@@ -13,9 +13,11 @@
 //! - Single files are written to a temporary file beside the target, flushed and renamed
 //!   ([`write_file`]); an existing file is replaced only with `--force` ([`check_file`]).
 //! - Work in progress lives in hidden staging beside its target, named with the process id
-//!   ([`Staging`]); it is removed when the work fails or is interrupted (SIGINT, SIGTERM:
-//!   [`catch_interrupts`]), and staging left by a process that no longer exists (a SIGKILL)
-//!   is removed by the next run into the same place.
+//!   and a check code of the name ([`staging_path`]: `.NAME.partial-PID-CODE`); it is removed
+//!   when the work fails or is interrupted (SIGINT, SIGTERM: [`catch_interrupts`]), and
+//!   staging left by a process that no longer exists (a SIGKILL) is removed by the next run
+//!   into the same place — only where its name's code holds, so a file or folder a person
+//!   named like Polity's staging (`.NAME.partial-99999`) is never taken for it.
 
 use std::fs;
 use std::io::{self, Write};
@@ -187,6 +189,12 @@ pub fn absolute(path: &Path) -> io::Result<PathBuf> {
     Ok(real)
 }
 
+/// The longest output name (in bytes) whose staging name (`.NAME.partial-PID-CODE`: a dot, 9
+/// bytes, a process id of up to 7 digits, a dash and 8 hex digits, 26 bytes in all) is still
+/// a legal file name of at most 255 bytes: a longer `--out` did all its work and then failed
+/// with "File name too long".
+pub const MAX_OUTPUT_NAME: usize = 255 - 26;
+
 /// Resolves an output path ([`absolute`]) and refuses the working folder, any folder above it
 /// (the root included) and a path whose last component is a symbolic link.
 pub fn resolve(path: &Path) -> Result<PathBuf, Refused> {
@@ -205,6 +213,15 @@ pub fn resolve(path: &Path) -> Result<PathBuf, Refused> {
             "{shown}: {which}; Polity never writes its outputs into the folder you run it from or one above it, since \
              replacing it could delete your files\n    hint: name a new folder for the output, e.g. `--out runs/NAME` \
              (the rules: {RULES})"
+        )));
+    }
+    let name = abs.file_name().map_or(0, |n| n.len());
+    if name > MAX_OUTPUT_NAME {
+        return Err(Refused(format!(
+            "{shown}: its name is {name} bytes long; Polity writes an output through a hidden staging name {} bytes \
+             longer beside it, and a file name can be at most 255 bytes\n    hint: use a name of at most \
+             {MAX_OUTPUT_NAME} bytes",
+            255 - MAX_OUTPUT_NAME
         )));
     }
     if fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -290,6 +307,14 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Proof>, what: &str) -> Re
     if !meta.is_dir() {
         return Err(Refused(format!("{shown}: is a file, not a folder; choose another --out")));
     }
+    if mount_point(dir, &meta) {
+        return Err(Refused(format!(
+            "{shown}: is a mount point (another file system is mounted there); an output folder is moved into \
+             place whole, which a mount point cannot take\n    hint: write into a folder inside it, e.g. `--out \
+             {}`",
+            dir.join("run").display()
+        )));
+    }
     let entries: Vec<fs::DirEntry> = fs::read_dir(dir)
         .and_then(|d| d.collect::<io::Result<Vec<_>>>())
         .map_err(|e| Refused(format!("{shown}: cannot read the folder: {e}")))?;
@@ -353,6 +378,21 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Proof>, what: &str) -> Re
     }
 }
 
+/// Whether the folder `dir` (its metadata `meta`) is a mount point: on another device than the
+/// folder above it (Unix; never elsewhere).
+fn mount_point(dir: &Path, meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        dir.parent().and_then(|p| fs::metadata(p).ok()).is_some_and(|p| p.dev() != meta.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (dir, meta);
+        false
+    }
+}
+
 /// What stands at a run folder's place: nothing, an empty folder, or a run folder that Polity
 /// wrote (its `run.json` is Polity's, lists every other file in it, and each file's hash in it
 /// still matches).
@@ -372,8 +412,8 @@ pub fn inspect_frames_folder(dir: &Path) -> Result<Existing, Refused> {
 }
 
 /// The outcome of [`install_folder`] when the new folder went in but the old one could not be
-/// removed whole: where what was left of it now is.
-pub type Leftover = Option<PathBuf>;
+/// removed whole: where what was left of it now is, and why it was left.
+pub type Leftover = Option<(PathBuf, String)>;
 
 /// Why a finished output could not be put in place.
 #[derive(Debug)]
@@ -435,6 +475,11 @@ pub fn install_folder(
     inspect: impl Fn(&Path) -> Result<Existing, Refused>,
 ) -> Result<Leftover, InstallError> {
     let _moving = lock(&MOVING);
+    // Other processes finishing into the same place wait while this one inspects and moves
+    // (four runs into one --out raced: one moved the old folder aside under another, which
+    // then failed with "No such file or directory"); each then replaces the one before, as
+    // runs one after another would.
+    let _others = lock_folder_of(dest);
     let keep_instead = |why: Refused| -> InstallError {
         let kept = free_sibling(dest, "new");
         match fs::rename(stage, &kept) {
@@ -466,34 +511,108 @@ pub fn install_folder(
             Ok(None)
         }
         Ok(Existing::Owned(files)) => {
-            let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let aside = dest.with_file_name(format!(".{name}.old-{}", std::process::id()));
+            let aside = staged_name(dest, Stage::Old, std::process::id());
             fs::rename(dest, &aside)?;
             if let Err(e) = fs::rename(stage, dest) {
                 let _ = fs::rename(&aside, dest);
                 return Err(e.into());
             }
-            for f in &files {
+            // The old folder's files, `run.json` last: what is left after a failure still
+            // says what it was.
+            let mut failed = None;
+            let (record, rest): (Vec<&String>, Vec<&String>) = files.iter().partition(|f| *f == "run.json");
+            for f in rest.into_iter().chain(record) {
                 match fs::remove_file(aside.join(f)) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                        failed = Some(format!("{f} could not be deleted: {e}"));
+                        break;
+                    }
                     _ => {}
                 }
             }
-            if fs::remove_dir(&aside).is_ok() {
+            if failed.is_none() && fs::remove_dir(&aside).is_ok() {
                 return Ok(None);
             }
-            // Something was put into the old folder after the inspection: keep it, visibly.
+            // A file that would not go, or something put into the old folder after the
+            // inspection: what is left is kept, visibly.
+            let why = failed.unwrap_or_else(|| "files were put into it while it was being replaced".into());
             let left = free_sibling(dest, "old");
-            Ok(Some(if fs::rename(&aside, &left).is_ok() { left } else { aside }))
+            Ok(Some((if fs::rename(&aside, &left).is_ok() { left } else { aside }, why)))
         }
     }
 }
 
+/// An exclusive lock on the folder that holds `dest` (`flock` of the folder itself, so nothing
+/// is written there), held until the file it returns drops: outputs finishing into one folder
+/// move in one at a time across processes. `None` where the folder cannot be locked (then
+/// nothing waits).
+fn lock_folder_of(dest: &Path) -> Option<fs::File> {
+    let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let folder = fs::File::open(parent).ok()?;
+    folder.lock().ok()?;
+    Some(folder)
+}
+
 // --- staging ------------------------------------------------------------------------------
 
-/// The hidden staging name for `dest` owned by this process: `.NAME.partial-PID` beside it.
+/// The hidden staging name for `dest` owned by this process: `.NAME.partial-PID-CODE` beside
+/// it ([`staged_name`]).
 pub fn staging_path(dest: &Path) -> PathBuf {
-    sibling(dest, &format!(".partial-{}", std::process::id()))
+    staged_name(dest, Stage::Partial, std::process::id())
+}
+
+/// What a staging name beside an output holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Work in progress (`.NAME.partial-PID-CODE`).
+    Partial,
+    /// An earlier output moved aside while the new one moves in (`.NAME.old-PID-CODE`).
+    Old,
+}
+
+impl Stage {
+    fn word(self) -> &'static str {
+        match self {
+            Stage::Partial => "partial",
+            Stage::Old => "old",
+        }
+    }
+}
+
+/// The staging name process `pid` gives `dest`'s work: `.NAME.partial-PID-CODE` (or `.old-`)
+/// beside it, `CODE` eight hex digits of a digest of the rest of the name and a key of
+/// Polity's ([`stage_code`]). Only names whose code holds are ever taken for staging and
+/// removed ([`remove_stale_staging`]): a person does not make one by chance.
+pub fn staged_name(dest: &Path, stage: Stage, pid: u32) -> PathBuf {
+    let stem = sibling(dest, &format!(".{}-{pid}", stage.word()));
+    let name = stem.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    stem.with_file_name(format!("{name}-{}", stage_code(&name)))
+}
+
+/// The check code of a staging name's stem (`.NAME.partial-PID`): 8 hex digits.
+fn stage_code(stem: &str) -> String {
+    let mut h = crate::hash::Fnv::new();
+    h.write(b"polity staging\0");
+    h.write(stem.as_bytes());
+    format!("{:08x}", h.finish() >> 32)
+}
+
+/// The process id a staging name (`.NAME.partial-PID-CODE`, a file name) was made by, and
+/// which kind of staging it is, if it is one whose code holds.
+pub fn staged_pid(name: &str) -> Option<(u32, Stage)> {
+    let (stem, code) = name.rsplit_once('-')?;
+    if code.len() != 8 || stage_code(stem) != code {
+        return None;
+    }
+    let (rest, pid) = stem.rsplit_once('-')?;
+    let stage = if rest.ends_with(".partial") {
+        Stage::Partial
+    } else if rest.ends_with(".old") {
+        Stage::Old
+    } else {
+        return None;
+    };
+    Some((pid.parse().ok()?, stage))
 }
 
 /// `.NAME` + `suffix` beside `dest`.
@@ -517,9 +636,11 @@ fn alive(pid: u32) -> bool {
     }
 }
 
-/// Removes staging left beside `dest` by processes that no longer exist (`.NAME.partial-PID`
-/// and `.NAME.old-PID`) with [`remove_staged`]: a staging folder holding anything but files
-/// Polity writes (`is_ours`) stays whole. Returns what was removed.
+/// Removes staging left beside `dest` by processes that no longer exist (`.NAME.partial-PID-CODE`
+/// and `.NAME.old-PID-CODE`, their codes holding: [`staged_name`]) with [`remove_staged`]: a
+/// staging folder holding anything but files Polity writes (`is_ours`) stays whole, and so
+/// does anything named like staging without its code (a person's `.NAME.partial-99999`, or
+/// staging of a Polity older than 2026-12-06). Returns what was removed.
 pub fn remove_stale_staging(dest: &Path, is_ours: fn(&str) -> bool) -> Vec<PathBuf> {
     let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return Vec::new();
@@ -530,8 +651,14 @@ pub fn remove_stale_staging(dest: &Path, is_ours: fn(&str) -> bool) -> Vec<PathB
     for e in entries.flatten() {
         let entry = e.file_name().to_string_lossy().into_owned();
         let Some(rest) = entry.strip_prefix(&format!(".{name}.")) else { continue };
-        let pid = rest.strip_prefix("partial-").or_else(|| rest.strip_prefix("old-"));
-        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else { continue };
+        // Only `partial-PID-CODE` and `old-PID-CODE` right after the name (not a longer
+        // name's staging that starts like it).
+        if !(rest.strip_prefix("partial-").or_else(|| rest.strip_prefix("old-")))
+            .is_some_and(|r| r.bytes().filter(|&b| b == b'-').count() == 1)
+        {
+            continue;
+        }
+        let Some((pid, _)) = staged_pid(&entry) else { continue };
         if pid == std::process::id() || alive(pid) {
             continue;
         }
@@ -677,16 +804,54 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
         Ok(m) if m.is_dir() => {
             return Err(Refused(format!("{shown}: is a folder; name a file to write")));
         }
-        Ok(_) if !force => {
-            return Err(Refused(format!(
-                "{shown}: the file exists; Polity never replaces a file unless you pass --force\n    hint: choose another \
-                 name, or add --force to replace it (the rules: {RULES})"
-            )));
+        Ok(_) => {
+            replaceable(&abs).map_err(|e| Refused(format!("{shown}: {e}")))?;
+            if !force {
+                return Err(Refused(format!(
+                    "{shown}: the file exists; Polity never replaces a file unless you pass --force\n    hint: choose \
+                     another name, or add --force to replace it (the rules: {RULES})"
+                )));
+            }
         }
-        _ => {}
+        Err(_) => {}
     }
     check_writable(path, &abs)?;
     Ok(abs)
+}
+
+/// Whether what stands at `path` may be replaced by a file Polity writes (with `--force`):
+/// nothing, a file or a link (the link itself). A device, a named pipe (FIFO) or a socket is
+/// never replaced: `--out /dev/null --force`, run as root, would have made the system's
+/// `/dev/null` a file. The error says what it is.
+pub fn replaceable(path: &Path) -> io::Result<()> {
+    let Ok(meta) = fs::symlink_metadata(path) else { return Ok(()) };
+    let t = meta.file_type();
+    if t.is_file() || t.is_symlink() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() || t.is_block_device() {
+            "a device"
+        } else if t.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_dir() {
+            "a folder"
+        } else {
+            "not a file"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = if t.is_dir() { "a folder" } else { "not a file" };
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!(
+            "is {what}, not a file; Polity replaces only files it could have written, even with --force\n    hint: name a file to write"
+        ),
+    ))
 }
 
 /// Refuses an output file that is one of the command's own inputs, or lies inside an input
@@ -723,7 +888,12 @@ pub fn check_writable(shown: &Path, abs: &Path) -> Result<(), Refused> {
     let mut parent = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
     while fs::symlink_metadata(&parent).is_err() && parent.pop() {}
     if !parent.is_dir() {
-        return Err(Refused(format!("{shown}: cannot create the folder {}: it is a file", parent.display())));
+        let what = match fs::read_link(&parent) {
+            Ok(to) if !parent.exists() => format!("it is a link to {}, which does not exist", to.display()),
+            Ok(to) => format!("it is a link to {}, which is not a folder", to.display()),
+            Err(_) => "it is a file".to_string(),
+        };
+        return Err(Refused(format!("{shown}: cannot create the folder {}: {what}", parent.display())));
     }
     tempfile::Builder::new().prefix(".polity-check-").tempfile_in(&parent).map_err(|e| {
         // The error names the probe file, which is ours, not the user's: say what failed.
@@ -734,7 +904,7 @@ pub fn check_writable(shown: &Path, abs: &Path) -> Result<(), Refused> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it (`.NAME.partial-PID`),
+/// Writes `bytes` to `path` atomically: a temporary file beside it (`.NAME.partial-PID-CODE`: [`staging_path`]),
 /// flushed to disk, then renamed into place. An existing file is replaced only if `force` (a
 /// link at `path` is replaced itself, never followed). Temporary files that processes killed
 /// mid-write left for `path` are removed first ([`remove_stale_staging`]). One thread at a
@@ -780,7 +950,7 @@ pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
     Ok(())
 }
 
-/// A file's bytes written and flushed to its temporary file (`.NAME.partial-PID` beside it),
+/// A file's bytes written and flushed to its temporary file (`.NAME.partial-PID-CODE` beside it),
 /// not yet in place; removed if dropped.
 struct Staged {
     tmp: Option<tempfile::NamedTempFile>,
@@ -813,6 +983,8 @@ impl Staged {
 
     /// Moves the file into place (replacing an existing one only if `force`).
     fn persist(mut self, path: &Path, force: bool) -> io::Result<()> {
+        // What may have appeared there since the command's checks.
+        replaceable(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         let tmp = self.tmp.take().expect("persisted once");
         let persisted = if force { tmp.persist(path) } else { tmp.persist_noclobber(path) };
         persisted.map(drop).map_err(|e| {
@@ -906,17 +1078,26 @@ mod tests {
     fn a_write_removes_the_temporary_files_of_killed_writers() {
         let t = tempfile::tempdir().unwrap();
         // No process has an id above Linux's largest (2²²); pid 1 always exists.
-        let dead = t.path().join(".table.csv.partial-4999999");
-        let live = t.path().join(".table.csv.partial-1");
-        fs::write(&dead, b"half").unwrap();
-        fs::write(&live, b"someone's").unwrap();
-        write_file(&t.path().join("table.csv"), b"whole", false).unwrap();
-        assert_eq!(fs::read(t.path().join("table.csv")).unwrap(), b"whole");
+        let table = t.path().join("table.csv");
+        let dead = staged_name(&table, Stage::Partial, 4999999);
+        let live = staged_name(&table, Stage::Partial, 1);
+        // Named like staging by a person (or by a Polity before names had codes): never taken
+        // for a dead writer's, whatever its process.
+        let named = [".table.csv.partial-4999999", ".table.csv.partial-4999999-00000000", ".table.csv.old-4999999"]
+            .map(|n| t.path().join(n));
+        for f in [&dead, &live].into_iter().chain(&named) {
+            fs::write(f, b"someone's").unwrap();
+        }
+        write_file(&table, b"whole", false).unwrap();
+        assert_eq!(fs::read(&table).unwrap(), b"whole");
         assert!(!dead.exists(), "a dead writer's temporary file is removed");
         assert!(live.exists(), "a live process's is not");
+        for f in &named {
+            assert_eq!(fs::read(f).unwrap(), b"someone's", "{}", f.display());
+        }
         let names: Vec<String> =
             fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
-        assert_eq!(names.len(), 2, "{names:?}");
+        assert_eq!(names.len(), 5, "{names:?}");
     }
 
     #[cfg(unix)]
@@ -1082,6 +1263,31 @@ mod tests {
         assert_eq!(fs::read_to_string(d.join("metrics.csv")).unwrap(), "new");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_device_or_pipe_is_never_replaced_even_with_force() {
+        // The new-user tour: `--out mynull --force` (a copy of /dev/null) became a file.
+        for force in [false, true] {
+            let e = check_file(Path::new("/dev/null"), force).unwrap_err().0;
+            assert!(e.contains("is a device, not a file") && e.contains("even with --force"), "{e}");
+        }
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("pipe.csv");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return;
+        }
+        let e = check_file(&fifo, true).unwrap_err().0;
+        assert!(e.contains("is a named pipe (FIFO), not a file"), "{e}");
+        // And at the moment of writing (it appeared after the checks).
+        let e = write_file(&fifo, b"table", true).unwrap_err().to_string();
+        assert!(e.contains("named pipe"), "{e}");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe is still a pipe");
+        let names: Vec<_> = fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names.len(), 1, "no staging left: {names:?}");
+    }
+
     #[test]
     fn single_files_are_replaced_only_with_force() {
         let t = tempfile::tempdir().unwrap();
@@ -1148,21 +1354,41 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let dest = t.path().join("r");
         // A pid that cannot be alive (above the kernel's pid_max) and our own.
-        let dead = t.path().join(".r.partial-4999999");
-        let live = t.path().join(format!(".r.partial-{}", std::process::id()));
-        let unknown = t.path().join(".r.partial-4999998");
-        for d in [&dead, &live, &unknown] {
+        let dead = staged_name(&dest, Stage::Partial, 4999999);
+        let dead_old = staged_name(&dest, Stage::Old, 4999997);
+        let live = staged_name(&dest, Stage::Partial, std::process::id());
+        let unknown = staged_name(&dest, Stage::Partial, 4999998);
+        // A person's folders named like staging without its code (the new-user tour's: a run
+        // deleted `.z.old-99999/metrics.csv`), or with another name's code.
+        let named = [".r.partial-4999999", ".r.old-4999999", ".r.partial-4999999-0badc0de"].map(|n| t.path().join(n));
+        let borrowed = {
+            let other = staged_name(&t.path().join("q"), Stage::Partial, 4999999);
+            t.path().join(format!(".r.partial-4999999-{}", other.to_string_lossy().rsplit('-').next().unwrap()))
+        };
+        for d in [&dead, &dead_old, &live, &unknown].into_iter().chain(&named).chain([&borrowed]) {
             fs::create_dir(d).unwrap();
             fs::write(d.join("metrics.csv"), "x").unwrap();
         }
         fs::write(unknown.join("mine.txt"), "keep").unwrap();
-        let removed = remove_stale_staging(&dest, |n| n == "metrics.csv");
+        let mut removed = remove_stale_staging(&dest, |n| n == "metrics.csv");
+        removed.sort();
         if cfg!(target_os = "linux") {
-            assert_eq!(removed, vec![dead.clone()]);
-            assert!(!dead.exists());
+            let mut both = vec![dead.clone(), dead_old.clone()];
+            both.sort();
+            assert_eq!(removed, both);
+            assert!(!dead.exists() && !dead_old.exists());
         }
         assert!(live.join("metrics.csv").exists());
         assert!(unknown.join("mine.txt").exists(), "a staging folder with a foreign file stays");
         assert!(unknown.join("metrics.csv").exists(), "whole: not even the files named like Polity's go");
+        for d in named.iter().chain([&borrowed]) {
+            assert!(d.join("metrics.csv").exists(), "{} is not Polity's staging", d.display());
+        }
+        // The names decode to their process and kind, and only theirs do.
+        assert_eq!(staged_pid(&dead.file_name().unwrap().to_string_lossy()), Some((4999999, Stage::Partial)));
+        assert_eq!(staged_pid(&dead_old.file_name().unwrap().to_string_lossy()), Some((4999997, Stage::Old)));
+        for d in named.iter().chain([&borrowed]) {
+            assert_eq!(staged_pid(&d.file_name().unwrap().to_string_lossy()), None, "{}", d.display());
+        }
     }
 }

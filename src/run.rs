@@ -48,9 +48,10 @@ pub struct RunSummary {
     pub events: u64,
     /// Apples picked by all agents.
     pub picked: u64,
-    /// Where what was left of the replaced run folder was kept, when something was put into it
-    /// while the run was finishing (see [`outputs::install_folder`]).
-    pub kept_aside: Option<PathBuf>,
+    /// Where what was left of the replaced run folder was kept, and why: a file of it that
+    /// could not be deleted, or something put into it while the run was finishing (see
+    /// [`outputs::install_folder`]).
+    pub kept_aside: Option<(PathBuf, String)>,
     /// How long the ticks took (with their metrics and outputs), from the world built (or
     /// restored) to the last tick: a run's speed without its start. Not written to any file.
     pub ticking: std::time::Duration,
@@ -251,8 +252,11 @@ pub fn is_stage_file(name: &str) -> bool {
 /// Whether `name` is the temporary file a checkpoint is saved through.
 fn is_checkpoint_temporary(name: &str) -> bool {
     let Some(rest) = name.strip_prefix(".checkpoint.ron.") else { return false };
-    // `partial-PID` ([`outputs::write_file`]), or `XXXXXX.partial` (older versions).
-    rest.strip_prefix("partial-").is_some_and(|pid| pid.parse::<u32>().is_ok()) || rest.ends_with(".partial")
+    // `partial-PID-CODE` ([`outputs::write_file`]), `partial-PID` or `XXXXXX.partial` (older
+    // versions).
+    outputs::staged_pid(name).is_some_and(|(_, stage)| stage == outputs::Stage::Partial)
+        || rest.strip_prefix("partial-").is_some_and(|pid| pid.parse::<u32>().is_ok())
+        || rest.ends_with(".partial")
 }
 
 /// The lock file in a checkpointed run's staging folder, held by the process writing it.
@@ -265,6 +269,9 @@ const LOCK: &str = "polity.lock";
 pub fn check_out_dir(dir: &Path) -> Result<PathBuf, Refused> {
     let abs = outputs::resolve(dir)?;
     outputs::inspect_run_folder(&abs)?;
+    // A folder that cannot be written in (read-only, a dangling link on the way) is bad
+    // input, said before the run, as `record` and `train` say it.
+    outputs::check_writable(dir, &abs)?;
     Ok(abs)
 }
 
@@ -321,10 +328,25 @@ pub fn run_to_dir_checkpointed(
     if waiting.exists() && !waiting.join("checkpoint.ron").exists() {
         // A run killed before its first checkpoint: nothing to resume. Unless it is still
         // going, its staging goes, and this run starts over (a folder of the user's with
-        // that name is left as it is, not even locked).
+        // that name is left as it is, not even locked). Polity's holds its lock file, made
+        // before anything else is written there.
         outputs::check_staged(&waiting, is_stage_file)?;
-        drop(lock_stage(&waiting)?);
-        outputs::remove_staged(&waiting, is_stage_file)?;
+        if fs::symlink_metadata(waiting.join(LOCK)).is_ok_and(|m| m.is_file()) {
+            drop(lock_stage(&waiting)?);
+            outputs::remove_staged(&waiting, is_stage_file)?;
+        } else if fs::remove_dir(&waiting).is_err() {
+            // (An empty one, a run killed as it made it, holds nothing to lose: it went.)
+            return Err(io::Error::new(
+                io::ErrorKind::DirectoryNotEmpty,
+                format!(
+                    "{}: named like the staging of a checkpointed run into {}, but it has no {LOCK} (every one Polity makes has), so it is not taken for Polity's; left as it is\n    \
+                     hint: rename or move that folder, or delete it if it is an interrupted run's (the rules: {})",
+                    waiting.display(),
+                    dir.display(),
+                    outputs::RULES
+                ),
+            ));
+        }
     }
     if waiting.exists() {
         if waiting.join(LOCK).exists() {

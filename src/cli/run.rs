@@ -95,6 +95,9 @@ impl RunArgs {
             PathBuf::from(format!("runs/{}-seed{}{played}", outputs::file_stem(&s.name), opts.seed))
         });
         let out = run::check_out_dir(&shown).map_err(CliError::input)?;
+        // The earlier run this one replaces (a run folder of Polity's, unchanged): said at the
+        // end, since a different run replaced without a word surprised a user.
+        let earlier = polity::run_json::RunJson::read(&out);
         // Repeating a run.json as it ran (its seed, ticks and policies): its state hash says
         // whether the repeat is exact.
         // Whether the run.json is as Polity wrote it (its own digest holds) is read now too, as
@@ -118,6 +121,15 @@ impl RunArgs {
         bar.finish();
         let hash = result.as_ref().ok().map(|r| format!("{:016x}", r.state_hash));
         report_run(&s.name, result, &shown, started)?;
+        if let Some(e) = earlier {
+            say!(
+                "  replaced the earlier run in {}: `{}`, seed {}, {}",
+                shown.display(),
+                e.scenario_name,
+                e.seed,
+                plural(e.ticks, "tick")
+            );
+        }
         if let (Some((r, sealed)), Some(hash)) = (recorded, hash) {
             if r.state_hash == hash {
                 say!("  repeats the run its run.json records exactly (the same state hash)");
@@ -229,9 +241,9 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
             }
             say!("  {} events · state hash {:016x}", summary.events, summary.state_hash);
             say!("  wrote {}/{{metrics.csv,agents.csv,events.jsonl,run.json,scenario.ron}}", out.display());
-            if let Some(left) = &summary.kept_aside {
+            if let Some((left, why)) = &summary.kept_aside {
                 polity::tell_err!(
-                    "warning: files were put into the old run folder while it was being replaced; they are kept in {}",
+                    "warning: the new run is in place, but the old run folder it replaced was not removed whole ({why}); what is left of it is kept in {}",
                     left.display()
                 );
             }

@@ -119,6 +119,8 @@ impl SweepArgs {
         let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
         let out = self.out.unwrap_or_else(|| PathBuf::from(format!("runs/sweep-{}", outputs::file_stem(&stem))));
         let abs = outputs::resolve(&out).map_err(CliError::input)?;
+        // A place that cannot be written (read-only, a file on the way) is bad input, said now.
+        outputs::check_writable(&out, &abs).map_err(CliError::input)?;
         let opts = runner::Options { out: abs, shard };
         let total = (0..sw.runs()).filter(|&n| shard.has(n)).count() as u64;
         let refused = |e: runner::SweepError| match e {

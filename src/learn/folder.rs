@@ -50,6 +50,12 @@ pub struct TrainJson {
     pub episode_ticks: u64,
     /// Updates finished.
     pub updates_done: u32,
+    /// The updates the last `polity train` of the folder asked for (`--updates`, or the
+    /// scenario's `learning.updates`): a training with fewer done was stopped before the end.
+    /// 0 where nothing was asked (the app trains until stopped) and in folders from before it
+    /// was kept.
+    #[serde(default)]
+    pub updates_asked: u32,
     /// The PPO settings.
     pub learning: scenario::LearningSpec,
     /// Each policy: group, file, weight hash.
@@ -209,6 +215,8 @@ pub struct Session {
     /// Whether this session made its folder (a new training's that was not there): removed
     /// again, if still empty, when the training ends before its first save.
     made: bool,
+    /// The updates this session was asked to reach ([`Session::run`]'s target).
+    asked: u32,
 }
 
 impl Drop for Session {
@@ -314,7 +322,7 @@ impl Session {
         let mut scenario = scenario.clone();
         scenario.absolute_weights();
         let trainer = Trainer::new(&scenario, seed, envs)?;
-        let mut session = Session { trainer, dir, rows: Vec::new(), saved: None, lock: None, made: false };
+        let mut session = Session { trainer, dir, rows: Vec::new(), saved: None, lock: None, made: false, asked: 0 };
         if !session.dir.as_os_str().is_empty() {
             let shown = session.dir.display().to_string();
             session.made = !session.dir.exists();
@@ -394,7 +402,7 @@ impl Session {
         })?;
         trainer.load_state(&state).map_err(|e| format!("{shown}/state.safetensors: {e}"))?;
         let rows = meta.rows.iter().filter(|r| r.update <= trainer.updates_done).cloned().collect();
-        Ok(Session { trainer, dir: abs, rows, saved: Some(saved), lock: Some(lock), made: false })
+        Ok(Session { trainer, dir: abs, rows, saved: Some(saved), lock: Some(lock), made: false, asked: 0 })
     }
 
     /// Runs updates until `target` are done, saving the folder after each. `tick(update,
@@ -407,6 +415,7 @@ impl Session {
         tick: &mut dyn FnMut(u32, u64),
         done: &mut dyn FnMut(&UpdateReport),
     ) -> io::Result<()> {
+        self.asked = target;
         // `--resume` goes on to the scenario's `learning.updates`; another target must be asked
         // for again.
         let resume = if target == self.trainer.scenario.learning.updates {
@@ -442,7 +451,17 @@ impl Session {
                 ));
             };
             self.rows.extend(rows(&report));
-            self.save()?;
+            if let Err(e) = self.save() {
+                let kept = match &self.saved {
+                    None => "nothing was kept (start the training again once the cause is fixed)".to_string(),
+                    Some(saved) => format!(
+                        "{} holds {} (go on with `{resume}` once the cause is fixed)",
+                        self.dir.display(),
+                        crate::plural(saved.updates_done, "finished update"),
+                    ),
+                };
+                return Err(io::Error::new(e.kind(), format!("saving update {next} failed: {e}; {kept}")));
+            }
             done(&report);
             // A signal that came while the networks learned (no tick asks then): the update
             // finished and is saved; stop here, unless it was the last one asked for (then
@@ -524,12 +543,34 @@ impl Session {
             json.push('\n');
             outputs::write_file(&self.dir.join("train.json"), json.as_bytes(), true)
         };
-        std::fs::create_dir_all(self.dir.join("policies"))?;
+        // A first save that fails (a full disk) takes back what it wrote, so the training
+        // leaves its folder as it found it (an empty `policies/` left behind made the folder
+        // refused by a new training and by --resume alike).
+        let first = self.saved.is_none();
+        let policies_dir = self.dir.join("policies");
+        let made_policies = first && !policies_dir.exists();
+        let mut wrote: Vec<PathBuf> = Vec::new();
+        let undo = |wrote: &[PathBuf]| {
+            if first {
+                for f in wrote {
+                    let _ = std::fs::remove_file(f);
+                }
+                if made_policies {
+                    let _ = std::fs::remove_dir(&policies_dir);
+                }
+            }
+        };
+        std::fs::create_dir_all(&policies_dir)?;
         if let Some(saved) = &self.saved {
             write_json(&TrainJson { next: next.clone(), rows: self.rows.clone(), ..saved.clone() })?;
         }
         for (file, bytes) in &files {
-            outputs::write_file(&self.dir.join(file), bytes, true)?;
+            let path = self.dir.join(file);
+            if let Err(e) = outputs::write_file(&path, bytes, true) {
+                undo(&wrote);
+                return Err(e);
+            }
+            wrote.push(path);
         }
         let meta = TrainJson {
             polity_version: crate::VERSION.to_string(),
@@ -539,13 +580,17 @@ impl Session {
             envs: t.envs as u32,
             episode_ticks: t.episode,
             updates_done: t.updates_done,
+            updates_asked: self.asked,
             learning: t.scenario.learning.clone(),
             policies,
             hashes: next,
             next: BTreeMap::new(),
             rows: self.rows.clone(),
         };
-        write_json(&meta)?;
+        if let Err(e) = write_json(&meta) {
+            undo(&wrote);
+            return Err(e);
+        }
         self.saved = Some(meta);
         Ok(())
     }

@@ -252,7 +252,9 @@ impl Staged {
         if fs::symlink_metadata(&tmp)?.is_dir() {
             outputs::install_folder(&tmp, &dest, frames_folder(force))?;
         } else if force {
-            // Replaces a file or a link at `dest` (never the file a link points to).
+            // Replaces a file or a link at `dest` (never the file a link points to, nor a
+            // device or pipe that appeared meanwhile).
+            outputs::replaceable(&dest).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dest.display())))?;
             fs::rename(&tmp, &dest)?;
         } else {
             // A hard link fails if `dest` exists: no file appearing meanwhile is replaced.

@@ -84,14 +84,14 @@ fn read_row(sweep: &Sweep, dir: &Path, n: u64) -> Result<String, SweepError> {
 }
 
 /// Writes `bytes` to `path` atomically, inside a sweep's own folder (where it replaces the
-/// sweep's earlier table as the sweep goes on), through `.NAME.partial-PID` beside it. A
+/// sweep's earlier table as the sweep goes on), through `.NAME.partial-PID-CODE` beside it. A
 /// sweep killed mid-write leaves that file marked with its (then dead) process; the next sweep
 /// into the folder removes it ([`remove_stale_writes`]).
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     crate::outputs::write_in_own_folder(path, bytes)
 }
 
-/// Removes the staged writes (`.NAME.partial-PID`) that sweeps killed mid-write left in
+/// Removes the staged writes (`.NAME.partial-PID-CODE`) that sweeps killed mid-write left in
 /// `folder`, those of processes that no longer exist only.
 fn remove_stale_writes(folder: &Path) -> io::Result<()> {
     let Ok(entries) = fs::read_dir(folder) else { return Ok(()) };
@@ -208,12 +208,14 @@ pub fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
             )));
         }
     } else if dir.is_dir() {
-        // A sweep killed while writing its marker leaves only `.sweep.json.partial-PID` (a
+        // A sweep killed while writing its marker leaves only `.sweep.json.partial-PID-CODE` (a
         // dead process's): the folder is still a new one, not someone else's.
         crate::outputs::remove_stale_staging(&marker, |_| false);
         let names: Vec<String> =
             fs::read_dir(dir)?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-        if !names.is_empty() && names.iter().all(|n| n.starts_with(".sweep.json.partial")) {
+        if !names.is_empty()
+            && names.iter().all(|n| n.starts_with(".sweep.json.partial") && crate::outputs::staged_pid(n).is_some())
+        {
             // A live process's marker, being written this instant (a dead one's was removed).
             return Err(SweepError::Folder(format!(
                 "{}: another sweep is starting in this folder right now (writing its sweep.json)\n    hint: run this one again in a moment (it takes up the same sweep's folder and skips the finished runs), or choose another --out",

@@ -440,7 +440,11 @@ fn a_plain_run_killed_mid_way_leaves_no_visible_folder() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let stage = t.path().join(format!(".big{ticks}.partial-{}", child.id()));
+        let stage = polity::outputs::staged_name(
+            &t.path().join(format!("big{ticks}")),
+            polity::outputs::Stage::Partial,
+            child.id(),
+        );
         let start = std::time::Instant::now();
         while child.try_wait().unwrap().is_none()
             && std::fs::metadata(stage.join("metrics.csv")).map_or(true, |m| m.len() < 10_000)

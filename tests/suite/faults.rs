@@ -284,12 +284,82 @@ fn a_read_only_folder_is_a_clear_error_and_nothing_is_written() {
     for (what, args) in cases {
         let out = polity(&args);
         let err = text(&out.stderr);
-        assert!(matches!(out.status.code(), Some(1 | 2)), "{what}: {:?} {err}", out.status);
+        // Said before any work, as bad input, by every command alike (`run` and `sweep` said
+        // it with exit 1 as they started writing, `record` and `train` with 2).
+        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
         assert!(err.starts_with("error: ") && err.contains(READ_ONLY), "{what}: the message says why: {err}");
         assert!(!err.contains("panicked"), "{what}: {err}");
     }
     fs_.remount("rw");
     assert_eq!(tree(fs_.path()), before, "nothing was written or removed");
+}
+
+#[test]
+fn a_full_disk_at_a_training_s_first_save_leaves_no_folder_behind() {
+    // The new-user tour (2026-12-06): the training failed, left `t/` with an empty `policies/`,
+    // and both a new training and `--resume` then refused the folder.
+    let Some(fs_) = Tmpfs::mount("200k") else { return };
+    let t = fs_.path().join("t");
+    let out = polity(&["train", "commons-learners", "--updates", "1", "--out", s(&t)]);
+    failed_with(&out, "a training onto a full disk", NO_SPACE);
+    assert!(text(&out.stderr).contains("saving update 1 failed") && text(&out.stderr).contains("nothing was kept"));
+    assert!(tree(fs_.path()).is_empty() && hidden(fs_.path()).is_empty(), "{:?}", tree(fs_.path()));
+    assert!(!t.exists(), "the folder the training made is gone");
+    // Into an empty folder of the user's: the folder stays, empty.
+    fs::create_dir(&t).unwrap();
+    let out = polity(&["train", "commons-learners", "--updates", "1", "--out", s(&t)]);
+    failed_with(&out, "a training into an empty folder onto a full disk", NO_SPACE);
+    assert!(t.is_dir() && fs::read_dir(&t).unwrap().next().is_none(), "{:?}", tree(&t));
+}
+
+#[test]
+fn a_later_save_that_fails_says_how_to_go_on() {
+    // One update saved, the disk full at the second's save: the message says what is kept
+    // and how to resume, and the resume goes on to the straight training's weights.
+    let Some(fs_) = Tmpfs::mount("900k") else { return };
+    let t = fs_.path().join("t");
+    let out = polity(&["train", "commons-learners", "--updates", "3", "--out", s(&t)]);
+    failed_with(&out, "a second save onto a full disk", NO_SPACE);
+    let err = text(&out.stderr);
+    assert!(err.contains("saving update 2 failed") && err.contains("holds 1 finished update"), "{err}");
+    assert!(err.contains(&format!("polity train --resume {} --updates 3", s(&t))), "{err}");
+    fs_.remount("size=16m");
+    let out = polity(&["train", "--resume", s(&t), "--updates", "3"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let straight = tempfile::tempdir().unwrap();
+    let st = straight.path().join("t");
+    assert!(polity(&["train", "commons-learners", "--updates", "3", "--out", s(&st)]).status.success());
+    for f in ["policies/learners.safetensors", "learning.csv"] {
+        assert!(fs::read(t.join(f)).ok() == fs::read(st.join(f)).ok(), "{f} differs from a straight training's");
+    }
+}
+
+#[test]
+fn a_mount_point_as_an_output_folder_is_refused_before_the_work() {
+    // The new-user tour: an empty tmpfs as `--out` ran, then said it "is no longer empty"
+    // (false: a mount point cannot be renamed over) and kept the run in `small-new`.
+    let Some(fs_) = Tmpfs::mount("1m") else { return };
+    for args in [
+        vec!["run", "commons", "--ticks", "5", "--out", s(fs_.path())],
+        vec!["record", "commons", "--ticks", "2", "--out", &format!("{}/", s(fs_.path()))],
+    ] {
+        let out = polity(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("is a mount point") && err.contains("hint: write into a folder inside it"), "{err}");
+    }
+    assert!(tree(fs_.path()).is_empty() && hidden(fs_.path()).is_empty());
+    let parent = fs_.path().parent().unwrap();
+    let name = fs_.path().file_name().unwrap().to_string_lossy().into_owned();
+    let beside: Vec<_> = fs::read_dir(parent)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(&name) && e.path() != fs_.path())
+        .collect();
+    assert!(beside.is_empty(), "nothing kept beside it: {:?}", beside.iter().map(|e| e.path()).collect::<Vec<_>>());
+    // Inside it, a run goes in.
+    let out = polity(&["run", "commons", "--ticks", "5", "--out", s(&fs_.path().join("run"))]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 /// Waits until `path` exists, or fails after a minute; returns false if `child` ended first.
@@ -313,7 +383,7 @@ fn a_run_killed_over_a_previous_run_leaves_it_untouched_and_its_staging_is_clean
     assert!(out.status.success());
     let before = tree(t.path());
     let mut child = spawn(&["run", "commons", "--ticks", "10000000", "--out", s(&r)]);
-    let stage = t.path().join(format!(".r.partial-{}", child.id()));
+    let stage = polity::outputs::staged_name(&r, polity::outputs::Stage::Partial, child.id());
     assert!(wait_for(&stage.join("metrics.csv"), &mut child), "the run ended before it was killed");
     std::thread::sleep(Duration::from_millis(200));
     child.kill().unwrap();
@@ -338,7 +408,7 @@ fn a_recording_killed_over_a_previous_one_leaves_it_untouched() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let before = tree(t.path());
     let mut child = spawn(&["record", "commons", "--ticks", "100000", "--force", "--out", s(&gif)]);
-    let stage = t.path().join(format!(".rec.gif.partial-{}", child.id()));
+    let stage = polity::outputs::staged_name(&gif, polity::outputs::Stage::Partial, child.id());
     assert!(wait_for(&stage, &mut child), "the recording ended before it was killed");
     std::thread::sleep(Duration::from_millis(300));
     child.kill().unwrap();
@@ -367,9 +437,8 @@ fn a_sweep_killed_mid_write_leaves_whole_rows_and_no_stray_files_after_it_goes_o
             for (p, bytes) in tree(&sw) {
                 let name = p.file_name().unwrap().to_string_lossy().into_owned();
                 if name.starts_with('.') {
-                    let pid = name.rsplit_once(".partial-").map(|(_, pid)| pid);
                     assert!(
-                        name.ends_with(".partial") || pid.is_some_and(|p| p.parse::<u32>().is_ok()),
+                        name.ends_with(".partial") || polity::outputs::staged_pid(&name).is_some(),
                         "a stray file is marked partial: {}",
                         p.display()
                     );
@@ -410,7 +479,7 @@ fn a_run_killed_while_checkpointing_always_leaves_a_whole_checkpoint() {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .filter(|n| n.starts_with('.'))
             .collect();
-        let marked = |n: &str| n.rsplit_once(".partial-").is_some_and(|(_, pid)| pid.parse::<u32>().is_ok());
+        let marked = |n: &str| polity::outputs::staged_pid(n).is_some();
         assert!(stray.iter().all(|n| marked(n)), "{stray:?}");
         fs::remove_dir_all(&stage).unwrap();
     }
@@ -440,16 +509,20 @@ fn a_sweep_going_on_removes_only_dead_sweeps_staged_writes() {
     let out = polity(&["sweep", s(&file), "--out", s(&sw)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     // A pid above the kernel's pid_max cannot be alive; pid 1 always is.
-    let dead = sw.join("runs").join(".run-000000.csv.partial-4999999");
-    let live = sw.join("runs").join(".run-000001.csv.partial-1");
-    let user = sw.join("runs").join(".notes.partial-4999999.txt");
-    for f in [&dead, &live, &user] {
+    let runs = sw.join("runs");
+    let dead = polity::outputs::staged_name(&runs.join("run-000000.csv"), polity::outputs::Stage::Partial, 4999999);
+    let live = polity::outputs::staged_name(&runs.join("run-000001.csv"), polity::outputs::Stage::Partial, 1);
+    let user = runs.join(".notes.partial-4999999.txt");
+    // Named like a staged write, without Polity's code (a person's, or an older Polity's).
+    let named = runs.join(".run-000002.csv.partial-4999999");
+    for f in [&dead, &live, &user, &named] {
         fs::write(f, "half a row").unwrap();
     }
     let out = polity(&["sweep", s(&file), "--out", s(&sw)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!dead.exists(), "a dead sweep's staged write is removed");
     assert!(live.exists() && user.exists(), "a live process's, and a file that is not a staged write, stay");
+    assert!(named.exists(), "a file named like a staged write without its code stays");
 }
 
 /// A sweep's whole row file: one row, then its digest line.

@@ -231,6 +231,123 @@ fn folders_named_like_polity_staging_keep_the_users_files() {
 }
 
 #[test]
+fn staging_names_without_polity_s_code_are_never_cleaned_up() {
+    // The new-user tour (2026-12-06): folders of a user's named like a dead process's staging,
+    // holding only files named like Polity's, were deleted by the next run into the place
+    // (`.z.old-99999/metrics.csv`, `.z.partial-99998/run.json`), and so was a text file named
+    // like a recording's (`.v.gif.partial-99999`) and a checkpoint staging's name holding a
+    // table (`.c.partial/metrics.csv`). Staging names now carry a code Polity computes.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    for (d, files) in [
+        (".z.old-99999", &["metrics.csv"][..]),
+        (".z.partial-99998", &["metrics.csv", "run.json"]),
+        (".z.partial-99997-0badc0de", &["metrics.csv"]),
+        (".c.partial", &["metrics.csv"]),
+        ("frames/.f.partial-99999", &["frame-000000.png"]),
+    ] {
+        fs::create_dir_all(w.join(d)).unwrap();
+        for f in files {
+            fs::write(w.join(d).join(f), format!("MY DATA in {d}")).unwrap();
+        }
+    }
+    fs::write(w.join(".v.gif.partial-99999"), "MY GIF NOTES").unwrap();
+    let before = tree(w);
+    run_ok(w, &["run", "commons", "--ticks", "5", "--out", "z"]);
+    run_ok(w, &["record", "commons", "--ticks", "3", "--out", "v.gif"]);
+    run_ok(w, &["record", "commons", "--ticks", "2", "--out", "frames/f/"]);
+    let o = polity_in(w, &["run", "commons", "--ticks", "4", "--checkpoint-every", "2", "--out", "c"]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("it has no polity.lock") && e.contains(".c.partial"), "{e}");
+    assert_kept(w, &before, "staging-named files and folders of the user's");
+    assert!(w.join("z/run.json").is_file() && w.join("v.gif").is_file() && w.join("frames/f").is_dir());
+}
+
+#[test]
+fn a_pipe_is_never_replaced_and_a_name_too_long_for_staging_is_refused_first() {
+    // The new-user tour (2026-12-06): `--out mynull --force` (a device) and a FIFO became
+    // plain files; a 245-byte `--out` did the whole run, then failed with "File name too long"
+    // (the staging name beside it is 26 bytes longer).
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    let made = Command::new("mkfifo").arg(w.join("pipe.csv")).status();
+    if made.is_ok_and(|s| s.success()) {
+        for args in [
+            &["compare", "commons", "tragedy", "--seeds", "0..2", "--ticks", "5", "--out", "pipe.csv", "--force"][..],
+            &["record", "commons", "--ticks", "2", "--out", "pipe.gif", "--force"],
+        ] {
+            if args[0] == "record" {
+                Command::new("mkfifo").arg(w.join("pipe.gif")).status().unwrap();
+            }
+            let o = polity_in(w, args);
+            let e = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+            assert!(e.contains("is a named pipe (FIFO), not a file") && e.contains("even with --force"), "{e}");
+        }
+        use std::os::unix::fs::FileTypeExt;
+        for f in ["pipe.csv", "pipe.gif"] {
+            assert!(fs::symlink_metadata(w.join(f)).unwrap().file_type().is_fifo(), "{f} is still a pipe");
+        }
+    }
+    let long = "a".repeat(polity::outputs::MAX_OUTPUT_NAME + 1);
+    for args in [
+        &["run", "commons", "--ticks", "5", "--out", long.as_str()][..],
+        &["record", "commons", "--ticks", "2", "--out", &format!("{long}.gif")],
+        &["sweep", "x.ron", "--out", long.as_str()],
+    ] {
+        if args[0] == "sweep" {
+            fs::write(w.join("x.ron"), "Sweep(version: 1, base: \"commons\", parameters: [(path: \"agents.harvesters.power\", values: List([1.0, 2.0]))], replicates: 1, seeds: (from: 1, rule: PerReplicate), ticks: Some(3), keep: [End(\"apples\")])").unwrap();
+        }
+        let o = polity_in(w, args);
+        let e = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(e.contains("bytes long") && e.contains("at most 229 bytes"), "{e}");
+    }
+    let fine = "b".repeat(polity::outputs::MAX_OUTPUT_NAME);
+    run_ok(w, &["run", "commons", "--ticks", "5", "--out", &fine]);
+    assert!(w.join(&fine).join("run.json").is_file());
+}
+
+#[test]
+fn a_run_that_replaces_another_says_which() {
+    // The new-user tour: a different earlier run was replaced without a word.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    run_ok(w, &["run", "tragedy", "--ticks", "7", "--seed", "9", "--out", "precious"]);
+    let o = polity_in(w, &["run", "commons", "--ticks", "3", "--out", "precious"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let said = text(&o.stdout);
+    assert!(said.contains("replaced the earlier run in precious: `tragedy`, seed 9, 7 ticks"), "{said}");
+    let o = polity_in(w, &["run", "commons", "--ticks", "3", "--out", "fresh"]);
+    assert!(!text(&o.stdout).contains("replaced"), "{}", text(&o.stdout));
+}
+
+#[test]
+fn runs_finishing_into_one_folder_at_once_each_replace_the_one_before() {
+    // The new-user tour (2026-12-06): four or eight `polity run … --out shared` started
+    // together failed now and then ("writing shared: No such file or directory", "Directory
+    // not empty", "appeared while the work ran") and left hidden `.shared.old-…` and
+    // `.shared.partial-…` folders behind (11 failures in 160 runs with the old binary).
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    run_ok(w, &["run", "commons", "--ticks", "30", "--out", "lone"]);
+    for round in 0..6 {
+        let children: Vec<Child> =
+            (0..8).map(|_| spawn_in(w, &["run", "commons", "--ticks", "30", "--out", "shared"])).collect();
+        for c in children {
+            let o = c.wait_with_output().unwrap();
+            assert!(o.status.success(), "round {round}: {}", text(&o.stderr));
+        }
+        assert!(hidden(w).is_empty(), "round {round}: {:?}", hidden(w));
+        let names: Vec<String> =
+            fs::read_dir(w).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
+        assert_eq!(names.len(), 2, "round {round}: {names:?}");
+        assert!(tree(&w.join("shared")) == tree(&w.join("lone")), "round {round}: not the lone run's files");
+    }
+}
+
+#[test]
 fn a_folder_made_while_a_run_goes_on_is_kept() {
     let t = tempfile::tempdir().unwrap();
     let w = t.path();
@@ -737,7 +854,8 @@ fn an_interrupt_cuts_a_plan_short_and_nothing_keeps_its_tick() {
     };
     // A run without checkpoints: removed.
     let e = interrupted(&["run", "big.ron", "--ticks", "100", "--out", "r"], &|pid| {
-        format!(".r.partial-{pid}/metrics.csv")
+        let stage = polity::outputs::staged_name(Path::new("r"), polity::outputs::Stage::Partial, pid);
+        format!("{}/metrics.csv", stage.display())
     });
     assert!(e.contains("during tick 25, whose plan was cut short; the unfinished output was removed"), "{e}");
     assert!(!d.join("r").exists() && hidden(d).is_empty(), "{:?}", hidden(d));

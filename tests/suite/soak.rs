@@ -41,7 +41,8 @@ fn a_long_run_keeps_its_memory_flat() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let metrics = t.path().join(format!(".r.partial-{}", child.id())).join("metrics.csv");
+    let metrics = polity::outputs::staged_name(&t.path().join("r"), polity::outputs::Stage::Partial, child.id())
+        .join("metrics.csv");
     let start = Instant::now();
     while last_tick(&metrics) < ticks / 10 {
         assert!(child.try_wait().unwrap().is_none(), "the run ended before a tenth of its ticks was seen");

@@ -623,10 +623,11 @@ fn a_sweep_killed_while_writing_its_marker_is_taken_up_again() {
     let out = t.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let dead = (4_000_000..).find(|p| !Path::new(&format!("/proc/{p}")).exists()).unwrap();
-    std::fs::write(out.join(format!(".sweep.json.partial-{dead}")), "{\"hash\":").unwrap();
+    let staged = polity::outputs::staged_name(&out.join("sweep.json"), polity::outputs::Stage::Partial, dead);
+    std::fs::write(&staged, "{\"hash\":").unwrap();
     let o = polity(&["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(!out.join(format!(".sweep.json.partial-{dead}")).exists());
+    assert!(!staged.exists());
     // A user's file there is still a folder that is not a sweep's.
     let mine = t.path().join("mine");
     std::fs::create_dir(&mine).unwrap();
@@ -645,7 +646,9 @@ fn a_sweep_starting_in_a_folder_another_is_claiming_says_so() {
     let out = t.path().join("o");
     std::fs::create_dir(&out).unwrap();
     // The marker another live process (this test's) is writing.
-    std::fs::write(out.join(format!(".sweep.json.partial-{}", std::process::id())), "{").unwrap();
+    let live =
+        polity::outputs::staged_name(&out.join("sweep.json"), polity::outputs::Stage::Partial, std::process::id());
+    std::fs::write(live, "{").unwrap();
     let o = polity(&["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let e = String::from_utf8_lossy(&o.stderr);
