@@ -129,24 +129,54 @@ impl Comparison {
     /// The table as CSV: a header, then one row per compared metric. `a_ci95`/`b_ci95` are the
     /// 95% confidence half-widths, `diff` is B − A, `n` the number of seeds. Numbers are
     /// written in their shortest round-trip form, with an exponent when very small or large
-    /// (`8.5e-9`), and `NaN` where undefined.
+    /// (`8.5e-9`), and `NaN` where undefined. Each row also says what was compared, so the
+    /// file stands on its own (a table without them could not be told from another's): `a`
+    /// and `b` as the header names them (the policies each plays included), the `seeds`
+    /// (`0..20`, or a list), each side's ticks and the Polity that ran them.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n\n");
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "metric",
+            "a_mean",
+            "a_ci95",
+            "b_mean",
+            "b_ci95",
+            "diff",
+            "p_value",
+            "significant",
+            "n",
+            "a",
+            "b",
+            "seeds",
+            "a_ticks",
+            "b_ticks",
+            "polity_version",
+        ];
+        let seeds = seeds_label(&self.seeds);
+        let mut rows = vec![header.map(String::from).to_vec()];
         for r in &self.rows {
-            out += &format!(
-                "{},{:?},{:?},{:?},{:?},{:?},{:?},{},{}\n",
-                r.metric,
-                r.a.mean,
-                r.a.half_width,
-                r.b.mean,
-                r.b.half_width,
-                r.diff(),
-                r.test.p_two_sided,
-                r.significant(),
-                self.seeds.len()
-            );
+            rows.push(vec![
+                r.metric.clone(),
+                format!("{:?}", r.a.mean),
+                format!("{:?}", r.a.half_width),
+                format!("{:?}", r.b.mean),
+                format!("{:?}", r.b.half_width),
+                format!("{:?}", r.diff()),
+                format!("{:?}", r.test.p_two_sided),
+                r.significant().to_string(),
+                self.seeds.len().to_string(),
+                self.a_label.clone(),
+                self.b_label.clone(),
+                seeds.clone(),
+                self.ticks.0.to_string(),
+                self.ticks.1.to_string(),
+                crate::VERSION.to_string(),
+            ]);
         }
-        out
+        for row in rows {
+            w.write_record(&row).expect("writing to memory");
+        }
+        String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 in, UTF-8 out")
     }
 }
 

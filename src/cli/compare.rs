@@ -13,8 +13,8 @@ use super::{CliError, CliResult, Progress, load};
 pub const AFTER_HELP: &str = "Each scenario runs once per seed, in parallel. Every end-of-run metric both scenarios
 have is shown as mean ± 95% confidence interval for A and for B, with the difference B − A
 and Welch's two-sided p-value; differences with p < 0.05 are marked `*`. The table (and the
---out CSV: metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n) is identical for
-any --threads. An end-of-run value is the metric's last row: a cumulative one (`audits`, `welfare_mean`)
+--out CSV: metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n, then what was
+compared: a,b,seeds,a_ticks,b_ticks,polity_version) is identical for any --threads. An end-of-run value is the metric's last row: a cumulative one (`audits`, `welfare_mean`)
 for the whole run, a per-tick count (`harvested`) for the last tick only — for a mean over
 ticks, sweep with `keep: [Mean(\"harvested\", N)]` (docs/sweeps.md). The header names the policy
 files each side plays (--policy, --policy-b or the scenario's `weights`).

@@ -22,11 +22,13 @@ fn compare_csv(dir: &Path, name: &str, args: &[&str]) -> (String, Vec<Vec<String
     let out = polity(&all);
     assert!(out.status.success(), "polity {all:?} failed:\n{}", text(&out.stderr));
     let body = std::fs::read_to_string(&csv).unwrap();
-    let rows = body.lines().map(|l| l.split(',').map(str::to_string).collect()).collect();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(body.as_bytes());
+    let rows = reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
     (text(&out.stdout), rows)
 }
 
-const HEADER: &str = "metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n";
+const HEADER: &str =
+    "metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n,a,b,seeds,a_ticks,b_ticks,polity_version";
 /// The metric columns of `commons`, from the header of a `polity run`'s metrics.csv.
 fn commons_metrics() -> Vec<String> {
     metrics_of("commons")
@@ -81,6 +83,9 @@ fn a_scenario_against_itself_shows_no_difference() {
         assert_eq!(r[6].parse::<f64>().unwrap(), 1.0, "{}: p", r[0]);
         assert_eq!(r[7], "false", "{}: marked significant", r[0]);
         assert_eq!(r[8], "4");
+        // What was compared, on every row.
+        assert_eq!(r[9..14], ["commons", "commons", "0..4", "60", "60"], "{r:?}");
+        assert_eq!(r[14], env!("CARGO_PKG_VERSION"));
     }
     // The seeds really vary: some metric has a nonzero confidence interval.
     assert!(rows[1..].iter().any(|r| r[2].parse::<f64>().unwrap() > 0.0));
