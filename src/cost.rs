@@ -112,7 +112,13 @@ impl Estimate {
 /// Bytes for people: `840 kB`, `17 MB`, `1.2 GB` (powers of 1000).
 pub fn bytes(b: u64) -> String {
     let b = b as f64;
-    if b >= 1e9 {
+    if b >= 1e18 {
+        format!("{:.1} EB", b / 1e18)
+    } else if b >= 1e15 {
+        format!("{:.1} PB", b / 1e15)
+    } else if b >= 1e12 {
+        format!("{:.1} TB", b / 1e12)
+    } else if b >= 1e9 {
         format!("{:.1} GB", b / 1e9)
     } else if b >= 1e6 {
         format!("{:.0} MB", b / 1e6)
@@ -361,6 +367,116 @@ fn parse_size(s: &str) -> Option<u64> {
         _ => (s, 1),
     };
     num.trim().parse::<u64>().ok()?.checked_mul(mult)
+}
+
+/// Bytes of a `metrics.csv` row in a world whose values are mostly fractions: 135 (`commons`)
+/// and 156 (`commons-large`) measured, 13 columns written in full; worlds of whole numbers and
+/// zeros write less (27 in `commons-learners`), worlds with more mechanisms up to 200.
+const METRICS_ROW_BYTES: f64 = 140.0;
+
+/// Bytes of an `agents.csv` row: 70 measured (`commons-large`, drawn selfishness and power
+/// written in full); 23 in the vase worlds.
+const AGENTS_ROW_BYTES: f64 = 70.0;
+
+/// The fewest bytes a `metrics.csv` row can take: every world's 10 columns (the tick, the
+/// commons' three, the welfare six), a digit and a comma or newline each: no run writes less.
+const METRICS_ROW_FLOOR: f64 = 20.0;
+
+/// The fewest bytes an `agents.csv` row can take: its 10 columns likewise, `ai` the shortest
+/// kind (`0,0,ai,0,0,0,0,0,0,0` and a newline is 21).
+const AGENTS_ROW_FLOOR: f64 = 20.0;
+
+/// What a run of `s` for `ticks` ticks writes to disk, as terms: `metrics.csv` (a row a tick
+/// and tick 0's) and `agents.csv` (every agent every `run.agents_every` ticks, at tick 0 and at
+/// the end), for a world whose values are mostly fractions — rough: the built-in scenarios
+/// write from 0.2 to 1.4 times it (whole numbers and zeros are short). `events.jsonl` is not
+/// counted: its events depend on what happens (a patch is lost once: `commons-large`'s 200
+/// ticks wrote 0.9 MB of them beside 2.2 MB of agents).
+pub fn files(s: &Scenario, ticks: u64) -> Estimate {
+    files_at(s, ticks, METRICS_ROW_BYTES, AGENTS_ROW_BYTES)
+}
+
+/// The fewest bytes [`files`]' terms can be: what a run surely writes.
+pub fn files_floor(s: &Scenario, ticks: u64) -> Estimate {
+    files_at(s, ticks, METRICS_ROW_FLOOR, AGENTS_ROW_FLOOR)
+}
+
+fn files_at(s: &Scenario, ticks: u64, metrics_row: f64, agents_row: f64) -> Estimate {
+    let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
+    let every = s.run.agents_every.max(1);
+    let snapshots = (ticks / every) as f64 + 1.0 + if ticks % every != 0 { 1.0 } else { 0.0 };
+    // (f64 → u64 saturates: `ticks: 18446744073709551615` is 18 EB, not a wrapped number.)
+    let terms = vec![
+        Term { name: "metrics.csv", bytes: ((ticks as f64 + 1.0) * metrics_row) as u64 },
+        Term { name: "agents.csv", bytes: (agents as f64 * snapshots * agents_row) as u64 },
+    ];
+    Estimate { terms: terms.into_iter().filter(|t| t.bytes > 0).collect() }
+}
+
+/// Overrides the free disk space [`available_disk`] reads (bytes, or `64K`, `512M`, `2G`), for
+/// tests.
+pub const DISK_VAR: &str = "POLITY_AVAILABLE_DISK";
+
+/// The disk space free to this user where `path` is (or would be: the nearest folder above it
+/// that exists), in bytes: [`DISK_VAR`] when set, else `statvfs`'s blocks available to an
+/// unprivileged user; `None` when it cannot be read.
+pub fn available_disk(path: &std::path::Path) -> Option<u64> {
+    if let Some(v) = std::env::var_os(DISK_VAR) {
+        return parse_size(v.to_str()?);
+    }
+    let mut at = path.to_path_buf();
+    while std::fs::metadata(&at).is_err() {
+        if !at.pop() {
+            return None;
+        }
+    }
+    statvfs_free(&at)
+}
+
+#[cfg(unix)]
+fn statvfs_free(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: `c` is a NUL-terminated path and `st` a buffer of the struct statvfs fills.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled the struct.
+    let st = unsafe { st.assume_init() };
+    (st.f_bavail as u64).checked_mul(st.f_frsize as u64)
+}
+
+#[cfg(not(unix))]
+fn statvfs_free(_: &std::path::Path) -> Option<u64> {
+    None
+}
+
+/// The disk check `polity run` makes before building its world: the line to print (`files:
+/// about …; … free there`), or why it is refused — the fewest bytes the run's files can take
+/// ([`files_floor`]) are more than the space free where they go (`dest`), so the run would
+/// surely fill the disk; the rough estimate ([`files`]) alone never refuses. `force` lets it
+/// through, saying so.
+pub fn disk_gate(s: &Scenario, ticks: u64, dest: &std::path::Path, force: bool) -> Result<String, String> {
+    let (about, floor) = (files(s, ticks), files_floor(s, ticks));
+    let free = available_disk(dest);
+    let line = match free {
+        Some(f) => format!("files: {}, events.jsonl not counted; {} free there", about.describe(), bytes(f)),
+        None => format!("files: {}, events.jsonl not counted; the free disk space is unknown", about.describe()),
+    };
+    match free {
+        Some(f) if floor.total() > f && !force => Err(format!(
+            "this run's files need at least {} of disk ({} written as this world's values usually are) but {} are \
+             free where they go ({})",
+            bytes(floor.total()),
+            about.describe(),
+            bytes(f),
+            dest.parent().unwrap_or(dest).display()
+        )),
+        Some(f) if floor.total() > f => Ok(format!("{line} (more than is free; going on because of --force)")),
+        _ => Ok(line),
+    }
 }
 
 /// Whether `estimate` fits in `available` (unknown: it fits, nothing is refused).

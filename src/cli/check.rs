@@ -8,7 +8,9 @@ use super::{CliError, CliResult};
 pub const AFTER_HELP: &str = "Each valid file's line is followed by its estimated peak memory, by term (base,
 grid, agents, shadow, imagined worlds, networks), and the memory this machine has available
 (MemAvailable in /proc/meminfo); a world that needs more than that is an error, as `polity
-run` would refuse it, unless --force is given.
+run` would refuse it, unless --force is given. Then the size of a run's files (metrics.csv
+and agents.csv; `polity run` refuses a run whose files would not fit in the free disk space
+where they go, unless --force).
 
 With --time, each world that fits is built and its first ticks (up to 20, or one second) are
 timed: the line `time: built in …; about … a tick … → about … for its N ticks` is an estimate
@@ -86,6 +88,11 @@ impl CheckArgs {
                             let c = polity::cost::calibrate(&s, s.run.seed, 20, std::time::Duration::from_secs(1));
                             say!("  {}", c.describe(s.run.ticks));
                         }
+                        say!(
+                            "  files of a run: {} for its {} (rough: whole numbers and zeros write less), events.jsonl not counted",
+                            polity::cost::files(&s, s.run.ticks).describe(),
+                            plural(s.run.ticks, "tick")
+                        );
                     }
                     Err(e) => {
                         polity::tell_err!("{}", e.message);

@@ -46,6 +46,7 @@ mod sweep;
 mod train;
 
 use std::num::NonZeroUsize;
+use std::path::Path;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use polity::outputs;
@@ -347,6 +348,21 @@ impl PolicyArgs {
 fn memory_gate(file: &str, s: &Scenario, force: bool) -> Result<String, CliError> {
     let estimate = polity::cost::memory(s, rayon::current_num_threads());
     estimate_gate(file, "this world", &estimate, force, "shrink the map or the agents, or pass --force to run anyway")
+}
+
+/// The disk a run's files need ([`polity::cost::files`] for `ticks`), against the space free
+/// where they go (`dest`): bad input (status 2) with the terms and a hint when they do not fit,
+/// unless `force`.
+fn disk_gate(file: &str, s: &Scenario, ticks: u64, dest: &Path, force: bool) -> Result<String, CliError> {
+    polity::cost::disk_gate(s, ticks, dest, force).map_err(|message| {
+        let hint = Some(
+            "run fewer --ticks, write agents.csv less often (a larger run.agents_every), write to a disk with more \
+             room, or pass --force to run anyway"
+                .to_string(),
+        );
+        let problem = scenario::Problem { file: file.to_string(), position: None, path: String::new(), message, hint };
+        CliError::problems(scenario::Problems(vec![problem]))
+    })
 }
 
 /// [`memory_gate`] for any estimate: `what` needs it, `hint` says how to need less.

@@ -24,7 +24,8 @@ pub const AFTER_HELP: &str =
 
 Before anything is built, the world's memory is estimated from the scenario (`polity check`
 prints it); a world estimated to need more than the machine has available is refused (exit
-status 2) unless --force is given.
+status 2) unless --force is given. So is a run whose metrics.csv and agents.csv would surely not
+fit in the disk space free where they go (their fewest possible bytes: 20 a row).
 
 The same scenario and seed give byte-identical files. Files appear only when the run has
 finished; an interrupted run (Ctrl-C, SIGTERM: exit status 130) leaves nothing half-written.
@@ -65,7 +66,8 @@ pub struct RunArgs {
     /// Go on with an interrupted run from its checkpoint.ron (no scenario or other options)
     #[arg(long, value_name = "CHECKPOINT", conflicts_with_all = ["scenario", "ticks", "seed", "out", "checkpoint_every"])]
     resume: Option<PathBuf>,
-    /// Run even when the world's estimated memory is more than this machine has available
+    /// Run even when the world's estimated memory is more than this machine has available, or
+    /// its files' estimated size more than the disk has free
     #[arg(long, conflicts_with = "resume")]
     force: bool,
     #[command(flatten)]
@@ -95,6 +97,7 @@ impl RunArgs {
             PathBuf::from(format!("runs/{}-seed{}{played}", outputs::file_stem(&s.name), opts.seed))
         });
         let out = run::check_out_dir(&shown).map_err(CliError::input)?;
+        super::disk_gate(label, &s, opts.ticks, &out, self.force)?;
         // The earlier run this one replaces (a run folder of Polity's, unchanged): said at the
         // end, since a different run replaced without a word surprised a user.
         let earlier = polity::run_json::RunJson::read(&out);

@@ -184,6 +184,83 @@ fn a_world_that_does_not_fit_is_refused_unless_forced() {
     assert!(w.join("r/run.json").exists());
 }
 
+/// `polity ARGS` in `dir` with the free disk space set to `free` ([`cost::DISK_VAR`]).
+fn polity_with_disk(free: &str, args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(args)
+        .current_dir(dir)
+        .env(cost::DISK_VAR, free)
+        .output()
+        .expect("polity runs")
+}
+
+#[test]
+fn a_run_whose_files_do_not_fit_on_the_disk_is_refused_unless_forced() {
+    // `ticks: 18446744073709551615` passed `check` and ran until the disk was full.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    let o = polity_with_disk("1M", &["run", "commons", "--ticks", "100000", "--out", "r"], w);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(
+            "commons: this run's files need at least 2 MB of disk (about 14 MB (metrics.csv 14 MB, agents.csv "
+        ) && err.contains("but 1 MB are free where they go"),
+        "{err}"
+    );
+    assert!(err.contains("hint: run fewer --ticks, write agents.csv less often"), "{err}");
+    assert_eq!(std::fs::read_dir(w).unwrap().count(), 0, "a refused run left something behind");
+    let o = polity_with_disk("1M", &["run", "commons", "--ticks", "100000", "--out", "r", "--force"], w);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // The largest tick count, on the real disk: exabytes, refused.
+    let o = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["run", "commons", "--ticks", "18446744073709551615", "--out", "huge"])
+        .current_dir(w)
+        .env_remove(cost::DISK_VAR)
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("this run's files need at least 18.4 EB"), "{err}");
+    assert!(!w.join("huge").exists());
+    // `check` says the size, whatever the disk.
+    let o = polity_with_disk("1M", &["check", "commons-large"], w);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("  files of a run: about 2 MB (agents.csv 2 MB, metrics.csv 28 kB) for its 200 ticks (rough: "),
+        "{out}"
+    );
+}
+
+#[test]
+fn no_run_writes_less_than_the_files_floor_and_fraction_worlds_about_the_estimate() {
+    // Every built-in, 100 ticks: the floor (what refuses a run) is never above what a run
+    // writes, and the rough estimate is within 0.2–1.4 times of it (docs/performance.md);
+    // worlds of fractions (the commons) within a quarter.
+    let t = tempfile::tempdir().unwrap();
+    let ticks = 100u64;
+    for b in polity::scenario::BUILTINS {
+        let out = t.path().join(b.name);
+        let o = Command::new(env!("CARGO_BIN_EXE_polity"))
+            .args(["run", b.name, "--ticks", &ticks.to_string(), "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}: {}", b.name, text(&o.stderr));
+        let size = |f: &str| std::fs::metadata(out.join(f)).unwrap().len();
+        let written = size("metrics.csv") + size("agents.csv");
+        let s = polity::scenario::load(b.name).unwrap();
+        let floor = cost::files_floor(&s, ticks).total();
+        assert!(floor <= written, "{}: floor {floor} B above the {written} B written", b.name);
+        let ratio = written as f64 / cost::files(&s, ticks).total() as f64;
+        assert!((0.2..=1.4).contains(&ratio), "{}: wrote {ratio:.2} of the estimate", b.name);
+        if ["commons", "commons-large", "audited-commons"].contains(&b.name) {
+            assert!((0.75..=1.25).contains(&ratio), "{}: wrote {ratio:.2} of the estimate", b.name);
+        }
+    }
+}
+
 #[test]
 fn check_prints_the_estimate_and_what_is_available() {
     let t = tempfile::tempdir().unwrap();

@@ -169,12 +169,17 @@ fn a_full_disk_keeps_the_previous_run_and_leaves_nothing_half_written() {
     let out = polity(&["run", "commons", "--ticks", "20", "--out", s(&r)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let before = tree(fs_.path());
-    // 200,000 ticks of metrics are about 20 MB: the disk fills mid-run.
+    // 200,000 ticks of metrics are about 20 MB (at least 4 MB): refused before the work …
     let out = polity(&["run", "commons", "--ticks", "200000", "--out", s(&r)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("this run's files need at least 4 MB of disk"), "{}", text(&out.stderr));
+    assert_eq!(tree(fs_.path()), before);
+    // … and with --force (or a disk another process fills) the disk fills mid-run.
+    let out = polity(&["run", "commons", "--ticks", "200000", "--force", "--out", s(&r)]);
     failed_with(&out, "run onto a full disk", NO_SPACE);
     assert_eq!(tree(fs_.path()), before, "the previous run folder is untouched and nothing else is left");
     // Into a new folder: nothing at all.
-    let out = polity(&["run", "commons", "--ticks", "200000", "--out", s(&fs_.path().join("new"))]);
+    let out = polity(&["run", "commons", "--ticks", "200000", "--force", "--out", s(&fs_.path().join("new"))]);
     failed_with(&out, "a new run onto a full disk", NO_SPACE);
     assert_eq!(tree(fs_.path()), before);
     assert!(hidden(fs_.path()).is_empty(), "{:?}", hidden(fs_.path()));
@@ -188,7 +193,8 @@ fn a_full_disk_during_a_checkpointed_run_keeps_the_last_checkpoint_to_resume_fro
     assert!(polity(&["run", "commons", "--ticks", "40000", "--out", s(&straight)]).status.success());
     let r = fs_.path().join("r");
     // 40,000 ticks of metrics are about 4 MB: the disk fills between two checkpoints.
-    let out = polity(&["run", "commons", "--ticks", "40000", "--checkpoint-every", "500", "--out", s(&r)]);
+    // (--force: past the disk check, which sees that at least 800 kB will not fit.)
+    let out = polity(&["run", "commons", "--ticks", "40000", "--checkpoint-every", "500", "--force", "--out", s(&r)]);
     failed_with(&out, "a checkpointed run onto a full disk", NO_SPACE);
     let stage = fs_.path().join(".r.partial");
     let cp = stage.join("checkpoint.ron");
