@@ -52,6 +52,23 @@ impl CheckArgs {
                 // A sweep file: checked as `polity sweep` would check it.
                 match polity::sweep::spec::load(path) {
                     Ok(sw) => {
+                        // What `polity sweep` would refuse: its largest world once a thread.
+                        let at_once = (rayon::current_num_threads() as u64).min(sw.runs());
+                        let memory = super::sweep::sweep_memory(&sw, at_once);
+                        let line = match super::estimate_gate(
+                            f,
+                            "this sweep",
+                            &memory,
+                            self.force,
+                            "run fewer worlds at once (--threads N), shrink the base, or pass --force",
+                        ) {
+                            Ok(line) => line,
+                            Err(e) => {
+                                polity::tell_err!("{}", e.message);
+                                bad += 1;
+                                continue;
+                            }
+                        };
                         let varied = sw.spec.parameters.iter().any(|p| p.path == polity::sweep::spec::RUN_TICKS);
                         let ticks =
                             if varied { "ticks varied".to_string() } else { plural(sw.ticks, "tick") + " each" };
@@ -62,6 +79,7 @@ impl CheckArgs {
                             plural(sw.combinations(), "combination"),
                             plural(sw.spec.replicates as u64, "replicate"),
                         );
+                        say!("  {line}");
                     }
                     Err(problems) => {
                         polity::tell_err!("{problems:#}");

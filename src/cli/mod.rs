@@ -84,8 +84,8 @@ pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     /// Threads for everything that runs in parallel: the agents of a big world, the planner,
-    /// the runs of a sweep or a comparison; outputs are the same for any number [default: one
-    /// per core]
+    /// the runs of a sweep or a comparison; outputs are the same for any number; at most 8 per
+    /// core, or 16 where that is fewer [default: one per core]
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<NonZeroUsize>,
 }

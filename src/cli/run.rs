@@ -194,14 +194,16 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
             };
             // The speed of the ticks alone: a big world takes longer to build than to step.
             let ticking = summary.ticking.as_secs_f64();
-            say!(
-                "{} · seed {} · {span} in {:.2} s (the ticks {:.3} s: {:.0} ticks/s)",
-                name,
-                summary.seed,
-                secs,
-                ticking,
-                ran as f64 / ticking.max(1e-9)
-            );
+            // A slow world's rate as the time a tick takes ("0 ticks/s" said nothing).
+            let rate = ran as f64 / ticking.max(1e-9);
+            let speed = if ran == 0 {
+                "no ticks".to_string()
+            } else if rate < 10.0 {
+                format!("{} a tick", polity::cost::duration(ticking / ran as f64))
+            } else {
+                format!("{rate:.0} ticks/s")
+            };
+            say!("{} · seed {} · {span} in {:.2} s (the ticks {:.3} s: {speed})", name, summary.seed, secs, ticking);
             say!(
                 "  apples standing {} · harvested {} in all · patches alive {}",
                 m(polity::columns::APPLES),

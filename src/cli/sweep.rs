@@ -63,6 +63,10 @@ pub struct SweepArgs {
     /// Run only shard I of N (I = 0 … N−1): the runs whose number is I mod N
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
+    /// Run even when the sweep's estimated memory (its largest world, once a thread) is more
+    /// than this machine has available
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     policy: super::PolicyArgs,
 }
@@ -101,6 +105,25 @@ pub struct ReportArgs {
     force: bool,
 }
 
+/// A sweep's peak memory: the process's base once, and its largest world's other terms once
+/// for each of the `at_once` runs going at a time (one a thread).
+pub fn sweep_memory(sw: &sweep::Sweep, at_once: u64) -> polity::cost::Estimate {
+    let reps = sw.spec.replicates.max(1) as u64;
+    let largest = (0..sw.combinations())
+        .filter_map(|c| sw.try_scenario(&sw.run(c * reps)).ok())
+        .map(|s| polity::cost::memory(&s, 1))
+        .max_by_key(|e| e.total());
+    let Some(world) = largest else { return polity::cost::Estimate { terms: Vec::new() } };
+    let base = world.term("base");
+    let each = world.total() - base;
+    let name = if at_once <= 1 { "a world" } else { "worlds at once" };
+    let terms = vec![
+        polity::cost::Term { name: "base", bytes: base },
+        polity::cost::Term { name, bytes: each.saturating_mul(at_once.max(1)) },
+    ];
+    polity::cost::Estimate { terms }
+}
+
 impl SweepArgs {
     /// Runs the shard's runs not yet done (`threads`: the pool's size, for the summary).
     pub fn run(self, threads: usize) -> CliResult {
@@ -115,14 +138,32 @@ impl SweepArgs {
                 polity::learn::play_file(s, group, path, &format!("--policy {group}={path}"))
             })
         })
-        .map_err(CliError::problems)?;
+        .map_err(|problems| {
+            // Stopped while its combinations were checked: an interruption, not a problem.
+            if outputs::interrupted() {
+                CliError {
+                    code: outputs::INTERRUPTED_EXIT,
+                    message: "stopped: interrupted while checking the sweep's combinations; nothing was run".into(),
+                }
+            } else {
+                CliError::problems(problems)
+            }
+        })?;
+        let total = (0..sw.runs()).filter(|&n| shard.has(n)).count() as u64;
+        let memory = sweep_memory(&sw, (threads as u64).min(total));
+        super::estimate_gate(
+            &file.display().to_string(),
+            "this sweep",
+            &memory,
+            self.force,
+            "run fewer worlds at once (--threads N: one world a thread), shrink the base, or pass --force to run anyway",
+        )?;
         let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
         let out = self.out.unwrap_or_else(|| PathBuf::from(format!("runs/sweep-{}", outputs::file_stem(&stem))));
         let abs = outputs::resolve(&out).map_err(CliError::input)?;
         // A place that cannot be written (read-only, a file on the way) is bad input, said now.
         outputs::check_writable(&out, &abs).map_err(CliError::input)?;
         let opts = runner::Options { out: abs, shard };
-        let total = (0..sw.runs()).filter(|&n| shard.has(n)).count() as u64;
         let refused = |e: runner::SweepError| match e {
             runner::SweepError::Folder(e) => CliError::input(e),
             runner::SweepError::Io(e) => CliError::io(&format!("writing {}", out.display()), &e),

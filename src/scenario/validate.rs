@@ -540,8 +540,13 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
         if random_spawners > free {
             // A generated map has no `P`s to add: every floor cell is a spawn point.
             let hint = match &s.map {
+                // Patches that cover every floor cell leave none to spawn on, however big.
+                super::MapSpec::Generated(_) if free == 0 => {
+                    "the patches cover every floor cell (a patch's cells are grass, not spawn points): space them wider \
+                     (`patch_spacing` more than twice `patch_radius`) or make them smaller"
+                }
                 super::MapSpec::Generated(_) => {
-                    "make the map bigger (every floor cell of a Generated map is a spawn point) or lower the groups' `count`"
+                    "make the map bigger (every floor cell of a Generated map that is not grass is a spawn point) or lower the groups' `count`"
                 }
                 _ => "add spawn points (`P`) to the map or lower the groups' `count`",
             };

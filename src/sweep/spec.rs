@@ -654,6 +654,12 @@ fn combinations_problems(sweep: &Sweep, base_columns: &[String], err: &mut dyn F
                 continue;
             }
         };
+        // A world that does not fit in memory is not built here (a 10-million-agent base took
+        // 10 GB before anything was said): `polity sweep` refuses it, or runs it with --force,
+        // its columns unchecked.
+        if !crate::cost::fits(&crate::cost::memory(&s, 1), crate::cost::available_memory()) {
+            continue;
+        }
         let sim = crate::sim::Sim::new(&s, 0, 1);
         let columns = sim.world().resource::<crate::metrics::MetricsLog>().columns();
         let wanted = sweep.spec.keep.iter().enumerate().map(|(k, keep)| (format!("keep[{k}]"), keep.metric()));

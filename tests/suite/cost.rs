@@ -262,6 +262,36 @@ fn no_run_writes_less_than_the_files_floor_and_fraction_worlds_about_the_estimat
 }
 
 #[test]
+fn a_sweep_that_does_not_fit_in_memory_is_refused_unless_forced() {
+    // The scale tour (2026-12-06): `polity sweep` ran a base refused by `polity run` (and two
+    // worlds at once, 936 MB measured), and `check` said nothing of a sweep's memory.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    std::fs::write(
+        w.join("sw.ron"),
+        "Sweep(version: 1, base: \"commons-large\", parameters: [(path: \"agents.harvesters.power\", values: \
+         List([1.0, 2.0]))], replicates: 2, seeds: (from: 1, rule: PerReplicate), ticks: Some(2), keep: [End(\"apples\")])",
+    )
+    .unwrap();
+    let o = polity_with("4G", &["--threads", "2", "check", "sw.ron"], w);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("  memory: about ") && out.contains("worlds at once "), "{out}");
+    let o = polity_with("1M", &["--threads", "2", "sweep", "sw.ron", "--out", "s"], w);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("this sweep needs about ") && err.contains("worlds at once "), "{err}");
+    assert!(err.contains("hint: run fewer worlds at once (--threads N: one world a thread)"), "{err}");
+    assert!(!w.join("s").exists());
+    let o = polity_with("1M", &["--threads", "1", "sweep", "sw.ron", "--out", "s", "--force"], w);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(w.join("s/results.csv").is_file());
+    // One thread holds one world: the estimate is smaller than with two.
+    let one = text(&polity_with("4G", &["--threads", "1", "check", "sw.ron"], w).stdout);
+    assert!(one.contains("a world ") && !one.contains("worlds at once"), "{one}");
+}
+
+#[test]
 fn check_prints_the_estimate_and_what_is_available() {
     let t = tempfile::tempdir().unwrap();
     let o = polity_with("4G", &["check", "commons-large"], t.path());
