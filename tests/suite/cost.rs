@@ -144,13 +144,19 @@ fn estimate_of(scenario: &str) -> u64 {
     (value * unit) as u64
 }
 
-fn polity_with(available: &str, args: &[&str], dir: &Path) -> Output {
+/// `polity ARGS` in `dir` with the environment variable `var` set to `value`.
+fn polity_env(var: &str, value: &str, args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_polity"))
         .args(args)
         .current_dir(dir)
-        .env(cost::AVAILABLE_VAR, available)
+        .env(var, value)
         .output()
         .expect("polity runs")
+}
+
+/// `polity ARGS` in `dir` with the available memory set to `available` ([`cost::AVAILABLE_VAR`]).
+fn polity_with(available: &str, args: &[&str], dir: &Path) -> Output {
+    polity_env(cost::AVAILABLE_VAR, available, args, dir)
 }
 
 #[test]
@@ -186,12 +192,7 @@ fn a_world_that_does_not_fit_is_refused_unless_forced() {
 
 /// `polity ARGS` in `dir` with the free disk space set to `free` ([`cost::DISK_VAR`]).
 fn polity_with_disk(free: &str, args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_polity"))
-        .args(args)
-        .current_dir(dir)
-        .env(cost::DISK_VAR, free)
-        .output()
-        .expect("polity runs")
+    polity_env(cost::DISK_VAR, free, args, dir)
 }
 
 #[test]
