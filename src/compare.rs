@@ -3,7 +3,9 @@
 //! [`compare`] runs both scenarios once per seed (in parallel, results kept in job order so
 //! the output does not depend on the thread count), then summarizes every end-of-run metric
 //! the two have in common as mean ± 95% confidence interval per scenario, the difference
-//! B − A, and Welch's two-sided p-value ([`crate::stats`]). [`Comparison`] prints as an
+//! B − A with its own interval and the paired t-test's two-sided p-value (both sides ran the
+//! same seeds, so each seed's B − A is one observation), and Welch's p for reference
+//! ([`crate::stats`]). [`Comparison`] prints as an
 //! aligned text table and [`Comparison::to_csv`] gives the same table as CSV.
 
 use std::fmt;
@@ -13,9 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::run::{self, Discard, RunOptions, RunSummary};
 use crate::scenario::Scenario;
-use crate::stats::{self, Summary, WelchTest};
+use crate::stats::{self, PairedTest, Summary, WelchTest};
 
-/// A difference is marked significant when Welch's two-sided p is below this.
+/// A difference is marked significant when the paired test's two-sided p is below this.
 pub const ALPHA: f64 = 0.05;
 
 /// One metric compared between the two scenarios.
@@ -27,7 +29,10 @@ pub struct Row {
     pub a: Summary,
     /// The same for B.
     pub b: Summary,
-    /// Welch's test of A against B (`t` is positive when A's mean is larger).
+    /// The paired t-test of B against A, seed by seed: B − A's mean, its 95% interval, p.
+    pub paired: PairedTest,
+    /// Welch's test of A against B (`t` is positive when A's mean is larger): the sides as
+    /// unrelated samples, which throws away that they share seeds (kept for reference).
     pub test: WelchTest,
 }
 
@@ -37,9 +42,9 @@ impl Row {
         self.b.mean - self.a.mean
     }
 
-    /// Whether p < [`ALPHA`] (false when p is undefined).
+    /// Whether the paired test's p < [`ALPHA`] (false when p is undefined).
     pub fn significant(&self) -> bool {
-        self.test.p_two_sided < ALPHA
+        self.paired.p_two_sided < ALPHA
     }
 }
 
@@ -111,7 +116,13 @@ pub fn compare(
         .filter(|c| cols_b.contains(c))
         .map(|metric| {
             let (va, vb) = (values(&runs[0], metric), values(&runs[1], metric));
-            Row { metric: metric.clone(), a: Summary::of(&va), b: Summary::of(&vb), test: stats::welch(&va, &vb) }
+            Row {
+                metric: metric.clone(),
+                a: Summary::of(&va),
+                b: Summary::of(&vb),
+                paired: stats::paired(&va, &vb),
+                test: stats::welch(&va, &vb),
+            }
         })
         .collect();
     Ok(Comparison {
@@ -127,7 +138,9 @@ pub fn compare(
 
 impl Comparison {
     /// The table as CSV: a header, then one row per compared metric. `a_ci95`/`b_ci95` are the
-    /// 95% confidence half-widths, `diff` is B − A, `n` the number of seeds. Numbers are
+    /// 95% confidence half-widths, `diff` is B − A and `diff_ci95` its half-width over the
+    /// seeds' differences, `p_value` the paired test's and `significant` whether it is below
+    /// [`ALPHA`], `p_welch` Welch's, `n` the number of seeds. Numbers are
     /// written in their shortest round-trip form, with an exponent when very small or large
     /// (`8.5e-9`), and `NaN` where undefined. Each row also says what was compared, so the
     /// file stands on its own (a table without them could not be told from another's): `a`
@@ -142,8 +155,10 @@ impl Comparison {
             "b_mean",
             "b_ci95",
             "diff",
+            "diff_ci95",
             "p_value",
             "significant",
+            "p_welch",
             "n",
             "a",
             "b",
@@ -162,8 +177,10 @@ impl Comparison {
                 format!("{:?}", r.b.mean),
                 format!("{:?}", r.b.half_width),
                 format!("{:?}", r.diff()),
-                format!("{:?}", r.test.p_two_sided),
+                format!("{:?}", r.paired.diff.half_width),
+                format!("{:?}", r.paired.p_two_sided),
                 r.significant().to_string(),
+                format!("{:?}", r.test.p_two_sided),
                 self.seeds.len().to_string(),
                 self.a_label.clone(),
                 self.b_label.clone(),
@@ -180,12 +197,14 @@ impl Comparison {
     }
 }
 
-/// `0..8` for consecutive seeds, otherwise the list.
+/// `0..8` for consecutive seeds (`5..6` for one: the same form in every file), otherwise
+/// the list.
 fn seeds_label(seeds: &[u64]) -> String {
     match (seeds.first(), seeds.last()) {
-        (Some(&f), Some(&l)) if seeds.windows(2).all(|w| w[1] == w[0] + 1) && seeds.len() > 1 => {
-            format!("{f}..{}", l + 1)
-        }
+        (Some(&f), Some(&l)) if seeds.windows(2).all(|w| w[1] == w[0] + 1) => match l.checked_add(1) {
+            Some(end) => format!("{f}..{end}"),
+            None => format!("{f}..={l}"),
+        },
         _ => seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
     }
 }
@@ -213,16 +232,21 @@ impl fmt::Display for Comparison {
         )?;
         writeln!(f)?;
         let mut table = vec![["metric".to_string(), "A".into(), "B".into(), "B − A".into(), "p".into(), String::new()]];
+        let shown = |x: f64, d: usize| if x.is_nan() { "n/a".to_string() } else { format!("{x:+.d$}") };
         for r in &self.rows {
             // Enough decimals for about four significant digits of the larger mean.
             let big = r.a.mean.abs().max(r.b.mean.abs());
             let d = if big >= 1.0 && big.is_finite() { 3usize.saturating_sub(big.log10().floor() as usize) } else { 3 };
-            let p = r.test.p_two_sided;
+            let p = r.paired.p_two_sided;
             table.push([
                 r.metric.to_string(),
                 format!("{} ± {}", num(r.a.mean, d), num(r.a.half_width, d)),
                 format!("{} ± {}", num(r.b.mean, d), num(r.b.half_width, d)),
-                if r.diff().is_nan() { "n/a".into() } else { format!("{:+.d$}", r.diff()) },
+                if n < 2 {
+                    shown(r.diff(), d)
+                } else {
+                    format!("{} ± {}", shown(r.diff(), d), num(r.paired.diff.half_width, d))
+                },
                 if p < 0.001 { "<0.001".into() } else { num(p, 3) },
                 if r.significant() { "*".into() } else { String::new() },
             ]);
@@ -253,7 +277,8 @@ impl fmt::Display for Comparison {
         } else {
             write!(
                 f,
-                "* p < {ALPHA} (Welch's t-test, two-sided): a difference this large is unlikely by chance alone."
+                "* p < {ALPHA} (paired t-test, two-sided): a difference this large is unlikely by chance alone.\n  \
+                 Both sides ran each seed, so each seed's B − A is one observation; B − A's ± is its 95% interval."
             )?;
         }
         for (who, cols) in [("A", &self.only_a), ("B", &self.only_b)] {
@@ -333,7 +358,8 @@ mod tests {
     #[test]
     fn seed_labels() {
         assert_eq!(seeds_label(&[0, 1, 2]), "0..3");
-        assert_eq!(seeds_label(&[4]), "4");
+        assert_eq!(seeds_label(&[4]), "4..5");
+        assert_eq!(seeds_label(&[u64::MAX - 1, u64::MAX]), format!("{}..={}", u64::MAX - 1, u64::MAX));
         assert_eq!(seeds_label(&[1, 5]), "1,5");
     }
 }

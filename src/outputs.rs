@@ -970,14 +970,14 @@ impl Staged {
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
         let tmp = create_staged(Some(|_| false), || {
             fs::create_dir_all(parent)?;
-            let tmp = builder.tempfile_in(parent)?;
+            let tmp = builder.tempfile_in(parent).map_err(unstaged)?;
             let path = tmp.path().to_path_buf();
             Ok((tmp, path))
         })?;
         let mut staged = Staged { staged: tmp.path().to_path_buf(), tmp: Some(tmp) };
         let file = staged.tmp.as_mut().expect("just made");
-        file.write_all(bytes)?;
-        file.as_file().sync_all()?;
+        file.write_all(bytes).map_err(unstaged)?;
+        file.as_file().sync_all().map_err(unstaged)?;
         Ok(staged)
     }
 
@@ -997,6 +997,21 @@ impl Staged {
                 e.error
             }
         })
+    }
+}
+
+/// The operating system's error without the hidden staging path tempfile adds to it
+/// ("No space left on device (os error 28) at path \".metrics.csv.partial-…\"" named a file
+/// the user never sees, and that is gone): the caller names the file it was writing.
+fn unstaged(e: io::Error) -> io::Error {
+    if let Some(code) = e.raw_os_error() {
+        return io::Error::from_raw_os_error(code);
+    }
+    // (tempfile's own wrapper is private: its text is all there is to go by.)
+    let text = e.to_string();
+    match text.find(" at path \"") {
+        Some(end) => io::Error::new(e.kind(), &text[..end]),
+        None => e,
     }
 }
 

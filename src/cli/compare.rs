@@ -12,9 +12,14 @@ use super::{CliError, CliResult, Progress, load};
 
 pub const AFTER_HELP: &str = "Each scenario runs once per seed, in parallel. Every end-of-run metric both scenarios
 have is shown as mean ± 95% confidence interval for A and for B, with the difference B − A
-and Welch's two-sided p-value; differences with p < 0.05 are marked `*`. The table (and the
---out CSV: metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n, then what was
-compared: a,b,seeds,a_ticks,b_ticks,polity_version) is identical for any --threads. An end-of-run value is the metric's last row: a cumulative one (`audits`, `welfare_mean`)
+± its 95% interval and the two-sided p-value of a paired t-test: both sides ran each seed (the
+same agents drawn, the same draws where the worlds agree), so each seed's B − A is one
+observation, and differences with p < 0.05 are marked `*`. When every seed's difference is
+the same, p is 1 if it is 0 and 0 otherwise; one seed gives no intervals or p (NaN in the CSV).
+The table (and the --out CSV: metric,a_mean,a_ci95,b_mean,b_ci95,diff,diff_ci95,p_value,
+significant,p_welch (Welch's test, the sides taken as unrelated samples),n, then what was
+compared: a,b,seeds (always A..B for a run of seeds, else a list),a_ticks,b_ticks,
+polity_version) is identical for any --threads. An end-of-run value is the metric's last row: a cumulative one (`audits`, `welfare_mean`)
 for the whole run, a per-tick count (`harvested`) for the last tick only — for a mean over
 ticks, sweep with `keep: [Mean(\"harvested\", N)]` (docs/sweeps.md). The header names the policy
 files each side plays (--policy, --policy-b or the scenario's `weights`).

@@ -68,7 +68,7 @@ const EXAMPLES: &str = "Examples:
   polity run my-world.ron                 run your own scenario file
   polity run runs/c7/run.json             repeat an earlier run exactly
   polity check scenarios/*.ron            validate files without running them
-  polity compare commons no-ai.ron --seeds 0..20   does B beat A? mean ± 95% CI, Welch p
+  polity compare commons no-ai.ron --seeds 0..20   does B beat A? mean ± 95% CI, paired p
   polity record commons --ticks 300 --out commons.gif   a video of the world, with an overlay
   polity train commons-learners --updates 50 --out runs/learners   learn policies with PPO
   polity scenarios                        list the built-in scenarios
@@ -101,7 +101,7 @@ enum Command {
     /// Validate scenario files: every problem is reported with FILE:LINE:COLUMN.
     #[command(after_help = check::AFTER_HELP)]
     Check(check::CheckArgs),
-    /// Compare two scenarios over the same seeds: end-of-run metrics, mean ± 95% CI, Welch p.
+    /// Compare two scenarios over the same seeds: end-of-run metrics, mean ± 95% CI, paired p.
     #[command(
         after_help = compare::AFTER_HELP,
         mut_arg("policy", |a| a.help(

@@ -31,16 +31,39 @@ pub struct Progress {
 impl Progress {
     /// A bar of `len` `unit`s.
     pub fn new(len: u64, unit: &str) -> Progress {
+        Progress::in_parts(len, unit, 1)
+    }
+
+    /// A bar of `len` `unit`s, each counted in `parts` (a sweep's runs in thousandths, so the
+    /// runs in flight move the bar and its ETA before the first ends): [`Progress::set`] takes
+    /// parts, the bar shows whole units.
+    pub fn in_parts(len: u64, unit: &str, parts: u64) -> Progress {
         if !std::io::stderr().is_terminal() {
             return Progress { bar: None };
         }
-        let bar = indicatif::ProgressBar::new(len);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(&format!(
-                "{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}} {{msg}}"
-            ))
-            .expect("valid template"),
-        );
+        let parts = parts.max(1);
+        let bar = indicatif::ProgressBar::new(len.saturating_mul(parts));
+        let unit = unit.to_string();
+        let style =
+            indicatif::ProgressStyle::with_template("{bar:40} {count} · {rate} · {elapsed} in, ETA {left}{msg}")
+                .expect("valid template")
+                .with_key("count", move |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}/{} {unit}", s.pos() / parts, s.len().unwrap_or(0) / parts);
+                })
+                .with_key("rate", move |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}", rate(s.per_sec() / parts as f64));
+                })
+                .with_key("left", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    // Until something is done there is nothing to reckon from ("0s" said "done").
+                    if s.pos() == 0 {
+                        let _ = write!(w, "…");
+                    } else {
+                        let _ = write!(w, "{:#}", indicatif::HumanDuration(s.eta()));
+                    }
+                });
+        bar.set_style(style);
+        // Redrawn four times a second even while nothing is counted (a big world building).
+        bar.enable_steady_tick(std::time::Duration::from_millis(250));
         Progress { bar: Some(bar) }
     }
 
@@ -66,6 +89,14 @@ impl Progress {
         }
     }
 
+    /// Shows `text` after the bar, on its line (what is being done before the first unit:
+    /// "building the world"); an empty text clears it.
+    pub fn note(&self, text: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(if text.is_empty() { String::new() } else { format!(" · {text}") });
+        }
+    }
+
     /// Shows a line of news after the bar (a training's latest returns).
     pub fn message(&self, text: &str) {
         if let Some(b) = &self.bar {
@@ -82,5 +113,31 @@ impl Drop for Progress {
         if let Some(b) = self.bar.take() {
             b.finish_and_clear();
         }
+    }
+}
+
+/// A rate of units a second as people read it: `77/s` from ten up, `7.7/s` from one, and
+/// below that the time one takes (`15 s each`): never `76.8162/s`.
+fn rate(per_sec: f64) -> String {
+    if !per_sec.is_finite() || per_sec <= 0.0 {
+        "…/s".into()
+    } else if per_sec >= 10.0 {
+        format!("{per_sec:.0}/s")
+    } else if per_sec >= 1.0 {
+        format!("{per_sec:.1}/s")
+    } else {
+        format!("{:.1} s each", 1.0 / per_sec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rates_read_as_people_write_them() {
+        assert_eq!(super::rate(76.8162), "77/s");
+        assert_eq!(super::rate(3.14159), "3.1/s");
+        assert_eq!(super::rate(0.0666), "15.0 s each");
+        assert_eq!(super::rate(0.0), "…/s");
+        assert_eq!(super::rate(f64::NAN), "…/s");
     }
 }

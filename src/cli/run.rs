@@ -117,9 +117,16 @@ impl RunArgs {
             })
             .filter(|(r, _)| r.ticks == opts.ticks && r.seed == opts.seed);
         let bar = Progress::new(opts.ticks, "ticks");
+        // A big world takes seconds to build before its first tick (docs/performance.md).
+        bar.note("building the world");
         let started = Instant::now();
         let result = polity::parallel::on_pool(|| {
-            run::run_to_dir_checkpointed(&s, &opts, &out, self.checkpoint_every, |t| bar.tick(t, opts.ticks))
+            run::run_to_dir_checkpointed(&s, &opts, &out, self.checkpoint_every, |t| {
+                if t == 1 {
+                    bar.note("");
+                }
+                bar.tick(t, opts.ticks)
+            })
         });
         bar.finish();
         let hash = result.as_ref().ok().map(|r| format!("{:016x}", r.state_hash));

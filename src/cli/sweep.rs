@@ -182,7 +182,7 @@ impl SweepArgs {
             },
             plural(threads as u64, "thread")
         );
-        let bar = Progress::new(total, "runs");
+        let bar = Progress::in_parts(total, "runs", runner::PARTS);
         let started = Instant::now();
         let result = runner::run(&sw, &opts, |done, _| bar.set(done));
         bar.finish();

@@ -111,13 +111,23 @@ fn remove_stale_writes(folder: &Path) -> io::Result<()> {
 /// Runs one run of the sweep: its row (a CSV record, with its newline) and, where kept, its
 /// series CSV; `None` when SIGINT or SIGTERM stopped it.
 pub fn run_one(sweep: &Sweep, run: &Run) -> Option<(String, Option<String>)> {
-    run_scenario(sweep, run, &sweep.scenario(run))
+    run_scenario(sweep, run, &sweep.scenario(run), &mut |_| {})
 }
 
 /// [`run_one`] with the run's scenario already built (any replicate's: the seed is the run's).
 /// One run's row and series, or `None` when SIGINT or SIGTERM stopped it (a sweep's runs can
 /// be long; the run is done again when the sweep goes on).
-fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> Option<(String, Option<String>)> {
+/// The parts a run counts for in [`run`]'s progress.
+pub const PARTS: u64 = 1000;
+
+/// Runs one run of the sweep: its table row and, when kept, its series; `None` when
+/// interrupted. `advanced(p)` is told the [`PARTS`] of the run done so far, as they grow.
+fn run_scenario(
+    sweep: &Sweep,
+    run: &Run,
+    s: &crate::scenario::Scenario,
+    advanced: &mut dyn FnMut(u64),
+) -> Option<(String, Option<String>)> {
     let mut sim = Sim::new(s, run.seed, s.run.ticks);
     let columns: Vec<String> = sim.world().resource::<MetricsLog>().columns().iter().map(|c| c.to_string()).collect();
     let mut wanted: Vec<&str> = sweep.spec.keep.iter().map(Keep::metric).collect();
@@ -137,12 +147,19 @@ fn run_scenario(sweep: &Sweep, run: &Run, s: &crate::scenario::Scenario) -> Opti
     };
     take(&mut sim, &mut series);
     let mut ticks_run = 0;
+    // Told in hundredths of the run at most.
+    let mut told = 0;
     while ticks_run < s.run.ticks {
         sim.step();
         if crate::outputs::interrupted() {
             return None;
         }
         ticks_run += 1;
+        let parts = (ticks_run as u128 * PARTS as u128 / s.run.ticks as u128) as u64;
+        if parts >= told + PARTS / 100 && parts < PARTS {
+            advanced(parts);
+            told = parts;
+        }
         take(&mut sim, &mut series);
         if let Some(stop) = &sweep.spec.stop
             && stop.holds(series.last().expect("a row per tick").1[col(stop.metric())])
@@ -260,6 +277,7 @@ pub fn table_name(shard: Shard) -> String {
 /// Runs the shard's runs not yet done, `progress(done, total)` after each, then writes the
 /// table of the shard.
 pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) -> Result<Outcome, SweepError> {
+    // (`progress(done, whole)` counts in [`PARTS`] of a run: the runs in flight move it too.)
     let dir = &opts.out;
     claim(sweep, dir)?;
     let mine: Vec<u64> = (0..sweep.runs()).filter(|&n| opts.shard.has(n)).collect();
@@ -270,12 +288,12 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
     }
     let total = mine.len() as u64;
     let skipped = total - pending.len() as u64;
-    let done = AtomicU64::new(skipped);
+    let done = AtomicU64::new(skipped * PARTS);
     // Each combination's scenario is built (spliced, parsed, validated) once, for all its
     // replicates: parsing costs as much as a short run.
     let scenarios: Vec<std::sync::OnceLock<crate::scenario::Scenario>> =
         (0..sweep.combinations()).map(|_| std::sync::OnceLock::new()).collect();
-    progress(skipped, total);
+    progress(skipped * PARTS, total * PARTS);
     // The runs go to the thread pool (crate::parallel) one at a time; the first failure or an
     // interruption stops the others from starting.
     use rayon::prelude::*;
@@ -283,14 +301,19 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
         crate::outputs::check_interrupt()?;
         let run = sweep.run(n);
         let s = scenarios[run.combination as usize].get_or_init(|| sweep.scenario(&run));
-        let Some((row, series)) = run_scenario(sweep, &run, s) else {
+        let mut counted = 0;
+        let mut advanced = |parts: u64| {
+            progress(done.fetch_add(parts - counted, Ordering::Relaxed) + parts - counted, total * PARTS);
+            counted = parts;
+        };
+        let Some((row, series)) = run_scenario(sweep, &run, s, &mut advanced) else {
             return crate::outputs::check_interrupt();
         };
         if let Some(text) = series {
             write_atomic(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;
         }
         write_atomic(&row_file(dir, n), super::merge::sealed_row(&sweep.hex(), n, &row).as_bytes())?;
-        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        advanced(PARTS);
         Ok(())
     });
     if let Err(e) = ran

@@ -27,8 +27,8 @@ fn compare_csv(dir: &Path, name: &str, args: &[&str]) -> (String, Vec<Vec<String
     (text(&out.stdout), rows)
 }
 
-const HEADER: &str =
-    "metric,a_mean,a_ci95,b_mean,b_ci95,diff,p_value,significant,n,a,b,seeds,a_ticks,b_ticks,polity_version";
+const HEADER: &str = "metric,a_mean,a_ci95,b_mean,b_ci95,diff,diff_ci95,p_value,significant,p_welch,n,a,b,seeds,a_ticks,b_ticks,\
+     polity_version";
 /// The metric columns of `commons`, from the header of a `polity run`'s metrics.csv.
 fn commons_metrics() -> Vec<String> {
     metrics_of("commons")
@@ -80,12 +80,14 @@ fn a_scenario_against_itself_shows_no_difference() {
         assert_eq!(r[1], r[3], "{}: means differ", r[0]);
         assert_eq!(r[2], r[4], "{}: CIs differ", r[0]);
         assert_eq!(r[5].parse::<f64>().unwrap(), 0.0, "{}: diff", r[0]);
-        assert_eq!(r[6].parse::<f64>().unwrap(), 1.0, "{}: p", r[0]);
-        assert_eq!(r[7], "false", "{}: marked significant", r[0]);
-        assert_eq!(r[8], "4");
+        assert_eq!(r[6].parse::<f64>().unwrap(), 0.0, "{}: diff's interval", r[0]);
+        assert_eq!(r[7].parse::<f64>().unwrap(), 1.0, "{}: p", r[0]);
+        assert_eq!(r[8], "false", "{}: marked significant", r[0]);
+        assert_eq!(r[9].parse::<f64>().unwrap(), 1.0, "{}: Welch's p", r[0]);
+        assert_eq!(r[10], "4");
         // What was compared, on every row.
-        assert_eq!(r[9..14], ["commons", "commons", "0..4", "60", "60"], "{r:?}");
-        assert_eq!(r[14], env!("CARGO_PKG_VERSION"));
+        assert_eq!(r[11..16], ["commons", "commons", "0..4", "60", "60"], "{r:?}");
+        assert_eq!(r[16], env!("CARGO_PKG_VERSION"));
     }
     // The seeds really vary: some metric has a nonzero confidence interval.
     assert!(rows[1..].iter().any(|r| r[2].parse::<f64>().unwrap() > 0.0));
@@ -110,8 +112,17 @@ fn removing_the_ais_significantly_saves_the_commons() {
     let patches = rows.iter().find(|r| r[0] == "patches_alive").expect("patches_alive compared");
     let (a, b): (f64, f64) = (patches[1].parse().unwrap(), patches[3].parse().unwrap());
     assert!(b > a, "patches alive: with AIs {a}, without {b}");
-    assert!(patches[6].parse::<f64>().unwrap() < 0.05, "{patches:?}");
-    assert_eq!(patches[7], "true");
+    assert!(patches[7].parse::<f64>().unwrap() < 0.05, "{patches:?}");
+    assert_eq!(patches[8], "true");
+    // The paired test and its interval agree: p < 0.05 exactly when the difference's 95%
+    // interval leaves out 0, on every row.
+    for r in &rows[1..] {
+        let (diff, half, p) =
+            (r[5].parse::<f64>().unwrap(), r[6].parse::<f64>().unwrap(), r[7].parse::<f64>().unwrap());
+        if half > 0.0 {
+            assert_eq!(p < 0.05, diff.abs() > half, "{r:?}");
+        }
+    }
     let line = table_rows(&stdout, &commons_metrics()).into_iter().find(|l| l.starts_with("patches_alive")).unwrap();
     assert!(line.ends_with('*'), "{line}");
     assert!(stdout.contains("B: no-ai ("), "{stdout}");

@@ -138,6 +138,9 @@ fn failed_with(out: &Output, what: &str, cause: &str) {
     assert_eq!(out.status.code(), Some(1), "{what}: {err}");
     assert!(err.starts_with("error: "), "{what}: {err}");
     assert!(err.contains(cause), "{what}: the message names the cause ({cause}): {err}");
+    // Not a hidden staging file (`.NAME.partial-PID-CODE`), which is gone when this is read (a
+    // checkpointed run's `.NAME.partial/` folder, kept to resume from, is named on purpose).
+    assert!(!err.contains(".partial-"), "{what}: the message names a staging file: {err}");
 }
 
 /// A small, fast sweep: 2 combinations × 4 replicates of `commons`.
@@ -265,6 +268,23 @@ fn a_full_disk_keeps_the_previous_recording() {
     failed_with(&out, "PNG frames onto a full disk", NO_SPACE);
     assert_eq!(tree(fs_.path()), before_filled);
     assert_eq!(fs::read(&gif).unwrap(), before[Path::new("rec.gif")]);
+    // A table written whole (compare's CSV), the disk now quite full: its message named the
+    // hidden staging file.
+    fs::write(fs_.path().join("filler-2"), vec![0u8; nix_statvfs(fs_.path()) as usize]).unwrap();
+    let before_filled = tree(fs_.path());
+    let out = polity(&[
+        "compare",
+        "commons",
+        "commons",
+        "--seeds",
+        "2",
+        "--ticks",
+        "3",
+        "--out",
+        s(&fs_.path().join("c.csv")),
+    ]);
+    failed_with(&out, "a comparison's CSV onto a full disk", NO_SPACE);
+    assert_eq!(tree(fs_.path()), before_filled);
 }
 
 #[test]
