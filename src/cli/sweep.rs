@@ -47,8 +47,14 @@ row, and that no run is missing (it names the missing runs and exits 2 if any ar
 Example:
   polity sweep-merge runs/k-shard0 runs/k-shard1 runs/k-shard2 --out runs/k/results.csv";
 
-pub const REPORT_HELP: &str = "Example:
+pub const REPORT_HELP: &str = "Prints, for each combination of the parameters, each kept metric's mean ± 95% confidence
+interval (Student t) over its replicates; --csv writes the same as a tidy table (one row per
+combination and metric: the parameters, metric, n, mean, sd, ci95 (the half-width), low,
+high), --png a plot of one metric against one parameter.
+
+Examples:
   polity sweep-report runs/sweep-k
+  polity sweep-report runs/sweep-k --csv k-summary.csv
   polity sweep-report runs/sweep-k --plot patches_alive --x oversight.k --png k.png";
 
 /// `polity sweep`'s arguments.
@@ -67,6 +73,10 @@ pub struct SweepArgs {
     /// than this machine has available
     #[arg(long)]
     force: bool,
+    /// Run nothing: print run RUN's scenario (the base with its parameters' values, its seed
+    /// and ticks) as RON, for `polity run` to give every file of that one run
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["out", "shard", "force"])]
+    scenario_of: Option<u64>,
     #[command(flatten)]
     policy: super::PolicyArgs,
 }
@@ -100,6 +110,10 @@ pub struct ReportArgs {
     /// Where to write the plot (a .png file)
     #[arg(long, value_name = "FILE.png", requires_all = ["plot", "x"])]
     png: Option<PathBuf>,
+    /// Also write the summary as a tidy CSV table: one row per combination and metric (each
+    /// parameter, metric, n, mean, sd, ci95, low, high)
+    #[arg(long, value_name = "FILE.csv")]
+    csv: Option<PathBuf>,
     /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
     #[arg(long)]
     force: bool,
@@ -122,6 +136,41 @@ pub fn sweep_memory(sw: &sweep::Sweep, at_once: u64) -> polity::cost::Estimate {
         polity::cost::Term { name, bytes: each.saturating_mul(at_once.max(1)) },
     ];
     polity::cost::Estimate { terms }
+}
+
+/// Prints run `n`'s scenario as RON, with a comment saying which run it is.
+fn scenario_of(sw: &sweep::Sweep, file: &std::path::Path, n: u64) -> CliResult {
+    if n >= sw.runs() {
+        return Err(CliError::input(format_args!(
+            "--scenario-of {n}: {} has {} (numbered 0 to {})",
+            file.display(),
+            plural(sw.runs(), "run"),
+            sw.runs().saturating_sub(1)
+        )));
+    }
+    let run = sw.run(n);
+    let mut s = sw.scenario(&run);
+    s.run.seed = run.seed;
+    let values: Vec<String> =
+        sw.spec.parameters.iter().zip(&run.values).map(|(p, v)| format!("{} = {v:?}", p.path)).collect();
+    let stop = match &sw.spec.stop {
+        Some(_) => {
+            "\n// The sweep's `stop` rule is not part of a scenario: this runs all its ticks (its row's \
+                    `ticks_run` says when the sweep's run stopped; pass --ticks that many to match it)."
+        }
+        None => "",
+    };
+    say!(
+        "// Run {n} of {}: combination {}, replicate {}, seed {}; {}.\n// `polity run` of this file writes \
+         that run's every file; its end-of-run metrics are the sweep's row for run {n}.{stop}\n{}",
+        file.display(),
+        run.combination,
+        run.replicate,
+        run.seed,
+        values.join(", "),
+        polity::scenario::to_ron(&s)
+    );
+    Ok(())
 }
 
 impl SweepArgs {
@@ -149,6 +198,9 @@ impl SweepArgs {
                 CliError::problems(problems)
             }
         })?;
+        if let Some(n) = self.scenario_of {
+            return scenario_of(&sw, file, n);
+        }
         let total = (0..sw.runs()).filter(|&n| shard.has(n)).count() as u64;
         let memory = sweep_memory(&sw, (threads as u64).min(total));
         super::estimate_gate(
@@ -217,9 +269,23 @@ impl MergeArgs {
 impl ReportArgs {
     /// Prints the summary and, when asked, writes the plot.
     pub fn run(self) -> CliResult {
-        let ReportArgs { dir, plot, x, png, force } = self;
+        let ReportArgs { dir, plot, x, png, csv, force } = self;
         // Every problem of the arguments is said at once.
         let mut problems = Vec::new();
+        let csv = match csv {
+            Some(p) if !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
+                problems.push(format!("{}: --csv writes a CSV table; name a file ending in .csv", p.display()));
+                None
+            }
+            Some(p) => match outputs::check_file(&p, force) {
+                Ok(abs) => Some((p, abs)),
+                Err(e) => {
+                    problems.push(e.0);
+                    None
+                }
+            },
+            None => None,
+        };
         let png = match png {
             Some(p) if !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) => {
                 problems.push(format!("{}: --png writes a PNG image; name a file ending in .png", p.display()));
@@ -258,6 +324,11 @@ impl ReportArgs {
             return Err(said(problems));
         }
         say!("{}", report::text(&table, &groups).trim_end());
+        if let Some((shown, abs)) = csv {
+            outputs::write_file(&abs, report::csv(&table, &groups).as_bytes(), force)
+                .map_err(|e| CliError::io(&format!("writing {}", shown.display()), &e))?;
+            say!("wrote {}", shown.display());
+        }
         if let (Some(canvas), Some((shown, abs))) = (canvas, png) {
             let mut bytes = Vec::new();
             polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())

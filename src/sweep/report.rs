@@ -176,6 +176,28 @@ pub fn text(t: &Table, groups: &[Group]) -> String {
     out
 }
 
+/// The summaries as a tidy CSV table for analysis: one row per combination and metric —
+/// each parameter's value, `metric`, `n` (replicates), `mean`, `sd`, `ci95` (the 95%
+/// interval's half-width, Student t) and the interval's ends `low` and `high`; numbers in their
+/// shortest round-trip form, `NaN` where undefined (one replicate has no spread).
+pub fn csv(t: &Table, groups: &[Group]) -> String {
+    let mut w = crate::tables::writer(Vec::new());
+    let head = t.parameters.iter().map(String::as_str).chain(["metric", "n", "mean", "sd", "ci95", "low", "high"]);
+    w.write_record(head).expect("writing to memory");
+    for g in groups {
+        for (metric, s) in t.metrics.iter().zip(&g.summaries) {
+            let mut row: Vec<String> = g.values.iter().map(|v| format!("{v:?}")).collect();
+            row.push(metric.clone());
+            row.push(s.n.to_string());
+            for x in [s.mean, s.sd, s.half_width, s.mean - s.half_width, s.mean + s.half_width] {
+                row.push(format!("{x:?}"));
+            }
+            w.write_record(&row).expect("writing to memory");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("fields are text")
+}
+
 /// Plots `metric` (mean ± 95% CI) against parameter `x`, one line per combination of the
 /// other parameters, into an 800×500 image.
 pub fn plot(t: &Table, groups: &[Group], metric: &str, x: &str) -> Result<Canvas, String> {

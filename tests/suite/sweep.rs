@@ -283,6 +283,23 @@ fn the_report_gives_mean_and_t_interval_per_combination() {
         polity(&["sweep-report", file.to_str().unwrap(), "--plot", "m", "--x", "a.b", "--png", png.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+    // The summary as a tidy CSV: one row per combination and metric, the numbers above.
+    let summary = t.path().join("summary.csv");
+    let out = polity(&["sweep-report", file.to_str().unwrap(), "--csv", summary.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written = std::fs::read_to_string(&summary).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines[0], "a.b,metric,n,mean,sd,ci95,low,high");
+    assert_eq!(lines.len(), 3, "{written}");
+    let cells: Vec<f64> = lines[1].split(',').filter_map(|c| c.parse().ok()).collect();
+    // a.b 1, n 3, mean 5, sd √13, the half-width above, 5 ∓ it.
+    assert_eq!(cells[..3], [1.0, 3.0, 5.0], "{written}");
+    assert!((cells[3] - 13f64.sqrt()).abs() < 1e-12 && (cells[4] - 8.95668).abs() < 1e-4, "{written}");
+    assert!((cells[5] - (5.0 - cells[4])).abs() < 1e-12 && (cells[6] - (5.0 + cells[4])).abs() < 1e-12);
+    assert_eq!(lines[2], "2.0,m,3,5.0,0.0,0.0,5.0,5.0");
+    // Not replaced without --force.
+    let out = polity(&["sweep-report", file.to_str().unwrap(), "--csv", summary.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
     // Every bad argument at once: the PNG's name, the metric and the parameter.
     let out = polity(&["sweep-report", file.to_str().unwrap(), "--plot", "mm", "--x", "a.c", "--png", "m.jpg"]);
     assert_eq!(out.status.code(), Some(2));
@@ -657,4 +674,44 @@ fn a_sweep_starting_in_a_folder_another_is_claiming_says_so() {
         "{e}"
     );
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "nothing written beside it");
+}
+
+#[test]
+fn any_run_of_a_sweep_can_be_run_alone_from_its_scenario() {
+    let t = tempfile::tempdir().unwrap();
+    let file = write_sweep(t.path(), "s.ron", SMALL);
+    let out = t.path().join("sw");
+    let o = polity(&["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let results = table(&out, "results.csv");
+    let rows: Vec<Vec<&str>> = results.lines().map(|l| l.split(',').collect()).collect();
+    // Run 13: oversight.k 4, power 1, replicate 1 (seed 11).
+    let o = polity(&["sweep", file.to_str().unwrap(), "--scenario-of", "13"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ron = String::from_utf8(o.stdout).unwrap();
+    assert!(ron.starts_with("// Run 13 of "), "{ron}");
+    assert!(ron.contains("seed 11; oversight.k = 4.0, agents.harvesters.power = 1.0"), "{ron}");
+    let scenario = write_sweep(t.path(), "run13.ron", &ron);
+    let dir = t.path().join("run13");
+    let o = polity(&["run", scenario.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Its last metrics row is the sweep's row 13: `apples` at the end, over 60 ticks.
+    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let head: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
+    let last: Vec<&str> = metrics.lines().last().unwrap().split(',').collect();
+    let apples = head.iter().position(|c| *c == "apples").unwrap();
+    let row = &rows[14];
+    assert_eq!(row[..4], ["13", "4", "1", "11"], "{results}");
+    assert_eq!((last[0], last[apples]), ("60", row[7]), "{metrics}");
+    // The series the sweep kept is the run's column, tick by tick.
+    let series = table(&out, "series/run-000013.csv");
+    let patches = head.iter().position(|c| *c == "patches_alive").unwrap();
+    let from_run: Vec<&str> = metrics.lines().skip(1).map(|l| l.split(',').nth(patches).unwrap()).collect();
+    let at = series.lines().next().unwrap().split(',').position(|c| c == "patches_alive").unwrap();
+    let from_sweep: Vec<&str> = series.lines().skip(1).map(|l| l.split(',').nth(at).unwrap()).collect();
+    assert_eq!(from_run, from_sweep);
+    // A run the sweep does not have.
+    let o = polity(&["sweep", file.to_str().unwrap(), "--scenario-of", "18"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has 18 runs (numbered 0 to 17)"));
 }
