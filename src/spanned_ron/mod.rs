@@ -70,16 +70,21 @@ pub struct Decoded<T> {
     pub placeholders: Vec<String>,
 }
 
-/// Parses and deserializes `src`. A syntax error gives exactly one diagnostic; otherwise every
-/// type/field problem is reported (sorted by position). `value` is Some only when there are none.
+/// Parses and deserializes `src`, reporting every problem (sorted by position): each syntax
+/// error the parser could go on past ([`parse::parse_all`]; an element that did not parse
+/// stands in as a placeholder, not reported again) and every type/field problem of the rest.
+/// A syntax error that ends the parse leaves only the syntax errors. `value` is Some only when
+/// there are no problems.
 pub fn decode<T: serde::de::DeserializeOwned>(src: &str) -> Decoded<T> {
-    let (value, spans, mut diagnostics, placeholders) = match parse::parse(src) {
-        Err(d) => (None, SpanIndex::default(), vec![d], Vec::new()),
-        Ok(node) => {
+    let (value, spans, mut diagnostics, placeholders) = match parse::parse_all(src) {
+        (None, syntax) => (None, SpanIndex::default(), syntax, Vec::new()),
+        (Some(node), syntax) => {
             let (result, ctx) = de::deserialize::<T>(&node);
-            let mut diags = ctx.diags;
+            let mut diags = syntax;
+            let quiet = diags.is_empty() && ctx.diags.is_empty();
+            diags.extend(ctx.diags);
             if let Err(e) = &result
-                && diags.is_empty()
+                && quiet
             {
                 diags.push(diagnostic(node.span, String::new(), e.0.clone(), None));
             }
@@ -579,6 +584,30 @@ Scenario(
         assert_eq!(report::<Misc>("(pair: (1, 'x', 3), arr: [1], hex: \"7\")"), expected);
         let expected = ["1:21 [\"b\"][0]: a whole number from 0 to 255 goes here, found 256"];
         assert_eq!(report::<BTreeMap<String, Vec<u8>>>("{\"a\": [1, 2], \"b\": [256]}"), expected);
+    }
+
+    #[test]
+    fn syntax_errors_the_parser_gets_past_are_each_reported_with_the_rest() {
+        // Three slips in elements and a wrong type: all four, in order; the tuple read past a
+        // missing `,` is not checked further (it could be a struct missing a `:`).
+        let src = "(\n    version: 1 name: \"x\",\n    agents: [(count: 1.2.3), (count: x)],\n    run: (ticks 3),\n    map: (legend: {'ab': Wall, 'c': Wal}),\n)";
+        let found = report::<Scn>(src);
+        assert_eq!(found.len(), 6, "{found:#?}");
+        for (got, want) in found.iter().zip([
+            "2:16 : expected `,` or `)`, found `name`",
+            "3:22 : invalid number `1.2.3`",
+            "3:38 agents[1].count: expected a non-negative integer, found `x`",
+            "4:17 : expected `,` or `)`, found a number",
+            "5:20 : a character literal holds one character",
+            "5:37 map.legend['c']: unknown variant `Wal`",
+        ]) {
+            assert!(got.starts_with(want), "{want}: {found:#?}");
+        }
+        // A mismatched closer or an unclosed string ends the parse: only what came before.
+        assert_eq!(report::<Scn>("(version: 1 name: \"x\", agents: [(count: 1]))").len(), 2);
+        assert_eq!(report::<Scn>("(version: 1 name: \"x, agents: [])").len(), 2);
+        // A file of garbage stops at 20.
+        assert_eq!(report::<Scn>(&format!("[{}]", "1 ".repeat(100))).len(), 20);
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! RON syntax → a spanned tree ([`Node`]); the first syntax error becomes the only diagnostic.
+//! RON syntax → a spanned tree ([`Node`]). A syntax error inside a list, tuple, map or
+//! struct element is recorded and parsing goes on after the element (it becomes a
+//! [`Value::Placeholder`]), so one pass reports every slip it can get past; an error it cannot
+//! get past (an unclosed bracket or string at the end of the input) ends the parse.
 
 use super::{BOM, Diagnostic, Span, diagnostic, line_col};
 
@@ -46,23 +49,50 @@ type PResult<T> = Result<T, Diagnostic>;
 /// Deeper nesting is rejected; this also keeps parser and deserializer recursion off the stack limit.
 const MAX_DEPTH: usize = 100;
 
-/// Parses one RON value (optionally after `#![…]` attributes) that must fill all of `src`.
+/// The most syntax errors one parse records before it stops at the next (a file of garbage
+/// would otherwise give one for every token).
+const MAX_ERRORS: usize = 20;
+
+/// Parses one RON value (optionally after `#![…]` attributes) that must fill all of `src`;
+/// the first syntax error, if any (see [`parse_all`] for all of them).
 pub fn parse(src: &str) -> PResult<Node> {
+    match parse_all(src) {
+        (Some(node), errors) if errors.is_empty() => Ok(node),
+        (_, mut errors) => Err(errors.remove(0)),
+    }
+}
+
+/// Parses as [`parse`] does, going on past each syntax error in an element (see the module
+/// docs): the tree, with a [`Value::Placeholder`] for each element that did not parse (`None`
+/// when an error ended the parse), and every syntax error, in the order found (never empty
+/// when the tree is `None`).
+pub fn parse_all(src: &str) -> (Option<Node>, Vec<Diagnostic>) {
+    let errors = std::cell::RefCell::new(Vec::new());
     let (pos, depth) = (0, 0);
-    let mut p = Parser { src, pos, depth, multiline_string: None };
-    p.ws()?;
-    while p.rest().starts_with("#!") {
-        p.attribute()?;
+    let mut p = Parser { src, pos, depth, multiline_string: None, errors: &errors };
+    let node = (|| {
         p.ws()?;
+        while p.rest().starts_with("#!") {
+            p.attribute()?;
+            p.ws()?;
+        }
+        let node = p.value()?;
+        p.ws()?;
+        if p.pos < src.len() {
+            let msg = format!("unexpected {} after the value", p.found());
+            let hint = "a file holds one value; is a bracket closed too early?";
+            return Err(p.error_here(msg, hint));
+        }
+        Ok(node)
+    })();
+    let mut errors = errors.into_inner();
+    match node {
+        Ok(node) => (Some(node), errors),
+        Err(d) => {
+            errors.push(d);
+            (None, errors)
+        }
     }
-    let node = p.value()?;
-    p.ws()?;
-    if p.pos < src.len() {
-        let msg = format!("unexpected {} after the value", p.found());
-        let hint = "a file holds one value; is a bracket closed too early?";
-        return Err(p.error_here(msg, hint));
-    }
-    Ok(node)
 }
 
 fn is_ident_start(c: char) -> bool {
@@ -88,9 +118,21 @@ struct Parser<'a> {
     /// Where the last string literal that ran over a line break started: the usual sign of
     /// a missing closing quote when a syntax error follows.
     multiline_string: Option<usize>,
+    /// The syntax errors parsing went on past.
+    errors: &'a std::cell::RefCell<Vec<Diagnostic>>,
 }
 
 impl<'a> Parser<'a> {
+    /// Records `d` and goes on when there is room for more errors; `Err(d)` when there is not.
+    fn go_on_past(&self, d: Diagnostic) -> PResult<()> {
+        let mut errors = self.errors.borrow_mut();
+        if errors.len() + 1 >= MAX_ERRORS {
+            return Err(d);
+        }
+        errors.push(d);
+        Ok(())
+    }
+
     fn rest(&self) -> &'a str {
         &self.src[self.pos..]
     }
@@ -231,12 +273,17 @@ impl<'a> Parser<'a> {
                 }
             }
             'r' if self.rest()[1..].trim_start_matches('#').starts_with('"') => Value::Str(self.raw_string()?),
-            '[' => Value::List(self.delimited(']', "a value", Self::value)?),
-            '{' => Value::Map(self.delimited('}', "an entry", |p| {
-                let key = p.value()?;
-                p.expect(':', "`:` after the map key")?;
-                Ok((key, p.value()?))
-            })?),
+            '[' => Value::List(self.delimited(']', "a value", Self::value, placeholder)?),
+            '{' => Value::Map(self.delimited(
+                '}',
+                "an entry",
+                |p| {
+                    let key = p.value()?;
+                    p.expect(':', "`:` after the map key")?;
+                    Ok((key, p.value()?))
+                },
+                |_, _| None,
+            )?),
             '(' => self.body(None)?,
             c if c.is_ascii_digit() || matches!(c, '+' | '-' | '.') => self.number(start)?,
             c if is_ident_start(c) => {
@@ -269,8 +316,17 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `open elem, elem, … close` (trailing comma allowed) with the opener at the cursor.
-    fn delimited<T, F>(&mut self, close: char, what: &str, mut elem: F) -> PResult<Vec<T>>
+    /// `open elem, elem, … close` (trailing comma allowed) with the opener at the cursor. An
+    /// element that does not parse is recorded and skipped to the next `,` or `close` at its
+    /// own depth, `stand_in` of its text and span standing in for it (`None`: left out); a
+    /// missing `,` between two elements is recorded and the next element read.
+    fn delimited<T, F>(
+        &mut self,
+        close: char,
+        what: &str,
+        mut elem: F,
+        stand_in: impl Fn(&'a str, Span) -> Option<T>,
+    ) -> PResult<Vec<T>>
     where
         F: FnMut(&mut Self) -> PResult<T>,
     {
@@ -294,7 +350,19 @@ impl<'a> Parser<'a> {
                 return Err(d);
             }
             if self.peek().is_some() {
-                out.push(elem(self)?);
+                let at = self.pos;
+                match elem(self) {
+                    Ok(e) => out.push(e),
+                    Err(d) => {
+                        // Past it when its end can be found: else (an unclosed bracket or
+                        // string) this error ends the parse.
+                        let Some(end) = element_end(self.src, at, close) else { return Err(d) };
+                        self.go_on_past(d)?;
+                        self.pos = end;
+                        let text = self.src[at..end].trim_end();
+                        out.extend(stand_in(text, Span { start: at, end: at + text.len() }));
+                    }
+                }
                 self.ws()?;
                 if self.eat(',') || self.peek() == Some(close) {
                     continue;
@@ -316,6 +384,11 @@ impl<'a> Parser<'a> {
             };
             let mut d = self.expected(&expected);
             d.hint = Some(hint);
+            // A `,` left out between two elements: read on as if it were there.
+            if self.multiline_string.is_none() && self.peek().is_some_and(starts_value) {
+                self.go_on_past(d)?;
+                continue;
+            }
             return Err(d);
         }
     }
@@ -329,20 +402,40 @@ impl<'a> Parser<'a> {
             q.ws().is_ok() && q.peek() == Some(':')
         };
         if !named {
-            let items = self.delimited(')', "a value", Self::value)?;
+            let before = self.errors.borrow().len();
+            let items = self.delimited(')', "a value", Self::value, placeholder)?;
+            // A tuple read past a slip may not be the shape that was meant (`(radius 2)`, a
+            // struct missing a `:`, reads as a tuple of two): not checked further.
+            if self.errors.borrow().len() > before {
+                return Ok(Value::Placeholder);
+            }
             return Ok(Value::Tuple(name, items));
         }
-        let fields = self.delimited(')', "a field", |p| {
-            if !p.peek().is_some_and(is_ident_start) {
-                return Err(p.expected("a field name"));
-            }
-            let start = p.pos;
-            let name = p.take_while(is_ident_char).to_string();
-            let span = Span { start, end: p.pos };
-            p.expect(':', "`:` after the field name")?;
-            let value = p.value()?;
-            Ok(Field { name: Ident { name, span }, value })
-        })?;
+        let fields = self.delimited(
+            ')',
+            "a field",
+            |p| {
+                if !p.peek().is_some_and(is_ident_start) {
+                    return Err(p.expected("a field name"));
+                }
+                let start = p.pos;
+                let name = p.take_while(is_ident_char).to_string();
+                let span = Span { start, end: p.pos };
+                p.expect(':', "`:` after the field name")?;
+                let value = p.value()?;
+                Ok(Field { name: Ident { name, span }, value })
+            },
+            // A field whose value did not parse keeps its name, so it is not reported missing.
+            |text, span| {
+                let name: String = text.chars().take_while(|&c| is_ident_char(c)).collect();
+                let named = text.starts_with(is_ident_start) && text[name.len()..].trim_start().starts_with(':');
+                named.then(|| {
+                    let ident =
+                        Ident { name: name.clone(), span: Span { start: span.start, end: span.start + name.len() } };
+                    Field { name: ident, value: Node { span, value: Value::Placeholder } }
+                })
+            },
+        )?;
         Ok(Value::Struct(name, fields))
     }
 
@@ -386,7 +479,8 @@ impl<'a> Parser<'a> {
                 }
                 self.take_while(|c| c.is_ascii_digit());
             }
-            self.take_while(is_ident_char); // a glued suffix (`12px`) makes the token invalid
+            // A glued suffix (`12px`, `1.2.3`) makes the token invalid.
+            self.take_while(|c| is_ident_char(c) || c == '.');
             let text = self.src[start..self.pos].replace('_', "");
             let float = float.then(|| text.parse().ok().map(Value::Float));
             float.unwrap_or_else(|| text.parse().ok().map(Value::Int))
@@ -498,6 +592,92 @@ fn unclosed_at_end(src: &str, open: usize, bracket: char, expected: &str) -> Dia
     diag(open, open + 1, format!("unclosed `{bracket}`"), &hint)
 }
 
+/// Where the comment, string, raw string or character literal starting at byte `i` ends (the
+/// offset after it), and whether it was closed (`false`: it runs to the end of the input);
+/// `None` when none starts there.
+fn literal_end(src: &str, i: usize) -> Option<(usize, bool)> {
+    let b = src.as_bytes();
+    let rest = src.get(i..)?;
+    let after_ident = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+    if rest.starts_with("//") {
+        return Some((i + rest.find('\n').unwrap_or(rest.len()), true));
+    }
+    if rest.starts_with("/*") {
+        let (mut depth, mut i) = (0usize, i);
+        while i < b.len() {
+            if b[i..].starts_with(b"/*") {
+                (depth, i) = (depth + 1, i + 2);
+            } else if b[i..].starts_with(b"*/") {
+                (depth, i) = (depth - 1, i + 2);
+                if depth == 0 {
+                    return Some((i, true));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        return Some((b.len(), false));
+    }
+    if b[i] == b'r' && !after_ident && rest[1..].trim_start_matches('#').starts_with('"') {
+        let hashes = rest[1..].len() - rest[1..].trim_start_matches('#').len();
+        let close = format!("\"{}", "#".repeat(hashes));
+        let body = i + 2 + hashes;
+        return Some(match src.get(body..).and_then(|s| s.find(&close)) {
+            Some(k) => (body + k + close.len(), true),
+            None => (b.len(), false),
+        });
+    }
+    if b[i] == b'"' || b[i] == b'\'' {
+        let quote = b[i];
+        let mut i = i + 1;
+        while i < b.len() && b[i] != quote {
+            i += if b[i] == b'\\' { 2 } else { 1 };
+        }
+        return Some(if i < b.len() { (i + 1, true) } else { (b.len(), false) });
+    }
+    None
+}
+
+/// The end of the element starting at `from` inside a bracket closed by `close`: the offset
+/// of the first `,` or `close` outside any bracket, string or comment opened after `from`.
+/// `None` when the input ends first, or another bracket's closer comes first (the element
+/// cannot be skipped: the error in it ends the parse).
+fn element_end(src: &str, from: usize, close: char) -> Option<usize> {
+    let b = src.as_bytes();
+    // The closers the brackets opened after `from` wait for, innermost last.
+    let (mut open, mut i) = (Vec::new(), from);
+    while i < b.len() {
+        if let Some((end, closed)) = literal_end(src, i) {
+            if !closed {
+                return None;
+            }
+            i = end;
+            continue;
+        }
+        match b[i] {
+            b'(' => open.push(b')'),
+            b'[' => open.push(b']'),
+            b'{' => open.push(b'}'),
+            c @ (b')' | b']' | b'}') if !open.is_empty() => {
+                if open.pop() != Some(c) {
+                    return None;
+                }
+            }
+            c if c == b',' && open.is_empty() => return Some(i),
+            c if c == close as u8 => return Some(i),
+            b')' | b']' | b'}' => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A list's or tuple's element that did not parse: a placeholder over its text.
+fn placeholder(_text: &str, span: Span) -> Option<Node> {
+    Some(Node { span, value: Value::Placeholder })
+}
+
 /// The offsets of each matched bracket pair, and of the brackets left open at the end, outside
 /// strings, character literals and comments (for a hint; the parser has read this far).
 pub(super) fn brackets(src: &str) -> (Vec<(usize, usize)>, Vec<usize>) {
@@ -505,51 +685,24 @@ pub(super) fn brackets(src: &str) -> (Vec<(usize, usize)>, Vec<usize>) {
     let b = src.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        let Some(rest) = src.get(i..) else {
+        if src.get(i..).is_none() {
             i += 1; // inside a multi-byte character
             continue;
-        };
-        let after_ident = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
-        if rest.starts_with("//") {
-            i += rest.find('\n').unwrap_or(rest.len());
-        } else if rest.starts_with("/*") {
-            let mut depth = 0usize;
-            while i < b.len() {
-                if b[i..].starts_with(b"/*") {
-                    (depth, i) = (depth + 1, i + 2);
-                } else if b[i..].starts_with(b"*/") {
-                    (depth, i) = (depth - 1, i + 2);
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-        } else if b[i] == b'r' && !after_ident && rest[1..].trim_start_matches('#').starts_with('"') {
-            let hashes = rest[1..].len() - rest[1..].trim_start_matches('#').len();
-            let close = format!("\"{}", "#".repeat(hashes));
-            let body = i + 2 + hashes;
-            i = src[body..].find(&close).map_or(b.len(), |k| body + k + close.len());
-        } else if b[i] == b'"' || b[i] == b'\'' {
-            let quote = b[i];
-            i += 1;
-            while i < b.len() && b[i] != quote {
-                i += if b[i] == b'\\' { 2 } else { 1 };
-            }
-            i += 1;
-        } else {
-            match b[i] {
-                b'(' | b'[' | b'{' => stack.push(i),
-                b')' | b']' | b'}' => {
-                    if let Some(o) = stack.pop() {
-                        pairs.push((o, i));
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
         }
+        if let Some((end, _)) = literal_end(src, i) {
+            i = end;
+            continue;
+        }
+        match b[i] {
+            b'(' | b'[' | b'{' => stack.push(i),
+            b')' | b']' | b'}' => {
+                if let Some(o) = stack.pop() {
+                    pairs.push((o, i));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
     }
     (pairs, stack)
 }

@@ -775,3 +775,87 @@ fn the_generator_reaches_every_flow() {
     }
     eprintln!("{seen:?}");
 }
+
+/// The offsets of the commas in `src` that end a line and separate two struct fields (the
+/// next line starts with `name:`), outside comments.
+fn field_commas(src: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    let lines: Vec<&str> = src.split_inclusive('\n').collect();
+    for (k, line) in lines.iter().enumerate() {
+        let body = line.trim_end();
+        let next_is_field = lines.get(k + 1).is_some_and(|n| {
+            let n = n.trim_start();
+            let name: String = n.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            !name.is_empty() && n[name.len()..].starts_with(": ")
+        });
+        if body.ends_with(',') && !body.trim_start().starts_with("//") && next_is_field {
+            out.push(offset + body.len() - 1);
+        }
+        offset += line.len();
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// The parser goes on past slips (docs/scenarios.md): whatever a few edits do to a
+    /// built-in, reading it ends, never panics, and every problem has a place in the file.
+    #[test]
+    fn any_edit_of_a_scenario_is_read_to_an_end_with_every_problem_placed(
+        which in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..6, prop::sample::select(
+            vec!["", ",", "(", ")", "[", "]", "{", "}", ":", "\"", "'", "/*", "//", "1.2.3", "x", " ", "\n", "r#\""],
+        )), 1..5),
+    ) {
+        let b = &polity::scenario::BUILTINS[which.index(polity::scenario::BUILTINS.len())];
+        let mut src = b.source.to_string();
+        for (at, cut, put) in edits {
+            let mut i = at.index(src.len() + 1);
+            while !src.is_char_boundary(i) { i -= 1; }
+            let mut j = (i + cut).min(src.len());
+            while !src.is_char_boundary(j) { j -= 1; }
+            src.replace_range(i..j, put);
+        }
+        let lines = src.lines().count().max(1);
+        match polity::scenario::parse(&src, "edited.ron", b.name) {
+            Ok(_) => {}
+            Err(problems) => {
+                prop_assert!(!problems.0.is_empty());
+                prop_assert!(problems.0.len() <= 200, "{}", problems.0.len());
+                for p in &problems.0 {
+                    if let Some((line, col)) = p.position {
+                        prop_assert!(line >= 1 && line <= lines + 1 && col >= 1, "{p} in\n{src}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// One `,` left out between two fields of a built-in is one problem, at the field after
+    /// it, and the rest of the file is still read: the same file with a wrong value there too
+    /// reports both.
+    #[test]
+    fn a_comma_left_out_between_fields_is_one_problem_and_the_rest_is_still_checked(
+        which in any::<prop::sample::Index>(),
+        comma in any::<prop::sample::Index>(),
+    ) {
+        let b = &polity::scenario::BUILTINS[which.index(polity::scenario::BUILTINS.len())];
+        let commas = field_commas(b.source);
+        prop_assume!(!commas.is_empty());
+        let at = commas[comma.index(commas.len())];
+        let mut src = b.source.to_string();
+        src.remove(at);
+        let problems = polity::scenario::parse(&src, "slip.ron", b.name).unwrap_err().0;
+        let (line, _) = polity::spanned_ron::line_col(&src, at);
+        prop_assert_eq!(problems.len(), 1, "{:?}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+        prop_assert!(problems[0].message.starts_with("expected `,`"), "{}", problems[0]);
+        prop_assert_eq!(problems[0].position.map(|p| p.0), Some(line + 1), "{}", problems[0]);
+        // And a version that is not 1, written before the slip: both are said.
+        let wrong = src.replacen("version: 1,", "version: 7,", 1);
+        prop_assume!(wrong != src && wrong.find("version: 7").unwrap() < at);
+        let problems = polity::scenario::parse(&wrong, "slip.ron", b.name).unwrap_err().0;
+        prop_assert_eq!(problems.len(), 2, "{:?}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+    }
+}
