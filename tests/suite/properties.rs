@@ -853,9 +853,11 @@ proptest! {
         prop_assert!(problems[0].message.starts_with("expected `,`"), "{}", problems[0]);
         prop_assert_eq!(problems[0].position.map(|p| p.0), Some(line + 1), "{}", problems[0]);
         // And a version that is not 1, written before the slip: both are said.
+        // (Every built-in starts `version: 1,`; the slip may be that comma.)
         let wrong = src.replacen("version: 1,", "version: 7,", 1);
-        prop_assume!(wrong != src && wrong.find("version: 7").unwrap() < at);
-        let problems = polity::scenario::parse(&wrong, "slip.ron", b.name).unwrap_err().0;
-        prop_assert_eq!(problems.len(), 2, "{:?}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+        if wrong != src {
+            let problems = polity::scenario::parse(&wrong, "slip.ron", b.name).unwrap_err().0;
+            prop_assert_eq!(problems.len(), 2, "{:?}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+        }
     }
 }
