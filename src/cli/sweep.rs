@@ -272,34 +272,23 @@ impl ReportArgs {
         let ReportArgs { dir, plot, x, png, csv, force } = self;
         // Every problem of the arguments is said at once.
         let mut problems = Vec::new();
-        let csv = match csv {
-            Some(p) if !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
-                problems.push(format!("{}: --csv writes a CSV table; name a file ending in .csv", p.display()));
-                None
+        // An output named with its kind's extension, checked as every output is.
+        let mut output = |path: Option<PathBuf>, ext: &str, flag: &str, what: &str| {
+            let p = path?;
+            if !p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext)) {
+                problems.push(format!("{}: {flag} writes {what}; name a file ending in .{ext}", p.display()));
+                return None;
             }
-            Some(p) => match outputs::check_file(&p, force) {
+            match outputs::check_file(&p, force) {
                 Ok(abs) => Some((p, abs)),
                 Err(e) => {
                     problems.push(e.0);
                     None
                 }
-            },
-            None => None,
-        };
-        let png = match png {
-            Some(p) if !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) => {
-                problems.push(format!("{}: --png writes a PNG image; name a file ending in .png", p.display()));
-                None
             }
-            Some(p) => match outputs::check_file(&p, force) {
-                Ok(abs) => Some((p, abs)),
-                Err(e) => {
-                    problems.push(e.0);
-                    None
-                }
-            },
-            None => None,
         };
+        let csv = output(csv, "csv", "--csv", "a CSV table");
+        let png = output(png, "png", "--png", "a PNG image");
         let said = |problems: Vec<String>| CliError::input(problems.join("\nerror: "));
         let table = match report::read(&dir) {
             Ok(t) => t,
