@@ -114,14 +114,13 @@ pub fn run_one(sweep: &Sweep, run: &Run) -> Option<(String, Option<String>)> {
     run_scenario(sweep, run, &sweep.scenario(run), &mut |_| {})
 }
 
-/// [`run_one`] with the run's scenario already built (any replicate's: the seed is the run's).
-/// One run's row and series, or `None` when SIGINT or SIGTERM stopped it (a sweep's runs can
-/// be long; the run is done again when the sweep goes on).
 /// The parts a run counts for in [`run`]'s progress.
 pub const PARTS: u64 = 1000;
 
-/// Runs one run of the sweep: its table row and, when kept, its series; `None` when
-/// interrupted. `advanced(p)` is told the [`PARTS`] of the run done so far, as they grow.
+/// [`run_one`] with the run's scenario already built (any replicate's: the seed is the run's).
+/// One run's row and series, or `None` when SIGINT or SIGTERM stopped it (a sweep's runs can
+/// be long; the run is done again when the sweep goes on). `advanced(p)` is told the
+/// [`PARTS`] of the run done so far as they grow, a hundredth at a time at most.
 fn run_scenario(
     sweep: &Sweep,
     run: &Run,
@@ -274,10 +273,9 @@ pub fn table_name(shard: Shard) -> String {
     }
 }
 
-/// Runs the shard's runs not yet done, `progress(done, total)` after each, then writes the
-/// table of the shard.
+/// Runs the shard's runs not yet done, then writes the table of the shard. `progress(done,
+/// total)` counts in [`PARTS`] of a run: told as each run goes and when it ends.
 pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) -> Result<Outcome, SweepError> {
-    // (`progress(done, whole)` counts in [`PARTS`] of a run: the runs in flight move it too.)
     let dir = &opts.out;
     claim(sweep, dir)?;
     let mine: Vec<u64> = (0..sweep.runs()).filter(|&n| opts.shard.has(n)).collect();
