@@ -19,9 +19,11 @@ the same, p is 1 if it is 0 and 0 otherwise; one seed gives no intervals or p (N
 The table (and the --out CSV: metric,a_mean,a_ci95,b_mean,b_ci95,diff,diff_ci95,p_value,
 significant,p_welch (Welch's test, the sides taken as unrelated samples),n, then what was
 compared: a,b,seeds (always A..B for a run of seeds, else a list),a_ticks,b_ticks,
-polity_version) is identical for any --threads. An end-of-run value is the metric's last row: a cumulative one (`audits`, `welfare_mean`)
-for the whole run, a per-tick count (`harvested`) for the last tick only — for a mean over
-ticks, sweep with `keep: [Mean(\"harvested\", N)]` (docs/sweeps.md). The header names the policy
+polity_version) is identical for any --threads.
+
+An end-of-run value is the metric's last row: a cumulative one (`audits`, `welfare_mean`) for
+the whole run, a per-tick count (`harvested`) for the last tick only — for a mean over ticks,
+sweep with `keep: [Mean(\"harvested\", N)]` (docs/sweeps.md). The header names the policy
 files each side plays (--policy, --policy-b or the scenario's `weights`).
 
 Examples:
