@@ -221,13 +221,13 @@ impl Sink for FolderSink {
                 r.tick.to_string(),
                 r.id.to_string(),
                 r.kind.to_string(),
-                r.selfishness.to_string(),
-                r.power.to_string(),
+                crate::tables::real(r.selfishness),
+                crate::tables::real(r.power),
                 r.x.to_string(),
                 r.y.to_string(),
                 r.apples.to_string(),
-                r.wealth.to_string(),
-                r.reward.to_string(),
+                crate::tables::real(r.wealth),
+                crate::tables::real(r.reward),
             ])?;
         }
         for e in out.events {

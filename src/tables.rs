@@ -56,6 +56,14 @@ pub fn numbers_table<'a>(
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("fields are text")
 }
 
+/// A real number as a CSV field that no reader takes for an integer: its shortest round-trip
+/// form with a decimal point or exponent (`1.0`, `0.25`, `1e-7`, `inf`, `NaN`). For the columns
+/// of a table whose values are sometimes whole (`power` of `1` here, `inf` there), so each
+/// file's column reads as floating point.
+pub fn real(v: f64) -> String {
+    format!("{v:?}")
+}
+
 /// A reader of CSV text with a header row.
 pub fn reader(text: &str) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().from_reader(text.as_bytes())
@@ -75,5 +83,23 @@ mod tests {
             r.records().map(|rec| rec.unwrap().iter().map(|c| c.parse().unwrap()).collect()).collect();
         assert_eq!(rows[0], vec![0.0, 0.1, f64::INFINITY]);
         assert!(rows[1][2].is_nan());
+    }
+
+    #[test]
+    fn reals_always_read_as_reals_and_read_back_exactly() {
+        let cases = [(1.0, "1.0"), (3.0, "3.0"), (0.25, "0.25"), (-0.0, "-0.0"), (11.243, "11.243"), (1e-7, "1e-7")];
+        for (v, text) in cases {
+            assert_eq!(real(v), text);
+        }
+        assert_eq!(
+            (real(f64::INFINITY), real(f64::NEG_INFINITY), real(f64::NAN)),
+            ("inf".into(), "-inf".into(), "NaN".into())
+        );
+        // Every value has a point, an exponent or a word, and reads back to its own bits.
+        for v in [1.0, 64.0, 1e21, 1e300, 5e-324, f64::MAX, 0.1 + 0.2, 11.242999999999999, 12345678.0] {
+            let t = real(v);
+            assert!(t.contains(['.', 'e']), "{t}");
+            assert_eq!(t.parse::<f64>().unwrap().to_bits(), v.to_bits(), "{t}");
+        }
     }
 }

@@ -58,7 +58,7 @@ fn same_seed_gives_identical_files_and_another_seed_differs() {
     assert_eq!(agents.lines().next().unwrap(), "tick,id,kind,selfishness,power,x,y,apples,wealth,reward");
     // Samples at 0, 100, 200, 300 for 7 agents.
     assert_eq!(agents.lines().count(), 1 + 4 * 7);
-    assert!(agents.lines().any(|l| l.starts_with("300,6,ai,1,3,")));
+    assert!(agents.lines().any(|l| l.starts_with("300,6,ai,1.0,3.0,")));
     let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(a.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["seed"], 4);
     assert_eq!(run["ticks"], 300);
