@@ -122,9 +122,9 @@ pub fn tilt(default: &[f64], utility: &[f64], power: f64, out: &mut [f64]) -> Ti
         let bend = 2.0 * slope * slope - err * curve;
         let halley = bend >= slope * slope && bend <= 4.0 * slope * slope;
         let step = if halley { 2.0 * err * slope / bend } else { err / slope };
-        let newton = beta - step;
-        beta = if slope > 0.0 && newton > lo && newton < hi {
-            newton
+        let next = beta - step;
+        beta = if slope > 0.0 && next > lo && next < hi {
+            next
         } else if hi.is_finite() {
             0.5 * (lo + hi)
         } else {
