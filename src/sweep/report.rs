@@ -186,11 +186,11 @@ pub fn csv(t: &Table, groups: &[Group]) -> String {
     w.write_record(head).expect("writing to memory");
     for g in groups {
         for (metric, s) in t.metrics.iter().zip(&g.summaries) {
-            let mut row: Vec<String> = g.values.iter().map(|v| format!("{v:?}")).collect();
+            let mut row: Vec<String> = g.values.iter().map(|&v| crate::tables::real(v)).collect();
             row.push(metric.clone());
             row.push(s.n.to_string());
             for x in [s.mean, s.sd, s.half_width, s.mean - s.half_width, s.mean + s.half_width] {
-                row.push(format!("{x:?}"));
+                row.push(crate::tables::real(x));
             }
             w.write_record(&row).expect("writing to memory");
         }
