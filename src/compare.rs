@@ -34,6 +34,10 @@ pub struct Row {
     /// Welch's test of A against B (`t` is positive when A's mean is larger): the sides as
     /// unrelated samples, which throws away that they share seeds (kept for reference).
     pub test: WelchTest,
+    /// Its end-of-run value in A for each seed, in the order of [`Comparison::seeds`].
+    pub a_values: Vec<f64>,
+    /// The same for B.
+    pub b_values: Vec<f64>,
 }
 
 impl Row {
@@ -122,6 +126,8 @@ pub fn compare(
                 b: Summary::of(&vb),
                 paired: stats::paired(&va, &vb),
                 test: stats::welch(&va, &vb),
+                a_values: va,
+                b_values: vb,
             }
         })
         .collect();
@@ -192,6 +198,38 @@ impl Comparison {
         }
         for row in rows {
             w.write_record(&row).expect("writing to memory");
+        }
+        String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 in, UTF-8 out")
+    }
+
+    /// Every seed's end-of-run values as CSV, for an analysis of one's own: a header, then
+    /// one row per seed and compared metric (seeds in the order run, metrics in the table's
+    /// order): `seed`, `metric`, `a_value`, `b_value` and `diff` (B − A, the observation the
+    /// paired test takes), then what was compared as [`Comparison::to_csv`] says it (`a`, `b`,
+    /// `a_ticks`, `b_ticks`, `polity_version`). Numbers as in `to_csv`.
+    pub fn per_seed_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = ["seed", "metric", "a_value", "b_value", "diff", "a", "b", "a_ticks", "b_ticks", "polity_version"];
+        w.write_record(header).expect("writing to memory");
+        let (a_ticks, b_ticks) = (self.ticks.0.to_string(), self.ticks.1.to_string());
+        for (k, seed) in self.seeds.iter().enumerate() {
+            let seed = seed.to_string();
+            for r in &self.rows {
+                let (a, b) = (r.a_values[k], r.b_values[k]);
+                let row = [
+                    seed.as_str(),
+                    &r.metric,
+                    &crate::tables::real(a),
+                    &crate::tables::real(b),
+                    &crate::tables::real(b - a),
+                    &self.a_label,
+                    &self.b_label,
+                    &a_ticks,
+                    &b_ticks,
+                    crate::VERSION,
+                ];
+                w.write_record(row).expect("writing to memory");
+            }
         }
         String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 in, UTF-8 out")
     }

@@ -19,7 +19,9 @@ the same, p is 1 if it is 0 and 0 otherwise; one seed gives no intervals or p (N
 The table (and the --out CSV: metric,a_mean,a_ci95,b_mean,b_ci95,diff,diff_ci95,p_value,
 significant,p_welch (Welch's test, the sides taken as unrelated samples),n, then what was
 compared: a,b,seeds (always A..B for a run of seeds, else a list),a_ticks,b_ticks,
-polity_version) is identical for any --threads.
+polity_version) is identical for any --threads. --per-seed writes the values the table
+summarizes, for an analysis of your own: seed,metric,a_value,b_value,diff (B − A), then
+a,b,a_ticks,b_ticks,polity_version, one row per seed and metric.
 
 An end-of-run value is the metric's last row: a cumulative one (`audits`, `welfare_mean`) for
 the whole run, a per-tick count (`harvested`) for the last tick only — for a mean over ticks,
@@ -29,7 +31,8 @@ files each side plays (--policy, --policy-b or the scenario's `weights`).
 Examples:
   polity compare commons commons --seeds 0..4          the same scenario twice: no differences
   polity compare commons no-ai.ron --seeds 0..20 --ticks 400
-  polity compare runs/c7/run.json my-policy.ron --seeds 0..=49 --out results.csv";
+  polity compare runs/c7/run.json my-policy.ron --seeds 0..=49 --out results.csv
+  polity compare commons tragedy --seeds 0..20 --per-seed seeds.csv   every seed's values";
 
 /// `polity compare`'s arguments.
 #[derive(clap::Args)]
@@ -47,6 +50,10 @@ pub struct CompareArgs {
     /// Also write the table as CSV to this file (a new file, or --force; docs/outputs.md)
     #[arg(long, value_name = "FILE.csv")]
     out: Option<PathBuf>,
+    /// Also write every seed's end-of-run values as CSV to this file: one row per seed and
+    /// metric, A's value, B's and B − A (a new file, or --force)
+    #[arg(long = "per-seed", value_name = "FILE.csv")]
+    per_seed: Option<PathBuf>,
     /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
     #[arg(long)]
     force: bool,
@@ -83,12 +90,31 @@ impl CompareArgs {
                 return Err(CliError::problems(problems.join("\n")));
             }
         };
-        let out = self.out;
-        if let Some(o) = out.as_deref() {
-            let inputs = [std::path::Path::new(a_arg), std::path::Path::new(b_arg)];
-            outputs::not_an_input(o, &inputs).map_err(CliError::input)?;
+        // The files to write (`--out`'s table, `--per-seed`'s values), checked before anything
+        // runs, all problems said at once.
+        let wanted: Vec<(PathBuf, bool)> = [(self.out, false), (self.per_seed, true)]
+            .into_iter()
+            .filter_map(|(path, per_seed)| Some((path?, per_seed)))
+            .collect();
+        let inputs = [std::path::Path::new(a_arg), std::path::Path::new(b_arg)];
+        let mut problems = Vec::new();
+        let mut resolved = Vec::new();
+        for (path, _) in &wanted {
+            match outputs::not_an_input(path, &inputs).and_then(|()| outputs::check_file(path, self.force)) {
+                Ok(abs) => resolved.push(abs),
+                Err(e) => problems.push(format!("error: {e}")),
+            }
         }
-        let csv = out.as_deref().map(|o| outputs::check_file(o, self.force)).transpose().map_err(CliError::input)?;
+        if resolved.len() == 2 && resolved[0] == resolved[1] {
+            problems.push(format!(
+                "error: --out and --per-seed both name {}; the two tables need two files\n    hint: for example \
+                 --out table.csv --per-seed seeds.csv",
+                wanted[0].0.display()
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(CliError::problems(problems.join("\n")));
+        }
         let seeds: Vec<u64> = self.seeds.collect();
         let bar = Progress::new(2 * seeds.len() as u64, "runs");
         let started = Instant::now();
@@ -110,10 +136,16 @@ impl CompareArgs {
             started.elapsed().as_secs_f64(),
             if threads == 1 { "" } else { "s" }
         );
-        if let (Some(out), Some(csv)) = (&out, &csv) {
-            outputs::write_file(csv, cmp.to_csv().as_bytes(), self.force)
-                .map_err(|e| CliError::internal(format_args!("writing {}: {e}", out.display())))?;
-            say!("wrote {}", out.display());
+        if !wanted.is_empty() {
+            let texts: Vec<String> =
+                wanted.iter().map(|(_, per_seed)| if *per_seed { cmp.per_seed_csv() } else { cmp.to_csv() }).collect();
+            let files: Vec<(&std::path::Path, &[u8])> =
+                resolved.iter().zip(&texts).map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
+            outputs::check_interrupt().map_err(|e| CliError::io("", &e))?;
+            outputs::write_files(&files, self.force)
+                .map_err(|e| CliError::internal(format_args!("writing {e}; none of the files was written")))?;
+            let shown: Vec<String> = wanted.iter().map(|(p, _)| p.display().to_string()).collect();
+            say!("wrote {}", shown.join(" and "));
         }
         Ok(())
     }

@@ -196,3 +196,78 @@ fn bad_input_exits_2_before_running() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "ran anyway: {}", text(&out.stdout));
 }
+
+#[test]
+fn per_seed_values_are_each_seeds_own_run() {
+    let t = tempfile::tempdir().unwrap();
+    let no_ai = commons_without_ais(t.path());
+    let seeds_csv = t.path().join("seeds.csv");
+    let args = ["commons", no_ai.to_str().unwrap(), "--seeds", "2..5", "--ticks", "40", "--per-seed"];
+    let (stdout, table) = compare_csv(t.path(), "table.csv", &[&args[..], &[seeds_csv.to_str().unwrap()]].concat());
+    assert!(stdout.contains("wrote ") && stdout.contains("seeds.csv"), "{stdout}");
+    let body = std::fs::read_to_string(&seeds_csv).unwrap();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(body.as_bytes());
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    assert_eq!(rows[0].join(","), "seed,metric,a_value,b_value,diff,a,b,a_ticks,b_ticks,polity_version");
+    let metrics: Vec<&str> = table[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(rows.len(), 1 + 3 * metrics.len(), "one row per seed and compared metric");
+    let num = |s: &str| s.parse::<f64>().unwrap_or_else(|_| panic!("not a number: {s}"));
+    for (k, r) in rows[1..].iter().enumerate() {
+        assert_eq!(r[0], (2 + k / metrics.len()).to_string(), "{r:?}");
+        assert_eq!(r[1], metrics[k % metrics.len()], "{r:?}");
+        assert_eq!(num(&r[4]), num(&r[3]) - num(&r[2]), "diff is B − A: {r:?}");
+        assert_eq!(r[5..9], ["commons", &format!("no-ai ({})", no_ai.display()), "40", "40"], "{r:?}");
+        assert_eq!(r[9], env!("CARGO_PKG_VERSION"));
+    }
+    // Seed 3's A values are the last row of `polity run commons --seed 3 --ticks 40`.
+    let run = t.path().join("run3");
+    let out = polity(&["run", "commons", "--seed", "3", "--ticks", "40", "--out", run.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let metrics_csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = metrics_csv.lines().next().unwrap().split(',').collect();
+    let last: Vec<&str> = metrics_csv.lines().last().unwrap().split(',').collect();
+    let mut checked = 0;
+    for r in rows[1..].iter().filter(|r| r[0] == "3") {
+        let at = header.iter().position(|h| *h == r[1]).unwrap_or_else(|| panic!("{} not in metrics.csv", r[1]));
+        let (want, got) = (num(last[at]), num(&r[2]));
+        assert!(want == got || (want.is_nan() && got.is_nan()), "{}: run {want}, per-seed {got}", r[1]);
+        checked += 1;
+    }
+    assert_eq!(checked, metrics.len());
+    // The table summarizes these values: each metric's means over the seeds.
+    for t in &table[1..] {
+        let of = |col: usize| -> Vec<f64> { rows[1..].iter().filter(|r| r[1] == t[0]).map(|r| num(&r[col])).collect() };
+        for (col, mean_col) in [(2, 1), (3, 3), (4, 5)] {
+            let v = of(col);
+            let mean = v.iter().sum::<f64>() / v.len() as f64;
+            let want = num(&t[mean_col]);
+            assert!((mean - want).abs() <= 1e-9 * want.abs().max(1.0), "{}: column {col}: {mean} vs {want}", t[0]);
+        }
+    }
+    // Some value differs between the seeds or the sides (the file is not one row repeated).
+    assert!(rows[1..].iter().any(|r| num(&r[4]) != 0.0), "no difference anywhere");
+}
+
+#[test]
+fn per_seed_and_out_in_one_file_are_refused_before_running() {
+    let t = tempfile::tempdir().unwrap();
+    let same = t.path().join("x.csv");
+    let s = same.to_str().unwrap();
+    let out =
+        polity(&["compare", "commons", "commons", "--seeds", "0..2", "--ticks", "5", "--out", s, "--per-seed", s]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("--out and --per-seed both name") && err.contains("hint:"), "{err}");
+    assert!(out.stdout.is_empty(), "ran anyway: {}", text(&out.stdout));
+    assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0, "wrote something");
+    // An existing --per-seed file is kept without --force, and said with --out's problem.
+    std::fs::write(&same, "mine").unwrap();
+    let other = t.path().join("y");
+    std::fs::create_dir(&other).unwrap();
+    let out =
+        polity(&["compare", "commons", "commons", "--ticks", "5", "--out", other.to_str().unwrap(), "--per-seed", s]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("is a folder") && err.contains("the file exists"), "both problems said: {err}");
+    assert_eq!(std::fs::read_to_string(&same).unwrap(), "mine");
+}
