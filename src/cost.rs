@@ -374,17 +374,18 @@ fn parse_size(s: &str) -> Option<u64> {
 /// zeros write less (27 in `commons-learners`), worlds with more mechanisms up to 200.
 const METRICS_ROW_BYTES: f64 = 140.0;
 
-/// Bytes of an `agents.csv` row: 70 measured (`commons-large`, drawn selfishness and power
-/// written in full); 23 in the vase worlds.
-const AGENTS_ROW_BYTES: f64 = 70.0;
+/// Bytes of an `agents.csv` row: 84 measured (`commons-large`, drawn selfishness and power
+/// written in full, the group's name); about 30 in the vase worlds.
+const AGENTS_ROW_BYTES: f64 = 84.0;
 
 /// The fewest bytes a `metrics.csv` row can take: every world's 10 columns (the tick, the
 /// commons' three, the welfare six), a digit and a comma or newline each: no run writes less.
 const METRICS_ROW_FLOOR: f64 = 20.0;
 
-/// The fewest bytes an `agents.csv` row can take: its 10 columns likewise, `ai` the shortest
-/// kind (`0,0,ai,0,0,0,0,0,0,0` and a newline is 21).
-const AGENTS_ROW_FLOOR: f64 = 20.0;
+/// The fewest bytes an `agents.csv` row can take: its 11 columns likewise, `ai` the shortest
+/// kind and a group's name at least a character (`0,0,ai,g,0.0,0.0,0,0,0,0.0,0.0` and a
+/// newline is 31).
+const AGENTS_ROW_FLOOR: f64 = 30.0;
 
 /// What a run of `s` for `ticks` ticks writes to disk, as terms: `metrics.csv` (a row a tick
 /// and tick 0's) and `agents.csv` (every agent every `run.agents_every` ticks, at tick 0 and at

@@ -159,6 +159,9 @@ pub struct AgentRow {
     pub id: u32,
     /// `human` or `ai`.
     pub kind: &'static str,
+    /// The name of its group in the scenario's `agents` (`agents[K]` for the K-th group when
+    /// it has none).
+    pub group: std::sync::Arc<str>,
     /// σ.
     pub selfishness: f64,
     /// Power.
@@ -334,6 +337,7 @@ fn finish_row(core: Res<Core>, mut log: ResMut<MetricsLog>) {
 fn sample_agents(
     core: Res<Core>,
     settings: Res<RunSettings>,
+    scenario: Res<crate::sim::ScenarioRes>,
     agents: Query<(&Agent, &Position, &Selfishness, &Power, &Ledger, &Reward, Has<Ai>)>,
     mut samples: ResMut<AgentSamples>,
 ) {
@@ -342,10 +346,15 @@ fn sample_agents(
         return;
     }
     let start = samples.rows.len();
+    // A group without a name is called by its place in the scenario.
+    let groups: Vec<std::sync::Arc<str>> = (scenario.0.agents.iter().enumerate())
+        .map(|(k, g)| if g.name.is_empty() { format!("agents[{k}]").into() } else { g.name.as_str().into() })
+        .collect();
     samples.rows.extend(agents.iter().map(|(a, p, s, pw, l, rw, ai)| AgentRow {
         tick: t,
         id: a.id,
         kind: if ai { "ai" } else { "human" },
+        group: groups[a.group as usize].clone(),
         selfishness: s.0,
         power: pw.0,
         x: p.x,

@@ -146,8 +146,8 @@ pub struct FolderSink {
 }
 
 /// `agents.csv`'s header.
-pub const AGENTS_HEADER: [&str; 10] =
-    ["tick", "id", "kind", "selfishness", "power", "x", "y", "apples", "wealth", "reward"];
+pub const AGENTS_HEADER: [&str; 11] =
+    ["tick", "id", "kind", "group", "selfishness", "power", "x", "y", "apples", "wealth", "reward"];
 
 impl FolderSink {
     /// Creates the three stream files in `dir`.
@@ -166,16 +166,31 @@ impl FolderSink {
     /// events), to append to.
     pub fn reopen(dir: &Path, bytes: [u64; 3]) -> io::Result<Self> {
         let open = |name: &str, len: u64| -> io::Result<File> {
-            let f = fs::OpenOptions::new().write(true).open(dir.join(name))?;
+            use std::io::Seek;
+            let mut f = fs::OpenOptions::new().read(true).write(true).open(dir.join(name))?;
             if f.metadata()?.len() < len {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     format!("{name} is shorter than {len} bytes"),
                 ));
             }
+            if name == "agents.csv" && len > 0 {
+                // A run staged by an older Polity wrote another header (before the `group`
+                // column): the rows appended now would not match it.
+                let mut head = String::new();
+                io::BufRead::read_line(&mut io::BufReader::new(&f), &mut head)?;
+                let want = AGENTS_HEADER.join(",");
+                if head.trim_end() != want {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "agents.csv's header is `{}`, not `{want}`: an older Polity staged this run, and its rows cannot be continued",
+                            head.trim_end()
+                        ),
+                    ));
+                }
+            }
             f.set_len(len)?;
-            let mut f = f;
-            use std::io::Seek;
             f.seek(io::SeekFrom::End(0))?;
             Ok(f)
         };
@@ -221,6 +236,7 @@ impl Sink for FolderSink {
                 r.tick.to_string(),
                 r.id.to_string(),
                 r.kind.to_string(),
+                r.group.to_string(),
                 crate::tables::real(r.selfishness),
                 crate::tables::real(r.power),
                 r.x.to_string(),
@@ -458,7 +474,8 @@ pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSum
     let sim = Sim::restore(&cp).map_err(|e| input(format!("{}: {e}", path.display())))?;
     let sink = FolderSink::reopen(&stage, mark.bytes).map_err(|e| {
         input(format!(
-            "{}: the run's staged files are missing or shorter than the checkpoint says: {e}",
+            "{}: the run's staged files cannot be continued (missing, shorter than the checkpoint says, or another Polity's): {e}\n    hint: delete {} and run it again",
+            stage.display(),
             stage.display()
         ))
     })?;

@@ -17,7 +17,8 @@ pub const AFTER_HELP: &str =
                 oversight, shield, principal), then with AI agents power_used_human,
                 power_used_ai,alignment, then SUM's and impact's: the table of every column,
                 in order, and when it is present is in docs/scenarios.md
-  agents.csv    every agent every `run.agents_every` ticks and at the end
+  agents.csv    every agent (its kind, group, σ, power, place, apples, wealth, reward) every
+                `run.agents_every` ticks and at the end
   events.jsonl  one JSON object per event: tick, kind, subject, details
   run.json      version, scenario name, seed, ticks, state hash, resolved scenario
   scenario.ron  the resolved scenario, to edit and run again

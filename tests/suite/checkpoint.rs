@@ -231,6 +231,20 @@ fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
             assert!((r.1[mean] - w.1[mean] - 1.0 / 7.0).abs() < 1e-9, "tick {}: {} vs {}", r.0, r.1[mean], w.1[mean]);
         }
     }
+
+    // A run staged by an older Polity (agents.csv without the `group` column) is not
+    // continued with rows of another shape: refused, its staged agents.csv as it was.
+    std::fs::rename(&killed, t.path().join("second-resume")).unwrap();
+    copy_dir(&backup, &stage);
+    let agents = stage.join("agents.csv");
+    let old = std::fs::read_to_string(&agents).unwrap().replacen(",group,", ",", 1);
+    std::fs::write(&agents, &old).unwrap();
+    let out = polity(&["run", "--resume", cp.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("an older Polity staged this run") && err.contains("hint: delete"), "{err}");
+    assert_eq!(std::fs::read_to_string(&agents).unwrap(), old, "the staged agents.csv was changed");
+    assert!(!killed.exists());
 }
 
 #[test]

@@ -55,10 +55,10 @@ fn same_seed_gives_identical_files_and_another_seed_differs() {
     assert!(alignment > 0.0 && alignment < 1.0, "{first}");
     assert_eq!(metrics.lines().count(), 302);
     let agents = std::fs::read_to_string(a.join("agents.csv")).unwrap();
-    assert_eq!(agents.lines().next().unwrap(), "tick,id,kind,selfishness,power,x,y,apples,wealth,reward");
+    assert_eq!(agents.lines().next().unwrap(), "tick,id,kind,group,selfishness,power,x,y,apples,wealth,reward");
     // Samples at 0, 100, 200, 300 for 7 agents.
     assert_eq!(agents.lines().count(), 1 + 4 * 7);
-    assert!(agents.lines().any(|l| l.starts_with("300,6,ai,1.0,3.0,")));
+    assert!(agents.lines().any(|l| l.starts_with("300,6,ai,harvesters,1.0,3.0,")));
     let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(a.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["seed"], 4);
     assert_eq!(run["ticks"], 300);
@@ -69,6 +69,30 @@ fn same_seed_gives_identical_files_and_another_seed_differs() {
         let e: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(e["tick"].is_u64() && e["kind"].is_string() && e["subject"].is_string() && e["details"].is_object());
     }
+}
+
+#[test]
+fn agents_csv_names_each_agents_group_and_an_unnamed_one_by_its_place() {
+    let t = tmp();
+    let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/commons.ron")).unwrap();
+    assert!(src.contains("name: \"humans\","));
+    let file = t.path().join("unnamed.ron");
+    std::fs::write(&file, src.replacen("name: \"humans\",", "", 1)).unwrap();
+    let out = t.path().join("r");
+    run_into(&out, &[file.to_str().unwrap(), "--ticks", "3"]);
+    let agents = std::fs::read_to_string(out.join("agents.csv")).unwrap();
+    let mut groups: Vec<(String, String)> = agents
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[2].to_string(), c[3].to_string())
+        })
+        .collect();
+    groups.dedup();
+    // Five humans then two AIs, sampled at ticks 0 and 3.
+    let want = [("human", "agents[0]"), ("ai", "harvesters")].map(|(k, g)| (k.to_string(), g.to_string()));
+    assert_eq!(groups, [want.clone(), want].concat(), "{agents}");
 }
 
 #[test]

@@ -205,7 +205,7 @@ fn a_run_whose_files_do_not_fit_on_the_disk_is_refused_unless_forced() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
         err.starts_with(
-            "commons: this run's files need at least 2 MB of disk (about 14 MB (metrics.csv 14 MB, agents.csv "
+            "commons: this run's files need at least 2 MB of disk (about 15 MB (metrics.csv 14 MB, agents.csv "
         ) && err.contains("but 1 MB are free where they go"),
         "{err}"
     );
@@ -229,7 +229,7 @@ fn a_run_whose_files_do_not_fit_on_the_disk_is_refused_unless_forced() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(
-        out.contains("  files of a run: about 2 MB (agents.csv 2 MB, metrics.csv 28 kB) for its 200 ticks (rough: "),
+        out.contains("  files of a run: about 3 MB (agents.csv 3 MB, metrics.csv 28 kB) for its 200 ticks (rough: "),
         "{out}"
     );
 }

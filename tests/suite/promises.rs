@@ -315,7 +315,7 @@ fn gini_counts_a_fined_agents_debt_as_zero() {
             .lines()
             .skip(1)
             .filter(|l| l.split(',').next() == Some(&tick.to_string()))
-            .map(|l| l.split(',').nth(8).unwrap().parse().unwrap())
+            .map(|l| l.split(',').nth(9).unwrap().parse().unwrap())
             .collect();
         assert_eq!(wealth.len(), 2, "both agents sampled at tick {tick}");
         let gini: f64 = line.split(',').nth(gini_col).unwrap().parse().unwrap();
@@ -332,7 +332,7 @@ fn gini_counts_a_fined_agents_debt_as_zero() {
     assert!(checked_negative, "the cutter was fined into debt:\n{agents}");
     let last = metrics.lines().last().unwrap();
     assert_eq!(last.split(',').nth(gini_col).unwrap(), "0.5", "{last}");
-    assert!(agents.lines().any(|l| l.starts_with("8,0,ai,") && l.split(',').nth(8) == Some("-5.0")), "{agents}");
+    assert!(agents.lines().any(|l| l.starts_with("8,0,ai,") && l.split(',').nth(9) == Some("-5.0")), "{agents}");
 }
 
 // ---------------------------------------------------------------------------------------------
