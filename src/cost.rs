@@ -109,8 +109,13 @@ impl Estimate {
     }
 }
 
-/// Bytes for people: `840 kB`, `17 MB`, `1.2 GB` (powers of 1000).
+/// An estimate's bytes for people: `812 bytes`, `840 kB`, `17 MB`, `1.2 GB` (powers of 1000;
+/// whole kB and MB, as rough as the estimate; under 1000 bytes, bytes: a small file said
+/// `0 kB`). A measured size, to a tenth: [`size`].
 pub fn bytes(b: u64) -> String {
+    if b < 1000 {
+        return crate::plural(b, "byte");
+    }
     let b = b as f64;
     if b >= 1e18 {
         format!("{:.1} EB", b / 1e18)
@@ -124,6 +129,17 @@ pub fn bytes(b: u64) -> String {
         format!("{:.0} MB", b / 1e6)
     } else {
         format!("{:.0} kB", b / 1e3)
+    }
+}
+
+/// A measured size for people, to a tenth of its unit: `812 bytes`, `41.3 kB`, `2.4 MB`,
+/// `1.2 GB` (a small GIF said `0.0 MB`). An estimate's, as rough as it is: [`bytes`].
+pub fn size(b: u64) -> String {
+    match b {
+        0..1000 => crate::plural(b, "byte"),
+        1000..1_000_000 => format!("{:.1} kB", b as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        _ => bytes(b),
     }
 }
 
@@ -551,6 +567,14 @@ mod tests {
         assert_eq!(bytes(840_000), "840 kB");
         assert_eq!(bytes(17_200_000), "17 MB");
         assert_eq!(bytes(1_230_000_000), "1.2 GB");
+        assert_eq!(bytes(280), "280 bytes", "not `0 kB`");
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(999), "999 bytes");
+        assert_eq!(bytes(1000), "1 kB");
+        assert_eq!(size(812), "812 bytes");
+        assert_eq!(size(41_300), "41.3 kB");
+        assert_eq!(size(2_400_000), "2.4 MB");
+        assert_eq!(size(3_456_000_000), "3.5 GB");
     }
 }
 

@@ -136,28 +136,8 @@ impl RecordArgs {
             );
         } else {
             let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
-            say!("  wrote {} ({})", out.display(), size_text(bytes));
+            say!("  wrote {} ({})", out.display(), polity::cost::size(bytes));
         }
         Ok(())
-    }
-}
-
-/// A file's size as people read it: `812 bytes`, `41.3 kB`, `2.4 MB` (a small GIF said
-/// `0.0 MB`).
-fn size_text(bytes: u64) -> String {
-    match bytes {
-        0..1000 => format!("{bytes} bytes"),
-        1000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
-        _ => format!("{:.1} MB", bytes as f64 / 1e6),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn sizes_read_in_their_unit() {
-        assert_eq!(super::size_text(812), "812 bytes");
-        assert_eq!(super::size_text(41_300), "41.3 kB");
-        assert_eq!(super::size_text(2_400_000), "2.4 MB");
     }
 }
