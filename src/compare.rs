@@ -247,9 +247,10 @@ fn seeds_label(seeds: &[u64]) -> String {
     }
 }
 
-/// Formats `x` with `decimals` places; `n/a` for NaN.
+/// Formats `x` with `decimals` places; `n/a` for NaN; a value that rounds to zero without
+/// its sign (`-6e-17`, a rounding residue, read `-0.000`).
 fn num(x: f64, decimals: usize) -> String {
-    if x.is_nan() { "n/a".into() } else { format!("{x:.decimals$}") }
+    if x.is_nan() { "n/a".into() } else { crate::tables::unsigned_zero(format!("{x:.decimals$}")) }
 }
 
 impl fmt::Display for Comparison {
@@ -270,7 +271,10 @@ impl fmt::Display for Comparison {
         )?;
         writeln!(f)?;
         let mut table = vec![["metric".to_string(), "A".into(), "B".into(), "B − A".into(), "p".into(), String::new()]];
-        let shown = |x: f64, d: usize| if x.is_nan() { "n/a".to_string() } else { format!("{x:+.d$}") };
+        // A difference with its sign, but none on a zero (`-0.000` said B was below A).
+        let shown = |x: f64, d: usize| {
+            if x.is_nan() { "n/a".to_string() } else { crate::tables::unsigned_zero(format!("{x:+.d$}")) }
+        };
         for r in &self.rows {
             // Enough decimals for about four significant digits of the larger mean.
             let big = r.a.mean.abs().max(r.b.mean.abs());
@@ -391,6 +395,15 @@ mod tests {
         let e = parse_seeds("18446744073709551615..=18446744073709551615").unwrap_err();
         assert!(e.contains("at most 18446744073709551614"), "{e}");
         assert_eq!(parse_seeds("18446744073709551614..=18446744073709551614"), Ok(u64::MAX - 1..u64::MAX));
+    }
+
+    #[test]
+    fn zeros_are_said_without_a_sign() {
+        assert_eq!(num(-6e-17, 3), "0.000");
+        assert_eq!(num(-0.0, 2), "0.00");
+        assert_eq!(num(-0.0004, 3), "0.000");
+        assert_eq!(num(-0.0005001, 3), "-0.001");
+        assert_eq!(num(12.5, 1), "12.5");
     }
 
     #[test]

@@ -168,12 +168,6 @@ impl FolderSink {
         let open = |name: &str, len: u64| -> io::Result<File> {
             use std::io::Seek;
             let mut f = fs::OpenOptions::new().read(true).write(true).open(dir.join(name))?;
-            if f.metadata()?.len() < len {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("{name} is shorter than {len} bytes"),
-                ));
-            }
             if name == "agents.csv" && len > 0 {
                 // A run staged by an older Polity wrote another header (before the `group`
                 // column): the rows appended now would not match it.
@@ -189,6 +183,12 @@ impl FolderSink {
                         ),
                     ));
                 }
+            }
+            if f.metadata()?.len() < len {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("{name} is shorter than {len} bytes"),
+                ));
             }
             f.set_len(len)?;
             f.seek(io::SeekFrom::End(0))?;

@@ -103,3 +103,12 @@ mod tests {
         }
     }
 }
+
+/// `text`, a number written to some places, without its sign when every digit is 0: a
+/// residue of rounding (`-6e-17`) or `-0.0` read `-0.000`, as if below zero.
+pub fn unsigned_zero(text: String) -> String {
+    match text.strip_prefix(['-', '+']) {
+        Some(rest) if !rest.is_empty() && rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => text,
+    }
+}

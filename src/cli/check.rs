@@ -154,10 +154,11 @@ impl ScenariosArgs {
         if let Some(name) = &self.name {
             let Some(b) = scenario::builtin(name) else {
                 let names: Vec<&str> = scenario::BUILTINS.iter().map(|b| b.name).collect();
-                return Err(CliError::input(format_args!(
-                    "no built-in scenario named `{name}`\n    hint: the built-ins are {}",
-                    names.join(", ")
-                )));
+                let hint = match polity::spanned_ron::did_you_mean(name, &names) {
+                    Some(n) => format!("did you mean `{n}`? `polity scenarios` lists them all"),
+                    None => format!("the built-ins are {}", names.join(", ")),
+                };
+                return Err(CliError::input(format_args!("no built-in scenario named `{name}`\n    hint: {hint}")));
             };
             say!("{}", b.source.trim_end());
             return Ok(());

@@ -451,12 +451,16 @@ impl OversightCommand {
                 }
                 continue;
             }
+            // A share of violations is defined only in runs that had any: the seeds a value
+            // rests on are said when they are not all of them.
+            let all = a.seeds.end - a.seeds.start;
             let shown = match r.n {
                 0 => format!("{:>9} (no seed gave a value)", "—"),
-                1 => format!("{:>9.3} ± n/a (one seed)", r.mean),
-                _ => {
+                1 => format!("{:>9.3} ± n/a (one seed of {all})", r.mean),
+                n => {
                     let (low, high) = r.interval();
-                    format!("{:>9.3} ± {:.3}  [{low:.3}, {high:.3}]", r.mean, r.half)
+                    let some = if (n as u64) < all { format!("  ({n} of {all} seeds)") } else { String::new() };
+                    format!("{:>9.3} ± {:.3}  [{low:.3}, {high:.3}]{some}", r.mean, r.half)
                 }
             };
             say!("{:<40} x={:<6} {:<18} {shown}", r.series, r.x, r.metric);

@@ -226,14 +226,16 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
             };
             // SED's reward mixes σ-weighted shares, so a sum back to nothing can end a rounding
             // error below zero: that is 0.00, not -0.00.
-            let at = |x: f64, places: usize| {
-                let s = format!("{x:.places$}");
-                if s.starts_with('-') && s.bytes().all(|b| b"-0.".contains(&b)) { s[1..].to_string() } else { s }
+            let at = |x: f64, places: usize| polity::tables::unsigned_zero(format!("{x:.places$}"));
+            // Nash welfare counts a utility at or below zero as zero, which makes it zero
+            // (docs/scenarios.md): said, so that it does not read as a measured 0.
+            let nash = match at(m(polity::columns::WELFARE_NASH), 2) {
+                n if m(polity::columns::WELFARE_MIN) <= 0.0 => format!("{n} (an agent at or below 0)"),
+                n => n,
             };
             say!(
-                "  welfare of {utility}: min {} · Nash {} · mean {} · max {} · Gini {}",
+                "  welfare of {utility}: min {} · Nash {nash} · mean {} · max {} · Gini {}",
                 at(m(polity::columns::WELFARE_MIN), 2),
-                at(m(polity::columns::WELFARE_NASH), 2),
                 at(m(polity::columns::WELFARE_MEAN), 2),
                 at(m(polity::columns::WELFARE_MAX), 2),
                 at(m(polity::columns::GINI), 3)

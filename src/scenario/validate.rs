@@ -30,6 +30,9 @@ struct Checker {
     /// The legend holds a placeholder for a key or value decoding could not read (reported
     /// there): the map's characters cannot be checked against it.
     unsure_legend: bool,
+    /// A group's kind or count is a placeholder for what decoding could not read (reported
+    /// there): checks that need some agent of a kind would blame another field for it.
+    unsure_kinds: bool,
 }
 
 impl Checker {
@@ -111,7 +114,13 @@ pub fn check(s: &Scenario) -> Vec<Issue> {
 /// `placeholders` (their problems are reported already).
 pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issue> {
     let unsure_legend = placeholders.iter().any(|p| super::within(p, "map.legend"));
-    let mut c = Checker { issues: Vec::new(), unsure_legend };
+    let unsure_kinds = placeholders.iter().any(|p| {
+        p == "agents"
+            || p.strip_prefix("agents[")
+                .and_then(|rest| rest.split_once(']'))
+                .is_some_and(|(n, field)| n.parse::<usize>().is_ok() && ["", ".kind", ".count"].contains(&field))
+    });
+    let mut c = Checker { issues: Vec::new(), unsure_legend, unsure_kinds };
     if s.version != super::FORMAT_VERSION {
         let msg = if s.version == 0 {
             "missing `version: 1` (the scenario format this Polity reads)".to_string()
@@ -303,7 +312,7 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
             }
         }
         let covered = |k: &super::Kind| s.agents.iter().any(|g| g.kind == *k && g.count > 0);
-        if !o.kinds.iter().any(covered) {
+        if !o.kinds.iter().any(covered) && !c.unsure_kinds {
             let names: Vec<String> = o.kinds.iter().map(|k| format!("{k:?}")).collect();
             let (message, hint) = if names.is_empty() {
                 (
@@ -368,7 +377,7 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
             }
         }
     }
-    if s.sum.harm && !s.agents.iter().any(|g| g.kind == super::Kind::Ai && g.count > 0) {
+    if s.sum.harm && !c.unsure_kinds && !s.agents.iter().any(|g| g.kind == super::Kind::Ai && g.count > 0) {
         c.err(
             "sum.harm",
             "harm is the humans' wealth lost against the AI agents' inaction: with no AI agent there is nothing to measure",
@@ -391,7 +400,7 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
             );
         }
         let kinds = |ai: bool| s.agents.iter().any(|g| (g.kind == super::Kind::Ai) == ai && g.count > 0);
-        if !kinds(true) || !kinds(false) {
+        if (!kinds(true) || !kinds(false)) && !c.unsure_kinds {
             c.err(
                 "sum.alignment_loop",
                 "the loop aligns AI agents to humans: it needs both",
@@ -399,7 +408,7 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
             );
         }
     }
-    if s.impact.is_some() && !s.agents.iter().any(|g| g.kind == super::Kind::Ai && g.count > 0) {
+    if s.impact.is_some() && !c.unsure_kinds && !s.agents.iter().any(|g| g.kind == super::Kind::Ai && g.count > 0) {
         c.err(
             "impact",
             "impact accounting blames AI agents for their side effects, and the scenario has none: every penalty would be 0",

@@ -284,6 +284,18 @@ pub fn load_with(path: &Path, edit: BaseEdit) -> Result<Sweep, Problems> {
     let whole = |message: String| {
         Problems(vec![Problem { file: file.clone(), position: None, path: String::new(), message, hint: None }])
     };
+    if !path.exists() && crate::scenario::builtin(&file).is_some() {
+        // `polity sweep commons`: a built-in scenario's name, where a sweep file goes.
+        return Err(Problems(vec![Problem {
+            file: file.clone(),
+            position: None,
+            path: String::new(),
+            message: "this is the name of a built-in scenario, not a sweep file".into(),
+            hint: Some(format!(
+                "run it with `polity run {file}`, or write a sweep file with `base: \"{file}\"` that varies its fields (docs/sweeps.md; `polity sweep --help` has one)"
+            )),
+        }]));
+    }
     let bytes = crate::scenario::read_source(path).map_err(|e| whole(format!("cannot read the sweep file: {e}")))?;
     let src = String::from_utf8(bytes).map_err(|_| whole("the sweep file is not UTF-8 text".into()))?;
     parse_with(&src, &file, path.parent().unwrap_or(Path::new(".")), edit)
@@ -494,7 +506,11 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
     if let Some(base) = base {
         let ticks = spec.ticks.unwrap_or(base.run.ticks);
         if ticks == 0 {
-            err("ticks", "at least 1 tick".into());
+            let message = match spec.ticks {
+                Some(_) => "a run needs at least 1 tick, found `ticks: Some(0)`".to_string(),
+                None => "a run needs at least 1 tick, and the base runs 0 (its `run.ticks`); set `ticks: Some(N)` in the sweep".to_string(),
+            };
+            err("ticks", message);
         }
         // The defaults a preset or a rule gives are written out, so a sweep can vary them.
         let base = with_defaults(base);

@@ -592,6 +592,10 @@ fn scenarios_prints_a_builtins_source_to_start_from() {
     let o = polity(&["scenarios", "comons"]);
     assert_eq!(o.status.code(), Some(2));
     let e = text(&o.stderr);
-    assert!(e.contains("no built-in scenario named `comons`") && e.contains("commons, commons-large"), "{e}");
+    assert!(e.contains("no built-in scenario named `comons`\n    hint: did you mean `commons`?"), "{e}");
+    let o = polity(&["scenarios", "zzzz"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(e.contains("no built-in scenario named `zzzz`") && e.contains("commons, commons-large"), "{e}");
     assert!(text(&polity(&["scenarios"]).stdout).contains("polity scenarios NAME > mine.ron"));
 }

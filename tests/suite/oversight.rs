@@ -456,7 +456,10 @@ fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
         let shown = |mark: &str| stdout.lines().any(|l| l.contains(mark));
         assert_eq!(dash, shown("— (no seed gave a value)"), "{stdout}");
         assert_eq!(silent, shown("at any point; left out above"), "{stdout}");
-        assert_eq!(shown_rows.iter().any(|(_, s)| *s == 1), shown("± n/a (one seed)"), "{stdout}");
+        assert_eq!(shown_rows.iter().any(|(_, s)| *s == 1), shown("± n/a (one seed of 3)"), "{stdout}");
+        // A mean over some of the seeds says over how many.
+        assert_eq!(shown_rows.iter().any(|(_, s)| *s == 2), shown("]  (2 of 3 seeds)"), "{stdout}");
+        assert!(!shown("(3 of 3 seeds)"), "{stdout}");
         seen.iter_mut().zip(here).for_each(|(s, h)| *s += h);
     }
     assert!(seen.iter().all(|&n| n > 0), "rows with none, one and several seeds: {seen:?}");

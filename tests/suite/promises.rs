@@ -142,6 +142,21 @@ fn sweep_paths_that_cannot_change_the_run_are_refused_at_their_line() {
     assert!(e.contains("ticks: the sweep varies `run.ticks`"), "{e}");
     let e = sweep_of("commons", "run.ticks", [0.0, 9.0], None).unwrap_err().to_string();
     assert!(e.contains("at least 1 tick"), "{e}");
+    // A base that runs no ticks (valid for `polity run`: tick 0's state alone) says so.
+    let t0 = tempfile::tempdir().unwrap();
+    let commons = read("scenarios/commons.ron");
+    assert!(commons.contains("ticks: 1000"));
+    std::fs::write(t0.path().join("c0.ron"), commons.replacen("ticks: 1000", "ticks: 0", 1)).unwrap();
+    for (ticks, says) in [
+        ("", "the base runs 0 (its `run.ticks`); set `ticks: Some(N)` in the sweep"),
+        ("ticks: Some(0), ", "found `ticks: Some(0)`"),
+    ] {
+        let src = format!(
+            "Sweep(version: 1, base: \"c0.ron\", {ticks}parameters: [(path: \"agents[0].power\", values: List([1.0, 2.0]))], keep: [End(\"apples\")])"
+        );
+        let e = sweep::spec::parse(&src, "s.ron", t0.path()).unwrap_err().to_string();
+        assert!(e.contains("a run needs at least 1 tick") && e.contains(says), "{ticks}: {e}");
+    }
     // And from the command line: exit status 2, located.
     let t = tempfile::tempdir().unwrap();
     let file = t.path().join("seed.ron");

@@ -520,6 +520,20 @@ fn a_sweep_refuses_paths_that_cannot_change_its_runs_and_varies_a_presets_defaul
         "{err}"
     );
     assert!(!t.path().join("o").exists());
+    // A built-in scenario's name where the sweep file goes (there is no file by that name).
+    let out = Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["sweep", "commons", "--out", "o"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("commons: this is the name of a built-in scenario, not a sweep file")
+            && err.contains("base: \"commons\""),
+        "{err}"
+    );
+    assert!(!t.path().join("o").exists());
 }
 
 #[test]
