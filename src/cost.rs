@@ -421,7 +421,7 @@ pub fn files_floor(s: &Scenario, ticks: u64) -> Estimate {
 fn files_at(s: &Scenario, ticks: u64, metrics_row: f64, agents_row: f64) -> Estimate {
     let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
     let every = s.run.agents_every.max(1);
-    let snapshots = (ticks / every) as f64 + 1.0 + if ticks % every != 0 { 1.0 } else { 0.0 };
+    let snapshots = (ticks / every) as f64 + 1.0 + if !ticks.is_multiple_of(every) { 1.0 } else { 0.0 };
     // (f64 → u64 saturates: `ticks: 18446744073709551615` is 18 EB, not a wrapped number.)
     let terms = vec![
         Term { name: "metrics.csv", bytes: ((ticks as f64 + 1.0) * metrics_row) as u64 },
@@ -462,6 +462,8 @@ fn statvfs_free(path: &std::path::Path) -> Option<u64> {
     }
     // SAFETY: statvfs returned 0, so it filled the struct.
     let st = unsafe { st.assume_init() };
+    // (The fields' types differ between platforms: u64 on Linux.)
+    #[allow(clippy::unnecessary_cast)]
     (st.f_bavail as u64).checked_mul(st.f_frsize as u64)
 }
 

@@ -653,8 +653,8 @@ pub fn remove_stale_staging(dest: &Path, is_ours: fn(&str) -> bool) -> Vec<PathB
         let Some(rest) = entry.strip_prefix(&format!(".{name}.")) else { continue };
         // Only `partial-PID-CODE` and `old-PID-CODE` right after the name (not a longer
         // name's staging that starts like it).
-        if !(rest.strip_prefix("partial-").or_else(|| rest.strip_prefix("old-")))
-            .is_some_and(|r| r.bytes().filter(|&b| b == b'-').count() == 1)
+        if (rest.strip_prefix("partial-").or_else(|| rest.strip_prefix("old-")))
+            .is_none_or(|r| r.bytes().filter(|&b| b == b'-').count() != 1)
         {
             continue;
         }

@@ -69,6 +69,15 @@ pub fn reader(text: &str) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().from_reader(text.as_bytes())
 }
 
+/// `text`, a number written to some places, without its sign when every digit is 0: a
+/// residue of rounding (`-6e-17`) or `-0.0` read `-0.000`, as if below zero.
+pub fn unsigned_zero(text: String) -> String {
+    match text.strip_prefix(['-', '+']) {
+        Some(rest) if !rest.is_empty() && rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,14 +110,5 @@ mod tests {
             assert!(t.contains(['.', 'e']), "{t}");
             assert_eq!(t.parse::<f64>().unwrap().to_bits(), v.to_bits(), "{t}");
         }
-    }
-}
-
-/// `text`, a number written to some places, without its sign when every digit is 0: a
-/// residue of rounding (`-6e-17`) or `-0.0` read `-0.000`, as if below zero.
-pub fn unsigned_zero(text: String) -> String {
-    match text.strip_prefix(['-', '+']) {
-        Some(rest) if !rest.is_empty() && rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
-        _ => text,
     }
 }

@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn rates_read_as_people_write_them() {
         assert_eq!(super::rate(76.8162), "77/s");
-        assert_eq!(super::rate(3.14159), "3.1/s");
+        assert_eq!(super::rate(3.0625), "3.1/s");
         assert_eq!(super::rate(0.0666), "15.0 s each");
         assert_eq!(super::rate(0.0), "…/s");
         assert_eq!(super::rate(f64::NAN), "…/s");

@@ -92,13 +92,13 @@ pub fn read(path: &Path) -> Result<Table, String> {
             cell.parse()
                 .map_err(|_| format!("{}:{line}: column `{}` is `{cell}`, not a number", file.display(), head[i]))
         };
-        if let Some(r) = run.and_then(|i| cells.get(i)) {
-            if let Some(first) = seen_runs.insert(r.to_string(), line) {
-                return Err(format!(
-                    "{}:{line}: run {r} is already on line {first}; a table holds each run once (two rows of one run would count as two replicates)",
-                    file.display()
-                ));
-            }
+        if let Some(r) = run.and_then(|i| cells.get(i))
+            && let Some(first) = seen_runs.insert(r.to_string(), line)
+        {
+            return Err(format!(
+                "{}:{line}: run {r} is already on line {first}; a table holds each run once (two rows of one run would count as two replicates)",
+                file.display()
+            ));
         }
         let params = (seed + 1..ticks).map(num).collect::<Result<Vec<f64>, String>>()?;
         let vals = metric_cols.iter().map(|&i| num(i)).collect::<Result<Vec<f64>, String>>()?;
