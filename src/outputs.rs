@@ -35,10 +35,12 @@ static STAGED: Mutex<Vec<(PathBuf, IsOurs)>> = Mutex::new(Vec::new());
 type IsOurs = fn(&str) -> bool;
 
 /// Files a second signal removes as it ends the process, where their owner's `Drop` would
-/// have removed them had the process ended normally (a training's `train.lock`).
+/// have removed them had the process ended normally (a training's `train.lock`), and folders
+/// it removes after them if they are empty then (the folder a new training made).
 static HELD: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// A second signal ([`catch_interrupts`]) removes `path` as it ends the process.
+/// A second signal ([`catch_interrupts`]) removes `path` as it ends the process: a file, or a
+/// folder if it is empty once the files are removed.
 pub fn remove_at_a_second_signal(path: &Path) {
     lock(&HELD).push(path.to_path_buf());
 }
@@ -98,8 +100,12 @@ pub fn catch_interrupts() {
             for (path, is_ours) in staged.iter() {
                 let _ = remove_staged(path, *is_ours);
             }
-            for path in lock(&HELD).iter() {
+            let held = lock(&HELD);
+            for path in held.iter().filter(|p| !p.is_dir()) {
                 let _ = std::fs::remove_file(path);
+            }
+            for path in held.iter().filter(|p| p.is_dir()) {
+                let _ = std::fs::remove_dir(path);
             }
             crate::tell_err!(
                 "\nstopped at once (a second interrupt): unfinished output removed; finished work (a training's \

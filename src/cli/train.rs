@@ -52,7 +52,8 @@ pub struct TrainArgs {
     /// Seed of the networks' initial weights and of every world [default: the scenario's `run.seed`]
     #[arg(long)]
     seed: Option<u64>,
-    /// Train until this many updates are done [default: the scenario's `learning.updates`]
+    /// Train until this many updates are done [default: the scenario's `learning.updates`; with
+    /// --resume, what the folder's last training asked for]
     #[arg(long, value_name = "N")]
     updates: Option<u32>,
     /// Worlds per update [default: the scenario's `learning.envs`]
@@ -109,7 +110,7 @@ impl TrainArgs {
             self.force,
             "lower learning.episode_ticks or learning.envs (--envs), or pass --force to train anyway",
         )?;
-        let target = self.updates.unwrap_or(session.trainer.scenario.learning.updates);
+        let target = self.updates.unwrap_or(session.default_target());
         let t = &session.trainer;
         let first = t.updates_done;
         if first >= target {

@@ -229,6 +229,9 @@ impl Drop for Session {
                 let _ = std::fs::remove_dir(&self.dir);
             }
         }
+        if self.made {
+            outputs::keep_at_a_second_signal(&self.dir);
+        }
     }
 }
 
@@ -297,10 +300,19 @@ pub fn check_new(dir: &Path) -> Result<PathBuf, Refused> {
                     "{shown}: holds a training already\n    hint: go on with it with `polity train --resume {shown}`, or choose another --out"
                 )))
             } else if std::fs::read_dir(&abs).is_ok_and(|d| d.flatten().all(|e| e.file_name() == LOCK)) {
-                // A training started a moment ago, before its first update is saved.
-                Err(Refused(format!(
-                    "{shown}: another polity training is running in this folder (it holds {LOCK})\n    hint: choose another --out"
-                )))
+                // A training started a moment ago, before its first update is saved; or one
+                // killed then, which left its (empty) lock: no process holds that one, and the
+                // new training takes it over.
+                let lock = abs.join(LOCK);
+                let free = std::fs::symlink_metadata(&lock).is_ok_and(|m| m.is_file() && m.len() == 0)
+                    && std::fs::File::open(&lock).is_ok_and(|f| f.try_lock().is_ok());
+                if free {
+                    Ok(abs)
+                } else {
+                    Err(Refused(format!(
+                        "{shown}: another polity training is running in this folder (it holds {LOCK})\n    hint: choose another --out"
+                    )))
+                }
             } else {
                 Err(Refused(format!(
                     "{shown}: the folder exists and is not empty; a new training needs a new or empty folder\n    hint: choose another --out"
@@ -327,6 +339,11 @@ impl Session {
             let shown = session.dir.display().to_string();
             session.made = !session.dir.exists();
             std::fs::create_dir_all(&session.dir).map_err(|e| format!("{shown}: cannot make the folder ({e})"))?;
+            if session.made {
+                // A second interrupt before the first update is saved removes it too, once the
+                // lock's file is gone (only if empty: after a save it holds the training).
+                outputs::remove_at_a_second_signal(&session.dir);
+            }
             session.lock = Some(lock(&session.dir, "choose another --out")?);
         }
         Ok(session)
@@ -402,7 +419,16 @@ impl Session {
         })?;
         trainer.load_state(&state).map_err(|e| format!("{shown}/state.safetensors: {e}"))?;
         let rows = meta.rows.iter().filter(|r| r.update <= trainer.updates_done).cloned().collect();
-        Ok(Session { trainer, dir: abs, rows, saved: Some(saved), lock: Some(lock), made: false, asked: 0 })
+        // A resume without `--updates` goes on to what the folder's last training asked for.
+        let asked = meta.updates_asked;
+        Ok(Session { trainer, dir: abs, rows, saved: Some(saved), lock: Some(lock), made: false, asked })
+    }
+
+    /// The updates the training should reach when no `--updates` is given: what the folder's
+    /// last `polity train` asked for (`train.json`'s `updates_asked`) for a resumed training
+    /// that kept it, else the scenario's `learning.updates`.
+    pub fn default_target(&self) -> u32 {
+        if self.asked > 0 { self.asked } else { self.trainer.scenario.learning.updates }
     }
 
     /// Runs updates until `target` are done, saving the folder after each. `tick(update,
@@ -416,13 +442,9 @@ impl Session {
         done: &mut dyn FnMut(&UpdateReport),
     ) -> io::Result<()> {
         self.asked = target;
-        // `--resume` goes on to the scenario's `learning.updates`; another target must be asked
-        // for again.
-        let resume = if target == self.trainer.scenario.learning.updates {
-            format!("polity train --resume {}", self.dir.display())
-        } else {
-            format!("polity train --resume {} --updates {target}", self.dir.display())
-        };
+        // The target said in full: the `updates_asked` a resume would go on to is the one the
+        // last save wrote, which may be an earlier training's.
+        let resume = format!("polity train --resume {} --updates {target}", self.dir.display());
         while self.trainer.updates_done < target {
             let next = self.trainer.updates_done + 1;
             let report = self

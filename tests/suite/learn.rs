@@ -169,6 +169,17 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     );
     drop(first);
     assert!(!fresh.exists(), "a training ended before its first save leaves no folder");
+    // One killed then leaves its empty lock, held by no process: a new training takes it over
+    // (it was refused as "running"); a lock held by a running training still refuses it.
+    let stale = dir.path().join("stale");
+    std::fs::create_dir(&stale).unwrap();
+    std::fs::write(stale.join("train.lock"), "").unwrap();
+    assert!(polity::learn::folder::check_new(&stale).is_ok());
+    let taken = Session::new(&s, 1, None, stale.clone()).unwrap();
+    let e = polity::learn::folder::check_new(&stale).unwrap_err().to_string();
+    assert!(e.contains("another polity training is running in this folder"), "{e}");
+    drop(taken);
+    assert!(stale.is_dir() && std::fs::read_dir(&stale).unwrap().next().is_none(), "left as it was, less the lock");
     let kept = dir.path().join("kept");
     std::fs::create_dir(&kept).unwrap();
     drop(Session::new(&s, 1, None, kept.clone()).unwrap());
@@ -387,6 +398,14 @@ fn a_training_from_weights_resumes_from_any_folder() {
     std::fs::create_dir(d.join("elsewhere")).unwrap();
     let o = polity(&["train", "--resume", "../t", "--updates", "2"], &d.join("elsewhere"));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A resume that asks for no number of updates goes on to what the last training asked
+    // for (2, done), not to the scenario's `learning.updates`.
+    let before = std::fs::read(d.join("t/train.json")).unwrap();
+    let o = polity(&["train", "--resume", "t"], d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("2 updates already done; nothing to do"), "{said}");
+    assert_eq!(std::fs::read(d.join("t/train.json")).unwrap(), before);
     // Without the file it started from, the resume says so.
     std::fs::rename(d.join("start.safetensors"), d.join("moved.safetensors")).unwrap();
     let o = polity(&["train", "--resume", "t", "--updates", "3"], d);
@@ -763,6 +782,8 @@ fn a_training_interrupted_in_its_first_update_says_nothing_was_saved() {
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("a second interrupt"), "{err}");
     assert!(!t.path().join("p/train.lock").exists(), "{err}");
+    // Ended before its first update was saved, it leaves no folder (an empty one was left).
+    assert!(!t.path().join("p").exists(), "{err}");
 }
 
 /// `commons-learners` with its `learning` section's first settings replaced by `settings`,
