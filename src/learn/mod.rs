@@ -38,6 +38,14 @@ pub fn play_file(s: &mut crate::scenario::Scenario, group: &str, path: &str, sai
     let header = crate::policy_file::read_header(path).map_err(|p| {
         format!("{said}: {}{}", p.message, p.hint.map(|h| format!("\n    hint: {h}")).unwrap_or_default())
     })?;
+    if header.group == principal::GROUP {
+        // Its header has no view (a principal sees the economy): checked as a group's, it was
+        // first refused for a view of 0, which the user never set.
+        return Err(format!(
+            "{said}: `{path}` holds a learned principal's policy (of scenario `{}`), not an agent group's\n    hint: a principal's file plays the scenario's principal: --policy principal={path}",
+            header.scenario
+        ));
+    }
     let path = &kept(path);
     // A group of one agent keeps its `shared` (either way one network).
     let shared = match &s.agents[g].policy {

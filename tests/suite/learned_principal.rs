@@ -279,6 +279,20 @@ fn a_trained_principal_plays_in_run_and_bad_principal_files_are_refused() {
         assert!(err.contains(says) && err.contains("--policy principal="), "expected `{says}` and the flag:\n{err}");
         assert!(!d.join("c").exists());
     }
+    // The principal's file given to a group: said as that, in one problem (it was first
+    // refused for a view of 0, which nobody set).
+    let wrong = format!("learners={file}");
+    for (args, says) in [(
+        vec!["--policy", wrong.as_str()],
+        "holds a learned principal's policy (of scenario `sed-learners`), not an agent group's",
+    )] {
+        let out = run("c", &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(says) && err.contains("--policy principal="), "expected `{says}` and the flag:\n{err}");
+        assert!(!err.contains("view radius"), "{err}");
+        assert!(!d.join("c").exists());
+    }
     let out = polity(&["run", "commons", "--ticks", "5", "--out", "c", "--policy", &flag], d);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no principal"));
