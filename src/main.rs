@@ -17,7 +17,7 @@ fn main() -> ExitCode {
             // The work went on (its files are written); the report on stdout is incomplete.
             Some(kind) if status == ExitCode::SUCCESS => {
                 let e = std::io::Error::from(kind);
-                polity::tell_err!("error: writing to stdout: {e} (the command ran to its end and wrote its files; what it printed is incomplete)");
+                polity::tell_err!("error: writing to stdout: {e} (the command ran to its end, and any files it writes are written; what it printed is incomplete)");
                 ExitCode::from(1)
             }
             _ => status,

@@ -311,7 +311,10 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Proof>, what: &str) -> Re
         )));
     }
     if !meta.is_dir() {
-        return Err(Refused(format!("{shown}: is a file, not a folder; choose another --out")));
+        return Err(Refused(format!(
+            "{shown}: is {}, not a folder; choose another --out",
+            what_it_is(meta.file_type())
+        )));
     }
     if mount_point(dir, &meta) {
         return Err(Refused(format!(
@@ -798,6 +801,12 @@ impl Drop for Staging {
 /// resolved path.
 pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
     let shown = path.display();
+    // `DIR/` names a folder (it was written as a file named DIR).
+    if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        return Err(Refused(format!(
+            "{shown}: ends in `/`, so it names a folder, and this writes one file\n    hint: name the file, e.g. `{shown}table.csv`"
+        )));
+    }
     let abs = match resolve(path) {
         Ok(p) => p,
         // --force replaces a link itself (never the file it points to).
@@ -825,6 +834,31 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
     Ok(abs)
 }
 
+/// What a file of type `t` is, for a message: `a file`, `a folder`, `a device`, `a named pipe
+/// (FIFO)`, `a socket`, `a symbolic link`.
+pub fn what_it_is(t: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        } else if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        } else if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a folder"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_file() {
+        "a file"
+    } else {
+        "not a file"
+    }
+}
+
 /// Whether what stands at `path` may be replaced by a file Polity writes (with `--force`):
 /// nothing, a file or a link (the link itself). A device, a named pipe (FIFO) or a socket is
 /// never replaced: `--out /dev/null --force`, run as root, would have made the system's
@@ -835,23 +869,7 @@ pub fn replaceable(path: &Path) -> io::Result<()> {
     if t.is_file() || t.is_symlink() {
         return Ok(());
     }
-    #[cfg(unix)]
-    let what = {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_char_device() || t.is_block_device() {
-            "a device"
-        } else if t.is_fifo() {
-            "a named pipe (FIFO)"
-        } else if t.is_socket() {
-            "a socket"
-        } else if t.is_dir() {
-            "a folder"
-        } else {
-            "not a file"
-        }
-    };
-    #[cfg(not(unix))]
-    let what = if t.is_dir() { "a folder" } else { "not a file" };
+    let what = what_it_is(t);
     Err(io::Error::new(
         io::ErrorKind::AlreadyExists,
         format!(
@@ -897,7 +915,7 @@ pub fn check_writable(shown: &Path, abs: &Path) -> Result<(), Refused> {
         let what = match fs::read_link(&parent) {
             Ok(to) if !parent.exists() => format!("it is a link to {}, which does not exist", to.display()),
             Ok(to) => format!("it is a link to {}, which is not a folder", to.display()),
-            Err(_) => "it is a file".to_string(),
+            Err(_) => format!("it is {}", fs::metadata(&parent).map_or("not a folder", |m| what_it_is(m.file_type()))),
         };
         return Err(Refused(format!("{shown}: cannot create the folder {}: {what}", parent.display())));
     }

@@ -217,14 +217,102 @@ pub fn encode(header: &Header, tensors: &[(String, Vec<f32>)]) -> Result<Vec<u8>
 pub struct Expect<'a> {
     /// The group's name.
     pub group: &'a str,
-    /// The observation's length in this scenario.
-    pub observation: usize,
+    /// What its observation is made of in this scenario.
+    pub seen: Seen,
     /// The number of actions.
     pub actions: usize,
     /// The group's network shape.
     pub hidden: &'a [u32],
     /// Networks the group needs: 1 when shared, else its count.
     pub networks: u32,
+}
+
+/// What an observation's length is made of, so a file trained with another one can be told
+/// what differs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Seen {
+    /// An agent group's: its window of radius `view`, and one rate a tax bracket.
+    Agent { view: u32, brackets: usize },
+    /// A learned principal's: one rate a tax bracket, two numbers an agent.
+    Principal { brackets: usize, agents: usize },
+}
+
+impl Seen {
+    /// The observation's length.
+    pub fn len(&self) -> usize {
+        match *self {
+            Seen::Agent { view, brackets } => crate::rules::observation::size(view, brackets),
+            Seen::Principal { brackets, agents } => crate::rules::observation::principal_size(brackets, agents),
+        }
+    }
+
+    /// Whether the observation is empty (never).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Why a file whose observation is `h.observation` numbers long does not fit, and what to
+    /// change: the view, the tax brackets or the agents, whichever differs.
+    fn mismatch(&self, path: &str, h: &Header) -> FileProblem {
+        let (trained, here) = (h.observation, self.len());
+        let retrain = "or retrain the group in this scenario (`polity train SCENARIO --out DIR`)";
+        let plural = |n: usize, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+        match *self {
+            Seen::Agent { view, .. } if h.view != view => problem(
+                format!(
+                    "`{path}` was trained with view {} ({trained} numbers an observation), but this group's view is {view} ({here})",
+                    h.view
+                ),
+                format!("set the group's `view: {}`, {retrain}", h.view),
+            ),
+            Seen::Agent { view, brackets } => {
+                let base = crate::rules::observation::size(view, 0);
+                match trained.checked_sub(base) {
+                    Some(b) => problem(
+                        format!(
+                            "`{path}` was trained in a world with {} (an observation holds each bracket's rate), but this scenario has {}",
+                            plural(b, "tax bracket"),
+                            plural(brackets, "tax bracket"),
+                        ),
+                        format!(
+                            "{}, {retrain}",
+                            if b == 0 {
+                                "remove the scenario's `tax`".to_string()
+                            } else {
+                                format!("give the scenario's `tax` {} (`brackets: [...]`)", plural(b, "bracket"))
+                            }
+                        ),
+                    ),
+                    None => problem(
+                        format!(
+                            "`{path}` expects observations of {trained} numbers (view {}), but this group sees {here} here",
+                            h.view
+                        ),
+                        retrain.trim_start_matches("or ").to_string(),
+                    ),
+                }
+            }
+            Seen::Principal { brackets, agents } => {
+                // The same brackets and other agents, or the same agents and other brackets.
+                let other = trained.checked_sub(2 + brackets).filter(|n| n % 2 == 0).map(|n| n / 2);
+                let said = match other {
+                    Some(a) if a != agents => format!(
+                        "as with {} and {} agents; this scenario has {agents}",
+                        plural(brackets, "tax bracket"),
+                        a
+                    ),
+                    _ => format!(
+                        "2, one a tax bracket and two an agent; here {} and {agents} agents make {here}",
+                        plural(brackets, "bracket")
+                    ),
+                };
+                problem(
+                    format!("`{path}` expects observations of {trained} numbers ({said})"),
+                    format!("keep the agents' count and the tax brackets of the training, {retrain}"),
+                )
+            }
+        }
+    }
 }
 
 /// Reads `path` and checks it fits the group: its name, the observation's length, the actions,
@@ -242,14 +330,8 @@ pub fn check(path: &str, want: &Expect) -> Result<Header, FileProblem> {
             retrain,
         ));
     }
-    if h.observation != want.observation {
-        return Err(problem(
-            format!(
-                "`{path}` expects observations of {} numbers (view {}), but this group sees {} here",
-                h.observation, h.view, want.observation
-            ),
-            "set the group's `view` to the one it was trained with, and keep the same tax brackets; or retrain",
-        ));
+    if h.observation != want.seen.len() {
+        return Err(want.seen.mismatch(path, &h));
     }
     if h.actions != want.actions {
         return Err(problem(
@@ -288,4 +370,51 @@ pub struct PlayedPolicy {
 /// bits, tensors in name order. Checked as [`read_header`] checks the file.
 pub fn weights_hash(path: &str) -> Result<u64, FileProblem> {
     read_checked(path).map(|(_, hash)| hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(observation: usize, view: u32) -> Header {
+        Header {
+            format: FORMAT.into(),
+            scenario: "s".into(),
+            group: "g".into(),
+            observation,
+            actions: 5,
+            view,
+            hidden: vec![8],
+            networks: 1,
+        }
+    }
+
+    #[test]
+    fn a_mismatched_observation_names_what_differs() {
+        use crate::rules::observation::{principal_size, size};
+        let here = Seen::Agent { view: 3, brackets: 0 };
+        // Another view.
+        let e = here.mismatch("p", &header(size(2, 0), 2));
+        assert!(
+            e.message.contains("trained with view 2 (231 numbers an observation), but this group's view is 3 (447)"),
+            "{}",
+            e.message
+        );
+        assert!(e.hint.unwrap().starts_with("set the group's `view: 2`, or retrain"));
+        // The same view and three tax brackets: the brackets are named, not the view.
+        let e = here.mismatch("p", &header(size(3, 3), 3));
+        assert!(e.message.contains("trained in a world with 3 tax brackets"), "{}", e.message);
+        assert!(e.message.ends_with("but this scenario has 0 tax brackets"), "{}", e.message);
+        assert!(e.hint.unwrap().starts_with("give the scenario's `tax` 3 brackets"));
+        // Trained without taxes, played with one bracket.
+        let e = Seen::Agent { view: 3, brackets: 1 }.mismatch("p", &header(size(3, 0), 3));
+        assert!(e.message.contains("with 0 tax brackets") && e.message.contains("has 1 tax bracket"), "{}", e.message);
+        assert!(e.hint.unwrap().starts_with("remove the scenario's `tax`"));
+        // A principal trained with 10 agents, played with 12 (3 brackets both).
+        let e = Seen::Principal { brackets: 3, agents: 12 }.mismatch("p", &header(principal_size(3, 10), 0));
+        assert!(e.message.contains("(as with 3 tax brackets and 10 agents; this scenario has 12)"), "{}", e.message);
+        // One the agents cannot explain (an odd remainder): the parts are said.
+        let e = Seen::Principal { brackets: 3, agents: 12 }.mismatch("p", &header(principal_size(2, 12), 0));
+        assert!(e.message.contains("here 3 brackets and 12 agents make 29"), "{}", e.message);
+    }
 }

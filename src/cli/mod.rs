@@ -146,6 +146,25 @@ enum Command {
     SweepReport(sweep::ReportArgs),
 }
 
+/// clap's `Error::exit`, but a help or version text that cannot be written (`polity --help >
+/// /dev/full`) is exit status 1, said on stderr, as any command's lost stdout is (clap's own
+/// exit swallows the error and says 0).
+trait ExitChecked {
+    fn exit_checked(self) -> !;
+}
+
+impl ExitChecked for clap::Error {
+    fn exit_checked(self) -> ! {
+        match self.print() {
+            Err(e) if !self.use_stderr() && e.kind() != std::io::ErrorKind::BrokenPipe => {
+                polity::tell_err!("error: writing to stdout: {e}");
+                std::process::exit(1)
+            }
+            _ => std::process::exit(self.exit_code()),
+        }
+    }
+}
+
 impl Cli {
     /// Parses the command line (exits with clap's message and status 2 on bad arguments).
     /// Every option takes a negative number as its value, so `--seed -5` is refused for what
@@ -178,14 +197,14 @@ impl Cli {
                     if let Some(usage) = e.get(ContextKind::Usage) {
                         with.insert(ContextKind::Usage, usage.clone());
                     }
-                    with.exit()
+                    with.exit_checked()
                 }
             }
             let (Some(arg), Some(value)) = (said(ContextKind::InvalidArg), said(ContextKind::InvalidValue)) else {
-                e.exit()
+                e.exit_checked()
             };
             if e.kind() != ErrorKind::ValueValidation {
-                e.exit()
+                e.exit_checked()
             }
             let arg = arg.split_whitespace().next().unwrap_or(&arg).to_string();
             let text = e.to_string();
@@ -214,11 +233,11 @@ impl Cli {
                     _ => format!("{arg} {value}: give {lo} or more\n"),
                 }
             } else {
-                e.exit()
+                e.exit_checked()
             };
-            clap::Error::raw(ErrorKind::ValueValidation, message).with_cmd(&cmd).exit()
+            clap::Error::raw(ErrorKind::ValueValidation, message).with_cmd(&cmd).exit_checked()
         });
-        let cli = Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit());
+        let cli = Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit_checked());
         let most = polity::parallel::max_threads();
         if let Some(n) = cli.threads
             && n.get() > most
@@ -230,7 +249,7 @@ impl Cli {
                 polity::parallel::THREADS_PER_CORE,
                 polity::plural(cores as u64, "core"),
             );
-            clap::Error::raw(clap::error::ErrorKind::ValueValidation, message).with_cmd(&cmd).exit()
+            clap::Error::raw(clap::error::ErrorKind::ValueValidation, message).with_cmd(&cmd).exit_checked()
         }
         cli
     }

@@ -87,8 +87,9 @@ pub struct MergeArgs {
     /// Sweep folders (one per shard)
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
-    /// The merged table (a .csv file, or a folder to hold results.csv); an existing table is
-    /// replaced only with --force (docs/outputs.md)
+    /// The merged table: a file (`k.csv`), or a folder to hold results.csv (an existing folder,
+    /// `DIR/`, or a new name without an extension); an existing table is replaced only with
+    /// --force (docs/outputs.md)
     #[arg(long)]
     out: PathBuf,
     /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
@@ -279,7 +280,8 @@ impl ReportArgs {
                 problems.push(format!("{}: {flag} writes {what}; name a file ending in .{ext}", p.display()));
                 return None;
             }
-            match outputs::check_file(&p, force) {
+            // Never the table it reads, nor inside the sweep's folder, even with --force.
+            match outputs::not_an_input(&p, &[dir.as_path()]).and_then(|()| outputs::check_file(&p, force)) {
                 Ok(abs) => Some((p, abs)),
                 Err(e) => {
                     problems.push(e.0);
@@ -313,17 +315,24 @@ impl ReportArgs {
             return Err(said(problems));
         }
         say!("{}", report::text(&table, &groups).trim_end());
+        // Both outputs, or neither.
+        let mut files: Vec<(PathBuf, PathBuf, Vec<u8>)> = Vec::new();
         if let Some((shown, abs)) = csv {
-            outputs::write_file(&abs, report::csv(&table, &groups).as_bytes(), force)
-                .map_err(|e| CliError::io(&format!("writing {}", shown.display()), &e))?;
-            say!("wrote {}", shown.display());
+            files.push((shown, abs, report::csv(&table, &groups).into_bytes()));
         }
         if let (Some(canvas), Some((shown, abs))) = (canvas, png) {
             let mut bytes = Vec::new();
             polity::record::encode::encode_png(&mut bytes, &canvas, &mut Vec::new())
-                .and_then(|()| outputs::write_file(&abs, &bytes, force))
-                .map_err(|e| CliError::internal(format_args!("writing {}: {e}", shown.display())))?;
-            say!("wrote {}", shown.display());
+                .map_err(|e| CliError::internal(format_args!("encoding {}: {e}", shown.display())))?;
+            files.push((shown, abs, bytes));
+        }
+        let writes: Vec<(&std::path::Path, &[u8])> =
+            files.iter().map(|(_, abs, b)| (abs.as_path(), b.as_slice())).collect();
+        let shown: Vec<String> = files.iter().map(|(s, _, _)| s.display().to_string()).collect();
+        if !writes.is_empty() {
+            outputs::write_files(&writes, force)
+                .map_err(|e| CliError::internal(format_args!("writing {e}; none of the files was written")))?;
+            say!("wrote {}", shown.join(" and "));
         }
         Ok(())
     }

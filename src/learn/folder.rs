@@ -290,7 +290,10 @@ pub fn check_new(dir: &Path) -> Result<PathBuf, Refused> {
             outputs::check_writable(dir, &abs)?;
             Ok(abs)
         }
-        Ok(m) if !m.is_dir() => Err(Refused(format!("{shown}: is a file, not a folder; choose another --out"))),
+        Ok(m) if !m.is_dir() => Err(Refused(format!(
+            "{shown}: is {}, not a folder; choose another --out",
+            outputs::what_it_is(m.file_type())
+        ))),
         Ok(_) => {
             let empty = std::fs::read_dir(&abs).map(|mut d| d.next().is_none()).unwrap_or(false);
             if empty {

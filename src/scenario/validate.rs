@@ -668,7 +668,7 @@ fn check_learned_principal(c: &mut Checker, s: &Scenario, l: &super::LearnedPrin
         let step = s.tax.as_ref().map_or(0.1, |t| t.rate_step());
         let want = crate::policy_file::Expect {
             group,
-            observation: crate::rules::observation::principal_size(s.tax_brackets(), agents),
+            seen: crate::policy_file::Seen::Principal { brackets: s.tax_brackets(), agents },
             actions: s.tax_brackets() * crate::rules::observation::principal_choices(step),
             hidden: &l.hidden,
             networks: 1,
@@ -756,7 +756,7 @@ fn check_learned(
         let brackets = s.tax_brackets();
         let want = crate::policy_file::Expect {
             group: &group.name,
-            observation: crate::rules::observation::size(l.view, brackets),
+            seen: crate::policy_file::Seen::Agent { view: l.view, brackets },
             actions: crate::rules::action::Action::ALL.len(),
             hidden: &l.hidden,
             networks: if l.shared { 1 } else { group.count },

@@ -193,8 +193,11 @@ pub fn bad_row(path: &Path, n: u64, why: &str, again: &str) -> String {
 /// `results.csv`), which must not exist unless `force`. Returns the table's path and how many
 /// runs it holds.
 pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64), String> {
-    // `DIR/` names a folder even before it exists (it was written as a file named DIR).
-    let folder = out.is_dir() || out.as_os_str().as_encoded_bytes().ends_with(b"/");
+    // `DIR/` names a folder even before it exists (it was written as a file named DIR), and so
+    // does a new name without an extension, as `record --out` reads one.
+    let folder = out.is_dir()
+        || out.as_os_str().as_encoded_bytes().ends_with(b"/")
+        || (out.extension().is_none() && std::fs::symlink_metadata(out).is_err());
     let table = if folder { out.join("results.csv") } else { out.to_path_buf() };
     let inputs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
     crate::outputs::not_an_input(&table, &inputs).map_err(|e| e.0)?;

@@ -197,8 +197,15 @@ fn run_scenario(
 /// refused folder is not announced as a sweep starting).
 pub fn claim(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
     let marker = dir.join("sweep.json");
-    if dir.is_file() {
-        return Err(SweepError::Folder(format!("{}: is a file, not a folder; choose another --out", dir.display())));
+    if let Ok(m) = std::fs::symlink_metadata(dir)
+        && !m.is_dir()
+        && !m.file_type().is_symlink()
+    {
+        return Err(SweepError::Folder(format!(
+            "{}: is {}, not a folder; choose another --out",
+            dir.display(),
+            crate::outputs::what_it_is(m.file_type())
+        )));
     }
     if marker.is_file() {
         let text = fs::read_to_string(&marker)?;

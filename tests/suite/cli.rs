@@ -544,13 +544,23 @@ fn a_stdout_that_cannot_be_written_does_not_stop_the_work() {
             if full {
                 assert_eq!(o.status.code(), Some(1), "{args:?} > /dev/full: {stderr}");
                 assert!(
-                    stderr.contains("error: writing to stdout: ") && stderr.contains("wrote its files"),
+                    stderr.contains("error: writing to stdout: ") && stderr.contains("any files it writes are written"),
                     "{stderr}"
                 );
             } else {
                 assert_eq!(o.status.code(), Some(0), "{args:?} | head -0: {stderr}");
             }
         }
+    }
+    // A help or version text that cannot be written is status 1 (clap's own exit said 0).
+    for args in [&["--help"][..], &["run", "--help"], &["--version"]] {
+        let o = Command::new(env!("CARGO_BIN_EXE_polity"))
+            .args(args)
+            .stdout(std::fs::File::options().write(true).open("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?} > /dev/full");
+        assert!(text(&o.stderr).contains("error: writing to stdout: "), "{args:?}");
     }
     // A stderr that cannot be written: the status is still the bad input's 2 (it was 101).
     let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad/negative-power.ron");

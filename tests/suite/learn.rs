@@ -423,6 +423,7 @@ fn bad_policy_files_are_located_errors_and_nothing_is_written() {
         h.view = 2;
         h.observation = polity::observe::size(2, 0);
     });
+    write_policy(d, "taxed.safetensors", |h| h.observation = polity::observe::size(3, 3));
     write_policy(d, "other.safetensors", |h| {
         h.group = "harvesters".into();
         h.scenario = "commons".into();
@@ -446,7 +447,11 @@ fn bad_policy_files_are_located_errors_and_nothing_is_written() {
         ("missing.safetensors", "cannot read the policy file"),
         ("junk.safetensors", "not a safetensors file"),
         ("cut.safetensors", "damaged"),
-        ("view2.safetensors", "expects observations of"),
+        ("view2.safetensors", "was trained with view 2"),
+        (
+            "taxed.safetensors",
+            "trained in a world with 3 tax brackets (an observation holds each bracket's rate), but this scenario has 0",
+        ),
         ("other.safetensors", "holds the policy of group `harvesters` of scenario `commons`"),
         ("four.safetensors", "actions"),
     ] {

@@ -652,6 +652,50 @@ fn record_never_replaces_a_users_file() {
 }
 
 #[test]
+fn sweep_report_never_writes_over_the_sweep_it_reads() {
+    // `sweep-report sw --csv sw/results.csv --force` replaced the sweep's table with its
+    // summary (the sweep could then be neither reported nor resumed); a row file the same.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    fs::write(w.join("s.ron"), SWEEP).unwrap();
+    run_ok(w, &["sweep", "s.ron", "--out", "sw", "--threads", "1"]);
+    let before = tree(w);
+    let refused: [&[&str]; 4] = [
+        &["sweep-report", "sw", "--csv", "sw/results.csv", "--force"],
+        &["sweep-report", "sw", "--csv", "sw/runs/run-000000.csv", "--force"],
+        &["sweep-report", "sw/results.csv", "--csv", "sw/results.csv", "--force"],
+        &[
+            "sweep-report",
+            "sw",
+            "--csv",
+            "sw/summary.csv",
+            "--plot",
+            "apples",
+            "--x",
+            "regrowth.radius",
+            "--png",
+            "k.png",
+        ],
+    ];
+    for args in refused {
+        let o = polity_in(w, args);
+        let e = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(e.contains("Polity does not write over its own inputs, even with --force"), "{args:?}: {e}");
+        assert!(o.stdout.is_empty(), "checked before printing: {args:?}");
+        assert_eq!(tree(w), before, "{args:?} changed something");
+    }
+    // Elsewhere, both outputs are written.
+    run_ok(
+        w,
+        &["sweep-report", "sw", "--csv", "summary.csv", "--plot", "apples", "--x", "regrowth.radius", "--png", "k.png"],
+    );
+    assert!(fs::read_to_string(w.join("summary.csv")).unwrap().starts_with("regrowth.radius,metric,"));
+    assert!(fs::read(w.join("k.png")).unwrap().starts_with(b"\x89PNG"));
+    run_ok(w, &["sweep-report", "sw"]);
+}
+
+#[test]
 fn sigint_leaves_no_hidden_staging() {
     let t = tempfile::tempdir().unwrap();
     let w = t.path();
