@@ -168,12 +168,16 @@ impl ExitChecked for clap::Error {
 impl Cli {
     /// Parses the command line (exits with clap's message and status 2 on bad arguments).
     /// Every option takes a negative number as its value, so `--seed -5` is refused for what
-    /// it is (a value out of range) rather than read as an unknown flag `-5`.
+    /// it is (a value out of range) rather than read as an unknown flag `-5`; a list takes
+    /// `-30,0`.
     pub fn parse() -> Cli {
         fn negatives(c: clap::Command) -> clap::Command {
             c.mut_args(|a| {
                 let takes = a.get_action().takes_values();
-                a.allow_negative_numbers(takes)
+                // A list's value (`--angles -30,0`) is no number, so it takes any value
+                // beginning with `-` (it was read as an unknown flag `-3`).
+                let list = takes && a.get_value_delimiter().is_some();
+                a.allow_negative_numbers(takes).allow_hyphen_values(list)
             })
             .mut_subcommands(negatives)
         }

@@ -30,8 +30,10 @@ Budgets default to the scenario's; --widths, --depths and --biases make a grid o
 
 Examples:
   polity optimal paa-optimal
-  polity optimal paa-optimal --gamma 0.9 --widths 1,2,4,8,16 --depths 1,2,3 --seeds 20 --out runs/optimal
-  polity optimal paa-optimal --gamma 0.9 --depths 2 --widths 8 --biases 0,0.5,1,2,4 --out runs/optimal-kappa";
+  polity optimal paa-optimal --gamma 0.9 --widths 1,2,4,8,16 --depths 1,2,3 --seeds 20 \\
+      --out runs/optimal
+  polity optimal paa-optimal --gamma 0.9 --depths 2 --widths 8 --biases 0,0.5,1,2,4 \\
+      --out runs/optimal-kappa";
 
 /// `polity optimal`'s arguments.
 #[derive(clap::Args)]

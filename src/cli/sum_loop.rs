@@ -115,7 +115,7 @@ pub struct Common {
 /// `polity sum loop`'s arguments.
 #[derive(clap::Args)]
 pub struct LoopArgs {
-    /// Dimensions of the utility space (each at least 2)
+    /// Dimensions of the utility space (each 2 to 100000)
     #[arg(long, value_delimiter = ',', default_value = "4,8,16,32,64")]
     dims: Vec<usize>,
     /// AI powers O_X (nats per step, each > 0)
@@ -131,7 +131,7 @@ pub struct LoopArgs {
 /// `polity sum rectify`'s arguments.
 #[derive(clap::Args)]
 pub struct RectifyArgs {
-    /// Dimensions of the utility space (each at least 2)
+    /// Dimensions of the utility space (each 2 to 100000)
     #[arg(long, value_delimiter = ',', default_value = "8,16,32")]
     dims: Vec<usize>,
     /// The humans' power O_H (nats per step, > 0)
@@ -281,36 +281,38 @@ fn half(se: f64) -> f64 {
 /// ([`sl::MAX_DIMS`]), or more steps for the median AI than the loop allows ([`MAX_STEPS`];
 /// estimated in milliseconds, where running them would take hours). `hint` says which options
 /// to lower. The first such setting is named, and how many there are.
-fn check_settings(settings: &[LoopParams], hint: &str, problems: &mut Vec<String>) {
-    let bad: Vec<(LoopParams, String)> = settings
+fn check_settings(settings: &[LoopParams], dims_hint: &str, hint: &str, problems: &mut Vec<String>) {
+    // Too many dimensions is one problem, whatever the powers (its only fix is fewer).
+    if let Some(p) = settings.iter().find(|p| p.dims > sl::MAX_DIMS) {
+        problems.push(format!(
+            "d = {}: the loop is worked out for at most {} dimensions (its angle grid)\n  hint: {dims_hint}",
+            number(p.dims),
+            sl::MAX_DIMS,
+        ));
+        return;
+    }
+    let bad: Vec<(LoopParams, f64)> = settings
         .iter()
         .filter_map(|p| {
-            if p.dims > sl::MAX_DIMS {
-                return Some((
-                    *p,
-                    format!("the loop is worked out for at most {} dimensions (its angle grid)", sl::MAX_DIMS),
-                ));
-            }
             let n = sl::median_steps(p);
-            (n > MAX_STEPS as f64).then(|| {
-                (
-                    *p,
-                    format!(
-                        "the median AI needs about {} steps to align, more than the loop's {MAX_STEPS}",
-                        chart::label(n)
-                    ),
-                )
-            })
+            (n > MAX_STEPS as f64).then_some((*p, n))
         })
         .collect();
-    if let Some((p, why)) = bad.first() {
+    if let Some((p, n)) = bad.first() {
         let more = if bad.len() > 1 { format!(" (and {} more settings)", bad.len() - 1) } else { String::new() };
         problems.push(format!(
-            "d = {}, O_X = {}: {why}{more}\n  hint: {hint}",
-            chart::label(p.dims),
-            chart::label(p.ai_power)
+            "d = {}, O_X = {}: the median AI needs about {} steps to align (the critical cosine {}), more than the loop's {MAX_STEPS}{more}\n  hint: {hint}, or lower --critical",
+            number(p.dims),
+            number(p.ai_power),
+            chart::label(*n),
+            p.critical
         ));
     }
+}
+
+/// A setting's value as given: `1e-7` where the chart's labels would say `0`.
+fn number(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-3 { format!("{x:e}") } else { chart::label(x) }
 }
 
 /// Runs every setting, all at once on the pool (`--threads`), with a progress bar; rows in
@@ -345,7 +347,7 @@ impl LoopArgs {
             .flat_map(|&o| dims.iter().map(move |&d| LoopParams { dims: d as f64, ai_power: o, ..base }))
             .collect();
         if problems.is_empty() {
-            check_settings(&settings, "lower --dims or raise --powers", &mut problems);
+            check_settings(&settings, "give --dims of 2 to 100000", "lower --dims or raise --powers", &mut problems);
         }
         let paths = files(&out, ["loop.csv", "loop.png"], common.force, &mut problems);
         if !problems.is_empty() {
@@ -398,7 +400,12 @@ impl RectifyArgs {
             })
             .collect();
         if problems.is_empty() {
-            check_settings(&settings, "lower --dims or raise --human-power", &mut problems);
+            check_settings(
+                &settings,
+                "give --dims of 2 to 100000",
+                "lower --dims or raise --human-power",
+                &mut problems,
+            );
         }
         let paths = files(&out, ["rectify.csv", "rectify.png"], common.force, &mut problems);
         if !problems.is_empty() {
@@ -456,7 +463,12 @@ impl ScalingArgs {
             .collect();
         let settings = sl::scaling_settings(&xis, k, dims_at_human, human_power, common.params());
         if problems.is_empty() {
-            check_settings(&settings, "lower --k, --xi-max or --dims-at-human", &mut problems);
+            check_settings(
+                &settings,
+                "lower --k, --xi-max or --dims-at-human",
+                "lower --k, --xi-max or --dims-at-human",
+                &mut problems,
+            );
         }
         let paths = files(&out, ["scaling.csv", "scaling.png", "scaling-log.png"], common.force, &mut problems);
         if !problems.is_empty() {
@@ -506,10 +518,14 @@ impl WorldArgs {
         use polity::sum::world_loop::{WorldLoopRun, run_until_aligned};
         let WorldArgs { scenario, dims, seeds, ticks, critical, rectify, out, force } = self;
         let mut problems = Vec::new();
-        if dims.is_empty() || dims.iter().any(|d| !(d.is_finite() && *d >= 2.0)) {
-            problems.push(format!("--dims must each be at least 2, found {dims:?}"));
+        if dims.is_empty() {
+            problems.push("--dims needs at least one value".into());
         }
-        if !(critical > -1.0 && critical < 1.0) {
+        if let Some(d) = dims.iter().find(|d| !(d.is_finite() && **d >= 2.0)) {
+            problems.push(format!("--dims must each be at least 2, found {d}"));
+        }
+        let critical_ok = critical > -1.0 && critical < 1.0;
+        if !critical_ok {
             problems.push(format!("--critical must be in (−1, 1), found {critical}"));
         }
         problems.extend(polity::compare::too_few_for_intervals(&seeds));
@@ -523,7 +539,10 @@ impl WorldArgs {
         // the sections this command adds, not what to change).
         let count = |kind| s.agents.iter().filter(|g| g.kind == kind).map(|g| g.count).sum::<u32>();
         let (ais, humans) = (count(polity::scenario::Kind::Ai), count(polity::scenario::Kind::Human));
-        let s = if ais == 0 || humans == 0 {
+        let s = if !critical_ok {
+            // Said above; the scenario's check would say it again of the section this adds.
+            None
+        } else if ais == 0 || humans == 0 {
             problems.push(format!(
                 "{name}: `sum world` aligns AI agents to human agents, and `{}` has {ais} AI and {humans} human agents\n    \
                  hint: choose a scenario with both, e.g. `commons` (the default)",
@@ -536,7 +555,9 @@ impl WorldArgs {
             match polity::scenario::check_typed(s, &name) {
                 Ok(s) => Some(s),
                 Err(p) => {
-                    problems.push(p.to_string());
+                    // Each of its problems, said as this command's others are (its count
+                    // counted only its own).
+                    problems.extend(p.0.iter().map(|p| p.to_string()));
                     None
                 }
             }

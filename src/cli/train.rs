@@ -35,7 +35,8 @@ Examples:
   polity train commons-learners --updates 50 --out runs/learners
   polity train --resume runs/learners --updates 100      go on to 100 updates
   polity run commons-learners --policy learners=runs/learners/policies/learners.safetensors
-  polity record commons-learners --policy learners=runs/learners/policies/learners.safetensors --out learned.gif
+  polity record commons-learners --out learned.gif \\
+      --policy learners=runs/learners/policies/learners.safetensors
   polity train sed-learners --updates 60 --out runs/sed   + a learned principal
   polity run sed-learners --policy principal=runs/sed/policies/principal.safetensors";
 

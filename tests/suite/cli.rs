@@ -173,6 +173,54 @@ fn check_checks_sweep_files_as_sweeps() {
 }
 
 #[test]
+fn every_help_example_is_a_whole_command_line() {
+    // clap wraps help at 100 columns, so a long example was cut in two (`... --out` then
+    // `runs/optimal` on a line of its own): pasted, it ran without its output. Each example
+    // line is `polity ...`, a continuation after a line ending in `\`, or a comment.
+    let top = text(&polity(&["--help"]).stdout);
+    let mut commands: Vec<Vec<String>> = vec![vec![]];
+    let names = |help: &str| -> Vec<String> {
+        let after = help.split("Commands:").nth(1).unwrap_or("");
+        after
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            // (a description's wrapped line is indented further)
+            .filter(|l| !l.starts_with("   "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|n| *n != "help")
+            .map(String::from)
+            .collect()
+    };
+    for name in names(&top) {
+        commands.push(vec![name.clone()]);
+        let help = text(&polity(&[&name, "--help"]).stdout);
+        for sub in names(&help) {
+            commands.push(vec![name.clone(), sub]);
+        }
+    }
+    assert!(commands.len() > 15, "{commands:?}");
+    for cmd in &commands {
+        let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = text(&polity(&args).stdout);
+        let Some(examples) = help.split("Examples:\n").nth(1) else { continue };
+        let mut continued = false;
+        for line in examples.lines().take_while(|l| !l.is_empty()) {
+            let t = line.trim_start();
+            // A comment beside a command wraps under itself, far to the right.
+            let comment = line.len() - t.len() >= 10;
+            assert!(
+                t.starts_with("polity ") || t.starts_with("xvfb-run ") || t.starts_with('#') || continued || comment,
+                "polity {}: an example cut by wrapping: `{line}`\n{help}",
+                cmd.join(" ")
+            );
+            continued = line.ends_with('\\');
+        }
+    }
+}
+
+#[test]
 fn help_teaches_with_examples() {
     let top = text(&polity(&["--help"]).stdout);
     assert!(top.contains("Examples:") && top.contains("polity run") && top.contains("Exit status"), "{top}");

@@ -693,6 +693,25 @@ fn sweep_report_never_writes_over_the_sweep_it_reads() {
     assert!(fs::read_to_string(w.join("summary.csv")).unwrap().starts_with("regrowth.radius,metric,"));
     assert!(fs::read(w.join("k.png")).unwrap().starts_with(b"\x89PNG"));
     run_ok(w, &["sweep-report", "sw"]);
+    // `--out DIR/` names a folder: a one-file output is refused (compare wrote a file `DIR`);
+    // sweep-merge, which takes a folder, writes DIR/results.csv, and so for a new name without
+    // an extension (it wrote a file named `mdir`), as `record --out` reads one.
+    let o = polity_in(w, &["compare", "commons", "tragedy", "--seeds", "2", "--ticks", "2", "--out", "dirx/"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("dirx/: ends in `/`, so it names a folder"), "{}", text(&o.stderr));
+    assert!(!w.join("dirx").exists());
+    run_ok(w, &["sweep-merge", "sw", "--out", "mdir"]);
+    assert!(w.join("mdir/results.csv").is_file());
+    // A device given as a folder is named as one (it was "a file").
+    #[cfg(unix)]
+    for args in [
+        &["run", "commons", "--ticks", "2", "--out", "/dev/null"][..],
+        &["train", "commons-learners", "--updates", "1", "--out", "/dev/null"],
+    ] {
+        let o = polity_in(w, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(text(&o.stderr).contains("/dev/null: is a device, not a folder"), "{args:?}: {}", text(&o.stderr));
+    }
 }
 
 #[test]

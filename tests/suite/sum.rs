@@ -317,6 +317,27 @@ mod alignment_loop {
                 && e.contains("more than the loop's 1000000"),
             "{e}"
         );
+        // Too many dimensions is said as such, with the fix (not "raise --powers").
+        let out = polity(&["sum", "loop", "--dims", "10000000", "--powers", "1", "--replicates", "2", "--out", dir]);
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            e.contains("d = 10000000: the loop is worked out for at most 100000 dimensions")
+                && e.contains("hint: give --dims of 2 to 100000"),
+            "{e}"
+        );
+        // A tiny power is said as given (it said `O_X = 0`), and --critical is named.
+        let out =
+            polity(&["sum", "loop", "--critical", "0.999999", "--dims", "4", "--powers", "0.0000001", "--out", dir]);
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(e.contains("O_X = 1e-7") && e.contains("or lower --critical"), "{e}");
+        // A negative list is a value, not a flag (`--angles -30,0` was "unexpected argument '-3'").
+        let out = polity(&["sum", "--angles", "-30,0", "--dims", "2", "--powers", "1", "--out", dir]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let gain = std::fs::read_to_string(t.path().join("gain.csv")).unwrap();
+        assert!(gain.contains(",-30,"), "{gain}");
+        for f in ["gain.csv", "alignment_cost.csv"] {
+            std::fs::remove_file(t.path().join(f)).unwrap();
+        }
         assert!(t.path().read_dir().unwrap().next().is_none(), "nothing written");
         for sub in ["loop", "rectify", "scaling"] {
             let help = String::from_utf8_lossy(&polity(&["sum", sub, "--help"]).stdout).to_string();
@@ -507,6 +528,11 @@ fn polity_sum_world_reports_harm_and_ticks_against_d() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--dims") && stderr.contains("--critical") && stderr.contains("--force"), "{stderr}");
     assert!(stderr.contains("--seeds must hold at least 2 seeds (the 95% intervals need two), found 1"), "{stderr}");
+    // Each said once, as given (it said `found [1.0]`, the critical cosine twice, once of the
+    // section the command adds, and "1 problem found" after four).
+    assert!(stderr.contains("--dims must each be at least 2, found 1\n"), "{stderr}");
+    assert_eq!(stderr.matches("critical").count(), 1, "{stderr}");
+    assert!(!stderr.contains("problem found"), "{stderr}");
     // A world without humans, or without AIs, cannot run the loop: said of the scenario
     // given, not of the sections the command adds to it.
     let lone = dir.path().join("lone.ron");
