@@ -82,9 +82,47 @@ impl From<serde_json::Error> for Located {
         let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
         let null_number = message == NULL_NUMBER || message.starts_with("invalid type: null, expected f");
         let message =
-            if null_number && message != NULL_NUMBER { format!("{NULL_NUMBER} ({message})") } else { message };
+            if null_number && message != NULL_NUMBER { format!("{NULL_NUMBER} ({message})") } else { plain(&message) };
         Located { line: e.line(), column: e.column(), message, null_number }
     }
+}
+
+/// serde's words for a type (`u32`, `f64`) said as a scenario's problems say them.
+fn type_words(t: &str) -> &str {
+    match t {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a non-negative integer",
+        "i8" | "i16" | "i32" | "i64" | "isize" => "an integer",
+        "f32" | "f64" => "a number",
+        "a string" | "a borrowed string" | "string" => "a string",
+        "a boolean" | "bool" => "`true` or `false`",
+        _ => t,
+    }
+}
+
+/// A `serde_json` message in the words the scenario reader uses: `invalid value: integer
+/// `-3`, expected u32` is `expected a non-negative integer, found -3`; `EOF while parsing a
+/// value` says the file is cut short. Others are kept.
+fn plain(message: &str) -> String {
+    if message.starts_with("EOF while parsing") {
+        return "the file ends in the middle of a value: it was cut short".to_string();
+    }
+    for prefix in ["invalid value: ", "invalid type: "] {
+        let Some(rest) = message.strip_prefix(prefix) else { continue };
+        let Some((found, expected)) = rest.split_once(", expected ") else { continue };
+        // `integer `-3``, `floating point `2.5``, `string "x"`, `map`, `sequence`.
+        let found = match found.split_once(' ') {
+            Some(("integer" | "floating", v)) => v.trim_start_matches("point ").trim_matches('`').to_string(),
+            Some(("string", v)) => format!("the string {v}"),
+            _ => match found {
+                "map" => "an object `{…}`".to_string(),
+                "sequence" => "a list `[…]`".to_string(),
+                "null" => "`null`".to_string(),
+                other => other.to_string(),
+            },
+        };
+        return format!("expected {}, found {found}", type_words(expected));
+    }
+    message.to_string()
 }
 
 /// Reads `T` from JSON text, taking `"inf"`, `"-inf"` and `"NaN"` where numbers belong.
@@ -728,5 +766,32 @@ mod tests {
         // A string where a string belongs stays a string; `inf` is not a u32.
         assert!(from_str::<String>("\"inf\"").unwrap() == "inf");
         assert!(from_str::<u32>("\"inf\"").is_err());
+    }
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct C {
+        count: u32,
+        rate: f64,
+    }
+
+    #[test]
+    fn serde_messages_are_said_in_the_readers_words() {
+        let e = |src: &str| from_str::<C>(src).unwrap_err().message;
+        assert_eq!(e(r#"{"count": -3, "rate": 1}"#), "expected a non-negative integer, found -3");
+        assert_eq!(e(r#"{"count": 2.5, "rate": 1}"#), "expected a non-negative integer, found 2.5");
+        assert_eq!(
+            e(r#"{"count": 2, "rate": "x"}"#),
+            r#"expected a number (or "inf", "-inf", "NaN"), found the string "x""#
+        );
+        assert_eq!(e(r#"{"count": [1], "rate": 1}"#), "expected a non-negative integer, found a list `[…]`");
+        assert_eq!(e(r#"{"count": 2, "ra"#), "the file ends in the middle of a value: it was cut short");
+        // Others are kept as serde says them.
+        assert!(e(r#"{"count": 2}"#).contains("missing field `rate`"));
     }
 }

@@ -923,6 +923,13 @@ pub fn check_writable(shown: &Path, abs: &Path) -> Result<(), Refused> {
         // The error names the probe file, which is ours, not the user's: say what failed.
         let said = e.to_string();
         let why = said.split(" at path ").next().unwrap_or(&said);
+        // A folder that exists but makes no new file "not found" (/proc): say so plainly.
+        if e.kind() == io::ErrorKind::NotFound {
+            return Refused(format!(
+                "{shown}: cannot write in {}: that folder takes no new files (the system said: {why})\n    hint: write somewhere else, e.g. under your home folder",
+                parent.display()
+            ));
+        }
         Refused(format!("{shown}: cannot write in {}: {why}", parent.display()))
     })?;
     Ok(())

@@ -346,8 +346,13 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
                 )),
             )
         } else {
+            let beside = Path::new(file).with_file_name("scenario.ron");
             let hint = match unknown_field_guess(&e.message) {
                 Some(g) => Some(format!("did you mean `{g}`?")),
+                None if e.message.starts_with("the file ends in the middle") => Some(format!(
+                    "`polity run` writes run.json whole; use the one it wrote, or repeat the run from the scenario.ron beside it: `polity run {}`",
+                    beside.display()
+                )),
                 None => path.is_empty().then(|| "run.json files are written by `polity run`; use the one it wrote".into()),
             };
             one(position, path, e.message, hint)

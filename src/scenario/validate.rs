@@ -127,7 +127,8 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
         } else {
             format!("unsupported version {}; this Polity reads version {}", s.version, super::FORMAT_VERSION)
         };
-        c.err("version", msg, Some("put `version: 1,` first in the file".into()));
+        let hint = if s.version == 0 { "put `version: 1,` first in the file" } else { "change it to `version: 1`" };
+        c.err("version", msg, Some(hint.into()));
     }
     if let Some(problem) = name_problem(&s.name) {
         c.err("name", problem, Some("use a plain name such as `my-world`; outputs go to runs/NAME-seedS".into()));

@@ -379,6 +379,16 @@ impl<'a> Parser<'a> {
                     let (l, c) = line_col(self.src, at);
                     format!("the string opened at {l}:{c} runs over a line break; is its closing `\"` missing?")
                 }
+                // `(radius 2)`: a field name alone before the value, a struct's `:` left out.
+                (None, true)
+                    if bracket == '(' && out.len() == 1 && {
+                        let first = self.src[open + 1..self.pos].trim();
+                        first.starts_with(|c: char| c.is_ascii_lowercase()) && first.chars().all(is_ident_char)
+                    } =>
+                {
+                    let field = self.src[open + 1..self.pos].trim();
+                    format!("is a `:` missing after `{field}` (`{field}: …`), or a `,` before this?")
+                }
                 (None, true) => "is a `,` missing before it?".to_string(),
                 (None, false) => format!("the `{bracket}` opened at {line}:{col} is still open"),
             };

@@ -947,3 +947,23 @@ fn an_interrupt_cuts_a_plan_short_and_nothing_keeps_its_tick() {
     assert!(e.contains("interrupted"), "{e}");
     assert_eq!(fs::read_dir(d.join("sw/runs")).map(|r| r.count()).unwrap_or(0), 0, "a row of a cut run");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_in_a_folder_that_takes_no_files_says_so() {
+    // `--out /proc/x.gif` said "cannot write in /proc: No such file or directory" of a folder
+    // that exists.
+    let t = tempfile::tempdir().unwrap();
+    for args in [
+        &["record", "commons", "--ticks", "2", "--out", "/proc/x.gif"][..],
+        &["run", "commons", "--ticks", "2", "--out", "/proc/x"],
+    ] {
+        let o = polity_in(t.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&o.stderr).contains("cannot write in /proc: that folder takes no new files"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+}
