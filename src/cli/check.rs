@@ -101,6 +101,9 @@ impl CheckArgs {
                         }
                         let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
                         say!("{f}: ok — `{}`, {}, {}", s.name, plural(agents, "agent"), plural(s.run.ticks, "tick"));
+                        if !s.description.is_empty() {
+                            say!("  {}", s.description);
+                        }
                         say!("  {memory}");
                         if self.time {
                             let c = polity::cost::calibrate(&s, s.run.seed, 20, std::time::Duration::from_secs(1));

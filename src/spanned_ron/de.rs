@@ -406,6 +406,14 @@ fn check_struct_name(ctx: &mut Ctx, node: &Node, name: &str) {
 fn mismatch(ctx: &mut Ctx, node: &Node, expected: &str) {
     let hint = match &node.value {
         Value::Ident(name) if expected == "a string" => Some(format!("quote it: \"{name}\"")),
+        Value::Ident(name)
+            if expected == "true or false" && ["true", "false"].iter().any(|b| name.eq_ignore_ascii_case(b)) =>
+        {
+            Some(format!("RON writes it in lower case: `{}`", name.to_ascii_lowercase()))
+        }
+        Value::Str(b) if expected == "true or false" && (b == "true" || b == "false") => {
+            Some(format!("without quotes: `{b}`"))
+        }
         Value::Str(s) if expected == "a character" && s.chars().count() == 1 => {
             Some(format!("a character is written in single quotes: {:?}", s.chars().next().unwrap_or(' ')))
         }

@@ -76,6 +76,16 @@ pub fn parse_all(src: &str) -> (Option<Node>, Vec<Diagnostic>) {
             p.attribute()?;
             p.ws()?;
         }
+        if p.pos == src.len() {
+            // Empty, or nothing but comments.
+            let mut d = p.expected("a value");
+            d.hint = Some(
+                "the file is empty (or holds only comments): a scenario starts `Scenario(version: 1, …)` (`polity \
+                 scenarios commons` prints one to start from), a sweep `Sweep(version: 1, …)`"
+                    .into(),
+            );
+            return Err(d);
+        }
         let node = p.value()?;
         p.ws()?;
         if p.pos < src.len() {
@@ -390,6 +400,9 @@ impl<'a> Parser<'a> {
                     format!("is a `:` missing after `{field}` (`{field}: …`), or a `,` before this?")
                 }
                 (None, true) => "is a `,` missing before it?".to_string(),
+                (None, false) if self.peek() == Some(';') => {
+                    "RON separates fields and elements with `,`, not `;`".to_string()
+                }
                 (None, false) => format!("the `{bracket}` opened at {line}:{col} is still open"),
             };
             let mut d = self.expected(&expected);

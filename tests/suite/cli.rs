@@ -145,6 +145,13 @@ fn scenarios_lists_the_builtins_and_check_accepts_them() {
     let out = polity(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).matches(": ok").count(), files.len());
+    // Each file's description is said under its line (docs/scenarios.md).
+    let out = polity(&["check", &format!("{dir}/commons-large.ron")]);
+    assert!(
+        text(&out.stdout).contains("ok — `commons-large`, 10000 agents, 200 ticks\n  1000×1000 generated commons"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
