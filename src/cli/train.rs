@@ -60,8 +60,9 @@ pub struct TrainArgs {
     /// Worlds per update [default: the scenario's `learning.envs`]
     #[arg(long, value_name = "N")]
     envs: Option<u32>,
-    /// Go on with the training in this folder
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "out", "seed", "envs"])]
+    /// Go on with the training in this folder, with its own scenario, seed and worlds (its
+    /// train.json): no SCENARIO, --out, --seed or --envs with it
+    #[arg(long, value_name = "DIR")]
     resume: Option<PathBuf>,
     /// Train even when the estimated memory (the worlds and each update's samples: `polity
     /// check` lists the terms) is more than this machine has available
@@ -87,6 +88,26 @@ impl TrainArgs {
             return Err(CliError::input("--updates must be at least 1"));
         }
         check_envs(self.envs)?;
+        if let Some(dir) = &self.resume {
+            // What a resume keeps cannot be given anew: said all at once, and why.
+            let given: Vec<&str> = [
+                (self.scenario.is_some(), "a SCENARIO"),
+                (self.out.is_some(), "--out"),
+                (self.seed.is_some(), "--seed"),
+                (self.envs.is_some(), "--envs"),
+            ]
+            .into_iter()
+            .filter_map(|(given, what)| given.then_some(what))
+            .collect();
+            if !given.is_empty() {
+                return Err(CliError::input(format!(
+                    "--resume goes on with the training in {} as it started it (its scenario, seed and worlds, in its train.json), so it takes no {}\n    hint: drop {}; to train with other settings, start a new training: `polity train SCENARIO --out NEW_DIR`",
+                    dir.display(),
+                    given.join(", "),
+                    if given.len() == 1 { "it" } else { "them" }
+                )));
+            }
+        }
         let mut session = match &self.resume {
             Some(dir) => Session::resume(dir).map_err(CliError::input)?,
             None => {

@@ -364,6 +364,15 @@ impl Session {
         let shown = dir.display();
         let abs = outputs::absolute(dir).map_err(|e| format!("{shown}: {e}"))?;
         let text = std::fs::read_to_string(abs.join("train.json")).map_err(|e| {
+            // A training that has not finished its first update yet holds the lock and has
+            // written no train.json: it is running, not missing.
+            let held = std::fs::File::open(abs.join(LOCK))
+                .is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)));
+            if held {
+                return format!(
+                    "{shown}: a polity training is running in this folder and has not saved its first update yet, so there is nothing to resume\n    hint: wait for it (or stop it with Ctrl-C once it has saved an update), then go on with `polity train --resume {shown}`"
+                );
+            }
             format!("{shown}: no training to resume here (cannot read train.json: {e})\n    hint: give the --out folder of an earlier `polity train`")
         })?;
         let meta: TrainJson =

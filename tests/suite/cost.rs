@@ -298,13 +298,14 @@ fn check_prints_the_estimate_and_what_is_available() {
     let o = polity_with("4G", &["check", "commons-large"], t.path());
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    let memory = out.lines().nth(1).unwrap();
+    // (Under the file's line and its description.)
+    let memory = out.lines().find(|l| l.starts_with("  memory:")).unwrap();
     assert!(memory.starts_with("  memory: about ") && memory.contains("agents "), "{out}");
     assert!(memory.ends_with("; this machine has 4.3 GB available"), "{out}");
     // --time: the world is built and its first ticks timed (the figures are not asserted).
     let o = polity_with("4G", &["check", "--time", "commons"], t.path());
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let time = text(&o.stdout).lines().nth(2).unwrap_or_default().to_string();
+    let time = text(&o.stdout).lines().find(|l| l.starts_with("  time:")).unwrap_or_default().to_string();
     assert!(
         time.starts_with("  time: built in ") && time.contains(" a tick (its first 20 measured here) → about "),
         "{time}"
@@ -315,7 +316,7 @@ fn check_prints_the_estimate_and_what_is_available() {
     // 4, whose run takes minutes). The first period end is timed apart and counted 40 times.
     let o = polity_with("4G", &["check", "--time", "paa-governor"], t.path());
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let time = text(&o.stdout).lines().nth(2).unwrap_or_default().to_string();
+    let time = text(&o.stdout).lines().find(|l| l.starts_with("  time:")).unwrap_or_default().to_string();
     assert!(
         time.contains(" a tick (its first 20 measured here) and ")
             && time.contains(" for a tick that ends a tax period (tick 25) → about ")

@@ -162,6 +162,10 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
         e.contains("another polity training is running in this folder") && e.contains("choose another --out"),
         "{e}"
     );
+    // A resume asked of it before its first save says it is running (it said "no training to
+    // resume here").
+    let e = Session::resume(&fresh).err().expect("nothing to resume yet");
+    assert!(e.contains("a polity training is running in this folder and has not saved its first update yet"), "{e}");
     let e = Session::new(&s, 2, None, fresh.clone()).err().expect("a second training is refused");
     assert!(
         e.contains("another polity training is running in this folder") && e.contains("choose another --out"),
@@ -401,6 +405,17 @@ fn a_training_from_weights_resumes_from_any_folder() {
     // A resume that asks for no number of updates goes on to what the last training asked
     // for (2, done), not to the scenario's `learning.updates`.
     let before = std::fs::read(d.join("t/train.json")).unwrap();
+    // What a resume keeps cannot be given anew, said with why (clap said only "cannot be used
+    // with"), every one at once.
+    let o = polity(&["train", "--resume", "t", "--envs", "4", "--seed", "3"], d);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains(
+            "as it started it (its scenario, seed and worlds, in its train.json), so it takes no --seed, --envs"
+        ) && e.contains("start a new training"),
+        "{e}"
+    );
     let o = polity(&["train", "--resume", "t"], d);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let said = String::from_utf8_lossy(&o.stdout);
@@ -507,6 +522,18 @@ fn bad_policy_files_are_located_errors_and_nothing_is_written() {
     assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
     let metrics = |f: &str| std::fs::read(d.join(f).join("metrics.csv")).unwrap();
     assert_eq!(metrics("a"), metrics("b"));
+    // A video names the policy it shows, and its weights' hash (as run.json lists it).
+    let v = polity(
+        &["record", "commons-learners", "--ticks", "2", "--out", "v.gif", "--policy", "learners=good.safetensors"],
+        d,
+    );
+    let said = String::from_utf8_lossy(&v.stdout);
+    let hash =
+        format!("{:016x}", polity::policy_file::weights_hash(d.join("good.safetensors").to_str().unwrap()).unwrap());
+    assert!(
+        said.contains("group `learners` played ") && said.contains(&format!("good.safetensors (weights {hash})")),
+        "{said}"
+    );
     // Without --out, a run playing a policy has a folder of its own: the scenario's plain run
     // (runs/commons-learners-seed0) replaced it.
     for args in [&["--policy", "learners=good.safetensors"][..], &[]] {
