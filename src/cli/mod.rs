@@ -85,7 +85,7 @@ pub struct Cli {
     command: Option<Command>,
     /// Threads for everything that runs in parallel: the agents of a big world, the planner,
     /// the runs of a sweep or a comparison; outputs are the same for any number; at most 8 per
-    /// core, or 16 where that is fewer [default: one per core]
+    /// core (16 on a one-core machine) [default: one per core]
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<NonZeroUsize>,
 }
@@ -131,7 +131,7 @@ enum Command {
     #[command(after_help = sum::AFTER_HELP)]
     Sum(sum::SumArgs),
     /// Run the informed-oversight seed's predictions as experiments (docs/oversight.md).
-    #[command(subcommand)]
+    #[command(subcommand, after_help = oversight::HELP)]
     Oversight(oversight::OversightCommand),
     /// Run a parameter sweep: every combination of the parameters' values, each replicated,
     /// in parallel, into one tidy table.
@@ -242,6 +242,16 @@ impl Cli {
             clap::Error::raw(ErrorKind::ValueValidation, message).with_cmd(&cmd).exit_checked()
         });
         let cli = Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit_checked());
+        // A global option given before and after the command: clap keeps the last, silently.
+        let given = std::env::args_os()
+            .skip(1)
+            .take_while(|a| a != "--")
+            .filter(|a| a == "--threads" || a.as_encoded_bytes().starts_with(b"--threads="))
+            .count();
+        if given > 1 {
+            let message = "--threads is given more than once; give it once (before or after the command)\n";
+            clap::Error::raw(clap::error::ErrorKind::ArgumentConflict, message).with_cmd(&cmd).exit_checked()
+        }
         let most = polity::parallel::max_threads();
         if let Some(n) = cli.threads
             && n.get() > most

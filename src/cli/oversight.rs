@@ -14,50 +14,124 @@ use polity::sim::Sim;
 use super::sum_loop::Batch;
 use super::{CliError, CliResult};
 
-const HELP: &str = "Every experiment runs the built-in `audited-commons` world (two greedy AI harvesters, five
-sparing humans, 24×18) for --ticks ticks on each of --seeds seeds, with clear-cutting (taking a
-patch's last apple) audited by advice that depends on who can see it: the other agents within 3
-cells are witnesses, and the advice set is R = {r₁, r₂, r₃} with Q = (0.05, 0.10, 0.15) and
-thresholds (0, 1, 2) witnesses, so P_D = 0.05 unseen, 0.15 with one witness and 0.30 with two
-or more (|R_F| = 1, 2, 3). Each point is the mean over the seeds with a 95% t interval, its
-ends kept within the values the metric can take (a share within 0 and 1, a count above 0).
+/// The world every experiment runs, said in each one's help.
+macro_rules! world {
+    () => {
+        "Runs the built-in `audited-commons` world (two greedy AI harvesters, five sparing humans, \
+24×18) for --ticks ticks on each of --seeds seeds, with clear-cutting (taking a patch's last \
+apple) audited by advice that depends on who can see it: the other agents within 3 cells are \
+witnesses, and the advice set is R = {r₁, r₂, r₃} with Q = (0.05, 0.10, 0.15) and thresholds \
+(0, 1, 2) witnesses, so P_D = 0.05 unseen, 0.15 with one witness and 0.30 with two or more \
+(|R_F| = 1, 2, 3). Each point is the mean over the seeds with a 95% t interval, its ends kept \
+within the values the metric can take (a share within 0 and 1, a count above 0)."
+    };
+}
 
-  shift     violations known to be forbidden with probability P_AF, under both schemes: how many,
-            and what share of them nobody saw (the seed: the first scheme pushes violations
-            toward the least detectable acts)
-  harmless  clear-cutting allowed, but the AIs unsure (P_AF): how long the patches last and
-            what share of the clear-cuts nobody saw, under both schemes, with this advice
-            set and with a fine-grained one (ten advice of Q = 0.01 for a seen act, so
-            |R_F| = 11), and with P_AF learned from the audits (the seed: harmless acts that
-            might be forbidden are shunned, the more so the larger E_A[|R_F|])
-  vanish    known-forbidden violations against k under −k/P_D, and under the first scheme
-  estimate  P_D replaced by a lower bound from n simulated audits per level (δ = 0.05), for
-            n = 10, 32, 100, 316, 1000 and 10⁴ (x = log10 n; x = 5 is the exact P_D):
-            violations at k = 0.5 and uncertain harmless clear-cuts at k = 1
+/// What a table holds, said in each one's help.
+macro_rules! table {
+    () => {
+        "one row per series, x and metric: the mean, its 95% t half width, the interval's ends \
+within the metric's values, and the seeds that gave a value; the mean is empty when none did, \
+the interval when fewer than two"
+    };
+}
 
-Writes DIR/EXPERIMENT.csv (one row per series, x and metric: the mean, its 95% t half width, the
-interval's ends within the metric's values, and the seeds that gave a value; the mean is empty
-when none did, the interval when fewer than two) and DIR/EXPERIMENT.png (and DIR/shift-unseen.png, DIR/harmless-unseen.png and
-DIR/estimate-p_d.png).
+/// `polity oversight --help`'s text after the list of experiments.
+pub const HELP: &str = concat!(
+    "Each experiment ",
+    "runs the built-in `audited-commons` world on --seeds seeds and writes a table and plots into \
+--out (`polity oversight EXPERIMENT --help` says which, and what each shows; docs/oversight.md \
+has the results and how to read them).
 
 Examples:
   polity oversight shift --out runs/oversight
-  polity oversight estimate --seeds 10 --ticks 1000 --out runs/oversight";
+  polity oversight estimate --seeds 10 --ticks 1000 --out runs/oversight"
+);
+
+const SHIFT_HELP: &str = concat!(
+    "Violations known to be forbidden with probability P_AF, under both schemes: how many, and \
+what share of them nobody saw (the seed: the first scheme pushes violations toward the least \
+detectable acts).
+
+",
+    world!(),
+    "
+
+Writes DIR/shift.csv (",
+    table!(),
+    "), DIR/shift.png (violations against P_AF) and DIR/shift-unseen.png (the share nobody saw).
+
+Example:
+  polity oversight shift --seeds 10 --ticks 1000 --out runs/oversight"
+);
+
+const HARMLESS_HELP: &str = concat!(
+    "Clear-cutting allowed, but the AIs unsure it is (P_AF): how long the patches last and what \
+share of the clear-cuts nobody saw, under both schemes, with this advice set and with a \
+fine-grained one (ten advice of Q = 0.01 for a seen act, so |R_F| = 11), and with P_AF learned \
+from the audits (the seed: harmless acts that might be forbidden are shunned, the more so the \
+larger E_A[|R_F|]).
+
+",
+    world!(),
+    "
+
+Writes DIR/harmless.csv (",
+    table!(),
+    "), DIR/harmless.png (patches alive against P_AF) and DIR/harmless-unseen.png (the share of \
+clear-cuts nobody saw).
+
+Example:
+  polity oversight harmless --seeds 10 --ticks 1000 --out runs/oversight"
+);
+
+const VANISH_HELP: &str = concat!(
+    "Known-forbidden violations against the penalty's k under −k/P_D, and under the first scheme.
+
+",
+    world!(),
+    "
+
+Writes DIR/vanish.csv (",
+    table!(),
+    ") and DIR/vanish.png (violations against k).
+
+Example:
+  polity oversight vanish --seeds 10 --ticks 1000 --out runs/oversight"
+);
+
+const ESTIMATE_HELP: &str = concat!(
+    "P_D replaced by a lower bound from n simulated audits per level (δ = 0.05), for n = 10, 32, \
+100, 316, 1000 and 10⁴ (x = log10 n; x = 5 is the exact P_D): violations at k = 0.5 and \
+uncertain harmless clear-cuts at k = 1.
+
+",
+    world!(),
+    "
+
+Writes DIR/estimate.csv (",
+    table!(),
+    "), DIR/estimate.png (clear-cuts against log10 n) and DIR/estimate-p_d.png (the mean true P_D \
+of the violations).
+
+Example:
+  polity oversight estimate --seeds 10 --ticks 1000 --out runs/oversight"
+);
 
 /// `polity oversight`'s experiments.
 #[derive(clap::Subcommand)]
 pub enum OversightCommand {
     /// Where violations go when agents are unsure they are forbidden, under both schemes.
-    #[command(after_help = HELP)]
+    #[command(after_help = SHIFT_HELP)]
     Shift(Args),
     /// Harmless clear-cuts shunned by agents unsure they are allowed, fixed or learned beliefs.
-    #[command(after_help = HELP)]
+    #[command(after_help = HARMLESS_HELP)]
     Harmless(Args),
     /// Known-forbidden violations against k under −k/P_D (and the first scheme).
-    #[command(after_help = HELP)]
+    #[command(after_help = VANISH_HELP)]
     Vanish(Args),
     /// P_D estimated by a lower bound from few or many simulated audits.
-    #[command(after_help = HELP)]
+    #[command(after_help = ESTIMATE_HELP)]
     Estimate(Args),
 }
 

@@ -218,7 +218,9 @@ fn positive(name: &str, xs: &[f64], problems: &mut Vec<String>) {
         problems.push(format!("{name} needs at least one value"));
     }
     if let Some(x) = xs.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
-        problems.push(format!("{name} must each be a finite number > 0, found {x}"));
+        // (A list's values each; one option's one value.)
+        let each = if ["--human-power", "--xi-min", "--xi-max"].contains(&name) { "" } else { " each" };
+        problems.push(format!("{name} must{each} be a finite number > 0, found {x}"));
     }
 }
 

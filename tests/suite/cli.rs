@@ -211,7 +211,9 @@ fn every_help_example_is_a_whole_command_line() {
         let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
         args.push("--help");
         let help = text(&polity(&args).stdout);
-        let Some(examples) = help.split("Examples:\n").nth(1) else { continue };
+        let Some(examples) = help.split("Examples:\n").nth(1).or_else(|| help.split("Example:\n").nth(1)) else {
+            continue;
+        };
         let mut continued = false;
         for line in examples.lines().take_while(|l| !l.is_empty()) {
             let t = line.trim_start();

@@ -191,6 +191,12 @@ fn a_thread_count_far_past_the_cores_is_refused() {
         &["train", "commons-learners", "--threads", "100000", "--out", "t"],
         &["--threads 100000: at most"],
     );
+    // Given twice (before and after the command), it was the last, silently.
+    refused(
+        t.path(),
+        &["--threads", "1", "compare", "commons", "commons", "--seeds", "2", "--ticks", "2", "--threads=2"],
+        &["--threads is given more than once"],
+    );
     let o = polity_in(t.path(), &["--threads", &most.to_string(), "run", "commons", "--ticks", "2", "--out", "r"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }

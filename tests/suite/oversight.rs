@@ -354,6 +354,30 @@ fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
     for f in ["vanish.csv", "vanish.png"] {
         assert!(stdout.contains(&format!("wrote {}", out.join(f).display())), "{f} not announced: {stdout}");
     }
+    // Its help names exactly the files it wrote (the four helps were one text naming
+    // `DIR/EXPERIMENT.csv` and every experiment's plots); each help says its own.
+    let help = String::from_utf8_lossy(&run(&["oversight", "vanish", "--help"]).stdout).to_string();
+    let named: std::collections::BTreeSet<String> = help
+        .split("DIR/")
+        .skip(1)
+        .map(|w| {
+            w.split(|c: char| !(c.is_alphanumeric() || "._-".contains(c)))
+                .next()
+                .unwrap()
+                .trim_end_matches('.')
+                .to_string()
+        })
+        .collect();
+    let written: std::collections::BTreeSet<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(named, written, "{help}");
+    for sub in ["shift", "harmless", "vanish", "estimate"] {
+        let help = String::from_utf8_lossy(&run(&["oversight", sub, "--help"]).stdout).to_string();
+        assert!(
+            help.contains(&format!("Writes DIR/{sub}.csv")) && help.contains(&format!("polity oversight {sub} ")),
+            "{help}"
+        );
+    }
     let csv = std::fs::read_to_string(out.join("vanish.csv")).unwrap();
     // `--seeds 2` is seeds 0 and 1, as `0..2` is, on one thread or many; 1..3 is another pair.
     let table = |seeds: &str, threads: &str| {
