@@ -1,7 +1,8 @@
 //! CSV, written and read through the `csv` crate (quoting, escaping and parsing are its job):
 //! every CSV Polity writes — `metrics.csv`, `agents.csv`, a sweep's rows and series, the
 //! app's export, `polity sum`'s tables, `learning.csv` — and reads back. Numbers are written
-//! with Rust's shortest round-trip formatting (`0.1`, `inf`, `NaN`), as they always were.
+//! with Rust's shortest round-trip formatting (`0.1`, `inf`, `NaN`), as they always were;
+//! a row of numbers ([`write_numbers`]: `metrics.csv`, a sweep's series) writes −0 as `0`.
 
 use std::fmt::Write as _;
 use std::io;
@@ -35,6 +36,8 @@ pub fn write_numbers<W: io::Write>(
     w.write_field(buf.as_bytes())?;
     for v in values {
         buf.clear();
+        // −0 (a sum that cancels, a product with a negative) is written `0`, as it reads.
+        let v = if v == 0.0 { 0.0 } else { v };
         write!(buf, "{v}").expect("formatting to a string");
         w.write_field(buf.as_bytes())?;
     }
@@ -81,6 +84,12 @@ pub fn unsigned_zero(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minus_zero_is_written_as_zero() {
+        let t = numbers_table(["tick", "a", "b", "c"], [(3, vec![-0.0, 0.5, -1.0])]);
+        assert_eq!(t, "tick,a,b,c\n3,0,0.5,-1\n");
+    }
 
     #[test]
     fn records_are_quoted_only_where_needed_and_numbers_read_back() {
