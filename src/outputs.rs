@@ -813,6 +813,13 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
         Err(_) if force && fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
             absolute(path).map_err(|e| Refused(format!("{shown}: {e}")))?
         }
+        // A file's link may be replaced, as any file, with --force: say so.
+        Err(Refused(why)) if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            let (said, hint) = why.split_once("\n    hint: ").unwrap_or((&why, ""));
+            return Err(Refused(format!(
+                "{said}\n    hint: {hint}; or add --force to replace the link itself, never the file it points to"
+            )));
+        }
         Err(why) => return Err(why),
     };
     match fs::symlink_metadata(&abs) {
@@ -1351,7 +1358,8 @@ mod tests {
             fs::write(&notes, "mine").unwrap();
             let link = t.path().join("k.png");
             std::os::unix::fs::symlink(&notes, &link).unwrap();
-            assert!(check_file(&link, false).unwrap_err().0.contains("symbolic link"));
+            let e = check_file(&link, false).unwrap_err().0;
+            assert!(e.contains("symbolic link") && e.contains("add --force to replace the link itself"), "{e}");
             check_file(&link, true).unwrap();
             write_file(&link, b"png", true).unwrap();
             assert_eq!(fs::read_to_string(&notes).unwrap(), "mine", "the link's target is never written");

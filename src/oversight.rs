@@ -450,7 +450,9 @@ impl Oversight {
     /// The fine for one detected violation that gained `gain` milli-apples: the gain back,
     /// plus k/P_D apples (1/P_D under `InverseQ`: one advice of `Q = P_D`).
     pub fn fine(&self, gain: i64) -> i64 {
-        gain + (self.plain_k() / self.p_d * MILLI as f64).round() as i64
+        // (A cast from a float saturates; so do the sums: a fine past an i64 of milli-apples,
+        // from a tiny P_D, is held at the most a balance can lose, not wrapped into a gain.)
+        gain.saturating_add((self.plain_k() / self.p_d * MILLI as f64).round() as i64)
     }
 }
 
@@ -516,12 +518,14 @@ pub fn audit_acts(o: &mut Oversight, seed: u64, tick: u64, id: u32, ledger: &mut
         let level = o.level(act.class, act.feature);
         let (_, d_before) = o.belief(id, act.class, act.feature);
         let change = match caught_by {
-            Some(i) => -(act.gain + (o.penalty(act.class, act.feature, advice[i].0) * MILLI as f64).round() as i64),
+            Some(i) => 0i64.saturating_sub(
+                act.gain.saturating_add((o.penalty(act.class, act.feature, advice[i].0) * MILLI as f64).round() as i64),
+            ),
             None if forbidden => ((o.spec.score.bias + o.spec.score.noise * z) * MILLI as f64).round() as i64,
             None => 0,
         };
-        ledger.balance += change;
-        o.fines -= change;
+        ledger.balance = ledger.balance.saturating_add(change);
+        o.fines = o.fines.saturating_sub(change);
         o.detections += caught_by.is_some() as u64;
         if let Some(b) = o.spec.beliefs.iter().find(|b| b.class == act.class)
             && (b.learn_forbidden || matches!(b.detection, BeliefDetection::Learned { .. }))
@@ -662,14 +666,14 @@ pub fn audit(
                 inspected += 1;
                 for &(when, gain) in violations.iter().filter(|v| v.0 == t) {
                     detected.push(when);
-                    fine += o.fine(gain);
+                    fine = o.fine(gain).saturating_add(fine);
                 }
             }
         }
         o.audits += 1;
         o.detections += detected.len() as u64;
-        ledger.balance -= fine;
-        o.fines += fine;
+        ledger.balance = ledger.balance.saturating_sub(fine);
+        o.fines = o.fines.saturating_add(fine);
         AuditResult { inspected, detected }
     });
     violations.clear();
@@ -774,6 +778,21 @@ mod tests {
         let exact = Oversight::new(&OversightSpec::default(), 3);
         assert!(o.p_d <= exact.p_d && o.p_d > exact.p_d - 0.03, "{} vs {}", o.p_d, exact.p_d);
         assert!(o.fine(MILLI) >= exact.fine(MILLI));
+    }
+
+    #[test]
+    fn a_fine_past_what_a_balance_holds_is_held_at_its_limit() {
+        // oversight.k = 1e16 (refused by the scenario's checks now) fined an offender into a
+        // wrapped balance: paid 9.2e15 apples. Whatever the scale, the fine and the balance
+        // saturate, and the store observation stays within its bound.
+        let o = Oversight::new(&OversightSpec { k: 1e300, ..Default::default() }, 3);
+        assert_eq!(o.fine(5 * MILLI), i64::MAX);
+        let mut ledger = crate::vocab::Ledger { balance: -3 * MILLI, ..Default::default() };
+        ledger.balance = ledger.balance.saturating_sub(o.fine(MILLI));
+        assert_eq!(ledger.balance, i64::MIN);
+        let store = crate::observe::squash_store(ledger.wealth()) as f32;
+        assert!(store.abs() <= crate::env::STORE_BOUND, "{store}");
+        assert!(crate::env::STORE_BOUND - store.abs() < 0.5, "the bound is tight: {store}");
     }
 
     use crate::scenario::{AdviceSpec, BeliefSpec, ScoreSpec};

@@ -26,6 +26,21 @@ pub fn scenario_from(arg: &str, overrides: &[(String, Number)]) -> Result<Scenar
     } else {
         scenario::load(arg).map_err(show)?
     };
+    // Two spellings of one field (`agents.harvesters.power`, `agents[1].power`): the later
+    // would win silently, as sweeps refuse it.
+    let ron = scenario::to_ron(&s);
+    let spans: Vec<_> =
+        overrides.iter().map(|(p, _)| crate::spanned_ron::number_at(&ron, p).ok().map(|x| x.0)).collect();
+    for (k, (path, _)) in overrides.iter().enumerate() {
+        if let Some(first) = spans[..k].iter().position(|x| x.is_some() && *x == spans[k])
+            && overrides[first].0 != *path
+        {
+            return Err(format!(
+                "override `{path}` sets the field override `{}` sets; set it once",
+                overrides[first].0
+            ));
+        }
+    }
     for (path, value) in overrides {
         let said = format!("override `{path}` = {value}");
         let text = crate::spanned_ron::splice_number(&scenario::to_ron(&s), path, *value)
@@ -295,9 +310,9 @@ fn totals(m: &WorldModel) -> Vec<f64> {
     crate::utility::stock(m)
 }
 
-/// The largest squashed store or income: `ln(1 + 2⁶³ / 1000)` (a balance is an `i64` of
-/// milli-apples), rounded up.
-pub const STORE_BOUND: f32 = 30.0;
+/// The largest squashed store or income: `ln(1 + 2⁶³ / 1000)` = 36.76 (a balance is an `i64`
+/// of milli-apples), rounded up.
+pub const STORE_BOUND: f32 = 37.0;
 
 /// Planes of [`state`]: apples, walls, grass whose patch lives, humans, AIs.
 pub const STATE_PLANES: usize = 5;

@@ -129,6 +129,11 @@ impl Utility {
 /// The most worlds an update may step (`learning.envs`, `--envs`).
 pub const MAX_ENVS: u32 = 4096;
 
+/// The largest `oversight.k`, in apples: a fine is `k/P_D` apples, booked with the balance in an
+/// `i64` of milli-apples (at most 9.2·10¹⁵ apples), so fines past this scale would soon overflow
+/// it (they are held at its limit when they do: `crate::oversight`).
+pub const MAX_PENALTY_SCALE: f64 = 1e9;
+
 /// PPO's settings for `polity train` (docs/learning.md explains each).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

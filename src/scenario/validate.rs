@@ -237,6 +237,13 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
         }
         if !(o.k >= 0.0 && o.k.is_finite()) {
             c.err("oversight.k", format!("the penalty scale must be a finite number ≥ 0, found {}", o.k), None);
+        } else if o.k > super::MAX_PENALTY_SCALE {
+            // A fine of k/P_D apples is kept, with the balance, in an i64 of milli-apples.
+            c.err(
+                "oversight.k",
+                format!("the penalty scale must be at most {:e} apples, found {:e}", super::MAX_PENALTY_SCALE, o.k),
+                Some("a fine is k/P_D apples, booked with the balance in whole milli-apples (at most 9.2e15 apples): give k of at most 1e9".into()),
+            );
         }
         if let super::Detection::LowerBound { samples, delta } = o.detection
             && (samples == 0 || !(delta > 0.0 && delta < 1.0))

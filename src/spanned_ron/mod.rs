@@ -752,6 +752,12 @@ pub fn number_at(src: &str, path: &str) -> Result<(std::ops::Range<usize>, bool,
         node = look_through_some(node, &walked)?;
         let next = match (&node.value, &seg) {
             (parse::Value::Struct(_, fields), Seg::Name(n)) => fields.iter().find(|f| &f.name.name == n).map(|f| &f.value),
+            // A variant holding a struct (`map: Generated(GeneratedMap(width: …))`): its fields
+            // are the variant's, as `map.width` says.
+            (parse::Value::Tuple(Some(_), items), Seg::Name(n)) if items.len() == 1 => match &items[0].value {
+                parse::Value::Struct(_, fields) => fields.iter().find(|f| &f.name.name == n).map(|f| &f.value),
+                _ => None,
+            },
             (parse::Value::List(items) | parse::Value::Tuple(_, items), Seg::Index(i)) => items.get(*i),
             (parse::Value::List(items), Seg::Name(n)) => items.iter().find(|it| {
                 matches!(&it.value, parse::Value::Struct(_, fs) if fs.iter().any(|f| f.name.name == "name" && f.value.value == parse::Value::Str(n.clone())))
@@ -768,13 +774,11 @@ pub fn number_at(src: &str, path: &str) -> Result<(std::ops::Range<usize>, bool,
                 format!("`{shown}` is out of range: `{walked}` has {} entries", items.len())
             }
             (parse::Value::List(_), Seg::Name(n)) => format!("`{walked}` has no entry named \"{n}\""),
-            (parse::Value::Struct(_, fields), Seg::Name(_)) => {
-                let names: Vec<&str> = fields.iter().map(|f| f.name.name.as_str()).collect();
-                format!(
-                    "`{shown}` is not a field here; `{}` has: {}",
-                    if walked.is_empty() { "the scenario" } else { &walked },
-                    names.join(", ")
-                )
+            (parse::Value::Struct(_, fields), Seg::Name(_)) => no_field(&shown, &walked, fields),
+            (parse::Value::Tuple(Some(_), items), Seg::Name(_))
+                if let [parse::Node { value: parse::Value::Struct(_, fields), .. }] = &items[..] =>
+            {
+                no_field(&shown, &walked, fields)
             }
             _ => format!(
                 "`{shown}`: `{}` is not a list, a tuple or a struct",
@@ -803,6 +807,16 @@ pub fn number_at(src: &str, path: &str) -> Result<(std::ops::Range<usize>, bool,
             Err(format!("`{walked}` is not a number in the base scenario (it is `{found}{more}`)"))
         }
     }
+}
+
+/// `shown` names no field of the struct at `walked`: which it has.
+fn no_field(shown: &str, walked: &str, fields: &[parse::Field]) -> String {
+    let names: Vec<&str> = fields.iter().map(|f| f.name.name.as_str()).collect();
+    format!(
+        "`{shown}` is not a field here; `{}` has: {}",
+        if walked.is_empty() { "the scenario" } else { walked },
+        names.join(", ")
+    )
 }
 
 /// A number to splice in ([`splice_number`]): a whole number is written exactly (a seed of

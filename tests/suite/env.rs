@@ -100,6 +100,21 @@ fn bad_input_is_refused_and_nothing_runs() {
     assert!(err.starts_with("<scenario text>:1:"), "{err}");
     let err = scenario_from("commons", &[("tax.rates[0]".into(), 0.5.into())]).unwrap_err();
     assert!(err.contains("tax.rates[0]"), "{err}");
+    // Two spellings of one field are refused (the later won silently), as in a sweep; one is
+    // taken.
+    let twice = [("agents.harvesters.power".into(), 0.0.into()), ("agents[1].power".into(), 3.0.into())];
+    let err = scenario_from("commons", &twice).unwrap_err();
+    assert_eq!(err, "override `agents[1].power` sets the field override `agents.harvesters.power` sets; set it once");
+    // A field of a variant's section (`map: Generated(GeneratedMap(width: …))`) is reached as
+    // `map.width` (it said "`map` is not a list, a tuple or a struct"), and checked as in a file.
+    let narrow = scenario_from("commons-large", &[("map.width".into(), 50i128.into())]).unwrap();
+    assert!(polity::scenario::to_ron(&narrow).contains("width: 50,"));
+    let err = scenario_from("commons-large", &[("map.width".into(), 0i128.into())]).unwrap_err();
+    assert!(err.contains("width must be between 3 and 20000 cells, found 0"), "{err}");
+    let err = scenario_from("commons-large", &[("map.widht".into(), 9i128.into())]).unwrap_err();
+    assert!(err.contains("`map.widht` is not a field here; `map` has: width, height"), "{err}");
+    let once = scenario_from("commons", &twice[..1]).unwrap();
+    assert_eq!(once.agents[1].power, polity::scenario::Dist::Fixed(0.0));
     // A whole number crosses exactly: a seed past 2⁵³ (an f64 would round it or refuse it), and
     // it may set a float field; a fraction may not set a whole-number field.
     let top = scenario_from("commons", &[("run.seed".into(), (u64::MAX as i128).into())]).unwrap();

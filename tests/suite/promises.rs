@@ -60,6 +60,8 @@ fn two_values(path: &str) -> [f64; 2] {
         "margin" => [0.0, 1e6],
         "count" => [1.0, 3.0],
         "ticks" => [5.0, 9.0],
+        "width" => [20.0, 30.0],
+        "patch_spacing" => [6.0, 10.0],
         _ => panic!("a documented sweep path this test has no values for: {path}; add two here"),
     }
 }
