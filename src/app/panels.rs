@@ -589,7 +589,7 @@ const PLOTS: &[(&str, &[PlotLine])] = &[
         &[
             (crate::columns::IMPACT_NONE, "none", [200, 200, 200]),
             (crate::columns::IMPACT_NAIVE, "naive inaction", [255, 110, 100]),
-            (crate::columns::IMPACT_NAIVE_SYMMETRIC, "naive, symmetric", [255, 180, 90]),
+            (crate::columns::IMPACT_NAIVE_SYMMETRIC, "symmetric naive", [255, 180, 90]),
             (crate::columns::IMPACT_STEPWISE, "stepwise inaction", [120, 220, 120]),
             (crate::columns::IMPACT_ITERATIVE, "iterative", [110, 170, 255]),
             (crate::columns::IMPACT_STATIONARY, "stationary iterative", [190, 140, 255]),
@@ -597,7 +597,7 @@ const PLOTS: &[(&str, &[PlotLine])] = &[
     ),
     ("Impact: class-whitelist mass moved", &[(crate::columns::IMPACT_CLASS, "objects", [72, 209, 204])]),
     (
-        "SUM: power used (nats)",
+        "Power used: mean KL from the default policy, per kind (nats)",
         &[
             (crate::columns::POWER_USED_AI, "AI", [236, 72, 236]),
             (crate::columns::POWER_USED_HUMAN, "humans", [110, 170, 255]),

@@ -210,7 +210,8 @@ fn status_bar(
         let h = &state.history;
         if let (Some(apples), Some(alive)) = (h.last(crate::columns::APPLES), h.last(crate::columns::PATCHES_ALIVE)) {
             let patches = sim.grid().patch_count();
-            ui.label(format!("{apples:.0} apples · {alive:.0}/{patches} patches alive"));
+            let apples = if apples == 1.0 { "1 apple".to_string() } else { format!("{apples:.0} apples") };
+            ui.label(format!("{apples} · {alive:.0}/{patches} patches alive"));
             ui.separator();
         }
         let (text, color) = match c.ticks_this_frame() {

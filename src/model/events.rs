@@ -127,7 +127,12 @@ impl Event {
         let rates = |r: &[f64]| r.iter().map(|r| format!("{}%", num(r * 100.0))).collect::<Vec<_>>().join(" ");
         match self {
             Event::PatchLost { x, y, patches_alive } => {
-                format!("patch at ({x}, {y}) lost: its last apple picked; {patches_alive} patches alive")
+                let alive = if *patches_alive == 1 {
+                    "1 patch alive".to_string()
+                } else {
+                    format!("{patches_alive} patches alive")
+                };
+                format!("patch at ({x}, {y}) lost: its last apple picked; {alive}")
             }
             Event::Theft { victim, milli_apples, x, y } => {
                 format!("stole {} apples from agent {victim} at ({x}, {y})", num(*milli_apples as f64 / 1000.0))
@@ -240,6 +245,10 @@ mod tests {
             (
                 Event::PatchLost { x: 12, y: 3, patches_alive: 41 },
                 "patch at (12, 3) lost: its last apple picked; 41 patches alive",
+            ),
+            (
+                Event::PatchLost { x: 2, y: 3, patches_alive: 1 },
+                "patch at (2, 3) lost: its last apple picked; 1 patch alive",
             ),
             (Event::Theft { victim: 4, milli_apples: 1500, x: 1, y: 2 }, "stole 1.5 apples from agent 4 at (1, 2)"),
             (
