@@ -218,9 +218,14 @@ fn positive(name: &str, xs: &[f64], problems: &mut Vec<String>) {
         problems.push(format!("{name} needs at least one value"));
     }
     if let Some(x) = xs.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
-        // (A list's values each; one option's one value.)
-        let each = if ["--human-power", "--xi-min", "--xi-max"].contains(&name) { "" } else { " each" };
-        problems.push(format!("{name} must{each} be a finite number > 0, found {x}"));
+        problems.push(format!("{name} must each be a finite number > 0, found {x}"));
+    }
+}
+
+/// [`positive`] for an option of one value.
+fn positive_one(name: &str, x: f64, problems: &mut Vec<String>) {
+    if !(x.is_finite() && x > 0.0) {
+        problems.push(format!("{name} must be a finite number > 0, found {x}"));
     }
 }
 
@@ -392,7 +397,7 @@ impl RectifyArgs {
         let mut problems = Vec::new();
         check_dims(&dims, &mut problems);
         positive("--ratios", &ratios, &mut problems);
-        positive("--human-power", &[human_power], &mut problems);
+        positive_one("--human-power", human_power, &mut problems);
         common.check(&mut problems);
         let base = LoopParams { human_power: Some(human_power), ..common.params() };
         let settings: Vec<LoopParams> = dims
@@ -451,8 +456,8 @@ impl ScalingArgs {
         if !(dims_at_human.is_finite() && dims_at_human >= 2.0) {
             problems.push(format!("--dims-at-human must be at least 2, found {dims_at_human}"));
         }
-        positive("--human-power", &[human_power], &mut problems);
-        positive("--xi-min", &[xi_min], &mut problems);
+        positive_one("--human-power", human_power, &mut problems);
+        positive_one("--xi-min", xi_min, &mut problems);
         if !(xi_max.is_finite() && xi_max > xi_min) {
             problems.push(format!("--xi-max must be a finite number above --xi-min ({xi_min}), found {xi_max}"));
         }

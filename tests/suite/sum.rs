@@ -302,6 +302,10 @@ mod alignment_loop {
         }
         let out = polity(&["sum", "rectify", "--human-power", "0", "--ratios", "0", "--out", dir]);
         assert_eq!(out.status.code(), Some(2));
+        // One option's one value "must be"; a list's values "must each be".
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(e.contains("--human-power must be a finite number > 0, found 0"), "{e}");
+        assert!(e.contains("--ratios must each be a finite number > 0, found 0"), "{e}");
         // Settings the loop cannot work out are refused before any runs (each would have run
         // for hours): more dimensions than the angle grid resolves (--k 100: d up to
         // 16·16¹⁰⁰), or more steps than the loop allows (estimated).
