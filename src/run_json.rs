@@ -136,7 +136,12 @@ pub fn changed_files(dir: &Path, text: &str) -> Option<Vec<String>> {
         if !path.is_file() {
             continue;
         }
-        let now = crate::hash::of_file(&path).ok();
+        // A file gone between the look and the read (another run moving its folder into
+        // place at that moment) is absent, as above, not changed.
+        let now = match crate::hash::of_file(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            read => read.ok(),
+        };
         if now.is_none() || hash.as_str() != now.as_deref() {
             changed.push(name.clone());
         }
