@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Mapping
 from typing import Any
 
+import gymnasium
 import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
@@ -21,11 +23,20 @@ ACTIONS = ("stay", "north", "east", "south", "west")
 PRINCIPAL = "principal"
 
 
+#: Other libraries' names for an episode's length, answered with the field Polity reads.
+_EPISODE_LENGTH = ("max_cycles", "max_episode_steps", "max_steps")
+
+
 def _overrides(
     overrides: dict[str, float] | None, extra: dict[str, Any], keywords: str = ""
 ) -> list[tuple[str, int | float]]:
     """The overrides as the engine takes them; `keywords` names the caller's own keywords
     (said when a keyword is neither one of them nor a field's path)."""
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise PolityError(
+            f"overrides={overrides!r}: a dict of a scenario field's path to its number, "
+            "e.g. overrides={'agents[0].count': 5, 'run.ticks': 100}"
+        )
     merged: dict[str, Any] = dict(overrides or {})
     both = sorted(str(k) for k in extra if k in merged)
     if both:
@@ -33,6 +44,11 @@ def _overrides(
     merged.update(extra)
     out = []
     for path, value in merged.items():
+        if str(path) in _EPISODE_LENGTH:
+            raise PolityError(
+                f"`{path}`: a Polity episode lasts its scenario's `run.ticks`; set that instead, "
+                "e.g. **{'run.ticks': 100} (or overrides={'run.ticks': 100})"
+            )
         if "." not in str(path) and "[" not in str(path):
             known = f"; this function's keywords are {keywords}" if keywords else ""
             raise PolityError(
@@ -464,6 +480,11 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
         'rgb_array'); None without a render mode."""
         if self.render_mode is None:
             _ = self._raw  # (a closed environment or another thread raises, as everywhere)
+            # As Gymnasium's and PettingZoo's own environments say it.
+            gymnasium.logger.warn(
+                "render() without a render mode returns None: make the environment with "
+                "render_mode='rgb_array' to get pictures"
+            )
             return None
         w, h = self.render_size
         return self._raw.render(w, h)

@@ -146,7 +146,9 @@ def test_render_is_the_recorders_picture():
     later = env.render()
     assert not np.array_equal(first, later)
     assert len(np.unique(later.reshape(-1, 3), axis=0)) > 8  # a picture, not a blank
-    assert polity.parallel_env("commons").render() is None  # no render mode: nothing
+    # No render mode: nothing, with Gymnasium's warning (as its own environments do).
+    with pytest.warns(UserWarning, match="render_mode='rgb_array'"):
+        assert polity.parallel_env("commons").render() is None
 
 
 def test_vector_env_worlds_are_parallel_env_worlds():
@@ -366,6 +368,16 @@ def test_what_a_new_user_got_wrong_is_refused_clearly():
         polity.parallel_env("commons", render_size=(-5, 100))
     with pytest.raises(polity.PolityError, match="unknown keyword `render_mdoe`"):
         polity.parallel_env("commons", render_mdoe="rgb_array")
+    # PettingZoo's and Gymnasium's names for an episode's length point at run.ticks.
+    for name in ("max_cycles", "max_episode_steps"):
+        with pytest.raises(polity.PolityError, match=r"run\.ticks"):
+            polity.parallel_env("commons", **{name: 100})
+    with pytest.raises(polity.PolityError, match=r"run\.ticks"):
+        polity.VectorEnv("commons", num_envs=1, max_cycles=100)
+    # overrides= that is not a dict is said so, not a TypeError from dict().
+    for wrong in ([1], "run.ticks=5", 5):
+        with pytest.raises(polity.PolityError, match="a dict of a scenario field's path"):
+            polity.parallel_env("commons", overrides=wrong)
     with pytest.raises(polity.PolityError, match="at least 1"):
         polity.set_threads(-1)
     size = polity.set_threads()

@@ -102,6 +102,26 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
+/// Values read side by side (one plot's legend) with the same number of decimals: as many as
+/// the one needing most needs under [`fmt_num`] (at most three), so `min 14.000 · Nash 31.850
+/// · mean 35.537`, not `min 14 · Nash 31.85 · mean 35.537`. Infinite and missing values as
+/// `fmt_num` says them (a missing one as nothing).
+fn same_decimals(values: &[Option<f64>]) -> Vec<String> {
+    let decimals = |v: f64| fmt_num(v).split_once('.').map_or(0, |(_, d)| d.len());
+    let most = values.iter().flatten().filter(|v| v.is_finite()).map(|&v| decimals(v)).max().unwrap_or(0);
+    values
+        .iter()
+        .map(|v| match v {
+            None => String::new(),
+            Some(v) if !v.is_finite() || v.abs() >= 1e9 => fmt_num(*v),
+            Some(v) => {
+                let s = format!("{v:.most$}");
+                if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { s.replace('-', "") } else { s }
+            }
+        })
+        .collect()
+}
+
 fn p_label(p: f64) -> String {
     match p {
         p if p == f64::NEG_INFINITY => "−∞ (egalitarian)".into(),
@@ -619,9 +639,9 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
         // impact baselines at 0 showed as one purple line).
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(*title).small().strong());
-            for (k, (col, name, c)) in present.iter().enumerate() {
+            let values = same_decimals(&present.iter().map(|(col, _, _)| h.last(col)).collect::<Vec<_>>());
+            for (k, ((_, name, c), value)) in present.iter().zip(values).enumerate() {
                 let color = Color32::from_rgb(c[0], c[1], c[2]);
-                let value = h.last(col).map(fmt_num).unwrap_or_default();
                 let over: Vec<&str> = (0..k).filter(|&j| series[j] == series[k]).map(|j| present[j].1).collect();
                 let text = match (present.len(), over.is_empty()) {
                     (1, _) => value,
@@ -961,6 +981,15 @@ fn events(ui: &mut egui::Ui, cx: &mut PanelCx) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_legend_gives_its_values_the_same_decimals() {
+        let v = |x: &[Option<f64>]| same_decimals(x);
+        assert_eq!(v(&[Some(14.0), Some(31.85), Some(35.5371)]), ["14.000", "31.850", "35.537"]);
+        assert_eq!(v(&[Some(14.0), Some(31.0)]), ["14", "31"]);
+        assert_eq!(v(&[Some(0.5), None, Some(f64::INFINITY), Some(-0.0001)]), ["0.5", "", "∞", "0.0"]);
+        assert_eq!(v(&[Some(-2.25), Some(3.0)]), ["-2.25", "3.00"]);
+    }
 
     #[test]
     fn a_window_recordings_palette_holds_every_line_colour_exactly() {

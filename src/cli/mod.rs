@@ -116,7 +116,10 @@ enum Command {
     #[command(after_help = gui::AFTER_HELP)]
     Gui(gui::GuiArgs),
     /// Train the scenario's `Learned` groups with PPO; write their policies and learning curves.
-    #[command(after_help = train::AFTER_HELP)]
+    #[command(
+        after_help = train::AFTER_HELP,
+        override_usage = "polity train [OPTIONS] <SCENARIO>\n       polity train --resume <DIR> [--updates <N>]"
+    )]
     Train(train::TrainArgs),
     /// List the built-in scenarios, or print one's RON source to start your own from.
     #[command(after_help = check::SCENARIOS_HELP)]

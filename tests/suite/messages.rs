@@ -130,6 +130,13 @@ fn a_resume_given_other_options_shows_the_resumes_usage() {
         &["run", "--resume", "x.ron", "--ticks", "3"],
         &["cannot be used with '--ticks", "polity run [OPTIONS] [SCENARIO]\n       polity run --resume <CHECKPOINT>\n"],
     );
+    // `polity train` alone showed `Usage: polity train <SCENARIO>`, as if there were no
+    // other way in.
+    refused(
+        t.path(),
+        &["train"],
+        &["<SCENARIO>", "polity train [OPTIONS] <SCENARIO>\n       polity train --resume <DIR> [--updates <N>]\n"],
+    );
 }
 
 #[test]
