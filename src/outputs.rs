@@ -667,11 +667,16 @@ pub fn remove_stale_staging(dest: &Path, is_ours: fn(&str) -> bool) -> Vec<PathB
         {
             continue;
         }
-        let Some((pid, _)) = staged_pid(&entry) else { continue };
+        let Some((pid, stage)) = staged_pid(&entry) else { continue };
         if pid == std::process::id() || alive(pid) {
             continue;
         }
         let path = e.path();
+        // An earlier output moved aside by a process killed before its replacement moved in:
+        // put back, not removed (it is the only copy).
+        if stage == Stage::Old && fs::symlink_metadata(dest).is_err() && fs::rename(&path, dest).is_ok() {
+            continue;
+        }
         if remove_staged(&path, is_ours).is_ok() {
             removed.push(path);
         }
@@ -966,15 +971,20 @@ fn write_staged(path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
 /// Writes several files all or none: each is written and flushed to a temporary file beside it
 /// before any is moved into place, so a failure while writing (a full disk) leaves none of
 /// them (a command's CSV without its plots was a partial output). Existing files are replaced
-/// only if `force`.
+/// only if `force`, and then all or none as well: each is moved aside (`.NAME.old-PID-CODE`)
+/// before any new one moves in, and put back if any move fails (`sum --out d --force` with one
+/// file that could not be replaced had replaced the others, and said none was written); a
+/// process killed between the moves leaves its old files to be put back by the next write
+/// ([`remove_stale_staging`]).
 pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
+    fn named(path: &Path) -> impl Fn(io::Error) -> io::Error + '_ {
+        move |e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+    }
     let mut staged = Vec::new();
     for (path, bytes) in files {
         remove_stale_staging(path, |_| false);
         // On an error the files staged so far are removed as `staged` drops.
-        staged.push(
-            Staged::write(path, bytes).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?,
-        );
+        staged.push(Staged::write(path, bytes).map_err(named(path))?);
     }
     if !force && let Some((path, _)) = files.iter().find(|(p, _)| fs::symlink_metadata(p).is_ok()) {
         return Err(io::Error::new(
@@ -982,8 +992,45 @@ pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
             format!("{} appeared meanwhile; not replaced", path.display()),
         ));
     }
+    // What each replaces, moved aside: (where it was, where it is now).
+    let mut aside: Vec<(&Path, PathBuf)> = Vec::new();
+    let put_back = |aside: &[(&Path, PathBuf)]| {
+        for (path, old) in aside.iter().rev() {
+            let _ = fs::rename(old, path);
+        }
+    };
+    for (path, _) in files {
+        let moved = replaceable(path).map_err(named(path)).and_then(|()| {
+            if fs::symlink_metadata(path).is_err() {
+                return Ok(None);
+            }
+            let old = staged_name(path, Stage::Old, std::process::id());
+            fs::rename(path, &old).map_err(named(path))?;
+            Ok(Some(old))
+        });
+        match moved {
+            Ok(Some(old)) => aside.push((path, old)),
+            Ok(None) => {}
+            Err(e) => {
+                put_back(&aside);
+                return Err(e);
+            }
+        }
+    }
+    let mut placed: Vec<&Path> = Vec::new();
     for ((path, _), s) in files.iter().zip(staged) {
-        s.persist(path, force).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        // Nothing stands there now but what appeared since: that is never replaced.
+        if let Err(e) = s.persist(path, false).map_err(named(path)) {
+            for p in &placed {
+                let _ = fs::remove_file(p);
+            }
+            put_back(&aside);
+            return Err(e);
+        }
+        placed.push(path);
+    }
+    for (_, old) in aside {
+        let _ = fs::remove_file(old);
     }
     Ok(())
 }
@@ -1404,6 +1451,38 @@ mod tests {
     }
 
     #[test]
+    fn several_files_replaced_with_force_are_replaced_all_or_none() {
+        // The new-user tour (2026-12-06): `sum --out d --force` with `d/gain.csv` unreplaceable
+        // had replaced `d/alignment_cost.csv` already, and said none of the files was written.
+        let t = tempfile::tempdir().unwrap();
+        let (a, b, c) = (t.path().join("a.csv"), t.path().join("b.csv"), t.path().join("c.csv"));
+        fs::write(&a, "old a").unwrap();
+        std::os::unix::fs::symlink("a.csv", &c).unwrap();
+        // Something that is never replaced, where the second file goes.
+        fs::create_dir(&b).unwrap();
+        let files: [(&Path, &[u8]); 3] = [(&a, b"new a"), (&c, b"new c"), (&b, b"new b")];
+        let e = write_files(&files, true).unwrap_err();
+        assert!(e.to_string().contains("b.csv") && e.to_string().contains("is a folder"), "{e}");
+        assert_eq!(fs::read_to_string(&a).unwrap(), "old a");
+        assert!(fs::symlink_metadata(&c).unwrap().file_type().is_symlink(), "the link is back");
+        let names: Vec<_> = fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 3, "nothing else left: {names:?}");
+        // With the way clear, all are replaced, links themselves, and nothing else is left.
+        fs::remove_dir(&b).unwrap();
+        write_files(&files, true).unwrap();
+        for (p, want) in [(&a, "new a"), (&b, "new b"), (&c, "new c")] {
+            assert_eq!(fs::read_to_string(p).unwrap(), want);
+        }
+        assert!(fs::symlink_metadata(&c).unwrap().file_type().is_file());
+        assert_eq!(fs::read_dir(t.path()).unwrap().count(), 3);
+        // Without --force nothing existing is replaced, and nothing is written.
+        let e = write_files(&[(&a, b"newer"), (&t.path().join("d.csv"), b"d")], false).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&a).unwrap(), "new a");
+        assert!(!t.path().join("d.csv").exists());
+    }
+
+    #[test]
     fn stale_staging_of_dead_processes_goes_and_live_staging_stays() {
         let t = tempfile::tempdir().unwrap();
         let dest = t.path().join("r");
@@ -1427,10 +1506,15 @@ mod tests {
         let mut removed = remove_stale_staging(&dest, |n| n == "metrics.csv");
         removed.sort();
         if cfg!(target_os = "linux") {
-            let mut both = vec![dead.clone(), dead_old.clone()];
-            both.sort();
-            assert_eq!(removed, both);
+            // A dead process's old output, with nothing in its place, is put back there.
+            assert_eq!(removed, vec![dead.clone()]);
             assert!(!dead.exists() && !dead_old.exists());
+            assert!(dest.join("metrics.csv").exists(), "put back");
+            // With something in its place, it goes.
+            fs::create_dir(&dead_old).unwrap();
+            fs::write(dead_old.join("metrics.csv"), "x").unwrap();
+            assert_eq!(remove_stale_staging(&dest, |n| n == "metrics.csv"), vec![dead_old.clone()]);
+            assert!(!dead_old.exists());
         }
         assert!(live.join("metrics.csv").exists());
         assert!(unknown.join("mine.txt").exists(), "a staging folder with a foreign file stays");

@@ -308,11 +308,29 @@ pub fn checkpoint_stage(dir: &Path) -> PathBuf {
     dir.with_file_name(format!(".{name}.partial"))
 }
 
-/// Takes the lock of a checkpointed run's staging folder, or says that another process holds it.
+/// What the lock file of a checkpointed run's staging folder says, the proof that Polity made
+/// the folder: an empty `polity.lock` (which a person can make) proves nothing, and a folder
+/// without this one is never taken for Polity's and removed.
+const LOCK_MARK: &str = "polity: the lock of a checkpointed run's staging folder (see docs/outputs.md)\n";
+
+/// Whether the staging folder `stage` holds the lock file Polity writes ([`LOCK_MARK`]).
+fn locked_by_polity(stage: &Path) -> bool {
+    let lock = stage.join(LOCK);
+    fs::symlink_metadata(&lock).is_ok_and(|m| m.is_file())
+        && fs::read(&lock).is_ok_and(|bytes| bytes.starts_with(LOCK_MARK.as_bytes()))
+}
+
+/// Takes the lock of a checkpointed run's staging folder, or says that another process holds
+/// it; a lock made here says it is Polity's ([`LOCK_MARK`]).
 fn lock_stage(stage: &Path) -> io::Result<File> {
-    let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(stage.join(LOCK))?;
+    let mut file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(stage.join(LOCK))?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
+        Ok(()) => {
+            if file.metadata()?.len() == 0 {
+                file.write_all(LOCK_MARK.as_bytes())?;
+            }
+            Ok(file)
+        }
         Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
             io::ErrorKind::ResourceBusy,
             format!(
@@ -341,13 +359,30 @@ pub fn run_to_dir_checkpointed(
     // going is never raced (the lock says so), and one interrupted is resumed or deleted
     // first, never written over by this run and then put back over it by a resume.
     let waiting = checkpoint_stage(dir);
+    // Only a real folder is ever taken for a run's staging: a file or link of that name is
+    // someone's, and in the way.
+    if let Ok(meta) = fs::symlink_metadata(&waiting)
+        && !meta.is_dir()
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{}: a checkpointed run into {} keeps its work in a folder of this name, and there is {} here, which Polity did not make; left as it is\n    \
+                 hint: rename or move it (the rules: {})",
+                waiting.display(),
+                dir.display(),
+                outputs::what_it_is(meta.file_type()),
+                outputs::RULES
+            ),
+        ));
+    }
     if waiting.exists() && !waiting.join("checkpoint.ron").exists() {
         // A run killed before its first checkpoint: nothing to resume. Unless it is still
         // going, its staging goes, and this run starts over (a folder of the user's with
         // that name is left as it is, not even locked). Polity's holds its lock file, made
-        // before anything else is written there.
+        // and marked before anything else is written there.
         outputs::check_staged(&waiting, is_stage_file)?;
-        if fs::symlink_metadata(waiting.join(LOCK)).is_ok_and(|m| m.is_file()) {
+        if locked_by_polity(&waiting) {
             drop(lock_stage(&waiting)?);
             outputs::remove_staged(&waiting, is_stage_file)?;
         } else if fs::remove_dir(&waiting).is_err() {
@@ -355,7 +390,7 @@ pub fn run_to_dir_checkpointed(
             return Err(io::Error::new(
                 io::ErrorKind::DirectoryNotEmpty,
                 format!(
-                    "{}: named like the staging of a checkpointed run into {}, but it has no {LOCK} (every one Polity makes has), so it is not taken for Polity's; left as it is\n    \
+                    "{}: named like the staging of a checkpointed run into {}, but it has no {LOCK} that Polity wrote (every one Polity makes has), so it is not taken for Polity's; left as it is\n    \
                      hint: rename or move that folder, or delete it if it is an interrupted run's (the rules: {})",
                     waiting.display(),
                     dir.display(),

@@ -525,6 +525,37 @@ fn a_run_killed_while_checkpointing_always_leaves_a_whole_checkpoint() {
     }
 }
 
+#[test]
+fn a_run_killed_before_its_first_checkpoint_is_cleaned_up_and_a_users_look_alike_is_not() {
+    // The new-user tour (2026-12-06): a folder of the user's named `.k4.partial`, holding an
+    // empty `polity.lock` and tables of theirs, was taken for a killed run's staging and
+    // deleted by the next run into `k4`. Polity's lock says it is Polity's.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    let k = w.join("k");
+    let stage = w.join(".k.partial");
+    let mut child = spawn(&["run", "commons", "--ticks", "400000", "--checkpoint-every", "300000", "--out", s(&k)]);
+    assert!(wait_for(&stage.join("polity.lock"), &mut child), "the run made its staging");
+    std::thread::sleep(Duration::from_millis(100));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!stage.join("checkpoint.ron").exists(), "killed before its first checkpoint");
+    let out = polity(&["run", "commons", "--ticks", "5", "--out", s(&k)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!stage.exists() && k.join("run.json").is_file(), "Polity's own staging went");
+    // The user's look-alike: the same names, a lock that proves nothing.
+    let mine = w.join(".m.partial");
+    fs::create_dir(&mine).unwrap();
+    fs::write(mine.join("polity.lock"), "").unwrap();
+    fs::write(mine.join("metrics.csv"), "tick,my,data\n").unwrap();
+    let before = tree(w);
+    let out = polity(&["run", "commons", "--ticks", "5", "--out", s(&w.join("m"))]);
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{e}");
+    assert!(e.contains("has no polity.lock that Polity wrote") && e.contains(".m.partial"), "{e}");
+    assert_eq!(tree(w), before, "nothing of the user's touched, nothing written");
+}
+
 /// The staged writes a killed sweep left (its process dead) go when the sweep goes on; a
 /// live process's stay.
 #[test]

@@ -265,6 +265,31 @@ fn staging_names_without_polity_s_code_are_never_cleaned_up() {
 }
 
 #[test]
+fn a_file_or_link_named_like_a_runs_staging_is_in_the_way_and_kept() {
+    // The new-user tour (2026-12-06): a file `.k8.partial` of the user's stopped every run into
+    // `k8` with "writing k8: Not a directory (os error 20)" and exit status 1.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    fs::write(w.join(".f.partial"), "precious").unwrap();
+    fs::create_dir(w.join("mine")).unwrap();
+    fs::write(w.join("mine/metrics.csv"), "tick,mine\n").unwrap();
+    std::os::unix::fs::symlink("mine", w.join(".l.partial")).unwrap();
+    let before = tree(w);
+    for (out, what) in [("f", "a file"), ("l", "a symbolic link")] {
+        for extra in [&[][..], &["--checkpoint-every", "2"]] {
+            let mut args = vec!["run", "commons", "--ticks", "4", "--out", out];
+            args.extend(extra);
+            let o = polity_in(w, &args);
+            let e = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+            assert!(e.contains(&format!(".{out}.partial")) && e.contains(&format!("there is {what} here")), "{e}");
+        }
+    }
+    assert_kept(w, &before, "a file and a link named like a run's staging");
+    assert!(!w.join("f").exists() && !w.join("l").exists());
+}
+
+#[test]
 fn a_pipe_is_never_replaced_and_a_name_too_long_for_staging_is_refused_first() {
     // The new-user tour (2026-12-06): `--out mynull --force` (a device) and a FIFO became
     // plain files; a 245-byte `--out` did the whole run, then failed with "File name too long"
