@@ -228,6 +228,9 @@ impl Drop for LiveTrainer {
 
 /// The training thread: updates until `target` are done, a failure, or quit.
 fn train(mut session: Session, write: bool, target: u32, shared: &Shared, tx: &Sender<TrainerMessage>) {
+    // (`gui --train --updates 2 --out DIR` wrote `updates_asked: 0`, and a resume of the folder
+    // then went on to the scenario's 150.)
+    session.set_updates_asked(target);
     while session.trainer.updates_done < target {
         if !shared.wait_while_paused() {
             return;

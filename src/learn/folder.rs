@@ -52,8 +52,8 @@ pub struct TrainJson {
     pub updates_done: u32,
     /// The updates the last `polity train` of the folder asked for (`--updates`, or the
     /// scenario's `learning.updates`): a training with fewer done was stopped before the end.
-    /// 0 where nothing was asked (the app trains until stopped) and in folders from before it
-    /// was kept.
+    /// The app's `--train` writes what it was asked for too; 0 in folders from before it was
+    /// kept.
     #[serde(default)]
     pub updates_asked: u32,
     /// The PPO settings.
@@ -73,6 +73,39 @@ pub struct TrainJson {
     /// rewritten when missing.
     #[serde(default)]
     pub rows: Vec<Row>,
+    /// FNV-1a of this file as written with `digest` empty: `train.json` keeps every other
+    /// file's hash, and this one its own, so an edit to it (a note added, a number changed) is
+    /// seen and the file never replaced ([`TrainJson::text`]); absent in folders from before
+    /// it was kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub digest: String,
+}
+
+impl TrainJson {
+    /// The file's text: pretty JSON with its own `digest`.
+    pub fn text(&self) -> Result<String, String> {
+        let pretty = |m: &TrainJson| serde_json::to_string_pretty(m).map(|t| t + "\n").map_err(|e| e.to_string());
+        let mut m = TrainJson { digest: String::new(), ..self.clone() };
+        m.digest = crate::hash::hex(pretty(&m)?.as_bytes());
+        pretty(&m)
+    }
+
+    /// Whether `text` is this file as Polity wrote it (its digest holds, and nothing was
+    /// added or reformatted); a file from before digests were kept is taken as it is.
+    fn as_written(&self, text: &str) -> bool {
+        self.digest.is_empty() || self.text().is_ok_and(|t| t == text)
+    }
+}
+
+/// What is said of a `train.json` edited since the training wrote it.
+fn edited_json(dir: &Path) -> String {
+    format!(
+        "{}/train.json: changed since the training wrote it (its digest does not hold); Polity never replaces a file you \
+         changed, and a resume reads its settings and rows from it\n    hint: put it back as it was; or start a new \
+         training from these weights (`Learned(weights: \"{}/policies/GROUP.safetensors\")`)",
+        dir.display(),
+        dir.display()
+    )
 }
 
 /// The training's state: weights, optimiser moments, counters.
@@ -380,6 +413,9 @@ impl Session {
         if meta.kind != KIND {
             return Err(format!("{shown}/train.json: not a training's (kind `{}`)", meta.kind));
         }
+        if !meta.as_written(&text) {
+            return Err(edited_json(dir));
+        }
         let lock = lock(
             &abs,
             &format!("wait for it to finish (or stop it with Ctrl-C), then go on with `polity train --resume {shown}`"),
@@ -541,6 +577,13 @@ impl Session {
         )
     }
 
+    /// Records `target` as the updates this session was asked to reach (`train.json`'s
+    /// `updates_asked`, what a resume without `--updates` goes on to), for a caller that runs
+    /// the updates itself (the app) instead of through [`Session::run`].
+    pub fn set_updates_asked(&mut self, target: u32) {
+        self.asked = target;
+    }
+
     /// Writes every file of the folder for the updates done: `train.json` first with the
     /// hashes about to be written (`next`), then the files, the state after `learning.csv`,
     /// then `train.json` with its new `hashes`. Refused, with nothing written, when a file is no
@@ -572,9 +615,24 @@ impl Session {
         let names: std::collections::BTreeSet<&String> = written.keys().chain(next.keys()).collect();
         check_written(&self.dir, names.into_iter(), |name| written.get(name).into_iter().collect())
             .map_err(io::Error::other)?;
+        // train.json itself, as the last save (or the resume) left it: an edit is never replaced.
+        if let Some(saved) = &self.saved
+            && let Ok(text) = std::fs::read_to_string(self.dir.join("train.json"))
+            && serde_json::from_str::<TrainJson>(&text).map_or(true, |now| {
+                // (The hashes as checked below; the digest that of the text just checked.)
+                let bare = |m: TrainJson| TrainJson {
+                    hashes: saved.hashes.clone(),
+                    next: BTreeMap::new(),
+                    digest: String::new(),
+                    ..m
+                };
+                !now.as_written(&text) || bare(now) != bare(saved.clone())
+            })
+        {
+            return Err(io::Error::other(edited_json(&self.dir)));
+        }
         let write_json = |m: &TrainJson| -> io::Result<()> {
-            let mut json = serde_json::to_string_pretty(m).map_err(io::Error::other)?;
-            json.push('\n');
+            let json = m.text().map_err(io::Error::other)?;
             outputs::write_file(&self.dir.join("train.json"), json.as_bytes(), true)
         };
         // A first save that fails (a full disk) takes back what it wrote, so the training
@@ -620,6 +678,7 @@ impl Session {
             hashes: next,
             next: BTreeMap::new(),
             rows: self.rows.clone(),
+            digest: String::new(),
         };
         if let Err(e) = write_json(&meta) {
             undo(&wrote);

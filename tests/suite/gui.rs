@@ -660,6 +660,8 @@ fn live_training_draws_the_learning_curves_and_writes_what_polity_train_writes()
     let (live, cli) = (json("live"), json("cli"));
     assert_eq!(live["updates_done"], 2);
     assert_eq!(live["policies"], cli["policies"], "the same weights as `polity train`");
+    // All of it: `updates_asked` was 0, and a resume of the app's folder went on to 150.
+    assert_eq!(live, cli, "the train.json `polity train` writes");
     assert_eq!(
         std::fs::read(t.path().join("live/learning.csv")).unwrap(),
         std::fs::read(t.path().join("cli/learning.csv")).unwrap()

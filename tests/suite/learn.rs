@@ -129,6 +129,29 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     assert!(e.contains("learning.png: changed since the training wrote it") && e.contains("hint:"), "{e}");
     assert_eq!(std::fs::read(w.join("learning.png")).unwrap(), png);
 
+    std::fs::copy(two.join("learning.png"), w.join("learning.png")).unwrap();
+    // train.json edited (the new-user tour, 2026-12-06: a note added was dropped by the resume,
+    // a return changed went into the table and the plot): refused, and the file kept.
+    let json = std::fs::read_to_string(w.join("train.json")).unwrap();
+    let noted = json.replacen("{", "{\n  \"my_notes\": \"keep!\",", 1);
+    let changed = json.replacen("\"mean_return\": ", "\"mean_return\": 999", 1);
+    assert!(changed != json);
+    for edited in [&noted, &changed] {
+        std::fs::write(w.join("train.json"), edited).unwrap();
+        let e = Session::resume(&w).unwrap_err();
+        assert!(e.contains("train.json: changed since the training wrote it") && e.contains("hint:"), "{e}");
+        assert_eq!(&std::fs::read_to_string(w.join("train.json")).unwrap(), edited);
+    }
+    std::fs::write(w.join("train.json"), &json).unwrap();
+    // Edited while the training runs: the next save writes nothing.
+    let mut session = Session::resume(&w).unwrap();
+    std::fs::write(w.join("train.json"), &noted).unwrap();
+    let e = session.run(3, &mut |_, _| {}, &mut |_| {}).unwrap_err().to_string();
+    assert!(e.contains("train.json: changed since the training wrote it"), "{e}");
+    assert_eq!(std::fs::read_to_string(w.join("train.json")).unwrap(), noted);
+    drop(session);
+    std::fs::write(w.join("train.json"), &json).unwrap();
+
     // A table edited while the training runs: the next save writes nothing and says why.
     std::fs::copy(two.join("learning.png"), w.join("learning.png")).unwrap();
     let mut session = Session::resume(&w).unwrap();
@@ -212,7 +235,7 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     assert!(meta.next.is_empty() && meta.hashes.len() == 5, "{meta:?}");
     meta.next = third.hashes.clone();
     meta.rows = third.rows.clone();
-    std::fs::write(k.join("train.json"), serde_json::to_string_pretty(&meta).unwrap()).unwrap();
+    std::fs::write(k.join("train.json"), meta.text().unwrap()).unwrap();
     for f in ["learning.csv", "learning.png", "state.safetensors"] {
         std::fs::copy(three.join(f), k.join(f)).unwrap();
     }
@@ -228,6 +251,7 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     copy_training(&two, &old);
     meta.next.clear();
     meta.hashes.clear();
+    meta.digest.clear();
     std::fs::write(old.join("train.json"), serde_json::to_string_pretty(&meta).unwrap()).unwrap();
     let e = Session::resume(&old).unwrap_err();
     assert!(e.contains("older Polity") && e.contains("hint:"), "{e}");
