@@ -846,6 +846,24 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
     Ok(abs)
 }
 
+/// [`check_file`] of each of `names` in the folder `out` (a command writing several files into
+/// one `--out DIR`: `sum`, `oversight`, `optimal`), after the folder itself is checked as every
+/// `--out` is: not the working folder, one above it or the root ([`resolve`]: `oversight
+/// --out /` wrote into the root, `sum --out .. --force` replaced a file above the working
+/// folder). Returns the files' resolved paths, or every refusal.
+pub fn check_files_in(out: &Path, names: &[&str], force: bool) -> Result<Vec<PathBuf>, Vec<String>> {
+    if let Err(e) = resolve(out) {
+        return Err(vec![e.to_string()]);
+    }
+    let (paths, refused): (Vec<_>, Vec<_>) =
+        names.iter().map(|n| check_file(&out.join(n), force)).partition(Result::is_ok);
+    if refused.is_empty() {
+        Ok(paths.into_iter().map(Result::unwrap).collect())
+    } else {
+        Err(refused.into_iter().map(|e| e.unwrap_err().to_string()).collect())
+    }
+}
+
 /// What a file of type `t` is, for a message: `a file`, `a folder`, `a device`, `a named pipe
 /// (FIFO)`, `a socket`, `a symbolic link`.
 pub fn what_it_is(t: fs::FileType) -> &'static str {
@@ -897,10 +915,9 @@ pub fn not_an_input(out: &Path, inputs: &[&Path]) -> Result<(), Refused> {
     let Ok(target) = absolute(out) else { return Ok(()) };
     // Compared where each is found on disk (links and `..` followed), and by what it is.
     let real = |p: &Path| fs::canonicalize(p).ok();
-    let target_real = real(&target).or_else(|| {
-        let parent = target.parent().and_then(real)?;
-        Some(parent.join(target.file_name()?))
-    });
+    // ([`absolute`] has followed the links of the part that exists: `SHARD/new/m.csv`, in a
+    // folder not made yet, is inside SHARD too.)
+    let target_real = real(&target).or(Some(target));
     for input in inputs {
         let Some(inp) = real(input) else { continue };
         let inside = target_real.as_ref().is_some_and(|t| t == &inp || (inp.is_dir() && t.starts_with(&inp)));

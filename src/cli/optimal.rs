@@ -104,16 +104,11 @@ impl OptimalArgs {
             problems.push("--widths and --depths must each be at least 1".to_string());
         }
         let paths = match &self.out {
-            Some(out) => ["optimal.csv", "optimal-width.png", "optimal-kappa.png"]
-                .iter()
-                .filter_map(|f| match outputs::check_file(&out.join(f), self.force) {
-                    Ok(p) => Some(p),
-                    Err(e) => {
-                        problems.push(e.to_string());
-                        None
-                    }
-                })
-                .collect(),
+            Some(out) => {
+                outputs::check_files_in(out, &["optimal.csv", "optimal-width.png", "optimal-kappa.png"], self.force)
+                    .map_err(|refused| problems.extend(refused))
+                    .unwrap_or_default()
+            }
             None => Vec::new(),
         };
         let world =

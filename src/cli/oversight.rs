@@ -423,11 +423,11 @@ impl OversightCommand {
         }
         // Every output is checked before any work: nothing is written unless all can be.
         let charts = charts(&self);
-        let files = std::iter::once(format!("{name}.csv")).chain(charts.iter().map(|c| c.0.to_string()));
-        for f in files {
-            if let Err(e) = polity::outputs::check_file(&a.out.join(f), a.force) {
-                problems.push(e.to_string());
-            }
+        let files: Vec<String> =
+            std::iter::once(format!("{name}.csv")).chain(charts.iter().map(|c| c.0.to_string())).collect();
+        let names: Vec<&str> = files.iter().map(String::as_str).collect();
+        if let Err(refused) = polity::outputs::check_files_in(&a.out, &names, a.force) {
+            problems.extend(refused);
         }
         if !problems.is_empty() {
             let lines: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();

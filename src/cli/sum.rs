@@ -68,8 +68,9 @@ impl SumArgs {
         if let Some(a) = angles.iter().find(|a| !a.is_finite()) {
             problems.push(format!("--angles must each be a finite number of degrees, found {a}"));
         }
-        let files = ["alignment_cost.csv", "gain.csv"].map(|name| outputs::check_file(&out.join(name), force));
-        problems.extend(files.iter().filter_map(|f| f.as_ref().err().map(|e| e.to_string())));
+        let files = outputs::check_files_in(&out, &["alignment_cost.csv", "gain.csv"], force)
+            .map_err(|refused| problems.extend(refused))
+            .unwrap_or_default();
         if !problems.is_empty() {
             let lines: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
             return Err(CliError::problems(lines.join("\n")));
@@ -82,7 +83,7 @@ impl SumArgs {
         }
         let mut batch = super::sum_loop::Batch::default();
         for (file, body) in files.into_iter().zip([cost, gain]) {
-            batch.file(&file.expect("checked above"), body);
+            batch.file(&file, body);
         }
         batch.write(force)?;
         say!("wrote {}/alignment_cost.csv and {}/gain.csv", out.display(), out.display());

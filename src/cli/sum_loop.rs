@@ -231,14 +231,7 @@ fn positive_one(name: &str, x: f64, problems: &mut Vec<String>) {
 
 /// Checks the output files (adding refusals to `problems`); returns their paths.
 fn files<const N: usize>(out: &Path, names: [&str; N], force: bool, problems: &mut Vec<String>) -> Vec<PathBuf> {
-    let mut paths = Vec::new();
-    for name in names {
-        match outputs::check_file(&out.join(name), force) {
-            Ok(p) => paths.push(p),
-            Err(e) => problems.push(e.to_string()),
-        }
-    }
-    paths
+    outputs::check_files_in(out, &names, force).map_err(|refused| problems.extend(refused)).unwrap_or_default()
 }
 
 fn refuse(problems: Vec<String>) -> CliResult {

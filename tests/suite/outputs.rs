@@ -265,6 +265,31 @@ fn staging_names_without_polity_s_code_are_never_cleaned_up() {
 }
 
 #[test]
+fn commands_writing_files_into_a_folder_refuse_the_working_folder_and_those_above() {
+    // The new-user tour (2026-12-06): `oversight shift --out /` wrote three files into the
+    // root; `sum --out .. --force` replaced a file above the working folder.
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path().join("w");
+    fs::create_dir(&w).unwrap();
+    fs::write(t.path().join("gain.csv"), "my gain").unwrap();
+    let before = tree(t.path());
+    for out in [".", "..", "/", "sub/../.."] {
+        for args in [
+            &["sum", "--dims", "2,4", "--out", out, "--force"][..],
+            &["sum", "loop", "--dims", "4,8", "--out", out],
+            &["oversight", "shift", "--seeds", "2", "--ticks", "20", "--out", out],
+            &["optimal", "paa-optimal", "--widths", "1,2", "--depths", "1", "--seeds", "2", "--out", out],
+        ] {
+            let o = polity_in(&w, args);
+            let e = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+            assert!(e.contains("Polity never writes its outputs into the folder you run it from"), "{args:?}: {e}");
+        }
+    }
+    assert_eq!(tree(t.path()), before, "nothing written");
+}
+
+#[test]
 fn a_file_or_link_named_like_a_runs_staging_is_in_the_way_and_kept() {
     // The new-user tour (2026-12-06): a file `.k8.partial` of the user's stopped every run into
     // `k8` with "writing k8: Not a directory (os error 20)" and exit status 1.
@@ -685,8 +710,11 @@ fn sweep_report_never_writes_over_the_sweep_it_reads() {
     fs::write(w.join("s.ron"), SWEEP).unwrap();
     run_ok(w, &["sweep", "s.ron", "--out", "sw", "--threads", "1"]);
     let before = tree(w);
-    let refused: [&[&str]; 4] = [
+    let refused: [&[&str]; 6] = [
         &["sweep-report", "sw", "--csv", "sw/results.csv", "--force"],
+        // In a folder of the input not made yet (the new-user tour, 2026-12-06: written).
+        &["sweep-report", "sw", "--csv", "sw/new/s.csv"],
+        &["sweep-merge", "sw", "--out", "sw/new/m.csv"],
         &["sweep-report", "sw", "--csv", "sw/runs/run-000000.csv", "--force"],
         &["sweep-report", "sw/results.csv", "--csv", "sw/results.csv", "--force"],
         &[
