@@ -736,6 +736,52 @@ pub struct Staging {
     path: PathBuf,
     is_ours: fn(&str) -> bool,
     armed: bool,
+    /// The folders above it that did not exist and were made for it ([`make_parents`]),
+    /// deepest first: removed with it (if empty), so an interrupted `--out new/a/b` leaves no
+    /// empty `new/a`.
+    parents: MadeFolders,
+}
+
+/// Folders made on the way to an output ([`make_parents`]), deepest first; removed when
+/// dropped, each only if empty, unless [`MadeFolders::keep`] was called; a second signal
+/// removes them too ([`remove_at_a_second_signal`]).
+#[derive(Default)]
+struct MadeFolders(Vec<PathBuf>);
+
+impl MadeFolders {
+    fn keep(&mut self) {
+        for p in self.0.drain(..) {
+            keep_at_a_second_signal(&p);
+        }
+    }
+}
+
+impl Drop for MadeFolders {
+    fn drop(&mut self) {
+        for p in self.0.drain(..) {
+            keep_at_a_second_signal(&p);
+            let _ = fs::remove_dir(&p);
+        }
+    }
+}
+
+/// `fs::create_dir_all` of `folder`, returning the folders it made (deepest first).
+fn make_parents(folder: &Path) -> io::Result<MadeFolders> {
+    let mut missing = Vec::new();
+    let mut at = folder;
+    while !at.as_os_str().is_empty() && fs::symlink_metadata(at).is_err() {
+        missing.push(at.to_path_buf());
+        match at.parent() {
+            Some(p) => at = p,
+            None => break,
+        }
+    }
+    fs::create_dir_all(folder)?;
+    // Deepest first, as they must be removed; a second signal removes them in this order.
+    for p in &missing {
+        remove_at_a_second_signal(p);
+    }
+    Ok(MadeFolders(missing))
 }
 
 impl Staging {
@@ -751,26 +797,27 @@ impl Staging {
     }
     fn make_folder(path: PathBuf, is_ours: fn(&str) -> bool, removed_by_a_second_signal: bool) -> io::Result<Self> {
         create_staged(removed_by_a_second_signal.then_some(is_ours), || {
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent)?;
-            }
+            let parents = match path.parent() {
+                Some(parent) => make_parents(parent)?,
+                None => MadeFolders::default(),
+            };
             fs::create_dir(&path)?;
-            Ok((Staging { path: path.clone(), is_ours, armed: true }, path))
+            Ok((Staging { path: path.clone(), is_ours, armed: true, parents }, path))
         })
     }
     /// An existing staging folder taken over (a resumed run's).
     pub fn folder_existing(path: PathBuf, is_ours: fn(&str) -> bool) -> Self {
-        Staging { path, is_ours, armed: true }
+        Staging { path, is_ours, armed: true, parents: MadeFolders::default() }
     }
     /// Creates the staging file `path` (and the folders above it), open for writing.
     pub fn file(path: PathBuf) -> io::Result<(Self, fs::File)> {
         create_staged(Some(|_| false), || {
-            match path.parent() {
-                Some(parent) if !parent.as_os_str().is_empty() => fs::create_dir_all(parent)?,
-                _ => {}
-            }
+            let parents = match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => make_parents(parent)?,
+                _ => MadeFolders::default(),
+            };
             let file = fs::File::create(&path)?;
-            Ok(((Staging { path: path.clone(), is_ours: |_| false, armed: true }, file), path))
+            Ok(((Staging { path: path.clone(), is_ours: |_| false, armed: true, parents }, file), path))
         })
     }
     /// Where the staging is.
@@ -781,6 +828,7 @@ impl Staging {
     pub fn keep(mut self) -> PathBuf {
         unstage(&self.path);
         self.armed = false;
+        self.parents.keep();
         std::mem::take(&mut self.path)
     }
     /// The staging has been moved into place: nothing to remove.
@@ -795,6 +843,7 @@ impl Drop for Staging {
             let _ = remove_staged(&self.path, self.is_ours);
             unstage(&self.path);
         }
+        // (Then the folders made for it go, as `parents` drops, if still empty.)
     }
 }
 
@@ -997,11 +1046,11 @@ pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
     fn named(path: &Path) -> impl Fn(io::Error) -> io::Error + '_ {
         move |e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))
     }
-    let mut staged = Vec::new();
+    let mut staged = StagedFiles::default();
     for (path, bytes) in files {
         remove_stale_staging(path, |_| false);
         // On an error the files staged so far are removed as `staged` drops.
-        staged.push(Staged::write(path, bytes).map_err(named(path))?);
+        staged.0.push(Staged::write(path, bytes).map_err(named(path))?);
     }
     if !force && let Some((path, _)) = files.iter().find(|(p, _)| fs::symlink_metadata(p).is_ok()) {
         return Err(io::Error::new(
@@ -1034,8 +1083,13 @@ pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
             }
         }
     }
+    // The folders made for them stay only if all move in: on a failure they go (if empty) as
+    // `made` drops, after the files not moved in (`rest`, declared after it) and last made
+    // first.
+    let mut made: Vec<MadeFolders> = staged.0.iter_mut().rev().map(|s| std::mem::take(&mut s.parents)).collect();
+    let mut rest = files.iter().zip(std::mem::take(&mut staged.0));
     let mut placed: Vec<&Path> = Vec::new();
-    for ((path, _), s) in files.iter().zip(staged) {
+    for ((path, _), s) in rest.by_ref() {
         // Nothing stands there now but what appeared since: that is never replaced.
         if let Err(e) = s.persist(path, false).map_err(named(path)) {
             for p in &placed {
@@ -1046,6 +1100,7 @@ pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
         }
         placed.push(path);
     }
+    made.iter_mut().for_each(MadeFolders::keep);
     for (_, old) in aside {
         let _ = fs::remove_file(old);
     }
@@ -1057,6 +1112,21 @@ pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
 struct Staged {
     tmp: Option<tempfile::NamedTempFile>,
     staged: PathBuf,
+    /// The folders made for it, removed with it unless it is moved into place.
+    parents: MadeFolders,
+}
+
+/// Staged files dropped last first, so the folders the first made for them all are empty
+/// when its turn comes.
+#[derive(Default)]
+struct StagedFiles(Vec<Staged>);
+
+impl Drop for StagedFiles {
+    fn drop(&mut self) {
+        while let Some(s) = self.0.pop() {
+            drop(s);
+        }
+    }
 }
 
 impl Staged {
@@ -1070,13 +1140,13 @@ impl Staged {
         // less the umask), as `fs::write` would give it.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let tmp = create_staged(Some(|_| false), || {
-            fs::create_dir_all(parent)?;
+        let (tmp, parents) = create_staged(Some(|_| false), || {
+            let parents = make_parents(parent)?;
             let tmp = builder.tempfile_in(parent).map_err(unstaged)?;
             let path = tmp.path().to_path_buf();
-            Ok((tmp, path))
+            Ok(((tmp, parents), path))
         })?;
-        let mut staged = Staged { staged: tmp.path().to_path_buf(), tmp: Some(tmp) };
+        let mut staged = Staged { staged: tmp.path().to_path_buf(), tmp: Some(tmp), parents };
         let file = staged.tmp.as_mut().expect("just made");
         file.write_all(bytes).map_err(unstaged)?;
         file.as_file().sync_all().map_err(unstaged)?;
@@ -1089,6 +1159,9 @@ impl Staged {
         replaceable(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         let tmp = self.tmp.take().expect("persisted once");
         let persisted = if force { tmp.persist(path) } else { tmp.persist_noclobber(path) };
+        if persisted.is_ok() {
+            self.parents.keep();
+        }
         persisted.map(drop).map_err(|e| {
             if e.error.kind() == io::ErrorKind::AlreadyExists {
                 io::Error::new(

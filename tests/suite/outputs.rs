@@ -808,6 +808,31 @@ fn sigint_leaves_no_hidden_staging() {
         assert!(e.contains("stopped at once") || e.contains("unfinished output was removed"), "{e}");
         assert_eq!(fs::read_dir(w).unwrap().count(), 0, "{args:?} left {:?}", tree(w).keys().collect::<Vec<_>>());
     }
+    // Into folders not made yet: those made for the output go with it (the new-user tour,
+    // 2026-12-06: an interrupted `--out n1/a/b` left an empty `n1/a`), after one signal or two.
+    let nested: [&[&str]; 3] = [
+        &["run", "commons", "--ticks", "50000000", "--out", "n/a/r"],
+        &["record", "commons", "--ticks", "100000", "--out", "n/a/v.gif"],
+        &["record", "commons", "--ticks", "100000", "--out", "n/a/frames"],
+    ];
+    for signals in [1, 2] {
+        for args in nested {
+            let mut child = spawn_in(w, args);
+            let start = Instant::now();
+            while !w.join("n/a").is_dir() || fs::read_dir(w.join("n/a")).unwrap().count() == 0 {
+                assert!(child.try_wait().unwrap().is_none(), "{args:?} ended early");
+                assert!(start.elapsed() < Duration::from_secs(60));
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            for _ in 0..signals {
+                signal(&child, "-INT");
+            }
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(130), "{args:?}: {}", text(&out.stderr));
+            assert_eq!(fs::read_dir(w).unwrap().count(), 0, "{args:?} left {:?}", fs::read_dir(w).unwrap().count());
+        }
+    }
     // A SIGKILL cannot be caught: its staging is removed by the next run into the same place.
     let mut child = spawn_in(w, &["run", "commons", "--ticks", "50000000", "--out", "r"]);
     let start = Instant::now();
