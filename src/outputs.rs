@@ -87,9 +87,42 @@ pub const INTERRUPTED_EXIT: u8 = 130;
 /// removal (a folder being moved into place gets there first; a checkpointed run's staging is
 /// kept, to resume).
 pub fn catch_interrupts() {
+    install_handler(false);
+}
+
+/// [`catch_interrupts`] for a command that works first and writes its files at the end
+/// (`sum`, `oversight`, `optimal`): the first signal ends it at once, with status 130, as a
+/// second would end the others. Its files are moved into place all or none
+/// ([`write_files`]): a signal during the moves waits for them, and the message says
+/// whether the files were written.
+pub fn catch_interrupts_at_once() {
+    install_handler(true);
+}
+
+/// Whether [`write_files`] has moved its files into place (for the message of a signal that
+/// came after).
+static WROTE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn install_handler(at_once: bool) {
     static FIRST: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let _ = ctrlc::set_handler(|| {
+    let _ = ctrlc::set_handler(move || {
         let now = std::time::Instant::now();
+        if at_once {
+            let _moving = lock(&MOVING);
+            let staged = lock(&STAGED);
+            for (path, is_ours) in staged.iter() {
+                let _ = remove_staged(path, *is_ours);
+            }
+            crate::tell_err!(
+                "\nstopped: interrupted by SIGINT or SIGTERM; {}",
+                if WROTE.load(std::sync::atomic::Ordering::SeqCst) {
+                    "its files had been written"
+                } else {
+                    "nothing was written"
+                }
+            );
+            std::process::exit(i32::from(INTERRUPTED_EXIT));
+        }
         if !crate::stop::request() {
             let _ = FIRST.set(now);
         } else if !same_interrupt(FIRST.get().copied(), now) {
@@ -1058,6 +1091,8 @@ pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
             format!("{} appeared meanwhile; not replaced", path.display()),
         ));
     }
+    // A signal that ends the process at once waits for the moves ([`catch_interrupts_at_once`]).
+    let _moving = lock(&MOVING);
     // What each replaces, moved aside: (where it was, where it is now).
     let mut aside: Vec<(&Path, PathBuf)> = Vec::new();
     let put_back = |aside: &[(&Path, PathBuf)]| {
@@ -1101,6 +1136,7 @@ pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
         placed.push(path);
     }
     made.iter_mut().for_each(MadeFolders::keep);
+    WROTE.store(true, std::sync::atomic::Ordering::SeqCst);
     for (_, old) in aside {
         let _ = fs::remove_file(old);
     }

@@ -286,6 +286,10 @@ impl Cli {
             )
         ) {
             outputs::catch_interrupts();
+        } else if matches!(self.command, Some(Command::Sum(_) | Command::Oversight(_) | Command::Optimal(_))) {
+            // Work first, files at the end: a signal stops it at once (it ended with the
+            // signal's own status, 143 for SIGTERM, and no word).
+            outputs::catch_interrupts_at_once();
         }
         match self.command.unwrap_or_else(default_command) {
             Command::Run(a) => a.run(),

@@ -848,6 +848,42 @@ fn sigint_leaves_no_hidden_staging() {
     assert!(hidden(w).is_empty(), "stale staging removed: {:?}", hidden(w));
 }
 
+#[test]
+fn commands_that_write_at_the_end_stop_at_once_on_a_signal() {
+    // The new-user tour (2026-12-06): `oversight`, `sum` and `optimal` ended on SIGTERM with
+    // status 143 and no word (SIGINT: 130, no word).
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    let long: [&[&str]; 3] = [
+        &["oversight", "shift", "--seeds", "4", "--ticks", "3000000", "--out", "o"],
+        &["sum", "world", "--seeds", "0..2000", "--out", "s"],
+        &[
+            "optimal",
+            "paa-optimal",
+            "--widths",
+            "1,2,4,8,16,32,64",
+            "--depths",
+            "1,2,3,4",
+            "--seeds",
+            "500",
+            "--out",
+            "p",
+        ],
+    ];
+    for (args, sig) in long.into_iter().zip(["-TERM", "-INT", "-TERM"]) {
+        let child = spawn_in(w, args);
+        std::thread::sleep(Duration::from_millis(700));
+        signal(&child, sig);
+        let start = Instant::now();
+        let out = child.wait_with_output().unwrap();
+        let e = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{args:?}: {e}");
+        assert!(e.contains("stopped: interrupted by SIGINT or SIGTERM; nothing was written"), "{args:?}: {e}");
+        assert!(start.elapsed() < Duration::from_secs(10), "{args:?} went on for {:?}", start.elapsed());
+        assert_eq!(fs::read_dir(w).unwrap().count(), 0, "{args:?} left something");
+    }
+}
+
 /// One command of the property test: what it runs, with `{out}` standing for an output path.
 #[derive(Clone, Debug)]
 enum Op {
