@@ -99,6 +99,15 @@ pub fn catch_interrupts_at_once() {
     install_handler(true);
 }
 
+/// What the first signal says at once, where the work takes a while to stop ([`note_on_first_signal`]).
+static FIRST_SIGNAL_NOTE: Mutex<Option<&'static str>> = Mutex::new(None);
+
+/// Has the first SIGINT or SIGTERM say `note` at once: a training finishes the update under
+/// way before it stops, seconds later, and a first Ctrl-C got no reply until then.
+pub fn note_on_first_signal(note: &'static str) {
+    *lock(&FIRST_SIGNAL_NOTE) = Some(note);
+}
+
 /// Whether [`write_files`] has moved its files into place (for the message of a signal that
 /// came after).
 static WROTE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -125,6 +134,9 @@ fn install_handler(at_once: bool) {
         }
         if !crate::stop::request() {
             let _ = FIRST.set(now);
+            if let Some(note) = *lock(&FIRST_SIGNAL_NOTE) {
+                crate::tell_err!("\n{note}");
+            }
         } else if !same_interrupt(FIRST.get().copied(), now) {
             // Both locks are held until the process ends, so nothing is staged or moved
             // after the removal.
@@ -1088,7 +1100,7 @@ pub fn write_files(files: &[(&Path, &[u8])], force: bool) -> io::Result<()> {
     if !force && let Some((path, _)) = files.iter().find(|(p, _)| fs::symlink_metadata(p).is_ok()) {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
-            format!("{} appeared meanwhile; not replaced", path.display()),
+            format!("{}: appeared meanwhile; not replaced", path.display()),
         ));
     }
     // A signal that ends the process at once waits for the moves ([`catch_interrupts_at_once`]).
@@ -1202,7 +1214,7 @@ impl Staged {
             if e.error.kind() == io::ErrorKind::AlreadyExists {
                 io::Error::new(
                     io::ErrorKind::AlreadyExists,
-                    format!("{} appeared meanwhile; not replaced", path.display()),
+                    format!("{}: appeared meanwhile; not replaced", path.display()),
                 )
             } else {
                 e.error

@@ -91,7 +91,7 @@ impl TrainArgs {
         if let Some(dir) = &self.resume {
             // What a resume keeps cannot be given anew: said all at once, and why.
             let given: Vec<&str> = [
-                (self.scenario.is_some(), "a SCENARIO"),
+                (self.scenario.is_some(), "SCENARIO"),
                 (self.out.is_some(), "--out"),
                 (self.seed.is_some(), "--seed"),
                 (self.envs.is_some(), "--envs"),
@@ -108,7 +108,15 @@ impl TrainArgs {
                 )));
             }
         }
+        polity::outputs::note_on_first_signal(
+            "stopping: an update still playing its episodes is dropped, one whose networks are learning is \
+             finished and saved first (Ctrl-C again to stop at once); the updates already saved are kept",
+        );
         let mut session = match &self.resume {
+            // The folder's train.json, given for the folder, is taken for it.
+            Some(dir) if dir.file_name().is_some_and(|n| n == "train.json") && dir.is_file() => {
+                Session::resume(dir.parent().unwrap_or(std::path::Path::new("."))).map_err(CliError::input)?
+            }
             Some(dir) => Session::resume(dir).map_err(CliError::input)?,
             None => {
                 let s = load(self.scenario.as_deref())?;

@@ -287,7 +287,10 @@ fn legend_labels_by(series: &[Series], key: &dyn Fn(&(f64, f64, f64)) -> [i64; 4
         .enumerate()
         .map(|(k, s)| {
             if let Some(j) = (0..k).find(|&j| same(j, k)) {
-                return format!("{} (= {}, drawn over it)", s.label, series[j].label);
+                // `=` where the numbers are the same, `≈` where only their pixels are (the
+                // new-user tour: patches alive of 0.449 and 0.451 read as equal).
+                let exact = series[j].points == s.points;
+                return format!("{} ({} {}, drawn over it)", s.label, if exact { "=" } else { "≈" }, series[j].label);
             }
             // A later copy says so itself; otherwise, the later series that cover this one's
             // points (x and y alike), when together they cover them all.
@@ -498,7 +501,7 @@ mod tests {
         };
         assert_eq!(
             legend_labels_by(&series, &pixel),
-            ["H=1", "H=2 (= H=1, drawn over it)", "H=3 (= H=1, drawn over it)"]
+            ["H=1", "H=2 (≈ H=1, drawn over it)", "H=3 (≈ H=1, drawn over it)"]
         );
     }
 

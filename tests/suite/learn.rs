@@ -821,6 +821,8 @@ fn a_training_interrupted_in_its_first_update_says_nothing_was_saved() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("nothing was saved") && !err.contains("--resume"), "{err}");
+    // The first signal is answered at once (a training learning for seconds said nothing).
+    assert!(err.contains("stopping: an update still playing its episodes is dropped"), "{err}");
     assert!(!t.path().join("o/train.json").exists());
     assert!(!t.path().join("o/train.lock").exists());
     // A second interrupt ends the process at once: its lock goes with it (the lock's `Drop`
