@@ -71,20 +71,7 @@ impl CompareArgs {
         let (a_arg, b_arg) = (self.a.as_str(), self.b.as_str());
         // Both scenarios' problems are printed before giving up.
         let (a, b) = match (load(Some(a_arg)), load(Some(b_arg))) {
-            (Ok(a), Ok(b)) => {
-                let b_policies = super::PolicyArgs { policy: self.policy_b.clone() };
-                // `--policy` plays in both: a problem says in which.
-                fn within<'a>(which: &'a str, arg: &'a str) -> impl Fn(CliError) -> CliError + 'a {
-                    move |mut e: CliError| {
-                        e.message =
-                            e.message.replacen("error: ", &format!("error: in scenario {which} (`{arg}`): "), 1);
-                        e
-                    }
-                }
-                let a = self.policies.apply(a).map_err(within("A", a_arg))?;
-                let b = self.policies.apply(b).map_err(within("B", b_arg))?;
-                (a, b_policies.apply_as("--policy-b", b).map_err(within("B", b_arg))?)
-            }
+            (Ok(a), Ok(b)) => self.policies.apply_to_both(&self.policy_b, (a, a_arg), (b, b_arg))?,
             (a, b) => {
                 let problems: Vec<String> = [a.err(), b.err()].into_iter().flatten().map(|e| e.message).collect();
                 return Err(CliError::problems(problems.join("\n")));

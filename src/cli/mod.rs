@@ -355,6 +355,27 @@ impl PolicyArgs {
         Ok(s)
     }
 
+    /// Two scenarios played side by side (`compare A B`, `record A --compare B`): `--policy`
+    /// plays in both, `policy_b` (`--policy-b`) in B alone; a problem says in which
+    /// (`a_arg`, `b_arg`: the scenarios as given).
+    pub fn apply_to_both(
+        &self,
+        policy_b: &[String],
+        (a, a_arg): (Scenario, &str),
+        (b, b_arg): (Scenario, &str),
+    ) -> Result<(Scenario, Scenario), CliError> {
+        fn within<'a>(which: &'a str, arg: &'a str) -> impl Fn(CliError) -> CliError + 'a {
+            move |mut e: CliError| {
+                e.message = e.message.replacen("error: ", &format!("error: in scenario {which} (`{arg}`): "), 1);
+                e
+            }
+        }
+        let a = self.apply(a).map_err(within("A", a_arg))?;
+        let b = self.apply(b).map_err(within("B", b_arg))?;
+        let b = PolicyArgs { policy: policy_b.to_vec() }.apply_as("--policy-b", b).map_err(within("B", b_arg))?;
+        Ok((a, b))
+    }
+
     /// The `(group, file)` pairs given.
     pub fn pairs(&self) -> Result<Vec<(String, String)>, CliError> {
         self.pairs_as("--policy")

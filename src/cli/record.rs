@@ -51,9 +51,14 @@ pub struct RecordArgs {
     /// Seed for every random draw [default: the scenario's `run.seed`]
     #[arg(long)]
     seed: Option<u64>,
-    /// Record this scenario too, side by side, over the same seed
+    /// Record this scenario too, side by side, over the same seed (--policy plays in both,
+    /// --policy-b in OTHER alone)
     #[arg(long, value_name = "OTHER")]
     compare: Option<String>,
+    /// With --compare: play a trained policy for a group of OTHER alone, GROUP=FILE (so
+    /// `record X --compare X --policy-b g=FILE` shows untrained beside trained)
+    #[arg(long = "policy-b", value_name = "GROUP=FILE", requires = "compare")]
+    policy_b: Vec<String>,
     /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
     #[arg(long)]
     force: bool,
@@ -64,10 +69,19 @@ pub struct RecordArgs {
 impl RecordArgs {
     /// Records the video and prints what was written.
     pub fn run(self) -> CliResult {
-        let mut scenarios = vec![self.policies.apply(load(self.scenario.as_deref())?)?];
-        if let Some(other) = &self.compare {
-            scenarios.push(load(Some(other))?);
-        }
+        let scenarios = match &self.compare {
+            // (`--policy` played in the first half alone, and nothing said which.)
+            Some(other) => {
+                let a_arg = self.scenario.as_deref().unwrap_or(polity::scenario::default_scenario().name);
+                let (a, b) = self.policies.apply_to_both(
+                    &self.policy_b,
+                    (load(self.scenario.as_deref())?, a_arg),
+                    (load(Some(other))?, other),
+                )?;
+                vec![a, b]
+            }
+            None => vec![self.policies.apply(load(self.scenario.as_deref())?)?],
+        };
         let first = &scenarios[0];
         let opts = RecordOptions {
             ticks: self.ticks.unwrap_or(first.run.ticks),

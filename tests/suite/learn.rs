@@ -558,6 +558,25 @@ fn bad_policy_files_are_located_errors_and_nothing_is_written() {
         said.contains("group `learners` played ") && said.contains(&format!("good.safetensors (weights {hash})")),
         "{said}"
     );
+    // Side by side, --policy plays in both halves (it played in the first alone, unsaid) and
+    // --policy-b in the second alone, each half's policy named.
+    let played = |args: &[&str]| {
+        let base = ["record", "commons-learners", "--compare", "commons-learners", "--ticks", "2", "--force"];
+        let o = polity(&[&base[..], args].concat(), d);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.contains("played"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let both = played(&["--out", "c.gif", "--policy", "learners=good.safetensors"]);
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert!(both[0].contains("group `learners` played") && both[1].contains("group `learners` (the second) played"));
+    let second = played(&["--out", "c.gif", "--policy-b", "learners=good.safetensors"]);
+    assert!(second.len() == 1 && second[0].contains("(the second) played"), "{second:?}");
+    let o = polity(&["record", "commons-learners", "--ticks", "2", "--out", "n.gif", "--policy-b", "learners=x"], d);
+    assert_eq!(o.status.code(), Some(2), "--policy-b needs --compare");
     // Without --out, a run playing a policy has a folder of its own: the scenario's plain run
     // (runs/commons-learners-seed0) replaced it.
     for args in [&["--policy", "learners=good.safetensors"][..], &[]] {
