@@ -52,6 +52,8 @@ pub struct RunSummary {
     /// could not be deleted, or something put into it while the run was finishing (see
     /// [`outputs::install_folder`]).
     pub kept_aside: Option<(PathBuf, String)>,
+    /// The earlier run in the run folder that this one replaced, if any.
+    pub replaced: Option<crate::run_json::RunJson>,
     /// How long the ticks took (with their metrics and outputs), from the world built (or
     /// restored) to the last tick: a run's speed without its start. Not written to any file.
     pub ticking: std::time::Duration,
@@ -129,6 +131,7 @@ pub fn run_with(
         events,
         picked,
         kept_aside: None,
+        replaced: None,
         ticking,
     })
 }
@@ -658,6 +661,7 @@ fn drive(
         events: totals.events,
         picked,
         kept_aside: None,
+        replaced: None,
         ticking,
     };
     sink.finish()?;
@@ -679,9 +683,20 @@ fn drive(
         drop(lock);
         fs::remove_file(stage.join(LOCK))?;
     }
-    let installed = outputs::install_folder(&stage, t.dir, outputs::inspect_run_folder);
+    // The run replaced, read as it is inspected, under the lock that runs finishing into the
+    // same place take (read before the run, four runs into one folder each said they
+    // replaced the same one).
+    let replaced = std::cell::RefCell::new(None);
+    let installed = outputs::install_folder(&stage, t.dir, |dir| {
+        let found = outputs::inspect_run_folder(dir);
+        if let Ok(outputs::Existing::Owned(_)) = &found {
+            *replaced.borrow_mut() = crate::run_json::RunJson::read(dir);
+        }
+        found
+    });
     staging.release();
     summary.kept_aside = installed?;
+    summary.replaced = replaced.into_inner();
     Ok(summary)
 }
 

@@ -99,9 +99,6 @@ impl RunArgs {
         });
         let out = run::check_out_dir(&shown).map_err(CliError::input)?;
         super::disk_gate(label, &s, opts.ticks, &out, self.force)?;
-        // The earlier run this one replaces (a run folder of Polity's, unchanged): said at the
-        // end, since a different run replaced without a word surprised a user.
-        let earlier = polity::run_json::RunJson::read(&out);
         // Repeating a run.json as it ran (its seed, ticks and policies): its state hash says
         // whether the repeat is exact.
         // Whether the run.json is as Polity wrote it (its own digest holds) is read now too, as
@@ -131,6 +128,9 @@ impl RunArgs {
         });
         bar.finish();
         let hash = result.as_ref().ok().map(|r| format!("{:016x}", r.state_hash));
+        // The earlier run this one replaced (a run folder of Polity's, unchanged): said at the
+        // end, since a different run replaced without a word surprised a user.
+        let earlier = result.as_ref().ok().and_then(|r| r.replaced.clone());
         report_run(&s.name, result, &shown, started)?;
         if let Some(e) = earlier {
             say!(

@@ -383,12 +383,26 @@ fn runs_finishing_into_one_folder_at_once_each_replace_the_one_before() {
     let w = t.path();
     run_ok(w, &["run", "commons", "--ticks", "30", "--out", "lone"]);
     for round in 0..6 {
-        let children: Vec<Child> =
-            (0..8).map(|_| spawn_in(w, &["run", "commons", "--ticks", "30", "--out", "shared"])).collect();
+        let children: Vec<Child> = (0..8)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_polity"))
+                    .current_dir(w)
+                    .args(["run", "commons", "--ticks", "30", "--out", "shared"])
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("polity starts")
+            })
+            .collect();
+        let mut replaced = 0;
         for c in children {
             let o = c.wait_with_output().unwrap();
             assert!(o.status.success(), "round {round}: {}", text(&o.stderr));
+            replaced += text(&o.stdout).contains("replaced the earlier run in shared") as usize;
         }
+        // Each says whether it replaced one, as it finished (all eight said so of the folder
+        // as it was when they started): the first of the first round found none.
+        assert_eq!(replaced, if round == 0 { 7 } else { 8 }, "round {round}");
         assert!(hidden(w).is_empty(), "round {round}: {:?}", hidden(w));
         let names: Vec<String> =
             fs::read_dir(w).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
