@@ -285,6 +285,8 @@ pub fn table_name(shard: Shard) -> String {
 pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) -> Result<Outcome, SweepError> {
     let dir = &opts.out;
     claim(sweep, dir)?;
+    let table = dir.join(table_name(opts.shard));
+    let table_was_there = fs::symlink_metadata(&table).is_ok();
     let mine: Vec<u64> = (0..sweep.runs()).filter(|&n| opts.shard.has(n)).collect();
     let (done, pending): (Vec<u64>, Vec<u64>) = mine.iter().partition(|&&n| row_file(dir, n).is_file());
     // The rows already there go into the table as they are: each must be the run's own.
@@ -335,8 +337,18 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
             ),
         )));
     }
-    let table = dir.join(table_name(opts.shard));
-    write_table(sweep, dir, &mine, &table)?;
+    // Something put where the table goes while the runs ran is a failure of the work (exit 1),
+    // not bad input: the runs were done and are kept (it ended with status 2, "nothing written").
+    write_table(sweep, dir, &mine, &table).map_err(|e| match e {
+        SweepError::Folder(_) if !table_was_there => SweepError::Io(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{}: appeared while the sweep ran; Polity does not replace it (the runs are kept)\n    hint: move it away or rename it, then run the same command again to write the table",
+                table.display()
+            ),
+        )),
+        e => e,
+    })?;
     Ok(Outcome { total, skipped, ran: pending.len() as u64, table })
 }
 
