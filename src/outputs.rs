@@ -379,12 +379,15 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Proof>, what: &str) -> Re
     let ours = proof.as_ref().map(|p| p.ours.clone()).unwrap_or_default();
     let mut present = Vec::new();
     let mut foreign = Vec::new();
+    // What the one foreign entry is, when there is one (`a folder`, not "a file").
+    let mut kind = "a file";
     for e in &entries {
         let name = e.file_name().to_string_lossy().into_owned();
         let plain = e.file_type().is_ok_and(|t| t.is_file());
         if plain && ours.contains(&name) {
             present.push(name);
         } else {
+            kind = e.file_type().map_or("a file", what_it_is);
             foreign.push(name);
         }
     }
@@ -399,7 +402,7 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Proof>, what: &str) -> Re
             None => format!("the folder exists and is not {what}: it holds {}", listed(&foreign)),
             Some(_) => format!(
                 "the folder holds {} that Polity did not write ({})",
-                if n == 1 { "a file".to_string() } else { format!("{n} files or folders") },
+                if n == 1 { kind.to_string() } else { format!("{n} files or folders") },
                 listed(&foreign)
             ),
         };
