@@ -64,8 +64,8 @@ pub struct TrainArgs {
     /// train.json): no SCENARIO, --out, --seed or --envs with it
     #[arg(long, value_name = "DIR")]
     resume: Option<PathBuf>,
-    /// Train even when the estimated memory (the worlds and each update's samples: `polity
-    /// check` lists the terms) is more than this machine has available
+    /// Train even when the estimated memory (the worlds and each update's samples; the
+    /// refusal lists the terms) is more than this machine has available
     #[arg(long)]
     force: bool,
 }
