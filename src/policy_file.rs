@@ -334,10 +334,21 @@ pub fn check(path: &str, want: &Expect) -> Result<Header, FileProblem> {
         return Err(want.seen.mismatch(path, &h));
     }
     if h.actions != want.actions {
-        return Err(problem(
-            format!("`{path}` chooses among {} actions, agents here among {}", h.actions, want.actions),
-            retrain,
-        ));
+        // The principal's actions are its tax rates' choices (brackets × rate steps).
+        return Err(if want.group == "principal" {
+            problem(
+                format!(
+                    "`{path}` chooses among {} tax-rate actions, the principal here among {} (its tax brackets and `rate_step`)",
+                    h.actions, want.actions
+                ),
+                "keep the tax brackets and `rate_step` of the training, or train the principal in this scenario                  (`polity train SCENARIO --out DIR`) and use DIR/policies/principal.safetensors",
+            )
+        } else {
+            problem(
+                format!("`{path}` chooses among {} actions, agents here among {}", h.actions, want.actions),
+                retrain,
+            )
+        });
     }
     if h.hidden != want.hidden {
         return Err(problem(

@@ -293,6 +293,17 @@ fn a_trained_principal_plays_in_run_and_bad_principal_files_are_refused() {
         assert!(!err.contains("view radius"), "{err}");
         assert!(!d.join("c").exists());
     }
+    // Trained with another rate step: said of the principal and its tax rates (it spoke of
+    // agents and told to train "the group").
+    let src = std::fs::read_to_string(d.join(s)).unwrap();
+    let stepped = src.replace("tax: (preset: Sed,", "tax: (preset: Sed, rate_step: 0.25,");
+    assert!(stepped != src);
+    std::fs::write(d.join("step.ron"), stepped).unwrap();
+    let out = polity(&["run", "step.ron", "--ticks", "5", "--out", "c", "--policy", &flag], d);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("tax-rate actions, the principal here among") && err.contains("rate_step"), "{err}");
+    assert!(!err.contains("agents here") && !err.contains("GROUP.safetensors"), "{err}");
     let out = polity(&["run", "commons", "--ticks", "5", "--out", "c", "--policy", &flag], d);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no principal"));
