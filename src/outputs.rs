@@ -1015,9 +1015,20 @@ pub fn not_an_input(out: &Path, inputs: &[&Path]) -> Result<(), Refused> {
     // ([`absolute`] has followed the links of the part that exists: `SHARD/new/m.csv`, in a
     // folder not made yet, is inside SHARD too.)
     let target_real = real(&target).or(Some(target));
+    // The same file under another name (a hard link) is the input too: replacing the output
+    // would replace the input's content.
+    #[cfg(unix)]
+    let same_file = |a: &Path, b: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        matches!((fs::metadata(a), fs::metadata(b)), (Ok(x), Ok(y)) if x.is_file() && x.dev() == y.dev() && x.ino() == y.ino())
+    };
+    #[cfg(not(unix))]
+    let same_file = |_: &Path, _: &Path| false;
     for input in inputs {
         let Some(inp) = real(input) else { continue };
-        let inside = target_real.as_ref().is_some_and(|t| t == &inp || (inp.is_dir() && t.starts_with(&inp)));
+        let inside = target_real.as_ref().is_some_and(|t| {
+            t == &inp || (inp.is_dir() && t.starts_with(&inp)) || (!inp.is_dir() && same_file(t, &inp))
+        });
         if inside {
             let what = if inp.is_dir() { "lies inside the input folder" } else { "is an input file" };
             return Err(Refused(format!(

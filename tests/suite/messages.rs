@@ -407,6 +407,15 @@ fn an_output_is_never_one_of_the_commands_inputs_even_with_force() {
         &["./c.ron: is an input file c.ron; Polity does not write over its own inputs, even with --force"],
     );
     assert_eq!(std::fs::read_to_string(&scenario).unwrap(), text);
+    // The same file under another name (a hard link) is the input too (the new-user tour,
+    // 2026-12-06: `compare h.ron … --out c.ron --force` replaced c.ron).
+    std::fs::hard_link(&scenario, t.path().join("h.ron")).unwrap();
+    refused(
+        t.path(),
+        &["compare", "h.ron", "commons", "--seeds", "2", "--ticks", "3", "--out", "c.ron", "--force"],
+        &["c.ron: is an input file h.ron; Polity does not write over its own inputs, even with --force"],
+    );
+    assert_eq!(std::fs::read_to_string(&scenario).unwrap(), text);
     std::fs::write(
         t.path().join("s.ron"),
         "Sweep(version: 1, base: \"commons\", parameters: [(path: \"agents[0].power\", values: List([1.0, 2.0]))], ticks: Some(3), keep: [End(\"apples\")])",
