@@ -117,11 +117,7 @@ fn install_handler(at_once: bool) {
     let _ = ctrlc::set_handler(move || {
         let now = std::time::Instant::now();
         if at_once {
-            let _moving = lock(&MOVING);
-            let staged = lock(&STAGED);
-            for (path, is_ours) in staged.iter() {
-                let _ = remove_staged(path, *is_ours);
-            }
+            let _held = remove_unfinished();
             crate::tell_err!(
                 "\nstopped: interrupted by SIGINT or SIGTERM; {}",
                 if WROTE.load(std::sync::atomic::Ordering::SeqCst) {
@@ -138,20 +134,7 @@ fn install_handler(at_once: bool) {
                 crate::tell_err!("\n{note}");
             }
         } else if !same_interrupt(FIRST.get().copied(), now) {
-            // Both locks are held until the process ends, so nothing is staged or moved
-            // after the removal.
-            let _moving = lock(&MOVING);
-            let staged = lock(&STAGED);
-            for (path, is_ours) in staged.iter() {
-                let _ = remove_staged(path, *is_ours);
-            }
-            let held = lock(&HELD);
-            for path in held.iter().filter(|p| !p.is_dir()) {
-                let _ = std::fs::remove_file(path);
-            }
-            for path in held.iter().filter(|p| p.is_dir()) {
-                let _ = std::fs::remove_dir(path);
-            }
+            let _held = remove_unfinished();
             crate::tell_err!(
                 "\nstopped at once (a second interrupt): unfinished output removed; finished work (a training's \
                  updates, a sweep's runs, a run's checkpoints) is kept"
@@ -159,6 +142,26 @@ fn install_handler(at_once: bool) {
             std::process::exit(i32::from(INTERRUPTED_EXIT));
         }
     });
+}
+
+/// Removes what this process has staged and the files held for removal (then their folders,
+/// if empty), as a signal ends the process: a folder being moved into place gets there first.
+/// The locks come back held, to be held until the process ends, so nothing is staged or
+/// moved after the removal.
+fn remove_unfinished() -> impl Sized {
+    let moving = lock(&MOVING);
+    let staged = lock(&STAGED);
+    for (path, is_ours) in staged.iter() {
+        let _ = remove_staged(path, *is_ours);
+    }
+    let held = lock(&HELD);
+    for path in held.iter().filter(|p| !p.is_dir()) {
+        let _ = std::fs::remove_file(path);
+    }
+    for path in held.iter().filter(|p| p.is_dir()) {
+        let _ = std::fs::remove_dir(path);
+    }
+    (moving, staged, held)
 }
 
 /// Signals this close after the first are the first one delivered twice, not a second
@@ -1039,6 +1042,14 @@ pub fn not_an_input(out: &Path, inputs: &[&Path]) -> Result<(), Refused> {
         }
     }
     Ok(())
+}
+
+/// Whether the output folder `out` holds the input file `input` (at any depth, links and
+/// `..` followed): replacing the folder would remove the input.
+pub fn holds_input(out: &Path, input: &Path) -> bool {
+    let (Ok(input), Ok(out)) = (fs::canonicalize(input), absolute(out)) else { return false };
+    let out = fs::canonicalize(&out).unwrap_or(out);
+    input.starts_with(&out)
 }
 
 /// Checks that the output `shown` (resolved: `abs`) could be created: the nearest folder

@@ -108,7 +108,9 @@ fn read_checked(path: &str) -> Result<(Header, u64), FileProblem> {
             .unwrap_or_default();
         files.sort();
         let hint = if files.is_empty() {
-            "give the path of a file `polity train` wrote, e.g. DIR/policies/GROUP.safetensors (relative to the working directory)".to_string()
+            let relative =
+                if std::path::Path::new(path).is_absolute() { "" } else { " (relative to the working directory)" };
+            format!("give the path of a file `polity train` wrote, e.g. DIR/policies/GROUP.safetensors{relative}")
         } else {
             let dir = path.trim_end_matches('/');
             let named: Vec<String> = files.iter().map(|f| format!("{dir}/policies/{f}")).collect();

@@ -20,6 +20,10 @@ A sweep file (`Sweep(…)`, docs/sweeps.md) is checked as `polity sweep` would c
 its base scenario and every value of its parameters included, and its line says how many runs
 it makes.
 
+A scenario with `Learned` groups is also checked as `polity train` would check it (enough
+samples an update for its minibatches, agents in each learned group); a problem of training
+alone is said so: `polity run` and `polity gui` take the file.
+
 Exit status 0 when every file is valid and fits, 2 otherwise.
 
 Examples:
@@ -45,7 +49,7 @@ impl CheckArgs {
     /// Checks every file, printing each one's problems; bad input if any has one.
     pub fn run(self) -> CliResult {
         let files = &self.files;
-        let mut bad = 0;
+        let (mut bad, mut for_training) = (0, 0);
         for f in files {
             let path = std::path::Path::new(f);
             if path.is_file() && std::fs::read_to_string(path).is_ok_and(|t| polity::sweep::spec::is_sweep_source(&t)) {
@@ -95,8 +99,11 @@ impl CheckArgs {
                         // minibatches, a learned group of no agents), said now, not after a
                         // check that passed.
                         if let Err(e) = polity::learn::train::preflight(&s) {
-                            polity::tell_err!("{f}: {e}");
+                            polity::tell_err!(
+                                "{f}: `polity run` and `polity gui` take it, but `polity train` would refuse it: {e}"
+                            );
                             bad += 1;
+                            for_training += 1;
                             continue;
                         }
                         let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();
@@ -127,8 +134,13 @@ impl CheckArgs {
             }
         }
         if bad > 0 {
+            let training = match for_training {
+                0 => String::new(),
+                k if k == bad => " for `polity train`".to_string(),
+                k => format!(" ({k} of them for `polity train` only)"),
+            };
             return Err(CliError::problems(format_args!(
-                "{bad} of {} file{} invalid",
+                "{bad} of {} file{} invalid{training}",
                 files.len(),
                 if files.len() == 1 { "" } else { "s" }
             )));

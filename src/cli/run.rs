@@ -31,8 +31,9 @@ fit in the disk space free where they go (their fewest possible bytes: 20 a row)
 The same scenario and seed give byte-identical files. Files appear only when the run has
 finished; an interrupted run (Ctrl-C, SIGTERM: exit status 130) leaves nothing half-written.
 An existing --out folder is replaced only if it is a run folder Polity wrote (its run.json
-lists every file in it); the working folder and those above it are refused. The rules of
-every output: docs/outputs.md.
+lists every file in it); the working folder and those above it are refused, and so is the
+folder the scenario is read from (`polity run runs/c3/run.json` writes runs/c3-repeat, to
+compare with runs/c3). The rules of every output: docs/outputs.md.
 
 Checkpoints: with --checkpoint-every T the run saves its whole state every T ticks to
 .NAME.partial/checkpoint.ron beside the run folder. If the run is killed, `polity run
@@ -94,9 +95,26 @@ impl RunArgs {
         let played: String =
             self.policies.pairs()?.iter().map(|(group, _)| format!("-{}", outputs::file_stem(group))).collect();
         let played = if played.is_empty() { played } else { format!("-policy{played}") };
-        let shown = self.out.unwrap_or_else(|| {
-            PathBuf::from(format!("runs/{}-seed{}{played}", outputs::file_stem(&s.name), opts.seed))
-        });
+        // The file the scenario is read from, if it is one (a run.json or scenario.ron in a
+        // run folder): the run never replaces the folder that holds it, so the run it repeats
+        // stays to compare with. The default folder is then NAME-seedS-repeat.
+        let input = self.scenario.as_deref().map(Path::new).filter(|p| p.is_file());
+        let holds_input = |dir: &Path| input.is_some_and(|i| outputs::holds_input(dir, i));
+        let shown = match self.out {
+            Some(out) if holds_input(&out) => {
+                return Err(CliError::input(format!(
+                    "{}: holds the input {}; a run never replaces the folder it reads its scenario from, even with --force\n    hint: write it elsewhere, e.g. --out {}-repeat",
+                    out.display(),
+                    input.map_or(String::new(), |i| i.display().to_string()),
+                    out.display().to_string().trim_end_matches('/'),
+                )));
+            }
+            Some(out) => out,
+            None => {
+                let default = PathBuf::from(format!("runs/{}-seed{}{played}", outputs::file_stem(&s.name), opts.seed));
+                if holds_input(&default) { PathBuf::from(format!("{}-repeat", default.display())) } else { default }
+            }
+        };
         let out = run::check_out_dir(&shown).map_err(CliError::input)?;
         super::disk_gate(label, &s, opts.ticks, &out, self.force)?;
         // Repeating a run.json as it ran (its seed, ticks and policies): its state hash says

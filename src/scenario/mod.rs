@@ -36,10 +36,57 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Writes a scenario as pretty RON that [`parse`] reads back to the same value.
+/// Writes a scenario as pretty RON that [`parse`] reads back to the same value, in the
+/// syntax docs/scenarios.md and the built-in scenarios use: `Scenario(` and then no type
+/// names, an optional section as its value (`tax: (preset: Sed, …)`, not `Some(TaxSpec(…))`),
+/// a variant's fields inside its name (`Learned(view: 3, …)`). Every field is written, the
+/// defaults too, so the file says all the run used.
 pub fn to_ron(s: &Scenario) -> String {
-    let config = ron::ser::PrettyConfig::new().struct_names(true).indentor("    ".to_string());
-    ron::ser::to_string_pretty(s, config).expect("scenarios always serialise")
+    use ron::extensions::Extensions;
+    let config = ron::ser::PrettyConfig::new().indentor("    ".to_string());
+    let options =
+        ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
+    let text = options.to_string_pretty(s, config).expect("scenarios always serialise");
+    format!("Scenario{}", unescape_quotes(&text))
+}
+
+/// `text` with the `\'` that RON's writer puts for an apostrophe in a string as a plain `'`
+/// (RON reads both; a description reads better without the backslash). Other escapes stay,
+/// and so do character literals (`'\''`).
+fn unescape_quotes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut chars, mut in_string) = (text.chars(), false);
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match c {
+            '"' => in_string = !in_string,
+            '\\' if in_string => match chars.next() {
+                Some('\'') => {
+                    out.pop();
+                    out.push('\'');
+                }
+                Some(next) => out.push(next),
+                None => {}
+            },
+            // A character literal, copied whole: `'"'`, `'\''`, `'\u{301}'`.
+            '\'' if !in_string => {
+                if let Some(first) = chars.next() {
+                    out.push(first);
+                    if first == '\\' {
+                        out.extend(chars.next());
+                    }
+                }
+                for c in chars.by_ref() {
+                    out.push(c);
+                    if c == '\'' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// A scenario name made into one safe file-name component for default output paths: every

@@ -177,6 +177,15 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
             best = Some((d, cand));
         }
     }
+    // A word cut short from exactly one candidate (`PerRep` for `PerReplicate`) is that
+    // candidate, unless another is one slip away (`PerRep` is two from `PerRun`).
+    let lower: String = word.iter().collect();
+    let mut abbreviates = candidates.iter().filter(|c| lower.len() >= 3 && c.to_lowercase().starts_with(&lower));
+    if let (Some(c), None) = (abbreviates.next(), abbreviates.next())
+        && best.is_none_or(|(d, _)| d >= 2)
+    {
+        return Some(c);
+    }
     // Else a word that is the start of exactly one candidate, or that one candidate starts
     // (`patches` for `patches_alive`, `taxes` for `tax`), at least three letters in common.
     best.map(|(_, c)| c).or_else(|| {
@@ -674,6 +683,11 @@ Scenario(
         assert_eq!(did_you_mean("taxes", &["tax", "voting", "principal"]), Some("tax"));
         assert_eq!(did_you_mean("welfare", &["welfare_min", "welfare_mean"]), None, "two fit: neither");
         assert_eq!(did_you_mean("po", &["power"]), None, "too short to guess from");
+        // Cut short: the one it starts, over another two slips away; one slip away wins.
+        let rules = ["PerRun", "PerReplicate", "Same"];
+        assert_eq!(did_you_mean("PerRep", &rules), Some("PerReplicate"));
+        assert_eq!(did_you_mean("PerRn", &rules), Some("PerRun"));
+        assert_eq!(did_you_mean("PerRe", &rules), Some("PerReplicate"));
         let src = "ab\ncé d";
         let expected = [(1, 1), (2, 1), (2, 3), (2, 2), (2, 5)];
         assert_eq!([0, 3, 6, 5, 100].map(|o| line_col(src, o)), expected);

@@ -474,12 +474,18 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         );
     }
     // The base scenario.
-    let base_arg =
-        if Path::new(&spec.base).is_relative() && !dir.as_os_str().is_empty() && dir.join(&spec.base).exists() {
-            dir.join(&spec.base).to_string_lossy().into_owned()
-        } else {
-            spec.base.clone()
-        };
+    // A relative path is beside the sweep file, and only there (a file of that name in the
+    // working folder is not looked at: the sweep runs the same from any folder); a name with
+    // no such file beside it is a built-in's.
+    let beside = dir.join(&spec.base);
+    let base_arg = if Path::new(&spec.base).is_relative()
+        && !dir.as_os_str().is_empty()
+        && (beside.exists() || scenario::builtin(&spec.base).is_none())
+    {
+        beside.to_string_lossy().into_owned()
+    } else {
+        spec.base.clone()
+    };
     let base = if spec.base.trim().is_empty() {
         // (A `base` left out is already reported as a missing field.)
         if !missing_base {

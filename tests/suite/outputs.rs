@@ -1095,3 +1095,30 @@ fn an_output_in_a_folder_that_takes_no_files_says_so() {
         );
     }
 }
+
+#[test]
+fn a_run_never_replaces_the_folder_it_reads_its_scenario_from() {
+    // `polity run runs/commons-seed0/run.json --ticks 20` replaced the 50-tick run it was
+    // given (its default folder is the input's own): the run repeated was lost.
+    let t = tempfile::tempdir().unwrap();
+    run_ok(t.path(), &["run", "commons", "--ticks", "6"]);
+    let original = t.path().join("runs/commons-seed0");
+    let before = tree(&original);
+    for args in [
+        &["run", "runs/commons-seed0/run.json", "--ticks", "3", "--out", "runs/commons-seed0"][..],
+        &["run", "runs/commons-seed0/scenario.ron", "--out", "runs/./commons-seed0/", "--force"],
+        &["run", "commons-seed0/run.json", "--out", "commons-seed0/.."],
+    ] {
+        let dir = if args[1].starts_with("runs/") { t.path().to_path_buf() } else { t.path().join("runs") };
+        let out = polity_in(&dir, args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("a run never replaces the folder it reads its scenario from"), "{args:?}: {err}");
+        assert_kept(&original, &before, "the run given as input");
+    }
+    // Without --out, the repeat goes beside it.
+    run_ok(t.path(), &["run", "runs/commons-seed0/run.json"]);
+    assert_kept(&original, &before, "the run repeated");
+    let repeat = t.path().join("runs/commons-seed0-repeat");
+    assert_eq!(fs::read(repeat.join("metrics.csv")).unwrap(), before[Path::new("metrics.csv")]);
+}

@@ -379,3 +379,35 @@ fn a_sweep_over_infinite_values_merges_from_its_shards() {
     let table = std::fs::read_to_string(merged).unwrap();
     assert!(table.lines().nth(2).unwrap().starts_with("1,1,0,0,inf,5,"), "{table}");
 }
+
+#[test]
+fn a_written_scenario_reads_as_the_docs_write_one() {
+    // A run folder's scenario.ron showed `Learned(LearnedSpec(`, `Some(TaxSpec(`,
+    // `AgentGroup(` and `SED\'s`, a syntax no doc or built-in shows: it is written now as they
+    // write one, and still reads back to the same scenario.
+    for b in BUILTINS {
+        let s = b.scenario().unwrap();
+        let text = scenario::to_ron(&s);
+        assert!(text.starts_with("Scenario(\n"), "{}", b.name);
+        for type_name in ["Some(", "Spec(", "AgentGroup(", "UtilityWeights(", "LearnedPrincipal(", "\\'"] {
+            assert!(!text.contains(type_name), "{}'s scenario.ron has {type_name}:\n{text}", b.name);
+        }
+        assert_eq!(scenario::parse(&text, "scenario.ron", "x").unwrap(), s, "{}", b.name);
+    }
+    let sed = scenario::to_ron(&scenario::builtin("sed-learners").unwrap().scenario().unwrap());
+    assert!(sed.contains("SED's bilevel loop") && sed.contains("policy: Learned(\n"), "{sed}");
+    // Quotes and backslashes in strings, and quotes as a legend's characters, stay as they were.
+    let mut s = scenario::builtin("commons").unwrap().scenario().unwrap();
+    s.description = r#"it's "quoted" \ and \' as typed"#.into();
+    if let scenario::MapSpec::Ascii(map) = &mut s.map {
+        for c in ['\'', '"', '\\'] {
+            map.legend.insert(c, scenario::Tile::Floor);
+        }
+        map.rows[1].replace_range(1..4, "'\"\\");
+    } else {
+        panic!("commons has an ASCII map");
+    }
+    let text = scenario::to_ron(&s);
+    assert!(text.contains(r#""it's \"quoted\" \\ and \\' as typed""#), "{text}");
+    assert_eq!(scenario::parse(&text, "scenario.ron", "x").unwrap(), s, "{text}");
+}

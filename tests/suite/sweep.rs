@@ -729,3 +729,28 @@ fn any_run_of_a_sweep_can_be_run_alone_from_its_scenario() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("has 18 runs (numbered 0 to 17)"));
 }
+
+#[test]
+fn a_sweeps_base_file_is_read_beside_the_sweep_file_only() {
+    // A base missing beside the sweep file was read from the working folder instead: the same
+    // sweep ran another scenario, or none, depending on where it was started.
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join("sub")).unwrap();
+    let tragedy = polity::scenario::builtin("tragedy").unwrap().source;
+    std::fs::write(t.path().join("here.ron"), tragedy).unwrap();
+    let sweep = "Sweep(version: 1, base: \"here.ron\", parameters: [(path: \"agents[0].count\", values: List([1, 2]))], ticks: Some(5), keep: [End(\"apples\")])\n";
+    std::fs::write(t.path().join("sub/s.ron"), sweep).unwrap();
+    let check = |dir: &Path, file: &str| {
+        Command::new(env!("CARGO_BIN_EXE_polity")).args(["check", file]).current_dir(dir).output().unwrap()
+    };
+    let out = check(t.path(), "sub/s.ron");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("sub/here.ron"), "the path it looked at is named: {err}");
+    // Beside the sweep file, it is read from any folder.
+    std::fs::rename(t.path().join("here.ron"), t.path().join("sub/here.ron")).unwrap();
+    for (dir, file) in [(t.path().to_path_buf(), "sub/s.ron"), (t.path().join("sub"), "s.ron")] {
+        let out = check(&dir, file);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
