@@ -163,7 +163,16 @@ pub fn is_checkpoint(path: &Path) -> bool {
 /// Reads a checkpoint, with the file, line and column of anything wrong in it.
 pub fn load(path: &Path) -> Result<Checkpoint, CheckpointError> {
     let file = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| CheckpointError(format!("{file}: cannot read: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let hint = if path.join("checkpoint.ron").is_file() {
+            format!("\n    hint: give the checkpoint in it: {}", path.join("checkpoint.ron").display())
+        } else if e.kind() == std::io::ErrorKind::NotFound {
+            "\n    hint: a checkpointed run saves .NAME.partial/checkpoint.ron beside its run folder NAME; a run that finished or was stopped before its first checkpoint has none".to_string()
+        } else {
+            String::new()
+        };
+        CheckpointError(format!("{file}: cannot read: {e}{hint}"))
+    })?;
     parse(&text, &file.to_string())
 }
 
@@ -187,9 +196,17 @@ pub fn parse(text: &str, file: &str) -> Result<Checkpoint, CheckpointError> {
     }
     let opts = ron::Options::default();
     let cp = opts.from_str::<Checkpoint>(text).map_err(|e| {
+        let said = e.code.to_string();
+        let said = said[..1].to_lowercase() + &said[1..];
+        // Where the text ends: an error there is a file cut short (a copy interrupted, a full
+        // disk), not an edit.
+        let lines = text.lines().count().max(1);
+        let last = text.lines().last().map_or(0, |l| l.chars().count());
+        let (line, col) = (e.span.start.line, e.span.start.col);
+        let cut = line > lines || (line == lines && col + 1 >= last);
+        let why = if cut { "the file ends there, cut short" } else { "the checkpoint is damaged" };
         CheckpointError(format!(
-            "{file}:{}:{}: {} (the checkpoint is damaged)",
-            e.span.start.line, e.span.start.col, e.code
+            "{file}:{line}:{col}: {said} ({why})\n    hint: Polity saves a checkpoint whole (to a temporary file, then renamed), so this one was cut or changed after; it cannot be resumed: start the run again"
         ))
     })?;
     check_digest(text, cp.format, file)?;

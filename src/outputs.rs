@@ -60,16 +60,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Runs `create`, which makes something this process stages (a folder, a file) and returns
 /// it with its path, while holding the registry ([`STAGED`]), and registers that path with
-/// `is_ours` unless `is_ours` is `None` (a checkpointed run's staging, kept on purpose). A
-/// second signal holds the registry from the moment it starts removing until the process
-/// ends, so nothing is created after its removal (a folder it removed is not made again by a
-/// write into it), and nothing it should remove is left unregistered.
-fn create_staged<T>(is_ours: Option<IsOurs>, create: impl FnOnce() -> io::Result<(T, PathBuf)>) -> io::Result<T> {
+/// `is_ours`. A second signal holds the registry from the moment it starts removing until the
+/// process ends, so nothing is created after its removal (a folder it removed is not made
+/// again by a write into it), and nothing it should remove is left unregistered.
+fn create_staged<T>(is_ours: IsOurs, create: impl FnOnce() -> io::Result<(T, PathBuf)>) -> io::Result<T> {
     let mut staged = lock(&STAGED);
     let (made, path) = create()?;
-    if let Some(is_ours) = is_ours {
-        staged.push((path, is_ours));
-    }
+    staged.push((path, is_ours));
     Ok(made)
 }
 
@@ -85,7 +82,7 @@ pub const INTERRUPTED_EXIT: u8 = 130;
 /// sweeps) to stop at its next tick, frame or run and clean up its staging; a second signal
 /// ends the process at once, after removing what it has staged and the files held for
 /// removal (a folder being moved into place gets there first; a checkpointed run's staging is
-/// kept, to resume).
+/// kept once it holds a checkpoint, to resume).
 pub fn catch_interrupts() {
     install_handler(false);
 }
@@ -781,8 +778,8 @@ pub fn remove_staged(path: &Path, is_ours: fn(&str) -> bool) -> io::Result<()> {
 }
 
 /// Hidden staging for an output: removed on drop unless [`Staging::keep`] or
-/// [`Staging::release`] was called, and by a second signal ([`catch_interrupts`]) unless it is
-/// [`Staging::resumable`].
+/// [`Staging::release`] was called, and by a second signal ([`catch_interrupts`]) unless it
+/// holds a checkpoint to resume ([`Staging::resumable_now`]).
 pub struct Staging {
     path: PathBuf,
     is_ours: fn(&str) -> bool,
@@ -836,18 +833,11 @@ fn make_parents(folder: &Path) -> io::Result<MadeFolders> {
 }
 
 impl Staging {
-    /// Creates the staging folder `path` (which must not exist).
+    /// Creates the staging folder `path` (which must not exist). A checkpointed run's is
+    /// removed by a second signal only until [`Staging::resumable_now`] says a checkpoint is
+    /// in it.
     pub fn folder(path: PathBuf, is_ours: fn(&str) -> bool) -> io::Result<Self> {
-        Staging::make_folder(path, is_ours, true)
-    }
-    /// Creates the staging folder `path` of a checkpointed run: a second signal leaves it,
-    /// since its last checkpoint can be resumed (and one without a checkpoint is removed by
-    /// the next run into the same place).
-    pub fn resumable(path: PathBuf, is_ours: fn(&str) -> bool) -> io::Result<Self> {
-        Staging::make_folder(path, is_ours, false)
-    }
-    fn make_folder(path: PathBuf, is_ours: fn(&str) -> bool, removed_by_a_second_signal: bool) -> io::Result<Self> {
-        create_staged(removed_by_a_second_signal.then_some(is_ours), || {
+        create_staged(is_ours, || {
             let parents = match path.parent() {
                 Some(parent) => make_parents(parent)?,
                 None => MadeFolders::default(),
@@ -856,20 +846,29 @@ impl Staging {
             Ok((Staging { path: path.clone(), is_ours, armed: true, parents }, path))
         })
     }
+    /// A checkpoint to resume is in this staging: a second signal leaves it from now on (it
+    /// said "a run's checkpoints are kept" and left a checkpointed run's staging even before
+    /// its first checkpoint, with nothing to resume).
+    pub fn resumable_now(&self) {
+        unstage(&self.path);
+    }
     /// An existing staging folder taken over (a resumed run's).
     pub fn folder_existing(path: PathBuf, is_ours: fn(&str) -> bool) -> Self {
         Staging { path, is_ours, armed: true, parents: MadeFolders::default() }
     }
     /// Creates the staging file `path` (and the folders above it), open for writing.
     pub fn file(path: PathBuf) -> io::Result<(Self, fs::File)> {
-        create_staged(Some(|_| false), || {
-            let parents = match path.parent() {
-                Some(parent) if !parent.as_os_str().is_empty() => make_parents(parent)?,
-                _ => MadeFolders::default(),
-            };
-            let file = fs::File::create(&path)?;
-            Ok(((Staging { path: path.clone(), is_ours: |_| false, armed: true, parents }, file), path))
-        })
+        create_staged(
+            |_| false,
+            || {
+                let parents = match path.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => make_parents(parent)?,
+                    _ => MadeFolders::default(),
+                };
+                let file = fs::File::create(&path)?;
+                Ok(((Staging { path: path.clone(), is_ours: |_| false, armed: true, parents }, file), path))
+            },
+        )
     }
     /// Where the staging is.
     pub fn path(&self) -> &Path {
@@ -1213,12 +1212,15 @@ impl Staged {
         // less the umask), as `fs::write` would give it.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let (tmp, parents) = create_staged(Some(|_| false), || {
-            let parents = make_parents(parent)?;
-            let tmp = builder.tempfile_in(parent).map_err(unstaged)?;
-            let path = tmp.path().to_path_buf();
-            Ok(((tmp, parents), path))
-        })?;
+        let (tmp, parents) = create_staged(
+            |_| false,
+            || {
+                let parents = make_parents(parent)?;
+                let tmp = builder.tempfile_in(parent).map_err(unstaged)?;
+                let path = tmp.path().to_path_buf();
+                Ok(((tmp, parents), path))
+            },
+        )?;
         let mut staged = Staged { staged: tmp.path().to_path_buf(), tmp: Some(tmp), parents };
         let file = staged.tmp.as_mut().expect("just made");
         file.write_all(bytes).map_err(unstaged)?;

@@ -418,11 +418,7 @@ pub fn run_to_dir_checkpointed(
         ));
     }
     let stage = if every.is_some() { checkpoint_stage(dir) } else { outputs::staging_path(dir) };
-    let staging = if every.is_some() {
-        Staging::resumable(stage, is_stage_file)?
-    } else {
-        Staging::folder(stage, is_stage_file)?
-    };
+    let staging = Staging::folder(stage, is_stage_file)?;
     let lock = if every.is_some() { Some(lock_stage(staging.path())?) } else { None };
     let started = (|| -> io::Result<(Sim, FolderSink, Progress)> {
         let mut sink = FolderSink::create(staging.path())?;
@@ -486,17 +482,23 @@ pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSum
     };
     if !named {
         return Err(input(format!(
-            "{}: the checkpoint names the run folder {}, but it sits in the staging folder of {}; a checkpoint resumes only into its own run folder (was it moved or edited?)",
+            "{}: the checkpoint names the run folder {}, but it sits in the staging folder of {}; a checkpoint resumes only into its own run folder (was it moved or edited?)\n    hint: move the staging folder back beside {} and resume it there, or start the run over",
             path.display(),
             mark.out.display(),
-            out.display()
+            out.display(),
+            mark.out.display()
         )));
     }
     let lock = lock_stage(&stage).map_err(|e| match e.kind() {
         io::ErrorKind::ResourceBusy => input(e.to_string()),
         _ => input(format!("{}: cannot lock the run's staging folder: {e}", stage.display())),
     })?;
-    check_out_dir(&out).map_err(|e| input(e.to_string()))?;
+    // (The hint of a fresh run, "choose another --out", is not for a resume, which takes no
+    // --out: it finishes into the folder the run named.)
+    check_out_dir(&out).map_err(|e| {
+        let aside = format!("move {} aside (a resumed run finishes into the folder it was started for)", out.display());
+        input(e.to_string().replace("choose another --out", &aside))
+    })?;
     // The staging becomes the run folder: a file of someone else's in it would end up there,
     // unlisted in run.json (and every later run into the folder refused for it).
     let foreign = outputs::foreign_in(&stage, is_stage_file).map_err(|e| input(format!("{}: {e}", stage.display())))?;
@@ -582,7 +584,9 @@ fn drive(
             events: totals.events,
             last: totals.last.clone(),
         });
-        crate::checkpoint::save(&cp, &checkpoint)
+        crate::checkpoint::save(&cp, &checkpoint)?;
+        staging.resumable_now();
+        Ok(())
     };
     let ticking = std::time::Instant::now();
     let stepped = (|| -> io::Result<()> {
@@ -695,7 +699,23 @@ fn drive(
         found
     });
     staging.release();
-    summary.kept_aside = installed?;
+    // The finished run is whole in its staging: kept, and said where (it was left unsaid, and
+    // a later run into the same place refused the folder as not Polity's).
+    summary.kept_aside = installed.map_err(|e| {
+        let e = io::Error::from(e);
+        if !stage.is_dir() {
+            return e;
+        }
+        io::Error::new(
+            e.kind(),
+            format!(
+                "{e}\n    hint: the finished run is kept whole in {}; once the cause is fixed, move it into place yourself (`mv {} {}`)",
+                stage.display(),
+                stage.display(),
+                t.dir.display()
+            ),
+        )
+    })?;
     summary.replaced = replaced.into_inner();
     Ok(summary)
 }

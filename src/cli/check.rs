@@ -33,7 +33,7 @@ Examples:
 /// `polity check`'s arguments.
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// Scenario files (or built-in names), and sweep files
+    /// Scenario files (or built-in names), a run's run.json, and sweep files
     #[arg(required = true)]
     files: Vec<String>,
     /// Accept a world estimated to need more memory than this machine has available

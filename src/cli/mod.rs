@@ -74,7 +74,8 @@ const EXAMPLES: &str = "Examples:
   polity scenarios                        list the built-in scenarios
 
 Exit status: 0 success, 2 bad input (scenario, arguments, or an output Polity will not
-replace), 1 internal error, 130 interrupted. Polity never deletes or replaces a file it cannot
+replace), 1 an error while working (a full disk, a folder changed under a run, an internal
+error), 130 interrupted. Polity never deletes or replaces a file it cannot
 prove it wrote; single files are replaced only with --force (docs/outputs.md).";
 
 /// The whole command line.

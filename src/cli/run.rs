@@ -66,7 +66,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "T")]
     checkpoint_every: Option<u64>,
     /// Go on with an interrupted run from its checkpoint.ron (no scenario or other options)
-    #[arg(long, value_name = "CHECKPOINT", conflicts_with_all = ["scenario", "ticks", "seed", "out", "checkpoint_every"])]
+    #[arg(long, value_name = "CHECKPOINT", conflicts_with_all = ["scenario", "ticks", "seed", "out", "checkpoint_every", "policy"])]
     resume: Option<PathBuf>,
     /// Run even when the world's estimated memory is more than this machine has available, or
     /// its files' estimated size more than the disk has free
@@ -101,7 +101,8 @@ impl RunArgs {
         let input = self.scenario.as_deref().map(Path::new).filter(|p| p.is_file());
         let holds_input = |dir: &Path| input.is_some_and(|i| outputs::holds_input(dir, i));
         let shown = match self.out {
-            Some(out) if holds_input(&out) => {
+            // (The working folder, one above it and the root are refused as such, below.)
+            Some(out) if outputs::resolve(&out).is_ok() && holds_input(&out) => {
                 return Err(CliError::input(format!(
                     "{}: holds the input {}; a run never replaces the folder it reads its scenario from, even with --force\n    hint: write it elsewhere, e.g. --out {}-repeat",
                     out.display(),

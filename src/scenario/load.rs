@@ -75,6 +75,11 @@ fn folder_hint(path: &Path, arg: &str) -> String {
         )
     } else if path.join("run.json").is_file() {
         format!("this is a run folder: give `{}` to repeat the run", path.join("run.json").display())
+    } else if path.join("checkpoint.ron").is_file() {
+        format!(
+            "this is an interrupted run's staging folder: go on with `polity run --resume {}`",
+            path.join("checkpoint.ron").display()
+        )
     } else {
         "give the scenario file itself, not its folder".to_string()
     }
@@ -295,7 +300,15 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
     };
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
     if path.extension().is_some_and(|e| e == "json") {
-        return load_run_json(src, arg);
+        // A byte-order mark, as some editors save: read past, as in a .ron file.
+        return load_run_json(src.strip_prefix('\u{feff}').unwrap_or(src), arg);
+    }
+    if src.trim_start_matches('\u{feff}').starts_with("(format:") && crate::checkpoint::is_checkpoint(path) {
+        return Err(whole_file(
+            arg,
+            "this is a checkpoint (a run's whole state), not a scenario".into(),
+            Some(format!("go on with the run: `polity run --resume {arg}`; or open it in the app: `polity gui {arg}`")),
+        ));
     }
     if spanned_ron::struct_name(src) == Some("Sweep") {
         return Err(whole_file(

@@ -147,15 +147,17 @@ fn run_never_deletes_files_it_did_not_write() {
     run_ok(w, &["run", "commons", "--seed", "7", "--ticks", "5"]);
     fs::write(w.join("runs/commons-seed7/analysis.ipynb"), "{}").unwrap();
     let before = tree(w);
-    let o = polity_in(w, &["run", "runs/commons-seed7/run.json"]);
+    let o = polity_in(w, &["run", "commons", "--seed", "7", "--ticks", "6"]);
     assert_eq!(o.status.code(), Some(2));
     let e = text(&o.stderr);
     assert!(e.contains("`analysis.ipynb`") && e.contains("did not write"), "{e}");
     assert_eq!(tree(w), before);
+    // (A repeat from its run.json goes beside it, runs/commons-seed7-repeat: it never replaces
+    // the folder it reads from; a_run_never_replaces_the_folder_it_reads_its_scenario_from.)
 
     // Without it, a run folder of Polity's is replaced by the new run, and nothing is left aside.
     fs::remove_file(w.join("runs/commons-seed7/analysis.ipynb")).unwrap();
-    run_ok(w, &["run", "runs/commons-seed7/run.json", "--ticks", "9"]);
+    run_ok(w, &["run", "commons", "--seed", "7", "--ticks", "9"]);
     let run: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(w.join("runs/commons-seed7/run.json")).unwrap()).unwrap();
     assert_eq!(run["ticks"], 9);
@@ -179,7 +181,7 @@ fn a_run_folder_edited_since_polity_wrote_it_is_never_replaced() {
     let edited = format!("// my variant\n{}", fs::read_to_string(&scenario).unwrap());
     fs::write(&scenario, &edited).unwrap();
     let before = tree(w);
-    let o = polity_in(w, &["run", "runs/commons-seed0/scenario.ron"]);
+    let o = polity_in(w, &["run", "commons", "--ticks", "6"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     let e = text(&o.stderr);
     assert!(e.contains("`scenario.ron` changed since Polity wrote it") && e.contains("--out"), "{e}");
@@ -822,6 +824,31 @@ fn sigint_leaves_no_hidden_staging() {
         assert!(e.contains("stopped at once") || e.contains("unfinished output was removed"), "{e}");
         assert_eq!(fs::read_dir(w).unwrap().count(), 0, "{args:?} left {:?}", tree(w).keys().collect::<Vec<_>>());
     }
+    // A checkpointed run stopped at once before its first checkpoint: nothing to resume, so its
+    // staging goes too (it was kept, with the message "a run's checkpoints are kept" and no
+    // checkpoint in it); if the first signal was seen first, a checkpoint is saved and kept.
+    for _ in 0..3 {
+        let args = ["run", "commons", "--ticks", "50000000", "--checkpoint-every", "100000000", "--out", "c"];
+        let child = staged(&args, ".c.partial");
+        signal(&child, "-INT");
+        signal(&child, "-INT");
+        let out = child.wait_with_output().unwrap();
+        let e = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{e}");
+        let left: Vec<_> = fs::read_dir(w).unwrap().flatten().map(|e| e.path()).collect();
+        match &left[..] {
+            [] => assert!(e.contains("stopped at once"), "{e}"),
+            [stage] => {
+                assert!(stage.join("checkpoint.ron").is_file(), "a staging without a checkpoint was kept: {e}");
+                assert!(e.contains("a checkpoint was saved"), "{e}");
+                for f in fs::read_dir(stage).unwrap().flatten() {
+                    fs::remove_file(f.path()).unwrap();
+                }
+                fs::remove_dir(stage).unwrap();
+            }
+            more => panic!("left {more:?}: {e}"),
+        }
+    }
     // Into folders not made yet: those made for the output go with it (the new-user tour,
     // 2026-12-06: an interrupted `--out n1/a/b` left an empty `n1/a`), after one signal or two.
     let nested: [&[&str]; 3] = [
@@ -1104,12 +1131,14 @@ fn a_run_never_replaces_the_folder_it_reads_its_scenario_from() {
     run_ok(t.path(), &["run", "commons", "--ticks", "6"]);
     let original = t.path().join("runs/commons-seed0");
     let before = tree(&original);
+    std::os::unix::fs::symlink("runs/commons-seed0", t.path().join("link")).unwrap();
     for args in [
         &["run", "runs/commons-seed0/run.json", "--ticks", "3", "--out", "runs/commons-seed0"][..],
         &["run", "runs/commons-seed0/scenario.ron", "--out", "runs/./commons-seed0/", "--force"],
-        &["run", "commons-seed0/run.json", "--out", "commons-seed0/.."],
+        // The input through a link to the folder.
+        &["run", "link/run.json", "--out", "runs/commons-seed0"],
     ] {
-        let dir = if args[1].starts_with("runs/") { t.path().to_path_buf() } else { t.path().join("runs") };
+        let dir = t.path();
         let out = polity_in(&dir, args);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
