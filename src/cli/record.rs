@@ -104,10 +104,14 @@ impl RecordArgs {
                 own.push(plural(ticks, "tick"));
             }
             if !own.is_empty() {
+                // Two halves of one name are told apart by side.
+                let (a, b) = if second.name == first.name {
+                    (format!("the right half (`{}`)", second.name), "the left half's".to_string())
+                } else {
+                    (format!("`{}`", second.name), format!("`{}`'s", first.name))
+                };
                 polity::tell_err!(
-                    "note: `{}` is recorded with `{}`'s seed {} and {} (its own: {}); --seed and --ticks set both",
-                    second.name,
-                    first.name,
+                    "note: {a} is recorded with {b} seed {} and {} (its own: {}); --seed and --ticks set both",
                     opts.seed,
                     plural(opts.ticks, "tick"),
                     own.join(", ")
@@ -130,14 +134,22 @@ impl RecordArgs {
             Err(RecordError::Io(e)) => return Err(CliError::io(&format!("recording {}", out.display()), &e)),
         };
         let secs = started.elapsed().as_secs_f64();
+        // A short video's length in its own decimals (one frame at 30 fps said "0.0 s"), and a
+        // slow rate as the time a frame took ("1 frames/s").
+        let video = opts.seconds();
+        let video = if video < 0.1 { format!("{video:.3}") } else { format!("{video:.1}") };
+        let rate = frames as f64 / secs.max(1e-9);
+        let rate = if rate < 10.0 {
+            format!("{} a frame", polity::cost::duration(secs / frames.max(1) as f64))
+        } else {
+            format!("{rate:.0} frames/s")
+        };
         say!(
-            "{} · seed {} · {} → {} of {size} at {fps} fps ({:.1} s of video) in {secs:.2} s ({:.0} frames/s)",
+            "{} · seed {} · {} → {} of {size} at {fps} fps ({video} s of video) in {secs:.2} s ({rate})",
             names.join(" vs "),
             opts.seed,
             plural(opts.ticks, "tick"),
             plural(frames, "frame"),
-            opts.seconds(),
-            frames as f64 / secs.max(1e-9)
         );
         // Which trained policies the video shows (a scenario's own `weights` or --policy).
         for (s, side) in scenarios.iter().zip(["", " (the second)"]) {

@@ -153,7 +153,7 @@ fn scenario_of(sw: &sweep::Sweep, file: &std::path::Path, n: u64) -> CliResult {
     let mut s = sw.scenario(&run);
     s.run.seed = run.seed;
     let values: Vec<String> =
-        sw.spec.parameters.iter().zip(&run.values).map(|(p, v)| format!("{} = {v:?}", p.path)).collect();
+        sw.spec.parameters.iter().zip(&run.values).map(|(p, v)| format!("{} = {v}", p.path)).collect();
     let stop = match &sw.spec.stop {
         Some(_) => {
             "\n// The sweep's `stop` rule is not part of a scenario: this runs all its ticks (its row's \

@@ -303,7 +303,8 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
         // A byte-order mark, as some editors save: read past, as in a .ron file.
         return load_run_json(src.strip_prefix('\u{feff}').unwrap_or(src), arg);
     }
-    if src.trim_start_matches('\u{feff}').starts_with("(format:") && crate::checkpoint::is_checkpoint(path) {
+    // (How a checkpoint starts: `checkpoint::is_checkpoint`, a layer above this one.)
+    if src.trim_start_matches('\u{feff}').starts_with("(format:") {
         return Err(whole_file(
             arg,
             "this is a checkpoint (a run's whole state), not a scenario".into(),

@@ -186,7 +186,8 @@ pub fn csv(t: &Table, groups: &[Group]) -> String {
     w.write_record(head).expect("writing to memory");
     for g in groups {
         for (metric, s) in t.metrics.iter().zip(&g.summaries) {
-            let mut row: Vec<String> = g.values.iter().map(|&v| crate::tables::real(v)).collect();
+            // The parameters' values as results.csv writes them (`2`, not `2.0`).
+            let mut row: Vec<String> = g.values.iter().map(f64::to_string).collect();
             row.push(metric.clone());
             row.push(s.n.to_string());
             for x in [s.mean, s.sd, s.half_width, s.mean - s.half_width, s.mean + s.half_width] {

@@ -578,7 +578,9 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
                         break;
                     }
                     Ok(text) => {
-                        if let Err(ps) = scenario::parse(&text, "base", &base.name) {
+                        if let Err(ps) = scenario::parse(&text, "base", &base.name)
+                            && !valid_with_others(&text, k, &spec, &values, &refused, &base.name)
+                        {
                             let why: Vec<String> = ps.0.iter().map(|x| format!("{}: {}", x.path, x.message)).collect();
                             err(&at, format!("{} = {v} makes the scenario invalid: {}", p.path, why.join("; ")));
                         }
@@ -648,6 +650,53 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
     Ok(sweep.expect("no problems means a sweep"))
 }
 
+/// Whether `text` (the base with parameter `k`'s value spliced in, invalid alone) is valid
+/// with some values of the other parameters: a value that depends on another (a million agents
+/// on a map the sweep also widens) is then no problem of its own, and the combinations that
+/// are invalid are said as such. Looks at the first [`LOOKED_AT`] combinations of the others.
+fn valid_with_others(
+    text: &str,
+    k: usize,
+    spec: &SweepSpec,
+    values: &[Vec<f64>],
+    refused: &[usize],
+    name: &str,
+) -> bool {
+    const LOOKED_AT: usize = 200;
+    let others: Vec<usize> =
+        (0..spec.parameters.len()).filter(|j| *j != k && !refused.contains(j) && !values[*j].is_empty()).collect();
+    if others.is_empty() {
+        return false;
+    }
+    let mut at = vec![0usize; others.len()];
+    for _ in 0..LOOKED_AT {
+        let mut spliced = text.to_string();
+        for (&j, &i) in others.iter().zip(&at) {
+            match spanned_ron::splice_number(&spliced, &spec.parameters[j].path, values[j][i]) {
+                Ok(t) => spliced = t,
+                Err(_) => return false,
+            }
+        }
+        if scenario::parse(&spliced, "base", name).is_ok() {
+            return true;
+        }
+        // The next combination of the others, the last one fastest.
+        let mut d = others.len();
+        loop {
+            if d == 0 {
+                return false;
+            }
+            d -= 1;
+            at[d] += 1;
+            if at[d] < values[others[d]].len() {
+                break;
+            }
+            at[d] = 0;
+        }
+    }
+    false
+}
+
 /// The first problems of the sweep's combinations (see the caller): a combination that makes
 /// the scenario invalid is reported at `parameters`, one without a kept or stop metric at that
 /// `keep[k]` or `stop`; a few of each, then how many more.
@@ -660,10 +709,26 @@ fn combinations_problems(sweep: &Sweep, base_columns: &[String], err: &mut dyn F
             sweep.spec.parameters.iter().zip(&run.values).map(|(p, v)| format!("{} = {v}", p.path)).collect();
         pairs.join(", ")
     };
-    for c in 0..sweep.combinations() {
+    // A long check says so once it can tell how long (200,000 combinations were checked for
+    // minutes without a word).
+    let started = std::time::Instant::now();
+    let total = sweep.combinations();
+    let mut said = false;
+    for c in 0..total {
         if crate::outputs::interrupted() {
             err("parameters", "interrupted while checking the combinations; nothing was run".into());
             return;
+        }
+        let spent = started.elapsed().as_secs_f64();
+        if !said && (c >= 50 || spent > 1.0) {
+            said = true;
+            let left = spent / c.max(1) as f64 * (total - c) as f64;
+            if left > 5.0 {
+                crate::tell_err!(
+                    "checking each of the sweep's {total} combinations: about {} more (Ctrl-C stops)",
+                    crate::cost::duration(left)
+                );
+            }
         }
         let run = sweep.run(c * reps);
         let s = match sweep.try_scenario(&run) {

@@ -754,3 +754,41 @@ fn a_sweeps_base_file_is_read_beside_the_sweep_file_only() {
         assert_eq!(out.status.code(), Some(0), "{file}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[test]
+fn a_value_valid_with_the_others_values_is_no_problem_of_its_own() {
+    // Each value was checked against the base alone: 2000 agents on the base's 40×40 map
+    // were refused though the sweep also makes the map 100 high (the same scenario as a file
+    // passed `polity check`).
+    let t = tempfile::tempdir().unwrap();
+    let base = "Scenario(version: 1, name: \"small\", map: Generated(width: 40, height: 40, patch_spacing: 10, patch_radius: 2.0, jitter: 0, border_walls: true, seed: 0), agents: [(name: \"a\", count: 5)], run: (ticks: 3))\n";
+    std::fs::write(t.path().join("small.ron"), base).unwrap();
+    let sweep = |counts: &str| {
+        format!(
+            "Sweep(version: 1, base: \"small.ron\", parameters: [(path: \"map.width\", values: List([40, 100])), (path: \"map.height\", values: List([100])), (path: \"agents[0].count\", values: List([{counts}]))], ticks: Some(2), keep: [End(\"apples\")])\n"
+        )
+    };
+    std::fs::write(t.path().join("ok.ron"), sweep("2000")).unwrap();
+    let check =
+        |f: &str| Command::new(env!("CARGO_BIN_EXE_polity")).args(["check", f]).current_dir(t.path()).output().unwrap();
+    let out = check("ok.ron");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // Too many for every map the sweep makes: said at the value, as before.
+    std::fs::write(t.path().join("bad.ron"), sweep("2000, 100000")).unwrap();
+    let out = check("bad.ron");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("parameters[2].values[1]: agents[0].count = 100000 makes the scenario invalid"), "{err}");
+    assert!(!err.contains("values[0]"), "{err}");
+    // Too many for one of its maps: that combination is said.
+    std::fs::write(t.path().join("one.ron"), sweep("5000")).unwrap();
+    let out = check("one.ron");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "the combination map.width = 40, map.height = 100, agents[0].count = 5000 makes the scenario invalid"
+        ),
+        "{err}"
+    );
+}
