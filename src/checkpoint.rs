@@ -197,7 +197,8 @@ pub fn parse(text: &str, file: &str) -> Result<Checkpoint, CheckpointError> {
     let opts = ron::Options::default();
     let cp = opts.from_str::<Checkpoint>(text).map_err(|e| {
         let said = e.code.to_string();
-        let said = said[..1].to_lowercase() + &said[1..];
+        let mut chars = said.chars();
+        let said = chars.next().map_or(String::new(), |c| c.to_lowercase().chain(chars).collect());
         // Where the text ends: an error there is a file cut short (a copy interrupted, a full
         // disk), not an edit.
         let lines = text.lines().count().max(1);

@@ -344,7 +344,8 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
     };
     let repeat: Repeat = crate::json::from_str(src).map_err(|e| {
         let path = crate::json::path_at(src, e.line, e.column).unwrap_or_default();
-        let position = (e.line > 0).then_some((e.line, e.column));
+        // (Columns count from 1; serde_json gives 0 at the end of a line cut short.)
+        let position = (e.line > 0).then_some((e.line, e.column.max(1)));
         if e.null_number {
             let beside = Path::new(file).with_file_name("scenario.ron");
             one(
