@@ -31,8 +31,9 @@ Examples:
 pub struct RecordArgs {
     /// A built-in scenario name, a .ron file, or a run.json [default: commons]
     scenario: Option<String>,
-    /// FILE.gif, FILE.mp4, FILE.webm, or a folder for PNG frames [default: runs/NAME-seedS.gif];
-    /// an existing file or folder of frames is replaced only with --force (docs/outputs.md)
+    /// FILE.gif, FILE.mp4, FILE.webm, or a folder for PNG frames [default: runs/NAME-seedS.gif,
+    /// with --compare runs/NAME-vs-OTHER-seedS.gif]; an existing file or folder of frames is
+    /// replaced only with --force (docs/outputs.md)
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Ticks to record [default: the scenario's `run.ticks`]
@@ -55,6 +56,8 @@ pub struct RecordArgs {
     /// --policy-b in OTHER alone)
     #[arg(long, value_name = "OTHER")]
     compare: Option<String>,
+    #[command(flatten)]
+    policies: super::PolicyArgs,
     /// With --compare: play a trained policy for a group of OTHER alone, GROUP=FILE (so
     /// `record X --compare X --policy-b g=FILE` shows untrained beside trained)
     #[arg(long = "policy-b", value_name = "GROUP=FILE", requires = "compare")]
@@ -62,8 +65,6 @@ pub struct RecordArgs {
     /// Replace the output if it exists (Polity never replaces a file without it; docs/outputs.md)
     #[arg(long)]
     force: bool,
-    #[command(flatten)]
-    policies: super::PolicyArgs,
 }
 
 impl RecordArgs {
