@@ -75,7 +75,7 @@ pub struct Choice {
     pub p: f64,
     /// `W_p` of the agents' utility ([`crate::utility`]) gained over the period it governed
     /// (set once that period ends).
-    pub reward: f32,
+    pub reward: f64,
 }
 
 /// A training episode's choices and the agents' utilities at the last period end.
@@ -257,7 +257,7 @@ fn book(record: &mut Record, totals: &[f64]) {
     if n >= 2 {
         let gained: Vec<f64> = totals.iter().zip(&record.totals).map(|(now, then)| now - then).collect();
         let c = &mut record.choices[n - 2];
-        c.reward = power_mean(&gained, c.p) as f32;
+        c.reward = power_mean(&gained, c.p);
     }
     record.totals = totals.to_vec();
 }
@@ -283,7 +283,7 @@ pub fn finish(m: &mut WorldModel) -> Option<Record> {
     let mut record = m.parts.get_mut::<Governor>()?.record.take()?;
     if let Some(last) = record.choices.last_mut() {
         let gained: Vec<f64> = totals.iter().zip(&record.totals).map(|(now, then)| now - then).collect();
-        last.reward = power_mean(&gained, last.p) as f32;
+        last.reward = power_mean(&gained, last.p);
     }
     Some(record)
 }

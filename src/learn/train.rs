@@ -360,7 +360,9 @@ impl Trainer {
             let seed = rng::key(self.seed, u as u64, self.slots.len() as u64, Purpose::Learn);
             let st = ppo::update(&lead.policy, 0, &mut lead.adam, &lead.samples, &adv, &ret, &spec, seed)
                 .map_err(|e| diverged(&e, super::principal::GROUP, u + 1))?;
-            let mean = lead.samples.rewards.iter().map(|&r| r as f64).sum::<f64>() / records.len().max(1) as f64;
+            // From the rewards as worked out (the samples' f32 copies showed `0.30000001192`).
+            let mean = records.iter().flat_map(|r| r.choices.iter().map(|c| c.reward)).sum::<f64>()
+                / records.len().max(1) as f64;
             lead_report = Some(GroupReport {
                 group: super::principal::GROUP.into(),
                 mean_return: mean,
@@ -514,7 +516,7 @@ fn fill(samples: &mut Samples, records: &[super::principal::Record], dim: usize,
             samples.actions.extend_from_slice(&c.actions);
             samples.betas.push(1.0);
             samples.logp.push(c.logp);
-            samples.rewards.push(c.reward);
+            samples.rewards.push(c.reward as f32);
             samples.values.push(c.value);
         }
     }
