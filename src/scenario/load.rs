@@ -325,6 +325,19 @@ fn load_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
     from_run_json(src, file)
 }
 
+/// Where the `,` that JSON wants before the value at `line:column` (1-based) goes: at the end
+/// of the last line before it that holds anything, when the value starts its line.
+fn missing_comma(src: &str, line: usize, column: usize) -> String {
+    let starts_line = src.lines().nth(line.saturating_sub(1)).is_some_and(|l| {
+        l.chars().take(column.saturating_sub(1)).all(char::is_whitespace)
+    });
+    let before = src.lines().take(line.saturating_sub(1)).enumerate().filter(|(_, l)| !l.trim().is_empty()).last();
+    match before {
+        Some((k, _)) if starts_line => format!("is a `,` missing at the end of line {}? JSON puts one between values", k + 1),
+        _ => format!("is a `,` missing before {line}:{column}? JSON puts one between values"),
+    }
+}
+
 /// Just the scenario of a `run.json`: other fields are not needed to repeat the run.
 #[derive(serde::Deserialize)]
 struct Repeat {
@@ -364,6 +377,8 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
             let beside = Path::new(file).with_file_name("scenario.ron");
             let hint = match unknown_field_guess(&e.message) {
                 Some(g) => Some(format!("did you mean `{g}`?")),
+                // Found at the next field: the `,` missing is at the end of the value before it.
+                None if e.message.starts_with("expected `,` or `") => Some(missing_comma(src, e.line, e.column)),
                 None if e.message.starts_with("the file ends in the middle") => Some(format!(
                     "`polity run` writes run.json whole; use the one it wrote, or repeat the run from the scenario.ron beside it: `polity run {}`",
                     beside.display()
