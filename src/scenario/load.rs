@@ -328,12 +328,15 @@ fn load_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
 /// Where the `,` that JSON wants before the value at `line:column` (1-based) goes: at the end
 /// of the last line before it that holds anything, when the value starts its line.
 fn missing_comma(src: &str, line: usize, column: usize) -> String {
-    let starts_line = src.lines().nth(line.saturating_sub(1)).is_some_and(|l| {
-        l.chars().take(column.saturating_sub(1)).all(char::is_whitespace)
-    });
+    let starts_line = src
+        .lines()
+        .nth(line.saturating_sub(1))
+        .is_some_and(|l| l.chars().take(column.saturating_sub(1)).all(char::is_whitespace));
     let before = src.lines().take(line.saturating_sub(1)).enumerate().filter(|(_, l)| !l.trim().is_empty()).last();
     match before {
-        Some((k, _)) if starts_line => format!("is a `,` missing at the end of line {}? JSON puts one between values", k + 1),
+        Some((k, _)) if starts_line => {
+            format!("is a `,` missing at the end of line {}? JSON puts one between values", k + 1)
+        }
         _ => format!("is a `,` missing before {line}:{column}? JSON puts one between values"),
     }
 }
