@@ -164,12 +164,13 @@ pub fn is_checkpoint(path: &Path) -> bool {
 pub fn load(path: &Path) -> Result<Checkpoint, CheckpointError> {
     let file = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| {
+        const SAVED: &str = "a checkpointed run saves .NAME.partial/checkpoint.ron beside its run folder NAME";
         let hint = if path.join("checkpoint.ron").is_file() {
             format!("\n    hint: give the checkpoint in it: {}", path.join("checkpoint.ron").display())
         } else if e.kind() == std::io::ErrorKind::IsADirectory {
-            "\n    hint: give the checkpoint file itself: a checkpointed run saves .NAME.partial/checkpoint.ron beside its run folder NAME".to_string()
+            format!("\n    hint: give the checkpoint file itself: {SAVED}")
         } else if e.kind() == std::io::ErrorKind::NotFound {
-            "\n    hint: a checkpointed run saves .NAME.partial/checkpoint.ron beside its run folder NAME; a run that finished or was stopped before its first checkpoint has none".to_string()
+            format!("\n    hint: {SAVED}; a run that finished or was stopped before its first checkpoint has none")
         } else {
             String::new()
         };

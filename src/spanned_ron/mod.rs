@@ -177,28 +177,23 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
             best = Some((d, cand));
         }
     }
-    // A word cut short from exactly one candidate (`PerRep` for `PerReplicate`) is that
-    // candidate, unless another is one slip away (`PerRep` is two from `PerRun`).
-    let lower: String = word.iter().collect();
-    let mut abbreviates = candidates.iter().filter(|c| lower.len() >= 3 && c.to_lowercase().starts_with(&lower));
-    if let (Some(c), None) = (abbreviates.next(), abbreviates.next())
-        && best.is_none_or(|(d, _)| d >= 2)
-    {
-        return Some(c);
+    // The one candidate the word is the start of, or that starts the word, with at least three
+    // letters in common (`PerRep` for `PerReplicate`, `patches` for `patches_alive`, `taxes`
+    // for `tax`): that candidate, unless another is one slip away (`PerRep` is two from
+    // `PerRun`).
+    let word: String = word.iter().collect();
+    let mut related = candidates.iter().filter(|c| {
+        let c = c.to_lowercase();
+        c.len().min(word.len()) >= 3 && (c.starts_with(&word) || word.starts_with(&c))
+    });
+    let unique = match (related.next(), related.next()) {
+        (Some(c), None) => Some(*c),
+        _ => None,
+    };
+    match best {
+        Some((d, c)) if d < 2 || unique.is_none() => Some(c),
+        _ => unique,
     }
-    // Else a word that is the start of exactly one candidate, or that one candidate starts
-    // (`patches` for `patches_alive`, `taxes` for `tax`), at least three letters in common.
-    best.map(|(_, c)| c).or_else(|| {
-        let word: String = word.iter().collect();
-        let mut starts = candidates.iter().filter(|c| {
-            let c = c.to_lowercase();
-            c.len().min(word.len()) >= 3 && (c.starts_with(&word) || word.starts_with(&c))
-        });
-        match (starts.next(), starts.next()) {
-            (Some(c), None) => Some(*c),
-            _ => None,
-        }
-    })
 }
 
 /// Optimal-string-alignment distance (edits, with adjacent transpositions counting once).
