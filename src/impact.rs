@@ -398,12 +398,25 @@ fn account(m: &mut WorldModel) {
     }
     let mut events: Vec<Attribution> = Vec::new();
     let events = &mut events;
+    // This tick's effects by identity, each with its direct cause: an agent's before the
+    // environment's (an agent pushes a vase and a belt carries it on in one tick: the push is
+    // the cause every baseline names).
+    let mut here: BTreeMap<Identity, Cause> = BTreeMap::new();
+    for e in &grid.effects {
+        let cause = here.entry((e.subject, e.kind)).or_insert(e.cause);
+        if matches!(cause, Cause::Environment) {
+            *cause = e.cause;
+        }
+    }
+    // The cause an attribution names: this tick's, when the effect happened this tick.
+    let named = |id: &Identity, first: Cause| here.get(id).copied().unwrap_or(first).to_string();
     // none
     for e in &grid.effects {
         impact.actual.entry((e.subject, e.kind)).or_insert(e.cause);
         if !impact.whitelisted(e.kind) && impact.none.0.insert((e.subject, e.kind)) {
             let why = "no baseline: every effect counts".to_string();
-            attribution(events, tick, "none", (e.subject, e.kind), e.cause.to_string(), why);
+            let id = (e.subject, e.kind);
+            attribution(events, tick, "none", id, named(&id, e.cause), why);
         }
     }
     // naive, one-sided: what happened and would not have happened without the AI — what it
@@ -426,7 +439,7 @@ fn account(m: &mut WorldModel) {
                 } else {
                     "would not have happened had the AI done nothing from the start"
                 };
-                attribution(events, tick, "naive", id, cause.to_string(), why.to_string());
+                attribution(events, tick, "naive", id, named(&id, cause), why.to_string());
             }
         }
     }
@@ -438,7 +451,7 @@ fn account(m: &mut WorldModel) {
             now.insert(id);
             if !impact.naive_symmetric.0.contains(&id) {
                 let why = "would not have happened had the AI done nothing from the start".to_string();
-                attribution(events, tick, "naive_symmetric", id, cause.to_string(), why);
+                attribution(events, tick, "naive_symmetric", id, named(&id, cause), why);
             }
         }
     }
@@ -453,7 +466,6 @@ fn account(m: &mut WorldModel) {
     }
     impact.naive_symmetric.0 = now;
     // stepwise: this tick against resting this tick.
-    let here: BTreeMap<Identity, Cause> = grid.effects.iter().map(|e| ((e.subject, e.kind), e.cause)).collect();
     let there: BTreeSet<Identity> = impact.noop.iter().map(|e| (e.subject, e.kind)).collect();
     for (&id, &cause) in &here {
         if !there.contains(&id) && !impact.whitelisted(id.1) && impact.stepwise.0.insert(id) {

@@ -249,6 +249,14 @@ pub const MAX_OUTPUT_NAME: usize = 255 - 26;
 /// Resolves an output path ([`absolute`]) and refuses the working folder, any folder above it
 /// (the root included) and a path whose last component is a symbolic link.
 pub fn resolve(path: &Path) -> Result<PathBuf, Refused> {
+    resolve_because(
+        path,
+        "Polity never writes its outputs into the folder you run it from or one above it, since replacing it could delete your files",
+    )
+}
+
+/// [`resolve`], saying `why` a folder is refused.
+fn resolve_because(path: &Path, why: &str) -> Result<PathBuf, Refused> {
     let shown = path.display();
     let abs = absolute(path).map_err(|e| Refused(format!("{shown}: cannot resolve the path: {e}")))?;
     let cwd = std::env::current_dir().and_then(fs::canonicalize).unwrap_or_default();
@@ -261,9 +269,7 @@ pub fn resolve(path: &Path) -> Result<PathBuf, Refused> {
             format!("is a folder above the working folder ({})", cwd.display())
         };
         return Err(Refused(format!(
-            "{shown}: {which}; Polity never writes its outputs into the folder you run it from or one above it, since \
-             replacing it could delete your files\n    hint: name a new folder for the output, e.g. `--out runs/NAME` \
-             (the rules: {RULES})"
+            "{shown}: {which}; {why}\n    hint: name a new folder for the output, e.g. `--out runs/NAME` (the rules: {RULES})"
         )));
     }
     let name = abs.file_name().map_or(0, |n| n.len());
@@ -951,7 +957,12 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
 /// --out /` wrote into the root, `sum --out .. --force` replaced a file above the working
 /// folder). Returns the files' resolved paths, or every refusal.
 pub fn check_files_in(out: &Path, names: &[&str], force: bool) -> Result<Vec<PathBuf>, Vec<String>> {
-    if let Err(e) = resolve(out) {
+    let why = format!(
+        "Polity writes a command's files ({}) into a folder of their own, never the folder you run it from or one above \
+         it, where --force would replace your files of those names",
+        names.join(", ")
+    );
+    if let Err(e) = resolve_because(out, &why) {
         return Err(vec![e.to_string()]);
     }
     let (paths, refused): (Vec<_>, Vec<_>) =

@@ -450,11 +450,33 @@ impl Oversight {
     /// The fine for one detected violation that gained `gain` milli-apples: the gain back,
     /// plus k/P_D apples (1/P_D under `InverseQ`: one advice of `Q = P_D`).
     pub fn fine(&self, gain: i64) -> i64 {
-        // (A cast from a float saturates; so do the sums: a fine past an i64 of milli-apples,
-        // from a tiny P_D, is held at the most a balance can lose, not wrapped into a gain.)
-        gain.saturating_add((self.plain_k() / self.p_d * MILLI as f64).round() as i64)
+        gain.saturating_add(milli(self.plain_k() / self.p_d))
     }
 }
+
+/// The most apples one fine's penalty, or one uncaught act's score error, moves: `k/P_D` from
+/// a tiny lower bound on `P_D` (a `LowerBound` of few samples) could pass what a balance of
+/// milli-apples in 64 bits holds (9.2e15 apples) in one audit. Held here, a balance takes
+/// thousands of them before it reaches its limit.
+pub const MAX_FINE: f64 = 1e12;
+
+/// `apples` in milli-apples, held to ±[`MAX_FINE`] (NaN: 0).
+pub fn milli(apples: f64) -> i64 {
+    (apples.clamp(-MAX_FINE, MAX_FINE) * MILLI as f64).round() as i64
+}
+
+/// Moves `change` milli-apples into `balance` and the opposite out of the fines' total, as far
+/// as the balance can take it (at a 64-bit balance's limit, what it could not take is not
+/// counted as paid either: the books balance). Returns what was moved.
+fn book(balance: &mut i64, fines: &mut i64, change: i64) -> i64 {
+    let before = *balance;
+    *balance = before.saturating_add(change);
+    let moved = *balance - before;
+    *fines = fines.saturating_sub(moved);
+    moved
+}
+
+impl Oversight {}
 
 /// The classes, in the order of [`ClassLearning`]s.
 pub const CLASSES: [Forbidden; 3] = [Forbidden::ClearCut, Forbidden::Evasion, Forbidden::Theft];
@@ -518,14 +540,13 @@ pub fn audit_acts(o: &mut Oversight, seed: u64, tick: u64, id: u32, ledger: &mut
         let level = o.level(act.class, act.feature);
         let (_, d_before) = o.belief(id, act.class, act.feature);
         let change = match caught_by {
-            Some(i) => 0i64.saturating_sub(
-                act.gain.saturating_add((o.penalty(act.class, act.feature, advice[i].0) * MILLI as f64).round() as i64),
-            ),
-            None if forbidden => ((o.spec.score.bias + o.spec.score.noise * z) * MILLI as f64).round() as i64,
+            Some(i) => {
+                0i64.saturating_sub(act.gain.saturating_add(milli(o.penalty(act.class, act.feature, advice[i].0))))
+            }
+            None if forbidden => milli(o.spec.score.bias + o.spec.score.noise * z),
             None => 0,
         };
-        ledger.balance = ledger.balance.saturating_add(change);
-        o.fines = o.fines.saturating_sub(change);
+        let change = book(&mut ledger.balance, &mut o.fines, change);
         o.detections += caught_by.is_some() as u64;
         if let Some(b) = o.spec.beliefs.iter().find(|b| b.class == act.class)
             && (b.learn_forbidden || matches!(b.detection, BeliefDetection::Learned { .. }))
@@ -672,8 +693,7 @@ pub fn audit(
         }
         o.audits += 1;
         o.detections += detected.len() as u64;
-        ledger.balance = ledger.balance.saturating_sub(fine);
-        o.fines = o.fines.saturating_add(fine);
+        book(&mut ledger.balance, &mut o.fines, 0i64.saturating_sub(fine));
         AuditResult { inspected, detected }
     });
     violations.clear();
@@ -785,11 +805,16 @@ mod tests {
         // oversight.k = 1e16 (refused by the scenario's checks now) fined an offender into a
         // wrapped balance: paid 9.2e15 apples. Whatever the scale, the fine and the balance
         // saturate, and the store observation stays within its bound.
+        // A fine's penalty is held at MAX_FINE apples (a LowerBound of few samples made
+        // k/P_D 3e15 apples a fine); at a balance's limit what it cannot take is not counted
+        // as paid (the fines' total went on growing and the books stopped balancing).
         let o = Oversight::new(&OversightSpec { k: 1e300, ..Default::default() }, 3);
-        assert_eq!(o.fine(5 * MILLI), i64::MAX);
-        let mut ledger = crate::vocab::Ledger { balance: -3 * MILLI, ..Default::default() };
-        ledger.balance = ledger.balance.saturating_sub(o.fine(MILLI));
-        assert_eq!(ledger.balance, i64::MIN);
+        assert_eq!(o.fine(5 * MILLI), 5 * MILLI + (MAX_FINE * MILLI as f64) as i64);
+        assert_eq!((milli(f64::NAN), milli(-1e300), milli(0.0015)), (0, -(MAX_FINE * MILLI as f64) as i64, 2));
+        let (mut balance, mut fines) = (i64::MIN + 7, 0);
+        assert_eq!(book(&mut balance, &mut fines, -o.fine(MILLI)), -7);
+        assert_eq!((balance, fines), (i64::MIN, 7));
+        let ledger = crate::vocab::Ledger { balance, ..Default::default() };
         let store = crate::observe::squash_store(ledger.wealth()) as f32;
         assert!(store.abs() <= crate::env::STORE_BOUND, "{store}");
         assert!(crate::env::STORE_BOUND - store.abs() < 0.5, "the bound is tight: {store}");

@@ -61,7 +61,44 @@ pub fn init(threads: Option<NonZeroUsize>) -> usize {
         b = b.num_threads(n.get());
     }
     let _ = b.build_global();
+    let _ = POOL_PROCESS.set(std::process::id());
     rayon::current_num_threads()
+}
+
+/// The process that first used the global pool through [`init`] or [`in_this_process`].
+static POOL_PROCESS: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// Runs `f` where its parallel loops can run: on the global pool, or — in a process forked
+/// from one that had used the pool (Python's `multiprocessing` forks by default on Linux) — on
+/// a pool of this process's own, built on first need. A fork copies only the thread that
+/// forked: the global pool's threads are not in the child, and a parallel loop there waited
+/// for them forever. The library's entry points from Python run their work through this.
+pub fn in_this_process<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    use std::sync::{Arc, Mutex};
+    static OWN: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+    let me = std::process::id();
+    if *POOL_PROCESS.get_or_init(|| me) == me {
+        return f();
+    }
+    let pool = {
+        let mut own = OWN.lock().unwrap_or_else(|e| e.into_inner());
+        match &*own {
+            Some((pid, pool)) if *pid == me => pool.clone(),
+            _ => {
+                // As many threads as the parent's pool (its count is kept in the copied memory).
+                let threads = rayon::current_num_threads();
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|i| format!("polity-{i}"))
+                    .build()
+                    .map(Arc::new);
+                let Ok(pool) = pool else { return f() };
+                *own = Some((me, pool.clone()));
+                pool
+            }
+        }
+    };
+    pool.install(f)
 }
 
 /// Runs `f` on one of the pool's threads and returns what it returns: a world stepped there

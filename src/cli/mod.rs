@@ -217,11 +217,15 @@ impl Cli {
             let arg = arg.split_whitespace().next().unwrap_or(&arg).to_string();
             let text = e.to_string();
             let message = if value.starts_with('-') && value.parse::<f64>().is_ok() {
-                let argv: Vec<String> = std::env::args().skip(1).collect();
-                let sub = argv
-                    .iter()
-                    .find(|a| cmd.get_subcommands().any(|c| c.get_name() == a.as_str()))
-                    .map_or(String::new(), |s| format!("{s} "));
+                // The whole path of subcommands given (`sum loop `), each found under the last.
+                let mut sub = String::new();
+                let mut at = &cmd;
+                for a in std::env::args().skip(1) {
+                    if let Some(c) = at.get_subcommands().find(|c| c.get_name() == a) {
+                        sub.push_str(&format!("{a} "));
+                        at = c;
+                    }
+                }
                 format!("{arg} {value}: a negative number is not allowed here (`polity {sub}--help` says what {arg} takes)\n")
             } else if value.parse::<u64>() == Ok(0) && text.contains("zero for non-zero") {
                 // `--threads 0`: clap says "number would be zero for non-zero type".

@@ -10,7 +10,9 @@ use polity::{outputs, plural};
 use super::{CliError, CliResult, Progress, load};
 
 pub const AFTER_HELP: &str =
-    "Outputs (in --out, default runs/NAME-seedS, or runs/NAME-seedS-policy-GROUP with --policy):
+    "Outputs (in --out, default runs/NAME-seedS, or runs/NAME-seedS-policy-GROUP with --policy; NAME is
+a scenario file's name without .ron, or the built-in scenario's name; a repeat of runs/c3/run.json
+goes to runs/c3-repeat):
   metrics.csv   one row per tick from tick 0: tick,apples,harvested,patches_alive,gini,
                 welfare_min,welfare_nash,welfare_mean,welfare_max,equality_times_productivity;
                 then the columns of each mechanism the scenario turns on (taxes, voting,
@@ -58,7 +60,8 @@ pub struct RunArgs {
     /// Seed for every random draw [default: the scenario's `run.seed`]
     #[arg(long)]
     seed: Option<u64>,
-    /// Run folder to write [default: runs/NAME-seedS]. An existing folder is replaced only if it
+    /// Run folder to write [default: runs/NAME-seedS, NAME the scenario file's name without
+    /// .ron or the built-in's name]. An existing folder is replaced only if it
     /// is a run folder Polity wrote and holds nothing else (docs/outputs.md)
     #[arg(long)]
     out: Option<PathBuf>,
@@ -97,7 +100,7 @@ impl RunArgs {
         let played = if played.is_empty() { played } else { format!("-policy{played}") };
         // The file the scenario is read from, if it is one (a run.json or scenario.ron in a
         // run folder): the run never replaces the folder that holds it, so the run it repeats
-        // stays to compare with. The default folder is then NAME-seedS-repeat.
+        // stays to compare with. The default folder is then the run folder's name and `-repeat`.
         let input = self.scenario.as_deref().map(Path::new).filter(|p| p.is_file());
         let holds_input = |dir: &Path| input.is_some_and(|i| outputs::holds_input(dir, i));
         let shown = match self.out {
@@ -111,10 +114,25 @@ impl RunArgs {
                 )));
             }
             Some(out) => out,
-            None => {
-                let default = PathBuf::from(format!("runs/{}-seed{}{played}", outputs::file_stem(&s.name), opts.seed));
-                if holds_input(&default) { PathBuf::from(format!("{}-repeat", default.display())) } else { default }
-            }
+            None => match input.and_then(Path::parent).filter(|dir| dir.join("run.json").is_file()) {
+                // A repeat of a run folder's run: beside it (`runs/c3` → `runs/c3-repeat`).
+                // (Given as `run.json` or `../run.json`, the folder is named by its whole path.)
+                Some(dir) => {
+                    let dir = match dir.file_name() {
+                        Some(_) => dir.to_path_buf(),
+                        None => std::fs::canonicalize(dir.join(".")).unwrap_or_else(|_| dir.to_path_buf()),
+                    };
+                    PathBuf::from(format!("{}-repeat{played}", dir.display()))
+                }
+                // A scenario file's run is named after the file (two variants of one scenario,
+                // `co-naive.ron` and `co-stepwise.ron`, would share the scenario's name and the
+                // second would replace the first); a built-in's after its name.
+                None => {
+                    let stem = input.and_then(Path::file_stem).map(|f| f.to_string_lossy().into_owned());
+                    let name = stem.filter(|_| input.is_some_and(is_ron)).unwrap_or_else(|| s.name.clone());
+                    PathBuf::from(format!("runs/{}-seed{}{played}", outputs::file_stem(&name), opts.seed))
+                }
+            },
         };
         let out = run::check_out_dir(&shown).map_err(CliError::input)?;
         super::disk_gate(label, &s, opts.ticks, &out, self.force)?;
@@ -297,4 +315,9 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
         }
         Err(e) => Err(CliError::io(&format!("writing {}", out.display()), &e)),
     }
+}
+
+/// Whether `path` names a RON file (`.ron`, in any case).
+fn is_ron(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ron"))
 }

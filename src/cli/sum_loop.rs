@@ -72,7 +72,8 @@ pub enum SumCommand {
 pub struct WorldArgs {
     /// A built-in scenario's name or a scenario file, with AI and human agents (default: commons)
     scenario: Option<String>,
-    /// Dimensions of the AIs' value space (each at least 2)
+    /// Dimensions of the AIs' value space (each 2 to 100000; the scenario's
+    /// `sum.alignment_loop.dims`, if any, is replaced by each in turn)
     #[arg(long, value_delimiter = ',', default_value = "16,32,64,128,256,512")]
     dims: Vec<f64>,
     /// Seeds: a count N (seeds 0..N), a range 0..20 (end exclusive) or 0..=19
@@ -81,10 +82,12 @@ pub struct WorldArgs {
     /// The most ticks a run may take to align
     #[arg(long, default_value_t = 1000)]
     ticks: u64,
-    /// The loop cosine at which the AIs count as aligned, in (−1, 1)
-    #[arg(long, default_value_t = 0.5)]
-    critical: f64,
-    /// Cap the humans' information per tick at their power
+    /// The loop cosine at which the AIs count as aligned, in (−1, 1) [default: the scenario's
+    /// `sum.alignment_loop.critical`, else 0.5]
+    #[arg(long)]
+    critical: Option<f64>,
+    /// Cap the humans' information per tick at their power (as the scenario's
+    /// `sum.alignment_loop.rectify: true` does)
     #[arg(long)]
     rectify: bool,
     /// Folder to write world.csv and world.png to
@@ -204,21 +207,37 @@ impl Common {
     }
 }
 
-fn check_dims(dims: &[usize], problems: &mut Vec<String>) {
+/// Checks `--dims`: each from 2 to [`sl::MAX_DIMS`] (every value out of range named).
+fn check_dims(dims: &[f64], problems: &mut Vec<String>) {
     if dims.is_empty() {
         problems.push("--dims needs at least one value".into());
     }
-    if let Some(d) = dims.iter().find(|&&d| d < 2) {
-        problems.push(format!("--dims must each be at least 2, found {d}"));
+    let few = found(dims.iter().filter(|&&d| !(d >= 2.0)));
+    if !few.is_empty() {
+        problems.push(format!("--dims must each be at least 2, found {few}"));
     }
+    let many = found(dims.iter().filter(|&&d| d > sl::MAX_DIMS));
+    if !many.is_empty() {
+        problems.push(format!(
+            "d = {many}: the loop is worked out for at most {} dimensions (its angle grid)\n  hint: give --dims of 2 to {}",
+            sl::MAX_DIMS,
+            sl::MAX_DIMS
+        ));
+    }
+}
+
+/// The values given, as a list (`0, -1`).
+fn found<'a>(xs: impl Iterator<Item = &'a f64>) -> String {
+    xs.map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 fn positive(name: &str, xs: &[f64], problems: &mut Vec<String>) {
     if xs.is_empty() {
         problems.push(format!("{name} needs at least one value"));
     }
-    if let Some(x) = xs.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
-        problems.push(format!("{name} must each be a finite number > 0, found {x}"));
+    let bad = found(xs.iter().filter(|x| !(x.is_finite() && **x > 0.0)));
+    if !bad.is_empty() {
+        problems.push(format!("{name} must each be a finite number > 0, found {bad}"));
     }
 }
 
@@ -278,7 +297,8 @@ fn half(se: f64) -> f64 {
 }
 
 /// Refuses settings the loop cannot work out: more dimensions than its angle grid resolves
-/// ([`sl::MAX_DIMS`]), or more steps for the median AI than the loop allows ([`MAX_STEPS`];
+/// ([`sl::MAX_DIMS`]; `--dims` given are [`check_dims`]'s, those worked out from other options
+/// are checked here), or more steps for the median AI than the loop allows ([`MAX_STEPS`];
 /// estimated in milliseconds, where running them would take hours). `hint` says which options
 /// to lower. The first such setting is named, and how many there are.
 fn check_settings(settings: &[LoopParams], dims_hint: &str, hint: &str, problems: &mut Vec<String>) {
@@ -338,7 +358,7 @@ impl LoopArgs {
     fn run(self) -> CliResult {
         let LoopArgs { dims, powers, common, out } = self;
         let mut problems = Vec::new();
-        check_dims(&dims, &mut problems);
+        check_dims(&dims.iter().map(|&d| d as f64).collect::<Vec<_>>(), &mut problems);
         positive("--powers", &powers, &mut problems);
         common.check(&mut problems);
         let base = common.params();
@@ -388,7 +408,7 @@ impl RectifyArgs {
     fn run(self) -> CliResult {
         let RectifyArgs { dims, human_power, ratios, common, out } = self;
         let mut problems = Vec::new();
-        check_dims(&dims, &mut problems);
+        check_dims(&dims.iter().map(|&d| d as f64).collect::<Vec<_>>(), &mut problems);
         positive("--ratios", &ratios, &mut problems);
         positive_one("--human-power", human_power, &mut problems);
         common.check(&mut problems);
@@ -518,22 +538,31 @@ impl WorldArgs {
         use polity::sum::world_loop::{WorldLoopRun, run_until_aligned};
         let WorldArgs { scenario, dims, seeds, ticks, critical, rectify, out, force } = self;
         let mut problems = Vec::new();
-        if dims.is_empty() {
-            problems.push("--dims needs at least one value".into());
-        }
-        if let Some(d) = dims.iter().find(|d| !(d.is_finite() && **d >= 2.0)) {
-            problems.push(format!("--dims must each be at least 2, found {d}"));
-        }
-        let critical_ok = critical > -1.0 && critical < 1.0;
-        if !critical_ok {
-            problems.push(format!("--critical must be in (−1, 1), found {critical}"));
-        }
+        check_dims(&dims, &mut problems);
         problems.extend(polity::compare::too_few_for_intervals(&seeds));
         if ticks == 0 {
             problems.push("--ticks must be at least 1".into());
         }
         let name = scenario.unwrap_or_else(|| "commons".into());
-        let mut s = super::load(Some(&name))?;
+        let mut s = match polity::scenario::load(&name) {
+            Ok(s) => s,
+            Err(p) => {
+                problems.extend(p.0.iter().map(|p| p.to_string()));
+                if let Some(c) = critical.filter(|c| !(*c > -1.0 && *c < 1.0)) {
+                    problems.push(format!("--critical must be in (−1, 1), found {c}"));
+                }
+                return refuse(problems);
+            }
+        };
+        // The scenario's own loop settings, where it has them, unless the options say otherwise
+        // (its `dims` is what --dims varies).
+        let own = s.sum.alignment_loop.clone();
+        let critical = critical.unwrap_or(own.as_ref().map_or(0.5, |l| l.critical));
+        let rectify = rectify || own.as_ref().is_some_and(|l| l.rectify);
+        let critical_ok = critical > -1.0 && critical < 1.0;
+        if !critical_ok {
+            problems.push(format!("--critical must be in (−1, 1), found {critical}"));
+        }
         let spec = polity::scenario::LoopSpec { dims: 16.0, critical, rectify };
         // The loop and the harm it measures need both kinds of agent (its checks would name
         // the sections this command adds, not what to change).
@@ -598,17 +627,19 @@ impl WorldArgs {
             if aligned.is_empty() {
                 say!("{:>8} {:>5}/{:<3} (none aligned within {ticks} ticks)", d, 0, mine.len());
             } else {
+                // One run that aligned has no interval: `n/a`, as `compare` says.
+                let pm = |x: f64, digits: usize| if x.is_finite() { format!("{x:.digits$}") } else { "n/a".into() };
                 say!(
-                    "{:>8} {:>5}/{:<3} {:>8.1} ± {:<8.1} {:>10.2} ± {:<10.2} {:>10.3} ± {:.3}",
+                    "{:>8} {:>5}/{:<3} {:>8.1} ± {:<8} {:>10.2} ± {:<10} {:>10.3} ± {}",
                     d,
                     aligned.len(),
                     mine.len(),
                     t.mean,
-                    hw(t.half_width),
+                    pm(t.half_width, 1),
                     i.mean,
-                    hw(i.half_width),
+                    pm(i.half_width, 2),
                     h.mean,
-                    hw(h.half_width)
+                    pm(h.half_width, 3)
                 );
             }
             if !aligned.is_empty() {

@@ -121,7 +121,10 @@ pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, Prob
     {
         let reported: Vec<&str> = decoded.diagnostics.iter().map(|d| d.path.as_str()).collect();
         // Nor checks of a value made up of a placeholder: `(-1, 1)` was checked as `(0, 1)`.
-        let fresh = validate::check_recovered(scenario, placeholders).into_iter().filter(|i| {
+        // (A field reported, a misspelt `gama` among them, leaves its neighbours' defaults
+        // standing in: the checks treat its place as a placeholder's.)
+        let unsure: Vec<String> = placeholders.iter().cloned().chain(reported.iter().map(|r| r.to_string())).collect();
+        let fresh = validate::check_recovered(scenario, &unsure).into_iter().filter(|i| {
             !reported.iter().any(|r| within(&i.path, r)) && !placeholders.iter().any(|p| part_of(p, &i.path))
         });
         problems.extend(locate(fresh.collect(), src, file, &decoded.spans));
@@ -237,13 +240,23 @@ pub fn load(arg: &str) -> Result<Scenario, Problems> {
     if !path.exists() {
         let looks_like_path =
             arg.contains('/') || arg.contains('\\') || arg.ends_with(".ron") || arg.ends_with(".json");
+        if arg.trim().is_empty() {
+            return Err(whole_file(
+                "(empty)",
+                "no scenario named: the scenario given is an empty string".into(),
+                Some("give a built-in's name (`polity scenarios` lists them), or a path to a .ron file".into()),
+            ));
+        }
         if !looks_like_path {
             let names: Vec<&str> = super::BUILTINS.iter().map(|b| b.name).collect();
-            let hint = match spanned_ron::did_you_mean(arg, &names) {
-                Some(n) => {
-                    format!("did you mean the built-in `{n}`? `polity scenarios` lists them all")
+            let file = format!("{arg}.ron");
+            let hint = if Path::new(&file).is_file() {
+                format!("did you mean the file `{file}`? give the file's name with its extension")
+            } else {
+                match spanned_ron::did_you_mean(arg, &names) {
+                    Some(n) => format!("did you mean the built-in `{n}`? `polity scenarios` lists them all"),
+                    None => format!("built-ins are: {}; or give a path to a .ron file", names.join(", ")),
                 }
-                None => format!("built-ins are: {}; or give a path to a .ron file", names.join(", ")),
             };
             return Err(whole_file(arg, "no built-in scenario by this name, and no such file".into(), Some(hint)));
         }

@@ -563,13 +563,21 @@ pub struct SumSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LoopSpec {
-    /// Dimensions of the value space the AIs' utility is drawn from (≥ 2). Default 16.
+    /// Dimensions of the value space the AIs' utility is drawn from (2 to
+    /// [`LoopSpec::MAX_DIMS`]). Default 16.
     pub dims: f64,
     /// The loop cosine at which the AIs count as aligned, in (−1, 1). Default 0.5.
     pub critical: f64,
     /// Cap the humans' information per tick at their own power used (the seed's rectifying
     /// humans). Default false.
     pub rectify: bool,
+}
+
+impl LoopSpec {
+    /// The most dimensions the loop is worked out for: the cosine's density narrows to a width
+    /// of about `1/√d` radians around φ = π/2, and the loop's angle grid resolves it with at
+    /// least four cells a width up to about 101,000 dimensions (`crate::sum::alignment_loop`).
+    pub const MAX_DIMS: f64 = 100_000.0;
 }
 
 impl Default for LoopSpec {

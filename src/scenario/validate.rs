@@ -33,6 +33,8 @@ struct Checker {
     /// A group's kind or count is a placeholder for what decoding could not read (reported
     /// there): checks that need some agent of a kind would blame another field for it.
     unsure_kinds: bool,
+    /// Decoding left a placeholder in the principal's planner.
+    unsure_planner: bool,
 }
 
 impl Checker {
@@ -120,7 +122,10 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                 .and_then(|rest| rest.split_once(']'))
                 .is_some_and(|(n, field)| n.parse::<usize>().is_ok() && ["", ".kind", ".count"].contains(&field))
     });
-    let mut c = Checker { issues: Vec::new(), unsure_legend, unsure_kinds };
+    // A planner with a field decoding could not read (a misspelt `gama`: its default stands in)
+    // gets no budget worked out from it: the budget's problem would be the placeholder's.
+    let unsure_planner = placeholders.iter().any(|p| super::within(p, "principal.planner"));
+    let mut c = Checker { issues: Vec::new(), unsure_legend, unsure_kinds, unsure_planner };
     if s.version != super::FORMAT_VERSION {
         let msg = if s.version == 0 {
             "missing `version: 1` (the scenario format this Polity reads)".to_string()
@@ -248,7 +253,11 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
         if let super::Detection::LowerBound { samples, delta } = o.detection
             && (samples == 0 || !(delta > 0.0 && delta < 1.0))
         {
-            c.err("oversight.detection", "a lower bound needs samples ≥ 1 and δ in (0, 1)", None);
+            c.err(
+                "oversight.detection",
+                format!("a lower bound needs samples ≥ 1 and δ in (0, 1), found samples: {samples}, delta: {delta}"),
+                Some("e.g. `LowerBound(samples: 1000, delta: 0.05)`: P̂_D is the share of 1,000 simulated audits that catch, less Hoeffding's √(ln(1/δ)/2n)".into()),
+            );
         }
         let mut seen = BTreeSet::new();
         for (n, a) in o.advice.iter().enumerate() {
@@ -289,7 +298,7 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                     c.err(
                         format!("{p}.advice[{m}].0"),
                         format!("a proposal probability must be in (0, 1], found {q}"),
-                        None,
+                        Some("an advice that is never proposed catches nothing: remove it, or give it a q above 0, e.g. `(0.1, 0)`".into()),
                     );
                 } else {
                     total += q;
@@ -299,6 +308,23 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                         format!("{p}.advice[{m}].1"),
                         format!("a threshold must be a finite number, found {at}"),
                         None,
+                    );
+                } else if matches!(a.feature, super::Feature::Share) && !(0.0..=1.0).contains(&at) {
+                    // A share hidden is in [0, 1]: above 1 the advice catches nothing, below 0
+                    // it is 0's.
+                    c.err(
+                        format!("{p}.advice[{m}].1"),
+                        format!(
+                            "a share hidden is from 0 to 1, so a threshold of {at} {}",
+                            if at > 1.0 { "is never reached: the advice catches nothing" } else { "is 0's" }
+                        ),
+                        Some("give the least share hidden it catches, from 0 to 1, e.g. `(0.2, 0.5)`".into()),
+                    );
+                } else if matches!(a.feature, super::Feature::Witnesses(_)) && !(at >= 0.0 && at.fract() == 0.0) {
+                    c.err(
+                        format!("{p}.advice[{m}].1"),
+                        format!("a threshold of witnesses is a whole number ≥ 0 (the advice catches an act seen by at least that many), found {at}"),
+                        Some("e.g. `(0.2, 0)` catches any act, `(0.3, 2)` one seen by two or more".into()),
                     );
                 }
             }
@@ -316,6 +342,32 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                     format!("oversight.score.{name}"),
                     format!("must be a finite number{}, found {v}", if name == "noise" { " ≥ 0" } else { "" }),
                     None,
+                );
+            } else if v.abs() > super::MAX_PENALTY_SCALE {
+                // As the penalty scale: an act's score error is booked in milli-apples.
+                c.err(
+                    format!("oversight.score.{name}"),
+                    format!("must be at most {:e} apples in size, found {v:e}", super::MAX_PENALTY_SCALE),
+                    Some("the score's error is booked with the balance in whole milli-apples: give at most 1e9".into()),
+                );
+            }
+        }
+        // A kind or class listed twice is a slip (another was meant, or one is to go).
+        for (k, kind) in o.kinds.iter().enumerate() {
+            if o.kinds[..k].contains(kind) {
+                c.err(
+                    format!("oversight.kinds[{k}]"),
+                    format!("{kind:?} is listed twice"),
+                    Some("list each kind once".into()),
+                );
+            }
+        }
+        for (k, class) in o.forbidden.iter().enumerate() {
+            if o.forbidden[..k].contains(class) {
+                c.err(
+                    format!("oversight.forbidden[{k}]"),
+                    format!("{class:?} is listed twice"),
+                    Some("list each class once: `ClearCut`, `Evasion`, `Theft`".into()),
                 );
             }
         }
@@ -367,18 +419,26 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                     Some("give each class one belief".into()),
                 );
             }
-            c.unit_interval(format!("{p}.forbidden"), b.forbidden, "P_AF");
+            if !(0.0..=1.0).contains(&b.forbidden) {
+                c.err(
+                    format!("{p}.forbidden"),
+                    format!("P_AF, the probability the class is forbidden, must be in [0, 1], found {}", b.forbidden),
+                    Some("0: sure it is allowed; 1: sure it is forbidden; e.g. `forbidden: 0.5`".into()),
+                );
+            }
             match b.detection {
-                super::BeliefDetection::Fixed(d) => {
-                    c.unit_interval(format!("{p}.detection"), d, "a detection probability")
-                }
+                super::BeliefDetection::Fixed(d) if !(0.0..=1.0).contains(&d) => c.err(
+                    format!("{p}.detection"),
+                    format!("a detection probability must be in [0, 1], found {d}"),
+                    Some("e.g. `Fixed(0.3)`; `Known` believes the true P_D, `Learned(prior: (1, 1))` learns it".into()),
+                ),
                 super::BeliefDetection::Learned { prior: (a, bb) }
                     if !(a > 0.0 && bb > 0.0 && a.is_finite() && bb.is_finite()) =>
                 {
                     c.err(
                         format!("{p}.detection"),
                         format!("a Beta prior needs α > 0 and β > 0, found ({a}, {bb})"),
-                        None,
+                        Some("`prior: (1, 1)` is uniform; (α, β) count as α catches and β misses seen before the first audit".into()),
                     )
                 }
                 _ => {}
@@ -393,12 +453,17 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
         );
     }
     if let Some(l) = &s.sum.alignment_loop {
-        if !(l.dims.is_finite() && l.dims >= 2.0) {
-            c.err(
-                "sum.alignment_loop.dims",
-                format!("the value space needs at least 2 dimensions, found {}", l.dims),
-                None,
-            );
+        if !(l.dims >= 2.0 && l.dims <= super::LoopSpec::MAX_DIMS) {
+            let max = super::LoopSpec::MAX_DIMS;
+            let problem = if l.dims.is_nan() || l.dims < 2.0 {
+                format!("the value space needs at least 2 dimensions, found {}", l.dims)
+            } else {
+                format!(
+                    "the loop is worked out for at most {max} dimensions (its angle grid resolves the cosine no finer), found {}",
+                    l.dims
+                )
+            };
+            c.err("sum.alignment_loop.dims", problem, Some(format!("give dims from 2 to {max}")));
         }
         if !(l.critical > -1.0 && l.critical < 1.0) {
             c.err(
@@ -1048,6 +1113,9 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
     if !(pl.delta > 0.0 && pl.delta < 1.0) {
         c.err("principal.planner.delta", format!("δ must be in (0, 1), found {}", pl.delta), None);
     }
+    // The size of the plan follows from γ: worked out from a γ said to be wrong (or one
+    // decoding could not read), it would be a second problem that is the first's.
+    let sized = pl.gamma > 0.0 && pl.gamma < 1.0 && !c.unsure_planner;
     let brackets = s.tax_brackets();
     let k = match &pl.candidates {
         super::RateCandidates::Steps => 2 * brackets + 1,
@@ -1107,7 +1175,7 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
         }
     };
     let tree = (k.max(1) as f64 * width).powi(depth as i32);
-    if tree > 2e6 {
+    if tree > 2e6 && sized {
         let (tree, width) = (power_text(k.max(1) as f64 * width, depth), big_text(width));
         c.err(
             "principal.planner.budget",

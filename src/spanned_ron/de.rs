@@ -710,7 +710,13 @@ impl<'a> Enum<'a> {
         if !self.ph {
             let variant = self.variant;
             let message = format!("variant `{variant}` expects {expects}, found {found}");
-            self.ctx.report(self.node.span, message, None);
+            // A name written alone (`VaseOnBelt` for `VaseOnBelt(E)`): where its values go.
+            let n = expects.split(' ').next().and_then(|n| n.parse::<usize>().ok());
+            let hint = n.filter(|_| found == "none").map(|n| {
+                let dots = vec!["…"; n].join(", ");
+                format!("give {} in brackets after the name: `{variant}({dots})`", if n == 1 { "it" } else { "them" })
+            });
+            self.ctx.report(self.node.span, message, hint);
         }
     }
 }

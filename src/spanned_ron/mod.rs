@@ -435,7 +435,7 @@ Scenario(
         ])";
         let expected = [
             "2:27 agents[0].selfishness: variant `Uniform` expects 2 values, found 1 value",
-            "3:27 agents[1].selfishness: variant `Fixed` expects 1 value, found none",
+            "3:27 agents[1].selfishness: variant `Fixed` expects 1 value, found none (give it in brackets after the name: `Fixed(…)`)",
             "4:20 agents[2].kind: variant `Human` expects no value, found 1 value",
             "5:27 agents[3].selfishness: variant `Normal` expects named fields `(mean: …, sd: …)`, found 2 values",
             "6:27 agents[4].selfishness: unknown variant `Unifrom` (did you mean `Uniform`?)",

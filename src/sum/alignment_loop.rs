@@ -163,8 +163,9 @@ pub fn information_per_step(ai: f64, human: Option<f64>) -> f64 {
 
 /// The most dimensions the loop is worked out for: the cosine's density narrows to a width of
 /// about `1/√d` radians around φ = π/2, and the angle grid's `GRID` cells resolve it with at
-/// least four cells a width up to `(GRID/4π)²` ≈ 101,000 dimensions.
-pub const MAX_DIMS: f64 = 100_000.0;
+/// least four cells a width up to `(GRID/4π)²` ≈ 101,000 dimensions. (The scenario's
+/// `alignment_loop.dims` is held to the same.)
+pub const MAX_DIMS: f64 = crate::scenario::LoopSpec::MAX_DIMS;
 
 /// About how many steps the loop takes for the median AI (quantile ½) to reach the critical
 /// cosine: the information its tilt needs over the information a step gives. Cheap (a

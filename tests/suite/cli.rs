@@ -283,6 +283,15 @@ fn unknown_builtin_and_missing_file_are_clear_errors() {
     assert!(e.contains("no/such/file.ron: cannot read the file") && e.contains("hint:"), "{e}");
     let out = polity(&["run", "--ticks", "lots"]);
     assert_eq!(out.status.code(), Some(2), "a bad argument is bad input");
+    // An empty name is said to be one (it printed ": no built-in scenario by this name"), and
+    // a name that is a file's without `.ron` points at the file.
+    let e = text(&polity(&["check", ""]).stderr);
+    assert!(e.contains("the scenario given is an empty string"), "{e}");
+    let t = tmp();
+    std::fs::write(t.path().join("mini.ron"), "Scenario(version: 1)").unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_polity")).current_dir(t.path()).args(["check", "mini"]).output().unwrap();
+    assert!(text(&out.stderr).contains("did you mean the file `mini.ron`?"), "{}", text(&out.stderr));
 }
 
 /// A negative number given to an option that takes none is refused as a value out of range,
@@ -301,6 +310,9 @@ fn a_negative_number_is_refused_as_a_value_not_read_as_a_flag() {
         assert!(e.contains(&format!("{flag}: a negative number is not allowed here")), "{args:?}: {e}");
         assert!(!e.contains("-- -"), "no advice to pass it as a positional: {e}");
     }
+    // The help named is the subcommand's own, however deep (`sum loop` said `polity sum --help`).
+    let e = text(&polity(&["sum", "loop", "--seed", "-1"]).stderr);
+    assert!(e.contains("(`polity sum loop --help` says what --seed takes)"), "{e}");
     // Zero where a count must be 1 or more: said plainly, not "number would be zero for
     // non-zero type" or "0 is not in 1..18446744073709551615".
     for (args, flag) in [

@@ -223,6 +223,30 @@ fn impact_events_name_the_cause() {
         .collect();
     assert!(causes.iter().any(|(b, _)| b == "naive"), "{causes:?}");
     assert!(causes.iter().all(|(_, c)| c == "agent:0"), "{causes:?}");
+    // An agent's push of a vase a belt also carries that tick (or carried before) is the
+    // agent's under every baseline: conveyor-belt's naive event named the environment (the
+    // belt's earlier move) beside "the AI did it", and the put-back at tick 7 was the
+    // environment's under stepwise, iterative and stationary; delayed-effect's push at tick 1
+    // likewise.
+    for name in ["conveyor-belt", "delayed-effect"] {
+        let s = builtin(name);
+        let mut sim = Sim::new(&s, s.run.seed, s.run.ticks);
+        (0..s.run.ticks).for_each(|_| sim.step());
+        let events = sim.world_mut().resource_mut::<EventLog>().drain();
+        let mut checked = 0;
+        for push in events.iter().filter(|e| e.kind() == "pushed") {
+            for e in events.iter().filter(|e| {
+                e.kind() == "impact"
+                    && e.tick == push.tick
+                    && e.subject == push.subject
+                    && e.details()["effect"] == "vase moved"
+            }) {
+                assert_eq!(e.details()["cause"], push.details()["by"], "{name}: {e:?} beside {push:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 4, "{name}: {checked} attributions of a push");
+    }
 }
 
 #[test]

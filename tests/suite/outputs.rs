@@ -285,7 +285,7 @@ fn commands_writing_files_into_a_folder_refuse_the_working_folder_and_those_abov
             let o = polity_in(&w, args);
             let e = text(&o.stderr);
             assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
-            assert!(e.contains("Polity never writes its outputs into the folder you run it from"), "{args:?}: {e}");
+            assert!(e.contains("never the folder you run it from or one above it"), "{args:?}: {e}");
         }
     }
     assert_eq!(tree(t.path()), before, "nothing written");
@@ -639,8 +639,10 @@ fn scenario_names_cannot_leave_the_runs_folder() {
     assert_eq!(fs::read_dir(t.path()).unwrap().count(), 1, "nothing written outside w");
     assert_eq!(fs::read_dir(&w).unwrap().count(), 1, "nothing written in w");
     // A name with spaces and punctuation is tidied into one file-name component.
+    // (A file's run is named after the file, tidied the same way.)
     fs::write(w.join("ok.ron"), bad.replace("../../outside/x", "my world: v2")).unwrap();
-    run_ok(&w, &["run", "ok.ron", "--ticks", "2"]);
+    fs::copy(w.join("ok.ron"), w.join("my world: v2.ron")).unwrap();
+    run_ok(&w, &["run", "my world: v2.ron", "--ticks", "2"]);
     assert!(w.join("runs/my-world--v2-seed0/run.json").is_file());
     run_ok(&w, &["record", "ok.ron", "--ticks", "2"]);
     assert!(w.join("runs/my-world--v2-seed0.gif").is_file());
@@ -1150,4 +1152,36 @@ fn a_run_never_replaces_the_folder_it_reads_its_scenario_from() {
     assert_kept(&original, &before, "the run repeated");
     let repeat = t.path().join("runs/commons-seed0-repeat");
     assert_eq!(fs::read(repeat.join("metrics.csv")).unwrap(), before[Path::new("metrics.csv")]);
+    // A run folder of another name: the repeat is named after it (`runs/c3` → `runs/c3-repeat`,
+    // as `run --help` says), not the scenario's default folder, which another run of the same
+    // scenario and seed holds (a repeat wrote into it, replacing that run).
+    run_ok(t.path(), &["run", "commons", "--ticks", "4", "--out", "runs/c3"]);
+    run_ok(t.path(), &["run", "runs/c3/run.json"]);
+    assert_kept(&original, &before, "the scenario's own default folder");
+    let c3 = fs::read(t.path().join("runs/c3/metrics.csv")).unwrap();
+    assert_eq!(fs::read(t.path().join("runs/c3-repeat/metrics.csv")).unwrap(), c3);
+    // Given from inside the folder, beside it all the same.
+    run_ok(&t.path().join("runs/c3"), &["run", "run.json"]);
+    assert_eq!(fs::read(t.path().join("runs/c3-repeat/metrics.csv")).unwrap(), c3);
+    assert!(!t.path().join("runs/c3/runs").exists());
+}
+
+#[test]
+fn two_variants_of_one_scenario_get_a_folder_each() {
+    // impact.md's way of comparing baselines (two copies of one scenario, one field changed):
+    // both runs went to runs/conveyor-offset-seed0, named by the scenario, and the second
+    // replaced the first. A scenario file's run is named after the file.
+    let t = tempfile::tempdir().unwrap();
+    let text = polity::scenario::builtin("commons").unwrap().source.to_string();
+    fs::write(t.path().join("variant-a.ron"), &text).unwrap();
+    fs::write(t.path().join("variant-b.ron"), text.replace("seed: 0", "seed: 1")).unwrap();
+    run_ok(t.path(), &["run", "variant-a.ron", "--ticks", "3"]);
+    run_ok(t.path(), &["run", "variant-b.ron", "--ticks", "3", "--seed", "0"]);
+    for v in ["variant-a", "variant-b"] {
+        assert!(t.path().join(format!("runs/{v}-seed0/run.json")).is_file(), "{v}");
+    }
+    assert!(!t.path().join("runs/commons-seed0").exists());
+    // A built-in is named by its name.
+    run_ok(t.path(), &["run", "commons", "--ticks", "3"]);
+    assert!(t.path().join("runs/commons-seed0/run.json").is_file());
 }

@@ -510,3 +510,42 @@ fn the_experiments_command_writes_every_file_before_printing() {
         assert!(out.join(f).is_file(), "{f}");
     }
 }
+
+#[test]
+fn fines_past_what_a_balance_holds_still_balance_the_books() {
+    // audited-commons with stealing harvesters, theft forbidden, k = 1e9 (the most the checks
+    // take) and a lower bound on P_D from 10 samples: fines of k/P̂_D reached 3e15 apples,
+    // balances met the 64-bit limit, and the fines' total counted what they could not take
+    // (wealth + fines − picked was −3e15 apples). A fine's penalty is held at MAX_FINE now, and
+    // what a balance at its limit cannot take is not counted as paid.
+    use polity::scenario::Detection;
+    let mut s = audited();
+    s.agents[1].steal = true;
+    s.oversight = Some(OversightSpec {
+        forbidden: vec![Forbidden::Theft],
+        k: 1e9,
+        detection: Detection::LowerBound { samples: 10, delta: 0.05 },
+        advice: vec![AdviceSpec { class: Forbidden::Theft, feature: Feature::Witnesses(1), advice: vec![(0.3, 0.0)] }],
+        beliefs: vec![BeliefSpec {
+            class: Forbidden::Theft,
+            forbidden: 0.0,
+            detection: BeliefDetection::Known,
+            learn_forbidden: false,
+        }],
+        ..s.oversight.clone().unwrap()
+    });
+    let s = scenario::check_typed(s, "overflow").unwrap_or_else(|p| panic!("{p}"));
+    let mut sim = Sim::new(&s, 0, 300);
+    let mut held = 0;
+    for _ in 0..300 {
+        sim.step();
+        assert_books_balance(&mut sim);
+        for e in sim.world_mut().resource_mut::<EventLog>().drain().iter().filter(|e| e.kind() == "audit") {
+            let penalty = e.details()["penalty"].as_f64().unwrap_or(0.0);
+            let detected = e.details()["detected"].as_f64().unwrap_or(0.0).max(1.0);
+            assert!(penalty <= detected * (polity::oversight::MAX_FINE + 10.0), "{e:?}");
+            held += (penalty > polity::oversight::MAX_FINE / 2.0) as u32;
+        }
+    }
+    assert!(held >= 2, "fines held at MAX_FINE: {held}");
+}

@@ -329,6 +329,30 @@ mod alignment_loop {
                 && e.contains("hint: give --dims of 2 to 100000"),
             "{e}"
         );
+        // Every bad argument at once, each bad value of a list named (it said only the first
+        // problem, or a list's first bad value): `sum loop`, and `sum world` with a scenario
+        // that is not there.
+        let out = polity(&["sum", "loop", "--dims", "4,200000", "--powers", "0,-1", "--critical", "1", "--out", dir]);
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2));
+        for needle in [
+            "d = 200000: the loop is worked out for at most",
+            "--powers must each be a finite number > 0, found 0, -1",
+            "--critical must be in",
+        ] {
+            assert!(e.contains(needle), "{needle} not in {e}");
+        }
+        let out = polity(&["sum", "world", "nosuch", "--dims", "1,2e6", "--critical", "3", "--out", dir]);
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2));
+        for needle in [
+            "nosuch",
+            "--dims must each be at least 2, found 1",
+            "d = 2000000: the loop is worked out",
+            "--critical must be in",
+        ] {
+            assert!(e.contains(needle), "{needle} not in {e}");
+        }
         // A tiny power is said as given (it said `O_X = 0`), and --critical is named.
         let out =
             polity(&["sum", "loop", "--critical", "0.999999", "--dims", "4", "--powers", "0.0000001", "--out", dir]);
@@ -555,6 +579,57 @@ fn polity_sum_world_reports_harm_and_ticks_against_d() {
         assert!(stderr.contains("hint: choose a scenario with both") && !stderr.contains("alignment_loop"), "{stderr}");
         assert!(!x.exists());
     }
+    // A scenario's own loop lends the command its critical cosine and rectifying (they were
+    // dropped without a word: the plain 0.5 ran); the options override them.
+    let own = dir.path().join("own.ron");
+    let text = |dims: &str| {
+        format!(
+            r#"(version: 1, name: "own", map: Generated(width: 12, height: 12),
+            agents: [(name: "h", kind: Human, count: 4), (name: "ai", kind: Ai, count: 2, power: Fixed(2.0))],
+            sum: (harm: true, alignment_loop: (dims: {dims}, critical: 0.3, rectify: true)))"#
+        )
+    };
+    std::fs::write(&own, text("32.0")).unwrap();
+    let y = dir.path().join("y");
+    let (code, stdout, stderr) =
+        run(&[own.to_str().unwrap(), "--dims", "8", "--seeds", "2", "--ticks", "50", "--out", y.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("(critical cosine 0.3, rectifying humans)"), "{stdout}");
+    let s = scenario::load(own.to_str().unwrap()).unwrap();
+    let csv = std::fs::read_to_string(y.join("world.csv")).unwrap();
+    for (seed, row) in csv.lines().skip(1).enumerate() {
+        let want = polity::sum::world_loop::run_until_aligned(
+            &s,
+            &scenario::LoopSpec { dims: 8.0, critical: 0.3, rectify: true },
+            seed as u64,
+            50,
+        );
+        assert_eq!(row.split(',').nth(3).unwrap().parse::<f64>().unwrap(), want.information, "seed {seed}");
+    }
+    let (code, stdout, stderr) = run(&[
+        own.to_str().unwrap(),
+        "--dims",
+        "8",
+        "--seeds",
+        "2",
+        "--ticks",
+        "50",
+        "--critical",
+        "0.6",
+        "--out",
+        y.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("(critical cosine 0.6, rectifying humans)"), "{stdout}");
+    // More dimensions than the loop is worked out for, in a scenario: refused (d = 10¹² gave
+    // cosines far from √(2I/d), as the command's --dims did).
+    std::fs::write(&own, text("1e12")).unwrap();
+    let e = scenario::load(own.to_str().unwrap()).unwrap_err().to_string();
+    assert!(e.contains("sum.alignment_loop.dims: the loop is worked out for at most 100000 dimensions"), "{e}");
+    let (code, _, stderr) = run(&["--dims", "16,1e9", "--out", y.to_str().unwrap(), "--force"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("d = 1000000000: the loop is worked out for at most 100000"), "{stderr}");
 }
 
 #[test]
