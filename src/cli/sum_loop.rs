@@ -216,6 +216,7 @@ fn check_dims(dims: &[f64], problems: &mut Vec<String>) {
     if !few.is_empty() {
         problems.push(format!("--dims must each be at least 2, found {few}"));
     }
+    twice("--dims", dims, problems);
     let many = found(dims.iter().filter(|&&d| d > sl::MAX_DIMS));
     if !many.is_empty() {
         problems.push(format!(
@@ -223,6 +224,14 @@ fn check_dims(dims: &[f64], problems: &mut Vec<String>) {
             sl::MAX_DIMS,
             sl::MAX_DIMS
         ));
+    }
+}
+
+/// Refuses a list that gives a value twice (a setting run twice, printed and drawn twice).
+fn twice(name: &str, xs: &[f64], problems: &mut Vec<String>) {
+    let again: Vec<f64> = xs.iter().enumerate().filter(|(k, x)| xs[..*k].contains(x)).map(|(_, x)| *x).collect();
+    if !again.is_empty() {
+        problems.push(format!("{name} gives {} more than once: list each value once", found(again.iter())));
     }
 }
 
@@ -239,6 +248,7 @@ fn positive(name: &str, xs: &[f64], problems: &mut Vec<String>) {
     if !bad.is_empty() {
         problems.push(format!("{name} must each be a finite number > 0, found {bad}"));
     }
+    twice(name, xs, problems);
 }
 
 /// [`positive`] for an option of one value.
@@ -386,6 +396,8 @@ impl LoopArgs {
             if pts.len() >= 2 {
                 let (slope, icpt, r2) = sl::linear_fit(&pts);
                 say!("  O_X = {o}: harm ≈ {slope:.4}·d {} (R² = {r2:.5})", plus(icpt, 4));
+            } else if let Some(&(d, harm)) = pts.first() {
+                say!("  O_X = {o}: harm {harm:.4} at d = {d} (one d: no line to fit; give --dims two or more)");
             }
             series.push(Series {
                 label: format!("O_X={}", chart::label(o)),

@@ -692,7 +692,10 @@ fn check_group(c: &mut Checker, s: &Scenario, g: usize, group: &AgentGroup) {
             let lower = plan.chars().any(|ch| matches!(ch, 'n' | 'e' | 's' | 'w'));
             c.err(
                 p("policy"),
-                format!("a script is made of N, E, S, W and `.` (stay), found {}", bad.join(", ")),
+                format!(
+                    "a script is made of N, E, S, W and `.` (stay; spaces between are read past), found {}",
+                    bad.join(", ")
+                ),
                 Some(if lower {
                     "moves are capital letters: write one move per tick, e.g. Script(\"EE.S\")".into()
                 } else {

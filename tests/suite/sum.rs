@@ -353,6 +353,18 @@ mod alignment_loop {
         ] {
             assert!(e.contains(needle), "{needle} not in {e}");
         }
+        // A value given twice runs twice: refused, as a slip.
+        let out = polity(&["sum", "loop", "--dims", "64,4,4", "--powers", "1,1", "--out", dir]);
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(e.contains("--dims gives 4 more than once") && e.contains("--powers gives 1 more than once"), "{e}");
+        // One d has no line to fit: said (the heading promised one and nothing followed).
+        let elsewhere = tempfile::tempdir().unwrap();
+        let one = elsewhere.path().to_str().unwrap().to_string();
+        let out = polity(&["sum", "loop", "--dims", "3", "--powers", "1", "--replicates", "2", "--out", &one]);
+        assert_eq!(out.status.code(), Some(0));
+        let o = String::from_utf8_lossy(&out.stdout);
+        assert!(o.contains("O_X = 1: harm") && o.contains("one d: no line to fit"), "{o}");
         // A tiny power is said as given (it said `O_X = 0`), and --critical is named.
         let out =
             polity(&["sum", "loop", "--critical", "0.999999", "--dims", "4", "--powers", "0.0000001", "--out", dir]);
