@@ -44,6 +44,11 @@ def _overrides(
     merged.update(extra)
     out = []
     for path, value in merged.items():
+        if not isinstance(path, str):
+            raise PolityError(
+                f"overrides key {path!r}: a scenario field's path, as a string (e.g. 'run.ticks' or "
+                "'agents[0].count')"
+            )
         if str(path) in _EPISODE_LENGTH:
             raise PolityError(
                 f"`{path}`: a Polity episode lasts its scenario's `run.ticks`; set that instead, "
@@ -392,6 +397,13 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
         return self._observations(), infos
 
     def step(self, actions: dict[str, Any]):
+        """One tick of the world: ``actions`` maps agents to moves (0 stay, 1 north, 2 east,
+        3 south, 4 west; the principal's, with ``principal=True``, a choice per tax bracket);
+        an agent left out decides as its scenario says (``{}``: every agent does). Returns
+        ``(observations, rewards, terminations, truncations, infos)``, each a dict by agent;
+        every agent's info holds the tick, the tick's ``metrics`` row and ``events`` (one
+        read-only dict and list shared by all) and the move it ``executed`` (a shield may
+        have changed it). Terminations are never true; truncations are at ``run.ticks``."""
         _same_thread(self._thread)
         if not self._started:
             raise PolityError("no episode yet: call reset() first")
@@ -410,39 +422,9 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
         index = {a: k for k, a in enumerate(self._names)}
         arr = np.full(len(self._names), -1, dtype=np.int64)
         for agent, a in actions.items():
-            if agent == PRINCIPAL:
-                continue
-            value = np.asarray(a)
-            if value.shape != () or not np.issubdtype(value.dtype, np.integer):
-                raise PolityError(f"{agent}'s action {a!r} must be one integer, 0 to {len(ACTIONS) - 1}")
-            if not 0 <= int(value) < len(ACTIONS):
-                # -1 is VectorEnv's "decide yourself" in its action arrays; here an agent decides
-                # as its scenario says when it is left out of the dict.
-                raise PolityError(
-                    f"{agent}'s action {int(value)} is out of range: 0 to {len(ACTIONS) - 1} (stay, north, east, "
-                    "south, west); to let an agent act by its scenario's own policy, leave it out of the "
-                    "actions dict"
-                )
-            arr[index[agent]] = int(value)
-        choice = None
-        if PRINCIPAL in actions:
-            given = np.asarray(actions[PRINCIPAL])
-            if not np.issubdtype(given.dtype, np.integer):
-                raise PolityError(
-                    f"the principal's action {actions[PRINCIPAL]!r} must be whole numbers, one choice "
-                    "per tax bracket"
-                )
-            if given.ndim > 1:
-                raise PolityError(
-                    f"the principal's action has shape {given.shape}: one choice per tax bracket, a flat "
-                    "array (as its action space, a MultiDiscrete, samples)"
-                )
-            # Out of int64's range (a uint64 of 2**64 - 1) is out of range: said with the value
-            # given, before the conversion would wrap it.
-            for b, c in enumerate(given.reshape(-1).tolist()):
-                if not -(2**63) <= c < 2**63:
-                    raise PolityError(f"the principal's choice for bracket {b} is {c}: out of range")
-            choice = given.astype(np.int64).reshape(-1)
+            if agent != PRINCIPAL:
+                arr[index[agent]] = _agent_action(agent, a)
+        choice = _principal_action(actions[PRINCIPAL]) if PRINCIPAL in actions else None
         rewards, lead, truncated, metrics, events, executed = self._raw.step(arr, choice)
         obs = self._observations()
         # The tick's metrics and events: one read-only dict and list in every agent's info (a
@@ -501,19 +483,131 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
 
     def close(self):
         """Lets the engine's world go (its memory is freed); any later call but close() raises
-        ``PolityError``. Closing twice is fine."""
+        ``PolityError``. Closing twice is fine; closing from another thread than the one that
+        made it raises ``PolityError`` (the world is let go on its own thread)."""
+        if self._raw_env is not None:
+            _same_thread(self._thread)
         self._raw_env = None
 
 
-def parallel_env(scenario: str = "commons", seed: int | None = None, render_mode: str | None = None, **kwargs):
-    """A PettingZoo ParallelEnv of ``scenario``: see :class:`PolityParallelEnv`."""
-    return PolityParallelEnv(scenario, seed=seed, render_mode=render_mode, **kwargs)
+_OWN_POLICY = (
+    "to let an agent act by its scenario's own policy, leave it out of the actions dict"
+)
 
 
-def aec_env(scenario: str = "commons", seed: int | None = None, render_mode: str | None = None, **kwargs):
+def _agent_action(agent: str, a: Any, own: str = _OWN_POLICY) -> int:
+    """An agent's action as the engine takes it, or a PolityError saying what is wrong."""
+    value = np.asarray(a)
+    if value.shape != () or not np.issubdtype(value.dtype, np.integer):
+        raise PolityError(f"{agent}'s action {a!r} must be one integer, 0 to {len(ACTIONS) - 1}")
+    if not 0 <= int(value) < len(ACTIONS):
+        # -1 is VectorEnv's "decide yourself" in its action arrays; here an agent decides
+        # as its scenario says when it is left out of the dict.
+        raise PolityError(
+            f"{agent}'s action {int(value)} is out of range: 0 to {len(ACTIONS) - 1} (stay, north, east, "
+            f"south, west); {own}"
+        )
+    return int(value)
+
+
+def _principal_action(a: Any) -> np.ndarray:
+    """The principal's choices as the engine takes them, or a PolityError."""
+    given = np.asarray(a)
+    if not np.issubdtype(given.dtype, np.integer):
+        raise PolityError(f"the principal's action {a!r} must be whole numbers, one choice per tax bracket")
+    if given.ndim > 1:
+        raise PolityError(
+            f"the principal's action has shape {given.shape}: one choice per tax bracket, a flat "
+            "array (as its action space, a MultiDiscrete, samples)"
+        )
+    # Out of int64's range (a uint64 of 2**64 - 1) is out of range: said with the value
+    # given, before the conversion would wrap it.
+    for b, c in enumerate(given.reshape(-1).tolist()):
+        if not -(2**63) <= c < 2**63:
+            raise PolityError(f"the principal's choice for bracket {b} is {c}: out of range")
+    return given.astype(np.int64).reshape(-1)
+
+
+def parallel_env(
+    scenario: str = "commons",
+    seed: int | None = None,
+    render_mode: str | None = None,
+    *,
+    view: int | None = None,
+    principal: bool = False,
+    overrides: dict[str, float] | None = None,
+    render_size: tuple[int, int] = (960, 540),
+    policies: dict[str, str] | None = None,
+    **field_overrides: Any,
+):
+    """A PettingZoo ParallelEnv of ``scenario`` (a built-in's name, a ``.ron`` file or a run's
+    ``run.json``, or RON text): see :class:`PolityParallelEnv`.
+
+    ``view`` the observation radius (1–8; a learning group's own, else 3); ``principal=True``
+    makes the principal an agent; ``overrides`` (or keywords such as ``**{"run.ticks": 200}``)
+    set scenario fields by path; ``render_size`` the size of ``render()``'s pictures;
+    ``policies={"group": "file.safetensors"}`` makes groups play policy files."""
+    return PolityParallelEnv(
+        scenario,
+        seed=seed,
+        render_mode=render_mode,
+        view=view,
+        principal=principal,
+        overrides=overrides,
+        render_size=render_size,
+        policies=policies,
+        **field_overrides,
+    )
+
+
+def aec_env(
+    scenario: str = "commons",
+    seed: int | None = None,
+    render_mode: str | None = None,
+    *,
+    view: int | None = None,
+    principal: bool = False,
+    overrides: dict[str, float] | None = None,
+    render_size: tuple[int, int] = (960, 540),
+    policies: dict[str, str] | None = None,
+    **field_overrides: Any,
+):
     """A PettingZoo AECEnv of ``scenario`` (the same arguments as :func:`parallel_env`): the
-    parallel environment through PettingZoo's ``parallel_to_aec``, so agents act in turn and a
-    tick runs once every live agent has acted."""
-    from pettingzoo.utils.conversions import parallel_to_aec
+    parallel environment through PettingZoo's ``parallel_to_aec`` wrapper, so agents act in turn
+    and a tick runs once every live agent has acted; each action is checked at the step that
+    gives it."""
+    from pettingzoo.utils.conversions import parallel_to_aec_wrapper
+    from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
-    return parallel_to_aec(parallel_env(scenario, seed=seed, render_mode=render_mode, **kwargs))
+    class PolityAECEnv(parallel_to_aec_wrapper):
+        """PettingZoo's AEC wrapper of the parallel environment, checking each action at the
+        step that gives it (the wrapper keeps actions until every agent has acted: a bad one was
+        refused only at the last agent's step, and every step after it until reset())."""
+
+        def step(self, action: Any) -> None:
+            agent = self.agent_selection
+            if not (self.terminations.get(agent) or self.truncations.get(agent)):
+                if agent == PRINCIPAL:
+                    _principal_action(action)
+                else:
+                    _agent_action(
+                        agent,
+                        action,
+                        "in the AEC API every agent acts in turn: to let agents act by their scenario's own "
+                        "policy, use parallel_env and leave them out of the actions dict",
+                    )
+            super().step(action)
+
+    # As parallel_to_aec does: PettingZoo's order checks (reset before step) around it.
+    par = parallel_env(
+        scenario,
+        seed=seed,
+        render_mode=render_mode,
+        view=view,
+        principal=principal,
+        overrides=overrides,
+        render_size=render_size,
+        policies=policies,
+        **field_overrides,
+    )
+    return OrderEnforcingWrapper(PolityAECEnv(par))

@@ -94,7 +94,20 @@ def torch_tensors(trunk: Any, actor: Any, critic: Any | None = None) -> dict[str
     ``nn.Sequential`` of ``nn.Linear`` and ``nn.Tanh`` layers, ``actor`` and ``critic``
     ``nn.Linear`` heads (no critic: zeros; the engine's play never reads it)."""
     out: dict[str, np.ndarray] = {}
-    linears = [m for m in trunk if hasattr(m, "weight")]
+    # The engine plays tanh(W x + b) layers: a trunk of other layers (ReLU, dropout, norms)
+    # would be played as something else than it was trained as. Linear then Tanh, each time.
+    layers = list(trunk)
+    kinds = [type(m).__name__ for m in layers]
+    if not layers or kinds != ["Linear", "Tanh"] * (len(layers) // 2):
+        raise PolityError(
+            f"trunk layers {kinds}: the engine plays a trunk of tanh(W x + b) layers, so the trunk must be "
+            "Linear, Tanh, Linear, Tanh, … (the actor and critic heads apart); train with nn.Tanh "
+            "activations and no other layers"
+        )
+    for head, m in (("actor", actor), ("critic", critic)):
+        if m is not None and type(m).__name__ != "Linear":
+            raise PolityError(f"{head}: a Linear layer, not {type(m).__name__}")
+    linears = layers[0::2]
     for i, layer in enumerate(linears):
         out[f"trunk.{i}.weight"] = layer.weight.detach().cpu().numpy()
         out[f"trunk.{i}.bias"] = layer.bias.detach().cpu().numpy()

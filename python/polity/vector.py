@@ -92,6 +92,9 @@ class VectorEnv(_NotCopied):
         return self._raw_env
 
     def reset(self, seed: int | None = None, options: dict | None = None):
+        """Starts every world's episode: with ``seed``, world ``e``'s is derived from it and
+        ``e``; without, the next seeds (see the class's docs). Returns ``(obs, {})``, ``obs``
+        ``(num_envs, agents, obs_size)`` float32, overwritten at the next call."""
         _same_thread(self._thread)
         self._raw.reset(None if seed is None else _seed(seed))
         self._started = True
@@ -99,6 +102,11 @@ class VectorEnv(_NotCopied):
         return self._obs, {}
 
     def step(self, actions):
+        """One tick of every world: ``actions`` ``(num_envs, agents)`` ints 0–4, or −1 for an
+        agent that decides as its scenario says. Returns ``(obs, rewards, terminated,
+        truncated, infos)``; a truncated world starts its next episode in the same step, and
+        ``infos["final_obs"]`` holds the ended episode's last observations where
+        ``infos["_final_obs"]`` is true."""
         _same_thread(self._thread)
         if not self._started:
             raise PolityError("no episode yet: call reset() first")
@@ -133,5 +141,8 @@ class VectorEnv(_NotCopied):
 
     def close(self):
         """Lets the engine's worlds go (their memory is freed); any later call but close()
-        raises ``PolityError``. Closing twice is fine."""
+        raises ``PolityError``. Closing twice is fine; closing from another thread than the one
+        that made it raises ``PolityError`` (its worlds are let go on their own thread)."""
+        if self._raw_env is not None:
+            _same_thread(self._thread)
         self._raw_env = None

@@ -8,6 +8,7 @@ use numpy::{
     PyReadwriteArray2, PyReadwriteArray3,
 };
 use polity::env::{self, Env, Options, VecEnv};
+use polity::parallel::in_this_process;
 use pyo3::prelude::*;
 
 pyo3::create_exception!(polity, PolityError, pyo3::exceptions::PyValueError);
@@ -151,7 +152,8 @@ impl RawEnv {
         policies: Option<Vec<(String, String)>>,
     ) -> PyResult<RawEnv> {
         let s = scenario(scenario_source, overrides, policies)?;
-        let inner = Env::new(s, seed_of(seed)?, Options { view, principal }).map_err(fail)?;
+        let seed = seed_of(seed)?;
+        let inner = in_this_process_unsent(|| Env::new(s, seed, Options { view, principal })).map_err(fail)?;
         Ok(RawEnv { inner })
     }
 
@@ -199,7 +201,8 @@ impl RawEnv {
 
     #[pyo3(signature = (seed=None))]
     fn reset(&mut self, seed: Option<i128>) -> PyResult<()> {
-        self.inner.reset(seed_of(seed)?);
+        let (seed, inner) = (seed_of(seed)?, &mut self.inner);
+        in_this_process_unsent(|| inner.reset(seed));
         Ok(())
     }
 
@@ -245,7 +248,8 @@ impl RawEnv {
             return Err(fail(format!("action {bad} is out of range: actions are 0 to 4, or -1 for the agent's own")));
         }
         let choice: Option<Vec<i64>> = principal.map(|p| p.as_array().to_vec());
-        let out = self.inner.step(&acts, choice.as_deref()).map_err(fail)?;
+        let inner = &mut self.inner;
+        let out = in_this_process_unsent(|| inner.step(&acts, choice.as_deref())).map_err(fail)?;
         let events = out.events.iter().map(|e| serde_json::to_string(e).expect("events serialise")).collect();
         Ok((
             PyArray1::from_vec(py, out.rewards),
@@ -290,7 +294,9 @@ impl RawVecEnv {
         policies: Option<Vec<(String, String)>>,
     ) -> PyResult<RawVecEnv> {
         let s = scenario(scenario_source, overrides, policies)?;
-        let inner = VecEnv::new(s, num_envs, seed_of(seed)?, Options { view, principal: false }).map_err(fail)?;
+        let seed = seed_of(seed)?;
+        let inner =
+            in_this_process(|| VecEnv::new(s, num_envs, seed, Options { view, principal: false })).map_err(fail)?;
         Ok(RawVecEnv { inner })
     }
     /// The layout: agents, observation and action sizes, bounds.
@@ -304,7 +310,8 @@ impl RawVecEnv {
     }
     #[pyo3(signature = (seed=None))]
     fn reset(&mut self, seed: Option<i128>) -> PyResult<()> {
-        self.inner.reset(seed_of(seed)?);
+        let (seed, inner) = (seed_of(seed)?, &mut self.inner);
+        in_this_process(|| inner.reset(seed));
         Ok(())
     }
     /// Each world's seed for the episode it is playing.
@@ -315,7 +322,8 @@ impl RawVecEnv {
     fn observe(&self, mut obs: PyReadwriteArray3<'_, f32>) -> PyResult<()> {
         let slice = obs.as_slice_mut().map_err(|_| fail("obs must be a C-contiguous float32 array"))?;
         self.check_obs(slice.len())?;
-        self.inner.observe(slice);
+        let inner = &self.inner;
+        in_this_process(|| inner.observe(slice));
         Ok(())
     }
     /// One tick of every world; writes observations, rewards and truncations in place, and
@@ -341,7 +349,7 @@ impl RawVecEnv {
             return Err(fail(format!("rewards must be ({e}, {n}) and truncated ({e},)")));
         }
         let inner = &mut self.inner;
-        py.detach(|| inner.step(actions, obs, final_obs, rewards, truncated)).map_err(fail)
+        py.detach(|| in_this_process(|| inner.step(actions, obs, final_obs, rewards, truncated))).map_err(fail)
     }
 }
 
@@ -438,6 +446,26 @@ fn builtins() -> Vec<String> {
 #[pyo3(signature = (threads=None))]
 fn set_threads(threads: Option<usize>) -> usize {
     polity::parallel::init(threads.and_then(std::num::NonZeroUsize::new))
+}
+
+/// [`in_this_process`] for a world that is not `Send` (an [`Env`] holds a Bevy `App`, whose
+/// runner, never called by a headless world, is not): in a forked process its work runs on
+/// the process's own pool, this thread blocked until it is done.
+fn in_this_process_unsent<R>(f: impl FnOnce() -> R) -> R {
+    /// A value moved to the pool's thread and back while this one waits.
+    struct Moved<T>(T);
+    // SAFETY: the value is used by one thread at a time: `in_this_process` runs the closure on
+    // this thread or, in a forked process, on a thread of the pool while this one blocks in
+    // `install` until it returns, and the result comes back the same way. What makes an `Env`
+    // not `Send` is the Bevy `App`'s runner closure, which a headless world never calls; it
+    // holds no thread-bound state (no non-send resources, no thread-local it keeps).
+    unsafe impl<T> Send for Moved<T> {}
+    let f = Moved(f);
+    in_this_process(move || {
+        let f = f;
+        Moved((f.0)())
+    })
+    .0
 }
 
 #[pymodule]

@@ -423,6 +423,63 @@ def test_an_env_is_used_on_the_thread_that_made_it():
     assert all("thread that made it" in m for m in caught.values()), caught
     env.step({})  # still fine on its own thread
     assert env.tick == 1
+    # close() from another thread is refused too (it returned, and the world was dropped on
+    # the wrong thread: a RuntimeError printed, the world leaked); on its own thread it closes.
+    refused = []
+
+    def close_elsewhere():
+        for e in (env, venv):
+            try:
+                e.close()
+            except polity.PolityError as err:
+                refused.append(str(err))
+
+    t = threading.Thread(target=close_elsewhere)
+    t.start()
+    t.join()
+    assert len(refused) == 2 and all("thread that made it" in m for m in refused), refused
+    env.step({})
+    env.close()
+    venv.close()
+    with pytest.raises(polity.PolityError, match="closed"):
+        env.step({})
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_steps_worlds_after_the_parent_used_the_pool():
+    """multiprocessing's default start method on Linux forks: the child had none of the
+    parent's pool threads, and its first VectorEnv.reset waited for them for ever."""
+    import time
+
+    v = polity.VectorEnv("commons", num_envs=2)
+    v.reset(seed=0)
+    parent = v.step(np.zeros((2, v.num_agents), dtype=np.int64))[1].copy()
+    big = polity.parallel_env("commons-large", **{"run.ticks": 3})
+    big.reset(seed=0)
+    big.step({})
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if both worlds step and the rewards are the parent's
+        code = 1
+        try:
+            w = polity.VectorEnv("commons", num_envs=2)
+            w.reset(seed=0)
+            child = w.step(np.zeros((2, w.num_agents), dtype=np.int64))[1]
+            e = polity.parallel_env("commons-large", **{"run.ticks": 3})
+            e.reset(seed=0)
+            e.step({})
+            code = 0 if np.array_equal(child, parent) else 3
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child's worlds did not step within 120 s")
 
 
 def test_reset_without_a_seed_never_replays_another_envs_worlds():
@@ -777,3 +834,9 @@ def test_a_vector_env_steps_only_after_reset():
         env.step({})
     v.reset()
     v.step(np.zeros((2, v.num_agents), dtype=np.int64))
+
+
+def test_an_overrides_key_that_is_no_path_is_said_to_be_one():
+    """`overrides={1: 5}` said "unknown keyword `1`", though no keyword was given."""
+    with pytest.raises(polity.PolityError, match=r"overrides key 1: a scenario field's path, as a string"):
+        polity.parallel_env("commons", overrides={1: 5})

@@ -97,6 +97,22 @@ def test_torch_like_modules_export(tmp_path):
     header = polity.export_policy(tmp_path / "p.safetensors", "commons", "harvesters", tensors)
     assert header["hidden"] == [16, 16]
 
+    # The engine plays tanh layers: a trunk of anything else was exported without a word (ReLU
+    # kept only the Linear layers) and played as a tanh network.
+    class ReLU:
+        pass
+
+    for trunk in (
+        [Linear(16, dim), ReLU(), Linear(16, 16), ReLU()],
+        [Linear(16, dim), Tanh(), Linear(16, 16)],
+        [Linear(16, dim), Linear(16, 16), Tanh(), Tanh()],
+        [],
+    ):
+        with pytest.raises(polity.PolityError, match="Linear, Tanh, Linear, Tanh"):
+            polity.torch_tensors(trunk, Linear(5, 16))
+    with pytest.raises(polity.PolityError, match="actor: a Linear layer, not ReLU"):
+        polity.torch_tensors([Linear(16, dim), Tanh()], ReLU())
+
 
 def test_bad_exports_are_refused(tmp_path):
     dim = polity.parallel_env("commons")._raw.layout.observation_size

@@ -78,3 +78,24 @@ def test_spaces_match_the_observations():
         assert env.observation_space(a).contains(obs[a])
         assert obs[a].dtype == np.float32
     assert env.state().shape == env.state_space.shape
+
+
+def test_aec_refuses_a_bad_action_at_the_step_that_gives_it():
+    """The AEC wrapper keeps actions until every agent has acted: `step(7)` for human_0 was
+    taken, the error came at the last agent's step, and every step after it raised again until
+    reset(). Now the step that gives it raises, and the turn goes on as if it had not been given."""
+    aec = polity.aec_env("commons", seed=0, **{"run.ticks": 5})
+    aec.reset(seed=0)
+    first = aec.agent_selection
+    for bad in (7, -1, None, 1.5, "north"):
+        with pytest.raises(polity.PolityError, match=f"{first}'s action"):
+            aec.step(bad)
+        assert aec.agent_selection == first
+    with pytest.raises(polity.PolityError, match="AEC API every agent acts in turn"):
+        aec.step(7)
+    ticks = 0
+    for agent in aec.agent_iter():
+        _, _, term, trunc, _ = aec.last()
+        aec.step(None if term or trunc else 2)
+        ticks += agent == first
+    assert aec.unwrapped.tick == 5 and ticks >= 5
