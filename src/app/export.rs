@@ -59,8 +59,9 @@ pub struct CliShot {
     force: bool,
     frames: u32,
     taken: bool,
-    /// Taken while the window is being recorded: the recording's capture of the next frame
-    /// writes it too (Bevy takes one screenshot of a window a frame, and skipped the other).
+    /// The screenshot due: the recorder's system takes it with a running recording's capture
+    /// of the window, or by itself when none runs (Bevy takes one screenshot of a window a
+    /// frame, and skipped the other).
     pub(super) with_recording: Option<ShotTo>,
 }
 
@@ -201,8 +202,6 @@ fn cli_screenshot(
     ready: Res<RenderReady>,
     window: Single<&Window, With<PrimaryWindow>>,
     learning: Option<Res<Learning>>,
-    recording: Res<super::record::WindowRecording>,
-    mut commands: Commands,
     mut done: ResMut<super::ExitAfter>,
 ) {
     let Some(path) = shot.path.clone() else { return };
@@ -263,12 +262,9 @@ fn cli_screenshot(
     shot.taken = true;
     let k = window.scale_factor();
     let map = format!("{:.0},{:.0},{:.0},{:.0}", a.min.x * k, a.min.y * k, a.max.x * k, a.max.y * k);
-    let to = ShotTo { path, force: shot.force, exit: shot.exit, map };
-    if recording.is_recording() {
-        shot.with_recording = Some(to);
-        return;
-    }
-    commands.spawn(Screenshot::primary_window()).observe(
-        move |captured: On<ScreenshotCaptured>, mut done: ResMut<super::ExitAfter>| to.write(&captured, &mut done),
-    );
+    // Handed to the recorder's system, which takes it with a recording's capture, or by itself
+    // when none runs: two captures of one window in one frame (the recording's last and this
+    // one, when the recording stopped earlier in the frame) left this one skipped by the
+    // renderer, and `--exit` waited for it for ever.
+    shot.with_recording = Some(ShotTo { path, force: shot.force, exit: shot.exit, map });
 }

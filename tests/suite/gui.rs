@@ -475,6 +475,24 @@ fn a_recording_and_a_screenshot_are_both_written_and_an_interrupt_leaves_neither
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("window recording (20 frames") && stdout.contains("wrote both.png"), "{stdout}");
     assert_eq!(Png::read(&t.path().join("both.png")).width, 1280);
+    // A recording that stops in the frame the screenshot falls due (6 frames here): the
+    // recording's last capture and the screenshot's own were two of one window in one frame,
+    // the screenshot was skipped and `--exit` waited for it for ever. Each frame count around
+    // that moment writes both and quits.
+    for n in 3..=9 {
+        let (gif, png) = (format!("n{n}.gif"), format!("n{n}.png"));
+        let mut cmd = Command::new(xvfb_run());
+        cmd.args(["-a", "-s", "-screen 0 1280x720x24", polity(), "gui", "commons"])
+            .args(["--record", &gif, "--record-frames", &n.to_string(), "--screenshot", &png, "--exit"])
+            .current_dir(t.path());
+        let out = run_with_timeout(cmd);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{n} frames: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            stdout.contains(&format!("window recording ({n} frames")) && stdout.contains(&format!("wrote {png}")),
+            "{stdout}"
+        );
+    }
 
     // SIGINT while recording: status 130, and neither the GIF nor its staged file is left (the
     // app closed and its encoder finished the file, as if the recording had ended).
