@@ -361,8 +361,11 @@ fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
             ui.label(format!("{name} ({})", crate::plural(g.count as u64, kind)));
             if lo != hi {
                 ui.label(RichText::new(format!("mixed {}–{}", fmt_num(lo), fmt_num(hi))).weak());
-            } else if lo.is_infinite() {
-                ui.label(RichText::new("∞: greedy").weak());
+            } else if let Some(what) = g.unbounded.filter(|_| lo.is_infinite()) {
+                ui.label(RichText::new(format!("∞: {}", what.split(':').next().unwrap_or(what))).weak());
+            } else if g.unbounded.is_none() {
+                // A random walk or a script plays the same whatever its power.
+                ui.label(RichText::new("(its policy does not use power)").weak());
             }
         });
         ui.horizontal(|ui| {
@@ -370,7 +373,7 @@ fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
             if let Some(v) = live_slider(ui, cx, Edit::Power(g.group), shown, 0.0..=5.0, 0.05, String::new()) {
                 cx.state.send(Intent::SetGroupPower { group: g.group, power: v });
             }
-            if ui.small_button("∞").on_hover_text("greedy: always the best move").clicked() {
+            if ui.small_button("∞").on_hover_text(g.unbounded.unwrap_or("unbounded power")).clicked() {
                 cx.state.send(Intent::SetGroupPower { group: g.group, power: f64::INFINITY });
             }
         });
@@ -628,8 +631,12 @@ const PLOTS: &[(&str, &[PlotLine])] = &[
 fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
     let h = &cx.state.history;
     let most = (ui.available_width() * POINTS_PER_PIXEL).max(100.0) as usize;
+    // A world with no human agent has a humans' power column of zeros (metrics.csv keeps
+    // it): no line for it here, where it read "humans 0 (= AI, drawn over it)".
+    let humans = control::group_views(cx.sim).iter().any(|g| g.kind == Kind::Human && g.count > 0);
+    let shown = |c: &str| humans || c != crate::columns::POWER_USED_HUMAN;
     for (k, (title, lines)) in PLOTS.iter().enumerate() {
-        let present: Vec<_> = lines.iter().filter(|(c, _, _)| h.column(c).is_some()).collect();
+        let present: Vec<_> = lines.iter().filter(|(c, _, _)| h.column(c).is_some() && shown(c)).collect();
         if present.is_empty() {
             continue;
         }

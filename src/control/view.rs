@@ -103,6 +103,10 @@ pub struct GroupView {
     pub count: u32,
     /// Lowest and highest power among its agents now (equal when uniform).
     pub power: (f64, f64),
+    /// What an unbounded power (∞) makes of its agents' play, by their policy: `greedy` for a
+    /// forager, its network's own distribution for a learned policy; nothing for a random
+    /// walk or a script, which power does not steer.
+    pub unbounded: Option<&'static str>,
 }
 
 /// Every agent group with its live power range.
@@ -119,6 +123,11 @@ pub fn group_views(sim: &Sim) -> Vec<GroupView> {
             kind: spec.kind,
             count: 0,
             power: (f64::INFINITY, f64::NEG_INFINITY),
+            unbounded: match spec.policy {
+                crate::scenario::PolicySpec::Forager { .. } => Some("greedy: always the best move"),
+                crate::scenario::PolicySpec::Learned(_) => Some("unbounded: its network's own distribution"),
+                crate::scenario::PolicySpec::RandomWalk | crate::scenario::PolicySpec::Script(_) => None,
+            },
         })
         .collect();
     if let Some(order) = w.get_resource::<AgentOrder>() {
