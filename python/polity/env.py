@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import threading
@@ -560,18 +561,7 @@ def parallel_env(
     )
 
 
-def aec_env(
-    scenario: str = "commons",
-    seed: int | None = None,
-    render_mode: str | None = None,
-    *,
-    view: int | None = None,
-    principal: bool = False,
-    overrides: dict[str, float] | None = None,
-    render_size: tuple[int, int] = (960, 540),
-    policies: dict[str, str] | None = None,
-    **field_overrides: Any,
-):
+def aec_env(*args: Any, **kwargs: Any):
     """A PettingZoo AECEnv of ``scenario`` (the same arguments as :func:`parallel_env`): the
     parallel environment through PettingZoo's ``parallel_to_aec`` wrapper, so agents act in turn
     and a tick runs once every live agent has acted; each action is checked at the step that
@@ -599,15 +589,8 @@ def aec_env(
             super().step(action)
 
     # As parallel_to_aec does: PettingZoo's order checks (reset before step) around it.
-    par = parallel_env(
-        scenario,
-        seed=seed,
-        render_mode=render_mode,
-        view=view,
-        principal=principal,
-        overrides=overrides,
-        render_size=render_size,
-        policies=policies,
-        **field_overrides,
-    )
-    return OrderEnforcingWrapper(PolityAECEnv(par))
+    return OrderEnforcingWrapper(PolityAECEnv(parallel_env(*args, **kwargs)))
+
+
+# The same arguments as parallel_env's, as help() and editors show them.
+aec_env.__signature__ = inspect.signature(parallel_env)  # type: ignore[attr-defined]

@@ -42,6 +42,15 @@ impl Checker {
         self.issues.push(Issue { path: path.into(), char_index: None, message: message.into(), hint });
     }
 
+    /// Each item of the list at `path` once: a repeat is reported at its place, with `hint`.
+    fn listed_once<T: PartialEq + std::fmt::Debug>(&mut self, path: &str, items: &[T], hint: &str) {
+        for (k, item) in items.iter().enumerate() {
+            if items[..k].contains(item) {
+                self.err(format!("{path}[{k}]"), format!("{item:?} is listed twice"), Some(hint.into()));
+            }
+        }
+    }
+
     /// A probability in [0, 1].
     fn unit_interval(&mut self, path: String, v: f64, what: &str) {
         if !(0.0..=1.0).contains(&v) {
@@ -353,24 +362,8 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
             }
         }
         // A kind or class listed twice is a slip (another was meant, or one is to go).
-        for (k, kind) in o.kinds.iter().enumerate() {
-            if o.kinds[..k].contains(kind) {
-                c.err(
-                    format!("oversight.kinds[{k}]"),
-                    format!("{kind:?} is listed twice"),
-                    Some("list each kind once".into()),
-                );
-            }
-        }
-        for (k, class) in o.forbidden.iter().enumerate() {
-            if o.forbidden[..k].contains(class) {
-                c.err(
-                    format!("oversight.forbidden[{k}]"),
-                    format!("{class:?} is listed twice"),
-                    Some("list each class once: `ClearCut`, `Evasion`, `Theft`".into()),
-                );
-            }
-        }
+        c.listed_once("oversight.kinds", &o.kinds, "list each kind once");
+        c.listed_once("oversight.forbidden", &o.forbidden, "list each class once: `ClearCut`, `Evasion`, `Theft`");
         let covered = |k: &super::Kind| s.agents.iter().any(|g| g.kind == *k && g.count > 0);
         if !o.kinds.iter().any(covered) && !c.unsure_kinds {
             let names: Vec<String> = o.kinds.iter().map(|k| format!("{k:?}")).collect();
