@@ -529,18 +529,7 @@ def _principal_action(a: Any) -> np.ndarray:
     return given.astype(np.int64).reshape(-1)
 
 
-def parallel_env(
-    scenario: str = "commons",
-    seed: int | None = None,
-    render_mode: str | None = None,
-    *,
-    view: int | None = None,
-    principal: bool = False,
-    overrides: dict[str, float] | None = None,
-    render_size: tuple[int, int] = (960, 540),
-    policies: dict[str, str] | None = None,
-    **field_overrides: Any,
-):
+def parallel_env(*args: Any, **kwargs: Any):
     """A PettingZoo ParallelEnv of ``scenario`` (a built-in's name, a ``.ron`` file or a run's
     ``run.json``, or RON text): see :class:`PolityParallelEnv`.
 
@@ -548,17 +537,11 @@ def parallel_env(
     makes the principal an agent; ``overrides`` (or keywords such as ``**{"run.ticks": 200}``)
     set scenario fields by path; ``render_size`` the size of ``render()``'s pictures;
     ``policies={"group": "file.safetensors"}`` makes groups play policy files."""
-    return PolityParallelEnv(
-        scenario,
-        seed=seed,
-        render_mode=render_mode,
-        view=view,
-        principal=principal,
-        overrides=overrides,
-        render_size=render_size,
-        policies=policies,
-        **field_overrides,
-    )
+    return PolityParallelEnv(*args, **kwargs)
+
+
+# PolityParallelEnv's arguments, as help() and editors show them.
+parallel_env.__signature__ = inspect.signature(PolityParallelEnv)  # type: ignore[attr-defined]
 
 
 def aec_env(*args: Any, **kwargs: Any):
