@@ -1083,8 +1083,12 @@ pub fn check_writable(shown: &Path, abs: &Path) -> Result<(), Refused> {
         let why = said.split(" at path ").next().unwrap_or(&said);
         // A folder that exists but makes no new file "not found" (/proc): say so plainly.
         if e.kind() == io::ErrorKind::NotFound {
+            // (A folder on the way that does not exist would be made there: named too.)
+            let missing = abs.parent().filter(|p| *p != parent).map_or(String::new(), |p| {
+                format!(" (to make the missing folder {})", p.display())
+            });
             return Refused(format!(
-                "{shown}: cannot write in {}: that folder takes no new files (the system said: {why})\n    hint: write somewhere else, e.g. under your home folder",
+                "{shown}: cannot write in {}{missing}: that folder takes no new files (the system said: {why})\n    hint: write somewhere else, e.g. under your home folder",
                 parent.display()
             ));
         }

@@ -231,7 +231,11 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
         encode::Output::parse(path)
             .and_then(|out| encode::check(&encode::Output { force: opts.force, ..out }))
             // (The output rules' hints name `--out`, the other commands' flag.)
-            .map_err(|e| (2, format!("error: --record {}", e.replace("another --out", "another --record path"))))?;
+            .map_err(|e| {
+                let e =
+                    e.replace("another --out", "another --record path").replace("a new --out", "a new --record path");
+                (2, format!("error: --record {e}"))
+            })?;
     }
     if let Some(id) = opts.select
         && let Err(e) = control.apply(&mut sim, Intent::Select(Some(id)))

@@ -346,6 +346,8 @@ fn a_recording_that_cannot_start_opens_no_window() {
         ("old.gif", "old.gif: the file exists; Polity never replaces a file unless you pass --force"),
         ("video.txt", "video.txt: unknown extension `.txt`"),
         ("/proc/x.gif", "/proc/x.gif: cannot write in /proc: "),
+        // The folder that cannot be made is named (it blamed /proc alone).
+        ("/proc/nope/x.gif", "cannot write in /proc (to make the missing folder /proc/nope): "),
         ("notes/", "notes: the folder holds a file that Polity did not write (`todo.txt`)"),
         (
             "frames",
@@ -361,6 +363,8 @@ fn a_recording_that_cannot_start_opens_no_window() {
         assert_eq!(out.status.code(), Some(2), "--record {record}: {stderr}");
         assert!(stderr.starts_with("error: --record ") && stderr.contains(says), "--record {record}: {stderr}");
         assert!(!stderr.contains(".polity-check"), "the probe's name is ours, not the user's: {stderr}");
+        // The app's flag is --record (a hint said "choose a new --out").
+        assert!(!stderr.contains("--out"), "--record {record}: {stderr}");
         assert_eq!(before(t.path()), files, "--record {record} changed the folder");
     }
     let out = Command::new(polity())
