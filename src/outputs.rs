@@ -1043,15 +1043,33 @@ pub fn not_an_input(out: &Path, inputs: &[&Path]) -> Result<(), Refused> {
             t == &inp || (inp.is_dir() && t.starts_with(&inp)) || (!inp.is_dir() && same_file(t, &inp))
         });
         if inside {
-            let what = if inp.is_dir() { "lies inside the input folder" } else { "is an input file" };
+            // (A new file in an input folder replaces nothing, but would be taken for part of
+            // it: a sweep's folder holding a file the sweep did not write is refused later.)
+            let why = if inp.is_dir() && t_is_not(&target_real, &inp) {
+                "lies inside the input folder"
+            } else if inp.is_dir() {
+                "is the input folder"
+            } else {
+                "is an input file"
+            };
+            let then = if inp.is_dir() {
+                "Polity writes nothing into its inputs, even with --force (a file added there would be taken for part of it)"
+            } else {
+                "Polity does not write over its own inputs, even with --force"
+            };
             return Err(Refused(format!(
-                "{}: {what} {}; Polity does not write over its own inputs, even with --force\n    hint: write it elsewhere",
+                "{}: {why} {}; {then}\n    hint: write it elsewhere",
                 out.display(),
                 input.display()
             )));
         }
     }
     Ok(())
+}
+
+/// Whether `target` (resolved, when it could be) is another path than `folder`.
+fn t_is_not(target: &Option<PathBuf>, folder: &Path) -> bool {
+    target.as_deref() != Some(folder)
 }
 
 /// Whether the output folder `out` holds the input file `input` (at any depth, links and

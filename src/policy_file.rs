@@ -270,6 +270,23 @@ impl Seen {
             Seen::Agent { view, brackets } => {
                 let base = crate::rules::observation::size(view, 0);
                 match trained.checked_sub(base) {
+                    // More brackets than a schedule has: the header's view and its observation
+                    // disagree (an edited header); the view the length fits, if any, is named.
+                    Some(b) if b > crate::rules::tax::MAX_BRACKETS => {
+                        let fits = (1..=8u32).find(|&v| {
+                            (0..=crate::rules::tax::MAX_BRACKETS)
+                                .any(|b| crate::rules::observation::size(v, b) == trained)
+                        });
+                        problem(
+                            format!(
+                                "`{path}` is damaged: its header says view {}, whose observation is {base} numbers (and one more a tax bracket, at most {}), but its observation is {trained} numbers{}",
+                                h.view,
+                                crate::rules::tax::MAX_BRACKETS,
+                                fits.map_or(String::new(), |v| format!(" (view {v}'s)"))
+                            ),
+                            retrain.trim_start_matches("or ").to_string(),
+                        )
+                    }
                     Some(b) => problem(
                         format!(
                             "`{path}` was trained in a world with {} (an observation holds each bracket's rate), but this scenario has {}",
@@ -423,6 +440,15 @@ mod tests {
         let e = Seen::Agent { view: 3, brackets: 1 }.mismatch("p", &header(size(3, 0), 3));
         assert!(e.message.contains("with 0 tax brackets") && e.message.contains("has 1 tax bracket"), "{}", e.message);
         assert!(e.hint.unwrap().starts_with("remove the scenario's `tax`"));
+        // A header whose view was edited (view 2, a view-3 observation): damaged, not 216
+        // tax brackets.
+        let e = Seen::Agent { view: 2, brackets: 0 }.mismatch("p", &header(size(3, 0), 2));
+        assert!(
+            e.message.contains("`p` is damaged: its header says view 2")
+                && e.message.ends_with("447 numbers (view 3's)"),
+            "{}",
+            e.message
+        );
         // A principal trained with 10 agents, played with 12 (3 brackets both).
         let e = Seen::Principal { brackets: 3, agents: 12 }.mismatch("p", &header(principal_size(3, 10), 0));
         assert!(e.message.contains("(as with 3 tax brackets and 10 agents; this scenario has 12)"), "{}", e.message);

@@ -112,6 +112,9 @@ impl CheckArgs {
                             say!("  {}", s.description);
                         }
                         say!("  {memory}");
+                        for note in polity::scenario::notes(&s, s.run.ticks) {
+                            say!("  note: {note}");
+                        }
                         if self.time {
                             let c = polity::cost::calibrate(&s, s.run.seed, 20, std::time::Duration::from_secs(1));
                             say!("  {}", c.describe(s.run.ticks));

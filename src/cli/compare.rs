@@ -107,7 +107,18 @@ impl CompareArgs {
         let started = Instant::now();
         let result = compare::compare(&a, &b, &seeds, self.ticks, |done, _| bar.set(done as u64));
         bar.finish();
-        let mut cmp = result.map_err(|e| CliError::io("running the comparison", &e))?;
+        // (A comparison writes its files, if any, at the end: an interrupt leaves nothing.)
+        let stopped = || {
+            let said = "interrupted by SIGINT or SIGTERM before the comparison finished; nothing was written";
+            CliError::io("", &std::io::Error::new(std::io::ErrorKind::Interrupted, said))
+        };
+        let mut cmp = result.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                stopped()
+            } else {
+                CliError::io("running the comparison", &e)
+            }
+        })?;
         let label = |s: &Scenario, arg: &str| {
             let name = if s.name == arg { arg.to_string() } else { format!("{} ({arg})", s.name) };
             let played: Vec<String> =
@@ -128,7 +139,7 @@ impl CompareArgs {
                 wanted.iter().map(|(_, per_seed)| if *per_seed { cmp.per_seed_csv() } else { cmp.to_csv() }).collect();
             let files: Vec<(&std::path::Path, &[u8])> =
                 resolved.iter().zip(&texts).map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
-            outputs::check_interrupt().map_err(|e| CliError::io("", &e))?;
+            outputs::check_interrupt().map_err(|_| stopped())?;
             outputs::write_files(&files, self.force)
                 .map_err(|e| CliError::internal(format_args!("writing {e}; none of the files was written")))?;
             let shown: Vec<String> = wanted.iter().map(|(p, _)| p.display().to_string()).collect();

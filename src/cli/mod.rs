@@ -30,6 +30,15 @@ pub fn stdout_lost() -> Option<std::io::ErrorKind> {
     first.filter(|k| *k != std::io::ErrorKind::BrokenPipe)
 }
 
+/// Says which trained policies a run or recording of `s` played (its groups' `weights`, or
+/// `--policy`), one line each, `side` after the player (`" (the second)"`).
+fn say_played(s: &polity::scenario::Scenario, side: &str) {
+    for p in polity::run_json::played(s) {
+        let who = if p.group == "principal" { "the principal".to_string() } else { format!("group `{}`", p.group) };
+        say!("  {who}{side} played {} (weights {})", p.file, p.weights_hash);
+    }
+}
+
 mod check;
 mod compare;
 mod error;

@@ -154,11 +154,7 @@ impl RecordArgs {
         );
         // Which trained policies the video shows (a scenario's own `weights` or --policy).
         for (s, side) in scenarios.iter().zip(["", " (the second)"]) {
-            for p in polity::run_json::played(s) {
-                let who =
-                    if p.group == "principal" { "the principal".to_string() } else { format!("group `{}`", p.group) };
-                say!("  {who}{side} played {} (weights {})", p.file, p.weights_hash);
-            }
+            super::say_played(s, side);
         }
         if output.format == record::encode::Format::PngFolder && frames == 1 {
             say!("  wrote {}", out.join(record::encode::frame_name(0)).display());

@@ -151,6 +151,9 @@ impl RunArgs {
                 Some((r, sealed))
             })
             .filter(|(r, _)| r.ticks == opts.ticks && r.seed == opts.seed);
+        for note in polity::scenario::notes(&s, opts.ticks) {
+            polity::tell_err!("note: {note}");
+        }
         let bar = Progress::new(opts.ticks, "ticks");
         // A big world takes seconds to build before its first tick (docs/performance.md).
         bar.note("building the world");
@@ -169,6 +172,7 @@ impl RunArgs {
         // end, since a different run replaced without a word surprised a user.
         let earlier = result.as_ref().ok().and_then(|r| r.replaced.clone());
         report_run(&s.name, result, &shown, started)?;
+        super::say_played(&s, "");
         if let Some(e) = earlier {
             say!(
                 "  replaced the earlier run in {}: `{}`, seed {}, {}",

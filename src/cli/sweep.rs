@@ -154,16 +154,19 @@ fn scenario_of(sw: &sweep::Sweep, file: &std::path::Path, n: u64) -> CliResult {
     s.run.seed = run.seed;
     let values: Vec<String> =
         sw.spec.parameters.iter().zip(&run.values).map(|(p, v)| format!("{} = {v}", p.path)).collect();
-    let stop = match &sw.spec.stop {
-        Some(_) => {
-            "\n// The sweep's `stop` rule is not part of a scenario: this runs all its ticks (its row's \
-                    `ticks_run` says when the sweep's run stopped; pass --ticks that many to match it)."
-        }
-        None => "",
+    let row = match &sw.spec.stop {
+        // (A stop rule is the sweep's, not the scenario's: the file alone runs all its ticks.)
+        Some(_) => format!(
+            "`polity run` of this file with `--ticks T`, T the `ticks_run` of the sweep's row for run {n} \
+             (when its `stop` rule ended it), writes that run's every file and its row's end-of-run metrics; \
+             without --ticks it runs all the scenario's ticks, past where the sweep stopped"
+        ),
+        None => format!(
+            "`polity run` of this file writes that run's every file; its end-of-run metrics are the sweep's row for run {n}"
+        ),
     };
     say!(
-        "// Run {n} of {}: combination {}, replicate {}, seed {}; {}.\n// `polity run` of this file writes \
-         that run's every file; its end-of-run metrics are the sweep's row for run {n}.{stop}\n{}",
+        "// Run {n} of {}: combination {}, replicate {}, seed {}; {}.\n// {row}.\n{}",
         file.display(),
         run.combination,
         run.replicate,

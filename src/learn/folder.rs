@@ -340,10 +340,17 @@ pub fn check_new(dir: &Path) -> Result<PathBuf, Refused> {
                 // killed then, which left its (empty) lock: no process holds that one, and the
                 // new training takes it over.
                 let lock = abs.join(LOCK);
-                let free = std::fs::symlink_metadata(&lock).is_ok_and(|m| m.is_file() && m.len() == 0)
-                    && std::fs::File::open(&lock).is_ok_and(|f| f.try_lock().is_ok());
+                let ours = std::fs::symlink_metadata(&lock).is_ok_and(|m| m.is_file() && m.len() == 0);
+                let free = ours && std::fs::File::open(&lock).is_ok_and(|f| f.try_lock().is_ok());
                 if free {
                     Ok(abs)
+                } else if !ours {
+                    // Not empty (or not a file): no training made it, none holds it.
+                    Err(Refused(format!(
+                        "{}: this is not a lock a polity training made (those are empty files); Polity leaves it as it is\n    \
+                         hint: move it out of the training folder, or choose another --out",
+                        dir.join(LOCK).display()
+                    )))
                 } else {
                     Err(Refused(format!(
                         "{shown}: another polity training is running in this folder (it holds {LOCK})\n    hint: choose another --out"

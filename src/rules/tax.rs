@@ -96,6 +96,8 @@ impl Schedule {
 pub const SED_CUTOFFS: [f64; 3] = [0.0, 10.0, 20.0];
 /// SED's tax period in ticks.
 pub const SED_PERIOD: u64 = 50;
+/// The most brackets a tax schedule has.
+pub const MAX_BRACKETS: usize = 16;
 /// SED's rate grid: rates move in steps of 0.1.
 pub const SED_STEP: f64 = 0.1;
 

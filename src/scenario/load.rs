@@ -65,13 +65,33 @@ fn whole_file(file: &str, message: String, hint: Option<String>) -> Problems {
     Problems(vec![Problem { file: file.to_string(), position: None, path: String::new(), message, hint }])
 }
 
+/// The `--policy GROUP=FILE` flags that play a training folder's policies (its
+/// `policies/*.safetensors`, by name; `GROUP` where it holds none yet).
+fn policy_flags(dir: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("policies"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".safetensors").map(String::from))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        names.push("GROUP".into());
+    }
+    let flags: Vec<String> = names
+        .iter()
+        .map(|n| format!("--policy {n}={}", dir.join("policies").join(format!("{n}.safetensors")).display()))
+        .collect();
+    flags.join(" ")
+}
+
 /// What to give instead of the folder `path`: a training folder's resume or policies, a run
 /// folder's `run.json`, or the scenario file itself.
 fn folder_hint(path: &Path, arg: &str) -> String {
     if path.join("train.json").is_file() {
         format!(
-            "this is a training folder: go on training with `polity train --resume {arg}`, or play its policies with `--policy GROUP={}`",
-            path.join("policies/GROUP.safetensors").display()
+            "this is a training folder: go on training with `polity train --resume {arg}`, or play its policies with `{}`",
+            policy_flags(path)
         )
     } else if path.join("run.json").is_file() {
         format!("this is a run folder: give `{}` to repeat the run", path.join("run.json").display())
@@ -412,7 +432,8 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
             Some("train.json") => (
                 "this is a training folder's train.json, not a run's run.json".to_string(),
                 Some(format!(
-                    "play what it trained with `polity run {dir}/scenario.ron --policy GROUP={dir}/policies/GROUP.safetensors`, or go on training with `polity train --resume {dir}`"
+                    "play what it trained with `polity run {dir}/scenario.ron {}`, or go on training with `polity train --resume {dir}`",
+                    policy_flags(std::path::Path::new(&dir))
                 )),
             ),
             Some("sweep.json") => (

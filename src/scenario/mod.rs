@@ -30,7 +30,7 @@ pub use builtin::{BUILTINS, Builtin, builtin, default_scenario};
 pub(crate) use load::within;
 pub use load::{MAX_SOURCE_BYTES, Problem, Problems, check_typed, from_run_json, load, parse, read_source};
 pub use map::{MapLayout, layout};
-pub use validate::{hidden_problem, name_problem};
+pub use validate::{hidden_problem, name_problem, notes};
 
 use std::collections::BTreeMap;
 
@@ -207,12 +207,39 @@ pub struct LearningSpec {
     pub entropy_coef: f64,
     /// The value loss's weight. Default 0.5.
     pub value_coef: f64,
-    /// Gradients are scaled down to at most this global norm. Default 0.5.
+    /// Gradients are scaled down to at most this global norm. Default 0.5; `inf`: no clipping.
+    /// (JSON has no infinity: a training folder's `train.json` writes it `null`, read back as
+    /// `inf`.)
+    #[serde(deserialize_with = "number_or_null_for_inf")]
     pub max_grad_norm: f64,
     /// SED's tax-cap warm-up for a `Learned` principal: over the first this many updates the
     /// highest rate it may set rises linearly, one grid step at a time, from the grid's first
     /// step to 1. 0: no cap. Default 0.
     pub tax_cap_warmup: u32,
+}
+
+/// A number, or JSON's `null` for infinity (what serde_json writes for a non-finite number).
+fn number_or_null_for_inf<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    struct Number;
+    impl serde::de::Visitor<'_> for Number {
+        type Value = f64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a number")
+        }
+        fn visit_f64<E>(self, x: f64) -> Result<f64, E> {
+            Ok(x)
+        }
+        fn visit_i64<E>(self, x: i64) -> Result<f64, E> {
+            Ok(x as f64)
+        }
+        fn visit_u64<E>(self, x: u64) -> Result<f64, E> {
+            Ok(x as f64)
+        }
+        fn visit_unit<E>(self) -> Result<f64, E> {
+            Ok(f64::INFINITY)
+        }
+    }
+    d.deserialize_any(Number)
 }
 
 impl Default for LearningSpec {
@@ -999,6 +1026,15 @@ fn default_discount() -> f64 {
 }
 
 impl PolicySpec {
+    /// The policy's name as a scenario writes it (`Forager`, `Script`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            PolicySpec::Forager { .. } => "Forager",
+            PolicySpec::RandomWalk => "RandomWalk",
+            PolicySpec::Script(_) => "Script",
+            PolicySpec::Learned(_) => "Learned",
+        }
+    }
     /// One line for people (the app's inspector): `forager (view 5, discount 0.9)`, `learned
     /// (view 3, hidden [64, 64], shared) playing FILE`, …
     pub fn describe(&self) -> String {

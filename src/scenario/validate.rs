@@ -35,6 +35,10 @@ struct Checker {
     unsure_kinds: bool,
     /// Decoding left a placeholder in the principal's planner.
     unsure_planner: bool,
+    /// Whether a part of an agent group could not be read (its policy may not be what it says).
+    unsure_agents: bool,
+    /// Whether a part of `oversight` could not be read.
+    unsure_oversight: bool,
 }
 
 impl Checker {
@@ -134,7 +138,10 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
     // A planner with a field decoding could not read (a misspelt `gama`: its default stands in)
     // gets no budget worked out from it: the budget's problem would be the placeholder's.
     let unsure_planner = placeholders.iter().any(|p| super::within(p, "principal.planner"));
-    let mut c = Checker { issues: Vec::new(), unsure_legend, unsure_kinds, unsure_planner };
+    let unsure_agents = placeholders.iter().any(|p| super::within(p, "agents"));
+    let unsure_oversight = placeholders.iter().any(|p| super::within(p, "oversight"));
+    let mut c =
+        Checker { issues: Vec::new(), unsure_legend, unsure_kinds, unsure_planner, unsure_agents, unsure_oversight };
     if s.version != super::FORMAT_VERSION {
         let msg = if s.version == 0 {
             "missing `version: 1` (the scenario format this Polity reads)".to_string()
@@ -364,6 +371,26 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
         // A kind or class listed twice is a slip (another was meant, or one is to go).
         c.listed_once("oversight.kinds", &o.kinds, "list each kind once");
         c.listed_once("oversight.forbidden", &o.forbidden, "list each class once: `ClearCut`, `Evasion`, `Theft`");
+        // An advice set audits acts of its class only when the class is forbidden or believed
+        // possibly forbidden (Oversight::watched); else nothing is recorded for it.
+        for (n, a) in o.advice.iter().enumerate() {
+            let believed = o.beliefs.iter().any(|b| b.class == a.class && b.forbidden > 0.0);
+            if !o.forbidden.contains(&a.class) && !believed && !c.unsure_oversight {
+                let forbidden: Vec<String> = o.forbidden.iter().map(|f| format!("{f:?}")).collect();
+                c.err(
+                    format!("oversight.advice[{n}].class"),
+                    format!(
+                        "{:?} is not forbidden (`forbidden: [{}]`) nor believed possibly forbidden: its advice set audits nothing",
+                        a.class,
+                        forbidden.join(", ")
+                    ),
+                    Some(format!(
+                        "add `{:?}` to `forbidden`, give it a belief with `forbidden` above 0, or remove this advice set",
+                        a.class
+                    )),
+                );
+            }
+        }
         let covered = |k: &super::Kind| s.agents.iter().any(|g| g.kind == *k && g.count > 0);
         if !o.kinds.iter().any(covered) && !c.unsure_kinds {
             let names: Vec<String> = o.kinds.iter().map(|k| format!("{k:?}")).collect();
@@ -493,6 +520,25 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
             );
         }
         if let Some(p) = &i.plan {
+            // Planning is for AI agents that forage or walk (crate::impact_plan::plans): with
+            // none of them (only scripted or learned AIs) the plan changes nothing.
+            let ais: BTreeSet<&str> =
+                s.agents.iter().filter(|g| g.kind == super::Kind::Ai && g.count > 0).map(|g| g.policy.name()).collect();
+            if !ais.is_empty()
+                && !ais.iter().any(|n| ["Forager", "RandomWalk"].contains(n))
+                && !c.unsure_agents
+                && !c.unsure_kinds
+            {
+                let ais: Vec<&str> = ais.into_iter().collect();
+                c.err(
+                    "impact.plan",
+                    format!(
+                        "no AI agent here plans: planning is for AIs whose policy is `Forager` or `RandomWalk`, and this scenario's AIs follow {}",
+                        ais.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and ")
+                    ),
+                    Some("give an AI group `policy: Forager()`, or remove `plan` (a `Learned` AI meets the penalty through its reward, a scripted one follows its script)".into()),
+                );
+            }
             if !(1..=16).contains(&p.width) {
                 c.err("impact.plan.width", format!("the planner's width must be 1 to 16, found {}", p.width), None);
             }
@@ -722,13 +768,6 @@ fn check_learned_principal(c: &mut Checker, s: &Scenario, l: &super::LearnedPrin
         return;
     }
     let group = crate::rules::observation::PRINCIPAL;
-    if let Some(g) = s.agents.iter().position(|g| g.name == group && matches!(g.policy, PolicySpec::Learned(_))) {
-        c.err(
-            format!("agents[{g}].name"),
-            format!("a learned group may not be named `{group}` when the principal learns: both policies would be saved as `{group}`"),
-            Some("rename the group".into()),
-        );
-    }
     if s.tax.is_none() {
         return;
     }
@@ -806,6 +845,20 @@ fn check_learned(
     }
     if s.agents.iter().filter(|o| o.name == group.name).count() > 1 {
         // Said once, for all groups (`check`).
+        return;
+    }
+    // `principal` names the learned principal: its policy file, its header's group and
+    // `--policy principal=FILE` (which would not play a group of that name).
+    let principal = crate::rules::observation::PRINCIPAL;
+    if group.name == principal {
+        c.err(
+            p("name"),
+            format!(
+                "a learned group may not be named `{principal}`: that name is the principal's (its policy is saved as \
+                 {principal}.safetensors and played with `--policy {principal}=FILE`)"
+            ),
+            Some("rename the group, e.g. `name: \"learners\"`".into()),
+        );
         return;
     }
     // Its policy is saved as policies/NAME.safetensors, the name made a safe file name.
@@ -950,8 +1003,9 @@ fn check_governance(c: &mut Checker, s: &Scenario, agents: u64) {
         }
         let brackets = t.brackets();
         let rates = t.rates();
-        if brackets.is_empty() || brackets.len() > 16 {
-            c.err("tax.brackets", format!("expected 1 to 16 brackets, found {}", brackets.len()), None);
+        let most = crate::rules::tax::MAX_BRACKETS;
+        if brackets.is_empty() || brackets.len() > most {
+            c.err("tax.brackets", format!("expected 1 to {most} brackets, found {}", brackets.len()), None);
         }
         if brackets.first().is_some_and(|&b| b != 0.0) {
             c.err(
@@ -1277,4 +1331,30 @@ pub fn name_problem(name: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+/// What a valid scenario's settings will not do in a run of `ticks` ticks, one sentence each:
+/// a tax, election or audit period longer than the run (nothing is collected, elected or
+/// audited). Not problems — the same file may be run longer — but worth saying before a run.
+pub fn notes(s: &Scenario, ticks: u64) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut longer = |what: &str, period: u64, none: &str| {
+        if period > ticks {
+            notes.push(format!(
+                "the {what} period ({period} ticks) is longer than the run ({}): {none} (run {period} ticks or more with `--ticks` to see one)",
+                if ticks == 1 { "1 tick".to_string() } else { format!("{ticks} ticks") }
+            ));
+        }
+    };
+    if let Some(t) = &s.tax {
+        let principal = if s.principal.is_some() { "; the principal never sets the rates" } else { "" };
+        longer("tax", t.period(), &format!("no tax is collected{principal}"));
+    }
+    if let Some(v) = &s.voting {
+        longer("election", v.period, "no election is held");
+    }
+    if let Some(o) = &s.oversight {
+        longer("audit", o.period, "no audit is made and no fine is paid");
+    }
+    notes
 }

@@ -113,6 +113,17 @@ pub fn read(path: &Path) -> Result<Table, String> {
             v.remove(0);
         }
     }
+    if metric_cols.is_empty() {
+        // Only series kept (a file per run): nothing here is one number a run to summarise.
+        let series: Vec<&str> = head[ticks + 1..].iter().filter_map(|c| c.strip_suffix("_series")).collect();
+        let first = series.first().copied().unwrap_or("apples");
+        return Err(bad(format!(
+            "the sweep kept only series ({}: a file per run), which sweep-report does not summarise, and every run ran \
+             the same ticks: nothing to summarise\n    hint: keep End(\"{first}\") or Mean(\"{first}\", N) in the sweep's \
+             `keep` too, and run the sweep again",
+            series.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+        )));
+    }
     let metrics = metric_cols.iter().map(|&i| head[i].clone()).collect();
     Ok(Table { parameters, metrics, series, rows })
 }

@@ -316,10 +316,23 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
         let Some((row, series)) = run_scenario(sweep, &run, s, &mut advanced) else {
             return crate::outputs::check_interrupt();
         };
+        // A failed write (a full disk) names its file, and what is kept to go on from.
+        let write = |path: &Path, bytes: &[u8]| {
+            write_atomic(path, bytes).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{}: {e}; the finished runs are kept in {}\n    hint: make room (or mend the cause), then run the same command again to go on where it stopped",
+                        path.display(),
+                        dir.display()
+                    ),
+                )
+            })
+        };
         if let Some(text) = series {
-            write_atomic(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;
+            write(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;
         }
-        write_atomic(&row_file(dir, n), super::merge::sealed_row(&sweep.hex(), n, &row).as_bytes())?;
+        write(&row_file(dir, n), super::merge::sealed_row(&sweep.hex(), n, &row).as_bytes())?;
         advanced(PARTS);
         Ok(())
     });

@@ -90,8 +90,23 @@ impl Values {
             Values::Range { from, to, steps } => match *steps {
                 0 => Vec::new(),
                 1 => vec![*from],
-                n => (0..n).map(|k| from + (to - from) * k as f64 / (n - 1) as f64).collect(),
+                n => (0..n).map(|k| evenly(*from, *to, k, n)).collect(),
             },
+        }
+    }
+}
+
+/// The `k`-th of `n` values evenly spaced from `from` to `to`: the ends exactly, and a value
+/// between them at 15 significant digits, so the float noise of the arithmetic
+/// (0.30000000000000004, 0.9999999999999999) does not reach a table, a plot's labels or
+/// the scenario of a run (which then equals a plain run given the value as written).
+fn evenly(from: f64, to: f64, k: u32, n: u32) -> f64 {
+    match k {
+        0 => from,
+        k if k + 1 == n => to,
+        k => {
+            let x = from + (to - from) * k as f64 / (n - 1) as f64;
+            format!("{x:.14e}").parse().unwrap_or(x)
         }
     }
 }

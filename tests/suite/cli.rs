@@ -154,6 +154,38 @@ fn scenarios_lists_the_builtins_and_check_accepts_them() {
     );
 }
 
+/// A tax, election or audit period longer than the run is said (nothing would be collected,
+/// elected or audited), by `check` for the file's ticks and by `run` for the run's; a period
+/// the run reaches is not.
+#[test]
+fn periods_longer_than_the_run_are_said_before_it() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let audited = format!("{dir}/audited-commons.ron");
+    let out = polity(&["check", &audited]);
+    assert!(out.status.success() && !text(&out.stdout).contains("note:"), "{}", text(&out.stdout));
+    let t = tmp();
+    let path = t.path().join("long.ron");
+    let source = std::fs::read_to_string(&audited).unwrap().replace("period: 50,", "period: 5000,");
+    assert!(source.contains("period: 5000,"));
+    std::fs::write(&path, source).unwrap();
+    let out = polity(&["check", path.to_str().unwrap()]);
+    assert!(
+        text(&out.stdout).contains(
+            "note: the audit period (5000 ticks) is longer than the run (1000 ticks): no audit is made and no fine is paid"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+    // The run says it for its own ticks: sed's tax period is 50, its election's 100.
+    let out = run_into(&t.path().join("sed"), &["sed-apple-picking", "--ticks", "60"]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("note: the election period (100 ticks) is longer than the run (60 ticks): no election is held"),
+        "{err}"
+    );
+    assert!(!err.contains("tax period"), "{err}");
+}
+
 #[test]
 fn check_checks_sweep_files_as_sweeps() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sweeps");

@@ -232,6 +232,10 @@ fn a_full_disk_mid_sweep_keeps_whole_rows_and_the_sweep_goes_on_once_freed() {
     let filler = fs_.fill(12 * 1024);
     let out = polity(&["sweep", s(&file), "--threads", "1", "--out", s(&sw)]);
     failed_with(&out, "a sweep onto a full disk", NO_SPACE);
+    // It names the file it could not write, and says what is kept and how to go on.
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("{}/", sw.display())) && err.contains(".csv: No space"), "{err}");
+    assert!(err.contains("the finished runs are kept in") && err.contains("run the same command again"), "{err}");
     assert!(!sw.join("results.csv").exists(), "no table before every run is in");
     for (p, bytes) in tree(&sw) {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();

@@ -95,6 +95,25 @@ fn a_resumed_training_ends_with_the_same_bytes() {
     assert_eq!(csv.lines().count(), 5, "a header and one row per update:\n{csv}");
 }
 
+/// `max_grad_norm: inf` (no clipping; JSON has no infinity, so `train.json` writes `null`):
+/// the training saves its second update (its first save's `train.json` read back failed, and
+/// was blamed on an edit) and resumes.
+#[test]
+fn a_training_without_gradient_clipping_saves_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = CORRIDOR.replace("entropy_coef: 0.0)", "entropy_coef: 0.0, max_grad_norm: inf)");
+    let s = scenario::parse(&source, "corridor.ron", "corridor").unwrap();
+    assert_eq!(s.learning.max_grad_norm, f64::INFINITY);
+    let folder = dir.path().join("t");
+    Session::new(&s, 3, None, folder.clone()).unwrap().run(2, &mut |_, _| {}, &mut |_| {}).unwrap();
+    let json = std::fs::read_to_string(folder.join("train.json")).unwrap();
+    assert!(json.contains("\"max_grad_norm\": null"), "{json}");
+    let mut resumed = Session::resume(&folder).unwrap();
+    assert_eq!(resumed.trainer.scenario.learning.max_grad_norm, f64::INFINITY);
+    resumed.run(3, &mut |_, _| {}, &mut |_| {}).unwrap();
+    assert_eq!(resumed.trainer.updates_done, 3);
+}
+
 /// Copies the training folder `from` (with its `policies/`) to `to`.
 fn copy_training(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to.join("policies")).unwrap();

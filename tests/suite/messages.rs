@@ -428,7 +428,7 @@ fn an_output_is_never_one_of_the_commands_inputs_even_with_force() {
     refused(
         t.path(),
         &["sweep-merge", "sh", "--out", "sh/runs/run-000000.csv", "--force"],
-        &["lies inside the input folder sh; Polity does not write over its own inputs"],
+        &["lies inside the input folder sh; Polity writes nothing into its inputs, even with --force"],
     );
     assert_eq!(std::fs::read(&row).unwrap(), before);
 }

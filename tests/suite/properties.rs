@@ -267,6 +267,12 @@ fn oversight() -> impl Strategy<Value = OversightSpec> {
                 ];
             }
             o.score = ScoreSpec { bias, noise };
+            // Advice only for the classes watched (forbidden, or believed possibly so): the
+            // checks refuse an advice set that audits nothing.
+            let watched =
+                |c: Forbidden| o.forbidden.contains(&c) || o.beliefs.iter().any(|b| b.class == c && b.forbidden > 0.0);
+            let advice = std::mem::take(&mut o.advice);
+            o.advice = advice.into_iter().filter(|a| watched(a.class)).collect();
             o
         })
 }

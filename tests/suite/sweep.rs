@@ -792,3 +792,19 @@ fn a_value_valid_with_the_others_values_is_no_problem_of_its_own() {
         "{err}"
     );
 }
+
+/// A `Range` holds both its ends exactly and its values between them without float noise
+/// (0.1 to 1.0 in 10 steps gave 0.30000000000000004, 0.7999999999999999 and, last,
+/// 0.9999999999999999).
+#[test]
+fn a_range_gives_its_ends_and_clean_values_between() {
+    use polity::sweep::spec::Values;
+    let v = Values::Range { from: 0.1, to: 1.0, steps: 10 }.expand();
+    assert_eq!(v, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
+    let v = Values::Range { from: 0.1, to: 0.3, steps: 3 }.expand();
+    assert_eq!(v, [0.1, 0.2, 0.3]);
+    // Values that are not short decimals keep their 15 significant digits.
+    let v = Values::Range { from: 0.0, to: 1.0, steps: 4 }.expand();
+    assert_eq!(v[1], 0.333333333333333);
+    assert_eq!(Values::Range { from: -2.0, to: 5.0, steps: 2 }.expand(), [-2.0, 5.0]);
+}
