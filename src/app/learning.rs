@@ -171,7 +171,7 @@ pub fn panel(ui: &mut egui::Ui, cx: &mut PanelCx) {
         let done = last.map_or(0, |p| p.update);
         ui.label(RichText::new(format!("update {done} of {}", t.target)).strong());
         if let Some(p) = last {
-            ui.label(format!("· {} episodes · {:.0} learner-steps/s", p.episodes, p.steps_per_second));
+            ui.label(format!("· {} · {:.0} learner-steps/s", crate::plural(p.episodes, "episode"), p.steps_per_second));
         }
         match &l.state {
             TrainingState::Running if t.paused() => {

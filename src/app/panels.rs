@@ -579,6 +579,9 @@ pub fn line_colors() -> Vec<[u8; 3]> {
     all
 }
 
+/// The principal's plot's title; before the first tax period ends, it says the gains so far.
+const PRINCIPAL_PLOT: &str = "The principal's objective: W_p of the last tax period's gains";
+
 /// The plots: a title and its lines; a line whose column the scenario lacks is left out, and
 /// a plot with none.
 const PLOTS: &[(&str, &[PlotLine])] = &[
@@ -591,10 +594,7 @@ const PLOTS: &[(&str, &[PlotLine])] = &[
         ],
     ),
     ("Apples standing", &[(crate::columns::APPLES, "apples", [220, 50, 47])]),
-    (
-        "The principal's objective: W_p of the last tax period's gains (the gains so far, before the first period ends)",
-        &[(crate::columns::WELFARE_ELECTED, "W at elected p", [240, 240, 240])],
-    ),
+    (PRINCIPAL_PLOT, &[(crate::columns::WELFARE_ELECTED, "W at elected p", [240, 240, 240])]),
     ("Gini of the utility", &[(crate::columns::GINI, "Gini", [255, 196, 61])]),
     ("Tax revenue (apples)", &[(crate::columns::TAX_REVENUE, "revenue", [180, 140, 255])]),
     (
@@ -644,8 +644,15 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
         // Title, then each line's colour, name and latest value: a legend that never covers
         // the lines. A line the same as an earlier one is drawn over it and says so (six
         // impact baselines at 0 showed as one purple line).
+        // (Before the first tax period ends there is no last period: the gains so far.)
+        let first_period = cx.sim.core().parts.get::<crate::tax::TaxState>().is_some_and(|t| t.periods == 0);
+        let title = if *title == PRINCIPAL_PLOT && first_period {
+            format!("{title} (the gains so far: the first period has not ended)")
+        } else {
+            title.to_string()
+        };
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(*title).small().strong());
+            ui.label(RichText::new(title).small().strong());
             let values = same_decimals(&present.iter().map(|(col, _, _)| h.last(col)).collect::<Vec<_>>());
             for (k, ((_, name, c), value)) in present.iter().zip(values).enumerate() {
                 let color = Color32::from_rgb(c[0], c[1], c[2]);

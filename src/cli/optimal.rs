@@ -235,6 +235,17 @@ impl OptimalArgs {
             );
         }
 
+        // κ = ∞ is no bug: say why, once (a tour read it as one).
+        if let Some(b) = rows.iter().filter(|r| r.kappa.is_infinite()).map(|r| r.bias).reduce(f64::min) {
+            let top =
+                scenario.regrowth.probabilities.iter().copied().filter(|&p| p > 0.0 && p < 1.0).fold(0.0, f64::max);
+            say!(
+                "κ = inf (bias {b} and above here): the model's regrowth probability P·(1 + bias) reaches 1 for a P \
+                 below 1 ({top} · {} ≥ 1), and a model sure of what the world only may do is infinitely far from it: no ε is certified",
+                1.0 + b
+            );
+        }
+
         if let Some(out) = &self.out {
             let mut csv = String::from(
                 "gamma,depth,width,bias,kappa,epsilon,seeds,v_star,value_mean,regret_mean,regret_ci,within_epsilon,first_regret_mean,first_error_mean,first_error_within_epsilon\n",
