@@ -114,7 +114,13 @@ impl RunArgs {
                 )));
             }
             Some(out) => out,
-            None => match input.and_then(Path::parent).filter(|dir| dir.join("run.json").is_file()) {
+            // (Only the files a run folder holds: a file of the user's own put in one is not a
+            // repeat, and its run is named after it.)
+            None => match input
+                .filter(|i| i.file_name().is_some_and(|n| n == "run.json" || n == "scenario.ron"))
+                .and_then(Path::parent)
+                .filter(|dir| dir.join("run.json").is_file())
+            {
                 // A repeat of a run folder's run: beside it (`runs/c3` → `runs/c3-repeat`).
                 // (Given as `run.json` or `../run.json`, the folder is named by its whole path.)
                 Some(dir) => {

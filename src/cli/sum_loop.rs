@@ -555,26 +555,24 @@ impl WorldArgs {
         if ticks == 0 {
             problems.push("--ticks must be at least 1".into());
         }
+        let in_range = |c: f64| c > -1.0 && c < 1.0;
+        if let Some(c) = critical.filter(|c| !in_range(*c)) {
+            problems.push(format!("--critical must be in (−1, 1), found {c}"));
+        }
         let name = scenario.unwrap_or_else(|| "commons".into());
         let mut s = match polity::scenario::load(&name) {
             Ok(s) => s,
             Err(p) => {
                 problems.extend(p.0.iter().map(|p| p.to_string()));
-                if let Some(c) = critical.filter(|c| !(*c > -1.0 && *c < 1.0)) {
-                    problems.push(format!("--critical must be in (−1, 1), found {c}"));
-                }
                 return refuse(problems);
             }
         };
         // The scenario's own loop settings, where it has them, unless the options say otherwise
-        // (its `dims` is what --dims varies).
+        // (its `dims` is what --dims varies); a scenario's own `critical` passed its checks.
         let own = s.sum.alignment_loop.clone();
         let critical = critical.unwrap_or(own.as_ref().map_or(0.5, |l| l.critical));
         let rectify = rectify || own.as_ref().is_some_and(|l| l.rectify);
-        let critical_ok = critical > -1.0 && critical < 1.0;
-        if !critical_ok {
-            problems.push(format!("--critical must be in (−1, 1), found {critical}"));
-        }
+        let critical_ok = in_range(critical);
         let spec = polity::scenario::LoopSpec { dims: 16.0, critical, rectify };
         // The loop and the harm it measures need both kinds of agent (its checks would name
         // the sections this command adds, not what to change).

@@ -1170,6 +1170,12 @@ fn a_run_never_replaces_the_folder_it_reads_its_scenario_from() {
     run_ok(&t.path().join("runs/c3"), &["run", "run.json"]);
     assert_eq!(fs::read(t.path().join("runs/c3-repeat/metrics.csv")).unwrap(), c3);
     assert!(!t.path().join("runs/c3/runs").exists());
+    // A file of the user's own put in a run folder is no repeat: its run is named after it.
+    let repeated = fs::read(t.path().join("runs/c3-repeat/run.json")).unwrap();
+    fs::write(t.path().join("runs/c3/mine.ron"), polity::scenario::builtin("tragedy").unwrap().source).unwrap();
+    run_ok(t.path(), &["run", "runs/c3/mine.ron", "--ticks", "2"]);
+    assert!(t.path().join("runs/mine-seed0/metrics.csv").is_file());
+    assert_eq!(fs::read(t.path().join("runs/c3-repeat/run.json")).unwrap(), repeated, "the repeat is left as it was");
 }
 
 #[test]
