@@ -131,6 +131,19 @@ pub struct AppOptions {
     /// Train the scenario's learning groups in the background while the app runs (`--train`);
     /// the world plays the newest policies and the "Learning" section draws the curves.
     pub train: Option<crate::control::training::TrainOptions>,
+    /// Told `(tick, of)` as the `--ticks` before the window opens run (a progress bar), and
+    /// `(of, of)` once they are done.
+    pub progress: Option<TickProgress>,
+}
+
+/// A report of ticks run: `(done, of)`.
+#[derive(Clone)]
+pub struct TickProgress(pub std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for TickProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TickProgress")
+    }
 }
 
 /// The running world, held apart from the app's own Bevy world (see the module docs).
@@ -253,11 +266,20 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
     match opts.ticks {
         // Run the ticks before the window opens, as fast as possible, then stay paused.
         Some(n) => {
-            for _ in 0..n {
+            let report = |t: u64| {
+                if let Some(p) = &opts.progress {
+                    (p.0)(t, n)
+                }
+            };
+            for t in 1..=n {
                 sim.step();
                 if sim.tick() % 256 == 0 {
                     history.take(&mut sim);
                 }
+                report(t);
+            }
+            if n == 0 {
+                report(0);
             }
             history.take(&mut sim);
             if control.stop_at.is_some_and(|end| sim.tick() >= end) {

@@ -142,6 +142,19 @@ impl GuiArgs {
 
     #[cfg(feature = "gui")]
     fn open(self) -> CliResult {
+        // A bar on the terminal while `--ticks` run before the window opens (a long run showed
+        // nothing for minutes), cleared once they are done.
+        let bar =
+            std::sync::Mutex::new(self.ticks.filter(|&n| n > 0).map(|n| super::progress::Progress::new(n, "ticks")));
+        let progress = polity::app::TickProgress(std::sync::Arc::new(move |t, end| {
+            let mut bar = bar.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(b) = bar.as_ref() {
+                b.tick(t, end);
+            }
+            if t >= end {
+                bar.take();
+            }
+        }));
         polity::app::run(polity::app::AppOptions {
             scenario: self.scenario,
             seed: self.seed,
@@ -161,6 +174,7 @@ impl GuiArgs {
                 updates: self.updates,
                 out: self.out.clone(),
             }),
+            progress: Some(progress),
         })
         .map_err(|(code, message)| CliError { code, message })
     }

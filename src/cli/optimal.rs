@@ -20,7 +20,7 @@ agents' cells, the period's place in the rotation of the pool's remainder), with
 luck one of --luck equally likely draws, and solved by value iteration (to 1e-12). Then the PAA
 planner (sparse sampling, the engine's own) is run in every state with each seed, its policy's
 value V^π is computed exactly, and its regret V*(s₀) − V^π(s₀) is set beside the ε its budget
-certifies (plus the model term of a regrowth bias, κ from src/rules/divergence.rs). The world
+certifies (plus the model term of a regrowth bias, κ as docs/planner.md derives it). The world
 must keep no other state: no election, audits, shields, objects, thieves, learned or scripted
 agents; the objective must be Fixed(p) and the candidates a Menu.
 

@@ -8,7 +8,7 @@ use super::{CliError, CliResult};
 
 pub const AFTER_HELP: &str = "Sparse sampling (Kearns, Mansour & Ng 2002) is ε-accurate with probability 1 − δ when
 its depth H and width C reach H = ⌈log_γ(λ/V_max)⌉ and C = (V_max²/λ²)·(2H·ln(K·H·V_max²/λ²) +
-ln(1/δ')), λ = ε(1−γ)²/4, V_max = R_max/(1−γ), δ' = min(δ, λ/R_max) (src/planner.rs). A model
+ln(1/δ')), λ = ε(1−γ)²/4, V_max = R_max/(1−γ), δ' = min(δ, λ/R_max) (docs/planner.md). A model
 whose transitions are within κ nats of the world's adds R_max·√(κ/2)/(1−γ)² to ε. This prints
 the budget ε needs, the tree it makes, what --width/--depth certify, and what every built-in
 planner's budget certifies: usually nothing, which is itself worth knowing.

@@ -301,7 +301,7 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
                     m(polity::columns::IMPACT_STATIONARY)
                 );
             }
-            say!("  {} events · state hash {:016x}", summary.events, summary.state_hash);
+            say!("  {} · state hash {:016x}", plural(summary.events, "event"), summary.state_hash);
             say!("  wrote {}/{{metrics.csv,agents.csv,events.jsonl,run.json,scenario.ron}}", out.display());
             if let Some((left, why)) = &summary.kept_aside {
                 polity::tell_err!(
