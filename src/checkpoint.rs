@@ -169,6 +169,17 @@ pub fn load(path: &Path) -> Result<Checkpoint, CheckpointError> {
             format!("\n    hint: give the checkpoint in it: {}", path.join("checkpoint.ron").display())
         } else if e.kind() == std::io::ErrorKind::IsADirectory {
             format!("\n    hint: give the checkpoint file itself: {SAVED}")
+        } else if e.kind() == std::io::ErrorKind::NotFound
+            && let Some(name) = path
+                .parent()
+                .filter(|d| d.is_dir())
+                .and_then(|d| d.file_name()?.to_str()?.strip_prefix('.')?.strip_suffix(".partial"))
+        {
+            // A staging folder without one: its run was stopped before its first checkpoint.
+            format!(
+                "\n    hint: its run was stopped before its first checkpoint, so there is nothing to go on from: run the scenario again (`polity run SCENARIO --out {}` clears the folder)",
+                path.parent().and_then(|d| d.parent()).map_or(std::path::PathBuf::from(name), |p| p.join(name)).display()
+            )
         } else if e.kind() == std::io::ErrorKind::NotFound {
             format!("\n    hint: {SAVED}; a run that finished or was stopped before its first checkpoint has none")
         } else {

@@ -382,11 +382,25 @@ fn live_parameters(ui: &mut egui::Ui, cx: &mut PanelCx) {
 }
 
 fn swatch(ui: &mut egui::Ui, color: Color32, shape: &str, text: &str) {
+    swatch_on(ui, color, None, shape, text)
+}
+
+/// [`swatch`], on a square of `ground` when given (a belt's cell under its chevron).
+fn swatch_on(ui: &mut egui::Ui, color: Color32, ground: Option<Color32>, shape: &str, text: &str) {
     ui.horizontal_wrapped(|ui| {
         let (rect, _) = ui.allocate_exact_size(egui::vec2(16.0, 16.0), egui::Sense::hover());
         let p = ui.painter();
         let c = rect.center();
+        if let Some(g) = ground {
+            p.rect_filled(rect.shrink(1.0), 2.0, g);
+        }
         match shape {
+            // A belt's chevron, as the map draws it (a plain square read as a wall).
+            "chevron" => {
+                let stroke = egui::Stroke::new(2.5, color);
+                p.line_segment([c + egui::vec2(-3.0, -5.0), c + egui::vec2(2.0, 0.0)], stroke);
+                p.line_segment([c + egui::vec2(2.0, 0.0), c + egui::vec2(-3.0, 5.0)], stroke);
+            }
             "ring" => {
                 p.circle_stroke(c, 6.0, egui::Stroke::new(2.0, color));
             }
@@ -502,7 +516,7 @@ fn legend(ui: &mut egui::Ui, cx: &mut PanelCx) {
             next(ui);
         }
         if has.belts {
-            swatch(ui, rgb(palette.belt_mark), "square", "conveyor belt");
+            swatch_on(ui, rgb(palette.belt_mark), Some(rgb(palette.belt)), "chevron", "conveyor belt");
             next(ui);
         }
         swatch(ui, rgb(palette.flash), "ring", "event (patch lost, push, theft…)");

@@ -574,6 +574,38 @@ fn a_resume_never_takes_a_users_file_into_the_run_folder() {
     run_ok(w, &["run", "commons", "--ticks", "3", "--out", "runs/big"]);
 }
 
+/// Ctrl-C while a big world is built (before its first tick): a checkpointed run stops at
+/// once, without writing a checkpoint of tick 0 (nothing a new run does not make; a million
+/// agents' took a minute and 1.5 GB), and leaves nothing behind.
+#[test]
+fn an_interrupt_before_the_first_tick_writes_no_checkpoint() {
+    let t = tempfile::tempdir().unwrap();
+    let w = t.path();
+    // 4000² cells and 100,000 agents: some tenths of a second to build, after the staging
+    // folder is made; the signal comes as soon as it is there.
+    fs::write(
+        w.join("b.ron"),
+        "Scenario(version: 1, name: \"b\", map: Generated(width: 4000, height: 4000), \
+         agents: [(kind: Human, count: 100000)], run: (ticks: 100000))",
+    )
+    .unwrap();
+    let mut child = spawn_in(w, &["run", "b.ron", "--checkpoint-every", "1", "--out", "runs/b"]);
+    let start = Instant::now();
+    while !w.join("runs/.b.partial").exists() {
+        assert!(child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(60), "no staging folder");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    signal(&child, "-INT");
+    let out = child.wait_with_output().unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{e}");
+    assert!(
+        e.contains("stopped: interrupted by SIGINT or SIGTERM; the unfinished output was removed"),
+        "(if a checkpoint was saved, the world was built before the signal came: a faster machine) {e}"
+    );
+    assert!(!w.join("runs/.b.partial").exists() && !w.join("runs/b").exists(), "nothing left: {:?}", tree(w));
+}
+
 #[test]
 fn an_interrupted_comparison_says_it_stopped_and_writes_nothing() {
     // It exited 130 without a word (the signal's default), where run and sweep say `stopped:`.
