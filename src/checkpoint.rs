@@ -89,6 +89,25 @@ impl Sim {
         }
     }
 
+    /// Writes [`Sim::checkpoint`] with `run` to `path` as [`save`] does, the same bytes,
+    /// without copying the world first: a big world's checkpoint needs the memory of its text,
+    /// not of its state again.
+    pub fn save_checkpoint(&mut self, run: Option<RunMark>, path: &Path) -> std::io::Result<()> {
+        self.pull_components();
+        let w = self.world();
+        let core = crate::sim::core(w);
+        let cp = CheckpointRef {
+            format: FORMAT,
+            polity_version: crate::VERSION,
+            scenario: &w.resource::<ScenarioRes>().0,
+            seed: core.clock.seed,
+            end_tick: w.resource::<RunSettings>().end_tick,
+            world: core.save_ref().map_err(std::io::Error::other)?,
+            run: run.as_ref(),
+        };
+        write_sealed(&cp, path)
+    }
+
     /// Rebuilds the world a checkpoint was taken of. Its logs start empty: the next rows are
     /// those of the next tick.
     pub fn restore(cp: &Checkpoint) -> Result<Sim, CheckpointError> {
@@ -98,15 +117,32 @@ impl Sim {
     /// [`Sim::restore`] for a world built with extra plugins ([`Sim::with_plugins`]): the
     /// same plugins rebuild the same parts, which the checkpoint then fills in.
     pub fn restore_with(cp: &Checkpoint, extra: impl FnOnce(&mut bevy::prelude::App)) -> Result<Sim, CheckpointError> {
-        let agents: u64 = cp.scenario.agents.iter().map(|g| g.count as u64).sum();
-        if agents != cp.world.agents.len() as u64 {
+        Sim::restore_parts(&cp.scenario, cp.seed, cp.end_tick, cp.world.clone(), extra)
+    }
+
+    /// [`Sim::restore`] of a checkpoint given away: its grid and agents move into the world
+    /// instead of being copied (a big world's resume held its state once more than it needed).
+    pub fn restore_owned(cp: Checkpoint) -> Result<Sim, CheckpointError> {
+        let Checkpoint { scenario, seed, end_tick, world, .. } = cp;
+        Sim::restore_parts(&scenario, seed, end_tick, world, |_| {})
+    }
+
+    fn restore_parts(
+        scenario: &Scenario,
+        seed: u64,
+        end_tick: u64,
+        world: SavedModel,
+        extra: impl FnOnce(&mut bevy::prelude::App),
+    ) -> Result<Sim, CheckpointError> {
+        let agents: u64 = scenario.agents.iter().map(|g| g.count as u64).sum();
+        if agents != world.agents.len() as u64 {
             return Err(CheckpointError(format!(
                 "the checkpoint has {} agents but its scenario makes {agents}; the file is damaged",
-                cp.world.agents.len()
+                world.agents.len()
             )));
         }
-        let mut sim = Sim::with_plugins(&cp.scenario, cp.seed, cp.end_tick, extra);
-        sim.core_mut().load(cp.world.clone()).map_err(|e| {
+        let mut sim = Sim::with_plugins(scenario, seed, end_tick, extra);
+        sim.core_mut().load(world).map_err(|e| {
             CheckpointError(match e {
                 LoadError::Changed(why) => why,
                 LoadError::Damaged(why) => {
@@ -122,9 +158,29 @@ impl Sim {
 
 /// Writes `cp` to `path` atomically (a temporary file beside it, then a rename).
 pub fn save(cp: &Checkpoint, path: &Path) -> std::io::Result<()> {
-    let text = ron::to_string(cp).map_err(std::io::Error::other)?;
-    let sealed = format!("{text}\n{DIGEST}{}\n", crate::hash::hex(text.as_bytes()));
-    crate::outputs::write_file(path, sealed.as_bytes(), true)
+    write_sealed(cp, path)
+}
+
+/// Writes `cp` (a [`Checkpoint`], or one borrowed from its world) as RON sealed by its digest,
+/// holding its text once.
+fn write_sealed(cp: &impl Serialize, path: &Path) -> std::io::Result<()> {
+    let mut text = ron::to_string(cp).map_err(std::io::Error::other)?;
+    let digest = crate::hash::hex(text.as_bytes());
+    text.push_str(&format!("\n{DIGEST}{digest}\n"));
+    crate::outputs::write_file(path, text.as_bytes(), true)
+}
+
+/// A [`Checkpoint`] borrowed from its world: the same fields in the same order, so the same
+/// text ([`Sim::save_checkpoint`]).
+#[derive(Serialize)]
+struct CheckpointRef<'a> {
+    format: u32,
+    polity_version: &'a str,
+    scenario: &'a Scenario,
+    seed: u64,
+    end_tick: u64,
+    world: crate::model::SavedModelRef<'a>,
+    run: Option<&'a RunMark>,
 }
 
 /// The comment that ends a checkpoint: `// digest ` and the FNV-1a digest of the text before

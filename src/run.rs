@@ -511,7 +511,12 @@ pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSum
             if foreign.len() == 1 { "it" } else { "them" },
         )));
     }
-    let sim = Sim::restore(&cp).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    let mut resolved = cp.scenario.resolved();
+    resolved.run.ticks = cp.end_tick;
+    resolved.run.seed = cp.seed;
+    let end = cp.end_tick;
+    // (The checkpoint's state moves into the world: not held twice.)
+    let sim = Sim::restore_owned(cp).map_err(|e| input(format!("{}: {e}", path.display())))?;
     let sink = FolderSink::reopen(&stage, mark.bytes).map_err(|e| {
         input(format!(
             "{}: the run's staged files cannot be continued (missing, shorter than the checkpoint says, or another Polity's): {e}\n    hint: delete {} and run it again",
@@ -520,11 +525,7 @@ pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSum
         ))
     })?;
     let totals = Progress { last: mark.last.clone(), events: mark.events };
-    let mut resolved = cp.scenario.resolved();
-    resolved.run.ticks = cp.end_tick;
-    resolved.run.seed = cp.seed;
     let target = Target { resolved: &resolved, dir: &out, every: Some(mark.every) };
-    let end = cp.end_tick;
     // The staging is the interrupted run's: kept whatever happens here.
     let staging = Staging::folder_existing(stage, is_stage_file);
     let summary =
@@ -576,15 +577,14 @@ fn drive(
     let checkpoint = stage.join("checkpoint.ron");
     let save_checkpoint = |sim: &mut Sim, sink: &mut FolderSink, totals: &Progress, every: u64| -> io::Result<()> {
         sink.flush()?;
-        let mut cp = sim.checkpoint();
-        cp.run = Some(crate::checkpoint::RunMark {
+        let mark = crate::checkpoint::RunMark {
             out: t.dir.to_path_buf(),
             every,
             bytes: sink.lengths()?,
             events: totals.events,
             last: totals.last.clone(),
-        });
-        crate::checkpoint::save(&cp, &checkpoint)?;
+        };
+        sim.save_checkpoint(Some(mark), &checkpoint)?;
         staging.resumable_now();
         Ok(())
     };

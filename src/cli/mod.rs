@@ -425,11 +425,30 @@ fn memory_gate(file: &str, s: &Scenario, force: bool) -> Result<String, CliError
     estimate_gate(file, "this world", &estimate, force, "shrink the map or the agents, or pass --force to run anyway")
 }
 
+/// [`memory_gate`] of a run that saves checkpoints (and holds one's text while it writes it).
+fn memory_gate_checkpointed(file: &str, s: &Scenario, force: bool) -> Result<String, CliError> {
+    let estimate = polity::cost::with_checkpoints(polity::cost::memory(s, rayon::current_num_threads()), s);
+    estimate_gate(
+        file,
+        "this world and its checkpoints",
+        &estimate,
+        force,
+        "shrink the map or the agents, run without --checkpoint-every, or pass --force to run anyway",
+    )
+}
+
 /// The disk a run's files need ([`polity::cost::files`] for `ticks`), against the space free
 /// where they go (`dest`): bad input (status 2) with the terms and a hint when they do not fit,
 /// unless `force`.
-fn disk_gate(file: &str, s: &Scenario, ticks: u64, dest: &Path, force: bool) -> Result<String, CliError> {
-    polity::cost::disk_gate(s, ticks, dest, force).map_err(|message| {
+fn disk_gate(
+    file: &str,
+    s: &Scenario,
+    ticks: u64,
+    dest: &Path,
+    force: bool,
+    checkpoints: bool,
+) -> Result<String, CliError> {
+    polity::cost::disk_gate(s, ticks, dest, force, checkpoints).map_err(|message| {
         let hint = Some(
             "run fewer --ticks, write agents.csv less often (a larger run.agents_every), write to a disk with more \
              room, or pass --force to run anyway"

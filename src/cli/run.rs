@@ -91,7 +91,11 @@ impl RunArgs {
         let no_policies = self.policies.policy.is_empty();
         let s = self.policies.apply(load(self.scenario.as_deref())?)?;
         let label = self.scenario.as_deref().unwrap_or(&s.name);
-        super::memory_gate(label, &s, self.force)?;
+        if self.checkpoint_every.is_some() {
+            super::memory_gate_checkpointed(label, &s, self.force)?;
+        } else {
+            super::memory_gate(label, &s, self.force)?;
+        }
         let opts = RunOptions { ticks: self.ticks.unwrap_or(s.run.ticks), seed: self.seed.unwrap_or(s.run.seed) };
         // A run that plays policy files says so in its default folder's name: the same
         // scenario's plain run (`runs/NAME-seedS`) replaced it.
@@ -141,7 +145,7 @@ impl RunArgs {
             },
         };
         let out = run::check_out_dir(&shown).map_err(CliError::input)?;
-        super::disk_gate(label, &s, opts.ticks, &out, self.force)?;
+        super::disk_gate(label, &s, opts.ticks, &out, self.force, self.checkpoint_every.is_some())?;
         // Repeating a run.json as it ran (its seed, ticks and policies): its state hash says
         // whether the repeat is exact.
         // Whether the run.json is as Polity wrote it (its own digest holds) is read now too, as

@@ -316,6 +316,12 @@ impl WorldModel {
         })
     }
 
+    /// [`WorldModel::save`] by reference: the same fields, written the same, without a copy
+    /// of the grid and the agents (a big world's checkpoint took its memory twice over).
+    pub fn save_ref(&self) -> Result<SavedModelRef<'_>, String> {
+        Ok(SavedModelRef { clock: self.clock, grid: &self.grid, agents: &self.agents, parts: self.parts.save()? })
+    }
+
     /// Restores a saved state into this world, built from the same scenario.
     pub fn load(&mut self, saved: SavedModel) -> Result<(), LoadError> {
         if saved.agents.len() != self.agents.len() {
@@ -332,6 +338,19 @@ impl WorldModel {
         self.agents = saved.agents;
         Ok(())
     }
+}
+
+/// A [`SavedModel`] borrowed from its world: serialises as one does.
+#[derive(Debug, serde::Serialize)]
+pub struct SavedModelRef<'a> {
+    /// The clock.
+    pub clock: SimClock,
+    /// Cells, apples, patches, occupancy, objects.
+    pub grid: &'a Grid,
+    /// Every agent, in id order.
+    pub agents: &'a [ModelAgent],
+    /// Each mechanism's part, by name.
+    pub parts: std::collections::BTreeMap<String, String>,
 }
 
 /// A world's saved state: the clock, the grid, the agents and each part as RON, by name.

@@ -320,3 +320,32 @@ fn damaged_checkpoints_from_fuzzing_are_refused_with_their_message() {
     }
     assert!(checked >= 1);
 }
+
+/// `Sim::save_checkpoint` (what a checkpointed run writes, without copying the world first)
+/// writes the very bytes `checkpoint::save` writes of `Sim::checkpoint`, run mark included,
+/// in worlds with every kind of part.
+#[test]
+fn a_checkpoint_written_from_the_world_is_the_one_written_from_its_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["commons", "sed-apple-picking", "audited-commons", "conveyor-belt", "paa-governor"] {
+        let s = scenario::builtin(name).unwrap().scenario().unwrap();
+        let mut sim = Sim::new(&s, 3, 40);
+        for _ in 0..7 {
+            sim.step();
+        }
+        let mark = checkpoint::RunMark {
+            out: "runs/x".into(),
+            every: 7,
+            bytes: [1, 2, 3],
+            events: 4,
+            last: vec![0.5, f64::INFINITY],
+        };
+        let (a, b) = (dir.path().join(format!("{name}-a.ron")), dir.path().join(format!("{name}-b.ron")));
+        sim.save_checkpoint(Some(mark.clone()), &a).unwrap();
+        let mut cp = sim.checkpoint();
+        cp.run = Some(mark);
+        checkpoint::save(&cp, &b).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "{name}");
+        assert!(checkpoint::load(&a).is_ok(), "{name}");
+    }
+}

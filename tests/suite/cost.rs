@@ -355,3 +355,28 @@ fn the_estimate_is_a_sum_of_named_terms_that_grows_with_the_world() {
         assert!((counts.grass as f64 / grass - 1.0).abs() < 0.05, "{counts:?} vs {grass}");
     }
 }
+
+/// A checkpoint's size estimate (what a checkpointed run's memory and disk checks add) against
+/// the file a checkpointed run writes, for maps and agent counts of different shapes: within
+/// a factor of 1.5 either way.
+#[test]
+fn a_checkpoints_estimate_is_near_the_file_written() {
+    for (side, agents) in [(1000, 20_000), (2000, 2_000), (300, 30_000)] {
+        let t = tempfile::tempdir().unwrap();
+        let file = t.path().join("g.ron");
+        std::fs::write(&file, generated(side, agents, "")).unwrap();
+        let s = polity::scenario::load(file.to_str().unwrap()).unwrap();
+        let mut sim = polity::sim::Sim::new(&s, 0, 10);
+        for _ in 0..3 {
+            sim.step();
+        }
+        let path = t.path().join("checkpoint.ron");
+        sim.save_checkpoint(None, &path).unwrap();
+        let real = std::fs::metadata(&path).unwrap().len() as f64;
+        let estimate = cost::checkpoint_bytes(&s) as f64;
+        assert!(
+            estimate / real < 1.5 && real / estimate < 1.5,
+            "{side}² with {agents} agents: estimated {estimate:.0} bytes, written {real:.0}"
+        );
+    }
+}
