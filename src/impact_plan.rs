@@ -24,7 +24,7 @@ use crate::model::{Mechanism, Step, WorldModel};
 use crate::planner::{self, Generative};
 use crate::rng::{self, Purpose};
 use crate::rules::forage::Action;
-use crate::scenario::{ImpactPlan, PolicySpec};
+use crate::scenario::ImpactPlan;
 use crate::shadow::InactionShadow;
 
 /// The planning AI: its part when the scenario's `impact.plan` is set; it plans at `Decide`,
@@ -50,7 +50,7 @@ crate::serde_part!(ImpactPlanner, "impact_planner", imagined: none);
 
 /// Whether an agent plans: an AI agent, active, with a `Forager` or `RandomWalk` policy.
 pub fn plans(a: &crate::model::ModelAgent) -> bool {
-    a.ai && !a.inactive && matches!(a.policy.0, PolicySpec::Forager { .. } | PolicySpec::RandomWalk)
+    a.ai && !a.inactive && a.policy.0.plans()
 }
 
 /// One AI agent's move problem on the world model.

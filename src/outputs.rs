@@ -1045,12 +1045,10 @@ pub fn not_an_input(out: &Path, inputs: &[&Path]) -> Result<(), Refused> {
         if inside {
             // (A new file in an input folder replaces nothing, but would be taken for part of
             // it: a sweep's folder holding a file the sweep did not write is refused later.)
-            let why = if inp.is_dir() && t_is_not(&target_real, &inp) {
-                "lies inside the input folder"
-            } else if inp.is_dir() {
-                "is the input folder"
-            } else {
-                "is an input file"
+            let why = match (inp.is_dir(), target_real.as_deref() == Some(inp.as_path())) {
+                (true, false) => "lies inside the input folder",
+                (true, true) => "is the input folder",
+                (false, _) => "is an input file",
             };
             let then = if inp.is_dir() {
                 "Polity writes nothing into its inputs, even with --force (a file added there would be taken for part of it)"
@@ -1065,11 +1063,6 @@ pub fn not_an_input(out: &Path, inputs: &[&Path]) -> Result<(), Refused> {
         }
     }
     Ok(())
-}
-
-/// Whether `target` (resolved, when it could be) is another path than `folder`.
-fn t_is_not(target: &Option<PathBuf>, folder: &Path) -> bool {
-    target.as_deref() != Some(folder)
 }
 
 /// Whether the output folder `out` holds the input file `input` (at any depth, links and

@@ -131,8 +131,8 @@ pub struct AppOptions {
     /// Train the scenario's learning groups in the background while the app runs (`--train`);
     /// the world plays the newest policies and the "Learning" section draws the curves.
     pub train: Option<crate::control::training::TrainOptions>,
-    /// Told `(tick, of)` as the `--ticks` before the window opens run (a progress bar), and
-    /// `(of, of)` once they are done.
+    /// Told `(tick, of)` after each of the `--ticks` run before the window opens (a progress
+    /// bar; the last is `(of, of)`).
     pub progress: Option<TickProgress>,
 }
 
@@ -277,9 +277,6 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
                     history.take(&mut sim);
                 }
                 report(t);
-            }
-            if n == 0 {
-                report(0);
             }
             history.take(&mut sim);
             if control.stop_at.is_some_and(|end| sim.tick() >= end) {

@@ -138,12 +138,7 @@ impl Drop for Lock {
 fn lock(dir: &Path, busy: &str) -> Result<Lock, String> {
     let shown = dir.display();
     let path = dir.join(LOCK);
-    let not_ours = || {
-        format!(
-            "{}: this is not a lock a polity training made (those are empty files); Polity leaves it as it is\n    hint: move it out of the training folder, then run the command again",
-            path.display()
-        )
-    };
+    let not_ours = || not_a_lock(&path, "then run the command again");
     if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file() || m.len() > 0) {
         return Err(not_ours());
     }
@@ -165,6 +160,14 @@ fn lock(dir: &Path, busy: &str) -> Result<Lock, String> {
         }
         Err(std::fs::TryLockError::Error(e)) => Err(format!("{shown}: cannot lock the training folder ({e})")),
     }
+}
+
+/// Why the `train.lock` at `path` (not an empty file) is left alone; `then` ends the hint.
+fn not_a_lock(path: &Path, then: &str) -> String {
+    format!(
+        "{}: this is not a lock a polity training made (those are empty files); Polity leaves it as it is\n    hint: move it out of the training folder, {then}",
+        path.display()
+    )
 }
 
 /// One policy in `train.json`.
@@ -346,11 +349,7 @@ pub fn check_new(dir: &Path) -> Result<PathBuf, Refused> {
                     Ok(abs)
                 } else if !ours {
                     // Not empty (or not a file): no training made it, none holds it.
-                    Err(Refused(format!(
-                        "{}: this is not a lock a polity training made (those are empty files); Polity leaves it as it is\n    \
-                         hint: move it out of the training folder, or choose another --out",
-                        dir.join(LOCK).display()
-                    )))
+                    Err(Refused(not_a_lock(&dir.join(LOCK), "or choose another --out")))
                 } else {
                     Err(Refused(format!(
                         "{shown}: another polity training is running in this folder (it holds {LOCK})\n    hint: choose another --out"

@@ -1035,6 +1035,11 @@ impl PolicySpec {
             PolicySpec::Learned(_) => "Learned",
         }
     }
+    /// Whether an AI with this policy plans its moves under an impact penalty
+    /// (`impact.plan`): a forager or a random walker does; a script or a network does not.
+    pub fn plans(&self) -> bool {
+        matches!(self, PolicySpec::Forager { .. } | PolicySpec::RandomWalk)
+    }
     /// One line for people (the app's inspector): `forager (view 5, discount 0.9)`, `learned
     /// (view 3, hidden [64, 64], shared) playing FILE`, …
     pub fn describe(&self) -> String {

@@ -520,15 +520,12 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
             );
         }
         if let Some(p) = &i.plan {
-            // Planning is for AI agents that forage or walk (crate::impact_plan::plans): with
-            // none of them (only scripted or learned AIs) the plan changes nothing.
-            let ais: BTreeSet<&str> =
-                s.agents.iter().filter(|g| g.kind == super::Kind::Ai && g.count > 0).map(|g| g.policy.name()).collect();
-            if !ais.is_empty()
-                && !ais.iter().any(|n| ["Forager", "RandomWalk"].contains(n))
-                && !c.unsure_agents
-                && !c.unsure_kinds
-            {
+            // Planning is for AI agents that forage or walk (PolicySpec::plans): with none of
+            // them (only scripted or learned AIs) the plan changes nothing.
+            let ais: Vec<&PolicySpec> =
+                s.agents.iter().filter(|g| g.kind == super::Kind::Ai && g.count > 0).map(|g| &g.policy).collect();
+            if !ais.is_empty() && !ais.iter().any(|p| p.plans()) && !c.unsure_agents && !c.unsure_kinds {
+                let ais: BTreeSet<&str> = ais.iter().map(|p| p.name()).collect();
                 let ais: Vec<&str> = ais.into_iter().collect();
                 c.err(
                     "impact.plan",
@@ -1342,7 +1339,7 @@ pub fn notes(s: &Scenario, ticks: u64) -> Vec<String> {
         if period > ticks {
             notes.push(format!(
                 "the {what} period ({period} ticks) is longer than the run ({}): {none} (run {period} ticks or more with `--ticks` to see one)",
-                if ticks == 1 { "1 tick".to_string() } else { format!("{ticks} ticks") }
+                crate::plural(ticks, "tick")
             ));
         }
     };

@@ -80,7 +80,8 @@ pub fn read(path: &Path) -> Result<Table, String> {
     // sweep with a `stop` rule), left out when every run ran the same ticks.
     let mut metric_cols: Vec<usize> =
         std::iter::once(ticks).chain((ticks + 1..head.len()).filter(|&i| !head[i].ends_with("_series"))).collect();
-    let series = head[ticks + 1..].iter().filter_map(|c| c.strip_suffix("_series")).map(String::from).collect();
+    let series: Vec<String> =
+        head[ticks + 1..].iter().filter_map(|c| c.strip_suffix("_series")).map(String::from).collect();
     let run = head.iter().position(|c| c == "run");
     let mut seen_runs: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     let mut rows = Vec::new();
@@ -115,8 +116,7 @@ pub fn read(path: &Path) -> Result<Table, String> {
     }
     if metric_cols.is_empty() {
         // Only series kept (a file per run): nothing here is one number a run to summarise.
-        let series: Vec<&str> = head[ticks + 1..].iter().filter_map(|c| c.strip_suffix("_series")).collect();
-        let first = series.first().copied().unwrap_or("apples");
+        let first = series.first().map_or("apples", String::as_str);
         return Err(bad(format!(
             "the sweep kept only series ({}: a file per run), which sweep-report does not summarise, and every run ran \
              the same ticks: nothing to summarise\n    hint: keep End(\"{first}\") or Mean(\"{first}\", N) in the sweep's \
