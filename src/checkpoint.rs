@@ -33,6 +33,10 @@ pub struct RunMark {
     pub every: u64,
     /// Bytes of `metrics.csv`, `agents.csv` and `events.jsonl` written so far.
     pub bytes: [u64; 3],
+    /// The digests of those bytes, so a resume takes up only the files as the run wrote them
+    /// (`None` in checkpoints written before they were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digests: Option<[u64; 3]>,
     /// Events written so far.
     pub events: u64,
     /// The last metrics row written.

@@ -116,6 +116,10 @@ pub fn bytes(b: u64) -> String {
     if b < 1000 {
         return crate::plural(b, "byte");
     }
+    if b == u64::MAX {
+        // A sum or a conversion that saturated: more than a u64 counts, not 18.4 EB exactly.
+        return "18.4 EB or more".into();
+    }
     let b = b as f64;
     if b >= 1e18 {
         format!("{:.1} EB", b / 1e18)
@@ -519,9 +523,12 @@ pub fn disk_gate(
     };
     match free {
         Some(f) if floor.total() > f && !force => Err(format!(
-            "this run's files need at least {} of disk ({} written as this world's values usually are) but {} are \
+            "this run's files need {} of disk ({} written as this world's values usually are) but {} are \
              free where they go ({})",
-            bytes(floor.total()),
+            match floor.total() {
+                u64::MAX => "more than 18 EB".to_string(),
+                b => format!("at least {}", bytes(b)),
+            },
             about.describe(),
             bytes(f),
             dest.parent().unwrap_or(dest).display()

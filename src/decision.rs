@@ -88,10 +88,11 @@ pub fn decide(m: &mut WorldModel) {
     });
 }
 
-/// `(P_D, k)` when this agent's clear-cutting is forbidden and audited.
+/// `(P_D, k′)` when this agent's clear-cutting is forbidden and audited
+/// ([`crate::oversight::Oversight::plain_terms`]).
 pub fn clear_cut_audit(o: Option<&crate::oversight::Oversight>, ai: bool) -> Option<(f64, f64)> {
     o.filter(|o| o.covers(ai) && o.forbids_clear_cut() && o.plain(crate::scenario::Forbidden::ClearCut))
-        .map(|o| (o.p_d, o.plain_k()))
+        .map(|o| o.plain_terms())
 }
 
 /// What an apple is worth to the agent now: σ without taxes, its after-tax SED share with them.
@@ -279,7 +280,10 @@ pub fn theft_value(
     }
     let b = apple_share * weights.0.own;
     let value = match o {
-        Some(o) if o.covers(ai) && o.forbids_theft() => crate::oversight::expected_reward(b, o.p_d, o.plain_k(), true),
+        Some(o) if o.covers(ai) && o.forbids_theft() => {
+            let (p_d, k) = o.plain_terms();
+            crate::oversight::expected_reward(b, p_d, k, true)
+        }
         _ => b,
     };
     Some(TheftValue { value, gain: b, w_own: weights.0.own, risk: None })

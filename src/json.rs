@@ -145,7 +145,7 @@ pub fn value_starts(src: &str) -> std::collections::BTreeMap<String, usize> {
 /// [`value_starts`], and where each object key starts (its path, its opening quote).
 fn scan(src: &str) -> (std::collections::BTreeMap<String, usize>, Vec<(String, usize)>) {
     let mut out = std::collections::BTreeMap::new();
-    let mut s = Scan { b: src.as_bytes(), i: 0, keys: Vec::new() };
+    let mut s = Scan { b: src.as_bytes(), i: 0, keys: Vec::new(), depth: 0 };
     s.value(String::new(), &mut out);
     (out, s.keys)
 }
@@ -178,7 +178,13 @@ struct Scan<'a> {
     i: usize,
     /// Each object key read: its path and where its opening quote is.
     keys: Vec<(String, usize)>,
+    /// How deep in arrays and objects the value read is.
+    depth: usize,
 }
+
+/// The deepest a scan reads (serde_json's own limit, past which the text is refused anyway):
+/// 30,000 nested arrays overflowed the stack.
+const MAX_DEPTH: usize = 128;
 
 impl Scan<'_> {
     fn ws(&mut self) {
@@ -204,6 +210,15 @@ impl Scan<'_> {
     }
     /// Reads one value at `path`; false when the text ends or breaks.
     fn value(&mut self, path: String, out: &mut std::collections::BTreeMap<String, usize>) -> bool {
+        if self.depth > MAX_DEPTH {
+            return false;
+        }
+        self.depth += 1;
+        let read = self.value_here(path, out);
+        self.depth -= 1;
+        read
+    }
+    fn value_here(&mut self, path: String, out: &mut std::collections::BTreeMap<String, usize>) -> bool {
         self.ws();
         let Some(&c) = self.b.get(self.i) else { return false };
         out.insert(path.clone(), self.i);
@@ -772,6 +787,18 @@ mod tests {
 #[cfg(test)]
 mod plain_tests {
     use super::*;
+
+    #[test]
+    fn deeply_nested_text_is_scanned_without_overflowing_the_stack() {
+        // The files tour (2026-12-07): `{"scenario": [[[…]]]}` 30,000 deep aborted `polity
+        // check` with a stack overflow. (Run on a test thread's small stack.)
+        let n = 100_000;
+        let text = format!("{{\"scenario\": {}{}}}", "[".repeat(n), "]".repeat(n));
+        let starts = value_starts(&text);
+        assert!(starts.contains_key("scenario[0][0]") && starts.len() <= MAX_DEPTH + 2, "{}", starts.len());
+        assert_eq!(position_of(&text, "scenario"), Some((1, 14)));
+        assert!(path_at(&text, 1, 20).is_some());
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[allow(dead_code)]

@@ -349,7 +349,7 @@ fn run_json_files(dir: &Path) -> Option<Proof> {
 /// of them changed since (or `None` when the folder carries no proof at all). Every entry must
 /// be a plain file Polity wrote, unchanged: folders, links, other files and changed files make
 /// the folder the user's.
-fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Proof>, what: &str) -> Result<Existing, Refused> {
+fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Proof>, what: &str, record: &str) -> Result<Existing, Refused> {
     let shown = dir.display();
     let meta = match fs::symlink_metadata(dir) {
         Ok(m) => m,
@@ -425,7 +425,7 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Proof>, what: &str) -> Re
             changed.sort();
             let n = changed.len();
             Err(Refused(format!(
-                "{shown}: {} changed since Polity wrote {} (the hashes in its run.json no longer match); \
+                "{shown}: {} changed since Polity wrote {} (the hashes in its {record} no longer match); \
                  refusing to replace the folder\n    hint: choose another --out, or move {} out of the folder \
                  first (the rules: {RULES})",
                 listed(&changed),
@@ -434,7 +434,7 @@ fn inspect(dir: &Path, owned: impl Fn(&Path) -> Option<Proof>, what: &str) -> Re
             )))
         }
         None => Err(Refused(format!(
-            "{shown}: its run.json keeps no hashes of the folder's files (an older Polity wrote it), so \
+            "{shown}: its {record} keeps no hashes of the folder's files (an older Polity wrote it), so \
              changes made to them since cannot be ruled out; refusing to replace the folder\n    hint: choose \
              another --out, or delete the folder yourself once nothing in it is yours (the rules: {RULES})"
         ))),
@@ -460,18 +460,28 @@ fn mount_point(dir: &Path, meta: &fs::Metadata) -> bool {
 /// wrote (its `run.json` is Polity's, lists every other file in it, and each file's hash in it
 /// still matches).
 pub fn inspect_run_folder(dir: &Path) -> Result<Existing, Refused> {
-    inspect(dir, run_json_files, "a Polity run folder (no run.json of Polity's)")
+    inspect(dir, run_json_files, "a Polity run folder (no run.json of Polity's)", "run.json")
 }
 
-/// Like [`inspect_run_folder`] for a folder of PNG frames (`frame-NNNNNN.png` files only).
+/// Like [`inspect_run_folder`] for a folder of PNG frames: Polity's when its `frames.json`
+/// is Polity's and lists every other file in it (`frame-NNNNNN.png` files), each unchanged.
+/// (Files of the same names without that record are not taken for frames: the user's own
+/// `frame-000001.png`, ffmpeg's way of naming frames, were deleted by `--force`.)
 pub fn inspect_frames_folder(dir: &Path) -> Result<Existing, Refused> {
+    use crate::record::encode::{FRAMES_RECORD, is_frame_name};
     let frames = |d: &Path| -> Option<Proof> {
-        let names: Vec<String> =
-            fs::read_dir(d).ok()?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-        let ours = names.into_iter().filter(|n| crate::record::encode::is_frame_name(n)).collect();
-        Some(Proof { ours, changed: Some(Vec::new()) })
+        let text = fs::read_to_string(d.join(FRAMES_RECORD)).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v.get("polity_version")?.as_str()?;
+        let n = v.get("frames")?.as_u64()?;
+        let mut ours: Vec<String> = v.get("hashes")?.as_object()?.keys().cloned().collect();
+        if ours.len() as u64 != n + 1 || !ours.iter().all(|f| f == FRAMES_RECORD || is_frame_name(f)) {
+            return None;
+        }
+        ours.sort();
+        Some(Proof { changed: crate::run_json::changed_in(d, &text, FRAMES_RECORD), ours })
     };
-    inspect(dir, frames, "a folder of frames written by `polity record`")
+    inspect(dir, frames, "a folder of frames written by `polity record` (no frames.json of Polity's)", FRAMES_RECORD)
 }
 
 /// The outcome of [`install_folder`] when the new folder went in but the old one could not be
@@ -923,8 +933,12 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
         Err(_) if force && fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
             absolute(path).map_err(|e| Refused(format!("{shown}: {e}")))?
         }
-        // A file's link may be replaced, as any file, with --force: say so.
-        Err(Refused(why)) if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+        // A file's link may be replaced, as any file, with --force: say so (not of a link to a
+        // device or a folder, which --force does not replace).
+        Err(Refused(why))
+            if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+                && link_to_other(path).is_none() =>
+        {
             let (said, hint) = why.split_once("\n    hint: ").unwrap_or((&why, ""));
             return Err(Refused(format!(
                 "{said}\n    hint: {hint}; or add --force to replace the link itself, never the file it points to"
@@ -1006,6 +1020,16 @@ pub fn what_it_is(t: fs::FileType) -> &'static str {
 pub fn replaceable(path: &Path) -> io::Result<()> {
     let Ok(meta) = fs::symlink_metadata(path) else { return Ok(()) };
     let t = meta.file_type();
+    if let Some(what) = link_to_other(path) {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "is a symbolic link to {what}; Polity replaces a link only when it points to a file (or to nothing), \
+                 even with --force (`--out /dev/stdout --force` made the system's /dev/stdout a file)\n    hint: name \
+                 a file to write"
+            ),
+        ));
+    }
     if t.is_file() || t.is_symlink() {
         return Ok(());
     }
@@ -1016,6 +1040,18 @@ pub fn replaceable(path: &Path) -> io::Result<()> {
             "is {what}, not a file; Polity replaces only files it could have written, even with --force\n    hint: name a file to write"
         ),
     ))
+}
+
+/// What the symbolic link `path` points to when that is neither a file nor nothing (a device,
+/// a pipe, a folder: `/dev/stdout`); `None` for anything else.
+fn link_to_other(path: &Path) -> Option<&'static str> {
+    if !fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return None;
+    }
+    match fs::metadata(path) {
+        Ok(m) if !m.is_file() => Some(what_it_is(m.file_type())),
+        _ => None,
+    }
 }
 
 /// Refuses an output file that is one of the command's own inputs, or lies inside an input

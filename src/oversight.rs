@@ -447,6 +447,21 @@ impl Oversight {
         }
     }
 
+    /// What a covered agent weighs a plainly audited act by: `(P_D, k′)` in
+    /// `E[B′] = B(1 − P_D) − k′`, with `P_D` the true detection probability and `k′ = P_D ·` the
+    /// fine's penalty. Exact detection: `(P_D, k)`. Under `LowerBound` the fine is `k/P̂_D`
+    /// (held to [`MAX_FINE`]), so `k′ = P_D·k/P̂_D ≥ k`: the agents expect the larger fines
+    /// they are charged (they weighed `(P̂_D, k)`, and went on acting while fined far more).
+    pub fn plain_terms(&self) -> (f64, f64) {
+        match self.spec.detection {
+            Detection::Exact => (self.p_d, self.plain_k()),
+            Detection::LowerBound { .. } => {
+                let exact = self.spec.audit_probability * self.spec.inspect;
+                (exact, exact * (self.plain_k() / self.p_d).min(MAX_FINE))
+            }
+        }
+    }
+
     /// The fine for one detected violation that gained `gain` milli-apples: the gain back,
     /// plus k/P_D apples (1/P_D under `InverseQ`: one advice of `Q = P_D`).
     pub fn fine(&self, gain: i64) -> i64 {
@@ -644,7 +659,8 @@ pub fn reported_income(
     let Some(o) = o.filter(|o| o.covers(ai) && o.forbids_evasion()) else { return (income, 0) };
     let saved = tax.tax(income);
     let b = sigma * saved as f64 / MILLI as f64;
-    if saved > 0 && expected_reward(b, o.p_d, o.plain_k(), true) > 0.0 { (0, saved) } else { (income, 0) }
+    let (p_d, k) = o.plain_terms();
+    if saved > 0 && expected_reward(b, p_d, k, true) > 0.0 { (0, saved) } else { (income, 0) }
 }
 
 /// What one audit found.

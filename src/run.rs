@@ -48,6 +48,8 @@ pub struct RunSummary {
     pub events: u64,
     /// Apples picked by all agents.
     pub picked: u64,
+    /// The agents in the world at the end.
+    pub agents: u64,
     /// Where what was left of the replaced run folder was kept, and why: a file of it that
     /// could not be deleted, or something put into it while the run was finishing (see
     /// [`outputs::install_folder`]).
@@ -120,7 +122,7 @@ pub fn run_with(
     // A signal during the last tick may have cut its plan short (crate::stop): not this run.
     outputs::check_interrupt()?;
     let ticking = ticking.elapsed();
-    let picked = sim.world_mut().query::<&crate::agents::Ledger>().iter(sim.world()).map(|l| l.picked).sum();
+    let (picked, agents) = picked_and_agents(&mut sim);
     Ok(RunSummary {
         ticks: opts.ticks,
         started_at: 0,
@@ -130,10 +132,17 @@ pub fn run_with(
         state_hash: sim.state_hash(),
         events,
         picked,
+        agents,
         kept_aside: None,
         replaced: None,
         ticking,
     })
+}
+
+/// The apples all agents picked, and how many agents there are.
+fn picked_and_agents(sim: &mut Sim) -> (u64, u64) {
+    let mut q = sim.world_mut().query::<&crate::agents::Ledger>();
+    q.iter(sim.world()).fold((0, 0), |(p, n), l| (p + l.picked, n + 1))
 }
 
 fn peek_last(sim: &Sim) -> Option<(u64, Vec<f64>)> {
@@ -146,6 +155,31 @@ pub struct FolderSink {
     agents: csv::Writer<File>,
     events: BufWriter<File>,
     buf: String,
+    /// The folder, and each stream file's digest so far: the bytes hashed and the hasher,
+    /// fed with what was written since at each checkpoint ([`FolderSink::digests`]).
+    dir: PathBuf,
+    hashed: [(u64, crate::hash::Fnv); 3],
+}
+
+/// The stream files, in [`crate::checkpoint::RunMark`]'s order.
+const STREAMS: [&str; 3] = ["metrics.csv", "agents.csv", "events.jsonl"];
+
+/// Feeds `h` the bytes `from..to` of the file at `path`.
+fn hash_span(path: &Path, from: u64, to: u64, h: &mut crate::hash::Fnv) -> io::Result<()> {
+    use std::io::{Read, Seek};
+    let mut f = File::open(path)?;
+    f.seek(io::SeekFrom::Start(from))?;
+    let mut left = to.saturating_sub(from);
+    let mut block = vec![0u8; 1 << 16];
+    while left > 0 {
+        let n = f.read(&mut block[..left.min(1 << 16) as usize])?;
+        if n == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{} ended early", path.display())));
+        }
+        h.write(&block[..n]);
+        left -= n as u64;
+    }
+    Ok(())
 }
 
 /// `agents.csv`'s header.
@@ -161,13 +195,16 @@ impl FolderSink {
             agents: crate::tables::writer(open("agents.csv")?),
             events: BufWriter::with_capacity(1 << 16, open("events.jsonl")?),
             buf: String::new(),
+            dir: dir.to_path_buf(),
+            hashed: [(0, crate::hash::Fnv::new()); 3],
         };
         s.agents.write_record(AGENTS_HEADER)?;
         Ok(s)
     }
     /// Reopens the stream files of a staged run, cut back to `bytes` (metrics, agents,
-    /// events), to append to.
-    pub fn reopen(dir: &Path, bytes: [u64; 3]) -> io::Result<Self> {
+    /// events), to append to; when `digests` are given, their first `bytes` must hash to them
+    /// (a file edited since the checkpoint, its length kept, would be taken up as the run's).
+    pub fn reopen(dir: &Path, bytes: [u64; 3], digests: Option<[u64; 3]>) -> io::Result<Self> {
         let open = |name: &str, len: u64| -> io::Result<File> {
             use std::io::Seek;
             let mut f = fs::OpenOptions::new().read(true).write(true).open(dir.join(name))?;
@@ -197,12 +234,43 @@ impl FolderSink {
             f.seek(io::SeekFrom::End(0))?;
             Ok(f)
         };
+        let mut hashed = [(0, crate::hash::Fnv::new()); 3];
+        for (k, name) in STREAMS.iter().enumerate() {
+            let Some(want) = digests.map(|d| d[k]) else { break };
+            if fs::metadata(dir.join(name)).map_or(true, |m| m.len() < bytes[k]) {
+                break; // (missing or cut short: said below, as it was)
+            }
+            let mut h = crate::hash::Fnv::new();
+            hash_span(&dir.join(name), 0, bytes[k], &mut h)?;
+            if h.finish() != want {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{name} changed since the checkpoint was written (its first {} bytes are not the run's)",
+                        bytes[k]
+                    ),
+                ));
+            }
+            hashed[k] = (bytes[k], h);
+        }
         Ok(FolderSink {
             metrics: crate::tables::writer(open("metrics.csv", bytes[0])?),
             agents: crate::tables::writer(open("agents.csv", bytes[1])?),
             events: BufWriter::with_capacity(1 << 16, open("events.jsonl", bytes[2])?),
             buf: String::new(),
+            dir: dir.to_path_buf(),
+            hashed,
         })
+    }
+    /// The digests of the stream files as they are (after a [`FolderSink::flush`], of the
+    /// [`FolderSink::lengths`] given), reading only what was written since the last call.
+    pub fn digests(&mut self, lengths: [u64; 3]) -> io::Result<[u64; 3]> {
+        for (k, name) in STREAMS.iter().enumerate() {
+            let (done, h) = &mut self.hashed[k];
+            hash_span(&self.dir.join(name), *done, lengths[k], h)?;
+            *done = lengths[k];
+        }
+        Ok(self.hashed.map(|(_, h)| h.finish()))
     }
     /// Writes out what is buffered.
     pub fn flush(&mut self) -> io::Result<()> {
@@ -452,8 +520,9 @@ pub enum ResumeError {
 /// and the run goes on to its end and becomes its run folder, exactly as if never stopped.
 /// The checkpoint must sit in the staging folder of the run folder it names, no other process
 /// may be writing that run, and the run folder is checked as a new run's would be. Returns the
-/// summary and the run folder. `progress(tick, end)` is called after each tick.
-pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSummary, PathBuf), ResumeError> {
+/// summary and the run folder. `progress(tick, end, every)` is called after each tick, `every`
+/// the ticks between checkpoints.
+pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64, u64)) -> Result<(RunSummary, PathBuf), ResumeError> {
     let input = ResumeError::Input;
     let cp = crate::checkpoint::load(path).map_err(|e| input(e.to_string()))?;
     let Some(mark) = cp.run.clone() else {
@@ -517,9 +586,9 @@ pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSum
     let end = cp.end_tick;
     // (The checkpoint's state moves into the world: not held twice.)
     let sim = Sim::restore_owned(cp).map_err(|e| input(format!("{}: {e}", path.display())))?;
-    let sink = FolderSink::reopen(&stage, mark.bytes).map_err(|e| {
+    let sink = FolderSink::reopen(&stage, mark.bytes, mark.digests).map_err(|e| {
         input(format!(
-            "{}: the run's staged files cannot be continued (missing, shorter than the checkpoint says, or another Polity's): {e}\n    hint: delete {} and run it again",
+            "{}: the run's staged files cannot be continued (missing, shorter than the checkpoint says, edited since, or another Polity's): {e}\n    hint: delete {} and run it again",
             stage.display(),
             stage.display()
         ))
@@ -528,8 +597,8 @@ pub fn resume(path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(RunSum
     let target = Target { resolved: &resolved, dir: &out, every: Some(mark.every) };
     // The staging is the interrupted run's: kept whatever happens here.
     let staging = Staging::folder_existing(stage, is_stage_file);
-    let summary =
-        drive(sim, sink, totals, &target, staging, Some(lock), |t| progress(t, end)).map_err(ResumeError::Io)?;
+    let summary = drive(sim, sink, totals, &target, staging, Some(lock), |t| progress(t, end, mark.every))
+        .map_err(ResumeError::Io)?;
     Ok((summary, out))
 }
 
@@ -577,10 +646,12 @@ fn drive(
     let checkpoint = stage.join("checkpoint.ron");
     let save_checkpoint = |sim: &mut Sim, sink: &mut FolderSink, totals: &Progress, every: u64| -> io::Result<()> {
         sink.flush()?;
+        let bytes = sink.lengths()?;
         let mark = crate::checkpoint::RunMark {
             out: t.dir.to_path_buf(),
             every,
-            bytes: sink.lengths()?,
+            bytes,
+            digests: Some(sink.digests(bytes)?),
             events: totals.events,
             last: totals.last.clone(),
         };
@@ -659,7 +730,7 @@ fn drive(
         }
         return Err(e);
     }
-    let picked = sim.world_mut().query::<&crate::agents::Ledger>().iter(sim.world()).map(|l| l.picked).sum();
+    let (picked, agents) = picked_and_agents(&mut sim);
     let mut summary = RunSummary {
         ticks,
         started_at,
@@ -669,6 +740,7 @@ fn drive(
         state_hash: sim.state_hash(),
         events: totals.events,
         picked,
+        agents,
         kept_aside: None,
         replaced: None,
         ticking,

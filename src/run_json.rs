@@ -118,20 +118,42 @@ pub fn played(s: &Scenario) -> Vec<PlayedPolicy> {
 const SELF: &str = "run.json";
 const ZEROS: &str = "0000000000000000";
 
+/// The text of a sealed record named `own_name`: `record` (a JSON object) with `hashes`, the
+/// hashes of `files` in `dir` and its own (of the text with that entry zeroed), as
+/// [`changed_in`] checks them.
+pub fn seal(mut record: serde_json::Value, dir: &Path, files: &[String], own_name: &str) -> std::io::Result<String> {
+    let mut hashes = serde_json::Map::new();
+    for f in files {
+        hashes.insert(f.clone(), crate::hash::of_file(&dir.join(f))?.into());
+    }
+    hashes.insert(own_name.into(), ZEROS.into());
+    record["hashes"] = hashes.into();
+    let text = |r: &serde_json::Value| json::to_string_pretty(r).expect("records serialise") + "\n";
+    let own = crate::hash::hex(text(&record).as_bytes());
+    record["hashes"][own_name] = own.into();
+    Ok(text(&record))
+}
+
 /// Which files of the run folder `dir` changed since Polity wrote them, given its `run.json`'s
 /// text: those present whose hash no longer matches, `run.json` among them when it was edited.
 /// `None` when `run.json` keeps no hashes (written before they were kept), so that changes
 /// cannot be ruled out.
 pub fn changed_files(dir: &Path, text: &str) -> Option<Vec<String>> {
+    changed_in(dir, text, SELF)
+}
+
+/// [`changed_files`] for a sealed record named `own_name` in `dir` (its `hashes` hold its own
+/// hash, taken with that entry zeroed: [`seal`]).
+pub fn changed_in(dir: &Path, text: &str, own_name: &str) -> Option<Vec<String>> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
     let hashes = v.get("hashes")?.as_object()?;
-    let own = hashes.get(SELF)?.as_str()?;
+    let own = hashes.get(own_name)?.as_str()?;
     let mut changed = Vec::new();
-    let zeroed = text.replacen(&format!("\"{SELF}\": \"{own}\""), &format!("\"{SELF}\": \"{ZEROS}\""), 1);
+    let zeroed = text.replacen(&format!("\"{own_name}\": \"{own}\""), &format!("\"{own_name}\": \"{ZEROS}\""), 1);
     if zeroed == text || crate::hash::hex(zeroed.as_bytes()) != own {
-        changed.push(SELF.to_string());
+        changed.push(own_name.to_string());
     }
-    for (name, hash) in hashes.iter().filter(|(n, _)| n.as_str() != SELF) {
+    for (name, hash) in hashes.iter().filter(|(n, _)| n.as_str() != own_name) {
         let path = dir.join(name);
         if !path.is_file() {
             continue;

@@ -95,7 +95,7 @@ def _view(view: Any) -> int | None:
     if view is None:
         return None
     least, most = VIEWS
-    return _whole("view", view, least, most, f"the observation window's radius must be {least} to {most}")
+    return _whole("view", view, least, most, f"the observation window's radius, a whole number from {least} to {most}")
 
 
 def _frame(name: str, size: Any) -> tuple[int, int]:
@@ -125,7 +125,8 @@ def _seed(seed: Any) -> int:
 
 _SHARED = (
     "is shared by every agent's info this step and cannot be changed (one copy for all agents, "
-    "not one per agent); copy it first: dict(info['metrics']), list(info['events'])"
+    "not one per agent); copy it first: dict(info['metrics']) for the metrics, "
+    "copy.deepcopy(info['events']) for events you can change (list(...) copies the list, not its events)"
 )
 
 

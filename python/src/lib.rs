@@ -444,8 +444,18 @@ fn builtins() -> Vec<String> {
 /// Sizes the engine's thread pool (call before the first environment; `None`: every core).
 #[pyfunction]
 #[pyo3(signature = (threads=None))]
-fn set_threads(threads: Option<usize>) -> usize {
-    polity::parallel::init(threads.and_then(std::num::NonZeroUsize::new))
+fn set_threads(threads: Option<usize>) -> PyResult<usize> {
+    // (`set_threads(10**6)` started threads for a quarter of an hour; `--threads` has the same
+    // bound.)
+    let most = polity::parallel::max_threads();
+    if let Some(n) = threads.filter(|&n| n > most) {
+        return Err(fail(format!(
+            "set_threads({n}): at most {most} here ({} per core, {} cores); more threads than cores only slow the work",
+            polity::parallel::THREADS_PER_CORE,
+            polity::parallel::cores()
+        )));
+    }
+    Ok(polity::parallel::init(threads.and_then(std::num::NonZeroUsize::new)))
 }
 
 /// [`in_this_process`] for a world that is not `Send` (an [`Env`] holds a Bevy `App`, whose

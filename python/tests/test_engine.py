@@ -380,6 +380,9 @@ def test_what_a_new_user_got_wrong_is_refused_clearly():
             polity.parallel_env("commons", overrides=wrong)
     with pytest.raises(polity.PolityError, match="at least 1"):
         polity.set_threads(-1)
+    # A million threads: refused at once (it started threads for minutes), as --threads is.
+    with pytest.raises(polity.PolityError, match=r"set_threads\(1000000\): at most \d+ here"):
+        polity.set_threads(10**6)
     size = polity.set_threads()
     assert polity.set_threads(size) == size
     with pytest.raises(polity.PolityError, match=f"already has {size} threads"):
@@ -763,11 +766,11 @@ def test_very_large_integers_are_polity_errors_naming_the_argument(tmp_path):
     check and was refused by the engine. Each names its argument and the range allowed."""
     big = 2**40
     cases = [
-        (lambda: polity.parallel_env("commons", view=big), rf"view = {big}: .*radius must be 1 to 8"),
-        (lambda: polity.parallel_env("commons", view=0), r"view = 0: .*radius must be 1 to 8"),
-        (lambda: polity.parallel_env("commons", view=9), r"view = 9: .*radius must be 1 to 8"),
-        (lambda: polity.VectorEnv("commons", 2, view=big), rf"view = {big}: .*radius must be 1 to 8"),
-        (lambda: polity.VectorEnv("commons", 2, view=0), r"view = 0: .*radius must be 1 to 8"),
+        (lambda: polity.parallel_env("commons", view=big), rf"view = {big}: .*radius, a whole number from 1 to 8"),
+        (lambda: polity.parallel_env("commons", view=0), r"view = 0: .*radius, a whole number from 1 to 8"),
+        (lambda: polity.parallel_env("commons", view=9), r"view = 9: .*radius, a whole number from 1 to 8"),
+        (lambda: polity.VectorEnv("commons", 2, view=big), rf"view = {big}: .*radius, a whole number from 1 to 8"),
+        (lambda: polity.VectorEnv("commons", 2, view=0), r"view = 0: .*radius, a whole number from 1 to 8"),
         (lambda: polity.VectorEnv("commons", num_envs=2**70), r"num_envs = \d+: a whole number from 1 to"),
         (
             lambda: polity.parallel_env("commons", render_mode="rgb_array", render_size=(big, 540)),
@@ -791,7 +794,7 @@ def test_very_large_integers_are_polity_errors_naming_the_argument(tmp_path):
         (lambda: polity.parallel_env("commons", **{"run.ticks": 2**1100}), r"run\.ticks"),
         (
             lambda: polity.export_policy(tmp_path / "p.safetensors", "commons", "humans", {}, view=big),
-            rf"view = {big}: .*radius must be 1 to 8",
+            rf"view = {big}: .*radius, a whole number from 1 to 8",
         ),
     ]
     for make, needle in cases:

@@ -172,6 +172,9 @@ pub struct AppState {
     pub notice: Option<Notice>,
     /// Problems of the last scenario that failed to open or reload, shown until one loads.
     pub problems: Option<String>,
+    /// The file that failed to open, if one did: watched, and opened once it changes (fixing
+    /// it did nothing until Open was pressed again).
+    pub pending: Option<std::path::PathBuf>,
     /// Counts world rebuilds, so the view knows to resize its texture and refit.
     pub generation: u64,
     /// Ticks run in the last frame.
@@ -195,6 +198,7 @@ impl AppState {
             intents: Vec::new(),
             notice: None,
             problems: None,
+            pending: None,
             generation: 0,
             ticks_last_frame: 0,
             tick_rate: 0.0,

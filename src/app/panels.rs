@@ -231,7 +231,9 @@ fn scenario_picker(ui: &mut egui::Ui, cx: &mut PanelCx) {
             cx.state.send(Intent::Open(Source::File(path)));
         }
     });
-    if let Source::File(p) = &cx.state.control.source {
+    if let Some(p) = &cx.state.pending {
+        hint(ui, &format!("Watching {} — it opens once the file changes (fix it and save).", p.display()));
+    } else if let Source::File(p) = &cx.state.control.source {
         hint(ui, &format!("Watching {} — it reloads when the file changes.", p.display()));
     }
     if let Some(problems) = &cx.state.problems {
@@ -671,7 +673,9 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
             for (k, ((_, name, c), value)) in present.iter().zip(values).enumerate() {
                 let color = Color32::from_rgb(c[0], c[1], c[2]);
                 let over: Vec<&str> = (0..k).filter(|&j| series[j] == series[k]).map(|j| present[j].1).collect();
-                let text = match (present.len(), over.is_empty()) {
+                // (A plot of one line needs no name, unless it has others hidden: the AI's
+                // power alone, the humans' line left out, read "■ 0".)
+                let text = match (lines.len(), over.is_empty()) {
                     (1, _) => value,
                     (_, true) => format!("{name} {value}"),
                     (_, false) => format!("{name} {value} (= {}, drawn over it)", over.join(", ")),
@@ -761,6 +765,11 @@ fn inspector(ui: &mut egui::Ui, cx: &mut PanelCx) {
     });
     ui.label(RichText::new(&a.policy).small().weak());
     let d = &a.decision;
+    if cx.sim.tick() == 0 {
+        // (At tick 0 nothing has been decided: it showed "stay · β 0" and zero scores.)
+        ui.label(RichText::new("Last decision: none yet (agents decide from the first tick)").strong());
+        return;
+    }
     ui.label(
         RichText::new(format!("Last decision: {} · β {} · KL {:.3} nats", d.action.name(), fmt_num(d.beta), d.kl))
             .strong(),

@@ -306,7 +306,7 @@ fn report(encoding: Encoding, state: &mut AppState, done: Option<&mut super::Exi
             if let Some((tick, hash)) = end {
                 let _ = writeln!(std::io::stdout(), "world at tick {tick} in the last frame, state hash {hash:016x}");
             }
-            state.tell(format!("recorded {text}"), false);
+            state.tell(format!("saved the {text}"), false);
             state.exported.push(text);
             if let Some(done) = done {
                 done.done(0);

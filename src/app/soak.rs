@@ -64,14 +64,14 @@ pub fn soak_frame(mut soak: ResMut<Soak>, state: Res<super::AppState>, mut exits
         soak.peak_kb = soak.peak_kb.max(hwm).max(rss);
         let hwm = soak.peak_kb;
         crate::tell_err!(
-            "soak: frame {}/{} ({:.0} s): tick {}, {} metrics rows ({} spilled), {} events kept; RSS {:.1} MB, peak {:.1} MB; frame time p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            "soak: frame {}/{} ({:.0} s): tick {}, {} ({} spilled), {} kept; RSS {:.1} MB, peak {:.1} MB; frame time p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             soak.seen,
             soak.frames,
             soak.started.elapsed().as_secs_f64(),
             state.history.rows.last().map_or(0, |r| r.0),
-            state.history.len(),
+            crate::plural(state.history.len(), "metrics row"),
             state.history.spilled(),
-            state.history.events.len(),
+            crate::plural(state.history.events.len() as u64, "event"),
             rss as f64 / 1024.0,
             hwm as f64 / 1024.0,
             percentile(&t, 0.5),

@@ -9,7 +9,7 @@ use bevy_egui::input::egui_wants_any_keyboard_input;
 
 use super::view::Flashes;
 use super::{AppState, SimHost, describe};
-use crate::control::{self, ControlError, Effect, History, Intent};
+use crate::control::{self, ControlError, Effect, History, Intent, Source};
 
 /// Applies intents and runs the world's ticks each frame (see [`crate::control`]).
 pub struct SteeringPlugin;
@@ -39,9 +39,10 @@ fn mtime(path: &std::path::Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-/// About once a second, reloads the scenario when its file has changed on disk.
+/// About once a second, reloads the scenario when its file has changed on disk (or, when a
+/// file failed to open, opens it once it changes).
 fn watch_file(mut watch: ResMut<FileWatch>, mut state: ResMut<AppState>, time: Res<Time>) {
-    let path = state.control.source.path().map(|p| p.to_path_buf());
+    let path = state.pending.clone().or_else(|| state.control.source.path().map(|p| p.to_path_buf()));
     if path != watch.path {
         watch.seen = path.as_deref().and_then(mtime);
         watch.path = path;
@@ -56,7 +57,11 @@ fn watch_file(mut watch: ResMut<FileWatch>, mut state: ResMut<AppState>, time: R
     let current = mtime(path);
     if current.is_some() && current != watch.seen {
         watch.seen = current;
-        state.send(Intent::Reload);
+        let intent = match &state.pending {
+            Some(p) => Intent::Open(Source::File(p.clone())),
+            None => Intent::Reload,
+        };
+        state.send(intent);
     }
 }
 
@@ -99,9 +104,18 @@ fn advance(mut host: NonSendMut<SimHost>, mut state: ResMut<AppState>, mut flash
                 st.history = History::new(sim);
                 st.generation += 1;
                 st.problems = None;
+                st.pending = None;
                 flashes.clear();
             }
-            Err(ControlError::Scenario(problems)) => st.problems = Some(problems.to_string()),
+            Err(ControlError::Scenario(problems)) => {
+                // (`{:#}`: without the command line's "nothing was run".)
+                st.problems = Some(format!("{problems:#}"));
+                st.pending = match &intent {
+                    Intent::Open(Source::File(p)) => Some(p.clone()),
+                    Intent::Open(_) => None,
+                    _ => st.pending.take(),
+                };
+            }
             _ => {}
         }
         if let Some((text, error)) = describe(&intent, &result) {
@@ -139,7 +153,7 @@ mod tests {
     use bevy::ecs::system::RunSystemOnce;
 
     use super::*;
-    use crate::control::{Control, Source};
+    use crate::control::Control;
 
     fn state(control: Control, sim: &mut crate::sim::Sim) -> AppState {
         AppState::new(control, History::new(sim))
@@ -272,5 +286,27 @@ mod tests {
         assert_eq!(st.generation, generation + 2);
         assert!(st.problems.is_none());
         assert_eq!(groups(&app)[1].count, 2);
+
+        // Another file opened broken (the app tour, 2026-12-07: fixing it did nothing until
+        // Open was pressed again): watched, and opened once it is fixed.
+        let other = t.path().join("other.ron");
+        std::fs::write(&other, good.replace("ticks: 300", "ticks: -5")).unwrap();
+        touch(&other, 40);
+        app.world_mut().resource_mut::<AppState>().send(Intent::Open(Source::File(other.clone())));
+        frame(&mut app, 0.1);
+        let st = app.world().resource::<AppState>();
+        assert_eq!(st.generation, generation + 2, "not opened");
+        assert!(st.problems.as_deref().is_some_and(|p| !p.contains("nothing was run")), "{:?}", st.problems);
+        assert_eq!(st.pending.as_deref(), Some(other.as_path()));
+        frame(&mut app, 0.1); // the watcher notes the broken file
+        std::fs::write(&other, good.replace("count: 2", "count: 3")).unwrap();
+        touch(&other, 50);
+        frame(&mut app, 1.5);
+        frame(&mut app, 0.1);
+        let st = app.world().resource::<AppState>();
+        assert_eq!(st.generation, generation + 3, "opened once fixed");
+        assert!(st.problems.is_none() && st.pending.is_none());
+        assert_eq!(st.control.source.path(), Some(other.as_path()));
+        assert_eq!(groups(&app)[1].count, 3);
     }
 }

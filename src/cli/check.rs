@@ -10,7 +10,8 @@ grid, agents, shadow, imagined worlds, networks), and the memory this machine ha
 (MemAvailable in /proc/meminfo); a world that needs more than that is an error, as `polity
 run` would refuse it, unless --force is given. Then the size of a run's files (metrics.csv
 and agents.csv; `polity run` refuses a run whose files would not fit in the free disk space
-where they go, unless --force).
+where they go, unless --force): files that would not fit in the free disk space under runs/
+here, where `polity run` writes by default, are an error too, unless --force is given.
 
 With --time, each world that fits is built and its first ticks (up to 20, or one second) are
 timed: the line `time: built in …; about … a tick … → about … for its N ticks` is an estimate
@@ -36,7 +37,8 @@ pub struct CheckArgs {
     /// Scenario files (or built-in names), a run's run.json, and sweep files
     #[arg(required = true)]
     files: Vec<String>,
-    /// Accept a world estimated to need more memory than this machine has available
+    /// Accept a world estimated to need more memory than this machine has available, or files
+    /// that would not fit in the free disk space under runs/
     #[arg(long)]
     force: bool,
     /// Also build each world that fits and time its first ticks (up to 20, or 1 s): the time
@@ -104,6 +106,23 @@ impl CheckArgs {
                             );
                             bad += 1;
                             for_training += 1;
+                            continue;
+                        }
+                        // What `polity run` would refuse writing to its default folder here
+                        // (runs/ in this folder): files that do not fit in the free disk.
+                        if let Err(e) = polity::cost::disk_gate(
+                            &s,
+                            s.run.ticks,
+                            std::path::Path::new("runs").join("run").as_path(),
+                            self.force,
+                            false,
+                        ) {
+                            polity::tell_err!(
+                                "{f}: {e}\n    hint: `polity run` would refuse it, writing to runs/ here: run fewer \
+                                 ticks, write agents.csv less often (a larger run.agents_every), give --out a disk \
+                                 with more room, or pass --force"
+                            );
+                            bad += 1;
                             continue;
                         }
                         let agents: u64 = s.agents.iter().map(|g| g.count as u64).sum();

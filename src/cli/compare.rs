@@ -83,7 +83,14 @@ impl CompareArgs {
             .into_iter()
             .filter_map(|(path, per_seed)| Some((path?, per_seed)))
             .collect();
-        let inputs = [std::path::Path::new(a_arg), std::path::Path::new(b_arg)];
+        // (The policy files both sides play are inputs too: `--out pol.safetensors --force`
+        // replaced the trained weights with the table.)
+        let weights: Vec<PathBuf> =
+            [&a, &b].iter().flat_map(|s| s.weights_files()).map(|(_, file)| PathBuf::from(file)).collect();
+        let inputs: Vec<&std::path::Path> = [std::path::Path::new(a_arg), std::path::Path::new(b_arg)]
+            .into_iter()
+            .chain(weights.iter().map(PathBuf::as_path))
+            .collect();
         let mut problems = Vec::new();
         let mut resolved = Vec::new();
         for (path, _) in &wanted {

@@ -250,7 +250,9 @@ impl Cli {
                     }),
                 };
                 match hi {
-                    Some(hi) if hi < u32::MAX as u128 => format!("{arg} {value}: give {lo} to {hi}\n"),
+                    // (A 64-bit field's whole range is "or more"; a 32-bit one's top is said:
+                    // `--width 4294967296` said "give 0 or more".)
+                    Some(hi) if hi < (u64::MAX - 1) as u128 => format!("{arg} {value}: give {lo} to {hi}\n"),
                     _ => format!("{arg} {value}: give {lo} or more\n"),
                 }
             } else {

@@ -244,14 +244,16 @@ fn run(s: &Scenario, seed: u64, ticks: u64) -> Outcome {
     let o = m.parts.get::<Oversight>().expect("the experiments have oversight");
     let v = o.violations as f64;
     let at = |l: usize| o.by_level.get(l).copied().unwrap_or(0) as f64;
+    // Acts are recorded only of a class someone watches (forbidden, or believed possibly so):
+    // a clear-cut allowed and believed allowed (P_AF = 0) is not counted, so its acts are not
+    // measured (they read 0 where the AIs cut about five times a run).
+    let watched = o.watched(polity::scenario::Forbidden::ClearCut);
+    let acts = if watched { o.acts_by_level.iter().sum::<u64>() as f64 } else { f64::NAN };
     Outcome {
         violations: v,
-        acts: o.acts_by_level.iter().sum::<u64>() as f64,
+        acts,
         unseen: if v > 0.0 { at(1) / v } else { f64::NAN },
-        unseen_acts: {
-            let acts = o.acts_by_level.iter().sum::<u64>() as f64;
-            if acts > 0.0 { o.acts_by_level.get(1).copied().unwrap_or(0) as f64 / acts } else { f64::NAN }
-        },
+        unseen_acts: if acts > 0.0 { o.acts_by_level.get(1).copied().unwrap_or(0) as f64 / acts } else { f64::NAN },
         mean_p_d: if v > 0.0 { o.p_d_sum / v } else { f64::NAN },
         detections: o.detections as f64,
         patches,

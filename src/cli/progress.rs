@@ -26,6 +26,11 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], unit: &str, f: impl Fn(&T) -> R + 
 /// terminal. Cleared when dropped.
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    /// When the bar was made, and the millisecond after it that [`Progress::tick`] last drew.
+    since: std::time::Instant,
+    drawn_ms: std::sync::atomic::AtomicU64,
+    /// Whether [`Progress::tick_checkpointed`] put "writing a checkpoint" after the bar.
+    saving: std::sync::atomic::AtomicBool,
 }
 
 impl Progress {
@@ -38,8 +43,14 @@ impl Progress {
     /// runs in flight move the bar and its ETA before the first ends): [`Progress::set`] takes
     /// parts, the bar shows whole units.
     pub fn in_parts(len: u64, unit: &str, parts: u64) -> Progress {
+        let bare = |bar| Progress {
+            bar,
+            since: std::time::Instant::now(),
+            drawn_ms: Default::default(),
+            saving: Default::default(),
+        };
         if !std::io::stderr().is_terminal() {
-            return Progress { bar: None };
+            return bare(None);
         }
         let parts = parts.max(1);
         let bar = indicatif::ProgressBar::new(len.saturating_mul(parts));
@@ -64,7 +75,7 @@ impl Progress {
         bar.set_style(style);
         // Redrawn four times a second even while nothing is counted (a big world building).
         bar.enable_steady_tick(std::time::Duration::from_millis(250));
-        Progress { bar: Some(bar) }
+        bare(Some(bar))
     }
 
     /// Shows `done` of the whole.
@@ -81,11 +92,35 @@ impl Progress {
         }
     }
 
-    /// Shows tick `t` of `end`, redrawing only every 16 ticks and at the end (ticks can be
-    /// far faster than a terminal).
+    /// Shows tick `t` of `end`: every 16th tick, the last, and any tick a fifth of a second
+    /// or more after the last one shown (ticks can be far faster than a terminal, or so slow
+    /// that 16 of them take a minute).
     pub fn tick(&self, t: u64, end: u64) {
-        if t.is_multiple_of(16) || t == end {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.bar.is_none() {
+            return;
+        }
+        let ms = self.since.elapsed().as_millis() as u64;
+        if t.is_multiple_of(16) || t == end || ms >= self.drawn_ms.load(Relaxed) + 200 {
+            self.drawn_ms.store(ms, Relaxed);
             self.set(t);
+        }
+    }
+
+    /// [`Progress::tick`] of a run that writes a checkpoint after every `every`th tick but the
+    /// last: after such a tick the bar shows it and says a checkpoint is being written (a big
+    /// world's takes seconds); the next tick clears that.
+    pub fn tick_checkpointed(&self, t: u64, end: u64, every: Option<u64>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if every.is_some_and(|e| e > 0 && t.is_multiple_of(e) && t < end) {
+            self.set(t);
+            self.note("writing a checkpoint");
+            self.saving.store(true, Relaxed);
+        } else {
+            if self.saving.swap(false, Relaxed) {
+                self.note("");
+            }
+            self.tick(t, end);
         }
     }
 

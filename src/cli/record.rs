@@ -125,6 +125,17 @@ impl RecordArgs {
         let out =
             self.out.unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}.gif", stems.join("-vs-"), opts.seed)));
         let output = Output { force: self.force, ..Output::parse(&out).map_err(CliError::input)? };
+        // Never written over: the scenario files read and the policy files played.
+        let weights: Vec<PathBuf> =
+            scenarios.iter().flat_map(|s| s.weights_files()).map(|(_, file)| PathBuf::from(file)).collect();
+        let inputs: Vec<&std::path::Path> = [self.scenario.as_deref(), self.compare.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(std::path::Path::new)
+            .chain(weights.iter().map(PathBuf::as_path))
+            .filter(|p| p.is_file())
+            .collect();
+        outputs::not_an_input(&out, &inputs).map_err(|e| CliError::input(e.0))?;
         let bar = Progress::new(opts.frames(), "frames");
         let started = Instant::now();
         let result = polity::parallel::on_pool(|| record::record(&scenarios, &opts, &output, |f| bar.set(f)));
@@ -157,13 +168,19 @@ impl RecordArgs {
             super::say_played(s, side);
         }
         if output.format == record::encode::Format::PngFolder && frames == 1 {
-            say!("  wrote {}", out.join(record::encode::frame_name(0)).display());
-        } else if output.format == record::encode::Format::PngFolder {
             say!(
-                "  wrote {}/{{{} … {}}}",
+                "  wrote {}/{{{},{}}}",
                 out.display().to_string().trim_end_matches('/'),
                 record::encode::frame_name(0),
-                record::encode::frame_name(frames.saturating_sub(1))
+                record::encode::FRAMES_RECORD
+            );
+        } else if output.format == record::encode::Format::PngFolder {
+            say!(
+                "  wrote {}/{{{} … {},{}}}",
+                out.display().to_string().trim_end_matches('/'),
+                record::encode::frame_name(0),
+                record::encode::frame_name(frames.saturating_sub(1)),
+                record::encode::FRAMES_RECORD
             );
         } else {
             let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);

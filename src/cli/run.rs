@@ -173,7 +173,7 @@ impl RunArgs {
                 if t == 1 {
                     bar.note("");
                 }
-                bar.tick(t, opts.ticks)
+                bar.tick_checkpointed(t, opts.ticks, self.checkpoint_every)
             })
         });
         bar.finish();
@@ -225,7 +225,9 @@ fn resume(cp: &Path) -> CliResult {
     let started = Instant::now();
     let bar = std::sync::OnceLock::new();
     let result = polity::parallel::on_pool(|| {
-        run::resume(cp, |t, end| bar.get_or_init(|| Progress::new(end, "ticks")).tick(t, end))
+        run::resume(cp, |t, end, every| {
+            bar.get_or_init(|| Progress::new(end, "ticks")).tick_checkpointed(t, end, Some(every))
+        })
     });
     drop(bar);
     match result {
@@ -284,13 +286,17 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
                 n if m(polity::columns::WELFARE_MIN) <= 0.0 => format!("{n} (an agent at or below 0)"),
                 n => n,
             };
-            say!(
-                "  welfare of {utility}: min {} · Nash {nash} · mean {} · max {} · Gini {}",
-                at(m(polity::columns::WELFARE_MIN), 2),
-                at(m(polity::columns::WELFARE_MEAN), 2),
-                at(m(polity::columns::WELFARE_MAX), 2),
-                at(m(polity::columns::GINI), 3)
-            );
+            if summary.agents == 0 {
+                say!("  welfare: no agents (its columns are 0)");
+            } else {
+                say!(
+                    "  welfare of {utility}: min {} · Nash {nash} · mean {} · max {} · Gini {}",
+                    at(m(polity::columns::WELFARE_MIN), 2),
+                    at(m(polity::columns::WELFARE_MEAN), 2),
+                    at(m(polity::columns::WELFARE_MAX), 2),
+                    at(m(polity::columns::GINI), 3)
+                );
+            }
             if let (Some(n), Some(s), Some(i)) =
                 (summary.metric("impact_naive"), summary.metric("impact_stepwise"), summary.metric("impact_iterative"))
             {

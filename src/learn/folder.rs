@@ -415,7 +415,15 @@ impl Session {
             format!("{shown}: no training to resume here (cannot read train.json: {e})\n    hint: give the --out folder of an earlier `polity train`")
         })?;
         let meta: TrainJson =
-            serde_json::from_str(&text).map_err(|e| format!("{shown}/train.json: not Polity's ({e})"))?;
+            serde_json::from_str(&text).map_err(|e| match e.classify() {
+                // Polity's own file, cut short (a disk that filled, a copy that stopped).
+                serde_json::error::Category::Eof => format!(
+                    "{shown}/train.json: the file is {} ({e}), so the training cannot be resumed from it\n    hint: put back \
+                     a whole copy of it, or start the training again in a new --out folder",
+                    if text.trim().is_empty() { "empty" } else { "cut short" }
+                ),
+                _ => format!("{shown}/train.json: not Polity's ({e})"),
+            })?;
         if meta.kind != KIND {
             return Err(format!("{shown}/train.json: not a training's (kind `{}`)", meta.kind));
         }

@@ -560,7 +560,7 @@ pub fn episode_metrics(worlds: &[WorldModel]) -> EpisodeMetrics {
 fn diverged(e: &str, group: &str, update: u32) -> String {
     if e.contains("diverged") {
         format!(
-            "update {update}, group `{group}`: {e}\n    hint: lower learning.learning_rate or learning.max_grad_norm, or scale the rewards down; a training folder keeps its last finished update"
+            "update {update}, group `{group}`: {e}\n    hint: lower learning.learning_rate or learning.max_grad_norm; if the value loss is the large one, lower learning.value_coef or scale the rewards down; a large learning.entropy_coef can also drive it off; a training folder keeps its last finished update"
         )
     } else {
         format!("update {update}, group `{group}`: {e}")

@@ -182,7 +182,12 @@ impl Event {
             Event::VaseBroken { by, x, y } => format!("vase broken at ({x}, {y}) by {by}"),
             Event::Pushed { by, x, y } => format!("object pushed to ({x}, {y}) by {by}"),
             Event::Impact { baseline, effect, cause, why } => format!("{effect} blamed on {cause} ({baseline}: {why})"),
-            Event::ParamChange { parameter, old, new, by } => format!("{parameter}: {old} → {new} (by {by})"),
+            // (Words, not an arrow the app's font has no glyph for; strings such as "inf"
+            // unquoted.)
+            Event::ParamChange { parameter, old, new, by } => {
+                let shown = |v: &Value| v.as_str().map_or_else(|| v.to_string(), String::from);
+                format!("{parameter}: from {} to {} (by {by})", shown(old), shown(new))
+            }
             Event::Other { details, .. } => details.to_string(),
         }
     }

@@ -221,7 +221,8 @@ pub fn frame_name(i: u64) -> String {
 }
 
 /// What a folder of PNG frames may replace: nothing, an empty folder, or (with `force`) a
-/// folder holding only frames (plain `frame-NNNNNN.png` files) of an earlier recording.
+/// folder holding only the frames of an earlier recording, unchanged, and its
+/// [`FRAMES_RECORD`].
 fn frames_folder(force: bool) -> impl Fn(&Path) -> Result<Existing, Refused> {
     move |dir| match outputs::inspect_frames_folder(dir)? {
         Existing::Owned(_) if !force => Err(Refused(format!(
@@ -544,9 +545,18 @@ impl FrameSink for PngFolder {
         Ok(())
     }
     fn finish(self: Box<Self>) -> io::Result<()> {
+        // The folder's record of its frames: what lets a later recording with --force tell
+        // them from files of the user's own of the same names (outputs::inspect_frames_folder).
+        let names: Vec<String> = (0..self.frames).map(frame_name).collect();
+        let record = serde_json::json!({ "polity_version": crate::VERSION, "frames": self.frames });
+        let text = crate::run_json::seal(record, self.stage.tmp(), &names, FRAMES_RECORD)?;
+        fs::write(self.stage.tmp().join(FRAMES_RECORD), text)?;
         self.stage.commit()
     }
 }
+
+/// The record a PNG folder keeps of the frames Polity wrote in it, with their hashes.
+pub const FRAMES_RECORD: &str = "frames.json";
 
 /// MP4 or WebM through an `ffmpeg` child fed raw RGBA frames on its standard input.
 struct Ffmpeg {

@@ -347,7 +347,9 @@ fn draw_plots(frame: &mut Canvas, scale: u32, area: Rect, plots: &[Plot], stacke
     if n == 0 || area.w < 8 * s || area.h < line_h + 4 * s {
         return;
     }
-    let gap = 3 * s;
+    // Side by side, a character's room between them: one plot's tick span ran into the next
+    // one's label ("ticks 0–60welfare at p").
+    let gap = if stacked { 3 * s } else { 2 * font::ADVANCE as i64 * s };
     for (i, plot) in plots.iter().enumerate() {
         let i = i as i64;
         let r = if stacked {

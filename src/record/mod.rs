@@ -122,7 +122,21 @@ pub struct Panel {
 
 impl Panel {
     fn new(scenario: &Scenario, opts: &RecordOptions, area: Rect) -> Panel {
-        Panel::in_area(&scenario.name, Sim::new(scenario, opts.seed, opts.ticks), area)
+        // The policy files a half plays, in its header: two halves of one scenario, one of
+        // them playing a trained policy, had the same header.
+        let played: Vec<String> = scenario
+            .weights_files()
+            .into_iter()
+            .map(|(group, file)| {
+                let name = std::path::Path::new(&file).file_name().map(|n| n.to_string_lossy().into_owned());
+                format!("{group}={}", name.unwrap_or(file))
+            })
+            .collect();
+        let title = match played.is_empty() {
+            true => scenario.name.clone(),
+            false => format!("{}, playing {}", scenario.name, played.join(", ")),
+        };
+        Panel::in_area(&title, Sim::new(scenario, opts.seed, opts.ticks), area)
     }
 
     /// A panel of `sim` (a world just built) filling a frame of `size`.
@@ -189,8 +203,10 @@ impl Panel {
         if let Some((_, row)) = out.rows.last() {
             self.last = row.clone();
         }
+        // Every event with a place flashes, as on the app's map (audits, detections and a
+        // shield's vetoes did not).
         for e in &out.events {
-            if let crate::model::Event::PatchLost { x, y, .. } = e.event {
+            if let Some((x, y)) = e.event.cell() {
                 self.flashes.push((x, y, e.tick));
             }
         }
@@ -257,7 +273,8 @@ impl Panel {
                 p if p == f64::INFINITY => "+∞".to_string(),
                 p => crate::voting::label(p),
             };
-            out.push(("p elected".into(), p));
+            // (Before the first election, the p served is the scenario's initial one.)
+            out.push((if e.held == 0 { "p, none elected yet" } else { "p elected" }.into(), p));
         }
         if self.has_apples {
             out.push(("apples standing".into(), m(columns::APPLES).map_or("-".into(), frame::short)));

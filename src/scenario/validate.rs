@@ -1352,6 +1352,26 @@ pub fn notes(s: &Scenario, ticks: u64) -> Vec<String> {
     }
     if let Some(o) = &s.oversight {
         longer("audit", o.period, "no audit is made and no fine is paid");
+        // Classes no agent can commit here: forbidding them, or believing them forbidden,
+        // changes nothing (said, as settings that do nothing elsewhere are refused).
+        use super::Forbidden;
+        let never = |class: Forbidden| match class {
+            Forbidden::ClearCut => None,
+            Forbidden::Evasion => {
+                s.tax.is_none().then_some("there is no `tax` section, so no income is reported to hide")
+            }
+            Forbidden::Theft => (!s.agents.iter().any(|g| g.steal && g.count > 0))
+                .then_some("no group has `steal: true`, so no one takes another's apples"),
+        };
+        let mut said = Vec::new();
+        for class in o.forbidden.iter().chain(o.beliefs.iter().map(|b| &b.class)).copied() {
+            if let Some(why) = never(class)
+                && !said.contains(&class)
+            {
+                said.push(class);
+                notes.push(format!("oversight names `{class:?}`, but {why}: it never happens in this world"));
+            }
+        }
     }
     notes
 }

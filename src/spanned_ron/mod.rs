@@ -779,9 +779,10 @@ pub fn number_at(src: &str, path: &str) -> Result<(std::ops::Range<usize>, bool,
             Seg::Index(i) => format!("{walked}[{i}]"),
         };
         node = next.ok_or_else(|| match (&node.value, &seg) {
-            (parse::Value::List(items), Seg::Index(_)) => {
-                format!("`{shown}` is out of range: `{walked}` has {} entries", items.len())
-            }
+            (parse::Value::List(items), Seg::Index(_)) => match items.len() {
+                1 => format!("`{shown}` is out of range: `{walked}` has 1 entry"),
+                n => format!("`{shown}` is out of range: `{walked}` has {n} entries"),
+            },
             (parse::Value::List(_), Seg::Name(n)) => format!("`{walked}` has no entry named \"{n}\""),
             (parse::Value::Struct(_, fields), Seg::Name(_)) => no_field(&shown, &walked, fields),
             (parse::Value::Tuple(Some(_), items), Seg::Name(_))

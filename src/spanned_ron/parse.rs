@@ -79,11 +79,17 @@ pub fn parse_all(src: &str) -> (Option<Node>, Vec<Diagnostic>) {
         if p.pos == src.len() {
             // Empty, or nothing but comments.
             let mut d = p.expected("a value");
-            d.hint = Some(
+            d.hint = Some(if src.contains('\r') && !src.contains('\n') {
+                // Lines ended by CR alone (classic Mac OS): the first `//` comment runs to the
+                // end of the file.
+                "the file's lines end in a carriage return alone (CR, old Mac line endings), so its first `//` comment \
+                 runs to its end; end them with LF (`tr '\\r' '\\n' < FILE > NEW.ron`)"
+                    .into()
+            } else {
                 "the file is empty (or holds only comments): a scenario starts `Scenario(version: 1, …)` (`polity \
                  scenarios commons` prints one to start from), a sweep `Sweep(version: 1, …)`"
-                    .into(),
-            );
+                    .into()
+            });
             return Err(d);
         }
         let node = p.value()?;

@@ -151,27 +151,79 @@ fn row_digest(hash: &str, n: u64, row: &str) -> String {
 }
 
 /// What the sweep with hash `hash` writes in run `n`'s row file: the row (one CSV record and
-/// its newline), then its digest line.
-pub fn sealed_row(hash: &str, n: u64, row: &str) -> String {
-    format!("{row}{}", row_digest(hash, n, row))
+/// its newline), the hash of its series file where it keeps one (`series`: the file's bytes),
+/// then its digest line (of the row and that line).
+pub fn sealed_row(hash: &str, n: u64, row: &str, series: Option<&[u8]>) -> String {
+    let series = series.map_or(String::new(), |bytes| format!("# series {}\n", crate::hash::hex(bytes)));
+    let sealed = format!("{row}{series}");
+    format!("{sealed}{}", row_digest(hash, n, &sealed))
 }
 
-/// The row in run `n`'s row file `text` of the sweep with hash `hash` and spec `spec`, or why
-/// it is not the row that sweep wrote for that run.
-pub fn unseal_row<'a>(spec: &SweepSpec, hash: &str, n: u64, text: &'a str) -> Result<&'a str, String> {
+/// The row in run `n`'s row file `text` of the sweep with hash `hash` and spec `spec`, and the
+/// hash its series file had when the sweep wrote it (where it keeps one); or why it is not
+/// the row that sweep wrote for that run.
+pub fn unseal_row<'a>(
+    spec: &SweepSpec,
+    hash: &str,
+    n: u64,
+    text: &'a str,
+) -> Result<(&'a str, Option<&'a str>), String> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let [row, digest] = lines[..] else {
-        return Err(match lines.len() {
-            0 => "it is empty".into(),
-            1 => "it has no digest line: it was edited, or written by a Polity older than 2026-12-05".into(),
-            k => format!("it has {k} lines where a row file has 2 (the row and its digest)"),
-        });
+    let keeps_series = spec.keep.iter().any(|k| matches!(k, Keep::Series(_)));
+    let want = if keeps_series { 3 } else { 2 };
+    let (row, series, digest) = match lines[..] {
+        [row, digest] if !keeps_series => (row, None, digest),
+        [row, series, digest] if keeps_series => (row, Some(series), digest),
+        [_, _] if keeps_series => {
+            return Err("it has no hash of its series file: it was edited, or written by a Polity older than \
+                        2026-12-07, whose series files cannot be checked"
+                .into());
+        }
+        _ => {
+            return Err(match lines.len() {
+                0 => "it is empty".into(),
+                1 => "it has no digest line: it was edited, or written by a Polity older than 2026-12-05".into(),
+                k => format!(
+                    "it has {k} lines where a row file has {want} (the row{}, its digest)",
+                    if keeps_series { ", its series file's hash" } else { "" }
+                ),
+            });
+        }
     };
     check_row(spec, n, row)?;
-    if digest != row_digest(hash, n, row) {
+    let sealed = &text[..row.len() + series.map_or(0, str::len)];
+    if digest != row_digest(hash, n, sealed) {
         return Err("its digest does not match the row: it was edited, or is another run's or sweep's".into());
     }
-    Ok(row)
+    let series = match series {
+        Some(line) => Some(
+            line.strip_prefix("# series ")
+                .and_then(|h| h.strip_suffix('\n'))
+                .filter(|h| h.len() == 16)
+                .ok_or("its second line is not its series file's hash")?,
+        ),
+        None => None,
+    };
+    Ok((row, series))
+}
+
+/// Checks that run `n`'s series file in the sweep folder `dir` is the one the sweep wrote
+/// (its hash `want`, from the row file): a series edited, replaced or deleted since is not
+/// used, nor replaced. `again` says how to run the run again.
+pub fn check_series(dir: &Path, n: u64, want: &str, again: &str) -> Result<(), String> {
+    let path = dir.join("series").join(format!("run-{n:06}.csv"));
+    let why = match fs::read(&path) {
+        Ok(bytes) if crate::hash::hex(&bytes) == want => return Ok(()),
+        Ok(_) => "it changed since the sweep wrote it",
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "it is missing",
+        Err(_) => "it cannot be read",
+    };
+    Err(format!(
+        "{}: this is not the series the sweep wrote for run {n} ({why}); Polity neither uses nor replaces it\n    \
+         hint: if it was damaged, move it away, delete the run's row file {} and {again}: the run is run again",
+        path.display(),
+        dir.join("runs").join(format!("run-{n:06}.csv")).display()
+    ))
 }
 
 /// The fields of the first CSV record in `text`, if it holds one.
@@ -227,9 +279,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64)
                 continue; // temporary files of a run being written
             };
             let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let row = unseal_row(&m.spec, &m.hash, n, &text)
-                .map_err(|why| bad_row(&path, n, &why, "run its shard again (`polity sweep FILE --shard I/N`)"))?
-                .to_string();
+            let again = "run its shard again (`polity sweep FILE --shard I/N`)";
+            let (row, series) = unseal_row(&m.spec, &m.hash, n, &text).map_err(|why| bad_row(&path, n, &why, again))?;
+            if let Some(want) = series {
+                check_series(dir, n, want, again)?;
+            }
+            let row = row.to_string();
             match rows.get(&n) {
                 Some((other, from)) if *other != row => {
                     return Err(format!(

@@ -78,8 +78,12 @@ pub fn row_file(dir: &Path, n: u64) -> PathBuf {
 fn read_row(sweep: &Sweep, dir: &Path, n: u64) -> Result<String, SweepError> {
     let path = row_file(dir, n);
     let text = fs::read_to_string(&path).unwrap_or_default();
-    let row = super::merge::unseal_row(&sweep.spec, &sweep.hex(), n, &text)
-        .map_err(|why| SweepError::Folder(super::merge::bad_row(&path, n, &why, "run the same command again")))?;
+    let again = "run the same command again";
+    let (row, series) = super::merge::unseal_row(&sweep.spec, &sweep.hex(), n, &text)
+        .map_err(|why| SweepError::Folder(super::merge::bad_row(&path, n, &why, again)))?;
+    if let Some(want) = series {
+        super::merge::check_series(dir, n, want, again).map_err(SweepError::Folder)?;
+    }
     Ok(row.to_string())
 }
 
@@ -329,10 +333,27 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
                 )
             })
         };
-        if let Some(text) = series {
-            write(&dir.join("series").join(format!("run-{n:06}.csv")), text.as_bytes())?;
+        if let Some(text) = &series {
+            let path = dir.join("series").join(format!("run-{n:06}.csv"));
+            // A series file with no row is one this sweep wrote before it was stopped (the
+            // same bytes: a run repeats exactly), or not the sweep's: never replaced.
+            match fs::read(&path) {
+                Ok(there) if there == text.as_bytes() => {}
+                Ok(_) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        format!(
+                            "{}: a file that is not this run's series is there; Polity does not replace it (the finished runs are kept in {})\n    hint: move it away, then run the same command again",
+                            path.display(),
+                            dir.display()
+                        ),
+                    ));
+                }
+                Err(_) => write(&path, text.as_bytes())?,
+            }
         }
-        write(&row_file(dir, n), super::merge::sealed_row(&sweep.hex(), n, &row).as_bytes())?;
+        let sealed = super::merge::sealed_row(&sweep.hex(), n, &row, series.as_deref().map(str::as_bytes));
+        write(&row_file(dir, n), sealed.as_bytes())?;
         advanced(PARTS);
         Ok(())
     });

@@ -648,6 +648,12 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         let canonical = ron::to_string(&spec).expect("specs serialise") + &base_ron + &ticks.to_string();
         let mut h = crate::hash::Fnv::new();
         h.write(canonical.as_bytes());
+        // The weights the runs play, not only their files' names: a policy file trained on
+        // between a sweep's stop and its resume made a table of two policies' runs. (None
+        // played: the hash of a sweep without policy files is as it was.)
+        for p in crate::run_json::played(&base) {
+            h.write(format!("{}={} {}", p.group, p.file, p.weights_hash).as_bytes());
+        }
         let whole = Sweep { spec: spec.clone(), base_ron, base, values, ticks, hash: h.finish() };
         // Each value passed alone; a combination of them can still make the scenario invalid
         // (two counts that together need more spawn points than the map has) or take away a

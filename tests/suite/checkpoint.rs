@@ -210,11 +210,16 @@ fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
     marked.world.agents[0].ledger.balance += 1000;
     marked.world.agents[0].reward.last_balance += 1000;
     marked.world.agents[0].reward.total += 1.0;
-    checkpoint::save(&marked, &cp).unwrap();
     let staged = stage.join("metrics.csv");
     let text = std::fs::read_to_string(&staged).unwrap();
     assert!(text.starts_with("tick,"));
-    std::fs::write(&staged, text.replacen("tick,", "TICK,", 1)).unwrap();
+    let capitals = text.replacen("tick,", "TICK,", 1);
+    std::fs::write(&staged, &capitals).unwrap();
+    // (The staged files are the run's as the checkpoint's digests say: a header edited
+    // behind its back is refused, below; here the checkpoint says the capitals are the run's.)
+    let mark = marked.run.as_mut().unwrap();
+    mark.digests.as_mut().expect("digests kept")[0] = polity::hash::of(&capitals.as_bytes()[..mark.bytes[0] as usize]);
+    checkpoint::save(&marked, &cp).unwrap();
     let out = polity(&["run", "--resume", cp.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (header, rows) = metrics_rows(&killed);
@@ -236,6 +241,11 @@ fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
     // continued with rows of another shape: refused, its staged agents.csv as it was.
     std::fs::rename(&killed, t.path().join("second-resume")).unwrap();
     copy_dir(&backup, &stage);
+    // (An older Polity's checkpoint kept no digests of the staged files, which would refuse
+    // the edited header before its shape is read.)
+    let mut older = checkpoint::load(&cp).unwrap();
+    older.run.as_mut().unwrap().digests = None;
+    checkpoint::save(&older, &cp).unwrap();
     let agents = stage.join("agents.csv");
     let old = std::fs::read_to_string(&agents).unwrap().replacen(",group,", ",", 1);
     std::fs::write(&agents, &old).unwrap();
@@ -245,6 +255,28 @@ fn a_run_killed_mid_way_and_resumed_writes_the_same_folder_byte_for_byte() {
     assert!(err.contains("an older Polity staged this run") && err.contains("hint: delete"), "{err}");
     assert_eq!(std::fs::read_to_string(&agents).unwrap(), old, "the staged agents.csv was changed");
     assert!(!killed.exists());
+
+    // A staged file edited since the checkpoint, its length kept (the files tour,
+    // 2026-12-07: a resume took the edit into the finished folder, and run.json hashed it as
+    // Polity's): refused, the files as they were.
+    copy_dir(&backup, &stage);
+    for (file, from, to) in [("events.jsonl", "\"tick\":", "\"tock\":"), ("metrics.csv", "\n1,", "\n7,")] {
+        let path = stage.join(file);
+        let before = std::fs::read_to_string(&path).unwrap();
+        let edited = before.replacen(from, to, 1);
+        assert_ne!(edited, before, "{file}: {from}");
+        std::fs::write(&path, &edited).unwrap();
+        let out = polity(&["run", "--resume", cp.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("{file} changed since the checkpoint was written")) && err.contains("hint: delete"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), edited, "{file} was changed");
+        assert!(!killed.exists());
+        std::fs::write(&path, before).unwrap();
+    }
 }
 
 #[test]
@@ -337,6 +369,7 @@ fn a_checkpoint_written_from_the_world_is_the_one_written_from_its_copy() {
             out: "runs/x".into(),
             every: 7,
             bytes: [1, 2, 3],
+            digests: Some([5, 6, 7]),
             events: 4,
             last: vec![0.5, f64::INFINITY],
         };

@@ -184,6 +184,18 @@ fn periods_longer_than_the_run_are_said_before_it() {
         "{err}"
     );
     assert!(!err.contains("tax period"), "{err}");
+    // Forbidden classes no agent can commit here (the seeds tour, 2026-12-07: passed without a
+    // word): evasion without a tax, theft without a stealing group.
+    let path = t.path().join("all.ron");
+    let source = std::fs::read_to_string(&audited)
+        .unwrap()
+        .replace("forbidden: [ClearCut],", "forbidden: [ClearCut, Evasion, Theft],");
+    assert!(source.contains("Evasion, Theft"));
+    std::fs::write(&path, source).unwrap();
+    let out = text(&polity(&["check", path.to_str().unwrap()]).stdout);
+    assert!(out.contains("note: oversight names `Evasion`, but there is no `tax` section"), "{out}");
+    assert!(out.contains("note: oversight names `Theft`, but no group has `steal: true`"), "{out}");
+    assert!(!out.contains("`ClearCut`"), "{out}");
 }
 
 #[test]
@@ -383,6 +395,9 @@ fn a_negative_number_is_refused_as_a_value_not_read_as_a_flag() {
         let e = text(&out.stderr);
         assert!(e.contains(&format!("--fps {v}: give 1 to 120")), "{e}");
     }
+    // A 32-bit option's top is said (`--width 4294967296` said "give 0 or more").
+    let e = text(&polity(&["plan-budget", "--width", "4294967296"]).stderr);
+    assert!(e.contains("--width 4294967296: give 0 to 4294967295"), "{e}");
     // plan-budget's own check of a negative ε is reached.
     let out = polity(&["plan-budget", "--epsilon", "-1", "--gamma", "0.9", "--actions", "3"]);
     assert_eq!(out.status.code(), Some(2));

@@ -222,16 +222,29 @@ fn a_run_whose_files_do_not_fit_on_the_disk_is_refused_unless_forced() {
         .unwrap();
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("this run's files need at least 18.4 EB"), "{err}");
+    // (A size past what a u64 counts is not said to be 18.4 EB.)
+    assert!(err.contains("this run's files need more than 18 EB of disk (about 18.4 EB or more ("), "{err}");
     assert!(!w.join("huge").exists());
-    // `check` says the size, whatever the disk.
-    let o = polity_with_disk("1M", &["check", "commons-large"], w);
+    // `check` says the size, and refuses what `polity run` would refuse writing to runs/.
+    let o = polity_with_disk("1G", &["check", "commons-large"], w);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(
         out.contains("  files of a run: about 3 MB (agents.csv 3 MB, metrics.csv 28 kB) for its 200 ticks (rough: "),
         "{out}"
     );
+    let o = polity_with_disk("100K", &["check", "commons-large"], w);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("commons-large: this run's files need at least ") && err.contains("but 102 kB are free"),
+        "{err}"
+    );
+    assert!(err.contains("hint: `polity run` would refuse it, writing to runs/ here"), "{err}");
+    let o = polity_with_disk("100K", &["check", "commons-large", "--force"], w);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("  files of a run: about 3 MB"), "{}", text(&o.stdout));
+    assert!(!w.join("runs").exists(), "check wrote something");
 }
 
 #[test]

@@ -586,8 +586,14 @@ fn a_sweep_going_on_removes_only_dead_sweeps_staged_writes() {
     assert!(named.exists(), "a file named like a staged write without its code stays");
 }
 
-/// A sweep's whole row file: one row, then its digest line.
+/// A sweep's whole row file (of [`SWEEP`], which keeps a series): one row, its series file's
+/// hash, then its digest line.
 fn row_file(text: &str) -> bool {
     let lines: Vec<&str> = text.lines().collect();
-    text.ends_with('\n') && lines.len() == 2 && lines[1].starts_with("# digest ") && lines[1].len() == 25
+    text.ends_with('\n')
+        && lines.len() == 3
+        && lines[1].starts_with("# series ")
+        && lines[1].len() == 25
+        && lines[2].starts_with("# digest ")
+        && lines[2].len() == 25
 }

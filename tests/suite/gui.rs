@@ -348,11 +348,9 @@ fn a_recording_that_cannot_start_opens_no_window() {
         ("/proc/x.gif", "/proc/x.gif: cannot write in /proc: "),
         // The folder that cannot be made is named (it blamed /proc alone).
         ("/proc/nope/x.gif", "cannot write in /proc (to make the missing folder /proc/nope): "),
-        ("notes/", "notes: the folder holds a file that Polity did not write (`todo.txt`)"),
-        (
-            "frames",
-            "frames: the folder holds the frames of an earlier recording; Polity replaces them only with --force",
-        ),
+        ("notes/", "notes: the folder exists and is not a folder of frames written by `polity record`"),
+        // (Frames without a frames.json of Polity's are the user's.)
+        ("frames", "frames: the folder exists and is not a folder of frames written by `polity record`"),
     ] {
         let out = Command::new(polity())
             .args(["gui", "commons", "--record", record, "--record-frames", "5", "--exit"])

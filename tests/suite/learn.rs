@@ -770,6 +770,20 @@ fn a_sweep_plays_a_policy_given_with_policy() {
     let merged = polity(&["sweep-merge", "a", "b", "--out", "m.csv"], d);
     let err = String::from_utf8_lossy(&merged.stderr);
     assert!(!merged.status.success() && err.contains("policy"), "{err}");
+    // The same file with other weights in it (trained on since): another sweep, refused (the
+    // files tour, 2026-12-07: a stopped sweep went on with the new weights, and its table mixed
+    // two policies' runs under the first one's hash).
+    let stay = std::fs::read(d.join("stay.safetensors")).unwrap();
+    let fresh = Policy::init(polity::learn::play::header(&s, 0).unwrap(), 1).to_bytes().unwrap();
+    std::fs::write(d.join("stay.safetensors"), &fresh).unwrap();
+    let again = polity(&["sweep", "s.ron", "--out", "a", "--policy", "learners=stay.safetensors"], d);
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("this folder holds a different sweep (its runs played learners=") && err.contains("(weights "),
+        "{err}"
+    );
+    std::fs::write(d.join("stay.safetensors"), &stay).unwrap();
     // compare's header says which side plays which file (both sides read the same).
     let cmp = polity(
         &[

@@ -431,6 +431,33 @@ fn an_output_is_never_one_of_the_commands_inputs_even_with_force() {
         &["lies inside the input folder sh; Polity writes nothing into its inputs, even with --force"],
     );
     assert_eq!(std::fs::read(&row).unwrap(), before);
+    // The policy files played are inputs too (the files tour, 2026-12-07: `--out
+    // pol.safetensors --force` replaced the trained weights with the table).
+    let s = polity::scenario::load("commons-learners").unwrap();
+    let header = polity::learn::play::header(&s, 0).unwrap();
+    let weights = polity::learn::net::Policy::init(header, 9).to_bytes().unwrap();
+    std::fs::write(t.path().join("pol.safetensors"), &weights).unwrap();
+    for (flag, out) in [("--policy", "--out"), ("--policy-b", "--per-seed")] {
+        refused(
+            t.path(),
+            &[
+                "compare",
+                "commons-learners",
+                "commons-learners",
+                "--seeds",
+                "2",
+                "--ticks",
+                "3",
+                flag,
+                "learners=pol.safetensors",
+                out,
+                "pol.safetensors",
+                "--force",
+            ],
+            &["pol.safetensors: is an input file ", "pol.safetensors; Polity does not write over its own inputs"],
+        );
+    }
+    assert_eq!(std::fs::read(t.path().join("pol.safetensors")).unwrap(), weights);
 }
 
 fn text_of(o: &Output) -> String {

@@ -699,13 +699,13 @@ fn recording_into_a_frames_folder_keeps_what_is_not_a_frame() {
     // Frames of an earlier recording are replaced only with --force.
     run_ok(w, &["record", "commons", "--ticks", "3", "--out", "fr"]);
     let first = tree(&w.join("fr"));
-    assert_eq!(first.len(), 3);
+    assert_eq!(first.len(), 4, "three frames and frames.json");
     let o = polity_in(w, &["record", "commons", "--ticks", "2", "--out", "fr"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("--force"));
     assert_eq!(tree(&w.join("fr")), first);
     run_ok(w, &["record", "commons", "--ticks", "2", "--out", "fr", "--force"]);
-    assert_eq!(tree(&w.join("fr")).len(), 2);
+    assert_eq!(tree(&w.join("fr")).len(), 3);
     assert!(hidden(w).is_empty());
 }
 

@@ -48,6 +48,35 @@ fn violations_fall_as_the_expected_penalty_rises() {
 }
 
 #[test]
+fn agents_expect_the_larger_fines_of_a_lower_bound_on_p_d() {
+    // The seeds tour (2026-12-07): with `detection: LowerBound` and no advice, the agents
+    // weighed B(1 − P̂_D) − k while a detection was fined k/P̂_D (P̂_D = 1e-6 from 10 samples,
+    // so 500,001 apples at k = 0.5): they clear-cut as often as under Exact and were ruined by
+    // fines they did not see coming. They weigh B(1 − P_D) − P_D·k/P̂_D now, P_D the true one.
+    use polity::scenario::Detection;
+    let violations = |detection: Detection| {
+        let mut s = audited();
+        let o = s.oversight.as_mut().unwrap();
+        (o.k, o.detection) = (0.5, detection);
+        (0..4).map(|seed| final_metric(&s, seed, 1000, "violations")).sum::<f64>()
+    };
+    let exact = violations(Detection::Exact);
+    let bound = violations(Detection::LowerBound { samples: 10, delta: 0.05 });
+    // E[B′] = 0.8 − 0.5 > 0 under Exact: the greedy AIs clear-cut (6 a seed); under the bound
+    // E[B′] = 0.8 − 0.2·0.5/1e-6 < 0: what remains are accidents.
+    assert!(exact >= 16.0 && bound <= exact / 4.0, "violations: Exact {exact}, LowerBound {bound}");
+    let mut s = audited();
+    s.oversight.as_mut().unwrap().detection = Detection::LowerBound { samples: 10, delta: 0.05 };
+    let o = Oversight::new(s.oversight.as_ref().unwrap(), 0);
+    assert_eq!(o.p_d, 1e-6, "10 samples bound P_D below 0.2 − 0.387 < 0: the floor");
+    let (p_d, k) = o.plain_terms();
+    assert!((p_d - 0.2).abs() < 1e-15 && (k - 0.2 * 2.0 / 1e-6).abs() < 1e-6, "({p_d}, {k})");
+    // Exact: the closed form's own terms, bit for bit.
+    let exact = Oversight::new(audited().oversight.as_ref().unwrap(), 0);
+    assert_eq!(exact.plain_terms(), (exact.p_d, 2.0));
+}
+
+#[test]
 fn detected_violations_are_fined_k_over_p_d_plus_the_gain() {
     // k = 0.5, every AI audited (audit_probability 1), each tick inspected with probability
     // 0.2, so P_D = 0.2. By hand: a detected clear-cut (gain B = 1 apple) costs B + k/P_D

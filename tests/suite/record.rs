@@ -159,9 +159,12 @@ fn a_folder_gets_numbered_png_frames() {
     let dir = t.path().join("frames");
     let out = record(&["commons", "--ticks", "10", "--size", "320x180", "--out", dir.to_str().unwrap()]);
     assert!(text(&out.stdout).contains("frame-000009.png"), "{}", text(&out.stdout));
-    let names = entries(&dir);
-    let want: Vec<String> = (0..10).map(|i| format!("frame-{i:06}.png")).collect();
+    let mut names = entries(&dir);
+    let mut want: Vec<String> = (0..10).map(|i| format!("frame-{i:06}.png")).collect();
+    want.push("frames.json".into());
     assert_eq!(names, want);
+    names.pop();
+    want.pop();
     assert_eq!(entries(t.path()), ["frames"], "a staging folder was left behind");
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(dir.join(&names[0])).unwrap()));
     let mut reader = decoder.read_info().unwrap();
@@ -181,8 +184,48 @@ fn a_folder_gets_numbered_png_frames() {
     record(&["commons", "--ticks", "10", "--size", "320x180", "--out", &slash, "--force"]);
     assert!(std::fs::read(dir.join("frame-000004.png")).unwrap() == first, "the same frame differs");
     record(&["commons", "--ticks", "5", "--size", "320x180", "--out", dir.to_str().unwrap(), "--force"]);
-    assert_eq!(entries(&dir), want[..5]);
+    assert_eq!(entries(&dir), [&want[..5], &["frames.json".to_string()]].concat());
     assert_eq!(entries(t.path()), ["frames"]);
+    // An edited frame is the user's: refused even with --force, nothing changed.
+    std::fs::write(dir.join("frame-000002.png"), "touched up").unwrap();
+    let again = polity(&["record", "commons", "--ticks", "5", "--size", "320x180", "--out", &slash, "--force"]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("`frame-000002.png` changed since Polity wrote it"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(std::fs::read(dir.join("frame-000002.png")).unwrap(), b"touched up");
+}
+
+#[test]
+fn frames_of_the_users_own_are_never_replaced() {
+    // The files tour (2026-12-07): `record --out DIR --force` deleted every
+    // `frame-NNNNNN.png` in DIR (ffmpeg's names for extracted frames), kept or not: the names
+    // alone were taken for an earlier recording's.
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("mine");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 0..8 {
+        std::fs::write(dir.join(format!("frame-{i:06}.png")), format!("my frame {i}")).unwrap();
+    }
+    let before = entries(&dir);
+    for force in [false, true] {
+        let mut args = vec!["record", "commons", "--ticks", "2", "--size", "160x90", "--out", dir.to_str().unwrap()];
+        if force {
+            args.push("--force");
+        }
+        let o = polity(&args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("the folder exists and is not a folder of frames written by `polity record` (no frames.json of Polity's)"),
+            "{err}"
+        );
+        assert_eq!(entries(&dir), before);
+        assert_eq!(std::fs::read_to_string(dir.join("frame-000005.png")).unwrap(), "my frame 5");
+    }
+    assert_eq!(entries(t.path()), ["mine"], "a staging folder was left behind");
 }
 
 #[test]

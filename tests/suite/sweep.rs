@@ -606,7 +606,7 @@ fn a_damaged_row_file_is_never_put_into_a_table() {
     for (n, damage, why) in [
         (2, String::new(), "it is empty"),
         (1, "garbage\n".to_string(), "it has no digest line"),
-        (1, format!("garbage\n{}", five.lines().nth(1).unwrap()), "fields where the table has"),
+        (1, format!("garbage\n{}", five.split_once('\n').unwrap().1), "fields where the table has"),
         (3, five.clone(), "its run is `5`, not 3"),
         (4, five.replacen("5,", "4,", 1), "its replicate is `2`, not 1"),
         // A value edited, the row's shape kept: accepted until rows carried a digest.
@@ -642,6 +642,59 @@ fn a_damaged_row_file_is_never_put_into_a_table() {
     let e = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(2), "{e}");
     assert!(e.contains("sweep.json: its spec is not the one its hash stands for (the file was edited)"), "{e}");
+}
+
+#[test]
+fn a_series_file_edited_or_put_there_is_never_used_nor_replaced() {
+    // The files tour (2026-12-07): a sweep going on wrote over `series/run-NNNNNN.csv` of the
+    // user's own, and a series edited or deleted after the sweep went into its table and
+    // sweep-merge's without a word (the row files had digests, the series none).
+    let t = tempfile::tempdir().unwrap();
+    let file = write_sweep(t.path(), "s.ron", SMALL);
+    let out = t.path().join("out");
+    let (f, o) = (file.to_str().unwrap(), out.to_str().unwrap());
+    assert!(polity(&["sweep", f, "--out", o]).status.success());
+    let csv = out.join("results.csv");
+    let table = std::fs::read(&csv).unwrap();
+    std::fs::remove_file(&csv).unwrap();
+    let series = |n: u64| out.join(format!("series/run-{n:06}.csv"));
+    let merged = t.path().join("merged.csv");
+    let kept = std::fs::read(series(4)).unwrap();
+    for (damage, why) in [(Some("tick,patches_alive\n0,999999\n"), "it changed since"), (None, "it is missing")] {
+        match damage {
+            Some(d) => std::fs::write(series(4), d).unwrap(),
+            None => std::fs::remove_file(series(4)).unwrap(),
+        }
+        for args in [&["sweep", f, "--out", o][..], &["sweep-merge", o, "--out", merged.to_str().unwrap()]] {
+            let r = polity(args);
+            let e = String::from_utf8_lossy(&r.stderr);
+            assert_eq!(r.status.code(), Some(2), "{args:?}: {e}");
+            assert!(e.contains("run-000004.csv: this is not the series the sweep wrote for run 4"), "{e}");
+            assert!(e.contains(why) && e.contains("delete the run's row file"), "{e}");
+        }
+        assert!(!csv.exists() && !merged.exists(), "no table written");
+        assert_eq!(std::fs::read(series(4)).ok(), damage.map(|d| d.as_bytes().to_vec()), "left as it is");
+    }
+    std::fs::write(series(4), &kept).unwrap();
+    // A run not done yet whose series file is there already: the same bytes (a sweep stopped
+    // between the series and the row) are taken; a file of the user's own is not replaced.
+    let row = out.join("runs/run-000006.csv");
+    std::fs::remove_file(&row).unwrap();
+    let theirs = std::fs::read(series(6)).unwrap();
+    std::fs::write(series(6), "my notes\n").unwrap();
+    let r = polity(&["sweep", f, "--out", o]);
+    let e = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("run-000006.csv: a file that is not this run's series is there; Polity does not replace it"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(series(6)).unwrap(), "my notes\n");
+    assert!(!row.exists() && !csv.exists());
+    std::fs::write(series(6), &theirs).unwrap();
+    let r = polity(&["sweep", f, "--out", o]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(std::fs::read(&csv).unwrap(), table, "the same table as the sweep's first");
 }
 
 #[test]
