@@ -678,7 +678,12 @@ fn plots(ui: &mut egui::Ui, cx: &mut PanelCx) {
                 let text = match (lines.len(), over.is_empty()) {
                     (1, _) => value,
                     (_, true) => format!("{name} {value}"),
-                    (_, false) => format!("{name} {value} (= {}, drawn over it)", over.join(", ")),
+                    // (Short: "stepwise inaction 0 (= naive inaction, none, drawn over it)" was
+                    // wider than a small screen's panel, and pushed the panel wider.)
+                    (_, false) => {
+                        let first: Vec<&str> = over.iter().map(|o| o.split_whitespace().next().unwrap_or(o)).collect();
+                        format!("{name} {value} (= {})", first.join(", "))
+                    }
                 };
                 // Whole: an entry that does not fit starts a new line rather than breaking.
                 ui.add(egui::Label::new(RichText::new(format!("■ {text}")).small().color(color)).extend());

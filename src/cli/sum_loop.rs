@@ -321,6 +321,19 @@ fn check_settings(settings: &[LoopParams], dims_hint: &str, hint: &str, problems
         ));
         return;
     }
+    // A power past what a float holds (`--human-power 1e308` times a ratio of 2) made every
+    // harm NaN, shown as 0.
+    // (√(2·O_X) is worked out: twice the power must be a number too.)
+    let huge = |x: f64| !(2.0 * x).is_finite();
+    if let Some(p) = settings.iter().find(|p| huge(p.ai_power) || p.human_power.is_some_and(huge)) {
+        problems.push(format!(
+            "d = {}: the powers (O_X = {:e}{}) are too large for a floating-point number to work with (the harm came out 0)\n  hint: lower --human-power, --ratios or --xi-max",
+            number(p.dims),
+            p.ai_power,
+            p.human_power.map_or(String::new(), |h| format!(", O_H = {h:e}"))
+        ));
+        return;
+    }
     let bad: Vec<(LoopParams, f64)> = settings
         .iter()
         .filter_map(|p| {
@@ -338,6 +351,11 @@ fn check_settings(settings: &[LoopParams], dims_hint: &str, hint: &str, problems
             p.critical
         ));
     }
+}
+
+/// `x` to `n` decimals, or in e-notation past 10¹⁵ (a harm of 10¹⁰⁰ printed in 100 digits).
+fn places(x: f64, n: usize) -> String {
+    if x.is_finite() && x.abs() >= 1e15 { chart::label(x) } else { format!("{x:.n$}") }
 }
 
 /// A setting's value as given: `1e-7` where the chart's labels would say `0`.
@@ -395,9 +413,13 @@ impl LoopArgs {
             let pts: Vec<(f64, f64)> = mine.iter().map(|r| (r.params.dims, r.harm)).collect();
             if pts.len() >= 2 {
                 let (slope, icpt, r2) = sl::linear_fit(&pts);
-                say!("  O_X = {o}: harm ≈ {slope:.4}·d {} (R² = {r2:.5})", plus(icpt, 4));
+                say!("  O_X = {}: harm ≈ {}·d {} (R² = {r2:.5})", number(o), places(slope, 4), plus(icpt, 4));
             } else if let Some(&(d, harm)) = pts.first() {
-                say!("  O_X = {o}: harm {harm:.4} at d = {d} (one d: no line to fit; give --dims two or more)");
+                say!(
+                    "  O_X = {}: harm {} at d = {d} (one d: no line to fit; give --dims two or more)",
+                    number(o),
+                    places(harm, 4)
+                );
             }
             series.push(Series {
                 label: format!("O_X={}", chart::label(o)),
@@ -445,12 +467,12 @@ impl RectifyArgs {
         }
         let rows = rows(settings)?;
         let mut series = Vec::new();
-        say!("total harm before alignment, against O_X/O_H (O_H = {human_power}):");
+        say!("total harm before alignment, against O_X/O_H (O_H = {}):", number(human_power));
         for &d in &dims {
             let mine: Vec<&Row> = rows.iter().filter(|r| r.params.dims == d as f64).collect();
             let line: Vec<String> = mine
                 .iter()
-                .map(|r| format!("{}→{:.3}", chart::label(r.params.ai_power / human_power), r.harm))
+                .map(|r| format!("{}→{}", chart::label(r.params.ai_power / human_power), places(r.harm, 3)))
                 .collect();
             say!("  d = {d}: {}", line.join("  "));
             series.push(Series {
@@ -458,7 +480,7 @@ impl RectifyArgs {
                 points: mine.iter().map(|r| (r.params.ai_power / human_power, r.harm, half(r.harm_se))).collect(),
             });
         }
-        let sub = format!("O_H = {human_power}; mean and 95% interval over {} AIs", common.replicates);
+        let sub = format!("O_H = {}; mean and 95% interval over {} AIs", number(human_power), common.replicates);
         let mut batch = Batch::default();
         batch.file(&paths[0], sl::rectify_csv(&rows));
         batch.chart(
@@ -498,7 +520,7 @@ impl ScalingArgs {
             check_settings(
                 &settings,
                 "lower --k, --xi-max or --dims-at-human",
-                "lower --k, --xi-max or --dims-at-human",
+                "lower --k, --xi-max or --dims-at-human (or, where the small AIs are the slow ones, raise --xi-min or --human-power)",
                 &mut problems,
             );
         }
@@ -507,7 +529,7 @@ impl ScalingArgs {
             return refuse(problems);
         }
         let pts = sl::scaling_points(&xis, k, rows(settings)?);
-        say!("harm against AI scale ξ (O_X = {human_power}·ξ, d = {dims_at_human}·ξ^{k}):");
+        say!("harm against AI scale ξ (O_X = {}·ξ, d = {dims_at_human}·ξ^{k}):", number(human_power));
         for p in &pts {
             say!(
                 "  ξ = {:>8.4}: d = {:>8.1}, harm = {:>12.4}, phase {}",
@@ -681,5 +703,5 @@ impl WorldArgs {
 /// `+ x` or `− x` (a fitted line's intercept after its slope term), to `digits` decimals.
 fn plus(x: f64, digits: usize) -> String {
     let sign = if x < 0.0 { '−' } else { '+' };
-    format!("{sign} {:.digits$}", x.abs())
+    format!("{sign} {}", places(x.abs(), digits))
 }

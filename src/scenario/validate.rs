@@ -169,6 +169,24 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
     for (k, &p) in s.regrowth.probabilities.iter().enumerate() {
         c.unit_interval(format!("regrowth.probabilities[{k}]"), p, "a probability");
     }
+    // A cell with no live apple near never regrows (only cells beside live apples are tried:
+    // a patch whose last apple is eaten is gone), so of two or more probabilities a first
+    // above 0 was taken and did nothing. (One probability is the rate of every cell with a
+    // live apple near.)
+    if let [p, _, ..] = s.regrowth.probabilities[..]
+        && p > 0.0
+    {
+        c.err(
+            "regrowth.probabilities[0]",
+            format!(
+                "{p} for a cell with no live apple within the radius, but such a cell never regrows (Melting Pot's rule: a patch whose last apple is eaten is gone)"
+            ),
+            Some(
+                "give 0 first, then the probabilities for 1, 2, … live neighbours (one probability alone is the rate of every cell with a live apple near)"
+                    .into(),
+            ),
+        );
+    }
     if s.run.agents_every == 0 {
         c.err("run.agents_every", "expected a number of ticks ≥ 1", None);
     }
@@ -661,7 +679,7 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                 // Patches that cover every floor cell leave none to spawn on, however big.
                 super::MapSpec::Generated(_) if free == 0 => {
                     "the patches cover every floor cell (a patch's cells are grass, not spawn points): space them wider \
-                     (`patch_spacing` more than twice `patch_radius`) or make them smaller"
+                     (a larger `patch_spacing`) or make them smaller (`patch_radius`), or make the map bigger"
                 }
                 super::MapSpec::Generated(_) => {
                     "make the map bigger (every floor cell of a Generated map that is not grass is a spawn point) or lower the groups' `count`"
@@ -671,9 +689,13 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
             c.err(
                 "agents",
                 format!(
-                    "{} spawn at random but the map has only {}",
+                    "{} {} at random but the map has {}",
                     count(random_spawners as usize, "agent"),
-                    count(free as usize, "free spawn point")
+                    if random_spawners == 1 { "spawns" } else { "spawn" },
+                    match free {
+                        0 => "no free spawn point".to_string(),
+                        n => format!("only {}", count(n as usize, "free spawn point")),
+                    }
                 ),
                 Some(hint.into()),
             );
@@ -1162,7 +1184,10 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
     }
     // The size of the plan follows from γ: worked out from a γ said to be wrong (or one
     // decoding could not read), it would be a second problem that is the first's.
-    let sized = pl.gamma > 0.0 && pl.gamma < 1.0 && !c.unsure_planner;
+    // (A planner nothing plans with — no `Paa` policy, no shield — imagines nothing: its size
+    // is no problem; `notes` says it is unused.)
+    let used = matches!(p.policy, super::PrincipalPolicy::Paa) || p.shield.is_some();
+    let sized = pl.gamma > 0.0 && pl.gamma < 1.0 && !c.unsure_planner && used;
     let brackets = s.tax_brackets();
     let k = match &pl.candidates {
         super::RateCandidates::Steps => 2 * brackets + 1,
@@ -1372,6 +1397,24 @@ pub fn notes(s: &Scenario, ticks: u64) -> Vec<String> {
                 notes.push(format!("oversight names `{class:?}`, but {why}: it never happens in this world"));
             }
         }
+    }
+    if let Some(p) = &s.principal
+        && p.planner != super::PlannerSpec::default()
+        && !matches!(p.policy, super::PrincipalPolicy::Paa)
+        && p.shield.is_none()
+    {
+        notes.push(format!(
+            "principal.planner is set, but only the `Paa` policy and a shield plan, and this principal is `{}` with no shield: it is not used",
+            p.policy.name()
+        ));
+    }
+    let learns = s.agents.iter().any(|g| matches!(g.policy, PolicySpec::Learned(_)))
+        || s.principal.as_ref().is_some_and(|p| matches!(p.policy, PrincipalPolicy::Learned(_)));
+    if !s.learning.is_default() && !learns {
+        notes.push(
+            "`learning` is set, but no group and no principal is `Learned`: `polity train` has nothing to train, and a run does not read it"
+                .into(),
+        );
     }
     notes
 }

@@ -196,6 +196,22 @@ fn periods_longer_than_the_run_are_said_before_it() {
     assert!(out.contains("note: oversight names `Evasion`, but there is no `tax` section"), "{out}");
     assert!(out.contains("note: oversight names `Theft`, but no group has `steal: true`"), "{out}");
     assert!(!out.contains("`ClearCut`"), "{out}");
+    // A planner no policy plans with (a huge one was refused as too big to compute), and
+    // learning settings with nothing learning (the scenario tour, 2026-12-07).
+    let sed = std::fs::read_to_string(format!("{dir}/sed-apple-picking.ron")).unwrap();
+    let path = t.path().join("hill.ron");
+    let source = sed.replacen(
+        "principal: (",
+        "learning: (updates: 5),\n    principal: (planner: (budget: Budget(width: 16, depth: 8)), ",
+        1,
+    );
+    assert_ne!(source, sed);
+    std::fs::write(&path, source).unwrap();
+    let o = polity(&["check", path.to_str().unwrap()]);
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(out.contains("note: principal.planner is set, but only the `Paa` policy and a shield plan"), "{out}");
+    assert!(out.contains("note: `learning` is set, but no group and no principal is `Learned`"), "{out}");
 }
 
 #[test]

@@ -351,7 +351,13 @@ prop_compose! {
         ],
         harm in prop_oneof![4 => Just(false), 1 => Just(true)],
         regrowth in (1.0f64..=3.0, proptest::collection::vec(prop_oneof![Just(0.0), 0.0f64..0.2], 1..=4))
-            .prop_map(|(radius, probabilities)| Regrowth { radius, probabilities }),
+            .prop_map(|(radius, mut probabilities)| {
+                // (Of two or more, the first is for cells that never regrow: 0, or refused.)
+                if let [first, _, ..] = &mut probabilities[..] {
+                    *first = 0.0;
+                }
+                Regrowth { radius, probabilities }
+            }),
         run in (1u64..=60, 0u64..1000, 1u64..=20).prop_map(|(ticks, seed, agents_every)| RunSpec { ticks, seed, agents_every }),
     ) -> Scenario {
         let rows = draw_map(width, height, border, objects, &cells);

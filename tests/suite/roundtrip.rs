@@ -252,6 +252,10 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                 g.selfishness = Dist::Fixed(sigma);
             }
             s.regrowth.probabilities = probabilities;
+            // (Of two or more, the first is for cells that never regrow: 0, or refused.)
+            if let [first, _, ..] = &mut s.regrowth.probabilities[..] {
+                *first = 0.0;
+            }
             s.regrowth.radius = radius;
             s.run.seed = seed;
             let initial = s.voting.as_ref().and_then(|v| v.initial);
