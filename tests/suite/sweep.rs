@@ -580,19 +580,27 @@ fn a_table_edited_after_the_sweep_is_never_replaced() {
     assert_eq!(std::fs::read(&csv).unwrap(), written);
 }
 
+/// [`SMALL`] written into `dir` and swept into `dir/out`, its table taken out: the sweep
+/// file, the folder and the table's bytes.
+fn swept_without_its_table(dir: &Path) -> (PathBuf, PathBuf, Vec<u8>) {
+    let file = write_sweep(dir, "s.ron", SMALL);
+    let out = dir.join("out");
+    assert!(polity(&["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap()]).status.success());
+    let csv = out.join("results.csv");
+    let table = std::fs::read(&csv).unwrap();
+    std::fs::remove_file(&csv).unwrap();
+    (file, out, table)
+}
+
 #[test]
 fn a_damaged_row_file_is_never_put_into_a_table() {
     // An emptied runs/run-000002.csv was counted as done and left out of results.csv; a line
     // of garbage went in as it was; a row moved from run 5's file into run 3's made run 5 twice;
     // sweep-merge said it merged runs it had not. All exited 0.
     let t = tempfile::tempdir().unwrap();
-    let file = write_sweep(t.path(), "s.ron", SMALL);
-    let out = t.path().join("out");
+    let (file, out, table) = swept_without_its_table(t.path());
     let (f, o) = (file.to_str().unwrap(), out.to_str().unwrap());
-    assert!(polity(&["sweep", f, "--out", o]).status.success());
     let csv = out.join("results.csv");
-    let table = std::fs::read(&csv).unwrap();
-    std::fs::remove_file(&csv).unwrap();
     let row = |n: u64| out.join(format!("runs/run-{n:06}.csv"));
     let five = std::fs::read_to_string(row(5)).unwrap();
     // The row's `apples` (its eighth field) one more, the digest line kept.
@@ -650,13 +658,9 @@ fn a_series_file_edited_or_put_there_is_never_used_nor_replaced() {
     // user's own, and a series edited or deleted after the sweep went into its table and
     // sweep-merge's without a word (the row files had digests, the series none).
     let t = tempfile::tempdir().unwrap();
-    let file = write_sweep(t.path(), "s.ron", SMALL);
-    let out = t.path().join("out");
+    let (file, out, table) = swept_without_its_table(t.path());
     let (f, o) = (file.to_str().unwrap(), out.to_str().unwrap());
-    assert!(polity(&["sweep", f, "--out", o]).status.success());
     let csv = out.join("results.csv");
-    let table = std::fs::read(&csv).unwrap();
-    std::fs::remove_file(&csv).unwrap();
     let series = |n: u64| out.join(format!("series/run-{n:06}.csv"));
     let merged = t.path().join("merged.csv");
     let kept = std::fs::read(series(4)).unwrap();
