@@ -83,10 +83,7 @@ impl CompareArgs {
             .into_iter()
             .filter_map(|(path, per_seed)| Some((path?, per_seed)))
             .collect();
-        // (The policy files both sides play are inputs too: `--out pol.safetensors --force`
-        // replaced the trained weights with the table.)
-        let weights: Vec<PathBuf> =
-            [&a, &b].iter().flat_map(|s| s.weights_files()).map(|(_, file)| PathBuf::from(file)).collect();
+        let weights = super::played_files(&[&a, &b]);
         let inputs: Vec<&std::path::Path> = [std::path::Path::new(a_arg), std::path::Path::new(b_arg)]
             .into_iter()
             .chain(weights.iter().map(PathBuf::as_path))

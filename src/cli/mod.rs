@@ -55,7 +55,7 @@ mod sweep;
 mod train;
 
 use std::num::NonZeroUsize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use polity::outputs;
@@ -437,6 +437,13 @@ fn memory_gate_checkpointed(file: &str, s: &Scenario, force: bool) -> Result<Str
         force,
         "shrink the map or the agents, run without --checkpoint-every, or pass --force to run anyway",
     )
+}
+
+/// The policy files `scenarios` play (`--policy`, `--policy-b`, a scenario's `weights`): inputs
+/// of a command, never written over (`compare … --out pol.safetensors --force` replaced the
+/// trained weights with the table).
+fn played_files(scenarios: &[&Scenario]) -> Vec<PathBuf> {
+    scenarios.iter().flat_map(|s| s.weights_files()).map(|(_, file)| PathBuf::from(file)).collect()
 }
 
 /// The disk a run's files need ([`polity::cost::files`] for `ticks`), against the space free

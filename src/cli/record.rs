@@ -126,8 +126,7 @@ impl RecordArgs {
             self.out.unwrap_or_else(|| PathBuf::from(format!("runs/{}-seed{}.gif", stems.join("-vs-"), opts.seed)));
         let output = Output { force: self.force, ..Output::parse(&out).map_err(CliError::input)? };
         // Never written over: the scenario files read and the policy files played.
-        let weights: Vec<PathBuf> =
-            scenarios.iter().flat_map(|s| s.weights_files()).map(|(_, file)| PathBuf::from(file)).collect();
+        let weights = super::played_files(&scenarios.iter().collect::<Vec<_>>());
         let inputs: Vec<&std::path::Path> = [self.scenario.as_deref(), self.compare.as_deref()]
             .into_iter()
             .flatten()

@@ -131,7 +131,7 @@ pub fn check_row(spec: &SweepSpec, n: u64, row: &str) -> Result<(), String> {
     let kept = 4 + spec.parameters.len() + 1;
     for (k, cell) in cells.iter().enumerate().skip(4) {
         let series = k >= kept && matches!(spec.keep[k - kept], Keep::Series(_));
-        let ok = if series { *cell == format!("series/run-{n:06}.csv") } else { cell.parse::<f64>().is_ok() };
+        let ok = if series { *cell == super::runner::series_name(n) } else { cell.parse::<f64>().is_ok() };
         if !ok {
             return Err(format!("its field {} is `{cell}`", k + 1));
         }
@@ -211,7 +211,7 @@ pub fn unseal_row<'a>(
 /// (its hash `want`, from the row file): a series edited, replaced or deleted since is not
 /// used, nor replaced. `again` says how to run the run again.
 pub fn check_series(dir: &Path, n: u64, want: &str, again: &str) -> Result<(), String> {
-    let path = dir.join("series").join(format!("run-{n:06}.csv"));
+    let path = dir.join(super::runner::series_name(n));
     let why = match fs::read(&path) {
         Ok(bytes) if crate::hash::hex(&bytes) == want => return Ok(()),
         Ok(_) => "it changed since the sweep wrote it",
@@ -222,7 +222,7 @@ pub fn check_series(dir: &Path, n: u64, want: &str, again: &str) -> Result<(), S
         "{}: this is not the series the sweep wrote for run {n} ({why}); Polity neither uses nor replaces it\n    \
          hint: if it was damaged, move it away, delete the run's row file {} and {again}: the run is run again",
         path.display(),
-        dir.join("runs").join(format!("run-{n:06}.csv")).display()
+        super::runner::row_file(dir, n).display()
     ))
 }
 

@@ -74,6 +74,11 @@ pub fn row_file(dir: &Path, n: u64) -> PathBuf {
     dir.join("runs").join(format!("run-{n:06}.csv"))
 }
 
+/// Run `n`'s series file, as its row names it (relative to the sweep folder).
+pub fn series_name(n: u64) -> String {
+    format!("series/run-{n:06}.csv")
+}
+
 /// Run `n`'s row, read from its row file: the row the sweep wrote for it, or refused.
 fn read_row(sweep: &Sweep, dir: &Path, n: u64) -> Result<String, SweepError> {
     let path = row_file(dir, n);
@@ -189,7 +194,7 @@ fn run_scenario(
                     let header = std::iter::once("tick").chain(wanted.iter().copied());
                     series_csv = Some(crate::tables::numbers_table(header, series.iter().cloned()));
                 }
-                format!("series/run-{:06}.csv", run.number)
+                series_name(run.number)
             }
         });
     }
@@ -334,7 +339,7 @@ pub fn run(sweep: &Sweep, opts: &Options, progress: impl Fn(u64, u64) + Sync) ->
             })
         };
         if let Some(text) = &series {
-            let path = dir.join("series").join(format!("run-{n:06}.csv"));
+            let path = dir.join(series_name(n));
             // A series file with no row is one this sweep wrote before it was stopped (the
             // same bytes: a run repeats exactly), or not the sweep's: never replaced.
             match fs::read(&path) {
