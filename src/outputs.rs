@@ -809,11 +809,12 @@ pub struct Staging {
 /// Folders made on the way to an output ([`make_parents`]), deepest first; removed when
 /// dropped, each only if empty, unless [`MadeFolders::keep`] was called; a second signal
 /// removes them too ([`remove_at_a_second_signal`]).
-#[derive(Default)]
-struct MadeFolders(Vec<PathBuf>);
+#[derive(Debug, Default)]
+pub struct MadeFolders(Vec<PathBuf>);
 
 impl MadeFolders {
-    fn keep(&mut self) {
+    /// Keeps the folders: they hold an output now.
+    pub fn keep(&mut self) {
         for p in self.0.drain(..) {
             keep_at_a_second_signal(&p);
         }
@@ -830,7 +831,7 @@ impl Drop for MadeFolders {
 }
 
 /// `fs::create_dir_all` of `folder`, returning the folders it made (deepest first).
-fn make_parents(folder: &Path) -> io::Result<MadeFolders> {
+pub fn make_parents(folder: &Path) -> io::Result<MadeFolders> {
     let mut missing = Vec::new();
     let mut at = folder;
     while !at.as_os_str().is_empty() && fs::symlink_metadata(at).is_err() {

@@ -19,7 +19,7 @@ one per thread; a call from another raises ``PolityError``). docs/python.md docu
 
 from ._polity import PolityError, __version__, builtins
 from ._polity import set_threads as _set_threads
-from .env import ACTIONS, PolityParallelEnv, aec_env, next_seed, parallel_env
+from .env import ACTIONS, PolityParallelEnv, UnknownAgentError, aec_env, next_seed, parallel_env
 from .gym import GymEnv
 from .interop import export_policy, record, torch_tensors
 from .vector import VectorEnv
@@ -50,6 +50,7 @@ __all__ = [
     "GymEnv",
     "PolityError",
     "PolityParallelEnv",
+    "UnknownAgentError",
     "VectorEnv",
     "__version__",
     "aec_env",

@@ -24,6 +24,22 @@ ACTIONS = ("stay", "north", "east", "south", "west")
 PRINCIPAL = "principal"
 
 
+class UnknownAgentError(PolityError, KeyError):
+    """An agent name the environment does not have: a :class:`PolityError` (a ``ValueError``)
+    and a ``KeyError``, as a dict of agents would raise."""
+
+    def __str__(self) -> str:
+        # KeyError's own str() quotes its message.
+        return str(self.args[0]) if self.args else ""
+
+
+def _unknown_agents(unknown: list[str], possible: list[str], hint: str = "") -> UnknownAgentError:
+    """The error for agent names not in ``possible`` (at most 12 of them listed)."""
+    shown = possible if len(possible) <= 12 else possible[:12] + [f"… ({len(possible)} in all)"]
+    what = f"unknown agent {unknown[0]!r}" if len(unknown) == 1 else f"unknown agents {unknown[:12]}"
+    return UnknownAgentError(f"{what}{hint}; agents are {shown}")
+
+
 #: Other libraries' names for an episode's length, answered with the field Polity reads.
 _EPISODE_LENGTH = ("max_cycles", "max_episode_steps", "max_steps")
 
@@ -351,8 +367,7 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
     def _known(self, agent: str) -> str:
         if agent not in self._action_spaces:
             hint = " (the principal is an agent only with principal=True)" if agent == PRINCIPAL else ""
-            shown = self.possible_agents if len(self.possible_agents) <= 12 else self.possible_agents[:12] + ["…"]
-            raise PolityError(f"unknown agent {agent!r}{hint}; agents are {shown}")
+            raise _unknown_agents([agent], self.possible_agents, hint)
         return agent
 
     @property
@@ -420,7 +435,7 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
             raise PolityError("the principal is not steered: make the env with principal=True")
         unknown = [a for a in actions if a not in self._observation_spaces]
         if unknown:
-            raise PolityError(f"unknown agent(s) {unknown}; agents are {self.possible_agents}")
+            raise _unknown_agents(unknown, self.possible_agents)
         index = {a: k for k, a in enumerate(self._names)}
         arr = np.full(len(self._names), -1, dtype=np.int64)
         for agent, a in actions.items():

@@ -9,7 +9,7 @@ import gymnasium
 import numpy as np
 
 from ._polity import PolityError
-from .env import ACTIONS, PRINCIPAL, PolityParallelEnv, _NotCopied, _seed
+from .env import ACTIONS, PRINCIPAL, PolityParallelEnv, _NotCopied, _seed, _unknown_agents
 
 
 class GymEnv(_NotCopied, gymnasium.Env):
@@ -32,9 +32,8 @@ class GymEnv(_NotCopied, gymnasium.Env):
         if agent is None:
             agent = names[0]
         if agent not in names:
-            hint = "; to steer the principal, pass principal=True too" if agent == PRINCIPAL else ""
-            shown = names if len(names) <= 12 else names[:12] + ["…"]
-            raise PolityError(f"no agent `{agent}` in this scenario{hint}; its agents: {', '.join(shown)}")
+            hint = " (to steer the principal, pass principal=True too)" if agent == PRINCIPAL else ""
+            raise _unknown_agents([agent], names, hint)
         self.agent = agent
         self.render_mode = render_mode
         self.observation_space = self._env.observation_space(agent)
@@ -65,6 +64,31 @@ class GymEnv(_NotCopied, gymnasium.Env):
             )
         obs, rew, terms, truncs, infos = self._env.step({self.agent: action})
         return obs[self.agent], rew[self.agent], terms[self.agent], truncs[self.agent], infos[self.agent]
+
+    @property
+    def env(self) -> PolityParallelEnv:
+        """The multi-agent environment underneath (every agent's spaces, ``groups``, the
+        principal's)."""
+        return self._env
+
+    @property
+    def seed(self) -> int:
+        """The seed of the episode in play (as :attr:`PolityParallelEnv.seed`)."""
+        return self._env.seed
+
+    @property
+    def tick(self) -> int:
+        """The world's tick."""
+        return self._env.tick
+
+    def state(self) -> np.ndarray:
+        """The global state (as :meth:`PolityParallelEnv.state`): the whole map and every agent."""
+        return self._env.state()
+
+    def state_hash(self) -> int:
+        """The engine's digest of the whole state (as :meth:`PolityParallelEnv.state_hash`;
+        ``polity run`` writes it to run.json in hexadecimal)."""
+        return self._env.state_hash()
 
     def render(self):
         """The world now as an RGB array (``render_mode='rgb_array'``), else None."""

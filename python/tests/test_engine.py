@@ -268,6 +268,14 @@ def test_bad_actions():
         env.step({"human_0": [1, 2]})
     with pytest.raises(polity.PolityError, match="unknown agent"):
         env.step({"human_99": 1})
+    # Also a KeyError, as a dict of agents raises; its message unquoted, the agents listed at
+    # most 12 (commons-large's 10,000 were all printed).
+    with pytest.raises(KeyError) as e:
+        env.step({"human_99": 1, "bob": 2})
+    assert isinstance(e.value, polity.UnknownAgentError) and str(e.value).startswith("unknown agents ['human_99', 'bob']")
+    big = polity.parallel_env("commons-large", seed=0)
+    with pytest.raises(KeyError, match=r"… \(10000 in all\)"):
+        big.action_space("bob")
     with pytest.raises(polity.PolityError, match="not steered"):
         env.step({"principal": [1]})
     assert env.tick == 0  # nothing ran
@@ -584,6 +592,8 @@ def test_messages_speak_python_and_close_lets_the_world_go(tmp_path):
         polity.VectorEnv("commons", 2, render_mode="rgb_array")
     with pytest.raises(polity.PolityError, match="pass principal=True too"):
         polity.GymEnv("sed-apple-picking", agent="principal")
+    with pytest.raises(KeyError, match="unknown agent 'human_99'"):
+        polity.GymEnv("commons", agent="human_99")
     gym = polity.GymEnv("commons")
     a, _ = gym.reset(seed=np.int64(5))
     b, _ = polity.GymEnv("commons").reset(seed=5)
@@ -843,3 +853,20 @@ def test_an_overrides_key_that_is_no_path_is_said_to_be_one():
     """`overrides={1: 5}` said "unknown keyword `1`", though no keyword was given."""
     with pytest.raises(polity.PolityError, match=r"overrides key 1: a scenario field's path, as a string"):
         polity.parallel_env("commons", overrides={1: 5})
+
+
+def test_gym_env_says_its_seed_tick_and_state():
+    """GymEnv had no seed, tick, state() or state_hash() of its own (a new-user tour reached
+    into ``_env``): they are those of the parallel environment underneath."""
+    g = polity.GymEnv("commons", agent="human_0", **{"run.ticks": 5})
+    p = polity.parallel_env("commons", **{"run.ticks": 5})
+    g.reset(seed=7)
+    p.reset(seed=7)
+    assert g.seed == 7 and g.tick == 0
+    assert g.state_hash() == p.state_hash() and np.array_equal(g.state(), p.state())
+    g.step(1)
+    p.step({"human_0": 1})
+    assert g.tick == 1 and g.state_hash() == p.state_hash()
+    assert g.env.groups == p.groups
+    g.reset()
+    assert g.seed == polity.next_seed(7)

@@ -85,7 +85,10 @@ const EXAMPLES: &str = "Examples:
 Exit status: 0 success, 2 bad input (scenario, arguments, or an output Polity will not
 replace), 1 an error while working (a full disk, a folder changed under a run, an internal
 error), 130 interrupted. Polity never deletes or replaces a file it cannot
-prove it wrote; single files are replaced only with --force (docs/outputs.md).";
+prove it wrote; single files are replaced only with --force (docs/outputs.md).
+
+Long work shows a progress bar on a terminal; with stderr sent to a file or a pipe (a batch
+job's log) it writes a `progress: …` line every 30 seconds instead.";
 
 /// The whole command line.
 #[derive(Parser)]

@@ -44,10 +44,10 @@ pub struct PlanBudgetArgs {
     #[arg(long, default_value_t = 0.0)]
     kappa: f64,
     /// A budget's width C, to see what it certifies (with --depth)
-    #[arg(long, requires = "depth")]
+    #[arg(long, requires = "depth", value_parser = clap::value_parser!(u32).range(1..))]
     width: Option<u32>,
     /// A budget's depth H (with --width)
-    #[arg(long, requires = "width")]
+    #[arg(long, requires = "width", value_parser = clap::value_parser!(u32).range(1..))]
     depth: Option<u32>,
 }
 
@@ -104,9 +104,6 @@ impl PlanBudgetArgs {
         }
         if !(kappa.is_finite() && kappa >= 0.0) {
             problems.push(format!("--kappa must be a finite number ≥ 0, found {kappa}"));
-        }
-        if width == Some(0) || depth == Some(0) {
-            problems.push("--width and --depth must be at least 1".to_string());
         }
         if epsilon.is_none() && width.is_none() {
             problems.push("give --epsilon (what it needs), --width and --depth (what they buy), or both".to_string());

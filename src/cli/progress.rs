@@ -1,7 +1,14 @@
-//! The one progress bar of the command line: on stderr, only when stderr is a terminal, and
-//! cleared when the work ends so the summary that follows stands alone.
+//! The one progress bar of the command line: on stderr, drawn when stderr is a terminal and
+//! cleared when the work ends so the summary that follows stands alone; when stderr is a file
+//! or a pipe (a batch job's log), a plain line every [`LOG_EVERY`] instead.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How often a progress line is written when stderr is not a terminal (none for work done
+/// sooner).
+pub const LOG_EVERY: Duration = Duration::from_secs(30);
 
 /// `f` of every item, all at once on the thread pool (`--threads`), behind a bar counting the
 /// `unit`s done; the results in the items' order (the same for any number of threads).
@@ -22,10 +29,13 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], unit: &str, f: impl Fn(&T) -> R + 
     })
 }
 
-/// A progress bar counting `unit`s (ticks, runs, frames), or nothing when stderr is not a
-/// terminal. Cleared when dropped.
+/// A progress bar counting `unit`s (ticks, runs, frames), or a line every [`LOG_EVERY`] when
+/// stderr is not a terminal. Cleared when dropped.
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    /// Where the lines are written from when stderr is not a terminal: the thread and what
+    /// stops it (dropped).
+    log: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
     /// When the bar was made, and the millisecond after it that [`Progress::tick`] last drew.
     since: std::time::Instant,
     drawn_ms: std::sync::atomic::AtomicU64,
@@ -43,14 +53,8 @@ impl Progress {
     /// runs in flight move the bar and its ETA before the first ends): [`Progress::set`] takes
     /// parts, the bar shows whole units.
     pub fn in_parts(len: u64, unit: &str, parts: u64) -> Progress {
-        let bare = |bar| Progress {
-            bar,
-            since: std::time::Instant::now(),
-            drawn_ms: Default::default(),
-            saving: Default::default(),
-        };
         if !std::io::stderr().is_terminal() {
-            return bare(None);
+            return Progress::logged(len, unit, parts, LOG_EVERY, Box::new(std::io::stderr()));
         }
         let parts = parts.max(1);
         let bar = indicatif::ProgressBar::new(len.saturating_mul(parts));
@@ -75,7 +79,36 @@ impl Progress {
         bar.set_style(style);
         // Redrawn four times a second even while nothing is counted (a big world building).
         bar.enable_steady_tick(std::time::Duration::from_millis(250));
-        bare(Some(bar))
+        Progress::bare(Some(bar), None)
+    }
+
+    fn bare(bar: Option<indicatif::ProgressBar>, log: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>) -> Self {
+        Progress {
+            bar,
+            log,
+            since: std::time::Instant::now(),
+            drawn_ms: Default::default(),
+            saving: Default::default(),
+        }
+    }
+
+    /// The bar, not drawn: a line of it written to `sink` every `every` (`progress: 120/400
+    /// runs · 3.1/s · 1m 20s in, about 1m 30s left`) until it is dropped.
+    fn logged(len: u64, unit: &str, parts: u64, every: Duration, mut sink: Box<dyn Write + Send>) -> Progress {
+        let parts = parts.max(1);
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(len.saturating_mul(parts)),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        let (stop, stopped) = mpsc::channel::<()>();
+        let (seen, unit) = (bar.clone(), unit.to_string());
+        let thread = std::thread::spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                let _ = writeln!(sink, "{}", log_line(&seen, &unit, parts));
+                let _ = sink.flush();
+            }
+        });
+        Progress::bare(Some(bar), Some((stop, thread)))
     }
 
     /// Shows `done` of the whole.
@@ -145,10 +178,31 @@ impl Progress {
 
 impl Drop for Progress {
     fn drop(&mut self) {
+        if let Some((stop, thread)) = self.log.take() {
+            drop(stop);
+            let _ = thread.join();
+        }
         if let Some(b) = self.bar.take() {
             b.finish_and_clear();
         }
     }
+}
+
+/// A line of `bar`'s state for a log: done of the whole, the rate, the time so far and left,
+/// and the note or news after the bar.
+fn log_line(bar: &indicatif::ProgressBar, unit: &str, parts: u64) -> String {
+    let (done, len) = (bar.position() / parts, bar.length().unwrap_or(0) / parts);
+    let left = if bar.position() == 0 {
+        String::new()
+    } else {
+        format!(", about {:#} left", indicatif::HumanDuration(bar.eta()))
+    };
+    format!(
+        "progress: {done}/{len} {unit} · {} · {:#} in{left}{}",
+        rate(bar.per_sec() / parts as f64),
+        indicatif::HumanDuration(bar.elapsed()),
+        bar.message().replace('\n', " · ")
+    )
 }
 
 /// A rate of units a second as people read it: `77/s` from ten up, `7.7/s` from one, and
@@ -174,5 +228,45 @@ mod tests {
         assert_eq!(super::rate(0.0666), "15.0 s each");
         assert_eq!(super::rate(0.0), "…/s");
         assert_eq!(super::rate(f64::NAN), "…/s");
+    }
+
+    /// A sink the test reads back.
+    #[derive(Clone, Default)]
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn without_a_terminal_progress_is_a_line_now_and_then() {
+        // A run's stderr sent to a file said nothing for hours: a line every so often now.
+        let sink = Sink::default();
+        let every = std::time::Duration::from_millis(100);
+        let bar = super::Progress::logged(40, "runs", 1000, every, Box::new(sink.clone()));
+        bar.set(12_500);
+        bar.note("writing a checkpoint");
+        std::thread::sleep(every * 3 + every / 2);
+        drop(bar);
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!((2..=4).contains(&lines.len()), "{text}");
+        for l in &lines {
+            assert!(l.starts_with("progress: 12/40 runs · ") && l.contains(" in, about "), "{l}");
+            assert!(l.ends_with(" · writing a checkpoint"), "{l}");
+        }
+        // Dropped, it writes no more.
+        std::thread::sleep(every * 2);
+        assert_eq!(sink.0.lock().unwrap().len(), text.len());
+        // Work done before the first line says nothing.
+        let quiet = Sink::default();
+        drop(super::Progress::logged(5, "ticks", 1, std::time::Duration::from_secs(60), Box::new(quiet.clone())));
+        assert!(quiet.0.lock().unwrap().is_empty());
     }
 }

@@ -248,9 +248,10 @@ pub struct Session {
     saved: Option<TrainJson>,
     /// The folder's lock ([`LOCK`]), held from the start (a new training's, or a resume's).
     lock: Option<Lock>,
-    /// Whether this session made its folder (a new training's that was not there): removed
-    /// again, if still empty, when the training ends before its first save.
-    made: bool,
+    /// The folders this session made (a new training's folder that was not there, and those
+    /// above it): removed again, each if still empty, when the training ends before its
+    /// first save (an interrupted `--out new/a/b` left an empty `new/a`).
+    made: outputs::MadeFolders,
     /// The updates this session was asked to reach ([`Session::run`]'s target).
     asked: u32,
 }
@@ -261,13 +262,10 @@ impl Drop for Session {
         // its lock's file goes with the lock, then the folder it made, if that is empty.
         if self.saved.is_none() {
             self.lock.take();
-            if self.made {
-                let _ = std::fs::remove_dir(&self.dir);
-            }
+            // (Dropped, the folders made go, deepest first, each if empty.)
+            drop(std::mem::take(&mut self.made));
         }
-        if self.made {
-            outputs::keep_at_a_second_signal(&self.dir);
-        }
+        self.made.keep();
     }
 }
 
@@ -281,6 +279,23 @@ fn check_written<'a>(
     let mut now = BTreeMap::new();
     for name in names {
         let path = dir.join(name);
+        // A link (or anything but a plain file) is not what the training wrote, even when it
+        // leads to the same bytes: writing the file again would replace the user's link.
+        if let Ok(m) = std::fs::symlink_metadata(&path)
+            && !m.is_file()
+        {
+            let (what, hint) = if m.file_type().is_symlink() {
+                ("a link", "replace the link with a copy of the file it leads to")
+            } else {
+                ("not a plain file", "move it out of the folder and put the training's file back")
+            };
+            return Err(format!(
+                "{}: {what}, not the file the training wrote; Polity writes no output through a link and never replaces \
+                 one of yours\n    hint: {hint}, then go on with `polity train --resume {}`",
+                path.display(),
+                dir.display()
+            ));
+        }
         let hash = match crate::hash::of_file(&path) {
             Ok(h) => h,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
@@ -376,16 +391,14 @@ impl Session {
         let mut scenario = scenario.clone();
         scenario.absolute_weights();
         let trainer = Trainer::new(&scenario, seed, envs)?;
-        let mut session = Session { trainer, dir, rows: Vec::new(), saved: None, lock: None, made: false, asked: 0 };
+        let mut session =
+            Session { trainer, dir, rows: Vec::new(), saved: None, lock: None, made: Default::default(), asked: 0 };
         if !session.dir.as_os_str().is_empty() {
             let shown = session.dir.display().to_string();
-            session.made = !session.dir.exists();
-            std::fs::create_dir_all(&session.dir).map_err(|e| format!("{shown}: cannot make the folder ({e})"))?;
-            if session.made {
-                // A second interrupt before the first update is saved removes it too, once the
-                // lock's file is gone (only if empty: after a save it holds the training).
-                outputs::remove_at_a_second_signal(&session.dir);
-            }
+            // A second interrupt before the first update is saved removes them too, once the
+            // lock's file is gone (only if empty: after a save they hold the training).
+            session.made =
+                outputs::make_parents(&session.dir).map_err(|e| format!("{shown}: cannot make the folder ({e})"))?;
             session.lock = Some(lock(&session.dir, "choose another --out")?);
         }
         Ok(session)
@@ -429,6 +442,13 @@ impl Session {
         }
         if !meta.as_written(&text) {
             return Err(edited_json(dir));
+        }
+        if std::fs::symlink_metadata(abs.join("train.json")).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "{shown}/train.json: a link, not the file the training wrote; Polity writes no output through a link and \
+                 never replaces one of yours\n    hint: replace the link with a copy of the file it leads to, then go on \
+                 with `polity train --resume {shown}`"
+            ));
         }
         let lock = lock(
             &abs,
@@ -483,7 +503,7 @@ impl Session {
         let rows = meta.rows.iter().filter(|r| r.update <= trainer.updates_done).cloned().collect();
         // A resume without `--updates` goes on to what the folder's last training asked for.
         let asked = meta.updates_asked;
-        Ok(Session { trainer, dir: abs, rows, saved: Some(saved), lock: Some(lock), made: false, asked })
+        Ok(Session { trainer, dir: abs, rows, saved: Some(saved), lock: Some(lock), made: Default::default(), asked })
     }
 
     /// The updates the training should reach when no `--updates` is given: what the folder's

@@ -413,7 +413,10 @@ fn a_negative_number_is_refused_as_a_value_not_read_as_a_flag() {
     }
     // A 32-bit option's top is said (`--width 4294967296` said "give 0 or more").
     let e = text(&polity(&["plan-budget", "--width", "4294967296"]).stderr);
-    assert!(e.contains("--width 4294967296: give 0 to 4294967295"), "{e}");
+    assert!(e.contains("--width 4294967296: give 1 to 4294967295"), "{e}");
+    // (It said "give 0 to …", and 0 was then refused: the range said is the one taken.)
+    let e = text(&polity(&["plan-budget", "--width", "0", "--depth", "2"]).stderr);
+    assert!(e.contains("--width 0: give 1 to 4294967295"), "{e}");
     // plan-budget's own check of a negative ε is reached.
     let out = polity(&["plan-budget", "--epsilon", "-1", "--gamma", "0.9", "--actions", "3"]);
     assert_eq!(out.status.code(), Some(2));

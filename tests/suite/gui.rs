@@ -40,6 +40,18 @@ fn xvfb_run() -> PathBuf {
     })
 }
 
+/// `xvfb-run -a -f AUTH -s "-screen 0 {screen}x24"`, to be given the program and its
+/// arguments, and the folder of its X authority file (to keep until the command is done).
+/// Given an authority file of its own, xvfb-run makes no temporary folder: its removal as
+/// xvfb-run quit failed once under load, and xvfb-run then exits 5 ("problem while cleaning up
+/// temporary directory") whatever the app's own status was.
+fn on_xvfb(screen: &str) -> (Command, tempfile::TempDir) {
+    let auth = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(xvfb_run());
+    cmd.arg("-a").arg("-f").arg(auth.path().join("Xauthority")).args(["-s", &format!("-screen 0 {screen}x24")]);
+    (cmd, auth)
+}
+
 /// Runs a command, killing it after [`TIMEOUT`].
 fn run_with_timeout(mut cmd: Command) -> Output {
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the command starts");
@@ -126,8 +138,8 @@ fn reported(stdout: &str) -> ((u32, u32), (u32, u32, u32, u32)) {
 /// `polity gui SCENARIO --ticks TICKS --screenshot SHOT --exit EXTRA…` on an Xvfb screen of
 /// `screen` (`WxH`), in SHOT's folder; its stdout, once it has succeeded.
 fn screenshot_on(screen: &str, scenario: &str, ticks: &str, shot: &Path, extra: &[&str]) -> String {
-    let mut cmd = Command::new(xvfb_run());
-    cmd.args(["-a", "-s", &format!("-screen 0 {screen}x24"), polity(), "gui", scenario, "--ticks", ticks])
+    let (mut cmd, _x) = on_xvfb(screen);
+    cmd.args([polity(), "gui", scenario, "--ticks", ticks])
         .arg("--screenshot")
         .arg(shot)
         .arg("--exit")
@@ -184,8 +196,8 @@ fn the_screenshot_shows_the_map_with_apples_and_agents_between_the_panels() {
 
     let t = tempfile::tempdir().unwrap();
     let shot = t.path().join("shot.png");
-    let mut cmd = Command::new(xvfb_run());
-    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui", "commons", "--ticks", "50", "--screenshot"])
+    let (mut cmd, _x) = on_xvfb("1280x800");
+    cmd.args([polity(), "gui", "commons", "--ticks", "50", "--screenshot"])
         .arg(&shot)
         .arg("--exit")
         .current_dir(t.path());
@@ -310,8 +322,8 @@ fn a_screenshot_that_cannot_be_written_is_exit_status_1() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut cmd = Command::new(xvfb_run());
-    cmd.args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c"])
+    let (mut cmd, _x) = on_xvfb("1280x800");
+    cmd.args(["sh", "-c"])
         .arg(format!(
             "trap '' XFSZ; ulimit -f 1; exec \"{}\" gui commons --ticks 5 --screenshot shot.png --exit",
             polity()
@@ -417,8 +429,8 @@ fn the_record_button_records_the_whole_window_with_the_recorders_encoder() {
     // change over time as the world runs.
     let t = tempfile::tempdir().unwrap();
     let gif_path = t.path().join("window.gif");
-    let mut cmd = Command::new(xvfb_run());
-    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui", "commons", "--record"])
+    let (mut cmd, _x) = on_xvfb("1280x800");
+    cmd.args([polity(), "gui", "commons", "--record"])
         .arg(&gif_path)
         .args(["--record-frames", "20", "--exit"])
         .current_dir(t.path());
@@ -468,8 +480,8 @@ fn a_recording_and_a_screenshot_are_both_written_and_an_interrupt_leaves_neither
     // window a frame, so one of the two captures was skipped: the GIF had 5 frames (or the
     // PNG never came), and the app quit at the screenshot, status 0.
     let t = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(xvfb_run());
-    cmd.args(["-a", "-s", "-screen 0 1280x720x24", polity(), "gui", "commons"])
+    let (mut cmd, _x) = on_xvfb("1280x720");
+    cmd.args([polity(), "gui", "commons"])
         .args(["--record", "both.gif", "--record-frames", "20", "--screenshot", "both.png", "--exit"])
         .current_dir(t.path());
     let out = run_with_timeout(cmd);
@@ -483,8 +495,8 @@ fn a_recording_and_a_screenshot_are_both_written_and_an_interrupt_leaves_neither
     // that moment writes both and quits.
     for n in 3..=9 {
         let (gif, png) = (format!("n{n}.gif"), format!("n{n}.png"));
-        let mut cmd = Command::new(xvfb_run());
-        cmd.args(["-a", "-s", "-screen 0 1280x720x24", polity(), "gui", "commons"])
+        let (mut cmd, _x) = on_xvfb("1280x720");
+        cmd.args([polity(), "gui", "commons"])
             .args(["--record", &gif, "--record-frames", &n.to_string(), "--screenshot", &png, "--exit"])
             .current_dir(t.path());
         let out = run_with_timeout(cmd);
@@ -498,8 +510,9 @@ fn a_recording_and_a_screenshot_are_both_written_and_an_interrupt_leaves_neither
 
     // SIGINT while recording: status 130, and neither the GIF nor its staged file is left (the
     // app closed and its encoder finished the file, as if the recording had ended).
-    let child = Command::new(xvfb_run())
-        .args(["-a", "-s", "-screen 0 1280x720x24", polity(), "gui", "commons"])
+    let (mut cmd, _x) = on_xvfb("1280x720");
+    let child = cmd
+        .args([polity(), "gui", "commons"])
         .args(["--record", "cut.gif", "--record-frames", "5000", "--exit"])
         .current_dir(t.path())
         .stdout(Stdio::piped())
@@ -555,8 +568,8 @@ fn a_run_watched_in_the_app_is_the_same_run_headless() {
     assert_ne!(mixed, commons, "the humans' power is Fixed(1.0) in commons.ron");
     let file = t.path().join("mixed.ron");
     std::fs::write(&file, mixed).unwrap();
-    let mut cmd = Command::new(xvfb_run());
-    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui"])
+    let (mut cmd, _x) = on_xvfb("1280x800");
+    cmd.args([polity(), "gui"])
         .arg(&file)
         .arg("--record")
         .arg(t.path().join("frames/"))
@@ -595,8 +608,8 @@ fn the_app_plays_a_trained_policy_given_with_policy() {
     let file = t.path().join("learners.safetensors");
     std::fs::write(&file, polity::learn::net::Policy::init(header, 9).to_bytes().unwrap()).unwrap();
     let shot = t.path().join("shot.png");
-    let mut cmd = Command::new(xvfb_run());
-    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui", "commons-learners", "--ticks", "40"])
+    let (mut cmd, _x) = on_xvfb("1280x800");
+    cmd.args([polity(), "gui", "commons-learners", "--ticks", "40"])
         .arg("--policy")
         .arg(format!("learners={}", file.display()))
         .arg("--screenshot")
@@ -638,8 +651,8 @@ fn live_training_draws_the_learning_curves_and_writes_what_polity_train_writes()
     let t = tempfile::tempdir().unwrap();
     let scenario = small_learners(t.path());
     let shot = t.path().join("shot.png");
-    let mut cmd = Command::new(xvfb_run());
-    cmd.args(["-a", "-s", "-screen 0 1280x800x24", polity(), "gui"])
+    let (mut cmd, _x) = on_xvfb("1280x800");
+    cmd.args([polity(), "gui"])
         .arg(&scenario)
         .args(["--train", "--updates", "2", "--out", "live", "--screenshot"])
         .arg(&shot)

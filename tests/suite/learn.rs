@@ -215,6 +215,10 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     );
     drop(first);
     assert!(!fresh.exists(), "a training ended before its first save leaves no folder");
+    // Nor the folders made above it (`--out new/a/b` left an empty `new/a`).
+    let nested = dir.path().join("new/a/b");
+    drop(Session::new(&s, 1, None, nested.clone()).unwrap());
+    assert!(!dir.path().join("new").exists(), "the folders made for it are gone too");
     // One killed then leaves its empty lock, held by no process: a new training takes it over
     // (it was refused as "running"); a lock held by a running training still refuses it.
     let stale = dir.path().join("stale");
@@ -241,6 +245,24 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     std::fs::write(w.join("state.safetensors"), &state).unwrap();
     let e = Session::resume(&w).unwrap_err();
     assert!(e.contains("state.safetensors: changed") && e.contains("no other copy"), "{e}");
+
+    // A file of the folder made a link to a copy of itself (the same bytes): a resume wrote the
+    // file again in the link's place (a new-user tour, 2026-12-07). Refused, the link kept.
+    let l = dir.path().join("linked");
+    copy_training(&two, &l);
+    let copies = dir.path().join("copies");
+    std::fs::create_dir(&copies).unwrap();
+    for f in ["learning.png", "policies/walker.safetensors", "train.json"] {
+        let copy = copies.join(f.replace('/', "-"));
+        std::fs::rename(l.join(f), &copy).unwrap();
+        std::os::unix::fs::symlink(&copy, l.join(f)).unwrap();
+        let e = Session::resume(&l).err().expect("a link in the folder is refused");
+        assert!(e.contains(&format!("{f}: a link, not the file the training wrote")) && e.contains("hint:"), "{e}");
+        assert!(std::fs::symlink_metadata(l.join(f)).unwrap().file_type().is_symlink(), "{f}: the link is kept");
+        std::fs::remove_file(l.join(f)).unwrap();
+        std::fs::rename(&copy, l.join(f)).unwrap();
+    }
+    Session::resume(&l).unwrap().run(3, &mut |_, _| {}, &mut |_| {}).unwrap();
 
     // A training killed in the middle of its third save: train.json still says two updates
     // and names the third's hashes as `next`; the table, the plot and the state are the
