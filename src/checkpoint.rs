@@ -217,13 +217,17 @@ fn check_digest(text: &str, format: u32, file: &str) -> Result<(), CheckpointErr
 pub fn is_checkpoint(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 16];
-    std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).is_ok_and(|n| head[..n].starts_with(b"(format:"))
+    // (A device or a pipe is none: opened, a pipe waited for a writer for ever.)
+    crate::input::check(path).is_ok()
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .is_ok_and(|n| head[..n].starts_with(b"(format:"))
 }
 
 /// Reads a checkpoint, with the file, line and column of anything wrong in it.
 pub fn load(path: &Path) -> Result<Checkpoint, CheckpointError> {
     let file = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::input::check(path).and_then(|()| std::fs::read_to_string(path)).map_err(|e| {
         const SAVED: &str = "a checkpointed run saves .NAME.partial/checkpoint.ron beside its run folder NAME";
         let hint = if path.join("checkpoint.ron").is_file() {
             format!("\n    hint: give the checkpoint in it: {}", path.join("checkpoint.ron").display())

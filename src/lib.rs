@@ -81,6 +81,7 @@ pub mod harvest;
 pub mod hash;
 pub mod impact;
 pub mod impact_plan;
+pub mod input;
 pub mod json;
 pub mod learn;
 pub mod metrics;

@@ -953,6 +953,15 @@ pub fn check_file(path: &Path, force: bool) -> Result<PathBuf, Refused> {
         }
         Ok(_) => {
             replaceable(&abs).map_err(|e| Refused(format!("{shown}: {e}")))?;
+            if let Some((folder, what)) = of_a_polity_folder(&abs) {
+                // `compare … --out t20/state.safetensors --force` replaced a training's only
+                // state with a table: such a folder's files are replaced only by running it again.
+                return Err(Refused(format!(
+                    "{shown}: a file of the {what} in {}; Polity replaces the files of its own folders only by \
+                     running them again, never one by one, even with --force\n    hint: write it outside that folder",
+                    folder.display()
+                )));
+            }
             if !force {
                 return Err(Refused(format!(
                     "{shown}: the file exists; Polity never replaces a file unless you pass --force\n    hint: choose \
@@ -989,30 +998,19 @@ pub fn check_files_in(out: &Path, names: &[&str], force: bool) -> Result<Vec<Pat
     }
 }
 
-/// What a file of type `t` is, for a message: `a file`, `a folder`, `a device`, `a named pipe
-/// (FIFO)`, `a socket`, `a symbolic link`.
-pub fn what_it_is(t: fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        } else if t.is_fifo() {
-            return "a named pipe (FIFO)";
-        } else if t.is_socket() {
-            return "a socket";
-        }
-    }
-    if t.is_dir() {
-        "a folder"
-    } else if t.is_symlink() {
-        "a symbolic link"
-    } else if t.is_file() {
-        "a file"
-    } else {
-        "not a file"
-    }
+/// The Polity output folder an existing file at `abs` belongs to (its folder, or the one above
+/// it: a training's `policies/`, a sweep's `series/`), and what that folder holds, told by the
+/// file Polity writes into each: `train.json` a training, `run.json` a run, `sweep.json` a
+/// sweep, `frames.json` a recording's frames.
+fn of_a_polity_folder(abs: &Path) -> Option<(PathBuf, &'static str)> {
+    const MARKS: [(&str, &str); 4] =
+        [("train.json", "training"), ("run.json", "run"), ("sweep.json", "sweep"), ("frames.json", "recording")];
+    abs.ancestors().skip(1).take(2).find_map(|folder| {
+        MARKS.iter().find(|(mark, _)| folder.join(mark).is_file()).map(|&(_, what)| (folder.to_path_buf(), what))
+    })
 }
+
+pub use crate::input::what_it_is;
 
 /// Whether what stands at `path` may be replaced by a file Polity writes (with `--force`):
 /// nothing, a file or a link (the link itself). A device, a named pipe (FIFO) or a socket is
@@ -1614,6 +1612,37 @@ mod tests {
         assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe is still a pipe");
         let names: Vec<_> = fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(names.len(), 1, "no staging left: {names:?}");
+    }
+
+    #[test]
+    fn a_file_of_a_polity_folder_is_never_replaced_one_by_one() {
+        // A new-user tour: `compare … --out t20/state.safetensors --force` replaced a
+        // training's only state with a table.
+        let t = tempfile::tempdir().unwrap();
+        for (mark, what, file) in [
+            ("train.json", "training", "state.safetensors"),
+            ("train.json", "training", "policies/learners.safetensors"),
+            ("run.json", "run", "metrics.csv"),
+            ("sweep.json", "sweep", "series/run-000001.csv"),
+            ("frames.json", "recording", "frame-000001.png"),
+        ] {
+            let folder = t.path().join(mark.replace('.', "-")).join(file.replace('/', "-"));
+            let path = folder.join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(folder.join(mark), "{}").unwrap();
+            fs::write(&path, "mine").unwrap();
+            for force in [false, true] {
+                let e = check_file(&path, force).unwrap_err().0;
+                assert!(e.contains(&format!("a file of the {what} in")) && e.contains("even with --force"), "{e}");
+            }
+            // A new file beside them is the user's to write.
+            check_file(&folder.join("table.csv"), false).unwrap();
+        }
+        // Two folders above is no longer the folder's own.
+        let deep = t.path().join("train-json/state-safetensors/a/b/c.csv");
+        fs::create_dir_all(deep.parent().unwrap()).unwrap();
+        fs::write(&deep, "mine").unwrap();
+        check_file(&deep, true).unwrap();
     }
 
     #[test]

@@ -88,6 +88,14 @@ fn problem(message: impl Into<String>, hint: impl Into<String>) -> FileProblem {
     FileProblem { message: message.into(), hint: Some(hint.into()) }
 }
 
+/// The bytes of the policy file at `path`, a file ([`crate::input::check`]: `/dev/zero` was
+/// read until the system ran out of memory). No size is refused: a group of many agents with
+/// a network each (`shared: false`) may well hold gigabytes.
+pub fn read_file(path: &str) -> std::io::Result<Vec<u8>> {
+    crate::input::check(std::path::Path::new(path))?;
+    std::fs::read(path)
+}
+
 /// Reads a policy file's header and checks that its tensors are those the header describes
 /// (names, shapes, f32) and that every weight is a finite number.
 pub fn read_header(path: &str) -> Result<Header, FileProblem> {
@@ -96,7 +104,7 @@ pub fn read_header(path: &str) -> Result<Header, FileProblem> {
 
 /// [`read_header`], and the hash of the weights ([`weights_hash`]), from one reading.
 fn read_checked(path: &str) -> Result<(Header, u64), FileProblem> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_file(path).map_err(|e| {
         // A training's folder given for one of its files: name them.
         let mut files: Vec<String> = std::fs::read_dir(std::path::Path::new(path).join("policies"))
             .map(|d| {
@@ -340,6 +348,20 @@ pub fn check(path: &str, want: &Expect) -> Result<Header, FileProblem> {
     let h = read_header(path)?;
     let retrain =
         "train the group in this scenario (`polity train SCENARIO --out DIR`) and use DIR/policies/GROUP.safetensors";
+    if h.group != want.group && want.group == "principal" {
+        // (The principal is no group: "not of group `principal`" said the wrong thing.)
+        return Err(problem(
+            format!(
+                "`{path}` holds the policy of agent group `{}` of scenario `{}`, not a learned principal's",
+                h.group, h.scenario
+            ),
+            format!(
+                "an agent group's file plays that group (`--policy {}={path}`); a principal's file is \
+                 DIR/policies/principal.safetensors of a training whose principal learns (`polity train SCENARIO --out DIR`)",
+                h.group
+            ),
+        ));
+    }
     if h.group != want.group {
         return Err(problem(
             format!(
@@ -360,7 +382,8 @@ pub fn check(path: &str, want: &Expect) -> Result<Header, FileProblem> {
                     "`{path}` chooses among {} tax-rate actions, the principal here among {} (its tax brackets and `rate_step`)",
                     h.actions, want.actions
                 ),
-                "keep the tax brackets and `rate_step` of the training, or train the principal in this scenario                  (`polity train SCENARIO --out DIR`) and use DIR/policies/principal.safetensors",
+                "keep the tax brackets and `rate_step` of the training, or train the principal in this scenario \
+                 (`polity train SCENARIO --out DIR`) and use DIR/policies/principal.safetensors",
             )
         } else {
             problem(

@@ -40,8 +40,9 @@ Examples:
 pub struct OptimalArgs {
     /// A built-in scenario's name or a scenario file (default: paa-optimal)
     scenario: Option<String>,
-    /// Equally likely lucks per period (≥ 1)
-    #[arg(long, default_value_t = 16)]
+    /// Equally likely lucks per period, 1 to 4096 (the table holds every state's transitions
+    /// for each action and luck)
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
     luck: u32,
     /// Planner seeds per budget, one policy each: a count N (seeds 0..N) or a range such as 20..40
     /// (at least 2, for an interval)
@@ -89,9 +90,6 @@ impl OptimalArgs {
         let scenario = super::load(Some(&name))?;
         let spec = scenario.principal.as_ref().map(|p| p.planner.clone()).unwrap_or_default();
         let mut problems = Vec::new();
-        if self.luck == 0 {
-            problems.push("--luck must be at least 1".to_string());
-        }
         problems.extend(polity::compare::too_few_for_intervals(&self.seeds));
         let gamma = self.gamma.unwrap_or(spec.gamma);
         if !(0.0..1.0).contains(&gamma) {
@@ -127,6 +125,22 @@ impl OptimalArgs {
         let world = world.expect("checked");
         let table_spec = Spec { luck: self.luck, max_states: self.max_states };
         let k = world.actions.len();
+        // The table keeps a transition (16 bytes) for each state, action and luck: at its
+        // largest, --max-states of them (`--luck 4294967295` aborted allocating 275 GB).
+        let most = (self.max_states as u128) * (k as u128) * u128::from(self.luck) * 16;
+        if let Some(free) = polity::cost::available_memory()
+            && most > u128::from(free)
+        {
+            return Err(CliError::input(format_args!(
+                "{name}: the table of transitions may need up to {} ({} states × {k} schedules × {} lucks × 16 bytes), \
+                 more than the {} this machine has available\n    hint: lower --max-states (the table stops there) or \
+                 --luck",
+                polity::cost::bytes(most.min(u128::from(u64::MAX)) as u64),
+                self.max_states,
+                self.luck,
+                polity::cost::bytes(free)
+            )));
+        }
 
         let t0 = std::time::Instant::now();
         let bar = Progress::new(1, "states");

@@ -149,7 +149,19 @@ impl PlanBudgetArgs {
                 if kappa > 0.0 {
                     say!("  sampling must be accurate to ε − model term = {}", num(sampling));
                 }
-                if !c.is_finite() {
+                if h == u32::MAX {
+                    // (`required` counts H in 32 bits: every γ this close to 1 said H = 4294967295.)
+                    say!(
+                        "  depth H beyond {} (more than a 32-bit count holds), width C {}: no planner looks this far \
+                         ahead; ask for a larger ε or a smaller γ",
+                        u32::MAX,
+                        if c.is_finite() {
+                            format!("above {}", num(c.ceil()))
+                        } else {
+                            format!("beyond {}", num(f64::MAX))
+                        }
+                    );
+                } else if !c.is_finite() {
                     say!(
                         "  depth H = {h}, width C beyond {} (more than a 64-bit number holds): no machine can sample this \
                          tree; ask for a larger ε",

@@ -152,7 +152,8 @@ impl RunArgs {
         // the run may replace its folder.
         let recorded = (self.scenario.as_deref())
             .filter(|a| a.ends_with(".json") && no_policies)
-            .and_then(|a| Some((Path::new(a), std::fs::read_to_string(a).ok()?)))
+            .and_then(|a| Some((Path::new(a), polity::scenario::read_source(Path::new(a)).ok()?)))
+            .and_then(|(path, bytes)| Some((path, String::from_utf8(bytes).ok()?)))
             .and_then(|(path, text)| {
                 let r = polity::json::from_str::<polity::run_json::RunJson>(&text).ok()?;
                 let dir = path.parent().unwrap_or(Path::new("."));

@@ -64,6 +64,12 @@ impl SumArgs {
         }
         if let Some(o) = powers.iter().find(|o| !(o.is_finite() && **o >= 0.0)) {
             problems.push(format!("--powers must each be a finite number ≥ 0, found {o}"));
+        } else if let Some(o) = powers.iter().find(|o| !(2.0 * **o).is_finite()) {
+            // √(2·O) is worked out: `--powers 1e308` wrote `inf` into gain.csv.
+            problems.push(format!(
+                "--powers {o:e}: too large for a floating-point number to work with (twice it overflows)\n  hint: give \
+                 powers below 8.9e307"
+            ));
         }
         if let Some(a) = angles.iter().find(|a| !a.is_finite()) {
             problems.push(format!("--angles must each be a finite number of degrees, found {a}"));

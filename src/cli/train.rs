@@ -44,7 +44,7 @@ Examples:
 #[derive(clap::Args)]
 pub struct TrainArgs {
     /// A built-in scenario name or a .ron file with at least one `Learned` group or a learned
-    /// principal
+    /// principal (needed, unless --resume)
     #[arg(required_unless_present = "resume")]
     scenario: Option<String>,
     /// Training folder to create [default: runs/NAME-train-seedS]; must be new or empty
@@ -159,6 +159,11 @@ impl TrainArgs {
             t.episode,
             first + 1
         );
+        for p in session.starts_from.iter().filter(|_| first == 0) {
+            // Which weights, by their hash, as `polity run` says them: the file may be trained
+            // again later, and train.json keeps this hash (`starts_from`).
+            say!("  starting {} from {} (weights {})", p.group, p.file, p.weights_hash);
+        }
         say!("  {memory}");
         let per_update = t.episode;
         let total = (target - first) as u64 * per_update;

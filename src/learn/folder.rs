@@ -56,6 +56,11 @@ pub struct TrainJson {
     /// kept.
     #[serde(default)]
     pub updates_asked: u32,
+    /// The policy files the training started from (the scenario's `Learned(weights: …)`), with
+    /// their weights' hashes when it started: a training from weights repeats only from the same
+    /// weights, and the file may be trained again since; absent when it started from none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub starts_from: Vec<crate::policy_file::PlayedPolicy>,
     /// The PPO settings.
     pub learning: scenario::LearningSpec,
     /// Each policy: group, file, weight hash.
@@ -254,6 +259,8 @@ pub struct Session {
     made: outputs::MadeFolders,
     /// The updates this session was asked to reach ([`Session::run`]'s target).
     asked: u32,
+    /// The policy files the training started from ([`TrainJson::starts_from`]).
+    pub starts_from: Vec<crate::policy_file::PlayedPolicy>,
 }
 
 impl Drop for Session {
@@ -350,9 +357,36 @@ pub fn check_new(dir: &Path) -> Result<PathBuf, Refused> {
             if empty {
                 Ok(abs)
             } else if abs.join("train.json").is_file() {
-                Err(Refused(format!(
-                    "{shown}: holds a training already\n    hint: go on with it with `polity train --resume {shown}`, or choose another --out"
-                )))
+                // What the folder's train.json says, so the hint is one that works: a damaged
+                // one cannot be resumed (the hint to resume it was refused as "not Polity's"), a
+                // finished one goes on only with more updates asked for.
+                let meta = std::fs::read_to_string(abs.join("train.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<TrainJson>(&t).ok())
+                    .filter(|m| m.kind == KIND);
+                Err(Refused(match meta {
+                    Some(m) => {
+                        let go_on = if m.updates_asked > m.updates_done {
+                            format!("`polity train --resume {shown}` (on to the {} asked for)", m.updates_asked)
+                        } else {
+                            format!(
+                                "`polity train --resume {shown} --updates {}` (any number above {})",
+                                m.updates_done + 10,
+                                m.updates_done
+                            )
+                        };
+                        format!(
+                            "{shown}: holds a training already ({} of `{}`)\n    hint: go on with it with {go_on}, or choose \
+                             another --out",
+                            crate::plural(u64::from(m.updates_done), "update"),
+                            m.scenario_name,
+                        )
+                    }
+                    None => format!(
+                        "{shown}: holds a train.json that is not a training's (or is damaged), so there is no training here \
+                         to go on with, and Polity leaves the folder as it is\n    hint: choose another --out"
+                    ),
+                }))
             } else if std::fs::read_dir(&abs).is_ok_and(|d| d.flatten().all(|e| e.file_name() == LOCK)) {
                 // A training started a moment ago, before its first update is saved; or one
                 // killed then, which left its (empty) lock: no process holds that one, and the
@@ -391,8 +425,17 @@ impl Session {
         let mut scenario = scenario.clone();
         scenario.absolute_weights();
         let trainer = Trainer::new(&scenario, seed, envs)?;
-        let mut session =
-            Session { trainer, dir, rows: Vec::new(), saved: None, lock: None, made: Default::default(), asked: 0 };
+        let starts_from = crate::run_json::played(&scenario);
+        let mut session = Session {
+            trainer,
+            dir,
+            rows: Vec::new(),
+            saved: None,
+            lock: None,
+            made: Default::default(),
+            asked: 0,
+            starts_from,
+        };
         if !session.dir.as_os_str().is_empty() {
             let shown = session.dir.display().to_string();
             // A second interrupt before the first update is saved removes them too, once the
@@ -503,7 +546,17 @@ impl Session {
         let rows = meta.rows.iter().filter(|r| r.update <= trainer.updates_done).cloned().collect();
         // A resume without `--updates` goes on to what the folder's last training asked for.
         let asked = meta.updates_asked;
-        Ok(Session { trainer, dir: abs, rows, saved: Some(saved), lock: Some(lock), made: Default::default(), asked })
+        let starts_from = meta.starts_from.clone();
+        Ok(Session {
+            trainer,
+            dir: abs,
+            rows,
+            saved: Some(saved),
+            lock: Some(lock),
+            made: Default::default(),
+            asked,
+            starts_from,
+        })
     }
 
     /// The updates the training should reach when no `--updates` is given: what the folder's
@@ -707,6 +760,7 @@ impl Session {
             episode_ticks: t.episode,
             updates_done: t.updates_done,
             updates_asked: self.asked,
+            starts_from: self.starts_from.clone(),
             learning: t.scenario.learning.clone(),
             policies,
             hashes: next,

@@ -182,7 +182,7 @@ impl Policy {
     /// Reads a policy file (checked with [`crate::policy_file::read_header`] first).
     pub fn read(path: &str) -> Result<Policy> {
         let header = crate::policy_file::read_header(path).map_err(|p| p.message)?;
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+        let bytes = crate::policy_file::read_file(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
         let tensors = candle_core::safetensors::load_buffer(&bytes, &DEVICE).map_err(err)?;
         Policy::from_tensors(header, &tensors)
     }

@@ -148,8 +148,11 @@ fn draw_lines(
     if x1 == x0 {
         (x0, x1) = (x0 - 1.0, x1 + 1.0);
     }
-    if y1 == y0 {
-        (y0, y1) = (y0 - 1.0, y1 + 1.0);
+    // Values apart only by rounding (a return of 8 and one of 7.999999999999999) are drawn as
+    // one value: stretched over the plot, the noise read as a gap from top to bottom under
+    // one label.
+    if y1 - y0 <= 1e-9 * y0.abs().max(y1.abs()) {
+        (y0, y1) = (y1 - 1.0, y1 + 1.0);
     }
     let pad = (y1 - y0) * 0.06;
     (y0, y1) = (y0 - pad, y1 + pad);
@@ -436,6 +439,19 @@ mod tests {
         let mut more = everywhere.clone();
         more.push((110, 410));
         assert_eq!(clearest(&corners, (80, 30), &more).0, (700, 60), "fewest hidden, the first of equals");
+    }
+
+    #[test]
+    fn values_apart_only_by_rounding_are_drawn_as_one() {
+        // A training's returns of 8 and 7.999999999999999 were drawn at the plot's top and
+        // bottom under one label "8".
+        let line = |ys: [f64; 2]| [Series { label: String::new(), points: vec![(1.0, ys[0], 0.0), (2.0, ys[1], 0.0)] }];
+        let noisy = lines("t", "s", "update", &line([8.0, 7.999999999999999])).unwrap();
+        let flat = lines("t", "s", "update", &line([8.0, 8.0])).unwrap();
+        assert_eq!(noisy.rgba, flat.rgba);
+        // A real difference, however small against the values, is still drawn.
+        let apart = lines("t", "s", "update", &line([8.0, 7.9999])).unwrap();
+        assert_ne!(apart.rgba, flat.rgba);
     }
 
     #[test]

@@ -504,19 +504,10 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
 /// 1000×1000 ASCII map is 1 MB).
 pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
 
-/// Reads a scenario or sweep file, refusing one larger than [`MAX_SOURCE_BYTES`] (or a device
-/// such as `/dev/zero` that never ends) before it fills the memory.
+/// Reads a scenario or sweep file, refusing one larger than [`MAX_SOURCE_BYTES`], or a device
+/// or a pipe ([`crate::input::read`]), before it fills the memory or waits for ever.
 pub fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_SOURCE_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("it is larger than {} MiB, the most a scenario or sweep file may hold", MAX_SOURCE_BYTES >> 20),
-        ));
-    }
-    Ok(bytes)
+    crate::input::read(path, MAX_SOURCE_BYTES, "a scenario or sweep file")
 }
 
 /// `At((1, 3))` reads as a list of the two numbers 1 and 3, each then "not a tuple of 2": say

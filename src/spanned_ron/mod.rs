@@ -220,6 +220,26 @@ mod tests {
     use super::*;
     use serde::Deserialize;
 
+    #[test]
+    fn paths_are_read_as_written_or_refused() {
+        let src = "Scenario(agents: [(count: 1), (count: 2)])";
+        assert_eq!(number_at(src, "agents[1].count").unwrap().2, "agents[1].count");
+        // (A new-user tour: a sweep varying `agents[1].count[` ran, its column named so.)
+        for (path, says) in [
+            ("agents[1].count[", "a `[` without its `]`"),
+            ("agents[1", "a `[` without its `]`"),
+            ("agents[01].count", "`[01]` is not an index as written; write `[1]`"),
+            ("agents[+1].count", "`[+1]` is not an index as written; write `[1]`"),
+            ("agents[00].count", "`[00]` is not an index"),
+            ("agents[].count", "`[]` is not an index"),
+            ("agents[x].count", "`[x]` is not an index"),
+        ] {
+            let e = number_at(src, path).unwrap_err();
+            assert!(e.contains(says), "{path}: {e}");
+        }
+        assert_eq!(number_at(src, "agents[0].count").unwrap().2, "agents[0].count");
+    }
+
     #[derive(Deserialize, Default, Debug, PartialEq)]
     #[serde(default, deny_unknown_fields, rename = "Scenario")]
     struct Scn {
@@ -870,6 +890,10 @@ fn path_segments(path: &str) -> Result<Vec<Seg>, String> {
     let mut out = Vec::new();
     for part in path.split('.') {
         let (name, mut rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        if part.contains('[') && rest.is_empty() {
+            // (`agents[1].count[` was taken, as `agents[1].count`.)
+            return Err(format!("`{path}`: a `[` without its `]`"));
+        }
         if !name.is_empty() {
             if !name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
                 return Err(format!("`{path}`: `{name}` is not a field name"));
@@ -880,7 +904,19 @@ fn path_segments(path: &str) -> Result<Vec<Seg>, String> {
         }
         while !rest.is_empty() {
             let (idx, tail) = rest.split_once(']').ok_or_else(|| format!("`{path}`: a `[` without its `]`"))?;
-            out.push(Seg::Index(idx.parse().map_err(|_| format!("`{path}`: `[{idx}]` is not an index"))?));
+            // Digits only, without leading zeros: `[01]` and `[+1]` were taken as `[1]`, and the
+            // table's column kept the path as written.
+            let plain =
+                !idx.is_empty() && idx.bytes().all(|b| b.is_ascii_digit()) && (idx == "0" || !idx.starts_with('0'));
+            let index = idx.parse().ok().filter(|_| plain);
+            out.push(Seg::Index(index.ok_or_else(|| {
+                let hint = idx.trim_start_matches(['+', '0']);
+                if plain || hint.is_empty() || !hint.bytes().all(|b| b.is_ascii_digit()) {
+                    format!("`{path}`: `[{idx}]` is not an index")
+                } else {
+                    format!("`{path}`: `[{idx}]` is not an index as written; write `[{hint}]`")
+                }
+            })?));
             rest = tail.strip_prefix('[').unwrap_or(tail);
             if !tail.is_empty() && !tail.starts_with('[') {
                 return Err(format!("`{path}`: unexpected `{tail}` after `]`"));

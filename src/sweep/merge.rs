@@ -71,7 +71,7 @@ pub fn marker_text(spec: &SweepSpec, hash: u64, runs: u64, policies: &[crate::ru
 /// Reads a sweep folder's `sweep.json`.
 pub fn marker(dir: &Path) -> Result<Marker, String> {
     let path = dir.join("sweep.json");
-    let text = fs::read_to_string(&path).map_err(|e| {
+    let text = crate::input::check(&path).and_then(|()| fs::read_to_string(&path)).map_err(|e| {
         format!("{}: cannot read: {e}\n    hint: give folders written by `polity sweep`", path.display())
     })?;
     #[derive(serde::Deserialize)]
@@ -255,6 +255,19 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<(PathBuf, u64)
     crate::outputs::not_an_input(&table, &inputs).map_err(|e| e.0)?;
     let table = crate::outputs::check_file(&table, force).map_err(|e| e.0)?;
     let first = dirs.first().ok_or("name at least one sweep folder")?;
+    // A folder given twice (or once more through a link) was merged and counted twice.
+    let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
+    for dir in dirs {
+        let real = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+        if let Some((_, earlier)) = seen.iter().find(|(r, _)| *r == real) {
+            return Err(format!(
+                "{} and {} are the same folder\n    hint: give each shard's folder once",
+                earlier.display(),
+                dir.display()
+            ));
+        }
+        seen.push((real, dir));
+    }
     let m = marker(first)?;
     let mut rows: BTreeMap<u64, (String, PathBuf)> = BTreeMap::new();
     for dir in dirs {

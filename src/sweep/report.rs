@@ -31,7 +31,7 @@ pub fn read(path: &Path) -> Result<Table, String> {
         ));
     }
     let file = if path.is_dir() { path.join("results.csv") } else { path.to_path_buf() };
-    let text = fs::read_to_string(&file).map_err(|e| {
+    let text = crate::input::check(&file).and_then(|()| fs::read_to_string(&file)).map_err(|e| {
         // A shard's folder holds its own table; an unfinished sweep's, its rows.
         let shard = path.is_dir().then(|| fs::read_dir(path).ok()).flatten().and_then(|entries| {
             entries
@@ -63,18 +63,24 @@ pub fn read(path: &Path) -> Result<Table, String> {
                     file.display()
                 );
             }
+            // A device or a pipe, not a table.
+            None if e.kind() == std::io::ErrorKind::InvalidInput => {
+                "give the folder a sweep wrote (its --out), or its results.csv".into()
+            }
             None => "run the sweep to its end, or merge its shards first".into(),
         };
         format!("{}: cannot read: {e}\n    hint: {hint}", file.display())
     })?;
     let bad = |why: String| format!("{}: {why}", file.display());
+    const GIVE: &str = "hint: give the folder a sweep wrote (its --out), or its results.csv";
     let mut reader = crate::tables::reader(&text);
     let head: Vec<String> = reader.headers().map_err(|e| bad(e.to_string()))?.iter().map(String::from).collect();
     if head.is_empty() {
-        return Err(bad("empty".into()));
+        return Err(bad(format!("empty: not a sweep's table\n    {GIVE}")));
     }
-    let seed = head.iter().position(|c| c == "seed").ok_or_else(|| bad("not a sweep table".into()))?;
-    let ticks = head.iter().position(|c| c == "ticks_run").ok_or_else(|| bad("not a sweep table".into()))?;
+    let not_sweep = || bad(format!("not a sweep's table (its header has no `seed` and `ticks_run`)\n    {GIVE}"));
+    let seed = head.iter().position(|c| c == "seed").ok_or_else(not_sweep)?;
+    let ticks = head.iter().position(|c| c == "ticks_run").ok_or_else(not_sweep)?;
     let parameters: Vec<String> = head[seed + 1..ticks].to_vec();
     // `ticks_run` first: summarised (and plotted) when runs stopped at different ticks (a
     // sweep with a `stop` rule), left out when every run ran the same ticks.
@@ -86,8 +92,17 @@ pub fn read(path: &Path) -> Result<Table, String> {
     let mut seen_runs: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     let mut rows = Vec::new();
     for (k, record) in reader.records().enumerate() {
-        let cells = record.map_err(|e| bad(e.to_string()))?;
         let line = k + 2;
+        let cells = record.map_err(|e| match e.kind() {
+            // (It said "CSV error: record 2 (line: 3, byte: 162): found record with 10 fields…".)
+            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+                "{}:{line}: {len} cells where the header has {expected_len}; a sweep's table has as many on every \
+                 line\n    hint: put the line back as the sweep wrote it, or give the sweep's folder to read its runs \
+                 again",
+                file.display()
+            ),
+            _ => bad(e.to_string()),
+        })?;
         let num = |i: usize| -> Result<f64, String> {
             let cell = cells.get(i).unwrap_or("");
             cell.parse()

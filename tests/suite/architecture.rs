@@ -146,6 +146,7 @@ fn the_phase_list_is_written_once_and_walked_in_order() {
 const CORE: [&[&str]; 3] = [
     &[
         "hash",
+        "input",
         "columns",
         "rng",
         "parallel",

@@ -264,6 +264,17 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     }
     Session::resume(&l).unwrap().run(3, &mut |_, _| {}, &mut |_| {}).unwrap();
 
+    // A new training into a finished one's folder: the hint to resume it asks for more updates
+    // (`--resume` alone said "nothing to do"); into a folder whose train.json is damaged, no
+    // hint to resume it (that resume was refused as "not Polity's").
+    let e = polity::learn::folder::check_new(&two).unwrap_err().to_string();
+    assert!(e.contains("holds a training already (2 updates of `corridor`)") && e.contains("--updates 12`"), "{e}");
+    let damaged = dir.path().join("damaged");
+    copy_training(&two, &damaged);
+    std::fs::write(damaged.join("train.json"), "metric,a_mean\n").unwrap();
+    let e = polity::learn::folder::check_new(&damaged).unwrap_err().to_string();
+    assert!(e.contains("holds a train.json that is not a training's") && !e.contains("--resume"), "{e}");
+
     // A training killed in the middle of its third save: train.json still says two updates
     // and names the third's hashes as `next`; the table, the plot and the state are the
     // third's, the policy the second's. It resumes and ends as one never stopped.

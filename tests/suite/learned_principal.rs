@@ -270,7 +270,11 @@ fn a_trained_principal_plays_in_run_and_bad_principal_files_are_refused() {
     assert_eq!(std::fs::read(d.join("a/metrics.csv")).unwrap(), std::fs::read(d.join("b/metrics.csv")).unwrap());
     // The learners' file is not a principal, and a scenario without a principal has none.
     for (args, says) in [
-        (vec!["--policy", "principal=t/policies/learners.safetensors"], "holds the policy of group `learners`"),
+        // (It said "not of group `principal`": the principal is no group.)
+        (
+            vec!["--policy", "principal=t/policies/learners.safetensors"],
+            "holds the policy of agent group `learners` of scenario `sed-learners`, not a learned principal's",
+        ),
         (vec!["--policy", "principal=missing.safetensors"], "cannot read the policy file"),
     ] {
         let out = run("c", &args);

@@ -156,3 +156,17 @@ fn worlds_with_more_state_are_refused_with_the_reason() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--gamma") && stderr.contains("--seeds"), "{stderr}");
 }
+
+#[test]
+fn lucks_past_what_the_table_can_hold_are_refused_before_any_work() {
+    // `--luck 4294967295` aborted allocating 275 GB (a new-user tour, 2026-12-07).
+    let (code, _, err) = polity(&["optimal", "--luck", "4294967295"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--luck 4294967295: give 1 to 4096"), "{err}");
+    let (code, _, err) = polity(&["optimal", "--luck", "4096", "--max-states", "1000000000000"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("the table of transitions may need up to") && err.contains("hint: lower --max-states"),
+        "{err}"
+    );
+}

@@ -185,6 +185,11 @@ fn plan_budget_prints_what_an_accuracy_needs_and_what_a_budget_certifies() {
             assert!(!out.contains(bad), "ε = {eps} printed {bad}: {out}");
         }
     }
+    // A depth past a 32-bit count is said as that (every γ this close to 1 said H = 4294967295).
+    let (code, out, _) = run(&["--epsilon", "1e-9", "--gamma", "0.99999999", "--actions", "2"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("depth H beyond 4294967295 (more than a 32-bit count holds)"), "{out}");
+    assert!(!out.contains("H = 4294967295"), "{out}");
     // Bad input: every problem at once, exit 2.
     let (code, _, err) = run(&["--gamma", "1", "--actions", "0", "--delta", "2", "--epsilon", "-1"]);
     assert_eq!(code, Some(2));

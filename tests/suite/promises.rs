@@ -469,9 +469,25 @@ fn the_readme_scenario_runs() {
     let (_, _, body) = ron_blocks(&readme).into_iter().find(|b| b.2.contains("two-patches")).expect("two-patches");
     let t = tempfile::tempdir().unwrap();
     let file = t.path().join("two-patches.ron");
-    std::fs::write(&file, body).unwrap();
+    std::fs::write(&file, &body).unwrap();
     let out = polity(&["check", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Its mistakes, made as the README says, are reported as it shows (its line:column were
+    // once of another file).
+    let said = readme.split("Mistakes are reported all at once").nth(1).expect("the mistakes");
+    let block = &said[said.find("```text\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    let mistaken =
+        body.replace("selfishness: Uniform(0.0, 0.5)", "selfishness: Fixed(1.5)").replace("ticks: 500", "tiks: 500");
+    assert!(mistaken.contains("Fixed(1.5)") && mistaken.contains("tiks"), "the README's file changed");
+    std::fs::write(t.path().join("my-world.ron"), mistaken).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["run", "my-world.ron"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), block);
 }
 
 // ---------------------------------------------------------------------------------------------

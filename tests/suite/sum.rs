@@ -107,6 +107,16 @@ fn polity_sum_writes_both_tables() {
     let bad =
         std::process::Command::new(env!("CARGO_BIN_EXE_polity")).args(["sum", "--alignment", "1.5"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
+    // A power whose double overflows wrote `inf` into gain.csv (a new-user tour, 2026-12-07).
+    let huge = t.path().join("huge");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_polity"))
+        .args(["sum", "--powers", "1e308", "--out"])
+        .arg(&huge)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--powers 1e308: too large"));
+    assert!(!huge.exists());
     // At power 0 the gain over √O has no value (0/0): an empty cell, not NaN.
     let zero = t.path().join("zero");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_polity"))

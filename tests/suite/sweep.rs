@@ -213,6 +213,15 @@ fn shards_merge_into_the_unsharded_table() {
     let e = merge::merge(&dirs[..3], &t.path().join("m.csv"), false).unwrap_err();
     assert!(e.contains("4 of 18 runs are missing: 3, 7, 11, 15"), "{e}");
     assert!(!t.path().join("m.csv").exists());
+    // A folder given twice, or again through a link, is said (it was merged as 4 folders).
+    let link = t.path().join("shard0-link");
+    std::os::unix::fs::symlink(&dirs[0], &link).unwrap();
+    for again in [dirs[0].clone(), link] {
+        let mut twice = dirs.clone();
+        twice.push(again.clone());
+        let e = merge::merge(&twice, &t.path().join("m.csv"), false).unwrap_err();
+        assert!(e.contains(&format!("{} and {} are the same folder", dirs[0].display(), again.display())), "{e}");
+    }
     let (path, runs) = merge::merge(&dirs, &t.path().join("merged.csv"), false).unwrap();
     assert_eq!(runs, 18);
     // The unsharded table's rows, each kept series named from the merged table's folder (its
@@ -259,6 +268,19 @@ fn the_report_gives_mean_and_t_interval_per_combination() {
     let file = t.path().join("results.csv");
     std::fs::write(&file, csv).unwrap();
     let table = report::read(&file).unwrap();
+    // A line with a cell too many, an empty file and another table: said with where and what
+    // to give (they said "CSV error: record 2 (line: 3, …)", "empty", "not a sweep table").
+    let ragged = t.path().join("ragged.csv");
+    std::fs::write(&ragged, csv.replacen("1,0,1,1,1,10,4", "1,0,1,1,1,10,4,9", 1)).unwrap();
+    let e = report::read(&ragged).unwrap_err();
+    assert!(e.contains("ragged.csv:3: 8 cells where the header has 7") && e.contains("hint:"), "{e}");
+    for (name, text, says) in
+        [("empty.csv", "", "empty: not a sweep's table"), ("other.csv", "a,b\n1,2\n", "not a sweep's table")]
+    {
+        std::fs::write(t.path().join(name), text).unwrap();
+        let e = report::read(&t.path().join(name)).unwrap_err();
+        assert!(e.contains(says) && e.contains("hint: give the folder a sweep wrote"), "{e}");
+    }
     let groups = report::summarise(&table);
     assert_eq!(groups.len(), 2);
     let s = &groups[0].summaries[0];
