@@ -67,6 +67,12 @@ pub fn real(v: f64) -> String {
     format!("{v:?}")
 }
 
+/// A number as a person gave it, for a message: its shortest round-trip form, in e-notation
+/// when huge or tiny (`1e308`, `5e-324`: they were printed in 309 and 327 digits).
+pub fn given(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && (x.abs() >= 1e15 || x.abs() < 1e-6) { format!("{x:e}") } else { format!("{x}") }
+}
+
 /// A reader of CSV text with a header row.
 pub fn reader(text: &str) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().from_reader(text.as_bytes())

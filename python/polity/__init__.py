@@ -29,7 +29,9 @@ import gymnasium as _gymnasium
 
 def set_threads(threads: int | None = None) -> int:
     """Sizes the engine's thread pool, once, before the first environment (``None``: one
-    thread per core); returns its size. A second call cannot resize it and raises."""
+    thread per core); returns its size. Once the pool is sized (by a call or the first
+    environment), a call asking for another number of threads raises; ``None`` then asks for
+    nothing and returns the pool's size."""
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise PolityError(f"set_threads({threads!r}): a whole number of threads, at least 1 (or None)")
     got = _set_threads(threads)

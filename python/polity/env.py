@@ -393,8 +393,9 @@ class PolityParallelEnv(_NotCopied, ParallelEnv):
 
     # -- the loop -------------------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None):
-        """Starts an episode: with ``seed``, or (without) the scenario's seed the first time and
-        after that the next of the last seed's sequence (``polity.next_seed``: environments
+        """Starts an episode: with ``seed``, or (without) the environment's seed the first time
+        (``parallel_env(..., seed=S)``'s, else the scenario's ``run.seed``) and after that the
+        next of the last seed's sequence (``polity.next_seed``: environments
         seeded 0, 1, 2, … never replay one another's worlds, as ``seed + 1`` would).
         ``options`` are ignored: Polity's reset takes none (set scenario fields with overrides
         when making the environment); PettingZoo's API test requires that they be accepted."""

@@ -22,8 +22,9 @@ except ImportError:  # Gymnasium 1.0 names no autoreset modes
 
 
 class VectorEnv(_NotCopied):
-    """``num_envs`` copies of a scenario's world, every agent steered, stepped in parallel on
-    the engine's thread pool (``polity.set_threads`` sizes it).
+    """``num_envs`` copies of a scenario's world, each agent steered by your actions or left
+    to decide as its scenario says (−1), stepped in parallel on the engine's thread pool
+    (``polity.set_threads`` sizes it).
 
     ``reset()`` and ``step(actions)`` return NumPy arrays the environment owns and overwrites
     at the next call (copy what you keep): observations ``(num_envs, agents, obs_size)``

@@ -3,6 +3,7 @@
 //! built-in planner's budget certifies.
 
 use polity::rules::sparse_sampling::{guaranteed_epsilon, model_term, required, tree_log10};
+use polity::tables::given;
 
 use super::{CliError, CliResult};
 
@@ -80,30 +81,32 @@ impl PlanBudgetArgs {
         if let Some(e) = epsilon
             && !(e.is_finite() && e > 0.0)
         {
-            problems.push(format!("--epsilon must be a positive number, found {e}"));
+            problems.push(format!("--epsilon must be a positive number, found {}", given(e)));
         }
         if !(delta > 0.0 && delta < 1.0) {
-            problems.push(format!("--delta must be in (0, 1), found {delta}"));
+            problems.push(format!("--delta must be in (0, 1), found {}", given(delta)));
         }
         if !(gamma > 0.0 && gamma < 1.0) {
-            problems.push(format!("--gamma must be in (0, 1), found {gamma}"));
+            problems.push(format!("--gamma must be in (0, 1), found {}", given(gamma)));
         }
         if actions < 1 {
             problems.push("--actions must be at least 1".to_string());
         }
         if !(r_max.is_finite() && r_max > 0.0) {
-            problems.push(format!("--r-max must be a positive number, found {r_max}"));
+            problems.push(format!("--r-max must be a positive number, found {}", given(r_max)));
         } else if gamma > 0.0 && gamma < 1.0 && r_max / (1.0 - gamma) > MAX_V {
             // The bounds square V_max and more: past this they overflow to inf and NaN.
             problems.push(format!(
-                "--r-max {r_max} with --gamma {gamma} gives V_max = R_max/(1−γ) = {:.3e}, more than the bounds \
+                "--r-max {} with --gamma {} gives V_max = R_max/(1−γ) = {:.3e}, more than the bounds \
                  can be worked out for (at most {MAX_V:e})\n    hint: the bounds scale with the rewards: give \
                  R_max and ε in larger units",
+                given(r_max),
+                given(gamma),
                 r_max / (1.0 - gamma)
             ));
         }
         if !(kappa.is_finite() && kappa >= 0.0) {
-            problems.push(format!("--kappa must be a finite number ≥ 0, found {kappa}"));
+            problems.push(format!("--kappa must be a finite number ≥ 0, found {}", given(kappa)));
         }
         if epsilon.is_none() && width.is_none() {
             problems.push("give --epsilon (what it needs), --width and --depth (what they buy), or both".to_string());
@@ -115,12 +118,15 @@ impl PlanBudgetArgs {
         let v_max = r_max / (1.0 - gamma);
         let model = model_term(r_max, gamma, kappa);
         say!(
-            "K = {}, γ = {gamma}, δ = {delta}, R_max = {r_max} (V_max = {})",
+            "K = {}, γ = {}, δ = {}, R_max = {} (V_max = {})",
             polity::plural(actions as u64, "action"),
+            given(gamma),
+            given(delta),
+            given(r_max),
             num(v_max)
         );
         if kappa > 0.0 {
-            say!("model error κ = {kappa} nats: it costs R_max·√(κ/2)/(1−γ)² = {} of ε", num(model));
+            say!("model error κ = {} nats: it costs R_max·√(κ/2)/(1−γ)² = {} of ε", given(kappa), num(model));
         }
         if actions == 1 {
             say!(

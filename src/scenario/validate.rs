@@ -157,7 +157,11 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
 
     // Regrowth.
     if !(s.regrowth.radius > 0.0 && s.regrowth.radius <= 8.0) {
-        c.err("regrowth.radius", format!("the radius must be in (0, 8], found {}", s.regrowth.radius), None);
+        c.err(
+            "regrowth.radius",
+            format!("the radius must be in (0, 8], found {}", crate::tables::given(s.regrowth.radius)),
+            None,
+        );
     }
     if s.regrowth.probabilities.is_empty() {
         c.err(
@@ -988,7 +992,7 @@ fn check_map(c: &mut Checker, map: &MapSpec) -> Option<MapLayout> {
             if !(gm.patch_radius >= 0.0 && gm.patch_radius <= 8.0) {
                 c.err(
                     "map.patch_radius",
-                    format!("the patch radius must be in [0, 8], found {}", gm.patch_radius),
+                    format!("the patch radius must be in [0, 8], found {}", crate::tables::given(gm.patch_radius)),
                     None,
                 );
                 sound = false;
