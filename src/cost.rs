@@ -32,16 +32,21 @@ pub const BASE_BYTES: f64 = if cfg!(debug_assertions) { 14e6 } else { 8.5e6 };
 /// 2–3 MB, debug and release builds).
 const RUN_GROWTH: f64 = 3e6;
 
-/// The process's base: its resident memory now (`VmRSS`: the binary's code and data as this
-/// build has them, a GUI build's included) plus what a run adds; [`BASE_BYTES`] where `/proc`
-/// cannot be read.
+/// The process's base: its resident memory when first asked (`VmRSS`: the binary's code and
+/// data as this build has them, a GUI build's included) plus what a run adds; [`BASE_BYTES`]
+/// where `/proc` cannot be read. Read once: asked again after a world was built (`check --time`
+/// of several files), the resident memory held that world's pages too, and the next file's
+/// estimate grew by them (315, then 461, then 489 MB for one file given three times).
 pub fn base_bytes() -> f64 {
-    let rss = || -> Option<u64> {
-        let status = std::fs::read_to_string("/proc/self/status").ok()?;
-        let kb: u64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kb * 1024)
-    };
-    rss().map_or(BASE_BYTES, |r| r as f64 + RUN_GROWTH)
+    static BASE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *BASE.get_or_init(|| {
+        let rss = || -> Option<u64> {
+            let status = std::fs::read_to_string("/proc/self/status").ok()?;
+            let kb: u64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb * 1024)
+        };
+        rss().map_or(BASE_BYTES, |r| r as f64 + RUN_GROWTH)
+    })
 }
 
 /// Bytes a grid costs per cell, per grass cell and per patch.

@@ -113,10 +113,12 @@ fn install_handler(at_once: bool) {
     static FIRST: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     let _ = ctrlc::set_handler(move || {
         let now = std::time::Instant::now();
+        // A new line ends a progress bar's on a terminal; in a log it was a blank line.
+        let nl = if std::io::IsTerminal::is_terminal(&std::io::stderr()) { "\n" } else { "" };
         if at_once {
             let _held = remove_unfinished();
             crate::tell_err!(
-                "\nstopped: interrupted by SIGINT or SIGTERM; {}",
+                "{nl}stopped: interrupted by SIGINT or SIGTERM; {}",
                 if WROTE.load(std::sync::atomic::Ordering::SeqCst) {
                     "its files had been written"
                 } else {
@@ -128,12 +130,12 @@ fn install_handler(at_once: bool) {
         if !crate::stop::request() {
             let _ = FIRST.set(now);
             if let Some(note) = *lock(&FIRST_SIGNAL_NOTE) {
-                crate::tell_err!("\n{note}");
+                crate::tell_err!("{nl}{note}");
             }
         } else if !same_interrupt(FIRST.get().copied(), now) {
             let _held = remove_unfinished();
             crate::tell_err!(
-                "\nstopped at once (a second interrupt): unfinished output removed; finished work (a training's \
+                "{nl}stopped at once (a second interrupt): unfinished output removed; finished work (a training's \
                  updates, a sweep's runs, a run's checkpoints) is kept"
             );
             std::process::exit(i32::from(INTERRUPTED_EXIT));

@@ -19,7 +19,7 @@ timed: the line `time: built in …; about … a tick … → about … for its 
 
 A sweep file (`Sweep(…)`, docs/sweeps.md) is checked as `polity sweep` would check it,
 its base scenario and every value of its parameters included, and its line says how many runs
-it makes.
+it makes (--time times no sweep: time one of its runs' scenarios instead).
 
 A scenario with `Learned` groups is also checked as `polity train` would check it (enough
 samples an update for its minibatches, agents in each learned group); a problem of training
@@ -86,6 +86,13 @@ impl CheckArgs {
                             plural(sw.spec.replicates as u64, "replicate"),
                         );
                         say!("  {line}");
+                        if self.time {
+                            // (It said nothing of the time, as if --time had not been given.)
+                            say!(
+                                "  time: not estimated for a sweep file; check --time its base scenario for one run's \
+                                 (`polity sweep {f} --scenario-of N > run.ron` gives run N's)"
+                            );
+                        }
                     }
                     Err(problems) => {
                         polity::tell_err!("{problems:#}");

@@ -41,7 +41,14 @@ pub struct Progress {
     drawn_ms: std::sync::atomic::AtomicU64,
     /// Whether [`Progress::tick_checkpointed`] put "writing a checkpoint" after the bar.
     saving: std::sync::atomic::AtomicBool,
+    /// The first count shown and when: what a resumed run or sweep had done before this
+    /// process, left out of the rate a log line gives (a resumed run's "53/s" counted the
+    /// ticks of the run before).
+    first: Start,
 }
+
+/// [`Progress::first`], shared with the thread that writes the log lines.
+type Start = std::sync::Arc<std::sync::Mutex<Option<(u64, std::time::Instant)>>>;
 
 impl Progress {
     /// A bar of `len` `unit`s.
@@ -79,16 +86,21 @@ impl Progress {
         bar.set_style(style);
         // Redrawn four times a second even while nothing is counted (a big world building).
         bar.enable_steady_tick(std::time::Duration::from_millis(250));
-        Progress::bare(Some(bar), None)
+        Progress::bare(Some(bar), None, Start::default())
     }
 
-    fn bare(bar: Option<indicatif::ProgressBar>, log: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>) -> Self {
+    fn bare(
+        bar: Option<indicatif::ProgressBar>,
+        log: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
+        first: Start,
+    ) -> Self {
         Progress {
             bar,
             log,
             since: std::time::Instant::now(),
             drawn_ms: Default::default(),
             saving: Default::default(),
+            first,
         }
     }
 
@@ -101,19 +113,31 @@ impl Progress {
             indicatif::ProgressDrawTarget::hidden(),
         );
         let (stop, stopped) = mpsc::channel::<()>();
-        let (seen, unit) = (bar.clone(), unit.to_string());
+        let first = Start::default();
+        let (seen, unit, start) = (bar.clone(), unit.to_string(), first.clone());
         let thread = std::thread::spawn(move || {
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
-                let _ = writeln!(sink, "{}", log_line(&seen, &unit, parts));
+                let from = *start.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let _ = writeln!(sink, "{}", log_line(&seen, &unit, parts, from));
                 let _ = sink.flush();
             }
         });
-        Progress::bare(Some(bar), Some((stop, thread)))
+        Progress::bare(Some(bar), Some((stop, thread)), first)
     }
 
     /// Shows `done` of the whole.
     pub fn set(&self, done: u64) {
         if let Some(b) = &self.bar {
+            let mut first = self.first.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if first.is_none() {
+                *first = Some((done, std::time::Instant::now()));
+                // (The bar's own estimate of the rate starts here too, not from a jump to
+                // what a resumed run had done.)
+                b.set_position(done);
+                b.reset_eta();
+                return;
+            }
+            drop(first);
             b.set_position(done);
         }
     }
@@ -191,14 +215,17 @@ impl Drop for Progress {
 /// A line of `bar`'s state for a log: done of the whole, the rate, the time so far and left,
 /// and the note or news after the bar.
 ///
-/// The rate and the time left are reckoned from the whole time so far, not the bar's recent
-/// steps: a line every half minute read "14/15 budgets · 12.4 s each · 30s in" (the last
-/// budget's pace, not the fourteen's).
-fn log_line(bar: &indicatif::ProgressBar, unit: &str, parts: u64) -> String {
+/// The rate and the time left are reckoned from the whole time since `first` (the first count
+/// shown, and when), not the bar's recent steps: a line every half minute read "14/15 budgets ·
+/// 12.4 s each · 30s in" (the last budget's pace, not the fourteen's).
+fn log_line(bar: &indicatif::ProgressBar, unit: &str, parts: u64, first: Option<(u64, std::time::Instant)>) -> String {
     let (pos, len) = (bar.position(), bar.length().unwrap_or(0));
     let elapsed = bar.elapsed();
-    let per_sec = pos as f64 / elapsed.as_secs_f64();
-    let left = if pos == 0 || !per_sec.is_finite() {
+    // From the first count shown: what was done before it (a resumed run's ticks) is not this
+    // process's pace.
+    let (base, since) = first.unwrap_or((0, std::time::Instant::now() - elapsed));
+    let per_sec = pos.saturating_sub(base) as f64 / since.elapsed().as_secs_f64();
+    let left = if pos == 0 || !(per_sec.is_finite() && per_sec > 0.0) {
         String::new()
     } else {
         let secs = len.saturating_sub(pos) as f64 / per_sec;
@@ -259,6 +286,7 @@ mod tests {
         let sink = Sink::default();
         let every = std::time::Duration::from_millis(100);
         let bar = super::Progress::logged(40, "runs", 1000, every, Box::new(sink.clone()));
+        bar.set(0);
         bar.set(12_500);
         bar.note("writing a checkpoint");
         std::thread::sleep(every * 3 + every / 2);
@@ -273,6 +301,19 @@ mod tests {
         // Dropped, it writes no more.
         std::thread::sleep(every * 2);
         assert_eq!(sink.0.lock().unwrap().len(), text.len());
+        // A resumed run's first count (ticks done before this process) is not in the rate:
+        // 1000 of 2000 ticks already done, 40 more in about a third of a second, said as about
+        // 120 a second (it said 3000), and some seconds left, not a fraction of one.
+        let sink = Sink::default();
+        let bar = super::Progress::logged(2000, "ticks", 1, every * 3, Box::new(sink.clone()));
+        bar.set(1000);
+        std::thread::sleep(every * 3 / 2);
+        bar.set(1040);
+        std::thread::sleep(every * 2);
+        drop(bar);
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let rate: f64 = text.split(" ticks · ").nth(1).and_then(|r| r.split("/s").next()).unwrap().parse().unwrap();
+        assert!((40.0..=200.0).contains(&rate), "{text}");
         // Work done before the first line says nothing.
         let quiet = Sink::default();
         drop(super::Progress::logged(5, "ticks", 1, std::time::Duration::from_secs(60), Box::new(quiet.clone())));

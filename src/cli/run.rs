@@ -265,7 +265,15 @@ fn report_run(name: &str, result: std::io::Result<run::RunSummary>, out: &Path, 
             } else {
                 format!("{rate:.0} ticks/s")
             };
-            say!("{} · seed {} · {span} in {:.2} s (the ticks {:.3} s: {speed})", name, summary.seed, secs, ticking);
+            let saving = summary.checkpointing.as_secs_f64();
+            let saving = if saving > 0.0 { format!("; writing checkpoints {saving:.3} s") } else { String::new() };
+            say!(
+                "{} · seed {} · {span} in {:.2} s (the ticks {:.3} s: {speed}{saving})",
+                name,
+                summary.seed,
+                secs,
+                ticking
+            );
             say!(
                 "  apples standing {} · harvested {} in all · patches alive {}",
                 m(polity::columns::APPLES),

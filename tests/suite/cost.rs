@@ -336,6 +336,14 @@ fn check_prints_the_estimate_and_what_is_available() {
             && time.contains(" for its 1000 ticks, 40 of them period ends"),
         "{time}"
     );
+    // One file given three times is estimated three times alike: the process's base was read
+    // again after each world built, and grew by it (a new-user tour: 315, 461, 489 MB).
+    let o = polity_with("4G", &["check", "--time", "commons-large", "commons-large", "commons-large"], t.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let memories: Vec<&str> = out.lines().filter(|l| l.starts_with("  memory:")).collect();
+    assert_eq!(memories.len(), 3, "{out}");
+    assert!(memories.iter().all(|m| *m == memories[0]), "{out}");
     // A world too big for the machine is refused before anything is built or timed.
     let o = polity_with("1M", &["check", "--time", "commons-large"], t.path());
     assert_eq!(o.status.code(), Some(2));

@@ -303,7 +303,7 @@ proptest! {
         // run.json
         let summary = polity::run::RunSummary {
             ticks: s.run.ticks, started_at: 0, seed: s.run.seed, columns: vec![], last: vec![], state_hash: 7,
-            events: 0, picked: 0, agents: 0, kept_aside: None, replaced: None, ticking: Default::default(),
+            events: 0, picked: 0, agents: 0, kept_aside: None, replaced: None, ticking: Default::default(), checkpointing: Default::default(),
         };
         let text = RunJson::new(&s, &summary).to_text();
         let back = run_json::scenario_of(&text, "run.json").map_err(|e| TestCaseError::fail(e.to_string()))?;
