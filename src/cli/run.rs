@@ -185,8 +185,21 @@ impl RunArgs {
         report_run(&s.name, result, &shown, started)?;
         super::say_played(&s, "");
         if let Some(e) = earlier {
+            // Which weights it played, when not this run's: two policy files' runs take one
+            // default folder, and "seed 0, 50 ticks" did not say the first was another's.
+            let now = polity::run_json::played(&s);
+            let weights = if e.policies != now && !e.policies.is_empty() {
+                let listed: Vec<String> = e
+                    .policies
+                    .iter()
+                    .map(|p| format!("{} played {} (weights {})", p.group, p.file, p.weights_hash))
+                    .collect();
+                format!(", where {}", listed.join(", "))
+            } else {
+                String::new()
+            };
             say!(
-                "  replaced the earlier run in {}: `{}`, seed {}, {}",
+                "  replaced the earlier run in {}: `{}`, seed {}, {}{weights}",
                 shown.display(),
                 e.scenario_name,
                 e.seed,

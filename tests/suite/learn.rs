@@ -1168,3 +1168,31 @@ fn a_loss_that_is_no_number_stops_the_update_and_says_the_training_diverged() {
     assert!(e.contains("the training diverged") && e.contains("NaN"), "{e}");
     assert_eq!(policy.hash(), stepped, "the weights are left as the last finite update made them");
 }
+
+#[test]
+fn a_run_replaced_in_its_default_folder_says_which_weights_the_earlier_one_played() {
+    // Two policy files' runs of one scenario and seed take one default folder: the second
+    // replaced the first with "seed 0, 5 ticks", not saying the first played another file.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = scenario::builtin("commons-learners").unwrap().scenario().unwrap();
+    for (name, seed) in [("a.safetensors", 1), ("b.safetensors", 2)] {
+        let h = polity::learn::play::header(&s, 0).unwrap();
+        std::fs::write(d.join(name), Policy::init(h, seed).to_bytes().unwrap()).unwrap();
+    }
+    let run =
+        |file: &str| polity(&["run", "commons-learners", "--ticks", "5", "--policy", &format!("learners={file}")], d);
+    let first = run("a.safetensors");
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let again = run("a.safetensors");
+    let said = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(said.contains("replaced the earlier run in") && !said.contains(", where "), "{said}");
+    let other = run("b.safetensors");
+    let said = String::from_utf8_lossy(&other.stdout).into_owned();
+    assert!(
+        said.contains("replaced the earlier run in")
+            && said.contains(", where learners played ")
+            && said.contains("a.safetensors (weights "),
+        "{said}"
+    );
+}
