@@ -66,10 +66,15 @@ pub struct OptimalArgs {
     /// Folder to write optimal.csv and its plots to
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replace the outputs if they exist (Polity never replaces a file without it)
+    /// Replace the outputs if they exist (Polity never replaces a file without it), and run
+    /// budgets that sample more than 10^12 transitions in all (refused without it)
     #[arg(long)]
     force: bool,
 }
+
+/// The most transitions (as a power of 10) a budget may sample in all, seeds and states
+/// together, without --force.
+const MOST_SAMPLED_LOG10: f64 = 12.0;
 
 /// One budget's row.
 struct Row {
@@ -188,6 +193,31 @@ impl OptimalArgs {
         let seeds: Vec<u64> = self.seeds.clone().collect();
         let r_max = world.r_max;
 
+        // Each budget plans at every state for every seed: seeds × states × the tree. A budget
+        // past 10¹² simulated transitions (hours at tens of millions a second, here) ran with no
+        // word but a bar at 0 (a new-user tour: `--widths 1000 --depths 5`).
+        let sampled = |width: u32, depth: u32| {
+            (seeds.len() as f64 * table.states.len() as f64).log10()
+                + polity::rules::sparse_sampling::tree_log10(f64::from(width), depth, k)
+        };
+        let heaviest = depths
+            .iter()
+            .flat_map(|&d| widths.iter().map(move |&w| (w, d)))
+            .map(|(w, d)| (w, d, sampled(w, d)))
+            .fold((0, 0, f64::NEG_INFINITY), |a, b| if b.2 > a.2 { b } else { a });
+        if heaviest.2 > MOST_SAMPLED_LOG10 && !self.force {
+            return Err(CliError::input(format_args!(
+                "the budget C = {}, H = {} samples about 10^{:.1} transitions ({} seeds × {} states × its tree of \
+                 Σ (K·C)^d for d = 1..H), more than 10^{MOST_SAMPLED_LOG10:.0}: hours to years of work\n    hint: lower \
+                 --widths, --depths or --seeds (`polity plan-budget` says what a budget certifies), or pass --force to \
+                 run it anyway",
+                heaviest.0,
+                heaviest.1,
+                heaviest.2,
+                seeds.len(),
+                table.states.len()
+            )));
+        }
         let mut rows = Vec::new();
         let total = (widths.len() * depths.len() * biases.len()) as u64;
         let bar = Progress::new(total, "budgets");

@@ -169,4 +169,8 @@ fn lucks_past_what_the_table_can_hold_are_refused_before_any_work() {
         err.contains("the table of transitions may need up to") && err.contains("hint: lower --max-states"),
         "{err}"
     );
+    // A budget whose trees take years is refused before it starts (it ran behind a bar at 0).
+    let (code, _, err) = polity(&["optimal", "--widths", "1000", "--depths", "5"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("the budget C = 1000, H = 5 samples about 10^") && err.contains("--force"), "{err}");
 }
