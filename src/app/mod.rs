@@ -222,6 +222,9 @@ impl AppState {
 /// message to print (empty when the app reported it as it happened): 2 for a bad scenario or
 /// arguments (no window opens), or the app's own exit code.
 pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
+    // Lost its display (an Xvfb stopped, an SSH session's X gone), the app is ended by Xlib
+    // with no destructor run: a recording's staged file is removed then too.
+    crate::outputs::remove_staged_at_exit();
     let arg = opts.scenario.clone().unwrap_or_else(|| crate::scenario::default_scenario().name.to_string());
     let (mut control, mut sim) = match Control::start_with(Source::from_arg(&arg), opts.seed, opts.policies.clone()) {
         Ok(started) => started,

@@ -90,7 +90,7 @@ pub struct GuiArgs {
     train: bool,
     /// With --train: stop after this many updates [default: the scenario's `learning.updates`];
     /// --screenshot waits for them
-    #[arg(long, value_name = "N", requires = "train")]
+    #[arg(long, value_name = "N", requires = "train", value_parser = clap::value_parser!(u32).range(1..))]
     updates: Option<u32>,
     /// With --train: worlds per update [default: the scenario's `learning.envs`]
     #[arg(long, value_name = "N", requires = "train")]

@@ -239,6 +239,9 @@ impl Cli {
                     }
                 }
                 format!("{arg} {value}: a negative number is not allowed here (`polity {sub}--help` says what {arg} takes)\n")
+            } else if text.contains("too large to fit in target type") {
+                // (clap said only "number too large to fit in target type".)
+                format!("{arg} {value}: too large a number for {arg} (its --help says what it takes)\n")
             } else if value.parse::<u64>() == Ok(0) && text.contains("zero for non-zero") {
                 // `--threads 0`: clap says "number would be zero for non-zero type".
                 format!("{arg} 0: give 1 or more\n")

@@ -55,7 +55,7 @@ pub struct TrainArgs {
     seed: Option<u64>,
     /// Train until this many updates are done [default: the scenario's `learning.updates`; with
     /// --resume, what the folder's last training asked for]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     updates: Option<u32>,
     /// Worlds per update [default: the scenario's `learning.envs`]
     #[arg(long, value_name = "N")]
@@ -84,9 +84,6 @@ pub fn check_envs(envs: Option<u32>) -> Result<(), CliError> {
 impl TrainArgs {
     /// Trains, or resumes.
     pub fn run(self) -> CliResult {
-        if self.updates == Some(0) {
-            return Err(CliError::input("--updates must be at least 1"));
-        }
         check_envs(self.envs)?;
         if let Some(dir) = &self.resume {
             // What a resume keeps cannot be given anew: said all at once, and why.

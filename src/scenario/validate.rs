@@ -810,6 +810,9 @@ fn check_learned_principal(c: &mut Checker, s: &Scenario, l: &super::LearnedPrin
     }
 }
 
+/// The most `learning.epochs` a scenario may ask for.
+pub const MAX_EPOCHS: u32 = 10_000;
+
 fn check_learning(c: &mut Checker, l: &super::LearningSpec) {
     let p = |f: &str| format!("learning.{f}");
     if !(1..=super::MAX_ENVS).contains(&l.envs) {
@@ -819,6 +822,18 @@ fn check_learning(c: &mut Checker, l: &super::LearningSpec) {
         if v == 0 {
             c.err(p(name), "expected a number ≥ 1", None);
         }
+    }
+    // An update's learning is finished before a Ctrl-C stops the training: `epochs: 1000000`
+    // made one that no single interrupt (nor a batch job's `timeout`) could stop.
+    if l.epochs > MAX_EPOCHS {
+        c.err(
+            p("epochs"),
+            format!("expected at most {MAX_EPOCHS} passes over an update's samples, found {}", l.epochs),
+            Some(
+                "PPO's usual is 3 to 30; an update's learning runs to its end before a Ctrl-C stops the training"
+                    .into(),
+            ),
+        );
     }
     if !(l.learning_rate > 0.0 && l.learning_rate <= 1.0) {
         c.err(

@@ -417,6 +417,11 @@ fn a_negative_number_is_refused_as_a_value_not_read_as_a_flag() {
     // (It said "give 0 to …", and 0 was then refused: the range said is the one taken.)
     let e = text(&polity(&["plan-budget", "--width", "0", "--depth", "2"]).stderr);
     assert!(e.contains("--width 0: give 1 to 4294967295"), "{e}");
+    let e = text(&polity(&["train", "commons-learners", "--updates", "0"]).stderr);
+    assert!(e.contains("--updates 0: give 1 to 4294967295"), "{e}");
+    // Past what clap reads at all it said only "number too large to fit in target type".
+    let e = text(&polity(&["train", "commons-learners", "--updates", "99999999999999999999"]).stderr);
+    assert!(e.contains("--updates 99999999999999999999: too large a number for --updates"), "{e}");
     // plan-budget's own check of a negative ε is reached.
     let out = polity(&["plan-budget", "--epsilon", "-1", "--gamma", "0.9", "--actions", "3"]);
     assert_eq!(out.status.code(), Some(2));

@@ -949,6 +949,8 @@ fn commands_that_write_at_the_end_stop_at_once_on_a_signal() {
             "500",
             "--out",
             "p",
+            // (Long by design: without it, budgets this heavy are refused before they start.)
+            "--force",
         ],
     ];
     for (args, sig) in long.into_iter().zip(["-TERM", "-INT", "-TERM"]) {
