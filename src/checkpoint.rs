@@ -227,7 +227,7 @@ pub fn is_checkpoint(path: &Path) -> bool {
 /// Reads a checkpoint, with the file, line and column of anything wrong in it.
 pub fn load(path: &Path) -> Result<Checkpoint, CheckpointError> {
     let file = path.display();
-    let text = crate::input::check(path).and_then(|()| std::fs::read_to_string(path)).map_err(|e| {
+    let text = crate::input::read_text(path).map_err(|e| {
         const SAVED: &str = "a checkpointed run saves .NAME.partial/checkpoint.ron beside its run folder NAME";
         let hint = if path.join("checkpoint.ron").is_file() {
             format!("\n    hint: give the checkpoint in it: {}", path.join("checkpoint.ron").display())

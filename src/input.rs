@@ -58,10 +58,11 @@ pub fn read(path: &Path, max: u64, what: &str) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// [`read`] as UTF-8 text.
-pub fn read_to_string(path: &Path, max: u64, what: &str) -> io::Result<String> {
-    String::from_utf8(read(path, max, what)?)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+/// The text of the file at `path` ([`check`]ed first), whatever its size: a checkpoint, a
+/// sweep's table.
+pub fn read_text(path: &Path) -> io::Result<String> {
+    check(path)?;
+    std::fs::read_to_string(path)
 }
 
 #[cfg(test)]

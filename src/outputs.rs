@@ -163,29 +163,6 @@ fn remove_unfinished() -> impl Sized {
     (moving, staged, held)
 }
 
-/// Removes, as the process exits, what it has staged and not finished: for an exit that runs
-/// no destructor, as Xlib's when the X connection is lost (the app recording a GIF under an
-/// Xvfb that was stopped left `.NAME.gif.partial-…` behind). Only the staged outputs: each is
-/// unfinished, and one that may be resumed (a checkpointed run's) is no longer staged. Called
-/// once; later calls do nothing.
-pub fn remove_staged_at_exit() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    extern "C" fn at_exit() {
-        // (A lock poisoned or held by a thread that is gone: leave them rather than wait.)
-        if let Ok(staged) = STAGED.try_lock() {
-            for (path, is_ours) in staged.iter() {
-                let _ = remove_staged(path, *is_ours);
-            }
-        }
-    }
-    ONCE.call_once(|| {
-        // SAFETY: `at_exit` is a plain function that takes no argument, as atexit(3) requires.
-        unsafe {
-            libc::atexit(at_exit);
-        }
-    });
-}
-
 /// Signals this close after the first are the first one delivered twice, not a second
 /// interrupt: GNU `timeout` sends its signal to the process and then to its process group,
 /// and a Ctrl-C pressed twice comes far slower.

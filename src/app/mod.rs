@@ -222,9 +222,6 @@ impl AppState {
 /// message to print (empty when the app reported it as it happened): 2 for a bad scenario or
 /// arguments (no window opens), or the app's own exit code.
 pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
-    // Lost its display (an Xvfb stopped, an SSH session's X gone), the app is ended by Xlib
-    // with no destructor run: a recording's staged file is removed then too.
-    crate::outputs::remove_staged_at_exit();
     let arg = opts.scenario.clone().unwrap_or_else(|| crate::scenario::default_scenario().name.to_string());
     let (mut control, mut sim) = match Control::start_with(Source::from_arg(&arg), opts.seed, opts.policies.clone()) {
         Ok(started) => started,
@@ -399,10 +396,18 @@ fn exit_after(mut e: ResMut<ExitAfter>, mut exits: MessageWriter<AppExit>) {
 /// SIGINT or SIGTERM (caught by [`crate::outputs::catch_interrupts`], which takes the place of
 /// Bevy's own handler) closes the app with status 130; a recording under way is abandoned
 /// (see [`record::WindowRecording`]), never written as if it had finished.
-fn exit_on_interrupt(mut exits: MessageWriter<AppExit>, mut done: Local<bool>) {
-    if crate::outputs::interrupted() && !*done {
-        *done = true;
-        exits.write(AppExit::from_code(crate::outputs::INTERRUPTED_EXIT));
+///
+/// It closes a few frames after the signal: the window recording asks for no frame more once
+/// interrupted, and the frames already asked for arrive meanwhile (one in flight as the
+/// window closed made the app end with a segmentation fault, status 139, now and then).
+fn exit_on_interrupt(mut exits: MessageWriter<AppExit>, mut frames: Local<u32>) {
+    /// Frames between the signal and the close.
+    const SETTLE: u32 = 4;
+    if crate::outputs::interrupted() && *frames <= SETTLE {
+        *frames += 1;
+        if *frames > SETTLE {
+            exits.write(AppExit::from_code(crate::outputs::INTERRUPTED_EXIT));
+        }
     }
 }
 

@@ -244,7 +244,9 @@ fn record_window(
     // is captured into (its last frame too, though the recording stops below: that frame read
     // "Record").
     let mut shown = None;
-    if let Some(active) = &mut rec.active {
+    // Interrupted, no frame more is asked for: the app closes a few frames later, once those
+    // asked for are in (one in flight as the window closed crashed Bevy's renderer under Mesa).
+    if let Some(active) = rec.active.as_mut().filter(|_| !crate::outputs::interrupted()) {
         let (tx, size) = (active.tx.clone(), active.size);
         let mut capture = commands.spawn(Screenshot::primary_window());
         capture.observe(move |shot: On<ScreenshotCaptured>| {

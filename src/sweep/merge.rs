@@ -71,7 +71,7 @@ pub fn marker_text(spec: &SweepSpec, hash: u64, runs: u64, policies: &[crate::ru
 /// Reads a sweep folder's `sweep.json`.
 pub fn marker(dir: &Path) -> Result<Marker, String> {
     let path = dir.join("sweep.json");
-    let text = crate::input::check(&path).and_then(|()| fs::read_to_string(&path)).map_err(|e| {
+    let text = crate::input::read_text(&path).map_err(|e| {
         format!("{}: cannot read: {e}\n    hint: give folders written by `polity sweep`", path.display())
     })?;
     #[derive(serde::Deserialize)]

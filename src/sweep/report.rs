@@ -31,7 +31,7 @@ pub fn read(path: &Path) -> Result<Table, String> {
         ));
     }
     let file = if path.is_dir() { path.join("results.csv") } else { path.to_path_buf() };
-    let text = crate::input::check(&file).and_then(|()| fs::read_to_string(&file)).map_err(|e| {
+    let text = crate::input::read_text(&file).map_err(|e| {
         // A shard's folder holds its own table; an unfinished sweep's, its rows.
         let shard = path.is_dir().then(|| fs::read_dir(path).ok()).flatten().and_then(|entries| {
             entries
