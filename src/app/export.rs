@@ -73,6 +73,8 @@ pub(super) struct ShotTo {
     force: bool,
     exit: bool,
     map: String,
+    /// The world's tick in the frame captured (set as the capture is asked for).
+    pub(super) tick: Option<u64>,
 }
 
 impl ShotTo {
@@ -80,9 +82,11 @@ impl ShotTo {
     pub(super) fn write(&self, captured: &ScreenshotCaptured, done: &mut super::ExitAfter) {
         match write_png(&self.path, &captured.image, self.force) {
             Ok((w, h)) => {
+                // The tick shown: with a recording, the world plays on while the layout settles.
+                let at = self.tick.map(|t| format!(" at tick {t}")).unwrap_or_default();
                 let _ = writeln!(
                     std::io::stdout(),
-                    "wrote {} ({w}×{h}, the whole window; map area {})",
+                    "wrote {} ({w}×{h}, the whole window{at}; map area {})",
                     self.path.display(),
                     self.map
                 );
@@ -266,5 +270,5 @@ fn cli_screenshot(
     // when none runs: two captures of one window in one frame (the recording's last and this
     // one, when the recording stopped earlier in the frame) left this one skipped by the
     // renderer, and `--exit` waited for it for ever.
-    shot.with_recording = Some(ShotTo { path, force: shot.force, exit: shot.exit, map });
+    shot.with_recording = Some(ShotTo { path, force: shot.force, exit: shot.exit, map, tick: None });
 }

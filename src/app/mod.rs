@@ -276,6 +276,17 @@ pub fn run(opts: AppOptions) -> Result<(), (u8, String)> {
                 }
             };
             for t in 1..=n {
+                // SIGINT/SIGTERM stops these ticks as it stops `polity run`'s: nothing written,
+                // no window opened (it was ignored until the ticks were done).
+                if crate::outputs::interrupted() {
+                    return Err((
+                        crate::outputs::INTERRUPTED_EXIT,
+                        format!(
+                            "stopped: interrupted by SIGINT or SIGTERM at tick {} of {n}, before the window opened; nothing was written",
+                            sim.tick()
+                        ),
+                    ));
+                }
                 sim.step();
                 if sim.tick() % 256 == 0 {
                     history.take(&mut sim);

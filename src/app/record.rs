@@ -141,9 +141,10 @@ fn start(path: Option<PathBuf>, size: Size, sim: &crate::sim::Sim, force: bool) 
         )
     });
     let out = Output { force, ..Output::parse(&path)? };
-    // Video encoders want even sizes; a GIF does not mind losing a column.
+    // Video encoders want even sizes; a GIF and PNG frames keep the whole window.
     let window = size;
-    let size = Size { width: size.width & !1, height: size.height & !1 };
+    let video = matches!(out.format, encode::Format::Mp4 | encode::Format::Webm);
+    let size = if video { Size { width: size.width & !1, height: size.height & !1 } } else { size };
     let trimmed = (size != window).then(|| {
         format!("{size} frames, the {window} window less its last odd row or column (videos need even sides)")
     });
@@ -255,7 +256,8 @@ fn record_window(
             }
         });
         // The command line's screenshot, asked for while recording, is this capture too.
-        if let Some(to) = shot.with_recording.take() {
+        if let Some(mut to) = shot.with_recording.take() {
+            to.tick = Some(host.0.tick());
             capture.observe(move |captured: On<ScreenshotCaptured>, mut done: ResMut<super::ExitAfter>| {
                 to.write(&captured, &mut done)
             });
@@ -268,8 +270,9 @@ fn record_window(
     }
     // A screenshot left for a recording that has stopped since is taken by itself.
     if rec.active.is_none()
-        && let Some(to) = shot.with_recording.take()
+        && let Some(mut to) = shot.with_recording.take()
     {
+        to.tick = Some(host.0.tick());
         commands.spawn(Screenshot::primary_window()).observe(
             move |captured: On<ScreenshotCaptured>, mut done: ResMut<super::ExitAfter>| to.write(&captured, &mut done),
         );

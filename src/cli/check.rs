@@ -108,8 +108,10 @@ impl CheckArgs {
                         // minibatches, a learned group of no agents), said now, not after a
                         // check that passed.
                         if let Err(e) = polity::learn::train::preflight(&s) {
+                            let at = e.field.as_deref().and_then(|p| scenario::position_of(f, p));
+                            let at = at.map(|(line, col)| format!(":{line}:{col}")).unwrap_or_default();
                             polity::tell_err!(
-                                "{f}: `polity run` and `polity gui` take it, but `polity train` would refuse it: {e}"
+                                "{f}{at}: `polity run` and `polity gui` take it, but `polity train` would refuse it: {e}"
                             );
                             bad += 1;
                             for_training += 1;

@@ -50,8 +50,9 @@ pub struct GuiArgs {
     /// Run this many ticks as fast as possible before showing the window, then pause
     #[arg(long)]
     ticks: Option<u64>,
-    /// Save a PNG of the whole window (world and panels) once the ticks are done and a
-    /// frame has rendered
+    /// Save a PNG of the whole window (world and panels) once the ticks are done and the
+    /// panels have laid out (a few frames); with --record the world plays on meanwhile, so
+    /// it shows a later tick (the line written says which)
     #[arg(long, value_name = "FILE.png")]
     screenshot: Option<PathBuf>,
     /// Quit once the screenshot (and the recording, if any) is written

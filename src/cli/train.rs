@@ -123,7 +123,14 @@ impl TrainArgs {
                     .clone()
                     .unwrap_or_else(|| PathBuf::from(format!("runs/{}-train-seed{seed}", outputs::file_stem(&s.name))));
                 let dir = folder::check_new(&shown).map_err(CliError::input)?;
-                Session::new(&s, seed, self.envs, dir).map_err(CliError::input)?
+                Session::new(&s, seed, self.envs, dir).map_err(|r| {
+                    // Said where in the file, as `polity check` says it.
+                    let arg = self.scenario.as_deref().unwrap_or_default();
+                    match r.field.as_deref().and_then(|p| polity::scenario::position_of(arg, p)) {
+                        Some((line, col)) => CliError::input(format!("{arg}:{line}:{col}: {}", r.message)),
+                        None => CliError::input(r.message),
+                    }
+                })?
             }
         };
         let label = match (&self.resume, &self.scenario) {

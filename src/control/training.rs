@@ -142,7 +142,8 @@ impl LiveTrainer {
             Some(dir) => Some(folder::check_new(dir).map_err(|e| e.to_string())?),
             None => None,
         };
-        let session = Session::new(scenario, seed, opts.envs, out.clone().unwrap_or_default())?;
+        let session =
+            Session::new(scenario, seed, opts.envs, out.clone().unwrap_or_default()).map_err(|r| r.message)?;
         let memory = session.memory();
         crate::cost::gate("this training", &memory, false).map_err(|why| {
             format!("{why}\n    hint: lower learning.episode_ticks or --envs (`polity train --force` trains anyway)")

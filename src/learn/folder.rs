@@ -419,12 +419,17 @@ impl Session {
     /// before it works (it was refused at its first save, its first update lost); nothing else
     /// is written until the first update finishes, and a training that ends before then leaves
     /// the folder as it was. An empty `dir` (the app's training without `--out`) writes nothing.
-    pub fn new(scenario: &Scenario, seed: u64, envs: Option<u32>, dir: PathBuf) -> Result<Session, String> {
+    pub fn new(
+        scenario: &Scenario,
+        seed: u64,
+        envs: Option<u32>,
+        dir: PathBuf,
+    ) -> Result<Session, super::train::Refusal> {
         // The folder's scenario names its starting weights by absolute path, so that a resume
         // from another working folder reads the same file.
         let mut scenario = scenario.clone();
         scenario.absolute_weights();
-        let trainer = Trainer::new(&scenario, seed, envs)?;
+        let trainer = Trainer::build(&scenario, seed, envs)?;
         let starts_from = crate::run_json::played(&scenario);
         let mut session = Session {
             trainer,

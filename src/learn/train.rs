@@ -115,17 +115,44 @@ fn has_learners(s: &Scenario) -> bool {
 
 /// What `polity train` would refuse of a scenario before any work, checked without training
 /// (`polity check` says it): a scenario with nothing to train passes.
-pub fn preflight(s: &Scenario) -> Result<()> {
+pub fn preflight(s: &Scenario) -> std::result::Result<(), Refusal> {
     if !has_learners(s) {
         return Ok(());
     }
-    Trainer::new(s, s.run.seed, None).map(drop)
+    Trainer::build(s, s.run.seed, None).map(drop)
+}
+
+/// Why a training cannot start, and the scenario field it concerns, where one does (so that
+/// the message can say where in the file: `learning.minibatches`, `agents[1].count`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    /// The field's path in the scenario, as the validator names it.
+    pub field: Option<String>,
+    /// What is wrong, and the hint.
+    pub message: String,
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Refusal {
+        Refusal { field: None, message }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// Refuses minibatches of fewer than two samples: PPO normalises the advantages within a
 /// minibatch, and one sample's normalised advantage is 0, so nothing would be learned.
 /// `per_world` says how many samples one world's episode gives `what`, as a product.
-fn check_minibatches(s: &Scenario, envs: usize, per_world: (u64, String), what: &str) -> Result<()> {
+fn check_minibatches(
+    s: &Scenario,
+    envs: usize,
+    per_world: (u64, String),
+    what: &str,
+) -> std::result::Result<(), Refusal> {
     let samples = envs as u64 * per_world.0;
     let minibatches = s.learning.minibatches as u64;
     if samples < 2 * minibatches {
@@ -135,12 +162,15 @@ fn check_minibatches(s: &Scenario, envs: usize, per_world: (u64, String), what: 
         } else {
             String::new()
         };
-        return Err(format!(
-            "learning.minibatches is {minibatches}, but {what} gives only {} an update ({} × {}): a minibatch of fewer than 2 samples has its advantages normalised to 0 and learns nothing\n    hint: {fewer}raise learning.envs (--envs) or learning.episode_ticks",
-            crate::plural(samples, "sample"),
-            crate::plural(envs as u64, "world"),
-            per_world.1,
-        ));
+        return Err(Refusal {
+            field: Some("learning.minibatches".into()),
+            message: format!(
+                "learning.minibatches is {minibatches}, but {what} gives only {} an update ({} × {}): a minibatch of fewer than 2 samples has its advantages normalised to 0 and learns nothing\n    hint: {fewer}raise learning.envs (--envs) or learning.episode_ticks",
+                crate::plural(samples, "sample"),
+                crate::plural(envs as u64, "world"),
+                per_world.1,
+            ),
+        });
     }
     Ok(())
 }
@@ -149,6 +179,11 @@ impl Trainer {
     /// A fresh training of every `Learned` group of a validated scenario: networks drawn as a
     /// run with `seed` draws them ([`play::init_seed`]). `envs` overrides `learning.envs`.
     pub fn new(scenario: &Scenario, seed: u64, envs: Option<u32>) -> Result<Trainer> {
+        Trainer::build(scenario, seed, envs).map_err(|r| r.message)
+    }
+
+    /// [`Trainer::new`], its refusal naming the field it concerns where one does.
+    pub fn build(scenario: &Scenario, seed: u64, envs: Option<u32>) -> std::result::Result<Trainer, Refusal> {
         let scenario = scenario.clone();
         let episode = scenario.learning.episode(scenario.run.ticks);
         let envs = envs.unwrap_or(scenario.learning.envs).max(1) as usize;
@@ -184,7 +219,8 @@ impl Trainer {
                 "scenario `{}` has no group to train\n    hint: give a group `policy: Learned()` or the principal `policy: Learned()` (docs/learning.md), or train a built-in that has one: {}",
                 scenario.name,
                 learning.join(", ")
-            ));
+            )
+            .into());
         }
         let mechanisms = crate::sim::Sim::mechanisms();
         let probe = world(&scenario, seed, &mechanisms);
@@ -199,10 +235,13 @@ impl Trainer {
                     .collect();
                 let name = &scenario.agents[g].name;
                 if lanes.is_empty() {
-                    return Err(format!(
-                        "group `{name}` (agents[{g}]) has no agent to learn from{}\n    hint: give it count: 1 or more, or a policy that does not learn",
-                        if p.nets.len() > 1 { format!(" for its network {net}") } else { String::new() }
-                    ));
+                    return Err(Refusal {
+                        field: Some(format!("agents[{g}].count")),
+                        message: format!(
+                            "group `{name}` (agents[{g}]) has no agent to learn from{}\n    hint: give it count: 1 or more, or a policy that does not learn",
+                            if p.nets.len() > 1 { format!(" for its network {net}") } else { String::new() }
+                        ),
+                    });
                 }
                 let n = lanes.len() as u64;
                 let per_world =

@@ -500,6 +500,21 @@ pub fn from_run_json(src: &str, file: &str) -> Result<Scenario, Problems> {
     if problems.is_empty() { Ok(scenario) } else { Err(Problems(problems)) }
 }
 
+/// Where the field `path` is (its line and column) in the scenario file `arg` names, for a
+/// problem found once the scenario is loaded (what `polity train` refuses of it); the nearest
+/// field written when that one is not. None for a built-in, a run.json or an unreadable file.
+pub fn position_of(arg: &str, path: &str) -> Option<(usize, usize)> {
+    let file = Path::new(arg);
+    if builtin(arg).is_some() || !file.is_file() || file.extension().is_some_and(|e| e == "json") {
+        return None;
+    }
+    let bytes = read_source(file).ok()?;
+    let src = std::str::from_utf8(&bytes).ok()?;
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let span = spanned_ron::decode::<Scenario>(src).spans.nearest(path);
+    Some(spanned_ron::line_col(src, span.start))
+}
+
 /// The most bytes a scenario or sweep file may have (the largest built-in is a few kB; a
 /// 1000×1000 ASCII map is 1 MB).
 pub const MAX_SOURCE_BYTES: u64 = 64 << 20;

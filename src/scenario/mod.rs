@@ -28,7 +28,9 @@ mod validate;
 pub use crate::objects::{Dir, EffectKind};
 pub use builtin::{BUILTINS, Builtin, builtin, default_scenario};
 pub(crate) use load::within;
-pub use load::{MAX_SOURCE_BYTES, Problem, Problems, check_typed, from_run_json, load, parse, read_source};
+pub use load::{
+    MAX_SOURCE_BYTES, Problem, Problems, check_typed, from_run_json, load, parse, position_of, read_source,
+};
 pub use map::{MapLayout, layout};
 pub use validate::{hidden_problem, name_problem, notes};
 

@@ -126,8 +126,10 @@ fn human_like(c: [u8; 3]) -> bool {
 
 /// Parses `wrote FILE (W×H, the whole window; map area X0,Y0,X1,Y1)`.
 fn reported(stdout: &str) -> ((u32, u32), (u32, u32, u32, u32)) {
-    let line =
-        stdout.lines().find(|l| l.starts_with("wrote ")).unwrap_or_else(|| panic!("no `wrote` line in:\n{stdout}"));
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("wrote ") && l.contains("map area"))
+        .unwrap_or_else(|| panic!("no `wrote` line in:\n{stdout}"));
     let inside = &line[line.rfind('(').unwrap() + 1..line.len() - 1];
     let (size, rest) = inside.split_once(',').unwrap();
     let (w, h) = size.split_once('×').unwrap();
@@ -157,13 +159,20 @@ fn on_a_small_screen_the_window_fits_it() {
     // bottom were out of sight.
     let t = tempfile::tempdir().unwrap();
     let shot = t.path().join("small.png");
-    let stdout = screenshot_on("1024x600", "commons", "5", &shot, &[]);
+    let stdout = screenshot_on("1024x600", "commons", "5", &shot, &["--record", "small.gif", "--record-frames", "2"]);
     let ((w, h), _) = reported(&stdout);
     let want = polity::app::fit_size((1024.0, 600.0));
     assert_eq!((w, h), (want.0 as u32, want.1 as u32), "90% of the screen where 1280×720 does not fit");
     assert!(w <= 1024 && h <= 600);
     let png = Png::read(&shot);
     assert_eq!((png.width, png.height), (w, h));
+    // The window is 921 pixels wide here: a GIF keeps its odd column (it was cut to 920, as
+    // a video must be), and says nothing of trimming.
+    assert_eq!(w % 2, 1, "an odd width, for the check below");
+    let decoder =
+        gif::DecodeOptions::new().read_info(std::fs::File::open(t.path().join("small.gif")).unwrap()).unwrap();
+    assert_eq!((decoder.width() as u32, decoder.height() as u32), (w, h), "{stdout}");
+    assert!(stdout.contains("window recording (2 frames at 30 fps): "), "{stdout}");
     // On an 800×480 screen the panels leave the map a strip; --hide-panels (H in the app) gives
     // it the whole window below the status bar.
     let mut areas = Vec::new();
@@ -528,17 +537,7 @@ fn a_recording_and_a_screenshot_are_both_written_and_an_interrupt_leaves_neither
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(500));
-    // The app itself, not xvfb-run's shell: the process whose program is polity, in this folder.
-    let app = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .find(|pid| {
-            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
-            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_default();
-            exe.file_name().is_some_and(|n| n == "polity") && cwd == t.path().canonicalize().unwrap()
-        })
-        .expect("the app's process");
+    let app = app_in(t.path()).expect("the app's process");
     assert!(Command::new("kill").args(["-INT", &app.to_string()]).status().unwrap().success());
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -547,6 +546,52 @@ fn a_recording_and_a_screenshot_are_both_written_and_an_interrupt_leaves_neither
     let left: Vec<String> =
         std::fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert!(!left.iter().any(|n| n.contains("cut.gif")), "{left:?}");
+}
+
+/// The app itself, not xvfb-run's shell: the process whose program is polity, in `dir`.
+fn app_in(dir: &Path) -> Option<u32> {
+    std::fs::read_dir("/proc").unwrap().flatten().filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok()).find(
+        |pid| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_default();
+            exe.file_name().is_some_and(|n| n == "polity") && cwd == dir.canonicalize().unwrap()
+        },
+    )
+}
+
+#[test]
+fn an_interrupt_stops_the_ticks_run_before_the_window_opens() {
+    // `gui --ticks N` runs its ticks before the window opens; SIGINT was ignored until they
+    // were done (minutes for a long run), then quit with 130. It stops them now, as it stops
+    // `polity run`: status 130, no window, no screenshot.
+    let t = tempfile::tempdir().unwrap();
+    let (mut cmd, _x) = on_xvfb("1280x720");
+    let child = cmd
+        .args([polity(), "gui", "commons", "--ticks", "4000000000", "--screenshot", "late.png", "--exit"])
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let app = loop {
+        if let Some(pid) = app_in(t.path()) {
+            break pid;
+        }
+        assert!(started.elapsed() < TIMEOUT, "the app never started");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(Command::new("kill").args(["-INT", &app.to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("stopped: interrupted by SIGINT or SIGTERM at tick ") && err.contains("of 4000000000"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60), "stopped at once, not after the ticks");
+    assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0, "nothing written");
 }
 
 /// The number after `label` in `text` (a word of hex digits or a decimal).

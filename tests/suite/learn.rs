@@ -208,7 +208,7 @@ fn a_training_never_replaces_a_file_edited_in_its_folder() {
     // resume here").
     let e = Session::resume(&fresh).err().expect("nothing to resume yet");
     assert!(e.contains("a polity training is running in this folder and has not saved its first update yet"), "{e}");
-    let e = Session::new(&s, 2, None, fresh.clone()).err().expect("a second training is refused");
+    let e = Session::new(&s, 2, None, fresh.clone()).err().expect("a second training is refused").message;
     assert!(
         e.contains("another polity training is running in this folder") && e.contains("choose another --out"),
         "{e}"
@@ -1035,11 +1035,23 @@ fn train_refuses_what_could_not_learn_before_any_work() {
     let one = edit("learning: (envs: 8,", "learning: (episode_ticks: 1, envs: 1,").replacen("count: 7", "count: 1", 1);
     std::fs::write(t.path().join("one.ron"), one).unwrap();
     std::fs::write(t.path().join("slash.ron"), edit("name: \"learners\"", "name: \"a/b\"")).unwrap();
+    // Where the field's value is: FILE:LINE:COLUMN, as every scenario problem is placed.
+    let at = |file: &str, field: &str| {
+        let text = std::fs::read_to_string(t.path().join(file)).unwrap();
+        let (n, line) = text.lines().enumerate().find(|(_, l)| l.contains(field)).unwrap();
+        format!("{file}:{}:{}: ", n + 1, line.find(field).unwrap() + field.len() + 1)
+    };
+    let (tiny_at, none_at) = (at("tiny.ron", "minibatches: "), at("none.ron", "count: "));
     for (args, says) in [
-        (&["train", "none.ron", "--out", "o"][..], "group `learners` (agents[0]) has no agent to learn from"),
+        (
+            &["train", "none.ron", "--out", "o"][..],
+            &*format!("{none_at}group `learners` (agents[0]) has no agent to learn from"),
+        ),
         (
             &["train", "tiny.ron", "--out", "o"][..],
-            "learning.minibatches is 100000, but group `learners` gives only 70 samples an update (1 world × 10 ticks × 7 agents)",
+            &*format!(
+                "{tiny_at}learning.minibatches is 100000, but group `learners` gives only 70 samples an update (1 world × 10 ticks × 7 agents)"
+            ),
         ),
         // One sample: no number of minibatches helps, and the hint no longer says to set it to 1.
         (
@@ -1051,9 +1063,16 @@ fn train_refuses_what_could_not_learn_before_any_work() {
         // `polity check` says what `polity train` would refuse (it said ok).
         (
             &["check", "tiny.ron"][..],
-            "tiny.ron: `polity run` and `polity gui` take it, but `polity train` would refuse it: learning.minibatches is 100000, but group `learners` gives only 70 samples",
+            &*format!(
+                "{tiny_at}`polity run` and `polity gui` take it, but `polity train` would refuse it: learning.minibatches is 100000, but group `learners` gives only 70 samples"
+            ),
         ),
-        (&["check", "none.ron"][..], "group `learners` (agents[0]) has no agent to learn from"),
+        (
+            &["check", "none.ron"][..],
+            &*format!(
+                "{none_at}`polity run` and `polity gui` take it, but `polity train` would refuse it: group `learners` (agents[0]) has no agent to learn from"
+            ),
+        ),
         (
             &["run", "commons-learners", "--policy", "learners=x.safetensors", "--policy", "learners=y.safetensors"][..],
             "group `learners` was already given a policy",
