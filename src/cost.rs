@@ -539,6 +539,11 @@ pub fn disk_gate(
             dest.parent().unwrap_or(dest).display()
         )),
         Some(f) if floor.total() > f => Ok(format!("{line} (more than is free; going on because of --force)")),
+        // Written as usual the files would not fit; at their smallest they would, so the run
+        // goes on, saying so.
+        Some(f) if about.total() > f => {
+            Ok(format!("{line} (more than is free if written as usual: the disk may fill before the run ends)"))
+        }
         _ => Ok(line),
     }
 }

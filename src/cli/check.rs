@@ -27,6 +27,9 @@ alone is said so: `polity run` and `polity gui` take the file.
 
 Exit status 0 when every file is valid and fits, 2 otherwise.
 
+Writing a scenario: start from a built-in's source (`polity scenarios commons > mine.ron`)
+and edit it; docs/scenarios.md describes every section and field, with its default.
+
 Examples:
   polity check scenarios/*.ron my-world.ron sweeps/*.ron
   polity check --time commons-large";
@@ -147,11 +150,22 @@ impl CheckArgs {
                             let c = polity::cost::calibrate(&s, s.run.seed, 20, std::time::Duration::from_secs(1));
                             say!("  {}", c.describe(s.run.ticks));
                         }
+                        let files = polity::cost::files(&s, s.run.ticks);
                         say!(
                             "  files of a run: {} for its {} (rough: whole numbers and zeros write less), events.jsonl not counted",
-                            polity::cost::files(&s, s.run.ticks).describe(),
+                            files.describe(),
                             plural(s.run.ticks, "tick")
                         );
+                        // `polity run` refuses only files that cannot fit even at their
+                        // smallest; one likely to fill the disk was said to be ok.
+                        if let Some(free) = polity::cost::available_disk(&std::path::Path::new("runs").join("run"))
+                            && files.total() > free
+                        {
+                            say!(
+                                "  note: that is more than the {} free where runs/ would go here: written as usual, a run would fill the disk before its end (fewer ticks, a larger run.agents_every, or --out on a disk with more room)",
+                                polity::cost::bytes(free)
+                            );
+                        }
                     }
                     Err(e) => {
                         polity::tell_err!("{}", e.message);

@@ -47,7 +47,10 @@ Examples:
   polity run commons --ticks 2000 --seed 3 --out runs/c3
   polity run runs/c3/run.json --out runs/c3-again   repeat a run from its run.json
   polity run commons-large --ticks 5000 --checkpoint-every 500 --out runs/big
-  polity run --resume runs/.big.partial/checkpoint.ron   after a crash or a kill";
+  polity run --resume runs/.big.partial/checkpoint.ron   after a crash or a kill
+
+Your own scenario: `polity scenarios commons > mine.ron`, edit it (docs/scenarios.md has every
+field), `polity check mine.ron`, then `polity run mine.ron`.";
 
 /// `polity run`'s arguments.
 #[derive(clap::Args, Default)]

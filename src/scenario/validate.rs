@@ -435,10 +435,15 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                         "the rules cover [{}] agents and the scenario has {missing}: every audit would find no one",
                         names.join(", ")
                     ),
-                    format!(
-                        "cover the agents there are (`kinds: [{}]`), add a group of the kind covered, or remove `oversight`",
-                        here.join(", ")
-                    ),
+                    if here.is_empty() {
+                        // (`kinds: []` is refused in its turn: no hint to it.)
+                        "add a group of the kind covered (the scenario has no agent), or remove `oversight`".to_string()
+                    } else {
+                        format!(
+                            "cover the agents there are (`kinds: [{}]`), add a group of the kind covered, or remove `oversight`",
+                            here.join(", ")
+                        )
+                    },
                 )
             };
             c.err("oversight.kinds", message, Some(hint));
@@ -615,6 +620,8 @@ pub(crate) fn check_recovered(s: &Scenario, placeholders: &[String]) -> Vec<Issu
                 None,
             );
         }
+        c.listed_once("impact.whitelist", &i.whitelist, "list each effect kind once");
+        c.listed_once("impact.class_whitelist", &i.class_whitelist, "list each change once");
         if !(i.weight >= 0.0 && i.weight.is_finite()) {
             c.err("impact.weight", format!("the penalty weight must be a finite number ≥ 0, found {}", i.weight), None);
         }
@@ -1315,6 +1322,27 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
                 Some("e.g. `certified: Some(0.0)`: certify schedules whose Q̂ − β is at least 0".into()),
             );
         }
+        // A certified set replaces the margin and the floor: given beside it, they were ignored
+        // without a word. (A margin of exactly 1.0, the default, cannot be told from none.)
+        if sh.certified.is_some() {
+            let given: Vec<&str> = [(sh.margin != 1.0, "margin"), (sh.floor.is_some(), "floor")]
+                .into_iter()
+                .filter_map(|(given, name)| given.then_some(name))
+                .collect();
+            if !given.is_empty() {
+                c.err(
+                    "principal.shield.certified",
+                    format!(
+                        "`certified` replaces the margin and the floor, so the {} given would be ignored",
+                        given.join(" and ")
+                    ),
+                    Some(format!(
+                        "remove {} for the certified set, or `certified` for the margin and floor (docs/planner.md)",
+                        given.join(" and ")
+                    )),
+                );
+            }
+        }
     }
 }
 
@@ -1360,6 +1388,11 @@ pub fn name_problem(name: &str) -> Option<String> {
         ))
     } else if name.chars().any(char::is_control) {
         Some(format!("a scenario's name cannot contain control characters; found {name:?}"))
+    } else if name.trim().is_empty() && !name.is_empty() {
+        // (It named the outputs `runs/ -seed0/` and printed "ok — ` `".)
+        Some(format!(
+            "a scenario's name cannot be only spaces; found {name:?} (leave `name` out, or give \"\", to name it after its file)"
+        ))
     } else if name.trim_matches('.').is_empty() && !name.is_empty() {
         Some(format!("a scenario's name cannot be only dots; found {name:?}"))
     } else if name.len() > MAX_NAME_BYTES {

@@ -233,6 +233,17 @@ fn a_run_whose_files_do_not_fit_on_the_disk_is_refused_unless_forced() {
         out.contains("  files of a run: about 3 MB (agents.csv 3 MB, metrics.csv 28 kB) for its 200 ticks (rough: "),
         "{out}"
     );
+    // Files that fit only at their smallest (about 3 MB as usually written, 1 MB free): ok,
+    // as `polity run` takes it, with a note (it said ok, and nothing more).
+    let o = polity_with_disk("1M", &["check", "commons-large"], w);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("  note: that is more than the 1 MB free where runs/ would go here: written as usual, a run would fill the disk"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = polity_with_disk("1G", &["check", "commons-large"], w);
+    assert!(!text(&o.stdout).contains("note: that is more than"), "{}", text(&o.stdout));
     let o = polity_with_disk("100K", &["check", "commons-large"], w);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
