@@ -103,3 +103,36 @@ pub fn revenue(b: usize) -> String {
 pub fn vote_share(label: &str) -> String {
     format!("vote_share_{label}")
 }
+
+/// The values `metric` can take (a count: 0 up; Gini: 0 to 1; a cosine: −1 to 1), or
+/// unbounded where it can be any number (welfare, which debts make negative; harm; a rate).
+/// A sweep's kept metric `NAME_mean_last_N` (a mean of a metric) has the metric's bounds.
+/// Plots draw a mean's interval within them (a t interval over few runs reaches past them).
+pub fn bounds(metric: &str) -> (f64, f64) {
+    let metric = match metric.rsplit_once("_mean_last_") {
+        Some((name, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => metric,
+    };
+    match metric {
+        APPLES | HARVESTED | PATCHES_ALIVE | AUDITS | DETECTIONS | VIOLATIONS | SHIELD_INTERVENTIONS | TAX_REVENUE => {
+            (0.0, f64::INFINITY)
+        }
+        GINI => (0.0, 1.0),
+        ALIGNMENT | LOOP_COSINE => (-1.0, 1.0),
+        _ => (f64::NEG_INFINITY, f64::INFINITY),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_metric_and_its_means_have_its_bounds() {
+        use super::*;
+        assert_eq!(bounds(PATCHES_ALIVE), (0.0, f64::INFINITY));
+        assert_eq!(bounds("patches_alive_mean_last_100"), (0.0, f64::INFINITY));
+        assert_eq!(bounds("gini_mean_last_5"), (0.0, 1.0));
+        assert_eq!(bounds(WELFARE_MEAN), (f64::NEG_INFINITY, f64::INFINITY));
+        assert_eq!(bounds("patches_alive_mean_last_"), (f64::NEG_INFINITY, f64::INFINITY));
+        assert_eq!(bounds("nothing_known"), (f64::NEG_INFINITY, f64::INFINITY));
+    }
+}

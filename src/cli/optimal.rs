@@ -26,7 +26,8 @@ agents; the objective must be Fixed(p) and the candidates a Menu.
 
 Budgets default to the scenario's; --widths, --depths and --biases make a grid of them. With
 --out, DIR/optimal.csv holds a row per budget, DIR/optimal-width.png the regret against the width
-(one line per depth) and DIR/optimal-kappa.png the regret against κ (at the largest width).
+(one line per depth), DIR/optimal-kappa.png the regret against κ (at the largest width) and
+DIR/optimal.json the command line and Polity version that made them.
 
 Examples:
   polity optimal paa-optimal
@@ -108,7 +109,9 @@ impl OptimalArgs {
         }
         let paths = match &self.out {
             Some(out) => {
-                outputs::check_files_in(out, &["optimal.csv", "optimal-width.png", "optimal-kappa.png"], self.force)
+                let names = super::sum_loop::with_records(&["optimal.csv", "optimal-width.png", "optimal-kappa.png"]);
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                outputs::check_files_in(out, &names, self.force)
                     .map_err(|refused| problems.extend(refused))
                     .unwrap_or_default()
             }
@@ -373,7 +376,10 @@ impl OptimalArgs {
                 ),
             )?;
             batch.write(self.force)?;
-            say!("wrote {0}/optimal.csv, {0}/optimal-width.png and {0}/optimal-kappa.png", out.display());
+            say!(
+                "wrote {0}/optimal.csv, {0}/optimal-width.png, {0}/optimal-kappa.png and {0}/optimal.json (how they were made)",
+                out.display()
+            );
         }
         Ok(())
     }

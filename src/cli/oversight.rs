@@ -59,7 +59,8 @@ detectable acts).
 
 Writes DIR/shift.csv (",
     table!(),
-    "), DIR/shift.png (violations against P_AF) and DIR/shift-unseen.png (the share nobody saw).
+    "), DIR/shift.png (violations against P_AF), DIR/shift-unseen.png (the share nobody saw) and
+DIR/shift.json (how they were made: the command line and Polity's version).
 
 Example:
   polity oversight shift --seeds 10 --ticks 1000 --out runs/oversight"
@@ -78,8 +79,8 @@ larger E_A[|R_F|]).
 
 Writes DIR/harmless.csv (",
     table!(),
-    "), DIR/harmless.png (patches alive against P_AF) and DIR/harmless-unseen.png (the share of \
-clear-cuts nobody saw).
+    "), DIR/harmless.png (patches alive against P_AF), DIR/harmless-unseen.png (the share of \
+clear-cuts nobody saw) and DIR/harmless.json (how they were made: the command line and Polity's version).
 
 Example:
   polity oversight harmless --seeds 10 --ticks 1000 --out runs/oversight"
@@ -94,7 +95,8 @@ const VANISH_HELP: &str = concat!(
 
 Writes DIR/vanish.csv (",
     table!(),
-    ") and DIR/vanish.png (violations against k).
+    "), DIR/vanish.png (violations against k) and DIR/vanish.json (how they were made: the \
+command line and Polity's version).
 
 Example:
   polity oversight vanish --seeds 10 --ticks 1000 --out runs/oversight"
@@ -111,8 +113,8 @@ uncertain harmless clear-cuts at k = 1.
 
 Writes DIR/estimate.csv (",
     table!(),
-    "), DIR/estimate.png (clear-cuts against log10 n) and DIR/estimate-p_d.png (the mean true P_D \
-of the violations).
+    "), DIR/estimate.png (clear-cuts against log10 n), DIR/estimate-p_d.png (the mean true P_D \
+of the violations) and DIR/estimate.json (how they were made: the command line and Polity's version).
 
 Example:
   polity oversight estimate --seeds 10 --ticks 1000 --out runs/oversight"
@@ -427,6 +429,7 @@ impl OversightCommand {
         let charts = charts(&self);
         let files: Vec<String> =
             std::iter::once(format!("{name}.csv")).chain(charts.iter().map(|c| c.0.to_string())).collect();
+        let files = super::sum_loop::with_records(&files.iter().map(String::as_str).collect::<Vec<_>>());
         let names: Vec<&str> = files.iter().map(String::as_str).collect();
         if let Err(refused) = polity::outputs::check_files_in(&a.out, &names, a.force) {
             problems.extend(refused);
@@ -511,6 +514,7 @@ impl OversightCommand {
             wrote.push(a.out.join(file));
         }
         batch.write(a.force)?;
+        wrote.push(a.out.join(format!("{name}.json")));
         // A measure no seed of any series gave a value (`unseen_share` where nothing is
         // forbidden: there are no violations) is left out of the table: thirty lines of "—".
         let has_value = |m: &str| rows.iter().any(|r| r.metric == m && r.n > 0);

@@ -10,7 +10,8 @@ use super::{CliError, CliResult};
 pub const AFTER_HELP: &str = "Writes DIR/alignment_cost.csv (the KL divergence needed to tilt a random AI utility
 direction until its mean cosine with the human one reaches --alignment, per dimension: it grows
 linearly with d) and DIR/gain.csv (what an AI of power O does for a utility at angle θ from its
-own: √(2O)·cos θ in closed form, beside a Monte-Carlo estimate). The subcommands run the
+own: √(2O)·cos θ in closed form, beside a Monte-Carlo estimate); each table NAME.csv comes with
+NAME.json, the command line and Polity version that made it. The subcommands run the
 alignment loop built on it (docs/sum.md).
 
 Examples:
@@ -74,7 +75,9 @@ impl SumArgs {
         if let Some(a) = angles.iter().find(|a| !a.is_finite()) {
             problems.push(format!("--angles must each be a finite number of degrees, found {a}"));
         }
-        let files = outputs::check_files_in(&out, &["alignment_cost.csv", "gain.csv"], force)
+        let names = super::sum_loop::with_records(&["alignment_cost.csv", "gain.csv"]);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let files = outputs::check_files_in(&out, &names, force)
             .map_err(|refused| problems.extend(refused))
             .unwrap_or_default();
         if !problems.is_empty() {
@@ -92,7 +95,10 @@ impl SumArgs {
             batch.file(&file, body);
         }
         batch.write(force)?;
-        say!("wrote {}/alignment_cost.csv and {}/gain.csv", out.display(), out.display());
+        say!(
+            "wrote {0}/alignment_cost.csv and {0}/gain.csv, each with how it was made ({0}/alignment_cost.json, {0}/gain.json)",
+            out.display()
+        );
         Ok(())
     }
 }

@@ -13,8 +13,8 @@ const LOOP_HELP: &str = "The AI (power O_X) tilts the world toward its utility; 
 KL (O_X nats) in information, and spend it tilting the AI's utility toward theirs; each step
 the humans lose √(2·O_X)·(1 − c) against an aligned AI (c: the AI's cosine with them). Writes
 DIR/loop.csv (total harm before c reaches --critical, per dimension and power, mean over
---replicates AIs) and DIR/loop.png (harm against d), and prints the straight-line fit of harm
-against d for each power.
+--replicates AIs), DIR/loop.png (harm against d) and DIR/loop.json (the command line and Polity
+version that made them), and prints the straight-line fit of harm against d for each power.
 
 Examples:
   polity sum loop --out runs/sum-loop
@@ -23,7 +23,8 @@ Examples:
 const RECTIFY_HELP: &str =
     "As `polity sum loop`, with humans of power O_H who also push the world back by up to √(2·O_H)
 each step (the step's harm is max(0, √(2·O_X) − √(2·O_H))·(1 − c)) and whose information per
-step is capped at O_H. Writes DIR/rectify.csv and DIR/rectify.png (harm against O_X/O_H).
+step is capped at O_H. Writes DIR/rectify.csv, DIR/rectify.png (harm against O_X/O_H) and
+DIR/rectify.json (the command line and Polity version that made them).
 
 Examples:
   polity sum rectify --out runs/sum-rectify
@@ -32,7 +33,8 @@ Examples:
 const SCALING_HELP: &str = "The rectified loop along AI scale ξ: O_X = O_H·ξ and d = d₁·ξ^k (d₁ = --dims-at-human, the
 dimensions when the AI is at human level, ξ = 1). Writes DIR/scaling.csv (harm, its local
 log-slope and the phase: lag, catch-up or exponential), DIR/scaling.png (harm against ξ) and
-DIR/scaling-log.png (log₁₀ harm against log₁₀ ξ).
+DIR/scaling-log.png (log₁₀ harm against log₁₀ ξ), with DIR/scaling.json (the command line and
+Polity version that made them).
 
 Examples:
   polity sum scaling --k 1 --out runs/sum-scaling
@@ -43,8 +45,9 @@ each AI's utility is a random direction in a value space of d dimensions; each t
 gain the AIs' power used in information and tilt the AIs' utility toward theirs, and the AIs' σ
 follows on the map. For every d and seed the scenario runs (with `sum: (harm: true)`) until the
 AIs' mean loop cosine reaches --critical, or --ticks pass. Writes DIR/world.csv (per run: the
-tick aligned, information spent, harm and unrectified harm by then) and DIR/world.png (harm
-before alignment against d), and prints the straight-line fits against d.
+tick aligned, information spent, harm and unrectified harm by then), DIR/world.png (harm
+before alignment against d) and DIR/world.json (the command line and Polity version that made
+them), and prints the straight-line fits against d.
 
 Examples:
   polity sum world --out runs/sum-world
@@ -258,9 +261,29 @@ fn positive_one(name: &str, x: f64, problems: &mut Vec<String>) {
     }
 }
 
-/// Checks the output files (adding refusals to `problems`); returns their paths.
+/// Checks the output files and their tables' records (adding refusals to `problems`);
+/// returns their paths, `names`' first, in order.
 fn files<const N: usize>(out: &Path, names: [&str; N], force: bool, problems: &mut Vec<String>) -> Vec<PathBuf> {
+    let names = with_records(&names);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     outputs::check_files_in(out, &names, force).map_err(|refused| problems.extend(refused)).unwrap_or_default()
+}
+
+/// `names`, then the record [`Batch::write`] writes beside each table: `NAME.json` for each
+/// `NAME.csv` (checked with the rest before any work).
+pub(super) fn with_records(names: &[&str]) -> Vec<String> {
+    let records = names.iter().filter_map(|n| n.strip_suffix(".csv")).map(|stem| format!("{stem}.json"));
+    names.iter().map(|n| n.to_string()).chain(records).collect()
+}
+
+/// This process's command line as a shell would take it back: `polity` and its arguments,
+/// each quoted where it holds more than plain characters.
+pub(super) fn command_line() -> String {
+    let plain = |a: &str| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=,:+@%".contains(c));
+    std::iter::once("polity".to_string())
+        .chain(std::env::args().skip(1).map(|a| if plain(&a) { a } else { format!("'{}'", a.replace('\'', "'\\''")) }))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn refuse(problems: Vec<String>) -> CliResult {
@@ -293,8 +316,30 @@ impl Batch {
     /// Writes them all (replacing files only with `force`); a failure is an internal error.
     /// After SIGINT or SIGTERM nothing is written (status 130): the work may have been cut
     /// short (a planner's tree gives up inside its tick), so its numbers are not the command's.
-    pub(super) fn write(self, force: bool) -> CliResult {
+    ///
+    /// Each table `NAME.csv` comes with `NAME.json`, how it was made: the command line (its
+    /// seeds, ticks and settings as given; the rest are the defaults of this `polity_version`)
+    /// and the files written with it. Its name is among those checked before the work
+    /// ([`with_records`]).
+    pub(super) fn write(mut self, force: bool) -> CliResult {
         outputs::check_interrupt().map_err(|e| CliError::io("", &e))?;
+        let names: Vec<String> =
+            self.files.iter().filter_map(|(p, _)| Some(p.file_name()?.to_string_lossy().into_owned())).collect();
+        let records: Vec<(PathBuf, Vec<u8>)> = self
+            .files
+            .iter()
+            .filter(|(p, _)| p.extension().is_some_and(|e| e == "csv"))
+            .map(|(p, _)| {
+                let record = serde_json::json!({
+                    "polity_version": env!("CARGO_PKG_VERSION"),
+                    "command": command_line(),
+                    "files": names,
+                });
+                let text = polity::json::to_string_pretty(&record).expect("records serialise") + "\n";
+                (p.with_extension("json"), text.into_bytes())
+            })
+            .collect();
+        self.files.extend(records);
         let files: Vec<(&Path, &[u8])> = self.files.iter().map(|(p, b)| (p.as_path(), b.as_slice())).collect();
         outputs::write_files(&files, force)
             .map_err(|e| CliError::internal(format_args!("writing {e}; none of the files was written")))
@@ -433,7 +478,7 @@ impl LoopArgs {
         batch
             .chart(&paths[1], chart::lines_or_note("SUM loop: total harm before alignment vs d", &sub, "d", &series))?;
         batch.write(common.force)?;
-        say!("wrote {}/loop.csv and {}/loop.png", out.display(), out.display());
+        say!("wrote {0}/loop.csv, {0}/loop.png and {0}/loop.json (how they were made)", out.display());
         Ok(())
     }
 }
@@ -488,7 +533,7 @@ impl RectifyArgs {
             chart::lines_or_note("SUM loop with rectification: harm vs O_X/O_H", &sub, "O_X/O_H", &series),
         )?;
         batch.write(common.force)?;
-        say!("wrote {}/rectify.csv and {}/rectify.png", out.display(), out.display());
+        say!("wrote {0}/rectify.csv, {0}/rectify.png and {0}/rectify.json (how they were made)", out.display());
         Ok(())
     }
 }
@@ -562,7 +607,10 @@ impl ScalingArgs {
         let log_chart = chart::lines_or_note("SUM scaling: log10 harm vs log10 xi", &log_sub, "log10 xi", &[log]);
         batch.chart(&paths[2], log_chart)?;
         batch.write(common.force)?;
-        say!("wrote {0}/scaling.csv, {0}/scaling.png and {0}/scaling-log.png", out.display());
+        say!(
+            "wrote {0}/scaling.csv, {0}/scaling.png, {0}/scaling-log.png and {0}/scaling.json (how they were made)",
+            out.display()
+        );
         Ok(())
     }
 }
@@ -695,7 +743,7 @@ impl WorldArgs {
             chart::lines_or_note("SUM loop in the world: harm before alignment vs d", &sub, "d", &series),
         )?;
         batch.write(force)?;
-        say!("wrote {0}/world.csv and {0}/world.png", out.display());
+        say!("wrote {0}/world.csv, {0}/world.png and {0}/world.json (how they were made)", out.display());
         Ok(())
     }
 }

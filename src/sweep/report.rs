@@ -283,11 +283,15 @@ pub fn plot(t: &Table, groups: &[Group], metric: &str, x: &str) -> Result<Canvas
             points,
         })
         .collect();
-    chart::lines(
+    // Each interval within the values the metric can take (patches alive reached below 0).
+    let bounds = crate::columns::bounds(metric);
+    let within = if bounds == chart::UNBOUNDED { "" } else { ", drawn within the metric's range" };
+    chart::lines_within(
         &format!("{metric} vs {x}"),
-        &format!("mean and 95% confidence interval over {n} replicates per point"),
+        &format!("mean and 95% confidence interval over {n} replicates per point{within}"),
         x,
         &series,
+        bounds,
     )
     .ok_or_else(|| format!("`{metric}` has no finite values to plot"))
 }

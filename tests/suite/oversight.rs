@@ -380,9 +380,20 @@ fn the_experiments_command_writes_its_table_and_plot_and_refuses_one_seed() {
     let o = run(&["oversight", "vanish", "--seeds", "2", "--ticks", "120", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    for f in ["vanish.csv", "vanish.png"] {
+    for f in ["vanish.csv", "vanish.png", "vanish.json"] {
         assert!(stdout.contains(&format!("wrote {}", out.join(f).display())), "{f} not announced: {stdout}");
     }
+    // The table's record: the command that made it (its seeds and ticks as given), and what
+    // it wrote with it.
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("vanish.json")).unwrap()).unwrap();
+    assert_eq!(
+        record["command"],
+        format!("polity oversight vanish --seeds 2 --ticks 120 --out {}", out.display()).as_str(),
+        "{record}"
+    );
+    assert_eq!(record["files"], serde_json::json!(["vanish.csv", "vanish.png"]));
+    assert_eq!(record["polity_version"], env!("CARGO_PKG_VERSION"));
     // Its help names exactly the files it wrote (the four helps were one text naming
     // `DIR/EXPERIMENT.csv` and every experiment's plots); each help says its own.
     let help = String::from_utf8_lossy(&run(&["oversight", "vanish", "--help"]).stdout).to_string();

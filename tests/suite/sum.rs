@@ -385,7 +385,7 @@ mod alignment_loop {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let gain = std::fs::read_to_string(t.path().join("gain.csv")).unwrap();
         assert!(gain.contains(",-30,"), "{gain}");
-        for f in ["gain.csv", "alignment_cost.csv"] {
+        for f in ["gain.csv", "alignment_cost.csv", "gain.json", "alignment_cost.json"] {
             std::fs::remove_file(t.path().join(f)).unwrap();
         }
         assert!(t.path().read_dir().unwrap().next().is_none(), "nothing written");
