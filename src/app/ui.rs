@@ -197,7 +197,9 @@ fn status_bar(
     ui.horizontal(|ui| {
         ui.label(RichText::new("Polity").strong().color(colors.title));
         if panels_hidden {
-            ui.label(RichText::new("panels hidden: H shows them").color(colors.notice));
+            // Short on a narrow window: the long form pushed the hovered cell off its right end.
+            let text = if ui.available_width() < 900.0 { "H: panels" } else { "panels hidden: H shows them" };
+            ui.label(RichText::new(text).color(colors.notice));
         }
         ui.separator();
         ui.label(RichText::new(&c.scenario.name).strong());

@@ -24,6 +24,13 @@ certifies (plus the model term of a regrowth bias, κ as docs/planner.md derives
 must keep no other state: no election, audits, shields, objects, thieves, learned or scripted
 agents; the objective must be Fixed(p) and the candidates a Menu.
 
+The table printed, one row per budget: H the depth, C the width, bias the model's regrowth bias
+and κ its model error; certified ε the regret the budget certifies with probability 1 − δ;
+regret V*(s₀) − V^π(s₀), mean ± 95% t interval over the seeds; within ε the share of seeds whose
+regret is at most ε; s₀: regret the mean regret of the first decision alone, V*(s₀) − Q*(s₀, a);
+max|Q̂−Q*| the mean over seeds of the planner's largest error in the first decision's values,
+and in brackets the share of seeds where it is at most ε.
+
 Budgets default to the scenario's; --widths, --depths and --biases make a grid of them. With
 --out, DIR/optimal.csv holds a row per budget, DIR/optimal-width.png the regret against the width
 (one line per depth), DIR/optimal-kappa.png the regret against κ (at the largest width) and

@@ -45,8 +45,9 @@ each AI's utility is a random direction in a value space of d dimensions; each t
 gain the AIs' power used in information and tilt the AIs' utility toward theirs, and the AIs' σ
 follows on the map. For every d and seed the scenario runs (with `sum: (harm: true)`) until the
 AIs' mean loop cosine reaches --critical, or --ticks pass. Writes DIR/world.csv (per run: the
-tick aligned, information spent, harm and unrectified harm by then), DIR/world.png (harm
-before alignment against d) and DIR/world.json (the command line and Polity version that made
+tick aligned, information spent in nats, harm and unrectified harm by then in apples per
+human; a run that never aligned has its values at --ticks), DIR/world.png (harm before
+alignment against d) and DIR/world.json (the command line and Polity version that made
 them), and prints the straight-line fits against d.
 
 Examples:
@@ -691,6 +692,7 @@ impl WorldArgs {
             seeds.end - seeds.start
         );
         say!("       d  aligned  ticks (mean ± CI)  information (mean ± CI)   harm by then (mean ± CI)");
+        say!("                     (ticks)            (nats)                    (apples per human)");
         let mut harm_pts = Vec::new();
         let (mut fit_harm, mut fit_ticks) = (Vec::new(), Vec::new());
         for &d in &dims {
@@ -740,7 +742,12 @@ impl WorldArgs {
         let series = [Series { label: String::new(), points: harm_pts }];
         batch.chart(
             &paths[1],
-            chart::lines_or_note("SUM loop in the world: harm before alignment vs d", &sub, "d", &series),
+            chart::lines_or_note(
+                "SUM loop in the world: harm before alignment (apples per human) vs d",
+                &sub,
+                "d",
+                &series,
+            ),
         )?;
         batch.write(force)?;
         say!("wrote {0}/world.csv, {0}/world.png and {0}/world.json (how they were made)", out.display());
