@@ -259,6 +259,15 @@ pub fn resolve(path: &Path) -> Result<PathBuf, Refused> {
 
 /// [`resolve`], saying `why` a folder is refused.
 fn resolve_because(path: &Path, why: &str) -> Result<PathBuf, Refused> {
+    // A newline or a tab in a name was written into every message and file list as it is,
+    // splitting them (and the file is awkward to name in a shell).
+    if path.to_string_lossy().chars().any(char::is_control) {
+        return Err(Refused(format!(
+            "{:?}: holds a control character (a newline, a tab, …); Polity names its outputs with printable \
+             characters only\n    hint: give a name without it",
+            path.as_os_str()
+        )));
+    }
     let shown = path.display();
     let abs = absolute(path).map_err(|e| Refused(format!("{shown}: cannot resolve the path: {e}")))?;
     let cwd = std::env::current_dir().and_then(fs::canonicalize).unwrap_or_default();
@@ -1467,6 +1476,8 @@ mod tests {
             assert_eq!(absolute(&base.join("link")).unwrap(), base.join("link"));
             assert_eq!(absolute(&base.join("link/new")).unwrap(), base.join("a/new"));
             assert!(resolve(&base.join("link")).unwrap_err().0.contains("symbolic link"));
+            let e = resolve(&base.join("a\nb")).unwrap_err().0;
+            assert!(e.starts_with("\"") && e.contains("a\\nb") && e.contains("holds a control character"), "{e}");
         }
     }
 

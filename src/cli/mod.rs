@@ -228,8 +228,8 @@ impl Cli {
             }
             let arg = arg.split_whitespace().next().unwrap_or(&arg).to_string();
             let text = e.to_string();
-            let message = if value.starts_with('-') && value.parse::<f64>().is_ok() {
-                // The whole path of subcommands given (`sum loop `), each found under the last.
+            // The whole path of subcommands given (`sum loop `), each found under the last.
+            let sub = || {
                 let mut sub = String::new();
                 let mut at = &cmd;
                 for a in std::env::args().skip(1) {
@@ -238,7 +238,16 @@ impl Cli {
                         at = c;
                     }
                 }
-                format!("{arg} {value}: a negative number is not allowed here (`polity {sub}--help` says what {arg} takes)\n")
+                sub
+            };
+            let message = if value.starts_with('-') && value.parse::<f64>().is_ok() {
+                format!(
+                    "{arg} {value}: a negative number is not allowed here (`polity {}--help` says what {arg} takes)\n",
+                    sub()
+                )
+            } else if text.contains("invalid digit found in string") || text.contains("invalid float literal") {
+                // (clap said only "invalid digit found in string".)
+                format!("{arg} {value}: not a number (`polity {}--help` says what {arg} takes)\n", sub())
             } else if text.contains("too large to fit in target type") {
                 // (clap said only "number too large to fit in target type".)
                 format!("{arg} {value}: too large a number for {arg} (its --help says what it takes)\n")
@@ -251,9 +260,9 @@ impl Cli {
                 let range = range.split_whitespace().next().unwrap_or("");
                 let (lo, hi) = match range.split_once("..=") {
                     Some((lo, hi)) => (lo, hi.parse::<u128>().ok()),
-                    None => range.split_once("..").map_or((range, None), |(lo, hi)| {
-                        (lo, hi.parse::<u128>().ok().map(|h| h.saturating_sub(1)))
-                    }),
+                    None => range
+                        .split_once("..")
+                        .map_or((range, None), |(lo, hi)| (lo, hi.parse::<u128>().ok().map(|h| h.saturating_sub(1)))),
                 };
                 match hi {
                     // (A 64-bit field's whole range is "or more"; a 32-bit one's top is said:

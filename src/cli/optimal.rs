@@ -46,7 +46,7 @@ Examples:
 /// `polity optimal`'s arguments.
 #[derive(clap::Args)]
 pub struct OptimalArgs {
-    /// A built-in scenario's name or a scenario file (default: paa-optimal)
+    /// A built-in scenario's name or a scenario file [default: paa-optimal]
     scenario: Option<String>,
     /// Equally likely lucks per period, 1 to 4096 (the table holds every state's transitions
     /// for each action and luck)
@@ -56,16 +56,16 @@ pub struct OptimalArgs {
     /// (at least 2, for an interval)
     #[arg(long, value_name = "N|RANGE", default_value = "20", value_parser = polity::compare::parse_seeds)]
     seeds: std::ops::Range<u64>,
-    /// Planner widths C (default: the scenario's)
+    /// Planner widths C [default: the scenario's]
     #[arg(long, value_delimiter = ',')]
     widths: Vec<u32>,
-    /// Planner depths H (default: the scenario's)
+    /// Planner depths H [default: the scenario's]
     #[arg(long, value_delimiter = ',')]
     depths: Vec<u32>,
-    /// Regrowth biases of the planner's model (default: the scenario's)
+    /// Regrowth biases of the planner's model [default: the scenario's]
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     biases: Vec<f64>,
-    /// The discount γ, in [0, 1) (default: the scenario's planner's)
+    /// The discount γ, in [0, 1) [default: the scenario's planner's]
     #[arg(long)]
     gamma: Option<f64>,
     /// Give up past this many states

@@ -18,7 +18,8 @@ version that made them), and prints the straight-line fit of harm against d for 
 
 Examples:
   polity sum loop --out runs/sum-loop
-  polity sum loop --dims 4,8,16,32,64 --powers 0.5,1,2 --replicates 400 --seed 3 --out runs/sum-loop";
+  polity sum loop --dims 4,8,16,32,64 --powers 0.5,1,2 --replicates 400 --seed 3 \\
+      --out runs/sum-loop-400";
 
 const RECTIFY_HELP: &str =
     "As `polity sum loop`, with humans of power O_H who also push the world back by up to √(2·O_H)
@@ -28,7 +29,8 @@ DIR/rectify.json (the command line and Polity version that made them).
 
 Examples:
   polity sum rectify --out runs/sum-rectify
-  polity sum rectify --dims 8,16,32 --human-power 1 --ratios 0.5,1,1.5,2,4,8 --out runs/sum-rectify";
+  polity sum rectify --dims 8,16,32 --human-power 1 --ratios 0.5,1,1.5,2,4,8 \\
+      --out runs/sum-rectify-h1";
 
 const SCALING_HELP: &str = "The rectified loop along AI scale ξ: O_X = O_H·ξ and d = d₁·ξ^k (d₁ = --dims-at-human, the
 dimensions when the AI is at human level, ξ = 1). Writes DIR/scaling.csv (harm, its local
@@ -46,13 +48,14 @@ gain the AIs' power used in information and tilt the AIs' utility toward theirs,
 follows on the map. For every d and seed the scenario runs (with `sum: (harm: true)`) until the
 AIs' mean loop cosine reaches --critical, or --ticks pass. Writes DIR/world.csv (per run: the
 tick aligned, information spent in nats, harm and unrectified harm by then in apples per
-human; a run that never aligned has its values at --ticks), DIR/world.png (harm before
-alignment against d) and DIR/world.json (the command line and Polity version that made
+human; a run that never aligned has no aligned tick and its values at --ticks, and is left out
+of the printed means), DIR/world.png (harm before alignment against d) and DIR/world.json (the command line and Polity version that made
 them), and prints the straight-line fits against d.
 
 Examples:
   polity sum world --out runs/sum-world
-  polity sum world commons --dims 16,64,256 --seeds 0..10 --ticks 2000 --out runs/sum-world";
+  polity sum world commons --dims 16,64,256 --seeds 0..10 --ticks 2000 \\
+      --out runs/sum-world-2000";
 
 /// `polity sum`'s subcommands.
 #[derive(clap::Subcommand)]
@@ -74,7 +77,7 @@ pub enum SumCommand {
 /// `polity sum world`'s arguments.
 #[derive(clap::Args)]
 pub struct WorldArgs {
-    /// A built-in scenario's name or a scenario file, with AI and human agents (default: commons)
+    /// A built-in scenario's name or a scenario file, with AI and human agents [default: commons]
     scenario: Option<String>,
     /// Dimensions of the AIs' value space (each 2 to 100000; the scenario's
     /// `sum.alignment_loop.dims`, if any, is replaced by each in turn)
@@ -687,7 +690,7 @@ impl WorldArgs {
             csv.push_str(&format!("{d},{seed},{at},{},{},{}\n", r.information, r.harm, r.unrectified));
         }
         say!(
-            "{name} with SUM's loop (critical cosine {critical}{}), {} seeds, up to {ticks} ticks:",
+            "{name} with SUM's loop (critical cosine {critical}{}), {} seeds, up to {ticks} ticks; means over the runs that aligned (world.csv has every run):",
             if rectify { ", rectifying humans" } else { "" },
             seeds.end - seeds.start
         );

@@ -30,7 +30,8 @@ ticks_run, the kept metrics), and DIR/runs/ (one file per finished run, written 
 Run the same command again on the same DIR to resume a killed sweep: finished runs are skipped.
 
 On a cluster, --shard I/N runs only the runs whose number is I mod N (I from 0), e.g. in a
-Slurm array job `--shard $SLURM_ARRAY_TASK_ID/16`; then `polity sweep-merge` joins the shards.
+Slurm array job `--shard $SLURM_ARRAY_TASK_ID/16`, into DIR/results-shard-I-of-N.csv; then
+`polity sweep-merge` joins the shards.
 Ready-to-edit job files: deploy/slurm/sweep.sbatch, deploy/k8s/sweep-job.yaml.
 
 Examples:

@@ -193,6 +193,10 @@ fn draw_lines(
         let (lo, hi) = interval(py, h);
         [sx(px), sy(py), sy(lo), sy(hi)]
     });
+    // A label wider than the plot is cut to fit, with `…` (a legend of three parameters'
+    // values began off the image's left edge, its colours and first words lost).
+    let room = (right - left - 12 - 34).max(0) as u32;
+    let legend: Vec<String> = legend.into_iter().map(|l| fit(l, room)).collect();
     for (k, s) in series.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
         let pts: Vec<&(f64, f64, f64)> = s.points.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
@@ -274,6 +278,18 @@ fn draw_lines(
         }
     }
     Some((c, hidden, legend_height))
+}
+
+/// `text` cut to at most `room` pixels wide at scale 1, ending in `…` where it was cut.
+fn fit(text: String, room: u32) -> String {
+    if font::text_width(&text, 1) <= room {
+        return text;
+    }
+    let mut cut = text;
+    while !cut.is_empty() && font::text_width(&format!("{cut}…"), 1) > room {
+        cut.pop();
+    }
+    format!("{}…", cut.trim_end())
 }
 
 /// The legend's text of each series: its label, and for a series whose points are all those of
@@ -426,6 +442,16 @@ mod tests {
         assert_eq!(x_ticks(0.97, 2.03, true), [1.0, 2.0]);
         assert_eq!(x_ticks(0.97, 2.03, false).len(), 6);
         assert_eq!(x_ticks(-0.3, 10.3, true), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+    }
+
+    #[test]
+    fn a_label_wider_than_the_plot_is_cut_to_fit() {
+        assert_eq!(fit("k=1".into(), 100), "k=1");
+        let long = "oversight.audit_probability=0.5 agents.harvesters.power=1".to_string();
+        let cut = fit(long.clone(), 200);
+        assert!(cut.ends_with('…') && long.starts_with(cut.trim_end_matches('…')), "{cut}");
+        assert!(font::text_width(&cut, 1) <= 200 && font::text_width(&cut, 1) > 180, "{cut}");
+        assert_eq!(fit(long, 0), "…");
     }
 
     #[test]

@@ -271,20 +271,20 @@ pub fn plot(t: &Table, groups: &[Group], metric: &str, x: &str) -> Result<Canvas
     }
     let n = groups.first().and_then(|g| g.summaries.get(m)).map_or(0, |s| s.n);
     let names: Vec<&String> = t.parameters.iter().enumerate().filter(|(i, _)| *i != xi).map(|(_, n)| n).collect();
-    let series: Vec<Series> = lines
-        .into_iter()
-        .map(|(others, points)| Series {
-            label: names
-                .iter()
-                .zip(&others)
-                .map(|(n, v)| format!("{n}={}", chart::label(*v)))
-                .collect::<Vec<_>>()
-                .join(" "),
-            points,
-        })
-        .collect();
+    // Each line's parameters by their whole paths, or by their last parts where the whole
+    // would not fit in a legend (three parameters' did not).
+    let label = |others: &[f64], short: bool| {
+        let name = |n: &str| if short { n.rsplit('.').next().unwrap_or(n).to_string() } else { n.to_string() };
+        names.iter().zip(others).map(|(n, v)| format!("{}={}", name(n), chart::label(*v))).collect::<Vec<_>>().join(" ")
+    };
+    // (Only where the last parts tell the parameters apart: two groups' `power` would not.)
+    let lasts: std::collections::BTreeSet<&str> = names.iter().map(|n| n.rsplit('.').next().unwrap_or(n)).collect();
+    let short = lasts.len() == names.len() && lines.iter().any(|(others, _)| label(others, false).chars().count() > 40);
+    let series: Vec<Series> =
+        lines.into_iter().map(|(others, points)| Series { label: label(&others, short), points }).collect();
     // Each interval within the values the metric can take (patches alive reached below 0).
-    let bounds = crate::columns::bounds(metric);
+    // (`ticks_run`, a sweep's own column: a run's ticks, never below 0.)
+    let bounds = if metric == "ticks_run" { (0.0, f64::INFINITY) } else { crate::columns::bounds(metric) };
     let within = if bounds == chart::UNBOUNDED { "" } else { ", drawn within the metric's range" };
     chart::lines_within(
         &format!("{metric} vs {x}"),

@@ -644,6 +644,13 @@ pub fn parse_with(src: &str, file: &str, dir: &Path, edit: BaseEdit) -> Result<S
         }
         if let Some(stop) = &spec.stop {
             check_metric(stop.metric(), "stop", &mut err);
+            // NaN stops no run and cannot be written back into sweep.json as the number it is:
+            // the sweep refused its own folder as edited, after making it.
+            if let Stop::Below(_, x) | Stop::Above(_, x) = stop
+                && x.is_nan()
+            {
+                err("stop", "the threshold is NaN, which no value is below or above; give a number".to_string());
+            }
         }
         let canonical = ron::to_string(&spec).expect("specs serialise") + &base_ron + &ticks.to_string();
         let mut h = crate::hash::Fnv::new();

@@ -373,6 +373,17 @@ fn a_negative_number_is_refused_as_a_value_not_read_as_a_flag() {
     // The help named is the subcommand's own, however deep (`sum loop` said `polity sum --help`).
     let e = text(&polity(&["sum", "loop", "--seed", "-1"]).stderr);
     assert!(e.contains("(`polity sum loop --help` says what --seed takes)"), "{e}");
+    // Not a number at all: said so, and where to read what it takes (clap said only "invalid
+    // digit found in string").
+    for (args, says) in [
+        (&["run", "--seed", "abc"][..], "--seed abc: not a number (`polity run --help` says what --seed takes)"),
+        (&["sum", "--dims", "a,b"][..], "--dims a: not a number (`polity sum --help` says what --dims takes)"),
+        (&["sum", "loop", "--powers", "x"][..], "--powers x: not a number (`polity sum loop --help`"),
+    ] {
+        let out = polity(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains(says), "{args:?}: {}", text(&out.stderr));
+    }
     // Zero where a count must be 1 or more: said plainly, not "number would be zero for
     // non-zero type" or "0 is not in 1..18446744073709551615".
     for (args, flag) in [
@@ -548,13 +559,16 @@ fn polity_with_no_arguments_and_no_display_runs_commons_headless_as_the_readme_s
     let second = ron.match_indices("count: 2,").map(|(i, _)| i).collect::<Vec<_>>();
     assert_eq!(second.len(), 1, "the harvesters' count");
     let edited = format!("{}count: 0,{}", &ron[..second[0]], &ron[second[0] + "count: 2,".len()..]);
-    std::fs::write(dir.join("scenario.ron"), edited).unwrap();
+    std::fs::write(t.path().join("no-ai.ron"), edited).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_polity"))
         .current_dir(t.path())
-        .args(["run", "runs/commons-seed0/scenario.ron", "--out", "runs/no-ai"])
+        .args(["run", "no-ai.ron", "--out", "runs/no-ai"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // The README's first command still works after these (the copy left the run folder as
+    // Polity wrote it; the README had the file edited in it, and `polity` then refused it).
+    assert!(bare(None).status.success());
     let metrics = std::fs::read_to_string(t.path().join("runs/no-ai/metrics.csv")).unwrap();
     let mut lines = metrics.lines();
     let k = lines.next().unwrap().split(',').position(|c| c == "patches_alive").unwrap();

@@ -416,6 +416,19 @@ fn bad_sweep_files_are_reported_with_line_and_column_and_write_nothing() {
     let file = write_sweep(t.path(), "bad4.ron", &SMALL.replace("oversight.k", "oversight.detection"));
     let err = String::from_utf8_lossy(&polity(&["sweep", file.to_str().unwrap()]).stderr).into_owned();
     assert!(err.contains("`oversight.detection` is not a number in the base scenario"), "{err}");
+    // A NaN stop threshold passed, then the sweep made its folder and refused it as edited
+    // (sweep.json held "NaN", not the number its hash stood for).
+    let nan = SMALL.replace("ticks: Some(60),", "ticks: Some(60),\n    stop: Some(Below(\"apples\", NaN)),");
+    let file = write_sweep(t.path(), "nan.ron", &nan);
+    for cmd in ["check", "sweep"] {
+        let out = polity(
+            &[cmd, file.to_str().unwrap(), "--out", out_dir.to_str().unwrap()][..if cmd == "check" { 2 } else { 4 }],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(err.contains(":11:16: stop: the threshold is NaN"), "{cmd}: {err}");
+        assert!(!out_dir.exists(), "nothing written");
+    }
     let file = write_sweep(t.path(), "ok.ron", SMALL);
     let out = polity(&["sweep", file.to_str().unwrap(), "--shard", "4/4", "--out", out_dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
