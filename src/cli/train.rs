@@ -180,9 +180,18 @@ impl TrainArgs {
             target,
             &mut |u, tick| {
                 let done = (u - first - 1) as u64 * per_update + tick;
-                bar.tick(done, total);
+                if tick == per_update {
+                    // Played; its networks learn now (seconds, minutes with many epochs): said,
+                    // and its last tick counted once they have (the bar said `20/20 ticks ·
+                    // about 0s left` all through the last update's learning).
+                    bar.set(done - 1);
+                    bar.message(&format!("update {u}: played; its networks are learning …"));
+                } else {
+                    bar.tick(done, total);
+                }
             },
             &mut |r: &UpdateReport| {
+                bar.set((r.update - first) as u64 * per_update);
                 steps += r.agent_steps;
                 split.0 += r.seconds.0;
                 split.1 += r.seconds.1;
