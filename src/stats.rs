@@ -7,7 +7,13 @@
 
 /// The arithmetic mean; NaN for an empty sample.
 pub fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len() as f64
+    let m = xs.iter().sum::<f64>() / xs.len() as f64;
+    if !m.is_infinite() || !xs.iter().all(|x| x.is_finite()) {
+        return m;
+    }
+    // Finite values whose sum overflows (two near 1e308): summed scaled down, so their mean
+    // is the finite number it is (it read `inf`). Sums that fit are as they were, bit for bit.
+    xs.iter().map(|x| x / xs.len() as f64).sum()
 }
 
 /// The sample standard deviation (divisor n − 1); NaN for fewer than two values.
@@ -17,7 +23,14 @@ pub fn sd(xs: &[f64]) -> f64 {
     }
     let m = mean(xs);
     let ss: f64 = xs.iter().map(|x| (x - m) * (x - m)).sum();
-    (ss / (xs.len() - 1) as f64).sqrt()
+    let sd = (ss / (xs.len() - 1) as f64).sqrt();
+    if !sd.is_infinite() || !m.is_finite() {
+        return sd;
+    }
+    // Deviations whose squares overflow: taken relative to the largest, then scaled back.
+    let big = xs.iter().map(|x| (x - m).abs()).fold(0.0, f64::max);
+    let ss: f64 = xs.iter().map(|x| ((x - m) / big) * ((x - m) / big)).sum();
+    big * (ss / (xs.len() - 1) as f64).sqrt()
 }
 
 /// A sample's size, mean, standard deviation and 95% confidence interval.
@@ -243,6 +256,19 @@ fn ln_gamma(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn huge_finite_values_have_a_finite_mean_and_sd() {
+        use super::*;
+        let xs = [1.5e308, 1.7e308];
+        assert!((mean(&xs) - 1.6e308).abs() < 1e293, "{}", mean(&xs));
+        let sd = sd(&xs);
+        assert!((sd - 0.2e308 / 2f64.sqrt()).abs() < 1e293, "{sd}");
+        // Ordinary values: the plain sum, bit for bit.
+        let ys = [0.1, 0.2, 0.3];
+        assert_eq!(mean(&ys), (0.1 + 0.2 + 0.3) / 3.0);
+        assert!(mean(&[f64::INFINITY, 1.0]).is_infinite());
+    }
+
     use super::*;
 
     fn close(got: f64, want: f64, tol: f64) {

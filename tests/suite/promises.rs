@@ -57,6 +57,8 @@ fn two_values(path: &str) -> [f64; 2] {
         "audit_probability" => [0.2, 1.0],
         "rates" => [0.0, 1.0],
         "power" => [0.0, 5.0],
+        // (Both ends of commons' humans' Uniform(0.0, 0.6): valid as either.)
+        "selfishness" => [0.1, 0.5],
         "margin" => [0.0, 1e6],
         "count" => [1.0, 3.0],
         "ticks" => [5.0, 9.0],
