@@ -239,6 +239,8 @@ impl SweepArgs {
             },
             plural(threads as u64, "thread")
         );
+        // Which trained weights every run plays, as `polity run` says them (it said nothing).
+        super::say_played(&sw.base, "");
         let bar = Progress::in_parts(total, "runs", runner::PARTS);
         let started = Instant::now();
         let result = runner::run(&sw, &opts, |done, _| bar.set(done));

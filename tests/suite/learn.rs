@@ -785,6 +785,9 @@ fn a_sweep_plays_a_policy_given_with_policy() {
     let a = polity(&["sweep", "s.ron", "--out", "a", "--policy", "learners=stay.safetensors"], d);
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     assert_eq!(harvested("a"), vec![0.0; 4], "the staying policy picks nothing");
+    // It says which weights every run plays, as `polity run` does (it said nothing).
+    let said = String::from_utf8_lossy(&a.stdout);
+    assert!(said.contains("  group `learners` played ") && said.contains("stay.safetensors (weights "), "{said}");
     let b = polity(&["sweep", "s.ron", "--out", "b"], d);
     assert!(b.status.success());
     assert!(harvested("b").iter().all(|&h| h > 0.0), "fresh networks walk and pick: {:?}", harvested("b"));
