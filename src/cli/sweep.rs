@@ -254,7 +254,9 @@ impl SweepArgs {
             o.ran as f64 / secs.max(1e-9),
             if o.skipped > 0 { format!(" · {} already done, skipped", o.skipped) } else { String::new() }
         );
-        say!("  wrote {}", o.table.display());
+        // Under --out as given (it was said by its absolute path).
+        let table = o.table.file_name().map_or_else(|| o.table.clone(), |name| out.join(name));
+        say!("  wrote {}", table.display());
         Ok(())
     }
 }

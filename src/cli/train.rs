@@ -218,9 +218,21 @@ impl TrainArgs {
                     100.0 * split.1 / (split.0 + split.1).max(1e-9)
                 );
                 say!("  last update: {last}");
+                // The folder as given (`--out`, or the default under runs/), not its absolute path.
+                let shown = match (&self.resume, &self.out) {
+                    (Some(dir), _) if dir.file_name().is_some_and(|n| n == "train.json") => {
+                        dir.parent().map_or_else(|| session.dir.clone(), std::path::Path::to_path_buf)
+                    }
+                    (Some(dir), _) => dir.clone(),
+                    (None, Some(out)) => out.clone(),
+                    (None, None) => std::env::current_dir()
+                        .ok()
+                        .and_then(|cwd| session.dir.strip_prefix(cwd).ok().map(std::path::Path::to_path_buf))
+                        .unwrap_or_else(|| session.dir.clone()),
+                };
                 say!(
                     "  wrote {}: learning.csv, learning.png, policies/, train.json, scenario.ron, state.safetensors",
-                    session.dir.display()
+                    shown.display()
                 );
                 Ok(())
             }
