@@ -450,7 +450,10 @@ pub fn available_disk(path: &std::path::Path) -> Option<u64> {
     if let Some(v) = std::env::var_os(DISK_VAR) {
         return parse_size(v.to_str()?);
     }
-    let mut at = path.to_path_buf();
+    // A relative path walked up from its own parts ran out (`runs/run` → `runs` → ``) before
+    // reaching the working folder: `check` of a folder without runs/ then knew no free space,
+    // and refused nothing.
+    let mut at = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     while std::fs::metadata(&at).is_err() {
         if !at.pop() {
             return None;
@@ -577,6 +580,17 @@ pub fn gate(what: &str, estimate: &Estimate, force: bool) -> Result<String, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn a_relative_path_not_made_yet_is_on_the_working_folders_disk() {
+        // (`check` asks of runs/run, which a new folder has not made: it read no free space.)
+        if std::env::var_os(DISK_VAR).is_none() {
+            let here = available_disk(std::path::Path::new(".")).expect("the working folder's disk");
+            let there = available_disk(std::path::Path::new("no-such-folder-here/run")).expect("found");
+            assert!(there.abs_diff(here) < 1 << 30, "{here} and {there}");
+        }
+    }
 
     #[test]
     fn sizes_parse() {

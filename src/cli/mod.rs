@@ -245,12 +245,18 @@ impl Cli {
                     "{arg} {value}: a negative number is not allowed here (`polity {}--help` says what {arg} takes)\n",
                     sub()
                 )
+            } else if text.contains("from empty string") {
+                // `--dims 2,,4`, `--dims=`: clap said "cannot parse integer from empty string".
+                format!(
+                    "{arg}: an empty value (`,,`, or a `,` at either end?); give numbers separated by single commas (`polity {}--help` says what {arg} takes)\n",
+                    sub()
+                )
             } else if text.contains("invalid digit found in string") || text.contains("invalid float literal") {
                 // (clap said only "invalid digit found in string".)
                 format!("{arg} {value}: not a number (`polity {}--help` says what {arg} takes)\n", sub())
             } else if text.contains("too large to fit in target type") {
                 // (clap said only "number too large to fit in target type".)
-                format!("{arg} {value}: too large a number for {arg} (its --help says what it takes)\n")
+                format!("{arg} {value}: too large a number for {arg} (`polity {}--help` says what it takes)\n", sub())
             } else if value.parse::<u64>() == Ok(0) && text.contains("zero for non-zero") {
                 // `--threads 0`: clap says "number would be zero for non-zero type".
                 format!("{arg} 0: give 1 or more\n")

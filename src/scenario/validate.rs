@@ -1337,7 +1337,7 @@ fn check_planner(c: &mut Checker, p: &super::PrincipalSpec, s: &Scenario) {
                         given.join(" and ")
                     ),
                     Some(format!(
-                        "remove {} for the certified set, or `certified` for the margin and floor (docs/planner.md)",
+                        "remove {} for the certified set, or `certified` for the margin and floor (docs/scenarios.md, the principal's shield)",
                         given.join(" and ")
                     )),
                 );

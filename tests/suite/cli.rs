@@ -379,6 +379,7 @@ fn a_negative_number_is_refused_as_a_value_not_read_as_a_flag() {
         (&["run", "--seed", "abc"][..], "--seed abc: not a number (`polity run --help` says what --seed takes)"),
         (&["sum", "--dims", "a,b"][..], "--dims a: not a number (`polity sum --help` says what --dims takes)"),
         (&["sum", "loop", "--powers", "x"][..], "--powers x: not a number (`polity sum loop --help`"),
+        (&["sum", "--dims", "2,,4"][..], "--dims: an empty value (`,,`, or a `,` at either end?)"),
     ] {
         let out = polity(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
