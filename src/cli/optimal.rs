@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use polity::optimal::{self, Budget, Spec, Table, Template};
-use polity::outputs;
 use polity::paint::chart::{self, Series};
 use polity::scenario::PlannerBudget;
 
@@ -116,9 +115,8 @@ impl OptimalArgs {
         }
         let paths = match &self.out {
             Some(out) => {
-                let names = super::sum_loop::with_records(&["optimal.csv", "optimal-width.png", "optimal-kappa.png"]);
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                outputs::check_files_in(out, &names, self.force)
+                let names = ["optimal.csv", "optimal-width.png", "optimal-kappa.png"];
+                super::sum_loop::check_with_records(out, &names, self.force)
                     .map_err(|refused| problems.extend(refused))
                     .unwrap_or_default()
             }

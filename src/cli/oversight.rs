@@ -429,9 +429,8 @@ impl OversightCommand {
         let charts = charts(&self);
         let files: Vec<String> =
             std::iter::once(format!("{name}.csv")).chain(charts.iter().map(|c| c.0.to_string())).collect();
-        let files = super::sum_loop::with_records(&files.iter().map(String::as_str).collect::<Vec<_>>());
         let names: Vec<&str> = files.iter().map(String::as_str).collect();
-        if let Err(refused) = polity::outputs::check_files_in(&a.out, &names, a.force) {
+        if let Err(refused) = super::sum_loop::check_with_records(&a.out, &names, a.force) {
             problems.extend(refused);
         }
         if !problems.is_empty() {

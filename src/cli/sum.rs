@@ -3,8 +3,6 @@
 
 use std::path::PathBuf;
 
-use polity::outputs;
-
 use super::{CliError, CliResult};
 
 pub const AFTER_HELP: &str = "Writes DIR/alignment_cost.csv (the KL divergence needed to tilt a random AI utility
@@ -75,9 +73,7 @@ impl SumArgs {
         if let Some(a) = angles.iter().find(|a| !a.is_finite()) {
             problems.push(format!("--angles must each be a finite number of degrees, found {a}"));
         }
-        let names = super::sum_loop::with_records(&["alignment_cost.csv", "gain.csv"]);
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let files = outputs::check_files_in(&out, &names, force)
+        let files = super::sum_loop::check_with_records(&out, &["alignment_cost.csv", "gain.csv"], force)
             .map_err(|refused| problems.extend(refused))
             .unwrap_or_default();
         if !problems.is_empty() {

@@ -268,16 +268,15 @@ fn positive_one(name: &str, x: f64, problems: &mut Vec<String>) {
 /// Checks the output files and their tables' records (adding refusals to `problems`);
 /// returns their paths, `names`' first, in order.
 fn files<const N: usize>(out: &Path, names: [&str; N], force: bool, problems: &mut Vec<String>) -> Vec<PathBuf> {
-    let names = with_records(&names);
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    outputs::check_files_in(out, &names, force).map_err(|refused| problems.extend(refused)).unwrap_or_default()
+    check_with_records(out, &names, force).map_err(|refused| problems.extend(refused)).unwrap_or_default()
 }
 
-/// `names`, then the record [`Batch::write`] writes beside each table: `NAME.json` for each
-/// `NAME.csv` (checked with the rest before any work).
-pub(super) fn with_records(names: &[&str]) -> Vec<String> {
+/// [`outputs::check_files_in`] of `names` and of the record [`Batch::write`] writes beside
+/// each table (`NAME.json` for each `NAME.csv`), before any work; the paths, `names`' first.
+pub(super) fn check_with_records(out: &Path, names: &[&str], force: bool) -> Result<Vec<PathBuf>, Vec<String>> {
     let records = names.iter().filter_map(|n| n.strip_suffix(".csv")).map(|stem| format!("{stem}.json"));
-    names.iter().map(|n| n.to_string()).chain(records).collect()
+    let all: Vec<String> = names.iter().map(|n| n.to_string()).chain(records).collect();
+    outputs::check_files_in(out, &all.iter().map(String::as_str).collect::<Vec<_>>(), force)
 }
 
 /// This process's command line as a shell would take it back: `polity` and its arguments,
@@ -324,7 +323,7 @@ impl Batch {
     /// Each table `NAME.csv` comes with `NAME.json`, how it was made: the command line (its
     /// seeds, ticks and settings as given; the rest are the defaults of this `polity_version`)
     /// and the files written with it. Its name is among those checked before the work
-    /// ([`with_records`]).
+    /// ([`check_with_records`]).
     pub(super) fn write(mut self, force: bool) -> CliResult {
         outputs::check_interrupt().map_err(|e| CliError::io("", &e))?;
         let names: Vec<String> =
